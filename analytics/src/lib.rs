@@ -1,0 +1,13 @@
+//! SafeGrid's pure spatial algorithms over `geo` types: projections to metres, conversion of
+//! Chinese coordinate systems, polygon partitions and point-in-polygon location.
+//!
+//! Invariants: no IO, no clock reads, no global state; deterministic; builds for wasm32.
+//! Longitude/latitude are WGS84 degrees unless a function's name says otherwise.
+
+pub mod crs;
+pub mod partition;
+pub mod polygon_index;
+pub mod projection;
+
+pub use polygon_index::PolygonIndex;
+pub use projection::TransverseMercator;

@@ -1,0 +1,88 @@
+//! JSON shapes of the HTTP API shared by server and frontend.
+
+use crate::code::CellCode;
+use crate::incident::Category;
+use serde::{Deserialize, Serialize};
+
+/// The body of every error answer: `{"error": {"code", "message", "field"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for a person and for a program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `bad_request`, `validation`, `not_found`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+    /// The query parameter or body field at fault (dotted path), when one is.
+    pub field: Option<String>,
+}
+
+/// `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok` when the store answers.
+    pub status: String,
+    /// Storage backend in use (`geopackage` or `postgis`).
+    pub backend: String,
+    /// Incidents held in the in-memory index.
+    pub incidents: u64,
+    /// Grid cells loaded.
+    pub cells: u64,
+    /// Server version.
+    pub version: String,
+}
+
+/// Count for one category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryCount {
+    /// The category.
+    pub category: Category,
+    /// Incidents in the window.
+    pub count: u64,
+}
+
+/// Count for one local (Asia/Shanghai) calendar day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayCount {
+    /// `YYYY-MM-DD` in Asia/Shanghai.
+    pub date: String,
+    /// Incidents that day.
+    pub count: u64,
+}
+
+/// Count for one grid cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellCount {
+    /// The cell.
+    pub cell_code: CellCode,
+    /// Incidents in the window.
+    pub count: u64,
+}
+
+/// `GET /api/stats`: the picture of a region over a time window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Incidents in the window.
+    pub total: u64,
+    /// Incidents not yet closed.
+    pub open: u64,
+    /// Every category, zero counts included.
+    pub by_category: Vec<CategoryCount>,
+    /// Every local day of the window, zero counts included.
+    pub by_day: Vec<DayCount>,
+    /// `hour_weekday[h][d]`: incidents at local hour h (0–23) on weekday d (0 = Monday).
+    pub hour_weekday: Vec<[u64; 7]>,
+    /// The busiest cells, most first (at most 10).
+    pub top_cells: Vec<CellCount>,
+    /// Grid cells in the region.
+    pub cells_total: u64,
+    /// Fewest cells that together hold half the window's incidents.
+    pub cells_holding_half: u64,
+    /// `cells_holding_half / cells_total` (0–1; 0 when there are no incidents).
+    pub share_of_cells_holding_half: f64,
+}

@@ -1,0 +1,351 @@
+//! Security incidents (警情/案事件): the 110 taxonomy, sources, severities and the event-loop status.
+
+use crate::code::{CellCode, RegionCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+macro_rules! labelled_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = ($code:literal, $zh:literal, $en:literal) ),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $( $(#[$vmeta])* $variant ),+ }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                Self::parse_label(&s).ok_or_else(|| {
+                    let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    serde::de::Error::custom(format!(
+                        "unknown {} {:?}; expected one of {}",
+                        stringify!($name).to_lowercase(), s, names.join(", ")
+                    ))
+                })
+            }
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The API/code name (snake_case).
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// Chinese UI label.
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+
+            /// English UI label.
+            pub fn label_en(self) -> &'static str {
+                match self { $($name::$variant => $en),+ }
+            }
+
+            /// Parses the code name, the Chinese label or the English label (case-insensitive).
+            pub fn parse_label(s: &str) -> Option<$name> {
+                let s = s.trim();
+                Self::ALL.iter().copied().find(|v| {
+                    v.as_str() == s || v.label_zh() == s || v.label_en().eq_ignore_ascii_case(s)
+                })
+            }
+
+            /// Position in [`Self::ALL`] (a compact id for indexes and storage).
+            pub fn index(self) -> u8 {
+                self as u8
+            }
+
+            /// Inverse of [`Self::index`].
+            pub fn from_index(i: u8) -> Option<$name> {
+                Self::ALL.get(usize::from(i)).copied()
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ();
+            fn from_str(s: &str) -> Result<Self, ()> {
+                Self::parse_label(s).ok_or(())
+            }
+        }
+    };
+}
+
+labelled_enum! {
+    /// Incident category of the 110 taxonomy.
+    Category {
+        /// 刑事.
+        Criminal = ("criminal", "刑事", "criminal"),
+        /// 治安.
+        PublicOrder = ("public_order", "治安", "public order"),
+        /// 交通.
+        Traffic = ("traffic", "交通", "traffic"),
+        /// 纠纷.
+        Dispute = ("dispute", "纠纷", "dispute"),
+        /// 求助.
+        Assistance = ("assistance", "求助", "assistance"),
+        /// 火灾.
+        Fire = ("fire", "火灾", "fire"),
+        /// 灾害.
+        Disaster = ("disaster", "灾害", "disaster"),
+        /// 其他.
+        Other = ("other", "其他", "other"),
+    }
+}
+
+labelled_enum! {
+    /// Finer classification inside a [`Category`]; each subcategory belongs to exactly one category.
+    Subcategory {
+        /// 盗窃.
+        Theft = ("theft", "盗窃", "theft"),
+        /// 入室盗窃.
+        Burglary = ("burglary", "入室盗窃", "burglary"),
+        /// 盗窃车辆.
+        VehicleTheft = ("vehicle_theft", "盗窃车辆", "vehicle theft"),
+        /// 诈骗.
+        Fraud = ("fraud", "诈骗", "fraud"),
+        /// 抢劫抢夺.
+        Robbery = ("robbery", "抢劫抢夺", "robbery"),
+        /// 故意伤害.
+        Assault = ("assault", "故意伤害", "assault"),
+        /// 打架斗殴.
+        Fight = ("fight", "打架斗殴", "fight"),
+        /// 赌博.
+        Gambling = ("gambling", "赌博", "gambling"),
+        /// 涉毒.
+        Drugs = ("drugs", "涉毒", "drugs"),
+        /// 扰乱秩序.
+        Disturbance = ("disturbance", "扰乱秩序", "disturbance"),
+        /// 交通事故.
+        Collision = ("collision", "交通事故", "collision"),
+        /// 酒驾醉驾.
+        DrunkDriving = ("drunk_driving", "酒驾醉驾", "drunk driving"),
+        /// 交通堵塞.
+        Congestion = ("congestion", "交通堵塞", "congestion"),
+        /// 邻里纠纷.
+        Neighbour = ("neighbour", "邻里纠纷", "neighbour dispute"),
+        /// 家庭纠纷.
+        Family = ("family", "家庭纠纷", "family dispute"),
+        /// 土地纠纷.
+        Land = ("land", "土地纠纷", "land dispute"),
+        /// 劳资纠纷.
+        Labour = ("labour", "劳资纠纷", "labour dispute"),
+        /// 走失寻人.
+        MissingPerson = ("missing_person", "走失寻人", "missing person"),
+        /// 急病救助.
+        Medical = ("medical", "急病救助", "medical help"),
+        /// 其他求助.
+        OtherAssistance = ("other_assistance", "其他求助", "other assistance"),
+        /// 建筑火灾.
+        BuildingFire = ("building_fire", "建筑火灾", "building fire"),
+        /// 车辆火灾.
+        VehicleFire = ("vehicle_fire", "车辆火灾", "vehicle fire"),
+        /// 草原山林火灾.
+        WildFire = ("wild_fire", "草原山林火灾", "grass or forest fire"),
+        /// 沙尘暴.
+        Sandstorm = ("sandstorm", "沙尘暴", "sandstorm"),
+        /// 洪涝.
+        Flood = ("flood", "洪涝", "flood"),
+        /// 地质灾害.
+        Geological = ("geological", "地质灾害", "landslide or earthquake"),
+    }
+}
+
+impl Subcategory {
+    /// The category this subcategory refines.
+    pub fn category(self) -> Category {
+        use Subcategory::*;
+        match self {
+            Theft | Burglary | VehicleTheft | Fraud | Robbery | Assault => Category::Criminal,
+            Fight | Gambling | Drugs | Disturbance => Category::PublicOrder,
+            Collision | DrunkDriving | Congestion => Category::Traffic,
+            Neighbour | Family | Land | Labour => Category::Dispute,
+            MissingPerson | Medical | OtherAssistance => Category::Assistance,
+            BuildingFire | VehicleFire | WildFire => Category::Fire,
+            Sandstorm | Flood | Geological => Category::Disaster,
+        }
+    }
+
+    /// The subcategories of `category`.
+    pub fn of(category: Category) -> impl Iterator<Item = Subcategory> {
+        Self::ALL.iter().copied().filter(move |s| s.category() == category)
+    }
+}
+
+labelled_enum! {
+    /// The channel an incident arrived through.
+    Source {
+        /// 110 报警电话.
+        Call110 = ("call_110", "110报警", "110 call"),
+        /// 巡逻发现.
+        Patrol = ("patrol", "巡逻发现", "patrol"),
+        /// 网格员上报.
+        GridWorker = ("grid_worker", "网格员上报", "grid worker"),
+        /// 群众APP/小程序.
+        CitizenApp = ("citizen_app", "群众APP", "citizen app"),
+        /// 视频监控/传感器.
+        Sensor = ("sensor", "视频/传感器", "camera or sensor"),
+        /// 批量导入.
+        Import = ("import", "批量导入", "import"),
+    }
+}
+
+labelled_enum! {
+    /// Severity grade (一般/较大/重大/特别重大).
+    Severity {
+        /// 一般.
+        Minor = ("minor", "一般", "minor"),
+        /// 较大.
+        Serious = ("serious", "较大", "serious"),
+        /// 重大.
+        Major = ("major", "重大", "major"),
+        /// 特别重大.
+        Critical = ("critical", "特别重大", "critical"),
+    }
+}
+
+labelled_enum! {
+    /// Where an incident stands in the event loop 接警 → 派警 → 到场 → 处置 → 反馈 → 结案.
+    Status {
+        /// 接警.
+        Reported = ("reported", "接警", "reported"),
+        /// 派警.
+        Dispatched = ("dispatched", "派警", "dispatched"),
+        /// 到场.
+        OnScene = ("on_scene", "到场", "on scene"),
+        /// 处置.
+        Resolved = ("resolved", "处置完毕", "resolved"),
+        /// 反馈.
+        Feedback = ("feedback", "反馈", "feedback"),
+        /// 结案.
+        Closed = ("closed", "结案", "closed"),
+    }
+}
+
+impl Status {
+    /// Whether the event still needs work (not yet closed).
+    pub fn is_open(self) -> bool {
+        self != Status::Closed
+    }
+}
+
+/// Store-assigned incident identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IncidentId(pub u64);
+
+/// A validated incident before the store has given it an id or located it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewIncident {
+    /// Channel it arrived through.
+    pub source: Source,
+    /// The sender's own id; (source, external_id) is unique when present.
+    pub external_id: Option<String>,
+    /// 110 category.
+    pub category: Category,
+    /// Finer classification; belongs to `category`.
+    pub subcategory: Option<Subcategory>,
+    /// When it happened (UTC).
+    pub occurred_at: DateTime<Utc>,
+    /// When it was reported (UTC).
+    pub reported_at: DateTime<Utc>,
+    /// Longitude, WGS84 degrees.
+    pub lon: f64,
+    /// Latitude, WGS84 degrees.
+    pub lat: f64,
+    /// Street address as reported.
+    pub address: Option<String>,
+    /// Free-text summary (简要案情).
+    pub summary: Option<String>,
+    /// Reporter's name (personal data).
+    pub reporter_name: Option<String>,
+    /// Reporter's phone number (personal data).
+    pub reporter_phone: Option<String>,
+    /// Severity grade.
+    pub severity: Severity,
+    /// Event-loop status.
+    pub status: Status,
+}
+
+/// Where an incident falls in the governance hierarchy, assigned on write by the spatial index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Placement {
+    /// County (district) code.
+    pub county_code: RegionCode,
+    /// Township (street) code.
+    pub township_code: RegionCode,
+    /// Village (community) code.
+    pub village_code: RegionCode,
+    /// Grid cell code (15 digits).
+    pub cell_code: CellCode,
+}
+
+impl Placement {
+    /// The placement implied by a cell code (every level is a prefix of it).
+    pub fn of_cell(cell_code: CellCode) -> Placement {
+        let village_code = cell_code.village();
+        Placement {
+            county_code: village_code.truncate(crate::RegionLevel::County),
+            township_code: village_code.truncate(crate::RegionLevel::Township),
+            village_code,
+            cell_code,
+        }
+    }
+}
+
+/// A stored incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// Store-assigned id.
+    pub id: IncidentId,
+    /// The reported facts.
+    #[serde(flatten)]
+    pub fields: NewIncident,
+    /// Regions and cell it falls in.
+    #[serde(flatten)]
+    pub placement: Placement,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_parse_in_both_languages() {
+        assert_eq!(Category::parse_label("刑事"), Some(Category::Criminal));
+        assert_eq!(Category::parse_label("public_order"), Some(Category::PublicOrder));
+        assert_eq!(Category::parse_label("Public Order"), Some(Category::PublicOrder));
+        assert_eq!(Category::parse_label("crime"), None);
+        assert_eq!(Status::parse_label("到场"), Some(Status::OnScene));
+    }
+
+    #[test]
+    fn every_category_has_a_subcategory_except_other() {
+        for c in Category::ALL {
+            let n = Subcategory::of(*c).count();
+            assert_eq!(n == 0, *c == Category::Other, "{c:?} has {n}");
+        }
+    }
+
+    #[test]
+    fn index_round_trips() {
+        for s in Subcategory::ALL {
+            assert_eq!(Subcategory::from_index(s.index()), Some(*s));
+        }
+        assert_eq!(Category::from_index(200), None);
+    }
+
+    #[test]
+    fn serde_uses_snake_case_names() {
+        assert_eq!(serde_json::to_string(&Status::OnScene).unwrap(), "\"on_scene\"");
+        assert_eq!(serde_json::to_string(&Source::Call110).unwrap(), "\"call_110\"");
+    }
+}

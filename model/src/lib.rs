@@ -1,0 +1,18 @@
+//! SafeGrid's plain data types: the governance hierarchy, incidents, prevention resources and
+//! the JSON shapes of the HTTP API. No IO, no clock reads; builds for wasm32 so the frontend
+//! shares these types with the server.
+//!
+//! Coordinates are always WGS84 longitude/latitude in degrees. Times are UTC; the UI shows them in
+//! Asia/Shanghai ([`time::SHANGHAI_OFFSET_S`]).
+
+pub mod api;
+pub mod code;
+pub mod incident;
+pub mod region;
+pub mod resource;
+pub mod time;
+
+pub use code::{CellCode, CodeError, RegionCode, RegionLevel};
+pub use incident::{Category, Incident, IncidentId, NewIncident, Placement, Severity, Source, Status, Subcategory};
+pub use region::{Cell, Region};
+pub use resource::{Officer, PreventionKind, Resource, ResourceKind};
