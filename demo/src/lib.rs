@@ -14,8 +14,8 @@ mod sample;
 mod sources;
 
 use chrono::{DateTime, Utc};
-use geo::MultiPolygon;
-use model::{Cell, CellCode, NewIncident, Officer, Region, Resource};
+use model::{CellCode, NewIncident, Officer, Resource};
+pub use model::{CellShape, RegionShape};
 use serde::{Deserialize, Serialize};
 
 pub use incidents::{CATEGORY_MIX, NEAR_REPEAT_SUBCATEGORIES};
@@ -49,26 +49,13 @@ pub struct DemoParams {
 impl DemoParams {
     /// The defaults of `safegrid demo`: a year and about 210,000 incidents.
     pub fn new(seed: u64, end: DateTime<Utc>) -> DemoParams {
-        DemoParams { seed, end, days: 365, base_incidents: 200_000 }
+        DemoParams {
+            seed,
+            end,
+            days: 365,
+            base_incidents: 200_000,
+        }
     }
-}
-
-/// A region with its boundary (WGS84).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RegionShape {
-    /// The region.
-    pub region: Region,
-    /// Its boundary, WGS84 lon/lat.
-    pub boundary: MultiPolygon<f64>,
-}
-
-/// A grid cell with its boundary (WGS84).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellShape {
-    /// The cell.
-    pub cell: Cell,
-    /// Its boundary, WGS84 lon/lat.
-    pub boundary: MultiPolygon<f64>,
 }
 
 /// A generated incident and the cell it was generated in.
@@ -160,5 +147,12 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
         uncovered_villages: uncovered,
         incidents: incidents.len(),
     };
-    Ok(World { regions: geo.regions, cells: geo.cells, incidents, resources, officers, truth })
+    Ok(World {
+        regions: geo.regions,
+        cells: geo.cells,
+        incidents,
+        resources,
+        officers,
+        truth,
+    })
 }

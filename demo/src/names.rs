@@ -5,8 +5,14 @@ use model::{Category, Subcategory};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "韩", "冯", "曹", "彭", "曾"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "华", "红", "玉兰", "志强", "海燕", "永"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "韩", "冯", "曹", "彭", "曾",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "华", "红", "玉兰", "志强", "海燕", "永",
+];
 
 /// A synthetic Chinese name.
 pub fn person(rng: &mut ChaCha8Rng) -> String {
@@ -17,24 +23,44 @@ pub fn person(rng: &mut ChaCha8Rng) -> String {
 
 /// A synthetic mobile number in a virtual-operator range.
 pub fn phone(rng: &mut ChaCha8Rng) -> String {
-    format!("17{}{:08}", rng.random_range(0..2), rng.random_range(0..100_000_000u32))
+    format!(
+        "17{}{:08}",
+        rng.random_range(0..2),
+        rng.random_range(0..100_000_000u32)
+    )
 }
 
 /// A short synthetic case summary (简要案情).
 pub fn summary(c: Category, s: Option<Subcategory>, rng: &mut ChaCha8Rng) -> String {
     use Subcategory::*;
     let options: &[&str] = match s {
-        Some(Theft) => &["报警人称其手机在人员密集处被盗", "报警人称停放的电动车电瓶被盗", "商铺货物被盗，损失待核"],
-        Some(Burglary) => &["报警人称家中被撬，财物被盗", "报警人外出返家发现门锁被破坏", "商铺夜间被撬，现金被盗"],
+        Some(Theft) => &[
+            "报警人称其手机在人员密集处被盗",
+            "报警人称停放的电动车电瓶被盗",
+            "商铺货物被盗，损失待核",
+        ],
+        Some(Burglary) => &[
+            "报警人称家中被撬，财物被盗",
+            "报警人外出返家发现门锁被破坏",
+            "商铺夜间被撬，现金被盗",
+        ],
         Some(VehicleTheft) => &["报警人称其停放的摩托车被盗", "报警人称其电动自行车被盗"],
-        Some(Fraud) => &["报警人称遭遇网络刷单诈骗", "报警人称接到冒充客服电话被骗", "报警人称网购被骗"],
+        Some(Fraud) => &[
+            "报警人称遭遇网络刷单诈骗",
+            "报警人称接到冒充客服电话被骗",
+            "报警人称网购被骗",
+        ],
         Some(Robbery) => &["报警人称被人抢夺挎包", "报警人称夜间被人拦路抢劫"],
         Some(Assault) => &["报警人称被人殴打致伤", "双方冲突致一人受伤"],
         Some(Fight) => &["饭店内有人酒后打架", "街边多人聚集斗殴"],
         Some(Gambling) => &["群众举报有人聚众赌博"],
         Some(Drugs) => &["群众举报疑似涉毒人员"],
         Some(Disturbance) => &["有人在公共场所滋事", "噪音扰民，多次劝阻无效"],
-        Some(Collision) => &["两车追尾，无人员受伤", "电动车与轿车相撞，一人轻伤", "车辆刮擦，双方协商不成"],
+        Some(Collision) => &[
+            "两车追尾，无人员受伤",
+            "电动车与轿车相撞，一人轻伤",
+            "车辆刮擦，双方协商不成",
+        ],
         Some(DrunkDriving) => &["查获一名酒后驾驶人员"],
         Some(Congestion) => &["路口车辆拥堵，请求疏导"],
         Some(Neighbour) => &["邻里因噪音发生纠纷", "邻里因占道堆放杂物发生争执"],

@@ -176,7 +176,10 @@ impl Subcategory {
 
     /// The subcategories of `category`.
     pub fn of(category: Category) -> impl Iterator<Item = Subcategory> {
-        Self::ALL.iter().copied().filter(move |s| s.category() == category)
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(move |s| s.category() == category)
     }
 }
 
@@ -275,6 +278,23 @@ pub struct NewIncident {
     pub status: Status,
 }
 
+impl NewIncident {
+    /// Whether `other` describes the same report (a retry), ignoring what legitimately changes
+    /// after the first submission (status, severity, reported_at). Times compare to the
+    /// millisecond and positions to 1e-7° (what storage keeps).
+    pub fn same_report(&self, other: &NewIncident) -> bool {
+        self.category == other.category
+            && self.subcategory == other.subcategory
+            && self.occurred_at.timestamp_millis() == other.occurred_at.timestamp_millis()
+            && (self.lon - other.lon).abs() < 1e-7
+            && (self.lat - other.lat).abs() < 1e-7
+            && self.address == other.address
+            && self.summary == other.summary
+            && self.reporter_name == other.reporter_name
+            && self.reporter_phone == other.reporter_phone
+    }
+}
+
 /// Where an incident falls in the governance hierarchy, assigned on write by the spatial index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Placement {
@@ -321,8 +341,14 @@ mod tests {
     #[test]
     fn labels_parse_in_both_languages() {
         assert_eq!(Category::parse_label("刑事"), Some(Category::Criminal));
-        assert_eq!(Category::parse_label("public_order"), Some(Category::PublicOrder));
-        assert_eq!(Category::parse_label("Public Order"), Some(Category::PublicOrder));
+        assert_eq!(
+            Category::parse_label("public_order"),
+            Some(Category::PublicOrder)
+        );
+        assert_eq!(
+            Category::parse_label("Public Order"),
+            Some(Category::PublicOrder)
+        );
         assert_eq!(Category::parse_label("crime"), None);
         assert_eq!(Status::parse_label("到场"), Some(Status::OnScene));
     }
@@ -345,7 +371,13 @@ mod tests {
 
     #[test]
     fn serde_uses_snake_case_names() {
-        assert_eq!(serde_json::to_string(&Status::OnScene).unwrap(), "\"on_scene\"");
-        assert_eq!(serde_json::to_string(&Source::Call110).unwrap(), "\"call_110\"");
+        assert_eq!(
+            serde_json::to_string(&Status::OnScene).unwrap(),
+            "\"on_scene\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Source::Call110).unwrap(),
+            "\"call_110\""
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Regions of the governance hierarchy and the grid cells (网格) that partition villages.
 
 use crate::code::{CellCode, RegionCode, RegionLevel};
+use geo_types::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
 /// A city, county, township or village (its boundary travels beside it, as GeoJSON or `geo` types).
@@ -33,4 +34,22 @@ pub struct Cell {
     pub population: u64,
     /// Whether the boundary was synthesised.
     pub synthetic: bool,
+}
+
+/// A region with its boundary (WGS84 lon/lat).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionShape {
+    /// The region.
+    pub region: Region,
+    /// Its boundary, WGS84 lon/lat degrees.
+    pub boundary: MultiPolygon<f64>,
+}
+
+/// A grid cell with its boundary (WGS84 lon/lat).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellShape {
+    /// The cell.
+    pub cell: Cell,
+    /// Its boundary, WGS84 lon/lat degrees.
+    pub boundary: MultiPolygon<f64>,
 }

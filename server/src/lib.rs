@@ -1,1 +1,14 @@
+//! SafeGrid server: the axum HTTP API, the `safegrid` CLI, storage adapters and the in-memory
+//! indexes. The pure core lives in the `model`, `analytics` and `demo` crates.
 
+pub mod api;
+pub mod boot;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod geography;
+pub mod incident_index;
+pub mod ingest;
+pub mod intake;
+pub mod query;
+pub mod store;

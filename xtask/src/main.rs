@@ -32,13 +32,18 @@ fn main() -> Result<()> {
 
 /// The workspace root (the parent of this crate's folder).
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Runs a command, echoing it, and fails if it fails.
 pub fn sh(cmd: &mut Command) -> Result<()> {
     eprintln!("+ {cmd:?}");
-    let status = cmd.status().with_context(|| format!("cannot start {cmd:?}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {cmd:?}"))?;
     if !status.success() {
         bail!("{cmd:?} failed with {status}");
     }
@@ -52,14 +57,24 @@ fn cargo() -> Command {
 fn run(extra: &[String]) -> Result<()> {
     setup::ensure_run_tools()?;
     let mut cmd = cargo();
-    cmd.args(["run", "--release", "--package", "server", "--bin", "safegrid", "--", "serve"]);
+    cmd.args([
+        "run",
+        "--release",
+        "--package",
+        "server",
+        "--bin",
+        "safegrid",
+        "--",
+        "serve",
+    ]);
     cmd.args(extra);
     sh(&mut cmd)
 }
 
 fn test() -> Result<()> {
     setup::ensure_test_tools()?;
-    let testdata = std::env::var("SAFEGRID_TESTDATA").unwrap_or_else(|_| "../shared/testdata".into());
+    let testdata =
+        std::env::var("SAFEGRID_TESTDATA").unwrap_or_else(|_| "../shared/testdata".into());
     let mut cmd = cargo();
     cmd.args(["test", "--workspace", "--all-targets"])
         .env("SAFEGRID_REQUIRE_TOOLS", "1")
@@ -72,7 +87,14 @@ fn test() -> Result<()> {
 
 fn ci() -> Result<()> {
     sh(cargo().args(["fmt", "--all", "--check"]))?;
-    sh(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    sh(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     test()
 }
 

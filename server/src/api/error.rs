@@ -1,0 +1,130 @@
+//! The one error type of the HTTP API. Every error answer has the body
+//! `{"error": {"code", "message", "field"}}`; 5xx answers say only "internal error" and the cause
+//! is logged.
+
+use crate::intake::FieldError;
+use crate::query::UnknownArea;
+use crate::store::StoreError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use model::api::{ErrorBody, ErrorDetail};
+
+/// An HTTP error answer.
+#[derive(Debug)]
+pub enum AppError {
+    /// 400: the query string or body could not be parsed.
+    BadRequest {
+        /// What was wrong.
+        message: String,
+        /// Which parameter.
+        field: Option<String>,
+    },
+    /// 422: a well-formed body broke a rule.
+    Unprocessable {
+        /// What was wrong.
+        message: String,
+        /// Which field.
+        field: Option<String>,
+    },
+    /// 404: no such thing.
+    NotFound {
+        /// What was not found.
+        message: String,
+        /// Which parameter named it, if a query parameter did.
+        field: Option<String>,
+    },
+    /// 409: conflicts with what is stored.
+    Conflict {
+        /// What conflicts.
+        message: String,
+        /// Which field.
+        field: Option<String>,
+    },
+    /// 413: the body is larger than allowed.
+    PayloadTooLarge {
+        /// The limit.
+        message: String,
+    },
+    /// 500: something failed inside; the cause is logged, not shown.
+    Internal(String),
+}
+
+impl AppError {
+    /// A 400 naming a query parameter.
+    pub fn bad(field: &str, message: impl Into<String>) -> AppError {
+        AppError::BadRequest {
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> AppError {
+        AppError::Unprocessable {
+            message: format!("{}: {}", e.field, e.message),
+            field: Some(e.field),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<UnknownArea> for AppError {
+    fn from(e: UnknownArea) -> AppError {
+        AppError::NotFound {
+            message: e.to_string(),
+            field: Some("region".into()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, message, field) = match self {
+            AppError::BadRequest { message, field } => {
+                (StatusCode::BAD_REQUEST, "bad_request", message, field)
+            }
+            AppError::Unprocessable { message, field } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                message,
+                field,
+            ),
+            AppError::NotFound { message, field } => {
+                (StatusCode::NOT_FOUND, "not_found", message, field)
+            }
+            AppError::Conflict { message, field } => {
+                (StatusCode::CONFLICT, "conflict", message, field)
+            }
+            AppError::PayloadTooLarge { message } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                message,
+                None,
+            ),
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error".to_owned(),
+                    None,
+                )
+            }
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+                field,
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}

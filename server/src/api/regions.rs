@@ -1,0 +1,224 @@
+//! Regions, grid cells (with incident counts) and prevention resources.
+
+use super::AppState;
+use super::error::AppError;
+use super::features::{
+    collection, feature, geojson_response, multipolygon_json, region_feature, region_properties,
+    resource_feature,
+};
+use super::params::Params;
+use crate::query::Area;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use chrono::Duration;
+use model::{RegionCode, RegionLevel, ResourceKind};
+use serde_json::{Map, Value, json};
+
+/// Default window of counts when `from`/`to` are absent: the last 30 days.
+pub const DEFAULT_WINDOW_DAYS: i64 = 30;
+
+fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Value {
+    let mut p = Map::new();
+    p.insert("code".into(), json!(c.cell.code));
+    p.insert("name".into(), json!(c.cell.name));
+    p.insert("level".into(), json!("cell"));
+    p.insert("village_code".into(), json!(c.cell.code.village()));
+    p.insert("population".into(), json!(c.cell.population));
+    p.insert("synthetic".into(), json!(c.cell.synthetic));
+    if let Some(n) = count {
+        p.insert("count".into(), json!(n));
+        let per_1000 = if c.cell.population > 0 {
+            f64::from(n) * 1000.0 / c.cell.population as f64
+        } else {
+            0.0
+        };
+        p.insert(
+            "rate_per_1000".into(),
+            json!((per_1000 * 100.0).round() / 100.0),
+        );
+    }
+    feature(json!(c.cell.code), multipolygon_json(&c.boundary), p)
+}
+
+/// `GET /api/regions?level=&parent=`: regions as a FeatureCollection.
+pub async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let parent = p
+        .one("parent")?
+        .map(|v| {
+            RegionCode::parse(&v).map_err(|e| {
+                AppError::bad(
+                    "parent",
+                    format!("parent must be a 12-digit region code: {e}"),
+                )
+            })
+        })
+        .transpose()?;
+    let level = p.one("level")?;
+    p.finish()?;
+    if let Some(code) = parent {
+        s.geography.region(code).ok_or_else(|| AppError::NotFound {
+            message: format!("no region {code}"),
+            field: Some("parent".into()),
+        })?;
+    }
+    let default_level = parent.map_or(Some(RegionLevel::County), |c| c.level().child());
+    let features: Vec<Value> = match level.as_deref() {
+        Some("cell") => {
+            let range = parent.map_or(0..s.geography.cells().len() as u32, |c| {
+                s.geography.cell_range(c)
+            });
+            s.geography.cells()[range.start as usize..range.end as usize]
+                .iter()
+                .map(|c| cell_level_feature(c, None))
+                .collect()
+        }
+        Some(l) => {
+            let level = l.parse::<RegionLevel>().map_err(|()| {
+                AppError::bad(
+                    "level",
+                    "level must be city, county, township, village or cell",
+                )
+            })?;
+            s.geography
+                .regions_at(level, parent)
+                .map(region_feature)
+                .collect()
+        }
+        None => match default_level {
+            Some(level) => s
+                .geography
+                .regions_at(level, parent)
+                .map(region_feature)
+                .collect(),
+            None => {
+                let range = parent.map_or(0..0, |c| s.geography.cell_range(c));
+                s.geography.cells()[range.start as usize..range.end as usize]
+                    .iter()
+                    .map(|c| cell_level_feature(c, None))
+                    .collect()
+            }
+        },
+    };
+    Ok(geojson_response(collection(features, Map::new())))
+}
+
+/// `GET /api/regions/{code}`: one region (12 digits) or cell (15 digits), with its children count
+/// and, for villages, the officers covering it.
+pub async fn one(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let area = Area::parse(&code).map_err(|m| AppError::bad("code", m))?;
+    let not_found = || AppError::NotFound {
+        message: format!("no region or cell {code}"),
+        field: None,
+    };
+    let body = match area {
+        Area::Region(c) => {
+            let r = s.geography.region(c).ok_or_else(not_found)?;
+            let mut props = region_properties(&r.region);
+            let children = match c.level().child() {
+                Some(l) => s.geography.regions_at(l, Some(c)).count(),
+                None => s.geography.cell_range(c).len(),
+            };
+            props.insert("children".into(), json!(children));
+            props.insert("cells".into(), json!(s.geography.cell_range(c).len()));
+            if c.level() == RegionLevel::Village {
+                let officers: Vec<Value> = s
+                    .geography
+                    .officers_of(c)
+                    .map(|o| json!({"id": o.id, "name": o.name, "badge": o.badge, "station_id": o.station_id}))
+                    .collect();
+                props.insert("officers".into(), Value::Array(officers));
+            }
+            feature(json!(c), multipolygon_json(&r.boundary), props)
+        }
+        Area::Cell(c) => {
+            let (_, cell) = s.geography.cell(c).ok_or_else(not_found)?;
+            cell_level_feature(cell, None)
+        }
+    };
+    Ok(geojson_response(body.to_string()))
+}
+
+/// `GET /api/cells?bbox=&region=&from=&to=&category=`: cells with incident counts for the window
+/// (default: the last 30 days).
+pub async fn cells(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let mut query = p.incident_query(false)?;
+    p.finish()?;
+    let now = s.clock.now();
+    let to = query.to.unwrap_or(now);
+    let from = query
+        .from
+        .unwrap_or(to - Duration::days(DEFAULT_WINDOW_DAYS));
+    (query.from, query.to) = (Some(from), Some(to));
+    let bbox = query.bbox.take();
+    let filter = query.filter(&s.geography)?;
+    let counts = s.index().cell_counts(&filter, s.geography.cells().len());
+    let range = filter
+        .cells
+        .clone()
+        .unwrap_or(0..s.geography.cells().len() as u32);
+    let in_box: Option<std::collections::HashSet<u32>> = bbox.map(|b| {
+        s.geography
+            .cells_in_box([b.min_lon, b.min_lat], [b.max_lon, b.max_lat])
+            .collect()
+    });
+    let features: Vec<Value> = range
+        .filter(|i| in_box.as_ref().is_none_or(|set| set.contains(i)))
+        .map(|i| cell_level_feature(&s.geography.cells()[i as usize], Some(counts[i as usize])))
+        .collect();
+    let mut extra = Map::new();
+    extra.insert("from".into(), json!(from));
+    extra.insert("to".into(), json!(to));
+    Ok(geojson_response(collection(features, extra)))
+}
+
+/// `GET /api/resources?kind=&region=&bbox=`: prevention resources.
+pub async fn resources(
+    State(s): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let kinds: Vec<ResourceKind> = p
+        .many("kind")
+        .iter()
+        .map(|k| {
+            ResourceKind::parse(k).ok_or_else(|| {
+                let all: Vec<&str> = ResourceKind::ALL.iter().map(|k| k.as_str()).collect();
+                AppError::bad(
+                    "kind",
+                    format!("unknown kind {k:?}; expected one of {}", all.join(", ")),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let region = p
+        .one("region")?
+        .map(|v| {
+            RegionCode::parse(&v).map_err(|e| {
+                AppError::bad("region", format!("region must be a 12-digit code: {e}"))
+            })
+        })
+        .transpose()?;
+    let bbox = p.bbox()?;
+    p.finish()?;
+    if let Some(code) = region {
+        s.geography.region(code).ok_or_else(|| AppError::NotFound {
+            message: format!("no region {code}"),
+            field: Some("region".into()),
+        })?;
+    }
+    let features: Vec<Value> = s
+        .geography
+        .resources()
+        .iter()
+        .filter(|r| kinds.is_empty() || kinds.contains(&r.kind))
+        .filter(|r| region.is_none_or(|c| c.contains(r.region_code)))
+        .filter(|r| bbox.is_none_or(|b| b.contains(r.lon, r.lat)))
+        .map(resource_feature)
+        .collect();
+    Ok(geojson_response(collection(features, Map::new())))
+}

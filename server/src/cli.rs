@@ -1,0 +1,518 @@
+//! The `safegrid` subcommands. Output for people goes to stderr; data (exports) to stdout or a file.
+
+use crate::api;
+use crate::boot::{DEFAULT_DEMO_SEED, load_state, open_store, seed_demo};
+use crate::clock::SystemClock;
+use crate::config::{DemoArgs, ExportArgs, FileFormat, ImportArgs, ServeArgs};
+use crate::geography::Geography;
+use crate::incident_index::IncidentIndex;
+use crate::ingest::{IngestError, submit};
+use crate::intake::{FieldError, incident_from_feature};
+use crate::query::{Area, IncidentQuery};
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use model::time::parse_timestamp;
+use model::{Category, IncidentId, NewIncident, Source, Status};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+fn parse_time_arg(flag: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
+    parse_timestamp(s).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+}
+
+/// `safegrid serve`.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let store = open_store(&args.store)?;
+    if args.store.database_url.is_none() && !store.has_world().await? {
+        tracing::info!(
+            seed = DEFAULT_DEMO_SEED,
+            "empty embedded store: generating the Wuwei demo world (首次启动，生成演示数据)"
+        );
+        let truth = seed_demo(store.as_ref(), DEFAULT_DEMO_SEED, Utc::now()).await?;
+        tracing::info!(incidents = truth.incidents, "demo world written");
+    }
+    let state = load_state(store, Arc::new(SystemClock)).await?;
+    tracing::info!(
+        incidents = state.index().len(),
+        cells = state.geography.cells().len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "loaded"
+    );
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!(
+        "SafeGrid listening on http://{} (平安网格已启动)",
+        listener.local_addr()?
+    );
+    axum::serve(listener, api::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// `safegrid demo`.
+pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let end = match &args.end {
+        Some(s) => parse_time_arg("--end", s)?,
+        None => Utc::now(),
+    };
+    let store = open_store(&args.store)?;
+    let started = Instant::now();
+    let truth = seed_demo(store.as_ref(), args.seed, end).await?;
+    eprintln!(
+        "demo world written in {:.1} s: {} incidents up to {end}, seed {} ({} hot cells, {} emerging cells, {} near-repeat offspring)\n\
+         演示数据已生成：{} 条警情",
+        started.elapsed().as_secs_f64(),
+        truth.incidents,
+        truth.seed,
+        truth.hot_cells.len(),
+        truth.emerging.len(),
+        truth.near_repeat.offspring,
+        truth.incidents,
+    );
+    Ok(())
+}
+
+/// A row that could not be imported.
+struct RowError {
+    line: u64,
+    message: String,
+}
+
+fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {percent}% {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    bar
+}
+
+/// Reads a CSV file into features (one per row, with its line number), or row errors.
+fn csv_features(
+    path: &Path,
+    args: &ImportArgs,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<(u64, Result<Value, String>)>> {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let headers = reader
+        .headers()
+        .context("reading the CSV header (line 1)")?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let required = |flag: &str, name: &str| {
+        col(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "line 1: no column {name:?} ({flag}); the header has: {}",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            )
+        })
+    };
+    let (lon_i, lat_i, time_i, cat_i) = (
+        required("--lon-col", &args.lon_col)?,
+        required("--lat-col", &args.lat_col)?,
+        required("--time-col", &args.time_col)?,
+        required("--category-col", &args.category_col)?,
+    );
+    let optional: Vec<(&str, Option<usize>)> = vec![
+        ("subcategory", col(&args.subcategory_col)),
+        ("external_id", col(&args.id_col)),
+        ("address", col(&args.address_col)),
+        ("summary", col(&args.summary_col)),
+        ("source", col("source")),
+        ("severity", col("severity")),
+        ("status", col("status")),
+        ("reported_at", col("reported_at")),
+        ("reporter_name", col("reporter_name")),
+        ("reporter_phone", col("reporter_phone")),
+    ];
+    let bar = progress(len, "reading");
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                out.push((line, Err(format!("unreadable CSV row: {e}"))));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        bar.set_position(record.position().map_or(0, |p| p.byte()));
+        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        let row = (|| -> Result<Value, String> {
+            let number = |i: usize, flag: &str, name: &str| -> Result<f64, String> {
+                let v = field(i);
+                if v.is_empty() {
+                    return Err(format!("{name} ({flag} {:?}) is empty", &headers[i]));
+                }
+                v.parse::<f64>()
+                    .map_err(|_| format!("{name} ({flag} {:?}) {v:?} is not a number", &headers[i]))
+            };
+            let lon = number(lon_i, "--lon-col", "longitude")?;
+            let lat = number(lat_i, "--lat-col", "latitude")?;
+            let occurred = parse_timestamp(field(time_i))
+                .map_err(|e| format!("occurred_at (--time-col {:?}): {e}", &headers[time_i]))?;
+            let mut props = serde_json::Map::new();
+            props.insert("category".into(), json!(field(cat_i)));
+            props.insert("occurred_at".into(), json!(occurred.to_rfc3339()));
+            props.insert("crs".into(), json!(args.crs));
+            props.insert("source".into(), json!(args.source));
+            for (key, idx) in &optional {
+                if let Some(i) = idx
+                    && !field(*i).is_empty()
+                {
+                    let v = if *key == "reported_at" {
+                        parse_timestamp(field(*i))
+                            .map_err(|e| format!("reported_at: {e}"))?
+                            .to_rfc3339()
+                    } else {
+                        field(*i).to_owned()
+                    };
+                    props.insert((*key).into(), json!(v));
+                }
+            }
+            Ok(
+                json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}),
+            )
+        })();
+        out.push((line, row));
+    }
+    bar.finish_and_clear();
+    let _ = now;
+    Ok(out)
+}
+
+/// Reads a GeoJSON FeatureCollection into features, numbered from 1.
+fn geojson_features(
+    path: &Path,
+    default_crs: &str,
+    default_source: &str,
+) -> anyhow::Result<Vec<(u64, Result<Value, String>)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("line {}: not valid JSON: {e}", e.line()))?;
+    let Some(features) = value.get("features").and_then(Value::as_array) else {
+        bail!(
+            "{}: expected a GeoJSON FeatureCollection with a \"features\" array",
+            path.display()
+        );
+    };
+    Ok(features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut f = f.clone();
+            if let Some(p) = f.get_mut("properties").and_then(Value::as_object_mut) {
+                p.entry("crs").or_insert_with(|| json!(default_crs));
+                p.entry("source").or_insert_with(|| json!(default_source));
+            }
+            (i as u64 + 1, Ok(f))
+        })
+        .collect())
+}
+
+/// `safegrid import`.
+pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let format = match args.format {
+        Some(f) => f,
+        None => match args
+            .file
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("csv") => FileFormat::Csv,
+            Some("geojson" | "json") => FileFormat::Geojson,
+            _ => bail!(
+                "cannot tell the format of {}: pass --format csv or --format geojson",
+                args.file.display()
+            ),
+        },
+    };
+    let default_source = Source::parse_label(&args.source)
+        .ok_or_else(|| anyhow::anyhow!("--source: unknown source {:?}", args.source))?;
+    if analytics::crs::Crs::parse(&args.crs).is_none() {
+        bail!(
+            "--crs: unknown crs {:?}; expected wgs84, cgcs2000, gcj02 or bd09",
+            args.crs
+        );
+    }
+    let rows = match format {
+        FileFormat::Csv => csv_features(&args.file, &args, now)?,
+        FileFormat::Geojson => geojson_features(&args.file, &args.crs, &args.source)?,
+    };
+    let unit = if format == FileFormat::Csv {
+        "line"
+    } else {
+        "feature"
+    };
+    let store = open_store(&args.store)?;
+    if !store.has_world().await? {
+        bail!(
+            "the store has no regions or cells yet: run `safegrid demo` (or load a world) before importing"
+        );
+    }
+    let geography = Geography::new(store.load_geography().await?);
+    let mut valid: Vec<(u64, NewIncident)> = Vec::new();
+    let mut errors: Vec<RowError> = Vec::new();
+    for (line, row) in rows {
+        let checked = row.and_then(|f| {
+            let n = incident_from_feature(&f, now, default_source)
+                .map_err(|FieldError { field, message }| format!("{field}: {message}"))?;
+            match geography.locate(n.lon, n.lat) {
+                Some(_) => Ok(n),
+                None => Err(format!(
+                    "point ({}, {}) lies outside every grid cell of the city",
+                    n.lon, n.lat
+                )),
+            }
+        });
+        match checked {
+            Ok(n) => valid.push((line, n)),
+            Err(message) => errors.push(RowError { line, message }),
+        }
+    }
+    if !errors.is_empty() {
+        for e in errors.iter().take(20) {
+            eprintln!("{unit} {}: {}", e.line, e.message);
+        }
+        if errors.len() > 20 {
+            eprintln!("… and {} more", errors.len() - 20);
+        }
+        if !args.skip_invalid {
+            bail!(
+                "{} invalid {unit}s: nothing imported (use --skip-invalid to import the valid ones)",
+                errors.len()
+            );
+        }
+    }
+    let lines: Vec<u64> = valid.iter().map(|(l, _)| *l).collect();
+    let items: Vec<NewIncident> = valid.into_iter().map(|(_, n)| n).collect();
+    let bar = progress(items.len() as u64, "writing");
+    bar.set_position(0);
+    let index = RwLock::new(IncidentIndex::default());
+    let result = submit(store.as_ref(), &geography, &index, items).await;
+    bar.finish_and_clear();
+    let submitted = match result {
+        Ok(s) => s,
+        Err(IngestError::Conflict { index, existing }) => bail!(
+            "{unit} {}: external_id already names incident {existing} with different content; nothing imported",
+            lines.get(index).copied().unwrap_or(0)
+        ),
+        Err(IngestError::Invalid { index, error }) => {
+            bail!(
+                "{unit} {}: {}: {}; nothing imported",
+                lines.get(index).copied().unwrap_or(0),
+                error.field,
+                error.message
+            )
+        }
+        Err(IngestError::Store(e)) => return Err(e.into()),
+    };
+    let created = submitted.iter().filter(|s| s.created).count();
+    eprintln!(
+        "imported {created} new incidents, {} already present, {} skipped (导入 {created} 条)",
+        submitted.len() - created,
+        errors.len()
+    );
+    if !errors.is_empty() {
+        let skipped: Vec<String> = errors.iter().map(|e| e.line.to_string()).collect();
+        eprintln!("skipped {unit}s: {}", skipped.join(", "));
+    }
+    Ok(())
+}
+
+const CSV_COLUMNS: [&str; 19] = [
+    "id",
+    "source",
+    "external_id",
+    "category",
+    "subcategory",
+    "occurred_at",
+    "reported_at",
+    "lon",
+    "lat",
+    "address",
+    "summary",
+    "reporter_name",
+    "reporter_phone",
+    "severity",
+    "status",
+    "county_code",
+    "township_code",
+    "village_code",
+    "cell_code",
+];
+
+/// `safegrid export`.
+pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store)?;
+    let state = load_state(store, Arc::new(SystemClock)).await?;
+    let query = IncidentQuery {
+        area: args
+            .region
+            .as_deref()
+            .map(Area::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--region: {e}"))?,
+        bbox: None,
+        from: args
+            .from
+            .as_deref()
+            .map(|s| parse_time_arg("--from", s))
+            .transpose()?,
+        to: args
+            .to
+            .as_deref()
+            .map(|s| parse_time_arg("--to", s))
+            .transpose()?,
+        categories: args
+            .category
+            .iter()
+            .map(|c| {
+                Category::parse_label(c)
+                    .ok_or_else(|| anyhow::anyhow!("--category: unknown category {c:?}"))
+            })
+            .collect::<anyhow::Result<_>>()?,
+        statuses: args
+            .status
+            .iter()
+            .map(|c| {
+                Status::parse_label(c)
+                    .ok_or_else(|| anyhow::anyhow!("--status: unknown status {c:?}"))
+            })
+            .collect::<anyhow::Result<_>>()?,
+    };
+    let filter = query
+        .filter(&state.geography)
+        .map_err(|e| anyhow::anyhow!("--region: {e}"))?;
+    let mut ids: Vec<(i64, IncidentId)> = Vec::new();
+    state
+        .index()
+        .for_each(&filter, |p| ids.push((p.occurred_s, p.id)));
+    ids.sort_unstable();
+    let out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let ids: Vec<IncidentId> = ids.into_iter().map(|(_, id)| id).collect();
+    match args.format {
+        FileFormat::Csv => export_csv(&state, &ids, out).await?,
+        FileFormat::Geojson => export_geojson(&state, &ids, out).await?,
+    }
+    eprintln!("exported {} incidents (导出 {} 条)", ids.len(), ids.len());
+    Ok(())
+}
+
+/// Full records, fetched from the store in chunks so memory stays bounded.
+async fn for_each_chunk(
+    state: &api::AppState,
+    ids: &[IncidentId],
+    mut visit: impl FnMut(&model::Incident) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    for chunk in ids.chunks(5_000) {
+        for i in &state.store.incidents_by_id(chunk.to_vec()).await? {
+            visit(i)?;
+        }
+    }
+    Ok(())
+}
+
+async fn export_csv(
+    state: &api::AppState,
+    ids: &[IncidentId],
+    out: Box<dyn Write>,
+) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_COLUMNS)?;
+    for_each_chunk(state, ids, |i| {
+        let (f, p) = (&i.fields, &i.placement);
+        w.write_record([
+            i.id.0.to_string(),
+            f.source.as_str().to_owned(),
+            f.external_id.clone().unwrap_or_default(),
+            f.category.as_str().to_owned(),
+            f.subcategory
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            f.occurred_at.to_rfc3339(),
+            f.reported_at.to_rfc3339(),
+            f.lon.to_string(),
+            f.lat.to_string(),
+            f.address.clone().unwrap_or_default(),
+            f.summary.clone().unwrap_or_default(),
+            f.reporter_name.clone().unwrap_or_default(),
+            f.reporter_phone.clone().unwrap_or_default(),
+            f.severity.as_str().to_owned(),
+            f.status.as_str().to_owned(),
+            p.county_code.to_string(),
+            p.township_code.to_string(),
+            p.village_code.to_string(),
+            p.cell_code.to_string(),
+        ])?;
+        Ok(())
+    })
+    .await?;
+    w.flush()?;
+    Ok(())
+}
+
+async fn export_geojson(
+    state: &api::AppState,
+    ids: &[IncidentId],
+    mut out: Box<dyn Write>,
+) -> anyhow::Result<()> {
+    write!(out, r#"{{"type":"FeatureCollection","features":["#)?;
+    let mut first = true;
+    for_each_chunk(state, ids, |i| {
+        if !first {
+            out.write_all(b",\n")?;
+        }
+        first = false;
+        serde_json::to_writer(
+            &mut out,
+            &api::features::incident_feature(i, &state.geography),
+        )?;
+        Ok(())
+    })
+    .await?;
+    writeln!(out, "]}}")?;
+    out.flush()?;
+    Ok(())
+}

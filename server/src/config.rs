@@ -1,0 +1,148 @@
+//! Command-line configuration, parsed once with clap; every flag also reads a `SAFEGRID_*`
+//! environment variable. Secrets (the database URL) are never printed.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// SafeGrid (平安网格): GIS public-safety prevention dashboard for Wuwei.
+#[derive(Debug, Parser)]
+#[command(name = "safegrid", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (启动服务).
+    Serve(ServeArgs),
+    /// Rebuild the Wuwei demo world in the store, replacing its contents (重建演示数据).
+    Demo(DemoArgs),
+    /// Import incidents from a CSV or GeoJSON file (导入警情).
+    Import(ImportArgs),
+    /// Export incidents as GeoJSON or CSV (导出警情).
+    Export(ExportArgs),
+}
+
+/// Where the data lives: the embedded store in a data directory, or PostGIS.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Directory of the embedded GeoPackage store (数据目录).
+    #[arg(long, env = "SAFEGRID_DATA_DIR", default_value = ".safegrid")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL/PostGIS connection URL; when given, the data directory is not used (数据库地址).
+    #[arg(long, env = "SAFEGRID_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+/// `safegrid serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (监听地址).
+    #[arg(long, env = "SAFEGRID_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Store selection.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `safegrid demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Store selection.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Random seed; the same seed and end give the same world (随机种子).
+    #[arg(long, default_value_t = crate::boot::DEFAULT_DEMO_SEED)]
+    pub seed: u64,
+    /// End of the year of incidents, RFC 3339 (default: now) (截止时间).
+    #[arg(long)]
+    pub end: Option<String>,
+}
+
+/// Input file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FileFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// A GeoJSON FeatureCollection of Point features.
+    Geojson,
+}
+
+/// `safegrid import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Store selection.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The file to import (导入文件).
+    pub file: PathBuf,
+    /// File format (default: from the file name's extension).
+    #[arg(long, value_enum)]
+    pub format: Option<FileFormat>,
+    /// CSV column holding the longitude.
+    #[arg(long, default_value = "lon")]
+    pub lon_col: String,
+    /// CSV column holding the latitude.
+    #[arg(long, default_value = "lat")]
+    pub lat_col: String,
+    /// CSV column holding when the incident occurred (RFC 3339, `YYYY-MM-DD HH:MM:SS+HH`, or local time).
+    #[arg(long, default_value = "occurred_at")]
+    pub time_col: String,
+    /// CSV column holding the category (code name, Chinese or English label).
+    #[arg(long, default_value = "category")]
+    pub category_col: String,
+    /// CSV column holding the subcategory (used when present).
+    #[arg(long, default_value = "subcategory")]
+    pub subcategory_col: String,
+    /// CSV column holding the sender's own id, for idempotent re-imports (used when present).
+    #[arg(long, default_value = "external_id")]
+    pub id_col: String,
+    /// CSV column holding the address (used when present).
+    #[arg(long, default_value = "address")]
+    pub address_col: String,
+    /// CSV column holding the summary text (used when present).
+    #[arg(long, default_value = "summary")]
+    pub summary_col: String,
+    /// Source channel recorded for rows without a `source` column.
+    #[arg(long, default_value = "import")]
+    pub source: String,
+    /// Coordinate system of the file: wgs84, cgcs2000, gcj02 or bd09.
+    #[arg(long, default_value = "wgs84")]
+    pub crs: String,
+    /// Import the valid rows and list the skipped ones, instead of importing nothing on any error.
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+/// `safegrid export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Store selection.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "geojson")]
+    pub format: FileFormat,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Only this region (12 digits) or cell (15 digits).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Only incidents at or after this time.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only incidents before this time.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only these categories (repeatable).
+    #[arg(long)]
+    pub category: Vec<String>,
+    /// Only these statuses (repeatable).
+    #[arg(long)]
+    pub status: Vec<String>,
+}

@@ -1,0 +1,149 @@
+//! The governance hierarchy in memory: regions and grid cells sorted by code, a point locator over
+//! cells, prevention resources and officers. Built once from the store at start-up.
+//!
+//! Invariant: `cells` are sorted by code, so every region's cells form one contiguous index range
+//! (`cell_range`), which is how region filters become integer range checks.
+
+use crate::store::GeographyData;
+use analytics::PolygonIndex;
+use geo::Coord;
+use model::{
+    CellCode, CellShape, Officer, Placement, RegionCode, RegionLevel, RegionShape, Resource,
+};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Index of a cell in [`Geography::cells`].
+pub type CellIdx = u32;
+
+/// Regions, cells, resources and officers, with lookups.
+pub struct Geography {
+    regions: Vec<RegionShape>,
+    cells: Vec<CellShape>,
+    cell_codes: Vec<u64>,
+    locator: PolygonIndex,
+    resources: Vec<Resource>,
+    officers: Vec<Officer>,
+    officers_by_village: HashMap<RegionCode, Vec<usize>>,
+}
+
+impl Geography {
+    /// Builds the lookups (sorts by code; bulk-loads the cell locator).
+    pub fn new(mut data: GeographyData) -> Geography {
+        data.regions.sort_by_key(|r| r.region.code);
+        data.cells.sort_by_key(|c| c.cell.code);
+        let cell_codes = data.cells.iter().map(|c| c.cell.code.as_u64()).collect();
+        let locator = PolygonIndex::new(data.cells.iter().map(|c| c.boundary.clone()).collect());
+        let mut officers_by_village: HashMap<RegionCode, Vec<usize>> = HashMap::new();
+        for (i, o) in data.officers.iter().enumerate() {
+            for v in &o.villages {
+                officers_by_village.entry(*v).or_default().push(i);
+            }
+        }
+        Geography {
+            regions: data.regions,
+            cells: data.cells,
+            cell_codes,
+            locator,
+            resources: data.resources,
+            officers: data.officers,
+            officers_by_village,
+        }
+    }
+
+    /// All regions, sorted by code.
+    pub fn regions(&self) -> &[RegionShape] {
+        &self.regions
+    }
+
+    /// The region with this code.
+    pub fn region(&self, code: RegionCode) -> Option<&RegionShape> {
+        self.regions
+            .binary_search_by_key(&code, |r| r.region.code)
+            .ok()
+            .map(|i| &self.regions[i])
+    }
+
+    /// The top of the hierarchy (the city), if loaded.
+    pub fn city(&self) -> Option<&RegionShape> {
+        self.regions
+            .iter()
+            .find(|r| r.region.level == RegionLevel::City)
+    }
+
+    /// Regions at `level`, optionally only those inside `parent`.
+    pub fn regions_at(
+        &self,
+        level: RegionLevel,
+        parent: Option<RegionCode>,
+    ) -> impl Iterator<Item = &RegionShape> {
+        self.regions.iter().filter(move |r| {
+            r.region.level == level
+                && parent.is_none_or(|p| p != r.region.code && p.contains(r.region.code))
+        })
+    }
+
+    /// All cells, sorted by code.
+    pub fn cells(&self) -> &[CellShape] {
+        &self.cells
+    }
+
+    /// The cell with this code and its index.
+    pub fn cell(&self, code: CellCode) -> Option<(CellIdx, &CellShape)> {
+        self.cell_codes
+            .binary_search(&code.as_u64())
+            .ok()
+            .map(|i| (i as CellIdx, &self.cells[i]))
+    }
+
+    /// Indexes of the cells inside `region` (a contiguous range, possibly empty).
+    pub fn cell_range(&self, region: RegionCode) -> Range<CellIdx> {
+        let (lo, hi) = region.cell_range();
+        let a = self.cell_codes.partition_point(|&c| c < lo);
+        let b = self.cell_codes.partition_point(|&c| c < hi);
+        a as CellIdx..b as CellIdx
+    }
+
+    /// The cell containing a WGS84 point, if any.
+    pub fn locate(&self, lon: f64, lat: f64) -> Option<CellIdx> {
+        self.locator
+            .locate(Coord { x: lon, y: lat })
+            .map(|i| i as CellIdx)
+    }
+
+    /// Cells whose bounding box meets `[min, max]` (a prefilter).
+    pub fn cells_in_box(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = CellIdx> + '_ {
+        self.locator
+            .candidates_in_box(min, max)
+            .map(|i| i as CellIdx)
+    }
+
+    /// Code of cell `idx`.
+    pub fn cell_code(&self, idx: CellIdx) -> CellCode {
+        self.cells[idx as usize].cell.code
+    }
+
+    /// County, township, village and cell of cell `idx`.
+    pub fn placement(&self, idx: CellIdx) -> Placement {
+        Placement::of_cell(self.cell_code(idx))
+    }
+
+    /// Prevention resources.
+    pub fn resources(&self) -> &[Resource] {
+        &self.resources
+    }
+
+    /// Officers covering `village`.
+    pub fn officers_of(&self, village: RegionCode) -> impl Iterator<Item = &Officer> {
+        self.officers_by_village
+            .get(&village)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.officers[i])
+    }
+
+    /// All officers.
+    pub fn officers(&self) -> &[Officer] {
+        &self.officers
+    }
+}

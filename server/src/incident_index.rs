@@ -1,0 +1,438 @@
+//! The in-memory incident index: compact records (no free text, no personal data), an R-tree on
+//! their positions and an order by time. Every list, count, statistic and tile is answered here;
+//! full records come from the store.
+//!
+//! Invariants: `order` holds every slot exactly once, sorted by (occurred_s, id); the R-tree holds
+//! every slot exactly once; a slot never moves once assigned.
+
+use crate::geography::CellIdx;
+use crate::store::IncidentRow;
+use model::{Category, IncidentId, Severity, Source, Status, Subcategory};
+use rstar::primitives::GeomWithData;
+use rstar::{AABB, RTree};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// The index's record of one incident (56 bytes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IncidentPoint {
+    /// Store id.
+    pub id: IncidentId,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// WGS84 latitude.
+    pub lat: f64,
+    /// Unix seconds.
+    pub occurred_s: i64,
+    /// Unix seconds.
+    pub reported_s: i64,
+    /// Index of its cell in the geography.
+    pub cell: CellIdx,
+    /// Category.
+    pub category: Category,
+    /// Subcategory.
+    pub subcategory: Option<Subcategory>,
+    /// Status.
+    pub status: Status,
+    /// Severity.
+    pub severity: Severity,
+    /// Channel.
+    pub source: Source,
+}
+
+impl IncidentPoint {
+    /// The record of a store row whose cell index is known.
+    pub fn new(r: &IncidentRow, cell: CellIdx) -> IncidentPoint {
+        IncidentPoint {
+            id: r.id,
+            lon: r.lon,
+            lat: r.lat,
+            occurred_s: r.occurred_s,
+            reported_s: r.reported_s,
+            cell,
+            category: r.category,
+            subcategory: r.subcategory,
+            status: r.status,
+            severity: r.severity,
+            source: r.source,
+        }
+    }
+
+    fn key(&self) -> (i64, u64) {
+        (self.occurred_s, self.id.0)
+    }
+}
+
+/// A WGS84 bounding box (degrees).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bbox {
+    /// West edge.
+    pub min_lon: f64,
+    /// South edge.
+    pub min_lat: f64,
+    /// East edge.
+    pub max_lon: f64,
+    /// North edge.
+    pub max_lat: f64,
+}
+
+impl Bbox {
+    /// Whether the point lies inside or on the edge.
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        lon >= self.min_lon && lon <= self.max_lon && lat >= self.min_lat && lat <= self.max_lat
+    }
+    fn area(&self) -> f64 {
+        (self.max_lon - self.min_lon) * (self.max_lat - self.min_lat)
+    }
+}
+
+/// A set of categories as a bit mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CategorySet(u16);
+
+impl CategorySet {
+    /// The set holding `cs`.
+    pub fn of(cs: &[Category]) -> CategorySet {
+        CategorySet(cs.iter().fold(0, |m, c| m | 1 << c.index()))
+    }
+    /// Membership.
+    pub fn has(self, c: Category) -> bool {
+        self.0 & 1 << c.index() != 0
+    }
+}
+
+/// A set of statuses as a bit mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusSet(u8);
+
+impl StatusSet {
+    /// The set holding `ss`.
+    pub fn of(ss: &[Status]) -> StatusSet {
+        StatusSet(ss.iter().fold(0, |m, s| m | 1 << s.index()))
+    }
+    /// Membership.
+    pub fn has(self, s: Status) -> bool {
+        self.0 & 1 << s.index() != 0
+    }
+}
+
+/// Which incidents a query wants. `None` fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentFilter {
+    /// Inside this box.
+    pub bbox: Option<Bbox>,
+    /// In these cells (a region's contiguous cell range).
+    pub cells: Option<Range<CellIdx>>,
+    /// Occurred at or after (Unix seconds).
+    pub from_s: Option<i64>,
+    /// Occurred before (Unix seconds).
+    pub to_s: Option<i64>,
+    /// In one of these categories.
+    pub categories: Option<CategorySet>,
+    /// In one of these statuses.
+    pub statuses: Option<StatusSet>,
+}
+
+impl IncidentFilter {
+    /// Whether `p` passes every condition.
+    pub fn matches(&self, p: &IncidentPoint) -> bool {
+        self.from_s.is_none_or(|f| p.occurred_s >= f)
+            && self.to_s.is_none_or(|t| p.occurred_s < t)
+            && self.cells.as_ref().is_none_or(|r| r.contains(&p.cell))
+            && self.categories.is_none_or(|c| c.has(p.category))
+            && self.statuses.is_none_or(|s| s.has(p.status))
+            && self.bbox.is_none_or(|b| b.contains(p.lon, p.lat))
+    }
+}
+
+/// Position in the newest-first listing: the last item's (occurred_s, id).
+pub type Cursor = (i64, u64);
+
+type Entry = GeomWithData<[f64; 2], u32>;
+
+/// The index.
+#[derive(Default)]
+pub struct IncidentIndex {
+    points: Vec<IncidentPoint>,
+    order: Vec<u32>,
+    tree: RTree<Entry>,
+    by_id: HashMap<u64, u32>,
+}
+
+impl IncidentIndex {
+    /// Bulk-builds from records.
+    pub fn new(points: Vec<IncidentPoint>) -> IncidentIndex {
+        let mut order: Vec<u32> = (0..points.len() as u32).collect();
+        order.sort_unstable_by_key(|&s| points[s as usize].key());
+        let tree = RTree::bulk_load(
+            points
+                .iter()
+                .enumerate()
+                .map(|(s, p)| GeomWithData::new([p.lon, p.lat], s as u32))
+                .collect(),
+        );
+        let by_id = points
+            .iter()
+            .enumerate()
+            .map(|(s, p)| (p.id.0, s as u32))
+            .collect();
+        IncidentIndex {
+            points,
+            order,
+            tree,
+            by_id,
+        }
+    }
+
+    /// Number of incidents.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Adds a record (ignored if its id is already present).
+    pub fn insert(&mut self, p: IncidentPoint) {
+        if self.by_id.contains_key(&p.id.0) {
+            return;
+        }
+        let slot = self.points.len() as u32;
+        let key = p.key();
+        let pos = self
+            .order
+            .partition_point(|&s| self.points[s as usize].key() < key);
+        self.points.push(p);
+        self.order.insert(pos, slot);
+        self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
+        self.by_id.insert(p.id.0, slot);
+    }
+
+    /// The record with this id.
+    pub fn get(&self, id: IncidentId) -> Option<&IncidentPoint> {
+        self.by_id.get(&id.0).map(|&s| &self.points[s as usize])
+    }
+
+    /// Slots of `order` whose time lies in the filter's window.
+    fn time_range(&self, f: &IncidentFilter) -> Range<usize> {
+        let lo = f.from_s.map_or(0, |t| {
+            self.order
+                .partition_point(|&s| self.points[s as usize].occurred_s < t)
+        });
+        let hi = f.to_s.map_or(self.order.len(), |t| {
+            self.order
+                .partition_point(|&s| self.points[s as usize].occurred_s < t)
+        });
+        lo..hi.max(lo)
+    }
+
+    /// Calls `visit` for every matching record (in no particular order).
+    pub fn for_each(&self, f: &IncidentFilter, mut visit: impl FnMut(&IncidentPoint)) {
+        if let Some(b) = f.bbox.filter(|b| self.small_box(b)) {
+            let env = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
+            for e in self.tree.locate_in_envelope(env) {
+                let p = &self.points[e.data as usize];
+                if f.matches(p) {
+                    visit(p);
+                }
+            }
+            return;
+        }
+        for &s in &self.order[self.time_range(f)] {
+            let p = &self.points[s as usize];
+            if f.matches(p) {
+                visit(p);
+            }
+        }
+    }
+
+    /// Whether a box is small enough that the R-tree beats a scan of the time window.
+    fn small_box(&self, b: &Bbox) -> bool {
+        let env = self.tree.root().envelope();
+        let (lo, hi) = (env.lower(), env.upper());
+        let extent = ((hi[0] - lo[0]) * (hi[1] - lo[1])).max(1e-12);
+        b.area() / extent < 0.05
+    }
+
+    /// Up to `limit` matching records, newest first, strictly after `cursor`; and the cursor of
+    /// the next page if there may be more.
+    pub fn page(
+        &self,
+        f: &IncidentFilter,
+        limit: usize,
+        cursor: Option<Cursor>,
+    ) -> (Vec<IncidentPoint>, Option<Cursor>) {
+        let before = |p: &IncidentPoint| cursor.is_none_or(|c| p.key() < c);
+        let mut out: Vec<IncidentPoint> = Vec::with_capacity(limit.min(1024));
+        if let Some(b) = f.bbox.filter(|b| self.small_box(b)) {
+            let env = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
+            out.extend(
+                self.tree
+                    .locate_in_envelope(env)
+                    .map(|e| self.points[e.data as usize])
+                    .filter(|p| f.matches(p) && before(p)),
+            );
+            let by_newest = |a: &IncidentPoint, b: &IncidentPoint| b.key().cmp(&a.key());
+            if out.len() > limit {
+                out.select_nth_unstable_by(limit, by_newest);
+                out.truncate(limit + 1);
+            }
+            out.sort_unstable_by(by_newest);
+        } else {
+            let range = self.time_range(f);
+            for &s in self.order[range].iter().rev() {
+                let p = &self.points[s as usize];
+                if before(p) && f.matches(p) {
+                    out.push(*p);
+                    if out.len() > limit {
+                        break;
+                    }
+                }
+            }
+        }
+        let more = out.len() > limit;
+        out.truncate(limit);
+        let next = if more {
+            out.last().map(IncidentPoint::key)
+        } else {
+            None
+        };
+        (out, next)
+    }
+
+    /// Matching incidents per cell, indexed by cell index (`n_cells` long).
+    pub fn cell_counts(&self, f: &IncidentFilter, n_cells: usize) -> Vec<u32> {
+        let mut counts = vec![0u32; n_cells];
+        self.for_each(f, |p| {
+            if let Some(c) = counts.get_mut(p.cell as usize) {
+                *c += 1;
+            }
+        });
+        counts
+    }
+
+    /// Heap bytes held by the index (records, order, R-tree estimate, id map).
+    pub fn heap_bytes(&self) -> usize {
+        let points = self.points.capacity() * std::mem::size_of::<IncidentPoint>();
+        let order = self.order.capacity() * 4;
+        // rstar nodes: entries plus, per node of up to 6 children, an envelope and a Vec header.
+        let leaves = self.tree.size() * std::mem::size_of::<Entry>();
+        let nodes = self.tree.size().div_ceil(4) * (std::mem::size_of::<AABB<[f64; 2]>>() + 24 + 8);
+        let map = self.by_id.capacity() * (std::mem::size_of::<(u64, u32)>() + 1);
+        points + order + leaves + nodes + map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn random_points(n: usize, seed: u64) -> Vec<IncidentPoint> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..n)
+            .map(|i| IncidentPoint {
+                id: IncidentId(i as u64 + 1),
+                lon: rng.random_range(102.0..104.0),
+                lat: rng.random_range(37.0..39.0),
+                occurred_s: rng.random_range(1_700_000_000..1_700_100_000),
+                reported_s: 0,
+                cell: rng.random_range(0..100),
+                category: Category::ALL[rng.random_range(0..Category::ALL.len())],
+                subcategory: None,
+                status: Status::ALL[rng.random_range(0..Status::ALL.len())],
+                severity: Severity::Minor,
+                source: Source::Call110,
+            })
+            .collect()
+    }
+
+    fn filters() -> Vec<IncidentFilter> {
+        vec![
+            IncidentFilter::default(),
+            IncidentFilter {
+                bbox: Some(Bbox {
+                    min_lon: 102.5,
+                    min_lat: 37.5,
+                    max_lon: 102.6,
+                    max_lat: 37.6,
+                }),
+                ..Default::default()
+            },
+            IncidentFilter {
+                bbox: Some(Bbox {
+                    min_lon: 102.0,
+                    min_lat: 37.0,
+                    max_lon: 103.5,
+                    max_lat: 38.9,
+                }),
+                from_s: Some(1_700_050_000),
+                ..Default::default()
+            },
+            IncidentFilter {
+                cells: Some(10..20),
+                categories: Some(CategorySet::of(&[Category::Traffic, Category::Fire])),
+                ..Default::default()
+            },
+            IncidentFilter {
+                statuses: Some(StatusSet::of(&[Status::Reported])),
+                to_s: Some(1_700_030_000),
+                ..Default::default()
+            },
+        ]
+    }
+
+    #[test]
+    fn pages_equal_a_sorted_linear_scan() {
+        let mut pts = random_points(5_000, 1);
+        // Duplicate timestamps exercise the id tie-break.
+        for i in (0..pts.len()).step_by(7) {
+            pts[i].occurred_s = 1_700_000_000;
+        }
+        let index = IncidentIndex::new(pts.clone());
+        for f in filters() {
+            let mut want: Vec<IncidentPoint> =
+                pts.iter().copied().filter(|p| f.matches(p)).collect();
+            want.sort_by(|a, b| b.key().cmp(&a.key()));
+            let mut got = Vec::new();
+            let mut cursor = None;
+            loop {
+                let (page, next) = index.page(&f, 97, cursor);
+                got.extend(page);
+                match next {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+            assert_eq!(got, want, "filter {f:?}");
+            let counts = index.cell_counts(&f, 100);
+            assert_eq!(
+                counts.iter().map(|&c| c as usize).sum::<usize>(),
+                want.len()
+            );
+        }
+    }
+
+    #[test]
+    fn inserts_keep_order_and_ignore_duplicates() {
+        let pts = random_points(1_000, 2);
+        let mut index = IncidentIndex::new(pts[..500].to_vec());
+        for p in &pts[500..] {
+            index.insert(*p);
+        }
+        index.insert(pts[0]);
+        assert_eq!(index.len(), 1_000);
+        let whole = IncidentIndex::new(pts.clone());
+        for f in filters() {
+            assert_eq!(index.page(&f, 10_000, None), whole.page(&f, 10_000, None));
+        }
+        assert_eq!(
+            index.get(IncidentId(777)).map(|p| p.id),
+            Some(IncidentId(777))
+        );
+        assert!(std::mem::size_of::<IncidentPoint>() <= 56);
+    }
+}

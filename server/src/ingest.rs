@@ -1,0 +1,99 @@
+//! The write path for incidents: locate each point in its cell, store the batch in one durable
+//! transaction, then update the in-memory index. Used by the HTTP API and `safegrid import`.
+
+use crate::geography::Geography;
+use crate::incident_index::{IncidentIndex, IncidentPoint};
+use crate::intake::FieldError;
+use crate::store::{IncidentRow, InsertOutcome, Store, StoreError};
+use model::{Incident, NewIncident};
+use std::sync::RwLock;
+
+/// One stored submission.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    /// The incident as stored.
+    pub incident: Incident,
+    /// `false` when (source, external_id) was already stored with the same content (a retry).
+    pub created: bool,
+}
+
+/// Why a batch was not stored (nothing of it was).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Item `index` broke a rule (e.g. lies outside every grid cell).
+    #[error("item {index}: {error:?}")]
+    Invalid {
+        /// Position in the batch.
+        index: usize,
+        /// The rule broken.
+        error: FieldError,
+    },
+    /// Item `index` reuses a stored (source, external_id) with different content.
+    #[error("item {index}: external_id already used by incident {existing} with different content")]
+    Conflict {
+        /// Position in the batch.
+        index: usize,
+        /// The stored incident's id.
+        existing: u64,
+    },
+    /// The store failed; nothing was acknowledged.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Locates, stores and indexes a batch, all or nothing.
+pub async fn submit(
+    store: &dyn Store,
+    geography: &Geography,
+    index: &RwLock<IncidentIndex>,
+    items: Vec<NewIncident>,
+) -> Result<Vec<Submitted>, IngestError> {
+    let mut located = Vec::with_capacity(items.len());
+    let mut cells = Vec::with_capacity(items.len());
+    for (i, n) in items.into_iter().enumerate() {
+        let Some(cell) = geography.locate(n.lon, n.lat) else {
+            return Err(IngestError::Invalid {
+                index: i,
+                error: FieldError {
+                    field: "geometry.coordinates".into(),
+                    message: format!(
+                        "point ({}, {}) lies outside every grid cell of the city",
+                        n.lon, n.lat
+                    ),
+                },
+            });
+        };
+        cells.push(cell);
+        located.push((n, geography.placement(cell)));
+    }
+    let outcomes = match store.insert_incidents(located).await {
+        Ok(o) => o,
+        Err(StoreError::Conflict { index, existing }) => {
+            return Err(IngestError::Conflict {
+                index,
+                existing: existing.0,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = Vec::with_capacity(outcomes.len());
+    let mut guard = index
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (outcome, cell) in outcomes.into_iter().zip(cells) {
+        match outcome {
+            InsertOutcome::Created(incident) => {
+                guard.insert(IncidentPoint::new(&IncidentRow::of(&incident), cell));
+                out.push(Submitted {
+                    incident,
+                    created: true,
+                });
+            }
+            InsertOutcome::Existing(incident) => out.push(Submitted {
+                incident,
+                created: false,
+            }),
+        }
+    }
+    Ok(out)
+}

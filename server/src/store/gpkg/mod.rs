@@ -1,0 +1,668 @@
+//! The embedded store: one OGC GeoPackage file (SQLite), so `ogrinfo` and QGIS open its layers.
+//!
+//! Durability: WAL journal with `synchronous=FULL`; a write is acknowledged only after its
+//! transaction commits, so acknowledged writes survive a crash. One writer connection and one
+//! reader connection, each used from blocking tasks.
+
+pub mod blob;
+
+use super::{GeographyData, IncidentRow, InsertOutcome, Store, StoreError, WorldData};
+use async_trait::async_trait;
+use blob::{decode_multipolygon, decode_point, encode_multipolygon, encode_point};
+use chrono::{DateTime, Utc};
+use model::resource::CameraView;
+use model::time::{format_utc_millis, parse_utc_millis};
+use model::{
+    Category, Cell, CellCode, CellShape, Incident, IncidentId, NewIncident, Officer, Placement,
+    Region, RegionCode, RegionShape, Resource, ResourceKind, Severity, Source, Status, Subcategory,
+};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+const SCHEMA: &str = include_str!("schema.sql");
+const INSERT_INCIDENT: &str = include_str!("insert_incident.sql");
+const SELECT_INCIDENT: &str = include_str!("select_incident.sql");
+const SELECT_INCIDENT_ROWS: &str = include_str!("select_incident_rows.sql");
+
+/// File name of the store inside the data directory.
+pub const FILE_NAME: &str = "safegrid.gpkg";
+
+/// Errors of the GeoPackage store.
+#[derive(Debug, thiserror::Error)]
+pub enum GpkgError {
+    /// SQLite refused an operation.
+    #[error("geopackage {op}: {source}")]
+    Sqlite {
+        /// What was being done.
+        op: &'static str,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A stored value could not be read back.
+    #[error("geopackage holds a corrupt {what}: {detail}")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// The IO error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is a SQLite database but not one of ours.
+    #[error("{path} is not a SafeGrid GeoPackage (application_id {application_id:#x})")]
+    Foreign {
+        /// The file.
+        path: PathBuf,
+        /// Its application id.
+        application_id: i64,
+    },
+}
+
+fn sql(op: &'static str) -> impl FnOnce(rusqlite::Error) -> GpkgError {
+    move |source| GpkgError::Sqlite { op, source }
+}
+
+fn corrupt(what: &'static str, detail: impl ToString) -> GpkgError {
+    GpkgError::Corrupt {
+        what,
+        detail: detail.to_string(),
+    }
+}
+
+/// The GeoPackage-backed store.
+pub struct GpkgStore {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn open_connection(path: &Path) -> Result<Connection, GpkgError> {
+    let conn = Connection::open(path).map_err(sql("open"))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+    )
+    .map_err(sql("configure"))?;
+    Ok(conn)
+}
+
+impl GpkgStore {
+    /// Opens (creating if needed) `data_dir/safegrid.gpkg` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<GpkgStore, GpkgError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| GpkgError::Dir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let path = data_dir.join(FILE_NAME);
+        let writer = open_connection(&path)?;
+        let application_id: i64 = writer
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(sql("read application_id"))?;
+        let tables: i64 = writer
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql("count tables"))?;
+        if tables > 0 && application_id != 0x4750_4B47 {
+            return Err(GpkgError::Foreign {
+                path,
+                application_id,
+            });
+        }
+        writer.execute_batch(SCHEMA).map_err(sql("create schema"))?;
+        let reader = open_connection(&path)?;
+        Ok(GpkgStore {
+            path,
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    /// The store file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn with<T: Send + 'static>(
+        conn: &Arc<Mutex<Connection>>,
+        f: impl FnOnce(&mut Connection) -> Result<T, GpkgError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = Arc::clone(conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&mut guard).map_err(StoreError::from)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+fn millis(t: DateTime<Utc>) -> String {
+    let mut s = String::with_capacity(24);
+    format_utc_millis(t.timestamp_millis(), &mut s);
+    s
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, GpkgError> {
+    parse_utc_millis(s)
+        .and_then(DateTime::<Utc>::from_timestamp_millis)
+        .ok_or_else(|| corrupt("timestamp", s))
+}
+
+fn parse_enum<T>(
+    s: &str,
+    what: &'static str,
+    f: impl Fn(&str) -> Option<T>,
+) -> Result<T, GpkgError> {
+    f(s).ok_or_else(|| corrupt(what, s))
+}
+
+fn insert_incident(
+    tx: &rusqlite::Transaction<'_>,
+    n: &NewIncident,
+    p: &Placement,
+) -> Result<IncidentId, GpkgError> {
+    let mut stmt = tx
+        .prepare_cached(INSERT_INCIDENT)
+        .map_err(sql("prepare insert incident"))?;
+    stmt.execute(params![
+        encode_point(n.lon, n.lat),
+        n.source.as_str(),
+        n.external_id,
+        n.category.as_str(),
+        n.subcategory.map(|s| s.as_str()),
+        millis(n.occurred_at),
+        millis(n.reported_at),
+        n.address,
+        n.summary,
+        n.reporter_name,
+        n.reporter_phone,
+        n.severity.as_str(),
+        n.status.as_str(),
+        p.county_code.to_string(),
+        p.township_code.to_string(),
+        p.village_code.to_string(),
+        p.cell_code.to_string(),
+    ])
+    .map_err(sql("insert incident"))?;
+    Ok(IncidentId(tx.last_insert_rowid() as u64))
+}
+
+fn incident_from_row(r: &Row<'_>) -> Result<Incident, GpkgError> {
+    let get_s = |i: usize| r.get::<_, String>(i).map_err(sql("read incident"));
+    let get_o = |i: usize| r.get::<_, Option<String>>(i).map_err(sql("read incident"));
+    let blob: Vec<u8> = r.get(1).map_err(sql("read incident"))?;
+    let point = decode_point(&blob).map_err(|e| corrupt("incident geometry", e))?;
+    let cell_code = CellCode::parse(&get_s(14)?).map_err(|e| corrupt("cell code", e))?;
+    let fields = NewIncident {
+        source: parse_enum(&get_s(2)?, "source", Source::parse_label)?,
+        external_id: get_o(3)?,
+        category: parse_enum(&get_s(4)?, "category", Category::parse_label)?,
+        subcategory: get_o(5)?
+            .map(|s| parse_enum(&s, "subcategory", Subcategory::parse_label))
+            .transpose()?,
+        occurred_at: parse_time(&get_s(6)?)?,
+        reported_at: parse_time(&get_s(7)?)?,
+        lon: point.x(),
+        lat: point.y(),
+        address: get_o(8)?,
+        summary: get_o(9)?,
+        reporter_name: get_o(10)?,
+        reporter_phone: get_o(11)?,
+        severity: parse_enum(&get_s(12)?, "severity", Severity::parse_label)?,
+        status: parse_enum(&get_s(13)?, "status", Status::parse_label)?,
+    };
+    let id: i64 = r.get(0).map_err(sql("read incident"))?;
+    Ok(Incident {
+        id: IncidentId(id as u64),
+        fields,
+        placement: Placement::of_cell(cell_code),
+    })
+}
+
+fn fetch_incident(conn: &Connection, id: IncidentId) -> Result<Option<Incident>, GpkgError> {
+    let mut stmt = conn
+        .prepare_cached(&format!("{SELECT_INCIDENT} WHERE fid = ?1"))
+        .map_err(sql("prepare select incident"))?;
+    let mut rows = stmt.query([id.0 as i64]).map_err(sql("select incident"))?;
+    match rows.next().map_err(sql("select incident"))? {
+        Some(row) => incident_from_row(row).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn find_external(
+    conn: &Connection,
+    source: Source,
+    external_id: &str,
+) -> Result<Option<IncidentId>, GpkgError> {
+    conn.prepare_cached("SELECT fid FROM incidents WHERE source = ?1 AND external_id = ?2")
+        .map_err(sql("prepare find external id"))?
+        .query_row(params![source.as_str(), external_id], |r| {
+            r.get::<_, i64>(0)
+        })
+        .optional()
+        .map_err(sql("find external id"))
+        .map(|o| o.map(|v| IncidentId(v as u64)))
+}
+
+fn update_extent(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    points: bool,
+) -> Result<(), GpkgError> {
+    use geo::BoundingRect;
+    let mut stmt = tx
+        .prepare(&format!("SELECT geom FROM {table}"))
+        .map_err(sql("scan extent"))?;
+    let mut rows = stmt.query([]).map_err(sql("scan extent"))?;
+    let (mut min_x, mut min_y, mut max_x, mut max_y) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    while let Some(r) = rows.next().map_err(sql("scan extent"))? {
+        let b = r
+            .get_ref(0)
+            .map_err(sql("scan extent"))?
+            .as_blob()
+            .map_err(|e| corrupt("geometry", e))?;
+        let rect = if points {
+            decode_point(b).ok().map(|p| (p.x(), p.y(), p.x(), p.y()))
+        } else {
+            decode_multipolygon(b)
+                .ok()
+                .and_then(|m| m.bounding_rect())
+                .map(|r| (r.min().x, r.min().y, r.max().x, r.max().y))
+        };
+        if let Some((a, b, c, d)) = rect {
+            (min_x, min_y, max_x, max_y) = (min_x.min(a), min_y.min(b), max_x.max(c), max_y.max(d));
+        }
+    }
+    if min_x.is_finite() {
+        tx.execute(
+            "UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4, \
+             last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?5",
+            params![min_x, min_y, max_x, max_y, table],
+        )
+        .map_err(sql("update extent"))?;
+    }
+    Ok(())
+}
+
+fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError> {
+    let tx = conn.transaction().map_err(sql("begin"))?;
+    for t in [
+        "officer_villages",
+        "officers",
+        "resources",
+        "incidents",
+        "cells",
+        "regions",
+    ] {
+        tx.execute(&format!("DELETE FROM {t}"), [])
+            .map_err(sql("clear table"))?;
+    }
+    tx.execute("DELETE FROM safegrid_meta WHERE key = 'demo_truth'", [])
+        .map_err(sql("clear meta"))?;
+    {
+        let mut st = tx
+            .prepare("INSERT INTO regions (geom, code, name, level, parent_code, population, households, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+            .map_err(sql("prepare insert region"))?;
+        for r in &world.geography.regions {
+            let g = &r.region;
+            st.execute(params![
+                encode_multipolygon(&r.boundary),
+                g.code.to_string(),
+                g.name,
+                g.level.as_str(),
+                g.parent_code.map(|c| c.to_string()),
+                g.population as i64,
+                g.households as i64,
+                g.synthetic
+            ])
+            .map_err(sql("insert region"))?;
+        }
+        let mut st = tx
+            .prepare("INSERT INTO cells (geom, code, village_code, name, population, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .map_err(sql("prepare insert cell"))?;
+        for c in &world.geography.cells {
+            st.execute(params![
+                encode_multipolygon(&c.boundary),
+                c.cell.code.to_string(),
+                c.cell.code.village().to_string(),
+                c.cell.name,
+                c.cell.population as i64,
+                c.cell.synthetic
+            ])
+            .map_err(sql("insert cell"))?;
+        }
+        let mut st = tx
+            .prepare("INSERT INTO resources (fid, geom, kind, prevention, name, region_code, subtype, heading_deg, fov_deg, range_m) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+            .map_err(sql("prepare insert resource"))?;
+        for r in &world.geography.resources {
+            st.execute(params![
+                r.id as i64,
+                encode_point(r.lon, r.lat),
+                r.kind.as_str(),
+                format!("{:?}", r.kind.prevention()).to_lowercase(),
+                r.name,
+                r.region_code.to_string(),
+                r.subtype,
+                r.camera.map(|c| c.heading_deg),
+                r.camera.map(|c| c.fov_deg),
+                r.camera.map(|c| c.range_m)
+            ])
+            .map_err(sql("insert resource"))?;
+        }
+        let mut st = tx
+            .prepare("INSERT INTO officers (fid, name, badge, station_id) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(sql("prepare insert officer"))?;
+        let mut sv = tx
+            .prepare("INSERT INTO officer_villages (officer_id, village_code) VALUES (?1, ?2)")
+            .map_err(sql("prepare insert officer village"))?;
+        for o in &world.geography.officers {
+            st.execute(params![o.id as i64, o.name, o.badge, o.station_id as i64])
+                .map_err(sql("insert officer"))?;
+            for v in &o.villages {
+                sv.execute(params![o.id as i64, v.to_string()])
+                    .map_err(sql("insert officer village"))?;
+            }
+        }
+    }
+    for (n, p) in &world.incidents {
+        insert_incident(&tx, n, p)?;
+    }
+    if let Some(truth) = &world.demo_truth_json {
+        tx.execute(
+            "INSERT INTO safegrid_meta (key, value) VALUES ('demo_truth', ?1)",
+            [truth],
+        )
+        .map_err(sql("write meta"))?;
+    }
+    for (table, points) in [
+        ("regions", false),
+        ("cells", false),
+        ("incidents", true),
+        ("resources", true),
+    ] {
+        update_extent(&tx, table, points)?;
+    }
+    tx.commit().map_err(sql("commit world"))
+}
+
+fn read_geography(conn: &mut Connection) -> Result<GeographyData, GpkgError> {
+    let mut regions = Vec::new();
+    let mut st = conn
+        .prepare("SELECT geom, code, name, level, parent_code, population, households, synthetic FROM regions ORDER BY code")
+        .map_err(sql("prepare load regions"))?;
+    let mut rows = st.query([]).map_err(sql("load regions"))?;
+    while let Some(r) = rows.next().map_err(sql("load regions"))? {
+        let blob: Vec<u8> = r.get(0).map_err(sql("load regions"))?;
+        let code: String = r.get(1).map_err(sql("load regions"))?;
+        let level: String = r.get(3).map_err(sql("load regions"))?;
+        let parent: Option<String> = r.get(4).map_err(sql("load regions"))?;
+        regions.push(RegionShape {
+            region: Region {
+                code: RegionCode::parse(&code).map_err(|e| corrupt("region code", e))?,
+                name: r.get(2).map_err(sql("load regions"))?,
+                level: level
+                    .parse()
+                    .map_err(|()| corrupt("region level", &level))?,
+                parent_code: parent
+                    .map(|p| RegionCode::parse(&p))
+                    .transpose()
+                    .map_err(|e| corrupt("parent code", e))?,
+                population: r.get::<_, i64>(5).map_err(sql("load regions"))? as u64,
+                households: r.get::<_, i64>(6).map_err(sql("load regions"))? as u64,
+                synthetic: r.get(7).map_err(sql("load regions"))?,
+            },
+            boundary: decode_multipolygon(&blob).map_err(|e| corrupt("region geometry", e))?,
+        });
+    }
+    let mut cells = Vec::new();
+    let mut st = conn
+        .prepare("SELECT geom, code, name, population, synthetic FROM cells ORDER BY code")
+        .map_err(sql("prepare load cells"))?;
+    let mut rows = st.query([]).map_err(sql("load cells"))?;
+    while let Some(r) = rows.next().map_err(sql("load cells"))? {
+        let blob: Vec<u8> = r.get(0).map_err(sql("load cells"))?;
+        let code: String = r.get(1).map_err(sql("load cells"))?;
+        cells.push(CellShape {
+            cell: Cell {
+                code: CellCode::parse(&code).map_err(|e| corrupt("cell code", e))?,
+                name: r.get(2).map_err(sql("load cells"))?,
+                population: r.get::<_, i64>(3).map_err(sql("load cells"))? as u64,
+                synthetic: r.get(4).map_err(sql("load cells"))?,
+            },
+            boundary: decode_multipolygon(&blob).map_err(|e| corrupt("cell geometry", e))?,
+        });
+    }
+    let mut resources = Vec::new();
+    let mut st = conn
+        .prepare("SELECT fid, geom, kind, name, region_code, subtype, heading_deg, fov_deg, range_m FROM resources ORDER BY fid")
+        .map_err(sql("prepare load resources"))?;
+    let mut rows = st.query([]).map_err(sql("load resources"))?;
+    while let Some(r) = rows.next().map_err(sql("load resources"))? {
+        let blob: Vec<u8> = r.get(1).map_err(sql("load resources"))?;
+        let p = decode_point(&blob).map_err(|e| corrupt("resource geometry", e))?;
+        let kind: String = r.get(2).map_err(sql("load resources"))?;
+        let region: String = r.get(4).map_err(sql("load resources"))?;
+        let heading: Option<f64> = r.get(6).map_err(sql("load resources"))?;
+        let fov: Option<f64> = r.get(7).map_err(sql("load resources"))?;
+        let range: Option<f64> = r.get(8).map_err(sql("load resources"))?;
+        resources.push(Resource {
+            id: r.get::<_, i64>(0).map_err(sql("load resources"))? as u64,
+            kind: ResourceKind::parse(&kind).ok_or_else(|| corrupt("resource kind", &kind))?,
+            name: r.get(3).map_err(sql("load resources"))?,
+            lon: p.x(),
+            lat: p.y(),
+            region_code: RegionCode::parse(&region).map_err(|e| corrupt("resource region", e))?,
+            subtype: r.get(5).map_err(sql("load resources"))?,
+            camera: match (heading, fov, range) {
+                (Some(heading_deg), Some(fov_deg), Some(range_m)) => Some(CameraView {
+                    heading_deg,
+                    fov_deg,
+                    range_m,
+                }),
+                _ => None,
+            },
+        });
+    }
+    let mut officers: Vec<Officer> = Vec::new();
+    let mut st = conn
+        .prepare("SELECT fid, name, badge, station_id FROM officers ORDER BY fid")
+        .map_err(sql("prepare load officers"))?;
+    let mut rows = st.query([]).map_err(sql("load officers"))?;
+    while let Some(r) = rows.next().map_err(sql("load officers"))? {
+        officers.push(Officer {
+            id: r.get::<_, i64>(0).map_err(sql("load officers"))? as u64,
+            name: r.get(1).map_err(sql("load officers"))?,
+            badge: r.get(2).map_err(sql("load officers"))?,
+            station_id: r.get::<_, i64>(3).map_err(sql("load officers"))? as u64,
+            villages: Vec::new(),
+        });
+    }
+    let mut st = conn
+        .prepare("SELECT officer_id, village_code FROM officer_villages ORDER BY officer_id, village_code")
+        .map_err(sql("prepare load officer villages"))?;
+    let mut rows = st.query([]).map_err(sql("load officer villages"))?;
+    while let Some(r) = rows.next().map_err(sql("load officer villages"))? {
+        let id = r.get::<_, i64>(0).map_err(sql("load officer villages"))? as u64;
+        let v: String = r.get(1).map_err(sql("load officer villages"))?;
+        let v = RegionCode::parse(&v).map_err(|e| corrupt("officer village", e))?;
+        if let Ok(i) = officers.binary_search_by_key(&id, |o| o.id) {
+            officers[i].villages.push(v);
+        }
+    }
+    Ok(GeographyData {
+        regions,
+        cells,
+        resources,
+        officers,
+    })
+}
+
+fn read_incident_rows(conn: &mut Connection) -> Result<Vec<IncidentRow>, GpkgError> {
+    let mut out = Vec::new();
+    let mut st = conn
+        .prepare(SELECT_INCIDENT_ROWS)
+        .map_err(sql("prepare load incidents"))?;
+    let mut rows = st.query([]).map_err(sql("load incidents"))?;
+    while let Some(r) = rows.next().map_err(sql("load incidents"))? {
+        let text = |i: usize| -> Result<&str, GpkgError> {
+            r.get_ref(i)
+                .map_err(sql("load incidents"))?
+                .as_str()
+                .map_err(|e| corrupt("incident text", e))
+        };
+        let blob = r
+            .get_ref(1)
+            .map_err(sql("load incidents"))?
+            .as_blob()
+            .map_err(|e| corrupt("incident geometry", e))?;
+        let p = decode_point(blob).map_err(|e| corrupt("incident geometry", e))?;
+        let sub = r
+            .get_ref(4)
+            .map_err(sql("load incidents"))?
+            .as_str_or_null()
+            .map_err(|e| corrupt("subcategory", e))?;
+        let occurred = text(5)?;
+        let reported = text(6)?;
+        out.push(IncidentRow {
+            id: IncidentId(r.get::<_, i64>(0).map_err(sql("load incidents"))? as u64),
+            lon: p.x(),
+            lat: p.y(),
+            source: parse_enum(text(2)?, "source", Source::parse_label)?,
+            category: parse_enum(text(3)?, "category", Category::parse_label)?,
+            subcategory: sub
+                .map(|s| parse_enum(s, "subcategory", Subcategory::parse_label))
+                .transpose()?,
+            occurred_s: parse_utc_millis(occurred)
+                .ok_or_else(|| corrupt("timestamp", occurred))?
+                .div_euclid(1000),
+            reported_s: parse_utc_millis(reported)
+                .ok_or_else(|| corrupt("timestamp", reported))?
+                .div_euclid(1000),
+            severity: parse_enum(text(7)?, "severity", Severity::parse_label)?,
+            status: parse_enum(text(8)?, "status", Status::parse_label)?,
+            cell_code: CellCode::parse(text(9)?).map_err(|e| corrupt("cell code", e))?,
+        });
+    }
+    Ok(out)
+}
+
+fn insert_all(
+    conn: &mut Connection,
+    items: &[(NewIncident, Placement)],
+) -> Result<Vec<InsertOutcome>, StoreError> {
+    let tx = conn.transaction().map_err(sql("begin"))?;
+    let mut out = Vec::with_capacity(items.len());
+    for (index, (n, p)) in items.iter().enumerate() {
+        if let Some(ext) = &n.external_id
+            && let Some(id) = find_external(&tx, n.source, ext)?
+        {
+            let stored = fetch_incident(&tx, id)?
+                .ok_or_else(|| corrupt("incident", "vanished during insert"))?;
+            if !stored.fields.same_report(n) {
+                // Dropping the transaction rolls back every earlier item of the batch.
+                return Err(StoreError::Conflict {
+                    index,
+                    existing: id,
+                });
+            }
+            out.push(InsertOutcome::Existing(stored));
+            continue;
+        }
+        let id = insert_incident(&tx, n, p)?;
+        let stored = fetch_incident(&tx, id)?
+            .ok_or_else(|| corrupt("incident", "not readable after insert"))?;
+        out.push(InsertOutcome::Created(stored));
+    }
+    tx.commit().map_err(sql("commit incidents"))?;
+    Ok(out)
+}
+
+#[async_trait]
+impl Store for GpkgStore {
+    fn backend(&self) -> &'static str {
+        "geopackage"
+    }
+
+    async fn has_world(&self) -> Result<bool, StoreError> {
+        Self::with(&self.reader, |c| {
+            c.query_row("SELECT EXISTS (SELECT 1 FROM cells)", [], |r| {
+                r.get::<_, bool>(0)
+            })
+            .map_err(sql("check world"))
+        })
+        .await
+    }
+
+    async fn replace_world(&self, world: WorldData) -> Result<(), StoreError> {
+        Self::with(&self.writer, move |c| write_world(c, &world)).await
+    }
+
+    async fn load_geography(&self) -> Result<GeographyData, StoreError> {
+        Self::with(&self.reader, read_geography).await
+    }
+
+    async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
+        Self::with(&self.reader, read_incident_rows).await
+    }
+
+    async fn insert_incidents(
+        &self,
+        items: Vec<(NewIncident, Placement)>,
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
+        let conn = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            insert_all(&mut guard, &items)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    async fn incidents_by_id(&self, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError> {
+        Self::with(&self.reader, move |c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(i) = fetch_incident(c, id)? {
+                    out.push(i);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let key = key.to_owned();
+        Self::with(&self.reader, move |c| {
+            c.query_row(
+                "SELECT value FROM safegrid_meta WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql("read meta"))
+        })
+        .await
+    }
+}

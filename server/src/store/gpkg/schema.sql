@@ -1,0 +1,135 @@
+-- SafeGrid embedded store: an OGC GeoPackage 1.3 (SQLite) file. Idempotent: run on every open.
+PRAGMA application_id = 1196444487; -- 'GPKG'
+PRAGMA user_version = 10300;
+
+CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL PRIMARY KEY,
+  organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL,
+  definition TEXT NOT NULL,
+  description TEXT
+);
+INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES
+  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system'),
+  ('WGS 84 geodetic', 4326, 'EPSG', 4326,
+   'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]',
+   'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
+
+CREATE TABLE IF NOT EXISTS gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY,
+  data_type TEXT NOT NULL,
+  identifier TEXT UNIQUE,
+  description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE,
+  srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id)
+);
+
+CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+  table_name TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL,
+  z TINYINT NOT NULL,
+  m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id)
+);
+
+CREATE TABLE IF NOT EXISTS regions (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  geom MULTIPOLYGON,
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  level TEXT NOT NULL CHECK (level IN ('city', 'county', 'township', 'village')),
+  parent_code TEXT,
+  population INTEGER NOT NULL,
+  households INTEGER NOT NULL,
+  synthetic BOOLEAN NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS cells (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  geom MULTIPOLYGON,
+  code TEXT NOT NULL UNIQUE,
+  village_code TEXT NOT NULL,
+  name TEXT NOT NULL,
+  population INTEGER NOT NULL,
+  synthetic BOOLEAN NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS incidents (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  geom POINT,
+  source TEXT NOT NULL,
+  external_id TEXT,
+  category TEXT NOT NULL,
+  subcategory TEXT,
+  occurred_at DATETIME NOT NULL,
+  reported_at DATETIME NOT NULL,
+  address TEXT,
+  summary TEXT,
+  reporter_name TEXT,
+  reporter_phone TEXT,
+  severity TEXT NOT NULL,
+  status TEXT NOT NULL,
+  county_code TEXT NOT NULL,
+  township_code TEXT NOT NULL,
+  village_code TEXT NOT NULL,
+  cell_code TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS incidents_source_external_id ON incidents (source, external_id)
+  WHERE external_id IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS resources (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  geom POINT,
+  kind TEXT NOT NULL,
+  prevention TEXT NOT NULL,
+  name TEXT NOT NULL,
+  region_code TEXT NOT NULL,
+  subtype TEXT,
+  heading_deg DOUBLE,
+  fov_deg DOUBLE,
+  range_m DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS officers (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  badge TEXT NOT NULL UNIQUE,
+  station_id INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS officer_villages (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  officer_id INTEGER NOT NULL REFERENCES officers (fid),
+  village_code TEXT NOT NULL,
+  UNIQUE (officer_id, village_code)
+);
+
+CREATE TABLE IF NOT EXISTS safegrid_meta (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL UNIQUE,
+  value TEXT NOT NULL
+);
+
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('regions', 'features', 'regions', 'City, counties, townships and villages (below county level: synthetic boundaries)', 4326),
+  ('cells', 'features', 'cells', 'Grid cells (网格), 15-digit codes', 4326),
+  ('incidents', 'features', 'incidents', 'Security incidents (警情)', 4326),
+  ('resources', 'features', 'resources', 'Prevention resources (人防/物防/技防)', 4326),
+  ('officers', 'attributes', 'officers', 'Village officers (一村一警)', NULL),
+  ('officer_villages', 'attributes', 'officer_villages', 'Which villages each officer covers', NULL),
+  ('safegrid_meta', 'attributes', 'safegrid_meta', 'SafeGrid store metadata', NULL);
+
+INSERT OR IGNORE INTO gpkg_geometry_columns VALUES
+  ('regions', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
+  ('cells', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
+  ('incidents', 'geom', 'POINT', 4326, 0, 0),
+  ('resources', 'geom', 'POINT', 4326, 0, 0);

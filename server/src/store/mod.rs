@@ -1,0 +1,138 @@
+//! The storage seam: one trait between the app and its databases. Each backend is a module with
+//! its own error type; the same conformance tests run against every backend.
+//!
+//! Stores hold the system of record. Queries are answered from the in-memory indexes
+//! (`geography`, `incident_index`), which are built from the store at start-up and updated after
+//! every acknowledged write.
+
+pub mod gpkg;
+
+use async_trait::async_trait;
+use model::{CellCode, Incident, IncidentId, NewIncident, Officer, Placement, Resource};
+use model::{CellShape, RegionShape};
+
+/// Everything a store holds except incidents.
+#[derive(Debug, Clone, Default)]
+pub struct GeographyData {
+    /// City, counties, townships, villages.
+    pub regions: Vec<RegionShape>,
+    /// Grid cells.
+    pub cells: Vec<CellShape>,
+    /// Prevention resources.
+    pub resources: Vec<Resource>,
+    /// Village officers.
+    pub officers: Vec<Officer>,
+}
+
+/// A whole world to write at once (the demo, or a copy of another store).
+#[derive(Debug, Clone, Default)]
+pub struct WorldData {
+    /// Regions, cells, resources, officers.
+    pub geography: GeographyData,
+    /// Incidents with their placement.
+    pub incidents: Vec<(NewIncident, Placement)>,
+    /// JSON record of what the demo generator planted, if this is a demo world.
+    pub demo_truth_json: Option<String>,
+}
+
+/// The fields of an incident the in-memory index needs (no free text, no personal data).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IncidentRow {
+    /// Store id.
+    pub id: IncidentId,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// WGS84 latitude.
+    pub lat: f64,
+    /// Unix seconds.
+    pub occurred_s: i64,
+    /// Unix seconds.
+    pub reported_s: i64,
+    /// Category.
+    pub category: model::Category,
+    /// Subcategory.
+    pub subcategory: Option<model::Subcategory>,
+    /// Status.
+    pub status: model::Status,
+    /// Severity.
+    pub severity: model::Severity,
+    /// Source channel.
+    pub source: model::Source,
+    /// Cell it lies in.
+    pub cell_code: CellCode,
+}
+
+impl IncidentRow {
+    /// The index fields of a full incident.
+    pub fn of(i: &Incident) -> IncidentRow {
+        IncidentRow {
+            id: i.id,
+            lon: i.fields.lon,
+            lat: i.fields.lat,
+            occurred_s: i.fields.occurred_at.timestamp(),
+            reported_s: i.fields.reported_at.timestamp(),
+            category: i.fields.category,
+            subcategory: i.fields.subcategory,
+            status: i.fields.status,
+            severity: i.fields.severity,
+            source: i.fields.source,
+            cell_code: i.placement.cell_code,
+        }
+    }
+}
+
+/// What happened to one submitted incident.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InsertOutcome {
+    /// Stored as a new incident.
+    Created(Incident),
+    /// (source, external_id) was already stored: nothing written, the stored incident returned.
+    Existing(Incident),
+}
+
+/// Storage failures, by backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The embedded GeoPackage store failed.
+    #[error(transparent)]
+    Gpkg(#[from] gpkg::GpkgError),
+    /// Item `index` of a batch reuses a stored (source, external_id) with different content;
+    /// nothing of the batch was written.
+    #[error("item {index}: (source, external_id) already names incident {} with different content", existing.0)]
+    Conflict {
+        /// Position in the batch.
+        index: usize,
+        /// The stored incident.
+        existing: IncidentId,
+    },
+    /// A blocking storage task panicked or was cancelled.
+    #[error("storage task failed: {0}")]
+    Task(String),
+}
+
+/// The system of record.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `geopackage` or `postgis`.
+    fn backend(&self) -> &'static str;
+    /// Whether regions and cells have been written (an empty store has none).
+    async fn has_world(&self) -> Result<bool, StoreError>;
+    /// Replaces everything (regions, cells, resources, officers, incidents) in one transaction.
+    async fn replace_world(&self, world: WorldData) -> Result<(), StoreError>;
+    /// Regions, cells, resources and officers.
+    async fn load_geography(&self) -> Result<GeographyData, StoreError>;
+    /// Index fields of every incident, in id order.
+    async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError>;
+    /// Stores incidents in one transaction, all or nothing, and returns once it is durable.
+    /// Idempotent on (source, external_id): a resubmission with the same content
+    /// ([`NewIncident::same_report`]) is `Existing`; with other content the whole batch is
+    /// rejected with [`StoreError::Conflict`].
+    async fn insert_incidents(
+        &self,
+        items: Vec<(NewIncident, Placement)>,
+    ) -> Result<Vec<InsertOutcome>, StoreError>;
+    /// Full records of the given ids, in the order given; unknown ids are left out.
+    async fn incidents_by_id(&self, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError>;
+    /// A metadata value (e.g. `demo_truth`).
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+}
