@@ -43,9 +43,7 @@ impl Crs {
 
     /// Parses an API name (case-insensitive).
     pub fn parse(s: &str) -> Option<Crs> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+        Self::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
     }
 
     /// Converts (lon, lat) in this system to WGS84 degrees.
@@ -92,8 +90,7 @@ pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
     let rad_lat = lat / 180.0 * PI;
     let magic = 1.0 - KRASOVSKY_EE * rad_lat.sin() * rad_lat.sin();
     let sqrt_magic = magic.sqrt();
-    let d_lat =
-        d_lat * 180.0 / ((KRASOVSKY_A_M * (1.0 - KRASOVSKY_EE)) / (magic * sqrt_magic) * PI);
+    let d_lat = d_lat * 180.0 / ((KRASOVSKY_A_M * (1.0 - KRASOVSKY_EE)) / (magic * sqrt_magic) * PI);
     let d_lon = d_lon * 180.0 / (KRASOVSKY_A_M / sqrt_magic * rad_lat.cos() * PI);
     (lon + d_lon, lat + d_lat)
 }
@@ -148,21 +145,12 @@ mod tests {
     #[test]
     fn wgs84_to_gcj02_matches_reference() {
         let cases = [
-            (
-                (116.404, 39.915),
-                (116.410_244_499_169_38, 39.916_404_281_501_64),
-            ),
-            (
-                (102.64, 37.93),
-                (102.641_721_385_776_01, 37.930_288_583_679_63),
-            ),
+            ((116.404, 39.915), (116.410_244_499_169_38, 39.916_404_281_501_64)),
+            ((102.64, 37.93), (102.641_721_385_776_01, 37.930_288_583_679_63)),
         ];
         for ((lon, lat), (glon, glat)) in cases {
             let (x, y) = wgs84_to_gcj02(lon, lat);
-            assert!(
-                (x - glon).abs() < 1e-12 && (y - glat).abs() < 1e-12,
-                "{x},{y}"
-            );
+            assert!((x - glon).abs() < 1e-12 && (y - glat).abs() < 1e-12, "{x},{y}");
         }
     }
 
@@ -177,13 +165,9 @@ mod tests {
     #[test]
     fn bd09_matches_reference() {
         let (x, y) = gcj02_to_bd09(116.404, 39.915);
-        assert!(
-            (x - 116.410_369_493_710_28).abs() < 1e-12 && (y - 39.921_336_993_510_2).abs() < 1e-12
-        );
+        assert!((x - 116.410_369_493_710_28).abs() < 1e-12 && (y - 39.921_336_993_510_2).abs() < 1e-12);
         let (x, y) = bd09_to_gcj02(116.404, 39.915);
-        assert!(
-            (x - 116.397_627_291_193_15).abs() < 1e-12 && (y - 39.908_656_739_576_31).abs() < 1e-12
-        );
+        assert!((x - 116.397_627_291_193_15).abs() < 1e-12 && (y - 39.908_656_739_576_31).abs() < 1e-12);
     }
 
     #[test]

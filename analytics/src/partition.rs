@@ -26,36 +26,15 @@ pub fn voronoi_partition(area: &MultiPolygon<f64>, sites: &[Coord<f64>]) -> Vec<
     if sites.len() == 1 {
         return vec![area.clone()];
     }
-    let kx = ((bbox.min().y + bbox.max().y) / 2.0)
-        .to_radians()
-        .cos()
-        .max(0.05);
+    let kx = ((bbox.min().y + bbox.max().y) / 2.0).to_radians().cos().max(0.05);
     let pad = (bbox.width() + bbox.height()).max(1e-9);
     let frame = [
-        Coord {
-            x: (bbox.min().x - pad) * kx,
-            y: bbox.min().y - pad,
-        },
-        Coord {
-            x: (bbox.max().x + pad) * kx,
-            y: bbox.min().y - pad,
-        },
-        Coord {
-            x: (bbox.max().x + pad) * kx,
-            y: bbox.max().y + pad,
-        },
-        Coord {
-            x: (bbox.min().x - pad) * kx,
-            y: bbox.max().y + pad,
-        },
+        Coord { x: (bbox.min().x - pad) * kx, y: bbox.min().y - pad },
+        Coord { x: (bbox.max().x + pad) * kx, y: bbox.min().y - pad },
+        Coord { x: (bbox.max().x + pad) * kx, y: bbox.max().y + pad },
+        Coord { x: (bbox.min().x - pad) * kx, y: bbox.max().y + pad },
     ];
-    let scaled: Vec<Coord<f64>> = sites
-        .iter()
-        .map(|s| Coord {
-            x: s.x * kx,
-            y: s.y,
-        })
-        .collect();
+    let scaled: Vec<Coord<f64>> = sites.iter().map(|s| Coord { x: s.x * kx, y: s.y }).collect();
     scaled
         .iter()
         .enumerate()
@@ -70,13 +49,7 @@ pub fn voronoi_partition(area: &MultiPolygon<f64>, sites: &[Coord<f64>]) -> Vec<
             if cell.len() < 3 {
                 return MultiPolygon::new(vec![]);
             }
-            let ring: Vec<Coord<f64>> = cell
-                .iter()
-                .map(|c| Coord {
-                    x: c.x / kx,
-                    y: c.y,
-                })
-                .collect();
+            let ring: Vec<Coord<f64>> = cell.iter().map(|c| Coord { x: c.x / kx, y: c.y }).collect();
             let convex = Polygon::new(LineString::new(ring), vec![]);
             convex.intersection(area)
         })
@@ -86,14 +59,8 @@ pub fn voronoi_partition(area: &MultiPolygon<f64>, sites: &[Coord<f64>]) -> Vec<
 /// Keeps the part of convex polygon `poly` that is at least as close to `a` as to `b`
 /// (Sutherland–Hodgman against the perpendicular bisector).
 fn clip_half_plane(poly: &[Coord<f64>], a: Coord<f64>, b: Coord<f64>) -> Vec<Coord<f64>> {
-    let n = Coord {
-        x: b.x - a.x,
-        y: b.y - a.y,
-    };
-    let m = Coord {
-        x: (a.x + b.x) / 2.0,
-        y: (a.y + b.y) / 2.0,
-    };
+    let n = Coord { x: b.x - a.x, y: b.y - a.y };
+    let m = Coord { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 };
     let side = |p: Coord<f64>| (p.x - m.x) * n.x + (p.y - m.y) * n.y; // ≤ 0: a's side
     let mut out = Vec::with_capacity(poly.len() + 1);
     for k in 0..poly.len() {
@@ -105,10 +72,7 @@ fn clip_half_plane(poly: &[Coord<f64>], a: Coord<f64>, b: Coord<f64>) -> Vec<Coo
         }
         if (sp < 0.0 && sq > 0.0) || (sp > 0.0 && sq < 0.0) {
             let t = sp / (sp - sq);
-            out.push(Coord {
-                x: p.x + t * (q.x - p.x),
-                y: p.y + t * (q.y - p.y),
-            });
+            out.push(Coord { x: p.x + t * (q.x - p.x), y: p.y + t * (q.y - p.y) });
         }
     }
     out
@@ -134,10 +98,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let mut sites = vec![];
         while sites.len() < 25 {
-            let c = Coord {
-                x: rng.random_range(102.0..103.0),
-                y: rng.random_range(37.0..38.0),
-            };
+            let c = Coord { x: rng.random_range(102.0..103.0), y: rng.random_range(37.0..38.0) };
             if area.contains(&Point::from(c)) {
                 sites.push(c);
             }
@@ -146,24 +107,16 @@ mod tests {
         let total: f64 = parts.iter().map(|p| p.unsigned_area()).sum();
         assert!((total - area.unsigned_area()).abs() < 1e-7, "{total}");
         for (site, part) in sites.iter().zip(&parts) {
-            assert!(
-                part.contains(&Point::from(*site)),
-                "a site lies outside its own part"
-            );
+            assert!(part.contains(&Point::from(*site)), "a site lies outside its own part");
         }
         // Random points fall in exactly one part: the site nearest in scaled distance.
         let kx = 37.5f64.to_radians().cos();
         for _ in 0..500 {
-            let p = Coord {
-                x: rng.random_range(102.0..103.0),
-                y: rng.random_range(37.0..38.0),
-            };
+            let p = Coord { x: rng.random_range(102.0..103.0), y: rng.random_range(37.0..38.0) };
             if !area.contains(&Point::from(p)) {
                 continue;
             }
-            let hits: Vec<usize> = (0..parts.len())
-                .filter(|&i| parts[i].contains(&Point::from(p)))
-                .collect();
+            let hits: Vec<usize> = (0..parts.len()).filter(|&i| parts[i].contains(&Point::from(p))).collect();
             assert!(hits.len() <= 1);
             let nearest = (0..sites.len())
                 .min_by(|&a, &b| {

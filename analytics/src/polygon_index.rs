@@ -32,37 +32,21 @@ impl PolygonIndex {
             .enumerate()
             .filter_map(|(i, s)| {
                 let r = s.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                ))
+                Some(GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
             })
             .collect();
-        PolygonIndex {
-            tree: RTree::bulk_load(entries),
-            shapes,
-        }
+        PolygonIndex { tree: RTree::bulk_load(entries), shapes }
     }
 
     /// The lowest-numbered polygon containing `c` (a point on a shared edge goes to the lower number).
     pub fn locate(&self, c: Coord<f64>) -> Option<usize> {
         let p = Point::from(c);
-        self.tree
-            .locate_all_at_point([c.x, c.y])
-            .map(|e| e.data)
-            .filter(|&i| self.shapes[i].intersects(&p))
-            .min()
+        self.tree.locate_all_at_point([c.x, c.y]).map(|e| e.data).filter(|&i| self.shapes[i].intersects(&p)).min()
     }
 
     /// Polygons whose bounding box meets the box `[min, max]` (a prefilter, not exact).
-    pub fn candidates_in_box(
-        &self,
-        min: [f64; 2],
-        max: [f64; 2],
-    ) -> impl Iterator<Item = usize> + '_ {
-        self.tree
-            .locate_in_envelope_intersecting(AABB::from_corners(min, max))
-            .map(|e| e.data)
+    pub fn candidates_in_box(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
+        self.tree.locate_in_envelope_intersecting(AABB::from_corners(min, max)).map(|e| e.data)
     }
 
     /// The polygons, in index order.
@@ -81,23 +65,15 @@ mod tests {
 
     #[test]
     fn index_agrees_with_a_linear_scan() {
-        let square = MultiPolygon::new(vec![
-            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)],
-        ]);
+        let square =
+            MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let sites: Vec<Coord<f64>> = (0..60)
-            .map(|_| Coord {
-                x: rng.random_range(0.01..0.99),
-                y: rng.random_range(0.01..0.99),
-            })
-            .collect();
+        let sites: Vec<Coord<f64>> =
+            (0..60).map(|_| Coord { x: rng.random_range(0.01..0.99), y: rng.random_range(0.01..0.99) }).collect();
         let parts = voronoi_partition(&square, &sites);
         let index = PolygonIndex::new(parts.clone());
         for _ in 0..2000 {
-            let c = Coord {
-                x: rng.random_range(-0.1..1.1),
-                y: rng.random_range(-0.1..1.1),
-            };
+            let c = Coord { x: rng.random_range(-0.1..1.1), y: rng.random_range(-0.1..1.1) };
             let scan = parts.iter().position(|p| p.intersects(&Point::from(c)));
             assert_eq!(index.locate(c), scan);
             if let Some(i) = index.locate(c) {

@@ -44,21 +44,9 @@ fn series() -> Series {
     let (n2, n3) = (n * n, n * n * n);
     Series {
         a_rect: A_M / (1.0 + n) * (1.0 + n2 / 4.0 + n2 * n2 / 64.0),
-        alpha: [
-            n / 2.0 - 2.0 * n2 / 3.0 + 5.0 * n3 / 16.0,
-            13.0 * n2 / 48.0 - 3.0 * n3 / 5.0,
-            61.0 * n3 / 240.0,
-        ],
-        beta: [
-            n / 2.0 - 2.0 * n2 / 3.0 + 37.0 * n3 / 96.0,
-            n2 / 48.0 + n3 / 15.0,
-            17.0 * n3 / 480.0,
-        ],
-        delta: [
-            2.0 * n - 2.0 * n2 / 3.0 - 2.0 * n3,
-            7.0 * n2 / 3.0 - 8.0 * n3 / 5.0,
-            56.0 * n3 / 15.0,
-        ],
+        alpha: [n / 2.0 - 2.0 * n2 / 3.0 + 5.0 * n3 / 16.0, 13.0 * n2 / 48.0 - 3.0 * n3 / 5.0, 61.0 * n3 / 240.0],
+        beta: [n / 2.0 - 2.0 * n2 / 3.0 + 37.0 * n3 / 96.0, n2 / 48.0 + n3 / 15.0, 17.0 * n3 / 480.0],
+        delta: [2.0 * n - 2.0 * n2 / 3.0 - 2.0 * n3, 7.0 * n2 / 3.0 - 8.0 * n3 / 5.0, 56.0 * n3 / 15.0],
         e: (F * (2.0 - F)).sqrt(),
     }
 }
@@ -98,10 +86,7 @@ impl TransverseMercator {
             xi += a * (k * xi_p).sin() * (k * eta_p).cosh();
             eta += a * (k * xi_p).cos() * (k * eta_p).sinh();
         }
-        (
-            self.false_easting_m + self.k0 * s.a_rect * eta,
-            self.false_northing_m + self.k0 * s.a_rect * xi,
-        )
+        (self.false_easting_m + self.k0 * s.a_rect * eta, self.false_northing_m + self.k0 * s.a_rect * xi)
     }
 
     /// Inverse of [`Self::forward`]: (easting, northing) metres to WGS84 (lon, lat) degrees.
@@ -121,10 +106,7 @@ impl TransverseMercator {
             phi += d * (2.0 * (j as f64 + 1.0) * chi).sin();
         }
         let lam = eta_p.sinh().atan2(xi_p.cos());
-        (
-            self.central_meridian_deg + lam.to_degrees(),
-            phi.to_degrees(),
-        )
+        (self.central_meridian_deg + lam.to_degrees(), phi.to_degrees())
     }
 }
 
@@ -152,10 +134,7 @@ mod tests {
         for &(zone, lon, lat, x, y) in REFERENCE {
             let tm = TransverseMercator::utm(zone, true);
             let (px, py) = tm.forward(lon, lat);
-            assert!(
-                (px - x).abs() < 1e-3 && (py - y).abs() < 1e-3,
-                "{lon},{lat}: {px},{py} vs {x},{y}"
-            );
+            assert!((px - x).abs() < 1e-3 && (py - y).abs() < 1e-3, "{lon},{lat}: {px},{py} vs {x},{y}");
         }
     }
 
@@ -168,12 +147,7 @@ mod tests {
             let lat = 36.5 + f64::from(i) * 0.05;
             let (x, y) = tm.forward(lon, lat);
             let (l2, p2) = tm.inverse(x, y);
-            assert!(
-                (l2 - lon).abs() < 1e-8 && (p2 - lat).abs() < 1e-8,
-                "{lon},{lat}: {}, {}",
-                l2 - lon,
-                p2 - lat
-            );
+            assert!((l2 - lon).abs() < 1e-8 && (p2 - lat).abs() < 1e-8, "{lon},{lat}: {}, {}", l2 - lon, p2 - lat);
         }
     }
 
@@ -183,9 +157,6 @@ mod tests {
         assert_eq!(utm_zone(-75.2), 18);
         assert_eq!(utm_zone(0.44), 31);
         assert_eq!(utm_zone(-0.5), 30);
-        assert_eq!(
-            TransverseMercator::utm(48, true).central_meridian_deg(),
-            105.0
-        );
+        assert_eq!(TransverseMercator::utm(48, true).central_meridian_deg(), 105.0);
     }
 }

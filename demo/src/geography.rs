@@ -101,10 +101,9 @@ fn place_sites(
         }
         let clustered_now = sites.len() < clustered;
         let candidate = match (clustered_now, centre) {
-            (true, Some(c)) => Coord {
-                x: c.x + normal(rng) * sigma_deg / c.y.to_radians().cos(),
-                y: c.y + normal(rng) * sigma_deg,
-            },
+            (true, Some(c)) => {
+                Coord { x: c.x + normal(rng) * sigma_deg / c.y.to_radians().cos(), y: c.y + normal(rng) * sigma_deg }
+            }
             _ => match point_in(area, rng) {
                 Some(c) => c,
                 None => break,
@@ -113,15 +112,9 @@ fn place_sites(
         if !area.contains(&Point::from(candidate)) {
             continue;
         }
-        let min_d = if clustered_now {
-            near_spacing.min(spacing)
-        } else {
-            spacing
-        };
+        let min_d = if clustered_now { near_spacing.min(spacing) } else { spacing };
         let too_close = sites.iter().any(|s| dist(*s, candidate) < min_d)
-            || (!clustered_now
-                && clustered > 0
-                && centre.is_some_and(|c| dist(c, candidate) < sigma_deg * 2.5));
+            || (!clustered_now && clustered > 0 && centre.is_some_and(|c| dist(c, candidate) < sigma_deg * 2.5));
         if too_close && tries < 20_000 {
             continue;
         }
@@ -155,10 +148,7 @@ fn cells_for(setting: Setting, county: u64, rng: &mut ChaCha8Rng) -> usize {
 }
 
 fn children(divisions: &[Division], parent: RegionCode, level: RegionLevel) -> Vec<&Division> {
-    divisions
-        .iter()
-        .filter(|d| d.level == level && parent.contains(d.code) && d.code != parent)
-        .collect()
+    divisions.iter().filter(|d| d.level == level && parent.contains(d.code) && d.code != parent).collect()
 }
 
 pub fn build(sources: &Sources, seed: u64) -> Geography {
@@ -169,10 +159,7 @@ pub fn build(sources: &Sources, seed: u64) -> Geography {
     let mut township_sites = Vec::new();
     let mut village_settings = Vec::new();
 
-    let city = sources
-        .divisions
-        .iter()
-        .find(|d| d.level == RegionLevel::City);
+    let city = sources.divisions.iter().find(|d| d.level == RegionLevel::City);
     let mut city_boundary = MultiPolygon::new(vec![]);
     for (county_code, county_shape) in &sources.counties {
         city_boundary = city_boundary.union(county_shape);
@@ -184,21 +171,10 @@ pub fn build(sources: &Sources, seed: u64) -> Geography {
             .filter(|c| county_shape.contains(&Point::from(*c)));
         let townships = children(&sources.divisions, *county_code, RegionLevel::Township);
         // Streets first so they take the clustered sites near the seat.
-        let mut ordered: Vec<&Division> = townships
-            .iter()
-            .copied()
-            .filter(|d| is_street(&d.name))
-            .collect();
+        let mut ordered: Vec<&Division> = townships.iter().copied().filter(|d| is_street(&d.name)).collect();
         let n_streets = ordered.len();
         ordered.extend(townships.iter().copied().filter(|d| !is_street(&d.name)));
-        let sites = place_sites(
-            county_shape,
-            ordered.len(),
-            n_streets,
-            seat,
-            0.018,
-            &mut rng,
-        );
+        let sites = place_sites(county_shape, ordered.len(), n_streets, seat, 0.018, &mut rng);
         let parts = voronoi_partition(county_shape, &sites);
         let mut county_pop = 0;
         for ((township, site), shape) in ordered.iter().zip(&sites).zip(parts) {
@@ -206,25 +182,11 @@ pub fn build(sources: &Sources, seed: u64) -> Geography {
             let street = is_street(&township.name);
             let villages = children(&sources.divisions, township.code, RegionLevel::Village);
             let n_comm = villages.iter().filter(|v| is_community(v.code)).count();
-            let mut v_ordered: Vec<&Division> = villages
-                .iter()
-                .copied()
-                .filter(|v| is_community(v.code))
-                .collect();
+            let mut v_ordered: Vec<&Division> = villages.iter().copied().filter(|v| is_community(v.code)).collect();
             v_ordered.extend(villages.iter().copied().filter(|v| !is_community(v.code)));
-            let v_sites = place_sites(
-                &shape,
-                v_ordered.len(),
-                n_comm,
-                Some(*site),
-                if street { 0.006 } else { 0.004 },
-                &mut rng,
-            );
-            let v_parts = if v_ordered.is_empty() {
-                vec![]
-            } else {
-                voronoi_partition(&shape, &v_sites)
-            };
+            let v_sites =
+                place_sites(&shape, v_ordered.len(), n_comm, Some(*site), if street { 0.006 } else { 0.004 }, &mut rng);
+            let v_parts = if v_ordered.is_empty() { vec![] } else { voronoi_partition(&shape, &v_sites) };
             let mut township_pop = 0;
             for (village, v_shape) in v_ordered.iter().zip(v_parts) {
                 let setting = match (street, is_community(village.code)) {
@@ -239,9 +201,7 @@ pub fn build(sources: &Sources, seed: u64) -> Geography {
                 let k = cells_for(setting, county_num, &mut rng);
                 let c_sites = place_sites(&v_shape, k, 0, None, 0.0, &mut rng);
                 let c_parts = voronoi_partition(&v_shape, &c_sites);
-                let shares: Vec<f64> = (0..c_parts.len())
-                    .map(|_| rng.random_range(0.5..1.5))
-                    .collect();
+                let shares: Vec<f64> = (0..c_parts.len()).map(|_| rng.random_range(0.5..1.5)).collect();
                 let share_sum: f64 = shares.iter().sum();
                 let short = village
                     .name
@@ -292,12 +252,8 @@ pub fn build(sources: &Sources, seed: u64) -> Geography {
                 boundary: shape,
             });
         }
-        let name = sources
-            .divisions
-            .iter()
-            .find(|d| d.code == *county_code)
-            .map(|d| d.name.clone())
-            .unwrap_or_default();
+        let name =
+            sources.divisions.iter().find(|d| d.code == *county_code).map(|d| d.name.clone()).unwrap_or_default();
         regions.push(RegionShape {
             region: Region {
                 code: *county_code,
@@ -312,11 +268,8 @@ pub fn build(sources: &Sources, seed: u64) -> Geography {
         });
     }
     if let Some(city) = city {
-        let pop: u64 = regions
-            .iter()
-            .filter(|r| r.region.level == RegionLevel::County)
-            .map(|r| r.region.population)
-            .sum();
+        let pop: u64 =
+            regions.iter().filter(|r| r.region.level == RegionLevel::County).map(|r| r.region.population).sum();
         regions.push(RegionShape {
             region: Region {
                 code: city.code,
@@ -338,12 +291,5 @@ pub fn build(sources: &Sources, seed: u64) -> Geography {
     let cell_index = PolygonIndex::new(cells.iter().map(|c| c.boundary.clone()).collect());
     township_sites.sort_by_key(|t| t.0);
     village_settings.sort_by_key(|v| v.0);
-    Geography {
-        regions,
-        cells,
-        cell_info,
-        cell_index,
-        township_sites,
-        village_settings,
-    }
+    Geography { regions, cells, cell_info, cell_index, township_sites, village_settings }
 }

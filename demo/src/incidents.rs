@@ -99,14 +99,10 @@ fn hour_profile(c: Category, s: Option<Subcategory>) -> [f64; 24] {
             (-(d * d) / (2.0 * width * width)).exp()
         };
         *v = match (c, s) {
-            (Category::Criminal, Some(Subcategory::Burglary)) => {
-                0.2 + bump(3.0, 2.0) + 0.5 * bump(14.0, 2.5)
-            }
+            (Category::Criminal, Some(Subcategory::Burglary)) => 0.2 + bump(3.0, 2.0) + 0.5 * bump(14.0, 2.5),
             (Category::Criminal, _) => 0.2 + bump(16.0, 3.0) + 0.4 * bump(22.0, 2.0),
             (Category::PublicOrder, _) => 0.1 + bump(22.5, 2.5) + 0.3 * bump(15.0, 3.0),
-            (Category::Traffic, _) => {
-                0.15 + bump(8.0, 1.2) + bump(18.0, 1.5) + 0.4 * bump(13.0, 2.0)
-            }
+            (Category::Traffic, _) => 0.15 + bump(8.0, 1.2) + bump(18.0, 1.5) + 0.4 * bump(13.0, 2.0),
             (Category::Fire, _) => 0.2 + bump(19.0, 2.5),
             _ => 0.1 + bump(11.0, 3.0) + 0.8 * bump(19.0, 2.5),
         };
@@ -124,11 +120,7 @@ impl Clock {
     fn new(p: &DemoParams) -> Clock {
         let end_s = p.end.timestamp();
         let start_s = end_s - i64::from(p.days) * 86_400;
-        Clock {
-            first_local_day: local_day_unix(start_s),
-            start_s,
-            end_s,
-        }
+        Clock { first_local_day: local_day_unix(start_s), start_s, end_s }
     }
     fn n_days(&self) -> usize {
         (local_day_unix(self.end_s - 1) - self.first_local_day + 1) as usize
@@ -153,7 +145,7 @@ struct Draft {
 }
 
 pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthParts) {
-    let mut rng = ChaCha8Rng::seed_from_u64(p.seed ^ 0x1c1d_e17);
+    let mut rng = ChaCha8Rng::seed_from_u64(p.seed ^ 0x01c1_de17);
     let n_cells = geo.cells.len();
     let clock = Clock::new(p);
     let n_days = clock.n_days();
@@ -171,9 +163,7 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
     let mut hot = vec![false; n_cells];
     let mut hot_cells = Vec::new();
     while hot_cells.len() < n_hot.min(n_cells) {
-        let pick =
-            Weighted::new((0..n_cells).map(|i| if hot[i] { 0.0 } else { weight[i] * weight[i] }))
-                .pick(&mut rng);
+        let pick = Weighted::new((0..n_cells).map(|i| if hot[i] { 0.0 } else { weight[i] * weight[i] })).pick(&mut rng);
         hot[pick] = true;
         hot_cells.push(pick);
     }
@@ -188,9 +178,8 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
     let cell_pick = Weighted::new(weight.iter().copied());
 
     // Emerging cells: busy but not hot, non-rural, spread over the list.
-    let mut candidates: Vec<usize> = (0..n_cells)
-        .filter(|&i| !hot[i] && geo.cell_info[i].setting != Setting::Rural)
-        .collect();
+    let mut candidates: Vec<usize> =
+        (0..n_cells).filter(|&i| !hot[i] && geo.cell_info[i].setting != Setting::Rural).collect();
     candidates.sort_by(|&a, &b| weight[a].total_cmp(&weight[b]));
     let lo = candidates.len() * 90 / 100;
     let hi = (candidates.len() * 97 / 100).max(lo + 1);
@@ -223,18 +212,17 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
         })
         .collect();
 
-    let draw_time =
-        |rng: &mut ChaCha8Rng, ci: usize, sub: Option<Subcategory>, day: Option<usize>| -> i64 {
-            let hours = Weighted::new(hour_profile(CATEGORY_MIX[ci].0, sub));
-            loop {
-                let d = day.unwrap_or_else(|| day_weights[ci].pick(rng));
-                let h = hours.pick(rng) as i64;
-                let t = clock.at(d, h * 3600 + rng.random_range(0..3600));
-                if t >= clock.start_s && t < clock.end_s {
-                    return t;
-                }
+    let draw_time = |rng: &mut ChaCha8Rng, ci: usize, sub: Option<Subcategory>, day: Option<usize>| -> i64 {
+        let hours = Weighted::new(hour_profile(CATEGORY_MIX[ci].0, sub));
+        loop {
+            let d = day.unwrap_or_else(|| day_weights[ci].pick(rng));
+            let h = hours.pick(rng) as i64;
+            let t = clock.at(d, h * 3600 + rng.random_range(0..3600));
+            if t >= clock.start_s && t < clock.end_s {
+                return t;
             }
-        };
+        }
+    };
     let draw_place = |rng: &mut ChaCha8Rng, cell: usize| -> Coord<f64> {
         let shape = &geo.cells[cell].boundary;
         let focus_share = if hot[cell] { 0.7 } else { 0.45 };
@@ -242,10 +230,7 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
             let f = geo.cell_info[cell].focus;
             let (mx, my) = metres_per_degree(f.y);
             for _ in 0..20 {
-                let c = Coord {
-                    x: f.x + normal(rng) * FOCUS_SIGMA_M / mx,
-                    y: f.y + normal(rng) * FOCUS_SIGMA_M / my,
-                };
+                let c = Coord { x: f.x + normal(rng) * FOCUS_SIGMA_M / mx, y: f.y + normal(rng) * FOCUS_SIGMA_M / my };
                 if shape.contains(&Point::from(c)) {
                     return c;
                 }
@@ -259,26 +244,15 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
         let ci = mix.pick(&mut rng);
         let category = CATEGORY_MIX[ci].0;
         let (subs, sw) = &sub_pick[ci];
-        let subcategory = if subs.is_empty() {
-            None
-        } else {
-            Some(subs[sw.pick(&mut rng)])
-        };
+        let subcategory = if subs.is_empty() { None } else { Some(subs[sw.pick(&mut rng)]) };
         let t_s = draw_time(&mut rng, ci, subcategory, None);
         let cell = cell_pick.pick(&mut rng);
         let at = draw_place(&mut rng, cell);
-        drafts.push(Draft {
-            t_s,
-            category,
-            subcategory,
-            at,
-            cell,
-        });
+        drafts.push(Draft { t_s, category, subcategory, at, cell });
     }
 
     // Emerging hot spots: extra criminal incidents on a linear ramp over the last 90 days.
-    let criminal_rate_per_day =
-        p.base_incidents as f64 * CATEGORY_MIX[0].1 / cell_pick.total() / n_days as f64;
+    let criminal_rate_per_day = p.base_incidents as f64 * CATEGORY_MIX[0].1 / cell_pick.total() / n_days as f64;
     let mut emerging = Vec::new();
     let ramp_days = (EMERGING_RAMP_DAYS as usize).min(n_days);
     for &cell in &emerging_idx {
@@ -291,13 +265,7 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
                 let subcategory = Some(subs[sw.pick(&mut rng)]);
                 let t_s = draw_time(&mut rng, 0, subcategory, Some(d));
                 let at = draw_place(&mut rng, cell);
-                drafts.push(Draft {
-                    t_s,
-                    category: Category::Criminal,
-                    subcategory,
-                    at,
-                    cell,
-                });
+                drafts.push(Draft { t_s, category: Category::Criminal, subcategory, at, cell });
             }
         }
         emerging.push(EmergingCell {
@@ -311,39 +279,24 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
     let n_parents = drafts.len();
     let mut offspring = 0;
     for i in 0..n_parents {
-        let Some(sub) = drafts[i]
-            .subcategory
-            .filter(|s| NEAR_REPEAT_SUBCATEGORIES.contains(s))
-        else {
+        let Some(sub) = drafts[i].subcategory.filter(|s| NEAR_REPEAT_SUBCATEGORIES.contains(s)) else {
             continue;
         };
         for _ in 0..poisson(&mut rng, BRANCHING_RATIO) {
-            let lag_s = (exponential(&mut rng, REPEAT_LAG_MEAN_DAYS)
-                .min(3.0 * REPEAT_LAG_MEAN_DAYS)
-                * 86_400.0) as i64;
+            let lag_s = (exponential(&mut rng, REPEAT_LAG_MEAN_DAYS).min(3.0 * REPEAT_LAG_MEAN_DAYS) * 86_400.0) as i64;
             let t_s = drafts[i].t_s + lag_s.max(60);
             if t_s >= clock.end_s {
                 continue;
             }
-            let d_m =
-                exponential(&mut rng, REPEAT_DISTANCE_MEAN_M).min(3.0 * REPEAT_DISTANCE_MEAN_M);
+            let d_m = exponential(&mut rng, REPEAT_DISTANCE_MEAN_M).min(3.0 * REPEAT_DISTANCE_MEAN_M);
             let theta = rng.random_range(0.0..2.0 * PI);
             let o = drafts[i].at;
             let (mx, my) = metres_per_degree(o.y);
-            let at = Coord {
-                x: o.x + d_m * theta.sin() / mx,
-                y: o.y + d_m * theta.cos() / my,
-            };
+            let at = Coord { x: o.x + d_m * theta.sin() / mx, y: o.y + d_m * theta.cos() / my };
             let Some(cell) = geo.cell_index.locate(at) else {
                 continue;
             };
-            drafts.push(Draft {
-                t_s,
-                category: Category::Criminal,
-                subcategory: Some(sub),
-                at,
-                cell,
-            });
+            drafts.push(Draft { t_s, category: Category::Criminal, subcategory: Some(sub), at, cell });
             offspring += 1;
         }
     }
@@ -356,10 +309,7 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
         hot_cells: hot_codes,
         emerging,
         near_repeat: NearRepeatTruth {
-            subcategories: NEAR_REPEAT_SUBCATEGORIES
-                .iter()
-                .map(|s| s.as_str().to_owned())
-                .collect(),
+            subcategories: NEAR_REPEAT_SUBCATEGORIES.iter().map(|s| s.as_str().to_owned()).collect(),
             branching_ratio: BRANCHING_RATIO,
             distance_mean_m: REPEAT_DISTANCE_MEAN_M,
             lag_mean_days: REPEAT_LAG_MEAN_DAYS,
@@ -382,11 +332,7 @@ fn source_for(rng: &mut ChaCha8Rng) -> Source {
 fn severity_for(c: Category, rng: &mut ChaCha8Rng) -> Severity {
     let x: f64 = rng.random();
     let serious_bias = matches!(c, Category::Criminal | Category::Fire | Category::Disaster);
-    let (major, serious) = if serious_bias {
-        (0.04, 0.2)
-    } else {
-        (0.01, 0.08)
-    };
+    let (major, serious) = if serious_bias { (0.04, 0.2) } else { (0.01, 0.08) };
     if x < major / 5.0 {
         Severity::Critical
     } else if x < major {
@@ -411,35 +357,14 @@ fn status_for(age_s: i64, rng: &mut ChaCha8Rng) -> Status {
         table.last().map(|t| t.1).unwrap_or(Status::Closed)
     };
     match age_s {
-        ..3_600 => pick(&[
-            (0.5, Status::Reported),
-            (0.3, Status::Dispatched),
-            (0.2, Status::OnScene),
-        ]),
-        ..21_600 => pick(&[
-            (0.1, Status::Dispatched),
-            (0.3, Status::OnScene),
-            (0.6, Status::Resolved),
-        ]),
-        ..259_200 => pick(&[
-            (0.3, Status::Resolved),
-            (0.3, Status::Feedback),
-            (0.4, Status::Closed),
-        ]),
-        _ => pick(&[
-            (0.01, Status::Resolved),
-            (0.02, Status::Feedback),
-            (0.97, Status::Closed),
-        ]),
+        ..3_600 => pick(&[(0.5, Status::Reported), (0.3, Status::Dispatched), (0.2, Status::OnScene)]),
+        3_600..21_600 => pick(&[(0.1, Status::Dispatched), (0.3, Status::OnScene), (0.6, Status::Resolved)]),
+        21_600..259_200 => pick(&[(0.3, Status::Resolved), (0.3, Status::Feedback), (0.4, Status::Closed)]),
+        _ => pick(&[(0.01, Status::Resolved), (0.02, Status::Feedback), (0.97, Status::Closed)]),
     }
 }
 
-fn finish(
-    geo: &Geography,
-    drafts: Vec<Draft>,
-    clock: &Clock,
-    rng: &mut ChaCha8Rng,
-) -> Vec<DemoIncident> {
+fn finish(geo: &Geography, drafts: Vec<Draft>, clock: &Clock, rng: &mut ChaCha8Rng) -> Vec<DemoIncident> {
     let township_name = |code: model::RegionCode| {
         let t = code.truncate(model::RegionLevel::Township);
         geo.regions
@@ -458,10 +383,7 @@ fn finish(
         .into_iter()
         .map(|d| {
             // Stored coordinates have 7 decimals (about 1 cm); keep the cell the rounded point is in.
-            let rounded = Coord {
-                x: (d.at.x * 1e7).round() / 1e7,
-                y: (d.at.y * 1e7).round() / 1e7,
-            };
+            let rounded = Coord { x: (d.at.x * 1e7).round() / 1e7, y: (d.at.y * 1e7).round() / 1e7 };
             let (at, cell) = match geo.cell_index.locate(rounded) {
                 Some(c) => (rounded, c),
                 None => (d.at, d.cell),
@@ -473,35 +395,22 @@ fn finish(
                 seq_day = (local_day, 0);
             }
             seq_day.1 += 1;
-            let date = Utc
-                .timestamp_opt(d.t_s + i64::from(SHANGHAI_OFFSET_S), 0)
-                .single()
-                .unwrap_or_default();
+            let date = Utc.timestamp_opt(d.t_s + i64::from(SHANGHAI_OFFSET_S), 0).single().unwrap_or_default();
             let external_id = format!("J6206{}{:05}", date.format("%Y%m%d"), seq_day.1);
             let report_lag_s = match source {
                 Source::Call110 | Source::Sensor => rng.random_range(30..900),
                 _ => rng.random_range(300..7_200),
             };
             let reported_s = (d.t_s + report_lag_s).min(clock.end_s - 1);
-            let occurred_at: DateTime<Utc> =
-                Utc.timestamp_opt(d.t_s, 0).single().unwrap_or_default();
-            let reported_at: DateTime<Utc> = Utc
-                .timestamp_opt(reported_s, 0)
-                .single()
-                .unwrap_or_default();
+            let occurred_at: DateTime<Utc> = Utc.timestamp_opt(d.t_s, 0).single().unwrap_or_default();
+            let reported_at: DateTime<Utc> = Utc.timestamp_opt(reported_s, 0).single().unwrap_or_default();
             let village = cell_code.village();
             let village_short = village_name(village)
                 .trim_end_matches("居民委员会")
                 .trim_end_matches("居委会")
                 .trim_end_matches("村委会");
-            let address = format!(
-                "{}{}{}号附近",
-                township_name(village),
-                village_short,
-                rng.random_range(1..300)
-            );
-            let with_reporter = matches!(source, Source::Call110 | Source::CitizenApp)
-                && rng.random::<f64>() < 0.85;
+            let address = format!("{}{}{}号附近", township_name(village), village_short, rng.random_range(1..300));
+            let with_reporter = matches!(source, Source::Call110 | Source::CitizenApp) && rng.random::<f64>() < 0.85;
             let incident = NewIncident {
                 source,
                 external_id: Some(external_id),
@@ -518,10 +427,7 @@ fn finish(
                 severity: severity_for(d.category, rng),
                 status: status_for(clock.end_s - d.t_s, rng),
             };
-            DemoIncident {
-                incident,
-                cell_code,
-            }
+            DemoIncident { incident, cell_code }
         })
         .collect()
 }

@@ -49,12 +49,7 @@ pub struct DemoParams {
 impl DemoParams {
     /// The defaults of `safegrid demo`: a year and about 210,000 incidents.
     pub fn new(seed: u64, end: DateTime<Utc>) -> DemoParams {
-        DemoParams {
-            seed,
-            end,
-            days: 365,
-            base_incidents: 200_000,
-        }
+        DemoParams { seed, end, days: 365, base_incidents: 200_000 }
     }
 }
 
@@ -147,12 +142,5 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
         uncovered_villages: uncovered,
         incidents: incidents.len(),
     };
-    Ok(World {
-        regions: geo.regions,
-        cells: geo.cells,
-        incidents,
-        resources,
-        officers,
-        truth,
-    })
+    Ok(World { regions: geo.regions, cells: geo.cells, incidents, resources, officers, truth })
 }

@@ -28,9 +28,7 @@ impl Weighted {
 
     pub fn pick(&self, rng: &mut ChaCha8Rng) -> usize {
         let x = rng.random::<f64>() * self.total();
-        self.cumulative
-            .partition_point(|&c| c <= x)
-            .min(self.cumulative.len().saturating_sub(1))
+        self.cumulative.partition_point(|&c| c <= x).min(self.cumulative.len().saturating_sub(1))
     }
 }
 

@@ -22,10 +22,7 @@ pub struct Sources {
 }
 
 fn err(file: &'static str, message: impl Into<String>) -> DemoError {
-    DemoError::Source {
-        file,
-        message: message.into(),
-    }
+    DemoError::Source { file, message: message.into() }
 }
 
 pub fn load() -> Result<Sources, DemoError> {
@@ -37,20 +34,11 @@ pub fn load() -> Result<Sources, DemoError> {
             return Err(err(DIV, format!("line {}: expected 4 fields", i + 1)));
         }
         let code = RegionCode::parse(f[0]).map_err(|e| err(DIV, format!("line {}: {e}", i + 1)))?;
-        let level = f[2]
-            .parse()
-            .map_err(|()| err(DIV, format!("line {}: bad level {}", i + 1, f[2])))?;
+        let level = f[2].parse().map_err(|()| err(DIV, format!("line {}: bad level {}", i + 1, f[2])))?;
         if code.level() != level {
-            return Err(err(
-                DIV,
-                format!("line {}: level {} does not match code {code}", i + 1, f[2]),
-            ));
+            return Err(err(DIV, format!("line {}: level {} does not match code {code}", i + 1, f[2])));
         }
-        divisions.push(Division {
-            code,
-            name: f[1].to_owned(),
-            level,
-        });
+        divisions.push(Division { code, name: f[1].to_owned(), level });
     }
     divisions.sort_by_key(|d| d.code);
 
@@ -63,20 +51,15 @@ pub fn load() -> Result<Sources, DemoError> {
             .and_then(|v| v.as_str())
             .and_then(|s| RegionCode::parse(s).ok())
             .ok_or_else(|| err(CTY, "feature without a valid code"))?;
-        let value = serde_json::to_value(
-            f.geometry
-                .as_ref()
-                .ok_or_else(|| err(CTY, "feature without geometry"))?,
-        )
-        .map_err(|e| err(CTY, e.to_string()))?;
-        let rings: Vec<Vec<Vec<[f64; 2]>>> = serde_json::from_value(value["coordinates"].clone())
+        let value = serde_json::to_value(f.geometry.as_ref().ok_or_else(|| err(CTY, "feature without geometry"))?)
             .map_err(|e| err(CTY, e.to_string()))?;
+        let rings: Vec<Vec<Vec<[f64; 2]>>> =
+            serde_json::from_value(value["coordinates"].clone()).map_err(|e| err(CTY, e.to_string()))?;
         let polygons = rings
             .into_iter()
             .map(|poly| {
-                let mut rings = poly
-                    .into_iter()
-                    .map(|r| LineString::new(r.into_iter().map(|[x, y]| Coord { x, y }).collect()));
+                let mut rings =
+                    poly.into_iter().map(|r| LineString::new(r.into_iter().map(|[x, y]| Coord { x, y }).collect()));
                 let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
                 Polygon::new(exterior, rings.collect())
             })
@@ -84,8 +67,5 @@ pub fn load() -> Result<Sources, DemoError> {
         counties.push((code, MultiPolygon::new(polygons)));
     }
     counties.sort_by_key(|c| c.0);
-    Ok(Sources {
-        divisions,
-        counties,
-    })
+    Ok(Sources { divisions, counties })
 }

@@ -1,5 +1,7 @@
 //! Properties of the generated demo world: determinism, code consistency, geometry, structure.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::{TimeZone, Utc};
 use demo::{DemoParams, World, generate};
 use geo::{Area, Intersects, Point};
@@ -17,11 +19,7 @@ fn full() -> &'static World {
 }
 
 fn small(seed: u64) -> World {
-    generate(&DemoParams {
-        base_incidents: 5_000,
-        ..DemoParams::new(seed, end())
-    })
-    .unwrap()
+    generate(&DemoParams { base_incidents: 5_000, ..DemoParams::new(seed, end()) }).unwrap()
 }
 
 #[test]
@@ -50,45 +48,23 @@ fn hierarchy_matches_the_official_division_list() {
         if let Some(p) = r.region.parent_code {
             assert!(codes.contains(&p), "{} has no parent {p}", r.region.code);
         }
-        assert!(
-            !r.boundary.0.is_empty(),
-            "{} has no boundary",
-            r.region.code
-        );
+        assert!(!r.boundary.0.is_empty(), "{} has no boundary", r.region.code);
     }
     let mut cells_per_village: BTreeMap<_, usize> = BTreeMap::new();
     for c in &w.cells {
-        assert!(
-            codes.contains(&c.cell.code.village()),
-            "cell {} without village",
-            c.cell.code
-        );
+        assert!(codes.contains(&c.cell.code.village()), "cell {} without village", c.cell.code);
         *cells_per_village.entry(c.cell.code.village()).or_default() += 1;
     }
     assert_eq!(cells_per_village.len(), 1240, "every village has cells");
-    assert!(
-        (2_000..=6_000).contains(&w.cells.len()),
-        "{} cells",
-        w.cells.len()
-    );
+    assert!((2_000..=6_000).contains(&w.cells.len()), "{} cells", w.cells.len());
     assert!(w.cells.windows(2).all(|p| p[0].cell.code < p[1].cell.code));
 }
 
 #[test]
 fn children_partition_their_parent() {
     let w = full();
-    let area = |code| {
-        w.regions
-            .iter()
-            .find(|r| r.region.code == code)
-            .map(|r| r.boundary.unsigned_area())
-            .unwrap()
-    };
-    for parent in w
-        .regions
-        .iter()
-        .filter(|r| matches!(r.region.level, RegionLevel::County | RegionLevel::Township))
-    {
+    let area = |code| w.regions.iter().find(|r| r.region.code == code).map(|r| r.boundary.unsigned_area()).unwrap();
+    for parent in w.regions.iter().filter(|r| matches!(r.region.level, RegionLevel::County | RegionLevel::Township)) {
         let sum: f64 = w
             .regions
             .iter()
@@ -96,11 +72,7 @@ fn children_partition_their_parent() {
             .map(|r| r.boundary.unsigned_area())
             .sum();
         let whole = area(parent.region.code);
-        assert!(
-            (sum - whole).abs() <= whole * 1e-6,
-            "{}: {sum} vs {whole}",
-            parent.region.code
-        );
+        assert!((sum - whole).abs() <= whole * 1e-6, "{}: {sum} vs {whole}", parent.region.code);
     }
     // Cells are small in the city and large in the Minqin desert.
     let median_area = |prefix: u64| {
@@ -113,10 +85,7 @@ fn children_partition_their_parent() {
         a.sort_by(f64::total_cmp);
         a[a.len() / 2]
     };
-    assert!(
-        median_area(620_602) * 5.0 < median_area(620_621),
-        "Minqin cells should be much larger"
-    );
+    assert!(median_area(620_602) * 5.0 < median_area(620_621), "Minqin cells should be much larger");
 }
 
 #[test]
@@ -128,27 +97,15 @@ fn every_incident_lies_in_its_cell_and_window() {
     let start = end() - chrono::Duration::days(365);
     for d in &w.incidents {
         let i = &d.incident;
-        assert!(
-            by_code[&d.cell_code].intersects(&Point::new(i.lon, i.lat)),
-            "{i:?} outside {}",
-            d.cell_code
-        );
+        assert!(by_code[&d.cell_code].intersects(&Point::new(i.lon, i.lat)), "{i:?} outside {}", d.cell_code);
         assert!(i.occurred_at >= start && i.occurred_at < end());
         assert!(i.reported_at >= i.occurred_at && i.reported_at < end());
         if let Some(s) = i.subcategory {
             assert_eq!(s.category(), i.category);
         }
     }
-    assert!(
-        w.incidents
-            .windows(2)
-            .all(|p| p[0].incident.occurred_at <= p[1].incident.occurred_at)
-    );
-    let ids: BTreeSet<_> = w
-        .incidents
-        .iter()
-        .map(|d| d.incident.external_id.clone())
-        .collect();
+    assert!(w.incidents.windows(2).all(|p| p[0].incident.occurred_at <= p[1].incident.occurred_at));
+    let ids: BTreeSet<_> = w.incidents.iter().map(|d| d.incident.external_id.clone()).collect();
     assert_eq!(ids.len(), w.incidents.len(), "external ids are unique");
 }
 
@@ -169,60 +126,32 @@ fn about_half_the_incidents_fall_in_about_five_percent_of_cells() {
         before * 2 < total
     });
     let share = k.count() as f64 / v.len() as f64;
-    assert!(
-        (0.03..=0.08).contains(&share),
-        "half the incidents are in {:.1}% of cells",
-        share * 100.0
-    );
+    assert!((0.03..=0.08).contains(&share), "half the incidents are in {:.1}% of cells", share * 100.0);
     // The planted hot cells are the busiest ones.
     let hot: BTreeSet<_> = w.truth.hot_cells.iter().collect();
-    assert!(
-        (w.cells.len() as f64 * 0.04..=w.cells.len() as f64 * 0.06).contains(&(hot.len() as f64))
-    );
+    assert!((w.cells.len() as f64 * 0.04..=w.cells.len() as f64 * 0.06).contains(&(hot.len() as f64)));
 }
 
 #[test]
 fn daily_cycle_and_near_repeats_are_present() {
     let w = full();
     let mut traffic_by_hour = [0u64; 24];
-    for d in w
-        .incidents
-        .iter()
-        .filter(|d| d.incident.category == model::Category::Traffic)
-    {
+    for d in w.incidents.iter().filter(|d| d.incident.category == model::Category::Traffic) {
         let (h, _) = model::time::local_hour_weekday(d.incident.occurred_at);
         traffic_by_hour[h as usize] += 1;
     }
-    assert!(
-        traffic_by_hour[8] > 3 * traffic_by_hour[3],
-        "morning rush {:?}",
-        traffic_by_hour
-    );
-    assert!(
-        w.truth.near_repeat.offspring > 1_000,
-        "{}",
-        w.truth.near_repeat.offspring
-    );
+    assert!(traffic_by_hour[8] > 3 * traffic_by_hour[3], "morning rush {:?}", traffic_by_hour);
+    assert!(w.truth.near_repeat.offspring > 1_000, "{}", w.truth.near_repeat.offspring);
     assert_eq!(w.truth.emerging.len(), 8);
     // Emerging cells: their last 30 days hold far more than a 30-day share of their criminal year.
     for e in &w.truth.emerging {
         let mine: Vec<_> = w
             .incidents
             .iter()
-            .filter(|d| {
-                d.cell_code == e.cell_code && d.incident.category == model::Category::Criminal
-            })
+            .filter(|d| d.cell_code == e.cell_code && d.incident.category == model::Category::Criminal)
             .collect();
-        let recent = mine
-            .iter()
-            .filter(|d| d.incident.occurred_at >= end() - chrono::Duration::days(30))
-            .count();
-        assert!(
-            recent as f64 > 2.5 * mine.len() as f64 * 30.0 / 365.0,
-            "{}: {recent} of {}",
-            e.cell_code,
-            mine.len()
-        );
+        let recent = mine.iter().filter(|d| d.incident.occurred_at >= end() - chrono::Duration::days(30)).count();
+        assert!(recent as f64 > 2.5 * mine.len() as f64 * 30.0 / 365.0, "{}: {recent} of {}", e.cell_code, mine.len());
     }
 }
 
@@ -235,42 +164,14 @@ fn resources_and_officers() {
     assert_eq!(count(ResourceKind::GridWorker), w.cells.len());
     assert!(count(ResourceKind::Checkpoint) >= 16);
     assert!(count(ResourceKind::PatrolUnit) >= 108);
-    assert!(
-        w.resources
-            .iter()
-            .filter(|r| r.kind == ResourceKind::Camera)
-            .all(|r| r.camera.is_some())
-    );
-    let covered: BTreeSet<_> = w
-        .officers
-        .iter()
-        .flat_map(|o| o.villages.iter().copied())
-        .collect();
-    let villages: BTreeSet<_> = w
-        .regions
-        .iter()
-        .filter(|r| r.region.level == RegionLevel::Village)
-        .map(|r| r.region.code)
-        .collect();
+    assert!(w.resources.iter().filter(|r| r.kind == ResourceKind::Camera).all(|r| r.camera.is_some()));
+    let covered: BTreeSet<_> = w.officers.iter().flat_map(|o| o.villages.iter().copied()).collect();
+    let villages: BTreeSet<_> =
+        w.regions.iter().filter(|r| r.region.level == RegionLevel::Village).map(|r| r.region.code).collect();
     let uncovered: BTreeSet<_> = w.truth.uncovered_villages.iter().copied().collect();
     assert!(!uncovered.is_empty());
-    assert_eq!(
-        villages
-            .difference(&covered)
-            .copied()
-            .collect::<BTreeSet<_>>(),
-        uncovered
-    );
-    assert!(
-        w.officers
-            .iter()
-            .all(|o| (1..=3).contains(&o.villages.len()))
-    );
-    let stations: BTreeSet<_> = w
-        .resources
-        .iter()
-        .filter(|r| r.kind == ResourceKind::Station)
-        .map(|r| r.id)
-        .collect();
+    assert_eq!(villages.difference(&covered).copied().collect::<BTreeSet<_>>(), uncovered);
+    assert!(w.officers.iter().all(|o| (1..=3).contains(&o.villages.len())));
+    let stations: BTreeSet<_> = w.resources.iter().filter(|r| r.kind == ResourceKind::Station).map(|r| r.id).collect();
     assert!(w.officers.iter().all(|o| stations.contains(&o.station_id)));
 }

@@ -118,15 +118,9 @@ const POW10: [u64; 16] = [
 
 fn parse_digits(s: &str, n: usize) -> Result<u64, CodeError> {
     if s.len() != n || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CodeError::Digits {
-            expected: n,
-            got: s.to_owned(),
-        });
+        return Err(CodeError::Digits { expected: n, got: s.to_owned() });
     }
-    s.parse::<u64>().map_err(|_| CodeError::Digits {
-        expected: n,
-        got: s.to_owned(),
-    })
+    s.parse::<u64>().map_err(|_| CodeError::Digits { expected: n, got: s.to_owned() })
 }
 
 /// A 12-digit statistical division code of a city, county, township or village.
@@ -152,12 +146,8 @@ impl RegionCode {
         let ok = match lvl {
             RegionLevel::City => !head.is_multiple_of(100),
             RegionLevel::County => !head.is_multiple_of(100),
-            RegionLevel::Township => {
-                !head.is_multiple_of(1000) && !(head / 1000).is_multiple_of(100)
-            }
-            RegionLevel::Village => {
-                !(head / 1000).is_multiple_of(1000) && !(head / 1_000_000).is_multiple_of(100)
-            }
+            RegionLevel::Township => !head.is_multiple_of(1000) && !(head / 1000).is_multiple_of(100),
+            RegionLevel::Village => !(head / 1000).is_multiple_of(1000) && !(head / 1_000_000).is_multiple_of(100),
         };
         if !ok || v / POW10[10] == 0 {
             return Err(CodeError::Shape(s.to_owned()));
@@ -332,15 +322,7 @@ mod tests {
 
     #[test]
     fn malformed_codes_are_rejected() {
-        for s in [
-            "",
-            "6206",
-            "62060000000a",
-            "6206020010011",
-            "620600001000",
-            "000000000000",
-            "620600000001",
-        ] {
+        for s in ["", "6206", "62060000000a", "6206020010011", "620600001000", "000000000000", "620600000001"] {
             assert!(RegionCode::parse(s).is_err(), "{s} should be rejected");
         }
         assert!(CellCode::parse("620602001001000").is_err());
@@ -357,10 +339,7 @@ mod tests {
         assert!((a..b).contains(&inside));
         assert!(!(a..b).contains(&outside));
         let village = RegionCode::parse("620602001001").unwrap();
-        assert_eq!(
-            village.cell_range(),
-            (620_602_001_001_000, 620_602_001_002_000)
-        );
+        assert_eq!(village.cell_range(), (620_602_001_001_000, 620_602_001_002_000));
     }
 
     #[test]

@@ -176,10 +176,7 @@ impl Subcategory {
 
     /// The subcategories of `category`.
     pub fn of(category: Category) -> impl Iterator<Item = Subcategory> {
-        Self::ALL
-            .iter()
-            .copied()
-            .filter(move |s| s.category() == category)
+        Self::ALL.iter().copied().filter(move |s| s.category() == category)
     }
 }
 
@@ -341,14 +338,8 @@ mod tests {
     #[test]
     fn labels_parse_in_both_languages() {
         assert_eq!(Category::parse_label("刑事"), Some(Category::Criminal));
-        assert_eq!(
-            Category::parse_label("public_order"),
-            Some(Category::PublicOrder)
-        );
-        assert_eq!(
-            Category::parse_label("Public Order"),
-            Some(Category::PublicOrder)
-        );
+        assert_eq!(Category::parse_label("public_order"), Some(Category::PublicOrder));
+        assert_eq!(Category::parse_label("Public Order"), Some(Category::PublicOrder));
         assert_eq!(Category::parse_label("crime"), None);
         assert_eq!(Status::parse_label("到场"), Some(Status::OnScene));
     }
@@ -371,13 +362,7 @@ mod tests {
 
     #[test]
     fn serde_uses_snake_case_names() {
-        assert_eq!(
-            serde_json::to_string(&Status::OnScene).unwrap(),
-            "\"on_scene\""
-        );
-        assert_eq!(
-            serde_json::to_string(&Source::Call110).unwrap(),
-            "\"call_110\""
-        );
+        assert_eq!(serde_json::to_string(&Status::OnScene).unwrap(), "\"on_scene\"");
+        assert_eq!(serde_json::to_string(&Source::Call110).unwrap(), "\"call_110\"");
     }
 }

@@ -13,8 +13,6 @@ pub mod resource;
 pub mod time;
 
 pub use code::{CellCode, CodeError, RegionCode, RegionLevel};
-pub use incident::{
-    Category, Incident, IncidentId, NewIncident, Placement, Severity, Source, Status, Subcategory,
-};
+pub use incident::{Category, Incident, IncidentId, NewIncident, Placement, Severity, Source, Status, Subcategory};
 pub use region::{Cell, CellShape, Region, RegionShape};
 pub use resource::{Officer, PreventionKind, Resource, ResourceKind};

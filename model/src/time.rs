@@ -64,9 +64,7 @@ pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, String> {
     // Offsets written as +HH or +HHMM: bring them to +HH:MM for chrono.
     let with_offset = {
         let bytes = norm.as_bytes();
-        let sign = norm
-            .rfind(['+', '-'])
-            .filter(|&i| i > 10 && bytes.get(i - 1).is_some_and(u8::is_ascii_digit));
+        let sign = norm.rfind(['+', '-']).filter(|&i| i > 10 && bytes.get(i - 1).is_some_and(u8::is_ascii_digit));
         match sign {
             Some(i) => {
                 let off = &norm[i + 1..];
@@ -75,12 +73,7 @@ pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, String> {
                     4 if !off.contains(':') => format!("{}:{}", &off[..2], &off[2..]),
                     _ => off.to_owned(),
                 };
-                Some(format!(
-                    "{}{}{}",
-                    norm[..i].replacen(' ', "T", 1),
-                    &norm[i..=i],
-                    off
-                ))
+                Some(format!("{}{}{}", norm[..i].replacen(' ', "T", 1), &norm[i..=i], off))
             }
             None if norm.ends_with('Z') || norm.ends_with('z') => Some(norm.replacen(' ', "T", 1)),
             None => None,
@@ -91,19 +84,10 @@ pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, String> {
             .map(|t| t.with_timezone(&Utc))
             .map_err(|e| format!("unrecognised timestamp {input:?}: {e}"));
     }
-    let local = [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(&norm, f).ok())
-    .or_else(|| {
-        NaiveDate::parse_from_str(&norm, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-    });
+    let local = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&norm, f).ok())
+        .or_else(|| NaiveDate::parse_from_str(&norm, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)));
     match local {
         Some(naive) => shanghai()
             .from_local_datetime(&naive)
@@ -146,16 +130,8 @@ pub fn format_utc_millis(ms: i64, out: &mut String) {
     use std::fmt::Write;
     let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
     let (y, m, d) = civil_from_days(days);
-    let (h, mi, s, milli) = (
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000,
-    );
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z"
-    );
+    let (h, mi, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
+    let _ = write!(out, "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z");
 }
 
 /// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
@@ -163,13 +139,7 @@ pub fn format_utc_seconds(t_s: i64, out: &mut String) {
     use std::fmt::Write;
     let (days, rem) = (t_s.div_euclid(86_400), t_s.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    );
+    let _ = write!(out, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60);
 }
 
 /// Parses exactly `YYYY-MM-DDTHH:MM:SS[.fff]Z` (what [`format_utc_millis`] writes) to Unix milliseconds.
@@ -195,14 +165,7 @@ pub fn parse_utc_millis(s: &str) -> Option<i64> {
         }
         Some(v)
     };
-    let (y, mo, d, h, mi, sec) = (
-        num(0..4)?,
-        num(5..7)?,
-        num(8..10)?,
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-    );
+    let (y, mo, d, h, mi, sec) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
         return None;
     }

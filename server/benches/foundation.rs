@@ -1,1 +1,110 @@
-fn main() {}
+//! Foundation benchmarks (not run in CI): `cargo bench -p server --bench foundation`.
+//!
+//! Prints: the viewport query (index lookup + GeoJSON serialisation of up to 5,000 of the
+//! ~210,000 demo incidents), start-up time on an existing demo store, and the measured heap of
+//! the in-memory incident index per incident (counting allocator).
+
+use chrono::{TimeZone, Utc};
+use server::api::features::incident_points_collection;
+use server::boot::{load_state, world_data};
+use server::clock::SystemClock;
+use server::incident_index::{Bbox, IncidentFilter, IncidentIndex, IncidentPoint};
+use server::store::Store;
+use server::store::gpkg::GpkgStore;
+use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+use std::alloc::System;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Bytes currently allocated through the global allocator. stats_alloc already adds a
+/// realloc's growth to `bytes_allocated` and its shrinkage to `bytes_deallocated`.
+fn live_bytes() -> i64 {
+    let s = GLOBAL.stats();
+    s.bytes_allocated as i64 - s.bytes_deallocated as i64
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[allow(clippy::print_stdout)]
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    let dir = tempfile::tempdir()?;
+    let end = Utc.with_ymd_and_hms(2026, 11, 1, 4, 0, 0).single().ok_or_else(|| anyhow::anyhow!("time"))?;
+
+    let t = Instant::now();
+    let world = demo::generate(&demo::DemoParams::new(2024, end))?;
+    let generated_s = t.elapsed().as_secs_f64();
+    let n = world.incidents.len();
+    let t = Instant::now();
+    rt.block_on(GpkgStore::open(dir.path())?.replace_world(world_data(world)))?;
+    println!(
+        "demo world: {n} incidents generated in {generated_s:.2} s, written in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Start-up on the existing store: open, load geography and incidents, build indexes.
+    let mut startup = Vec::new();
+    let mut state = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let store = GpkgStore::open(dir.path())?;
+        let s = rt.block_on(load_state(Arc::new(store), Arc::new(SystemClock)))?;
+        startup.push(t.elapsed().as_secs_f64());
+        state = Some(s);
+    }
+    let state = state.ok_or_else(|| anyhow::anyhow!("no state"))?;
+    startup.sort_by(f64::total_cmp);
+    println!("start-up on an existing demo store: median {:.2} s (runs: {:?})", startup[1], startup);
+
+    // Heap of the index, measured: live bytes after building it from the store's rows, minus
+    // live bytes before (the rows themselves are freed before the second reading).
+    let rows = rt.block_on(state.store.load_incident_rows())?;
+    let before = live_bytes();
+    let points: Vec<IncidentPoint> =
+        rows.iter().filter_map(|r| state.geography.cell(r.cell_code).map(|(i, _)| IncidentPoint::new(r, i))).collect();
+    let index = IncidentIndex::new(points);
+    let heap = live_bytes() - before;
+    drop(rows);
+    println!(
+        "index heap: {:.1} bytes per incident, measured by a counting allocator ({:.1} MB for {} incidents; records {} B each)",
+        heap as f64 / index.len() as f64,
+        heap as f64 / 1e6,
+        index.len(),
+        std::mem::size_of::<IncidentPoint>()
+    );
+
+    // Viewport query: central Liangzhou at city zoom, then a county-wide box, limit 5,000.
+    let boxes = [
+        ("urban Liangzhou 0.12°×0.08°", Bbox { min_lon: 102.58, min_lat: 37.89, max_lon: 102.70, max_lat: 37.97 }),
+        ("Liangzhou district 1.2°×1.0°", Bbox { min_lon: 101.9, min_lat: 37.3, max_lon: 103.1, max_lat: 38.3 }),
+        ("whole city, last 7 days", Bbox { min_lon: 101.0, min_lat: 36.0, max_lon: 105.0, max_lat: 40.0 }),
+    ];
+    for (name, bbox) in boxes {
+        let from_s = name.contains("7 days").then(|| end.timestamp() - 7 * 86_400);
+        let filter = IncidentFilter { bbox: Some(bbox), from_s, ..Default::default() };
+        let mut times = Vec::new();
+        let mut returned = 0;
+        let mut bytes = 0;
+        for _ in 0..200 {
+            let t = Instant::now();
+            let (page, next) = index.page(&filter, 5_000, None);
+            let body = incident_points_collection(&page, &state.geography, next.map(|c| format!("{}_{}", c.0, c.1)));
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+            returned = page.len();
+            bytes = body.len();
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "viewport {name}: {returned} incidents, {:.1} MB GeoJSON: median {:.2} ms, p95 {:.2} ms",
+            bytes as f64 / 1e6,
+            percentile(&times, 0.5),
+            percentile(&times, 0.95)
+        );
+    }
+    Ok(())
+}

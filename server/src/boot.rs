@@ -24,8 +24,8 @@ pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
              (PostGIS 存储尚未提供，请使用 --data-dir)"
         );
     }
-    let store = GpkgStore::open(&args.data_dir)
-        .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    let store =
+        GpkgStore::open(&args.data_dir).with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
     Ok(Arc::new(store))
 }
 
@@ -39,36 +39,21 @@ pub fn world_data(world: demo::World) -> WorldData {
             resources: world.resources,
             officers: world.officers,
         },
-        incidents: world
-            .incidents
-            .into_iter()
-            .map(|d| (d.incident, Placement::of_cell(d.cell_code)))
-            .collect(),
+        incidents: world.incidents.into_iter().map(|d| (d.incident, Placement::of_cell(d.cell_code))).collect(),
         demo_truth_json: truth,
     }
 }
 
 /// Generates the demo world and replaces the store's contents with it.
-pub async fn seed_demo(
-    store: &dyn Store,
-    seed: u64,
-    end: DateTime<Utc>,
-) -> anyhow::Result<demo::Truth> {
-    let world =
-        demo::generate(&demo::DemoParams::new(seed, end)).context("generating the demo world")?;
+pub async fn seed_demo(store: &dyn Store, seed: u64, end: DateTime<Utc>) -> anyhow::Result<demo::Truth> {
+    let world = demo::generate(&demo::DemoParams::new(seed, end)).context("generating the demo world")?;
     let truth = world.truth.clone();
-    store
-        .replace_world(world_data(world))
-        .await
-        .context("writing the demo world")?;
+    store.replace_world(world_data(world)).await.context("writing the demo world")?;
     Ok(truth)
 }
 
 /// Loads geography and incidents from the store into the request state.
-pub async fn load_state(
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-) -> Result<AppState, StoreError> {
+pub async fn load_state(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<AppState, StoreError> {
     let geography = Geography::new(store.load_geography().await?);
     let rows = store.load_incident_rows().await?;
     let mut points = Vec::with_capacity(rows.len());
@@ -81,16 +66,8 @@ pub async fn load_state(
     }
     drop(rows);
     if orphans > 0 {
-        tracing::warn!(
-            orphans,
-            "incidents whose cell is not in the store were left out of the index"
-        );
+        tracing::warn!(orphans, "incidents whose cell is not in the store were left out of the index");
     }
     let index = IncidentIndex::new(points);
-    Ok(AppState {
-        store,
-        geography: Arc::new(geography),
-        incidents: Arc::new(RwLock::new(index)),
-        clock,
-    })
+    Ok(AppState { store, geography: Arc::new(geography), incidents: Arc::new(RwLock::new(index)), clock })
 }

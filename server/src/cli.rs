@@ -43,16 +43,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         seconds = started.elapsed().as_secs_f64(),
         "loaded"
     );
-    let listener = tokio::net::TcpListener::bind(args.bind)
-        .await
-        .with_context(|| format!("binding {}", args.bind))?;
-    tracing::info!(
-        "SafeGrid listening on http://{} (平安网格已启动)",
-        listener.local_addr()?
-    );
-    axum::serve(listener, api::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!("SafeGrid listening on http://{} (平安网格已启动)", listener.local_addr()?);
+    axum::serve(listener, api::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 
@@ -60,11 +53,10 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
@@ -98,16 +90,28 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 }
 
 /// A row that could not be imported.
-struct RowError {
-    line: u64,
-    message: String,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// Line (CSV) or feature number (GeoJSON, from 1).
+    pub line: u64,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    /// New incidents stored.
+    pub created: usize,
+    /// Rows whose (source, external_id) was already stored with the same content.
+    pub existing: usize,
+    /// Rows left out (only with --skip-invalid; otherwise any error aborts the import).
+    pub skipped: Vec<RowError>,
 }
 
 fn progress(len: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {percent}% {elapsed}")
-    {
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {percent}% {elapsed}") {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message(what.to_owned());
@@ -115,20 +119,13 @@ fn progress(len: u64, what: &str) -> ProgressBar {
 }
 
 /// Reads a CSV file into features (one per row, with its line number), or row errors.
-fn csv_features(
-    path: &Path,
-    args: &ImportArgs,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Vec<(u64, Result<Value, String>)>> {
+fn csv_features(path: &Path, args: &ImportArgs) -> anyhow::Result<Vec<(u64, Result<Value, String>)>> {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_path(path)
         .with_context(|| format!("opening {}", path.display()))?;
-    let headers = reader
-        .headers()
-        .context("reading the CSV header (line 1)")?
-        .clone();
+    let headers = reader.headers().context("reading the CSV header (line 1)")?.clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let required = |flag: &str, name: &str| {
         col(name).ok_or_else(|| {
@@ -176,8 +173,7 @@ fn csv_features(
                 if v.is_empty() {
                     return Err(format!("{name} ({flag} {:?}) is empty", &headers[i]));
                 }
-                v.parse::<f64>()
-                    .map_err(|_| format!("{name} ({flag} {:?}) {v:?} is not a number", &headers[i]))
+                v.parse::<f64>().map_err(|_| format!("{name} ({flag} {:?}) {v:?} is not a number", &headers[i]))
             };
             let lon = number(lon_i, "--lon-col", "longitude")?;
             let lat = number(lat_i, "--lat-col", "latitude")?;
@@ -193,9 +189,7 @@ fn csv_features(
                     && !field(*i).is_empty()
                 {
                     let v = if *key == "reported_at" {
-                        parse_timestamp(field(*i))
-                            .map_err(|e| format!("reported_at: {e}"))?
-                            .to_rfc3339()
+                        parse_timestamp(field(*i)).map_err(|e| format!("reported_at: {e}"))?.to_rfc3339()
                     } else {
                         field(*i).to_owned()
                     };
@@ -209,7 +203,6 @@ fn csv_features(
         out.push((line, row));
     }
     bar.finish_and_clear();
-    let _ = now;
     Ok(out)
 }
 
@@ -219,15 +212,11 @@ fn geojson_features(
     default_crs: &str,
     default_source: &str,
 ) -> anyhow::Result<Vec<(u64, Result<Value, String>)>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("line {}: not valid JSON: {e}", e.line()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("line {}: not valid JSON: {e}", e.line()))?;
     let Some(features) = value.get("features").and_then(Value::as_array) else {
-        bail!(
-            "{}: expected a GeoJSON FeatureCollection with a \"features\" array",
-            path.display()
-        );
+        bail!("{}: expected a GeoJSON FeatureCollection with a \"features\" array", path.display());
     };
     Ok(features
         .iter()
@@ -244,47 +233,29 @@ fn geojson_features(
 }
 
 /// `safegrid import`.
-pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
+pub async fn import(args: ImportArgs) -> anyhow::Result<ImportReport> {
     let now = Utc::now();
     let format = match args.format {
         Some(f) => f,
-        None => match args
-            .file
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        None => match args.file.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("csv") => FileFormat::Csv,
             Some("geojson" | "json") => FileFormat::Geojson,
-            _ => bail!(
-                "cannot tell the format of {}: pass --format csv or --format geojson",
-                args.file.display()
-            ),
+            _ => bail!("cannot tell the format of {}: pass --format csv or --format geojson", args.file.display()),
         },
     };
     let default_source = Source::parse_label(&args.source)
         .ok_or_else(|| anyhow::anyhow!("--source: unknown source {:?}", args.source))?;
     if analytics::crs::Crs::parse(&args.crs).is_none() {
-        bail!(
-            "--crs: unknown crs {:?}; expected wgs84, cgcs2000, gcj02 or bd09",
-            args.crs
-        );
+        bail!("--crs: unknown crs {:?}; expected wgs84, cgcs2000, gcj02 or bd09", args.crs);
     }
     let rows = match format {
-        FileFormat::Csv => csv_features(&args.file, &args, now)?,
+        FileFormat::Csv => csv_features(&args.file, &args)?,
         FileFormat::Geojson => geojson_features(&args.file, &args.crs, &args.source)?,
     };
-    let unit = if format == FileFormat::Csv {
-        "line"
-    } else {
-        "feature"
-    };
+    let unit = if format == FileFormat::Csv { "line" } else { "feature" };
     let store = open_store(&args.store)?;
     if !store.has_world().await? {
-        bail!(
-            "the store has no regions or cells yet: run `safegrid demo` (or load a world) before importing"
-        );
+        bail!("the store has no regions or cells yet: run `safegrid demo` (or load a world) before importing");
     }
     let geography = Geography::new(store.load_geography().await?);
     let mut valid: Vec<(u64, NewIncident)> = Vec::new();
@@ -295,10 +266,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
                 .map_err(|FieldError { field, message }| format!("{field}: {message}"))?;
             match geography.locate(n.lon, n.lat) {
                 Some(_) => Ok(n),
-                None => Err(format!(
-                    "point ({}, {}) lies outside every grid cell of the city",
-                    n.lon, n.lat
-                )),
+                None => Err(format!("point ({}, {}) lies outside every grid cell of the city", n.lon, n.lat)),
             }
         });
         match checked {
@@ -314,10 +282,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             eprintln!("… and {} more", errors.len() - 20);
         }
         if !args.skip_invalid {
-            bail!(
-                "{} invalid {unit}s: nothing imported (use --skip-invalid to import the valid ones)",
-                errors.len()
-            );
+            bail!("{} invalid {unit}s: nothing imported (use --skip-invalid to import the valid ones)", errors.len());
         }
     }
     let lines: Vec<u64> = valid.iter().map(|(l, _)| *l).collect();
@@ -353,7 +318,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         let skipped: Vec<String> = errors.iter().map(|e| e.line.to_string()).collect();
         eprintln!("skipped {unit}s: {}", skipped.join(", "));
     }
-    Ok(())
+    Ok(ImportReport { created, existing: submitted.len() - created, skipped: errors })
 }
 
 const CSV_COLUMNS: [&str; 19] = [
@@ -383,47 +348,24 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let store = open_store(&args.store)?;
     let state = load_state(store, Arc::new(SystemClock)).await?;
     let query = IncidentQuery {
-        area: args
-            .region
-            .as_deref()
-            .map(Area::parse)
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("--region: {e}"))?,
+        area: args.region.as_deref().map(Area::parse).transpose().map_err(|e| anyhow::anyhow!("--region: {e}"))?,
         bbox: None,
-        from: args
-            .from
-            .as_deref()
-            .map(|s| parse_time_arg("--from", s))
-            .transpose()?,
-        to: args
-            .to
-            .as_deref()
-            .map(|s| parse_time_arg("--to", s))
-            .transpose()?,
+        from: args.from.as_deref().map(|s| parse_time_arg("--from", s)).transpose()?,
+        to: args.to.as_deref().map(|s| parse_time_arg("--to", s)).transpose()?,
         categories: args
             .category
             .iter()
-            .map(|c| {
-                Category::parse_label(c)
-                    .ok_or_else(|| anyhow::anyhow!("--category: unknown category {c:?}"))
-            })
+            .map(|c| Category::parse_label(c).ok_or_else(|| anyhow::anyhow!("--category: unknown category {c:?}")))
             .collect::<anyhow::Result<_>>()?,
         statuses: args
             .status
             .iter()
-            .map(|c| {
-                Status::parse_label(c)
-                    .ok_or_else(|| anyhow::anyhow!("--status: unknown status {c:?}"))
-            })
+            .map(|c| Status::parse_label(c).ok_or_else(|| anyhow::anyhow!("--status: unknown status {c:?}")))
             .collect::<anyhow::Result<_>>()?,
     };
-    let filter = query
-        .filter(&state.geography)
-        .map_err(|e| anyhow::anyhow!("--region: {e}"))?;
+    let filter = query.filter(&state.geography).map_err(|e| anyhow::anyhow!("--region: {e}"))?;
     let mut ids: Vec<(i64, IncidentId)> = Vec::new();
-    state
-        .index()
-        .for_each(&filter, |p| ids.push((p.occurred_s, p.id)));
+    state.index().for_each(&filter, |p| ids.push((p.occurred_s, p.id)));
     ids.sort_unstable();
     let out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(std::io::BufWriter::new(
@@ -454,11 +396,7 @@ async fn for_each_chunk(
     Ok(())
 }
 
-async fn export_csv(
-    state: &api::AppState,
-    ids: &[IncidentId],
-    out: Box<dyn Write>,
-) -> anyhow::Result<()> {
+async fn export_csv(state: &api::AppState, ids: &[IncidentId], out: Box<dyn Write>) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CSV_COLUMNS)?;
     for_each_chunk(state, ids, |i| {
@@ -468,9 +406,7 @@ async fn export_csv(
             f.source.as_str().to_owned(),
             f.external_id.clone().unwrap_or_default(),
             f.category.as_str().to_owned(),
-            f.subcategory
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
+            f.subcategory.map(|s| s.as_str().to_owned()).unwrap_or_default(),
             f.occurred_at.to_rfc3339(),
             f.reported_at.to_rfc3339(),
             f.lon.to_string(),
@@ -493,11 +429,7 @@ async fn export_csv(
     Ok(())
 }
 
-async fn export_geojson(
-    state: &api::AppState,
-    ids: &[IncidentId],
-    mut out: Box<dyn Write>,
-) -> anyhow::Result<()> {
+async fn export_geojson(state: &api::AppState, ids: &[IncidentId], mut out: Box<dyn Write>) -> anyhow::Result<()> {
     write!(out, r#"{{"type":"FeatureCollection","features":["#)?;
     let mut first = true;
     for_each_chunk(state, ids, |i| {
@@ -505,10 +437,7 @@ async fn export_geojson(
             out.write_all(b",\n")?;
         }
         first = false;
-        serde_json::to_writer(
-            &mut out,
-            &api::features::incident_feature(i, &state.geography),
-        )?;
+        serde_json::to_writer(&mut out, &api::features::incident_feature(i, &state.geography))?;
         Ok(())
     })
     .await?;

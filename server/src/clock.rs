@@ -29,18 +29,12 @@ impl FixedClock {
 
     /// Moves the clock to `t`.
     pub fn set(&self, t: DateTime<Utc>) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = t;
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = t;
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

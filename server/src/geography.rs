@@ -7,9 +7,7 @@
 use crate::store::GeographyData;
 use analytics::PolygonIndex;
 use geo::Coord;
-use model::{
-    CellCode, CellShape, Officer, Placement, RegionCode, RegionLevel, RegionShape, Resource,
-};
+use model::{CellCode, CellShape, Officer, Placement, RegionCode, RegionLevel, RegionShape, Resource};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -58,28 +56,18 @@ impl Geography {
 
     /// The region with this code.
     pub fn region(&self, code: RegionCode) -> Option<&RegionShape> {
-        self.regions
-            .binary_search_by_key(&code, |r| r.region.code)
-            .ok()
-            .map(|i| &self.regions[i])
+        self.regions.binary_search_by_key(&code, |r| r.region.code).ok().map(|i| &self.regions[i])
     }
 
     /// The top of the hierarchy (the city), if loaded.
     pub fn city(&self) -> Option<&RegionShape> {
-        self.regions
-            .iter()
-            .find(|r| r.region.level == RegionLevel::City)
+        self.regions.iter().find(|r| r.region.level == RegionLevel::City)
     }
 
     /// Regions at `level`, optionally only those inside `parent`.
-    pub fn regions_at(
-        &self,
-        level: RegionLevel,
-        parent: Option<RegionCode>,
-    ) -> impl Iterator<Item = &RegionShape> {
+    pub fn regions_at(&self, level: RegionLevel, parent: Option<RegionCode>) -> impl Iterator<Item = &RegionShape> {
         self.regions.iter().filter(move |r| {
-            r.region.level == level
-                && parent.is_none_or(|p| p != r.region.code && p.contains(r.region.code))
+            r.region.level == level && parent.is_none_or(|p| p != r.region.code && p.contains(r.region.code))
         })
     }
 
@@ -90,10 +78,7 @@ impl Geography {
 
     /// The cell with this code and its index.
     pub fn cell(&self, code: CellCode) -> Option<(CellIdx, &CellShape)> {
-        self.cell_codes
-            .binary_search(&code.as_u64())
-            .ok()
-            .map(|i| (i as CellIdx, &self.cells[i]))
+        self.cell_codes.binary_search(&code.as_u64()).ok().map(|i| (i as CellIdx, &self.cells[i]))
     }
 
     /// Indexes of the cells inside `region` (a contiguous range, possibly empty).
@@ -106,16 +91,12 @@ impl Geography {
 
     /// The cell containing a WGS84 point, if any.
     pub fn locate(&self, lon: f64, lat: f64) -> Option<CellIdx> {
-        self.locator
-            .locate(Coord { x: lon, y: lat })
-            .map(|i| i as CellIdx)
+        self.locator.locate(Coord { x: lon, y: lat }).map(|i| i as CellIdx)
     }
 
     /// Cells whose bounding box meets `[min, max]` (a prefilter).
     pub fn cells_in_box(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = CellIdx> + '_ {
-        self.locator
-            .candidates_in_box(min, max)
-            .map(|i| i as CellIdx)
+        self.locator.candidates_in_box(min, max).map(|i| i as CellIdx)
     }
 
     /// Code of cell `idx`.
@@ -135,11 +116,7 @@ impl Geography {
 
     /// Officers covering `village`.
     pub fn officers_of(&self, village: RegionCode) -> impl Iterator<Item = &Officer> {
-        self.officers_by_village
-            .get(&village)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.officers[i])
+        self.officers_by_village.get(&village).into_iter().flatten().map(|&i| &self.officers[i])
     }
 
     /// All officers.

@@ -81,9 +81,6 @@ impl Bbox {
     pub fn contains(&self, lon: f64, lat: f64) -> bool {
         lon >= self.min_lon && lon <= self.max_lon && lat >= self.min_lat && lat <= self.max_lat
     }
-    fn area(&self) -> f64 {
-        (self.max_lon - self.min_lon) * (self.max_lat - self.min_lat)
-    }
 }
 
 /// A set of categories as a bit mask.
@@ -150,13 +147,51 @@ pub type Cursor = (i64, u64);
 
 type Entry = GeomWithData<[f64; 2], u32>;
 
+/// Slot of an id: store ids are dense and increasing, so a vector indexed by `id - base` holds
+/// most of them in 4 bytes each; ids far outside that range go to a map.
+#[derive(Default)]
+struct IdSlots {
+    base: u64,
+    dense: Vec<u32>,
+    sparse: HashMap<u64, u32>,
+}
+
+impl IdSlots {
+    const EMPTY: u32 = u32::MAX;
+
+    fn get(&self, id: u64) -> Option<u32> {
+        let dense =
+            id.checked_sub(self.base).and_then(|i| self.dense.get(i as usize)).copied().filter(|&s| s != Self::EMPTY);
+        dense.or_else(|| self.sparse.get(&id).copied())
+    }
+
+    fn insert(&mut self, id: u64, slot: u32) {
+        if self.dense.is_empty() && self.sparse.is_empty() {
+            self.base = id;
+        }
+        match id.checked_sub(self.base) {
+            // Grow the dense range only by amounts proportionate to what it holds.
+            Some(i) if (i as usize) < self.dense.len() + self.dense.len() / 2 + 1_024 => {
+                let i = i as usize;
+                if i >= self.dense.len() {
+                    self.dense.resize(i + 1, Self::EMPTY);
+                }
+                self.dense[i] = slot;
+            }
+            _ => {
+                self.sparse.insert(id, slot);
+            }
+        }
+    }
+}
+
 /// The index.
 #[derive(Default)]
 pub struct IncidentIndex {
     points: Vec<IncidentPoint>,
     order: Vec<u32>,
     tree: RTree<Entry>,
-    by_id: HashMap<u64, u32>,
+    by_id: IdSlots,
 }
 
 impl IncidentIndex {
@@ -165,23 +200,15 @@ impl IncidentIndex {
         let mut order: Vec<u32> = (0..points.len() as u32).collect();
         order.sort_unstable_by_key(|&s| points[s as usize].key());
         let tree = RTree::bulk_load(
-            points
-                .iter()
-                .enumerate()
-                .map(|(s, p)| GeomWithData::new([p.lon, p.lat], s as u32))
-                .collect(),
+            points.iter().enumerate().map(|(s, p)| GeomWithData::new([p.lon, p.lat], s as u32)).collect(),
         );
-        let by_id = points
-            .iter()
-            .enumerate()
-            .map(|(s, p)| (p.id.0, s as u32))
-            .collect();
-        IncidentIndex {
-            points,
-            order,
-            tree,
-            by_id,
+        let mut ids: Vec<(u64, u32)> = points.iter().enumerate().map(|(s, p)| (p.id.0, s as u32)).collect();
+        ids.sort_unstable();
+        let mut by_id = IdSlots::default();
+        for (id, slot) in ids {
+            by_id.insert(id, slot);
         }
+        IncidentIndex { points, order, tree, by_id }
     }
 
     /// Number of incidents.
@@ -196,14 +223,12 @@ impl IncidentIndex {
 
     /// Adds a record (ignored if its id is already present).
     pub fn insert(&mut self, p: IncidentPoint) {
-        if self.by_id.contains_key(&p.id.0) {
+        if self.by_id.get(p.id.0).is_some() {
             return;
         }
         let slot = self.points.len() as u32;
         let key = p.key();
-        let pos = self
-            .order
-            .partition_point(|&s| self.points[s as usize].key() < key);
+        let pos = self.order.partition_point(|&s| self.points[s as usize].key() < key);
         self.points.push(p);
         self.order.insert(pos, slot);
         self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
@@ -212,48 +237,44 @@ impl IncidentIndex {
 
     /// The record with this id.
     pub fn get(&self, id: IncidentId) -> Option<&IncidentPoint> {
-        self.by_id.get(&id.0).map(|&s| &self.points[s as usize])
+        self.by_id.get(id.0).map(|s| &self.points[s as usize])
     }
 
     /// Slots of `order` whose time lies in the filter's window.
     fn time_range(&self, f: &IncidentFilter) -> Range<usize> {
-        let lo = f.from_s.map_or(0, |t| {
-            self.order
-                .partition_point(|&s| self.points[s as usize].occurred_s < t)
-        });
-        let hi = f.to_s.map_or(self.order.len(), |t| {
-            self.order
-                .partition_point(|&s| self.points[s as usize].occurred_s < t)
-        });
+        let lo = f.from_s.map_or(0, |t| self.order.partition_point(|&s| self.points[s as usize].occurred_s < t));
+        let hi = f
+            .to_s
+            .map_or(self.order.len(), |t| self.order.partition_point(|&s| self.points[s as usize].occurred_s < t));
         lo..hi.max(lo)
+    }
+
+    /// Slots of the records inside `b`, or `None` when more than `cap` are: a box that holds
+    /// few records is answered from the R-tree, a busy one by scanning the time order.
+    fn in_box(&self, b: &Bbox, cap: usize) -> Option<Vec<u32>> {
+        let env = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
+        let slots: Vec<u32> = self.tree.locate_in_envelope(env).take(cap + 1).map(|e| e.data).collect();
+        (slots.len() <= cap).then_some(slots)
     }
 
     /// Calls `visit` for every matching record (in no particular order).
     pub fn for_each(&self, f: &IncidentFilter, mut visit: impl FnMut(&IncidentPoint)) {
-        if let Some(b) = f.bbox.filter(|b| self.small_box(b)) {
-            let env = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
-            for e in self.tree.locate_in_envelope(env) {
-                let p = &self.points[e.data as usize];
+        let range = self.time_range(f);
+        if let Some(slots) = f.bbox.and_then(|b| self.in_box(&b, range.len() / 4)) {
+            for s in slots {
+                let p = &self.points[s as usize];
                 if f.matches(p) {
                     visit(p);
                 }
             }
             return;
         }
-        for &s in &self.order[self.time_range(f)] {
+        for &s in &self.order[range] {
             let p = &self.points[s as usize];
             if f.matches(p) {
                 visit(p);
             }
         }
-    }
-
-    /// Whether a box is small enough that the R-tree beats a scan of the time window.
-    fn small_box(&self, b: &Bbox) -> bool {
-        let env = self.tree.root().envelope();
-        let (lo, hi) = (env.lower(), env.upper());
-        let extent = ((hi[0] - lo[0]) * (hi[1] - lo[1])).max(1e-12);
-        b.area() / extent < 0.05
     }
 
     /// Up to `limit` matching records, newest first, strictly after `cursor`; and the cursor of
@@ -266,22 +287,18 @@ impl IncidentIndex {
     ) -> (Vec<IncidentPoint>, Option<Cursor>) {
         let before = |p: &IncidentPoint| cursor.is_none_or(|c| p.key() < c);
         let mut out: Vec<IncidentPoint> = Vec::with_capacity(limit.min(1024));
-        if let Some(b) = f.bbox.filter(|b| self.small_box(b)) {
-            let env = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
-            out.extend(
-                self.tree
-                    .locate_in_envelope(env)
-                    .map(|e| self.points[e.data as usize])
-                    .filter(|p| f.matches(p) && before(p)),
-            );
+        let range = self.time_range(f);
+        // The R-tree pays when the box holds few records; a scan newest-first stops early.
+        let cap = (limit * 4).max(20_000).min(range.len() / 4);
+        if let Some(slots) = f.bbox.and_then(|b| self.in_box(&b, cap)) {
+            out.extend(slots.iter().map(|&s| self.points[s as usize]).filter(|p| f.matches(p) && before(p)));
             let by_newest = |a: &IncidentPoint, b: &IncidentPoint| b.key().cmp(&a.key());
-            if out.len() > limit {
+            if out.len() > limit + 1 {
                 out.select_nth_unstable_by(limit, by_newest);
                 out.truncate(limit + 1);
             }
             out.sort_unstable_by(by_newest);
         } else {
-            let range = self.time_range(f);
             for &s in self.order[range].iter().rev() {
                 let p = &self.points[s as usize];
                 if before(p) && f.matches(p) {
@@ -294,11 +311,7 @@ impl IncidentIndex {
         }
         let more = out.len() > limit;
         out.truncate(limit);
-        let next = if more {
-            out.last().map(IncidentPoint::key)
-        } else {
-            None
-        };
+        let next = if more { out.last().map(IncidentPoint::key) } else { None };
         (out, next)
     }
 
@@ -311,17 +324,6 @@ impl IncidentIndex {
             }
         });
         counts
-    }
-
-    /// Heap bytes held by the index (records, order, R-tree estimate, id map).
-    pub fn heap_bytes(&self) -> usize {
-        let points = self.points.capacity() * std::mem::size_of::<IncidentPoint>();
-        let order = self.order.capacity() * 4;
-        // rstar nodes: entries plus, per node of up to 6 children, an envelope and a Vec header.
-        let leaves = self.tree.size() * std::mem::size_of::<Entry>();
-        let nodes = self.tree.size().div_ceil(4) * (std::mem::size_of::<AABB<[f64; 2]>>() + 24 + 8);
-        let map = self.by_id.capacity() * (std::mem::size_of::<(u64, u32)>() + 1);
-        points + order + leaves + nodes + map
     }
 }
 
@@ -354,21 +356,11 @@ mod tests {
         vec![
             IncidentFilter::default(),
             IncidentFilter {
-                bbox: Some(Bbox {
-                    min_lon: 102.5,
-                    min_lat: 37.5,
-                    max_lon: 102.6,
-                    max_lat: 37.6,
-                }),
+                bbox: Some(Bbox { min_lon: 102.5, min_lat: 37.5, max_lon: 102.6, max_lat: 37.6 }),
                 ..Default::default()
             },
             IncidentFilter {
-                bbox: Some(Bbox {
-                    min_lon: 102.0,
-                    min_lat: 37.0,
-                    max_lon: 103.5,
-                    max_lat: 38.9,
-                }),
+                bbox: Some(Bbox { min_lon: 102.0, min_lat: 37.0, max_lon: 103.5, max_lat: 38.9 }),
                 from_s: Some(1_700_050_000),
                 ..Default::default()
             },
@@ -394,9 +386,8 @@ mod tests {
         }
         let index = IncidentIndex::new(pts.clone());
         for f in filters() {
-            let mut want: Vec<IncidentPoint> =
-                pts.iter().copied().filter(|p| f.matches(p)).collect();
-            want.sort_by(|a, b| b.key().cmp(&a.key()));
+            let mut want: Vec<IncidentPoint> = pts.iter().copied().filter(|p| f.matches(p)).collect();
+            want.sort_by_key(|p| std::cmp::Reverse(p.key()));
             let mut got = Vec::new();
             let mut cursor = None;
             loop {
@@ -409,10 +400,7 @@ mod tests {
             }
             assert_eq!(got, want, "filter {f:?}");
             let counts = index.cell_counts(&f, 100);
-            assert_eq!(
-                counts.iter().map(|&c| c as usize).sum::<usize>(),
-                want.len()
-            );
+            assert_eq!(counts.iter().map(|&c| c as usize).sum::<usize>(), want.len());
         }
     }
 
@@ -425,14 +413,22 @@ mod tests {
         }
         index.insert(pts[0]);
         assert_eq!(index.len(), 1_000);
-        let whole = IncidentIndex::new(pts.clone());
+        // Ids far from the dense range, and below it, still resolve.
+        let mut far = pts[1];
+        far.id = IncidentId(10_000_000);
+        index.insert(far);
+        let mut low = pts[2];
+        low.id = IncidentId(0);
+        index.insert(low);
+        assert_eq!(index.get(IncidentId(10_000_000)).map(|p| p.id), Some(IncidentId(10_000_000)));
+        assert_eq!(index.get(IncidentId(0)).map(|p| p.id), Some(IncidentId(0)));
+        assert_eq!(index.get(IncidentId(5_000_000)), None);
+        assert_eq!(index.len(), 1_002);
+        let whole = IncidentIndex::new([pts.clone(), vec![far, low]].concat());
         for f in filters() {
             assert_eq!(index.page(&f, 10_000, None), whole.page(&f, 10_000, None));
         }
-        assert_eq!(
-            index.get(IncidentId(777)).map(|p| p.id),
-            Some(IncidentId(777))
-        );
+        assert_eq!(index.get(IncidentId(777)).map(|p| p.id), Some(IncidentId(777)));
         assert!(std::mem::size_of::<IncidentPoint>() <= 56);
     }
 }

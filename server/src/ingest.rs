@@ -56,10 +56,7 @@ pub async fn submit(
                 index: i,
                 error: FieldError {
                     field: "geometry.coordinates".into(),
-                    message: format!(
-                        "point ({}, {}) lies outside every grid cell of the city",
-                        n.lon, n.lat
-                    ),
+                    message: format!("point ({}, {}) lies outside every grid cell of the city", n.lon, n.lat),
                 },
             });
         };
@@ -69,30 +66,19 @@ pub async fn submit(
     let outcomes = match store.insert_incidents(located).await {
         Ok(o) => o,
         Err(StoreError::Conflict { index, existing }) => {
-            return Err(IngestError::Conflict {
-                index,
-                existing: existing.0,
-            });
+            return Err(IngestError::Conflict { index, existing: existing.0 });
         }
         Err(e) => return Err(e.into()),
     };
     let mut out = Vec::with_capacity(outcomes.len());
-    let mut guard = index
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut guard = index.write().unwrap_or_else(std::sync::PoisonError::into_inner);
     for (outcome, cell) in outcomes.into_iter().zip(cells) {
         match outcome {
             InsertOutcome::Created(incident) => {
                 guard.insert(IncidentPoint::new(&IncidentRow::of(&incident), cell));
-                out.push(Submitted {
-                    incident,
-                    created: true,
-                });
+                out.push(Submitted { incident, created: true });
             }
-            InsertOutcome::Existing(incident) => out.push(Submitted {
-                incident,
-                created: false,
-            }),
+            InsertOutcome::Existing(incident) => out.push(Submitted { incident, created: false }),
         }
     }
     Ok(out)

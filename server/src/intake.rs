@@ -28,10 +28,7 @@ pub struct FieldError {
 }
 
 fn fail<T>(field: &str, message: impl Into<String>) -> Result<T, FieldError> {
-    Err(FieldError {
-        field: field.to_owned(),
-        message: message.into(),
-    })
+    Err(FieldError { field: field.to_owned(), message: message.into() })
 }
 
 /// Properties produced by the server (exports) that are accepted on input and ignored.
@@ -63,11 +60,7 @@ const KNOWN: &[&str] = &[
     "status",
 ];
 
-fn text(
-    props: &Map<String, Value>,
-    key: &str,
-    max_chars: usize,
-) -> Result<Option<String>, FieldError> {
+fn text(props: &Map<String, Value>, key: &str, max_chars: usize) -> Result<Option<String>, FieldError> {
     let field = format!("properties.{key}");
     match props.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -91,12 +84,7 @@ fn timestamp(props: &Map<String, Value>, key: &str) -> Result<Option<DateTime<Ut
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => DateTime::parse_from_rfc3339(s.trim())
             .map(|t| Some(t.with_timezone(&Utc)))
-            .or_else(|_| {
-                fail(
-                    &field,
-                    format!("{s:?} is not an RFC 3339 timestamp such as 2024-01-17T17:18:00+08:00"),
-                )
-            }),
+            .or_else(|_| fail(&field, format!("{s:?} is not an RFC 3339 timestamp such as 2024-01-17T17:18:00+08:00"))),
         Some(_) => fail(&field, "must be an RFC 3339 string"),
     }
 }
@@ -111,10 +99,9 @@ fn labelled<T>(
         None => Ok(None),
         Some(s) => match parse(&s) {
             Some(v) => Ok(Some(v)),
-            None => fail(
-                &format!("properties.{key}"),
-                format!("unknown {key} {s:?}; expected one of {}", names.join(", ")),
-            ),
+            None => {
+                fail(&format!("properties.{key}"), format!("unknown {key} {s:?}; expected one of {}", names.join(", ")))
+            }
         },
     }
 }
@@ -144,43 +131,26 @@ pub fn incident_from_feature(
         return fail("geometry.type", "must be \"Point\"");
     }
     let coords: Vec<f64> = match geometry.get("coordinates") {
-        Some(Value::Array(a)) if (2..=3).contains(&a.len()) => {
-            a.iter().filter_map(Value::as_f64).collect()
-        }
+        Some(Value::Array(a)) if (2..=3).contains(&a.len()) => a.iter().filter_map(Value::as_f64).collect(),
         _ => return fail("geometry.coordinates", "must be [longitude, latitude]"),
     };
     if coords.len() < 2 || !coords.iter().all(|v| v.is_finite()) {
-        return fail(
-            "geometry.coordinates",
-            "must be two finite numbers [longitude, latitude]",
-        );
+        return fail("geometry.coordinates", "must be two finite numbers [longitude, latitude]");
     }
     let (lon, lat) = (coords[0], coords[1]);
     if !(-180.0..=180.0).contains(&lon) {
-        return fail(
-            "geometry.coordinates",
-            format!("longitude {lon} is outside [-180, 180]"),
-        );
+        return fail("geometry.coordinates", format!("longitude {lon} is outside [-180, 180]"));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return fail(
-            "geometry.coordinates",
-            format!("latitude {lat} is outside [-90, 90]"),
-        );
+        return fail("geometry.coordinates", format!("latitude {lat} is outside [-90, 90]"));
     }
     let props = match obj.get("properties") {
         Some(Value::Object(p)) => p,
         _ => {
-            return fail(
-                "properties",
-                "an object with at least category and occurred_at is required",
-            );
+            return fail("properties", "an object with at least category and occurred_at is required");
         }
     };
-    if let Some(unknown) = props
-        .keys()
-        .find(|k| !KNOWN.contains(&k.as_str()) && !DERIVED.contains(&k.as_str()))
-    {
+    if let Some(unknown) = props.keys().find(|k| !KNOWN.contains(&k.as_str()) && !DERIVED.contains(&k.as_str())) {
         return fail(&format!("properties.{unknown}"), "unknown property");
     }
     let crs = match text(props, "crs", 16)? {
@@ -188,41 +158,24 @@ pub fn incident_from_feature(
         Some(s) => match Crs::parse(&s) {
             Some(c) => c,
             None => {
-                return fail(
-                    "properties.crs",
-                    format!("unknown crs {s:?}; expected wgs84, cgcs2000, gcj02 or bd09"),
-                );
+                return fail("properties.crs", format!("unknown crs {s:?}; expected wgs84, cgcs2000, gcj02 or bd09"));
             }
         },
     };
     let (lon, lat) = crs.to_wgs84(lon, lat);
 
-    let category = labelled(
-        props,
-        "category",
-        Category::parse_label,
-        &names(Category::ALL, Category::as_str),
-    )?;
+    let category = labelled(props, "category", Category::parse_label, &names(Category::ALL, Category::as_str))?;
     let Some(category) = category else {
         return fail("properties.category", "is required");
     };
-    let subcategory = labelled(
-        props,
-        "subcategory",
-        Subcategory::parse_label,
-        &names(Subcategory::ALL, Subcategory::as_str),
-    )?;
+    let subcategory =
+        labelled(props, "subcategory", Subcategory::parse_label, &names(Subcategory::ALL, Subcategory::as_str))?;
     if let Some(s) = subcategory
         && s.category() != category
     {
         return fail(
             "properties.subcategory",
-            format!(
-                "{} belongs to category {}, not {}",
-                s.as_str(),
-                s.category().as_str(),
-                category.as_str()
-            ),
+            format!("{} belongs to category {}, not {}", s.as_str(), s.category().as_str(), category.as_str()),
         );
     }
     let limit = now + Duration::seconds(FUTURE_TOLERANCE_S);
@@ -239,38 +192,17 @@ pub fn incident_from_feature(
     if reported_at < occurred_at {
         return fail("properties.reported_at", "is before occurred_at");
     }
-    let source = labelled(
-        props,
-        "source",
-        Source::parse_label,
-        &names(Source::ALL, Source::as_str),
-    )?
-    .unwrap_or(default_source);
-    let severity = labelled(
-        props,
-        "severity",
-        Severity::parse_label,
-        &names(Severity::ALL, Severity::as_str),
-    )?
-    .unwrap_or(Severity::Minor);
-    let status = labelled(
-        props,
-        "status",
-        Status::parse_label,
-        &names(Status::ALL, Status::as_str),
-    )?
-    .unwrap_or(Status::Reported);
+    let source =
+        labelled(props, "source", Source::parse_label, &names(Source::ALL, Source::as_str))?.unwrap_or(default_source);
+    let severity = labelled(props, "severity", Severity::parse_label, &names(Severity::ALL, Severity::as_str))?
+        .unwrap_or(Severity::Minor);
+    let status = labelled(props, "status", Status::parse_label, &names(Status::ALL, Status::as_str))?
+        .unwrap_or(Status::Reported);
     let reporter_phone = text(props, "reporter_phone", 20)?;
     if let Some(p) = &reporter_phone
-        && (p.len() < 3
-            || !p
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ')))
+        && (p.len() < 3 || !p.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ')))
     {
-        return fail(
-            "properties.reporter_phone",
-            "must be digits, with optional + - and spaces",
-        );
+        return fail("properties.reporter_phone", "must be digits, with optional + - and spaces");
     }
     Ok(NewIncident {
         source,
@@ -311,10 +243,7 @@ mod tests {
         let n = incident_from_feature(&good(), now(), Source::Call110).unwrap();
         assert_eq!(n.category, Category::Criminal);
         assert_eq!(n.subcategory, Some(Subcategory::Burglary));
-        assert_eq!(
-            n.occurred_at,
-            Utc.with_ymd_and_hms(2026, 10, 31, 14, 0, 0).unwrap()
-        );
+        assert_eq!(n.occurred_at, Utc.with_ymd_and_hms(2026, 10, 31, 14, 0, 0).unwrap());
         assert_eq!(n.reported_at, now());
         assert_eq!(n.summary.as_deref(), Some("门锁被撬"));
         assert_eq!(n.status, Status::Reported);
@@ -327,70 +256,26 @@ mod tests {
             ("/type", json!("Point"), "type"),
             ("/geometry", Value::Null, "geometry"),
             ("/geometry/type", json!("LineString"), "geometry.type"),
-            (
-                "/geometry/coordinates",
-                json!([200.0, 37.0]),
-                "geometry.coordinates",
-            ),
-            (
-                "/geometry/coordinates",
-                json!([102.0, -91.0]),
-                "geometry.coordinates",
-            ),
-            (
-                "/geometry/coordinates",
-                json!(["a", 1]),
-                "geometry.coordinates",
-            ),
-            (
-                "/properties/category",
-                json!("crime"),
-                "properties.category",
-            ),
+            ("/geometry/coordinates", json!([200.0, 37.0]), "geometry.coordinates"),
+            ("/geometry/coordinates", json!([102.0, -91.0]), "geometry.coordinates"),
+            ("/geometry/coordinates", json!(["a", 1]), "geometry.coordinates"),
+            ("/properties/category", json!("crime"), "properties.category"),
             ("/properties/category", Value::Null, "properties.category"),
-            (
-                "/properties/subcategory",
-                json!("collision"),
-                "properties.subcategory",
-            ),
-            (
-                "/properties/occurred_at",
-                json!("yesterday"),
-                "properties.occurred_at",
-            ),
-            (
-                "/properties/occurred_at",
-                json!("2027-01-01T00:00:00Z"),
-                "properties.occurred_at",
-            ),
-            (
-                "/properties/reported_at",
-                json!("2026-10-01T00:00:00Z"),
-                "properties.reported_at",
-            ),
+            ("/properties/subcategory", json!("collision"), "properties.subcategory"),
+            ("/properties/occurred_at", json!("yesterday"), "properties.occurred_at"),
+            ("/properties/occurred_at", json!("2027-01-01T00:00:00Z"), "properties.occurred_at"),
+            ("/properties/reported_at", json!("2026-10-01T00:00:00Z"), "properties.reported_at"),
             ("/properties/crs", json!("utm"), "properties.crs"),
-            (
-                "/properties/reporter_phone",
-                json!("call me"),
-                "properties.reporter_phone",
-            ),
+            ("/properties/reporter_phone", json!("call me"), "properties.reporter_phone"),
             ("/properties/status", json!("lost"), "properties.status"),
             ("/properties/colour", json!("red"), "properties.colour"),
-            (
-                "/properties/address",
-                json!("x".repeat(201)),
-                "properties.address",
-            ),
+            ("/properties/address", json!("x".repeat(201)), "properties.address"),
             ("/properties/summary", json!(12), "properties.summary"),
         ];
         for (pointer, value, field) in cases {
             let mut f = good();
             let (parent, key) = pointer.rsplit_once('/').unwrap();
-            let parent = if parent.is_empty() {
-                &mut f
-            } else {
-                f.pointer_mut(parent).unwrap()
-            };
+            let parent = if parent.is_empty() { &mut f } else { f.pointer_mut(parent).unwrap() };
             parent.as_object_mut().unwrap().insert(key.into(), value);
             let e = incident_from_feature(&f, now(), Source::Call110).unwrap_err();
             assert_eq!(e.field, field, "{pointer}: {}", e.message);

@@ -8,16 +8,14 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
         .init();
     let args = Cli::parse();
     let result = match args.command {
         Command::Serve(a) => cli::serve(a).await,
         Command::Demo(a) => cli::demo(a).await,
-        Command::Import(a) => cli::import(a).await,
+        Command::Import(a) => cli::import(a).await.map(drop),
         Command::Export(a) => cli::export(a).await,
     };
     match result {

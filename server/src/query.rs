@@ -20,15 +20,9 @@ impl Area {
     /// Parses a 12-digit region code or a 15-digit cell code.
     pub fn parse(s: &str) -> Result<Area, String> {
         match s.len() {
-            12 => RegionCode::parse(s)
-                .map(Area::Region)
-                .map_err(|e| e.to_string()),
-            15 => CellCode::parse(s)
-                .map(Area::Cell)
-                .map_err(|e| e.to_string()),
-            _ => Err(format!(
-                "expected a 12-digit region code or a 15-digit cell code, got {s:?}"
-            )),
+            12 => RegionCode::parse(s).map(Area::Region).map_err(|e| e.to_string()),
+            15 => CellCode::parse(s).map(Area::Cell).map_err(|e| e.to_string()),
+            _ => Err(format!("expected a 12-digit region code or a 15-digit cell code, got {s:?}")),
         }
     }
 }
@@ -70,15 +64,11 @@ impl IncidentQuery {
         let cells = match self.area {
             None => None,
             Some(Area::Region(code)) => {
-                geography
-                    .region(code)
-                    .ok_or_else(|| UnknownArea(code.to_string()))?;
+                geography.region(code).ok_or_else(|| UnknownArea(code.to_string()))?;
                 Some(geography.cell_range(code))
             }
             Some(Area::Cell(code)) => {
-                let (idx, _) = geography
-                    .cell(code)
-                    .ok_or_else(|| UnknownArea(code.to_string()))?;
+                let (idx, _) = geography.cell(code).ok_or_else(|| UnknownArea(code.to_string()))?;
                 Some(idx..idx + 1)
             }
         };

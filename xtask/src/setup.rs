@@ -6,10 +6,7 @@ use anyhow::Result;
 use std::process::Command;
 
 fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool} >/dev/null 2>&1")])
-        .status()
-        .is_ok_and(|s| s.success())
+    Command::new("sh").args(["-c", &format!("command -v {tool} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
 }
 
 /// Installs Debian packages if `probe` is not on PATH (needs root, as on these machines).
@@ -20,14 +17,7 @@ fn apt_install(probe: &str, packages: &[&str]) -> Result<()> {
     eprintln!("installing {packages:?} (for `{probe}`)");
     sh(Command::new("apt-get").args(["-o", "DPkg::Lock::Timeout=600", "update", "-qq"]))?;
     sh(Command::new("apt-get")
-        .args([
-            "-o",
-            "DPkg::Lock::Timeout=600",
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-        ])
+        .args(["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "--no-install-recommends"])
         .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }

@@ -53,19 +53,13 @@ pub enum AppError {
 impl AppError {
     /// A 400 naming a query parameter.
     pub fn bad(field: &str, message: impl Into<String>) -> AppError {
-        AppError::BadRequest {
-            message: message.into(),
-            field: Some(field.to_owned()),
-        }
+        AppError::BadRequest { message: message.into(), field: Some(field.to_owned()) }
     }
 }
 
 impl From<FieldError> for AppError {
     fn from(e: FieldError) -> AppError {
-        AppError::Unprocessable {
-            message: format!("{}: {}", e.field, e.message),
-            field: Some(e.field),
-        }
+        AppError::Unprocessable { message: format!("{}: {}", e.field, e.message), field: Some(e.field) }
     }
 }
 
@@ -77,54 +71,28 @@ impl From<StoreError> for AppError {
 
 impl From<UnknownArea> for AppError {
     fn from(e: UnknownArea) -> AppError {
-        AppError::NotFound {
-            message: e.to_string(),
-            field: Some("region".into()),
-        }
+        AppError::NotFound { message: e.to_string(), field: Some("region".into()) }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message, field) = match self {
-            AppError::BadRequest { message, field } => {
-                (StatusCode::BAD_REQUEST, "bad_request", message, field)
+            AppError::BadRequest { message, field } => (StatusCode::BAD_REQUEST, "bad_request", message, field),
+            AppError::Unprocessable { message, field } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "validation", message, field)
             }
-            AppError::Unprocessable { message, field } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation",
-                message,
-                field,
-            ),
-            AppError::NotFound { message, field } => {
-                (StatusCode::NOT_FOUND, "not_found", message, field)
+            AppError::NotFound { message, field } => (StatusCode::NOT_FOUND, "not_found", message, field),
+            AppError::Conflict { message, field } => (StatusCode::CONFLICT, "conflict", message, field),
+            AppError::PayloadTooLarge { message } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message, None)
             }
-            AppError::Conflict { message, field } => {
-                (StatusCode::CONFLICT, "conflict", message, field)
-            }
-            AppError::PayloadTooLarge { message } => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                message,
-                None,
-            ),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error".to_owned(),
-                    None,
-                )
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".to_owned(), None)
             }
         };
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: code.to_owned(),
-                message,
-                field,
-            },
-        };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message, field } };
         (status, Json(body)).into_response()
     }
 }

@@ -30,13 +30,7 @@ pub fn multipolygon_json(mp: &MultiPolygon<f64>) -> Value {
             .map(|p| {
                 let rings: Vec<Value> = std::iter::once(p.exterior())
                     .chain(p.interiors())
-                    .map(|r| {
-                        Value::Array(
-                            r.0.iter()
-                                .map(|c| json!([round7(c.x), round7(c.y)]))
-                                .collect(),
-                        )
-                    })
+                    .map(|r| Value::Array(r.0.iter().map(|c| json!([round7(c.x), round7(c.y)])).collect()))
                     .collect();
                 Value::Array(rings)
             })
@@ -73,11 +67,7 @@ pub fn region_properties(r: &Region) -> Map<String, Value> {
 
 /// A region Feature.
 pub fn region_feature(r: &RegionShape) -> Value {
-    feature(
-        json!(r.region.code),
-        multipolygon_json(&r.boundary),
-        region_properties(&r.region),
-    )
+    feature(json!(r.region.code), multipolygon_json(&r.boundary), region_properties(&r.region))
 }
 
 /// A resource Feature.
@@ -94,11 +84,7 @@ pub fn resource_feature(r: &Resource) -> Value {
         p.insert("fov_deg".into(), json!(c.fov_deg));
         p.insert("range_m".into(), json!(c.range_m));
     }
-    feature(
-        json!(r.id),
-        json!({"type": "Point", "coordinates": [r.lon, r.lat]}),
-        p,
-    )
+    feature(json!(r.id), json!({"type": "Point", "coordinates": [r.lon, r.lat]}), p)
 }
 
 /// Writes the compact list Feature of an index record (no free text, no personal data).
@@ -165,29 +151,9 @@ pub fn incident_feature(i: &Incident, geography: &Geography) -> Value {
     props.remove("lon");
     props.remove("lat");
     let name_of = |code| geography.region(code).map(|r| r.region.name.clone());
-    props.insert(
-        "county_name".into(),
-        json!(name_of(i.placement.county_code)),
-    );
-    props.insert(
-        "township_name".into(),
-        json!(name_of(i.placement.township_code)),
-    );
-    props.insert(
-        "village_name".into(),
-        json!(name_of(i.placement.village_code)),
-    );
-    props.insert(
-        "cell_name".into(),
-        json!(
-            geography
-                .cell(i.placement.cell_code)
-                .map(|(_, c)| c.cell.name.clone())
-        ),
-    );
-    feature(
-        json!(i.id),
-        json!({"type": "Point", "coordinates": [i.fields.lon, i.fields.lat]}),
-        props,
-    )
+    props.insert("county_name".into(), json!(name_of(i.placement.county_code)));
+    props.insert("township_name".into(), json!(name_of(i.placement.township_code)));
+    props.insert("village_name".into(), json!(name_of(i.placement.village_code)));
+    props.insert("cell_name".into(), json!(geography.cell(i.placement.cell_code).map(|(_, c)| c.cell.name.clone())));
+    feature(json!(i.id), json!({"type": "Point", "coordinates": [i.fields.lon, i.fields.lat]}), props)
 }

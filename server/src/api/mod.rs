@@ -39,16 +39,12 @@ impl AppState {
     /// Read access to the incident index (a poisoned lock still holds consistent data: writers
     /// only push whole records).
     pub fn index(&self) -> std::sync::RwLockReadGuard<'_, IncidentIndex> {
-        self.incidents
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.incidents.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Write access to the incident index.
     pub fn index_mut(&self) -> std::sync::RwLockWriteGuard<'_, IncidentIndex> {
-        self.incidents
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.incidents.write().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -60,10 +56,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/regions/{code}", get(regions::one))
         .route("/api/cells", get(regions::cells))
         .route("/api/resources", get(regions::resources))
-        .route(
-            "/api/incidents",
-            get(incidents::list).post(incidents::create),
-        )
+        .route("/api/incidents", get(incidents::list).post(incidents::create))
         .route("/api/incidents/{id}", get(incidents::one))
         .route("/api/stats", get(stats::stats))
         .fallback(not_found)
@@ -83,10 +76,7 @@ async fn health(State(s): State<AppState>) -> axum::Json<Health> {
 }
 
 async fn not_found(uri: axum::http::Uri) -> AppError {
-    AppError::NotFound {
-        message: format!("no such endpoint {}", uri.path()),
-        field: None,
-    }
+    AppError::NotFound { message: format!("no such endpoint {}", uri.path()), field: None }
 }
 
 async fn method_not_allowed() -> (axum::http::StatusCode, axum::Json<model::api::ErrorBody>) {

@@ -13,6 +13,9 @@ pub const MAX_LIMIT: usize = 5_000;
 /// Page size when `limit` is absent.
 pub const DEFAULT_LIMIT: usize = 100;
 
+/// An optional `from` and `to`.
+pub type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The parameters of one request, consumed as they are read.
 pub struct Params(BTreeMap<String, Vec<String>>);
 
@@ -31,10 +34,7 @@ impl Params {
         match self.0.remove(name) {
             None => Ok(None),
             Some(mut v) if v.len() == 1 => Ok(v.pop().filter(|s| !s.is_empty())),
-            Some(_) => Err(AppError::bad(
-                name,
-                format!("{name} may be given only once"),
-            )),
+            Some(_) => Err(AppError::bad(name, format!("{name} may be given only once"))),
         }
     }
 
@@ -67,17 +67,9 @@ impl Params {
             .split(',')
             .map(|p| p.trim().parse::<f64>())
             .collect::<Result<_, _>>()
-            .map_err(|_| {
-                AppError::bad(
-                    "bbox",
-                    "bbox must be four numbers: minLon,minLat,maxLon,maxLat",
-                )
-            })?;
+            .map_err(|_| AppError::bad("bbox", "bbox must be four numbers: minLon,minLat,maxLon,maxLat"))?;
         let [min_lon, min_lat, max_lon, max_lat] = v[..] else {
-            return Err(AppError::bad(
-                "bbox",
-                "bbox must be four numbers: minLon,minLat,maxLon,maxLat",
-            ));
+            return Err(AppError::bad("bbox", "bbox must be four numbers: minLon,minLat,maxLon,maxLat"));
         };
         if !v.iter().all(|x| x.is_finite()) {
             return Err(AppError::bad("bbox", "bbox values must be finite"));
@@ -89,17 +81,9 @@ impl Params {
             return Err(AppError::bad("bbox", "latitudes must lie in [-90, 90]"));
         }
         if min_lon > max_lon || min_lat > max_lat {
-            return Err(AppError::bad(
-                "bbox",
-                "bbox minimums must not exceed its maximums",
-            ));
+            return Err(AppError::bad("bbox", "bbox minimums must not exceed its maximums"));
         }
-        Ok(Some(Bbox {
-            min_lon,
-            min_lat,
-            max_lon,
-            max_lat,
-        }))
+        Ok(Some(Bbox { min_lon, min_lat, max_lon, max_lat }))
     }
 
     /// An RFC 3339 timestamp.
@@ -107,20 +91,13 @@ impl Params {
         let Some(s) = self.one(name)? else {
             return Ok(None);
         };
-        DateTime::parse_from_rfc3339(&s)
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(|_| {
-                AppError::bad(
-                    name,
-                    format!(
-                        "{name} must be an RFC 3339 timestamp such as 2024-01-17T17:18:00+08:00"
-                    ),
-                )
-            })
+        DateTime::parse_from_rfc3339(&s).map(|t| Some(t.with_timezone(&Utc))).map_err(|_| {
+            AppError::bad(name, format!("{name} must be an RFC 3339 timestamp such as 2024-01-17T17:18:00+08:00"))
+        })
     }
 
     /// `from` and `to`, checked `from <= to`.
-    pub fn window(&mut self) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), AppError> {
+    pub fn window(&mut self) -> Result<Window, AppError> {
         let (from, to) = (self.time("from")?, self.time("to")?);
         if let (Some(f), Some(t)) = (from, to)
             && f > t
@@ -137,10 +114,7 @@ impl Params {
             .map(|s| {
                 Category::parse_label(s).ok_or_else(|| {
                     let all: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
-                    AppError::bad(
-                        "category",
-                        format!("unknown category {s:?}; expected one of {}", all.join(", ")),
-                    )
+                    AppError::bad("category", format!("unknown category {s:?}; expected one of {}", all.join(", ")))
                 })
             })
             .collect()
@@ -153,10 +127,7 @@ impl Params {
             .map(|s| {
                 Status::parse_label(s).ok_or_else(|| {
                     let all: Vec<&str> = Status::ALL.iter().map(|c| c.as_str()).collect();
-                    AppError::bad(
-                        "status",
-                        format!("unknown status {s:?}; expected one of {}", all.join(", ")),
-                    )
+                    AppError::bad("status", format!("unknown status {s:?}; expected one of {}", all.join(", ")))
                 })
             })
             .collect()
@@ -164,9 +135,7 @@ impl Params {
 
     /// `region=` a 12-digit region or 15-digit cell code.
     pub fn area(&mut self, name: &str) -> Result<Option<Area>, AppError> {
-        self.one(name)?
-            .map(|s| Area::parse(&s).map_err(|m| AppError::bad(name, m)))
-            .transpose()
+        self.one(name)?.map(|s| Area::parse(&s).map_err(|m| AppError::bad(name, m))).transpose()
     }
 
     /// `limit=` 1…MAX_LIMIT.
@@ -175,10 +144,7 @@ impl Params {
             None => Ok(DEFAULT_LIMIT),
             Some(s) => match s.parse::<usize>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-                _ => Err(AppError::bad(
-                    "limit",
-                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-                )),
+                _ => Err(AppError::bad("limit", format!("limit must be a whole number from 1 to {MAX_LIMIT}"))),
             },
         }
     }
@@ -188,17 +154,9 @@ impl Params {
         let Some(s) = self.one("cursor")? else {
             return Ok(None);
         };
-        let bad = || {
-            AppError::bad(
-                "cursor",
-                "cursor must be a next_cursor value from a previous page",
-            )
-        };
+        let bad = || AppError::bad("cursor", "cursor must be a next_cursor value from a previous page");
         let (t, id) = s.split_once('_').ok_or_else(bad)?;
-        Ok(Some((
-            t.parse().map_err(|_| bad())?,
-            id.parse().map_err(|_| bad())?,
-        )))
+        Ok(Some((t.parse().map_err(|_| bad())?, id.parse().map_err(|_| bad())?)))
     }
 
     /// The common incident filter: region, bbox, from, to, category, status.
@@ -207,19 +165,8 @@ impl Params {
         let bbox = self.bbox()?;
         let (from, to) = self.window()?;
         let categories = self.categories()?;
-        let statuses = if with_status {
-            self.statuses()?
-        } else {
-            vec![]
-        };
-        Ok(IncidentQuery {
-            area,
-            bbox,
-            from,
-            to,
-            categories,
-            statuses,
-        })
+        let statuses = if with_status { self.statuses()? } else { vec![] };
+        Ok(IncidentQuery { area, bbox, from, to, categories, statuses })
     }
 }
 

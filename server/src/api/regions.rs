@@ -3,8 +3,7 @@
 use super::AppState;
 use super::error::AppError;
 use super::features::{
-    collection, feature, geojson_response, multipolygon_json, region_feature, region_properties,
-    resource_feature,
+    collection, feature, geojson_response, multipolygon_json, region_feature, region_properties, resource_feature,
 };
 use super::params::Params;
 use crate::query::Area;
@@ -27,15 +26,8 @@ fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Value {
     p.insert("synthetic".into(), json!(c.cell.synthetic));
     if let Some(n) = count {
         p.insert("count".into(), json!(n));
-        let per_1000 = if c.cell.population > 0 {
-            f64::from(n) * 1000.0 / c.cell.population as f64
-        } else {
-            0.0
-        };
-        p.insert(
-            "rate_per_1000".into(),
-            json!((per_1000 * 100.0).round() / 100.0),
-        );
+        let per_1000 = if c.cell.population > 0 { f64::from(n) * 1000.0 / c.cell.population as f64 } else { 0.0 };
+        p.insert("rate_per_1000".into(), json!((per_1000 * 100.0).round() / 100.0));
     }
     feature(json!(c.cell.code), multipolygon_json(&c.boundary), p)
 }
@@ -46,51 +38,34 @@ pub async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Re
     let parent = p
         .one("parent")?
         .map(|v| {
-            RegionCode::parse(&v).map_err(|e| {
-                AppError::bad(
-                    "parent",
-                    format!("parent must be a 12-digit region code: {e}"),
-                )
-            })
+            RegionCode::parse(&v)
+                .map_err(|e| AppError::bad("parent", format!("parent must be a 12-digit region code: {e}")))
         })
         .transpose()?;
     let level = p.one("level")?;
     p.finish()?;
     if let Some(code) = parent {
-        s.geography.region(code).ok_or_else(|| AppError::NotFound {
-            message: format!("no region {code}"),
-            field: Some("parent".into()),
-        })?;
+        s.geography
+            .region(code)
+            .ok_or_else(|| AppError::NotFound { message: format!("no region {code}"), field: Some("parent".into()) })?;
     }
     let default_level = parent.map_or(Some(RegionLevel::County), |c| c.level().child());
     let features: Vec<Value> = match level.as_deref() {
         Some("cell") => {
-            let range = parent.map_or(0..s.geography.cells().len() as u32, |c| {
-                s.geography.cell_range(c)
-            });
+            let range = parent.map_or(0..s.geography.cells().len() as u32, |c| s.geography.cell_range(c));
             s.geography.cells()[range.start as usize..range.end as usize]
                 .iter()
                 .map(|c| cell_level_feature(c, None))
                 .collect()
         }
         Some(l) => {
-            let level = l.parse::<RegionLevel>().map_err(|()| {
-                AppError::bad(
-                    "level",
-                    "level must be city, county, township, village or cell",
-                )
-            })?;
-            s.geography
-                .regions_at(level, parent)
-                .map(region_feature)
-                .collect()
+            let level = l
+                .parse::<RegionLevel>()
+                .map_err(|()| AppError::bad("level", "level must be city, county, township, village or cell"))?;
+            s.geography.regions_at(level, parent).map(region_feature).collect()
         }
         None => match default_level {
-            Some(level) => s
-                .geography
-                .regions_at(level, parent)
-                .map(region_feature)
-                .collect(),
+            Some(level) => s.geography.regions_at(level, parent).map(region_feature).collect(),
             None => {
                 let range = parent.map_or(0..0, |c| s.geography.cell_range(c));
                 s.geography.cells()[range.start as usize..range.end as usize]
@@ -105,15 +80,9 @@ pub async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Re
 
 /// `GET /api/regions/{code}`: one region (12 digits) or cell (15 digits), with its children count
 /// and, for villages, the officers covering it.
-pub async fn one(
-    State(s): State<AppState>,
-    Path(code): Path<String>,
-) -> Result<Response, AppError> {
+pub async fn one(State(s): State<AppState>, Path(code): Path<String>) -> Result<Response, AppError> {
     let area = Area::parse(&code).map_err(|m| AppError::bad("code", m))?;
-    let not_found = || AppError::NotFound {
-        message: format!("no region or cell {code}"),
-        field: None,
-    };
+    let not_found = || AppError::NotFound { message: format!("no region or cell {code}"), field: None };
     let body = match area {
         Area::Region(c) => {
             let r = s.geography.region(c).ok_or_else(not_found)?;
@@ -150,22 +119,14 @@ pub async fn cells(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<R
     p.finish()?;
     let now = s.clock.now();
     let to = query.to.unwrap_or(now);
-    let from = query
-        .from
-        .unwrap_or(to - Duration::days(DEFAULT_WINDOW_DAYS));
+    let from = query.from.unwrap_or(to - Duration::days(DEFAULT_WINDOW_DAYS));
     (query.from, query.to) = (Some(from), Some(to));
     let bbox = query.bbox.take();
     let filter = query.filter(&s.geography)?;
     let counts = s.index().cell_counts(&filter, s.geography.cells().len());
-    let range = filter
-        .cells
-        .clone()
-        .unwrap_or(0..s.geography.cells().len() as u32);
-    let in_box: Option<std::collections::HashSet<u32>> = bbox.map(|b| {
-        s.geography
-            .cells_in_box([b.min_lon, b.min_lat], [b.max_lon, b.max_lat])
-            .collect()
-    });
+    let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
+    let in_box: Option<std::collections::HashSet<u32>> =
+        bbox.map(|b| s.geography.cells_in_box([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]).collect());
     let features: Vec<Value> = range
         .filter(|i| in_box.as_ref().is_none_or(|set| set.contains(i)))
         .map(|i| cell_level_feature(&s.geography.cells()[i as usize], Some(counts[i as usize])))
@@ -177,10 +138,7 @@ pub async fn cells(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<R
 }
 
 /// `GET /api/resources?kind=&region=&bbox=`: prevention resources.
-pub async fn resources(
-    State(s): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
+pub async fn resources(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let mut p = Params::parse(q.as_deref());
     let kinds: Vec<ResourceKind> = p
         .many("kind")
@@ -188,28 +146,22 @@ pub async fn resources(
         .map(|k| {
             ResourceKind::parse(k).ok_or_else(|| {
                 let all: Vec<&str> = ResourceKind::ALL.iter().map(|k| k.as_str()).collect();
-                AppError::bad(
-                    "kind",
-                    format!("unknown kind {k:?}; expected one of {}", all.join(", ")),
-                )
+                AppError::bad("kind", format!("unknown kind {k:?}; expected one of {}", all.join(", ")))
             })
         })
         .collect::<Result<_, _>>()?;
     let region = p
         .one("region")?
         .map(|v| {
-            RegionCode::parse(&v).map_err(|e| {
-                AppError::bad("region", format!("region must be a 12-digit code: {e}"))
-            })
+            RegionCode::parse(&v).map_err(|e| AppError::bad("region", format!("region must be a 12-digit code: {e}")))
         })
         .transpose()?;
     let bbox = p.bbox()?;
     p.finish()?;
     if let Some(code) = region {
-        s.geography.region(code).ok_or_else(|| AppError::NotFound {
-            message: format!("no region {code}"),
-            field: Some("region".into()),
-        })?;
+        s.geography
+            .region(code)
+            .ok_or_else(|| AppError::NotFound { message: format!("no region {code}"), field: Some("region".into()) })?;
     }
     let features: Vec<Value> = s
         .geography

@@ -30,17 +30,12 @@ pub fn cells_holding_half(counts: &[u32]) -> u64 {
     sorted.len() as u64
 }
 
-pub async fn stats(
-    State(s): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> Result<Json<Stats>, AppError> {
+pub async fn stats(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Json<Stats>, AppError> {
     let mut p = Params::parse(q.as_deref());
     let mut query = p.incident_query(false)?;
     p.finish()?;
     let to = query.to.unwrap_or(s.clock.now());
-    let from = query
-        .from
-        .unwrap_or(to - Duration::days(DEFAULT_WINDOW_DAYS));
+    let from = query.from.unwrap_or(to - Duration::days(DEFAULT_WINDOW_DAYS));
     (query.from, query.to) = (Some(from), Some(to));
     let filter = query.filter(&s.geography)?;
     let first_day = local_day_unix(from.timestamp());
@@ -70,11 +65,7 @@ pub async fn stats(
     let range = filter.cells.clone().unwrap_or(0..n_cells as u32);
     let region_counts = &per_cell[range.start as usize..range.end as usize];
     let holding_half = cells_holding_half(region_counts);
-    let mut top: Vec<(u32, u32)> = range
-        .clone()
-        .map(|i| (i, per_cell[i as usize]))
-        .filter(|(_, c)| *c > 0)
-        .collect();
+    let mut top: Vec<(u32, u32)> = range.clone().map(|i| (i, per_cell[i as usize])).filter(|(_, c)| *c > 0).collect();
     top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     top.truncate(10);
     let cells_total = region_counts.len() as u64;
@@ -83,37 +74,24 @@ pub async fn stats(
         open,
         by_category: Category::ALL
             .iter()
-            .map(|c| CategoryCount {
-                category: *c,
-                count: by_category[usize::from(c.index())],
-            })
+            .map(|c| CategoryCount { category: *c, count: by_category[usize::from(c.index())] })
             .collect(),
         by_day: by_day
             .iter()
             .enumerate()
             .map(|(d, count)| {
                 let (y, m, day) = civil_from_days(first_day + d as i64);
-                DayCount {
-                    date: format!("{y:04}-{m:02}-{day:02}"),
-                    count: *count,
-                }
+                DayCount { date: format!("{y:04}-{m:02}-{day:02}"), count: *count }
             })
             .collect(),
         hour_weekday,
         top_cells: top
             .iter()
-            .map(|&(i, c)| CellCount {
-                cell_code: s.geography.cell_code(i),
-                count: u64::from(c),
-            })
+            .map(|&(i, c)| CellCount { cell_code: s.geography.cell_code(i), count: u64::from(c) })
             .collect(),
         cells_total,
         cells_holding_half: holding_half,
-        share_of_cells_holding_half: if cells_total == 0 {
-            0.0
-        } else {
-            holding_half as f64 / cells_total as f64
-        },
+        share_of_cells_holding_half: if cells_total == 0 { 0.0 } else { holding_half as f64 / cells_total as f64 },
     }))
 }
 

@@ -127,10 +127,7 @@ pub trait Store: Send + Sync + 'static {
     /// Idempotent on (source, external_id): a resubmission with the same content
     /// ([`NewIncident::same_report`]) is `Existing`; with other content the whole batch is
     /// rejected with [`StoreError::Conflict`].
-    async fn insert_incidents(
-        &self,
-        items: Vec<(NewIncident, Placement)>,
-    ) -> Result<Vec<InsertOutcome>, StoreError>;
+    async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError>;
     /// Full records of the given ids, in the order given; unknown ids are left out.
     async fn incidents_by_id(&self, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError>;
     /// A metadata value (e.g. `demo_truth`).

@@ -29,11 +29,7 @@ fn header(out: &mut Vec<u8>, envelope: Option<[f64; 4]>) {
     out.extend_from_slice(b"GP");
     out.push(0); // version 1 (0 = version 1)
     // flags: bit 0 little endian; bits 1-3 envelope type (1 = xy).
-    out.push(if envelope.is_some() {
-        0b0000_0011
-    } else {
-        0b0000_0001
-    });
+    out.push(if envelope.is_some() { 0b0000_0011 } else { 0b0000_0001 });
     out.extend_from_slice(&WGS84_SRS_ID.to_le_bytes());
     if let Some(e) = envelope {
         for v in e {
@@ -55,9 +51,7 @@ pub fn encode_point(lon: f64, lat: f64) -> Vec<u8> {
 
 /// Encodes a WGS84 multipolygon with its xy envelope.
 pub fn encode_multipolygon(mp: &MultiPolygon<f64>) -> Vec<u8> {
-    let envelope = mp
-        .bounding_rect()
-        .map(|r| [r.min().x, r.max().x, r.min().y, r.max().y]);
+    let envelope = mp.bounding_rect().map(|r| [r.min().x, r.max().x, r.min().y, r.max().y]);
     let mut out = Vec::new();
     header(&mut out, envelope);
     out.push(1);
@@ -66,9 +60,7 @@ pub fn encode_multipolygon(mp: &MultiPolygon<f64>) -> Vec<u8> {
     for poly in &mp.0 {
         out.push(1);
         out.extend_from_slice(&WKB_POLYGON.to_le_bytes());
-        let rings: Vec<&LineString<f64>> = std::iter::once(poly.exterior())
-            .chain(poly.interiors())
-            .collect();
+        let rings: Vec<&LineString<f64>> = std::iter::once(poly.exterior()).chain(poly.interiors()).collect();
         out.extend_from_slice(&(rings.len() as u32).to_le_bytes());
         for ring in rings {
             out.extend_from_slice(&(ring.0.len() as u32).to_le_bytes());
@@ -89,10 +81,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take<const N: usize>(&mut self) -> Result<[u8; N], BlobError> {
-        let s = self
-            .b
-            .get(self.pos..self.pos + N)
-            .ok_or(BlobError::Truncated)?;
+        let s = self.b.get(self.pos..self.pos + N).ok_or(BlobError::Truncated)?;
         self.pos += N;
         let mut a = [0u8; N];
         a.copy_from_slice(s);
@@ -103,25 +92,14 @@ impl Reader<'_> {
     }
     fn u32(&mut self) -> Result<u32, BlobError> {
         let a = self.take::<4>()?;
-        Ok(if self.little {
-            u32::from_le_bytes(a)
-        } else {
-            u32::from_be_bytes(a)
-        })
+        Ok(if self.little { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
     }
     fn f64(&mut self) -> Result<f64, BlobError> {
         let a = self.take::<8>()?;
-        Ok(if self.little {
-            f64::from_le_bytes(a)
-        } else {
-            f64::from_be_bytes(a)
-        })
+        Ok(if self.little { f64::from_le_bytes(a) } else { f64::from_be_bytes(a) })
     }
     fn coord(&mut self) -> Result<Coord<f64>, BlobError> {
-        Ok(Coord {
-            x: self.f64()?,
-            y: self.f64()?,
-        })
+        Ok(Coord { x: self.f64()?, y: self.f64()? })
     }
     fn byte_order(&mut self) -> Result<(), BlobError> {
         self.little = self.u8()? == 1;
@@ -161,11 +139,7 @@ fn wkb_start(blob: &[u8]) -> Result<Reader<'_>, BlobError> {
         4 => 64,
         _ => return Err(BlobError::Magic),
     };
-    Ok(Reader {
-        b: blob,
-        pos: 8 + envelope_len,
-        little: true,
-    })
+    Ok(Reader { b: blob, pos: 8 + envelope_len, little: true })
 }
 
 /// Decodes a point blob to WGS84 (lon, lat).
@@ -231,18 +205,12 @@ mod tests {
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert_eq!(decode_point(b"GP"), Err(BlobError::Truncated));
-        assert_eq!(
-            decode_point(b"XX\x00\x01\xe6\x10\x00\x00"),
-            Err(BlobError::Magic)
-        );
+        assert_eq!(decode_point(b"XX\x00\x01\xe6\x10\x00\x00"), Err(BlobError::Magic));
         let mut b = encode_multipolygon(&MultiPolygon::new(vec![
             polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 0.0, y: 1.0)],
         ]));
         b.truncate(b.len() - 3);
         assert_eq!(decode_multipolygon(&b), Err(BlobError::Truncated));
-        assert_eq!(
-            decode_multipolygon(&encode_point(1.0, 2.0)),
-            Err(BlobError::Type(1))
-        );
+        assert_eq!(decode_multipolygon(&encode_point(1.0, 2.0)), Err(BlobError::Type(1)));
     }
 }

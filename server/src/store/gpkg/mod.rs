@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use model::resource::CameraView;
 use model::time::{format_utc_millis, parse_utc_millis};
 use model::{
-    Category, Cell, CellCode, CellShape, Incident, IncidentId, NewIncident, Officer, Placement,
-    Region, RegionCode, RegionShape, Resource, ResourceKind, Severity, Source, Status, Subcategory,
+    Category, Cell, CellCode, CellShape, Incident, IncidentId, NewIncident, Officer, Placement, Region, RegionCode,
+    RegionShape, Resource, ResourceKind, Severity, Source, Status, Subcategory,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::path::{Path, PathBuf};
@@ -72,10 +72,7 @@ fn sql(op: &'static str) -> impl FnOnce(rusqlite::Error) -> GpkgError {
 }
 
 fn corrupt(what: &'static str, detail: impl ToString) -> GpkgError {
-    GpkgError::Corrupt {
-        what,
-        detail: detail.to_string(),
-    }
+    GpkgError::Corrupt { what, detail: detail.to_string() }
 }
 
 /// The GeoPackage-backed store.
@@ -97,35 +94,20 @@ fn open_connection(path: &Path) -> Result<Connection, GpkgError> {
 impl GpkgStore {
     /// Opens (creating if needed) `data_dir/safegrid.gpkg` and brings its schema up to date.
     pub fn open(data_dir: &Path) -> Result<GpkgStore, GpkgError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| GpkgError::Dir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
+        std::fs::create_dir_all(data_dir).map_err(|source| GpkgError::Dir { path: data_dir.to_owned(), source })?;
         let path = data_dir.join(FILE_NAME);
         let writer = open_connection(&path)?;
-        let application_id: i64 = writer
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(sql("read application_id"))?;
+        let application_id: i64 =
+            writer.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(sql("read application_id"))?;
         let tables: i64 = writer
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
             .map_err(sql("count tables"))?;
         if tables > 0 && application_id != 0x4750_4B47 {
-            return Err(GpkgError::Foreign {
-                path,
-                application_id,
-            });
+            return Err(GpkgError::Foreign { path, application_id });
         }
         writer.execute_batch(SCHEMA).map_err(sql("create schema"))?;
         let reader = open_connection(&path)?;
-        Ok(GpkgStore {
-            path,
-            writer: Arc::new(Mutex::new(writer)),
-            reader: Arc::new(Mutex::new(reader)),
-        })
+        Ok(GpkgStore { path, writer: Arc::new(Mutex::new(writer)), reader: Arc::new(Mutex::new(reader)) })
     }
 
     /// The store file.
@@ -139,9 +121,7 @@ impl GpkgStore {
     ) -> Result<T, StoreError> {
         let conn = Arc::clone(conn);
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             f(&mut guard).map_err(StoreError::from)
         })
         .await
@@ -156,27 +136,15 @@ fn millis(t: DateTime<Utc>) -> String {
 }
 
 fn parse_time(s: &str) -> Result<DateTime<Utc>, GpkgError> {
-    parse_utc_millis(s)
-        .and_then(DateTime::<Utc>::from_timestamp_millis)
-        .ok_or_else(|| corrupt("timestamp", s))
+    parse_utc_millis(s).and_then(DateTime::<Utc>::from_timestamp_millis).ok_or_else(|| corrupt("timestamp", s))
 }
 
-fn parse_enum<T>(
-    s: &str,
-    what: &'static str,
-    f: impl Fn(&str) -> Option<T>,
-) -> Result<T, GpkgError> {
+fn parse_enum<T>(s: &str, what: &'static str, f: impl Fn(&str) -> Option<T>) -> Result<T, GpkgError> {
     f(s).ok_or_else(|| corrupt(what, s))
 }
 
-fn insert_incident(
-    tx: &rusqlite::Transaction<'_>,
-    n: &NewIncident,
-    p: &Placement,
-) -> Result<IncidentId, GpkgError> {
-    let mut stmt = tx
-        .prepare_cached(INSERT_INCIDENT)
-        .map_err(sql("prepare insert incident"))?;
+fn insert_incident(tx: &rusqlite::Transaction<'_>, n: &NewIncident, p: &Placement) -> Result<IncidentId, GpkgError> {
+    let mut stmt = tx.prepare_cached(INSERT_INCIDENT).map_err(sql("prepare insert incident"))?;
     stmt.execute(params![
         encode_point(n.lon, n.lat),
         n.source.as_str(),
@@ -210,9 +178,7 @@ fn incident_from_row(r: &Row<'_>) -> Result<Incident, GpkgError> {
         source: parse_enum(&get_s(2)?, "source", Source::parse_label)?,
         external_id: get_o(3)?,
         category: parse_enum(&get_s(4)?, "category", Category::parse_label)?,
-        subcategory: get_o(5)?
-            .map(|s| parse_enum(&s, "subcategory", Subcategory::parse_label))
-            .transpose()?,
+        subcategory: get_o(5)?.map(|s| parse_enum(&s, "subcategory", Subcategory::parse_label)).transpose()?,
         occurred_at: parse_time(&get_s(6)?)?,
         reported_at: parse_time(&get_s(7)?)?,
         lon: point.x(),
@@ -225,17 +191,12 @@ fn incident_from_row(r: &Row<'_>) -> Result<Incident, GpkgError> {
         status: parse_enum(&get_s(13)?, "status", Status::parse_label)?,
     };
     let id: i64 = r.get(0).map_err(sql("read incident"))?;
-    Ok(Incident {
-        id: IncidentId(id as u64),
-        fields,
-        placement: Placement::of_cell(cell_code),
-    })
+    Ok(Incident { id: IncidentId(id as u64), fields, placement: Placement::of_cell(cell_code) })
 }
 
 fn fetch_incident(conn: &Connection, id: IncidentId) -> Result<Option<Incident>, GpkgError> {
-    let mut stmt = conn
-        .prepare_cached(&format!("{SELECT_INCIDENT} WHERE fid = ?1"))
-        .map_err(sql("prepare select incident"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{SELECT_INCIDENT} WHERE fid = ?1")).map_err(sql("prepare select incident"))?;
     let mut rows = stmt.query([id.0 as i64]).map_err(sql("select incident"))?;
     match rows.next().map_err(sql("select incident"))? {
         Some(row) => incident_from_row(row).map(Some),
@@ -243,43 +204,23 @@ fn fetch_incident(conn: &Connection, id: IncidentId) -> Result<Option<Incident>,
     }
 }
 
-fn find_external(
-    conn: &Connection,
-    source: Source,
-    external_id: &str,
-) -> Result<Option<IncidentId>, GpkgError> {
+fn find_external(conn: &Connection, source: Source, external_id: &str) -> Result<Option<IncidentId>, GpkgError> {
     conn.prepare_cached("SELECT fid FROM incidents WHERE source = ?1 AND external_id = ?2")
         .map_err(sql("prepare find external id"))?
-        .query_row(params![source.as_str(), external_id], |r| {
-            r.get::<_, i64>(0)
-        })
+        .query_row(params![source.as_str(), external_id], |r| r.get::<_, i64>(0))
         .optional()
         .map_err(sql("find external id"))
         .map(|o| o.map(|v| IncidentId(v as u64)))
 }
 
-fn update_extent(
-    tx: &rusqlite::Transaction<'_>,
-    table: &str,
-    points: bool,
-) -> Result<(), GpkgError> {
+fn update_extent(tx: &rusqlite::Transaction<'_>, table: &str, points: bool) -> Result<(), GpkgError> {
     use geo::BoundingRect;
-    let mut stmt = tx
-        .prepare(&format!("SELECT geom FROM {table}"))
-        .map_err(sql("scan extent"))?;
+    let mut stmt = tx.prepare(&format!("SELECT geom FROM {table}")).map_err(sql("scan extent"))?;
     let mut rows = stmt.query([]).map_err(sql("scan extent"))?;
-    let (mut min_x, mut min_y, mut max_x, mut max_y) = (
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    );
+    let (mut min_x, mut min_y, mut max_x, mut max_y) =
+        (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
     while let Some(r) = rows.next().map_err(sql("scan extent"))? {
-        let b = r
-            .get_ref(0)
-            .map_err(sql("scan extent"))?
-            .as_blob()
-            .map_err(|e| corrupt("geometry", e))?;
+        let b = r.get_ref(0).map_err(sql("scan extent"))?.as_blob().map_err(|e| corrupt("geometry", e))?;
         let rect = if points {
             decode_point(b).ok().map(|p| (p.x(), p.y(), p.x(), p.y()))
         } else {
@@ -305,19 +246,10 @@ fn update_extent(
 
 fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
-    for t in [
-        "officer_villages",
-        "officers",
-        "resources",
-        "incidents",
-        "cells",
-        "regions",
-    ] {
-        tx.execute(&format!("DELETE FROM {t}"), [])
-            .map_err(sql("clear table"))?;
+    for t in ["officer_villages", "officers", "resources", "incidents", "cells", "regions"] {
+        tx.execute(&format!("DELETE FROM {t}"), []).map_err(sql("clear table"))?;
     }
-    tx.execute("DELETE FROM safegrid_meta WHERE key = 'demo_truth'", [])
-        .map_err(sql("clear meta"))?;
+    tx.execute("DELETE FROM safegrid_meta WHERE key = 'demo_truth'", []).map_err(sql("clear meta"))?;
     {
         let mut st = tx
             .prepare("INSERT INTO regions (geom, code, name, level, parent_code, population, households, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
@@ -375,11 +307,9 @@ fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError
             .prepare("INSERT INTO officer_villages (officer_id, village_code) VALUES (?1, ?2)")
             .map_err(sql("prepare insert officer village"))?;
         for o in &world.geography.officers {
-            st.execute(params![o.id as i64, o.name, o.badge, o.station_id as i64])
-                .map_err(sql("insert officer"))?;
+            st.execute(params![o.id as i64, o.name, o.badge, o.station_id as i64]).map_err(sql("insert officer"))?;
             for v in &o.villages {
-                sv.execute(params![o.id as i64, v.to_string()])
-                    .map_err(sql("insert officer village"))?;
+                sv.execute(params![o.id as i64, v.to_string()]).map_err(sql("insert officer village"))?;
             }
         }
     }
@@ -387,18 +317,10 @@ fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError
         insert_incident(&tx, n, p)?;
     }
     if let Some(truth) = &world.demo_truth_json {
-        tx.execute(
-            "INSERT INTO safegrid_meta (key, value) VALUES ('demo_truth', ?1)",
-            [truth],
-        )
-        .map_err(sql("write meta"))?;
+        tx.execute("INSERT INTO safegrid_meta (key, value) VALUES ('demo_truth', ?1)", [truth])
+            .map_err(sql("write meta"))?;
     }
-    for (table, points) in [
-        ("regions", false),
-        ("cells", false),
-        ("incidents", true),
-        ("resources", true),
-    ] {
+    for (table, points) in [("regions", false), ("cells", false), ("incidents", true), ("resources", true)] {
         update_extent(&tx, table, points)?;
     }
     tx.commit().map_err(sql("commit world"))
@@ -407,7 +329,9 @@ fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError
 fn read_geography(conn: &mut Connection) -> Result<GeographyData, GpkgError> {
     let mut regions = Vec::new();
     let mut st = conn
-        .prepare("SELECT geom, code, name, level, parent_code, population, households, synthetic FROM regions ORDER BY code")
+        .prepare(
+            "SELECT geom, code, name, level, parent_code, population, households, synthetic FROM regions ORDER BY code",
+        )
         .map_err(sql("prepare load regions"))?;
     let mut rows = st.query([]).map_err(sql("load regions"))?;
     while let Some(r) = rows.next().map_err(sql("load regions"))? {
@@ -419,9 +343,7 @@ fn read_geography(conn: &mut Connection) -> Result<GeographyData, GpkgError> {
             region: Region {
                 code: RegionCode::parse(&code).map_err(|e| corrupt("region code", e))?,
                 name: r.get(2).map_err(sql("load regions"))?,
-                level: level
-                    .parse()
-                    .map_err(|()| corrupt("region level", &level))?,
+                level: level.parse().map_err(|()| corrupt("region level", &level))?,
                 parent_code: parent
                     .map(|p| RegionCode::parse(&p))
                     .transpose()
@@ -473,11 +395,7 @@ fn read_geography(conn: &mut Connection) -> Result<GeographyData, GpkgError> {
             region_code: RegionCode::parse(&region).map_err(|e| corrupt("resource region", e))?,
             subtype: r.get(5).map_err(sql("load resources"))?,
             camera: match (heading, fov, range) {
-                (Some(heading_deg), Some(fov_deg), Some(range_m)) => Some(CameraView {
-                    heading_deg,
-                    fov_deg,
-                    range_m,
-                }),
+                (Some(heading_deg), Some(fov_deg), Some(range_m)) => Some(CameraView { heading_deg, fov_deg, range_m }),
                 _ => None,
             },
         });
@@ -508,38 +426,22 @@ fn read_geography(conn: &mut Connection) -> Result<GeographyData, GpkgError> {
             officers[i].villages.push(v);
         }
     }
-    Ok(GeographyData {
-        regions,
-        cells,
-        resources,
-        officers,
-    })
+    Ok(GeographyData { regions, cells, resources, officers })
 }
 
 fn read_incident_rows(conn: &mut Connection) -> Result<Vec<IncidentRow>, GpkgError> {
     let mut out = Vec::new();
-    let mut st = conn
-        .prepare(SELECT_INCIDENT_ROWS)
-        .map_err(sql("prepare load incidents"))?;
+    let mut st = conn.prepare(SELECT_INCIDENT_ROWS).map_err(sql("prepare load incidents"))?;
     let mut rows = st.query([]).map_err(sql("load incidents"))?;
     while let Some(r) = rows.next().map_err(sql("load incidents"))? {
         let text = |i: usize| -> Result<&str, GpkgError> {
-            r.get_ref(i)
-                .map_err(sql("load incidents"))?
-                .as_str()
-                .map_err(|e| corrupt("incident text", e))
+            r.get_ref(i).map_err(sql("load incidents"))?.as_str().map_err(|e| corrupt("incident text", e))
         };
-        let blob = r
-            .get_ref(1)
-            .map_err(sql("load incidents"))?
-            .as_blob()
-            .map_err(|e| corrupt("incident geometry", e))?;
+        let blob =
+            r.get_ref(1).map_err(sql("load incidents"))?.as_blob().map_err(|e| corrupt("incident geometry", e))?;
         let p = decode_point(blob).map_err(|e| corrupt("incident geometry", e))?;
-        let sub = r
-            .get_ref(4)
-            .map_err(sql("load incidents"))?
-            .as_str_or_null()
-            .map_err(|e| corrupt("subcategory", e))?;
+        let sub =
+            r.get_ref(4).map_err(sql("load incidents"))?.as_str_or_null().map_err(|e| corrupt("subcategory", e))?;
         let occurred = text(5)?;
         let reported = text(6)?;
         out.push(IncidentRow {
@@ -548,15 +450,9 @@ fn read_incident_rows(conn: &mut Connection) -> Result<Vec<IncidentRow>, GpkgErr
             lat: p.y(),
             source: parse_enum(text(2)?, "source", Source::parse_label)?,
             category: parse_enum(text(3)?, "category", Category::parse_label)?,
-            subcategory: sub
-                .map(|s| parse_enum(s, "subcategory", Subcategory::parse_label))
-                .transpose()?,
-            occurred_s: parse_utc_millis(occurred)
-                .ok_or_else(|| corrupt("timestamp", occurred))?
-                .div_euclid(1000),
-            reported_s: parse_utc_millis(reported)
-                .ok_or_else(|| corrupt("timestamp", reported))?
-                .div_euclid(1000),
+            subcategory: sub.map(|s| parse_enum(s, "subcategory", Subcategory::parse_label)).transpose()?,
+            occurred_s: parse_utc_millis(occurred).ok_or_else(|| corrupt("timestamp", occurred))?.div_euclid(1000),
+            reported_s: parse_utc_millis(reported).ok_or_else(|| corrupt("timestamp", reported))?.div_euclid(1000),
             severity: parse_enum(text(7)?, "severity", Severity::parse_label)?,
             status: parse_enum(text(8)?, "status", Status::parse_label)?,
             cell_code: CellCode::parse(text(9)?).map_err(|e| corrupt("cell code", e))?,
@@ -565,31 +461,23 @@ fn read_incident_rows(conn: &mut Connection) -> Result<Vec<IncidentRow>, GpkgErr
     Ok(out)
 }
 
-fn insert_all(
-    conn: &mut Connection,
-    items: &[(NewIncident, Placement)],
-) -> Result<Vec<InsertOutcome>, StoreError> {
+fn insert_all(conn: &mut Connection, items: &[(NewIncident, Placement)]) -> Result<Vec<InsertOutcome>, StoreError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
     let mut out = Vec::with_capacity(items.len());
     for (index, (n, p)) in items.iter().enumerate() {
         if let Some(ext) = &n.external_id
             && let Some(id) = find_external(&tx, n.source, ext)?
         {
-            let stored = fetch_incident(&tx, id)?
-                .ok_or_else(|| corrupt("incident", "vanished during insert"))?;
+            let stored = fetch_incident(&tx, id)?.ok_or_else(|| corrupt("incident", "vanished during insert"))?;
             if !stored.fields.same_report(n) {
                 // Dropping the transaction rolls back every earlier item of the batch.
-                return Err(StoreError::Conflict {
-                    index,
-                    existing: id,
-                });
+                return Err(StoreError::Conflict { index, existing: id });
             }
             out.push(InsertOutcome::Existing(stored));
             continue;
         }
         let id = insert_incident(&tx, n, p)?;
-        let stored = fetch_incident(&tx, id)?
-            .ok_or_else(|| corrupt("incident", "not readable after insert"))?;
+        let stored = fetch_incident(&tx, id)?.ok_or_else(|| corrupt("incident", "not readable after insert"))?;
         out.push(InsertOutcome::Created(stored));
     }
     tx.commit().map_err(sql("commit incidents"))?;
@@ -604,10 +492,7 @@ impl Store for GpkgStore {
 
     async fn has_world(&self) -> Result<bool, StoreError> {
         Self::with(&self.reader, |c| {
-            c.query_row("SELECT EXISTS (SELECT 1 FROM cells)", [], |r| {
-                r.get::<_, bool>(0)
-            })
-            .map_err(sql("check world"))
+            c.query_row("SELECT EXISTS (SELECT 1 FROM cells)", [], |r| r.get::<_, bool>(0)).map_err(sql("check world"))
         })
         .await
     }
@@ -624,15 +509,10 @@ impl Store for GpkgStore {
         Self::with(&self.reader, read_incident_rows).await
     }
 
-    async fn insert_incidents(
-        &self,
-        items: Vec<(NewIncident, Placement)>,
-    ) -> Result<Vec<InsertOutcome>, StoreError> {
+    async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
         let conn = Arc::clone(&self.writer);
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             insert_all(&mut guard, &items)
         })
         .await
@@ -655,13 +535,9 @@ impl Store for GpkgStore {
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         let key = key.to_owned();
         Self::with(&self.reader, move |c| {
-            c.query_row(
-                "SELECT value FROM safegrid_meta WHERE key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql("read meta"))
+            c.query_row("SELECT value FROM safegrid_meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(sql("read meta"))
         })
         .await
     }

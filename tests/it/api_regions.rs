@@ -1,0 +1,136 @@
+//! Regions, cells, resources, stats and health.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use tests::TestWorld;
+
+fn codes(fc: &Value) -> Vec<String> {
+    fc["features"].as_array().unwrap().iter().map(|f| f["properties"]["code"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn health_reports_the_store() {
+    let w = TestWorld::new(2_000).await;
+    let (status, body) = w.get("/api/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["backend"], "geopackage");
+    assert_eq!(body["incidents"].as_u64().unwrap() as usize, w.truth.incidents);
+}
+
+#[tokio::test]
+async fn the_hierarchy_drills_down_by_code_prefix() {
+    let w = TestWorld::new(1_000).await;
+    let (status, counties) = w.get("/api/regions").await;
+    assert_eq!(status, 200);
+    assert_eq!(codes(&counties), ["620602000000", "620621000000", "620622000000", "620623000000"]);
+    let names: Vec<&str> =
+        counties["features"].as_array().unwrap().iter().map(|f| f["properties"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["凉州区", "民勤县", "古浪县", "天祝藏族自治县"]);
+    let (_, townships) = w.get("/api/regions?parent=620621000000").await;
+    let t = codes(&townships);
+    assert_eq!(t.len(), 18);
+    assert!(t.iter().all(|c| c.starts_with("620621") && c.ends_with("000")));
+    let (_, villages) = w.get(&format!("/api/regions?parent={}", t[0])).await;
+    let v = codes(&villages);
+    assert!(!v.is_empty() && v.iter().all(|c| c.starts_with(&t[0][..9])));
+    let (_, cells) = w.get(&format!("/api/regions?parent={}&level=cell", v[0])).await;
+    assert!(codes(&cells).iter().all(|c| c.len() == 15 && c.starts_with(&v[0])));
+    let (_, city) = w.get("/api/regions?level=city").await;
+    assert_eq!(codes(&city), ["620600000000"]);
+    assert_eq!(city["features"][0]["geometry"]["type"], "MultiPolygon");
+}
+
+#[tokio::test]
+async fn one_region_carries_children_and_officers() {
+    let w = TestWorld::new(1_000).await;
+    let (status, county) = w.get("/api/regions/620602000000").await;
+    assert_eq!(status, 200);
+    assert_eq!(county["properties"]["children"], 50);
+    // A covered village lists its officer; an uncovered one lists none.
+    let uncovered = w.truth.uncovered_villages[0].to_string();
+    let (_, v) = w.get(&format!("/api/regions/{uncovered}")).await;
+    assert_eq!(v["properties"]["officers"].as_array().unwrap().len(), 0);
+    let officer = &w.state.geography.officers()[0];
+    let (_, v) = w.get(&format!("/api/regions/{}", officer.villages[0])).await;
+    assert_eq!(v["properties"]["officers"][0]["badge"], officer.badge.as_str());
+    let cell = w.state.geography.cells()[0].cell.code.to_string();
+    let (status, c) = w.get(&format!("/api/regions/{cell}")).await;
+    assert_eq!((status.as_u16(), c["properties"]["level"].as_str()), (200, Some("cell")));
+}
+
+#[tokio::test]
+async fn cell_counts_match_the_incident_list_and_stats() {
+    let w = TestWorld::new(4_000).await;
+    let window = "from=2026-08-01T00:00:00Z&to=2026-11-01T00:00:00Z";
+    let (status, cells) = w.get(&format!("/api/cells?region=620622000000&{window}&category=traffic")).await;
+    assert_eq!(status, 200);
+    let feats = cells["features"].as_array().unwrap();
+    assert!(feats.iter().all(|f| { f["properties"]["code"].as_str().unwrap().starts_with("620622") }));
+    let sum: u64 = feats.iter().map(|f| f["properties"]["count"].as_u64().unwrap()).sum();
+    let (_, list) = w.get(&format!("/api/incidents?region=620622000000&{window}&category=traffic&limit=5000")).await;
+    assert_eq!(list["count"].as_u64().unwrap(), sum);
+    assert!(sum > 0);
+    let (_, stats) = w.get(&format!("/api/stats?region=620622000000&{window}&category=traffic")).await;
+    assert_eq!(stats["total"].as_u64().unwrap(), sum);
+    // A cell's count equals the list filtered to that cell.
+    let busiest = feats.iter().max_by_key(|f| f["properties"]["count"].as_u64().unwrap()).unwrap();
+    let code = busiest["properties"]["code"].as_str().unwrap();
+    let (_, one) = w.get(&format!("/api/incidents?region={code}&{window}&category=traffic&limit=5000")).await;
+    assert_eq!(one["count"], busiest["properties"]["count"]);
+    // bbox keeps only cells whose box meets it.
+    let (_, boxed) = w.get("/api/cells?bbox=102.60,37.90,102.66,37.96").await;
+    let n = boxed["features"].as_array().unwrap().len();
+    assert!(n > 0 && n < w.state.geography.cells().len());
+}
+
+#[tokio::test]
+async fn stats_add_up() {
+    let w = TestWorld::new(5_000).await;
+    let (status, s) = w.get("/api/stats?from=2025-11-01T04:00:00Z&to=2026-11-01T04:00:00Z").await;
+    assert_eq!(status, 200);
+    let total = s["total"].as_u64().unwrap();
+    assert_eq!(total as usize, w.truth.incidents);
+    let sum = |v: &Value| -> u64 { v.as_array().unwrap().iter().map(|x| x["count"].as_u64().unwrap()).sum() };
+    assert_eq!(sum(&s["by_category"]), total);
+    assert_eq!(sum(&s["by_day"]), total);
+    assert_eq!(s["by_day"].as_array().unwrap().len(), 366, "every local day of the window, zeros included");
+    let matrix: u64 = s["hour_weekday"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(matrix, total);
+    let share = s["share_of_cells_holding_half"].as_f64().unwrap();
+    assert!(share > 0.0 && share < 0.2, "{share}");
+    let top: Vec<u64> = s["top_cells"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).collect();
+    assert!(top.windows(2).all(|p| p[0] >= p[1]));
+    // Default window: the last 30 days before the (fixed) clock.
+    let (_, recent) = w.get("/api/stats").await;
+    assert_eq!(recent["by_day"].as_array().unwrap().len(), 31);
+}
+
+#[tokio::test]
+async fn resources_filter_by_kind_and_region() {
+    let w = TestWorld::new(1_000).await;
+    let (status, cams) = w.get("/api/resources?kind=camera&region=620602000000").await;
+    assert_eq!(status, 200);
+    let feats = cams["features"].as_array().unwrap();
+    assert!(!feats.is_empty());
+    for f in feats {
+        assert_eq!(f["properties"]["kind"], "camera");
+        assert_eq!(f["properties"]["prevention"], "technical");
+        assert!(f["properties"]["region_code"].as_str().unwrap().starts_with("620602"));
+        assert!(f["properties"]["range_m"].as_f64().unwrap() > 0.0);
+    }
+    let (_, stations) = w.get("/api/resources?kind=station").await;
+    let townships: BTreeSet<&str> = stations["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["region_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(townships.len(), 108, "a station per township");
+}

@@ -1,0 +1,161 @@
+//! The CLI commands `import` and `export`, called as the binary calls them.
+
+use server::boot::world_data;
+use server::cli::{export, import};
+use server::config::{ExportArgs, FileFormat, ImportArgs, StoreArgs};
+use server::store::Store;
+use server::store::gpkg::GpkgStore;
+use std::path::Path;
+use tests::{test_now, testdata};
+
+async fn world_in(dir: &Path) {
+    let world =
+        demo::generate(&demo::DemoParams { base_incidents: 1_000, ..demo::DemoParams::new(3, test_now()) }).unwrap();
+    GpkgStore::open(dir).unwrap().replace_world(world_data(world)).await.unwrap();
+}
+
+fn store_args(dir: &Path) -> StoreArgs {
+    StoreArgs { data_dir: dir.to_owned(), database_url: None }
+}
+
+fn import_args(dir: &Path, file: &Path) -> ImportArgs {
+    ImportArgs {
+        store: store_args(dir),
+        file: file.to_owned(),
+        format: None,
+        lon_col: "lon".into(),
+        lat_col: "lat".into(),
+        time_col: "occurred_at".into(),
+        category_col: "category".into(),
+        subcategory_col: "subcategory".into(),
+        id_col: "external_id".into(),
+        address_col: "address".into(),
+        summary_col: "summary".into(),
+        source: "import".into(),
+        crs: "wgs84".into(),
+        skip_invalid: false,
+    }
+}
+
+async fn count(dir: &Path) -> usize {
+    GpkgStore::open(dir).unwrap().load_incident_rows().await.unwrap().len()
+}
+
+const CSV: &str = "\
+external_id,lon,lat,occurred_at,category,summary
+X1,102.6412,37.9281,2026-10-30 17:18:00+00,刑事,one
+X2,102.6501,37.9302,2026/10/30 08:00,traffic,two
+X3,102.6600,37.9200,2026-10-30T09:00:00+08:00,dispute,three
+X4,102.6600,95.0,2026-10-30T09:00:00+08:00,dispute,bad latitude
+X5,102.6600,37.9200,last tuesday,dispute,bad time
+";
+
+#[tokio::test]
+async fn csv_import_is_all_or_nothing_with_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    world_in(dir.path()).await;
+    let before = count(dir.path()).await;
+    let file = dir.path().join("in.csv");
+    std::fs::write(&file, CSV).unwrap();
+    let err = import(import_args(dir.path(), &file)).await.unwrap_err().to_string();
+    assert!(err.contains("2 invalid lines") && err.contains("nothing imported"), "{err}");
+    assert_eq!(count(dir.path()).await, before, "nothing imported");
+    let report = import(ImportArgs { skip_invalid: true, ..import_args(dir.path(), &file) }).await.unwrap();
+    assert_eq!((report.created, report.existing), (3, 0));
+    let lines: Vec<u64> = report.skipped.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [5, 6]);
+    assert!(report.skipped[0].message.contains("latitude"), "{:?}", report.skipped[0]);
+    assert!(report.skipped[1].message.contains("occurred_at"), "{:?}", report.skipped[1]);
+    assert_eq!(count(dir.path()).await, before + 3);
+    // Re-importing is idempotent on (source, external_id).
+    let again = import(ImportArgs { skip_invalid: true, ..import_args(dir.path(), &file) }).await.unwrap();
+    assert_eq!((again.created, again.existing), (0, 3));
+    // A missing column is reported against the header line.
+    let err =
+        import(ImportArgs { lon_col: "x".into(), ..import_args(dir.path(), &file) }).await.unwrap_err().to_string();
+    assert!(err.contains("line 1") && err.contains("\"x\""), "{err}");
+}
+
+#[tokio::test]
+async fn export_then_import_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    world_in(dir.path()).await;
+    let out = dir.path().join("out.geojson");
+    export(ExportArgs {
+        store: store_args(dir.path()),
+        format: FileFormat::Geojson,
+        output: Some(out.clone()),
+        region: Some("620621000000".into()),
+        from: None,
+        to: None,
+        category: vec!["dispute".into()],
+        status: vec![],
+    })
+    .await
+    .unwrap();
+    let fc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let feats = fc["features"].as_array().unwrap();
+    assert!(!feats.is_empty());
+    assert!(
+        feats
+            .iter()
+            .all(|f| f["properties"]["county_code"] == "620621000000" && f["properties"]["category"] == "dispute")
+    );
+    let report = import(import_args(dir.path(), &out)).await.unwrap();
+    assert_eq!(
+        (report.created, report.existing),
+        (0, feats.len()),
+        "every exported incident is recognised by its external id"
+    );
+    let csv_out = dir.path().join("out.csv");
+    export(ExportArgs { format: FileFormat::Csv, output: Some(csv_out.clone()), ..export_args(dir.path()) })
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(&csv_out).unwrap();
+    assert!(text.starts_with("id,source,external_id,category"));
+    assert_eq!(text.lines().count() - 1, count(dir.path()).await);
+}
+
+fn export_args(dir: &Path) -> ExportArgs {
+    ExportArgs {
+        store: store_args(dir),
+        format: FileFormat::Geojson,
+        output: None,
+        region: None,
+        from: None,
+        to: None,
+        category: vec![],
+        status: vec![],
+    }
+}
+
+#[tokio::test]
+async fn real_philadelphia_file_parses_and_is_refused_as_outside_the_city() {
+    let Some(path) = testdata("philly_incidents_2024-01.csv") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    world_in(dir.path()).await;
+    let before = count(dir.path()).await;
+    let args = ImportArgs {
+        time_col: "dispatch_date_time".into(),
+        category_col: "text_general_code".into(),
+        id_col: "dc_key".into(),
+        address_col: "location_block".into(),
+        skip_invalid: true,
+        ..import_args(dir.path(), &path)
+    };
+    let report = import(args).await.unwrap();
+    assert_eq!(report.created, 0);
+    assert_eq!(report.skipped.len(), 12_254, "every data row is reported");
+    // Every timestamp parsed; rows fail on coordinates (missing, or outside Wuwei) or category.
+    assert!(
+        report.skipped.iter().all(|e| !e.message.contains("occurred_at")),
+        "{:?}",
+        report.skipped.iter().find(|e| e.message.contains("occurred_at"))
+    );
+    let empty = report.skipped.iter().filter(|e| e.message.contains("is empty")).count();
+    assert!((300..=500).contains(&empty), "rows without coordinates: {empty}");
+    assert!(report.skipped.iter().all(|e| e.line >= 2));
+    assert_eq!(count(dir.path()).await, before);
+}
