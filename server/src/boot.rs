@@ -8,6 +8,7 @@ use crate::geography::Geography;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::store::gpkg::GpkgStore;
 use crate::store::{GeographyData, Store, StoreError, WorldData};
+use crate::tiles::{CountsCache, TileShapes};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use model::Placement;
@@ -69,5 +70,13 @@ pub async fn load_state(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<
         tracing::warn!(orphans, "incidents whose cell is not in the store were left out of the index");
     }
     let index = IncidentIndex::new(points);
-    Ok(AppState { store, geography: Arc::new(geography), incidents: Arc::new(RwLock::new(index)), clock })
+    let tiles = Arc::new(TileShapes::new(&geography));
+    Ok(AppState {
+        store,
+        geography: Arc::new(geography),
+        incidents: Arc::new(RwLock::new(index)),
+        clock,
+        tiles,
+        tile_counts: Arc::new(CountsCache::default()),
+    })
 }

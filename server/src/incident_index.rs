@@ -192,6 +192,7 @@ pub struct IncidentIndex {
     order: Vec<u32>,
     tree: RTree<Entry>,
     by_id: IdSlots,
+    version: u64,
 }
 
 impl IncidentIndex {
@@ -208,7 +209,12 @@ impl IncidentIndex {
         for (id, slot) in ids {
             by_id.insert(id, slot);
         }
-        IncidentIndex { points, order, tree, by_id }
+        IncidentIndex { points, order, tree, by_id, version: 0 }
+    }
+
+    /// Changes with every mutation (caches of derived figures key on it).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Number of incidents.
@@ -233,6 +239,7 @@ impl IncidentIndex {
         self.order.insert(pos, slot);
         self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
         self.by_id.insert(p.id.0, slot);
+        self.version += 1;
     }
 
     /// The record with this id.

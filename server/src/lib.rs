@@ -12,3 +12,4 @@ pub mod ingest;
 pub mod intake;
 pub mod query;
 pub mod store;
+pub mod tiles;

@@ -8,3 +8,4 @@ mod api_incidents;
 mod api_regions;
 mod cli;
 mod store;
+mod tiles;

@@ -19,6 +19,9 @@ use error::AppError;
 use model::api::Health;
 use std::sync::{Arc, RwLock};
 
+/// Default window of counts and statistics when `from`/`to` are absent: the last 30 days.
+pub const DEFAULT_WINDOW_DAYS: i64 = 30;
+
 /// Largest accepted request body, bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
@@ -33,6 +36,10 @@ pub struct AppState {
     pub incidents: Arc<RwLock<IncidentIndex>>,
     /// "Now".
     pub clock: Arc<dyn Clock>,
+    /// Region and cell geometry prepared for vector tiles.
+    pub tiles: Arc<crate::tiles::TileShapes>,
+    /// Recent per-cell counts for cell tiles.
+    pub tile_counts: Arc<crate::tiles::CountsCache>,
 }
 
 impl AppState {
@@ -59,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/incidents", get(incidents::list).post(incidents::create))
         .route("/api/incidents/{id}", get(incidents::one))
         .route("/api/stats", get(stats::stats))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(crate::tiles::tile))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

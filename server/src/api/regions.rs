@@ -1,20 +1,17 @@
 //! Regions, grid cells (with incident counts) and prevention resources.
 
-use super::AppState;
 use super::error::AppError;
 use super::features::{
     collection, feature, geojson_response, multipolygon_json, region_feature, region_properties, resource_feature,
 };
 use super::params::Params;
+use super::{AppState, DEFAULT_WINDOW_DAYS};
 use crate::query::Area;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use chrono::Duration;
 use model::{RegionCode, RegionLevel, ResourceKind};
 use serde_json::{Map, Value, json};
-
-/// Default window of counts when `from`/`to` are absent: the last 30 days.
-pub const DEFAULT_WINDOW_DAYS: i64 = 30;
 
 fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Value {
     let mut p = Map::new();

@@ -2,9 +2,9 @@
 //! weekday matrix, the busiest cells and how concentrated incidents are.
 
 use super::AppState;
+use super::DEFAULT_WINDOW_DAYS;
 use super::error::AppError;
 use super::params::Params;
-use super::regions::DEFAULT_WINDOW_DAYS;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use chrono::Duration;

@@ -1,0 +1,455 @@
+//! Vector tiles (`GET /tiles/{layer}/{z}/{x}/{y}.mvt`) of incidents, grid cells and regions,
+//! generated from the in-memory indexes with the same filters as the JSON API.
+//!
+//! - `incidents`: raw points (id, category, status, severity, occurred_at) when a tile holds at
+//!   most [`RAW_POINTS_MAX`] matches or from zoom [`RAW_ZOOM`]; otherwise binned on a 64×64 grid
+//!   per tile (`count`, dominant `category`, `cluster = true`).
+//! - `cells`: polygons with `count`, `rate_per_1000`, `change_pct_prev` (环比),
+//!   `change_pct_yoy` (同比) for the window.
+//! - `regions`: `regions` polygons (county always, townships from z8, villages from z10) and
+//!   `region_labels` points.
+//!
+//! Polygons are simplified per zoom band once at start-up and clipped to each tile's buffered
+//! extent. Tiles are `Cache-Control: private`.
+
+pub mod mvt;
+
+use crate::api::AppState;
+use crate::api::error::AppError;
+use crate::api::params::Params;
+use crate::geography::Geography;
+use crate::incident_index::{Bbox, CategorySet, IncidentFilter};
+use analytics::clip::clip_ring;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use geo::{BoundingRect, Coord, InteriorPoint, MultiPolygon, Simplify};
+use model::{Category, RegionLevel};
+use mvt::{EXTENT, Layer, Value};
+use std::sync::{Arc, Mutex};
+
+/// Media type of a vector tile.
+pub const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+/// From this zoom incidents are always raw points.
+pub const RAW_ZOOM: u8 = 16;
+/// Below [`RAW_ZOOM`], a tile with more matches than this is binned.
+pub const RAW_POINTS_MAX: usize = 5_000;
+/// Deepest zoom served.
+pub const MAX_ZOOM: u8 = 20;
+/// Bins per tile side for aggregated incidents.
+const BINS: usize = 64;
+/// Buffer around a tile, in tile units, so shapes continue under neighbours' edges.
+const BUFFER: f64 = 64.0;
+/// Zooms at which simplified geometry versions are made; from the last one up, originals.
+const SIMPLIFY_ZOOMS: [u8; 5] = [4, 6, 8, 10, 12];
+
+/// A tile address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileId {
+    /// Zoom.
+    pub z: u8,
+    /// Column.
+    pub x: u32,
+    /// Row (XYZ, 0 at the north).
+    pub y: u32,
+}
+
+impl TileId {
+    /// Parses `z`, `x` and `y.mvt`, checking the ranges.
+    pub fn parse(z: &str, x: &str, y_file: &str) -> Result<TileId, AppError> {
+        let y = y_file.strip_suffix(".mvt").ok_or_else(|| AppError::bad("y", "tile paths end in .mvt"))?;
+        let z: u8 = z
+            .parse()
+            .ok()
+            .filter(|z| *z <= MAX_ZOOM)
+            .ok_or_else(|| AppError::bad("z", format!("zoom must be 0…{MAX_ZOOM}")))?;
+        let n = 1u64 << z;
+        let x: u32 = x
+            .parse()
+            .ok()
+            .filter(|x| u64::from(*x) < n)
+            .ok_or_else(|| AppError::bad("x", "column outside the zoom level"))?;
+        let y: u32 = y
+            .parse()
+            .ok()
+            .filter(|y| u64::from(*y) < n)
+            .ok_or_else(|| AppError::bad("y", "row outside the zoom level"))?;
+        Ok(TileId { z, x, y })
+    }
+
+    /// Web-Mercator position of a WGS84 point in this tile's units (0…EXTENT, y down).
+    pub fn project(&self, lon: f64, lat: f64) -> (f64, f64) {
+        let n = f64::from(1u32 << self.z);
+        let lat = lat.clamp(-85.051_128_78, 85.051_128_78).to_radians();
+        let wx = (lon + 180.0) / 360.0 * n;
+        let wy = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
+        ((wx - f64::from(self.x)) * f64::from(EXTENT), (wy - f64::from(self.y)) * f64::from(EXTENT))
+    }
+
+    /// WGS84 bounds, grown by `buffer` tile units on every side.
+    pub fn bounds(&self, buffer: f64) -> Bbox {
+        let n = f64::from(1u32 << self.z);
+        let b = buffer / f64::from(EXTENT);
+        let lon = |x: f64| x / n * 360.0 - 180.0;
+        let lat = |y: f64| (std::f64::consts::PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees();
+        Bbox {
+            min_lon: lon(f64::from(self.x) - b),
+            max_lon: lon(f64::from(self.x) + 1.0 + b),
+            min_lat: lat(f64::from(self.y) + 1.0 + b),
+            max_lat: lat(f64::from(self.y) - b),
+        }
+    }
+}
+
+/// A polygon prepared for tiling: its bbox and simplified versions per zoom band.
+struct Shape {
+    bbox: Bbox,
+    versions: Vec<MultiPolygon<f64>>,
+}
+
+impl Shape {
+    fn new(mp: &MultiPolygon<f64>) -> Shape {
+        let bbox = mp.bounding_rect().map_or(Bbox { min_lon: 0.0, min_lat: 0.0, max_lon: 0.0, max_lat: 0.0 }, |r| {
+            Bbox { min_lon: r.min().x, min_lat: r.min().y, max_lon: r.max().x, max_lat: r.max().y }
+        });
+        let mut versions: Vec<MultiPolygon<f64>> = SIMPLIFY_ZOOMS[..SIMPLIFY_ZOOMS.len() - 1]
+            .iter()
+            .map(|&z| {
+                // Half a tile unit at the band's lowest zoom: invisible at every zoom of the band.
+                let epsilon_deg = 360.0 / f64::from(1u32 << z) / f64::from(EXTENT) * 0.5;
+                mp.simplify(epsilon_deg)
+            })
+            .collect();
+        versions.push(mp.clone());
+        Shape { bbox, versions }
+    }
+
+    fn at_zoom(&self, z: u8) -> &MultiPolygon<f64> {
+        let band = SIMPLIFY_ZOOMS.iter().rposition(|&b| z >= b).unwrap_or(0);
+        &self.versions[band.min(self.versions.len() - 1)]
+    }
+
+    fn meets(&self, b: &Bbox) -> bool {
+        self.bbox.min_lon <= b.max_lon
+            && self.bbox.max_lon >= b.min_lon
+            && self.bbox.min_lat <= b.max_lat
+            && self.bbox.max_lat >= b.min_lat
+    }
+}
+
+/// Geometry prepared for tiles, parallel to the geography's regions and cells.
+pub struct TileShapes {
+    regions: Vec<Shape>,
+    region_labels: Vec<Option<Coord<f64>>>,
+    cells: Vec<Shape>,
+}
+
+impl TileShapes {
+    /// Prepares every region and cell (simplification per zoom band, label points).
+    pub fn new(g: &Geography) -> TileShapes {
+        TileShapes {
+            regions: g.regions().iter().map(|r| Shape::new(&r.boundary)).collect(),
+            region_labels: g.regions().iter().map(|r| r.boundary.interior_point().map(|p| p.0)).collect(),
+            cells: g.cells().iter().map(|c| Shape::new(&c.boundary)).collect(),
+        }
+    }
+}
+
+/// Per-cell incident counts for a window, its previous window and the same window a year before.
+pub struct WindowCounts {
+    now: Vec<u32>,
+    prev: Vec<u32>,
+    yoy: Vec<u32>,
+}
+
+type CountsKey = (i64, i64, Option<CategorySet>, u64);
+
+/// Recent [`WindowCounts`] by (from, to, categories, index version): a map view asks for a dozen
+/// tiles with the same filter at once.
+#[derive(Default)]
+pub struct CountsCache(Mutex<Vec<(CountsKey, Arc<WindowCounts>)>>);
+
+impl CountsCache {
+    const SIZE: usize = 8;
+
+    fn get_or_compute(&self, key: CountsKey, compute: impl FnOnce() -> WindowCounts) -> Arc<WindowCounts> {
+        if let Some((_, v)) =
+            self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().find(|(k, _)| *k == key)
+        {
+            return Arc::clone(v);
+        }
+        let v = Arc::new(compute());
+        let mut guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.retain(|(k, _)| k.3 == key.3);
+        if guard.len() >= Self::SIZE {
+            guard.remove(0);
+        }
+        guard.push((key, Arc::clone(&v)));
+        v
+    }
+}
+
+fn to_tile_rings(tile: &TileId, mp: &MultiPolygon<f64>) -> Vec<Vec<Vec<[i32; 2]>>> {
+    let (min, max) =
+        (Coord { x: -BUFFER, y: -BUFFER }, Coord { x: f64::from(EXTENT) + BUFFER, y: f64::from(EXTENT) + BUFFER });
+    mp.0.iter()
+        .map(|poly| {
+            std::iter::once(poly.exterior())
+                .chain(poly.interiors())
+                .map(|ring| {
+                    let projected: Vec<Coord<f64>> = ring
+                        .0
+                        .iter()
+                        .map(|c| {
+                            let (x, y) = tile.project(c.x, c.y);
+                            Coord { x, y }
+                        })
+                        .collect();
+                    clip_ring(&projected, min, max).iter().map(|c| [c.x.round() as i32, c.y.round() as i32]).collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn pct_change(now: u32, before: u32) -> Option<f64> {
+    (before > 0).then(|| ((f64::from(now) - f64::from(before)) / f64::from(before) * 1000.0).round() / 10.0)
+}
+
+fn tile_response(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, MVT_TYPE), (header::CACHE_CONTROL, "private, max-age=60")], body).into_response()
+}
+
+/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`.
+pub async fn tile(
+    State(s): State<AppState>,
+    Path((layer, z, x, y)): Path<(String, String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let id = TileId::parse(&z, &x, &y)?;
+    let mut p = Params::parse(q.as_deref());
+    let body = match layer.as_str() {
+        "incidents" => {
+            let query = p.incident_query(true)?;
+            p.finish()?;
+            let mut filter = query.filter(&s.geography)?;
+            filter.bbox = Some(id.bounds(BUFFER));
+            incidents_tile(&s, &id, &filter)
+        }
+        "cells" => {
+            let mut query = p.incident_query(false)?;
+            p.finish()?;
+            let to = query.to.unwrap_or_else(|| s.clock.now());
+            let from = query.from.unwrap_or(to - Duration::days(crate::api::DEFAULT_WINDOW_DAYS));
+            (query.from, query.to) = (Some(from), Some(to));
+            let filter = query.filter(&s.geography)?;
+            cells_tile(&s, &id, &filter)
+        }
+        "regions" => {
+            p.finish()?;
+            regions_tile(&s, &id)
+        }
+        other => {
+            return Err(AppError::NotFound {
+                message: format!("no tile layer {other:?}; layers are incidents, cells, regions"),
+                field: Some("layer".into()),
+            });
+        }
+    };
+    Ok(tile_response(body))
+}
+
+/// Encodes the incidents of `filter` (which carries the tile's buffered bounds).
+pub fn incidents_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec<u8> {
+    let mut layer = Layer::new("incidents");
+    let index = s.index();
+    let mut hits = Vec::new();
+    index.for_each(filter, |p| hits.push(*p));
+    drop(index);
+    if id.z >= RAW_ZOOM || hits.len() <= RAW_POINTS_MAX {
+        hits.sort_unstable_by_key(|p| (p.occurred_s, p.id.0));
+        for p in &hits {
+            let (x, y) = id.project(p.lon, p.lat);
+            layer.add_point(
+                Some(p.id.0),
+                x.round() as i32,
+                y.round() as i32,
+                &[
+                    ("id", Value::Int(p.id.0 as i64)),
+                    ("category", Value::Str(p.category.as_str().into())),
+                    ("status", Value::Str(p.status.as_str().into())),
+                    ("severity", Value::Str(p.severity.as_str().into())),
+                    ("occurred_at", Value::Int(p.occurred_s)),
+                    ("count", Value::Int(1)),
+                    ("cluster", Value::Bool(false)),
+                ],
+            );
+        }
+    } else {
+        struct Bin {
+            n: u32,
+            sx: f64,
+            sy: f64,
+            by_category: [u32; 8],
+        }
+        let side = f64::from(EXTENT) / BINS as f64;
+        let mut bins: Vec<Option<Bin>> = (0..BINS * BINS).map(|_| None).collect();
+        for p in &hits {
+            let (x, y) = id.project(p.lon, p.lat);
+            let (bx, by) = ((x / side).floor(), (y / side).floor());
+            if !(0.0..BINS as f64).contains(&bx) || !(0.0..BINS as f64).contains(&by) {
+                continue; // in the buffer: the neighbouring tile bins it
+            }
+            let b = bins[by as usize * BINS + bx as usize].get_or_insert(Bin {
+                n: 0,
+                sx: 0.0,
+                sy: 0.0,
+                by_category: [0; 8],
+            });
+            b.n += 1;
+            b.sx += x;
+            b.sy += y;
+            b.by_category[usize::from(p.category.index())] += 1;
+        }
+        for b in bins.iter().flatten() {
+            let dominant = (0..8u8)
+                .max_by_key(|&c| (b.by_category[usize::from(c)], std::cmp::Reverse(c)))
+                .and_then(Category::from_index);
+            layer.add_point(
+                None,
+                (b.sx / f64::from(b.n)).round() as i32,
+                (b.sy / f64::from(b.n)).round() as i32,
+                &[
+                    ("count", Value::Int(i64::from(b.n))),
+                    ("category", Value::Str(dominant.map_or("other", Category::as_str).into())),
+                    ("cluster", Value::Bool(true)),
+                ],
+            );
+        }
+    }
+    mvt::encode(&[layer])
+}
+
+/// Encodes cells with their counts for `filter`'s window (which must have `from` and `to`).
+pub fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec<u8> {
+    let (from, to) = (filter.from_s.unwrap_or(0), filter.to_s.unwrap_or(0));
+    let version = s.index().version();
+    let counts = s.tile_counts.get_or_compute((from, to, filter.categories, version), || {
+        let n = s.geography.cells().len();
+        let index = s.index();
+        let window = |a: i64, b: i64| {
+            index.cell_counts(&IncidentFilter { from_s: Some(a), to_s: Some(b), cells: None, ..filter.clone() }, n)
+        };
+        let year = 365 * 86_400;
+        WindowCounts {
+            now: window(from, to),
+            prev: window(from - (to - from), from),
+            yoy: window(from - year, to - year),
+        }
+    });
+    let bounds = id.bounds(BUFFER);
+    let mut layer = Layer::new("cells");
+    let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
+    let mut candidates: Vec<u32> = s
+        .geography
+        .cells_in_box([bounds.min_lon, bounds.min_lat], [bounds.max_lon, bounds.max_lat])
+        .filter(|i| range.contains(i))
+        .collect();
+    candidates.sort_unstable();
+    for i in candidates {
+        let cell = &s.geography.cells()[i as usize];
+        let rings = to_tile_rings(id, s.tiles.cells[i as usize].at_zoom(id.z));
+        let (now, prev, yoy) = (counts.now[i as usize], counts.prev[i as usize], counts.yoy[i as usize]);
+        let pop = cell.cell.population;
+        let mut props = vec![
+            ("code", Value::Str(cell.cell.code.to_string())),
+            ("name", Value::Str(cell.cell.name.clone())),
+            ("count", Value::Int(i64::from(now))),
+            ("population", Value::Int(pop as i64)),
+            (
+                "rate_per_1000",
+                Value::Double(if pop > 0 {
+                    (f64::from(now) * 1000.0 / pop as f64 * 100.0).round() / 100.0
+                } else {
+                    0.0
+                }),
+            ),
+        ];
+        if let Some(c) = pct_change(now, prev) {
+            props.push(("change_pct_prev", Value::Double(c)));
+        }
+        if let Some(c) = pct_change(now, yoy) {
+            props.push(("change_pct_yoy", Value::Double(c)));
+        }
+        layer.add_polygon(Some(cell.cell.code.as_u64()), &rings, &props);
+    }
+    mvt::encode(&[layer])
+}
+
+/// The deepest region level drawn at a zoom.
+pub fn region_level_at(z: u8) -> RegionLevel {
+    match z {
+        0..8 => RegionLevel::County,
+        8..10 => RegionLevel::Township,
+        _ => RegionLevel::Village,
+    }
+}
+
+/// Encodes region boundaries and label points down to [`region_level_at`] the tile's zoom.
+pub fn regions_tile(s: &AppState, id: &TileId) -> Vec<u8> {
+    let bounds = id.bounds(BUFFER);
+    let deepest = region_level_at(id.z);
+    let mut polygons = Layer::new("regions");
+    let mut labels = Layer::new("region_labels");
+    for (i, r) in s.geography.regions().iter().enumerate() {
+        let level = r.region.level;
+        if level == RegionLevel::City || level > deepest || !s.tiles.regions[i].meets(&bounds) {
+            continue;
+        }
+        let props = [
+            ("code", Value::Str(r.region.code.to_string())),
+            ("name", Value::Str(r.region.name.clone())),
+            ("level", Value::Str(level.as_str().into())),
+        ];
+        polygons.add_polygon(
+            Some(r.region.code.as_u64()),
+            &to_tile_rings(id, s.tiles.regions[i].at_zoom(id.z)),
+            &props,
+        );
+        if let Some(c) = s.tiles.region_labels[i] {
+            let (x, y) = id.project(c.x, c.y);
+            if (0.0..f64::from(EXTENT)).contains(&x) && (0.0..f64::from(EXTENT)).contains(&y) {
+                labels.add_point(Some(r.region.code.as_u64()), x.round() as i32, y.round() as i32, &props);
+            }
+        }
+    }
+    mvt::encode(&[polygons, labels])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_math_round_trips() {
+        let t = TileId { z: 10, x: 803, y: 395 };
+        let b = t.bounds(0.0);
+        let (x0, y0) = t.project(b.min_lon, b.max_lat);
+        let (x1, y1) = t.project(b.max_lon, b.min_lat);
+        assert!(x0.abs() < 1e-6 && y0.abs() < 1e-6, "{x0},{y0}");
+        assert!((x1 - 4096.0).abs() < 1e-6 && (y1 - 4096.0).abs() < 1e-6, "{x1},{y1}");
+        // Wuwei's centre lies in this z10 tile.
+        let (x, y) = t.project(102.64, 37.93);
+        assert!((0.0..4096.0).contains(&x) && (0.0..4096.0).contains(&y), "{x},{y}");
+    }
+
+    #[test]
+    fn tile_ids_are_validated() {
+        assert!(TileId::parse("10", "803", "395.mvt").is_ok());
+        assert!(TileId::parse("10", "1024", "395.mvt").is_err());
+        assert!(TileId::parse("21", "0", "0.mvt").is_err());
+        assert!(TileId::parse("3", "0", "0.png").is_err());
+        assert!(TileId::parse("a", "0", "0.mvt").is_err());
+    }
+}

@@ -1,0 +1,301 @@
+//! A Mapbox Vector Tile (MVT 2.1) encoder: layers of point and polygon features with typed
+//! properties, written as protobuf by hand (no code generation, no protobuf dependency).
+//!
+//! Coordinates given to the builder are tile-local integers (0…extent, y down); rings are
+//! re-oriented as the spec requires (exterior clockwise on screen, holes counter-clockwise).
+
+use std::collections::HashMap;
+
+/// Tile extent: coordinates per tile side.
+pub const EXTENT: u32 = 4096;
+
+/// A property value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A string.
+    Str(String),
+    /// A signed integer.
+    Int(i64),
+    /// A float.
+    Double(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ValueKey {
+    Str(String),
+    Int(i64),
+    Double(u64),
+    Bool(bool),
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn key(out: &mut Vec<u8>, field: u32, wire: u8) {
+    varint(out, (u64::from(field) << 3) | u64::from(wire));
+}
+
+fn bytes_field(out: &mut Vec<u8>, field: u32, data: &[u8]) {
+    key(out, field, 2);
+    varint(out, data.len() as u64);
+    out.extend_from_slice(data);
+}
+
+fn zigzag(v: i32) -> u32 {
+    ((v << 1) ^ (v >> 31)) as u32
+}
+
+/// Geometry kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeomType {
+    /// Point (type 1).
+    Point = 1,
+    /// Polygon (type 3).
+    Polygon = 3,
+}
+
+/// One layer under construction.
+pub struct Layer {
+    name: String,
+    keys: Vec<String>,
+    key_index: HashMap<String, u32>,
+    values: Vec<Value>,
+    value_index: HashMap<ValueKey, u32>,
+    features: Vec<u8>,
+    count: usize,
+}
+
+impl Layer {
+    /// An empty layer.
+    pub fn new(name: &str) -> Layer {
+        Layer {
+            name: name.to_owned(),
+            keys: Vec::new(),
+            key_index: HashMap::new(),
+            values: Vec::new(),
+            value_index: HashMap::new(),
+            features: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Features added so far.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no feature was added.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn tag(&mut self, k: &str, v: &Value) -> (u32, u32) {
+        let ki = match self.key_index.get(k) {
+            Some(&i) => i,
+            None => {
+                let i = self.keys.len() as u32;
+                self.keys.push(k.to_owned());
+                self.key_index.insert(k.to_owned(), i);
+                i
+            }
+        };
+        let vk = match v {
+            Value::Str(s) => ValueKey::Str(s.clone()),
+            Value::Int(i) => ValueKey::Int(*i),
+            Value::Double(d) => ValueKey::Double(d.to_bits()),
+            Value::Bool(b) => ValueKey::Bool(*b),
+        };
+        let vi = match self.value_index.get(&vk) {
+            Some(&i) => i,
+            None => {
+                let i = self.values.len() as u32;
+                self.values.push(v.clone());
+                self.value_index.insert(vk, i);
+                i
+            }
+        };
+        (ki, vi)
+    }
+
+    fn push_feature(&mut self, id: Option<u64>, props: &[(&str, Value)], kind: GeomType, geometry: &[u32]) {
+        let mut f = Vec::with_capacity(16 + geometry.len() * 2);
+        if let Some(id) = id {
+            key(&mut f, 1, 0);
+            varint(&mut f, id);
+        }
+        let mut tags = Vec::with_capacity(props.len() * 2);
+        for (k, v) in props {
+            let (ki, vi) = self.tag(k, v);
+            varint(&mut tags, u64::from(ki));
+            varint(&mut tags, u64::from(vi));
+        }
+        bytes_field(&mut f, 2, &tags);
+        key(&mut f, 3, 0);
+        varint(&mut f, kind as u64);
+        let mut g = Vec::with_capacity(geometry.len() * 2);
+        for &c in geometry {
+            varint(&mut g, u64::from(c));
+        }
+        bytes_field(&mut f, 4, &g);
+        bytes_field(&mut self.features, 2, &f);
+        self.count += 1;
+    }
+
+    /// Adds a point at tile coordinates (x, y).
+    pub fn add_point(&mut self, id: Option<u64>, x: i32, y: i32, props: &[(&str, Value)]) {
+        let geometry = [(1 << 3) | 1, zigzag(x), zigzag(y)];
+        self.push_feature(id, props, GeomType::Point, &geometry);
+    }
+
+    /// Adds a polygon: rings in tile coordinates, the first of each group its exterior.
+    /// Rings need not be closed; fewer than 3 distinct points are dropped; a polygon left with
+    /// no exterior is not added.
+    pub fn add_polygon(&mut self, id: Option<u64>, polygons: &[Vec<Vec<[i32; 2]>>], props: &[(&str, Value)]) {
+        let mut geometry: Vec<u32> = Vec::new();
+        let (mut cx, mut cy) = (0i32, 0i32);
+        for rings in polygons {
+            for (r, ring) in rings.iter().enumerate() {
+                let mut pts: Vec<[i32; 2]> = Vec::with_capacity(ring.len());
+                for p in ring {
+                    if pts.last() != Some(p) {
+                        pts.push(*p);
+                    }
+                }
+                if pts.len() > 1 && pts.first() == pts.last() {
+                    pts.pop();
+                }
+                if pts.len() < 3 {
+                    if r == 0 {
+                        break;
+                    }
+                    continue;
+                }
+                // Shoelace in y-down tile space: positive = clockwise on screen = exterior.
+                let area2: i64 = (0..pts.len())
+                    .map(|i| {
+                        let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
+                        i64::from(a[0]) * i64::from(b[1]) - i64::from(b[0]) * i64::from(a[1])
+                    })
+                    .sum();
+                if area2 == 0 {
+                    if r == 0 {
+                        break;
+                    }
+                    continue;
+                }
+                if (r == 0) != (area2 > 0) {
+                    pts.reverse();
+                }
+                geometry.push((1 << 3) | 1);
+                geometry.push(zigzag(pts[0][0] - cx));
+                geometry.push(zigzag(pts[0][1] - cy));
+                (cx, cy) = (pts[0][0], pts[0][1]);
+                geometry.push(((pts.len() as u32 - 1) << 3) | 2);
+                for p in &pts[1..] {
+                    geometry.push(zigzag(p[0] - cx));
+                    geometry.push(zigzag(p[1] - cy));
+                    (cx, cy) = (p[0], p[1]);
+                }
+                geometry.push((1 << 3) | 7);
+            }
+        }
+        if !geometry.is_empty() {
+            self.push_feature(id, props, GeomType::Polygon, &geometry);
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        let mut l = Vec::with_capacity(self.features.len() + 256);
+        key(&mut l, 15, 0);
+        varint(&mut l, 2);
+        bytes_field(&mut l, 1, self.name.as_bytes());
+        l.extend_from_slice(&self.features);
+        for k in &self.keys {
+            bytes_field(&mut l, 3, k.as_bytes());
+        }
+        for v in &self.values {
+            let mut vb = Vec::new();
+            match v {
+                Value::Str(s) => bytes_field(&mut vb, 1, s.as_bytes()),
+                Value::Double(d) => {
+                    key(&mut vb, 3, 1);
+                    vb.extend_from_slice(&d.to_le_bytes());
+                }
+                Value::Int(i) => {
+                    key(&mut vb, 6, 0);
+                    varint(&mut vb, ((i << 1) ^ (i >> 63)) as u64);
+                }
+                Value::Bool(b) => {
+                    key(&mut vb, 7, 0);
+                    varint(&mut vb, u64::from(*b));
+                }
+            }
+            bytes_field(&mut l, 4, &vb);
+        }
+        key(&mut l, 5, 0);
+        varint(&mut l, u64::from(EXTENT));
+        bytes_field(out, 3, &l);
+    }
+}
+
+/// Encodes layers into one tile (empty layers are left out).
+pub fn encode(layers: &[Layer]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for l in layers.iter().filter(|l| !l.is_empty()) {
+        l.encode(&mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_and_zigzag() {
+        let mut v = Vec::new();
+        varint(&mut v, 300);
+        assert_eq!(v, [0xac, 0x02]);
+        assert_eq!(zigzag(0), 0);
+        assert_eq!(zigzag(-1), 1);
+        assert_eq!(zigzag(1), 2);
+        assert_eq!(zigzag(-2), 3);
+    }
+
+    #[test]
+    fn spec_example_point_geometry() {
+        // MVT spec 4.3.5.1: a point at (25, 17) is [9, 50, 34].
+        let mut l = Layer::new("p");
+        l.add_point(Some(1), 25, 17, &[("k", Value::Int(1))]);
+        let tile = encode(&[l]);
+        let needle = [9u8, 50, 34];
+        assert!(tile.windows(3).any(|w| w == needle));
+    }
+
+    #[test]
+    fn polygon_exterior_is_clockwise_on_screen() {
+        let mut l = Layer::new("poly");
+        // Counter-clockwise on screen (y down): must be reversed.
+        let ring = vec![[0, 0], [0, 10], [10, 10], [10, 0]];
+        l.add_polygon(None, &[vec![ring]], &[]);
+        let tile = encode(&[l]);
+        // Reversed to start at (10,0), then down to (10,10): MoveTo(10,0), LineTo×3, (0,+10).
+        let needle = [9u8, 20, 0, 26, 0, 20];
+        assert!(tile.windows(6).any(|w| w == needle), "{tile:?}");
+    }
+
+    #[test]
+    fn degenerate_polygons_are_dropped() {
+        let mut l = Layer::new("poly");
+        l.add_polygon(None, &[vec![vec![[0, 0], [5, 5], [0, 0]]]], &[]);
+        l.add_polygon(None, &[vec![vec![[0, 0], [5, 5], [10, 10]]]], &[]);
+        assert!(l.is_empty());
+    }
+}
