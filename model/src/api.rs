@@ -86,3 +86,66 @@ pub struct Stats {
     /// `cells_holding_half / cells_total` (0–1; 0 when there are no incidents).
     pub share_of_cells_holding_half: f64,
 }
+
+/// A base layer the map can show under SafeGrid's own data (an intranet PGIS or 天地图).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseLayer {
+    /// Display name.
+    pub name: String,
+    /// `raster` (XYZ image tiles) or `vector` (a MapLibre style or TileJSON URL).
+    pub kind: String,
+    /// URL template with `{z}/{x}/{y}` (raster), any key included.
+    pub url: String,
+    /// Attribution text.
+    pub attribution: String,
+}
+
+/// `GET /api/config`: public settings for the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UiConfig {
+    /// Optional base layers (none by default: the map's own vector data is the basemap).
+    pub base_layers: Vec<BaseLayer>,
+}
+
+/// A region found by `GET /api/search`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionHit {
+    /// 12-digit code, or 15 digits for a cell.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// `city`, `county`, `township`, `village` or `cell`.
+    pub level: String,
+    /// WGS84 bounds `[minLon, minLat, maxLon, maxLat]`.
+    pub bbox: [f64; 4],
+}
+
+/// An incident found by `GET /api/search`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentHit {
+    /// Incident id.
+    pub id: u64,
+    /// Case number (external id), if any.
+    pub external_id: Option<String>,
+    /// Category.
+    pub category: Category,
+    /// When it happened (RFC 3339, UTC).
+    pub occurred_at: String,
+    /// Address.
+    pub address: Option<String>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// WGS84 latitude.
+    pub lat: f64,
+}
+
+/// `GET /api/search?q=`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SearchResults {
+    /// Regions and cells whose name contains the query or whose code starts with it.
+    pub regions: Vec<RegionHit>,
+    /// Incidents whose case number equals, or address or summary contains, the query.
+    pub incidents: Vec<IncidentHit>,
+}

@@ -78,5 +78,7 @@ pub async fn load_state(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<
         clock,
         tiles,
         tile_counts: Arc::new(CountsCache::default()),
+        web_dir: None,
+        ui: Arc::new(model::api::UiConfig::default()),
     })
 }

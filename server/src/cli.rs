@@ -36,7 +36,24 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let truth = seed_demo(store.as_ref(), DEFAULT_DEMO_SEED, Utc::now()).await?;
         tracing::info!(incidents = truth.incidents, "demo world written");
     }
-    let state = load_state(store, Arc::new(SystemClock)).await?;
+    let mut state = load_state(store, Arc::new(SystemClock)).await?;
+    state.web_dir = Some(args.web_dir.clone());
+    if let Some(url) = &args.basemap_url {
+        if !(url.contains("{z}") && url.contains("{x}") && url.contains("{y}")) {
+            bail!("--basemap-url must contain {{z}}, {{x}} and {{y}}");
+        }
+        state.ui = Arc::new(model::api::UiConfig {
+            base_layers: vec![model::api::BaseLayer {
+                name: args.basemap_name.clone(),
+                kind: "raster".into(),
+                url: url.clone(),
+                attribution: args.basemap_name.clone(),
+            }],
+        });
+    }
+    if !args.web_dir.join("index.html").exists() {
+        tracing::warn!(dir = %args.web_dir.display(), "no built frontend here: the API runs, / does not (run `cargo xtask run`)");
+    }
     tracing::info!(
         incidents = state.index().len(),
         cells = state.geography.cells().len(),

@@ -47,6 +47,16 @@ pub struct ServeArgs {
     /// Store selection.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The built frontend to serve at / (Trunk's dist folder) (前端目录).
+    #[arg(long, env = "SAFEGRID_WEB_DIR", default_value = "dist")]
+    pub web_dir: PathBuf,
+    /// Optional raster base layer under the map, an XYZ URL template with {z}/{x}/{y} and any key
+    /// (an intranet PGIS or 天地图), e.g. http://pgis.local/tiles/{z}/{x}/{y}.png (底图地址).
+    #[arg(long, env = "SAFEGRID_BASEMAP_URL", hide_env_values = true)]
+    pub basemap_url: Option<String>,
+    /// Display name and attribution of the base layer (底图名称).
+    #[arg(long, env = "SAFEGRID_BASEMAP_NAME", default_value = "底图 Basemap")]
+    pub basemap_name: String,
 }
 
 /// `safegrid demo`.

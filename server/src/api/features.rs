@@ -65,9 +65,18 @@ pub fn region_properties(r: &Region) -> Map<String, Value> {
     p
 }
 
-/// A region Feature.
+/// A Feature with an RFC 7946 `bbox` member computed from its multipolygon.
+pub fn feature_with_bbox(id: Value, mp: &MultiPolygon<f64>, properties: Map<String, Value>) -> Value {
+    let mut f = feature(id, multipolygon_json(mp), properties);
+    if let Some(r) = geo::BoundingRect::bounding_rect(mp) {
+        f["bbox"] = json!([round7(r.min().x), round7(r.min().y), round7(r.max().x), round7(r.max().y)]);
+    }
+    f
+}
+
+/// A region Feature (with its bbox).
 pub fn region_feature(r: &RegionShape) -> Value {
-    feature(json!(r.region.code), multipolygon_json(&r.boundary), region_properties(&r.region))
+    feature_with_bbox(json!(r.region.code), &r.boundary, region_properties(&r.region))
 }
 
 /// A resource Feature.

@@ -6,6 +6,7 @@ pub mod features;
 mod incidents;
 pub mod params;
 mod regions;
+mod search;
 mod stats;
 
 use crate::clock::Clock;
@@ -15,7 +16,6 @@ use crate::store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
-use error::AppError;
 use model::api::Health;
 use std::sync::{Arc, RwLock};
 
@@ -40,6 +40,10 @@ pub struct AppState {
     pub tiles: Arc<crate::tiles::TileShapes>,
     /// Recent per-cell counts for cell tiles.
     pub tile_counts: Arc<crate::tiles::CountsCache>,
+    /// The built frontend served at `/`, if any.
+    pub web_dir: Option<std::path::PathBuf>,
+    /// Public settings for the browser (base layers).
+    pub ui: Arc<model::api::UiConfig>,
 }
 
 impl AppState {
@@ -66,8 +70,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/incidents", get(incidents::list).post(incidents::create))
         .route("/api/incidents/{id}", get(incidents::one))
         .route("/api/stats", get(stats::stats))
+        .route("/api/config", get(config))
+        .route("/api/search", get(search::search))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(crate::tiles::tile))
-        .fallback(not_found)
+        .route("/glyphs/{fontstack}/{range}", get(crate::web::glyphs))
+        .fallback(crate::web::frontend)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -83,8 +90,8 @@ async fn health(State(s): State<AppState>) -> axum::Json<Health> {
     })
 }
 
-async fn not_found(uri: axum::http::Uri) -> AppError {
-    AppError::NotFound { message: format!("no such endpoint {}", uri.path()), field: None }
+async fn config(State(s): State<AppState>) -> axum::Json<model::api::UiConfig> {
+    axum::Json((*s.ui).clone())
 }
 
 async fn method_not_allowed() -> (axum::http::StatusCode, axum::Json<model::api::ErrorBody>) {

@@ -2,7 +2,7 @@
 
 use super::error::AppError;
 use super::features::{
-    collection, feature, geojson_response, multipolygon_json, region_feature, region_properties, resource_feature,
+    collection, feature_with_bbox, geojson_response, region_feature, region_properties, resource_feature,
 };
 use super::params::Params;
 use super::{AppState, DEFAULT_WINDOW_DAYS};
@@ -26,7 +26,7 @@ fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Value {
         let per_1000 = if c.cell.population > 0 { f64::from(n) * 1000.0 / c.cell.population as f64 } else { 0.0 };
         p.insert("rate_per_1000".into(), json!((per_1000 * 100.0).round() / 100.0));
     }
-    feature(json!(c.cell.code), multipolygon_json(&c.boundary), p)
+    feature_with_bbox(json!(c.cell.code), &c.boundary, p)
 }
 
 /// `GET /api/regions?level=&parent=`: regions as a FeatureCollection.
@@ -98,7 +98,7 @@ pub async fn one(State(s): State<AppState>, Path(code): Path<String>) -> Result<
                     .collect();
                 props.insert("officers".into(), Value::Array(officers));
             }
-            feature(json!(c), multipolygon_json(&r.boundary), props)
+            feature_with_bbox(json!(c), &r.boundary, props)
         }
         Area::Cell(c) => {
             let (_, cell) = s.geography.cell(c).ok_or_else(not_found)?;

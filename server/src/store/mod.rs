@@ -130,6 +130,8 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError>;
     /// Full records of the given ids, in the order given; unknown ids are left out.
     async fn incidents_by_id(&self, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError>;
+    /// Newest incidents whose external id equals `text` or whose address or summary contains it.
+    async fn search_incidents(&self, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError>;
     /// A metadata value (e.g. `demo_truth`).
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
 }

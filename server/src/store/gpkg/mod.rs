@@ -24,6 +24,7 @@ const SCHEMA: &str = include_str!("schema.sql");
 const INSERT_INCIDENT: &str = include_str!("insert_incident.sql");
 const SELECT_INCIDENT: &str = include_str!("select_incident.sql");
 const SELECT_INCIDENT_ROWS: &str = include_str!("select_incident_rows.sql");
+const SEARCH_INCIDENTS: &str = include_str!("search_incidents.sql");
 
 /// File name of the store inside the data directory.
 pub const FILE_NAME: &str = "safegrid.gpkg";
@@ -526,6 +527,22 @@ impl Store for GpkgStore {
                 if let Some(i) = fetch_incident(c, id)? {
                     out.push(i);
                 }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn search_incidents(&self, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError> {
+        let exact = text.to_owned();
+        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        Self::with(&self.reader, move |c| {
+            let mut st =
+                c.prepare_cached(&format!("{SELECT_INCIDENT} {SEARCH_INCIDENTS}")).map_err(sql("prepare search"))?;
+            let mut rows = st.query(params![exact, pattern, limit as i64]).map_err(sql("search"))?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().map_err(sql("search"))? {
+                out.push(incident_from_row(r)?);
             }
             Ok(out)
         })

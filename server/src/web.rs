@@ -1,0 +1,84 @@
+//! What the browser loads besides the API: the built frontend (`--web-dir`, Trunk's `dist/`) and
+//! the map's label glyphs (`/glyphs/{fontstack}/{range}.pbf`, compiled in from data/glyphs/).
+//! Nothing is fetched from the internet: command centres run on intranets.
+
+use crate::api::AppState;
+use crate::api::error::AppError;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use std::path::{Component, PathBuf};
+
+/// The fontstack the map style uses for Latin text and digits.
+pub const FONTSTACK: &str = "DejaVu Sans Book";
+
+const GLYPHS: [(&str, &[u8]); 3] = [
+    ("0-255", include_bytes!("../../data/glyphs/DejaVu Sans Book/0-255.pbf")),
+    ("256-511", include_bytes!("../../data/glyphs/DejaVu Sans Book/256-511.pbf")),
+    ("8192-8447", include_bytes!("../../data/glyphs/DejaVu Sans Book/8192-8447.pbf")),
+];
+
+/// `GET /glyphs/{fontstack}/{range}.pbf`: the SDF glyphs of one 256-codepoint range; ranges the
+/// font does not cover (CJK, drawn by the browser's local font) are empty, which is valid.
+pub async fn glyphs(Path((fontstack, file)): Path<(String, String)>) -> Result<Response, AppError> {
+    let range = file.strip_suffix(".pbf").ok_or_else(|| AppError::bad("range", "glyph ranges end in .pbf"))?;
+    let (start, end) = range
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .filter(|(a, b)| a % 256 == 0 && b - a == 255 && *b <= 65_535)
+        .ok_or_else(|| AppError::bad("range", "a glyph range is N-M with N a multiple of 256 and M = N + 255"))?;
+    let first_font = fontstack.split(',').next().unwrap_or("").trim();
+    let body: &'static [u8] = if first_font == FONTSTACK {
+        GLYPHS.iter().find(|(r, _)| *r == format!("{start}-{end}")).map_or(&[][..], |(_, b)| *b)
+    } else {
+        &[]
+    };
+    Ok(([(header::CONTENT_TYPE, "application/x-protobuf"), (header::CACHE_CONTROL, "public, max-age=86400")], body)
+        .into_response())
+}
+
+fn content_type(path: &std::path::Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "pbf" => "application/x-protobuf",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Everything that is not an API, tile or glyph path: a file of the built frontend, or its
+/// `index.html` for client-side routes.
+pub async fn frontend(State(s): State<AppState>, uri: Uri) -> Result<Response, AppError> {
+    let path = uri.path();
+    if path.starts_with("/api/") || path.starts_with("/tiles/") || path.starts_with("/glyphs/") {
+        return Err(AppError::NotFound { message: format!("no such endpoint {path}"), field: None });
+    }
+    let Some(root) = s.web_dir.as_deref() else {
+        return Err(AppError::NotFound { message: "no frontend is configured (--web-dir)".into(), field: None });
+    };
+    let relative: PathBuf = path.trim_start_matches('/').into();
+    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(AppError::NotFound { message: format!("no such file {path}"), field: None });
+    }
+    let mut file = root.join(&relative);
+    if relative.as_os_str().is_empty() || !file.is_file() {
+        if relative.extension().is_some() {
+            return Err(AppError::NotFound { message: format!("no such file {path}"), field: None });
+        }
+        file = root.join("index.html");
+    }
+    let bytes = tokio::fs::read(&file).await.map_err(|_| AppError::NotFound {
+        message: format!("the frontend is not built in {} (run `cargo xtask run`)", root.display()),
+        field: None,
+    })?;
+    let mut response = ([(header::CONTENT_TYPE, content_type(&file))], bytes).into_response();
+    let cache = if file.ends_with("index.html") { "no-cache" } else { "public, max-age=300" };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    Ok(response)
+}
