@@ -34,15 +34,19 @@ pub struct TestWorld {
 }
 
 impl TestWorld {
-    /// Generates, stores and loads a world.
+    /// Generates, stores and loads a world whose history ends at [`test_now`].
     pub async fn new(base_incidents: usize) -> TestWorld {
+        Self::ending_at(base_incidents, test_now()).await
+    }
+
+    /// Generates, stores and loads a world whose history (and clock) ends at `end`.
+    pub async fn ending_at(base_incidents: usize, end: DateTime<Utc>) -> TestWorld {
         let dir = tempfile::tempdir().unwrap();
-        let world =
-            demo::generate(&demo::DemoParams { base_incidents, ..demo::DemoParams::new(11, test_now()) }).unwrap();
+        let world = demo::generate(&demo::DemoParams { base_incidents, ..demo::DemoParams::new(11, end) }).unwrap();
         let truth = world.truth.clone();
         let store = GpkgStore::open(dir.path()).unwrap();
         store.replace_world(world_data(world)).await.unwrap();
-        let state = load_state(Arc::new(store), Arc::new(FixedClock::new(test_now()))).await.unwrap();
+        let state = load_state(Arc::new(store), Arc::new(FixedClock::new(end))).await.unwrap();
         TestWorld { dir, state, truth }
     }
 

@@ -6,6 +6,7 @@
 mod api_errors;
 mod api_incidents;
 mod api_regions;
+mod browser;
 mod cli;
 mod store;
 mod tiles;

@@ -65,6 +65,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/api/regions", get(regions::list))
         .route("/api/regions/{code}", get(regions::one))
+        .route("/api/regions/{code}/path", get(regions::path))
         .route("/api/cells", get(regions::cells))
         .route("/api/resources", get(regions::resources))
         .route("/api/incidents", get(incidents::list).post(incidents::create))

@@ -171,3 +171,45 @@ pub async fn resources(State(s): State<AppState>, RawQuery(q): RawQuery) -> Resu
         .collect();
     Ok(geojson_response(collection(features, Map::new())))
 }
+
+/// `GET /api/regions/{code}/path`: the region or cell and its ancestors, city first, without
+/// geometry (for breadcrumbs).
+pub async fn path(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<axum::Json<Vec<model::api::RegionHit>>, AppError> {
+    use geo::BoundingRect;
+    let area = Area::parse(&code).map_err(|m| AppError::bad("code", m))?;
+    let not_found = || AppError::NotFound { message: format!("no region or cell {code}"), field: None };
+    let bbox = |mp: &geo::MultiPolygon<f64>| {
+        mp.bounding_rect().map_or([0.0; 4], |r| [r.min().x, r.min().y, r.max().x, r.max().y])
+    };
+    let (region, cell) = match area {
+        Area::Region(c) => (c, None),
+        Area::Cell(c) => (c.village(), Some(s.geography.cell(c).ok_or_else(not_found)?.1)),
+    };
+    s.geography.region(region).ok_or_else(not_found)?;
+    let mut out = Vec::new();
+    for level in RegionLevel::ALL {
+        if level > region.level() {
+            break;
+        }
+        if let Some(r) = s.geography.region(region.truncate(level)) {
+            out.push(model::api::RegionHit {
+                code: r.region.code.to_string(),
+                name: r.region.name.clone(),
+                level: level.as_str().into(),
+                bbox: bbox(&r.boundary),
+            });
+        }
+    }
+    if let Some(c) = cell {
+        out.push(model::api::RegionHit {
+            code: c.cell.code.to_string(),
+            name: c.cell.name.clone(),
+            level: "cell".into(),
+            bbox: bbox(&c.boundary),
+        });
+    }
+    Ok(axum::Json(out))
+}

@@ -1,0 +1,176 @@
+// The one module that touches MapLibre GL JS (6.x, ESM build copied to /maplibre/ by Trunk).
+// Rust (src/map.rs) calls these functions; everything the map needs (URLs, colours, scales)
+// comes from Rust, and map events go back to Rust as JSON strings through one callback.
+import * as maplibregl from '/maplibre/maplibre-gl.mjs';
+
+let map = null;
+let emit = () => {};
+let selected = null;
+const started = performance.now();
+const state = { firstIdleMs: null, idleCount: 0, tileErrors: 0 };
+window.__safegrid = state;
+
+const LABEL_FONT = ['DejaVu Sans Book'];
+
+function choroplethExpr(scale) {
+  // scale: {property, stops: [[value, colour], ...], missing}
+  const expr = ['interpolate', ['linear'], ['coalesce', ['get', scale.property], scale.missingValue]];
+  for (const [v, c] of scale.stops) { expr.push(v, c); }
+  return expr;
+}
+
+function categoryExpr(colors) {
+  const expr = ['match', ['get', 'category']];
+  for (const [k, c] of Object.entries(colors)) { expr.push(k, c); }
+  expr.push('#888888');
+  return expr;
+}
+
+export function createMap(container, optionsJson, onEvent) {
+  const o = JSON.parse(optionsJson);
+  emit = (obj) => onEvent(JSON.stringify(obj));
+  const sources = {
+    regions: { type: 'vector', tiles: [o.regionsUrl], minzoom: 0, maxzoom: 14 },
+    cells: { type: 'vector', tiles: [o.cellsUrl], minzoom: 6, maxzoom: 14 },
+    incidents: { type: 'vector', tiles: [o.incidentsUrl], minzoom: 0, maxzoom: 16 },
+    stations: { type: 'geojson', data: o.stationsUrl },
+    cameras: { type: 'geojson', data: o.camerasUrl },
+  };
+  const layers = [
+    { id: 'background', type: 'background', paint: { 'background-color': '#0b1622' } },
+  ];
+  for (const b of o.baseLayers || []) {
+    sources['base-' + b.name] = { type: 'raster', tiles: [b.url], tileSize: 256, attribution: b.attribution };
+    layers.push({ id: 'base-' + b.name, type: 'raster', source: 'base-' + b.name });
+  }
+  layers.push(
+    { id: 'regions-fill', type: 'fill', source: 'regions', 'source-layer': 'regions',
+      filter: ['==', ['get', 'level'], 'county'], paint: { 'fill-color': '#13263a', 'fill-opacity': 0.9 } },
+    { id: 'cells-fill', type: 'fill', source: 'cells', 'source-layer': 'cells',
+      paint: { 'fill-color': choroplethExpr(o.scale), 'fill-opacity': 0.72 } },
+    { id: 'cells-line', type: 'line', source: 'cells', 'source-layer': 'cells', minzoom: 10,
+      paint: { 'line-color': '#6f8aa6', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.2, 14, 0.8], 'line-opacity': 0.6 } },
+    { id: 'cells-selected', type: 'line', source: 'cells', 'source-layer': 'cells',
+      filter: ['==', ['get', 'code'], ''], paint: { 'line-color': '#ffe14d', 'line-width': 3 } },
+    { id: 'regions-village', type: 'line', source: 'regions', 'source-layer': 'regions',
+      filter: ['==', ['get', 'level'], 'village'], paint: { 'line-color': '#9db4cc', 'line-width': 0.6, 'line-dasharray': [2, 2] } },
+    { id: 'regions-township', type: 'line', source: 'regions', 'source-layer': 'regions',
+      filter: ['==', ['get', 'level'], 'township'], paint: { 'line-color': '#c5d6e8', 'line-width': 1.2 } },
+    { id: 'regions-county', type: 'line', source: 'regions', 'source-layer': 'regions',
+      filter: ['==', ['get', 'level'], 'county'], paint: { 'line-color': '#ffffff', 'line-width': 2.2 } },
+    { id: 'incidents', type: 'circle', source: 'incidents', 'source-layer': 'incidents',
+      paint: {
+        'circle-color': categoryExpr(o.categoryColors),
+        // Zoom may only drive a top-level interpolate: clusters keep their size, points grow.
+        'circle-radius': ['interpolate', ['linear'], ['zoom'],
+          10, ['case', ['get', 'cluster'], ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, 3, 10, 9, 40, 20], 2.5],
+          16, ['case', ['get', 'cluster'], ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, 3, 10, 9, 40, 20], 6]],
+        'circle-opacity': ['case', ['get', 'cluster'], 0.75, 0.9],
+        'circle-stroke-color': '#0b1622', 'circle-stroke-width': 0.6,
+      } },
+    { id: 'stations', type: 'circle', source: 'stations',
+      paint: { 'circle-color': '#3fa7ff', 'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, 2.5, 12, 6],
+               'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 7, 1, 12, 2] } },
+    { id: 'cameras', type: 'circle', source: 'cameras', minzoom: 9,
+      paint: { 'circle-color': '#b084ff', 'circle-radius': 3, 'circle-stroke-color': '#1b0c33', 'circle-stroke-width': 0.5 } },
+    { id: 'region-labels', type: 'symbol', source: 'regions', 'source-layer': 'region_labels',
+      filter: ['any',
+        ['all', ['==', ['get', 'level'], 'county'], ['<', ['zoom'], 10]],
+        ['all', ['==', ['get', 'level'], 'township'], ['>=', ['zoom'], 9], ['<', ['zoom'], 12]],
+        ['all', ['==', ['get', 'level'], 'village'], ['>=', ['zoom'], 12]]],
+      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONT,
+        'text-size': ['match', ['get', 'level'], 'county', 16, 'township', 13, 11] },
+      paint: { 'text-color': '#f2f6fa', 'text-halo-color': '#0b1622', 'text-halo-width': 1.5 } },
+  );
+  map = new maplibregl.Map({
+    container,
+    bounds: o.bounds,
+    fitBoundsOptions: { padding: 20 },
+    minZoom: 5,
+    maxZoom: 18,
+    attributionControl: { compact: true },
+    fadeDuration: 0,
+    localIdeographFontFamily: '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif',
+    canvasContextAttributes: { preserveDrawingBuffer: true, antialias: false },
+    style: { version: 8, glyphs: o.glyphsUrl, sources, layers },
+  });
+  state.map = map;
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  map.on('error', (e) => { state.tileErrors += 1; state.lastError = String(e && e.error ? e.error.message : e); });
+  map.on('idle', () => {
+    state.idleCount += 1;
+    if (state.firstIdleMs === null) { state.firstIdleMs = performance.now() - started; }
+    emit({ type: 'idle' });
+  });
+  map.on('click', (e) => {
+    const hits = map.queryRenderedFeatures(e.point, { layers: ['incidents', 'stations', 'cells-fill', 'regions-fill'] });
+    const incident = hits.find((f) => f.layer.id === 'incidents');
+    if (incident) {
+      if (incident.properties.cluster) {
+        map.easeTo({ center: e.lngLat, zoom: Math.min(map.getZoom() + 2, 17) });
+      } else {
+        emit({ type: 'incident', id: incident.properties.id });
+      }
+      return;
+    }
+    const station = hits.find((f) => f.layer.id === 'stations');
+    if (station) { emit({ type: 'resource', id: station.properties.id, name: station.properties.name }); return; }
+    const cell = hits.find((f) => f.layer.id === 'cells-fill');
+    if (cell) { emit({ type: 'cell', code: cell.properties.code }); return; }
+    const region = hits.find((f) => f.layer.id === 'regions-fill');
+    if (region) { emit({ type: 'region', code: region.properties.code }); }
+  });
+  for (const id of ['incidents', 'cells-fill', 'stations']) {
+    map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
+  }
+}
+
+export function setSources(incidentsUrl, cellsUrl) {
+  if (!map) return;
+  const apply = () => {
+    map.getSource('incidents').setTiles([incidentsUrl]);
+    map.getSource('cells').setTiles([cellsUrl]);
+  };
+  if (map.isStyleLoaded()) apply(); else map.once('load', apply);
+}
+
+export function setScale(scaleJson) {
+  if (!map) return;
+  const scale = JSON.parse(scaleJson);
+  const apply = () => map.setPaintProperty('cells-fill', 'fill-color', choroplethExpr(scale));
+  if (map.isStyleLoaded()) apply(); else map.once('load', apply);
+}
+
+const GROUPS = {
+  cells: ['cells-fill', 'cells-line', 'cells-selected'],
+  incidents: ['incidents'],
+  regions: ['regions-village', 'regions-township', 'regions-county', 'region-labels'],
+  stations: ['stations'],
+  cameras: ['cameras'],
+};
+
+export function setVisible(group, visible) {
+  if (!map) return;
+  const apply = () => {
+    for (const id of GROUPS[group] || []) { map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none'); }
+  };
+  if (map.isStyleLoaded()) apply(); else map.once('load', apply);
+}
+
+export function fitBounds(minLon, minLat, maxLon, maxLat) {
+  if (!map) return;
+  map.fitBounds([[minLon, minLat], [maxLon, maxLat]], { padding: 40, maxZoom: 15, duration: 600 });
+}
+
+export function flyTo(lon, lat, zoom) {
+  if (map) map.flyTo({ center: [lon, lat], zoom, duration: 600 });
+}
+
+export function selectCell(code) {
+  selected = code;
+  if (!map) return;
+  const apply = () => map.setFilter('cells-selected', ['==', ['get', 'code'], code || '']);
+  if (map.isStyleLoaded()) apply(); else map.once('load', apply);
+}

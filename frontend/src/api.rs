@@ -1,0 +1,160 @@
+//! The only HTTP client of the frontend: typed calls to the SafeGrid API and the URLs the map
+//! loads tiles and GeoJSON from. Failures come back as [`ApiError`] for the UI to show.
+
+use model::api::{ErrorBody, RegionHit, SearchResults, Stats, UiConfig};
+use model::time::format_utc_millis;
+use model::{Category, ResourceKind};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// A failed call: the server's error body, or why there was none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status (0 when the request did not complete).
+    pub status: u16,
+    /// The server's message or a network error.
+    pub message: String,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.status == 0 { write!(f, "{}", self.message) } else { write!(f, "{} ({})", self.message, self.status) }
+    }
+}
+
+fn network(e: wasm_bindgen::JsValue) -> ApiError {
+    ApiError { status: 0, message: e.as_string().unwrap_or_else(|| format!("{e:?}")) }
+}
+
+async fn get_text(path: &str) -> Result<(u16, String), ApiError> {
+    let window = web_sys::window().ok_or_else(|| ApiError { status: 0, message: "no window".into() })?;
+    let resp = JsFuture::from(window.fetch_with_str(path)).await.map_err(network)?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(network)?;
+    let text = JsFuture::from(resp.text().map_err(network)?).await.map_err(network)?;
+    Ok((resp.status(), text.as_string().unwrap_or_default()))
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let (status, text) = get_text(path).await?;
+    if !(200..300).contains(&status) {
+        let message = serde_json::from_str::<ErrorBody>(&text).map(|b| b.error.message).unwrap_or(text);
+        return Err(ApiError { status, message });
+    }
+    serde_json::from_str(&text).map_err(|e| ApiError { status, message: format!("unexpected answer: {e}") })
+}
+
+fn encode(s: &str) -> String {
+    js_sys::encode_uri_component(s).as_string().unwrap_or_default()
+}
+
+fn rfc3339(ms: i64) -> String {
+    let mut s = String::new();
+    format_utc_millis(ms, &mut s);
+    s
+}
+
+/// What the dashboard is filtering by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    /// Window start, Unix ms.
+    pub from_ms: i64,
+    /// Window end, Unix ms.
+    pub to_ms: i64,
+    /// Categories shown (all when every one is on).
+    pub categories: Vec<Category>,
+    /// The region or cell in scope (`None`: the whole city).
+    pub region: Option<String>,
+}
+
+impl Filter {
+    /// The query string (without `?`), `region` included when `with_region`.
+    pub fn query(&self, with_region: bool) -> String {
+        let mut q = format!("from={}&to={}", encode(&rfc3339(self.from_ms)), encode(&rfc3339(self.to_ms)));
+        if self.categories.len() < Category::ALL.len() {
+            for c in &self.categories {
+                q.push_str("&category=");
+                q.push_str(c.as_str());
+            }
+        }
+        if with_region && let Some(r) = &self.region {
+            q.push_str("&region=");
+            q.push_str(r);
+        }
+        q
+    }
+
+    /// The same filter over another window.
+    pub fn with_window(&self, from_ms: i64, to_ms: i64) -> Filter {
+        Filter { from_ms, to_ms, ..self.clone() }
+    }
+
+    /// The same filter scoped to `region`.
+    pub fn in_region(&self, region: &str) -> Filter {
+        Filter { region: Some(region.to_owned()), ..self.clone() }
+    }
+}
+
+/// Tile URL template of the incidents layer for a filter.
+pub fn incidents_tiles(f: &Filter) -> String {
+    tiles_url("incidents", f)
+}
+
+/// Tile URL template of the cells layer for a filter.
+pub fn cells_tiles(f: &Filter) -> String {
+    tiles_url("cells", f)
+}
+
+fn tiles_url(layer: &str, f: &Filter) -> String {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    format!("{origin}/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt?{}", f.query(true))
+}
+
+/// Tile URL template of region boundaries.
+pub fn regions_tiles() -> String {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    format!("{origin}/tiles/regions/{{z}}/{{x}}/{{y}}.mvt")
+}
+
+/// Glyph URL template.
+pub fn glyphs_url() -> String {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    format!("{origin}/glyphs/{{fontstack}}/{{range}}.pbf")
+}
+
+/// GeoJSON URL of one kind of resource.
+pub fn resources_url(kind: ResourceKind) -> String {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    format!("{origin}/api/resources?kind={}", kind.as_str())
+}
+
+/// `GET /api/stats`.
+pub async fn stats(f: &Filter) -> Result<Stats, ApiError> {
+    get_json(&format!("/api/stats?{}", f.query(true))).await
+}
+
+/// `GET /api/regions/{code}` (a region or cell Feature).
+pub async fn region(code: &str) -> Result<Value, ApiError> {
+    get_json(&format!("/api/regions/{}", encode(code))).await
+}
+
+/// `GET /api/regions/{code}/path`: the region and its ancestors, city first.
+pub async fn region_path(code: &str) -> Result<Vec<RegionHit>, ApiError> {
+    get_json(&format!("/api/regions/{}/path", encode(code))).await
+}
+
+/// `GET /api/incidents/{id}` (the full Feature).
+pub async fn incident(id: u64) -> Result<Value, ApiError> {
+    get_json(&format!("/api/incidents/{id}")).await
+}
+
+/// `GET /api/search?q=`.
+pub async fn search(q: &str) -> Result<SearchResults, ApiError> {
+    get_json(&format!("/api/search?q={}", encode(q))).await
+}
+
+/// `GET /api/config`.
+pub async fn config() -> Result<UiConfig, ApiError> {
+    get_json("/api/config").await
+}

@@ -1,0 +1,422 @@
+//! The dashboard: state shared through context, the layout, and the wiring between controls,
+//! the map and the panels.
+
+use crate::api::{self, Filter};
+use crate::i18n::{Lang, T, category, tr};
+use crate::map::{Map, MapEvent, MapOptions, Metric, category_color, scale};
+use crate::panels::{Breadcrumb, Details, Kpis, SearchBox};
+use crate::time::{input_value, now_ms, parse_input};
+use leptos::html;
+use leptos::prelude::*;
+use model::{Category, ResourceKind};
+use std::time::Duration;
+
+const DAY_MS: i64 = 86_400_000;
+/// Wuwei's extent (WGS84), the initial view.
+pub const CITY_BOUNDS: [f64; 4] = [101.85, 36.6, 104.25, 39.5];
+/// How far back the time slider reaches.
+const HISTORY_DAYS: i64 = 365;
+
+/// The preset time windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// The last 24 hours.
+    H24,
+    /// The last 7 days.
+    D7,
+    /// The last 30 days.
+    D30,
+    /// From and to chosen by hand.
+    Custom,
+}
+
+impl Preset {
+    fn length_ms(self) -> i64 {
+        match self {
+            Preset::H24 => DAY_MS,
+            Preset::D7 => 7 * DAY_MS,
+            Preset::D30 | Preset::Custom => 30 * DAY_MS,
+        }
+    }
+}
+
+/// What is selected for the details panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Nothing.
+    None,
+    /// A city, county, township or village.
+    Region(String),
+    /// A grid cell.
+    Cell(String),
+    /// An incident.
+    Incident(u64),
+}
+
+/// Which layer groups are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layers {
+    pub cells: bool,
+    pub incidents: bool,
+    pub regions: bool,
+    pub stations: bool,
+    pub cameras: bool,
+}
+
+/// State shared by every component.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub lang: RwSignal<Lang>,
+    pub preset: RwSignal<Preset>,
+    /// End of a preset window (the slider moves it), Unix ms.
+    pub end_ms: RwSignal<i64>,
+    pub custom_from: RwSignal<i64>,
+    pub custom_to: RwSignal<i64>,
+    pub playing: RwSignal<bool>,
+    pub categories: RwSignal<Vec<Category>>,
+    pub metric: RwSignal<Metric>,
+    /// Region or cell the whole dashboard is filtered to (`None`: the city).
+    pub scope: RwSignal<Option<String>>,
+    pub selection: RwSignal<Selection>,
+    pub layers: RwSignal<Layers>,
+    /// When the page was loaded (the right end of the slider).
+    pub loaded_ms: i64,
+    pub filter: Memo<Filter>,
+    pub map: StoredValue<Option<Map>>,
+}
+
+impl Ctx {
+    /// The map, once created.
+    pub fn with_map(&self, f: impl FnOnce(&Map)) {
+        if let Some(m) = self.map.get_value() {
+            f(&m);
+        }
+    }
+
+    /// Translates a UI string in the current language.
+    pub fn t(&self, t: T) -> &'static str {
+        tr(self.lang.get(), t)
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let loaded_ms = now_ms();
+    let lang = RwSignal::new(Lang::Zh);
+    let preset = RwSignal::new(Preset::D30);
+    let end_ms = RwSignal::new(loaded_ms);
+    let custom_from = RwSignal::new(loaded_ms - 7 * DAY_MS);
+    let custom_to = RwSignal::new(loaded_ms);
+    let categories = RwSignal::new(Category::ALL.to_vec());
+    let scope = RwSignal::new(None::<String>);
+    let filter = Memo::new(move |_| {
+        let (from_ms, to_ms) = match preset.get() {
+            Preset::Custom => (custom_from.get(), custom_to.get()),
+            p => (end_ms.get() - p.length_ms(), end_ms.get()),
+        };
+        Filter { from_ms, to_ms, categories: categories.get(), region: scope.get() }
+    });
+    let ctx = Ctx {
+        lang,
+        preset,
+        end_ms,
+        custom_from,
+        custom_to,
+        playing: RwSignal::new(false),
+        categories,
+        metric: RwSignal::new(Metric::Count),
+        scope,
+        selection: RwSignal::new(Selection::None),
+        layers: RwSignal::new(Layers { cells: true, incidents: true, regions: true, stations: true, cameras: false }),
+        loaded_ms,
+        filter,
+        map: StoredValue::new(None),
+    };
+    provide_context(ctx);
+
+    // Keep <html lang> and the title in step with the language.
+    Effect::new(move |_| {
+        let l = lang.get();
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(tr(l, T::Title));
+            if let Some(root) = doc.document_element() {
+                let _ = root.set_attribute("lang", if l == Lang::Zh { "zh-CN" } else { "en" });
+            }
+        }
+    });
+
+    view! {
+        <div class="app">
+            <header class="top">
+                <h1 id="title">{move || ctx.t(T::Title)}</h1>
+                <Kpis />
+                <button id="lang-switch" class="chip lang" on:click=move |_| lang.update(|l| *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh })>
+                    {move || ctx.t(T::Switch)}
+                </button>
+            </header>
+            <aside class="left">
+                <WindowControls />
+                <CategoryFilter />
+                <MetricControl />
+                <LayerToggles />
+                <SearchBox />
+            </aside>
+            <div class="crumbs"><Breadcrumb /></div>
+            <main class="map"><MapView /></main>
+            <aside class="right"><Details /></aside>
+        </div>
+    }
+}
+
+#[component]
+fn MapView() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let div = NodeRef::<html::Div>::new();
+    // Create the map once the element exists (after the first render).
+    Effect::new(move |created: Option<bool>| {
+        if created == Some(true) {
+            return true;
+        }
+        let Some(el) = div.get() else { return false };
+        let f = ctx.filter.get_untracked();
+        let window_days = (f.to_ms - f.from_ms) as f64 / DAY_MS as f64;
+        let el: web_sys::HtmlElement = el.into();
+        leptos::task::spawn_local(async move {
+            // Base layers are optional; without the config the map still works.
+            let base_layers = api::config().await.map(|c| c.base_layers).unwrap_or_default();
+            let options = MapOptions {
+                bounds: CITY_BOUNDS,
+                regions_url: api::regions_tiles(),
+                cells_url: api::cells_tiles(&f),
+                incidents_url: api::incidents_tiles(&f),
+                stations_url: api::resources_url(ResourceKind::Station),
+                cameras_url: api::resources_url(ResourceKind::Camera),
+                glyphs_url: api::glyphs_url(),
+                category_colors: Category::ALL.iter().map(|c| (c.as_str(), category_color(*c))).collect(),
+                scale: scale(ctx.metric.get_untracked(), window_days),
+                base_layers,
+            };
+            let map = Map::create(&el, &options, move |ev| match ev {
+                MapEvent::Incident { id } => ctx.selection.set(crate::app::Selection::Incident(id)),
+                MapEvent::Cell { code } => ctx.selection.set(crate::app::Selection::Cell(code)),
+                MapEvent::Region { code } => ctx.selection.set(crate::app::Selection::Region(code)),
+                MapEvent::Idle | MapEvent::Resource { .. } => {}
+            });
+            ctx.map.set_value(Some(map));
+            let l = ctx.layers.get_untracked();
+            map.set_visible("cameras", l.cameras);
+        });
+        true
+    });
+    // Filters → tile URLs; metric and window length → colour scale; toggles → visibility.
+    Effect::new(move |_| {
+        let f = ctx.filter.get();
+        ctx.with_map(|m| m.set_sources(&api::incidents_tiles(&f), &api::cells_tiles(&f)));
+    });
+    Effect::new(move |_| {
+        let f = ctx.filter.get();
+        let s = scale(ctx.metric.get(), (f.to_ms - f.from_ms) as f64 / DAY_MS as f64);
+        ctx.with_map(|m| m.set_scale(&s));
+    });
+    Effect::new(move |_| {
+        let l = ctx.layers.get();
+        ctx.with_map(|m| {
+            m.set_visible("cells", l.cells);
+            m.set_visible("incidents", l.incidents);
+            m.set_visible("regions", l.regions);
+            m.set_visible("stations", l.stations);
+            m.set_visible("cameras", l.cameras);
+        });
+    });
+    Effect::new(move |_| {
+        let code = match ctx.selection.get() {
+            Selection::Cell(c) => c,
+            _ => String::new(),
+        };
+        ctx.with_map(|m| m.select_cell(&code));
+    });
+    // The current filter, for people debugging and for browser tests.
+    view! { <div id="map" node_ref=div data-query=move || ctx.filter.get().query(true)></div> }
+}
+
+#[component]
+fn WindowControls() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let preset_button = move |p: Preset, label: T| {
+        view! {
+            <button class="chip" class:on=move || ctx.preset.get() == p on:click=move |_| {
+                ctx.preset.set(p);
+                if p != Preset::Custom {
+                    ctx.end_ms.set(now_ms());
+                }
+            }>{move || ctx.t(label)}</button>
+        }
+    };
+    // Play: move the window's end forward one step at a time up to now.
+    Effect::new(move |handle: Option<Option<IntervalHandle>>| {
+        if let Some(Some(h)) = handle {
+            h.clear();
+        }
+        if !ctx.playing.get() {
+            return None;
+        }
+        set_interval_with_handle(
+            move || {
+                let step = if ctx.preset.get_untracked() == Preset::H24 { 3_600_000 } else { DAY_MS };
+                let next = ctx.end_ms.get_untracked() + step;
+                if next >= now_ms() {
+                    ctx.end_ms.set(now_ms());
+                    ctx.playing.set(false);
+                } else {
+                    ctx.end_ms.set(next);
+                }
+            },
+            Duration::from_millis(900),
+        )
+        .ok()
+    });
+    view! {
+        <section>
+            <h2>{move || ctx.t(T::Window)}</h2>
+            <div class="row">
+                {preset_button(Preset::H24, T::Last24h)}
+                {preset_button(Preset::D7, T::Last7d)}
+                {preset_button(Preset::D30, T::Last30d)}
+                {preset_button(Preset::Custom, T::Custom)}
+            </div>
+            <Show
+                when=move || ctx.preset.get() == Preset::Custom
+                fallback=move || {
+                    view! {
+                        <div>
+                            <label class="muted">
+                                {move || ctx.t(T::WindowEnd)} ": " {move || crate::time::local_minutes(ctx.end_ms.get())}
+                            </label>
+                            <input
+                                id="window-end"
+                                type="range"
+                                min=ctx.loaded_ms - HISTORY_DAYS * DAY_MS
+                                max=ctx.loaded_ms
+                                step=3_600_000
+                                prop:value=move || ctx.end_ms.get().to_string()
+                                on:input=move |ev| {
+                                    if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                                        ctx.end_ms.set(v as i64);
+                                    }
+                                }
+                            />
+                            <button id="play" class="chip" on:click=move |_| {
+                                if !ctx.playing.get() && ctx.end_ms.get() >= now_ms() - 60_000 {
+                                    ctx.end_ms.set(now_ms() - 30 * DAY_MS);
+                                }
+                                ctx.playing.update(|p| *p = !*p);
+                            }>{move || if ctx.playing.get() { ctx.t(T::Pause) } else { ctx.t(T::Play) }}</button>
+                        </div>
+                    }
+                }
+            >
+                <label>{move || ctx.t(T::From)}</label>
+                <input type="datetime-local" prop:value=move || input_value(ctx.custom_from.get())
+                    on:change=move |ev| if let Some(v) = parse_input(&event_target_value(&ev)) { ctx.custom_from.set(v) } />
+                <label>{move || ctx.t(T::To)}</label>
+                <input type="datetime-local" prop:value=move || input_value(ctx.custom_to.get())
+                    on:change=move |ev| if let Some(v) = parse_input(&event_target_value(&ev)) { ctx.custom_to.set(v) } />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn CategoryFilter() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <section>
+            <h2>{move || ctx.t(T::Categories)}</h2>
+            {Category::ALL
+                .iter()
+                .map(|&c| {
+                    view! {
+                        <label class="check">
+                            <input
+                                type="checkbox"
+                                data-category=c.as_str()
+                                prop:checked=move || ctx.categories.get().contains(&c)
+                                on:change=move |_| {
+                                    ctx.categories.update(|cs| {
+                                        if let Some(i) = cs.iter().position(|x| *x == c) {
+                                            cs.remove(i);
+                                        } else {
+                                            cs.push(c);
+                                            cs.sort();
+                                        }
+                                    })
+                                }
+                            />
+                            <span class="swatch" style=format!("background:{}", category_color(c))></span>
+                            {move || category(ctx.lang.get(), c)}
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn MetricControl() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let legend = move || {
+        let f = ctx.filter.get();
+        let s = scale(ctx.metric.get(), (f.to_ms - f.from_ms) as f64 / DAY_MS as f64);
+        s.stops
+            .iter()
+            .map(|(v, c)| {
+                let label = if v.abs() >= 10.0 || *v == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") };
+                view! { <div><div class="box" style=format!("background:{c}")></div><div class="tick">{label}</div></div> }
+            })
+            .collect_view()
+    };
+    view! {
+        <section>
+            <h2>{move || ctx.t(T::Choropleth)}</h2>
+            <select id="metric" on:change=move |ev| {
+                ctx.metric.set(match event_target_value(&ev).as_str() {
+                    "rate" => Metric::Rate,
+                    "prev" => Metric::ChangePrev,
+                    "yoy" => Metric::ChangeYoy,
+                    _ => Metric::Count,
+                })
+            }>
+                <option value="count">{move || ctx.t(T::MetricCount)}</option>
+                <option value="rate">{move || ctx.t(T::MetricRate)}</option>
+                <option value="prev">{move || ctx.t(T::MetricPrev)}</option>
+                <option value="yoy">{move || ctx.t(T::MetricYoy)}</option>
+            </select>
+            <div class="legend" title=move || ctx.t(T::Legend)>{legend}</div>
+        </section>
+    }
+}
+
+#[component]
+fn LayerToggles() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let toggle = move |label: T, id: &'static str, get: fn(&Layers) -> bool, set: fn(&mut Layers, bool)| {
+        view! {
+            <label class="check">
+                <input type="checkbox" data-layer=id prop:checked=move || get(&ctx.layers.get())
+                    on:change=move |ev| { let on = event_target_checked(&ev); ctx.layers.update(|l| set(l, on)) } />
+                {move || ctx.t(label)}
+            </label>
+        }
+    };
+    view! {
+        <section>
+            <h2>{move || ctx.t(T::Layers)}</h2>
+            {toggle(T::LayerCells, "cells", |l| l.cells, |l, v| l.cells = v)}
+            {toggle(T::LayerIncidents, "incidents", |l| l.incidents, |l, v| l.incidents = v)}
+            {toggle(T::LayerRegions, "regions", |l| l.regions, |l, v| l.regions = v)}
+            {toggle(T::LayerStations, "stations", |l| l.stations, |l, v| l.stations = v)}
+            {toggle(T::LayerCameras, "cameras", |l| l.cameras, |l, v| l.cameras = v)}
+        </section>
+    }
+}

@@ -1,0 +1,190 @@
+//! Every string of the UI in Chinese (default) and English.
+
+use model::{Category, RegionLevel, Severity, Source, Status};
+
+/// The UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// 中文.
+    Zh,
+    /// English.
+    En,
+}
+
+/// A UI string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum T {
+    Title,
+    KpiToday,
+    KpiOpen,
+    KpiConcentration,
+    KpiConcentrationUnit,
+    Window,
+    Last24h,
+    Last7d,
+    Last30d,
+    Custom,
+    From,
+    To,
+    Play,
+    Pause,
+    WindowEnd,
+    Categories,
+    Choropleth,
+    MetricCount,
+    MetricRate,
+    MetricPrev,
+    MetricYoy,
+    Layers,
+    LayerCells,
+    LayerIncidents,
+    LayerRegions,
+    LayerStations,
+    LayerCameras,
+    Search,
+    SearchHint,
+    Regions,
+    NoResults,
+    Details,
+    SelectHint,
+    Code,
+    Level,
+    Population,
+    Households,
+    Total,
+    ByCategory,
+    Trend,
+    HourWeekday,
+    Officers,
+    NoOfficer,
+    Loading,
+    Error,
+    Synthetic,
+    CaseNumber,
+    Occurred,
+    Reported,
+    Address,
+    Summary,
+    Reporter,
+    Phone,
+    Status,
+    Severity,
+    Source,
+    Cell,
+    City,
+    Legend,
+    Switch,
+}
+
+/// The text of `t` in `lang`.
+pub fn tr(lang: Lang, t: T) -> &'static str {
+    use T::*;
+    let (zh, en) = match t {
+        Title => ("平安网格 · 武威", "SafeGrid · Wuwei"),
+        KpiToday => ("今日警情", "Incidents today"),
+        KpiOpen => ("未结事件", "Open events"),
+        KpiConcentration => ("警情集中度", "Concentration"),
+        KpiConcentrationUnit => ("的网格承载一半警情", "of cells hold half the incidents"),
+        Window => ("时间范围", "Time window"),
+        Last24h => ("24小时", "24 h"),
+        Last7d => ("7天", "7 days"),
+        Last30d => ("30天", "30 days"),
+        Custom => ("自定义", "Custom"),
+        From => ("开始", "From"),
+        To => ("结束", "To"),
+        Play => ("▶ 播放", "▶ Play"),
+        Pause => ("❚❚ 暂停", "❚❚ Pause"),
+        WindowEnd => ("窗口截止", "Window ends"),
+        Categories => ("警情类别", "Categories"),
+        Choropleth => ("网格着色", "Cell colouring"),
+        MetricCount => ("警情数", "Incident count"),
+        MetricRate => ("每千人警情数", "Per 1,000 residents"),
+        MetricPrev => ("环比变化", "Period-on-period change"),
+        MetricYoy => ("同比变化", "Year-on-year change"),
+        Layers => ("图层", "Layers"),
+        LayerCells => ("网格", "Grid cells"),
+        LayerIncidents => ("警情点位", "Incidents"),
+        LayerRegions => ("行政边界", "Boundaries"),
+        LayerStations => ("派出所", "Police stations"),
+        LayerCameras => ("视频监控", "Cameras"),
+        Search => ("搜索", "Search"),
+        SearchHint => ("地区名称、代码、警情编号、地址或摘要", "Region name or code, case number, address or summary"),
+        Regions => ("地区与网格", "Regions and cells"),
+        NoResults => ("无结果", "No results"),
+        Details => ("详情", "Details"),
+        SelectHint => ("点击地图上的网格、地区或警情查看详情", "Click a cell, region or incident on the map"),
+        Code => ("代码", "Code"),
+        Level => ("层级", "Level"),
+        Population => ("人口", "Population"),
+        Households => ("户数", "Households"),
+        Total => ("警情总数", "Incidents"),
+        ByCategory => ("分类统计", "By category"),
+        Trend => ("趋势", "Trend"),
+        HourWeekday => ("时段 × 星期", "Hour × weekday"),
+        Officers => ("驻村民警", "Village officer"),
+        NoOfficer => ("未配备", "none assigned"),
+        Loading => ("加载中…", "Loading…"),
+        Error => ("出错", "Error"),
+        Synthetic => ("边界为合成数据", "synthetic boundary"),
+        CaseNumber => ("警情编号", "Case number"),
+        Occurred => ("发生时间", "Occurred"),
+        Reported => ("报警时间", "Reported"),
+        Address => ("地址", "Address"),
+        Summary => ("简要案情", "Summary"),
+        Reporter => ("报警人", "Reporter"),
+        Phone => ("联系电话", "Phone"),
+        Status => ("状态", "Status"),
+        Severity => ("等级", "Severity"),
+        Source => ("来源", "Source"),
+        Cell => ("网格", "Grid cell"),
+        City => ("武威市", "Wuwei"),
+        Legend => ("图例", "Legend"),
+        Switch => ("English", "中文"),
+    };
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+/// A category's label.
+pub fn category(lang: Lang, c: Category) -> &'static str {
+    if lang == Lang::Zh { c.label_zh() } else { c.label_en() }
+}
+
+/// A status's label.
+pub fn status(lang: Lang, s: Status) -> &'static str {
+    if lang == Lang::Zh { s.label_zh() } else { s.label_en() }
+}
+
+/// A severity's label.
+pub fn severity(lang: Lang, s: Severity) -> &'static str {
+    if lang == Lang::Zh { s.label_zh() } else { s.label_en() }
+}
+
+/// A source's label.
+pub fn source(lang: Lang, s: Source) -> &'static str {
+    if lang == Lang::Zh { s.label_zh() } else { s.label_en() }
+}
+
+/// A level's label (`cell` included).
+pub fn level(lang: Lang, level: &str) -> &'static str {
+    match level.parse::<RegionLevel>() {
+        Ok(l) => {
+            if lang == Lang::Zh {
+                l.label_zh()
+            } else {
+                l.label_en()
+            }
+        }
+        Err(()) => tr(lang, T::Cell),
+    }
+}
+
+/// Weekday short names, Monday first.
+pub fn weekdays(lang: Lang) -> [&'static str; 7] {
+    match lang {
+        Lang::Zh => ["一", "二", "三", "四", "五", "六", "日"],
+        Lang::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    }
+}

@@ -1,0 +1,15 @@
+//! SafeGrid's map dashboard: a Leptos client-side app. Only `api.rs` talks to the server and
+//! only `map.rs` (with `js/map.js`) touches MapLibre.
+
+mod api;
+mod app;
+mod charts;
+mod i18n;
+mod map;
+mod panels;
+mod time;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,223 @@
+//! The Rust side of the map: wasm-bindgen bindings to `js/map.js` (the one module that touches
+//! MapLibre), the colours of categories and the choropleth scales (the legend uses the same).
+
+use model::Category;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/js/map.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createMap)]
+    fn create_map(container: &web_sys::HtmlElement, options: &str, on_event: &js_sys::Function);
+    #[wasm_bindgen(js_name = setSources)]
+    fn set_sources(incidents_url: &str, cells_url: &str);
+    #[wasm_bindgen(js_name = setScale)]
+    fn set_scale(scale: &str);
+    #[wasm_bindgen(js_name = setVisible)]
+    fn set_visible(group: &str, visible: bool);
+    #[wasm_bindgen(js_name = fitBounds)]
+    fn fit_bounds(min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64);
+    #[wasm_bindgen(js_name = flyTo)]
+    fn fly_to(lon: f64, lat: f64, zoom: f64);
+    #[wasm_bindgen(js_name = selectCell)]
+    fn select_cell(code: &str);
+}
+
+/// Colour of a category (points and legend).
+pub fn category_color(c: Category) -> &'static str {
+    match c {
+        Category::Criminal => "#ff4d4f",
+        Category::PublicOrder => "#ff9f1a",
+        Category::Traffic => "#ffd93d",
+        Category::Dispute => "#4dd4ac",
+        Category::Assistance => "#4da3ff",
+        Category::Fire => "#ff6ad5",
+        Category::Disaster => "#b38bff",
+        Category::Other => "#a0a8b0",
+    }
+}
+
+/// What the cells are coloured by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// Incidents in the window.
+    Count,
+    /// Incidents per 1,000 residents.
+    Rate,
+    /// Change against the previous window (环比), percent.
+    ChangePrev,
+    /// Change against the same window a year before (同比), percent.
+    ChangeYoy,
+}
+
+/// A colour ramp over a feature property.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scale {
+    /// The cell property coloured.
+    pub property: &'static str,
+    /// (value, colour) stops, interpolated linearly.
+    pub stops: Vec<(f64, &'static str)>,
+    /// Value used when the property is missing (no baseline for a change).
+    pub missing_value: f64,
+}
+
+const SEQUENTIAL: [&str; 6] = ["#1a2b3d", "#2d5f73", "#3f9a8a", "#e8c547", "#f07b3f", "#d7263d"];
+
+/// The scale of a metric for the current window length.
+pub fn scale(metric: Metric, window_days: f64) -> Scale {
+    let w = window_days.max(1.0 / 24.0);
+    match metric {
+        Metric::Count => {
+            let top = (w * 2.0).clamp(5.0, 400.0);
+            Scale {
+                property: "count",
+                stops: vec![
+                    (0.0, SEQUENTIAL[0]),
+                    (1.0, SEQUENTIAL[1]),
+                    (top * 0.1, SEQUENTIAL[2]),
+                    (top * 0.25, SEQUENTIAL[3]),
+                    (top * 0.5, SEQUENTIAL[4]),
+                    (top, SEQUENTIAL[5]),
+                ],
+                missing_value: 0.0,
+            }
+        }
+        Metric::Rate => {
+            let top = (w * 1.0).clamp(2.0, 200.0);
+            Scale {
+                property: "rate_per_1000",
+                stops: vec![
+                    (0.0, SEQUENTIAL[0]),
+                    (top * 0.05, SEQUENTIAL[1]),
+                    (top * 0.1, SEQUENTIAL[2]),
+                    (top * 0.25, SEQUENTIAL[3]),
+                    (top * 0.5, SEQUENTIAL[4]),
+                    (top, SEQUENTIAL[5]),
+                ],
+                missing_value: 0.0,
+            }
+        }
+        Metric::ChangePrev | Metric::ChangeYoy => Scale {
+            property: if metric == Metric::ChangePrev { "change_pct_prev" } else { "change_pct_yoy" },
+            stops: vec![
+                (-100.0, "#2166ac"),
+                (-50.0, "#67a9cf"),
+                (0.0, "#26333f"),
+                (50.0, "#ef8a62"),
+                (200.0, "#b2182b"),
+            ],
+            missing_value: 0.0,
+        },
+    }
+}
+
+/// Map options passed to `createMap`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MapOptions {
+    /// Initial view, WGS84 `[minLon, minLat, maxLon, maxLat]`.
+    pub bounds: [f64; 4],
+    /// Region boundary tiles.
+    pub regions_url: String,
+    /// Cell tiles.
+    pub cells_url: String,
+    /// Incident tiles.
+    pub incidents_url: String,
+    /// Stations GeoJSON.
+    pub stations_url: String,
+    /// Cameras GeoJSON.
+    pub cameras_url: String,
+    /// Glyphs template.
+    pub glyphs_url: String,
+    /// Category → colour.
+    pub category_colors: std::collections::BTreeMap<&'static str, &'static str>,
+    /// Initial cell scale.
+    pub scale: Scale,
+    /// Optional base layers.
+    pub base_layers: Vec<model::api::BaseLayer>,
+}
+
+/// A map event from JavaScript.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MapEvent {
+    /// The map finished rendering.
+    Idle,
+    /// An incident was clicked.
+    Incident {
+        /// Its id.
+        id: u64,
+    },
+    /// A cell was clicked.
+    Cell {
+        /// Its code.
+        code: String,
+    },
+    /// A region area was clicked (outside any cell).
+    Region {
+        /// Its code.
+        code: String,
+    },
+    /// A resource (station) was clicked.
+    Resource {
+        /// Its id.
+        id: u64,
+        /// Its name.
+        name: String,
+    },
+}
+
+/// Handle to the one map of the page.
+#[derive(Clone, Copy)]
+pub struct Map;
+
+impl Map {
+    /// Creates the map in `container`; `on_event` receives its events.
+    pub fn create(
+        container: &web_sys::HtmlElement,
+        options: &MapOptions,
+        on_event: impl Fn(MapEvent) + 'static,
+    ) -> Map {
+        let callback = Closure::<dyn Fn(String)>::new(move |json: String| {
+            if let Ok(ev) = serde_json::from_str::<MapEvent>(&json) {
+                on_event(ev);
+            }
+        });
+        let options = serde_json::to_string(options).unwrap_or_default();
+        create_map(container, &options, callback.as_ref().unchecked_ref());
+        // The map lives as long as the page.
+        callback.forget();
+        Map
+    }
+
+    /// New tile URLs for the filtered layers.
+    pub fn set_sources(&self, incidents_url: &str, cells_url: &str) {
+        set_sources(incidents_url, cells_url);
+    }
+
+    /// New cell colouring.
+    pub fn set_scale(&self, scale: &Scale) {
+        set_scale(&serde_json::to_string(scale).unwrap_or_default());
+    }
+
+    /// Shows or hides a layer group (`cells`, `incidents`, `regions`, `stations`, `cameras`).
+    pub fn set_visible(&self, group: &str, visible: bool) {
+        set_visible(group, visible);
+    }
+
+    /// Zooms to WGS84 bounds.
+    pub fn fit(&self, b: [f64; 4]) {
+        fit_bounds(b[0], b[1], b[2], b[3]);
+    }
+
+    /// Flies to a point.
+    pub fn fly_to(&self, lon: f64, lat: f64, zoom: f64) {
+        fly_to(lon, lat, zoom);
+    }
+
+    /// Outlines the selected cell (empty: none).
+    pub fn select_cell(&self, code: &str) {
+        select_cell(code);
+    }
+}

@@ -1,0 +1,313 @@
+//! The KPI strip, the breadcrumb, search, and the details panel of the selection.
+
+use crate::api::{self, ApiError};
+use crate::app::{Ctx, Selection};
+use crate::charts::{Bars, Matrix, Trend};
+use crate::i18n::{self, T};
+use crate::map::category_color;
+use crate::time::{local_midnight_ms, local_minutes, now_ms};
+use leptos::prelude::*;
+use model::api::{RegionHit, Stats};
+use model::{Category, Severity, Source, Status, Subcategory};
+use serde_json::Value;
+
+fn error_view(ctx: Ctx, e: &ApiError) -> AnyView {
+    let msg = e.to_string();
+    view! { <p class="error">{move || ctx.t(T::Error)} ": " {msg.clone()}</p> }.into_any()
+}
+
+#[component]
+pub fn Kpis() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let today = LocalResource::new(move || {
+        let f = ctx.filter.get();
+        let now = now_ms();
+        async move { api::stats(&f.with_window(local_midnight_ms(now), now)).await }
+    });
+    let open = LocalResource::new(move || {
+        let f = ctx.filter.get();
+        let now = now_ms();
+        async move { api::stats(&f.with_window(now - 365 * 86_400_000, now)).await }
+    });
+    let window = LocalResource::new(move || {
+        let f = ctx.filter.get();
+        async move { api::stats(&f).await }
+    });
+    let figure = move |r: Option<Result<Stats, ApiError>>, pick: fn(&Stats) -> String| match r {
+        None => "…".to_owned(),
+        Some(Ok(s)) => pick(&s),
+        Some(Err(_)) => "—".to_owned(),
+    };
+    view! {
+        <div class="kpis">
+            <div class="kpi">
+                <div class="label">{move || ctx.t(T::KpiToday)}</div>
+                <div class="value" id="kpi-today">{move || figure(today.get(), |s| s.total.to_string())}</div>
+            </div>
+            <div class="kpi">
+                <div class="label">{move || ctx.t(T::KpiOpen)}</div>
+                <div class="value" id="kpi-open">{move || figure(open.get(), |s| s.open.to_string())}</div>
+            </div>
+            <div class="kpi">
+                <div class="label">{move || ctx.t(T::KpiConcentration)}</div>
+                <div class="value" id="kpi-concentration">
+                    {move || figure(window.get(), |s| format!("{:.1}%", s.share_of_cells_holding_half * 100.0))}
+                    <span class="muted" style="font-size:11px">" " {move || ctx.t(T::KpiConcentrationUnit)}</span>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// The code of the current selection if it is a region or cell.
+fn selected_area(s: &Selection) -> Option<String> {
+    match s {
+        Selection::Region(c) | Selection::Cell(c) => Some(c.clone()),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn Breadcrumb() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let path = LocalResource::new(move || {
+        let code = selected_area(&ctx.selection.get()).or_else(|| ctx.scope.get());
+        async move {
+            match code {
+                Some(c) => api::region_path(&c).await,
+                None => Ok(vec![]),
+            }
+        }
+    });
+    let go = move |hit: Option<RegionHit>| match hit {
+        None => {
+            ctx.scope.set(None);
+            ctx.selection.set(Selection::None);
+            ctx.with_map(|m| m.fit(crate::app::CITY_BOUNDS));
+        }
+        Some(h) => {
+            let whole_city = h.level == "city";
+            ctx.scope.set((!whole_city).then(|| h.code.clone()));
+            ctx.selection.set(if h.level == "cell" {
+                Selection::Cell(h.code.clone())
+            } else {
+                Selection::Region(h.code.clone())
+            });
+            ctx.with_map(|m| m.fit(h.bbox));
+        }
+    };
+    view! {
+        <nav id="breadcrumb">
+            <button on:click=move |_| go(None)>{move || ctx.t(T::City)}</button>
+            {move || match path.get() {
+                Some(Ok(hits)) => hits
+                    .into_iter()
+                    .filter(|h| h.level != "city")
+                    .map(|h| {
+                        let label = h.name.clone();
+                        view! { <span class="sep">"›"</span><button data-code=h.code.clone() on:click=move |_| go(Some(h.clone()))>{label}</button> }
+                    })
+                    .collect_view()
+                    .into_any(),
+                Some(Err(e)) => error_view(ctx, &e),
+                None => ().into_any(),
+            }}
+            {move || ctx.scope.get().map(|s| view! { <span class="muted">" · " {move || ctx.t(T::Regions)} ": " {s.clone()}</span> })}
+        </nav>
+    }
+}
+
+#[component]
+pub fn SearchBox() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let query = RwSignal::new(String::new());
+    let results = LocalResource::new(move || {
+        let q = query.get();
+        async move {
+            if q.trim().chars().count() < 2 {
+                Ok(model::api::SearchResults::default())
+            } else {
+                api::search(q.trim()).await
+            }
+        }
+    });
+    view! {
+        <section>
+            <h2>{move || ctx.t(T::Search)}</h2>
+            <input id="search" type="text" placeholder=move || ctx.t(T::SearchHint) prop:value=move || query.get()
+                on:input=move |ev| query.set(event_target_value(&ev)) />
+            {move || match results.get() {
+                None => ().into_any(),
+                Some(Err(e)) => error_view(ctx, &e),
+                Some(Ok(r)) if r.regions.is_empty() && r.incidents.is_empty() => {
+                    if query.get().trim().chars().count() >= 2 { view! { <p class="muted">{move || ctx.t(T::NoResults)}</p> }.into_any() } else { ().into_any() }
+                }
+                Some(Ok(r)) => {
+                    let lang = ctx.lang.get();
+                    view! {
+                        <ul class="results" id="search-results">
+                            {r.regions.into_iter().map(|h| {
+                                let hit = h.clone();
+                                view! {
+                                    <li on:click=move |_| {
+                                        ctx.selection.set(if hit.level == "cell" { Selection::Cell(hit.code.clone()) } else { Selection::Region(hit.code.clone()) });
+                                        ctx.with_map(|m| m.fit(hit.bbox));
+                                    }>
+                                        {h.name} " " <span class="muted">{i18n::level(lang, &h.level)} " " {h.code}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                            {r.incidents.into_iter().map(|i| {
+                                let (id, lon, lat) = (i.id, i.lon, i.lat);
+                                view! {
+                                    <li on:click=move |_| {
+                                        ctx.selection.set(Selection::Incident(id));
+                                        ctx.with_map(|m| m.fly_to(lon, lat, 15.0));
+                                    }>
+                                        <span class="swatch" style=format!("background:{}", category_color(i.category))></span> " "
+                                        {i.external_id.unwrap_or_default()} " " <span class="muted">{i.summary.unwrap_or_default()}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn Details() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <section>
+            <h2>{move || ctx.t(T::Details)}</h2>
+            {move || match ctx.selection.get() {
+                Selection::None => view! { <p class="muted" id="panel-hint">{move || ctx.t(T::SelectHint)}</p> }.into_any(),
+                Selection::Region(code) | Selection::Cell(code) => view! { <AreaDetails code=code /> }.into_any(),
+                Selection::Incident(id) => view! { <IncidentDetails id=id /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+fn text(v: &Value, key: &str) -> String {
+    match v.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+#[component]
+fn AreaDetails(code: String) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let code_for_feature = code.clone();
+    let feature = LocalResource::new(move || {
+        let c = code_for_feature.clone();
+        async move { api::region(&c).await }
+    });
+    let code_for_stats = code.clone();
+    let stats = LocalResource::new(move || {
+        let f = ctx.filter.get().in_region(&code_for_stats);
+        async move { api::stats(&f).await }
+    });
+    // Officers are recorded per village: a cell shows its village's.
+    let village = if code.len() == 15 { code[..12].to_owned() } else { code.clone() };
+    let officers = LocalResource::new(move || {
+        let v = village.clone();
+        async move { if v.len() == 12 && !v.ends_with("000") { api::region(&v).await.map(Some) } else { Ok(None) } }
+    });
+    view! {
+        {move || match feature.get() {
+            None => view! { <p class="muted">{move || ctx.t(T::Loading)}</p> }.into_any(),
+            Some(Err(e)) => error_view(ctx, &e),
+            Some(Ok(f)) => {
+                let p = f["properties"].clone();
+                let lang = ctx.lang.get();
+                let synthetic = p["synthetic"].as_bool().unwrap_or(false);
+                view! {
+                    <h3 id="panel-title">{text(&p, "name")}</h3>
+                    <dl class="facts">
+                        <dt>{ctx.t(T::Code)}</dt><dd id="panel-code">{text(&p, "code")}</dd>
+                        <dt>{ctx.t(T::Level)}</dt><dd>{i18n::level(lang, &text(&p, "level"))}</dd>
+                        <dt>{ctx.t(T::Population)}</dt><dd>{text(&p, "population")}</dd>
+                        {(!text(&p, "households").is_empty()).then(|| view! { <dt>{ctx.t(T::Households)}</dt><dd>{text(&p, "households")}</dd> })}
+                    </dl>
+                    {synthetic.then(|| view! { <p class="muted">"* " {ctx.t(T::Synthetic)}</p> })}
+                }.into_any()
+            }
+        }}
+        {move || match officers.get() {
+            Some(Ok(Some(v))) => {
+                let list: Vec<String> = v["properties"]["officers"].as_array().map(|a| a.iter().map(|o| format!("{} ({})", text(o, "name"), text(o, "badge"))).collect()).unwrap_or_default();
+                let shown = if list.is_empty() { ctx.t(T::NoOfficer).to_owned() } else { list.join("，") };
+                view! { <dl class="facts"><dt>{ctx.t(T::Officers)}</dt><dd id="panel-officers">{shown}</dd></dl> }.into_any()
+            }
+            _ => ().into_any(),
+        }}
+        {move || match stats.get() {
+            None => view! { <p class="muted">{move || ctx.t(T::Loading)}</p> }.into_any(),
+            Some(Err(e)) => error_view(ctx, &e),
+            Some(Ok(s)) => {
+                let lang = ctx.lang.get();
+                let rows: Vec<(String, u64, &'static str)> = s.by_category.iter().map(|c| (i18n::category(lang, c.category).to_owned(), c.count, category_color(c.category))).collect();
+                let days: Vec<(String, u64)> = s.by_day.iter().map(|d| (d.date.clone(), d.count)).collect();
+                view! {
+                    <p>{ctx.t(T::Total)} ": " <span class="big" id="panel-total">{s.total}</span></p>
+                    <h2>{ctx.t(T::ByCategory)}</h2>
+                    <Bars rows=rows />
+                    <h2>{ctx.t(T::Trend)}</h2>
+                    <Trend days=days />
+                    <h2>{ctx.t(T::HourWeekday)}</h2>
+                    <Matrix cells=s.hour_weekday.clone() weekdays=i18n::weekdays(lang) />
+                }.into_any()
+            }
+        }}
+    }
+}
+
+#[component]
+fn IncidentDetails(id: u64) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let incident = LocalResource::new(move || async move { api::incident(id).await });
+    view! {
+        {move || match incident.get() {
+            None => view! { <p class="muted">{move || ctx.t(T::Loading)}</p> }.into_any(),
+            Some(Err(e)) => error_view(ctx, &e),
+            Some(Ok(f)) => {
+                let p = f["properties"].clone();
+                let lang = ctx.lang.get();
+                let label = |key: &str, parse: fn(&str) -> Option<String>| parse(&text(&p, key)).unwrap_or_else(|| text(&p, key));
+                let when = |key: &str| {
+                    let s = text(&p, key);
+                    model::time::parse_timestamp(&s).map(|t| local_minutes(t.timestamp_millis())).unwrap_or(s)
+                };
+                let cat = label("category", if lang == i18n::Lang::Zh { |s| Category::parse_label(s).map(|c| c.label_zh().to_owned()) } else { |s| Category::parse_label(s).map(|c| c.label_en().to_owned()) });
+                let sub = Subcategory::parse_label(&text(&p, "subcategory")).map(|s| if lang == i18n::Lang::Zh { s.label_zh() } else { s.label_en() }).unwrap_or("");
+                let status = Status::parse_label(&text(&p, "status")).map(|s| i18n::status(lang, s)).unwrap_or("");
+                let severity = Severity::parse_label(&text(&p, "severity")).map(|s| i18n::severity(lang, s)).unwrap_or("");
+                let source = Source::parse_label(&text(&p, "source")).map(|s| i18n::source(lang, s)).unwrap_or("");
+                let place = [text(&p, "county_name"), text(&p, "township_name"), text(&p, "village_name"), text(&p, "cell_name")].join(" / ");
+                view! {
+                    <h3 id="panel-title">{cat.clone()} " · " {sub}</h3>
+                    <dl class="facts" id="incident-facts">
+                        <dt>{ctx.t(T::CaseNumber)}</dt><dd>{text(&p, "external_id")}</dd>
+                        <dt>{ctx.t(T::Occurred)}</dt><dd>{when("occurred_at")}</dd>
+                        <dt>{ctx.t(T::Reported)}</dt><dd>{when("reported_at")}</dd>
+                        <dt>{ctx.t(T::Status)}</dt><dd>{status}</dd>
+                        <dt>{ctx.t(T::Severity)}</dt><dd>{severity}</dd>
+                        <dt>{ctx.t(T::Source)}</dt><dd>{source}</dd>
+                        <dt>{ctx.t(T::Address)}</dt><dd>{text(&p, "address")}</dd>
+                        <dt>{ctx.t(T::Summary)}</dt><dd id="incident-summary">{text(&p, "summary")}</dd>
+                        <dt>{ctx.t(T::Reporter)}</dt><dd>{text(&p, "reporter_name")}</dd>
+                        <dt>{ctx.t(T::Phone)}</dt><dd>{text(&p, "reporter_phone")}</dd>
+                        <dt>{ctx.t(T::Cell)}</dt><dd>{place}</dd>
+                        <dt>{ctx.t(T::Code)}</dt><dd>{text(&p, "cell_code")}</dd>
+                    </dl>
+                }.into_any()
+            }
+        }}
+    }
+}

@@ -1,0 +1,265 @@
+//! The real UI in headless Chromium (Debian's chromium + chromedriver, driven by fantoccini):
+//! the map renders features, clicking a cell shows the API's counts, the category filter
+//! changes them, and the language switch works. Saves screenshots and prints the first-render
+//! time, the server-side tile times and the wasm bundle size (figures, not assertions).
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono::Utc;
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use geo::InteriorPoint;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tests::{TestWorld, tool};
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn wait_port(port: u16) {
+    let t0 = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(20), "port {port} never opened");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Trunk's output (`SAFEGRID_DIST`, default `dist/` at the repository root).
+fn dist() -> Option<PathBuf> {
+    let dir = std::env::var_os("SAFEGRID_DIST").map(PathBuf::from).unwrap_or_else(|| root().join("dist"));
+    if dir.join("index.html").exists() {
+        return Some(dir);
+    }
+    if std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some() {
+        panic!("{} has no built frontend (cargo xtask test builds it)", dir.display());
+    }
+    eprintln!("notice: no built frontend in {}; skipping the browser test", dir.display());
+    None
+}
+
+fn artifacts() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let dir = target.join("e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn caps(profile: &str) -> Capabilities {
+    let args = json!([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
+        "--window-size=1440,900",
+        "--lang=zh-CN",
+        format!("--user-data-dir={profile}"),
+    ]);
+    match json!({"browserName": "chrome", "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}) {
+        Value::Object(m) => m,
+        _ => unreachable!(),
+    }
+}
+
+type Timings = Arc<Mutex<Vec<(String, f64)>>>;
+
+async fn time_tiles(State(t): State<Timings>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let started = Instant::now();
+    let res = next.run(req).await;
+    if let Some(rest) = path.strip_prefix("/tiles/") {
+        let layer = rest.split('/').next().unwrap_or("").to_owned();
+        let zoom = rest.split('/').nth(1).unwrap_or("").to_owned();
+        t.lock().unwrap().push((format!("{layer} z{zoom}"), started.elapsed().as_secs_f64() * 1e3));
+    }
+    res
+}
+
+async fn js(c: &Client, script: &str) -> Value {
+    c.execute(script, vec![]).await.unwrap()
+}
+
+/// Waits until the map is idle with all tiles loaded.
+async fn settled(c: &Client) {
+    let t0 = Instant::now();
+    loop {
+        let ok = js(c, "const s = window.__safegrid; return !!(s && s.map && s.map.loaded() && s.map.areTilesLoaded() && !s.map.isMoving());").await;
+        if ok == json!(true) {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if js(c, "const m = window.__safegrid.map; return m.loaded() && m.areTilesLoaded();").await == json!(true) {
+                return;
+            }
+        }
+        if t0.elapsed() > Duration::from_secs(60) {
+            let state = js(c, "const s = window.__safegrid || {}; const m = s.map; return {exists: !!m, loaded: m && m.loaded(), tiles: m && m.areTilesLoaded(), moving: m && m.isMoving(), idle: s.idleCount, errors: s.tileErrors, last: s.lastError || null, body: document.body.innerText.slice(0, 300)};").await;
+            if let Ok(png) = c.screenshot().await {
+                let _ = std::fs::write(artifacts().join("unsettled.png"), png);
+            }
+            panic!("the map never settled: {state}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    match c.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn wait_text(c: &Client, css: &str, want: impl Fn(&str) -> bool, what: &str) -> String {
+    let t0 = Instant::now();
+    loop {
+        let t = text_of(c, css).await;
+        if want(&t) {
+            return t;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "{what}: {css} shows {t:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn stats_total(w: &TestWorld, query: &str, code: &str) -> u64 {
+    let (status, s) = w.get(&format!("/api/stats?{query}&region={code}")).await;
+    assert_eq!(status, 200, "{s}");
+    s["total"].as_u64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_works_in_a_real_browser() {
+    let Some(dist) = dist() else { return };
+    if !tool("chromedriver") || !tool("chromium") {
+        return;
+    }
+    let world = TestWorld::ending_at(30_000, Utc::now()).await;
+    let mut state = world.state.clone();
+    state.web_dir = Some(dist.clone());
+    let timings: Timings = Arc::default();
+    let app = server::api::app(state).layer(axum::middleware::from_fn_with_state(Arc::clone(&timings), time_tiles));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let wd_port = free_port();
+    let _driver = Proc(
+        Command::new("chromedriver")
+            .args([format!("--port={wd_port}"), "--allowed-ips=127.0.0.1".into()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_port(wd_port).await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps(&profile.path().to_string_lossy()))
+        .connect(&format!("http://127.0.0.1:{wd_port}"))
+        .await
+        .unwrap();
+    let out = artifacts();
+
+    c.goto(&format!("http://127.0.0.1:{port}/")).await.unwrap();
+    c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("#map canvas.maplibregl-canvas")).await.unwrap();
+    settled(&c).await;
+    let first_render_ms = js(&c, "return window.__safegrid.firstIdleMs;").await;
+    assert_eq!(text_of(&c, "#title").await, "平安网格 · 武威");
+    // Rendered features: cells, incidents, county boundaries and their labels (glyphs load).
+    let count =
+        |layer: &str| format!("return window.__safegrid.map.queryRenderedFeatures({{layers:['{layer}']}}).length;");
+    for layer in ["cells-fill", "incidents", "regions-county", "region-labels"] {
+        let n = js(&c, &count(layer)).await.as_u64().unwrap();
+        assert!(n > 0, "nothing rendered in {layer}");
+    }
+    let errors = js(&c, "return [window.__safegrid.tileErrors, window.__safegrid.lastError || null];").await;
+    assert_eq!(errors[0], json!(0), "map errors: {errors}");
+    let kpi = wait_text(&c, "#kpi-today", |t| t.parse::<u64>().is_ok(), "today's KPI").await;
+    std::fs::write(out.join("dashboard-city.png"), c.screenshot().await.unwrap()).unwrap();
+
+    // Click the busiest cell of the window at the centre of the map.
+    let query = c.find(Locator::Id("map")).await.unwrap().attr("data-query").await.unwrap().unwrap();
+    let (_, stats) = world.get(&format!("/api/stats?{query}")).await;
+    let code = stats["top_cells"][0]["cell_code"].as_str().unwrap().to_owned();
+    let (_, cell) = world.state.geography.cell(code.parse().unwrap()).unwrap();
+    let p = cell.boundary.interior_point().unwrap();
+    js(&c, &format!("window.__safegrid.map.jumpTo({{center: [{}, {}], zoom: 14}}); return true;", p.x(), p.y())).await;
+    settled(&c).await;
+    let map_el = c.find(Locator::Id("map")).await.unwrap();
+    let click = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: map_el, duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    c.perform_actions(click).await.unwrap();
+    wait_text(&c, "#panel-code", |t| t == code, "the clicked cell").await;
+    let want = stats_total(&world, &query, &code).await;
+    assert!(want > 0);
+    wait_text(&c, "#panel-total", |t| t == want.to_string(), "the panel's count equals the API's").await;
+    settled(&c).await;
+    std::fs::write(out.join("dashboard-cell.png"), c.screenshot().await.unwrap()).unwrap();
+
+    // Dropping a category changes the count to the API's count under the new filter.
+    c.find(Locator::Css("input[data-category=criminal]")).await.unwrap().click().await.unwrap();
+    let t0 = Instant::now();
+    let new_query = loop {
+        let q = c.find(Locator::Id("map")).await.unwrap().attr("data-query").await.unwrap().unwrap();
+        if q != query {
+            break q;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "the filter never changed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(new_query.contains("category=traffic") && !new_query.contains("category=criminal"), "{new_query}");
+    let without = stats_total(&world, &new_query, &code).await;
+    assert!(without < want, "criminal incidents were in the cell: {without} vs {want}");
+    wait_text(&c, "#panel-total", |t| t == without.to_string(), "the filtered count").await;
+
+    // The language switch.
+    c.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#title", |t| t == "SafeGrid · Wuwei", "English title").await;
+    wait_text(&c, "#lang-switch", |t| t == "中文", "switch back label").await;
+
+    let wasm: u64 = std::fs::read_dir(&dist)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "wasm"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    let mut times = timings.lock().unwrap().clone();
+    times.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let slowest = times.last().cloned().unwrap_or_default();
+    let median = times.get(times.len() / 2).map_or(0.0, |t| t.1);
+    println!(
+        "browser figures: first map render {first_render_ms} ms; {} tile requests, median {median:.1} ms, slowest {:.1} ms ({}); \
+         wasm bundle {:.0} KB; today's KPI {kpi}; screenshots in {}",
+        times.len(),
+        slowest.1,
+        slowest.0,
+        wasm as f64 / 1024.0,
+        out.display()
+    );
+    c.close().await.unwrap();
+}
