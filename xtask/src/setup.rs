@@ -1,33 +1,130 @@
 //! Idempotent installation of what the run and test commands need on a fresh Debian machine.
-//! Each step first checks whether its tool is already there, so a second run costs nothing.
+//! Each step first checks whether its tool is already there (at the pinned version), so a
+//! second run costs nothing. Tools go outside the checkout (~/.cargo/bin, the system), never
+//! into it; nothing is downloaded except through crates.io, npm and Debian's package clients.
 
 use crate::sh;
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Pinned frontend tool versions (wasm-bindgen must equal the crate pinned in Cargo.toml).
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn output(cmd: &str, args: &[&str]) -> Option<String> {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+}
 
 fn have(tool: &str) -> bool {
     Command::new("sh").args(["-c", &format!("command -v {tool} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
 }
 
-/// Installs Debian packages if `probe` is not on PATH (needs root, as on these machines).
-fn apt_install(probe: &str, packages: &[&str]) -> Result<()> {
-    if have(probe) {
+/// Installs the Debian packages whose probe command is missing, in one apt run.
+fn apt_install(wanted: &[(&str, &[&str])]) -> Result<()> {
+    let missing: Vec<&str> =
+        wanted.iter().filter(|(probe, _)| !have_or_file(probe)).flat_map(|(_, pkgs)| pkgs.iter().copied()).collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    eprintln!("installing {packages:?} (for `{probe}`)");
+    eprintln!("installing Debian packages {missing:?}");
     sh(Command::new("apt-get").args(["-o", "DPkg::Lock::Timeout=600", "update", "-qq"]))?;
     sh(Command::new("apt-get")
         .args(["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "--no-install-recommends"])
-        .args(packages)
+        .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
-/// What `cargo xtask run` needs beyond cargo (nothing yet beyond the Rust toolchain).
-pub fn ensure_run_tools() -> Result<()> {
+/// A probe is a command name or, when it contains a slash, a file that must exist.
+fn have_or_file(probe: &str) -> bool {
+    if probe.contains('/') { Path::new(probe).exists() } else { have(probe) }
+}
+
+fn cargo_bin() -> PathBuf {
+    std::env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| home().join(".cargo")).join("bin")
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"))
+}
+
+fn cargo_install(binary: &str, version: &str, args: &[&str]) -> Result<()> {
+    let exe = cargo_bin().join(binary);
+    let current = output(&exe.to_string_lossy(), &["--version"]).unwrap_or_default();
+    if current.split_whitespace().nth(1) == Some(version) {
+        return Ok(());
+    }
+    eprintln!("installing {binary} {version} with cargo install (several minutes, once per machine)");
+    sh(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .arg("install")
+        .args(args)
+        .args(["--version", version]))
+}
+
+/// PATH with the frontend's npm tools (wasm-opt 132) and cargo-installed tools first.
+pub fn frontend_path(root: &Path) -> String {
+    let node_bin = root.join("frontend/node_modules/.bin");
+    format!("{}:{}:{}", node_bin.display(), cargo_bin().display(), std::env::var("PATH").unwrap_or_default())
+}
+
+/// What `cargo xtask run` needs: the wasm target, Trunk, wasm-bindgen-cli and the npm packages.
+pub fn ensure_run_tools(root: &Path) -> Result<()> {
+    let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !targets.lines().any(|l| l.trim() == WASM_TARGET) {
+        sh(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    cargo_install("trunk", TRUNK_VERSION, &["--locked", "trunk"])?;
+    // Without --locked: wasm-bindgen-cli's lockfile pins a crate version the registry does not serve.
+    cargo_install("wasm-bindgen", WASM_BINDGEN_VERSION, &["wasm-bindgen-cli"])?;
+    let frontend = root.join("frontend");
+    let installed = std::fs::read_to_string(frontend.join("node_modules/.package-lock.json")).unwrap_or_default();
+    let lock = std::fs::read_to_string(frontend.join("package-lock.json")).context("frontend/package-lock.json")?;
+    let want: serde_json::Value = serde_json::from_str(&lock)?;
+    let present: serde_json::Value = serde_json::from_str(&installed).unwrap_or_default();
+    let versions = |v: &serde_json::Value| -> Vec<(String, serde_json::Value)> {
+        v["packages"]
+            .as_object()
+            .map(|p| p.iter().filter(|(k, _)| !k.is_empty()).map(|(k, v)| (k.clone(), v["version"].clone())).collect())
+            .unwrap_or_default()
+    };
+    if versions(&want).is_empty() || versions(&want) != versions(&present) {
+        if !have("npm") {
+            apt_install(&[("npm", &["npm"])])?;
+        }
+        sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&frontend))?;
+    }
     Ok(())
 }
 
-/// What `cargo xtask test` needs: `ogrinfo` (gdal-bin) to check the GeoPackage store.
-pub fn ensure_test_tools() -> Result<()> {
-    apt_install("ogrinfo", &["gdal-bin"])
+/// What `cargo xtask test` needs besides the run tools: GDAL's ogrinfo, Chromium and its driver,
+/// and CJK fonts for screenshots.
+pub fn ensure_test_tools(root: &Path) -> Result<()> {
+    ensure_run_tools(root)?;
+    apt_install(&[
+        ("ogrinfo", &["gdal-bin"]),
+        ("chromium", &["chromium"]),
+        ("chromedriver", &["chromium-driver"]),
+        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", &["fonts-noto-cjk"]),
+    ])
+}
+
+/// Builds the frontend into dist/ with Trunk (release: wasm-opt -Oz).
+pub fn build_frontend(root: &Path) -> Result<()> {
+    let status = Command::new(cargo_bin().join("trunk"))
+        .args(["build", "--release"])
+        .current_dir(root)
+        .env("PATH", frontend_path(root))
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .status()
+        .context("starting trunk")?;
+    if !status.success() {
+        bail!("trunk build failed with {status}");
+    }
+    Ok(())
 }
