@@ -1,8 +1,9 @@
 //! Foundation benchmarks (not run in CI): `cargo bench -p server --bench foundation`.
 //!
 //! Prints: the viewport query (index lookup + GeoJSON serialisation of up to 5,000 of the
-//! ~210,000 demo incidents), start-up time on an existing demo store, and the measured heap of
-//! the in-memory incident index per incident (counting allocator).
+//! ~210,000 demo incidents), start-up time on an existing demo store, the measured heap of the
+//! in-memory incident index per incident (counting allocator), and vector-tile times per layer
+//! and zoom over a year of incidents.
 
 use chrono::{TimeZone, Utc};
 use server::api::features::incident_points_collection;
@@ -11,6 +12,7 @@ use server::clock::SystemClock;
 use server::incident_index::{Bbox, IncidentFilter, IncidentIndex, IncidentPoint};
 use server::store::Store;
 use server::store::gpkg::GpkgStore;
+use server::tiles::{self, TileId};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 use std::alloc::System;
 use std::sync::Arc;
@@ -105,6 +107,50 @@ fn main() -> anyhow::Result<()> {
             percentile(&times, 0.5),
             percentile(&times, 0.95)
         );
+    }
+
+    // Vector tiles around Liangzhou at every zoom, a year of incidents (the heaviest window).
+    let year = IncidentFilter { from_s: Some(end.timestamp() - 365 * 86_400), to_s: Some(end.timestamp()), ..Default::default() };
+    let mut worst: Vec<(String, f64, usize)> = Vec::new();
+    for z in [6u8, 8, 10, 12, 14, 16] {
+        let n = f64::from(1u32 << z);
+        let lat = 37.93f64.to_radians();
+        let x = ((102.64 + 180.0) / 360.0 * n) as u32;
+        let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
+        let tile = TileId { z, x, y };
+        for layer in ["incidents", "cells", "regions"] {
+            let mut times = Vec::new();
+            let mut bytes = 0;
+            for _ in 0..20 {
+                let t = Instant::now();
+                let body = match layer {
+                    "incidents" => {
+                        let f = IncidentFilter { bbox: Some(tile.bounds(64.0)), ..year.clone() };
+                        tiles::incidents_tile(&state, &tile, &f)
+                    }
+                    "cells" => {
+                        // A fresh window each round so the per-window counts are recomputed too.
+                        let f = IncidentFilter { to_s: year.to_s.map(|t| t - times.len() as i64), ..year.clone() };
+                        tiles::cells_tile(&state, &tile, &f)
+                    }
+                    _ => tiles::regions_tile(&state, &tile),
+                };
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+                bytes = body.len();
+            }
+            times.sort_by(f64::total_cmp);
+            worst.push((format!("{layer} z{z}"), times[times.len() - 1], bytes));
+            println!(
+                "tile {layer} z{z}/{x}/{y}: median {:.2} ms, max {:.2} ms, {:.0} KB",
+                percentile(&times, 0.5),
+                times[times.len() - 1],
+                bytes as f64 / 1024.0
+            );
+        }
+    }
+    worst.sort_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((name, ms, _)) = worst.last() {
+        println!("slowest tile: {name} at {ms:.2} ms");
     }
     Ok(())
 }
