@@ -8,12 +8,13 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
 use http_body_util::BodyExt;
+use model::auth::Role;
 use serde_json::Value;
 use server::api::{AppState, app};
 use server::boot::{load_state, world_data};
 use server::clock::FixedClock;
-use server::store::Store;
 use server::store::gpkg::GpkgStore;
+use server::store::{NewUser, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -23,7 +24,11 @@ pub fn test_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 1, 4, 0, 0).unwrap()
 }
 
-/// A demo world with `base_incidents` background incidents in a fresh temporary store.
+/// The password of every test user.
+pub const TEST_PASSWORD: &str = "test-password-1";
+
+/// A demo world with `base_incidents` background incidents in a fresh temporary store, and one
+/// signed-in user per role (see [`TestWorld::token`]).
 pub struct TestWorld {
     /// Keeps the store's directory alive.
     pub dir: tempfile::TempDir,
@@ -31,6 +36,20 @@ pub struct TestWorld {
     pub state: AppState,
     /// What the generator planted.
     pub truth: demo::Truth,
+    /// Bearer tokens by role.
+    pub tokens: Vec<(Role, String)>,
+}
+
+/// The test users: name, role, jurisdiction (officer-linked for the village user).
+pub fn test_users(officer: u64) -> Vec<(&'static str, Role, Option<&'static str>, Option<u64>)> {
+    vec![
+        ("city", Role::City, Some("620600000000"), None),
+        ("county", Role::County, Some("620602000000"), None),
+        ("township", Role::Township, Some("620602001000"), None),
+        ("village", Role::Village, None, Some(officer)),
+        ("analyst", Role::Analyst, Some("620600000000"), None),
+        ("admin", Role::Admin, Some("620600000000"), None),
+    ]
 }
 
 impl TestWorld {
@@ -47,7 +66,52 @@ impl TestWorld {
         let store = GpkgStore::open(dir.path()).unwrap();
         store.replace_world(world_data(world)).await.unwrap();
         let state = load_state(Arc::new(store), Arc::new(FixedClock::new(end))).await.unwrap();
-        TestWorld { dir, state, truth }
+        let officer = state.geography.officers()[0].id;
+        let hash = server::auth::hash_password(TEST_PASSWORD).unwrap();
+        let mut tokens = Vec::new();
+        for (name, role, jurisdiction, officer_id) in test_users(officer) {
+            let user = NewUser {
+                username: name.into(),
+                password_hash: hash.clone(),
+                role,
+                jurisdiction: jurisdiction.map(|j| j.parse().unwrap()),
+                officer_id,
+            };
+            state.store.create_user(user).await.unwrap().unwrap();
+            let body = serde_json::json!({"username": name, "password": TEST_PASSWORD}).to_string();
+            let req = Request::post("/api/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            let (status, answer) = call(app(state.clone()), req).await;
+            assert_eq!(status, 200, "{answer}");
+            tokens.push((role, answer["token"].as_str().unwrap().to_owned()));
+        }
+        TestWorld { dir, state, truth, tokens }
+    }
+
+    /// The bearer token of the test user with `role`.
+    pub fn token(&self, role: Role) -> &str {
+        self.tokens.iter().find(|(r, _)| *r == role).map(|(_, t)| t.as_str()).unwrap()
+    }
+
+    /// GET `uri` as the user with `role`.
+    pub async fn get_as(&self, role: Role, uri: &str) -> (StatusCode, Value) {
+        let req = Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token(role)))
+            .body(Body::empty())
+            .unwrap();
+        call(self.app(), req).await
+    }
+
+    /// POST a JSON body to `uri` as the user with `role`.
+    pub async fn post_as(&self, role: Role, uri: &str, body: impl Into<Body>) -> (StatusCode, Value) {
+        let req = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token(role)))
+            .body(body.into())
+            .unwrap();
+        call(self.app(), req).await
     }
 
     /// The router over this world.
@@ -55,15 +119,14 @@ impl TestWorld {
         app(self.state.clone())
     }
 
-    /// GET `uri`, returning status and JSON body.
+    /// GET `uri` as the city command centre, returning status and JSON body.
     pub async fn get(&self, uri: &str) -> (StatusCode, Value) {
-        call(self.app(), Request::get(uri).body(Body::empty()).unwrap()).await
+        self.get_as(Role::City, uri).await
     }
 
-    /// POST a JSON body to `uri`.
+    /// POST a JSON body to `uri` as the city command centre.
     pub async fn post(&self, uri: &str, body: impl Into<Body>) -> (StatusCode, Value) {
-        call(self.app(), Request::post(uri).header(header::CONTENT_TYPE, "application/json").body(body.into()).unwrap())
-            .await
+        self.post_as(Role::City, uri, body).await
     }
 }
 

@@ -6,7 +6,7 @@ import * as maplibregl from '/maplibre/maplibre-gl.mjs';
 let map = null;
 let emit = () => {};
 let selected = null;
-const started = performance.now();
+let started = performance.now();
 const state = { firstIdleMs: null, idleCount: 0, tileErrors: 0 };
 window.__safegrid = state;
 
@@ -27,6 +27,7 @@ function categoryExpr(colors) {
 }
 
 export function createMap(container, optionsJson, onEvent) {
+  started = performance.now();
   const o = JSON.parse(optionsJson);
   emit = (obj) => onEvent(JSON.stringify(obj));
   const sources = {

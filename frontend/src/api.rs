@@ -1,7 +1,7 @@
 //! The only HTTP client of the frontend: typed calls to the SafeGrid API and the URLs the map
 //! loads tiles and GeoJSON from. Failures come back as [`ApiError`] for the UI to show.
 
-use model::api::{ErrorBody, RegionHit, SearchResults, Stats, UiConfig};
+use model::api::{ErrorBody, Me, RegionHit, SearchResults, Stats, UiConfig};
 use model::time::format_utc_millis;
 use model::{Category, ResourceKind};
 use serde::de::DeserializeOwned;
@@ -28,21 +28,72 @@ fn network(e: wasm_bindgen::JsValue) -> ApiError {
     ApiError { status: 0, message: e.as_string().unwrap_or_else(|| format!("{e:?}")) }
 }
 
-async fn get_text(path: &str) -> Result<(u16, String), ApiError> {
-    let window = web_sys::window().ok_or_else(|| ApiError { status: 0, message: "no window".into() })?;
-    let resp = JsFuture::from(window.fetch_with_str(path)).await.map_err(network)?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(network)?;
-    let text = JsFuture::from(resp.text().map_err(network)?).await.map_err(network)?;
-    Ok((resp.status(), text.as_string().unwrap_or_default()))
+thread_local! {
+    static ON_UNAUTHORIZED: std::cell::RefCell<Option<Box<dyn Fn()>>> = const { std::cell::RefCell::new(None) };
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let (status, text) = get_text(path).await?;
+/// Registers what to do when the server says the session is over (401).
+pub fn on_unauthorized(f: impl Fn() + 'static) {
+    ON_UNAUTHORIZED.with(|c| *c.borrow_mut() = Some(Box::new(f)));
+}
+
+async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, String), ApiError> {
+    let window = web_sys::window().ok_or_else(|| ApiError { status: 0, message: "no window".into() })?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(b) = body {
+        let headers = web_sys::Headers::new().map_err(network)?;
+        headers.set("content-type", "application/json").map_err(network)?;
+        init.set_headers(&headers);
+        init.set_body(&wasm_bindgen::JsValue::from_str(&b));
+    }
+    let resp = JsFuture::from(window.fetch_with_str_and_init(path, &init)).await.map_err(network)?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(network)?;
+    let text = JsFuture::from(resp.text().map_err(network)?).await.map_err(network)?;
+    let status = resp.status();
+    if status == 401 && path != "/api/login" && path != "/api/me" {
+        ON_UNAUTHORIZED.with(|c| {
+            if let Some(f) = c.borrow().as_ref() {
+                f();
+            }
+        });
+    }
+    Ok((status, text.as_string().unwrap_or_default()))
+}
+
+fn parse<T: DeserializeOwned>(status: u16, text: String) -> Result<T, ApiError> {
     if !(200..300).contains(&status) {
         let message = serde_json::from_str::<ErrorBody>(&text).map(|b| b.error.message).unwrap_or(text);
         return Err(ApiError { status, message });
     }
     serde_json::from_str(&text).map_err(|e| ApiError { status, message: format!("unexpected answer: {e}") })
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let (status, text) = fetch("GET", path, None).await?;
+    parse(status, text)
+}
+
+/// `GET /api/me`: the signed-in user, or `None` when signed out.
+pub async fn me() -> Result<Option<Me>, ApiError> {
+    let (status, text) = fetch("GET", "/api/me", None).await?;
+    if status == 401 {
+        return Ok(None);
+    }
+    parse(status, text).map(Some)
+}
+
+/// `POST /api/login`: the server sets the HttpOnly session cookie.
+pub async fn login(username: &str, password: &str) -> Result<(), ApiError> {
+    let body = serde_json::json!({"username": username, "password": password}).to_string();
+    let (status, text) = fetch("POST", "/api/login", Some(body)).await?;
+    parse::<Value>(status, text).map(drop)
+}
+
+/// `POST /api/logout`.
+pub async fn logout() -> Result<(), ApiError> {
+    let (status, text) = fetch("POST", "/api/logout", Some(String::new())).await?;
+    if status == 204 { Ok(()) } else { parse::<Value>(status, text).map(drop) }
 }
 
 fn encode(s: &str) -> String {

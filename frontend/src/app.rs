@@ -8,6 +8,7 @@ use crate::panels::{Breadcrumb, Details, Kpis, SearchBox};
 use crate::time::{input_value, now_ms, parse_input};
 use leptos::html;
 use leptos::prelude::*;
+use model::api::Me;
 use model::{Category, ResourceKind};
 use std::time::Duration;
 
@@ -99,10 +100,67 @@ impl Ctx {
     }
 }
 
+/// Signed-in state: `None` while checking, `Some(None)` signed out, `Some(Some(me))` signed in.
+pub type Session = RwSignal<Option<Option<Me>>>;
+
 #[component]
 pub fn App() -> impl IntoView {
-    let loaded_ms = now_ms();
     let lang = RwSignal::new(Lang::Zh);
+    let session: Session = RwSignal::new(None);
+    api::on_unauthorized(move || session.set(Some(None)));
+    leptos::task::spawn_local(async move { session.set(Some(api::me().await.unwrap_or(None))) });
+    view! {
+        {move || match session.get() {
+            None => view! { <p class="muted" style="padding:20px">"…"</p> }.into_any(),
+            Some(None) => view! { <Login lang=lang session=session /> }.into_any(),
+            Some(Some(me)) => view! { <Dashboard lang=lang session=session me=me /> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn Login(lang: RwSignal<Lang>, session: Session) -> impl IntoView {
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move || {
+        busy.set(true);
+        error.set(None);
+        let (u, p) = (username.get_untracked(), password.get_untracked());
+        leptos::task::spawn_local(async move {
+            match api::login(&u, &p).await {
+                Ok(()) => session.set(Some(api::me().await.unwrap_or(None))),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="login">
+            <form on:submit=move |ev| { ev.prevent_default(); submit(); }>
+                <h1 id="title">{move || tr(lang.get(), T::Title)}</h1>
+                <label>{move || tr(lang.get(), T::Username)}</label>
+                <input id="login-username" type="text" autocomplete="username" prop:value=move || username.get()
+                    on:input=move |ev| username.set(event_target_value(&ev)) />
+                <label>{move || tr(lang.get(), T::Password)}</label>
+                <input id="login-password" type="password" autocomplete="current-password" prop:value=move || password.get()
+                    on:input=move |ev| password.set(event_target_value(&ev)) />
+                <button id="login-submit" class="chip on" type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { tr(lang.get(), T::SigningIn) } else { tr(lang.get(), T::SignIn) }}
+                </button>
+                {move || error.get().map(|e| view! { <p class="error" id="login-error">{e}</p> })}
+                <button class="chip" type="button" on:click=move |_| lang.update(|l| *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh })>
+                    {move || tr(lang.get(), T::Switch)}
+                </button>
+            </form>
+        </div>
+    }
+}
+
+#[component]
+fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
+    let loaded_ms = now_ms();
     let preset = RwSignal::new(Preset::D30);
     let end_ms = RwSignal::new(loaded_ms);
     let custom_from = RwSignal::new(loaded_ms - 7 * DAY_MS);
@@ -150,9 +208,18 @@ pub fn App() -> impl IntoView {
             <header class="top">
                 <h1 id="title">{move || ctx.t(T::Title)}</h1>
                 <Kpis />
-                <button id="lang-switch" class="chip lang" on:click=move |_| lang.update(|l| *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh })>
+                <span class="lang muted" id="signed-in">
+                    {me.user.username.clone()} " · " {move || if lang.get() == Lang::Zh { me.user.role.label_zh() } else { me.user.role.label_en() }}
+                </span>
+                <button id="lang-switch" class="chip" on:click=move |_| lang.update(|l| *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh })>
                     {move || ctx.t(T::Switch)}
                 </button>
+                <button id="sign-out" class="chip" on:click=move |_| {
+                    leptos::task::spawn_local(async move {
+                        let _ = api::logout().await;
+                        session.set(Some(None));
+                    })
+                }>{move || ctx.t(T::SignOut)}</button>
             </header>
             <aside class="left">
                 <WindowControls />

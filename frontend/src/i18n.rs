@@ -74,6 +74,11 @@ pub enum T {
     City,
     Legend,
     Switch,
+    SignIn,
+    SignOut,
+    Username,
+    Password,
+    SigningIn,
 }
 
 /// The text of `t` in `lang`.
@@ -140,6 +145,11 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         City => ("武威市", "Wuwei"),
         Legend => ("图例", "Legend"),
         Switch => ("English", "中文"),
+        SignIn => ("登录", "Sign in"),
+        SignOut => ("退出", "Sign out"),
+        Username => ("用户名", "Username"),
+        Password => ("密码", "Password"),
+        SigningIn => ("正在登录…", "Signing in…"),
     };
     match lang {
         Lang::Zh => zh,

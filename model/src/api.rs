@@ -149,3 +149,12 @@ pub struct SearchResults {
     /// Incidents whose case number equals, or address or summary contains, the query.
     pub incidents: Vec<IncidentHit>,
 }
+
+/// `GET /api/me`: the signed-in user and the regions whose subtrees they see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// The user.
+    pub user: crate::auth::User,
+    /// Region codes (12 digits) at the roots of the user's jurisdiction.
+    pub scope: Vec<String>,
+}

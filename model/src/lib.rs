@@ -6,6 +6,7 @@
 //! Asia/Shanghai ([`time::SHANGHAI_OFFSET_S`]).
 
 pub mod api;
+pub mod auth;
 pub mod code;
 pub mod incident;
 pub mod region;

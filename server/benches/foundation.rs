@@ -110,7 +110,11 @@ fn main() -> anyhow::Result<()> {
     }
 
     // Vector tiles around Liangzhou at every zoom, a year of incidents (the heaviest window).
-    let year = IncidentFilter { from_s: Some(end.timestamp() - 365 * 86_400), to_s: Some(end.timestamp()), ..Default::default() };
+    let year = IncidentFilter {
+        from_s: Some(end.timestamp() - 365 * 86_400),
+        to_s: Some(end.timestamp()),
+        ..Default::default()
+    };
     let mut worst: Vec<(String, f64, usize)> = Vec::new();
     for z in [6u8, 8, 10, 12, 14, 16] {
         let n = f64::from(1u32 << z);

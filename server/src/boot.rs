@@ -7,11 +7,13 @@ use crate::config::StoreArgs;
 use crate::geography::Geography;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::store::gpkg::GpkgStore;
-use crate::store::{GeographyData, Store, StoreError, WorldData};
+use crate::store::{GeographyData, NewUser, Store, StoreError, WorldData};
 use crate::tiles::{CountsCache, TileShapes};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use model::Placement;
+use model::RegionCode;
+use model::auth::Role;
 use std::sync::{Arc, RwLock};
 
 /// The seed `serve` uses when it seeds an empty embedded store.
@@ -45,12 +47,60 @@ pub fn world_data(world: demo::World) -> WorldData {
     }
 }
 
-/// Generates the demo world and replaces the store's contents with it.
-pub async fn seed_demo(store: &dyn Store, seed: u64, end: DateTime<Utc>) -> anyhow::Result<demo::Truth> {
+/// A demo login: username, role, password.
+pub type DemoLogin = (String, Role, String);
+
+/// Generates the demo world, replaces the store's contents with it, and creates (or resets the
+/// passwords of) one user per role with fresh random passwords, written to
+/// `data_dir/demo-logins.txt` (owner-only) when a data directory is given.
+pub async fn seed_demo(
+    store: &dyn Store,
+    seed: u64,
+    end: DateTime<Utc>,
+    data_dir: Option<&std::path::Path>,
+) -> anyhow::Result<(demo::Truth, Vec<DemoLogin>)> {
     let world = demo::generate(&demo::DemoParams::new(seed, end)).context("generating the demo world")?;
     let truth = world.truth.clone();
+    let first_officer = world.officers.first().map(|o| o.id);
     store.replace_world(world_data(world)).await.context("writing the demo world")?;
-    Ok(truth)
+    let city: RegionCode = "620600000000".parse()?;
+    let users: [(&str, Role, Option<RegionCode>, Option<u64>); 6] = [
+        ("city", Role::City, Some(city), None),
+        ("county", Role::County, Some("620602000000".parse()?), None),
+        ("township", Role::Township, Some("620602001000".parse()?), None),
+        ("village", Role::Village, None, first_officer),
+        ("analyst", Role::Analyst, Some(city), None),
+        ("admin", Role::Admin, Some(city), None),
+    ];
+    let mut logins = Vec::new();
+    for (name, role, jurisdiction, officer_id) in users {
+        let password: String = crate::auth::new_token().chars().take(16).collect();
+        let hash = crate::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let new = NewUser { username: name.into(), password_hash: hash.clone(), role, jurisdiction, officer_id };
+        if store.create_user(new).await?.is_none()
+            && let Some((existing, _)) = store.user_by_name(name).await?
+        {
+            store.set_password(existing.id, hash, None).await?;
+            store.set_user_disabled(name, false).await?;
+        }
+        logins.push((name.to_owned(), role, password));
+    }
+    if let Some(dir) = data_dir {
+        let path = dir.join("demo-logins.txt");
+        let text: String = logins.iter().map(|(u, r, p)| format!("{u}\t{}\t{p}\n", r.as_str())).collect();
+        write_private(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok((truth, logins))
+}
+
+/// Writes a file readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 /// Loads geography and incidents from the store into the request state.
@@ -80,5 +130,6 @@ pub async fn load_state(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<
         tile_counts: Arc::new(CountsCache::default()),
         web_dir: None,
         ui: Arc::new(model::api::UiConfig::default()),
+        throttle: Arc::new(crate::auth::LoginThrottle::default()),
     })
 }

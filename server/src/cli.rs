@@ -3,15 +3,18 @@
 use crate::api;
 use crate::boot::{DEFAULT_DEMO_SEED, load_state, open_store, seed_demo};
 use crate::clock::SystemClock;
-use crate::config::{DemoArgs, ExportArgs, FileFormat, ImportArgs, ServeArgs};
+use crate::config::{DemoArgs, ExportArgs, FileFormat, ImportArgs, ServeArgs, UserAddArgs};
 use crate::geography::Geography;
 use crate::incident_index::IncidentIndex;
 use crate::ingest::{IngestError, submit};
 use crate::intake::{FieldError, incident_from_feature};
 use crate::query::{Area, IncidentQuery};
+use crate::scope::Scope;
+use crate::store::{NewAudit, NewUser};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
+use model::auth::Role;
 use model::time::parse_timestamp;
 use model::{Category, IncidentId, NewIncident, Source, Status};
 use serde_json::{Value, json};
@@ -33,8 +36,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             seed = DEFAULT_DEMO_SEED,
             "empty embedded store: generating the Wuwei demo world (首次启动，生成演示数据)"
         );
-        let truth = seed_demo(store.as_ref(), DEFAULT_DEMO_SEED, Utc::now()).await?;
-        tracing::info!(incidents = truth.incidents, "demo world written");
+        let (truth, _) = seed_demo(store.as_ref(), DEFAULT_DEMO_SEED, Utc::now(), Some(&args.store.data_dir)).await?;
+        tracing::info!(
+            incidents = truth.incidents,
+            logins = %args.store.data_dir.join("demo-logins.txt").display(),
+            "demo world written; one demo user per role, passwords in the logins file (演示账号见该文件)"
+        );
     }
     let mut state = load_state(store, Arc::new(SystemClock)).await?;
     state.web_dir = Some(args.web_dir.clone());
@@ -91,7 +98,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     };
     let store = open_store(&args.store)?;
     let started = Instant::now();
-    let truth = seed_demo(store.as_ref(), args.seed, end).await?;
+    let (truth, logins) = seed_demo(store.as_ref(), args.seed, end, Some(&args.store.data_dir)).await?;
     eprintln!(
         "demo world written in {:.1} s: {} incidents up to {end}, seed {} ({} hot cells, {} emerging cells, {} near-repeat offspring)\n\
          演示数据已生成：{} 条警情",
@@ -103,6 +110,10 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         truth.near_repeat.offspring,
         truth.incidents,
     );
+    eprintln!("demo logins (演示账号), also in {}:", args.store.data_dir.join("demo-logins.txt").display());
+    for (user, role, password) in logins {
+        eprintln!("  {user:<9} {:<18} {password}", role.label_zh());
+    }
     Ok(())
 }
 
@@ -307,7 +318,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<ImportReport> {
     let bar = progress(items.len() as u64, "writing");
     bar.set_position(0);
     let index = RwLock::new(IncidentIndex::default());
-    let result = submit(store.as_ref(), &geography, &index, items).await;
+    let result = submit(store.as_ref(), &geography, &index, &Scope::everything(), items).await;
     bar.finish_and_clear();
     let submitted = match result {
         Ok(s) => s,
@@ -323,6 +334,9 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<ImportReport> {
                 error.message
             )
         }
+        Err(IngestError::OutsideScope { index }) => {
+            bail!("{unit} {}: outside the importer's jurisdiction", lines.get(index).copied().unwrap_or(0))
+        }
         Err(IngestError::Store(e)) => return Err(e.into()),
     };
     let created = submitted.iter().filter(|s| s.created).count();
@@ -335,6 +349,14 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<ImportReport> {
         let skipped: Vec<String> = errors.iter().map(|e| e.line.to_string()).collect();
         eprintln!("skipped {unit}s: {}", skipped.join(", "));
     }
+    store
+        .append_audit(cli_audit(
+            "import",
+            args.file.display().to_string(),
+            "ok",
+            Some(format!("{created} new, {} present, {} skipped", submitted.len() - created, errors.len())),
+        ))
+        .await?;
     Ok(ImportReport { created, existing: submitted.len() - created, skipped: errors })
 }
 
@@ -380,7 +402,8 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
             .map(|c| Status::parse_label(c).ok_or_else(|| anyhow::anyhow!("--status: unknown status {c:?}")))
             .collect::<anyhow::Result<_>>()?,
     };
-    let filter = query.filter(&state.geography).map_err(|e| anyhow::anyhow!("--region: {e}"))?;
+    // The command line runs with the data files' owner's rights: the whole city.
+    let filter = query.filter(&state.geography, &Scope::everything()).map_err(|e| anyhow::anyhow!("--region: {e}"))?;
     let mut ids: Vec<(i64, IncidentId)> = Vec::new();
     state.index().for_each(&filter, |p| ids.push((p.occurred_s, p.id)));
     ids.sort_unstable();
@@ -395,6 +418,15 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         FileFormat::Csv => export_csv(&state, &ids, out).await?,
         FileFormat::Geojson => export_geojson(&state, &ids, out).await?,
     }
+    state
+        .store
+        .append_audit(cli_audit(
+            "export",
+            args.output.as_ref().map_or("stdout".into(), |p| p.display().to_string()),
+            "ok",
+            Some(format!("{} incidents", ids.len())),
+        ))
+        .await?;
     eprintln!("exported {} incidents (导出 {} 条)", ids.len(), ids.len());
     Ok(())
 }
@@ -406,7 +438,7 @@ async fn for_each_chunk(
     mut visit: impl FnMut(&model::Incident) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     for chunk in ids.chunks(5_000) {
-        for i in &state.store.incidents_by_id(chunk.to_vec()).await? {
+        for i in &state.store.incidents_by_id(&Scope::everything(), chunk.to_vec()).await? {
             visit(i)?;
         }
     }
@@ -454,11 +486,111 @@ async fn export_geojson(state: &api::AppState, ids: &[IncidentId], mut out: Box<
             out.write_all(b",\n")?;
         }
         first = false;
-        serde_json::to_writer(&mut out, &api::features::incident_feature(i, &state.geography))?;
+        serde_json::to_writer(&mut out, &api::features::incident_feature(i, &state.geography, false))?;
         Ok(())
     })
     .await?;
     writeln!(out, "]}}")?;
     out.flush()?;
+    Ok(())
+}
+
+/// Who runs the command line, for the audit log.
+fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into()))
+}
+
+/// An audit entry for a command-line action.
+pub fn cli_audit(
+    action: &'static str,
+    target: impl Into<String>,
+    result: &'static str,
+    detail: Option<String>,
+) -> NewAudit {
+    NewAudit {
+        actor: cli_actor(),
+        role: None,
+        action,
+        target: target.into(),
+        source: Some("cli".into()),
+        result,
+        detail,
+    }
+}
+
+/// `safegrid user add`.
+pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
+    let role = Role::parse(&args.role).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--role: unknown role {:?}; roles are city, county, township, village, analyst, admin",
+            args.role
+        )
+    })?;
+    let store = open_store(&args.store)?;
+    let geography = Geography::new(store.load_geography().await?);
+    let (jurisdiction, officer_id) = match (&args.jurisdiction, args.officer) {
+        (Some(_), Some(_)) => bail!("give --jurisdiction or --officer, not both"),
+        (None, None) => bail!("--jurisdiction CODE (or --officer ID for a village user) is required"),
+        (Some(code), None) => {
+            let code = model::RegionCode::parse(code).map_err(|e| anyhow::anyhow!("--jurisdiction: {e}"))?;
+            if geography.region(code).is_none() {
+                bail!("--jurisdiction: no region {code} in this store");
+            }
+            crate::auth::check_jurisdiction(role, code).map_err(|e| anyhow::anyhow!("--jurisdiction: {e}"))?;
+            (Some(code), None)
+        }
+        (None, Some(officer)) => {
+            if role != Role::Village {
+                bail!("--officer applies to village users only");
+            }
+            if !geography.officers().iter().any(|o| o.id == officer) {
+                bail!("--officer: no officer {officer} in this store");
+            }
+            (None, Some(officer))
+        }
+    };
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    if password.chars().count() < crate::auth::MIN_PASSWORD_CHARS {
+        bail!("the password needs at least {} characters", crate::auth::MIN_PASSWORD_CHARS);
+    }
+    let hash = crate::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let user = store
+        .create_user(NewUser { username: args.name.clone(), password_hash: hash, role, jurisdiction, officer_id })
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("--name: the username {:?} is taken", args.name))?;
+    store.append_audit(cli_audit("user_add", &user.username, "ok", Some(format!("role {}", role.as_str())))).await?;
+    eprintln!("user {} ({}) added (已添加用户)", user.username, role.label_zh());
+    Ok(())
+}
+
+/// `safegrid user list`.
+pub async fn user_list(store_args: crate::config::StoreArgs) -> anyhow::Result<()> {
+    let store = open_store(&store_args)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "username\trole\tjurisdiction\tofficer\tdisabled")?;
+    for u in store.users().await? {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}",
+            u.username,
+            u.role.as_str(),
+            u.jurisdiction.map(|j| j.to_string()).unwrap_or_default(),
+            u.officer_id.map(|o| o.to_string()).unwrap_or_default(),
+            u.disabled
+        )?;
+    }
+    Ok(())
+}
+
+/// `safegrid user disable`.
+pub async fn user_disable(store_args: crate::config::StoreArgs, name: String) -> anyhow::Result<()> {
+    let store = open_store(&store_args)?;
+    if !store.set_user_disabled(&name, true).await? {
+        bail!("no user {name:?}");
+    }
+    store.append_audit(cli_audit("user_disable", &name, "ok", None)).await?;
+    eprintln!("user {name} disabled and signed out (已停用)");
     Ok(())
 }

@@ -25,6 +25,54 @@ pub enum Command {
     Import(ImportArgs),
     /// Export incidents as GeoJSON or CSV (导出警情).
     Export(ExportArgs),
+    /// Manage users (用户管理).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `safegrid user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input (添加用户).
+    Add(UserAddArgs),
+    /// List users (用户列表).
+    List {
+        /// Store selection.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Disable a user and end their sessions (停用用户).
+    Disable {
+        /// Store selection.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The username.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// `safegrid user add`.
+#[derive(Debug, Clone, Args)]
+pub struct UserAddArgs {
+    /// Store selection.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Login name (用户名).
+    #[arg(long)]
+    pub name: String,
+    /// city, county, township, village, analyst or admin (角色).
+    #[arg(long)]
+    pub role: String,
+    /// Region code whose subtree the user sees (管辖区域).
+    #[arg(long)]
+    pub jurisdiction: Option<String>,
+    /// For a village user: the officer whose current villages are the jurisdiction (民警编号).
+    #[arg(long)]
+    pub officer: Option<u64>,
+    /// Read the password from standard input (required: passwords never go on the command line).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
 }
 
 /// Where the data lives: the embedded store in a data directory, or PostGIS.

@@ -113,9 +113,40 @@ impl StatusSet {
     }
 }
 
-/// Which incidents a query wants. `None` fields do not filter.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The cells a caller may see, as sorted, disjoint ranges of cell indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellScope(Option<Vec<Range<CellIdx>>>);
+
+impl CellScope {
+    /// Every cell.
+    pub fn all() -> CellScope {
+        CellScope(None)
+    }
+
+    /// The given ranges.
+    pub fn of(mut ranges: Vec<Range<CellIdx>>) -> CellScope {
+        ranges.retain(|r| !r.is_empty());
+        ranges.sort_by_key(|r| r.start);
+        CellScope(Some(ranges))
+    }
+
+    /// Whether cell `idx` is inside.
+    pub fn contains(&self, idx: CellIdx) -> bool {
+        match &self.0 {
+            None => true,
+            Some(ranges) => {
+                let i = ranges.partition_point(|r| r.end <= idx);
+                ranges.get(i).is_some_and(|r| r.contains(&idx))
+            }
+        }
+    }
+}
+
+/// Which incidents a query wants: always inside a caller's scope; `None` fields do not filter.
+#[derive(Debug, Clone, PartialEq)]
 pub struct IncidentFilter {
+    /// The caller's jurisdiction (required: there is no filter without one).
+    pub scope: CellScope,
     /// Inside this box.
     pub bbox: Option<Bbox>,
     /// In these cells (a region's contiguous cell range).
@@ -131,6 +162,11 @@ pub struct IncidentFilter {
 }
 
 impl IncidentFilter {
+    /// Everything inside `scope`.
+    pub fn new(scope: CellScope) -> IncidentFilter {
+        IncidentFilter { scope, bbox: None, cells: None, from_s: None, to_s: None, categories: None, statuses: None }
+    }
+
     /// Whether `p` passes every condition.
     pub fn matches(&self, p: &IncidentPoint) -> bool {
         self.from_s.is_none_or(|f| p.occurred_s >= f)
@@ -139,6 +175,7 @@ impl IncidentFilter {
             && self.categories.is_none_or(|c| c.has(p.category))
             && self.statuses.is_none_or(|s| s.has(p.status))
             && self.bbox.is_none_or(|b| b.contains(p.lon, p.lat))
+            && self.scope.contains(p.cell)
     }
 }
 
@@ -359,28 +396,29 @@ mod tests {
             .collect()
     }
 
+    fn all() -> IncidentFilter {
+        IncidentFilter::new(CellScope::all())
+    }
+
     fn filters() -> Vec<IncidentFilter> {
         vec![
-            IncidentFilter::default(),
+            all(),
+            IncidentFilter { scope: CellScope::of(vec![5..9, 40..41, 60..80]), ..all() },
             IncidentFilter {
                 bbox: Some(Bbox { min_lon: 102.5, min_lat: 37.5, max_lon: 102.6, max_lat: 37.6 }),
-                ..Default::default()
+                ..all()
             },
             IncidentFilter {
                 bbox: Some(Bbox { min_lon: 102.0, min_lat: 37.0, max_lon: 103.5, max_lat: 38.9 }),
                 from_s: Some(1_700_050_000),
-                ..Default::default()
+                ..all()
             },
             IncidentFilter {
                 cells: Some(10..20),
                 categories: Some(CategorySet::of(&[Category::Traffic, Category::Fire])),
-                ..Default::default()
+                ..all()
             },
-            IncidentFilter {
-                statuses: Some(StatusSet::of(&[Status::Reported])),
-                to_s: Some(1_700_030_000),
-                ..Default::default()
-            },
+            IncidentFilter { statuses: Some(StatusSet::of(&[Status::Reported])), to_s: Some(1_700_030_000), ..all() },
         ]
     }
 

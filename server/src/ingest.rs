@@ -4,6 +4,7 @@
 use crate::geography::Geography;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::intake::FieldError;
+use crate::scope::Scope;
 use crate::store::{IncidentRow, InsertOutcome, Store, StoreError};
 use model::{Incident, NewIncident};
 use std::sync::RwLock;
@@ -28,6 +29,12 @@ pub enum IngestError {
         /// The rule broken.
         error: FieldError,
     },
+    /// Item `index` lies outside the submitter's jurisdiction.
+    #[error("item {index}: outside the submitter's jurisdiction")]
+    OutsideScope {
+        /// Position in the batch.
+        index: usize,
+    },
     /// Item `index` reuses a stored (source, external_id) with different content.
     #[error("item {index}: external_id already used by incident {existing} with different content")]
     Conflict {
@@ -46,6 +53,7 @@ pub async fn submit(
     store: &dyn Store,
     geography: &Geography,
     index: &RwLock<IncidentIndex>,
+    scope: &Scope,
     items: Vec<NewIncident>,
 ) -> Result<Vec<Submitted>, IngestError> {
     let mut located = Vec::with_capacity(items.len());
@@ -60,6 +68,9 @@ pub async fn submit(
                 },
             });
         };
+        if !scope.allows_cell(geography.cell_code(cell)) {
+            return Err(IngestError::OutsideScope { index: i });
+        }
         cells.push(cell);
         located.push((n, geography.placement(cell)));
     }

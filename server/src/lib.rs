@@ -2,6 +2,7 @@
 //! indexes. The pure core lives in the `model`, `analytics` and `demo` crates.
 
 pub mod api;
+pub mod auth;
 pub mod boot;
 pub mod cli;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod incident_index;
 pub mod ingest;
 pub mod intake;
 pub mod query;
+pub mod scope;
 pub mod store;
 pub mod tiles;
 pub mod web;

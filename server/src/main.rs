@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use server::cli;
-use server::config::{Cli, Command};
+use server::config::{Cli, Command, UserCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -17,6 +17,9 @@ async fn main() -> std::process::ExitCode {
         Command::Demo(a) => cli::demo(a).await,
         Command::Import(a) => cli::import(a).await.map(drop),
         Command::Export(a) => cli::export(a).await,
+        Command::User(UserCommand::Add(a)) => cli::user_add(a).await,
+        Command::User(UserCommand::List { store }) => cli::user_list(store).await,
+        Command::User(UserCommand::Disable { store, name }) => cli::user_disable(store, name).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

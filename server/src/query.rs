@@ -4,6 +4,7 @@
 
 use crate::geography::Geography;
 use crate::incident_index::{Bbox, CategorySet, IncidentFilter, StatusSet};
+use crate::scope::Scope;
 use chrono::{DateTime, Utc};
 use model::{Category, CellCode, RegionCode, Status};
 
@@ -59,20 +60,28 @@ pub struct IncidentQuery {
 pub struct UnknownArea(pub String);
 
 impl IncidentQuery {
-    /// The index filter for this query.
-    pub fn filter(&self, geography: &Geography) -> Result<IncidentFilter, UnknownArea> {
+    /// The index filter for this query inside `scope`. A region or cell outside the scope is
+    /// reported as unknown (its existence is not revealed).
+    pub fn filter(&self, geography: &Geography, scope: &Scope) -> Result<IncidentFilter, UnknownArea> {
         let cells = match self.area {
             None => None,
             Some(Area::Region(code)) => {
-                geography.region(code).ok_or_else(|| UnknownArea(code.to_string()))?;
+                geography
+                    .region(code)
+                    .filter(|_| scope.allows_path_to(code))
+                    .ok_or_else(|| UnknownArea(code.to_string()))?;
                 Some(geography.cell_range(code))
             }
             Some(Area::Cell(code)) => {
-                let (idx, _) = geography.cell(code).ok_or_else(|| UnknownArea(code.to_string()))?;
+                let (idx, _) = geography
+                    .cell(code)
+                    .filter(|_| scope.allows_cell(code))
+                    .ok_or_else(|| UnknownArea(code.to_string()))?;
                 Some(idx..idx + 1)
             }
         };
         Ok(IncidentFilter {
+            scope: scope.cells(geography),
             bbox: self.bbox,
             cells,
             from_s: self.from.map(|t| t.timestamp()),

@@ -184,7 +184,18 @@ async fn the_dashboard_works_in_a_real_browser() {
     let out = artifacts();
 
     c.goto(&format!("http://127.0.0.1:{port}/")).await.unwrap();
+    // Signed out: the login page. A wrong password is refused; the right one opens the dashboard.
+    let user = c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("login-username")).await.unwrap();
+    user.send_keys("city").await.unwrap();
+    c.find(Locator::Id("login-password")).await.unwrap().send_keys("wrong-password").await.unwrap();
+    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#login-error", |t| !t.is_empty(), "a refused login").await;
+    let password = c.find(Locator::Id("login-password")).await.unwrap();
+    password.clear().await.unwrap();
+    password.send_keys(tests::TEST_PASSWORD).await.unwrap();
+    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
     c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("#map canvas.maplibregl-canvas")).await.unwrap();
+    wait_text(&c, "#signed-in", |t| t.starts_with("city"), "who is signed in").await;
     settled(&c).await;
     let first_render_ms = js(&c, "return window.__safegrid.firstIdleMs;").await;
     assert_eq!(text_of(&c, "#title").await, "平安网格 · 武威");

@@ -55,7 +55,7 @@ async fn a_world_round_trips_through_the_file() {
         assert_eq!(r.occurred_s, d.incident.occurred_at.timestamp());
         assert_eq!((r.category, r.status, r.cell_code), (d.incident.category, d.incident.status, d.cell_code));
     }
-    let full = store.incidents_by_id(vec![rows[10].id]).await.unwrap();
+    let full = store.incidents_by_id(&server::scope::Scope::everything(), vec![rows[10].id]).await.unwrap();
     assert_eq!(full[0].fields, world.incidents[10].incident);
     let truth: demo::Truth = serde_json::from_str(&store.meta("demo_truth").await.unwrap().unwrap()).unwrap();
     assert_eq!(truth, world.truth);

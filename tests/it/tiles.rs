@@ -21,7 +21,11 @@ fn tile_at(z: u8, lon: f64, lat: f64) -> TileId {
 }
 
 async fn fetch(w: &TestWorld, uri: &str) -> (u16, String, Vec<u8>) {
-    let res = w.app().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let req = Request::get(uri)
+        .header("authorization", format!("Bearer {}", w.token(model::auth::Role::City)))
+        .body(Body::empty())
+        .unwrap();
+    let res = w.app().oneshot(req).await.unwrap();
     let status = res.status().as_u16();
     let cache = res.headers().get("cache-control").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     (status, cache, res.into_body().collect().await.unwrap().to_bytes().to_vec())

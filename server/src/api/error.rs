@@ -27,6 +27,21 @@ pub enum AppError {
         /// Which field.
         field: Option<String>,
     },
+    /// 401: not signed in.
+    Unauthorized {
+        /// What to do.
+        message: String,
+    },
+    /// 403: signed in, but not allowed.
+    Forbidden {
+        /// Why not.
+        message: String,
+    },
+    /// 429: too many failed logins.
+    TooManyRequests {
+        /// Until when.
+        message: String,
+    },
     /// 404: no such thing.
     NotFound {
         /// What was not found.
@@ -83,6 +98,11 @@ impl IntoResponse for AppError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "validation", message, field)
             }
             AppError::NotFound { message, field } => (StatusCode::NOT_FOUND, "not_found", message, field),
+            AppError::Unauthorized { message } => (StatusCode::UNAUTHORIZED, "unauthorized", message, None),
+            AppError::Forbidden { message } => (StatusCode::FORBIDDEN, "forbidden", message, None),
+            AppError::TooManyRequests { message } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message, None)
+            }
             AppError::Conflict { message, field } => (StatusCode::CONFLICT, "conflict", message, field),
             AppError::PayloadTooLarge { message } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message, None)

@@ -151,12 +151,21 @@ pub fn incident_points_collection(
     out
 }
 
-/// The full Feature of one incident, with the names of its regions and cell.
-pub fn incident_feature(i: &Incident, geography: &Geography) -> Value {
+/// The full Feature of one incident, with the names of its regions and cell; reporter name and
+/// phone masked (脱敏) when `mask`.
+pub fn incident_feature(i: &Incident, geography: &Geography, mask: bool) -> Value {
     let mut props = match serde_json::to_value(i) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
     };
+    if mask {
+        if let Some(n) = &i.fields.reporter_name {
+            props.insert("reporter_name".into(), json!(model::auth::mask_name(n)));
+        }
+        if let Some(p) = &i.fields.reporter_phone {
+            props.insert("reporter_phone".into(), json!(model::auth::mask_phone(p)));
+        }
+    }
     props.remove("lon");
     props.remove("lat");
     let name_of = |code| geography.region(code).map(|r| r.region.name.clone());

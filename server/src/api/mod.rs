@@ -1,5 +1,6 @@
-//! The HTTP API (axum). Only this module knows HTTP. `app(state)` builds the router so tests drive
-//! it with `tower::ServiceExt::oneshot`.
+//! The HTTP API (axum). Only this module (with its siblings `tiles` and `web`) knows HTTP.
+//! `app(state)` builds the router so tests drive it with `tower::ServiceExt::oneshot`; the
+//! routes are declared once in [`routes`], which also lists them for the access-matrix test.
 
 pub mod error;
 pub mod features;
@@ -7,15 +8,17 @@ mod incidents;
 pub mod params;
 mod regions;
 mod search;
+pub mod session;
 mod stats;
 
+use crate::auth::{Caller, LoginThrottle};
 use crate::clock::Clock;
 use crate::geography::Geography;
 use crate::incident_index::IncidentIndex;
 use crate::store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get, post};
 use model::api::Health;
 use std::sync::{Arc, RwLock};
 
@@ -44,6 +47,8 @@ pub struct AppState {
     pub web_dir: Option<std::path::PathBuf>,
     /// Public settings for the browser (base layers).
     pub ui: Arc<model::api::UiConfig>,
+    /// Failed-login counters.
+    pub throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {
@@ -59,22 +64,81 @@ impl AppState {
     }
 }
 
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health, login, glyphs, the frontend's files).
+    Public,
+    /// Any signed-in user; answers are limited to their jurisdiction.
+    Signed,
+    /// Administrators only.
+    Admin,
+}
+
+/// One route of the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path template (axum syntax).
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+}
+
+struct Routes {
+    router: Router<AppState>,
+    list: Vec<RouteInfo>,
+}
+
+impl Routes {
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Routes {
+        self.list.push(RouteInfo { method, path, access });
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+/// Every route, declared once.
+fn routes() -> Routes {
+    use Access::*;
+    Routes { router: Router::new(), list: Vec::new() }
+        .add("GET", "/api/health", Public, get(health))
+        .add("POST", "/api/login", Public, post(session::login))
+        .add("POST", "/api/logout", Signed, post(session::logout))
+        .add("GET", "/api/me", Signed, get(session::me))
+        .add("POST", "/api/password", Signed, post(session::password))
+        .add("GET", "/api/audit", Admin, get(session::audit))
+        .add("GET", "/api/config", Signed, get(config))
+        .add("GET", "/api/regions", Signed, get(regions::list))
+        .add("GET", "/api/regions/{code}", Signed, get(regions::one))
+        .add("GET", "/api/regions/{code}/path", Signed, get(regions::path))
+        .add("GET", "/api/cells", Signed, get(regions::cells))
+        .add("GET", "/api/resources", Signed, get(regions::resources))
+        .add("GET", "/api/incidents", Signed, get(incidents::list))
+        .add("POST", "/api/incidents", Signed, post(incidents::create))
+        .add("GET", "/api/incidents/{id}", Signed, get(incidents::one))
+        .add("GET", "/api/stats", Signed, get(stats::stats))
+        .add("GET", "/api/search", Signed, get(search::search))
+        .add("GET", "/tiles/{layer}/{z}/{x}/{y}", Signed, get(crate::tiles::tile))
+        .add("GET", "/glyphs/{fontstack}/{range}", Public, get(crate::web::glyphs))
+}
+
+/// The routes of [`app`], for tests that must cover every one.
+pub fn route_list() -> Vec<RouteInfo> {
+    routes().list
+}
+
 /// The router of the whole API.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/api/health", get(health))
-        .route("/api/regions", get(regions::list))
-        .route("/api/regions/{code}", get(regions::one))
-        .route("/api/regions/{code}/path", get(regions::path))
-        .route("/api/cells", get(regions::cells))
-        .route("/api/resources", get(regions::resources))
-        .route("/api/incidents", get(incidents::list).post(incidents::create))
-        .route("/api/incidents/{id}", get(incidents::one))
-        .route("/api/stats", get(stats::stats))
-        .route("/api/config", get(config))
-        .route("/api/search", get(search::search))
-        .route("/tiles/{layer}/{z}/{x}/{y}", get(crate::tiles::tile))
-        .route("/glyphs/{fontstack}/{range}", get(crate::web::glyphs))
+    routes()
+        .router
         .fallback(crate::web::frontend)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -91,7 +155,7 @@ async fn health(State(s): State<AppState>) -> axum::Json<Health> {
     })
 }
 
-async fn config(State(s): State<AppState>) -> axum::Json<model::api::UiConfig> {
+async fn config(State(s): State<AppState>, _caller: Caller) -> axum::Json<model::api::UiConfig> {
     axum::Json((*s.ui).clone())
 }
 

@@ -6,6 +6,7 @@ use super::features::{
 };
 use super::params::Params;
 use super::{AppState, DEFAULT_WINDOW_DAYS};
+use crate::auth::Caller;
 use crate::query::Area;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
@@ -30,7 +31,7 @@ fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Value {
 }
 
 /// `GET /api/regions?level=&parent=`: regions as a FeatureCollection.
-pub async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+pub async fn list(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let mut p = Params::parse(q.as_deref());
     let parent = p
         .one("parent")?
@@ -44,32 +45,35 @@ pub async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Re
     if let Some(code) = parent {
         s.geography
             .region(code)
+            .filter(|_| caller.scope.allows_path_to(code))
             .ok_or_else(|| AppError::NotFound { message: format!("no region {code}"), field: Some("parent".into()) })?;
     }
+    let scope = &caller.scope;
+    let cells_of = |parent: Option<RegionCode>| -> Vec<Value> {
+        let range = parent.map_or(0..s.geography.cells().len() as u32, |c| s.geography.cell_range(c));
+        s.geography.cells()[range.start as usize..range.end as usize]
+            .iter()
+            .filter(|c| scope.allows_cell(c.cell.code))
+            .map(|c| cell_level_feature(c, None))
+            .collect()
+    };
+    let regions_at = |level: RegionLevel| -> Vec<Value> {
+        s.geography
+            .regions_at(level, parent)
+            .filter(|r| scope.allows_region(r.region.code))
+            .map(region_feature)
+            .collect()
+    };
     let default_level = parent.map_or(Some(RegionLevel::County), |c| c.level().child());
     let features: Vec<Value> = match level.as_deref() {
-        Some("cell") => {
-            let range = parent.map_or(0..s.geography.cells().len() as u32, |c| s.geography.cell_range(c));
-            s.geography.cells()[range.start as usize..range.end as usize]
-                .iter()
-                .map(|c| cell_level_feature(c, None))
-                .collect()
-        }
-        Some(l) => {
-            let level = l
-                .parse::<RegionLevel>()
-                .map_err(|()| AppError::bad("level", "level must be city, county, township, village or cell"))?;
-            s.geography.regions_at(level, parent).map(region_feature).collect()
-        }
+        Some("cell") => cells_of(parent),
+        Some(l) => regions_at(
+            l.parse::<RegionLevel>()
+                .map_err(|()| AppError::bad("level", "level must be city, county, township, village or cell"))?,
+        ),
         None => match default_level {
-            Some(level) => s.geography.regions_at(level, parent).map(region_feature).collect(),
-            None => {
-                let range = parent.map_or(0..0, |c| s.geography.cell_range(c));
-                s.geography.cells()[range.start as usize..range.end as usize]
-                    .iter()
-                    .map(|c| cell_level_feature(c, None))
-                    .collect()
-            }
+            Some(level) => regions_at(level),
+            None => cells_of(parent),
         },
     };
     Ok(geojson_response(collection(features, Map::new())))
@@ -77,12 +81,12 @@ pub async fn list(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Re
 
 /// `GET /api/regions/{code}`: one region (12 digits) or cell (15 digits), with its children count
 /// and, for villages, the officers covering it.
-pub async fn one(State(s): State<AppState>, Path(code): Path<String>) -> Result<Response, AppError> {
+pub async fn one(State(s): State<AppState>, caller: Caller, Path(code): Path<String>) -> Result<Response, AppError> {
     let area = Area::parse(&code).map_err(|m| AppError::bad("code", m))?;
     let not_found = || AppError::NotFound { message: format!("no region or cell {code}"), field: None };
     let body = match area {
         Area::Region(c) => {
-            let r = s.geography.region(c).ok_or_else(not_found)?;
+            let r = s.geography.region(c).filter(|_| caller.scope.allows_region(c)).ok_or_else(not_found)?;
             let mut props = region_properties(&r.region);
             let children = match c.level().child() {
                 Some(l) => s.geography.regions_at(l, Some(c)).count(),
@@ -101,7 +105,7 @@ pub async fn one(State(s): State<AppState>, Path(code): Path<String>) -> Result<
             feature_with_bbox(json!(c), &r.boundary, props)
         }
         Area::Cell(c) => {
-            let (_, cell) = s.geography.cell(c).ok_or_else(not_found)?;
+            let (_, cell) = s.geography.cell(c).filter(|_| caller.scope.allows_cell(c)).ok_or_else(not_found)?;
             cell_level_feature(cell, None)
         }
     };
@@ -110,7 +114,7 @@ pub async fn one(State(s): State<AppState>, Path(code): Path<String>) -> Result<
 
 /// `GET /api/cells?bbox=&region=&from=&to=&category=`: cells with incident counts for the window
 /// (default: the last 30 days).
-pub async fn cells(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+pub async fn cells(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let mut p = Params::parse(q.as_deref());
     let mut query = p.incident_query(false)?;
     p.finish()?;
@@ -119,13 +123,13 @@ pub async fn cells(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<R
     let from = query.from.unwrap_or(to - Duration::days(DEFAULT_WINDOW_DAYS));
     (query.from, query.to) = (Some(from), Some(to));
     let bbox = query.bbox.take();
-    let filter = query.filter(&s.geography)?;
+    let filter = query.filter(&s.geography, &caller.scope)?;
     let counts = s.index().cell_counts(&filter, s.geography.cells().len());
     let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
     let in_box: Option<std::collections::HashSet<u32>> =
         bbox.map(|b| s.geography.cells_in_box([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]).collect());
     let features: Vec<Value> = range
-        .filter(|i| in_box.as_ref().is_none_or(|set| set.contains(i)))
+        .filter(|i| in_box.as_ref().is_none_or(|set| set.contains(i)) && filter.scope.contains(*i))
         .map(|i| cell_level_feature(&s.geography.cells()[i as usize], Some(counts[i as usize])))
         .collect();
     let mut extra = Map::new();
@@ -135,7 +139,7 @@ pub async fn cells(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<R
 }
 
 /// `GET /api/resources?kind=&region=&bbox=`: prevention resources.
-pub async fn resources(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+pub async fn resources(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let mut p = Params::parse(q.as_deref());
     let kinds: Vec<ResourceKind> = p
         .many("kind")
@@ -158,6 +162,7 @@ pub async fn resources(State(s): State<AppState>, RawQuery(q): RawQuery) -> Resu
     if let Some(code) = region {
         s.geography
             .region(code)
+            .filter(|_| caller.scope.allows_path_to(code))
             .ok_or_else(|| AppError::NotFound { message: format!("no region {code}"), field: Some("region".into()) })?;
     }
     let features: Vec<Value> = s
@@ -165,7 +170,7 @@ pub async fn resources(State(s): State<AppState>, RawQuery(q): RawQuery) -> Resu
         .resources()
         .iter()
         .filter(|r| kinds.is_empty() || kinds.contains(&r.kind))
-        .filter(|r| region.is_none_or(|c| c.contains(r.region_code)))
+        .filter(|r| region.is_none_or(|c| c.contains(r.region_code)) && caller.scope.allows_region(r.region_code))
         .filter(|r| bbox.is_none_or(|b| b.contains(r.lon, r.lat)))
         .map(resource_feature)
         .collect();
@@ -176,6 +181,7 @@ pub async fn resources(State(s): State<AppState>, RawQuery(q): RawQuery) -> Resu
 /// geometry (for breadcrumbs).
 pub async fn path(
     State(s): State<AppState>,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<axum::Json<Vec<model::api::RegionHit>>, AppError> {
     use geo::BoundingRect;
@@ -188,7 +194,11 @@ pub async fn path(
         Area::Region(c) => (c, None),
         Area::Cell(c) => (c.village(), Some(s.geography.cell(c).ok_or_else(not_found)?.1)),
     };
-    s.geography.region(region).ok_or_else(not_found)?;
+    let visible = match area {
+        Area::Region(c) => caller.scope.allows_path_to(c),
+        Area::Cell(c) => caller.scope.allows_cell(c),
+    };
+    s.geography.region(region).filter(|_| visible).ok_or_else(not_found)?;
     let mut out = Vec::new();
     for level in RegionLevel::ALL {
         if level > region.level() {

@@ -4,6 +4,7 @@
 use super::AppState;
 use super::error::AppError;
 use super::params::Params;
+use crate::auth::Caller;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use geo::BoundingRect;
@@ -18,7 +19,11 @@ fn bbox(mp: &geo::MultiPolygon<f64>) -> [f64; 4] {
     mp.bounding_rect().map_or([0.0; 4], |r| [r.min().x, r.min().y, r.max().x, r.max().y])
 }
 
-pub async fn search(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Json<SearchResults>, AppError> {
+pub async fn search(
+    State(s): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Json<SearchResults>, AppError> {
     let mut p = Params::parse(q.as_deref());
     let text = p.one("q")?.unwrap_or_default();
     p.finish()?;
@@ -72,7 +77,7 @@ pub async fn search(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<
     }
     let incidents = s
         .store
-        .search_incidents(&text, MAX_INCIDENTS)
+        .search_incidents(&caller.scope, &text, MAX_INCIDENTS)
         .await?
         .into_iter()
         .map(|i| IncidentHit {

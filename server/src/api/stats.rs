@@ -5,6 +5,7 @@ use super::AppState;
 use super::DEFAULT_WINDOW_DAYS;
 use super::error::AppError;
 use super::params::Params;
+use crate::auth::Caller;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use chrono::Duration;
@@ -30,14 +31,14 @@ pub fn cells_holding_half(counts: &[u32]) -> u64 {
     sorted.len() as u64
 }
 
-pub async fn stats(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Json<Stats>, AppError> {
+pub async fn stats(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Json<Stats>, AppError> {
     let mut p = Params::parse(q.as_deref());
     let mut query = p.incident_query(false)?;
     p.finish()?;
     let to = query.to.unwrap_or(s.clock.now());
     let from = query.from.unwrap_or(to - Duration::days(DEFAULT_WINDOW_DAYS));
     (query.from, query.to) = (Some(from), Some(to));
-    let filter = query.filter(&s.geography)?;
+    let filter = query.filter(&s.geography, &caller.scope)?;
     let first_day = local_day_unix(from.timestamp());
     let last_day = local_day_unix((to.timestamp() - 1).max(from.timestamp()));
     let n_days = (last_day - first_day + 1).clamp(0, 3_700) as usize;
@@ -63,9 +64,10 @@ pub async fn stats(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<J
         per_cell[p.cell as usize] += 1;
     });
     let range = filter.cells.clone().unwrap_or(0..n_cells as u32);
-    let region_counts = &per_cell[range.start as usize..range.end as usize];
-    let holding_half = cells_holding_half(region_counts);
-    let mut top: Vec<(u32, u32)> = range.clone().map(|i| (i, per_cell[i as usize])).filter(|(_, c)| *c > 0).collect();
+    let in_view: Vec<u32> = range.filter(|i| filter.scope.contains(*i)).collect();
+    let region_counts: Vec<u32> = in_view.iter().map(|&i| per_cell[i as usize]).collect();
+    let holding_half = cells_holding_half(&region_counts);
+    let mut top: Vec<(u32, u32)> = in_view.iter().map(|&i| (i, per_cell[i as usize])).filter(|(_, c)| *c > 0).collect();
     top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     top.truncate(10);
     let cells_total = region_counts.len() as u64;

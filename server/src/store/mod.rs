@@ -7,8 +7,10 @@
 
 pub mod gpkg;
 
+use crate::scope::Scope;
 use async_trait::async_trait;
-use model::{CellCode, Incident, IncidentId, NewIncident, Officer, Placement, Resource};
+use model::auth::{AuditEntry, Role, User};
+use model::{CellCode, Incident, IncidentId, NewIncident, Officer, Placement, RegionCode, Resource};
 use model::{CellShape, RegionShape};
 
 /// Everything a store holds except incidents.
@@ -90,6 +92,55 @@ pub enum InsertOutcome {
     Existing(Incident),
 }
 
+/// A user to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// Login name.
+    pub username: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// Jurisdiction region (exclusive with `officer_id`).
+    pub jurisdiction: Option<RegionCode>,
+    /// Linked officer (village users; exclusive with `jurisdiction`).
+    pub officer_id: Option<u64>,
+}
+
+/// What to look for in the audit log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// At or after (RFC 3339).
+    pub from: Option<String>,
+    /// Before (RFC 3339).
+    pub to: Option<String>,
+    /// Newest first, at most this many.
+    pub limit: usize,
+}
+
+/// An audit entry to append (the store assigns id and time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAudit {
+    /// Who.
+    pub actor: String,
+    /// Their role.
+    pub role: Option<Role>,
+    /// What.
+    pub action: &'static str,
+    /// On what.
+    pub target: String,
+    /// From where.
+    pub source: Option<String>,
+    /// `ok`, `denied` or `error`.
+    pub result: &'static str,
+    /// More detail.
+    pub detail: Option<String>,
+}
+
 /// Storage failures, by backend.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -128,10 +179,44 @@ pub trait Store: Send + Sync + 'static {
     /// ([`NewIncident::same_report`]) is `Existing`; with other content the whole batch is
     /// rejected with [`StoreError::Conflict`].
     async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError>;
-    /// Full records of the given ids, in the order given; unknown ids are left out.
-    async fn incidents_by_id(&self, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError>;
-    /// Newest incidents whose external id equals `text` or whose address or summary contains it.
-    async fn search_incidents(&self, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError>;
+    /// Full records of the given ids inside `scope`, in the order given; unknown ids and
+    /// incidents outside the scope are left out.
+    async fn incidents_by_id(&self, scope: &Scope, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError>;
+    /// Newest incidents inside `scope` whose external id equals `text` or whose address or
+    /// summary contains it.
+    async fn search_incidents(&self, scope: &Scope, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError>;
+    /// Creates a user; a taken username is [`StoreError::Conflict`]-free: it is `Ok(None)`.
+    async fn create_user(&self, user: NewUser) -> Result<Option<User>, StoreError>;
+    /// Every user.
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// A user and their password hash, by login name.
+    async fn user_by_name(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
+    /// Disables or enables a user (ending their sessions when disabling); `false` if unknown.
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool, StoreError>;
+    /// Replaces a user's password hash and ends their other sessions.
+    async fn set_password(
+        &self,
+        user_id: u64,
+        password_hash: String,
+        keep_session: Option<String>,
+    ) -> Result<(), StoreError>;
+    /// Records a session (token stored as its SHA-256) created at `now`; sessions that expired
+    /// before `now` are purged.
+    async fn create_session(
+        &self,
+        token_hash: String,
+        user_id: u64,
+        now: String,
+        expires_at: String,
+    ) -> Result<(), StoreError>;
+    /// The user of a live session (not expired at `now`, user not disabled).
+    async fn session_user(&self, token_hash: String, now: String) -> Result<Option<User>, StoreError>;
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: String) -> Result<(), StoreError>;
+    /// Appends to the audit log (never updated or deleted).
+    async fn append_audit(&self, entry: NewAudit) -> Result<(), StoreError>;
+    /// Reads the audit log, newest first.
+    async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
     /// A metadata value (e.g. `demo_truth`).
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
 }

@@ -163,10 +163,11 @@ pub struct WindowCounts {
     yoy: Vec<u32>,
 }
 
-type CountsKey = (i64, i64, Option<CategorySet>, u64);
+/// (from, to, categories, index version, scope): the cache is keyed by scope too.
+type CountsKey = (i64, i64, Option<CategorySet>, u64, crate::incident_index::CellScope);
 
-/// Recent [`WindowCounts`] by (from, to, categories, index version): a map view asks for a dozen
-/// tiles with the same filter at once.
+/// Recent [`WindowCounts`] by (from, to, categories, index version, scope): a map view asks for a
+/// dozen tiles with the same filter at once.
 #[derive(Default)]
 pub struct CountsCache(Mutex<Vec<(CountsKey, Arc<WindowCounts>)>>);
 
@@ -224,6 +225,7 @@ fn tile_response(body: Vec<u8>) -> Response {
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`.
 pub async fn tile(
     State(s): State<AppState>,
+    caller: crate::auth::Caller,
     Path((layer, z, x, y)): Path<(String, String, String, String)>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
@@ -233,7 +235,7 @@ pub async fn tile(
         "incidents" => {
             let query = p.incident_query(true)?;
             p.finish()?;
-            let mut filter = query.filter(&s.geography)?;
+            let mut filter = query.filter(&s.geography, &caller.scope)?;
             filter.bbox = Some(id.bounds(BUFFER));
             incidents_tile(&s, &id, &filter)
         }
@@ -243,12 +245,12 @@ pub async fn tile(
             let to = query.to.unwrap_or_else(|| s.clock.now());
             let from = query.from.unwrap_or(to - Duration::days(crate::api::DEFAULT_WINDOW_DAYS));
             (query.from, query.to) = (Some(from), Some(to));
-            let filter = query.filter(&s.geography)?;
+            let filter = query.filter(&s.geography, &caller.scope)?;
             cells_tile(&s, &id, &filter)
         }
         "regions" => {
             p.finish()?;
-            regions_tile(&s, &id)
+            regions_tile(&s, &id, &caller.scope)
         }
         other => {
             return Err(AppError::NotFound {
@@ -335,7 +337,7 @@ pub fn incidents_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec
 pub fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec<u8> {
     let (from, to) = (filter.from_s.unwrap_or(0), filter.to_s.unwrap_or(0));
     let version = s.index().version();
-    let counts = s.tile_counts.get_or_compute((from, to, filter.categories, version), || {
+    let counts = s.tile_counts.get_or_compute((from, to, filter.categories, version, filter.scope.clone()), || {
         let n = s.geography.cells().len();
         let index = s.index();
         let window = |a: i64, b: i64| {
@@ -396,15 +398,20 @@ pub fn region_level_at(z: u8) -> RegionLevel {
     }
 }
 
-/// Encodes region boundaries and label points down to [`region_level_at`] the tile's zoom.
-pub fn regions_tile(s: &AppState, id: &TileId) -> Vec<u8> {
+/// Encodes region boundaries and label points down to [`region_level_at`] the tile's zoom,
+/// inside `scope` (a county user sees their county and what lies in it).
+pub fn regions_tile(s: &AppState, id: &TileId, scope: &crate::scope::Scope) -> Vec<u8> {
     let bounds = id.bounds(BUFFER);
     let deepest = region_level_at(id.z);
     let mut polygons = Layer::new("regions");
     let mut labels = Layer::new("region_labels");
     for (i, r) in s.geography.regions().iter().enumerate() {
         let level = r.region.level;
-        if level == RegionLevel::City || level > deepest || !s.tiles.regions[i].meets(&bounds) {
+        if level == RegionLevel::City
+            || level > deepest
+            || !s.tiles.regions[i].meets(&bounds)
+            || !scope.allows_region(r.region.code)
+        {
             continue;
         }
         let props = [

@@ -6,10 +6,12 @@
 
 pub mod blob;
 
-use super::{GeographyData, IncidentRow, InsertOutcome, Store, StoreError, WorldData};
+use super::{AuditQuery, GeographyData, IncidentRow, InsertOutcome, NewAudit, NewUser, Store, StoreError, WorldData};
+use crate::scope::Scope;
 use async_trait::async_trait;
 use blob::{decode_multipolygon, decode_point, encode_multipolygon, encode_point};
 use chrono::{DateTime, Utc};
+use model::auth::{AuditEntry, Role, User};
 use model::resource::CameraView;
 use model::time::{format_utc_millis, parse_utc_millis};
 use model::{
@@ -462,6 +464,27 @@ fn read_incident_rows(conn: &mut Connection) -> Result<Vec<IncidentRow>, GpkgErr
     Ok(out)
 }
 
+const SELECT_USER: &str = "SELECT fid, username, role, jurisdiction, officer_id, disabled, password_hash FROM users";
+
+fn user_from_row(r: &Row<'_>) -> Result<(User, String), GpkgError> {
+    let role: String = r.get(2).map_err(sql("read user"))?;
+    let jurisdiction: Option<String> = r.get(3).map_err(sql("read user"))?;
+    Ok((
+        User {
+            id: r.get::<_, i64>(0).map_err(sql("read user"))? as u64,
+            username: r.get(1).map_err(sql("read user"))?,
+            role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+            jurisdiction: jurisdiction
+                .map(|j| RegionCode::parse(&j))
+                .transpose()
+                .map_err(|e| corrupt("jurisdiction", e))?,
+            officer_id: r.get::<_, Option<i64>>(4).map_err(sql("read user"))?.map(|o| o as u64),
+            disabled: r.get(5).map_err(sql("read user"))?,
+        },
+        r.get(6).map_err(sql("read user"))?,
+    ))
+}
+
 fn insert_all(conn: &mut Connection, items: &[(NewIncident, Placement)]) -> Result<Vec<InsertOutcome>, StoreError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
     let mut out = Vec::with_capacity(items.len());
@@ -520,11 +543,12 @@ impl Store for GpkgStore {
         .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
-    async fn incidents_by_id(&self, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError> {
+    async fn incidents_by_id(&self, scope: &Scope, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError> {
+        let scope = scope.clone();
         Self::with(&self.reader, move |c| {
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
-                if let Some(i) = fetch_incident(c, id)? {
+                if let Some(i) = fetch_incident(c, id)?.filter(|i| scope.allows_cell(i.placement.cell_code)) {
                     out.push(i);
                 }
             }
@@ -533,16 +557,210 @@ impl Store for GpkgStore {
         .await
     }
 
-    async fn search_incidents(&self, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError> {
+    async fn search_incidents(&self, scope: &Scope, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError> {
+        let scope = scope.clone();
         let exact = text.to_owned();
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         Self::with(&self.reader, move |c| {
             let mut st =
                 c.prepare_cached(&format!("{SELECT_INCIDENT} {SEARCH_INCIDENTS}")).map_err(sql("prepare search"))?;
-            let mut rows = st.query(params![exact, pattern, limit as i64]).map_err(sql("search"))?;
+            // Read past the limit so that matches outside the scope do not starve the answer.
+            let mut rows = st.query(params![exact, pattern, (limit * 20) as i64]).map_err(sql("search"))?;
             let mut out = Vec::new();
             while let Some(r) = rows.next().map_err(sql("search"))? {
-                out.push(incident_from_row(r)?);
+                let i = incident_from_row(r)?;
+                if scope.allows_cell(i.placement.cell_code) {
+                    out.push(i);
+                    if out.len() == limit {
+                        break;
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<Option<User>, StoreError> {
+        Self::with(&self.writer, move |c| {
+            let taken: bool = c
+                .query_row("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)", [&user.username], |r| r.get(0))
+                .map_err(sql("check username"))?;
+            if taken {
+                return Ok(None);
+            }
+            c.execute(
+                "INSERT INTO users (username, password_hash, role, jurisdiction, officer_id, disabled, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+                params![
+                    user.username,
+                    user.password_hash,
+                    user.role.as_str(),
+                    user.jurisdiction.map(|j| j.to_string()),
+                    user.officer_id.map(|o| o as i64)
+                ],
+            )
+            .map_err(sql("insert user"))?;
+            Ok(Some(User {
+                id: c.last_insert_rowid() as u64,
+                username: user.username,
+                role: user.role,
+                jurisdiction: user.jurisdiction,
+                officer_id: user.officer_id,
+                disabled: false,
+            }))
+        })
+        .await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        Self::with(&self.reader, |c| {
+            let mut st = c.prepare(&format!("{SELECT_USER} ORDER BY fid")).map_err(sql("prepare users"))?;
+            let mut rows = st.query([]).map_err(sql("users"))?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().map_err(sql("users"))? {
+                out.push(user_from_row(r)?.0);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        let username = username.to_owned();
+        Self::with(&self.reader, move |c| {
+            let mut st =
+                c.prepare_cached(&format!("{SELECT_USER} WHERE username = ?1")).map_err(sql("prepare user"))?;
+            let mut rows = st.query([username]).map_err(sql("user"))?;
+            match rows.next().map_err(sql("user"))? {
+                Some(r) => user_from_row(r).map(Some),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool, StoreError> {
+        let username = username.to_owned();
+        Self::with(&self.writer, move |c| {
+            let tx = c.transaction().map_err(sql("begin"))?;
+            let n = tx
+                .execute("UPDATE users SET disabled = ?1 WHERE username = ?2", params![disabled, username])
+                .map_err(sql("disable user"))?;
+            if disabled {
+                tx.execute(
+                    "DELETE FROM sessions WHERE user_id = (SELECT fid FROM users WHERE username = ?1)",
+                    [&username],
+                )
+                .map_err(sql("end sessions"))?;
+            }
+            tx.commit().map_err(sql("commit"))?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        user_id: u64,
+        password_hash: String,
+        keep_session: Option<String>,
+    ) -> Result<(), StoreError> {
+        Self::with(&self.writer, move |c| {
+            let tx = c.transaction().map_err(sql("begin"))?;
+            tx.execute("UPDATE users SET password_hash = ?1 WHERE fid = ?2", params![password_hash, user_id as i64])
+                .map_err(sql("set password"))?;
+            tx.execute(
+                "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2",
+                params![user_id as i64, keep_session],
+            )
+            .map_err(sql("end sessions"))?;
+            tx.commit().map_err(sql("commit"))
+        })
+        .await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: String,
+        user_id: u64,
+        now: String,
+        expires_at: String,
+    ) -> Result<(), StoreError> {
+        Self::with(&self.writer, move |c| {
+            c.execute(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash, user_id as i64, now, expires_at],
+            )
+            .map_err(sql("create session"))?;
+            // Expired sessions are dead weight: clear them as new ones come.
+            c.execute("DELETE FROM sessions WHERE expires_at < ?1", [&now]).map_err(sql("purge sessions"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_user(&self, token_hash: String, now: String) -> Result<Option<User>, StoreError> {
+        Self::with(&self.reader, move |c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "{SELECT_USER} WHERE disabled = 0 AND fid = (SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)"
+                ))
+                .map_err(sql("prepare session"))?;
+            let mut rows = st.query(params![token_hash, now]).map_err(sql("session"))?;
+            match rows.next().map_err(sql("session"))? {
+                Some(r) => user_from_row(r).map(|u| Some(u.0)),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_hash: String) -> Result<(), StoreError> {
+        Self::with(&self.writer, move |c| {
+            c.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash]).map_err(sql("delete session"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn append_audit(&self, e: NewAudit) -> Result<(), StoreError> {
+        Self::with(&self.writer, move |c| {
+            c.execute(
+                "INSERT INTO audit (at, actor, role, action, target, source, result, detail) \
+                 VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![e.actor, e.role.map(Role::as_str), e.action, e.target, e.source, e.result, e.detail],
+            )
+            .map_err(sql("append audit"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit(&self, q: AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        Self::with(&self.reader, move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT fid, at, actor, role, action, target, source, result, detail FROM audit \
+                     WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2) AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4) \
+                     ORDER BY fid DESC LIMIT ?5",
+                )
+                .map_err(sql("prepare audit"))?;
+            let mut rows = st.query(params![q.actor, q.action, q.from, q.to, q.limit as i64]).map_err(sql("audit"))?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().map_err(sql("audit"))? {
+                let g = |i: usize| r.get::<_, Option<String>>(i).map_err(sql("audit"));
+                out.push(AuditEntry {
+                    id: r.get::<_, i64>(0).map_err(sql("audit"))? as u64,
+                    at: g(1)?.unwrap_or_default(),
+                    actor: g(2)?.unwrap_or_default(),
+                    role: g(3)?,
+                    action: g(4)?.unwrap_or_default(),
+                    target: g(5)?.unwrap_or_default(),
+                    source: g(6)?,
+                    result: g(7)?.unwrap_or_default(),
+                    detail: g(8)?,
+                });
             }
             Ok(out)
         })

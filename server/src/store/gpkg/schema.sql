@@ -133,3 +133,46 @@ INSERT OR IGNORE INTO gpkg_geometry_columns VALUES
   ('cells', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
   ('incidents', 'geom', 'POINT', 4326, 0, 0),
   ('resources', 'geom', 'POINT', 4326, 0, 0);
+
+-- Users, sessions and the append-only audit log.
+CREATE TABLE IF NOT EXISTS users (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin')),
+  jurisdiction TEXT,
+  officer_id INTEGER,
+  disabled BOOLEAN NOT NULL DEFAULT 0,
+  created_at DATETIME NOT NULL,
+  CHECK ((jurisdiction IS NULL) != (officer_id IS NULL))
+);
+
+CREATE TABLE IF NOT EXISTS sessions (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES users (fid),
+  created_at DATETIME NOT NULL,
+  expires_at DATETIME NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS audit (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  at DATETIME NOT NULL,
+  actor TEXT NOT NULL,
+  role TEXT,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  source TEXT,
+  result TEXT NOT NULL,
+  detail TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_actor_at ON audit (actor, at);
+CREATE TRIGGER IF NOT EXISTS audit_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('users', 'attributes', 'users', 'SafeGrid users (argon2id password hashes)', NULL),
+  ('sessions', 'attributes', 'sessions', 'Login sessions (SHA-256 of tokens)', NULL),
+  ('audit', 'attributes', 'audit', 'Append-only audit log', NULL);

@@ -1,0 +1,188 @@
+//! Signing in and out: `POST /api/login` (cookie and bearer token), `POST /api/logout`,
+//! `GET /api/me`, `POST /api/password`; and `GET /api/audit` for administrators.
+
+use super::AppState;
+use super::error::AppError;
+use super::params::Params;
+use crate::auth::{
+    COOKIE, Caller, MIN_PASSWORD_CHARS, SESSION_HOURS, hash_password, new_token, request_source, stamp, token_hash,
+    verify_password,
+};
+use crate::store::{AuditQuery, NewAudit};
+use axum::Json;
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use model::api::Me;
+use model::auth::{AuditEntry, User};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/login` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// `POST /api/login` answer (the same token is also set as an HttpOnly cookie).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LoginAnswer {
+    /// Bearer token for API clients.
+    pub token: String,
+    /// When it expires (RFC 3339).
+    pub expires_at: String,
+    /// Who signed in.
+    pub user: User,
+}
+
+async fn json_body<T: serde::de::DeserializeOwned>(req: Request) -> Result<T, AppError> {
+    let bytes = axum::body::to_bytes(req.into_body(), super::MAX_BODY_BYTES).await.map_err(|_| {
+        AppError::PayloadTooLarge { message: format!("request body exceeds {} bytes", super::MAX_BODY_BYTES) }
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest { message: format!("body: {e}"), field: None })
+}
+
+fn cookie(token: &str, max_age_s: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_s}{secure}"))
+        .unwrap_or(HeaderValue::from_static(""))
+}
+
+fn behind_tls(headers: &axum::http::HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+}
+
+pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, AppError> {
+    let (parts, body) = req.into_parts();
+    let source = request_source(&parts);
+    let secure = behind_tls(&parts.headers);
+    let body: Login = json_body(Request::from_parts(parts, body)).await?;
+    let now = s.clock.now();
+    let keys = vec![format!("user:{}", body.username), format!("from:{}", source.clone().unwrap_or_default())];
+    let audit = |result: &'static str, detail: Option<String>| NewAudit {
+        actor: body.username.chars().take(100).collect(),
+        role: None,
+        action: if result == "ok" { "login" } else { "login_failed" },
+        target: body.username.chars().take(100).collect(),
+        source: source.clone(),
+        result,
+        detail,
+    };
+    if let Some(until) = s.throttle.locked(&keys, now) {
+        s.store.append_audit(audit("denied", Some("throttled".into()))).await?;
+        return Err(AppError::TooManyRequests {
+            message: format!("too many failed logins; try again after {}", stamp(until)),
+        });
+    }
+    let found = s.store.user_by_name(&body.username).await?;
+    let user = match found {
+        Some((user, hash)) if !user.disabled && verify_password(&hash, &body.password) => user,
+        _ => {
+            s.throttle.fail(&keys, now);
+            s.store.append_audit(audit("denied", None)).await?;
+            return Err(AppError::Unauthorized { message: "wrong username or password".into() });
+        }
+    };
+    s.throttle.succeed(&keys);
+    let token = new_token();
+    let expires = now + Duration::hours(SESSION_HOURS);
+    s.store.create_session(token_hash(&token), user.id, stamp(now), stamp(expires)).await?;
+    s.store.append_audit(NewAudit { role: Some(user.role), ..audit("ok", None) }).await?;
+    let mut response = Json(LoginAnswer { token: token.clone(), expires_at: stamp(expires), user }).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&token, SESSION_HOURS * 3600, secure));
+    Ok(response)
+}
+
+pub async fn logout(State(s): State<AppState>, caller: Caller) -> Result<Response, AppError> {
+    s.store.delete_session(caller.token_hash.clone()).await?;
+    s.store.append_audit(caller.audit("logout", caller.user.username.clone(), "ok")).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie("", 0, false));
+    Ok(response)
+}
+
+pub async fn me(caller: Caller) -> Json<Me> {
+    let scope = caller.scope.roots().iter().map(ToString::to_string).collect();
+    Json(Me { user: caller.user, scope })
+}
+
+/// `POST /api/password` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The current password.
+    pub old_password: String,
+    /// The new one (at least 8 characters).
+    pub new_password: String,
+}
+
+pub async fn password(State(s): State<AppState>, caller: Caller, req: Request) -> Result<StatusCode, AppError> {
+    let body: PasswordChange = json_body(req).await?;
+    let (_, hash) = s
+        .store
+        .user_by_name(&caller.user.username)
+        .await?
+        .ok_or(AppError::Unauthorized { message: "no such user".into() })?;
+    if !verify_password(&hash, &body.old_password) {
+        s.store.append_audit(caller.audit("password_change", caller.user.username.clone(), "denied")).await?;
+        return Err(AppError::Forbidden { message: "the current password is wrong".into() });
+    }
+    if body.new_password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::Unprocessable {
+            message: format!("the new password needs at least {MIN_PASSWORD_CHARS} characters"),
+            field: Some("new_password".into()),
+        });
+    }
+    s.store.set_password(caller.user.id, hash_password(&body.new_password)?, Some(caller.token_hash.clone())).await?;
+    s.store.append_audit(caller.audit("password_change", caller.user.username.clone(), "ok")).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/audit?actor=&action=&from=&to=&limit=&format=json|csv` (administrators).
+pub async fn audit(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    caller.require_admin()?;
+    let mut p = Params::parse(q.as_deref());
+    let actor = p.one("actor")?;
+    let action = p.one("action")?;
+    let (from, to) = p.window()?;
+    let limit = p.limit()?;
+    let format = p.one("format")?.unwrap_or_else(|| "json".into());
+    p.finish()?;
+    let query = AuditQuery { actor, action, from: from.map(stamp), to: to.map(stamp), limit };
+    let entries = s.store.audit(query).await?;
+    let result = match format.as_str() {
+        "json" => Json(&entries).into_response(),
+        "csv" => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let row = |e: &AuditEntry| {
+                [
+                    e.id.to_string(),
+                    e.at.clone(),
+                    e.actor.clone(),
+                    e.role.clone().unwrap_or_default(),
+                    e.action.clone(),
+                    e.target.clone(),
+                    e.source.clone().unwrap_or_default(),
+                    e.result.clone(),
+                    e.detail.clone().unwrap_or_default(),
+                ]
+            };
+            let mut ok =
+                w.write_record(["id", "at", "actor", "role", "action", "target", "source", "result", "detail"]).is_ok();
+            for e in &entries {
+                ok &= w.write_record(row(e)).is_ok();
+            }
+            let bytes = w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+            if !ok {
+                return Err(AppError::Internal("writing the audit CSV".into()));
+            }
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response()
+        }
+        _ => return Err(AppError::bad("format", "format must be json or csv")),
+    };
+    Ok(result)
+}

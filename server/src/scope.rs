@@ -1,0 +1,97 @@
+//! Jurisdiction: which part of the hierarchy a caller may see. Every index, tile and storage
+//! query takes a scope, so a query without one does not compile.
+
+use crate::geography::{CellIdx, Geography};
+use crate::incident_index::CellScope;
+use model::auth::{Role, User};
+use model::{CellCode, RegionCode};
+
+/// The subtrees of some regions (a city user: the city; a village officer: their villages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    roots: Vec<RegionCode>,
+    all: bool,
+}
+
+impl Scope {
+    /// Everything: for operators at the command line, who hold the data files anyway.
+    pub fn everything() -> Scope {
+        Scope { roots: Vec::new(), all: true }
+    }
+
+    /// The subtrees of `roots` (nested roots are merged).
+    pub fn of(mut roots: Vec<RegionCode>) -> Scope {
+        roots.sort();
+        roots.dedup();
+        let kept: Vec<RegionCode> =
+            roots.iter().copied().filter(|r| !roots.iter().any(|o| o != r && o.contains(*r))).collect();
+        Scope { roots: kept, all: false }
+    }
+
+    /// A user's scope: their jurisdiction's subtree, or their officer's current villages.
+    pub fn of_user(user: &User, geography: &Geography) -> Scope {
+        match (user.role, user.officer_id, user.jurisdiction) {
+            (Role::Village, Some(officer), _) => Scope::of(
+                geography.officers().iter().find(|o| o.id == officer).map(|o| o.villages.clone()).unwrap_or_default(),
+            ),
+            (_, _, Some(j)) => Scope::of(vec![j]),
+            _ => Scope::of(vec![]),
+        }
+    }
+
+    /// The regions whose subtrees this scope covers (empty for [`Scope::everything`]).
+    pub fn roots(&self) -> &[RegionCode] {
+        &self.roots
+    }
+
+    /// Whether `code` lies inside the scope.
+    pub fn allows_region(&self, code: RegionCode) -> bool {
+        self.all || self.roots.iter().any(|r| r.contains(code))
+    }
+
+    /// Whether `code` is inside the scope or one of its ancestors (names along a breadcrumb).
+    pub fn allows_path_to(&self, code: RegionCode) -> bool {
+        self.allows_region(code) || self.roots.iter().any(|r| code.contains(*r))
+    }
+
+    /// Whether the cell lies inside the scope.
+    pub fn allows_cell(&self, code: CellCode) -> bool {
+        self.allows_region(code.village())
+    }
+
+    /// The scope as ranges of cell indexes for the incident index.
+    pub fn cells(&self, geography: &Geography) -> CellScope {
+        if self.all {
+            return CellScope::all();
+        }
+        CellScope::of(self.roots.iter().map(|r| geography.cell_range(*r)).collect())
+    }
+
+    /// Whether cell index `idx` is inside (for geography listings).
+    pub fn allows_cell_idx(&self, geography: &Geography, idx: CellIdx) -> bool {
+        self.allows_cell(geography.cell_code(idx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> RegionCode {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn nested_roots_merge_and_subtrees_are_allowed() {
+        let s = Scope::of(vec![code("620602001000"), code("620602001002"), code("620621100201")]);
+        assert_eq!(s.roots(), [code("620602001000"), code("620621100201")]);
+        assert!(s.allows_region(code("620602001007")));
+        assert!(!s.allows_region(code("620602002001")));
+        assert!(!s.allows_region(code("620602000000")));
+        assert!(s.allows_path_to(code("620602000000")), "ancestors are on the path");
+        assert!(s.allows_cell("620621100201003".parse().unwrap()));
+        assert!(!s.allows_cell("620621100202003".parse().unwrap()));
+        assert!(Scope::everything().allows_region(code("620623000000")));
+        assert!(!Scope::of(vec![]).allows_region(code("620600000000")));
+    }
+}
