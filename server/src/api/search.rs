@@ -38,6 +38,7 @@ pub async fn search(
         .geography
         .regions()
         .iter()
+        .filter(|r| caller.scope.allows_region(r.region.code))
         .filter(|r| {
             if digits {
                 r.region.code.to_string().starts_with(&text)
@@ -59,6 +60,7 @@ pub async fn search(
             s.geography
                 .cells()
                 .iter()
+                .filter(|c| caller.scope.allows_cell(c.cell.code))
                 .filter(|c| {
                     if digits {
                         c.cell.code.to_string().starts_with(&text)

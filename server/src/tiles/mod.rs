@@ -356,7 +356,7 @@ pub fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec<u8>
     let mut candidates: Vec<u32> = s
         .geography
         .cells_in_box([bounds.min_lon, bounds.min_lat], [bounds.max_lon, bounds.max_lat])
-        .filter(|i| range.contains(i))
+        .filter(|i| range.contains(i) && filter.scope.contains(*i))
         .collect();
     candidates.sort_unstable();
     for i in candidates {

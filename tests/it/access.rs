@@ -1,0 +1,299 @@
+//! The access matrix: every route of the router (taken from the router's own list, so a new
+//! route cannot escape) × every role and the anonymous caller × a target inside and one outside
+//! the caller's jurisdiction. Fails if any answer shows data outside the jurisdiction.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use geo::InteriorPoint;
+use model::auth::Role;
+use serde_json::{Value, json};
+use server::api::{Access, route_list};
+use server::scope::Scope;
+use server::store::IncidentRow;
+use std::collections::BTreeSet;
+use tests::{TEST_PASSWORD, TestWorld, call};
+
+/// Tianzhu county: outside every restricted test user's jurisdiction.
+const OUTSIDE_COUNTY: &str = "620623000000";
+
+struct Probe<'a> {
+    w: &'a TestWorld,
+    requests: usize,
+}
+
+impl Probe<'_> {
+    async fn send(&mut self, role: Option<Role>, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+        self.requests += 1;
+        let mut req = Request::builder().method(method).uri(uri).header("content-type", "application/json");
+        if let Some(r) = role {
+            req = req.header("authorization", format!("Bearer {}", self.w.token(r)));
+        }
+        let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
+        call(self.w.app(), req.body(body).unwrap()).await
+    }
+}
+
+fn tile_of(z: u8, lon: f64, lat: f64) -> (u8, u32, u32) {
+    let n = f64::from(1u32 << z);
+    let lat_r = lat.to_radians();
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let y = ((1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (z, x, y)
+}
+
+fn codes(fc: &Value, key: &str) -> Vec<String> {
+    fc["features"]
+        .as_array()
+        .map_or(vec![], |a| a.iter().map(|f| f["properties"][key].as_str().unwrap_or("").to_owned()).collect())
+}
+
+fn mvt_features(body: &[u8]) -> Vec<mvt_reader::feature::Feature> {
+    let reader = mvt_reader::Reader::new(body.to_vec()).unwrap();
+    let n = reader.get_layer_names().unwrap().len();
+    (0..n).flat_map(|i| reader.get_features(i).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn no_route_shows_data_outside_the_callers_jurisdiction() {
+    let w = TestWorld::new(4_000).await;
+    let users = w.state.store.users().await.unwrap();
+    // Every jurisdiction holds at least one incident (a village officer's villages may have none).
+    for u in &users {
+        let scope = Scope::of_user(u, &w.state.geography);
+        let root = scope.roots()[0];
+        let range = w.state.geography.cell_range(root);
+        let cell = &w.state.geography.cells()[range.start as usize];
+        let pt = cell.boundary.interior_point().unwrap();
+        let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [pt.x(), pt.y()]},
+                          "properties": {"category": "dispute", "occurred_at": "2026-10-30T08:00:00Z",
+                                         "reporter_name": "王五", "reporter_phone": "13912345678"}});
+        assert_eq!(w.post("/api/incidents", body.to_string()).await.0, 201);
+    }
+    let now = w.state.clock.now().timestamp();
+    let mut p = Probe { w: &w, requests: 0 };
+    let roles: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect();
+    let mut covered = BTreeSet::new();
+    for route in route_list() {
+        // Read afresh: the POST probes add incidents.
+        let rows: Vec<IncidentRow> = w.state.store.load_incident_rows().await.unwrap();
+        for &role in &roles {
+            let user = role.map(|r| users.iter().find(|u| u.role == r).unwrap().clone());
+            let scope = user.as_ref().map_or(Scope::of(vec![]), |u| Scope::of_user(u, &w.state.geography));
+            let restricted = !scope.allows_region(OUTSIDE_COUNTY.parse().unwrap());
+            let root: model::RegionCode =
+                scope.roots().first().copied().unwrap_or_else(|| "620600000000".parse().unwrap());
+            let in_scope = |r: &IncidentRow| scope.allows_cell(r.cell_code);
+            let inside_incident = rows.iter().rev().find(|r| in_scope(r)).unwrap_or(&rows[0]);
+            let outside_incident = rows.iter().rev().find(|r| r.cell_code.to_string().starts_with("620623")).unwrap();
+            let label = format!("{} {} as {:?}", route.method, route.path, role);
+            // Anonymous callers and access classes first.
+            match (route.access, role) {
+                (Access::Public, _) => {}
+                (_, None) => {
+                    let uri = route.path.replace("{code}", &root.to_string()).replace("{id}", "1");
+                    let uri = uri.replace("{layer}/{z}/{x}/{y}", "incidents/0/0/0.mvt");
+                    let (s, _) = p.send(None, route.method, &uri, Some(json!({}))).await;
+                    assert_eq!(s, 401, "{label}");
+                    continue;
+                }
+                (Access::Admin, Some(r)) => {
+                    let (s, _) = p.send(role, route.method, route.path, None).await;
+                    assert_eq!(s, if r == Role::Admin { 200 } else { 403 }, "{label}");
+                    continue;
+                }
+                (Access::Signed, Some(_)) => {}
+            }
+            covered.insert((route.method, route.path));
+            let allowed = |code: &str| match code.len() {
+                15 => scope.allows_cell(code.parse().unwrap()),
+                _ => scope.allows_region(code.parse().unwrap()),
+            };
+            let outside_status = if restricted { 404 } else { 200 };
+            match (route.method, route.path) {
+                ("GET", "/api/health") => assert_eq!(p.send(role, "GET", "/api/health", None).await.0, 200),
+                ("POST", "/api/login") => {
+                    let body = json!({"username": "city", "password": TEST_PASSWORD});
+                    assert_eq!(p.send(role, "POST", "/api/login", Some(body)).await.0, 200, "{label}");
+                }
+                ("GET", "/glyphs/{fontstack}/{range}") => {
+                    assert_eq!(p.send(role, "GET", "/glyphs/DejaVu%20Sans%20Book/0-255.pbf", None).await.0, 200)
+                }
+                ("POST", "/api/logout") => {
+                    // A disposable session, so the matrix keeps its own.
+                    let username = &user.as_ref().unwrap().username;
+                    let (_, login) = p
+                        .send(
+                            None,
+                            "POST",
+                            "/api/login",
+                            Some(json!({"username": username, "password": TEST_PASSWORD})),
+                        )
+                        .await;
+                    let token = login["token"].as_str().unwrap();
+                    let req = Request::post("/api/logout")
+                        .header("authorization", format!("Bearer {token}"))
+                        .body(Body::empty())
+                        .unwrap();
+                    p.requests += 1;
+                    assert_eq!(call(w.app(), req).await.0, 204, "{label}");
+                    let req = Request::get("/api/me")
+                        .header("authorization", format!("Bearer {token}"))
+                        .body(Body::empty())
+                        .unwrap();
+                    p.requests += 1;
+                    assert_eq!(call(w.app(), req).await.0, 401, "{label}: the session ended");
+                }
+                ("GET", "/api/me") => {
+                    assert_eq!(p.send(role, "GET", "/api/me", None).await.1["user"]["role"], json!(role.unwrap()))
+                }
+                ("POST", "/api/password") => {
+                    let body = json!({"old_password": "not-it", "new_password": "whatever-123"});
+                    assert_eq!(p.send(role, "POST", "/api/password", Some(body)).await.0, 403, "{label}");
+                }
+                ("GET", "/api/config") => assert_eq!(p.send(role, "GET", "/api/config", None).await.0, 200),
+                ("GET", "/api/regions") => {
+                    for uri in [
+                        format!("/api/regions?parent={root}"),
+                        "/api/regions".into(),
+                        "/api/regions?level=village".into(),
+                    ] {
+                        let (s, fc) = p.send(role, "GET", &uri, None).await;
+                        assert_eq!(s, 200, "{label} {uri}");
+                        assert!(codes(&fc, "code").iter().all(|c| allowed(c)), "{label} {uri} leaks");
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("/api/regions?parent={OUTSIDE_COUNTY}"), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
+                ("GET", "/api/regions/{code}" | "/api/regions/{code}/path") => {
+                    let inside = route.path.replace("{code}", &inside_incident.cell_code.to_string());
+                    assert_eq!(p.send(role, "GET", &inside, None).await.0, 200, "{label} inside");
+                    let outside = route.path.replace("{code}", &outside_incident.cell_code.to_string());
+                    assert_eq!(p.send(role, "GET", &outside, None).await.0, outside_status, "{label} outside");
+                }
+                ("GET", "/api/cells" | "/api/resources" | "/api/incidents") => {
+                    let key = match route.path {
+                        "/api/cells" => "code",
+                        "/api/resources" => "region_code",
+                        _ => "cell_code",
+                    };
+                    let limit = if route.path == "/api/incidents" { "&limit=5000" } else { "" };
+                    for uri in [
+                        format!("{}?region={root}{limit}", route.path),
+                        format!("{}?region=620600000000{limit}", route.path),
+                    ] {
+                        let (s, fc) = p.send(role, "GET", &uri, None).await;
+                        assert_eq!(s, 200, "{label} {uri}");
+                        assert!(codes(&fc, key).iter().all(|c| allowed(c)), "{label} {uri} leaks");
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
+                ("POST", "/api/incidents") => {
+                    for (row, inside) in [(inside_incident, true), (outside_incident, false)] {
+                        let (_, cell) = w.state.geography.cell(row.cell_code).unwrap();
+                        let pt = cell.boundary.interior_point().unwrap();
+                        let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [pt.x(), pt.y()]},
+                                          "properties": {"category": "traffic", "occurred_at": "2026-10-31T08:00:00Z"}});
+                        let (s, answer) = p.send(role, "POST", "/api/incidents", Some(body)).await;
+                        let want = match (role.unwrap().writes_cases(), inside || !restricted) {
+                            (true, true) => 201,
+                            _ => 403,
+                        };
+                        assert_eq!(s, want, "{label} inside={inside}: {answer}");
+                    }
+                }
+                ("GET", "/api/incidents/{id}") => {
+                    let (s, f) = p.send(role, "GET", &format!("/api/incidents/{}", inside_incident.id.0), None).await;
+                    assert_eq!(s, 200, "{label} inside");
+                    if let Some(phone) = f["properties"]["reporter_phone"].as_str() {
+                        assert_eq!(phone.contains('*'), !role.unwrap().handles_cases(), "{label}: masking of {phone}");
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("/api/incidents/{}", outside_incident.id.0), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
+                ("GET", "/api/stats") => {
+                    // Exactly the incidents in scope (the POST probes above added some: read afresh).
+                    let fresh = w.state.store.load_incident_rows().await.unwrap();
+                    let want = fresh
+                        .iter()
+                        .filter(|r| in_scope(r) && r.occurred_s >= now - 30 * 86_400 && r.occurred_s < now)
+                        .count();
+                    let (s, st) = p.send(role, "GET", "/api/stats", None).await;
+                    assert_eq!(s, 200);
+                    assert_eq!(
+                        st["total"].as_u64().unwrap() as usize,
+                        want,
+                        "{label}: total against the incidents in scope"
+                    );
+                    let (s, _) = p.send(role, "GET", &format!("/api/stats?region={OUTSIDE_COUNTY}"), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
+                ("GET", "/api/search") => {
+                    for q in ["天祝", "620623", "凉州", "社区"] {
+                        let (s, r) = p.send(role, "GET", &format!("/api/search?q={}", urlencode(q)), None).await;
+                        assert_eq!(s, 200, "{label} {q}");
+                        for hit in r["regions"].as_array().unwrap() {
+                            assert!(allowed(hit["code"].as_str().unwrap()), "{label} {q} leaks {hit}");
+                        }
+                        assert!(r["incidents"].as_array().unwrap().is_empty() || q != "620623");
+                    }
+                }
+                ("GET", "/tiles/{layer}/{z}/{x}/{y}") => {
+                    let ids: BTreeSet<u64> = rows.iter().filter(|r| in_scope(r)).map(|r| r.id.0).collect();
+                    for (row, inside) in [(inside_incident, true), (outside_incident, false)] {
+                        let (z, x, y) = tile_of(14, row.lon, row.lat);
+                        for layer in ["incidents", "cells", "regions"] {
+                            let window = if layer == "regions" { "" } else { "?from=2025-01-01T00:00:00Z" };
+                            let uri = format!("/tiles/{layer}/{z}/{x}/{y}.mvt{window}");
+                            p.requests += 1;
+                            let req = Request::get(&uri)
+                                .header("authorization", format!("Bearer {}", w.token(role.unwrap())))
+                                .body(Body::empty())
+                                .unwrap();
+                            let res = tower::ServiceExt::oneshot(w.app(), req).await.unwrap();
+                            assert_eq!(res.status(), 200, "{label} {uri}");
+                            assert!(res.headers()["cache-control"].to_str().unwrap().starts_with("private"));
+                            let body = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+                            let feats = mvt_features(&body);
+                            for f in &feats {
+                                let props = f.properties.as_ref().unwrap();
+                                match props.get("code") {
+                                    Some(mvt_reader::feature::Value::String(c)) => {
+                                        assert!(allowed(c), "{label} {uri} leaks {c}")
+                                    }
+                                    _ => assert!(
+                                        f.id.is_none_or(|id| ids.contains(&id)),
+                                        "{label} {uri} leaks incident {:?}",
+                                        f.id
+                                    ),
+                                }
+                            }
+                            if !inside && restricted {
+                                assert!(feats.is_empty(), "{label} {uri}: {} features outside", feats.len());
+                            }
+                        }
+                    }
+                }
+                other => panic!("route {other:?} has no access probe: add one before adding the route"),
+            }
+        }
+    }
+    let signed: BTreeSet<(&str, &str)> =
+        route_list().iter().filter(|r| r.access != Access::Admin).map(|r| (r.method, r.path)).collect();
+    assert_eq!(covered, signed, "every signed and public route was probed for every role");
+    let signed = signed.len();
+    println!(
+        "access matrix: {} routes ({signed} public or signed, the rest admin-only), {} roles + anonymous, {} requests",
+        route_list().len(),
+        Role::ALL.len(),
+        p.requests
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded_byte_serialize(s)
+}
+
+fn form_urlencoded_byte_serialize(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
