@@ -22,8 +22,11 @@ use std::sync::Mutex;
 pub const COOKIE: &str = "safegrid_session";
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
-/// Failed logins (per username and per address) before a lockout.
+/// Failed logins for one username before it is locked out.
 pub const MAX_FAILURES: u32 = 5;
+/// Failed logins from one address (any usernames) before it is locked out: higher, since a
+/// whole command centre may sit behind one address.
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 25;
 /// Window in which failures count, and how long the lockout lasts.
 pub const LOCKOUT_MINUTES: i64 = 15;
 /// Shortest accepted password.
@@ -163,33 +166,30 @@ struct Failures {
 pub struct LoginThrottle(Mutex<HashMap<String, Failures>>);
 
 impl LoginThrottle {
-    /// When the key is locked out, until when.
-    pub fn locked(&self, keys: &[String], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    /// When one of the keys is locked out, until when.
+    pub fn locked(&self, keys: &[(String, u32)], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        keys.iter().filter_map(|k| map.get(k)).filter_map(|f| f.locked_until).filter(|t| *t > now).max()
+        keys.iter().filter_map(|(k, _)| map.get(k)).filter_map(|f| f.locked_until).filter(|t| *t > now).max()
     }
 
-    /// Records a failure for each key.
-    pub fn fail(&self, keys: &[String], now: DateTime<Utc>) {
+    /// Records a failure for each key; a key reaching its limit is locked out.
+    pub fn fail(&self, keys: &[(String, u32)], now: DateTime<Utc>) {
         let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for k in keys {
+        for (k, limit) in keys {
             let f = map.entry(k.clone()).or_default();
             if f.first.is_none_or(|t| now - t > Duration::minutes(LOCKOUT_MINUTES)) {
                 *f = Failures { count: 0, first: Some(now), locked_until: None };
             }
             f.count += 1;
-            if f.count >= MAX_FAILURES {
+            if f.count >= *limit {
                 f.locked_until = Some(now + Duration::minutes(LOCKOUT_MINUTES));
             }
         }
     }
 
-    /// Forgets the failures of a username after a successful login.
-    pub fn succeed(&self, keys: &[String]) {
-        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for k in keys {
-            map.remove(k);
-        }
+    /// Forgets the failures of the username after a successful login (not the address's).
+    pub fn succeed(&self, user_key: &str) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(user_key);
     }
 }
 
@@ -245,7 +245,7 @@ mod tests {
     fn throttle_locks_after_repeated_failures_and_forgets_after_success() {
         let t = LoginThrottle::default();
         let now = Utc::now();
-        let keys = vec!["user:a".to_owned()];
+        let keys = vec![("user:a".to_owned(), MAX_FAILURES)];
         for _ in 0..MAX_FAILURES - 1 {
             t.fail(&keys, now);
         }
@@ -253,7 +253,7 @@ mod tests {
         t.fail(&keys, now);
         assert!(t.locked(&keys, now).is_some());
         assert!(t.locked(&keys, now + Duration::minutes(LOCKOUT_MINUTES + 1)).is_none());
-        t.succeed(&keys);
+        t.succeed("user:a");
         assert!(t.locked(&keys, now).is_none());
     }
 }

@@ -7,6 +7,7 @@ mod access;
 mod api_errors;
 mod api_incidents;
 mod api_regions;
+mod auth;
 mod browser;
 mod cli;
 mod store;

@@ -62,7 +62,11 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, 
     let secure = behind_tls(&parts.headers);
     let body: Login = json_body(Request::from_parts(parts, body)).await?;
     let now = s.clock.now();
-    let keys = vec![format!("user:{}", body.username), format!("from:{}", source.clone().unwrap_or_default())];
+    let user_key = format!("user:{}", body.username);
+    let keys = vec![
+        (user_key.clone(), crate::auth::MAX_FAILURES),
+        (format!("from:{}", source.clone().unwrap_or_default()), crate::auth::MAX_FAILURES_PER_ADDRESS),
+    ];
     let audit = |result: &'static str, detail: Option<String>| NewAudit {
         actor: body.username.chars().take(100).collect(),
         role: None,
@@ -87,7 +91,7 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, 
             return Err(AppError::Unauthorized { message: "wrong username or password".into() });
         }
     };
-    s.throttle.succeed(&keys);
+    s.throttle.succeed(&user_key);
     let token = new_token();
     let expires = now + Duration::hours(SESSION_HOURS);
     s.store.create_session(token_hash(&token), user.id, stamp(now), stamp(expires)).await?;
