@@ -9,7 +9,8 @@ use chrono::{TimeZone, Utc};
 use server::api::features::incident_points_collection;
 use server::boot::{load_state, world_data};
 use server::clock::SystemClock;
-use server::incident_index::{Bbox, IncidentFilter, IncidentIndex, IncidentPoint};
+use server::incident_index::{Bbox, CellScope, IncidentFilter, IncidentIndex, IncidentPoint};
+use server::scope::Scope;
 use server::store::Store;
 use server::store::gpkg::GpkgStore;
 use server::tiles::{self, TileId};
@@ -88,7 +89,7 @@ fn main() -> anyhow::Result<()> {
     ];
     for (name, bbox) in boxes {
         let from_s = name.contains("7 days").then(|| end.timestamp() - 7 * 86_400);
-        let filter = IncidentFilter { bbox: Some(bbox), from_s, ..Default::default() };
+        let filter = IncidentFilter { bbox: Some(bbox), from_s, ..IncidentFilter::new(CellScope::all()) };
         let mut times = Vec::new();
         let mut returned = 0;
         let mut bytes = 0;
@@ -113,7 +114,7 @@ fn main() -> anyhow::Result<()> {
     let year = IncidentFilter {
         from_s: Some(end.timestamp() - 365 * 86_400),
         to_s: Some(end.timestamp()),
-        ..Default::default()
+        ..IncidentFilter::new(CellScope::all())
     };
     let mut worst: Vec<(String, f64, usize)> = Vec::new();
     for z in [6u8, 8, 10, 12, 14, 16] {
@@ -137,7 +138,7 @@ fn main() -> anyhow::Result<()> {
                         let f = IncidentFilter { to_s: year.to_s.map(|t| t - times.len() as i64), ..year.clone() };
                         tiles::cells_tile(&state, &tile, &f)
                     }
-                    _ => tiles::regions_tile(&state, &tile),
+                    _ => tiles::regions_tile(&state, &tile, &Scope::everything()),
                 };
                 times.push(t.elapsed().as_secs_f64() * 1e3);
                 bytes = body.len();

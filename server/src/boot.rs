@@ -10,7 +10,7 @@ use crate::store::gpkg::GpkgStore;
 use crate::store::{GeographyData, NewUser, Store, StoreError, WorldData};
 use crate::tiles::{CountsCache, TileShapes};
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
+
 use model::Placement;
 use model::RegionCode;
 use model::auth::Role;
@@ -55,11 +55,10 @@ pub type DemoLogin = (String, Role, String);
 /// `data_dir/demo-logins.txt` (owner-only) when a data directory is given.
 pub async fn seed_demo(
     store: &dyn Store,
-    seed: u64,
-    end: DateTime<Utc>,
+    params: &demo::DemoParams,
     data_dir: Option<&std::path::Path>,
 ) -> anyhow::Result<(demo::Truth, Vec<DemoLogin>)> {
-    let world = demo::generate(&demo::DemoParams::new(seed, end)).context("generating the demo world")?;
+    let world = demo::generate(params).context("generating the demo world")?;
     let truth = world.truth.clone();
     let first_officer = world.officers.first().map(|o| o.id);
     store.replace_world(world_data(world)).await.context("writing the demo world")?;

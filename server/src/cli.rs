@@ -36,7 +36,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             seed = DEFAULT_DEMO_SEED,
             "empty embedded store: generating the Wuwei demo world (首次启动，生成演示数据)"
         );
-        let (truth, _) = seed_demo(store.as_ref(), DEFAULT_DEMO_SEED, Utc::now(), Some(&args.store.data_dir)).await?;
+        let params = demo::DemoParams::new(DEFAULT_DEMO_SEED, Utc::now());
+        let (truth, _) = seed_demo(store.as_ref(), &params, Some(&args.store.data_dir)).await?;
         tracing::info!(
             incidents = truth.incidents,
             logins = %args.store.data_dir.join("demo-logins.txt").display(),
@@ -98,7 +99,8 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     };
     let store = open_store(&args.store)?;
     let started = Instant::now();
-    let (truth, logins) = seed_demo(store.as_ref(), args.seed, end, Some(&args.store.data_dir)).await?;
+    let params = demo::DemoParams { base_incidents: args.base_incidents, ..demo::DemoParams::new(args.seed, end) };
+    let (truth, logins) = seed_demo(store.as_ref(), &params, Some(&args.store.data_dir)).await?;
     eprintln!(
         "demo world written in {:.1} s: {} incidents up to {end}, seed {} ({} hot cells, {} emerging cells, {} near-repeat offspring)\n\
          演示数据已生成：{} 条警情",

@@ -119,6 +119,9 @@ pub struct DemoArgs {
     /// End of the year of incidents, RFC 3339 (default: now) (截止时间).
     #[arg(long)]
     pub end: Option<String>,
+    /// Background incidents to generate (smaller worlds for tests and slow machines) (警情数量).
+    #[arg(long, default_value_t = 200_000)]
+    pub base_incidents: usize,
 }
 
 /// Input file formats.

@@ -1,0 +1,155 @@
+//! Crash safety of the embedded store: the real `safegrid serve` is killed with SIGKILL again and
+//! again during sustained ingest; every incident it acknowledged (201) must be in the store, and
+//! the store must open cleanly (integrity check, then serve again).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_safegrid");
+const PASSWORD: &str = "crash-test-password";
+const KILLS: usize = 6;
+const WRITERS: usize = 4;
+
+/// One HTTP/1.1 request on a fresh connection; the status and body.
+fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    let status = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    Ok((status, body))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(dir: &Path, port: u16) -> Child {
+    let child = Command::new(BIN)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--web-dir", "/nonexistent"])
+        .arg("--data-dir")
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while http(port, "GET", "/api/health", None, "").map(|r| r.0).ok() != Some(200) {
+        assert!(t0.elapsed() < Duration::from_secs(60), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+#[test]
+fn every_acknowledged_incident_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(BIN)
+        .args(["demo", "--base-incidents", "2000", "--seed", "3", "--data-dir"])
+        .arg(dir.path())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut add = Command::new(BIN)
+        .args([
+            "user",
+            "add",
+            "--name",
+            "ingest",
+            "--role",
+            "city",
+            "--jurisdiction",
+            "620600000000",
+            "--password-stdin",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    assert!(add.wait().unwrap().success());
+
+    let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
+    let counter = Arc::new(AtomicU64::new(0));
+    let mut survived = 0;
+    for round in 0..KILLS {
+        let port = free_port();
+        let mut server = start(dir.path(), port);
+        let (_, login) =
+            http(port, "POST", "/api/login", None, &format!(r#"{{"username":"ingest","password":"{PASSWORD}"}}"#))
+                .unwrap();
+        let token: String =
+            serde_json::from_str::<serde_json::Value>(&login).unwrap()["token"].as_str().unwrap().to_owned();
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|_| {
+                let (token, stop, acknowledged, counter) = (token.clone(), Arc::clone(&stop), Arc::clone(&acknowledged), Arc::clone(&counter));
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let n = counter.fetch_add(1, Ordering::Relaxed);
+                        let ext = format!("CRASH-{n}");
+                        let lon = 102.60 + (n % 97) as f64 * 0.0008;
+                        let body = format!(
+                            r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},37.93]}},"properties":{{"category":"traffic","source":"patrol","external_id":"{ext}","occurred_at":"2026-10-01T08:00:00Z"}}}}"#
+                        );
+                        if let Ok((201, _)) = http(port, "POST", "/api/incidents", Some(&token), &body) {
+                            acknowledged.lock().unwrap().push(ext);
+                        }
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300 + 150 * round as u64));
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        for w in writers {
+            w.join().unwrap();
+        }
+        // The file is intact and holds every acknowledged incident.
+        let conn = rusqlite::Connection::open(dir.path().join("safegrid.gpkg")).unwrap();
+        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(check, "ok");
+        let mut st = conn
+            .prepare("SELECT external_id FROM incidents WHERE source = 'patrol' AND external_id LIKE 'CRASH-%'")
+            .unwrap();
+        let stored: std::collections::HashSet<String> =
+            st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        let acked = acknowledged.lock().unwrap();
+        let lost: Vec<&String> = acked.iter().filter(|e| !stored.contains(*e)).collect();
+        assert!(
+            lost.is_empty(),
+            "round {round}: {} of {} acknowledged incidents lost, e.g. {:?}",
+            lost.len(),
+            acked.len(),
+            lost.first()
+        );
+        survived += 1;
+    }
+    // And it serves again after the last kill.
+    let port = free_port();
+    let mut server = start(dir.path(), port);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let total = acknowledged.lock().unwrap().len();
+    assert!(total > 20, "ingest made progress: {total}");
+    println!("crash test: survived {survived} SIGKILLs during ingest; {total} acknowledged incidents all present");
+}
