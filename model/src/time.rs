@@ -60,6 +60,10 @@ pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
+    if !s.is_ascii() {
+        // Every accepted form is ASCII; slicing below relies on it (found by the fuzzer).
+        return Err(format!("unrecognised timestamp {input:?}: non-ASCII characters"));
+    }
     let norm = s.replace('/', "-");
     // Offsets written as +HH or +HHMM: bring them to +HH:MM for chrono.
     let with_offset = {
@@ -232,6 +236,8 @@ mod tests {
         assert!(parse_timestamp("17/01/2024").is_err());
         assert!(parse_timestamp("").is_err());
         assert!(parse_timestamp("2024-13-01").is_err());
+        // Found by `cargo fuzz run timestamp`: a multi-byte character in the offset panicked.
+        assert!(parse_timestamp("2410-01112-1\u{0}-01-1\u{708}7 ").is_err());
     }
 
     #[test]

@@ -151,10 +151,18 @@ fn progress(len: u64, what: &str) -> ProgressBar {
 /// Reads a CSV file into features (one per row, with its line number), or row errors.
 fn csv_features(path: &Path, args: &ImportArgs) -> anyhow::Result<Vec<(u64, Result<Value, String>)>> {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(path)
-        .with_context(|| format!("opening {}", path.display()))?;
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    csv_rows(file, len, args)
+}
+
+/// Turns CSV rows into GeoJSON features for [`incident_from_feature`], with line numbers; a
+/// missing column is an error naming line 1. `len` (bytes) drives the progress bar.
+pub fn csv_rows(
+    input: impl std::io::Read,
+    len: u64,
+    args: &ImportArgs,
+) -> anyhow::Result<Vec<(u64, Result<Value, String>)>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let headers = reader.headers().context("reading the CSV header (line 1)")?.clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let required = |flag: &str, name: &str| {

@@ -20,6 +20,7 @@ async fn malformed_queries_are_400_naming_the_parameter() {
         ("/api/incidents?bbox=102,37,103,91", "bbox"),
         ("/api/incidents?bbox=103,37,102,38", "bbox"),
         ("/api/incidents?bbox=a,b,c,d", "bbox"),
+        ("/api/incidents?bbox=90,20,120,50", "bbox"),
         ("/api/incidents?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "from"),
         ("/api/incidents?from=yesterday", "from"),
         ("/api/incidents?category=crime", "category"),

@@ -10,5 +10,6 @@ mod api_regions;
 mod auth;
 mod browser;
 mod cli;
+mod fuzz_seeds;
 mod store;
 mod tiles;

@@ -96,6 +96,7 @@ fn test() -> Result<()> {
         )?;
         totals = (totals.0 + passed, totals.1 + failed);
     }
+    setup::run_fuzzers(&root)?;
     eprintln!("cargo xtask test: all checks passed in {:.0} s", started.elapsed().as_secs_f64());
     println!("summary: {} passed, {} failed", totals.0, totals.1);
     Ok(())

@@ -11,6 +11,8 @@ use std::process::Command;
 /// Pinned frontend tool versions (wasm-bindgen must equal the crate pinned in Cargo.toml).
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+/// Pinned cargo-fuzz (runs the fuzz targets on stable with `--sanitizer none`).
+pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 fn output(cmd: &str, args: &[&str]) -> Option<String> {
@@ -102,10 +104,11 @@ pub fn ensure_run_tools(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// What `cargo xtask test` needs besides the run tools: GDAL's ogrinfo, Chromium and its driver,
-/// and CJK fonts for screenshots.
+/// What `cargo xtask test` needs besides the run tools: cargo-fuzz, GDAL's ogrinfo, Chromium and
+/// its driver, and CJK fonts for screenshots.
 pub fn ensure_test_tools(root: &Path) -> Result<()> {
     ensure_run_tools(root)?;
+    cargo_install("cargo-fuzz", CARGO_FUZZ_VERSION, &["--locked", "cargo-fuzz"])?;
     apt_install(&[
         ("ogrinfo", &["gdal-bin"]),
         ("chromium", &["chromium"]),
@@ -125,6 +128,33 @@ pub fn build_frontend(root: &Path) -> Result<()> {
         .context("starting trunk")?;
     if !status.success() {
         bail!("trunk build failed with {status}");
+    }
+    Ok(())
+}
+
+/// Fuzz targets and how long each runs under `cargo xtask test`.
+pub const FUZZ_TARGETS: [&str; 5] = ["intake", "query", "csv_import", "timestamp", "geopackage_blob"];
+/// Seconds of fuzzing per target in the test command.
+pub const FUZZ_SECONDS: u32 = 15;
+
+/// Runs every fuzz target for [`FUZZ_SECONDS`] from its seeds (fuzz/seeds/) and a corpus kept in
+/// the cargo target folder, outside the checkout. A crash fails the run and leaves its input in
+/// fuzz/artifacts/.
+pub fn run_fuzzers(root: &Path) -> Result<()> {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    for t in FUZZ_TARGETS {
+        let corpus = target.join("fuzz-corpus").join(t);
+        std::fs::create_dir_all(&corpus)?;
+        sh(Command::new(cargo_bin().join("cargo-fuzz"))
+            .args(["run", "--sanitizer", "none", "--target-dir"])
+            .arg(target.join("fuzz"))
+            .arg(t)
+            .arg(&corpus)
+            .arg(root.join("fuzz/seeds").join(t))
+            .arg("--")
+            .arg(format!("-max_total_time={FUZZ_SECONDS}"))
+            .arg("-print_final_stats=1")
+            .current_dir(root))?;
     }
     Ok(())
 }

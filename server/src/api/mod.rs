@@ -27,6 +27,8 @@ pub const DEFAULT_WINDOW_DAYS: i64 = 30;
 
 /// Largest accepted request body, bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Longest a request may take before it is answered 503.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Shared state of every request.
 #[derive(Clone)]
@@ -142,7 +144,27 @@ pub fn app(state: AppState) -> Router {
         .fallback(crate::web::frontend)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(time_limit))
         .with_state(state)
+}
+
+/// Answers 503 (in the API's error shape) when a request runs past [`REQUEST_TIMEOUT`].
+async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(model::api::ErrorBody {
+                error: model::api::ErrorDetail {
+                    code: "timeout".into(),
+                    message: format!("the request took longer than {} s", REQUEST_TIMEOUT.as_secs()),
+                    field: None,
+                },
+            }),
+        )
+            .into_response(),
+    }
 }
 
 async fn health(State(s): State<AppState>) -> axum::Json<Health> {

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use model::{Category, Status};
 use std::collections::BTreeMap;
 
+/// Largest bbox accepted, square degrees (Wuwei spans about 7).
+pub const MAX_BBOX_DEG2: f64 = 25.0;
 /// Largest page of `GET /api/incidents`.
 pub const MAX_LIMIT: usize = 5_000;
 /// Page size when `limit` is absent.
@@ -82,6 +84,9 @@ impl Params {
         }
         if min_lon > max_lon || min_lat > max_lat {
             return Err(AppError::bad("bbox", "bbox minimums must not exceed its maximums"));
+        }
+        if (max_lon - min_lon) * (max_lat - min_lat) > MAX_BBOX_DEG2 {
+            return Err(AppError::bad("bbox", format!("bbox covers more than {MAX_BBOX_DEG2} square degrees")));
         }
         Ok(Some(Bbox { min_lon, min_lat, max_lon, max_lat }))
     }
