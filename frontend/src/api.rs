@@ -209,3 +209,24 @@ pub async fn search(q: &str) -> Result<SearchResults, ApiError> {
 pub async fn config() -> Result<UiConfig, ApiError> {
     get_json("/api/config").await
 }
+
+/// `GET /api/audit` (administrators): newest first.
+pub async fn audit(actor: &str, action: &str) -> Result<Vec<model::auth::AuditEntry>, ApiError> {
+    get_json(&format!("/api/audit?{}", audit_query(actor, action))).await
+}
+
+/// The CSV export of the same audit query (a link: the session cookie authenticates it).
+pub fn audit_csv_url(actor: &str, action: &str) -> String {
+    format!("/api/audit?format=csv&{}", audit_query(actor, action))
+}
+
+fn audit_query(actor: &str, action: &str) -> String {
+    let mut q = String::from("limit=500");
+    if !actor.trim().is_empty() {
+        q.push_str(&format!("&actor={}", encode(actor.trim())));
+    }
+    if !action.is_empty() {
+        q.push_str(&format!("&action={}", encode(action)));
+    }
+    q
+}

@@ -227,6 +227,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                 <MetricControl />
                 <LayerToggles />
                 <SearchBox />
+                {me.user.role.is_admin().then(|| view! { <crate::panels::AuditLog /> })}
             </aside>
             <div class="crumbs"><Breadcrumb /></div>
             <main class="map"><MapView /></main>

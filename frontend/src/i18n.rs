@@ -79,6 +79,11 @@ pub enum T {
     Username,
     Password,
     SigningIn,
+    Audit,
+    Actor,
+    AnyAction,
+    Query,
+    ExportCsv,
 }
 
 /// The text of `t` in `lang`.
@@ -150,6 +155,11 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         Username => ("用户名", "Username"),
         Password => ("密码", "Password"),
         SigningIn => ("正在登录…", "Signing in…"),
+        Audit => ("审计日志", "Audit log"),
+        Actor => ("操作人", "Who"),
+        AnyAction => ("全部操作", "Any action"),
+        Query => ("查询", "Search"),
+        ExportCsv => ("导出 CSV", "Export CSV"),
     };
     match lang {
         Lang::Zh => zh,

@@ -311,3 +311,61 @@ fn IncidentDetails(id: u64) -> impl IntoView {
         }}
     }
 }
+
+/// The audit log for administrators: filter by who and what, read, export as CSV.
+#[component]
+pub fn AuditLog() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let actor = RwSignal::new(String::new());
+    let action = RwSignal::new(String::new());
+    let query = RwSignal::new((String::new(), String::new()));
+    let entries = LocalResource::new(move || {
+        let (a, b) = query.get();
+        async move { api::audit(&a, &b).await }
+    });
+    const ACTIONS: [&str; 10] = [
+        "login",
+        "login_failed",
+        "logout",
+        "password_change",
+        "read_incident",
+        "create_incident",
+        "export",
+        "import",
+        "user_add",
+        "user_disable",
+    ];
+    view! {
+        <section id="audit">
+            <h2>{move || ctx.t(T::Audit)}</h2>
+            <input type="text" placeholder=move || ctx.t(T::Actor) prop:value=move || actor.get() on:input=move |ev| actor.set(event_target_value(&ev)) />
+            <select on:change=move |ev| action.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t(T::AnyAction)}</option>
+                {ACTIONS.iter().map(|a| view! { <option value=*a>{*a}</option> }).collect_view()}
+            </select>
+            <div class="row">
+                <button id="audit-search" class="chip" on:click=move |_| query.set((actor.get(), action.get()))>{move || ctx.t(T::Query)}</button>
+                <a class="chip" href=move || api::audit_csv_url(&query.get().0, &query.get().1) download="audit.csv">{move || ctx.t(T::ExportCsv)}</a>
+            </div>
+            {move || match entries.get() {
+                None => view! { <p class="muted">{move || ctx.t(T::Loading)}</p> }.into_any(),
+                Some(Err(e)) => error_view(ctx, &e),
+                Some(Ok(list)) => view! {
+                    <ul class="results" id="audit-entries">
+                        {list.into_iter().map(|e| {
+                            let when = model::time::parse_timestamp(&e.at).map(|t| local_minutes(t.timestamp_millis())).unwrap_or(e.at.clone());
+                            let result_class = if e.result == "ok" { "" } else { "error" };
+                            view! {
+                                <li>
+                                    <span class="muted">{when}</span> " " {e.actor} " · " {e.action} " · " {e.target} " · "
+                                    <span class=result_class>{e.result}</span>
+                                    " " <span class="muted">{e.source.unwrap_or_default()}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

@@ -248,10 +248,40 @@ async fn the_dashboard_works_in_a_real_browser() {
     assert!(without < want, "criminal incidents were in the cell: {without} vs {want}");
     wait_text(&c, "#panel-total", |t| t == without.to_string(), "the filtered count").await;
 
+    // Text from reports is shown as text: no markup from a summary reaches the page.
+    let attack = r#"<img src=x onerror="window.__xss=1">"#;
+    let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.x(), p.y()]},
+                      "properties": {"category": "dispute", "occurred_at": server::auth::stamp(Utc::now() - chrono::Duration::hours(1)),
+                                     "external_id": "XSS-1", "summary": attack}});
+    assert_eq!(world.post("/api/incidents", body.to_string()).await.0, 201);
+    c.find(Locator::Id("search")).await.unwrap().send_keys("XSS-1").await.unwrap();
+    let hit = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#search-results li")).await.unwrap();
+    hit.click().await.unwrap();
+    wait_text(&c, "#incident-summary", |t| t == attack, "the summary shown literally").await;
+    assert_eq!(js(&c, "return document.querySelectorAll('#incident-summary *').length;").await, json!(0));
+    assert_eq!(js(&c, "return window.__xss === undefined;").await, json!(true));
+
     // The language switch.
     c.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
     wait_text(&c, "#title", |t| t == "SafeGrid · Wuwei", "English title").await;
     wait_text(&c, "#lang-switch", |t| t == "中文", "switch back label").await;
+
+    // Sign out; an administrator signs in and reads the audit log, where the city user's case
+    // read above is on record.
+    c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+    let user = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("login-username")).await.unwrap();
+    user.send_keys("admin").await.unwrap();
+    c.find(Locator::Id("login-password")).await.unwrap().send_keys(tests::TEST_PASSWORD).await.unwrap();
+    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Id("audit-search"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#audit-entries", |t| t.contains("read_incident") && t.contains("city"), "the audit log").await;
 
     let wasm: u64 = std::fs::read_dir(&dist)
         .unwrap()
