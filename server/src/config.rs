@@ -207,3 +207,21 @@ pub struct ExportArgs {
     #[arg(long)]
     pub status: Vec<String>,
 }
+
+impl ImportArgs {
+    /// The arguments of `safegrid import FILE --data-dir DIR` with every other flag at its
+    /// default (the defaults live once, in the clap attributes above).
+    pub fn with_defaults(data_dir: &std::path::Path, file: &std::path::Path) -> Result<ImportArgs, clap::Error> {
+        let cli = Cli::try_parse_from([
+            "safegrid".as_ref(),
+            "import".as_ref(),
+            "--data-dir".as_ref(),
+            data_dir.as_os_str(),
+            file.as_os_str(),
+        ])?;
+        match cli.command {
+            Command::Import(args) => Ok(args),
+            _ => Err(clap::Error::new(clap::error::ErrorKind::InvalidSubcommand)),
+        }
+    }
+}

@@ -19,22 +19,7 @@ fn store_args(dir: &Path) -> StoreArgs {
 }
 
 fn import_args(dir: &Path, file: &Path) -> ImportArgs {
-    ImportArgs {
-        store: store_args(dir),
-        file: file.to_owned(),
-        format: None,
-        lon_col: "lon".into(),
-        lat_col: "lat".into(),
-        time_col: "occurred_at".into(),
-        category_col: "category".into(),
-        subcategory_col: "subcategory".into(),
-        id_col: "external_id".into(),
-        address_col: "address".into(),
-        summary_col: "summary".into(),
-        source: "import".into(),
-        crs: "wgs84".into(),
-        skip_invalid: false,
-    }
+    ImportArgs::with_defaults(dir, file).unwrap()
 }
 
 async fn count(dir: &Path) -> usize {

@@ -24,22 +24,7 @@ fn seeds_are_valid_inputs() {
     p.finish().unwrap();
 
     let csv = seed("csv_import", "rows.csv");
-    let args = server::config::ImportArgs {
-        store: server::config::StoreArgs { data_dir: "/nonexistent".into(), database_url: None },
-        file: "seed.csv".into(),
-        format: None,
-        lon_col: "lon".into(),
-        lat_col: "lat".into(),
-        time_col: "occurred_at".into(),
-        category_col: "category".into(),
-        subcategory_col: "subcategory".into(),
-        id_col: "external_id".into(),
-        address_col: "address".into(),
-        summary_col: "summary".into(),
-        source: "import".into(),
-        crs: "wgs84".into(),
-        skip_invalid: true,
-    };
+    let args = server::config::ImportArgs::with_defaults("/nonexistent".as_ref(), "seed.csv".as_ref()).unwrap();
     let rows = server::cli::csv_rows(&csv[..], csv.len() as u64, &args).unwrap();
     assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 3]);
     assert!(rows.iter().all(|r| r.1.is_ok()));
