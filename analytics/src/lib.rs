@@ -6,9 +6,13 @@
 
 pub mod clip;
 pub mod crs;
+pub mod gi_star;
+pub mod normal;
 pub mod partition;
 pub mod polygon_index;
 pub mod projection;
+pub mod square_grid;
+pub mod weights;
 
 pub use polygon_index::PolygonIndex;
 pub use projection::TransverseMercator;
