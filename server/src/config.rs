@@ -28,6 +28,62 @@ pub enum Command {
     /// Manage users (用户管理).
     #[command(subcommand)]
     User(UserCommand),
+    /// Gi* hot spots of any CSV of points on a square grid (热点分析).
+    Hotspots(HotspotArgs),
+}
+
+/// Output formats of analyses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// One row per cell.
+    Csv,
+    /// A FeatureCollection of cell squares.
+    Geojson,
+}
+
+/// Hot-spot methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HotspotMethod {
+    /// Getis-Ord Gi* with Benjamini-Hochberg FDR.
+    GiStar,
+}
+
+/// `safegrid hotspots`.
+#[derive(Debug, Clone, Args)]
+pub struct HotspotArgs {
+    /// The CSV file of points (输入文件).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Column holding the WGS84 longitude.
+    #[arg(long)]
+    pub lon_col: String,
+    /// Column holding the WGS84 latitude.
+    #[arg(long)]
+    pub lat_col: String,
+    /// Column holding the time (needed for --from/--to).
+    #[arg(long)]
+    pub time_col: Option<String>,
+    /// Only points at or after this time.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only points before this time.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Study area `minLon,minLat,maxLon,maxLat` (WGS84); points outside are skipped (default: the data's extent).
+    #[arg(long)]
+    pub bbox: Option<String>,
+    /// Side of a grid cell, metres (网格边长，米).
+    #[arg(long, default_value_t = 500.0)]
+    pub cell_m: f64,
+    /// The statistic.
+    #[arg(long, value_enum, default_value = "gi-star")]
+    pub method: HotspotMethod,
+    /// Neighbours: `queen` (8 surrounding cells) or `distance:METRES`.
+    #[arg(long, default_value = "queen")]
+    pub weights: String,
+    /// Output format (standard output).
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: OutputFormat,
 }
 
 /// `safegrid user …`.

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod geography;
+pub mod hotspots;
 pub mod incident_index;
 pub mod ingest;
 pub mod intake;

@@ -17,6 +17,7 @@ async fn main() -> std::process::ExitCode {
         Command::Demo(a) => cli::demo(a).await,
         Command::Import(a) => cli::import(a).await.map(drop),
         Command::Export(a) => cli::export(a).await,
+        Command::Hotspots(a) => server::hotspots::run(a),
         Command::User(UserCommand::Add(a)) => cli::user_add(a).await,
         Command::User(UserCommand::List { store }) => cli::user_list(store).await,
         Command::User(UserCommand::Disable { store, name }) => cli::user_disable(store, name).await,

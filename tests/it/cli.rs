@@ -144,3 +144,33 @@ async fn real_philadelphia_file_parses_and_is_refused_as_outside_the_city() {
     assert!(report.skipped.iter().all(|e| e.line >= 2));
     assert_eq!(count(dir.path()).await, before);
 }
+
+#[test]
+fn hotspots_of_real_philadelphia_incidents() {
+    use analytics::{gi_star::hot_spots, square_grid::SquareGrid, weights::Neighbours};
+    use server::hotspots::{PointQuery, read_points};
+    let Some(path) = testdata("philly_incidents_2024-01.csv") else { return };
+    let q = PointQuery {
+        lon_col: "lon",
+        lat_col: "lat",
+        time_col: Some("dispatch_date_time"),
+        bbox: Some([-75.3, 39.85, -74.95, 40.15]),
+        ..Default::default()
+    };
+    let (points, skipped) = read_points(std::fs::File::open(&path).unwrap(), &q).unwrap();
+    assert_eq!(points.len() + skipped, 12_254, "every data row is either read or counted as skipped");
+    assert!((400..=405).contains(&skipped), "{skipped}");
+    let grid = SquareGrid::covering(&points, 500.0).unwrap();
+    assert_eq!(grid.projection.central_meridian_deg(), -75.0, "UTM 18N");
+    let counts = grid.counts(&points);
+    assert_eq!(counts.iter().sum::<f64>() as usize, points.len());
+    let (cells, warnings) = hot_spots(&counts, &Neighbours::queen_lattice(grid.rows, grid.cols), true);
+    assert!(warnings.is_empty());
+    let hottest = (0..cells.len()).max_by(|&a, &b| cells[a].z.total_cmp(&cells[b].z)).unwrap();
+    let mut sorted = counts.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert!(counts[hottest] >= sorted[sorted.len() * 95 / 100], "the hottest cell is among the busiest");
+    assert_eq!(cells[hottest].bin, 3);
+    let hot = cells.iter().filter(|c| c.bin > 0).count();
+    assert!(hot > 0 && hot < cells.len() / 4, "{hot} hot cells of {}", cells.len());
+}
