@@ -175,3 +175,36 @@ fn resources_and_officers() {
     let stations: BTreeSet<_> = w.resources.iter().filter(|r| r.kind == ResourceKind::Station).map(|r| r.id).collect();
     assert!(w.officers.iter().all(|o| stations.contains(&o.station_id)));
 }
+
+#[test]
+fn knox_finds_the_planted_near_repeats_and_none_elsewhere() {
+    use analytics::TransverseMercator;
+    use analytics::knox::{Event, KnoxParams, knox};
+    let w = full();
+    let utm = TransverseMercator::utm(48, true);
+    let since = end() - chrono::Duration::days(180);
+    let events = |keep: &dyn Fn(&model::NewIncident) -> bool| -> Vec<Event> {
+        w.incidents
+            .iter()
+            .map(|d| &d.incident)
+            .filter(|i| i.occurred_at >= since && keep(i))
+            .map(|i| {
+                let (x_m, y_m) = utm.forward(i.lon, i.lat);
+                Event { x_m, y_m, t_s: i.occurred_at.timestamp() }
+            })
+            .collect()
+    };
+    let planted: Vec<model::Subcategory> =
+        w.truth.near_repeat.subcategories.iter().map(|s| model::Subcategory::parse_label(s).unwrap()).collect();
+    let repeats = events(&|i| i.subcategory.is_some_and(|s| planted.contains(&s)));
+    let r = knox(&repeats, &KnoxParams::standard(1));
+    let first = r.cells[0][0];
+    eprintln!("knox burglary+theft, 0-100 m × 0-7 days, last 180 days ({} events): {first:?}", repeats.len());
+    assert!(first.p <= 0.01 && first.ratio > 1.3, "burglary and theft: {first:?}");
+    // Traffic has the same spatial concentration and daily cycles but no planted contagion.
+    let traffic = events(&|i| i.category == model::Category::Traffic);
+    let r = knox(&traffic, &KnoxParams::standard(1));
+    let first = r.cells[0][0];
+    eprintln!("knox traffic, 0-100 m × 0-7 days, last 180 days ({} events): {first:?}", traffic.len());
+    assert!(first.p > 0.01 && first.ratio < 1.15, "traffic: {first:?}");
+}
