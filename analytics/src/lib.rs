@@ -7,6 +7,7 @@
 pub mod clip;
 pub mod crs;
 pub mod gi_star;
+pub mod kde;
 pub mod knox;
 pub mod moran;
 pub mod normal;
