@@ -6,9 +6,11 @@
 
 pub mod clip;
 pub mod crs;
+pub mod emerging;
 pub mod gi_star;
 pub mod kde;
 pub mod knox;
+pub mod mann_kendall;
 pub mod moran;
 pub mod normal;
 pub mod partition;

@@ -36,6 +36,8 @@ const HOT_INCIDENT_SHARE: f64 = 0.52;
 const EMERGING_CELLS: usize = 8;
 const EMERGING_RAMP_DAYS: u32 = 90;
 const EMERGING_FINAL_MULTIPLIER: f64 = 10.0;
+/// Emerging cells lie at least this far from every planted hot cell, metres.
+const EMERGING_CLEARANCE_M: f64 = 3_000.0;
 /// Spread of incidents around a cell's focal point, metres.
 const FOCUS_SIGMA_M: f64 = 70.0;
 
@@ -177,9 +179,17 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
     }
     let cell_pick = Weighted::new(weight.iter().copied());
 
-    // Emerging cells: busy but not hot, non-rural, spread over the list.
+    // Emerging cells: places that were not hot and become hot. Busy enough to grow, non-rural, and
+    // at least EMERGING_CLEARANCE_M from every planted hot cell, so that the ramp is a new hot
+    // spot rather than the intensification of an existing one.
+    let hot_foci: Vec<Coord<f64>> = (0..n_cells).filter(|&i| hot[i]).map(|i| geo.cell_info[i].focus).collect();
+    let clear_of_hot = |i: usize| {
+        let f = geo.cell_info[i].focus;
+        let (mx, my) = metres_per_degree(f.y);
+        hot_foci.iter().all(|h| ((h.x - f.x) * mx).hypot((h.y - f.y) * my) > EMERGING_CLEARANCE_M)
+    };
     let mut candidates: Vec<usize> =
-        (0..n_cells).filter(|&i| !hot[i] && geo.cell_info[i].setting != Setting::Rural).collect();
+        (0..n_cells).filter(|&i| !hot[i] && geo.cell_info[i].setting != Setting::Rural && clear_of_hot(i)).collect();
     candidates.sort_by(|&a, &b| weight[a].total_cmp(&weight[b]));
     let lo = candidates.len() * 90 / 100;
     let hi = (candidates.len() * 97 / 100).max(lo + 1);
