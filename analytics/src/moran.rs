@@ -4,8 +4,7 @@
 //! Numbers equal PySAL esda's `Moran` and `Moran_Local` (transformation 'r').
 
 use crate::weights::Neighbours;
-use rand::SeedableRng;
-use rand::seq::index::sample;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Global Moran's I and its normal-approximation moments.
@@ -124,10 +123,19 @@ pub fn local_moran(values: &[f64], w: &Neighbours, permutations: usize, seed: u6
                 1.0
             } else {
                 let mut above = 0usize;
+                let k = k.min(n - 1);
+                let mut drawn: Vec<usize> = Vec::with_capacity(k);
                 for _ in 0..permutations {
-                    // Draw k of the other n − 1 features.
-                    let s: f64 =
-                        sample(&mut rng, n - 1, k.min(n - 1)).iter().map(|j| z[if j >= i { j + 1 } else { j }]).sum();
+                    // Draw k distinct features among the other n − 1 (rejection: k is small).
+                    drawn.clear();
+                    while drawn.len() < k {
+                        let j = rng.random_range(0..n - 1);
+                        let j = if j >= i { j + 1 } else { j };
+                        if !drawn.contains(&j) {
+                            drawn.push(j);
+                        }
+                    }
+                    let s: f64 = drawn.iter().map(|&j| z[j]).sum();
                     if scale * z[i] * (s / k as f64) >= stat {
                         above += 1;
                     }

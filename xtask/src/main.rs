@@ -131,5 +131,6 @@ fn counted(cmd: &mut Command) -> Result<(u64, u64)> {
 }
 
 fn bench() -> Result<()> {
-    sh(cargo().args(["bench", "--package", "server", "--bench", "foundation"]))
+    sh(cargo().args(["bench", "--package", "server", "--bench", "foundation"]))?;
+    sh(cargo().args(["bench", "--package", "analytics", "--bench", "hotspots"]))
 }
