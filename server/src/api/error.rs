@@ -42,6 +42,13 @@ pub enum AppError {
         /// Until when.
         message: String,
     },
+    /// 405: the path exists, the method does not.
+    MethodNotAllowed,
+    /// 503: the request ran past the time limit.
+    Timeout {
+        /// The limit.
+        message: String,
+    },
     /// 404: no such thing.
     NotFound {
         /// What was not found.
@@ -99,6 +106,13 @@ impl IntoResponse for AppError {
             }
             AppError::NotFound { message, field } => (StatusCode::NOT_FOUND, "not_found", message, field),
             AppError::Unauthorized { message } => (StatusCode::UNAUTHORIZED, "unauthorized", message, None),
+            AppError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed on this endpoint".to_owned(),
+                None,
+            ),
+            AppError::Timeout { message } => (StatusCode::SERVICE_UNAVAILABLE, "timeout", message, None),
             AppError::Forbidden { message } => (StatusCode::FORBIDDEN, "forbidden", message, None),
             AppError::TooManyRequests { message } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message, None)

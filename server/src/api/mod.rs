@@ -153,17 +153,10 @@ async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -
     use axum::response::IntoResponse;
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
         Ok(response) => response,
-        Err(_) => (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(model::api::ErrorBody {
-                error: model::api::ErrorDetail {
-                    code: "timeout".into(),
-                    message: format!("the request took longer than {} s", REQUEST_TIMEOUT.as_secs()),
-                    field: None,
-                },
-            }),
-        )
-            .into_response(),
+        Err(_) => error::AppError::Timeout {
+            message: format!("the request took longer than {} s", REQUEST_TIMEOUT.as_secs()),
+        }
+        .into_response(),
     }
 }
 
@@ -181,15 +174,6 @@ async fn config(State(s): State<AppState>, _caller: Caller) -> axum::Json<model:
     axum::Json((*s.ui).clone())
 }
 
-async fn method_not_allowed() -> (axum::http::StatusCode, axum::Json<model::api::ErrorBody>) {
-    (
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        axum::Json(model::api::ErrorBody {
-            error: model::api::ErrorDetail {
-                code: "method_not_allowed".into(),
-                message: "method not allowed on this endpoint".into(),
-                field: None,
-            },
-        }),
-    )
+async fn method_not_allowed() -> error::AppError {
+    error::AppError::MethodNotAllowed
 }
