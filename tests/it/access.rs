@@ -170,9 +170,9 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     let outside = route.path.replace("{code}", &outside_incident.cell_code.to_string());
                     assert_eq!(p.send(role, "GET", &outside, None).await.0, outside_status, "{label} outside");
                 }
-                ("GET", "/api/cells" | "/api/resources" | "/api/incidents") => {
+                ("GET", "/api/cells" | "/api/resources" | "/api/incidents" | "/api/hotspots") => {
                     let key = match route.path {
-                        "/api/cells" => "code",
+                        "/api/cells" | "/api/hotspots" => "code",
                         "/api/resources" => "region_code",
                         _ => "cell_code",
                     };

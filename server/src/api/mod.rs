@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod features;
+mod hotspots;
 mod incidents;
 pub mod params;
 mod regions;
@@ -127,6 +128,7 @@ fn routes() -> Routes {
         .add("POST", "/api/incidents", Signed, post(incidents::create))
         .add("GET", "/api/incidents/{id}", Signed, get(incidents::one))
         .add("GET", "/api/stats", Signed, get(stats::stats))
+        .add("GET", "/api/hotspots", Signed, get(hotspots::hotspots))
         .add("GET", "/api/search", Signed, get(search::search))
         .add("GET", "/tiles/{layer}/{z}/{x}/{y}", Signed, get(crate::tiles::tile))
         .add("GET", "/glyphs/{fontstack}/{range}", Public, get(crate::web::glyphs))
