@@ -4,7 +4,15 @@
 import * as maplibregl from '/maplibre/maplibre-gl.mjs';
 
 let map = null;
+let ready = false;
+let pending = [];
 let emit = () => {};
+
+// Runs `f` now if the map's style has loaded once, else right after. (map.isStyleLoaded() turns
+// false again while sources load, and 'load' fires only once: neither is a safe gate.)
+function whenReady(f) {
+  if (ready) f(); else pending.push(f);
+}
 let selected = null;
 let started = performance.now();
 const state = { firstIdleMs: null, idleCount: 0, tileErrors: 0 };
@@ -35,6 +43,7 @@ export function createMap(container, optionsJson, onEvent) {
     cells: { type: 'vector', tiles: [o.cellsUrl], minzoom: 6, maxzoom: 14 },
     incidents: { type: 'vector', tiles: [o.incidentsUrl], minzoom: 0, maxzoom: 16 },
     stations: { type: 'geojson', data: o.stationsUrl },
+    hotspots: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     cameras: { type: 'geojson', data: o.camerasUrl },
   };
   const layers = [
@@ -49,6 +58,10 @@ export function createMap(container, optionsJson, onEvent) {
       filter: ['==', ['get', 'level'], 'county'], paint: { 'fill-color': '#13263a', 'fill-opacity': 0.9 } },
     { id: 'cells-fill', type: 'fill', source: 'cells', 'source-layer': 'cells',
       paint: { 'fill-color': choroplethExpr(o.scale), 'fill-opacity': 0.72 } },
+    { id: 'hotspots-fill', type: 'fill', source: 'hotspots', layout: { visibility: 'none' },
+      paint: { 'fill-color': ['match', ['get', 'bin'], 3, '#d7191c', 2, '#fc8d59', 1, '#fee08b',
+                                -1, '#d1e5f0', -2, '#67a9cf', -3, '#2166ac', 'rgba(0,0,0,0)'],
+               'fill-opacity': 0.8 } },
     { id: 'cells-line', type: 'line', source: 'cells', 'source-layer': 'cells', minzoom: 10,
       paint: { 'line-color': '#6f8aa6', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.2, 14, 0.8], 'line-opacity': 0.6 } },
     { id: 'cells-selected', type: 'line', source: 'cells', 'source-layer': 'cells',
@@ -98,6 +111,11 @@ export function createMap(container, optionsJson, onEvent) {
   state.map = map;
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  map.once('load', () => {
+    ready = true;
+    for (const f of pending) f();
+    pending = [];
+  });
   map.on('error', (e) => { state.tileErrors += 1; state.lastError = String(e && e.error ? e.error.message : e); });
   map.on('idle', () => {
     state.idleCount += 1;
@@ -134,14 +152,14 @@ export function setSources(incidentsUrl, cellsUrl) {
     map.getSource('incidents').setTiles([incidentsUrl]);
     map.getSource('cells').setTiles([cellsUrl]);
   };
-  if (map.isStyleLoaded()) apply(); else map.once('load', apply);
+  whenReady(apply);
 }
 
 export function setScale(scaleJson) {
   if (!map) return;
   const scale = JSON.parse(scaleJson);
   const apply = () => map.setPaintProperty('cells-fill', 'fill-color', choroplethExpr(scale));
-  if (map.isStyleLoaded()) apply(); else map.once('load', apply);
+  whenReady(apply);
 }
 
 const GROUPS = {
@@ -150,14 +168,21 @@ const GROUPS = {
   regions: ['regions-village', 'regions-township', 'regions-county', 'region-labels'],
   stations: ['stations'],
   cameras: ['cameras'],
+  hotspots: ['hotspots-fill'],
 };
+
+export function setHotspots(url) {
+  if (!map) return;
+  const apply = () => map.getSource('hotspots').setData(url);
+  whenReady(apply);
+}
 
 export function setVisible(group, visible) {
   if (!map) return;
   const apply = () => {
     for (const id of GROUPS[group] || []) { map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none'); }
   };
-  if (map.isStyleLoaded()) apply(); else map.once('load', apply);
+  whenReady(apply);
 }
 
 export function fitBounds(minLon, minLat, maxLon, maxLat) {
@@ -173,5 +198,5 @@ export function selectCell(code) {
   selected = code;
   if (!map) return;
   const apply = () => map.setFilter('cells-selected', ['==', ['get', 'code'], code || '']);
-  if (map.isStyleLoaded()) apply(); else map.once('load', apply);
+  whenReady(apply);
 }

@@ -230,3 +230,8 @@ fn audit_query(actor: &str, action: &str) -> String {
     }
     q
 }
+
+/// GeoJSON URL of the Gi* hot spots for a filter.
+pub fn hotspots_url(f: &Filter) -> String {
+    format!("/api/hotspots?{}", f.query(true))
+}

@@ -62,6 +62,7 @@ pub struct Layers {
     pub regions: bool,
     pub stations: bool,
     pub cameras: bool,
+    pub hotspots: bool,
 }
 
 /// State shared by every component.
@@ -185,7 +186,14 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
         metric: RwSignal::new(Metric::Count),
         scope,
         selection: RwSignal::new(Selection::None),
-        layers: RwSignal::new(Layers { cells: true, incidents: true, regions: true, stations: true, cameras: false }),
+        layers: RwSignal::new(Layers {
+            cells: true,
+            incidents: true,
+            regions: true,
+            stations: true,
+            cameras: false,
+            hotspots: false,
+        }),
         loaded_ms,
         filter,
         map: StoredValue::new(None),
@@ -294,7 +302,15 @@ fn MapView() -> impl IntoView {
             m.set_visible("regions", l.regions);
             m.set_visible("stations", l.stations);
             m.set_visible("cameras", l.cameras);
+            m.set_visible("hotspots", l.hotspots);
         });
+    });
+    // The hot-spot layer is computed only while it is shown.
+    Effect::new(move |_| {
+        let f = ctx.filter.get();
+        if ctx.layers.get().hotspots {
+            ctx.with_map(|m| m.set_hotspots(&api::hotspots_url(&f)));
+        }
     });
     Effect::new(move |_| {
         let code = match ctx.selection.get() {
@@ -485,6 +501,13 @@ fn LayerToggles() -> impl IntoView {
             {toggle(T::LayerRegions, "regions", |l| l.regions, |l, v| l.regions = v)}
             {toggle(T::LayerStations, "stations", |l| l.stations, |l, v| l.stations = v)}
             {toggle(T::LayerCameras, "cameras", |l| l.cameras, |l, v| l.cameras = v)}
+            {toggle(T::LayerHotspots, "hotspots", |l| l.hotspots, |l, v| l.hotspots = v)}
+            <Show when=move || ctx.layers.get().hotspots>
+                <div class="legend">
+                    {[-3i8, -2, -1, 1, 2, 3].map(|b| view! { <div class="box" style=format!("background:{}", Map::bin_color(b))></div> }).collect_view()}
+                </div>
+                <p class="muted" style="font-size:11px">{move || ctx.t(T::HotspotLegend)}</p>
+            </Show>
         </section>
     }
 }

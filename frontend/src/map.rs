@@ -21,6 +21,8 @@ extern "C" {
     fn fly_to(lon: f64, lat: f64, zoom: f64);
     #[wasm_bindgen(js_name = selectCell)]
     fn select_cell(code: &str);
+    #[wasm_bindgen(js_name = setHotspots)]
+    fn set_hotspots(url: &str);
 }
 
 /// Colour of a category (points and legend).
@@ -214,6 +216,24 @@ impl Map {
     /// Flies to a point.
     pub fn fly_to(&self, lon: f64, lat: f64, zoom: f64) {
         fly_to(lon, lat, zoom);
+    }
+
+    /// Loads the Gi* hot-spot layer from `url`.
+    pub fn set_hotspots(&self, url: &str) {
+        set_hotspots(url);
+    }
+
+    /// Colour of a hot-spot confidence bin (−3…3), as the layer draws it.
+    pub fn bin_color(bin: i8) -> &'static str {
+        match bin {
+            3 => "#d7191c",
+            2 => "#fc8d59",
+            1 => "#fee08b",
+            -1 => "#d1e5f0",
+            -2 => "#67a9cf",
+            -3 => "#2166ac",
+            _ => "#26333f",
+        }
     }
 
     /// Outlines the selected cell (empty: none).

@@ -248,6 +248,24 @@ async fn the_dashboard_works_in_a_real_browser() {
     assert!(without < want, "criminal incidents were in the cell: {without} vs {want}");
     wait_text(&c, "#panel-total", |t| t == without.to_string(), "the filtered count").await;
 
+    // The Gi* hot-spot layer loads from /api/hotspots when switched on.
+    c.find(Locator::Css("input[data-layer=hotspots]")).await.unwrap().click().await.unwrap();
+    let t0 = Instant::now();
+    loop {
+        let n =
+            js(&c, "return window.__safegrid.map.querySourceFeatures('hotspots').length;").await.as_u64().unwrap_or(0);
+        if n > 0 {
+            break;
+        }
+        if t0.elapsed() > Duration::from_secs(30) {
+            let state = js(&c, "const m = window.__safegrid.map; return [document.querySelector('input[data-layer=hotspots]').checked, document.querySelectorAll('input[data-layer]').length, window.__safegrid.lastError || null, m.getLayoutProperty('hotspots-fill', 'visibility'), JSON.stringify(m.getSource('hotspots').serialize()).slice(0, 200)];").await;
+            panic!("the hot-spot layer never loaded: {state}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    settled(&c).await;
+    std::fs::write(out.join("dashboard-hotspots.png"), c.screenshot().await.unwrap()).unwrap();
+
     // Text from reports is shown as text: no markup from a summary reaches the page.
     let attack = r#"<img src=x onerror="window.__xss=1">"#;
     let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.x(), p.y()]},
