@@ -132,7 +132,11 @@ fn Login(lang: RwSignal<Lang>, session: Session) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::login(&u, &p).await {
                 Ok(()) => session.set(Some(api::me().await.unwrap_or(None))),
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(match e.status {
+                    401 => tr(lang.get_untracked(), T::LoginRefused).to_owned(),
+                    429 => tr(lang.get_untracked(), T::LoginThrottled).to_owned(),
+                    _ => format!("{}: {e}", tr(lang.get_untracked(), T::Error)),
+                })),
             }
             busy.set(false);
         });

@@ -325,11 +325,9 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<ImportReport> {
     }
     let lines: Vec<u64> = valid.iter().map(|(l, _)| *l).collect();
     let items: Vec<NewIncident> = valid.into_iter().map(|(_, n)| n).collect();
-    let bar = progress(items.len() as u64, "writing");
-    bar.set_position(0);
+    eprintln!("writing {} incidents in one transaction (写入中)…", items.len());
     let index = RwLock::new(IncidentIndex::default());
     let result = submit(store.as_ref(), &geography, &index, &Scope::everything(), items).await;
-    bar.finish_and_clear();
     let submitted = match result {
         Ok(s) => s,
         Err(IngestError::Conflict { index, existing }) => bail!(

@@ -189,7 +189,7 @@ async fn the_dashboard_works_in_a_real_browser() {
     user.send_keys("city").await.unwrap();
     c.find(Locator::Id("login-password")).await.unwrap().send_keys("wrong-password").await.unwrap();
     c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
-    wait_text(&c, "#login-error", |t| !t.is_empty(), "a refused login").await;
+    wait_text(&c, "#login-error", |t| t == "用户名或密码错误", "a refused login, in Chinese").await;
     let password = c.find(Locator::Id("login-password")).await.unwrap();
     password.clear().await.unwrap();
     password.send_keys(tests::TEST_PASSWORD).await.unwrap();

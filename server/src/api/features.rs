@@ -65,11 +65,16 @@ pub fn region_properties(r: &Region) -> Map<String, Value> {
     p
 }
 
+/// WGS84 bounds `[minLon, minLat, maxLon, maxLat]` of a multipolygon (`None` when empty).
+pub fn bbox_of(mp: &MultiPolygon<f64>) -> Option<[f64; 4]> {
+    geo::BoundingRect::bounding_rect(mp).map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+}
+
 /// A Feature with an RFC 7946 `bbox` member computed from its multipolygon.
 pub fn feature_with_bbox(id: Value, mp: &MultiPolygon<f64>, properties: Map<String, Value>) -> Value {
     let mut f = feature(id, multipolygon_json(mp), properties);
-    if let Some(r) = geo::BoundingRect::bounding_rect(mp) {
-        f["bbox"] = json!([round7(r.min().x), round7(r.min().y), round7(r.max().x), round7(r.max().y)]);
+    if let Some(b) = bbox_of(mp) {
+        f["bbox"] = json!(b.map(round7));
     }
     f
 }

@@ -184,12 +184,9 @@ pub async fn path(
     caller: Caller,
     Path(code): Path<String>,
 ) -> Result<axum::Json<Vec<model::api::RegionHit>>, AppError> {
-    use geo::BoundingRect;
     let area = Area::parse(&code).map_err(|m| AppError::bad("code", m))?;
     let not_found = || AppError::NotFound { message: format!("no region or cell {code}"), field: None };
-    let bbox = |mp: &geo::MultiPolygon<f64>| {
-        mp.bounding_rect().map_or([0.0; 4], |r| [r.min().x, r.min().y, r.max().x, r.max().y])
-    };
+    let bbox = |mp: &geo::MultiPolygon<f64>| super::features::bbox_of(mp).unwrap_or([0.0; 4]);
     let (region, cell) = match area {
         Area::Region(c) => (c, None),
         Area::Cell(c) => (c.village(), Some(s.geography.cell(c).ok_or_else(not_found)?.1)),

@@ -3,11 +3,11 @@
 
 use super::AppState;
 use super::error::AppError;
+use super::features::bbox_of;
 use super::params::Params;
 use crate::auth::Caller;
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use geo::BoundingRect;
 use model::api::{IncidentHit, RegionHit, SearchResults};
 
 /// Most regions returned.
@@ -16,7 +16,7 @@ const MAX_REGIONS: usize = 10;
 const MAX_INCIDENTS: usize = 20;
 
 fn bbox(mp: &geo::MultiPolygon<f64>) -> [f64; 4] {
-    mp.bounding_rect().map_or([0.0; 4], |r| [r.min().x, r.min().y, r.max().x, r.max().y])
+    bbox_of(mp).unwrap_or([0.0; 4])
 }
 
 pub async fn search(
