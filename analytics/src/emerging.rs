@@ -72,6 +72,30 @@ impl Pattern {
             NoPattern => "no_pattern",
         }
     }
+
+    /// (Chinese, English) label for a duty officer.
+    pub fn label(self) -> (&'static str, &'static str) {
+        use Pattern::*;
+        match self {
+            NewHot => ("新热点", "New hot spot"),
+            ConsecutiveHot => ("连续热点", "Consecutive hot spot"),
+            IntensifyingHot => ("加剧热点", "Intensifying hot spot"),
+            PersistentHot => ("持续热点", "Persistent hot spot"),
+            DiminishingHot => ("减弱热点", "Diminishing hot spot"),
+            SporadicHot => ("零星热点", "Sporadic hot spot"),
+            OscillatingHot => ("振荡热点", "Oscillating hot spot"),
+            HistoricalHot => ("历史热点", "Historical hot spot"),
+            NewCold => ("新冷点", "New cold spot"),
+            ConsecutiveCold => ("连续冷点", "Consecutive cold spot"),
+            IntensifyingCold => ("加剧冷点", "Intensifying cold spot"),
+            PersistentCold => ("持续冷点", "Persistent cold spot"),
+            DiminishingCold => ("减弱冷点", "Diminishing cold spot"),
+            SporadicCold => ("零星冷点", "Sporadic cold spot"),
+            OscillatingCold => ("振荡冷点", "Oscillating cold spot"),
+            HistoricalCold => ("历史冷点", "Historical cold spot"),
+            NoPattern => ("无明显模式", "No pattern detected"),
+        }
+    }
 }
 
 /// Classifies one location from its per-step significance (+1 hot, −1 cold, 0 neither) and the

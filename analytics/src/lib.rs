@@ -7,12 +7,15 @@
 pub mod clip;
 pub mod crs;
 pub mod emerging;
+pub mod forecast;
 pub mod gi_star;
+pub mod hex_grid;
 pub mod kde;
 pub mod knox;
 pub mod mann_kendall;
 pub mod moran;
 pub mod normal;
+pub mod optimized;
 pub mod partition;
 pub mod polygon_index;
 pub mod projection;

@@ -93,6 +93,9 @@ pub struct LocalMoran {
     /// Folded pseudo p-value from conditional permutations, (extremes + 1)/(permutations + 1);
     /// 1 when `permutations` is 0.
     pub p_sim: f64,
+    /// (I − mean of the permuted I) / their standard deviation, as esda's `z_sim`; 0 without
+    /// permutations.
+    pub z_sim: f64,
 }
 
 /// Local Moran's I of every feature with `permutations` seeded conditional permutations each
@@ -119,10 +122,11 @@ pub fn local_moran(values: &[f64], w: &Neighbours, permutations: usize, seed: u6
                 (true, false) => Quadrant::HighLow,
             };
             let k = w.of(i).len();
-            let p_sim = if permutations == 0 || k == 0 || n < 2 {
-                1.0
+            let (p_sim, z_sim) = if permutations == 0 || k == 0 || n < 2 {
+                (1.0, 0.0)
             } else {
                 let mut above = 0usize;
+                let (mut sum, mut sum_sq) = (0.0, 0.0);
                 let k = k.min(n - 1);
                 let mut drawn: Vec<usize> = Vec::with_capacity(k);
                 for _ in 0..permutations {
@@ -136,14 +140,20 @@ pub fn local_moran(values: &[f64], w: &Neighbours, permutations: usize, seed: u6
                         }
                     }
                     let s: f64 = drawn.iter().map(|&j| z[j]).sum();
-                    if scale * z[i] * (s / k as f64) >= stat {
+                    let permuted = scale * z[i] * (s / k as f64);
+                    sum += permuted;
+                    sum_sq += permuted * permuted;
+                    if permuted >= stat {
                         above += 1;
                     }
                 }
                 let extremes = above.min(permutations - above);
-                (extremes as f64 + 1.0) / (permutations as f64 + 1.0)
+                let m = permutations as f64;
+                let (mean, var) = (sum / m, (sum_sq / m - (sum / m).powi(2)).max(0.0));
+                let z_sim = if var > 0.0 { (stat - mean) / var.sqrt() } else { 0.0 };
+                ((extremes as f64 + 1.0) / (m + 1.0), z_sim)
             };
-            LocalMoran { i: stat, quadrant, p_sim }
+            LocalMoran { i: stat, quadrant, p_sim, z_sim }
         })
         .collect()
 }
@@ -187,5 +197,8 @@ mod tests {
         // The planted block's centre is a significant high-high cluster.
         assert_eq!(a[34].quadrant, Quadrant::HighHigh);
         assert!(a[34].p_sim <= 0.05, "{}", a[34].p_sim);
+        // A significant cluster has a large simulated z; z_sim and p_sim agree in direction.
+        assert!(a[34].z_sim > 1.6, "{}", a[34].z_sim);
+        assert!(l.iter().all(|c| c.z_sim == 0.0));
     }
 }

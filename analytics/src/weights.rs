@@ -56,6 +56,16 @@ impl Neighbours {
         Neighbours { lists }
     }
 
+    /// Neighbour lists as given (each is sorted and stripped of the feature itself here).
+    pub fn from_lists(mut lists: Vec<Vec<u32>>) -> Neighbours {
+        for (i, l) in lists.iter_mut().enumerate() {
+            l.retain(|&j| j as usize != i);
+            l.sort_unstable();
+            l.dedup();
+        }
+        Neighbours { lists }
+    }
+
     /// The neighbours of feature `i`.
     pub fn of(&self, i: usize) -> &[u32] {
         &self.lists[i]

@@ -1,0 +1,563 @@
+//! Shift forecasts per cell, and the rolling-origin backtest that measures them.
+//!
+//! The forecaster is a self-exciting point process in the spirit of Mohler et al. (2011, 2015),
+//! the model behind the field-tested predictive-policing trials: the expected number of
+//! incidents in a cell over the next `H` days is a long-term background rate plus a short-lived
+//! boost around each recent incident that decays exponentially in time (near-repeat and
+//! retaliation effects):
+//!
+//! ```text
+//! risk(c) = H/D · [λ·n_c + (1 − λ)·s²·Σ_i K_h(|c − x_i|)]  +  β · Σ_i k_r(c, x_i) · (e^{−ω a_i} − e^{−ω (a_i + H)})
+//! ```
+//!
+//! with `D` days of training data, `n_c` the cell's own count, `K_h` a quartic kernel of radius
+//! `h` (unit integral; `s` is the cell spacing, so `s²·K` is a share of a cell), `a_i` the age of
+//! incident `i` in days at the origin, decay `ω` per day, `β` follow-on incidents per incident,
+//! and `k_r` either "same cell" (r = 0) or a quartic kernel of radius `r`. The family contains
+//! the plain window counts (λ = 1, β = 0) and a kernel density (λ = 0, β = 0), so fitting can
+//! only move away from them when the data say so. The parameters are fitted at each origin on
+//! that origin's training data only: the set with the most hits (at half, once and twice the
+//! area share) on each of the last [`INNER_ORIGINS`] days before it (each scored with data before
+//! it) wins; ties go to the simpler set. Nothing after an origin is ever seen.
+//!
+//! The baselines are what analysts use without a model: counts of the last N days and a kernel
+//! density of the whole training window with ArcGIS's default bandwidth.
+//!
+//! Scores: of the incidents of the test window, the share that fall in the forecast's top cells
+//! covering `area_share` of the study area (hit rate), and the hit rate divided by the area
+//! share (PAI, Chainey et al. 2008). The study area is every cell with at least one incident
+//! before the first origin.
+
+use crate::kde::{default_bandwidth_m, quartic};
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+
+const DAY_S: i64 = 86_400;
+
+/// Days before an origin used to fit the self-exciting parameters.
+pub const INNER_ORIGINS: i64 = 14;
+
+/// One incident: its cell, position (projected metres) and time (seconds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellEvent {
+    /// Index of its cell in the study's cells.
+    pub cell: u32,
+    /// Easting, metres.
+    pub x_m: f64,
+    /// Northing, metres.
+    pub y_m: f64,
+    /// Time, seconds.
+    pub t_s: i64,
+}
+
+/// The parameters of the self-exciting forecaster.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SelfExciting {
+    /// Weight of the cell's own count in the background (λ, 0–1); the rest is smoothed.
+    pub own_cell_share: f64,
+    /// Radius of the background kernel, metres.
+    pub background_m: f64,
+    /// Radius of the triggering kernel, metres (0: the incident's own cell only).
+    pub trigger_m: f64,
+    /// Time decay of triggering, per day.
+    pub decay_per_day: f64,
+    /// Expected follow-on incidents per incident (β).
+    pub boost: f64,
+}
+
+/// A way to forecast.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Forecaster {
+    /// The self-exciting model, fitted at each origin.
+    SelfExciting,
+    /// Counts per cell over the last `days` days.
+    RecentCounts {
+        /// Days counted back from the origin.
+        days: u32,
+    },
+    /// Quartic kernel density of the training window, ArcGIS default bandwidth.
+    Kde,
+}
+
+impl Forecaster {
+    /// The methods a backtest compares: the model and three baselines.
+    pub const ALL: [Forecaster; 4] = [
+        Forecaster::SelfExciting,
+        Forecaster::RecentCounts { days: 7 },
+        Forecaster::RecentCounts { days: 28 },
+        Forecaster::Kde,
+    ];
+
+    /// A short name for tables.
+    pub fn name(&self) -> String {
+        match self {
+            Forecaster::SelfExciting => "self-exciting".to_owned(),
+            Forecaster::RecentCounts { days } => format!("last-{days}-days"),
+            Forecaster::Kde => "kde".to_owned(),
+        }
+    }
+}
+
+/// The study: cell centres (projected metres) and the typical spacing of cells.
+#[derive(Debug, Clone)]
+pub struct Study {
+    centres: RTree<GeomWithData<[f64; 2], u32>>,
+    cells: usize,
+    spacing_m: f64,
+}
+
+impl Study {
+    /// A study over cells with these centres.
+    pub fn new(centres_m: &[[f64; 2]]) -> Study {
+        let centres =
+            RTree::bulk_load(centres_m.iter().enumerate().map(|(i, c)| GeomWithData::new(*c, i as u32)).collect());
+        let nn: Vec<f64> = centres_m
+            .iter()
+            .filter_map(|c| {
+                centres
+                    .nearest_neighbor_iter(*c)
+                    .nth(1)
+                    .map(|e| ((e.geom()[0] - c[0]).powi(2) + (e.geom()[1] - c[1]).powi(2)).sqrt())
+            })
+            .collect();
+        let spacing_m = if nn.is_empty() { 1.0 } else { nn.iter().sum::<f64>() / nn.len() as f64 };
+        Study { centres, cells: centres_m.len(), spacing_m }
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.cells
+    }
+
+    /// Whether there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.cells == 0
+    }
+
+    /// Mean distance from a cell centre to the nearest other, metres.
+    pub fn spacing_m(&self) -> f64 {
+        self.spacing_m
+    }
+
+    /// Σ weight · s² · quartic(distance, radius) at every cell centre over (event, weight); with
+    /// a radius of 0, Σ weight over each cell's own events.
+    fn spread<'e>(&self, events: impl Iterator<Item = (&'e CellEvent, f64)>, radius_m: f64) -> Vec<f64> {
+        let mut out = vec![0.0; self.cells];
+        if radius_m <= 0.0 {
+            for (e, weight) in events {
+                out[e.cell as usize] += weight;
+            }
+            return out;
+        }
+        let area = self.spacing_m * self.spacing_m;
+        for (e, weight) in events {
+            let p = [e.x_m, e.y_m];
+            for c in self.centres.locate_within_distance(p, radius_m * radius_m) {
+                let d = ((c.geom()[0] - p[0]).powi(2) + (c.geom()[1] - p[1]).powi(2)).sqrt();
+                out[c.data as usize] += weight * area * quartic(d, radius_m);
+            }
+        }
+        out
+    }
+
+    /// The candidate parameter sets, simplest first, scaled to the cell spacing.
+    pub fn candidates(&self) -> Vec<SelfExciting> {
+        let s = self.spacing_m;
+        let mut backgrounds = vec![(1.0, 0.0)];
+        for own in [0.5, 0.0] {
+            for h in [1.0, 2.0, 3.0] {
+                backgrounds.push((own, h * s));
+            }
+        }
+        let mut triggers = vec![(0.0, 1.0, 0.0)];
+        for r in [0.0, 1.5 * s] {
+            for decay in [0.1, 0.5, 2.0] {
+                for boost in [0.1, 0.3, 1.0, 3.0] {
+                    triggers.push((r, decay, boost));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for &(trigger_m, decay_per_day, boost) in &triggers {
+            for &(own_cell_share, background_m) in &backgrounds {
+                out.push(SelfExciting { own_cell_share, background_m, trigger_m, decay_per_day, boost });
+            }
+        }
+        out
+    }
+
+    /// The self-exciting risk over `[origin, origin + horizon)` from `train` (all before origin),
+    /// which covers `train_days` days.
+    pub fn self_exciting_risk(
+        &self,
+        p: &SelfExciting,
+        train: &[CellEvent],
+        train_days: f64,
+        origin_s: i64,
+        horizon_s: i64,
+    ) -> Vec<f64> {
+        let basis = Basis::new(self, train, train_days, origin_s, horizon_s, &[*p]);
+        basis.risk(p)
+    }
+
+    /// Fits the self-exciting parameters for an origin: the candidate with the most hits over the
+    /// [`INNER_ORIGINS`] days before it, each scored on data before it only (ties: the simpler
+    /// candidate).
+    pub fn fit(
+        &self,
+        train: &[CellEvent],
+        train_start_s: i64,
+        origin_s: i64,
+        horizon_s: i64,
+        active: &[bool],
+        area_share: f64,
+    ) -> SelfExciting {
+        let candidates = self.candidates();
+        let mut hits = vec![0.0; candidates.len()];
+        let step = horizon_s.max(DAY_S);
+        for k in 1..=INNER_ORIGINS {
+            let inner = origin_s - k * step;
+            if inner <= train_start_s + step {
+                continue;
+            }
+            let before: Vec<CellEvent> = train.iter().filter(|e| e.t_s < inner).copied().collect();
+            let mut after = vec![0.0; self.cells];
+            for e in train.iter().filter(|e| e.t_s >= inner && e.t_s < inner + horizon_s) {
+                after[e.cell as usize] += 1.0;
+            }
+            let days = (inner - train_start_s) as f64 / DAY_S as f64;
+            let basis = Basis::new(self, &before, days, inner, horizon_s, &candidates);
+            for (h, p) in hits.iter_mut().zip(&candidates) {
+                // Hits at half, once and twice the area share: steadier than one share alone.
+                let risk = basis.risk(p);
+                for m in [0.5, 1.0, 2.0] {
+                    let top = top_cells(&risk, active, area_share * m);
+                    *h += top.iter().zip(&after).filter(|(t, _)| **t).map(|(_, n)| n).sum::<f64>();
+                }
+            }
+        }
+        let mut best = 0;
+        for (i, h) in hits.iter().enumerate() {
+            if *h > hits[best] + 1e-9 {
+                best = i;
+            }
+        }
+        candidates[best]
+    }
+
+    /// The risk per cell over `[origin, origin + horizon)` by `method`, from `train` (the events
+    /// in `[train_start, origin)`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn risk(
+        &self,
+        method: Forecaster,
+        train: &[CellEvent],
+        train_start_s: i64,
+        origin_s: i64,
+        horizon_s: i64,
+        active: &[bool],
+        area_share: f64,
+    ) -> Vec<f64> {
+        let train_days = (origin_s - train_start_s) as f64 / DAY_S as f64;
+        match method {
+            Forecaster::SelfExciting => {
+                let p = self.fit(train, train_start_s, origin_s, horizon_s, active, area_share);
+                self.self_exciting_risk(&p, train, train_days, origin_s, horizon_s)
+            }
+            Forecaster::RecentCounts { days } => {
+                let since = origin_s - i64::from(days) * DAY_S;
+                self.spread(train.iter().filter(|e| e.t_s >= since).map(|e| (e, 1.0)), 0.0)
+            }
+            Forecaster::Kde => {
+                let pts: Vec<[f64; 2]> = train.iter().map(|e| [e.x_m, e.y_m]).collect();
+                match default_bandwidth_m(&pts) {
+                    Some(h) => self.spread(train.iter().map(|e| (e, 1.0)), h),
+                    None => vec![0.0; self.cells],
+                }
+            }
+        }
+    }
+}
+
+/// The background and triggering surfaces the candidates combine, computed once per origin.
+struct Basis {
+    scale: f64,
+    own: Vec<f64>,
+    smooth: Vec<(f64, Vec<f64>)>,
+    trigger: Vec<((u64, u64), Vec<f64>)>,
+}
+
+impl Basis {
+    fn new(
+        study: &Study,
+        train: &[CellEvent],
+        train_days: f64,
+        origin_s: i64,
+        horizon_s: i64,
+        candidates: &[SelfExciting],
+    ) -> Basis {
+        let h_days = horizon_s as f64 / DAY_S as f64;
+        let own = study.spread(train.iter().map(|e| (e, 1.0)), 0.0);
+        let mut smooth: Vec<(f64, Vec<f64>)> = Vec::new();
+        let mut trigger: Vec<((u64, u64), Vec<f64>)> = Vec::new();
+        for p in candidates {
+            if p.own_cell_share < 1.0 && !smooth.iter().any(|(h, _)| *h == p.background_m) {
+                smooth.push((p.background_m, study.spread(train.iter().map(|e| (e, 1.0)), p.background_m)));
+            }
+            let key = (p.trigger_m.to_bits(), p.decay_per_day.to_bits());
+            if p.boost > 0.0 && !trigger.iter().any(|(k, _)| *k == key) {
+                let w = p.decay_per_day;
+                let weights = train.iter().map(|e| {
+                    let age = (origin_s - e.t_s) as f64 / DAY_S as f64;
+                    (e, (-w * age).exp() - (-w * (age + h_days)).exp())
+                });
+                trigger.push((key, study.spread(weights, p.trigger_m)));
+            }
+        }
+        Basis { scale: h_days / train_days.max(1e-9), own, smooth, trigger }
+    }
+
+    fn risk(&self, p: &SelfExciting) -> Vec<f64> {
+        let lambda = p.own_cell_share;
+        let smooth = self.smooth.iter().find(|(h, _)| *h == p.background_m).map(|(_, v)| v);
+        let key = (p.trigger_m.to_bits(), p.decay_per_day.to_bits());
+        let trigger = self.trigger.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
+        (0..self.own.len())
+            .map(|c| {
+                let background = lambda * self.own[c] + smooth.map_or(0.0, |v| (1.0 - lambda) * v[c]);
+                self.scale * background + trigger.map_or(0.0, |v| p.boost * v[c])
+            })
+            .collect()
+    }
+}
+
+/// The `ceil(area_share × active cells)` active cells of highest risk (ties: lower index first),
+/// as a mask over all cells.
+pub fn top_cells(risk: &[f64], active: &[bool], area_share: f64) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..risk.len()).filter(|&i| active[i]).collect();
+    let k = selected_count(order.len(), area_share);
+    if k < order.len() {
+        order.select_nth_unstable_by(k, |&a, &b| risk[b].total_cmp(&risk[a]).then(a.cmp(&b)));
+    }
+    let mut top = vec![false; risk.len()];
+    for &i in order.iter().take(k) {
+        top[i] = true;
+    }
+    top
+}
+
+/// How many of `active` cells make `area_share` of the area (at least one).
+pub fn selected_count(active: usize, area_share: f64) -> usize {
+    ((area_share * active as f64).ceil() as usize).clamp(1, active.max(1))
+}
+
+/// The backtest's design.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacktestSpec {
+    /// Forecast origins, seconds (each fits only on data before it).
+    pub origins_s: Vec<i64>,
+    /// Training window before each origin, seconds.
+    pub train_s: i64,
+    /// Test window after each origin, seconds.
+    pub test_s: i64,
+    /// Share of the study area flagged, 0–1.
+    pub area_share: f64,
+}
+
+/// One origin's result for one method.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OriginScore {
+    /// The origin, seconds.
+    pub origin_s: i64,
+    /// Incidents in the test window.
+    pub incidents: usize,
+    /// Of those, in the flagged cells.
+    pub hits: usize,
+}
+
+/// A method's results over all origins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodScore {
+    /// The method.
+    pub method: Forecaster,
+    /// One entry per origin.
+    pub origins: Vec<OriginScore>,
+    /// Flagged cells per origin.
+    pub flagged: usize,
+    /// Cells in the study area.
+    pub area_cells: usize,
+}
+
+impl MethodScore {
+    /// Hits over incidents, all origins pooled.
+    pub fn hit_rate(&self) -> f64 {
+        let (h, n) = self.origins.iter().fold((0, 0), |(h, n), o| (h + o.hits, n + o.incidents));
+        if n == 0 { 0.0 } else { h as f64 / n as f64 }
+    }
+
+    /// Hit rate / share of the area flagged.
+    pub fn pai(&self) -> f64 {
+        self.hit_rate() / (self.flagged as f64 / self.area_cells.max(1) as f64)
+    }
+}
+
+/// Runs every method of `methods` at every origin of `spec`. `events` may be in any order; the
+/// study area is every cell with an incident before the first origin.
+pub fn backtest(study: &Study, events: &[CellEvent], spec: &BacktestSpec, methods: &[Forecaster]) -> Vec<MethodScore> {
+    let first = spec.origins_s.iter().copied().min().unwrap_or(0);
+    let mut active = vec![false; study.len()];
+    for e in events.iter().filter(|e| e.t_s < first) {
+        active[e.cell as usize] = true;
+    }
+    let area_cells = active.iter().filter(|a| **a).count();
+    let flagged = selected_count(area_cells, spec.area_share);
+    let mut scores: Vec<MethodScore> =
+        methods.iter().map(|&method| MethodScore { method, origins: Vec::new(), flagged, area_cells }).collect();
+    for &origin in &spec.origins_s {
+        let start = origin - spec.train_s;
+        let train: Vec<CellEvent> = events.iter().filter(|e| e.t_s >= start && e.t_s < origin).copied().collect();
+        let test: Vec<u32> =
+            events.iter().filter(|e| e.t_s >= origin && e.t_s < origin + spec.test_s).map(|e| e.cell).collect();
+        for score in &mut scores {
+            let risk = study.risk(score.method, &train, start, origin, spec.test_s, &active, spec.area_share);
+            let top = top_cells(&risk, &active, spec.area_share);
+            let hits = test.iter().filter(|c| top[**c as usize]).count();
+            score.origins.push(OriginScore { origin_s: origin, incidents: test.len(), hits });
+        }
+    }
+    scores
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn lattice(side: u32, cell_m: f64) -> Vec<[f64; 2]> {
+        (0..side * side)
+            .map(|i| [f64::from(i % side) * cell_m + cell_m / 2.0, f64::from(i / side) * cell_m + cell_m / 2.0])
+            .collect()
+    }
+
+    fn event(x_m: f64, y_m: f64, t_s: i64, side: u32, cell_m: f64) -> CellEvent {
+        let cell = (y_m / cell_m) as u32 * side + (x_m / cell_m) as u32;
+        CellEvent { cell, x_m, y_m, t_s }
+    }
+
+    #[test]
+    fn top_cells_take_the_highest_risk_and_break_ties_by_index() {
+        let risk = [0.0, 5.0, 1.0, 5.0, 9.0, 0.0];
+        let active = [true, true, true, true, false, true];
+        assert_eq!(top_cells(&risk, &active, 0.4), [false, true, false, true, false, false]);
+        assert_eq!(top_cells(&risk, &active, 0.01), [false, true, false, false, false, false]);
+        assert_eq!(selected_count(100, 0.01), 1);
+        assert_eq!(selected_count(101, 0.01), 2);
+        assert_eq!(selected_count(0, 0.5), 1);
+    }
+
+    #[test]
+    fn recent_counts_and_kde_see_only_their_window() {
+        let (side, cell_m) = (10, 100.0);
+        let study = Study::new(&lattice(side, cell_m));
+        assert!((study.spacing_m() - 100.0).abs() < 1e-9);
+        let day = DAY_S;
+        let train = [event(50.0, 50.0, 0, side, cell_m), event(950.0, 950.0, 9 * day, side, cell_m)];
+        let active = vec![true; 100];
+        let r = study.risk(Forecaster::RecentCounts { days: 7 }, &train, 0, 10 * day, day, &active, 0.01);
+        assert_eq!((r[0], r[99]), (0.0, 1.0));
+        let r = study.risk(Forecaster::Kde, &train, 0, 10 * day, day, &active, 0.01);
+        assert!(r[0] > 0.0 && (r[0] - r[99]).abs() < 1e-12, "{} {}", r[0], r[99]);
+    }
+
+    #[test]
+    fn self_exciting_risk_decays_and_integrates_the_horizon() {
+        let (side, cell_m) = (10, 100.0);
+        let study = Study::new(&lattice(side, cell_m));
+        let p =
+            SelfExciting { own_cell_share: 0.0, background_m: 150.0, trigger_m: 150.0, decay_per_day: 0.5, boost: 1.0 };
+        let old = [event(450.0, 450.0, 0, side, cell_m)];
+        let fresh = [event(450.0, 450.0, 9 * DAY_S, side, cell_m)];
+        let at = |train: &[CellEvent], h: i64| study.self_exciting_risk(&p, train, 10.0, 10 * DAY_S, h)[44];
+        assert!(at(&fresh, DAY_S) > at(&old, DAY_S));
+        // Background alone over one day: s² K(0) · 1/10 per day.
+        let area = cell_m * cell_m;
+        let bg = SelfExciting { boost: 0.0, ..p };
+        let b = study.self_exciting_risk(&bg, &old, 10.0, 10 * DAY_S, DAY_S)[44];
+        assert!((b - area * quartic(0.0, 150.0) / 10.0).abs() < 1e-12);
+        // Triggering over [o, o + H): β s² K(0) (e^{−ω·1} − e^{−ω·2}) for an incident one day old.
+        let t = at(&fresh, DAY_S) - study.self_exciting_risk(&bg, &fresh, 10.0, 10 * DAY_S, DAY_S)[44];
+        assert!((t - area * quartic(0.0, 150.0) * ((-0.5f64).exp() - (-1.0f64).exp())).abs() < 1e-12, "{t}");
+        // Own-cell background: the window count over the days.
+        let own = SelfExciting { own_cell_share: 1.0, boost: 0.0, ..p };
+        let r = study.self_exciting_risk(&own, &[old[0], fresh[0]], 10.0, 10 * DAY_S, 2 * DAY_S);
+        assert_eq!((r[44], r[45]), (2.0 * 2.0 / 10.0, 0.0));
+    }
+
+    /// A synthetic city: a steady background concentrated in a few places plus bursts of
+    /// follow-on incidents around recent ones. The self-exciting model must beat counting.
+    #[test]
+    fn the_model_beats_the_baselines_where_incidents_excite_each_other() {
+        let (side, cell_m) = (40u32, 250.0);
+        let study = Study::new(&lattice(side, cell_m));
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let centres = [(2000.0, 2500.0), (7000.0, 6000.0), (4000.0, 8000.0)];
+        let mut events = Vec::new();
+        let days = 60;
+        for d in 0..days {
+            for _ in 0..25 {
+                let (cx, cy) = centres[rng.random_range(0..3)];
+                let x: f64 = (cx + rng.random_range(-1500.0..1500.0f64)).clamp(0.0, 9999.0);
+                let y: f64 = (cy + rng.random_range(-1500.0..1500.0f64)).clamp(0.0, 9999.0);
+                let t = d * DAY_S + rng.random_range(0..DAY_S);
+                events.push(event(x, y, t, side, cell_m));
+                // Each incident sets off follow-ons nearby over the next days.
+                if rng.random_bool(0.3) {
+                    for _ in 0..rng.random_range(1..4) {
+                        let lag = (rng.random_range(0.0..1.0f64).ln() * -1.5 * DAY_S as f64) as i64;
+                        let fx = (x + rng.random_range(-120.0..120.0f64)).clamp(0.0, 9999.0);
+                        let fy = (y + rng.random_range(-120.0..120.0f64)).clamp(0.0, 9999.0);
+                        if t + lag < days * DAY_S {
+                            events.push(event(fx, fy, t + lag, side, cell_m));
+                        }
+                    }
+                }
+            }
+        }
+        let spec = BacktestSpec {
+            origins_s: (50..60).map(|d| d * DAY_S).collect(),
+            train_s: 28 * DAY_S,
+            test_s: DAY_S,
+            area_share: 0.02,
+        };
+        let scores = backtest(&study, &events, &spec, &Forecaster::ALL);
+        let rate = |m: Forecaster| scores.iter().find(|s| s.method == m).unwrap().hit_rate();
+        let model = rate(Forecaster::SelfExciting);
+        for baseline in &Forecaster::ALL[1..] {
+            assert!(model > rate(*baseline), "{model} vs {} {}", baseline.name(), rate(*baseline));
+        }
+        let s = &scores[0];
+        assert_eq!(s.origins.len(), 10);
+        assert!((s.pai() - model / (s.flagged as f64 / s.area_cells as f64)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn nothing_after_an_origin_changes_its_forecast() {
+        let (side, cell_m) = (20u32, 200.0);
+        let study = Study::new(&lattice(side, cell_m));
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut events: Vec<CellEvent> = (0..600)
+            .map(|_| {
+                let (x, y) = (rng.random_range(0.0..3999.0), rng.random_range(0.0..3999.0));
+                event(x, y, rng.random_range(0..30 * DAY_S), side, cell_m)
+            })
+            .collect();
+        let spec = BacktestSpec { origins_s: vec![20 * DAY_S], train_s: 20 * DAY_S, test_s: DAY_S, area_share: 0.05 };
+        let before = backtest(&study, &events, &spec, &Forecaster::ALL);
+        // Pile incidents after the test window into one cell: no forecast may move.
+        for _ in 0..500 {
+            events.push(event(100.0, 100.0, 25 * DAY_S, side, cell_m));
+        }
+        assert_eq!(backtest(&study, &events, &spec, &Forecaster::ALL), before);
+    }
+}
