@@ -28,8 +28,10 @@ pub enum Command {
     /// Manage users (用户管理).
     #[command(subcommand)]
     User(UserCommand),
-    /// Gi* hot spots of any CSV of points on a square grid (热点分析).
+    /// Hot spots of any CSV of points on a square or hexagonal grid (热点分析).
     Hotspots(HotspotArgs),
+    /// Rolling-origin backtest of shift forecasts against baselines on any CSV (预测回测).
+    Backtest(BacktestArgs),
 }
 
 /// Output formats of analyses.
@@ -46,11 +48,15 @@ pub enum OutputFormat {
 pub enum HotspotMethod {
     /// Getis-Ord Gi* with Benjamini-Hochberg FDR.
     GiStar,
+    /// Gi* at the distance band where Global Moran's I z peaks (incremental spatial autocorrelation), with FDR.
+    Optimized,
+    /// Local Moran's I clusters and outliers (HH/LL/HL/LH) with seeded permutations and FDR.
+    LocalMoran,
 }
 
-/// `safegrid hotspots`.
+/// Where the points come from: a CSV file and its columns.
 #[derive(Debug, Clone, Args)]
-pub struct HotspotArgs {
+pub struct PointsArgs {
     /// The CSV file of points (输入文件).
     #[arg(long)]
     pub input: PathBuf,
@@ -60,6 +66,58 @@ pub struct HotspotArgs {
     /// Column holding the WGS84 latitude.
     #[arg(long)]
     pub lat_col: String,
+    /// Study area `minLon,minLat,maxLon,maxLat` (WGS84); points outside are skipped (default: the data's extent).
+    #[arg(long)]
+    pub bbox: Option<String>,
+    /// Side of a square grid cell, metres (网格边长，米).
+    #[arg(long, default_value_t = 500.0)]
+    pub cell_m: f64,
+    /// Use H3 hexagons of this resolution (0–15; 8 ≈ 531 m edges) instead of squares.
+    #[arg(long)]
+    pub h3_resolution: Option<u8>,
+}
+
+/// `safegrid backtest`.
+#[derive(Debug, Clone, Args)]
+pub struct BacktestArgs {
+    /// The points and the grid.
+    #[command(flatten)]
+    pub points: PointsArgs,
+    /// Column holding the time.
+    #[arg(long)]
+    pub time_col: String,
+    /// Days of data before each origin that a method may use.
+    #[arg(long, default_value_t = 30)]
+    pub train_days: u32,
+    /// Days after each origin that are scored.
+    #[arg(long, default_value_t = 1)]
+    pub test_days: u32,
+    /// Number of origins, one every `test_days`, ending where the data end (UTC midnights).
+    #[arg(long, default_value_t = 10)]
+    pub origins: u32,
+    /// Share of the study area flagged by each method (0–1).
+    #[arg(long, default_value_t = 0.01)]
+    pub area_share: f64,
+    /// Output format (standard output): one row per method, or JSON with every origin.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: TableFormat,
+}
+
+/// Formats of tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Comma-separated rows.
+    Csv,
+    /// One JSON document.
+    Json,
+}
+
+/// `safegrid hotspots`.
+#[derive(Debug, Clone, Args)]
+pub struct HotspotArgs {
+    /// The points and the grid.
+    #[command(flatten)]
+    pub points: PointsArgs,
     /// Column holding the time (needed for --from/--to).
     #[arg(long)]
     pub time_col: Option<String>,
@@ -69,18 +127,18 @@ pub struct HotspotArgs {
     /// Only points before this time.
     #[arg(long)]
     pub to: Option<String>,
-    /// Study area `minLon,minLat,maxLon,maxLat` (WGS84); points outside are skipped (default: the data's extent).
-    #[arg(long)]
-    pub bbox: Option<String>,
-    /// Side of a grid cell, metres (网格边长，米).
-    #[arg(long, default_value_t = 500.0)]
-    pub cell_m: f64,
     /// The statistic.
     #[arg(long, value_enum, default_value = "gi-star")]
     pub method: HotspotMethod,
-    /// Neighbours: `queen` (8 surrounding cells) or `distance:METRES`.
+    /// Neighbours: `queen` (cells sharing an edge or corner; 6 for hexagons) or `distance:METRES` (not used by `optimized`, which chooses its band).
     #[arg(long, default_value = "queen")]
     pub weights: String,
+    /// Permutations for `local-moran`.
+    #[arg(long, default_value_t = 999)]
+    pub permutations: usize,
+    /// Seed of the permutations.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Output format (standard output).
     #[arg(long, value_enum, default_value = "csv")]
     pub format: OutputFormat,

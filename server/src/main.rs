@@ -18,6 +18,7 @@ async fn main() -> std::process::ExitCode {
         Command::Import(a) => cli::import(a).await.map(drop),
         Command::Export(a) => cli::export(a).await,
         Command::Hotspots(a) => server::hotspots::run(a),
+        Command::Backtest(a) => server::hotspots::backtest(a),
         Command::User(UserCommand::Add(a)) => cli::user_add(a).await,
         Command::User(UserCommand::List { store }) => cli::user_list(store).await,
         Command::User(UserCommand::Disable { store, name }) => cli::user_disable(store, name).await,

@@ -170,9 +170,23 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     let outside = route.path.replace("{code}", &outside_incident.cell_code.to_string());
                     assert_eq!(p.send(role, "GET", &outside, None).await.0, outside_status, "{label} outside");
                 }
-                ("GET", "/api/cells" | "/api/resources" | "/api/incidents" | "/api/hotspots") => {
+                (
+                    "GET",
+                    "/api/cells"
+                    | "/api/resources"
+                    | "/api/incidents"
+                    | "/api/hotspots"
+                    | "/api/hotspots/emerging"
+                    | "/api/hotspots/kde"
+                    | "/api/hotspots/forecast"
+                    | "/api/hotspots/near-repeat",
+                ) => {
                     let key = match route.path {
-                        "/api/cells" | "/api/hotspots" => "code",
+                        "/api/cells"
+                        | "/api/hotspots"
+                        | "/api/hotspots/emerging"
+                        | "/api/hotspots/kde"
+                        | "/api/hotspots/forecast" => "code",
                         "/api/resources" => "region_code",
                         _ => "cell_code",
                     };

@@ -170,3 +170,99 @@ async fn hotspots_over_the_cells_state_their_parameters_and_find_the_planted_hot
     assert!(codes.iter().all(|c| c.starts_with("620621")));
     assert_eq!(w.get("/api/hotspots?weights=queen").await.0, 400);
 }
+
+#[tokio::test]
+async fn every_hotspot_analysis_answers_with_its_parameters_in_words() {
+    let w = TestWorld::new(20_000).await;
+    let n_cells = w.state.geography.cells().len();
+    let to = "to=2026-11-01T04:00:00Z";
+    let window = format!("from=2025-11-01T04:00:00Z&{to}");
+    let props = |fc: &Value| -> Vec<Value> {
+        fc["features"].as_array().unwrap().iter().map(|f| f["properties"].clone()).collect()
+    };
+    let described = |fc: &Value| {
+        let p = &fc["parameters"];
+        assert!(p["description_zh"].as_str().is_some_and(|s| !s.is_empty()), "{p}");
+        assert!(p["description_en"].as_str().is_some_and(|s| !s.is_empty()), "{p}");
+    };
+
+    // Optimized Gi*: the band is chosen, and said.
+    let (s, fc) = w.get(&format!("/api/hotspots?{window}&method=optimized")).await;
+    assert_eq!(s, 200, "{fc}");
+    described(&fc);
+    assert!(fc["parameters"]["neighbourhood_m"].as_f64().unwrap() > 0.0);
+    assert!(fc["parameters"]["description_en"].as_str().unwrap().contains("clustering"));
+    assert!(props(&fc).iter().any(|p| p["bin"] == 3));
+
+    // Local Moran: high-high clusters are busy cells.
+    let (s, fc) = w.get(&format!("/api/hotspots?{window}&method=local-moran")).await;
+    assert_eq!(s, 200, "{fc}");
+    described(&fc);
+    let cells = props(&fc);
+    assert_eq!(cells.len(), n_cells);
+    let mean = |f: &dyn Fn(&Value) -> bool| {
+        let v: Vec<f64> = cells.iter().filter(|p| f(p)).map(|p| p["count"].as_f64().unwrap()).collect();
+        (v.iter().sum::<f64>() / v.len().max(1) as f64, v.len())
+    };
+    let (hh_mean, hh) = mean(&|p| p["cluster"] == "HH");
+    let (all_mean, _) = mean(&|_| true);
+    assert!(hh > 0 && hh_mean > 2.0 * all_mean, "{hh} HH cells, mean {hh_mean} vs {all_mean}");
+    assert_eq!(w.get("/api/hotspots?method=kriging").await.0, 400);
+
+    // Emerging: one pattern per cell, counts per step adding up to the window's total.
+    let (s, fc) = w.get(&format!("/api/hotspots/emerging?{to}&step_days=14&steps=12")).await;
+    assert_eq!(s, 200, "{fc}");
+    described(&fc);
+    let cells = props(&fc);
+    assert!(cells.iter().all(|p| p["counts"].as_array().unwrap().len() == 12 && p["label_zh"].is_string()));
+    assert!(cells.iter().any(|p| p["pattern"].as_str().unwrap().ends_with("_hot")));
+    let steps_total: f64 =
+        cells.iter().flat_map(|p| p["counts"].as_array().unwrap().clone()).map(|c| c.as_f64().unwrap()).sum();
+    let (_, stats) = w.get(&format!("/api/stats?from=2026-05-17T04:00:00Z&{to}")).await;
+    assert_eq!(steps_total as u64, stats["total"].as_u64().unwrap());
+    assert_eq!(w.get("/api/hotspots/emerging?steps=2").await.0, 400);
+
+    // KDE: ArcGIS's bandwidth rule by default; a given bandwidth is used as given.
+    let (s, fc) = w.get(&format!("/api/hotspots/kde?{window}")).await;
+    assert_eq!(s, 200, "{fc}");
+    described(&fc);
+    assert_eq!(fc["parameters"]["bandwidth_rule"], "arcgis-default");
+    let dens: Vec<f64> = props(&fc).iter().map(|p| p["density_per_km2"].as_f64().unwrap()).collect();
+    assert!(dens.iter().all(|d| *d >= 0.0) && dens.iter().any(|d| *d > 0.0));
+    let (_, fc) = w.get(&format!("/api/hotspots/kde?{window}&bandwidth_m=800")).await;
+    assert_eq!(fc["parameters"]["bandwidth_m"], 800.0);
+    let (s, e) = w.get("/api/hotspots/kde?bandwidth_m=-3").await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (400, Some("bandwidth_m")));
+
+    // Near-repeat: the Knox test finds the planted contagion in criminal incidents and none in
+    // traffic; open alerts are recent criminal incidents.
+    let (s, fc) = w.get(&format!("/api/hotspots/near-repeat?{to}")).await;
+    assert_eq!(s, 200, "{fc}");
+    described(&fc);
+    let knox = fc["parameters"]["knox"].as_array().unwrap();
+    let of = |c: &str| knox.iter().find(|t| t["category"] == c).unwrap().clone();
+    assert_eq!(of("traffic")["near_repeat"], false, "{knox:?}");
+    assert_eq!(of("criminal")["near_repeat"], true, "{knox:?}");
+    for p in props(&fc) {
+        assert_eq!(p["category"], "criminal");
+        assert!(p["expires_at"].as_str().unwrap() > "2026-11-01T04:00:00Z");
+    }
+
+    // Forecast: ranks, flags and the fitted parameters.
+    let (s, fc) = w.get("/api/hotspots/forecast?at=2026-10-25T00:00:00Z&hours=8&area_share=0.05").await;
+    assert_eq!(s, 200, "{fc}");
+    described(&fc);
+    let cells = props(&fc);
+    let flagged = cells.iter().filter(|p| p["flagged"] == true).count();
+    assert_eq!(flagged, (n_cells as f64 * 0.05).ceil() as usize);
+    let min_flagged =
+        cells.iter().filter(|p| p["flagged"] == true).map(|p| p["risk"].as_f64().unwrap()).fold(f64::MAX, f64::min);
+    assert!(cells.iter().filter(|p| p["flagged"] == false).all(|p| p["risk"].as_f64().unwrap() <= min_flagged));
+    let mut ranks: Vec<u64> = cells.iter().map(|p| p["rank"].as_u64().unwrap()).collect();
+    ranks.sort_unstable();
+    assert_eq!(ranks, (1..=n_cells as u64).collect::<Vec<_>>());
+    let own = fc["parameters"]["fitted"]["own_cell_share"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&own) && fc["parameters"]["fitted"]["decay_per_day"].as_f64().unwrap() > 0.0);
+    let (s, e) = w.get("/api/hotspots/forecast?hours=0").await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (400, Some("hours")));
+}

@@ -1,6 +1,12 @@
-//! `GET /api/hotspots?region=&from=&to=&category=&weights=`: Gi* hot and cold spots over the grid
-//! cells of the caller's jurisdiction (the study area never reaches outside it, so no statistic
-//! depends on data the caller may not see), with its parameters stated in words.
+//! The hot-spot engine over the grid cells of the caller's jurisdiction. The study area never
+//! reaches outside it, so no statistic depends on data the caller may not see. Every answer is a
+//! GeoJSON FeatureCollection with `parameters` stating the method in words (Chinese and English).
+//!
+//! - `GET /api/hotspots?method=gi-star|optimized|local-moran&weights=distance:M&region=&from=&to=&category=`
+//! - `GET /api/hotspots/emerging?step_days=7&steps=12&to=&…`: Esri's seventeen outcomes per cell
+//! - `GET /api/hotspots/kde?bandwidth_m=&…`: quartic kernel density at each cell (incidents/km²)
+//! - `GET /api/hotspots/near-repeat?to=&days=&…`: Knox test per category and the open alerts
+//! - `GET /api/hotspots/forecast?at=&hours=8&area_share=0.05&…`: the self-exciting shift forecast
 
 use super::error::AppError;
 use super::features::{collection, feature_with_bbox, geojson_response};
@@ -8,79 +14,411 @@ use super::params::Params;
 use super::{AppState, DEFAULT_WINDOW_DAYS};
 use crate::auth::Caller;
 use crate::hotspots::Weights;
+use crate::incident_index::IncidentFilter;
 use analytics::TransverseMercator;
-use analytics::gi_star::hot_spots;
+use analytics::emerging::emerging_hot_spots;
+use analytics::forecast::{CellEvent, Forecaster, Study, top_cells};
+use analytics::gi_star::{MIN_FEATURES, benjamini_hochberg, confidence_bin, hot_spots};
+use analytics::kde::{default_bandwidth_m, density_per_km2};
+use analytics::knox::{Event, KnoxParams, knox};
+use analytics::moran::{Quadrant, local_moran};
+use analytics::optimized::scale_of_analysis;
 use analytics::weights::Neighbours;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use geo::InteriorPoint;
+use model::Category;
 use serde_json::{Map, Value, json};
 
 /// Default neighbourhood: cells whose centres lie within 1.5 km.
 pub const DEFAULT_BAND_M: f64 = 1_500.0;
 
+/// Permutations of local Moran's I (fixed seed, so the map does not flicker).
+pub const LISA_PERMUTATIONS: usize = 999;
+
+/// The cells of the study area and their centres in metres.
+struct StudyArea {
+    cells: Vec<u32>,
+    centres_m: Vec<[f64; 2]>,
+    utm: TransverseMercator,
+}
+
+impl StudyArea {
+    fn of(s: &AppState, filter: &IncidentFilter) -> StudyArea {
+        let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
+        let cells: Vec<u32> = range.filter(|i| filter.scope.contains(*i)).collect();
+        let utm = TransverseMercator::utm(48, true);
+        let centres_m = cells
+            .iter()
+            .map(|&i| {
+                let c =
+                    s.geography.cells()[i as usize].boundary.interior_point().map_or((0.0, 0.0), |p| (p.x(), p.y()));
+                let (x, y) = utm.forward(c.0, c.1);
+                [x, y]
+            })
+            .collect();
+        StudyArea { cells, centres_m, utm }
+    }
+
+    /// Incident counts per study cell under `filter`.
+    fn counts(&self, s: &AppState, filter: &IncidentFilter) -> Vec<f64> {
+        let all = s.index().cell_counts(filter, s.geography.cells().len());
+        self.cells.iter().map(|&i| f64::from(all[i as usize])).collect()
+    }
+
+    /// One feature per study cell with `props(k)` added to its code and name.
+    fn features(&self, s: &AppState, mut props: impl FnMut(usize, &mut Map<String, Value>)) -> Vec<Value> {
+        self.cells
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                let cell = &s.geography.cells()[i as usize];
+                let mut p = Map::new();
+                p.insert("code".into(), json!(cell.cell.code));
+                p.insert("name".into(), json!(cell.cell.name));
+                props(k, &mut p);
+                feature_with_bbox(json!(cell.cell.code), &cell.boundary, p)
+            })
+            .collect()
+    }
+}
+
+/// The common window: `to` defaults to now, `from` to `days` before it.
+fn window(s: &AppState, query: &mut crate::query::IncidentQuery, days: i64) -> (DateTime<Utc>, DateTime<Utc>) {
+    let to = query.to.unwrap_or_else(|| s.clock.now());
+    let from = query.from.unwrap_or(to - Duration::days(days));
+    (query.from, query.to) = (Some(from), Some(to));
+    (from, to)
+}
+
+fn number(p: &mut Params, name: &str, default: f64, range: std::ops::RangeInclusive<f64>) -> Result<f64, AppError> {
+    match p.one(name)? {
+        None => Ok(default),
+        Some(v) => match v.parse::<f64>() {
+            Ok(x) if range.contains(&x) => Ok(x),
+            _ => Err(AppError::bad(name, format!("{name} must be a number from {} to {}", range.start(), range.end()))),
+        },
+    }
+}
+
+fn answer(features: Vec<Value>, parameters: Value, warnings: Vec<String>) -> Response {
+    let mut extra = Map::new();
+    extra.insert("parameters".into(), parameters);
+    extra.insert("warnings".into(), json!(warnings));
+    geojson_response(collection(features, extra))
+}
+
+fn band_of(p: &mut Params) -> Result<f64, AppError> {
+    match p.one("weights")? {
+        None => Ok(DEFAULT_BAND_M),
+        Some(w) => match Weights::parse(&w).map_err(|m| AppError::bad("weights", m))? {
+            Weights::Distance(m) => Ok(m),
+            Weights::Queen => Err(AppError::bad("weights", "grid cells are polygons: use distance:METRES")),
+        },
+    }
+}
+
 pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let mut p = Params::parse(q.as_deref());
     let mut query = p.incident_query(false)?;
-    let weights = match p.one("weights")? {
-        None => Weights::Distance(DEFAULT_BAND_M),
-        Some(w) => Weights::parse(&w).map_err(|m| AppError::bad("weights", m))?,
-    };
+    let method = p.one("method")?.unwrap_or_else(|| "gi-star".into());
+    if !["gi-star", "optimized", "local-moran"].contains(&method.as_str()) {
+        return Err(AppError::bad("method", "method must be gi-star, optimized or local-moran"));
+    }
+    let given_band = p.one("weights")?;
     p.finish()?;
-    let band_m = match weights {
-        Weights::Distance(m) => m,
-        Weights::Queen => return Err(AppError::bad("weights", "grid cells are polygons: use distance:METRES")),
-    };
-    let to = query.to.unwrap_or_else(|| s.clock.now());
-    let from = query.from.unwrap_or(to - Duration::days(DEFAULT_WINDOW_DAYS));
-    (query.from, query.to) = (Some(from), Some(to));
+    let (from, to) = window(&s, &mut query, DEFAULT_WINDOW_DAYS);
     let filter = query.filter(&s.geography, &caller.scope)?;
-    let counts = s.index().cell_counts(&filter, s.geography.cells().len());
-    let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
-    let area: Vec<u32> = range.filter(|i| filter.scope.contains(*i)).collect();
+    let area = StudyArea::of(&s, &filter);
+    let values = area.counts(&s, &filter);
+    let mut band_m = match given_band {
+        None => DEFAULT_BAND_M,
+        Some(w) => match Weights::parse(&w).map_err(|m| AppError::bad("weights", m))? {
+            Weights::Distance(m) => m,
+            Weights::Queen => return Err(AppError::bad("weights", "grid cells are polygons: use distance:METRES")),
+        },
+    };
+    let mut how_zh = String::new();
+    let mut how_en = String::new();
+    if method == "optimized" {
+        match scale_of_analysis(&values, &area.centres_m) {
+            Some(scale) => {
+                band_m = scale.band_m.round();
+                (how_zh, how_en) = if scale.peak {
+                    (
+                        format!("邻域距离由增量空间自相关选定（全局莫兰指数 z 值在 {band_m} 米处首次达到峰值）；"),
+                        format!(
+                            "the neighbourhood was chosen where clustering peaks (Global Moran's I z first peaks at {band_m} m); "
+                        ),
+                    )
+                } else {
+                    (
+                        format!("空间自相关无峰值，邻域取到最近 5% 网格的平均距离（{band_m} 米）；"),
+                        format!(
+                            "clustering shows no peak, so the neighbourhood is the mean distance to the nearest 5% of cells ({band_m} m); "
+                        ),
+                    )
+                };
+            }
+            None => {
+                (how_zh, how_en) =
+                    ("所有网格计数相同，无空间模式；".into(), "every cell has the same count: no pattern; ".into())
+            }
+        }
+    }
+    let w = Neighbours::distance_band(&area.centres_m, band_m);
+    let n = area.cells.len();
+    let (features, zh, en, warnings) = if method == "local-moran" {
+        let lisa = local_moran(&values, &w, LISA_PERMUTATIONS, 1);
+        let p_fdr = benjamini_hochberg(&lisa.iter().map(|l| l.p_sim).collect::<Vec<_>>());
+        let features = area.features(&s, |k, props| {
+            let level = confidence_bin(1.0, p_fdr[k]);
+            let (bin, cluster) = match (level, lisa[k].quadrant) {
+                (0, _) => (0, ""),
+                (l, Quadrant::HighHigh) => (l, "HH"),
+                (l, Quadrant::LowLow) => (-l, "LL"),
+                (_, Quadrant::HighLow) => (0, "HL"),
+                (_, Quadrant::LowHigh) => (0, "LH"),
+            };
+            props.insert("count".into(), json!(values[k]));
+            props.insert("local_i".into(), json!(lisa[k].i));
+            props.insert("z".into(), json!(lisa[k].z_sim));
+            props.insert("p".into(), json!(lisa[k].p_sim));
+            props.insert("p_fdr".into(), json!(p_fdr[k]));
+            props.insert("bin".into(), json!(bin));
+            props.insert("cluster".into(), json!(cluster));
+        });
+        let warnings = if n < MIN_FEATURES {
+            vec![format!("only {n} cells: fewer than {MIN_FEATURES} makes the statistic unreliable")]
+        } else {
+            vec![]
+        };
+        (
+            features,
+            format!(
+                "局部莫兰指数（LISA）聚集与异常：{n} 个网格，邻域为中心相距 {band_m} 米以内的网格，{LISA_PERMUTATIONS} 次条件置换，已做错误发现率（FDR）校正。HH 高高聚集，LL 低低聚集，HL/LH 为异常值。"
+            ),
+            format!(
+                "Local Moran's I (LISA) clusters and outliers over {n} grid cells; neighbours are cells whose centres lie within {band_m} m; {LISA_PERMUTATIONS} conditional permutations; corrected for false discoveries (FDR). HH high-high cluster, LL low-low cluster, HL/LH outliers."
+            ),
+            warnings,
+        )
+    } else {
+        let (cells, warnings) = hot_spots(&values, &w, true);
+        let features = area.features(&s, |k, props| {
+            props.insert("count".into(), json!(values[k]));
+            props.insert("z".into(), json!(cells[k].z));
+            props.insert("p".into(), json!(cells[k].p));
+            props.insert("p_fdr".into(), json!(cells[k].p_fdr));
+            props.insert("bin".into(), json!(cells[k].bin));
+        });
+        (
+            features,
+            format!(
+                "Getis-Ord Gi* 热点分析：{n} 个网格，{how_zh}邻域为中心相距 {band_m} 米以内的网格，已做错误发现率（FDR）校正；置信度 99%/95%/90% 对应 ±3/±2/±1。"
+            ),
+            format!(
+                "Getis-Ord Gi* hot spots over {n} grid cells; {how_en}neighbours are cells whose centres lie within {band_m} m; corrected for false discoveries (FDR); bins ±3/±2/±1 = 99/95/90% confidence."
+            ),
+            warnings,
+        )
+    };
+    let parameters = json!({"method": method, "cells": n, "neighbourhood_m": band_m, "fdr": true, "from": from, "to": to,
+        "description_zh": zh, "description_en": en});
+    Ok(answer(features, parameters, warnings))
+}
+
+pub async fn emerging(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let mut query = p.incident_query(false)?;
+    if query.from.is_some() {
+        return Err(AppError::bad("from", "emerging hot spots run back from `to` over `steps` × `step_days`"));
+    }
+    let step_days = number(&mut p, "step_days", 7.0, 1.0..=90.0)? as i64;
+    let steps = number(&mut p, "steps", 12.0, 4.0..=52.0)? as i64;
+    let band_m = band_of(&mut p)?;
+    p.finish()?;
+    let to = query.to.unwrap_or_else(|| s.clock.now());
+    let from = to - Duration::days(step_days * steps);
+    query.from = Some(from);
+    let filter = query.filter(&s.geography, &caller.scope)?;
+    let area = StudyArea::of(&s, &filter);
+    let cube: Vec<Vec<f64>> = (0..steps)
+        .map(|t| {
+            let mut f = filter.clone();
+            f.from_s = Some((from + Duration::days(step_days * t)).timestamp());
+            f.to_s = Some((from + Duration::days(step_days * (t + 1))).timestamp());
+            area.counts(&s, &f)
+        })
+        .collect();
+    let patterns = emerging_hot_spots(&cube, &Neighbours::distance_band(&area.centres_m, band_m));
+    let features = area.features(&s, |k, props| {
+        let (zh, en) = patterns[k].label();
+        props.insert("pattern".into(), json!(patterns[k].as_str()));
+        props.insert("label_zh".into(), json!(zh));
+        props.insert("label_en".into(), json!(en));
+        props.insert("counts".into(), json!(cube.iter().map(|c| c[k]).collect::<Vec<_>>()));
+    });
+    let n = area.cells.len();
+    let parameters = json!({"method": "emerging", "cells": n, "step_days": step_days, "steps": steps,
+        "neighbourhood_m": band_m, "fdr": true, "from": from, "to": to,
+        "description_zh": format!("时空热点趋势：{n} 个网格 × {steps} 个时段（每段 {step_days} 天），每个时段做 Gi*（邻域 {band_m} 米，FDR 校正），再以 Mann-Kendall 检验各网格趋势，按 Esri 的 17 类模式归类。"),
+        "description_en": format!("Emerging hot spots: {n} grid cells × {steps} steps of {step_days} days; Gi* per step (neighbours within {band_m} m, FDR), a Mann-Kendall trend per cell, and Esri's seventeen patterns.")});
+    Ok(answer(features, parameters, vec![]))
+}
+
+pub async fn kde(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let mut query = p.incident_query(false)?;
+    let given = p.one("bandwidth_m")?;
+    p.finish()?;
+    let (from, to) = window(&s, &mut query, DEFAULT_WINDOW_DAYS);
+    let filter = query.filter(&s.geography, &caller.scope)?;
+    let area = StudyArea::of(&s, &filter);
+    let mut points = Vec::new();
+    s.index().for_each(&filter, |pt| {
+        let (x, y) = area.utm.forward(pt.lon, pt.lat);
+        points.push([x, y]);
+    });
+    let (bandwidth_m, rule) = match given {
+        Some(v) => match v.parse::<f64>() {
+            Ok(h) if (10.0..=50_000.0).contains(&h) => (h, "given"),
+            _ => return Err(AppError::bad("bandwidth_m", "bandwidth_m must be 10 to 50000 metres")),
+        },
+        None => (default_bandwidth_m(&points).unwrap_or(1_000.0).round(), "arcgis-default"),
+    };
+    let density = density_per_km2(&points, &area.centres_m, bandwidth_m);
+    let features = area.features(&s, |k, props| {
+        props.insert("density_per_km2".into(), json!(density[k]));
+    });
+    let parameters = json!({"method": "kde", "cells": area.cells.len(), "incidents": points.len(), "kernel": "quartic",
+        "bandwidth_m": bandwidth_m, "bandwidth_rule": rule, "from": from, "to": to,
+        "description_zh": format!("核密度估计：{} 起警情，四次核，带宽 {bandwidth_m} 米（{}），在每个网格中心计算，单位：起/平方公里。", points.len(), if rule == "given" { "指定" } else { "ArcGIS 默认规则：0.9·min(SD, √(1/ln2)·Dm)·n^-0.2" }),
+        "description_en": format!("Kernel density of {} incidents: quartic kernel, bandwidth {bandwidth_m} m ({}), at each grid cell's centre, incidents per km².", points.len(), if rule == "given" { "as given" } else { "ArcGIS default rule 0.9·min(SD, √(1/ln 2)·Dm)·n^-0.2" })});
+    Ok(answer(features, parameters, vec![]))
+}
+
+pub async fn near_repeat(
+    State(s): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let mut query = p.incident_query(false)?;
+    let days = number(&mut p, "days", 180.0, 28.0..=730.0)? as i64;
+    p.finish()?;
+    let (from, to) = window(&s, &mut query, days);
+    let filter = query.filter(&s.geography, &caller.scope)?;
     let utm = TransverseMercator::utm(48, true);
-    let centres: Vec<[f64; 2]> = area
-        .iter()
-        .map(|&i| {
-            let c = s.geography.cells()[i as usize].boundary.interior_point().map_or((0.0, 0.0), |p| (p.x(), p.y()));
-            let (x, y) = utm.forward(c.0, c.1);
-            [x, y]
-        })
-        .collect();
-    let values: Vec<f64> = area.iter().map(|&i| f64::from(counts[i as usize])).collect();
-    let (cells, warnings) = hot_spots(&values, &Neighbours::distance_band(&centres, band_m), true);
-    let features: Vec<Value> = area
-        .iter()
-        .zip(&cells)
-        .zip(&values)
-        .map(|((&i, h), &n)| {
-            let cell = &s.geography.cells()[i as usize];
-            let mut props = Map::new();
-            props.insert("code".into(), json!(cell.cell.code));
-            props.insert("name".into(), json!(cell.cell.name));
-            props.insert("count".into(), json!(n));
-            props.insert("z".into(), json!(h.z));
-            props.insert("p".into(), json!(h.p));
-            props.insert("p_fdr".into(), json!(h.p_fdr));
-            props.insert("bin".into(), json!(h.bin));
-            feature_with_bbox(json!(cell.cell.code), &cell.boundary, props)
-        })
-        .collect();
-    let mut extra = Map::new();
-    extra.insert(
-        "parameters".into(),
-        json!({
-            "method": "gi-star",
-            "cells": area.len(),
-            "neighbourhood_m": band_m,
-            "fdr": true,
-            "from": from,
-            "to": to,
-            "description_zh": format!("Getis-Ord Gi* 热点分析：{} 个网格，邻域为中心相距 {band_m} 米以内的网格，已做错误发现率（FDR）校正；置信度 99%/95%/90% 对应 ±3/±2/±1。", area.len()),
-            "description_en": format!("Getis-Ord Gi* hot spots over {} grid cells; neighbours are cells whose centres lie within {band_m} m; corrected for false discoveries (FDR); bins ±3/±2/±1 = 99/95/90% confidence.", area.len()),
-        }),
-    );
-    extra.insert("warnings".into(), json!(warnings));
-    Ok(geojson_response(collection(features, extra)))
+    let mut by_category: Vec<(Category, Vec<Event>, Vec<u64>)> = Vec::new();
+    s.index().for_each(&filter, |pt| {
+        let (x_m, y_m) = utm.forward(pt.lon, pt.lat);
+        let k = match by_category.iter().position(|(c, _, _)| *c == pt.category) {
+            Some(k) => k,
+            None => {
+                by_category.push((pt.category, Vec::new(), Vec::new()));
+                by_category.len() - 1
+            }
+        };
+        by_category[k].1.push(Event { x_m, y_m, t_s: pt.occurred_s });
+        by_category[k].2.push(pt.id.0);
+    });
+    by_category.sort_by_key(|(c, _, _)| c.as_str());
+    let params = KnoxParams::standard(1);
+    let (d0, t0) = (params.distance_bands_m[0], params.time_bands_s[0]);
+    let mut tables = Vec::new();
+    let mut features = Vec::new();
+    for (category, events, ids) in &by_category {
+        if events.len() < 30 {
+            tables.push(json!({"category": category.as_str(), "incidents": events.len(), "tested": false}));
+            continue;
+        }
+        let result = knox(events, &params);
+        let first = result.cells[0][0];
+        let significant = first.p <= 0.05 && first.ratio > 1.0;
+        tables.push(json!({"category": category.as_str(), "incidents": events.len(), "tested": true,
+            "ratio": first.ratio, "p": first.p, "near_repeat": significant,
+            "bands": result.cells.iter().map(|row| row.iter().map(|c| json!({"observed": c.observed, "expected": c.expected, "ratio": c.ratio, "p": c.p})).collect::<Vec<_>>()).collect::<Vec<_>>()}));
+        if !significant {
+            continue;
+        }
+        // Alerts: incidents whose near-repeat window is still open at `to`.
+        for (e, id) in events.iter().zip(ids) {
+            if e.t_s + t0 > to.timestamp() && e.t_s <= to.timestamp() {
+                let Some(pt) = s.index().get(model::IncidentId(*id)).copied() else { continue };
+                let cell = &s.geography.cells()[pt.cell as usize];
+                features.push(json!({"type": "Feature", "id": id,
+                    "geometry": {"type": "Point", "coordinates": [pt.lon, pt.lat]},
+                    "properties": {"id": id, "category": category.as_str(), "cell_code": cell.cell.code,
+                        "occurred_at": DateTime::<Utc>::from_timestamp(e.t_s, 0),
+                        "expires_at": DateTime::<Utc>::from_timestamp(e.t_s + t0, 0),
+                        "radius_m": d0, "ratio": first.ratio}}));
+            }
+        }
+    }
+    let alerts = features.len();
+    let parameters = json!({"method": "near-repeat", "from": from, "to": to, "distance_bands_m": params.distance_bands_m,
+        "time_bands_days": params.time_bands_s.iter().map(|t| t / 86_400).collect::<Vec<_>>(), "simulations": params.simulations,
+        "knox": tables, "alerts": alerts,
+        "description_zh": format!("近重复分析：按类别做 Knox 检验（{d0} 米 × {} 天，{} 次蒙特卡洛模拟）；对存在近重复效应的类别，近 {} 天内的警情周边 {d0} 米为高风险区（共 {alerts} 处）。", t0 / 86_400, params.simulations, t0 / 86_400),
+        "description_en": format!("Near-repeat: a Knox test per category ({d0} m × {} days, {} Monte Carlo simulations); for categories with a near-repeat effect, the {d0} m around each incident of the last {} days is at raised risk ({alerts} alerts).", t0 / 86_400, params.simulations, t0 / 86_400)});
+    Ok(answer(features, parameters, vec![]))
+}
+
+pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let mut query = p.incident_query(false)?;
+    if query.from.is_some() || query.to.is_some() {
+        return Err(AppError::bad("from", "a forecast starts at `at` and uses the 30 days before it"));
+    }
+    let at = match p.one("at")? {
+        None => s.clock.now(),
+        Some(v) => model::time::parse_timestamp(&v).map_err(|e| AppError::bad("at", e))?,
+    };
+    let hours = number(&mut p, "hours", 8.0, 1.0..=72.0)?;
+    let area_share = number(&mut p, "area_share", 0.05, 0.001..=0.5)?;
+    p.finish()?;
+    let train_days = 30;
+    query.from = Some(at - Duration::days(train_days));
+    query.to = Some(at);
+    let filter = query.filter(&s.geography, &caller.scope)?;
+    let area = StudyArea::of(&s, &filter);
+    let mut slot = vec![u32::MAX; s.geography.cells().len()];
+    for (k, &i) in area.cells.iter().enumerate() {
+        slot[i as usize] = k as u32;
+    }
+    let mut events = Vec::new();
+    s.index().for_each(&filter, |pt| {
+        let (x_m, y_m) = area.utm.forward(pt.lon, pt.lat);
+        let cell = slot[pt.cell as usize];
+        if cell != u32::MAX {
+            events.push(CellEvent { cell, x_m, y_m, t_s: pt.occurred_s });
+        }
+    });
+    let study = Study::new(&area.centres_m);
+    let active = vec![true; area.cells.len()];
+    let (start_s, at_s, horizon_s) = (query.from.map_or(0, |f| f.timestamp()), at.timestamp(), (hours * 3600.0) as i64);
+    let fitted = study.fit(&events, start_s, at_s, horizon_s, &active, area_share);
+    let risk = study.self_exciting_risk(&fitted, &events, train_days as f64, at_s, horizon_s);
+    let flagged = top_cells(&risk, &active, area_share);
+    let mut order: Vec<usize> = (0..risk.len()).collect();
+    order.sort_by(|&a, &b| risk[b].total_cmp(&risk[a]).then(a.cmp(&b)));
+    let mut rank = vec![0usize; risk.len()];
+    for (r, &k) in order.iter().enumerate() {
+        rank[k] = r + 1;
+    }
+    let features = area.features(&s, |k, props| {
+        props.insert("risk".into(), json!(risk[k]));
+        props.insert("rank".into(), json!(rank[k]));
+        props.insert("flagged".into(), json!(flagged[k]));
+    });
+    let n_flagged = flagged.iter().filter(|f| **f).count();
+    let parameters = json!({"method": Forecaster::SelfExciting.name(), "at": at, "hours": hours, "train_days": train_days,
+        "incidents": events.len(), "cells": area.cells.len(), "area_share": area_share, "flagged": n_flagged,
+        "fitted": {"own_cell_share": fitted.own_cell_share, "background_m": fitted.background_m, "trigger_m": fitted.trigger_m,
+                   "decay_per_day": fitted.decay_per_day, "boost": fitted.boost},
+        "description_zh": format!("班次预测：自激点过程模型（长期背景 + 近期警情的短时激发），用此前 {train_days} 天 {} 起警情拟合，预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。", events.len(), area_share * 100.0),
+        "description_en": format!("Shift forecast: a self-exciting point process (long-term background plus short-lived boosts after recent incidents) fitted on the {} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.", events.len(), area_share * 100.0)});
+    Ok(answer(features, parameters, vec![]))
 }
