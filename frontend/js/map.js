@@ -44,6 +44,7 @@ export function createMap(container, optionsJson, onEvent) {
     incidents: { type: 'vector', tiles: [o.incidentsUrl], minzoom: 0, maxzoom: 16 },
     stations: { type: 'geojson', data: o.stationsUrl },
     hotspots: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    alerts: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     cameras: { type: 'geojson', data: o.camerasUrl },
   };
   const layers = [
@@ -82,6 +83,11 @@ export function createMap(container, optionsJson, onEvent) {
         'circle-opacity': ['case', ['get', 'cluster'], 0.75, 0.9],
         'circle-stroke-color': '#0b1622', 'circle-stroke-width': 0.6,
       } },
+    { id: 'alerts', type: 'circle', source: 'alerts', layout: { visibility: 'none' },
+      paint: { 'circle-color': 'rgba(255,77,77,0.18)', 'circle-stroke-color': '#ff4d4d', 'circle-stroke-width': 1.5,
+               // radius_m on the ground at Wuwei's latitude (~38°N): 78,271.5 m/px at z0 × cos 38° = 61,678 m/px,
+               // so at z20 a metre is 2^20 / 61,678 = 17.0 px; exponential base 2 keeps it metric above z8.
+               'circle-radius': ['interpolate', ['exponential', 2], ['zoom'], 8, 3, 20, ['*', ['get', 'radius_m'], 17.0]] } },
     { id: 'stations', type: 'circle', source: 'stations',
       paint: { 'circle-color': '#3fa7ff', 'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, 2.5, 12, 6],
                'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 7, 1, 12, 2] } },
@@ -169,12 +175,25 @@ const GROUPS = {
   stations: ['stations'],
   cameras: ['cameras'],
   hotspots: ['hotspots-fill'],
+  alerts: ['alerts'],
 };
 
-export function setHotspots(url) {
+// An analysis's GeoJSON and its fill-color expression (both JSON text from Rust).
+export function setHotspots(dataJson, fillColorJson) {
   if (!map) return;
-  const apply = () => map.getSource('hotspots').setData(url);
+  const data = JSON.parse(dataJson);
+  const fill = JSON.parse(fillColorJson);
+  const apply = () => {
+    map.setPaintProperty('hotspots-fill', 'fill-color', fill);
+    map.getSource('hotspots').setData(data);
+  };
   whenReady(apply);
+}
+
+export function setAlerts(dataJson) {
+  if (!map) return;
+  const data = JSON.parse(dataJson);
+  whenReady(() => map.getSource('alerts').setData(data));
 }
 
 export function setVisible(group, visible) {

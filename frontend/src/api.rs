@@ -122,7 +122,12 @@ pub struct Filter {
 impl Filter {
     /// The query string (without `?`), `region` included when `with_region`.
     pub fn query(&self, with_region: bool) -> String {
-        let mut q = format!("from={}&to={}", encode(&rfc3339(self.from_ms)), encode(&rfc3339(self.to_ms)));
+        let q = format!("from={}&to={}", encode(&rfc3339(self.from_ms)), encode(&rfc3339(self.to_ms)));
+        self.and_rest(q, with_region)
+    }
+
+    /// Categories and region appended to `q`.
+    fn and_rest(&self, mut q: String, with_region: bool) -> String {
         if self.categories.len() < Category::ALL.len() {
             for c in &self.categories {
                 q.push_str("&category=");
@@ -231,7 +236,72 @@ fn audit_query(actor: &str, action: &str) -> String {
     q
 }
 
-/// GeoJSON URL of the Gi* hot spots for a filter.
-pub fn hotspots_url(f: &Filter) -> String {
-    format!("/api/hotspots?{}", f.query(true))
+/// The analyses the map's hot-spot layer can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Analysis {
+    /// Getis-Ord Gi* with the default neighbourhood.
+    GiStar,
+    /// Gi* at the neighbourhood chosen by incremental spatial autocorrelation.
+    Optimized,
+    /// Local Moran's I clusters and outliers.
+    LocalMoran,
+    /// Emerging hot-spot patterns (12 steps of 7 days ending at the window's end).
+    Emerging,
+    /// Kernel density.
+    Kde,
+    /// The shift forecast for the 8 hours after the window's end.
+    Forecast,
+}
+
+impl Analysis {
+    /// Every analysis, in menu order.
+    pub const ALL: [Analysis; 6] = [
+        Analysis::GiStar,
+        Analysis::Optimized,
+        Analysis::LocalMoran,
+        Analysis::Emerging,
+        Analysis::Kde,
+        Analysis::Forecast,
+    ];
+
+    /// Its key in the menu and the API.
+    pub fn key(self) -> &'static str {
+        match self {
+            Analysis::GiStar => "gi-star",
+            Analysis::Optimized => "optimized",
+            Analysis::LocalMoran => "local-moran",
+            Analysis::Emerging => "emerging",
+            Analysis::Kde => "kde",
+            Analysis::Forecast => "forecast",
+        }
+    }
+
+    /// The analysis of a menu key (Gi* for anything else).
+    pub fn parse(key: &str) -> Analysis {
+        Analysis::ALL.into_iter().find(|a| a.key() == key).unwrap_or(Analysis::GiStar)
+    }
+}
+
+/// The URL of an analysis over a filter.
+pub fn analysis_url(a: Analysis, f: &Filter) -> String {
+    let to = encode(&rfc3339(f.to_ms));
+    match a {
+        Analysis::GiStar | Analysis::Optimized | Analysis::LocalMoran => {
+            format!("/api/hotspots?{}&method={}", f.query(true), a.key())
+        }
+        Analysis::Emerging => format!("/api/hotspots/emerging?{}", f.and_rest(format!("to={to}"), true)),
+        Analysis::Kde => format!("/api/hotspots/kde?{}", f.query(true)),
+        Analysis::Forecast => format!("/api/hotspots/forecast?{}", f.and_rest(format!("at={to}&hours=8"), true)),
+    }
+}
+
+/// An analysis as GeoJSON (with `parameters`).
+pub async fn analysis(a: Analysis, f: &Filter) -> Result<Value, ApiError> {
+    get_json(&analysis_url(a, f)).await
+}
+
+/// The open near-repeat alerts at the window's end (with the Knox tables in `parameters`).
+pub async fn near_repeat(f: &Filter) -> Result<Value, ApiError> {
+    let to = encode(&rfc3339(f.to_ms));
+    get_json(&format!("/api/hotspots/near-repeat?{}", f.and_rest(format!("to={to}"), true))).await
 }

@@ -63,6 +63,18 @@ pub struct Layers {
     pub stations: bool,
     pub cameras: bool,
     pub hotspots: bool,
+    pub alerts: bool,
+}
+
+/// What the analysis layer last loaded: its description (zh, en), legend, and near-repeat alerts.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisInfo {
+    /// `None` while computing.
+    pub description: Option<(String, String)>,
+    /// Legend rows of the current analysis.
+    pub legend: Vec<(&'static str, T)>,
+    /// Open near-repeat alerts (when that layer is on).
+    pub alerts: Option<usize>,
 }
 
 /// State shared by every component.
@@ -85,6 +97,10 @@ pub struct Ctx {
     pub loaded_ms: i64,
     pub filter: Memo<Filter>,
     pub map: StoredValue<Option<Map>>,
+    /// The analysis the hot-spot layer shows.
+    pub analysis: RwSignal<api::Analysis>,
+    /// What it last loaded.
+    pub analysis_info: RwSignal<AnalysisInfo>,
 }
 
 impl Ctx {
@@ -197,10 +213,13 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
             stations: true,
             cameras: false,
             hotspots: false,
+            alerts: false,
         }),
         loaded_ms,
         filter,
         map: StoredValue::new(None),
+        analysis: RwSignal::new(api::Analysis::GiStar),
+        analysis_info: RwSignal::new(AnalysisInfo::default()),
     };
     provide_context(ctx);
 
@@ -307,14 +326,53 @@ fn MapView() -> impl IntoView {
             m.set_visible("stations", l.stations);
             m.set_visible("cameras", l.cameras);
             m.set_visible("hotspots", l.hotspots);
+            m.set_visible("alerts", l.alerts);
         });
     });
-    // The hot-spot layer is computed only while it is shown.
+    // The analysis layer is computed only while it is shown; a newer request wins over an older.
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let (f, a) = (ctx.filter.get(), ctx.analysis.get());
+        if !ctx.layers.get().hotspots {
+            return;
+        }
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        ctx.analysis_info.update(|i| i.description = None);
+        leptos::task::spawn_local(async move {
+            let answer = api::analysis(a, &f).await;
+            if generation.get_value() != mine {
+                return;
+            }
+            match answer {
+                Ok(fc) => {
+                    let max_density = fc["features"].as_array().map_or(0.0, |fs| {
+                        fs.iter().filter_map(|f| f["properties"]["density_per_km2"].as_f64()).fold(0.0, f64::max)
+                    });
+                    let style = crate::map::analysis_style(a, max_density);
+                    ctx.with_map(|m| m.set_hotspots(&fc.to_string(), &style));
+                    let text = |k: &str| fc["parameters"][k].as_str().unwrap_or_default().to_owned();
+                    ctx.analysis_info.update(|i| {
+                        i.description = Some((text("description_zh"), text("description_en")));
+                        i.legend = style.legend;
+                    });
+                }
+                Err(e) => ctx.analysis_info.update(|i| i.description = Some((e.to_string(), e.to_string()))),
+            }
+        });
+    });
     Effect::new(move |_| {
         let f = ctx.filter.get();
-        if ctx.layers.get().hotspots {
-            ctx.with_map(|m| m.set_hotspots(&api::hotspots_url(&f)));
+        if !ctx.layers.get().alerts {
+            return;
         }
+        leptos::task::spawn_local(async move {
+            if let Ok(fc) = api::near_repeat(&f).await {
+                let n = fc["features"].as_array().map_or(0, Vec::len);
+                ctx.with_map(|m| m.set_alerts(&fc.to_string()));
+                ctx.analysis_info.update(|i| i.alerts = Some(n));
+            }
+        });
     });
     Effect::new(move |_| {
         let code = match ctx.selection.get() {
@@ -507,10 +565,47 @@ fn LayerToggles() -> impl IntoView {
             {toggle(T::LayerCameras, "cameras", |l| l.cameras, |l, v| l.cameras = v)}
             {toggle(T::LayerHotspots, "hotspots", |l| l.hotspots, |l, v| l.hotspots = v)}
             <Show when=move || ctx.layers.get().hotspots>
-                <div class="legend">
-                    {[-3i8, -2, -1, 1, 2, 3].map(|b| view! { <div class="box" style=format!("background:{}", Map::bin_color(b))></div> }).collect_view()}
-                </div>
-                <p class="muted" style="font-size:11px">{move || ctx.t(T::HotspotLegend)}</p>
+                <select id="analysis" on:change=move |ev| ctx.analysis.set(api::Analysis::parse(&event_target_value(&ev)))>
+                    {api::Analysis::ALL.map(|a| {
+                        let label = match a {
+                            api::Analysis::GiStar => T::AnalysisGiStar,
+                            api::Analysis::Optimized => T::AnalysisOptimized,
+                            api::Analysis::LocalMoran => T::AnalysisLocalMoran,
+                            api::Analysis::Emerging => T::AnalysisEmerging,
+                            api::Analysis::Kde => T::AnalysisKde,
+                            api::Analysis::Forecast => T::AnalysisForecast,
+                        };
+                        view! { <option value=a.key() selected=move || ctx.analysis.get() == a>{move || ctx.t(label)}</option> }
+                    }).collect_view()}
+                </select>
+                <Show when=move || matches!(ctx.analysis.get(), api::Analysis::GiStar | api::Analysis::Optimized)
+                    fallback=move || view! {
+                        <div class="legend-rows">
+                            {move || ctx.analysis_info.get().legend.into_iter().map(|(c, t)| view! {
+                                <div class="legend-row"><span class="box" style=format!("background:{c}")></span>{ctx.t(t)}</div>
+                            }).collect_view()}
+                        </div>
+                    }>
+                    <div class="legend">
+                        {[-3i8, -2, -1, 1, 2, 3].map(|b| view! { <div class="box" style=format!("background:{}", Map::bin_color(b))></div> }).collect_view()}
+                    </div>
+                    <p class="muted" style="font-size:11px">{move || ctx.t(T::HotspotLegend)}</p>
+                </Show>
+                <p id="analysis-description" class="muted" style="font-size:11px">
+                    {move || match ctx.analysis_info.get().description {
+                        None => ctx.t(T::Computing).to_owned(),
+                        Some((zh, en)) => if ctx.lang.get() == Lang::Zh { zh } else { en },
+                    }}
+                </p>
+            </Show>
+            {toggle(T::LayerAlerts, "alerts", |l| l.alerts, |l, v| l.alerts = v)}
+            <Show when=move || ctx.layers.get().alerts>
+                <p id="alerts-count" class="muted" style="font-size:11px">
+                    {move || match ctx.analysis_info.get().alerts {
+                        None => ctx.t(T::Computing).to_owned(),
+                        Some(n) => format!("{n} {}", ctx.t(T::AlertsCount)),
+                    }}
+                </p>
             </Show>
         </section>
     }

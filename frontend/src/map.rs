@@ -22,7 +22,9 @@ extern "C" {
     #[wasm_bindgen(js_name = selectCell)]
     fn select_cell(code: &str);
     #[wasm_bindgen(js_name = setHotspots)]
-    fn set_hotspots(url: &str);
+    fn set_hotspots(data: &str, fill_color: &str);
+    #[wasm_bindgen(js_name = setAlerts)]
+    fn set_alerts(data: &str);
 }
 
 /// Colour of a category (points and legend).
@@ -218,9 +220,14 @@ impl Map {
         fly_to(lon, lat, zoom);
     }
 
-    /// Loads the Gi* hot-spot layer from `url`.
-    pub fn set_hotspots(&self, url: &str) {
-        set_hotspots(url);
+    /// Shows an analysis (GeoJSON) on the hot-spot layer, coloured as `style` says.
+    pub fn set_hotspots(&self, geojson: &str, style: &AnalysisStyle) {
+        set_hotspots(geojson, &style.fill_color.to_string());
+    }
+
+    /// Shows near-repeat alerts (GeoJSON points).
+    pub fn set_alerts(&self, geojson: &str) {
+        set_alerts(geojson);
     }
 
     /// Colour of a hot-spot confidence bin (−3…3), as the layer draws it.
@@ -239,5 +246,100 @@ impl Map {
     /// Outlines the selected cell (empty: none).
     pub fn select_cell(&self, code: &str) {
         select_cell(code);
+    }
+}
+
+/// How an analysis is drawn: the MapLibre `fill-color` expression and its legend (colour, label).
+#[derive(Debug, Clone)]
+pub struct AnalysisStyle {
+    /// The paint expression.
+    pub fill_color: serde_json::Value,
+    /// Legend rows.
+    pub legend: Vec<(&'static str, crate::i18n::T)>,
+}
+
+const CLEAR: &str = "rgba(0,0,0,0)";
+
+/// The style of analysis `a`; `max_density` scales the KDE ramp.
+pub fn analysis_style(a: crate::api::Analysis, max_density: f64) -> AnalysisStyle {
+    use crate::api::Analysis;
+    use crate::i18n::T;
+    use serde_json::json;
+    match a {
+        Analysis::GiStar | Analysis::Optimized => {
+            let mut expr = vec![json!("match"), json!(["get", "bin"])];
+            for b in [3i8, 2, 1, -1, -2, -3] {
+                expr.push(json!(b));
+                expr.push(json!(Map::bin_color(b)));
+            }
+            expr.push(json!(CLEAR));
+            AnalysisStyle { fill_color: json!(expr), legend: vec![] }
+        }
+        Analysis::LocalMoran => {
+            let rows = [("#d7191c", T::LisaHH), ("#2166ac", T::LisaLL), ("#f4a582", T::LisaHL), ("#92c5de", T::LisaLH)];
+            let mut expr = vec![json!("match"), json!(["get", "cluster"])];
+            for (key, (c, _)) in ["HH", "LL", "HL", "LH"].iter().zip(rows) {
+                expr.push(json!(key));
+                expr.push(json!(c));
+            }
+            expr.push(json!(CLEAR));
+            AnalysisStyle { fill_color: json!(expr), legend: rows.to_vec() }
+        }
+        Analysis::Emerging => {
+            let hot = [
+                ("new_hot", "#ff2d2d", T::EmergingNew),
+                ("consecutive_hot", "#e6550d", T::EmergingConsecutive),
+                ("intensifying_hot", "#a50f15", T::EmergingIntensifying),
+                ("persistent_hot", "#de2d26", T::EmergingPersistent),
+                ("diminishing_hot", "#fc9272", T::EmergingDiminishing),
+                ("sporadic_hot", "#fdd0a2", T::EmergingSporadic),
+                ("oscillating_hot", "#f16913", T::EmergingOscillating),
+                ("historical_hot", "#fee6ce", T::EmergingHistorical),
+            ];
+            let mut expr = vec![json!("match"), json!(["get", "pattern"])];
+            for (key, c, _) in hot {
+                expr.push(json!(key));
+                expr.push(json!(c));
+            }
+            let cold = [
+                "new_cold",
+                "consecutive_cold",
+                "intensifying_cold",
+                "persistent_cold",
+                "diminishing_cold",
+                "sporadic_cold",
+                "oscillating_cold",
+                "historical_cold",
+            ];
+            expr.push(json!(cold));
+            expr.push(json!("#4292c6"));
+            expr.push(json!(CLEAR));
+            let mut legend: Vec<(&'static str, T)> = hot.iter().map(|(_, c, t)| (*c, *t)).collect();
+            legend.push(("#4292c6", T::EmergingCold));
+            AnalysisStyle { fill_color: json!(expr), legend }
+        }
+        Analysis::Kde => {
+            let m = if max_density > 0.0 { max_density } else { 1.0 };
+            let fill_color = json!([
+                "interpolate",
+                ["linear"],
+                ["get", "density_per_km2"],
+                0.0,
+                CLEAR,
+                m * 0.05,
+                "#fee5d9",
+                m * 0.25,
+                "#fcae91",
+                m * 0.5,
+                "#fb6a4a",
+                m,
+                "#cb181d"
+            ]);
+            AnalysisStyle { fill_color, legend: vec![("#fcae91", T::KdeLow), ("#cb181d", T::KdeHigh)] }
+        }
+        Analysis::Forecast => {
+            let fill_color = json!(["case", ["get", "flagged"], "#e31a1c", CLEAR]);
+            AnalysisStyle { fill_color, legend: vec![("#e31a1c", T::ForecastFlagged)] }
+        }
     }
 }

@@ -263,8 +263,37 @@ async fn the_dashboard_works_in_a_real_browser() {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    wait_text(&c, "#analysis-description", |t| t.contains("Gi*") && t.contains("FDR"), "the Gi* description").await;
     settled(&c).await;
     std::fs::write(out.join("dashboard-hotspots.png"), c.screenshot().await.unwrap()).unwrap();
+    // Every other analysis loads, states its method in Chinese, and draws cells.
+    for (key, words) in [
+        ("local-moran", "局部莫兰"),
+        ("optimized", "Gi*"),
+        ("emerging", "时空热点趋势"),
+        ("kde", "核密度"),
+        ("forecast", "班次预测"),
+    ] {
+        js(&c, &format!("const s = document.getElementById('analysis'); s.value = '{key}'; s.dispatchEvent(new Event('change'));")).await;
+        wait_text(&c, "#analysis-description", |t| t.contains(words), key).await;
+        let t0 = Instant::now();
+        loop {
+            let drawn = js(&c, "return window.__safegrid.map.querySourceFeatures('hotspots').length;")
+                .await
+                .as_u64()
+                .unwrap_or(0);
+            if drawn > 0 {
+                break;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(30), "{key}: no cells drawn");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    settled(&c).await;
+    std::fs::write(out.join("dashboard-forecast.png"), c.screenshot().await.unwrap()).unwrap();
+    // Near-repeat alerts: a count in words.
+    c.find(Locator::Css("input[data-layer=alerts]")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#alerts-count", |t| t.contains("近重复预警"), "the near-repeat alerts").await;
 
     // Text from reports is shown as text: no markup from a summary reaches the page.
     let attack = r#"<img src=x onerror="window.__xss=1">"#;
