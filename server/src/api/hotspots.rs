@@ -399,8 +399,9 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let study = Study::new(&area.centres_m);
     let active = vec![true; area.cells.len()];
     let (start_s, at_s, horizon_s) = (query.from.map_or(0, |f| f.timestamp()), at.timestamp(), (hours * 3600.0) as i64);
-    let fitted = study.fit(&events, start_s, at_s, horizon_s, &active, area_share);
-    let risk = study.self_exciting_risk(&fitted, &events, train_days as f64, at_s, horizon_s);
+    let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
+    let fitted = ranked[0];
+    let risk = study.averaged_risk(&ranked, &events, train_days as f64, at_s, horizon_s);
     let flagged = top_cells(&risk, &active, area_share);
     let mut order: Vec<usize> = (0..risk.len()).collect();
     order.sort_by(|&a, &b| risk[b].total_cmp(&risk[a]).then(a.cmp(&b)));
@@ -416,7 +417,7 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let n_flagged = flagged.iter().filter(|f| **f).count();
     let parameters = json!({"method": Forecaster::SelfExciting.name(), "at": at, "hours": hours, "train_days": train_days,
         "incidents": events.len(), "cells": area.cells.len(), "area_share": area_share, "flagged": n_flagged,
-        "fitted": {"own_cell_share": fitted.own_cell_share, "background_m": fitted.background_m, "trigger_m": fitted.trigger_m,
+        "ensemble": analytics::forecast::ENSEMBLE, "fitted": {"own_cell_share": fitted.own_cell_share, "background_m": fitted.background_m, "trigger_m": fitted.trigger_m,
                    "decay_per_day": fitted.decay_per_day, "boost": fitted.boost},
         "description_zh": format!("班次预测：自激点过程模型（长期背景 + 近期警情的短时激发），用此前 {train_days} 天 {} 起警情拟合，预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。", events.len(), area_share * 100.0),
         "description_en": format!("Shift forecast: a self-exciting point process (long-term background plus short-lived boosts after recent incidents) fitted on the {} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.", events.len(), area_share * 100.0)});
