@@ -243,8 +243,12 @@ async fn every_hotspot_analysis_answers_with_its_parameters_in_words() {
     let of = |c: &str| knox.iter().find(|t| t["category"] == c).unwrap().clone();
     assert_eq!(of("traffic")["near_repeat"], false, "{knox:?}");
     assert_eq!(of("criminal")["near_repeat"], true, "{knox:?}");
-    for p in props(&fc) {
+    let alerts = props(&fc);
+    assert!(!alerts.is_empty(), "recent criminal incidents raise alerts");
+    for p in alerts {
         assert_eq!(p["category"], "criminal");
+        let cells: Vec<&str> = p["cells"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        assert!(cells.contains(&p["cell_code"].as_str().unwrap()), "{p}");
         assert!(p["expires_at"].as_str().unwrap() > "2026-11-01T04:00:00Z");
     }
 

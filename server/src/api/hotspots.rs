@@ -253,6 +253,12 @@ pub async fn emerging(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         })
         .collect();
     let patterns = emerging_hot_spots(&cube, &Neighbours::distance_band(&area.centres_m, band_m));
+    let n = area.cells.len();
+    let warnings = if n < MIN_FEATURES {
+        vec![format!("only {n} cells: fewer than {MIN_FEATURES} makes Gi* unreliable")]
+    } else {
+        vec![]
+    };
     let features = area.features(&s, |k, props| {
         let (zh, en) = patterns[k].label();
         props.insert("pattern".into(), json!(patterns[k].as_str()));
@@ -260,12 +266,11 @@ pub async fn emerging(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         props.insert("label_en".into(), json!(en));
         props.insert("counts".into(), json!(cube.iter().map(|c| c[k]).collect::<Vec<_>>()));
     });
-    let n = area.cells.len();
     let parameters = json!({"method": "emerging", "cells": n, "step_days": step_days, "steps": steps,
         "neighbourhood_m": band_m, "fdr": true, "from": from, "to": to,
         "description_zh": format!("时空热点趋势：{n} 个网格 × {steps} 个时段（每段 {step_days} 天），每个时段做 Gi*（邻域 {band_m} 米，FDR 校正），再以 Mann-Kendall 检验各网格趋势，按 Esri 的 17 类模式归类。"),
         "description_en": format!("Emerging hot spots: {n} grid cells × {steps} steps of {step_days} days; Gi* per step (neighbours within {band_m} m, FDR), a Mann-Kendall trend per cell, and Esri's seventeen patterns.")});
-    Ok(answer(features, parameters, vec![]))
+    Ok(answer(features, parameters, warnings))
 }
 
 pub async fn kde(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
@@ -348,12 +353,28 @@ pub async fn near_repeat(
             if e.t_s + t0 > to.timestamp() && e.t_s <= to.timestamp() {
                 let Some(pt) = s.index().get(model::IncidentId(*id)).copied() else { continue };
                 let cell = &s.geography.cells()[pt.cell as usize];
+                // The cells the alert circle touches: its centre and 16 points of its rim, those in
+                // the caller's jurisdiction.
+                let (x, y) = utm.forward(pt.lon, pt.lat);
+                let mut around: Vec<u32> = (0..16)
+                    .filter_map(|k| {
+                        let a = f64::from(k) * std::f64::consts::PI / 8.0;
+                        let (lon, lat) = utm.inverse(x + d0 * a.cos(), y + d0 * a.sin());
+                        s.geography.locate(lon, lat)
+                    })
+                    .chain([pt.cell])
+                    .filter(|c| filter.scope.contains(*c))
+                    .collect();
+                around.sort_unstable();
+                around.dedup();
+                let cells: Vec<String> =
+                    around.iter().map(|&c| s.geography.cells()[c as usize].cell.code.to_string()).collect();
                 features.push(json!({"type": "Feature", "id": id,
                     "geometry": {"type": "Point", "coordinates": [pt.lon, pt.lat]},
                     "properties": {"id": id, "category": category.as_str(), "cell_code": cell.cell.code,
                         "occurred_at": DateTime::<Utc>::from_timestamp(e.t_s, 0),
                         "expires_at": DateTime::<Utc>::from_timestamp(e.t_s + t0, 0),
-                        "radius_m": d0, "ratio": first.ratio}}));
+                        "radius_m": d0, "ratio": first.ratio, "cells": cells}}));
             }
         }
     }
