@@ -23,8 +23,8 @@ pub const DEFAULT_DEMO_SEED: u64 = 2024;
 pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
     if args.database_url.is_some() {
         bail!(
-            "--database-url: this build has no PostGIS backend yet; run on the embedded store with --data-dir \
-             (PostGIS 存储尚未提供，请使用 --data-dir)"
+            "--database-url: the PostGIS store is not finished (`safegrid migrate` prepares a database's schema); \
+             run on the embedded store with --data-dir (PostGIS 存储尚未完成，请使用 --data-dir)"
         );
     }
     let store =

@@ -602,3 +602,16 @@ pub async fn user_disable(store_args: crate::config::StoreArgs, name: String) ->
     eprintln!("user {name} disabled and signed out (已停用)");
     Ok(())
 }
+
+/// `safegrid migrate`: creates or upgrades the PostGIS schema.
+pub async fn migrate(args: crate::config::MigrateArgs) -> anyhow::Result<()> {
+    use crate::store::postgis::{connect, migrate::migrate};
+    let mut client = connect(&args.database_url).await?;
+    let done = migrate(&mut client).await?;
+    if done.from == done.to {
+        eprintln!("the schema is at version {}: nothing to do (数据库结构已是最新)", done.to);
+    } else {
+        eprintln!("schema migrated from version {} to {} (数据库结构已升级)", done.from, done.to);
+    }
+    Ok(())
+}

@@ -32,6 +32,8 @@ pub enum Command {
     Hotspots(HotspotArgs),
     /// Rolling-origin backtest of shift forecasts against baselines on any CSV (预测回测).
     Backtest(BacktestArgs),
+    /// Create or upgrade the PostGIS schema (数据库迁移).
+    Migrate(MigrateArgs),
 }
 
 /// Output formats of analyses.
@@ -75,6 +77,14 @@ pub struct PointsArgs {
     /// Use H3 hexagons of this resolution (0–15; 8 ≈ 531 m edges) instead of squares.
     #[arg(long)]
     pub h3_resolution: Option<u8>,
+}
+
+/// `safegrid migrate`.
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    /// PostgreSQL/PostGIS connection URL (数据库地址).
+    #[arg(long, env = "SAFEGRID_DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
 }
 
 /// `safegrid backtest`.

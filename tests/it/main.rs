@@ -11,5 +11,6 @@ mod auth;
 mod browser;
 mod cli;
 mod fuzz_seeds;
+mod postgis;
 mod store;
 mod tiles;

@@ -158,3 +158,27 @@ pub fn run_fuzzers(root: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// Starts (or finds running) the private PostgreSQL 15 + PostGIS 3 test cluster with
+/// `xtask/scripts/pg-up.sh` (installs the Debian packages when missing; idempotent) and returns
+/// the superuser URL of its `postgres` database. Port 54329, cluster in /var/tmp/safegrid-pg; the
+/// test cluster runs with fsync off (durability tests start their own).
+pub fn postgis_cluster(root: &Path) -> Result<String> {
+    let out = Command::new("bash")
+        .arg(root.join("xtask/scripts/pg-up.sh"))
+        // Outside $HOME: the `postgres` user must reach it (a root home is mode 700).
+        .env("PGT_DIR", "/var/tmp/safegrid-pg")
+        .env("PGT_PORT", "54329")
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("starting xtask/scripts/pg-up.sh")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprint!("{text}");
+    if !out.status.success() {
+        bail!("the PostGIS test cluster did not start ({})", out.status);
+    }
+    text.lines()
+        .find_map(|l| l.strip_prefix("DATABASE_URL="))
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("pg-up.sh printed no DATABASE_URL"))
+}

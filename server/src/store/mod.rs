@@ -6,6 +6,7 @@
 //! every acknowledged write.
 
 pub mod gpkg;
+pub mod postgis;
 
 use crate::scope::Scope;
 use async_trait::async_trait;

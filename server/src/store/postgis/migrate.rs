@@ -1,0 +1,114 @@
+//! Forward-only schema migrations: the numbered files of `migrations/`, compiled in, applied in
+//! order inside one transaction under an advisory lock (so instances starting together do not
+//! race), each recorded in `safegrid_migrations`. A database whose schema is newer than this
+//! build, or without PostGIS, is refused with a message saying what to do.
+
+/// One migration file.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Its number (the file's prefix).
+    pub version: i32,
+    /// Its file name without `.sql`.
+    pub name: &'static str,
+    /// Its SQL.
+    pub sql: &'static str,
+}
+
+/// Every migration, in order. A test checks this list against the files in `migrations/`.
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, name: "0001_schema", sql: include_str!("../../../../migrations/0001_schema.sql") }];
+
+/// The schema version this build expects.
+pub fn latest_version() -> i32 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Key of the advisory lock held while migrating.
+const LOCK_KEY: i64 = 0x5afe_6121;
+
+/// Why a database cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// PostGIS is missing and could not be created.
+    #[error(
+        "the database has no PostGIS and this user cannot add it ({0}); as a superuser run `CREATE EXTENSION postgis;` in it (Debian: apt install postgresql-15-postgis-3)"
+    )]
+    NoPostgis(String),
+    /// The schema is newer than this build.
+    #[error(
+        "the database schema is at version {found}, newer than this SafeGrid build knows (version {known}): upgrade SafeGrid before pointing it at this database"
+    )]
+    Newer {
+        /// The database's version.
+        found: i32,
+        /// This build's latest version.
+        known: i32,
+    },
+    /// Any other database error.
+    #[error("database: {0}")]
+    Db(#[from] tokio_postgres::Error),
+}
+
+/// What a migration run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migrated {
+    /// Version before.
+    pub from: i32,
+    /// Version after.
+    pub to: i32,
+}
+
+fn db_message(e: &tokio_postgres::Error) -> String {
+    e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned())
+}
+
+/// Brings the database to [`latest_version`].
+pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<Migrated, MigrateError> {
+    let has_postgis = client.query_opt("SELECT 1 FROM pg_extension WHERE extname = 'postgis'", &[]).await?.is_some();
+    if !has_postgis && let Err(e) = client.batch_execute("CREATE EXTENSION IF NOT EXISTS postgis").await {
+        return Err(MigrateError::NoPostgis(db_message(&e)));
+    }
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY]).await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS safegrid_migrations (
+           version INTEGER PRIMARY KEY,
+           name TEXT NOT NULL,
+           applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    )
+    .await?;
+    let from: i32 = tx.query_one("SELECT COALESCE(max(version), 0) FROM safegrid_migrations", &[]).await?.get(0);
+    let known = latest_version();
+    if from > known {
+        return Err(MigrateError::Newer { found: from, known });
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > from) {
+        tx.batch_execute(m.sql).await?;
+        tx.execute("INSERT INTO safegrid_migrations (version, name) VALUES ($1, $2)", &[&m.version, &m.name]).await?;
+    }
+    tx.commit().await?;
+    Ok(Migrated { from, to: from.max(known) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_in_migrations_is_listed_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.name)).collect();
+        assert_eq!(files, listed);
+        for (k, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, k as i32 + 1, "numbered from 1 without gaps");
+            assert!(m.name.starts_with(&format!("{:04}_", m.version)));
+            assert_eq!(std::fs::read_to_string(dir.join(format!("{}.sql", m.name))).unwrap(), m.sql);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The PostGIS schema: `safegrid migrate` against the private cluster that `cargo xtask test`
+//! starts (`SAFEGRID_TEST_DATABASE_URL`, a superuser on its `postgres` database). Every test
+//! works in a database of its own, dropped at the end.
+
+use server::store::postgis::connect;
+use server::store::postgis::migrate::{MigrateError, latest_version, migrate};
+
+/// The admin URL, or `None` (with a notice) on a machine without the test cluster; CI has it.
+fn admin_url() -> Option<String> {
+    match std::env::var("SAFEGRID_TEST_DATABASE_URL") {
+        Ok(u) => Some(u),
+        Err(_) if std::env::var_os("CI").is_some() || std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some() => {
+            panic!("SAFEGRID_TEST_DATABASE_URL is missing: `cargo xtask test` starts the PostGIS test cluster")
+        }
+        Err(_) => {
+            eprintln!("notice: SAFEGRID_TEST_DATABASE_URL is not set; skipping the PostGIS checks");
+            None
+        }
+    }
+}
+
+/// A fresh empty database; its URL and a guard that drops it.
+struct Scratch {
+    admin: tokio_postgres::Client,
+    name: String,
+    url: String,
+}
+
+impl Scratch {
+    async fn new(admin_url: &str, tag: &str) -> Scratch {
+        let admin = connect(admin_url).await.unwrap();
+        let name = format!("sg_{tag}_{}", std::process::id());
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+        let url = match admin_url.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{name}"),
+            None => panic!("{admin_url} names no database"),
+        };
+        Scratch { admin, name, url }
+    }
+
+    async fn drop(self) {
+        self.admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn migrate_builds_the_schema_once_and_refuses_a_newer_database() {
+    let Some(admin) = admin_url() else { return };
+    let db = Scratch::new(&admin, "migrate").await;
+    let mut client = connect(&db.url).await.unwrap();
+    let first = migrate(&mut client).await.unwrap();
+    assert_eq!((first.from, first.to), (0, latest_version()));
+    let again = migrate(&mut client).await.unwrap();
+    assert_eq!((again.from, again.to), (latest_version(), latest_version()), "a second run applies nothing");
+    // The schema: geometry columns in WGS84 with GiST indexes, the idempotency key, the time index.
+    let geom: Vec<(String, String, i32)> = client
+        .query("SELECT f_table_name::text, type, srid FROM geometry_columns ORDER BY 1", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        geom,
+        [
+            ("cells".into(), "MULTIPOLYGON".into(), 4326),
+            ("incidents".into(), "POINT".into(), 4326),
+            ("regions".into(), "MULTIPOLYGON".into(), 4326),
+            ("resources".into(), "POINT".into(), 4326),
+        ]
+    );
+    let gist: i64 = client
+        .query_one("SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(gist, 4);
+    for index in ["incidents_source_external_id", "incidents_occurred_at", "audit_actor_at"] {
+        let n: i64 =
+            client.query_one("SELECT count(*) FROM pg_indexes WHERE indexname = $1", &[&index]).await.unwrap().get(0);
+        assert_eq!(n, 1, "{index}");
+    }
+    // The audit log is append-only here too.
+    client
+        .batch_execute(
+            "INSERT INTO audit (at, actor, action, target, result) VALUES (now(), 'test', 'probe', 'x', 'ok')",
+        )
+        .await
+        .unwrap();
+    let err = client.batch_execute("UPDATE audit SET actor = 'someone else'").await.unwrap_err();
+    assert!(err.as_db_error().unwrap().message().contains("append-only"), "{err}");
+    assert!(client.batch_execute("DELETE FROM audit").await.is_err());
+    // A database migrated by a newer build is refused, and left as it was.
+    client.batch_execute("INSERT INTO safegrid_migrations (version, name) VALUES (999, '0999_future')").await.unwrap();
+    match migrate(&mut client).await {
+        Err(MigrateError::Newer { found: 999, known }) => assert_eq!(known, latest_version()),
+        other => panic!("{other:?}"),
+    }
+    let n: i64 = client.query_one("SELECT count(*) FROM safegrid_migrations", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2);
+    drop(client);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn migrate_refuses_a_database_without_postgis_with_what_to_do() {
+    let Some(admin) = admin_url() else { return };
+    let db = Scratch::new(&admin, "nopostgis").await;
+    // An ordinary (non-superuser) owner cannot create the PostGIS extension.
+    let role = format!("sg_plain_{}", std::process::id());
+    db.admin.batch_execute(&format!("DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN")).await.unwrap();
+    db.admin.batch_execute(&format!("ALTER DATABASE {} OWNER TO {role}", db.name)).await.unwrap();
+    let url = db.url.replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
+    assert_ne!(url, db.url, "the admin URL is postgres://postgres@…");
+    let mut client = connect(&url).await.unwrap();
+    let err = migrate(&mut client).await.unwrap_err();
+    assert!(matches!(err, MigrateError::NoPostgis(_)), "{err:?}");
+    assert!(err.to_string().contains("CREATE EXTENSION postgis"), "{err}");
+    let tables: i64 = client
+        .query_one("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0, "nothing is created");
+    drop(client);
+    let admin_client = connect(&admin).await.unwrap();
+    db.drop().await;
+    admin_client.batch_execute(&format!("DROP ROLE IF EXISTS {role}")).await.unwrap();
+}
