@@ -205,21 +205,6 @@ impl Study {
         basis.risk(p)
     }
 
-    /// Fits the self-exciting parameters for an origin: the candidate with the most hits over the
-    /// [`INNER_ORIGINS`] days before it, each scored on data before it only (ties: the simpler
-    /// candidate).
-    pub fn fit(
-        &self,
-        train: &[CellEvent],
-        train_start_s: i64,
-        origin_s: i64,
-        horizon_s: i64,
-        active: &[bool],
-        area_share: f64,
-    ) -> SelfExciting {
-        self.fit_ranked(train, train_start_s, origin_s, horizon_s, active, area_share)[0]
-    }
-
     /// Every candidate, best first by hits over the inner origins.
     pub fn fit_ranked(
         &self,

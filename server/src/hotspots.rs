@@ -442,6 +442,27 @@ fn parse_bbox(bbox: Option<&str>) -> anyhow::Result<Option<[f64; 4]>> {
     .transpose()
 }
 
+/// Reads the points of the input file (optionally only those in a time window) and lays the grid
+/// over them.
+fn read_and_lay_out(
+    points: &PointsArgs,
+    time_col: Option<&str>,
+    window: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+) -> anyhow::Result<(ReadPoints, Layout)> {
+    let file = std::fs::File::open(&points.input).with_context(|| format!("opening {}", points.input.display()))?;
+    let query = PointQuery {
+        lon_col: &points.lon_col,
+        lat_col: &points.lat_col,
+        time_col,
+        from: window.0,
+        to: window.1,
+        bbox: parse_bbox(points.bbox.as_deref())?,
+    };
+    let read = read_points(file, &query)?;
+    let layout = Layout::covering(&read.lonlat, points)?;
+    Ok((read, layout))
+}
+
 /// `safegrid hotspots`: the table on standard output, the summary on standard error.
 pub fn run(args: HotspotArgs) -> anyhow::Result<()> {
     write_hotspots(args, &mut std::io::stdout().lock(), &mut std::io::stderr().lock())
@@ -457,18 +478,7 @@ pub fn write_hotspots(args: HotspotArgs, out: &mut dyn Write, log: &mut dyn Writ
     if (window.0.is_some() || window.1.is_some()) && args.time_col.is_none() {
         bail!("--from/--to need --time-col");
     }
-    let file =
-        std::fs::File::open(&args.points.input).with_context(|| format!("opening {}", args.points.input.display()))?;
-    let query = PointQuery {
-        lon_col: &args.points.lon_col,
-        lat_col: &args.points.lat_col,
-        time_col: args.time_col.as_deref(),
-        from: window.0,
-        to: window.1,
-        bbox: parse_bbox(args.points.bbox.as_deref())?,
-    };
-    let read = read_points(file, &query)?;
-    let layout = Layout::covering(&read.lonlat, &args.points)?;
+    let (read, layout) = read_and_lay_out(&args.points, args.time_col.as_deref(), window)?;
     let counts = layout.counts(&read.lonlat);
     let result = analyse(&layout, &counts, args.method, weights, args.permutations, args.seed)?;
     writeln!(
@@ -561,17 +571,7 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
     if args.train_days == 0 || args.test_days == 0 || args.origins == 0 {
         bail!("--train-days, --test-days and --origins must be at least 1");
     }
-    let file =
-        std::fs::File::open(&args.points.input).with_context(|| format!("opening {}", args.points.input.display()))?;
-    let query = PointQuery {
-        lon_col: &args.points.lon_col,
-        lat_col: &args.points.lat_col,
-        time_col: Some(&args.time_col),
-        bbox: parse_bbox(args.points.bbox.as_deref())?,
-        ..Default::default()
-    };
-    let read = read_points(file, &query)?;
-    let layout = Layout::covering(&read.lonlat, &args.points)?;
+    let (read, layout) = read_and_lay_out(&args.points, Some(&args.time_col), (None, None))?;
     let events: Vec<CellEvent> = read
         .lonlat
         .iter()
