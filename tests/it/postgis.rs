@@ -128,3 +128,61 @@ async fn migrate_refuses_a_database_without_postgis_with_what_to_do() {
     db.drop().await;
     admin_client.batch_execute(&format!("DROP ROLE IF EXISTS {role}")).await.unwrap();
 }
+
+#[tokio::test]
+async fn bulk_load_copies_once_and_refuses_a_changed_report() {
+    use server::store::postgis::copy::{CopyError, copy_incidents};
+    let Some(admin) = admin_url() else { return };
+    let db = Scratch::new(&admin, "copy").await;
+    let mut client = connect(&db.url).await.unwrap();
+    migrate(&mut client).await.unwrap();
+    let world =
+        demo::generate(&demo::DemoParams { base_incidents: 1_000, ..demo::DemoParams::new(3, tests::test_now()) })
+            .unwrap();
+    let mut items = server::boot::world_data(world).incidents;
+    for (k, (i, _)) in items.iter_mut().enumerate() {
+        i.external_id = Some(format!("LOAD-{k}"));
+    }
+    let n = items.len() as u64;
+    let first = copy_incidents(&mut client, &items).await.unwrap();
+    assert_eq!((first.created, first.existing), (n, 0));
+    // Loading the same file again stores nothing new.
+    let again = copy_incidents(&mut client, &items).await.unwrap();
+    assert_eq!((again.created, again.existing), (0, n));
+    assert_eq!(count(&client).await, n);
+    // Points arrive in WGS84 exactly; fields as given.
+    let (i, p) = &items[17];
+    let row = client
+        .query_one(
+            "SELECT ST_X(geom), ST_Y(geom), ST_SRID(geom), category, cell_code, occurred_at FROM incidents WHERE external_id = 'LOAD-17'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((row.get::<_, f64>(0), row.get::<_, f64>(1), row.get::<_, i32>(2)), (i.lon, i.lat, 4326));
+    assert_eq!(row.get::<_, String>(3), i.category.as_str());
+    assert_eq!(row.get::<_, String>(4), p.cell_code.to_string());
+    assert_eq!(row.get::<_, chrono::DateTime<chrono::Utc>>(5), i.occurred_at);
+    // A new row plus a stored key with a changed report: the whole load is refused.
+    let mut changed = vec![items[0].clone(), items[5].clone()];
+    changed[0].0.external_id = Some("LOAD-new".into());
+    changed[1].0.summary = Some("a different account".into());
+    match copy_incidents(&mut client, &changed).await {
+        Err(CopyError::Conflict { index: 1 }) => {}
+        other => panic!("{other:?}"),
+    }
+    // The same inside one load.
+    let twice = vec![changed[0].clone(), {
+        let mut d = changed[0].clone();
+        d.0.summary = Some("other".into());
+        d
+    }];
+    assert!(matches!(copy_incidents(&mut client, &twice).await, Err(CopyError::Conflict { index: 1 })));
+    assert_eq!(count(&client).await, n, "nothing of a refused load is stored");
+    drop(client);
+    db.drop().await;
+}
+
+async fn count(c: &tokio_postgres::Client) -> u64 {
+    c.query_one("SELECT count(*) FROM incidents", &[]).await.unwrap().get::<_, i64>(0) as u64
+}

@@ -2,6 +2,7 @@
 //! The `Store` implementation over this schema comes next; until then `serve`, `import` and
 //! `export` refuse `--database-url`, and `safegrid migrate` prepares a database.
 
+pub mod copy;
 pub mod migrate;
 
 use anyhow::Context;

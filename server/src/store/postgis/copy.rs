@@ -1,0 +1,138 @@
+//! Bulk load of incidents into PostGIS: binary COPY into a temporary staging table, then one
+//! `INSERT … ON CONFLICT` into `incidents`, so (source, external_id) idempotency holds as for
+//! single writes: a row whose key is already stored with the same report is skipped, and a key
+//! stored (or repeated in the load) with a different report rolls the whole load back.
+
+use bytes::{BufMut, BytesMut};
+use model::{NewIncident, Placement};
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+
+/// A WGS84 point in PostGIS's binary input form (EWKB with SRID 4326).
+#[derive(Debug)]
+struct EwkbPoint(f64, f64);
+
+impl ToSql for EwkbPoint {
+    fn to_sql(&self, _ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        out.put_u8(1); // little endian
+        out.put_u32_le(0x2000_0001); // Point, with SRID
+        out.put_u32_le(4326);
+        out.put_f64_le(self.0);
+        out.put_f64_le(self.1);
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        ty.name() == "geometry"
+    }
+
+    to_sql_checked!();
+}
+
+/// What a load did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loaded {
+    /// New incidents.
+    pub created: u64,
+    /// Rows already stored (same key, same report), skipped.
+    pub existing: u64,
+}
+
+/// Why a load was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    /// Row `index` (0-based, in the order given) reuses a (source, external_id) with a different
+    /// report; nothing was written.
+    #[error("item {index}: (source, external_id) is already used by a different report")]
+    Conflict {
+        /// Position in the load.
+        index: usize,
+    },
+    /// Any database error; nothing was written.
+    #[error("database: {0}")]
+    Db(#[from] tokio_postgres::Error),
+}
+
+const STAGING: &str = "CREATE TEMP TABLE incidents_staging (
+  ord BIGINT NOT NULL, geom geometry NOT NULL, source TEXT NOT NULL, external_id TEXT,
+  category TEXT NOT NULL, subcategory TEXT, occurred_at TIMESTAMPTZ NOT NULL, reported_at TIMESTAMPTZ NOT NULL,
+  address TEXT, summary TEXT, reporter_name TEXT, reporter_phone TEXT, severity TEXT NOT NULL, status TEXT NOT NULL,
+  county_code TEXT NOT NULL, township_code TEXT NOT NULL, village_code TEXT NOT NULL, cell_code TEXT NOT NULL
+) ON COMMIT DROP";
+
+/// The fields [`NewIncident::same_report`] compares, as SQL over aliases `a` and `b`.
+const DIFFERENT_REPORT: &str = "(a.category, a.subcategory, date_trunc('milliseconds', a.occurred_at), a.address, a.summary, \
+     a.reporter_name, a.reporter_phone) IS DISTINCT FROM (b.category, b.subcategory, date_trunc('milliseconds', b.occurred_at), \
+     b.address, b.summary, b.reporter_name, b.reporter_phone) \
+     OR abs(ST_X(a.geom) - ST_X(b.geom)) >= 1e-7 OR abs(ST_Y(a.geom) - ST_Y(b.geom)) >= 1e-7";
+
+/// Loads `items` in one transaction; returns once it is committed.
+pub async fn copy_incidents(
+    client: &mut tokio_postgres::Client,
+    items: &[(NewIncident, Placement)],
+) -> Result<Loaded, CopyError> {
+    let tx = client.transaction().await?;
+    tx.batch_execute(STAGING).await?;
+    let geometry = tx.prepare("SELECT $1::geometry").await?.params()[0].clone();
+    let mut types = vec![Type::INT8, geometry];
+    types.extend([Type::TEXT; 4]);
+    types.extend([Type::TIMESTAMPTZ; 2]);
+    types.extend([Type::TEXT; 10]);
+    let sink = tx.copy_in("COPY incidents_staging FROM STDIN (FORMAT binary)").await?;
+    let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
+    for (k, (i, p)) in items.iter().enumerate() {
+        let codes = [p.county_code.to_string(), p.township_code.to_string(), p.village_code.to_string()];
+        let cell = p.cell_code.to_string();
+        writer
+            .as_mut()
+            .write(&[
+                &(k as i64),
+                &EwkbPoint(i.lon, i.lat),
+                &i.source.as_str(),
+                &i.external_id,
+                &i.category.as_str(),
+                &i.subcategory.map(|s| s.as_str()),
+                &i.occurred_at,
+                &i.reported_at,
+                &i.address,
+                &i.summary,
+                &i.reporter_name,
+                &i.reporter_phone,
+                &i.severity.as_str(),
+                &i.status.as_str(),
+                &codes[0],
+                &codes[1],
+                &codes[2],
+                &cell,
+            ])
+            .await?;
+    }
+    writer.as_mut().finish().await?;
+    // A key repeated inside the load, or already stored, must carry the same report.
+    let clash = format!(
+        "SELECT min(ord) FROM (
+           SELECT b.ord FROM incidents_staging a JOIN incidents_staging b
+             ON a.source = b.source AND a.external_id = b.external_id AND a.ord < b.ord WHERE {DIFFERENT_REPORT}
+           UNION ALL
+           SELECT b.ord FROM incidents a JOIN incidents_staging b
+             ON a.source = b.source AND a.external_id = b.external_id WHERE {DIFFERENT_REPORT}) clashes"
+    );
+    if let Some(index) = tx.query_one(&clash, &[]).await?.get::<_, Option<i64>>(0) {
+        return Err(CopyError::Conflict { index: index as usize });
+    }
+    let created = tx
+        .execute(
+            "INSERT INTO incidents (geom, source, external_id, category, subcategory, occurred_at, reported_at,
+               address, summary, reporter_name, reporter_phone, severity, status,
+               county_code, township_code, village_code, cell_code)
+             SELECT geom, source, external_id, category, subcategory, occurred_at, reported_at,
+               address, summary, reporter_name, reporter_phone, severity, status,
+               county_code, township_code, village_code, cell_code
+             FROM incidents_staging ORDER BY ord
+             ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING",
+            &[],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Loaded { created, existing: items.len() as u64 - created })
+}
