@@ -252,11 +252,9 @@ impl Study {
         origin_s: i64,
         horizon_s: i64,
     ) -> Vec<f64> {
-        let surfaces: Vec<Vec<f64>> = ranked
-            .iter()
-            .take(ENSEMBLE)
-            .map(|p| self.self_exciting_risk(p, train, train_days, origin_s, horizon_s))
-            .collect();
+        let best = &ranked[..ranked.len().min(ENSEMBLE)];
+        let basis = Basis::new(self, train, train_days, origin_s, horizon_s, best);
+        let surfaces: Vec<Vec<f64>> = best.iter().map(|p| basis.risk(p)).collect();
         let totals: Vec<f64> = surfaces.iter().map(|r| r.iter().sum::<f64>()).collect();
         let mean_total = totals.iter().sum::<f64>() / totals.len().max(1) as f64;
         let mut out = vec![0.0; self.cells];
@@ -420,9 +418,14 @@ pub struct MethodScore {
 }
 
 impl MethodScore {
+    /// (hits, incidents), all origins pooled.
+    pub fn totals(&self) -> (usize, usize) {
+        self.origins.iter().fold((0, 0), |(h, n), o| (h + o.hits, n + o.incidents))
+    }
+
     /// Hits over incidents, all origins pooled.
     pub fn hit_rate(&self) -> f64 {
-        let (h, n) = self.origins.iter().fold((0, 0), |(h, n), o| (h + o.hits, n + o.incidents));
+        let (h, n) = self.totals();
         if n == 0 { 0.0 } else { h as f64 / n as f64 }
     }
 

@@ -158,6 +158,55 @@ pub fn local_moran(values: &[f64], w: &Neighbours, permutations: usize, seed: u6
         .collect()
 }
 
+/// A feature's local Moran's I cluster after the false-discovery correction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LisaCluster {
+    /// The local statistic and its permutation results.
+    pub local: LocalMoran,
+    /// Benjamini–Hochberg adjusted pseudo p-value.
+    pub p_fdr: f64,
+    /// +1…+3 for a high-high cluster at 90/95/99% (after FDR), −1…−3 for low-low, 0 otherwise.
+    pub bin: i8,
+    /// `HH`, `LL`, `HL`, `LH` when significant at 90% after FDR, else empty.
+    pub cluster: &'static str,
+}
+
+/// Local Moran's I with FDR-corrected pseudo p-values, classified into clusters and outliers, and
+/// the warnings a user must see (fewer than [`crate::gi_star::MIN_FEATURES`] features).
+pub fn lisa_clusters(
+    values: &[f64],
+    w: &Neighbours,
+    permutations: usize,
+    seed: u64,
+) -> (Vec<LisaCluster>, Vec<String>) {
+    use crate::gi_star::{MIN_FEATURES, benjamini_hochberg, confidence_bin};
+    let lisa = local_moran(values, w, permutations, seed);
+    let p_fdr = benjamini_hochberg(&lisa.iter().map(|l| l.p_sim).collect::<Vec<_>>());
+    let clusters = lisa
+        .into_iter()
+        .zip(p_fdr)
+        .map(|(local, p_fdr)| {
+            let (bin, cluster) = match (confidence_bin(1.0, p_fdr), local.quadrant) {
+                (0, _) => (0, ""),
+                (level, Quadrant::HighHigh) => (level, "HH"),
+                (level, Quadrant::LowLow) => (-level, "LL"),
+                (_, Quadrant::HighLow) => (0, "HL"),
+                (_, Quadrant::LowHigh) => (0, "LH"),
+            };
+            LisaCluster { local, p_fdr, bin, cluster }
+        })
+        .collect();
+    let n = values.len();
+    let warnings = if n < MIN_FEATURES {
+        vec![format!(
+            "only {n} features: local Moran's I needs at least {MIN_FEATURES} for reliable results (特征数少于 {MIN_FEATURES}，结果不可靠)"
+        )]
+    } else {
+        vec![]
+    };
+    (clusters, warnings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +249,16 @@ mod tests {
         // A significant cluster has a large simulated z; z_sim and p_sim agree in direction.
         assert!(a[34].z_sim > 1.6, "{}", a[34].z_sim);
         assert!(l.iter().all(|c| c.z_sim == 0.0));
+        // Clusters: the same statistics, FDR-adjusted, labelled by quadrant when significant.
+        let (clusters, warnings) = lisa_clusters(&lattice(), &w, 199, 7);
+        assert!(warnings.is_empty());
+        for (c, l) in clusters.iter().zip(&a) {
+            assert_eq!(c.local, *l);
+            assert!(c.p_fdr >= l.p_sim);
+            assert_eq!(c.cluster.is_empty(), c.p_fdr >= 0.10);
+            assert_eq!(c.bin != 0, matches!(c.cluster, "HH" | "LL"));
+        }
+        assert_eq!(clusters[34].cluster, "HH", "{:?}", clusters[34]);
+        assert_eq!(lisa_clusters(&[1.0, 2.0, 3.0], &Neighbours::queen_lattice(1, 3), 99, 1).1.len(), 1);
     }
 }

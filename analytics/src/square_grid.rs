@@ -2,7 +2,7 @@
 //! projection chosen from the data, for aggregating points into counts. Every cell of the
 //! rectangle covering the points is kept, zero counts included.
 
-use crate::projection::{TransverseMercator, utm_zone};
+use crate::projection::TransverseMercator;
 
 /// A `rows × cols` grid of `cell_m`-metre squares; row 0 is the southernmost, cells are numbered
 /// row by row.
@@ -36,7 +36,7 @@ impl SquareGrid {
         }
         let mean_lon = points.iter().map(|p| p.0).sum::<f64>() / points.len() as f64;
         let mean_lat = points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64;
-        let projection = TransverseMercator::utm(utm_zone(mean_lon), mean_lat >= 0.0);
+        let projection = TransverseMercator::utm_for(mean_lon, mean_lat);
         let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
         for &(lon, lat) in points {
             let (x, y) = projection.forward(lon, lat);

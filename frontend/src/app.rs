@@ -66,13 +66,11 @@ pub struct Layers {
     pub alerts: bool,
 }
 
-/// What the analysis layer last loaded: its description (zh, en), legend, and near-repeat alerts.
+/// What the analysis layers last loaded: the description (zh, en) and the near-repeat alerts.
 #[derive(Debug, Clone, Default)]
 pub struct AnalysisInfo {
     /// `None` while computing.
     pub description: Option<(String, String)>,
-    /// Legend rows of the current analysis.
-    pub legend: Vec<(&'static str, T)>,
     /// Open near-repeat alerts (when that layer is on).
     pub alerts: Option<usize>,
 }
@@ -352,10 +350,8 @@ fn MapView() -> impl IntoView {
                     let style = crate::map::analysis_style(a, max_density);
                     ctx.with_map(|m| m.set_hotspots(&fc.to_string(), &style));
                     let text = |k: &str| fc["parameters"][k].as_str().unwrap_or_default().to_owned();
-                    ctx.analysis_info.update(|i| {
-                        i.description = Some((text("description_zh"), text("description_en")));
-                        i.legend = style.legend;
-                    });
+                    ctx.analysis_info
+                        .update(|i| i.description = Some((text("description_zh"), text("description_en"))));
                 }
                 Err(e) => ctx.analysis_info.update(|i| i.description = Some((e.to_string(), e.to_string()))),
             }
@@ -581,7 +577,7 @@ fn LayerToggles() -> impl IntoView {
                 <Show when=move || matches!(ctx.analysis.get(), api::Analysis::GiStar | api::Analysis::Optimized)
                     fallback=move || view! {
                         <div class="legend-rows">
-                            {move || ctx.analysis_info.get().legend.into_iter().map(|(c, t)| view! {
+                            {move || crate::map::analysis_style(ctx.analysis.get(), 0.0).legend.into_iter().map(|(c, t)| view! {
                                 <div class="legend-row"><span class="box" style=format!("background:{c}")></span>{ctx.t(t)}</div>
                             }).collect_view()}
                         </div>

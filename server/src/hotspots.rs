@@ -6,9 +6,9 @@
 use crate::config::{BacktestArgs, HotspotArgs, HotspotMethod, OutputFormat, PointsArgs, TableFormat};
 use analytics::TransverseMercator;
 use analytics::forecast::{BacktestSpec, CellEvent, Forecaster, Study, backtest as forecast_backtest};
-use analytics::gi_star::{MIN_FEATURES, benjamini_hochberg, confidence_bin, hot_spots};
+use analytics::gi_star::hot_spots;
 use analytics::hex_grid::HexGrid;
-use analytics::moran::{Quadrant, local_moran};
+use analytics::moran::lisa_clusters;
 use analytics::optimized::scale_of_analysis;
 use analytics::projection::utm_zone;
 use analytics::square_grid::SquareGrid;
@@ -140,9 +140,9 @@ impl Layout {
         match args.h3_resolution {
             Some(r) => {
                 let grid = HexGrid::covering(points, r).map_err(|e| anyhow::anyhow!("--h3-resolution: {e}"))?;
-                let mean_lon = points.iter().map(|p| p.0).sum::<f64>() / points.len() as f64;
-                let north = points.iter().map(|p| p.1).sum::<f64>() >= 0.0;
-                Ok(Layout::Hex(grid, TransverseMercator::utm(utm_zone(mean_lon), north)))
+                let n = points.len() as f64;
+                let (lon, lat) = points.iter().fold((0.0, 0.0), |(x, y), p| (x + p.0 / n, y + p.1 / n));
+                Ok(Layout::Hex(grid, TransverseMercator::utm_for(lon, lat)))
             }
             None => {
                 if !(args.cell_m.is_finite() && args.cell_m > 0.0) {
@@ -265,12 +265,12 @@ impl Layout {
     pub fn describe(&self) -> String {
         match self {
             Layout::Square(g) => format!(
-                "{} squares of {} m ({} × {}) in UTM zone {:.0}",
+                "{} squares of {} m ({} × {}) in UTM zone {}",
                 g.len(),
                 g.cell_m,
                 g.cols,
                 g.rows,
-                (g.projection.central_meridian_deg() + 183.0) / 6.0
+                utm_zone(g.projection.central_meridian_deg())
             ),
             Layout::Hex(g, _) => format!(
                 "{} H3 hexagons of resolution {} (edges ≈ {:.0} m)",
@@ -388,29 +388,15 @@ pub fn analyse(
             if permutations < 99 {
                 bail!("--permutations must be at least 99 for pseudo p-values worth reading");
             }
-            let lisa = local_moran(counts, &layout.neighbours(weights), permutations, seed);
-            let p: Vec<f64> = lisa.iter().map(|l| l.p_sim).collect();
-            let p_fdr = benjamini_hochberg(&p);
-            let mut warnings = Vec::new();
-            if counts.len() < MIN_FEATURES {
-                warnings.push(format!(
-                    "only {} cells: fewer than {MIN_FEATURES} makes the statistic unreliable",
-                    counts.len()
-                ));
-            }
+            let (lisa, warnings) = lisa_clusters(counts, &layout.neighbours(weights), permutations, seed);
             let cells: Vec<CellResult> = lisa
                 .iter()
-                .zip(&p_fdr)
-                .map(|(l, &q)| {
-                    let level = confidence_bin(1.0, q);
-                    let (bin, class) = match (level, l.quadrant) {
-                        (0, _) => (0, ""),
-                        (k, Quadrant::HighHigh) => (k, "HH"),
-                        (k, Quadrant::LowLow) => (-k, "LL"),
-                        (_, Quadrant::HighLow) => (0, "HL"),
-                        (_, Quadrant::LowHigh) => (0, "LH"),
-                    };
-                    CellResult { z: l.z_sim, p: l.p_sim, p_fdr: q, bin, lisa: Some((l.i, class)) }
+                .map(|c| CellResult {
+                    z: c.local.z_sim,
+                    p: c.local.p_sim,
+                    p_fdr: c.p_fdr,
+                    bin: c.bin,
+                    lisa: Some((c.local.i, c.cluster)),
                 })
                 .collect();
             let class = |c: &str| cells.iter().filter(|r| r.lisa.is_some_and(|(_, k)| k == c)).count();
@@ -521,7 +507,7 @@ pub fn write_hotspots(args: HotspotArgs, out: &mut dyn Write, log: &mut dyn Writ
             let mut parameters = result.parameters.clone();
             parameters["grid"] = match &layout {
                 Layout::Square(g) => {
-                    json!({"kind": "square", "cell_m": g.cell_m, "utm_zone": ((g.projection.central_meridian_deg() + 183.0) / 6.0).round()})
+                    json!({"kind": "square", "cell_m": g.cell_m, "utm_zone": utm_zone(g.projection.central_meridian_deg())})
                 }
                 Layout::Hex(g, _) => json!({"kind": "h3", "resolution": u8::from(g.resolution)}),
             };
@@ -647,7 +633,7 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
         TableFormat::Csv => {
             writeln!(out, "method,hit_rate,pai,hits,incidents,flagged_cells,area_cells,origins")?;
             for s in &scores {
-                let (h, n) = s.origins.iter().fold((0, 0), |(h, n), o| (h + o.hits, n + o.incidents));
+                let (h, n) = s.totals();
                 writeln!(
                     out,
                     "{},{:.6},{:.4},{h},{n},{},{},{}",

@@ -14,14 +14,14 @@ use super::params::Params;
 use super::{AppState, DEFAULT_WINDOW_DAYS};
 use crate::auth::Caller;
 use crate::hotspots::Weights;
-use crate::incident_index::IncidentFilter;
+use crate::incident_index::{IncidentFilter, IncidentPoint};
 use analytics::TransverseMercator;
 use analytics::emerging::emerging_hot_spots;
-use analytics::forecast::{CellEvent, Forecaster, Study, top_cells};
-use analytics::gi_star::{MIN_FEATURES, benjamini_hochberg, confidence_bin, hot_spots};
+use analytics::forecast::{CellEvent, Forecaster, Study, selected_count};
+use analytics::gi_star::{MIN_FEATURES, hot_spots};
 use analytics::kde::{default_bandwidth_m, density_per_km2};
 use analytics::knox::{Event, KnoxParams, knox};
-use analytics::moran::{Quadrant, local_moran};
+use analytics::moran::lisa_clusters;
 use analytics::optimized::scale_of_analysis;
 use analytics::weights::Neighbours;
 use axum::extract::{RawQuery, State};
@@ -37,6 +37,11 @@ pub const DEFAULT_BAND_M: f64 = 1_500.0;
 /// Permutations of local Moran's I (fixed seed, so the map does not flicker).
 pub const LISA_PERMUTATIONS: usize = 999;
 
+/// Wuwei's projection for distances: UTM zone 48N.
+fn projection() -> TransverseMercator {
+    TransverseMercator::utm(48, true)
+}
+
 /// The cells of the study area and their centres in metres.
 struct StudyArea {
     cells: Vec<u32>,
@@ -48,7 +53,7 @@ impl StudyArea {
     fn of(s: &AppState, filter: &IncidentFilter) -> StudyArea {
         let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
         let cells: Vec<u32> = range.filter(|i| filter.scope.contains(*i)).collect();
-        let utm = TransverseMercator::utm(48, true);
+        let utm = projection();
         let centres_m = cells
             .iter()
             .map(|&i| {
@@ -126,19 +131,12 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     if !["gi-star", "optimized", "local-moran"].contains(&method.as_str()) {
         return Err(AppError::bad("method", "method must be gi-star, optimized or local-moran"));
     }
-    let given_band = p.one("weights")?;
+    let mut band_m = band_of(&mut p)?;
     p.finish()?;
     let (from, to) = window(&s, &mut query, DEFAULT_WINDOW_DAYS);
     let filter = query.filter(&s.geography, &caller.scope)?;
     let area = StudyArea::of(&s, &filter);
     let values = area.counts(&s, &filter);
-    let mut band_m = match given_band {
-        None => DEFAULT_BAND_M,
-        Some(w) => match Weights::parse(&w).map_err(|m| AppError::bad("weights", m))? {
-            Weights::Distance(m) => m,
-            Weights::Queen => return Err(AppError::bad("weights", "grid cells are polygons: use distance:METRES")),
-        },
-    };
     let mut how_zh = String::new();
     let mut how_en = String::new();
     if method == "optimized" {
@@ -170,30 +168,17 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let w = Neighbours::distance_band(&area.centres_m, band_m);
     let n = area.cells.len();
     let (features, zh, en, warnings) = if method == "local-moran" {
-        let lisa = local_moran(&values, &w, LISA_PERMUTATIONS, 1);
-        let p_fdr = benjamini_hochberg(&lisa.iter().map(|l| l.p_sim).collect::<Vec<_>>());
+        let (lisa, warnings) = lisa_clusters(&values, &w, LISA_PERMUTATIONS, 1);
         let features = area.features(&s, |k, props| {
-            let level = confidence_bin(1.0, p_fdr[k]);
-            let (bin, cluster) = match (level, lisa[k].quadrant) {
-                (0, _) => (0, ""),
-                (l, Quadrant::HighHigh) => (l, "HH"),
-                (l, Quadrant::LowLow) => (-l, "LL"),
-                (_, Quadrant::HighLow) => (0, "HL"),
-                (_, Quadrant::LowHigh) => (0, "LH"),
-            };
+            let c = &lisa[k];
             props.insert("count".into(), json!(values[k]));
-            props.insert("local_i".into(), json!(lisa[k].i));
-            props.insert("z".into(), json!(lisa[k].z_sim));
-            props.insert("p".into(), json!(lisa[k].p_sim));
-            props.insert("p_fdr".into(), json!(p_fdr[k]));
-            props.insert("bin".into(), json!(bin));
-            props.insert("cluster".into(), json!(cluster));
+            props.insert("local_i".into(), json!(c.local.i));
+            props.insert("z".into(), json!(c.local.z_sim));
+            props.insert("p".into(), json!(c.local.p_sim));
+            props.insert("p_fdr".into(), json!(c.p_fdr));
+            props.insert("bin".into(), json!(c.bin));
+            props.insert("cluster".into(), json!(c.cluster));
         });
-        let warnings = if n < MIN_FEATURES {
-            vec![format!("only {n} cells: fewer than {MIN_FEATURES} makes the statistic unreliable")]
-        } else {
-            vec![]
-        };
         (
             features,
             format!(
@@ -315,47 +300,46 @@ pub async fn near_repeat(
     p.finish()?;
     let (from, to) = window(&s, &mut query, days);
     let filter = query.filter(&s.geography, &caller.scope)?;
-    let utm = TransverseMercator::utm(48, true);
-    let mut by_category: Vec<(Category, Vec<Event>, Vec<u64>)> = Vec::new();
-    s.index().for_each(&filter, |pt| {
-        let (x_m, y_m) = utm.forward(pt.lon, pt.lat);
-        let k = match by_category.iter().position(|(c, _, _)| *c == pt.category) {
-            Some(k) => k,
-            None => {
-                by_category.push((pt.category, Vec::new(), Vec::new()));
-                by_category.len() - 1
-            }
-        };
-        by_category[k].1.push(Event { x_m, y_m, t_s: pt.occurred_s });
-        by_category[k].2.push(pt.id.0);
+    let utm = projection();
+    let mut by_category: Vec<(Category, Vec<IncidentPoint>)> = Vec::new();
+    s.index().for_each(&filter, |pt| match by_category.iter_mut().find(|(c, _)| *c == pt.category) {
+        Some((_, points)) => points.push(*pt),
+        None => by_category.push((pt.category, vec![*pt])),
     });
-    by_category.sort_by_key(|(c, _, _)| c.as_str());
+    by_category.sort_by_key(|(c, _)| c.as_str());
     let params = KnoxParams::standard(1);
     let (d0, t0) = (params.distance_bands_m[0], params.time_bands_s[0]);
     let mut tables = Vec::new();
     let mut features = Vec::new();
-    for (category, events, ids) in &by_category {
-        if events.len() < 30 {
-            tables.push(json!({"category": category.as_str(), "incidents": events.len(), "tested": false}));
+    for (category, points) in &by_category {
+        if points.len() < 30 {
+            tables.push(json!({"category": category.as_str(), "incidents": points.len(), "tested": false}));
             continue;
         }
-        let result = knox(events, &params);
+        let events: Vec<Event> = points
+            .iter()
+            .map(|pt| {
+                let (x_m, y_m) = utm.forward(pt.lon, pt.lat);
+                Event { x_m, y_m, t_s: pt.occurred_s }
+            })
+            .collect();
+        let result = knox(&events, &params);
         let first = result.cells[0][0];
         let significant = first.p <= 0.05 && first.ratio > 1.0;
-        tables.push(json!({"category": category.as_str(), "incidents": events.len(), "tested": true,
+        tables.push(json!({"category": category.as_str(), "incidents": points.len(), "tested": true,
             "ratio": first.ratio, "p": first.p, "near_repeat": significant,
             "bands": result.cells.iter().map(|row| row.iter().map(|c| json!({"observed": c.observed, "expected": c.expected, "ratio": c.ratio, "p": c.p})).collect::<Vec<_>>()).collect::<Vec<_>>()}));
         if !significant {
             continue;
         }
         // Alerts: incidents whose near-repeat window is still open at `to`.
-        for (e, id) in events.iter().zip(ids) {
+        for (e, pt) in events.iter().zip(points) {
             if e.t_s + t0 > to.timestamp() && e.t_s <= to.timestamp() {
-                let Some(pt) = s.index().get(model::IncidentId(*id)).copied() else { continue };
+                let id = pt.id.0;
                 let cell = &s.geography.cells()[pt.cell as usize];
                 // The cells the alert circle touches: its centre and 16 points of its rim, those in
                 // the caller's jurisdiction.
-                let (x, y) = utm.forward(pt.lon, pt.lat);
+                let (x, y) = (e.x_m, e.y_m);
                 let mut around: Vec<u32> = (0..16)
                     .filter_map(|k| {
                         let a = f64::from(k) * std::f64::consts::PI / 8.0;
@@ -423,19 +407,19 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
     let fitted = ranked[0];
     let risk = study.averaged_risk(&ranked, &events, train_days as f64, at_s, horizon_s);
-    let flagged = top_cells(&risk, &active, area_share);
+    // Rank 1 is the riskiest (ties: lower index first, as the flagging does); the top ranks are flagged.
     let mut order: Vec<usize> = (0..risk.len()).collect();
     order.sort_by(|&a, &b| risk[b].total_cmp(&risk[a]).then(a.cmp(&b)));
     let mut rank = vec![0usize; risk.len()];
     for (r, &k) in order.iter().enumerate() {
         rank[k] = r + 1;
     }
+    let n_flagged = selected_count(risk.len(), area_share);
     let features = area.features(&s, |k, props| {
         props.insert("risk".into(), json!(risk[k]));
         props.insert("rank".into(), json!(rank[k]));
-        props.insert("flagged".into(), json!(flagged[k]));
+        props.insert("flagged".into(), json!(rank[k] <= n_flagged));
     });
-    let n_flagged = flagged.iter().filter(|f| **f).count();
     let parameters = json!({"method": Forecaster::SelfExciting.name(), "at": at, "hours": hours, "train_days": train_days,
         "incidents": events.len(), "cells": area.cells.len(), "area_share": area_share, "flagged": n_flagged,
         "ensemble": analytics::forecast::ENSEMBLE, "fitted": {"own_cell_share": fitted.own_cell_share, "background_m": fitted.background_m, "trigger_m": fitted.trigger_m,
