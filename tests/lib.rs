@@ -176,3 +176,93 @@ pub fn tool(name: &str) -> bool {
     }
     found
 }
+
+/// The PostGIS test cluster's admin URL (`SAFEGRID_TEST_DATABASE_URL`, a superuser on its
+/// `postgres` database, started by `cargo xtask test`), or `None` with a notice on a machine
+/// without it. Under CI or `SAFEGRID_REQUIRE_TOOLS` its absence is a failure.
+pub fn admin_url() -> Option<String> {
+    match std::env::var("SAFEGRID_TEST_DATABASE_URL") {
+        Ok(u) => Some(u),
+        Err(_) if std::env::var_os("CI").is_some() || std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some() => {
+            panic!("SAFEGRID_TEST_DATABASE_URL is missing: `cargo xtask test` starts the PostGIS test cluster")
+        }
+        Err(_) => {
+            eprintln!("notice: SAFEGRID_TEST_DATABASE_URL is not set; skipping the PostGIS checks");
+            None
+        }
+    }
+}
+
+/// A fresh empty database on the test cluster; [`Scratch::drop`] removes it.
+pub struct Scratch {
+    /// A superuser connection to the cluster's `postgres` database.
+    pub admin: tokio_postgres::Client,
+    /// The database's name.
+    pub name: String,
+    /// Its URL.
+    pub url: String,
+}
+
+impl Scratch {
+    /// Creates `sg_<tag>_<pid>` (dropping a leftover of that name first).
+    pub async fn new(admin_url: &str, tag: &str) -> Scratch {
+        let admin = server::store::postgis::connect(admin_url).await.unwrap();
+        let name = format!("sg_{tag}_{}", std::process::id());
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+        let url = match admin_url.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{name}"),
+            None => panic!("{admin_url} names no database"),
+        };
+        Scratch { admin, name, url }
+    }
+
+    /// Drops the database.
+    pub async fn drop(self) {
+        self.admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await.unwrap();
+    }
+}
+
+/// One backend under the store conformance suite: a fresh, empty store of that kind that can be
+/// opened again (a second process, or a restart, reading what the first acknowledged).
+pub enum Backend {
+    /// The embedded GeoPackage store in a temporary directory.
+    Gpkg(tempfile::TempDir),
+    /// A PostGIS store in a scratch database.
+    Postgis(Scratch),
+}
+
+impl Backend {
+    /// Every backend available: the embedded store always; PostGIS when the test cluster is up
+    /// (always under `cargo xtask test`).
+    pub async fn all(tag: &str) -> Vec<Backend> {
+        let mut out = vec![Backend::Gpkg(tempfile::tempdir().unwrap())];
+        if let Some(admin) = admin_url() {
+            out.push(Backend::Postgis(Scratch::new(&admin, tag).await));
+        }
+        out
+    }
+
+    /// `geopackage` or `postgis`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Gpkg(_) => "geopackage",
+            Backend::Postgis(_) => "postgis",
+        }
+    }
+
+    /// Opens (a new handle on) the store.
+    pub async fn open(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Gpkg(dir) => Arc::new(GpkgStore::open(dir.path()).unwrap()),
+            Backend::Postgis(db) => Arc::new(server::store::postgis::open(&db.url, 4).await.unwrap()),
+        }
+    }
+
+    /// Removes the store.
+    pub async fn remove(self) {
+        if let Backend::Postgis(db) = self {
+            db.drop().await;
+        }
+    }
+}

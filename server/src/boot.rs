@@ -9,7 +9,7 @@ use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::store::gpkg::GpkgStore;
 use crate::store::{GeographyData, NewUser, Store, StoreError, WorldData};
 use crate::tiles::{CountsCache, TileShapes};
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use model::Placement;
 use model::RegionCode;
@@ -19,13 +19,13 @@ use std::sync::{Arc, RwLock};
 /// The seed `serve` uses when it seeds an empty embedded store.
 pub const DEFAULT_DEMO_SEED: u64 = 2024;
 
-/// Opens the store named by `--data-dir` / `--database-url`.
-pub fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
-    if args.database_url.is_some() {
-        bail!(
-            "--database-url: the PostGIS store is not finished (`safegrid migrate` prepares a database's schema); \
-             run on the embedded store with --data-dir (PostGIS 存储尚未完成，请使用 --data-dir)"
-        );
+/// Opens the store named by `--data-dir` / `--database-url`. A PostGIS database without the
+/// SafeGrid schema gets it; one whose schema is older or newer than this build, or without
+/// PostGIS, is refused with a message saying what to do.
+pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(url) = &args.database_url {
+        let store = crate::store::postgis::open(url, args.db_pool).await.context("opening the PostGIS store")?;
+        return Ok(Arc::new(store));
     }
     let store =
         GpkgStore::open(&args.data_dir).with_context(|| format!("opening the store in {}", args.data_dir.display()))?;

@@ -30,8 +30,15 @@ fn parse_time_arg(flag: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
 /// `safegrid serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let store = open_store(&args.store)?;
-    if args.store.database_url.is_none() && !store.has_world().await? {
+    let store = open_store(&args.store).await?;
+    let empty = !store.has_world().await?;
+    if empty && args.store.database_url.is_some() {
+        bail!(
+            "the database has no regions or cells yet: load a world first (`safegrid demo --database-url …`, or \
+             `safegrid copy-store` from an embedded store) (数据库中尚无区划与网格)"
+        );
+    }
+    if empty {
         tracing::info!(
             seed = DEFAULT_DEMO_SEED,
             "empty embedded store: generating the Wuwei demo world (首次启动，生成演示数据)"
@@ -44,7 +51,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "demo world written; one demo user per role, passwords in the logins file (演示账号见该文件)"
         );
     }
+    // Listen before loading, so writes other instances commit meanwhile are not missed.
+    let notices = args.store.database_url.clone().map(crate::store::postgis::listen);
     let mut state = load_state(store, Arc::new(SystemClock)).await?;
+    if let Some(notices) = notices {
+        crate::follow::spawn(&state, notices);
+    }
     state.web_dir = Some(args.web_dir.clone());
     if let Some(url) = &args.basemap_url {
         if !(url.contains("{z}") && url.contains("{x}") && url.contains("{y}")) {
@@ -97,10 +109,10 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         Some(s) => parse_time_arg("--end", s)?,
         None => Utc::now(),
     };
-    let store = open_store(&args.store)?;
+    let store = open_store(&args.store).await?;
     let started = Instant::now();
     let params = demo::DemoParams { base_incidents: args.base_incidents, ..demo::DemoParams::new(args.seed, end) };
-    let (truth, logins) = seed_demo(store.as_ref(), &params, Some(&args.store.data_dir)).await?;
+    let (truth, logins) = seed_demo(store.as_ref(), &params, args.store.logins_dir()).await?;
     eprintln!(
         "demo world written in {:.1} s: {} incidents up to {end}, seed {} ({} hot cells, {} emerging cells, {} near-repeat offspring)\n\
          演示数据已生成：{} 条警情",
@@ -112,7 +124,10 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         truth.near_repeat.offspring,
         truth.incidents,
     );
-    eprintln!("demo logins (演示账号), also in {}:", args.store.data_dir.join("demo-logins.txt").display());
+    match args.store.logins_dir() {
+        Some(dir) => eprintln!("demo logins (演示账号), also in {}:", dir.join("demo-logins.txt").display()),
+        None => eprintln!("demo logins (演示账号), shown once:"),
+    }
     for (user, role, password) in logins {
         eprintln!("  {user:<9} {:<18} {password}", role.label_zh());
     }
@@ -291,7 +306,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<ImportReport> {
         FileFormat::Geojson => geojson_features(&args.file, &args.crs, &args.source)?,
     };
     let unit = if format == FileFormat::Csv { "line" } else { "feature" };
-    let store = open_store(&args.store)?;
+    let store = open_store(&args.store).await?;
     if !store.has_world().await? {
         bail!("the store has no regions or cells yet: run `safegrid demo` (or load a world) before importing");
     }
@@ -392,7 +407,7 @@ const CSV_COLUMNS: [&str; 19] = [
 
 /// `safegrid export`.
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.store)?;
+    let store = open_store(&args.store).await?;
     let state = load_state(store, Arc::new(SystemClock)).await?;
     let query = IncidentQuery {
         area: args.region.as_deref().map(Area::parse).transpose().map_err(|e| anyhow::anyhow!("--region: {e}"))?,
@@ -534,7 +549,7 @@ pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
             args.role
         )
     })?;
-    let store = open_store(&args.store)?;
+    let store = open_store(&args.store).await?;
     let geography = Geography::new(store.load_geography().await?);
     let (jurisdiction, officer_id) = match (&args.jurisdiction, args.officer) {
         (Some(_), Some(_)) => bail!("give --jurisdiction or --officer, not both"),
@@ -575,7 +590,7 @@ pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
 
 /// `safegrid user list`.
 pub async fn user_list(store_args: crate::config::StoreArgs) -> anyhow::Result<()> {
-    let store = open_store(&store_args)?;
+    let store = open_store(&store_args).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "username\trole\tjurisdiction\tofficer\tdisabled")?;
     for u in store.users().await? {
@@ -594,7 +609,7 @@ pub async fn user_list(store_args: crate::config::StoreArgs) -> anyhow::Result<(
 
 /// `safegrid user disable`.
 pub async fn user_disable(store_args: crate::config::StoreArgs, name: String) -> anyhow::Result<()> {
-    let store = open_store(&store_args)?;
+    let store = open_store(&store_args).await?;
     if !store.set_user_disabled(&name, true).await? {
         bail!("no user {name:?}");
     }

@@ -208,6 +208,17 @@ pub struct StoreArgs {
     /// PostgreSQL/PostGIS connection URL; when given, the data directory is not used (数据库地址).
     #[arg(long, env = "SAFEGRID_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Most connections this process opens to PostgreSQL (连接池大小).
+    #[arg(long, env = "SAFEGRID_DB_POOL", default_value_t = 16)]
+    pub db_pool: usize,
+}
+
+impl StoreArgs {
+    /// Where the demo logins file goes: the data directory of an embedded store (a PostGIS
+    /// deployment prints them only).
+    pub fn logins_dir(&self) -> Option<&std::path::Path> {
+        self.database_url.is_none().then_some(self.data_dir.as_path())
+    }
 }
 
 /// `safegrid serve`.

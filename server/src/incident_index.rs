@@ -279,6 +279,11 @@ impl IncidentIndex {
         self.version += 1;
     }
 
+    /// The largest id held (0 when empty).
+    pub fn max_id(&self) -> u64 {
+        self.points.iter().map(|p| p.id.0).max().unwrap_or(0)
+    }
+
     /// The record with this id.
     pub fn get(&self, id: IncidentId) -> Option<&IncidentPoint> {
         self.by_id.get(id.0).map(|s| &self.points[s as usize])

@@ -44,6 +44,14 @@ impl Scope {
         &self.roots
     }
 
+    /// The scope as SQL `LIKE` patterns on 15-digit cell codes (`None`: everywhere; an empty
+    /// list: nowhere), for stores that filter in the database.
+    pub fn cell_code_patterns(&self) -> Option<Vec<String>> {
+        (!self.all).then(|| {
+            self.roots.iter().map(|r| format!("{}%", &r.to_string()[..r.level().significant_digits()])).collect()
+        })
+    }
+
     /// Whether `code` lies inside the scope.
     pub fn allows_region(&self, code: RegionCode) -> bool {
         self.all || self.roots.iter().any(|r| r.contains(code))
@@ -93,5 +101,18 @@ mod tests {
         assert!(!s.allows_cell("620621100202003".parse().unwrap()));
         assert!(Scope::everything().allows_region(code("620623000000")));
         assert!(!Scope::of(vec![]).allows_region(code("620600000000")));
+    }
+
+    #[test]
+    fn sql_patterns_match_the_same_cells_as_allows_cell() {
+        let s = Scope::of(vec![code("620602001000"), code("620621100201"), code("620622000000")]);
+        let patterns = s.cell_code_patterns().unwrap();
+        assert_eq!(patterns, ["620602001%", "620621100201%", "620622%"]);
+        let like = |cell: &str| patterns.iter().any(|p| cell.starts_with(p.trim_end_matches('%')));
+        for cell in ["620602001007001", "620602002001001", "620621100201003", "620621100202003", "620622101001001"] {
+            assert_eq!(like(cell), s.allows_cell(cell.parse().unwrap()), "{cell}");
+        }
+        assert_eq!(Scope::everything().cell_code_patterns(), None);
+        assert_eq!(Scope::of(vec![]).cell_code_patterns(), Some(vec![]));
     }
 }

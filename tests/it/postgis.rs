@@ -4,45 +4,7 @@
 
 use server::store::postgis::connect;
 use server::store::postgis::migrate::{MigrateError, latest_version, migrate};
-
-/// The admin URL, or `None` (with a notice) on a machine without the test cluster; CI has it.
-fn admin_url() -> Option<String> {
-    match std::env::var("SAFEGRID_TEST_DATABASE_URL") {
-        Ok(u) => Some(u),
-        Err(_) if std::env::var_os("CI").is_some() || std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some() => {
-            panic!("SAFEGRID_TEST_DATABASE_URL is missing: `cargo xtask test` starts the PostGIS test cluster")
-        }
-        Err(_) => {
-            eprintln!("notice: SAFEGRID_TEST_DATABASE_URL is not set; skipping the PostGIS checks");
-            None
-        }
-    }
-}
-
-/// A fresh empty database; its URL and a guard that drops it.
-struct Scratch {
-    admin: tokio_postgres::Client,
-    name: String,
-    url: String,
-}
-
-impl Scratch {
-    async fn new(admin_url: &str, tag: &str) -> Scratch {
-        let admin = connect(admin_url).await.unwrap();
-        let name = format!("sg_{tag}_{}", std::process::id());
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-        let url = match admin_url.rsplit_once('/') {
-            Some((base, _)) => format!("{base}/{name}"),
-            None => panic!("{admin_url} names no database"),
-        };
-        Scratch { admin, name, url }
-    }
-
-    async fn drop(self) {
-        self.admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await.unwrap();
-    }
-}
+use tests::{Scratch, admin_url};
 
 #[tokio::test]
 async fn migrate_builds_the_schema_once_and_refuses_a_newer_database() {

@@ -1,12 +1,15 @@
-//! The embedded GeoPackage store: round trips, idempotency, all-or-nothing batches, and that the
-//! file is a GeoPackage other tools open.
+//! The stores: one conformance suite run unchanged against the embedded GeoPackage and PostGIS
+//! (round trips, idempotency, all-or-nothing batches, scope, users, sessions, audit), then the
+//! GeoPackage's own checks (a foreign file is refused; other tools open it).
 
 use chrono::{Duration, TimeZone, Utc};
-use model::{Category, NewIncident, Placement, Severity, Source, Status};
+use model::auth::Role;
+use model::{Category, IncidentId, NewIncident, Placement, Severity, Source, Status};
 use server::boot::world_data;
+use server::scope::Scope;
 use server::store::gpkg::{FILE_NAME, GpkgStore};
-use server::store::{InsertOutcome, Store, StoreError};
-use tests::{test_now, tool};
+use server::store::{AuditQuery, InsertOutcome, NewAudit, NewUser, Store, StoreError};
+use tests::{Backend, test_now, tool};
 
 fn small_world() -> demo::World {
     demo::generate(&demo::DemoParams { base_incidents: 2_000, ..demo::DemoParams::new(5, test_now()) }).unwrap()
@@ -32,65 +35,232 @@ fn incident(ext: Option<&str>, minute: i64) -> NewIncident {
     }
 }
 
+// The conformance suite: each test runs unchanged against every backend (`Backend::all`: the
+// embedded GeoPackage and, under `cargo xtask test`, PostGIS on the private cluster).
+
 #[tokio::test]
-async fn a_world_round_trips_through_the_file() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_world_round_trips_through_the_store() {
     let world = small_world();
-    {
-        let store = GpkgStore::open(dir.path()).unwrap();
-        assert!(!store.has_world().await.unwrap());
+    for backend in Backend::all("conf_world").await {
+        let name = backend.name();
+        {
+            let store = backend.open().await;
+            assert_eq!(store.backend(), name);
+            assert!(!store.has_world().await.unwrap());
+            store.replace_world(world_data(world.clone())).await.unwrap();
+        }
+        let store = backend.open().await;
+        assert!(store.has_world().await.unwrap(), "{name}");
+        let g = store.load_geography().await.unwrap();
+        assert_eq!(g.regions, world.regions, "{name}");
+        assert_eq!(g.cells, world.cells, "{name}");
+        assert_eq!(g.resources, world.resources, "{name}");
+        assert_eq!(g.officers, world.officers, "{name}");
+        let rows = store.load_incident_rows().await.unwrap();
+        assert_eq!(rows.len(), world.incidents.len(), "{name}");
+        for (r, d) in rows.iter().zip(&world.incidents) {
+            assert_eq!((r.lon, r.lat), (d.incident.lon, d.incident.lat), "{name}");
+            assert_eq!(r.occurred_s, d.incident.occurred_at.timestamp(), "{name}");
+            assert_eq!((r.category, r.status, r.cell_code), (d.incident.category, d.incident.status, d.cell_code));
+        }
+        let everything = Scope::everything();
+        let full = store.incidents_by_id(&everything, vec![rows[10].id]).await.unwrap();
+        assert_eq!(full[0].fields, world.incidents[10].incident, "{name}");
+        let truth: demo::Truth = serde_json::from_str(&store.meta("demo_truth").await.unwrap().unwrap()).unwrap();
+        assert_eq!(truth, world.truth, "{name}");
+        assert_eq!(store.meta("no such key").await.unwrap(), None);
+        // A part of the id range, as a follower reads it.
+        let (a, b) = (rows[100].id.0, rows[119].id.0);
+        let some = store.incident_rows_between(a..=b).await.unwrap();
+        assert_eq!(some, rows[100..120].to_vec(), "{name}");
+        // Replacing the world again replaces, it does not add.
         store.replace_world(world_data(world.clone())).await.unwrap();
+        assert_eq!(store.load_incident_rows().await.unwrap().len(), world.incidents.len(), "{name}");
+        assert_eq!(store.load_geography().await.unwrap().officers, world.officers, "{name}");
+        drop(store);
+        backend.remove().await;
     }
-    let store = GpkgStore::open(dir.path()).unwrap();
-    assert!(store.has_world().await.unwrap());
-    let g = store.load_geography().await.unwrap();
-    assert_eq!(g.regions, world.regions);
-    assert_eq!(g.cells, world.cells);
-    assert_eq!(g.resources, world.resources);
-    assert_eq!(g.officers, world.officers);
-    let rows = store.load_incident_rows().await.unwrap();
-    assert_eq!(rows.len(), world.incidents.len());
-    for (r, d) in rows.iter().zip(&world.incidents) {
-        assert_eq!((r.lon, r.lat), (d.incident.lon, d.incident.lat));
-        assert_eq!(r.occurred_s, d.incident.occurred_at.timestamp());
-        assert_eq!((r.category, r.status, r.cell_code), (d.incident.category, d.incident.status, d.cell_code));
-    }
-    let full = store.incidents_by_id(&server::scope::Scope::everything(), vec![rows[10].id]).await.unwrap();
-    assert_eq!(full[0].fields, world.incidents[10].incident);
-    let truth: demo::Truth = serde_json::from_str(&store.meta("demo_truth").await.unwrap().unwrap()).unwrap();
-    assert_eq!(truth, world.truth);
 }
 
 #[tokio::test]
 async fn batches_are_idempotent_and_all_or_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = GpkgStore::open(dir.path()).unwrap();
-    let place = Placement::of_cell("620602001001001".parse().unwrap());
-    let first =
-        store.insert_incidents(vec![(incident(Some("A"), 0), place), (incident(None, 1), place)]).await.unwrap();
-    assert!(matches!(first[..], [InsertOutcome::Created(_), InsertOutcome::Created(_)]));
-    let again =
-        store.insert_incidents(vec![(incident(Some("A"), 0), place), (incident(Some("B"), 2), place)]).await.unwrap();
-    assert!(
-        matches!(&again[..], [InsertOutcome::Existing(a), InsertOutcome::Created(_)] if a.fields.external_id.as_deref() == Some("A"))
-    );
-    // C would be new, but A comes back with other content: nothing of the batch is written.
-    let err = store
-        .insert_incidents(vec![(incident(Some("C"), 3), place), (incident(Some("A"), 9), place)])
-        .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { index: 1, .. }), "{err}");
-    let rows = store.load_incident_rows().await.unwrap();
-    assert_eq!(rows.len(), 3);
-    // The same external id under another source is another incident.
-    let mut other = incident(Some("A"), 9);
-    other.source = Source::GridWorker;
-    let r = store.insert_incidents(vec![(other, place)]).await.unwrap();
-    assert!(matches!(r[..], [InsertOutcome::Created(_)]));
-    // Acknowledged writes are in the file for any other reader.
-    drop(store);
-    let reopened = GpkgStore::open(dir.path()).unwrap();
-    assert_eq!(reopened.load_incident_rows().await.unwrap().len(), 4);
+    for backend in Backend::all("conf_batch").await {
+        let name = backend.name();
+        let store = backend.open().await;
+        let place = Placement::of_cell("620602001001001".parse().unwrap());
+        let first =
+            store.insert_incidents(vec![(incident(Some("A"), 0), place), (incident(None, 1), place)]).await.unwrap();
+        assert!(matches!(first[..], [InsertOutcome::Created(_), InsertOutcome::Created(_)]), "{name}");
+        let InsertOutcome::Created(a) = &first[0] else { unreachable!() };
+        assert_eq!(a.fields, incident(Some("A"), 0), "{name}: stored as given");
+        let again = store
+            .insert_incidents(vec![(incident(Some("A"), 0), place), (incident(Some("B"), 2), place)])
+            .await
+            .unwrap();
+        assert!(
+            matches!(&again[..], [InsertOutcome::Existing(x), InsertOutcome::Created(_)] if x.id == a.id),
+            "{name}: {again:?}"
+        );
+        // C would be new, but A comes back with other content: nothing of the batch is written.
+        let err = store
+            .insert_incidents(vec![(incident(Some("C"), 3), place), (incident(Some("A"), 9), place)])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { index: 1, existing } if existing == a.id), "{name}: {err}");
+        assert_eq!(store.load_incident_rows().await.unwrap().len(), 3, "{name}");
+        // Sub-millisecond differences are the same report (both stores keep milliseconds).
+        let mut fine = incident(Some("A"), 0);
+        fine.occurred_at += Duration::microseconds(300);
+        assert!(matches!(store.insert_incidents(vec![(fine, place)]).await.unwrap()[..], [InsertOutcome::Existing(_)]));
+        // The same external id under another source is another incident.
+        let mut other = incident(Some("A"), 9);
+        other.source = Source::GridWorker;
+        let r = store.insert_incidents(vec![(other, place)]).await.unwrap();
+        assert!(matches!(r[..], [InsertOutcome::Created(_)]), "{name}");
+        // Acknowledged writes are there for any other reader.
+        drop(store);
+        let reopened = backend.open().await;
+        assert_eq!(reopened.load_incident_rows().await.unwrap().len(), 4, "{name}");
+        drop(reopened);
+        backend.remove().await;
+    }
+}
+
+#[tokio::test]
+async fn reads_and_search_keep_to_the_scope() {
+    for backend in Backend::all("conf_scope").await {
+        let name = backend.name();
+        let store = backend.open().await;
+        let here = Placement::of_cell("620602001001001".parse().unwrap());
+        let there = Placement::of_cell("620621100201003".parse().unwrap());
+        let mut items = Vec::new();
+        for k in 0..6 {
+            let mut i = incident(Some(&format!("S-{k}")), k);
+            i.address = Some(if k % 2 == 0 { "东大街 100% 商铺".into() } else { "西关街".into() });
+            items.push((i, if k < 3 { here } else { there }));
+        }
+        let ids: Vec<IncidentId> = store
+            .insert_incidents(items)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| match o {
+                InsertOutcome::Created(i) => i.id,
+                InsertOutcome::Existing(i) => panic!("{name}: {i:?} existed"),
+            })
+            .collect();
+        let township = Scope::of(vec!["620602001000".parse().unwrap()]);
+        // In the order asked, unknown ids and ids outside the scope left out.
+        let asked = vec![ids[2], IncidentId(999_999), ids[4], ids[0]];
+        let got: Vec<IncidentId> =
+            store.incidents_by_id(&township, asked.clone()).await.unwrap().iter().map(|i| i.id).collect();
+        assert_eq!(got, [ids[2], ids[0]], "{name}");
+        let all: Vec<IncidentId> =
+            store.incidents_by_id(&Scope::everything(), asked).await.unwrap().iter().map(|i| i.id).collect();
+        assert_eq!(all, [ids[2], ids[4], ids[0]], "{name}");
+        assert!(store.incidents_by_id(&Scope::of(vec![]), ids.clone()).await.unwrap().is_empty(), "{name}");
+        // Search: newest first, `%` is a literal, the scope and the limit hold.
+        let hits: Vec<IncidentId> =
+            store.search_incidents(&Scope::everything(), "100%", 10).await.unwrap().iter().map(|i| i.id).collect();
+        assert_eq!(hits, [ids[4], ids[2], ids[0]], "{name}");
+        let hits: Vec<IncidentId> =
+            store.search_incidents(&township, "100%", 10).await.unwrap().iter().map(|i| i.id).collect();
+        assert_eq!(hits, [ids[2], ids[0]], "{name}");
+        assert_eq!(store.search_incidents(&Scope::everything(), "街", 2).await.unwrap().len(), 2, "{name}");
+        let by_ext = store.search_incidents(&Scope::everything(), "S-3", 10).await.unwrap();
+        assert_eq!(by_ext.iter().map(|i| i.id).collect::<Vec<_>>(), [ids[3]], "{name}");
+        assert!(store.search_incidents(&township, "S-3", 10).await.unwrap().is_empty(), "{name}");
+        drop(store);
+        backend.remove().await;
+    }
+}
+
+#[tokio::test]
+async fn users_sessions_and_the_audit_log() {
+    let t = |h: i64| server::auth::stamp(tests::test_now() + Duration::hours(h));
+    for backend in Backend::all("conf_users").await {
+        let name = backend.name();
+        let store = backend.open().await;
+        let new = |u: &str| NewUser {
+            username: u.into(),
+            password_hash: format!("hash-of-{u}"),
+            role: Role::County,
+            jurisdiction: Some("620602000000".parse().unwrap()),
+            officer_id: None,
+        };
+        let ann = store.create_user(new("ann")).await.unwrap().unwrap();
+        assert!(store.create_user(new("ann")).await.unwrap().is_none(), "{name}: a taken name");
+        let bob = store
+            .create_user(NewUser { role: Role::Village, jurisdiction: None, officer_id: Some(7), ..new("bob") })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.users().await.unwrap(), [ann.clone(), bob.clone()], "{name}");
+        let (found, hash) = store.user_by_name("bob").await.unwrap().unwrap();
+        assert_eq!((found, hash.as_str()), (bob.clone(), "hash-of-bob"), "{name}");
+        assert!(store.user_by_name("nobody").await.unwrap().is_none());
+        // Sessions live until they expire; a new session purges expired ones.
+        store.create_session("s1".into(), ann.id, t(0), t(8)).await.unwrap();
+        store.create_session("s2".into(), ann.id, t(0), t(8)).await.unwrap();
+        assert_eq!(store.session_user("s1".into(), t(1)).await.unwrap(), Some(ann.clone()), "{name}");
+        assert_eq!(store.session_user("s1".into(), t(9)).await.unwrap(), None, "{name}: expired");
+        assert_eq!(store.session_user("nope".into(), t(1)).await.unwrap(), None);
+        // A new password ends the other sessions, not the one kept.
+        store.set_password(ann.id, "new-hash".into(), Some("s2".into())).await.unwrap();
+        assert_eq!(store.session_user("s1".into(), t(1)).await.unwrap(), None, "{name}");
+        assert_eq!(store.session_user("s2".into(), t(1)).await.unwrap(), Some(ann.clone()), "{name}");
+        assert_eq!(store.user_by_name("ann").await.unwrap().unwrap().1, "new-hash");
+        store.delete_session("s2".into()).await.unwrap();
+        assert_eq!(store.session_user("s2".into(), t(1)).await.unwrap(), None, "{name}");
+        // Disabling ends sessions and keeps the user out; enabling lets them log in again.
+        store.create_session("s3".into(), bob.id, t(0), t(8)).await.unwrap();
+        assert!(store.set_user_disabled("bob", true).await.unwrap());
+        assert_eq!(store.session_user("s3".into(), t(1)).await.unwrap(), None, "{name}");
+        assert!(store.user_by_name("bob").await.unwrap().unwrap().0.disabled);
+        assert!(!store.set_user_disabled("nobody", true).await.unwrap());
+        assert!(store.set_user_disabled("bob", false).await.unwrap());
+        store.create_session("s4".into(), bob.id, t(0), t(8)).await.unwrap();
+        assert!(store.session_user("s4".into(), t(1)).await.unwrap().is_some(), "{name}");
+        // The audit log: newest first, filtered, limited, with store-assigned times.
+        for (actor, action) in [("ann", "login"), ("bob", "login"), ("ann", "read_incident")] {
+            store
+                .append_audit(NewAudit {
+                    actor: actor.into(),
+                    role: Some(Role::County),
+                    action,
+                    target: "x".into(),
+                    source: Some("127.0.0.1".into()),
+                    result: "ok",
+                    detail: None,
+                })
+                .await
+                .unwrap();
+        }
+        let q = |actor: Option<&str>, action: Option<&str>, limit| AuditQuery {
+            actor: actor.map(Into::into),
+            action: action.map(Into::into),
+            from: None,
+            to: None,
+            limit,
+        };
+        let all = store.audit(q(None, None, 10)).await.unwrap();
+        let seen: Vec<(&str, &str)> = all.iter().map(|e| (e.actor.as_str(), e.action.as_str())).collect();
+        assert_eq!(seen, [("ann", "read_incident"), ("bob", "login"), ("ann", "login")], "{name}");
+        assert!(all.windows(2).all(|w| w[0].id > w[1].id && w[0].at >= w[1].at), "{name}");
+        assert_eq!(all[0].role.as_deref(), Some("county"));
+        assert!(model::time::parse_utc_millis(&all[0].at).is_some(), "{name}: {}", all[0].at);
+        assert_eq!(store.audit(q(Some("ann"), None, 10)).await.unwrap().len(), 2, "{name}");
+        assert_eq!(store.audit(q(None, Some("login"), 10)).await.unwrap().len(), 2, "{name}");
+        assert_eq!(store.audit(q(None, None, 1)).await.unwrap().len(), 1, "{name}");
+        let mut later = q(None, None, 10);
+        later.from = Some(server::auth::stamp(chrono::Utc::now() + Duration::hours(1)));
+        assert!(store.audit(later).await.unwrap().is_empty(), "{name}");
+        let mut earlier = q(None, None, 10);
+        earlier.to = Some(server::auth::stamp(chrono::Utc::now() + Duration::hours(1)));
+        assert_eq!(store.audit(earlier).await.unwrap().len(), 3, "{name}");
+        drop(store);
+        backend.remove().await;
+    }
 }
 
 #[tokio::test]

@@ -148,6 +148,9 @@ pub enum StoreError {
     /// The embedded GeoPackage store failed.
     #[error(transparent)]
     Gpkg(#[from] gpkg::GpkgError),
+    /// The PostGIS store failed.
+    #[error(transparent)]
+    Postgis(#[from] postgis::PgError),
     /// Item `index` of a batch reuses a stored (source, external_id) with different content;
     /// nothing of the batch was written.
     #[error("item {index}: (source, external_id) already names incident {} with different content", existing.0)]
@@ -175,6 +178,9 @@ pub trait Store: Send + Sync + 'static {
     async fn load_geography(&self) -> Result<GeographyData, StoreError>;
     /// Index fields of every incident, in id order.
     async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError>;
+    /// Index fields of the incidents whose ids lie in `ids`, in id order (a follower catching up
+    /// on other instances' writes).
+    async fn incident_rows_between(&self, ids: std::ops::RangeInclusive<u64>) -> Result<Vec<IncidentRow>, StoreError>;
     /// Stores incidents in one transaction, all or nothing, and returns once it is durable.
     /// Idempotent on (source, external_id): a resubmission with the same content
     /// ([`NewIncident::same_report`]) is `Existing`; with other content the whole batch is

@@ -54,6 +54,19 @@ pub fn encode_multipolygon(mp: &MultiPolygon<f64>) -> Vec<u8> {
     let envelope = mp.bounding_rect().map(|r| [r.min().x, r.max().x, r.min().y, r.max().y]);
     let mut out = Vec::new();
     header(&mut out, envelope);
+    write_wkb_multipolygon(&mut out, mp);
+    out
+}
+
+/// A multipolygon as plain little-endian WKB (no GeoPackage header): the PostGIS store's
+/// geometry exchange form (`ST_GeomFromWKB` / `ST_AsBinary`).
+pub fn wkb_multipolygon(mp: &MultiPolygon<f64>) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_wkb_multipolygon(&mut out, mp);
+    out
+}
+
+fn write_wkb_multipolygon(out: &mut Vec<u8>, mp: &MultiPolygon<f64>) {
     out.push(1);
     out.extend_from_slice(&WKB_MULTIPOLYGON.to_le_bytes());
     out.extend_from_slice(&(mp.0.len() as u32).to_le_bytes());
@@ -70,7 +83,6 @@ pub fn encode_multipolygon(mp: &MultiPolygon<f64>) -> Vec<u8> {
             }
         }
     }
-    out
 }
 
 struct Reader<'a> {
@@ -154,7 +166,15 @@ pub fn decode_point(blob: &[u8]) -> Result<Point<f64>, BlobError> {
 
 /// Decodes a polygon or multipolygon blob.
 pub fn decode_multipolygon(blob: &[u8]) -> Result<MultiPolygon<f64>, BlobError> {
-    let mut r = wkb_start(blob)?;
+    read_multipolygon(wkb_start(blob)?)
+}
+
+/// Decodes plain WKB (either byte order) holding a polygon or multipolygon.
+pub fn multipolygon_from_wkb(wkb: &[u8]) -> Result<MultiPolygon<f64>, BlobError> {
+    read_multipolygon(Reader { b: wkb, pos: 0, little: true })
+}
+
+fn read_multipolygon(mut r: Reader<'_>) -> Result<MultiPolygon<f64>, BlobError> {
     r.byte_order()?;
     match r.u32()? {
         WKB_POLYGON => Ok(MultiPolygon::new(vec![r.polygon_body()?])),
@@ -200,6 +220,9 @@ mod tests {
         assert_eq!(f64::from_le_bytes(b[8..16].try_into().unwrap()), 0.0);
         assert_eq!(f64::from_le_bytes(b[16..24].try_into().unwrap()), 4.0);
         assert_eq!(decode_multipolygon(&b).unwrap(), mp);
+        let wkb = wkb_multipolygon(&mp);
+        assert_eq!(&b[8 + 32..], &wkb[..], "the blob is the header, the envelope and the plain WKB");
+        assert_eq!(multipolygon_from_wkb(&wkb).unwrap(), mp);
     }
 
     #[test]

@@ -432,10 +432,14 @@ fn read_geography(conn: &mut Connection) -> Result<GeographyData, GpkgError> {
     Ok(GeographyData { regions, cells, resources, officers })
 }
 
-fn read_incident_rows(conn: &mut Connection) -> Result<Vec<IncidentRow>, GpkgError> {
+fn read_incident_rows(
+    conn: &mut Connection,
+    ids: std::ops::RangeInclusive<u64>,
+) -> Result<Vec<IncidentRow>, GpkgError> {
     let mut out = Vec::new();
-    let mut st = conn.prepare(SELECT_INCIDENT_ROWS).map_err(sql("prepare load incidents"))?;
-    let mut rows = st.query([]).map_err(sql("load incidents"))?;
+    let mut st = conn.prepare_cached(SELECT_INCIDENT_ROWS).map_err(sql("prepare load incidents"))?;
+    let (lo, hi) = (*ids.start().min(&(i64::MAX as u64)) as i64, *ids.end().min(&(i64::MAX as u64)) as i64);
+    let mut rows = st.query([lo, hi]).map_err(sql("load incidents"))?;
     while let Some(r) = rows.next().map_err(sql("load incidents"))? {
         let text = |i: usize| -> Result<&str, GpkgError> {
             r.get_ref(i).map_err(sql("load incidents"))?.as_str().map_err(|e| corrupt("incident text", e))
@@ -530,7 +534,11 @@ impl Store for GpkgStore {
     }
 
     async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
-        Self::with(&self.reader, read_incident_rows).await
+        Self::with(&self.reader, |c| read_incident_rows(c, 0..=u64::MAX)).await
+    }
+
+    async fn incident_rows_between(&self, ids: std::ops::RangeInclusive<u64>) -> Result<Vec<IncidentRow>, StoreError> {
+        Self::with(&self.reader, move |c| read_incident_rows(c, ids)).await
     }
 
     async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {

@@ -72,6 +72,17 @@ pub async fn copy_incidents(
     items: &[(NewIncident, Placement)],
 ) -> Result<Loaded, CopyError> {
     let tx = client.transaction().await?;
+    let loaded = copy_into(&tx, items).await?;
+    tx.commit().await?;
+    Ok(loaded)
+}
+
+/// Loads `items` inside the caller's transaction (once per transaction: the staging table lives
+/// until commit). On `Err` the caller must roll back.
+pub async fn copy_into(
+    tx: &tokio_postgres::Transaction<'_>,
+    items: &[(NewIncident, Placement)],
+) -> Result<Loaded, CopyError> {
     tx.batch_execute(STAGING).await?;
     let geometry = tx.prepare("SELECT $1::geometry").await?.params()[0].clone();
     let mut types = vec![Type::INT8, geometry];
@@ -120,19 +131,25 @@ pub async fn copy_incidents(
     if let Some(index) = tx.query_one(&clash, &[]).await?.get::<_, Option<i64>>(0) {
         return Err(CopyError::Conflict { index: index as usize });
     }
-    let created = tx
-        .execute(
-            "INSERT INTO incidents (geom, source, external_id, category, subcategory, occurred_at, reported_at,
-               address, summary, reporter_name, reporter_phone, severity, status,
-               county_code, township_code, village_code, cell_code)
-             SELECT geom, source, external_id, category, subcategory, occurred_at, reported_at,
-               address, summary, reporter_name, reporter_phone, severity, status,
-               county_code, township_code, village_code, cell_code
-             FROM incidents_staging ORDER BY ord
-             ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING",
+    let inserted = tx
+        .query_one(
+            "WITH inserted AS (
+               INSERT INTO incidents (geom, source, external_id, category, subcategory, occurred_at, reported_at,
+                 address, summary, reporter_name, reporter_phone, severity, status,
+                 county_code, township_code, village_code, cell_code)
+               SELECT geom, source, external_id, category, subcategory,
+                 date_trunc('milliseconds', occurred_at), date_trunc('milliseconds', reported_at), address, summary, reporter_name, reporter_phone, severity, status,
+                 county_code, township_code, village_code, cell_code
+               FROM incidents_staging ORDER BY ord
+               ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
+               RETURNING id)
+             SELECT count(*), min(id), max(id) FROM inserted",
             &[],
         )
         .await?;
-    tx.commit().await?;
+    let created = inserted.get::<_, i64>(0) as u64;
+    if let (Some(lo), Some(hi)) = (inserted.get::<_, Option<i64>>(1), inserted.get::<_, Option<i64>>(2)) {
+        tx.execute(include_str!("sql/notify_incidents.sql"), &[&format!("{lo} {hi}")]).await?;
+    }
     Ok(Loaded { created, existing: items.len() as u64 - created })
 }

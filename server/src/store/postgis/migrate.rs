@@ -44,6 +44,16 @@ pub enum MigrateError {
         /// This build's latest version.
         known: i32,
     },
+    /// The schema is older than this build and the database is not empty.
+    #[error(
+        "the database schema is at version {found}; this SafeGrid build needs version {known}: back the database up (pg_dump), then run `safegrid migrate --database-url …`"
+    )]
+    Older {
+        /// The database's version.
+        found: i32,
+        /// This build's latest version.
+        known: i32,
+    },
     /// Any other database error.
     #[error("database: {0}")]
     Db(#[from] tokio_postgres::Error),
@@ -88,6 +98,38 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<Migrated, Mi
     }
     tx.commit().await?;
     Ok(Migrated { from, to: from.max(known) })
+}
+
+/// The schema version recorded in the database (0: no SafeGrid schema yet).
+pub async fn schema_version(client: &tokio_postgres::Client) -> Result<i32, MigrateError> {
+    let row = client
+        .query_one(
+            "SELECT CASE WHEN to_regclass('safegrid_migrations') IS NULL THEN 0
+                    ELSE (SELECT COALESCE(max(version), 0) FROM safegrid_migrations) END",
+            &[],
+        )
+        .await;
+    match row {
+        Ok(r) => Ok(r.get(0)),
+        // The CASE is planned before it runs; a missing table can still fail the subquery.
+        Err(e) if e.as_db_error().is_some_and(|d| d.code() == &tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
+            Ok(0)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Readies a database for `serve`: an empty one (no SafeGrid schema) is migrated; one at this
+/// build's version is used as it is; an older one is refused (migrating a populated database is
+/// a deliberate step: back up, then `safegrid migrate`); a newer one is refused.
+pub async fn ensure_current(client: &mut tokio_postgres::Client) -> Result<Migrated, MigrateError> {
+    let known = latest_version();
+    match schema_version(client).await? {
+        0 => migrate(client).await,
+        v if v == known => Ok(Migrated { from: v, to: v }),
+        found if found < known => Err(MigrateError::Older { found, known }),
+        found => Err(MigrateError::Newer { found, known }),
+    }
 }
 
 #[cfg(test)]

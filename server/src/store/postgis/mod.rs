@@ -1,21 +1,133 @@
-//! The PostGIS system of record (in progress): connection and forward-only schema migrations.
-//! The `Store` implementation over this schema comes next; until then `serve`, `import` and
-//! `export` refuse `--database-url`, and `safegrid migrate` prepares a database.
+//! The PostGIS system of record: connection and pool, forward-only schema migrations
+//! (`migrate`), the `Store` implementation (`store`, its statements in `sql/`), the bulk loader
+//! (`copy`) and the change feed other instances follow (`listen`).
 
 pub mod copy;
 pub mod migrate;
+pub mod store;
+
+pub use store::{INCIDENTS_CHANNEL, PgError, PgStore};
 
 use anyhow::Context;
+use std::ops::RangeInclusive;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_postgres::{AsyncMessage, NoTls};
 
 /// Connects to `url` (no TLS: use a local socket, a private network or a TLS-terminating proxy),
 /// driving the connection on the Tokio runtime. Errors never print the URL (it may hold a password).
 pub async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
-    let (client, connection) =
-        tokio_postgres::connect(url, tokio_postgres::NoTls).await.context("connecting to the database")?;
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await.context("connecting to the database")?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::error!("database connection: {e}");
         }
     });
     Ok(client)
+}
+
+/// Opens the store at `url` with a pool of at most `max_connections`: an empty database gets the
+/// schema; an older, newer or PostGIS-less one is refused with a message saying what to do.
+pub async fn open(url: &str, max_connections: usize) -> anyhow::Result<PgStore> {
+    let mut client = connect(url).await?;
+    let migrated = migrate::ensure_current(&mut client).await?;
+    if migrated.from != migrated.to {
+        tracing::info!(from = migrated.from, to = migrated.to, "created the SafeGrid schema in the empty database");
+    }
+    let config: tokio_postgres::Config = url.parse().context("--database-url is not a PostgreSQL URL")?;
+    let manager = deadpool_postgres::Manager::from_config(
+        config,
+        NoTls,
+        deadpool_postgres::ManagerConfig { recycling_method: deadpool_postgres::RecyclingMethod::Fast },
+    );
+    let pool = deadpool_postgres::Pool::builder(manager)
+        .max_size(max_connections.max(1))
+        .build()
+        .context("building the connection pool")?;
+    Ok(PgStore::new(pool))
+}
+
+/// What the database announced to this instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A committed write created incidents with ids in this range (other ids in the range may
+    /// belong to other writes, committed or not).
+    Created(RangeInclusive<u64>),
+    /// The listening connection was (re)established: notices may have been missed meanwhile.
+    Listening,
+}
+
+fn parse_created(payload: &str) -> Option<RangeInclusive<u64>> {
+    let (lo, hi) = payload.split_once(' ')?;
+    let (lo, hi) = (lo.parse().ok()?, hi.parse().ok()?);
+    (lo <= hi).then_some(lo..=hi)
+}
+
+/// Keeps one connection listening on [`INCIDENTS_CHANNEL`] for as long as the receiver lives,
+/// reconnecting after a second when it drops; each (re)connection is announced with
+/// [`Notice::Listening`] so the follower can catch up on what it missed.
+pub fn listen(url: String) -> mpsc::Receiver<Notice> {
+    let (tx, rx) = mpsc::channel(1024);
+    tokio::spawn(async move {
+        loop {
+            match tokio_postgres::connect(&url, NoTls).await {
+                Ok((client, mut connection)) => {
+                    let feed = tx.clone();
+                    let driver = tokio::spawn(async move {
+                        loop {
+                            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                                Some(Ok(AsyncMessage::Notification(n))) => {
+                                    if let Some(range) = parse_created(n.payload())
+                                        && feed.send(Notice::Created(range)).await.is_err()
+                                    {
+                                        return;
+                                    }
+                                }
+                                Some(Ok(_)) => {}
+                                Some(Err(e)) => {
+                                    tracing::warn!("database change feed: {e}");
+                                    return;
+                                }
+                                None => return,
+                            }
+                        }
+                    });
+                    match client.batch_execute(&format!("LISTEN {INCIDENTS_CHANNEL}")).await {
+                        Ok(()) => {
+                            if tx.send(Notice::Listening).await.is_err() {
+                                return;
+                            }
+                            // Runs until the connection drops (or the follower goes away).
+                            let _ = driver.await;
+                        }
+                        Err(e) => {
+                            tracing::warn!("database change feed: LISTEN failed: {e}");
+                            driver.abort();
+                        }
+                    }
+                    drop(client);
+                }
+                Err(e) => tracing::warn!("database change feed: cannot connect: {e}"),
+            }
+            if tx.is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notification_payloads_parse_or_are_ignored() {
+        assert_eq!(parse_created("12 40"), Some(12..=40));
+        assert_eq!(parse_created("7 7"), Some(7..=7));
+        assert_eq!(parse_created("40 12"), None);
+        assert_eq!(parse_created("x 1"), None);
+        assert_eq!(parse_created(""), None);
+    }
 }

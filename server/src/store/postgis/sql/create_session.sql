@@ -1,0 +1,2 @@
+INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+VALUES ($1, $2, $3::text::timestamptz, $4::text::timestamptz)

@@ -1,0 +1,1 @@
+SELECT ST_AsBinary(geom), code, name, population, synthetic FROM cells ORDER BY code

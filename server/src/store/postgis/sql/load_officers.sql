@@ -1,0 +1,1 @@
+SELECT id, name, badge, station_id FROM officers ORDER BY id

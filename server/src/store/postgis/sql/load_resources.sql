@@ -1,0 +1,2 @@
+SELECT id, ST_X(geom), ST_Y(geom), kind, name, region_code, subtype, heading_deg, fov_deg, range_m
+FROM resources ORDER BY id

@@ -1,0 +1,606 @@
+//! The PostGIS `Store`: the same model as the embedded GeoPackage over tokio-postgres, pooled by
+//! deadpool, every statement in `sql/`. Geometry crosses the wire as lon/lat (points) or plain
+//! WKB (multipolygons), always EPSG:4326. Times are stored to the millisecond, as in the
+//! GeoPackage, so `same_report` compares alike on both backends.
+//!
+//! Every committed incident write also sends `NOTIFY safegrid_incidents` with the id range it
+//! created, so other instances on the same database can bring their in-memory index up to date
+//! (see [`super::follow`]).
+
+use super::copy::copy_into;
+use crate::scope::Scope;
+use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
+use crate::store::{
+    AuditQuery, GeographyData, IncidentRow, InsertOutcome, NewAudit, NewUser, Store, StoreError, WorldData,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Pool;
+use model::auth::{AuditEntry, Role, User};
+use model::resource::CameraView;
+use model::time::format_utc_millis;
+use model::{
+    Category, Cell, CellCode, CellShape, Incident, IncidentId, NewIncident, Officer, Placement, Region, RegionCode,
+    RegionShape, Resource, ResourceKind, Severity, Source, Status, Subcategory,
+};
+use tokio_postgres::Row;
+
+macro_rules! sql {
+    ($name:literal) => {
+        include_str!(concat!("sql/", $name, ".sql"))
+    };
+}
+
+/// Errors of the PostGIS store.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    /// No connection could be had from the pool.
+    #[error("postgis connection pool: {0}")]
+    Pool(String),
+    /// The database refused a statement.
+    #[error("postgis {op}: {source}")]
+    Db {
+        /// What was being done.
+        op: &'static str,
+        /// The driver's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// A stored value could not be read back.
+    #[error("postgis holds a corrupt {what}: {detail}")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+fn db(op: &'static str) -> impl FnOnce(tokio_postgres::Error) -> PgError {
+    move |source| PgError::Db { op, source }
+}
+
+fn corrupt(what: &'static str, detail: impl ToString) -> PgError {
+    PgError::Corrupt { what, detail: detail.to_string() }
+}
+
+/// The channel incident writes are announced on.
+pub const INCIDENTS_CHANNEL: &str = "safegrid_incidents";
+
+/// The PostGIS-backed store.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+}
+
+impl PgStore {
+    /// A store over an existing pool (the schema must be current: see [`super::open`]).
+    pub fn new(pool: Pool) -> PgStore {
+        PgStore { pool }
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, PgError> {
+        self.pool.get().await.map_err(|e| PgError::Pool(e.to_string()))
+    }
+
+    /// Index fields of the incidents with ids in `ids` that occurred at or after `since`.
+    pub async fn rows_between(
+        &self,
+        ids: std::ops::RangeInclusive<u64>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<IncidentRow>, PgError> {
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql!("incident_rows")).await.map_err(db("prepare incident rows"))?;
+        let (lo, hi) = (*ids.start() as i64, (*ids.end()).min(i64::MAX as u64) as i64);
+        let rows = c.query(&st, &[&lo, &hi, &since]).await.map_err(db("load incidents"))?;
+        rows.iter().map(incident_row).collect()
+    }
+}
+
+/// A time as stored: whole milliseconds.
+fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    let mut s = String::with_capacity(24);
+    format_utc_millis(t.timestamp_millis(), &mut s);
+    s
+}
+
+fn parse_enum<T>(s: &str, what: &'static str, f: impl Fn(&str) -> Option<T>) -> Result<T, PgError> {
+    f(s).ok_or_else(|| corrupt(what, s))
+}
+
+fn get<'a, T: tokio_postgres::types::FromSql<'a>>(r: &'a Row, i: usize) -> Result<T, PgError> {
+    r.try_get(i).map_err(db("read row"))
+}
+
+fn incident_from_row(r: &Row) -> Result<Incident, PgError> {
+    let cell_code = CellCode::parse(get::<&str>(r, 15)?).map_err(|e| corrupt("cell code", e))?;
+    let fields = NewIncident {
+        source: parse_enum(get(r, 3)?, "source", Source::parse_label)?,
+        external_id: get(r, 4)?,
+        category: parse_enum(get(r, 5)?, "category", Category::parse_label)?,
+        subcategory: get::<Option<&str>>(r, 6)?
+            .map(|s| parse_enum(s, "subcategory", Subcategory::parse_label))
+            .transpose()?,
+        occurred_at: get(r, 7)?,
+        reported_at: get(r, 8)?,
+        lon: get(r, 1)?,
+        lat: get(r, 2)?,
+        address: get(r, 9)?,
+        summary: get(r, 10)?,
+        reporter_name: get(r, 11)?,
+        reporter_phone: get(r, 12)?,
+        severity: parse_enum(get(r, 13)?, "severity", Severity::parse_label)?,
+        status: parse_enum(get(r, 14)?, "status", Status::parse_label)?,
+    };
+    Ok(Incident { id: IncidentId(get::<i64>(r, 0)? as u64), fields, placement: Placement::of_cell(cell_code) })
+}
+
+fn incident_row(r: &Row) -> Result<IncidentRow, PgError> {
+    Ok(IncidentRow {
+        id: IncidentId(get::<i64>(r, 0)? as u64),
+        lon: get(r, 1)?,
+        lat: get(r, 2)?,
+        source: parse_enum(get(r, 3)?, "source", Source::parse_label)?,
+        category: parse_enum(get(r, 4)?, "category", Category::parse_label)?,
+        subcategory: get::<Option<&str>>(r, 5)?
+            .map(|s| parse_enum(s, "subcategory", Subcategory::parse_label))
+            .transpose()?,
+        occurred_s: get(r, 6)?,
+        reported_s: get(r, 7)?,
+        severity: parse_enum(get(r, 8)?, "severity", Severity::parse_label)?,
+        status: parse_enum(get(r, 9)?, "status", Status::parse_label)?,
+        cell_code: CellCode::parse(get::<&str>(r, 10)?).map_err(|e| corrupt("cell code", e))?,
+    })
+}
+
+fn user_from_row(r: &Row) -> Result<(User, String), PgError> {
+    let role: &str = get(r, 2)?;
+    Ok((
+        User {
+            id: get::<i64>(r, 0)? as u64,
+            username: get(r, 1)?,
+            role: Role::parse(role).ok_or_else(|| corrupt("role", role))?,
+            jurisdiction: get::<Option<&str>>(r, 3)?
+                .map(RegionCode::parse)
+                .transpose()
+                .map_err(|e| corrupt("jurisdiction", e))?,
+            officer_id: get::<Option<i64>>(r, 4)?.map(|o| o as u64),
+            disabled: get(r, 5)?,
+        },
+        get(r, 6)?,
+    ))
+}
+
+/// The LIKE patterns on `cell_code` that make up `scope` (`None`: everywhere).
+fn scope_patterns(scope: &Scope) -> Option<Vec<String>> {
+    scope.cell_code_patterns()
+}
+
+/// Inserts a batch inside `tx`, idempotent on (source, external_id); `Err(Conflict)` leaves the
+/// caller to drop (roll back) the transaction.
+async fn insert_batch(
+    tx: &deadpool_postgres::Transaction<'_>,
+    items: &[(NewIncident, Placement)],
+) -> Result<Vec<InsertOutcome>, StoreError> {
+    let insert = tx.prepare_cached(sql!("insert_incident")).await.map_err(db("prepare insert incident"))?;
+    let by_key = tx.prepare_cached(sql!("incident_by_key")).await.map_err(db("prepare find key"))?;
+    let by_id = tx.prepare_cached(sql!("incidents_by_id")).await.map_err(db("prepare read incident"))?;
+    let mut created = Vec::new();
+    let mut out: Vec<Option<InsertOutcome>> = Vec::with_capacity(items.len());
+    for (index, (n, p)) in items.iter().enumerate() {
+        let codes = [p.county_code.to_string(), p.township_code.to_string(), p.village_code.to_string()];
+        let cell = p.cell_code.to_string();
+        let row = tx
+            .query_opt(
+                &insert,
+                &[
+                    &n.lon,
+                    &n.lat,
+                    &n.source.as_str(),
+                    &n.external_id,
+                    &n.category.as_str(),
+                    &n.subcategory.map(|s| s.as_str()),
+                    &millis(n.occurred_at),
+                    &millis(n.reported_at),
+                    &n.address,
+                    &n.summary,
+                    &n.reporter_name,
+                    &n.reporter_phone,
+                    &n.severity.as_str(),
+                    &n.status.as_str(),
+                    &codes[0],
+                    &codes[1],
+                    &codes[2],
+                    &cell,
+                ],
+            )
+            .await
+            .map_err(db("insert incident"))?;
+        match row {
+            Some(r) => {
+                created.push(get::<i64>(&r, 0)?);
+                out.push(None);
+            }
+            None => {
+                let ext = n.external_id.as_deref().unwrap_or_default();
+                let stored = tx.query_one(&by_key, &[&n.source.as_str(), &ext]).await.map_err(db("find key"))?;
+                let stored = incident_from_row(&stored)?;
+                if !stored.fields.same_report(n) {
+                    return Err(StoreError::Conflict { index, existing: stored.id });
+                }
+                out.push(Some(InsertOutcome::Existing(stored)));
+            }
+        }
+    }
+    if let (Some(lo), Some(hi)) = (created.iter().min(), created.iter().max()) {
+        tx.execute(sql!("notify_incidents"), &[&format!("{lo} {hi}")]).await.map_err(db("notify"))?;
+    }
+    let everywhere: Option<Vec<String>> = None;
+    let rows = tx.query(&by_id, &[&created, &everywhere]).await.map_err(db("read incidents"))?;
+    let mut fresh: std::collections::HashMap<i64, Incident> = std::collections::HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let i = incident_from_row(r)?;
+        fresh.insert(i.id.0 as i64, i);
+    }
+    let mut created = created.into_iter();
+    out.into_iter()
+        .map(|o| match o {
+            Some(o) => Ok(o),
+            None => created
+                .next()
+                .and_then(|id| fresh.remove(&id))
+                .map(InsertOutcome::Created)
+                .ok_or_else(|| corrupt("incident", "not readable after insert").into()),
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgis"
+    }
+
+    async fn has_world(&self) -> Result<bool, StoreError> {
+        let c = self.client().await?;
+        Ok(c.query_one(sql!("has_world"), &[]).await.map_err(db("check world"))?.get(0))
+    }
+
+    async fn replace_world(&self, world: WorldData) -> Result<(), StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        tx.batch_execute(sql!("clear_world")).await.map_err(db("clear world"))?;
+        let g = &world.geography;
+        let st = tx.prepare(sql!("insert_region")).await.map_err(db("prepare insert region"))?;
+        for r in &g.regions {
+            let x = &r.region;
+            tx.execute(
+                &st,
+                &[
+                    &wkb_multipolygon(&r.boundary),
+                    &x.code.to_string(),
+                    &x.name,
+                    &x.level.as_str(),
+                    &x.parent_code.map(|c| c.to_string()),
+                    &(x.population as i32),
+                    &(x.households as i32),
+                    &x.synthetic,
+                ],
+            )
+            .await
+            .map_err(db("insert region"))?;
+        }
+        let st = tx.prepare(sql!("insert_cell")).await.map_err(db("prepare insert cell"))?;
+        for c in &g.cells {
+            tx.execute(
+                &st,
+                &[
+                    &wkb_multipolygon(&c.boundary),
+                    &c.cell.code.to_string(),
+                    &c.cell.code.village().to_string(),
+                    &c.cell.name,
+                    &(c.cell.population as i32),
+                    &c.cell.synthetic,
+                ],
+            )
+            .await
+            .map_err(db("insert cell"))?;
+        }
+        let st = tx.prepare(sql!("insert_resource")).await.map_err(db("prepare insert resource"))?;
+        for r in &g.resources {
+            tx.execute(
+                &st,
+                &[
+                    &(r.id as i64),
+                    &r.lon,
+                    &r.lat,
+                    &r.kind.as_str(),
+                    &format!("{:?}", r.kind.prevention()).to_lowercase(),
+                    &r.name,
+                    &r.region_code.to_string(),
+                    &r.subtype,
+                    &r.camera.map(|c| c.heading_deg),
+                    &r.camera.map(|c| c.fov_deg),
+                    &r.camera.map(|c| c.range_m),
+                ],
+            )
+            .await
+            .map_err(db("insert resource"))?;
+        }
+        let st = tx.prepare(sql!("insert_officer")).await.map_err(db("prepare insert officer"))?;
+        let sv = tx.prepare(sql!("insert_officer_village")).await.map_err(db("prepare insert officer village"))?;
+        for o in &g.officers {
+            tx.execute(&st, &[&(o.id as i64), &o.name, &o.badge, &(o.station_id as i64)])
+                .await
+                .map_err(db("insert officer"))?;
+            for v in &o.villages {
+                tx.execute(&sv, &[&(o.id as i64), &v.to_string()]).await.map_err(db("insert officer village"))?;
+            }
+        }
+        tx.batch_execute(sql!("sync_sequences")).await.map_err(db("sync sequences"))?;
+        copy_into(&tx, &world.incidents).await.map_err(|e| corrupt("world incidents", e))?;
+        if let Some(truth) = &world.demo_truth_json {
+            tx.execute(sql!("put_meta"), &[&"demo_truth", truth]).await.map_err(db("write meta"))?;
+        }
+        tx.commit().await.map_err(db("commit world"))?;
+        Ok(())
+    }
+
+    async fn load_geography(&self) -> Result<GeographyData, StoreError> {
+        let c = self.client().await?;
+        let mut regions = Vec::new();
+        for r in c.query(sql!("load_regions"), &[]).await.map_err(db("load regions"))? {
+            let level: &str = get(&r, 3)?;
+            regions.push(RegionShape {
+                region: Region {
+                    code: RegionCode::parse(get(&r, 1)?).map_err(|e| corrupt("region code", e))?,
+                    name: get(&r, 2)?,
+                    level: level.parse().map_err(|()| corrupt("region level", level))?,
+                    parent_code: get::<Option<&str>>(&r, 4)?
+                        .map(RegionCode::parse)
+                        .transpose()
+                        .map_err(|e| corrupt("parent code", e))?,
+                    population: get::<i32>(&r, 5)? as u64,
+                    households: get::<i32>(&r, 6)? as u64,
+                    synthetic: get(&r, 7)?,
+                },
+                boundary: multipolygon_from_wkb(get(&r, 0)?).map_err(|e| corrupt("region geometry", e))?,
+            });
+        }
+        let mut cells = Vec::new();
+        for r in c.query(sql!("load_cells"), &[]).await.map_err(db("load cells"))? {
+            cells.push(CellShape {
+                cell: Cell {
+                    code: CellCode::parse(get(&r, 1)?).map_err(|e| corrupt("cell code", e))?,
+                    name: get(&r, 2)?,
+                    population: get::<i32>(&r, 3)? as u64,
+                    synthetic: get(&r, 4)?,
+                },
+                boundary: multipolygon_from_wkb(get(&r, 0)?).map_err(|e| corrupt("cell geometry", e))?,
+            });
+        }
+        let mut resources = Vec::new();
+        for r in c.query(sql!("load_resources"), &[]).await.map_err(db("load resources"))? {
+            let kind: &str = get(&r, 3)?;
+            let (heading, fov, range): (Option<f64>, Option<f64>, Option<f64>) =
+                (get(&r, 7)?, get(&r, 8)?, get(&r, 9)?);
+            resources.push(Resource {
+                id: get::<i64>(&r, 0)? as u64,
+                kind: ResourceKind::parse(kind).ok_or_else(|| corrupt("resource kind", kind))?,
+                name: get(&r, 4)?,
+                lon: get(&r, 1)?,
+                lat: get(&r, 2)?,
+                region_code: RegionCode::parse(get(&r, 5)?).map_err(|e| corrupt("resource region", e))?,
+                subtype: get(&r, 6)?,
+                camera: match (heading, fov, range) {
+                    (Some(heading_deg), Some(fov_deg), Some(range_m)) => {
+                        Some(CameraView { heading_deg, fov_deg, range_m })
+                    }
+                    _ => None,
+                },
+            });
+        }
+        let mut officers: Vec<Officer> = Vec::new();
+        for r in c.query(sql!("load_officers"), &[]).await.map_err(db("load officers"))? {
+            officers.push(Officer {
+                id: get::<i64>(&r, 0)? as u64,
+                name: get(&r, 1)?,
+                badge: get(&r, 2)?,
+                station_id: get::<i64>(&r, 3)? as u64,
+                villages: Vec::new(),
+            });
+        }
+        for r in c.query(sql!("load_officer_villages"), &[]).await.map_err(db("load officer villages"))? {
+            let id = get::<i64>(&r, 0)? as u64;
+            let v = RegionCode::parse(get(&r, 1)?).map_err(|e| corrupt("officer village", e))?;
+            if let Ok(i) = officers.binary_search_by_key(&id, |o| o.id) {
+                officers[i].villages.push(v);
+            }
+        }
+        Ok(GeographyData { regions, cells, resources, officers })
+    }
+
+    async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
+        Ok(self.rows_between(0..=u64::MAX, None).await?)
+    }
+
+    async fn incident_rows_between(&self, ids: std::ops::RangeInclusive<u64>) -> Result<Vec<IncidentRow>, StoreError> {
+        Ok(self.rows_between(ids, None).await?)
+    }
+
+    async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        let out = insert_batch(&tx, &items).await?;
+        tx.commit().await.map_err(db("commit incidents"))?;
+        Ok(out)
+    }
+
+    async fn incidents_by_id(&self, scope: &Scope, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError> {
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql!("incidents_by_id")).await.map_err(db("prepare read incidents"))?;
+        let wanted: Vec<i64> = ids.iter().map(|i| i.0 as i64).collect();
+        let rows = c.query(&st, &[&wanted, &scope_patterns(scope)]).await.map_err(db("read incidents"))?;
+        let mut found = std::collections::HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let i = incident_from_row(r)?;
+            found.insert(i.id, i);
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    async fn search_incidents(&self, scope: &Scope, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError> {
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql!("search_incidents")).await.map_err(db("prepare search"))?;
+        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let rows =
+            c.query(&st, &[&text, &pattern, &(limit as i64), &scope_patterns(scope)]).await.map_err(db("search"))?;
+        Ok(rows.iter().map(incident_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<Option<User>, StoreError> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                sql!("create_user"),
+                &[
+                    &user.username,
+                    &user.password_hash,
+                    &user.role.as_str(),
+                    &user.jurisdiction.map(|j| j.to_string()),
+                    &user.officer_id.map(|o| o as i64),
+                ],
+            )
+            .await
+            .map_err(db("insert user"))?;
+        Ok(match row {
+            None => None,
+            Some(r) => Some(User {
+                id: get::<i64>(&r, 0)? as u64,
+                username: user.username,
+                role: user.role,
+                jurisdiction: user.jurisdiction,
+                officer_id: user.officer_id,
+                disabled: false,
+            }),
+        })
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let c = self.client().await?;
+        let rows = c.query(sql!("users"), &[]).await.map_err(db("users"))?;
+        Ok(rows.iter().map(|r| user_from_row(r).map(|u| u.0)).collect::<Result<_, _>>()?)
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql!("user_by_name")).await.map_err(db("prepare user"))?;
+        let row = c.query_opt(&st, &[&username]).await.map_err(db("user"))?;
+        Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        let row = tx.query_opt(sql!("set_user_disabled"), &[&username, &disabled]).await.map_err(db("disable user"))?;
+        let Some(row) = row else { return Ok(false) };
+        if disabled {
+            let id: i64 = get(&row, 0)?;
+            let keep: Option<String> = None;
+            tx.execute(sql!("end_sessions"), &[&id, &keep]).await.map_err(db("end sessions"))?;
+        }
+        tx.commit().await.map_err(db("commit"))?;
+        Ok(true)
+    }
+
+    async fn set_password(
+        &self,
+        user_id: u64,
+        password_hash: String,
+        keep_session: Option<String>,
+    ) -> Result<(), StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        let id = user_id as i64;
+        tx.execute(sql!("set_password"), &[&id, &password_hash]).await.map_err(db("set password"))?;
+        tx.execute(sql!("end_sessions"), &[&id, &keep_session]).await.map_err(db("end sessions"))?;
+        tx.commit().await.map_err(db("commit"))?;
+        Ok(())
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: String,
+        user_id: u64,
+        now: String,
+        expires_at: String,
+    ) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.execute(sql!("create_session"), &[&token_hash, &(user_id as i64), &now, &expires_at])
+            .await
+            .map_err(db("create session"))?;
+        // Expired sessions are dead weight: clear them as new ones come.
+        c.execute(sql!("purge_sessions"), &[&now]).await.map_err(db("purge sessions"))?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: String, now: String) -> Result<Option<User>, StoreError> {
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql!("session_user")).await.map_err(db("prepare session"))?;
+        let row = c.query_opt(&st, &[&token_hash, &now]).await.map_err(db("session"))?;
+        Ok(row.as_ref().map(user_from_row).transpose()?.map(|u| u.0))
+    }
+
+    async fn delete_session(&self, token_hash: String) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.execute(sql!("delete_session"), &[&token_hash]).await.map_err(db("delete session"))?;
+        Ok(())
+    }
+
+    async fn append_audit(&self, e: NewAudit) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql!("append_audit")).await.map_err(db("prepare audit"))?;
+        c.execute(&st, &[&e.actor, &e.role.map(Role::as_str), &e.action, &e.target, &e.source, &e.result, &e.detail])
+            .await
+            .map_err(db("append audit"))?;
+        Ok(())
+    }
+
+    async fn audit(&self, q: AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        let c = self.client().await?;
+        let rows = c
+            .query(sql!("audit"), &[&q.actor, &q.action, &q.from, &q.to, &(q.limit as i64)])
+            .await
+            .map_err(db("audit"))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(AuditEntry {
+                id: get::<i64>(r, 0)? as u64,
+                at: rfc3339(get(r, 1)?),
+                actor: get(r, 2)?,
+                role: get(r, 3)?,
+                action: get(r, 4)?,
+                target: get(r, 5)?,
+                source: get(r, 6)?,
+                result: get(r, 7)?,
+                detail: get(r, 8)?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let c = self.client().await?;
+        let row = c.query_opt(sql!("meta"), &[&key]).await.map_err(db("read meta"))?;
+        Ok(row.as_ref().map(|r| get(r, 0)).transpose()?)
+    }
+}

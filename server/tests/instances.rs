@@ -1,0 +1,195 @@
+//! Several instances on one PostGIS database: two real `safegrid serve` processes share the
+//! private test cluster (`SAFEGRID_TEST_DATABASE_URL`, started by `cargo xtask test`). An
+//! incident written through either must show in the other's list API and vector tiles within
+//! 1 s (LISTEN/NOTIFY keeps each in-memory index in step), and a login on one is a login on both.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_safegrid");
+const PASSWORD: &str = "instances-test-password";
+const WRITES: usize = 20;
+
+fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&out[..split]).to_string();
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let mut body = out[split + 4..].to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = unchunk(&body);
+    }
+    (status, body)
+}
+
+fn unchunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
+        b = &b[line_end + 2 + size + 2..];
+    }
+}
+
+fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(body)))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn safegrid(args: &[&str], url: &str, stdin: Option<&str>) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .args(["--database-url", url])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "safegrid {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+struct Instance {
+    port: u16,
+    child: Child,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(url: &str) -> Instance {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--web-dir", "/nonexistent", "--database-url", url])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() || http(port, "GET", "/api/health", None, "").0 != 200 {
+        assert!(t0.elapsed() < Duration::from_secs(60), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Instance { port, child }
+}
+
+/// The XYZ tile holding a point at zoom `z`.
+fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let lat = lat.to_radians();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+/// Ids the list API of `port` returns for incidents that occurred in the second starting at `t`.
+fn listed(port: u16, token: &str, t: &str, t_end: &str) -> Vec<u64> {
+    let (status, body) = http(port, "GET", &format!("/api/incidents?from={t}&to={t_end}"), Some(token), "");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    json(&body)["features"].as_array().unwrap().iter().map(|f| f["id"].as_u64().unwrap()).collect()
+}
+
+#[test]
+fn two_instances_see_each_others_writes_within_a_second() {
+    let Ok(admin) = std::env::var("SAFEGRID_TEST_DATABASE_URL") else {
+        if std::env::var_os("CI").is_some() || std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some() {
+            panic!("SAFEGRID_TEST_DATABASE_URL is missing: `cargo xtask test` starts the PostGIS test cluster");
+        }
+        eprintln!("notice: SAFEGRID_TEST_DATABASE_URL is not set; skipping the two-instance check");
+        return;
+    };
+    let name = format!("sg_instances_{}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let admin_client = rt.block_on(server::store::postgis::connect(&admin)).unwrap();
+    rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
+    rt.block_on(admin_client.batch_execute(&format!("CREATE DATABASE {name}"))).unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+
+    // The schema is created by the first command against the empty database.
+    safegrid(&["demo", "--base-incidents", "2000", "--seed", "3"], &url, None);
+    safegrid(
+        &["user", "add", "--name", "sync", "--role", "city", "--jurisdiction", "620600000000", "--password-stdin"],
+        &url,
+        Some(&format!("{PASSWORD}\n")),
+    );
+    let a = serve(&url);
+    let b = serve(&url);
+    let (status, login) =
+        http(a.port, "POST", "/api/login", None, &format!(r#"{{"username":"sync","password":"{PASSWORD}"}}"#));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&login));
+    let token = json(&login)["token"].as_str().unwrap().to_owned();
+    // Sessions live in the database: a login on A is a login on B.
+    assert_eq!(http(b.port, "GET", "/api/me", Some(&token), "").0, 200);
+
+    let (lon, lat) = (102.6415, 37.9282);
+    let (tx, ty) = tile_of(lon, lat, 14);
+    let mut lags_ms = Vec::new();
+    for k in 0..WRITES {
+        let (writer, reader) = if k % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let t = format!("2026-03-01T08:{:02}:{:02}Z", k / 60, k % 60);
+        let t_end = format!("2026-03-01T08:{:02}:{:02}Z", (k + 1) / 60, (k + 1) % 60);
+        let tile_path = format!("/tiles/incidents/14/{tx}/{ty}.mvt?from={t}&to={t_end}");
+        let (_, empty_tile) = http(reader.port, "GET", &tile_path, Some(&token), "");
+        assert!(listed(reader.port, &token, &t, &t_end).is_empty());
+        let body = format!(
+            r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{{"category":"public_order","source":"patrol","external_id":"SYNC-{k}","occurred_at":"{t}"}}}}"#
+        );
+        let (status, created) = http(writer.port, "POST", "/api/incidents", Some(&token), &body);
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&created));
+        let acknowledged = Instant::now();
+        let id = json(&created)["id"].as_u64().unwrap();
+        loop {
+            if listed(reader.port, &token, &t, &t_end) == [id] {
+                break;
+            }
+            assert!(
+                acknowledged.elapsed() < Duration::from_secs(1),
+                "write {k}: the other instance did not list {id} within 1 s"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        lags_ms.push(acknowledged.elapsed().as_secs_f64() * 1e3);
+        let (status, tile) = http(reader.port, "GET", &tile_path, Some(&token), "");
+        assert_eq!(status, 200);
+        assert!(tile.len() > empty_tile.len(), "write {k}: the other instance's tile did not gain the incident");
+        // A retry through the other instance is the same incident, not a second one.
+        let (status, again) = http(reader.port, "POST", "/api/incidents", Some(&token), &body);
+        assert_eq!((status, json(&again)["id"].as_u64()), (200, Some(id)));
+    }
+    lags_ms.sort_by(f64::total_cmp);
+    println!(
+        "second instance saw a write after: median {:.1} ms, max {:.1} ms ({WRITES} writes, both directions)",
+        lags_ms[WRITES / 2],
+        lags_ms[WRITES - 1]
+    );
+    drop((a, b));
+    rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
+}
