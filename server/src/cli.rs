@@ -5,22 +5,20 @@ use crate::boot::{DEFAULT_DEMO_SEED, load_state, open_store, seed_demo};
 use crate::clock::SystemClock;
 use crate::config::{DemoArgs, ExportArgs, FileFormat, ImportArgs, ServeArgs, UserAddArgs};
 use crate::geography::Geography;
-use crate::incident_index::IncidentIndex;
-use crate::ingest::{IngestError, submit};
 use crate::intake::{FieldError, incident_from_feature};
 use crate::query::{Area, IncidentQuery};
 use crate::scope::Scope;
-use crate::store::{NewAudit, NewUser};
+use crate::store::{NewAudit, NewUser, StoreError};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use model::auth::Role;
 use model::time::parse_timestamp;
-use model::{Category, IncidentId, NewIncident, Source, Status};
+use model::{Category, IncidentId, NewIncident, Placement, Source, Status};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 fn parse_time_arg(flag: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -311,19 +309,19 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<ImportReport> {
         bail!("the store has no regions or cells yet: run `safegrid demo` (or load a world) before importing");
     }
     let geography = Geography::new(store.load_geography().await?);
-    let mut valid: Vec<(u64, NewIncident)> = Vec::new();
+    let mut valid: Vec<(u64, NewIncident, Placement)> = Vec::new();
     let mut errors: Vec<RowError> = Vec::new();
     for (line, row) in rows {
         let checked = row.and_then(|f| {
             let n = incident_from_feature(&f, now, default_source)
                 .map_err(|FieldError { field, message }| format!("{field}: {message}"))?;
             match geography.locate(n.lon, n.lat) {
-                Some(_) => Ok(n),
+                Some(cell) => Ok((n, geography.placement(cell))),
                 None => Err(format!("point ({}, {}) lies outside every grid cell of the city", n.lon, n.lat)),
             }
         });
         match checked {
-            Ok(n) => valid.push((line, n)),
+            Ok((n, p)) => valid.push((line, n, p)),
             Err(message) => errors.push(RowError { line, message }),
         }
     }
@@ -338,34 +336,28 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<ImportReport> {
             bail!("{} invalid {unit}s: nothing imported (use --skip-invalid to import the valid ones)", errors.len());
         }
     }
-    let lines: Vec<u64> = valid.iter().map(|(l, _)| *l).collect();
-    let items: Vec<NewIncident> = valid.into_iter().map(|(_, n)| n).collect();
-    eprintln!("writing {} incidents in one transaction (写入中)…", items.len());
-    let index = RwLock::new(IncidentIndex::default());
-    let result = submit(store.as_ref(), &geography, &index, &Scope::everything(), items).await;
-    let submitted = match result {
-        Ok(s) => s,
-        Err(IngestError::Conflict { index, existing }) => bail!(
-            "{unit} {}: external_id already names incident {existing} with different content; nothing imported",
-            lines.get(index).copied().unwrap_or(0)
+    let lines: Vec<u64> = valid.iter().map(|(l, _, _)| *l).collect();
+    let items: Vec<(NewIncident, Placement)> = valid.into_iter().map(|(_, n, p)| (n, p)).collect();
+    let total = items.len();
+    eprintln!("writing {total} incidents in one transaction (写入中)…");
+    let line = |index: usize| lines.get(index).copied().unwrap_or(0);
+    let loaded = match store.bulk_load(items).await {
+        Ok(l) => l,
+        Err(StoreError::Conflict { index, existing }) => bail!(
+            "{unit} {}: external_id already names incident {} with different content; nothing imported",
+            line(index),
+            existing.0
         ),
-        Err(IngestError::Invalid { index, error }) => {
-            bail!(
-                "{unit} {}: {}: {}; nothing imported",
-                lines.get(index).copied().unwrap_or(0),
-                error.field,
-                error.message
-            )
-        }
-        Err(IngestError::OutsideScope { index }) => {
-            bail!("{unit} {}: outside the importer's jurisdiction", lines.get(index).copied().unwrap_or(0))
-        }
-        Err(IngestError::Store(e)) => return Err(e.into()),
+        Err(StoreError::Repeated { index, first }) => bail!(
+            "{unit} {}: repeats the external_id of {unit} {} with different content; nothing imported",
+            line(index),
+            line(first)
+        ),
+        Err(e) => return Err(e.into()),
     };
-    let created = submitted.iter().filter(|s| s.created).count();
+    let (created, existing) = (loaded.created as usize, loaded.existing as usize);
     eprintln!(
-        "imported {created} new incidents, {} already present, {} skipped (导入 {created} 条)",
-        submitted.len() - created,
+        "imported {created} new incidents, {existing} already present, {} skipped (导入 {created} 条)",
         errors.len()
     );
     if !errors.is_empty() {
@@ -377,10 +369,10 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<ImportReport> {
             "import",
             args.file.display().to_string(),
             "ok",
-            Some(format!("{created} new, {} present, {} skipped", submitted.len() - created, errors.len())),
+            Some(format!("{created} new, {existing} present, {} skipped", errors.len())),
         ))
         .await?;
-    Ok(ImportReport { created, existing: submitted.len() - created, skipped: errors })
+    Ok(ImportReport { created, existing, skipped: errors })
 }
 
 const CSV_COLUMNS: [&str; 19] = [
@@ -628,5 +620,84 @@ pub async fn migrate(args: crate::config::MigrateArgs) -> anyhow::Result<()> {
     } else {
         eprintln!("schema migrated from version {} to {} (数据库结构已升级)", done.from, done.to);
     }
+    Ok(())
+}
+
+/// `safegrid copy-store`: moves a whole embedded store into an empty PostGIS database, ids kept,
+/// in one transaction, then checks the copy against the source.
+pub async fn copy_store(args: crate::config::CopyStoreArgs) -> anyhow::Result<()> {
+    use crate::store::Store;
+    use crate::store::gpkg::{FILE_NAME, GpkgStore};
+    let file = args.from_data_dir.join(FILE_NAME);
+    if !file.exists() {
+        bail!("--from-data-dir: no embedded store at {}", file.display());
+    }
+    let started = Instant::now();
+    let source = GpkgStore::open(&args.from_data_dir).with_context(|| format!("opening {}", file.display()))?;
+    let snap = source.snapshot().await?;
+    eprintln!(
+        "read {} regions, {} cells, {} incidents, {} users, {} audit entries from {} (读取完成)",
+        snap.geography.regions.len(),
+        snap.geography.cells.len(),
+        snap.incidents.len(),
+        snap.users.len(),
+        snap.audit.len(),
+        file.display()
+    );
+    let target = crate::store::postgis::open(&args.to_database_url, 2).await?;
+    target.restore(&snap).await.context("--to-database-url")?;
+    // Check: the target now answers as the source does.
+    let rows = target.load_incident_rows().await?;
+    let same_ids = rows.iter().map(|r| r.id).eq(snap.incidents.iter().map(|i| i.id));
+    let users = target.users().await?;
+    if !same_ids || users.len() != snap.users.len() {
+        bail!(
+            "the copy does not match the source ({} of {} incidents, {} of {} users)",
+            rows.len(),
+            snap.incidents.len(),
+            users.len(),
+            snap.users.len()
+        );
+    }
+    target
+        .append_audit(cli_audit(
+            "copy_store",
+            file.display().to_string(),
+            "ok",
+            Some(format!("{} incidents", rows.len())),
+        ))
+        .await?;
+    eprintln!(
+        "copied in {:.1} s: {} incidents, {} users, {} audit entries (已迁移到数据库); sessions are not copied: users sign in again",
+        started.elapsed().as_secs_f64(),
+        rows.len(),
+        users.len(),
+        snap.audit.len()
+    );
+    Ok(())
+}
+
+/// `safegrid backup`: a consistent copy of the embedded store (PostGIS deployments use pg_dump).
+pub async fn backup(args: crate::config::BackupArgs) -> anyhow::Result<()> {
+    use crate::store::Store;
+    use crate::store::gpkg::{FILE_NAME, GpkgStore};
+    let file = args.data_dir.join(FILE_NAME);
+    if !file.exists() {
+        bail!("--data-dir: no embedded store at {}", file.display());
+    }
+    if args.out.exists() {
+        bail!("--out: {} exists; choose a new file (备份文件已存在)", args.out.display());
+    }
+    let started = Instant::now();
+    let store = GpkgStore::open(&args.data_dir)?;
+    store.backup(&args.out).await.with_context(|| format!("writing {}", args.out.display()))?;
+    store.append_audit(cli_audit("backup", args.out.display().to_string(), "ok", None)).await?;
+    let bytes = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "backup written to {} ({:.1} MB, {:.1} s) (备份完成); restore by copying it to safegrid.gpkg in an empty data directory",
+        args.out.display(),
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

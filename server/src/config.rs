@@ -34,6 +34,32 @@ pub enum Command {
     Backtest(BacktestArgs),
     /// Create or upgrade the PostGIS schema (数据库迁移).
     Migrate(MigrateArgs),
+    /// Move a whole embedded store (users and audit log included) into an empty PostGIS database (迁移到数据库).
+    CopyStore(CopyStoreArgs),
+    /// Write a consistent copy of the embedded store, safe while the server runs (备份).
+    Backup(BackupArgs),
+}
+
+/// `safegrid copy-store`.
+#[derive(Debug, Clone, Args)]
+pub struct CopyStoreArgs {
+    /// Data directory of the embedded store to copy (源数据目录).
+    #[arg(long)]
+    pub from_data_dir: PathBuf,
+    /// The empty PostgreSQL/PostGIS database to fill (目标数据库地址).
+    #[arg(long, env = "SAFEGRID_DATABASE_URL", hide_env_values = true)]
+    pub to_database_url: String,
+}
+
+/// `safegrid backup`.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Directory of the embedded store (数据目录).
+    #[arg(long, env = "SAFEGRID_DATA_DIR", default_value = ".safegrid")]
+    pub data_dir: PathBuf,
+    /// The backup file to write; must not exist (备份文件).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// Output formats of analyses.

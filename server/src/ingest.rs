@@ -79,6 +79,9 @@ pub async fn submit(
         Err(StoreError::Conflict { index, existing }) => {
             return Err(IngestError::Conflict { index, existing: existing.0 });
         }
+        Err(StoreError::Repeated { index, first }) => {
+            return Err(IngestError::Invalid { index, error: repeated(first) });
+        }
         Err(e) => return Err(e.into()),
     };
     let mut out = Vec::with_capacity(outcomes.len());
@@ -93,4 +96,12 @@ pub async fn submit(
         }
     }
     Ok(out)
+}
+
+/// The error of an item repeating an earlier item's (source, external_id) with other content.
+pub fn repeated(first: usize) -> FieldError {
+    FieldError {
+        field: "properties.external_id".into(),
+        message: format!("repeats the external_id of item {first} of this batch with different content"),
+    }
 }

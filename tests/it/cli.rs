@@ -309,3 +309,28 @@ fn backtest_of_shift_forecasts_on_real_philadelphia_incidents() {
     .unwrap_err();
     assert!(err.to_string().starts_with("line 1:") && err.to_string().contains("--time-col"), "{err}");
 }
+
+#[tokio::test]
+async fn backup_writes_a_consistent_copy_that_opens_as_the_store() {
+    use server::cli::backup;
+    use server::config::BackupArgs;
+    let dir = tempfile::tempdir().unwrap();
+    world_in(dir.path()).await;
+    let source = GpkgStore::open(dir.path()).unwrap();
+    let before = source.snapshot().await.unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join(server::store::gpkg::FILE_NAME);
+    backup(BackupArgs { data_dir: dir.path().to_owned(), out: out.clone() }).await.unwrap();
+    let copy = GpkgStore::open(out_dir.path()).unwrap().snapshot().await.unwrap();
+    assert_eq!(copy.incidents, before.incidents);
+    assert_eq!(copy.geography.cells, before.geography.cells);
+    assert_eq!(copy.users, before.users);
+    assert_eq!(copy.meta, before.meta);
+    // The backup is recorded in the source's audit log (after the copy was taken).
+    let audit = source.snapshot().await.unwrap().audit;
+    assert_eq!(audit.last().map(|e| e.action.as_str()), Some("backup"));
+    assert_eq!(copy.audit, before.audit);
+    // An existing file is never overwritten.
+    let err = backup(BackupArgs { data_dir: dir.path().to_owned(), out }).await.unwrap_err().to_string();
+    assert!(err.contains("exists"), "{err}");
+}

@@ -130,7 +130,7 @@ async fn bulk_load_copies_once_and_refuses_a_changed_report() {
     changed[0].0.external_id = Some("LOAD-new".into());
     changed[1].0.summary = Some("a different account".into());
     match copy_incidents(&mut client, &changed).await {
-        Err(CopyError::Conflict { index: 1 }) => {}
+        Err(CopyError::Conflict { index: 1, existing }) => assert!(existing > 0),
         other => panic!("{other:?}"),
     }
     // The same inside one load.
@@ -139,7 +139,7 @@ async fn bulk_load_copies_once_and_refuses_a_changed_report() {
         d.0.summary = Some("other".into());
         d
     }];
-    assert!(matches!(copy_incidents(&mut client, &twice).await, Err(CopyError::Conflict { index: 1 })));
+    assert!(matches!(copy_incidents(&mut client, &twice).await, Err(CopyError::Repeated { index: 1, first: 0 })));
     assert_eq!(count(&client).await, n, "nothing of a refused load is stored");
     drop(client);
     db.drop().await;
@@ -147,4 +147,134 @@ async fn bulk_load_copies_once_and_refuses_a_changed_report() {
 
 async fn count(c: &tokio_postgres::Client) -> u64 {
     c.query_one("SELECT count(*) FROM incidents", &[]).await.unwrap().get::<_, i64>(0) as u64
+}
+
+#[tokio::test]
+async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() {
+    use server::cli::{copy_store, export, import};
+    use server::config::{CopyStoreArgs, ExportArgs, FileFormat, ImportArgs, StoreArgs};
+    use server::store::gpkg::GpkgStore;
+    use server::store::{AuditQuery, NewAudit, NewUser, Store};
+    let Some(admin) = admin_url() else { return };
+    let db = Scratch::new(&admin, "copystore").await;
+    let dir = tempfile::tempdir().unwrap();
+    let world =
+        demo::generate(&demo::DemoParams { base_incidents: 1_000, ..demo::DemoParams::new(3, tests::test_now()) })
+            .unwrap();
+    let source = GpkgStore::open(dir.path()).unwrap();
+    source.replace_world(server::boot::world_data(world)).await.unwrap();
+    for (name, role) in [("ann", model::auth::Role::City), ("bob", model::auth::Role::County)] {
+        let user = NewUser {
+            username: name.into(),
+            password_hash: format!("hash-{name}"),
+            role,
+            jurisdiction: Some("620600000000".parse().unwrap()),
+            officer_id: None,
+        };
+        source.create_user(user).await.unwrap().unwrap();
+    }
+    source.set_user_disabled("bob", true).await.unwrap();
+    for action in ["login", "read_incident"] {
+        let entry = NewAudit {
+            actor: "ann".into(),
+            role: Some(model::auth::Role::City),
+            action,
+            target: "42".into(),
+            source: None,
+            result: "ok",
+            detail: Some("明细".into()),
+        };
+        source.append_audit(entry).await.unwrap();
+    }
+    let snap = source.snapshot().await.unwrap();
+
+    copy_store(CopyStoreArgs { from_data_dir: dir.path().to_owned(), to_database_url: db.url.clone() }).await.unwrap();
+    let target = server::store::postgis::open(&db.url, 2).await.unwrap();
+    let g = target.load_geography().await.unwrap();
+    assert_eq!(
+        (g.regions, g.cells, g.resources, g.officers),
+        (
+            snap.geography.regions.clone(),
+            snap.geography.cells.clone(),
+            snap.geography.resources.clone(),
+            snap.geography.officers.clone()
+        )
+    );
+    let ids: Vec<model::IncidentId> = snap.incidents.iter().map(|i| i.id).collect();
+    let copied = target.incidents_by_id(&server::scope::Scope::everything(), ids).await.unwrap();
+    assert_eq!(copied, snap.incidents, "every incident, ids and fields kept");
+    let users = target.users().await.unwrap();
+    assert_eq!(users, snap.users.iter().map(|u| u.user.clone()).collect::<Vec<_>>());
+    assert_eq!(target.user_by_name("bob").await.unwrap().unwrap().1, "hash-bob");
+    let audit = target.audit(AuditQuery { limit: 100, ..AuditQuery::default() }).await.unwrap();
+    assert_eq!(audit[0].action, "copy_store", "the copy itself is audited");
+    assert_eq!(audit[1..].iter().rev().cloned().collect::<Vec<_>>(), snap.audit, "the audit log, ids and times kept");
+    assert_eq!(target.meta("demo_truth").await.unwrap(), source.meta("demo_truth").await.unwrap());
+    // New rows continue after the copied ids.
+    let analyst = NewUser {
+        username: "cy".into(),
+        password_hash: "h".into(),
+        role: model::auth::Role::Analyst,
+        jurisdiction: Some("620600000000".parse().unwrap()),
+        officer_id: None,
+    };
+    let created = target.create_user(analyst).await.unwrap().unwrap();
+    assert!(created.id > snap.users.iter().map(|u| u.user.id).max().unwrap());
+    // A filled database is refused, and left as it was.
+    let err = copy_store(CopyStoreArgs { from_data_dir: dir.path().to_owned(), to_database_url: db.url.clone() })
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("already holds SafeGrid data"), "{err:#}");
+    assert_eq!(target.load_incident_rows().await.unwrap().len(), snap.incidents.len());
+
+    // import and export against PostGIS: the bulk path (binary COPY), idempotent, line numbers.
+    let store_args = StoreArgs { data_dir: dir.path().to_owned(), database_url: Some(db.url.clone()), db_pool: 2 };
+    let csv = dir.path().join("in.csv");
+    std::fs::write(
+        &csv,
+        "external_id,lon,lat,occurred_at,category,summary\n\
+         P1,102.6412,37.9281,2026-10-30T17:18:00Z,traffic,one\n\
+         P2,102.6501,37.9302,2026-10-30T08:00:00Z,dispute,two\n",
+    )
+    .unwrap();
+    let args = || ImportArgs { store: store_args.clone(), ..ImportArgs::with_defaults(dir.path(), &csv).unwrap() };
+    let report = import(args()).await.unwrap();
+    assert_eq!((report.created, report.existing), (2, 0));
+    let again = import(args()).await.unwrap();
+    assert_eq!((again.created, again.existing), (0, 2));
+    std::fs::write(
+        &csv,
+        "external_id,lon,lat,occurred_at,category,summary\n\
+         P3,102.6412,37.9281,2026-10-30T17:18:00Z,traffic,three\n\
+         P2,102.6501,37.9302,2026-10-30T08:00:00Z,dispute,changed\n",
+    )
+    .unwrap();
+    let err = import(args()).await.unwrap_err().to_string();
+    assert!(err.contains("line 3") && err.contains("nothing imported"), "{err}");
+    std::fs::write(
+        &csv,
+        "external_id,lon,lat,occurred_at,category,summary\n\
+         P4,102.6412,37.9281,2026-10-30T17:18:00Z,traffic,four\n\
+         P4,102.6412,37.9281,2026-10-30T17:18:00Z,traffic,four again\n",
+    )
+    .unwrap();
+    let err = import(args()).await.unwrap_err().to_string();
+    assert!(err.contains("line 3: repeats the external_id of line 2"), "{err}");
+    let out = dir.path().join("out.csv");
+    export(ExportArgs {
+        store: store_args.clone(),
+        format: FileFormat::Csv,
+        output: Some(out.clone()),
+        region: None,
+        from: Some("2026-10-30T00:00:00Z".into()),
+        to: Some("2026-10-31T00:00:00Z".into()),
+        category: vec![],
+        status: vec![],
+    })
+    .await
+    .unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains(",P1,") && text.contains(",P2,") && !text.contains(",P3,"), "{text}");
+    drop((target, source));
+    db.drop().await;
 }

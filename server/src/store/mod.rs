@@ -38,6 +38,33 @@ pub struct WorldData {
     pub demo_truth_json: Option<String>,
 }
 
+/// A user as stored, for moving a store: the record, its password hash and creation time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUser {
+    /// The user (id kept).
+    pub user: User,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+/// A whole store as data with every id kept: what `safegrid copy-store` moves. Sessions are not
+/// part of it (users sign in again after a move).
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Regions, cells, resources, officers.
+    pub geography: GeographyData,
+    /// Every incident, in id order.
+    pub incidents: Vec<Incident>,
+    /// Every user, in id order.
+    pub users: Vec<StoredUser>,
+    /// The whole audit log, oldest first.
+    pub audit: Vec<AuditEntry>,
+    /// Every metadata entry.
+    pub meta: Vec<(String, String)>,
+}
+
 /// The fields of an incident the in-memory index needs (no free text, no personal data).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IncidentRow {
@@ -82,6 +109,15 @@ impl IncidentRow {
             cell_code: i.placement.cell_code,
         }
     }
+}
+
+/// What a bulk load did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loaded {
+    /// New incidents.
+    pub created: u64,
+    /// Items already stored (same key, same report), skipped.
+    pub existing: u64,
 }
 
 /// What happened to one submitted incident.
@@ -160,6 +196,15 @@ pub enum StoreError {
         /// The stored incident.
         existing: IncidentId,
     },
+    /// Item `index` of a batch repeats the (source, external_id) of item `first` of the same
+    /// batch with different content; nothing of the batch was written.
+    #[error("item {index}: repeats the (source, external_id) of item {first} with different content")]
+    Repeated {
+        /// Position in the batch.
+        index: usize,
+        /// The earlier item with that key.
+        first: usize,
+    },
     /// A blocking storage task panicked or was cancelled.
     #[error("storage task failed: {0}")]
     Task(String),
@@ -186,6 +231,10 @@ pub trait Store: Send + Sync + 'static {
     /// ([`NewIncident::same_report`]) is `Existing`; with other content the whole batch is
     /// rejected with [`StoreError::Conflict`].
     async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError>;
+    /// Loads many incidents in one transaction (binary COPY on PostGIS), with the same
+    /// idempotency and all-or-nothing rules as [`Store::insert_incidents`] but returning counts
+    /// only; returns once the load is durable.
+    async fn bulk_load(&self, items: Vec<(NewIncident, Placement)>) -> Result<Loaded, StoreError>;
     /// Full records of the given ids inside `scope`, in the order given; unknown ids and
     /// incidents outside the scope are left out.
     async fn incidents_by_id(&self, scope: &Scope, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError>;

@@ -6,7 +6,10 @@
 
 pub mod blob;
 
-use super::{AuditQuery, GeographyData, IncidentRow, InsertOutcome, NewAudit, NewUser, Store, StoreError, WorldData};
+use super::{
+    AuditQuery, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Snapshot, Store, StoreError,
+    StoredUser, WorldData,
+};
 use crate::scope::Scope;
 use async_trait::async_trait;
 use blob::{decode_multipolygon, decode_point, encode_multipolygon, encode_point};
@@ -19,6 +22,7 @@ use model::{
     RegionShape, Resource, ResourceKind, Severity, Source, Status, Subcategory,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -116,6 +120,53 @@ impl GpkgStore {
     /// The store file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Everything in the store, read in one transaction (a consistent view while writes go on).
+    pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        Self::with(&self.reader, |c| {
+            let tx = c.transaction().map_err(sql("begin snapshot"))?;
+            let geography = read_geography(&tx)?;
+            let mut incidents = Vec::new();
+            let mut st = tx.prepare(&format!("{SELECT_INCIDENT} ORDER BY fid")).map_err(sql("prepare snapshot"))?;
+            let mut rows = st.query([]).map_err(sql("snapshot incidents"))?;
+            while let Some(r) = rows.next().map_err(sql("snapshot incidents"))? {
+                incidents.push(incident_from_row(r)?);
+            }
+            drop(rows);
+            drop(st);
+            let mut users = Vec::new();
+            let mut st = tx
+                .prepare("SELECT fid, username, role, jurisdiction, officer_id, disabled, password_hash, created_at FROM users ORDER BY fid")
+                .map_err(sql("prepare snapshot users"))?;
+            let mut rows = st.query([]).map_err(sql("snapshot users"))?;
+            while let Some(r) = rows.next().map_err(sql("snapshot users"))? {
+                let (user, password_hash) = user_from_row(r)?;
+                users.push(StoredUser { user, password_hash, created_at: r.get(7).map_err(sql("snapshot users"))? });
+            }
+            drop(rows);
+            drop(st);
+            let audit = read_audit(&tx, &AuditQuery { limit: usize::MAX >> 1, ..AuditQuery::default() })?
+                .into_iter()
+                .rev()
+                .collect();
+            let mut meta = Vec::new();
+            let mut st = tx.prepare("SELECT key, value FROM safegrid_meta ORDER BY key").map_err(sql("prepare meta"))?;
+            let mut rows = st.query([]).map_err(sql("snapshot meta"))?;
+            while let Some(r) = rows.next().map_err(sql("snapshot meta"))? {
+                meta.push((r.get(0).map_err(sql("snapshot meta"))?, r.get(1).map_err(sql("snapshot meta"))?));
+            }
+            Ok(Snapshot { geography, incidents, users, audit, meta })
+        })
+        .await
+    }
+
+    /// Writes a consistent copy of the store to `to` (SQLite `VACUUM INTO`: safe while the
+    /// server is running and writing; the copy is a compacted, valid GeoPackage). `to` must not
+    /// exist.
+    pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        let to = to.to_string_lossy().into_owned();
+        Self::with(&self.reader, move |c| c.execute("VACUUM INTO ?1", [to]).map(drop).map_err(sql("backup"))).await
     }
 
     async fn with<T: Send + 'static>(
@@ -329,7 +380,7 @@ fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError
     tx.commit().map_err(sql("commit world"))
 }
 
-fn read_geography(conn: &mut Connection) -> Result<GeographyData, GpkgError> {
+fn read_geography(conn: &Connection) -> Result<GeographyData, GpkgError> {
     let mut regions = Vec::new();
     let mut st = conn
         .prepare(
@@ -492,6 +543,7 @@ fn user_from_row(r: &Row<'_>) -> Result<(User, String), GpkgError> {
 fn insert_all(conn: &mut Connection, items: &[(NewIncident, Placement)]) -> Result<Vec<InsertOutcome>, StoreError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
     let mut out = Vec::with_capacity(items.len());
+    let mut keys: HashMap<(Source, &str), usize> = HashMap::new();
     for (index, (n, p)) in items.iter().enumerate() {
         if let Some(ext) = &n.external_id
             && let Some(id) = find_external(&tx, n.source, ext)?
@@ -499,16 +551,49 @@ fn insert_all(conn: &mut Connection, items: &[(NewIncident, Placement)]) -> Resu
             let stored = fetch_incident(&tx, id)?.ok_or_else(|| corrupt("incident", "vanished during insert"))?;
             if !stored.fields.same_report(n) {
                 // Dropping the transaction rolls back every earlier item of the batch.
-                return Err(StoreError::Conflict { index, existing: id });
+                return Err(match keys.get(&(n.source, ext.as_str())) {
+                    Some(&first) => StoreError::Repeated { index, first },
+                    None => StoreError::Conflict { index, existing: id },
+                });
             }
             out.push(InsertOutcome::Existing(stored));
             continue;
         }
         let id = insert_incident(&tx, n, p)?;
+        if let Some(ext) = &n.external_id {
+            keys.insert((n.source, ext.as_str()), index);
+        }
         let stored = fetch_incident(&tx, id)?.ok_or_else(|| corrupt("incident", "not readable after insert"))?;
         out.push(InsertOutcome::Created(stored));
     }
     tx.commit().map_err(sql("commit incidents"))?;
+    Ok(out)
+}
+
+fn read_audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, GpkgError> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT fid, at, actor, role, action, target, source, result, detail FROM audit \
+             WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2) AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4) \
+             ORDER BY fid DESC LIMIT ?5",
+        )
+        .map_err(sql("prepare audit"))?;
+    let mut rows = st.query(params![q.actor, q.action, q.from, q.to, q.limit as i64]).map_err(sql("audit"))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(sql("audit"))? {
+        let g = |i: usize| r.get::<_, Option<String>>(i).map_err(sql("audit"));
+        out.push(AuditEntry {
+            id: r.get::<_, i64>(0).map_err(sql("audit"))? as u64,
+            at: g(1)?.unwrap_or_default(),
+            actor: g(2)?.unwrap_or_default(),
+            role: g(3)?,
+            action: g(4)?.unwrap_or_default(),
+            target: g(5)?.unwrap_or_default(),
+            source: g(6)?,
+            result: g(7)?.unwrap_or_default(),
+            detail: g(8)?,
+        });
+    }
     Ok(out)
 }
 
@@ -530,7 +615,7 @@ impl Store for GpkgStore {
     }
 
     async fn load_geography(&self) -> Result<GeographyData, StoreError> {
-        Self::with(&self.reader, read_geography).await
+        Self::with(&self.reader, |c| read_geography(c)).await
     }
 
     async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
@@ -549,6 +634,12 @@ impl Store for GpkgStore {
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    async fn bulk_load(&self, items: Vec<(NewIncident, Placement)>) -> Result<Loaded, StoreError> {
+        let outcomes = self.insert_incidents(items).await?;
+        let created = outcomes.iter().filter(|o| matches!(o, InsertOutcome::Created(_))).count() as u64;
+        Ok(Loaded { created, existing: outcomes.len() as u64 - created })
     }
 
     async fn incidents_by_id(&self, scope: &Scope, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError> {
@@ -746,33 +837,7 @@ impl Store for GpkgStore {
     }
 
     async fn audit(&self, q: AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-        Self::with(&self.reader, move |c| {
-            let mut st = c
-                .prepare_cached(
-                    "SELECT fid, at, actor, role, action, target, source, result, detail FROM audit \
-                     WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2) AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4) \
-                     ORDER BY fid DESC LIMIT ?5",
-                )
-                .map_err(sql("prepare audit"))?;
-            let mut rows = st.query(params![q.actor, q.action, q.from, q.to, q.limit as i64]).map_err(sql("audit"))?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next().map_err(sql("audit"))? {
-                let g = |i: usize| r.get::<_, Option<String>>(i).map_err(sql("audit"));
-                out.push(AuditEntry {
-                    id: r.get::<_, i64>(0).map_err(sql("audit"))? as u64,
-                    at: g(1)?.unwrap_or_default(),
-                    actor: g(2)?.unwrap_or_default(),
-                    role: g(3)?,
-                    action: g(4)?.unwrap_or_default(),
-                    target: g(5)?.unwrap_or_default(),
-                    source: g(6)?,
-                    result: g(7)?.unwrap_or_default(),
-                    detail: g(8)?,
-                });
-            }
-            Ok(out)
-        })
-        .await
+        Self::with(&self.reader, move |c| read_audit(c, &q)).await
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {

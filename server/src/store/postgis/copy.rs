@@ -3,6 +3,7 @@
 //! single writes: a row whose key is already stored with the same report is skipped, and a key
 //! stored (or repeated in the load) with a different report rolls the whole load back.
 
+use crate::store::Loaded;
 use bytes::{BufMut, BytesMut};
 use model::{NewIncident, Placement};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -10,7 +11,7 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 /// A WGS84 point in PostGIS's binary input form (EWKB with SRID 4326).
 #[derive(Debug)]
-struct EwkbPoint(f64, f64);
+pub(super) struct EwkbPoint(pub f64, pub f64);
 
 impl ToSql for EwkbPoint {
     fn to_sql(&self, _ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
@@ -29,26 +30,27 @@ impl ToSql for EwkbPoint {
     to_sql_checked!();
 }
 
-/// What a load did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Loaded {
-    /// New incidents.
-    pub created: u64,
-    /// Rows already stored (same key, same report), skipped.
-    pub existing: u64,
-}
-
-/// Why a load was refused.
+/// Why a load was refused (nothing of it was written).
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
-    /// Row `index` (0-based, in the order given) reuses a (source, external_id) with a different
-    /// report; nothing was written.
-    #[error("item {index}: (source, external_id) is already used by a different report")]
+    /// Row `index` (0-based, in the order given) reuses a stored (source, external_id) with a
+    /// different report.
+    #[error("item {index}: (source, external_id) already names incident {existing} with different content")]
     Conflict {
         /// Position in the load.
         index: usize,
+        /// The stored incident.
+        existing: u64,
     },
-    /// Any database error; nothing was written.
+    /// Row `index` repeats the key of row `first` of the same load with a different report.
+    #[error("item {index}: repeats the (source, external_id) of item {first} with different content")]
+    Repeated {
+        /// Position in the load.
+        index: usize,
+        /// The earlier row.
+        first: usize,
+    },
+    /// Any database error.
     #[error("database: {0}")]
     Db(#[from] tokio_postgres::Error),
 }
@@ -121,15 +123,20 @@ pub async fn copy_into(
     writer.as_mut().finish().await?;
     // A key repeated inside the load, or already stored, must carry the same report.
     let clash = format!(
-        "SELECT min(ord) FROM (
-           SELECT b.ord FROM incidents_staging a JOIN incidents_staging b
+        "SELECT ord, first, existing FROM (
+           SELECT b.ord, a.ord AS first, NULL::bigint AS existing FROM incidents_staging a JOIN incidents_staging b
              ON a.source = b.source AND a.external_id = b.external_id AND a.ord < b.ord WHERE {DIFFERENT_REPORT}
            UNION ALL
-           SELECT b.ord FROM incidents a JOIN incidents_staging b
-             ON a.source = b.source AND a.external_id = b.external_id WHERE {DIFFERENT_REPORT}) clashes"
+           SELECT b.ord, NULL, a.id FROM incidents a JOIN incidents_staging b
+             ON a.source = b.source AND a.external_id = b.external_id WHERE {DIFFERENT_REPORT}) clashes
+         ORDER BY ord, first LIMIT 1"
     );
-    if let Some(index) = tx.query_one(&clash, &[]).await?.get::<_, Option<i64>>(0) {
-        return Err(CopyError::Conflict { index: index as usize });
+    if let Some(row) = tx.query_opt(&clash, &[]).await? {
+        let index = row.get::<_, i64>(0) as usize;
+        return Err(match (row.get::<_, Option<i64>>(1), row.get::<_, Option<i64>>(2)) {
+            (Some(first), _) => CopyError::Repeated { index, first: first as usize },
+            (None, existing) => CopyError::Conflict { index, existing: existing.unwrap_or(0) as u64 },
+        });
     }
     let inserted = tx
         .query_one(

@@ -7,11 +7,12 @@
 //! created, so other instances on the same database can bring their in-memory index up to date
 //! (see [`super::follow`]).
 
-use super::copy::copy_into;
+use super::copy::{CopyError, copy_into};
 use crate::scope::Scope;
 use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
 use crate::store::{
-    AuditQuery, GeographyData, IncidentRow, InsertOutcome, NewAudit, NewUser, Store, StoreError, WorldData,
+    AuditQuery, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Snapshot, Store, StoreError,
+    WorldData,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -46,6 +47,9 @@ pub enum PgError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// `copy-store` found data in the target database.
+    #[error("the target database already holds SafeGrid data; copy-store only fills an empty database")]
+    NotEmpty,
     /// A stored value could not be read back.
     #[error("postgis holds a corrupt {what}: {detail}")]
     Corrupt {
@@ -99,6 +103,94 @@ impl PgStore {
         let (lo, hi) = (*ids.start() as i64, (*ids.end()).min(i64::MAX as u64) as i64);
         let rows = c.query(&st, &[&lo, &hi, &since]).await.map_err(db("load incidents"))?;
         rows.iter().map(incident_row).collect()
+    }
+}
+
+impl PgStore {
+    /// Writes `snap` into this empty database in one transaction, every id kept, then moves the
+    /// sequences past them. Refuses ([`PgError::NotEmpty`]) a database holding any SafeGrid data.
+    pub async fn restore(&self, snap: &Snapshot) -> Result<(), PgError> {
+        use tokio_postgres::binary_copy::BinaryCopyInWriter;
+        use tokio_postgres::types::Type;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        tx.execute("LOCK TABLE regions, cells, incidents, users, audit IN EXCLUSIVE MODE", &[])
+            .await
+            .map_err(db("lock"))?;
+        if !tx.query_one(sql!("is_empty"), &[]).await.map_err(db("check empty"))?.get::<_, bool>(0) {
+            return Err(PgError::NotEmpty);
+        }
+        write_geography(&tx, &snap.geography).await?;
+        let geometry = tx.prepare("SELECT $1::geometry").await.map_err(db("geometry type"))?.params()[0].clone();
+        let mut types = vec![Type::INT8, geometry];
+        types.extend([Type::TEXT; 4]);
+        types.extend([Type::TIMESTAMPTZ; 2]);
+        types.extend([Type::TEXT; 10]);
+        let sink = tx.copy_in(sql!("copy_incidents_with_ids")).await.map_err(db("copy incidents"))?;
+        let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
+        for i in &snap.incidents {
+            let (n, p) = (&i.fields, &i.placement);
+            let codes = [p.county_code.to_string(), p.township_code.to_string(), p.village_code.to_string()];
+            let cell = p.cell_code.to_string();
+            writer
+                .as_mut()
+                .write(&[
+                    &(i.id.0 as i64),
+                    &super::copy::EwkbPoint(n.lon, n.lat),
+                    &n.source.as_str(),
+                    &n.external_id,
+                    &n.category.as_str(),
+                    &n.subcategory.map(|s| s.as_str()),
+                    &millis(n.occurred_at),
+                    &millis(n.reported_at),
+                    &n.address,
+                    &n.summary,
+                    &n.reporter_name,
+                    &n.reporter_phone,
+                    &n.severity.as_str(),
+                    &n.status.as_str(),
+                    &codes[0],
+                    &codes[1],
+                    &codes[2],
+                    &cell,
+                ])
+                .await
+                .map_err(db("copy incidents"))?;
+        }
+        writer.as_mut().finish().await.map_err(db("copy incidents"))?;
+        let st = tx.prepare(sql!("restore_user")).await.map_err(db("prepare restore user"))?;
+        for u in &snap.users {
+            let x = &u.user;
+            tx.execute(
+                &st,
+                &[
+                    &(x.id as i64),
+                    &x.username,
+                    &u.password_hash,
+                    &x.role.as_str(),
+                    &x.jurisdiction.map(|j| j.to_string()),
+                    &x.officer_id.map(|o| o as i64),
+                    &x.disabled,
+                    &u.created_at,
+                ],
+            )
+            .await
+            .map_err(db("restore user"))?;
+        }
+        let st = tx.prepare(sql!("restore_audit")).await.map_err(db("prepare restore audit"))?;
+        for e in &snap.audit {
+            tx.execute(
+                &st,
+                &[&(e.id as i64), &e.at, &e.actor, &e.role, &e.action, &e.target, &e.source, &e.result, &e.detail],
+            )
+            .await
+            .map_err(db("restore audit"))?;
+        }
+        for (key, value) in &snap.meta {
+            tx.execute(sql!("put_meta"), &[key, value]).await.map_err(db("restore meta"))?;
+        }
+        tx.batch_execute(sql!("restore_sequences")).await.map_err(db("restore sequences"))?;
+        tx.commit().await.map_err(db("commit restore"))
     }
 }
 
@@ -196,6 +288,7 @@ async fn insert_batch(
     let by_id = tx.prepare_cached(sql!("incidents_by_id")).await.map_err(db("prepare read incident"))?;
     let mut created = Vec::new();
     let mut out: Vec<Option<InsertOutcome>> = Vec::with_capacity(items.len());
+    let mut keys: std::collections::HashMap<(Source, &str), usize> = std::collections::HashMap::new();
     for (index, (n, p)) in items.iter().enumerate() {
         let codes = [p.county_code.to_string(), p.township_code.to_string(), p.village_code.to_string()];
         let cell = p.cell_code.to_string();
@@ -229,13 +322,19 @@ async fn insert_batch(
             Some(r) => {
                 created.push(get::<i64>(&r, 0)?);
                 out.push(None);
+                if let Some(ext) = &n.external_id {
+                    keys.insert((n.source, ext.as_str()), index);
+                }
             }
             None => {
                 let ext = n.external_id.as_deref().unwrap_or_default();
                 let stored = tx.query_one(&by_key, &[&n.source.as_str(), &ext]).await.map_err(db("find key"))?;
                 let stored = incident_from_row(&stored)?;
                 if !stored.fields.same_report(n) {
-                    return Err(StoreError::Conflict { index, existing: stored.id });
+                    return Err(match keys.get(&(n.source, ext)) {
+                        Some(&first) => StoreError::Repeated { index, first },
+                        None => StoreError::Conflict { index, existing: stored.id },
+                    });
                 }
                 out.push(Some(InsertOutcome::Existing(stored)));
             }
@@ -264,6 +363,77 @@ async fn insert_batch(
         .collect()
 }
 
+/// Writes regions, cells, resources and officers (ids of resources and officers kept).
+async fn write_geography(tx: &deadpool_postgres::Transaction<'_>, g: &GeographyData) -> Result<(), PgError> {
+    let st = tx.prepare(sql!("insert_region")).await.map_err(db("prepare insert region"))?;
+    for r in &g.regions {
+        let x = &r.region;
+        tx.execute(
+            &st,
+            &[
+                &wkb_multipolygon(&r.boundary),
+                &x.code.to_string(),
+                &x.name,
+                &x.level.as_str(),
+                &x.parent_code.map(|c| c.to_string()),
+                &(x.population as i32),
+                &(x.households as i32),
+                &x.synthetic,
+            ],
+        )
+        .await
+        .map_err(db("insert region"))?;
+    }
+    let st = tx.prepare(sql!("insert_cell")).await.map_err(db("prepare insert cell"))?;
+    for c in &g.cells {
+        tx.execute(
+            &st,
+            &[
+                &wkb_multipolygon(&c.boundary),
+                &c.cell.code.to_string(),
+                &c.cell.code.village().to_string(),
+                &c.cell.name,
+                &(c.cell.population as i32),
+                &c.cell.synthetic,
+            ],
+        )
+        .await
+        .map_err(db("insert cell"))?;
+    }
+    let st = tx.prepare(sql!("insert_resource")).await.map_err(db("prepare insert resource"))?;
+    for r in &g.resources {
+        tx.execute(
+            &st,
+            &[
+                &(r.id as i64),
+                &r.lon,
+                &r.lat,
+                &r.kind.as_str(),
+                &format!("{:?}", r.kind.prevention()).to_lowercase(),
+                &r.name,
+                &r.region_code.to_string(),
+                &r.subtype,
+                &r.camera.map(|c| c.heading_deg),
+                &r.camera.map(|c| c.fov_deg),
+                &r.camera.map(|c| c.range_m),
+            ],
+        )
+        .await
+        .map_err(db("insert resource"))?;
+    }
+    let st = tx.prepare(sql!("insert_officer")).await.map_err(db("prepare insert officer"))?;
+    let sv = tx.prepare(sql!("insert_officer_village")).await.map_err(db("prepare insert officer village"))?;
+    for o in &g.officers {
+        tx.execute(&st, &[&(o.id as i64), &o.name, &o.badge, &(o.station_id as i64)])
+            .await
+            .map_err(db("insert officer"))?;
+        for v in &o.villages {
+            tx.execute(&sv, &[&(o.id as i64), &v.to_string()]).await.map_err(db("insert officer village"))?;
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -279,75 +449,12 @@ impl Store for PgStore {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
         tx.batch_execute(sql!("clear_world")).await.map_err(db("clear world"))?;
-        let g = &world.geography;
-        let st = tx.prepare(sql!("insert_region")).await.map_err(db("prepare insert region"))?;
-        for r in &g.regions {
-            let x = &r.region;
-            tx.execute(
-                &st,
-                &[
-                    &wkb_multipolygon(&r.boundary),
-                    &x.code.to_string(),
-                    &x.name,
-                    &x.level.as_str(),
-                    &x.parent_code.map(|c| c.to_string()),
-                    &(x.population as i32),
-                    &(x.households as i32),
-                    &x.synthetic,
-                ],
-            )
-            .await
-            .map_err(db("insert region"))?;
-        }
-        let st = tx.prepare(sql!("insert_cell")).await.map_err(db("prepare insert cell"))?;
-        for c in &g.cells {
-            tx.execute(
-                &st,
-                &[
-                    &wkb_multipolygon(&c.boundary),
-                    &c.cell.code.to_string(),
-                    &c.cell.code.village().to_string(),
-                    &c.cell.name,
-                    &(c.cell.population as i32),
-                    &c.cell.synthetic,
-                ],
-            )
-            .await
-            .map_err(db("insert cell"))?;
-        }
-        let st = tx.prepare(sql!("insert_resource")).await.map_err(db("prepare insert resource"))?;
-        for r in &g.resources {
-            tx.execute(
-                &st,
-                &[
-                    &(r.id as i64),
-                    &r.lon,
-                    &r.lat,
-                    &r.kind.as_str(),
-                    &format!("{:?}", r.kind.prevention()).to_lowercase(),
-                    &r.name,
-                    &r.region_code.to_string(),
-                    &r.subtype,
-                    &r.camera.map(|c| c.heading_deg),
-                    &r.camera.map(|c| c.fov_deg),
-                    &r.camera.map(|c| c.range_m),
-                ],
-            )
-            .await
-            .map_err(db("insert resource"))?;
-        }
-        let st = tx.prepare(sql!("insert_officer")).await.map_err(db("prepare insert officer"))?;
-        let sv = tx.prepare(sql!("insert_officer_village")).await.map_err(db("prepare insert officer village"))?;
-        for o in &g.officers {
-            tx.execute(&st, &[&(o.id as i64), &o.name, &o.badge, &(o.station_id as i64)])
-                .await
-                .map_err(db("insert officer"))?;
-            for v in &o.villages {
-                tx.execute(&sv, &[&(o.id as i64), &v.to_string()]).await.map_err(db("insert officer village"))?;
-            }
-        }
+        write_geography(&tx, &world.geography).await?;
         tx.batch_execute(sql!("sync_sequences")).await.map_err(db("sync sequences"))?;
-        copy_into(&tx, &world.incidents).await.map_err(|e| corrupt("world incidents", e))?;
+        copy_into(&tx, &world.incidents).await.map_err(|e| match e {
+            CopyError::Db(source) => PgError::Db { op: "bulk load", source },
+            clash => corrupt("world incidents", clash),
+        })?;
         if let Some(truth) = &world.demo_truth_json {
             tx.execute(sql!("put_meta"), &[&"demo_truth", truth]).await.map_err(db("write meta"))?;
         }
@@ -443,6 +550,18 @@ impl Store for PgStore {
         let out = insert_batch(&tx, &items).await?;
         tx.commit().await.map_err(db("commit incidents"))?;
         Ok(out)
+    }
+
+    async fn bulk_load(&self, items: Vec<(NewIncident, Placement)>) -> Result<Loaded, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        let loaded = copy_into(&tx, &items).await.map_err(|e| match e {
+            CopyError::Conflict { index, existing } => StoreError::Conflict { index, existing: IncidentId(existing) },
+            CopyError::Repeated { index, first } => StoreError::Repeated { index, first },
+            CopyError::Db(source) => PgError::Db { op: "bulk load", source }.into(),
+        })?;
+        tx.commit().await.map_err(db("commit bulk load"))?;
+        Ok(loaded)
     }
 
     async fn incidents_by_id(&self, scope: &Scope, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError> {
