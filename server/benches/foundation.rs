@@ -136,7 +136,7 @@ fn main() -> anyhow::Result<()> {
                     "cells" => {
                         // A fresh window each round so the per-window counts are recomputed too.
                         let f = IncidentFilter { to_s: year.to_s.map(|t| t - times.len() as i64), ..year.clone() };
-                        tiles::cells_tile(&state, &tile, &f)
+                        rt.block_on(tiles::cells_tile(&state, &tile, &f))?
                     }
                     _ => tiles::regions_tile(&state, &tile, &Scope::everything()),
                 };

@@ -102,10 +102,32 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(text.as_bytes())
 }
 
-/// Loads geography and incidents from the store into the request state.
+/// Opens the store and builds the request state: every incident in memory for the embedded
+/// store; with PostGIS, those of the last `--memory-window-days` in memory and queries reaching
+/// further back answered by the database (`reads`).
+pub async fn open_state(args: &StoreArgs, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let Some(url) = &args.database_url else { return Ok(load_state(open_store(args).await?, clock).await?) };
+    let pg = crate::store::postgis::open(url, args.db_pool).await.context("opening the PostGIS store")?;
+    let since = clock.now() - chrono::Duration::days(i64::from(args.memory_window_days));
+    let mut state = load_state_since(Arc::new(pg.clone()), clock, Some(since)).await?;
+    state.past = Some(Arc::new(crate::reads::Past::new(since, pg)));
+    Ok(state)
+}
+
+/// Loads geography and every incident from the store into the request state.
 pub async fn load_state(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<AppState, StoreError> {
+    load_state_since(store, clock, None).await
+}
+
+/// Loads geography, and the incidents that occurred at or after `since` (all when `None`), into
+/// the request state; the index then refuses older incidents.
+pub async fn load_state_since(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<AppState, StoreError> {
     let geography = Geography::new(store.load_geography().await?);
-    let rows = store.load_incident_rows().await?;
+    let rows = store.incident_rows(0..=u64::MAX, since).await?;
     let mut points = Vec::with_capacity(rows.len());
     let mut orphans = 0usize;
     for r in &rows {
@@ -118,7 +140,10 @@ pub async fn load_state(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<
     if orphans > 0 {
         tracing::warn!(orphans, "incidents whose cell is not in the store were left out of the index");
     }
-    let index = IncidentIndex::new(points);
+    let index = match since {
+        Some(t) => IncidentIndex::with_floor(points, t.timestamp()),
+        None => IncidentIndex::new(points),
+    };
     let tiles = Arc::new(TileShapes::new(&geography));
     Ok(AppState {
         store,
@@ -130,5 +155,6 @@ pub async fn load_state(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<
         web_dir: None,
         ui: Arc::new(model::api::UiConfig::default()),
         throttle: Arc::new(crate::auth::LoginThrottle::default()),
+        past: None,
     })
 }

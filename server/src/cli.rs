@@ -1,7 +1,7 @@
 //! The `safegrid` subcommands. Output for people goes to stderr; data (exports) to stdout or a file.
 
 use crate::api;
-use crate::boot::{DEFAULT_DEMO_SEED, load_state, open_store, seed_demo};
+use crate::boot::{DEFAULT_DEMO_SEED, open_state, open_store, seed_demo};
 use crate::clock::SystemClock;
 use crate::config::{DemoArgs, ExportArgs, FileFormat, ImportArgs, ServeArgs, UserAddArgs};
 use crate::geography::Geography;
@@ -49,9 +49,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "demo world written; one demo user per role, passwords in the logins file (演示账号见该文件)"
         );
     }
+    drop(store);
     // Listen before loading, so writes other instances commit meanwhile are not missed.
     let notices = args.store.database_url.clone().map(crate::store::postgis::listen);
-    let mut state = load_state(store, Arc::new(SystemClock)).await?;
+    let mut state = open_state(&args.store, Arc::new(SystemClock)).await?;
     if let Some(notices) = notices {
         crate::follow::spawn(&state, notices);
     }
@@ -399,8 +400,7 @@ const CSV_COLUMNS: [&str; 19] = [
 
 /// `safegrid export`.
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.store).await?;
-    let state = load_state(store, Arc::new(SystemClock)).await?;
+    let state = open_state(&args.store, Arc::new(SystemClock)).await?;
     let query = IncidentQuery {
         area: args.region.as_deref().map(Area::parse).transpose().map_err(|e| anyhow::anyhow!("--region: {e}"))?,
         bbox: None,
@@ -420,7 +420,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     // The command line runs with the data files' owner's rights: the whole city.
     let filter = query.filter(&state.geography, &Scope::everything()).map_err(|e| anyhow::anyhow!("--region: {e}"))?;
     let mut ids: Vec<(i64, IncidentId)> = Vec::new();
-    state.index().for_each(&filter, |p| ids.push((p.occurred_s, p.id)));
+    state.for_each_incident(&filter, |p| ids.push((p.occurred_s, p.id))).await?;
     ids.sort_unstable();
     let out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(std::io::BufWriter::new(

@@ -237,6 +237,10 @@ pub struct StoreArgs {
     /// Most connections this process opens to PostgreSQL (连接池大小).
     #[arg(long, env = "SAFEGRID_DB_POOL", default_value_t = 16)]
     pub db_pool: usize,
+    /// With PostGIS: days of incidents held in memory; older ones are queried in the database
+    /// (the embedded store keeps everything in memory) (内存窗口天数).
+    #[arg(long, env = "SAFEGRID_MEMORY_WINDOW_DAYS", default_value_t = 400)]
+    pub memory_window_days: u32,
 }
 
 impl StoreArgs {

@@ -11,6 +11,8 @@ use tokio::sync::mpsc;
 /// held, e.g. this instance's own writes, are skipped by the index); `Listening` (start or
 /// reconnect) reads everything newer than the largest id held, to catch up on missed notices.
 pub fn spawn(state: &AppState, mut notices: mpsc::Receiver<Notice>) {
+    // An index holding a recent window takes only incidents inside it.
+    let since = state.past.as_ref().map(|p| p.since());
     let store = state.store.clone();
     let geography = state.geography.clone();
     let index = state.incidents.clone();
@@ -23,7 +25,7 @@ pub fn spawn(state: &AppState, mut notices: mpsc::Receiver<Notice>) {
                     held + 1..=u64::MAX
                 }
             };
-            let rows = match store.incident_rows_between(ids).await {
+            let rows = match store.incident_rows(ids, since).await {
                 Ok(rows) => rows,
                 Err(e) => {
                     tracing::warn!("following other instances' writes: {e}");

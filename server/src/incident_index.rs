@@ -58,7 +58,8 @@ impl IncidentPoint {
         }
     }
 
-    fn key(&self) -> (i64, u64) {
+    /// Position in the time order: (occurred_s, id).
+    pub fn key(&self) -> (i64, u64) {
         (self.occurred_s, self.id.0)
     }
 }
@@ -128,6 +129,11 @@ impl CellScope {
         ranges.retain(|r| !r.is_empty());
         ranges.sort_by_key(|r| r.start);
         CellScope(Some(ranges))
+    }
+
+    /// The ranges (`None`: every cell).
+    pub fn ranges(&self) -> Option<&[Range<CellIdx>]> {
+        self.0.as_deref()
     }
 
     /// Whether cell `idx` is inside.
@@ -230,6 +236,8 @@ pub struct IncidentIndex {
     tree: RTree<Entry>,
     by_id: IdSlots,
     version: u64,
+    /// Records that occurred before this (Unix seconds) are not held (a memory window).
+    floor_s: Option<i64>,
 }
 
 impl IncidentIndex {
@@ -246,7 +254,7 @@ impl IncidentIndex {
         for (id, slot) in ids {
             by_id.insert(id, slot);
         }
-        IncidentIndex { points, order, tree, by_id, version: 0 }
+        IncidentIndex { points, order, tree, by_id, version: 0, floor_s: None }
     }
 
     /// Changes with every mutation (caches of derived figures key on it).
@@ -264,9 +272,16 @@ impl IncidentIndex {
         self.points.is_empty()
     }
 
-    /// Adds a record (ignored if its id is already present).
+    /// Bulk-builds from the records that occurred at or after `floor_s`; later inserts before it
+    /// are ignored too, so the index holds exactly a window's incidents.
+    pub fn with_floor(mut points: Vec<IncidentPoint>, floor_s: i64) -> IncidentIndex {
+        points.retain(|p| p.occurred_s >= floor_s);
+        IncidentIndex { floor_s: Some(floor_s), ..IncidentIndex::new(points) }
+    }
+
+    /// Adds a record (ignored if its id is already present, or it lies before the floor).
     pub fn insert(&mut self, p: IncidentPoint) {
-        if self.by_id.get(p.id.0).is_some() {
+        if self.by_id.get(p.id.0).is_some() || self.floor_s.is_some_and(|f| p.occurred_s < f) {
             return;
         }
         let slot = self.points.len() as u32;
@@ -425,6 +440,26 @@ mod tests {
             },
             IncidentFilter { statuses: Some(StatusSet::of(&[Status::Reported])), to_s: Some(1_700_030_000), ..all() },
         ]
+    }
+
+    #[test]
+    fn a_floored_index_holds_exactly_its_window() {
+        let pts = random_points(2_000, 9);
+        let floor = 1_700_060_000;
+        let mut idx = IncidentIndex::with_floor(pts[..1_500].to_vec(), floor);
+        for p in &pts[1_500..] {
+            idx.insert(*p);
+        }
+        let expected = pts.iter().filter(|p| p.occurred_s >= floor).count();
+        assert!(expected > 0 && expected < pts.len());
+        assert_eq!(idx.len(), expected);
+        let mut seen = 0;
+        idx.for_each(&all(), |p| {
+            assert!(p.occurred_s >= floor);
+            seen += 1;
+        });
+        assert_eq!(seen, expected);
+        assert_eq!(idx.max_id(), pts.iter().filter(|p| p.occurred_s >= floor).map(|p| p.id.0).max().unwrap());
     }
 
     #[test]

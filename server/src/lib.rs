@@ -14,6 +14,7 @@ pub mod incident_index;
 pub mod ingest;
 pub mod intake;
 pub mod query;
+pub mod reads;
 pub mod scope;
 pub mod store;
 pub mod tiles;

@@ -15,7 +15,7 @@ async fn world_in(dir: &Path) {
 }
 
 fn store_args(dir: &Path) -> StoreArgs {
-    StoreArgs { data_dir: dir.to_owned(), database_url: None, db_pool: 4 }
+    StoreArgs { data_dir: dir.to_owned(), database_url: None, db_pool: 4, memory_window_days: 400 }
 }
 
 fn import_args(dir: &Path, file: &Path) -> ImportArgs {

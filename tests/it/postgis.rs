@@ -228,7 +228,12 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
     assert_eq!(target.load_incident_rows().await.unwrap().len(), snap.incidents.len());
 
     // import and export against PostGIS: the bulk path (binary COPY), idempotent, line numbers.
-    let store_args = StoreArgs { data_dir: dir.path().to_owned(), database_url: Some(db.url.clone()), db_pool: 2 };
+    let store_args = StoreArgs {
+        data_dir: dir.path().to_owned(),
+        database_url: Some(db.url.clone()),
+        db_pool: 2,
+        memory_window_days: 400,
+    };
     let csv = dir.path().join("in.csv");
     std::fs::write(
         &csv,
@@ -276,5 +281,133 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.contains(",P1,") && text.contains(",P2,") && !text.contains(",P3,"), "{text}");
     drop((target, source));
+    db.drop().await;
+}
+
+/// Every query the API makes of the incidents, answered by a state holding everything in memory
+/// and by one holding the last 60 days with the rest pushed down to PostGIS: the same answers.
+#[tokio::test]
+async fn queries_past_the_memory_window_answer_as_memory_does() {
+    use mvt_reader::Reader;
+    use mvt_reader::feature::Value;
+    use server::boot::{load_state, load_state_since};
+    use server::clock::FixedClock;
+    use server::incident_index::{Bbox, CategorySet, IncidentFilter, StatusSet};
+    use server::reads::Past;
+    use server::tiles::TileId;
+    use std::sync::Arc;
+    let Some(admin) = admin_url() else { return };
+    let db = Scratch::new(&admin, "window").await;
+    let pg = server::store::postgis::open(&db.url, 4).await.unwrap();
+    let world =
+        demo::generate(&demo::DemoParams { base_incidents: 12_000, ..demo::DemoParams::new(5, tests::test_now()) })
+            .unwrap();
+    let total = world.incidents.len();
+    server::store::Store::replace_world(&pg, server::boot::world_data(world)).await.unwrap();
+    let clock = Arc::new(FixedClock::new(tests::test_now()));
+    let all = load_state(Arc::new(pg.clone()), clock.clone()).await.unwrap();
+    let since = tests::test_now() - chrono::Duration::days(60);
+    let mut windowed = load_state_since(Arc::new(pg.clone()), clock, Some(since)).await.unwrap();
+    windowed.past = Some(Arc::new(Past::new(since, pg.clone())));
+    let held = windowed.index().len();
+    assert_eq!(all.index().len(), total);
+    assert!(held > 0 && held < total / 3, "the window holds {held} of {total}");
+
+    let city = server::scope::Scope::everything().cells(&all.geography);
+    let township = server::scope::Scope::of(vec!["620602001000".parse().unwrap()]).cells(&all.geography);
+    let base = IncidentFilter::new(city.clone());
+    let since_s = since.timestamp();
+    let filters = [
+        base.clone(),
+        IncidentFilter { scope: township.clone(), ..base.clone() },
+        IncidentFilter { from_s: Some(since_s - 30 * 86_400), to_s: Some(since_s + 10 * 86_400), ..base.clone() },
+        IncidentFilter { categories: Some(CategorySet::of(&[model::Category::Traffic])), ..base.clone() },
+        IncidentFilter { statuses: Some(StatusSet::of(&[model::Status::Closed])), ..base.clone() },
+        IncidentFilter {
+            bbox: Some(Bbox { min_lon: 102.55, min_lat: 37.85, max_lon: 102.70, max_lat: 37.98 }),
+            cells: Some(0..all.geography.cells().len() as u32 / 2),
+            ..base.clone()
+        },
+        IncidentFilter { from_s: Some(since_s + 86_400), ..base.clone() }, // inside the window: memory
+    ];
+    for (k, f) in filters.iter().enumerate() {
+        assert_eq!(windowed.cell_counts(f).await.unwrap(), all.cell_counts(f).await.unwrap(), "filter {k}: counts");
+        let mut a = Vec::new();
+        all.for_each_incident(f, |p| a.push((p.occurred_s, p.id))).await.unwrap();
+        let mut b = Vec::new();
+        windowed.for_each_incident(f, |p| b.push((p.occurred_s, p.id))).await.unwrap();
+        assert!(!a.is_empty(), "filter {k} selects something");
+        assert_eq!(a, b, "filter {k}: visits");
+        // Paging newest first crosses from memory into the database without a gap or a repeat.
+        let mut pages = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (page, next) = windowed.page(f, 97, cursor).await.unwrap();
+            pages.extend(page.iter().map(|p| (p.occurred_s, p.id)));
+            match next {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let mut newest_first = a.clone();
+        newest_first.reverse();
+        assert_eq!(pages, newest_first, "filter {k}: pages");
+    }
+    // Tiles: single points (z16 and a sparse tile) are the same features; clusters hold the same
+    // incidents (PostGIS's pixel rounding may move one across a cluster edge).
+    let tile_at = |z: u8| {
+        let n = f64::from(1u32 << z);
+        let lat = 37.9282f64.to_radians();
+        let x = ((102.6415 + 180.0) / 360.0 * n) as u32;
+        let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
+        TileId { z, x, y }
+    };
+    let features = |body: Vec<u8>| {
+        let reader = Reader::new(body).unwrap();
+        if reader.get_layer_names().unwrap().is_empty() {
+            return vec![];
+        }
+        reader.get_features(0).unwrap()
+    };
+    let int = |f: &mvt_reader::feature::Feature, key: &str| match f.properties.as_ref().and_then(|p| p.get(key)) {
+        Some(Value::Int(i) | Value::SInt(i)) => *i,
+        Some(Value::UInt(u)) => *u as i64,
+        other => panic!("{key}: {other:?}"),
+    };
+    let clustered = |f: &mvt_reader::feature::Feature| {
+        matches!(f.properties.as_ref().and_then(|p| p.get("cluster")), Some(Value::Bool(true)))
+    };
+    let mut modes = Vec::new();
+    for z in [8u8, 13, 16] {
+        let id = tile_at(z);
+        let f = IncidentFilter { bbox: Some(id.bounds(64.0)), ..base.clone() };
+        let memory = features(server::tiles::incidents_tile(&all, &id, &f));
+        let pushed = features(windowed.incidents_tile(&id, &f).await.unwrap());
+        assert!(!memory.is_empty(), "z{z}");
+        assert_eq!(memory.iter().any(clustered), pushed.iter().any(clustered), "z{z}: same mode");
+        modes.push(memory.iter().any(clustered));
+        if memory.iter().any(clustered) {
+            let sum = |fs: &[mvt_reader::feature::Feature]| fs.iter().map(|x| int(x, "count")).sum::<i64>();
+            let (m, p) = (sum(&memory), sum(&pushed));
+            assert!((m - p).abs() * 100 <= m, "z{z}: {m} clustered in memory, {p} in PostGIS");
+            assert!(pushed.len().abs_diff(memory.len()) * 10 <= memory.len(), "z{z}: cluster counts");
+        } else {
+            let ids = |fs: &[mvt_reader::feature::Feature]| {
+                let mut v: Vec<(i64, i64)> = fs.iter().map(|x| (int(x, "id"), int(x, "occurred_at"))).collect();
+                v.sort_unstable();
+                v
+            };
+            let (p, m) = (ids(&pushed), ids(&memory));
+            let only_p: Vec<_> = p.iter().filter(|x| !m.contains(x)).collect();
+            let only_m: Vec<_> = m.iter().filter(|x| !p.contains(x)).collect();
+            assert!(
+                only_p.is_empty() && only_m.is_empty(),
+                "z{z}: only in PostGIS {only_p:?}, only in memory {only_m:?}"
+            );
+        }
+    }
+    assert_eq!(modes, [true, false, false], "z8 clusters, z13 and z16 are single points");
+    drop((all, windowed));
+    drop(pg);
     db.drop().await;
 }

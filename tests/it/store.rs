@@ -71,8 +71,15 @@ async fn a_world_round_trips_through_the_store() {
         assert_eq!(store.meta("no such key").await.unwrap(), None);
         // A part of the id range, as a follower reads it.
         let (a, b) = (rows[100].id.0, rows[119].id.0);
-        let some = store.incident_rows_between(a..=b).await.unwrap();
+        let some = store.incident_rows(a..=b, None).await.unwrap();
         assert_eq!(some, rows[100..120].to_vec(), "{name}");
+        // And of those, the ones at or after a time (a window of recent incidents).
+        let cut = chrono::DateTime::from_timestamp(rows[110].occurred_s, 0).unwrap();
+        let recent = store.incident_rows(a..=b, Some(cut)).await.unwrap();
+        let expected: Vec<_> =
+            rows[100..120].iter().filter(|r| r.occurred_s >= rows[110].occurred_s).copied().collect();
+        assert!(!expected.is_empty() && expected.len() < 20, "{name}");
+        assert_eq!(recent, expected, "{name}");
         // Replacing the world again replaces, it does not add.
         store.replace_world(world_data(world.clone())).await.unwrap();
         assert_eq!(store.load_incident_rows().await.unwrap().len(), world.incidents.len(), "{name}");

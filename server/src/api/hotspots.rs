@@ -67,9 +67,9 @@ impl StudyArea {
     }
 
     /// Incident counts per study cell under `filter`.
-    fn counts(&self, s: &AppState, filter: &IncidentFilter) -> Vec<f64> {
-        let all = s.index().cell_counts(filter, s.geography.cells().len());
-        self.cells.iter().map(|&i| f64::from(all[i as usize])).collect()
+    async fn counts(&self, s: &AppState, filter: &IncidentFilter) -> Result<Vec<f64>, AppError> {
+        let all = s.cell_counts(filter).await?;
+        Ok(self.cells.iter().map(|&i| f64::from(all[i as usize])).collect())
     }
 
     /// One feature per study cell with `props(k)` added to its code and name.
@@ -136,7 +136,7 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let (from, to) = window(&s, &mut query, DEFAULT_WINDOW_DAYS);
     let filter = query.filter(&s.geography, &caller.scope)?;
     let area = StudyArea::of(&s, &filter);
-    let values = area.counts(&s, &filter);
+    let values = area.counts(&s, &filter).await?;
     let mut how_zh = String::new();
     let mut how_en = String::new();
     if method == "optimized" {
@@ -229,14 +229,13 @@ pub async fn emerging(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     query.from = Some(from);
     let filter = query.filter(&s.geography, &caller.scope)?;
     let area = StudyArea::of(&s, &filter);
-    let cube: Vec<Vec<f64>> = (0..steps)
-        .map(|t| {
-            let mut f = filter.clone();
-            f.from_s = Some((from + Duration::days(step_days * t)).timestamp());
-            f.to_s = Some((from + Duration::days(step_days * (t + 1))).timestamp());
-            area.counts(&s, &f)
-        })
-        .collect();
+    let mut cube: Vec<Vec<f64>> = Vec::with_capacity(steps as usize);
+    for t in 0..steps {
+        let mut f = filter.clone();
+        f.from_s = Some((from + Duration::days(step_days * t)).timestamp());
+        f.to_s = Some((from + Duration::days(step_days * (t + 1))).timestamp());
+        cube.push(area.counts(&s, &f).await?);
+    }
     let patterns = emerging_hot_spots(&cube, &Neighbours::distance_band(&area.centres_m, band_m));
     let n = area.cells.len();
     let warnings = if n < MIN_FEATURES {
@@ -267,10 +266,11 @@ pub async fn kde(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuer
     let filter = query.filter(&s.geography, &caller.scope)?;
     let area = StudyArea::of(&s, &filter);
     let mut points = Vec::new();
-    s.index().for_each(&filter, |pt| {
+    s.for_each_incident(&filter, |pt| {
         let (x, y) = area.utm.forward(pt.lon, pt.lat);
         points.push([x, y]);
-    });
+    })
+    .await?;
     let (bandwidth_m, rule) = match given {
         Some(v) => match v.parse::<f64>() {
             Ok(h) if (10.0..=50_000.0).contains(&h) => (h, "given"),
@@ -302,10 +302,11 @@ pub async fn near_repeat(
     let filter = query.filter(&s.geography, &caller.scope)?;
     let utm = projection();
     let mut by_category: Vec<(Category, Vec<IncidentPoint>)> = Vec::new();
-    s.index().for_each(&filter, |pt| match by_category.iter_mut().find(|(c, _)| *c == pt.category) {
+    s.for_each_incident(&filter, |pt| match by_category.iter_mut().find(|(c, _)| *c == pt.category) {
         Some((_, points)) => points.push(*pt),
         None => by_category.push((pt.category, vec![*pt])),
-    });
+    })
+    .await?;
     by_category.sort_by_key(|(c, _)| c.as_str());
     let params = KnoxParams::standard(1);
     let (d0, t0) = (params.distance_bands_m[0], params.time_bands_s[0]);
@@ -394,13 +395,14 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         slot[i as usize] = k as u32;
     }
     let mut events = Vec::new();
-    s.index().for_each(&filter, |pt| {
+    s.for_each_incident(&filter, |pt| {
         let (x_m, y_m) = area.utm.forward(pt.lon, pt.lat);
         let cell = slot[pt.cell as usize];
         if cell != u32::MAX {
             events.push(CellEvent { cell, x_m, y_m, t_s: pt.occurred_s });
         }
-    });
+    })
+    .await?;
     let study = Study::new(&area.centres_m);
     let active = vec![true; area.cells.len()];
     let (start_s, at_s, horizon_s) = (query.from.map_or(0, |f| f.timestamp()), at.timestamp(), (hours * 3600.0) as i64);

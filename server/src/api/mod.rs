@@ -52,6 +52,8 @@ pub struct AppState {
     pub ui: Arc<model::api::UiConfig>,
     /// Failed-login counters.
     pub throttle: Arc<LoginThrottle>,
+    /// With PostGIS and a memory window: the database answering queries that reach before it.
+    pub past: Option<Arc<crate::reads::Past>>,
 }
 
 impl AppState {

@@ -124,7 +124,7 @@ pub async fn cells(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     (query.from, query.to) = (Some(from), Some(to));
     let bbox = query.bbox.take();
     let filter = query.filter(&s.geography, &caller.scope)?;
-    let counts = s.index().cell_counts(&filter, s.geography.cells().len());
+    let counts = s.cell_counts(&filter).await?;
     let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
     let in_box: Option<std::collections::HashSet<u32>> =
         bbox.map(|b| s.geography.cells_in_box([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]).collect());

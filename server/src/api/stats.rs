@@ -49,7 +49,7 @@ pub async fn stats(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     let mut open = 0u64;
     let n_cells = s.geography.cells().len();
     let mut per_cell = vec![0u32; n_cells];
-    s.index().for_each(&filter, |p| {
+    s.for_each_incident(&filter, |p| {
         total += 1;
         if p.status != Status::Closed {
             open += 1;
@@ -62,7 +62,8 @@ pub async fn stats(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
         let (h, w) = local_hour_weekday_unix(p.occurred_s);
         hour_weekday[h as usize][w as usize] += 1;
         per_cell[p.cell as usize] += 1;
-    });
+    })
+    .await?;
     let range = filter.cells.clone().unwrap_or(0..n_cells as u32);
     let in_view: Vec<u32> = range.filter(|i| filter.scope.contains(*i)).collect();
     let region_counts: Vec<u32> = in_view.iter().map(|&i| per_cell[i as usize]).collect();

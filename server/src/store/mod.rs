@@ -223,9 +223,14 @@ pub trait Store: Send + Sync + 'static {
     async fn load_geography(&self) -> Result<GeographyData, StoreError>;
     /// Index fields of every incident, in id order.
     async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError>;
-    /// Index fields of the incidents whose ids lie in `ids`, in id order (a follower catching up
-    /// on other instances' writes).
-    async fn incident_rows_between(&self, ids: std::ops::RangeInclusive<u64>) -> Result<Vec<IncidentRow>, StoreError>;
+    /// Index fields of the incidents whose ids lie in `ids` and that occurred at or after `since`
+    /// (`None`: any time), in id order: a follower catching up on other instances' writes, or an
+    /// index holding a recent window.
+    async fn incident_rows(
+        &self,
+        ids: std::ops::RangeInclusive<u64>,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<IncidentRow>, StoreError>;
     /// Stores incidents in one transaction, all or nothing, and returns once it is durable.
     /// Idempotent on (source, external_id): a resubmission with the same content
     /// ([`NewIncident::same_report`]) is `Existing`; with other content the whole batch is

@@ -19,6 +19,7 @@ use crate::api::error::AppError;
 use crate::api::params::Params;
 use crate::geography::Geography;
 use crate::incident_index::{Bbox, CategorySet, IncidentFilter};
+use crate::store::StoreError;
 use analytics::clip::clip_ring;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
@@ -39,6 +40,8 @@ pub const RAW_POINTS_MAX: usize = 5_000;
 pub const MAX_ZOOM: u8 = 20;
 /// Bins per tile side for aggregated incidents.
 const BINS: usize = 64;
+/// Side of a cluster cell in tile pixels.
+pub const BIN_PX: f64 = EXTENT as f64 / BINS as f64;
 /// Buffer around a tile, in tile units, so shapes continue under neighbours' edges.
 const BUFFER: f64 = 64.0;
 /// Zooms at which simplified geometry versions are made; from the last one up, originals.
@@ -174,13 +177,13 @@ pub struct CountsCache(Mutex<Vec<(CountsKey, Arc<WindowCounts>)>>);
 impl CountsCache {
     const SIZE: usize = 8;
 
-    fn get_or_compute(&self, key: CountsKey, compute: impl FnOnce() -> WindowCounts) -> Arc<WindowCounts> {
-        if let Some((_, v)) =
-            self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().find(|(k, _)| *k == key)
-        {
-            return Arc::clone(v);
-        }
-        let v = Arc::new(compute());
+    fn get(&self, key: &CountsKey) -> Option<Arc<WindowCounts>> {
+        let guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.iter().find(|(k, _)| k == key).map(|(_, v)| Arc::clone(v))
+    }
+
+    fn put(&self, key: CountsKey, v: WindowCounts) -> Arc<WindowCounts> {
+        let v = Arc::new(v);
         let mut guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         guard.retain(|(k, _)| k.3 == key.3);
         if guard.len() >= Self::SIZE {
@@ -237,7 +240,7 @@ pub async fn tile(
             p.finish()?;
             let mut filter = query.filter(&s.geography, &caller.scope)?;
             filter.bbox = Some(id.bounds(BUFFER));
-            incidents_tile(&s, &id, &filter)
+            s.incidents_tile(&id, &filter).await?
         }
         "cells" => {
             let mut query = p.incident_query(false)?;
@@ -246,7 +249,7 @@ pub async fn tile(
             let from = query.from.unwrap_or(to - Duration::days(crate::api::DEFAULT_WINDOW_DAYS));
             (query.from, query.to) = (Some(from), Some(to));
             let filter = query.filter(&s.geography, &caller.scope)?;
-            cells_tile(&s, &id, &filter)
+            cells_tile(&s, &id, &filter).await?
         }
         "regions" => {
             p.finish()?;
@@ -334,22 +337,24 @@ pub fn incidents_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec
 }
 
 /// Encodes cells with their counts for `filter`'s window (which must have `from` and `to`).
-pub fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec<u8> {
+pub async fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Result<Vec<u8>, StoreError> {
     let (from, to) = (filter.from_s.unwrap_or(0), filter.to_s.unwrap_or(0));
     let version = s.index().version();
-    let counts = s.tile_counts.get_or_compute((from, to, filter.categories, version, filter.scope.clone()), || {
-        let n = s.geography.cells().len();
-        let index = s.index();
-        let window = |a: i64, b: i64| {
-            index.cell_counts(&IncidentFilter { from_s: Some(a), to_s: Some(b), cells: None, ..filter.clone() }, n)
-        };
-        let year = 365 * 86_400;
-        WindowCounts {
-            now: window(from, to),
-            prev: window(from - (to - from), from),
-            yoy: window(from - year, to - year),
+    let key = (from, to, filter.categories, version, filter.scope.clone());
+    let counts = match s.tile_counts.get(&key) {
+        Some(c) => c,
+        None => {
+            let window =
+                |a: i64, b: i64| IncidentFilter { from_s: Some(a), to_s: Some(b), cells: None, ..filter.clone() };
+            let year = 365 * 86_400;
+            let counts = WindowCounts {
+                now: s.cell_counts(&window(from, to)).await?,
+                prev: s.cell_counts(&window(from - (to - from), from)).await?,
+                yoy: s.cell_counts(&window(from - year, to - year)).await?,
+            };
+            s.tile_counts.put(key, counts)
         }
-    });
+    };
     let bounds = id.bounds(BUFFER);
     let mut layer = Layer::new("cells");
     let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
@@ -386,7 +391,7 @@ pub fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec<u8>
         }
         layer.add_polygon(Some(cell.cell.code.as_u64()), &rings, &props);
     }
-    mvt::encode(&[layer])
+    Ok(mvt::encode(&[layer]))
 }
 
 /// The deepest region level drawn at a zoom.

@@ -486,11 +486,12 @@ fn read_geography(conn: &Connection) -> Result<GeographyData, GpkgError> {
 fn read_incident_rows(
     conn: &mut Connection,
     ids: std::ops::RangeInclusive<u64>,
+    since: Option<DateTime<Utc>>,
 ) -> Result<Vec<IncidentRow>, GpkgError> {
     let mut out = Vec::new();
     let mut st = conn.prepare_cached(SELECT_INCIDENT_ROWS).map_err(sql("prepare load incidents"))?;
     let (lo, hi) = (*ids.start().min(&(i64::MAX as u64)) as i64, *ids.end().min(&(i64::MAX as u64)) as i64);
-    let mut rows = st.query([lo, hi]).map_err(sql("load incidents"))?;
+    let mut rows = st.query(params![lo, hi, since.map(millis)]).map_err(sql("load incidents"))?;
     while let Some(r) = rows.next().map_err(sql("load incidents"))? {
         let text = |i: usize| -> Result<&str, GpkgError> {
             r.get_ref(i).map_err(sql("load incidents"))?.as_str().map_err(|e| corrupt("incident text", e))
@@ -619,11 +620,15 @@ impl Store for GpkgStore {
     }
 
     async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
-        Self::with(&self.reader, |c| read_incident_rows(c, 0..=u64::MAX)).await
+        Self::with(&self.reader, |c| read_incident_rows(c, 0..=u64::MAX, None)).await
     }
 
-    async fn incident_rows_between(&self, ids: std::ops::RangeInclusive<u64>) -> Result<Vec<IncidentRow>, StoreError> {
-        Self::with(&self.reader, move |c| read_incident_rows(c, ids)).await
+    async fn incident_rows(
+        &self,
+        ids: std::ops::RangeInclusive<u64>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<IncidentRow>, StoreError> {
+        Self::with(&self.reader, move |c| read_incident_rows(c, ids, since)).await
     }
 
     async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {

@@ -4,6 +4,7 @@
 
 pub mod copy;
 pub mod migrate;
+pub mod past;
 pub mod store;
 
 pub use store::{INCIDENTS_CHANNEL, PgError, PgStore};

@@ -88,6 +88,11 @@ impl PgStore {
         &self.pool
     }
 
+    /// A pooled connection.
+    pub(super) async fn get(&self) -> Result<deadpool_postgres::Object, PgError> {
+        self.client().await
+    }
+
     async fn client(&self) -> Result<deadpool_postgres::Object, PgError> {
         self.pool.get().await.map_err(|e| PgError::Pool(e.to_string()))
     }
@@ -236,7 +241,7 @@ fn incident_from_row(r: &Row) -> Result<Incident, PgError> {
     Ok(Incident { id: IncidentId(get::<i64>(r, 0)? as u64), fields, placement: Placement::of_cell(cell_code) })
 }
 
-fn incident_row(r: &Row) -> Result<IncidentRow, PgError> {
+pub(super) fn incident_row(r: &Row) -> Result<IncidentRow, PgError> {
     Ok(IncidentRow {
         id: IncidentId(get::<i64>(r, 0)? as u64),
         lon: get(r, 1)?,
@@ -540,8 +545,12 @@ impl Store for PgStore {
         Ok(self.rows_between(0..=u64::MAX, None).await?)
     }
 
-    async fn incident_rows_between(&self, ids: std::ops::RangeInclusive<u64>) -> Result<Vec<IncidentRow>, StoreError> {
-        Ok(self.rows_between(ids, None).await?)
+    async fn incident_rows(
+        &self,
+        ids: std::ops::RangeInclusive<u64>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<IncidentRow>, StoreError> {
+        Ok(self.rows_between(ids, since).await?)
     }
 
     async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
