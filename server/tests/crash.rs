@@ -153,3 +153,149 @@ fn every_acknowledged_incident_survives_sigkill() {
     assert!(total > 20, "ingest made progress: {total}");
     println!("crash test: survived {survived} SIGKILLs during ingest; {total} acknowledged incidents all present");
 }
+
+/// The same against PostGIS on the durable test cluster (fsync and synchronous_commit on,
+/// `SAFEGRID_DURABLE_DATABASE_URL`, started by `cargo xtask test`): each round kills the server
+/// with SIGKILL and crashes PostgreSQL itself (`pg_ctl stop -m immediate`: no checkpoint, crash
+/// recovery on the next start) during ingest. Every acknowledged incident must be there after.
+#[test]
+fn every_acknowledged_incident_survives_a_crash_of_server_and_database() {
+    let (Ok(admin), Ok(pg_dir)) =
+        (std::env::var("SAFEGRID_DURABLE_DATABASE_URL"), std::env::var("SAFEGRID_DURABLE_PG_DIR"))
+    else {
+        if std::env::var_os("CI").is_some() || std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some() {
+            panic!("SAFEGRID_DURABLE_DATABASE_URL is missing: `cargo xtask test` starts the durable cluster");
+        }
+        eprintln!("notice: SAFEGRID_DURABLE_DATABASE_URL is not set; skipping the PostGIS crash test");
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let admin_client = rt.block_on(server::store::postgis::connect(&admin)).unwrap();
+    let settings: Vec<String> = ["fsync", "synchronous_commit"]
+        .iter()
+        .map(|s| rt.block_on(admin_client.query_one(&format!("SHOW {s}"), &[])).unwrap().get(0))
+        .collect();
+    assert_eq!(settings, ["on", "on"], "the durability test needs a durable cluster");
+    let name = format!("sg_crash_{}", std::process::id());
+    rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
+    rt.block_on(admin_client.batch_execute(&format!("CREATE DATABASE {name}"))).unwrap();
+    drop(admin_client);
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut c = Command::new(BIN)
+            .args(args)
+            .args(["--database-url", &url])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        if let Some(text) = stdin {
+            c.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        }
+        assert!(c.wait().unwrap().success(), "safegrid {args:?}");
+    };
+    run(&["demo", "--base-incidents", "2000", "--seed", "3"], None);
+    run(
+        &["user", "add", "--name", "ingest", "--role", "city", "--jurisdiction", "620600000000", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    let pg_up = Path::new(env!("CARGO_MANIFEST_DIR")).join("../xtask/scripts/pg-up.sh");
+    let port_of = admin.rsplit_once(':').unwrap().1.split('/').next().unwrap().to_owned();
+    let restart_pg = || {
+        let out = Command::new("bash")
+            .arg(&pg_up)
+            .env("PGT_DIR", &pg_dir)
+            .env("PGT_PORT", &port_of)
+            .env("PGT_DURABLE", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let crash_pg = || {
+        let status = Command::new("runuser")
+            .args(["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D"])
+            .arg(Path::new(&pg_dir).join("data"))
+            .args(["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+
+    let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
+    let counter = Arc::new(AtomicU64::new(0));
+    for round in 0..3 {
+        let port = free_port();
+        let mut server = Command::new(BIN)
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--web-dir",
+                "/nonexistent",
+                "--database-url",
+                &url,
+            ])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let t0 = Instant::now();
+        while http(port, "GET", "/api/health", None, "").map(|r| r.0).ok() != Some(200) {
+            assert!(t0.elapsed() < Duration::from_secs(60), "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let (_, login) =
+            http(port, "POST", "/api/login", None, &format!(r#"{{"username":"ingest","password":"{PASSWORD}"}}"#))
+                .unwrap();
+        let token: String =
+            serde_json::from_str::<serde_json::Value>(&login).unwrap()["token"].as_str().unwrap().to_owned();
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|_| {
+                let (token, stop, acknowledged, counter) =
+                    (token.clone(), Arc::clone(&stop), Arc::clone(&acknowledged), Arc::clone(&counter));
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let n = counter.fetch_add(1, Ordering::Relaxed);
+                        let ext = format!("PGCRASH-{n}");
+                        let lon = 102.60 + (n % 97) as f64 * 0.0008;
+                        let body = format!(
+                            r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},37.93]}},"properties":{{"category":"traffic","source":"patrol","external_id":"{ext}","occurred_at":"2026-10-01T08:00:00Z"}}}}"#
+                        );
+                        if let Ok((201, _)) = http(port, "POST", "/api/incidents", Some(&token), &body) {
+                            acknowledged.lock().unwrap().push(ext);
+                        }
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(400 + 200 * round as u64));
+        crash_pg();
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        for w in writers {
+            w.join().unwrap();
+        }
+        restart_pg();
+        let client = rt.block_on(server::store::postgis::connect(&url)).unwrap();
+        let stored: std::collections::HashSet<String> = rt
+            .block_on(client.query("SELECT external_id FROM incidents WHERE external_id LIKE 'PGCRASH-%'", &[]))
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let acked = acknowledged.lock().unwrap();
+        let lost: Vec<&String> = acked.iter().filter(|e| !stored.contains(*e)).collect();
+        assert!(lost.is_empty(), "round {round}: {} of {} acknowledged incidents lost", lost.len(), acked.len());
+    }
+    let total = acknowledged.lock().unwrap().len();
+    assert!(total > 20, "ingest made progress: {total}");
+    println!(
+        "PostGIS crash test: 3 crashes of server and database during ingest; {total} acknowledged incidents all present"
+    );
+    let admin_client = rt.block_on(server::store::postgis::connect(&admin)).unwrap();
+    rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
+}

@@ -2,7 +2,9 @@
 # Fresh Debian 12 (root, no systemd) -> private throwaway PostgreSQL 15 + PostGIS 3 cluster for tests
 # (from the team recipe shared/recipes/pg-up.sh). Run by `cargo xtask test`.
 # Idempotent: a second run skips apt/initdb/start when already done.
-# Env: PGT_DIR (cluster home), PGT_PORT, PGT_DB.  Prints a DATABASE_URL at the end.
+# Env: PGT_DIR (cluster home), PGT_PORT, PGT_DB; PGT_DURABLE=1 starts with fsync,
+# synchronous_commit and full_page_writes on (durability tests and durable benchmarks), otherwise
+# they are off for speed.  Prints a DATABASE_URL at the end.
 set -euo pipefail
 PGT_DIR=${PGT_DIR:-${TMPDIR:-/tmp}/safegrid-pg}
 PGT_PORT=${PGT_PORT:-54329}
@@ -37,9 +39,14 @@ step "initdb" "$t"
 # 3. start: TCP on 127.0.0.1 only + Unix socket in $PGT_DIR/sock, non-standard port, test-speed settings
 t=$(ts)
 mkdir -p "$PGT_DIR/sock"; chown postgres:postgres "$PGT_DIR/sock"
+if [ "${PGT_DURABLE:-0}" = 1 ]; then
+  SPEED="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+else
+  SPEED="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
 if ! as_pg "$PGBIN/pg_ctl" -D "$PGT_DIR/data" status >/dev/null 2>&1; then
   as_pg "$PGBIN/pg_ctl" -D "$PGT_DIR/data" -l "$PGT_DIR/server.log" -w -t 60 start -o \
-    "-c listen_addresses=127.0.0.1 -p $PGT_PORT -k $PGT_DIR/sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB -c jit=off" >/dev/null
+    "-c listen_addresses=127.0.0.1 -p $PGT_PORT -k $PGT_DIR/sock $SPEED -c shared_buffers=256MB -c jit=off" >/dev/null
 fi
 step "pg_ctl start" "$t"
 

@@ -82,7 +82,8 @@ fn test() -> Result<()> {
         "warnings",
     ]))?;
     setup::build_frontend(&root)?;
-    let database_url = setup::postgis_cluster(&root)?;
+    let database_url = setup::postgis_cluster(&root, setup::Cluster::Fast)?;
+    let durable_url = setup::postgis_cluster(&root, setup::Cluster::Durable)?;
     let testdata = std::env::var("SAFEGRID_TESTDATA").unwrap_or_else(|_| "../shared/testdata".into());
     let mut totals = (0u64, 0u64);
     // Benches stay out: `--all-targets` would run the harness-less bench binaries.
@@ -94,6 +95,8 @@ fn test() -> Result<()> {
                 .env("SAFEGRID_REQUIRE_TOOLS", "1")
                 .env("SAFEGRID_TESTDATA", &testdata)
                 .env("SAFEGRID_TEST_DATABASE_URL", &database_url)
+                .env("SAFEGRID_DURABLE_DATABASE_URL", &durable_url)
+                .env("SAFEGRID_DURABLE_PG_DIR", setup::Cluster::Durable.dir())
                 .env("SAFEGRID_DIST", root.join("dist")),
         )?;
         totals = (totals.0 + passed, totals.1 + failed);

@@ -159,16 +159,42 @@ pub fn run_fuzzers(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Starts (or finds running) the private PostgreSQL 15 + PostGIS 3 test cluster with
+/// The private test clusters: fast (fsync off) for most tests, durable (fsync and
+/// synchronous_commit on) for the crash test and durable benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cluster {
+    /// 127.0.0.1:54329, /var/tmp/safegrid-pg, fsync off.
+    Fast,
+    /// 127.0.0.1:54330, /var/tmp/safegrid-pg-durable, fsync and synchronous_commit on.
+    Durable,
+}
+
+impl Cluster {
+    /// Its home (outside $HOME: the `postgres` user must reach it; a root home is mode 700).
+    pub fn dir(self) -> &'static str {
+        match self {
+            Cluster::Fast => "/var/tmp/safegrid-pg",
+            Cluster::Durable => "/var/tmp/safegrid-pg-durable",
+        }
+    }
+
+    fn port(self) -> &'static str {
+        match self {
+            Cluster::Fast => "54329",
+            Cluster::Durable => "54330",
+        }
+    }
+}
+
+/// Starts (or finds running) a private PostgreSQL 15 + PostGIS 3 test cluster with
 /// `xtask/scripts/pg-up.sh` (installs the Debian packages when missing; idempotent) and returns
-/// the superuser URL of its `postgres` database. Port 54329, cluster in /var/tmp/safegrid-pg; the
-/// test cluster runs with fsync off (durability tests start their own).
-pub fn postgis_cluster(root: &Path) -> Result<String> {
+/// the superuser URL of its `postgres` database.
+pub fn postgis_cluster(root: &Path, cluster: Cluster) -> Result<String> {
     let out = Command::new("bash")
         .arg(root.join("xtask/scripts/pg-up.sh"))
-        // Outside $HOME: the `postgres` user must reach it (a root home is mode 700).
-        .env("PGT_DIR", "/var/tmp/safegrid-pg")
-        .env("PGT_PORT", "54329")
+        .env("PGT_DIR", cluster.dir())
+        .env("PGT_PORT", cluster.port())
+        .env("PGT_DURABLE", if cluster == Cluster::Durable { "1" } else { "0" })
         .stderr(std::process::Stdio::inherit())
         .output()
         .context("starting xtask/scripts/pg-up.sh")?;
