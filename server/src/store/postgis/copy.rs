@@ -121,6 +121,8 @@ pub async fn copy_into(
             .await?;
     }
     writer.as_mut().finish().await?;
+    // Statistics for the clash joins (a fresh temp table has none: the planner would guess).
+    tx.batch_execute("ANALYZE incidents_staging").await?;
     // A key repeated inside the load, or already stored, must carry the same report.
     let clash = format!(
         "SELECT ord, first, existing FROM (
