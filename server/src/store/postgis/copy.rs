@@ -5,6 +5,7 @@
 
 use crate::store::Loaded;
 use bytes::{BufMut, BytesMut};
+use chrono::{DateTime, Utc};
 use model::{NewIncident, Placement};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
@@ -28,6 +29,83 @@ impl ToSql for EwkbPoint {
     }
 
     to_sql_checked!();
+}
+
+/// One incident's columns after its geometry, in the order of every incident statement and COPY
+/// here: source, external_id, category, subcategory, occurred_at, reported_at, address, summary,
+/// reporter_name, reporter_phone, severity, status, county_code, township_code, village_code,
+/// cell_code. Times are cut to whole milliseconds, as both stores keep them.
+pub(super) struct Columns<'a> {
+    n: &'a NewIncident,
+    source: &'static str,
+    category: &'static str,
+    subcategory: Option<&'static str>,
+    severity: &'static str,
+    status: &'static str,
+    occurred_at: DateTime<Utc>,
+    reported_at: DateTime<Utc>,
+    codes: [String; 4],
+}
+
+fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
+impl<'a> Columns<'a> {
+    /// The columns of `n` placed at `p`.
+    pub(super) fn of(n: &'a NewIncident, p: &Placement) -> Columns<'a> {
+        Columns {
+            n,
+            source: n.source.as_str(),
+            category: n.category.as_str(),
+            subcategory: n.subcategory.map(|s| s.as_str()),
+            severity: n.severity.as_str(),
+            status: n.status.as_str(),
+            occurred_at: millis(n.occurred_at),
+            reported_at: millis(n.reported_at),
+            codes: [
+                p.county_code.to_string(),
+                p.township_code.to_string(),
+                p.village_code.to_string(),
+                p.cell_code.to_string(),
+            ],
+        }
+    }
+
+    /// The 16 values, in column order.
+    pub(super) fn values(&self) -> [&(dyn ToSql + Sync); 16] {
+        [
+            &self.source,
+            &self.n.external_id,
+            &self.category,
+            &self.subcategory,
+            &self.occurred_at,
+            &self.reported_at,
+            &self.n.address,
+            &self.n.summary,
+            &self.n.reporter_name,
+            &self.n.reporter_phone,
+            &self.severity,
+            &self.status,
+            &self.codes[0],
+            &self.codes[1],
+            &self.codes[2],
+            &self.codes[3],
+        ]
+    }
+
+    /// Binary COPY types: `first` (the leading id column) and the geometry, then the 16.
+    pub(super) async fn copy_types(
+        tx: &tokio_postgres::Transaction<'_>,
+        first: Type,
+    ) -> Result<Vec<Type>, tokio_postgres::Error> {
+        let geometry = tx.prepare("SELECT $1::geometry").await?.params()[0].clone();
+        let mut types = vec![first, geometry];
+        types.extend([Type::TEXT; 4]);
+        types.extend([Type::TIMESTAMPTZ; 2]);
+        types.extend([Type::TEXT; 10]);
+        Ok(types)
+    }
 }
 
 /// Why a load was refused (nothing of it was written).
@@ -86,39 +164,14 @@ pub async fn copy_into(
     items: &[(NewIncident, Placement)],
 ) -> Result<Loaded, CopyError> {
     tx.batch_execute(STAGING).await?;
-    let geometry = tx.prepare("SELECT $1::geometry").await?.params()[0].clone();
-    let mut types = vec![Type::INT8, geometry];
-    types.extend([Type::TEXT; 4]);
-    types.extend([Type::TIMESTAMPTZ; 2]);
-    types.extend([Type::TEXT; 10]);
+    let types = Columns::copy_types(tx, Type::INT8).await?;
     let sink = tx.copy_in("COPY incidents_staging FROM STDIN (FORMAT binary)").await?;
     let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
     for (k, (i, p)) in items.iter().enumerate() {
-        let codes = [p.county_code.to_string(), p.township_code.to_string(), p.village_code.to_string()];
-        let cell = p.cell_code.to_string();
-        writer
-            .as_mut()
-            .write(&[
-                &(k as i64),
-                &EwkbPoint(i.lon, i.lat),
-                &i.source.as_str(),
-                &i.external_id,
-                &i.category.as_str(),
-                &i.subcategory.map(|s| s.as_str()),
-                &i.occurred_at,
-                &i.reported_at,
-                &i.address,
-                &i.summary,
-                &i.reporter_name,
-                &i.reporter_phone,
-                &i.severity.as_str(),
-                &i.status.as_str(),
-                &codes[0],
-                &codes[1],
-                &codes[2],
-                &cell,
-            ])
-            .await?;
+        let (ord, point, columns) = (k as i64, EwkbPoint(i.lon, i.lat), Columns::of(i, p));
+        let mut row: Vec<&(dyn ToSql + Sync)> = vec![&ord, &point];
+        row.extend(columns.values());
+        writer.as_mut().write(&row).await?;
     }
     writer.as_mut().finish().await?;
     // Statistics for the clash joins (a fresh temp table has none: the planner would guess).
@@ -146,8 +199,8 @@ pub async fn copy_into(
                INSERT INTO incidents (geom, source, external_id, category, subcategory, occurred_at, reported_at,
                  address, summary, reporter_name, reporter_phone, severity, status,
                  county_code, township_code, village_code, cell_code)
-               SELECT geom, source, external_id, category, subcategory,
-                 date_trunc('milliseconds', occurred_at), date_trunc('milliseconds', reported_at), address, summary, reporter_name, reporter_phone, severity, status,
+               SELECT geom, source, external_id, category, subcategory, occurred_at, reported_at,
+                 address, summary, reporter_name, reporter_phone, severity, status,
                  county_code, township_code, village_code, cell_code
                FROM incidents_staging ORDER BY ord
                ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING

@@ -7,7 +7,7 @@
 //! created, so other instances on the same database can bring their in-memory index up to date
 //! (see [`super::follow`]).
 
-use super::copy::{CopyError, copy_into};
+use super::copy::{Columns, CopyError, copy_into};
 use crate::scope::Scope;
 use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
 use crate::store::{
@@ -126,41 +126,15 @@ impl PgStore {
             return Err(PgError::NotEmpty);
         }
         write_geography(&tx, &snap.geography).await?;
-        let geometry = tx.prepare("SELECT $1::geometry").await.map_err(db("geometry type"))?.params()[0].clone();
-        let mut types = vec![Type::INT8, geometry];
-        types.extend([Type::TEXT; 4]);
-        types.extend([Type::TIMESTAMPTZ; 2]);
-        types.extend([Type::TEXT; 10]);
+        let types = Columns::copy_types(&tx, Type::INT8).await.map_err(db("copy types"))?;
         let sink = tx.copy_in(sql!("copy_incidents_with_ids")).await.map_err(db("copy incidents"))?;
         let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
         for i in &snap.incidents {
-            let (n, p) = (&i.fields, &i.placement);
-            let codes = [p.county_code.to_string(), p.township_code.to_string(), p.village_code.to_string()];
-            let cell = p.cell_code.to_string();
-            writer
-                .as_mut()
-                .write(&[
-                    &(i.id.0 as i64),
-                    &super::copy::EwkbPoint(n.lon, n.lat),
-                    &n.source.as_str(),
-                    &n.external_id,
-                    &n.category.as_str(),
-                    &n.subcategory.map(|s| s.as_str()),
-                    &millis(n.occurred_at),
-                    &millis(n.reported_at),
-                    &n.address,
-                    &n.summary,
-                    &n.reporter_name,
-                    &n.reporter_phone,
-                    &n.severity.as_str(),
-                    &n.status.as_str(),
-                    &codes[0],
-                    &codes[1],
-                    &codes[2],
-                    &cell,
-                ])
-                .await
-                .map_err(db("copy incidents"))?;
+            let (id, point) = (i.id.0 as i64, super::copy::EwkbPoint(i.fields.lon, i.fields.lat));
+            let columns = Columns::of(&i.fields, &i.placement);
+            let mut row: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&id, &point];
+            row.extend(columns.values());
+            writer.as_mut().write(&row).await.map_err(db("copy incidents"))?;
         }
         writer.as_mut().finish().await.map_err(db("copy incidents"))?;
         let st = tx.prepare(sql!("restore_user")).await.map_err(db("prepare restore user"))?;
@@ -197,11 +171,6 @@ impl PgStore {
         tx.batch_execute(sql!("restore_sequences")).await.map_err(db("restore sequences"))?;
         tx.commit().await.map_err(db("commit restore"))
     }
-}
-
-/// A time as stored: whole milliseconds.
-fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -295,34 +264,10 @@ async fn insert_batch(
     let mut out: Vec<Option<InsertOutcome>> = Vec::with_capacity(items.len());
     let mut keys: std::collections::HashMap<(Source, &str), usize> = std::collections::HashMap::new();
     for (index, (n, p)) in items.iter().enumerate() {
-        let codes = [p.county_code.to_string(), p.township_code.to_string(), p.village_code.to_string()];
-        let cell = p.cell_code.to_string();
-        let row = tx
-            .query_opt(
-                &insert,
-                &[
-                    &n.lon,
-                    &n.lat,
-                    &n.source.as_str(),
-                    &n.external_id,
-                    &n.category.as_str(),
-                    &n.subcategory.map(|s| s.as_str()),
-                    &millis(n.occurred_at),
-                    &millis(n.reported_at),
-                    &n.address,
-                    &n.summary,
-                    &n.reporter_name,
-                    &n.reporter_phone,
-                    &n.severity.as_str(),
-                    &n.status.as_str(),
-                    &codes[0],
-                    &codes[1],
-                    &codes[2],
-                    &cell,
-                ],
-            )
-            .await
-            .map_err(db("insert incident"))?;
+        let columns = Columns::of(n, p);
+        let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&n.lon, &n.lat];
+        values.extend(columns.values());
+        let row = tx.query_opt(&insert, &values).await.map_err(db("insert incident"))?;
         match row {
             Some(r) => {
                 created.push(get::<i64>(&r, 0)?);
