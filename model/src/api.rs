@@ -20,6 +20,45 @@ pub struct ErrorDetail {
     pub message: String,
     /// The query parameter or body field at fault (dotted path), when one is.
     pub field: Option<String>,
+    /// For a batch: every item at fault (absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemError>,
+}
+
+/// One item of a batch that broke a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemError {
+    /// Position in the batch, from 0.
+    pub index: usize,
+    /// Line of an NDJSON body, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The field at fault inside the item (dotted path).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// One stored item of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchItem {
+    /// Position in the batch, from 0.
+    pub index: usize,
+    /// The stored incident's id.
+    pub id: u64,
+    /// `false` when it was a retry of an already stored report.
+    pub created: bool,
+}
+
+/// `POST /api/incidents/batch` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchResult {
+    /// New incidents.
+    pub created: usize,
+    /// Items that were already stored (retries).
+    pub existing: usize,
+    /// Every item, in order.
+    pub items: Vec<BatchItem>,
 }
 
 /// `GET /api/health`.

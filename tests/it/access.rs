@@ -216,6 +216,21 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         assert_eq!(s, want, "{label} inside={inside}: {answer}");
                     }
                 }
+                ("POST", "/api/incidents/batch") => {
+                    for (row, inside) in [(inside_incident, true), (outside_incident, false)] {
+                        let (_, cell) = w.state.geography.cell(row.cell_code).unwrap();
+                        let pt = cell.boundary.interior_point().unwrap();
+                        let body = json!({"type": "FeatureCollection", "features": [
+                            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [pt.x(), pt.y()]},
+                             "properties": {"category": "traffic", "occurred_at": "2026-10-31T09:00:00Z"}}]});
+                        let (s, answer) = p.send(role, "POST", "/api/incidents/batch", Some(body)).await;
+                        let want = match (role.unwrap().writes_cases(), inside || !restricted) {
+                            (true, true) => 201,
+                            _ => 403,
+                        };
+                        assert_eq!(s, want, "{label} inside={inside}: {answer}");
+                    }
+                }
                 ("GET", "/api/incidents/{id}") => {
                     let (s, f) = p.send(role, "GET", &format!("/api/incidents/{}", inside_incident.id.0), None).await;
                     assert_eq!(s, 200, "{label} inside");

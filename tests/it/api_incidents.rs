@@ -116,3 +116,86 @@ async fn retries_are_idempotent_and_conflicts_rejected() {
     let rows = w.state.store.load_incident_rows().await.unwrap();
     assert_eq!(rows.len(), n, "nothing written by the rejected retry");
 }
+
+async fn post_ndjson(w: &TestWorld, body: String) -> (axum::http::StatusCode, Value) {
+    let req = axum::http::Request::post("/api/incidents/batch")
+        .header("content-type", "application/x-ndjson")
+        .header("authorization", format!("Bearer {}", w.token(model::auth::Role::City)))
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    tests::call(w.app(), req).await
+}
+
+#[tokio::test]
+async fn batches_are_all_or_nothing_with_every_fault_named() {
+    let w = TestWorld::new(1_000).await;
+    let n0 = w.state.store.load_incident_rows().await.unwrap().len();
+    let fc = |items: Vec<Value>| json!({"type": "FeatureCollection", "features": items}).to_string();
+    // Three new reports: 201, each with its id; again: 200, the same ids.
+    let three = fc(vec![report("B-1", "一"), report("B-2", "二"), report("B-3", "三")]);
+    let (status, first) = w.post("/api/incidents/batch", three.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!((first["created"].as_u64(), first["existing"].as_u64()), (Some(3), Some(0)));
+    let (status, again) = w.post("/api/incidents/batch", three).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!((again["created"].as_u64(), again["existing"].as_u64()), (Some(0), Some(3)));
+    let ids =
+        |v: &Value| -> Vec<u64> { v["items"].as_array().unwrap().iter().map(|i| i["id"].as_u64().unwrap()).collect() };
+    assert_eq!(ids(&again), ids(&first), "a retried batch names the stored incidents");
+    assert!(again["items"].as_array().unwrap().iter().all(|i| i["created"] == false));
+    let n1 = n0 + 3;
+    assert_eq!(w.state.store.load_incident_rows().await.unwrap().len(), n1);
+    // Every invalid item is reported at once, and nothing of the batch is stored.
+    let mut unknown = report("B-4", "四");
+    unknown["properties"]["category"] = json!("jaywalking");
+    let mut future = report("B-5", "五");
+    future["properties"]["occurred_at"] = json!("2030-01-01T00:00:00Z");
+    let mut outside = report("B-6", "六");
+    outside["geometry"]["coordinates"] = json!([116.4, 39.9]);
+    let (status, e) = w.post("/api/incidents/batch", fc(vec![report("B-7", "七"), unknown, future, outside])).await;
+    assert_eq!(status, 422, "{e}");
+    let faults: Vec<(u64, &str)> = e["error"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["index"].as_u64().unwrap(), i["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(faults[..2], [(1, "properties.category"), (2, "properties.occurred_at")], "{e}");
+    assert_eq!(w.state.store.load_incident_rows().await.unwrap().len(), n1, "nothing stored");
+    // A point outside every cell is found when locating: the same all-or-nothing 422.
+    let mut far = report("B-8", "八");
+    far["geometry"]["coordinates"] = json!([101.2, 36.4]);
+    let (status, e) = w.post("/api/incidents/batch", fc(vec![report("B-9", "九"), far])).await;
+    assert_eq!(status, 422, "{e}");
+    assert_eq!(e["error"]["items"][0]["index"], 1, "{e}");
+    // A stored key with other content: 409 naming the item; the same key twice in one batch
+    // with other content: 422 naming the second.
+    let (status, e) = w.post("/api/incidents/batch", fc(vec![report("B-10", "十"), report("B-2", "改了")])).await;
+    assert_eq!(status, 409, "{e}");
+    assert_eq!(e["error"]["field"], "features[1].properties.external_id");
+    let (status, e) = w.post("/api/incidents/batch", fc(vec![report("B-11", "甲"), report("B-11", "乙")])).await;
+    assert_eq!(status, 422, "{e}");
+    assert_eq!(
+        (e["error"]["items"][0]["index"].as_u64(), e["error"]["items"][0]["field"].as_str()),
+        (Some(1), Some("properties.external_id"))
+    );
+    assert_eq!(w.state.store.load_incident_rows().await.unwrap().len(), n1, "nothing stored");
+    // NDJSON, with GCJ-02 coordinates converted at the edge; a broken line names its number.
+    let mut gcj = report("B-12", "火星坐标");
+    gcj["properties"]["crs"] = json!("gcj02");
+    let lines = format!("{}\n\n{}\n", report("B-13", "十三"), gcj);
+    let (status, done) = post_ndjson(&w, lines).await;
+    assert_eq!(status, 201, "{done}");
+    let id = done["items"][1]["id"].as_u64().unwrap();
+    let (_, stored) = w.get(&format!("/api/incidents/{id}")).await;
+    let lon = stored["geometry"]["coordinates"][0].as_f64().unwrap();
+    assert!((lon - 102.6415).abs() > 1e-4, "GCJ-02 was converted, not stored as given: {lon}");
+    let (status, e) = post_ndjson(&w, format!("{}\n{{oops\n", report("B-14", "x"))).await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(e["error"]["field"], "line 2");
+    // Not a FeatureCollection, or empty.
+    let (status, e) = w.post("/api/incidents/batch", report("B-15", "x").to_string()).await;
+    assert_eq!((status.as_u16(), e["error"]["field"].as_str()), (422, Some("type")));
+    let (status, _) = w.post("/api/incidents/batch", fc(vec![])).await;
+    assert_eq!(status, 422);
+}

@@ -68,6 +68,13 @@ pub enum AppError {
         /// The limit.
         message: String,
     },
+    /// 422: items of a batch broke rules (nothing of the batch was stored).
+    InvalidItems {
+        /// Summary.
+        message: String,
+        /// Every item at fault.
+        items: Vec<model::api::ItemError>,
+    },
     /// 500: something failed inside; the cause is logged, not shown.
     Internal(String),
 }
@@ -99,7 +106,12 @@ impl From<UnknownArea> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let mut items = Vec::new();
         let (status, code, message, field) = match self {
+            AppError::InvalidItems { message, items: bad } => {
+                items = bad;
+                (StatusCode::UNPROCESSABLE_ENTITY, "validation", message, None)
+            }
             AppError::BadRequest { message, field } => (StatusCode::BAD_REQUEST, "bad_request", message, field),
             AppError::Unprocessable { message, field } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "validation", message, field)
@@ -126,7 +138,7 @@ impl IntoResponse for AppError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".to_owned(), None)
             }
         };
-        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message, field } };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message, field, items } };
         (status, Json(body)).into_response()
     }
 }

@@ -53,12 +53,7 @@ pub async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
     caller.require_writer()?;
-    let body = body.map_err(|r| match r.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            AppError::PayloadTooLarge { message: format!("request body exceeds {} bytes", super::MAX_BODY_BYTES) }
-        }
-        _ => AppError::BadRequest { message: format!("cannot read request body: {r}"), field: None },
-    })?;
+    let body = read_body(body, super::MAX_BODY_BYTES)?;
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest { message: format!("body is not valid JSON: {e}"), field: None })?;
     let new = incident_from_feature(&value, s.clock.now(), Source::Call110)?;
@@ -91,4 +86,139 @@ pub async fn create(
         response.headers_mut().insert(header::LOCATION, v);
     }
     Ok(response.into_response())
+}
+
+fn read_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, AppError> {
+    body.map_err(|r| match r.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::PayloadTooLarge { message: format!("request body exceeds {limit} bytes") }
+        }
+        _ => AppError::BadRequest { message: format!("cannot read request body: {r}"), field: None },
+    })
+}
+
+/// Most items in one batch.
+pub const MAX_BATCH_ITEMS: usize = 10_000;
+/// Largest batch body.
+pub const MAX_BATCH_BYTES: usize = 32 << 20;
+
+/// The items of a batch body with their NDJSON line numbers: a GeoJSON FeatureCollection, or
+/// (Content-Type `application/x-ndjson`) one Feature per non-empty line.
+fn batch_items(body: &[u8], ndjson: bool) -> Result<Vec<(Option<u64>, serde_json::Value)>, AppError> {
+    if ndjson {
+        let text = std::str::from_utf8(body)
+            .map_err(|_| AppError::BadRequest { message: "body is not UTF-8".into(), field: None })?;
+        let mut out = Vec::new();
+        for (k, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let value = serde_json::from_str(line).map_err(|e| AppError::BadRequest {
+                message: format!("line {}: not valid JSON: {e}", k + 1),
+                field: Some(format!("line {}", k + 1)),
+            })?;
+            out.push((Some(k as u64 + 1), value));
+        }
+        return Ok(out);
+    }
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest { message: format!("body is not valid JSON: {e}"), field: None })?;
+    if value.get("type").and_then(|t| t.as_str()) != Some("FeatureCollection") {
+        return Err(AppError::Unprocessable {
+            message: "a batch is a GeoJSON FeatureCollection (or NDJSON with Content-Type application/x-ndjson)".into(),
+            field: Some("type".into()),
+        });
+    }
+    match value.get("features") {
+        Some(serde_json::Value::Array(features)) => Ok(features.iter().map(|f| (None, f.clone())).collect()),
+        _ => {
+            Err(AppError::Unprocessable { message: "features must be an array".into(), field: Some("features".into()) })
+        }
+    }
+}
+
+/// `POST /api/incidents/batch`: many reports at once, all or nothing. Every item is checked
+/// first and all faults are answered together (422, `error.items`); a stored
+/// (source, external_id) with other content is 409 naming the item; an item outside the
+/// caller's jurisdiction is 403. 201 when anything was created, 200 when every item was a retry.
+pub async fn batch(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: header::HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    use model::api::{BatchItem, BatchResult, ItemError};
+    caller.require_writer()?;
+    let body = read_body(body, MAX_BATCH_BYTES)?;
+    let ndjson = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("ndjson") || t.contains("jsonlines"));
+    let raw = batch_items(&body, ndjson)?;
+    if raw.is_empty() {
+        return Err(AppError::Unprocessable {
+            message: "the batch has no items".into(),
+            field: Some("features".into()),
+        });
+    }
+    if raw.len() > MAX_BATCH_ITEMS {
+        return Err(AppError::Unprocessable {
+            message: format!("{} items: at most {MAX_BATCH_ITEMS} per batch", raw.len()),
+            field: Some("features".into()),
+        });
+    }
+    let now = s.clock.now();
+    let mut items = Vec::with_capacity(raw.len());
+    let mut faults = Vec::new();
+    for (index, (line, value)) in raw.iter().enumerate() {
+        match incident_from_feature(value, now, Source::Call110) {
+            Ok(n) => items.push(n),
+            Err(e) => faults.push(ItemError { index, line: *line, field: e.field, message: e.message }),
+        }
+    }
+    let invalid = |faults: Vec<ItemError>| AppError::InvalidItems {
+        message: format!("{} of {} items are invalid; nothing was stored", faults.len(), raw.len()),
+        items: faults,
+    };
+    if !faults.is_empty() {
+        return Err(invalid(faults));
+    }
+    let n = items.len();
+    let stored = match submit(s.store.as_ref(), &s.geography, &s.incidents, &caller.scope, items).await {
+        Ok(v) => v,
+        Err(IngestError::Invalid { index, error }) => {
+            let line = raw.get(index).and_then(|r| r.0);
+            return Err(invalid(vec![ItemError { index, line, field: error.field, message: error.message }]));
+        }
+        Err(IngestError::OutsideScope { index }) => {
+            s.store.append_audit(caller.audit("create_incidents", format!("batch of {n}"), "denied")).await?;
+            return Err(AppError::Forbidden {
+                message: format!("item {index} lies outside your jurisdiction; nothing was stored"),
+            });
+        }
+        Err(IngestError::Conflict { index, existing }) => {
+            return Err(AppError::Conflict {
+                message: format!(
+                    "item {index}: (source, external_id) already names incident {existing} with different content; nothing was stored"
+                ),
+                field: Some(format!("features[{index}].properties.external_id")),
+            });
+        }
+        Err(IngestError::Store(e)) => return Err(e.into()),
+    };
+    let created = stored.iter().filter(|x| x.created).count();
+    let mut entry = caller.audit("create_incidents", format!("batch of {n}"), "ok");
+    entry.detail = Some(format!("{created} new, {} retries", n - created));
+    s.store.append_audit(entry).await?;
+    let result = BatchResult {
+        created,
+        existing: n - created,
+        items: stored
+            .iter()
+            .enumerate()
+            .map(|(index, x)| BatchItem { index, id: x.incident.id.0, created: x.created })
+            .collect(),
+    };
+    let status = if created > 0 { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(result)).into_response())
 }

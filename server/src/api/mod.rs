@@ -128,6 +128,12 @@ fn routes() -> Routes {
         .add("GET", "/api/resources", Signed, get(regions::resources))
         .add("GET", "/api/incidents", Signed, get(incidents::list))
         .add("POST", "/api/incidents", Signed, post(incidents::create))
+        .add(
+            "POST",
+            "/api/incidents/batch",
+            Signed,
+            post(incidents::batch).layer(DefaultBodyLimit::max(incidents::MAX_BATCH_BYTES)),
+        )
         .add("GET", "/api/incidents/{id}", Signed, get(incidents::one))
         .add("GET", "/api/stats", Signed, get(stats::stats))
         .add("GET", "/api/hotspots", Signed, get(hotspots::hotspots))
