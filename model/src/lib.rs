@@ -12,6 +12,7 @@ pub mod incident;
 pub mod region;
 pub mod resource;
 pub mod time;
+pub mod workflow;
 
 pub use code::{CellCode, CodeError, RegionCode, RegionLevel};
 pub use incident::{Category, Incident, IncidentId, NewIncident, Placement, Severity, Source, Status, Subcategory};
