@@ -133,19 +133,6 @@ pub enum CopyError {
     Db(#[from] tokio_postgres::Error),
 }
 
-const STAGING: &str = "CREATE TEMP TABLE incidents_staging (
-  ord BIGINT NOT NULL, geom geometry NOT NULL, source TEXT NOT NULL, external_id TEXT,
-  category TEXT NOT NULL, subcategory TEXT, occurred_at TIMESTAMPTZ NOT NULL, reported_at TIMESTAMPTZ NOT NULL,
-  address TEXT, summary TEXT, reporter_name TEXT, reporter_phone TEXT, severity TEXT NOT NULL, status TEXT NOT NULL,
-  county_code TEXT NOT NULL, township_code TEXT NOT NULL, village_code TEXT NOT NULL, cell_code TEXT NOT NULL
-) ON COMMIT DROP";
-
-/// The fields [`NewIncident::same_report`] compares, as SQL over aliases `a` and `b`.
-const DIFFERENT_REPORT: &str = "(a.category, a.subcategory, date_trunc('milliseconds', a.occurred_at), a.address, a.summary, \
-     a.reporter_name, a.reporter_phone) IS DISTINCT FROM (b.category, b.subcategory, date_trunc('milliseconds', b.occurred_at), \
-     b.address, b.summary, b.reporter_name, b.reporter_phone) \
-     OR abs(ST_X(a.geom) - ST_X(b.geom)) >= 1e-7 OR abs(ST_Y(a.geom) - ST_Y(b.geom)) >= 1e-7";
-
 /// Loads `items` in one transaction; returns once it is committed.
 pub async fn copy_incidents(
     client: &mut tokio_postgres::Client,
@@ -163,9 +150,9 @@ pub async fn copy_into(
     tx: &tokio_postgres::Transaction<'_>,
     items: &[(NewIncident, Placement)],
 ) -> Result<Loaded, CopyError> {
-    tx.batch_execute(STAGING).await?;
+    tx.batch_execute(include_str!("sql/staging_create.sql")).await?;
     let types = Columns::copy_types(tx, Type::INT8).await?;
-    let sink = tx.copy_in("COPY incidents_staging FROM STDIN (FORMAT binary)").await?;
+    let sink = tx.copy_in(include_str!("sql/staging_copy.sql")).await?;
     let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
     for (k, (i, p)) in items.iter().enumerate() {
         let (ord, point, columns) = (k as i64, EwkbPoint(i.lon, i.lat), Columns::of(i, p));
@@ -174,41 +161,16 @@ pub async fn copy_into(
         writer.as_mut().write(&row).await?;
     }
     writer.as_mut().finish().await?;
-    // Statistics for the clash joins (a fresh temp table has none: the planner would guess).
-    tx.batch_execute("ANALYZE incidents_staging").await?;
+    tx.batch_execute(include_str!("sql/staging_analyze.sql")).await?;
     // A key repeated inside the load, or already stored, must carry the same report.
-    let clash = format!(
-        "SELECT ord, first, existing FROM (
-           SELECT b.ord, a.ord AS first, NULL::bigint AS existing FROM incidents_staging a JOIN incidents_staging b
-             ON a.source = b.source AND a.external_id = b.external_id AND a.ord < b.ord WHERE {DIFFERENT_REPORT}
-           UNION ALL
-           SELECT b.ord, NULL, a.id FROM incidents a JOIN incidents_staging b
-             ON a.source = b.source AND a.external_id = b.external_id WHERE {DIFFERENT_REPORT}) clashes
-         ORDER BY ord, first LIMIT 1"
-    );
-    if let Some(row) = tx.query_opt(&clash, &[]).await? {
+    if let Some(row) = tx.query_opt(include_str!("sql/staging_clash.sql"), &[]).await? {
         let index = row.get::<_, i64>(0) as usize;
         return Err(match (row.get::<_, Option<i64>>(1), row.get::<_, Option<i64>>(2)) {
             (Some(first), _) => CopyError::Repeated { index, first: first as usize },
             (None, existing) => CopyError::Conflict { index, existing: existing.unwrap_or(0) as u64 },
         });
     }
-    let inserted = tx
-        .query_one(
-            "WITH inserted AS (
-               INSERT INTO incidents (geom, source, external_id, category, subcategory, occurred_at, reported_at,
-                 address, summary, reporter_name, reporter_phone, severity, status,
-                 county_code, township_code, village_code, cell_code)
-               SELECT geom, source, external_id, category, subcategory, occurred_at, reported_at,
-                 address, summary, reporter_name, reporter_phone, severity, status,
-                 county_code, township_code, village_code, cell_code
-               FROM incidents_staging ORDER BY ord
-               ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
-               RETURNING id)
-             SELECT count(*), min(id), max(id) FROM inserted",
-            &[],
-        )
-        .await?;
+    let inserted = tx.query_one(include_str!("sql/staging_insert.sql"), &[]).await?;
     let created = inserted.get::<_, i64>(0) as u64;
     if let (Some(lo), Some(hi)) = (inserted.get::<_, Option<i64>>(1), inserted.get::<_, Option<i64>>(2)) {
         tx.execute(include_str!("sql/notify_incidents.sql"), &[&format!("{lo} {hi}")]).await?;

@@ -74,27 +74,21 @@ fn db_message(e: &tokio_postgres::Error) -> String {
 
 /// Brings the database to [`latest_version`].
 pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<Migrated, MigrateError> {
-    let has_postgis = client.query_opt("SELECT 1 FROM pg_extension WHERE extname = 'postgis'", &[]).await?.is_some();
-    if !has_postgis && let Err(e) = client.batch_execute("CREATE EXTENSION IF NOT EXISTS postgis").await {
+    let has_postgis = client.query_opt(include_str!("sql/postgis_present.sql"), &[]).await?.is_some();
+    if !has_postgis && let Err(e) = client.batch_execute(include_str!("sql/postgis_create.sql")).await {
         return Err(MigrateError::NoPostgis(db_message(&e)));
     }
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY]).await?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS safegrid_migrations (
-           version INTEGER PRIMARY KEY,
-           name TEXT NOT NULL,
-           applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-    )
-    .await?;
-    let from: i32 = tx.query_one("SELECT COALESCE(max(version), 0) FROM safegrid_migrations", &[]).await?.get(0);
+    tx.execute(include_str!("sql/migrate_lock.sql"), &[&LOCK_KEY]).await?;
+    tx.batch_execute(include_str!("sql/migrations_table.sql")).await?;
+    let from: i32 = tx.query_one(include_str!("sql/migrations_version.sql"), &[]).await?.get(0);
     let known = latest_version();
     if from > known {
         return Err(MigrateError::Newer { found: from, known });
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > from) {
         tx.batch_execute(m.sql).await?;
-        tx.execute("INSERT INTO safegrid_migrations (version, name) VALUES ($1, $2)", &[&m.version, &m.name]).await?;
+        tx.execute(include_str!("sql/migration_record.sql"), &[&m.version, &m.name]).await?;
     }
     tx.commit().await?;
     Ok(Migrated { from, to: from.max(known) })
@@ -102,13 +96,7 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<Migrated, Mi
 
 /// The schema version recorded in the database (0: no SafeGrid schema yet).
 pub async fn schema_version(client: &tokio_postgres::Client) -> Result<i32, MigrateError> {
-    let row = client
-        .query_one(
-            "SELECT CASE WHEN to_regclass('safegrid_migrations') IS NULL THEN 0
-                    ELSE (SELECT COALESCE(max(version), 0) FROM safegrid_migrations) END",
-            &[],
-        )
-        .await;
+    let row = client.query_one(include_str!("sql/schema_version.sql"), &[]).await;
     match row {
         Ok(r) => Ok(r.get(0)),
         // The CASE is planned before it runs; a missing table can still fail the subquery.

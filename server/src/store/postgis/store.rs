@@ -119,9 +119,7 @@ impl PgStore {
         use tokio_postgres::types::Type;
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
-        tx.execute("LOCK TABLE regions, cells, incidents, users, audit IN EXCLUSIVE MODE", &[])
-            .await
-            .map_err(db("lock"))?;
+        tx.execute(sql!("lock_for_restore"), &[]).await.map_err(db("lock"))?;
         if !tx.query_one(sql!("is_empty"), &[]).await.map_err(db("check empty"))?.get::<_, bool>(0) {
             return Err(PgError::NotEmpty);
         }

@@ -1,0 +1,1 @@
+INSERT INTO safegrid_migrations (version, name) VALUES ($1, $2)

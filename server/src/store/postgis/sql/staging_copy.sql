@@ -1,0 +1,1 @@
+COPY incidents_staging FROM STDIN (FORMAT binary)
