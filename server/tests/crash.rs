@@ -56,6 +56,51 @@ fn start(dir: &Path, port: u16) -> Child {
     child
 }
 
+/// Signs in as the ingest user.
+fn login(port: u16) -> String {
+    let (_, answer) =
+        http(port, "POST", "/api/login", None, &format!(r#"{{"username":"ingest","password":"{PASSWORD}"}}"#)).unwrap();
+    serde_json::from_str::<serde_json::Value>(&answer).unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+/// `WRITERS` threads posting incidents `{prefix}-{n}` until stopped, recording each acknowledged (201) one.
+fn start_writers(
+    port: u16,
+    token: &str,
+    prefix: &'static str,
+    acknowledged: &Arc<Mutex<Vec<String>>>,
+    counter: &Arc<AtomicU64>,
+) -> (Arc<AtomicBool>, Vec<std::thread::JoinHandle<()>>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers = (0..WRITERS)
+        .map(|_| {
+            let (token, stop, acknowledged, counter) =
+                (token.to_owned(), Arc::clone(&stop), Arc::clone(acknowledged), Arc::clone(counter));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let n = counter.fetch_add(1, Ordering::Relaxed);
+                    let ext = format!("{prefix}-{n}");
+                    let lon = 102.60 + (n % 97) as f64 * 0.0008;
+                    let body = format!(
+                        r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},37.93]}},"properties":{{"category":"traffic","source":"patrol","external_id":"{ext}","occurred_at":"2026-10-01T08:00:00Z"}}}}"#
+                    );
+                    if let Ok((201, _)) = http(port, "POST", "/api/incidents", Some(&token), &body) {
+                        acknowledged.lock().unwrap().push(ext);
+                    }
+                }
+            })
+        })
+        .collect();
+    (stop, writers)
+}
+
+fn stop_writers(stop: &AtomicBool, writers: Vec<std::thread::JoinHandle<()>>) {
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+}
+
 #[test]
 fn every_acknowledged_incident_survives_sigkill() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,37 +138,12 @@ fn every_acknowledged_incident_survives_sigkill() {
     for round in 0..KILLS {
         let port = free_port();
         let mut server = start(dir.path(), port);
-        let (_, login) =
-            http(port, "POST", "/api/login", None, &format!(r#"{{"username":"ingest","password":"{PASSWORD}"}}"#))
-                .unwrap();
-        let token: String =
-            serde_json::from_str::<serde_json::Value>(&login).unwrap()["token"].as_str().unwrap().to_owned();
-        let stop = Arc::new(AtomicBool::new(false));
-        let writers: Vec<_> = (0..WRITERS)
-            .map(|_| {
-                let (token, stop, acknowledged, counter) = (token.clone(), Arc::clone(&stop), Arc::clone(&acknowledged), Arc::clone(&counter));
-                std::thread::spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        let n = counter.fetch_add(1, Ordering::Relaxed);
-                        let ext = format!("CRASH-{n}");
-                        let lon = 102.60 + (n % 97) as f64 * 0.0008;
-                        let body = format!(
-                            r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},37.93]}},"properties":{{"category":"traffic","source":"patrol","external_id":"{ext}","occurred_at":"2026-10-01T08:00:00Z"}}}}"#
-                        );
-                        if let Ok((201, _)) = http(port, "POST", "/api/incidents", Some(&token), &body) {
-                            acknowledged.lock().unwrap().push(ext);
-                        }
-                    }
-                })
-            })
-            .collect();
+        let token = login(port);
+        let (stop, writers) = start_writers(port, &token, "CRASH", &acknowledged, &counter);
         std::thread::sleep(Duration::from_millis(300 + 150 * round as u64));
         server.kill().unwrap(); // SIGKILL
         server.wait().unwrap();
-        stop.store(true, Ordering::Relaxed);
-        for w in writers {
-            w.join().unwrap();
-        }
+        stop_writers(&stop, writers);
         // The file is intact and holds every acknowledged incident.
         let conn = rusqlite::Connection::open(dir.path().join("safegrid.gpkg")).unwrap();
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
@@ -246,39 +266,13 @@ fn every_acknowledged_incident_survives_a_crash_of_server_and_database() {
             assert!(t0.elapsed() < Duration::from_secs(60), "server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        let (_, login) =
-            http(port, "POST", "/api/login", None, &format!(r#"{{"username":"ingest","password":"{PASSWORD}"}}"#))
-                .unwrap();
-        let token: String =
-            serde_json::from_str::<serde_json::Value>(&login).unwrap()["token"].as_str().unwrap().to_owned();
-        let stop = Arc::new(AtomicBool::new(false));
-        let writers: Vec<_> = (0..WRITERS)
-            .map(|_| {
-                let (token, stop, acknowledged, counter) =
-                    (token.clone(), Arc::clone(&stop), Arc::clone(&acknowledged), Arc::clone(&counter));
-                std::thread::spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        let n = counter.fetch_add(1, Ordering::Relaxed);
-                        let ext = format!("PGCRASH-{n}");
-                        let lon = 102.60 + (n % 97) as f64 * 0.0008;
-                        let body = format!(
-                            r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},37.93]}},"properties":{{"category":"traffic","source":"patrol","external_id":"{ext}","occurred_at":"2026-10-01T08:00:00Z"}}}}"#
-                        );
-                        if let Ok((201, _)) = http(port, "POST", "/api/incidents", Some(&token), &body) {
-                            acknowledged.lock().unwrap().push(ext);
-                        }
-                    }
-                })
-            })
-            .collect();
+        let token = login(port);
+        let (stop, writers) = start_writers(port, &token, "PGCRASH", &acknowledged, &counter);
         std::thread::sleep(Duration::from_millis(400 + 200 * round as u64));
         crash_pg();
         server.kill().unwrap(); // SIGKILL
         server.wait().unwrap();
-        stop.store(true, Ordering::Relaxed);
-        for w in writers {
-            w.join().unwrap();
-        }
+        stop_writers(&stop, writers);
         restart_pg();
         let client = rt.block_on(server::store::postgis::connect(&url)).unwrap();
         let stored: std::collections::HashSet<String> = rt
