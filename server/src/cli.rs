@@ -630,7 +630,7 @@ pub async fn copy_store(args: crate::config::CopyStoreArgs) -> anyhow::Result<()
     use crate::store::gpkg::{FILE_NAME, GpkgStore};
     let file = args.from_data_dir.join(FILE_NAME);
     if !file.exists() {
-        bail!("--from-data-dir: no embedded store at {}", file.display());
+        bail!("--from-data-dir: no embedded store at {} (源目录中没有数据文件)", file.display());
     }
     let started = Instant::now();
     let source = GpkgStore::open(&args.from_data_dir).with_context(|| format!("opening {}", file.display()))?;
@@ -652,7 +652,7 @@ pub async fn copy_store(args: crate::config::CopyStoreArgs) -> anyhow::Result<()
     let users = target.users().await?;
     if !same_ids || users.len() != snap.users.len() {
         bail!(
-            "the copy does not match the source ({} of {} incidents, {} of {} users)",
+            "the copy does not match the source (迁移结果与源数据不一致; {} of {} incidents, {} of {} users)",
             rows.len(),
             snap.incidents.len(),
             users.len(),
@@ -683,7 +683,7 @@ pub async fn backup(args: crate::config::BackupArgs) -> anyhow::Result<()> {
     use crate::store::gpkg::{FILE_NAME, GpkgStore};
     let file = args.data_dir.join(FILE_NAME);
     if !file.exists() {
-        bail!("--data-dir: no embedded store at {}", file.display());
+        bail!("--data-dir: no embedded store at {} (数据目录中没有数据文件)", file.display());
     }
     if args.out.exists() {
         bail!("--out: {} exists; choose a new file (备份文件已存在)", args.out.display());

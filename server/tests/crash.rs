@@ -4,63 +4,27 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_safegrid");
+mod common;
+
+use common::{free_port, http, run, serve};
 const PASSWORD: &str = "crash-test-password";
 const KILLS: usize = 6;
 const WRITERS: usize = 4;
-
-/// One HTTP/1.1 request on a fresh connection; the status and body.
-fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) -> std::io::Result<(u16, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut out = String::new();
-    s.read_to_string(&mut out)?;
-    let status = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    Ok((status, body))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start(dir: &Path, port: u16) -> Child {
-    let child = Command::new(BIN)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--web-dir", "/nonexistent"])
-        .arg("--data-dir")
-        .arg(dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t0 = Instant::now();
-    while http(port, "GET", "/api/health", None, "").map(|r| r.0).ok() != Some(200) {
-        assert!(t0.elapsed() < Duration::from_secs(60), "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
+const USER_ADD: [&str; 9] =
+    ["user", "add", "--name", "ingest", "--role", "city", "--jurisdiction", "620600000000", "--password-stdin"];
 
 /// Signs in as the ingest user.
 fn login(port: u16) -> String {
     let (_, answer) =
         http(port, "POST", "/api/login", None, &format!(r#"{{"username":"ingest","password":"{PASSWORD}"}}"#)).unwrap();
-    serde_json::from_str::<serde_json::Value>(&answer).unwrap()["token"].as_str().unwrap().to_owned()
+    common::json(&answer)["token"].as_str().unwrap().to_owned()
 }
 
 /// `WRITERS` threads posting incidents `{prefix}-{n}` until stopped, recording each acknowledged (201) one.
@@ -104,40 +68,16 @@ fn stop_writers(stop: &AtomicBool, writers: Vec<std::thread::JoinHandle<()>>) {
 #[test]
 fn every_acknowledged_incident_survives_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    let status = Command::new(BIN)
-        .args(["demo", "--base-incidents", "2000", "--seed", "3", "--data-dir"])
-        .arg(dir.path())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut add = Command::new(BIN)
-        .args([
-            "user",
-            "add",
-            "--name",
-            "ingest",
-            "--role",
-            "city",
-            "--jurisdiction",
-            "620600000000",
-            "--password-stdin",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .stdin(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
-    assert!(add.wait().unwrap().success());
+    let store = [OsStr::new("--data-dir"), dir.path().as_os_str()];
+    run(&["demo", "--base-incidents", "2000", "--seed", "3"], &store, None);
+    run(&USER_ADD, &store, Some(&format!("{PASSWORD}\n")));
 
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
     let counter = Arc::new(AtomicU64::new(0));
     let mut survived = 0;
     for round in 0..KILLS {
         let port = free_port();
-        let mut server = start(dir.path(), port);
+        let mut server = serve(port, &store);
         let token = login(port);
         let (stop, writers) = start_writers(port, &token, "CRASH", &acknowledged, &counter);
         std::thread::sleep(Duration::from_millis(300 + 150 * round as u64));
@@ -166,7 +106,7 @@ fn every_acknowledged_incident_survives_sigkill() {
     }
     // And it serves again after the last kill.
     let port = free_port();
-    let mut server = start(dir.path(), port);
+    let mut server = serve(port, &store);
     server.kill().unwrap();
     server.wait().unwrap();
     let total = acknowledged.lock().unwrap().len();
@@ -201,24 +141,9 @@ fn every_acknowledged_incident_survives_a_crash_of_server_and_database() {
     rt.block_on(admin_client.batch_execute(&format!("CREATE DATABASE {name}"))).unwrap();
     drop(admin_client);
     let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-    let run = |args: &[&str], stdin: Option<&str>| {
-        let mut c = Command::new(BIN)
-            .args(args)
-            .args(["--database-url", &url])
-            .stdin(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        if let Some(text) = stdin {
-            c.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-        }
-        assert!(c.wait().unwrap().success(), "safegrid {args:?}");
-    };
-    run(&["demo", "--base-incidents", "2000", "--seed", "3"], None);
-    run(
-        &["user", "add", "--name", "ingest", "--role", "city", "--jurisdiction", "620600000000", "--password-stdin"],
-        Some(&format!("{PASSWORD}\n")),
-    );
+    let store = [OsStr::new("--database-url"), OsStr::new(&url)];
+    run(&["demo", "--base-incidents", "2000", "--seed", "3"], &store, None);
+    run(&USER_ADD, &store, Some(&format!("{PASSWORD}\n")));
     let pg_up = Path::new(env!("CARGO_MANIFEST_DIR")).join("../xtask/scripts/pg-up.sh");
     let port_of = admin.rsplit_once(':').unwrap().1.split('/').next().unwrap().to_owned();
     let restart_pg = || {
@@ -246,26 +171,7 @@ fn every_acknowledged_incident_survives_a_crash_of_server_and_database() {
     let counter = Arc::new(AtomicU64::new(0));
     for round in 0..3 {
         let port = free_port();
-        let mut server = Command::new(BIN)
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--web-dir",
-                "/nonexistent",
-                "--database-url",
-                &url,
-            ])
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let t0 = Instant::now();
-        while http(port, "GET", "/api/health", None, "").map(|r| r.0).ok() != Some(200) {
-            assert!(t0.elapsed() < Duration::from_secs(60), "server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut server = serve(port, &store);
         let token = login(port);
         let (stop, writers) = start_writers(port, &token, "PGCRASH", &acknowledged, &counter);
         std::thread::sleep(Duration::from_millis(400 + 200 * round as u64));

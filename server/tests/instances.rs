@@ -5,71 +5,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::{free_port, json, run};
+use std::ffi::OsStr;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_safegrid");
 const PASSWORD: &str = "instances-test-password";
 const WRITES: usize = 20;
 
 fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Vec<u8>) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&out[..split]).to_string();
-    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let mut body = out[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        body = unchunk(&body);
-    }
-    (status, body)
-}
-
-fn unchunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size = usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
-        b = &b[line_end + 2 + size + 2..];
-    }
-}
-
-fn json(body: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(body)))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn safegrid(args: &[&str], url: &str, stdin: Option<&str>) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .args(["--database-url", url])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "safegrid {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    common::http(port, method, path, token, body).unwrap()
 }
 
 struct Instance {
@@ -86,19 +33,7 @@ impl Drop for Instance {
 
 fn serve(url: &str) -> Instance {
     let port = free_port();
-    let child = Command::new(BIN)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--web-dir", "/nonexistent", "--database-url", url])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let t0 = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() || http(port, "GET", "/api/health", None, "").0 != 200 {
-        assert!(t0.elapsed() < Duration::from_secs(60), "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Instance { port, child }
+    Instance { port, child: common::serve(port, &[OsStr::new("--database-url"), OsStr::new(url)]) }
 }
 
 /// The XYZ tile holding a point at zoom `z`.
@@ -134,10 +69,11 @@ fn two_instances_see_each_others_writes_within_a_second() {
     let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
 
     // The schema is created by the first command against the empty database.
-    safegrid(&["demo", "--base-incidents", "2000", "--seed", "3"], &url, None);
-    safegrid(
+    let store = [OsStr::new("--database-url"), OsStr::new(&url)];
+    run(&["demo", "--base-incidents", "2000", "--seed", "3"], &store, None);
+    run(
         &["user", "add", "--name", "sync", "--role", "city", "--jurisdiction", "620600000000", "--password-stdin"],
-        &url,
+        &store,
         Some(&format!("{PASSWORD}\n")),
     );
     let a = serve(&url);

@@ -222,7 +222,9 @@ pub trait Store: Send + Sync + 'static {
     /// Regions, cells, resources and officers.
     async fn load_geography(&self) -> Result<GeographyData, StoreError>;
     /// Index fields of every incident, in id order.
-    async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError>;
+    async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
+        self.incident_rows(0..=u64::MAX, None).await
+    }
     /// Index fields of the incidents whose ids lie in `ids` and that occurred at or after `since`
     /// (`None`: any time), in id order: a follower catching up on other instances' writes, or an
     /// index holding a recent window.

@@ -619,10 +619,6 @@ impl Store for GpkgStore {
         Self::with(&self.reader, |c| read_geography(c)).await
     }
 
-    async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
-        Self::with(&self.reader, |c| read_incident_rows(c, 0..=u64::MAX, None)).await
-    }
-
     async fn incident_rows(
         &self,
         ids: std::ops::RangeInclusive<u64>,

@@ -31,12 +31,12 @@ const LOCK_KEY: i64 = 0x5afe_6121;
 pub enum MigrateError {
     /// PostGIS is missing and could not be created.
     #[error(
-        "the database has no PostGIS and this user cannot add it ({0}); as a superuser run `CREATE EXTENSION postgis;` in it (Debian: apt install postgresql-15-postgis-3)"
+        "the database has no PostGIS and this user cannot add it ({0}); as a superuser run `CREATE EXTENSION postgis;` in it (Debian: apt install postgresql-15-postgis-3) (数据库缺少 PostGIS 扩展，请由超级用户执行 CREATE EXTENSION postgis)"
     )]
     NoPostgis(String),
     /// The schema is newer than this build.
     #[error(
-        "the database schema is at version {found}, newer than this SafeGrid build knows (version {known}): upgrade SafeGrid before pointing it at this database"
+        "the database schema is at version {found}, newer than this SafeGrid build knows (version {known}): upgrade SafeGrid before pointing it at this database (数据库结构版本高于本程序，请先升级平安网格)"
     )]
     Newer {
         /// The database's version.
@@ -46,7 +46,7 @@ pub enum MigrateError {
     },
     /// The schema is older than this build and the database is not empty.
     #[error(
-        "the database schema is at version {found}; this SafeGrid build needs version {known}: back the database up (pg_dump), then run `safegrid migrate --database-url …`"
+        "the database schema is at version {found}; this SafeGrid build needs version {known}: back the database up (pg_dump), then run `safegrid migrate --database-url …` (数据库结构版本过旧：请先备份，再执行 safegrid migrate)"
     )]
     Older {
         /// The database's version.
@@ -96,15 +96,11 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<Migrated, Mi
 
 /// The schema version recorded in the database (0: no SafeGrid schema yet).
 pub async fn schema_version(client: &tokio_postgres::Client) -> Result<i32, MigrateError> {
-    let row = client.query_one(include_str!("sql/schema_version.sql"), &[]).await;
-    match row {
-        Ok(r) => Ok(r.get(0)),
-        // The CASE is planned before it runs; a missing table can still fail the subquery.
-        Err(e) if e.as_db_error().is_some_and(|d| d.code() == &tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
-            Ok(0)
-        }
-        Err(e) => Err(e.into()),
+    let has_schema: bool = client.query_one(include_str!("sql/schema_version.sql"), &[]).await?.get(0);
+    if !has_schema {
+        return Ok(0);
     }
+    Ok(client.query_one(include_str!("sql/migrations_version.sql"), &[]).await?.get(0))
 }
 
 /// Readies a database for `serve`: an empty one (no SafeGrid schema) is migrated; one at this

@@ -2,7 +2,7 @@
 //! point, btree on the time), per-cell counts (`GROUP BY`) and incident tiles (`ST_AsMVT` over an
 //! `ST_SnapToGrid` aggregation) run in the database; only index fields or aggregates come back.
 
-use super::store::{PgError, PgStore, incident_row};
+use super::store::{PgError, PgStore, db, incident_row};
 use crate::store::IncidentRow;
 use chrono::{DateTime, Utc};
 use std::sync::LazyLock;
@@ -74,14 +74,10 @@ impl PastFilter {
     }
 }
 
-fn db(op: &'static str) -> impl FnOnce(tokio_postgres::Error) -> PgError {
-    move |source| PgError::Db { op, source }
-}
-
 impl PgStore {
     /// Index fields of the filtered incidents, in (occurred_s, id) order.
     pub async fn past_rows(&self, f: &PastFilter) -> Result<Vec<IncidentRow>, PgError> {
-        let c = self.get().await?;
+        let c = self.client().await?;
         let p = f.params();
         let rows =
             c.query(ROWS.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6]).await.map_err(db("past incidents"))?;
@@ -95,7 +91,7 @@ impl PgStore {
         limit: usize,
         cursor: Option<(i64, u64)>,
     ) -> Result<Vec<IncidentRow>, PgError> {
-        let c = self.get().await?;
+        let c = self.client().await?;
         let p = f.params();
         let (cs, ci) = (cursor.map(|c| c.0), cursor.map(|c| c.1 as i64));
         let rows = c
@@ -107,7 +103,7 @@ impl PgStore {
 
     /// Filtered incidents counted per cell code.
     pub async fn past_cell_counts(&self, f: &PastFilter) -> Result<Vec<(String, u64)>, PgError> {
-        let c = self.get().await?;
+        let c = self.client().await?;
         let p = f.params();
         let rows = c
             .query(CELL_COUNTS.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6])
@@ -125,7 +121,7 @@ impl PgStore {
 
     /// The incidents layer of one vector tile, encoded by PostGIS.
     pub async fn past_tile(&self, f: &PastFilter, t: TileSpec) -> Result<Vec<u8>, PgError> {
-        let c = self.get().await?;
+        let c = self.client().await?;
         let p = f.params();
         let (z, x, y) = (i32::from(t.z), t.x as i32, t.y as i32);
         let row = c

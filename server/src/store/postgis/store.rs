@@ -48,7 +48,9 @@ pub enum PgError {
         source: tokio_postgres::Error,
     },
     /// `copy-store` found data in the target database.
-    #[error("the target database already holds SafeGrid data; copy-store only fills an empty database")]
+    #[error(
+        "the target database already holds SafeGrid data; copy-store only fills an empty database (目标数据库已有数据，只能迁移到空库)"
+    )]
     NotEmpty,
     /// A stored value could not be read back.
     #[error("postgis holds a corrupt {what}: {detail}")]
@@ -60,7 +62,7 @@ pub enum PgError {
     },
 }
 
-fn db(op: &'static str) -> impl FnOnce(tokio_postgres::Error) -> PgError {
+pub(super) fn db(op: &'static str) -> impl FnOnce(tokio_postgres::Error) -> PgError {
     move |source| PgError::Db { op, source }
 }
 
@@ -89,25 +91,8 @@ impl PgStore {
     }
 
     /// A pooled connection.
-    pub(super) async fn get(&self) -> Result<deadpool_postgres::Object, PgError> {
-        self.client().await
-    }
-
-    async fn client(&self) -> Result<deadpool_postgres::Object, PgError> {
+    pub(super) async fn client(&self) -> Result<deadpool_postgres::Object, PgError> {
         self.pool.get().await.map_err(|e| PgError::Pool(e.to_string()))
-    }
-
-    /// Index fields of the incidents with ids in `ids` that occurred at or after `since`.
-    pub async fn rows_between(
-        &self,
-        ids: std::ops::RangeInclusive<u64>,
-        since: Option<DateTime<Utc>>,
-    ) -> Result<Vec<IncidentRow>, PgError> {
-        let c = self.client().await?;
-        let st = c.prepare_cached(sql!("incident_rows")).await.map_err(db("prepare incident rows"))?;
-        let (lo, hi) = (*ids.start() as i64, (*ids.end()).min(i64::MAX as u64) as i64);
-        let rows = c.query(&st, &[&lo, &hi, &since]).await.map_err(db("load incidents"))?;
-        rows.iter().map(incident_row).collect()
     }
 }
 
@@ -242,11 +227,6 @@ fn user_from_row(r: &Row) -> Result<(User, String), PgError> {
         },
         get(r, 6)?,
     ))
-}
-
-/// The LIKE patterns on `cell_code` that make up `scope` (`None`: everywhere).
-fn scope_patterns(scope: &Scope) -> Option<Vec<String>> {
-    scope.cell_code_patterns()
 }
 
 /// Inserts a batch inside `tx`, idempotent on (source, external_id); `Err(Conflict)` leaves the
@@ -484,16 +464,16 @@ impl Store for PgStore {
         Ok(GeographyData { regions, cells, resources, officers })
     }
 
-    async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
-        Ok(self.rows_between(0..=u64::MAX, None).await?)
-    }
-
     async fn incident_rows(
         &self,
         ids: std::ops::RangeInclusive<u64>,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<IncidentRow>, StoreError> {
-        Ok(self.rows_between(ids, since).await?)
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql!("incident_rows")).await.map_err(db("prepare incident rows"))?;
+        let (lo, hi) = (*ids.start().min(&(i64::MAX as u64)) as i64, (*ids.end()).min(i64::MAX as u64) as i64);
+        let rows = c.query(&st, &[&lo, &hi, &since]).await.map_err(db("load incidents"))?;
+        Ok(rows.iter().map(incident_row).collect::<Result<_, _>>()?)
     }
 
     async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
@@ -520,7 +500,7 @@ impl Store for PgStore {
         let c = self.client().await?;
         let st = c.prepare_cached(sql!("incidents_by_id")).await.map_err(db("prepare read incidents"))?;
         let wanted: Vec<i64> = ids.iter().map(|i| i.0 as i64).collect();
-        let rows = c.query(&st, &[&wanted, &scope_patterns(scope)]).await.map_err(db("read incidents"))?;
+        let rows = c.query(&st, &[&wanted, &scope.cell_code_patterns()]).await.map_err(db("read incidents"))?;
         let mut found = std::collections::HashMap::with_capacity(rows.len());
         for r in &rows {
             let i = incident_from_row(r)?;
@@ -533,8 +513,10 @@ impl Store for PgStore {
         let c = self.client().await?;
         let st = c.prepare_cached(sql!("search_incidents")).await.map_err(db("prepare search"))?;
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let rows =
-            c.query(&st, &[&text, &pattern, &(limit as i64), &scope_patterns(scope)]).await.map_err(db("search"))?;
+        let rows = c
+            .query(&st, &[&text, &pattern, &(limit as i64), &scope.cell_code_patterns()])
+            .await
+            .map_err(db("search"))?;
         Ok(rows.iter().map(incident_from_row).collect::<Result<_, _>>()?)
     }
 

@@ -1,3 +1,2 @@
--- The schema version, 0 when the database has no SafeGrid schema.
-SELECT CASE WHEN to_regclass('safegrid_migrations') IS NULL THEN 0
-            ELSE (SELECT COALESCE(max(version), 0) FROM safegrid_migrations) END
+-- Whether the database has a SafeGrid schema (its version is then in migrations_version.sql).
+SELECT to_regclass('safegrid_migrations') IS NOT NULL
