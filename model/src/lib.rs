@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod code;
 pub mod incident;
+pub mod live;
 pub mod region;
 pub mod resource;
 pub mod time;

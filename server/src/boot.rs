@@ -145,10 +145,13 @@ pub async fn load_state_since(
         None => IncidentIndex::new(points),
     };
     let tiles = Arc::new(TileShapes::new(&geography));
+    let live = Arc::new(crate::live::Live::load(store.as_ref(), &geography, clock.now()).await?);
+    let incidents = Arc::new(RwLock::new(index));
+    crate::live::spawn_pump(store.clone(), live.clone(), incidents.clone());
     Ok(AppState {
         store,
         geography: Arc::new(geography),
-        incidents: Arc::new(RwLock::new(index)),
+        incidents,
         clock,
         tiles,
         tile_counts: Arc::new(CountsCache::default()),
@@ -156,5 +159,7 @@ pub async fn load_state_since(
         ui: Arc::new(model::api::UiConfig::default()),
         throttle: Arc::new(crate::auth::LoginThrottle::default()),
         past: None,
+        live,
+        settings: Arc::new(crate::live::LiveSettings::default()),
     })
 }

@@ -16,11 +16,17 @@ pub fn spawn(state: &AppState, mut notices: mpsc::Receiver<Notice>) {
     let store = state.store.clone();
     let geography = state.geography.clone();
     let index = state.incidents.clone();
+    let live = state.live.clone();
     tokio::spawn(async move {
         while let Some(notice) = notices.recv().await {
             let ids = match notice {
                 Notice::Created(ids) => ids,
+                Notice::Events(_) => {
+                    live.wake();
+                    continue;
+                }
                 Notice::Listening => {
+                    live.wake();
                     let held = index.read().unwrap_or_else(std::sync::PoisonError::into_inner).max_id();
                     held + 1..=u64::MAX
                 }

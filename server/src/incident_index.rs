@@ -294,6 +294,17 @@ impl IncidentIndex {
         self.version += 1;
     }
 
+    /// Sets the status of a held record (records not held are ignored).
+    pub fn set_status(&mut self, id: IncidentId, status: Status) {
+        if let Some(slot) = self.by_id.get(id.0) {
+            let p = &mut self.points[slot as usize];
+            if p.status != status {
+                p.status = status;
+                self.version += 1;
+            }
+        }
+    }
+
     /// The largest id held (0 when empty).
     pub fn max_id(&self) -> u64 {
         self.points.iter().map(|p| p.id.0).max().unwrap_or(0)

@@ -13,6 +13,7 @@ pub mod hotspots;
 pub mod incident_index;
 pub mod ingest;
 pub mod intake;
+pub mod live;
 pub mod query;
 pub mod reads;
 pub mod scope;

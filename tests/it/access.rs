@@ -69,6 +69,24 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                                          "reporter_name": "王五", "reporter_phone": "13912345678"}});
         assert_eq!(w.post("/api/incidents", body.to_string()).await.0, 201);
     }
+    // An alert in Tianzhu (outside every restricted user): an incident at one of its key places.
+    let place = w
+        .state
+        .geography
+        .resources()
+        .iter()
+        .find(|r| {
+            r.kind == model::ResourceKind::KeyPlace
+                && r.region_code.to_string().starts_with("620623")
+                && w.state.geography.locate(r.lon, r.lat).is_some()
+        })
+        .unwrap();
+    let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+                      "properties": {"category": "public_order", "occurred_at": "2026-11-01T03:00:00Z"}});
+    assert_eq!(w.post("/api/incidents", body.to_string()).await.0, 201);
+    let (_, alerts) = w.get("/api/alerts").await;
+    let outside_alert =
+        alerts.as_array().unwrap().iter().find(|a| a["kind"] == "geofence").unwrap()["id"].as_u64().unwrap();
     let now = w.state.clock.now().timestamp();
     let mut p = Probe { w: &w, requests: 0 };
     let roles: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect();
@@ -303,6 +321,94 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         }
                     }
                 }
+                ("GET", "/api/incidents/{id}/history" | "/api/incidents/{id}/dispatch") => {
+                    let inside = route.path.replace("{id}", &inside_incident.id.0.to_string());
+                    let (s, answer) = p.send(role, "GET", &inside, None).await;
+                    assert_eq!(s, 200, "{label} inside: {answer}");
+                    for u in answer["units"].as_array().into_iter().flatten() {
+                        assert!(unit_in(u, &w, &scope), "{label} leaks unit {u}");
+                    }
+                    let outside = route.path.replace("{id}", &outside_incident.id.0.to_string());
+                    assert_eq!(p.send(role, "GET", &outside, None).await.0, outside_status, "{label} outside");
+                }
+                ("POST", "/api/incidents/{id}/transitions") => {
+                    // `reported` never follows anything: a legal probe changes nothing.
+                    for (row, inside) in [(inside_incident, true), (outside_incident, false)] {
+                        let uri = format!("/api/incidents/{}/transitions", row.id.0);
+                        let (s, answer) = p.send(role, "POST", &uri, Some(json!({"to": "reported"}))).await;
+                        let want = match (role.unwrap().writes_cases(), inside || !restricted) {
+                            (false, _) => 403,
+                            (true, true) => 409,
+                            (true, false) => 404,
+                        };
+                        assert_eq!(s, want, "{label} inside={inside}: {answer}");
+                    }
+                }
+                ("GET", "/api/queue") => {
+                    let (s, q) = p.send(role, "GET", "/api/queue?days=90&limit=5000", None).await;
+                    assert_eq!(s, 200, "{label}");
+                    for i in q["items"].as_array().unwrap() {
+                        assert!(allowed(i["cell_code"].as_str().unwrap()), "{label} leaks {i}");
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("/api/queue?region={OUTSIDE_COUNTY}"), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
+                ("GET", "/api/units") => {
+                    let (s, units) = p.send(role, "GET", "/api/units", None).await;
+                    assert_eq!(s, 200, "{label}");
+                    for u in units.as_array().unwrap() {
+                        assert!(
+                            unit_in(&json!({"unit": u["id"], "lon": u["lon"], "lat": u["lat"]}), &w, &scope),
+                            "{label} leaks {u}"
+                        );
+                    }
+                }
+                ("POST", "/api/units/{id}/position") => {
+                    let outside_unit = w
+                        .state
+                        .geography
+                        .resources()
+                        .iter()
+                        .find(|r| {
+                            r.kind == model::ResourceKind::PatrolUnit && r.region_code.to_string().starts_with("620623")
+                        })
+                        .unwrap();
+                    let body = json!({"lon": outside_unit.lon, "lat": outside_unit.lat});
+                    let (s, answer) =
+                        p.send(role, "POST", &format!("/api/units/{}/position", outside_unit.id), Some(body)).await;
+                    let want = match (role.unwrap().writes_cases(), restricted) {
+                        (false, _) => 403,
+                        (true, true) => 404,
+                        (true, false) => 200,
+                    };
+                    assert_eq!(s, want, "{label} outside: {answer}");
+                }
+                ("GET", "/api/alerts") => {
+                    let (s, alerts) = p.send(role, "GET", "/api/alerts", None).await;
+                    assert_eq!(s, 200, "{label}");
+                    for a in alerts.as_array().unwrap() {
+                        assert!(allowed(a["cell_code"].as_str().unwrap()), "{label} leaks {a}");
+                    }
+                    assert_eq!(
+                        alerts.as_array().unwrap().iter().any(|a| a["id"] == json!(outside_alert)),
+                        !restricted,
+                        "{label}"
+                    );
+                }
+                ("POST", "/api/alerts/{id}/ack") => {
+                    let (s, answer) = p.send(role, "POST", &format!("/api/alerts/{outside_alert}/ack"), None).await;
+                    match (role.unwrap().writes_cases(), restricted) {
+                        (false, _) => assert_eq!(s, 403, "{label}"),
+                        (true, true) => assert_eq!(s, 404, "{label}: {answer}"),
+                        (true, false) => assert!(s == 200 || s == 409, "{label}: {s} {answer}"),
+                    }
+                }
+                ("GET", "/api/live") => {
+                    // Scope on real sockets is tested in live.rs; here: parameters outside the
+                    // jurisdiction are refused before any upgrade.
+                    let (s, _) = p.send(role, "GET", &format!("/api/live?region={OUTSIDE_COUNTY}"), None).await;
+                    assert_eq!(s, if restricted { 403 } else { 400 }, "{label}");
+                }
                 other => panic!("route {other:?} has no access probe: add one before adding the route"),
             }
         }
@@ -317,6 +423,15 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
         Role::ALL.len(),
         p.requests
     );
+}
+
+/// Whether a unit (`{"unit", "lon", "lat"}`) is the caller's: its station's region or its
+/// position is in scope.
+fn unit_in(u: &Value, w: &TestWorld, scope: &Scope) -> bool {
+    let g = &w.state.geography;
+    let home = g.resources().iter().find(|r| Some(r.id) == u["unit"].as_u64()).map(|r| r.region_code);
+    let here = g.locate(u["lon"].as_f64().unwrap(), u["lat"].as_f64().unwrap());
+    home.is_some_and(|h| scope.allows_region(h)) || here.is_some_and(|c| scope.allows_cell_idx(g, c))
 }
 
 fn urlencode(s: &str) -> String {

@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod cli;
 mod fuzz_seeds;
+mod live;
 mod postgis;
 mod store;
 mod tiles;

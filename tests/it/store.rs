@@ -35,6 +35,98 @@ fn incident(ext: Option<&str>, minute: i64) -> NewIncident {
     }
 }
 
+#[tokio::test]
+async fn the_live_log_numbers_events_in_commit_order_and_status_changes_are_checked() {
+    use model::live::{LiveKind, NewLiveEvent};
+    use model::workflow::{Transition, WorkflowError};
+    let world = small_world();
+    let placement = Placement::of_cell(world.incidents[0].cell_code);
+    for backend in Backend::all("conf_live").await {
+        let name = backend.name();
+        let store = backend.open().await;
+        store.replace_world(world_data(world.clone())).await.unwrap();
+        let start = store.last_seq().await.unwrap();
+        // The demo world and bulk loads are history, not live events.
+        assert!(store.events_after(0, 10).await.unwrap().is_empty(), "{name}");
+        store.bulk_load(vec![(incident(Some("bulk-1"), 1), placement)]).await.unwrap();
+        assert_eq!(store.last_seq().await.unwrap(), start, "{name}: bulk loads log nothing");
+        // Each created incident logs one `incident` event; a retry logs none.
+        let batch = vec![(incident(Some("live-1"), 2), placement), (incident(Some("live-2"), 3), placement)];
+        let created = store.insert_incidents(batch.clone()).await.unwrap();
+        store.insert_incidents(batch).await.unwrap();
+        let logged = store.events_after(start, 100).await.unwrap();
+        assert_eq!(logged.len(), 2, "{name}");
+        let ids: Vec<u64> = created
+            .iter()
+            .map(|o| match o {
+                InsertOutcome::Created(i) => i.id.0,
+                InsertOutcome::Existing(i) => panic!("{name}: {i:?} existed"),
+            })
+            .collect();
+        for (e, id) in logged.iter().zip(&ids) {
+            assert_eq!((e.event.kind, e.event.subject), (LiveKind::Incident, *id), "{name}");
+            assert_eq!(e.event.cell_code, Some(placement.cell_code));
+            let data: model::live::IncidentData = serde_json::from_str(&e.event.data).unwrap();
+            assert_eq!((data.id, data.lon, data.lat), (*id, 102.64, 37.93), "{name}");
+        }
+        assert!(logged[0].seq < logged[1].seq);
+        // Appended events get the next numbers, in order, and read back exactly.
+        let t = test_now();
+        let ev = |subject: u64, kind| NewLiveEvent {
+            at: t,
+            kind,
+            subject,
+            cell_code: None,
+            category: None,
+            actor: Some("city".into()),
+            data: format!(r#"{{"n":{subject}}}"#),
+        };
+        let appended = store.append_events(vec![ev(7, LiveKind::Unit), ev(8, LiveKind::Alert)]).await.unwrap();
+        assert_eq!(appended.iter().map(|e| e.seq).collect::<Vec<_>>(), [logged[1].seq + 1, logged[1].seq + 2]);
+        let back = store.events_after(logged[1].seq, 100).await.unwrap();
+        assert_eq!(back, appended, "{name}");
+        assert_eq!(store.events_after(start, 1).await.unwrap().len(), 1, "{name}: limit");
+        assert_eq!(store.last_seq().await.unwrap(), appended[1].seq);
+        let units = store.events_since(t - Duration::minutes(1), vec![LiveKind::Unit]).await.unwrap();
+        assert_eq!(units, appended[..1].to_vec(), "{name}");
+        assert!(store.events_since(t + Duration::minutes(1), vec![LiveKind::Unit]).await.unwrap().is_empty());
+        // Status changes: checked against the stored status, logged with who and when.
+        let id = IncidentId(ids[0]);
+        let to = |s, unit| Transition { to: s, unit, satisfaction: None, note: Some("备注".into()) };
+        match store.change_status(id, to(Status::Closed, None), "city".into(), t).await {
+            Err(StoreError::Workflow(WorkflowError::Illegal { from: Status::Reported, to: Status::Closed })) => {}
+            other => panic!("{name}: {other:?}"),
+        }
+        match store.change_status(IncidentId(u64::MAX >> 2), to(Status::Dispatched, Some(1)), "city".into(), t).await {
+            Err(StoreError::NotFound { .. }) => {}
+            other => panic!("{name}: {other:?}"),
+        }
+        assert_eq!(store.last_seq().await.unwrap(), appended[1].seq, "{name}: refusals log nothing");
+        let e = store.change_status(id, to(Status::Dispatched, Some(3)), "county".into(), t).await.unwrap();
+        assert_eq!(
+            (e.seq, e.event.kind, e.event.actor.as_deref()),
+            (appended[1].seq + 1, LiveKind::IncidentChanged, Some("county"))
+        );
+        let change: model::live::IncidentChange = serde_json::from_str(&e.event.data).unwrap();
+        assert_eq!(
+            (change.from, change.to, change.unit, change.by.as_str()),
+            (Status::Reported, Status::Dispatched, Some(3), "county")
+        );
+        assert_eq!(change.at, t);
+        let everything = Scope::everything();
+        assert_eq!(store.incidents_by_id(&everything, vec![id]).await.unwrap()[0].fields.status, Status::Dispatched);
+        let history = store.subject_events(LiveKind::IncidentChanged, id.0).await.unwrap();
+        assert_eq!(history, vec![e.clone()], "{name}");
+        // Replacing the world clears the log, but numbering continues (clients resume by seq).
+        store.replace_world(world_data(world.clone())).await.unwrap();
+        assert!(store.events_after(0, 10).await.unwrap().is_empty(), "{name}");
+        let after = store.append_events(vec![ev(9, LiveKind::Unit)]).await.unwrap();
+        assert!(after[0].seq > e.seq, "{name}: {} after {}", after[0].seq, e.seq);
+        drop(store);
+        backend.remove().await;
+    }
+}
+
 // The conformance suite: each test runs unchanged against every backend (`Backend::all`: the
 // embedded GeoPackage and, under `cargo xtask test`, PostGIS on the private cluster).
 

@@ -74,6 +74,7 @@ pub async fn create(
         }
         Err(IngestError::Store(e)) => return Err(e.into()),
     };
+    crate::live::after_ingest(&s, std::slice::from_ref(&stored)).await?;
     let status = if stored.created { StatusCode::CREATED } else { StatusCode::OK };
     let mut entry = caller.audit("create_incident", stored.incident.id.0.to_string(), "ok");
     entry.detail = (!stored.created).then(|| "retry of an existing report".to_owned());
@@ -206,6 +207,7 @@ pub async fn batch(
         }
         Err(IngestError::Store(e)) => return Err(e.into()),
     };
+    crate::live::after_ingest(&s, &stored).await?;
     let created = stored.iter().filter(|x| x.created).count();
     let mut entry = caller.audit("create_incidents", format!("batch of {n}"), "ok");
     entry.detail = Some(format!("{created} new, {} retries", n - created));

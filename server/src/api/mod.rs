@@ -6,6 +6,7 @@ pub mod error;
 pub mod features;
 mod hotspots;
 mod incidents;
+mod live;
 pub mod params;
 mod regions;
 mod search;
@@ -54,6 +55,10 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// With PostGIS and a memory window: the database answering queries that reach before it.
     pub past: Option<Arc<crate::reads::Past>>,
+    /// The live board and feed.
+    pub live: Arc<crate::live::Live>,
+    /// Deadlines, alert thresholds, dispatch estimate.
+    pub settings: Arc<crate::live::LiveSettings>,
 }
 
 impl AppState {
@@ -135,6 +140,15 @@ fn routes() -> Routes {
             post(incidents::batch).layer(DefaultBodyLimit::max(incidents::MAX_BATCH_BYTES)),
         )
         .add("GET", "/api/incidents/{id}", Signed, get(incidents::one))
+        .add("GET", "/api/incidents/{id}/history", Signed, get(live::history))
+        .add("POST", "/api/incidents/{id}/transitions", Signed, post(live::transition))
+        .add("GET", "/api/incidents/{id}/dispatch", Signed, get(live::dispatch))
+        .add("GET", "/api/queue", Signed, get(live::queue))
+        .add("GET", "/api/units", Signed, get(live::units))
+        .add("POST", "/api/units/{id}/position", Signed, post(live::position))
+        .add("GET", "/api/alerts", Signed, get(live::alerts))
+        .add("POST", "/api/alerts/{id}/ack", Signed, post(live::ack))
+        .add("GET", "/api/live", Signed, get(live::live))
         .add("GET", "/api/stats", Signed, get(stats::stats))
         .add("GET", "/api/hotspots", Signed, get(hotspots::hotspots))
         .add("GET", "/api/hotspots/emerging", Signed, get(hotspots::emerging))

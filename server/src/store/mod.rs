@@ -10,7 +10,10 @@ pub mod postgis;
 
 use crate::scope::Scope;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use model::auth::{AuditEntry, Role, User};
+use model::live::{IncidentChange, IncidentData, LiveEvent, LiveKind, NewLiveEvent};
+use model::workflow::Transition;
 use model::{CellCode, Incident, IncidentId, NewIncident, Officer, Placement, RegionCode, Resource};
 use model::{CellShape, RegionShape};
 
@@ -205,9 +208,68 @@ pub enum StoreError {
         /// The earlier item with that key.
         first: usize,
     },
+    /// No incident has this id.
+    #[error("no incident {}", id.0)]
+    NotFound {
+        /// The id asked for.
+        id: IncidentId,
+    },
+    /// The status change is not allowed from the incident's current status.
+    #[error(transparent)]
+    Workflow(model::workflow::WorkflowError),
     /// A blocking storage task panicked or was cancelled.
     #[error("storage task failed: {0}")]
     Task(String),
+}
+
+/// The live-log event an incident write appends (in the same transaction).
+pub fn incident_event(i: &Incident) -> NewLiveEvent {
+    let f = &i.fields;
+    let data = IncidentData {
+        id: i.id.0,
+        lon: f.lon,
+        lat: f.lat,
+        category: f.category,
+        subcategory: f.subcategory,
+        severity: f.severity,
+        status: f.status,
+        source: f.source,
+        occurred_at: f.occurred_at,
+        reported_at: f.reported_at,
+        cell_code: i.placement.cell_code,
+    };
+    NewLiveEvent {
+        at: f.reported_at,
+        kind: LiveKind::Incident,
+        subject: i.id.0,
+        cell_code: Some(i.placement.cell_code),
+        category: Some(f.category),
+        actor: None,
+        data: serde_json::to_string(&data).unwrap_or_default(),
+    }
+}
+
+/// The live-log event of a status change of `current` (checked by the caller).
+pub fn change_event(current: &Incident, t: &Transition, by: &str, at: DateTime<Utc>) -> NewLiveEvent {
+    let data = IncidentChange {
+        id: current.id.0,
+        from: current.fields.status,
+        to: t.to,
+        unit: t.unit,
+        satisfaction: t.satisfaction,
+        note: t.note.clone(),
+        by: by.to_owned(),
+        at,
+    };
+    NewLiveEvent {
+        at,
+        kind: LiveKind::IncidentChanged,
+        subject: current.id.0,
+        cell_code: Some(current.placement.cell_code),
+        category: Some(current.fields.category),
+        actor: Some(by.to_owned()),
+        data: serde_json::to_string(&data).unwrap_or_default(),
+    }
 }
 
 /// The system of record.
@@ -280,6 +342,26 @@ pub trait Store: Send + Sync + 'static {
     async fn append_audit(&self, entry: NewAudit) -> Result<(), StoreError>;
     /// Reads the audit log, newest first.
     async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Appends events to the live log in one transaction; each gets the next `seq` (commit order).
+    async fn append_events(&self, events: Vec<NewLiveEvent>) -> Result<Vec<LiveEvent>, StoreError>;
+    /// Live-log events with `seq > after`, in `seq` order, at most `limit`.
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<LiveEvent>, StoreError>;
+    /// Live-log events of `kinds` at or after `since`, in `seq` order (the live state at start-up).
+    async fn events_since(&self, since: DateTime<Utc>, kinds: Vec<LiveKind>) -> Result<Vec<LiveEvent>, StoreError>;
+    /// Every event of `kind` about `subject`, in `seq` order (an incident's history).
+    async fn subject_events(&self, kind: LiveKind, subject: u64) -> Result<Vec<LiveEvent>, StoreError>;
+    /// The largest `seq` written (0 when the log is empty).
+    async fn last_seq(&self) -> Result<u64, StoreError>;
+    /// Moves incident `id` to `t.to` if [`model::workflow::check`] allows it from its stored
+    /// status, and logs the change (who, when, unit, note) in the same transaction.
+    /// [`StoreError::NotFound`] or [`StoreError::Workflow`] change nothing.
+    async fn change_status(
+        &self,
+        id: IncidentId,
+        t: Transition,
+        by: String,
+        at: DateTime<Utc>,
+    ) -> Result<LiveEvent, StoreError>;
     /// A metadata value (e.g. `demo_truth`).
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
 }

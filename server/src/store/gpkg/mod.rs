@@ -10,13 +10,16 @@ use super::{
     AuditQuery, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Snapshot, Store, StoreError,
     StoredUser, WorldData,
 };
+use super::{change_event, incident_event};
 use crate::scope::Scope;
 use async_trait::async_trait;
 use blob::{decode_multipolygon, decode_point, encode_multipolygon, encode_point};
 use chrono::{DateTime, Utc};
 use model::auth::{AuditEntry, Role, User};
+use model::live::{LiveEvent, LiveKind, NewLiveEvent};
 use model::resource::CameraView;
 use model::time::{format_utc_millis, parse_utc_millis};
+use model::workflow::{self, Transition};
 use model::{
     Category, Cell, CellCode, CellShape, Incident, IncidentId, NewIncident, Officer, Placement, Region, RegionCode,
     RegionShape, Resource, ResourceKind, Severity, Source, Status, Subcategory,
@@ -300,7 +303,7 @@ fn update_extent(tx: &rusqlite::Transaction<'_>, table: &str, points: bool) -> R
 
 fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
-    for t in ["officer_villages", "officers", "resources", "incidents", "cells", "regions"] {
+    for t in ["officer_villages", "officers", "resources", "live_events", "incidents", "cells", "regions"] {
         tx.execute(&format!("DELETE FROM {t}"), []).map_err(sql("clear table"))?;
     }
     tx.execute("DELETE FROM safegrid_meta WHERE key = 'demo_truth'", []).map_err(sql("clear meta"))?;
@@ -541,7 +544,11 @@ fn user_from_row(r: &Row<'_>) -> Result<(User, String), GpkgError> {
     ))
 }
 
-fn insert_all(conn: &mut Connection, items: &[(NewIncident, Placement)]) -> Result<Vec<InsertOutcome>, StoreError> {
+fn insert_all(
+    conn: &mut Connection,
+    items: &[(NewIncident, Placement)],
+    log: bool,
+) -> Result<Vec<InsertOutcome>, StoreError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
     let mut out = Vec::with_capacity(items.len());
     let mut keys: HashMap<(Source, &str), usize> = HashMap::new();
@@ -565,10 +572,83 @@ fn insert_all(conn: &mut Connection, items: &[(NewIncident, Placement)]) -> Resu
             keys.insert((n.source, ext.as_str()), index);
         }
         let stored = fetch_incident(&tx, id)?.ok_or_else(|| corrupt("incident", "not readable after insert"))?;
+        if log {
+            append_event(&tx, &incident_event(&stored))?;
+        }
         out.push(InsertOutcome::Created(stored));
     }
     tx.commit().map_err(sql("commit incidents"))?;
     Ok(out)
+}
+
+fn append_event(tx: &rusqlite::Transaction<'_>, e: &NewLiveEvent) -> Result<LiveEvent, GpkgError> {
+    tx.prepare_cached(
+        "INSERT INTO live_events (at, kind, subject, cell_code, category, actor, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .map_err(sql("prepare append event"))?
+    .execute(params![
+        millis(e.at),
+        e.kind.as_str(),
+        e.subject as i64,
+        e.cell_code.map(|c| c.to_string()),
+        e.category.map(|c| c.as_str()),
+        e.actor,
+        e.data,
+    ])
+    .map_err(sql("append event"))?;
+    Ok(LiveEvent { seq: tx.last_insert_rowid() as u64, event: e.clone() })
+}
+
+const SELECT_EVENTS: &str = "SELECT seq, at, kind, subject, cell_code, category, actor, data FROM live_events";
+
+fn event_from_row(r: &Row<'_>) -> Result<LiveEvent, GpkgError> {
+    let seq: i64 = r.get(0).map_err(sql("read event"))?;
+    let at: String = r.get(1).map_err(sql("read event"))?;
+    let kind: String = r.get(2).map_err(sql("read event"))?;
+    let subject: i64 = r.get(3).map_err(sql("read event"))?;
+    let cell: Option<String> = r.get(4).map_err(sql("read event"))?;
+    let category: Option<String> = r.get(5).map_err(sql("read event"))?;
+    let actor: Option<String> = r.get(6).map_err(sql("read event"))?;
+    let data: String = r.get(7).map_err(sql("read event"))?;
+    Ok(LiveEvent {
+        seq: seq as u64,
+        event: NewLiveEvent {
+            at: parse_time(&at)?,
+            kind: parse_enum(&kind, "event kind", LiveKind::parse)?,
+            subject: subject as u64,
+            cell_code: cell.map(|c| CellCode::parse(&c).map_err(|e| corrupt("event cell", e))).transpose()?,
+            category: category.map(|c| parse_enum(&c, "event category", Category::parse_label)).transpose()?,
+            actor,
+            data,
+        },
+    })
+}
+
+fn read_events(c: &Connection, clause: &str, values: &[&dyn rusqlite::ToSql]) -> Result<Vec<LiveEvent>, GpkgError> {
+    let mut st = c.prepare_cached(&format!("{SELECT_EVENTS} {clause}")).map_err(sql("prepare read events"))?;
+    let mut rows = st.query(values).map_err(sql("read events"))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(sql("read events"))? {
+        out.push(event_from_row(r)?);
+    }
+    Ok(out)
+}
+
+fn change_status(
+    conn: &mut Connection,
+    id: IncidentId,
+    t: &Transition,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<LiveEvent, StoreError> {
+    let tx = conn.transaction().map_err(sql("begin"))?;
+    let current = fetch_incident(&tx, id)?.ok_or(StoreError::NotFound { id })?;
+    workflow::check(current.fields.status, t).map_err(StoreError::Workflow)?;
+    tx.execute("UPDATE incidents SET status = ?1 WHERE fid = ?2", params![t.to.as_str(), id.0 as i64])
+        .map_err(sql("update status"))?;
+    let event = append_event(&tx, &change_event(&current, t, by, at))?;
+    tx.commit().map_err(sql("commit status change"))?;
+    Ok(event)
 }
 
 fn read_audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, GpkgError> {
@@ -631,14 +711,20 @@ impl Store for GpkgStore {
         let conn = Arc::clone(&self.writer);
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            insert_all(&mut guard, &items)
+            insert_all(&mut guard, &items, true)
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     async fn bulk_load(&self, items: Vec<(NewIncident, Placement)>) -> Result<Loaded, StoreError> {
-        let outcomes = self.insert_incidents(items).await?;
+        let conn = Arc::clone(&self.writer);
+        let outcomes = tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            insert_all(&mut guard, &items, false)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
         let created = outcomes.iter().filter(|o| matches!(o, InsertOutcome::Created(_))).count() as u64;
         Ok(Loaded { created, existing: outcomes.len() as u64 - created })
     }
@@ -839,6 +925,64 @@ impl Store for GpkgStore {
 
     async fn audit(&self, q: AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
         Self::with(&self.reader, move |c| read_audit(c, &q)).await
+    }
+
+    async fn append_events(&self, events: Vec<NewLiveEvent>) -> Result<Vec<LiveEvent>, StoreError> {
+        Self::with(&self.writer, move |c| {
+            let tx = c.transaction().map_err(sql("begin"))?;
+            let out = events.iter().map(|e| append_event(&tx, e)).collect::<Result<Vec<_>, _>>()?;
+            tx.commit().map_err(sql("commit events"))?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<LiveEvent>, StoreError> {
+        Self::with(&self.reader, move |c| {
+            read_events(c, "WHERE seq > ?1 ORDER BY seq LIMIT ?2", &[&(after as i64), &(limit as i64)])
+        })
+        .await
+    }
+
+    async fn events_since(&self, since: DateTime<Utc>, kinds: Vec<LiveKind>) -> Result<Vec<LiveEvent>, StoreError> {
+        Self::with(&self.reader, move |c| {
+            let mut all = read_events(c, "WHERE at >= ?1 ORDER BY seq", &[&millis(since)])?;
+            all.retain(|e| kinds.contains(&e.event.kind));
+            Ok(all)
+        })
+        .await
+    }
+
+    async fn subject_events(&self, kind: LiveKind, subject: u64) -> Result<Vec<LiveEvent>, StoreError> {
+        Self::with(&self.reader, move |c| {
+            read_events(c, "WHERE kind = ?1 AND subject = ?2 ORDER BY seq", &[&kind.as_str(), &(subject as i64)])
+        })
+        .await
+    }
+
+    async fn last_seq(&self) -> Result<u64, StoreError> {
+        Self::with(&self.reader, |c| {
+            c.query_row("SELECT COALESCE(MAX(seq), 0) FROM live_events", [], |r| r.get::<_, i64>(0))
+                .map(|v| v as u64)
+                .map_err(sql("last seq"))
+        })
+        .await
+    }
+
+    async fn change_status(
+        &self,
+        id: IncidentId,
+        t: Transition,
+        by: String,
+        at: DateTime<Utc>,
+    ) -> Result<LiveEvent, StoreError> {
+        let conn = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            change_status(&mut guard, id, &t, &by, at)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {

@@ -176,3 +176,20 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
   ('users', 'attributes', 'users', 'SafeGrid users (argon2id password hashes)', NULL),
   ('sessions', 'attributes', 'sessions', 'Login sessions (SHA-256 of tokens)', NULL),
   ('audit', 'attributes', 'audit', 'Append-only audit log', NULL);
+
+-- The live log: every change the command centre watches, numbered in commit order (`seq`).
+CREATE TABLE IF NOT EXISTS live_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at DATETIME NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'unit', 'alert', 'alert_acked')),
+  subject INTEGER NOT NULL,
+  cell_code TEXT,
+  category TEXT,
+  actor TEXT,
+  data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS live_events_subject ON live_events (kind, subject, seq);
+CREATE INDEX IF NOT EXISTS live_events_at ON live_events (at);
+
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('live_events', 'attributes', 'live_events', 'The live log: incidents, status changes, unit positions, alerts', NULL);

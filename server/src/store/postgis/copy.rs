@@ -47,7 +47,7 @@ pub(super) struct Columns<'a> {
     codes: [String; 4],
 }
 
-fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(super) fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 

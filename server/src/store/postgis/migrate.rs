@@ -15,8 +15,10 @@ pub struct Migration {
 }
 
 /// Every migration, in order. A test checks this list against the files in `migrations/`.
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "0001_schema", sql: include_str!("../../../../migrations/0001_schema.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "0001_schema", sql: include_str!("../../../../migrations/0001_schema.sql") },
+    Migration { version: 2, name: "0002_live", sql: include_str!("../../../../migrations/0002_live.sql") },
+];
 
 /// The schema version this build expects.
 pub fn latest_version() -> i32 {

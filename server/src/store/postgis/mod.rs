@@ -7,7 +7,7 @@ pub mod migrate;
 pub mod past;
 pub mod store;
 
-pub use store::{INCIDENTS_CHANNEL, PgError, PgStore};
+pub use store::{EVENTS_CHANNEL, INCIDENTS_CHANNEL, PgError, PgStore};
 
 use anyhow::Context;
 use std::ops::RangeInclusive;
@@ -54,6 +54,8 @@ pub enum Notice {
     /// A committed write created incidents with ids in this range (other ids in the range may
     /// belong to other writes, committed or not).
     Created(RangeInclusive<u64>),
+    /// A committed write appended live-log events up to this `seq`.
+    Events(u64),
     /// The listening connection was (re)established: notices may have been missed meanwhile.
     Listening,
 }
@@ -64,7 +66,7 @@ fn parse_created(payload: &str) -> Option<RangeInclusive<u64>> {
     (lo <= hi).then_some(lo..=hi)
 }
 
-/// Keeps one connection listening on [`INCIDENTS_CHANNEL`] for as long as the receiver lives,
+/// Keeps one connection listening on [`INCIDENTS_CHANNEL`] and [`EVENTS_CHANNEL`] for as long as the receiver lives,
 /// reconnecting after a second when it drops; each (re)connection is announced with
 /// [`Notice::Listening`] so the follower can catch up on what it missed.
 pub fn listen(url: String) -> mpsc::Receiver<Notice> {
@@ -78,8 +80,13 @@ pub fn listen(url: String) -> mpsc::Receiver<Notice> {
                         loop {
                             match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
                                 Some(Ok(AsyncMessage::Notification(n))) => {
-                                    if let Some(range) = parse_created(n.payload())
-                                        && feed.send(Notice::Created(range)).await.is_err()
+                                    let notice = if n.channel() == EVENTS_CHANNEL {
+                                        n.payload().parse().ok().map(Notice::Events)
+                                    } else {
+                                        parse_created(n.payload()).map(Notice::Created)
+                                    };
+                                    if let Some(notice) = notice
+                                        && feed.send(notice).await.is_err()
                                     {
                                         return;
                                     }
@@ -93,7 +100,7 @@ pub fn listen(url: String) -> mpsc::Receiver<Notice> {
                             }
                         }
                     });
-                    match client.batch_execute(&format!("LISTEN {INCIDENTS_CHANNEL}")).await {
+                    match client.batch_execute(&format!("LISTEN {INCIDENTS_CHANNEL}; LISTEN {EVENTS_CHANNEL}")).await {
                         Ok(()) => {
                             if tx.send(Notice::Listening).await.is_err() {
                                 return;

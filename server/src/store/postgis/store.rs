@@ -7,19 +7,22 @@
 //! created, so other instances on the same database can bring their in-memory index up to date
 //! (see [`super::follow`]).
 
-use super::copy::{Columns, CopyError, copy_into};
+use super::copy::{Columns, CopyError, copy_into, millis};
 use crate::scope::Scope;
 use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
 use crate::store::{
     AuditQuery, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Snapshot, Store, StoreError,
     WorldData,
 };
+use crate::store::{change_event, incident_event};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use model::auth::{AuditEntry, Role, User};
+use model::live::{LiveEvent, LiveKind, NewLiveEvent};
 use model::resource::CameraView;
 use model::time::format_utc_millis;
+use model::workflow::{self, Transition};
 use model::{
     Category, Cell, CellCode, CellShape, Incident, IncidentId, NewIncident, Officer, Placement, Region, RegionCode,
     RegionShape, Resource, ResourceKind, Severity, Source, Status, Subcategory,
@@ -72,6 +75,9 @@ fn corrupt(what: &'static str, detail: impl ToString) -> PgError {
 
 /// The channel incident writes are announced on.
 pub const INCIDENTS_CHANNEL: &str = "safegrid_incidents";
+
+/// The channel announcing the newest live-log `seq` of each committed write.
+pub const EVENTS_CHANNEL: &str = "safegrid_events";
 
 /// The PostGIS-backed store.
 #[derive(Clone)]
@@ -278,6 +284,13 @@ async fn insert_batch(
         let i = incident_from_row(r)?;
         fresh.insert(i.id.0 as i64, i);
     }
+    let mut events = Vec::with_capacity(created.len());
+    for id in &created {
+        if let Some(i) = fresh.get(id) {
+            events.push(incident_event(i));
+        }
+    }
+    append_events(tx, &events).await?;
     let mut created = created.into_iter();
     out.into_iter()
         .map(|o| match o {
@@ -289,6 +302,62 @@ async fn insert_batch(
                 .ok_or_else(|| corrupt("incident", "not readable after insert").into()),
         })
         .collect()
+}
+
+/// Appends to the live log inside `tx` under the live lock (seq order = commit order) and
+/// announces the newest seq to other instances on commit.
+async fn append_events(
+    tx: &deadpool_postgres::Transaction<'_>,
+    events: &[NewLiveEvent],
+) -> Result<Vec<LiveEvent>, PgError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    tx.execute(sql!("live_lock"), &[]).await.map_err(db("lock the live log"))?;
+    let st = tx.prepare_cached(sql!("append_event")).await.map_err(db("prepare append event"))?;
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let at = millis(e.at);
+        let row = tx
+            .query_one(
+                &st,
+                &[
+                    &at,
+                    &e.kind.as_str(),
+                    &(e.subject as i64),
+                    &e.cell_code.map(|c| c.to_string()),
+                    &e.category.map(|c| c.as_str()),
+                    &e.actor,
+                    &e.data,
+                ],
+            )
+            .await
+            .map_err(db("append event"))?;
+        out.push(LiveEvent { seq: get::<i64>(&row, 0)? as u64, event: e.clone() });
+    }
+    let newest = out.last().map_or(0, |e| e.seq);
+    tx.execute(sql!("notify_events"), &[&newest.to_string()]).await.map_err(db("notify events"))?;
+    Ok(out)
+}
+
+fn event_from_row(r: &Row) -> Result<LiveEvent, PgError> {
+    let kind: &str = get(r, 2)?;
+    Ok(LiveEvent {
+        seq: get::<i64>(r, 0)? as u64,
+        event: NewLiveEvent {
+            at: get(r, 1)?,
+            kind: LiveKind::parse(kind).ok_or_else(|| corrupt("event kind", kind))?,
+            subject: get::<i64>(r, 3)? as u64,
+            cell_code: get::<Option<&str>>(r, 4)?
+                .map(|c| CellCode::parse(c).map_err(|e| corrupt("event cell", e)))
+                .transpose()?,
+            category: get::<Option<&str>>(r, 5)?
+                .map(|c| Category::parse_label(c).ok_or_else(|| corrupt("event category", c)))
+                .transpose()?,
+            actor: get(r, 6)?,
+            data: get(r, 7)?,
+        },
+    })
 }
 
 /// Writes regions, cells, resources and officers (ids of resources and officers kept).
@@ -649,6 +718,59 @@ impl Store for PgStore {
             });
         }
         Ok(out)
+    }
+
+    async fn append_events(&self, events: Vec<NewLiveEvent>) -> Result<Vec<LiveEvent>, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        let out = append_events(&tx, &events).await?;
+        tx.commit().await.map_err(db("commit events"))?;
+        Ok(out)
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<LiveEvent>, StoreError> {
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql!("events_after")).await.map_err(db("prepare read events"))?;
+        let rows = c.query(&st, &[&(after as i64), &(limit as i64)]).await.map_err(db("read events"))?;
+        Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn events_since(&self, since: DateTime<Utc>, kinds: Vec<LiveKind>) -> Result<Vec<LiveEvent>, StoreError> {
+        let c = self.client().await?;
+        let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        let rows = c.query(sql!("events_since"), &[&since, &kinds]).await.map_err(db("read events"))?;
+        Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn subject_events(&self, kind: LiveKind, subject: u64) -> Result<Vec<LiveEvent>, StoreError> {
+        let c = self.client().await?;
+        let rows =
+            c.query(sql!("subject_events"), &[&kind.as_str(), &(subject as i64)]).await.map_err(db("read events"))?;
+        Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn last_seq(&self) -> Result<u64, StoreError> {
+        let c = self.client().await?;
+        let row = c.query_one(sql!("last_seq"), &[]).await.map_err(db("last seq"))?;
+        Ok(get::<i64>(&row, 0)? as u64)
+    }
+
+    async fn change_status(
+        &self,
+        id: IncidentId,
+        t: Transition,
+        by: String,
+        at: DateTime<Utc>,
+    ) -> Result<LiveEvent, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        let row = tx.query_opt(sql!("incident_for_update"), &[&(id.0 as i64)]).await.map_err(db("read incident"))?;
+        let current = incident_from_row(&row.ok_or(StoreError::NotFound { id })?)?;
+        workflow::check(current.fields.status, &t).map_err(StoreError::Workflow)?;
+        tx.execute(sql!("update_status"), &[&(id.0 as i64), &t.to.as_str()]).await.map_err(db("update status"))?;
+        let mut logged = append_events(&tx, &[change_event(&current, &t, &by, at)]).await?;
+        tx.commit().await.map_err(db("commit status change"))?;
+        logged.pop().ok_or_else(|| corrupt("event", "not returned").into())
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {

@@ -1,0 +1,277 @@
+//! The live log: every change a command centre watches (a new incident, a status change, a unit's
+//! position, an alert and its acknowledgement) is one event with a sequence number the store
+//! assigns. The live feed streams events in `seq` order, so a client resumes after a reconnect, on
+//! any instance, with `since=<last seq>`. The JSON shapes of each event's `data` are here too.
+
+use crate::code::CellCode;
+use crate::incident::{Category, Severity, Source, Status, Subcategory};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What an event is about; its `as_str` is the feed message's `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveKind {
+    /// A new incident (`data`: [`IncidentData`]).
+    Incident,
+    /// An incident's status changed (`data`: [`IncidentChange`]).
+    IncidentChanged,
+    /// A patrol unit's position or status (`data`: [`UnitState`]).
+    Unit,
+    /// An alert was raised (`data`: [`Alert`]).
+    Alert,
+    /// An alert was acknowledged (`data`: [`AlertAck`]).
+    AlertAcked,
+}
+
+impl LiveKind {
+    /// Every kind.
+    pub const ALL: [LiveKind; 5] =
+        [LiveKind::Incident, LiveKind::IncidentChanged, LiveKind::Unit, LiveKind::Alert, LiveKind::AlertAcked];
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveKind::Incident => "incident",
+            LiveKind::IncidentChanged => "incident_changed",
+            LiveKind::Unit => "unit",
+            LiveKind::Alert => "alert",
+            LiveKind::AlertAcked => "alert_acked",
+        }
+    }
+
+    /// The kind named `s`.
+    pub fn parse(s: &str) -> Option<LiveKind> {
+        LiveKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// An event to append (the store assigns `seq`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLiveEvent {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What it is.
+    pub kind: LiveKind,
+    /// The incident, unit or alert it is about (an alert's id is the `seq` of its `Alert` event).
+    pub subject: u64,
+    /// The cell it lies in, for region filters and jurisdiction (`None`: outside every cell).
+    pub cell_code: Option<CellCode>,
+    /// The incident category, for category filters.
+    pub category: Option<Category>,
+    /// Who did it (a username), if a person did.
+    pub actor: Option<String>,
+    /// The message's `data`, as JSON text.
+    pub data: String,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveEvent {
+    /// Store-assigned, increasing in commit order.
+    pub seq: u64,
+    /// The event.
+    pub event: NewLiveEvent,
+}
+
+/// `data` of an `incident` message: what the map needs to draw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentData {
+    /// Incident id.
+    pub id: u64,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// WGS84 latitude.
+    pub lat: f64,
+    /// Category.
+    pub category: Category,
+    /// Subcategory.
+    pub subcategory: Option<Subcategory>,
+    /// Severity.
+    pub severity: Severity,
+    /// Status.
+    pub status: Status,
+    /// Channel.
+    pub source: Source,
+    /// RFC 3339.
+    pub occurred_at: DateTime<Utc>,
+    /// RFC 3339.
+    pub reported_at: DateTime<Utc>,
+    /// Cell.
+    pub cell_code: CellCode,
+}
+
+/// `data` of an `incident_changed` message, and one step of an incident's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentChange {
+    /// Incident id.
+    pub id: u64,
+    /// Status before.
+    pub from: Status,
+    /// Status after.
+    pub to: Status,
+    /// Unit dispatched (dispatch) or the unit in charge.
+    pub unit: Option<u64>,
+    /// Reporter's satisfaction 1–5 (feedback).
+    pub satisfaction: Option<u8>,
+    /// Free text.
+    pub note: Option<String>,
+    /// Username of who did it.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A patrol unit's duty status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitStatus {
+    /// Free to be dispatched.
+    Available,
+    /// On an incident.
+    Busy,
+    /// Not on duty.
+    OffDuty,
+}
+
+impl UnitStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitStatus::Available => "available",
+            UnitStatus::Busy => "busy",
+            UnitStatus::OffDuty => "off_duty",
+        }
+    }
+
+    /// Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            UnitStatus::Available => "待命",
+            UnitStatus::Busy => "出警中",
+            UnitStatus::OffDuty => "休班",
+        }
+    }
+
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            UnitStatus::Available => "available",
+            UnitStatus::Busy => "busy",
+            UnitStatus::OffDuty => "off duty",
+        }
+    }
+}
+
+/// `data` of a `unit` message: where a patrol unit is and whether it can be sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitState {
+    /// Unit id (the patrol unit's resource id).
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// WGS84 latitude.
+    pub lat: f64,
+    /// Duty status.
+    pub status: UnitStatus,
+    /// The incident it is on, when busy.
+    pub incident: Option<u64>,
+    /// Time of the last report.
+    pub at: DateTime<Utc>,
+}
+
+/// What raised an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A cell became a significant hot spot (Gi*, FDR) in the live window.
+    Hotspot,
+    /// A new incident opened a near-repeat window around it (same category, close in space and time
+    /// to an earlier one).
+    NearRepeat,
+    /// An incident inside a key place's geofence.
+    Geofence,
+    /// An open incident passed its deadline and went up a level.
+    Overdue,
+}
+
+impl AlertKind {
+    /// Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            AlertKind::Hotspot => "热点预警",
+            AlertKind::NearRepeat => "近重复预警",
+            AlertKind::Geofence => "重点场所预警",
+            AlertKind::Overdue => "超时督办",
+        }
+    }
+
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            AlertKind::Hotspot => "hot spot",
+            AlertKind::NearRepeat => "near-repeat",
+            AlertKind::Geofence => "key place",
+            AlertKind::Overdue => "overdue",
+        }
+    }
+}
+
+/// `data` of an `alert` message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Alert id: the `seq` of the event that raised it (0 before it is stored).
+    pub id: u64,
+    /// What raised it.
+    pub kind: AlertKind,
+    /// The cell concerned.
+    pub cell_code: CellCode,
+    /// The incident that raised it, if one did.
+    pub incident: Option<u64>,
+    /// The key place concerned (geofence).
+    pub place: Option<u64>,
+    /// WGS84 longitude of what to look at.
+    pub lon: f64,
+    /// WGS84 latitude.
+    pub lat: f64,
+    /// Text in Chinese.
+    pub message_zh: String,
+    /// Text in English.
+    pub message_en: String,
+    /// When raised.
+    pub at: DateTime<Utc>,
+    /// Who acknowledged it (alert lists only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acked_by: Option<String>,
+    /// When it was acknowledged (alert lists only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acked_at: Option<DateTime<Utc>>,
+}
+
+/// `data` of an `alert_acked` message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertAck {
+    /// The alert.
+    pub id: u64,
+    /// Username.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_by_name() {
+        for k in LiveKind::ALL {
+            assert_eq!(LiveKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.as_str()));
+        }
+        assert_eq!(LiveKind::parse("incidents"), None);
+        assert_eq!(serde_json::to_string(&UnitStatus::OffDuty).unwrap(), "\"off_duty\"");
+    }
+}

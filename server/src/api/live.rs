@@ -1,0 +1,483 @@
+//! The live command centre's routes: the WebSocket feed, status changes and history, the event
+//! queue with deadlines, patrol units (positions, dispatch suggestions) and alerts.
+
+use super::AppState;
+use super::error::AppError;
+use super::params::Params;
+use crate::auth::Caller;
+use crate::live::dispatch::{Suggestion, suggest};
+use crate::live::feed::{self, FeedFilter};
+use crate::store::StoreError;
+use analytics::crs::Crs;
+use axum::Json;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use model::live::{Alert, AlertAck, IncidentChange, LiveKind, NewLiveEvent, UnitState, UnitStatus};
+use model::workflow::{self, Deadlines, Transition, WorkflowError};
+use model::{IncidentId, RegionLevel, Status};
+use serde::{Deserialize, Serialize};
+
+fn parse_id(raw: &str, what: &str) -> Result<u64, AppError> {
+    raw.parse::<u64>().map_err(|_| AppError::bad("id", format!("{what} id must be a positive whole number")))
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(body).map_err(|e| {
+        // serde names the field in its message ("unknown field `x`", "missing field `to`").
+        let msg = e.to_string();
+        let field = msg.split('`').nth(1).map(str::to_owned);
+        AppError::Unprocessable { message: format!("body: {msg}"), field }
+    })
+}
+
+/// `GET /api/live?region=&category=&since=`: the WebSocket live feed.
+pub async fn live(
+    State(s): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let region = match p.one("region")? {
+        None => None,
+        Some(r) => {
+            let code: model::RegionCode =
+                r.parse().map_err(|_| AppError::bad("region", "region is a 12-digit code"))?;
+            if !caller.scope.allows_region(code) {
+                return Err(AppError::Forbidden { message: format!("region {code} is outside your jurisdiction") });
+            }
+            Some(code)
+        }
+    };
+    let categories = p.categories()?;
+    let since = match p.one("since")? {
+        None => None,
+        Some(v) => Some(
+            v.parse::<u64>().map_err(|_| AppError::bad("since", "since is the seq of the last message received"))?,
+        ),
+    };
+    p.finish()?;
+    let filter =
+        FeedFilter { scope: caller.scope.clone(), region, categories: (!categories.is_empty()).then_some(categories) };
+    // Parameters are checked first, so a bad one is a clear 400 even without an upgrade.
+    let upgrade = upgrade
+        .map_err(|r| AppError::BadRequest { message: format!("GET /api/live is a WebSocket: {r}"), field: None })?;
+    let (live, store) = (s.live.clone(), s.store.clone());
+    Ok(upgrade.on_upgrade(move |socket| feed::run(socket, live, store, filter, since)).into_response())
+}
+
+/// The body of `POST /api/incidents/{id}/transitions`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransitionBody {
+    to: String,
+    #[serde(default)]
+    unit: Option<u64>,
+    #[serde(default)]
+    satisfaction: Option<u8>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// An incident's place in the event loop.
+#[derive(Debug, Serialize)]
+pub struct Progress {
+    /// Incident id.
+    pub id: u64,
+    /// Current status.
+    pub status: Status,
+    /// Unit in charge.
+    pub unit: Option<u64>,
+    /// When the current stage is due (none once closed).
+    pub due_at: Option<DateTime<Utc>>,
+    /// Every status change, oldest first.
+    pub history: Vec<IncidentChange>,
+}
+
+async fn history_of(s: &AppState, id: u64) -> Result<Vec<IncidentChange>, AppError> {
+    let events = s.store.subject_events(LiveKind::IncidentChanged, id).await?;
+    Ok(events.iter().filter_map(|e| serde_json::from_str(&e.event.data).ok()).collect())
+}
+
+async fn incident_in_scope(s: &AppState, caller: &Caller, id: u64) -> Result<model::Incident, AppError> {
+    s.store
+        .incidents_by_id(&caller.scope, vec![IncidentId(id)])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::NotFound { message: format!("no incident {id}"), field: None })
+}
+
+fn progress(s: &AppState, incident: &model::Incident, history: Vec<IncidentChange>) -> Progress {
+    let status = history.last().map_or(incident.fields.status, |c| c.to);
+    let entered = history.last().map_or(incident.fields.reported_at, |c| c.at);
+    let unit = history.iter().rev().find_map(|c| c.unit);
+    let deadlines = s.settings.deadlines(incident.fields.category);
+    Progress { id: incident.id.0, status, unit, due_at: workflow::due_at(&deadlines, status, entered), history }
+}
+
+/// `GET /api/incidents/{id}/history`: status, unit, deadline and every change.
+pub async fn history(State(s): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<Response, AppError> {
+    let id = parse_id(&raw, "incident")?;
+    let incident = incident_in_scope(&s, &caller, id).await?;
+    let history = history_of(&s, id).await?;
+    Ok(Json(progress(&s, &incident, history)).into_response())
+}
+
+/// `POST /api/incidents/{id}/transitions` `{"to", "unit", "satisfaction", "note"}`: the next
+/// step of the event loop. Illegal steps are 409 (field `to`); a dispatch without an available
+/// unit or feedback without a satisfaction 1–5 is 422 naming the field.
+pub async fn transition(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    caller.require_writer()?;
+    let id = parse_id(&raw, "incident")?;
+    let body: TransitionBody = json_body(&body)?;
+    let to = Status::parse_label(&body.to).ok_or_else(|| AppError::Unprocessable {
+        message: format!(
+            "unknown status {:?}; expected one of reported, dispatched, on_scene, resolved, feedback, closed",
+            body.to
+        ),
+        field: Some("to".into()),
+    })?;
+    if body.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+        return Err(AppError::Unprocessable {
+            message: "note is longer than 500 characters".into(),
+            field: Some("note".into()),
+        });
+    }
+    let incident = incident_in_scope(&s, &caller, id).await?;
+    let now = s.clock.now();
+    let board_unit = s.live.board().stage(id).and_then(|st| st.unit);
+    let mut also = Vec::new();
+    if let Some(unit_id) = body.unit.filter(|_| to == Status::Dispatched) {
+        let unit = s.live.board().unit(unit_id).cloned().ok_or_else(|| AppError::Unprocessable {
+            message: format!("no patrol unit {unit_id}"),
+            field: Some("unit".into()),
+        })?;
+        if unit.status != UnitStatus::Available && unit.incident != Some(id) {
+            return Err(AppError::Conflict {
+                message: format!("unit {unit_id} is {} and cannot be dispatched", unit.status.as_str()),
+                field: Some("unit".into()),
+            });
+        }
+        also.push(unit_event(&s, UnitState { status: UnitStatus::Busy, incident: Some(id), at: now, ..unit }));
+    }
+    // The unit in charge is free again once the incident is resolved (or handed to another).
+    let previous = board_unit.filter(|u| to == Status::Resolved || (to == Status::Dispatched && body.unit != Some(*u)));
+    if let Some(unit) = previous.and_then(|u| s.live.board().unit(u).cloned()) {
+        also.push(unit_event(&s, UnitState { status: UnitStatus::Available, incident: None, at: now, ..unit }));
+    }
+    let t = Transition { to, unit: body.unit, satisfaction: body.satisfaction, note: body.note };
+    let changed = match s.store.change_status(IncidentId(id), t, caller.user.username.clone(), now).await {
+        Ok(e) => e,
+        Err(StoreError::Workflow(e)) => {
+            s.store.append_audit(caller.audit("change_status", raw.clone(), "denied")).await?;
+            return Err(match e {
+                WorkflowError::Illegal { .. } => {
+                    AppError::Conflict { message: e.to_string(), field: Some("to".into()) }
+                }
+                _ => AppError::Unprocessable { message: e.to_string(), field: Some(e.field().into()) },
+            });
+        }
+        Err(StoreError::NotFound { .. }) => {
+            return Err(AppError::NotFound { message: format!("no incident {id}"), field: None });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut written = vec![changed];
+    if !also.is_empty() {
+        written.extend(s.store.append_events(also).await?);
+    }
+    s.live.apply(&written, &s.incidents);
+    s.live.wake();
+    let mut entry = caller.audit("change_status", raw.clone(), "ok");
+    entry.detail = Some(format!("{} → {}", incident.fields.status.as_str(), to.as_str()));
+    s.store.append_audit(entry).await?;
+    let history = history_of(&s, id).await?;
+    Ok(Json(progress(&s, &incident, history)).into_response())
+}
+
+fn unit_event(s: &AppState, u: UnitState) -> NewLiveEvent {
+    NewLiveEvent {
+        at: u.at,
+        kind: LiveKind::Unit,
+        subject: u.id,
+        cell_code: s.geography.locate(u.lon, u.lat).map(|c| s.geography.cell_code(c)),
+        category: None,
+        actor: None,
+        data: serde_json::to_string(&u).unwrap_or_default(),
+    }
+}
+
+/// Whether the caller may see and move a unit: its station's region or its current cell is in
+/// their jurisdiction.
+fn unit_visible(s: &AppState, caller: &Caller, u: &UnitState) -> bool {
+    let home = s.geography.resources().iter().find(|r| r.id == u.id).map(|r| r.region_code);
+    home.is_some_and(|h| caller.scope.allows_region(h))
+        || s.geography.locate(u.lon, u.lat).is_some_and(|c| caller.scope.allows_cell_idx(&s.geography, c))
+}
+
+/// `GET /api/units`: the patrol units in the caller's jurisdiction with their last report.
+pub async fn units(State(s): State<AppState>, caller: Caller) -> Result<Response, AppError> {
+    let board = s.live.board();
+    let units: Vec<UnitState> = board.units().filter(|u| unit_visible(&s, &caller, u)).cloned().collect();
+    Ok(Json(units).into_response())
+}
+
+/// The body of `POST /api/units/{id}/position`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PositionBody {
+    lon: f64,
+    lat: f64,
+    #[serde(default)]
+    crs: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/units/{id}/position` `{"lon","lat","crs"?,"status"?,"at"?}`: a GPS ping.
+pub async fn position(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    caller.require_writer()?;
+    let id = parse_id(&raw, "unit")?;
+    let body: PositionBody = json_body(&body)?;
+    let Some(unit) = s.live.board().unit(id).cloned() else {
+        return Err(AppError::NotFound { message: format!("no patrol unit {id}"), field: None });
+    };
+    if !unit_visible(&s, &caller, &unit) {
+        return Err(AppError::NotFound { message: format!("no patrol unit {id}"), field: None });
+    }
+    let crs = match body.crs.as_deref() {
+        None => Crs::Wgs84,
+        Some(c) => Crs::parse(c).ok_or_else(|| AppError::Unprocessable {
+            message: format!("unknown crs {c:?}; expected wgs84, cgcs2000, gcj02 or bd09"),
+            field: Some("crs".into()),
+        })?,
+    };
+    if !(-180.0..=180.0).contains(&body.lon) || !(-90.0..=90.0).contains(&body.lat) {
+        return Err(AppError::Unprocessable { message: "lon/lat out of range".into(), field: Some("lon".into()) });
+    }
+    let (lon, lat) = crs.to_wgs84(body.lon, body.lat);
+    if s.geography.locate(lon, lat).is_none() {
+        return Err(AppError::Unprocessable {
+            message: format!("({lon}, {lat}) lies outside the city"),
+            field: Some("lon".into()),
+        });
+    }
+    let status = match body.status.as_deref() {
+        None => unit.status,
+        Some("available") => UnitStatus::Available,
+        Some("busy") => UnitStatus::Busy,
+        Some("off_duty") => UnitStatus::OffDuty,
+        Some(other) => {
+            return Err(AppError::Unprocessable {
+                message: format!("unknown status {other:?}; expected available, busy or off_duty"),
+                field: Some("status".into()),
+            });
+        }
+    };
+    let now = s.clock.now();
+    let at = body.at.unwrap_or(now);
+    if at > now + chrono::Duration::minutes(5) {
+        return Err(AppError::Unprocessable { message: "at lies in the future".into(), field: Some("at".into()) });
+    }
+    let incident = if status == UnitStatus::Busy { unit.incident } else { None };
+    let state = UnitState { lon, lat, status, incident, at, ..unit };
+    let written = s.store.append_events(vec![unit_event(&s, state.clone())]).await?;
+    s.live.apply(&written, &s.incidents);
+    s.live.wake();
+    Ok(Json(state).into_response())
+}
+
+/// `GET /api/incidents/{id}/dispatch?k=`: the nearest available units with ETAs.
+pub async fn dispatch(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw, "incident")?;
+    let mut p = Params::parse(q.as_deref());
+    let k = match p.one("k")? {
+        None => 5,
+        Some(v) => {
+            v.parse::<usize>().ok().filter(|k| (1..=50).contains(k)).ok_or_else(|| AppError::bad("k", "k is 1–50"))?
+        }
+    };
+    p.finish()?;
+    let incident = incident_in_scope(&s, &caller, id).await?;
+    let board = s.live.board();
+    let units: Vec<&UnitState> = board.units().filter(|u| unit_visible(&s, &caller, u)).collect();
+    let suggestions: Vec<Suggestion> = suggest(units, incident.fields.lon, incident.fields.lat, k, s.settings.travel);
+    Ok(Json(serde_json::json!({
+        "incident": id,
+        "method": "straight line × detour factor",
+        "detour_factor": s.settings.travel.detour_factor,
+        "speed_kmh": s.settings.travel.speed_kmh,
+        "units": suggestions,
+    }))
+    .into_response())
+}
+
+/// `GET /api/alerts?open=true`: recent alerts in the caller's jurisdiction, newest first.
+pub async fn alerts(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let open_only = match p.one("open")?.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(AppError::bad("open", "open is true or false")),
+    };
+    p.finish()?;
+    let board = s.live.board();
+    let list: Vec<&Alert> = board
+        .alerts()
+        .filter(|a| caller.scope.allows_cell(a.cell_code) && (!open_only || a.acked_by.is_none()))
+        .take(500)
+        .collect();
+    Ok(Json(list).into_response())
+}
+
+/// `POST /api/alerts/{id}/ack`: acknowledges an alert (200 with it; 409 if already acknowledged).
+pub async fn ack(State(s): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<Response, AppError> {
+    caller.require_writer()?;
+    let id = parse_id(&raw, "alert")?;
+    let alert = s.live.board().alert(id).cloned();
+    let Some(alert) = alert.filter(|a| caller.scope.allows_cell(a.cell_code)) else {
+        return Err(AppError::NotFound { message: format!("no alert {id}"), field: None });
+    };
+    if let Some(by) = &alert.acked_by {
+        return Err(AppError::Conflict {
+            message: format!("alert {id} was already acknowledged by {by}"),
+            field: None,
+        });
+    }
+    let now = s.clock.now();
+    let ack = AlertAck { id, by: caller.user.username.clone(), at: now };
+    let event = NewLiveEvent {
+        at: now,
+        kind: LiveKind::AlertAcked,
+        subject: id,
+        cell_code: Some(alert.cell_code),
+        category: None,
+        actor: Some(caller.user.username.clone()),
+        data: serde_json::to_string(&ack).unwrap_or_default(),
+    };
+    let written = s.store.append_events(vec![event]).await?;
+    s.live.apply(&written, &s.incidents);
+    s.live.wake();
+    s.store.append_audit(caller.audit("ack_alert", raw, "ok")).await?;
+    let acked = s.live.board().alert(id).cloned();
+    Ok(Json(acked).into_response())
+}
+
+/// One open incident in the event queue.
+#[derive(Debug, Serialize)]
+pub struct QueueItem {
+    /// Incident id.
+    pub id: u64,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// WGS84 latitude.
+    pub lat: f64,
+    /// Category.
+    pub category: model::Category,
+    /// Severity.
+    pub severity: model::Severity,
+    /// Status.
+    pub status: Status,
+    /// Cell.
+    pub cell_code: model::CellCode,
+    /// When reported.
+    pub reported_at: DateTime<Utc>,
+    /// When it entered its status.
+    pub entered_at: DateTime<Utc>,
+    /// When the current stage is due.
+    pub due_at: DateTime<Utc>,
+    /// Seconds until due (negative: overdue).
+    pub due_in_s: i64,
+    /// The level it has been escalated to when overdue (`village`, `township`, `county`, `city`).
+    pub escalated_to: Option<RegionLevel>,
+    /// The unit in charge.
+    pub unit: Option<u64>,
+}
+
+/// `GET /api/queue?region=&days=&limit=`: open incidents reported in the last `days` (default 3),
+/// most urgent first (overdue furthest escalated, then soonest due).
+pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let region = p.area("region")?;
+    let days = match p.one("days")? {
+        None => 3,
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (1..=90).contains(d))
+            .ok_or_else(|| AppError::bad("days", "days is 1–90"))?,
+    };
+    let limit = p.limit()?;
+    p.finish()?;
+    let now = s.clock.now();
+    let query = crate::query::IncidentQuery { area: region, ..Default::default() };
+    let mut filter = query.filter(&s.geography, &caller.scope)?;
+    let open: Vec<Status> = Status::ALL.iter().copied().filter(|st| *st != Status::Closed).collect();
+    filter.statuses = Some(crate::incident_index::StatusSet::of(&open));
+    let reported_from = (now - chrono::Duration::days(days)).timestamp();
+    let mut items = Vec::new();
+    let board = s.live.board();
+    s.index().for_each(&filter, |pt| {
+        if pt.reported_s < reported_from {
+            return;
+        }
+        let stage = board.stage(pt.id.0);
+        let reported_at = DateTime::from_timestamp(pt.reported_s, 0).unwrap_or(now);
+        let entered_at = stage.map_or(reported_at, |st| st.entered_at);
+        let deadlines: Deadlines = s.settings.deadlines(pt.category);
+        let Some(due_at) = workflow::due_at(&deadlines, pt.status, entered_at) else { return };
+        let placement = s.geography.placement(pt.cell);
+        let escalated_to = workflow::escalation(&deadlines, pt.status, due_at, &placement, now).map(|e| e.level);
+        items.push(QueueItem {
+            id: pt.id.0,
+            lon: pt.lon,
+            lat: pt.lat,
+            category: pt.category,
+            severity: pt.severity,
+            status: pt.status,
+            cell_code: placement.cell_code,
+            reported_at,
+            entered_at,
+            due_at,
+            due_in_s: (due_at - now).num_seconds(),
+            escalated_to,
+            unit: stage.and_then(|st| st.unit),
+        });
+    });
+    drop(board);
+    let rank = |l: Option<RegionLevel>| match l {
+        None => 0,
+        Some(RegionLevel::Village) => 1,
+        Some(RegionLevel::Township) => 2,
+        Some(RegionLevel::County) => 3,
+        Some(_) => 4,
+    };
+    items.sort_by(|a, b| {
+        rank(b.escalated_to).cmp(&rank(a.escalated_to)).then(a.due_at.cmp(&b.due_at)).then(a.id.cmp(&b.id))
+    });
+    let total = items.len();
+    items.truncate(limit);
+    Ok((StatusCode::OK, Json(serde_json::json!({"total": total, "now": now, "items": items}))).into_response())
+}

@@ -1,0 +1,114 @@
+//! Alert rules for a new incident: inside a key place's geofence, or opening a near-repeat
+//! window (an earlier incident of the same category close in space and time: the pattern Knox
+//! tests find for burglary and theft). Pure over the geography and the index.
+
+use crate::geography::Geography;
+use crate::incident_index::CellScope;
+use crate::incident_index::{Bbox, CategorySet, IncidentFilter, IncidentIndex};
+use analytics::projection::TransverseMercator;
+use chrono::{DateTime, Duration, Utc};
+use model::live::{Alert, AlertKind, IncidentData};
+use model::{Category, ResourceKind};
+
+/// Thresholds of the alert rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRules {
+    /// Radius of a key place's geofence, metres.
+    pub geofence_m: f64,
+    /// Near-repeat distance, metres.
+    pub near_repeat_m: f64,
+    /// Near-repeat time window, days.
+    pub near_repeat_days: i64,
+    /// Categories with near-repeat alerts.
+    pub near_repeat_categories: Vec<Category>,
+    /// Incidents that occurred longer ago than this (back-filled reports) raise no alert, hours.
+    pub live_hours: i64,
+}
+
+impl Default for AlertRules {
+    fn default() -> AlertRules {
+        AlertRules {
+            geofence_m: 200.0,
+            near_repeat_m: 400.0,
+            near_repeat_days: 14,
+            near_repeat_categories: vec![Category::Criminal],
+            live_hours: 24,
+        }
+    }
+}
+
+/// The alerts a new incident raises (ids are assigned when they are stored).
+pub fn for_incident(
+    i: &IncidentData,
+    geography: &Geography,
+    index: &IncidentIndex,
+    rules: &AlertRules,
+    now: DateTime<Utc>,
+) -> Vec<Alert> {
+    if i.occurred_at < now - Duration::hours(rules.live_hours) {
+        return Vec::new();
+    }
+    let utm = TransverseMercator::utm_for(i.lon, i.lat);
+    let (x, y) = utm.forward(i.lon, i.lat);
+    let distance_m = |lon: f64, lat: f64| {
+        let (px, py) = utm.forward(lon, lat);
+        (px - x).hypot(py - y)
+    };
+    let alert = |kind, place, zh: String, en: String| Alert {
+        id: 0,
+        kind,
+        cell_code: i.cell_code,
+        incident: Some(i.id),
+        place,
+        lon: i.lon,
+        lat: i.lat,
+        message_zh: zh,
+        message_en: en,
+        at: now,
+        acked_by: None,
+        acked_at: None,
+    };
+    let mut out = Vec::new();
+    let category_zh = i.category.label_zh();
+    let category_en = i.category.label_en();
+    for r in geography.resources().iter().filter(|r| r.kind == ResourceKind::KeyPlace) {
+        let d = distance_m(r.lon, r.lat);
+        if d <= rules.geofence_m {
+            out.push(alert(
+                AlertKind::Geofence,
+                Some(r.id),
+                format!("{}附近 {:.0} 米发生{}警情（#{}）", r.name, d, category_zh, i.id),
+                format!("{} incident #{} {:.0} m from key place {}", category_en, i.id, d, r.name),
+            ));
+        }
+    }
+    if rules.near_repeat_categories.contains(&i.category) {
+        let dlat = rules.near_repeat_m / 110_540.0;
+        let dlon = rules.near_repeat_m / (111_320.0 * i.lat.to_radians().cos());
+        let mut filter = IncidentFilter::new(CellScope::all());
+        filter.bbox =
+            Some(Bbox { min_lon: i.lon - dlon, min_lat: i.lat - dlat, max_lon: i.lon + dlon, max_lat: i.lat + dlat });
+        filter.from_s = Some((i.occurred_at - Duration::days(rules.near_repeat_days)).timestamp());
+        filter.to_s = Some(i.occurred_at.timestamp() + 1);
+        filter.categories = Some(CategorySet::of(&[i.category]));
+        let mut earlier = 0usize;
+        index.for_each(&filter, |p| {
+            if p.id.0 != i.id && distance_m(p.lon, p.lat) <= rules.near_repeat_m {
+                earlier += 1;
+            }
+        });
+        if earlier > 0 {
+            let (m, days) = (rules.near_repeat_m, rules.near_repeat_days);
+            out.push(alert(
+                AlertKind::NearRepeat,
+                None,
+                format!("近重复：{m:.0} 米内近 {days} 天已有 {earlier} 起{category_zh}，未来 {days} 天周边风险升高（#{}）", i.id),
+                format!(
+                    "Near-repeat: {earlier} earlier {category_en} within {m:.0} m in {days} days; risk nearby stays raised for {days} days (#{})",
+                    i.id
+                ),
+            ));
+        }
+    }
+    out
+}

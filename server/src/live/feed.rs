@@ -1,0 +1,118 @@
+//! One WebSocket subscriber: replay from the store after `since`, then follow the broadcast,
+//! filtered by the caller's jurisdiction, a region and categories. Every message is sent in
+//! `seq` order and at most once. A subscriber more than [`super::FEED_CAPACITY`] messages
+//! behind, or whose socket does not take a message within [`SEND_TIMEOUT`], is disconnected with a
+//! close frame saying where to resume; ingest and other subscribers never wait for it.
+
+use super::{Live, Published};
+use crate::scope::Scope;
+use crate::store::Store;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use model::{Category, RegionCode};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Longest wait for a slow socket to take one message.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Close code for a subscriber that fell behind (application range 4000–4999).
+pub const CLOSE_LAGGED: u16 = 4000;
+
+/// What one subscriber sees.
+#[derive(Debug, Clone)]
+pub struct FeedFilter {
+    /// The caller's jurisdiction.
+    pub scope: Scope,
+    /// Only events in this region's subtree.
+    pub region: Option<RegionCode>,
+    /// Only incidents and alerts of these categories (unit messages always pass).
+    pub categories: Option<Vec<Category>>,
+}
+
+impl FeedFilter {
+    /// Whether the subscriber gets `p`. Events without a cell (a unit outside every cell) are
+    /// shown only to city-wide callers without a region filter.
+    pub fn allows(&self, p: &Published) -> bool {
+        let placed = match p.cell_code {
+            Some(cell) => self.scope.allows_cell(cell) && self.region.is_none_or(|r| r.contains(cell.village())),
+            None => self.scope.cell_code_patterns().is_none() && self.region.is_none(),
+        };
+        let category = match (&self.categories, p.category) {
+            (Some(wanted), Some(c)) => wanted.contains(&c),
+            _ => true,
+        };
+        placed && category
+    }
+}
+
+async fn send(socket: &mut WebSocket, text: String) -> bool {
+    matches!(tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: String) {
+    let frame = CloseFrame { code, reason: reason.into() };
+    let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+}
+
+/// Serves one subscriber until it leaves, falls behind or the server stops. The first message
+/// is `{"type":"hello","seq":N}`: the feed continues after N.
+pub async fn run(
+    mut socket: WebSocket,
+    live: Arc<Live>,
+    store: Arc<dyn Store>,
+    filter: FeedFilter,
+    since: Option<u64>,
+) {
+    let (mut rx, published) = live.subscribe();
+    let mut last = since.unwrap_or(published);
+    // Replay what the store holds after `since`, up to what was published when we subscribed;
+    // anything newer also arrives through the broadcast and is skipped there by `seq`.
+    while last < published {
+        let page = match store.events_after(last, 1000).await {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!("live feed replay: {e}");
+                close(&mut socket, 1011, "cannot read the live log".into()).await;
+                return;
+            }
+        };
+        let Some(end) = page.last().map(|e| e.seq) else { break };
+        for e in &page {
+            let p = Published::of(e);
+            if filter.allows(&p) && !send(&mut socket, p.json).await {
+                return;
+            }
+        }
+        last = end;
+    }
+    if !send(&mut socket, format!(r#"{{"type":"hello","seq":{last}}}"#)).await {
+        return;
+    }
+    loop {
+        tokio::select! {
+            got = rx.recv() => match got {
+                Ok(p) => {
+                    if p.seq <= last {
+                        continue;
+                    }
+                    last = p.seq;
+                    if filter.allows(&p) && !send(&mut socket, p.json.clone()).await {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    let reason = format!("lagged by {missed}; reconnect with since={last}");
+                    close(&mut socket, CLOSE_LAGGED, reason).await;
+                    return;
+                }
+                Err(RecvError::Closed) => return,
+            },
+            incoming = socket.recv() => match incoming {
+                // Pings are answered by the protocol layer; text from the client is ignored.
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The live command centre's adapter: the live log (store) → the board (live state) and the feed
+//! (WebSocket subscribers).
+//!
+//! Writers append to the store's live log, apply what they wrote to the board at once (so their
+//! own next read sees it) and wake the pump. The pump is the only publisher: it reads the log in
+//! `seq` order from the store (its own writes, and with PostGIS other instances' writes announced
+//! by `NOTIFY safegrid_events`), folds each event into the board and the incident index, and
+//! broadcasts it. A broadcast channel of fixed capacity decouples subscribers from ingest: a
+//! subscriber that falls behind by more than the capacity is told so and disconnected, and
+//! resumes with `since=<last seq>` from the store.
+
+pub mod alerts;
+pub mod board;
+pub mod dispatch;
+pub mod feed;
+
+use crate::geography::Geography;
+use crate::incident_index::IncidentIndex;
+use crate::store::{Store, StoreError};
+use board::{Applied, Board};
+use chrono::{DateTime, Duration, Utc};
+use model::live::{LiveEvent, LiveKind, UnitState, UnitStatus};
+use model::{Category, CellCode, ResourceKind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::{Notify, broadcast};
+
+/// Messages a subscriber may fall behind by before it is disconnected.
+pub const FEED_CAPACITY: usize = 4096;
+
+/// Events the pump reads from the store at a time.
+const PAGE: usize = 1000;
+
+/// How far back the board is rebuilt from the log at start-up.
+pub const BOARD_DAYS: i64 = 30;
+
+/// Recent alerts kept on the board.
+pub const MAX_ALERTS: usize = 2000;
+
+/// One event ready to send: its filter keys and the whole message as JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// Store-assigned sequence number.
+    pub seq: u64,
+    /// Message type.
+    pub kind: LiveKind,
+    /// Cell, for region filters and jurisdiction.
+    pub cell_code: Option<CellCode>,
+    /// Category, for category filters.
+    pub category: Option<Category>,
+    /// `{"type":…,"seq":…,"data":…}`.
+    pub json: String,
+}
+
+impl Published {
+    /// The feed message of a stored event.
+    pub fn of(e: &LiveEvent) -> Published {
+        let json = format!(r#"{{"type":"{}","seq":{},"data":{}}}"#, e.event.kind.as_str(), e.seq, e.event.data);
+        Published { seq: e.seq, kind: e.event.kind, cell_code: e.event.cell_code, category: e.event.category, json }
+    }
+}
+
+/// The live state of one server instance.
+pub struct Live {
+    board: Mutex<Board>,
+    sender: broadcast::Sender<Arc<Published>>,
+    wake: Notify,
+    published_seq: AtomicU64,
+}
+
+impl Live {
+    /// The board of `geography`'s patrol units at their stations, folded with the last
+    /// [`BOARD_DAYS`] of the store's live log; the feed starts after the log's newest event.
+    pub async fn load(store: &dyn Store, geography: &Geography, now: DateTime<Utc>) -> Result<Live, StoreError> {
+        let units = geography
+            .resources()
+            .iter()
+            .filter(|r| r.kind == ResourceKind::PatrolUnit)
+            .map(|r| UnitState {
+                id: r.id,
+                name: r.name.clone(),
+                lon: r.lon,
+                lat: r.lat,
+                status: UnitStatus::Available,
+                incident: None,
+                at: now,
+            })
+            .collect();
+        let mut board = Board::new(units, MAX_ALERTS);
+        let kinds = vec![LiveKind::IncidentChanged, LiveKind::Unit, LiveKind::Alert, LiveKind::AlertAcked];
+        for e in store.events_since(now - Duration::days(BOARD_DAYS), kinds).await? {
+            board.apply(&e);
+        }
+        let last = store.last_seq().await?;
+        let (sender, _) = broadcast::channel(FEED_CAPACITY);
+        Ok(Live { board: Mutex::new(board), sender, wake: Notify::new(), published_seq: AtomicU64::new(last) })
+    }
+
+    /// Read access to the board.
+    pub fn board(&self) -> std::sync::MutexGuard<'_, Board> {
+        self.board.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Folds stored events into the board and the index (status changes); safe to call again
+    /// with the same events.
+    pub fn apply(&self, events: &[LiveEvent], index: &RwLock<IncidentIndex>) {
+        let mut board = self.board();
+        for e in events {
+            if let Applied::Status { id, status } = board.apply(e) {
+                index
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .set_status(model::IncidentId(id), status);
+            }
+        }
+    }
+
+    /// Tells the pump there is something new in the store.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// A receiver of every event published from now on, and the last `seq` published before it.
+    pub fn subscribe(&self) -> (broadcast::Receiver<Arc<Published>>, u64) {
+        let rx = self.sender.subscribe();
+        (rx, self.published_seq.load(Ordering::SeqCst))
+    }
+
+    /// Current subscribers.
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+}
+
+/// Starts the pump: on every wake (and at least once a second) it reads the log past the last
+/// published `seq`, folds it in and broadcasts it, in `seq` order.
+pub fn spawn_pump(store: Arc<dyn Store>, live: Arc<Live>, index: Arc<RwLock<IncidentIndex>>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = live.wake.notified() => {}
+                () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            }
+            loop {
+                let after = live.published_seq.load(Ordering::SeqCst);
+                let events = match store.events_after(after, PAGE).await {
+                    Ok(events) => events,
+                    Err(e) => {
+                        tracing::warn!("reading the live log: {e}");
+                        break;
+                    }
+                };
+                let Some(last) = events.last().map(|e| e.seq) else { break };
+                live.apply(&events, &index);
+                for e in &events {
+                    // No receivers is not an error: nobody is watching.
+                    let _ = live.sender.send(Arc::new(Published::of(e)));
+                }
+                live.published_seq.store(last, Ordering::SeqCst);
+                if events.len() < PAGE {
+                    break;
+                }
+            }
+        }
+    });
+}
+
+/// The deployment's live rules: dispatch travel estimate, alert thresholds, deadlines.
+#[derive(Debug, Clone, Default)]
+pub struct LiveSettings {
+    /// Travel-time estimate for dispatch suggestions.
+    pub travel: dispatch::Travel,
+    /// Alert thresholds.
+    pub rules: alerts::AlertRules,
+    /// Per-category deadlines replacing [`Deadlines::default_for`].
+    pub deadlines: Vec<(Category, model::workflow::Deadlines)>,
+}
+
+impl LiveSettings {
+    /// The deadlines of `category`.
+    pub fn deadlines(&self, category: Category) -> model::workflow::Deadlines {
+        self.deadlines
+            .iter()
+            .find(|(c, _)| *c == category)
+            .map_or_else(|| model::workflow::Deadlines::default_for(category), |(_, d)| *d)
+    }
+}
+
+/// After incidents are stored: raises their alerts (geofence, near-repeat) into the log and
+/// wakes the pump, which publishes the incidents and the alerts in `seq` order.
+pub async fn after_ingest(state: &crate::api::AppState, stored: &[crate::ingest::Submitted]) -> Result<(), StoreError> {
+    let now = state.clock.now();
+    let mut raised = Vec::new();
+    {
+        let index = state.index();
+        for s in stored.iter().filter(|s| s.created) {
+            let event = crate::store::incident_event(&s.incident);
+            let Ok(data) = serde_json::from_str::<model::live::IncidentData>(&event.data) else { continue };
+            for alert in alerts::for_incident(&data, &state.geography, &index, &state.settings.rules, now) {
+                raised.push(model::live::NewLiveEvent {
+                    at: now,
+                    kind: LiveKind::Alert,
+                    subject: 0,
+                    cell_code: Some(alert.cell_code),
+                    category: Some(s.incident.fields.category),
+                    actor: None,
+                    data: serde_json::to_string(&alert).unwrap_or_default(),
+                });
+            }
+        }
+    }
+    if !raised.is_empty() {
+        let written = state.store.append_events(raised).await?;
+        state.live.apply(&written, &state.incidents);
+    }
+    state.live.wake();
+    Ok(())
+}

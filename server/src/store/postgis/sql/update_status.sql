@@ -1,0 +1,1 @@
+UPDATE incidents SET status = $2 WHERE id = $1
