@@ -46,6 +46,8 @@ export function createMap(container, optionsJson, onEvent) {
     hotspots: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     alerts: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     cameras: { type: 'geojson', data: o.camerasUrl },
+    live: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    units: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
   };
   const layers = [
     { id: 'background', type: 'background', paint: { 'background-color': '#0b1622' } },
@@ -93,6 +95,16 @@ export function createMap(container, optionsJson, onEvent) {
                'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 7, 1, 12, 2] } },
     { id: 'cameras', type: 'circle', source: 'cameras', minzoom: 9,
       paint: { 'circle-color': '#b084ff', 'circle-radius': 3, 'circle-stroke-color': '#1b0c33', 'circle-stroke-width': 0.5 } },
+    { id: 'units', type: 'circle', source: 'units',
+      paint: { 'circle-color': ['match', ['get', 'status'], 'available', '#2ecc71', 'busy', '#ff8a3d', '#7f8c8d'],
+               'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, 3, 13, 7],
+               'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 } },
+    { id: 'live-pulse', type: 'circle', source: 'live', filter: ['>', ['get', 't0'], 0],
+      paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 8, 'circle-stroke-width': 2.5,
+               'circle-stroke-color': categoryExpr(o.categoryColors), 'circle-stroke-opacity': 1 } },
+    { id: 'live-points', type: 'circle', source: 'live',
+      paint: { 'circle-color': categoryExpr(o.categoryColors), 'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, 4, 14, 7],
+               'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.2 } },
     { id: 'region-labels', type: 'symbol', source: 'regions', 'source-layer': 'region_labels',
       filter: ['any',
         ['all', ['==', ['get', 'level'], 'county'], ['<', ['zoom'], 10]],
@@ -130,6 +142,8 @@ export function createMap(container, optionsJson, onEvent) {
   });
   map.on('click', (e) => {
     const hits = map.queryRenderedFeatures(e.point, { layers: ['incidents', 'stations', 'cells-fill', 'regions-fill'] });
+    const live = map.queryRenderedFeatures(e.point, { layers: ['live-points'] })[0];
+    if (live) { emit({ type: 'incident', id: live.properties.id }); return; }
     const incident = hits.find((f) => f.layer.id === 'incidents');
     if (incident) {
       if (incident.properties.cluster) {
@@ -176,7 +190,64 @@ const GROUPS = {
   cameras: ['cameras'],
   hotspots: ['hotspots-fill'],
   alerts: ['alerts'],
+  units: ['units'],
+  live: ['live-pulse', 'live-points'],
 };
+
+// Live incidents (newest last) and the pulse drawn around those younger than PULSE_MS.
+const PULSE_MS = 30000;
+const MAX_LIVE = 500;
+const live = [];
+state.liveIds = [];
+let pulsing = false;
+
+function liveData() {
+  const now = Date.now();
+  return { type: 'FeatureCollection', features: live.map((f) => ({
+    type: 'Feature', geometry: f.geometry,
+    properties: { ...f.properties, t0: now - f.properties.at < PULSE_MS ? f.properties.at : 0 } })) };
+}
+
+function pulse() {
+  if (!map) { pulsing = false; return; }
+  const now = Date.now();
+  const young = live.some((f) => now - f.properties.at < PULSE_MS);
+  const phase = (now % 1500) / 1500;
+  map.setPaintProperty('live-pulse', 'circle-radius', 6 + 22 * phase);
+  map.setPaintProperty('live-pulse', 'circle-stroke-opacity', 1 - phase);
+  if (young) {
+    requestAnimationFrame(pulse);
+  } else {
+    pulsing = false;
+    map.getSource('live').setData(liveData());
+  }
+}
+
+// A new incident from the live feed: drawn at once with a pulse.
+export function addLive(featureJson) {
+  const f = JSON.parse(featureJson);
+  f.properties.at = Date.now();
+  live.push(f);
+  if (live.length > MAX_LIVE) live.shift();
+  state.liveIds = live.map((x) => x.properties.id);
+  whenReady(() => {
+    map.getSource('live').setData(liveData());
+    if (!pulsing) { pulsing = true; requestAnimationFrame(pulse); }
+  });
+}
+
+// Patrol units (GeoJSON points with status).
+export function setUnits(dataJson) {
+  if (!map) return;
+  const data = JSON.parse(dataJson);
+  state.units = data.features.length;
+  whenReady(() => map.getSource('units').setData(data));
+}
+
+// Wall mode changes the map's size.
+export function resize() {
+  if (map) map.resize();
+}
 
 // An analysis's GeoJSON and its fill-color expression (both JSON text from Rust).
 export function setHotspots(dataJson, fillColorJson) {

@@ -7,6 +7,7 @@ use model::{Category, ResourceKind};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
 
 /// A failed call: the server's error body, or why there was none.
@@ -304,4 +305,99 @@ pub async fn analysis(a: Analysis, f: &Filter) -> Result<Value, ApiError> {
 pub async fn near_repeat(f: &Filter) -> Result<Value, ApiError> {
     let to = encode(&rfc3339(f.to_ms));
     get_json(&format!("/api/hotspots/near-repeat?{}", f.and_rest(format!("to={to}"), true))).await
+}
+
+/// `GET /api/queue`: open events, most urgent first.
+pub async fn queue(region: Option<&str>) -> Result<model::live::Queue, ApiError> {
+    let region = region.map(|r| format!("&region={r}")).unwrap_or_default();
+    get_json(&format!("/api/queue?limit=60{region}")).await
+}
+
+/// `GET /api/units`: patrol units with their last report.
+pub async fn units() -> Result<Vec<model::live::UnitState>, ApiError> {
+    get_json("/api/units").await
+}
+
+/// `GET /api/alerts?open=true`: unacknowledged recent alerts.
+pub async fn open_alerts() -> Result<Vec<model::live::Alert>, ApiError> {
+    get_json("/api/alerts?open=true").await
+}
+
+/// `GET /api/incidents/{id}/dispatch?k=3`: the nearest available units.
+pub async fn dispatch_options(id: u64) -> Result<Value, ApiError> {
+    get_json(&format!("/api/incidents/{id}/dispatch?k=3")).await
+}
+
+/// `POST /api/incidents/{id}/transitions`.
+pub async fn transition(id: u64, to: model::Status, unit: Option<u64>) -> Result<Value, ApiError> {
+    let body = serde_json::json!({"to": to.as_str(), "unit": unit}).to_string();
+    let (status, text) = fetch("POST", &format!("/api/incidents/{id}/transitions"), Some(body)).await?;
+    parse(status, text)
+}
+
+/// `POST /api/alerts/{id}/ack`.
+pub async fn ack_alert(id: u64) -> Result<(), ApiError> {
+    let (status, text) = fetch("POST", &format!("/api/alerts/{id}/ack"), Some(String::new())).await?;
+    parse::<Value>(status, text).map(drop)
+}
+
+/// The live feed (`GET /api/live` as a WebSocket; the session cookie authenticates it):
+/// `on_message` gets each message's JSON text. It reconnects with `since=` after a drop, so no
+/// message is lost or repeated.
+pub fn live_feed(on_message: impl Fn(String) + 'static, on_state: impl Fn(bool) + 'static) {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    struct Feed {
+        last_seq: Cell<Option<u64>>,
+        on_message: Box<dyn Fn(String)>,
+        on_state: Box<dyn Fn(bool)>,
+        retry_ms: Cell<i32>,
+    }
+    fn connect(feed: Rc<Feed>) {
+        let Some(window) = web_sys::window() else { return };
+        let origin = window.location().host().unwrap_or_default();
+        let scheme = if window.location().protocol().is_ok_and(|p| p == "https:") { "wss" } else { "ws" };
+        let since = feed.last_seq.get().map(|s| format!("?since={s}")).unwrap_or_default();
+        let Ok(ws) = web_sys::WebSocket::new(&format!("{scheme}://{origin}/api/live{since}")) else { return };
+        let on_msg = {
+            let feed = feed.clone();
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let Some(text) = e.data().as_string() else { return };
+                if let Some(seq) = serde_json::from_str::<Value>(&text).ok().and_then(|v| v["seq"].as_u64()) {
+                    feed.last_seq.set(Some(seq));
+                }
+                feed.retry_ms.set(1000);
+                (feed.on_message)(text);
+            })
+        };
+        ws.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
+        on_msg.forget();
+        let on_open = {
+            let feed = feed.clone();
+            Closure::<dyn Fn()>::new(move || (feed.on_state)(true))
+        };
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+        let on_close = {
+            let feed = feed.clone();
+            Closure::<dyn Fn()>::new(move || {
+                (feed.on_state)(false);
+                let again = feed.clone();
+                let delay = feed.retry_ms.get();
+                feed.retry_ms.set((delay * 2).min(30_000));
+                let retry = Closure::once_into_js(move || connect(again));
+                if let Some(w) = web_sys::window() {
+                    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), delay);
+                }
+            })
+        };
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        on_close.forget();
+    }
+    connect(Rc::new(Feed {
+        last_seq: Cell::new(None),
+        on_message: Box::new(on_message),
+        on_state: Box::new(on_state),
+        retry_ms: Cell::new(1000),
+    }));
 }

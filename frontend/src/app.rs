@@ -220,6 +220,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
         analysis_info: RwSignal::new(AnalysisInfo::default()),
     };
     provide_context(ctx);
+    let live = crate::command::start(ctx);
 
     // Keep <html lang> and the title in step with the language.
     Effect::new(move |_| {
@@ -233,10 +234,12 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
     });
 
     view! {
-        <div class="app">
+        <div class="app" class:wall=move || live.wall.get()>
             <header class="top">
                 <h1 id="title">{move || ctx.t(T::Title)}</h1>
                 <Kpis />
+                <crate::command::UnitCounts />
+                <crate::command::WallButton />
                 <span class="lang muted" id="signed-in">
                     {me.user.username.clone()} " · " {move || if lang.get() == Lang::Zh { me.user.role.label_zh() } else { me.user.role.label_en() }}
                 </span>
@@ -259,8 +262,8 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                 {me.user.role.is_admin().then(|| view! { <crate::panels::AuditLog /> })}
             </aside>
             <div class="crumbs"><Breadcrumb /></div>
-            <main class="map"><MapView /></main>
-            <aside class="right"><Details /></aside>
+            <main class="map"><MapView /><crate::command::Toasts /></main>
+            <aside class="right"><crate::command::EventQueue /><Details /></aside>
         </div>
     }
 }

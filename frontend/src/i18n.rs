@@ -15,6 +15,12 @@ pub enum Lang {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum T {
     Title,
+    Dispatch,
+    EventQueue,
+    NearestUnits,
+    Acknowledge,
+    Units,
+    WallMode,
     KpiToday,
     KpiOpen,
     KpiConcentration,
@@ -120,6 +126,12 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
     use T::*;
     let (zh, en) = match t {
         Title => ("平安网格 · 武威", "SafeGrid · Wuwei"),
+        Dispatch => ("派警", "Dispatch"),
+        EventQueue => ("待办事件", "Event queue"),
+        NearestUnits => ("最近可派警力", "Nearest available units"),
+        Acknowledge => ("确认", "Acknowledge"),
+        Units => ("巡逻警力：待命 / 出警中", "Patrol units: available / busy"),
+        WallMode => ("大屏", "Wall"),
         KpiToday => ("今日警情", "Incidents today"),
         KpiOpen => ("未结事件", "Open events"),
         KpiConcentration => ("警情集中度", "Concentration"),

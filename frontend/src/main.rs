@@ -4,6 +4,7 @@
 mod api;
 mod app;
 mod charts;
+mod command;
 mod i18n;
 mod map;
 mod panels;

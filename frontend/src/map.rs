@@ -25,6 +25,12 @@ extern "C" {
     fn set_hotspots(data: &str, fill_color: &str);
     #[wasm_bindgen(js_name = setAlerts)]
     fn set_alerts(data: &str);
+    #[wasm_bindgen(js_name = addLive)]
+    fn add_live(feature: &str);
+    #[wasm_bindgen(js_name = setUnits)]
+    fn set_units(data: &str);
+    #[wasm_bindgen(js_name = resize)]
+    fn resize();
 }
 
 /// Colour of a category (points and legend).
@@ -228,6 +234,21 @@ impl Map {
     /// Shows near-repeat alerts (GeoJSON points).
     pub fn set_alerts(&self, geojson: &str) {
         set_alerts(geojson);
+    }
+
+    /// Draws a new incident from the live feed with a pulse (GeoJSON Feature).
+    pub fn add_live(&self, feature: &str) {
+        add_live(feature);
+    }
+
+    /// Shows the patrol units (GeoJSON points with `status`).
+    pub fn set_units(&self, geojson: &str) {
+        set_units(geojson);
+    }
+
+    /// Fits the map to its container again (after a layout change).
+    pub fn resize(&self) {
+        resize();
     }
 
     /// Colour of a hot-spot confidence bin (−3…3), as the layer draws it.

@@ -261,6 +261,48 @@ pub struct AlertAck {
     pub at: DateTime<Utc>,
 }
 
+/// One open incident in the event queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueItem {
+    /// Incident id.
+    pub id: u64,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// WGS84 latitude.
+    pub lat: f64,
+    /// Category.
+    pub category: Category,
+    /// Severity.
+    pub severity: Severity,
+    /// Status.
+    pub status: Status,
+    /// Cell.
+    pub cell_code: CellCode,
+    /// When reported.
+    pub reported_at: DateTime<Utc>,
+    /// When it entered its status.
+    pub entered_at: DateTime<Utc>,
+    /// When the current stage is due.
+    pub due_at: DateTime<Utc>,
+    /// Seconds until due (negative: overdue).
+    pub due_in_s: i64,
+    /// The level it has been escalated to when overdue (`village`, `township`, `county`, `city`).
+    pub escalated_to: Option<crate::code::RegionLevel>,
+    /// The unit in charge.
+    pub unit: Option<u64>,
+}
+
+/// `GET /api/queue` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Queue {
+    /// Open incidents matching (before the limit).
+    pub total: usize,
+    /// The server's now.
+    pub now: DateTime<Utc>,
+    /// Most urgent first.
+    pub items: Vec<QueueItem>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,6 +79,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         seconds = started.elapsed().as_secs_f64(),
         "loaded"
     );
+    if args.demo_feed {
+        tracing::info!(
+            per_minute = args.demo_feed_per_minute,
+            "demo feed on: synthetic incidents and unit movements (演示实时数据流)"
+        );
+        crate::live::demo_feed::spawn(state.clone(), args.demo_feed_per_minute);
+    }
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     tracing::info!("SafeGrid listening on http://{} (平安网格已启动)", listener.local_addr()?);
     axum::serve(listener, api::app(state)).with_graceful_shutdown(shutdown_signal()).await?;

@@ -270,6 +270,13 @@ pub struct ServeArgs {
     /// Display name and attribution of the base layer (底图名称).
     #[arg(long, env = "SAFEGRID_BASEMAP_NAME", default_value = "底图 Basemap")]
     pub basemap_name: String,
+    /// Keep reporting synthetic incidents and moving patrol units, so the demo map is alive
+    /// (演示实时数据流).
+    #[arg(long, env = "SAFEGRID_DEMO_FEED")]
+    pub demo_feed: bool,
+    /// New synthetic incidents a minute with --demo-feed (演示警情频率).
+    #[arg(long, default_value_t = 4.0)]
+    pub demo_feed_per_minute: f64,
 }
 
 /// `safegrid demo`.

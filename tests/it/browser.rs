@@ -211,6 +211,80 @@ async fn the_dashboard_works_in_a_real_browser() {
     let kpi = wait_text(&c, "#kpi-today", |t| t.parse::<u64>().is_ok(), "today's KPI").await;
     std::fs::write(out.join("dashboard-city.png"), c.screenshot().await.unwrap()).unwrap();
 
+    // Live: an incident posted now appears on the map with a pulse, and in the event queue.
+    wait_text(&c, "#feed-state", |t| t == "●", "the live feed connected").await;
+    let place = world
+        .state
+        .geography
+        .resources()
+        .iter()
+        .find(|r| r.kind == model::ResourceKind::KeyPlace && world.state.geography.locate(r.lon, r.lat).is_some())
+        .unwrap()
+        .clone();
+    let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+                      "properties": {"category": "criminal", "subcategory": "theft",
+                                     "occurred_at": server::auth::stamp(Utc::now() - chrono::Duration::minutes(10))}});
+    let posted = Instant::now();
+    let (status, f) = world.post("/api/incidents", body.to_string()).await;
+    assert_eq!(status, 201, "{f}");
+    let live_id = f["id"].as_u64().unwrap();
+    let on_map = format!(
+        "return window.__safegrid.map.queryRenderedFeatures({{layers:['live-points']}}).some(f => f.properties.id === {live_id}) \
+         && window.__safegrid.map.queryRenderedFeatures({{layers:['live-pulse']}}).some(f => f.properties.id === {live_id});"
+    );
+    let appeared_ms = loop {
+        if js(&c, &on_map).await == json!(true) {
+            break posted.elapsed().as_secs_f64() * 1e3;
+        }
+        assert!(posted.elapsed() < Duration::from_secs(10), "the posted incident never appeared on the map");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(appeared_ms < 1000.0, "the posted incident took {appeared_ms:.0} ms to appear");
+    std::fs::write(out.join("dashboard-live.png"), c.screenshot().await.unwrap()).unwrap();
+    // The key place's geofence raised an alert: a toast.
+    wait_text(&c, "#toasts", |t| t.contains("重点场所预警"), "the geofence toast").await;
+    // Dispatch from the queue: the nearest unit is offered and sent.
+    let row = format!(".queue-row[data-id='{live_id}']");
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("{row} button.dispatch")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".offer .unit-option"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let t0 = Instant::now();
+    loop {
+        let (_, h) = world.get(&format!("/api/incidents/{live_id}/history")).await;
+        if h["status"] == "dispatched" {
+            assert_eq!(h["history"][0]["by"], "city");
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "the dispatch never landed: {h}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_text(&c, &row, |t| t.contains("到场"), "the queue offers the next step after the dispatch").await;
+    // Wall mode hides the controls and keeps the map and the queue.
+    c.find(Locator::Id("wall-mode")).await.unwrap().click().await.unwrap();
+    let hidden = "return document.querySelector('.app.wall') !== null && getComputedStyle(document.querySelector('aside.left')).display === 'none' && getComputedStyle(document.querySelector('#event-queue')).display !== 'none';";
+    let t0 = Instant::now();
+    while js(&c, hidden).await != json!(true) {
+        assert!(t0.elapsed() < Duration::from_secs(5), "wall mode did not apply");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    settled(&c).await;
+    std::fs::write(out.join("dashboard-wall.png"), c.screenshot().await.unwrap()).unwrap();
+    c.find(Locator::Id("wall-mode")).await.unwrap().click().await.unwrap();
+    settled(&c).await;
+
     // Click the busiest cell of the window at the centre of the map.
     let query = c.find(Locator::Id("map")).await.unwrap().attr("data-query").await.unwrap().unwrap();
     let (_, stats) = world.get(&format!("/api/stats?{query}")).await;
@@ -342,7 +416,7 @@ async fn the_dashboard_works_in_a_real_browser() {
     let median = times.get(times.len() / 2).map_or(0.0, |t| t.1);
     println!(
         "browser figures: first map render {first_render_ms} ms; {} tile requests, median {median:.1} ms, slowest {:.1} ms ({}); \
-         wasm bundle {:.0} KB; today's KPI {kpi}; screenshots in {}",
+         wasm bundle {:.0} KB; today's KPI {kpi}; a posted incident on the map after {appeared_ms:.0} ms; screenshots in {}",
         times.len(),
         slowest.1,
         slowest.0,

@@ -373,4 +373,14 @@ async fn the_live_feed_streams_posts_in_order_filtered_and_resumes_with_since() 
     req.headers_mut().insert("authorization", format!("Bearer {}", w.token(Role::Township)).parse().unwrap());
     let refused = tokio_tungstenite::connect_async(req).await.unwrap_err();
     assert!(refused.to_string().contains("403"), "{refused}");
+    // Another site's page cannot open the feed with the user's session.
+    let mut req = format!("ws://{addr}/api/live").into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {}", w.token(Role::City)).parse().unwrap());
+    req.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(req).await.unwrap_err();
+    assert!(refused.to_string().contains("403"), "{refused}");
+    let mut req = format!("ws://{addr}/api/live").into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {}", w.token(Role::City)).parse().unwrap());
+    req.headers_mut().insert("origin", format!("http://{addr}").parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(req).await.is_ok(), "our own pages may");
 }

@@ -61,6 +61,10 @@ fn run(extra: &[String]) -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["run", "--release", "--package", "server", "--bin", "safegrid", "--", "serve", "--web-dir"]);
     cmd.arg(root.join("dist"));
+    // The demo is alive: synthetic incidents and patrol movements (not on a real database).
+    if !extra.iter().any(|a| a.starts_with("--database-url")) {
+        cmd.arg("--demo-feed");
+    }
     cmd.args(extra);
     sh(&mut cmd)
 }

@@ -5,6 +5,7 @@ use super::AppState;
 use super::error::AppError;
 use super::params::Params;
 use crate::auth::Caller;
+use crate::live::ChangeError;
 use crate::live::dispatch::{Suggestion, suggest};
 use crate::live::feed::{self, FeedFilter};
 use crate::store::StoreError;
@@ -16,7 +17,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use model::live::{Alert, AlertAck, IncidentChange, LiveKind, NewLiveEvent, UnitState, UnitStatus};
+use model::live::{Alert, AlertAck, IncidentChange, LiveKind, NewLiveEvent, QueueItem, UnitState, UnitStatus};
 use model::workflow::{self, Deadlines, Transition, WorkflowError};
 use model::{IncidentId, RegionLevel, Status};
 use serde::{Deserialize, Serialize};
@@ -39,8 +40,18 @@ pub async fn live(
     State(s): State<AppState>,
     caller: Caller,
     RawQuery(q): RawQuery,
+    headers: axum::http::HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, AppError> {
+    // A browser sends the session cookie with any page's WebSocket: only our own pages may
+    // open the feed (cross-site WebSocket hijacking).
+    if let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        if origin_host != host {
+            return Err(AppError::Forbidden { message: format!("origin {origin} may not open the live feed") });
+        }
+    }
     let mut p = Params::parse(q.as_deref());
     let region = match p.one("region")? {
         None => None,
@@ -154,31 +165,19 @@ pub async fn transition(
         });
     }
     let incident = incident_in_scope(&s, &caller, id).await?;
-    let now = s.clock.now();
-    let board_unit = s.live.board().stage(id).and_then(|st| st.unit);
-    let mut also = Vec::new();
-    if let Some(unit_id) = body.unit.filter(|_| to == Status::Dispatched) {
-        let unit = s.live.board().unit(unit_id).cloned().ok_or_else(|| AppError::Unprocessable {
-            message: format!("no patrol unit {unit_id}"),
-            field: Some("unit".into()),
-        })?;
-        if unit.status != UnitStatus::Available && unit.incident != Some(id) {
+    let t = Transition { to, unit: body.unit, satisfaction: body.satisfaction, note: body.note };
+    match crate::live::change(&s, &incident, t, &caller.user.username).await {
+        Ok(_) => {}
+        Err(ChangeError::UnknownUnit(u)) => {
+            return Err(AppError::Unprocessable { message: format!("no patrol unit {u}"), field: Some("unit".into()) });
+        }
+        Err(ChangeError::UnitBusy(u, status)) => {
             return Err(AppError::Conflict {
-                message: format!("unit {unit_id} is {} and cannot be dispatched", unit.status.as_str()),
+                message: format!("unit {u} is {} and cannot be dispatched", status.as_str()),
                 field: Some("unit".into()),
             });
         }
-        also.push(unit_event(&s, UnitState { status: UnitStatus::Busy, incident: Some(id), at: now, ..unit }));
-    }
-    // The unit in charge is free again once the incident is resolved (or handed to another).
-    let previous = board_unit.filter(|u| to == Status::Resolved || (to == Status::Dispatched && body.unit != Some(*u)));
-    if let Some(unit) = previous.and_then(|u| s.live.board().unit(u).cloned()) {
-        also.push(unit_event(&s, UnitState { status: UnitStatus::Available, incident: None, at: now, ..unit }));
-    }
-    let t = Transition { to, unit: body.unit, satisfaction: body.satisfaction, note: body.note };
-    let changed = match s.store.change_status(IncidentId(id), t, caller.user.username.clone(), now).await {
-        Ok(e) => e,
-        Err(StoreError::Workflow(e)) => {
+        Err(ChangeError::Store(StoreError::Workflow(e))) => {
             s.store.append_audit(caller.audit("change_status", raw.clone(), "denied")).await?;
             return Err(match e {
                 WorkflowError::Illegal { .. } => {
@@ -187,34 +186,16 @@ pub async fn transition(
                 _ => AppError::Unprocessable { message: e.to_string(), field: Some(e.field().into()) },
             });
         }
-        Err(StoreError::NotFound { .. }) => {
+        Err(ChangeError::Store(StoreError::NotFound { .. })) => {
             return Err(AppError::NotFound { message: format!("no incident {id}"), field: None });
         }
-        Err(e) => return Err(e.into()),
-    };
-    let mut written = vec![changed];
-    if !also.is_empty() {
-        written.extend(s.store.append_events(also).await?);
+        Err(ChangeError::Store(e)) => return Err(e.into()),
     }
-    s.live.apply(&written, &s.incidents);
-    s.live.wake();
     let mut entry = caller.audit("change_status", raw.clone(), "ok");
     entry.detail = Some(format!("{} → {}", incident.fields.status.as_str(), to.as_str()));
     s.store.append_audit(entry).await?;
     let history = history_of(&s, id).await?;
     Ok(Json(progress(&s, &incident, history)).into_response())
-}
-
-fn unit_event(s: &AppState, u: UnitState) -> NewLiveEvent {
-    NewLiveEvent {
-        at: u.at,
-        kind: LiveKind::Unit,
-        subject: u.id,
-        cell_code: s.geography.locate(u.lon, u.lat).map(|c| s.geography.cell_code(c)),
-        category: None,
-        actor: None,
-        data: serde_json::to_string(&u).unwrap_or_default(),
-    }
 }
 
 /// Whether the caller may see and move a unit: its station's region or its current cell is in
@@ -298,7 +279,7 @@ pub async fn position(
     }
     let incident = if status == UnitStatus::Busy { unit.incident } else { None };
     let state = UnitState { lon, lat, status, incident, at, ..unit };
-    let written = s.store.append_events(vec![unit_event(&s, state.clone())]).await?;
+    let written = s.store.append_events(vec![crate::live::unit_event(&s.geography, state.clone())]).await?;
     s.live.apply(&written, &s.incidents);
     s.live.wake();
     Ok(Json(state).into_response())
@@ -385,37 +366,6 @@ pub async fn ack(State(s): State<AppState>, caller: Caller, Path(raw): Path<Stri
     Ok(Json(acked).into_response())
 }
 
-/// One open incident in the event queue.
-#[derive(Debug, Serialize)]
-pub struct QueueItem {
-    /// Incident id.
-    pub id: u64,
-    /// WGS84 longitude.
-    pub lon: f64,
-    /// WGS84 latitude.
-    pub lat: f64,
-    /// Category.
-    pub category: model::Category,
-    /// Severity.
-    pub severity: model::Severity,
-    /// Status.
-    pub status: Status,
-    /// Cell.
-    pub cell_code: model::CellCode,
-    /// When reported.
-    pub reported_at: DateTime<Utc>,
-    /// When it entered its status.
-    pub entered_at: DateTime<Utc>,
-    /// When the current stage is due.
-    pub due_at: DateTime<Utc>,
-    /// Seconds until due (negative: overdue).
-    pub due_in_s: i64,
-    /// The level it has been escalated to when overdue (`village`, `township`, `county`, `city`).
-    pub escalated_to: Option<RegionLevel>,
-    /// The unit in charge.
-    pub unit: Option<u64>,
-}
-
 /// `GET /api/queue?region=&days=&limit=`: open incidents reported in the last `days` (default 3),
 /// most urgent first (overdue furthest escalated, then soonest due).
 pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
@@ -479,5 +429,5 @@ pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     });
     let total = items.len();
     items.truncate(limit);
-    Ok((StatusCode::OK, Json(serde_json::json!({"total": total, "now": now, "items": items}))).into_response())
+    Ok((StatusCode::OK, Json(model::live::Queue { total, now, items })).into_response())
 }

@@ -11,6 +11,7 @@
 
 pub mod alerts;
 pub mod board;
+pub mod demo_feed;
 pub mod dispatch;
 pub mod feed;
 
@@ -215,4 +216,72 @@ pub async fn after_ingest(state: &crate::api::AppState, stored: &[crate::ingest:
     }
     state.live.wake();
     Ok(())
+}
+
+/// Why a status change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// The unit named for a dispatch is not a known patrol unit.
+    #[error("no patrol unit {0}")]
+    UnknownUnit(u64),
+    /// The unit named for a dispatch is busy elsewhere or off duty.
+    #[error("unit {0} is {status} and cannot be dispatched", status = .1.as_str())]
+    UnitBusy(u64, UnitStatus),
+    /// The store refused (illegal step: [`StoreError::Workflow`]; unknown incident) or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The live-log event of a unit's state.
+pub fn unit_event(geography: &Geography, u: UnitState) -> model::live::NewLiveEvent {
+    model::live::NewLiveEvent {
+        at: u.at,
+        kind: LiveKind::Unit,
+        subject: u.id,
+        cell_code: geography.locate(u.lon, u.lat).map(|c| geography.cell_code(c)),
+        category: None,
+        actor: None,
+        data: serde_json::to_string(&u).unwrap_or_default(),
+    }
+}
+
+/// Moves `incident` one step along the event loop as user `by`: the store checks the step
+/// against the stored status; a dispatch marks the unit busy, and resolving (or handing over to
+/// another unit) frees the unit in charge. The board, the index and the feed follow.
+pub async fn change(
+    state: &crate::api::AppState,
+    incident: &model::Incident,
+    t: model::workflow::Transition,
+    by: &str,
+) -> Result<Vec<LiveEvent>, ChangeError> {
+    let id = incident.id.0;
+    let now = state.clock.now();
+    let in_charge = state.live.board().stage(id).and_then(|st| st.unit);
+    let mut also = Vec::new();
+    if let Some(unit_id) = t.unit.filter(|_| t.to == model::Status::Dispatched) {
+        let unit = state.live.board().unit(unit_id).cloned().ok_or(ChangeError::UnknownUnit(unit_id))?;
+        if unit.status != UnitStatus::Available && unit.incident != Some(id) {
+            return Err(ChangeError::UnitBusy(unit_id, unit.status));
+        }
+        also.push(unit_event(
+            &state.geography,
+            UnitState { status: UnitStatus::Busy, incident: Some(id), at: now, ..unit },
+        ));
+    }
+    let freed = in_charge
+        .filter(|u| t.to == model::Status::Resolved || (t.to == model::Status::Dispatched && t.unit != Some(*u)));
+    if let Some(unit) = freed.and_then(|u| state.live.board().unit(u).cloned()) {
+        also.push(unit_event(
+            &state.geography,
+            UnitState { status: UnitStatus::Available, incident: None, at: now, ..unit },
+        ));
+    }
+    let changed = state.store.change_status(incident.id, t, by.to_owned(), now).await?;
+    let mut written = vec![changed];
+    if !also.is_empty() {
+        written.extend(state.store.append_events(also).await?);
+    }
+    state.live.apply(&written, &state.incidents);
+    state.live.wake();
+    Ok(written)
 }

@@ -1,0 +1,322 @@
+//! The live command centre: the feed (new incidents pulse on the map, units move), the event
+//! queue with deadline timers and dispatch, alert toasts, and the wall mode (大屏).
+
+use crate::api;
+use crate::app::{Ctx, Selection};
+use crate::i18n::{Lang, T};
+use leptos::prelude::*;
+use model::live::{Alert, IncidentData, QueueItem, UnitState, UnitStatus};
+use model::{RegionLevel, Status};
+use serde_json::Value;
+
+/// Live state shared by the command-centre components.
+#[derive(Clone, Copy)]
+pub struct LiveCtx {
+    /// Patrol units by their last report.
+    pub units: RwSignal<Vec<UnitState>>,
+    /// Alerts waiting to be acknowledged (newest first).
+    pub toasts: RwSignal<Vec<Alert>>,
+    /// Bumped on every incident or status change (the queue reloads).
+    pub changes: RwSignal<u64>,
+    /// Whether the feed is connected.
+    pub connected: RwSignal<bool>,
+    /// Wall mode.
+    pub wall: RwSignal<bool>,
+    /// The clock for deadline timers (Unix ms, ticks every second).
+    pub now_ms: RwSignal<f64>,
+}
+
+fn units_geojson(units: &[UnitState]) -> String {
+    let features: Vec<Value> = units
+        .iter()
+        .map(|u| {
+            serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [u.lon, u.lat]},
+                "properties": {"id": u.id, "name": u.name, "status": u.status.as_str()}})
+        })
+        .collect();
+    serde_json::json!({"type": "FeatureCollection", "features": features}).to_string()
+}
+
+/// Starts the feed and the clock; call once after sign-in.
+pub fn start(ctx: Ctx) -> LiveCtx {
+    let live = LiveCtx {
+        units: RwSignal::new(Vec::new()),
+        toasts: RwSignal::new(Vec::new()),
+        changes: RwSignal::new(0),
+        connected: RwSignal::new(false),
+        wall: RwSignal::new(false),
+        now_ms: RwSignal::new(js_sys::Date::now()),
+    };
+    provide_context(live);
+    leptos::task::spawn_local(async move {
+        if let Ok(units) = api::units().await {
+            live.units.set(units);
+        }
+        if let Ok(alerts) = api::open_alerts().await {
+            live.toasts.set(alerts.into_iter().take(5).collect());
+        }
+    });
+    Effect::new(move |_| {
+        let units = live.units.get();
+        ctx.with_map(|m| m.set_units(&units_geojson(&units)));
+    });
+    let tick = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || live.now_ms.set(js_sys::Date::now()));
+    if let Some(w) = web_sys::window() {
+        use wasm_bindgen::JsCast;
+        let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 1000);
+    }
+    tick.forget();
+    api::live_feed(
+        move |text| {
+            let Ok(msg) = serde_json::from_str::<Value>(&text) else { return };
+            let data = msg["data"].clone();
+            match msg["type"].as_str() {
+                Some("incident") => {
+                    if let Ok(i) = serde_json::from_value::<IncidentData>(data) {
+                        let f = serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [i.lon, i.lat]},
+                            "properties": {"id": i.id, "category": i.category.as_str(), "status": i.status.as_str()}});
+                        ctx.with_map(|m| m.add_live(&f.to_string()));
+                        live.changes.update(|n| *n += 1);
+                    }
+                }
+                Some("incident_changed") => live.changes.update(|n| *n += 1),
+                Some("unit") => {
+                    if let Ok(u) = serde_json::from_value::<UnitState>(data) {
+                        live.units.update(|all| match all.iter_mut().find(|x| x.id == u.id) {
+                            Some(x) => *x = u,
+                            None => all.push(u),
+                        });
+                    }
+                }
+                Some("alert") => {
+                    if let Ok(mut a) = serde_json::from_value::<Alert>(data) {
+                        a.id = msg["seq"].as_u64().unwrap_or(a.id);
+                        live.toasts.update(|t| {
+                            t.insert(0, a);
+                            t.truncate(5);
+                        });
+                    }
+                }
+                Some("alert_acked") => {
+                    let id = data["id"].as_u64();
+                    live.toasts.update(|t| t.retain(|a| Some(a.id) != id));
+                }
+                _ => {}
+            }
+        },
+        move |up| live.connected.set(up),
+    );
+    live
+}
+
+fn status_label(lang: Lang, s: Status) -> &'static str {
+    if lang == Lang::Zh { s.label_zh() } else { s.label_en() }
+}
+
+fn level_label(lang: Lang, l: RegionLevel) -> &'static str {
+    match (lang, l) {
+        (Lang::Zh, RegionLevel::Village) => "村级督办",
+        (Lang::Zh, RegionLevel::Township) => "乡镇督办",
+        (Lang::Zh, RegionLevel::County) => "县级督办",
+        (Lang::Zh, _) => "市级督办",
+        (_, RegionLevel::Village) => "village",
+        (_, RegionLevel::Township) => "township",
+        (_, RegionLevel::County) => "county",
+        (_, _) => "city",
+    }
+}
+
+/// `mm:ss` left (or `-mm:ss` overdue); hours when long.
+fn timer(due_ms: f64, now_ms: f64) -> String {
+    let s = ((due_ms - now_ms) / 1000.0).round() as i64;
+    let (sign, a) = if s < 0 { ("-", -s) } else { ("", s) };
+    if a >= 3600 {
+        format!("{sign}{}h{:02}m", a / 3600, (a % 3600) / 60)
+    } else {
+        format!("{sign}{:02}:{:02}", a / 60, a % 60)
+    }
+}
+
+/// The event queue: open incidents by urgency with their deadline timers; dispatch and the
+/// next step from the row.
+#[component]
+pub fn EventQueue() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let live = expect_context::<LiveCtx>();
+    let queue = RwSignal::new(None::<model::live::Queue>);
+    let error = RwSignal::new(None::<String>);
+    // Reload on changes (at most every 2 s) and every 30 s.
+    let loading = StoredValue::new(false);
+    let last_load = StoredValue::new(0.0f64);
+    Effect::new(move |_| {
+        let _ = live.changes.get();
+        let _ = ctx.scope.get();
+        let now = live.now_ms.get_untracked();
+        if loading.get_value() {
+            return;
+        }
+        loading.set_value(true);
+        last_load.set_value(now);
+        leptos::task::spawn_local(async move {
+            match api::queue(ctx.scope.get_untracked().as_deref()).await {
+                Ok(q) => {
+                    queue.set(Some(q));
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+            loading.set_value(false);
+        });
+    });
+    Effect::new(move |_| {
+        let now = live.now_ms.get();
+        if now - last_load.get_value() > 30_000.0 {
+            live.changes.update(|n| *n += 1);
+        }
+    });
+    let offer = RwSignal::new(None::<(u64, Vec<Value>)>);
+    let row = move |i: QueueItem| {
+        let lang = ctx.lang.get();
+        let due_ms = i.due_at.timestamp_millis() as f64;
+        let id = i.id;
+        let status = i.status;
+        let overdue = move || due_ms < live.now_ms.get();
+        let cat = if lang == Lang::Zh { i.category.label_zh() } else { i.category.label_en() };
+        let next = match status {
+            Status::Dispatched => Some(Status::OnScene),
+            Status::OnScene => Some(Status::Resolved),
+            _ => None,
+        };
+        view! {
+            <li class="queue-row" class:overdue=overdue data-id=id.to_string()>
+                <span class="q-main" on:click=move |_| {
+                    ctx.selection.set(Selection::Incident(id));
+                    ctx.with_map(|m| m.fly_to(i.lon, i.lat, 14.0));
+                }>
+                    <b>{cat}</b> " #" {id} " · " {status_label(lang, status)}
+                    {i.escalated_to.map(|l| view! { <span class="badge">{level_label(lang, l)}</span> })}
+                </span>
+                <span class="timer">{move || timer(due_ms, live.now_ms.get())}</span>
+                {(status == Status::Reported).then(|| view! {
+                    <button class="chip dispatch" on:click=move |_| {
+                        leptos::task::spawn_local(async move {
+                            match api::dispatch_options(id).await {
+                                Ok(v) => offer.set(Some((id, v["units"].as_array().cloned().unwrap_or_default()))),
+                                Err(e) => error.set(Some(e.message)),
+                            }
+                        })
+                    }>{move || ctx.t(T::Dispatch)}</button>
+                })}
+                {next.map(|to| view! {
+                    <button class="chip" on:click=move |_| {
+                        leptos::task::spawn_local(async move {
+                            if let Err(e) = api::transition(id, to, None).await { error.set(Some(e.message)); }
+                        })
+                    }>{move || status_label(ctx.lang.get(), to)}</button>
+                })}
+            </li>
+        }
+    };
+    view! {
+        <section id="event-queue">
+            <h2>
+                {move || ctx.t(T::EventQueue)} " "
+                <span class="muted" id="feed-state">{move || if live.connected.get() { "●" } else { "○" }}</span>
+                " " <span class="muted">{move || queue.get().map(|q| q.total.to_string()).unwrap_or_default()}</span>
+            </h2>
+            {move || offer.get().map(|(id, units)| view! {
+                <div class="offer">
+                    <div class="muted">{move || ctx.t(T::NearestUnits)} " #" {id}</div>
+                    {units.into_iter().map(|u| {
+                        let unit = u["unit"].as_u64().unwrap_or(0);
+                        let name = u["name"].as_str().unwrap_or("").to_owned();
+                        let eta_min = (u["eta_s"].as_f64().unwrap_or(0.0) / 60.0).ceil();
+                        let km = u["road_m"].as_f64().unwrap_or(0.0) / 1000.0;
+                        view! {
+                            <button class="chip unit-option" on:click=move |_| {
+                                offer.set(None);
+                                leptos::task::spawn_local(async move {
+                                    if let Err(e) = api::transition(id, Status::Dispatched, Some(unit)).await { error.set(Some(e.message)); }
+                                })
+                            }>{name} " · " {format!("{km:.1} km · {eta_min} min")}</button>
+                        }
+                    }).collect_view()}
+                    <button class="chip" on:click=move |_| offer.set(None)>"×"</button>
+                </div>
+            })}
+            {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
+            <ul class="queue">
+                {move || queue.get().map(|q| q.items.into_iter().map(row).collect_view())}
+            </ul>
+        </section>
+    }
+}
+
+/// Alert toasts, acknowledged from the toast.
+#[component]
+pub fn Toasts() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let live = expect_context::<LiveCtx>();
+    view! {
+        <div class="toasts" id="toasts">
+            {move || live.toasts.get().into_iter().map(|a| {
+                let id = a.id;
+                let (lon, lat) = (a.lon, a.lat);
+                let kind = a.kind;
+                let (zh, en) = (a.message_zh.clone(), a.message_en.clone());
+                view! {
+                    <div class="toast" data-kind=format!("{kind:?}")>
+                        <b on:click=move |_| ctx.with_map(|m| m.fly_to(lon, lat, 15.0))>
+                            {move || if ctx.lang.get() == Lang::Zh { kind.label_zh() } else { kind.label_en() }}
+                        </b>
+                        " " {move || if ctx.lang.get() == Lang::Zh { zh.clone() } else { en.clone() }}
+                        <button class="chip" on:click=move |_| {
+                            live.toasts.update(|t| t.retain(|x| x.id != id));
+                            leptos::task::spawn_local(async move { let _ = api::ack_alert(id).await; });
+                        }>{move || ctx.t(T::Acknowledge)}</button>
+                    </div>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// Unit counts by status for the header.
+#[component]
+pub fn UnitCounts() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let live = expect_context::<LiveCtx>();
+    let count = move |s: UnitStatus| live.units.get().iter().filter(|u| u.status == s).count();
+    view! {
+        <span class="units-count muted" title=move || ctx.t(T::Units)>
+            <span class="swatch" style="background:#2ecc71"></span> {move || count(UnitStatus::Available)} " "
+            <span class="swatch" style="background:#ff8a3d"></span> {move || count(UnitStatus::Busy)}
+        </span>
+    }
+}
+
+/// Toggles the wall mode (大屏): map, queue and alerts only, full screen.
+#[component]
+pub fn WallButton() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let live = expect_context::<LiveCtx>();
+    view! {
+        <button id="wall-mode" class="chip" class:on=move || live.wall.get() on:click=move |_| {
+            let on = !live.wall.get_untracked();
+            live.wall.set(on);
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                if on {
+                    if let Some(root) = doc.document_element() { let _ = root.request_fullscreen(); }
+                } else if doc.fullscreen_element().is_some() {
+                    doc.exit_fullscreen();
+                }
+            }
+            // The grid changes size: let the map fit it once laid out.
+            let resize = wasm_bindgen::closure::Closure::once_into_js(move || ctx.with_map(|m| m.resize()));
+            if let Some(w) = web_sys::window() {
+                use wasm_bindgen::JsCast;
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(resize.unchecked_ref(), 100);
+            }
+        }>{move || ctx.t(T::WallMode)}</button>
+    }
+}

@@ -1,0 +1,197 @@
+//! `safegrid serve --demo-feed`: keeps the demo map alive. Every tick it may report a synthetic
+//! incident where the last two months' incidents were (so hot spots stay hot), dispatches the
+//! nearest available unit, drives the unit there, and walks the incident through the event loop
+//! (on scene, resolved, feedback, closed); idle units patrol nearby. Everything goes through
+//! the same write paths as real reports and real dispatchers, as user `demo-feed`.
+
+use super::dispatch::suggest;
+use crate::api::AppState;
+use crate::incident_index::IncidentFilter;
+use crate::ingest::submit;
+use crate::scope::Scope;
+use chrono::Duration;
+use model::live::{UnitState, UnitStatus};
+use model::workflow::Transition;
+use model::{Category, IncidentId, NewIncident, Severity, Source, Status, Subcategory};
+use rand::{Rng, SeedableRng};
+use std::collections::BTreeMap;
+
+/// Seconds between ticks.
+pub const TICK_S: u64 = 5;
+
+/// Who the feed acts as in histories.
+pub const ACTOR: &str = "demo-feed";
+
+/// A patrol car's speed on the way to an incident, metres per second.
+const DRIVE_M_PER_S: f64 = 12.0;
+
+#[derive(Debug, Clone, Copy)]
+struct Template {
+    lon: f64,
+    lat: f64,
+    category: Category,
+    subcategory: Option<Subcategory>,
+    severity: Severity,
+}
+
+/// Starts the feed: `per_minute` new incidents a minute on average.
+pub fn spawn(state: AppState, per_minute: f64) {
+    tokio::spawn(async move {
+        let now = state.clock.now();
+        let mut templates = Vec::new();
+        let mut filter = IncidentFilter::new(crate::incident_index::CellScope::all());
+        filter.from_s = Some((now - Duration::days(60)).timestamp());
+        state.index().for_each(&filter, |p| {
+            templates.push(Template {
+                lon: p.lon,
+                lat: p.lat,
+                category: p.category,
+                subcategory: p.subcategory,
+                severity: p.severity,
+            });
+        });
+        if templates.is_empty() {
+            tracing::warn!("demo feed: no incidents in the last 60 days to imitate; not started");
+            return;
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(now.timestamp_millis() as u64);
+        let mut open: BTreeMap<u64, u32> = BTreeMap::new();
+        let mut n = 0u64;
+        let p_new = (per_minute * TICK_S as f64 / 60.0).clamp(0.0, 1.0);
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(TICK_S)).await;
+            if rng.random_bool(p_new) {
+                n += 1;
+                let t = templates[rng.random_range(0..templates.len())];
+                if let Some(id) = report(&state, t, &mut rng, n).await {
+                    open.insert(id, 0);
+                }
+            }
+            advance(&state, &mut open, &mut rng).await;
+            drive(&state, &mut rng).await;
+        }
+    });
+}
+
+async fn report(state: &AppState, t: Template, rng: &mut impl Rng, n: u64) -> Option<u64> {
+    let now = state.clock.now();
+    let new = NewIncident {
+        source: if rng.random_bool(0.8) { Source::Call110 } else { Source::Patrol },
+        external_id: Some(format!("demo-feed-{}-{n}", now.timestamp())),
+        category: t.category,
+        subcategory: t.subcategory,
+        occurred_at: now - Duration::seconds(rng.random_range(30..600)),
+        reported_at: now,
+        lon: t.lon + rng.random_range(-0.0008..0.0008),
+        lat: t.lat + rng.random_range(-0.0006..0.0006),
+        address: None,
+        summary: Some("演示实时警情 (demo feed)".into()),
+        reporter_name: None,
+        reporter_phone: None,
+        severity: t.severity,
+        status: Status::Reported,
+    };
+    match submit(state.store.as_ref(), &state.geography, &state.incidents, &Scope::everything(), vec![new]).await {
+        Ok(stored) => {
+            if let Err(e) = super::after_ingest(state, &stored).await {
+                tracing::warn!("demo feed: alerts: {e}");
+            }
+            stored.first().map(|s| s.incident.id.0)
+        }
+        Err(e) => {
+            tracing::warn!("demo feed: {e}");
+            None
+        }
+    }
+}
+
+/// Moves each open demo incident on when its time has come.
+async fn advance(state: &AppState, open: &mut BTreeMap<u64, u32>, rng: &mut impl Rng) {
+    let ids: Vec<u64> = open.keys().copied().collect();
+    for id in ids {
+        let ticks = open.get(&id).copied().unwrap_or(0) + 1;
+        open.insert(id, ticks);
+        let Ok(found) = state.store.incidents_by_id(&Scope::everything(), vec![IncidentId(id)]).await else { continue };
+        let Some(incident) = found.into_iter().next() else {
+            open.remove(&id);
+            continue;
+        };
+        let step = |to, unit, satisfaction| Transition { to, unit, satisfaction, note: None };
+        let t = match incident.fields.status {
+            Status::Reported if ticks >= rng.random_range(1..4) => {
+                let board = state.live.board();
+                let nearest =
+                    suggest(board.units(), incident.fields.lon, incident.fields.lat, 1, state.settings.travel);
+                drop(board);
+                match nearest.first() {
+                    Some(s) => step(Status::Dispatched, Some(s.unit), None),
+                    None => continue,
+                }
+            }
+            Status::Dispatched => {
+                let unit = state.live.board().stage(id).and_then(|s| s.unit);
+                let arrived = unit
+                    .and_then(|u| state.live.board().unit(u).cloned())
+                    .is_none_or(|u| distance_m(u.lon, u.lat, incident.fields.lon, incident.fields.lat) < 60.0);
+                if !arrived {
+                    continue;
+                }
+                step(Status::OnScene, None, None)
+            }
+            Status::OnScene if rng.random_bool(0.15) => step(Status::Resolved, None, None),
+            Status::Resolved if rng.random_bool(0.3) => step(Status::Feedback, None, Some(rng.random_range(3..=5))),
+            Status::Feedback if rng.random_bool(0.3) => step(Status::Closed, None, None),
+            Status::Closed => {
+                open.remove(&id);
+                continue;
+            }
+            _ => continue,
+        };
+        if let Err(e) = super::change(state, &incident, t, ACTOR).await {
+            tracing::debug!("demo feed: incident {id}: {e}");
+        }
+    }
+}
+
+fn distance_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+    let dx = (lon2 - lon1) * 111_320.0 * lat1.to_radians().cos();
+    let dy = (lat2 - lat1) * 110_540.0;
+    dx.hypot(dy)
+}
+
+/// Busy units drive towards their incident; a few idle ones patrol a little.
+async fn drive(state: &AppState, rng: &mut impl Rng) {
+    let now = state.clock.now();
+    let units: Vec<UnitState> = state.live.board().units().cloned().collect();
+    let mut moved = Vec::new();
+    for u in units {
+        let target = match (u.status, u.incident) {
+            (UnitStatus::Busy, Some(id)) => state.index().get(IncidentId(id)).map(|p| (p.lon, p.lat)),
+            (UnitStatus::Available, _) if rng.random_bool(0.1) => {
+                Some((u.lon + rng.random_range(-0.002..0.002), u.lat + rng.random_range(-0.0015..0.0015)))
+            }
+            _ => None,
+        };
+        let Some((tx, ty)) = target else { continue };
+        let d = distance_m(u.lon, u.lat, tx, ty);
+        if d < 5.0 {
+            continue;
+        }
+        let f = (DRIVE_M_PER_S * TICK_S as f64 / d).min(1.0);
+        let (lon, lat) = (u.lon + (tx - u.lon) * f, u.lat + (ty - u.lat) * f);
+        if state.geography.locate(lon, lat).is_none() {
+            continue;
+        }
+        moved.push(super::unit_event(&state.geography, UnitState { lon, lat, at: now, ..u }));
+    }
+    if moved.is_empty() {
+        return;
+    }
+    match state.store.append_events(moved).await {
+        Ok(written) => {
+            state.live.apply(&written, &state.incidents);
+            state.live.wake();
+        }
+        Err(e) => tracing::warn!("demo feed: units: {e}"),
+    }
+}
