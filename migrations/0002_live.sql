@@ -5,7 +5,7 @@
 CREATE TABLE live_events (
   seq bigserial PRIMARY KEY,
   at timestamptz NOT NULL,
-  kind text NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'unit', 'alert', 'alert_acked')),
+  kind text NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'incident_linked', 'unit', 'alert', 'alert_acked')),
   subject bigint NOT NULL,
   cell_code text,
   category text,

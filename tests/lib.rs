@@ -38,6 +38,8 @@ pub struct TestWorld {
     pub truth: demo::Truth,
     /// Bearer tokens by role.
     pub tokens: Vec<(Role, String)>,
+    /// The state's clock, to move time on.
+    pub clock: Arc<FixedClock>,
 }
 
 /// The test users: name, role, jurisdiction (officer-linked for the village user).
@@ -65,7 +67,8 @@ impl TestWorld {
         let truth = world.truth.clone();
         let store = GpkgStore::open(dir.path()).unwrap();
         store.replace_world(world_data(world)).await.unwrap();
-        let state = load_state(Arc::new(store), Arc::new(FixedClock::new(end))).await.unwrap();
+        let clock = Arc::new(FixedClock::new(end));
+        let state = load_state(Arc::new(store), clock.clone()).await.unwrap();
         let officer = state.geography.officers()[0].id;
         let hash = server::auth::hash_password(TEST_PASSWORD).unwrap();
         let mut tokens = Vec::new();
@@ -87,7 +90,7 @@ impl TestWorld {
             assert_eq!(status, 200, "{answer}");
             tokens.push((role, answer["token"].as_str().unwrap().to_owned()));
         }
-        TestWorld { dir, state, truth, tokens }
+        TestWorld { dir, state, truth, tokens, clock }
     }
 
     /// The bearer token of the test user with `role`.

@@ -195,6 +195,9 @@ pub fn EventQueue() -> impl IntoView {
                 }>
                     <b>{cat}</b> " #" {id} " · " {status_label(lang, status)}
                     {i.escalated_to.map(|l| view! { <span class="badge">{level_label(lang, l)}</span> })}
+                    {(i.reports > 1).then(|| view! {
+                        <span class="badge reports">{if lang == Lang::Zh { format!("{} 报", i.reports) } else { format!("{} reports", i.reports) }}</span>
+                    })}
                 </span>
                 <span class="timer">{move || timer(due_ms, live.now_ms.get())}</span>
                 {(status == Status::Reported).then(|| view! {

@@ -16,6 +16,8 @@ pub enum LiveKind {
     Incident,
     /// An incident's status changed (`data`: [`IncidentChange`]).
     IncidentChanged,
+    /// A report was linked to another report's event, or split off again (`data`: [`IncidentLink`]).
+    IncidentLinked,
     /// A patrol unit's position or status (`data`: [`UnitState`]).
     Unit,
     /// An alert was raised (`data`: [`Alert`]).
@@ -26,14 +28,21 @@ pub enum LiveKind {
 
 impl LiveKind {
     /// Every kind.
-    pub const ALL: [LiveKind; 5] =
-        [LiveKind::Incident, LiveKind::IncidentChanged, LiveKind::Unit, LiveKind::Alert, LiveKind::AlertAcked];
+    pub const ALL: [LiveKind; 6] = [
+        LiveKind::Incident,
+        LiveKind::IncidentChanged,
+        LiveKind::IncidentLinked,
+        LiveKind::Unit,
+        LiveKind::Alert,
+        LiveKind::AlertAcked,
+    ];
 
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
         match self {
             LiveKind::Incident => "incident",
             LiveKind::IncidentChanged => "incident_changed",
+            LiveKind::IncidentLinked => "incident_linked",
             LiveKind::Unit => "unit",
             LiveKind::Alert => "alert",
             LiveKind::AlertAcked => "alert_acked",
@@ -117,6 +126,20 @@ pub struct IncidentChange {
     /// Free text.
     pub note: Option<String>,
     /// Username of who did it.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// `data` of an `incident_linked` message: several reports of one event (一警多报) are linked to
+/// the first report, which carries the event; splitting sets `event` to `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentLink {
+    /// The report linked (or split off).
+    pub id: u64,
+    /// The first report of the event it belongs to (`None`: its own event again).
+    pub event: Option<u64>,
+    /// Who linked it (`auto` when the rule did).
     pub by: String,
     /// When.
     pub at: DateTime<Utc>,
@@ -290,6 +313,9 @@ pub struct QueueItem {
     pub escalated_to: Option<crate::code::RegionLevel>,
     /// The unit in charge.
     pub unit: Option<u64>,
+    /// Reports of this event (1 + those linked to it, 一警多报).
+    #[serde(default)]
+    pub reports: usize,
 }
 
 /// `GET /api/queue` answer.

@@ -148,6 +148,7 @@ pub async fn load_state_since(
     let live = Arc::new(crate::live::Live::load(store.as_ref(), &geography, clock.now()).await?);
     let incidents = Arc::new(RwLock::new(index));
     crate::live::spawn_pump(store.clone(), live.clone(), incidents.clone());
+    let commit = Arc::new(crate::ingest::GroupCommit::new(store.clone()));
     Ok(AppState {
         store,
         geography: Arc::new(geography),
@@ -159,6 +160,7 @@ pub async fn load_state_since(
         ui: Arc::new(model::api::UiConfig::default()),
         throttle: Arc::new(crate::auth::LoginThrottle::default()),
         past: None,
+        commit,
         live,
         settings: Arc::new(crate::live::LiveSettings::default()),
     })

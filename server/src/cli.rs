@@ -79,6 +79,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         seconds = started.elapsed().as_secs_f64(),
         "loaded"
     );
+    if let Some(path) = &args.deadlines {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let deadlines = crate::live::parse_deadlines(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e} (处置时限文件有误)", path.display()))?;
+        state.settings = Arc::new(crate::live::LiveSettings { deadlines, ..crate::live::LiveSettings::default() });
+    }
+    crate::live::watch::spawn(state.clone(), std::time::Duration::from_secs(60));
     if args.demo_feed {
         tracing::info!(
             per_minute = args.demo_feed_per_minute,

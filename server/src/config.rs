@@ -274,6 +274,11 @@ pub struct ServeArgs {
     /// (演示实时数据流).
     #[arg(long, env = "SAFEGRID_DEMO_FEED")]
     pub demo_feed: bool,
+    /// JSON file of per-category deadlines in minutes replacing the defaults, e.g.
+    /// {"criminal": {"dispatch_min": 3, "arrive_min": 15, "resolve_min": 1440, "feedback_min": 4320,
+    /// "close_min": 10080}} (处置时限).
+    #[arg(long, env = "SAFEGRID_DEADLINES")]
+    pub deadlines: Option<PathBuf>,
     /// New synthetic incidents a minute with --demo-feed (演示警情频率).
     #[arg(long, default_value_t = 4.0)]
     pub demo_feed_per_minute: f64,

@@ -6,8 +6,10 @@ use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::intake::FieldError;
 use crate::scope::Scope;
 use crate::store::{IncidentRow, InsertOutcome, Store, StoreError};
+use model::Placement;
 use model::{Incident, NewIncident};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
+use tokio::sync::{mpsc, oneshot};
 
 /// One stored submission.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,9 +50,79 @@ pub enum IngestError {
     Store(#[from] StoreError),
 }
 
+/// Most items one group commit writes in one transaction.
+pub const GROUP_MAX_ITEMS: usize = 2_000;
+
+struct Job {
+    items: Vec<(NewIncident, Placement)>,
+    done: oneshot::Sender<Result<Vec<InsertOutcome>, StoreError>>,
+}
+
+/// Group commit: concurrent submissions that arrive while a transaction is being written are
+/// written together in the next one, so many single reports share one durable commit (one
+/// fsync). Each submission keeps its own all-or-nothing outcome: if the shared transaction is
+/// refused (one submission conflicts), each submission of the group is written again on its own.
+pub struct GroupCommit {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl GroupCommit {
+    /// Starts the committer over `store`.
+    pub fn new(store: Arc<dyn Store>) -> GroupCommit {
+        let (jobs, mut rx) = mpsc::channel::<Job>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut n = first.items.len();
+                let mut group = vec![first];
+                while n < GROUP_MAX_ITEMS {
+                    match rx.try_recv() {
+                        Ok(job) => {
+                            n += job.items.len();
+                            group.push(job);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                if group.len() == 1 {
+                    for job in group {
+                        let outcome = store.insert_incidents(job.items).await;
+                        let _ = job.done.send(outcome);
+                    }
+                    continue;
+                }
+                let all: Vec<(NewIncident, Placement)> = group.iter().flat_map(|j| j.items.iter().cloned()).collect();
+                match store.insert_incidents(all).await {
+                    Ok(mut outcomes) => {
+                        for job in group {
+                            let rest = outcomes.split_off(job.items.len().min(outcomes.len()));
+                            let _ = job.done.send(Ok(std::mem::replace(&mut outcomes, rest)));
+                        }
+                    }
+                    // Nothing of the group was written: each submission on its own decides.
+                    Err(_) => {
+                        for job in group {
+                            let outcome = store.insert_incidents(job.items).await;
+                            let _ = job.done.send(outcome);
+                        }
+                    }
+                }
+            }
+        });
+        GroupCommit { jobs }
+    }
+
+    /// Stores `items` in one transaction (possibly shared with other submissions) and returns
+    /// once it is durable; the same contract as [`Store::insert_incidents`].
+    pub async fn insert(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
+        let (done, outcome) = oneshot::channel();
+        self.jobs.send(Job { items, done }).await.map_err(|_| StoreError::Task("group commit stopped".into()))?;
+        outcome.await.map_err(|_| StoreError::Task("group commit stopped".into()))?
+    }
+}
+
 /// Locates, stores and indexes a batch, all or nothing.
 pub async fn submit(
-    store: &dyn Store,
+    commit: &GroupCommit,
     geography: &Geography,
     index: &RwLock<IncidentIndex>,
     scope: &Scope,
@@ -74,7 +146,7 @@ pub async fn submit(
         cells.push(cell);
         located.push((n, geography.placement(cell)));
     }
-    let outcomes = match store.insert_incidents(located).await {
+    let outcomes = match commit.insert(located).await {
         Ok(o) => o,
         Err(StoreError::Conflict { index, existing }) => {
             return Err(IngestError::Conflict { index, existing: existing.0 });

@@ -2,6 +2,8 @@
 //! private test cluster (`SAFEGRID_TEST_DATABASE_URL`, started by `cargo xtask test`). An
 //! incident written through either must show in the other's list API and vector tiles within
 //! 1 s (LISTEN/NOTIFY keeps each in-memory index in step), and a login on one is a login on both.
+//! The live feed is one log for all: a subscriber on B receives A's writes and status changes in
+//! `seq` order, and `since=` resumes on either instance.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -52,6 +54,40 @@ fn listed(port: u16, token: &str, t: &str, t_end: &str) -> Vec<u64> {
     json(&body)["features"].as_array().unwrap().iter().map(|f| f["id"].as_u64().unwrap()).collect()
 }
 
+type Feed = std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>;
+
+/// Opens `/api/live{query}` on `port` and collects its messages (after `hello`) in the background.
+async fn subscribe(port: u16, token: &str, query: &str) -> Feed {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://127.0.0.1:{port}/api/live{query}").into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let feed: Feed = Feed::default();
+    // Replayed messages come first, then `hello`: only then is the subscription live.
+    while let Some(Ok(m)) = ws.next().await {
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "hello" {
+                break;
+            }
+            feed.lock().unwrap().push(v);
+        }
+    }
+    let sink = feed.clone();
+    tokio::spawn(async move {
+        while let Some(Ok(m)) = ws.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+                let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+                if v["type"] != "hello" {
+                    sink.lock().unwrap().push(v);
+                }
+            }
+        }
+    });
+    feed
+}
+
 #[test]
 fn two_instances_see_each_others_writes_within_a_second() {
     let Ok(admin) = std::env::var("SAFEGRID_TEST_DATABASE_URL") else {
@@ -85,6 +121,8 @@ fn two_instances_see_each_others_writes_within_a_second() {
     // Sessions live in the database: a login on A is a login on B.
     assert_eq!(http(b.port, "GET", "/api/me", Some(&token), "").0, 200);
 
+    // Live subscribers on both instances, reading in the background.
+    let feed_b = rt.block_on(subscribe(b.port, &token, ""));
     let (lon, lat) = (102.6415, 37.9282);
     let (tx, ty) = tile_of(lon, lat, 14);
     let mut lags_ms = Vec::new();
@@ -120,6 +158,54 @@ fn two_instances_see_each_others_writes_within_a_second() {
         let (status, again) = http(reader.port, "POST", "/api/incidents", Some(&token), &body);
         assert_eq!((status, json(&again)["id"].as_u64()), (200, Some(id)));
     }
+    // B's feed carried every write of both instances, once each, in seq order.
+    let wait_for = |feed: &Feed, n: usize| {
+        let t0 = Instant::now();
+        while feed.lock().unwrap().len() < n {
+            assert!(t0.elapsed() < Duration::from_secs(5), "the feed stopped at {:?}", feed.lock().unwrap().len());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    wait_for(&feed_b, WRITES);
+    let got: Vec<serde_json::Value> = feed_b.lock().unwrap().clone();
+    let seqs: Vec<u64> = got.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert!(got.iter().all(|m| m["type"] == "incident"));
+    // A status change on A reaches B's feed, B's history and B's index.
+    let (_, units) = http(a.port, "GET", "/api/units", Some(&token), "");
+    let unit = json(&units)[0]["id"].as_u64().unwrap();
+    let first = got[0]["data"]["id"].as_u64().unwrap();
+    let (status, answer) = http(
+        a.port,
+        "POST",
+        &format!("/api/incidents/{first}/transitions"),
+        Some(&token),
+        &format!(r#"{{"to":"dispatched","unit":{unit}}}"#),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+    wait_for(&feed_b, WRITES + 2);
+    let changed = feed_b.lock().unwrap()[WRITES].clone();
+    assert_eq!((changed["type"].as_str(), changed["data"]["id"].as_u64()), (Some("incident_changed"), Some(first)));
+    let (_, history) = http(b.port, "GET", &format!("/api/incidents/{first}/history"), Some(&token), "");
+    assert_eq!(json(&history)["status"], "dispatched");
+    let t0 = Instant::now();
+    loop {
+        let (_, list) =
+            http(b.port, "GET", "/api/incidents?from=2026-03-01T08:00:00Z&to=2026-03-01T08:00:01Z", Some(&token), "");
+        if json(&list)["features"][0]["properties"]["status"] == "dispatched" {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(1), "B's index kept the old status");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (_, b_units) = http(b.port, "GET", "/api/units", Some(&token), "");
+    let on_b = json(&b_units).as_array().unwrap().iter().find(|u| u["id"] == unit).cloned().unwrap();
+    assert_eq!(on_b["status"], "busy", "B's board follows A's dispatch");
+    // Resuming on A after B's fifth message replays the rest, identically.
+    let resumed = rt.block_on(subscribe(a.port, &token, &format!("?since={}", seqs[4])));
+    wait_for(&resumed, WRITES + 2 - 5);
+    let all_b = feed_b.lock().unwrap().clone();
+    assert_eq!(resumed.lock().unwrap()[..].to_vec(), all_b[5..].to_vec());
     lags_ms.sort_by(f64::total_cmp);
     println!(
         "second instance saw a write after: median {:.1} ms, max {:.1} ms ({WRITES} writes, both directions)",

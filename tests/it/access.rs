@@ -344,6 +344,21 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         assert_eq!(s, want, "{label} inside={inside}: {answer}");
                     }
                 }
+                ("POST", "/api/incidents/{id}/merge" | "/api/incidents/{id}/split") => {
+                    for (row, inside) in [(inside_incident, true), (outside_incident, false)] {
+                        let uri = route.path.replace("{id}", &row.id.0.to_string());
+                        let body = json!({"into": row.id.0});
+                        let (s, answer) = p.send(role, "POST", &uri, Some(body)).await;
+                        let ok = match (role.unwrap().writes_cases(), inside || !restricted) {
+                            (false, _) => s == 403,
+                            // Merging a report into itself is refused, and so is splitting an
+                            // unlinked one; a probe may find the report linked to another.
+                            (true, true) => [200, 409, 422].contains(&s.as_u16()),
+                            (true, false) => s == 404,
+                        };
+                        assert!(ok, "{label} inside={inside}: {s} {answer}");
+                    }
+                }
                 ("GET", "/api/queue") => {
                     let (s, q) = p.send(role, "GET", "/api/queue?days=90&limit=5000", None).await;
                     assert_eq!(s, 200, "{label}");

@@ -279,6 +279,182 @@ async fn key_places_and_near_repeats_raise_alerts_that_can_be_acknowledged_once(
     assert!(alerts.as_array().unwrap().iter().all(|a| a["incident"] != old["id"]));
 }
 
+#[tokio::test]
+async fn several_reports_of_one_event_are_linked_and_can_be_split_and_merged() {
+    let w = TestWorld::new(500).await;
+    let (lon, lat) = point_in(&w, "620622000000");
+    let a = post_incident(&w, lon, lat, "criminal").await;
+    let b = post_incident(&w, lon + 0.0004, lat, "criminal").await; // ~35 m away
+    let c = post_incident(&w, lon + 0.0008, lat, "criminal").await;
+    let d = post_incident(&w, lon, lat, "dispute").await;
+    let far = post_incident(&w, lon + 0.01, lat, "criminal").await; // ~880 m away
+    let progress = |id: u64| {
+        let w = &w;
+        async move {
+            let (s, p) = w.get(&format!("/api/incidents/{id}/history")).await;
+            assert_eq!(s, 200, "{p}");
+            p
+        }
+    };
+    let first = progress(a).await["event"].as_u64().unwrap_or(a);
+    for id in [b, c] {
+        assert_eq!(progress(id).await["event"].as_u64(), Some(first), "report {id} joins the event of {first}");
+    }
+    assert_eq!(progress(d).await["event"].as_u64(), None, "another category is another event");
+    assert_ne!(progress(far).await["event"].as_u64(), Some(first), "too far to be the same event");
+    let linked: Vec<u64> =
+        progress(first).await["linked"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert!(linked.contains(&b) && linked.contains(&c), "{linked:?}");
+    // The queue works the event once, counting its reports.
+    let queue = || {
+        let w = &w;
+        async move { w.get("/api/queue?limit=1000").await.1["items"].as_array().unwrap().clone() }
+    };
+    let q = queue().await;
+    let row = q.iter().find(|i| i["id"] == json!(first)).unwrap();
+    assert!(row["reports"].as_u64().unwrap() >= 3, "{row}");
+    assert!(q.iter().all(|i| i["id"] != json!(b) && i["id"] != json!(c)));
+    // Split b off: its own event again, back in the queue; splitting again is 409.
+    let (s, p) = w.post(&format!("/api/incidents/{b}/split"), "").await;
+    assert_eq!((s.as_u16(), p["event"].clone()), (200, Value::Null), "{p}");
+    assert!(queue().await.iter().any(|i| i["id"] == json!(b)));
+    assert_eq!(w.post(&format!("/api/incidents/{b}/split"), "").await.0, 409);
+    // Merge d into c's event by hand (c's event is first's).
+    let (s, p) = w.post(&format!("/api/incidents/{d}/merge"), json!({"into": c}).to_string()).await;
+    assert_eq!((s.as_u16(), p["event"].as_u64()), (200, Some(first)), "{p}");
+    // The first report of an event with reports cannot be merged away; nor into itself.
+    let (s, e) = w.post(&format!("/api/incidents/{first}/merge"), json!({"into": far}).to_string()).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (409, Some("into")), "{e}");
+    let (s, e) = w.post(&format!("/api/incidents/{far}/merge"), json!({"into": far}).to_string()).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("into")), "{e}");
+    let (s, e) = w.post(&format!("/api/incidents/{far}/merge"), json!({"into": 987_654_321}).to_string()).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("into")), "{e}");
+    assert_eq!(w.post_as(Role::Analyst, &format!("/api/incidents/{far}/split"), "").await.0, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watch_alerts_new_hot_spots_and_overdue_escalations() {
+    let w = TestWorld::new(2_000).await;
+    server::live::watch::spawn(w.state.clone(), StdDuration::from_millis(100));
+    // The baseline: what is hot or overdue now does not alert.
+    tokio::time::sleep(StdDuration::from_millis(400)).await;
+    let (_, before) = w.get("/api/alerts").await;
+    assert!(before.as_array().unwrap().iter().all(|a| a["kind"] != "hotspot" && a["kind"] != "overdue"), "{before}");
+    // A burst of 40 reports in one quiet cell makes it a significant hot spot.
+    let cell = w.state.geography.cells().iter().rev().find(|c| c.cell.code.to_string().starts_with("620622")).unwrap();
+    let p = cell.boundary.interior_point().unwrap();
+    let features: Vec<Value> = (0..40)
+        .map(|k| {
+            json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.x(), p.y()]},
+                   "properties": {"category": "public_order", "external_id": format!("burst-{k}"),
+                                  "occurred_at": (tests::test_now() - Duration::hours(k + 30)).to_rfc3339()}})
+        })
+        .collect();
+    let (s, r) =
+        w.post("/api/incidents/batch", json!({"type": "FeatureCollection", "features": features}).to_string()).await;
+    assert_eq!(s, 201, "{r}");
+    // A criminal report not dispatched in time climbs: village after 3 minutes, township after 9.
+    let (lon, lat) = point_in(&w, "620602001000");
+    let late = post_incident(&w, lon, lat, "criminal").await;
+    let code = cell.cell.code.to_string();
+    let find = |kind: &'static str, key: &'static str, want: Value| {
+        let w = &w;
+        async move {
+            let t0 = std::time::Instant::now();
+            loop {
+                let (_, alerts) = w.get("/api/alerts").await;
+                let hits: Vec<Value> = alerts
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|a| a["kind"] == kind && a[key] == want)
+                    .cloned()
+                    .collect();
+                if !hits.is_empty() {
+                    return hits;
+                }
+                assert!(t0.elapsed() < StdDuration::from_secs(5), "no {kind} alert for {want}: {alerts}");
+                tokio::time::sleep(StdDuration::from_millis(50)).await;
+            }
+        }
+    };
+    let hot = find("hotspot", "cell_code", json!(code)).await;
+    assert!(hot[0]["message_zh"].as_str().unwrap().contains("显著热点"));
+    w.clock.set(tests::test_now() + Duration::minutes(4));
+    let village = find("overdue", "incident", json!(late)).await;
+    assert!(village[0]["message_en"].as_str().unwrap().contains("village"), "{village:?}");
+    w.clock.set(tests::test_now() + Duration::minutes(10));
+    let t0 = std::time::Instant::now();
+    loop {
+        let n = find("overdue", "incident", json!(late)).await;
+        if n.iter().any(|a| a["message_en"].as_str().unwrap().contains("township")) {
+            assert_eq!(n.len(), 2, "one alert a level: {n:?}");
+            break;
+        }
+        assert!(t0.elapsed() < StdDuration::from_secs(5), "never escalated to the township: {n:?}");
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    // Nothing repeats while nothing changes.
+    tokio::time::sleep(StdDuration::from_millis(400)).await;
+    assert_eq!(find("hotspot", "cell_code", json!(code)).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reports_share_commits_but_keep_their_own_outcomes() {
+    let w = std::sync::Arc::new(TestWorld::new(300).await);
+    let (lon, lat) = point_in(&w, "620602001000");
+    let before = w.state.store.load_incident_rows().await.unwrap().len();
+    let report = |key: String, summary: &str| {
+        json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+               "properties": {"category": "traffic", "external_id": key, "summary": summary,
+                              "occurred_at": (tests::test_now() - Duration::hours(30)).to_rfc3339()}})
+        .to_string()
+    };
+    // 150 new reports, each of the first 25 sent twice more (retries), and one key reused with
+    // other content: all at once.
+    let mut bodies: Vec<(String, String)> =
+        (0..150).map(|k| (format!("gc-{k}"), report(format!("gc-{k}"), "事故"))).collect();
+    for k in 0..25 {
+        for _ in 0..2 {
+            bodies.push((format!("gc-{k}"), report(format!("gc-{k}"), "事故")));
+        }
+    }
+    bodies.push(("gc-149".into(), report("gc-149".into(), "另一起")));
+    let mut tasks = Vec::new();
+    for (key, body) in bodies {
+        let w = w.clone();
+        tasks.push(tokio::spawn(async move {
+            let (s, v) = w.post("/api/incidents", body).await;
+            (key, s.as_u16(), v["id"].as_u64(), v["properties"]["summary"].as_str().map(str::to_owned))
+        }));
+    }
+    type Outcome = (u16, Option<u64>, Option<String>);
+    let mut by_key: std::collections::HashMap<String, Vec<Outcome>> = Default::default();
+    for t in tasks {
+        let (key, s, id, summary) = t.await.unwrap();
+        by_key.entry(key).or_default().push((s, id, summary));
+    }
+    for k in 0..150 {
+        let outcomes = &by_key[&format!("gc-{k}")];
+        let created = outcomes.iter().filter(|o| o.0 == 201).count();
+        let retried = outcomes.iter().filter(|o| o.0 == 200).count();
+        let conflicts = outcomes.iter().filter(|o| o.0 == 409).count();
+        let ids: std::collections::BTreeSet<u64> = outcomes.iter().filter_map(|o| o.1).collect();
+        assert_eq!(created, 1, "gc-{k}: {outcomes:?}");
+        assert_eq!(ids.len(), 1, "gc-{k}: one incident: {outcomes:?}");
+        if k < 25 {
+            assert_eq!(retried, 2, "gc-{k}: {outcomes:?}");
+        }
+        if k == 149 {
+            // Whichever came first was stored; the other content is a conflict.
+            assert_eq!((retried, conflicts), (0, 1), "{outcomes:?}");
+        }
+    }
+    let after = w.state.store.load_incident_rows().await.unwrap().len();
+    assert_eq!(after - before, 150, "each report stored once");
+    assert_eq!(w.state.index().len(), after, "and indexed once");
+}
+
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn serve(w: &TestWorld) -> std::net::SocketAddr {

@@ -186,7 +186,27 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
         };
         source.append_audit(entry).await.unwrap();
     }
+    // An incident's history (the live log) moves too, seq kept.
+    let first = source.load_incident_rows().await.unwrap()[0].id;
+    let t =
+        model::workflow::Transition { to: model::Status::Dispatched, unit: Some(1), satisfaction: None, note: None };
+    if source.change_status(first, t, "ann".into(), tests::test_now()).await.is_err() {
+        // Already past reported in the demo: log something else.
+        source
+            .append_events(vec![model::live::NewLiveEvent {
+                at: tests::test_now(),
+                kind: model::live::LiveKind::Unit,
+                subject: 1,
+                cell_code: None,
+                category: None,
+                actor: None,
+                data: "{}".into(),
+            }])
+            .await
+            .unwrap();
+    }
     let snap = source.snapshot().await.unwrap();
+    assert!(!snap.events.is_empty());
 
     copy_store(CopyStoreArgs { from_data_dir: dir.path().to_owned(), to_database_url: db.url.clone() }).await.unwrap();
     let target = server::store::postgis::open(&db.url, 2).await.unwrap();
@@ -210,6 +230,9 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
     assert_eq!(audit[0].action, "copy_store", "the copy itself is audited");
     assert_eq!(audit[1..].iter().rev().cloned().collect::<Vec<_>>(), snap.audit, "the audit log, ids and times kept");
     assert_eq!(target.meta("demo_truth").await.unwrap(), source.meta("demo_truth").await.unwrap());
+    assert_eq!(target.events_after(0, 100_000).await.unwrap(), snap.events, "the live log, seq kept");
+    let next = target.append_events(vec![snap.events[0].event.clone()]).await.unwrap();
+    assert_eq!(next[0].seq, snap.events.last().unwrap().seq + 1, "numbering continues after the copy");
     // New rows continue after the copied ids.
     let analyst = NewUser {
         username: "cy".into(),

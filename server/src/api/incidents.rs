@@ -57,7 +57,7 @@ pub async fn create(
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest { message: format!("body is not valid JSON: {e}"), field: None })?;
     let new = incident_from_feature(&value, s.clock.now(), Source::Call110)?;
-    let result = submit(s.store.as_ref(), &s.geography, &s.incidents, &caller.scope, vec![new]).await;
+    let result = submit(&s.commit, &s.geography, &s.incidents, &caller.scope, vec![new]).await;
     let stored = match result {
         Ok(mut v) if !v.is_empty() => v.remove(0),
         Ok(_) => return Err(AppError::Internal("store returned no outcome".into())),
@@ -185,7 +185,7 @@ pub async fn batch(
         return Err(invalid(faults));
     }
     let n = items.len();
-    let stored = match submit(s.store.as_ref(), &s.geography, &s.incidents, &caller.scope, items).await {
+    let stored = match submit(&s.commit, &s.geography, &s.incidents, &caller.scope, items).await {
         Ok(v) => v,
         Err(IngestError::Invalid { index, error }) => {
             let line = raw.get(index).and_then(|r| r.0);

@@ -107,6 +107,10 @@ pub struct Progress {
     pub due_at: Option<DateTime<Utc>>,
     /// Every status change, oldest first.
     pub history: Vec<IncidentChange>,
+    /// The first report of the event this report is linked to (一警多报), if any.
+    pub event: Option<u64>,
+    /// Reports linked to this one's event.
+    pub linked: Vec<u64>,
 }
 
 async fn history_of(s: &AppState, id: u64) -> Result<Vec<IncidentChange>, AppError> {
@@ -128,7 +132,18 @@ fn progress(s: &AppState, incident: &model::Incident, history: Vec<IncidentChang
     let entered = history.last().map_or(incident.fields.reported_at, |c| c.at);
     let unit = history.iter().rev().find_map(|c| c.unit);
     let deadlines = s.settings.deadlines(incident.fields.category);
-    Progress { id: incident.id.0, status, unit, due_at: workflow::due_at(&deadlines, status, entered), history }
+    let board = s.live.board();
+    let event = board.event_of(incident.id.0);
+    let linked = board.linked_to(event.unwrap_or(incident.id.0));
+    Progress {
+        id: incident.id.0,
+        status,
+        unit,
+        due_at: workflow::due_at(&deadlines, status, entered),
+        history,
+        event,
+        linked,
+    }
 }
 
 /// `GET /api/incidents/{id}/history`: status, unit, deadline and every change.
@@ -390,7 +405,8 @@ pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     let mut items = Vec::new();
     let board = s.live.board();
     s.index().for_each(&filter, |pt| {
-        if pt.reported_s < reported_from {
+        // A report linked to another's event is worked there.
+        if pt.reported_s < reported_from || board.event_of(pt.id.0).is_some() {
             return;
         }
         let stage = board.stage(pt.id.0);
@@ -414,6 +430,7 @@ pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
             due_in_s: (due_at - now).num_seconds(),
             escalated_to,
             unit: stage.and_then(|st| st.unit),
+            reports: 1 + board.linked_to(pt.id.0).len(),
         });
     });
     drop(board);
@@ -430,4 +447,73 @@ pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     let total = items.len();
     items.truncate(limit);
     Ok((StatusCode::OK, Json(model::live::Queue { total, now, items })).into_response())
+}
+
+/// The body of `POST /api/incidents/{id}/merge`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeBody {
+    into: u64,
+}
+
+/// `POST /api/incidents/{id}/merge` `{"into": other}`: report `id` is another report of
+/// `other`'s event (一警多报); it leaves the queue and is worked with that event.
+pub async fn merge(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    caller.require_writer()?;
+    let id = parse_id(&raw, "incident")?;
+    let body: MergeBody = json_body(&body)?;
+    let incident = incident_in_scope(&s, &caller, id).await?;
+    let into = incident_in_scope(&s, &caller, body.into).await.map_err(|_| AppError::Unprocessable {
+        message: format!("no incident {} in your jurisdiction", body.into),
+        field: Some("into".into()),
+    })?;
+    let first = s.live.board().event_of(into.id.0).unwrap_or(into.id.0);
+    if first == id {
+        return Err(AppError::Unprocessable {
+            message: "a report cannot be merged into itself".into(),
+            field: Some("into".into()),
+        });
+    }
+    if !s.live.board().linked_to(id).is_empty() {
+        return Err(AppError::Conflict {
+            message: format!("incident {id} is the first report of an event: merge its other reports first"),
+            field: Some("into".into()),
+        });
+    }
+    let written = s
+        .store
+        .append_events(vec![crate::live::link_event(&incident, Some(first), &caller.user.username, s.clock.now())])
+        .await?;
+    s.live.apply(&written, &s.incidents);
+    s.live.wake();
+    s.store.append_audit(caller.audit("merge_incident", format!("{id} → {first}"), "ok")).await?;
+    let history = history_of(&s, id).await?;
+    Ok(Json(progress(&s, &incident, history)).into_response())
+}
+
+/// `POST /api/incidents/{id}/split`: report `id` is its own event again (409 if it is not linked).
+pub async fn split(State(s): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<Response, AppError> {
+    caller.require_writer()?;
+    let id = parse_id(&raw, "incident")?;
+    let incident = incident_in_scope(&s, &caller, id).await?;
+    if s.live.board().event_of(id).is_none() {
+        return Err(AppError::Conflict {
+            message: format!("incident {id} is not linked to another event"),
+            field: None,
+        });
+    }
+    let written = s
+        .store
+        .append_events(vec![crate::live::link_event(&incident, None, &caller.user.username, s.clock.now())])
+        .await?;
+    s.live.apply(&written, &s.incidents);
+    s.live.wake();
+    s.store.append_audit(caller.audit("split_incident", raw, "ok")).await?;
+    let history = history_of(&s, id).await?;
+    Ok(Json(progress(&s, &incident, history)).into_response())
 }

@@ -55,6 +55,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// With PostGIS and a memory window: the database answering queries that reach before it.
     pub past: Option<Arc<crate::reads::Past>>,
+    /// Incident writes, group-committed.
+    pub commit: Arc<crate::ingest::GroupCommit>,
     /// The live board and feed.
     pub live: Arc<crate::live::Live>,
     /// Deadlines, alert thresholds, dispatch estimate.
@@ -143,6 +145,8 @@ fn routes() -> Routes {
         .add("GET", "/api/incidents/{id}/history", Signed, get(live::history))
         .add("POST", "/api/incidents/{id}/transitions", Signed, post(live::transition))
         .add("GET", "/api/incidents/{id}/dispatch", Signed, get(live::dispatch))
+        .add("POST", "/api/incidents/{id}/merge", Signed, post(live::merge))
+        .add("POST", "/api/incidents/{id}/split", Signed, post(live::split))
         .add("GET", "/api/queue", Signed, get(live::queue))
         .add("GET", "/api/units", Signed, get(live::units))
         .add("POST", "/api/units/{id}/position", Signed, post(live::position))

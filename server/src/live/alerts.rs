@@ -23,6 +23,10 @@ pub struct AlertRules {
     pub near_repeat_categories: Vec<Category>,
     /// Incidents that occurred longer ago than this (back-filled reports) raise no alert, hours.
     pub live_hours: i64,
+    /// Reports of one event (一警多报): same category, open, within this distance, metres…
+    pub same_event_m: f64,
+    /// …and this many minutes of each other's occurrence.
+    pub same_event_min: i64,
 }
 
 impl Default for AlertRules {
@@ -33,6 +37,8 @@ impl Default for AlertRules {
             near_repeat_days: 14,
             near_repeat_categories: vec![Category::Criminal],
             live_hours: 24,
+            same_event_m: 150.0,
+            same_event_min: 30,
         }
     }
 }
@@ -111,4 +117,30 @@ pub fn for_incident(
         }
     }
     out
+}
+
+/// The earlier open report of the same event as `i` (一警多报: same category, within
+/// `same_event_m` and `same_event_min`), the earliest if several; `None` for back-filled reports.
+pub fn same_event(i: &IncidentData, index: &IncidentIndex, rules: &AlertRules, now: DateTime<Utc>) -> Option<u64> {
+    if i.occurred_at < now - Duration::hours(rules.live_hours) {
+        return None;
+    }
+    let utm = TransverseMercator::utm_for(i.lon, i.lat);
+    let (x, y) = utm.forward(i.lon, i.lat);
+    let dlat = rules.same_event_m / 110_540.0;
+    let dlon = rules.same_event_m / (111_320.0 * i.lat.to_radians().cos());
+    let mut filter = IncidentFilter::new(CellScope::all());
+    filter.bbox =
+        Some(Bbox { min_lon: i.lon - dlon, min_lat: i.lat - dlat, max_lon: i.lon + dlon, max_lat: i.lat + dlat });
+    filter.from_s = Some((i.occurred_at - Duration::minutes(rules.same_event_min)).timestamp());
+    filter.to_s = Some((i.occurred_at + Duration::minutes(rules.same_event_min)).timestamp() + 1);
+    filter.categories = Some(CategorySet::of(&[i.category]));
+    let mut first: Option<u64> = None;
+    index.for_each(&filter, |p| {
+        let (px, py) = utm.forward(p.lon, p.lat);
+        if p.id.0 < i.id && p.status.is_open() && (px - x).hypot(py - y) <= rules.same_event_m {
+            first = Some(first.map_or(p.id.0, |f| f.min(p.id.0)));
+        }
+    });
+    first
 }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use model::Status;
-use model::live::{Alert, AlertAck, IncidentChange, LiveEvent, LiveKind, UnitState};
+use model::live::{Alert, AlertAck, IncidentChange, IncidentLink, LiveEvent, LiveKind, UnitState};
 use std::collections::{BTreeMap, HashMap};
 
 /// An incident's current stage, as far as the live log tells.
@@ -44,6 +44,8 @@ pub struct Board {
     stages: HashMap<u64, Stage>,
     alerts: BTreeMap<u64, Alert>,
     max_alerts: usize,
+    /// Linked reports: report → (the first report of its event, seq of the link).
+    links: HashMap<u64, (u64, u64)>,
 }
 
 impl Board {
@@ -55,6 +57,7 @@ impl Board {
             stages: HashMap::new(),
             alerts: BTreeMap::new(),
             max_alerts,
+            links: HashMap::new(),
         }
     }
 
@@ -71,6 +74,18 @@ impl Board {
                 let unit = c.unit.or_else(|| self.stages.get(&c.id).and_then(|s| s.unit));
                 self.stages.insert(c.id, Stage { status: c.to, entered_at: c.at, unit, seq: e.seq });
                 Applied::Status { id: c.id, status: c.to }
+            }
+            LiveKind::IncidentLinked => {
+                let Ok(l) = serde_json::from_str::<IncidentLink>(data) else { return Applied::Nothing };
+                if self.links.get(&l.id).is_some_and(|(_, seq)| *seq >= e.seq) {
+                    return Applied::Nothing;
+                }
+                match l.event {
+                    Some(first) => self.links.insert(l.id, (first, e.seq)),
+                    // A split keeps its seq so an older link replayed later stays ignored.
+                    None => self.links.insert(l.id, (l.id, e.seq)),
+                };
+                Applied::Other
             }
             LiveKind::Unit => {
                 let Ok(u) = serde_json::from_str::<UnitState>(data) else { return Applied::Nothing };
@@ -123,6 +138,19 @@ impl Board {
     /// An incident's stage, if the live log changed it.
     pub fn stage(&self, incident: u64) -> Option<&Stage> {
         self.stages.get(&incident)
+    }
+
+    /// The first report of the event `incident` was linked to (`None`: it is its own event).
+    pub fn event_of(&self, incident: u64) -> Option<u64> {
+        self.links.get(&incident).map(|(first, _)| *first).filter(|first| *first != incident)
+    }
+
+    /// The reports linked to `first`'s event, in id order.
+    pub fn linked_to(&self, first: u64) -> Vec<u64> {
+        let mut ids: Vec<u64> =
+            self.links.iter().filter(|(id, (f, _))| *f == first && **id != first).map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Recent alerts, newest first.
@@ -196,6 +224,22 @@ mod tests {
         let s = b.stage(1).unwrap();
         assert_eq!((s.status, s.unit, s.entered_at, s.seq), (Status::OnScene, Some(3), at(7), 7));
         assert!(b.stage(2).is_none());
+    }
+
+    #[test]
+    fn reports_link_to_an_event_and_split_off_again() {
+        let mut b = Board::new(vec![], 10);
+        let link = |seq: u64, id: u64, first: Option<u64>| {
+            let l = IncidentLink { id, event: first, by: "city".into(), at: at(seq as i64) };
+            event(seq, LiveKind::IncidentLinked, id, serde_json::to_string(&l).unwrap())
+        };
+        assert_eq!(b.apply(&link(1, 11, Some(10))), Applied::Other);
+        assert_eq!(b.apply(&link(2, 12, Some(10))), Applied::Other);
+        assert_eq!((b.event_of(11), b.event_of(12), b.event_of(10)), (Some(10), Some(10), None));
+        assert_eq!(b.linked_to(10), [11, 12]);
+        assert_eq!(b.apply(&link(3, 11, None)), Applied::Other, "split");
+        assert_eq!(b.apply(&link(1, 11, Some(10))), Applied::Nothing, "an older link stays ignored");
+        assert_eq!((b.event_of(11), b.linked_to(10)), (None, vec![12]));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod board;
 pub mod demo_feed;
 pub mod dispatch;
 pub mod feed;
+pub mod watch;
 
 use crate::geography::Geography;
 use crate::incident_index::IncidentIndex;
@@ -88,7 +89,13 @@ impl Live {
             })
             .collect();
         let mut board = Board::new(units, MAX_ALERTS);
-        let kinds = vec![LiveKind::IncidentChanged, LiveKind::Unit, LiveKind::Alert, LiveKind::AlertAcked];
+        let kinds = vec![
+            LiveKind::IncidentChanged,
+            LiveKind::IncidentLinked,
+            LiveKind::Unit,
+            LiveKind::Alert,
+            LiveKind::AlertAcked,
+        ];
         for e in store.events_since(now - Duration::days(BOARD_DAYS), kinds).await? {
             board.apply(&e);
         }
@@ -197,6 +204,11 @@ pub async fn after_ingest(state: &crate::api::AppState, stored: &[crate::ingest:
         for s in stored.iter().filter(|s| s.created) {
             let event = crate::store::incident_event(&s.incident);
             let Ok(data) = serde_json::from_str::<model::live::IncidentData>(&event.data) else { continue };
+            if let Some(first) = alerts::same_event(&data, &index, &state.settings.rules, now) {
+                // Link to the event's first report (the earlier report may itself be linked).
+                let first = state.live.board().event_of(first).unwrap_or(first);
+                raised.push(link_event(&s.incident, Some(first), "auto", now));
+            }
             for alert in alerts::for_incident(&data, &state.geography, &index, &state.settings.rules, now) {
                 raised.push(model::live::NewLiveEvent {
                     at: now,
@@ -284,4 +296,60 @@ pub async fn change(
     state.live.apply(&written, &state.incidents);
     state.live.wake();
     Ok(written)
+}
+
+/// The live-log event linking `incident` to the event of report `first` (`None`: splitting it off).
+pub fn link_event(
+    incident: &model::Incident,
+    first: Option<u64>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> model::live::NewLiveEvent {
+    let link = model::live::IncidentLink { id: incident.id.0, event: first, by: by.to_owned(), at };
+    model::live::NewLiveEvent {
+        at,
+        kind: LiveKind::IncidentLinked,
+        subject: incident.id.0,
+        cell_code: Some(incident.placement.cell_code),
+        category: Some(incident.fields.category),
+        actor: Some(by.to_owned()),
+        data: serde_json::to_string(&link).unwrap_or_default(),
+    }
+}
+
+/// Per-category deadlines from JSON `{"<category>": {"dispatch_min", "arrive_min", "resolve_min",
+/// "feedback_min", "close_min"}}` (code names or Chinese labels); every allowance at least 1 minute.
+pub fn parse_deadlines(text: &str) -> Result<Vec<(Category, model::workflow::Deadlines)>, String> {
+    let raw: std::collections::BTreeMap<String, model::workflow::Deadlines> =
+        serde_json::from_str(text).map_err(|e| format!("not a deadlines file: {e}"))?;
+    let mut out = Vec::new();
+    for (name, d) in raw {
+        let category = Category::parse_label(&name).ok_or_else(|| format!("unknown category {name:?}"))?;
+        if [d.dispatch_min, d.arrive_min, d.resolve_min, d.feedback_min, d.close_min].contains(&0) {
+            return Err(format!("{name}: every allowance is at least 1 minute"));
+        }
+        out.push((category, d));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_files_replace_the_defaults_and_name_what_is_wrong() {
+        let d = r#"{"criminal": {"dispatch_min": 2, "arrive_min": 10, "resolve_min": 60, "feedback_min": 600, "close_min": 6000}}"#;
+        let parsed = parse_deadlines(d).unwrap();
+        let settings = LiveSettings { deadlines: parsed, ..LiveSettings::default() };
+        assert_eq!(settings.deadlines(Category::Criminal).dispatch_min, 2);
+        assert_eq!(settings.deadlines(Category::Dispute), model::workflow::Deadlines::default_for(Category::Dispute));
+        assert!(parse_deadlines(r#"{"crime": {"dispatch_min": 2, "arrive_min": 10, "resolve_min": 60, "feedback_min": 600, "close_min": 6000}}"#).unwrap_err().contains("crime"));
+        assert!(
+            parse_deadlines(&d.replace("\"dispatch_min\": 2", "\"dispatch_min\": 0"))
+                .unwrap_err()
+                .contains("at least 1")
+        );
+        assert!(parse_deadlines(r#"{"criminal": {"dispatch_min": 2}}"#).unwrap_err().contains("arrive_min"));
+    }
 }

@@ -66,6 +66,8 @@ pub struct Snapshot {
     pub audit: Vec<AuditEntry>,
     /// Every metadata entry.
     pub meta: Vec<(String, String)>,
+    /// The whole live log (incident histories, links, unit reports, alerts), `seq` kept.
+    pub events: Vec<LiveEvent>,
 }
 
 /// The fields of an incident the in-memory index needs (no free text, no personal data).

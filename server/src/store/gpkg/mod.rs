@@ -159,7 +159,10 @@ impl GpkgStore {
             while let Some(r) = rows.next().map_err(sql("snapshot meta"))? {
                 meta.push((r.get(0).map_err(sql("snapshot meta"))?, r.get(1).map_err(sql("snapshot meta"))?));
             }
-            Ok(Snapshot { geography, incidents, users, audit, meta })
+            drop(rows);
+            drop(st);
+            let events = read_events(&tx, "ORDER BY seq", &[])?;
+            Ok(Snapshot { geography, incidents, users, audit, meta, events })
         })
         .await
     }

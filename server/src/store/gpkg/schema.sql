@@ -181,7 +181,7 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
 CREATE TABLE IF NOT EXISTS live_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   at DATETIME NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'unit', 'alert', 'alert_acked')),
+  kind TEXT NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'incident_linked', 'unit', 'alert', 'alert_acked')),
   subject INTEGER NOT NULL,
   cell_code TEXT,
   category TEXT,

@@ -157,6 +157,25 @@ impl PgStore {
         for (key, value) in &snap.meta {
             tx.execute(sql!("put_meta"), &[key, value]).await.map_err(db("restore meta"))?;
         }
+        let st = tx.prepare(sql!("restore_event")).await.map_err(db("prepare restore event"))?;
+        for e in &snap.events {
+            let x = &e.event;
+            tx.execute(
+                &st,
+                &[
+                    &(e.seq as i64),
+                    &millis(x.at),
+                    &x.kind.as_str(),
+                    &(x.subject as i64),
+                    &x.cell_code.map(|c| c.to_string()),
+                    &x.category.map(|c| c.as_str()),
+                    &x.actor,
+                    &x.data,
+                ],
+            )
+            .await
+            .map_err(db("restore event"))?;
+        }
         tx.batch_execute(sql!("restore_sequences")).await.map_err(db("restore sequences"))?;
         tx.commit().await.map_err(db("commit restore"))
     }

@@ -1,0 +1,282 @@
+//! Live command-centre load benchmark (not run in CI): `cargo bench -p server --bench live`.
+//! A real server on 127.0.0.1 over the embedded store (WAL, synchronous=FULL: every
+//! acknowledged write is durable), and, with `SAFEGRID_BENCH_DATABASE_URL` (a PostGIS superuser
+//! URL; the bench creates and drops its own database), the same over PostGIS. Prints:
+//! - single `POST /api/incidents` per second from 64 keep-alive clients (group commit);
+//! - incidents per second through `POST /api/incidents/batch` (10,000 a batch);
+//! - event-to-subscriber latency (POST sent → message received) with 200 live subscribers while
+//!   ingesting;
+//! - memory while a subscriber that never reads is connected and 50,000 incidents are ingested.
+
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{Duration, Utc};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use server::boot::{load_state, seed_demo};
+use server::clock::SystemClock;
+use server::store::Store;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// A minimal keep-alive HTTP/1.1 client (one request at a time).
+struct Conn {
+    stream: BufReader<TcpStream>,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> Conn {
+        let s = TcpStream::connect(addr).await.unwrap();
+        s.set_nodelay(true).unwrap();
+        Conn { stream: BufReader::new(s) }
+    }
+
+    async fn request(&mut self, method: &str, path: &str, token: &str, ctype: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let s = self.stream.get_mut();
+        s.write_all(head.as_bytes()).await.unwrap();
+        s.write_all(body).await.unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(self.stream.read_u8().await.unwrap());
+        }
+        let text = String::from_utf8_lossy(&head).to_string();
+        let status: u16 = text[9..12].parse().unwrap();
+        let len: usize = text
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        self.stream.read_exact(&mut body).await.unwrap();
+        (status, body)
+    }
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    sorted.get(((sorted.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN)
+}
+
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Points inside Liangzhou's first cells, to post at.
+fn points(state: &server::api::AppState, n: usize) -> Vec<(f64, f64)> {
+    use geo::InteriorPoint;
+    state.geography.cells().iter().take(n).filter_map(|c| c.boundary.interior_point().map(|p| (p.x(), p.y()))).collect()
+}
+
+fn feature(k: usize, tag: &str, p: (f64, f64)) -> Value {
+    let t = Utc::now() - Duration::minutes(5);
+    json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.0, p.1]},
+           "properties": {"category": "public_order", "source": "patrol", "external_id": format!("{tag}-{k}"),
+                          "occurred_at": t.to_rfc3339()}})
+}
+
+async fn run(name: &str, store: Arc<dyn Store>) {
+    let state = load_state(store.clone(), Arc::new(SystemClock)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = server::api::app(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let mut c = Conn::open(addr).await;
+    let (status, login) = c
+        .request("POST", "/api/login", "", "application/json", br#"{"username":"city","password":"bench-password-1"}"#)
+        .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&login));
+    let token: String = serde_json::from_slice::<Value>(&login).unwrap()["token"].as_str().unwrap().to_owned();
+    let pts = Arc::new(points(&state, 400));
+
+    // A. Single POSTs from 64 clients.
+    let clients = 64;
+    let per_client = 250;
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for k in 0..clients {
+        let (token, pts) = (token.clone(), pts.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr).await;
+            let mut lat = Vec::with_capacity(per_client);
+            for j in 0..per_client {
+                let n = k * per_client + j;
+                let body = feature(n, "single", pts[n % pts.len()]).to_string();
+                let t = Instant::now();
+                let (status, answer) =
+                    c.request("POST", "/api/incidents", &token, "application/json", body.as_bytes()).await;
+                assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
+                lat.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            lat
+        }));
+    }
+    let mut lat: Vec<f64> = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    let single_s = t0.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    println!(
+        "{name}: {} single POSTs from {clients} clients in {single_s:.2} s = {:.0}/s (latency p50 {:.1} ms, p99 {:.1} ms)",
+        lat.len(),
+        lat.len() as f64 / single_s,
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+
+    // B. Batches of 10,000.
+    let batches = 5;
+    let t0 = Instant::now();
+    for b in 0..batches {
+        let features: Vec<Value> = (0..10_000).map(|k| feature(b * 10_000 + k, "batch", pts[k % pts.len()])).collect();
+        let body = json!({"type": "FeatureCollection", "features": features}).to_string();
+        let (status, answer) =
+            c.request("POST", "/api/incidents/batch", &token, "application/json", body.as_bytes()).await;
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer[..answer.len().min(300)]));
+    }
+    let batch_s = t0.elapsed().as_secs_f64();
+    println!(
+        "{name}: {} incidents in {batches} batches of 10,000 in {batch_s:.2} s = {:.0}/s",
+        batches * 10_000,
+        (batches * 10_000) as f64 / batch_s
+    );
+
+    // C. 200 subscribers while 16 clients ingest: POST sent → message received.
+    let sent: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+    let received: Arc<Mutex<Vec<(u64, Instant)>>> = Arc::default();
+    let mut subs = Vec::new();
+    for _ in 0..200 {
+        let mut req = format!("ws://{addr}/api/live").into_client_request().unwrap();
+        req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+        let received = received.clone();
+        subs.push(tokio::spawn(async move {
+            while let Some(Ok(m)) = ws.next().await {
+                if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+                    let at = Instant::now();
+                    let v: Value = serde_json::from_str(&t).unwrap();
+                    if v["type"] == "incident" {
+                        received.lock().unwrap().push((v["data"]["id"].as_u64().unwrap(), at));
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let writers = 16;
+    let per_writer = 125;
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for k in 0..writers {
+        let (token, pts, sent) = (token.clone(), pts.clone(), sent.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr).await;
+            for j in 0..per_writer {
+                let n = k * per_writer + j;
+                let body = feature(n, "subscribed", pts[n % pts.len()]).to_string();
+                let t = Instant::now();
+                let (status, answer) =
+                    c.request("POST", "/api/incidents", &token, "application/json", body.as_bytes()).await;
+                assert_eq!(status, 201);
+                let id = serde_json::from_slice::<Value>(&answer).unwrap()["id"].as_u64().unwrap();
+                sent.lock().unwrap().insert(id, t);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let ingest_s = t0.elapsed().as_secs_f64();
+    let want = writers * per_writer * 200;
+    let t1 = Instant::now();
+    while received.lock().unwrap().len() < want && t1.elapsed() < std::time::Duration::from_secs(30) {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let sent = sent.lock().unwrap().clone();
+    let mut delays: Vec<f64> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|(id, at)| sent.get(id).map(|t| at.duration_since(*t).as_secs_f64() * 1e3))
+        .collect();
+    delays.sort_by(f64::total_cmp);
+    println!(
+        "{name}: 200 subscribers, {} POSTs at {:.0}/s: {} of {want} deliveries; event→subscriber p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        writers * per_writer,
+        (writers * per_writer) as f64 / ingest_s,
+        delays.len(),
+        percentile(&delays, 0.5),
+        percentile(&delays, 0.99),
+        delays.last().copied().unwrap_or(f64::NAN)
+    );
+    for s in subs {
+        s.abort();
+    }
+
+    // D. A subscriber that never reads, while 50,000 incidents arrive in batches.
+    let mut req = format!("ws://{addr}/api/live").into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (stuck, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let before = rss_mb();
+    let mut peak = before;
+    let t0 = Instant::now();
+    for b in 0..5 {
+        let features: Vec<Value> = (0..10_000).map(|k| feature(b * 10_000 + k, "stuck", pts[k % pts.len()])).collect();
+        let body = json!({"type": "FeatureCollection", "features": features}).to_string();
+        let (status, _) = c.request("POST", "/api/incidents/batch", &token, "application/json", body.as_bytes()).await;
+        assert_eq!(status, 201);
+        peak = peak.max(rss_mb());
+    }
+    let stuck_s = t0.elapsed().as_secs_f64();
+    tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+    println!(
+        "{name}: a subscriber that never reads: 50,000 incidents at {:.0}/s; RSS {before:.0} MB before, peak {peak:.0} MB, {:.0} MB after 12 s ({} live subscribers left)",
+        50_000.0 / stuck_s,
+        rss_mb(),
+        state.live.subscribers()
+    );
+    drop(stuck);
+}
+
+async fn seeded(store: Arc<dyn Store>) -> Arc<dyn Store> {
+    let params = demo::DemoParams { base_incidents: 20_000, ..demo::DemoParams::new(9, Utc::now()) };
+    seed_demo(store.as_ref(), &params, None).await.unwrap();
+    let hash = server::auth::hash_password("bench-password-1").unwrap();
+    let city = store.user_by_name("city").await.unwrap().unwrap().0;
+    store.set_password(city.id, hash, None).await.unwrap();
+    store
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(server::store::gpkg::GpkgStore::open(dir.path()).unwrap());
+    run("embedded (GeoPackage, synchronous=FULL)", seeded(store).await).await;
+    if let Ok(admin_url) = std::env::var("SAFEGRID_BENCH_DATABASE_URL") {
+        let admin = server::store::postgis::connect(&admin_url).await.unwrap();
+        admin.batch_execute("DROP DATABASE IF EXISTS safegrid_live_bench WITH (FORCE)").await.unwrap();
+        admin.batch_execute("CREATE DATABASE safegrid_live_bench").await.unwrap();
+        let url = format!("{}/safegrid_live_bench", admin_url.rsplit_once('/').unwrap().0);
+        let pg = server::store::postgis::open(&url, 16).await.unwrap();
+        let sync = {
+            let c = server::store::postgis::connect(&url).await.unwrap();
+            c.query_one("SHOW synchronous_commit", &[]).await.unwrap().get::<_, String>(0)
+                + " fsync="
+                + &c.query_one("SHOW fsync", &[]).await.unwrap().get::<_, String>(0)
+        };
+        run(&format!("PostGIS (synchronous_commit={sync})"), seeded(Arc::new(pg)).await).await;
+        admin.batch_execute("DROP DATABASE IF EXISTS safegrid_live_bench WITH (FORCE)").await.unwrap();
+    }
+}

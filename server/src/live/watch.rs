@@ -1,0 +1,230 @@
+//! Alerts no single write raises, checked once a minute: a grid cell crossing into a
+//! significant hot spot (Gi*, FDR-corrected, 95%) over the live window, and an open incident
+//! whose overdue stage climbs a level (village → township → county → city). What holds at
+//! start-up is the baseline: only changes after it alert. With several instances each watches;
+//! an alert the board already holds (same kind, place and text, from another instance or
+//! earlier) is not raised again.
+
+use crate::api::AppState;
+use crate::geography::CellIdx;
+use crate::incident_index::{CellScope, IncidentFilter, StatusSet};
+use analytics::TransverseMercator;
+use analytics::gi_star::hot_spots;
+use analytics::weights::Neighbours;
+use chrono::{DateTime, Duration, Utc};
+use geo::InteriorPoint;
+use model::live::{Alert, AlertKind, LiveKind, NewLiveEvent};
+use model::{RegionLevel, Status, workflow};
+use std::collections::{HashMap, HashSet};
+
+/// Days of the live hot-spot window.
+pub const HOTSPOT_WINDOW_DAYS: i64 = 7;
+/// Neighbourhood of the live Gi*, metres (the hot-spot engine's default).
+pub const HOTSPOT_BAND_M: f64 = 1_500.0;
+
+/// The cells significant as hot spots (bin ≥ 2: 95% after FDR) given per-cell counts.
+pub fn hot_cells(counts: &[f64], w: &Neighbours) -> HashSet<usize> {
+    let (cells, _) = hot_spots(counts, w, true);
+    cells.iter().enumerate().filter(|(_, c)| c.bin >= 2).map(|(i, _)| i).collect()
+}
+
+/// What the watch remembers between checks.
+struct Memory {
+    hot: HashSet<usize>,
+    levels: HashMap<u64, RegionLevel>,
+}
+
+fn level_rank(l: RegionLevel) -> u8 {
+    match l {
+        RegionLevel::Village => 1,
+        RegionLevel::Township => 2,
+        RegionLevel::County => 3,
+        _ => 4,
+    }
+}
+
+fn level_zh(l: RegionLevel) -> &'static str {
+    match l {
+        RegionLevel::Village => "村（社区）",
+        RegionLevel::Township => "乡镇（街道）",
+        RegionLevel::County => "县（区）",
+        _ => "市",
+    }
+}
+
+/// Starts the watch: a check every `every`.
+pub fn spawn(state: AppState, every: std::time::Duration) {
+    let utm = TransverseMercator::utm(48, true);
+    let centres: Vec<[f64; 2]> = state
+        .geography
+        .cells()
+        .iter()
+        .map(|c| {
+            let p = c.boundary.interior_point().map_or((0.0, 0.0), |p| (p.x(), p.y()));
+            let (x, y) = utm.forward(p.0, p.1);
+            [x, y]
+        })
+        .collect();
+    let neighbours = Neighbours::distance_band(&centres, HOTSPOT_BAND_M);
+    tokio::spawn(async move {
+        let mut memory: Option<Memory> = None;
+        loop {
+            let now = state.clock.now();
+            let (hot, levels) = look(&state, &neighbours, now);
+            if let Some(m) = &memory {
+                let mut raised = Vec::new();
+                for &cell in hot.difference(&m.hot) {
+                    raised.push(hotspot_alert(&state, cell as CellIdx, now));
+                }
+                for (&id, &level) in &levels {
+                    if m.levels.get(&id).is_none_or(|old| level_rank(level) > level_rank(*old))
+                        && let Some(a) = overdue_alert(&state, id, level, now)
+                    {
+                        raised.push(a);
+                    }
+                }
+                raise(&state, raised, now).await;
+            }
+            memory = Some(Memory { hot, levels });
+            tokio::time::sleep(every).await;
+        }
+    });
+}
+
+/// The live hot cells and each overdue open incident's escalation level.
+fn look(state: &AppState, neighbours: &Neighbours, now: DateTime<Utc>) -> (HashSet<usize>, HashMap<u64, RegionLevel>) {
+    let mut filter = IncidentFilter::new(CellScope::all());
+    filter.from_s = Some((now - Duration::days(HOTSPOT_WINDOW_DAYS)).timestamp());
+    filter.to_s = Some(now.timestamp() + 1);
+    let counts: Vec<f64> =
+        state.index().cell_counts(&filter, state.geography.cells().len()).into_iter().map(f64::from).collect();
+    let hot = hot_cells(&counts, neighbours);
+    let mut levels = HashMap::new();
+    let mut open = IncidentFilter::new(CellScope::all());
+    open.from_s = Some((now - Duration::days(3)).timestamp());
+    let statuses: Vec<Status> = Status::ALL.iter().copied().filter(|s| s.is_open()).collect();
+    open.statuses = Some(StatusSet::of(&statuses));
+    let board = state.live.board();
+    state.index().for_each(&open, |p| {
+        let entered = board
+            .stage(p.id.0)
+            .map_or_else(|| DateTime::from_timestamp(p.reported_s, 0).unwrap_or(now), |s| s.entered_at);
+        let deadlines = state.settings.deadlines(p.category);
+        let Some(due) = workflow::due_at(&deadlines, p.status, entered) else { return };
+        let placement = state.geography.placement(p.cell);
+        if let Some(e) = workflow::escalation(&deadlines, p.status, due, &placement, now) {
+            levels.insert(p.id.0, e.level);
+        }
+    });
+    (hot, levels)
+}
+
+fn hotspot_alert(state: &AppState, cell: CellIdx, now: DateTime<Utc>) -> Alert {
+    let c = &state.geography.cells()[cell as usize];
+    let p = c.boundary.interior_point().map_or((0.0, 0.0), |p| (p.x(), p.y()));
+    Alert {
+        id: 0,
+        kind: AlertKind::Hotspot,
+        cell_code: c.cell.code,
+        incident: None,
+        place: None,
+        lon: p.0,
+        lat: p.1,
+        message_zh: format!("{}成为显著热点（近 {HOTSPOT_WINDOW_DAYS} 天，Gi* 95% 置信，FDR 校正）", c.cell.name),
+        message_en: format!(
+            "{} became a significant hot spot (last {HOTSPOT_WINDOW_DAYS} days, Gi* 95%, FDR-corrected)",
+            c.cell.name
+        ),
+        at: now,
+        acked_by: None,
+        acked_at: None,
+    }
+}
+
+fn overdue_alert(state: &AppState, id: u64, level: RegionLevel, now: DateTime<Utc>) -> Option<Alert> {
+    let p = *state.index().get(model::IncidentId(id))?;
+    let placement = state.geography.placement(p.cell);
+    Some(Alert {
+        id: 0,
+        kind: AlertKind::Overdue,
+        cell_code: placement.cell_code,
+        incident: Some(id),
+        place: None,
+        lon: p.lon,
+        lat: p.lat,
+        message_zh: format!(
+            "#{id}（{}，{}）超时未办，升级至{}督办",
+            p.category.label_zh(),
+            p.status.label_zh(),
+            level_zh(level)
+        ),
+        message_en: format!(
+            "#{id} ({}, {}) is overdue: escalated to the {}",
+            p.category.label_en(),
+            p.status.label_en(),
+            level.as_str()
+        ),
+        at: now,
+        acked_by: None,
+        acked_at: None,
+    })
+}
+
+/// Appends the alerts the board does not already hold from the last day.
+async fn raise(state: &AppState, alerts: Vec<Alert>, now: DateTime<Utc>) {
+    let fresh: Vec<NewLiveEvent> = {
+        let board = state.live.board();
+        alerts
+            .into_iter()
+            .filter(|a| {
+                !board.alerts().any(|b| {
+                    b.kind == a.kind
+                        && b.cell_code == a.cell_code
+                        && b.message_en == a.message_en
+                        && b.at > now - Duration::days(1)
+                })
+            })
+            .map(|a| NewLiveEvent {
+                at: now,
+                kind: LiveKind::Alert,
+                subject: 0,
+                cell_code: Some(a.cell_code),
+                category: None,
+                actor: None,
+                data: serde_json::to_string(&a).unwrap_or_default(),
+            })
+            .collect()
+    };
+    if fresh.is_empty() {
+        return;
+    }
+    match state.store.append_events(fresh).await {
+        Ok(written) => {
+            state.live.apply(&written, &state.incidents);
+            state.live.wake();
+        }
+        Err(e) => tracing::warn!("raising alerts: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_of_counts_is_hot_and_a_flat_field_is_not() {
+        // A 15 × 15 lattice 1 km apart; neighbours within 1.5 km (queen-like).
+        let centres: Vec<[f64; 2]> =
+            (0..225).map(|i| [f64::from(i % 15) * 1000.0, f64::from(i / 15) * 1000.0]).collect();
+        let w = Neighbours::distance_band(&centres, HOTSPOT_BAND_M);
+        let flat = vec![2.0; 225];
+        assert!(hot_cells(&flat, &w).is_empty());
+        let mut clustered = vec![1.0; 225];
+        for (r, c) in [(7, 7), (7, 8), (8, 7), (8, 8), (6, 7), (7, 6)] {
+            clustered[r * 15 + c] = 12.0;
+        }
+        let hot = hot_cells(&clustered, &w);
+        assert!(hot.contains(&(7 * 15 + 7)) && hot.contains(&(8 * 15 + 8)), "{hot:?}");
+        assert!(!hot.contains(&0), "a far corner is not hot");
+    }
+}
