@@ -79,10 +79,13 @@ fn points(state: &server::api::AppState, n: usize) -> Vec<(f64, f64)> {
     state.geography.cells().iter().take(n).filter_map(|c| c.boundary.interior_point().map(|p| (p.x(), p.y()))).collect()
 }
 
+/// Reports cycle through the categories, so few are reports of one event.
+const CATEGORIES: [&str; 8] = ["criminal", "public_order", "traffic", "dispute", "assistance", "fire", "disaster", "other"];
+
 fn feature(k: usize, tag: &str, p: (f64, f64)) -> Value {
     let t = Utc::now() - Duration::minutes(5);
     json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.0, p.1]},
-           "properties": {"category": "public_order", "source": "patrol", "external_id": format!("{tag}-{k}"),
+           "properties": {"category": CATEGORIES[k % CATEGORIES.len()], "source": "patrol", "external_id": format!("{tag}-{k}"),
                           "occurred_at": t.to_rfc3339()}})
 }
 
@@ -98,7 +101,7 @@ async fn run(name: &str, store: Arc<dyn Store>) {
         .await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&login));
     let token: String = serde_json::from_slice::<Value>(&login).unwrap()["token"].as_str().unwrap().to_owned();
-    let pts = Arc::new(points(&state, 400));
+    let pts = Arc::new(points(&state, 4000));
 
     // A. Single POSTs from 64 clients.
     let clients = 64;

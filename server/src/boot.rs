@@ -149,6 +149,8 @@ pub async fn load_state_since(
     let incidents = Arc::new(RwLock::new(index));
     crate::live::spawn_pump(store.clone(), live.clone(), incidents.clone());
     let commit = Arc::new(crate::ingest::GroupCommit::new(store.clone()));
+    let audit_log = Arc::new(crate::ingest::AuditLog::new(store.clone()));
+    let event_log = Arc::new(crate::ingest::EventLog::new(store.clone()));
     Ok(AppState {
         store,
         geography: Arc::new(geography),
@@ -161,6 +163,8 @@ pub async fn load_state_since(
         throttle: Arc::new(crate::auth::LoginThrottle::default()),
         past: None,
         commit,
+        audit_log,
+        event_log,
         live,
         settings: Arc::new(crate::live::LiveSettings::default()),
     })

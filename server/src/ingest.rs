@@ -2,14 +2,14 @@
 //! transaction, then update the in-memory index. Used by the HTTP API and `safegrid import`.
 
 use crate::geography::Geography;
+use crate::group::Grouped;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::intake::FieldError;
 use crate::scope::Scope;
-use crate::store::{IncidentRow, InsertOutcome, Store, StoreError};
+use crate::store::{IncidentRow, InsertOutcome, NewAudit, Store, StoreError};
 use model::Placement;
 use model::{Incident, NewIncident};
 use std::sync::{Arc, RwLock};
-use tokio::sync::{mpsc, oneshot};
 
 /// One stored submission.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,70 +53,64 @@ pub enum IngestError {
 /// Most items one group commit writes in one transaction.
 pub const GROUP_MAX_ITEMS: usize = 2_000;
 
-struct Job {
-    items: Vec<(NewIncident, Placement)>,
-    done: oneshot::Sender<Result<Vec<InsertOutcome>, StoreError>>,
-}
-
-/// Group commit: concurrent submissions that arrive while a transaction is being written are
-/// written together in the next one, so many single reports share one durable commit (one
-/// fsync). Each submission keeps its own all-or-nothing outcome: if the shared transaction is
-/// refused (one submission conflicts), each submission of the group is written again on its own.
-pub struct GroupCommit {
-    jobs: mpsc::Sender<Job>,
-}
+/// Incident writes, group-committed ([`crate::group`]).
+pub struct GroupCommit(Grouped<(NewIncident, Placement), InsertOutcome>);
 
 impl GroupCommit {
     /// Starts the committer over `store`.
     pub fn new(store: Arc<dyn Store>) -> GroupCommit {
-        let (jobs, mut rx) = mpsc::channel::<Job>(4096);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut n = first.items.len();
-                let mut group = vec![first];
-                while n < GROUP_MAX_ITEMS {
-                    match rx.try_recv() {
-                        Ok(job) => {
-                            n += job.items.len();
-                            group.push(job);
-                        }
-                        Err(_) => break,
-                    }
-                }
-                if group.len() == 1 {
-                    for job in group {
-                        let outcome = store.insert_incidents(job.items).await;
-                        let _ = job.done.send(outcome);
-                    }
-                    continue;
-                }
-                let all: Vec<(NewIncident, Placement)> = group.iter().flat_map(|j| j.items.iter().cloned()).collect();
-                match store.insert_incidents(all).await {
-                    Ok(mut outcomes) => {
-                        for job in group {
-                            let rest = outcomes.split_off(job.items.len().min(outcomes.len()));
-                            let _ = job.done.send(Ok(std::mem::replace(&mut outcomes, rest)));
-                        }
-                    }
-                    // Nothing of the group was written: each submission on its own decides.
-                    Err(_) => {
-                        for job in group {
-                            let outcome = store.insert_incidents(job.items).await;
-                            let _ = job.done.send(outcome);
-                        }
-                    }
-                }
-            }
-        });
-        GroupCommit { jobs }
+        GroupCommit(Grouped::new(GROUP_MAX_ITEMS, move |items| {
+            let store = store.clone();
+            async move { store.insert_incidents(items).await }
+        }))
     }
 
     /// Stores `items` in one transaction (possibly shared with other submissions) and returns
     /// once it is durable; the same contract as [`Store::insert_incidents`].
     pub async fn insert(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
-        let (done, outcome) = oneshot::channel();
-        self.jobs.send(Job { items, done }).await.map_err(|_| StoreError::Task("group commit stopped".into()))?;
-        outcome.await.map_err(|_| StoreError::Task("group commit stopped".into()))?
+        self.0.submit(items).await
+    }
+}
+
+/// Live-log appends, group-committed: each submission's events get consecutive `seq`s.
+pub struct EventLog(Grouped<model::live::NewLiveEvent, model::live::LiveEvent>);
+
+impl EventLog {
+    /// Starts the committer over `store`.
+    pub fn new(store: Arc<dyn Store>) -> EventLog {
+        EventLog(Grouped::new(GROUP_MAX_ITEMS, move |events| {
+            let store = store.clone();
+            async move { store.append_events(events).await }
+        }))
+    }
+
+    /// Appends `events` and returns them with their `seq` once durable.
+    pub async fn append(
+        &self,
+        events: Vec<model::live::NewLiveEvent>,
+    ) -> Result<Vec<model::live::LiveEvent>, StoreError> {
+        self.0.submit(events).await
+    }
+}
+
+/// The audit log, group-committed: entries of concurrent requests share one commit.
+pub struct AuditLog(Grouped<NewAudit, ()>);
+
+impl AuditLog {
+    /// Starts the committer over `store`.
+    pub fn new(store: Arc<dyn Store>) -> AuditLog {
+        AuditLog(Grouped::new(GROUP_MAX_ITEMS, move |entries: Vec<NewAudit>| {
+            let store = store.clone();
+            async move {
+                let n = entries.len();
+                store.append_audits(entries).await.map(|()| vec![(); n])
+            }
+        }))
+    }
+
+    /// Appends `entry` and returns once it is durable.
+    pub async fn append(&self, entry: NewAudit) -> Result<(), StoreError> {
+        self.0.submit(vec![entry]).await.map(drop)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod follow;
 pub mod geography;
+pub mod group;
 pub mod hotspots;
 pub mod incident_index;
 pub mod ingest;

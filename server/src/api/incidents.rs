@@ -38,11 +38,11 @@ pub async fn one(State(s): State<AppState>, caller: Caller, Path(raw): Path<Stri
     // incidents older than a memory window are read there too).
     let incident = s.store.incidents_by_id(&caller.scope, vec![id]).await?.into_iter().next();
     let Some(incident) = incident else {
-        s.store.append_audit(caller.audit("read_incident", raw.clone(), "denied")).await?;
+        s.audit(caller.audit("read_incident", raw.clone(), "denied")).await?;
         return Err(not_found());
     };
     // A case-detail read is on record before it is answered.
-    s.store.append_audit(caller.audit("read_incident", raw.clone(), "ok")).await?;
+    s.audit(caller.audit("read_incident", raw.clone(), "ok")).await?;
     Ok(geojson_response(incident_feature(&incident, &s.geography, caller.masks_personal_data()).to_string()))
 }
 
@@ -63,7 +63,7 @@ pub async fn create(
         Ok(_) => return Err(AppError::Internal("store returned no outcome".into())),
         Err(IngestError::Invalid { error, .. }) => return Err(error.into()),
         Err(IngestError::OutsideScope { .. }) => {
-            s.store.append_audit(caller.audit("create_incident", "-", "denied")).await?;
+            s.audit(caller.audit("create_incident", "-", "denied")).await?;
             return Err(AppError::Forbidden { message: "the point lies outside your jurisdiction".into() });
         }
         Err(IngestError::Conflict { existing, .. }) => {
@@ -78,7 +78,7 @@ pub async fn create(
     let status = if stored.created { StatusCode::CREATED } else { StatusCode::OK };
     let mut entry = caller.audit("create_incident", stored.incident.id.0.to_string(), "ok");
     entry.detail = (!stored.created).then(|| "retry of an existing report".to_owned());
-    s.store.append_audit(entry).await?;
+    s.audit(entry).await?;
     let location = format!("/api/incidents/{}", stored.incident.id.0);
     let body = incident_feature(&stored.incident, &s.geography, caller.masks_personal_data()).to_string();
     let mut response = geojson_response(body);
@@ -192,7 +192,7 @@ pub async fn batch(
             return Err(invalid(vec![ItemError { index, line, field: error.field, message: error.message }]));
         }
         Err(IngestError::OutsideScope { index }) => {
-            s.store.append_audit(caller.audit("create_incidents", format!("batch of {n}"), "denied")).await?;
+            s.audit(caller.audit("create_incidents", format!("batch of {n}"), "denied")).await?;
             return Err(AppError::Forbidden {
                 message: format!("item {index} lies outside your jurisdiction; nothing was stored"),
             });
@@ -211,7 +211,7 @@ pub async fn batch(
     let created = stored.iter().filter(|x| x.created).count();
     let mut entry = caller.audit("create_incidents", format!("batch of {n}"), "ok");
     entry.detail = Some(format!("{created} new, {} retries", n - created));
-    s.store.append_audit(entry).await?;
+    s.audit(entry).await?;
     let result = BatchResult {
         created,
         existing: n - created,

@@ -193,7 +193,7 @@ pub async fn transition(
             });
         }
         Err(ChangeError::Store(StoreError::Workflow(e))) => {
-            s.store.append_audit(caller.audit("change_status", raw.clone(), "denied")).await?;
+            s.audit(caller.audit("change_status", raw.clone(), "denied")).await?;
             return Err(match e {
                 WorkflowError::Illegal { .. } => {
                     AppError::Conflict { message: e.to_string(), field: Some("to".into()) }
@@ -208,7 +208,7 @@ pub async fn transition(
     }
     let mut entry = caller.audit("change_status", raw.clone(), "ok");
     entry.detail = Some(format!("{} → {}", incident.fields.status.as_str(), to.as_str()));
-    s.store.append_audit(entry).await?;
+    s.audit(entry).await?;
     let history = history_of(&s, id).await?;
     Ok(Json(progress(&s, &incident, history)).into_response())
 }
@@ -294,9 +294,7 @@ pub async fn position(
     }
     let incident = if status == UnitStatus::Busy { unit.incident } else { None };
     let state = UnitState { lon, lat, status, incident, at, ..unit };
-    let written = s.store.append_events(vec![crate::live::unit_event(&s.geography, state.clone())]).await?;
-    s.live.apply(&written, &s.incidents);
-    s.live.wake();
+    s.log(vec![crate::live::unit_event(&s.geography, state.clone())]).await?;
     Ok(Json(state).into_response())
 }
 
@@ -373,10 +371,8 @@ pub async fn ack(State(s): State<AppState>, caller: Caller, Path(raw): Path<Stri
         actor: Some(caller.user.username.clone()),
         data: serde_json::to_string(&ack).unwrap_or_default(),
     };
-    let written = s.store.append_events(vec![event]).await?;
-    s.live.apply(&written, &s.incidents);
-    s.live.wake();
-    s.store.append_audit(caller.audit("ack_alert", raw, "ok")).await?;
+    s.log(vec![event]).await?;
+    s.audit(caller.audit("ack_alert", raw, "ok")).await?;
     let acked = s.live.board().alert(id).cloned();
     Ok(Json(acked).into_response())
 }
@@ -485,13 +481,8 @@ pub async fn merge(
             field: Some("into".into()),
         });
     }
-    let written = s
-        .store
-        .append_events(vec![crate::live::link_event(&incident, Some(first), &caller.user.username, s.clock.now())])
-        .await?;
-    s.live.apply(&written, &s.incidents);
-    s.live.wake();
-    s.store.append_audit(caller.audit("merge_incident", format!("{id} → {first}"), "ok")).await?;
+    s.log(vec![crate::live::link_event(&incident, Some(first), &caller.user.username, s.clock.now())]).await?;
+    s.audit(caller.audit("merge_incident", format!("{id} → {first}"), "ok")).await?;
     let history = history_of(&s, id).await?;
     Ok(Json(progress(&s, &incident, history)).into_response())
 }
@@ -507,13 +498,8 @@ pub async fn split(State(s): State<AppState>, caller: Caller, Path(raw): Path<St
             field: None,
         });
     }
-    let written = s
-        .store
-        .append_events(vec![crate::live::link_event(&incident, None, &caller.user.username, s.clock.now())])
-        .await?;
-    s.live.apply(&written, &s.incidents);
-    s.live.wake();
-    s.store.append_audit(caller.audit("split_incident", raw, "ok")).await?;
+    s.log(vec![crate::live::link_event(&incident, None, &caller.user.username, s.clock.now())]).await?;
+    s.audit(caller.audit("split_incident", raw, "ok")).await?;
     let history = history_of(&s, id).await?;
     Ok(Json(progress(&s, &incident, history)).into_response())
 }

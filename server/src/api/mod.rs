@@ -57,6 +57,10 @@ pub struct AppState {
     pub past: Option<Arc<crate::reads::Past>>,
     /// Incident writes, group-committed.
     pub commit: Arc<crate::ingest::GroupCommit>,
+    /// The audit log, group-committed.
+    pub audit_log: Arc<crate::ingest::AuditLog>,
+    /// Live-log appends, group-committed.
+    pub event_log: Arc<crate::ingest::EventLog>,
     /// The live board and feed.
     pub live: Arc<crate::live::Live>,
     /// Deadlines, alert thresholds, dispatch estimate.
@@ -68,6 +72,23 @@ impl AppState {
     /// only push whole records).
     pub fn index(&self) -> std::sync::RwLockReadGuard<'_, IncidentIndex> {
         self.incidents.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Appends to the audit log; returns once it is durable (shared commits with other requests).
+    pub async fn audit(&self, entry: crate::store::NewAudit) -> Result<(), crate::store::StoreError> {
+        self.audit_log.append(entry).await
+    }
+
+    /// Appends to the live log (shared commits with other requests), folds the events into the
+    /// board and index at once, and wakes the pump to publish them.
+    pub async fn log(
+        &self,
+        events: Vec<model::live::NewLiveEvent>,
+    ) -> Result<Vec<model::live::LiveEvent>, crate::store::StoreError> {
+        let written = self.event_log.append(events).await?;
+        self.live.apply(&written, &self.incidents);
+        self.live.wake();
+        Ok(written)
     }
 
     /// Write access to the incident index.

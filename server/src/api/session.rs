@@ -77,7 +77,7 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, 
         detail,
     };
     if let Some(until) = s.throttle.locked(&keys, now) {
-        s.store.append_audit(audit("denied", Some("throttled".into()))).await?;
+        s.audit(audit("denied", Some("throttled".into()))).await?;
         return Err(AppError::TooManyRequests {
             message: format!("too many failed logins; try again after {}", stamp(until)),
         });
@@ -87,7 +87,7 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, 
         Some((user, hash)) if !user.disabled && verify_password(&hash, &body.password) => user,
         _ => {
             s.throttle.fail(&keys, now);
-            s.store.append_audit(audit("denied", None)).await?;
+            s.audit(audit("denied", None)).await?;
             return Err(AppError::Unauthorized { message: "wrong username or password".into() });
         }
     };
@@ -95,7 +95,7 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, 
     let token = new_token();
     let expires = now + Duration::hours(SESSION_HOURS);
     s.store.create_session(token_hash(&token), user.id, stamp(now), stamp(expires)).await?;
-    s.store.append_audit(NewAudit { role: Some(user.role), ..audit("ok", None) }).await?;
+    s.audit(NewAudit { role: Some(user.role), ..audit("ok", None) }).await?;
     let mut response = Json(LoginAnswer { token: token.clone(), expires_at: stamp(expires), user }).into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie(&token, SESSION_HOURS * 3600, secure));
     Ok(response)
@@ -103,7 +103,7 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, 
 
 pub async fn logout(State(s): State<AppState>, caller: Caller) -> Result<Response, AppError> {
     s.store.delete_session(caller.token_hash.clone()).await?;
-    s.store.append_audit(caller.audit("logout", caller.user.username.clone(), "ok")).await?;
+    s.audit(caller.audit("logout", caller.user.username.clone(), "ok")).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie("", 0, false));
     Ok(response)
@@ -132,7 +132,7 @@ pub async fn password(State(s): State<AppState>, caller: Caller, req: Request) -
         .await?
         .ok_or(AppError::Unauthorized { message: "no such user".into() })?;
     if !verify_password(&hash, &body.old_password) {
-        s.store.append_audit(caller.audit("password_change", caller.user.username.clone(), "denied")).await?;
+        s.audit(caller.audit("password_change", caller.user.username.clone(), "denied")).await?;
         return Err(AppError::Forbidden { message: "the current password is wrong".into() });
     }
     if body.new_password.chars().count() < MIN_PASSWORD_CHARS {
@@ -142,7 +142,7 @@ pub async fn password(State(s): State<AppState>, caller: Caller, req: Request) -
         });
     }
     s.store.set_password(caller.user.id, hash_password(&body.new_password)?, Some(caller.token_hash.clone())).await?;
-    s.store.append_audit(caller.audit("password_change", caller.user.username.clone(), "ok")).await?;
+    s.audit(caller.audit("password_change", caller.user.username.clone(), "ok")).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -187,11 +187,7 @@ async fn drive(state: &AppState, rng: &mut impl Rng) {
     if moved.is_empty() {
         return;
     }
-    match state.store.append_events(moved).await {
-        Ok(written) => {
-            state.live.apply(&written, &state.incidents);
-            state.live.wake();
-        }
-        Err(e) => tracing::warn!("demo feed: units: {e}"),
+    if let Err(e) = state.log(moved).await {
+        tracing::warn!("demo feed: units: {e}");
     }
 }

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{Notify, broadcast};
 
 /// Messages a subscriber may fall behind by before it is disconnected.
-pub const FEED_CAPACITY: usize = 4096;
+pub const FEED_CAPACITY: usize = 16_384;
 
 /// Events the pump reads from the store at a time.
 const PAGE: usize = 1000;
@@ -223,8 +223,7 @@ pub async fn after_ingest(state: &crate::api::AppState, stored: &[crate::ingest:
         }
     }
     if !raised.is_empty() {
-        let written = state.store.append_events(raised).await?;
-        state.live.apply(&written, &state.incidents);
+        state.log(raised).await?;
     }
     state.live.wake();
     Ok(())
@@ -291,7 +290,7 @@ pub async fn change(
     let changed = state.store.change_status(incident.id, t, by.to_owned(), now).await?;
     let mut written = vec![changed];
     if !also.is_empty() {
-        written.extend(state.store.append_events(also).await?);
+        written.extend(state.event_log.append(also).await?);
     }
     state.live.apply(&written, &state.incidents);
     state.live.wake();

@@ -198,12 +198,8 @@ async fn raise(state: &AppState, alerts: Vec<Alert>, now: DateTime<Utc>) {
     if fresh.is_empty() {
         return;
     }
-    match state.store.append_events(fresh).await {
-        Ok(written) => {
-            state.live.apply(&written, &state.incidents);
-            state.live.wake();
-        }
-        Err(e) => tracing::warn!("raising alerts: {e}"),
+    if let Err(e) = state.log(fresh).await {
+        tracing::warn!("raising alerts: {e}");
     }
 }
 

@@ -341,7 +341,11 @@ pub trait Store: Send + Sync + 'static {
     /// Ends a session.
     async fn delete_session(&self, token_hash: String) -> Result<(), StoreError>;
     /// Appends to the audit log (never updated or deleted).
-    async fn append_audit(&self, entry: NewAudit) -> Result<(), StoreError>;
+    async fn append_audit(&self, entry: NewAudit) -> Result<(), StoreError> {
+        self.append_audits(vec![entry]).await
+    }
+    /// Appends several entries in one transaction.
+    async fn append_audits(&self, entries: Vec<NewAudit>) -> Result<(), StoreError>;
     /// Reads the audit log, newest first.
     async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
     /// Appends events to the live log in one transaction; each gets the next `seq` (commit order).

@@ -195,6 +195,10 @@ fn millis(t: DateTime<Utc>) -> String {
     s
 }
 
+fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
 fn parse_time(s: &str) -> Result<DateTime<Utc>, GpkgError> {
     parse_utc_millis(s).and_then(DateTime::<Utc>::from_timestamp_millis).ok_or_else(|| corrupt("timestamp", s))
 }
@@ -574,7 +578,11 @@ fn insert_all(
         if let Some(ext) = &n.external_id {
             keys.insert((n.source, ext.as_str()), index);
         }
-        let stored = fetch_incident(&tx, id)?.ok_or_else(|| corrupt("incident", "not readable after insert"))?;
+        // As stored: times to the millisecond (what a read returns), the rest as given.
+        let mut fields = n.clone();
+        fields.occurred_at = to_millis(n.occurred_at);
+        fields.reported_at = to_millis(n.reported_at);
+        let stored = Incident { id, fields, placement: Placement::of_cell(p.cell_code) };
         if log {
             append_event(&tx, &incident_event(&stored))?;
         }
@@ -913,15 +921,19 @@ impl Store for GpkgStore {
         .await
     }
 
-    async fn append_audit(&self, e: NewAudit) -> Result<(), StoreError> {
+    async fn append_audits(&self, entries: Vec<NewAudit>) -> Result<(), StoreError> {
         Self::with(&self.writer, move |c| {
-            c.execute(
-                "INSERT INTO audit (at, actor, role, action, target, source, result, detail) \
-                 VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![e.actor, e.role.map(Role::as_str), e.action, e.target, e.source, e.result, e.detail],
-            )
-            .map_err(sql("append audit"))?;
-            Ok(())
+            let tx = c.transaction().map_err(sql("begin"))?;
+            for e in entries {
+                tx.prepare_cached(
+                    "INSERT INTO audit (at, actor, role, action, target, source, result, detail) \
+                     VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(sql("prepare append audit"))?
+                .execute(params![e.actor, e.role.map(Role::as_str), e.action, e.target, e.source, e.result, e.detail])
+                .map_err(sql("append audit"))?;
+            }
+            tx.commit().map_err(sql("commit audit"))
         })
         .await
     }

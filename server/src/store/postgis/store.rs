@@ -707,12 +707,19 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn append_audit(&self, e: NewAudit) -> Result<(), StoreError> {
-        let c = self.client().await?;
-        let st = c.prepare_cached(sql!("append_audit")).await.map_err(db("prepare audit"))?;
-        c.execute(&st, &[&e.actor, &e.role.map(Role::as_str), &e.action, &e.target, &e.source, &e.result, &e.detail])
+    async fn append_audits(&self, entries: Vec<NewAudit>) -> Result<(), StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        let st = tx.prepare_cached(sql!("append_audit")).await.map_err(db("prepare audit"))?;
+        for e in &entries {
+            tx.execute(
+                &st,
+                &[&e.actor, &e.role.map(Role::as_str), &e.action, &e.target, &e.source, &e.result, &e.detail],
+            )
             .await
             .map_err(db("append audit"))?;
+        }
+        tx.commit().await.map_err(db("commit audit"))?;
         Ok(())
     }
 
