@@ -80,7 +80,8 @@ fn points(state: &server::api::AppState, n: usize) -> Vec<(f64, f64)> {
 }
 
 /// Reports cycle through the categories, so few are reports of one event.
-const CATEGORIES: [&str; 8] = ["criminal", "public_order", "traffic", "dispute", "assistance", "fire", "disaster", "other"];
+const CATEGORIES: [&str; 8] =
+    ["criminal", "public_order", "traffic", "dispute", "assistance", "fire", "disaster", "other"];
 
 fn feature(k: usize, tag: &str, p: (f64, f64)) -> Value {
     let t = Utc::now() - Duration::minutes(5);

@@ -93,14 +93,8 @@ pub fn for_incident(
         }
     }
     if rules.near_repeat_categories.contains(&i.category) {
-        let dlat = rules.near_repeat_m / 110_540.0;
-        let dlon = rules.near_repeat_m / (111_320.0 * i.lat.to_radians().cos());
-        let mut filter = IncidentFilter::new(CellScope::all());
-        filter.bbox =
-            Some(Bbox { min_lon: i.lon - dlon, min_lat: i.lat - dlat, max_lon: i.lon + dlon, max_lat: i.lat + dlat });
-        filter.from_s = Some((i.occurred_at - Duration::days(rules.near_repeat_days)).timestamp());
-        filter.to_s = Some(i.occurred_at.timestamp() + 1);
-        filter.categories = Some(CategorySet::of(&[i.category]));
+        let from = i.occurred_at - Duration::days(rules.near_repeat_days);
+        let filter = around(i, rules.near_repeat_m, from, i.occurred_at);
         let mut earlier = 0usize;
         index.for_each(&filter, |p| {
             if p.id.0 != i.id && distance_m(p.lon, p.lat) <= rules.near_repeat_m {
@@ -131,14 +125,8 @@ pub fn same_event(i: &IncidentData, index: &IncidentIndex, rules: &AlertRules, n
     }
     let utm = TransverseMercator::utm_for(i.lon, i.lat);
     let (x, y) = utm.forward(i.lon, i.lat);
-    let dlat = rules.same_event_m / 110_540.0;
-    let dlon = rules.same_event_m / (111_320.0 * i.lat.to_radians().cos());
-    let mut filter = IncidentFilter::new(CellScope::all());
-    filter.bbox =
-        Some(Bbox { min_lon: i.lon - dlon, min_lat: i.lat - dlat, max_lon: i.lon + dlon, max_lat: i.lat + dlat });
-    filter.from_s = Some((i.occurred_at - Duration::minutes(rules.same_event_min)).timestamp());
-    filter.to_s = Some((i.occurred_at + Duration::minutes(rules.same_event_min)).timestamp() + 1);
-    filter.categories = Some(CategorySet::of(&[i.category]));
+    let window = Duration::minutes(rules.same_event_min);
+    let filter = around(i, rules.same_event_m, i.occurred_at - window, i.occurred_at + window);
     let mut first: Option<u64> = None;
     index.for_each(&filter, |p| {
         let (px, py) = utm.forward(p.lon, p.lat);
@@ -147,4 +135,18 @@ pub fn same_event(i: &IncidentData, index: &IncidentIndex, rules: &AlertRules, n
         }
     });
     first
+}
+
+/// Incidents of `i`'s category in the box `radius_m` around it (exact distance is the caller's
+/// check) that occurred from `from` to `to`, both included.
+fn around(i: &IncidentData, radius_m: f64, from: DateTime<Utc>, to: DateTime<Utc>) -> IncidentFilter {
+    let dlat = radius_m / 110_540.0;
+    let dlon = radius_m / (111_320.0 * i.lat.to_radians().cos());
+    let mut filter = IncidentFilter::new(CellScope::all());
+    filter.bbox =
+        Some(Bbox { min_lon: i.lon - dlon, min_lat: i.lat - dlat, max_lon: i.lon + dlon, max_lat: i.lat + dlat });
+    filter.from_s = Some(from.timestamp());
+    filter.to_s = Some(to.timestamp() + 1);
+    filter.categories = Some(CategorySet::of(&[i.category]));
+    filter
 }
