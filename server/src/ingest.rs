@@ -151,16 +151,17 @@ pub async fn submit(
         Err(e) => return Err(e.into()),
     };
     let mut out = Vec::with_capacity(outcomes.len());
-    let mut guard = index.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut new = Vec::new();
     for (outcome, cell) in outcomes.into_iter().zip(cells) {
         match outcome {
             InsertOutcome::Created(incident) => {
-                guard.insert(IncidentPoint::new(&IncidentRow::of(&incident), cell));
+                new.push(IncidentPoint::new(&IncidentRow::of(&incident), cell));
                 out.push(Submitted { incident, created: true });
             }
             InsertOutcome::Existing(incident) => out.push(Submitted { incident, created: false }),
         }
     }
+    index.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert_many(new);
     Ok(out)
 }
 

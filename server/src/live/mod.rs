@@ -202,8 +202,7 @@ pub async fn after_ingest(state: &crate::api::AppState, stored: &[crate::ingest:
     {
         let index = state.index();
         for s in stored.iter().filter(|s| s.created) {
-            let event = crate::store::incident_event(&s.incident);
-            let Ok(data) = serde_json::from_str::<model::live::IncidentData>(&event.data) else { continue };
+            let data = crate::store::incident_data(&s.incident);
             if let Some(first) = alerts::same_event(&data, &index, &state.settings.rules, now) {
                 // Link to the event's first report (the earlier report may itself be linked).
                 let first = state.live.board().event_of(first).unwrap_or(first);

@@ -224,10 +224,10 @@ pub enum StoreError {
     Task(String),
 }
 
-/// The live-log event an incident write appends (in the same transaction).
-pub fn incident_event(i: &Incident) -> NewLiveEvent {
+/// What the map needs of an incident (an `incident` message's `data`).
+pub fn incident_data(i: &Incident) -> IncidentData {
     let f = &i.fields;
-    let data = IncidentData {
+    IncidentData {
         id: i.id.0,
         lon: f.lon,
         lat: f.lat,
@@ -239,7 +239,13 @@ pub fn incident_event(i: &Incident) -> NewLiveEvent {
         occurred_at: f.occurred_at,
         reported_at: f.reported_at,
         cell_code: i.placement.cell_code,
-    };
+    }
+}
+
+/// The live-log event an incident write appends (in the same transaction).
+pub fn incident_event(i: &Incident) -> NewLiveEvent {
+    let f = &i.fields;
+    let data = incident_data(i);
     NewLiveEvent {
         at: f.reported_at,
         kind: LiveKind::Incident,

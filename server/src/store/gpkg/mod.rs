@@ -207,7 +207,12 @@ fn parse_enum<T>(s: &str, what: &'static str, f: impl Fn(&str) -> Option<T>) -> 
     f(s).ok_or_else(|| corrupt(what, s))
 }
 
-fn insert_incident(tx: &rusqlite::Transaction<'_>, n: &NewIncident, p: &Placement) -> Result<IncidentId, GpkgError> {
+/// Inserts one incident; `None` when its (source, external_id) is already stored (nothing written).
+fn insert_incident(
+    tx: &rusqlite::Transaction<'_>,
+    n: &NewIncident,
+    p: &Placement,
+) -> Result<Option<IncidentId>, GpkgError> {
     let mut stmt = tx.prepare_cached(INSERT_INCIDENT).map_err(sql("prepare insert incident"))?;
     stmt.execute(params![
         encode_point(n.lon, n.lat),
@@ -228,8 +233,8 @@ fn insert_incident(tx: &rusqlite::Transaction<'_>, n: &NewIncident, p: &Placemen
         p.village_code.to_string(),
         p.cell_code.to_string(),
     ])
-    .map_err(sql("insert incident"))?;
-    Ok(IncidentId(tx.last_insert_rowid() as u64))
+    .map_err(sql("insert incident"))
+    .map(|changed| (changed == 1).then(|| IncidentId(tx.last_insert_rowid() as u64)))
 }
 
 fn incident_from_row(r: &Row<'_>) -> Result<Incident, GpkgError> {
@@ -560,21 +565,22 @@ fn insert_all(
     let mut out = Vec::with_capacity(items.len());
     let mut keys: HashMap<(Source, &str), usize> = HashMap::new();
     for (index, (n, p)) in items.iter().enumerate() {
-        if let Some(ext) = &n.external_id
-            && let Some(id) = find_external(&tx, n.source, ext)?
-        {
+        // Insert first; only a clash on the key needs the stored report.
+        let Some(id) = insert_incident(&tx, n, p)? else {
+            let ext = n.external_id.as_deref().unwrap_or_default();
+            let id =
+                find_external(&tx, n.source, ext)?.ok_or_else(|| corrupt("incident", "key clash without a row"))?;
             let stored = fetch_incident(&tx, id)?.ok_or_else(|| corrupt("incident", "vanished during insert"))?;
             if !stored.fields.same_report(n) {
                 // Dropping the transaction rolls back every earlier item of the batch.
-                return Err(match keys.get(&(n.source, ext.as_str())) {
+                return Err(match keys.get(&(n.source, ext)) {
                     Some(&first) => StoreError::Repeated { index, first },
                     None => StoreError::Conflict { index, existing: id },
                 });
             }
             out.push(InsertOutcome::Existing(stored));
             continue;
-        }
-        let id = insert_incident(&tx, n, p)?;
+        };
         if let Some(ext) = &n.external_id {
             keys.insert((n.source, ext.as_str()), index);
         }
