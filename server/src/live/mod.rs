@@ -68,6 +68,9 @@ pub struct Live {
     sender: broadcast::Sender<Arc<Published>>,
     wake: Notify,
     published_seq: AtomicU64,
+    /// Held while a page is broadcast and `published_seq` moved past it, and while a subscriber
+    /// joins: a subscriber sees every event after the `seq` it is given, none twice.
+    publishing: Mutex<()>,
 }
 
 impl Live {
@@ -101,7 +104,13 @@ impl Live {
         }
         let last = store.last_seq().await?;
         let (sender, _) = broadcast::channel(FEED_CAPACITY);
-        Ok(Live { board: Mutex::new(board), sender, wake: Notify::new(), published_seq: AtomicU64::new(last) })
+        Ok(Live {
+            board: Mutex::new(board),
+            sender,
+            wake: Notify::new(),
+            published_seq: AtomicU64::new(last),
+            publishing: Mutex::new(()),
+        })
     }
 
     /// Read access to the board.
@@ -130,6 +139,7 @@ impl Live {
 
     /// A receiver of every event published from now on, and the last `seq` published before it.
     pub fn subscribe(&self) -> (broadcast::Receiver<Arc<Published>>, u64) {
+        let _joining = self.publishing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let rx = self.sender.subscribe();
         (rx, self.published_seq.load(Ordering::SeqCst))
     }
@@ -160,11 +170,14 @@ pub fn spawn_pump(store: Arc<dyn Store>, live: Arc<Live>, index: Arc<RwLock<Inci
                 };
                 let Some(last) = events.last().map(|e| e.seq) else { break };
                 live.apply(&events, &index);
-                for e in &events {
+                let published: Vec<Arc<Published>> = events.iter().map(|e| Arc::new(Published::of(e))).collect();
+                let _publishing = live.publishing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                for p in published {
                     // No receivers is not an error: nobody is watching.
-                    let _ = live.sender.send(Arc::new(Published::of(e)));
+                    let _ = live.sender.send(p);
                 }
                 live.published_seq.store(last, Ordering::SeqCst);
+                drop(_publishing);
                 if events.len() < PAGE {
                     break;
                 }
