@@ -266,11 +266,23 @@ async fn insert_batch(
     let mut created = Vec::new();
     let mut out: Vec<Option<InsertOutcome>> = Vec::with_capacity(items.len());
     let mut keys: std::collections::HashMap<(Source, &str), usize> = std::collections::HashMap::new();
-    for (index, (n, p)) in items.iter().enumerate() {
-        let columns = Columns::of(n, p);
-        let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&n.lon, &n.lat];
-        values.extend(columns.values());
-        let row = tx.query_opt(&insert, &values).await.map_err(db("insert incident"))?;
+    // Every insert is sent at once and answered in order (tokio-postgres pipelines the statements
+    // of one connection): one round trip's latency for the batch instead of one per row. Within
+    // the transaction they run in the order sent, so the clash handling below sees what it did.
+    let columns: Vec<Columns<'_>> = items.iter().map(|(n, p)| Columns::of(n, p)).collect();
+    let params: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> = items
+        .iter()
+        .zip(&columns)
+        .map(|((n, _), c)| {
+            let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&n.lon, &n.lat];
+            values.extend(c.values());
+            values
+        })
+        .collect();
+    let rows = futures_util::future::try_join_all(params.iter().map(|v| tx.query_opt(&insert, v)))
+        .await
+        .map_err(db("insert incident"))?;
+    for (index, ((n, _), row)) in items.iter().zip(rows).enumerate() {
         match row {
             Some(r) => {
                 created.push(get::<i64>(&r, 0)?);
@@ -334,24 +346,29 @@ async fn append_events(
     }
     tx.execute(sql!("live_lock"), &[]).await.map_err(db("lock the live log"))?;
     let st = tx.prepare_cached(sql!("append_event")).await.map_err(db("prepare append event"))?;
+    // Owned values first, then every insert pipelined (answered in order, run in order).
+    type Owned<'a> = (DateTime<Utc>, &'static str, i64, Option<String>, Option<&'a str>);
+    let owned: Vec<Owned<'_>> = events
+        .iter()
+        .map(|e| {
+            let cell = e.cell_code.map(|c| c.to_string());
+            (millis(e.at), e.kind.as_str(), e.subject as i64, cell, e.category.map(|c| c.as_str()))
+        })
+        .collect();
+    let params: Vec<[&(dyn tokio_postgres::types::ToSql + Sync); 7]> = events
+        .iter()
+        .zip(&owned)
+        .map(|(e, (at, kind, subject, cell, category))| {
+            let values: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
+                [at, kind, subject, cell, category, &e.actor, &e.data];
+            values
+        })
+        .collect();
+    let rows = futures_util::future::try_join_all(params.iter().map(|v| tx.query_one(&st, v)))
+        .await
+        .map_err(db("append event"))?;
     let mut out = Vec::with_capacity(events.len());
-    for e in events {
-        let at = millis(e.at);
-        let row = tx
-            .query_one(
-                &st,
-                &[
-                    &at,
-                    &e.kind.as_str(),
-                    &(e.subject as i64),
-                    &e.cell_code.map(|c| c.to_string()),
-                    &e.category.map(|c| c.as_str()),
-                    &e.actor,
-                    &e.data,
-                ],
-            )
-            .await
-            .map_err(db("append event"))?;
+    for (e, row) in events.iter().zip(rows) {
         out.push(LiveEvent { seq: get::<i64>(&row, 0)? as u64, event: e.clone() });
     }
     let newest = out.last().map_or(0, |e| e.seq);
