@@ -166,24 +166,6 @@ impl UnitStatus {
             UnitStatus::OffDuty => "off_duty",
         }
     }
-
-    /// Chinese label.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            UnitStatus::Available => "待命",
-            UnitStatus::Busy => "出警中",
-            UnitStatus::OffDuty => "休班",
-        }
-    }
-
-    /// English label.
-    pub fn label_en(self) -> &'static str {
-        match self {
-            UnitStatus::Available => "available",
-            UnitStatus::Busy => "busy",
-            UnitStatus::OffDuty => "off duty",
-        }
-    }
 }
 
 /// `data` of a `unit` message: where a patrol unit is and whether it can be sent.

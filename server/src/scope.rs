@@ -39,6 +39,11 @@ impl Scope {
         }
     }
 
+    /// Whether this is [`Scope::everything`] (a city-wide caller).
+    pub fn is_everything(&self) -> bool {
+        self.all
+    }
+
     /// The regions whose subtrees this scope covers (empty for [`Scope::everything`]).
     pub fn roots(&self) -> &[RegionCode] {
         &self.roots

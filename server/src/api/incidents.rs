@@ -27,7 +27,7 @@ pub async fn list(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQue
 }
 
 fn parse_id(raw: &str) -> Result<IncidentId, AppError> {
-    raw.parse::<u64>().map(IncidentId).map_err(|_| AppError::bad("id", "incident id must be a positive whole number"))
+    super::params::path_id(raw, "incident").map(IncidentId)
 }
 
 /// `GET /api/incidents/{id}`: the full record.

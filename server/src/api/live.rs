@@ -19,12 +19,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use model::live::{Alert, AlertAck, IncidentChange, LiveKind, NewLiveEvent, QueueItem, UnitState, UnitStatus};
 use model::workflow::{self, Deadlines, Transition, WorkflowError};
-use model::{IncidentId, RegionLevel, Status};
+use model::{IncidentId, Status};
 use serde::{Deserialize, Serialize};
 
-fn parse_id(raw: &str, what: &str) -> Result<u64, AppError> {
-    raw.parse::<u64>().map_err(|_| AppError::bad("id", format!("{what} id must be a positive whole number")))
-}
+use super::params::path_id as parse_id;
 
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     serde_json::from_slice(body).map_err(|e| {
@@ -400,6 +398,7 @@ pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     let reported_from = (now - chrono::Duration::days(days)).timestamp();
     let mut items = Vec::new();
     let board = s.live.board();
+    let linked = board.linked_counts();
     s.index().for_each(&filter, |pt| {
         // A report linked to another's event is worked there.
         if pt.reported_s < reported_from || board.event_of(pt.id.0).is_some() {
@@ -426,20 +425,13 @@ pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
             due_in_s: (due_at - now).num_seconds(),
             escalated_to,
             unit: stage.and_then(|st| st.unit),
-            reports: 1 + board.linked_to(pt.id.0).len(),
+            reports: 1 + linked.get(&pt.id.0).copied().unwrap_or(0),
         });
     });
     drop(board);
-    let rank = |l: Option<RegionLevel>| match l {
-        None => 0,
-        Some(RegionLevel::Village) => 1,
-        Some(RegionLevel::Township) => 2,
-        Some(RegionLevel::County) => 3,
-        Some(_) => 4,
-    };
-    items.sort_by(|a, b| {
-        rank(b.escalated_to).cmp(&rank(a.escalated_to)).then(a.due_at.cmp(&b.due_at)).then(a.id.cmp(&b.id))
-    });
+    // Levels order from the city down, so the furthest escalated is the smallest; on time is last.
+    let urgency = |i: &QueueItem| i.escalated_to.map(std::cmp::Reverse);
+    items.sort_by(|a, b| urgency(b).cmp(&urgency(a)).then(a.due_at.cmp(&b.due_at)).then(a.id.cmp(&b.id)));
     let total = items.len();
     items.truncate(limit);
     Ok((StatusCode::OK, Json(model::live::Queue { total, now, items })).into_response())

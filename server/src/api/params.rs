@@ -175,6 +175,11 @@ impl Params {
     }
 }
 
+/// A numeric id from a path (`/api/{what}s/{id}`), or 400 naming `id`.
+pub fn path_id(raw: &str, what: &str) -> Result<u64, AppError> {
+    raw.parse::<u64>().map_err(|_| AppError::bad("id", format!("{what} id must be a positive whole number")))
+}
+
 /// Formats a cursor for `next_cursor`.
 pub fn format_cursor(c: Cursor) -> String {
     format!("{}_{}", c.0, c.1)

@@ -153,6 +153,17 @@ impl Board {
         ids
     }
 
+    /// How many reports are linked to each event's first report.
+    pub fn linked_counts(&self) -> HashMap<u64, usize> {
+        let mut counts = HashMap::new();
+        for (id, (first, _)) in &self.links {
+            if id != first {
+                *counts.entry(*first).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
     /// Recent alerts, newest first.
     pub fn alerts(&self) -> impl Iterator<Item = &Alert> {
         self.alerts.values().rev()
@@ -240,6 +251,7 @@ mod tests {
         assert_eq!(b.apply(&link(3, 11, None)), Applied::Other, "split");
         assert_eq!(b.apply(&link(1, 11, Some(10))), Applied::Nothing, "an older link stays ignored");
         assert_eq!((b.event_of(11), b.linked_to(10)), (None, vec![12]));
+        assert_eq!(b.linked_counts(), HashMap::from([(10, 1)]));
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl FeedFilter {
     pub fn allows(&self, p: &Published) -> bool {
         let placed = match p.cell_code {
             Some(cell) => self.scope.allows_cell(cell) && self.region.is_none_or(|r| r.contains(cell.village())),
-            None => self.scope.cell_code_patterns().is_none() && self.region.is_none(),
+            None => self.scope.is_everything() && self.region.is_none(),
         };
         let category = match (&self.categories, p.category) {
             (Some(wanted), Some(c)) => wanted.contains(&c),

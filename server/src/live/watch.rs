@@ -34,24 +34,6 @@ struct Memory {
     levels: HashMap<u64, RegionLevel>,
 }
 
-fn level_rank(l: RegionLevel) -> u8 {
-    match l {
-        RegionLevel::Village => 1,
-        RegionLevel::Township => 2,
-        RegionLevel::County => 3,
-        _ => 4,
-    }
-}
-
-fn level_zh(l: RegionLevel) -> &'static str {
-    match l {
-        RegionLevel::Village => "村（社区）",
-        RegionLevel::Township => "乡镇（街道）",
-        RegionLevel::County => "县（区）",
-        _ => "市",
-    }
-}
-
 /// Starts the watch: a check every `every`.
 pub fn spawn(state: AppState, every: std::time::Duration) {
     let utm = TransverseMercator::utm(48, true);
@@ -77,7 +59,8 @@ pub fn spawn(state: AppState, every: std::time::Duration) {
                     raised.push(hotspot_alert(&state, cell as CellIdx, now));
                 }
                 for (&id, &level) in &levels {
-                    if m.levels.get(&id).is_none_or(|old| level_rank(level) > level_rank(*old))
+                    // Levels order from the city down: a climb is a smaller level.
+                    if m.levels.get(&id).is_none_or(|old| level < *old)
                         && let Some(a) = overdue_alert(&state, id, level, now)
                     {
                         raised.push(a);
@@ -156,7 +139,7 @@ fn overdue_alert(state: &AppState, id: u64, level: RegionLevel, now: DateTime<Ut
             "#{id}（{}，{}）超时未办，升级至{}督办",
             p.category.label_zh(),
             p.status.label_zh(),
-            level_zh(level)
+            level.label_zh()
         ),
         message_en: format!(
             "#{id} ({}, {}) is overdue: escalated to the {}",
