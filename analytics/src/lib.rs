@@ -5,6 +5,7 @@
 //! Longitude/latitude are WGS84 degrees unless a function's name says otherwise.
 
 pub mod clip;
+pub mod coverage;
 pub mod crs;
 pub mod emerging;
 pub mod forecast;
@@ -17,8 +18,10 @@ pub mod moran;
 pub mod normal;
 pub mod optimized;
 pub mod partition;
+pub mod patrol;
 pub mod polygon_index;
 pub mod projection;
+pub mod roads;
 pub mod square_grid;
 pub mod weights;
 

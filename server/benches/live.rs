@@ -115,8 +115,10 @@ async fn run(name: &str, store: Arc<dyn Store>) {
     let token: String = serde_json::from_slice::<Value>(&login).unwrap()["token"].as_str().unwrap().to_owned();
     let pts = Arc::new(points(&state, 4000));
 
+    // `SAFEGRID_BENCH_ONLY=batch` (for profiling) runs only part B.
+    let only_batches = std::env::var("SAFEGRID_BENCH_ONLY").is_ok_and(|v| v == "batch");
     // A. Single POSTs from 64 clients.
-    let clients = 64;
+    let clients = if only_batches { 1 } else { 64 };
     let per_client = 250;
     // Bodies are built before the clock starts: the clients share the 2 cores with the server.
     let bodies: Vec<Vec<String>> = (0..clients)
@@ -161,7 +163,7 @@ async fn run(name: &str, store: Arc<dyn Store>) {
     );
 
     // B. Batches of 10,000.
-    let batches = 5;
+    let batches = if only_batches { 20 } else { 5 };
     let bodies = batch_bodies(batches, "batch", &pts);
     let t0 = Instant::now();
     for body in bodies {
@@ -175,6 +177,9 @@ async fn run(name: &str, store: Arc<dyn Store>) {
         batches * 10_000,
         (batches * 10_000) as f64 / batch_s
     );
+    if only_batches {
+        return;
+    }
 
     // C. 200 subscribers while 16 clients ingest: POST sent → message received.
     let sent: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();

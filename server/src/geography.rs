@@ -7,7 +7,9 @@
 use crate::store::GeographyData;
 use analytics::PolygonIndex;
 use geo::Coord;
-use model::{CellCode, CellShape, Officer, Placement, RegionCode, RegionLevel, RegionShape, Resource};
+use model::{CellCode, CellShape, Officer, Placement, RegionCode, RegionLevel, RegionShape, Resource, ResourceKind};
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -21,6 +23,8 @@ pub struct Geography {
     cell_codes: Vec<u64>,
     locator: PolygonIndex,
     resources: Vec<Resource>,
+    /// Resources as lon/lat points, for bounding-box lookups.
+    resource_points: RTree<GeomWithData<[f64; 2], usize>>,
     officers: Vec<Officer>,
     officers_by_village: HashMap<RegionCode, Vec<usize>>,
 }
@@ -38,7 +42,11 @@ impl Geography {
                 officers_by_village.entry(*v).or_default().push(i);
             }
         }
+        let resource_points = RTree::bulk_load(
+            data.resources.iter().enumerate().map(|(i, r)| GeomWithData::new([r.lon, r.lat], i)).collect(),
+        );
         Geography {
+            resource_points,
             regions: data.regions,
             cells: data.cells,
             cell_codes,
@@ -112,6 +120,24 @@ impl Geography {
     /// Prevention resources.
     pub fn resources(&self) -> &[Resource] {
         &self.resources
+    }
+
+    /// Resources of `kind` within `radius_m` of a WGS84 point, by a lon/lat box (a prefilter:
+    /// the caller measures the exact distance).
+    pub fn resources_near(
+        &self,
+        kind: ResourceKind,
+        lon: f64,
+        lat: f64,
+        radius_m: f64,
+    ) -> impl Iterator<Item = &Resource> {
+        let dlat = radius_m / 110_000.0;
+        let dlon = radius_m / (110_000.0 * lat.to_radians().cos().max(0.01));
+        let envelope = rstar::AABB::from_corners([lon - dlon, lat - dlat], [lon + dlon, lat + dlat]);
+        self.resource_points
+            .locate_in_envelope(envelope)
+            .map(|p| &self.resources[p.data])
+            .filter(move |r| r.kind == kind)
     }
 
     /// Officers covering `village`.

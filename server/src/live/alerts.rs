@@ -77,11 +77,7 @@ pub fn for_incident(
     let mut out = Vec::new();
     let category_zh = i.category.label_zh();
     let category_en = i.category.label_en();
-    // A cheap box first: projecting every key place for every incident is the slow part.
-    let (box_lat, box_lon) = (rules.geofence_m / 110_000.0, rules.geofence_m / (110_000.0 * i.lat.to_radians().cos()));
-    for r in geography.resources().iter().filter(|r| {
-        r.kind == ResourceKind::KeyPlace && (r.lat - i.lat).abs() <= box_lat && (r.lon - i.lon).abs() <= box_lon
-    }) {
+    for r in geography.resources_near(ResourceKind::KeyPlace, i.lon, i.lat, rules.geofence_m) {
         let d = distance_m(r.lon, r.lat);
         if d <= rules.geofence_m {
             out.push(alert(
