@@ -715,3 +715,58 @@ pub async fn backup(args: crate::config::BackupArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// `safegrid plan`: plans a shift for the first `--units` available patrol units of the city
+/// and prints it (the command line runs with the data files' owner's rights: the whole city).
+pub async fn plan(args: crate::config::PlanArgs) -> anyhow::Result<()> {
+    use crate::patrol::{PlanRequest, plan_csv, plan_geojson, validate};
+    let shift_start = parse_time_arg("--shift-start", &args.shift_start)?;
+    if args.units == 0 {
+        bail!("--units: plan for at least one unit (至少一个巡逻组)");
+    }
+    let state = open_state(&args.store, Arc::new(SystemClock)).await?;
+    let mut available: Vec<u64> =
+        state.live.board().units().filter(|u| u.status == model::live::UnitStatus::Available).map(|u| u.id).collect();
+    available.sort_unstable();
+    if args.units > available.len() {
+        bail!("--units: {} requested, {} patrol units are available (可用巡逻组不足)", args.units, available.len());
+    }
+    let req = PlanRequest {
+        shift_start,
+        shift_hours: args.shift_hours,
+        units: available[..args.units].to_vec(),
+        dwell_min: args.dwell_min,
+        revisit_min: args.revisit_min,
+        max_places: args.max_places,
+        pinned: Vec::new(),
+        excluded: Vec::new(),
+        seed: args.seed,
+    };
+    let cli_error = |e: api::error::AppError| {
+        let (field, message) = e.field_and_message();
+        let flag = match field.as_deref() {
+            Some(f) if f.starts_with("units") => "--units".to_owned(),
+            Some(f) => format!("--{}", f.replace('_', "-")),
+            None => "plan".to_owned(),
+        };
+        anyhow::anyhow!("{flag}: {message}")
+    };
+    validate(&req, state.clock.now()).map_err(cli_error)?;
+    let planned = crate::patrol::plan(&state, &Scope::everything(), &req).await.map_err(cli_error)?;
+    let text = match args.format {
+        crate::config::PlanFormat::Json => serde_json::to_string_pretty(&planned)?,
+        crate::config::PlanFormat::Geojson => plan_geojson(&planned).to_string(),
+        crate::config::PlanFormat::Csv => plan_csv(&planned)?,
+    };
+    writeln!(std::io::stdout().lock(), "{text}")?;
+    state
+        .store
+        .append_audit(cli_audit(
+            "plan_patrol",
+            format!("{} units", args.units),
+            "ok",
+            Some(format!("coverage {:.3} (nearest-first {:.3})", planned.coverage, planned.naive_coverage)),
+        ))
+        .await?;
+    Ok(())
+}

@@ -38,6 +38,51 @@ pub enum Command {
     CopyStore(CopyStoreArgs),
     /// Write a consistent copy of the embedded store, safe while the server runs (备份).
     Backup(BackupArgs),
+    /// Plan a patrol shift: routes over the forecast hot spots for N available units (巡逻排班).
+    Plan(PlanArgs),
+}
+
+/// Plan output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// The plan as JSON (per unit its stops and route; `coverage`, `naive_coverage`).
+    Json,
+    /// Routes and stops as a GeoJSON FeatureCollection.
+    Geojson,
+    /// One row per stop.
+    Csv,
+}
+
+/// `safegrid plan`.
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// Store selection.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Start of the shift, RFC 3339 (班次开始).
+    #[arg(long)]
+    pub shift_start: String,
+    /// Length of the shift, hours (班次时长).
+    #[arg(long, default_value_t = 8.0)]
+    pub shift_hours: f64,
+    /// How many of the available patrol units to plan for, lowest ids first (巡逻组数).
+    #[arg(long)]
+    pub units: usize,
+    /// Minutes at each stop.
+    #[arg(long, default_value_t = 15.0)]
+    pub dwell_min: f64,
+    /// Minutes between visits to one place.
+    #[arg(long, default_value_t = 120.0)]
+    pub revisit_min: f64,
+    /// Most distinct places per unit.
+    #[arg(long, default_value_t = 5)]
+    pub max_places: usize,
+    /// Seed of the random choice among near-equal places (default: from the shift start).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: PlanFormat,
 }
 
 /// `safegrid copy-store`.

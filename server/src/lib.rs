@@ -15,6 +15,8 @@ pub mod incident_index;
 pub mod ingest;
 pub mod intake;
 pub mod live;
+pub mod patrol;
+pub mod prevention;
 pub mod query;
 pub mod reads;
 pub mod scope;

@@ -22,6 +22,7 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate(a) => cli::migrate(a).await,
         Command::CopyStore(a) => cli::copy_store(a).await,
         Command::Backup(a) => cli::backup(a).await,
+        Command::Plan(a) => cli::plan(a).await,
         Command::User(UserCommand::Add(a)) => cli::user_add(a).await,
         Command::User(UserCommand::List { store }) => cli::user_list(store).await,
         Command::User(UserCommand::Disable { store, name }) => cli::user_disable(store, name).await,

@@ -424,6 +424,58 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     let (s, _) = p.send(role, "GET", &format!("/api/live?region={OUTSIDE_COUNTY}"), None).await;
                     assert_eq!(s, if restricted { 403 } else { 400 }, "{label}");
                 }
+                ("POST", "/api/plans") => {
+                    // A unit outside the jurisdiction is unknown to a restricted planner.
+                    let outside_unit = w
+                        .state
+                        .geography
+                        .resources()
+                        .iter()
+                        .find(|r| {
+                            r.kind == model::ResourceKind::PatrolUnit && r.region_code.to_string().starts_with("620623")
+                        })
+                        .unwrap();
+                    let start = w.state.clock.now() + chrono::Duration::hours(1);
+                    let body = json!({"shift_start": start, "shift_hours": 2, "units": [outside_unit.id]});
+                    let (s, answer) = p.send(role, "POST", "/api/plans", Some(body)).await;
+                    let want = match (role.unwrap().handles_cases(), restricted) {
+                        (false, _) => 403,
+                        (true, true) => 422,
+                        (true, false) => 200,
+                    };
+                    assert_eq!(s, want, "{label}: {answer}");
+                    // With the caller's own units (if any), every stop is inside.
+                    let mine: Vec<u64> = w
+                        .state
+                        .geography
+                        .resources()
+                        .iter()
+                        .filter(|r| r.kind == model::ResourceKind::PatrolUnit && scope.allows_region(r.region_code))
+                        .map(|r| r.id)
+                        .take(2)
+                        .collect();
+                    if role.unwrap().handles_cases() && !mine.is_empty() {
+                        let body = json!({"shift_start": start, "shift_hours": 2, "units": mine});
+                        let (s, plan) = p.send(role, "POST", "/api/plans", Some(body)).await;
+                        assert_eq!(s, 200, "{label}: {plan}");
+                        for u in plan["units"].as_array().unwrap() {
+                            for st in u["stops"].as_array().unwrap() {
+                                assert!(allowed(st["cell_code"].as_str().unwrap()), "{label} plans outside: {st}");
+                            }
+                        }
+                    }
+                }
+                ("GET", "/api/coverage" | "/api/coverage/blind-spots" | "/api/coverage/suggestions") => {
+                    let (s, fc) = p.send(role, "GET", route.path, None).await;
+                    assert_eq!(s, 200, "{label}: {fc}");
+                    for f in fc["features"].as_array().unwrap() {
+                        if let Some(code) = f["properties"]["cell_code"].as_str() {
+                            assert!(allowed(code), "{label} leaks {f}");
+                        }
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
                 other => panic!("route {other:?} has no access probe: add one before adding the route"),
             }
         }

@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod fuzz_seeds;
 mod live;
+mod patrol;
 mod postgis;
 mod store;
 mod tiles;

@@ -84,6 +84,21 @@ impl AppError {
     pub fn bad(field: &str, message: impl Into<String>) -> AppError {
         AppError::BadRequest { message: message.into(), field: Some(field.to_owned()) }
     }
+
+    /// The field named (if any) and the message, for command-line errors.
+    pub fn field_and_message(&self) -> (Option<String>, String) {
+        match self {
+            AppError::BadRequest { message, field } | AppError::Unprocessable { message, field } => {
+                (field.clone(), message.clone())
+            }
+            other => (None, format!("{other:?}")),
+        }
+    }
+
+    /// A 422 naming a body field.
+    pub fn unprocessable(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Unprocessable { message: message.into(), field: Some(field.to_owned()) }
+    }
 }
 
 impl From<FieldError> for AppError {

@@ -43,14 +43,16 @@ fn projection() -> TransverseMercator {
 }
 
 /// The cells of the study area and their centres in metres.
-struct StudyArea {
-    cells: Vec<u32>,
-    centres_m: Vec<[f64; 2]>,
+pub(crate) struct StudyArea {
+    /// Cell indexes (into `Geography::cells`).
+    pub(crate) cells: Vec<u32>,
+    /// Their interior points, UTM 48N metres.
+    pub(crate) centres_m: Vec<[f64; 2]>,
     utm: TransverseMercator,
 }
 
 impl StudyArea {
-    fn of(s: &AppState, filter: &IncidentFilter) -> StudyArea {
+    pub(crate) fn of(s: &AppState, filter: &IncidentFilter) -> StudyArea {
         let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
         let cells: Vec<u32> = range.filter(|i| filter.scope.contains(*i)).collect();
         let utm = projection();
@@ -385,30 +387,11 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let hours = number(&mut p, "hours", 8.0, 1.0..=72.0)?;
     let area_share = number(&mut p, "area_share", 0.05, 0.001..=0.5)?;
     p.finish()?;
-    let train_days = 30;
-    query.from = Some(at - Duration::days(train_days));
+    query.from = Some(at - Duration::days(FORECAST_TRAIN_DAYS));
     query.to = Some(at);
     let filter = query.filter(&s.geography, &caller.scope)?;
-    let area = StudyArea::of(&s, &filter);
-    let mut slot = vec![u32::MAX; s.geography.cells().len()];
-    for (k, &i) in area.cells.iter().enumerate() {
-        slot[i as usize] = k as u32;
-    }
-    let mut events = Vec::new();
-    s.for_each_incident(&filter, |pt| {
-        let (x_m, y_m) = area.utm.forward(pt.lon, pt.lat);
-        let cell = slot[pt.cell as usize];
-        if cell != u32::MAX {
-            events.push(CellEvent { cell, x_m, y_m, t_s: pt.occurred_s });
-        }
-    })
-    .await?;
-    let study = Study::new(&area.centres_m);
-    let active = vec![true; area.cells.len()];
-    let (start_s, at_s, horizon_s) = (query.from.map_or(0, |f| f.timestamp()), at.timestamp(), (hours * 3600.0) as i64);
-    let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
-    let fitted = ranked[0];
-    let risk = study.averaged_risk(&ranked, &events, train_days as f64, at_s, horizon_s);
+    let ShiftForecast { area, risk, fitted, incidents } = shift_forecast(&s, &filter, at, hours, area_share).await?;
+    let train_days = FORECAST_TRAIN_DAYS;
     // Rank 1 is the riskiest (ties: lower index first, as the flagging does); the top ranks are flagged.
     let mut order: Vec<usize> = (0..risk.len()).collect();
     order.sort_by(|&a, &b| risk[b].total_cmp(&risk[a]).then(a.cmp(&b)));
@@ -423,10 +406,58 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         props.insert("flagged".into(), json!(rank[k] <= n_flagged));
     });
     let parameters = json!({"method": Forecaster::SelfExciting.name(), "at": at, "hours": hours, "train_days": train_days,
-        "incidents": events.len(), "cells": area.cells.len(), "area_share": area_share, "flagged": n_flagged,
+        "incidents": incidents, "cells": area.cells.len(), "area_share": area_share, "flagged": n_flagged,
         "ensemble": analytics::forecast::ENSEMBLE, "fitted": {"own_cell_share": fitted.own_cell_share, "background_m": fitted.background_m, "trigger_m": fitted.trigger_m,
                    "decay_per_day": fitted.decay_per_day, "boost": fitted.boost},
-        "description_zh": format!("班次预测：自激点过程模型（长期背景 + 近期警情的短时激发），用此前 {train_days} 天 {} 起警情拟合，预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。", events.len(), area_share * 100.0),
-        "description_en": format!("Shift forecast: a self-exciting point process (long-term background plus short-lived boosts after recent incidents) fitted on the {} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.", events.len(), area_share * 100.0)});
+        "description_zh": format!("班次预测：自激点过程模型（长期背景 + 近期警情的短时激发），用此前 {train_days} 天 {} 起警情拟合，预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。", incidents, area_share * 100.0),
+        "description_en": format!("Shift forecast: a self-exciting point process (long-term background plus short-lived boosts after recent incidents) fitted on the {} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.", incidents, area_share * 100.0)});
     Ok(answer(features, parameters, vec![]))
+}
+
+/// Days of incidents a shift forecast is fitted on.
+pub(crate) const FORECAST_TRAIN_DAYS: i64 = 30;
+
+/// A shift forecast over a study area.
+pub(crate) struct ShiftForecast {
+    /// The cells forecast.
+    pub(crate) area: StudyArea,
+    /// Expected incidents per cell of `area` over the shift.
+    pub(crate) risk: Vec<f64>,
+    /// The best-ranked fitted parameters.
+    pub(crate) fitted: analytics::forecast::SelfExciting,
+    /// Incidents the forecast was fitted on.
+    pub(crate) incidents: usize,
+}
+
+/// The self-exciting forecast of `hours` from `at` for the cells of `filter`, whose window
+/// must be the [`FORECAST_TRAIN_DAYS`] before `at`.
+pub(crate) async fn shift_forecast(
+    s: &AppState,
+    filter: &IncidentFilter,
+    at: DateTime<Utc>,
+    hours: f64,
+    area_share: f64,
+) -> Result<ShiftForecast, AppError> {
+    let area = StudyArea::of(s, filter);
+    let mut slot = vec![u32::MAX; s.geography.cells().len()];
+    for (k, &i) in area.cells.iter().enumerate() {
+        slot[i as usize] = k as u32;
+    }
+    let mut events = Vec::new();
+    s.for_each_incident(filter, |pt| {
+        let (x_m, y_m) = area.utm.forward(pt.lon, pt.lat);
+        let cell = slot[pt.cell as usize];
+        if cell != u32::MAX {
+            events.push(CellEvent { cell, x_m, y_m, t_s: pt.occurred_s });
+        }
+    })
+    .await?;
+    let study = Study::new(&area.centres_m);
+    let active = vec![true; area.cells.len()];
+    let (start_s, at_s, horizon_s) =
+        ((at - Duration::days(FORECAST_TRAIN_DAYS)).timestamp(), at.timestamp(), (hours * 3600.0) as i64);
+    let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
+    let fitted = ranked[0];
+    let risk = study.averaged_risk(&ranked, &events, FORECAST_TRAIN_DAYS as f64, at_s, horizon_s);
+    Ok(ShiftForecast { area, risk, fitted, incidents: events.len() })
 }

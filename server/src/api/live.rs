@@ -22,16 +22,8 @@ use model::workflow::{self, Deadlines, Transition, WorkflowError};
 use model::{IncidentId, Status};
 use serde::{Deserialize, Serialize};
 
+use super::params::json_body;
 use super::params::path_id as parse_id;
-
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| {
-        // serde names the field in its message ("unknown field `x`", "missing field `to`").
-        let msg = e.to_string();
-        let field = msg.split('`').nth(1).map(str::to_owned);
-        AppError::Unprocessable { message: format!("body: {msg}"), field }
-    })
-}
 
 /// `GET /api/live?region=&category=&since=`: the WebSocket live feed.
 pub async fn live(

@@ -4,10 +4,11 @@
 
 pub mod error;
 pub mod features;
-mod hotspots;
+pub(crate) mod hotspots;
 mod incidents;
 mod live;
 pub mod params;
+mod patrol;
 mod regions;
 mod search;
 pub mod session;
@@ -180,6 +181,10 @@ fn routes() -> Routes {
         .add("GET", "/api/hotspots/kde", Signed, get(hotspots::kde))
         .add("GET", "/api/hotspots/near-repeat", Signed, get(hotspots::near_repeat))
         .add("GET", "/api/hotspots/forecast", Signed, get(hotspots::forecast))
+        .add("POST", "/api/plans", Signed, post(patrol::create))
+        .add("GET", "/api/coverage", Signed, get(patrol::coverage))
+        .add("GET", "/api/coverage/blind-spots", Signed, get(patrol::blind))
+        .add("GET", "/api/coverage/suggestions", Signed, get(patrol::suggestions))
         .add("GET", "/api/search", Signed, get(search::search))
         .add("GET", "/tiles/{layer}/{z}/{x}/{y}", Signed, get(crate::tiles::tile))
         .add("GET", "/glyphs/{fontstack}/{range}", Public, get(crate::web::glyphs))

@@ -184,3 +184,13 @@ pub fn path_id(raw: &str, what: &str) -> Result<u64, AppError> {
 pub fn format_cursor(c: Cursor) -> String {
     format!("{}_{}", c.0, c.1)
 }
+
+/// A JSON body as `T`; a 422 naming the field serde complains about ("unknown field `x`",
+/// "missing field `to`").
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(body).map_err(|e| {
+        let msg = e.to_string();
+        let field = msg.split('`').nth(1).map(str::to_owned);
+        AppError::Unprocessable { message: format!("body: {msg}"), field }
+    })
+}

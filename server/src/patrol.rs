@@ -1,0 +1,429 @@
+//! Shift patrol plans over the live state: the adapter around `analytics::patrol`. Candidate
+//! places are the cells of the caller's jurisdiction ranked by the shift forecast (the
+//! self-exciting model of `/api/hotspots/forecast`), cells with a live hot-spot alert weighted up;
+//! units start and end at their station; travel is straight line × the dispatch detour factor at
+//! the dispatch speed. The plan's `coverage` is the share of the jurisdiction's forecast risk in
+//! the cells it visits; `naive_coverage` is the same for the nearest-first baseline over the same
+//! candidates.
+//!
+//! Invariants: every unit planned is a patrol unit inside the caller's scope; every stop is a cell
+//! inside it; times are UTC instants at the boundary, seconds from the shift start inside.
+
+use crate::api::AppState;
+use crate::api::error::AppError;
+use crate::api::hotspots::{FORECAST_TRAIN_DAYS, shift_forecast};
+use crate::query::IncidentQuery;
+use crate::scope::Scope;
+use analytics::TransverseMercator;
+use analytics::patrol::{PatrolSpec, Site, Travel, UnitStart};
+use chrono::{DateTime, Duration, Utc};
+use geo::InteriorPoint;
+use model::live::AlertKind;
+use model::{CellCode, ResourceKind};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// Most candidate cells handed to the route planner (the riskiest; pinned cells always).
+pub const MAX_CANDIDATES: usize = 300;
+/// Forecast risk of a cell with a live hot-spot alert (last 24 h) is multiplied by this.
+pub const LIVE_HOTSPOT_BOOST: f64 = 2.0;
+/// Longest shift planned, hours.
+pub const MAX_SHIFT_HOURS: f64 = 24.0;
+/// How far in the past a shift may start (a plan finished just after roll-call), minutes.
+pub const START_GRACE_MIN: i64 = 60;
+
+/// What to plan: the body of `POST /api/plans` (field names are the API's).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    /// Start of the shift (RFC 3339).
+    pub shift_start: DateTime<Utc>,
+    /// Length of the shift, hours (0.5–24).
+    #[serde(default = "default_shift_hours")]
+    pub shift_hours: f64,
+    /// Patrol unit ids on duty.
+    pub units: Vec<u64>,
+    /// Minutes at each stop (Koper: 10–16).
+    #[serde(default = "default_dwell_min")]
+    pub dwell_min: f64,
+    /// Minutes between visits to one place.
+    #[serde(default = "default_revisit_min")]
+    pub revisit_min: f64,
+    /// Most distinct places per unit (2–5 is the evidence).
+    #[serde(default = "default_max_places")]
+    pub max_places: usize,
+    /// Cells that must be visited (schools at closing time, markets).
+    #[serde(default)]
+    pub pinned: Vec<CellCode>,
+    /// Cells not to visit.
+    #[serde(default)]
+    pub excluded: Vec<CellCode>,
+    /// Seed of the random choice among near-equal places (default: from the shift start, so a
+    /// plan is reproducible and shifts differ).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+fn default_shift_hours() -> f64 {
+    8.0
+}
+fn default_dwell_min() -> f64 {
+    15.0
+}
+fn default_revisit_min() -> f64 {
+    120.0
+}
+fn default_max_places() -> usize {
+    5
+}
+
+/// One stop of a unit's route.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanStop {
+    /// The cell visited.
+    pub cell_code: CellCode,
+    /// Its name.
+    pub cell_name: String,
+    /// Where the unit stops (the cell's interior point), WGS84.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Arrival.
+    pub arrive: DateTime<Utc>,
+    /// Departure (arrival + dwell).
+    pub leave: DateTime<Utc>,
+    /// 1 for the first visit to this place in the shift, 2 for the next, …
+    pub visit: u32,
+    /// The cell's forecast risk (expected incidents in the shift, live boost included).
+    pub risk: f64,
+    /// Whether the planner pinned it.
+    pub pinned: bool,
+}
+
+/// One unit's plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitPlan {
+    /// Patrol unit id.
+    pub unit: u64,
+    /// Its name.
+    pub name: String,
+    /// Its station (start and end), WGS84 `[lon, lat]`.
+    pub station: [f64; 2],
+    /// Stops in order.
+    pub stops: Vec<PlanStop>,
+    /// The route, WGS84 `[lon, lat]` positions: station → stops → station.
+    pub route: Vec<[f64; 2]>,
+    /// Estimated distance driven, km.
+    pub travel_km: f64,
+    /// Back at the station.
+    pub back_at: DateTime<Utc>,
+}
+
+/// A generated plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    /// Shift start.
+    pub shift_start: DateTime<Utc>,
+    /// Shift end.
+    pub shift_end: DateTime<Utc>,
+    /// Minutes per stop.
+    pub dwell_min: f64,
+    /// Minutes between visits to one place.
+    pub revisit_min: f64,
+    /// Per unit.
+    pub units: Vec<UnitPlan>,
+    /// Share of the jurisdiction's forecast risk in the cells visited (0–1).
+    pub coverage: f64,
+    /// The same for the nearest-first baseline (0–1).
+    pub naive_coverage: f64,
+    /// Forecast risk of the jurisdiction (expected incidents in the shift).
+    pub total_risk: f64,
+    /// Candidate cells considered.
+    pub candidates: usize,
+    /// Cells with a live hot-spot alert among them.
+    pub live_hot_spots: usize,
+    /// Pinned cells no unit could reach within the shift.
+    pub unreached_pinned: Vec<CellCode>,
+    /// Incidents the forecast was fitted on.
+    pub forecast_incidents: usize,
+    /// Seed used.
+    pub seed: u64,
+}
+
+impl Plan {
+    /// The distinct cells visited.
+    pub fn visited_cells(&self) -> HashSet<CellCode> {
+        self.units.iter().flat_map(|u| u.stops.iter().map(|s| s.cell_code)).collect()
+    }
+}
+
+/// Checks a request against the clock and the caller's jurisdiction; the error names the field.
+pub fn validate(req: &PlanRequest, now: DateTime<Utc>) -> Result<(), AppError> {
+    if req.shift_start < now - Duration::minutes(START_GRACE_MIN) {
+        return Err(AppError::unprocessable(
+            "shift_start",
+            format!("the shift starts in the past (more than {START_GRACE_MIN} minutes ago)"),
+        ));
+    }
+    if !(0.5..=MAX_SHIFT_HOURS).contains(&req.shift_hours) {
+        return Err(AppError::unprocessable("shift_hours", format!("must be between 0.5 and {MAX_SHIFT_HOURS}")));
+    }
+    if req.units.is_empty() {
+        return Err(AppError::unprocessable("units", "name at least one patrol unit"));
+    }
+    if !(1.0..=120.0).contains(&req.dwell_min) {
+        return Err(AppError::unprocessable("dwell_min", "must be between 1 and 120 minutes"));
+    }
+    if !(10.0..=24.0 * 60.0).contains(&req.revisit_min) {
+        return Err(AppError::unprocessable("revisit_min", "must be between 10 and 1440 minutes"));
+    }
+    if !(1..=10).contains(&req.max_places) {
+        return Err(AppError::unprocessable("max_places", "must be between 1 and 10"));
+    }
+    let mut seen = HashSet::new();
+    for (i, u) in req.units.iter().enumerate() {
+        if !seen.insert(u) {
+            return Err(AppError::unprocessable(&format!("units[{i}]"), format!("unit {u} is named twice")));
+        }
+    }
+    Ok(())
+}
+
+/// Plans the shift of `req` inside `scope` (validate first).
+pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan, AppError> {
+    let g = &s.geography;
+    // Units: patrol units of the jurisdiction.
+    let mut units = Vec::with_capacity(req.units.len());
+    for (i, id) in req.units.iter().enumerate() {
+        let unit = g
+            .resources()
+            .iter()
+            .find(|r| r.kind == ResourceKind::PatrolUnit && r.id == *id && scope.allows_region(r.region_code));
+        let Some(unit) = unit else {
+            return Err(AppError::unprocessable(
+                &format!("units[{i}]"),
+                format!("no patrol unit {id} in your jurisdiction"),
+            ));
+        };
+        units.push(unit);
+    }
+    for (field, cells) in [("pinned", &req.pinned), ("excluded", &req.excluded)] {
+        for (i, c) in cells.iter().enumerate() {
+            if g.cell(*c).is_none() || !scope.allows_cell(*c) {
+                return Err(AppError::unprocessable(
+                    &format!("{field}[{i}]"),
+                    format!("no cell {c} in your jurisdiction"),
+                ));
+            }
+        }
+    }
+    // Forecast risk over the jurisdiction.
+    let hours = req.shift_hours;
+    let at = req.shift_start;
+    let query = IncidentQuery {
+        from: Some(at - Duration::days(FORECAST_TRAIN_DAYS)),
+        to: Some(at),
+        ..IncidentQuery::default()
+    };
+    let filter = query.filter(g, scope).map_err(|e| AppError::unprocessable("units", e.to_string()))?;
+    let forecast = shift_forecast(s, &filter, at, hours, 0.05).await?;
+    let live_hot: HashSet<CellCode> = {
+        let since = s.clock.now() - Duration::hours(24);
+        s.live.board().alerts().filter(|a| a.kind == AlertKind::Hotspot && a.at >= since).map(|a| a.cell_code).collect()
+    };
+    let risk: Vec<f64> = forecast
+        .area
+        .cells
+        .iter()
+        .zip(&forecast.risk)
+        .map(|(&c, &r)| if live_hot.contains(&g.cell_code(c)) { r * LIVE_HOTSPOT_BOOST } else { r })
+        .collect();
+    let total_risk: f64 = risk.iter().sum();
+    // Candidates: the riskiest cells not excluded, and every pinned cell.
+    let excluded: HashSet<CellCode> = req.excluded.iter().copied().collect();
+    let pinned: HashSet<CellCode> = req.pinned.iter().copied().collect();
+    let mut order: Vec<usize> = (0..risk.len()).collect();
+    order.sort_by(|&a, &b| risk[b].total_cmp(&risk[a]).then(a.cmp(&b)));
+    let mut chosen: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&k| !excluded.contains(&g.cell_code(forecast.area.cells[k])))
+        .filter(|&k| risk[k] > 0.0)
+        .take(MAX_CANDIDATES)
+        .collect();
+    for (k, &c) in forecast.area.cells.iter().enumerate() {
+        if pinned.contains(&g.cell_code(c)) && !chosen.contains(&k) {
+            chosen.push(k);
+        }
+    }
+    let utm = TransverseMercator::utm(48, true);
+    let sites: Vec<Site> = chosen
+        .iter()
+        .map(|&k| Site {
+            x_m: forecast.area.centres_m[k][0],
+            y_m: forecast.area.centres_m[k][1],
+            risk: risk[k],
+            pinned: pinned.contains(&g.cell_code(forecast.area.cells[k])),
+        })
+        .collect();
+    let speed_m_per_s = s.settings.travel.speed_kmh.max(1.0) / 3.6;
+    let starts: Vec<UnitStart> = units
+        .iter()
+        .map(|u| {
+            let (x_m, y_m) = utm.forward(u.lon, u.lat);
+            UnitStart { x_m, y_m, speed_m_per_s }
+        })
+        .collect();
+    let seed = req.seed.unwrap_or(at.timestamp() as u64);
+    let spec = PatrolSpec {
+        shift_s: hours * 3600.0,
+        dwell_s: req.dwell_min * 60.0,
+        revisit_gap_s: req.revisit_min * 60.0,
+        max_places_per_unit: req.max_places,
+        min_places_per_unit: req.max_places.min(2),
+        seed,
+        ..PatrolSpec::default()
+    };
+    let travel = Travel::Straight { detour: s.settings.travel.detour_factor.max(1.0) };
+    let (planned, naive) = tokio::task::spawn_blocking(move || {
+        let planned = analytics::patrol::plan(&sites, &starts, travel, &spec);
+        let naive = analytics::patrol::naive_plan(&sites, &starts, travel, &spec);
+        (planned, naive.map(|n| n.covered_risk))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let planned = planned.map_err(|e| AppError::unprocessable("units", e.to_string()))?;
+    let naive_risk = naive.map_err(|e| AppError::unprocessable("units", e.to_string()))?;
+    let lonlat = |p: [f64; 2]| {
+        let (lon, lat) = utm.inverse(p[0], p[1]);
+        [round6(lon), round6(lat)]
+    };
+    let seconds = |t: f64| at + Duration::milliseconds((t * 1000.0).round() as i64);
+    let unit_plans = units
+        .iter()
+        .zip(&planned.units)
+        .map(|(u, r)| {
+            let mut visits: HashMap<usize, u32> = HashMap::new();
+            let stops = r
+                .stops
+                .iter()
+                .map(|st| {
+                    let k = chosen[st.site];
+                    let cell = &g.cells()[forecast.area.cells[k] as usize];
+                    let point = cell.boundary.interior_point().map_or([0.0, 0.0], |p| [p.x(), p.y()]);
+                    let visit = visits.entry(st.site).or_insert(0);
+                    *visit += 1;
+                    PlanStop {
+                        cell_code: cell.cell.code,
+                        cell_name: cell.cell.name.clone(),
+                        lon: round6(point[0]),
+                        lat: round6(point[1]),
+                        arrive: seconds(st.arrive_s),
+                        leave: seconds(st.leave_s),
+                        visit: *visit,
+                        risk: risk[k],
+                        pinned: pinned.contains(&cell.cell.code),
+                    }
+                })
+                .collect();
+            let mut route: Vec<[f64; 2]> = Vec::new();
+            for leg in &r.legs {
+                for &p in leg {
+                    let p = lonlat(p);
+                    if route.last() != Some(&p) {
+                        route.push(p);
+                    }
+                }
+            }
+            UnitPlan {
+                unit: u.id,
+                name: u.name.clone(),
+                station: [u.lon, u.lat],
+                stops,
+                route,
+                travel_km: (r.travel_m / 100.0).round() / 10.0,
+                back_at: seconds(r.back_s),
+            }
+        })
+        .collect();
+    let share = |covered: f64| if total_risk > 0.0 { (covered / total_risk).clamp(0.0, 1.0) } else { 0.0 };
+    Ok(Plan {
+        shift_start: at,
+        shift_end: at + Duration::seconds((hours * 3600.0) as i64),
+        dwell_min: req.dwell_min,
+        revisit_min: req.revisit_min,
+        units: unit_plans,
+        coverage: share(planned.covered_risk),
+        naive_coverage: share(naive_risk),
+        total_risk,
+        candidates: chosen.len(),
+        live_hot_spots: chosen.iter().filter(|&&k| live_hot.contains(&g.cell_code(forecast.area.cells[k]))).count(),
+        unreached_pinned: planned
+            .unreached_pinned
+            .iter()
+            .map(|&i| g.cell_code(forecast.area.cells[chosen[i]]))
+            .collect(),
+        forecast_incidents: forecast.incidents,
+        seed,
+    })
+}
+
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+/// The plan as a GeoJSON FeatureCollection: one LineString per unit route, one Point per stop.
+pub fn plan_geojson(plan: &Plan) -> serde_json::Value {
+    use serde_json::json;
+    let mut features = Vec::new();
+    for u in &plan.units {
+        features.push(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": u.route},
+            "properties": {"kind": "route", "unit": u.unit, "name": u.name, "travel_km": u.travel_km, "back_at": u.back_at}}));
+        for (i, st) in u.stops.iter().enumerate() {
+            features.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [st.lon, st.lat]},
+                "properties": {"kind": "stop", "unit": u.unit, "name": u.name, "order": i + 1, "cell_code": st.cell_code,
+                    "cell_name": st.cell_name, "arrive": st.arrive, "leave": st.leave, "visit": st.visit, "risk": st.risk, "pinned": st.pinned}}));
+        }
+    }
+    json!({"type": "FeatureCollection", "features": features,
+        "properties": {"shift_start": plan.shift_start, "shift_end": plan.shift_end, "coverage": plan.coverage, "naive_coverage": plan.naive_coverage}})
+}
+
+/// The plan as CSV: one row per stop (unit, order, cell, arrive, leave, visit, risk).
+pub fn plan_csv(plan: &Plan) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "unit",
+        "unit_name",
+        "order",
+        "cell_code",
+        "cell_name",
+        "lon",
+        "lat",
+        "arrive",
+        "leave",
+        "visit",
+        "risk",
+        "pinned",
+    ])?;
+    for u in &plan.units {
+        for (i, st) in u.stops.iter().enumerate() {
+            w.write_record([
+                u.unit.to_string(),
+                u.name.clone(),
+                (i + 1).to_string(),
+                st.cell_code.to_string(),
+                st.cell_name.clone(),
+                st.lon.to_string(),
+                st.lat.to_string(),
+                st.arrive.to_rfc3339(),
+                st.leave.to_rfc3339(),
+                st.visit.to_string(),
+                format!("{:.4}", st.risk),
+                st.pinned.to_string(),
+            ])?;
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
