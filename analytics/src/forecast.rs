@@ -216,13 +216,11 @@ impl Study {
         area_share: f64,
     ) -> Vec<SelfExciting> {
         let candidates = self.candidates();
-        let mut hits = vec![0.0; candidates.len()];
         let step = horizon_s.max(DAY_S);
-        for k in 1..=INNER_ORIGINS {
-            let inner = origin_s - k * step;
-            if inner <= train_start_s + step {
-                continue;
-            }
+        let inners: Vec<i64> =
+            (1..=INNER_ORIGINS).map(|k| origin_s - k * step).filter(|&inner| inner > train_start_s + step).collect();
+        // The hits of every candidate at one inner origin.
+        let hits_at = |inner: i64| -> Vec<f64> {
             let before: Vec<CellEvent> = train.iter().filter(|e| e.t_s < inner).copied().collect();
             let mut after = vec![0.0; self.cells];
             for e in train.iter().filter(|e| e.t_s >= inner && e.t_s < inner + horizon_s) {
@@ -230,13 +228,27 @@ impl Study {
             }
             let days = (inner - train_start_s) as f64 / DAY_S as f64;
             let basis = Basis::new(self, &before, days, inner, horizon_s, &candidates);
-            for (h, p) in hits.iter_mut().zip(&candidates) {
-                // Hits at half, once and twice the area share: steadier than one share alone.
-                let risk = basis.risk(p);
-                for m in [0.5, 1.0, 2.0] {
-                    let top = top_cells(&risk, active, area_share * m);
-                    *h += top.iter().zip(&after).filter(|(t, _)| **t).map(|(_, n)| n).sum::<f64>();
-                }
+            candidates
+                .iter()
+                .map(|p| {
+                    // Hits at half, once and twice the area share: steadier than one share alone.
+                    let risk = basis.risk(p);
+                    [0.5, 1.0, 2.0]
+                        .iter()
+                        .map(|m| {
+                            let top = top_cells(&risk, active, area_share * m);
+                            top.iter().zip(&after).filter(|(t, _)| **t).map(|(_, n)| n).sum::<f64>()
+                        })
+                        .sum()
+                })
+                .collect()
+        };
+        let per_origin = map_parallel(&inners, hits_at);
+        // Summed in origin order, so the result does not depend on the threads.
+        let mut hits = vec![0.0; candidates.len()];
+        for origin in &per_origin {
+            for (h, x) in hits.iter_mut().zip(origin) {
+                *h += x;
             }
         }
         self.ranked(&candidates, &hits)
@@ -358,6 +370,26 @@ impl Basis {
             })
             .collect()
     }
+}
+
+/// `f` over `items`, in order: on two threads where there are threads (the inner origins of a
+/// fit are independent), inline on wasm32.
+fn map_parallel<T: Copy + Sync, R: Send>(items: &[T], f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
+        if threads > 1 && items.len() > 1 {
+            let (a, b) = items.split_at(items.len() / 2);
+            return std::thread::scope(|scope| {
+                let right = scope.spawn(|| b.iter().map(|&x| f(x)).collect::<Vec<R>>());
+                let mut out: Vec<R> = a.iter().map(|&x| f(x)).collect();
+                // A panic in the other half is re-raised here, as it would be inline.
+                out.extend(right.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                out
+            });
+        }
+    }
+    items.iter().map(|&x| f(x)).collect()
 }
 
 /// The `ceil(area_share × active cells)` active cells of highest risk (ties: lower index first),

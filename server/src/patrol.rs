@@ -136,6 +136,8 @@ pub struct Plan {
     pub coverage: f64,
     /// The same for the nearest-first baseline (0–1).
     pub naive_coverage: f64,
+    /// The cells the nearest-first baseline would visit.
+    pub naive_cells: Vec<CellCode>,
     /// Forecast risk of the jurisdiction (expected incidents in the shift).
     pub total_risk: f64,
     /// Candidate cells considered.
@@ -288,12 +290,18 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
     let (planned, naive) = tokio::task::spawn_blocking(move || {
         let planned = analytics::patrol::plan(&sites, &starts, travel, &spec);
         let naive = analytics::patrol::naive_plan(&sites, &starts, travel, &spec);
-        (planned, naive.map(|n| n.covered_risk))
+        (planned, naive)
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let planned = planned.map_err(|e| AppError::unprocessable("units", e.to_string()))?;
-    let naive_risk = naive.map_err(|e| AppError::unprocessable("units", e.to_string()))?;
+    let naive = naive.map_err(|e| AppError::unprocessable("units", e.to_string()))?;
+    let mut naive_cells: Vec<CellCode> = naive
+        .units
+        .iter()
+        .flat_map(|u| u.places.iter().map(|&i| g.cell_code(forecast.area.cells[chosen[i]])))
+        .collect();
+    naive_cells.sort_unstable();
     let lonlat = |p: [f64; 2]| {
         let (lon, lat) = utm.inverse(p[0], p[1]);
         [round6(lon), round6(lat)]
@@ -354,7 +362,8 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
         revisit_min: req.revisit_min,
         units: unit_plans,
         coverage: share(planned.covered_risk),
-        naive_coverage: share(naive_risk),
+        naive_coverage: share(naive.covered_risk),
+        naive_cells,
         total_risk,
         candidates: chosen.len(),
         live_hot_spots: chosen.iter().filter(|&&k| live_hot.contains(&g.cell_code(forecast.area.cells[k]))).count(),

@@ -452,12 +452,19 @@ pub(crate) async fn shift_forecast(
         }
     })
     .await?;
-    let study = Study::new(&area.centres_m);
-    let active = vec![true; area.cells.len()];
-    let (start_s, at_s, horizon_s) =
-        ((at - Duration::days(FORECAST_TRAIN_DAYS)).timestamp(), at.timestamp(), (hours * 3600.0) as i64);
-    let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
-    let fitted = ranked[0];
-    let risk = study.averaged_risk(&ranked, &events, FORECAST_TRAIN_DAYS as f64, at_s, horizon_s);
-    Ok(ShiftForecast { area, risk, fitted, incidents: events.len() })
+    let centres_m = area.centres_m.clone();
+    let incidents = events.len();
+    // Fitting takes a second or two on the whole city: off the async workers.
+    let (risk, fitted) = tokio::task::spawn_blocking(move || {
+        let study = Study::new(&centres_m);
+        let active = vec![true; centres_m.len()];
+        let (start_s, at_s, horizon_s) =
+            ((at - Duration::days(FORECAST_TRAIN_DAYS)).timestamp(), at.timestamp(), (hours * 3600.0) as i64);
+        let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
+        let risk = study.averaged_risk(&ranked, &events, FORECAST_TRAIN_DAYS as f64, at_s, horizon_s);
+        (risk, ranked[0])
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(ShiftForecast { area, risk, fitted, incidents })
 }
