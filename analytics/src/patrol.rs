@@ -10,7 +10,8 @@
 //! A team orienteering problem with dwell and revisits. Unit `u` leaves its station, visits an
 //! ordered set `P_u` of distinct places (at most `max_places_per_unit`), spending `dwell_s` at
 //! each, and returns; a place belongs to at most one unit. `P_u` is feasible when its first round
-//! fits: `cycle_s(u) = travel(station → P_u → station) / speed_u + |P_u| · dwell_s ≤ shift_s`.
+//! fits: `cycle_s(u) = travel(station → P_u → station) / speed_u + |P_u| · dwell_s ≤ min(shift_s,
+//! max_round_s)` (a round no longer than the revisit gap keeps every place at the Koper dose).
 //! The objective is the total risk of the distinct places visited (coverage); among plans of equal
 //! coverage a shorter total cycle time is better (it leaves more time for revisits). Pinned places
 //! reachable on their own (`station → place → station` fits for some unit) must be visited.
@@ -188,6 +189,10 @@ pub struct PatrolSpec {
     pub near_equal: f64,
     /// Randomised constructions followed by local search; the best is kept (≥ 1).
     pub restarts: usize,
+    /// Longest first round (station → places → station, dwell included), seconds; infinite
+    /// (the default) means the shift. Set it to the revisit gap so each place can be revisited
+    /// on time instead of a unit spending its shift on one distant round.
+    pub max_round_s: f64,
 }
 
 impl Default for PatrolSpec {
@@ -201,6 +206,7 @@ impl Default for PatrolSpec {
             seed: 0,
             near_equal: 0.05,
             restarts: 4,
+            max_round_s: f64::INFINITY,
         }
     }
 }
@@ -390,6 +396,8 @@ struct Problem<'a> {
     sites: &'a [Site],
     travel: Travel<'a>,
     shift_s: f64,
+    /// Longest first round: `min(shift_s, max_round_s)`.
+    round_s: f64,
     dwell_s: f64,
     gap_s: f64,
     max_places: usize,
@@ -416,6 +424,7 @@ impl<'a> Problem<'a> {
             ("dwell_s", spec.dwell_s, spec.dwell_s > 0.0),
             ("revisit_gap_s", spec.revisit_gap_s, spec.revisit_gap_s >= 0.0),
             ("near_equal", spec.near_equal, (0.0..1.0).contains(&spec.near_equal)),
+            ("max_round_s", spec.shift_s.min(spec.max_round_s), spec.max_round_s > 0.0),
             ("max_places_per_unit", spec.max_places_per_unit as f64, spec.max_places_per_unit >= 1),
         ];
         for (field, value, ok) in checks {
@@ -452,6 +461,7 @@ impl<'a> Problem<'a> {
             sites,
             travel,
             shift_s: spec.shift_s,
+            round_s: spec.shift_s.min(spec.max_round_s),
             dwell_s: spec.dwell_s,
             gap_s: spec.revisit_gap_s,
             max_places: spec.max_places_per_unit,
@@ -477,7 +487,7 @@ impl<'a> Problem<'a> {
 
     /// Does a first round of `k` places and `len_m` metres fit unit `u`'s shift?
     fn fits(&self, u: usize, k: usize, len_m: f64) -> bool {
-        k <= self.max_places && len_m / self.speeds[u] + k as f64 * self.dwell_s <= self.shift_s - MARGIN_S
+        k <= self.max_places && len_m / self.speeds[u] + k as f64 * self.dwell_s <= self.round_s - MARGIN_S
     }
 
     /// Cycle length of unit `u` through `route`, metres.
@@ -524,7 +534,7 @@ impl<'a> Problem<'a> {
         let fits = self.fits(u, k, len);
         // Cheapest insertion into a tour of up to two places is already the best order of the
         // three; beyond, reordering rarely saves a tenth: skip hopeless cases.
-        let budget_m = (self.shift_s - k as f64 * self.dwell_s) * self.speeds[u];
+        let budget_m = (self.round_s - k as f64 * self.dwell_s) * self.speeds[u];
         if !fits && (k < 4 || len > 1.1 * budget_m) {
             return None;
         }
@@ -1227,6 +1237,26 @@ mod tests {
             "{:?}",
             p.units.iter().map(|r| &r.places).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_round_limit_keeps_units_off_distant_places() {
+        let near: Vec<Site> =
+            (0..4).map(|i| Site { x_m: 500.0 * f64::from(i), y_m: 400.0, risk: 1.0, pinned: false }).collect();
+        let mut sites = near.clone();
+        sites.push(Site { x_m: 40_000.0, y_m: 0.0, risk: 5.0, pinned: false });
+        let u = [UnitStart { x_m: 0.0, y_m: 0.0, speed_m_per_s: 10.0 }];
+        let t = Travel::Straight { detour: 1.4 };
+        let free = PatrolSpec { shift_s: 8.0 * 3600.0, ..PatrolSpec::default() };
+        let unlimited = plan(&sites, &u, t, &free).unwrap();
+        assert!(unlimited.units[0].places.contains(&4), "without a limit the risky distant place is worth the drive");
+        let dosed = plan(&sites, &u, t, &PatrolSpec { max_round_s: 7200.0, ..free }).unwrap();
+        assert!(!dosed.units[0].places.contains(&4), "{:?}", dosed.units[0].places);
+        assert_eq!(dosed.units[0].places.len(), 4, "the four near places fit one round");
+        // Each near place is then visited about every two hours.
+        let visits = dosed.units[0].stops.iter().filter(|s| s.site == dosed.units[0].places[0]).count();
+        assert!(visits >= 3, "{visits} visits");
+        assert!(matches!(plan(&sites, &u, t, &PatrolSpec { max_round_s: 0.0, ..free }), Err(PatrolError::Spec { .. })));
     }
 
     #[test]

@@ -48,6 +48,9 @@ export function createMap(container, optionsJson, onEvent) {
     cameras: { type: 'geojson', data: o.camerasUrl },
     live: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     units: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    gap: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    blind: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    plan: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
   };
   const layers = [
     { id: 'background', type: 'background', paint: { 'background-color': '#0b1622' } },
@@ -65,6 +68,11 @@ export function createMap(container, optionsJson, onEvent) {
       paint: { 'fill-color': ['match', ['get', 'bin'], 3, '#d7191c', 2, '#fc8d59', 1, '#fee08b',
                                 -1, '#d1e5f0', -2, '#67a9cf', -3, '#2166ac', 'rgba(0,0,0,0)'],
                'fill-opacity': 0.8 } },
+    // Prevention gap = risk × (1 − strength), 0–1.
+    { id: 'gap-fill', type: 'fill', source: 'gap', layout: { visibility: 'none' },
+      paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'gap'], 0, 'rgba(255,255,204,0.05)', 0.05, '#ffeda0',
+                              0.15, '#feb24c', 0.3, '#f03b20', 0.6, '#bd0026'],
+               'fill-opacity': 0.75 } },
     { id: 'cells-line', type: 'line', source: 'cells', 'source-layer': 'cells', minzoom: 10,
       paint: { 'line-color': '#6f8aa6', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.2, 14, 0.8], 'line-opacity': 0.6 } },
     { id: 'cells-selected', type: 'line', source: 'cells', 'source-layer': 'cells',
@@ -95,6 +103,17 @@ export function createMap(container, optionsJson, onEvent) {
                'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 7, 1, 12, 2] } },
     { id: 'cameras', type: 'circle', source: 'cameras', minzoom: 9,
       paint: { 'circle-color': '#b084ff', 'circle-radius': 3, 'circle-stroke-color': '#1b0c33', 'circle-stroke-width': 0.5 } },
+    { id: 'blind', type: 'circle', source: 'blind', layout: { visibility: 'none' },
+      paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#ff3df2', 'circle-stroke-width': 2.5,
+               'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 6, 14, 14] } },
+    { id: 'plan-route', type: 'line', source: 'plan', filter: ['==', ['get', 'kind'], 'route'],
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: { 'line-color': ['get', 'color'], 'line-width': 3, 'line-opacity': 0.9 } },
+    { id: 'plan-stops', type: 'circle', source: 'plan', filter: ['==', ['get', 'kind'], 'stop'],
+      paint: { 'circle-color': ['get', 'color'], 'circle-radius': 8, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 } },
+    { id: 'plan-labels', type: 'symbol', source: 'plan', filter: ['==', ['get', 'kind'], 'stop'],
+      layout: { 'text-field': ['to-string', ['get', 'order']], 'text-font': LABEL_FONT, 'text-size': 11, 'text-allow-overlap': true },
+      paint: { 'text-color': '#04121f' } },
     { id: 'units', type: 'circle', source: 'units',
       paint: { 'circle-color': ['match', ['get', 'status'], 'available', '#2ecc71', 'busy', '#ff8a3d', '#7f8c8d'],
                'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, 3, 13, 7],
@@ -192,6 +211,9 @@ const GROUPS = {
   alerts: ['alerts'],
   units: ['units'],
   live: ['live-pulse', 'live-points'],
+  gap: ['gap-fill'],
+  blind: ['blind'],
+  plan: ['plan-route', 'plan-stops', 'plan-labels'],
 };
 
 // Live incidents (newest last) and the pulse drawn around those younger than PULSE_MS.
@@ -259,6 +281,16 @@ export function setHotspots(dataJson, fillColorJson) {
     map.getSource('hotspots').setData(data);
   };
   whenReady(apply);
+}
+
+// A GeoJSON layer's data by source name: `gap`, `blind`, `plan`.
+export function setLayerData(source, dataJson) {
+  if (!map) return;
+  const data = JSON.parse(dataJson);
+  state.layerCounts = state.layerCounts || {};
+  state.layerCounts[source] = data.features.length;
+  if (source === 'plan') state.planFeatures = data.features.length;
+  whenReady(() => map.getSource(source).setData(data));
 }
 
 export function setAlerts(dataJson) {

@@ -335,6 +335,30 @@ pub async fn transition(id: u64, to: model::Status, unit: Option<u64>) -> Result
     parse(status, text)
 }
 
+/// `POST /api/plans?format=`: a shift plan as JSON, GeoJSON or CSV text.
+pub async fn plan(body: &Value, format: &str) -> Result<String, ApiError> {
+    let (status, text) = fetch("POST", &format!("/api/plans?format={format}"), Some(body.to_string())).await?;
+    if (200..300).contains(&status) { Ok(text) } else { parse::<Value>(status, text).map(|_| String::new()) }
+}
+
+/// `GET /api/coverage?region=&planned=`: per-cell prevention coverage (GeoJSON).
+pub async fn coverage(region: Option<&str>, planned: &[String]) -> Result<Value, ApiError> {
+    let mut q = Vec::new();
+    if let Some(r) = region {
+        q.push(format!("region={r}"));
+    }
+    if !planned.is_empty() {
+        q.push(format!("planned={}", planned.join(",")));
+    }
+    get_json(&format!("/api/coverage?{}", q.join("&"))).await
+}
+
+/// `GET /api/coverage/blind-spots?region=`: hot spots no camera sees (GeoJSON points).
+pub async fn blind_spots(region: Option<&str>) -> Result<Value, ApiError> {
+    let q = region.map(|r| format!("?region={r}")).unwrap_or_default();
+    get_json(&format!("/api/coverage/blind-spots{q}")).await
+}
+
 /// `POST /api/alerts/{id}/ack`.
 pub async fn ack_alert(id: u64) -> Result<(), ApiError> {
     let (status, text) = fetch("POST", &format!("/api/alerts/{id}/ack"), Some(String::new())).await?;

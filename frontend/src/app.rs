@@ -64,6 +64,8 @@ pub struct Layers {
     pub cameras: bool,
     pub hotspots: bool,
     pub alerts: bool,
+    pub gap: bool,
+    pub blind: bool,
 }
 
 /// What the analysis layers last loaded: the description (zh, en) and the near-repeat alerts.
@@ -212,6 +214,8 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
             cameras: false,
             hotspots: false,
             alerts: false,
+            gap: false,
+            blind: false,
         }),
         loaded_ms,
         filter,
@@ -221,6 +225,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
     };
     provide_context(ctx);
     let live = crate::command::start(ctx);
+    let planner = crate::planner::start(ctx);
 
     // Keep <html lang> and the title in step with the language.
     Effect::new(move |_| {
@@ -240,6 +245,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                 <Kpis />
                 <crate::command::UnitCounts />
                 <crate::command::WallButton />
+                {me.user.role.handles_cases().then(|| view! { <crate::planner::PlannerButton /> })}
                 <span class="lang muted" id="signed-in">
                     {me.user.username.clone()} " · " {move || if lang.get() == Lang::Zh { me.user.role.label_zh() } else { me.user.role.label_en() }}
                 </span>
@@ -263,13 +269,19 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
             </aside>
             <div class="crumbs"><Breadcrumb /></div>
             <main class="map"><MapView /><crate::command::Toasts /></main>
-            <aside class="right"><crate::command::EventQueue /><Details /></aside>
+            <aside class="right">
+                <Show when=move || planner.open.get()
+                    fallback=|| view! { <crate::command::EventQueue /><Details /> }>
+                    <crate::planner::PlannerPanel />
+                </Show>
+            </aside>
         </div>
     }
 }
 
 #[component]
 fn MapView() -> impl IntoView {
+    let planner = expect_context::<crate::planner::PlannerCtx>();
     let ctx = expect_context::<Ctx>();
     let div = NodeRef::<html::Div>::new();
     // Create the map once the element exists (after the first render).
@@ -328,6 +340,8 @@ fn MapView() -> impl IntoView {
             m.set_visible("cameras", l.cameras);
             m.set_visible("hotspots", l.hotspots);
             m.set_visible("alerts", l.alerts);
+            m.set_visible("gap", l.gap);
+            m.set_visible("blind", l.blind);
         });
     });
     // The analysis layer is computed only while it is shown; a newer request wins over an older.
@@ -357,6 +371,30 @@ fn MapView() -> impl IntoView {
                         .update(|i| i.description = Some((text("description_zh"), text("description_en"))));
                 }
                 Err(e) => ctx.analysis_info.update(|i| i.description = Some((e.to_string(), e.to_string()))),
+            }
+        });
+    });
+    // The gap map follows the region in view and the planned visits of the current plan.
+    Effect::new(move |_| {
+        let region = ctx.filter.get().region;
+        let planned = planner.planned_cells();
+        if !ctx.layers.get().gap {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Ok(fc) = api::coverage(region.as_deref(), &planned).await {
+                ctx.with_map(|m| m.set_layer_data("gap", &fc.to_string()));
+            }
+        });
+    });
+    Effect::new(move |_| {
+        let region = ctx.filter.get().region;
+        if !ctx.layers.get().blind {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Ok(fc) = api::blind_spots(region.as_deref()).await {
+                ctx.with_map(|m| m.set_layer_data("blind", &fc.to_string()));
             }
         });
     });
@@ -562,6 +600,14 @@ fn LayerToggles() -> impl IntoView {
             {toggle(T::LayerRegions, "regions", |l| l.regions, |l, v| l.regions = v)}
             {toggle(T::LayerStations, "stations", |l| l.stations, |l, v| l.stations = v)}
             {toggle(T::LayerCameras, "cameras", |l| l.cameras, |l, v| l.cameras = v)}
+            {toggle(T::LayerGap, "gap", |l| l.gap, |l, v| l.gap = v)}
+            <Show when=move || ctx.layers.get().gap>
+                <div class="legend">
+                    {["#ffeda0", "#feb24c", "#f03b20", "#bd0026"].map(|c| view! { <div class="box" style=format!("background:{c}")></div> }).collect_view()}
+                </div>
+                <p class="muted" style="font-size:11px">{move || ctx.t(T::GapLegend)}</p>
+            </Show>
+            {toggle(T::LayerBlind, "blind", |l| l.blind, |l, v| l.blind = v)}
             {toggle(T::LayerHotspots, "hotspots", |l| l.hotspots, |l, v| l.hotspots = v)}
             <Show when=move || ctx.layers.get().hotspots>
                 <select id="analysis" on:change=move |ev| ctx.analysis.set(api::Analysis::parse(&event_target_value(&ev)))>

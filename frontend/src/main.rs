@@ -8,6 +8,7 @@ mod command;
 mod i18n;
 mod map;
 mod panels;
+mod planner;
 mod time;
 
 fn main() {

@@ -31,6 +31,8 @@ extern "C" {
     fn set_units(data: &str);
     #[wasm_bindgen(js_name = resize)]
     fn resize();
+    #[wasm_bindgen(js_name = setLayerData)]
+    fn set_layer_data(source: &str, data: &str);
 }
 
 /// Colour of a category (points and legend).
@@ -239,6 +241,11 @@ impl Map {
     /// Draws a new incident from the live feed with a pulse (GeoJSON Feature).
     pub fn add_live(&self, feature: &str) {
         add_live(feature);
+    }
+
+    /// Replaces the data of the GeoJSON layer `source` (`gap`, `blind`, `plan`).
+    pub fn set_layer_data(&self, source: &str, geojson: &str) {
+        set_layer_data(source, geojson);
     }
 
     /// Shows the patrol units (GeoJSON points with `status`).

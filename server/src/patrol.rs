@@ -284,6 +284,13 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
         max_places_per_unit: req.max_places,
         min_places_per_unit: req.max_places.min(2),
         seed,
+        // A round within the revisit gap, so every place is revisited on time (when the shift
+        // holds at least two rounds).
+        max_round_s: if hours * 3600.0 >= 2.0 * req.revisit_min * 60.0 {
+            req.revisit_min * 60.0
+        } else {
+            f64::INFINITY
+        },
         ..PatrolSpec::default()
     };
     let travel = Travel::Straight { detour: s.settings.travel.detour_factor.max(1.0) };

@@ -369,6 +369,60 @@ async fn the_dashboard_works_in_a_real_browser() {
     c.find(Locator::Css("input[data-layer=alerts]")).await.unwrap().click().await.unwrap();
     wait_text(&c, "#alerts-count", |t| t.contains("近重复预警"), "the near-repeat alerts").await;
 
+    // The prevention gap map and the blind spots load when switched on.
+    c.find(Locator::Css("input[data-layer=gap]")).await.unwrap().click().await.unwrap();
+    let (_, blind) = world.get("/api/coverage/blind-spots").await;
+    let blind_n = blind["features"].as_array().unwrap().len();
+    c.find(Locator::Css("input[data-layer=blind]")).await.unwrap().click().await.unwrap();
+    let t0 = Instant::now();
+    loop {
+        let counts = js(&c, "const s = window.__safegrid; return [s.map.querySourceFeatures('gap').length, (s.layerCounts || {}).blind ?? -1];").await;
+        let (gap, shown_blind) = (counts[0].as_u64().unwrap_or(0), counts[1].as_i64().unwrap_or(-1));
+        if gap > 0 && shown_blind == blind_n as i64 {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "gap/blind layers never loaded: {counts} (blind spots {blind_n})"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The patrol planner: generate a plan for the preselected units, see routes on the map,
+    // exclude a stop and see the new plan avoid it.
+    c.find(Locator::Id("planner-button")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("input[data-unit]:checked")).await.unwrap();
+    c.find(Locator::Id("generate-plan")).await.unwrap().click().await.unwrap();
+    let t0 = Instant::now();
+    wait_text(&c, "#plan-coverage", |t| t.contains("覆盖预测风险") && t.contains('%'), "the plan's coverage").await;
+    loop {
+        let n = js(&c, "return window.__safegrid.planFeatures || 0;").await.as_u64().unwrap_or(0);
+        if n > 0 {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "the plan was never drawn");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let first = js(&c, "return document.querySelector('li.plan-stop').dataset.cell;").await;
+    let first = first.as_str().unwrap().to_owned();
+    settled(&c).await;
+    std::fs::write(out.join("dashboard-planner.png"), c.screenshot().await.unwrap()).unwrap();
+    c.find(Locator::Css(&format!("li.plan-stop[data-cell='{first}'] button.exclude")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let t0 = Instant::now();
+    loop {
+        let state = js(&c, &format!("return [document.querySelectorAll(\"li.plan-stop[data-cell='{first}']\").length, document.querySelectorAll('li.plan-stop').length];")).await;
+        if state[0] == json!(0) && state[1].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "the excluded stop {first} stayed in the plan: {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    c.find(Locator::Id("planner-button")).await.unwrap().click().await.unwrap();
+
     // Text from reports is shown as text: no markup from a summary reaches the page.
     let attack = r#"<img src=x onerror="window.__xss=1">"#;
     let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.x(), p.y()]},
