@@ -83,7 +83,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let deadlines = crate::live::parse_deadlines(&text)
             .map_err(|e| anyhow::anyhow!("{}: {e} (处置时限文件有误)", path.display()))?;
-        state.settings = Arc::new(crate::live::LiveSettings { deadlines, ..crate::live::LiveSettings::default() });
+        state.settings = Arc::new(crate::live::LiveSettings { deadlines, ..(*state.settings).clone() });
+    }
+    if let Some(path) = &args.roads {
+        let roads = crate::roads::load(path).map_err(|e| anyhow::anyhow!("--roads: {e} (路网文件有误)"))?;
+        tracing::info!(nodes = roads.node_count(), "road network loaded (路网)");
+        state.settings =
+            Arc::new(crate::live::LiveSettings { roads: Some(Arc::new(roads)), ..(*state.settings).clone() });
     }
     crate::live::watch::spawn(state.clone(), std::time::Duration::from_secs(60));
     if args.demo_feed {
@@ -724,7 +730,12 @@ pub async fn plan(args: crate::config::PlanArgs) -> anyhow::Result<()> {
     if args.units == 0 {
         bail!("--units: plan for at least one unit (至少一个巡逻组)");
     }
-    let state = open_state(&args.store, Arc::new(SystemClock)).await?;
+    let mut state = open_state(&args.store, Arc::new(SystemClock)).await?;
+    if let Some(path) = &args.roads {
+        let roads = crate::roads::load(path).map_err(|e| anyhow::anyhow!("--roads: {e}"))?;
+        state.settings =
+            Arc::new(crate::live::LiveSettings { roads: Some(Arc::new(roads)), ..(*state.settings).clone() });
+    }
     let mut available: Vec<u64> =
         state.live.board().units().filter(|u| u.status == model::live::UnitStatus::Available).map(|u| u.id).collect();
     available.sort_unstable();

@@ -80,6 +80,9 @@ pub struct PlanArgs {
     /// Seed of the random choice among near-equal places (default: from the shift start).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Road network, a GeoJSON file of LineStrings (WGS84) (路网).
+    #[arg(long, env = "SAFEGRID_ROADS")]
+    pub roads: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     pub format: PlanFormat,
@@ -324,6 +327,10 @@ pub struct ServeArgs {
     /// "close_min": 10080}} (处置时限).
     #[arg(long, env = "SAFEGRID_DEADLINES")]
     pub deadlines: Option<PathBuf>,
+    /// Road network, a GeoJSON file of LineStrings (WGS84): dispatch ETAs and patrol routes
+    /// follow it instead of straight line × detour (路网).
+    #[arg(long, env = "SAFEGRID_ROADS")]
+    pub roads: Option<PathBuf>,
     /// New synthetic incidents a minute with --demo-feed (演示警情频率).
     #[arg(long, default_value_t = 4.0)]
     pub demo_feed_per_minute: f64,

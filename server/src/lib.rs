@@ -19,6 +19,7 @@ pub mod patrol;
 pub mod prevention;
 pub mod query;
 pub mod reads;
+pub mod roads;
 pub mod scope;
 pub mod store;
 pub mod tiles;

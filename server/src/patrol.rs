@@ -1,9 +1,9 @@
 //! Shift patrol plans over the live state: the adapter around `analytics::patrol`. Candidate
 //! places are the cells of the caller's jurisdiction ranked by the shift forecast (the
 //! self-exciting model of `/api/hotspots/forecast`), cells with a live hot-spot alert weighted up;
-//! units start and end at their station; travel is straight line × the dispatch detour factor at
-//! the dispatch speed. The plan's `coverage` is the share of the jurisdiction's forecast risk in
-//! the cells it visits; `naive_coverage` is the same for the nearest-first baseline over the same
+//! units start and end at their station; travel follows the road network when one is loaded
+//! (`--roads`), else straight line × the dispatch detour factor, at the dispatch speed. The
+//! plan's `coverage` is the share of the jurisdiction's forecast risk in the cells it visits; `naive_coverage` is the same for the nearest-first baseline over the same
 //! candidates.
 //!
 //! Invariants: every unit planned is a patrol unit inside the caller's scope; every stop is a cell
@@ -293,8 +293,14 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
         },
         ..PatrolSpec::default()
     };
-    let travel = Travel::Straight { detour: s.settings.travel.detour_factor.max(1.0) };
+    let detour = s.settings.travel.detour_factor.max(1.0);
+    let roads = s.settings.roads.clone();
     let (planned, naive) = tokio::task::spawn_blocking(move || {
+        // On roads the off-road access legs still get the detour factor.
+        let travel = match roads.as_deref() {
+            Some(network) => Travel::Roads { network, access_detour: detour },
+            None => Travel::Straight { detour },
+        };
         let planned = analytics::patrol::plan(&sites, &starts, travel, &spec);
         let naive = analytics::patrol::naive_plan(&sites, &starts, travel, &spec);
         (planned, naive)

@@ -247,3 +247,51 @@ async fn blind_spots_are_unwatched_hot_spots_and_suggestions_cover_unprotected_i
     let (s, e) = w.get("/api/coverage/suggestions?n=0").await;
     assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (400, Some("n")));
 }
+
+#[tokio::test]
+async fn with_a_road_network_routes_follow_the_roads_and_dispatch_measures_along_them() {
+    let mut w = TestWorld::new(6_000).await;
+    let units = units_in(&w, "620602000000");
+    let unit = units[0];
+    let start = shift_start(&w);
+    let body = json!({"shift_start": start, "shift_hours": 6, "units": [unit]});
+    let (s, straight) = plan_as(&w, Role::County, body.clone()).await;
+    assert_eq!(s, 200, "{straight}");
+    // Roads from the station to each planned stop through a bend 0.05° (5.5 km) to the north.
+    let station = &straight["units"][0]["station"];
+    let (sx, sy) = (station[0].as_f64().unwrap(), station[1].as_f64().unwrap());
+    let mut lines = Vec::new();
+    let mut bends = Vec::new();
+    for st in straight["units"][0]["stops"].as_array().unwrap() {
+        let (x, y) = (st["lon"].as_f64().unwrap(), st["lat"].as_f64().unwrap());
+        let bend = [(sx + x) / 2.0, (sy + y) / 2.0 + 0.05];
+        bends.push(bend);
+        lines.push(json!({"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [[sx, sy], bend, [x, y]]}}));
+    }
+    let text = json!({"type": "FeatureCollection", "features": lines}).to_string();
+    let roads = server::roads::parse(&text, "test roads").unwrap();
+    w.state.settings = std::sync::Arc::new(server::live::LiveSettings {
+        roads: Some(std::sync::Arc::new(roads)),
+        ..(*w.state.settings).clone()
+    });
+    let (s, on_roads) = plan_as(&w, Role::County, body).await;
+    assert_eq!(s, 200, "{on_roads}");
+    let route = on_roads["units"][0]["route"].as_array().unwrap();
+    let near = |p: &Value, b: &[f64; 2]| {
+        (p[0].as_f64().unwrap() - b[0]).abs() < 1e-4 && (p[1].as_f64().unwrap() - b[1]).abs() < 1e-4
+    };
+    assert!(route.iter().any(|p| bends.iter().any(|b| near(p, b))), "the route follows a road through a bend");
+    // Dispatch: the unit's ETA to its first stop is measured along the road (longer than the
+    // straight line × detour would be for this bent road).
+    let first = &straight["units"][0]["stops"][0];
+    let (lon, lat) = (first["lon"].as_f64().unwrap(), first["lat"].as_f64().unwrap());
+    let f = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                   "properties": {"category": "traffic", "occurred_at": (w.state.clock.now() - Duration::minutes(5)).to_rfc3339()}});
+    let (s, created) = w.post("/api/incidents", f.to_string()).await;
+    assert_eq!(s, 201, "{created}");
+    let (s, d) = w.get(&format!("/api/incidents/{}/dispatch?k=50", created["id"])).await;
+    assert_eq!(s, 200, "{d}");
+    let mine = d["units"].as_array().unwrap().iter().find(|u| u["unit"] == json!(unit)).expect("the unit is suggested");
+    let (road_m, distance_m) = (mine["road_m"].as_f64().unwrap(), mine["distance_m"].as_f64().unwrap());
+    assert!(road_m > distance_m * 1.4, "along the bent road: {road_m} m vs straight {distance_m} m");
+}

@@ -307,7 +307,8 @@ pub async fn dispatch(
     let incident = incident_in_scope(&s, &caller, id).await?;
     let board = s.live.board();
     let units: Vec<&UnitState> = board.units().filter(|u| unit_visible(&s, &caller, u)).collect();
-    let suggestions: Vec<Suggestion> = suggest(units, incident.fields.lon, incident.fields.lat, k, s.settings.travel);
+    let suggestions: Vec<Suggestion> =
+        suggest(units, incident.fields.lon, incident.fields.lat, k, s.settings.travel, s.settings.roads.as_deref());
     Ok(Json(serde_json::json!({
         "incident": id,
         "method": "straight line × detour factor",

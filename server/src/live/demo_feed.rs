@@ -120,8 +120,14 @@ async fn advance(state: &AppState, open: &mut BTreeMap<u64, u32>, rng: &mut impl
         let t = match incident.fields.status {
             Status::Reported if ticks >= rng.random_range(1..4) => {
                 let board = state.live.board();
-                let nearest =
-                    suggest(board.units(), incident.fields.lon, incident.fields.lat, 1, state.settings.travel);
+                let nearest = suggest(
+                    board.units(),
+                    incident.fields.lon,
+                    incident.fields.lat,
+                    1,
+                    state.settings.travel,
+                    state.settings.roads.as_deref(),
+                );
                 drop(board);
                 match nearest.first() {
                     Some(s) => step(Status::Dispatched, Some(s.unit), None),

@@ -3,6 +3,7 @@
 //! (UTM of the incident's zone) times a detour factor, at a unit's speed. Pure.
 
 use analytics::projection::TransverseMercator;
+use analytics::roads::RoadNetwork;
 use model::live::{UnitState, UnitStatus};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -42,13 +43,16 @@ pub struct Suggestion {
     pub eta_s: f64,
 }
 
-/// The `k` available units nearest to (`lon`, `lat`), nearest first.
+/// The `k` available units nearest to (`lon`, `lat`) by estimated travel, nearest first. On a
+/// road network (UTM 48N metres, see `crate::roads`) the `4k` nearest by straight line are
+/// measured along the roads and re-ranked; otherwise straight line × detour.
 pub fn suggest<'a>(
     units: impl IntoIterator<Item = &'a UnitState>,
     lon: f64,
     lat: f64,
     k: usize,
     travel: Travel,
+    roads: Option<&RoadNetwork>,
 ) -> Vec<Suggestion> {
     let utm = TransverseMercator::utm_for(lon, lat);
     let available: Vec<&UnitState> = units.into_iter().filter(|u| u.status == UnitStatus::Available).collect();
@@ -64,13 +68,23 @@ pub fn suggest<'a>(
     );
     let (x, y) = utm.forward(lon, lat);
     let metres_per_s = travel.speed_kmh.max(1.0) / 3.6;
-    tree.nearest_neighbor_iter([x, y])
-        .take(k)
+    let detour = travel.detour_factor.max(1.0);
+    let road48 = crate::roads::projection();
+    let target48 = road48.forward(lon, lat);
+    let mut out: Vec<Suggestion> = tree
+        .nearest_neighbor_iter([x, y])
+        .take(if roads.is_some() { k.saturating_mul(4) } else { k })
         .map(|g| {
             let u = available[g.data];
             let [ux, uy] = *g.geom();
             let distance_m = (ux - x).hypot(uy - y);
-            let road_m = distance_m * travel.detour_factor.max(1.0);
+            let road_m = match roads {
+                Some(net) => {
+                    let from = road48.forward(u.lon, u.lat);
+                    net.travel_m([from.0, from.1], [target48.0, target48.1], detour)
+                }
+                None => distance_m * detour,
+            };
             Suggestion {
                 unit: u.id,
                 name: u.name.clone(),
@@ -81,7 +95,10 @@ pub fn suggest<'a>(
                 eta_s: (road_m / metres_per_s).round(),
             }
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.eta_s.total_cmp(&b.eta_s).then(a.unit.cmp(&b.unit)));
+    out.truncate(k);
+    out
 }
 
 #[cfg(test)]
@@ -105,14 +122,14 @@ mod tests {
             unit(5, lon + 0.05, lat, UnitStatus::Available), // ~4.4 km east
         ];
         let travel = Travel { detour_factor: 1.5, speed_kmh: 36.0 };
-        let s = suggest(&units, lon, lat, 2, travel);
+        let s = suggest(&units, lon, lat, 2, travel, None);
         assert_eq!(s.iter().map(|s| s.unit).collect::<Vec<_>>(), [3, 1]);
         assert!((s[0].distance_m - 555.0).abs() < 5.0, "{}", s[0].distance_m);
         assert!((s[1].distance_m - 1110.0).abs() < 10.0, "{}", s[1].distance_m);
         // 36 km/h = 10 m/s; road = 1.5 × straight line.
         assert!((s[0].road_m - s[0].distance_m * 1.5).abs() <= 1.0);
         assert!((s[0].eta_s - s[0].road_m / 10.0).abs() <= 1.0);
-        assert_eq!(suggest(&units, lon, lat, 10, travel).len(), 3, "only available units");
-        assert!(suggest(&[], lon, lat, 3, travel).is_empty());
+        assert_eq!(suggest(&units, lon, lat, 10, travel, None).len(), 3, "only available units");
+        assert!(suggest(&[], lon, lat, 3, travel, None).is_empty());
     }
 }

@@ -195,6 +195,8 @@ pub struct LiveSettings {
     pub rules: alerts::AlertRules,
     /// Per-category deadlines replacing [`Deadlines::default_for`].
     pub deadlines: Vec<(Category, model::workflow::Deadlines)>,
+    /// The road network (`--roads`, UTM 48N metres): dispatch ETAs and patrol routes follow it.
+    pub roads: Option<Arc<analytics::roads::RoadNetwork>>,
 }
 
 impl LiveSettings {
