@@ -2,7 +2,7 @@
 //! places are the cells of the caller's jurisdiction ranked by the shift forecast (the
 //! self-exciting model of `/api/hotspots/forecast`), cells with a live hot-spot alert weighted up;
 //! units start and end at their station; travel follows the road network when one is loaded
-//! (`--roads`), else straight line × the dispatch detour factor, at the dispatch speed. The
+//! (`--roads`), else straight line × the dispatch detour factor, at the unit type's speed. The
 //! plan's `coverage` is the share of the jurisdiction's forecast risk in the cells it visits; `naive_coverage` is the same for the nearest-first baseline over the same
 //! candidates.
 //!
@@ -268,11 +268,11 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
             pinned: pinned.contains(&g.cell_code(forecast.area.cells[k])),
         })
         .collect();
-    let speed_m_per_s = s.settings.travel.speed_kmh.max(1.0) / 3.6;
     let starts: Vec<UnitStart> = units
         .iter()
         .map(|u| {
             let (x_m, y_m) = utm.forward(u.lon, u.lat);
+            let speed_m_per_s = speed_kmh(u.subtype.as_deref(), s.settings.travel.speed_kmh) / 3.6;
             UnitStart { x_m, y_m, speed_m_per_s }
         })
         .collect();
@@ -390,6 +390,17 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
     })
 }
 
+/// Travel speed of a patrol unit by its type (the resource's subtype), km/h: foot patrols 5,
+/// bicycles 12, e-bikes and motorcycles 25, anything else (a patrol car) `car_kmh`.
+pub fn speed_kmh(subtype: Option<&str>, car_kmh: f64) -> f64 {
+    match subtype {
+        Some("foot" | "步巡") => 5.0,
+        Some("bicycle" | "自行车") => 12.0,
+        Some("ebike" | "motorcycle" | "电动车" | "摩托车") => 25.0,
+        _ => car_kmh.max(1.0),
+    }
+}
+
 fn round6(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
 }
@@ -448,4 +459,47 @@ pub fn plan_csv(plan: &Plan) -> Result<String, csv::Error> {
     }
     let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_types_have_their_own_speed() {
+        assert_eq!(speed_kmh(Some("foot"), 40.0), 5.0);
+        assert_eq!(speed_kmh(Some("步巡"), 40.0), 5.0);
+        assert_eq!(speed_kmh(Some("bicycle"), 40.0), 12.0);
+        assert_eq!(speed_kmh(Some("motorcycle"), 40.0), 25.0);
+        assert_eq!(speed_kmh(None, 40.0), 40.0);
+        assert_eq!(speed_kmh(Some("car"), 30.0), 30.0);
+        assert_eq!(speed_kmh(None, 0.0), 1.0, "never zero");
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let now = chrono::Utc::now();
+        let ok = PlanRequest {
+            shift_start: now,
+            shift_hours: 8.0,
+            units: vec![1, 2],
+            dwell_min: 15.0,
+            revisit_min: 120.0,
+            max_places: 5,
+            pinned: vec![],
+            excluded: vec![],
+            seed: None,
+        };
+        assert!(validate(&ok, now).is_ok());
+        let field = |r: PlanRequest| validate(&r, now).err().map(|e| e.field_and_message().0.unwrap_or_default());
+        assert_eq!(
+            field(PlanRequest { shift_start: now - Duration::hours(2), ..ok.clone() }).as_deref(),
+            Some("shift_start")
+        );
+        assert_eq!(field(PlanRequest { units: vec![], ..ok.clone() }).as_deref(), Some("units"));
+        assert_eq!(field(PlanRequest { units: vec![3, 3], ..ok.clone() }).as_deref(), Some("units[1]"));
+        assert_eq!(field(PlanRequest { max_places: 0, ..ok.clone() }).as_deref(), Some("max_places"));
+        assert_eq!(field(PlanRequest { revisit_min: 5.0, ..ok.clone() }).as_deref(), Some("revisit_min"));
+        assert_eq!(field(PlanRequest { shift_hours: 25.0, ..ok }).as_deref(), Some("shift_hours"));
+    }
 }

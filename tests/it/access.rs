@@ -379,15 +379,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     }
                 }
                 ("POST", "/api/units/{id}/position") => {
-                    let outside_unit = w
-                        .state
-                        .geography
-                        .resources()
-                        .iter()
-                        .find(|r| {
-                            r.kind == model::ResourceKind::PatrolUnit && r.region_code.to_string().starts_with("620623")
-                        })
-                        .unwrap();
+                    let outside_unit = outside_patrol_unit(&w);
                     let body = json!({"lon": outside_unit.lon, "lat": outside_unit.lat});
                     let (s, answer) =
                         p.send(role, "POST", &format!("/api/units/{}/position", outside_unit.id), Some(body)).await;
@@ -426,15 +418,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                 }
                 ("POST", "/api/plans") => {
                     // A unit outside the jurisdiction is unknown to a restricted planner.
-                    let outside_unit = w
-                        .state
-                        .geography
-                        .resources()
-                        .iter()
-                        .find(|r| {
-                            r.kind == model::ResourceKind::PatrolUnit && r.region_code.to_string().starts_with("620623")
-                        })
-                        .unwrap();
+                    let outside_unit = outside_patrol_unit(&w);
                     let start = w.state.clock.now() + chrono::Duration::hours(1);
                     let body = json!({"shift_start": start, "shift_hours": 2, "units": [outside_unit.id]});
                     let (s, answer) = p.send(role, "POST", "/api/plans", Some(body)).await;
@@ -490,6 +474,18 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
         Role::ALL.len(),
         p.requests
     );
+}
+
+/// A patrol unit stationed in Tianzhu (outside every restricted test user).
+fn outside_patrol_unit(w: &TestWorld) -> &model::Resource {
+    w.state
+        .geography
+        .resources()
+        .iter()
+        .find(|r| {
+            r.kind == model::ResourceKind::PatrolUnit && r.region_code.to_string().starts_with(&OUTSIDE_COUNTY[..6])
+        })
+        .unwrap()
 }
 
 /// Whether a unit (`{"unit", "lon", "lat"}`) is the caller's: its station's region or its
