@@ -7,6 +7,7 @@ pub mod boot;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod desk;
 pub mod follow;
 pub mod geography;
 pub mod group;

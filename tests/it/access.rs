@@ -460,6 +460,35 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
                     assert_eq!(s, outside_status, "{label} outside");
                 }
+                ("GET", "/api/villages/{code}") => {
+                    let inside = w
+                        .state
+                        .geography
+                        .regions()
+                        .iter()
+                        .find(|r| r.region.level == model::RegionLevel::Village && scope.allows_region(r.region.code))
+                        .map(|r| r.region.code);
+                    if let Some(v) = inside {
+                        assert_eq!(p.send(role, "GET", &format!("/api/villages/{v}"), None).await.0, 200, "{label}");
+                    }
+                    let outside = outside_incident.cell_code.village();
+                    let (s, _) = p.send(role, "GET", &format!("/api/villages/{outside}"), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
+                ("GET", "/api/workload") => {
+                    let (s, wl) = p.send(role, "GET", "/api/workload", None).await;
+                    assert_eq!(s, 200, "{label}");
+                    for o in wl["officers"].as_array().unwrap() {
+                        for v in o["villages"].as_array().unwrap() {
+                            assert!(allowed(v["code"].as_str().unwrap()), "{label} leaks {v}");
+                        }
+                    }
+                    for v in wl["unassigned"].as_array().unwrap() {
+                        assert!(allowed(v["code"].as_str().unwrap()), "{label} leaks {v}");
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("/api/workload?region={OUTSIDE_COUNTY}"), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
                 other => panic!("route {other:?} has no access probe: add one before adding the route"),
             }
         }

@@ -10,6 +10,7 @@ mod api_regions;
 mod auth;
 mod browser;
 mod cli;
+mod desk;
 mod fuzz_seeds;
 mod live;
 mod patrol;

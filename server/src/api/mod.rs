@@ -2,6 +2,7 @@
 //! `app(state)` builds the router so tests drive it with `tower::ServiceExt::oneshot`; the
 //! routes are declared once in [`routes`], which also lists them for the access-matrix test.
 
+mod desk;
 pub mod error;
 pub mod features;
 pub(crate) mod hotspots;
@@ -185,6 +186,8 @@ fn routes() -> Routes {
         .add("GET", "/api/coverage", Signed, get(patrol::coverage))
         .add("GET", "/api/coverage/blind-spots", Signed, get(patrol::blind))
         .add("GET", "/api/coverage/suggestions", Signed, get(patrol::suggestions))
+        .add("GET", "/api/villages/{code}", Signed, get(desk::village))
+        .add("GET", "/api/workload", Signed, get(desk::load))
         .add("GET", "/api/search", Signed, get(search::search))
         .add("GET", "/tiles/{layer}/{z}/{x}/{y}", Signed, get(crate::tiles::tile))
         .add("GET", "/glyphs/{fontstack}/{range}", Public, get(crate::web::glyphs))

@@ -1,0 +1,420 @@
+//! The one-village-one-officer desk (一村一警), read side: a village's profile and the officers'
+//! workload, computed from memory (geography, incident index, live board). Every answer covers
+//! only the villages of the caller's scope.
+//!
+//! Workload index of a village (documented in the API): population ÷ 1,000 + incidents of the
+//! last 90 days ÷ 10 + open events — people served, demand, and what is waiting.
+
+use crate::api::AppState;
+use crate::incident_index::{IncidentFilter, StatusSet};
+use crate::scope::Scope;
+use analytics::TransverseMercator;
+use chrono::{DateTime, Duration, Utc};
+use geo::InteriorPoint;
+use model::live::AlertKind;
+use model::{Category, CellCode, RegionCode, RegionLevel, ResourceKind, Status};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Days of incidents in profiles and workload.
+pub const RECENT_DAYS: i64 = 90;
+/// Weeks in a village's incident trend.
+pub const TREND_WEEKS: i64 = 12;
+
+/// A region named.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Named {
+    /// Its code.
+    pub code: RegionCode,
+    /// Its name.
+    pub name: String,
+}
+
+/// A grid cell named.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CellRef {
+    /// Its code.
+    pub code: CellCode,
+    /// Its name.
+    pub name: String,
+    /// Resident population.
+    pub population: u64,
+}
+
+/// A point resource in a profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Place {
+    /// Resource id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Sub-type (school, hospital, market …), if any.
+    pub subtype: Option<String>,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+}
+
+/// An officer covering a village.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfficerRef {
+    /// Officer id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Police number (警号).
+    pub badge: String,
+    /// Their police station's name.
+    pub station: Option<String>,
+}
+
+/// Incidents of one category.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryCount {
+    /// Category (API name).
+    pub category: Category,
+    /// Chinese label.
+    pub label_zh: &'static str,
+    /// English label.
+    pub label_en: &'static str,
+    /// Incidents in the last [`RECENT_DAYS`].
+    pub count: u32,
+}
+
+/// An open event of a village.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenEvent {
+    /// Incident id.
+    pub id: u64,
+    /// Category.
+    pub category: Category,
+    /// Status.
+    pub status: Status,
+    /// Reported at.
+    pub reported_at: DateTime<Utc>,
+    /// Cell.
+    pub cell_code: CellCode,
+}
+
+/// A village's profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VillageProfile {
+    /// The village.
+    pub village: Named,
+    /// Its township.
+    pub township: Option<Named>,
+    /// Its county.
+    pub county: Option<Named>,
+    /// Resident population.
+    pub population: u64,
+    /// Households.
+    pub households: u64,
+    /// Whether boundary and figures are synthetic (the demo's are).
+    pub synthetic: bool,
+    /// Grid cells.
+    pub cells: Vec<CellRef>,
+    /// Grid workers (网格员).
+    pub grid_workers: Vec<Place>,
+    /// Key places (重点场所).
+    pub key_places: Vec<Place>,
+    /// Officers assigned (一村一警).
+    pub officers: Vec<OfficerRef>,
+    /// The township's police station.
+    pub station: Option<Place>,
+    /// Incidents in the last [`RECENT_DAYS`].
+    pub incidents: u32,
+    /// The same by category, largest first.
+    pub categories: Vec<CategoryCount>,
+    /// Incidents per week, oldest first ([`TREND_WEEKS`] weeks ending now).
+    pub weekly: Vec<u32>,
+    /// Open events (not closed), all time.
+    pub open_events: u32,
+    /// The 20 newest open events.
+    pub open_list: Vec<OpenEvent>,
+    /// Cells with a hot-spot alert in the last 7 days.
+    pub hot_cells: Vec<CellCode>,
+    /// Near-repeat alerts in the village in the last 7 days.
+    pub near_repeat_alerts: usize,
+    /// Rank of the village among its county's villages by recent incidents (1 = busiest).
+    pub county_rank: usize,
+    /// Villages in its county.
+    pub county_villages: usize,
+}
+
+/// Incidents of the last [`RECENT_DAYS`] and open events per village (all villages of `scope`).
+fn village_counts(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> HashMap<RegionCode, (u32, u32)> {
+    let g = &s.geography;
+    let mut out: HashMap<RegionCode, (u32, u32)> = HashMap::new();
+    let index = s.index();
+    let mut recent = IncidentFilter::new(scope.cells(g));
+    recent.from_s = Some((now - Duration::days(RECENT_DAYS)).timestamp());
+    recent.to_s = Some(now.timestamp());
+    index.for_each(&recent, |p| out.entry(g.cell_code(p.cell).village()).or_default().0 += 1);
+    let mut open = IncidentFilter::new(scope.cells(g));
+    let statuses: Vec<Status> = Status::ALL.iter().copied().filter(|s| *s != Status::Closed).collect();
+    open.statuses = Some(StatusSet::of(&statuses));
+    index.for_each(&open, |p| out.entry(g.cell_code(p.cell).village()).or_default().1 += 1);
+    out
+}
+
+fn station_name(s: &AppState, station_id: u64) -> Option<String> {
+    s.geography
+        .resources()
+        .iter()
+        .find(|r| r.kind == ResourceKind::Station && r.id == station_id)
+        .map(|r| r.name.clone())
+}
+
+fn named(s: &AppState, code: RegionCode) -> Option<Named> {
+    s.geography.region(code).map(|r| Named { code, name: r.region.name.clone() })
+}
+
+fn place(r: &model::Resource) -> Place {
+    Place { id: r.id, name: r.name.clone(), subtype: r.subtype.clone(), lon: r.lon, lat: r.lat }
+}
+
+/// The profile of `village`, if it is a village inside `scope`.
+pub fn village_profile(s: &AppState, scope: &Scope, village: RegionCode, now: DateTime<Utc>) -> Option<VillageProfile> {
+    let g = &s.geography;
+    if village.level() != RegionLevel::Village || !scope.allows_region(village) {
+        return None;
+    }
+    let region = g.region(village)?;
+    let range = g.cell_range(village);
+    let cells: Vec<CellRef> = range
+        .clone()
+        .map(|i| &g.cells()[i as usize].cell)
+        .map(|c| CellRef { code: c.code, name: c.name.clone(), population: c.population })
+        .collect();
+    let cell_codes: Vec<CellCode> = range.clone().map(|i| g.cell_code(i)).collect();
+    let in_village =
+        |r: &model::Resource| g.locate(r.lon, r.lat).is_some_and(|c| range.contains(&c)) || r.region_code == village;
+    let grid_workers =
+        g.resources().iter().filter(|r| r.kind == ResourceKind::GridWorker && in_village(r)).map(place).collect();
+    let key_places =
+        g.resources().iter().filter(|r| r.kind == ResourceKind::KeyPlace && in_village(r)).map(place).collect();
+    let township = village.parent();
+    let station =
+        g.resources().iter().find(|r| r.kind == ResourceKind::Station && Some(r.region_code) == township).map(place);
+    let officers = g
+        .officers_of(village)
+        .map(|o| OfficerRef {
+            id: o.id,
+            name: o.name.clone(),
+            badge: o.badge.clone(),
+            station: station_name(s, o.station_id),
+        })
+        .collect();
+    // Incidents: categories and weekly trend over the village's cells.
+    let mut filter = IncidentFilter::new(Scope::of(vec![village]).cells(g));
+    filter.cells = Some(range.clone());
+    let from = now - Duration::days(RECENT_DAYS);
+    let trend_from = now - Duration::weeks(TREND_WEEKS);
+    let (mut incidents, mut by_category, mut weekly) =
+        (0u32, BTreeMap::<Category, u32>::new(), vec![0u32; TREND_WEEKS as usize]);
+    let mut open_events = 0u32;
+    let mut open_list: Vec<OpenEvent> = Vec::new();
+    {
+        let index = s.index();
+        index.for_each(&filter, |p| {
+            if p.occurred_s >= from.timestamp() && p.occurred_s < now.timestamp() {
+                incidents += 1;
+                *by_category.entry(p.category).or_default() += 1;
+            }
+            if p.occurred_s >= trend_from.timestamp() && p.occurred_s < now.timestamp() {
+                let week = ((p.occurred_s - trend_from.timestamp()) / (7 * 86_400)) as usize;
+                if let Some(w) = weekly.get_mut(week) {
+                    *w += 1;
+                }
+            }
+            if p.status != Status::Closed {
+                open_events += 1;
+                open_list.push(OpenEvent {
+                    id: p.id.0,
+                    category: p.category,
+                    status: p.status,
+                    reported_at: DateTime::from_timestamp(p.reported_s, 0).unwrap_or(now),
+                    cell_code: g.cell_code(p.cell),
+                });
+            }
+        });
+    }
+    open_list.sort_by(|a, b| b.reported_at.cmp(&a.reported_at).then(b.id.cmp(&a.id)));
+    open_list.truncate(20);
+    let mut categories: Vec<CategoryCount> = by_category
+        .into_iter()
+        .map(|(category, count)| CategoryCount {
+            category,
+            label_zh: category.label_zh(),
+            label_en: category.label_en(),
+            count,
+        })
+        .collect();
+    categories.sort_by_key(|c| std::cmp::Reverse(c.count));
+    // Hot-spot status: live alerts of the last week, and the village's rank in its county.
+    let week_ago = now - Duration::days(7);
+    let (mut hot_cells, mut near_repeat_alerts) = (Vec::new(), 0);
+    for a in s.live.board().alerts().filter(|a| a.at >= week_ago && cell_codes.contains(&a.cell_code)) {
+        match a.kind {
+            AlertKind::Hotspot if !hot_cells.contains(&a.cell_code) => hot_cells.push(a.cell_code),
+            AlertKind::NearRepeat => near_repeat_alerts += 1,
+            _ => {}
+        }
+    }
+    let county = village.truncate(RegionLevel::County);
+    let counts = village_counts(s, &Scope::of(vec![county]), now);
+    let county_villages: Vec<RegionCode> =
+        g.regions_at(RegionLevel::Village, Some(county)).map(|r| r.region.code).collect();
+    let mine = counts.get(&village).map_or(0, |c| c.0);
+    let county_rank = 1 + county_villages.iter().filter(|v| counts.get(v).map_or(0, |c| c.0) > mine).count();
+    Some(VillageProfile {
+        village: Named { code: village, name: region.region.name.clone() },
+        township: township.and_then(|t| named(s, t)),
+        county: named(s, county),
+        population: region.region.population,
+        households: region.region.households,
+        synthetic: region.region.synthetic,
+        cells,
+        grid_workers,
+        key_places,
+        officers,
+        station,
+        incidents,
+        categories,
+        weekly,
+        open_events,
+        open_list,
+        hot_cells,
+        near_repeat_alerts,
+        county_rank,
+        county_villages: county_villages.len(),
+    })
+}
+
+/// A village in a workload answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VillageLoad {
+    /// Code.
+    pub code: RegionCode,
+    /// Name.
+    pub name: String,
+    /// Population.
+    pub population: u64,
+    /// Incidents in the last [`RECENT_DAYS`].
+    pub incidents: u32,
+    /// Open events.
+    pub open_events: u32,
+    /// Workload index (module doc).
+    pub load: f64,
+}
+
+/// One officer's workload inside the caller's scope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfficerLoad {
+    /// The officer.
+    pub officer: OfficerRef,
+    /// Their villages inside the scope.
+    pub villages: Vec<VillageLoad>,
+    /// Population served.
+    pub population: u64,
+    /// Incidents in the last [`RECENT_DAYS`].
+    pub incidents: u32,
+    /// Open events.
+    pub open_events: u32,
+    /// Mean straight-line distance from the station to their villages, km.
+    pub mean_distance_km: f64,
+    /// Sum of the villages' workload indexes.
+    pub load: f64,
+}
+
+/// Officers' workload and the villages nobody covers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workload {
+    /// Per officer, heaviest first.
+    pub officers: Vec<OfficerLoad>,
+    /// Villages of the scope without an officer (flagged).
+    pub unassigned: Vec<VillageLoad>,
+    /// How the workload index is made.
+    pub load_formula_zh: &'static str,
+    /// The same in English.
+    pub load_formula_en: &'static str,
+}
+
+/// The workload index of a village.
+pub fn village_load(population: u64, incidents: u32, open_events: u32) -> f64 {
+    population as f64 / 1000.0 + f64::from(incidents) / 10.0 + f64::from(open_events)
+}
+
+/// The village loads of `scope` by code (every village of the scope).
+pub fn village_loads(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> BTreeMap<RegionCode, VillageLoad> {
+    let counts = village_counts(s, scope, now);
+    s.geography
+        .regions()
+        .iter()
+        .filter(|r| r.region.level == RegionLevel::Village && scope.allows_region(r.region.code))
+        .map(|r| {
+            let (incidents, open_events) = counts.get(&r.region.code).copied().unwrap_or((0, 0));
+            let v = VillageLoad {
+                code: r.region.code,
+                name: r.region.name.clone(),
+                population: r.region.population,
+                incidents,
+                open_events,
+                load: village_load(r.region.population, incidents, open_events),
+            };
+            (r.region.code, v)
+        })
+        .collect()
+}
+
+/// The workload of the officers of `scope`'s villages.
+pub fn workload(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> Workload {
+    let g = &s.geography;
+    let loads = village_loads(s, scope, now);
+    let utm = TransverseMercator::utm(48, true);
+    let mut officers: Vec<OfficerLoad> = g
+        .officers()
+        .iter()
+        .filter_map(|o| {
+            let villages: Vec<VillageLoad> = o.villages.iter().filter_map(|v| loads.get(v).cloned()).collect();
+            if villages.is_empty() {
+                return None;
+            }
+            let station = g.resources().iter().find(|r| r.kind == ResourceKind::Station && r.id == o.station_id);
+            let distances: Vec<f64> = villages
+                .iter()
+                .filter_map(|v| {
+                    let st = station?;
+                    let p = g.region(v.code)?.boundary.interior_point()?;
+                    let (a, b) = (utm.forward(st.lon, st.lat), utm.forward(p.x(), p.y()));
+                    Some((a.0 - b.0).hypot(a.1 - b.1) / 1000.0)
+                })
+                .collect();
+            let mean_distance_km =
+                if distances.is_empty() { 0.0 } else { distances.iter().sum::<f64>() / distances.len() as f64 };
+            Some(OfficerLoad {
+                officer: OfficerRef {
+                    id: o.id,
+                    name: o.name.clone(),
+                    badge: o.badge.clone(),
+                    station: station.map(|r| r.name.clone()),
+                },
+                population: villages.iter().map(|v| v.population).sum(),
+                incidents: villages.iter().map(|v| v.incidents).sum(),
+                open_events: villages.iter().map(|v| v.open_events).sum(),
+                load: villages.iter().map(|v| v.load).sum(),
+                mean_distance_km: (mean_distance_km * 10.0).round() / 10.0,
+                villages,
+            })
+        })
+        .collect();
+    officers.sort_by(|a, b| b.load.total_cmp(&a.load).then(a.officer.id.cmp(&b.officer.id)));
+    let unassigned = loads.into_values().filter(|v| g.officers_of(v.code).next().is_none()).collect();
+    Workload {
+        officers,
+        unassigned,
+        load_formula_zh: "工作量指数 = 人口 ÷ 1000 + 近 90 天警情数 ÷ 10 + 未结事件数",
+        load_formula_en: "workload index = population ÷ 1,000 + incidents of the last 90 days ÷ 10 + open events",
+    }
+}
