@@ -4,6 +4,7 @@
 //! Invariants: no IO, no clock reads, no global state; deterministic; builds for wasm32.
 //! Longitude/latitude are WGS84 degrees unless a function's name says otherwise.
 
+pub mod balance;
 pub mod clip;
 pub mod coverage;
 pub mod crs;

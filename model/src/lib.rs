@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 pub mod code;
+pub mod desk;
 pub mod incident;
 pub mod live;
 pub mod region;

@@ -418,3 +418,141 @@ pub fn workload(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> Workload {
         load_formula_en: "workload index = population ÷ 1,000 + incidents of the last 90 days ÷ 10 + open events",
     }
 }
+
+/// One suggested reassignment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reassignment {
+    /// The village.
+    pub village: Named,
+    /// Its officer now (None: uncovered).
+    pub from: Option<OfficerRef>,
+    /// The officer suggested.
+    pub to: OfficerRef,
+    /// The village's workload index.
+    pub load: f64,
+}
+
+/// A rebalancing suggestion for the officers of a region: contiguous villages, similar load.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RebalanceSuggestion {
+    /// Moves, in the order the heuristic made them (covering the uncovered villages first).
+    pub moves: Vec<Reassignment>,
+    /// Max ÷ mean officer load now (1 = even).
+    pub spread_before: f64,
+    /// The same after the moves.
+    pub spread_after: f64,
+    /// Officers considered, with their load now and after.
+    pub officers: Vec<(OfficerRef, f64, f64)>,
+}
+
+/// Villages whose boundaries touch or overlap, as index lists (by bounding box, then exactly).
+fn adjacency(boundaries: &[&geo::MultiPolygon<f64>]) -> Vec<Vec<usize>> {
+    use geo::{BoundingRect, Intersects};
+    use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
+    let rects: Vec<Option<geo::Rect<f64>>> = boundaries.iter().map(|b| b.bounding_rect()).collect();
+    let tree = RTree::bulk_load(
+        rects
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                r.map(|r| GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
+            })
+            .collect(),
+    );
+    let mut out = vec![Vec::new(); boundaries.len()];
+    for (i, r) in rects.iter().enumerate() {
+        let Some(r) = r else { continue };
+        // A hair of slack: neighbours share edges, and a float may leave a sliver between them.
+        let e = 1e-7;
+        let env = AABB::from_corners([r.min().x - e, r.min().y - e], [r.max().x + e, r.max().y + e]);
+        for other in tree.locate_in_envelope_intersecting(env) {
+            let j = other.data;
+            if j > i && boundaries[i].intersects(boundaries[j]) {
+                out[i].push(j);
+                out[j].push(i);
+            }
+        }
+    }
+    out
+}
+
+/// A suggestion to rebalance the officers of `scope`'s villages: every uncovered village given to
+/// an adjacent officer, then at most `max_moves` reassignments. No officers: no moves.
+pub fn rebalance(
+    s: &AppState,
+    scope: &Scope,
+    now: DateTime<Utc>,
+    max_moves: usize,
+) -> Result<RebalanceSuggestion, analytics::balance::BalanceError> {
+    use analytics::balance::{BalanceOfficer, BalanceSpec, BalanceVillage};
+    let g = &s.geography;
+    let loads = village_loads(s, scope, now);
+    let shaped: Vec<(&VillageLoad, &model::RegionShape)> =
+        loads.values().filter_map(|v| g.region(v.code).map(|r| (v, r))).collect();
+    let villages: Vec<&VillageLoad> = shaped.iter().map(|(v, _)| *v).collect();
+    let boundaries: Vec<&geo::MultiPolygon<f64>> = shaped.iter().map(|(_, r)| &r.boundary).collect();
+    let neighbours = adjacency(&boundaries);
+    // Officers of these villages, by id.
+    let mut officers: Vec<&model::Officer> =
+        g.officers().iter().filter(|o| o.villages.iter().any(|v| loads.contains_key(v))).collect();
+    officers.sort_by_key(|o| o.id);
+    let slot: HashMap<u64, usize> = officers.iter().enumerate().map(|(k, o)| (o.id, k)).collect();
+    if officers.is_empty() {
+        return Ok(RebalanceSuggestion {
+            moves: Vec::new(),
+            spread_before: 1.0,
+            spread_after: 1.0,
+            officers: Vec::new(),
+        });
+    }
+    let utm = TransverseMercator::utm(48, true);
+    let station_of = |o: &model::Officer| {
+        g.resources()
+            .iter()
+            .find(|r| r.kind == ResourceKind::Station && r.id == o.station_id)
+            .map(|r| utm.forward(r.lon, r.lat))
+    };
+    let input: Vec<BalanceVillage> = villages
+        .iter()
+        .zip(&neighbours)
+        .zip(&boundaries)
+        .map(|((v, n), b)| {
+            let (x_m, y_m) = b.interior_point().map_or((0.0, 0.0), |p| utm.forward(p.x(), p.y()));
+            BalanceVillage {
+                load: v.load,
+                x_m,
+                y_m,
+                neighbours: n.clone(),
+                officer: g.officers_of(v.code).find_map(|o| slot.get(&o.id).copied()),
+            }
+        })
+        .collect();
+    let stations: Vec<BalanceOfficer> = officers
+        .iter()
+        .map(|o| {
+            let (x_m, y_m) = station_of(o).unwrap_or((0.0, 0.0));
+            BalanceOfficer { x_m, y_m }
+        })
+        .collect();
+    let officer_ref = |k: usize| {
+        let o = officers[k];
+        OfficerRef { id: o.id, name: o.name.clone(), badge: o.badge.clone(), station: station_name(s, o.station_id) }
+    };
+    let r = analytics::balance::rebalance(&input, &stations, &BalanceSpec { max_moves, ..BalanceSpec::default() })?;
+    let moves = r
+        .moves
+        .iter()
+        .map(|m| Reassignment {
+            village: Named { code: villages[m.village].code, name: villages[m.village].name.clone() },
+            from: m.from.map(officer_ref),
+            to: officer_ref(m.to),
+            load: villages[m.village].load,
+        })
+        .collect();
+    Ok(RebalanceSuggestion {
+        moves,
+        spread_before: r.spread_before,
+        spread_after: r.spread_after,
+        officers: (0..officers.len()).map(|k| (officer_ref(k), r.load_before[k], r.load_after[k])).collect(),
+    })
+}

@@ -475,6 +475,15 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     let (s, _) = p.send(role, "GET", &format!("/api/villages/{outside}"), None).await;
                     assert_eq!(s, outside_status, "{label} outside");
                 }
+                ("GET", "/api/workload/rebalance") => {
+                    let (s, r) = p.send(role, "GET", route.path, None).await;
+                    assert_eq!(s, 200, "{label}");
+                    for m in r["moves"].as_array().unwrap() {
+                        assert!(allowed(m["village"]["code"].as_str().unwrap()), "{label} leaks {m}");
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
                 ("GET", "/api/workload") => {
                     let (s, wl) = p.send(role, "GET", "/api/workload", None).await;
                     assert_eq!(s, 200, "{label}");

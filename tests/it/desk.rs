@@ -91,3 +91,38 @@ async fn workload_covers_the_jurisdiction_flags_uncovered_villages_and_adds_up()
     let (s, e) = w.get(&format!("/api/workload?region={cell}")).await;
     assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (400, Some("region")));
 }
+
+#[tokio::test]
+async fn a_rebalancing_suggestion_stays_in_the_region_covers_every_village_and_evens_the_load() {
+    let w = TestWorld::new(6_000).await;
+    let (s, wl) = w.get_as(Role::County, "/api/workload").await;
+    assert_eq!(s, 200);
+    let total: f64 = wl["officers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(std::iter::once(&serde_json::json!({"load": wl["unassigned"].as_array().unwrap().iter().map(|v| v["load"].as_f64().unwrap()).sum::<f64>()})))
+        .map(|o| o["load"].as_f64().unwrap())
+        .sum();
+    let (s, r) = w.get_as(Role::County, "/api/workload/rebalance").await;
+    assert_eq!(s, 200, "{r}");
+    let (before, after) = (r["spread_before"].as_f64().unwrap(), r["spread_after"].as_f64().unwrap());
+    // Covering uncovered villages may raise the spread; moves between officers never do.
+    if wl["unassigned"].as_array().unwrap().is_empty() {
+        assert!(after <= before + 1e-9, "{before} → {after}");
+    }
+    let officer_ids: BTreeSet<u64> =
+        wl["officers"].as_array().unwrap().iter().map(|o| o["officer"]["id"].as_u64().unwrap()).collect();
+    let moves = r["moves"].as_array().unwrap();
+    assert!(moves.len() <= 20 + wl["unassigned"].as_array().unwrap().len());
+    for m in moves {
+        assert!(m["village"]["code"].as_str().unwrap().starts_with("620602"), "{m}");
+        assert!(officer_ids.contains(&m["to"]["id"].as_u64().unwrap()), "{m}");
+    }
+    // After the moves every village is someone's: the loads after add up to every village's load.
+    let after_sum: f64 = r["officers"].as_array().unwrap().iter().map(|o| o[2].as_f64().unwrap()).sum();
+    assert!((after_sum - total).abs() < 1e-6 * total.max(1.0), "{after_sum} vs {total}");
+    let (s, e) = w.get_as(Role::County, "/api/workload/rebalance?max_moves=0").await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (400, Some("max_moves")));
+    assert_eq!(w.get_as(Role::County, "/api/workload/rebalance?region=620623000000").await.0, 404);
+}

@@ -46,3 +46,27 @@ pub async fn load(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQue
     p.finish()?;
     Ok(Json(workload(&s, &scope, s.clock.now())).into_response())
 }
+
+/// `GET /api/workload/rebalance?region=&max_moves=20`: a suggestion to move villages between
+/// the region's officers (contiguous territories, similar workload) that a county or township
+/// user may act on; it changes nothing.
+pub async fn rebalance(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let scope = narrowed(&caller, &mut p)?;
+    let max_moves = match p.one("max_moves")? {
+        None => 20,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| AppError::bad("max_moves", "max_moves is 1–200"))?,
+    };
+    p.finish()?;
+    let now = s.clock.now();
+    let s2 = s.clone();
+    let suggestion = tokio::task::spawn_blocking(move || crate::desk::rebalance(&s2, &scope, now, max_moves))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Json(suggestion).into_response())
+}

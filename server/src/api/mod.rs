@@ -188,6 +188,7 @@ fn routes() -> Routes {
         .add("GET", "/api/coverage/suggestions", Signed, get(patrol::suggestions))
         .add("GET", "/api/villages/{code}", Signed, get(desk::village))
         .add("GET", "/api/workload", Signed, get(desk::load))
+        .add("GET", "/api/workload/rebalance", Signed, get(desk::rebalance))
         .add("GET", "/api/search", Signed, get(search::search))
         .add("GET", "/tiles/{layer}/{z}/{x}/{y}", Signed, get(crate::tiles::tile))
         .add("GET", "/glyphs/{fontstack}/{range}", Public, get(crate::web::glyphs))

@@ -1,0 +1,535 @@
+//! The one-village-one-officer desk (一村一警) as pure rules: kinds of dispute (矛盾纠纷), the linked
+//! mediation tracks (三调联动: people's → administrative → judicial), which status changes of a
+//! dispute are legal, when an open event or dispute becomes a backlog case (积案), and when a
+//! village officer's next visit is due. No clock is read: `now` is always a parameter.
+//!
+//! # The dispute loop
+//!
+//! ```text
+//! registered → mediating → agreed → closed
+//!                  │
+//!                  └─► failed ─► escalated (next track) ─► mediating …
+//!                        │
+//!                        └─► closed   (judicial track only)
+//! ```
+//!
+//! A failed mediation on the people's or administrative track must climb to the next track
+//! ([`DeskError::EscalateFirst`] otherwise); only when judicial mediation has failed too may the
+//! dispute be closed unresolved (the parties are then referred to litigation or arbitration),
+//! and it cannot be escalated further ([`DeskError::NoHigherTrack`]).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Days after which an open event becomes a backlog case, by default.
+pub const EVENT_BACKLOG_DAYS: i64 = 30;
+/// Days after which an open dispute becomes a backlog case, by default.
+pub const DISPUTE_BACKLOG_DAYS: i64 = 60;
+/// A village officer visits each of his villages at least this often, in days, by default.
+pub const VISIT_EVERY_DAYS: i64 = 7;
+/// Number of age bands of [`age_band`] (0 to 3).
+pub const AGE_BANDS: u8 = 4;
+
+macro_rules! desk_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = ($code:literal, $zh:literal, $en:literal) ),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $( $(#[$vmeta])* $variant ),+ }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The API name (snake_case, as serialised).
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// Parses the API name.
+            pub fn parse(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+
+            /// Chinese UI label.
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+
+            /// English UI label.
+            pub fn label_en(self) -> &'static str {
+                match self { $($name::$variant => $en),+ }
+            }
+        }
+    };
+}
+
+desk_enum! {
+    /// What a dispute (矛盾纠纷) is about.
+    DisputeKind {
+        /// 邻里纠纷.
+        Neighbour = ("neighbour", "邻里", "neighbours"),
+        /// 婚姻家庭纠纷.
+        Family = ("family", "婚姻家庭", "marriage and family"),
+        /// 土地/山林纠纷.
+        Land = ("land", "土地/山林", "land and forest"),
+        /// 劳资纠纷.
+        Labour = ("labour", "劳资", "labour and wages"),
+        /// 合同/债务纠纷.
+        Contract = ("contract", "合同/债务", "contract and debt"),
+        /// 物业纠纷.
+        Property = ("property", "物业", "property management"),
+        /// 其他纠纷.
+        Other = ("other", "其他", "other"),
+    }
+}
+
+desk_enum! {
+    /// The body mediating a dispute; the three are linked (三调联动) and a failed mediation climbs
+    /// to the next ([`MediationTrack::next`]).
+    MediationTrack {
+        /// 人民调解: the village's people's mediation committee.
+        Peoples = ("peoples", "人民调解", "people's mediation"),
+        /// 行政调解: the police station or another administrative body.
+        Administrative = ("administrative", "行政调解", "administrative mediation"),
+        /// 司法调解: mediation by the court.
+        Judicial = ("judicial", "司法调解", "judicial mediation"),
+    }
+}
+
+desk_enum! {
+    /// Where a dispute stands.
+    DisputeStatus {
+        /// 已登记: registered at the desk.
+        Registered = ("registered", "已登记", "registered"),
+        /// 调解中: mediation under way on the current track.
+        Mediating = ("mediating", "调解中", "mediating"),
+        /// 已达成协议: the parties agreed; open until the agreement is carried out and closed.
+        Agreed = ("agreed", "已达成协议", "agreement reached"),
+        /// 调解未成: mediation on the current track failed.
+        Failed = ("failed", "调解未成", "mediation failed"),
+        /// 已移交上级调解: handed to the next track, waiting for its mediation to start.
+        Escalated = ("escalated", "已移交上级调解", "escalated"),
+        /// 已结案: closed.
+        Closed = ("closed", "已结案", "closed"),
+    }
+}
+
+impl MediationTrack {
+    /// The track a failed mediation climbs to: people's → administrative → judicial → none.
+    pub fn next(self) -> Option<MediationTrack> {
+        match self {
+            Self::Peoples => Some(Self::Administrative),
+            Self::Administrative => Some(Self::Judicial),
+            Self::Judicial => None,
+        }
+    }
+}
+
+impl DisputeStatus {
+    /// Still on the desk: every status but closed (an agreement is open until it is closed).
+    pub fn is_open(self) -> bool {
+        self != Self::Closed
+    }
+}
+
+/// Why a desk rule refused a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DeskError {
+    /// `to` does not follow `from` in the dispute loop.
+    #[error("a dispute cannot go from {} to {}", from.as_str(), to.as_str())]
+    IllegalStep {
+        /// Current status.
+        from: DisputeStatus,
+        /// Requested status.
+        to: DisputeStatus,
+    },
+    /// Escalation was asked for on the judicial track, the last one.
+    #[error("judicial mediation is the last track; a dispute that fails there can only be closed")]
+    NoHigherTrack,
+    /// A failed dispute was to be closed before judicial mediation was tried.
+    #[error("mediation failed on the {} track; escalate it before closing", track.as_str())]
+    EscalateFirst {
+        /// The track the mediation failed on.
+        track: MediationTrack,
+    },
+}
+
+/// Checks one status change of a dispute mediated on `track` and returns the track after it:
+/// `Some(next track)` when escalating, `None` when the track is unchanged.
+///
+/// Legal steps: registered → mediating; mediating → agreed or failed; failed → escalated (to
+/// [`MediationTrack::next`]; [`DeskError::NoHigherTrack`] on the judicial track); escalated →
+/// mediating; agreed → closed; failed → closed on the judicial track only
+/// ([`DeskError::EscalateFirst`] on the others). Anything else is [`DeskError::IllegalStep`].
+///
+/// ```
+/// use model::desk::{dispute_transition, DeskError, DisputeStatus as S, MediationTrack as T};
+/// assert_eq!(dispute_transition(S::Failed, S::Escalated, T::Peoples), Ok(Some(T::Administrative)));
+/// assert_eq!(dispute_transition(S::Failed, S::Escalated, T::Judicial), Err(DeskError::NoHigherTrack));
+/// assert_eq!(dispute_transition(S::Failed, S::Closed, T::Judicial), Ok(None));
+/// assert!(dispute_transition(S::Registered, S::Closed, T::Peoples).is_err());
+/// ```
+pub fn dispute_transition(
+    from: DisputeStatus,
+    to: DisputeStatus,
+    track: MediationTrack,
+) -> Result<Option<MediationTrack>, DeskError> {
+    use DisputeStatus as S;
+    match (from, to) {
+        (S::Registered, S::Mediating)
+        | (S::Mediating, S::Agreed)
+        | (S::Mediating, S::Failed)
+        | (S::Escalated, S::Mediating)
+        | (S::Agreed, S::Closed) => Ok(None),
+        (S::Failed, S::Escalated) => track.next().map(Some).ok_or(DeskError::NoHigherTrack),
+        (S::Failed, S::Closed) => match track {
+            MediationTrack::Judicial => Ok(None),
+            track => Err(DeskError::EscalateFirst { track }),
+        },
+        _ => Err(DeskError::IllegalStep { from, to }),
+    }
+}
+
+/// How long an open case may stay open before it is a backlog case (积案), in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BacklogLimits {
+    /// For events (incidents) of the event loop; default [`EVENT_BACKLOG_DAYS`] (30).
+    pub event_days: i64,
+    /// For disputes; default [`DISPUTE_BACKLOG_DAYS`] (60).
+    pub dispute_days: i64,
+}
+
+impl Default for BacklogLimits {
+    fn default() -> Self {
+        BacklogLimits { event_days: EVENT_BACKLOG_DAYS, dispute_days: DISPUTE_BACKLOG_DAYS }
+    }
+}
+
+/// Whether a case opened at `opened_at` is a backlog case at `now`: it is still `open` and
+/// strictly more than `limit_days` × 24 h have passed (at exactly the limit it is not yet).
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use model::desk::is_backlog;
+/// let opened = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
+/// assert!(!is_backlog(opened, opened + Duration::days(30), 30, true));
+/// assert!(is_backlog(opened, opened + Duration::days(30) + Duration::seconds(1), 30, true));
+/// assert!(!is_backlog(opened, opened + Duration::days(90), 30, false));
+/// ```
+pub fn is_backlog(opened_at: DateTime<Utc>, now: DateTime<Utc>, limit_days: i64, open: bool) -> bool {
+    // A limit too large for chrono is never reached.
+    open && TimeDelta::try_days(limit_days).is_some_and(|limit| now - opened_at > limit)
+}
+
+/// Whole days (24 h periods) from `opened_at` to `now`, rounded down; 0 when `opened_at` is later
+/// than `now`.
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use model::desk::age_days;
+/// let opened = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
+/// assert_eq!(age_days(opened, opened + Duration::hours(47)), 1);
+/// assert_eq!(age_days(opened, opened - Duration::days(3)), 0);
+/// ```
+pub fn age_days(opened_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (now - opened_at).num_days().max(0)
+}
+
+/// The age band of a case `age_days` old, for backlog clearance (积案清零) reports: 0 under 90
+/// days, 1 for 90–179, 2 for 180–364, 3 for 365 days or more (negative ages count as 0).
+///
+/// ```
+/// use model::desk::{age_band, age_band_label_en};
+/// assert_eq!(age_band(89), 0);
+/// assert_eq!(age_band(365), 3);
+/// assert_eq!(age_band_label_en(age_band(200)), "180–364 days");
+/// ```
+pub fn age_band(age_days: i64) -> u8 {
+    match age_days {
+        i64::MIN..90 => 0,
+        90..180 => 1,
+        180..365 => 2,
+        _ => 3,
+    }
+}
+
+/// Chinese UI label of an [`age_band`] (bands above 3 are labelled as 3).
+pub fn age_band_label_zh(band: u8) -> &'static str {
+    match band {
+        0 => "不足90天",
+        1 => "90–179天",
+        2 => "180–364天",
+        _ => "一年及以上",
+    }
+}
+
+/// English UI label of an [`age_band`] (bands above 3 are labelled as 3).
+pub fn age_band_label_en(band: u8) -> &'static str {
+    match band {
+        0 => "under 90 days",
+        1 => "90–179 days",
+        2 => "180–364 days",
+        _ => "a year or more",
+    }
+}
+
+/// When the officer's next visit to a village is due: `every_days` × 24 h after the later of the
+/// last visit and the officer's assignment to the village (a new officer's clock starts at the
+/// assignment; a visit before it, by the previous officer, does not count). A visit recorded
+/// after `now` (a mistyped or clock-skewed entry) is ignored. `None` when `every_days` is not
+/// positive (no visits scheduled) or the date is beyond chrono's range.
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use model::desk::{visit_due, VISIT_EVERY_DAYS};
+/// let assigned = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+/// let visited = assigned + Duration::days(2);
+/// let now = assigned + Duration::days(4);
+/// assert_eq!(visit_due(None, assigned, now, VISIT_EVERY_DAYS), Some(assigned + Duration::days(7)));
+/// assert_eq!(visit_due(Some(visited), assigned, now, VISIT_EVERY_DAYS), Some(visited + Duration::days(7)));
+/// ```
+pub fn visit_due(
+    last_visit: Option<DateTime<Utc>>,
+    assigned_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    every_days: i64,
+) -> Option<DateTime<Utc>> {
+    if every_days <= 0 {
+        return None;
+    }
+    let since = last_visit.filter(|&v| v <= now).map_or(assigned_at, |v| v.max(assigned_at));
+    since.checked_add_signed(TimeDelta::try_days(every_days)?)
+}
+
+/// Whether the next visit ([`visit_due`]) is overdue at `now`: strictly after the due time.
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use model::desk::is_visit_overdue;
+/// let assigned = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+/// assert!(!is_visit_overdue(None, assigned, assigned + Duration::days(7), 7));
+/// assert!(is_visit_overdue(None, assigned, assigned + Duration::days(8), 7));
+/// ```
+pub fn is_visit_overdue(
+    last_visit: Option<DateTime<Utc>>,
+    assigned_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    every_days: i64,
+) -> bool {
+    visit_due(last_visit, assigned_at, now, every_days).is_some_and(|due| now > due)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    /// Whether `s` has a CJK ideograph.
+    fn has_han(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn names_round_trip_and_every_value_has_both_labels() {
+        fn check<T: Copy + PartialEq + std::fmt::Debug + Serialize + serde::de::DeserializeOwned>(
+            all: &[T],
+            as_str: fn(T) -> &'static str,
+            parse: fn(&str) -> Option<T>,
+            zh: fn(T) -> &'static str,
+            en: fn(T) -> &'static str,
+        ) {
+            let mut names = std::collections::HashSet::new();
+            for &v in all {
+                let name = as_str(v);
+                assert!(names.insert(name), "{name} twice");
+                assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{name} is not snake_case");
+                assert_eq!(parse(name), Some(v));
+                assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{name}\""));
+                assert_eq!(serde_json::from_str::<T>(&format!("\"{name}\"")).unwrap(), v);
+                assert!(has_han(zh(v)), "{name}: Chinese label {:?}", zh(v));
+                assert!(!en(v).is_empty() && !has_han(en(v)), "{name}: English label {:?}", en(v));
+            }
+            assert_eq!(parse("nonsense"), None);
+            assert_eq!(parse(""), None);
+        }
+        check(DisputeKind::ALL, DisputeKind::as_str, DisputeKind::parse, DisputeKind::label_zh, DisputeKind::label_en);
+        check(
+            MediationTrack::ALL,
+            MediationTrack::as_str,
+            MediationTrack::parse,
+            MediationTrack::label_zh,
+            MediationTrack::label_en,
+        );
+        check(
+            DisputeStatus::ALL,
+            DisputeStatus::as_str,
+            DisputeStatus::parse,
+            DisputeStatus::label_zh,
+            DisputeStatus::label_en,
+        );
+        assert_eq!(DisputeKind::ALL.len(), 7);
+        assert_eq!(DisputeStatus::ALL.len(), 6);
+        assert_eq!(DisputeKind::Land.label_zh(), "土地/山林");
+        assert_eq!(MediationTrack::Peoples.as_str(), "peoples");
+        assert_eq!(DisputeStatus::Escalated.label_zh(), "已移交上级调解");
+        assert!(serde_json::from_str::<DisputeKind>("\"Neighbour\"").is_err());
+    }
+
+    #[test]
+    fn tracks_climb_peoples_administrative_judicial() {
+        assert_eq!(MediationTrack::Peoples.next(), Some(MediationTrack::Administrative));
+        assert_eq!(MediationTrack::Administrative.next(), Some(MediationTrack::Judicial));
+        assert_eq!(MediationTrack::Judicial.next(), None);
+        let open: Vec<_> = DisputeStatus::ALL.iter().filter(|s| s.is_open()).collect();
+        assert_eq!(open.len(), 5);
+        assert!(!DisputeStatus::Closed.is_open());
+        assert!(DisputeStatus::Agreed.is_open());
+    }
+
+    #[test]
+    fn every_pair_of_statuses_on_every_track() {
+        use DisputeStatus as S;
+        use MediationTrack as T;
+        let plain = [
+            (S::Registered, S::Mediating),
+            (S::Mediating, S::Agreed),
+            (S::Mediating, S::Failed),
+            (S::Escalated, S::Mediating),
+            (S::Agreed, S::Closed),
+        ];
+        let mut illegal = 0;
+        for &track in T::ALL {
+            for &from in S::ALL {
+                for &to in S::ALL {
+                    let got = dispute_transition(from, to, track);
+                    let want = if plain.contains(&(from, to)) {
+                        Ok(None)
+                    } else if (from, to) == (S::Failed, S::Escalated) {
+                        track.next().map(Some).ok_or(DeskError::NoHigherTrack)
+                    } else if (from, to) == (S::Failed, S::Closed) {
+                        if track == T::Judicial { Ok(None) } else { Err(DeskError::EscalateFirst { track }) }
+                    } else {
+                        illegal += 1;
+                        Err(DeskError::IllegalStep { from, to })
+                    };
+                    assert_eq!(got, want, "{from:?} → {to:?} on {track:?}");
+                }
+            }
+        }
+        // 36 pairs, 7 of them steps of the loop, on each of 3 tracks.
+        assert_eq!(illegal, 3 * (36 - 7));
+        // Nothing leaves closed, nothing stays put.
+        for &s in S::ALL {
+            assert!(dispute_transition(s, s, T::Peoples).is_err());
+            assert!(dispute_transition(S::Closed, s, T::Judicial).is_err());
+        }
+        let msg = dispute_transition(S::Registered, S::Closed, T::Peoples).unwrap_err().to_string();
+        assert_eq!(msg, "a dispute cannot go from registered to closed");
+        let msg = dispute_transition(S::Failed, S::Closed, T::Administrative).unwrap_err().to_string();
+        assert!(msg.contains("administrative") && msg.contains("escalate"), "{msg}");
+    }
+
+    #[test]
+    fn a_dispute_walks_all_three_tracks_then_closes() {
+        use DisputeStatus as S;
+        let mut track = MediationTrack::Peoples;
+        let mut status = S::Registered;
+        let mut walk = |to: S, track: &mut MediationTrack| {
+            let next = dispute_transition(status, to, *track)?;
+            if let Some(t) = next {
+                *track = t;
+            }
+            status = to;
+            Ok::<_, DeskError>(())
+        };
+        walk(S::Mediating, &mut track).unwrap();
+        for expected in [MediationTrack::Administrative, MediationTrack::Judicial] {
+            walk(S::Failed, &mut track).unwrap();
+            walk(S::Escalated, &mut track).unwrap();
+            assert_eq!(track, expected);
+            walk(S::Mediating, &mut track).unwrap();
+        }
+        walk(S::Failed, &mut track).unwrap();
+        assert_eq!(walk(S::Escalated, &mut track), Err(DeskError::NoHigherTrack));
+        walk(S::Closed, &mut track).unwrap();
+        assert_eq!(track, MediationTrack::Judicial);
+    }
+
+    #[test]
+    fn backlog_starts_strictly_after_the_limit_and_only_while_open() {
+        let limits = BacklogLimits::default();
+        assert_eq!(limits, BacklogLimits { event_days: 30, dispute_days: 60 });
+        let opened = t0();
+        let at = |d: i64, s: i64| opened + Duration::days(d) + Duration::seconds(s);
+        assert!(!is_backlog(opened, at(30, -1), limits.event_days, true));
+        assert!(!is_backlog(opened, at(30, 0), limits.event_days, true));
+        assert!(is_backlog(opened, at(30, 1), limits.event_days, true));
+        assert!(!is_backlog(opened, at(30, 1), limits.event_days, false));
+        assert!(!is_backlog(opened, at(60, 0), limits.dispute_days, true));
+        assert!(is_backlog(opened, at(60, 1), limits.dispute_days, true));
+        assert!(!is_backlog(opened, at(-5, 0), 0, true), "opened in the future");
+        assert!(is_backlog(opened, at(0, 1), 0, true));
+        assert!(!is_backlog(opened, at(10_000, 0), i64::MAX, true), "an unreachable limit");
+        // Whole days, rounded down.
+        assert_eq!(age_days(opened, at(0, 0)), 0);
+        assert_eq!(age_days(opened, at(1, -1)), 0);
+        assert_eq!(age_days(opened, at(1, 0)), 1);
+        assert_eq!(age_days(opened, at(30, 1)), 30);
+        assert_eq!(age_days(opened, at(-2, 0)), 0);
+    }
+
+    #[test]
+    fn age_bands_change_at_90_180_and_365_days() {
+        let cases = [(-1, 0), (0, 0), (89, 0), (90, 1), (179, 1), (180, 2), (364, 2), (365, 3), (10_000, 3)];
+        for (days, band) in cases {
+            assert_eq!(age_band(days), band, "{days} days");
+        }
+        assert_eq!(age_band(i64::MIN), 0);
+        assert_eq!(age_band(i64::MAX), 3);
+        let mut zh = std::collections::HashSet::new();
+        let mut en = std::collections::HashSet::new();
+        for band in 0..AGE_BANDS {
+            assert!(zh.insert(age_band_label_zh(band)) && en.insert(age_band_label_en(band)));
+            assert!(has_han(age_band_label_zh(band)) && !has_han(age_band_label_en(band)), "band {band}");
+        }
+        assert_eq!(age_band_label_en(9), age_band_label_en(3));
+        assert_eq!(age_band_label_zh(0), "不足90天");
+    }
+
+    #[test]
+    fn visits_are_due_a_period_after_the_later_of_visit_and_assignment() {
+        let assigned = t0();
+        let now = assigned + Duration::days(5);
+        let week = Duration::days(VISIT_EVERY_DAYS);
+        assert_eq!(visit_due(None, assigned, now, VISIT_EVERY_DAYS), Some(assigned + week));
+        let visited = assigned + Duration::days(3);
+        assert_eq!(visit_due(Some(visited), assigned, now, VISIT_EVERY_DAYS), Some(visited + week));
+        // A visit before the assignment (by the previous officer) does not count.
+        let before = assigned - Duration::days(3);
+        assert_eq!(visit_due(Some(before), assigned, now, VISIT_EVERY_DAYS), Some(assigned + week));
+        // Nor does a visit recorded in the future; one exactly at `now` does.
+        assert_eq!(visit_due(Some(now + Duration::seconds(1)), assigned, now, VISIT_EVERY_DAYS), Some(assigned + week));
+        assert_eq!(visit_due(Some(now), assigned, now, VISIT_EVERY_DAYS), Some(now + week));
+        assert_eq!(visit_due(None, assigned, now, 0), None);
+        assert_eq!(visit_due(None, assigned, now, -7), None);
+        assert_eq!(visit_due(None, assigned, now, i64::MAX), None);
+        assert_eq!(visit_due(None, assigned, now, 1_000_000_000), None, "beyond chrono's range");
+        // Overdue strictly after the due time.
+        let due = visited + week;
+        let overdue = |at: DateTime<Utc>| is_visit_overdue(Some(visited), assigned, at, VISIT_EVERY_DAYS);
+        assert!(!overdue(due - Duration::seconds(1)));
+        assert!(!overdue(due));
+        assert!(overdue(due + Duration::seconds(1)));
+        assert!(!is_visit_overdue(None, assigned, assigned + Duration::days(365), 0), "nothing scheduled");
+        assert!(!is_visit_overdue(None, assigned, assigned + Duration::days(14), 14));
+        assert!(is_visit_overdue(None, assigned, assigned + Duration::days(15), 14));
+    }
+}
