@@ -213,7 +213,6 @@ const GROUPS = {
   live: ['live-pulse', 'live-points'],
   gap: ['gap-fill'],
   blind: ['blind'],
-  plan: ['plan-route', 'plan-stops', 'plan-labels'],
 };
 
 // Live incidents (newest last) and the pulse drawn around those younger than PULSE_MS.

@@ -51,17 +51,7 @@ async fn main() {
         // Day and night shifts, every five days back from the end of the history.
         let start = end - Duration::days(5 * (k / 2) + 2) + Duration::hours(if k % 2 == 0 { 0 } else { 12 });
         clock.set(start);
-        let req = PlanRequest {
-            shift_start: start,
-            shift_hours: 8.0,
-            units: units.clone(),
-            dwell_min: 15.0,
-            revisit_min: 120.0,
-            max_places: 5,
-            pinned: vec![],
-            excluded: vec![],
-            seed: None,
-        };
+        let req = PlanRequest::new(start, units.clone());
         let t = Instant::now();
         let p = plan(&state, &Scope::everything(), &req).await.unwrap();
         times.push(t.elapsed().as_secs_f64());

@@ -188,8 +188,8 @@ pub fn village_profile(s: &AppState, scope: &Scope, village: RegionCode, now: Da
         .map(|c| CellRef { code: c.code, name: c.name.clone(), population: c.population })
         .collect();
     let cell_codes: Vec<CellCode> = range.clone().map(|i| g.cell_code(i)).collect();
-    let in_village =
-        |r: &model::Resource| g.locate(r.lon, r.lat).is_some_and(|c| range.contains(&c)) || r.region_code == village;
+    // Grid workers and key places name the village they serve.
+    let in_village = |r: &model::Resource| r.region_code == village;
     let grid_workers =
         g.resources().iter().filter(|r| r.kind == ResourceKind::GridWorker && in_village(r)).map(place).collect();
     let key_places =

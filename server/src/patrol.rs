@@ -64,6 +64,23 @@ pub struct PlanRequest {
     pub seed: Option<u64>,
 }
 
+impl PlanRequest {
+    /// A request with the API's defaults (8 h, 15 min stops, 2 h revisits, 5 places).
+    pub fn new(shift_start: DateTime<Utc>, units: Vec<u64>) -> PlanRequest {
+        PlanRequest {
+            shift_start,
+            shift_hours: default_shift_hours(),
+            units,
+            dwell_min: default_dwell_min(),
+            revisit_min: default_revisit_min(),
+            max_places: default_max_places(),
+            pinned: Vec::new(),
+            excluded: Vec::new(),
+            seed: None,
+        }
+    }
+}
+
 fn default_shift_hours() -> f64 {
     8.0
 }
@@ -227,7 +244,7 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
         to: Some(at),
         ..IncidentQuery::default()
     };
-    let filter = query.filter(g, scope).map_err(|e| AppError::unprocessable("units", e.to_string()))?;
+    let filter = query.filter(g, scope)?;
     let forecast = shift_forecast(s, &filter, at, hours, 0.05).await?;
     let live_hot: HashSet<CellCode> = {
         let since = s.clock.now() - Duration::hours(24);
@@ -479,17 +496,7 @@ mod tests {
     #[test]
     fn validation_names_the_field() {
         let now = chrono::Utc::now();
-        let ok = PlanRequest {
-            shift_start: now,
-            shift_hours: 8.0,
-            units: vec![1, 2],
-            dwell_min: 15.0,
-            revisit_min: 120.0,
-            max_places: 5,
-            pinned: vec![],
-            excluded: vec![],
-            seed: None,
-        };
+        let ok = PlanRequest::new(now, vec![1, 2]);
         assert!(validate(&ok, now).is_ok());
         let field = |r: PlanRequest| validate(&r, now).err().map(|e| e.field_and_message().0.unwrap_or_default());
         assert_eq!(

@@ -88,10 +88,18 @@ impl AppError {
     /// The field named (if any) and the message, for command-line errors.
     pub fn field_and_message(&self) -> (Option<String>, String) {
         match self {
-            AppError::BadRequest { message, field } | AppError::Unprocessable { message, field } => {
-                (field.clone(), message.clone())
-            }
-            other => (None, format!("{other:?}")),
+            AppError::BadRequest { message, field }
+            | AppError::Unprocessable { message, field }
+            | AppError::NotFound { message, field }
+            | AppError::Conflict { message, field } => (field.clone(), message.clone()),
+            AppError::Unauthorized { message }
+            | AppError::Forbidden { message }
+            | AppError::TooManyRequests { message, .. }
+            | AppError::Timeout { message }
+            | AppError::PayloadTooLarge { message }
+            | AppError::InvalidItems { message, .. }
+            | AppError::Internal(message) => (None, message.clone()),
+            AppError::MethodNotAllowed => (None, "method not allowed".to_owned()),
         }
     }
 

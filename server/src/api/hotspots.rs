@@ -52,9 +52,14 @@ pub(crate) struct StudyArea {
 }
 
 impl StudyArea {
-    pub(crate) fn of(s: &AppState, filter: &IncidentFilter) -> StudyArea {
+    /// The cells `filter` reaches: its region's range inside its scope.
+    pub(crate) fn cells_of(s: &AppState, filter: &IncidentFilter) -> Vec<u32> {
         let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
-        let cells: Vec<u32> = range.filter(|i| filter.scope.contains(*i)).collect();
+        range.filter(|i| filter.scope.contains(*i)).collect()
+    }
+
+    pub(crate) fn of(s: &AppState, filter: &IncidentFilter) -> StudyArea {
+        let cells = Self::cells_of(s, filter);
         let utm = projection();
         let centres_m = cells
             .iter()

@@ -77,7 +77,7 @@ async fn coverage_of(s: &AppState, caller: &Caller, p: &mut Params) -> Result<Ve
         IncidentQuery { area, from: Some(now - Duration::days(RISK_DAYS)), to: Some(now), ..Default::default() };
     let filter = query.filter(&s.geography, &caller.scope)?;
     let recent = recent_points(s, &filter).await?;
-    let cells = super::hotspots::StudyArea::of(s, &filter).cells;
+    let cells = super::hotspots::StudyArea::cells_of(s, &filter);
     let geography = s.geography.clone();
     tokio::task::spawn_blocking(move || cell_coverage(&geography, &cells, &recent, &planned))
         .await
