@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod code;
 pub mod desk;
+pub mod desk_book;
 pub mod incident;
 pub mod live;
 pub mod region;

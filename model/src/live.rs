@@ -24,18 +24,48 @@ pub enum LiveKind {
     Alert,
     /// An alert was acknowledged (`data`: [`AlertAck`]).
     AlertAcked,
+    /// A village's officer changed (`data`: [`crate::desk_book::AssignmentChange`]; subject:
+    /// the village code). Desk kinds are never sent to live-feed subscribers.
+    Assignment,
+    /// A village officer recorded a visit (`data`: [`crate::desk_book::Visit`]; subject: the
+    /// officer id).
+    Visit,
+    /// A dispute was registered (`data`: [`crate::desk_book::NewDispute`]; subject: the
+    /// dispute id).
+    Dispute,
+    /// A dispute moved on: a status change, a mediation session or both (`data`:
+    /// [`crate::desk_book::DisputeChange`]; subject: the dispute id).
+    DisputeChanged,
+    /// A backlog case got a leader in charge, a target date or a progress note (`data`:
+    /// [`crate::desk_book::BacklogUpdate`]; subject: the incident or dispute id).
+    BacklogCase,
 }
 
 impl LiveKind {
     /// Every kind.
-    pub const ALL: [LiveKind; 6] = [
+    pub const ALL: [LiveKind; 11] = [
         LiveKind::Incident,
         LiveKind::IncidentChanged,
         LiveKind::IncidentLinked,
         LiveKind::Unit,
         LiveKind::Alert,
         LiveKind::AlertAcked,
+        LiveKind::Assignment,
+        LiveKind::Visit,
+        LiveKind::Dispute,
+        LiveKind::DisputeChanged,
+        LiveKind::BacklogCase,
     ];
+
+    /// The village desk's kinds: kept in the log for every instance, never on the live feed
+    /// (they carry personal data and have their own routes).
+    pub const DESK: [LiveKind; 5] =
+        [LiveKind::Assignment, LiveKind::Visit, LiveKind::Dispute, LiveKind::DisputeChanged, LiveKind::BacklogCase];
+
+    /// Whether this is one of [`LiveKind::DESK`].
+    pub fn is_desk(self) -> bool {
+        LiveKind::DESK.contains(&self)
+    }
 
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
@@ -46,6 +76,11 @@ impl LiveKind {
             LiveKind::Unit => "unit",
             LiveKind::Alert => "alert",
             LiveKind::AlertAcked => "alert_acked",
+            LiveKind::Assignment => "assignment",
+            LiveKind::Visit => "visit",
+            LiveKind::Dispute => "dispute",
+            LiveKind::DisputeChanged => "dispute_changed",
+            LiveKind::BacklogCase => "backlog_case",
         }
     }
 

@@ -102,11 +102,12 @@ async fn main() {
         index.for_each(&filter, |p| v.push((p.lon, p.lat, p.cell)));
         v
     };
+    let covered = g.officers().iter().flat_map(|o| o.villages.iter().copied()).collect();
     let mut t_cov = Vec::new();
     let mut blind = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let c = server::prevention::cell_coverage(g, &cells, &recent, &Default::default());
+        let c = server::prevention::cell_coverage(g, &cells, &recent, &Default::default(), &covered);
         t_cov.push(t.elapsed().as_secs_f64());
         blind = server::prevention::blind_spots(&c).len();
     }

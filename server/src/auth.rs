@@ -149,7 +149,7 @@ impl FromRequestParts<AppState> for Caller {
         let token = request_token(&parts.headers).ok_or_else(unauthorized)?;
         let hash = token_hash(&token);
         let user = state.store.session_user(hash.clone(), stamp(state.clock.now())).await?.ok_or_else(unauthorized)?;
-        let scope = Scope::of_user(&user, &state.geography);
+        let scope = Scope::of_user(&user, &state.live.desk());
         Ok(Caller { user, scope, source: request_source(parts), token_hash: hash })
     }
 }

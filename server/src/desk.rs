@@ -197,14 +197,18 @@ pub fn village_profile(s: &AppState, scope: &Scope, village: RegionCode, now: Da
     let township = village.parent();
     let station =
         g.resources().iter().find(|r| r.kind == ResourceKind::Station && Some(r.region_code) == township).map(place);
-    let officers = g
-        .officers_of(village)
+    let officers = s
+        .live
+        .desk()
+        .officer_of(village)
+        .and_then(|id| g.officer(id))
         .map(|o| OfficerRef {
             id: o.id,
             name: o.name.clone(),
             badge: o.badge.clone(),
             station: station_name(s, o.station_id),
         })
+        .into_iter()
         .collect();
     // Incidents: categories and weekly trend over the village's cells.
     let mut filter = IncidentFilter::new(Scope::of(vec![village]).cells(g));
@@ -373,11 +377,12 @@ pub fn workload(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> Workload {
     let g = &s.geography;
     let loads = village_loads(s, scope, now);
     let utm = TransverseMercator::utm(48, true);
-    let mut officers: Vec<OfficerLoad> = g
-        .officers()
+    let territories = s.live.desk().territories();
+    let mut officers: Vec<OfficerLoad> = territories
         .iter()
-        .filter_map(|o| {
-            let villages: Vec<VillageLoad> = o.villages.iter().filter_map(|v| loads.get(v).cloned()).collect();
+        .filter_map(|(id, covered)| {
+            let o = g.officer(*id)?;
+            let villages: Vec<VillageLoad> = covered.iter().filter_map(|v| loads.get(v).cloned()).collect();
             if villages.is_empty() {
                 return None;
             }
@@ -410,7 +415,8 @@ pub fn workload(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> Workload {
         })
         .collect();
     officers.sort_by(|a, b| b.load.total_cmp(&a.load).then(a.officer.id.cmp(&b.officer.id)));
-    let unassigned = loads.into_values().filter(|v| g.officers_of(v.code).next().is_none()).collect();
+    let desk = s.live.desk();
+    let unassigned = loads.into_values().filter(|v| desk.officer_of(v.code).is_none()).collect();
     Workload {
         officers,
         unassigned,
@@ -493,9 +499,14 @@ pub fn rebalance(
     let boundaries: Vec<&geo::MultiPolygon<f64>> = shaped.iter().map(|(_, r)| &r.boundary).collect();
     let neighbours = adjacency(&boundaries);
     // Officers of these villages, by id.
-    let mut officers: Vec<&model::Officer> =
-        g.officers().iter().filter(|o| o.villages.iter().any(|v| loads.contains_key(v))).collect();
-    officers.sort_by_key(|o| o.id);
+    let territories = s.live.desk().territories();
+    let owner: HashMap<RegionCode, u64> =
+        territories.iter().flat_map(|(o, vs)| vs.iter().map(move |v| (*v, *o))).collect();
+    let officers: Vec<&model::Officer> = territories
+        .iter()
+        .filter(|(_, covered)| covered.iter().any(|v| loads.contains_key(v)))
+        .filter_map(|(id, _)| g.officer(*id))
+        .collect();
     let slot: HashMap<u64, usize> = officers.iter().enumerate().map(|(k, o)| (o.id, k)).collect();
     if officers.is_empty() {
         return Ok(RebalanceSuggestion {
@@ -523,7 +534,7 @@ pub fn rebalance(
                 x_m,
                 y_m,
                 neighbours: n.clone(),
-                officer: g.officers_of(v.code).find_map(|o| slot.get(&o.id).copied()),
+                officer: owner.get(&v.code).and_then(|id| slot.get(id).copied()),
             }
         })
         .collect();

@@ -10,7 +10,6 @@ use geo::Coord;
 use model::{CellCode, CellShape, Officer, Placement, RegionCode, RegionLevel, RegionShape, Resource, ResourceKind};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// Index of a cell in [`Geography::cells`].
@@ -26,7 +25,6 @@ pub struct Geography {
     /// Resources as lon/lat points, for bounding-box lookups.
     resource_points: RTree<GeomWithData<[f64; 2], usize>>,
     officers: Vec<Officer>,
-    officers_by_village: HashMap<RegionCode, Vec<usize>>,
 }
 
 impl Geography {
@@ -36,12 +34,6 @@ impl Geography {
         data.cells.sort_by_key(|c| c.cell.code);
         let cell_codes = data.cells.iter().map(|c| c.cell.code.as_u64()).collect();
         let locator = PolygonIndex::new(data.cells.iter().map(|c| c.boundary.clone()).collect());
-        let mut officers_by_village: HashMap<RegionCode, Vec<usize>> = HashMap::new();
-        for (i, o) in data.officers.iter().enumerate() {
-            for v in &o.villages {
-                officers_by_village.entry(*v).or_default().push(i);
-            }
-        }
         let resource_points = RTree::bulk_load(
             data.resources.iter().enumerate().map(|(i, r)| GeomWithData::new([r.lon, r.lat], i)).collect(),
         );
@@ -53,7 +45,6 @@ impl Geography {
             locator,
             resources: data.resources,
             officers: data.officers,
-            officers_by_village,
         }
     }
 
@@ -140,12 +131,14 @@ impl Geography {
             .filter(move |r| r.kind == kind)
     }
 
-    /// Officers covering `village`.
-    pub fn officers_of(&self, village: RegionCode) -> impl Iterator<Item = &Officer> {
-        self.officers_by_village.get(&village).into_iter().flatten().map(|&i| &self.officers[i])
+    /// The officer with this id (the roster: who they are; which villages they cover now is the
+    /// desk's, [`model::desk_book::DeskBook`], held by `live::Live::desk`).
+    pub fn officer(&self, id: u64) -> Option<&Officer> {
+        self.officers.iter().find(|o| o.id == id)
     }
 
-    /// All officers.
+    /// All officers; their `villages` are the roster loaded at start-up, not the current
+    /// assignments (see [`Geography::officer`]).
     pub fn officers(&self) -> &[Officer] {
         &self.officers
     }

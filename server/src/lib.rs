@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod desk;
+pub mod desk_records;
 pub mod follow;
 pub mod geography;
 pub mod group;

@@ -134,12 +134,14 @@ impl CameraViews {
 }
 
 /// Per-cell coverage of `cells` (indexes into `Geography::cells`, the caller's), risk from the
-/// incident points `recent` (lon, lat, cell index: the last [`RISK_DAYS`]).
+/// incident points `recent` (lon, lat, cell index: the last [`RISK_DAYS`]); `covered` are the
+/// villages with an officer now (the desk's assignments).
 pub fn cell_coverage(
     geography: &Geography,
     cells: &[u32],
     recent: &[(f64, f64, u32)],
     planned_visits: &HashMap<CellCode, u32>,
+    covered: &std::collections::HashSet<model::RegionCode>,
 ) -> Vec<CellCoverage> {
     let mut slot = vec![usize::MAX; geography.cells().len()];
     for (k, &i) in cells.iter().enumerate() {
@@ -168,7 +170,7 @@ pub fn cell_coverage(
     for (k, &i) in cells.iter().enumerate() {
         let code = geography.cell_code(i);
         let village = code.village();
-        let officers = geography.officers_of(village).count() as f64;
+        let officers = if covered.contains(&village) { 1.0 } else { 0.0 };
         counts[k].officers = officers / f64::from(cells_per_village.get(&village).copied().unwrap_or(1).max(1));
         counts[k].planned_visits = planned_visits.get(&code).copied().unwrap_or(0);
     }

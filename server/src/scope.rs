@@ -4,6 +4,7 @@
 use crate::geography::{CellIdx, Geography};
 use crate::incident_index::CellScope;
 use model::auth::{Role, User};
+use model::desk_book::DeskBook;
 use model::{CellCode, RegionCode};
 
 /// The subtrees of some regions (a city user: the city; a village officer: their villages).
@@ -29,11 +30,9 @@ impl Scope {
     }
 
     /// A user's scope: their jurisdiction's subtree, or their officer's current villages.
-    pub fn of_user(user: &User, geography: &Geography) -> Scope {
+    pub fn of_user(user: &User, desk: &DeskBook) -> Scope {
         match (user.role, user.officer_id, user.jurisdiction) {
-            (Role::Village, Some(officer), _) => Scope::of(
-                geography.officers().iter().find(|o| o.id == officer).map(|o| o.villages.clone()).unwrap_or_default(),
-            ),
+            (Role::Village, Some(officer), _) => Scope::of(desk.villages_of(officer)),
             (_, _, Some(j)) => Scope::of(vec![j]),
             _ => Scope::of(vec![]),
         }

@@ -59,7 +59,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
     let users = w.state.store.users().await.unwrap();
     // Every jurisdiction holds at least one incident (a village officer's villages may have none).
     for u in &users {
-        let scope = Scope::of_user(u, &w.state.geography);
+        let scope = Scope::of_user(u, &w.state.live.desk());
         let root = scope.roots()[0];
         let range = w.state.geography.cell_range(root);
         let cell = &w.state.geography.cells()[range.start as usize];
@@ -87,6 +87,55 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
     let (_, alerts) = w.get("/api/alerts").await;
     let outside_alert =
         alerts.as_array().unwrap().iter().find(|a| a["kind"] == "geofence").unwrap()["id"].as_u64().unwrap();
+    // Desk records outside every restricted user: a dispute, a visit with a photo, an officer.
+    let g = &w.state.geography;
+    let outside_village = g
+        .regions()
+        .iter()
+        .find(|r| r.region.level == model::RegionLevel::Village && r.region.code.to_string().starts_with("620623"))
+        .unwrap()
+        .region
+        .code;
+    let outside_officer = g
+        .officers()
+        .iter()
+        .find(|o| g.resources().iter().any(|r| r.id == o.station_id && r.region_code.to_string().starts_with("620623")))
+        .unwrap()
+        .id;
+    let dispute = json!({"village": outside_village.to_string(), "kind": "land", "title": "草场边界",
+                         "parties": "甲户、乙户", "mediator": "调委会"});
+    let (s, d) = w.post("/api/disputes", dispute.to_string()).await;
+    assert_eq!(s, 201, "{d}");
+    let outside_dispute = d["id"].as_u64().unwrap();
+    let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
+    let visit = model::desk_book::Visit {
+        officer: outside_officer,
+        village: outside_village,
+        visited_at: w.state.clock.now(),
+        place: "牧户".into(),
+        people_met: "户主".into(),
+        notes: String::new(),
+        lon: None,
+        lat: None,
+        photo: Some("image/png".into()),
+        by: "city".into(),
+        at: w.state.clock.now(),
+    };
+    let event = server::desk_records::desk_event(
+        model::live::LiveKind::Visit,
+        outside_officer,
+        "city",
+        w.state.clock.now(),
+        &visit,
+    );
+    let photo = server::store::Photo { content_type: "image/png".into(), bytes: png };
+    let outside_visit = server::desk_records::record(&w.state, event, server::store::DeskCheck::Nothing, Some(photo))
+        .await
+        .unwrap()
+        .seq;
+    let (_, board) = w.get(&format!("/api/backlog?region={OUTSIDE_COUNTY}")).await;
+    let outside_case =
+        board["cases"].as_array().unwrap().iter().find(|c| c["origin"] == "event").unwrap()["id"].as_u64().unwrap();
     let now = w.state.clock.now().timestamp();
     let mut p = Probe { w: &w, requests: 0 };
     let roles: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect();
@@ -96,7 +145,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
         let rows: Vec<IncidentRow> = w.state.store.load_incident_rows().await.unwrap();
         for &role in &roles {
             let user = role.map(|r| users.iter().find(|u| u.role == r).unwrap().clone());
-            let scope = user.as_ref().map_or(Scope::of(vec![]), |u| Scope::of_user(u, &w.state.geography));
+            let scope = user.as_ref().map_or(Scope::of(vec![]), |u| Scope::of_user(u, &w.state.live.desk()));
             let restricted = !scope.allows_region(OUTSIDE_COUNTY.parse().unwrap());
             let root: model::RegionCode =
                 scope.roots().first().copied().unwrap_or_else(|| "620600000000".parse().unwrap());
@@ -108,7 +157,11 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
             match (route.access, role) {
                 (Access::Public, _) => {}
                 (_, None) => {
-                    let uri = route.path.replace("{code}", &root.to_string()).replace("{id}", "1");
+                    let uri = route
+                        .path
+                        .replace("{code}", &root.to_string())
+                        .replace("{id}", "1")
+                        .replace("{origin}", "event");
                     let uri = uri.replace("{layer}/{z}/{x}/{y}", "incidents/0/0/0.mvt");
                     let (s, _) = p.send(None, route.method, &uri, Some(json!({}))).await;
                     assert_eq!(s, 401, "{label}");
@@ -497,6 +550,154 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     }
                     let (s, _) = p.send(role, "GET", &format!("/api/workload?region={OUTSIDE_COUNTY}"), None).await;
                     assert_eq!(s, outside_status, "{label} outside");
+                }
+                ("GET", "/api/desk") => {
+                    let (s, d) = p.send(role, "GET", route.path, None).await;
+                    let expected = match role {
+                        Some(Role::Village) => 200,
+                        Some(Role::City | Role::County | Role::Township) => 400,
+                        _ => 403,
+                    };
+                    assert_eq!(s, expected, "{label} {d}");
+                    if s == 200 {
+                        for v in d["villages"].as_array().unwrap() {
+                            assert!(allowed(v["village"]["code"].as_str().unwrap()), "{label} leaks {v}");
+                        }
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("/api/desk?officer={outside_officer}"), None).await;
+                    let expected = match role {
+                        Some(Role::Village) => 403,
+                        Some(Role::City) => 200,
+                        Some(Role::County | Role::Township) => 404,
+                        _ => 403,
+                    };
+                    assert_eq!(s, expected, "{label} outside officer");
+                }
+                ("GET", "/api/assignments") | ("GET", "/api/disputes") | ("GET", "/api/visits") => {
+                    let handler = role.is_some_and(|r| r.handles_cases());
+                    let (s, list) = p.send(role, "GET", route.path, None).await;
+                    let open_to_all = route.path == "/api/assignments";
+                    assert_eq!(s, if handler || open_to_all { 200 } else { 403 }, "{label}");
+                    for item in list["items"].as_array().into_iter().flatten() {
+                        let code = item["change"]["village"].as_str().or(item["village"]["code"].as_str()).unwrap();
+                        assert!(allowed(code), "{label} leaks {item}");
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                    let expected = if handler || open_to_all { outside_status } else { 403 };
+                    assert_eq!(s, expected, "{label} outside");
+                }
+                ("POST", "/api/assignments") => {
+                    let body = json!({"village": outside_village.to_string(), "officer": outside_officer});
+                    let (s, a) = p.send(role, "POST", route.path, Some(body)).await;
+                    let expected = match role {
+                        Some(Role::City) => 201,
+                        Some(Role::County | Role::Township) => 404,
+                        _ => 403,
+                    };
+                    // The roster may already give this village to this officer.
+                    let ok = s == expected || (role == Some(Role::City) && s == 409);
+                    assert!(ok, "{label}: {s} {a}");
+                }
+                ("POST", "/api/visits") => {
+                    let own = w.state.live.desk().villages_of(w.state.geography.officers()[0].id)[0];
+                    let body = json!({"village": own.to_string(), "place": "村委会"});
+                    let (s, _) = p.send(role, "POST", route.path, Some(body)).await;
+                    assert_eq!(s, if role == Some(Role::Village) { 201 } else { 403 }, "{label}");
+                    let body = json!({"village": outside_village.to_string(), "place": "村委会"});
+                    let (s, _) = p.send(role, "POST", route.path, Some(body)).await;
+                    assert_eq!(s, if role == Some(Role::Village) { 404 } else { 403 }, "{label} outside");
+                }
+                ("GET", "/api/visits/{id}/photo") => {
+                    let (s, _) = p.send(role, "GET", &format!("/api/visits/{outside_visit}/photo"), None).await;
+                    let handler = role.is_some_and(|r| r.handles_cases());
+                    assert_eq!(s, if handler && !restricted { 200 } else { 404 }, "{label}");
+                }
+                ("POST", "/api/disputes") => {
+                    let (s, _) = p.send(role, "POST", route.path, Some(dispute.clone())).await;
+                    let handler = role.is_some_and(|r| r.handles_cases());
+                    assert_eq!(
+                        s,
+                        if !handler {
+                            403
+                        } else if restricted {
+                            404
+                        } else {
+                            201
+                        },
+                        "{label}"
+                    );
+                }
+                ("GET", "/api/disputes/stats") => {
+                    let (s, st) = p.send(role, "GET", route.path, None).await;
+                    assert_eq!(s, 200, "{label}");
+                    for v in st["by_village"].as_array().unwrap() {
+                        assert!(allowed(v["village"]["code"].as_str().unwrap()), "{label} leaks {v}");
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
+                ("GET", "/api/disputes/{id}") => {
+                    let (s, _) = p.send(role, "GET", &format!("/api/disputes/{outside_dispute}"), None).await;
+                    let handler = role.is_some_and(|r| r.handles_cases());
+                    assert_eq!(
+                        s,
+                        if !handler {
+                            403
+                        } else if restricted {
+                            404
+                        } else {
+                            200
+                        },
+                        "{label}"
+                    );
+                }
+                ("POST", "/api/disputes/{id}/transitions") => {
+                    let uri = format!("/api/disputes/{outside_dispute}/transitions");
+                    let body = json!({"session": {"notes": "约谈"}});
+                    let (s, _) = p.send(role, "POST", &uri, Some(body)).await;
+                    let handler = role.is_some_and(|r| r.handles_cases());
+                    assert_eq!(
+                        s,
+                        if !handler {
+                            403
+                        } else if restricted {
+                            404
+                        } else {
+                            200
+                        },
+                        "{label}"
+                    );
+                }
+                ("GET", "/api/backlog") | ("GET", "/api/backlog/heat") => {
+                    let (s, b) = p.send(role, "GET", route.path, None).await;
+                    assert_eq!(s, 200, "{label}");
+                    for c in b["cases"].as_array().into_iter().flatten() {
+                        assert!(allowed(c["village"]["code"].as_str().unwrap()), "{label} leaks {c}");
+                    }
+                    for a in b["areas"].as_array().into_iter().flatten() {
+                        assert!(allowed(a["area"]["code"].as_str().unwrap()), "{label} leaks {a}");
+                    }
+                    for f in b["features"].as_array().into_iter().flatten() {
+                        assert!(allowed(f["properties"]["village_code"].as_str().unwrap()), "{label} leaks {f}");
+                    }
+                    let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                    assert_eq!(s, outside_status, "{label} outside");
+                }
+                ("POST", "/api/backlog/{origin}/{id}") => {
+                    let uri = format!("/api/backlog/event/{outside_case}");
+                    let (s, _) = p.send(role, "POST", &uri, Some(json!({"note": "督办"}))).await;
+                    let handler = role.is_some_and(|r| r.handles_cases());
+                    assert_eq!(
+                        s,
+                        if !handler {
+                            403
+                        } else if restricted {
+                            404
+                        } else {
+                            201
+                        },
+                        "{label}"
+                    );
                 }
                 other => panic!("route {other:?} has no access probe: add one before adding the route"),
             }

@@ -131,6 +131,83 @@ async fn the_live_log_numbers_events_in_commit_order_and_status_changes_are_chec
 // embedded GeoPackage and, under `cargo xtask test`, PostGIS on the private cluster).
 
 #[tokio::test]
+async fn desk_records_get_ids_versions_and_photos() {
+    use model::live::{LiveKind, NewLiveEvent};
+    use server::store::{DeskCheck, Photo};
+    let world = small_world();
+    let event = |kind: LiveKind, subject: u64, data: &str| NewLiveEvent {
+        at: test_now(),
+        kind,
+        subject,
+        cell_code: None,
+        category: None,
+        actor: Some("t".into()),
+        data: data.into(),
+    };
+    for backend in Backend::all("conf_desk").await {
+        let name = backend.name();
+        let store = backend.open().await;
+        store.replace_world(world_data(world.clone())).await.unwrap();
+        // New subjects are numbered per kind from 1.
+        let a = store.append_desk(event(LiveKind::Dispute, 0, "{}"), DeskCheck::NewSubject, None).await.unwrap();
+        let b = store.append_desk(event(LiveKind::Dispute, 0, "{}"), DeskCheck::NewSubject, None).await.unwrap();
+        assert_eq!((a.event.subject, b.event.subject), (1, 2), "{name}");
+        assert!(b.seq > a.seq, "{name}");
+        // A change naming the current version is written; naming an older one is stale and
+        // writes nothing.
+        let history = vec![LiveKind::Dispute, LiveKind::DisputeChanged];
+        let check = |seq| DeskCheck::Version { kinds: history.clone(), seq };
+        let c = store.append_desk(event(LiveKind::DisputeChanged, 1, "{}"), check(a.seq), None).await.unwrap();
+        let before = store.last_seq().await.unwrap();
+        match store.append_desk(event(LiveKind::DisputeChanged, 1, "{}"), check(a.seq), None).await {
+            Err(StoreError::Stale { subject: 1, newest }) => assert_eq!(newest, c.seq, "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+        assert_eq!(store.last_seq().await.unwrap(), before, "{name}: nothing written");
+        // Dispute 2's history is its own.
+        store.append_desk(event(LiveKind::DisputeChanged, 2, "{}"), check(b.seq), None).await.unwrap();
+        // No history yet is version 0 (an assignment of a village on the roster).
+        let roster = DeskCheck::Version { kinds: vec![LiveKind::Assignment], seq: 0 };
+        let v = 620602001001u64;
+        store.append_desk(event(LiveKind::Assignment, v, "{}"), roster.clone(), None).await.unwrap();
+        assert!(matches!(
+            store.append_desk(event(LiveKind::Assignment, v, "{}"), roster, None).await,
+            Err(StoreError::Stale { .. })
+        ));
+        // A photo is stored with its record and read back by the record's seq.
+        let photo = Photo { content_type: "image/jpeg".into(), bytes: vec![0xFF, 0xD8, 0xFF, 0, 1, 2, 255] };
+        let visit =
+            store.append_desk(event(LiveKind::Visit, 7, "{}"), DeskCheck::Nothing, Some(photo.clone())).await.unwrap();
+        assert_eq!(store.photo(visit.seq).await.unwrap(), Some(photo), "{name}");
+        assert_eq!(store.photo(a.seq).await.unwrap(), None, "{name}");
+        // Desk records are in the log, in order, with their kinds.
+        let kinds: Vec<LiveKind> = store
+            .events_since(test_now() - Duration::days(1), LiveKind::DESK.to_vec())
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.event.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                LiveKind::Dispute,
+                LiveKind::Dispute,
+                LiveKind::DisputeChanged,
+                LiveKind::DisputeChanged,
+                LiveKind::Assignment,
+                LiveKind::Visit
+            ],
+            "{name}"
+        );
+        // Replacing the world clears the desk and its photos.
+        store.replace_world(world_data(world.clone())).await.unwrap();
+        assert_eq!(store.photo(visit.seq).await.unwrap(), None, "{name}");
+        backend.remove().await;
+    }
+}
+
+#[tokio::test]
 async fn a_world_round_trips_through_the_store() {
     let world = small_world();
     for backend in Backend::all("conf_world").await {
@@ -370,6 +447,41 @@ async fn a_foreign_sqlite_file_is_refused() {
     drop(conn);
     let err = GpkgStore::open(dir.path()).err().expect("must refuse");
     assert!(err.to_string().contains("not a SafeGrid GeoPackage"), "{err}");
+}
+
+#[tokio::test]
+async fn a_store_from_before_the_desk_is_upgraded_keeping_its_live_log() {
+    use model::live::{LiveKind, NewLiveEvent};
+    let dir = tempfile::tempdir().unwrap();
+    drop(GpkgStore::open(dir.path()).unwrap());
+    // Put back the live log as stores before the village desk had it (no desk kinds), with one event.
+    let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    conn.execute_batch(
+        "DROP TABLE desk_photos; DROP TABLE live_events;
+         CREATE TABLE live_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at DATETIME NOT NULL,
+           kind TEXT NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'incident_linked', 'unit', 'alert', 'alert_acked')),
+           subject INTEGER NOT NULL, cell_code TEXT, category TEXT, actor TEXT, data TEXT NOT NULL);
+         INSERT INTO live_events (seq, at, kind, subject, data) VALUES (41, '2026-10-01T00:00:00.000Z', 'unit', 3, '{}');",
+    )
+    .unwrap();
+    assert!(
+        conn.execute("INSERT INTO live_events (at, kind, subject, data) VALUES ('x', 'visit', 1, '{}')", []).is_err()
+    );
+    drop(conn);
+    let store = GpkgStore::open(dir.path()).unwrap();
+    let old = store.events_after(0, 10).await.unwrap();
+    assert_eq!((old.len(), old[0].seq, old[0].event.kind), (1, 41, LiveKind::Unit));
+    let visit = NewLiveEvent {
+        at: test_now(),
+        kind: LiveKind::Visit,
+        subject: 1,
+        cell_code: None,
+        category: None,
+        actor: None,
+        data: "{}".into(),
+    };
+    let logged = store.append_desk(visit, server::store::DeskCheck::Nothing, None).await.unwrap();
+    assert_eq!(logged.seq, 42, "seq continues after the upgrade");
 }
 
 #[tokio::test]

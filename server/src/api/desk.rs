@@ -70,3 +70,709 @@ pub async fn rebalance(State(s): State<AppState>, caller: Caller, RawQuery(q): R
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Json(suggestion).into_response())
 }
+
+// ---- Write side and the desk's own views (records folded in `live::Live::desk`). ----
+
+use crate::desk_records::{
+    DisputeFilter, backlog_board, backlog_cases, desk_event, desk_of, dispute_stats, dispute_view, disputes_in,
+    officer_in_scope, record, visits_in,
+};
+use crate::store::{DeskCheck, Photo, StoreError};
+use axum::http::{StatusCode, header};
+use base64::Engine;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use model::RegionLevel;
+use model::auth::Role;
+use model::desk::{
+    BacklogLimits, DeskError, DisputeKind, DisputeStatus, MediationTrack, dispute_transition, is_backlog,
+};
+use model::desk_book::{
+    AssignmentChange, BacklogUpdate, CaseOrigin, DisputeChange, MediationSession, NewDispute, Visit,
+};
+use model::live::LiveKind;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Largest photo stored with a visit (decoded), bytes.
+pub const MAX_PHOTO_BYTES: usize = 2 << 20;
+/// Body limit of `POST /api/visits` (a base64 photo and the text).
+pub const MAX_VISIT_BODY_BYTES: usize = 3 << 20;
+
+use super::params::json_body;
+
+fn unprocessable(field: &str, message: impl Into<String>) -> AppError {
+    AppError::unprocessable(field, message)
+}
+
+/// Checks a required text field: trimmed, 1…max characters.
+fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(unprocessable(field, format!("{field} is required (必填)")));
+    }
+    optional_text(field, v, max)
+}
+
+/// Checks an optional text field: trimmed, at most max characters.
+fn optional_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(unprocessable(field, format!("{field} is longer than {max} characters")));
+    }
+    Ok(v.to_owned())
+}
+
+/// A village of the caller's jurisdiction named in a body field (404 naming the field otherwise).
+fn village_in_scope(s: &AppState, caller: &Caller, field: &str, raw: &str) -> Result<RegionCode, AppError> {
+    let code: RegionCode =
+        raw.parse().map_err(|_| unprocessable(field, format!("{raw:?} is not a 12-digit village code")))?;
+    if code.level() != RegionLevel::Village || s.geography.region(code).is_none() || !caller.scope.allows_region(code) {
+        return Err(AppError::NotFound {
+            message: format!("no village {code} in your jurisdiction"),
+            field: Some(field.to_owned()),
+        });
+    }
+    Ok(code)
+}
+
+/// A time at or before now (+5 min of clock skew) and not more than `max_days` ago.
+fn past_time(
+    field: &str,
+    t: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    max_days: i64,
+) -> Result<DateTime<Utc>, AppError> {
+    let t = t.unwrap_or(now);
+    if t > now + Duration::minutes(5) {
+        return Err(unprocessable(field, format!("{field} is in the future")));
+    }
+    if t < now - Duration::days(max_days) {
+        return Err(unprocessable(field, format!("{field} is more than {max_days} days ago")));
+    }
+    Ok(t)
+}
+
+fn stale(e: StoreError, field: &str) -> AppError {
+    match e {
+        StoreError::Stale { .. } => AppError::Conflict { message: e.to_string(), field: Some(field.to_owned()) },
+        e => e.into(),
+    }
+}
+
+/// Roles that lead townships, counties and the city: they reassign officers and take charge
+/// of backlog cases.
+fn require_leader(caller: &Caller, what: &str) -> Result<(), AppError> {
+    match caller.user.role {
+        Role::City | Role::County | Role::Township => Ok(()),
+        r => Err(AppError::Forbidden { message: format!("the {} role may not {what}", r.as_str()) }),
+    }
+}
+
+/// Dispute parties and visit notes are personal data: case handlers only.
+fn require_handler(caller: &Caller) -> Result<(), AppError> {
+    if caller.user.role.handles_cases() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden { message: format!("the {} role does not handle cases", caller.user.role.as_str()) })
+    }
+}
+
+/// `GET /api/desk`: the signed-in village officer's desk; leaders pass `officer=` (an officer
+/// covering a village of their jurisdiction).
+pub async fn desk(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let asked = p.one("officer")?;
+    p.finish()?;
+    require_handler(&caller)?;
+    let id = match (caller.user.role, caller.user.officer_id, asked) {
+        (Role::Village, Some(own), None) => own,
+        (Role::Village, Some(own), Some(raw)) if raw == own.to_string() => own,
+        (Role::Village, _, Some(_)) => {
+            return Err(AppError::Forbidden { message: "a village officer sees only their own desk".into() });
+        }
+        (Role::Village, None, None) => return Err(AppError::bad("officer", "this user is not linked to an officer")),
+        (_, _, None) => return Err(AppError::bad("officer", "name the officer (officer=id)")),
+        (_, _, Some(raw)) => {
+            let id: u64 = raw.parse().map_err(|_| AppError::bad("officer", format!("{raw:?} is not an officer id")))?;
+            let visible = s.live.desk().villages_of(id).iter().any(|v| caller.scope.allows_region(*v))
+                || officer_in_scope(&s, &caller.scope, id);
+            if !visible {
+                return Err(AppError::NotFound {
+                    message: format!("no officer {id} in your jurisdiction"),
+                    field: Some("officer".into()),
+                });
+            }
+            id
+        }
+    };
+    let now = s.clock.now();
+    let d = desk_of(&s, id, now)
+        .ok_or_else(|| AppError::NotFound { message: format!("no officer {id}"), field: Some("officer".into()) })?;
+    Ok(Json(d).into_response())
+}
+
+/// The body of `POST /api/assignments`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignBody {
+    village: String,
+    /// `null` leaves the village uncovered.
+    officer: Option<u64>,
+    #[serde(default)]
+    note: String,
+    /// The assignment version the caller saw (`seq`; 0 for the roster); default: the current.
+    version: Option<u64>,
+}
+
+/// `POST /api/assignments` `{"village", "officer", "note"?, "version"?}`: a township, county or
+/// city user gives a village of their jurisdiction to an officer of it (or to nobody); the
+/// change is kept in the history (`GET /api/assignments`).
+pub async fn assign(State(s): State<AppState>, caller: Caller, body: axum::body::Bytes) -> Result<Response, AppError> {
+    require_leader(&caller, "reassign village officers")?;
+    let body: AssignBody = json_body(&body)?;
+    let village = village_in_scope(&s, &caller, "village", &body.village)?;
+    let note = optional_text("note", &body.note, 500)?;
+    if let Some(o) = body.officer {
+        if s.geography.officer(o).is_none() {
+            return Err(unprocessable("officer", format!("no officer {o}")));
+        }
+        if !officer_in_scope(&s, &caller.scope, o) {
+            return Err(unprocessable("officer", format!("officer {o} works outside your jurisdiction")));
+        }
+    }
+    let held = s.live.desk().assignment(village);
+    let previous = held.and_then(|a| a.officer);
+    let version = body.version.unwrap_or(held.map_or(0, |a| a.seq));
+    if previous == body.officer {
+        return Err(AppError::Conflict {
+            message: format!("village {village} already has this assignment"),
+            field: Some("officer".into()),
+        });
+    }
+    let now = s.clock.now();
+    let change =
+        AssignmentChange { village, officer: body.officer, previous, note, by: caller.user.username.clone(), at: now };
+    let event = desk_event(LiveKind::Assignment, village.as_u64(), &caller.user.username, now, &change);
+    let check = DeskCheck::Version { kinds: vec![LiveKind::Assignment], seq: version };
+    let logged = record(&s, event, check, None).await.map_err(|e| stale(e, "version"))?;
+    let mut entry = caller.audit("reassign_village", village.to_string(), "ok");
+    entry.detail = Some(format!("{:?} → {:?}", previous, body.officer));
+    s.audit(entry).await?;
+    Ok((StatusCode::CREATED, Json(json!({"seq": logged.seq, "assignment": change}))).into_response())
+}
+
+/// `GET /api/assignments?region=`: assignment changes in the jurisdiction, newest first.
+pub async fn assignments(
+    State(s): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let scope = narrowed(&caller, &mut p)?;
+    let limit = p.limit()?;
+    p.finish()?;
+    let book = s.live.desk();
+    let items: Vec<serde_json::Value> = book
+        .history()
+        .rev()
+        .filter(|(_, a)| scope.allows_region(a.village))
+        .take(limit)
+        .map(|(seq, a)| {
+            json!({
+                "seq": seq,
+                "village": s.geography.region(a.village).map(|r| r.region.name.clone()),
+                "officer_name": a.officer.and_then(|o| s.geography.officer(o)).map(|o| o.name.clone()),
+                "previous_name": a.previous.and_then(|o| s.geography.officer(o)).map(|o| o.name.clone()),
+                "change": a,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+/// A photo in a request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhotoBody {
+    content_type: String,
+    /// Base64 (standard alphabet).
+    data: String,
+}
+
+/// The body of `POST /api/visits`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisitBody {
+    village: String,
+    visited_at: Option<DateTime<Utc>>,
+    place: String,
+    #[serde(default)]
+    people_met: String,
+    #[serde(default)]
+    notes: String,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    photo: Option<PhotoBody>,
+}
+
+/// Whether `bytes` start like an image of `content_type`.
+fn looks_like(content_type: &str, bytes: &[u8]) -> bool {
+    match content_type {
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/webp" => bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP",
+        _ => false,
+    }
+}
+
+fn photo(p: PhotoBody) -> Result<Photo, AppError> {
+    if !matches!(p.content_type.as_str(), "image/jpeg" | "image/png" | "image/webp") {
+        return Err(unprocessable("photo.content_type", "a photo is image/jpeg, image/png or image/webp"));
+    }
+    if p.data.len() > MAX_PHOTO_BYTES / 3 * 4 + 8 {
+        return Err(unprocessable("photo.data", format!("the photo is larger than {} MiB", MAX_PHOTO_BYTES >> 20)));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(p.data.trim())
+        .map_err(|e| unprocessable("photo.data", format!("not base64: {e}")))?;
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(unprocessable("photo.data", format!("the photo is larger than {} MiB", MAX_PHOTO_BYTES >> 20)));
+    }
+    if !looks_like(&p.content_type, &bytes) {
+        return Err(unprocessable("photo.data", format!("the data is not a {} image", p.content_type)));
+    }
+    Ok(Photo { content_type: p.content_type, bytes })
+}
+
+/// `POST /api/visits`: the signed-in village officer records a visit to one of their villages
+/// (`visited_at` within the last 30 days; optional point inside the village; optional photo,
+/// base64, ≤ 2 MiB, stored with the record).
+pub async fn create_visit(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let officer = match (caller.user.role, caller.user.officer_id) {
+        (Role::Village, Some(o)) => o,
+        _ => return Err(AppError::Forbidden { message: "visits are recorded by the village officer".into() }),
+    };
+    let body: VisitBody = json_body(&body)?;
+    let village = village_in_scope(&s, &caller, "village", &body.village)?;
+    let now = s.clock.now();
+    let visited_at = past_time("visited_at", body.visited_at, now, 30)?;
+    let place = text("place", &body.place, 200)?;
+    let people_met = optional_text("people_met", &body.people_met, 500)?;
+    let notes = optional_text("notes", &body.notes, 2000)?;
+    match (body.lon, body.lat) {
+        (None, None) => {}
+        (Some(lon), Some(lat)) => {
+            let inside = s.geography.locate(lon, lat).is_some_and(|c| s.geography.cell_code(c).village() == village);
+            if !inside {
+                return Err(unprocessable("lon", "the point is not inside the village"));
+            }
+        }
+        (Some(_), None) => return Err(unprocessable("lat", "lat is required with lon")),
+        (None, Some(_)) => return Err(unprocessable("lon", "lon is required with lat")),
+    }
+    let photo = body.photo.map(photo).transpose()?;
+    let visit = Visit {
+        officer,
+        village,
+        visited_at,
+        place,
+        people_met,
+        notes,
+        lon: body.lon,
+        lat: body.lat,
+        photo: photo.as_ref().map(|p| p.content_type.clone()),
+        by: caller.user.username.clone(),
+        at: now,
+    };
+    let event = desk_event(LiveKind::Visit, officer, &caller.user.username, now, &visit);
+    let logged = record(&s, event, DeskCheck::Nothing, photo).await?;
+    s.audit(caller.audit("record_visit", format!("visit {}", logged.seq), "ok")).await?;
+    let view = visits_in(&s, &s.live.desk(), &caller.scope, Some(officer), usize::MAX)
+        .into_iter()
+        .find(|v| v.id == logged.seq);
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// `GET /api/visits?region=&officer=&limit=`: visits in the jurisdiction, newest first.
+pub async fn list_visits(
+    State(s): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let scope = narrowed(&caller, &mut p)?;
+    let officer = p
+        .one("officer")?
+        .map(|v| v.parse::<u64>().map_err(|_| AppError::bad("officer", format!("{v:?} is not an officer id"))))
+        .transpose()?;
+    let limit = p.limit()?;
+    p.finish()?;
+    require_handler(&caller)?;
+    let items = visits_in(&s, &s.live.desk(), &scope, officer, limit);
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+/// `GET /api/visits/{id}/photo`: the photo stored with a visit of the jurisdiction.
+pub async fn visit_photo(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let id = super::params::path_id(&raw, "visit")?;
+    let not_found = || AppError::NotFound { message: format!("no photo of visit {raw}"), field: None };
+    let visible = s.live.desk().visit(id).is_some_and(|v| caller.scope.allows_region(v.village));
+    if !visible || !caller.user.role.handles_cases() {
+        return Err(not_found());
+    }
+    let photo = s.store.photo(id).await?.ok_or_else(not_found)?;
+    Ok(([(header::CONTENT_TYPE, photo.content_type)], photo.bytes).into_response())
+}
+
+/// The body of `POST /api/disputes`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisputeBody {
+    village: String,
+    kind: String,
+    track: Option<String>,
+    title: String,
+    parties: String,
+    #[serde(default)]
+    summary: String,
+    mediator: String,
+    opened_at: Option<DateTime<Utc>>,
+    incident: Option<u64>,
+}
+
+/// `POST /api/disputes`: registers a dispute in a village of the jurisdiction.
+pub async fn create_dispute(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    caller.require_writer()?;
+    let body: DisputeBody = json_body(&body)?;
+    let village = village_in_scope(&s, &caller, "village", &body.village)?;
+    let kind = DisputeKind::parse(&body.kind).ok_or_else(|| {
+        let names: Vec<&str> = DisputeKind::ALL.iter().map(|k| k.as_str()).collect();
+        unprocessable("kind", format!("unknown kind {:?}; expected one of {}", body.kind, names.join(", ")))
+    })?;
+    let track = match &body.track {
+        None => MediationTrack::Peoples,
+        Some(t) => MediationTrack::parse(t).ok_or_else(|| {
+            unprocessable("track", format!("unknown track {t:?}; expected peoples, administrative or judicial"))
+        })?,
+    };
+    let now = s.clock.now();
+    let opened_at = past_time("opened_at", body.opened_at, now, 5 * 366)?;
+    if let Some(id) = body.incident {
+        let found = s.store.incidents_by_id(&caller.scope, vec![model::IncidentId(id)]).await?;
+        if found.is_empty() {
+            return Err(unprocessable("incident", format!("no incident {id} in your jurisdiction")));
+        }
+    }
+    let dispute = NewDispute {
+        village,
+        kind,
+        track,
+        title: text("title", &body.title, 100)?,
+        parties: text("parties", &body.parties, 500)?,
+        summary: optional_text("summary", &body.summary, 2000)?,
+        mediator: text("mediator", &body.mediator, 100)?,
+        incident: body.incident,
+        opened_at,
+        by: caller.user.username.clone(),
+        at: now,
+    };
+    let event = desk_event(LiveKind::Dispute, 0, &caller.user.username, now, &dispute);
+    let logged = record(&s, event, DeskCheck::NewSubject, None).await?;
+    let id = logged.event.subject;
+    s.audit(caller.audit("register_dispute", format!("dispute {id}"), "ok")).await?;
+    let book = s.live.desk();
+    let view = book.dispute(id).map(|d| dispute_view(&s, d, now, BacklogLimits::default()));
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+fn dispute_filter(p: &mut Params) -> Result<DisputeFilter, AppError> {
+    match p.one("status")?.as_deref() {
+        None | Some("open") => Ok(DisputeFilter::Open),
+        Some("closed") => Ok(DisputeFilter::Closed),
+        Some("all") => Ok(DisputeFilter::All),
+        Some(o) => Err(AppError::bad("status", format!("status is open, closed or all, not {o:?}"))),
+    }
+}
+
+/// `GET /api/disputes?region=&status=open|closed|all&limit=`: newest first.
+pub async fn list_disputes(
+    State(s): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let scope = narrowed(&caller, &mut p)?;
+    let which = dispute_filter(&mut p)?;
+    let limit = p.limit()?;
+    p.finish()?;
+    require_handler(&caller)?;
+    let mut items = disputes_in(&s, &s.live.desk(), &scope, which, s.clock.now());
+    let total = items.len();
+    items.truncate(limit);
+    Ok(Json(json!({ "total": total, "items": items })).into_response())
+}
+
+fn dispute_id(raw: &str) -> Result<u64, AppError> {
+    super::params::path_id(raw, "dispute")
+}
+
+/// `GET /api/disputes/{id}`: one dispute with its sessions and history.
+pub async fn one_dispute(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let id = dispute_id(&raw)?;
+    require_handler(&caller)?;
+    let book = s.live.desk();
+    let view = book
+        .dispute(id)
+        .filter(|d| caller.scope.allows_region(d.registered.village))
+        .map(|d| dispute_view(&s, d, s.clock.now(), BacklogLimits::default()))
+        .ok_or_else(|| AppError::NotFound { message: format!("no dispute {id}"), field: None })?;
+    Ok(Json(view).into_response())
+}
+
+/// A session in a transition body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionBody {
+    held_at: Option<DateTime<Utc>>,
+    mediator: Option<String>,
+    #[serde(default)]
+    notes: String,
+}
+
+/// The body of `POST /api/disputes/{id}/transitions`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisputeStepBody {
+    to: Option<String>,
+    session: Option<SessionBody>,
+    #[serde(default)]
+    outcome: String,
+    mediator: Option<String>,
+    /// The dispute's `version` the caller saw; default: the current.
+    version: Option<u64>,
+}
+
+/// `POST /api/disputes/{id}/transitions` `{"to"?, "session"?, "outcome"?, "mediator"?,
+/// "version"?}`: moves a dispute on (illegal steps 409 naming `to`; a dispute changed since
+/// `version` 409 naming `version`) and/or records a mediation session.
+pub async fn dispute_step(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    caller.require_writer()?;
+    let id = dispute_id(&raw)?;
+    let body: DisputeStepBody = json_body(&body)?;
+    let now = s.clock.now();
+    let (status, track, version, mediator_now) = {
+        let book = s.live.desk();
+        let d = book
+            .dispute(id)
+            .filter(|d| caller.scope.allows_region(d.registered.village))
+            .ok_or_else(|| AppError::NotFound { message: format!("no dispute {id}"), field: None })?;
+        (d.status, d.track, d.version, d.mediator.clone())
+    };
+    let to = body
+        .to
+        .as_deref()
+        .map(|t| {
+            DisputeStatus::parse(t).ok_or_else(|| {
+                let names: Vec<&str> = DisputeStatus::ALL.iter().map(|k| k.as_str()).collect();
+                unprocessable("to", format!("unknown status {t:?}; expected one of {}", names.join(", ")))
+            })
+        })
+        .transpose()?;
+    if to.is_none() && body.session.is_none() {
+        return Err(unprocessable("to", "name a status (to) or a session"));
+    }
+    if let Some(to) = to
+        && let Err(e) = dispute_transition(status, to, track)
+    {
+        s.audit(caller.audit("change_dispute", format!("dispute {id}"), "denied")).await?;
+        let message = match e {
+            DeskError::IllegalStep { .. } => format!("{e} (状态不可由此变更)"),
+            DeskError::NoHigherTrack => format!("{e} (司法调解为最后一级)"),
+            DeskError::EscalateFirst { .. } => format!("{e} (须先移交上级调解)"),
+        };
+        return Err(AppError::Conflict { message, field: Some("to".into()) });
+    }
+    let session = body
+        .session
+        .map(|x| -> Result<MediationSession, AppError> {
+            Ok(MediationSession {
+                held_at: past_time("session.held_at", x.held_at, now, 366)?,
+                mediator: match x.mediator {
+                    Some(m) => text("session.mediator", &m, 100)?,
+                    None => mediator_now.clone(),
+                },
+                notes: optional_text("session.notes", &x.notes, 2000)?,
+            })
+        })
+        .transpose()?;
+    let change = DisputeChange {
+        id,
+        to,
+        session,
+        outcome: optional_text("outcome", &body.outcome, 2000)?,
+        mediator: body.mediator.as_deref().map(|m| text("mediator", m, 100)).transpose()?,
+        by: caller.user.username.clone(),
+        at: now,
+    };
+    let event = desk_event(LiveKind::DisputeChanged, id, &caller.user.username, now, &change);
+    let check = DeskCheck::Version {
+        kinds: vec![LiveKind::Dispute, LiveKind::DisputeChanged],
+        seq: body.version.unwrap_or(version),
+    };
+    record(&s, event, check, None).await.map_err(|e| stale(e, "version"))?;
+    let mut entry = caller.audit("change_dispute", format!("dispute {id}"), "ok");
+    entry.detail = to.map(|t| format!("{} → {}", status.as_str(), t.as_str()));
+    s.audit(entry).await?;
+    let book = s.live.desk();
+    let view = book.dispute(id).map(|d| dispute_view(&s, d, now, BacklogLimits::default()));
+    Ok(Json(view).into_response())
+}
+
+/// `GET /api/disputes/stats?region=`: counts by kind, village, status and track.
+pub async fn dispute_statistics(
+    State(s): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let scope = narrowed(&caller, &mut p)?;
+    p.finish()?;
+    Ok(Json(dispute_stats(&s, &s.live.desk(), &scope, s.clock.now())).into_response())
+}
+
+/// `GET /api/backlog?region=`: the backlog clearance board.
+pub async fn backlog(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let scope = narrowed(&caller, &mut p)?;
+    p.finish()?;
+    Ok(Json(backlog_board(&s, &s.live.desk(), &scope, s.clock.now())).into_response())
+}
+
+/// `GET /api/backlog/heat?region=`: backlog cases as GeoJSON points with their age band (the
+/// map's age heat layer).
+pub async fn backlog_heat(
+    State(s): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let scope = narrowed(&caller, &mut p)?;
+    p.finish()?;
+    let cases = backlog_cases(&s, &s.live.desk(), &scope, s.clock.now());
+    let features: Vec<serde_json::Value> = cases
+        .iter()
+        .map(|c| {
+            json!({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
+                "properties": {
+                    "origin": c.origin.as_str(), "id": c.id, "band": c.band, "age_days": c.age_days,
+                    "title_zh": c.title_zh, "title_en": c.title_en, "village": c.village.name,
+                    "village_code": c.village.code,
+                    "leader_in_charge": c.leader_in_charge,
+                },
+            })
+        })
+        .collect();
+    Ok(Json(json!({"type": "FeatureCollection", "features": features})).into_response())
+}
+
+/// The body of `POST /api/backlog/{origin}/{id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BacklogBody {
+    leader_in_charge: Option<String>,
+    target_date: Option<NaiveDate>,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /api/backlog/{origin}/{id}` (`origin`: `event` or `dispute`): sets the leader in charge
+/// and the target date (township, county and city users) or adds a progress note (any case
+/// handler) on a backlog case of the jurisdiction.
+pub async fn update_backlog(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((origin_raw, raw)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    caller.require_writer()?;
+    let origin = CaseOrigin::parse(&origin_raw)
+        .ok_or_else(|| AppError::bad("origin", format!("origin is event or dispute, not {origin_raw:?}")))?;
+    let id = super::params::path_id(&raw, "case")?;
+    let body: BacklogBody = json_body(&body)?;
+    let leader = body.leader_in_charge.as_deref().map(|l| text("leader_in_charge", l, 50)).transpose()?;
+    let note = optional_text("note", &body.note, 2000)?;
+    if leader.is_none() && body.target_date.is_none() && note.is_empty() {
+        return Err(unprocessable("note", "give a leader in charge, a target date or a note"));
+    }
+    if leader.is_some() || body.target_date.is_some() {
+        require_leader(&caller, "assign a leader or a target date")?;
+    }
+    let now = s.clock.now();
+    if let Some(t) = body.target_date
+        && t < (now + Duration::hours(8)).date_naive()
+    {
+        return Err(unprocessable("target_date", "the target date has passed"));
+    }
+    let not_found =
+        || AppError::NotFound { message: format!("no {origin_raw} {id} in your jurisdiction"), field: None };
+    let limits = BacklogLimits::default();
+    let (opened_at, open, limit) = match origin {
+        CaseOrigin::Dispute => {
+            let book = s.live.desk();
+            let d =
+                book.dispute(id).filter(|d| caller.scope.allows_region(d.registered.village)).ok_or_else(not_found)?;
+            (d.registered.opened_at, d.status.is_open(), limits.dispute_days)
+        }
+        CaseOrigin::Event => {
+            let found = s.store.incidents_by_id(&caller.scope, vec![model::IncidentId(id)]).await?;
+            let i = found.into_iter().next().ok_or_else(not_found)?;
+            (i.fields.reported_at, i.fields.status != model::Status::Closed, limits.event_days)
+        }
+    };
+    if !is_backlog(opened_at, now, limit, open) {
+        return Err(AppError::Conflict {
+            message: format!(
+                "{origin_raw} {id} is not a backlog case ({}, open {} days, limit {limit})",
+                if open { "open" } else { "closed" },
+                model::desk::age_days(opened_at, now)
+            ),
+            field: None,
+        });
+    }
+    let update = BacklogUpdate {
+        origin,
+        id,
+        leader_in_charge: leader,
+        target_date: body.target_date,
+        note,
+        by: caller.user.username.clone(),
+        at: now,
+    };
+    let event = desk_event(LiveKind::BacklogCase, id, &caller.user.username, now, &update);
+    let logged = record(&s, event, DeskCheck::Nothing, None).await?;
+    s.audit(caller.audit("update_backlog_case", format!("{origin_raw} {id}"), "ok")).await?;
+    Ok((StatusCode::CREATED, Json(json!({"seq": logged.seq, "update": update}))).into_response())
+}

@@ -385,10 +385,24 @@ pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     p.finish()?;
     let now = s.clock.now();
     let query = crate::query::IncidentQuery { area: region, ..Default::default() };
-    let mut filter = query.filter(&s.geography, &caller.scope)?;
+    let filter = query.filter(&s.geography, &caller.scope)?;
+    let mut items = open_queue(&s, filter, now, now - chrono::Duration::days(days));
+    let total = items.len();
+    items.truncate(limit);
+    Ok((StatusCode::OK, Json(model::live::Queue { total, now, items })).into_response())
+}
+
+/// The open events of `filter` reported at or after `reported_from`, most urgent first: the
+/// furthest escalated, then the earliest due (reports linked to another's event left out).
+pub fn open_queue(
+    s: &AppState,
+    mut filter: crate::incident_index::IncidentFilter,
+    now: DateTime<Utc>,
+    reported_from: DateTime<Utc>,
+) -> Vec<QueueItem> {
     let open: Vec<Status> = Status::ALL.iter().copied().filter(|st| *st != Status::Closed).collect();
     filter.statuses = Some(crate::incident_index::StatusSet::of(&open));
-    let reported_from = (now - chrono::Duration::days(days)).timestamp();
+    let reported_from = reported_from.timestamp();
     let mut items = Vec::new();
     let board = s.live.board();
     let linked = board.linked_counts();
@@ -425,9 +439,7 @@ pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     // Levels order from the city down, so the furthest escalated is the smallest; on time is last.
     let urgency = |i: &QueueItem| i.escalated_to.map(std::cmp::Reverse);
     items.sort_by(|a, b| urgency(b).cmp(&urgency(a)).then(a.due_at.cmp(&b.due_at)).then(a.id.cmp(&b.id)));
-    let total = items.len();
-    items.truncate(limit);
-    Ok((StatusCode::OK, Json(model::live::Queue { total, now, items })).into_response())
+    items
 }
 
 /// The body of `POST /api/incidents/{id}/merge`.

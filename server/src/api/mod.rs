@@ -7,7 +7,7 @@ pub mod error;
 pub mod features;
 pub(crate) mod hotspots;
 mod incidents;
-mod live;
+pub mod live;
 pub mod params;
 mod patrol;
 mod regions;
@@ -189,6 +189,25 @@ fn routes() -> Routes {
         .add("GET", "/api/villages/{code}", Signed, get(desk::village))
         .add("GET", "/api/workload", Signed, get(desk::load))
         .add("GET", "/api/workload/rebalance", Signed, get(desk::rebalance))
+        .add("GET", "/api/desk", Signed, get(desk::desk))
+        .add("GET", "/api/assignments", Signed, get(desk::assignments))
+        .add("POST", "/api/assignments", Signed, post(desk::assign))
+        .add("GET", "/api/visits", Signed, get(desk::list_visits))
+        .add(
+            "POST",
+            "/api/visits",
+            Signed,
+            post(desk::create_visit).layer(DefaultBodyLimit::max(desk::MAX_VISIT_BODY_BYTES)),
+        )
+        .add("GET", "/api/visits/{id}/photo", Signed, get(desk::visit_photo))
+        .add("GET", "/api/disputes", Signed, get(desk::list_disputes))
+        .add("POST", "/api/disputes", Signed, post(desk::create_dispute))
+        .add("GET", "/api/disputes/stats", Signed, get(desk::dispute_statistics))
+        .add("GET", "/api/disputes/{id}", Signed, get(desk::one_dispute))
+        .add("POST", "/api/disputes/{id}/transitions", Signed, post(desk::dispute_step))
+        .add("GET", "/api/backlog", Signed, get(desk::backlog))
+        .add("GET", "/api/backlog/heat", Signed, get(desk::backlog_heat))
+        .add("POST", "/api/backlog/{origin}/{id}", Signed, post(desk::update_backlog))
         .add("GET", "/api/search", Signed, get(search::search))
         .add("GET", "/tiles/{layer}/{z}/{x}/{y}", Signed, get(crate::tiles::tile))
         .add("GET", "/glyphs/{fontstack}/{range}", Public, get(crate::web::glyphs))

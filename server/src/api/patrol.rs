@@ -79,7 +79,8 @@ async fn coverage_of(s: &AppState, caller: &Caller, p: &mut Params) -> Result<Ve
     let recent = recent_points(s, &filter).await?;
     let cells = super::hotspots::StudyArea::cells_of(s, &filter);
     let geography = s.geography.clone();
-    tokio::task::spawn_blocking(move || cell_coverage(&geography, &cells, &recent, &planned))
+    let covered = s.live.desk().territories().into_values().flatten().collect();
+    tokio::task::spawn_blocking(move || cell_coverage(&geography, &cells, &recent, &planned, &covered))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))
 }

@@ -96,9 +96,12 @@ pub async fn one(State(s): State<AppState>, caller: Caller, Path(code): Path<Str
             props.insert("cells".into(), json!(s.geography.cell_range(c).len()));
             if c.level() == RegionLevel::Village {
                 let officers: Vec<Value> = s
-                    .geography
-                    .officers_of(c)
+                    .live
+                    .desk()
+                    .officer_of(c)
+                    .and_then(|id| s.geography.officer(id))
                     .map(|o| json!({"id": o.id, "name": o.name, "badge": o.badge, "station_id": o.station_id}))
+                    .into_iter()
                     .collect();
                 props.insert("officers".into(), Value::Array(officers));
             }

@@ -65,7 +65,12 @@ impl Board {
     pub fn apply(&mut self, e: &LiveEvent) -> Applied {
         let data = e.event.data.as_str();
         match e.event.kind {
-            LiveKind::Incident => Applied::Nothing,
+            LiveKind::Incident
+            | LiveKind::Assignment
+            | LiveKind::Visit
+            | LiveKind::Dispute
+            | LiveKind::DisputeChanged
+            | LiveKind::BacklogCase => Applied::Nothing,
             LiveKind::IncidentChanged => {
                 let Ok(c) = serde_json::from_str::<IncidentChange>(data) else { return Applied::Nothing };
                 if self.stages.get(&c.id).is_some_and(|s| s.seq >= e.seq) {

@@ -31,9 +31,12 @@ pub struct FeedFilter {
 }
 
 impl FeedFilter {
-    /// Whether the subscriber gets `p`. Events without a cell (a unit outside every cell) are
+    /// Whether the subscriber gets `p`: never a village-desk record. Events without a cell (a unit outside every cell) are
     /// shown only to city-wide callers without a region filter.
     pub fn allows(&self, p: &Published) -> bool {
+        if p.kind.is_desk() {
+            return false;
+        }
         let placed = match p.cell_code {
             Some(cell) => self.scope.allows_cell(cell) && self.region.is_none_or(|r| r.contains(cell.village())),
             None => self.scope.is_everything() && self.region.is_none(),

@@ -21,6 +21,7 @@ use crate::incident_index::IncidentIndex;
 use crate::store::{Store, StoreError};
 use board::{Applied, Board};
 use chrono::{DateTime, Duration, Utc};
+use model::desk_book::DeskBook;
 use model::live::{LiveEvent, LiveKind, UnitState, UnitStatus};
 use model::{Category, CellCode, ResourceKind};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,6 +66,7 @@ impl Published {
 /// The live state of one server instance.
 pub struct Live {
     board: Mutex<Board>,
+    desk: RwLock<DeskBook>,
     sender: broadcast::Sender<Arc<Published>>,
     wake: Notify,
     published_seq: AtomicU64,
@@ -102,10 +104,16 @@ impl Live {
         for e in store.events_since(now - Duration::days(BOARD_DAYS), kinds).await? {
             board.apply(&e);
         }
+        let roster = geography.officers().iter().flat_map(|o| o.villages.iter().map(move |v| (*v, o.id)));
+        let mut desk = DeskBook::new(roster);
+        for e in store.events_since(DateTime::UNIX_EPOCH, LiveKind::DESK.to_vec()).await? {
+            desk.apply(&e);
+        }
         let last = store.last_seq().await?;
         let (sender, _) = broadcast::channel(FEED_CAPACITY);
         Ok(Live {
             board: Mutex::new(board),
+            desk: RwLock::new(desk),
             sender,
             wake: Notify::new(),
             published_seq: AtomicU64::new(last),
@@ -118,9 +126,20 @@ impl Live {
         self.board.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Folds stored events into the board and the index (status changes); safe to call again
-    /// with the same events.
+    /// Read access to the village desk's records.
+    pub fn desk(&self) -> std::sync::RwLockReadGuard<'_, DeskBook> {
+        self.desk.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Folds stored events into the board, the desk and the index (status changes); safe to
+    /// call again with the same events.
     pub fn apply(&self, events: &[LiveEvent], index: &RwLock<IncidentIndex>) {
+        if events.iter().any(|e| e.event.kind.is_desk()) {
+            let mut desk = self.desk.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for e in events.iter().filter(|e| e.event.kind.is_desk()) {
+                desk.apply(e);
+            }
+        }
         let mut board = self.board();
         for e in events {
             if let Applied::Status { id, status } = board.apply(e) {
@@ -170,7 +189,9 @@ pub fn spawn_pump(store: Arc<dyn Store>, live: Arc<Live>, index: Arc<RwLock<Inci
                 };
                 let Some(last) = events.last().map(|e| e.seq) else { break };
                 live.apply(&events, &index);
-                let published: Vec<Arc<Published>> = events.iter().map(|e| Arc::new(Published::of(e))).collect();
+                // Desk records never go on the feed (they have their own routes).
+                let published: Vec<Arc<Published>> =
+                    events.iter().filter(|e| !e.event.kind.is_desk()).map(|e| Arc::new(Published::of(e))).collect();
                 let _publishing = live.publishing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 for p in published {
                     // No receivers is not an error: nobody is watching.

@@ -66,8 +66,39 @@ pub struct Snapshot {
     pub audit: Vec<AuditEntry>,
     /// Every metadata entry.
     pub meta: Vec<(String, String)>,
-    /// The whole live log (incident histories, links, unit reports, alerts), `seq` kept.
+    /// The whole live log (incident histories, links, unit reports, alerts, desk records),
+    /// `seq` kept.
     pub events: Vec<LiveEvent>,
+    /// Photos stored with desk records, by the record's `seq`.
+    pub photos: Vec<(u64, Photo)>,
+}
+
+/// A photo stored with a desk record (a visit's), keyed by the record's `seq`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Photo {
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: String,
+    /// The image file.
+    pub bytes: Vec<u8>,
+}
+
+/// What a desk event must satisfy to be appended ([`Store::append_desk`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeskCheck {
+    /// Nothing (a visit, a backlog note).
+    Nothing,
+    /// A new subject: the event's `subject` becomes 1 + the largest subject of the log's events
+    /// of its kind (a new dispute's id).
+    NewSubject,
+    /// The newest event of `kinds` about the event's `subject` has this `seq` (0: there is
+    /// none); otherwise [`StoreError::Stale`] and nothing is written. A writer names the version
+    /// it decided on, so two desks changing one dispute or one village at once cannot both win.
+    Version {
+        /// The kinds that make up the subject's history.
+        kinds: Vec<LiveKind>,
+        /// The `seq` the writer saw last.
+        seq: u64,
+    },
 }
 
 /// The fields of an incident the in-memory index needs (no free text, no personal data).
@@ -219,6 +250,14 @@ pub enum StoreError {
     /// The status change is not allowed from the incident's current status.
     #[error(transparent)]
     Workflow(model::workflow::WorkflowError),
+    /// [`DeskCheck::Version`] failed: someone changed the subject meanwhile; nothing written.
+    #[error("{subject} was changed meanwhile (now at version {newest}); reload and try again")]
+    Stale {
+        /// The subject.
+        subject: u64,
+        /// The newest `seq` about it.
+        newest: u64,
+    },
     /// A blocking storage task panicked or was cancelled.
     #[error("storage task failed: {0}")]
     Task(String),
@@ -374,6 +413,17 @@ pub trait Store: Send + Sync + 'static {
         by: String,
         at: DateTime<Utc>,
     ) -> Result<LiveEvent, StoreError>;
+    /// Appends one village-desk event ([`LiveKind::DESK`]) after `check`, with the photo stored
+    /// with it, in one transaction; returns the stored event (its `subject` set by
+    /// [`DeskCheck::NewSubject`]) once it is durable.
+    async fn append_desk(
+        &self,
+        event: NewLiveEvent,
+        check: DeskCheck,
+        photo: Option<Photo>,
+    ) -> Result<LiveEvent, StoreError>;
+    /// The photo stored with the desk record `seq`.
+    async fn photo(&self, seq: u64) -> Result<Option<Photo>, StoreError>;
     /// A metadata value (e.g. `demo_truth`).
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
 }

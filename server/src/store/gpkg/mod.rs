@@ -7,8 +7,8 @@
 pub mod blob;
 
 use super::{
-    AuditQuery, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Snapshot, Store, StoreError,
-    StoredUser, WorldData,
+    AuditQuery, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Photo, Snapshot,
+    Store, StoreError, StoredUser, WorldData,
 };
 use super::{change_event, incident_event};
 use crate::scope::Scope;
@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 const SCHEMA: &str = include_str!("schema.sql");
+const UPGRADE_LIVE_KINDS: &str = include_str!("upgrade_live_kinds.sql");
 const INSERT_INCIDENT: &str = include_str!("insert_incident.sql");
 const SELECT_INCIDENT: &str = include_str!("select_incident.sql");
 const SELECT_INCIDENT_ROWS: &str = include_str!("select_incident_rows.sql");
@@ -115,6 +116,15 @@ impl GpkgStore {
         if tables > 0 && application_id != 0x4750_4B47 {
             return Err(GpkgError::Foreign { path, application_id });
         }
+        let live_table: Option<String> = writer
+            .query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'live_events'", [], |r| r.get(0))
+            .optional()
+            .map_err(sql("read live_events schema"))?;
+        if live_table.is_some_and(|ddl| !ddl.contains("'backlog_case'")) {
+            writer
+                .execute_batch(&format!("BEGIN IMMEDIATE; {UPGRADE_LIVE_KINDS} COMMIT;"))
+                .map_err(sql("upgrade live_events kinds"))?;
+        }
         writer.execute_batch(SCHEMA).map_err(sql("create schema"))?;
         let reader = open_connection(&path)?;
         Ok(GpkgStore { path, writer: Arc::new(Mutex::new(writer)), reader: Arc::new(Mutex::new(reader)) })
@@ -162,7 +172,21 @@ impl GpkgStore {
             drop(rows);
             drop(st);
             let events = read_events(&tx, "ORDER BY seq", &[])?;
-            Ok(Snapshot { geography, incidents, users, audit, meta, events })
+            let mut photos = Vec::new();
+            let mut st =
+                tx.prepare("SELECT seq, content_type, bytes FROM desk_photos ORDER BY seq").map_err(sql("prepare photos"))?;
+            let mut rows = st.query([]).map_err(sql("snapshot photos"))?;
+            while let Some(r) = rows.next().map_err(sql("snapshot photos"))? {
+                let seq: i64 = r.get(0).map_err(sql("snapshot photos"))?;
+                let photo = Photo {
+                    content_type: r.get(1).map_err(sql("snapshot photos"))?,
+                    bytes: r.get(2).map_err(sql("snapshot photos"))?,
+                };
+                photos.push((seq as u64, photo));
+            }
+            drop(rows);
+            drop(st);
+            Ok(Snapshot { geography, incidents, users, audit, meta, events, photos })
         })
         .await
     }
@@ -315,7 +339,9 @@ fn update_extent(tx: &rusqlite::Transaction<'_>, table: &str, points: bool) -> R
 
 fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
-    for t in ["officer_villages", "officers", "resources", "live_events", "incidents", "cells", "regions"] {
+    for t in
+        ["officer_villages", "officers", "resources", "desk_photos", "live_events", "incidents", "cells", "regions"]
+    {
         tx.execute(&format!("DELETE FROM {t}"), []).map_err(sql("clear table"))?;
     }
     tx.execute("DELETE FROM safegrid_meta WHERE key = 'demo_truth'", []).map_err(sql("clear meta"))?;
@@ -668,6 +694,52 @@ fn change_status(
     Ok(event)
 }
 
+fn append_desk(
+    conn: &mut Connection,
+    mut event: NewLiveEvent,
+    check: DeskCheck,
+    photo: Option<Photo>,
+) -> Result<LiveEvent, StoreError> {
+    let tx = conn.transaction().map_err(sql("begin"))?;
+    match check {
+        DeskCheck::Nothing => {}
+        DeskCheck::NewSubject => {
+            let next: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(MAX(subject), 0) + 1 FROM live_events WHERE kind = ?1",
+                    [event.kind.as_str()],
+                    |r| r.get(0),
+                )
+                .map_err(sql("next desk subject"))?;
+            event.subject = next as u64;
+        }
+        DeskCheck::Version { kinds, seq } => {
+            // The kinds are the enum's own names: safe to inline.
+            let list = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(", ");
+            let newest: i64 = tx
+                .query_row(
+                    &format!("SELECT COALESCE(MAX(seq), 0) FROM live_events WHERE subject = ?1 AND kind IN ({list})"),
+                    [event.subject as i64],
+                    |r| r.get(0),
+                )
+                .map_err(sql("desk version"))?;
+            if newest as u64 != seq {
+                return Err(StoreError::Stale { subject: event.subject, newest: newest as u64 });
+            }
+        }
+    }
+    let logged = append_event(&tx, &event)?;
+    if let Some(p) = photo {
+        tx.execute(
+            "INSERT INTO desk_photos (seq, content_type, bytes) VALUES (?1, ?2, ?3)",
+            params![logged.seq as i64, p.content_type, p.bytes],
+        )
+        .map_err(sql("store photo"))?;
+    }
+    tx.commit().map_err(sql("commit desk event"))?;
+    Ok(logged)
+}
+
 fn read_audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, GpkgError> {
     let mut st = c
         .prepare_cached(
@@ -1004,6 +1076,32 @@ impl Store for GpkgStore {
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    async fn append_desk(
+        &self,
+        event: NewLiveEvent,
+        check: DeskCheck,
+        photo: Option<Photo>,
+    ) -> Result<LiveEvent, StoreError> {
+        let conn = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            append_desk(&mut guard, event, check, photo)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    async fn photo(&self, seq: u64) -> Result<Option<Photo>, StoreError> {
+        Self::with(&self.reader, move |c| {
+            c.query_row("SELECT content_type, bytes FROM desk_photos WHERE seq = ?1", [seq as i64], |r| {
+                Ok(Photo { content_type: r.get(0)?, bytes: r.get(1)? })
+            })
+            .optional()
+            .map_err(sql("read photo"))
+        })
+        .await
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {

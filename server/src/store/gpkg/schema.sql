@@ -181,7 +181,8 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
 CREATE TABLE IF NOT EXISTS live_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   at DATETIME NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'incident_linked', 'unit', 'alert', 'alert_acked')),
+  kind TEXT NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'incident_linked', 'unit', 'alert', 'alert_acked',
+                                     'assignment', 'visit', 'dispute', 'dispute_changed', 'backlog_case')),
   subject INTEGER NOT NULL,
   cell_code TEXT,
   category TEXT,
@@ -193,3 +194,13 @@ CREATE INDEX IF NOT EXISTS live_events_at ON live_events (at);
 
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
   ('live_events', 'attributes', 'live_events', 'The live log: incidents, status changes, unit positions, alerts', NULL);
+
+-- Photos stored with village-desk records (a visit's), keyed by the record's seq in the live log.
+CREATE TABLE IF NOT EXISTS desk_photos (
+  seq INTEGER PRIMARY KEY REFERENCES live_events (seq),
+  content_type TEXT NOT NULL,
+  bytes BLOB NOT NULL
+);
+
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('desk_photos', 'attributes', 'desk_photos', 'Photos stored with village-desk visit records', NULL);

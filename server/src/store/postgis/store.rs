@@ -11,8 +11,8 @@ use super::copy::{Columns, CopyError, copy_into, millis};
 use crate::scope::Scope;
 use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
 use crate::store::{
-    AuditQuery, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Snapshot, Store, StoreError,
-    WorldData,
+    AuditQuery, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Photo, Snapshot,
+    Store, StoreError, WorldData,
 };
 use crate::store::{change_event, incident_event};
 use async_trait::async_trait;
@@ -175,6 +175,11 @@ impl PgStore {
             )
             .await
             .map_err(db("restore event"))?;
+        }
+        for (seq, p) in &snap.photos {
+            tx.execute(sql!("insert_photo"), &[&(*seq as i64), &p.content_type, &p.bytes])
+                .await
+                .map_err(db("restore photo"))?;
         }
         tx.batch_execute(sql!("restore_sequences")).await.map_err(db("restore sequences"))?;
         tx.commit().await.map_err(db("commit restore"))
@@ -814,6 +819,60 @@ impl Store for PgStore {
         let mut logged = append_events(&tx, &[change_event(&current, &t, &by, at)]).await?;
         tx.commit().await.map_err(db("commit status change"))?;
         logged.pop().ok_or_else(|| corrupt("event", "not returned").into())
+    }
+
+    async fn append_desk(
+        &self,
+        event: NewLiveEvent,
+        check: DeskCheck,
+        photo: Option<Photo>,
+    ) -> Result<LiveEvent, StoreError> {
+        let mut event = event;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        // The live lock first: the check and the append see and extend the same log.
+        tx.execute(sql!("live_lock"), &[]).await.map_err(db("lock the live log"))?;
+        match check {
+            DeskCheck::Nothing => {}
+            DeskCheck::NewSubject => {
+                let row = tx
+                    .query_one(sql!("desk_next_subject"), &[&event.kind.as_str()])
+                    .await
+                    .map_err(db("next desk subject"))?;
+                event.subject = get::<i64>(&row, 0)? as u64;
+            }
+            DeskCheck::Version { kinds, seq } => {
+                let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+                let row = tx
+                    .query_one(sql!("desk_version"), &[&(event.subject as i64), &kinds])
+                    .await
+                    .map_err(db("desk version"))?;
+                let newest = get::<i64>(&row, 0)? as u64;
+                if newest != seq {
+                    return Err(StoreError::Stale { subject: event.subject, newest });
+                }
+            }
+        }
+        let logged = append_events(&tx, std::slice::from_ref(&event))
+            .await?
+            .pop()
+            .ok_or_else(|| corrupt("event", "not returned"))?;
+        if let Some(p) = photo {
+            tx.execute(sql!("insert_photo"), &[&(logged.seq as i64), &p.content_type, &p.bytes])
+                .await
+                .map_err(db("store photo"))?;
+        }
+        tx.commit().await.map_err(db("commit desk event"))?;
+        Ok(logged)
+    }
+
+    async fn photo(&self, seq: u64) -> Result<Option<Photo>, StoreError> {
+        let c = self.client().await?;
+        let row = c.query_opt(sql!("photo"), &[&(seq as i64)]).await.map_err(db("read photo"))?;
+        Ok(match row {
+            None => None,
+            Some(r) => Some(Photo { content_type: get(&r, 0)?, bytes: get(&r, 1)? }),
+        })
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {

@@ -1,0 +1,542 @@
+//! The village desk's records (一村一警), folded from the live log: who covers each village (with
+//! its history), the officers' visits, the disputes with their mediation sessions and status
+//! history, and the notes on backlog cases (leader in charge, target date, progress).
+//!
+//! Every desk write is one live-log event of a [`LiveKind::DESK`] kind, so every instance folds
+//! the same records in `seq` order, and the log is the history. Pure: events in, state out;
+//! applying an event twice, or an older event about a subject after a newer one, changes nothing.
+//! A dispute change that the rules of [`crate::desk::dispute_transition`] refuse is ignored (the
+//! store checks it before writing; the fold checks again so the state never breaks a rule).
+
+use crate::code::RegionCode;
+use crate::desk::{DisputeKind, DisputeStatus, MediationTrack, dispute_transition};
+use crate::live::{LiveEvent, LiveKind};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// `assignment` data: a village's officer changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentChange {
+    /// The village.
+    pub village: RegionCode,
+    /// Its officer from now on (`None`: uncovered).
+    pub officer: Option<u64>,
+    /// Its officer before.
+    pub previous: Option<u64>,
+    /// Why (optional).
+    #[serde(default)]
+    pub note: String,
+    /// Who decided (username).
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// `visit` data: one visit of a village officer (走访).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    /// The officer.
+    pub officer: u64,
+    /// The village visited.
+    pub village: RegionCode,
+    /// When the visit took place.
+    pub visited_at: DateTime<Utc>,
+    /// Where (a household, a shop, the village committee …).
+    pub place: String,
+    /// Whom the officer met.
+    pub people_met: String,
+    /// What was found or done.
+    pub notes: String,
+    /// Where, as WGS84 lon/lat, if recorded.
+    pub lon: Option<f64>,
+    /// Latitude.
+    pub lat: Option<f64>,
+    /// The MIME type of the photo stored with the record, if one is.
+    pub photo: Option<String>,
+    /// Who recorded it (username).
+    pub by: String,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+}
+
+/// `dispute` data: a dispute registered at the desk (矛盾纠纷登记).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewDispute {
+    /// The village where it arose.
+    pub village: RegionCode,
+    /// What it is about.
+    pub kind: DisputeKind,
+    /// The mediation track it starts on.
+    pub track: MediationTrack,
+    /// A short title.
+    pub title: String,
+    /// The parties.
+    pub parties: String,
+    /// What happened.
+    pub summary: String,
+    /// The mediator in charge.
+    pub mediator: String,
+    /// An incident it came from, if any.
+    pub incident: Option<u64>,
+    /// When it arose (at or before `at`).
+    pub opened_at: DateTime<Utc>,
+    /// Who registered it (username).
+    pub by: String,
+    /// When it was registered.
+    pub at: DateTime<Utc>,
+}
+
+/// A mediation session (调解会).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediationSession {
+    /// When it was held.
+    pub held_at: DateTime<Utc>,
+    /// Who mediated.
+    pub mediator: String,
+    /// What was said and agreed.
+    pub notes: String,
+}
+
+/// `dispute_changed` data: a status change, a session, or both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisputeChange {
+    /// The dispute.
+    pub id: u64,
+    /// The new status (`None`: a session or note only).
+    pub to: Option<DisputeStatus>,
+    /// A session held.
+    pub session: Option<MediationSession>,
+    /// The agreement (on `agreed`) or why mediation failed or the case closed.
+    #[serde(default)]
+    pub outcome: String,
+    /// A new mediator in charge (on escalation, usually).
+    pub mediator: Option<String>,
+    /// Who (username).
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// What a backlog case is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseOrigin {
+    /// An event (incident) of the event loop.
+    Event,
+    /// A dispute.
+    Dispute,
+}
+
+impl CaseOrigin {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseOrigin::Event => "event",
+            CaseOrigin::Dispute => "dispute",
+        }
+    }
+
+    /// Parses the API name.
+    pub fn parse(s: &str) -> Option<CaseOrigin> {
+        [CaseOrigin::Event, CaseOrigin::Dispute].into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// `backlog_case` data: an update of a backlog case (积案).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BacklogUpdate {
+    /// An event or a dispute.
+    pub origin: CaseOrigin,
+    /// Its id.
+    pub id: u64,
+    /// The leader who takes personal charge (领导包案), if set by this update.
+    pub leader_in_charge: Option<String>,
+    /// The date it is to be cleared by, if set by this update.
+    pub target_date: Option<NaiveDate>,
+    /// A progress note.
+    #[serde(default)]
+    pub note: String,
+    /// Who (username).
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A village's current officer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Assigned {
+    /// The officer (`None`: uncovered).
+    pub officer: Option<u64>,
+    /// Since when (`None`: since before the log, i.e. from the store's roster).
+    pub since: Option<DateTime<Utc>>,
+    /// `seq` of the change (0: the roster).
+    pub seq: u64,
+}
+
+/// A dispute as it stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DisputeRecord {
+    /// Id.
+    pub id: u64,
+    /// As registered.
+    pub registered: NewDispute,
+    /// Current status.
+    pub status: DisputeStatus,
+    /// Current track.
+    pub track: MediationTrack,
+    /// Current mediator.
+    pub mediator: String,
+    /// Sessions held, oldest first.
+    pub sessions: Vec<MediationSession>,
+    /// Every change, oldest first, with its `seq`.
+    pub changes: Vec<(u64, DisputeChange)>,
+    /// When it was closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The latest outcome text.
+    pub outcome: String,
+    /// `seq` of the latest event about it: a writer must name it to change the dispute.
+    pub version: u64,
+}
+
+/// The notes on one backlog case.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CaseFile {
+    /// The leader in charge, latest set.
+    pub leader_in_charge: Option<String>,
+    /// The target date, latest set.
+    pub target_date: Option<NaiveDate>,
+    /// Every update, oldest first, with its `seq`.
+    pub updates: Vec<(u64, BacklogUpdate)>,
+}
+
+/// The desk's records.
+#[derive(Debug, Clone, Default)]
+pub struct DeskBook {
+    assigned: BTreeMap<RegionCode, Assigned>,
+    history: BTreeMap<u64, AssignmentChange>,
+    visits: BTreeMap<u64, Visit>,
+    last_visit: HashMap<RegionCode, DateTime<Utc>>,
+    disputes: BTreeMap<u64, DisputeRecord>,
+    cases: BTreeMap<(CaseOrigin, u64), CaseFile>,
+}
+
+impl DeskBook {
+    /// The records before any desk event: the store's roster of (village, officer).
+    pub fn new(roster: impl IntoIterator<Item = (RegionCode, u64)>) -> DeskBook {
+        let assigned =
+            roster.into_iter().map(|(v, o)| (v, Assigned { officer: Some(o), since: None, seq: 0 })).collect();
+        DeskBook { assigned, ..DeskBook::default() }
+    }
+
+    /// Folds one event in; `true` if it changed anything. Events of other kinds, unreadable
+    /// data, repeats and stale events change nothing.
+    pub fn apply(&mut self, e: &LiveEvent) -> bool {
+        let data = e.event.data.as_str();
+        match e.event.kind {
+            LiveKind::Assignment => {
+                let Ok(a) = serde_json::from_str::<AssignmentChange>(data) else { return false };
+                if self.assigned.get(&a.village).is_some_and(|held| held.seq >= e.seq) {
+                    return false;
+                }
+                self.assigned.insert(a.village, Assigned { officer: a.officer, since: Some(a.at), seq: e.seq });
+                self.history.insert(e.seq, a);
+                true
+            }
+            LiveKind::Visit => {
+                let Ok(v) = serde_json::from_str::<Visit>(data) else { return false };
+                if self.visits.contains_key(&e.seq) {
+                    return false;
+                }
+                let last = self.last_visit.entry(v.village).or_insert(v.visited_at);
+                *last = (*last).max(v.visited_at);
+                self.visits.insert(e.seq, v);
+                true
+            }
+            LiveKind::Dispute => {
+                let Ok(d) = serde_json::from_str::<NewDispute>(data) else { return false };
+                let id = e.event.subject;
+                if self.disputes.contains_key(&id) {
+                    return false;
+                }
+                let record = DisputeRecord {
+                    id,
+                    status: DisputeStatus::Registered,
+                    track: d.track,
+                    mediator: d.mediator.clone(),
+                    sessions: Vec::new(),
+                    changes: Vec::new(),
+                    closed_at: None,
+                    outcome: String::new(),
+                    version: e.seq,
+                    registered: d,
+                };
+                self.disputes.insert(id, record);
+                true
+            }
+            LiveKind::DisputeChanged => {
+                let Ok(c) = serde_json::from_str::<DisputeChange>(data) else { return false };
+                let Some(d) = self.disputes.get_mut(&e.event.subject) else { return false };
+                if d.version >= e.seq {
+                    return false;
+                }
+                if let Some(to) = c.to {
+                    let Ok(next) = dispute_transition(d.status, to, d.track) else { return false };
+                    d.status = to;
+                    if let Some(track) = next {
+                        d.track = track;
+                    }
+                    if to == DisputeStatus::Closed {
+                        d.closed_at = Some(c.at);
+                    }
+                }
+                if let Some(s) = &c.session {
+                    d.sessions.push(s.clone());
+                }
+                if let Some(m) = &c.mediator {
+                    d.mediator = m.clone();
+                }
+                if !c.outcome.is_empty() {
+                    d.outcome = c.outcome.clone();
+                }
+                d.version = e.seq;
+                d.changes.push((e.seq, c));
+                true
+            }
+            LiveKind::BacklogCase => {
+                let Ok(u) = serde_json::from_str::<BacklogUpdate>(data) else { return false };
+                let file = self.cases.entry((u.origin, u.id)).or_default();
+                if file.updates.last().is_some_and(|(seq, _)| *seq >= e.seq) {
+                    return false;
+                }
+                if let Some(l) = &u.leader_in_charge {
+                    file.leader_in_charge = Some(l.clone());
+                }
+                if let Some(t) = u.target_date {
+                    file.target_date = Some(t);
+                }
+                file.updates.push((e.seq, u));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A village's current officer, if any.
+    pub fn officer_of(&self, village: RegionCode) -> Option<u64> {
+        self.assigned.get(&village).and_then(|a| a.officer)
+    }
+
+    /// A village's assignment (officer and since when).
+    pub fn assignment(&self, village: RegionCode) -> Option<Assigned> {
+        self.assigned.get(&village).copied()
+    }
+
+    /// The villages an officer covers now, by code.
+    pub fn villages_of(&self, officer: u64) -> Vec<RegionCode> {
+        self.assigned.iter().filter(|(_, a)| a.officer == Some(officer)).map(|(v, _)| *v).collect()
+    }
+
+    /// Every officer who covers at least one village, with their villages.
+    pub fn territories(&self) -> BTreeMap<u64, Vec<RegionCode>> {
+        let mut out: BTreeMap<u64, Vec<RegionCode>> = BTreeMap::new();
+        for (v, a) in &self.assigned {
+            if let Some(o) = a.officer {
+                out.entry(o).or_default().push(*v);
+            }
+        }
+        out
+    }
+
+    /// Every assignment change, oldest first, with its `seq`.
+    pub fn history(&self) -> impl DoubleEndedIterator<Item = (u64, &AssignmentChange)> {
+        self.history.iter().map(|(s, a)| (*s, a))
+    }
+
+    /// Every visit, oldest recorded first, with its `seq`.
+    pub fn visits(&self) -> impl DoubleEndedIterator<Item = (u64, &Visit)> {
+        self.visits.iter().map(|(s, v)| (*s, v))
+    }
+
+    /// The visit recorded with `seq`.
+    pub fn visit(&self, seq: u64) -> Option<&Visit> {
+        self.visits.get(&seq)
+    }
+
+    /// The latest visit to a village (by any officer), if any.
+    pub fn last_visit(&self, village: RegionCode) -> Option<DateTime<Utc>> {
+        self.last_visit.get(&village).copied()
+    }
+
+    /// The latest visit to a village made at or after `since`.
+    pub fn last_visit_since(&self, village: RegionCode, since: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        self.last_visit(village).filter(|&v| since.is_none_or(|s| v >= s))
+    }
+
+    /// Every dispute, by id.
+    pub fn disputes(&self) -> impl DoubleEndedIterator<Item = &DisputeRecord> {
+        self.disputes.values()
+    }
+
+    /// One dispute.
+    pub fn dispute(&self, id: u64) -> Option<&DisputeRecord> {
+        self.disputes.get(&id)
+    }
+
+    /// The notes on a backlog case, if any were made.
+    pub fn case_file(&self, origin: CaseOrigin, id: u64) -> Option<&CaseFile> {
+        self.cases.get(&(origin, id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::NewLiveEvent;
+    use chrono::{Duration, TimeZone};
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 5, 1, 8, 0, 0).unwrap()
+    }
+
+    fn village(n: u64) -> RegionCode {
+        RegionCode::parse(&(620602100000 + n).to_string()).unwrap()
+    }
+
+    fn event(seq: u64, kind: LiveKind, subject: u64, data: impl Serialize) -> LiveEvent {
+        LiveEvent {
+            seq,
+            event: NewLiveEvent {
+                at: t0(),
+                kind,
+                subject,
+                cell_code: None,
+                category: None,
+                actor: Some("t".into()),
+                data: serde_json::to_string(&data).unwrap(),
+            },
+        }
+    }
+
+    fn assignment(v: u64, officer: Option<u64>, previous: Option<u64>) -> AssignmentChange {
+        AssignmentChange { village: village(v), officer, previous, note: String::new(), by: "c".into(), at: t0() }
+    }
+
+    #[test]
+    fn assignments_follow_the_log_in_seq_order_and_ignore_repeats() {
+        let mut book = DeskBook::new([(village(1), 7), (village(2), 7)]);
+        assert_eq!(book.villages_of(7), vec![village(1), village(2)]);
+        assert!(book.apply(&event(10, LiveKind::Assignment, village(2).as_u64(), assignment(2, Some(8), Some(7)))));
+        assert_eq!(book.officer_of(village(2)), Some(8));
+        assert_eq!(book.villages_of(7), vec![village(1)]);
+        // The same event again, and an older one arriving late, change nothing.
+        assert!(!book.apply(&event(10, LiveKind::Assignment, village(2).as_u64(), assignment(2, Some(8), Some(7)))));
+        assert!(!book.apply(&event(9, LiveKind::Assignment, village(2).as_u64(), assignment(2, None, Some(7)))));
+        assert_eq!(book.officer_of(village(2)), Some(8));
+        assert!(book.apply(&event(11, LiveKind::Assignment, village(1).as_u64(), assignment(1, None, Some(7)))));
+        assert_eq!(book.officer_of(village(1)), None);
+        assert_eq!(book.territories().get(&7), None);
+        assert_eq!(book.history().count(), 2);
+        assert_eq!(book.assignment(village(1)).unwrap().since, Some(t0()));
+    }
+
+    fn dispute() -> NewDispute {
+        NewDispute {
+            village: village(1),
+            kind: DisputeKind::Land,
+            track: MediationTrack::Peoples,
+            title: "宅基地".into(),
+            parties: "甲、乙".into(),
+            summary: String::new(),
+            mediator: "调委会".into(),
+            incident: None,
+            opened_at: t0(),
+            by: "o".into(),
+            at: t0(),
+        }
+    }
+
+    fn change(id: u64, to: Option<DisputeStatus>) -> DisputeChange {
+        DisputeChange {
+            id,
+            to,
+            session: None,
+            outcome: String::new(),
+            mediator: None,
+            by: "o".into(),
+            at: t0() + Duration::days(3),
+        }
+    }
+
+    #[test]
+    fn disputes_follow_the_mediation_rules_and_escalate_their_track() {
+        use DisputeStatus as S;
+        let mut book = DeskBook::default();
+        assert!(book.apply(&event(5, LiveKind::Dispute, 1, dispute())));
+        assert!(!book.apply(&event(5, LiveKind::Dispute, 1, dispute())));
+        let mut session = change(1, Some(S::Mediating));
+        session.session = Some(MediationSession { held_at: t0(), mediator: "调委会".into(), notes: "n".into() });
+        assert!(book.apply(&event(6, LiveKind::DisputeChanged, 1, session)));
+        // Illegal: mediating → closed; ignored, the version does not move.
+        assert!(!book.apply(&event(7, LiveKind::DisputeChanged, 1, change(1, Some(S::Closed)))));
+        assert_eq!(book.dispute(1).unwrap().version, 6);
+        assert!(book.apply(&event(8, LiveKind::DisputeChanged, 1, change(1, Some(S::Failed)))));
+        assert!(book.apply(&event(9, LiveKind::DisputeChanged, 1, change(1, Some(S::Escalated)))));
+        let d = book.dispute(1).unwrap();
+        assert_eq!(
+            (d.status, d.track, d.sessions.len(), d.changes.len()),
+            (S::Escalated, MediationTrack::Administrative, 1, 3)
+        );
+        // A stale change (seq below the version) is ignored.
+        assert!(!book.apply(&event(8, LiveKind::DisputeChanged, 1, change(1, Some(S::Mediating)))));
+        for (seq, to) in [(10, S::Mediating), (11, S::Agreed), (12, S::Closed)] {
+            assert!(book.apply(&event(seq, LiveKind::DisputeChanged, 1, change(1, Some(to)))));
+        }
+        let d = book.dispute(1).unwrap();
+        assert_eq!((d.status, d.closed_at.is_some(), d.version), (S::Closed, true, 12));
+        // A change of an unknown dispute changes nothing.
+        assert!(!book.apply(&event(13, LiveKind::DisputeChanged, 2, change(2, Some(S::Mediating)))));
+    }
+
+    #[test]
+    fn visits_and_case_notes_accumulate_once() {
+        let mut book = DeskBook::new([(village(1), 7)]);
+        let visit = |days: i64| Visit {
+            officer: 7,
+            village: village(1),
+            visited_at: t0() + Duration::days(days),
+            place: "村委会".into(),
+            people_met: "村支书".into(),
+            notes: String::new(),
+            lon: None,
+            lat: None,
+            photo: None,
+            by: "o".into(),
+            at: t0() + Duration::days(days),
+        };
+        assert!(book.apply(&event(3, LiveKind::Visit, 7, visit(4))));
+        assert!(book.apply(&event(4, LiveKind::Visit, 7, visit(2))));
+        assert!(!book.apply(&event(4, LiveKind::Visit, 7, visit(2))));
+        assert_eq!(book.last_visit(village(1)), Some(t0() + Duration::days(4)));
+        assert_eq!(book.last_visit_since(village(1), Some(t0() + Duration::days(5))), None);
+        assert_eq!(book.visits().count(), 2);
+        let update = |leader: Option<&str>, note: &str| BacklogUpdate {
+            origin: CaseOrigin::Event,
+            id: 42,
+            leader_in_charge: leader.map(str::to_owned),
+            target_date: None,
+            note: note.into(),
+            by: "c".into(),
+            at: t0(),
+        };
+        assert!(book.apply(&event(20, LiveKind::BacklogCase, 42, update(Some("张局长"), ""))));
+        assert!(book.apply(&event(21, LiveKind::BacklogCase, 42, update(None, "约谈双方"))));
+        assert!(!book.apply(&event(21, LiveKind::BacklogCase, 42, update(None, "约谈双方"))));
+        let file = book.case_file(CaseOrigin::Event, 42).unwrap();
+        assert_eq!((file.leader_in_charge.as_deref(), file.updates.len()), (Some("张局长"), 2));
+        assert!(book.case_file(CaseOrigin::Dispute, 42).is_none());
+        // Other kinds and unreadable data are ignored.
+        assert!(!book.apply(&event(30, LiveKind::Visit, 7, "not a visit")));
+        assert!(!book.apply(&event(31, LiveKind::Unit, 7, visit(1))));
+    }
+}

@@ -1,0 +1,17 @@
+-- Stores written before the village desk (#9) allow only the command centre's kinds in
+-- live_events. SQLite cannot alter a CHECK, so the table is rebuilt with the kinds of schema.sql
+-- (keep the two lists equal), seq kept. Run before schema.sql, inside one transaction.
+CREATE TABLE live_events_new (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at DATETIME NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'incident_linked', 'unit', 'alert', 'alert_acked',
+                                     'assignment', 'visit', 'dispute', 'dispute_changed', 'backlog_case')),
+  subject INTEGER NOT NULL,
+  cell_code TEXT,
+  category TEXT,
+  actor TEXT,
+  data TEXT NOT NULL
+);
+INSERT INTO live_events_new SELECT seq, at, kind, subject, cell_code, category, actor, data FROM live_events;
+DROP TABLE live_events;
+ALTER TABLE live_events_new RENAME TO live_events;
