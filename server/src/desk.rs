@@ -330,7 +330,16 @@ pub struct OfficerLoad {
     pub mean_distance_km: f64,
     /// Sum of the villages' workload indexes.
     pub load: f64,
+    /// Open disputes in their villages.
+    pub open_disputes: u32,
+    /// Visits they recorded to these villages in the last [`VISIT_WINDOW_DAYS`] days.
+    pub visits_done: u32,
+    /// Visits due in that window (one per village every [`model::desk::VISIT_EVERY_DAYS`]).
+    pub visits_due: u32,
 }
+
+/// Days over which visits done are set against visits due.
+pub const VISIT_WINDOW_DAYS: i64 = 28;
 
 /// Officers' workload and the villages nobody covers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -377,7 +386,9 @@ pub fn workload(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> Workload {
     let g = &s.geography;
     let loads = village_loads(s, scope, now);
     let utm = TransverseMercator::utm(48, true);
-    let territories = s.live.desk().territories();
+    let book = s.live.desk();
+    let territories = book.territories();
+    let since = now - Duration::days(VISIT_WINDOW_DAYS);
     let mut officers: Vec<OfficerLoad> = territories
         .iter()
         .filter_map(|(id, covered)| {
@@ -410,13 +421,23 @@ pub fn workload(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> Workload {
                 open_events: villages.iter().map(|v| v.open_events).sum(),
                 load: villages.iter().map(|v| v.load).sum(),
                 mean_distance_km: (mean_distance_km * 10.0).round() / 10.0,
+                open_disputes: book
+                    .disputes()
+                    .filter(|d| d.status.is_open() && villages.iter().any(|v| v.code == d.registered.village))
+                    .count() as u32,
+                visits_done: book
+                    .visits()
+                    .filter(|(_, v)| {
+                        v.officer == o.id && v.visited_at >= since && villages.iter().any(|x| x.code == v.village)
+                    })
+                    .count() as u32,
+                visits_due: (villages.len() as i64 * (VISIT_WINDOW_DAYS / model::desk::VISIT_EVERY_DAYS)) as u32,
                 villages,
             })
         })
         .collect();
     officers.sort_by(|a, b| b.load.total_cmp(&a.load).then(a.officer.id.cmp(&b.officer.id)));
-    let desk = s.live.desk();
-    let unassigned = loads.into_values().filter(|v| desk.officer_of(v.code).is_none()).collect();
+    let unassigned = loads.into_values().filter(|v| book.officer_of(v.code).is_none()).collect();
     Workload {
         officers,
         unassigned,

@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod cli;
 mod desk;
+mod desk_records;
 mod fuzz_seeds;
 mod live;
 mod patrol;

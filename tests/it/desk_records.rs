@@ -1,0 +1,412 @@
+//! The village desk's records through the API: a village officer's desk and visits (with a
+//! photo), disputes through the linked mediation tracks, reassignment moving a village and the
+//! officer's jurisdiction with it, the backlog board against a scan of the store, bad input
+//! naming its field, and every record surviving a restart.
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use model::auth::Role;
+use model::{RegionCode, Status};
+use serde_json::{Value, json};
+use tests::TestWorld;
+use tower::ServiceExt;
+
+/// A tiny PNG (8-byte signature and some bytes): enough for the type check.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR-test-bytes";
+
+fn officer0(w: &TestWorld) -> u64 {
+    w.state.geography.officers()[0].id
+}
+
+fn own_villages(w: &TestWorld) -> Vec<RegionCode> {
+    w.state.live.desk().villages_of(officer0(w))
+}
+
+fn time(v: &Value) -> DateTime<Utc> {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+async fn raw_get(w: &TestWorld, role: Role, uri: &str) -> (u16, String, Vec<u8>) {
+    let req = Request::get(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {}", w.token(role)))
+        .body(Body::empty())
+        .unwrap();
+    let res = w.app().oneshot(req).await.unwrap();
+    let status = res.status().as_u16();
+    let kind = res.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
+    (status, kind, bytes)
+}
+
+#[tokio::test]
+async fn a_village_officer_records_visits_and_the_desk_schedules_the_next() {
+    let w = TestWorld::new(4_000).await;
+    let now = w.state.clock.now();
+    let mine = own_villages(&w);
+    assert!(!mine.is_empty());
+    // The roster is the store's: the desk starts from it.
+    let roster: Vec<RegionCode> = w.state.geography.officers()[0].villages.clone();
+    assert_eq!(mine.iter().collect::<std::collections::BTreeSet<_>>(), roster.iter().collect());
+    let (s, desk) = w.get_as(Role::Village, "/api/desk").await;
+    assert_eq!(s, 200, "{desk}");
+    assert_eq!(desk["officer"]["id"], officer0(&w));
+    let listed: Vec<String> = desk["villages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["village"]["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, mine.iter().map(|v| v.to_string()).collect::<Vec<_>>());
+    // Never visited, on the roster since before the desk: due today, not yet overdue.
+    for v in desk["villages"].as_array().unwrap() {
+        assert_eq!(time(&v["visit_due"]), now, "{v}");
+        assert_eq!(v["visit_overdue"], false);
+    }
+    let visit_tasks = desk["tasks"].as_array().unwrap().iter().filter(|t| t["kind"] == "visit").count();
+    assert_eq!(visit_tasks, mine.len());
+    // A leader sees the same desk by naming the officer; a leader without one is told to.
+    let (s, same) = w.get_as(Role::County, &format!("/api/desk?officer={}", officer0(&w))).await;
+    assert_eq!((s.as_u16(), same["villages"].as_array().unwrap().len()), (200, mine.len()));
+    assert_eq!(w.get_as(Role::County, "/api/desk").await.0, 400);
+    assert_eq!(w.get_as(Role::Analyst, "/api/desk").await.0, 403);
+
+    // A visit yesterday, with a photo.
+    let yesterday = now - Duration::days(1);
+    let photo = base64::engine::general_purpose::STANDARD.encode(PNG);
+    let body = json!({"village": mine[0].to_string(), "visited_at": yesterday, "place": "村委会",
+                      "people_met": "村支书、网格员", "notes": "排查矛盾纠纷两起",
+                      "photo": {"content_type": "image/png", "data": photo}});
+    let (s, visit) = w.post_as(Role::Village, "/api/visits", body.to_string()).await;
+    assert_eq!(s, 201, "{visit}");
+    assert_eq!(visit["place"], "村委会");
+    let url = visit["photo_url"].as_str().unwrap().to_owned();
+    let (s, kind, bytes) = raw_get(&w, Role::Village, &url).await;
+    assert_eq!((s, kind.as_str(), bytes.as_slice()), (200, "image/png", PNG));
+    let (_, desk) = w.get_as(Role::Village, "/api/desk").await;
+    let v0 = &desk["villages"][0];
+    assert_eq!(time(&v0["last_visit"]), yesterday);
+    assert_eq!(time(&v0["visit_due"]), yesterday + Duration::days(7));
+    assert_eq!(desk["visits"].as_array().unwrap().len(), 1);
+    // The list and the audit log have it.
+    let (_, list) = w.get_as(Role::Township, "/api/visits").await;
+    let seen = list["items"].as_array().unwrap().iter().any(|v| v["id"] == visit["id"]);
+    let township: RegionCode = "620602001000".parse().unwrap();
+    assert_eq!(seen, township.contains(mine[0]), "a township sees visits of its own villages only");
+    let (_, wl) = w.get_as(Role::Village, "/api/workload").await;
+    let me = &wl["officers"][0];
+    assert_eq!((me["visits_done"].as_u64(), me["visits_due"].as_u64()), (Some(1), Some(4 * mine.len() as u64)));
+    let (_, audit) = w.get_as(Role::Admin, "/api/audit?action=record_visit").await;
+    assert_eq!(audit.as_array().unwrap().len(), 1, "{audit}");
+
+    // Bad input names its field and stores nothing.
+    let outside = w
+        .state
+        .geography
+        .regions()
+        .iter()
+        .find(|r| r.region.level == model::RegionLevel::Village && !mine.contains(&r.region.code))
+        .unwrap()
+        .region
+        .code;
+    let own = mine[0].to_string();
+    let cases = [
+        (json!({"village": outside.to_string(), "place": "x"}), 404, "village"),
+        (json!({"village": "62060", "place": "x"}), 422, "village"),
+        (json!({"village": own, "place": " "}), 422, "place"),
+        (json!({"village": own, "place": "x", "visited_at": now + Duration::hours(2)}), 422, "visited_at"),
+        (json!({"village": own, "place": "x", "visited_at": now - Duration::days(40)}), 422, "visited_at"),
+        (json!({"village": own, "place": "x", "lon": 103.0}), 422, "lat"),
+        (json!({"village": own, "place": "x", "lon": 100.0, "lat": 30.0}), 422, "lon"),
+        (
+            json!({"village": own, "place": "x", "photo": {"content_type": "image/gif", "data": "AA=="}}),
+            422,
+            "photo.content_type",
+        ),
+        (
+            json!({"village": own, "place": "x", "photo": {"content_type": "image/png", "data": "!!"}}),
+            422,
+            "photo.data",
+        ),
+        (
+            json!({"village": own, "place": "x", "photo": {"content_type": "image/jpeg", "data": photo}}),
+            422,
+            "photo.data",
+        ),
+        (json!({"village": own, "place": "x", "mood": "ok"}), 422, "mood"),
+    ];
+    for (body, status, field) in cases {
+        let (s, e) = w.post_as(Role::Village, "/api/visits", body.to_string()).await;
+        assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (status, Some(field)), "{body} → {e}");
+    }
+    assert_eq!(w.post_as(Role::City, "/api/visits", json!({"village": own, "place": "x"}).to_string()).await.0, 403);
+    assert_eq!(w.state.live.desk().visits().count(), 1, "no bad visit was stored");
+}
+
+async fn step(w: &TestWorld, id: u64, body: Value) -> (u16, Value) {
+    let (s, v) = w.post_as(Role::Village, &format!("/api/disputes/{id}/transitions"), body.to_string()).await;
+    (s.as_u16(), v)
+}
+
+#[tokio::test]
+async fn disputes_climb_the_mediation_tracks_and_refuse_illegal_steps() {
+    let w = TestWorld::new(2_000).await;
+    let own = own_villages(&w)[0].to_string();
+    let body = json!({"village": own, "kind": "land", "title": "宅基地边界", "parties": "张某、李某",
+                      "summary": "院墙越界", "mediator": "村调委会"});
+    let (s, d) = w.post_as(Role::Village, "/api/disputes", body.to_string()).await;
+    assert_eq!(s, 201, "{d}");
+    let id = d["id"].as_u64().unwrap();
+    assert_eq!((d["status"].as_str(), d["track"].as_str()), (Some("registered"), Some("peoples")));
+    assert_eq!(d["next_steps"].as_array().unwrap().len(), 1);
+    // A second dispute gets the next id.
+    let (_, d2) = w.post_as(Role::Village, "/api/disputes", body.to_string()).await;
+    assert_eq!(d2["id"].as_u64(), Some(id + 1));
+
+    let (s, v) = step(&w, id, json!({"to": "mediating", "session": {"notes": "双方到场"}})).await;
+    assert_eq!((s, v["sessions"].as_array().unwrap().len()), (200, 1), "{v}");
+    let old_version = v["version"].as_u64().unwrap();
+    assert_eq!(v["sessions"][0]["mediator"], "村调委会", "a session defaults to the mediator in charge");
+    // Illegal: mediating → closed.
+    let (s, e) = step(&w, id, json!({"to": "closed"})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (409, Some("to")), "{e}");
+    let (s, _) = step(&w, id, json!({"to": "failed", "outcome": "分歧较大"})).await;
+    assert_eq!(s, 200);
+    // A failed people's mediation must climb before it may close.
+    let (s, e) = step(&w, id, json!({"to": "closed"})).await;
+    assert_eq!(s, 409, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("escalate"), "{e}");
+    // A change decided on an old version is refused.
+    let (s, e) = step(&w, id, json!({"to": "escalated", "version": old_version})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (409, Some("version")), "{e}");
+    let (s, v) = step(&w, id, json!({"to": "escalated", "mediator": "派出所"})).await;
+    assert_eq!((s, v["track"].as_str(), v["mediator"].as_str()), (200, Some("administrative"), Some("派出所")));
+    for to in ["mediating", "failed", "escalated", "mediating", "failed"] {
+        assert_eq!(step(&w, id, json!({ "to": to })).await.0, 200, "{to}");
+    }
+    let (_, v) = w.get_as(Role::Village, &format!("/api/disputes/{id}")).await;
+    assert_eq!((v["track"].as_str(), v["status"].as_str()), (Some("judicial"), Some("failed")));
+    // Judicial is the last track.
+    let (s, e) = step(&w, id, json!({"to": "escalated"})).await;
+    assert_eq!(s, 409, "{e}");
+    let (s, v) = step(&w, id, json!({"to": "closed", "outcome": "引导诉讼"})).await;
+    assert_eq!((s, v["status"].as_str(), v["history"].as_array().unwrap().len()), (200, Some("closed"), 9));
+
+    // Bad input.
+    let cases = [
+        (json!({"to": "done"}), 422, "to"),
+        (json!({}), 422, "to"),
+        (json!({"session": {"notes": "x", "held_at": Utc::now() + Duration::days(400)}}), 422, "session.held_at"),
+    ];
+    let other = d2["id"].as_u64().unwrap();
+    for (body, status, field) in cases {
+        let (s, e) = step(&w, other, body.clone()).await;
+        assert_eq!((s, e["error"]["field"].as_str()), (status, Some(field)), "{body} → {e}");
+    }
+    let mut bad = body.clone();
+    bad["kind"] = json!("feud");
+    let mut no_title = body.clone();
+    no_title["title"] = json!("");
+    let mut future = body.clone();
+    future["opened_at"] = json!(w.state.clock.now() + Duration::days(1));
+    let mut no_incident = body.clone();
+    no_incident["incident"] = json!(99_999_999);
+    let mut unknown_village = body.clone();
+    unknown_village["village"] = json!("620602999999");
+    for (b, status, field) in [
+        (bad, 422, "kind"),
+        (no_title, 422, "title"),
+        (future, 422, "opened_at"),
+        (no_incident, 422, "incident"),
+        (unknown_village, 404, "village"),
+    ] {
+        let (s, e) = w.post_as(Role::Village, "/api/disputes", b.to_string()).await;
+        assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (status, Some(field)), "{b} → {e}");
+    }
+    assert_eq!(w.post_as(Role::Analyst, "/api/disputes", body.to_string()).await.0, 403);
+    assert_eq!(w.get_as(Role::Analyst, &format!("/api/disputes/{id}")).await.0, 403);
+    assert_eq!(step(&w, 424_242, json!({"to": "mediating"})).await.0, 404);
+
+    // Statistics agree with the list.
+    let (_, stats) = w.get_as(Role::Village, "/api/disputes/stats").await;
+    assert_eq!((stats["total"].as_u64(), stats["open"].as_u64()), (Some(2), Some(1)), "{stats}");
+    let land = stats["by_kind"].as_array().unwrap().iter().find(|k| k["kind"] == "land").unwrap();
+    assert_eq!(land["total"], 2);
+    assert_eq!(stats["by_village"][0]["village"]["code"], own);
+    assert_eq!(stats["by_status"]["closed"], 1);
+    let (_, open) = w.get_as(Role::Village, "/api/disputes").await;
+    assert_eq!(open["total"], 1);
+    let (_, all) = w.get_as(Role::Village, "/api/disputes?status=all").await;
+    assert_eq!(all["total"], 2);
+    let (_, wl) = w.get_as(Role::Village, "/api/workload").await;
+    assert_eq!(wl["officers"][0]["open_disputes"], 1);
+    let (_, desk) = w.get_as(Role::Village, "/api/desk").await;
+    assert_eq!(desk["disputes"].as_array().unwrap().len(), 1);
+    assert!(desk["tasks"].as_array().unwrap().iter().any(|t| t["kind"] == "dispute" && t["id"] == other));
+}
+
+#[tokio::test]
+async fn reassigning_a_village_moves_it_and_the_officers_jurisdiction_with_it() {
+    let w = TestWorld::new(2_000).await;
+    let g = &w.state.geography;
+    let a = officer0(&w);
+    let village = own_villages(&w)[0];
+    let county = "620602";
+    let station_county = |o: &model::Officer| {
+        g.resources().iter().find(|r| r.id == o.station_id).map(|r| r.region_code.to_string()[..6].to_owned())
+    };
+    let b = g.officers().iter().find(|o| o.id != a && station_county(o).as_deref() == Some(county)).unwrap().id;
+    let outsider = g.officers().iter().find(|o| station_county(o).as_deref() == Some("620623")).unwrap().id;
+    // The village officer sees the village before.
+    assert_eq!(w.get_as(Role::Village, &format!("/api/villages/{village}")).await.0, 200);
+    let body = json!({"village": village.to_string(), "officer": b, "note": "均衡工作量"});
+    assert_eq!(w.post_as(Role::Village, "/api/assignments", body.to_string()).await.0, 403);
+    let (s, r) = w.post_as(Role::County, "/api/assignments", body.to_string()).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!((r["assignment"]["previous"].as_u64(), r["assignment"]["officer"].as_u64()), (Some(a), Some(b)));
+    // The village left officer A's desk and jurisdiction, and joined B's desk.
+    assert_eq!(w.get_as(Role::Village, &format!("/api/villages/{village}")).await.0, 404);
+    let (_, desk) = w.get_as(Role::Village, "/api/desk").await;
+    assert!(desk["villages"].as_array().unwrap().iter().all(|v| v["village"]["code"] != village.to_string()));
+    let (_, desk_b) = w.get_as(Role::County, &format!("/api/desk?officer={b}")).await;
+    let moved = desk_b["villages"].as_array().unwrap().iter().find(|v| v["village"]["code"] == village.to_string());
+    assert!(moved.unwrap()["assigned_since"].is_string(), "{desk_b}");
+    let (_, wl) = w.get_as(Role::County, "/api/workload").await;
+    let of_b = wl["officers"].as_array().unwrap().iter().find(|o| o["officer"]["id"] == b).unwrap();
+    assert!(of_b["villages"].as_array().unwrap().iter().any(|v| v["code"] == village.to_string()));
+    // History.
+    let (_, history) = w.get_as(Role::County, "/api/assignments").await;
+    assert_eq!(history["items"][0]["change"]["village"], village.to_string());
+    // Bad input: the same again, a stale version, an unknown or outside officer, unknown village.
+    let cases = [
+        (body.clone(), 409, "officer"),
+        (json!({"village": village.to_string(), "officer": a, "version": 0}), 409, "version"),
+        (json!({"village": village.to_string(), "officer": 987_654}), 422, "officer"),
+        (json!({"village": village.to_string(), "officer": outsider}), 422, "officer"),
+        (json!({"village": "620602999999", "officer": a}), 404, "village"),
+        (json!({"village": "x", "officer": a}), 422, "village"),
+    ];
+    for (body, status, field) in cases {
+        let (s, e) = w.post_as(Role::County, "/api/assignments", body.to_string()).await;
+        assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (status, Some(field)), "{body} → {e}");
+    }
+    // Uncovering a village flags it in the workload.
+    let (s, _) = w
+        .post_as(Role::County, "/api/assignments", json!({"village": village.to_string(), "officer": null}).to_string())
+        .await;
+    assert_eq!(s, 201);
+    let (_, wl) = w.get_as(Role::County, "/api/workload").await;
+    assert!(wl["unassigned"].as_array().unwrap().iter().any(|v| v["code"] == village.to_string()));
+    let (_, audit) = w.get_as(Role::Admin, "/api/audit?action=reassign_village").await;
+    assert_eq!(audit.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_backlog_board_counts_every_case_past_its_limit_and_leaders_take_charge() {
+    let w = TestWorld::new(6_000).await;
+    let now = w.state.clock.now();
+    let rows = w.state.store.load_incident_rows().await.unwrap();
+    let county: RegionCode = "620602000000".parse().unwrap();
+    let limit = (now - Duration::days(30)).timestamp();
+    let expected: Vec<_> = rows
+        .iter()
+        .filter(|r| county.contains(r.cell_code.village()) && r.status != Status::Closed && r.reported_s < limit)
+        .collect();
+    assert!(!expected.is_empty(), "the demo leaves old open events");
+    let (s, board) = w.get_as(Role::County, "/api/backlog").await;
+    assert_eq!(s, 200, "{board}");
+    assert_eq!(board["total"].as_u64(), Some(expected.len() as u64));
+    assert_eq!(board["disputes"], 0);
+    let bands: u64 = board["by_band"].as_array().unwrap().iter().map(|b| b.as_u64().unwrap()).sum();
+    assert_eq!(bands, expected.len() as u64);
+    let county_row = &board["areas"][0];
+    assert_eq!(
+        (county_row["level"].as_str(), county_row["total"].as_u64()),
+        (Some("county"), Some(expected.len() as u64))
+    );
+    let townships: u64 = board["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["level"] == "township")
+        .map(|a| a["total"].as_u64().unwrap())
+        .sum();
+    assert_eq!(townships, expected.len() as u64);
+    // The oldest case first, and its age band from its age.
+    let oldest = expected.iter().min_by_key(|r| (r.reported_s, r.id.0)).unwrap();
+    let first = &board["cases"][0];
+    assert_eq!(first["id"].as_u64(), Some(oldest.id.0));
+    let age = (now.timestamp() - oldest.reported_s) / 86_400;
+    assert_eq!(first["age_days"].as_i64(), Some(age));
+    assert_eq!(first["band"].as_u64(), Some(u64::from(model::desk::age_band(age))));
+    // The trend ends at today's count and never falls for today's cases.
+    let weekly: Vec<u64> = board["weekly"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(*weekly.last().unwrap(), expected.len() as u64);
+    assert!(weekly.windows(2).all(|p| p[0] <= p[1]), "{weekly:?}");
+    let (_, heat) = w.get_as(Role::County, "/api/backlog/heat").await;
+    assert_eq!(heat["features"].as_array().unwrap().len(), expected.len());
+
+    // A leader takes charge; a note follows.
+    let uri = format!("/api/backlog/event/{}", oldest.id.0);
+    let target = (now + Duration::days(30)).date_naive();
+    let body = json!({"leader_in_charge": "王副局长", "target_date": target, "note": "包案督办"});
+    assert_eq!(w.post_as(Role::Village, &uri, body.to_string()).await.0, 403, "village officers do not name leaders");
+    let (s, r) = w.post_as(Role::County, &uri, body.to_string()).await;
+    assert_eq!(s, 201, "{r}");
+    let (s, _) = w.post_as(Role::County, &uri, json!({"note": "已约谈当事人"}).to_string()).await;
+    assert_eq!(s, 201);
+    let (_, board) = w.get_as(Role::County, "/api/backlog").await;
+    let first = &board["cases"][0];
+    assert_eq!((first["leader_in_charge"].as_str(), first["updates"].as_array().unwrap().len()), (Some("王副局长"), 2));
+    assert_eq!(first["target_date"], target.to_string());
+    assert_eq!(board["with_leader"], 1);
+    // Bad input.
+    let recent = rows
+        .iter()
+        .find(|r| county.contains(r.cell_code.village()) && r.status != Status::Closed && r.reported_s > limit)
+        .unwrap();
+    let past = (now - Duration::days(2)).date_naive();
+    for (uri, body, status, field) in [
+        (uri.clone(), json!({}), 422, Some("note")),
+        (uri.clone(), json!({"target_date": past}), 422, Some("target_date")),
+        (uri.clone(), json!({"leader": "x"}), 422, Some("leader")),
+        (format!("/api/backlog/event/{}", recent.id.0), json!({"note": "x"}), 409, None),
+        ("/api/backlog/case/1".to_owned(), json!({"note": "x"}), 400, Some("origin")),
+        ("/api/backlog/event/99999999".to_owned(), json!({"note": "x"}), 404, None),
+    ] {
+        let (s, e) = w.post_as(Role::County, &uri, body.to_string()).await;
+        assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (status, field), "{uri} {body} → {e}");
+    }
+    // An old dispute is a backlog case too.
+    let own = own_villages(&w)[0];
+    let d = json!({"village": own.to_string(), "kind": "labour", "title": "欠薪", "parties": "工人、包工头",
+                   "mediator": "调委会", "opened_at": now - Duration::days(70)});
+    assert_eq!(w.post_as(Role::Village, "/api/disputes", d.to_string()).await.0, 201);
+    let (_, board) = w.get_as(Role::County, "/api/backlog").await;
+    assert_eq!((board["total"].as_u64(), board["disputes"].as_u64()), (Some(expected.len() as u64 + 1), Some(1)));
+    let (_, desk) = w.get_as(Role::Village, "/api/desk").await;
+    assert!(desk["backlog"].as_array().unwrap().iter().any(|c| c["origin"] == "dispute"));
+}
+
+#[tokio::test]
+async fn desk_records_survive_a_restart() {
+    let w = TestWorld::new(2_000).await;
+    let own = own_villages(&w);
+    let body = json!({"village": own[0].to_string(), "place": "养殖户"});
+    assert_eq!(w.post_as(Role::Village, "/api/visits", body.to_string()).await.0, 201);
+    let d = json!({"village": own[0].to_string(), "kind": "neighbour", "title": "噪音", "parties": "甲、乙",
+                   "mediator": "调委会"});
+    let (_, d) = w.post_as(Role::Village, "/api/disputes", d.to_string()).await;
+    let id = d["id"].as_u64().unwrap();
+    assert_eq!(step(&w, id, json!({"to": "mediating"})).await.0, 200);
+    let reassign = json!({"village": own[0].to_string(), "officer": null});
+    assert_eq!(w.post_as(Role::County, "/api/assignments", reassign.to_string()).await.0, 201);
+    // A second server on the same store sees the same desk.
+    let again = server::boot::load_state(w.state.store.clone(), w.clock.clone()).await.unwrap();
+    let book = again.live.desk();
+    assert_eq!(book.visits().count(), 1);
+    assert_eq!(book.dispute(id).unwrap().status, model::desk::DisputeStatus::Mediating);
+    assert_eq!(book.officer_of(own[0]), None);
+    assert_eq!(book.villages_of(officer0(&w)).len(), own.len() - 1);
+}
