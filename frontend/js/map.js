@@ -51,6 +51,8 @@ export function createMap(container, optionsJson, onEvent) {
     gap: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     blind: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     plan: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    backlog: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    desk: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
   };
   const layers = [
     { id: 'background', type: 'background', paint: { 'background-color': '#0b1622' } },
@@ -106,6 +108,14 @@ export function createMap(container, optionsJson, onEvent) {
     { id: 'blind', type: 'circle', source: 'blind', layout: { visibility: 'none' },
       paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#ff3df2', 'circle-stroke-width': 2.5,
                'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 6, 14, 14] } },
+    // Backlog cases (积案) coloured and sized by age band.
+    { id: 'backlog', type: 'circle', source: 'backlog', layout: { visibility: 'none' },
+      paint: { 'circle-color': ['match', ['get', 'band'], 0, o.backlogColors[0], 1, o.backlogColors[1], 2, o.backlogColors[2], o.backlogColors[3]],
+               'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, ['+', 2, ['get', 'band']], 13, ['+', 5, ['*', 2, ['get', 'band']]]],
+               'circle-opacity': 0.85, 'circle-stroke-color': '#1b0c0c', 'circle-stroke-width': 0.5 } },
+    // A village officer's own villages (一村一警 desk).
+    { id: 'desk-fill', type: 'fill', source: 'desk', paint: { 'fill-color': '#ffd166', 'fill-opacity': 0.08 } },
+    { id: 'desk-line', type: 'line', source: 'desk', paint: { 'line-color': '#ffd166', 'line-width': 2.5 } },
     { id: 'plan-route', type: 'line', source: 'plan', filter: ['==', ['get', 'kind'], 'route'],
       layout: { 'line-join': 'round', 'line-cap': 'round' },
       paint: { 'line-color': ['get', 'color'], 'line-width': 3, 'line-opacity': 0.9 } },
@@ -213,6 +223,7 @@ const GROUPS = {
   live: ['live-pulse', 'live-points'],
   gap: ['gap-fill'],
   blind: ['blind'],
+  backlog: ['backlog'],
 };
 
 // Live incidents (newest last) and the pulse drawn around those younger than PULSE_MS.
@@ -282,7 +293,7 @@ export function setHotspots(dataJson, fillColorJson) {
   whenReady(apply);
 }
 
-// A GeoJSON layer's data by source name: `gap`, `blind`, `plan`.
+// A GeoJSON layer's data by source name: `gap`, `blind`, `plan`, `backlog`, `desk`.
 export function setLayerData(source, dataJson) {
   if (!map) return;
   const data = JSON.parse(dataJson);

@@ -359,6 +359,17 @@ pub async fn blind_spots(region: Option<&str>) -> Result<Value, ApiError> {
     get_json(&format!("/api/coverage/blind-spots{q}")).await
 }
 
+/// `GET` any JSON route (the village desk's routes answer loosely typed JSON).
+pub async fn get_value(path: &str) -> Result<Value, ApiError> {
+    get_json(path).await
+}
+
+/// `POST` a JSON body to any route, its JSON answer back.
+pub async fn post_value(path: &str, body: &Value) -> Result<Value, ApiError> {
+    let (status, text) = fetch("POST", path, Some(body.to_string())).await?;
+    parse(status, text)
+}
+
 /// `POST /api/alerts/{id}/ack`.
 pub async fn ack_alert(id: u64) -> Result<(), ApiError> {
     let (status, text) = fetch("POST", &format!("/api/alerts/{id}/ack"), Some(String::new())).await?;

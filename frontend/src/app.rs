@@ -66,6 +66,7 @@ pub struct Layers {
     pub alerts: bool,
     pub gap: bool,
     pub blind: bool,
+    pub backlog: bool,
 }
 
 /// What the analysis layers last loaded: the description (zh, en) and the near-repeat alerts.
@@ -216,6 +217,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
             alerts: false,
             gap: false,
             blind: false,
+            backlog: false,
         }),
         loaded_ms,
         filter,
@@ -226,6 +228,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
     provide_context(ctx);
     let live = crate::command::start(ctx);
     let planner = crate::planner::start(ctx);
+    let desk = crate::desk::start(ctx, me.user.role);
 
     // Keep <html lang> and the title in step with the language.
     Effect::new(move |_| {
@@ -245,7 +248,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                 <Kpis />
                 <crate::command::UnitCounts />
                 <crate::command::WallButton />
-                {me.user.role.handles_cases().then(|| view! { <crate::planner::PlannerButton /> })}
+                {me.user.role.handles_cases().then(|| view! { <crate::planner::PlannerButton /> <crate::desk::DeskButton /> })}
                 <span class="lang muted" id="signed-in">
                     {me.user.username.clone()} " · " {move || if lang.get() == Lang::Zh { me.user.role.label_zh() } else { me.user.role.label_en() }}
                 </span>
@@ -270,9 +273,14 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
             <div class="crumbs"><Breadcrumb /></div>
             <main class="map"><MapView /><crate::command::Toasts /></main>
             <aside class="right">
-                <Show when=move || planner.open.get()
-                    fallback=|| view! { <crate::command::EventQueue /><Details /> }>
-                    <crate::planner::PlannerPanel />
+                <Show when=move || desk.open.get()
+                    fallback=move || view! {
+                        <Show when=move || planner.open.get()
+                            fallback=|| view! { <crate::command::EventQueue /><Details /> }>
+                            <crate::planner::PlannerPanel />
+                        </Show>
+                    }>
+                    <crate::desk::DeskPanel />
                 </Show>
             </aside>
         </div>
@@ -305,6 +313,7 @@ fn MapView() -> impl IntoView {
                 cameras_url: api::resources_url(ResourceKind::Camera),
                 glyphs_url: api::glyphs_url(),
                 category_colors: Category::ALL.iter().map(|c| (c.as_str(), category_color(*c))).collect(),
+                backlog_colors: crate::map::BACKLOG_BAND_COLORS,
                 scale: scale(ctx.metric.get_untracked(), window_days),
                 base_layers,
             };
@@ -342,6 +351,7 @@ fn MapView() -> impl IntoView {
             m.set_visible("alerts", l.alerts);
             m.set_visible("gap", l.gap);
             m.set_visible("blind", l.blind);
+            m.set_visible("backlog", l.backlog);
         });
     });
     // The analysis layer is computed only while it is shown; a newer request wins over an older.
@@ -384,6 +394,21 @@ fn MapView() -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Ok(fc) = api::coverage(region.as_deref(), &planned).await {
                 ctx.with_map(|m| m.set_layer_data("gap", &fc.to_string()));
+            }
+        });
+    });
+    // The backlog age layer follows the region in view and every desk write.
+    let desk = expect_context::<crate::desk::DeskCtx>();
+    Effect::new(move |_| {
+        let region = ctx.filter.get().region;
+        desk.version.track();
+        if !ctx.layers.get().backlog {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let q = region.map(|r| format!("?region={r}")).unwrap_or_default();
+            if let Ok(fc) = api::get_value(&format!("/api/backlog/heat{q}")).await {
+                ctx.with_map(|m| m.set_layer_data("backlog", &fc.to_string()));
             }
         });
     });
@@ -608,6 +633,17 @@ fn LayerToggles() -> impl IntoView {
                 <p class="muted" style="font-size:11px">{move || ctx.t(T::GapLegend)}</p>
             </Show>
             {toggle(T::LayerBlind, "blind", |l| l.blind, |l, v| l.blind = v)}
+            {toggle(T::LayerBacklog, "backlog", |l| l.backlog, |l, v| l.backlog = v)}
+            <Show when=move || ctx.layers.get().backlog>
+                <div class="legend">
+                    {crate::map::BACKLOG_BAND_COLORS.map(|c| view! { <div class="box" style=format!("background:{c}")></div> }).collect_view()}
+                </div>
+                <p class="muted" style="font-size:11px">{move || {
+                    let l = ctx.lang.get();
+                    (0..4u8).map(|b| if l == Lang::Zh { model::desk::age_band_label_zh(b) } else { model::desk::age_band_label_en(b) })
+                        .collect::<Vec<_>>().join(" · ")
+                }}</p>
+            </Show>
             {toggle(T::LayerHotspots, "hotspots", |l| l.hotspots, |l, v| l.hotspots = v)}
             <Show when=move || ctx.layers.get().hotspots>
                 <select id="analysis" on:change=move |ev| ctx.analysis.set(api::Analysis::parse(&event_target_value(&ev)))>

@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod charts;
 mod command;
+mod desk;
 mod i18n;
 mod map;
 mod panels;

@@ -148,7 +148,12 @@ pub struct MapOptions {
     pub scale: Scale,
     /// Optional base layers.
     pub base_layers: Vec<model::api::BaseLayer>,
+    /// Backlog case colour by age band (0–3).
+    pub backlog_colors: [&'static str; 4],
 }
+
+/// Backlog cases (积案) by age band: under 90 days, 90–179, 180–364, a year or more.
+pub const BACKLOG_BAND_COLORS: [&str; 4] = ["#fee391", "#fe9929", "#d95f0e", "#7f0000"];
 
 /// A map event from JavaScript.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -243,7 +248,7 @@ impl Map {
         add_live(feature);
     }
 
-    /// Replaces the data of the GeoJSON layer `source` (`gap`, `blind`, `plan`).
+    /// Replaces the data of the GeoJSON layer `source` (`gap`, `blind`, `plan`, `backlog`, `desk`).
     pub fn set_layer_data(&self, source: &str, geojson: &str) {
         set_layer_data(source, geojson);
     }

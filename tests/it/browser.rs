@@ -441,6 +441,93 @@ async fn the_dashboard_works_in_a_real_browser() {
     wait_text(&c, "#title", |t| t == "SafeGrid · Wuwei", "English title").await;
     wait_text(&c, "#lang-switch", |t| t == "中文", "switch back label").await;
 
+    // The city's village desk: the backlog clearance board agrees with the API, and the backlog
+    // age layer draws every case.
+    c.find(Locator::Id("desk-button")).await.unwrap().click().await.unwrap();
+    let (_, board) = world.get("/api/backlog").await;
+    let total = board["total"].as_u64().unwrap();
+    wait_text(&c, "#backlog-total", |t| t.contains(&total.to_string()), "the backlog board's total").await;
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#workload tr td")).await.unwrap();
+    c.find(Locator::Css("input[data-layer='backlog']")).await.unwrap().click().await.unwrap();
+    let t0 = Instant::now();
+    loop {
+        let n = js(&c, "return (window.__safegrid.layerCounts || {}).backlog || 0;").await.as_u64().unwrap_or(0);
+        // The layer follows the region in view (earlier steps may have narrowed it).
+        if n > 0 && n <= total {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "the backlog layer drew {n} cases (city: {total})");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    std::fs::write(out.join("dashboard-backlog.png"), c.screenshot().await.unwrap()).unwrap();
+
+    // The village officer (一村一警) lands on their desk: only their villages, outlined on the
+    // map; records a visit with a photo and registers a dispute, then moves it to mediation.
+    c.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+    let user = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("login-username")).await.unwrap();
+    user.send_keys("village").await.unwrap();
+    c.find(Locator::Id("login-password")).await.unwrap().send_keys(tests::TEST_PASSWORD).await.unwrap();
+    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    let officer = world.state.geography.officers()[0].id;
+    let mine: Vec<String> = world.state.live.desk().villages_of(officer).iter().map(|v| v.to_string()).collect();
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("#desk-villages tr.desk-village"))
+        .await
+        .unwrap();
+    let shown =
+        js(&c, "return [...document.querySelectorAll('#desk-villages tr.desk-village')].map(r => r.dataset.code);")
+            .await;
+    let shown: Vec<String> = shown.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+    assert_eq!(shown, mine, "the desk lists exactly the officer's villages");
+    let t0 = Instant::now();
+    loop {
+        let n = js(&c, "return (window.__safegrid.layerCounts || {}).desk || 0;").await.as_u64().unwrap_or(0);
+        if n == mine.len() as u64 {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "the officer's villages were not outlined ({n})");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The map is fitted to the officer's villages and shows their cells only.
+    settled(&c).await;
+    let codes = js(
+        &c,
+        "return window.__safegrid.map.queryRenderedFeatures({layers:['cells-fill']}).map(f => f.properties.code);",
+    )
+    .await;
+    let codes: Vec<&str> = codes.as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
+    assert!(!codes.is_empty(), "no cells rendered on the officer's map");
+    for code in codes {
+        assert!(mine.iter().any(|v| code.starts_with(v.as_str())), "cell {code} outside the officer's villages");
+    }
+    std::fs::write(out.join("dashboard-desk.png"), c.screenshot().await.unwrap()).unwrap();
+    let photo_path = profile.path().join("visit.png");
+    std::fs::write(&photo_path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR-browser").unwrap();
+    c.find(Locator::Id("visit-place")).await.unwrap().send_keys("村委会").await.unwrap();
+    c.find(Locator::Id("visit-people")).await.unwrap().send_keys("村支书").await.unwrap();
+    c.find(Locator::Id("visit-notes")).await.unwrap().send_keys("走访排查").await.unwrap();
+    c.find(Locator::Id("visit-photo")).await.unwrap().send_keys(&photo_path.to_string_lossy()).await.unwrap();
+    c.find(Locator::Id("visit-save")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#desk-visits", |t| t.contains("村委会") && t.contains("照片"), "the recorded visit with its photo")
+        .await;
+    let visits: Vec<model::desk_book::Visit> = world.state.live.desk().visits().map(|(_, v)| v.clone()).collect();
+    assert_eq!(visits.len(), 1);
+    assert_eq!((visits[0].place.as_str(), visits[0].photo.as_deref()), ("村委会", Some("image/png")));
+    assert!(mine.contains(&visits[0].village.to_string()));
+    c.find(Locator::Id("dispute-title")).await.unwrap().send_keys("宅基地边界").await.unwrap();
+    c.find(Locator::Id("dispute-parties")).await.unwrap().send_keys("张某、李某").await.unwrap();
+    c.find(Locator::Id("dispute-mediator")).await.unwrap().send_keys("村调委会").await.unwrap();
+    c.find(Locator::Id("dispute-save")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#desk-disputes", |t| t.contains("宅基地边界") && t.contains("已登记"), "the registered dispute")
+        .await;
+    c.find(Locator::Css("#desk-disputes button.step[data-to='mediating']")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#desk-disputes .status", |t| t == "调解中", "the dispute in mediation").await;
+    let disputes: Vec<_> = world.state.live.desk().disputes().map(|d| (d.registered.title.clone(), d.status)).collect();
+    assert_eq!(disputes, vec![("宅基地边界".to_owned(), model::desk::DisputeStatus::Mediating)]);
+    std::fs::write(out.join("dashboard-desk-records.png"), c.screenshot().await.unwrap()).unwrap();
+
     // Sign out; an administrator signs in and reads the audit log, where the city user's case
     // read above is on record.
     c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();

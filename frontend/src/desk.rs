@@ -1,0 +1,539 @@
+//! The one-village-one-officer desk (一村一警). A village officer lands on their desk: their
+//! villages outlined on the map, today's tasks, the visit form (with a photo) and log, disputes
+//! (register, move along the mediation tracks), near-repeat alerts and backlog cases. Township,
+//! county and city users get the backlog clearance board (积案清零: leaders take charge), the
+//! officers' workload and a rebalancing suggestion they can accept move by move.
+
+use crate::api;
+use crate::app::{Ctx, Selection};
+use crate::i18n::{Lang, T};
+use base64::Engine;
+use leptos::prelude::*;
+use model::auth::Role;
+use model::desk::DisputeKind;
+use serde_json::{Value, json};
+use wasm_bindgen::JsCast;
+
+/// Desk state shared by its panel, the header button and the map.
+#[derive(Clone, Copy)]
+pub struct DeskCtx {
+    /// Whether the desk replaces the event queue on the right.
+    pub open: RwSignal<bool>,
+    /// The village officer's desk (`GET /api/desk`).
+    pub desk: RwSignal<Option<Value>>,
+    /// The backlog board (`GET /api/backlog`).
+    pub board: RwSignal<Option<Value>>,
+    /// Officers' workload (`GET /api/workload`).
+    pub workload: RwSignal<Option<Value>>,
+    /// A rebalancing suggestion (`GET /api/workload/rebalance`).
+    pub rebalance: RwSignal<Option<Value>>,
+    /// Dispute statistics.
+    pub stats: RwSignal<Option<Value>>,
+    /// Bumped after every write: everything reloads.
+    pub version: RwSignal<u32>,
+    /// The last message (error or confirmation).
+    pub message: RwSignal<Option<(bool, String)>>,
+    /// Whether the signed-in user is a village officer.
+    pub officer: bool,
+}
+
+/// Sets up the desk; a village officer's opens at once.
+pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
+    let officer = role == Role::Village;
+    let desk = DeskCtx {
+        open: RwSignal::new(officer),
+        desk: RwSignal::new(None),
+        board: RwSignal::new(None),
+        workload: RwSignal::new(None),
+        rebalance: RwSignal::new(None),
+        stats: RwSignal::new(None),
+        version: RwSignal::new(0),
+        message: RwSignal::new(None),
+        officer,
+    };
+    provide_context(desk);
+    // Load what the panel shows whenever it opens or something was written.
+    Effect::new(move |_| {
+        desk.version.track();
+        if !desk.open.get() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if desk.officer {
+                match api::get_value("/api/desk").await {
+                    Ok(d) => desk.desk.set(Some(d)),
+                    Err(e) => desk.message.set(Some((false, e.to_string()))),
+                }
+            } else {
+                if let Ok(b) = api::get_value("/api/backlog").await {
+                    desk.board.set(Some(b));
+                }
+                if let Ok(wl) = api::get_value("/api/workload").await {
+                    desk.workload.set(Some(wl));
+                }
+            }
+            if let Ok(st) = api::get_value("/api/disputes/stats").await {
+                desk.stats.set(Some(st));
+            }
+        });
+    });
+    // The officer's villages outlined on the map, and the map fitted to them once.
+    let fitted = StoredValue::new(false);
+    Effect::new(move |_| {
+        let Some(d) = desk.desk.get() else { return };
+        let codes: Vec<String> = d["villages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v["village"]["code"].as_str().map(str::to_owned))
+            .collect();
+        let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        for v in d["villages"].as_array().into_iter().flatten() {
+            if let Some(bb) = v["bbox"].as_array() {
+                let c: Vec<f64> = bb.iter().filter_map(Value::as_f64).collect();
+                if c.len() == 4 {
+                    b = [b[0].min(c[0]), b[1].min(c[1]), b[2].max(c[2]), b[3].max(c[3])];
+                }
+            }
+        }
+        if b[0].is_finite() && !fitted.get_value() {
+            fitted.set_value(true);
+            ctx.with_map(|m| m.fit(b));
+        }
+        leptos::task::spawn_local(async move {
+            let mut features = Vec::new();
+            for code in codes {
+                if let Ok(f) = api::region(&code).await {
+                    features.push(f);
+                }
+            }
+            let fc = json!({"type": "FeatureCollection", "features": features});
+            ctx.with_map(|m| m.set_layer_data("desk", &fc.to_string()));
+        });
+    });
+    desk
+}
+
+fn write(desk: DeskCtx, path: String, body: Value, done: T) {
+    leptos::task::spawn_local(async move {
+        match api::post_value(&path, &body).await {
+            Ok(_) => {
+                desk.message.set(Some((true, done_text(done))));
+                desk.version.update(|v| *v += 1);
+            }
+            Err(e) => desk.message.set(Some((false, e.to_string()))),
+        }
+    });
+}
+
+fn done_text(t: T) -> String {
+    // The confirmation is shown in the language of the moment it is set.
+    let lang = use_context::<Ctx>().map_or(Lang::Zh, |c| c.lang.get_untracked());
+    crate::i18n::tr(lang, t).to_owned()
+}
+
+/// The header button that opens the desk.
+#[component]
+pub fn DeskButton() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let desk = expect_context::<DeskCtx>();
+    view! {
+        <button id="desk-button" class="chip" class:on=move || desk.open.get()
+            on:click=move |_| desk.open.update(|o| *o = !*o)>{move || ctx.t(T::Desk)}</button>
+    }
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+fn when(v: &Value) -> String {
+    v.as_str()
+        .and_then(|t| model::time::parse_timestamp(t).ok())
+        .map(|t| crate::time::local_minutes(t.timestamp_millis()))
+        .unwrap_or_default()
+}
+
+fn label(lang: Lang, v: &Value, key: &str) -> String {
+    s(&v[format!("{key}_{}", if lang == Lang::Zh { "zh" } else { "en" })])
+}
+
+fn input_value(id: &str) -> String {
+    let Some(e) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) else {
+        return String::new();
+    };
+    match e.dyn_into::<web_sys::HtmlInputElement>() {
+        Ok(i) => i.value(),
+        Err(e) => e.dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default(),
+    }
+}
+
+fn rfc3339_of_input(id: &str) -> Option<String> {
+    let ms = crate::time::parse_input(&input_value(id))?;
+    let mut out = String::new();
+    model::time::format_utc_millis(ms, &mut out);
+    Some(out)
+}
+
+/// The photo chosen in the visit form, as `{content_type, data}` (base64), if any.
+async fn chosen_photo() -> Option<Value> {
+    let input: web_sys::HtmlInputElement =
+        web_sys::window()?.document()?.get_element_by_id("visit-photo")?.dyn_into().ok()?;
+    let file = input.files()?.get(0)?;
+    let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
+    let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+    Some(json!({"content_type": file.type_(), "data": base64::engine::general_purpose::STANDARD.encode(bytes)}))
+}
+
+fn save_visit(desk: DeskCtx) {
+    leptos::task::spawn_local(async move {
+        let mut body = json!({
+            "village": input_value("visit-village"),
+            "place": input_value("visit-place"),
+            "people_met": input_value("visit-people"),
+            "notes": input_value("visit-notes"),
+        });
+        if let Some(t) = rfc3339_of_input("visit-at") {
+            body["visited_at"] = json!(t);
+        }
+        if let Some(p) = chosen_photo().await {
+            body["photo"] = p;
+        }
+        match api::post_value("/api/visits", &body).await {
+            Ok(_) => saved(desk, &["visit-place", "visit-people", "visit-notes", "visit-photo"]),
+            Err(e) => desk.message.set(Some((false, e.to_string()))),
+        }
+    });
+}
+
+/// After a form was stored: confirm, reload, empty the form's inputs.
+fn saved(desk: DeskCtx, inputs: &[&str]) {
+    desk.message.set(Some((true, done_text(T::Saved))));
+    desk.version.update(|v| *v += 1);
+    for id in inputs {
+        if let Some(e) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            e.set_value("");
+        }
+    }
+}
+
+fn save_dispute(desk: DeskCtx) {
+    let body = json!({
+        "village": input_value("dispute-village"),
+        "kind": input_value("dispute-kind"),
+        "title": input_value("dispute-title"),
+        "parties": input_value("dispute-parties"),
+        "mediator": input_value("dispute-mediator"),
+        "summary": input_value("dispute-summary"),
+    });
+    leptos::task::spawn_local(async move {
+        match api::post_value("/api/disputes", &body).await {
+            Ok(_) => saved(desk, &["dispute-title", "dispute-parties", "dispute-mediator", "dispute-summary"]),
+            Err(e) => desk.message.set(Some((false, e.to_string()))),
+        }
+    });
+}
+
+/// The desk panel: the officer's desk or the leaders' board.
+#[component]
+pub fn DeskPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let desk = expect_context::<DeskCtx>();
+    view! {
+        <section id="desk">
+            <h2>{move || ctx.t(T::Desk)}
+                <button class="chip" style="float:right" on:click=move |_| desk.open.set(false)>{move || ctx.t(T::Close)}</button>
+            </h2>
+            {move || desk.message.get().map(|(ok, m)| view! {
+                <p id="desk-message" class=if ok { "ok" } else { "error" }>{m}</p>
+            })}
+            {move || if desk.officer { view! { <OfficerDesk /> }.into_any() } else { view! { <LeaderBoard /> }.into_any() }}
+            <DisputeStats />
+        </section>
+    }
+}
+
+#[component]
+fn OfficerDesk() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let desk = expect_context::<DeskCtx>();
+    let village_options = move || {
+        desk.desk.get().map(|d| {
+            d["villages"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| view! { <option value=s(&v["village"]["code"])>{s(&v["village"]["name"])}</option> })
+                .collect_view()
+        })
+    };
+    view! {
+        {move || desk.desk.get().map(|d| {
+            let lang = ctx.lang.get();
+            let o = &d["officer"];
+            view! {
+                <p id="desk-officer"><b>{s(&o["name"])}</b>" · "{s(&o["badge"])}" · "{s(&o["station"])}</p>
+                <h3>{ctx.t(T::MyVillages)}</h3>
+                <table class="desk-table" id="desk-villages">
+                    <tr><th>{ctx.t(T::Village)}</th><th>{ctx.t(T::LastVisit)}</th><th>{ctx.t(T::NextVisit)}</th><th>{ctx.t(T::OpenEvents)}</th><th>{ctx.t(T::OpenDisputes)}</th></tr>
+                    {d["villages"].as_array().cloned().unwrap_or_default().into_iter().map(|v| {
+                        let code = s(&v["village"]["code"]);
+                        let bbox: Vec<f64> = v["bbox"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+                        let overdue = v["visit_overdue"].as_bool().unwrap_or(false);
+                        view! {
+                            <tr class="desk-village" data-code=code.clone()
+                                on:click=move |_| {
+                                    if bbox.len() == 4 { ctx.with_map(|m| m.fit([bbox[0], bbox[1], bbox[2], bbox[3]])) }
+                                    ctx.selection.set(Selection::Region(code.clone()));
+                                }>
+                                <td>{s(&v["village"]["name"])}</td>
+                                <td>{if v["last_visit"].is_null() { ctx.t(T::Never).to_owned() } else { when(&v["last_visit"]) }}</td>
+                                <td class:overdue=overdue>{when(&v["visit_due"])}{overdue.then(|| format!(" {}", ctx.t(T::Overdue)))}</td>
+                                <td>{v["open_events"].to_string()}</td>
+                                <td>{v["open_disputes"].to_string()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </table>
+                <p class="muted">{ctx.t(T::SyntheticPopulation)}</p>
+                <h3>{ctx.t(T::Tasks)}</h3>
+                <ul id="desk-tasks" class="desk-list">
+                    {let tasks = d["tasks"].as_array().cloned().unwrap_or_default();
+                     if tasks.is_empty() { view! { <li class="muted">{ctx.t(T::NoTasks)}</li> }.into_any() } else {
+                     tasks.into_iter().take(30).map(|t| {
+                        let overdue = t["overdue"].as_bool().unwrap_or(false);
+                        let id = t["id"].as_u64();
+                        let is_event = t["kind"] == "event";
+                        view! {
+                            <li class="desk-task" class:overdue=overdue data-kind=s(&t["kind"])
+                                on:click=move |_| if let (true, Some(id)) = (is_event, id) { ctx.selection.set(Selection::Incident(id)) }>
+                                {label(lang, &t, "title")}
+                                <span class="muted">" · "{when(&t["due_at"])}{overdue.then(|| format!(" {}", ctx.t(T::Overdue)))}</span>
+                            </li>
+                        }
+                     }).collect_view().into_any() }}
+                </ul>
+            }
+        })}
+        <h3>{move || ctx.t(T::RecordVisit)}</h3>
+        <div class="desk-form" id="visit-form">
+            <select id="visit-village">{village_options}</select>
+            <label class="field">{move || ctx.t(T::VisitedAt)}
+                <input type="datetime-local" id="visit-at" prop:value=crate::time::input_value(crate::time::now_ms()) /></label>
+            <input id="visit-place" placeholder=move || ctx.t(T::Place) />
+            <input id="visit-people" placeholder=move || ctx.t(T::PeopleMet) />
+            <input id="visit-notes" placeholder=move || ctx.t(T::Notes) />
+            <label class="field">{move || ctx.t(T::PhotoOptional)}
+                <input type="file" id="visit-photo" accept="image/jpeg,image/png,image/webp" /></label>
+            <button id="visit-save" class="chip on" on:click=move |_| save_visit(desk)>{move || ctx.t(T::Save)}</button>
+        </div>
+        {move || desk.desk.get().map(|d| {
+            let visits = d["visits"].as_array().cloned().unwrap_or_default();
+            view! {
+                <h3>{ctx.t(T::VisitLog)}</h3>
+                <ul id="desk-visits" class="desk-list">
+                    {if visits.is_empty() { view! { <li class="muted">{ctx.t(T::NoVisits)}</li> }.into_any() } else {
+                        visits.into_iter().map(|v| view! {
+                            <li class="desk-visit">{when(&v["visited_at"])}" · "{s(&v["village"]["name"])}" · "{s(&v["place"])}
+                                <span class="muted">" "{s(&v["people_met"])}" "{s(&v["notes"])}</span>
+                                {v["photo_url"].as_str().map(|u| view! { " " <a href=u.to_owned() target="_blank">{ctx.t(T::PhotoLink)}</a> })}
+                            </li>
+                        }).collect_view().into_any() }}
+                </ul>
+            }
+        })}
+        <h3>{move || ctx.t(T::RegisterDispute)}</h3>
+        <div class="desk-form" id="dispute-form">
+            <select id="dispute-village">{village_options}</select>
+            <select id="dispute-kind" title=move || ctx.t(T::DisputeKindLabel)>
+                {move || { let lang = ctx.lang.get(); DisputeKind::ALL.iter().map(|k| view! {
+                    <option value=k.as_str()>{if lang == Lang::Zh { k.label_zh() } else { k.label_en() }}</option>
+                }).collect_view() }}
+            </select>
+            <input id="dispute-title" placeholder=move || ctx.t(T::DisputeTitle) />
+            <input id="dispute-parties" placeholder=move || ctx.t(T::Parties) />
+            <input id="dispute-mediator" placeholder=move || ctx.t(T::Mediator) />
+            <input id="dispute-summary" placeholder=move || ctx.t(T::Summary) />
+            <button id="dispute-save" class="chip on" on:click=move |_| save_dispute(desk)>{move || ctx.t(T::Register)}</button>
+        </div>
+        {move || desk.desk.get().map(|d| {
+            let lang = ctx.lang.get();
+            let disputes = d["disputes"].as_array().cloned().unwrap_or_default();
+            let alerts = d["alerts"].as_array().cloned().unwrap_or_default();
+            let backlog = d["backlog"].as_array().cloned().unwrap_or_default();
+            view! {
+                <h3>{ctx.t(T::Disputes)}</h3>
+                <ul id="desk-disputes" class="desk-list">
+                    {if disputes.is_empty() { view! { <li class="muted">{ctx.t(T::NoDisputes)}</li> }.into_any() } else {
+                        disputes.into_iter().map(|x| {
+                            let id = x["id"].as_u64().unwrap_or(0);
+                            let version = x["version"].as_u64().unwrap_or(0);
+                            view! {
+                                <li class="desk-dispute" data-id=id.to_string()>
+                                    <b>{s(&x["title"])}</b>" · "{label(lang, &x, "kind")}" · "{label(lang, &x, "track")}" · "
+                                    <span class="status">{label(lang, &x, "status")}</span>
+                                    <span class="muted">" "{s(&x["parties"])}</span>
+                                    <span class="steps">
+                                        {x["next_steps"].as_array().cloned().unwrap_or_default().into_iter().map(|st| {
+                                            let to = s(&st["to"]);
+                                            let body = json!({"to": to, "version": version});
+                                            view! { <button class="chip step" data-to=to.clone()
+                                                on:click=move |_| write(desk, format!("/api/disputes/{id}/transitions"), body.clone(), T::Saved)>
+                                                {label(lang, &st, "label")}</button> }
+                                        }).collect_view()}
+                                    </span>
+                                </li>
+                            }
+                        }).collect_view().into_any() }}
+                </ul>
+                <h3>{ctx.t(T::NearRepeatHere)}</h3>
+                <ul id="desk-alerts" class="desk-list">
+                    {if alerts.is_empty() { view! { <li class="muted">{ctx.t(T::NoAlerts)}</li> }.into_any() } else {
+                        alerts.into_iter().map(|a| view! { <li>{when(&a["at"])}" · "{label(lang, &a, "message")}</li> }).collect_view().into_any() }}
+                </ul>
+                <h3>{ctx.t(T::Backlog)}</h3>
+                <ul id="desk-backlog" class="desk-list">
+                    {if backlog.is_empty() { view! { <li class="muted">{ctx.t(T::NoBacklog)}</li> }.into_any() } else {
+                        backlog.into_iter().take(30).map(|c| view! {
+                            <li class=format!("band-{}", c["band"])>{label(lang, &c, "title")}" · "{s(&c["village"]["name"])}
+                                <span class="muted">" "{ctx.t(T::AgeDays).replace("{}", &c["age_days"].to_string())}
+                                {c["leader_in_charge"].as_str().map(|l| format!(" · {} {l}", ctx.t(T::Leader)))}</span></li>
+                        }).collect_view().into_any() }}
+                </ul>
+            }
+        })}
+    }
+}
+
+#[component]
+fn LeaderBoard() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let desk = expect_context::<DeskCtx>();
+    let suggest = move |_| {
+        leptos::task::spawn_local(async move {
+            match api::get_value("/api/workload/rebalance?max_moves=10").await {
+                Ok(r) => desk.rebalance.set(Some(r)),
+                Err(e) => desk.message.set(Some((false, e.to_string()))),
+            }
+        })
+    };
+    view! {
+        {move || desk.board.get().map(|b| {
+            let lang = ctx.lang.get();
+            let bands: Vec<u64> = b["by_band"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+            let band_labels: Vec<String> = b[if lang == Lang::Zh { "band_labels_zh" } else { "band_labels_en" }]
+                .as_array().into_iter().flatten().map(s).collect();
+            let weekly: Vec<f64> = b["weekly"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+            view! {
+                <h3>{ctx.t(T::BacklogBoard)}</h3>
+                <p id="backlog-total"><b>{ctx.t(T::CaseTotal)}" "{b["total"].to_string()}</b>
+                    <span class="muted">" · "{ctx.t(T::WithLeader)}" "{b["with_leader"].to_string()}" · "{ctx.t(T::TargetMissed)}" "{b["target_missed"].to_string()}</span></p>
+                <p class="bands">{bands.iter().zip(&band_labels).enumerate().map(|(k, (n, l))| view! {
+                    <span class=format!("chip band-{k}")>{l.clone()}" "{n.to_string()}</span> }).collect_view()}</p>
+                <p class="muted">{ctx.t(T::BacklogTrend)}</p>
+                {let n = weekly.len();
+                 let days: Vec<(String, u64)> = weekly.iter().enumerate()
+                    .map(|(k, v)| (format!("-{}{}", n - 1 - k, ctx.t(T::WeekShort)), *v as u64)).collect();
+                 view! { <crate::charts::Trend days=days /> }}
+                <table class="desk-table" id="backlog-areas">
+                    {b["areas"].as_array().cloned().unwrap_or_default().into_iter().take(12).map(|a| view! {
+                        <tr><td>{s(&a["area"]["name"])}</td><td>{a["total"].to_string()}</td>
+                            <td class="muted">{a["by_band"].as_array().into_iter().flatten().map(|n| n.to_string()).collect::<Vec<_>>().join(" / ")}</td>
+                            <td class="muted">{ctx.t(T::WithLeader)}" "{a["with_leader"].to_string()}</td></tr>
+                    }).collect_view()}
+                </table>
+                <ul id="backlog-cases" class="desk-list">
+                    {b["cases"].as_array().cloned().unwrap_or_default().into_iter().take(15).map(|c| {
+                        let path = format!("/api/backlog/{}/{}", s(&c["origin"]), c["id"]);
+                        let key = format!("{}-{}", s(&c["origin"]), c["id"]);
+                        let (k0, k1, k2, k3) = (key.clone(), key.clone(), key.clone(), key.clone());
+                        view! {
+                            <li class=format!("backlog-case band-{}", c["band"]) data-key=k0>
+                                {label(lang, &c, "title")}" · "{s(&c["village"]["name"])}
+                                <span class="muted">" "{ctx.t(T::AgeDays).replace("{}", &c["age_days"].to_string())}
+                                    {c["leader_in_charge"].as_str().map(|l| format!(" · {} {l}", ctx.t(T::Leader)))}
+                                    {c["target_date"].as_str().map(|t| format!(" · {} {t}", ctx.t(T::TargetDate)))}</span>
+                                <span class="take-charge">
+                                    <input class="leader" id=format!("leader-{k1}") placeholder=ctx.t(T::Leader) />
+                                    <input class="target" type="date" id=format!("target-{k2}") />
+                                    <input class="note" id=format!("note-{k3}") placeholder=ctx.t(T::AddNote) />
+                                    <button class="chip" on:click=move |_| {
+                                        let leader = input_value(&format!("leader-{key}"));
+                                        let target = input_value(&format!("target-{key}"));
+                                        let mut body = json!({});
+                                        if !leader.trim().is_empty() { body["leader_in_charge"] = json!(leader) }
+                                        if !target.is_empty() { body["target_date"] = json!(target) }
+                                        let note = input_value(&format!("note-{key}"));
+                                        if !note.trim().is_empty() { body["note"] = json!(note) }
+                                        write(desk, path.clone(), body, T::Saved);
+                                    }>{ctx.t(T::TakeCharge)}</button>
+                                </span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }
+        })}
+        {move || desk.workload.get().map(|wl| {
+            let uncovered = wl["unassigned"].as_array().cloned().unwrap_or_default();
+            view! {
+                <h3>{ctx.t(T::Workload)}</h3>
+                <table class="desk-table" id="workload">
+                    <tr><th>{ctx.t(T::Officer)}</th><th>{ctx.t(T::Villages)}</th><th>{ctx.t(T::Population)}</th><th>{ctx.t(T::OpenEvents)}</th><th>{ctx.t(T::OpenDisputes)}</th><th>{ctx.t(T::VisitsDoneDue)}</th></tr>
+                    {wl["officers"].as_array().cloned().unwrap_or_default().into_iter().take(40).map(|o| view! {
+                        <tr><td>{s(&o["officer"]["name"])}</td><td>{o["villages"].as_array().map_or(0, Vec::len).to_string()}</td>
+                            <td>{o["population"].to_string()}</td><td>{o["open_events"].to_string()}</td><td>{o["open_disputes"].to_string()}</td>
+                            <td>{format!("{}/{}", o["visits_done"], o["visits_due"])}</td></tr>
+                    }).collect_view()}
+                </table>
+                {(!uncovered.is_empty()).then(|| view! {
+                    <p class="error" id="uncovered">{ctx.t(T::Uncovered)}": "{uncovered.iter().map(|v| s(&v["name"])).collect::<Vec<_>>().join("、")}</p>
+                })}
+                <button id="rebalance-button" class="chip" on:click=suggest>{ctx.t(T::Rebalance)}</button>
+            }
+        })}
+        {move || desk.rebalance.get().map(|r| {
+            let moves = r["moves"].as_array().cloned().unwrap_or_default();
+            view! {
+                <ul id="rebalance-moves" class="desk-list">
+                    {if moves.is_empty() { view! { <li class="muted">{ctx.t(T::NoMoves)}</li> }.into_any() } else {
+                        moves.into_iter().map(|m| {
+                            let body = json!({"village": m["village"]["code"], "officer": m["to"]["id"]});
+                            view! {
+                                <li>{s(&m["village"]["name"])}": "{m["from"]["name"].as_str().unwrap_or("—").to_owned()}" → "{s(&m["to"]["name"])}
+                                    " "<button class="chip" on:click=move |_| {
+                                        write(desk, "/api/assignments".into(), body.clone(), T::Accepted);
+                                        desk.rebalance.set(None);
+                                    }>{ctx.t(T::Accept)}</button></li>
+                            }
+                        }).collect_view().into_any() }}
+                </ul>
+            }
+        })}
+    }
+}
+
+#[component]
+fn DisputeStats() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let desk = expect_context::<DeskCtx>();
+    move || {
+        desk.stats.get().filter(|st| st["total"].as_u64().unwrap_or(0) > 0).map(|st| {
+            let lang = ctx.lang.get();
+            view! {
+                <h3>{ctx.t(T::DisputeStats)}</h3>
+                <table class="desk-table" id="dispute-stats">
+                    {st["by_kind"].as_array().cloned().unwrap_or_default().into_iter().filter(|k| k["total"].as_u64().unwrap_or(0) > 0).map(|k| view! {
+                        <tr><td>{label(lang, &k, "label")}</td><td>{k["total"].to_string()}</td>
+                            <td class="muted">{ctx.t(T::OpenDisputes)}" "{k["open"].to_string()}" · "{ctx.t(T::Resolved)}" "{k["resolved"].to_string()}</td></tr>
+                    }).collect_view()}
+                </table>
+            }
+        })
+    }
+}
