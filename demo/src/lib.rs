@@ -6,6 +6,7 @@
 //! same seed and end → the same world, bit for bit. What was planted (hot cells, emerging cells,
 //! near-repeat parameters) is returned in [`Truth`] so analyses can be checked against it.
 
+pub mod desk;
 mod geography;
 mod incidents;
 mod names;

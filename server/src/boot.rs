@@ -47,6 +47,29 @@ pub fn world_data(world: demo::World) -> WorldData {
     }
 }
 
+/// The demo's desk records as live-log events for a store whose log was just emptied by
+/// `replace_world`: disputes are numbered 1, 2, … in order, as `DeskCheck::NewSubject` would.
+fn demo_desk_events(records: Vec<demo::desk::DeskRecord>) -> Vec<model::live::NewLiveEvent> {
+    use crate::desk_records::desk_event;
+    use model::live::LiveKind;
+    let mut out = Vec::new();
+    let mut id = 0;
+    for r in records {
+        match r {
+            demo::desk::DeskRecord::Visit(v) => out.push(desk_event(LiveKind::Visit, v.officer, &v.by, v.at, &v)),
+            demo::desk::DeskRecord::Dispute(d, changes) => {
+                id += 1;
+                out.push(desk_event(LiveKind::Dispute, id, &d.by, d.at, &d));
+                for c in changes {
+                    let c = model::desk_book::DisputeChange { id, ..c };
+                    out.push(desk_event(LiveKind::DisputeChanged, id, &c.by, c.at, &c));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A demo login: username, role, password.
 pub type DemoLogin = (String, Role, String);
 
@@ -61,7 +84,9 @@ pub async fn seed_demo(
     let world = demo::generate(params).context("generating the demo world")?;
     let truth = world.truth.clone();
     let first_officer = world.officers.first().map(|o| o.id);
+    let desk = demo::desk::records(&world.regions, &world.officers, params.end, params.seed);
     store.replace_world(world_data(world)).await.context("writing the demo world")?;
+    store.append_events(demo_desk_events(desk)).await.context("writing the demo desk records")?;
     let city: RegionCode = "620600000000".parse()?;
     let users: [(&str, Role, Option<RegionCode>, Option<u64>); 6] = [
         ("city", Role::City, Some(city), None),

@@ -201,6 +201,37 @@ fn two_instances_see_each_others_writes_within_a_second() {
     let (_, b_units) = http(b.port, "GET", "/api/units", Some(&token), "");
     let on_b = json(&b_units).as_array().unwrap().iter().find(|u| u["id"] == unit).cloned().unwrap();
     assert_eq!(on_b["status"], "busy", "B's board follows A's dispatch");
+    // The village desk is shared: the demo's disputes are on both; a dispute registered on A is
+    // on B at once, and a mediation step taken on B is seen on A.
+    let (_, all) = http(b.port, "GET", "/api/disputes?status=all", Some(&token), "");
+    assert!(json(&all)["total"].as_u64().unwrap() > 0, "the demo seeds disputes");
+    let (_, wl) = http(a.port, "GET", "/api/workload", Some(&token), "");
+    let village = json(&wl)["officers"][0]["villages"][0]["code"].as_str().unwrap().to_owned();
+    let body =
+        format!(r#"{{"village":"{village}","kind":"land","title":"地界","parties":"甲、乙","mediator":"调委会"}}"#);
+    let (status, d) = http(a.port, "POST", "/api/disputes", Some(&token), &body);
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&d));
+    let id = json(&d)["id"].as_u64().unwrap();
+    let seen = |port: u16, status: &str| {
+        let t0 = Instant::now();
+        loop {
+            let (code, v) = http(port, "GET", &format!("/api/disputes/{id}"), Some(&token), "");
+            if code == 200 && json(&v)["status"] == status {
+                return json(&v);
+            }
+            assert!(t0.elapsed() < Duration::from_secs(2), "dispute {id} not {status} on {port}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let on_b = seen(b.port, "registered");
+    let step = format!(r#"{{"to":"mediating","version":{}}}"#, on_b["version"]);
+    let (status, _) = http(b.port, "POST", &format!("/api/disputes/{id}/transitions"), Some(&token), &step);
+    assert_eq!(status, 200);
+    seen(a.port, "mediating");
+    // A next step decided on the old version, through A, is refused as stale.
+    let stale = format!(r#"{{"to":"failed","version":{}}}"#, on_b["version"]);
+    let (status, e) = http(a.port, "POST", &format!("/api/disputes/{id}/transitions"), Some(&token), &stale);
+    assert_eq!((status, json(&e)["error"]["field"].as_str()), (409, Some("version")));
     // Resuming on A after B's fifth message replays the rest, identically.
     let resumed = rt.block_on(subscribe(a.port, &token, &format!("?since={}", seqs[4])));
     wait_for(&resumed, WRITES + 2 - 5);

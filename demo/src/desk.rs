@@ -1,0 +1,197 @@
+//! The demo's village-desk records (一村一警): recent visits by the village officers and
+//! disputes at every stage of the linked mediation tracks, some old enough to be backlog cases.
+//! Deterministic from the seed; no clock (`end` is a parameter).
+
+use crate::names;
+use chrono::{DateTime, Duration, Utc};
+use model::desk::{DisputeKind, DisputeStatus, MediationTrack};
+use model::desk_book::{DisputeChange, MediationSession, NewDispute, Visit};
+use model::{Officer, RegionCode, RegionShape};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+
+/// One desk record of the demo.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeskRecord {
+    /// A visit.
+    Visit(Visit),
+    /// A dispute and the changes it went through, in order (their `id` is 0: the store names
+    /// the dispute when it is registered).
+    Dispute(NewDispute, Vec<DisputeChange>),
+}
+
+const PLACES: &[&str] = &["村委会", "养殖户", "小卖部", "村小学", "卫生室", "农户家中", "合作社", "集贸市场"];
+
+fn title(kind: DisputeKind) -> &'static str {
+    match kind {
+        DisputeKind::Neighbour => "邻里噪音、排水纠纷",
+        DisputeKind::Family => "赡养老人纠纷",
+        DisputeKind::Land => "宅基地边界纠纷",
+        DisputeKind::Labour => "拖欠务工工资",
+        DisputeKind::Contract => "民间借贷纠纷",
+        DisputeKind::Property => "物业费纠纷",
+        DisputeKind::Other => "草场放牧纠纷",
+    }
+}
+
+/// Visits (about one village in two visited in the last four weeks, some more than once) and
+/// disputes (about one village in four), for every officer's villages. Visits are recorded by
+/// the officer's name; disputes by the officer and moved on by them.
+pub fn records(regions: &[RegionShape], officers: &[Officer], end: DateTime<Utc>, seed: u64) -> Vec<DeskRecord> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xde5c);
+    let names: HashMap<RegionCode, &str> = regions.iter().map(|r| (r.region.code, r.region.name.as_str())).collect();
+    let mut out = Vec::new();
+    for o in officers {
+        for &village in &o.villages {
+            let village_name = names.get(&village).copied().unwrap_or("村");
+            // Visits: the newest 0–13 days ago, then back every 5–9 days within 28 days.
+            if rng.random::<f64>() < 0.55 {
+                let mut ago_h = rng.random_range(2..14 * 24);
+                while ago_h < 28 * 24 {
+                    let visited_at = end - Duration::hours(ago_h);
+                    out.push(DeskRecord::Visit(Visit {
+                        officer: o.id,
+                        village,
+                        visited_at,
+                        place: PLACES[rng.random_range(0..PLACES.len())].to_owned(),
+                        people_met: names::person(&mut rng),
+                        notes: "走访了解村情民意，排查矛盾纠纷和安全隐患".to_owned(),
+                        lon: None,
+                        lat: None,
+                        photo: None,
+                        by: o.name.clone(),
+                        at: visited_at + Duration::hours(1),
+                    }));
+                    ago_h += rng.random_range(5 * 24..10 * 24);
+                }
+            }
+            if rng.random::<f64>() < 0.25 {
+                out.push(dispute(&mut rng, o, village, village_name, end));
+            }
+        }
+    }
+    // In the order they happened, so the log reads like the desk's history.
+    out.sort_by_key(|r| match r {
+        DeskRecord::Visit(v) => v.at,
+        DeskRecord::Dispute(d, _) => d.at,
+    });
+    out
+}
+
+fn dispute(
+    rng: &mut ChaCha8Rng,
+    o: &Officer,
+    village: RegionCode,
+    village_name: &str,
+    end: DateTime<Utc>,
+) -> DeskRecord {
+    use DisputeStatus as S;
+    let kind = DisputeKind::ALL[rng.random_range(0..DisputeKind::ALL.len())];
+    let opened_at = end - Duration::hours(rng.random_range(24..150 * 24));
+    let mediator = format!("{village_name}人民调解委员会");
+    let registered = NewDispute {
+        village,
+        kind,
+        track: MediationTrack::Peoples,
+        title: title(kind).to_owned(),
+        parties: format!("{}、{}", names::person(rng), names::person(rng)),
+        summary: "当事人到村警务室反映，已登记受理".to_owned(),
+        mediator: mediator.clone(),
+        incident: None,
+        opened_at,
+        by: o.name.clone(),
+        at: opened_at,
+    };
+    // One of the paths through the loop, cut off somewhere along it.
+    let paths: [&[S]; 4] = [
+        &[S::Mediating, S::Agreed, S::Closed],
+        &[S::Mediating, S::Failed, S::Escalated, S::Mediating, S::Agreed, S::Closed],
+        &[S::Mediating, S::Failed, S::Escalated, S::Mediating],
+        &[S::Mediating],
+    ];
+    let path = paths[rng.random_range(0..paths.len())];
+    let steps = rng.random_range(0..=path.len());
+    let span_h = (end - opened_at).num_hours().max(1);
+    let mut t = opened_at;
+    let mut changes = Vec::new();
+    for (k, &to) in path.iter().take(steps).enumerate() {
+        let left = span_h - (t - opened_at).num_hours();
+        t += Duration::hours(rng.random_range(1..=(left / (path.len() - k + 1) as i64).max(1)));
+        let session = (to == S::Mediating || to == S::Agreed || to == S::Failed).then(|| MediationSession {
+            held_at: t,
+            mediator: if changes.iter().any(|c: &DisputeChange| c.to == Some(S::Escalated)) {
+                "派出所".to_owned()
+            } else {
+                mediator.clone()
+            },
+            notes: "组织双方当面调解".to_owned(),
+        });
+        let outcome = match to {
+            S::Agreed => "双方达成调解协议".to_owned(),
+            S::Failed => "双方分歧较大，调解未成".to_owned(),
+            _ => String::new(),
+        };
+        changes.push(DisputeChange {
+            id: 0,
+            to: Some(to),
+            session,
+            outcome,
+            mediator: (to == S::Escalated).then(|| "派出所".to_owned()),
+            by: o.name.clone(),
+            at: t,
+        });
+    }
+    DeskRecord::Dispute(registered, changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::desk_book::DeskBook;
+    use model::live::{LiveEvent, LiveKind, NewLiveEvent};
+
+    #[test]
+    fn demo_desk_records_are_legal_recent_and_reproducible() {
+        let end = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 1, 0, 0, 0).unwrap();
+        let world =
+            crate::generate(&crate::DemoParams { base_incidents: 500, ..crate::DemoParams::new(3, end) }).unwrap();
+        let records = records(&world.regions, &world.officers, end, 3);
+        assert_eq!(records, super::records(&world.regions, &world.officers, end, 3));
+        let roster = world.officers.iter().flat_map(|o| o.villages.iter().map(move |v| (*v, o.id)));
+        let mut book = DeskBook::new(roster);
+        let (mut seq, mut id, mut changes) = (0, 0, 0);
+        let mut event = |kind, subject, data: String| {
+            seq += 1;
+            LiveEvent {
+                seq,
+                event: NewLiveEvent { at: end, kind, subject, cell_code: None, category: None, actor: None, data },
+            }
+        };
+        for r in &records {
+            match r {
+                DeskRecord::Visit(v) => {
+                    assert!(v.visited_at < end && v.visited_at >= end - Duration::days(28));
+                    assert!(book.apply(&event(LiveKind::Visit, v.officer, serde_json::to_string(v).unwrap())));
+                }
+                DeskRecord::Dispute(d, cs) => {
+                    id += 1;
+                    assert!(d.opened_at < end);
+                    assert!(book.apply(&event(LiveKind::Dispute, id, serde_json::to_string(d).unwrap())));
+                    for c in cs {
+                        assert!(c.at <= end && c.at >= d.opened_at);
+                        let c = DisputeChange { id, ..c.clone() };
+                        // Every change is legal: the fold applies it.
+                        assert!(book.apply(&event(LiveKind::DisputeChanged, id, serde_json::to_string(&c).unwrap())));
+                        changes += 1;
+                    }
+                }
+            }
+        }
+        let villages: usize = world.officers.iter().map(|o| o.villages.len()).sum();
+        assert!(book.visits().count() > villages / 3, "{} visits for {villages} villages", book.visits().count());
+        assert!(id as usize > villages / 8 && changes > 0, "{id} disputes");
+        let statuses: std::collections::BTreeSet<_> = book.disputes().map(|d| d.status).collect();
+        assert!(statuses.len() >= 4, "disputes at several stages: {statuses:?}");
+    }
+}
