@@ -115,8 +115,9 @@ async fn run(name: &str, store: Arc<dyn Store>) {
     let token: String = serde_json::from_slice::<Value>(&login).unwrap()["token"].as_str().unwrap().to_owned();
     let pts = Arc::new(points(&state, 4000));
 
-    // `SAFEGRID_BENCH_ONLY=batch` (for profiling) runs only part B.
-    let only_batches = std::env::var("SAFEGRID_BENCH_ONLY").is_ok_and(|v| v == "batch");
+    // `SAFEGRID_BENCH_ONLY=batch` or `=single` (for profiling) runs only part B or part A.
+    let only = std::env::var("SAFEGRID_BENCH_ONLY").unwrap_or_default();
+    let only_batches = only == "batch";
     // A. Single POSTs from 64 clients.
     let clients = if only_batches { 1 } else { 64 };
     let per_client = 250;
@@ -161,6 +162,10 @@ async fn run(name: &str, store: Arc<dyn Store>) {
         percentile(&lat, 0.5),
         percentile(&lat, 0.99)
     );
+
+    if only == "single" {
+        return;
+    }
 
     // B. Batches of 10,000.
     let batches = if only_batches { 20 } else { 5 };

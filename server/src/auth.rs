@@ -127,6 +127,15 @@ impl Caller {
         !self.user.role.handles_cases()
     }
 
+    /// This caller as the submitter of incidents (their audit entries are written with them).
+    pub fn attribution(&self) -> crate::store::Attribution {
+        crate::store::Attribution {
+            actor: self.user.username.clone(),
+            role: Some(self.user.role),
+            source: self.source.clone(),
+        }
+    }
+
     /// An audit entry by this caller.
     pub fn audit(&self, action: &'static str, target: impl Into<String>, result: &'static str) -> NewAudit {
         NewAudit {
@@ -148,9 +157,60 @@ impl FromRequestParts<AppState> for Caller {
         let unauthorized = || AppError::Unauthorized { message: "sign in first (POST /api/login)".into() };
         let token = request_token(&parts.headers).ok_or_else(unauthorized)?;
         let hash = token_hash(&token);
-        let user = state.store.session_user(hash.clone(), stamp(state.clock.now())).await?.ok_or_else(unauthorized)?;
+        let user = match state.sessions.get(&hash) {
+            Some(user) => user,
+            None => {
+                let user =
+                    state.store.session_user(hash.clone(), stamp(state.clock.now())).await?.ok_or_else(unauthorized)?;
+                state.sessions.put(hash.clone(), user.clone());
+                user
+            }
+        };
         let scope = Scope::of_user(&user, &state.live.desk());
         Ok(Caller { user, scope, source: request_source(parts), token_hash: hash })
+    }
+}
+
+/// How long a session confirmed by the store is trusted without asking the store again.
+pub const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+/// Most sessions held; past it the cache starts afresh.
+const SESSION_CACHE_MAX: usize = 10_000;
+
+/// Sessions the store confirmed in the last [`SESSION_CACHE_TTL`], by token hash, so a burst of
+/// requests on one session reads the store once a second, not once a request. This instance's
+/// logouts and password changes take effect at once (they forget the entries); a session ended
+/// on another instance or by `safegrid user disable` stops working here within the TTL.
+#[derive(Default)]
+pub struct SessionCache(Mutex<HashMap<String, (User, std::time::Instant)>>);
+
+impl SessionCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (User, std::time::Instant)>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The user of a session confirmed within the TTL.
+    pub fn get(&self, token_hash: &str) -> Option<User> {
+        let entries = self.entries();
+        entries.get(token_hash).filter(|(_, at)| at.elapsed() < SESSION_CACHE_TTL).map(|(u, _)| u.clone())
+    }
+
+    /// Remembers a session the store just confirmed.
+    pub fn put(&self, token_hash: String, user: User) {
+        let mut entries = self.entries();
+        if entries.len() >= SESSION_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(token_hash, (user, std::time::Instant::now()));
+    }
+
+    /// Forgets one session (logout).
+    pub fn forget(&self, token_hash: &str) {
+        self.entries().remove(token_hash);
+    }
+
+    /// Forgets every session of a user (password change, disabling).
+    pub fn forget_user(&self, user_id: u64) {
+        self.entries().retain(|_, (u, _)| u.id != user_id);
     }
 }
 

@@ -186,6 +186,7 @@ pub async fn load_state_since(
         web_dir: None,
         ui: Arc::new(model::api::UiConfig::default()),
         throttle: Arc::new(crate::auth::LoginThrottle::default()),
+        sessions: Arc::new(crate::auth::SessionCache::default()),
         past: None,
         commit,
         audit_log,

@@ -313,6 +313,22 @@ impl IncidentIndex {
         }
         let points = &self.points;
         slots.sort_unstable_by_key(|&s| points[s as usize].key());
+        // A few new records (single reports, usually the newest): binary search and insert, so a
+        // report does not walk the whole order; many: one merge pass.
+        if slots.len() * 64 < self.order.len() {
+            for s in slots {
+                let key = points[s as usize].key();
+                let at = match self.order.last() {
+                    Some(&last) if points[last as usize].key() > key => {
+                        self.order.partition_point(|&x| points[x as usize].key() <= key)
+                    }
+                    _ => self.order.len(),
+                };
+                self.order.insert(at, s);
+            }
+            self.version += 1;
+            return;
+        }
         let old = std::mem::take(&mut self.order);
         let mut merged = Vec::with_capacity(old.len() + slots.len());
         let (mut a, mut b) = (old.into_iter().peekable(), slots.into_iter().peekable());

@@ -6,7 +6,7 @@ use crate::group::Grouped;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::intake::FieldError;
 use crate::scope::Scope;
-use crate::store::{IncidentRow, InsertOutcome, NewAudit, Store, StoreError};
+use crate::store::{Attribution, IncidentRow, InsertOutcome, NewAudit, Store, StoreError};
 use model::Placement;
 use model::{Incident, NewIncident};
 use std::sync::{Arc, RwLock};
@@ -53,22 +53,31 @@ pub enum IngestError {
 /// Most items one group commit writes in one transaction.
 pub const GROUP_MAX_ITEMS: usize = 2_000;
 
-/// Incident writes, group-committed ([`crate::group`]).
-pub struct GroupCommit(Grouped<(NewIncident, Placement), InsertOutcome>);
+/// Incident writes, group-committed ([`crate::group`]), each with its submitter's audit entry
+/// when one is given.
+pub struct GroupCommit(Grouped<(NewIncident, Placement, Option<Attribution>), InsertOutcome>);
 
 impl GroupCommit {
     /// Starts the committer over `store`.
     pub fn new(store: Arc<dyn Store>) -> GroupCommit {
-        GroupCommit(Grouped::new(GROUP_MAX_ITEMS, move |items| {
+        GroupCommit(Grouped::new(GROUP_MAX_ITEMS, move |items: Vec<(NewIncident, Placement, Option<Attribution>)>| {
             let store = store.clone();
-            async move { store.insert_incidents(items).await }
+            async move {
+                let (items, by): (Vec<_>, Vec<_>) = items.into_iter().map(|(n, p, b)| ((n, p), b)).unzip();
+                store.insert_attributed(items, by).await
+            }
         }))
     }
 
-    /// Stores `items` in one transaction (possibly shared with other submissions) and returns
-    /// once it is durable; the same contract as [`Store::insert_incidents`].
-    pub async fn insert(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
-        self.0.submit(items).await
+    /// Stores `items` in one transaction (possibly shared with other submissions), with a
+    /// `create_incident` audit entry per item when `by` is given, and returns once it is
+    /// durable; the same contract as [`Store::insert_attributed`].
+    pub async fn insert(
+        &self,
+        items: Vec<(NewIncident, Placement)>,
+        by: Option<Attribution>,
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
+        self.0.submit(items.into_iter().map(|(n, p)| (n, p, by.clone())).collect()).await
     }
 }
 
@@ -114,13 +123,15 @@ impl AuditLog {
     }
 }
 
-/// Locates, stores and indexes a batch, all or nothing.
+/// Locates, stores and indexes a batch, all or nothing; with `by`, each stored item's
+/// `create_incident` audit entry is written in the same transaction.
 pub async fn submit(
     commit: &GroupCommit,
     geography: &Geography,
     index: &RwLock<IncidentIndex>,
     scope: &Scope,
     items: Vec<NewIncident>,
+    by: Option<Attribution>,
 ) -> Result<Vec<Submitted>, IngestError> {
     let mut located = Vec::with_capacity(items.len());
     let mut cells = Vec::with_capacity(items.len());
@@ -140,7 +151,7 @@ pub async fn submit(
         cells.push(cell);
         located.push((n, geography.placement(cell)));
     }
-    let outcomes = match commit.insert(located).await {
+    let outcomes = match commit.insert(located, by).await {
         Ok(o) => o,
         Err(StoreError::Conflict { index, existing }) => {
             return Err(IngestError::Conflict { index, existing: existing.0 });

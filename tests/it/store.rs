@@ -208,6 +208,44 @@ async fn desk_records_get_ids_versions_and_photos() {
 }
 
 #[tokio::test]
+async fn submitters_audit_entries_are_written_with_their_incidents() {
+    use server::store::Attribution;
+    let world = small_world();
+    let placement = Placement::of_cell(world.incidents[0].cell_code);
+    let by = Attribution { actor: "clerk".into(), role: Some(Role::County), source: Some("10.0.0.9".into()) };
+    let entries = |store: std::sync::Arc<dyn Store>| async move {
+        let q = AuditQuery { action: Some("create_incident".into()), limit: 100, ..AuditQuery::default() };
+        store.audit(q).await.unwrap()
+    };
+    for backend in Backend::all("conf_attrib").await {
+        let name = backend.name();
+        let store = backend.open().await;
+        store.replace_world(world_data(world.clone())).await.unwrap();
+        let items = vec![(incident(Some("at-1"), 1), placement), (incident(Some("at-2"), 2), placement)];
+        let out = store.insert_attributed(items.clone(), vec![Some(by.clone()), None]).await.unwrap();
+        let first = match &out[0] {
+            InsertOutcome::Created(i) => i.id,
+            other => panic!("{name}: {other:?}"),
+        };
+        let logged = entries(store.clone()).await;
+        assert_eq!(logged.len(), 1, "{name}: only the attributed item is on record");
+        assert_eq!((logged[0].actor.as_str(), logged[0].target.clone()), ("clerk", first.0.to_string()), "{name}");
+        assert_eq!((logged[0].role.as_deref(), logged[0].source.as_deref()), (Some("county"), Some("10.0.0.9")));
+        // A retry is on record as one.
+        store.insert_attributed(items[..1].to_vec(), vec![Some(by.clone())]).await.unwrap();
+        let logged = entries(store.clone()).await;
+        assert_eq!(logged[0].detail.as_deref(), Some("retry of an existing report"), "{name}");
+        // A refused batch leaves no audit entry either.
+        let mut clash = incident(Some("at-2"), 2);
+        clash.summary = Some("different".into());
+        let refused = vec![(incident(Some("at-3"), 3), placement), (clash, placement)];
+        assert!(store.insert_attributed(refused, vec![Some(by.clone()), Some(by.clone())]).await.is_err());
+        assert_eq!(entries(store.clone()).await.len(), 2, "{name}");
+        backend.remove().await;
+    }
+}
+
+#[tokio::test]
 async fn a_world_round_trips_through_the_store() {
     let world = small_world();
     for backend in Backend::all("conf_world").await {

@@ -57,7 +57,9 @@ pub async fn create(
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest { message: format!("body is not valid JSON: {e}"), field: None })?;
     let new = incident_from_feature(&value, s.clock.now(), Source::Call110)?;
-    let result = submit(&s.commit, &s.geography, &s.incidents, &caller.scope, vec![new]).await;
+    // The audit entry is written with the incident, in its transaction.
+    let result =
+        submit(&s.commit, &s.geography, &s.incidents, &caller.scope, vec![new], Some(caller.attribution())).await;
     let stored = match result {
         Ok(mut v) if !v.is_empty() => v.remove(0),
         Ok(_) => return Err(AppError::Internal("store returned no outcome".into())),
@@ -76,9 +78,6 @@ pub async fn create(
     };
     crate::live::after_ingest(&s, std::slice::from_ref(&stored)).await?;
     let status = if stored.created { StatusCode::CREATED } else { StatusCode::OK };
-    let mut entry = caller.audit("create_incident", stored.incident.id.0.to_string(), "ok");
-    entry.detail = (!stored.created).then(|| "retry of an existing report".to_owned());
-    s.audit(entry).await?;
     let location = format!("/api/incidents/{}", stored.incident.id.0);
     let body = incident_feature(&stored.incident, &s.geography, caller.masks_personal_data()).to_string();
     let mut response = geojson_response(body);
@@ -185,7 +184,7 @@ pub async fn batch(
         return Err(invalid(faults));
     }
     let n = items.len();
-    let stored = match submit(&s.commit, &s.geography, &s.incidents, &caller.scope, items).await {
+    let stored = match submit(&s.commit, &s.geography, &s.incidents, &caller.scope, items, None).await {
         Ok(v) => v,
         Err(IngestError::Invalid { index, error }) => {
             let line = raw.get(index).and_then(|r| r.0);

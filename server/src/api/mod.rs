@@ -55,6 +55,8 @@ pub struct AppState {
     pub ui: Arc<model::api::UiConfig>,
     /// Failed-login counters.
     pub throttle: Arc<LoginThrottle>,
+    /// Sessions recently confirmed by the store.
+    pub sessions: Arc<crate::auth::SessionCache>,
     /// With PostGIS and a memory window: the database answering queries that reach before it.
     pub past: Option<Arc<crate::reads::Past>>,
     /// Incident writes, group-committed.

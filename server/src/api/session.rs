@@ -103,6 +103,7 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, 
 
 pub async fn logout(State(s): State<AppState>, caller: Caller) -> Result<Response, AppError> {
     s.store.delete_session(caller.token_hash.clone()).await?;
+    s.sessions.forget(&caller.token_hash);
     s.audit(caller.audit("logout", caller.user.username.clone(), "ok")).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie("", 0, false));
@@ -142,6 +143,7 @@ pub async fn password(State(s): State<AppState>, caller: Caller, req: Request) -
         });
     }
     s.store.set_password(caller.user.id, hash_password(&body.new_password)?, Some(caller.token_hash.clone())).await?;
+    s.sessions.forget_user(caller.user.id);
     s.audit(caller.audit("password_change", caller.user.username.clone(), "ok")).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -91,7 +91,7 @@ async fn report(state: &AppState, t: Template, rng: &mut impl Rng, n: u64) -> Op
         severity: t.severity,
         status: Status::Reported,
     };
-    match submit(&state.commit, &state.geography, &state.incidents, &Scope::everything(), vec![new]).await {
+    match submit(&state.commit, &state.geography, &state.incidents, &Scope::everything(), vec![new], None).await {
         Ok(stored) => {
             if let Err(e) = super::after_ingest(state, &stored).await {
                 tracing::warn!("demo feed: alerts: {e}");

@@ -156,6 +156,35 @@ pub struct Loaded {
     pub existing: u64,
 }
 
+/// Who submitted incidents: their `create_incident` audit entries are written in the same
+/// transaction as the incidents ([`Store::insert_attributed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    /// Username.
+    pub actor: String,
+    /// Their role.
+    pub role: Option<Role>,
+    /// From where.
+    pub source: Option<String>,
+}
+
+/// The audit entry of one stored submission: `create_incident` on its id (a retry says so).
+pub fn creation_audit(by: &Attribution, outcome: &InsertOutcome) -> NewAudit {
+    let (incident, created) = match outcome {
+        InsertOutcome::Created(i) => (i, true),
+        InsertOutcome::Existing(i) => (i, false),
+    };
+    NewAudit {
+        actor: by.actor.clone(),
+        role: by.role,
+        action: "create_incident",
+        target: incident.id.0.to_string(),
+        source: by.source.clone(),
+        result: "ok",
+        detail: (!created).then(|| "retry of an existing report".to_owned()),
+    }
+}
+
 /// What happened to one submitted incident.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InsertOutcome {
@@ -346,7 +375,16 @@ pub trait Store: Send + Sync + 'static {
     /// Idempotent on (source, external_id): a resubmission with the same content
     /// ([`NewIncident::same_report`]) is `Existing`; with other content the whole batch is
     /// rejected with [`StoreError::Conflict`].
-    async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError>;
+    async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
+        self.insert_attributed(items, Vec::new()).await
+    }
+    /// [`Store::insert_incidents`], also writing in the same transaction the audit entry
+    /// ([`creation_audit`]) of each item whose `by` (same position; missing = none) is given.
+    async fn insert_attributed(
+        &self,
+        items: Vec<(NewIncident, Placement)>,
+        by: Vec<Option<Attribution>>,
+    ) -> Result<Vec<InsertOutcome>, StoreError>;
     /// Loads many incidents in one transaction (binary COPY on PostGIS), with the same
     /// idempotency and all-or-nothing rules as [`Store::insert_incidents`] but returning counts
     /// only; returns once the load is durable.

@@ -6,11 +6,11 @@
 
 pub mod blob;
 
+use super::{Attribution, change_event, creation_audit, incident_event};
 use super::{
     AuditQuery, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Photo, Snapshot,
     Store, StoreError, StoredUser, WorldData,
 };
-use super::{change_event, incident_event};
 use crate::scope::Scope;
 use async_trait::async_trait;
 use blob::{decode_multipolygon, decode_point, encode_multipolygon, encode_point};
@@ -586,6 +586,7 @@ fn insert_all(
     conn: &mut Connection,
     items: &[(NewIncident, Placement)],
     log: bool,
+    by: &[Option<Attribution>],
 ) -> Result<Vec<InsertOutcome>, StoreError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
     let mut out = Vec::with_capacity(items.len());
@@ -620,8 +621,24 @@ fn insert_all(
         }
         out.push(InsertOutcome::Created(stored));
     }
+    for (outcome, by) in out.iter().zip(by) {
+        if let Some(by) = by {
+            insert_audit(&tx, &creation_audit(by, outcome))?;
+        }
+    }
     tx.commit().map_err(sql("commit incidents"))?;
     Ok(out)
+}
+
+fn insert_audit(tx: &rusqlite::Transaction<'_>, e: &NewAudit) -> Result<(), GpkgError> {
+    tx.prepare_cached(
+        "INSERT INTO audit (at, actor, role, action, target, source, result, detail) \
+         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .map_err(sql("prepare append audit"))?
+    .execute(params![e.actor, e.role.map(Role::as_str), e.action, e.target, e.source, e.result, e.detail])
+    .map_err(sql("append audit"))?;
+    Ok(())
 }
 
 fn append_event(tx: &rusqlite::Transaction<'_>, e: &NewLiveEvent) -> Result<LiveEvent, GpkgError> {
@@ -796,11 +813,15 @@ impl Store for GpkgStore {
         Self::with(&self.reader, move |c| read_incident_rows(c, ids, since)).await
     }
 
-    async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
+    async fn insert_attributed(
+        &self,
+        items: Vec<(NewIncident, Placement)>,
+        by: Vec<Option<Attribution>>,
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
         let conn = Arc::clone(&self.writer);
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            insert_all(&mut guard, &items, true)
+            insert_all(&mut guard, &items, true, &by)
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
@@ -810,7 +831,7 @@ impl Store for GpkgStore {
         let conn = Arc::clone(&self.writer);
         let outcomes = tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            insert_all(&mut guard, &items, false)
+            insert_all(&mut guard, &items, false, &[])
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))??;
@@ -1002,14 +1023,8 @@ impl Store for GpkgStore {
     async fn append_audits(&self, entries: Vec<NewAudit>) -> Result<(), StoreError> {
         Self::with(&self.writer, move |c| {
             let tx = c.transaction().map_err(sql("begin"))?;
-            for e in entries {
-                tx.prepare_cached(
-                    "INSERT INTO audit (at, actor, role, action, target, source, result, detail) \
-                     VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(sql("prepare append audit"))?
-                .execute(params![e.actor, e.role.map(Role::as_str), e.action, e.target, e.source, e.result, e.detail])
-                .map_err(sql("append audit"))?;
+            for e in &entries {
+                insert_audit(&tx, e)?;
             }
             tx.commit().map_err(sql("commit audit"))
         })

@@ -10,11 +10,11 @@
 use super::copy::{Columns, CopyError, copy_into, millis};
 use crate::scope::Scope;
 use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
+use crate::store::{Attribution, change_event, creation_audit, incident_event};
 use crate::store::{
     AuditQuery, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Photo, Snapshot,
     Store, StoreError, WorldData,
 };
-use crate::store::{change_event, incident_event};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
@@ -586,10 +586,27 @@ impl Store for PgStore {
         Ok(rows.iter().map(incident_row).collect::<Result<_, _>>()?)
     }
 
-    async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
+    async fn insert_attributed(
+        &self,
+        items: Vec<(NewIncident, Placement)>,
+        by: Vec<Option<Attribution>>,
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
         let out = insert_batch(&tx, &items).await?;
+        let audits: Vec<NewAudit> =
+            out.iter().zip(&by).filter_map(|(o, b)| b.as_ref().map(|b| creation_audit(b, o))).collect();
+        if !audits.is_empty() {
+            let st = tx.prepare_cached(sql!("append_audit")).await.map_err(db("prepare audit"))?;
+            for e in &audits {
+                tx.execute(
+                    &st,
+                    &[&e.actor, &e.role.map(Role::as_str), &e.action, &e.target, &e.source, &e.result, &e.detail],
+                )
+                .await
+                .map_err(db("append audit"))?;
+            }
+        }
         tx.commit().await.map_err(db("commit incidents"))?;
         Ok(out)
     }
