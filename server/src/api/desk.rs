@@ -39,11 +39,17 @@ pub fn narrowed(caller: &Caller, p: &mut Params) -> Result<Scope, AppError> {
     }
 }
 
+/// The caller's scope narrowed by `region=`, for routes that take no other parameter.
+fn region_only(caller: &Caller, q: Option<&str>) -> Result<Scope, AppError> {
+    let mut p = Params::parse(q);
+    let scope = narrowed(caller, &mut p)?;
+    p.finish()?;
+    Ok(scope)
+}
+
 /// `GET /api/workload`.
 pub async fn load(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
-    let mut p = Params::parse(q.as_deref());
-    let scope = narrowed(&caller, &mut p)?;
-    p.finish()?;
+    let scope = region_only(&caller, q.as_deref())?;
     Ok(Json(workload(&s, &scope, s.clock.now())).into_response())
 }
 
@@ -655,17 +661,13 @@ pub async fn dispute_statistics(
     caller: Caller,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let mut p = Params::parse(q.as_deref());
-    let scope = narrowed(&caller, &mut p)?;
-    p.finish()?;
+    let scope = region_only(&caller, q.as_deref())?;
     Ok(Json(dispute_stats(&s, &s.live.desk(), &scope, s.clock.now())).into_response())
 }
 
 /// `GET /api/backlog?region=`: the backlog clearance board.
 pub async fn backlog(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
-    let mut p = Params::parse(q.as_deref());
-    let scope = narrowed(&caller, &mut p)?;
-    p.finish()?;
+    let scope = region_only(&caller, q.as_deref())?;
     Ok(Json(backlog_board(&s, &s.live.desk(), &scope, s.clock.now())).into_response())
 }
 
@@ -676,9 +678,7 @@ pub async fn backlog_heat(
     caller: Caller,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let mut p = Params::parse(q.as_deref());
-    let scope = narrowed(&caller, &mut p)?;
-    p.finish()?;
+    let scope = region_only(&caller, q.as_deref())?;
     let cases = backlog_cases(&s, &s.live.desk(), &scope, s.clock.now());
     let features: Vec<serde_json::Value> = cases
         .iter()

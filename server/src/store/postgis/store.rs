@@ -381,6 +381,19 @@ async fn append_events(
     Ok(out)
 }
 
+async fn append_audits(tx: &deadpool_postgres::Transaction<'_>, entries: &[NewAudit]) -> Result<(), PgError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let st = tx.prepare_cached(sql!("append_audit")).await.map_err(db("prepare audit"))?;
+    for e in entries {
+        tx.execute(&st, &[&e.actor, &e.role.map(Role::as_str), &e.action, &e.target, &e.source, &e.result, &e.detail])
+            .await
+            .map_err(db("append audit"))?;
+    }
+    Ok(())
+}
+
 fn event_from_row(r: &Row) -> Result<LiveEvent, PgError> {
     let kind: &str = get(r, 2)?;
     Ok(LiveEvent {
@@ -596,17 +609,7 @@ impl Store for PgStore {
         let out = insert_batch(&tx, &items).await?;
         let audits: Vec<NewAudit> =
             out.iter().zip(&by).filter_map(|(o, b)| b.as_ref().map(|b| creation_audit(b, o))).collect();
-        if !audits.is_empty() {
-            let st = tx.prepare_cached(sql!("append_audit")).await.map_err(db("prepare audit"))?;
-            for e in &audits {
-                tx.execute(
-                    &st,
-                    &[&e.actor, &e.role.map(Role::as_str), &e.action, &e.target, &e.source, &e.result, &e.detail],
-                )
-                .await
-                .map_err(db("append audit"))?;
-            }
-        }
+        append_audits(&tx, &audits).await?;
         tx.commit().await.map_err(db("commit incidents"))?;
         Ok(out)
     }
@@ -749,15 +752,7 @@ impl Store for PgStore {
     async fn append_audits(&self, entries: Vec<NewAudit>) -> Result<(), StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
-        let st = tx.prepare_cached(sql!("append_audit")).await.map_err(db("prepare audit"))?;
-        for e in &entries {
-            tx.execute(
-                &st,
-                &[&e.actor, &e.role.map(Role::as_str), &e.action, &e.target, &e.source, &e.result, &e.detail],
-            )
-            .await
-            .map_err(db("append audit"))?;
-        }
+        append_audits(&tx, &entries).await?;
         tx.commit().await.map_err(db("commit audit"))?;
         Ok(())
     }
