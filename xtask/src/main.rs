@@ -36,8 +36,13 @@ fn main() -> Result<()> {
 }
 
 /// The workspace root (the parent of this crate's folder).
+/// The checkout this run belongs to. `cargo run` (behind `cargo xtask`) sets CARGO_MANIFEST_DIR
+/// for the process; the compile-time value is only a fallback, because one build cache is shared
+/// by several checkouts and a binary built in one of them may be reused for another.
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    let manifest =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Runs a command, echoing it, and fails if it fails.
