@@ -143,7 +143,7 @@ pub struct VillageProfile {
 }
 
 /// Incidents of the last [`RECENT_DAYS`] and open events per village (all villages of `scope`).
-fn village_counts(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> HashMap<RegionCode, (u32, u32)> {
+pub fn village_counts(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> HashMap<RegionCode, (u32, u32)> {
     let g = &s.geography;
     let mut out: HashMap<RegionCode, (u32, u32)> = HashMap::new();
     let index = s.index();
@@ -158,12 +158,15 @@ fn village_counts(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> HashMap<Re
     out
 }
 
-fn station_name(s: &AppState, station_id: u64) -> Option<String> {
-    s.geography
+/// An officer as the desk names them, with their police station.
+pub fn officer_ref(s: &AppState, o: &model::Officer) -> OfficerRef {
+    let station = s
+        .geography
         .resources()
         .iter()
-        .find(|r| r.kind == ResourceKind::Station && r.id == station_id)
-        .map(|r| r.name.clone())
+        .find(|r| r.kind == ResourceKind::Station && r.id == o.station_id)
+        .map(|r| r.name.clone());
+    OfficerRef { id: o.id, name: o.name.clone(), badge: o.badge.clone(), station }
 }
 
 fn named(s: &AppState, code: RegionCode) -> Option<Named> {
@@ -197,19 +200,8 @@ pub fn village_profile(s: &AppState, scope: &Scope, village: RegionCode, now: Da
     let township = village.parent();
     let station =
         g.resources().iter().find(|r| r.kind == ResourceKind::Station && Some(r.region_code) == township).map(place);
-    let officers = s
-        .live
-        .desk()
-        .officer_of(village)
-        .and_then(|id| g.officer(id))
-        .map(|o| OfficerRef {
-            id: o.id,
-            name: o.name.clone(),
-            badge: o.badge.clone(),
-            station: station_name(s, o.station_id),
-        })
-        .into_iter()
-        .collect();
+    let officers =
+        s.live.desk().officer_of(village).and_then(|id| g.officer(id)).map(|o| officer_ref(s, o)).into_iter().collect();
     // Incidents: categories and weekly trend over the village's cells.
     let mut filter = IncidentFilter::new(Scope::of(vec![village]).cells(g));
     filter.cells = Some(range.clone());
@@ -410,12 +402,7 @@ pub fn workload(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> Workload {
             let mean_distance_km =
                 if distances.is_empty() { 0.0 } else { distances.iter().sum::<f64>() / distances.len() as f64 };
             Some(OfficerLoad {
-                officer: OfficerRef {
-                    id: o.id,
-                    name: o.name.clone(),
-                    badge: o.badge.clone(),
-                    station: station.map(|r| r.name.clone()),
-                },
+                officer: officer_ref(s, o),
                 population: villages.iter().map(|v| v.population).sum(),
                 incidents: villages.iter().map(|v| v.incidents).sum(),
                 open_events: villages.iter().map(|v| v.open_events).sum(),
@@ -566,10 +553,7 @@ pub fn rebalance(
             BalanceOfficer { x_m, y_m }
         })
         .collect();
-    let officer_ref = |k: usize| {
-        let o = officers[k];
-        OfficerRef { id: o.id, name: o.name.clone(), badge: o.badge.clone(), station: station_name(s, o.station_id) }
-    };
+    let officer_ref = |k: usize| officer_ref(s, officers[k]);
     let r = analytics::balance::rebalance(&input, &stations, &BalanceSpec { max_moves, ..BalanceSpec::default() })?;
     let moves = r
         .moves

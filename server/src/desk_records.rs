@@ -16,7 +16,7 @@ use model::desk::{
 };
 use model::desk_book::{BacklogUpdate, CaseOrigin, DeskBook, DisputeChange, DisputeRecord, MediationSession};
 use model::live::{Alert, AlertKind, LiveEvent, LiveKind, NewLiveEvent, QueueItem};
-use model::{RegionCode, RegionLevel, ResourceKind, Status};
+use model::{RegionCode, RegionLevel, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -58,16 +58,9 @@ fn named(s: &AppState, code: RegionCode) -> Named {
     Named { code, name: s.geography.region(code).map(|r| r.region.name.clone()).unwrap_or_default() }
 }
 
-/// An officer as the desk names them.
-pub fn officer_ref(s: &AppState, id: u64) -> Option<OfficerRef> {
-    let o = s.geography.officer(id)?;
-    let station = s
-        .geography
-        .resources()
-        .iter()
-        .find(|r| r.kind == ResourceKind::Station && r.id == o.station_id)
-        .map(|r| r.name.clone());
-    Some(OfficerRef { id: o.id, name: o.name.clone(), badge: o.badge.clone(), station })
+/// An officer by id, as the desk names them.
+pub fn officer_by_id(s: &AppState, id: u64) -> Option<OfficerRef> {
+    s.geography.officer(id).map(|o| crate::desk::officer_ref(s, o))
 }
 
 /// Whether an officer belongs to the scope: their police station lies in it.
@@ -111,25 +104,30 @@ pub struct VisitView {
     pub at: DateTime<Utc>,
 }
 
+/// The view of visit `id`.
+pub fn visit_view(s: &AppState, id: u64, v: &model::desk_book::Visit) -> VisitView {
+    VisitView {
+        id,
+        officer: officer_by_id(s, v.officer),
+        village: named(s, v.village),
+        visited_at: v.visited_at,
+        place: v.place.clone(),
+        people_met: v.people_met.clone(),
+        notes: v.notes.clone(),
+        lon: v.lon,
+        lat: v.lat,
+        photo_url: v.photo.as_ref().map(|_| format!("/api/visits/{id}/photo")),
+        by: v.by.clone(),
+        at: v.at,
+    }
+}
+
 /// Visits in `scope` (optionally one officer's), newest first, at most `limit`.
 pub fn visits_in(s: &AppState, desk: &DeskBook, scope: &Scope, officer: Option<u64>, limit: usize) -> Vec<VisitView> {
     let mut out: Vec<VisitView> = desk
         .visits()
         .filter(|(_, v)| scope.allows_region(v.village) && officer.is_none_or(|o| v.officer == o))
-        .map(|(id, v)| VisitView {
-            id,
-            officer: officer_ref(s, v.officer),
-            village: named(s, v.village),
-            visited_at: v.visited_at,
-            place: v.place.clone(),
-            people_met: v.people_met.clone(),
-            notes: v.notes.clone(),
-            lon: v.lon,
-            lat: v.lat,
-            photo_url: v.photo.as_ref().map(|_| format!("/api/visits/{id}/photo")),
-            by: v.by.clone(),
-            at: v.at,
-        })
+        .map(|(id, v)| visit_view(s, id, v))
         .collect();
     out.sort_by(|a, b| b.visited_at.cmp(&a.visited_at).then(b.id.cmp(&a.id)));
     out.truncate(limit);
@@ -432,18 +430,13 @@ pub struct BacklogCaseView {
     pub lat: f64,
 }
 
-/// Today in China (UTC+8).
-fn china_today(now: DateTime<Utc>) -> NaiveDate {
-    (now + Duration::hours(8)).date_naive()
-}
-
 /// Every backlog case of `scope` at `now`, oldest first: open events reported more than
 /// `limits.event_days` ago (reports linked to another's event are worked there and left out)
 /// and open disputes that arose more than `limits.dispute_days` ago.
 pub fn backlog_cases(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime<Utc>) -> Vec<BacklogCaseView> {
     let limits = BacklogLimits::default();
     let g = &s.geography;
-    let today = china_today(now);
+    let today = model::time::local_date(now);
     let case =
         |origin: CaseOrigin, id: u64, titles: (String, String), village: RegionCode, opened_at, point: (f64, f64)| {
             let limit_days = match origin {
@@ -706,18 +699,14 @@ pub struct Desk {
 /// The desk of officer `id` (their current villages, all of them), or `None` for an unknown
 /// officer.
 pub fn desk_of(s: &AppState, id: u64, now: DateTime<Utc>) -> Option<Desk> {
-    let officer = officer_ref(s, id)?;
+    let officer = officer_by_id(s, id)?;
     let g = &s.geography;
     let book = s.live.desk();
     let codes = book.villages_of(id);
     let scope = Scope::of(codes.clone());
     let limits = BacklogLimits::default();
-    let events = crate::api::live::open_queue(
-        s,
-        IncidentFilter::new(scope.cells(g)),
-        now,
-        now - Duration::days(limits.event_days),
-    );
+    let events =
+        crate::live::open_queue(s, IncidentFilter::new(scope.cells(g)), now, now - Duration::days(limits.event_days));
     let disputes = disputes_in(s, &book, &scope, DisputeFilter::Open, now);
     let backlog = backlog_cases(s, &book, &scope, now);
     let mut tasks = Vec::new();
@@ -755,13 +744,9 @@ pub fn desk_of(s: &AppState, id: u64, now: DateTime<Utc>) -> Option<Desk> {
             village: name,
         });
     }
-    let mut open_counts: BTreeMap<RegionCode, u32> = BTreeMap::new();
-    let mut filter = IncidentFilter::new(scope.cells(g));
-    let open: Vec<Status> = Status::ALL.iter().copied().filter(|st| *st != Status::Closed).collect();
-    filter.statuses = Some(StatusSet::of(&open));
-    s.index().for_each(&filter, |p| *open_counts.entry(g.cell_code(p.cell).village()).or_default() += 1);
+    let counts = crate::desk::village_counts(s, &scope, now);
     for v in &mut villages {
-        v.open_events = open_counts.get(&v.village.code).copied().unwrap_or(0);
+        v.open_events = counts.get(&v.village.code).map_or(0, |c| c.1);
     }
     for e in events.iter().take(20) {
         tasks.push(DeskTask {

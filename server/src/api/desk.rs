@@ -81,7 +81,7 @@ pub async fn rebalance(State(s): State<AppState>, caller: Caller, RawQuery(q): R
 
 use crate::desk_records::{
     DisputeFilter, backlog_board, backlog_cases, desk_event, desk_of, dispute_stats, dispute_view, disputes_in,
-    officer_in_scope, record, visits_in,
+    officer_in_scope, record, visit_view, visits_in,
 };
 use crate::store::{DeskCheck, Photo, StoreError};
 use axum::http::{StatusCode, header};
@@ -397,10 +397,7 @@ pub async fn create_visit(
     let event = desk_event(LiveKind::Visit, officer, &caller.user.username, now, &visit);
     let logged = record(&s, event, DeskCheck::Nothing, photo).await?;
     s.audit(caller.audit("record_visit", format!("visit {}", logged.seq), "ok")).await?;
-    let view = visits_in(&s, &s.live.desk(), &caller.scope, Some(officer), usize::MAX)
-        .into_iter()
-        .find(|v| v.id == logged.seq);
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+    Ok((StatusCode::CREATED, Json(visit_view(&s, logged.seq, &visit))).into_response())
 }
 
 /// `GET /api/visits?region=&officer=&limit=`: visits in the jurisdiction, newest first.
@@ -732,7 +729,7 @@ pub async fn update_backlog(
     }
     let now = s.clock.now();
     if let Some(t) = body.target_date
-        && t < (now + Duration::hours(8)).date_naive()
+        && t < model::time::local_date(now)
     {
         return Err(unprocessable("target_date", "the target date has passed"));
     }

@@ -17,8 +17,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use model::live::{Alert, AlertAck, IncidentChange, LiveKind, NewLiveEvent, QueueItem, UnitState, UnitStatus};
-use model::workflow::{self, Deadlines, Transition, WorkflowError};
+use model::live::{Alert, AlertAck, IncidentChange, LiveKind, NewLiveEvent, UnitState, UnitStatus};
+use model::workflow::{self, Transition, WorkflowError};
 use model::{IncidentId, Status};
 use serde::{Deserialize, Serialize};
 
@@ -386,60 +386,10 @@ pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     let now = s.clock.now();
     let query = crate::query::IncidentQuery { area: region, ..Default::default() };
     let filter = query.filter(&s.geography, &caller.scope)?;
-    let mut items = open_queue(&s, filter, now, now - chrono::Duration::days(days));
+    let mut items = crate::live::open_queue(&s, filter, now, now - chrono::Duration::days(days));
     let total = items.len();
     items.truncate(limit);
     Ok((StatusCode::OK, Json(model::live::Queue { total, now, items })).into_response())
-}
-
-/// The open events of `filter` reported at or after `reported_from`, most urgent first: the
-/// furthest escalated, then the earliest due (reports linked to another's event left out).
-pub fn open_queue(
-    s: &AppState,
-    mut filter: crate::incident_index::IncidentFilter,
-    now: DateTime<Utc>,
-    reported_from: DateTime<Utc>,
-) -> Vec<QueueItem> {
-    let open: Vec<Status> = Status::ALL.iter().copied().filter(|st| *st != Status::Closed).collect();
-    filter.statuses = Some(crate::incident_index::StatusSet::of(&open));
-    let reported_from = reported_from.timestamp();
-    let mut items = Vec::new();
-    let board = s.live.board();
-    let linked = board.linked_counts();
-    s.index().for_each(&filter, |pt| {
-        // A report linked to another's event is worked there.
-        if pt.reported_s < reported_from || board.event_of(pt.id.0).is_some() {
-            return;
-        }
-        let stage = board.stage(pt.id.0);
-        let reported_at = DateTime::from_timestamp(pt.reported_s, 0).unwrap_or(now);
-        let entered_at = stage.map_or(reported_at, |st| st.entered_at);
-        let deadlines: Deadlines = s.settings.deadlines(pt.category);
-        let Some(due_at) = workflow::due_at(&deadlines, pt.status, entered_at) else { return };
-        let placement = s.geography.placement(pt.cell);
-        let escalated_to = workflow::escalation(&deadlines, pt.status, due_at, &placement, now).map(|e| e.level);
-        items.push(QueueItem {
-            id: pt.id.0,
-            lon: pt.lon,
-            lat: pt.lat,
-            category: pt.category,
-            severity: pt.severity,
-            status: pt.status,
-            cell_code: placement.cell_code,
-            reported_at,
-            entered_at,
-            due_at,
-            due_in_s: (due_at - now).num_seconds(),
-            escalated_to,
-            unit: stage.and_then(|st| st.unit),
-            reports: 1 + linked.get(&pt.id.0).copied().unwrap_or(0),
-        });
-    });
-    drop(board);
-    // Levels order from the city down, so the furthest escalated is the smallest; on time is last.
-    let urgency = |i: &QueueItem| i.escalated_to.map(std::cmp::Reverse);
-    items.sort_by(|a, b| urgency(b).cmp(&urgency(a)).then(a.due_at.cmp(&b.due_at)).then(a.id.cmp(&b.id)));
-    items
 }
 
 /// The body of `POST /api/incidents/{id}/merge`.

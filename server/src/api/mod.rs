@@ -7,7 +7,7 @@ pub mod error;
 pub mod features;
 pub(crate) mod hotspots;
 mod incidents;
-pub mod live;
+mod live;
 pub mod params;
 mod patrol;
 mod regions;

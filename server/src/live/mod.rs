@@ -21,8 +21,10 @@ use crate::incident_index::IncidentIndex;
 use crate::store::{Store, StoreError};
 use board::{Applied, Board};
 use chrono::{DateTime, Duration, Utc};
+use model::Status;
 use model::desk_book::DeskBook;
-use model::live::{LiveEvent, LiveKind, UnitState, UnitStatus};
+use model::live::{LiveEvent, LiveKind, QueueItem, UnitState, UnitStatus};
+use model::workflow::{self, Deadlines};
 use model::{Category, CellCode, ResourceKind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -262,6 +264,56 @@ pub async fn after_ingest(state: &crate::api::AppState, stored: &[crate::ingest:
     }
     state.live.wake();
     Ok(())
+}
+
+/// The open events of `filter` reported at or after `reported_from`, most urgent first: the
+/// furthest escalated, then the earliest due (reports linked to another's event left out).
+pub fn open_queue(
+    s: &crate::api::AppState,
+    mut filter: crate::incident_index::IncidentFilter,
+    now: DateTime<Utc>,
+    reported_from: DateTime<Utc>,
+) -> Vec<QueueItem> {
+    let open: Vec<Status> = Status::ALL.iter().copied().filter(|st| *st != Status::Closed).collect();
+    filter.statuses = Some(crate::incident_index::StatusSet::of(&open));
+    let reported_from = reported_from.timestamp();
+    let mut items = Vec::new();
+    let board = s.live.board();
+    let linked = board.linked_counts();
+    s.index().for_each(&filter, |pt| {
+        // A report linked to another's event is worked there.
+        if pt.reported_s < reported_from || board.event_of(pt.id.0).is_some() {
+            return;
+        }
+        let stage = board.stage(pt.id.0);
+        let reported_at = DateTime::from_timestamp(pt.reported_s, 0).unwrap_or(now);
+        let entered_at = stage.map_or(reported_at, |st| st.entered_at);
+        let deadlines: Deadlines = s.settings.deadlines(pt.category);
+        let Some(due_at) = workflow::due_at(&deadlines, pt.status, entered_at) else { return };
+        let placement = s.geography.placement(pt.cell);
+        let escalated_to = workflow::escalation(&deadlines, pt.status, due_at, &placement, now).map(|e| e.level);
+        items.push(QueueItem {
+            id: pt.id.0,
+            lon: pt.lon,
+            lat: pt.lat,
+            category: pt.category,
+            severity: pt.severity,
+            status: pt.status,
+            cell_code: placement.cell_code,
+            reported_at,
+            entered_at,
+            due_at,
+            due_in_s: (due_at - now).num_seconds(),
+            escalated_to,
+            unit: stage.and_then(|st| st.unit),
+            reports: 1 + linked.get(&pt.id.0).copied().unwrap_or(0),
+        });
+    });
+    drop(board);
+    // Levels order from the city down, so the furthest escalated is the smallest; on time is last.
+    let urgency = |i: &QueueItem| i.escalated_to.map(std::cmp::Reverse);
+    items.sort_by(|a, b| urgency(b).cmp(&urgency(a)).then(a.due_at.cmp(&b.due_at)).then(a.id.cmp(&b.id)));
+    items
 }
 
 /// Why a status change was refused.
