@@ -110,6 +110,61 @@ impl TransverseMercator {
     }
 }
 
+/// A plane tangent to the WGS84 ellipsoid at an origin: metres east and north of it, scaled by
+/// the ellipsoid's radii of curvature there. Within a few kilometres of the origin distances are
+/// true to about 0.01% (no UTM scale error); it costs two multiplications a point, which is what
+/// the per-report alert rules need (UTM's series cost a dozen transcendental functions).
+///
+/// ```
+/// use analytics::projection::LocalPlane;
+/// let plane = LocalPlane::at(102.64, 37.93);
+/// let d_m = plane.distance_m(102.64, 37.93, 102.6437, 37.9321);
+/// assert!((d_m - 400.1758).abs() < 0.05); // GeographicLib: 400.1758 m
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LocalPlane {
+    lon0_deg: f64,
+    lat0_deg: f64,
+    east_m_per_deg: f64,
+    north_m_per_deg: f64,
+}
+
+impl LocalPlane {
+    /// The plane touching the ellipsoid at (`lon_deg`, `lat_deg`).
+    pub fn at(lon_deg: f64, lat_deg: f64) -> LocalPlane {
+        let e2 = F * (2.0 - F);
+        let (sin, cos) = lat_deg.to_radians().sin_cos();
+        let w2 = 1.0 - e2 * sin * sin;
+        // Prime vertical (east) and meridian (north) radii of curvature.
+        let n_m = A_M / w2.sqrt();
+        let m_m = A_M * (1.0 - e2) / (w2 * w2.sqrt());
+        let per_deg = std::f64::consts::PI / 180.0;
+        LocalPlane {
+            lon0_deg: lon_deg,
+            lat0_deg: lat_deg,
+            east_m_per_deg: n_m * cos * per_deg,
+            north_m_per_deg: m_m * per_deg,
+        }
+    }
+
+    /// Metres east and north of the origin.
+    pub fn forward(&self, lon_deg: f64, lat_deg: f64) -> (f64, f64) {
+        ((lon_deg - self.lon0_deg) * self.east_m_per_deg, (lat_deg - self.lat0_deg) * self.north_m_per_deg)
+    }
+
+    /// Distance in metres between two points near the origin.
+    pub fn distance_m(&self, lon_a: f64, lat_a: f64, lon_b: f64, lat_b: f64) -> f64 {
+        let (xa, ya) = self.forward(lon_a, lat_a);
+        let (xb, yb) = self.forward(lon_b, lat_b);
+        (xb - xa).hypot(yb - ya)
+    }
+
+    /// Half-widths in degrees (longitude, latitude) of the box `radius_m` around the origin.
+    pub fn degrees_around(&self, radius_m: f64) -> (f64, f64) {
+        (radius_m / self.east_m_per_deg, radius_m / self.north_m_per_deg)
+    }
+}
+
 /// UTM zone number (1–60) of a longitude.
 pub fn utm_zone(lon_deg: f64) -> u8 {
     let z = ((lon_deg + 180.0) / 6.0).floor() as i64 + 1;
@@ -149,6 +204,26 @@ mod tests {
             let (l2, p2) = tm.inverse(x, y);
             assert!((l2 - lon).abs() < 1e-8 && (p2 - lat).abs() < 1e-8, "{lon},{lat}: {}, {}", l2 - lon, p2 - lat);
         }
+    }
+
+    #[test]
+    fn local_plane_distances_match_geographiclib() {
+        // GeographicLib 2.0 (Geodesic.WGS84.Inverse), metres.
+        let reference = [
+            ((102.64, 37.93), (102.6437, 37.9321), 400.1758),
+            ((103.09, 38.62), (103.0878, 38.6165), 433.2024),
+            ((101.6, 37.2), (101.6, 37.2036), 399.5331),
+            ((102.64, 37.93), (102.6445, 37.93), 395.6215),
+        ];
+        for ((lon_a, lat_a), (lon_b, lat_b), s_m) in reference {
+            let d_m = LocalPlane::at(lon_a, lat_a).distance_m(lon_a, lat_a, lon_b, lat_b);
+            assert!((d_m - s_m).abs() < 0.05, "{lon_a},{lat_a} → {lon_b},{lat_b}: {d_m} vs {s_m}");
+        }
+        // The box around a point holds exactly the points at its radius east and north.
+        let plane = LocalPlane::at(102.64, 37.93);
+        let (dlon, dlat) = plane.degrees_around(400.0);
+        assert!((plane.distance_m(102.64, 37.93, 102.64 + dlon, 37.93) - 400.0).abs() < 1e-6);
+        assert!((plane.distance_m(102.64, 37.93, 102.64, 37.93 + dlat) - 400.0).abs() < 1e-6);
     }
 
     #[test]

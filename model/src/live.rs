@@ -67,6 +67,13 @@ impl LiveKind {
         LiveKind::DESK.contains(&self)
     }
 
+    /// Whether a writer may pack events of this kind into one live-log row ([`pack`]): kinds the
+    /// store never looks up by `subject` (a packed row's `subject` column names its first event
+    /// only).
+    pub fn packs(self) -> bool {
+        matches!(self, LiveKind::Incident | LiveKind::IncidentLinked | LiveKind::Unit | LiveKind::Alert)
+    }
+
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -116,6 +123,147 @@ pub struct LiveEvent {
     pub seq: u64,
     /// The event.
     pub event: NewLiveEvent,
+}
+
+/// A row of the live log as stored. A row holds one event (`span` 1), or a run of `span`
+/// consecutive events of one packable kind ([`LiveKind::packs`]) written together: then the row's
+/// `seq` is its last event's and the others take the `span − 1` seqs below it, `at` is the latest
+/// event's time, `subject` the first event's, `cell_code`, `category` and `actor` are empty, and
+/// `data` is a JSON array of the events (`{"at", "subject", "cell_code", "category", "actor",
+/// "data"}`). Readers see events, never rows ([`unpack`]). One row instead of one per event
+/// (each with two index entries) is what lets a batch of 10,000 reports be logged at ingest
+/// speed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogRow {
+    /// The row's columns (a packed row's as above).
+    pub event: NewLiveEvent,
+    /// How many events the row holds, at least 1.
+    pub span: u32,
+}
+
+/// Most events one packed row holds.
+pub const MAX_SPAN: usize = 10_000;
+
+/// The rows that log `events` in order: each run of two or more consecutive events of one
+/// packable kind becomes one row (at most [`MAX_SPAN`] events), every other event a row of its
+/// own. The rows' spans add up to `events.len()`.
+pub fn pack(events: &[NewLiveEvent]) -> Vec<LogRow> {
+    let mut rows = Vec::new();
+    let mut start = 0;
+    while start < events.len() {
+        let kind = events[start].kind;
+        let mut end = start + 1;
+        if kind.packs() {
+            while end < events.len() && end - start < MAX_SPAN && events[end].kind == kind {
+                end += 1;
+            }
+        }
+        rows.push(pack_run(&events[start..end]));
+        start = end;
+    }
+    rows
+}
+
+fn pack_run(run: &[NewLiveEvent]) -> LogRow {
+    let [one] = run else {
+        let mut data = String::with_capacity(run.iter().map(|e| e.data.len() + 128).sum());
+        data.push('[');
+        for (k, e) in run.iter().enumerate() {
+            if k > 0 {
+                data.push(',');
+            }
+            data.push_str("{\"at\":\"");
+            crate::time::format_utc_millis(e.at.timestamp_millis(), &mut data);
+            data.push_str("\",\"subject\":");
+            data.push_str(&e.subject.to_string());
+            data.push_str(",\"cell_code\":");
+            match e.cell_code {
+                Some(c) => {
+                    data.push('"');
+                    data.push_str(&c.to_string());
+                    data.push('"');
+                }
+                None => data.push_str("null"),
+            }
+            data.push_str(",\"category\":");
+            match e.category {
+                Some(c) => {
+                    data.push('"');
+                    data.push_str(c.as_str());
+                    data.push('"');
+                }
+                None => data.push_str("null"),
+            }
+            data.push_str(",\"actor\":");
+            match &e.actor {
+                // A JSON string value's text, escaped; formatting a `Value` cannot fail.
+                Some(a) => data.push_str(&serde_json::Value::String(a.clone()).to_string()),
+                None => data.push_str("null"),
+            }
+            data.push_str(",\"data\":");
+            data.push_str(if e.data.is_empty() { "null" } else { &e.data });
+            data.push('}');
+        }
+        data.push(']');
+        let first = &run[0];
+        return LogRow {
+            event: NewLiveEvent {
+                at: run.iter().map(|e| e.at).max().unwrap_or(first.at),
+                kind: first.kind,
+                subject: first.subject,
+                cell_code: None,
+                category: None,
+                actor: None,
+                data,
+            },
+            span: run.len() as u32,
+        };
+    };
+    LogRow { event: one.clone(), span: 1 }
+}
+
+/// One event inside a packed row's `data`.
+#[derive(Deserialize)]
+struct Packed {
+    at: DateTime<Utc>,
+    subject: u64,
+    cell_code: Option<CellCode>,
+    category: Option<Category>,
+    actor: Option<String>,
+    data: Box<serde_json::value::RawValue>,
+}
+
+/// The events of a stored row whose `seq` is `seq` (its last event's), in order.
+pub fn unpack(seq: u64, row: LogRow) -> Result<Vec<LiveEvent>, String> {
+    if row.span <= 1 {
+        return Ok(vec![LiveEvent { seq, event: row.event }]);
+    }
+    let span = u64::from(row.span);
+    let bad = |why: String| format!("packed live-log row {seq}: {why}");
+    let packed: Vec<Packed> = serde_json::from_str(&row.event.data).map_err(|e| bad(e.to_string()))?;
+    if packed.len() as u64 != span || seq < span {
+        return Err(bad(format!("{} events for a span of {span}", packed.len())));
+    }
+    let first = seq + 1 - span;
+    Ok(packed
+        .into_iter()
+        .zip(first..)
+        .map(|(p, seq)| {
+            let data = p.data.get();
+            LiveEvent {
+                seq,
+                event: NewLiveEvent {
+                    at: p.at,
+                    kind: row.event.kind,
+                    subject: p.subject,
+                    cell_code: p.cell_code,
+                    category: p.category,
+                    actor: p.actor,
+                    data: if data == "null" { String::new() } else { data.to_owned() },
+                },
+            }
+        })
+        .collect())
 }
 
 /// `data` of an `incident` message: what the map needs to draw it.
@@ -349,6 +497,79 @@ pub struct Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ev(kind: LiveKind, k: u64) -> NewLiveEvent {
+        let at = DateTime::from_timestamp_millis(1_764_000_000_123 + k as i64 * 1_001).unwrap();
+        NewLiveEvent {
+            at,
+            kind,
+            subject: 100 + k,
+            cell_code: (!k.is_multiple_of(3)).then(|| CellCode::parse("620602100201001").unwrap()),
+            category: (k.is_multiple_of(2)).then_some(Category::PublicOrder),
+            actor: (k % 4 == 1).then(|| format!("王警官 \"{k}\" \\ ok")),
+            data: if k % 5 == 4 {
+                String::new()
+            } else {
+                format!(r#"{{"id":{k},"note":"巡逻 \"{k}\"","xs":[1,2.5,null]}}"#)
+            },
+        }
+    }
+
+    /// Writes `rows` as a store does (each row's seq is the previous row's plus its span) and
+    /// reads them back.
+    fn store_and_read(rows: Vec<LogRow>, last_seq: u64) -> Vec<LiveEvent> {
+        let mut seq = last_seq;
+        let mut out = Vec::new();
+        for row in rows {
+            seq += u64::from(row.span);
+            out.extend(unpack(seq, row).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn packing_groups_runs_of_packable_kinds_and_reads_back_every_event() {
+        use LiveKind::*;
+        let kinds =
+            [Incident, Incident, Incident, IncidentChanged, Incident, Alert, Alert, Unit, Visit, Visit, IncidentLinked];
+        let events: Vec<NewLiveEvent> = kinds.iter().enumerate().map(|(k, &kind)| ev(kind, k as u64)).collect();
+        let rows = pack(&events);
+        let spans: Vec<u32> = rows.iter().map(|r| r.span).collect();
+        // Desk kinds and status changes are never packed (the store looks them up by subject).
+        assert_eq!(spans, [3, 1, 1, 2, 1, 1, 1, 1]);
+        assert_eq!(rows[0].event.at, events[2].at);
+        assert_eq!(
+            (rows[0].event.cell_code, rows[0].event.category, rows[0].event.actor.as_deref()),
+            (None, None, None)
+        );
+        let read = store_and_read(rows, 41);
+        assert_eq!(read.len(), events.len());
+        for (k, (got, want)) in read.iter().zip(&events).enumerate() {
+            assert_eq!(got.seq, 42 + k as u64);
+            assert_eq!(&got.event, want, "event {k}");
+        }
+    }
+
+    #[test]
+    fn a_packed_row_holds_at_most_max_span_events() {
+        let events: Vec<NewLiveEvent> = (0..MAX_SPAN as u64 + 3).map(|k| ev(LiveKind::Incident, k)).collect();
+        let rows = pack(&events);
+        assert_eq!(rows.iter().map(|r| r.span).collect::<Vec<_>>(), [MAX_SPAN as u32, 3]);
+        let read = store_and_read(rows, 0);
+        assert_eq!(read.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=MAX_SPAN as u64 + 3).collect::<Vec<_>>());
+        assert_eq!(read.last().map(|e| &e.event), events.last());
+    }
+
+    #[test]
+    fn a_damaged_packed_row_is_an_error_naming_its_seq() {
+        let mut row = pack(&[ev(LiveKind::Unit, 1), ev(LiveKind::Unit, 2)]).remove(0);
+        row.span = 3;
+        let err = unpack(9, row.clone()).unwrap_err();
+        assert!(err.contains("row 9") && err.contains("span of 3"), "{err}");
+        row.span = 2;
+        row.event.data.truncate(10);
+        assert!(unpack(9, row).unwrap_err().contains("row 9"));
+    }
 
     #[test]
     fn kinds_round_trip_by_name() {

@@ -121,7 +121,7 @@ fn batch_items(body: &[u8], ndjson: bool) -> Result<Vec<(Option<u64>, serde_json
         }
         return Ok(out);
     }
-    let value: serde_json::Value = serde_json::from_slice(body)
+    let mut value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest { message: format!("body is not valid JSON: {e}"), field: None })?;
     if value.get("type").and_then(|t| t.as_str()) != Some("FeatureCollection") {
         return Err(AppError::Unprocessable {
@@ -129,8 +129,8 @@ fn batch_items(body: &[u8], ndjson: bool) -> Result<Vec<(Option<u64>, serde_json
             field: Some("type".into()),
         });
     }
-    match value.get("features") {
-        Some(serde_json::Value::Array(features)) => Ok(features.iter().map(|f| (None, f.clone())).collect()),
+    match value.get_mut("features").map(serde_json::Value::take) {
+        Some(serde_json::Value::Array(features)) => Ok(features.into_iter().map(|f| (None, f)).collect()),
         _ => {
             Err(AppError::Unprocessable { message: "features must be an array".into(), field: Some("features".into()) })
         }

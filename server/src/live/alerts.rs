@@ -5,7 +5,7 @@
 use crate::geography::Geography;
 use crate::incident_index::CellScope;
 use crate::incident_index::{Bbox, CategorySet, IncidentFilter, IncidentIndex};
-use analytics::projection::TransverseMercator;
+use analytics::projection::LocalPlane;
 use chrono::{DateTime, Duration, Utc};
 use model::live::{Alert, AlertKind, IncidentData};
 use model::{Category, ResourceKind};
@@ -54,11 +54,10 @@ pub fn for_incident(
     if i.occurred_at < now - Duration::hours(rules.live_hours) {
         return Vec::new();
     }
-    let utm = TransverseMercator::utm_for(i.lon, i.lat);
-    let (x, y) = utm.forward(i.lon, i.lat);
+    let plane = LocalPlane::at(i.lon, i.lat);
     let distance_m = |lon: f64, lat: f64| {
-        let (px, py) = utm.forward(lon, lat);
-        (px - x).hypot(py - y)
+        let (x, y) = plane.forward(lon, lat);
+        x.hypot(y)
     };
     let alert = |kind, place, zh: String, en: String| Alert {
         id: 0,
@@ -90,7 +89,7 @@ pub fn for_incident(
     }
     if rules.near_repeat_categories.contains(&i.category) {
         let from = i.occurred_at - Duration::days(rules.near_repeat_days);
-        let filter = around(i, rules.near_repeat_m, from, i.occurred_at);
+        let filter = around(i, &plane, rules.near_repeat_m, from, i.occurred_at);
         let mut earlier = 0usize;
         index.for_each(&filter, |p| {
             if p.id.0 != i.id && distance_m(p.lon, p.lat) <= rules.near_repeat_m {
@@ -119,14 +118,13 @@ pub fn same_event(i: &IncidentData, index: &IncidentIndex, rules: &AlertRules, n
     if i.occurred_at < now - Duration::hours(rules.live_hours) {
         return None;
     }
-    let utm = TransverseMercator::utm_for(i.lon, i.lat);
-    let (x, y) = utm.forward(i.lon, i.lat);
+    let plane = LocalPlane::at(i.lon, i.lat);
     let window = Duration::minutes(rules.same_event_min);
-    let filter = around(i, rules.same_event_m, i.occurred_at - window, i.occurred_at + window);
+    let filter = around(i, &plane, rules.same_event_m, i.occurred_at - window, i.occurred_at + window);
     let mut first: Option<u64> = None;
     index.for_each(&filter, |p| {
-        let (px, py) = utm.forward(p.lon, p.lat);
-        if p.id.0 < i.id && p.status.is_open() && (px - x).hypot(py - y) <= rules.same_event_m {
+        let (x, y) = plane.forward(p.lon, p.lat);
+        if p.id.0 < i.id && p.status.is_open() && x.hypot(y) <= rules.same_event_m {
             first = Some(first.map_or(p.id.0, |f| f.min(p.id.0)));
         }
     });
@@ -135,9 +133,14 @@ pub fn same_event(i: &IncidentData, index: &IncidentIndex, rules: &AlertRules, n
 
 /// Incidents of `i`'s category in the box `radius_m` around it (exact distance is the caller's
 /// check) that occurred from `from` to `to`, both included.
-fn around(i: &IncidentData, radius_m: f64, from: DateTime<Utc>, to: DateTime<Utc>) -> IncidentFilter {
-    let dlat = radius_m / 110_540.0;
-    let dlon = radius_m / (111_320.0 * i.lat.to_radians().cos());
+fn around(
+    i: &IncidentData,
+    plane: &LocalPlane,
+    radius_m: f64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> IncidentFilter {
+    let (dlon, dlat) = plane.degrees_around(radius_m);
     let mut filter = IncidentFilter::new(CellScope::all());
     filter.bbox =
         Some(Bbox { min_lon: i.lon - dlon, min_lat: i.lat - dlat, max_lon: i.lon + dlon, max_lat: i.lat + dlat });

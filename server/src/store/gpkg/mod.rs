@@ -68,6 +68,9 @@ pub enum GpkgError {
         #[source]
         source: std::io::Error,
     },
+    /// The checkpointer thread could not be started.
+    #[error("cannot start the store's checkpointer thread: {0}")]
+    Thread(#[source] std::io::Error),
     /// The file is a SQLite database but not one of ours.
     #[error("{path} is not a SafeGrid GeoPackage (application_id {application_id:#x})")]
     Foreign {
@@ -91,6 +94,33 @@ pub struct GpkgStore {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
+    /// Dropping it stops the checkpointer thread.
+    _checkpointer: std::sync::mpsc::Sender<()>,
+}
+
+/// How often the checkpointer copies committed WAL pages into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+/// WAL pages after which a commit checkpoints by itself (64 MiB of 4 KiB pages): the fallback
+/// if the checkpointer falls behind; SQLite's default, 1,000 pages, made every large batch copy
+/// its pages a second time before it was acknowledged.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+
+/// Copies committed WAL pages into the database file off the write path (a PASSIVE checkpoint
+/// never blocks writers or readers), until `stop`'s sender is dropped.
+fn start_checkpointer(path: &Path) -> Result<std::sync::mpsc::Sender<()>, GpkgError> {
+    let conn = open_connection(path)?;
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("gpkg-checkpoint".into())
+        .spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!("checkpointing the store: {e}");
+                }
+            }
+        })
+        .map_err(GpkgError::Thread)?;
+    Ok(stop)
 }
 
 fn open_connection(path: &Path) -> Result<Connection, GpkgError> {
@@ -120,14 +150,29 @@ impl GpkgStore {
             .query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'live_events'", [], |r| r.get(0))
             .optional()
             .map_err(sql("read live_events schema"))?;
-        if live_table.is_some_and(|ddl| !ddl.contains("'backlog_case'")) {
+        if live_table.as_ref().is_some_and(|ddl| !ddl.contains("'backlog_case'")) {
             writer
                 .execute_batch(&format!("BEGIN IMMEDIATE; {UPGRADE_LIVE_KINDS} COMMIT;"))
                 .map_err(sql("upgrade live_events kinds"))?;
         }
+        // Stores from before packed rows: every row holds one event.
+        if live_table.is_some_and(|ddl| !ddl.contains("span")) {
+            writer
+                .execute_batch("ALTER TABLE live_events ADD COLUMN span INTEGER NOT NULL DEFAULT 1 CHECK (span >= 1);")
+                .map_err(sql("upgrade live_events span"))?;
+        }
         writer.execute_batch(SCHEMA).map_err(sql("create schema"))?;
+        writer
+            .execute_batch(&format!("PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};"))
+            .map_err(sql("configure checkpoints"))?;
         let reader = open_connection(&path)?;
-        Ok(GpkgStore { path, writer: Arc::new(Mutex::new(writer)), reader: Arc::new(Mutex::new(reader)) })
+        let checkpointer = start_checkpointer(&path)?;
+        Ok(GpkgStore {
+            path,
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+            _checkpointer: checkpointer,
+        })
     }
 
     /// The store file.
@@ -616,10 +661,17 @@ fn insert_all(
         fields.occurred_at = to_millis(n.occurred_at);
         fields.reported_at = to_millis(n.reported_at);
         let stored = Incident { id, fields, placement: Placement::of_cell(p.cell_code) };
-        if log {
-            append_event(&tx, &incident_event(&stored))?;
-        }
         out.push(InsertOutcome::Created(stored));
+    }
+    if log {
+        let events: Vec<NewLiveEvent> = out
+            .iter()
+            .filter_map(|o| match o {
+                InsertOutcome::Created(i) => Some(incident_event(i)),
+                InsertOutcome::Existing(_) => None,
+            })
+            .collect();
+        append_events(&tx, &events)?;
     }
     for (outcome, by) in out.iter().zip(by) {
         if let Some(by) = by {
@@ -641,27 +693,50 @@ fn insert_audit(tx: &rusqlite::Transaction<'_>, e: &NewAudit) -> Result<(), Gpkg
     Ok(())
 }
 
-fn append_event(tx: &rusqlite::Transaction<'_>, e: &NewLiveEvent) -> Result<LiveEvent, GpkgError> {
-    tx.prepare_cached(
-        "INSERT INTO live_events (at, kind, subject, cell_code, category, actor, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .map_err(sql("prepare append event"))?
-    .execute(params![
-        millis(e.at),
-        e.kind.as_str(),
-        e.subject as i64,
-        e.cell_code.map(|c| c.to_string()),
-        e.category.map(|c| c.as_str()),
-        e.actor,
-        e.data,
-    ])
-    .map_err(sql("append event"))?;
-    Ok(LiveEvent { seq: tx.last_insert_rowid() as u64, event: e.clone() })
+/// Appends `events` to the live log in order, runs of packable kinds packed into one row each
+/// (`model::live::pack`); a row's seq is the last of the seqs it holds, so the next seq is one
+/// past the larger of the table's last row and AUTOINCREMENT's high-water mark.
+fn append_events(tx: &rusqlite::Transaction<'_>, events: &[NewLiveEvent]) -> Result<Vec<LiveEvent>, GpkgError> {
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO live_events (seq, at, kind, subject, cell_code, category, actor, data, span) VALUES (\
+             max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'live_events'), 0), \
+                 COALESCE((SELECT max(seq) FROM live_events), 0)) + ?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(sql("prepare append event"))?;
+    let mut out = Vec::with_capacity(events.len());
+    let mut members = events.iter();
+    for row in model::live::pack(events) {
+        let e = &row.event;
+        st.execute(params![
+            millis(e.at),
+            e.kind.as_str(),
+            e.subject as i64,
+            e.cell_code.map(|c| c.to_string()),
+            e.category.map(|c| c.as_str()),
+            e.actor,
+            e.data,
+            row.span,
+        ])
+        .map_err(sql("append event"))?;
+        let last = tx.last_insert_rowid() as u64;
+        let first = last + 1 - u64::from(row.span);
+        out.extend(
+            members.by_ref().take(row.span as usize).zip(first..).map(|(e, seq)| LiveEvent { seq, event: e.clone() }),
+        );
+    }
+    Ok(out)
 }
 
-const SELECT_EVENTS: &str = "SELECT seq, at, kind, subject, cell_code, category, actor, data FROM live_events";
+/// Appends one event to the live log.
+fn append_event(tx: &rusqlite::Transaction<'_>, e: &NewLiveEvent) -> Result<LiveEvent, GpkgError> {
+    append_events(tx, std::slice::from_ref(e))?.pop().ok_or_else(|| corrupt("live log", "an append wrote nothing"))
+}
 
-fn event_from_row(r: &Row<'_>) -> Result<LiveEvent, GpkgError> {
+const SELECT_EVENTS: &str = "SELECT seq, at, kind, subject, cell_code, category, actor, data, span FROM live_events";
+
+/// The events of one live-log row (several for a packed row).
+fn events_from_row(r: &Row<'_>) -> Result<Vec<LiveEvent>, GpkgError> {
     let seq: i64 = r.get(0).map_err(sql("read event"))?;
     let at: String = r.get(1).map_err(sql("read event"))?;
     let kind: String = r.get(2).map_err(sql("read event"))?;
@@ -670,26 +745,26 @@ fn event_from_row(r: &Row<'_>) -> Result<LiveEvent, GpkgError> {
     let category: Option<String> = r.get(5).map_err(sql("read event"))?;
     let actor: Option<String> = r.get(6).map_err(sql("read event"))?;
     let data: String = r.get(7).map_err(sql("read event"))?;
-    Ok(LiveEvent {
-        seq: seq as u64,
-        event: NewLiveEvent {
-            at: parse_time(&at)?,
-            kind: parse_enum(&kind, "event kind", LiveKind::parse)?,
-            subject: subject as u64,
-            cell_code: cell.map(|c| CellCode::parse(&c).map_err(|e| corrupt("event cell", e))).transpose()?,
-            category: category.map(|c| parse_enum(&c, "event category", Category::parse_label)).transpose()?,
-            actor,
-            data,
-        },
-    })
+    let span: u32 = r.get(8).map_err(sql("read event"))?;
+    let event = NewLiveEvent {
+        at: parse_time(&at)?,
+        kind: parse_enum(&kind, "event kind", LiveKind::parse)?,
+        subject: subject as u64,
+        cell_code: cell.map(|c| CellCode::parse(&c).map_err(|e| corrupt("event cell", e))).transpose()?,
+        category: category.map(|c| parse_enum(&c, "event category", Category::parse_label)).transpose()?,
+        actor,
+        data,
+    };
+    model::live::unpack(seq as u64, model::live::LogRow { event, span }).map_err(|e| corrupt("live-log row", e))
 }
 
+/// The events of the rows `clause` selects, packed rows unpacked.
 fn read_events(c: &Connection, clause: &str, values: &[&dyn rusqlite::ToSql]) -> Result<Vec<LiveEvent>, GpkgError> {
     let mut st = c.prepare_cached(&format!("{SELECT_EVENTS} {clause}")).map_err(sql("prepare read events"))?;
     let mut rows = st.query(values).map_err(sql("read events"))?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().map_err(sql("read events"))? {
-        out.push(event_from_row(r)?);
+        out.extend(events_from_row(r)?);
     }
     Ok(out)
 }
@@ -1038,7 +1113,7 @@ impl Store for GpkgStore {
     async fn append_events(&self, events: Vec<NewLiveEvent>) -> Result<Vec<LiveEvent>, StoreError> {
         Self::with(&self.writer, move |c| {
             let tx = c.transaction().map_err(sql("begin"))?;
-            let out = events.iter().map(|e| append_event(&tx, e)).collect::<Result<Vec<_>, _>>()?;
+            let out = append_events(&tx, &events)?;
             tx.commit().map_err(sql("commit events"))?;
             Ok(out)
         })
@@ -1047,15 +1122,25 @@ impl Store for GpkgStore {
 
     async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<LiveEvent>, StoreError> {
         Self::with(&self.reader, move |c| {
-            read_events(c, "WHERE seq > ?1 ORDER BY seq LIMIT ?2", &[&(after as i64), &(limit as i64)])
+            let mut events =
+                read_events(c, "WHERE seq > ?1 ORDER BY seq LIMIT ?2", &[&(after as i64), &(limit as i64)])?;
+            // A packed row's first events may be at or before `after`.
+            events.retain(|e| e.seq > after);
+            Ok(events)
         })
         .await
     }
 
     async fn events_since(&self, since: DateTime<Utc>, kinds: Vec<LiveKind>) -> Result<Vec<LiveEvent>, StoreError> {
         Self::with(&self.reader, move |c| {
-            let mut all = read_events(c, "WHERE at >= ?1 ORDER BY seq", &[&millis(since)])?;
-            all.retain(|e| kinds.contains(&e.event.kind));
+            let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+            // A packed row's `at` is its latest event's: its earlier events may be before `since`.
+            let mut all = read_events(
+                c,
+                &format!("WHERE at >= ?1 AND kind IN ({}) ORDER BY seq", names.join(", ")),
+                &[&millis(since)],
+            )?;
+            all.retain(|e| e.event.at >= since);
             Ok(all)
         })
         .await
@@ -1063,7 +1148,12 @@ impl Store for GpkgStore {
 
     async fn subject_events(&self, kind: LiveKind, subject: u64) -> Result<Vec<LiveEvent>, StoreError> {
         Self::with(&self.reader, move |c| {
-            read_events(c, "WHERE kind = ?1 AND subject = ?2 ORDER BY seq", &[&kind.as_str(), &(subject as i64)])
+            let mut events =
+                read_events(c, "WHERE kind = ?1 AND subject = ?2 ORDER BY seq", &[&kind.as_str(), &(subject as i64)])?;
+            // Only kinds that never pack are looked up by subject; a packed row's other events
+            // would be missed, and its first is kept only if it is the subject's.
+            events.retain(|e| e.event.subject == subject);
+            Ok(events)
         })
         .await
     }

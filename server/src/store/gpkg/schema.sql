@@ -187,7 +187,9 @@ CREATE TABLE IF NOT EXISTS live_events (
   cell_code TEXT,
   category TEXT,
   actor TEXT,
-  data TEXT NOT NULL
+  data TEXT NOT NULL,
+  -- Events in the row: more than 1 for a packed run (model::live::LogRow; seq is the last one's).
+  span INTEGER NOT NULL DEFAULT 1 CHECK (span >= 1)
 );
 CREATE INDEX IF NOT EXISTS live_events_subject ON live_events (kind, subject, seq);
 CREATE INDEX IF NOT EXISTS live_events_at ON live_events (at);

@@ -19,6 +19,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "0001_schema", sql: include_str!("../../../../migrations/0001_schema.sql") },
     Migration { version: 2, name: "0002_live", sql: include_str!("../../../../migrations/0002_live.sql") },
     Migration { version: 3, name: "0003_desk", sql: include_str!("../../../../migrations/0003_desk.sql") },
+    Migration {
+        version: 4,
+        name: "0004_packed_live_log",
+        sql: include_str!("../../../../migrations/0004_packed_live_log.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -351,21 +351,25 @@ async fn append_events(
     }
     tx.execute(sql!("live_lock"), &[]).await.map_err(db("lock the live log"))?;
     let st = tx.prepare_cached(sql!("append_event")).await.map_err(db("prepare append event"))?;
-    // Owned values first, then every insert pipelined (answered in order, run in order).
-    type Owned<'a> = (DateTime<Utc>, &'static str, i64, Option<String>, Option<&'a str>);
-    let owned: Vec<Owned<'_>> = events
+    // Runs of packable kinds become one row each (model::live::pack). Owned values first, then
+    // every insert pipelined (answered in order, run in order).
+    let packed = model::live::pack(events);
+    type Owned<'a> = (DateTime<Utc>, &'static str, i64, Option<String>, Option<&'a str>, i32);
+    let owned: Vec<Owned<'_>> = packed
         .iter()
-        .map(|e| {
+        .map(|r| {
+            let e = &r.event;
             let cell = e.cell_code.map(|c| c.to_string());
-            (millis(e.at), e.kind.as_str(), e.subject as i64, cell, e.category.map(|c| c.as_str()))
+            let span = i32::try_from(r.span).unwrap_or(i32::MAX);
+            (millis(e.at), e.kind.as_str(), e.subject as i64, cell, e.category.map(|c| c.as_str()), span)
         })
         .collect();
-    let params: Vec<[&(dyn tokio_postgres::types::ToSql + Sync); 7]> = events
+    let params: Vec<[&(dyn tokio_postgres::types::ToSql + Sync); 8]> = packed
         .iter()
         .zip(&owned)
-        .map(|(e, (at, kind, subject, cell, category))| {
-            let values: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
-                [at, kind, subject, cell, category, &e.actor, &e.data];
+        .map(|(r, (at, kind, subject, cell, category, span))| {
+            let values: [&(dyn tokio_postgres::types::ToSql + Sync); 8] =
+                [at, kind, subject, cell, category, &r.event.actor, &r.event.data, span];
             values
         })
         .collect();
@@ -373,8 +377,13 @@ async fn append_events(
         .await
         .map_err(db("append event"))?;
     let mut out = Vec::with_capacity(events.len());
-    for (e, row) in events.iter().zip(rows) {
-        out.push(LiveEvent { seq: get::<i64>(&row, 0)? as u64, event: e.clone() });
+    let mut members = events.iter();
+    for (r, row) in packed.iter().zip(rows) {
+        let last = get::<i64>(&row, 0)? as u64;
+        let first = last + 1 - u64::from(r.span);
+        out.extend(
+            members.by_ref().take(r.span as usize).zip(first..).map(|(e, seq)| LiveEvent { seq, event: e.clone() }),
+        );
     }
     let newest = out.last().map_or(0, |e| e.seq);
     tx.execute(sql!("notify_events"), &[&newest.to_string()]).await.map_err(db("notify events"))?;
@@ -394,24 +403,34 @@ async fn append_audits(tx: &deadpool_postgres::Transaction<'_>, entries: &[NewAu
     Ok(())
 }
 
-fn event_from_row(r: &Row) -> Result<LiveEvent, PgError> {
+/// The events of one live-log row (several for a packed row).
+fn events_from_row(r: &Row) -> Result<Vec<LiveEvent>, PgError> {
     let kind: &str = get(r, 2)?;
-    Ok(LiveEvent {
-        seq: get::<i64>(r, 0)? as u64,
-        event: NewLiveEvent {
-            at: get(r, 1)?,
-            kind: LiveKind::parse(kind).ok_or_else(|| corrupt("event kind", kind))?,
-            subject: get::<i64>(r, 3)? as u64,
-            cell_code: get::<Option<&str>>(r, 4)?
-                .map(|c| CellCode::parse(c).map_err(|e| corrupt("event cell", e)))
-                .transpose()?,
-            category: get::<Option<&str>>(r, 5)?
-                .map(|c| Category::parse_label(c).ok_or_else(|| corrupt("event category", c)))
-                .transpose()?,
-            actor: get(r, 6)?,
-            data: get(r, 7)?,
-        },
-    })
+    let event = NewLiveEvent {
+        at: get(r, 1)?,
+        kind: LiveKind::parse(kind).ok_or_else(|| corrupt("event kind", kind))?,
+        subject: get::<i64>(r, 3)? as u64,
+        cell_code: get::<Option<&str>>(r, 4)?
+            .map(|c| CellCode::parse(c).map_err(|e| corrupt("event cell", e)))
+            .transpose()?,
+        category: get::<Option<&str>>(r, 5)?
+            .map(|c| Category::parse_label(c).ok_or_else(|| corrupt("event category", c)))
+            .transpose()?,
+        actor: get(r, 6)?,
+        data: get(r, 7)?,
+    };
+    let span = u32::try_from(get::<i32>(r, 8)?).map_err(|e| corrupt("live-log span", e))?;
+    model::live::unpack(get::<i64>(r, 0)? as u64, model::live::LogRow { event, span })
+        .map_err(|e| corrupt("live-log row", e))
+}
+
+/// The events of `rows`, packed rows unpacked.
+fn events_from_rows(rows: &[Row]) -> Result<Vec<LiveEvent>, PgError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.extend(events_from_row(r)?);
+    }
+    Ok(out)
 }
 
 /// Writes regions, cells, resources and officers (ids of resources and officers kept).
@@ -792,21 +811,31 @@ impl Store for PgStore {
         let c = self.client().await?;
         let st = c.prepare_cached(sql!("events_after")).await.map_err(db("prepare read events"))?;
         let rows = c.query(&st, &[&(after as i64), &(limit as i64)]).await.map_err(db("read events"))?;
-        Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
+        let mut events = events_from_rows(&rows)?;
+        // A packed row's first events may be at or before `after`.
+        events.retain(|e| e.seq > after);
+        Ok(events)
     }
 
     async fn events_since(&self, since: DateTime<Utc>, kinds: Vec<LiveKind>) -> Result<Vec<LiveEvent>, StoreError> {
         let c = self.client().await?;
         let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
         let rows = c.query(sql!("events_since"), &[&since, &kinds]).await.map_err(db("read events"))?;
-        Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
+        let mut events = events_from_rows(&rows)?;
+        // A packed row's `at` is its latest event's: its earlier events may be before `since`.
+        events.retain(|e| e.event.at >= since);
+        Ok(events)
     }
 
     async fn subject_events(&self, kind: LiveKind, subject: u64) -> Result<Vec<LiveEvent>, StoreError> {
         let c = self.client().await?;
         let rows =
             c.query(sql!("subject_events"), &[&kind.as_str(), &(subject as i64)]).await.map_err(db("read events"))?;
-        Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
+        let mut events = events_from_rows(&rows)?;
+        // Only kinds that never pack are looked up by subject (a packed row's subject column is
+        // its first event's).
+        events.retain(|e| e.event.subject == subject);
+        Ok(events)
     }
 
     async fn last_seq(&self) -> Result<u64, StoreError> {
