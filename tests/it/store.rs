@@ -85,8 +85,8 @@ async fn the_live_log_numbers_events_in_commit_order_and_status_changes_are_chec
         assert_eq!(appended.iter().map(|e| e.seq).collect::<Vec<_>>(), [logged[1].seq + 1, logged[1].seq + 2]);
         let back = store.events_after(logged[1].seq, 100).await.unwrap();
         assert_eq!(back, appended, "{name}");
-        // The two reports were logged together as one packed row: `limit` counts rows, and a
-        // reader resuming inside the row gets the rest of it.
+        // The two reports were logged together as one packed row: a page ends with a whole row,
+        // and a reader resuming inside the row gets the rest of it.
         assert_eq!(store.events_after(start, 1).await.unwrap(), logged, "{name}: limit");
         assert_eq!(store.events_after(logged[0].seq, 1).await.unwrap(), logged[1..].to_vec(), "{name}: resume");
         assert_eq!(logged[1].seq, logged[0].seq + 1, "{name}");
@@ -126,6 +126,20 @@ async fn the_live_log_numbers_events_in_commit_order_and_status_changes_are_chec
         assert!(store.events_after(0, 10).await.unwrap().is_empty(), "{name}");
         let after = store.append_events(vec![ev(9, LiveKind::Unit)]).await.unwrap();
         assert!(after[0].seq > e.seq, "{name}: {} after {}", after[0].seq, e.seq);
+        // Pages end with whole rows: three packed rows of four unit pings each.
+        let before = after[0].seq;
+        let mut pings = Vec::new();
+        for k in 0..3u64 {
+            let run = (0..4u64).map(|j| ev(20 + k * 4 + j, LiveKind::Unit)).collect();
+            pings.extend(store.append_events(run).await.unwrap());
+        }
+        let seqs: Vec<u64> = pings.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (before + 1..=before + 12).collect::<Vec<_>>(), "{name}");
+        assert_eq!(store.events_after(before, 2).await.unwrap(), pings[..4].to_vec(), "{name}: one row");
+        assert_eq!(store.events_after(before, 5).await.unwrap(), pings[..8].to_vec(), "{name}: two rows");
+        assert_eq!(store.events_after(before + 1, 4).await.unwrap(), pings[1..8].to_vec(), "{name}: rest + row");
+        assert_eq!(store.events_after(before, 100).await.unwrap(), pings, "{name}: to the end");
+        assert_eq!(store.last_seq().await.unwrap(), before + 12, "{name}");
         drop(store);
         backend.remove().await;
     }

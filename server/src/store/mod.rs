@@ -433,10 +433,10 @@ pub trait Store: Send + Sync + 'static {
     async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
     /// Appends events to the live log in one transaction; each gets the next `seq` (commit order).
     async fn append_events(&self, events: Vec<NewLiveEvent>) -> Result<Vec<LiveEvent>, StoreError>;
-    /// Live-log events with `seq > after`, in `seq` order, from at most `limit` stored rows: a
-    /// packed row ([`model::live::LogRow`]) gives all its events past `after`, so a page may hold
-    /// more than `limit` events (up to [`model::live::MAX_SPAN`] a row); fewer than `limit`
-    /// means the log's end.
+    /// Live-log events with `seq > after`, in `seq` order: whole stored rows until there are
+    /// `limit` events, so a page ends inside no packed row ([`model::live::LogRow`]) and holds
+    /// fewer than `limit` + [`model::live::MAX_SPAN`] events; fewer than `limit` means the
+    /// log's end.
     async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<LiveEvent>, StoreError>;
     /// Live-log events of `kinds` at or after `since`, in `seq` order (the live state at start-up).
     async fn events_since(&self, since: DateTime<Utc>, kinds: Vec<LiveKind>) -> Result<Vec<LiveEvent>, StoreError>;

@@ -1122,11 +1122,18 @@ impl Store for GpkgStore {
 
     async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<LiveEvent>, StoreError> {
         Self::with(&self.reader, move |c| {
-            let mut events =
-                read_events(c, "WHERE seq > ?1 ORDER BY seq LIMIT ?2", &[&(after as i64), &(limit as i64)])?;
-            // A packed row's first events may be at or before `after`.
-            events.retain(|e| e.seq > after);
-            Ok(events)
+            let mut st = c
+                .prepare_cached(&format!("{SELECT_EVENTS} WHERE seq > ?1 ORDER BY seq LIMIT ?2"))
+                .map_err(sql("prepare read events"))?;
+            let mut rows = st.query(params![after as i64, limit as i64]).map_err(sql("read events"))?;
+            let mut out = Vec::new();
+            // Whole rows until `limit` events: a page ends at most one packed row past it.
+            while out.len() < limit {
+                let Some(r) = rows.next().map_err(sql("read events"))? else { break };
+                // A packed row's first events may be at or before `after`.
+                out.extend(events_from_row(r)?.into_iter().filter(|e| e.seq > after));
+            }
+            Ok(out)
         })
         .await
     }

@@ -809,12 +809,19 @@ impl Store for PgStore {
 
     async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<LiveEvent>, StoreError> {
         let c = self.client().await?;
+        use futures_util::TryStreamExt;
         let st = c.prepare_cached(sql!("events_after")).await.map_err(db("prepare read events"))?;
-        let rows = c.query(&st, &[&(after as i64), &(limit as i64)]).await.map_err(db("read events"))?;
-        let mut events = events_from_rows(&rows)?;
-        // A packed row's first events may be at or before `after`.
-        events.retain(|e| e.seq > after);
-        Ok(events)
+        let rows = c.query_raw(&st, [after as i64, limit as i64]).await.map_err(db("read events"))?;
+        let mut rows = std::pin::pin!(rows);
+        let mut out = Vec::new();
+        // Whole rows until `limit` events, streamed: a page ends at most one packed row past it
+        // (the rest of the answer is dropped unread).
+        while out.len() < limit {
+            let Some(r) = rows.try_next().await.map_err(db("read events"))? else { break };
+            // A packed row's first events may be at or before `after`.
+            out.extend(events_from_row(&r)?.into_iter().filter(|e| e.seq > after));
+        }
+        Ok(out)
     }
 
     async fn events_since(&self, since: DateTime<Utc>, kinds: Vec<LiveKind>) -> Result<Vec<LiveEvent>, StoreError> {
