@@ -165,61 +165,75 @@ pub fn pack(events: &[NewLiveEvent]) -> Vec<LogRow> {
 }
 
 fn pack_run(run: &[NewLiveEvent]) -> LogRow {
-    let [one] = run else {
-        let mut data = String::with_capacity(run.iter().map(|e| e.data.len() + 128).sum());
-        data.push('[');
-        for (k, e) in run.iter().enumerate() {
-            if k > 0 {
-                data.push(',');
-            }
-            data.push_str("{\"at\":\"");
-            crate::time::format_utc_millis(e.at.timestamp_millis(), &mut data);
-            data.push_str("\",\"subject\":");
-            data.push_str(&e.subject.to_string());
-            data.push_str(",\"cell_code\":");
-            match e.cell_code {
-                Some(c) => {
-                    data.push('"');
-                    data.push_str(&c.to_string());
-                    data.push('"');
-                }
-                None => data.push_str("null"),
-            }
-            data.push_str(",\"category\":");
-            match e.category {
-                Some(c) => {
-                    data.push('"');
-                    data.push_str(c.as_str());
-                    data.push('"');
-                }
-                None => data.push_str("null"),
-            }
-            data.push_str(",\"actor\":");
-            match &e.actor {
-                // A JSON string value's text, escaped; formatting a `Value` cannot fail.
-                Some(a) => data.push_str(&serde_json::Value::String(a.clone()).to_string()),
-                None => data.push_str("null"),
-            }
-            data.push_str(",\"data\":");
-            data.push_str(if e.data.is_empty() { "null" } else { &e.data });
-            data.push('}');
+    if let [one] = run {
+        return LogRow { event: one.clone(), span: 1 };
+    }
+    let mut data = String::with_capacity(run.iter().map(|e| e.data.len() + 128).sum());
+    data.push('[');
+    for (k, e) in run.iter().enumerate() {
+        if k > 0 {
+            data.push(',');
         }
-        data.push(']');
-        let first = &run[0];
-        return LogRow {
-            event: NewLiveEvent {
-                at: run.iter().map(|e| e.at).max().unwrap_or(first.at),
-                kind: first.kind,
-                subject: first.subject,
-                cell_code: None,
-                category: None,
-                actor: None,
-                data,
-            },
-            span: run.len() as u32,
-        };
-    };
-    LogRow { event: one.clone(), span: 1 }
+        data.push_str("{\"at\":\"");
+        crate::time::format_utc_millis(e.at.timestamp_millis(), &mut data);
+        data.push_str("\",\"subject\":");
+        data.push_str(&e.subject.to_string());
+        data.push_str(",\"cell_code\":");
+        match e.cell_code {
+            Some(c) => {
+                data.push('"');
+                data.push_str(&c.to_string());
+                data.push('"');
+            }
+            None => data.push_str("null"),
+        }
+        data.push_str(",\"category\":");
+        match e.category {
+            Some(c) => {
+                data.push('"');
+                data.push_str(c.as_str());
+                data.push('"');
+            }
+            None => data.push_str("null"),
+        }
+        data.push_str(",\"actor\":");
+        match &e.actor {
+            // A JSON string value's text, escaped; formatting a `Value` cannot fail.
+            Some(a) => data.push_str(&serde_json::Value::String(a.clone()).to_string()),
+            None => data.push_str("null"),
+        }
+        data.push_str(",\"data\":");
+        data.push_str(if e.data.is_empty() { "null" } else { &e.data });
+        data.push('}');
+    }
+    data.push(']');
+    let first = &run[0];
+    LogRow {
+        event: NewLiveEvent {
+            at: run.iter().map(|e| e.at).max().unwrap_or(first.at),
+            kind: first.kind,
+            subject: first.subject,
+            cell_code: None,
+            category: None,
+            actor: None,
+            data,
+        },
+        span: run.len() as u32,
+    }
+}
+
+/// `events` as stored in `rows` (their [`pack`]), given each row's stored `seq` (its last
+/// event's): every event with its own seq.
+pub fn numbered(events: &[NewLiveEvent], rows: &[LogRow], row_seqs: &[u64]) -> Vec<LiveEvent> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut members = events.iter();
+    for (row, &last) in rows.iter().zip(row_seqs) {
+        let first = last + 1 - u64::from(row.span);
+        out.extend(
+            members.by_ref().take(row.span as usize).zip(first..).map(|(e, seq)| LiveEvent { seq, event: e.clone() }),
+        );
+    }
+    out
 }
 
 /// One event inside a packed row's `data`.
@@ -516,15 +530,20 @@ mod tests {
     }
 
     /// Writes `rows` as a store does (each row's seq is the previous row's plus its span) and
-    /// reads them back.
-    fn store_and_read(rows: Vec<LogRow>, last_seq: u64) -> Vec<LiveEvent> {
-        let mut seq = last_seq;
-        let mut out = Vec::new();
-        for row in rows {
-            seq += u64::from(row.span);
-            out.extend(unpack(seq, row).unwrap());
-        }
-        out
+    /// reads them back; checks that what the writer answers ([`numbered`]) is what is read.
+    fn store_and_read(events: &[NewLiveEvent], rows: Vec<LogRow>, last_seq: u64) -> Vec<LiveEvent> {
+        let row_seqs: Vec<u64> = rows
+            .iter()
+            .scan(last_seq, |seq, row| {
+                *seq += u64::from(row.span);
+                Some(*seq)
+            })
+            .collect();
+        let answered = numbered(events, &rows, &row_seqs);
+        let read: Vec<LiveEvent> =
+            rows.into_iter().zip(&row_seqs).flat_map(|(row, &seq)| unpack(seq, row).unwrap()).collect();
+        assert_eq!(answered, read);
+        read
     }
 
     #[test]
@@ -542,7 +561,7 @@ mod tests {
             (rows[0].event.cell_code, rows[0].event.category, rows[0].event.actor.as_deref()),
             (None, None, None)
         );
-        let read = store_and_read(rows, 41);
+        let read = store_and_read(&events, rows, 41);
         assert_eq!(read.len(), events.len());
         for (k, (got, want)) in read.iter().zip(&events).enumerate() {
             assert_eq!(got.seq, 42 + k as u64);
@@ -555,7 +574,7 @@ mod tests {
         let events: Vec<NewLiveEvent> = (0..MAX_SPAN as u64 + 3).map(|k| ev(LiveKind::Incident, k)).collect();
         let rows = pack(&events);
         assert_eq!(rows.iter().map(|r| r.span).collect::<Vec<_>>(), [MAX_SPAN as u32, 3]);
-        let read = store_and_read(rows, 0);
+        let read = store_and_read(&events, rows, 0);
         assert_eq!(read.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=MAX_SPAN as u64 + 3).collect::<Vec<_>>());
         assert_eq!(read.last().map(|e| &e.event), events.last());
     }

@@ -704,9 +704,9 @@ fn append_events(tx: &rusqlite::Transaction<'_>, events: &[NewLiveEvent]) -> Res
                  COALESCE((SELECT max(seq) FROM live_events), 0)) + ?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .map_err(sql("prepare append event"))?;
-    let mut out = Vec::with_capacity(events.len());
-    let mut members = events.iter();
-    for row in model::live::pack(events) {
+    let rows = model::live::pack(events);
+    let mut row_seqs = Vec::with_capacity(rows.len());
+    for row in &rows {
         let e = &row.event;
         st.execute(params![
             millis(e.at),
@@ -719,13 +719,9 @@ fn append_events(tx: &rusqlite::Transaction<'_>, events: &[NewLiveEvent]) -> Res
             row.span,
         ])
         .map_err(sql("append event"))?;
-        let last = tx.last_insert_rowid() as u64;
-        let first = last + 1 - u64::from(row.span);
-        out.extend(
-            members.by_ref().take(row.span as usize).zip(first..).map(|(e, seq)| LiveEvent { seq, event: e.clone() }),
-        );
+        row_seqs.push(tx.last_insert_rowid() as u64);
     }
-    Ok(out)
+    Ok(model::live::numbered(events, &rows, &row_seqs))
 }
 
 /// Appends one event to the live log.

@@ -376,15 +376,8 @@ async fn append_events(
     let rows = futures_util::future::try_join_all(params.iter().map(|v| tx.query_one(&st, v)))
         .await
         .map_err(db("append event"))?;
-    let mut out = Vec::with_capacity(events.len());
-    let mut members = events.iter();
-    for (r, row) in packed.iter().zip(rows) {
-        let last = get::<i64>(&row, 0)? as u64;
-        let first = last + 1 - u64::from(r.span);
-        out.extend(
-            members.by_ref().take(r.span as usize).zip(first..).map(|(e, seq)| LiveEvent { seq, event: e.clone() }),
-        );
-    }
+    let row_seqs = rows.iter().map(|row| get::<i64>(row, 0).map(|s| s as u64)).collect::<Result<Vec<_>, _>>()?;
+    let out = model::live::numbered(events, &packed, &row_seqs);
     let newest = out.last().map_or(0, |e| e.seq);
     tx.execute(sql!("notify_events"), &[&newest.to_string()]).await.map_err(db("notify events"))?;
     Ok(out)
