@@ -24,6 +24,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+/// The allocator of the `safegrid` binary (`server/src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A minimal keep-alive HTTP/1.1 client (one request at a time).
 struct Conn {
     stream: BufReader<TcpStream>,
@@ -200,15 +204,31 @@ async fn run(name: &str, store: Arc<dyn Store>) {
     // B. Batches of 10,000: reports spread over the city and the day, then the worst case.
     let batches = if only_batches { 20 } else { 5 };
     let everywhere = points(&state, usize::MAX);
-    for (what, bodies) in [
-        ("spread over the city and the last day, 5% second reports", spread_bodies(batches, "spread", &everywhere)),
-        ("every report a second report of an event", batch_bodies(batches, "batch", &pts)),
+    for (what, feeds, bodies) in [
+        ("spread over the city and the last day, 5% second reports", 1, spread_bodies(batches, "spread", &everywhere)),
+        ("every report a second report of an event", 1, batch_bodies(batches, "batch", &pts)),
+        ("spread, from 2 feeds at once", 2, spread_bodies(batches, "feeds", &everywhere)),
     ] {
+        // Each feed posts its share of the batches one after another on its own connection.
+        let mut shares: Vec<Vec<String>> = vec![Vec::new(); feeds];
+        for (k, body) in bodies.into_iter().enumerate() {
+            shares[k % feeds].push(body);
+        }
         let t0 = Instant::now();
-        for body in bodies {
-            let (status, answer) =
-                c.request("POST", "/api/incidents/batch", &token, "application/json", body.as_bytes()).await;
-            assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer[..answer.len().min(300)]));
+        let mut tasks = Vec::new();
+        for share in shares {
+            let token = token.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut c = Conn::open(addr).await;
+                for body in share {
+                    let (status, answer) =
+                        c.request("POST", "/api/incidents/batch", &token, "application/json", body.as_bytes()).await;
+                    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer[..answer.len().min(300)]));
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
         }
         let batch_s = t0.elapsed().as_secs_f64();
         println!(

@@ -61,53 +61,60 @@ const KNOWN: &[&str] = &[
 ];
 
 fn text(props: &Map<String, Value>, key: &str, max_chars: usize) -> Result<Option<String>, FieldError> {
-    let field = format!("properties.{key}");
+    let field = || format!("properties.{key}");
     match props.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
             let t = s.trim();
             if t.chars().count() > max_chars {
-                return fail(&field, format!("longer than {max_chars} characters"));
+                return fail(&field(), format!("longer than {max_chars} characters"));
             }
             if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                return fail(&field, "contains control characters");
+                return fail(&field(), "contains control characters");
             }
             Ok((!t.is_empty()).then(|| t.to_owned()))
         }
-        Some(_) => fail(&field, "must be a string"),
+        Some(_) => fail(&field(), "must be a string"),
     }
 }
 
 fn timestamp(props: &Map<String, Value>, key: &str) -> Result<Option<DateTime<Utc>>, FieldError> {
-    let field = format!("properties.{key}");
+    let field = || format!("properties.{key}");
     match props.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s.trim())
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .or_else(|_| fail(&field, format!("{s:?} is not an RFC 3339 timestamp such as 2024-01-17T17:18:00+08:00"))),
-        Some(_) => fail(&field, "must be an RFC 3339 string"),
+        Some(Value::String(s)) => {
+            DateTime::parse_from_rfc3339(s.trim()).map(|t| Some(t.with_timezone(&Utc))).or_else(|_| {
+                fail(&field(), format!("{s:?} is not an RFC 3339 timestamp such as 2024-01-17T17:18:00+08:00"))
+            })
+        }
+        Some(_) => fail(&field(), "must be an RFC 3339 string"),
     }
 }
 
-fn labelled<T>(
+/// A property naming one of `all` (by `parse`); an unknown name is answered with every name.
+fn labelled<T: Copy>(
     props: &Map<String, Value>,
     key: &str,
     parse: impl Fn(&str) -> Option<T>,
-    names: &[&str],
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
 ) -> Result<Option<T>, FieldError> {
+    let Some(Value::String(raw)) = props.get(key) else {
+        return text(props, key, MAX_SHORT_CHARS).map(|_| None);
+    };
+    if let Some(v) = parse(raw) {
+        return Ok(Some(v));
+    }
     match text(props, key, MAX_SHORT_CHARS)? {
         None => Ok(None),
         Some(s) => match parse(&s) {
             Some(v) => Ok(Some(v)),
             None => {
+                let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
                 fail(&format!("properties.{key}"), format!("unknown {key} {s:?}; expected one of {}", names.join(", ")))
             }
         },
     }
-}
-
-fn names<T: Copy>(all: &[T], f: impl Fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().map(|v| f(*v)).collect()
 }
 
 /// Validates a GeoJSON Feature (already parsed JSON) as a new incident at time `now`.
@@ -164,12 +171,11 @@ pub fn incident_from_feature(
     };
     let (lon, lat) = crs.to_wgs84(lon, lat);
 
-    let category = labelled(props, "category", Category::parse_label, &names(Category::ALL, Category::as_str))?;
+    let category = labelled(props, "category", Category::parse_label, Category::ALL, Category::as_str)?;
     let Some(category) = category else {
         return fail("properties.category", "is required");
     };
-    let subcategory =
-        labelled(props, "subcategory", Subcategory::parse_label, &names(Subcategory::ALL, Subcategory::as_str))?;
+    let subcategory = labelled(props, "subcategory", Subcategory::parse_label, Subcategory::ALL, Subcategory::as_str)?;
     if let Some(s) = subcategory
         && s.category() != category
     {
@@ -192,12 +198,11 @@ pub fn incident_from_feature(
     if reported_at < occurred_at {
         return fail("properties.reported_at", "is before occurred_at");
     }
-    let source =
-        labelled(props, "source", Source::parse_label, &names(Source::ALL, Source::as_str))?.unwrap_or(default_source);
-    let severity = labelled(props, "severity", Severity::parse_label, &names(Severity::ALL, Severity::as_str))?
-        .unwrap_or(Severity::Minor);
-    let status = labelled(props, "status", Status::parse_label, &names(Status::ALL, Status::as_str))?
-        .unwrap_or(Status::Reported);
+    let source = labelled(props, "source", Source::parse_label, Source::ALL, Source::as_str)?.unwrap_or(default_source);
+    let severity =
+        labelled(props, "severity", Severity::parse_label, Severity::ALL, Severity::as_str)?.unwrap_or(Severity::Minor);
+    let status =
+        labelled(props, "status", Status::parse_label, Status::ALL, Status::as_str)?.unwrap_or(Status::Reported);
     let reporter_phone = text(props, "reporter_phone", 20)?;
     if let Some(p) = &reporter_phone
         && (p.len() < 3 || !p.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ')))

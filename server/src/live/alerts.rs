@@ -9,6 +9,7 @@ use analytics::projection::LocalPlane;
 use chrono::{DateTime, Duration, Utc};
 use model::live::{Alert, AlertKind, IncidentData};
 use model::{Category, ResourceKind};
+use rustc_hash::FxHashMap;
 
 /// Thresholds of the alert rules.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,23 +44,207 @@ impl Default for AlertRules {
     }
 }
 
-/// The alerts a new incident raises (ids are assigned when they are stored).
-pub fn for_incident(
-    i: &IncidentData,
+/// What the rules raise for one new incident.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Raised {
+    /// The earlier open report of the same event (一警多报: same category, within
+    /// `same_event_m` and `same_event_min`), the earliest if several.
+    pub same_event: Option<u64>,
+    /// Its alerts (ids are assigned when they are stored).
+    pub alerts: Vec<Alert>,
+}
+
+/// The rules for new incidents already in `index`, one [`Raised`] per item of `new`.
+/// Back-filled reports (occurred more than `live_hours` ago) raise nothing. The index is
+/// read once per rule for the whole batch: the incidents of the rule's time window are put in
+/// grid buckets at least as wide as each report's search box, so a report looks at 3 × 3
+/// buckets of its category instead of walking the R-tree of every year and category.
+pub fn for_batch(
+    new: &[IncidentData],
     geography: &Geography,
     index: &IncidentIndex,
     rules: &AlertRules,
     now: DateTime<Utc>,
-) -> Vec<Alert> {
-    if i.occurred_at < now - Duration::hours(rules.live_hours) {
-        return Vec::new();
+) -> Vec<Raised> {
+    let live_from = now - Duration::hours(rules.live_hours);
+    let live: Vec<Query<'_>> = new
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.occurred_at >= live_from)
+        .map(|(k, i)| Query { k, i, plane: LocalPlane::at(i.lon, i.lat) })
+        .collect();
+    let mut out = vec![Raised::default(); new.len()];
+    if live.is_empty() {
+        return out;
     }
-    let plane = LocalPlane::at(i.lon, i.lat);
-    let distance_m = |lon: f64, lat: f64| {
-        let (x, y) = plane.forward(lon, lat);
+    // 一警多报: the earliest earlier open report of the category within reach.
+    let window = Duration::minutes(rules.same_event_min);
+    let within = |i: &IncidentData| (i.occurred_at - window, i.occurred_at + window);
+    let near = Buckets::gather(index, &live, rules.same_event_m, within);
+    for q in &live {
+        let mut first: Option<u64> = None;
+        near.visit(q, rules.same_event_m, within, |p| {
+            if p.id < q.i.id && p.open {
+                first = Some(first.map_or(p.id, |f| f.min(p.id)));
+            }
+        });
+        out[q.k].same_event = first;
+    }
+    for q in &live {
+        out[q.k].alerts.extend(geofence_alerts(q, geography, rules, now));
+    }
+    // Near-repeat: earlier incidents of a near-repeat category within reach and window.
+    let repeats: Vec<Query<'_>> =
+        live.iter().filter(|q| rules.near_repeat_categories.contains(&q.i.category)).cloned().collect();
+    if !repeats.is_empty() {
+        let before = |i: &IncidentData| (i.occurred_at - Duration::days(rules.near_repeat_days), i.occurred_at);
+        let near = Buckets::gather(index, &repeats, rules.near_repeat_m, before);
+        for q in &repeats {
+            let mut earlier = 0usize;
+            near.visit(q, rules.near_repeat_m, before, |p| earlier += usize::from(p.id != q.i.id));
+            if earlier > 0 {
+                out[q.k].alerts.push(near_repeat_alert(q.i, earlier, rules, now));
+            }
+        }
+    }
+    out
+}
+
+/// A live report of the batch: its position in the batch, and the plane its distances use.
+#[derive(Clone)]
+struct Query<'a> {
+    k: usize,
+    i: &'a IncidentData,
+    plane: LocalPlane,
+}
+
+impl Query<'_> {
+    fn distance_m(&self, lon: f64, lat: f64) -> f64 {
+        let (x, y) = self.plane.forward(lon, lat);
         x.hypot(y)
-    };
-    let alert = |kind, place, zh: String, en: String| Alert {
+    }
+
+    /// The box `radius_m` around the report (the exact distance is checked after).
+    fn bbox(&self, radius_m: f64) -> Bbox {
+        let (dlon, dlat) = self.plane.degrees_around(radius_m);
+        Bbox {
+            min_lon: self.i.lon - dlon,
+            min_lat: self.i.lat - dlat,
+            max_lon: self.i.lon + dlon,
+            max_lat: self.i.lat + dlat,
+        }
+    }
+}
+
+/// An indexed incident a rule compares reports with.
+#[derive(Debug, Clone, Copy)]
+struct Near {
+    id: u64,
+    lon: f64,
+    lat: f64,
+    occurred_s: i64,
+    open: bool,
+}
+
+/// Indexed incidents of the reports' categories in the union of their time windows, keyed by
+/// (category, grid column, grid row); a bucket is at least as wide and high as any report's box,
+/// and only the 3 × 3 buckets around each report are kept.
+struct Buckets {
+    width_deg: f64,
+    height_deg: f64,
+    map: FxHashMap<(u8, i64, i64), Vec<Near>>,
+}
+
+/// Unix seconds `[from, to]` of a window, as the index compares them (whole seconds, `to`
+/// included).
+fn seconds((from, to): (DateTime<Utc>, DateTime<Utc>)) -> (i64, i64) {
+    (from.timestamp(), to.timestamp())
+}
+
+impl Buckets {
+    fn gather(
+        index: &IncidentIndex,
+        queries: &[Query<'_>],
+        radius_m: f64,
+        window: impl Fn(&IncidentData) -> (DateTime<Utc>, DateTime<Utc>),
+    ) -> Buckets {
+        let (mut width_deg, mut height_deg) = (f64::MIN_POSITIVE, f64::MIN_POSITIVE);
+        let (mut from_s, mut to_s) = (i64::MAX, i64::MIN);
+        let mut categories = Vec::new();
+        for q in queries {
+            let (dlon, dlat) = q.plane.degrees_around(radius_m);
+            width_deg = width_deg.max(dlon);
+            height_deg = height_deg.max(dlat);
+            let (from, to) = seconds(window(q.i));
+            from_s = from_s.min(from);
+            to_s = to_s.max(to);
+            if !categories.contains(&q.i.category) {
+                categories.push(q.i.category);
+            }
+        }
+        let mut buckets = Buckets { width_deg, height_deg, map: FxHashMap::default() };
+        // Only the buckets some report looks at are filled: the time window may hold far more
+        // incidents (a day of the whole city) than the reports' neighbourhoods.
+        for q in queries {
+            let (c, col, row) = buckets.key(q.i.category, q.i.lon, q.i.lat);
+            for dc in -1..=1 {
+                for dr in -1..=1 {
+                    buckets.map.entry((c, col + dc, row + dr)).or_default();
+                }
+            }
+        }
+        let mut filter = IncidentFilter::new(CellScope::all());
+        filter.from_s = Some(from_s);
+        filter.to_s = Some(to_s.saturating_add(1));
+        filter.categories = Some(CategorySet::of(&categories));
+        index.for_each(&filter, |p| {
+            let key = buckets.key(p.category, p.lon, p.lat);
+            if let Some(bucket) = buckets.map.get_mut(&key) {
+                bucket.push(Near {
+                    id: p.id.0,
+                    lon: p.lon,
+                    lat: p.lat,
+                    occurred_s: p.occurred_s,
+                    open: p.status.is_open(),
+                });
+            }
+        });
+        buckets
+    }
+
+    fn key(&self, category: Category, lon: f64, lat: f64) -> (u8, i64, i64) {
+        (category.index(), (lon / self.width_deg).floor() as i64, (lat / self.height_deg).floor() as i64)
+    }
+
+    /// Calls `visit` for each gathered incident of `q`'s category inside its window and within
+    /// `radius_m` of it.
+    fn visit(
+        &self,
+        q: &Query<'_>,
+        radius_m: f64,
+        window: impl Fn(&IncidentData) -> (DateTime<Utc>, DateTime<Utc>),
+        mut visit: impl FnMut(&Near),
+    ) {
+        let (from_s, to_s) = seconds(window(q.i));
+        let bbox = q.bbox(radius_m);
+        let (c, col, row) = self.key(q.i.category, q.i.lon, q.i.lat);
+        for dc in -1..=1 {
+            for dr in -1..=1 {
+                for p in self.map.get(&(c, col + dc, row + dr)).map_or(&[][..], Vec::as_slice) {
+                    if (from_s..=to_s).contains(&p.occurred_s)
+                        && bbox.contains(p.lon, p.lat)
+                        && q.distance_m(p.lon, p.lat) <= radius_m
+                    {
+                        visit(p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn alert(i: &IncidentData, kind: AlertKind, place: Option<u64>, now: DateTime<Utc>, zh: String, en: String) -> Alert {
+    Alert {
         id: 0,
         kind,
         cell_code: i.cell_code,
@@ -72,80 +257,190 @@ pub fn for_incident(
         at: now,
         acked_by: None,
         acked_at: None,
-    };
+    }
+}
+
+/// A report inside a key place's geofence.
+fn geofence_alerts(q: &Query<'_>, geography: &Geography, rules: &AlertRules, now: DateTime<Utc>) -> Vec<Alert> {
+    let i = q.i;
     let mut out = Vec::new();
-    let category_zh = i.category.label_zh();
-    let category_en = i.category.label_en();
     for r in geography.resources_near(ResourceKind::KeyPlace, i.lon, i.lat, rules.geofence_m) {
-        let d = distance_m(r.lon, r.lat);
+        let d = q.distance_m(r.lon, r.lat);
         if d <= rules.geofence_m {
             out.push(alert(
+                i,
                 AlertKind::Geofence,
                 Some(r.id),
-                format!("{}附近 {:.0} 米发生{}警情（#{}）", r.name, d, category_zh, i.id),
-                format!("{} incident #{} {:.0} m from key place {}", category_en, i.id, d, r.name),
-            ));
-        }
-    }
-    if rules.near_repeat_categories.contains(&i.category) {
-        let from = i.occurred_at - Duration::days(rules.near_repeat_days);
-        let filter = around(i, &plane, rules.near_repeat_m, from, i.occurred_at);
-        let mut earlier = 0usize;
-        index.for_each(&filter, |p| {
-            if p.id.0 != i.id && distance_m(p.lon, p.lat) <= rules.near_repeat_m {
-                earlier += 1;
-            }
-        });
-        if earlier > 0 {
-            let (m, days) = (rules.near_repeat_m, rules.near_repeat_days);
-            out.push(alert(
-                AlertKind::NearRepeat,
-                None,
-                format!("近重复：{m:.0} 米内近 {days} 天已有 {earlier} 起{category_zh}，未来 {days} 天周边风险升高（#{}）", i.id),
-                format!(
-                    "Near-repeat: {earlier} earlier {category_en} within {m:.0} m in {days} days; risk nearby stays raised for {days} days (#{})",
-                    i.id
-                ),
+                now,
+                format!("{}附近 {:.0} 米发生{}警情（#{}）", r.name, d, i.category.label_zh(), i.id),
+                format!("{} incident #{} {:.0} m from key place {}", i.category.label_en(), i.id, d, r.name),
             ));
         }
     }
     out
 }
 
-/// The earlier open report of the same event as `i` (一警多报: same category, within
-/// `same_event_m` and `same_event_min`), the earliest if several; `None` for back-filled reports.
-pub fn same_event(i: &IncidentData, index: &IncidentIndex, rules: &AlertRules, now: DateTime<Utc>) -> Option<u64> {
-    if i.occurred_at < now - Duration::hours(rules.live_hours) {
-        return None;
-    }
-    let plane = LocalPlane::at(i.lon, i.lat);
-    let window = Duration::minutes(rules.same_event_min);
-    let filter = around(i, &plane, rules.same_event_m, i.occurred_at - window, i.occurred_at + window);
-    let mut first: Option<u64> = None;
-    index.for_each(&filter, |p| {
-        let (x, y) = plane.forward(p.lon, p.lat);
-        if p.id.0 < i.id && p.status.is_open() && x.hypot(y) <= rules.same_event_m {
-            first = Some(first.map_or(p.id.0, |f| f.min(p.id.0)));
-        }
-    });
-    first
+/// A report opening a near-repeat window: `earlier` incidents of its category within reach.
+fn near_repeat_alert(i: &IncidentData, earlier: usize, rules: &AlertRules, now: DateTime<Utc>) -> Alert {
+    let (m, days) = (rules.near_repeat_m, rules.near_repeat_days);
+    let (category_zh, category_en) = (i.category.label_zh(), i.category.label_en());
+    alert(
+        i,
+        AlertKind::NearRepeat,
+        None,
+        now,
+        format!(
+            "近重复：{m:.0} 米内近 {days} 天已有 {earlier} 起{category_zh}，未来 {days} 天周边风险升高（#{}）",
+            i.id
+        ),
+        format!(
+            "Near-repeat: {earlier} earlier {category_en} within {m:.0} m in {days} days; risk nearby stays raised for {days} days (#{})",
+            i.id
+        ),
+    )
 }
 
-/// Incidents of `i`'s category in the box `radius_m` around it (exact distance is the caller's
-/// check) that occurred from `from` to `to`, both included.
-fn around(
-    i: &IncidentData,
-    plane: &LocalPlane,
-    radius_m: f64,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> IncidentFilter {
-    let (dlon, dlat) = plane.degrees_around(radius_m);
-    let mut filter = IncidentFilter::new(CellScope::all());
-    filter.bbox =
-        Some(Bbox { min_lon: i.lon - dlon, min_lat: i.lat - dlat, max_lon: i.lon + dlon, max_lat: i.lat + dlat });
-    filter.from_s = Some(from.timestamp());
-    filter.to_s = Some(to.timestamp() + 1);
-    filter.categories = Some(CategorySet::of(&[i.category]));
-    filter
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident_index::IncidentPoint;
+    use model::{CellCode, IncidentId, Severity, Source, Status};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    const CATEGORIES: [Category; 3] = [Category::Criminal, Category::PublicOrder, Category::Traffic];
+
+    /// 4,000 incidents in a 5 × 6 km patch over the last 20 days, three categories, every
+    /// status, so that the rules' radii and windows catch many.
+    fn world(now: DateTime<Utc>) -> Vec<IncidentPoint> {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let now_s = now.timestamp();
+        let mut points: Vec<IncidentPoint> = (0..4_000)
+            .map(|k| IncidentPoint {
+                id: IncidentId(k + 1),
+                lon: rng.random_range(102.60..102.66),
+                lat: rng.random_range(37.90..37.95),
+                occurred_s: now_s - rng.random_range(0..20 * 86_400),
+                reported_s: 0,
+                cell: 0,
+                category: CATEGORIES[rng.random_range(0..CATEGORIES.len())],
+                subcategory: None,
+                status: Status::ALL[rng.random_range(0..Status::ALL.len())],
+                severity: Severity::Minor,
+                source: Source::Call110,
+            })
+            .collect();
+        // The newest 600 are the batch: 400 live reports in the last three hours in a 1 km
+        // patch, then 200 back-filled ones from one to two days ago.
+        for (k, p) in points.iter_mut().enumerate().skip(3_400) {
+            if k < 3_800 {
+                p.occurred_s = now_s - rng.random_range(0..3 * 3_600);
+                p.lon = rng.random_range(102.620..102.632);
+                p.lat = rng.random_range(37.920..37.929);
+            } else {
+                p.occurred_s = now_s - rng.random_range(25 * 3_600..48 * 3_600);
+            }
+        }
+        points
+    }
+
+    fn data(p: &IncidentPoint) -> IncidentData {
+        let at = DateTime::from_timestamp(p.occurred_s, 250_000_000).unwrap_or_default();
+        IncidentData {
+            id: p.id.0,
+            lon: p.lon,
+            lat: p.lat,
+            category: p.category,
+            subcategory: None,
+            severity: p.severity,
+            status: p.status,
+            source: p.source,
+            occurred_at: at,
+            reported_at: at,
+            cell_code: CellCode::parse("620602100001001").unwrap_or_else(|e| panic!("{e}")),
+        }
+    }
+
+    /// The rules as written, by a scan of every incident.
+    fn by_scan(
+        i: &IncidentData,
+        all: &[IncidentPoint],
+        rules: &AlertRules,
+        now: DateTime<Utc>,
+    ) -> (Option<u64>, usize) {
+        if i.occurred_at < now - Duration::hours(rules.live_hours) {
+            return (None, 0);
+        }
+        let plane = LocalPlane::at(i.lon, i.lat);
+        let within = |p: &IncidentPoint, m: f64, from: DateTime<Utc>, to: DateTime<Utc>| {
+            p.category == i.category
+                && (from.timestamp()..=to.timestamp()).contains(&p.occurred_s)
+                && plane.distance_m(i.lon, i.lat, p.lon, p.lat) <= m
+        };
+        let window = Duration::minutes(rules.same_event_min);
+        let first = all
+            .iter()
+            .filter(|p| {
+                p.id.0 < i.id
+                    && p.status.is_open()
+                    && within(p, rules.same_event_m, i.occurred_at - window, i.occurred_at + window)
+            })
+            .map(|p| p.id.0)
+            .min();
+        let earlier = if rules.near_repeat_categories.contains(&i.category) {
+            let from = i.occurred_at - Duration::days(rules.near_repeat_days);
+            all.iter().filter(|p| p.id.0 != i.id && within(p, rules.near_repeat_m, from, i.occurred_at)).count()
+        } else {
+            0
+        };
+        (first, earlier)
+    }
+
+    #[test]
+    fn a_batch_raises_what_a_scan_of_every_incident_finds() {
+        let now = DateTime::from_timestamp(1_760_000_000, 0).unwrap_or_default();
+        let all = world(now);
+        let index = IncidentIndex::new(all.clone());
+        let geography = Geography::new(crate::store::GeographyData::default());
+        let rules = AlertRules::default();
+        let batch: Vec<IncidentData> = all[3_400..].iter().map(data).collect();
+        let raised = for_batch(&batch, &geography, &index, &rules, now);
+        assert_eq!(raised.len(), batch.len());
+        let (mut linked, mut repeats, mut backfilled) = (0, 0, 0);
+        for (i, r) in batch.iter().zip(&raised) {
+            let (first, earlier) = by_scan(i, &all, &rules, now);
+            assert_eq!(r.same_event, first, "report {} links to the earliest open report of its event", i.id);
+            let alerts: Vec<&Alert> = r.alerts.iter().filter(|a| a.kind == AlertKind::NearRepeat).collect();
+            if earlier == 0 {
+                assert!(alerts.is_empty(), "report {}: no earlier incident, no near-repeat alert", i.id);
+            } else {
+                assert_eq!(alerts.len(), 1, "report {}", i.id);
+                assert!(
+                    alerts[0].message_en.starts_with(&format!("Near-repeat: {earlier} earlier")),
+                    "{}",
+                    alerts[0].message_en
+                );
+                assert_eq!(alerts[0].incident, Some(i.id));
+            }
+            linked += usize::from(first.is_some());
+            repeats += usize::from(earlier > 0);
+            backfilled += usize::from(i.occurred_at < now - Duration::hours(rules.live_hours));
+        }
+        // The data exercises every branch: links, repeats, quiet reports and back-filled ones.
+        assert!(linked > 20 && linked < 500, "{linked} linked");
+        assert!(repeats > 20 && repeats < 200, "{repeats} near-repeats");
+        assert!(backfilled > 100, "{backfilled} back-filled");
+    }
+
+    #[test]
+    fn a_batch_of_back_filled_reports_raises_nothing() {
+        let now = DateTime::from_timestamp(1_760_000_000, 0).unwrap_or_default();
+        let all = world(now);
+        let index = IncidentIndex::new(all.clone());
+        let geography = Geography::new(crate::store::GeographyData::default());
+        let old: Vec<IncidentData> =
+            all.iter().filter(|p| p.occurred_s < now.timestamp() - 2 * 86_400).take(50).map(data).collect();
+        let raised = for_batch(&old, &geography, &index, &AlertRules::default(), now);
+        assert_eq!(raised, vec![Raised::default(); old.len()]);
+    }
 }

@@ -238,15 +238,20 @@ pub async fn after_ingest(state: &crate::api::AppState, stored: &[crate::ingest:
     let now = state.clock.now();
     let mut raised = Vec::new();
     {
+        let created: Vec<&crate::ingest::Submitted> = stored.iter().filter(|s| s.created).collect();
+        let data: Vec<model::live::IncidentData> =
+            created.iter().map(|s| crate::store::incident_data(&s.incident)).collect();
         let index = state.index();
-        for s in stored.iter().filter(|s| s.created) {
-            let data = crate::store::incident_data(&s.incident);
-            if let Some(first) = alerts::same_event(&data, &index, &state.settings.rules, now) {
+        let outcomes = alerts::for_batch(&data, &state.geography, &index, &state.settings.rules, now);
+        drop(index);
+        let board = state.live.board();
+        for (s, outcome) in created.iter().zip(outcomes) {
+            if let Some(first) = outcome.same_event {
                 // Link to the event's first report (the earlier report may itself be linked).
-                let first = state.live.board().event_of(first).unwrap_or(first);
+                let first = board.event_of(first).unwrap_or(first);
                 raised.push(link_event(&s.incident, Some(first), "auto", now));
             }
-            for alert in alerts::for_incident(&data, &state.geography, &index, &state.settings.rules, now) {
+            for alert in outcome.alerts {
                 raised.push(model::live::NewLiveEvent {
                     at: now,
                     kind: LiveKind::Alert,
