@@ -126,6 +126,49 @@ async fn post_ndjson(w: &TestWorld, body: String) -> (axum::http::StatusCode, Va
     tests::call(w.app(), req).await
 }
 
+/// A batch of 3,000 is read on two threads (from 2,000 items): faults in both halves are
+/// named in order, a broken NDJSON line in the second half names its line, and a good batch
+/// is stored in the order sent.
+#[tokio::test]
+async fn a_large_batch_is_read_in_halves_and_answered_in_order() {
+    let w = TestWorld::new(1_000).await;
+    let n0 = w.state.store.load_incident_rows().await.unwrap().len();
+    let items = |tag: &str| -> Vec<Value> {
+        (0..3_000).map(|k| report(&format!("{tag}-{k}"), &format!("第{k}条"))).collect()
+    };
+    let fc = |items: &[Value]| json!({"type": "FeatureCollection", "features": items}).to_string();
+    let mut bad = items("L");
+    for k in [7, 1_499, 1_500, 2_999] {
+        bad[k]["properties"]["severity"] = json!("apocalyptic");
+    }
+    let (status, e) = w.post("/api/incidents/batch", fc(&bad)).await;
+    assert_eq!(status, 422, "{e}");
+    let faults: Vec<u64> =
+        e["error"]["items"].as_array().unwrap().iter().map(|i| i["index"].as_u64().unwrap()).collect();
+    assert_eq!(faults, [7, 1_499, 1_500, 2_999], "{}", e["error"]["message"]);
+    assert!(e["error"]["items"].as_array().unwrap().iter().all(|i| i["field"] == "properties.severity"));
+    // NDJSON: line numbers count the blank lines; the broken line is in the second half.
+    let mut lines: Vec<String> = items("N").iter().map(Value::to_string).collect();
+    lines.insert(10, String::new());
+    lines[2_600] = "{\"type\": \"Feature\",".into();
+    let (status, e) = post_ndjson(&w, lines.join("\n")).await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(e["error"]["field"], "line 2601", "{e}");
+    assert_eq!(w.state.store.load_incident_rows().await.unwrap().len(), n0, "nothing stored");
+    // A good batch: stored in order (ids increase with the position, summaries match).
+    let good = items("G");
+    let (status, done) = w.post("/api/incidents/batch", fc(&good)).await;
+    assert_eq!(status, 201, "{}", done["error"]);
+    let ids: Vec<u64> = done["items"].as_array().unwrap().iter().map(|i| i["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids.len(), 3_000);
+    assert!(ids.windows(2).all(|p| p[0] < p[1]), "ids follow the order sent");
+    for k in [0, 1_499, 1_500, 2_999] {
+        let (_, stored) = w.get(&format!("/api/incidents/{}", ids[k])).await;
+        assert_eq!(stored["properties"]["summary"], format!("第{k}条"), "item {k}");
+    }
+    assert_eq!(w.state.store.load_incident_rows().await.unwrap().len(), n0 + 3_000);
+}
+
 #[tokio::test]
 async fn batches_are_all_or_nothing_with_every_fault_named() {
     let w = TestWorld::new(1_000).await;

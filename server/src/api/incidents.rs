@@ -12,7 +12,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use model::{IncidentId, Source};
+use chrono::{DateTime, Utc};
+use model::{IncidentId, NewIncident, Source};
 
 /// `GET /api/incidents?bbox=&region=&from=&to=&category=&status=&limit=&cursor=`: newest first.
 pub async fn list(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
@@ -102,39 +103,87 @@ pub const MAX_BATCH_ITEMS: usize = 10_000;
 /// Largest batch body.
 pub const MAX_BATCH_BYTES: usize = 32 << 20;
 
-/// The items of a batch body with their NDJSON line numbers: a GeoJSON FeatureCollection, or
-/// (Content-Type `application/x-ndjson`) one Feature per non-empty line.
-fn batch_items(body: &[u8], ndjson: bool) -> Result<Vec<(Option<u64>, serde_json::Value)>, AppError> {
+/// The items of a batch body as JSON texts with their NDJSON line numbers: a GeoJSON
+/// FeatureCollection, or (Content-Type `application/x-ndjson`) one Feature per non-empty line.
+fn batch_items(body: &[u8], ndjson: bool) -> Result<Vec<(Option<u64>, &str)>, AppError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| AppError::BadRequest { message: "body is not UTF-8".into(), field: None })?;
     if ndjson {
-        let text = std::str::from_utf8(body)
-            .map_err(|_| AppError::BadRequest { message: "body is not UTF-8".into(), field: None })?;
-        let mut out = Vec::new();
-        for (k, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let value = serde_json::from_str(line).map_err(|e| AppError::BadRequest {
-                message: format!("line {}: not valid JSON: {e}", k + 1),
-                field: Some(format!("line {}", k + 1)),
-            })?;
-            out.push((Some(k as u64 + 1), value));
-        }
-        return Ok(out);
+        let lines = text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty());
+        return Ok(lines.map(|(k, line)| (Some(k as u64 + 1), line)).collect());
     }
-    let mut value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| AppError::BadRequest { message: format!("body is not valid JSON: {e}"), field: None })?;
-    if value.get("type").and_then(|t| t.as_str()) != Some("FeatureCollection") {
+    /// The collection's members a batch reads; each feature is kept as text, parsed later.
+    #[derive(serde::Deserialize)]
+    struct Collection<'a> {
+        #[serde(rename = "type")]
+        kind: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow)]
+        features: Option<&'a serde_json::value::RawValue>,
+    }
+    let collection: Collection<'_> = match serde_json::from_str(text) {
+        Ok(c) => c,
+        // Valid JSON of another shape (an array, a string) is not a FeatureCollection.
+        Err(e) if e.is_data() => Collection { kind: None, features: None },
+        Err(e) => return Err(AppError::BadRequest { message: format!("body is not valid JSON: {e}"), field: None }),
+    };
+    if collection.kind.as_deref() != Some("FeatureCollection") {
         return Err(AppError::Unprocessable {
             message: "a batch is a GeoJSON FeatureCollection (or NDJSON with Content-Type application/x-ndjson)".into(),
             field: Some("type".into()),
         });
     }
-    match value.get_mut("features").map(serde_json::Value::take) {
-        Some(serde_json::Value::Array(features)) => Ok(features.into_iter().map(|f| (None, f)).collect()),
-        _ => {
+    let features: Option<Vec<&serde_json::value::RawValue>> =
+        collection.features.and_then(|f| serde_json::from_str(f.get()).ok());
+    match features {
+        Some(features) => Ok(features.into_iter().map(|f| (None, f.get())).collect()),
+        None => {
             Err(AppError::Unprocessable { message: "features must be an array".into(), field: Some("features".into()) })
         }
     }
+}
+
+/// What one item of a batch reads as.
+enum Read {
+    Valid(NewIncident),
+    Invalid(model::api::ItemError),
+    /// A line of an NDJSON body that is not JSON (the whole batch is a bad request).
+    Unreadable(AppError),
+}
+
+/// Parses and validates `items` in order, on up to two threads for a large batch (the
+/// halves are independent; answers keep the items' order).
+fn read_items(items: &[(Option<u64>, &str)], now: DateTime<Utc>) -> Vec<Read> {
+    let read = |index: usize, (line, text): &(Option<u64>, &str)| {
+        let value: serde_json::Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                let line = line.unwrap_or(index as u64 + 1);
+                return Read::Unreadable(AppError::BadRequest {
+                    message: format!("line {line}: not valid JSON: {e}"),
+                    field: Some(format!("line {line}")),
+                });
+            }
+        };
+        match incident_from_feature(&value, now, Source::Call110) {
+            Ok(n) => Read::Valid(n),
+            Err(e) => Read::Invalid(model::api::ItemError { index, line: *line, field: e.field, message: e.message }),
+        }
+    };
+    let read_all = |from: usize, part: &[(Option<u64>, &str)]| -> Vec<Read> {
+        part.iter().enumerate().map(|(k, item)| read(from + k, item)).collect()
+    };
+    if items.len() < 2_000 {
+        return read_all(0, items);
+    }
+    let half = items.len() / 2;
+    let (first, second) = items.split_at(half);
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| read_all(half, second));
+        let mut out = read_all(0, first);
+        // A panic in the other half is the same bug as one here: let it unwind.
+        out.extend(later.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        out
+    })
 }
 
 /// `POST /api/incidents/batch`: many reports at once, all or nothing. Every item is checked
@@ -154,30 +203,37 @@ pub async fn batch(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.contains("ndjson") || t.contains("jsonlines"));
-    let raw = batch_items(&body, ndjson)?;
-    if raw.is_empty() {
-        return Err(AppError::Unprocessable {
-            message: "the batch has no items".into(),
-            field: Some("features".into()),
-        });
-    }
-    if raw.len() > MAX_BATCH_ITEMS {
-        return Err(AppError::Unprocessable {
-            message: format!("{} items: at most {MAX_BATCH_ITEMS} per batch", raw.len()),
-            field: Some("features".into()),
-        });
-    }
     let now = s.clock.now();
-    let mut items = Vec::with_capacity(raw.len());
+    // Parsing and validating 10,000 items is CPU work: off the async workers.
+    let read = tokio::task::spawn_blocking(move || -> Result<(Vec<Option<u64>>, Vec<Read>), AppError> {
+        let raw = batch_items(&body, ndjson)?;
+        if raw.is_empty() {
+            return Err(AppError::Unprocessable {
+                message: "the batch has no items".into(),
+                field: Some("features".into()),
+            });
+        }
+        if raw.len() > MAX_BATCH_ITEMS {
+            return Err(AppError::Unprocessable {
+                message: format!("{} items: at most {MAX_BATCH_ITEMS} per batch", raw.len()),
+                field: Some("features".into()),
+            });
+        }
+        Ok((raw.iter().map(|r| r.0).collect(), read_items(&raw, now)))
+    });
+    let (lines, read) = read.await.map_err(|e| AppError::Internal(format!("reading the batch: {e}")))??;
+    let mut items = Vec::with_capacity(read.len());
     let mut faults = Vec::new();
-    for (index, (line, value)) in raw.iter().enumerate() {
-        match incident_from_feature(value, now, Source::Call110) {
-            Ok(n) => items.push(n),
-            Err(e) => faults.push(ItemError { index, line: *line, field: e.field, message: e.message }),
+    for r in read {
+        match r {
+            Read::Valid(n) => items.push(n),
+            Read::Invalid(fault) => faults.push(fault),
+            Read::Unreadable(e) => return Err(e),
         }
     }
+    let total = lines.len();
     let invalid = |faults: Vec<ItemError>| AppError::InvalidItems {
-        message: format!("{} of {} items are invalid; nothing was stored", faults.len(), raw.len()),
+        message: format!("{} of {total} items are invalid; nothing was stored", faults.len()),
         items: faults,
     };
     if !faults.is_empty() {
@@ -187,7 +243,7 @@ pub async fn batch(
     let stored = match submit(&s.commit, &s.geography, &s.incidents, &caller.scope, items, None).await {
         Ok(v) => v,
         Err(IngestError::Invalid { index, error }) => {
-            let line = raw.get(index).and_then(|r| r.0);
+            let line = lines.get(index).copied().flatten();
             return Err(invalid(vec![ItemError { index, line, field: error.field, message: error.message }]));
         }
         Err(IngestError::OutsideScope { index }) => {
