@@ -171,7 +171,15 @@ impl Buckets {
         let (mut width_deg, mut height_deg) = (f64::MIN_POSITIVE, f64::MIN_POSITIVE);
         let (mut from_s, mut to_s) = (i64::MAX, i64::MIN);
         let mut categories = Vec::new();
+        let mut reach: Option<Bbox> = None;
         for q in queries {
+            let b = q.bbox(radius_m);
+            reach = Some(reach.map_or(b, |r| Bbox {
+                min_lon: r.min_lon.min(b.min_lon),
+                min_lat: r.min_lat.min(b.min_lat),
+                max_lon: r.max_lon.max(b.max_lon),
+                max_lat: r.max_lat.max(b.max_lat),
+            }));
             let (dlon, dlat) = q.plane.degrees_around(radius_m);
             width_deg = width_deg.max(dlon);
             height_deg = height_deg.max(dlat);
@@ -197,6 +205,9 @@ impl Buckets {
         filter.from_s = Some(from_s);
         filter.to_s = Some(to_s.saturating_add(1));
         filter.categories = Some(CategorySet::of(&categories));
+        // The index walks its R-tree when the reports' joint box holds few incidents (a single
+        // report), its time order otherwise (a batch spread over the city).
+        filter.bbox = reach;
         index.for_each(&filter, |p| {
             let key = buckets.key(p.category, p.lon, p.lat);
             if let Some(bucket) = buckets.map.get_mut(&key) {
@@ -330,10 +341,12 @@ mod tests {
                 source: Source::Call110,
             })
             .collect();
-        // The newest 600 are the batch: 400 live reports in the last three hours in a 1 km
-        // patch, then 200 back-filled ones from one to two days ago.
-        for (k, p) in points.iter_mut().enumerate().skip(3_400) {
-            if k < 3_800 {
+        // The newest 650 are the batch: 50 live reports anywhere in the patch and 400 in 1 km of
+        // it, all in the last three hours, then 200 back-filled ones from one to two days ago.
+        for (k, p) in points.iter_mut().enumerate().skip(3_350) {
+            if k < 3_400 {
+                p.occurred_s = now_s - rng.random_range(0..3 * 3_600);
+            } else if k < 3_800 {
                 p.occurred_s = now_s - rng.random_range(0..3 * 3_600);
                 p.lon = rng.random_range(102.620..102.632);
                 p.lat = rng.random_range(37.920..37.929);
@@ -403,9 +416,18 @@ mod tests {
         let index = IncidentIndex::new(all.clone());
         let geography = Geography::new(crate::store::GeographyData::default());
         let rules = AlertRules::default();
-        let batch: Vec<IncidentData> = all[3_400..].iter().map(data).collect();
+        let batch: Vec<IncidentData> = all[3_350..].iter().map(data).collect();
         let raised = for_batch(&batch, &geography, &index, &rules, now);
         assert_eq!(raised.len(), batch.len());
+        // Alone, a report is looked up through the R-tree (the batch, spread over the whole
+        // patch, through the time order): the same answers.
+        for k in [0, 49, 50, 120, 449] {
+            assert_eq!(
+                for_batch(&batch[k..=k], &geography, &index, &rules, now),
+                vec![raised[k].clone()],
+                "report {k}"
+            );
+        }
         let (mut linked, mut repeats, mut backfilled) = (0, 0, 0);
         for (i, r) in batch.iter().zip(&raised) {
             let (first, earlier) = by_scan(i, &all, &rules, now);
