@@ -145,25 +145,33 @@ pub fn EventQueue() -> impl IntoView {
     let live = expect_context::<LiveCtx>();
     let queue = RwSignal::new(None::<model::live::Queue>);
     let error = RwSignal::new(None::<String>);
-    // Reload on changes (at most every 2 s) and every 30 s.
+    // Reload on changes and every 30 s, one load at a time: a change that arrives while a load
+    // is under way (its answer may predate the change) loads once more after it.
     let loading = StoredValue::new(false);
+    let again = StoredValue::new(false);
     let last_load = StoredValue::new(0.0f64);
     Effect::new(move |_| {
         let _ = live.changes.get();
         let _ = ctx.scope.get();
-        let now = live.now_ms.get_untracked();
         if loading.get_value() {
+            again.set_value(true);
             return;
         }
         loading.set_value(true);
-        last_load.set_value(now);
         leptos::task::spawn_local(async move {
-            match api::queue(ctx.scope.get_untracked().as_deref()).await {
-                Ok(q) => {
-                    queue.set(Some(q));
-                    error.set(None);
+            loop {
+                again.set_value(false);
+                last_load.set_value(live.now_ms.get_untracked());
+                match api::queue(ctx.scope.get_untracked().as_deref()).await {
+                    Ok(q) => {
+                        queue.set(Some(q));
+                        error.set(None);
+                    }
+                    Err(e) => error.set(Some(e.message)),
                 }
-                Err(e) => error.set(Some(e.message)),
+                if !again.get_value() {
+                    break;
+                }
             }
             loading.set_value(false);
         });
