@@ -56,9 +56,10 @@ pub struct Raised {
 
 /// The rules for new incidents already in `index`, one [`Raised`] per item of `new`.
 /// Back-filled reports (occurred more than `live_hours` ago) raise nothing. The index is
-/// read once per rule for the whole batch: the incidents of the rule's time window are put in
-/// grid buckets at least as wide as each report's search box, so a report looks at 3 × 3
-/// buckets of its category instead of walking the R-tree of every year and category.
+/// read once per rule for the whole batch, through the reports' joint box (its R-tree for a
+/// single report, its time order for a batch spread over the city): the incidents of the
+/// rule's time window near some report are put in grid buckets at least as wide as each
+/// report's search box, and a report looks at the 3 × 3 buckets of its category.
 pub fn for_batch(
     new: &[IncidentData],
     geography: &Geography,
