@@ -61,6 +61,11 @@ const KNOWN: &[&str] = &[
 ];
 
 fn text(props: &Map<String, Value>, key: &str, max_chars: usize) -> Result<Option<String>, FieldError> {
+    trimmed(props, key, max_chars).map(|t| t.map(str::to_owned))
+}
+
+/// A string property, trimmed; `None` when absent, null or blank.
+fn trimmed<'a>(props: &'a Map<String, Value>, key: &str, max_chars: usize) -> Result<Option<&'a str>, FieldError> {
     let field = || format!("properties.{key}");
     match props.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -72,7 +77,7 @@ fn text(props: &Map<String, Value>, key: &str, max_chars: usize) -> Result<Optio
             if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
                 return fail(&field(), "contains control characters");
             }
-            Ok((!t.is_empty()).then(|| t.to_owned()))
+            Ok((!t.is_empty()).then_some(t))
         }
         Some(_) => fail(&field(), "must be a string"),
     }
@@ -99,21 +104,15 @@ fn labelled<T: Copy>(
     all: &[T],
     name: impl Fn(T) -> &'static str,
 ) -> Result<Option<T>, FieldError> {
-    let Some(Value::String(raw)) = props.get(key) else {
-        return text(props, key, MAX_SHORT_CHARS).map(|_| None);
+    let Some(s) = trimmed(props, key, MAX_SHORT_CHARS)? else {
+        return Ok(None);
     };
-    if let Some(v) = parse(raw) {
-        return Ok(Some(v));
-    }
-    match text(props, key, MAX_SHORT_CHARS)? {
-        None => Ok(None),
-        Some(s) => match parse(&s) {
-            Some(v) => Ok(Some(v)),
-            None => {
-                let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
-                fail(&format!("properties.{key}"), format!("unknown {key} {s:?}; expected one of {}", names.join(", ")))
-            }
-        },
+    match parse(s) {
+        Some(v) => Ok(Some(v)),
+        None => {
+            let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+            fail(&format!("properties.{key}"), format!("unknown {key} {s:?}; expected one of {}", names.join(", ")))
+        }
     }
 }
 

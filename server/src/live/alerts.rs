@@ -84,7 +84,7 @@ pub fn for_batch(
     let near = Buckets::gather(index, &live, rules.same_event_m, within);
     for q in &live {
         let mut first: Option<u64> = None;
-        near.visit(q, rules.same_event_m, within, |p| {
+        near.visit(q, within, |p| {
             if p.id < q.i.id && p.open {
                 first = Some(first.map_or(p.id, |f| f.min(p.id)));
             }
@@ -102,7 +102,7 @@ pub fn for_batch(
         let near = Buckets::gather(index, &repeats, rules.near_repeat_m, before);
         for q in &repeats {
             let mut earlier = 0usize;
-            near.visit(q, rules.near_repeat_m, before, |p| earlier += usize::from(p.id != q.i.id));
+            near.visit(q, before, |p| earlier += usize::from(p.id != q.i.id));
             if earlier > 0 {
                 out[q.k].alerts.push(near_repeat_alert(q.i, earlier, rules, now));
             }
@@ -151,6 +151,7 @@ struct Near {
 /// (category, grid column, grid row); a bucket is at least as wide and high as any report's box,
 /// and only the 3 × 3 buckets around each report are kept.
 struct Buckets {
+    radius_m: f64,
     width_deg: f64,
     height_deg: f64,
     map: FxHashMap<(u8, i64, i64), Vec<Near>>,
@@ -172,15 +173,19 @@ impl Buckets {
         let (mut width_deg, mut height_deg) = (f64::MIN_POSITIVE, f64::MIN_POSITIVE);
         let (mut from_s, mut to_s) = (i64::MAX, i64::MIN);
         let mut categories = Vec::new();
-        let mut reach: Option<Bbox> = None;
+        // The reports' joint box.
+        let mut reach = Bbox {
+            min_lon: f64::INFINITY,
+            min_lat: f64::INFINITY,
+            max_lon: f64::NEG_INFINITY,
+            max_lat: f64::NEG_INFINITY,
+        };
         for q in queries {
             let b = q.bbox(radius_m);
-            reach = Some(reach.map_or(b, |r| Bbox {
-                min_lon: r.min_lon.min(b.min_lon),
-                min_lat: r.min_lat.min(b.min_lat),
-                max_lon: r.max_lon.max(b.max_lon),
-                max_lat: r.max_lat.max(b.max_lat),
-            }));
+            reach.min_lon = reach.min_lon.min(b.min_lon);
+            reach.min_lat = reach.min_lat.min(b.min_lat);
+            reach.max_lon = reach.max_lon.max(b.max_lon);
+            reach.max_lat = reach.max_lat.max(b.max_lat);
             let (dlon, dlat) = q.plane.degrees_around(radius_m);
             width_deg = width_deg.max(dlon);
             height_deg = height_deg.max(dlat);
@@ -191,15 +196,12 @@ impl Buckets {
                 categories.push(q.i.category);
             }
         }
-        let mut buckets = Buckets { width_deg, height_deg, map: FxHashMap::default() };
+        let mut buckets = Buckets { radius_m, width_deg, height_deg, map: FxHashMap::default() };
         // Only the buckets some report looks at are filled: the time window may hold far more
         // incidents (a day of the whole city) than the reports' neighbourhoods.
         for q in queries {
-            let (c, col, row) = buckets.key(q.i.category, q.i.lon, q.i.lat);
-            for dc in -1..=1 {
-                for dr in -1..=1 {
-                    buckets.map.entry((c, col + dc, row + dr)).or_default();
-                }
+            for key in buckets.around(q) {
+                buckets.map.entry(key).or_default();
             }
         }
         let mut filter = IncidentFilter::new(CellScope::all());
@@ -208,7 +210,7 @@ impl Buckets {
         filter.categories = Some(CategorySet::of(&categories));
         // The index walks its R-tree when the reports' joint box holds few incidents (a single
         // report), its time order otherwise (a batch spread over the city).
-        filter.bbox = reach;
+        filter.bbox = Some(reach);
         index.for_each(&filter, |p| {
             let key = buckets.key(p.category, p.lon, p.lat);
             if let Some(bucket) = buckets.map.get_mut(&key) {
@@ -228,27 +230,29 @@ impl Buckets {
         (category.index(), (lon / self.width_deg).floor() as i64, (lat / self.height_deg).floor() as i64)
     }
 
+    /// The keys of the 3 × 3 buckets of `q`'s category around it: they hold its whole box.
+    fn around(&self, q: &Query<'_>) -> impl Iterator<Item = (u8, i64, i64)> + use<> {
+        let (c, col, row) = self.key(q.i.category, q.i.lon, q.i.lat);
+        (-1..=1).flat_map(move |dc| (-1..=1).map(move |dr| (c, col + dc, row + dr)))
+    }
+
     /// Calls `visit` for each gathered incident of `q`'s category inside its window and within
-    /// `radius_m` of it.
+    /// the radius of it.
     fn visit(
         &self,
         q: &Query<'_>,
-        radius_m: f64,
         window: impl Fn(&IncidentData) -> (DateTime<Utc>, DateTime<Utc>),
         mut visit: impl FnMut(&Near),
     ) {
         let (from_s, to_s) = seconds(window(q.i));
-        let bbox = q.bbox(radius_m);
-        let (c, col, row) = self.key(q.i.category, q.i.lon, q.i.lat);
-        for dc in -1..=1 {
-            for dr in -1..=1 {
-                for p in self.map.get(&(c, col + dc, row + dr)).map_or(&[][..], Vec::as_slice) {
-                    if (from_s..=to_s).contains(&p.occurred_s)
-                        && bbox.contains(p.lon, p.lat)
-                        && q.distance_m(p.lon, p.lat) <= radius_m
-                    {
-                        visit(p);
-                    }
+        let bbox = q.bbox(self.radius_m);
+        for key in self.around(q) {
+            for p in self.map.get(&key).map_or(&[][..], Vec::as_slice) {
+                if (from_s..=to_s).contains(&p.occurred_s)
+                    && bbox.contains(p.lon, p.lat)
+                    && q.distance_m(p.lon, p.lat) <= self.radius_m
+                {
+                    visit(p);
                 }
             }
         }
