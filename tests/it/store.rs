@@ -4,7 +4,7 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use model::auth::Role;
-use model::{Category, IncidentId, NewIncident, Placement, Severity, Source, Status};
+use model::{Category, Incident, IncidentId, NewIncident, Placement, Severity, Source, Status};
 use server::boot::world_data;
 use server::scope::Scope;
 use server::store::gpkg::{FILE_NAME, GpkgStore};
@@ -340,6 +340,56 @@ async fn batches_are_idempotent_and_all_or_nothing() {
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict { index: 1, existing } if existing == a.id), "{name}: {err}");
         assert_eq!(store.load_incident_rows().await.unwrap().len(), 3, "{name}");
+        // A key repeated inside one batch: with the same report it is the first item's incident,
+        // with another it names the first item; nothing of that batch is written.
+        let err = store
+            .insert_incidents(vec![
+                (incident(Some("D"), 4), place),
+                (incident(None, 5), place),
+                (incident(Some("D"), 6), place),
+            ])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Repeated { index: 2, first: 0 }), "{name}: {err}");
+        assert_eq!(store.load_incident_rows().await.unwrap().len(), 3, "{name}");
+        let twice = store
+            .insert_incidents(vec![
+                (incident(Some("D"), 4), place),
+                (incident(None, 5), place),
+                (incident(Some("D"), 4), place),
+                (incident(Some("E"), 7), place),
+            ])
+            .await
+            .unwrap();
+        let ids: Vec<IncidentId> = twice
+            .iter()
+            .map(|o| match o {
+                InsertOutcome::Created(i) | InsertOutcome::Existing(i) => i.id,
+            })
+            .collect();
+        assert!(
+            matches!(
+                &twice[..],
+                [
+                    InsertOutcome::Created(_),
+                    InsertOutcome::Created(_),
+                    InsertOutcome::Existing(_),
+                    InsertOutcome::Created(_)
+                ]
+            ),
+            "{name}: {twice:?}"
+        );
+        assert!(ids[0] < ids[1] && ids[1] < ids[3] && ids[2] == ids[0], "{name}: ids in batch order: {ids:?}");
+        // What a write answers is what a read returns.
+        let answered: Vec<Incident> = twice
+            .into_iter()
+            .filter_map(|o| match o {
+                InsertOutcome::Created(i) => Some(i),
+                InsertOutcome::Existing(_) => None,
+            })
+            .collect();
+        let read = store.incidents_by_id(&Scope::everything(), answered.iter().map(|i| i.id).collect()).await.unwrap();
+        assert_eq!(read, answered, "{name}");
         // Sub-millisecond differences are the same report (both stores keep milliseconds).
         let mut fine = incident(Some("A"), 0);
         fine.occurred_at += Duration::microseconds(300);
@@ -352,7 +402,7 @@ async fn batches_are_idempotent_and_all_or_nothing() {
         // Acknowledged writes are there for any other reader.
         drop(store);
         let reopened = backend.open().await;
-        assert_eq!(reopened.load_incident_rows().await.unwrap().len(), 4, "{name}");
+        assert_eq!(reopened.load_incident_rows().await.unwrap().len(), 7, "{name}");
         drop(reopened);
         backend.remove().await;
     }

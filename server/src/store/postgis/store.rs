@@ -261,83 +261,181 @@ fn user_from_row(r: &Row) -> Result<(User, String), PgError> {
 
 /// Inserts a batch inside `tx`, idempotent on (source, external_id); `Err(Conflict)` leaves the
 /// caller to drop (roll back) the transaction.
+///
+/// One statement inserts the whole batch from one array per column, in order (ids increase in
+/// the batch's order); a second reads the stored rows of the keys it skipped (already stored,
+/// or repeated in the batch), which must carry the same report. Created incidents are answered
+/// as given (times to the millisecond, as stored), not read back.
 async fn insert_batch(
     tx: &deadpool_postgres::Transaction<'_>,
     items: &[(NewIncident, Placement)],
 ) -> Result<Vec<InsertOutcome>, StoreError> {
-    let insert = tx.prepare_cached(sql!("insert_incident")).await.map_err(db("prepare insert incident"))?;
-    let by_key = tx.prepare_cached(sql!("incident_by_key")).await.map_err(db("prepare find key"))?;
-    let by_id = tx.prepare_cached(sql!("incidents_by_id")).await.map_err(db("prepare read incident"))?;
-    let mut created = Vec::new();
-    let mut out: Vec<Option<InsertOutcome>> = Vec::with_capacity(items.len());
-    let mut keys: std::collections::HashMap<(Source, &str), usize> = std::collections::HashMap::new();
-    // Every insert is sent at once and answered in order (tokio-postgres pipelines the statements
-    // of one connection): one round trip's latency for the batch instead of one per row. Within
-    // the transaction they run in the order sent, so the clash handling below sees what it did.
-    let columns: Vec<Columns<'_>> = items.iter().map(|(n, p)| Columns::of(n, p)).collect();
-    let params: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> = items
+    let insert = tx.prepare_cached(sql!("insert_incidents")).await.map_err(db("prepare insert incidents"))?;
+    let columns = ColumnArrays::of(items);
+    let rows = tx.query(&insert, &columns.values()).await.map_err(db("insert incidents"))?;
+    let mut inserted_keys: std::collections::HashMap<(&str, &str), i64> = std::collections::HashMap::new();
+    let mut ids = Vec::with_capacity(rows.len());
+    for r in &rows {
+        ids.push(get::<i64>(r, 0)?);
+        if let Some(ext) = get::<Option<&str>>(r, 2)? {
+            inserted_keys.insert((get::<&str>(r, 1)?, ext), get::<i64>(r, 0)?);
+        }
+    }
+    ids.sort_unstable();
+    // The rows the insert created, in order: every row without a key, and the first row of each
+    // key it inserted (a later repeat in the batch was skipped).
+    let mut first_of_key: std::collections::HashMap<(Source, &str), usize> = std::collections::HashMap::new();
+    let mut created = vec![false; items.len()];
+    for (index, (n, _)) in items.iter().enumerate() {
+        created[index] = match &n.external_id {
+            None => true,
+            Some(ext) => {
+                inserted_keys.contains_key(&(n.source.as_str(), ext.as_str()))
+                    && match first_of_key.entry((n.source, ext.as_str())) {
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(index);
+                            true
+                        }
+                        std::collections::hash_map::Entry::Occupied(_) => false,
+                    }
+            }
+        };
+    }
+    if created.iter().filter(|c| **c).count() != ids.len() {
+        return Err(corrupt("incidents", "the insert answered another number of rows than it created").into());
+    }
+    // The stored rows of the skipped keys.
+    let (sources, externals): (Vec<&str>, Vec<&str>) = items
         .iter()
-        .zip(&columns)
-        .map(|((n, _), c)| {
-            let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&n.lon, &n.lat];
-            values.extend(c.values());
-            values
+        .zip(&created)
+        .filter(|(_, c)| !**c)
+        .filter_map(|((n, _), _)| n.external_id.as_deref().map(|e| (n.source.as_str(), e)))
+        .unzip();
+    let mut stored: std::collections::HashMap<(Source, String), Incident> = std::collections::HashMap::new();
+    if !sources.is_empty() {
+        let by_keys = tx.prepare_cached(sql!("incidents_by_keys")).await.map_err(db("prepare find keys"))?;
+        for r in tx.query(&by_keys, &[&sources, &externals]).await.map_err(db("find keys"))? {
+            let i = incident_from_row(&r)?;
+            let key = (i.fields.source, i.fields.external_id.clone().unwrap_or_default());
+            stored.insert(key, i);
+        }
+    }
+    let mut ids = ids.into_iter();
+    let mut out = Vec::with_capacity(items.len());
+    for (index, ((n, p), created)) in items.iter().zip(created).enumerate() {
+        if created {
+            let id = ids.next().ok_or_else(|| corrupt("incidents", "fewer ids than created rows"))?;
+            // Ids follow the batch's order; a keyed row shows it.
+            if let Some(ext) = &n.external_id
+                && inserted_keys.get(&(n.source.as_str(), ext.as_str())) != Some(&id)
+            {
+                return Err(corrupt("incidents", "ids out of the batch's order").into());
+            }
+            let mut fields = n.clone();
+            fields.occurred_at = millis(n.occurred_at);
+            fields.reported_at = millis(n.reported_at);
+            out.push(InsertOutcome::Created(Incident {
+                id: IncidentId(id as u64),
+                fields,
+                placement: Placement::of_cell(p.cell_code),
+            }));
+            continue;
+        }
+        let ext = n.external_id.as_deref().unwrap_or_default();
+        let same = stored
+            .get(&(n.source, ext.to_owned()))
+            .ok_or_else(|| corrupt("incident", "a skipped key without a stored row"))?;
+        if !same.fields.same_report(n) {
+            return Err(match first_of_key.get(&(n.source, ext)) {
+                Some(&first) => StoreError::Repeated { index, first },
+                None => StoreError::Conflict { index, existing: same.id },
+            });
+        }
+        out.push(InsertOutcome::Existing(same.clone()));
+    }
+    let created: Vec<&Incident> = out
+        .iter()
+        .filter_map(|o| match o {
+            InsertOutcome::Created(i) => Some(i),
+            InsertOutcome::Existing(_) => None,
         })
         .collect();
-    let rows = futures_util::future::try_join_all(params.iter().map(|v| tx.query_opt(&insert, v)))
-        .await
-        .map_err(db("insert incident"))?;
-    for (index, ((n, _), row)) in items.iter().zip(rows).enumerate() {
-        match row {
-            Some(r) => {
-                created.push(get::<i64>(&r, 0)?);
-                out.push(None);
-                if let Some(ext) = &n.external_id {
-                    keys.insert((n.source, ext.as_str()), index);
-                }
-            }
-            None => {
-                let ext = n.external_id.as_deref().unwrap_or_default();
-                let stored = tx.query_one(&by_key, &[&n.source.as_str(), &ext]).await.map_err(db("find key"))?;
-                let stored = incident_from_row(&stored)?;
-                if !stored.fields.same_report(n) {
-                    return Err(match keys.get(&(n.source, ext)) {
-                        Some(&first) => StoreError::Repeated { index, first },
-                        None => StoreError::Conflict { index, existing: stored.id },
-                    });
-                }
-                out.push(Some(InsertOutcome::Existing(stored)));
-            }
-        }
+    if let (Some(lo), Some(hi)) = (created.first(), created.last()) {
+        tx.execute(sql!("notify_incidents"), &[&format!("{} {}", lo.id.0, hi.id.0)]).await.map_err(db("notify"))?;
     }
-    if let (Some(lo), Some(hi)) = (created.iter().min(), created.iter().max()) {
-        tx.execute(sql!("notify_incidents"), &[&format!("{lo} {hi}")]).await.map_err(db("notify"))?;
-    }
-    let everywhere: Option<Vec<String>> = None;
-    let rows = tx.query(&by_id, &[&created, &everywhere]).await.map_err(db("read incidents"))?;
-    let mut fresh: std::collections::HashMap<i64, Incident> = std::collections::HashMap::with_capacity(rows.len());
-    for r in &rows {
-        let i = incident_from_row(r)?;
-        fresh.insert(i.id.0 as i64, i);
-    }
-    let mut events = Vec::with_capacity(created.len());
-    for id in &created {
-        if let Some(i) = fresh.get(id) {
-            events.push(incident_event(i));
-        }
-    }
+    let events: Vec<NewLiveEvent> = created.into_iter().map(incident_event).collect();
     append_events(tx, &events).await?;
-    let mut created = created.into_iter();
-    out.into_iter()
-        .map(|o| match o {
-            Some(o) => Ok(o),
-            None => created
-                .next()
-                .and_then(|id| fresh.remove(&id))
-                .map(InsertOutcome::Created)
-                .ok_or_else(|| corrupt("incident", "not readable after insert").into()),
-        })
-        .collect()
+    Ok(out)
+}
+
+/// A batch's incident columns as arrays, in the order of `sql/insert_incidents.sql`'s parameters.
+struct ColumnArrays<'a> {
+    lon: Vec<f64>,
+    lat: Vec<f64>,
+    source: Vec<&'static str>,
+    external_id: Vec<Option<&'a str>>,
+    category: Vec<&'static str>,
+    subcategory: Vec<Option<&'static str>>,
+    occurred_at: Vec<DateTime<Utc>>,
+    reported_at: Vec<DateTime<Utc>>,
+    address: Vec<Option<&'a str>>,
+    summary: Vec<Option<&'a str>>,
+    reporter_name: Vec<Option<&'a str>>,
+    reporter_phone: Vec<Option<&'a str>>,
+    severity: Vec<&'static str>,
+    status: Vec<&'static str>,
+    codes: [Vec<String>; 4],
+}
+
+impl<'a> ColumnArrays<'a> {
+    fn of(items: &'a [(NewIncident, Placement)]) -> ColumnArrays<'a> {
+        let texts = |f: fn(&'a NewIncident) -> &'a Option<String>| items.iter().map(|(n, _)| f(n).as_deref()).collect();
+        ColumnArrays {
+            lon: items.iter().map(|(n, _)| n.lon).collect(),
+            lat: items.iter().map(|(n, _)| n.lat).collect(),
+            source: items.iter().map(|(n, _)| n.source.as_str()).collect(),
+            external_id: texts(|n| &n.external_id),
+            category: items.iter().map(|(n, _)| n.category.as_str()).collect(),
+            subcategory: items.iter().map(|(n, _)| n.subcategory.map(|s| s.as_str())).collect(),
+            occurred_at: items.iter().map(|(n, _)| millis(n.occurred_at)).collect(),
+            reported_at: items.iter().map(|(n, _)| millis(n.reported_at)).collect(),
+            address: texts(|n| &n.address),
+            summary: texts(|n| &n.summary),
+            reporter_name: texts(|n| &n.reporter_name),
+            reporter_phone: texts(|n| &n.reporter_phone),
+            severity: items.iter().map(|(n, _)| n.severity.as_str()).collect(),
+            status: items.iter().map(|(n, _)| n.status.as_str()).collect(),
+            codes: [
+                items.iter().map(|(_, p)| p.county_code.to_string()).collect(),
+                items.iter().map(|(_, p)| p.township_code.to_string()).collect(),
+                items.iter().map(|(_, p)| p.village_code.to_string()).collect(),
+                items.iter().map(|(_, p)| p.cell_code.to_string()).collect(),
+            ],
+        }
+    }
+
+    fn values(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 18] {
+        [
+            &self.lon,
+            &self.lat,
+            &self.source,
+            &self.external_id,
+            &self.category,
+            &self.subcategory,
+            &self.occurred_at,
+            &self.reported_at,
+            &self.address,
+            &self.summary,
+            &self.reporter_name,
+            &self.reporter_phone,
+            &self.severity,
+            &self.status,
+            &self.codes[0],
+            &self.codes[1],
+            &self.codes[2],
+            &self.codes[3],
+        ]
+    }
 }
 
 /// Appends to the live log inside `tx` under the live lock (seq order = commit order) and
@@ -351,32 +449,26 @@ async fn append_events(
     }
     tx.execute(sql!("live_lock"), &[]).await.map_err(db("lock the live log"))?;
     let st = tx.prepare_cached(sql!("append_event")).await.map_err(db("prepare append event"))?;
-    // Runs of packable kinds become one row each (model::live::pack). Owned values first, then
-    // every insert pipelined (answered in order, run in order).
+    // Runs of packable kinds become one row each (model::live::pack); every row in one statement.
     let packed = model::live::pack(events);
-    type Owned<'a> = (DateTime<Utc>, &'static str, i64, Option<String>, Option<&'a str>, i32);
-    let owned: Vec<Owned<'_>> = packed
-        .iter()
-        .map(|r| {
-            let e = &r.event;
-            let cell = e.cell_code.map(|c| c.to_string());
-            let span = i32::try_from(r.span).unwrap_or(i32::MAX);
-            (millis(e.at), e.kind.as_str(), e.subject as i64, cell, e.category.map(|c| c.as_str()), span)
-        })
-        .collect();
-    let params: Vec<[&(dyn tokio_postgres::types::ToSql + Sync); 8]> = packed
-        .iter()
-        .zip(&owned)
-        .map(|(r, (at, kind, subject, cell, category, span))| {
-            let values: [&(dyn tokio_postgres::types::ToSql + Sync); 8] =
-                [at, kind, subject, cell, category, &r.event.actor, &r.event.data, span];
-            values
-        })
-        .collect();
-    let rows = futures_util::future::try_join_all(params.iter().map(|v| tx.query_one(&st, v)))
+    let at: Vec<DateTime<Utc>> = packed.iter().map(|r| millis(r.event.at)).collect();
+    let kind: Vec<&str> = packed.iter().map(|r| r.event.kind.as_str()).collect();
+    let subject: Vec<i64> = packed.iter().map(|r| r.event.subject as i64).collect();
+    let cell: Vec<Option<String>> = packed.iter().map(|r| r.event.cell_code.map(|c| c.to_string())).collect();
+    let category: Vec<Option<&str>> = packed.iter().map(|r| r.event.category.map(|c| c.as_str())).collect();
+    let actor: Vec<Option<&str>> = packed.iter().map(|r| r.event.actor.as_deref()).collect();
+    let data: Vec<&str> = packed.iter().map(|r| r.event.data.as_str()).collect();
+    let span: Vec<i32> = packed.iter().map(|r| i32::try_from(r.span).unwrap_or(i32::MAX)).collect();
+    let rows = tx
+        .query(&st, &[&at, &kind, &subject, &cell, &category, &actor, &data, &span])
         .await
-        .map_err(db("append event"))?;
-    let row_seqs = rows.iter().map(|row| get::<i64>(row, 0).map(|s| s as u64)).collect::<Result<Vec<_>, _>>()?;
+        .map_err(db("append events"))?;
+    // Rows are appended in order, so their seqs increase in order.
+    let mut row_seqs = rows.iter().map(|row| get::<i64>(row, 0).map(|s| s as u64)).collect::<Result<Vec<_>, _>>()?;
+    row_seqs.sort_unstable();
+    if row_seqs.len() != packed.len() {
+        return Err(corrupt("live log", "the append answered another number of rows"));
+    }
     let out = model::live::numbered(events, &packed, &row_seqs);
     let newest = out.last().map_or(0, |e| e.seq);
     tx.execute(sql!("notify_events"), &[&newest.to_string()]).await.map_err(db("notify events"))?;
@@ -388,11 +480,15 @@ async fn append_audits(tx: &deadpool_postgres::Transaction<'_>, entries: &[NewAu
         return Ok(());
     }
     let st = tx.prepare_cached(sql!("append_audit")).await.map_err(db("prepare audit"))?;
-    for e in entries {
-        tx.execute(&st, &[&e.actor, &e.role.map(Role::as_str), &e.action, &e.target, &e.source, &e.result, &e.detail])
-            .await
-            .map_err(db("append audit"))?;
-    }
+    let texts = |f: fn(&NewAudit) -> Option<&str>| entries.iter().map(f).collect::<Vec<Option<&str>>>();
+    let actor = texts(|e| Some(e.actor.as_str()));
+    let role = texts(|e| e.role.map(Role::as_str));
+    let action = texts(|e| Some(e.action));
+    let target = texts(|e| Some(e.target.as_str()));
+    let source = texts(|e| e.source.as_deref());
+    let result = texts(|e| Some(e.result));
+    let detail = texts(|e| e.detail.as_deref());
+    tx.execute(&st, &[&actor, &role, &action, &target, &source, &result, &detail]).await.map_err(db("append audit"))?;
     Ok(())
 }
 

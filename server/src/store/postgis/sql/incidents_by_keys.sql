@@ -1,5 +1,5 @@
--- The stored incident under an idempotency key.
+-- The stored incidents under the given idempotency keys ($1 sources, $2 external ids, pairwise).
 SELECT id, ST_X(geom), ST_Y(geom), source, external_id, category, subcategory, occurred_at, reported_at,
        address, summary, reporter_name, reporter_phone, severity, status, cell_code
 FROM incidents
-WHERE source = $1 AND external_id = $2
+WHERE (source, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
