@@ -43,6 +43,24 @@ async fn migrate_builds_the_schema_once_and_refuses_a_newer_database() {
             client.query_one("SELECT count(*) FROM pg_indexes WHERE indexname = $1", &[&index]).await.unwrap().get(0);
         assert_eq!(n, 1, "{index}");
     }
+    // Packed live-log rows are compressed with lz4 where the server has it (Debian's has).
+    let lz4: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let compression: String = client
+        .query_one(
+            "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'live_events'::regclass AND attname = 'data'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(compression, if lz4 { "l" } else { "" }, "live_events.data compression (lz4 available: {lz4})");
     // The audit log is append-only here too.
     client
         .batch_execute(

@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_packed_live_log",
         sql: include_str!("../../../../migrations/0004_packed_live_log.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_live_log_lz4",
+        sql: include_str!("../../../../migrations/0005_live_log_lz4.sql"),
+    },
 ];
 
 /// The schema version this build expects.
