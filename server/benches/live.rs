@@ -68,6 +68,15 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted.get(((sorted.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN)
 }
 
+/// CPU seconds this process (server and clients) has used, user and system.
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |k: usize| fields.get(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -214,27 +223,37 @@ async fn run(name: &str, store: Arc<dyn Store>) {
         for (k, body) in bodies.into_iter().enumerate() {
             shares[k % feeds].push(body);
         }
-        let t0 = Instant::now();
+        let (t0, cpu0) = (Instant::now(), cpu_s());
         let mut tasks = Vec::new();
         for share in shares {
             let token = token.clone();
             tasks.push(tokio::spawn(async move {
                 let mut c = Conn::open(addr).await;
+                let mut ms = Vec::new();
                 for body in share {
+                    let t = Instant::now();
                     let (status, answer) =
                         c.request("POST", "/api/incidents/batch", &token, "application/json", body.as_bytes()).await;
                     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer[..answer.len().min(300)]));
+                    ms.push(t.elapsed().as_secs_f64() * 1e3);
                 }
+                ms
             }));
         }
+        let mut ms = Vec::new();
         for t in tasks {
-            t.await.unwrap();
+            ms.extend(t.await.unwrap());
         }
         let batch_s = t0.elapsed().as_secs_f64();
+        let cpu_ms = (cpu_s() - cpu0) * 1e3 / batches as f64;
+        ms.sort_by(f64::total_cmp);
         println!(
-            "{name}: {} incidents in {batches} batches of 10,000 ({what}) in {batch_s:.2} s = {:.0}/s",
+            "{name}: {} incidents in {batches} batches of 10,000 ({what}) in {batch_s:.2} s = {:.0}/s (a batch's answer in {:.0}–{:.0} ms, median {:.0}; {cpu_ms:.0} ms CPU per batch)",
             batches * 10_000,
-            (batches * 10_000) as f64 / batch_s
+            (batches * 10_000) as f64 / batch_s,
+            ms[0],
+            ms[ms.len() - 1],
+            percentile(&ms, 0.5)
         );
     }
     if only_batches {
@@ -355,9 +374,31 @@ async fn seeded(store: Arc<dyn Store>) -> Arc<dyn Store> {
     store
 }
 
+/// The disk's commit latency where the store lives: 200 appends of 4 KiB, each followed by
+/// `fsync`. Every durable figure here rests on it (it varied ten-fold between days on this
+/// machine), so it is printed with them.
+fn fsync_latency_ms(dir: &std::path::Path) -> (f64, f64) {
+    use std::io::Write;
+    let path = dir.join("fsync-probe");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let mut ms: Vec<f64> = (0..200)
+        .map(|_| {
+            file.write_all(&[7u8; 4096]).unwrap();
+            let t = Instant::now();
+            file.sync_all().unwrap();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    std::fs::remove_file(&path).unwrap();
+    ms.sort_by(f64::total_cmp);
+    (percentile(&ms, 0.5), percentile(&ms, 0.99))
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
+    let (p50, p99) = fsync_latency_ms(dir.path());
+    println!("disk: 4 KiB append + fsync in {} p50 {p50:.2} ms, p99 {p99:.2} ms", dir.path().display());
     let store: Arc<dyn Store> = Arc::new(server::store::gpkg::GpkgStore::open(dir.path()).unwrap());
     run("embedded (GeoPackage, synchronous=FULL)", seeded(store).await).await;
     if let Ok(admin_url) = std::env::var("SAFEGRID_BENCH_DATABASE_URL") {

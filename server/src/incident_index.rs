@@ -78,6 +78,20 @@ pub struct Bbox {
 }
 
 impl Bbox {
+    /// The box holding nothing: the start of a [`Bbox::union`].
+    pub const EMPTY: Bbox =
+        Bbox { min_lon: f64::INFINITY, min_lat: f64::INFINITY, max_lon: f64::NEG_INFINITY, max_lat: f64::NEG_INFINITY };
+
+    /// The smallest box holding both.
+    pub fn union(self, other: Bbox) -> Bbox {
+        Bbox {
+            min_lon: self.min_lon.min(other.min_lon),
+            min_lat: self.min_lat.min(other.min_lat),
+            max_lon: self.max_lon.max(other.max_lon),
+            max_lat: self.max_lat.max(other.max_lat),
+        }
+    }
+
     /// Whether the point lies inside or on the edge.
     pub fn contains(&self, lon: f64, lat: f64) -> bool {
         lon >= self.min_lon && lon <= self.max_lon && lat >= self.min_lat && lat <= self.max_lat
@@ -92,6 +106,10 @@ impl CategorySet {
     /// The set holding `cs`.
     pub fn of(cs: &[Category]) -> CategorySet {
         CategorySet(cs.iter().fold(0, |m, c| m | 1 << c.index()))
+    }
+    /// The categories of either set.
+    pub fn union(self, other: CategorySet) -> CategorySet {
+        CategorySet(self.0 | other.0)
     }
     /// Membership.
     pub fn has(self, c: Category) -> bool {

@@ -545,6 +545,65 @@ async fn users_sessions_and_the_audit_log() {
     }
 }
 
+/// The embedded store answers `events_after` for what it just wrote from memory: every page must
+/// be what a read of the file gives (a second store opened on the file holds nothing in memory),
+/// also across a gap left by another writer of the same file.
+#[tokio::test]
+async fn the_live_log_read_from_memory_equals_the_file() {
+    use model::live::{LiveKind, NewLiveEvent};
+    use model::workflow::Transition;
+    let world = small_world();
+    let placement = Placement::of_cell(world.incidents[0].cell_code);
+    let dir = tempfile::tempdir().unwrap();
+    let server = GpkgStore::open(dir.path()).unwrap();
+    server.replace_world(world_data(world)).await.unwrap();
+    let start = server.last_seq().await.unwrap();
+    // Times with microseconds: the file keeps milliseconds.
+    let t = test_now() + Duration::microseconds(123_456);
+    let ev = |subject: u64, kind| NewLiveEvent {
+        at: t,
+        kind,
+        subject,
+        cell_code: Some(placement.cell_code),
+        category: Some(Category::Traffic),
+        actor: Some("city".into()),
+        data: if subject.is_multiple_of(3) { String::new() } else { format!(r#"{{"n":{subject}}}"#) },
+    };
+    // A packed row of 5 reports, then runs of pings and alerts (packed rows), a status change
+    // (a row of its own), an event from another writer of the file, and more of this store's.
+    let mut reports = Vec::new();
+    for k in 0..5 {
+        let mut n = incident(Some(&format!("mem-{k}")), k);
+        n.occurred_at += Duration::microseconds(777);
+        reports.push((n, placement));
+    }
+    let created = server.insert_incidents(reports).await.unwrap();
+    let InsertOutcome::Created(first) = &created[0] else { panic!("{created:?}") };
+    server.append_events((0..4).map(|k| ev(k, LiveKind::Unit)).collect()).await.unwrap();
+    server.append_events(vec![ev(10, LiveKind::Alert), ev(11, LiveKind::Alert), ev(12, LiveKind::Unit)]).await.unwrap();
+    let to = Transition { to: Status::Dispatched, unit: Some(2), satisfaction: None, note: None };
+    server.change_status(first.id, to, "city".into(), t).await.unwrap();
+    let other = GpkgStore::open(dir.path()).unwrap();
+    let foreign = other.append_events(vec![ev(50, LiveKind::Unit), ev(51, LiveKind::Unit)]).await.unwrap();
+    server.append_events((60..63).map(|k| ev(k, LiveKind::Alert)).collect()).await.unwrap();
+    server.append_events(vec![ev(70, LiveKind::Unit)]).await.unwrap();
+    let end = server.last_seq().await.unwrap();
+    assert_eq!(end - start, 5 + 4 + 3 + 1 + 2 + 3 + 1, "every event numbered");
+    let file = GpkgStore::open(dir.path()).unwrap();
+    let everything = file.events_after(start, 1_000).await.unwrap();
+    assert_eq!(everything.len() as u64, end - start);
+    assert!(everything.iter().any(|e| e.seq == foreign[0].seq), "the other writer's events are in the log");
+    for after in start..=end {
+        for limit in [1, 2, 3, 4, 7, 1_000] {
+            assert_eq!(
+                server.events_after(after, limit).await.unwrap(),
+                file.events_after(after, limit).await.unwrap(),
+                "after {after}, limit {limit}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_foreign_sqlite_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();

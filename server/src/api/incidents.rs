@@ -262,11 +262,13 @@ pub async fn batch(
         }
         Err(IngestError::Store(e)) => return Err(e.into()),
     };
-    crate::live::after_ingest(&s, &stored).await?;
     let created = stored.iter().filter(|x| x.created).count();
     let mut entry = caller.audit("create_incidents", format!("batch of {n}"), "ok");
     entry.detail = Some(format!("{created} new, {} retries", n - created));
-    s.audit(entry).await?;
+    // The audit entry's commit need not wait for the alert rules; both are durable before the answer.
+    let (raised, audited) = tokio::join!(crate::live::after_ingest(&s, &stored), s.audit(entry));
+    raised?;
+    audited?;
     let result = BatchResult {
         created,
         existing: n - created,

@@ -56,8 +56,8 @@ pub struct Raised {
 
 /// The rules for new incidents already in `index`, one [`Raised`] per item of `new`.
 /// Back-filled reports (occurred more than `live_hours` ago) raise nothing. The index is
-/// read once per rule for the whole batch, through the reports' joint box (its R-tree for a
-/// single report, its time order for a batch spread over the city): the incidents of the
+/// read once for the whole batch and both rules, through the reports' joint box (its R-tree
+/// for a single report, its time order for a batch spread over the city): the incidents of a
 /// rule's time window near some report are put in grid buckets at least as wide as each
 /// report's search box, and a report looks at the 3 × 3 buckets of its category.
 pub fn for_batch(
@@ -78,13 +78,24 @@ pub fn for_batch(
     if live.is_empty() {
         return out;
     }
-    // 一警多报: the earliest earlier open report of the category within reach.
+    // 一警多报: earlier open reports of the category within `same_event_m` and
+    // `same_event_min` either side. Near-repeat: earlier incidents of a near-repeat category
+    // within `near_repeat_m` and `near_repeat_days` before.
     let window = Duration::minutes(rules.same_event_min);
     let within = |i: &IncidentData| (i.occurred_at - window, i.occurred_at + window);
-    let near = Buckets::gather(index, &live, rules.same_event_m, within);
+    let before = |i: &IncidentData| (i.occurred_at - Duration::days(rules.near_repeat_days), i.occurred_at);
+    let repeats: Vec<Query<'_>> =
+        live.iter().filter(|q| rules.near_repeat_categories.contains(&q.i.category)).cloned().collect();
+    let [same_event, near_repeat] = Buckets::gather(
+        index,
+        [
+            Reach { queries: &live, radius_m: rules.same_event_m, window: &within },
+            Reach { queries: &repeats, radius_m: rules.near_repeat_m, window: &before },
+        ],
+    );
     for q in &live {
         let mut first: Option<u64> = None;
-        near.visit(q, within, |p| {
+        same_event.visit(q, within, |p| {
             if p.id < q.i.id && p.open {
                 first = Some(first.map_or(p.id, |f| f.min(p.id)));
             }
@@ -94,21 +105,25 @@ pub fn for_batch(
     for q in &live {
         out[q.k].alerts.extend(geofence_alerts(q, geography, rules, now));
     }
-    // Near-repeat: earlier incidents of a near-repeat category within reach and window.
-    let repeats: Vec<Query<'_>> =
-        live.iter().filter(|q| rules.near_repeat_categories.contains(&q.i.category)).cloned().collect();
-    if !repeats.is_empty() {
-        let before = |i: &IncidentData| (i.occurred_at - Duration::days(rules.near_repeat_days), i.occurred_at);
-        let near = Buckets::gather(index, &repeats, rules.near_repeat_m, before);
-        for q in &repeats {
-            let mut earlier = 0usize;
-            near.visit(q, before, |p| earlier += usize::from(p.id != q.i.id));
-            if earlier > 0 {
-                out[q.k].alerts.push(near_repeat_alert(q.i, earlier, rules, now));
-            }
+    for q in &repeats {
+        let mut earlier = 0usize;
+        near_repeat.visit(q, before, |p| earlier += usize::from(p.id != q.i.id));
+        if earlier > 0 {
+            out[q.k].alerts.push(near_repeat_alert(q.i, earlier, rules, now));
         }
     }
     out
+}
+
+/// A report's time window, both ends included.
+type Window = (DateTime<Utc>, DateTime<Utc>);
+
+/// What one rule compares its reports with: incidents within `radius_m` of a report and inside
+/// its time `window`.
+struct Reach<'a, 'q> {
+    queries: &'a [Query<'q>],
+    radius_m: f64,
+    window: &'a dyn Fn(&IncidentData) -> Window,
 }
 
 /// A live report of the batch: its position in the batch, and the plane its distances use.
@@ -154,6 +169,11 @@ struct Buckets {
     radius_m: f64,
     width_deg: f64,
     height_deg: f64,
+    /// The union of the reports' windows, Unix seconds, both ends included.
+    from_s: i64,
+    to_s: i64,
+    /// The reports' categories.
+    categories: CategorySet,
     map: FxHashMap<(u8, i64, i64), Vec<Near>>,
 }
 
@@ -164,63 +184,71 @@ fn seconds((from, to): (DateTime<Utc>, DateTime<Utc>)) -> (i64, i64) {
 }
 
 impl Buckets {
-    fn gather(
-        index: &IncidentIndex,
-        queries: &[Query<'_>],
-        radius_m: f64,
-        window: impl Fn(&IncidentData) -> (DateTime<Utc>, DateTime<Utc>),
-    ) -> Buckets {
-        let (mut width_deg, mut height_deg) = (f64::MIN_POSITIVE, f64::MIN_POSITIVE);
-        let (mut from_s, mut to_s) = (i64::MAX, i64::MIN);
-        let mut categories = Vec::new();
-        // The reports' joint box.
-        let mut reach = Bbox {
-            min_lon: f64::INFINITY,
-            min_lat: f64::INFINITY,
-            max_lon: f64::NEG_INFINITY,
-            max_lat: f64::NEG_INFINITY,
-        };
-        for q in queries {
-            let b = q.bbox(radius_m);
-            reach.min_lon = reach.min_lon.min(b.min_lon);
-            reach.min_lat = reach.min_lat.min(b.min_lat);
-            reach.max_lon = reach.max_lon.max(b.max_lon);
-            reach.max_lat = reach.max_lat.max(b.max_lat);
-            let (dlon, dlat) = q.plane.degrees_around(radius_m);
-            width_deg = width_deg.max(dlon);
-            height_deg = height_deg.max(dlat);
-            let (from, to) = seconds(window(q.i));
-            from_s = from_s.min(from);
-            to_s = to_s.max(to);
-            if !categories.contains(&q.i.category) {
-                categories.push(q.i.category);
+    /// One bucket map per rule, filled by a single read of the index: the union of the rules'
+    /// time windows, categories and boxes.
+    fn gather<const N: usize>(index: &IncidentIndex, rules: [Reach<'_, '_>; N]) -> [Buckets; N] {
+        // The rules' joint time window, categories and box.
+        let (mut from_all, mut to_all) = (i64::MAX, i64::MIN);
+        let (mut categories_all, mut reach_all) = (CategorySet::default(), Bbox::EMPTY);
+        let mut buckets = rules.map(|rule| {
+            let (mut width_deg, mut height_deg) = (f64::MIN_POSITIVE, f64::MIN_POSITIVE);
+            let (mut from_s, mut to_s) = (i64::MAX, i64::MIN);
+            let mut categories = CategorySet::default();
+            for q in rule.queries {
+                reach_all = reach_all.union(q.bbox(rule.radius_m));
+                let (dlon, dlat) = q.plane.degrees_around(rule.radius_m);
+                width_deg = width_deg.max(dlon);
+                height_deg = height_deg.max(dlat);
+                let (from, to) = seconds((rule.window)(q.i));
+                from_s = from_s.min(from);
+                to_s = to_s.max(to);
+                categories = categories.union(CategorySet::of(&[q.i.category]));
             }
-        }
-        let mut buckets = Buckets { radius_m, width_deg, height_deg, map: FxHashMap::default() };
-        // Only the buckets some report looks at are filled: the time window may hold far more
-        // incidents (a day of the whole city) than the reports' neighbourhoods.
-        for q in queries {
-            for key in buckets.around(q) {
-                buckets.map.entry(key).or_default();
+            (from_all, to_all, categories_all) =
+                (from_all.min(from_s), to_all.max(to_s), categories_all.union(categories));
+            let mut b = Buckets {
+                radius_m: rule.radius_m,
+                width_deg,
+                height_deg,
+                from_s,
+                to_s,
+                categories,
+                map: FxHashMap::default(),
+            };
+            // Only the buckets some report looks at are filled: the time window may hold far
+            // more incidents (a day of the whole city) than the reports' neighbourhoods.
+            for q in rule.queries {
+                for key in b.around(q) {
+                    b.map.entry(key).or_default();
+                }
             }
+            b
+        });
+        if from_all > to_all {
+            return buckets;
         }
         let mut filter = IncidentFilter::new(CellScope::all());
-        filter.from_s = Some(from_s);
-        filter.to_s = Some(to_s.saturating_add(1));
-        filter.categories = Some(CategorySet::of(&categories));
-        // The index walks its R-tree when the reports' joint box holds few incidents (a single
-        // report), its time order otherwise (a batch spread over the city).
-        filter.bbox = Some(reach);
+        filter.from_s = Some(from_all);
+        filter.to_s = Some(to_all.saturating_add(1));
+        filter.categories = Some(categories_all);
+        // The index walks its R-tree when the joint box holds few incidents (a single report),
+        // its time order otherwise (a batch spread over the city).
+        filter.bbox = Some(reach_all);
         index.for_each(&filter, |p| {
-            let key = buckets.key(p.category, p.lon, p.lat);
-            if let Some(bucket) = buckets.map.get_mut(&key) {
-                bucket.push(Near {
-                    id: p.id.0,
-                    lon: p.lon,
-                    lat: p.lat,
-                    occurred_s: p.occurred_s,
-                    open: p.status.is_open(),
-                });
+            for b in &mut buckets {
+                if !b.categories.has(p.category) || p.occurred_s < b.from_s || p.occurred_s > b.to_s {
+                    continue;
+                }
+                let key = b.key(p.category, p.lon, p.lat);
+                if let Some(bucket) = b.map.get_mut(&key) {
+                    bucket.push(Near {
+                        id: p.id.0,
+                        lon: p.lon,
+                        lat: p.lat,
+                        occurred_s: p.occurred_s,
+                        open: p.status.is_open(),
+                    });
+                }
             }
         });
         buckets

@@ -25,7 +25,7 @@ use model::{
     RegionShape, Resource, ResourceKind, Severity, Source, Status, Subcategory,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -94,8 +94,72 @@ pub struct GpkgStore {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
+    /// The live-log events this store committed lately, pushed under the writer's lock.
+    recent: Arc<Mutex<RecentEvents>>,
     /// Dropping it stops the checkpointer thread.
     _checkpointer: std::sync::mpsc::Sender<()>,
+}
+
+/// Live-log events kept in memory after their commit: two full batches' worth.
+const RECENT_EVENTS: usize = 20_000;
+
+/// Live-log events as committed, with the `seq` of each stored row (a packed row's is its last
+/// event's).
+#[derive(Debug, Default)]
+struct Committed {
+    events: Vec<LiveEvent>,
+    row_seqs: Vec<u64>,
+}
+
+impl Committed {
+    /// One event in a row of its own.
+    fn one(e: &LiveEvent) -> Committed {
+        Committed { events: vec![e.clone()], row_seqs: vec![e.seq] }
+    }
+}
+
+/// The live-log events this store committed lately, in `seq` order, as a read returns them,
+/// each with its row's `seq`: the pump asks for what was just written, and reading back and
+/// unpacking the packed rows cost as much CPU as writing them. A page is answered here only
+/// when it is held whole and without gaps from `after + 1`; an event written by another process
+/// (the CLI on the same file) leaves a gap in this store's seqs, and a gap or an older seq is
+/// read from the file.
+#[derive(Default)]
+struct RecentEvents(VecDeque<(LiveEvent, u64)>);
+
+impl RecentEvents {
+    /// Keeps `committed` (in seq order, after everything held), dropping the oldest past
+    /// [`RECENT_EVENTS`].
+    fn push(&mut self, committed: Committed) {
+        let mut rows = committed.row_seqs.into_iter().peekable();
+        for e in committed.events {
+            while rows.next_if(|&row| row < e.seq).is_some() {}
+            let row = rows.peek().copied().unwrap_or(e.seq);
+            self.0.push_back((e, row));
+        }
+        let excess = self.0.len().saturating_sub(RECENT_EVENTS);
+        self.0.drain(..excess);
+    }
+
+    /// [`Store::events_after`] from memory: events from `after + 1` on, whole rows until there
+    /// are `limit`; `None` unless `after + 1` is held and no seq is missing up to the page's end
+    /// or the last event held.
+    fn after(&self, after: u64, limit: usize) -> Option<Vec<LiveEvent>> {
+        let start = self.0.partition_point(|(e, _)| e.seq <= after);
+        let mut out: Vec<LiveEvent> = Vec::new();
+        let mut last_row = None;
+        for ((e, row), seq) in self.0.range(start..).zip(after + 1..) {
+            if out.len() >= limit && last_row != Some(*row) {
+                break;
+            }
+            if e.seq != seq {
+                return None;
+            }
+            out.push(e.clone());
+            last_row = Some(*row);
+        }
+        (!out.is_empty()).then_some(out)
+    }
 }
 
 /// How often the checkpointer copies committed WAL pages into the database file.
@@ -171,6 +235,7 @@ impl GpkgStore {
             path,
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
+            recent: Arc::default(),
             _checkpointer: checkpointer,
         })
     }
@@ -252,6 +317,23 @@ impl GpkgStore {
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             f(&mut guard).map_err(StoreError::from)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Runs the write `f` on the writer connection; the live-log events it committed are kept
+    /// in [`RecentEvents`] before the writer is released, so they are kept in seq order.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<(T, Committed), StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (conn, recent) = (Arc::clone(&self.writer), Arc::clone(&self.recent));
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (out, committed) = f(&mut guard)?;
+            recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(committed);
+            Ok(out)
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
@@ -627,12 +709,14 @@ fn user_from_row(r: &Row<'_>) -> Result<(User, String), GpkgError> {
     ))
 }
 
+/// Inserts `items` in one transaction; with `log`, each created incident's event is appended to
+/// the live log, and the events are returned with the outcomes.
 fn insert_all(
     conn: &mut Connection,
     items: &[(NewIncident, Placement)],
     log: bool,
     by: &[Option<Attribution>],
-) -> Result<Vec<InsertOutcome>, StoreError> {
+) -> Result<(Vec<InsertOutcome>, Committed), StoreError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
     let mut out = Vec::with_capacity(items.len());
     let mut keys: HashMap<(Source, &str), usize> = HashMap::new();
@@ -663,6 +747,7 @@ fn insert_all(
         let stored = Incident { id, fields, placement: Placement::of_cell(p.cell_code) };
         out.push(InsertOutcome::Created(stored));
     }
+    let mut logged = Committed::default();
     if log {
         let events: Vec<NewLiveEvent> = out
             .iter()
@@ -671,7 +756,7 @@ fn insert_all(
                 InsertOutcome::Existing(_) => None,
             })
             .collect();
-        append_events(&tx, &events)?;
+        logged = append_events(&tx, &events)?;
     }
     for (outcome, by) in out.iter().zip(by) {
         if let Some(by) = by {
@@ -679,7 +764,7 @@ fn insert_all(
         }
     }
     tx.commit().map_err(sql("commit incidents"))?;
-    Ok(out)
+    Ok((out, logged))
 }
 
 fn insert_audit(tx: &rusqlite::Transaction<'_>, e: &NewAudit) -> Result<(), GpkgError> {
@@ -696,7 +781,7 @@ fn insert_audit(tx: &rusqlite::Transaction<'_>, e: &NewAudit) -> Result<(), Gpkg
 /// Appends `events` to the live log in order, runs of packable kinds packed into one row each
 /// (`model::live::pack`); a row's seq is the last of the seqs it holds, so the next seq is one
 /// past the larger of the table's last row and AUTOINCREMENT's high-water mark.
-fn append_events(tx: &rusqlite::Transaction<'_>, events: &[NewLiveEvent]) -> Result<Vec<LiveEvent>, GpkgError> {
+fn append_events(tx: &rusqlite::Transaction<'_>, events: &[NewLiveEvent]) -> Result<Committed, GpkgError> {
     let mut st = tx
         .prepare_cached(
             "INSERT INTO live_events (seq, at, kind, subject, cell_code, category, actor, data, span) VALUES (\
@@ -721,12 +806,20 @@ fn append_events(tx: &rusqlite::Transaction<'_>, events: &[NewLiveEvent]) -> Res
         .map_err(sql("append event"))?;
         row_seqs.push(tx.last_insert_rowid() as u64);
     }
-    Ok(model::live::numbered(events, &rows, &row_seqs))
+    // As a read returns them: times to the millisecond.
+    let mut logged = model::live::numbered(events, &rows, &row_seqs);
+    for e in &mut logged {
+        e.event.at = to_millis(e.event.at);
+    }
+    Ok(Committed { events: logged, row_seqs })
 }
 
 /// Appends one event to the live log.
 fn append_event(tx: &rusqlite::Transaction<'_>, e: &NewLiveEvent) -> Result<LiveEvent, GpkgError> {
-    append_events(tx, std::slice::from_ref(e))?.pop().ok_or_else(|| corrupt("live log", "an append wrote nothing"))
+    append_events(tx, std::slice::from_ref(e))?
+        .events
+        .pop()
+        .ok_or_else(|| corrupt("live log", "an append wrote nothing"))
 }
 
 const SELECT_EVENTS: &str = "SELECT seq, at, kind, subject, cell_code, category, actor, data, span FROM live_events";
@@ -869,7 +962,14 @@ impl Store for GpkgStore {
     }
 
     async fn replace_world(&self, world: WorldData) -> Result<(), StoreError> {
-        Self::with(&self.writer, move |c| write_world(c, &world)).await
+        let recent = Arc::clone(&self.recent);
+        self.write(move |c| {
+            write_world(c, &world)?;
+            // The log was emptied: nothing held is in the file any more.
+            *recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = RecentEvents::default();
+            Ok(((), Committed::default()))
+        })
+        .await
     }
 
     async fn load_geography(&self) -> Result<GeographyData, StoreError> {
@@ -889,23 +989,11 @@ impl Store for GpkgStore {
         items: Vec<(NewIncident, Placement)>,
         by: Vec<Option<Attribution>>,
     ) -> Result<Vec<InsertOutcome>, StoreError> {
-        let conn = Arc::clone(&self.writer);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            insert_all(&mut guard, &items, true, &by)
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        self.write(move |c| insert_all(c, &items, true, &by)).await
     }
 
     async fn bulk_load(&self, items: Vec<(NewIncident, Placement)>) -> Result<Loaded, StoreError> {
-        let conn = Arc::clone(&self.writer);
-        let outcomes = tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            insert_all(&mut guard, &items, false, &[])
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))??;
+        let outcomes = self.write(move |c| insert_all(c, &items, false, &[])).await?;
         let created = outcomes.iter().filter(|o| matches!(o, InsertOutcome::Created(_))).count() as u64;
         Ok(Loaded { created, existing: outcomes.len() as u64 - created })
     }
@@ -1107,16 +1195,20 @@ impl Store for GpkgStore {
     }
 
     async fn append_events(&self, events: Vec<NewLiveEvent>) -> Result<Vec<LiveEvent>, StoreError> {
-        Self::with(&self.writer, move |c| {
+        self.write(move |c| {
             let tx = c.transaction().map_err(sql("begin"))?;
-            let out = append_events(&tx, &events)?;
+            let committed = append_events(&tx, &events)?;
             tx.commit().map_err(sql("commit events"))?;
-            Ok(out)
+            Ok((committed.events.clone(), committed))
         })
         .await
     }
 
     async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<LiveEvent>, StoreError> {
+        let held = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).after(after, limit);
+        if let Some(events) = held {
+            return Ok(events);
+        }
         Self::with(&self.reader, move |c| {
             let mut st = c
                 .prepare_cached(&format!("{SELECT_EVENTS} WHERE seq > ?1 ORDER BY seq LIMIT ?2"))
@@ -1177,13 +1269,12 @@ impl Store for GpkgStore {
         by: String,
         at: DateTime<Utc>,
     ) -> Result<LiveEvent, StoreError> {
-        let conn = Arc::clone(&self.writer);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            change_status(&mut guard, id, &t, &by, at)
+        self.write(move |c| {
+            let logged = change_status(c, id, &t, &by, at)?;
+            let committed = Committed::one(&logged);
+            Ok((logged, committed))
         })
         .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     async fn append_desk(
@@ -1192,13 +1283,12 @@ impl Store for GpkgStore {
         check: DeskCheck,
         photo: Option<Photo>,
     ) -> Result<LiveEvent, StoreError> {
-        let conn = Arc::clone(&self.writer);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            append_desk(&mut guard, event, check, photo)
+        self.write(move |c| {
+            let logged = append_desk(c, event, check, photo)?;
+            let committed = Committed::one(&logged);
+            Ok((logged, committed))
         })
         .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     async fn photo(&self, seq: u64) -> Result<Option<Photo>, StoreError> {
