@@ -173,7 +173,7 @@ pub async fn load_state_since(
     let live = Arc::new(crate::live::Live::load(store.as_ref(), &geography, clock.now()).await?);
     let incidents = Arc::new(RwLock::new(index));
     crate::live::spawn_pump(store.clone(), live.clone(), incidents.clone());
-    let commit = Arc::new(crate::ingest::GroupCommit::new(store.clone()));
+    let commit = Arc::new(crate::ingest::GroupCommit::new(store.clone(), incidents.clone(), live.clone()));
     let audit_log = Arc::new(crate::ingest::AuditLog::new(store.clone()));
     let event_log = Arc::new(crate::ingest::EventLog::new(store.clone()));
     Ok(AppState {

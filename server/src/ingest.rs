@@ -1,12 +1,14 @@
 //! The write path for incidents: locate each point in its cell, store the batch in one durable
-//! transaction, then update the in-memory index. Used by the HTTP API and `safegrid import`.
+//! transaction with the live-log events derived from it (alerts, 一警多报 links), then update the
+//! in-memory index and board. Used by the HTTP API and the demo feed.
 
-use crate::geography::Geography;
+use crate::geography::{CellIdx, Geography};
 use crate::group::Grouped;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::intake::FieldError;
+use crate::live::Live;
 use crate::scope::Scope;
-use crate::store::{Attribution, IncidentRow, InsertOutcome, NewAudit, Store, StoreError};
+use crate::store::{Attribution, Derive, IncidentRow, InsertOutcome, NewAudit, Store, StoreError};
 use model::Placement;
 use model::{Incident, NewIncident};
 use std::sync::{Arc, RwLock};
@@ -53,31 +55,60 @@ pub enum IngestError {
 /// Most items one group commit writes in one transaction.
 pub const GROUP_MAX_ITEMS: usize = 2_000;
 
+/// One item of an incident write: the report, its cell, who submitted it (for the audit entry)
+/// and the rules to derive live-log events with.
+type Submission = (NewIncident, Placement, CellIdx, Option<Attribution>, Option<Derive>);
+
 /// Incident writes, group-committed ([`crate::group`]), each with its submitter's audit entry
-/// when one is given.
-pub struct GroupCommit(Grouped<(NewIncident, Placement, Option<Attribution>), InsertOutcome>);
+/// when one is given. A group's write puts its created incidents into the index and its derived
+/// events onto the board before the next group is written, so the next group's rules see them.
+pub struct GroupCommit(Grouped<Submission, InsertOutcome>);
 
 impl GroupCommit {
-    /// Starts the committer over `store`.
-    pub fn new(store: Arc<dyn Store>) -> GroupCommit {
-        GroupCommit(Grouped::new(GROUP_MAX_ITEMS, move |items: Vec<(NewIncident, Placement, Option<Attribution>)>| {
-            let store = store.clone();
+    /// Starts the committer over `store`, keeping `index` and `live` current.
+    pub fn new(store: Arc<dyn Store>, index: Arc<RwLock<IncidentIndex>>, live: Arc<Live>) -> GroupCommit {
+        GroupCommit(Grouped::new(GROUP_MAX_ITEMS, move |items: Vec<Submission>| {
+            let (store, index, live) = (store.clone(), index.clone(), live.clone());
             async move {
-                let (items, by): (Vec<_>, Vec<_>) = items.into_iter().map(|(n, p, b)| ((n, p), b)).unzip();
-                store.insert_attributed(items, by).await
+                // Every submission of a server derives by the same rules.
+                let derive = items.iter().find_map(|i| i.4.clone());
+                let (mut rows, mut cells, mut by) =
+                    (Vec::with_capacity(items.len()), Vec::with_capacity(items.len()), Vec::with_capacity(items.len()));
+                for (n, p, cell, b, _) in items {
+                    rows.push((n, p));
+                    cells.push(cell);
+                    by.push(b);
+                }
+                let inserted = store.insert_deriving(rows, by, derive).await?;
+                let new: Vec<IncidentPoint> = inserted
+                    .outcomes
+                    .iter()
+                    .zip(cells)
+                    .filter_map(|(o, cell)| match o {
+                        InsertOutcome::Created(i) => Some(IncidentPoint::new(&IncidentRow::of(i), cell)),
+                        InsertOutcome::Existing(_) => None,
+                    })
+                    .collect();
+                index.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert_many(new);
+                // Read-your-writes for the alerts and links; the pump publishes them in seq order.
+                live.apply(&inserted.derived, &index);
+                live.wake();
+                Ok(inserted.outcomes)
             }
         }))
     }
 
     /// Stores `items` in one transaction (possibly shared with other submissions), with a
-    /// `create_incident` audit entry per item when `by` is given, and returns once it is
-    /// durable; the same contract as [`Store::insert_attributed`].
+    /// `create_incident` audit entry per item when `by` is given and the events `derive` makes of
+    /// the created incidents, and returns once it is durable and indexed; the same contract as
+    /// [`Store::insert_deriving`].
     pub async fn insert(
         &self,
-        items: Vec<(NewIncident, Placement)>,
+        items: Vec<(NewIncident, Placement, CellIdx)>,
         by: Option<Attribution>,
+        derive: Option<Derive>,
     ) -> Result<Vec<InsertOutcome>, StoreError> {
-        self.0.submit(items.into_iter().map(|(n, p)| (n, p, by.clone())).collect()).await
+        self.0.submit(items.into_iter().map(|(n, p, c)| (n, p, c, by.clone(), derive.clone())).collect()).await
     }
 }
 
@@ -124,17 +155,17 @@ impl AuditLog {
 }
 
 /// Locates, stores and indexes a batch, all or nothing; with `by`, each stored item's
-/// `create_incident` audit entry is written in the same transaction.
+/// `create_incident` audit entry is written in the same transaction, and so are the events
+/// `derive` makes of the created incidents ([`crate::live::derive`]).
 pub async fn submit(
     commit: &GroupCommit,
     geography: &Geography,
-    index: &RwLock<IncidentIndex>,
     scope: &Scope,
     items: Vec<NewIncident>,
     by: Option<Attribution>,
+    derive: Option<Derive>,
 ) -> Result<Vec<Submitted>, IngestError> {
     let mut located = Vec::with_capacity(items.len());
-    let mut cells = Vec::with_capacity(items.len());
     for (i, n) in items.into_iter().enumerate() {
         let Some(cell) = geography.locate(n.lon, n.lat) else {
             return Err(IngestError::Invalid {
@@ -148,10 +179,10 @@ pub async fn submit(
         if !scope.allows_cell(geography.cell_code(cell)) {
             return Err(IngestError::OutsideScope { index: i });
         }
-        cells.push(cell);
-        located.push((n, geography.placement(cell)));
+        let placement = geography.placement(cell);
+        located.push((n, placement, cell));
     }
-    let outcomes = match commit.insert(located, by).await {
+    let outcomes = match commit.insert(located, by, derive).await {
         Ok(o) => o,
         Err(StoreError::Conflict { index, existing }) => {
             return Err(IngestError::Conflict { index, existing: existing.0 });
@@ -161,19 +192,13 @@ pub async fn submit(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut out = Vec::with_capacity(outcomes.len());
-    let mut new = Vec::new();
-    for (outcome, cell) in outcomes.into_iter().zip(cells) {
-        match outcome {
-            InsertOutcome::Created(incident) => {
-                new.push(IncidentPoint::new(&IncidentRow::of(&incident), cell));
-                out.push(Submitted { incident, created: true });
-            }
-            InsertOutcome::Existing(incident) => out.push(Submitted { incident, created: false }),
-        }
-    }
-    index.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert_many(new);
-    Ok(out)
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            InsertOutcome::Created(incident) => Submitted { incident, created: true },
+            InsertOutcome::Existing(incident) => Submitted { incident, created: false },
+        })
+        .collect())
 }
 
 /// The error of an item repeating an earlier item's (source, external_id) with other content.

@@ -145,6 +145,66 @@ async fn the_live_log_numbers_events_in_commit_order_and_status_changes_are_chec
     }
 }
 
+#[tokio::test]
+async fn derived_events_are_logged_with_their_incidents_or_not_at_all() {
+    use model::live::{LiveKind, NewLiveEvent};
+    use server::store::Derive;
+    let world = small_world();
+    let placement = Placement::of_cell(world.incidents[0].cell_code);
+    // One alert per created incident, naming it.
+    let derive: Derive = std::sync::Arc::new(|created: &[&Incident]| {
+        created
+            .iter()
+            .map(|i| NewLiveEvent {
+                at: test_now(),
+                kind: LiveKind::Alert,
+                subject: 0,
+                cell_code: Some(i.placement.cell_code),
+                category: Some(i.fields.category),
+                actor: None,
+                data: format!(r#"{{"incident":{}}}"#, i.id.0),
+            })
+            .collect()
+    });
+    for backend in Backend::all("conf_derive").await {
+        let name = backend.name();
+        let store = backend.open().await;
+        store.replace_world(world_data(world.clone())).await.unwrap();
+        let start = store.last_seq().await.unwrap();
+        let batch = vec![(incident(Some("d-1"), 1), placement), (incident(Some("d-2"), 2), placement)];
+        let inserted = store.insert_deriving(batch.clone(), Vec::new(), Some(derive.clone())).await.unwrap();
+        let ids: Vec<u64> = inserted
+            .outcomes
+            .iter()
+            .map(|o| match o {
+                InsertOutcome::Created(i) => i.id.0,
+                InsertOutcome::Existing(i) => panic!("{name}: {i:?} existed"),
+            })
+            .collect();
+        let logged = store.events_after(start, 100).await.unwrap();
+        let kinds: Vec<LiveKind> = logged.iter().map(|e| e.event.kind).collect();
+        assert_eq!(kinds, [LiveKind::Incident, LiveKind::Incident, LiveKind::Alert, LiveKind::Alert], "{name}");
+        assert_eq!(inserted.derived, logged[2..].to_vec(), "{name}: derived events answered as logged");
+        let named: Vec<String> = inserted.derived.iter().map(|e| e.event.data.clone()).collect();
+        assert_eq!(named, ids.iter().map(|id| format!(r#"{{"incident":{id}}}"#)).collect::<Vec<_>>(), "{name}");
+        // A retry creates nothing, so nothing is derived or logged.
+        let again = store.insert_deriving(batch.clone(), Vec::new(), Some(derive.clone())).await.unwrap();
+        assert!(again.derived.is_empty(), "{name}");
+        assert_eq!(store.last_seq().await.unwrap(), logged[3].seq, "{name}");
+        // A refused batch logs nothing, derived events included.
+        let mut changed = batch[1].clone();
+        changed.0.summary = Some("另一内容".into());
+        let refused = vec![(incident(Some("d-3"), 3), placement), changed];
+        match store.insert_deriving(refused, Vec::new(), Some(derive.clone())).await {
+            Err(StoreError::Conflict { index: 1, .. }) => {}
+            other => panic!("{name}: {other:?}"),
+        }
+        assert_eq!(store.last_seq().await.unwrap(), logged[3].seq, "{name}: nothing of it logged");
+        drop(store);
+        backend.remove().await;
+    }
+}
+
 // The conformance suite: each test runs unchanged against every backend (`Backend::all`: the
 // embedded GeoPackage and, under `cargo xtask test`, PostGIS on the private cluster).
 

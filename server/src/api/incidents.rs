@@ -58,9 +58,9 @@ pub async fn create(
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest { message: format!("body is not valid JSON: {e}"), field: None })?;
     let new = incident_from_feature(&value, s.clock.now(), Source::Call110)?;
-    // The audit entry is written with the incident, in its transaction.
-    let result =
-        submit(&s.commit, &s.geography, &s.incidents, &caller.scope, vec![new], Some(caller.attribution())).await;
+    // The audit entry, alerts and links are written with the incident, in its transaction.
+    let derive = Some(crate::live::derive(&s));
+    let result = submit(&s.commit, &s.geography, &caller.scope, vec![new], Some(caller.attribution()), derive).await;
     let stored = match result {
         Ok(mut v) if !v.is_empty() => v.remove(0),
         Ok(_) => return Err(AppError::Internal("store returned no outcome".into())),
@@ -77,7 +77,6 @@ pub async fn create(
         }
         Err(IngestError::Store(e)) => return Err(e.into()),
     };
-    crate::live::after_ingest(&s, std::slice::from_ref(&stored)).await?;
     let status = if stored.created { StatusCode::CREATED } else { StatusCode::OK };
     let location = format!("/api/incidents/{}", stored.incident.id.0);
     let body = incident_feature(&stored.incident, &s.geography, caller.masks_personal_data()).to_string();
@@ -240,7 +239,8 @@ pub async fn batch(
         return Err(invalid(faults));
     }
     let n = items.len();
-    let stored = match submit(&s.commit, &s.geography, &s.incidents, &caller.scope, items, None).await {
+    let derive = Some(crate::live::derive(&s));
+    let stored = match submit(&s.commit, &s.geography, &caller.scope, items, None, derive).await {
         Ok(v) => v,
         Err(IngestError::Invalid { index, error }) => {
             let line = lines.get(index).copied().flatten();
@@ -265,10 +265,7 @@ pub async fn batch(
     let created = stored.iter().filter(|x| x.created).count();
     let mut entry = caller.audit("create_incidents", format!("batch of {n}"), "ok");
     entry.detail = Some(format!("{created} new, {} retries", n - created));
-    // The audit entry's commit need not wait for the alert rules; both are durable before the answer.
-    let (raised, audited) = tokio::join!(crate::live::after_ingest(&s, &stored), s.audit(entry));
-    raised?;
-    audited?;
+    s.audit(entry).await?;
     let result = BatchResult {
         created,
         existing: n - created,

@@ -54,9 +54,10 @@ pub struct Raised {
     pub alerts: Vec<Alert>,
 }
 
-/// The rules for new incidents already in `index`, one [`Raised`] per item of `new`.
-/// Back-filled reports (occurred more than `live_hours` ago) raise nothing. The index is
-/// read once for the whole batch and both rules, through the reports' joint box (its R-tree
+/// The rules for new incidents, one [`Raised`] per item of `new`, which are compared with each
+/// other and with `index` (which must not hold them yet: the rules run before the write that
+/// stores them commits). Back-filled reports (occurred more than `live_hours` ago) raise
+/// nothing. The index is read once for the whole batch and both rules, through the reports' joint box (its R-tree
 /// for a single report, its time order for a batch spread over the city): the incidents of a
 /// rule's time window near some report are put in grid buckets at least as wide as each
 /// report's search box, and a report looks at the 3 × 3 buckets of its category.
@@ -88,6 +89,7 @@ pub fn for_batch(
         live.iter().filter(|q| rules.near_repeat_categories.contains(&q.i.category)).cloned().collect();
     let [same_event, near_repeat] = Buckets::gather(
         index,
+        new,
         [
             Reach { queries: &live, radius_m: rules.same_event_m, window: &within },
             Reach { queries: &repeats, radius_m: rules.near_repeat_m, window: &before },
@@ -184,9 +186,9 @@ fn seconds((from, to): (DateTime<Utc>, DateTime<Utc>)) -> (i64, i64) {
 }
 
 impl Buckets {
-    /// One bucket map per rule, filled by a single read of the index: the union of the rules'
-    /// time windows, categories and boxes.
-    fn gather<const N: usize>(index: &IncidentIndex, rules: [Reach<'_, '_>; N]) -> [Buckets; N] {
+    /// One bucket map per rule, filled by a single read of the index (the union of the rules'
+    /// time windows, categories and boxes) and with the batch's own reports.
+    fn gather<const N: usize>(index: &IncidentIndex, new: &[IncidentData], rules: [Reach<'_, '_>; N]) -> [Buckets; N] {
         // The rules' joint time window, categories and box.
         let (mut from_all, mut to_all) = (i64::MAX, i64::MIN);
         let (mut categories_all, mut reach_all) = (CategorySet::default(), Bbox::EMPTY);
@@ -234,23 +236,25 @@ impl Buckets {
         // The index walks its R-tree when the joint box holds few incidents (a single report),
         // its time order otherwise (a batch spread over the city).
         filter.bbox = Some(reach_all);
-        index.for_each(&filter, |p| {
+        let mut keep = |near: Near, category: Category| {
             for b in &mut buckets {
-                if !b.categories.has(p.category) || p.occurred_s < b.from_s || p.occurred_s > b.to_s {
+                if !b.categories.has(category) || near.occurred_s < b.from_s || near.occurred_s > b.to_s {
                     continue;
                 }
-                let key = b.key(p.category, p.lon, p.lat);
+                let key = b.key(category, near.lon, near.lat);
                 if let Some(bucket) = b.map.get_mut(&key) {
-                    bucket.push(Near {
-                        id: p.id.0,
-                        lon: p.lon,
-                        lat: p.lat,
-                        occurred_s: p.occurred_s,
-                        open: p.status.is_open(),
-                    });
+                    bucket.push(near);
                 }
             }
+        };
+        index.for_each(&filter, |p| {
+            let near = Near { id: p.id.0, lon: p.lon, lat: p.lat, occurred_s: p.occurred_s, open: p.status.is_open() };
+            keep(near, p.category);
         });
+        for i in new {
+            let occurred_s = i.occurred_at.timestamp();
+            keep(Near { id: i.id, lon: i.lon, lat: i.lat, occurred_s, open: i.status.is_open() }, i.category);
+        }
         buckets
     }
 
@@ -446,17 +450,19 @@ mod tests {
     fn a_batch_raises_what_a_scan_of_every_incident_finds() {
         let now = DateTime::from_timestamp(1_760_000_000, 0).unwrap_or_default();
         let all = world(now);
-        let index = IncidentIndex::new(all.clone());
+        // The batch is not indexed yet: its reports meet each other in the batch.
+        let index = IncidentIndex::new(all[..3_350].to_vec());
         let geography = Geography::new(crate::store::GeographyData::default());
         let rules = AlertRules::default();
         let batch: Vec<IncidentData> = all[3_350..].iter().map(data).collect();
         let raised = for_batch(&batch, &geography, &index, &rules, now);
         assert_eq!(raised.len(), batch.len());
-        // Alone, a report is looked up through the R-tree (the batch, spread over the whole
-        // patch, through the time order): the same answers.
+        // Alone, with the rest of the batch already indexed, a report is looked up through the
+        // R-tree (the batch, spread over the whole patch, through the time order): the same answers.
         for k in [0, 49, 50, 120, 449] {
+            let others: Vec<IncidentPoint> = all.iter().filter(|p| p.id.0 != batch[k].id).copied().collect();
             assert_eq!(
-                for_batch(&batch[k..=k], &geography, &index, &rules, now),
+                for_batch(&batch[k..=k], &geography, &IncidentIndex::new(others), &rules, now),
                 vec![raised[k].clone()],
                 "report {k}"
             );
@@ -491,10 +497,12 @@ mod tests {
     fn a_batch_of_back_filled_reports_raises_nothing() {
         let now = DateTime::from_timestamp(1_760_000_000, 0).unwrap_or_default();
         let all = world(now);
-        let index = IncidentIndex::new(all.clone());
+        let (old, rest): (Vec<IncidentPoint>, Vec<IncidentPoint>) =
+            all.iter().partition(|p| p.occurred_s < now.timestamp() - 2 * 86_400 && p.id.0 <= 200);
+        let index = IncidentIndex::new(rest);
         let geography = Geography::new(crate::store::GeographyData::default());
-        let old: Vec<IncidentData> =
-            all.iter().filter(|p| p.occurred_s < now.timestamp() - 2 * 86_400).take(50).map(data).collect();
+        let old: Vec<IncidentData> = old.iter().map(data).collect();
+        assert!(old.len() > 50, "{} back-filled reports", old.len());
         let raised = for_batch(&old, &geography, &index, &AlertRules::default(), now);
         assert_eq!(raised, vec![Raised::default(); old.len()]);
     }

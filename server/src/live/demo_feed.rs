@@ -91,13 +91,9 @@ async fn report(state: &AppState, t: Template, rng: &mut impl Rng, n: u64) -> Op
         severity: t.severity,
         status: Status::Reported,
     };
-    match submit(&state.commit, &state.geography, &state.incidents, &Scope::everything(), vec![new], None).await {
-        Ok(stored) => {
-            if let Err(e) = super::after_ingest(state, &stored).await {
-                tracing::warn!("demo feed: alerts: {e}");
-            }
-            stored.first().map(|s| s.incident.id.0)
-        }
+    let derive = Some(super::derive(state));
+    match submit(&state.commit, &state.geography, &Scope::everything(), vec![new], None, derive).await {
+        Ok(stored) => stored.first().map(|s| s.incident.id.0),
         Err(e) => {
             tracing::warn!("demo feed: {e}");
             None

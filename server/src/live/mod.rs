@@ -232,24 +232,28 @@ impl LiveSettings {
     }
 }
 
-/// After incidents are stored: raises their alerts (geofence, near-repeat) into the log and
-/// wakes the pump, which publishes the incidents and the alerts in `seq` order.
-pub async fn after_ingest(state: &crate::api::AppState, stored: &[crate::ingest::Submitted]) -> Result<(), StoreError> {
-    let now = state.clock.now();
-    let mut raised = Vec::new();
-    {
-        let created: Vec<&crate::ingest::Submitted> = stored.iter().filter(|s| s.created).collect();
-        let data: Vec<model::live::IncidentData> =
-            created.iter().map(|s| crate::store::incident_data(&s.incident)).collect();
-        let index = state.index();
-        let outcomes = alerts::for_batch(&data, &state.geography, &index, &state.settings.rules, now);
-        drop(index);
-        let board = state.live.board();
-        for (s, outcome) in created.iter().zip(outcomes) {
+/// The rules an incident write runs on the incidents it creates, inside its transaction
+/// ([`crate::store::Store::insert_deriving`]): their 一警多报 links and alerts (geofence,
+/// near-repeat). The created incidents are not in the index yet: the write's group commit puts
+/// them there once durable, before the next group's rules read it.
+pub fn derive(state: &crate::api::AppState) -> crate::store::Derive {
+    let (geography, index, live, clock) =
+        (state.geography.clone(), state.incidents.clone(), state.live.clone(), state.clock.clone());
+    let rules = state.settings.rules.clone();
+    Arc::new(move |created: &[&model::Incident]| {
+        let now = clock.now();
+        let data: Vec<model::live::IncidentData> = created.iter().map(|i| crate::store::incident_data(i)).collect();
+        let outcomes = {
+            let index = index.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            alerts::for_batch(&data, &geography, &index, &rules, now)
+        };
+        let board = live.board();
+        let mut raised = Vec::new();
+        for (incident, outcome) in created.iter().zip(outcomes) {
             if let Some(first) = outcome.same_event {
                 // Link to the event's first report (the earlier report may itself be linked).
                 let first = board.event_of(first).unwrap_or(first);
-                raised.push(link_event(&s.incident, Some(first), "auto", now));
+                raised.push(link_event(incident, Some(first), "auto", now));
             }
             for alert in outcome.alerts {
                 raised.push(model::live::NewLiveEvent {
@@ -257,18 +261,14 @@ pub async fn after_ingest(state: &crate::api::AppState, stored: &[crate::ingest:
                     kind: LiveKind::Alert,
                     subject: 0,
                     cell_code: Some(alert.cell_code),
-                    category: Some(s.incident.fields.category),
+                    category: Some(incident.fields.category),
                     actor: None,
                     data: serde_json::to_string(&alert).unwrap_or_default(),
                 });
             }
         }
-    }
-    if !raised.is_empty() {
-        state.log(raised).await?;
-    }
-    state.live.wake();
-    Ok(())
+        raised
+    })
 }
 
 /// The open events of `filter` reported at or after `reported_from`, most urgent first: the

@@ -349,6 +349,19 @@ pub fn change_event(current: &Incident, t: &Transition, by: &str, at: DateTime<U
 }
 
 /// The system of record.
+/// What an incident write derives from the incidents it creates, in order (alerts, 一警多报
+/// links): pure over memory, run inside the write's transaction.
+pub type Derive = std::sync::Arc<dyn Fn(&[&Incident]) -> Vec<NewLiveEvent> + Send + Sync>;
+
+/// An incident write's answer: each item as stored, and the derived events as logged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inserted {
+    /// One per item, in order.
+    pub outcomes: Vec<InsertOutcome>,
+    /// What [`Derive`] made, with their `seq`s.
+    pub derived: Vec<LiveEvent>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `geopackage` or `postgis`.
@@ -384,7 +397,18 @@ pub trait Store: Send + Sync + 'static {
         &self,
         items: Vec<(NewIncident, Placement)>,
         by: Vec<Option<Attribution>>,
-    ) -> Result<Vec<InsertOutcome>, StoreError>;
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
+        self.insert_deriving(items, by, None).await.map(|i| i.outcomes)
+    }
+    /// [`Store::insert_attributed`]; the live log gets each created incident's event and then,
+    /// in the same transaction, the events `derive` makes of the created incidents (alerts,
+    /// 一警多报 links), so they are durable exactly when the incidents are.
+    async fn insert_deriving(
+        &self,
+        items: Vec<(NewIncident, Placement)>,
+        by: Vec<Option<Attribution>>,
+        derive: Option<Derive>,
+    ) -> Result<Inserted, StoreError>;
     /// Loads many incidents in one transaction (binary COPY on PostGIS), with the same
     /// idempotency and all-or-nothing rules as [`Store::insert_incidents`] but returning counts
     /// only; returns once the load is durable.

@@ -8,8 +8,8 @@ pub mod blob;
 
 use super::{Attribution, change_event, creation_audit, incident_event};
 use super::{
-    AuditQuery, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Photo, Snapshot,
-    Store, StoreError, StoredUser, WorldData,
+    AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
+    Photo, Snapshot, Store, StoreError, StoredUser, WorldData,
 };
 use crate::scope::Scope;
 use async_trait::async_trait;
@@ -710,13 +710,15 @@ fn user_from_row(r: &Row<'_>) -> Result<(User, String), GpkgError> {
 }
 
 /// Inserts `items` in one transaction; with `log`, each created incident's event is appended to
-/// the live log, and the events are returned with the outcomes.
+/// the live log, then what `derive` makes of the created incidents; returns the outcomes and
+/// derived events, and everything the log got.
 fn insert_all(
     conn: &mut Connection,
     items: &[(NewIncident, Placement)],
     log: bool,
     by: &[Option<Attribution>],
-) -> Result<(Vec<InsertOutcome>, Committed), StoreError> {
+    derive: Option<&Derive>,
+) -> Result<(Inserted, Committed), StoreError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
     let mut out = Vec::with_capacity(items.len());
     let mut keys: HashMap<(Source, &str), usize> = HashMap::new();
@@ -747,16 +749,22 @@ fn insert_all(
         let stored = Incident { id, fields, placement: Placement::of_cell(p.cell_code) };
         out.push(InsertOutcome::Created(stored));
     }
-    let mut logged = Committed::default();
+    let (mut logged, mut derived) = (Committed::default(), Vec::new());
     if log {
-        let events: Vec<NewLiveEvent> = out
+        let created: Vec<&Incident> = out
             .iter()
             .filter_map(|o| match o {
-                InsertOutcome::Created(i) => Some(incident_event(i)),
+                InsertOutcome::Created(i) => Some(i),
                 InsertOutcome::Existing(_) => None,
             })
             .collect();
+        let mut events: Vec<NewLiveEvent> = created.iter().map(|i| incident_event(i)).collect();
+        let own = events.len();
+        if let Some(derive) = derive {
+            events.extend(derive(&created));
+        }
         logged = append_events(&tx, &events)?;
+        derived = logged.events[own..].to_vec();
     }
     for (outcome, by) in out.iter().zip(by) {
         if let Some(by) = by {
@@ -764,7 +772,7 @@ fn insert_all(
         }
     }
     tx.commit().map_err(sql("commit incidents"))?;
-    Ok((out, logged))
+    Ok((Inserted { outcomes: out, derived }, logged))
 }
 
 fn insert_audit(tx: &rusqlite::Transaction<'_>, e: &NewAudit) -> Result<(), GpkgError> {
@@ -984,16 +992,17 @@ impl Store for GpkgStore {
         Self::with(&self.reader, move |c| read_incident_rows(c, ids, since)).await
     }
 
-    async fn insert_attributed(
+    async fn insert_deriving(
         &self,
         items: Vec<(NewIncident, Placement)>,
         by: Vec<Option<Attribution>>,
-    ) -> Result<Vec<InsertOutcome>, StoreError> {
-        self.write(move |c| insert_all(c, &items, true, &by)).await
+        derive: Option<Derive>,
+    ) -> Result<Inserted, StoreError> {
+        self.write(move |c| insert_all(c, &items, true, &by, derive.as_ref())).await
     }
 
     async fn bulk_load(&self, items: Vec<(NewIncident, Placement)>) -> Result<Loaded, StoreError> {
-        let outcomes = self.write(move |c| insert_all(c, &items, false, &[])).await?;
+        let outcomes = self.write(move |c| insert_all(c, &items, false, &[], None)).await?.outcomes;
         let created = outcomes.iter().filter(|o| matches!(o, InsertOutcome::Created(_))).count() as u64;
         Ok(Loaded { created, existing: outcomes.len() as u64 - created })
     }

@@ -12,8 +12,8 @@ use crate::scope::Scope;
 use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
 use crate::store::{Attribution, change_event, creation_audit, incident_event};
 use crate::store::{
-    AuditQuery, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Loaded, NewAudit, NewUser, Photo, Snapshot,
-    Store, StoreError, WorldData,
+    AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
+    Photo, Snapshot, Store, StoreError, WorldData,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -269,7 +269,8 @@ fn user_from_row(r: &Row) -> Result<(User, String), PgError> {
 async fn insert_batch(
     tx: &deadpool_postgres::Transaction<'_>,
     items: &[(NewIncident, Placement)],
-) -> Result<Vec<InsertOutcome>, StoreError> {
+    derive: Option<&Derive>,
+) -> Result<Inserted, StoreError> {
     let insert = tx.prepare_cached(sql!("insert_incidents")).await.map_err(db("prepare insert incidents"))?;
     let columns = ColumnArrays::of(items);
     let rows = tx.query(&insert, &columns.values()).await.map_err(db("insert incidents"))?;
@@ -363,9 +364,13 @@ async fn insert_batch(
     if let (Some(lo), Some(hi)) = (created.first(), created.last()) {
         tx.execute(sql!("notify_incidents"), &[&format!("{} {}", lo.id.0, hi.id.0)]).await.map_err(db("notify"))?;
     }
-    let events: Vec<NewLiveEvent> = created.into_iter().map(incident_event).collect();
-    append_events(tx, &events).await?;
-    Ok(out)
+    let mut events: Vec<NewLiveEvent> = created.iter().map(|i| incident_event(i)).collect();
+    let own = events.len();
+    if let Some(derive) = derive {
+        events.extend(derive(&created));
+    }
+    let derived = append_events(tx, &events).await?.split_off(own);
+    Ok(Inserted { outcomes: out, derived })
 }
 
 /// A batch's incident columns as arrays, in the order of `sql/insert_incidents.sql`'s parameters.
@@ -707,19 +712,20 @@ impl Store for PgStore {
         Ok(rows.iter().map(incident_row).collect::<Result<_, _>>()?)
     }
 
-    async fn insert_attributed(
+    async fn insert_deriving(
         &self,
         items: Vec<(NewIncident, Placement)>,
         by: Vec<Option<Attribution>>,
-    ) -> Result<Vec<InsertOutcome>, StoreError> {
+        derive: Option<Derive>,
+    ) -> Result<Inserted, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
-        let out = insert_batch(&tx, &items).await?;
+        let inserted = insert_batch(&tx, &items, derive.as_ref()).await?;
         let audits: Vec<NewAudit> =
-            out.iter().zip(&by).filter_map(|(o, b)| b.as_ref().map(|b| creation_audit(b, o))).collect();
+            inserted.outcomes.iter().zip(&by).filter_map(|(o, b)| b.as_ref().map(|b| creation_audit(b, o))).collect();
         append_audits(&tx, &audits).await?;
         tx.commit().await.map_err(db("commit incidents"))?;
-        Ok(out)
+        Ok(inserted)
     }
 
     async fn bulk_load(&self, items: Vec<(NewIncident, Placement)>) -> Result<Loaded, StoreError> {
