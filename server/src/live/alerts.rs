@@ -57,10 +57,10 @@ pub struct Raised {
 /// The rules for new incidents, one [`Raised`] per item of `new`, which are compared with each
 /// other and with `index` (which must not hold them yet: the rules run before the write that
 /// stores them commits). Back-filled reports (occurred more than `live_hours` ago) raise
-/// nothing. The index is read once for the whole batch and both rules, through the reports' joint box (its R-tree
-/// for a single report, its time order for a batch spread over the city): the incidents of a
-/// rule's time window near some report are put in grid buckets at least as wide as each
-/// report's search box, and a report looks at the 3 × 3 buckets of its category.
+/// nothing. The index is read once for the whole batch and both rules, through the reports'
+/// joint box (its R-tree for a single report, its time order for a batch spread over the city):
+/// the incidents of a rule's time window near some report are put in grid buckets at least as
+/// wide as each report's search box, and a report looks at the 3 × 3 buckets of its category.
 pub fn for_batch(
     new: &[IncidentData],
     geography: &Geography,
