@@ -74,6 +74,7 @@ fn cpu_s() -> f64 {
     // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
     let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
     let ticks = |k: usize| fields.get(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // In clock ticks of USER_HZ, which is 100 on Linux (`getconf CLK_TCK` here: 100).
     (ticks(11) + ticks(12)) / 100.0
 }
 

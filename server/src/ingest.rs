@@ -84,10 +84,7 @@ impl GroupCommit {
                     .outcomes
                     .iter()
                     .zip(cells)
-                    .filter_map(|(o, cell)| match o {
-                        InsertOutcome::Created(i) => Some(IncidentPoint::new(&IncidentRow::of(i), cell)),
-                        InsertOutcome::Existing(_) => None,
-                    })
+                    .filter_map(|(o, cell)| o.created().map(|i| IncidentPoint::new(&IncidentRow::of(i), cell)))
                     .collect();
                 index.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert_many(new);
                 // Read-your-writes for the alerts and links; the pump publishes them in seq order.

@@ -194,6 +194,28 @@ pub enum InsertOutcome {
     Existing(Incident),
 }
 
+impl InsertOutcome {
+    /// The incident, when this write created it.
+    pub fn created(&self) -> Option<&Incident> {
+        match self {
+            InsertOutcome::Created(i) => Some(i),
+            InsertOutcome::Existing(_) => None,
+        }
+    }
+}
+
+/// The live-log events an incident write appends, in order: each created incident's event, then
+/// what `derive` makes of the created incidents; and how many of them are the incidents' own.
+pub fn write_events(outcomes: &[InsertOutcome], derive: Option<&Derive>) -> (Vec<NewLiveEvent>, usize) {
+    let created: Vec<&Incident> = outcomes.iter().filter_map(InsertOutcome::created).collect();
+    let mut events: Vec<NewLiveEvent> = created.iter().map(|i| incident_event(i)).collect();
+    let own = events.len();
+    if let Some(derive) = derive {
+        events.extend(derive(&created));
+    }
+    (events, own)
+}
+
 /// A user to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {

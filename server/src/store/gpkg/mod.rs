@@ -6,7 +6,7 @@
 
 pub mod blob;
 
-use super::{Attribution, change_event, creation_audit, incident_event};
+use super::{Attribution, change_event, creation_audit, write_events};
 use super::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
     Photo, Snapshot, Store, StoreError, StoredUser, WorldData,
@@ -751,18 +751,7 @@ fn insert_all(
     }
     let (mut logged, mut derived) = (Committed::default(), Vec::new());
     if log {
-        let created: Vec<&Incident> = out
-            .iter()
-            .filter_map(|o| match o {
-                InsertOutcome::Created(i) => Some(i),
-                InsertOutcome::Existing(_) => None,
-            })
-            .collect();
-        let mut events: Vec<NewLiveEvent> = created.iter().map(|i| incident_event(i)).collect();
-        let own = events.len();
-        if let Some(derive) = derive {
-            events.extend(derive(&created));
-        }
+        let (events, own) = write_events(&out, derive);
         logged = append_events(&tx, &events)?;
         derived = logged.events[own..].to_vec();
     }

@@ -10,7 +10,7 @@
 use super::copy::{Columns, CopyError, copy_into, millis};
 use crate::scope::Scope;
 use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
-use crate::store::{Attribution, change_event, creation_audit, incident_event};
+use crate::store::{Attribution, change_event, creation_audit, write_events};
 use crate::store::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
     Photo, Snapshot, Store, StoreError, WorldData,
@@ -354,21 +354,13 @@ async fn insert_batch(
         }
         out.push(InsertOutcome::Existing(same.clone()));
     }
-    let created: Vec<&Incident> = out
-        .iter()
-        .filter_map(|o| match o {
-            InsertOutcome::Created(i) => Some(i),
-            InsertOutcome::Existing(_) => None,
-        })
-        .collect();
-    if let (Some(lo), Some(hi)) = (created.first(), created.last()) {
+    // Other instances index the new ids from `lo` to `hi`.
+    let mut new_incidents = out.iter().filter_map(InsertOutcome::created);
+    if let Some(lo) = new_incidents.next() {
+        let hi = new_incidents.next_back().unwrap_or(lo);
         tx.execute(sql!("notify_incidents"), &[&format!("{} {}", lo.id.0, hi.id.0)]).await.map_err(db("notify"))?;
     }
-    let mut events: Vec<NewLiveEvent> = created.iter().map(|i| incident_event(i)).collect();
-    let own = events.len();
-    if let Some(derive) = derive {
-        events.extend(derive(&created));
-    }
+    let (events, own) = write_events(&out, derive);
     let derived = append_events(tx, &events).await?.split_off(own);
     Ok(Inserted { outcomes: out, derived })
 }
