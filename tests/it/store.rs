@@ -200,6 +200,30 @@ async fn derived_events_are_logged_with_their_incidents_or_not_at_all() {
             other => panic!("{name}: {other:?}"),
         }
         assert_eq!(store.last_seq().await.unwrap(), logged[3].seq, "{name}: nothing of it logged");
+        // A large write (the GeoPackage store derives alongside its rows, assuming the next ids):
+        // the derived events name the ids the rows got, also when a retry inside the write
+        // leaves the ids after it one lower than assumed, and when it is the first item.
+        for (k, retry_at) in [None, Some(150), Some(0)].into_iter().enumerate() {
+            let large: Vec<(NewIncident, Placement)> = (0..300)
+                .map(|j| match retry_at {
+                    Some(r) if r == j => batch[0].clone(),
+                    _ => (incident(Some(&format!("large-{k}-{j}")), j as i64), placement),
+                })
+                .collect();
+            let before = store.last_seq().await.unwrap();
+            let inserted = store.insert_deriving(large, Vec::new(), Some(derive.clone())).await.unwrap();
+            let created: Vec<String> = inserted
+                .outcomes
+                .iter()
+                .filter_map(InsertOutcome::created)
+                .map(|i| format!(r#"{{"incident":{}}}"#, i.id.0))
+                .collect();
+            assert_eq!(created.len(), 300 - usize::from(retry_at.is_some()), "{name}");
+            let named: Vec<String> = inserted.derived.iter().map(|e| e.event.data.clone()).collect();
+            assert_eq!(named, created, "{name}: retry at {retry_at:?}");
+            let logged = store.events_after(before, 1_000).await.unwrap();
+            assert_eq!(inserted.derived, logged[created.len()..].to_vec(), "{name}: retry at {retry_at:?}");
+        }
         drop(store);
         backend.remove().await;
     }

@@ -205,15 +205,32 @@ impl InsertOutcome {
 }
 
 /// The live-log events an incident write appends, in order: each created incident's event, then
-/// what `derive` makes of the created incidents; and how many of them are the incidents' own.
-pub fn write_events(outcomes: &[InsertOutcome], derive: Option<&Derive>) -> (Vec<NewLiveEvent>, usize) {
+/// what `derived` makes of the created incidents (the write's [`Derive`], see [`derived_by`]);
+/// and how many of them are the incidents' own.
+pub fn write_events(
+    outcomes: &[InsertOutcome],
+    derived: impl FnOnce(&[&Incident]) -> Vec<NewLiveEvent>,
+) -> (Vec<NewLiveEvent>, usize) {
     let created: Vec<&Incident> = outcomes.iter().filter_map(InsertOutcome::created).collect();
     let mut events: Vec<NewLiveEvent> = created.iter().map(|i| incident_event(i)).collect();
     let own = events.len();
-    if let Some(derive) = derive {
-        events.extend(derive(&created));
-    }
+    events.extend(derived(&created));
     (events, own)
+}
+
+/// What `derive` makes of created incidents; nothing without one.
+pub fn derived_by(derive: Option<&Derive>) -> impl FnOnce(&[&Incident]) -> Vec<NewLiveEvent> + '_ {
+    move |created| derive.map_or_else(Vec::new, |d| d(created))
+}
+
+/// `n` as stored under `id` in `p`'s cell: times cut to the millisecond (what a read returns),
+/// the rest as given.
+pub fn stored_incident(n: &NewIncident, p: &Placement, id: IncidentId) -> Incident {
+    let to_millis = |t: DateTime<Utc>| DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t);
+    let mut fields = n.clone();
+    fields.occurred_at = to_millis(n.occurred_at);
+    fields.reported_at = to_millis(n.reported_at);
+    Incident { id, fields, placement: Placement::of_cell(p.cell_code) }
 }
 
 /// A user to create.

@@ -6,7 +6,7 @@
 
 pub mod blob;
 
-use super::{Attribution, change_event, creation_audit, write_events};
+use super::{Attribution, change_event, creation_audit, derived_by, stored_incident, write_events};
 use super::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
     Photo, Snapshot, Store, StoreError, StoredUser, WorldData,
@@ -100,8 +100,9 @@ pub struct GpkgStore {
     _checkpointer: std::sync::mpsc::Sender<()>,
 }
 
-/// Live-log events kept in memory after their commit: two full batches' worth.
-const RECENT_EVENTS: usize = 20_000;
+/// Live-log events kept in memory after their commit: two batches of 10,000 reports with a
+/// link event each (what two feeds can commit before the pump reads); a few hundred bytes each.
+const RECENT_EVENTS: usize = 50_000;
 
 /// Live-log events as committed, with the `seq` of each stored row (a packed row's is its last
 /// event's).
@@ -709,9 +710,18 @@ fn user_from_row(r: &Row<'_>) -> Result<(User, String), GpkgError> {
     ))
 }
 
+/// Fewest items of a write whose derived events are made on a second thread while its rows are
+/// written (a thread is not worth it for the few items of a single report's group).
+const DERIVE_ALONGSIDE_FROM: usize = 256;
+
 /// Inserts `items` in one transaction; with `log`, each created incident's event is appended to
 /// the live log, then what `derive` makes of the created incidents; returns the outcomes and
 /// derived events, and everything the log got.
+///
+/// With many items the derived events are made on a second thread while the rows are written,
+/// assuming every item is new and takes the next id in order (the transaction holds the write
+/// lock from its start, so only a retry breaks that). The assumption is checked against the
+/// outcomes; when it fails, what was made is dropped and `derive` runs again on the outcomes.
 fn insert_all(
     conn: &mut Connection,
     items: &[(NewIncident, Placement)],
@@ -719,16 +729,72 @@ fn insert_all(
     by: &[Option<Attribution>],
     derive: Option<&Derive>,
 ) -> Result<(Inserted, Committed), StoreError> {
-    let tx = conn.transaction().map_err(sql("begin"))?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql("begin"))?;
+    let first_id = match derive {
+        Some(_) if log && items.len() >= DERIVE_ALONGSIDE_FROM => Some(next_incident_id(&tx)?),
+        _ => None,
+    };
+    std::thread::scope(|s| {
+        let alongside = first_id.zip(derive).map(|(first, derive)| {
+            s.spawn(move || {
+                let assumed: Vec<Incident> =
+                    (first..).zip(items).map(|(id, (n, p))| stored_incident(n, p, IncidentId(id))).collect();
+                derive(&assumed.iter().collect::<Vec<_>>())
+            })
+        });
+        let out = insert_rows(&tx, items)?;
+        let (mut logged, mut derived) = (Committed::default(), Vec::new());
+        if log {
+            let as_assumed = first_id.is_some_and(|first| {
+                (first..).zip(&out).all(|(id, o)| o.created().is_some_and(|i| i.id == IncidentId(id)))
+            });
+            // The incidents' own events are made before waiting for the second thread.
+            let (events, own) = write_events(&out, |created| {
+                let made = alongside.and_then(|h| h.join().ok()).filter(|_| as_assumed);
+                made.unwrap_or_else(|| derived_by(derive)(created))
+            });
+            logged = append_events(&tx, &events)?;
+            derived = logged.events[own..].to_vec();
+        }
+        for (outcome, by) in out.iter().zip(by) {
+            if let Some(by) = by {
+                insert_audit(&tx, &creation_audit(by, outcome))?;
+            }
+        }
+        tx.commit().map_err(sql("commit incidents"))?;
+        Ok((Inserted { outcomes: out, derived }, logged))
+    })
+}
+
+/// The id AUTOINCREMENT gives the next incident: one past the larger of the table's last row and
+/// its high-water mark.
+fn next_incident_id(tx: &rusqlite::Transaction<'_>) -> Result<u64, GpkgError> {
+    let last: i64 = tx
+        .query_row(
+            "SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'incidents'), 0), \
+                        COALESCE((SELECT max(fid) FROM incidents), 0))",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql("next incident id"))?;
+    Ok(last as u64 + 1)
+}
+
+/// Writes the rows of `items` in order: a new report is stored; a retry of a stored one (same
+/// source and external_id, same content) writes nothing and answers the stored incident; a key
+/// reused with other content fails the whole write.
+fn insert_rows(
+    tx: &rusqlite::Transaction<'_>,
+    items: &[(NewIncident, Placement)],
+) -> Result<Vec<InsertOutcome>, StoreError> {
     let mut out = Vec::with_capacity(items.len());
     let mut keys: HashMap<(Source, &str), usize> = HashMap::new();
     for (index, (n, p)) in items.iter().enumerate() {
         // Insert first; only a clash on the key needs the stored report.
-        let Some(id) = insert_incident(&tx, n, p)? else {
+        let Some(id) = insert_incident(tx, n, p)? else {
             let ext = n.external_id.as_deref().unwrap_or_default();
-            let id =
-                find_external(&tx, n.source, ext)?.ok_or_else(|| corrupt("incident", "key clash without a row"))?;
-            let stored = fetch_incident(&tx, id)?.ok_or_else(|| corrupt("incident", "vanished during insert"))?;
+            let id = find_external(tx, n.source, ext)?.ok_or_else(|| corrupt("incident", "key clash without a row"))?;
+            let stored = fetch_incident(tx, id)?.ok_or_else(|| corrupt("incident", "vanished during insert"))?;
             if !stored.fields.same_report(n) {
                 // Dropping the transaction rolls back every earlier item of the batch.
                 return Err(match keys.get(&(n.source, ext)) {
@@ -742,26 +808,9 @@ fn insert_all(
         if let Some(ext) = &n.external_id {
             keys.insert((n.source, ext.as_str()), index);
         }
-        // As stored: times to the millisecond (what a read returns), the rest as given.
-        let mut fields = n.clone();
-        fields.occurred_at = to_millis(n.occurred_at);
-        fields.reported_at = to_millis(n.reported_at);
-        let stored = Incident { id, fields, placement: Placement::of_cell(p.cell_code) };
-        out.push(InsertOutcome::Created(stored));
+        out.push(InsertOutcome::Created(stored_incident(n, p, id)));
     }
-    let (mut logged, mut derived) = (Committed::default(), Vec::new());
-    if log {
-        let (events, own) = write_events(&out, derive);
-        logged = append_events(&tx, &events)?;
-        derived = logged.events[own..].to_vec();
-    }
-    for (outcome, by) in out.iter().zip(by) {
-        if let Some(by) = by {
-            insert_audit(&tx, &creation_audit(by, outcome))?;
-        }
-    }
-    tx.commit().map_err(sql("commit incidents"))?;
-    Ok((Inserted { outcomes: out, derived }, logged))
+    Ok(out)
 }
 
 fn insert_audit(tx: &rusqlite::Transaction<'_>, e: &NewAudit) -> Result<(), GpkgError> {

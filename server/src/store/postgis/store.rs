@@ -10,7 +10,7 @@
 use super::copy::{Columns, CopyError, copy_into, millis};
 use crate::scope::Scope;
 use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
-use crate::store::{Attribution, change_event, creation_audit, write_events};
+use crate::store::{Attribution, change_event, creation_audit, derived_by, stored_incident, write_events};
 use crate::store::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
     Photo, Snapshot, Store, StoreError, WorldData,
@@ -332,14 +332,7 @@ async fn insert_batch(
             {
                 return Err(corrupt("incidents", "ids out of the batch's order").into());
             }
-            let mut fields = n.clone();
-            fields.occurred_at = millis(n.occurred_at);
-            fields.reported_at = millis(n.reported_at);
-            out.push(InsertOutcome::Created(Incident {
-                id: IncidentId(id as u64),
-                fields,
-                placement: Placement::of_cell(p.cell_code),
-            }));
+            out.push(InsertOutcome::Created(stored_incident(n, p, IncidentId(id as u64))));
             continue;
         }
         let ext = n.external_id.as_deref().unwrap_or_default();
@@ -360,7 +353,7 @@ async fn insert_batch(
         let hi = new_incidents.next_back().unwrap_or(lo);
         tx.execute(sql!("notify_incidents"), &[&format!("{} {}", lo.id.0, hi.id.0)]).await.map_err(db("notify"))?;
     }
-    let (events, own) = write_events(&out, derive);
+    let (events, own) = write_events(&out, derived_by(derive));
     let derived = append_events(tx, &events).await?.split_off(own);
     Ok(Inserted { outcomes: out, derived })
 }
