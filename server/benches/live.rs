@@ -1,7 +1,8 @@
 //! Live command-centre load benchmark (not run in CI): `cargo bench -p server --bench live`.
 //! A real server on 127.0.0.1 over the embedded store (WAL, synchronous=FULL: every
 //! acknowledged write is durable), and, with `SAFEGRID_BENCH_DATABASE_URL` (a PostGIS superuser
-//! URL; the bench creates and drops its own database), the same over PostGIS. Prints:
+//! URL; the bench creates and drops its own databases), the same over PostGIS. Each ingest
+//! figure below is measured on a fresh store seeded with the demo world. Prints:
 //! - single `POST /api/incidents` per second from 64 keep-alive clients (group commit);
 //! - incidents per second through `POST /api/incidents/batch` (10,000 a batch);
 //! - event-to-subscriber latency (POST sent → message received) with 200 live subscribers while
@@ -145,7 +146,15 @@ fn batch_bodies(n: usize, tag: &str, pts: &[(f64, f64)]) -> Vec<String> {
         .collect()
 }
 
-async fn run(name: &str, store: Arc<dyn Store>) {
+/// A server on 127.0.0.1 over one store, and a signed-in city user's token.
+struct Served {
+    state: server::api::AppState,
+    store: Arc<dyn Store>,
+    addr: SocketAddr,
+    token: String,
+}
+
+async fn serve(store: Arc<dyn Store>) -> Served {
     let state = load_state(store.clone(), Arc::new(SystemClock)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -157,6 +166,46 @@ async fn run(name: &str, store: Arc<dyn Store>) {
         .await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&login));
     let token: String = serde_json::from_slice::<Value>(&login).unwrap()["token"].as_str().unwrap().to_owned();
+    Served { state, store, addr, token }
+}
+
+/// Where the bench keeps its stores: every part below that measures ingest gets a fresh one,
+/// seeded with the demo world, so no part's figure depends on what an earlier part stored.
+enum Backend {
+    /// GeoPackage files under one temporary folder.
+    Embedded(tempfile::TempDir),
+    /// Databases `safegrid_live_bench_<k>` on the cluster of a superuser URL.
+    PostGis(String),
+}
+
+impl Backend {
+    /// A fresh seeded store, the `k`-th of this run.
+    async fn fresh(&self, k: usize) -> Arc<dyn Store> {
+        let store: Arc<dyn Store> = match self {
+            Backend::Embedded(dir) => {
+                let path = dir.path().join(format!("store-{k}"));
+                std::fs::create_dir_all(&path).unwrap();
+                Arc::new(server::store::gpkg::GpkgStore::open(&path).unwrap())
+            }
+            Backend::PostGis(admin_url) => {
+                let admin = server::store::postgis::connect(admin_url).await.unwrap();
+                let db = format!("safegrid_live_bench_{k}");
+                admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await.unwrap();
+                admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+                Arc::new(server::store::postgis::open(&Backend::url(admin_url, k), 16).await.unwrap())
+            }
+        };
+        seeded(store).await
+    }
+
+    fn url(admin_url: &str, k: usize) -> String {
+        format!("{}/safegrid_live_bench_{k}", admin_url.rsplit_once('/').unwrap().0)
+    }
+}
+
+async fn run(name: &str, backend: &Backend) {
+    let Served { state, store, addr, token } = serve(backend.fresh(0).await).await;
+    let mut c = Conn::open(addr).await;
     let pts = Arc::new(points(&state, 4000));
 
     // `SAFEGRID_BENCH_ONLY=batch` or `=single` (for profiling) runs only part B or part A.
@@ -211,14 +260,19 @@ async fn run(name: &str, store: Arc<dyn Store>) {
         return;
     }
 
-    // B. Batches of 10,000: reports spread over the city and the day, then the worst case.
+    // B. Batches of 10,000: reports spread over the city and the day, the worst case, and
+    // spread from two feeds; each on a fresh store holding only the demo world.
     let batches = if only_batches { 20 } else { 5 };
     let everywhere = points(&state, usize::MAX);
-    for (what, feeds, bodies) in [
+    for (k, (what, feeds, bodies)) in [
         ("spread over the city and the last day, 5% second reports", 1, spread_bodies(batches, "spread", &everywhere)),
         ("every report a second report of an event", 1, batch_bodies(batches, "batch", &pts)),
         ("spread, from 2 feeds at once", 2, spread_bodies(batches, "feeds", &everywhere)),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let Served { addr, token, .. } = serve(backend.fresh(k + 1).await).await;
         // Each feed posts its share of the batches one after another on its own connection.
         let mut shares: Vec<Vec<String>> = vec![Vec::new(); feeds];
         for (k, body) in bodies.into_iter().enumerate() {
@@ -400,21 +454,16 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let (p50, p99) = fsync_latency_ms(dir.path());
     println!("disk: 4 KiB append + fsync in {} p50 {p50:.2} ms, p99 {p99:.2} ms", dir.path().display());
-    let store: Arc<dyn Store> = Arc::new(server::store::gpkg::GpkgStore::open(dir.path()).unwrap());
-    run("embedded (GeoPackage, synchronous=FULL)", seeded(store).await).await;
+    run("embedded (GeoPackage, synchronous=FULL)", &Backend::Embedded(dir)).await;
     if let Ok(admin_url) = std::env::var("SAFEGRID_BENCH_DATABASE_URL") {
-        let admin = server::store::postgis::connect(&admin_url).await.unwrap();
-        admin.batch_execute("DROP DATABASE IF EXISTS safegrid_live_bench WITH (FORCE)").await.unwrap();
-        admin.batch_execute("CREATE DATABASE safegrid_live_bench").await.unwrap();
-        let url = format!("{}/safegrid_live_bench", admin_url.rsplit_once('/').unwrap().0);
-        let pg = server::store::postgis::open(&url, 16).await.unwrap();
-        let sync = {
-            let c = server::store::postgis::connect(&url).await.unwrap();
-            c.query_one("SHOW synchronous_commit", &[]).await.unwrap().get::<_, String>(0)
-                + " fsync="
-                + &c.query_one("SHOW fsync", &[]).await.unwrap().get::<_, String>(0)
-        };
-        run(&format!("PostGIS (synchronous_commit={sync})"), seeded(Arc::new(pg)).await).await;
-        admin.batch_execute("DROP DATABASE IF EXISTS safegrid_live_bench WITH (FORCE)").await.unwrap();
+        let backend = Backend::PostGis(admin_url.clone());
+        let c = server::store::postgis::connect(&admin_url).await.unwrap();
+        let sync = c.query_one("SHOW synchronous_commit", &[]).await.unwrap().get::<_, String>(0)
+            + " fsync="
+            + &c.query_one("SHOW fsync", &[]).await.unwrap().get::<_, String>(0);
+        run(&format!("PostGIS (synchronous_commit={sync})"), &backend).await;
+        for k in 0..4 {
+            c.batch_execute(&format!("DROP DATABASE IF EXISTS safegrid_live_bench_{k} WITH (FORCE)")).await.unwrap();
+        }
     }
 }
