@@ -462,8 +462,12 @@ async fn main() {
             + " fsync="
             + &c.query_one("SHOW fsync", &[]).await.unwrap().get::<_, String>(0);
         run(&format!("PostGIS (synchronous_commit={sync})"), &backend).await;
-        for k in 0..4 {
-            c.batch_execute(&format!("DROP DATABASE IF EXISTS safegrid_live_bench_{k} WITH (FORCE)")).await.unwrap();
+        // Every database `Backend::fresh` made.
+        for row in
+            c.query("SELECT datname FROM pg_database WHERE datname LIKE 'safegrid_live_bench_%'", &[]).await.unwrap()
+        {
+            let db: String = row.get(0);
+            c.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)")).await.unwrap();
         }
     }
 }

@@ -200,9 +200,9 @@ async fn derived_events_are_logged_with_their_incidents_or_not_at_all() {
             other => panic!("{name}: {other:?}"),
         }
         assert_eq!(store.last_seq().await.unwrap(), logged[3].seq, "{name}: nothing of it logged");
-        // A large write (the GeoPackage store derives alongside its rows, assuming the next ids):
-        // the derived events name the ids the rows got, also when a retry inside the write
-        // leaves the ids after it one lower than assumed, and when it is the first item.
+        // A large write (the GeoPackage store derives alongside its rows, assuming every item is
+        // new and takes the next id): the derived events name the ids the rows got, also when an
+        // item is a retry (not new), in the middle of the write or first.
         for (k, retry_at) in [None, Some(150), Some(0)].into_iter().enumerate() {
             let large: Vec<(NewIncident, Placement)> = (0..300)
                 .map(|j| match retry_at {

@@ -223,10 +223,14 @@ pub fn derived_by(derive: Option<&Derive>) -> impl FnOnce(&[&Incident]) -> Vec<N
     move |created| derive.map_or_else(Vec::new, |d| d(created))
 }
 
+/// `t` cut to the millisecond: both stores keep times so.
+pub fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
 /// `n` as stored under `id` in `p`'s cell: times cut to the millisecond (what a read returns),
 /// the rest as given.
 pub fn stored_incident(n: &NewIncident, p: &Placement, id: IncidentId) -> Incident {
-    let to_millis = |t: DateTime<Utc>| DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t);
     let mut fields = n.clone();
     fields.occurred_at = to_millis(n.occurred_at);
     fields.reported_at = to_millis(n.reported_at);
@@ -387,7 +391,6 @@ pub fn change_event(current: &Incident, t: &Transition, by: &str, at: DateTime<U
     }
 }
 
-/// The system of record.
 /// What an incident write derives from the incidents it creates, in order (alerts, 一警多报
 /// links): pure over memory, run inside the write's transaction.
 pub type Derive = std::sync::Arc<dyn Fn(&[&Incident]) -> Vec<NewLiveEvent> + Send + Sync>;
@@ -401,6 +404,7 @@ pub struct Inserted {
     pub derived: Vec<LiveEvent>,
 }
 
+/// The system of record.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `geopackage` or `postgis`.

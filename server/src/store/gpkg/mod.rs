@@ -6,7 +6,7 @@
 
 pub mod blob;
 
-use super::{Attribution, change_event, creation_audit, derived_by, stored_incident, write_events};
+use super::{Attribution, change_event, creation_audit, derived_by, stored_incident, to_millis, write_events};
 use super::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
     Photo, Snapshot, Store, StoreError, StoredUser, WorldData,
@@ -345,10 +345,6 @@ fn millis(t: DateTime<Utc>) -> String {
     let mut s = String::with_capacity(24);
     format_utc_millis(t.timestamp_millis(), &mut s);
     s
-}
-
-fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
 fn parse_time(s: &str) -> Result<DateTime<Utc>, GpkgError> {
@@ -1041,7 +1037,7 @@ impl Store for GpkgStore {
 
     async fn bulk_load(&self, items: Vec<(NewIncident, Placement)>) -> Result<Loaded, StoreError> {
         let outcomes = self.write(move |c| insert_all(c, &items, false, &[], None)).await?.outcomes;
-        let created = outcomes.iter().filter(|o| matches!(o, InsertOutcome::Created(_))).count() as u64;
+        let created = outcomes.iter().filter_map(InsertOutcome::created).count() as u64;
         Ok(Loaded { created, existing: outcomes.len() as u64 - created })
     }
 

@@ -3,7 +3,7 @@
 //! single writes: a row whose key is already stored with the same report is skipped, and a key
 //! stored (or repeated in the load) with a different report rolls the whole load back.
 
-use crate::store::Loaded;
+use crate::store::{Loaded, to_millis};
 use bytes::{BufMut, BytesMut};
 use chrono::{DateTime, Utc};
 use model::{NewIncident, Placement};
@@ -47,10 +47,6 @@ pub(super) struct Columns<'a> {
     codes: [String; 4],
 }
 
-pub(super) fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
-}
-
 impl<'a> Columns<'a> {
     /// The columns of `n` placed at `p`.
     pub(super) fn of(n: &'a NewIncident, p: &Placement) -> Columns<'a> {
@@ -61,8 +57,8 @@ impl<'a> Columns<'a> {
             subcategory: n.subcategory.map(|s| s.as_str()),
             severity: n.severity.as_str(),
             status: n.status.as_str(),
-            occurred_at: millis(n.occurred_at),
-            reported_at: millis(n.reported_at),
+            occurred_at: to_millis(n.occurred_at),
+            reported_at: to_millis(n.reported_at),
             codes: [
                 p.county_code.to_string(),
                 p.township_code.to_string(),

@@ -7,10 +7,10 @@
 //! created, so other instances on the same database can bring their in-memory index up to date
 //! (see [`super::follow`]).
 
-use super::copy::{Columns, CopyError, copy_into, millis};
+use super::copy::{Columns, CopyError, copy_into};
 use crate::scope::Scope;
 use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
-use crate::store::{Attribution, change_event, creation_audit, derived_by, stored_incident, write_events};
+use crate::store::{Attribution, change_event, creation_audit, derived_by, stored_incident, to_millis, write_events};
 use crate::store::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
     Photo, Snapshot, Store, StoreError, WorldData,
@@ -164,7 +164,7 @@ impl PgStore {
                 &st,
                 &[
                     &(e.seq as i64),
-                    &millis(x.at),
+                    &to_millis(x.at),
                     &x.kind.as_str(),
                     &(x.subject as i64),
                     &x.cell_code.map(|c| c.to_string()),
@@ -387,8 +387,8 @@ impl<'a> ColumnArrays<'a> {
             external_id: texts(|n| &n.external_id),
             category: items.iter().map(|(n, _)| n.category.as_str()).collect(),
             subcategory: items.iter().map(|(n, _)| n.subcategory.map(|s| s.as_str())).collect(),
-            occurred_at: items.iter().map(|(n, _)| millis(n.occurred_at)).collect(),
-            reported_at: items.iter().map(|(n, _)| millis(n.reported_at)).collect(),
+            occurred_at: items.iter().map(|(n, _)| to_millis(n.occurred_at)).collect(),
+            reported_at: items.iter().map(|(n, _)| to_millis(n.reported_at)).collect(),
             address: texts(|n| &n.address),
             summary: texts(|n| &n.summary),
             reporter_name: texts(|n| &n.reporter_name),
@@ -441,7 +441,7 @@ async fn append_events(
     let st = tx.prepare_cached(sql!("append_event")).await.map_err(db("prepare append event"))?;
     // Runs of packable kinds become one row each (model::live::pack); every row in one statement.
     let packed = model::live::pack(events);
-    let at: Vec<DateTime<Utc>> = packed.iter().map(|r| millis(r.event.at)).collect();
+    let at: Vec<DateTime<Utc>> = packed.iter().map(|r| to_millis(r.event.at)).collect();
     let kind: Vec<&str> = packed.iter().map(|r| r.event.kind.as_str()).collect();
     let subject: Vec<i64> = packed.iter().map(|r| r.event.subject as i64).collect();
     let cell: Vec<Option<String>> = packed.iter().map(|r| r.event.cell_code.map(|c| c.to_string())).collect();
