@@ -75,11 +75,25 @@ fn run(extra: &[String]) -> Result<()> {
 }
 
 fn test() -> Result<()> {
-    let started = std::time::Instant::now();
+    let mut phases = Phases::start();
     let root = repo_root();
-    setup::ensure_test_tools(&root)?;
+    // Debian packages and the PostGIS clusters wait on the network and the disk, not the CPU:
+    // they come up beside the builds (on a fresh machine that hides several minutes).
+    let services = {
+        let root = root.clone();
+        std::thread::spawn(move || -> Result<(String, String, std::time::Duration)> {
+            let started = std::time::Instant::now();
+            setup::ensure_test_packages()?;
+            let fast = setup::postgis_cluster(&root, setup::Cluster::Fast)?;
+            let durable = setup::postgis_cluster(&root, setup::Cluster::Durable)?;
+            Ok((fast, durable, started.elapsed()))
+        })
+    };
+    setup::ensure_test_cargo_tools(&root)?;
+    phases.mark("tools (cargo install, npm ci)");
     sh(cargo().args(["fmt", "--all", "--check"]))?;
     sh(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))?;
+    phases.mark("fmt, clippy (native)");
     sh(cargo().args([
         "clippy",
         "--package",
@@ -90,9 +104,15 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    phases.mark("clippy (wasm32)");
     setup::build_frontend(&root)?;
-    let database_url = setup::postgis_cluster(&root, setup::Cluster::Fast)?;
-    let durable_url = setup::postgis_cluster(&root, setup::Cluster::Durable)?;
+    phases.mark("frontend (trunk --release)");
+    let (database_url, durable_url, services_took) =
+        services.join().map_err(|_| anyhow::anyhow!("the packages-and-clusters thread panicked"))??;
+    phases.mark(&format!(
+        "wait for packages and clusters (they took {:.0} s beside the builds)",
+        services_took.as_secs_f64()
+    ));
     let testdata = std::env::var("SAFEGRID_TESTDATA").unwrap_or_else(|_| "../shared/testdata".into());
     let mut totals = (0u64, 0u64);
     // Benches stay out: `--all-targets` would run the harness-less bench binaries.
@@ -109,11 +129,45 @@ fn test() -> Result<()> {
                 .env("SAFEGRID_DIST", root.join("dist")),
         )?;
         totals = (totals.0 + passed, totals.1 + failed);
+        phases.mark(&format!("cargo {}", args.join(" ")));
     }
     setup::run_fuzzers(&root)?;
-    eprintln!("cargo xtask test: all checks passed in {:.0} s", started.elapsed().as_secs_f64());
+    phases.mark("fuzz (build and run)");
+    phases.print();
+    eprintln!("cargo xtask test: all checks passed in {:.0} s", phases.total_s());
     println!("summary: {} passed, {} failed", totals.0, totals.1);
     Ok(())
+}
+
+/// Wall time per step of the test command, printed at the end so a slow run shows where it went.
+struct Phases {
+    started: std::time::Instant,
+    last: std::time::Instant,
+    took_s: Vec<(String, f64)>,
+}
+
+impl Phases {
+    fn start() -> Self {
+        let now = std::time::Instant::now();
+        Phases { started: now, last: now, took_s: Vec::new() }
+    }
+
+    fn mark(&mut self, step: &str) {
+        let now = std::time::Instant::now();
+        self.took_s.push((step.to_owned(), (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    fn total_s(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    fn print(&self) {
+        eprintln!("cargo xtask test: wall time per step");
+        for (step, took_s) in &self.took_s {
+            eprintln!("  {took_s:>7.0} s  {step}");
+        }
+    }
 }
 
 /// Runs a `cargo test` command, passing its output through, and adds up its `test result:` lines.

@@ -62,11 +62,16 @@ fn cargo_install(binary: &str, version: &str, args: &[&str]) -> Result<()> {
     if current.split_whitespace().nth(1) == Some(version) {
         return Ok(());
     }
-    eprintln!("installing {binary} {version} with cargo install (several minutes, once per machine)");
+    eprintln!("installing {binary} {version} with cargo install (a few minutes, once per machine)");
+    // These are build tools, not the product: their own release profiles ask for fat LTO and one
+    // codegen unit (trunk), which on two cores costs more than their whole run time ever will.
     sh(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .arg("install")
         .args(args)
-        .args(["--version", version]))
+        .args(["--version", version])
+        .env("CARGO_PROFILE_RELEASE_LTO", "off")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false"))
 }
 
 /// PATH with the frontend's npm tools (wasm-opt 132) and cargo-installed tools first.
@@ -81,7 +86,8 @@ pub fn ensure_run_tools(root: &Path) -> Result<()> {
     if !targets.lines().any(|l| l.trim() == WASM_TARGET) {
         sh(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
     }
-    cargo_install("trunk", TRUNK_VERSION, &["--locked", "trunk"])?;
+    // Without default features: no update check and no TLS stack (it never fetches anything here).
+    cargo_install("trunk", TRUNK_VERSION, &["--locked", "--no-default-features", "trunk"])?;
     // Without --locked: wasm-bindgen-cli's lockfile pins a crate version the registry does not serve.
     cargo_install("wasm-bindgen", WASM_BINDGEN_VERSION, &["wasm-bindgen-cli"])?;
     let frontend = root.join("frontend");
@@ -104,11 +110,16 @@ pub fn ensure_run_tools(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// What `cargo xtask test` needs besides the run tools: cargo-fuzz, GDAL's ogrinfo, Chromium and
-/// its driver, and CJK fonts for screenshots.
-pub fn ensure_test_tools(root: &Path) -> Result<()> {
+/// What `cargo xtask test` builds with besides the run tools: cargo-fuzz.
+pub fn ensure_test_cargo_tools(root: &Path) -> Result<()> {
     ensure_run_tools(root)?;
-    cargo_install("cargo-fuzz", CARGO_FUZZ_VERSION, &["--locked", "cargo-fuzz"])?;
+    cargo_install("cargo-fuzz", CARGO_FUZZ_VERSION, &["--locked", "cargo-fuzz"])
+}
+
+/// The Debian packages the tests run with: GDAL's ogrinfo, Chromium and its driver, and CJK fonts
+/// for screenshots (PostgreSQL comes with [`postgis_cluster`]). Network- and disk-bound, so the
+/// test command runs this beside the builds.
+pub fn ensure_test_packages() -> Result<()> {
     apt_install(&[
         ("ogrinfo", &["gdal-bin"]),
         ("chromium", &["chromium"]),
