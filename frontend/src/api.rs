@@ -10,13 +10,25 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
 
-/// A failed call: the server's error body, or why there was none.
+/// A failed call: the server's error body, or why there was none. The UI shows it through
+/// [`crate::i18n::api_error`] (the server's own message is in English).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     /// HTTP status (0 when the request did not complete).
     pub status: u16,
+    /// The server's error code (`conflict`, `validation`, …); empty when there was no error body.
+    pub code: String,
     /// The server's message or a network error.
     pub message: String,
+    /// The parameter or body field at fault, when the server named one.
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    /// A failure without an answer from the server (`status` 0) or with an unreadable one.
+    pub fn local(status: u16, message: String) -> ApiError {
+        ApiError { status, code: String::new(), message, field: None }
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -26,7 +38,7 @@ impl std::fmt::Display for ApiError {
 }
 
 fn network(e: wasm_bindgen::JsValue) -> ApiError {
-    ApiError { status: 0, message: e.as_string().unwrap_or_else(|| format!("{e:?}")) }
+    ApiError::local(0, e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
 thread_local! {
@@ -39,7 +51,7 @@ pub fn on_unauthorized(f: impl Fn() + 'static) {
 }
 
 async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, String), ApiError> {
-    let window = web_sys::window().ok_or_else(|| ApiError { status: 0, message: "no window".into() })?;
+    let window = web_sys::window().ok_or_else(|| ApiError::local(0, "no window".into()))?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     if let Some(b) = body {
@@ -64,10 +76,12 @@ async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, S
 
 fn parse<T: DeserializeOwned>(status: u16, text: String) -> Result<T, ApiError> {
     if !(200..300).contains(&status) {
-        let message = serde_json::from_str::<ErrorBody>(&text).map(|b| b.error.message).unwrap_or(text);
-        return Err(ApiError { status, message });
+        return Err(match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(b) => ApiError { status, code: b.error.code, message: b.error.message, field: b.error.field },
+            Err(_) => ApiError::local(status, text),
+        });
     }
-    serde_json::from_str(&text).map_err(|e| ApiError { status, message: format!("unexpected answer: {e}") })
+    serde_json::from_str(&text).map_err(|e| ApiError::local(status, format!("unexpected answer: {e}")))
 }
 
 async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {

@@ -152,7 +152,11 @@ fn Login(lang: RwSignal<Lang>, session: Session) -> impl IntoView {
                 Err(e) => error.set(Some(match e.status {
                     401 => tr(lang.get_untracked(), T::LoginRefused).to_owned(),
                     429 => tr(lang.get_untracked(), T::LoginThrottled).to_owned(),
-                    _ => format!("{}: {e}", tr(lang.get_untracked(), T::Error)),
+                    _ => format!(
+                        "{}: {}",
+                        tr(lang.get_untracked(), T::Error),
+                        crate::i18n::api_error(lang.get_untracked(), &e)
+                    ),
                 })),
             }
             busy.set(false);
@@ -380,7 +384,9 @@ fn MapView() -> impl IntoView {
                     ctx.analysis_info
                         .update(|i| i.description = Some((text("description_zh"), text("description_en"))));
                 }
-                Err(e) => ctx.analysis_info.update(|i| i.description = Some((e.to_string(), e.to_string()))),
+                Err(e) => ctx.analysis_info.update(|i| {
+                    i.description = Some((crate::i18n::api_error(Lang::Zh, &e), crate::i18n::api_error(Lang::En, &e)))
+                }),
             }
         });
     });

@@ -144,7 +144,7 @@ pub fn EventQueue() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let live = expect_context::<LiveCtx>();
     let queue = RwSignal::new(None::<model::live::Queue>);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<api::ApiError>);
     // Reload on changes and every 30 s, one load at a time: a change that arrives while a load
     // is under way (its answer may predate the change) loads once more after it.
     let loading = StoredValue::new(false);
@@ -167,7 +167,7 @@ pub fn EventQueue() -> impl IntoView {
                         queue.set(Some(q));
                         error.set(None);
                     }
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(e)),
                 }
                 if !again.get_value() {
                     break;
@@ -213,7 +213,7 @@ pub fn EventQueue() -> impl IntoView {
                         leptos::task::spawn_local(async move {
                             match api::dispatch_options(id).await {
                                 Ok(v) => offer.set(Some((id, v["units"].as_array().cloned().unwrap_or_default()))),
-                                Err(e) => error.set(Some(e.message)),
+                                Err(e) => error.set(Some(e)),
                             }
                         })
                     }>{move || ctx.t(T::Dispatch)}</button>
@@ -221,7 +221,7 @@ pub fn EventQueue() -> impl IntoView {
                 {next.map(|to| view! {
                     <button class="chip" on:click=move |_| {
                         leptos::task::spawn_local(async move {
-                            if let Err(e) = api::transition(id, to, None).await { error.set(Some(e.message)); }
+                            if let Err(e) = api::transition(id, to, None).await { error.set(Some(e)); }
                         })
                     }>{move || status_label(ctx.lang.get(), to)}</button>
                 })}
@@ -247,7 +247,7 @@ pub fn EventQueue() -> impl IntoView {
                             <button class="chip unit-option" on:click=move |_| {
                                 offer.set(None);
                                 leptos::task::spawn_local(async move {
-                                    if let Err(e) = api::transition(id, Status::Dispatched, Some(unit)).await { error.set(Some(e.message)); }
+                                    if let Err(e) = api::transition(id, Status::Dispatched, Some(unit)).await { error.set(Some(e)); }
                                 })
                             }>{name} " · " {format!("{km:.1} km · {eta_min} min")}</button>
                         }
@@ -255,7 +255,7 @@ pub fn EventQueue() -> impl IntoView {
                     <button class="chip" on:click=move |_| offer.set(None)>"×"</button>
                 </div>
             })}
-            {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
+            {move || error.get().map(|e| view! { <p class="error">{crate::i18n::api_error(ctx.lang.get(), &e)}</p> })}
             <ul class="queue">
                 {move || queue.get().map(|q| q.items.into_iter().map(row).collect_view())}
             </ul>

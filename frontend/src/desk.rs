@@ -4,7 +4,7 @@
 //! county and city users get the backlog clearance board (积案清零: leaders take charge), the
 //! officers' workload and a rebalancing suggestion they can accept move by move.
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::app::{Ctx, Selection};
 use crate::i18n::{Lang, T};
 use base64::Engine;
@@ -31,8 +31,8 @@ pub struct DeskCtx {
     pub stats: RwSignal<Option<Value>>,
     /// Bumped after every write: everything reloads.
     pub version: RwSignal<u32>,
-    /// The last message (error or confirmation).
-    pub message: RwSignal<Option<(bool, String)>>,
+    /// The last message: a confirmation or why a call failed (shown in the current language).
+    pub message: RwSignal<Option<Result<T, ApiError>>>,
     /// Whether the signed-in user is a village officer.
     pub officer: bool,
 }
@@ -62,7 +62,7 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
             if desk.officer {
                 match api::get_value("/api/desk").await {
                     Ok(d) => desk.desk.set(Some(d)),
-                    Err(e) => desk.message.set(Some((false, e.to_string()))),
+                    Err(e) => desk.message.set(Some(Err(e))),
                 }
             } else {
                 if let Ok(b) = api::get_value("/api/backlog").await {
@@ -118,18 +118,12 @@ fn write(desk: DeskCtx, path: String, body: Value, done: T) {
     leptos::task::spawn_local(async move {
         match api::post_value(&path, &body).await {
             Ok(_) => {
-                desk.message.set(Some((true, done_text(done))));
+                desk.message.set(Some(Ok(done)));
                 desk.version.update(|v| *v += 1);
             }
-            Err(e) => desk.message.set(Some((false, e.to_string()))),
+            Err(e) => desk.message.set(Some(Err(e))),
         }
     });
-}
-
-fn done_text(t: T) -> String {
-    // The confirmation is shown in the language of the moment it is set.
-    let lang = use_context::<Ctx>().map_or(Lang::Zh, |c| c.lang.get_untracked());
-    crate::i18n::tr(lang, t).to_owned()
 }
 
 /// The header button that opens the desk.
@@ -201,14 +195,14 @@ fn save_visit(desk: DeskCtx) {
         }
         match api::post_value("/api/visits", &body).await {
             Ok(_) => saved(desk, &["visit-place", "visit-people", "visit-notes", "visit-photo"]),
-            Err(e) => desk.message.set(Some((false, e.to_string()))),
+            Err(e) => desk.message.set(Some(Err(e))),
         }
     });
 }
 
 /// After a form was stored: confirm, reload, empty the form's inputs.
 fn saved(desk: DeskCtx, inputs: &[&str]) {
-    desk.message.set(Some((true, done_text(T::Saved))));
+    desk.message.set(Some(Ok(T::Saved)));
     desk.version.update(|v| *v += 1);
     for id in inputs {
         if let Some(e) = web_sys::window()
@@ -233,7 +227,7 @@ fn save_dispute(desk: DeskCtx) {
     leptos::task::spawn_local(async move {
         match api::post_value("/api/disputes", &body).await {
             Ok(_) => saved(desk, &["dispute-title", "dispute-parties", "dispute-mediator", "dispute-summary"]),
-            Err(e) => desk.message.set(Some((false, e.to_string()))),
+            Err(e) => desk.message.set(Some(Err(e))),
         }
     });
 }
@@ -248,8 +242,12 @@ pub fn DeskPanel() -> impl IntoView {
             <h2>{move || ctx.t(T::Desk)}
                 <button class="chip" style="float:right" on:click=move |_| desk.open.set(false)>{move || ctx.t(T::Close)}</button>
             </h2>
-            {move || desk.message.get().map(|(ok, m)| view! {
-                <p id="desk-message" class=if ok { "ok" } else { "error" }>{m}</p>
+            {move || desk.message.get().map(|m| {
+                let (class, text) = match m {
+                    Ok(done) => ("ok", ctx.t(done).to_owned()),
+                    Err(e) => ("error", crate::i18n::api_error(ctx.lang.get(), &e)),
+                };
+                view! { <p id="desk-message" class=class>{text}</p> }
             })}
             {move || if desk.officer { view! { <OfficerDesk /> }.into_any() } else { view! { <LeaderBoard /> }.into_any() }}
             <DisputeStats />
@@ -418,7 +416,7 @@ fn LeaderBoard() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::get_value("/api/workload/rebalance?max_moves=10").await {
                 Ok(r) => desk.rebalance.set(Some(r)),
-                Err(e) => desk.message.set(Some((false, e.to_string()))),
+                Err(e) => desk.message.set(Some(Err(e))),
             }
         })
     };

@@ -1,5 +1,6 @@
 //! Every string of the UI in Chinese (default) and English.
 
+use crate::api::ApiError;
 use model::{Category, RegionLevel, Severity, Source, Status};
 
 /// The UI language.
@@ -409,6 +410,35 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
     match lang {
         Lang::Zh => zh,
         Lang::En => en,
+    }
+}
+
+/// A failed API call as the UI shows it: in Chinese, what kind of failure it was (by the
+/// server's error code; the server's own message is English) and the field at fault; in English,
+/// the server's message. Both end with the HTTP status.
+pub fn api_error(lang: Lang, e: &ApiError) -> String {
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    let kind = match (e.status, e.code.as_str()) {
+        (0, _) => "网络连接失败",
+        (_, "bad_request") => "请求无效",
+        (_, "validation") => "输入不符合要求",
+        (_, "not_found") => "未找到，或不在您的辖区内",
+        (_, "unauthorized") => "登录已失效，请重新登录",
+        (_, "forbidden") => "无权执行此操作",
+        (_, "too_many_requests") => "尝试次数过多，请稍后再试",
+        (_, "conflict") => "与当前状态冲突，请刷新后重试",
+        (_, "payload_too_large") => "提交的内容过大",
+        (_, "timeout") => "请求超时，请缩小范围后重试",
+        (_, "method_not_allowed") => "不支持此操作",
+        (_, "internal") => "服务器内部错误",
+        _ => "服务器应答无法识别",
+    };
+    match (&e.field, e.status) {
+        (_, 0) => kind.to_owned(),
+        (Some(field), status) => format!("{kind}（字段 {field}，{status}）"),
+        (None, status) => format!("{kind}（{status}）"),
     }
 }
 

@@ -12,8 +12,9 @@ use model::{Category, Severity, Source, Status, Subcategory};
 use serde_json::Value;
 
 fn error_view(ctx: Ctx, e: &ApiError) -> AnyView {
-    let msg = e.to_string();
-    view! { <p class="error">{move || ctx.t(T::Error)} ": " {msg.clone()}</p> }.into_any()
+    let e = e.clone();
+    view! { <p class="error">{move || ctx.t(T::Error)} ": " {move || crate::i18n::api_error(ctx.lang.get(), &e)}</p> }
+        .into_any()
 }
 
 #[component]

@@ -35,8 +35,9 @@ pub struct PlannerCtx {
     pub dwell: RwSignal<f64>,
     /// A request is running.
     pub busy: RwSignal<bool>,
-    /// The last error.
-    pub error: RwSignal<Option<String>>,
+    /// Why there is no plan: `Some(None)` when no unit is chosen, `Some(Some(e))` when the
+    /// request failed.
+    pub error: RwSignal<Option<Option<api::ApiError>>>,
 }
 
 impl PlannerCtx {
@@ -120,7 +121,7 @@ fn plan_features(plan: &Value) -> Value {
 
 fn generate(planner: PlannerCtx) {
     if planner.units.get_untracked().is_empty() {
-        planner.error.set(Some(String::new()));
+        planner.error.set(Some(None));
         return;
     }
     planner.busy.set(true);
@@ -128,10 +129,11 @@ fn generate(planner: PlannerCtx) {
     let body = planner.body();
     leptos::task::spawn_local(async move {
         match api::plan(&body, "json").await.and_then(|text| {
-            serde_json::from_str::<Value>(&text).map_err(|e| api::ApiError { status: 200, message: e.to_string() })
+            serde_json::from_str::<Value>(&text)
+                .map_err(|e| api::ApiError::local(200, format!("unexpected answer: {e}")))
         }) {
             Ok(plan) => planner.plan.set(Some(plan)),
-            Err(e) => planner.error.set(Some(e.to_string())),
+            Err(e) => planner.error.set(Some(Some(e))),
         }
         planner.busy.set(false);
     });
@@ -156,7 +158,7 @@ fn download(planner: PlannerCtx, format: &'static str) {
                     }
                 }
             }
-            Err(e) => planner.error.set(Some(e.to_string())),
+            Err(e) => planner.error.set(Some(Some(e))),
         }
     });
 }
@@ -252,7 +254,10 @@ pub fn PlannerPanel() -> impl IntoView {
                     </Show>
                 </div>
                 {move || planner.error.get().map(|e| view! {
-                    <p class="error" id="plan-error">{if e.is_empty() { ctx.t(T::NoUnits).to_owned() } else { e }}</p>
+                    <p class="error" id="plan-error">{match e {
+                        None => ctx.t(T::NoUnits).to_owned(),
+                        Some(e) => crate::i18n::api_error(ctx.lang.get(), &e),
+                    }}</p>
                 })}
             </div>
             {move || planner.plan.get().map(|plan| {

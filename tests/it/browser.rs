@@ -516,6 +516,11 @@ async fn the_dashboard_works_in_a_real_browser() {
     assert_eq!(visits.len(), 1);
     assert_eq!((visits[0].place.as_str(), visits[0].photo.as_deref()), ("村委会", Some("image/png")));
     assert!(mine.contains(&visits[0].village.to_string()));
+    // A dispute without a title is refused (422 naming the field), and the desk says so in Chinese.
+    c.find(Locator::Id("dispute-save")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#desk-message.error", |t| t.contains("输入不符合要求") && t.contains("title"), "the refusal in Chinese")
+        .await;
+    assert_eq!(world.state.live.desk().disputes().count(), 0, "a refused dispute was stored");
     c.find(Locator::Id("dispute-title")).await.unwrap().send_keys("宅基地边界").await.unwrap();
     c.find(Locator::Id("dispute-parties")).await.unwrap().send_keys("张某、李某").await.unwrap();
     c.find(Locator::Id("dispute-mediator")).await.unwrap().send_keys("村调委会").await.unwrap();
