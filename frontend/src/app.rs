@@ -230,7 +230,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
         analysis_info: RwSignal::new(AnalysisInfo::default()),
     };
     provide_context(ctx);
-    let live = crate::command::start(ctx);
+    let live = crate::command::start(ctx, me.user.role.writes_cases());
     let planner = crate::planner::start(ctx);
     let desk = crate::desk::start(ctx, me.user.role);
 

@@ -1,11 +1,11 @@
 //! The live command centre: the feed (new incidents pulse on the map, units move), the event
 //! queue with deadline timers and dispatch, alert toasts, and the wall mode (大屏).
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::app::{Ctx, Selection};
 use crate::i18n::{Lang, T};
 use leptos::prelude::*;
-use model::live::{Alert, IncidentData, QueueItem, UnitState, UnitStatus};
+use model::live::{Alert, IncidentChange, IncidentData, QueueItem, UnitState, UnitStatus};
 use model::{RegionLevel, Status};
 use serde_json::Value;
 
@@ -24,6 +24,8 @@ pub struct LiveCtx {
     pub wall: RwSignal<bool>,
     /// The clock for deadline timers (Unix ms, ticks every second).
     pub now_ms: RwSignal<f64>,
+    /// Whether the signed-in user may act on cases (dispatch, merge, split).
+    pub writes_cases: bool,
 }
 
 fn units_geojson(units: &[UnitState]) -> String {
@@ -38,7 +40,7 @@ fn units_geojson(units: &[UnitState]) -> String {
 }
 
 /// Starts the feed and the clock; call once after sign-in.
-pub fn start(ctx: Ctx) -> LiveCtx {
+pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
     let live = LiveCtx {
         units: RwSignal::new(Vec::new()),
         toasts: RwSignal::new(Vec::new()),
@@ -46,6 +48,7 @@ pub fn start(ctx: Ctx) -> LiveCtx {
         connected: RwSignal::new(false),
         wall: RwSignal::new(false),
         now_ms: RwSignal::new(js_sys::Date::now()),
+        writes_cases,
     };
     provide_context(live);
     leptos::task::spawn_local(async move {
@@ -134,6 +137,113 @@ fn timer(due_ms: f64, now_ms: f64) -> String {
         format!("{sign}{}h{:02}m", a / 3600, (a % 3600) / 60)
     } else {
         format!("{sign}{:02}:{:02}", a / 60, a % 60)
+    }
+}
+
+/// One incident's event loop, in its details panel: the deadline of the current stage, every step
+/// with who took it, and its 一警多报 links, which a case handler merges or splits.
+#[component]
+pub fn IncidentProgress(id: u64) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let live = expect_context::<LiveCtx>();
+    let version = RwSignal::new(0u32);
+    let error = RwSignal::new(None::<ApiError>);
+    let merge_into = RwSignal::new(String::new());
+    let progress = LocalResource::new(move || {
+        version.track();
+        async move { api::get_value(&format!("/api/incidents/{id}/history")).await }
+    });
+    let act = move |path: String, body: Value| {
+        leptos::task::spawn_local(async move {
+            match api::post_value(&path, &body).await {
+                Ok(_) => {
+                    error.set(None);
+                    version.update(|v| *v += 1);
+                    live.changes.update(|n| *n += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        })
+    };
+    let split = move |report: u64| {
+        view! {
+            <button class="chip split" data-id=report.to_string()
+                on:click=move |_| act(format!("/api/incidents/{report}/split"), Value::Null)>
+                {move || ctx.t(T::SplitOff)}
+            </button>
+        }
+    };
+    let report_link = move |report: u64| {
+        view! { <a href="#" class="report" on:click=move |ev| { ev.prevent_default(); ctx.selection.set(Selection::Incident(report)); }>"#" {report}</a> }
+    };
+    let shown = move |p: Value| {
+        let lang = ctx.lang.get();
+        let due_ms = p["due_at"]
+            .as_str()
+            .and_then(|s| model::time::parse_timestamp(s).ok())
+            .map(|t| t.timestamp_millis() as f64);
+        let history: Vec<IncidentChange> = serde_json::from_value(p["history"].clone()).unwrap_or_default();
+        let event = p["event"].as_u64();
+        let others: Vec<u64> =
+            p["linked"].as_array().into_iter().flatten().filter_map(Value::as_u64).filter(|r| *r != id).collect();
+        let writes = live.writes_cases;
+        let links = match event {
+            Some(first) => view! {
+                <p class="links">{ctx.t(T::LinkedToFirst)} " " {report_link(first)} " " {writes.then(|| split(id))}</p>
+            }
+            .into_any(),
+            None if !others.is_empty() => view! {
+                <p class="links">{ctx.t(T::OtherReports)}</p>
+                <ul class="linked">
+                    {others.into_iter().map(|r| view! { <li>{report_link(r)} " " {writes.then(|| split(r))}</li> }).collect_view()}
+                </ul>
+            }
+            .into_any(),
+            None if writes => view! {
+                <div class="row merge">
+                    <label for="merge-into">{ctx.t(T::MergeInto)}</label>
+                    <input id="merge-into" type="number" min="1" prop:value=move || merge_into.get()
+                        on:input=move |ev| merge_into.set(event_target_value(&ev)) />
+                    <button id="merge-submit" class="chip" on:click=move |_| {
+                        let into: u64 = merge_into.get_untracked().trim().parse().unwrap_or(0);
+                        act(format!("/api/incidents/{id}/merge"), serde_json::json!({"into": into}));
+                    }>{ctx.t(T::Merge)}</button>
+                </div>
+            }
+            .into_any(),
+            None => ().into_any(),
+        };
+        view! {
+            {due_ms.map(|due_ms| view! {
+                <p>{ctx.t(T::DueIn)} " " <span class="timer" class:overdue=move || due_ms < live.now_ms.get()>{move || timer(due_ms, live.now_ms.get())}</span></p>
+            })}
+            <ol class="history" id="progress-history">
+                {history.into_iter().map(|c| {
+                    let unit = c.unit.map(|u| format!(" · #{u}")).unwrap_or_default();
+                    let note = c.note.map(|n| format!(" · {n}")).unwrap_or_default();
+                    view! {
+                        <li>
+                            <span class="muted">{crate::time::local_minutes(c.at.timestamp_millis())}</span> " "
+                            {status_label(lang, c.from)} " → " <b>{status_label(lang, c.to)}</b>
+                            " · " {c.by} {unit} {note}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            {links}
+        }
+        .into_any()
+    };
+    view! {
+        <section id="incident-progress">
+            <h4>{move || ctx.t(T::EventLoop)}</h4>
+            {move || match progress.get() {
+                None => view! { <p class="muted">{ctx.t(T::Loading)}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error">{crate::i18n::api_error(ctx.lang.get(), &e)}</p> }.into_any(),
+                Some(Ok(p)) => shown(p),
+            }}
+            {move || error.get().map(|e| view! { <p class="error" id="progress-error">{crate::i18n::api_error(ctx.lang.get(), &e)}</p> })}
+        </section>
     }
 }
 

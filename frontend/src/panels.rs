@@ -307,6 +307,7 @@ fn IncidentDetails(id: u64) -> impl IntoView {
                         <dt>{ctx.t(T::Cell)}</dt><dd>{place}</dd>
                         <dt>{ctx.t(T::Code)}</dt><dd>{text(&p, "cell_code")}</dd>
                     </dl>
+                    <crate::command::IncidentProgress id=id />
                 }.into_any()
             }
         }}

@@ -144,6 +144,15 @@ async fn wait_text(c: &Client, css: &str, want: impl Fn(&str) -> bool, what: &st
     }
 }
 
+/// Waits up to 10 s for `done`, failing with `what`.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    let t0 = Instant::now();
+    while !done() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "{what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn stats_total(w: &TestWorld, query: &str, code: &str) -> u64 {
     let (status, s) = w.get(&format!("/api/stats?{query}&region={code}")).await;
     assert_eq!(status, 200, "{s}");
@@ -272,6 +281,49 @@ async fn the_dashboard_works_in_a_real_browser() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     wait_text(&c, &row, |t| t.contains("到场"), "the queue offers the next step after the dispatch").await;
+    // The incident's details show its event loop (the dispatch, by whom) and its 一警多报 links:
+    // an operator merges it into another report's event and splits it off again.
+    c.find(Locator::Css(&format!("{row} .q-main"))).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#progress-history", |t| t.contains("派警") && t.contains("city"), "the dispatch in the history")
+        .await;
+    let event_of = |id: u64| world.state.live.board().event_of(id);
+    if event_of(live_id).is_some() {
+        // The rule linked it to an earlier report of the demo world: split it off first.
+        c.find(Locator::Css(&format!("#incident-progress button.split[data-id='{live_id}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until("the split never landed", || event_of(live_id).is_none()).await;
+    }
+    let other = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+                       "properties": {"category": "public_order",
+                                      "occurred_at": server::auth::stamp(Utc::now() - chrono::Duration::minutes(30))}});
+    let (status, f) = world.post("/api/incidents", other.to_string()).await;
+    assert_eq!(status, 201, "{f}");
+    let other_id = f["id"].as_u64().unwrap();
+    let first = event_of(other_id).unwrap_or(other_id);
+    let merge_into = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("merge-into")).await.unwrap();
+    merge_into.send_keys(&other_id.to_string()).await.unwrap();
+    c.find(Locator::Id("merge-submit")).await.unwrap().click().await.unwrap();
+    until("the merge never landed", || event_of(live_id) == Some(first)).await;
+    wait_text(
+        &c,
+        "#incident-progress .links",
+        |t| t.contains("属于首报") && t.contains(&format!("#{first}")),
+        "the link shown",
+    )
+    .await;
+    std::fs::write(out.join("dashboard-incident.png"), c.screenshot().await.unwrap()).unwrap();
+    c.find(Locator::Css(&format!("#incident-progress button.split[data-id='{live_id}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until("the split never landed", || event_of(live_id).is_none()).await;
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("merge-into")).await.unwrap();
     // Wall mode hides the controls and keeps the map and the queue.
     c.find(Locator::Id("wall-mode")).await.unwrap().click().await.unwrap();
     let hidden = "return document.querySelector('.app.wall') !== null && getComputedStyle(document.querySelector('aside.left')).display === 'none' && getComputedStyle(document.querySelector('#event-queue')).display !== 'none';";
@@ -518,8 +570,13 @@ async fn the_dashboard_works_in_a_real_browser() {
     assert!(mine.contains(&visits[0].village.to_string()));
     // A dispute without a title is refused (422 naming the field), and the desk says so in Chinese.
     c.find(Locator::Id("dispute-save")).await.unwrap().click().await.unwrap();
-    wait_text(&c, "#desk-message.error", |t| t.contains("输入不符合要求") && t.contains("title"), "the refusal in Chinese")
-        .await;
+    wait_text(
+        &c,
+        "#desk-message.error",
+        |t| t.contains("输入不符合要求") && t.contains("title"),
+        "the refusal in Chinese",
+    )
+    .await;
     assert_eq!(world.state.live.desk().disputes().count(), 0, "a refused dispute was stored");
     c.find(Locator::Id("dispute-title")).await.unwrap().send_keys("宅基地边界").await.unwrap();
     c.find(Locator::Id("dispute-parties")).await.unwrap().send_keys("张某、李某").await.unwrap();
