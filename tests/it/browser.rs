@@ -287,15 +287,15 @@ async fn the_dashboard_works_in_a_real_browser() {
     wait_text(&c, "#progress-history", |t| t.contains("派警") && t.contains("city"), "the dispatch in the history")
         .await;
     let event_of = |id: u64| world.state.live.board().event_of(id);
+    // The panel's split button makes the report its own event again.
+    let split_off = async || {
+        let split = format!("#incident-progress button.split[data-id='{live_id}']");
+        c.find(Locator::Css(&split)).await.unwrap().click().await.unwrap();
+        until("the split never landed", || event_of(live_id).is_none()).await;
+    };
     if event_of(live_id).is_some() {
         // The rule linked it to an earlier report of the demo world: split it off first.
-        c.find(Locator::Css(&format!("#incident-progress button.split[data-id='{live_id}']")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        until("the split never landed", || event_of(live_id).is_none()).await;
+        split_off().await;
     }
     let other = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
                        "properties": {"category": "public_order",
@@ -316,13 +316,7 @@ async fn the_dashboard_works_in_a_real_browser() {
     )
     .await;
     std::fs::write(out.join("dashboard-incident.png"), c.screenshot().await.unwrap()).unwrap();
-    c.find(Locator::Css(&format!("#incident-progress button.split[data-id='{live_id}']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    until("the split never landed", || event_of(live_id).is_none()).await;
+    split_off().await;
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("merge-into")).await.unwrap();
     // Wall mode hides the controls and keeps the map and the queue.
     c.find(Locator::Id("wall-mode")).await.unwrap().click().await.unwrap();
