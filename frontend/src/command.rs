@@ -187,6 +187,10 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
         let others: Vec<u64> =
             p["linked"].as_array().into_iter().flatten().filter_map(Value::as_u64).filter(|r| *r != id).collect();
         let writes = live.writes_cases;
+        // Units by name as the feed reports them (an id only for a unit not on the feed).
+        let unit_name = |unit: u64| {
+            live.units.with(|us| us.iter().find(|u| u.id == unit).map(|u| u.name.clone())).unwrap_or(format!("#{unit}"))
+        };
         let links = match event {
             Some(first) => view! {
                 <p class="links">{ctx.t(T::LinkedToFirst)} " " {report_link(first)} " " {writes.then(|| split(id))}</p>
@@ -219,7 +223,7 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
             })}
             <ol class="history" id="progress-history">
                 {history.into_iter().map(|c| {
-                    let unit = c.unit.map(|u| format!(" · #{u}")).unwrap_or_default();
+                    let unit = c.unit.map(|u| format!(" · {}", unit_name(u))).unwrap_or_default();
                     let note = c.note.map(|n| format!(" · {n}")).unwrap_or_default();
                     view! {
                         <li>

@@ -271,21 +271,29 @@ async fn the_dashboard_works_in_a_real_browser() {
         .await
         .unwrap();
     let t0 = Instant::now();
-    loop {
+    let sent = loop {
         let (_, h) = world.get(&format!("/api/incidents/{live_id}/history")).await;
         if h["status"] == "dispatched" {
             assert_eq!(h["history"][0]["by"], "city");
-            break;
+            break h["history"][0]["unit"].as_u64().unwrap();
         }
         assert!(t0.elapsed() < Duration::from_secs(10), "the dispatch never landed: {h}");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
     wait_text(&c, &row, |t| t.contains("到场"), "the queue offers the next step after the dispatch").await;
     // The incident's details show its event loop (the dispatch, by whom) and its 一警多报 links:
     // an operator merges it into another report's event and splits it off again.
     c.find(Locator::Css(&format!("{row} .q-main"))).await.unwrap().click().await.unwrap();
-    wait_text(&c, "#progress-history", |t| t.contains("派警") && t.contains("city"), "the dispatch in the history")
-        .await;
+    let (_, units) = world.get("/api/units").await;
+    let unit_name =
+        units.as_array().unwrap().iter().find(|u| u["id"] == sent).unwrap()["name"].as_str().unwrap().to_owned();
+    wait_text(
+        &c,
+        "#progress-history",
+        |t| t.contains("派警") && t.contains("city") && t.contains(&unit_name),
+        "the dispatch in the history, by whom, with the unit's name",
+    )
+    .await;
     let event_of = |id: u64| world.state.live.board().event_of(id);
     // The panel's split button makes the report its own event again.
     let split_off = async || {
