@@ -176,6 +176,11 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
     let report_link = move |report: u64| {
         view! { <a href="#" class="report" on:click=move |ev| { ev.prevent_default(); ctx.selection.set(Selection::Incident(report)); }>"#" {report}</a> }
     };
+    // A unit by the name the feed reports (its id for a unit not on the feed). Read in its own text
+    // node: the units move all the time, and the panel (with the merge input) must not redraw.
+    let unit_name = move |unit: u64| {
+        live.units.with(|us| us.iter().find(|u| u.id == unit).map(|u| u.name.clone())).unwrap_or(format!("#{unit}"))
+    };
     let shown = move |p: Value| {
         let lang = ctx.lang.get();
         let due_ms = p["due_at"]
@@ -187,10 +192,6 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
         let others: Vec<u64> =
             p["linked"].as_array().into_iter().flatten().filter_map(Value::as_u64).filter(|r| *r != id).collect();
         let writes = live.writes_cases;
-        // Units by name as the feed reports them (an id only for a unit not on the feed).
-        let unit_name = |unit: u64| {
-            live.units.with(|us| us.iter().find(|u| u.id == unit).map(|u| u.name.clone())).unwrap_or(format!("#{unit}"))
-        };
         let links = match event {
             Some(first) => view! {
                 <p class="links">{ctx.t(T::LinkedToFirst)} " " {report_link(first)} " " {writes.then(|| split(id))}</p>
@@ -223,13 +224,13 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
             })}
             <ol class="history" id="progress-history">
                 {history.into_iter().map(|c| {
-                    let unit = c.unit.map(|u| format!(" · {}", unit_name(u))).unwrap_or_default();
+                    let unit = c.unit;
                     let note = c.note.map(|n| format!(" · {n}")).unwrap_or_default();
                     view! {
                         <li>
                             <span class="muted">{crate::time::local_minutes(c.at.timestamp_millis())}</span> " "
                             {status_label(lang, c.from)} " → " <b>{status_label(lang, c.to)}</b>
-                            " · " {c.by} {unit} {note}
+                            " · " {c.by} {move || unit.map(|u| format!(" · {}", unit_name(u))).unwrap_or_default()} {note}
                         </li>
                     }
                 }).collect_view()}
