@@ -429,7 +429,7 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
 
 /// A failed API call as the UI shows it: in Chinese, what kind of failure it was (by the
 /// server's error code; the server's own message is English) and the field at fault; in English,
-/// the server's message. Both end with the HTTP status.
+/// the server's message. Both end with the HTTP status when the server answered.
 pub fn api_error(lang: Lang, e: &ApiError) -> String {
     if lang == Lang::En {
         return e.to_string();
