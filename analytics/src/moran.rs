@@ -111,51 +111,62 @@ pub fn local_moran(values: &[f64], w: &Neighbours, permutations: usize, seed: u6
         if nb.is_empty() { 0.0 } else { nb.iter().map(|&j| z[j as usize]).sum::<f64>() / nb.len() as f64 }
     };
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|i| {
-            let l = lag(i);
-            let stat = scale * z[i] * l;
-            let quadrant = match (z[i] > 0.0, l > 0.0) {
-                (true, true) => Quadrant::HighHigh,
-                (false, true) => Quadrant::LowHigh,
-                (false, false) => Quadrant::LowLow,
-                (true, false) => Quadrant::HighLow,
-            };
-            let k = w.of(i).len();
-            let (p_sim, z_sim) = if permutations == 0 || k == 0 || n < 2 {
-                (1.0, 0.0)
-            } else {
-                let mut above = 0usize;
-                let (mut sum, mut sum_sq) = (0.0, 0.0);
-                let k = k.min(n - 1);
-                let mut drawn: Vec<usize> = Vec::with_capacity(k);
-                for _ in 0..permutations {
-                    // Draw k distinct features among the other n − 1 (rejection: k is small).
-                    drawn.clear();
-                    while drawn.len() < k {
-                        let j = rng.random_range(0..n - 1);
-                        let j = if j >= i { j + 1 } else { j };
-                        if !drawn.contains(&j) {
-                            drawn.push(j);
-                        }
-                    }
-                    let s: f64 = drawn.iter().map(|&j| z[j]).sum();
-                    let permuted = scale * z[i] * (s / k as f64);
-                    sum += permuted;
-                    sum_sq += permuted * permuted;
-                    if permuted >= stat {
-                        above += 1;
-                    }
+    // The draw pool: every feature's index, the current feature kept in the last slot, so the
+    // first n − 1 slots are "the others". `at[j]` is where feature j sits in the pool.
+    let mut pool: Vec<usize> = (0..n).collect();
+    let mut at: Vec<usize> = (0..n).collect();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let l = lag(i);
+        let stat = scale * z[i] * l;
+        let quadrant = match (z[i] > 0.0, l > 0.0) {
+            (true, true) => Quadrant::HighHigh,
+            (false, true) => Quadrant::LowHigh,
+            (false, false) => Quadrant::LowLow,
+            (true, false) => Quadrant::HighLow,
+        };
+        let k = w.of(i).len();
+        let (p_sim, z_sim) = if permutations == 0 || k == 0 || n < 2 {
+            (1.0, 0.0)
+        } else {
+            let slot = at[i];
+            swap_in_pool(&mut pool, &mut at, slot, n - 1);
+            let mut above = 0usize;
+            let (mut sum, mut sum_sq) = (0.0, 0.0);
+            let k = k.min(n - 1);
+            for _ in 0..permutations {
+                // k distinct features among the other n − 1: a partial Fisher–Yates shuffle of
+                // the pool's first n − 1 slots, O(k) whatever k is. Any order of the pool
+                // gives a uniform draw, so it is not reset between permutations.
+                let mut s = 0.0;
+                for t in 0..k {
+                    let r = rng.random_range(t..n - 1);
+                    swap_in_pool(&mut pool, &mut at, t, r);
+                    s += z[pool[t]];
                 }
-                let extremes = above.min(permutations - above);
-                let m = permutations as f64;
-                let (mean, var) = (sum / m, (sum_sq / m - (sum / m).powi(2)).max(0.0));
-                let z_sim = if var > 0.0 { (stat - mean) / var.sqrt() } else { 0.0 };
-                ((extremes as f64 + 1.0) / (m + 1.0), z_sim)
-            };
-            LocalMoran { i: stat, quadrant, p_sim, z_sim }
-        })
-        .collect()
+                let permuted = scale * z[i] * (s / k as f64);
+                sum += permuted;
+                sum_sq += permuted * permuted;
+                if permuted >= stat {
+                    above += 1;
+                }
+            }
+            let extremes = above.min(permutations - above);
+            let m = permutations as f64;
+            let (mean, var) = (sum / m, (sum_sq / m - (sum / m).powi(2)).max(0.0));
+            let z_sim = if var > 0.0 { (stat - mean) / var.sqrt() } else { 0.0 };
+            ((extremes as f64 + 1.0) / (m + 1.0), z_sim)
+        };
+        out.push(LocalMoran { i: stat, quadrant, p_sim, z_sim });
+    }
+    out
+}
+
+/// Swaps the pool's slots `a` and `b`, keeping `at` its inverse.
+fn swap_in_pool(pool: &mut [usize], at: &mut [usize], a: usize, b: usize) {
+    pool.swap(a, b);
+    at[pool[a]] = a;
+    at[pool[b]] = b;
 }
 
 /// A feature's local Moran's I cluster after the false-discovery correction.
@@ -260,5 +271,39 @@ mod tests {
         }
         assert_eq!(clusters[34].cluster, "HH", "{:?}", clusters[34]);
         assert_eq!(lisa_clusters(&[1.0, 2.0, 3.0], &Neighbours::queen_lattice(1, 3), 99, 1).1.len(), 1);
+    }
+
+    #[test]
+    fn permutations_draw_distinct_others_even_when_every_feature_is_a_neighbour() {
+        // Every feature neighbours every other: the old rejection sampler needed about
+        // n·ln n draws with a linear `contains` each per permutation; this one takes k swaps.
+        let n = 400;
+        let values: Vec<f64> = (0..n).map(|i| f64::from(i % 7)).collect();
+        let w = Neighbours::from_lists((0..n).map(|_| (0..n).collect()).collect());
+        let all = local_moran(&values, &w, 99, 3);
+        // Every permuted lag is the true one (up to rounding in the sum's order): no
+        // permutation is more extreme than the statistic by more than rounding.
+        assert_eq!(all.len(), n as usize);
+        for c in &all {
+            assert!((0.01..=0.5 + 1e-12).contains(&c.p_sim), "{c:?}");
+        }
+        // A neighbourhood of half the features: permutation statistics vary and are seeded.
+        let half =
+            Neighbours::from_lists((0..n).map(|i| (0..n).filter(|j| (j + i) % 2 == 0).collect()).collect());
+        let a = local_moran(&values, &half, 99, 3);
+        assert_eq!(a, local_moran(&values, &half, 99, 3));
+        assert!(a.iter().any(|c| c.z_sim != 0.0));
+    }
+
+    #[test]
+    fn draws_are_uniform_over_the_others() {
+        // One feature with one neighbour: each permutation draws one of the n − 1 others.
+        // Feature 9 (value 100) has neighbour 4 (value 4): a draw is at least as extreme above
+        // when its value is ≥ 4, which 5 of the 9 others are; so p ≈ min(5, 4)/9.
+        let values = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 100.0];
+        let w = Neighbours::from_lists((0..10).map(|i| vec![if i == 9 { 4 } else { (i + 1) as u32 }]).collect());
+        let l = local_moran(&values, &w, 9_999, 5);
+        let p = l[9].p_sim;
+        assert!((p - 4.0 / 9.0).abs() < 0.02, "{p}");
     }
 }

@@ -10,6 +10,15 @@ pub struct Neighbours {
     lists: Vec<Vec<u32>>,
 }
 
+/// A distance band that would give a feature more neighbours than allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyNeighbours {
+    /// The first feature found over the limit.
+    pub feature: usize,
+    /// It has at least this many neighbours.
+    pub at_least: usize,
+}
+
 impl Neighbours {
     /// Queen contiguity on a `rows × cols` lattice numbered row by row (up to 8 neighbours).
     ///
@@ -54,6 +63,46 @@ impl Neighbours {
             })
             .collect();
         Neighbours { lists }
+    }
+
+    /// Like [`Neighbours::distance_band`], but gives up as soon as one feature would have more
+    /// than `max_neighbours`, answering which one and a lower bound of its count, so a huge band
+    /// costs no more than `max_neighbours` per feature.
+    ///
+    /// ```
+    /// use analytics::weights::{Neighbours, TooManyNeighbours};
+    /// let centres: Vec<[f64; 2]> = (0..10).map(|i| [i as f64 * 100.0, 0.0]).collect();
+    /// assert_eq!(Neighbours::distance_band_capped(&centres, 150.0, 5).unwrap().of(3), &[2, 4]);
+    /// assert_eq!(Neighbours::distance_band_capped(&centres, 1e9, 5), Err(TooManyNeighbours { feature: 0, at_least: 6 }));
+    /// ```
+    pub fn distance_band_capped(
+        centres_m: &[[f64; 2]],
+        band_m: f64,
+        max_neighbours: usize,
+    ) -> Result<Neighbours, TooManyNeighbours> {
+        let tree =
+            RTree::bulk_load(centres_m.iter().enumerate().map(|(i, c)| GeomWithData::new(*c, i as u32)).collect());
+        let d2 = band_m * band_m;
+        let mut lists = Vec::with_capacity(centres_m.len());
+        for (i, c) in centres_m.iter().enumerate() {
+            let mut l: Vec<u32> = tree
+                .locate_within_distance(*c, d2)
+                .map(|e| e.data)
+                .filter(|&j| j as usize != i)
+                .take(max_neighbours + 1)
+                .collect();
+            if l.len() > max_neighbours {
+                return Err(TooManyNeighbours { feature: i, at_least: l.len() });
+            }
+            l.sort_unstable();
+            lists.push(l);
+        }
+        Ok(Neighbours { lists })
+    }
+
+    /// The most neighbours any feature has.
+    pub fn max_count(&self) -> usize {
+        self.lists.iter().map(Vec::len).max().unwrap_or(0)
     }
 
     /// Neighbour lists as given (each is sorted and stripped of the feature itself here).

@@ -390,6 +390,9 @@ pub async fn ack_alert(id: u64) -> Result<(), ApiError> {
     parse::<Value>(status, text).map(drop)
 }
 
+/// The close code of a live feed whose session ended (the server's `CLOSE_SESSION_ENDED`).
+const LIVE_CLOSE_SESSION_ENDED: u16 = 4001;
+
 /// The live feed (`GET /api/live` as a WebSocket; the session cookie authenticates it):
 /// `on_message` gets each message's JSON text. It reconnects with `since=` after a drop, so no
 /// message is lost or repeated.
@@ -429,8 +432,16 @@ pub fn live_feed(on_message: impl Fn(String) + 'static, on_state: impl Fn(bool) 
         on_open.forget();
         let on_close = {
             let feed = feed.clone();
-            Closure::<dyn Fn()>::new(move || {
+            Closure::<dyn Fn(web_sys::CloseEvent)>::new(move |e: web_sys::CloseEvent| {
                 (feed.on_state)(false);
+                // The session ended (signed out elsewhere, expired, password changed, user
+                // disabled): reconnecting cannot succeed; the page starts again at sign-in.
+                if e.code() == LIVE_CLOSE_SESSION_ENDED {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                    return;
+                }
                 let again = feed.clone();
                 let delay = feed.retry_ms.get();
                 feed.retry_ms.set((delay * 2).min(30_000));

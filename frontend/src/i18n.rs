@@ -445,6 +445,8 @@ pub fn api_error(lang: Lang, e: &ApiError) -> String {
         (_, "conflict") => "与当前状态冲突，请刷新后重试",
         (_, "payload_too_large") => "提交的内容过大",
         (_, "timeout") => "请求超时，请缩小范围后重试",
+        (_, "busy") => "服务器正忙于其他分析，请稍后再试",
+        (_, "unsupported_media_type") => "提交的内容格式不受支持",
         (_, "method_not_allowed") => "不支持此操作",
         (_, "internal") => "服务器内部错误",
         _ => "服务器应答无法识别",

@@ -11,7 +11,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use model::auth::{Role, User};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -22,13 +22,6 @@ use std::sync::Mutex;
 pub const COOKIE: &str = "safegrid_session";
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
-/// Failed logins for one username before it is locked out.
-pub const MAX_FAILURES: u32 = 5;
-/// Failed logins from one address (any usernames) before it is locked out: higher, since a
-/// whole command centre may sit behind one address.
-pub const MAX_FAILURES_PER_ADDRESS: u32 = 25;
-/// Window in which failures count, and how long the lockout lasts.
-pub const LOCKOUT_MINUTES: i64 = 15;
 /// Shortest accepted password.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
@@ -80,15 +73,34 @@ pub fn request_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// Where a request came from: the peer address, and X-Forwarded-For when a proxy set it.
-pub fn request_source(parts: &Parts) -> Option<String> {
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-    let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    match (peer, forwarded) {
-        (Some(p), Some(f)) => Some(format!("{p} (for {f})")),
-        (p, f) => p.or(f),
-    }
+/// Where a request came from: the socket's peer (set by `serve`), or the client a trusted
+/// proxy names (see [`crate::peer`]). `None` only for requests that did not come through a
+/// socket (tests driving the router directly).
+pub fn request_source(parts: &Parts, trusted: &crate::peer::TrustedProxies) -> Option<crate::peer::Source> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    Some(crate::peer::source(peer, &parts.headers, trusted))
 }
+
+/// Longest source kept in an audit row, characters.
+pub const AUDIT_SOURCE_CHARS: usize = 100;
+/// Longest username kept in an audit row, characters.
+pub const AUDIT_USERNAME_CHARS: usize = 64;
+
+/// A source as the audit log keeps it.
+pub fn audit_source(source: Option<crate::peer::Source>) -> Option<String> {
+    source.map(|s| s.to_string().chars().take(AUDIT_SOURCE_CHARS).collect())
+}
+
+/// Whether `token` has the form [`new_token`] gives (64 lowercase hex digits): anything else
+/// is refused without asking the store.
+pub fn well_formed_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Unknown tokens one address may present before its next ones wait (a browser with an expired
+/// cookie sends a few; a flood of guesses is throttled).
+pub const UNKNOWN_TOKENS: crate::throttle::Policy =
+    crate::throttle::Policy { free: 50, first_delay_s: 1, max_delay_s: 60 };
 
 /// The signed-in user of a request, with their scope.
 #[derive(Debug, Clone)]
@@ -98,7 +110,7 @@ pub struct Caller {
     /// What they may see.
     pub scope: Scope,
     /// Where the request came from.
-    pub source: Option<String>,
+    pub source: Option<crate::peer::Source>,
     /// The session token's hash (for logout and password change).
     pub token_hash: String,
 }
@@ -132,7 +144,7 @@ impl Caller {
         crate::store::Attribution {
             actor: self.user.username.clone(),
             role: Some(self.user.role),
-            source: self.source.clone(),
+            source: audit_source(self.source),
         }
     }
 
@@ -143,7 +155,7 @@ impl Caller {
             role: Some(self.user.role),
             action,
             target: target.into(),
-            source: self.source.clone(),
+            source: audit_source(self.source),
             result,
             detail: None,
         }
@@ -154,48 +166,77 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, AppError> {
+        use crate::throttle::Key;
         let unauthorized = || AppError::Unauthorized { message: "sign in first (POST /api/login)".into() };
         let token = request_token(&parts.headers).ok_or_else(unauthorized)?;
+        if !well_formed_token(&token) {
+            return Err(unauthorized());
+        }
+        let source = request_source(parts, &state.trusted_proxies);
         let hash = token_hash(&token);
         let user = match state.sessions.get(&hash) {
-            Some(user) => user,
+            Some(Some(user)) => user,
+            Some(None) => return Err(unauthorized()),
             None => {
-                let user =
-                    state.store.session_user(hash.clone(), stamp(state.clock.now())).await?.ok_or_else(unauthorized)?;
-                state.sessions.put(hash.clone(), user.clone());
-                user
+                let now = state.clock.now();
+                let keys = [(Key::unknown_token(source.map(|s| s.client)), UNKNOWN_TOKENS)];
+                if let Some(until) = state.throttle.wait_until(&keys, now) {
+                    return Err(AppError::TooManyRequests {
+                        message: format!("too many unknown session tokens; try again after {}", stamp(until)),
+                        retry_after_s: (until - now).num_seconds().max(1) as u64,
+                    });
+                }
+                match state.store.session_user(hash.clone(), stamp(now)).await? {
+                    Some(user) => {
+                        state.sessions.put(hash.clone(), Some(user.clone()));
+                        user
+                    }
+                    None => {
+                        state.sessions.put(hash, None);
+                        state.throttle.fail(&keys, now);
+                        return Err(unauthorized());
+                    }
+                }
             }
         };
         let scope = Scope::of_user(&user, &state.live.desk());
-        Ok(Caller { user, scope, source: request_source(parts), token_hash: hash })
+        Ok(Caller { user, scope, source, token_hash: hash })
     }
 }
 
 /// How long a session confirmed by the store is trusted without asking the store again.
 pub const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long a token the store did not know is refused without asking again (a token never
+/// becomes valid later: each is made at sign-in).
+pub const REFUSED_TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 /// Most sessions held; past it the cache starts afresh.
 const SESSION_CACHE_MAX: usize = 10_000;
 
-/// Sessions the store confirmed in the last [`SESSION_CACHE_TTL`], by token hash, so a burst of
-/// requests on one session reads the store once a second, not once a request. This instance's
+/// Sessions the store confirmed in the last [`SESSION_CACHE_TTL`], and tokens it refused in the
+/// last [`REFUSED_TOKEN_TTL`], by token hash, so a burst of requests on one session reads the
+/// store once a second, not once a request. This instance's
 /// logouts and password changes take effect at once (they forget the entries); a session ended
 /// on another instance or by `safegrid user disable` stops working here within the TTL.
 #[derive(Default)]
-pub struct SessionCache(Mutex<HashMap<String, (User, std::time::Instant)>>);
+pub struct SessionCache(Mutex<HashMap<String, (Option<User>, std::time::Instant)>>);
 
 impl SessionCache {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (User, std::time::Instant)>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Option<User>, std::time::Instant)>> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The user of a session confirmed within the TTL.
-    pub fn get(&self, token_hash: &str) -> Option<User> {
+    /// `Some(Some(user))` for a session confirmed within the TTL, `Some(None)` for a token
+    /// refused within its TTL, `None` when the store must be asked.
+    pub fn get(&self, token_hash: &str) -> Option<Option<User>> {
         let entries = self.entries();
-        entries.get(token_hash).filter(|(_, at)| at.elapsed() < SESSION_CACHE_TTL).map(|(u, _)| u.clone())
+        entries
+            .get(token_hash)
+            .filter(|(u, at)| at.elapsed() < if u.is_some() { SESSION_CACHE_TTL } else { REFUSED_TOKEN_TTL })
+            .map(|(u, _)| u.clone())
     }
 
-    /// Remembers a session the store just confirmed.
-    pub fn put(&self, token_hash: String, user: User) {
+    /// Remembers a session the store just confirmed (`Some`) or a token it refused (`None`).
+    pub fn put(&self, token_hash: String, user: Option<User>) {
         let mut entries = self.entries();
         if entries.len() >= SESSION_CACHE_MAX {
             entries.clear();
@@ -210,46 +251,7 @@ impl SessionCache {
 
     /// Forgets every session of a user (password change, disabling).
     pub fn forget_user(&self, user_id: u64) {
-        self.entries().retain(|_, (u, _)| u.id != user_id);
-    }
-}
-
-#[derive(Default)]
-struct Failures {
-    count: u32,
-    first: Option<DateTime<Utc>>,
-    locked_until: Option<DateTime<Utc>>,
-}
-
-/// Counts failed logins per username and per address; too many lock both out for a while.
-#[derive(Default)]
-pub struct LoginThrottle(Mutex<HashMap<String, Failures>>);
-
-impl LoginThrottle {
-    /// When one of the keys is locked out, until when.
-    pub fn locked(&self, keys: &[(String, u32)], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        keys.iter().filter_map(|(k, _)| map.get(k)).filter_map(|f| f.locked_until).filter(|t| *t > now).max()
-    }
-
-    /// Records a failure for each key; a key reaching its limit is locked out.
-    pub fn fail(&self, keys: &[(String, u32)], now: DateTime<Utc>) {
-        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (k, limit) in keys {
-            let f = map.entry(k.clone()).or_default();
-            if f.first.is_none_or(|t| now - t > Duration::minutes(LOCKOUT_MINUTES)) {
-                *f = Failures { count: 0, first: Some(now), locked_until: None };
-            }
-            f.count += 1;
-            if f.count >= *limit {
-                f.locked_until = Some(now + Duration::minutes(LOCKOUT_MINUTES));
-            }
-        }
-    }
-
-    /// Forgets the failures of the username after a successful login (not the address's).
-    pub fn succeed(&self, user_key: &str) {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(user_key);
+        self.entries().retain(|_, (u, _)| u.as_ref().is_none_or(|u| u.id != user_id));
     }
 }
 
@@ -302,18 +304,10 @@ mod tests {
     }
 
     #[test]
-    fn throttle_locks_after_repeated_failures_and_forgets_after_success() {
-        let t = LoginThrottle::default();
-        let now = Utc::now();
-        let keys = vec![("user:a".to_owned(), MAX_FAILURES)];
-        for _ in 0..MAX_FAILURES - 1 {
-            t.fail(&keys, now);
+    fn only_well_formed_tokens_reach_the_store() {
+        assert!(well_formed_token(&new_token()));
+        for bad in ["", "abc", &"A".repeat(64), &"g".repeat(64), &"a".repeat(65)] {
+            assert!(!well_formed_token(bad), "{bad}");
         }
-        assert!(t.locked(&keys, now).is_none());
-        t.fail(&keys, now);
-        assert!(t.locked(&keys, now).is_some());
-        assert!(t.locked(&keys, now + Duration::minutes(LOCKOUT_MINUTES + 1)).is_none());
-        t.succeed("user:a");
-        assert!(t.locked(&keys, now).is_none());
     }
 }

@@ -57,6 +57,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         crate::follow::spawn(&state, notices);
     }
     state.web_dir = Some(args.web_dir.clone());
+    state.trusted_proxies = Arc::new(args.trusted_proxy.clone());
     if let Some(url) = &args.basemap_url {
         if !(url.contains("{z}") && url.contains("{x}") && url.contains("{y}")) {
             bail!("--basemap-url must contain {{z}}, {{x}} and {{y}}");
@@ -101,8 +102,48 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     tracing::info!("SafeGrid listening on http://{} (平安网格已启动)", listener.local_addr()?);
-    axum::serve(listener, api::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    serve_http(listener, state, shutdown_signal()).await?;
     Ok(())
+}
+
+/// Longest a shutdown waits for open requests and live feeds before the server stops anyway.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serves the API on `listener` until `stop` resolves: every request knows its peer address
+/// (the source of login throttling and audit rows). On `stop`, running analyses are told to
+/// stop, new connections are refused, and open ones (live feeds never end by themselves) get
+/// [`SHUTDOWN_GRACE`] to finish.
+pub async fn serve_http(
+    listener: tokio::net::TcpListener,
+    state: api::AppState,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let jobs = state.jobs.clone();
+    let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        stop.await;
+        tracing::info!("stopping (正在停止)");
+        jobs.shut_down();
+        let _ = stopping_tx.send(true);
+    };
+    let app = api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+    let mut stopping = stopping_rx;
+    let grace = async move {
+        while !*stopping.borrow() {
+            if stopping.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+        }
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        served = server => served,
+        () = grace => {
+            tracing::warn!("open connections did not close within {} s; stopping anyway", SHUTDOWN_GRACE.as_secs());
+            Ok(())
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -481,11 +522,11 @@ async fn for_each_chunk(
 }
 
 async fn export_csv(state: &api::AppState, ids: &[IncidentId], out: Box<dyn Write>) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_COLUMNS)?;
+    let mut w = crate::csv_export::SafeCsv::new(out);
+    w.row(CSV_COLUMNS)?;
     for_each_chunk(state, ids, |i| {
         let (f, p) = (&i.fields, &i.placement);
-        w.write_record([
+        w.row([
             i.id.0.to_string(),
             f.source.as_str().to_owned(),
             f.external_id.clone().unwrap_or_default(),

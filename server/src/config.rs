@@ -331,6 +331,11 @@ pub struct ServeArgs {
     /// follow it instead of straight line × detour (路网).
     #[arg(long, env = "SAFEGRID_ROADS")]
     pub roads: Option<PathBuf>,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client, as
+    /// comma-separated addresses or CIDR networks, e.g. 10.0.0.5,192.168.1.0/24. Default: none,
+    /// so every request's source is its socket's peer (可信反向代理).
+    #[arg(long, env = "SAFEGRID_TRUSTED_PROXY", value_parser = crate::peer::TrustedProxies::parse, default_value = "")]
+    pub trusted_proxy: crate::peer::TrustedProxies,
     /// New synthetic incidents a minute with --demo-feed (演示警情频率).
     #[arg(long, default_value_t = 4.0)]
     pub demo_feed_per_minute: f64,

@@ -136,9 +136,10 @@ pub struct VillageProfile {
     pub hot_cells: Vec<CellCode>,
     /// Near-repeat alerts in the village in the last 7 days.
     pub near_repeat_alerts: usize,
-    /// Rank of the village among its county's villages by recent incidents (1 = busiest).
+    /// Rank of the village among its county's villages in the caller's jurisdiction by recent
+    /// incidents (1 = busiest).
     pub county_rank: usize,
-    /// Villages in its county.
+    /// Villages of its county in the caller's jurisdiction.
     pub county_villages: usize,
 }
 
@@ -259,9 +260,14 @@ pub fn village_profile(s: &AppState, scope: &Scope, village: RegionCode, now: Da
         }
     }
     let county = village.truncate(RegionLevel::County);
-    let counts = village_counts(s, &Scope::of(vec![county]), now);
-    let county_villages: Vec<RegionCode> =
-        g.regions_at(RegionLevel::Village, Some(county)).map(|r| r.region.code).collect();
+    // Ranked among the county's villages the caller sees: no count outside the jurisdiction is
+    // read, so the rank tells nothing of villages the caller may not see.
+    let county_villages: Vec<RegionCode> = g
+        .regions_at(RegionLevel::Village, Some(county))
+        .map(|r| r.region.code)
+        .filter(|v| scope.allows_region(*v))
+        .collect();
+    let counts = village_counts(s, &Scope::of(county_villages.clone()), now);
     let mine = counts.get(&village).map_or(0, |c| c.0);
     let county_rank = 1 + county_villages.iter().filter(|v| counts.get(v).map_or(0, |c| c.0) > mine).count();
     Some(VillageProfile {

@@ -474,12 +474,20 @@ pub fn backlog_cases(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
     let limit_s = (now - Duration::days(limits.event_days)).timestamp();
     filter.to_s = Some(now.timestamp());
     let board = s.live.board();
+    let index = s.index();
     let mut events = Vec::new();
-    s.index().for_each(&filter, |p| {
-        if p.reported_s < limit_s && board.event_of(p.id.0).is_none() {
+    // A report linked to an event is worked there, when that event is in the scope.
+    let worked_elsewhere = |id: u64| {
+        board
+            .event_of(id)
+            .is_some_and(|e| index.get(model::IncidentId(e)).is_some_and(|q| filter.scope.contains(q.cell)))
+    };
+    index.for_each(&filter, |p| {
+        if p.reported_s < limit_s && !worked_elsewhere(p.id.0) {
             events.push(*p);
         }
     });
+    drop(index);
     drop(board);
     for p in events {
         let opened_at = DateTime::from_timestamp(p.reported_s, 0).unwrap_or(now);
@@ -696,13 +704,15 @@ pub struct Desk {
     pub backlog: Vec<BacklogCaseView>,
 }
 
-/// The desk of officer `id` (their current villages, all of them), or `None` for an unknown
-/// officer.
-pub fn desk_of(s: &AppState, id: u64, now: DateTime<Utc>) -> Option<Desk> {
+/// The desk of officer `id` as a caller with scope `within` sees it: their current villages in
+/// that scope (all of them for the officer themself, whose scope they are), or `None` for an
+/// unknown officer. An officer covering villages of two townships shows a leader of one
+/// township only that township's villages and records.
+pub fn desk_of(s: &AppState, id: u64, within: &Scope, now: DateTime<Utc>) -> Option<Desk> {
     let officer = officer_by_id(s, id)?;
     let g = &s.geography;
     let book = s.live.desk();
-    let codes = book.villages_of(id);
+    let codes: Vec<RegionCode> = book.villages_of(id).into_iter().filter(|v| within.allows_region(*v)).collect();
     let scope = Scope::of(codes.clone());
     let limits = BacklogLimits::default();
     let events =

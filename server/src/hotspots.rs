@@ -482,26 +482,34 @@ pub fn write_hotspots(args: HotspotArgs, out: &mut dyn Write, log: &mut dyn Writ
     let lisa = args.method == HotspotMethod::LocalMoran;
     match args.format {
         OutputFormat::Csv => {
-            writeln!(out, "cell,row,col,lon,lat,count,z,p,p_fdr,bin{}", if lisa { ",local_i,cluster" } else { "" })?;
+            let mut w = crate::csv_export::SafeCsv::new(&mut out);
+            let mut header = vec!["cell", "row", "col", "lon", "lat", "count", "z", "p", "p_fdr", "bin"];
+            if lisa {
+                header.extend(["local_i", "cluster"]);
+            }
+            w.row(header)?;
             for (i, h) in result.cells.iter().enumerate() {
                 let (lon, lat) = layout.centre_lonlat(i);
                 let (row, col) =
                     layout.row_col(i).map_or((String::new(), String::new()), |(r, c)| (r.to_string(), c.to_string()));
-                write!(
-                    out,
-                    "{},{row},{col},{lon:.7},{lat:.7},{},{:.6},{:.6e},{:.6e},{}",
+                let mut cells = vec![
                     layout.id(i),
-                    counts[i],
-                    h.z,
-                    h.p,
-                    h.p_fdr,
-                    h.bin
-                )?;
+                    row,
+                    col,
+                    format!("{lon:.7}"),
+                    format!("{lat:.7}"),
+                    counts[i].to_string(),
+                    format!("{:.6}", h.z),
+                    format!("{:.6e}", h.p),
+                    format!("{:.6e}", h.p_fdr),
+                    h.bin.to_string(),
+                ];
                 if let Some((li, class)) = h.lisa {
-                    write!(out, ",{li:.6},{class}")?;
+                    cells.extend([format!("{li:.6}"), class.to_string()]);
                 }
-                writeln!(out)?;
+                w.row(cells)?;
             }
+            w.flush()?;
         }
         OutputFormat::Geojson => {
             let mut parameters = result.parameters.clone();
@@ -631,20 +639,22 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
     let mut out = std::io::BufWriter::new(out);
     match args.format {
         TableFormat::Csv => {
-            writeln!(out, "method,hit_rate,pai,hits,incidents,flagged_cells,area_cells,origins")?;
+            let mut w = crate::csv_export::SafeCsv::new(&mut out);
+            w.row(["method", "hit_rate", "pai", "hits", "incidents", "flagged_cells", "area_cells", "origins"])?;
             for s in &scores {
                 let (h, n) = s.totals();
-                writeln!(
-                    out,
-                    "{},{:.6},{:.4},{h},{n},{},{},{}",
-                    s.method.name(),
-                    s.hit_rate(),
-                    s.pai(),
-                    s.flagged,
-                    s.area_cells,
-                    s.origins.len()
-                )?;
+                w.row([
+                    s.method.name().to_string(),
+                    format!("{:.6}", s.hit_rate()),
+                    format!("{:.4}", s.pai()),
+                    h.to_string(),
+                    n.to_string(),
+                    s.flagged.to_string(),
+                    s.area_cells.to_string(),
+                    s.origins.len().to_string(),
+                ])?;
             }
+            w.flush()?;
         }
         TableFormat::Json => {
             let methods: Vec<serde_json::Value> = scores

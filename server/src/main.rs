@@ -17,6 +17,7 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Cli::parse();
+    let serving = matches!(args.command, Command::Serve(_));
     let result = match args.command {
         Command::Serve(a) => cli::serve(a).await,
         Command::Demo(a) => cli::demo(a).await,
@@ -32,11 +33,17 @@ async fn main() -> std::process::ExitCode {
         Command::User(UserCommand::List { store }) => cli::user_list(store).await,
         Command::User(UserCommand::Disable { store, name }) => cli::user_disable(store, name).await,
     };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let code = match result {
+        Ok(()) => 0u8,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            1
         }
+    };
+    if serving {
+        // A stopped server does not wait for analyses still between checkpoints on the blocking
+        // pool (dropping the runtime would): every acknowledged write is already durable.
+        std::process::exit(i32::from(code));
     }
+    std::process::ExitCode::from(code)
 }

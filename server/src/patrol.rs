@@ -312,18 +312,20 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
     };
     let detour = s.settings.travel.detour_factor.max(1.0);
     let roads = s.settings.roads.clone();
-    let (planned, naive) = tokio::task::spawn_blocking(move || {
-        // On roads the off-road access legs still get the detour factor.
-        let travel = match roads.as_deref() {
-            Some(network) => Travel::Roads { network, access_detour: detour },
-            None => Travel::Straight { detour },
-        };
-        let planned = analytics::patrol::plan(&sites, &starts, travel, &spec);
-        let naive = analytics::patrol::naive_plan(&sites, &starts, travel, &spec);
-        (planned, naive)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (planned, naive) = s
+        .jobs
+        .run(move |cancel| {
+            // On roads the off-road access legs still get the detour factor.
+            let travel = match roads.as_deref() {
+                Some(network) => Travel::Roads { network, access_detour: detour },
+                None => Travel::Straight { detour },
+            };
+            let planned = analytics::patrol::plan(&sites, &starts, travel, &spec);
+            cancel.check()?;
+            let naive = analytics::patrol::naive_plan(&sites, &starts, travel, &spec);
+            Ok((planned, naive))
+        })
+        .await?;
     let planned = planned.map_err(|e| AppError::unprocessable("units", e.to_string()))?;
     let naive = naive.map_err(|e| AppError::unprocessable("units", e.to_string()))?;
     let mut naive_cells: Vec<CellCode> = naive
@@ -441,8 +443,8 @@ pub fn plan_geojson(plan: &Plan) -> serde_json::Value {
 
 /// The plan as CSV: one row per stop (unit, order, cell, arrive, leave, visit, risk).
 pub fn plan_csv(plan: &Plan) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut w = crate::csv_export::SafeCsv::new(Vec::new());
+    w.row([
         "unit",
         "unit_name",
         "order",
@@ -458,7 +460,7 @@ pub fn plan_csv(plan: &Plan) -> Result<String, csv::Error> {
     ])?;
     for u in &plan.units {
         for (i, st) in u.stops.iter().enumerate() {
-            w.write_record([
+            w.row([
                 u.unit.to_string(),
                 u.name.clone(),
                 (i + 1).to_string(),
@@ -474,7 +476,7 @@ pub fn plan_csv(plan: &Plan) -> Result<String, csv::Error> {
             ])?;
         }
     }
-    let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    let bytes = w.into_inner()?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

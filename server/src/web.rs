@@ -25,7 +25,7 @@ pub async fn glyphs(Path((fontstack, file)): Path<(String, String)>) -> Result<R
     let (start, end) = range
         .split_once('-')
         .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
-        .filter(|(a, b)| a % 256 == 0 && b - a == 255 && *b <= 65_535)
+        .filter(|(a, b)| a % 256 == 0 && b.checked_sub(*a) == Some(255) && *b <= 65_535)
         .ok_or_else(|| AppError::bad("range", "a glyph range is N-M with N a multiple of 256 and M = N + 255"))?;
     let first_font = fontstack.split(',').next().unwrap_or("").trim();
     let body: &'static [u8] = if first_font == FONTSTACK {
@@ -35,6 +35,57 @@ pub async fn glyphs(Path((fontstack, file)): Path<(String, String)>) -> Result<R
     };
     Ok(([(header::CONTENT_TYPE, "application/x-protobuf"), (header::CACHE_CONTROL, "public, max-age=86400")], body)
         .into_response())
+}
+
+/// The Content-Security-Policy of the frontend's page: scripts only from this origin and the
+/// page's own inline scripts (Trunk's loader, by their SHA-256), WebAssembly compiled by the
+/// browser, data only from this origin and the configured base layer's, no framing.
+pub fn page_policy(html: &[u8], ui: &model::api::UiConfig) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let text = String::from_utf8_lossy(html);
+    let mut hashes = String::new();
+    let mut rest = text.as_ref();
+    while let Some(open) = rest.find("<script") {
+        let tag_end = match rest[open..].find('>') {
+            Some(e) => open + e,
+            None => break,
+        };
+        let tag = &rest[open..tag_end];
+        let close = match rest[tag_end..].find("</script>") {
+            Some(c) => tag_end + c,
+            None => break,
+        };
+        if !tag.contains("src=") {
+            let body = &rest[tag_end + 1..close];
+            let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
+            hashes.push_str(&format!(" 'sha256-{digest}'"));
+        }
+        rest = &rest[close..];
+    }
+    let mut data = String::new();
+    for layer in &ui.base_layers {
+        if let Some(origin) = url_origin(&layer.url) {
+            data.push(' ');
+            data.push_str(origin);
+        }
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:{data}; connect-src 'self'{data}; worker-src 'self' blob:; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// `scheme://host[:port]` of a URL (template), if it has one.
+fn url_origin(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") {
+        return None;
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..end];
+    (!host.is_empty() && !host.contains(['{', ' ', ';', '\'', '"'])).then(|| &url[..scheme.len() + 3 + end])
 }
 
 fn content_type(path: &std::path::Path) -> &'static str {
@@ -77,8 +128,13 @@ pub async fn frontend(State(s): State<AppState>, uri: Uri) -> Result<Response, A
         message: format!("the frontend is not built in {} (run `cargo xtask run`)", root.display()),
         field: None,
     })?;
+    let page = file.ends_with("index.html");
+    let policy = page.then(|| page_policy(&bytes, &s.ui));
     let mut response = ([(header::CONTENT_TYPE, content_type(&file))], bytes).into_response();
-    let cache = if file.ends_with("index.html") { "no-cache" } else { "public, max-age=300" };
+    let cache = if page { "no-cache" } else { "public, max-age=300" };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Some(policy) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     Ok(response)
 }

@@ -70,9 +70,10 @@ pub async fn rebalance(State(s): State<AppState>, caller: Caller, RawQuery(q): R
     p.finish()?;
     let now = s.clock.now();
     let s2 = s.clone();
-    let suggestion = tokio::task::spawn_blocking(move || crate::desk::rebalance(&s2, &scope, now, max_moves))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+    let suggestion = s
+        .jobs
+        .run(move |_| Ok(crate::desk::rebalance(&s2, &scope, now, max_moves)))
+        .await?
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Json(suggestion).into_response())
 }
@@ -212,7 +213,7 @@ pub async fn desk(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQue
         }
     };
     let now = s.clock.now();
-    let d = desk_of(&s, id, now)
+    let d = desk_of(&s, id, &caller.scope, now)
         .ok_or_else(|| AppError::NotFound { message: format!("no officer {id}"), field: Some("officer".into()) })?;
     Ok(Json(d).into_response())
 }
@@ -665,7 +666,27 @@ pub async fn dispute_statistics(
 /// `GET /api/backlog?region=`: the backlog clearance board.
 pub async fn backlog(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let scope = region_only(&caller, q.as_deref())?;
-    Ok(Json(backlog_board(&s, &s.live.desk(), &scope, s.clock.now())).into_response())
+    let mut board = backlog_board(&s, &s.live.desk(), &scope, s.clock.now());
+    redact_backlog(&s, &caller, &mut board.cases);
+    Ok(Json(board).into_response())
+}
+
+/// For roles that do not handle cases (analysts, administrators), the backlog keeps its counts
+/// and ages but not what `/api/disputes` refuses them: a dispute's title becomes its kind, and
+/// progress notes are left out.
+fn redact_backlog(s: &AppState, caller: &Caller, cases: &mut [crate::desk_records::BacklogCaseView]) {
+    if caller.user.role.handles_cases() {
+        return;
+    }
+    let book = s.live.desk();
+    for c in cases {
+        if c.origin == model::desk_book::CaseOrigin::Dispute {
+            let kind = book.dispute(c.id).map(|d| d.registered.kind);
+            c.title_zh = format!("纠纷：{}", kind.map_or("", |k| k.label_zh()));
+            c.title_en = format!("dispute: {}", kind.map_or("", |k| k.label_en()));
+        }
+        c.updates.clear();
+    }
 }
 
 /// `GET /api/backlog/heat?region=`: backlog cases as GeoJSON points with their age band (the
@@ -676,7 +697,8 @@ pub async fn backlog_heat(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let scope = region_only(&caller, q.as_deref())?;
-    let cases = backlog_cases(&s, &s.live.desk(), &scope, s.clock.now());
+    let mut cases = backlog_cases(&s, &s.live.desk(), &scope, s.clock.now());
+    redact_backlog(&s, &caller, &mut cases);
     let features: Vec<serde_json::Value> = cases
         .iter()
         .map(|c| {

@@ -37,9 +37,24 @@ pub enum AppError {
         /// Why not.
         message: String,
     },
-    /// 429: too many failed logins.
+    /// 429: too many failed attempts; answered with `Retry-After`.
     TooManyRequests {
         /// Until when.
+        message: String,
+        /// Seconds until the next attempt may be made.
+        retry_after_s: u64,
+    },
+    /// 503: the server is busy with as many analyses as it runs at once; answered with
+    /// `Retry-After`.
+    Busy {
+        /// What is busy.
+        message: String,
+        /// Seconds after which to try again.
+        retry_after_s: u64,
+    },
+    /// 415: the body is not of a type the route takes.
+    UnsupportedMediaType {
+        /// What the route takes.
         message: String,
     },
     /// 405: the path exists, the method does not.
@@ -95,6 +110,8 @@ impl AppError {
             AppError::Unauthorized { message }
             | AppError::Forbidden { message }
             | AppError::TooManyRequests { message, .. }
+            | AppError::Busy { message, .. }
+            | AppError::UnsupportedMediaType { message }
             | AppError::Timeout { message }
             | AppError::PayloadTooLarge { message }
             | AppError::InvalidItems { message, .. }
@@ -121,6 +138,18 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<crate::jobs::JobError> for AppError {
+    fn from(e: crate::jobs::JobError) -> AppError {
+        use crate::jobs::JobError;
+        match e {
+            JobError::Busy(_) | JobError::Cancelled => {
+                AppError::Busy { message: e.to_string(), retry_after_s: crate::jobs::RETRY_AFTER_S }
+            }
+            JobError::Failed(cause) => AppError::Internal(cause),
+        }
+    }
+}
+
 impl From<UnknownArea> for AppError {
     fn from(e: UnknownArea) -> AppError {
         AppError::NotFound { message: e.to_string(), field: Some("region".into()) }
@@ -130,6 +159,12 @@ impl From<UnknownArea> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut items = Vec::new();
+        let retry_after = match &self {
+            AppError::TooManyRequests { retry_after_s, .. } | AppError::Busy { retry_after_s, .. } => {
+                Some(*retry_after_s)
+            }
+            _ => None,
+        };
         let (status, code, message, field) = match self {
             AppError::InvalidItems { message, items: bad } => {
                 items = bad;
@@ -149,8 +184,12 @@ impl IntoResponse for AppError {
             ),
             AppError::Timeout { message } => (StatusCode::SERVICE_UNAVAILABLE, "timeout", message, None),
             AppError::Forbidden { message } => (StatusCode::FORBIDDEN, "forbidden", message, None),
-            AppError::TooManyRequests { message } => {
+            AppError::TooManyRequests { message, .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message, None)
+            }
+            AppError::Busy { message, .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy", message, None),
+            AppError::UnsupportedMediaType { message } => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message, None)
             }
             AppError::Conflict { message, field } => (StatusCode::CONFLICT, "conflict", message, field),
             AppError::PayloadTooLarge { message } => {
@@ -162,6 +201,10 @@ impl IntoResponse for AppError {
             }
         };
         let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message, field, items } };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(s) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(s.max(1)));
+        }
+        response
     }
 }

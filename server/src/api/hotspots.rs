@@ -37,6 +37,9 @@ pub const DEFAULT_BAND_M: f64 = 1_500.0;
 /// Permutations of local Moran's I (fixed seed, so the map does not flicker).
 pub const LISA_PERMUTATIONS: usize = 999;
 
+/// Most neighbours a cell may have under a distance band; a wider band is refused (422).
+pub const MAX_NEIGHBOURS: usize = 1_000;
+
 /// Wuwei's projection for distances: UTM zone 48N.
 fn projection() -> TransverseMercator {
     TransverseMercator::utm(48, true)
@@ -71,6 +74,32 @@ impl StudyArea {
             })
             .collect();
         StudyArea { cells, centres_m, utm }
+    }
+
+    /// The longest distance between two cell centres of the area (its bounding box's diagonal),
+    /// metres: no distance band needs to be wider.
+    pub(crate) fn extent_m(&self) -> f64 {
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for c in &self.centres_m {
+            for d in 0..2 {
+                lo[d] = lo[d].min(c[d]);
+                hi[d] = hi[d].max(c[d]);
+            }
+        }
+        if self.centres_m.is_empty() { 0.0 } else { (hi[0] - lo[0]).hypot(hi[1] - lo[1]) }
+    }
+
+    /// Checks a distance band against the area: at most its extent (or the default band, for a
+    /// small area), a 422 naming `weights` beyond it.
+    pub(crate) fn check_band(&self, band_m: f64) -> Result<(), AppError> {
+        let max_m = self.extent_m().max(DEFAULT_BAND_M).ceil();
+        if band_m > max_m {
+            return Err(AppError::unprocessable(
+                "weights",
+                format!("the distance band {band_m} m is wider than the study area ({max_m} m across)"),
+            ));
+        }
+        Ok(())
     }
 
     /// Incident counts per study cell under `filter`.
@@ -121,6 +150,20 @@ fn answer(features: Vec<Value>, parameters: Value, warnings: Vec<String>) -> Res
     geojson_response(collection(features, extra))
 }
 
+/// Distance-band neighbours of `centres_m`, refused (as a 422 naming `weights`) when a cell
+/// would have more than [`MAX_NEIGHBOURS`].
+pub(crate) fn band_neighbours(centres_m: &[[f64; 2]], band_m: f64) -> Result<Neighbours, AppError> {
+    Neighbours::distance_band_capped(centres_m, band_m, MAX_NEIGHBOURS).map_err(|e| {
+        AppError::unprocessable(
+            "weights",
+            format!(
+                "a {band_m} m band gives a cell at least {} neighbours; at most {MAX_NEIGHBOURS} are allowed: choose a shorter distance",
+                e.at_least
+            ),
+        )
+    })
+}
+
 fn band_of(p: &mut Params) -> Result<f64, AppError> {
     match p.one("weights")? {
         None => Ok(DEFAULT_BAND_M),
@@ -131,6 +174,12 @@ fn band_of(p: &mut Params) -> Result<f64, AppError> {
     }
 }
 
+/// The statistics of one hot-spot request.
+enum Stats {
+    Lisa((Vec<analytics::moran::LisaCluster>, Vec<String>)),
+    GiStar((Vec<analytics::gi_star::HotSpot>, Vec<String>)),
+}
+
 pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let mut p = Params::parse(q.as_deref());
     let mut query = p.incident_query(false)?;
@@ -138,18 +187,46 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     if !["gi-star", "optimized", "local-moran"].contains(&method.as_str()) {
         return Err(AppError::bad("method", "method must be gi-star, optimized or local-moran"));
     }
-    let mut band_m = band_of(&mut p)?;
+    let band_m = band_of(&mut p)?;
     p.finish()?;
     let (from, to) = window(&s, &mut query, DEFAULT_WINDOW_DAYS);
     let filter = query.filter(&s.geography, &caller.scope)?;
     let area = StudyArea::of(&s, &filter);
+    area.check_band(band_m)?;
     let values = area.counts(&s, &filter).await?;
+    let (centres_m, counts) = (area.centres_m.clone(), values.clone());
+    let local_moran = method == "local-moran";
+    let optimized = method == "optimized";
+    // The statistics are CPU work bounded by the band and neighbour caps: a job off the async
+    // workers.
+    let computed = s
+        .jobs
+        .run(move |cancel| {
+            let scale = if optimized { Some(scale_of_analysis(&counts, &centres_m)) } else { None };
+            cancel.check()?;
+            let band_m = match &scale {
+                Some(Some(scale)) => scale.band_m.round(),
+                _ => band_m,
+            };
+            let w = band_neighbours(&centres_m, band_m);
+            cancel.check()?;
+            let stats = w.map(|w| {
+                if local_moran {
+                    Stats::Lisa(lisa_clusters(&counts, &w, LISA_PERMUTATIONS, 1))
+                } else {
+                    Stats::GiStar(hot_spots(&counts, &w, true))
+                }
+            });
+            Ok((scale, band_m, stats))
+        })
+        .await?;
+    let (scale, band_m, stats) = computed;
+    let stats = stats?;
     let mut how_zh = String::new();
     let mut how_en = String::new();
-    if method == "optimized" {
-        match scale_of_analysis(&values, &area.centres_m) {
+    if let Some(scale) = scale {
+        match scale {
             Some(scale) => {
-                band_m = scale.band_m.round();
                 (how_zh, how_en) = if scale.peak {
                     (
                         format!("邻域距离由增量空间自相关选定（全局莫兰指数 z 值在 {band_m} 米处首次达到峰值）；"),
@@ -172,49 +249,49 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
             }
         }
     }
-    let w = Neighbours::distance_band(&area.centres_m, band_m);
     let n = area.cells.len();
-    let (features, zh, en, warnings) = if method == "local-moran" {
-        let (lisa, warnings) = lisa_clusters(&values, &w, LISA_PERMUTATIONS, 1);
-        let features = area.features(&s, |k, props| {
-            let c = &lisa[k];
-            props.insert("count".into(), json!(values[k]));
-            props.insert("local_i".into(), json!(c.local.i));
-            props.insert("z".into(), json!(c.local.z_sim));
-            props.insert("p".into(), json!(c.local.p_sim));
-            props.insert("p_fdr".into(), json!(c.p_fdr));
-            props.insert("bin".into(), json!(c.bin));
-            props.insert("cluster".into(), json!(c.cluster));
-        });
-        (
-            features,
-            format!(
-                "局部莫兰指数（LISA）聚集与异常：{n} 个网格，邻域为中心相距 {band_m} 米以内的网格，{LISA_PERMUTATIONS} 次条件置换，已做错误发现率（FDR）校正。HH 高高聚集，LL 低低聚集，HL/LH 为异常值。"
-            ),
-            format!(
-                "Local Moran's I (LISA) clusters and outliers over {n} grid cells; neighbours are cells whose centres lie within {band_m} m; {LISA_PERMUTATIONS} conditional permutations; corrected for false discoveries (FDR). HH high-high cluster, LL low-low cluster, HL/LH outliers."
-            ),
-            warnings,
-        )
-    } else {
-        let (cells, warnings) = hot_spots(&values, &w, true);
-        let features = area.features(&s, |k, props| {
-            props.insert("count".into(), json!(values[k]));
-            props.insert("z".into(), json!(cells[k].z));
-            props.insert("p".into(), json!(cells[k].p));
-            props.insert("p_fdr".into(), json!(cells[k].p_fdr));
-            props.insert("bin".into(), json!(cells[k].bin));
-        });
-        (
-            features,
-            format!(
-                "Getis-Ord Gi* 热点分析：{n} 个网格，{how_zh}邻域为中心相距 {band_m} 米以内的网格，已做错误发现率（FDR）校正；置信度 99%/95%/90% 对应 ±3/±2/±1。"
-            ),
-            format!(
-                "Getis-Ord Gi* hot spots over {n} grid cells; {how_en}neighbours are cells whose centres lie within {band_m} m; corrected for false discoveries (FDR); bins ±3/±2/±1 = 99/95/90% confidence."
-            ),
-            warnings,
-        )
+    let (features, zh, en, warnings) = match stats {
+        Stats::Lisa((lisa, warnings)) => {
+            let features = area.features(&s, |k, props| {
+                let c = &lisa[k];
+                props.insert("count".into(), json!(values[k]));
+                props.insert("local_i".into(), json!(c.local.i));
+                props.insert("z".into(), json!(c.local.z_sim));
+                props.insert("p".into(), json!(c.local.p_sim));
+                props.insert("p_fdr".into(), json!(c.p_fdr));
+                props.insert("bin".into(), json!(c.bin));
+                props.insert("cluster".into(), json!(c.cluster));
+            });
+            (
+                features,
+                format!(
+                    "局部莫兰指数（LISA）聚集与异常：{n} 个网格，邻域为中心相距 {band_m} 米以内的网格，{LISA_PERMUTATIONS} 次条件置换，已做错误发现率（FDR）校正。HH 高高聚集，LL 低低聚集，HL/LH 为异常值。"
+                ),
+                format!(
+                    "Local Moran's I (LISA) clusters and outliers over {n} grid cells; neighbours are cells whose centres lie within {band_m} m; {LISA_PERMUTATIONS} conditional permutations; corrected for false discoveries (FDR). HH high-high cluster, LL low-low cluster, HL/LH outliers."
+                ),
+                warnings,
+            )
+        }
+        Stats::GiStar((cells, warnings)) => {
+            let features = area.features(&s, |k, props| {
+                props.insert("count".into(), json!(values[k]));
+                props.insert("z".into(), json!(cells[k].z));
+                props.insert("p".into(), json!(cells[k].p));
+                props.insert("p_fdr".into(), json!(cells[k].p_fdr));
+                props.insert("bin".into(), json!(cells[k].bin));
+            });
+            (
+                features,
+                format!(
+                    "Getis-Ord Gi* 热点分析：{n} 个网格，{how_zh}邻域为中心相距 {band_m} 米以内的网格，已做错误发现率（FDR）校正；置信度 99%/95%/90% 对应 ±3/±2/±1。"
+                ),
+                format!(
+                    "Getis-Ord Gi* hot spots over {n} grid cells; {how_en}neighbours are cells whose centres lie within {band_m} m; corrected for false discoveries (FDR); bins ±3/±2/±1 = 99/95/90% confidence."
+                ),
+                warnings,
+            )
+        }
     };
     let parameters = json!({"method": method, "cells": n, "neighbourhood_m": band_m, "fdr": true, "from": from, "to": to,
         "description_zh": zh, "description_en": en});
@@ -236,6 +313,7 @@ pub async fn emerging(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     query.from = Some(from);
     let filter = query.filter(&s.geography, &caller.scope)?;
     let area = StudyArea::of(&s, &filter);
+    area.check_band(band_m)?;
     let mut cube: Vec<Vec<f64>> = Vec::with_capacity(steps as usize);
     for t in 0..steps {
         let mut f = filter.clone();
@@ -243,7 +321,15 @@ pub async fn emerging(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         f.to_s = Some((from + Duration::days(step_days * (t + 1))).timestamp());
         cube.push(area.counts(&s, &f).await?);
     }
-    let patterns = emerging_hot_spots(&cube, &Neighbours::distance_band(&area.centres_m, band_m));
+    let (centres_m, counts) = (area.centres_m.clone(), cube.clone());
+    let patterns = s
+        .jobs
+        .run(move |cancel| {
+            let w = band_neighbours(&centres_m, band_m);
+            cancel.check()?;
+            Ok(w.map(|w| emerging_hot_spots(&counts, &w)))
+        })
+        .await??;
     let n = area.cells.len();
     let warnings = if n < MIN_FEATURES {
         vec![format!("only {n} cells: fewer than {MIN_FEATURES} makes Gi* unreliable")]
@@ -285,14 +371,16 @@ pub async fn kde(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuer
         },
         None => (default_bandwidth_m(&points).unwrap_or(1_000.0).round(), "arcgis-default"),
     };
-    let density = density_per_km2(&points, &area.centres_m, bandwidth_m);
+    let n_points = points.len();
+    let centres_m = area.centres_m.clone();
+    let density = s.jobs.run(move |_| Ok(density_per_km2(&points, &centres_m, bandwidth_m))).await?;
     let features = area.features(&s, |k, props| {
         props.insert("density_per_km2".into(), json!(density[k]));
     });
-    let parameters = json!({"method": "kde", "cells": area.cells.len(), "incidents": points.len(), "kernel": "quartic",
+    let parameters = json!({"method": "kde", "cells": area.cells.len(), "incidents": n_points, "kernel": "quartic",
         "bandwidth_m": bandwidth_m, "bandwidth_rule": rule, "from": from, "to": to,
-        "description_zh": format!("核密度估计：{} 起警情，四次核，带宽 {bandwidth_m} 米（{}），在每个网格中心计算，单位：起/平方公里。", points.len(), if rule == "given" { "指定" } else { "ArcGIS 默认规则：0.9·min(SD, √(1/ln2)·Dm)·n^-0.2" }),
-        "description_en": format!("Kernel density of {} incidents: quartic kernel, bandwidth {bandwidth_m} m ({}), at each grid cell's centre, incidents per km².", points.len(), if rule == "given" { "as given" } else { "ArcGIS default rule 0.9·min(SD, √(1/ln 2)·Dm)·n^-0.2" })});
+        "description_zh": format!("核密度估计：{} 起警情，四次核，带宽 {bandwidth_m} 米（{}），在每个网格中心计算，单位：起/平方公里。", n_points, if rule == "given" { "指定" } else { "ArcGIS 默认规则：0.9·min(SD, √(1/ln2)·Dm)·n^-0.2" }),
+        "description_en": format!("Kernel density of {} incidents: quartic kernel, bandwidth {bandwidth_m} m ({}), at each grid cell's centre, incidents per km².", n_points, if rule == "given" { "as given" } else { "ArcGIS default rule 0.9·min(SD, √(1/ln 2)·Dm)·n^-0.2" })});
     Ok(answer(features, parameters, vec![]))
 }
 
@@ -317,21 +405,39 @@ pub async fn near_repeat(
     by_category.sort_by_key(|(c, _)| c.as_str());
     let params = KnoxParams::standard(1);
     let (d0, t0) = (params.distance_bands_m[0], params.time_bands_s[0]);
-    let mut tables = Vec::new();
-    let mut features = Vec::new();
-    for (category, points) in &by_category {
-        if points.len() < 30 {
-            tables.push(json!({"category": category.as_str(), "incidents": points.len(), "tested": false}));
-            continue;
-        }
-        let events: Vec<Event> = points
+    let events_of = |points: &[IncidentPoint]| -> Vec<Event> {
+        points
             .iter()
             .map(|pt| {
                 let (x_m, y_m) = utm.forward(pt.lon, pt.lat);
                 Event { x_m, y_m, t_s: pt.occurred_s }
             })
-            .collect();
-        let result = knox(&events, &params);
+            .collect()
+    };
+    // The Knox tests (Monte Carlo simulations over every pair in the band) are one job; a
+    // category with too few incidents is not tested.
+    let tested: Vec<Vec<Event>> =
+        by_category.iter().map(|(_, points)| if points.len() < 30 { Vec::new() } else { events_of(points) }).collect();
+    let knox_params = params.clone();
+    let results = s
+        .jobs
+        .run(move |cancel| {
+            let mut out = Vec::with_capacity(tested.len());
+            for events in &tested {
+                cancel.check()?;
+                out.push((!events.is_empty()).then(|| knox(events, &knox_params)));
+            }
+            Ok(out)
+        })
+        .await?;
+    let mut tables = Vec::new();
+    let mut features = Vec::new();
+    for ((category, points), result) in by_category.iter().zip(results) {
+        let Some(result) = result else {
+            tables.push(json!({"category": category.as_str(), "incidents": points.len(), "tested": false}));
+            continue;
+        };
+        let events = events_of(points);
         let first = result.cells[0][0];
         let significant = first.p <= 0.05 && first.ratio > 1.0;
         tables.push(json!({"category": category.as_str(), "incidents": points.len(), "tested": true,
@@ -460,16 +566,18 @@ pub(crate) async fn shift_forecast(
     let centres_m = area.centres_m.clone();
     let incidents = events.len();
     // Fitting takes a second or two on the whole city: off the async workers.
-    let (risk, fitted) = tokio::task::spawn_blocking(move || {
-        let study = Study::new(&centres_m);
-        let active = vec![true; centres_m.len()];
-        let (start_s, at_s, horizon_s) =
-            ((at - Duration::days(FORECAST_TRAIN_DAYS)).timestamp(), at.timestamp(), (hours * 3600.0) as i64);
-        let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
-        let risk = study.averaged_risk(&ranked, &events, FORECAST_TRAIN_DAYS as f64, at_s, horizon_s);
-        (risk, ranked[0])
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (risk, fitted) = s
+        .jobs
+        .run(move |cancel| {
+            let study = Study::new(&centres_m);
+            let active = vec![true; centres_m.len()];
+            let (start_s, at_s, horizon_s) =
+                ((at - Duration::days(FORECAST_TRAIN_DAYS)).timestamp(), at.timestamp(), (hours * 3600.0) as i64);
+            let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
+            cancel.check()?;
+            let risk = study.averaged_risk(&ranked, &events, FORECAST_TRAIN_DAYS as f64, at_s, horizon_s);
+            Ok((risk, ranked[0]))
+        })
+        .await?;
     Ok(ShiftForecast { area, risk, fitted, incidents })
 }

@@ -57,7 +57,7 @@ pub async fn create(
     let body = read_body(body, super::MAX_BODY_BYTES)?;
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest { message: format!("body is not valid JSON: {e}"), field: None })?;
-    let new = incident_from_feature(&value, s.clock.now(), Source::Call110)?;
+    let new = reported_only(incident_from_feature(&value, s.clock.now(), Source::Call110))?;
     // The audit entry, alerts and links are written with the incident, in its transaction.
     let derive = Some(crate::live::derive(&s));
     let result = submit(&s.commit, &s.geography, &caller.scope, vec![new], Some(caller.attribution()), derive).await;
@@ -88,6 +88,25 @@ pub async fn create(
     Ok(response.into_response())
 }
 
+/// A report through the API starts the event loop as `reported`: any other status is refused,
+/// so no writer can close a case without its dispatch, handling and feedback on record.
+/// (Historical imports with their statuses go through `safegrid import`.)
+fn reported_only(
+    read: Result<NewIncident, crate::intake::FieldError>,
+) -> Result<NewIncident, crate::intake::FieldError> {
+    let new = read?;
+    if new.status != model::Status::Reported {
+        return Err(crate::intake::FieldError {
+            field: "properties.status".into(),
+            message: format!(
+                "a new report is {:?}; its status changes through POST /api/incidents/{{id}}/transitions",
+                model::Status::Reported.as_str()
+            ),
+        });
+    }
+    Ok(new)
+}
+
 fn read_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, AppError> {
     body.map_err(|r| match r.status() {
         StatusCode::PAYLOAD_TOO_LARGE => {
@@ -108,8 +127,16 @@ fn batch_items(body: &[u8], ndjson: bool) -> Result<Vec<(Option<u64>, &str)>, Ap
     let text = std::str::from_utf8(body)
         .map_err(|_| AppError::BadRequest { message: "body is not UTF-8".into(), field: None })?;
     if ndjson {
-        let lines = text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty());
-        return Ok(lines.map(|(k, line)| (Some(k as u64 + 1), line)).collect());
+        // Counted while split: a body of many short lines is refused at the first line past
+        // the limit, before it costs memory per line.
+        let mut items = Vec::new();
+        for (k, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+            if items.len() == MAX_BATCH_ITEMS {
+                return Err(too_many_items(&format!("line {}", k + 1)));
+            }
+            items.push((Some(k as u64 + 1), line));
+        }
+        return Ok(items);
     }
     /// The collection's members a batch reads; each feature is kept as text, parsed later.
     #[derive(serde::Deserialize)]
@@ -131,13 +158,55 @@ fn batch_items(body: &[u8], ndjson: bool) -> Result<Vec<(Option<u64>, &str)>, Ap
             field: Some("type".into()),
         });
     }
-    let features: Option<Vec<&serde_json::value::RawValue>> =
-        collection.features.and_then(|f| serde_json::from_str(f.get()).ok());
-    match features {
-        Some(features) => Ok(features.into_iter().map(|f| (None, f.get())).collect()),
-        None => {
-            Err(AppError::Unprocessable { message: "features must be an array".into(), field: Some("features".into()) })
+    let features = match collection.features.map(|f| serde_json::from_str::<CappedFeatures<'_>>(f.get())) {
+        Some(Ok(CappedFeatures(features))) => features,
+        Some(Err(e)) if e.to_string().starts_with(TOO_MANY_ITEMS) => {
+            return Err(too_many_items(&format!("features[{MAX_BATCH_ITEMS}]")));
         }
+        _ => {
+            return Err(AppError::Unprocessable {
+                message: "features must be an array".into(),
+                field: Some("features".into()),
+            });
+        }
+    };
+    Ok(features.into_iter().map(|f| (None, f.get())).collect())
+}
+
+/// The message a batch of more than [`MAX_BATCH_ITEMS`] items fails with while it is read.
+const TOO_MANY_ITEMS: &str = "more than the items a batch may hold";
+
+fn too_many_items(at: &str) -> AppError {
+    AppError::Unprocessable {
+        message: format!("{TOO_MANY_ITEMS}: at most {MAX_BATCH_ITEMS} per batch (refused at {at})"),
+        field: Some("features".into()),
+    }
+}
+
+/// A FeatureCollection's features as raw JSON texts, read until the limit: the 10,001st feature
+/// stops the read, so a body of many tiny features costs no more than a full batch.
+struct CappedFeatures<'a>(Vec<&'a serde_json::value::RawValue>);
+
+impl<'de> serde::Deserialize<'de> for CappedFeatures<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = CappedFeatures<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of features")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(f) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+                    if out.len() == MAX_BATCH_ITEMS {
+                        return Err(serde::de::Error::custom(TOO_MANY_ITEMS));
+                    }
+                    out.push(f);
+                }
+                Ok(CappedFeatures(out))
+            }
+        }
+        d.deserialize_seq(Visit)
     }
 }
 
@@ -163,7 +232,7 @@ fn read_items(items: &[(Option<u64>, &str)], now: DateTime<Utc>) -> Vec<Read> {
                 });
             }
         };
-        match incident_from_feature(&value, now, Source::Call110) {
+        match reported_only(incident_from_feature(&value, now, Source::Call110)) {
             Ok(n) => Read::Valid(n),
             Err(e) => Read::Invalid(model::api::ItemError { index, line: *line, field: e.field, message: e.message }),
         }

@@ -25,6 +25,9 @@ use serde::{Deserialize, Serialize};
 use super::params::json_body;
 use super::params::path_id as parse_id;
 
+/// Largest WebSocket message or frame a feed client may send, bytes.
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 4 << 10;
+
 /// `GET /api/live?region=&category=&since=`: the WebSocket live feed.
 pub async fn live(
     State(s): State<AppState>,
@@ -68,7 +71,15 @@ pub async fn live(
     let upgrade = upgrade
         .map_err(|r| AppError::BadRequest { message: format!("GET /api/live is a WebSocket: {r}"), field: None })?;
     let (live, store) = (s.live.clone(), s.store.clone());
-    Ok(upgrade.on_upgrade(move |socket| feed::run(socket, live, store, filter, since)).into_response())
+    let session = feed::Session {
+        token_hash: caller.token_hash.clone(),
+        user: caller.user.clone(),
+        clock: s.clock.clone(),
+        every: s.settings.session_recheck,
+    };
+    // The feed only sends; a client's messages are ignored, so they may be small.
+    let upgrade = upgrade.max_message_size(MAX_CLIENT_MESSAGE_BYTES).max_frame_size(MAX_CLIENT_MESSAGE_BYTES);
+    Ok(upgrade.on_upgrade(move |socket| feed::run(socket, live, store, filter, since, session)).into_response())
 }
 
 /// The body of `POST /api/incidents/{id}/transitions`.
@@ -117,14 +128,22 @@ async fn incident_in_scope(s: &AppState, caller: &Caller, id: u64) -> Result<mod
         .ok_or_else(|| AppError::NotFound { message: format!("no incident {id}"), field: None })
 }
 
-fn progress(s: &AppState, incident: &model::Incident, history: Vec<IncidentChange>) -> Progress {
+/// An incident's progress as `caller` sees it: the reports of its event (一警多报) only where
+/// they lie in the caller's jurisdiction (a leader may merge reports across villages).
+fn progress(s: &AppState, caller: &Caller, incident: &model::Incident, history: Vec<IncidentChange>) -> Progress {
     let status = history.last().map_or(incident.fields.status, |c| c.to);
     let entered = history.last().map_or(incident.fields.reported_at, |c| c.at);
     let unit = history.iter().rev().find_map(|c| c.unit);
     let deadlines = s.settings.deadlines(incident.fields.category);
     let board = s.live.board();
-    let event = board.event_of(incident.id.0);
-    let linked = board.linked_to(event.unwrap_or(incident.id.0));
+    let index = s.index();
+    let seen = |id: u64| index.get(IncidentId(id)).is_some_and(|p| caller.scope.allows_cell_idx(&s.geography, p.cell));
+    let event = board.event_of(incident.id.0).filter(|e| seen(*e));
+    let linked = board
+        .linked_to(board.event_of(incident.id.0).unwrap_or(incident.id.0))
+        .into_iter()
+        .filter(|l| seen(*l))
+        .collect();
     Progress {
         id: incident.id.0,
         status,
@@ -141,7 +160,7 @@ pub async fn history(State(s): State<AppState>, caller: Caller, Path(raw): Path<
     let id = parse_id(&raw, "incident")?;
     let incident = incident_in_scope(&s, &caller, id).await?;
     let history = history_of(&s, id).await?;
-    Ok(Json(progress(&s, &incident, history)).into_response())
+    Ok(Json(progress(&s, &caller, &incident, history)).into_response())
 }
 
 /// `POST /api/incidents/{id}/transitions` `{"to", "unit", "satisfaction", "note"}`: the next
@@ -170,6 +189,14 @@ pub async fn transition(
         });
     }
     let incident = incident_in_scope(&s, &caller, id).await?;
+    // A unit the caller may not command is answered as one that does not exist, before its
+    // state is looked at, so the answer tells nothing of units outside the jurisdiction.
+    if let Some(u) = body.unit.filter(|u| !unit_commandable(&s, &caller, *u)) {
+        return Err(AppError::Unprocessable {
+            message: format!("no patrol unit {u} in your jurisdiction"),
+            field: Some("unit".into()),
+        });
+    }
     let t = Transition { to, unit: body.unit, satisfaction: body.satisfaction, note: body.note };
     match crate::live::change(&s, &incident, t, &caller.user.username).await {
         Ok(_) => {}
@@ -200,15 +227,21 @@ pub async fn transition(
     entry.detail = Some(format!("{} → {}", incident.fields.status.as_str(), to.as_str()));
     s.audit(entry).await?;
     let history = history_of(&s, id).await?;
-    Ok(Json(progress(&s, &incident, history)).into_response())
+    Ok(Json(progress(&s, &caller, &incident, history)).into_response())
 }
 
-/// Whether the caller may see and move a unit: its station's region or its current cell is in
-/// their jurisdiction.
+/// Whether the caller may see a unit: its station's region or its current cell is in their
+/// jurisdiction.
 fn unit_visible(s: &AppState, caller: &Caller, u: &UnitState) -> bool {
-    let home = s.geography.resources().iter().find(|r| r.id == u.id).map(|r| r.region_code);
-    home.is_some_and(|h| caller.scope.allows_region(h))
+    unit_commandable(s, caller, u.id)
         || s.geography.locate(u.lon, u.lat).is_some_and(|c| caller.scope.allows_cell_idx(&s.geography, c))
+}
+
+/// Whether the caller may command a unit (dispatch it, report its position or status): its
+/// home station's region is in their jurisdiction. A unit passing through is seen, not
+/// commanded.
+fn unit_commandable(s: &AppState, caller: &Caller, unit: u64) -> bool {
+    s.geography.resources().iter().find(|r| r.id == unit).is_some_and(|r| caller.scope.allows_region(r.region_code))
 }
 
 /// `GET /api/units`: the patrol units in the caller's jurisdiction with their last report.
@@ -242,12 +275,10 @@ pub async fn position(
     caller.require_writer()?;
     let id = parse_id(&raw, "unit")?;
     let body: PositionBody = json_body(&body)?;
-    let Some(unit) = s.live.board().unit(id).cloned() else {
-        return Err(AppError::NotFound { message: format!("no patrol unit {id}"), field: None });
+    let unit = s.live.board().unit(id).cloned().filter(|u| unit_commandable(&s, &caller, u.id));
+    let Some(unit) = unit else {
+        return Err(AppError::NotFound { message: format!("no patrol unit {id} in your jurisdiction"), field: None });
     };
-    if !unit_visible(&s, &caller, &unit) {
-        return Err(AppError::NotFound { message: format!("no patrol unit {id}"), field: None });
-    }
     let crs = match body.crs.as_deref() {
         None => Crs::Wgs84,
         Some(c) => Crs::parse(c).ok_or_else(|| AppError::Unprocessable {
@@ -306,7 +337,7 @@ pub async fn dispatch(
     p.finish()?;
     let incident = incident_in_scope(&s, &caller, id).await?;
     let board = s.live.board();
-    let units: Vec<&UnitState> = board.units().filter(|u| unit_visible(&s, &caller, u)).collect();
+    let units: Vec<&UnitState> = board.units().filter(|u| unit_commandable(&s, &caller, u.id)).collect();
     let suggestions: Vec<Suggestion> =
         suggest(units, incident.fields.lon, incident.fields.lat, k, s.settings.travel, s.settings.roads.as_deref());
     Ok(Json(serde_json::json!({
@@ -338,7 +369,12 @@ pub async fn alerts(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQ
 }
 
 /// `POST /api/alerts/{id}/ack`: acknowledges an alert (200 with it; 409 if already acknowledged).
-pub async fn ack(State(s): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<Response, AppError> {
+pub async fn ack(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    _: super::params::Bodyless,
+) -> Result<Response, AppError> {
     caller.require_writer()?;
     let id = parse_id(&raw, "alert")?;
     let alert = s.live.board().alert(id).cloned();
@@ -431,11 +467,16 @@ pub async fn merge(
     s.log(vec![crate::live::link_event(&incident, Some(first), &caller.user.username, s.clock.now())]).await?;
     s.audit(caller.audit("merge_incident", format!("{id} → {first}"), "ok")).await?;
     let history = history_of(&s, id).await?;
-    Ok(Json(progress(&s, &incident, history)).into_response())
+    Ok(Json(progress(&s, &caller, &incident, history)).into_response())
 }
 
 /// `POST /api/incidents/{id}/split`: report `id` is its own event again (409 if it is not linked).
-pub async fn split(State(s): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<Response, AppError> {
+pub async fn split(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    _: super::params::Bodyless,
+) -> Result<Response, AppError> {
     caller.require_writer()?;
     let id = parse_id(&raw, "incident")?;
     let incident = incident_in_scope(&s, &caller, id).await?;
@@ -448,5 +489,5 @@ pub async fn split(State(s): State<AppState>, caller: Caller, Path(raw): Path<St
     s.log(vec![crate::live::link_event(&incident, None, &caller.user.username, s.clock.now())]).await?;
     s.audit(caller.audit("split_incident", raw, "ok")).await?;
     let history = history_of(&s, id).await?;
-    Ok(Json(progress(&s, &incident, history)).into_response())
+    Ok(Json(progress(&s, &caller, &incident, history)).into_response())
 }

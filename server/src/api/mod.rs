@@ -5,7 +5,8 @@
 mod desk;
 pub mod error;
 pub mod features;
-pub(crate) mod hotspots;
+pub mod guard;
+pub mod hotspots;
 mod incidents;
 mod live;
 pub mod params;
@@ -15,7 +16,7 @@ mod search;
 pub mod session;
 mod stats;
 
-use crate::auth::{Caller, LoginThrottle};
+use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::geography::Geography;
 use crate::incident_index::IncidentIndex;
@@ -53,8 +54,12 @@ pub struct AppState {
     pub web_dir: Option<std::path::PathBuf>,
     /// Public settings for the browser (base layers).
     pub ui: Arc<model::api::UiConfig>,
-    /// Failed-login counters.
-    pub throttle: Arc<LoginThrottle>,
+    /// Failed-attempt counters (logins, password changes, unknown tokens).
+    pub throttle: Arc<crate::throttle::Throttle>,
+    /// Proxies whose forwarding headers name the client (`--trusted-proxy`).
+    pub trusted_proxies: Arc<crate::peer::TrustedProxies>,
+    /// Places for heavy analyses.
+    pub jobs: Arc<crate::jobs::Jobs>,
     /// Sessions recently confirmed by the store.
     pub sessions: Arc<crate::auth::SessionCache>,
     /// With PostGIS and a memory window: the database answering queries that reach before it.
@@ -228,6 +233,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(time_limit))
+        .layer(axum::middleware::from_fn(guard::guard))
         .with_state(state)
 }
 

@@ -194,3 +194,22 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppEr
         AppError::Unprocessable { message: format!("body: {msg}"), field }
     })
 }
+
+/// A request that carries neither a body nor query parameters (sign-out, split, acknowledge):
+/// anything else is a 400, so a malformed request never acts.
+pub struct Bodyless;
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Bodyless {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Bodyless, AppError> {
+        if let Some(q) = req.uri().query().filter(|q| !q.is_empty()) {
+            let name = q.split(['=', '&']).next().unwrap_or(q).to_owned();
+            return Err(AppError::bad(&name, format!("unknown parameter {name:?}")));
+        }
+        match axum::body::to_bytes(req.into_body(), 64).await {
+            Ok(b) if b.is_empty() => Ok(Bodyless),
+            _ => Err(AppError::BadRequest { message: "this request takes no body".into(), field: None }),
+        }
+    }
+}

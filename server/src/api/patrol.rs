@@ -80,9 +80,7 @@ async fn coverage_of(s: &AppState, caller: &Caller, p: &mut Params) -> Result<Ve
     let cells = super::hotspots::StudyArea::cells_of(s, &filter);
     let geography = s.geography.clone();
     let covered = s.live.desk().territories().into_values().flatten().collect();
-    tokio::task::spawn_blocking(move || cell_coverage(&geography, &cells, &recent, &planned, &covered))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+    Ok(s.jobs.run(move |_| Ok(cell_coverage(&geography, &cells, &recent, &planned, &covered))).await?)
 }
 
 /// `GET /api/coverage`.
@@ -154,9 +152,7 @@ pub async fn suggestions(
     let recent: Vec<(f64, f64)> =
         recent_points(&s, &filter).await?.into_iter().map(|(lon, lat, _)| (lon, lat)).collect();
     let geography = s.geography.clone();
-    let sites = tokio::task::spawn_blocking(move || suggest(&geography, &recent, kind, n))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let sites = s.jobs.run(move |_| Ok(suggest(&geography, &recent, kind, n))).await?;
     let features: Vec<Value> = sites
         .iter()
         .filter_map(|site| {

@@ -77,10 +77,15 @@ pub async fn search(
                 }),
         );
     }
-    let incidents = s
-        .store
-        .search_incidents(&caller.scope, &text, MAX_INCIDENTS)
-        .await?
+    let found = s.store.search_incidents(&caller.scope, &text, MAX_INCIDENTS).await?;
+    // Hits carry addresses and summaries: like a case-detail read, they are on record before
+    // they are answered.
+    if !found.is_empty() {
+        let mut entry = caller.audit("search_incidents", text.clone(), "ok");
+        entry.detail = Some(found.iter().map(|i| i.id.0.to_string()).collect::<Vec<_>>().join(","));
+        s.audit(entry).await?;
+    }
+    let incidents = found
         .into_iter()
         .map(|i| IncidentHit {
             id: i.id.0,

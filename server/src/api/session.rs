@@ -5,8 +5,8 @@ use super::AppState;
 use super::error::AppError;
 use super::params::Params;
 use crate::auth::{
-    COOKIE, Caller, MIN_PASSWORD_CHARS, SESSION_HOURS, hash_password, new_token, request_source, stamp, token_hash,
-    verify_password,
+    AUDIT_USERNAME_CHARS, COOKIE, Caller, MIN_PASSWORD_CHARS, SESSION_HOURS, audit_source, hash_password, new_token,
+    request_source, stamp, token_hash, verify_password,
 };
 use crate::store::{AuditQuery, NewAudit};
 use axum::Json;
@@ -56,42 +56,75 @@ fn behind_tls(headers: &axum::http::HeaderMap) -> bool {
     headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
 
+/// A hash to check a password against when the user does not exist or is disabled, so the
+/// answer takes as long as for a real user (no username discovery by timing).
+fn stand_in_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
+}
+
+/// Checks a password off the async workers (argon2id takes tens of milliseconds of CPU).
+async fn check_password(hash: Option<String>, password: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => verify_password(&hash, &password),
+        None => {
+            verify_password(stand_in_hash(), &password);
+            false
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("checking a password: {e}")))
+}
+
+fn throttled(what: &str, until: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> AppError {
+    AppError::TooManyRequests {
+        message: format!("too many failed {what}; try again after {}", stamp(until)),
+        retry_after_s: (until - now).num_seconds().max(1) as u64,
+    }
+}
+
 pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, AppError> {
+    use crate::throttle::{Key, PER_ACCOUNT, PER_ADDRESS};
     let (parts, body) = req.into_parts();
-    let source = request_source(&parts);
+    let source = request_source(&parts, &s.trusted_proxies);
     let secure = behind_tls(&parts.headers);
     let body: Login = json_body(Request::from_parts(parts, body)).await?;
     let now = s.clock.now();
-    let user_key = format!("user:{}", body.username);
-    let keys = vec![
-        (user_key.clone(), crate::auth::MAX_FAILURES),
-        (format!("from:{}", source.clone().unwrap_or_default()), crate::auth::MAX_FAILURES_PER_ADDRESS),
-    ];
+    let client = source.map(|s| s.client);
+    let account = Key::account(&body.username, client);
+    let keys = [(Key::address(client), PER_ADDRESS), (account.clone(), PER_ACCOUNT)];
+    let name: String = body.username.chars().take(AUDIT_USERNAME_CHARS).collect();
     let audit = |result: &'static str, detail: Option<String>| NewAudit {
-        actor: body.username.chars().take(100).collect(),
+        actor: name.clone(),
         role: None,
         action: if result == "ok" { "login" } else { "login_failed" },
-        target: body.username.chars().take(100).collect(),
-        source: source.clone(),
+        target: name.clone(),
+        source: audit_source(source),
         result,
         detail,
     };
-    if let Some(until) = s.throttle.locked(&keys, now) {
+    if let Some(until) = s.throttle.wait_until(&keys, now) {
         s.audit(audit("denied", Some("throttled".into()))).await?;
-        return Err(AppError::TooManyRequests {
-            message: format!("too many failed logins; try again after {}", stamp(until)),
-        });
+        return Err(throttled("logins from this address", until, now));
     }
-    let found = s.store.user_by_name(&body.username).await?;
-    let user = match found {
-        Some((user, hash)) if !user.disabled && verify_password(&hash, &body.password) => user,
+    let found = if body.username.chars().count() > AUDIT_USERNAME_CHARS {
+        None
+    } else {
+        s.store.user_by_name(&body.username).await?.filter(|(user, _)| !user.disabled)
+    };
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let user = match (check_password(hash, body.password.clone()).await?, user) {
+        (true, Some(user)) => user,
         _ => {
             s.throttle.fail(&keys, now);
             s.audit(audit("denied", None)).await?;
             return Err(AppError::Unauthorized { message: "wrong username or password".into() });
         }
     };
-    s.throttle.succeed(&user_key);
+    s.throttle.forget(&account);
     let token = new_token();
     let expires = now + Duration::hours(SESSION_HOURS);
     s.store.create_session(token_hash(&token), user.id, stamp(now), stamp(expires)).await?;
@@ -101,7 +134,11 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, 
     Ok(response)
 }
 
-pub async fn logout(State(s): State<AppState>, caller: Caller) -> Result<Response, AppError> {
+pub async fn logout(
+    State(s): State<AppState>,
+    caller: Caller,
+    _: super::params::Bodyless,
+) -> Result<Response, AppError> {
     s.store.delete_session(caller.token_hash.clone()).await?;
     s.sessions.forget(&caller.token_hash);
     s.audit(caller.audit("logout", caller.user.username.clone(), "ok")).await?;
@@ -126,16 +163,25 @@ pub struct PasswordChange {
 }
 
 pub async fn password(State(s): State<AppState>, caller: Caller, req: Request) -> Result<StatusCode, AppError> {
+    use crate::throttle::{Key, PER_PASSWORD_CHANGE};
     let body: PasswordChange = json_body(req).await?;
+    let now = s.clock.now();
+    let keys = [(Key::PasswordChange(caller.user.id), PER_PASSWORD_CHANGE)];
+    if let Some(until) = s.throttle.wait_until(&keys, now) {
+        s.audit(caller.audit("password_change", caller.user.username.clone(), "denied")).await?;
+        return Err(throttled("password changes", until, now));
+    }
     let (_, hash) = s
         .store
         .user_by_name(&caller.user.username)
         .await?
         .ok_or(AppError::Unauthorized { message: "no such user".into() })?;
-    if !verify_password(&hash, &body.old_password) {
+    if !check_password(Some(hash), body.old_password.clone()).await? {
+        s.throttle.fail(&keys, now);
         s.audit(caller.audit("password_change", caller.user.username.clone(), "denied")).await?;
         return Err(AppError::Forbidden { message: "the current password is wrong".into() });
     }
+    s.throttle.forget(&keys[0].0);
     if body.new_password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::Unprocessable {
             message: format!("the new password needs at least {MIN_PASSWORD_CHARS} characters"),
@@ -163,7 +209,7 @@ pub async fn audit(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     let result = match format.as_str() {
         "json" => Json(&entries).into_response(),
         "csv" => {
-            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut w = crate::csv_export::SafeCsv::new(Vec::new());
             let row = |e: &AuditEntry| {
                 [
                     e.id.to_string(),
@@ -177,10 +223,9 @@ pub async fn audit(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
                     e.detail.clone().unwrap_or_default(),
                 ]
             };
-            let mut ok =
-                w.write_record(["id", "at", "actor", "role", "action", "target", "source", "result", "detail"]).is_ok();
+            let mut ok = w.row(["id", "at", "actor", "role", "action", "target", "source", "result", "detail"]).is_ok();
             for e in &entries {
-                ok &= w.write_record(row(e)).is_ok();
+                ok &= w.row(row(e)).is_ok();
             }
             let bytes = w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
             if !ok {

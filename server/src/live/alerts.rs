@@ -1,6 +1,11 @@
 //! Alert rules for a new incident: inside a key place's geofence, or opening a near-repeat
 //! window (an earlier incident of the same category close in space and time: the pattern Knox
 //! tests find for burglary and theft). Pure over the geography and the index.
+//!
+//! Near-repeat counts and 一警多报 links only reach incidents of the new report's own village.
+//! Jurisdictions are unions of whole villages, so whoever sees an alert or a link sees every
+//! incident behind it: no alert text counts, and no link names, an incident outside the
+//! reader's jurisdiction.
 
 use crate::geography::Geography;
 use crate::incident_index::CellScope;
@@ -89,6 +94,7 @@ pub fn for_batch(
         live.iter().filter(|q| rules.near_repeat_categories.contains(&q.i.category)).cloned().collect();
     let [same_event, near_repeat] = Buckets::gather(
         index,
+        geography,
         new,
         [
             Reach { queries: &live, radius_m: rules.same_event_m, window: &within },
@@ -97,8 +103,9 @@ pub fn for_batch(
     );
     for q in &live {
         let mut first: Option<u64> = None;
+        let village = q.i.cell_code.village();
         same_event.visit(q, within, |p| {
-            if p.id < q.i.id && p.open {
+            if p.id < q.i.id && p.open && p.village == Some(village) {
                 first = Some(first.map_or(p.id, |f| f.min(p.id)));
             }
         });
@@ -109,7 +116,8 @@ pub fn for_batch(
     }
     for q in &repeats {
         let mut earlier = 0usize;
-        near_repeat.visit(q, before, |p| earlier += usize::from(p.id != q.i.id));
+        let village = q.i.cell_code.village();
+        near_repeat.visit(q, before, |p| earlier += usize::from(p.id != q.i.id && p.village == Some(village)));
         if earlier > 0 {
             out[q.k].alerts.push(near_repeat_alert(q.i, earlier, rules, now));
         }
@@ -162,6 +170,8 @@ struct Near {
     lat: f64,
     occurred_s: i64,
     open: bool,
+    /// Its village (`None` only for a cell the geography does not hold).
+    village: Option<model::RegionCode>,
 }
 
 /// Indexed incidents of the reports' categories in the union of their time windows, keyed by
@@ -188,7 +198,12 @@ fn seconds((from, to): (DateTime<Utc>, DateTime<Utc>)) -> (i64, i64) {
 impl Buckets {
     /// One bucket map per rule, filled by a single read of the index (the union of the rules'
     /// time windows, categories and boxes) and with the batch's own reports.
-    fn gather<const N: usize>(index: &IncidentIndex, new: &[IncidentData], rules: [Reach<'_, '_>; N]) -> [Buckets; N] {
+    fn gather<const N: usize>(
+        index: &IncidentIndex,
+        geography: &Geography,
+        new: &[IncidentData],
+        rules: [Reach<'_, '_>; N],
+    ) -> [Buckets; N] {
         // The rules' joint time window, categories and box.
         let (mut from_all, mut to_all) = (i64::MAX, i64::MIN);
         let (mut categories_all, mut reach_all) = (CategorySet::default(), Bbox::EMPTY);
@@ -248,12 +263,21 @@ impl Buckets {
             }
         };
         index.for_each(&filter, |p| {
-            let near = Near { id: p.id.0, lon: p.lon, lat: p.lat, occurred_s: p.occurred_s, open: p.status.is_open() };
+            let village = geography.cells().get(p.cell as usize).map(|c| c.cell.code.village());
+            let near = Near {
+                id: p.id.0,
+                lon: p.lon,
+                lat: p.lat,
+                occurred_s: p.occurred_s,
+                open: p.status.is_open(),
+                village,
+            };
             keep(near, p.category);
         });
         for i in new {
             let occurred_s = i.occurred_at.timestamp();
-            keep(Near { id: i.id, lon: i.lon, lat: i.lat, occurred_s, open: i.status.is_open() }, i.category);
+            let village = Some(i.cell_code.village());
+            keep(Near { id: i.id, lon: i.lon, lat: i.lat, occurred_s, open: i.status.is_open(), village }, i.category);
         }
         buckets
     }
@@ -391,7 +415,38 @@ mod tests {
                 p.occurred_s = now_s - rng.random_range(25 * 3_600..48 * 3_600);
             }
         }
+        for p in &mut points {
+            p.cell = u32::from(p.lon >= VILLAGE_BORDER_LON);
+        }
         points
+    }
+
+    /// The patch is two villages of one cell each, west and east of this meridian (through the
+    /// dense 1 km square, so links and repeats meet the border).
+    const VILLAGE_BORDER_LON: f64 = 102.626;
+
+    const CELLS: [&str; 2] = ["620602100001001", "620602100002001"];
+
+    fn two_villages() -> Geography {
+        let rect = |w: f64, e: f64| {
+            geo::MultiPolygon::new(vec![geo::Polygon::new(
+                geo::LineString::from(vec![(w, 37.8), (e, 37.8), (e, 38.0), (w, 38.0), (w, 37.8)]),
+                vec![],
+            )])
+        };
+        let cell = |k: usize, boundary| model::CellShape {
+            cell: model::Cell {
+                code: CellCode::parse(CELLS[k]).unwrap_or_else(|e| panic!("{e}")),
+                name: format!("{k}"),
+                population: 0,
+                synthetic: true,
+            },
+            boundary,
+        };
+        Geography::new(crate::store::GeographyData {
+            cells: vec![cell(0, rect(102.5, VILLAGE_BORDER_LON)), cell(1, rect(VILLAGE_BORDER_LON, 102.7))],
+            ..Default::default()
+        })
     }
 
     fn data(p: &IncidentPoint) -> IncidentData {
@@ -407,7 +462,7 @@ mod tests {
             source: p.source,
             occurred_at: at,
             reported_at: at,
-            cell_code: CellCode::parse("620602100001001").unwrap_or_else(|e| panic!("{e}")),
+            cell_code: CellCode::parse(CELLS[p.cell as usize]).unwrap_or_else(|e| panic!("{e}")),
         }
     }
 
@@ -424,6 +479,7 @@ mod tests {
         let plane = LocalPlane::at(i.lon, i.lat);
         let within = |p: &IncidentPoint, m: f64, from: DateTime<Utc>, to: DateTime<Utc>| {
             p.category == i.category
+                && CELLS[p.cell as usize] == i.cell_code.to_string()
                 && (from.timestamp()..=to.timestamp()).contains(&p.occurred_s)
                 && plane.distance_m(i.lon, i.lat, p.lon, p.lat) <= m
         };
@@ -452,7 +508,7 @@ mod tests {
         let all = world(now);
         // The batch is not indexed yet: its reports meet each other in the batch.
         let index = IncidentIndex::new(all[..3_350].to_vec());
-        let geography = Geography::new(crate::store::GeographyData::default());
+        let geography = two_villages();
         let rules = AlertRules::default();
         let batch: Vec<IncidentData> = all[3_350..].iter().map(data).collect();
         let raised = for_batch(&batch, &geography, &index, &rules, now);
@@ -487,6 +543,21 @@ mod tests {
             repeats += usize::from(earlier > 0);
             backfilled += usize::from(i.occurred_at < now - Duration::hours(rules.live_hours));
         }
+        // The village border cuts through the dense square: some reports have near neighbours
+        // only across it, which the rules leave out.
+        let plain = AlertRules::default();
+        let across = batch
+            .iter()
+            .filter(|i| {
+                let west = i.lon < VILLAGE_BORDER_LON;
+                all.iter().any(|p| {
+                    (p.lon < VILLAGE_BORDER_LON) != west
+                        && p.category == i.category
+                        && LocalPlane::at(i.lon, i.lat).distance_m(i.lon, i.lat, p.lon, p.lat) <= plain.same_event_m
+                })
+            })
+            .count();
+        assert!(across > 10, "{across} reports near the border");
         // The data exercises every branch: links, repeats, quiet reports and back-filled ones.
         assert!(linked > 20 && linked < 500, "{linked} linked");
         assert!(repeats > 20 && repeats < 200, "{repeats} near-repeats");
@@ -500,7 +571,7 @@ mod tests {
         let (old, rest): (Vec<IncidentPoint>, Vec<IncidentPoint>) =
             all.iter().partition(|p| p.occurred_s < now.timestamp() - 2 * 86_400 && p.id.0 <= 200);
         let index = IncidentIndex::new(rest);
-        let geography = Geography::new(crate::store::GeographyData::default());
+        let geography = two_villages();
         let old: Vec<IncidentData> = old.iter().map(data).collect();
         assert!(old.len() > 50, "{} back-filled reports", old.len());
         let raised = for_batch(&old, &geography, &index, &AlertRules::default(), now);

@@ -158,11 +158,11 @@ impl Board {
         ids
     }
 
-    /// How many reports are linked to each event's first report.
-    pub fn linked_counts(&self) -> HashMap<u64, usize> {
+    /// How many reports for which `counted` holds are linked to each event's first report.
+    pub fn linked_counts(&self, counted: impl Fn(u64) -> bool) -> HashMap<u64, usize> {
         let mut counts = HashMap::new();
         for (id, (first, _)) in &self.links {
-            if id != first {
+            if id != first && counted(*id) {
                 *counts.entry(*first).or_insert(0) += 1;
             }
         }
@@ -256,7 +256,8 @@ mod tests {
         assert_eq!(b.apply(&link(3, 11, None)), Applied::Other, "split");
         assert_eq!(b.apply(&link(1, 11, Some(10))), Applied::Nothing, "an older link stays ignored");
         assert_eq!((b.event_of(11), b.linked_to(10)), (None, vec![12]));
-        assert_eq!(b.linked_counts(), HashMap::from([(10, 1)]));
+        assert_eq!(b.linked_counts(|_| true), HashMap::from([(10, 1)]));
+        assert_eq!(b.linked_counts(|id| id != 12), HashMap::new(), "only the reports counted");
     }
 
     #[test]

@@ -19,6 +19,52 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Close code for a subscriber that fell behind (application range 4000–4999).
 pub const CLOSE_LAGGED: u16 = 4000;
 
+/// Close code for a subscriber whose session ended: signed out, expired, password changed or
+/// user disabled. The reason says which; the client signs in again.
+pub const CLOSE_SESSION_ENDED: u16 = 4001;
+
+/// The session a subscriber opened the feed with, checked again every `every`.
+pub struct Session {
+    /// The session token's hash.
+    pub token_hash: String,
+    /// Who opened the feed.
+    pub user: model::auth::User,
+    /// "Now", for the session's expiry.
+    pub clock: Arc<dyn crate::clock::Clock>,
+    /// How often the session and the scope are checked.
+    pub every: Duration,
+}
+
+/// What a check of the session found.
+enum Checked {
+    /// Still signed in, with this jurisdiction now (a village officer's follows reassignment).
+    Scope(Scope),
+    /// The session ended, for this reason.
+    Ended(&'static str),
+}
+
+async fn check(session: &Session, live: &Live, store: &dyn Store) -> Option<Checked> {
+    let now = crate::auth::stamp(session.clock.now());
+    match store.session_user(session.token_hash.clone(), now).await {
+        Ok(Some(user)) => Some(Checked::Scope(Scope::of_user(&user, &live.desk()))),
+        Ok(None) => match store.user_by_name(&session.user.username).await {
+            Ok(Some((user, _))) if !user.disabled => {
+                Some(Checked::Ended("session ended: signed out, expired or password changed"))
+            }
+            Ok(_) => Some(Checked::Ended("session ended: the user was disabled")),
+            Err(e) => {
+                tracing::warn!("live feed session check: {e}");
+                None
+            }
+        },
+        // A passing store fault keeps the feed open; the next check decides.
+        Err(e) => {
+            tracing::warn!("live feed session check: {e}");
+            None
+        }
+    }
+}
+
 /// What one subscriber sees.
 #[derive(Debug, Clone)]
 pub struct FeedFilter {
@@ -58,14 +104,15 @@ async fn close(socket: &mut WebSocket, code: u16, reason: String) {
     let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
 }
 
-/// Serves one subscriber until it leaves, falls behind or the server stops. The first message
-/// is `{"type":"hello","seq":N}`: the feed continues after N.
+/// Serves one subscriber until it leaves, falls behind, its session ends or the server stops.
+/// The first message is `{"type":"hello","seq":N}`: the feed continues after N.
 pub async fn run(
     mut socket: WebSocket,
     live: Arc<Live>,
     store: Arc<dyn Store>,
-    filter: FeedFilter,
+    mut filter: FeedFilter,
     since: Option<u64>,
+    session: Session,
 ) {
     let (mut rx, published) = live.subscribe();
     let mut last = since.unwrap_or(published);
@@ -92,8 +139,18 @@ pub async fn run(
     if !send(&mut socket, format!(r#"{{"type":"hello","seq":{last}}}"#)).await {
         return;
     }
+    let mut checks = tokio::time::interval_at(tokio::time::Instant::now() + session.every, session.every);
+    checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = checks.tick() => match check(&session, &live, store.as_ref()).await {
+                Some(Checked::Scope(scope)) => filter.scope = scope,
+                Some(Checked::Ended(reason)) => {
+                    close(&mut socket, CLOSE_SESSION_ENDED, reason.into()).await;
+                    return;
+                }
+                None => {}
+            },
             got = rx.recv() => match got {
                 Ok(p) => {
                     if p.seq <= last {

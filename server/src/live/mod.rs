@@ -210,7 +210,7 @@ pub fn spawn_pump(store: Arc<dyn Store>, live: Arc<Live>, index: Arc<RwLock<Inci
 }
 
 /// The deployment's live rules: dispatch travel estimate, alert thresholds, deadlines.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LiveSettings {
     /// Travel-time estimate for dispatch suggestions.
     pub travel: dispatch::Travel,
@@ -220,6 +220,23 @@ pub struct LiveSettings {
     pub deadlines: Vec<(Category, model::workflow::Deadlines)>,
     /// The road network (`--roads`, UTM 48N metres): dispatch ETAs and patrol routes follow it.
     pub roads: Option<Arc<analytics::roads::RoadNetwork>>,
+    /// How often an open live feed checks its session and scope again.
+    pub session_recheck: std::time::Duration,
+}
+
+/// How often an open live feed checks its session by default.
+pub const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(3);
+
+impl Default for LiveSettings {
+    fn default() -> LiveSettings {
+        LiveSettings {
+            travel: dispatch::Travel::default(),
+            rules: alerts::AlertRules::default(),
+            deadlines: Vec::new(),
+            roads: None,
+            session_recheck: SESSION_RECHECK,
+        }
+    }
 }
 
 impl LiveSettings {
@@ -247,13 +264,23 @@ pub fn derive(state: &crate::api::AppState) -> crate::store::Derive {
             let index = index.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             alerts::for_batch(&data, &geography, &index, &rules, now)
         };
+        // The board before the index, as everywhere.
         let board = live.board();
+        let index = index.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut raised = Vec::new();
         for (incident, outcome) in created.iter().zip(outcomes) {
             if let Some(first) = outcome.same_event {
-                // Link to the event's first report (the earlier report may itself be linked).
-                let first = board.event_of(first).unwrap_or(first);
-                raised.push(link_event(incident, Some(first), "auto", now));
+                // Link to the event's first report (the earlier report may itself be linked);
+                // an event a leader merged across villages is not joined automatically, so no
+                // automatic link names a report of another village.
+                let village = incident.placement.cell_code.village();
+                let event = board.event_of(first).unwrap_or(first);
+                let same_village = index
+                    .get(model::IncidentId(event))
+                    .is_some_and(|p| geography.cell_code(p.cell).village() == village);
+                if event == first || same_village {
+                    raised.push(link_event(incident, Some(event), "auto", now));
+                }
             }
             for alert in outcome.alerts {
                 raised.push(model::live::NewLiveEvent {
@@ -284,10 +311,15 @@ pub fn open_queue(
     let reported_from = reported_from.timestamp();
     let mut items = Vec::new();
     let board = s.live.board();
-    let linked = board.linked_counts();
-    s.index().for_each(&filter, |pt| {
+    let index = s.index();
+    // Only reports the filter's jurisdiction holds count: a report linked to an event the
+    // caller cannot see stays in their queue, and the count of an event's reports is of those
+    // they can see.
+    let seen = |id: u64| index.get(model::IncidentId(id)).is_some_and(|p| filter.scope.contains(p.cell));
+    let linked = board.linked_counts(seen);
+    index.for_each(&filter, |pt| {
         // A report linked to another's event is worked there.
-        if pt.reported_s < reported_from || board.event_of(pt.id.0).is_some() {
+        if pt.reported_s < reported_from || board.event_of(pt.id.0).is_some_and(seen) {
             return;
         }
         let stage = board.stage(pt.id.0);
@@ -314,6 +346,7 @@ pub fn open_queue(
             reports: 1 + linked.get(&pt.id.0).copied().unwrap_or(0),
         });
     });
+    drop(index);
     drop(board);
     // Levels order from the city down, so the furthest escalated is the smallest; on time is last.
     let urgency = |i: &QueueItem| i.escalated_to.map(std::cmp::Reverse);

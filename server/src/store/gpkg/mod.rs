@@ -1,8 +1,10 @@
 //! The embedded store: one OGC GeoPackage file (SQLite), so `ogrinfo` and QGIS open its layers.
 //!
 //! Durability: WAL journal with `synchronous=FULL`; a write is acknowledged only after its
-//! transaction commits, so acknowledged writes survive a crash. One writer connection and one
-//! reader connection, each used from blocking tasks.
+//! transaction commits, so acknowledged writes survive a crash. One writer connection, a small
+//! pool of reader connections (WAL lets them read beside each other and the writer), and one
+//! reader kept for sign-in and session checks, so no flood of slow reads stalls signing in; each
+//! used from blocking tasks.
 
 pub mod blob;
 
@@ -93,7 +95,9 @@ fn corrupt(what: &'static str, detail: impl ToString) -> GpkgError {
 pub struct GpkgStore {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
-    reader: Arc<Mutex<Connection>>,
+    readers: Arc<Readers>,
+    /// Users and sessions only.
+    sign_in: Arc<Mutex<Connection>>,
     /// The live-log events this store committed lately, pushed under the writer's lock.
     recent: Arc<Mutex<RecentEvents>>,
     /// Dropping it stops the checkpointer thread.
@@ -188,6 +192,102 @@ fn start_checkpointer(path: &Path) -> Result<std::sync::mpsc::Sender<()>, GpkgEr
     Ok(stop)
 }
 
+/// The store holds reporters' personal data, password hashes and the audit log: its directory
+/// is owner-only (0700) and its files (the GeoPackage, its WAL and shared-memory files, which
+/// SQLite creates with the database file's mode) are owner-read/write (0600), on creation and on
+/// every open.
+fn make_private(data_dir: &Path, file: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(data_dir)?;
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+        private_file(file)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = file.as_os_str().to_owned();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            if side.exists() {
+                std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(data_dir)?;
+        let _ = file;
+    }
+    Ok(())
+}
+
+/// Creates `path` empty with mode 0600 if it does not exist, and sets 0600 if it does.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Reader connections in the pool.
+const READERS: usize = 4;
+
+/// Idle reader connections; a read takes one and gives it back when done (also on a panic).
+struct Readers {
+    idle: Mutex<Vec<Connection>>,
+    freed: std::sync::Condvar,
+}
+
+impl Readers {
+    fn open(path: &Path, n: usize) -> Result<Readers, GpkgError> {
+        let idle = (0..n).map(|_| open_connection(path)).collect::<Result<_, _>>()?;
+        Ok(Readers { idle: Mutex::new(idle), freed: std::sync::Condvar::new() })
+    }
+
+    /// A connection, waiting until one is idle.
+    fn take(&self) -> Lent<'_> {
+        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            if let Some(conn) = idle.pop() {
+                return Lent { readers: self, conn: Some(conn) };
+            }
+            idle = self.freed.wait(idle).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+}
+
+/// A reader connection on loan from [`Readers`].
+struct Lent<'a> {
+    readers: &'a Readers,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for Lent<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().unwrap_or_else(|| unreachable!("a lent connection is held until drop"))
+    }
+}
+
+impl std::ops::DerefMut for Lent<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().unwrap_or_else(|| unreachable!("a lent connection is held until drop"))
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.readers.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(conn);
+            self.readers.freed.notify_one();
+        }
+    }
+}
+
 fn open_connection(path: &Path) -> Result<Connection, GpkgError> {
     let conn = Connection::open(path).map_err(sql("open"))?;
     conn.execute_batch(
@@ -200,8 +300,8 @@ fn open_connection(path: &Path) -> Result<Connection, GpkgError> {
 impl GpkgStore {
     /// Opens (creating if needed) `data_dir/safegrid.gpkg` and brings its schema up to date.
     pub fn open(data_dir: &Path) -> Result<GpkgStore, GpkgError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| GpkgError::Dir { path: data_dir.to_owned(), source })?;
         let path = data_dir.join(FILE_NAME);
+        make_private(data_dir, &path).map_err(|source| GpkgError::Dir { path: data_dir.to_owned(), source })?;
         let writer = open_connection(&path)?;
         let application_id: i64 =
             writer.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(sql("read application_id"))?;
@@ -230,12 +330,14 @@ impl GpkgStore {
         writer
             .execute_batch(&format!("PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};"))
             .map_err(sql("configure checkpoints"))?;
-        let reader = open_connection(&path)?;
+        let readers = Readers::open(&path, READERS)?;
+        let sign_in = open_connection(&path)?;
         let checkpointer = start_checkpointer(&path)?;
         Ok(GpkgStore {
             path,
             writer: Arc::new(Mutex::new(writer)),
-            reader: Arc::new(Mutex::new(reader)),
+            readers: Arc::new(readers),
+            sign_in: Arc::new(Mutex::new(sign_in)),
             recent: Arc::default(),
             _checkpointer: checkpointer,
         })
@@ -248,7 +350,7 @@ impl GpkgStore {
 
     /// Everything in the store, read in one transaction (a consistent view while writes go on).
     pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        Self::with(&self.reader, |c| {
+        self.read(|c| {
             let tx = c.transaction().map_err(sql("begin snapshot"))?;
             let geography = read_geography(&tx)?;
             let mut incidents = Vec::new();
@@ -306,8 +408,24 @@ impl GpkgStore {
     /// server is running and writing; the copy is a compacted, valid GeoPackage). `to` must not
     /// exist.
     pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        // An empty owner-only file first: SQLite writes into it and keeps its mode.
+        private_file(to).map_err(|source| GpkgError::Dir { path: to.to_owned(), source })?;
         let to = to.to_string_lossy().into_owned();
-        Self::with(&self.reader, move |c| c.execute("VACUUM INTO ?1", [to]).map(drop).map_err(sql("backup"))).await
+        self.read(move |c| c.execute("VACUUM INTO ?1", [to]).map(drop).map_err(sql("backup"))).await
+    }
+
+    /// Runs the read `f` on a pooled reader connection (waiting for one to be free).
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, GpkgError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let readers = Arc::clone(&self.readers);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = readers.take();
+            f(&mut conn).map_err(StoreError::from)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     async fn with<T: Send + 'static>(
@@ -997,7 +1115,7 @@ impl Store for GpkgStore {
     }
 
     async fn has_world(&self) -> Result<bool, StoreError> {
-        Self::with(&self.reader, |c| {
+        self.read(|c| {
             c.query_row("SELECT EXISTS (SELECT 1 FROM cells)", [], |r| r.get::<_, bool>(0)).map_err(sql("check world"))
         })
         .await
@@ -1015,7 +1133,7 @@ impl Store for GpkgStore {
     }
 
     async fn load_geography(&self) -> Result<GeographyData, StoreError> {
-        Self::with(&self.reader, |c| read_geography(c)).await
+        self.read(|c| read_geography(c)).await
     }
 
     async fn incident_rows(
@@ -1023,7 +1141,7 @@ impl Store for GpkgStore {
         ids: std::ops::RangeInclusive<u64>,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<IncidentRow>, StoreError> {
-        Self::with(&self.reader, move |c| read_incident_rows(c, ids, since)).await
+        self.read(move |c| read_incident_rows(c, ids, since)).await
     }
 
     async fn insert_deriving(
@@ -1043,7 +1161,7 @@ impl Store for GpkgStore {
 
     async fn incidents_by_id(&self, scope: &Scope, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError> {
         let scope = scope.clone();
-        Self::with(&self.reader, move |c| {
+        self.read(move |c| {
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
                 if let Some(i) = fetch_incident(c, id)?.filter(|i| scope.allows_cell(i.placement.cell_code)) {
@@ -1059,7 +1177,7 @@ impl Store for GpkgStore {
         let scope = scope.clone();
         let exact = text.to_owned();
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        Self::with(&self.reader, move |c| {
+        self.read(move |c| {
             let mut st =
                 c.prepare_cached(&format!("{SELECT_INCIDENT} {SEARCH_INCIDENTS}")).map_err(sql("prepare search"))?;
             // Read past the limit so that matches outside the scope do not starve the answer.
@@ -1112,7 +1230,7 @@ impl Store for GpkgStore {
     }
 
     async fn users(&self) -> Result<Vec<User>, StoreError> {
-        Self::with(&self.reader, |c| {
+        self.read(|c| {
             let mut st = c.prepare(&format!("{SELECT_USER} ORDER BY fid")).map_err(sql("prepare users"))?;
             let mut rows = st.query([]).map_err(sql("users"))?;
             let mut out = Vec::new();
@@ -1126,7 +1244,7 @@ impl Store for GpkgStore {
 
     async fn user_by_name(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
         let username = username.to_owned();
-        Self::with(&self.reader, move |c| {
+        Self::with(&self.sign_in, move |c| {
             let mut st =
                 c.prepare_cached(&format!("{SELECT_USER} WHERE username = ?1")).map_err(sql("prepare user"))?;
             let mut rows = st.query([username]).map_err(sql("user"))?;
@@ -1199,7 +1317,7 @@ impl Store for GpkgStore {
     }
 
     async fn session_user(&self, token_hash: String, now: String) -> Result<Option<User>, StoreError> {
-        Self::with(&self.reader, move |c| {
+        Self::with(&self.sign_in, move |c| {
             let mut st = c
                 .prepare_cached(&format!(
                     "{SELECT_USER} WHERE disabled = 0 AND fid = (SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)"
@@ -1234,7 +1352,7 @@ impl Store for GpkgStore {
     }
 
     async fn audit(&self, q: AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-        Self::with(&self.reader, move |c| read_audit(c, &q)).await
+        self.read(move |c| read_audit(c, &q)).await
     }
 
     async fn append_events(&self, events: Vec<NewLiveEvent>) -> Result<Vec<LiveEvent>, StoreError> {
@@ -1252,7 +1370,7 @@ impl Store for GpkgStore {
         if let Some(events) = held {
             return Ok(events);
         }
-        Self::with(&self.reader, move |c| {
+        self.read(move |c| {
             let mut st = c
                 .prepare_cached(&format!("{SELECT_EVENTS} WHERE seq > ?1 ORDER BY seq LIMIT ?2"))
                 .map_err(sql("prepare read events"))?;
@@ -1270,7 +1388,7 @@ impl Store for GpkgStore {
     }
 
     async fn events_since(&self, since: DateTime<Utc>, kinds: Vec<LiveKind>) -> Result<Vec<LiveEvent>, StoreError> {
-        Self::with(&self.reader, move |c| {
+        self.read(move |c| {
             let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
             // A packed row's `at` is its latest event's: its earlier events may be before `since`.
             let mut all = read_events(
@@ -1285,7 +1403,7 @@ impl Store for GpkgStore {
     }
 
     async fn subject_events(&self, kind: LiveKind, subject: u64) -> Result<Vec<LiveEvent>, StoreError> {
-        Self::with(&self.reader, move |c| {
+        self.read(move |c| {
             let mut events =
                 read_events(c, "WHERE kind = ?1 AND subject = ?2 ORDER BY seq", &[&kind.as_str(), &(subject as i64)])?;
             // Only kinds that never pack are looked up by subject; a packed row's other events
@@ -1297,7 +1415,7 @@ impl Store for GpkgStore {
     }
 
     async fn last_seq(&self) -> Result<u64, StoreError> {
-        Self::with(&self.reader, |c| {
+        self.read(|c| {
             c.query_row("SELECT COALESCE(MAX(seq), 0) FROM live_events", [], |r| r.get::<_, i64>(0))
                 .map(|v| v as u64)
                 .map_err(sql("last seq"))
@@ -1335,7 +1453,7 @@ impl Store for GpkgStore {
     }
 
     async fn photo(&self, seq: u64) -> Result<Option<Photo>, StoreError> {
-        Self::with(&self.reader, move |c| {
+        self.read(move |c| {
             c.query_row("SELECT content_type, bytes FROM desk_photos WHERE seq = ?1", [seq as i64], |r| {
                 Ok(Photo { content_type: r.get(0)?, bytes: r.get(1)? })
             })
@@ -1347,7 +1465,7 @@ impl Store for GpkgStore {
 
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         let key = key.to_owned();
-        Self::with(&self.reader, move |c| {
+        self.read(move |c| {
             c.query_row("SELECT value FROM safegrid_meta WHERE key = ?1", [key], |r| r.get(0))
                 .optional()
                 .map_err(sql("read meta"))

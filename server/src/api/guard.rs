@@ -1,0 +1,179 @@
+//! What every request passes before its route and every answer carries after it.
+//!
+//! - A state-changing request (`POST`, `PUT`, `PATCH`, `DELETE`) from a browser page of another
+//!   origin is refused (403): its `Origin` must be this server's own, and `Sec-Fetch-Site`, where
+//!   the browser sends it, must be `same-origin` or `none`. `SameSite=Strict` cookies do not
+//!   stop a sibling application on the same host (another port is the same site).
+//! - Its body, when it has one, must be JSON (`application/json`, `application/geo+json`, or
+//!   NDJSON for batches): a `text/plain` or form body, which a page may send anywhere without
+//!   asking, is refused (415).
+//! - Every answer says `X-Content-Type-Options: nosniff`, may not be framed
+//!   (`frame-ancestors 'none'`, `X-Frame-Options: DENY`), sends no referrer, and carries a
+//!   Content-Security-Policy: the API's answers `default-src 'none'`; the frontend's page its
+//!   own, set in `web`.
+
+use super::error::AppError;
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The policy of answers that are not the frontend's page: nothing may load, nothing may frame.
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Body types a state-changing route takes.
+const JSON_TYPES: [&str; 5] =
+    ["application/json", "application/geo+json", "application/x-ndjson", "application/jsonlines", "application/jsonl"];
+
+/// Whether the request's `Origin`, if any, is this server (by its `Host` header).
+fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
+    let Some(origin) = headers.get(header::ORIGIN) else { return Ok(()) };
+    let origin = origin.to_str().unwrap_or("null");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest.trim_end_matches('/'));
+    if host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
+        return Err(AppError::Forbidden { message: format!("requests from origin {origin} are refused") });
+    }
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        None | Some("same-origin" | "none") => Ok(()),
+        Some(site) => Err(AppError::Forbidden { message: format!("{site} requests are refused") }),
+    }
+}
+
+/// Whether a state-changing request's body, if it has one, is JSON. `sized_body` says whether
+/// the body itself is known to hold bytes (a request built in a test has no length header).
+fn json_body(headers: &HeaderMap, sized_body: bool) -> Result<(), AppError> {
+    let has_body = sized_body
+        || headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|n| n.trim().parse::<u64>().map_or(true, |n| n > 0));
+    if !has_body {
+        return Ok(());
+    }
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    match mime {
+        Some(m) if JSON_TYPES.contains(&m.as_str()) => Ok(()),
+        other => Err(AppError::UnsupportedMediaType {
+            message: format!(
+                "the body must be JSON (Content-Type application/json, or application/x-ndjson for a batch), not {}",
+                other.as_deref().unwrap_or("untyped")
+            ),
+        }),
+    }
+}
+
+/// An error answer that is not in the API's error shape (an extractor's plain-text rejection,
+/// e.g. a body over the limit) in that shape, its text as the message; 5xx say only "internal
+/// error".
+async fn one_error_shape(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let text = match axum::body::to_bytes(response.into_body(), 4096).await {
+        Ok(b) => String::from_utf8_lossy(&b).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    let message = if text.is_empty() { status.canonical_reason().unwrap_or("error").to_owned() } else { text };
+    let error = match status.as_u16() {
+        413 => AppError::PayloadTooLarge { message },
+        415 => AppError::UnsupportedMediaType { message },
+        422 => AppError::Unprocessable { message, field: None },
+        404 => AppError::NotFound { message, field: None },
+        405 => AppError::MethodNotAllowed,
+        401 => AppError::Unauthorized { message },
+        403 => AppError::Forbidden { message },
+        409 => AppError::Conflict { message, field: None },
+        400..=499 => AppError::BadRequest { message, field: None },
+        _ => AppError::Internal(message),
+    };
+    let mut shaped = error.into_response();
+    *shaped.status_mut() = status;
+    if let Some(v) = retry_after {
+        shaped.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    shaped
+}
+
+/// The middleware: checks state-changing requests, puts every error answer in the one shape,
+/// then adds the security headers.
+pub async fn guard(req: Request, next: Next) -> Response {
+    let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let checked = if changes_state {
+        let sized_body = axum::body::HttpBody::size_hint(req.body()).lower() > 0;
+        same_origin(req.headers()).and_then(|()| json_body(req.headers(), sized_body))
+    } else {
+        Ok(())
+    };
+    let mut response = match checked {
+        Ok(()) => one_error_shape(next.run(req).await).await,
+        Err(e) => e.into_response(),
+    };
+    let h = response.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(API_CSP));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_our_own_origin_may_change_state() {
+        assert!(same_origin(&headers(&[("host", "10.0.0.1:8080")])).is_ok(), "no Origin: an API client");
+        assert!(same_origin(&headers(&[("host", "10.0.0.1:8080"), ("origin", "http://10.0.0.1:8080")])).is_ok());
+        for bad in ["http://10.0.0.1:9090", "http://evil.example", "null", "http://10.0.0.1:8080.evil.example"] {
+            assert!(same_origin(&headers(&[("host", "10.0.0.1:8080"), ("origin", bad)])).is_err(), "{bad}");
+        }
+        let sibling = headers(&[("host", "a:1"), ("origin", "http://a:1"), ("sec-fetch-site", "same-site")]);
+        assert!(same_origin(&sibling).is_err());
+    }
+
+    #[test]
+    fn bodies_must_be_json() {
+        assert!(json_body(&headers(&[]), false).is_ok(), "no body");
+        assert!(json_body(&headers(&[("content-length", "0"), ("content-type", "text/plain")]), false).is_ok());
+        assert!(
+            json_body(&headers(&[("content-length", "5"), ("content-type", "application/json; charset=utf-8")]), false)
+                .is_ok()
+        );
+        assert!(
+            json_body(&headers(&[("content-length", "5"), ("content-type", "application/x-ndjson")]), false).is_ok()
+        );
+        for bad in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+            assert!(json_body(&headers(&[("content-length", "5"), ("content-type", bad)]), false).is_err(), "{bad}");
+        }
+        assert!(json_body(&headers(&[("content-length", "5")]), false).is_err(), "untyped");
+        assert!(
+            json_body(&headers(&[("transfer-encoding", "chunked"), ("content-type", "text/plain")]), false).is_err()
+        );
+        assert!(
+            json_body(&headers(&[("content-type", "text/plain")]), true).is_err(),
+            "a body without a length header"
+        );
+    }
+}
