@@ -288,8 +288,7 @@ mod tests {
             assert!((0.01..=0.5 + 1e-12).contains(&c.p_sim), "{c:?}");
         }
         // A neighbourhood of half the features: permutation statistics vary and are seeded.
-        let half =
-            Neighbours::from_lists((0..n).map(|i| (0..n).filter(|j| (j + i) % 2 == 0).collect()).collect());
+        let half = Neighbours::from_lists((0..n).map(|i| (0..n).filter(|j| (j + i) % 2 == 0).collect()).collect());
         let a = local_moran(&values, &half, 99, 3);
         assert_eq!(a, local_moran(&values, &half, 99, 3));
         assert!(a.iter().any(|c| c.z_sim != 0.0));

@@ -380,7 +380,9 @@ pub async fn get_value(path: &str) -> Result<Value, ApiError> {
 
 /// `POST` a JSON body to any route, its JSON answer back.
 pub async fn post_value(path: &str, body: &Value) -> Result<Value, ApiError> {
-    let (status, text) = fetch("POST", path, Some(body.to_string())).await?;
+    // `Null` is no body at all: the routes that take none (split, sign-out) refuse one.
+    let body = if body.is_null() { String::new() } else { body.to_string() };
+    let (status, text) = fetch("POST", path, Some(body)).await?;
     parse(status, text)
 }
 

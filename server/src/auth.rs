@@ -97,11 +97,6 @@ pub fn well_formed_token(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Unknown tokens one address may present before its next ones wait (a browser with an expired
-/// cookie sends a few; a flood of guesses is throttled).
-pub const UNKNOWN_TOKENS: crate::throttle::Policy =
-    crate::throttle::Policy { free: 50, first_delay_s: 1, max_delay_s: 60 };
-
 /// The signed-in user of a request, with their scope.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -166,7 +161,6 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, AppError> {
-        use crate::throttle::Key;
         let unauthorized = || AppError::Unauthorized { message: "sign in first (POST /api/login)".into() };
         let token = request_token(&parts.headers).ok_or_else(unauthorized)?;
         if !well_formed_token(&token) {
@@ -174,30 +168,22 @@ impl FromRequestParts<AppState> for Caller {
         }
         let source = request_source(parts, &state.trusted_proxies);
         let hash = token_hash(&token);
+        // A refused token is remembered for a minute, so a client repeating an expired or forged
+        // token asks the store once; the store's session lookups have a connection of their own,
+        // so a flood of fresh tokens never stalls sign-in or other reads.
         let user = match state.sessions.get(&hash) {
             Some(Some(user)) => user,
             Some(None) => return Err(unauthorized()),
-            None => {
-                let now = state.clock.now();
-                let keys = [(Key::unknown_token(source.map(|s| s.client)), UNKNOWN_TOKENS)];
-                if let Some(until) = state.throttle.wait_until(&keys, now) {
-                    return Err(AppError::TooManyRequests {
-                        message: format!("too many unknown session tokens; try again after {}", stamp(until)),
-                        retry_after_s: (until - now).num_seconds().max(1) as u64,
-                    });
+            None => match state.store.session_user(hash.clone(), stamp(state.clock.now())).await? {
+                Some(user) => {
+                    state.sessions.put(hash.clone(), Some(user.clone()));
+                    user
                 }
-                match state.store.session_user(hash.clone(), stamp(now)).await? {
-                    Some(user) => {
-                        state.sessions.put(hash.clone(), Some(user.clone()));
-                        user
-                    }
-                    None => {
-                        state.sessions.put(hash, None);
-                        state.throttle.fail(&keys, now);
-                        return Err(unauthorized());
-                    }
+                None => {
+                    state.sessions.put(hash, None);
+                    return Err(unauthorized());
                 }
-            }
+            },
         };
         let scope = Scope::of_user(&user, &state.live.desk());
         Ok(Caller { user, scope, source, token_hash: hash })

@@ -188,6 +188,9 @@ pub async fn load_state_since(
         throttle: Arc::default(),
         trusted_proxies: Arc::default(),
         jobs: Arc::default(),
+        password_checks: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        )),
         sessions: Arc::new(crate::auth::SessionCache::default()),
         past: None,
         commit,

@@ -57,7 +57,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         crate::follow::spawn(&state, notices);
     }
     state.web_dir = Some(args.web_dir.clone());
-    state.trusted_proxies = Arc::new(args.trusted_proxy.clone());
+    state.trusted_proxies =
+        Arc::new(crate::peer::TrustedProxies { header: args.proxy_header, ..args.trusted_proxy.clone() });
     if let Some(url) = &args.basemap_url {
         if !(url.contains("{z}") && url.contains("{x}") && url.contains("{y}")) {
             bail!("--basemap-url must contain {{z}}, {{x}} and {{y}}");
@@ -484,9 +485,9 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     state.for_each_incident(&filter, |p| ids.push((p.occurred_s, p.id))).await?;
     ids.sort_unstable();
     let out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
+        Some(p) => {
+            Box::new(std::io::BufWriter::new(owner_only_file(p).with_context(|| format!("creating {}", p.display()))?))
+        }
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let ids: Vec<IncidentId> = ids.into_iter().map(|(_, id)| id).collect();
@@ -519,6 +520,16 @@ async fn for_each_chunk(
         }
     }
     Ok(())
+}
+
+/// Creates (or truncates) an output file readable by its owner only: exports hold reporters'
+/// names and phone numbers.
+fn owner_only_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 async fn export_csv(state: &api::AppState, ids: &[IncidentId], out: Box<dyn Write>) -> anyhow::Result<()> {

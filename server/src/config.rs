@@ -336,6 +336,10 @@ pub struct ServeArgs {
     /// so every request's source is its socket's peer (可信反向代理).
     #[arg(long, env = "SAFEGRID_TRUSTED_PROXY", value_parser = crate::peer::TrustedProxies::parse, default_value = "")]
     pub trusted_proxy: crate::peer::TrustedProxies,
+    /// The forwarding header the trusted proxies append to: x-forwarded-for (nginx, HAProxy) or
+    /// forwarded (RFC 7239). Only that one is read (代理转发头).
+    #[arg(long, env = "SAFEGRID_PROXY_HEADER", value_enum, default_value = "x-forwarded-for")]
+    pub proxy_header: crate::peer::ProxyHeader,
     /// New synthetic incidents a minute with --demo-feed (演示警情频率).
     #[arg(long, default_value_t = 4.0)]
     pub demo_feed_per_minute: f64,

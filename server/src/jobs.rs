@@ -61,6 +61,22 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// Counts a job as running until dropped.
+struct Running(Arc<AtomicUsize>);
+
+impl Running {
+    fn start(count: &Arc<AtomicUsize>) -> Running {
+        count.fetch_add(1, Ordering::Relaxed);
+        Running(count.clone())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// The places for heavy jobs.
 pub struct Jobs {
     places: Arc<Semaphore>,
@@ -108,13 +124,12 @@ impl Jobs {
         let cancel = Cancel { own: Arc::default(), shutdown: self.shutdown.clone() };
         cancel.check()?;
         let _on_drop = CancelOnDrop(cancel.own.clone());
-        let running = self.running.clone();
-        running.fetch_add(1, Ordering::Relaxed);
+        let running = Running::start(&self.running);
+        tracing::debug!(running = self.running(), "analysis started");
         let handle = tokio::task::spawn_blocking(move || {
-            let out = job(&cancel);
-            running.fetch_sub(1, Ordering::Relaxed);
-            drop(place);
-            out
+            // Both are released when the job returns or panics.
+            let (_running, _place) = (running, place);
+            job(&cancel)
         });
         match handle.await {
             Ok(Ok(value)) => Ok(value),
@@ -164,6 +179,15 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         assert_eq!(jobs.run(|_| Ok(7)).await.unwrap(), 7, "the place is free again");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_that_panics_frees_its_place() {
+        let jobs = Jobs::new(1);
+        let out = jobs.run(|_| -> Result<(), Cancelled> { panic!("a bug in an analysis") }).await;
+        assert!(matches!(out, Err(JobError::Failed(_))));
+        assert_eq!(jobs.running(), 0);
+        assert_eq!(jobs.run(|_| Ok(1)).await.unwrap(), 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,9 @@
-//! Where a request comes from. The source is the socket's peer address; `Forwarded` and
-//! `X-Forwarded-For` are read only when that peer is a trusted proxy (`--trusted-proxy`), and
-//! then only the right-most hop that is not itself a trusted proxy counts, so a client cannot
-//! name its own source by sending the header.
+//! Where a request comes from. The source is the socket's peer address; the forwarding header
+//! the proxies write (`X-Forwarded-For` by default, or `Forwarded`: `--proxy-header`, one of
+//! them, never both, since a proxy appends to its own and passes the other through as the client
+//! sent it) is read only when that peer is a trusted proxy (`--trusted-proxy`), and then only the
+//! right-most hop that is not itself a trusted proxy counts, so a client cannot name its own
+//! source by sending the header.
 
 use axum::http::HeaderMap;
 use std::fmt;
@@ -74,23 +76,37 @@ impl fmt::Display for IpNet {
     }
 }
 
-/// The proxies whose forwarding headers are believed (none by default).
+/// The forwarding header the trusted proxies write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProxyHeader {
+    /// `X-Forwarded-For: client, proxy1, …` (nginx `$proxy_add_x_forwarded_for`, HAProxy).
+    #[default]
+    #[value(name = "x-forwarded-for")]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client, for=proxy1` (only if the proxy appends to it).
+    #[value(name = "forwarded")]
+    Forwarded,
+}
+
+/// The proxies whose forwarding header is believed (none by default).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(pub Vec<IpNet>);
+pub struct TrustedProxies {
+    /// Their networks.
+    pub nets: Vec<IpNet>,
+    /// The header they write.
+    pub header: ProxyHeader,
+}
 
 impl TrustedProxies {
-    /// Parses `10.0.0.0/8,127.0.0.1` (empty: none).
+    /// Parses `10.0.0.0/8,127.0.0.1` (empty: none); the header is `X-Forwarded-For`.
     pub fn parse(list: &str) -> Result<TrustedProxies, String> {
-        list.split(',')
-            .filter(|s| !s.trim().is_empty())
-            .map(IpNet::from_str)
-            .collect::<Result<_, _>>()
-            .map(TrustedProxies)
+        let nets = list.split(',').filter(|s| !s.trim().is_empty()).map(IpNet::from_str).collect::<Result<_, _>>()?;
+        Ok(TrustedProxies { nets, header: ProxyHeader::default() })
     }
 
     /// Whether `ip` is a trusted proxy.
     pub fn trusts(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|n| n.contains(ip))
+        self.nets.iter().any(|n| n.contains(ip))
     }
 }
 
@@ -115,23 +131,17 @@ impl fmt::Display for Source {
 /// Most forwarding hops read from the headers; a longer chain is cut on the client's side.
 const MAX_HOPS: usize = 32;
 
-/// The hops a request's forwarding headers list, client first: `Forwarded`'s `for=` values
-/// when that header is present, else `X-Forwarded-For`. An entry that is not an address
-/// (`unknown`, an obfuscated name) is `None`.
-fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let forwarded: Vec<&str> = headers.get_all("forwarded").iter().filter_map(|v| v.to_str().ok()).collect();
-    let mut hops: Vec<Option<IpAddr>> = if forwarded.is_empty() {
-        headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(|h| parse_hop(h.trim()))
-            .collect()
-    } else {
-        forwarded
-            .iter()
-            .flat_map(|v| v.split(','))
+/// The hops `header` lists, client first. An entry that is not an address (`unknown`, an
+/// obfuscated name) is `None`.
+fn forwarded_hops(headers: &HeaderMap, header: ProxyHeader) -> Vec<Option<IpAddr>> {
+    let name = match header {
+        ProxyHeader::XForwardedFor => "x-forwarded-for",
+        ProxyHeader::Forwarded => "forwarded",
+    };
+    let elements = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));
+    let mut hops: Vec<Option<IpAddr>> = match header {
+        ProxyHeader::XForwardedFor => elements.map(|h| parse_hop(h.trim())).collect(),
+        ProxyHeader::Forwarded => elements
             .map(|element| {
                 element
                     .split(';')
@@ -139,7 +149,7 @@ fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
                     .find(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
                     .and_then(|(_, v)| parse_hop(v.trim().trim_matches('"')))
             })
-            .collect()
+            .collect(),
     };
     if hops.len() > MAX_HOPS {
         hops.drain(..hops.len() - MAX_HOPS);
@@ -167,7 +177,7 @@ pub fn source(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> So
         return Source { client: peer, via: None };
     }
     let mut via = peer;
-    for hop in forwarded_hops(headers).into_iter().rev() {
+    for hop in forwarded_hops(headers, trusted.header).into_iter().rev() {
         match hop {
             Some(ip) if trusted.trusts(ip) => via = ip,
             Some(ip) => return Source { client: ip, via: Some(via) },
@@ -212,7 +222,7 @@ mod tests {
         for bad in ["10.0.0.0/33", "example.org", "10.0.0.0/x", ""] {
             assert!(bad.parse::<IpNet>().is_err(), "{bad}");
         }
-        assert_eq!(TrustedProxies::parse(" 10.0.0.0/8, 127.0.0.1 ").unwrap().0.len(), 2);
+        assert_eq!(TrustedProxies::parse(" 10.0.0.0/8, 127.0.0.1 ").unwrap().nets.len(), 2);
         assert_eq!(TrustedProxies::parse("").unwrap(), TrustedProxies::default());
         assert!(TrustedProxies::parse("10.0.0.0/8,nonsense").is_err());
     }
@@ -250,16 +260,20 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_header_is_read_with_ports_and_brackets() {
-        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+    fn only_the_configured_header_is_read() {
+        // nginx appends to X-Forwarded-For and passes a client's Forwarded through untouched.
+        let xff = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let h = headers(&[("forwarded", "for=6.6.6.6"), ("x-forwarded-for", "198.51.100.9")]);
+        assert_eq!(source(ip("10.0.0.2"), &h, &xff).client, ip("198.51.100.9"), "a forged Forwarded is ignored");
+        let forwarded = TrustedProxies { header: ProxyHeader::Forwarded, ..xff };
         let h = headers(&[
             ("forwarded", r#"for=6.6.6.6;proto=https, for="[2001:db8::7]:4711";by=10.0.0.1"#),
             ("x-forwarded-for", "9.9.9.9"),
         ]);
-        assert_eq!(source(ip("10.0.0.2"), &h, &proxies).client, ip("2001:db8::7"), "Forwarded wins");
+        assert_eq!(source(ip("10.0.0.2"), &h, &forwarded).client, ip("2001:db8::7"), "and a forged X-Forwarded-For");
         let h = headers(&[("forwarded", "for=198.51.100.1:8080")]);
-        assert_eq!(source(ip("10.0.0.2"), &h, &proxies).client, ip("198.51.100.1"));
-        assert_eq!(format!("{}", source(ip("10.0.0.2"), &h, &proxies)), "198.51.100.1 via 10.0.0.2");
+        assert_eq!(source(ip("10.0.0.2"), &h, &forwarded).client, ip("198.51.100.1"));
+        assert_eq!(format!("{}", source(ip("10.0.0.2"), &h, &forwarded)), "198.51.100.1 via 10.0.0.2");
     }
 
     #[test]

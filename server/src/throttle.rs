@@ -14,8 +14,11 @@ use std::sync::Mutex;
 pub const KEY_USERNAME_CHARS: usize = 64;
 /// Most keys held; past it, quiet keys go first, then the oldest tenth.
 pub const MAX_KEYS: usize = 100_000;
-/// A key that has not failed for this long starts afresh.
-pub const QUIET_MINUTES: i64 = 15;
+/// A key that has not failed for this long starts afresh: longer than the longest delay, so
+/// waiting out a delay does not also wipe the count.
+pub const QUIET_MINUTES: i64 = 60;
+/// At most one audit row a minute records the refused attempts of one key.
+pub const REFUSALS_LOGGED_EVERY_S: i64 = 60;
 
 /// How many failures pass freely and how the delay grows after them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,19 +59,12 @@ pub enum Key {
     Account(String, Option<IpAddr>),
     /// Password changes of a user.
     PasswordChange(u64),
-    /// Session tokens from an address that the store did not know.
-    UnknownToken(Option<IpAddr>),
 }
 
 impl Key {
     /// The address key of `ip`.
     pub fn address(ip: Option<IpAddr>) -> Key {
         Key::Address(ip.map(network))
-    }
-
-    /// The unknown-token key of `ip`.
-    pub fn unknown_token(ip: Option<IpAddr>) -> Key {
-        Key::UnknownToken(ip.map(network))
     }
 
     /// The (username, address) key; the username is cut to [`KEY_USERNAME_CHARS`].
@@ -92,6 +88,8 @@ fn network(ip: IpAddr) -> IpAddr {
 struct Failures {
     count: u32,
     last: DateTime<Utc>,
+    /// When a refusal under this key was last written to the audit log.
+    refusal_logged: Option<DateTime<Utc>>,
 }
 
 /// Failure counters by key.
@@ -105,7 +103,28 @@ impl Throttle {
 
     /// When the next attempt under these keys may be made, if that is after `now`.
     pub fn wait_until(&self, keys: &[(Key, Policy)], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let map = self.map();
+        Self::waiting(&self.map(), keys, now)
+    }
+
+    /// An attempt under these keys: refused with the time of the next allowed one while any key
+    /// must wait, else counted as a failure under each key at once (checked and counted under
+    /// one lock, so parallel attempts cannot all pass before one counts). A success takes its
+    /// count back with [`Throttle::forget`] or [`Throttle::undo`].
+    pub fn attempt(&self, keys: &[(Key, Policy)], now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+        let mut map = self.map();
+        if let Some(until) = Self::waiting(&map, keys, now) {
+            return Err(until);
+        }
+        Self::count(&mut map, keys, now);
+        Ok(())
+    }
+
+    /// Records a failure under each key.
+    pub fn fail(&self, keys: &[(Key, Policy)], now: DateTime<Utc>) {
+        Self::count(&mut self.map(), keys, now);
+    }
+
+    fn waiting(map: &HashMap<Key, Failures>, keys: &[(Key, Policy)], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         keys.iter()
             .filter_map(|(k, policy)| {
                 let f = map.get(k)?;
@@ -115,14 +134,12 @@ impl Throttle {
             .max()
     }
 
-    /// Records a failure under each key.
-    pub fn fail(&self, keys: &[(Key, Policy)], now: DateTime<Utc>) {
-        let mut map = self.map();
+    fn count(map: &mut HashMap<Key, Failures>, keys: &[(Key, Policy)], now: DateTime<Utc>) {
         for (k, _) in keys {
             if !map.contains_key(k) && map.len() >= MAX_KEYS {
-                evict(&mut map, now);
+                evict(map, now);
             }
-            let f = map.entry(k.clone()).or_insert(Failures { count: 0, last: now });
+            let f = map.entry(k.clone()).or_insert(Failures { count: 0, last: now, refusal_logged: None });
             if now - f.last >= Duration::minutes(QUIET_MINUTES) {
                 f.count = 0;
             }
@@ -134,6 +151,31 @@ impl Throttle {
     /// Forgets a key (after a success).
     pub fn forget(&self, key: &Key) {
         self.map().remove(key);
+    }
+
+    /// Takes back one failure of `key`: an attempt counted before its outcome was known (so
+    /// that parallel attempts count) that succeeded.
+    pub fn undo(&self, key: &Key) {
+        let mut map = self.map();
+        if let Some(f) = map.get_mut(key) {
+            f.count = f.count.saturating_sub(1);
+            if f.count == 0 {
+                map.remove(key);
+            }
+        }
+    }
+
+    /// Whether a refused attempt under `key` should be written to the audit log: the first in
+    /// each [`REFUSALS_LOGGED_EVERY_S`], so a flood of refused attempts is not a flood of
+    /// durable writes.
+    pub fn log_refusal(&self, key: &Key, now: DateTime<Utc>) -> bool {
+        let mut map = self.map();
+        let Some(f) = map.get_mut(key) else { return true };
+        let due = f.refusal_logged.is_none_or(|t| now - t >= Duration::seconds(REFUSALS_LOGGED_EVERY_S));
+        if due {
+            f.refusal_logged = Some(now);
+        }
+        due
     }
 
     /// Keys held.
@@ -220,6 +262,43 @@ mod tests {
         assert_eq!(t.wait_until(&keys, quiet), None, "counting restarted");
         t.forget(&keys[0].0);
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn a_success_takes_its_counted_attempt_back_and_refusals_are_logged_once_a_minute() {
+        let t = Throttle::default();
+        let key = Key::address(ip("1.2.3.4"));
+        let now = t0();
+        t.fail(&[(key.clone(), PER_ADDRESS)], now);
+        t.fail(&[(key.clone(), PER_ADDRESS)], now);
+        t.undo(&key);
+        assert_eq!(t.len(), 1);
+        t.undo(&key);
+        assert!(t.is_empty());
+        t.fail(&[(key.clone(), PER_ADDRESS)], now);
+        assert!(t.log_refusal(&key, now));
+        assert!(!t.log_refusal(&key, now + Duration::seconds(30)));
+        assert!(t.log_refusal(&key, now + Duration::seconds(REFUSALS_LOGGED_EVERY_S)));
+    }
+
+    #[test]
+    fn waiting_out_the_longest_delay_keeps_the_count() {
+        let t = Throttle::default();
+        let keys = vec![(Key::account("a", ip("1.2.3.4")), PER_ACCOUNT)];
+        let mut now = t0();
+        for _ in 0..20 {
+            now = t.wait_until(&keys, now).unwrap_or(now);
+            t.fail(&keys, now);
+        }
+        let wait = t.wait_until(&keys, now).unwrap() - now;
+        assert_eq!(wait.num_seconds(), PER_ACCOUNT.max_delay_s);
+        let after = now + wait;
+        t.fail(&keys, after);
+        assert_eq!(
+            (t.wait_until(&keys, after).unwrap() - after).num_seconds(),
+            PER_ACCOUNT.max_delay_s,
+            "no fresh free tries"
+        );
     }
 
     #[test]

@@ -20,7 +20,10 @@ const GLYPHS: [(&str, &[u8]); 3] = [
 
 /// `GET /glyphs/{fontstack}/{range}.pbf`: the SDF glyphs of one 256-codepoint range; ranges the
 /// font does not cover (CJK, drawn by the browser's local font) are empty, which is valid.
-pub async fn glyphs(Path((fontstack, file)): Path<(String, String)>) -> Result<Response, AppError> {
+pub async fn glyphs(
+    Path((fontstack, file)): Path<(String, String)>,
+    _: crate::api::params::NoQuery,
+) -> Result<Response, AppError> {
     let range = file.strip_suffix(".pbf").ok_or_else(|| AppError::bad("range", "glyph ranges end in .pbf"))?;
     let (start, end) = range
         .split_once('-')
@@ -85,7 +88,8 @@ fn url_origin(url: &str) -> Option<&str> {
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let host = &rest[..end];
-    (!host.is_empty() && !host.contains(['{', ' ', ';', '\'', '"'])).then(|| &url[..scheme.len() + 3 + end])
+    let plain = host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    (!host.is_empty() && plain).then(|| &url[..scheme.len() + 3 + end])
 }
 
 fn content_type(path: &std::path::Path) -> &'static str {

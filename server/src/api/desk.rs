@@ -17,7 +17,12 @@ use axum::response::{IntoResponse, Response};
 use model::RegionCode;
 
 /// `GET /api/villages/{code}`.
-pub async fn village(State(s): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<Response, AppError> {
+pub async fn village(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    _: super::params::NoQuery,
+) -> Result<Response, AppError> {
     let code: RegionCode =
         raw.parse().map_err(|_| AppError::bad("code", format!("{raw:?} is not a 12-digit region code")))?;
     let profile = village_profile(&s, &caller.scope, code, s.clock.now()).ok_or_else(|| AppError::NotFound {
@@ -425,6 +430,7 @@ pub async fn visit_photo(
     State(s): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
+    _: super::params::NoQuery,
 ) -> Result<Response, AppError> {
     let id = super::params::path_id(&raw, "visit")?;
     let not_found = || AppError::NotFound { message: format!("no photo of visit {raw}"), field: None };
@@ -537,6 +543,7 @@ pub async fn one_dispute(
     State(s): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
+    _: super::params::NoQuery,
 ) -> Result<Response, AppError> {
     let id = dispute_id(&raw)?;
     require_handler(&caller)?;

@@ -8,9 +8,11 @@
 //!   NDJSON for batches): a `text/plain` or form body, which a page may send anywhere without
 //!   asking, is refused (415).
 //! - Every answer says `X-Content-Type-Options: nosniff`, may not be framed
-//!   (`frame-ancestors 'none'`, `X-Frame-Options: DENY`), sends no referrer, and carries a
-//!   Content-Security-Policy: the API's answers `default-src 'none'`; the frontend's page its
-//!   own, set in `web`.
+//!   (`frame-ancestors 'none'`, `X-Frame-Options: DENY`) and sends no referrer; the API's,
+//!   tiles' and glyphs' answers carry the Content-Security-Policy `default-src 'none'`, the
+//!   frontend's page its own, set in `web`.
+//! - A request to those data paths that the browser marks as coming from a page of another
+//!   origin (`Sec-Fetch-Site: same-site | cross-site`) is refused, reads included.
 
 use super::error::AppError;
 use axum::extract::Request;
@@ -106,13 +108,33 @@ async fn one_error_shape(response: Response) -> Response {
     shaped
 }
 
-/// The middleware: checks state-changing requests, puts every error answer in the one shape,
-/// then adds the security headers.
+/// Whether the browser says the request comes from a page of another origin (`Sec-Fetch-Site`
+/// `same-site` or `cross-site`): refused on every API and tile path, reads included, since a
+/// search or a case read is written to the audit log in the caller's name.
+fn from_another_page(headers: &HeaderMap) -> Result<(), AppError> {
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site @ ("same-site" | "cross-site")) => {
+            Err(AppError::Forbidden { message: format!("{site} requests are refused") })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The paths answered with data, not the frontend's files.
+fn is_data_path(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/tiles/") || path.starts_with("/glyphs/")
+}
+
+/// The middleware: checks state-changing requests and requests from other pages, puts every
+/// error answer in the one shape, then adds the security headers.
 pub async fn guard(req: Request, next: Next) -> Response {
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let data = is_data_path(req.uri().path());
     let checked = if changes_state {
         let sized_body = axum::body::HttpBody::size_hint(req.body()).lower() > 0;
         same_origin(req.headers()).and_then(|()| json_body(req.headers(), sized_body))
+    } else if data {
+        from_another_page(req.headers())
     } else {
         Ok(())
     };
@@ -124,7 +146,9 @@ pub async fn guard(req: Request, next: Next) -> Response {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+    // Data answers may load nothing; the frontend's page carries its own policy (`web`), and
+    // its scripts, the map's worker among them, run under the page's or their own.
+    if data && !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(API_CSP));
     }
     response

@@ -40,6 +40,10 @@ pub const LISA_PERMUTATIONS: usize = 999;
 /// Most neighbours a cell may have under a distance band; a wider band is refused (422).
 pub const MAX_NEIGHBOURS: usize = 1_000;
 
+/// Most neighbour links (the sum of every cell's neighbours) local Moran's I permutes: its cost
+/// is links × [`LISA_PERMUTATIONS`] draws, about a second at this bound.
+pub const MAX_LISA_LINKS: usize = 200_000;
+
 /// Wuwei's projection for distances: UTM zone 48N.
 fn projection() -> TransverseMercator {
     TransverseMercator::utm(48, true)
@@ -208,7 +212,18 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
                 Some(Some(scale)) => scale.band_m.round(),
                 _ => band_m,
             };
-            let w = band_neighbours(&centres_m, band_m);
+            let w = band_neighbours(&centres_m, band_m).and_then(|w| {
+                let links: usize = (0..w.len()).map(|i| w.of(i).len()).sum();
+                if local_moran && links > MAX_LISA_LINKS {
+                    return Err(AppError::unprocessable(
+                        "weights",
+                        format!(
+                            "a {band_m} m band links {links} pairs of cells; local Moran's I permutes at most {MAX_LISA_LINKS}: choose a shorter distance or a smaller region"
+                        ),
+                    ));
+                }
+                Ok(w)
+            });
             cancel.check()?;
             let stats = w.map(|w| {
                 if local_moran {
@@ -366,8 +381,16 @@ pub async fn kde(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuer
     .await?;
     let (bandwidth_m, rule) = match given {
         Some(v) => match v.parse::<f64>() {
-            Ok(h) if (10.0..=50_000.0).contains(&h) => (h, "given"),
-            _ => return Err(AppError::bad("bandwidth_m", "bandwidth_m must be 10 to 50000 metres")),
+            Ok(h) if (10.0..=50_000.0).contains(&h) && h <= area.extent_m().max(DEFAULT_BAND_M) => (h, "given"),
+            _ => {
+                return Err(AppError::bad(
+                    "bandwidth_m",
+                    format!(
+                        "bandwidth_m must be 10 to 50000 metres and at most the study area's extent ({} m)",
+                        area.extent_m().max(DEFAULT_BAND_M).ceil()
+                    ),
+                ));
+            }
         },
         None => (default_bandwidth_m(&points).unwrap_or(1_000.0).round(), "arcgis-default"),
     };

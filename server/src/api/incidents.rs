@@ -32,7 +32,12 @@ fn parse_id(raw: &str) -> Result<IncidentId, AppError> {
 }
 
 /// `GET /api/incidents/{id}`: the full record.
-pub async fn one(State(s): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<Response, AppError> {
+pub async fn one(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    _: super::params::NoQuery,
+) -> Result<Response, AppError> {
     let id = parse_id(&raw)?;
     let not_found = || AppError::NotFound { message: format!("no incident {raw}"), field: None };
     // Outside the jurisdiction is the same 404 as not existing (the store applies the scope;

@@ -75,11 +75,21 @@ pub async fn live(
         token_hash: caller.token_hash.clone(),
         user: caller.user.clone(),
         clock: s.clock.clone(),
+        cache: s.sessions.clone(),
         every: s.settings.session_recheck,
     };
+    let slot = feed::FeedSlot::take(&s.live.feeds, caller.user.id).ok_or_else(|| AppError::TooManyRequests {
+        message: format!("at most {} live feeds per user are open at once", feed::MAX_FEEDS_PER_USER),
+        retry_after_s: 30,
+    })?;
     // The feed only sends; a client's messages are ignored, so they may be small.
     let upgrade = upgrade.max_message_size(MAX_CLIENT_MESSAGE_BYTES).max_frame_size(MAX_CLIENT_MESSAGE_BYTES);
-    Ok(upgrade.on_upgrade(move |socket| feed::run(socket, live, store, filter, since, session)).into_response())
+    Ok(upgrade
+        .on_upgrade(move |socket| async move {
+            feed::run(socket, live, store, filter, since, session).await;
+            drop(slot);
+        })
+        .into_response())
 }
 
 /// The body of `POST /api/incidents/{id}/transitions`.
@@ -156,7 +166,12 @@ fn progress(s: &AppState, caller: &Caller, incident: &model::Incident, history: 
 }
 
 /// `GET /api/incidents/{id}/history`: status, unit, deadline and every change.
-pub async fn history(State(s): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<Response, AppError> {
+pub async fn history(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    _: super::params::NoQuery,
+) -> Result<Response, AppError> {
     let id = parse_id(&raw, "incident")?;
     let incident = incident_in_scope(&s, &caller, id).await?;
     let history = history_of(&s, id).await?;
@@ -245,7 +260,7 @@ fn unit_commandable(s: &AppState, caller: &Caller, unit: u64) -> bool {
 }
 
 /// `GET /api/units`: the patrol units in the caller's jurisdiction with their last report.
-pub async fn units(State(s): State<AppState>, caller: Caller) -> Result<Response, AppError> {
+pub async fn units(State(s): State<AppState>, caller: Caller, _: super::params::NoQuery) -> Result<Response, AppError> {
     let board = s.live.board();
     let units: Vec<UnitState> = board.units().filter(|u| unit_visible(&s, &caller, u)).cloned().collect();
     Ok(Json(units).into_response())

@@ -60,6 +60,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<crate::peer::TrustedProxies>,
     /// Places for heavy analyses.
     pub jobs: Arc<crate::jobs::Jobs>,
+    /// Turns for password checks (argon2id: CPU and 19 MiB each), one per core.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
     /// Sessions recently confirmed by the store.
     pub sessions: Arc<crate::auth::SessionCache>,
     /// With PostGIS and a memory window: the database answering queries that reach before it.
@@ -249,7 +251,7 @@ async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -
     }
 }
 
-async fn health(State(s): State<AppState>) -> axum::Json<Health> {
+async fn health(State(s): State<AppState>, _: params::NoQuery) -> axum::Json<Health> {
     axum::Json(Health {
         status: "ok".into(),
         backend: s.store.backend().into(),
@@ -259,7 +261,7 @@ async fn health(State(s): State<AppState>) -> axum::Json<Health> {
     })
 }
 
-async fn config(State(s): State<AppState>, _caller: Caller) -> axum::Json<model::api::UiConfig> {
+async fn config(State(s): State<AppState>, _caller: Caller, _: params::NoQuery) -> axum::Json<model::api::UiConfig> {
     axum::Json((*s.ui).clone())
 }
 

@@ -213,3 +213,18 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Bodyless {
         }
     }
 }
+
+/// A request to a route that takes no query parameters: any is a 400 naming it, as on every
+/// route that does take some (`Params::finish`).
+pub struct NoQuery;
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for NoQuery {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<NoQuery, AppError> {
+        match Params::parse(parts.uri.query()).0.into_keys().next() {
+            None => Ok(NoQuery),
+            Some(k) => Err(AppError::bad(&k, format!("unknown parameter {k:?}"))),
+        }
+    }
+}

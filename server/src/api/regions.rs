@@ -81,7 +81,12 @@ pub async fn list(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQue
 
 /// `GET /api/regions/{code}`: one region (12 digits) or cell (15 digits), with its children count
 /// and, for villages, the officers covering it.
-pub async fn one(State(s): State<AppState>, caller: Caller, Path(code): Path<String>) -> Result<Response, AppError> {
+pub async fn one(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    _: super::params::NoQuery,
+) -> Result<Response, AppError> {
     let area = Area::parse(&code).map_err(|m| AppError::bad("code", m))?;
     let not_found = || AppError::NotFound { message: format!("no region or cell {code}"), field: None };
     let body = match area {
@@ -186,6 +191,7 @@ pub async fn path(
     State(s): State<AppState>,
     caller: Caller,
     Path(code): Path<String>,
+    _: super::params::NoQuery,
 ) -> Result<axum::Json<Vec<model::api::RegionHit>>, AppError> {
     let area = Area::parse(&code).map_err(|m| AppError::bad("code", m))?;
     let not_found = || AppError::NotFound { message: format!("no region or cell {code}"), field: None };

@@ -63,8 +63,14 @@ fn stand_in_hash() -> &'static str {
     HASH.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
 }
 
-/// Checks a password off the async workers (argon2id takes tens of milliseconds of CPU).
-async fn check_password(hash: Option<String>, password: String) -> Result<bool, AppError> {
+/// Checks a password off the async workers (argon2id takes tens of milliseconds of CPU and
+/// 19 MiB), at most `checks`' permits at once; the others wait their turn.
+async fn check_password(
+    checks: &tokio::sync::Semaphore,
+    hash: Option<String>,
+    password: String,
+) -> Result<bool, AppError> {
+    let _turn = checks.acquire().await.map_err(|e| AppError::Internal(format!("password checks: {e}")))?;
     tokio::task::spawn_blocking(move || match hash {
         Some(hash) => verify_password(&hash, &password),
         None => {
@@ -103,8 +109,12 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, 
         result,
         detail,
     };
-    if let Some(until) = s.throttle.wait_until(&keys, now) {
-        s.audit(audit("denied", Some("throttled".into()))).await?;
+    // Counted before the password is checked, so a burst of parallel guesses meets the delay.
+    if let Err(until) = s.throttle.attempt(&keys, now) {
+        if s.throttle.log_refusal(&keys[0].0, now) {
+            let detail = "throttled; further refusals from this address within a minute are not logged one by one";
+            s.audit(audit("denied", Some(detail.into()))).await?;
+        }
         return Err(throttled("logins from this address", until, now));
     }
     let found = if body.username.chars().count() > AUDIT_USERNAME_CHARS {
@@ -116,15 +126,15 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, 
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    let user = match (check_password(hash, body.password.clone()).await?, user) {
+    let user = match (check_password(&s.password_checks, hash, body.password.clone()).await?, user) {
         (true, Some(user)) => user,
         _ => {
-            s.throttle.fail(&keys, now);
             s.audit(audit("denied", None)).await?;
             return Err(AppError::Unauthorized { message: "wrong username or password".into() });
         }
     };
     s.throttle.forget(&account);
+    s.throttle.undo(&keys[0].0);
     let token = new_token();
     let expires = now + Duration::hours(SESSION_HOURS);
     s.store.create_session(token_hash(&token), user.id, stamp(now), stamp(expires)).await?;
@@ -147,7 +157,7 @@ pub async fn logout(
     Ok(response)
 }
 
-pub async fn me(caller: Caller) -> Json<Me> {
+pub async fn me(caller: Caller, _: super::params::NoQuery) -> Json<Me> {
     let scope = caller.scope.roots().iter().map(ToString::to_string).collect();
     Json(Me { user: caller.user, scope })
 }
@@ -167,7 +177,7 @@ pub async fn password(State(s): State<AppState>, caller: Caller, req: Request) -
     let body: PasswordChange = json_body(req).await?;
     let now = s.clock.now();
     let keys = [(Key::PasswordChange(caller.user.id), PER_PASSWORD_CHANGE)];
-    if let Some(until) = s.throttle.wait_until(&keys, now) {
+    if let Err(until) = s.throttle.attempt(&keys, now) {
         s.audit(caller.audit("password_change", caller.user.username.clone(), "denied")).await?;
         return Err(throttled("password changes", until, now));
     }
@@ -176,8 +186,7 @@ pub async fn password(State(s): State<AppState>, caller: Caller, req: Request) -
         .user_by_name(&caller.user.username)
         .await?
         .ok_or(AppError::Unauthorized { message: "no such user".into() })?;
-    if !check_password(Some(hash), body.old_password.clone()).await? {
-        s.throttle.fail(&keys, now);
+    if !check_password(&s.password_checks, Some(hash), body.old_password.clone()).await? {
         s.audit(caller.audit("password_change", caller.user.username.clone(), "denied")).await?;
         return Err(AppError::Forbidden { message: "the current password is wrong".into() });
     }

@@ -23,6 +23,41 @@ pub const CLOSE_LAGGED: u16 = 4000;
 /// user disabled. The reason says which; the client signs in again.
 pub const CLOSE_SESSION_ENDED: u16 = 4001;
 
+/// Most live feeds one user may hold open at once (a command centre's video wall may show many
+/// under one account).
+pub const MAX_FEEDS_PER_USER: usize = 256;
+
+/// One of a user's open feeds; dropping it frees the place.
+pub struct FeedSlot {
+    feeds: Arc<std::sync::Mutex<std::collections::HashMap<u64, usize>>>,
+    user: u64,
+}
+
+impl FeedSlot {
+    /// A place for one more feed of `user`, unless they hold [`MAX_FEEDS_PER_USER`].
+    pub fn take(feeds: &Arc<std::sync::Mutex<std::collections::HashMap<u64, usize>>>, user: u64) -> Option<FeedSlot> {
+        let mut open = feeds.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = open.entry(user).or_insert(0);
+        if *n >= MAX_FEEDS_PER_USER {
+            return None;
+        }
+        *n += 1;
+        Some(FeedSlot { feeds: feeds.clone(), user })
+    }
+}
+
+impl Drop for FeedSlot {
+    fn drop(&mut self) {
+        let mut open = self.feeds.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.user) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
+}
+
 /// The session a subscriber opened the feed with, checked again every `every`.
 pub struct Session {
     /// The session token's hash.
@@ -31,6 +66,8 @@ pub struct Session {
     pub user: model::auth::User,
     /// "Now", for the session's expiry.
     pub clock: Arc<dyn crate::clock::Clock>,
+    /// Sessions the store confirmed within the last second (shared with every request).
+    pub cache: Arc<crate::auth::SessionCache>,
     /// How often the session and the scope are checked.
     pub every: Duration,
 }
@@ -44,8 +81,21 @@ enum Checked {
 }
 
 async fn check(session: &Session, live: &Live, store: &dyn Store) -> Option<Checked> {
-    let now = crate::auth::stamp(session.clock.now());
-    match store.session_user(session.token_hash.clone(), now).await {
+    // Many feeds on one session ask the store about once a second between them.
+    // Only an answer of the store goes into the cache, so the entry expires and the next check
+    // asks the store again.
+    let found = match session.cache.get(&session.token_hash).flatten() {
+        Some(user) => Ok(Some(user)),
+        None => {
+            let now = crate::auth::stamp(session.clock.now());
+            let found = store.session_user(session.token_hash.clone(), now).await;
+            if let Ok(Some(user)) = &found {
+                session.cache.put(session.token_hash.clone(), Some(user.clone()));
+            }
+            found
+        }
+    };
+    match found {
         Ok(Some(user)) => Some(Checked::Scope(Scope::of_user(&user, &live.desk()))),
         Ok(None) => match store.user_by_name(&session.user.username).await {
             Ok(Some((user, _))) if !user.disabled => {
@@ -114,6 +164,11 @@ pub async fn run(
     since: Option<u64>,
     session: Session,
 ) {
+    // A session that ended between the upgrade and now replays nothing.
+    if let Some(Checked::Ended(reason)) = check(&session, &live, store.as_ref()).await {
+        close(&mut socket, CLOSE_SESSION_ENDED, reason.into()).await;
+        return;
+    }
     let (mut rx, published) = live.subscribe();
     let mut last = since.unwrap_or(published);
     // Replay what the store holds after `since`, up to what was published when we subscribed;

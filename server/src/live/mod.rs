@@ -67,6 +67,8 @@ impl Published {
 
 /// The live state of one server instance.
 pub struct Live {
+    /// Open live feeds per user.
+    pub feeds: Arc<Mutex<std::collections::HashMap<u64, usize>>>,
     board: Mutex<Board>,
     desk: RwLock<DeskBook>,
     sender: broadcast::Sender<Arc<Published>>,
@@ -114,6 +116,7 @@ impl Live {
         let last = store.last_seq().await?;
         let (sender, _) = broadcast::channel(FEED_CAPACITY);
         Ok(Live {
+            feeds: Arc::default(),
             board: Mutex::new(board),
             desk: RwLock::new(desk),
             sender,

@@ -2,9 +2,9 @@
 //!
 //! Durability: WAL journal with `synchronous=FULL`; a write is acknowledged only after its
 //! transaction commits, so acknowledged writes survive a crash. One writer connection, a small
-//! pool of reader connections (WAL lets them read beside each other and the writer), and one
-//! reader kept for sign-in and session checks, so no flood of slow reads stalls signing in; each
-//! used from blocking tasks.
+//! pool of reader connections (WAL lets them read beside each other and the writer), one reader
+//! kept for sign-in and one for session checks, so neither a flood of slow reads nor one of
+//! unknown tokens stalls signing in; each used from blocking tasks.
 
 pub mod blob;
 
@@ -70,6 +70,15 @@ pub enum GpkgError {
         #[source]
         source: std::io::Error,
     },
+    /// A file beside the store (a backup) could not be created.
+    #[error("cannot create {path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The IO error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The checkpointer thread could not be started.
     #[error("cannot start the store's checkpointer thread: {0}")]
     Thread(#[source] std::io::Error),
@@ -96,8 +105,10 @@ pub struct GpkgStore {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Readers>,
-    /// Users and sessions only.
+    /// Users only (sign-in).
     sign_in: Arc<Mutex<Connection>>,
+    /// Sessions only (every request whose session is not cached).
+    sessions: Arc<Mutex<Connection>>,
     /// The live-log events this store committed lately, pushed under the writer's lock.
     recent: Arc<Mutex<RecentEvents>>,
     /// Dropping it stops the checkpointer thread.
@@ -332,12 +343,14 @@ impl GpkgStore {
             .map_err(sql("configure checkpoints"))?;
         let readers = Readers::open(&path, READERS)?;
         let sign_in = open_connection(&path)?;
+        let sessions = open_connection(&path)?;
         let checkpointer = start_checkpointer(&path)?;
         Ok(GpkgStore {
             path,
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(readers),
             sign_in: Arc::new(Mutex::new(sign_in)),
+            sessions: Arc::new(Mutex::new(sessions)),
             recent: Arc::default(),
             _checkpointer: checkpointer,
         })
@@ -408,8 +421,13 @@ impl GpkgStore {
     /// server is running and writing; the copy is a compacted, valid GeoPackage). `to` must not
     /// exist.
     pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
-        // An empty owner-only file first: SQLite writes into it and keeps its mode.
-        private_file(to).map_err(|source| GpkgError::Dir { path: to.to_owned(), source })?;
+        // A new, empty owner-only file first (never an existing file or a link's target): SQLite
+        // writes into it and keeps its mode.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(to).map_err(|source| GpkgError::File { path: to.to_owned(), source })?;
         let to = to.to_string_lossy().into_owned();
         self.read(move |c| c.execute("VACUUM INTO ?1", [to]).map(drop).map_err(sql("backup"))).await
     }
@@ -1317,7 +1335,7 @@ impl Store for GpkgStore {
     }
 
     async fn session_user(&self, token_hash: String, now: String) -> Result<Option<User>, StoreError> {
-        Self::with(&self.sign_in, move |c| {
+        Self::with(&self.sessions, move |c| {
             let mut st = c
                 .prepare_cached(&format!(
                     "{SELECT_USER} WHERE disabled = 0 AND fid = (SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)"
