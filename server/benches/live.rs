@@ -158,8 +158,8 @@ async fn serve(store: Arc<dyn Store>) -> Served {
     let state = load_state(store.clone(), Arc::new(SystemClock)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = server::api::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // As `safegrid serve` serves: every request knows its peer.
+    tokio::spawn(server::cli::serve_http(listener, state.clone(), std::future::pending()));
     let mut c = Conn::open(addr).await;
     let (status, login) = c
         .request("POST", "/api/login", "", "application/json", br#"{"username":"city","password":"bench-password-1"}"#)

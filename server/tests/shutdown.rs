@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{BIN, free_port, http, json, run};
+use common::{free_port, http, json, run, serve_logging};
 use std::io::BufRead;
 use std::process::Stdio;
 
@@ -44,14 +44,7 @@ fn sigterm_stops_the_server_within_ten_seconds() {
     run(&USER_ADD, &store, Some(&format!("{PASSWORD}\n")));
     let port = free_port();
     // The server's log says when an analysis starts.
-    let mut server = Command::new(BIN)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--web-dir", "/nonexistent"])
-        .args(store)
-        .env("RUST_LOG", "error,server::jobs=debug")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut server = serve_logging(port, &store, "error,server::jobs=debug", Stdio::piped());
     let (started_tx, started) = std::sync::mpsc::channel();
     let log = std::io::BufReader::new(server.stderr.take().unwrap());
     std::thread::spawn(move || {
@@ -61,11 +54,6 @@ fn sigterm_stops_the_server_within_ten_seconds() {
             }
         }
     });
-    let t0 = Instant::now();
-    while http(port, "GET", "/api/health", None, "").map(|r| r.0).ok() != Some(200) {
-        assert!(t0.elapsed() < Duration::from_secs(60), "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let (_, answer) =
         http(port, "POST", "/api/login", None, &format!(r#"{{"username":"chief","password":"{PASSWORD}"}}"#)).unwrap();
     let token = json(&answer)["token"].as_str().unwrap().to_owned();

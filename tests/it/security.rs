@@ -47,6 +47,11 @@ async fn audit_of(w: &TestWorld, actor: &str) -> Vec<model::auth::AuditEntry> {
     w.state.store.audit(AuditQuery { actor: Some(actor.into()), limit: 1_000, ..Default::default() }).await.unwrap()
 }
 
+/// The sources of `actor`'s audit rows, newest first.
+async fn sources_of(w: &TestWorld, actor: &str) -> Vec<String> {
+    audit_of(w, actor).await.iter().filter_map(|e| e.source.clone()).collect()
+}
+
 #[tokio::test]
 async fn failed_logins_from_one_address_never_lock_out_another() {
     let w = TestWorld::new(300).await;
@@ -83,15 +88,14 @@ async fn forwarding_headers_count_only_from_trusted_proxies() {
         statuses.push(login_from(&w, "township", "guess", "203.0.113.7", &[("x-forwarded-for", &forged)]).await.0);
     }
     assert!(statuses.contains(&429), "rotating the header does not escape the delay: {statuses:?}");
-    let sources: Vec<String> = audit_of(&w, "township").await.iter().filter_map(|e| e.source.clone()).collect();
+    let sources = sources_of(&w, "township").await;
     assert!(!sources.is_empty());
     assert!(sources.iter().all(|s| s == "203.0.113.7"), "the socket is the source, not the header: {sources:?}");
     // Behind a trusted proxy the right-most untrusted hop is the client.
     w.state.trusted_proxies = Arc::new(server::peer::TrustedProxies::parse("10.0.0.0/8").unwrap());
     let chain = [("x-forwarded-for", "6.6.6.6, 192.0.2.44, 10.0.0.9")];
     assert_eq!(login_from(&w, "county", "guess", "10.0.0.2", &chain).await.0, 401);
-    let sources: Vec<String> = audit_of(&w, "county").await.iter().filter_map(|e| e.source.clone()).collect();
-    assert_eq!(sources, ["192.0.2.44 via 10.0.0.9"]);
+    assert_eq!(sources_of(&w, "county").await, ["192.0.2.44 via 10.0.0.9"]);
 }
 
 #[tokio::test]
@@ -187,8 +191,7 @@ async fn a_client_cannot_pick_its_source_through_the_proxy() {
     // nginx appends to X-Forwarded-For and passes the client's own Forwarded header through.
     let forged = [("forwarded", "for=10.20.30.40"), ("x-forwarded-for", "192.0.2.99")];
     assert_eq!(login_from(&w, "village", "guess", "10.0.0.2", &forged).await.0, 401);
-    let sources: Vec<String> = audit_of(&w, "village").await.iter().filter_map(|e| e.source.clone()).collect();
-    assert_eq!(sources, ["192.0.2.99 via 10.0.0.2"]);
+    assert_eq!(sources_of(&w, "village").await, ["192.0.2.99 via 10.0.0.2"]);
 }
 
 #[tokio::test]

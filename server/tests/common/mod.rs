@@ -77,12 +77,17 @@ pub fn run(args: &[&str], store: &[&OsStr], stdin: Option<&str>) {
 /// Starts `safegrid serve` on `port` over `store` and waits (up to a minute) until
 /// `/api/health` answers 200.
 pub fn serve(port: u16, store: &[&OsStr]) -> Child {
+    serve_logging(port, store, "error", Stdio::null())
+}
+
+/// Like [`serve`], with the log filter `rust_log` and the log on `stderr`.
+pub fn serve_logging(port: u16, store: &[&OsStr], rust_log: &str, stderr: Stdio) -> Child {
     let child = Command::new(BIN)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--web-dir", "/nonexistent"])
         .args(store)
-        .env("RUST_LOG", "error")
+        .env("RUST_LOG", rust_log)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let t0 = Instant::now();
