@@ -607,6 +607,13 @@ pub fn cli_audit(
 
 /// `safegrid user add`.
 pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
+    let chars = args.name.chars().count();
+    if chars == 0 || chars > crate::auth::AUDIT_USERNAME_CHARS || args.name.chars().any(char::is_control) {
+        bail!(
+            "--name: a login name has 1 to {} characters and no control characters (登录名长度不符)",
+            crate::auth::AUDIT_USERNAME_CHARS
+        );
+    }
     let role = Role::parse(&args.role).ok_or_else(|| {
         anyhow::anyhow!(
             "--role: unknown role {:?}; roles are city, county, township, village, analyst, admin",

@@ -882,3 +882,25 @@ async fn reads_from_another_sites_page_are_refused() {
         .unwrap();
     assert_eq!(call(w.app(), req).await.0, 200);
 }
+
+#[tokio::test]
+async fn a_login_name_that_could_never_sign_in_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = |name: String| server::config::UserAddArgs {
+        store: server::config::StoreArgs {
+            data_dir: dir.path().to_owned(),
+            database_url: None,
+            db_pool: 1,
+            memory_window_days: 400,
+        },
+        name,
+        role: "city".into(),
+        jurisdiction: Some("620600000000".into()),
+        officer: None,
+        password_stdin: true,
+    };
+    for name in ["x".repeat(server::auth::AUDIT_USERNAME_CHARS + 1), String::new(), "a\u{7}b".into()] {
+        let e = server::cli::user_add(args(name.clone())).await.unwrap_err().to_string();
+        assert!(e.contains("--name"), "{name:?}: {e}");
+    }
+}
