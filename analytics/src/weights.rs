@@ -131,6 +131,35 @@ impl Neighbours {
     }
 }
 
+/// How neighbours are chosen, as a user writes it: `queen` or `distance:METRES`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Weights {
+    /// The 8 surrounding cells.
+    Queen,
+    /// Cells whose centres lie within this many metres.
+    Distance(f64),
+}
+
+impl Weights {
+    /// Parses `queen` or `distance:M`.
+    ///
+    /// ```
+    /// use analytics::weights::Weights;
+    /// assert_eq!(Weights::parse("distance:1500"), Ok(Weights::Distance(1500.0)));
+    /// assert!(Weights::parse("distance:0").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<Weights, String> {
+        match s.split_once(':') {
+            None if s == "queen" => Ok(Weights::Queen),
+            Some(("distance", m)) => match m.parse::<f64>() {
+                Ok(m) if m.is_finite() && m > 0.0 => Ok(Weights::Distance(m)),
+                _ => Err(format!("distance band {m:?} must be a positive number of metres")),
+            },
+            _ => Err(format!("weights {s:?}: use queen or distance:METRES")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +184,13 @@ mod tests {
         let centres: Vec<[f64; 2]> =
             (0..rows).flat_map(|r| (0..cols).map(move |c| [f64::from(c) * 500.0, f64::from(r) * 500.0])).collect();
         assert_eq!(Neighbours::distance_band(&centres, 750.0), Neighbours::queen_lattice(rows, cols));
+    }
+
+    #[test]
+    fn weights_parse() {
+        assert_eq!(Weights::parse("queen"), Ok(Weights::Queen));
+        assert_eq!(Weights::parse("distance:750"), Ok(Weights::Distance(750.0)));
+        assert!(Weights::parse("distance:-1").is_err());
+        assert!(Weights::parse("rook").is_err());
     }
 }

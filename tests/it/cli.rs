@@ -148,7 +148,7 @@ async fn real_philadelphia_file_parses_and_is_refused_as_outside_the_city() {
 #[test]
 fn hotspots_of_real_philadelphia_incidents() {
     use analytics::{gi_star::hot_spots, square_grid::SquareGrid, weights::Neighbours};
-    use server::hotspots::{PointQuery, read_points};
+    use server::point_hotspots::{PointQuery, read_points};
     let Some(path) = testdata("philly_incidents_2024-01.csv") else { return };
     let q = PointQuery {
         lon_col: "lon",
@@ -205,7 +205,7 @@ fn hotspot_table(
         format: server::config::OutputFormat::Csv,
     };
     let (mut out, mut log) = (Vec::new(), Vec::new());
-    server::hotspots::write_hotspots(args, &mut out, &mut log).unwrap();
+    server::point_hotspots::write_hotspots(args, &mut out, &mut log).unwrap();
     let rows = String::from_utf8(out).unwrap().lines().map(|l| l.split(',').map(str::to_owned).collect()).collect();
     (rows, String::from_utf8(log).unwrap())
 }
@@ -268,12 +268,12 @@ fn backtest_of_shift_forecasts_on_real_philadelphia_incidents() {
         points: server::config::PointsArgs { cell_m: 500.0, ..args.points.clone() },
         ..args.clone()
     };
-    server::hotspots::write_backtest(at_500, &mut out, &mut Vec::new()).unwrap();
+    server::point_hotspots::write_backtest(at_500, &mut out, &mut Vec::new()).unwrap();
     let out = String::from_utf8(out).unwrap();
     let rates: Vec<f64> = out.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
     assert!(rates[1..].iter().all(|r| rates[0] > *r), "500 m: {out}");
     let (mut out, mut log) = (Vec::new(), Vec::new());
-    server::hotspots::write_backtest(args.clone(), &mut out, &mut log).unwrap();
+    server::point_hotspots::write_backtest(args.clone(), &mut out, &mut log).unwrap();
     let (out, log) = (String::from_utf8(out).unwrap(), String::from_utf8(log).unwrap());
     assert!(log.contains("10 origins from 2024-01-22 to 2024-01-31"), "{log}");
     let rows: Vec<Vec<&str>> = out.lines().skip(1).map(|l| l.split(',').collect()).collect();
@@ -294,14 +294,14 @@ fn backtest_of_shift_forecasts_on_real_philadelphia_incidents() {
         assert_eq!(flagged, (area * 0.01).ceil());
     }
     // Bad input names the flag.
-    let err = server::hotspots::write_backtest(
+    let err = server::point_hotspots::write_backtest(
         server::config::BacktestArgs { area_share: 1.5, ..args.clone() },
         &mut Vec::new(),
         &mut Vec::new(),
     )
     .unwrap_err();
     assert!(err.to_string().contains("--area-share"), "{err}");
-    let err = server::hotspots::write_backtest(
+    let err = server::point_hotspots::write_backtest(
         server::config::BacktestArgs { time_col: "when".into(), ..args },
         &mut Vec::new(),
         &mut Vec::new(),

@@ -13,34 +13,12 @@ use analytics::optimized::scale_of_analysis;
 use analytics::projection::utm_zone;
 use analytics::square_grid::SquareGrid;
 use analytics::weights::Neighbours;
+use analytics::weights::Weights;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use model::time::parse_timestamp;
 use serde_json::json;
 use std::io::Write;
-
-/// How neighbours are chosen.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Weights {
-    /// The 8 surrounding cells.
-    Queen,
-    /// Cells whose centres lie within this many metres.
-    Distance(f64),
-}
-
-impl Weights {
-    /// Parses `queen` or `distance:M`.
-    pub fn parse(s: &str) -> Result<Weights, String> {
-        match s.split_once(':') {
-            None if s == "queen" => Ok(Weights::Queen),
-            Some(("distance", m)) => match m.parse::<f64>() {
-                Ok(m) if m.is_finite() && m > 0.0 => Ok(Weights::Distance(m)),
-                _ => Err(format!("distance band {m:?} must be a positive number of metres")),
-            },
-            _ => Err(format!("weights {s:?}: use queen or distance:METRES")),
-        }
-    }
-}
 
 /// What to read from a CSV of points.
 #[derive(Debug, Clone, Default)]
@@ -679,14 +657,6 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn weights_parse() {
-        assert_eq!(Weights::parse("queen"), Ok(Weights::Queen));
-        assert_eq!(Weights::parse("distance:750"), Ok(Weights::Distance(750.0)));
-        assert!(Weights::parse("distance:-1").is_err());
-        assert!(Weights::parse("rook").is_err());
-    }
 
     #[test]
     fn rows_without_coordinates_are_skipped_and_bad_values_name_their_line() {
