@@ -436,12 +436,11 @@ pub fn live_feed(on_message: impl Fn(String) + 'static, on_state: impl Fn(bool) 
             let feed = feed.clone();
             Closure::<dyn Fn(web_sys::CloseEvent)>::new(move |e: web_sys::CloseEvent| {
                 (feed.on_state)(false);
-                // The session ended (signed out elsewhere, expired, password changed, user
-                // disabled): reconnecting cannot succeed; the page starts again at sign-in.
+                // The session this feed was opened with ended (signed out, here or elsewhere,
+                // expired, password changed, user disabled): reconnecting cannot succeed. The
+                // feed stays closed; the next call to the API says to sign in again, and a new
+                // sign-in opens a new feed.
                 if e.code() == LIVE_CLOSE_SESSION_ENDED {
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.location().reload();
-                    }
                     return;
                 }
                 let again = feed.clone();

@@ -144,6 +144,20 @@ async fn wait_text(c: &Client, css: &str, want: impl Fn(&str) -> bool, what: &st
     }
 }
 
+/// Types `text` into the element with id `id`, finding it again when a redraw replaced it between
+/// the find and the keys (the desk redraws its forms when its data reloads).
+async fn type_into(c: &Client, id: &str, text: &str) {
+    for attempt in 0..5 {
+        match c.find(Locator::Id(id)).await.unwrap().send_keys(text).await {
+            Ok(()) => return,
+            Err(e) if attempt < 4 && format!("{e:?}").contains("StaleElementReference") => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("typing into #{id}: {e}"),
+        }
+    }
+}
+
 /// Waits up to 10 s for `done`, failing with `what`.
 async fn until(what: &str, done: impl Fn() -> bool) {
     let t0 = Instant::now();
@@ -559,9 +573,9 @@ async fn the_dashboard_works_in_a_real_browser() {
     std::fs::write(out.join("dashboard-desk.png"), c.screenshot().await.unwrap()).unwrap();
     let photo_path = profile.path().join("visit.png");
     std::fs::write(&photo_path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR-browser").unwrap();
-    c.find(Locator::Id("visit-place")).await.unwrap().send_keys("村委会").await.unwrap();
-    c.find(Locator::Id("visit-people")).await.unwrap().send_keys("村支书").await.unwrap();
-    c.find(Locator::Id("visit-notes")).await.unwrap().send_keys("走访排查").await.unwrap();
+    type_into(&c, "visit-place", "村委会").await;
+    type_into(&c, "visit-people", "村支书").await;
+    type_into(&c, "visit-notes", "走访排查").await;
     c.find(Locator::Id("visit-photo")).await.unwrap().send_keys(&photo_path.to_string_lossy()).await.unwrap();
     c.find(Locator::Id("visit-save")).await.unwrap().click().await.unwrap();
     wait_text(&c, "#desk-visits", |t| t.contains("村委会") && t.contains("照片"), "the recorded visit with its photo")
@@ -580,9 +594,9 @@ async fn the_dashboard_works_in_a_real_browser() {
     )
     .await;
     assert_eq!(world.state.live.desk().disputes().count(), 0, "a refused dispute was stored");
-    c.find(Locator::Id("dispute-title")).await.unwrap().send_keys("宅基地边界").await.unwrap();
-    c.find(Locator::Id("dispute-parties")).await.unwrap().send_keys("张某、李某").await.unwrap();
-    c.find(Locator::Id("dispute-mediator")).await.unwrap().send_keys("村调委会").await.unwrap();
+    type_into(&c, "dispute-title", "宅基地边界").await;
+    type_into(&c, "dispute-parties", "张某、李某").await;
+    type_into(&c, "dispute-mediator", "村调委会").await;
     c.find(Locator::Id("dispute-save")).await.unwrap().click().await.unwrap();
     wait_text(&c, "#desk-disputes", |t| t.contains("宅基地边界") && t.contains("已登记"), "the registered dispute")
         .await;

@@ -387,6 +387,17 @@ async fn closed(ws: &mut Socket) -> (u16, String, Vec<Value>) {
     }
 }
 
+/// A world whose live feeds check their session every 200 ms, served on a real socket.
+async fn quickly_rechecking() -> (TestWorld, SocketAddr) {
+    let mut w = TestWorld::new(300).await;
+    w.state.settings = Arc::new(server::live::LiveSettings {
+        session_recheck: Duration::from_millis(200),
+        ..(*w.state.settings).clone()
+    });
+    let addr = serve(&w).await;
+    (w, addr)
+}
+
 async fn fresh_token(w: &TestWorld, user: &str) -> String {
     let (s, body, _) = login_from(w, user, TEST_PASSWORD, "192.0.2.200", &[]).await;
     assert_eq!(s, 200, "{body}");
@@ -395,12 +406,7 @@ async fn fresh_token(w: &TestWorld, user: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_feed_ends_with_its_session() {
-    let mut w = TestWorld::new(300).await;
-    w.state.settings = Arc::new(server::live::LiveSettings {
-        session_recheck: Duration::from_millis(200),
-        ..(*w.state.settings).clone()
-    });
-    let addr = serve(&w).await;
+    let (w, addr) = quickly_rechecking().await;
     let code = server::live::feed::CLOSE_SESSION_ENDED;
     // Sign-out.
     let token = fresh_token(&w, "city").await;
@@ -434,12 +440,7 @@ async fn the_live_feed_ends_with_its_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_feed_follows_a_reassignment() {
-    let mut w = TestWorld::new(300).await;
-    w.state.settings = Arc::new(server::live::LiveSettings {
-        session_recheck: Duration::from_millis(200),
-        ..(*w.state.settings).clone()
-    });
-    let addr = serve(&w).await;
+    let (w, addr) = quickly_rechecking().await;
     let officer = w.state.geography.officers()[0].id;
     let village = w.state.live.desk().villages_of(officer)[0];
     // A second village, which the officer keeps.
