@@ -111,7 +111,7 @@ fn content_type(path: &std::path::Path) -> &'static str {
 /// `index.html` for client-side routes.
 pub async fn frontend(State(s): State<AppState>, uri: Uri) -> Result<Response, AppError> {
     let path = uri.path();
-    if path.starts_with("/api/") || path.starts_with("/tiles/") || path.starts_with("/glyphs/") {
+    if crate::api::guard::is_data_path(path) {
         return Err(AppError::NotFound { message: format!("no such endpoint {path}"), field: None });
     }
     let Some(root) = s.web_dir.as_deref() else {

@@ -36,10 +36,7 @@ fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
     if host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
         return Err(AppError::Forbidden { message: format!("requests from origin {origin} are refused") });
     }
-    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        None | Some("same-origin" | "none") => Ok(()),
-        Some(site) => Err(AppError::Forbidden { message: format!("{site} requests are refused") }),
-    }
+    from_another_page(headers)
 }
 
 /// Whether a state-changing request's body, if it has one, is JSON. `sized_body` says whether
@@ -121,7 +118,7 @@ fn from_another_page(headers: &HeaderMap) -> Result<(), AppError> {
 }
 
 /// The paths answered with data, not the frontend's files.
-fn is_data_path(path: &str) -> bool {
+pub fn is_data_path(path: &str) -> bool {
     path.starts_with("/api/") || path.starts_with("/tiles/") || path.starts_with("/glyphs/")
 }
 

@@ -8,6 +8,7 @@ pub mod features;
 pub mod guard;
 pub mod hotspots;
 mod incidents;
+pub use incidents::MAX_BATCH_ITEMS;
 mod live;
 pub mod params;
 mod patrol;
