@@ -13,10 +13,10 @@ use serde_json::Value;
 use server::api::{AppState, app};
 use server::boot::{load_state, world_data};
 use server::clock::FixedClock;
-use server::store::gpkg::GpkgStore;
-use server::store::{NewUser, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
+use store::gpkg::GpkgStore;
+use store::{NewUser, Store};
 use tower::ServiceExt;
 
 /// The fixed "now" of test worlds: the demo history ends here.
@@ -209,7 +209,7 @@ pub struct Scratch {
 impl Scratch {
     /// Creates `sg_<tag>_<pid>` (dropping a leftover of that name first).
     pub async fn new(admin_url: &str, tag: &str) -> Scratch {
-        let admin = server::store::postgis::connect(admin_url).await.unwrap();
+        let admin = store::postgis::connect(admin_url).await.unwrap();
         let name = format!("sg_{tag}_{}", std::process::id());
         admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
         admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
@@ -258,7 +258,7 @@ impl Backend {
     pub async fn open(&self) -> Arc<dyn Store> {
         match self {
             Backend::Gpkg(dir) => Arc::new(GpkgStore::open(dir.path()).unwrap()),
-            Backend::Postgis(db) => Arc::new(server::store::postgis::open(&db.url, 4).await.unwrap()),
+            Backend::Postgis(db) => Arc::new(store::postgis::open(&db.url, 4).await.unwrap()),
         }
     }
 

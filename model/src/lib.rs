@@ -14,6 +14,7 @@ pub mod incident;
 pub mod live;
 pub mod region;
 pub mod resource;
+pub mod scope;
 pub mod time;
 pub mod workflow;
 

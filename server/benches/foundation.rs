@@ -6,18 +6,18 @@
 //! and zoom over a year of incidents.
 
 use chrono::{TimeZone, Utc};
+use model::scope::Scope;
 use server::api::features::incident_points_collection;
 use server::boot::{load_state, world_data};
 use server::clock::SystemClock;
 use server::incident_index::{Bbox, CellScope, IncidentFilter, IncidentIndex, IncidentPoint};
-use server::scope::Scope;
-use server::store::Store;
-use server::store::gpkg::GpkgStore;
 use server::tiles::{self, TileId};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 use std::alloc::System;
 use std::sync::Arc;
 use std::time::Instant;
+use store::Store;
+use store::gpkg::GpkgStore;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;

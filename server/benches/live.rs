@@ -16,11 +16,11 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use server::boot::{load_state, seed_demo};
 use server::clock::SystemClock;
-use server::store::Store;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -185,14 +185,14 @@ impl Backend {
             Backend::Embedded(dir) => {
                 let path = dir.path().join(format!("store-{k}"));
                 std::fs::create_dir_all(&path).unwrap();
-                Arc::new(server::store::gpkg::GpkgStore::open(&path).unwrap())
+                Arc::new(store::gpkg::GpkgStore::open(&path).unwrap())
             }
             Backend::PostGis(admin_url) => {
-                let admin = server::store::postgis::connect(admin_url).await.unwrap();
+                let admin = store::postgis::connect(admin_url).await.unwrap();
                 let db = format!("safegrid_live_bench_{k}");
                 admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await.unwrap();
                 admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
-                Arc::new(server::store::postgis::open(&Backend::url(admin_url, k), 16).await.unwrap())
+                Arc::new(store::postgis::open(&Backend::url(admin_url, k), 16).await.unwrap())
             }
         };
         seeded(store).await
@@ -457,7 +457,7 @@ async fn main() {
     run("embedded (GeoPackage, synchronous=FULL)", &Backend::Embedded(dir)).await;
     if let Ok(admin_url) = std::env::var("SAFEGRID_BENCH_DATABASE_URL") {
         let backend = Backend::PostGis(admin_url.clone());
-        let c = server::store::postgis::connect(&admin_url).await.unwrap();
+        let c = store::postgis::connect(&admin_url).await.unwrap();
         let sync = c.query_one("SHOW synchronous_commit", &[]).await.unwrap().get::<_, String>(0)
             + " fsync="
             + &c.query_one("SHOW fsync", &[]).await.unwrap().get::<_, String>(0);

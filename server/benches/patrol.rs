@@ -9,15 +9,15 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Duration, TimeZone, Utc};
+use model::scope::Scope;
 use model::{CellCode, ResourceKind};
 use server::boot::load_state;
 use server::clock::FixedClock;
 use server::patrol::{PlanRequest, plan};
-use server::scope::Scope;
-use server::store::Store;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
+use store::Store;
 
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
@@ -27,7 +27,7 @@ fn mean(v: &[f64]) -> f64 {
 async fn main() {
     let end = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(server::store::gpkg::GpkgStore::open(dir.path()).unwrap());
+    let store: Arc<dyn Store> = Arc::new(store::gpkg::GpkgStore::open(dir.path()).unwrap());
     server::boot::seed_demo(store.as_ref(), &demo::DemoParams::new(7, end), None).await.unwrap();
     let clock = Arc::new(FixedClock::new(end));
     let state = load_state(store.clone(), clock.clone()).await.unwrap();

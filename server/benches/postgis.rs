@@ -8,9 +8,9 @@
 
 use chrono::{TimeZone, Utc};
 use server::boot::world_data;
-use server::store::postgis::copy::copy_incidents;
-use server::store::postgis::{connect, migrate::migrate};
 use std::time::Instant;
+use store::postgis::copy::copy_incidents;
+use store::postgis::{connect, migrate::migrate};
 
 #[tokio::main]
 async fn main() {
@@ -80,17 +80,17 @@ async fn backends(url: &str, end: chrono::DateTime<Utc>) {
     use server::boot::{load_state, load_state_since};
     use server::clock::FixedClock;
     use server::incident_index::{Bbox, IncidentFilter};
-    use server::store::Store;
     use server::tiles::TileId;
     use std::sync::Arc;
+    use store::Store;
     let world = demo::generate(&demo::DemoParams::new(7, end)).unwrap();
     let n = world.incidents.len();
     let template = world.incidents[0].incident.clone();
     let place = model::Placement::of_cell(world.incidents[0].cell_code);
     let dir = tempfile::tempdir().unwrap();
-    let gpkg = server::store::gpkg::GpkgStore::open(dir.path()).unwrap();
+    let gpkg = store::gpkg::GpkgStore::open(dir.path()).unwrap();
     gpkg.replace_world(world_data(world.clone())).await.unwrap();
-    let pg = server::store::postgis::open(url, 8).await.unwrap();
+    let pg = store::postgis::open(url, 8).await.unwrap();
     let t = Instant::now();
     pg.replace_world(world_data(world)).await.unwrap();
     println!(
@@ -100,11 +100,11 @@ async fn backends(url: &str, end: chrono::DateTime<Utc>) {
     let clock = Arc::new(FixedClock::new(end));
     let embedded = load_state(Arc::new(gpkg), clock.clone()).await.unwrap();
     let mut pushed = load_state_since(Arc::new(pg.clone()), clock, Some(end)).await.unwrap();
-    pushed.past = Some(Arc::new(server::reads::Past::new(end, pg.clone())));
+    pushed.past = Some(Arc::new(server::reads::Past::new(end, Arc::new(pg.clone()))));
     let year = IncidentFilter {
         from_s: Some(end.timestamp() - 365 * 86_400),
         to_s: Some(end.timestamp()),
-        ..IncidentFilter::new(server::scope::Scope::everything().cells(&embedded.geography))
+        ..IncidentFilter::new(embedded.geography.cells_in(&model::scope::Scope::everything()))
     };
     let viewport = IncidentFilter {
         bbox: Some(Bbox { min_lon: 102.60, min_lat: 37.90, max_lon: 102.68, max_lat: 37.96 }),
@@ -132,15 +132,15 @@ async fn backends(url: &str, end: chrono::DateTime<Utc>) {
         }
     }
     // A second instance: how long from an acknowledged write to its rows being readable there.
-    let mut notices = server::store::postgis::listen(url.to_owned());
-    assert_eq!(notices.recv().await, Some(server::store::postgis::Notice::Listening));
+    let mut notices = store::postgis::listen(url.to_owned());
+    assert_eq!(notices.recv().await, Some(store::Notice::Listening));
     let mut lags = Vec::new();
     for k in 0..50 {
         let mut item = template.clone();
         item.external_id = Some(format!("LAG-{k}"));
         pg.insert_incidents(vec![(item, place)]).await.unwrap();
         let acknowledged = Instant::now();
-        let Some(server::store::postgis::Notice::Created(ids)) = notices.recv().await else { panic!("no notice") };
+        let Some(store::Notice::Created(ids)) = notices.recv().await else { panic!("no notice") };
         let rows = pg.incident_rows(ids, None).await.unwrap();
         assert_eq!(rows.len(), 1);
         lags.push(acknowledged.elapsed().as_secs_f64() * 1e3);

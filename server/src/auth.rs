@@ -3,8 +3,6 @@
 
 use crate::api::AppState;
 use crate::api::error::AppError;
-use crate::scope::Scope;
-use crate::store::NewAudit;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -13,10 +11,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
 use model::auth::{Role, User};
+use model::scope::Scope;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
+use store::NewAudit;
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "safegrid_session";
@@ -135,8 +135,8 @@ impl Caller {
     }
 
     /// This caller as the submitter of incidents (their audit entries are written with them).
-    pub fn attribution(&self) -> crate::store::Attribution {
-        crate::store::Attribution {
+    pub fn attribution(&self) -> store::Attribution {
+        store::Attribution {
             actor: self.user.username.clone(),
             role: Some(self.user.role),
             source: audit_source(self.source),

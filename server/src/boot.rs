@@ -6,10 +6,10 @@ use crate::clock::Clock;
 use crate::config::StoreArgs;
 use crate::geography::Geography;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
-use crate::store::gpkg::GpkgStore;
-use crate::store::{GeographyData, NewUser, Store, StoreError, WorldData};
 use crate::tiles::{CountsCache, TileShapes};
 use anyhow::Context;
+use store::gpkg::GpkgStore;
+use store::{GeographyData, NewUser, Store, StoreError, WorldData};
 
 use model::Placement;
 use model::RegionCode;
@@ -24,7 +24,7 @@ pub const DEFAULT_DEMO_SEED: u64 = 2024;
 /// PostGIS, is refused with a message saying what to do.
 pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
     if let Some(url) = &args.database_url {
-        let store = crate::store::postgis::open(url, args.db_pool).await.context("opening the PostGIS store")?;
+        let store = store::postgis::open(url, args.db_pool).await.context("opening the PostGIS store")?;
         return Ok(Arc::new(store));
     }
     let store =
@@ -127,15 +127,19 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(text.as_bytes())
 }
 
-/// Opens the store and builds the request state: every incident in memory for the embedded
-/// store; with PostGIS, those of the last `--memory-window-days` in memory and queries reaching
-/// further back answered by the database (`reads`).
+/// Opens the store and builds the request state ([`state_of`]).
 pub async fn open_state(args: &StoreArgs, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
-    let Some(url) = &args.database_url else { return Ok(load_state(open_store(args).await?, clock).await?) };
-    let pg = crate::store::postgis::open(url, args.db_pool).await.context("opening the PostGIS store")?;
+    state_of(open_store(args).await?, args, clock).await
+}
+
+/// Builds the request state over an open store: every incident in memory, or, when the store
+/// answers queries in place (PostGIS), those of the last `--memory-window-days` in memory and
+/// queries reaching further back answered by the store (`reads`).
+pub async fn state_of(store: Arc<dyn Store>, args: &StoreArgs, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let Some(reads) = store.past_reads() else { return Ok(load_state(store, clock).await?) };
     let since = clock.now() - chrono::Duration::days(i64::from(args.memory_window_days));
-    let mut state = load_state_since(Arc::new(pg.clone()), clock, Some(since)).await?;
-    state.past = Some(Arc::new(crate::reads::Past::new(since, pg)));
+    let mut state = load_state_since(store, clock, Some(since)).await?;
+    state.past = Some(Arc::new(crate::reads::Past::new(since, reads)));
     Ok(state)
 }
 

@@ -1,18 +1,17 @@
 //! The `safegrid` subcommands. Output for people goes to stderr; data (exports) to stdout or a file.
 
 use crate::api;
-use crate::boot::{DEFAULT_DEMO_SEED, open_state, open_store, seed_demo};
+use crate::boot::{DEFAULT_DEMO_SEED, open_state, open_store, seed_demo, state_of};
 use crate::clock::SystemClock;
 use crate::config::{DemoArgs, ExportArgs, FileFormat, ImportArgs, ServeArgs, UserAddArgs};
 use crate::geography::Geography;
 use crate::intake::{FieldError, incident_from_feature};
 use crate::query::{Area, IncidentQuery};
-use crate::scope::Scope;
-use crate::store::{NewAudit, NewUser, StoreError};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use model::auth::Role;
+use model::scope::Scope;
 use model::time::parse_timestamp;
 use model::{Category, IncidentId, NewIncident, Placement, Source, Status};
 use serde_json::{Value, json};
@@ -20,6 +19,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
+use store::{NewAudit, NewUser, StoreError};
 
 fn parse_time_arg(flag: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
     parse_timestamp(s).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
@@ -49,10 +49,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "demo world written; one demo user per role, passwords in the logins file (演示账号见该文件)"
         );
     }
-    drop(store);
     // Listen before loading, so writes other instances commit meanwhile are not missed.
-    let notices = args.store.database_url.clone().map(crate::store::postgis::listen);
-    let mut state = open_state(&args.store, Arc::new(SystemClock)).await?;
+    let notices = store.changes();
+    let mut state = state_of(store, &args.store, Arc::new(SystemClock)).await?;
     if let Some(notices) = notices {
         crate::follow::spawn(&state, notices);
     }
@@ -691,7 +690,7 @@ pub async fn user_disable(store_args: crate::config::StoreArgs, name: String) ->
 
 /// `safegrid migrate`: creates or upgrades the PostGIS schema.
 pub async fn migrate(args: crate::config::MigrateArgs) -> anyhow::Result<()> {
-    use crate::store::postgis::{connect, migrate::migrate};
+    use store::postgis::{connect, migrate::migrate};
     let mut client = connect(&args.database_url).await?;
     let done = migrate(&mut client).await?;
     if done.from == done.to {
@@ -705,8 +704,8 @@ pub async fn migrate(args: crate::config::MigrateArgs) -> anyhow::Result<()> {
 /// `safegrid copy-store`: moves a whole embedded store into an empty PostGIS database, ids kept,
 /// in one transaction, then checks the copy against the source.
 pub async fn copy_store(args: crate::config::CopyStoreArgs) -> anyhow::Result<()> {
-    use crate::store::Store;
-    use crate::store::gpkg::{FILE_NAME, GpkgStore};
+    use store::Store;
+    use store::gpkg::{FILE_NAME, GpkgStore};
     let file = args.from_data_dir.join(FILE_NAME);
     if !file.exists() {
         bail!("--from-data-dir: no embedded store at {} (源目录中没有数据文件)", file.display());
@@ -723,7 +722,7 @@ pub async fn copy_store(args: crate::config::CopyStoreArgs) -> anyhow::Result<()
         snap.audit.len(),
         file.display()
     );
-    let target = crate::store::postgis::open(&args.to_database_url, 2).await?;
+    let target = store::postgis::open(&args.to_database_url, 2).await?;
     target.restore(&snap).await.context("--to-database-url")?;
     // Check: the target now answers as the source does.
     let rows = target.load_incident_rows().await?;
@@ -758,8 +757,8 @@ pub async fn copy_store(args: crate::config::CopyStoreArgs) -> anyhow::Result<()
 
 /// `safegrid backup`: a consistent copy of the embedded store (PostGIS deployments use pg_dump).
 pub async fn backup(args: crate::config::BackupArgs) -> anyhow::Result<()> {
-    use crate::store::Store;
-    use crate::store::gpkg::{FILE_NAME, GpkgStore};
+    use store::Store;
+    use store::gpkg::{FILE_NAME, GpkgStore};
     let file = args.data_dir.join(FILE_NAME);
     if !file.exists() {
         bail!("--data-dir: no embedded store at {} (数据目录中没有数据文件)", file.display());

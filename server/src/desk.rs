@@ -7,11 +7,11 @@
 
 use crate::api::AppState;
 use crate::incident_index::{IncidentFilter, StatusSet};
-use crate::scope::Scope;
 use analytics::TransverseMercator;
 use chrono::{DateTime, Duration, Utc};
 use geo::InteriorPoint;
 use model::live::AlertKind;
+use model::scope::Scope;
 use model::{Category, CellCode, RegionCode, RegionLevel, ResourceKind, Status};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -148,11 +148,11 @@ pub fn village_counts(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> HashMa
     let g = &s.geography;
     let mut out: HashMap<RegionCode, (u32, u32)> = HashMap::new();
     let index = s.index();
-    let mut recent = IncidentFilter::new(scope.cells(g));
+    let mut recent = IncidentFilter::new(g.cells_in(scope));
     recent.from_s = Some((now - Duration::days(RECENT_DAYS)).timestamp());
     recent.to_s = Some(now.timestamp());
     index.for_each(&recent, |p| out.entry(g.cell_code(p.cell).village()).or_default().0 += 1);
-    let mut open = IncidentFilter::new(scope.cells(g));
+    let mut open = IncidentFilter::new(g.cells_in(scope));
     let statuses: Vec<Status> = Status::ALL.iter().copied().filter(|s| *s != Status::Closed).collect();
     open.statuses = Some(StatusSet::of(&statuses));
     index.for_each(&open, |p| out.entry(g.cell_code(p.cell).village()).or_default().1 += 1);
@@ -204,7 +204,7 @@ pub fn village_profile(s: &AppState, scope: &Scope, village: RegionCode, now: Da
     let officers =
         s.live.desk().officer_of(village).and_then(|id| g.officer(id)).map(|o| officer_ref(s, o)).into_iter().collect();
     // Incidents: categories and weekly trend over the village's cells.
-    let mut filter = IncidentFilter::new(Scope::of(vec![village]).cells(g));
+    let mut filter = IncidentFilter::new(g.cells_in(&Scope::of(vec![village])));
     filter.cells = Some(range.clone());
     let from = now - Duration::days(RECENT_DAYS);
     let trend_from = now - Duration::weeks(TREND_WEEKS);

@@ -6,8 +6,6 @@
 use crate::api::AppState;
 use crate::desk::{Named, OfficerRef};
 use crate::incident_index::{IncidentFilter, StatusSet};
-use crate::scope::Scope;
-use crate::store::{DeskCheck, Photo, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use geo::InteriorPoint;
 use model::desk::{
@@ -16,9 +14,11 @@ use model::desk::{
 };
 use model::desk_book::{BacklogUpdate, CaseOrigin, DeskBook, DisputeChange, DisputeRecord, MediationSession};
 use model::live::{Alert, AlertKind, LiveEvent, LiveKind, NewLiveEvent, QueueItem};
+use model::scope::Scope;
 use model::{RegionCode, RegionLevel, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use store::{DeskCheck, Photo, StoreError};
 
 /// Weeks in the backlog board's trend.
 pub const BACKLOG_TREND_WEEKS: i64 = 12;
@@ -468,7 +468,7 @@ pub fn backlog_cases(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
             }
         };
     let mut out = Vec::new();
-    let mut filter = IncidentFilter::new(scope.cells(g));
+    let mut filter = IncidentFilter::new(g.cells_in(scope));
     let open: Vec<Status> = Status::ALL.iter().copied().filter(|st| *st != Status::Closed).collect();
     filter.statuses = Some(StatusSet::of(&open));
     let limit_s = (now - Duration::days(limits.event_days)).timestamp();
@@ -715,8 +715,12 @@ pub fn desk_of(s: &AppState, id: u64, within: &Scope, now: DateTime<Utc>) -> Opt
     let codes: Vec<RegionCode> = book.villages_of(id).into_iter().filter(|v| within.allows_region(*v)).collect();
     let scope = Scope::of(codes.clone());
     let limits = BacklogLimits::default();
-    let events =
-        crate::live::open_queue(s, IncidentFilter::new(scope.cells(g)), now, now - Duration::days(limits.event_days));
+    let events = crate::live::open_queue(
+        s,
+        IncidentFilter::new(g.cells_in(&scope)),
+        now,
+        now - Duration::days(limits.event_days),
+    );
     let disputes = disputes_in(s, &book, &scope, DisputeFilter::Open, now);
     let backlog = backlog_cases(s, &book, &scope, now);
     let mut tasks = Vec::new();

@@ -1,10 +1,10 @@
 //! Several instances on one PostGIS store: each follows the others' incident writes (announced by
-//! `NOTIFY` in the committing transaction, see `store::postgis::listen`) and adds them to its own
+//! `NOTIFY` in the committing transaction, see `Store::changes`) and adds them to its own
 //! in-memory index, so every instance's API and tiles show the same picture within moments.
 
 use crate::api::AppState;
 use crate::incident_index::IncidentPoint;
-use crate::store::postgis::Notice;
+use store::Notice;
 use tokio::sync::mpsc;
 
 /// Applies notices until the feed ends. A `Created` range is read back and added (ids already

@@ -4,13 +4,15 @@
 //! Invariant: `cells` are sorted by code, so every region's cells form one contiguous index range
 //! (`cell_range`), which is how region filters become integer range checks.
 
-use crate::store::GeographyData;
+use crate::incident_index::CellScope;
 use analytics::PolygonIndex;
 use geo::Coord;
+use model::scope::Scope;
 use model::{CellCode, CellShape, Officer, Placement, RegionCode, RegionLevel, RegionShape, Resource, ResourceKind};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use std::ops::Range;
+use store::GeographyData;
 
 /// Index of a cell in [`Geography::cells`].
 pub type CellIdx = u32;
@@ -86,6 +88,19 @@ impl Geography {
         let a = self.cell_codes.partition_point(|&c| c < lo);
         let b = self.cell_codes.partition_point(|&c| c < hi);
         a as CellIdx..b as CellIdx
+    }
+
+    /// The cells inside `scope`, as ranges of cell indexes for the incident index.
+    pub fn cells_in(&self, scope: &Scope) -> CellScope {
+        if scope.is_everything() {
+            return CellScope::all();
+        }
+        CellScope::of(scope.roots().iter().map(|r| self.cell_range(*r)).collect())
+    }
+
+    /// Whether cell `idx` lies inside `scope`.
+    pub fn scope_allows_cell(&self, scope: &Scope, idx: CellIdx) -> bool {
+        scope.allows_cell(self.cell_code(idx))
     }
 
     /// The cell containing a WGS84 point, if any.

@@ -3,8 +3,8 @@
 //! submission keeps its own all-or-nothing outcome: if a shared write is refused, every
 //! submission of that group is written again on its own and gets its own answer.
 
-use crate::store::StoreError;
 use std::future::Future;
+use store::StoreError;
 use tokio::sync::{mpsc, oneshot};
 
 type Job<T, R> = (Vec<T>, oneshot::Sender<Result<Vec<R>, StoreError>>);

@@ -6,12 +6,12 @@
 //! every slot exactly once; a slot never moves once assigned.
 
 use crate::geography::CellIdx;
-use crate::store::IncidentRow;
 use model::{Category, IncidentId, Severity, Source, Status, Subcategory};
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
 use std::collections::HashMap;
 use std::ops::Range;
+use store::IncidentRow;
 
 /// The index's record of one incident (56 bytes).
 #[derive(Debug, Clone, Copy, PartialEq)]

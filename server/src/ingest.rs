@@ -7,11 +7,11 @@ use crate::group::Grouped;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::intake::FieldError;
 use crate::live::Live;
-use crate::scope::Scope;
-use crate::store::{Attribution, Derive, IncidentRow, InsertOutcome, NewAudit, Store, StoreError};
 use model::Placement;
+use model::scope::Scope;
 use model::{Incident, NewIncident};
 use std::sync::{Arc, RwLock};
+use store::{Attribution, Derive, IncidentRow, InsertOutcome, NewAudit, Store, StoreError};
 
 /// One stored submission.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,6 @@
 //! SafeGrid server: the axum HTTP API, the `safegrid` CLI, storage adapters and the in-memory
-//! indexes. The pure core lives in the `model`, `analytics` and `demo` crates.
+//! indexes. The pure core lives in the `model`, `analytics` and `demo` crates; the system of
+//! record behind its seam in `store`.
 
 pub mod api;
 pub mod auth;
@@ -25,8 +26,6 @@ pub mod prevention;
 pub mod query;
 pub mod reads;
 pub mod roads;
-pub mod scope;
-pub mod store;
 pub mod throttle;
 pub mod tiles;
 pub mod web;

@@ -371,7 +371,7 @@ pub fn suggest(geography: &Geography, recent: &[(f64, f64)], kind: NewResource, 
 pub async fn recent_points(
     s: &crate::api::AppState,
     filter: &IncidentFilter,
-) -> Result<Vec<(f64, f64, u32)>, crate::store::StoreError> {
+) -> Result<Vec<(f64, f64, u32)>, store::StoreError> {
     let mut out = Vec::new();
     s.for_each_incident(filter, |p| out.push((p.lon, p.lat, p.cell))).await?;
     Ok(out)

@@ -4,8 +4,8 @@
 
 use crate::geography::Geography;
 use crate::incident_index::{Bbox, CategorySet, IncidentFilter, StatusSet};
-use crate::scope::Scope;
 use chrono::{DateTime, Utc};
+use model::scope::Scope;
 use model::{Category, CellCode, RegionCode, Status};
 
 /// A region filter: a division code (its whole subtree) or one grid cell.
@@ -81,7 +81,7 @@ impl IncidentQuery {
             }
         };
         Ok(IncidentFilter {
-            scope: scope.cells(geography),
+            scope: geography.cells_in(scope),
             bbox: self.bbox,
             cells,
             from_s: self.from.map(|t| t.timestamp()),

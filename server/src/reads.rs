@@ -8,22 +8,22 @@
 use crate::api::AppState;
 use crate::geography::Geography;
 use crate::incident_index::{Cursor, IncidentFilter, IncidentPoint};
-use crate::store::StoreError;
-use crate::store::postgis::PgStore;
-use crate::store::postgis::past::{PastFilter, TileSpec};
 use crate::tiles::TileId;
 use chrono::{DateTime, Utc};
 use model::{Category, Status};
+use std::sync::Arc;
+use store::StoreError;
+use store::{PastFilter, PastReads, TileSpec};
 
 /// The database behind a windowed index.
 pub struct Past {
     since_s: i64,
-    store: PgStore,
+    store: Arc<dyn PastReads>,
 }
 
 impl Past {
     /// Incidents before `since` are answered by `store`.
-    pub fn new(since: DateTime<Utc>, store: PgStore) -> Past {
+    pub fn new(since: DateTime<Utc>, store: Arc<dyn PastReads>) -> Past {
         Past { since_s: since.timestamp(), store }
     }
 
@@ -65,7 +65,7 @@ pub fn past_filter(geography: &Geography, f: &IncidentFilter) -> PastFilter {
     }
 }
 
-fn points(geography: &Geography, rows: &[crate::store::IncidentRow]) -> Vec<IncidentPoint> {
+fn points(geography: &Geography, rows: &[store::IncidentRow]) -> Vec<IncidentPoint> {
     rows.iter().filter_map(|r| geography.cell(r.cell_code).map(|(cell, _)| IncidentPoint::new(r, cell))).collect()
 }
 
@@ -84,7 +84,7 @@ impl AppState {
         match self.past_for(f) {
             None => self.index().for_each(f, visit),
             Some(past) => {
-                let rows = past.store.past_rows(&past_filter(&self.geography, f)).await?;
+                let rows = past.store.rows(&past_filter(&self.geography, f)).await?;
                 points(&self.geography, &rows).iter().for_each(&mut visit);
             }
         }
@@ -96,7 +96,7 @@ impl AppState {
         let n = self.geography.cells().len();
         let Some(past) = self.past_for(f) else { return Ok(self.index().cell_counts(f, n)) };
         let mut counts = vec![0u32; n];
-        for (code, count) in past.store.past_cell_counts(&past_filter(&self.geography, f)).await? {
+        for (code, count) in past.store.cell_counts(&past_filter(&self.geography, f)).await? {
             if let Some((idx, _)) = code.parse().ok().and_then(|c| self.geography.cell(c)) {
                 counts[idx as usize] = count.min(u64::from(u32::MAX)) as u32;
             }
@@ -120,7 +120,7 @@ impl AppState {
         let older = IncidentFilter { to_s: Some(f.to_s.map_or(past.since_s, |t| t.min(past.since_s))), ..f.clone() };
         let after = page.last().map(IncidentPoint::key).or(cursor);
         let want = limit - page.len();
-        let rows = past.store.past_page(&past_filter(&self.geography, &older), want + 1, after).await?;
+        let rows = past.store.page(&past_filter(&self.geography, &older), want + 1, after).await?;
         page.extend(points(&self.geography, &rows));
         let more = page.len() > limit;
         page.truncate(limit);
@@ -139,6 +139,6 @@ impl AppState {
             raw_points_max: crate::tiles::RAW_POINTS_MAX,
             bin_px: crate::tiles::BIN_PX,
         };
-        Ok(past.store.past_tile(&past_filter(&self.geography, f), spec).await?)
+        past.store.tile(&past_filter(&self.geography, f), spec).await
     }
 }

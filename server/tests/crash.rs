@@ -130,7 +130,7 @@ fn every_acknowledged_incident_survives_a_crash_of_server_and_database() {
         return;
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let admin_client = rt.block_on(server::store::postgis::connect(&admin)).unwrap();
+    let admin_client = rt.block_on(store::postgis::connect(&admin)).unwrap();
     let settings: Vec<String> = ["fsync", "synchronous_commit"]
         .iter()
         .map(|s| rt.block_on(admin_client.query_one(&format!("SHOW {s}"), &[])).unwrap().get(0))
@@ -180,7 +180,7 @@ fn every_acknowledged_incident_survives_a_crash_of_server_and_database() {
         server.wait().unwrap();
         stop_writers(&stop, writers);
         restart_pg();
-        let client = rt.block_on(server::store::postgis::connect(&url)).unwrap();
+        let client = rt.block_on(store::postgis::connect(&url)).unwrap();
         let stored: std::collections::HashSet<String> = rt
             .block_on(client.query("SELECT external_id FROM incidents WHERE external_id LIKE 'PGCRASH-%'", &[]))
             .unwrap()
@@ -196,6 +196,6 @@ fn every_acknowledged_incident_survives_a_crash_of_server_and_database() {
     println!(
         "PostGIS crash test: 3 crashes of server and database during ingest; {total} acknowledged incidents all present"
     );
-    let admin_client = rt.block_on(server::store::postgis::connect(&admin)).unwrap();
+    let admin_client = rt.block_on(store::postgis::connect(&admin)).unwrap();
     rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
 }

@@ -99,7 +99,7 @@ fn two_instances_see_each_others_writes_within_a_second() {
     };
     let name = format!("sg_instances_{}", std::process::id());
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let admin_client = rt.block_on(server::store::postgis::connect(&admin)).unwrap();
+    let admin_client = rt.block_on(store::postgis::connect(&admin)).unwrap();
     rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
     rt.block_on(admin_client.batch_execute(&format!("CREATE DATABASE {name}"))).unwrap();
     let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);

@@ -6,11 +6,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use geo::InteriorPoint;
 use model::auth::Role;
+use model::scope::Scope;
 use serde_json::{Value, json};
 use server::api::{Access, route_list};
-use server::scope::Scope;
-use server::store::IncidentRow;
 use std::collections::BTreeSet;
+use store::IncidentRow;
 use tests::{TEST_PASSWORD, TestWorld, call};
 
 /// Tianzhu county: outside every restricted test user's jurisdiction.
@@ -128,11 +128,9 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
         w.state.clock.now(),
         &visit,
     );
-    let photo = server::store::Photo { content_type: "image/png".into(), bytes: png };
-    let outside_visit = server::desk_records::record(&w.state, event, server::store::DeskCheck::Nothing, Some(photo))
-        .await
-        .unwrap()
-        .seq;
+    let photo = store::Photo { content_type: "image/png".into(), bytes: png };
+    let outside_visit =
+        server::desk_records::record(&w.state, event, store::DeskCheck::Nothing, Some(photo)).await.unwrap().seq;
     let (_, board) = w.get(&format!("/api/backlog?region={OUTSIDE_COUNTY}")).await;
     let outside_case =
         board["cases"].as_array().unwrap().iter().find(|c| c["origin"] == "event").unwrap()["id"].as_u64().unwrap();
@@ -734,7 +732,7 @@ fn unit_in(u: &Value, w: &TestWorld, scope: &Scope) -> bool {
     let g = &w.state.geography;
     let home = g.resources().iter().find(|r| Some(r.id) == u["unit"].as_u64()).map(|r| r.region_code);
     let here = g.locate(u["lon"].as_f64().unwrap(), u["lat"].as_f64().unwrap());
-    home.is_some_and(|h| scope.allows_region(h)) || here.is_some_and(|c| scope.allows_cell_idx(g, c))
+    home.is_some_and(|h| scope.allows_region(h)) || here.is_some_and(|c| g.scope_allows_cell(scope, c))
 }
 
 fn urlencode(s: &str) -> String {

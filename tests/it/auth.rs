@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::Request;
 use model::auth::Role;
 use serde_json::json;
-use server::store::AuditQuery;
+use store::AuditQuery;
 use tests::{TEST_PASSWORD, TestWorld, call};
 
 async fn login(w: &TestWorld, user: &str, password: &str) -> (u16, serde_json::Value, Option<String>) {

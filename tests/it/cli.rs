@@ -3,9 +3,9 @@
 use server::boot::world_data;
 use server::cli::{export, import};
 use server::config::{ExportArgs, FileFormat, ImportArgs, StoreArgs};
-use server::store::Store;
-use server::store::gpkg::GpkgStore;
 use std::path::Path;
+use store::Store;
+use store::gpkg::GpkgStore;
 use tests::{test_now, testdata};
 
 async fn world_in(dir: &Path) {
@@ -319,7 +319,7 @@ async fn backup_writes_a_consistent_copy_that_opens_as_the_store() {
     let source = GpkgStore::open(dir.path()).unwrap();
     let before = source.snapshot().await.unwrap();
     let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join(server::store::gpkg::FILE_NAME);
+    let out = out_dir.path().join(store::gpkg::FILE_NAME);
     backup(BackupArgs { data_dir: dir.path().to_owned(), out: out.clone() }).await.unwrap();
     let copy = GpkgStore::open(out_dir.path()).unwrap().snapshot().await.unwrap();
     assert_eq!(copy.incidents, before.incidents);

@@ -31,6 +31,6 @@ fn seeds_are_valid_inputs() {
 
     let t = String::from_utf8(seed("timestamp", "philly.txt")).unwrap();
     assert!(model::time::parse_timestamp(&t).is_ok());
-    let p = server::store::gpkg::blob::decode_point(&seed("geopackage_blob", "point.bin")).unwrap();
+    let p = store::gpkg::blob::decode_point(&seed("geopackage_blob", "point.bin")).unwrap();
     assert_eq!((p.x(), p.y()), (102.64, 37.93));
 }

@@ -123,7 +123,7 @@ async fn the_event_loop_runs_in_order_with_history_and_refuses_every_other_step(
     // The index (lists, tiles) follows: the incident is closed there too.
     assert_eq!(w.state.index().get(model::IncidentId(id)).unwrap().status, Status::Closed);
     // And the store.
-    let stored = w.state.store.incidents_by_id(&server::scope::Scope::everything(), vec![model::IncidentId(id)]).await;
+    let stored = w.state.store.incidents_by_id(&model::scope::Scope::everything(), vec![model::IncidentId(id)]).await;
     assert_eq!(stored.unwrap()[0].fields.status, Status::Closed);
 
     // Read-only roles may not step; outside the jurisdiction is not found.

@@ -2,8 +2,8 @@
 //! starts (`SAFEGRID_TEST_DATABASE_URL`, a superuser on its `postgres` database). Every test
 //! works in a database of its own, dropped at the end.
 
-use server::store::postgis::connect;
-use server::store::postgis::migrate::{MigrateError, latest_version, migrate};
+use store::postgis::connect;
+use store::postgis::migrate::{MigrateError, latest_version, migrate};
 use tests::{Scratch, admin_url};
 
 #[tokio::test]
@@ -111,7 +111,7 @@ async fn migrate_refuses_a_database_without_postgis_with_what_to_do() {
 
 #[tokio::test]
 async fn bulk_load_copies_once_and_refuses_a_changed_report() {
-    use server::store::postgis::copy::{CopyError, copy_incidents};
+    use store::postgis::copy::{CopyError, copy_incidents};
     let Some(admin) = admin_url() else { return };
     let db = Scratch::new(&admin, "copy").await;
     let mut client = connect(&db.url).await.unwrap();
@@ -171,8 +171,8 @@ async fn count(c: &tokio_postgres::Client) -> u64 {
 async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() {
     use server::cli::{copy_store, export, import};
     use server::config::{CopyStoreArgs, ExportArgs, FileFormat, ImportArgs, StoreArgs};
-    use server::store::gpkg::GpkgStore;
-    use server::store::{AuditQuery, NewAudit, NewUser, Store};
+    use store::gpkg::GpkgStore;
+    use store::{AuditQuery, NewAudit, NewUser, Store};
     let Some(admin) = admin_url() else { return };
     let db = Scratch::new(&admin, "copystore").await;
     let dir = tempfile::tempdir().unwrap();
@@ -227,7 +227,7 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
     assert!(!snap.events.is_empty());
 
     copy_store(CopyStoreArgs { from_data_dir: dir.path().to_owned(), to_database_url: db.url.clone() }).await.unwrap();
-    let target = server::store::postgis::open(&db.url, 2).await.unwrap();
+    let target = store::postgis::open(&db.url, 2).await.unwrap();
     let g = target.load_geography().await.unwrap();
     assert_eq!(
         (g.regions, g.cells, g.resources, g.officers),
@@ -239,7 +239,7 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
         )
     );
     let ids: Vec<model::IncidentId> = snap.incidents.iter().map(|i| i.id).collect();
-    let copied = target.incidents_by_id(&server::scope::Scope::everything(), ids).await.unwrap();
+    let copied = target.incidents_by_id(&model::scope::Scope::everything(), ids).await.unwrap();
     assert_eq!(copied, snap.incidents, "every incident, ids and fields kept");
     let users = target.users().await.unwrap();
     assert_eq!(users, snap.users.iter().map(|u| u.user.clone()).collect::<Vec<_>>());
@@ -339,23 +339,23 @@ async fn queries_past_the_memory_window_answer_as_memory_does() {
     use std::sync::Arc;
     let Some(admin) = admin_url() else { return };
     let db = Scratch::new(&admin, "window").await;
-    let pg = server::store::postgis::open(&db.url, 4).await.unwrap();
+    let pg = store::postgis::open(&db.url, 4).await.unwrap();
     let world =
         demo::generate(&demo::DemoParams { base_incidents: 12_000, ..demo::DemoParams::new(5, tests::test_now()) })
             .unwrap();
     let total = world.incidents.len();
-    server::store::Store::replace_world(&pg, server::boot::world_data(world)).await.unwrap();
+    store::Store::replace_world(&pg, server::boot::world_data(world)).await.unwrap();
     let clock = Arc::new(FixedClock::new(tests::test_now()));
     let all = load_state(Arc::new(pg.clone()), clock.clone()).await.unwrap();
     let since = tests::test_now() - chrono::Duration::days(60);
     let mut windowed = load_state_since(Arc::new(pg.clone()), clock, Some(since)).await.unwrap();
-    windowed.past = Some(Arc::new(Past::new(since, pg.clone())));
+    windowed.past = Some(Arc::new(Past::new(since, Arc::new(pg.clone()))));
     let held = windowed.index().len();
     assert_eq!(all.index().len(), total);
     assert!(held > 0 && held < total / 3, "the window holds {held} of {total}");
 
-    let city = server::scope::Scope::everything().cells(&all.geography);
-    let township = server::scope::Scope::of(vec!["620602001000".parse().unwrap()]).cells(&all.geography);
+    let city = all.geography.cells_in(&model::scope::Scope::everything());
+    let township = all.geography.cells_in(&model::scope::Scope::of(vec!["620602001000".parse().unwrap()]));
     let base = IncidentFilter::new(city.clone());
     let since_s = since.timestamp();
     let filters = [

@@ -10,10 +10,10 @@ use geo::InteriorPoint;
 use model::ResourceKind;
 use model::auth::Role;
 use serde_json::{Value, json};
-use server::store::AuditQuery;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use store::AuditQuery;
 use tests::{TEST_PASSWORD, TestWorld, call};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -537,14 +537,14 @@ async fn csv_cells_cannot_become_formulas() {
 #[cfg(unix)]
 #[tokio::test]
 async fn the_store_is_readable_by_its_owner_only() {
-    use server::store::Store;
     use std::os::unix::fs::PermissionsExt;
+    use store::Store;
     let top = tempfile::tempdir().unwrap();
     let dir = top.path().join("data");
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    let store = server::store::gpkg::GpkgStore::open(&dir).unwrap();
+    let store = store::gpkg::GpkgStore::open(&dir).unwrap();
     store
-        .append_audit(server::store::NewAudit {
+        .append_audit(store::NewAudit {
             actor: "t".into(),
             role: None,
             action: "test",
@@ -555,10 +555,10 @@ async fn the_store_is_readable_by_its_owner_only() {
         })
         .await
         .unwrap();
-    let file = dir.join(server::store::gpkg::FILE_NAME);
+    let file = dir.join(store::gpkg::FILE_NAME);
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&file), 0o600);
-    let wal = dir.join(format!("{}-wal", server::store::gpkg::FILE_NAME));
+    let wal = dir.join(format!("{}-wal", store::gpkg::FILE_NAME));
     assert!(wal.exists());
     assert_eq!(mode(&wal), 0o600);
     let backup = top.path().join("copy.gpkg");
@@ -568,7 +568,7 @@ async fn the_store_is_readable_by_its_owner_only() {
     // Loosened by hand: the next open tightens it again.
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let _store = server::store::gpkg::GpkgStore::open(&dir).unwrap();
+    let _store = store::gpkg::GpkgStore::open(&dir).unwrap();
     assert_eq!((mode(&dir), mode(&file)), (0o700, 0o600));
 }
 
@@ -618,7 +618,7 @@ async fn a_new_report_cannot_skip_the_event_loop() {
 async fn search_hits_are_on_record() {
     let w = TestWorld::new(2_000).await;
     let incident =
-        w.state.store.incidents_by_id(&server::scope::Scope::everything(), vec![model::IncidentId(5)]).await.unwrap();
+        w.state.store.incidents_by_id(&model::scope::Scope::everything(), vec![model::IncidentId(5)]).await.unwrap();
     let address = incident[0].fields.address.clone().unwrap();
     let q: String = address.chars().take(6).collect();
     let (s, hits) = w.get_as(Role::Analyst, &format!("/api/search?q={}", urlencode(&q))).await;

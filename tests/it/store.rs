@@ -4,11 +4,11 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use model::auth::Role;
+use model::scope::Scope;
 use model::{Category, Incident, IncidentId, NewIncident, Placement, Severity, Source, Status};
 use server::boot::world_data;
-use server::scope::Scope;
-use server::store::gpkg::{FILE_NAME, GpkgStore};
-use server::store::{AuditQuery, InsertOutcome, NewAudit, NewUser, Store, StoreError};
+use store::gpkg::{FILE_NAME, GpkgStore};
+use store::{AuditQuery, InsertOutcome, NewAudit, NewUser, Store, StoreError};
 use tests::{Backend, test_now, tool};
 
 fn small_world() -> demo::World {
@@ -148,7 +148,7 @@ async fn the_live_log_numbers_events_in_commit_order_and_status_changes_are_chec
 #[tokio::test]
 async fn derived_events_are_logged_with_their_incidents_or_not_at_all() {
     use model::live::{LiveKind, NewLiveEvent};
-    use server::store::Derive;
+    use store::Derive;
     let world = small_world();
     let placement = Placement::of_cell(world.incidents[0].cell_code);
     // One alert per created incident, naming it.
@@ -235,7 +235,7 @@ async fn derived_events_are_logged_with_their_incidents_or_not_at_all() {
 #[tokio::test]
 async fn desk_records_get_ids_versions_and_photos() {
     use model::live::{LiveKind, NewLiveEvent};
-    use server::store::{DeskCheck, Photo};
+    use store::{DeskCheck, Photo};
     let world = small_world();
     let event = |kind: LiveKind, subject: u64, data: &str| NewLiveEvent {
         at: test_now(),
@@ -311,7 +311,7 @@ async fn desk_records_get_ids_versions_and_photos() {
 
 #[tokio::test]
 async fn submitters_audit_entries_are_written_with_their_incidents() {
-    use server::store::Attribution;
+    use store::Attribution;
     let world = small_world();
     let placement = Placement::of_cell(world.incidents[0].cell_code);
     let by = Attribution { actor: "clerk".into(), role: Some(Role::County), source: Some("10.0.0.9".into()) };
@@ -729,7 +729,7 @@ async fn a_store_from_before_the_desk_is_upgraded_keeping_its_live_log() {
         actor: None,
         data: "{}".into(),
     };
-    let logged = store.append_desk(visit, server::store::DeskCheck::Nothing, None).await.unwrap();
+    let logged = store.append_desk(visit, store::DeskCheck::Nothing, None).await.unwrap();
     assert_eq!(logged.seq, 42, "seq continues after the upgrade");
 }
 

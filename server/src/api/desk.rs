@@ -10,11 +10,11 @@ use super::params::Params;
 use crate::auth::Caller;
 use crate::desk::{village_profile, workload};
 use crate::query::Area;
-use crate::scope::Scope;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use model::RegionCode;
+use model::scope::Scope;
 
 /// `GET /api/villages/{code}`.
 pub async fn village(
@@ -89,7 +89,6 @@ use crate::desk_records::{
     DisputeFilter, backlog_board, backlog_cases, desk_event, desk_of, dispute_stats, dispute_view, disputes_in,
     officer_in_scope, record, visit_view, visits_in,
 };
-use crate::store::{DeskCheck, Photo, StoreError};
 use axum::http::{StatusCode, header};
 use base64::Engine;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -104,6 +103,7 @@ use model::desk_book::{
 use model::live::LiveKind;
 use serde::Deserialize;
 use serde_json::json;
+use store::{DeskCheck, Photo, StoreError};
 
 /// Largest photo stored with a visit (decoded), bytes.
 pub const MAX_PHOTO_BYTES: usize = 2 << 20;

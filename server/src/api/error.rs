@@ -4,11 +4,11 @@
 
 use crate::intake::FieldError;
 use crate::query::UnknownArea;
-use crate::store::StoreError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use model::api::{ErrorBody, ErrorDetail};
+use store::StoreError;
 
 /// An HTTP error answer.
 #[derive(Debug)]

@@ -8,7 +8,6 @@ use crate::auth::Caller;
 use crate::live::ChangeError;
 use crate::live::dispatch::{Suggestion, suggest};
 use crate::live::feed::{self, FeedFilter};
-use crate::store::StoreError;
 use analytics::crs::Crs;
 use axum::Json;
 use axum::extract::ws::WebSocketUpgrade;
@@ -21,6 +20,7 @@ use model::live::{Alert, AlertAck, IncidentChange, LiveKind, NewLiveEvent, UnitS
 use model::workflow::{self, Transition, WorkflowError};
 use model::{IncidentId, Status};
 use serde::{Deserialize, Serialize};
+use store::StoreError;
 
 use super::params::json_body;
 use super::params::path_id as parse_id;
@@ -147,7 +147,8 @@ fn progress(s: &AppState, caller: &Caller, incident: &model::Incident, history: 
     let deadlines = s.settings.deadlines(incident.fields.category);
     let board = s.live.board();
     let index = s.index();
-    let seen = |id: u64| index.get(IncidentId(id)).is_some_and(|p| caller.scope.allows_cell_idx(&s.geography, p.cell));
+    let seen =
+        |id: u64| index.get(IncidentId(id)).is_some_and(|p| s.geography.scope_allows_cell(&caller.scope, p.cell));
     let event = board.event_of(incident.id.0).filter(|e| seen(*e));
     let linked = board
         .linked_to(board.event_of(incident.id.0).unwrap_or(incident.id.0))
@@ -249,7 +250,7 @@ pub async fn transition(
 /// jurisdiction.
 fn unit_visible(s: &AppState, caller: &Caller, u: &UnitState) -> bool {
     unit_commandable(s, caller, u.id)
-        || s.geography.locate(u.lon, u.lat).is_some_and(|c| caller.scope.allows_cell_idx(&s.geography, c))
+        || s.geography.locate(u.lon, u.lat).is_some_and(|c| s.geography.scope_allows_cell(&caller.scope, c))
 }
 
 /// Whether the caller may command a unit (dispatch it, report its position or status): its

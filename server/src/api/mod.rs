@@ -21,12 +21,12 @@ use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::geography::Geography;
 use crate::incident_index::IncidentIndex;
-use crate::store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{MethodRouter, get, post};
 use model::api::Health;
 use std::sync::{Arc, RwLock};
+use store::Store;
 
 /// Default window of counts and statistics when `from`/`to` are absent: the last 30 days.
 pub const DEFAULT_WINDOW_DAYS: i64 = 30;
@@ -87,7 +87,7 @@ impl AppState {
     }
 
     /// Appends to the audit log; returns once it is durable (shared commits with other requests).
-    pub async fn audit(&self, entry: crate::store::NewAudit) -> Result<(), crate::store::StoreError> {
+    pub async fn audit(&self, entry: store::NewAudit) -> Result<(), store::StoreError> {
         self.audit_log.append(entry).await
     }
 
@@ -96,7 +96,7 @@ impl AppState {
     pub async fn log(
         &self,
         events: Vec<model::live::NewLiveEvent>,
-    ) -> Result<Vec<model::live::LiveEvent>, crate::store::StoreError> {
+    ) -> Result<Vec<model::live::LiveEvent>, store::StoreError> {
         let written = self.event_log.append(events).await?;
         self.live.apply(&written, &self.incidents);
         self.live.wake();

@@ -8,7 +8,6 @@ use crate::auth::{
     AUDIT_USERNAME_CHARS, COOKIE, Caller, MIN_PASSWORD_CHARS, SESSION_HOURS, audit_source, hash_password, new_token,
     request_source, stamp, token_hash, verify_password,
 };
-use crate::store::{AuditQuery, NewAudit};
 use axum::Json;
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -17,6 +16,7 @@ use chrono::Duration;
 use model::api::Me;
 use model::auth::{AuditEntry, User};
 use serde::{Deserialize, Serialize};
+use store::{AuditQuery, NewAudit};
 
 /// `POST /api/login` body.
 #[derive(Debug, Deserialize)]

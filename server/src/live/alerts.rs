@@ -443,7 +443,7 @@ mod tests {
             },
             boundary,
         };
-        Geography::new(crate::store::GeographyData {
+        Geography::new(store::GeographyData {
             cells: vec![cell(0, rect(102.5, VILLAGE_BORDER_LON)), cell(1, rect(VILLAGE_BORDER_LON, 102.7))],
             ..Default::default()
         })

@@ -5,12 +5,12 @@
 //! close frame saying where to resume; ingest and other subscribers never wait for it.
 
 use super::{Live, Published};
-use crate::scope::Scope;
-use crate::store::Store;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use model::scope::Scope;
 use model::{Category, RegionCode};
 use std::sync::Arc;
 use std::time::Duration;
+use store::Store;
 use tokio::sync::broadcast::error::RecvError;
 
 /// Longest wait for a slow socket to take one message.

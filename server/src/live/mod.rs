@@ -18,7 +18,6 @@ pub mod watch;
 
 use crate::geography::Geography;
 use crate::incident_index::IncidentIndex;
-use crate::store::{Store, StoreError};
 use board::{Applied, Board};
 use chrono::{DateTime, Duration, Utc};
 use model::Status;
@@ -28,6 +27,7 @@ use model::workflow::{self, Deadlines};
 use model::{Category, CellCode, ResourceKind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use store::{Store, StoreError};
 use tokio::sync::{Notify, broadcast};
 
 /// Messages a subscriber may fall behind by before it is disconnected.
@@ -253,16 +253,16 @@ impl LiveSettings {
 }
 
 /// The rules an incident write runs on the incidents it creates, inside its transaction
-/// ([`crate::store::Store::insert_deriving`]): their 一警多报 links and alerts (geofence,
+/// ([`store::Store::insert_deriving`]): their 一警多报 links and alerts (geofence,
 /// near-repeat). The created incidents are not in the index yet: the write's group commit puts
 /// them there once durable, before the next group's rules read it.
-pub fn derive(state: &crate::api::AppState) -> crate::store::Derive {
+pub fn derive(state: &crate::api::AppState) -> store::Derive {
     let (geography, index, live, clock) =
         (state.geography.clone(), state.incidents.clone(), state.live.clone(), state.clock.clone());
     let rules = state.settings.rules.clone();
     Arc::new(move |created: &[&model::Incident]| {
         let now = clock.now();
-        let data: Vec<model::live::IncidentData> = created.iter().map(|i| crate::store::incident_data(i)).collect();
+        let data: Vec<model::live::IncidentData> = created.iter().map(|i| store::incident_data(i)).collect();
         let outcomes = {
             let index = index.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             alerts::for_batch(&data, &geography, &index, &rules, now)

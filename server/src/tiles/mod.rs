@@ -19,7 +19,6 @@ use crate::api::error::AppError;
 use crate::api::params::Params;
 use crate::geography::Geography;
 use crate::incident_index::{Bbox, CategorySet, IncidentFilter};
-use crate::store::StoreError;
 use analytics::clip::clip_ring;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
@@ -29,6 +28,7 @@ use geo::{BoundingRect, Coord, InteriorPoint, MultiPolygon, Simplify};
 use model::{Category, RegionLevel};
 use mvt::{EXTENT, Layer, Value};
 use std::sync::{Arc, Mutex};
+use store::StoreError;
 
 /// Media type of a vector tile.
 pub const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
@@ -405,7 +405,7 @@ pub fn region_level_at(z: u8) -> RegionLevel {
 
 /// Encodes region boundaries and label points down to [`region_level_at`] the tile's zoom,
 /// inside `scope` (a county user sees their county and what lies in it).
-pub fn regions_tile(s: &AppState, id: &TileId, scope: &crate::scope::Scope) -> Vec<u8> {
+pub fn regions_tile(s: &AppState, id: &TileId, scope: &model::scope::Scope) -> Vec<u8> {
     let bounds = id.bounds(BUFFER);
     let deepest = region_level_at(id.z);
     let mut polygons = Layer::new("regions");

@@ -1,11 +1,10 @@
 //! Jurisdiction: which part of the hierarchy a caller may see. Every index, tile and storage
-//! query takes a scope, so a query without one does not compile.
+//! query takes a scope, so a query without one does not compile. The server's geography turns a
+//! scope into ranges of cell indexes (`Geography::cells_in`).
 
-use crate::geography::{CellIdx, Geography};
-use crate::incident_index::CellScope;
-use model::auth::{Role, User};
-use model::desk_book::DeskBook;
-use model::{CellCode, RegionCode};
+use crate::auth::{Role, User};
+use crate::desk_book::DeskBook;
+use crate::{CellCode, RegionCode};
 
 /// The subtrees of some regions (a city user: the city; a village officer: their villages).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,19 +68,6 @@ impl Scope {
     /// Whether the cell lies inside the scope.
     pub fn allows_cell(&self, code: CellCode) -> bool {
         self.allows_region(code.village())
-    }
-
-    /// The scope as ranges of cell indexes for the incident index.
-    pub fn cells(&self, geography: &Geography) -> CellScope {
-        if self.all {
-            return CellScope::all();
-        }
-        CellScope::of(self.roots.iter().map(|r| geography.cell_range(*r)).collect())
-    }
-
-    /// Whether cell index `idx` is inside (for geography listings).
-    pub fn allows_cell_idx(&self, geography: &Geography, idx: CellIdx) -> bool {
-        self.allows_cell(geography.cell_code(idx))
     }
 }
 

@@ -13,13 +13,13 @@ use super::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
     Photo, Snapshot, Store, StoreError, StoredUser, WorldData,
 };
-use crate::scope::Scope;
 use async_trait::async_trait;
 use blob::{decode_multipolygon, decode_point, encode_multipolygon, encode_point};
 use chrono::{DateTime, Utc};
 use model::auth::{AuditEntry, Role, User};
 use model::live::{LiveEvent, LiveKind, NewLiveEvent};
 use model::resource::CameraView;
+use model::scope::Scope;
 use model::time::{format_utc_millis, parse_utc_millis};
 use model::workflow::{self, Transition};
 use model::{
@@ -362,7 +362,7 @@ impl GpkgStore {
     }
 
     /// Everything in the store, read in one transaction (a consistent view while writes go on).
-    pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+    async fn snapshot_gpkg(&self) -> Result<Snapshot, StoreError> {
         self.read(|c| {
             let tx = c.transaction().map_err(sql("begin snapshot"))?;
             let geography = read_geography(&tx)?;
@@ -420,7 +420,7 @@ impl GpkgStore {
     /// Writes a consistent copy of the store to `to` (SQLite `VACUUM INTO`: safe while the
     /// server is running and writing; the copy is a compacted, valid GeoPackage). `to` must not
     /// exist.
-    pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+    async fn backup_gpkg(&self, to: &Path) -> Result<(), StoreError> {
         // A new, empty owner-only file first (never an existing file or a link's target): SQLite
         // writes into it and keeps its mode.
         let mut options = std::fs::OpenOptions::new();
@@ -1130,6 +1130,29 @@ fn read_audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, GpkgErr
 impl Store for GpkgStore {
     fn backend(&self) -> &'static str {
         "geopackage"
+    }
+
+    fn past_reads(&self) -> Option<Arc<dyn crate::PastReads>> {
+        None
+    }
+
+    fn changes(&self) -> Option<tokio::sync::mpsc::Receiver<crate::Notice>> {
+        None
+    }
+
+    async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        self.snapshot_gpkg().await
+    }
+
+    async fn restore(&self, _snap: &Snapshot) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported {
+            what: "restore",
+            instead: "restore an embedded store by copying a backup to safegrid.gpkg in an empty data directory",
+        })
+    }
+
+    async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        self.backup_gpkg(to).await
     }
 
     async fn has_world(&self) -> Result<bool, StoreError> {

@@ -16,19 +16,15 @@ pub struct Migration {
 
 /// Every migration, in order. A test checks this list against the files in `migrations/`.
 pub const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "0001_schema", sql: include_str!("../../../../migrations/0001_schema.sql") },
-    Migration { version: 2, name: "0002_live", sql: include_str!("../../../../migrations/0002_live.sql") },
-    Migration { version: 3, name: "0003_desk", sql: include_str!("../../../../migrations/0003_desk.sql") },
+    Migration { version: 1, name: "0001_schema", sql: include_str!("../../../migrations/0001_schema.sql") },
+    Migration { version: 2, name: "0002_live", sql: include_str!("../../../migrations/0002_live.sql") },
+    Migration { version: 3, name: "0003_desk", sql: include_str!("../../../migrations/0003_desk.sql") },
     Migration {
         version: 4,
         name: "0004_packed_live_log",
-        sql: include_str!("../../../../migrations/0004_packed_live_log.sql"),
+        sql: include_str!("../../../migrations/0004_packed_live_log.sql"),
     },
-    Migration {
-        version: 5,
-        name: "0005_live_log_lz4",
-        sql: include_str!("../../../../migrations/0005_live_log_lz4.sql"),
-    },
+    Migration { version: 5, name: "0005_live_log_lz4", sql: include_str!("../../../migrations/0005_live_log_lz4.sql") },
 ];
 
 /// The schema version this build expects.

@@ -3,7 +3,7 @@
 //! single writes: a row whose key is already stored with the same report is skipped, and a key
 //! stored (or repeated in the load) with a different report rolls the whole load back.
 
-use crate::store::{Loaded, to_millis};
+use crate::{Loaded, to_millis};
 use bytes::{BufMut, BytesMut};
 use chrono::{DateTime, Utc};
 use model::{NewIncident, Placement};

@@ -8,10 +8,9 @@
 //! (see [`super::follow`]).
 
 use super::copy::{Columns, CopyError, copy_into};
-use crate::scope::Scope;
-use crate::store::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
-use crate::store::{Attribution, change_event, creation_audit, derived_by, stored_incident, to_millis, write_events};
-use crate::store::{
+use crate::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
+use crate::{Attribution, change_event, creation_audit, derived_by, stored_incident, to_millis, write_events};
+use crate::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
     Photo, Snapshot, Store, StoreError, WorldData,
 };
@@ -21,6 +20,7 @@ use deadpool_postgres::Pool;
 use model::auth::{AuditEntry, Role, User};
 use model::live::{LiveEvent, LiveKind, NewLiveEvent};
 use model::resource::CameraView;
+use model::scope::Scope;
 use model::time::format_utc_millis;
 use model::workflow::{self, Transition};
 use model::{
@@ -83,12 +83,15 @@ pub const EVENTS_CHANNEL: &str = "safegrid_events";
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    /// Where `changes` listens (the URL the pool connects to), when known.
+    listen_url: Option<std::sync::Arc<str>>,
 }
 
 impl PgStore {
-    /// A store over an existing pool (the schema must be current: see [`super::open`]).
-    pub fn new(pool: Pool) -> PgStore {
-        PgStore { pool }
+    /// A store over an existing pool (the schema must be current: see [`super::open`]); other
+    /// instances' writes are followed ([`Store::changes`]) through `listen_url`, the pool's URL.
+    pub fn new(pool: Pool, listen_url: Option<String>) -> PgStore {
+        PgStore { pool, listen_url: listen_url.map(std::sync::Arc::from) }
     }
 
     /// The connection pool.
@@ -105,7 +108,7 @@ impl PgStore {
 impl PgStore {
     /// Writes `snap` into this empty database in one transaction, every id kept, then moves the
     /// sequences past them. Refuses ([`PgError::NotEmpty`]) a database holding any SafeGrid data.
-    pub async fn restore(&self, snap: &Snapshot) -> Result<(), PgError> {
+    async fn restore_pg(&self, snap: &Snapshot) -> Result<(), PgError> {
         use tokio_postgres::binary_copy::BinaryCopyInWriter;
         use tokio_postgres::types::Type;
         let mut c = self.client().await?;
@@ -587,6 +590,26 @@ async fn write_geography(tx: &deadpool_postgres::Transaction<'_>, g: &GeographyD
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgis"
+    }
+
+    fn past_reads(&self) -> Option<std::sync::Arc<dyn crate::PastReads>> {
+        Some(std::sync::Arc::new(self.clone()))
+    }
+
+    fn changes(&self) -> Option<tokio::sync::mpsc::Receiver<crate::Notice>> {
+        self.listen_url.as_deref().map(|url| super::listen(url.to_owned()))
+    }
+
+    async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        Err(StoreError::Unsupported { what: "snapshot", instead: "copy a PostGIS database with pg_dump" })
+    }
+
+    async fn restore(&self, snap: &Snapshot) -> Result<(), StoreError> {
+        Ok(self.restore_pg(snap).await?)
+    }
+
+    async fn backup(&self, _to: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported { what: "backup", instead: "back up a PostGIS database with pg_dump" })
     }
 
     async fn has_world(&self) -> Result<bool, StoreError> {

@@ -6,16 +6,22 @@
 //! every acknowledged write.
 
 pub mod gpkg;
+pub mod past;
 pub mod postgis;
 
-use crate::scope::Scope;
+pub use past::{PastFilter, PastReads, TileSpec};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use model::auth::{AuditEntry, Role, User};
 use model::live::{IncidentChange, IncidentData, LiveEvent, LiveKind, NewLiveEvent};
+use model::scope::Scope;
 use model::workflow::Transition;
 use model::{CellCode, Incident, IncidentId, NewIncident, Officer, Placement, RegionCode, Resource};
 use model::{CellShape, RegionShape};
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::mpsc;
 
 /// Everything a store holds except incidents.
 #[derive(Debug, Clone, Default)]
@@ -99,6 +105,18 @@ pub enum DeskCheck {
         /// The `seq` the writer saw last.
         seq: u64,
     },
+}
+
+/// What a shared store announced of other processes' committed writes ([`Store::changes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A committed write created incidents with ids in this range (other ids in the range may
+    /// belong to other writes, committed or not).
+    Created(std::ops::RangeInclusive<u64>),
+    /// A committed write appended live-log events up to this `seq`.
+    Events(u64),
+    /// The listening connection was (re)established: notices may have been missed meanwhile.
+    Listening,
 }
 
 /// The fields of an incident the in-memory index needs (no free text, no personal data).
@@ -330,6 +348,14 @@ pub enum StoreError {
         /// The newest `seq` about it.
         newest: u64,
     },
+    /// This backend cannot do `what`; `instead` says what to use.
+    #[error("{what} is not available on this store: {instead}")]
+    Unsupported {
+        /// The operation.
+        what: &'static str,
+        /// What to do instead.
+        instead: &'static str,
+    },
     /// A blocking storage task panicked or was cancelled.
     #[error("storage task failed: {0}")]
     Task(String),
@@ -534,4 +560,23 @@ pub trait Store: Send + Sync + 'static {
     async fn photo(&self, seq: u64) -> Result<Option<Photo>, StoreError>;
     /// A metadata value (e.g. `demo_truth`).
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    // Capabilities: what only some backends can do. Each backend says so explicitly, so a new
+    // backend decides each one.
+
+    /// The store answering incident queries in place ([`PastReads`]), when it can (PostGIS):
+    /// what lets the server keep only a recent window of incidents in memory.
+    fn past_reads(&self) -> Option<Arc<dyn PastReads>>;
+    /// Other processes' committed writes, for a store several server instances share (PostGIS
+    /// `LISTEN`); `None` for a store one process owns. Each call opens its own feed.
+    fn changes(&self) -> Option<mpsc::Receiver<Notice>>;
+    /// Everything in the store with every id kept, read in one consistent view (the source of
+    /// `safegrid copy-store`).
+    async fn snapshot(&self) -> Result<Snapshot, StoreError>;
+    /// Writes `snap` into this empty store in one transaction, every id kept (the target of
+    /// `safegrid copy-store`); a store holding any data refuses.
+    async fn restore(&self, snap: &Snapshot) -> Result<(), StoreError>;
+    /// Writes a consistent copy of the whole store to the new file `to`, safe while the store is
+    /// in use (`safegrid backup`).
+    async fn backup(&self, to: &Path) -> Result<(), StoreError>;
 }

@@ -3,44 +3,11 @@
 //! `ST_SnapToGrid` aggregation) run in the database; only index fields or aggregates come back.
 
 use super::store::{PgError, PgStore, db, incident_row};
-use crate::store::IncidentRow;
+use crate::past::{PastFilter, PastReads, TileSpec};
+use crate::{IncidentRow, StoreError};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::LazyLock;
-
-/// A filter in database terms (built from an `IncidentFilter` by the caller, who knows the
-/// geography). `None` fields do not filter.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PastFilter {
-    /// Occurred at or after.
-    pub from: Option<DateTime<Utc>>,
-    /// Occurred before.
-    pub to: Option<DateTime<Utc>>,
-    /// [min_lon, min_lat, max_lon, max_lat].
-    pub bbox: Option<[f64; 4]>,
-    /// Category names.
-    pub categories: Option<Vec<String>>,
-    /// Status names.
-    pub statuses: Option<Vec<String>>,
-    /// Inclusive cell-code ranges (`None`: every cell; an empty list: none).
-    pub cell_ranges: Option<Vec<(String, String)>>,
-}
-
-/// Vector-tile settings shared with the in-memory encoder.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TileSpec {
-    /// Zoom, column, row.
-    pub z: u8,
-    /// Column.
-    pub x: u32,
-    /// Row.
-    pub y: u32,
-    /// Single points whatever their number (zoom at or past the raw zoom).
-    pub raw: bool,
-    /// Single points when at most this many fall in the tile.
-    pub raw_points_max: usize,
-    /// Cluster grid side in tile pixels.
-    pub bin_px: f64,
-}
 
 const HITS: &str = include_str!("sql/past_hits.sql");
 
@@ -76,7 +43,7 @@ impl PastFilter {
 
 impl PgStore {
     /// Index fields of the filtered incidents, in (occurred_s, id) order.
-    pub async fn past_rows(&self, f: &PastFilter) -> Result<Vec<IncidentRow>, PgError> {
+    async fn past_rows_pg(&self, f: &PastFilter) -> Result<Vec<IncidentRow>, PgError> {
         let c = self.client().await?;
         let p = f.params();
         let rows =
@@ -85,7 +52,7 @@ impl PgStore {
     }
 
     /// Up to `limit` filtered incidents, newest first, strictly before `cursor` (occurred_s, id).
-    pub async fn past_page(
+    async fn past_page_pg(
         &self,
         f: &PastFilter,
         limit: usize,
@@ -102,7 +69,7 @@ impl PgStore {
     }
 
     /// Filtered incidents counted per cell code.
-    pub async fn past_cell_counts(&self, f: &PastFilter) -> Result<Vec<(String, u64)>, PgError> {
+    async fn past_cell_counts_pg(&self, f: &PastFilter) -> Result<Vec<(String, u64)>, PgError> {
         let c = self.client().await?;
         let p = f.params();
         let rows = c
@@ -120,7 +87,7 @@ impl PgStore {
     }
 
     /// The incidents layer of one vector tile, encoded by PostGIS.
-    pub async fn past_tile(&self, f: &PastFilter, t: TileSpec) -> Result<Vec<u8>, PgError> {
+    async fn past_tile_pg(&self, f: &PastFilter, t: TileSpec) -> Result<Vec<u8>, PgError> {
         let c = self.client().await?;
         let p = f.params();
         let (z, x, y) = (i32::from(t.z), t.x as i32, t.y as i32);
@@ -132,6 +99,30 @@ impl PgStore {
             .await
             .map_err(db("past tile"))?;
         row.try_get(0).map_err(db("read tile"))
+    }
+}
+
+#[async_trait]
+impl PastReads for PgStore {
+    async fn rows(&self, f: &PastFilter) -> Result<Vec<IncidentRow>, StoreError> {
+        Ok(self.past_rows_pg(f).await?)
+    }
+
+    async fn page(
+        &self,
+        f: &PastFilter,
+        limit: usize,
+        cursor: Option<(i64, u64)>,
+    ) -> Result<Vec<IncidentRow>, StoreError> {
+        Ok(self.past_page_pg(f, limit, cursor).await?)
+    }
+
+    async fn cell_counts(&self, f: &PastFilter) -> Result<Vec<(String, u64)>, StoreError> {
+        Ok(self.past_cell_counts_pg(f).await?)
+    }
+
+    async fn tile(&self, f: &PastFilter, t: TileSpec) -> Result<Vec<u8>, StoreError> {
+        Ok(self.past_tile_pg(f, t).await?)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod store;
 
 pub use store::{EVENTS_CHANNEL, INCIDENTS_CHANNEL, PgError, PgStore};
 
+use crate::Notice;
 use anyhow::Context;
 use std::ops::RangeInclusive;
 use std::time::Duration;
@@ -45,19 +46,7 @@ pub async fn open(url: &str, max_connections: usize) -> anyhow::Result<PgStore> 
         .max_size(max_connections.max(1))
         .build()
         .context("building the connection pool")?;
-    Ok(PgStore::new(pool))
-}
-
-/// What the database announced to this instance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Notice {
-    /// A committed write created incidents with ids in this range (other ids in the range may
-    /// belong to other writes, committed or not).
-    Created(RangeInclusive<u64>),
-    /// A committed write appended live-log events up to this `seq`.
-    Events(u64),
-    /// The listening connection was (re)established: notices may have been missed meanwhile.
-    Listening,
+    Ok(PgStore::new(pool, Some(url.to_owned())))
 }
 
 fn parse_created(payload: &str) -> Option<RangeInclusive<u64>> {
@@ -66,7 +55,7 @@ fn parse_created(payload: &str) -> Option<RangeInclusive<u64>> {
     (lo <= hi).then_some(lo..=hi)
 }
 
-/// Keeps one connection listening on [`INCIDENTS_CHANNEL`] and [`EVENTS_CHANNEL`] for as long as the receiver lives,
+/// Keeps one connection to `url` listening on [`INCIDENTS_CHANNEL`] and [`EVENTS_CHANNEL`] for as long as the receiver lives,
 /// reconnecting after a second when it drops; each (re)connection is announced with
 /// [`Notice::Listening`] so the follower can catch up on what it missed.
 pub fn listen(url: String) -> mpsc::Receiver<Notice> {
