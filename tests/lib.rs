@@ -255,7 +255,7 @@ impl Backend {
     }
 
     /// Opens (a new handle on) the store.
-    pub async fn open(&self) -> Arc<dyn Store> {
+    pub async fn open_store(&self) -> Arc<dyn Store> {
         match self {
             Backend::Gpkg(dir) => Arc::new(GpkgStore::open(dir.path()).unwrap()),
             Backend::Postgis(db) => Arc::new(store::postgis::open(&db.url, 4).await.unwrap()),
@@ -267,5 +267,15 @@ impl Backend {
         if let Backend::Postgis(db) = self {
             db.drop().await;
         }
+    }
+}
+
+impl store::conformance::Backend for Backend {
+    fn name(&self) -> &'static str {
+        Backend::name(self)
+    }
+
+    async fn open(&self) -> Arc<dyn Store> {
+        self.open_store().await
     }
 }

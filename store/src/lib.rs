@@ -5,6 +5,8 @@
 //! (`geography`, `incident_index`), which are built from the store at start-up and updated after
 //! every acknowledged write.
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod gpkg;
 pub mod past;
 pub mod postgis;
