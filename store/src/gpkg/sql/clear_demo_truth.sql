@@ -1,0 +1,1 @@
+DELETE FROM safegrid_meta WHERE key = 'demo_truth'

@@ -1,0 +1,1 @@
+WHERE at >= ?1 AND kind IN ({kinds}) ORDER BY seq

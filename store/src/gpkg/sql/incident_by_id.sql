@@ -1,0 +1,1 @@
+WHERE fid = ?1

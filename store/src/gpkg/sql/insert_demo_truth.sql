@@ -1,0 +1,1 @@
+INSERT INTO safegrid_meta (key, value) VALUES ('demo_truth', ?1)

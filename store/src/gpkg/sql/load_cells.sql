@@ -1,0 +1,1 @@
+SELECT geom, code, name, population, synthetic FROM cells ORDER BY code

@@ -1,0 +1,1 @@
+SELECT officer_id, village_code FROM officer_villages ORDER BY officer_id, village_code

@@ -1,0 +1,1 @@
+SELECT fid, name, badge, station_id FROM officers ORDER BY fid

@@ -1,0 +1,1 @@
+SELECT value FROM safegrid_meta WHERE key = ?1

@@ -1,0 +1,1 @@
+SELECT content_type, bytes FROM desk_photos WHERE seq = ?1

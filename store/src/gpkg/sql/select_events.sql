@@ -1,0 +1,1 @@
+SELECT seq, at, kind, subject, cell_code, category, actor, data, span FROM live_events

@@ -1,0 +1,1 @@
+UPDATE users SET password_hash = ?1 WHERE fid = ?2

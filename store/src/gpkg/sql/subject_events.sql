@@ -1,0 +1,1 @@
+WHERE kind = ?1 AND subject = ?2 ORDER BY seq

@@ -1,0 +1,1 @@
+UPDATE incidents SET status = ?1 WHERE fid = ?2

@@ -1,0 +1,1 @@
+ALTER TABLE live_events ADD COLUMN span INTEGER NOT NULL DEFAULT 1 CHECK (span >= 1);
