@@ -3,6 +3,6 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = server::store::gpkg::blob::decode_point(data);
-    let _ = server::store::gpkg::blob::decode_multipolygon(data);
+    let _ = store::gpkg::blob::decode_point(data);
+    let _ = store::gpkg::blob::decode_multipolygon(data);
 });

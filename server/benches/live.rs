@@ -89,7 +89,7 @@ fn rss_mb() -> f64 {
 }
 
 /// Points inside Liangzhou's first cells, to post at.
-fn points(state: &server::api::AppState, n: usize) -> Vec<(f64, f64)> {
+fn points(state: &server::state::AppState, n: usize) -> Vec<(f64, f64)> {
     use geo::InteriorPoint;
     state.geography.cells().iter().take(n).filter_map(|c| c.boundary.interior_point().map(|p| (p.x(), p.y()))).collect()
 }
@@ -148,7 +148,7 @@ fn batch_bodies(n: usize, tag: &str, pts: &[(f64, f64)]) -> Vec<String> {
 
 /// A server on 127.0.0.1 over one store, and a signed-in city user's token.
 struct Served {
-    state: server::api::AppState,
+    state: server::state::AppState,
     store: Arc<dyn Store>,
     addr: SocketAddr,
     token: String,

@@ -1,8 +1,8 @@
 //! Who is calling: passwords (argon2id), session tokens (random, stored as SHA-256), the
 //! `Caller` extractor (session cookie or `Authorization: Bearer`), and login throttling.
 
-use crate::api::AppState;
 use crate::api::error::AppError;
+use crate::state::AppState;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};

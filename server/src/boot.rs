@@ -1,12 +1,12 @@
 //! Start-up: open the configured store, seed the demo world into an empty embedded store, and
 //! build the in-memory indexes from the store.
 
-use crate::api::AppState;
 use crate::clock::Clock;
 use crate::config::StoreArgs;
 use crate::geography::Geography;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
-use crate::tiles::{CountsCache, TileShapes};
+use crate::state::AppState;
+
 use anyhow::Context;
 use store::gpkg::GpkgStore;
 use store::{GeographyData, NewUser, Store, StoreError, WorldData};
@@ -14,7 +14,7 @@ use store::{GeographyData, NewUser, Store, StoreError, WorldData};
 use model::Placement;
 use model::RegionCode;
 use model::auth::Role;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// The seed `serve` uses when it seeds an empty embedded store.
 pub const DEFAULT_DEMO_SEED: u64 = 2024;
@@ -173,34 +173,6 @@ pub async fn load_state_since(
         Some(t) => IncidentIndex::with_floor(points, t.timestamp()),
         None => IncidentIndex::new(points),
     };
-    let tiles = Arc::new(TileShapes::new(&geography));
     let live = Arc::new(crate::live::Live::load(store.as_ref(), &geography, clock.now()).await?);
-    let incidents = Arc::new(RwLock::new(index));
-    crate::live::spawn_pump(store.clone(), live.clone(), incidents.clone());
-    let commit = Arc::new(crate::ingest::GroupCommit::new(store.clone(), incidents.clone(), live.clone()));
-    let audit_log = Arc::new(crate::ingest::AuditLog::new(store.clone()));
-    let event_log = Arc::new(crate::ingest::EventLog::new(store.clone()));
-    Ok(AppState {
-        store,
-        geography: Arc::new(geography),
-        incidents,
-        clock,
-        tiles,
-        tile_counts: Arc::new(CountsCache::default()),
-        web_dir: None,
-        ui: Arc::new(model::api::UiConfig::default()),
-        throttle: Arc::default(),
-        trusted_proxies: Arc::default(),
-        jobs: Arc::default(),
-        password_checks: Arc::new(tokio::sync::Semaphore::new(
-            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-        )),
-        sessions: Arc::new(crate::auth::SessionCache::default()),
-        past: None,
-        commit,
-        audit_log,
-        event_log,
-        live,
-        settings: Arc::new(crate::live::LiveSettings::default()),
-    })
+    Ok(AppState::new(store, geography, index, clock, live))
 }

@@ -87,7 +87,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         state.settings = Arc::new(crate::live::LiveSettings { deadlines, ..(*state.settings).clone() });
     }
     if let Some(path) = &args.roads {
-        let roads = crate::roads::load(path).map_err(|e| anyhow::anyhow!("--roads: {e} (路网文件有误)"))?;
+        let roads = crate::roads::load(path, state.geography.projection())
+            .map_err(|e| anyhow::anyhow!("--roads: {e} (路网文件有误)"))?;
         tracing::info!(nodes = roads.node_count(), "road network loaded (路网)");
         state.settings =
             Arc::new(crate::live::LiveSettings { roads: Some(Arc::new(roads)), ..(*state.settings).clone() });
@@ -115,7 +116,7 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5
 /// [`SHUTDOWN_GRACE`] to finish.
 pub async fn serve_http(
     listener: tokio::net::TcpListener,
-    state: api::AppState,
+    state: crate::state::AppState,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let jobs = state.jobs.clone();
@@ -509,7 +510,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
 
 /// Full records, fetched from the store in chunks so memory stays bounded.
 async fn for_each_chunk(
-    state: &api::AppState,
+    state: &crate::state::AppState,
     ids: &[IncidentId],
     mut visit: impl FnMut(&model::Incident) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -531,7 +532,7 @@ fn owner_only_file(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-async fn export_csv(state: &api::AppState, ids: &[IncidentId], out: Box<dyn Write>) -> anyhow::Result<()> {
+async fn export_csv(state: &crate::state::AppState, ids: &[IncidentId], out: Box<dyn Write>) -> anyhow::Result<()> {
     let mut w = crate::csv_export::SafeCsv::new(out);
     w.row(CSV_COLUMNS)?;
     for_each_chunk(state, ids, |i| {
@@ -564,7 +565,11 @@ async fn export_csv(state: &api::AppState, ids: &[IncidentId], out: Box<dyn Writ
     Ok(())
 }
 
-async fn export_geojson(state: &api::AppState, ids: &[IncidentId], mut out: Box<dyn Write>) -> anyhow::Result<()> {
+async fn export_geojson(
+    state: &crate::state::AppState,
+    ids: &[IncidentId],
+    mut out: Box<dyn Write>,
+) -> anyhow::Result<()> {
     write!(out, r#"{{"type":"FeatureCollection","features":["#)?;
     let mut first = true;
     for_each_chunk(state, ids, |i| {
@@ -790,7 +795,8 @@ pub async fn plan(args: crate::config::PlanArgs) -> anyhow::Result<()> {
     }
     let mut state = open_state(&args.store, Arc::new(SystemClock)).await?;
     if let Some(path) = &args.roads {
-        let roads = crate::roads::load(path).map_err(|e| anyhow::anyhow!("--roads: {e}"))?;
+        let roads =
+            crate::roads::load(path, state.geography.projection()).map_err(|e| anyhow::anyhow!("--roads: {e}"))?;
         state.settings =
             Arc::new(crate::live::LiveSettings { roads: Some(Arc::new(roads)), ..(*state.settings).clone() });
     }
@@ -811,14 +817,16 @@ pub async fn plan(args: crate::config::PlanArgs) -> anyhow::Result<()> {
         excluded: Vec::new(),
         seed: args.seed,
     };
-    let cli_error = |e: api::error::AppError| {
-        let (field, message) = e.field_and_message();
-        let flag = match field.as_deref() {
-            Some(f) if f.starts_with("units") => "--units".to_owned(),
-            Some(f) => format!("--{}", f.replace('_', "-")),
-            None => "plan".to_owned(),
-        };
-        anyhow::anyhow!("{flag}: {message}")
+    let cli_error = |e: crate::patrol::PatrolError| match e {
+        crate::patrol::PatrolError::Invalid { field, message } => {
+            let flag = if field.starts_with("units") {
+                "--units".to_owned()
+            } else {
+                format!("--{}", field.replace('_', "-"))
+            };
+            anyhow::anyhow!("{flag}: {message}")
+        }
+        other => anyhow::anyhow!("plan: {other}"),
     };
     validate(&req, state.clock.now()).map_err(cli_error)?;
     let planned = crate::patrol::plan(&state, &Scope::everything(), &req).await.map_err(cli_error)?;

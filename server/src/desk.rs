@@ -5,9 +5,8 @@
 //! Workload index of a village (documented in the API): population ÷ 1,000 + incidents of the
 //! last 90 days ÷ 10 + open events — people served, demand, and what is waiting.
 
-use crate::api::AppState;
 use crate::incident_index::{IncidentFilter, StatusSet};
-use analytics::TransverseMercator;
+use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use geo::InteriorPoint;
 use model::live::AlertKind;
@@ -383,7 +382,7 @@ pub fn village_loads(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> BTreeMa
 pub fn workload(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> Workload {
     let g = &s.geography;
     let loads = village_loads(s, scope, now);
-    let utm = TransverseMercator::utm(48, true);
+    let utm = s.geography.projection();
     let book = s.live.desk();
     let territories = book.territories();
     let since = now - Duration::days(VISIT_WINDOW_DAYS);
@@ -530,7 +529,7 @@ pub fn rebalance(
             officers: Vec::new(),
         });
     }
-    let utm = TransverseMercator::utm(48, true);
+    let utm = s.geography.projection();
     let station_of = |o: &model::Officer| {
         g.resources()
             .iter()

@@ -3,9 +3,9 @@
 //! officer's desk (`GET /api/desk`), dispute lists and statistics, the backlog (积案) board and
 //! its age heat layer. Every view covers only villages of the scope it is given.
 
-use crate::api::AppState;
 use crate::desk::{Named, OfficerRef};
 use crate::incident_index::{IncidentFilter, StatusSet};
+use crate::state::AppState;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use geo::InteriorPoint;
 use model::desk::{

@@ -2,8 +2,8 @@
 //! `NOTIFY` in the committing transaction, see `Store::changes`) and adds them to its own
 //! in-memory index, so every instance's API and tiles show the same picture within moments.
 
-use crate::api::AppState;
 use crate::incident_index::IncidentPoint;
+use crate::state::AppState;
 use store::Notice;
 use tokio::sync::mpsc;
 

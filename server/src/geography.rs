@@ -5,7 +5,7 @@
 //! (`cell_range`), which is how region filters become integer range checks.
 
 use crate::incident_index::CellScope;
-use analytics::PolygonIndex;
+use analytics::{PolygonIndex, TransverseMercator};
 use geo::Coord;
 use model::scope::Scope;
 use model::{CellCode, CellShape, Officer, Placement, RegionCode, RegionLevel, RegionShape, Resource, ResourceKind};
@@ -27,6 +27,8 @@ pub struct Geography {
     /// Resources as lon/lat points, for bounding-box lookups.
     resource_points: RTree<GeomWithData<[f64; 2], usize>>,
     officers: Vec<Officer>,
+    /// The UTM zone of the area's centre: metres for distances, bands and routes.
+    projection: TransverseMercator,
 }
 
 impl Geography {
@@ -39,7 +41,9 @@ impl Geography {
         let resource_points = RTree::bulk_load(
             data.resources.iter().enumerate().map(|(i, r)| GeomWithData::new([r.lon, r.lat], i)).collect(),
         );
+        let projection = projection_of(&data.cells);
         Geography {
+            projection,
             resource_points,
             regions: data.regions,
             cells: data.cells,
@@ -48,6 +52,12 @@ impl Geography {
             resources: data.resources,
             officers: data.officers,
         }
+    }
+
+    /// The projection distances are measured in: the UTM zone of the area's centre (zone 48N for
+    /// Wuwei), so another city's data gets its own zone.
+    pub fn projection(&self) -> TransverseMercator {
+        self.projection
     }
 
     /// All regions, sorted by code.
@@ -156,5 +166,46 @@ impl Geography {
     /// assignments (see [`Geography::officer`]).
     pub fn officers(&self) -> &[Officer] {
         &self.officers
+    }
+}
+
+/// The UTM zone of the centre of the cells' bounding box (the zone of 0°E, 0°N for no cells).
+fn projection_of(cells: &[CellShape]) -> TransverseMercator {
+    use geo::BoundingRect;
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for r in cells.iter().filter_map(|c| c.boundary.bounding_rect()) {
+        lo = [lo[0].min(r.min().x), lo[1].min(r.min().y)];
+        hi = [hi[0].max(r.max().x), hi[1].max(r.max().y)];
+    }
+    if lo[0] > hi[0] {
+        return TransverseMercator::utm_for(0.0, 0.0);
+    }
+    TransverseMercator::utm_for((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{MultiPolygon, polygon};
+    use model::Cell;
+
+    fn cell(code: &str, lon: f64, lat: f64) -> CellShape {
+        let square = polygon![(x: lon, y: lat), (x: lon + 0.01, y: lat), (x: lon + 0.01, y: lat + 0.01), (x: lon, y: lat + 0.01)];
+        CellShape {
+            cell: Cell { code: code.parse().unwrap(), name: code.into(), population: 0, synthetic: true },
+            boundary: MultiPolygon(vec![square]),
+        }
+    }
+
+    #[test]
+    fn the_projection_is_the_utm_zone_of_the_data() {
+        let at = |lon, lat| {
+            let data = GeographyData { cells: vec![cell("620602001001001", lon, lat)], ..GeographyData::default() };
+            Geography::new(data).projection().central_meridian_deg()
+        };
+        assert_eq!(at(102.64, 37.93), 105.0, "Wuwei: zone 48N");
+        assert_eq!(at(87.6, 43.8), 87.0, "Ürümqi: zone 45N");
+        assert_eq!(at(121.47, 31.23), 123.0, "Shanghai: zone 51N");
+        assert_eq!(Geography::new(GeographyData::default()).projection().central_meridian_deg(), 3.0);
     }
 }

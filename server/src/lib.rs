@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod boot;
+pub mod cell_hotspots;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -26,6 +27,7 @@ pub mod prevention;
 pub mod query;
 pub mod reads;
 pub mod roads;
+pub mod state;
 pub mod throttle;
 pub mod tiles;
 pub mod web;

@@ -9,11 +9,10 @@
 //! Invariants: every unit planned is a patrol unit inside the caller's scope; every stop is a cell
 //! inside it; times are UTC instants at the boundary, seconds from the shift start inside.
 
-use crate::api::AppState;
-use crate::api::error::AppError;
-use crate::api::hotspots::{FORECAST_TRAIN_DAYS, shift_forecast};
-use crate::query::IncidentQuery;
-use analytics::TransverseMercator;
+use crate::cell_hotspots::{FORECAST_TRAIN_DAYS, HotspotError, shift_forecast};
+use crate::jobs::JobError;
+use crate::query::{IncidentQuery, UnknownArea};
+use crate::state::AppState;
 use analytics::patrol::{PatrolSpec, Site, Travel, UnitStart};
 use chrono::{DateTime, Duration, Utc};
 use geo::InteriorPoint;
@@ -176,40 +175,66 @@ impl Plan {
     }
 }
 
+/// Why a shift could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PatrolError {
+    /// A field of the request broke a rule.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field (`units[2]`, `shift_hours`).
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The area asked for does not exist.
+    #[error(transparent)]
+    Area(#[from] UnknownArea),
+    /// The shift forecast could not be made.
+    #[error(transparent)]
+    Forecast(#[from] HotspotError),
+    /// The planner could not run (busy, cancelled or failed).
+    #[error(transparent)]
+    Job(#[from] JobError),
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> PatrolError {
+    PatrolError::Invalid { field: field.to_owned(), message: message.into() }
+}
+
 /// Checks a request against the clock and the caller's jurisdiction; the error names the field.
-pub fn validate(req: &PlanRequest, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn validate(req: &PlanRequest, now: DateTime<Utc>) -> Result<(), PatrolError> {
     if req.shift_start < now - Duration::minutes(START_GRACE_MIN) {
-        return Err(AppError::unprocessable(
+        return Err(invalid(
             "shift_start",
             format!("the shift starts in the past (more than {START_GRACE_MIN} minutes ago)"),
         ));
     }
     if !(0.5..=MAX_SHIFT_HOURS).contains(&req.shift_hours) {
-        return Err(AppError::unprocessable("shift_hours", format!("must be between 0.5 and {MAX_SHIFT_HOURS}")));
+        return Err(invalid("shift_hours", format!("must be between 0.5 and {MAX_SHIFT_HOURS}")));
     }
     if req.units.is_empty() {
-        return Err(AppError::unprocessable("units", "name at least one patrol unit"));
+        return Err(invalid("units", "name at least one patrol unit"));
     }
     if !(1.0..=120.0).contains(&req.dwell_min) {
-        return Err(AppError::unprocessable("dwell_min", "must be between 1 and 120 minutes"));
+        return Err(invalid("dwell_min", "must be between 1 and 120 minutes"));
     }
     if !(10.0..=24.0 * 60.0).contains(&req.revisit_min) {
-        return Err(AppError::unprocessable("revisit_min", "must be between 10 and 1440 minutes"));
+        return Err(invalid("revisit_min", "must be between 10 and 1440 minutes"));
     }
     if !(1..=10).contains(&req.max_places) {
-        return Err(AppError::unprocessable("max_places", "must be between 1 and 10"));
+        return Err(invalid("max_places", "must be between 1 and 10"));
     }
     let mut seen = HashSet::new();
     for (i, u) in req.units.iter().enumerate() {
         if !seen.insert(u) {
-            return Err(AppError::unprocessable(&format!("units[{i}]"), format!("unit {u} is named twice")));
+            return Err(invalid(&format!("units[{i}]"), format!("unit {u} is named twice")));
         }
     }
     Ok(())
 }
 
 /// Plans the shift of `req` inside `scope` (validate first).
-pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan, AppError> {
+pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan, PatrolError> {
     let g = &s.geography;
     // Units: patrol units of the jurisdiction.
     let mut units = Vec::with_capacity(req.units.len());
@@ -219,20 +244,14 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
             .iter()
             .find(|r| r.kind == ResourceKind::PatrolUnit && r.id == *id && scope.allows_region(r.region_code));
         let Some(unit) = unit else {
-            return Err(AppError::unprocessable(
-                &format!("units[{i}]"),
-                format!("no patrol unit {id} in your jurisdiction"),
-            ));
+            return Err(invalid(&format!("units[{i}]"), format!("no patrol unit {id} in your jurisdiction")));
         };
         units.push(unit);
     }
     for (field, cells) in [("pinned", &req.pinned), ("excluded", &req.excluded)] {
         for (i, c) in cells.iter().enumerate() {
             if g.cell(*c).is_none() || !scope.allows_cell(*c) {
-                return Err(AppError::unprocessable(
-                    &format!("{field}[{i}]"),
-                    format!("no cell {c} in your jurisdiction"),
-                ));
+                return Err(invalid(&format!("{field}[{i}]"), format!("no cell {c} in your jurisdiction")));
             }
         }
     }
@@ -275,7 +294,7 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
             chosen.push(k);
         }
     }
-    let utm = TransverseMercator::utm(48, true);
+    let utm = s.geography.projection();
     let sites: Vec<Site> = chosen
         .iter()
         .map(|&k| Site {
@@ -326,8 +345,8 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
             Ok((planned, naive))
         })
         .await?;
-    let planned = planned.map_err(|e| AppError::unprocessable("units", e.to_string()))?;
-    let naive = naive.map_err(|e| AppError::unprocessable("units", e.to_string()))?;
+    let planned = planned.map_err(|e| invalid("units", e.to_string()))?;
+    let naive = naive.map_err(|e| invalid("units", e.to_string()))?;
     let mut naive_cells: Vec<CellCode> = naive
         .units
         .iter()
@@ -500,7 +519,12 @@ mod tests {
         let now = chrono::Utc::now();
         let ok = PlanRequest::new(now, vec![1, 2]);
         assert!(validate(&ok, now).is_ok());
-        let field = |r: PlanRequest| validate(&r, now).err().map(|e| e.field_and_message().0.unwrap_or_default());
+        let field = |r: PlanRequest| {
+            validate(&r, now).err().map(|e| match e {
+                PatrolError::Invalid { field, .. } => field,
+                other => panic!("{other}"),
+            })
+        };
         assert_eq!(
             field(PlanRequest { shift_start: now - Duration::hours(2), ..ok.clone() }).as_deref(),
             Some("shift_start")

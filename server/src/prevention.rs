@@ -107,7 +107,7 @@ pub struct CameraViews {
 impl CameraViews {
     /// The cameras of `geography`.
     pub fn of(geography: &Geography) -> CameraViews {
-        let utm = TransverseMercator::utm(48, true);
+        let utm = geography.projection();
         let sectors: Vec<CameraSector> = geography
             .resources()
             .iter()
@@ -310,7 +310,7 @@ pub struct SiteSuggestion {
 /// that no existing one protects: outside every camera's view, or farther than
 /// [`CHECKPOINT_RADIUS_M`] from every checkpoint.
 pub fn suggest(geography: &Geography, recent: &[(f64, f64)], kind: NewResource, n: usize) -> Vec<SiteSuggestion> {
-    let utm = TransverseMercator::utm(48, true);
+    let utm = geography.projection();
     let protected: Box<dyn Fn(f64, f64) -> bool> = match kind {
         NewResource::Camera => {
             let views = CameraViews::of(geography);
@@ -369,7 +369,7 @@ pub fn suggest(geography: &Geography, recent: &[(f64, f64)], kind: NewResource, 
 
 /// The incident points of `filter` (lon, lat, cell index), for [`cell_coverage`] and [`suggest`].
 pub async fn recent_points(
-    s: &crate::api::AppState,
+    s: &crate::state::AppState,
     filter: &IncidentFilter,
 ) -> Result<Vec<(f64, f64, u32)>, store::StoreError> {
     let mut out = Vec::new();

@@ -5,9 +5,9 @@
 //! database whole, never half from memory and half from the database; a newest-first page is
 //! taken from memory first and continued from the database past the window's start.
 
-use crate::api::AppState;
 use crate::geography::Geography;
 use crate::incident_index::{Cursor, IncidentFilter, IncidentPoint};
+use crate::state::AppState;
 use crate::tiles::TileId;
 use chrono::{DateTime, Utc};
 use model::{Category, Status};

@@ -47,21 +47,16 @@ pub enum RoadsError {
     },
 }
 
-/// The projection of the road network (Wuwei: UTM zone 48N, as the hot-spot analyses).
-pub fn projection() -> TransverseMercator {
-    TransverseMercator::utm(48, true)
-}
-
 /// Reads and projects a roads file.
-pub fn load(path: &Path) -> Result<RoadNetwork, RoadsError> {
+pub fn load(path: &Path, utm: TransverseMercator) -> Result<RoadNetwork, RoadsError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| RoadsError::Read { path: name.clone(), source })?;
-    parse(&text, &name)
+    parse(&text, &name, utm)
 }
 
 /// Parses roads GeoJSON text (`name` for messages): a FeatureCollection, a Feature or a bare
 /// geometry; LineString and MultiLineString geometries are used, others ignored.
-pub fn parse(text: &str, name: &str) -> Result<RoadNetwork, RoadsError> {
+pub fn parse(text: &str, name: &str, utm: TransverseMercator) -> Result<RoadNetwork, RoadsError> {
     let gj: serde_json::Value =
         serde_json::from_str(text).map_err(|e| RoadsError::Parse { path: name.to_owned(), message: e.to_string() })?;
     let geometries: Vec<&serde_json::Value> = match gj["type"].as_str() {
@@ -69,7 +64,6 @@ pub fn parse(text: &str, name: &str) -> Result<RoadNetwork, RoadsError> {
         Some("Feature") => vec![&gj["geometry"]],
         _ => vec![&gj],
     };
-    let utm = projection();
     let bad =
         |index: usize, message: &str| RoadsError::Feature { path: name.to_owned(), index, message: message.to_owned() };
     let mut lines: Vec<Vec<[f64; 2]>> = Vec::new();
@@ -116,17 +110,18 @@ mod tests {
             {"type":"Feature","geometry":{"type":"LineString","coordinates":[[102.60,37.90],[102.62,37.90]]},"properties":{}},
             {"type":"Feature","geometry":{"type":"MultiLineString","coordinates":[[[102.62,37.90],[102.62,37.92]]]},"properties":{}},
             {"type":"Feature","geometry":{"type":"Point","coordinates":[102.6,37.9]},"properties":{}}]}"#;
-        let net = parse(text, "roads.geojson").unwrap();
+        let utm = TransverseMercator::utm(48, true);
+        let net = parse(text, "roads.geojson", utm).unwrap();
         assert_eq!(net.node_count(), 3, "the shared corner is one junction");
-        let utm = projection();
         let (a, b) = (utm.forward(102.60, 37.90), utm.forward(102.62, 37.92));
         let straight = (a.0 - b.0).hypot(a.1 - b.1);
         let road = net.travel_m([a.0, a.1], [b.0, b.1], 1.0);
         assert!(road > straight * 1.3, "along the L: {road} vs {straight}");
-        let e = parse(r#"{"type":"Feature","geometry":{"type":"LineString","coordinates":[[500,37],[102,37]]}}"#, "x")
-            .unwrap_err();
+        let e =
+            parse(r#"{"type":"Feature","geometry":{"type":"LineString","coordinates":[[500,37],[102,37]]}}"#, "x", utm)
+                .unwrap_err();
         assert!(e.to_string().contains("feature 0"), "{e}");
-        assert!(matches!(parse("{}", "x"), Err(RoadsError::Empty { .. })));
-        assert!(matches!(parse("nope", "x"), Err(RoadsError::Parse { .. })));
+        assert!(matches!(parse("{}", "x", utm), Err(RoadsError::Empty { .. })));
+        assert!(matches!(parse("nope", "x", utm), Err(RoadsError::Parse { .. })));
     }
 }

@@ -2,8 +2,8 @@
 //! the map's label glyphs (`/glyphs/{fontstack}/{range}.pbf`, compiled in from data/glyphs/).
 //! Nothing is fetched from the internet: command centres run on intranets.
 
-use crate::api::AppState;
 use crate::api::error::AppError;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};

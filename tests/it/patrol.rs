@@ -269,7 +269,7 @@ async fn with_a_road_network_routes_follow_the_roads_and_dispatch_measures_along
         lines.push(json!({"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [[sx, sy], bend, [x, y]]}}));
     }
     let text = json!({"type": "FeatureCollection", "features": lines}).to_string();
-    let roads = server::roads::parse(&text, "test roads").unwrap();
+    let roads = server::roads::parse(&text, "test roads", w.state.geography.projection()).unwrap();
     w.state.settings = std::sync::Arc::new(server::live::LiveSettings {
         roads: Some(std::sync::Arc::new(roads)),
         ..(*w.state.settings).clone()

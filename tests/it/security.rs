@@ -237,7 +237,7 @@ async fn analyses_are_bounded_and_run_beside_the_rest() {
     assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("weights")), "{e}");
     // A band inside the area that gives a cell too many neighbours is refused too.
     let cells = w.state.geography.cells().len();
-    assert!(cells > server::api::hotspots::MAX_NEIGHBOURS + 1, "the demo city has {cells} cells");
+    assert!(cells > server::cell_hotspots::MAX_NEIGHBOURS + 1, "the demo city has {cells} cells");
     let (s, e) = w.get("/api/hotspots?method=local-moran&weights=distance:150000").await;
     assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("weights")), "{e}");
     assert!(e["error"]["message"].as_str().unwrap().contains("neighbours"), "{e}");

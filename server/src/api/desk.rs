@@ -4,12 +4,12 @@
 //! - `GET /api/workload?region=`: officers' workload over the villages of the jurisdiction (or
 //!   of `region` inside it) and the villages without an officer.
 
-use super::AppState;
 use super::error::AppError;
 use super::params::Params;
 use crate::auth::Caller;
 use crate::desk::{village_profile, workload};
 use crate::query::Area;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};

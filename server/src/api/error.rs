@@ -100,26 +100,6 @@ impl AppError {
         AppError::BadRequest { message: message.into(), field: Some(field.to_owned()) }
     }
 
-    /// The field named (if any) and the message, for command-line errors.
-    pub fn field_and_message(&self) -> (Option<String>, String) {
-        match self {
-            AppError::BadRequest { message, field }
-            | AppError::Unprocessable { message, field }
-            | AppError::NotFound { message, field }
-            | AppError::Conflict { message, field } => (field.clone(), message.clone()),
-            AppError::Unauthorized { message }
-            | AppError::Forbidden { message }
-            | AppError::TooManyRequests { message, .. }
-            | AppError::Busy { message, .. }
-            | AppError::UnsupportedMediaType { message }
-            | AppError::Timeout { message }
-            | AppError::PayloadTooLarge { message }
-            | AppError::InvalidItems { message, .. }
-            | AppError::Internal(message) => (None, message.clone()),
-            AppError::MethodNotAllowed => (None, "method not allowed".to_owned()),
-        }
-    }
-
     /// A 422 naming a body field.
     pub fn unprocessable(field: &str, message: impl Into<String>) -> AppError {
         AppError::Unprocessable { message: message.into(), field: Some(field.to_owned()) }
@@ -146,6 +126,31 @@ impl From<crate::jobs::JobError> for AppError {
                 AppError::Busy { message: e.to_string(), retry_after_s: crate::jobs::RETRY_AFTER_S }
             }
             JobError::Failed(cause) => AppError::Internal(cause),
+        }
+    }
+}
+
+impl From<crate::cell_hotspots::HotspotError> for AppError {
+    fn from(e: crate::cell_hotspots::HotspotError) -> AppError {
+        use crate::cell_hotspots::HotspotError;
+        match e {
+            HotspotError::BandWiderThanArea { .. }
+            | HotspotError::TooManyNeighbours { .. }
+            | HotspotError::TooManyLinks { .. } => AppError::unprocessable("weights", e.to_string()),
+            HotspotError::Store(e) => e.into(),
+            HotspotError::Job(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::patrol::PatrolError> for AppError {
+    fn from(e: crate::patrol::PatrolError) -> AppError {
+        use crate::patrol::PatrolError;
+        match e {
+            PatrolError::Invalid { field, message } => AppError::unprocessable(&field, message),
+            PatrolError::Area(e) => e.into(),
+            PatrolError::Forecast(e) => e.into(),
+            PatrolError::Job(e) => e.into(),
         }
     }
 }

@@ -8,125 +8,45 @@
 //! - `GET /api/hotspots/near-repeat?to=&days=&…`: Knox test per category and the open alerts
 //! - `GET /api/hotspots/forecast?at=&hours=8&area_share=0.05&…`: the self-exciting shift forecast
 
+use super::DEFAULT_WINDOW_DAYS;
 use super::error::AppError;
 use super::features::{collection, feature_with_bbox, geojson_response};
 use super::params::Params;
-use super::{AppState, DEFAULT_WINDOW_DAYS};
 use crate::auth::Caller;
-use crate::incident_index::{IncidentFilter, IncidentPoint};
-use analytics::TransverseMercator;
+use crate::cell_hotspots::{
+    DEFAULT_BAND_M, FORECAST_TRAIN_DAYS, HotspotError, LISA_PERMUTATIONS, MAX_LISA_LINKS, ShiftForecast, StudyArea,
+    band_neighbours, shift_forecast,
+};
+use crate::incident_index::IncidentPoint;
+use crate::state::AppState;
 use analytics::emerging::emerging_hot_spots;
-use analytics::forecast::{CellEvent, Forecaster, Study, selected_count};
+use analytics::forecast::{Forecaster, selected_count};
 use analytics::gi_star::{MIN_FEATURES, hot_spots};
 use analytics::kde::{default_bandwidth_m, density_per_km2};
 use analytics::knox::{Event, KnoxParams, knox};
 use analytics::moran::lisa_clusters;
 use analytics::optimized::scale_of_analysis;
-use analytics::weights::Neighbours;
 use analytics::weights::Weights;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
-use geo::InteriorPoint;
 use model::Category;
 use serde_json::{Map, Value, json};
 
-/// Default neighbourhood: cells whose centres lie within 1.5 km.
-pub const DEFAULT_BAND_M: f64 = 1_500.0;
-
-/// Permutations of local Moran's I (fixed seed, so the map does not flicker).
-pub const LISA_PERMUTATIONS: usize = 999;
-
-/// Most neighbours a cell may have under a distance band; a wider band is refused (422).
-pub const MAX_NEIGHBOURS: usize = 1_000;
-
-/// Most neighbour links (the sum of every cell's neighbours) local Moran's I permutes: its cost
-/// is links × [`LISA_PERMUTATIONS`] draws, about a second at this bound.
-pub const MAX_LISA_LINKS: usize = 200_000;
-
-/// Wuwei's projection for distances: UTM zone 48N.
-fn projection() -> TransverseMercator {
-    TransverseMercator::utm(48, true)
-}
-
-/// The cells of the study area and their centres in metres.
-pub(crate) struct StudyArea {
-    /// Cell indexes (into `Geography::cells`).
-    pub(crate) cells: Vec<u32>,
-    /// Their interior points, UTM 48N metres.
-    pub(crate) centres_m: Vec<[f64; 2]>,
-    utm: TransverseMercator,
-}
-
-impl StudyArea {
-    /// The cells `filter` reaches: its region's range inside its scope.
-    pub(crate) fn cells_of(s: &AppState, filter: &IncidentFilter) -> Vec<u32> {
-        let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
-        range.filter(|i| filter.scope.contains(*i)).collect()
-    }
-
-    pub(crate) fn of(s: &AppState, filter: &IncidentFilter) -> StudyArea {
-        let cells = Self::cells_of(s, filter);
-        let utm = projection();
-        let centres_m = cells
-            .iter()
-            .map(|&i| {
-                let c =
-                    s.geography.cells()[i as usize].boundary.interior_point().map_or((0.0, 0.0), |p| (p.x(), p.y()));
-                let (x, y) = utm.forward(c.0, c.1);
-                [x, y]
-            })
-            .collect();
-        StudyArea { cells, centres_m, utm }
-    }
-
-    /// The longest distance between two cell centres of the area (its bounding box's diagonal),
-    /// metres: no distance band needs to be wider.
-    pub(crate) fn extent_m(&self) -> f64 {
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        for c in &self.centres_m {
-            for d in 0..2 {
-                lo[d] = lo[d].min(c[d]);
-                hi[d] = hi[d].max(c[d]);
-            }
-        }
-        if self.centres_m.is_empty() { 0.0 } else { (hi[0] - lo[0]).hypot(hi[1] - lo[1]) }
-    }
-
-    /// Checks a distance band against the area: at most its extent (or the default band, for a
-    /// small area), a 422 naming `weights` beyond it.
-    pub(crate) fn check_band(&self, band_m: f64) -> Result<(), AppError> {
-        let max_m = self.extent_m().max(DEFAULT_BAND_M).ceil();
-        if band_m > max_m {
-            return Err(AppError::unprocessable(
-                "weights",
-                format!("the distance band {band_m} m is wider than the study area ({max_m} m across)"),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Incident counts per study cell under `filter`.
-    async fn counts(&self, s: &AppState, filter: &IncidentFilter) -> Result<Vec<f64>, AppError> {
-        let all = s.cell_counts(filter).await?;
-        Ok(self.cells.iter().map(|&i| f64::from(all[i as usize])).collect())
-    }
-
-    /// One feature per study cell with `props(k)` added to its code and name.
-    fn features(&self, s: &AppState, mut props: impl FnMut(usize, &mut Map<String, Value>)) -> Vec<Value> {
-        self.cells
-            .iter()
-            .enumerate()
-            .map(|(k, &i)| {
-                let cell = &s.geography.cells()[i as usize];
-                let mut p = Map::new();
-                p.insert("code".into(), json!(cell.cell.code));
-                p.insert("name".into(), json!(cell.cell.name));
-                props(k, &mut p);
-                feature_with_bbox(json!(cell.cell.code), &cell.boundary, p)
-            })
-            .collect()
-    }
+/// One feature per study cell with `props(k)` added to its code and name.
+fn features(area: &StudyArea, s: &AppState, mut props: impl FnMut(usize, &mut Map<String, Value>)) -> Vec<Value> {
+    area.cells
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let cell = &s.geography.cells()[i as usize];
+            let mut p = Map::new();
+            p.insert("code".into(), json!(cell.cell.code));
+            p.insert("name".into(), json!(cell.cell.name));
+            props(k, &mut p);
+            feature_with_bbox(json!(cell.cell.code), &cell.boundary, p)
+        })
+        .collect()
 }
 
 /// The common window: `to` defaults to now, `from` to `days` before it.
@@ -152,20 +72,6 @@ fn answer(features: Vec<Value>, parameters: Value, warnings: Vec<String>) -> Res
     extra.insert("parameters".into(), parameters);
     extra.insert("warnings".into(), json!(warnings));
     geojson_response(collection(features, extra))
-}
-
-/// Distance-band neighbours of `centres_m`, refused (as a 422 naming `weights`) when a cell
-/// would have more than [`MAX_NEIGHBOURS`].
-pub(crate) fn band_neighbours(centres_m: &[[f64; 2]], band_m: f64) -> Result<Neighbours, AppError> {
-    Neighbours::distance_band_capped(centres_m, band_m, MAX_NEIGHBOURS).map_err(|e| {
-        AppError::unprocessable(
-            "weights",
-            format!(
-                "a {band_m} m band gives a cell at least {} neighbours; at most {MAX_NEIGHBOURS} are allowed: choose a shorter distance",
-                e.at_least
-            ),
-        )
-    })
 }
 
 fn band_of(p: &mut Params) -> Result<f64, AppError> {
@@ -215,12 +121,7 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
             let w = band_neighbours(&centres_m, band_m).and_then(|w| {
                 let links: usize = (0..w.len()).map(|i| w.of(i).len()).sum();
                 if local_moran && links > MAX_LISA_LINKS {
-                    return Err(AppError::unprocessable(
-                        "weights",
-                        format!(
-                            "a {band_m} m band links {links} pairs of cells; local Moran's I permutes at most {MAX_LISA_LINKS}: choose a shorter distance or a smaller region"
-                        ),
-                    ));
+                    return Err(HotspotError::TooManyLinks { band_m, links });
                 }
                 Ok(w)
             });
@@ -267,7 +168,7 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let n = area.cells.len();
     let (features, zh, en, warnings) = match stats {
         Stats::Lisa((lisa, warnings)) => {
-            let features = area.features(&s, |k, props| {
+            let features = features(&area, &s, |k, props| {
                 let c = &lisa[k];
                 props.insert("count".into(), json!(values[k]));
                 props.insert("local_i".into(), json!(c.local.i));
@@ -289,7 +190,7 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
             )
         }
         Stats::GiStar((cells, warnings)) => {
-            let features = area.features(&s, |k, props| {
+            let features = features(&area, &s, |k, props| {
                 props.insert("count".into(), json!(values[k]));
                 props.insert("z".into(), json!(cells[k].z));
                 props.insert("p".into(), json!(cells[k].p));
@@ -351,7 +252,7 @@ pub async fn emerging(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     } else {
         vec![]
     };
-    let features = area.features(&s, |k, props| {
+    let features = features(&area, &s, |k, props| {
         let (zh, en) = patterns[k].label();
         props.insert("pattern".into(), json!(patterns[k].as_str()));
         props.insert("label_zh".into(), json!(zh));
@@ -397,7 +298,7 @@ pub async fn kde(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuer
     let n_points = points.len();
     let centres_m = area.centres_m.clone();
     let density = s.jobs.run(move |_| Ok(density_per_km2(&points, &centres_m, bandwidth_m))).await?;
-    let features = area.features(&s, |k, props| {
+    let features = features(&area, &s, |k, props| {
         props.insert("density_per_km2".into(), json!(density[k]));
     });
     let parameters = json!({"method": "kde", "cells": area.cells.len(), "incidents": n_points, "kernel": "quartic",
@@ -418,7 +319,7 @@ pub async fn near_repeat(
     p.finish()?;
     let (from, to) = window(&s, &mut query, days);
     let filter = query.filter(&s.geography, &caller.scope)?;
-    let utm = projection();
+    let utm = s.geography.projection();
     let mut by_category: Vec<(Category, Vec<IncidentPoint>)> = Vec::new();
     s.for_each_incident(&filter, |pt| match by_category.iter_mut().find(|(c, _)| *c == pt.category) {
         Some((_, points)) => points.push(*pt),
@@ -534,7 +435,7 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         rank[k] = r + 1;
     }
     let n_flagged = selected_count(risk.len(), area_share);
-    let features = area.features(&s, |k, props| {
+    let features = features(&area, &s, |k, props| {
         props.insert("risk".into(), json!(risk[k]));
         props.insert("rank".into(), json!(rank[k]));
         props.insert("flagged".into(), json!(rank[k] <= n_flagged));
@@ -546,61 +447,4 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         "description_zh": format!("班次预测：自激点过程模型（长期背景 + 近期警情的短时激发），用此前 {train_days} 天 {} 起警情拟合，预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。", incidents, area_share * 100.0),
         "description_en": format!("Shift forecast: a self-exciting point process (long-term background plus short-lived boosts after recent incidents) fitted on the {} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.", incidents, area_share * 100.0)});
     Ok(answer(features, parameters, vec![]))
-}
-
-/// Days of incidents a shift forecast is fitted on.
-pub(crate) const FORECAST_TRAIN_DAYS: i64 = 30;
-
-/// A shift forecast over a study area.
-pub(crate) struct ShiftForecast {
-    /// The cells forecast.
-    pub(crate) area: StudyArea,
-    /// Expected incidents per cell of `area` over the shift.
-    pub(crate) risk: Vec<f64>,
-    /// The best-ranked fitted parameters.
-    pub(crate) fitted: analytics::forecast::SelfExciting,
-    /// Incidents the forecast was fitted on.
-    pub(crate) incidents: usize,
-}
-
-/// The self-exciting forecast of `hours` from `at` for the cells of `filter`, whose window
-/// must be the [`FORECAST_TRAIN_DAYS`] before `at`.
-pub(crate) async fn shift_forecast(
-    s: &AppState,
-    filter: &IncidentFilter,
-    at: DateTime<Utc>,
-    hours: f64,
-    area_share: f64,
-) -> Result<ShiftForecast, AppError> {
-    let area = StudyArea::of(s, filter);
-    let mut slot = vec![u32::MAX; s.geography.cells().len()];
-    for (k, &i) in area.cells.iter().enumerate() {
-        slot[i as usize] = k as u32;
-    }
-    let mut events = Vec::new();
-    s.for_each_incident(filter, |pt| {
-        let (x_m, y_m) = area.utm.forward(pt.lon, pt.lat);
-        let cell = slot[pt.cell as usize];
-        if cell != u32::MAX {
-            events.push(CellEvent { cell, x_m, y_m, t_s: pt.occurred_s });
-        }
-    })
-    .await?;
-    let centres_m = area.centres_m.clone();
-    let incidents = events.len();
-    // Fitting takes a second or two on the whole city: off the async workers.
-    let (risk, fitted) = s
-        .jobs
-        .run(move |cancel| {
-            let study = Study::new(&centres_m);
-            let active = vec![true; centres_m.len()];
-            let (start_s, at_s, horizon_s) =
-                ((at - Duration::days(FORECAST_TRAIN_DAYS)).timestamp(), at.timestamp(), (hours * 3600.0) as i64);
-            let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
-            cancel.check()?;
-            let risk = study.averaged_risk(&ranked, &events, FORECAST_TRAIN_DAYS as f64, at_s, horizon_s);
-            Ok((risk, ranked[0]))
-        })
-        .await?;
-    Ok(ShiftForecast { area, risk, fitted, incidents })
 }

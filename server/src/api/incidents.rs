@@ -1,12 +1,12 @@
 //! Incidents: the paged list (index records), one incident's full record, and submission.
 
-use super::AppState;
 use super::error::AppError;
 use super::features::{geojson_response, incident_feature, incident_points_collection};
 use super::params::{Params, format_cursor};
 use crate::auth::Caller;
 use crate::ingest::{IngestError, submit};
 use crate::intake::incident_from_feature;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};

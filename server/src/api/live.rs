@@ -1,13 +1,13 @@
 //! The live command centre's routes: the WebSocket feed, status changes and history, the event
 //! queue with deadlines, patrol units (positions, dispatch suggestions) and alerts.
 
-use super::AppState;
 use super::error::AppError;
 use super::params::Params;
 use crate::auth::Caller;
 use crate::live::ChangeError;
 use crate::live::dispatch::{Suggestion, suggest};
 use crate::live::feed::{self, FeedFilter};
+use crate::state::AppState;
 use analytics::crs::Crs;
 use axum::Json;
 use axum::extract::ws::WebSocketUpgrade;
@@ -354,8 +354,15 @@ pub async fn dispatch(
     let incident = incident_in_scope(&s, &caller, id).await?;
     let board = s.live.board();
     let units: Vec<&UnitState> = board.units().filter(|u| unit_commandable(&s, &caller, u.id)).collect();
-    let suggestions: Vec<Suggestion> =
-        suggest(units, incident.fields.lon, incident.fields.lat, k, s.settings.travel, s.settings.roads.as_deref());
+    let suggestions: Vec<Suggestion> = suggest(
+        units,
+        incident.fields.lon,
+        incident.fields.lat,
+        k,
+        s.settings.travel,
+        s.geography.projection(),
+        s.settings.roads.as_deref(),
+    );
     Ok(Json(serde_json::json!({
         "incident": id,
         "method": "straight line × detour factor",

@@ -18,15 +18,11 @@ pub mod session;
 mod stats;
 
 use crate::auth::Caller;
-use crate::clock::Clock;
-use crate::geography::Geography;
-use crate::incident_index::IncidentIndex;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{MethodRouter, get, post};
 use model::api::Health;
-use std::sync::{Arc, RwLock};
-use store::Store;
 
 /// Default window of counts and statistics when `from`/`to` are absent: the last 30 days.
 pub const DEFAULT_WINDOW_DAYS: i64 = 30;
@@ -35,79 +31,6 @@ pub const DEFAULT_WINDOW_DAYS: i64 = 30;
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// Longest a request may take before it is answered 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Shared state of every request.
-#[derive(Clone)]
-pub struct AppState {
-    /// The system of record.
-    pub store: Arc<dyn Store>,
-    /// Regions, cells, resources, officers.
-    pub geography: Arc<Geography>,
-    /// The incident index (write-locked only to apply acknowledged writes).
-    pub incidents: Arc<RwLock<IncidentIndex>>,
-    /// "Now".
-    pub clock: Arc<dyn Clock>,
-    /// Region and cell geometry prepared for vector tiles.
-    pub tiles: Arc<crate::tiles::TileShapes>,
-    /// Recent per-cell counts for cell tiles.
-    pub tile_counts: Arc<crate::tiles::CountsCache>,
-    /// The built frontend served at `/`, if any.
-    pub web_dir: Option<std::path::PathBuf>,
-    /// Public settings for the browser (base layers).
-    pub ui: Arc<model::api::UiConfig>,
-    /// Failed-attempt counters (logins, password changes, unknown tokens).
-    pub throttle: Arc<crate::throttle::Throttle>,
-    /// Proxies whose forwarding headers name the client (`--trusted-proxy`).
-    pub trusted_proxies: Arc<crate::peer::TrustedProxies>,
-    /// Places for heavy analyses.
-    pub jobs: Arc<crate::jobs::Jobs>,
-    /// Turns for password checks (argon2id: CPU and 19 MiB each), one per core.
-    pub password_checks: Arc<tokio::sync::Semaphore>,
-    /// Sessions recently confirmed by the store.
-    pub sessions: Arc<crate::auth::SessionCache>,
-    /// With PostGIS and a memory window: the database answering queries that reach before it.
-    pub past: Option<Arc<crate::reads::Past>>,
-    /// Incident writes, group-committed.
-    pub commit: Arc<crate::ingest::GroupCommit>,
-    /// The audit log, group-committed.
-    pub audit_log: Arc<crate::ingest::AuditLog>,
-    /// Live-log appends, group-committed.
-    pub event_log: Arc<crate::ingest::EventLog>,
-    /// The live board and feed.
-    pub live: Arc<crate::live::Live>,
-    /// Deadlines, alert thresholds, dispatch estimate.
-    pub settings: Arc<crate::live::LiveSettings>,
-}
-
-impl AppState {
-    /// Read access to the incident index (a poisoned lock still holds consistent data: writers
-    /// only push whole records).
-    pub fn index(&self) -> std::sync::RwLockReadGuard<'_, IncidentIndex> {
-        self.incidents.read().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Appends to the audit log; returns once it is durable (shared commits with other requests).
-    pub async fn audit(&self, entry: store::NewAudit) -> Result<(), store::StoreError> {
-        self.audit_log.append(entry).await
-    }
-
-    /// Appends to the live log (shared commits with other requests), folds the events into the
-    /// board and index at once, and wakes the pump to publish them.
-    pub async fn log(
-        &self,
-        events: Vec<model::live::NewLiveEvent>,
-    ) -> Result<Vec<model::live::LiveEvent>, store::StoreError> {
-        let written = self.event_log.append(events).await?;
-        self.live.apply(&written, &self.incidents);
-        self.live.wake();
-        Ok(written)
-    }
-
-    /// Write access to the incident index.
-    pub fn index_mut(&self) -> std::sync::RwLockWriteGuard<'_, IncidentIndex> {
-        self.incidents.write().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

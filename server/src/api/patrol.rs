@@ -6,7 +6,6 @@
 //! - `GET /api/coverage/blind-spots?region=`: hot spots no camera sees, as cell points.
 //! - `GET /api/coverage/suggestions?kind=camera|checkpoint&n=10&region=`: sites for new ones.
 
-use super::AppState;
 use super::error::AppError;
 use super::features::{collection, feature, feature_with_bbox, geojson_response};
 use super::params::{Params, json_body};
@@ -14,6 +13,7 @@ use crate::auth::Caller;
 use crate::patrol::{PlanRequest, plan, plan_csv, plan_geojson, validate};
 use crate::prevention::{CellCoverage, NewResource, RISK_DAYS, blind_spots, cell_coverage, recent_points, suggest};
 use crate::query::IncidentQuery;
+use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -77,7 +77,7 @@ async fn coverage_of(s: &AppState, caller: &Caller, p: &mut Params) -> Result<Ve
         IncidentQuery { area, from: Some(now - Duration::days(RISK_DAYS)), to: Some(now), ..Default::default() };
     let filter = query.filter(&s.geography, &caller.scope)?;
     let recent = recent_points(s, &filter).await?;
-    let cells = super::hotspots::StudyArea::cells_of(s, &filter);
+    let cells = crate::cell_hotspots::StudyArea::cells_of(s, &filter);
     let geography = s.geography.clone();
     let covered = s.live.desk().territories().into_values().flatten().collect();
     Ok(s.jobs.run(move |_| Ok(cell_coverage(&geography, &cells, &recent, &planned, &covered))).await?)

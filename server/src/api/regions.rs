@@ -1,13 +1,14 @@
 //! Regions, grid cells (with incident counts) and prevention resources.
 
+use super::DEFAULT_WINDOW_DAYS;
 use super::error::AppError;
 use super::features::{
     collection, feature_with_bbox, geojson_response, region_feature, region_properties, resource_feature,
 };
 use super::params::Params;
-use super::{AppState, DEFAULT_WINDOW_DAYS};
 use crate::auth::Caller;
 use crate::query::Area;
+use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use chrono::Duration;

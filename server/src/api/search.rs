@@ -1,11 +1,11 @@
 //! `GET /api/search?q=`: regions and cells by name or code, incidents by case number, address or
 //! summary text.
 
-use super::AppState;
 use super::error::AppError;
 use super::features::bbox_of;
 use super::params::Params;
 use crate::auth::Caller;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use model::api::{IncidentHit, RegionHit, SearchResults};

@@ -1,13 +1,13 @@
 //! Signing in and out: `POST /api/login` (cookie and bearer token), `POST /api/logout`,
 //! `GET /api/me`, `POST /api/password`; and `GET /api/audit` for administrators.
 
-use super::AppState;
 use super::error::AppError;
 use super::params::Params;
 use crate::auth::{
     AUDIT_USERNAME_CHARS, COOKIE, Caller, MIN_PASSWORD_CHARS, SESSION_HOURS, audit_source, hash_password, new_token,
     request_source, stamp, token_hash, verify_password,
 };
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};

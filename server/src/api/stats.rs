@@ -1,11 +1,11 @@
 //! `GET /api/stats?region=&from=&to=&category=`: counts by category, by local day, the hour ×
 //! weekday matrix, the busiest cells and how concentrated incidents are.
 
-use super::AppState;
 use super::DEFAULT_WINDOW_DAYS;
 use super::error::AppError;
 use super::params::Params;
 use crate::auth::Caller;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use chrono::Duration;

@@ -5,9 +5,9 @@
 //! the same write paths as real reports and real dispatchers, as user `demo-feed`.
 
 use super::dispatch::suggest;
-use crate::api::AppState;
 use crate::incident_index::IncidentFilter;
 use crate::ingest::submit;
+use crate::state::AppState;
 use chrono::Duration;
 use model::live::{UnitState, UnitStatus};
 use model::scope::Scope;
@@ -122,6 +122,7 @@ async fn advance(state: &AppState, open: &mut BTreeMap<u64, u32>, rng: &mut impl
                     incident.fields.lat,
                     1,
                     state.settings.travel,
+                    state.geography.projection(),
                     state.settings.roads.as_deref(),
                 );
                 drop(board);

@@ -43,18 +43,19 @@ pub struct Suggestion {
     pub eta_s: f64,
 }
 
-/// The `k` available units nearest to (`lon`, `lat`) by estimated travel, nearest first. On a
-/// road network (UTM 48N metres, see `crate::roads`) the `4k` nearest by straight line are
-/// measured along the roads and re-ranked; otherwise straight line × detour.
+/// The `k` available units nearest to (`lon`, `lat`) by estimated travel, nearest first,
+/// measured in `utm` (the geography's projection, in which the road network was loaded). On a
+/// road network the `4k` nearest by straight line are measured along the roads and re-ranked;
+/// otherwise straight line × detour.
 pub fn suggest<'a>(
     units: impl IntoIterator<Item = &'a UnitState>,
     lon: f64,
     lat: f64,
     k: usize,
     travel: Travel,
+    utm: TransverseMercator,
     roads: Option<&RoadNetwork>,
 ) -> Vec<Suggestion> {
-    let utm = TransverseMercator::utm_for(lon, lat);
     let available: Vec<&UnitState> = units.into_iter().filter(|u| u.status == UnitStatus::Available).collect();
     let tree = RTree::bulk_load(
         available
@@ -69,8 +70,6 @@ pub fn suggest<'a>(
     let (x, y) = utm.forward(lon, lat);
     let metres_per_s = travel.speed_kmh.max(1.0) / 3.6;
     let detour = travel.detour_factor.max(1.0);
-    let road48 = crate::roads::projection();
-    let target48 = road48.forward(lon, lat);
     let mut out: Vec<Suggestion> = tree
         .nearest_neighbor_iter([x, y])
         .take(if roads.is_some() { k.saturating_mul(4) } else { k })
@@ -79,10 +78,7 @@ pub fn suggest<'a>(
             let [ux, uy] = *g.geom();
             let distance_m = (ux - x).hypot(uy - y);
             let road_m = match roads {
-                Some(net) => {
-                    let from = road48.forward(u.lon, u.lat);
-                    net.travel_m([from.0, from.1], [target48.0, target48.1], detour)
-                }
+                Some(net) => net.travel_m([ux, uy], [x, y], detour),
                 None => distance_m * detour,
             };
             Suggestion {
@@ -122,14 +118,18 @@ mod tests {
             unit(5, lon + 0.05, lat, UnitStatus::Available), // ~4.4 km east
         ];
         let travel = Travel { detour_factor: 1.5, speed_kmh: 36.0 };
-        let s = suggest(&units, lon, lat, 2, travel, None);
+        let s = suggest(&units, lon, lat, 2, travel, TransverseMercator::utm_for(lon, lat), None);
         assert_eq!(s.iter().map(|s| s.unit).collect::<Vec<_>>(), [3, 1]);
         assert!((s[0].distance_m - 555.0).abs() < 5.0, "{}", s[0].distance_m);
         assert!((s[1].distance_m - 1110.0).abs() < 10.0, "{}", s[1].distance_m);
         // 36 km/h = 10 m/s; road = 1.5 × straight line.
         assert!((s[0].road_m - s[0].distance_m * 1.5).abs() <= 1.0);
         assert!((s[0].eta_s - s[0].road_m / 10.0).abs() <= 1.0);
-        assert_eq!(suggest(&units, lon, lat, 10, travel, None).len(), 3, "only available units");
-        assert!(suggest(&[], lon, lat, 3, travel, None).is_empty());
+        assert_eq!(
+            suggest(&units, lon, lat, 10, travel, TransverseMercator::utm_for(lon, lat), None).len(),
+            3,
+            "only available units"
+        );
+        assert!(suggest(&[], lon, lat, 3, travel, TransverseMercator::utm_for(lon, lat), None).is_empty());
     }
 }

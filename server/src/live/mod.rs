@@ -256,7 +256,7 @@ impl LiveSettings {
 /// ([`store::Store::insert_deriving`]): their 一警多报 links and alerts (geofence,
 /// near-repeat). The created incidents are not in the index yet: the write's group commit puts
 /// them there once durable, before the next group's rules read it.
-pub fn derive(state: &crate::api::AppState) -> store::Derive {
+pub fn derive(state: &crate::state::AppState) -> store::Derive {
     let (geography, index, live, clock) =
         (state.geography.clone(), state.incidents.clone(), state.live.clone(), state.clock.clone());
     let rules = state.settings.rules.clone();
@@ -304,7 +304,7 @@ pub fn derive(state: &crate::api::AppState) -> store::Derive {
 /// The open events of `filter` reported at or after `reported_from`, most urgent first: the
 /// furthest escalated, then the earliest due (reports linked to another's event left out).
 pub fn open_queue(
-    s: &crate::api::AppState,
+    s: &crate::state::AppState,
     mut filter: crate::incident_index::IncidentFilter,
     now: DateTime<Utc>,
     reported_from: DateTime<Utc>,
@@ -388,7 +388,7 @@ pub fn unit_event(geography: &Geography, u: UnitState) -> model::live::NewLiveEv
 /// against the stored status; a dispatch marks the unit busy, and resolving (or handing over to
 /// another unit) frees the unit in charge. The board, the index and the feed follow.
 pub async fn change(
-    state: &crate::api::AppState,
+    state: &crate::state::AppState,
     incident: &model::Incident,
     t: model::workflow::Transition,
     by: &str,

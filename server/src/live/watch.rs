@@ -5,10 +5,9 @@
 //! an alert the board already holds (same kind, place and text, from another instance or
 //! earlier) is not raised again.
 
-use crate::api::AppState;
 use crate::geography::CellIdx;
 use crate::incident_index::{CellScope, IncidentFilter, StatusSet};
-use analytics::TransverseMercator;
+use crate::state::AppState;
 use analytics::gi_star::hot_spots;
 use analytics::weights::Neighbours;
 use chrono::{DateTime, Duration, Utc};
@@ -36,7 +35,7 @@ struct Memory {
 
 /// Starts the watch: a check every `every`.
 pub fn spawn(state: AppState, every: std::time::Duration) {
-    let utm = TransverseMercator::utm(48, true);
+    let utm = state.geography.projection();
     let centres: Vec<[f64; 2]> = state
         .geography
         .cells()

@@ -14,11 +14,11 @@
 
 pub mod mvt;
 
-use crate::api::AppState;
 use crate::api::error::AppError;
 use crate::api::params::Params;
 use crate::geography::Geography;
 use crate::incident_index::{Bbox, CategorySet, IncidentFilter};
+use crate::state::AppState;
 use analytics::clip::clip_ring;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
