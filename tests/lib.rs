@@ -45,14 +45,18 @@ pub struct TestWorld {
 
 /// The test users: name, role, jurisdiction (officer-linked for the village user).
 pub fn test_users(officer: u64) -> Vec<(&'static str, Role, Option<&'static str>, Option<u64>)> {
-    vec![
-        ("city", Role::City, Some("620600000000"), None),
-        ("county", Role::County, Some("620602000000"), None),
-        ("township", Role::Township, Some("620602001000"), None),
-        ("village", Role::Village, None, Some(officer)),
-        ("analyst", Role::Analyst, Some("620600000000"), None),
-        ("admin", Role::Admin, Some("620600000000"), None),
-    ]
+    Role::ALL
+        .iter()
+        .map(|&role| {
+            let (jurisdiction, officer_id) = match role {
+                Role::City | Role::Analyst | Role::Admin => (Some("620600000000"), None),
+                Role::County => (Some("620602000000"), None),
+                Role::Township => (Some("620602001000"), None),
+                Role::Village => (None, Some(officer)),
+            };
+            (role.as_str(), role, jurisdiction, officer_id)
+        })
+        .collect()
 }
 
 impl TestWorld {

@@ -20,6 +20,7 @@ pub mod normal;
 pub mod optimized;
 pub mod partition;
 pub mod patrol;
+pub mod pbf;
 pub mod polygon_index;
 pub mod projection;
 pub mod roads;

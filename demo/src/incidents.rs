@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use std::f64::consts::PI;
 
 /// Share of background incidents per category.
-pub const CATEGORY_MIX: [(Category, f64); 8] = [
+pub const CATEGORY_MIX: [(Category, f64); Category::COUNT] = [
     (Category::Criminal, 0.22),
     (Category::PublicOrder, 0.18),
     (Category::Traffic, 0.20),
@@ -262,7 +262,8 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
     }
 
     // Emerging hot spots: extra criminal incidents on a linear ramp over the last 90 days.
-    let criminal_rate_per_day = p.base_incidents as f64 * CATEGORY_MIX[0].1 / cell_pick.total() / n_days as f64;
+    let criminal_share = CATEGORY_MIX.iter().find(|(c, _)| *c == Category::Criminal).map_or(0.0, |m| m.1);
+    let criminal_rate_per_day = p.base_incidents as f64 * criminal_share / cell_pick.total() / n_days as f64;
     let mut emerging = Vec::new();
     let ramp_days = (EMERGING_RAMP_DAYS as usize).min(n_days);
     for &cell in &emerging_idx {

@@ -646,7 +646,7 @@ fn LayerToggles() -> impl IntoView {
                 </div>
                 <p class="muted" style="font-size:11px">{move || {
                     let l = ctx.lang.get();
-                    (0..4u8).map(|b| if l == Lang::Zh { model::desk::age_band_label_zh(b) } else { model::desk::age_band_label_en(b) })
+                    (0..model::desk::AGE_BANDS).map(|b| if l == Lang::Zh { model::desk::age_band_label_zh(b) } else { model::desk::age_band_label_en(b) })
                         .collect::<Vec<_>>().join(" · ")
                 }}</p>
             </Show>

@@ -153,7 +153,7 @@ pub struct MapOptions {
 }
 
 /// Backlog cases (积案) by age band: under 90 days, 90–179, 180–364, a year or more.
-pub const BACKLOG_BAND_COLORS: [&str; 4] = ["#fee391", "#fe9929", "#d95f0e", "#7f0000"];
+pub const BACKLOG_BAND_COLORS: [&str; model::desk::AGE_BANDS as usize] = ["#fee391", "#fe9929", "#d95f0e", "#7f0000"];
 
 /// A map event from JavaScript.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]

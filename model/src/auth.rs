@@ -3,73 +3,42 @@
 use crate::code::RegionCode;
 use serde::{Deserialize, Serialize};
 
-/// A user's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 指挥中心: the city command centre.
-    City,
-    /// 县（区）公安分局: a county bureau.
-    County,
-    /// 派出所: a township police station.
-    Township,
-    /// 驻村民警: a village officer.
-    Village,
-    /// 分析员: read-only analysis.
-    Analyst,
-    /// 管理员: users and the audit log.
-    Admin,
+labelled_enum! {
+    /// A user's role. Access rules match on it exhaustively: a new role does not build until
+    /// every rule says what it may do.
+    Role {
+        /// 指挥中心: the city command centre.
+        City = ("city", "指挥中心", "command centre"),
+        /// 县（区）公安分局: a county bureau.
+        County = ("county", "县（区）公安分局", "county bureau"),
+        /// 派出所: a township police station.
+        Township = ("township", "派出所", "police station"),
+        /// 驻村民警: a village officer.
+        Village = ("village", "驻村民警", "village officer"),
+        /// 分析员: read-only analysis.
+        Analyst = ("analyst", "分析员", "analyst"),
+        /// 管理员: users and the audit log.
+        Admin = ("admin", "管理员", "administrator"),
+    }
 }
 
 impl Role {
-    /// Every role.
-    pub const ALL: [Role; 6] = [Role::City, Role::County, Role::Township, Role::Village, Role::Analyst, Role::Admin];
-
-    /// API/CLI name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::City => "city",
-            Role::County => "county",
-            Role::Township => "township",
-            Role::Village => "village",
-            Role::Analyst => "analyst",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses the API/CLI name.
-    pub fn parse(s: &str) -> Option<Role> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Chinese label.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Role::City => "指挥中心",
-            Role::County => "县（区）公安分局",
-            Role::Township => "派出所",
-            Role::Village => "驻村民警",
-            Role::Analyst => "分析员",
-            Role::Admin => "管理员",
-        }
-    }
-
-    /// English label.
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Role::City => "command centre",
-            Role::County => "county bureau",
-            Role::Township => "police station",
-            Role::Village => "village officer",
-            Role::Analyst => "analyst",
-            Role::Admin => "administrator",
-        }
-    }
-
     /// Whether the role handles cases (reports, dispatch) and so sees reporters' personal data
     /// unmasked inside its jurisdiction.
     pub fn handles_cases(self) -> bool {
-        matches!(self, Role::City | Role::County | Role::Township | Role::Village)
+        match self {
+            Role::City | Role::County | Role::Township | Role::Village => true,
+            Role::Analyst | Role::Admin => false,
+        }
+    }
+
+    /// Whether the role leads townships, counties or the city: it reassigns village officers
+    /// and takes charge of backlog cases.
+    pub fn leads(self) -> bool {
+        match self {
+            Role::City | Role::County | Role::Township => true,
+            Role::Village | Role::Analyst | Role::Admin => false,
+        }
     }
 
     /// Whether the role may create or change incidents.
@@ -79,7 +48,10 @@ impl Role {
 
     /// Whether the role administers users and reads the audit log.
     pub fn is_admin(self) -> bool {
-        self == Role::Admin
+        match self {
+            Role::Admin => true,
+            Role::City | Role::County | Role::Township | Role::Village | Role::Analyst => false,
+        }
     }
 }
 

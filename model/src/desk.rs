@@ -30,44 +30,7 @@ pub const VISIT_EVERY_DAYS: i64 = 7;
 /// Number of age bands of [`age_band`] (0 to 3).
 pub const AGE_BANDS: u8 = 4;
 
-macro_rules! desk_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = ($code:literal, $zh:literal, $en:literal) ),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $( $(#[$vmeta])* $variant ),+ }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The API name (snake_case, as serialised).
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            /// Parses the API name.
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-
-            /// Chinese UI label.
-            pub fn label_zh(self) -> &'static str {
-                match self { $($name::$variant => $zh),+ }
-            }
-
-            /// English UI label.
-            pub fn label_en(self) -> &'static str {
-                match self { $($name::$variant => $en),+ }
-            }
-        }
-    };
-}
-
-desk_enum! {
+labelled_enum! {
     /// What a dispute (矛盾纠纷) is about.
     DisputeKind {
         /// 邻里纠纷.
@@ -87,7 +50,7 @@ desk_enum! {
     }
 }
 
-desk_enum! {
+labelled_enum! {
     /// The body mediating a dispute; the three are linked (三调联动) and a failed mediation climbs
     /// to the next ([`MediationTrack::next`]).
     MediationTrack {
@@ -100,7 +63,7 @@ desk_enum! {
     }
 }
 
-desk_enum! {
+labelled_enum! {
     /// Where a dispute stands.
     DisputeStatus {
         /// 已登记: registered at the desk.

@@ -30,10 +30,14 @@ impl Scope {
 
     /// A user's scope: their jurisdiction's subtree, or their officer's current villages.
     pub fn of_user(user: &User, desk: &DeskBook) -> Scope {
-        match (user.role, user.officer_id, user.jurisdiction) {
-            (Role::Village, Some(officer), _) => Scope::of(desk.villages_of(officer)),
-            (_, _, Some(j)) => Scope::of(vec![j]),
-            _ => Scope::of(vec![]),
+        match user.role {
+            Role::Village => match (user.officer_id, user.jurisdiction) {
+                (Some(officer), _) => Scope::of(desk.villages_of(officer)),
+                (None, j) => Scope::of(j.into_iter().collect()),
+            },
+            Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin => {
+                Scope::of(user.jurisdiction.into_iter().collect())
+            }
         }
     }
 

@@ -88,16 +88,17 @@ pub async fn seed_demo(
     store.replace_world(world_data(world)).await.context("writing the demo world")?;
     store.append_events(demo_desk_events(desk)).await.context("writing the demo desk records")?;
     let city: RegionCode = "620600000000".parse()?;
-    let users: [(&str, Role, Option<RegionCode>, Option<u64>); 6] = [
-        ("city", Role::City, Some(city), None),
-        ("county", Role::County, Some("620602000000".parse()?), None),
-        ("township", Role::Township, Some("620602001000".parse()?), None),
-        ("village", Role::Village, None, first_officer),
-        ("analyst", Role::Analyst, Some(city), None),
-        ("admin", Role::Admin, Some(city), None),
-    ];
+    let (county, township): (RegionCode, RegionCode) = ("620602000000".parse()?, "620602001000".parse()?);
     let mut logins = Vec::new();
-    for (name, role, jurisdiction, officer_id) in users {
+    // One demo user per role, named after it (a new role gets one, or this does not build).
+    for &role in Role::ALL {
+        let (jurisdiction, officer_id) = match role {
+            Role::City | Role::Analyst | Role::Admin => (Some(city), None),
+            Role::County => (Some(county), None),
+            Role::Township => (Some(township), None),
+            Role::Village => (None, first_officer),
+        };
+        let name = role.as_str();
         let password: String = crate::auth::new_token().chars().take(16).collect();
         let hash = crate::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let new = NewUser { username: name.into(), password_hash: hash.clone(), role, jurisdiction, officer_id };

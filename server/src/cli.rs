@@ -619,10 +619,8 @@ pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
         );
     }
     let role = Role::parse(&args.role).ok_or_else(|| {
-        anyhow::anyhow!(
-            "--role: unknown role {:?}; roles are city, county, township, village, analyst, admin",
-            args.role
-        )
+        let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        anyhow::anyhow!("--role: unknown role {:?}; roles are {}", args.role, roles.join(", "))
     })?;
     let store = open_store(&args.store).await?;
     let geography = Geography::new(store.load_geography().await?);

@@ -9,8 +9,8 @@ use crate::state::AppState;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use geo::InteriorPoint;
 use model::desk::{
-    BacklogLimits, DisputeKind, DisputeStatus, MediationTrack, VISIT_EVERY_DAYS, age_band, age_band_label_en,
-    age_band_label_zh, age_days, dispute_transition, is_backlog, visit_due,
+    AGE_BANDS, BacklogLimits, DisputeKind, DisputeStatus, MediationTrack, VISIT_EVERY_DAYS, age_band,
+    age_band_label_en, age_band_label_zh, age_days, dispute_transition, is_backlog, visit_due,
 };
 use model::desk_book::{BacklogUpdate, CaseOrigin, DeskBook, DisputeChange, DisputeRecord, MediationSession};
 use model::live::{Alert, AlertKind, LiveEvent, LiveKind, NewLiveEvent, QueueItem};
@@ -520,7 +520,7 @@ pub struct AreaBacklog {
     /// Cases.
     pub total: u32,
     /// By age band (0–3).
-    pub by_band: [u32; 4],
+    pub by_band: [u32; AGE_BANDS as usize],
     /// With a leader in charge.
     pub with_leader: u32,
     /// Past their target date.
@@ -543,11 +543,11 @@ pub struct BacklogBoard {
     /// Of them disputes.
     pub disputes: u32,
     /// By age band.
-    pub by_band: [u32; 4],
+    pub by_band: [u32; AGE_BANDS as usize],
     /// Band labels, Chinese.
-    pub band_labels_zh: [&'static str; 4],
+    pub band_labels_zh: [&'static str; AGE_BANDS as usize],
     /// Band labels, English.
-    pub band_labels_en: [&'static str; 4],
+    pub band_labels_en: [&'static str; AGE_BANDS as usize],
     /// With a leader in charge.
     pub with_leader: u32,
     /// Past their target date.

@@ -102,6 +102,9 @@ impl Bbox {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CategorySet(u16);
 
+const _: () = assert!(Category::COUNT <= 16, "CategorySet holds at most 16 categories");
+const _: () = assert!(Status::COUNT <= 8, "StatusSet holds at most 8 statuses");
+
 impl CategorySet {
     /// The set holding `cs`.
     pub fn of(cs: &[Category]) -> CategorySet {

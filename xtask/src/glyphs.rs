@@ -5,6 +5,7 @@
 //! Chinese labels are drawn by the browser's own CJK font (`localIdeographFontFamily`).
 
 use crate::sh;
+use analytics::pbf::{bytes_field, varint_field, zigzag32};
 use anyhow::{Context, Result};
 use sdf_glyph_renderer::{BitmapGlyph, clamp_to_u8};
 use std::path::Path;
@@ -19,49 +20,26 @@ const BUFFER: usize = 3;
 const RADIUS: usize = 8;
 const CUTOFF: f64 = 0.25;
 
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn field_varint(out: &mut Vec<u8>, field: u32, v: u64) {
-    varint(out, u64::from(field) << 3);
-    varint(out, v);
-}
-
-fn field_bytes(out: &mut Vec<u8>, field: u32, data: &[u8]) {
-    varint(out, (u64::from(field) << 3) | 2);
-    varint(out, data.len() as u64);
-    out.extend_from_slice(data);
-}
-
-fn zigzag(v: i32) -> u64 {
-    u64::from(((v << 1) ^ (v >> 31)) as u32)
-}
-
 /// Encodes one glyph message (llmr.glyphs `glyph`).
 fn glyph(id: u32, bitmap: &[u8], width: u32, height: u32, left: i32, top: i32, advance: u32) -> Vec<u8> {
     let mut g = Vec::with_capacity(bitmap.len() + 24);
-    field_varint(&mut g, 1, u64::from(id));
+    varint_field(&mut g, 1, u64::from(id));
     if !bitmap.is_empty() {
-        field_bytes(&mut g, 2, bitmap);
+        bytes_field(&mut g, 2, bitmap);
     }
-    field_varint(&mut g, 3, u64::from(width));
-    field_varint(&mut g, 4, u64::from(height));
-    field_varint(&mut g, 5, zigzag(left));
-    field_varint(&mut g, 6, zigzag(top));
-    field_varint(&mut g, 7, u64::from(advance));
+    varint_field(&mut g, 3, u64::from(width));
+    varint_field(&mut g, 4, u64::from(height));
+    varint_field(&mut g, 5, u64::from(zigzag32(left)));
+    varint_field(&mut g, 6, u64::from(zigzag32(top)));
+    varint_field(&mut g, 7, u64::from(advance));
     g
 }
 
 fn render_range(font: &fontdue::Font, start: u32, end: u32) -> Result<Vec<u8>> {
     let ascender = font.horizontal_line_metrics(SIZE_PX).map_or(SIZE_PX * 0.8, |m| m.ascent).round() as i32;
     let mut stack = Vec::new();
-    field_bytes(&mut stack, 1, FONTSTACK.as_bytes());
-    field_bytes(&mut stack, 2, format!("{start}-{end}").as_bytes());
+    bytes_field(&mut stack, 1, FONTSTACK.as_bytes());
+    bytes_field(&mut stack, 2, format!("{start}-{end}").as_bytes());
     for code in start..=end {
         let Some(ch) = char::from_u32(code) else { continue };
         if font.lookup_glyph_index(ch) == 0 {
@@ -79,10 +57,10 @@ fn render_range(font: &fontdue::Font, start: u32, end: u32) -> Result<Vec<u8>> {
             let top = m.ymin + m.height as i32 - ascender;
             glyph(code, &sdf, m.width as u32, m.height as u32, m.xmin, top, advance)
         };
-        field_bytes(&mut stack, 3, &message);
+        bytes_field(&mut stack, 3, &message);
     }
     let mut out = Vec::new();
-    field_bytes(&mut out, 1, &stack);
+    bytes_field(&mut out, 1, &stack);
     Ok(out)
 }
 

@@ -174,9 +174,10 @@ fn stale(e: StoreError, field: &str) -> AppError {
 /// Roles that lead townships, counties and the city: they reassign officers and take charge
 /// of backlog cases.
 fn require_leader(caller: &Caller, what: &str) -> Result<(), AppError> {
-    match caller.user.role {
-        Role::City | Role::County | Role::Township => Ok(()),
-        r => Err(AppError::Forbidden { message: format!("the {} role may not {what}", r.as_str()) }),
+    if caller.user.role.leads() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden { message: format!("the {} role may not {what}", caller.user.role.as_str()) })
     }
 }
 
@@ -196,15 +197,17 @@ pub async fn desk(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQue
     let asked = p.one("officer")?;
     p.finish()?;
     require_handler(&caller)?;
-    let id = match (caller.user.role, caller.user.officer_id, asked) {
-        (Role::Village, Some(own), None) => own,
-        (Role::Village, Some(own), Some(raw)) if raw == own.to_string() => own,
-        (Role::Village, _, Some(_)) => {
-            return Err(AppError::Forbidden { message: "a village officer sees only their own desk".into() });
-        }
-        (Role::Village, None, None) => return Err(AppError::bad("officer", "this user is not linked to an officer")),
-        (_, _, None) => return Err(AppError::bad("officer", "name the officer (officer=id)")),
-        (_, _, Some(raw)) => {
+    let id = match caller.user.role {
+        Role::Village => match (caller.user.officer_id, asked) {
+            (Some(own), None) => own,
+            (Some(own), Some(raw)) if raw == own.to_string() => own,
+            (_, Some(_)) => {
+                return Err(AppError::Forbidden { message: "a village officer sees only their own desk".into() });
+            }
+            (None, None) => return Err(AppError::bad("officer", "this user is not linked to an officer")),
+        },
+        Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin => {
+            let Some(raw) = asked else { return Err(AppError::bad("officer", "name the officer (officer=id)")) };
             let id: u64 = raw.parse().map_err(|_| AppError::bad("officer", format!("{raw:?} is not an officer id")))?;
             let visible = s.live.desk().villages_of(id).iter().any(|v| caller.scope.allows_region(*v))
                 || officer_in_scope(&s, &caller.scope, id);
@@ -364,9 +367,12 @@ pub async fn create_visit(
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let officer = match (caller.user.role, caller.user.officer_id) {
-        (Role::Village, Some(o)) => o,
-        _ => return Err(AppError::Forbidden { message: "visits are recorded by the village officer".into() }),
+    let recorder = match caller.user.role {
+        Role::Village => caller.user.officer_id,
+        Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin => None,
+    };
+    let Some(officer) = recorder else {
+        return Err(AppError::Forbidden { message: "visits are recorded by the village officer".into() });
     };
     let body: VisitBody = json_body(&body)?;
     let village = village_in_scope(&s, &caller, "village", &body.village)?;

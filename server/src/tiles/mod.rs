@@ -296,7 +296,7 @@ pub fn incidents_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec
             n: u32,
             sx: f64,
             sy: f64,
-            by_category: [u32; 8],
+            by_category: [u32; Category::COUNT],
         }
         let side = f64::from(EXTENT) / BINS as f64;
         let mut bins: Vec<Option<Bin>> = (0..BINS * BINS).map(|_| None).collect();
@@ -310,7 +310,7 @@ pub fn incidents_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec
                 n: 0,
                 sx: 0.0,
                 sy: 0.0,
-                by_category: [0; 8],
+                by_category: [0; Category::COUNT],
             });
             b.n += 1;
             b.sx += x;
@@ -318,9 +318,10 @@ pub fn incidents_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec
             b.by_category[usize::from(p.category.index())] += 1;
         }
         for b in bins.iter().flatten() {
-            let dominant = (0..8u8)
-                .max_by_key(|&c| (b.by_category[usize::from(c)], std::cmp::Reverse(c)))
-                .and_then(Category::from_index);
+            let dominant = Category::ALL
+                .iter()
+                .max_by_key(|&&c| (b.by_category[usize::from(c.index())], std::cmp::Reverse(c)))
+                .copied();
             layer.add_point(
                 None,
                 (b.sx / f64::from(b.n)).round() as i32,

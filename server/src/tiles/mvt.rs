@@ -4,6 +4,7 @@
 //! Coordinates given to the builder are tile-local integers (0…extent, y down); rings are
 //! re-oriented as the spec requires (exterior clockwise on screen, holes counter-clockwise).
 
+use analytics::pbf::{WIRE_FIXED64, bytes_field, key, varint, zigzag32, zigzag64};
 use std::collections::HashMap;
 
 /// Tile extent: coordinates per tile side.
@@ -28,28 +29,6 @@ enum ValueKey {
     Int(i64),
     Double(u64),
     Bool(bool),
-}
-
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn key(out: &mut Vec<u8>, field: u32, wire: u8) {
-    varint(out, (u64::from(field) << 3) | u64::from(wire));
-}
-
-fn bytes_field(out: &mut Vec<u8>, field: u32, data: &[u8]) {
-    key(out, field, 2);
-    varint(out, data.len() as u64);
-    out.extend_from_slice(data);
-}
-
-fn zigzag(v: i32) -> u32 {
-    ((v << 1) ^ (v >> 31)) as u32
 }
 
 /// Geometry kinds.
@@ -150,7 +129,7 @@ impl Layer {
 
     /// Adds a point at tile coordinates (x, y).
     pub fn add_point(&mut self, id: Option<u64>, x: i32, y: i32, props: &[(&str, Value)]) {
-        let geometry = [(1 << 3) | 1, zigzag(x), zigzag(y)];
+        let geometry = [(1 << 3) | 1, zigzag32(x), zigzag32(y)];
         self.push_feature(id, props, GeomType::Point, &geometry);
     }
 
@@ -194,13 +173,13 @@ impl Layer {
                     pts.reverse();
                 }
                 geometry.push((1 << 3) | 1);
-                geometry.push(zigzag(pts[0][0] - cx));
-                geometry.push(zigzag(pts[0][1] - cy));
+                geometry.push(zigzag32(pts[0][0] - cx));
+                geometry.push(zigzag32(pts[0][1] - cy));
                 (cx, cy) = (pts[0][0], pts[0][1]);
                 geometry.push(((pts.len() as u32 - 1) << 3) | 2);
                 for p in &pts[1..] {
-                    geometry.push(zigzag(p[0] - cx));
-                    geometry.push(zigzag(p[1] - cy));
+                    geometry.push(zigzag32(p[0] - cx));
+                    geometry.push(zigzag32(p[1] - cy));
                     (cx, cy) = (p[0], p[1]);
                 }
                 geometry.push((1 << 3) | 7);
@@ -225,12 +204,12 @@ impl Layer {
             match v {
                 Value::Str(s) => bytes_field(&mut vb, 1, s.as_bytes()),
                 Value::Double(d) => {
-                    key(&mut vb, 3, 1);
+                    key(&mut vb, 3, WIRE_FIXED64);
                     vb.extend_from_slice(&d.to_le_bytes());
                 }
                 Value::Int(i) => {
                     key(&mut vb, 6, 0);
-                    varint(&mut vb, ((i << 1) ^ (i >> 63)) as u64);
+                    varint(&mut vb, zigzag64(*i));
                 }
                 Value::Bool(b) => {
                     key(&mut vb, 7, 0);
@@ -257,17 +236,6 @@ pub fn encode(layers: &[Layer]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn varints_and_zigzag() {
-        let mut v = Vec::new();
-        varint(&mut v, 300);
-        assert_eq!(v, [0xac, 0x02]);
-        assert_eq!(zigzag(0), 0);
-        assert_eq!(zigzag(-1), 1);
-        assert_eq!(zigzag(1), 2);
-        assert_eq!(zigzag(-2), 3);
-    }
 
     #[test]
     fn spec_example_point_geometry() {
