@@ -151,6 +151,13 @@ pub async fn call(app: Router, req: Request<Body>) -> (StatusCode, Value) {
     (status, value)
 }
 
+/// Whether a missing tool, service or data file fails the test instead of skipping it: under CI
+/// (`CI` set) and `cargo xtask test` (`SAFEGRID_REQUIRE_TOOLS`). Elsewhere (a user's clone) the
+/// test prints a notice naming what is missing and skips those checks.
+pub fn required() -> bool {
+    std::env::var_os("CI").is_some() || std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some()
+}
+
 /// The shared real incident data (`SAFEGRID_TESTDATA`, default `../shared/testdata` from the
 /// repository root), or `None` with a notice when it is absent (a user's clone; CI always has it).
 pub fn testdata(file: &str) -> Option<PathBuf> {
@@ -161,7 +168,7 @@ pub fn testdata(file: &str) -> Option<PathBuf> {
     let path = dir.join(file);
     if path.exists() {
         Some(path)
-    } else if std::env::var_os("CI").is_some() || std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some() {
+    } else if required() {
         panic!("test data {} is missing; CI must have it", path.display());
     } else {
         eprintln!("notice: {} is absent; skipping the checks that need it", path.display());
@@ -169,16 +176,16 @@ pub fn testdata(file: &str) -> Option<PathBuf> {
     }
 }
 
-/// Whether an external tool is on PATH; under `cargo xtask test` (SAFEGRID_REQUIRE_TOOLS) its
-/// absence is a failure, elsewhere a notice.
+/// Whether an external tool is on PATH; its absence fails the test when [`required`], elsewhere
+/// it is a notice.
 pub fn tool(name: &str) -> bool {
     let found = std::process::Command::new("sh")
         .args(["-c", &format!("command -v {name}")])
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        if std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some() {
-            panic!("{name} is required (cargo xtask test installs it)");
+        if required() {
+            panic!("{name} is required and not installed (cargo xtask test installs it)");
         }
         eprintln!("notice: {name} is not installed; skipping the checks that need it");
     }
@@ -191,7 +198,7 @@ pub fn tool(name: &str) -> bool {
 pub fn admin_url() -> Option<String> {
     match std::env::var("SAFEGRID_TEST_DATABASE_URL") {
         Ok(u) => Some(u),
-        Err(_) if std::env::var_os("CI").is_some() || std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some() => {
+        Err(_) if required() => {
             panic!("SAFEGRID_TEST_DATABASE_URL is missing: `cargo xtask test` starts the PostGIS test cluster")
         }
         Err(_) => {

@@ -14,6 +14,7 @@ mod desk;
 mod desk_records;
 mod fuzz_seeds;
 mod hostile;
+mod layout;
 mod live;
 mod patrol;
 mod postgis;

@@ -1,5 +1,12 @@
 //! Incidents: inserting them (with their live-log events and audit), reading them back for the
 //! indexes, and finding them by id or text.
+//!
+//! Invariant: a write of [`DERIVE_ALONGSIDE_FROM`] items or more runs `derive` on a second thread
+//! while its rows are written, on the incidents as they would be stored if every item were new
+//! and took the next id (the transaction is `BEGIN IMMEDIATE`, so no other writer moves them). It
+//! keeps that result only when every outcome is a created incident with the assumed id, otherwise
+//! derives again from the outcomes: either way the events equal what `derive` makes of the
+//! created incidents (conformance: a retry first, in the middle, none).
 
 use super::blob::{decode_point, encode_point};
 use super::live_log::{Committed, append_events};

@@ -1,5 +1,10 @@
 //! The live log: appending events (packed rows), reading them back, the events this store
 //! committed lately, and status changes (an incident's row and its event in one transaction).
+//!
+//! Invariant: `events_after` is answered from [`RecentEvents`] (pushed under the writer's lock,
+//! so in `seq` order) only when the page is held whole from `after + 1` without a missing `seq`;
+//! anything older, or a gap left by another writer of the file, is read from the file. Both
+//! answers are equal page by page (`tests/it/store.rs`).
 
 use super::incidents::fetch_incident;
 use super::{GpkgError, corrupt, millis, parse_enum, parse_time, sql};
