@@ -102,6 +102,9 @@ pub struct Ctx {
     pub analysis: RwSignal<api::Analysis>,
     /// What it last loaded.
     pub analysis_info: RwSignal<AnalysisInfo>,
+    /// The last call that failed while loading a layer or panel: what, and why (shown until
+    /// dismissed or the next failure).
+    pub failure: RwSignal<Option<(T, api::ApiError)>>,
 }
 
 impl Ctx {
@@ -228,6 +231,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
         map: StoredValue::new(None),
         analysis: RwSignal::new(api::Analysis::GiStar),
         analysis_info: RwSignal::new(AnalysisInfo::default()),
+        failure: RwSignal::new(None),
     };
     provide_context(ctx);
     let live = crate::command::start(ctx, me.user.role.writes_cases());
@@ -398,8 +402,9 @@ fn MapView() -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            if let Ok(fc) = api::coverage(region.as_deref(), &planned).await {
-                ctx.with_map(|m| m.set_layer_data("gap", &fc.to_string()));
+            match api::coverage(region.as_deref(), &planned).await {
+                Ok(fc) => ctx.with_map(|m| m.set_layer_data("gap", &fc.to_string())),
+                Err(e) => ctx.failure.set(Some((T::LayerGap, e))),
             }
         });
     });
@@ -413,8 +418,9 @@ fn MapView() -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             let q = region.map(|r| format!("?region={r}")).unwrap_or_default();
-            if let Ok(fc) = api::get_value(&format!("/api/backlog/heat{q}")).await {
-                ctx.with_map(|m| m.set_layer_data("backlog", &fc.to_string()));
+            match api::get_value(&format!("/api/backlog/heat{q}")).await {
+                Ok(fc) => ctx.with_map(|m| m.set_layer_data("backlog", &fc.to_string())),
+                Err(e) => ctx.failure.set(Some((T::LayerBacklog, e))),
             }
         });
     });
@@ -424,8 +430,9 @@ fn MapView() -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            if let Ok(fc) = api::blind_spots(region.as_deref()).await {
-                ctx.with_map(|m| m.set_layer_data("blind", &fc.to_string()));
+            match api::blind_spots(region.as_deref()).await {
+                Ok(fc) => ctx.with_map(|m| m.set_layer_data("blind", &fc.to_string())),
+                Err(e) => ctx.failure.set(Some((T::LayerBlind, e))),
             }
         });
     });
@@ -435,10 +442,13 @@ fn MapView() -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            if let Ok(fc) = api::near_repeat(&f).await {
-                let n = fc["features"].as_array().map_or(0, Vec::len);
-                ctx.with_map(|m| m.set_alerts(&fc.to_string()));
-                ctx.analysis_info.update(|i| i.alerts = Some(n));
+            match api::near_repeat(&f).await {
+                Ok(fc) => {
+                    let n = fc["features"].as_array().map_or(0, Vec::len);
+                    ctx.with_map(|m| m.set_alerts(&fc.to_string()));
+                    ctx.analysis_info.update(|i| i.alerts = Some(n));
+                }
+                Err(e) => ctx.failure.set(Some((T::LayerAlerts, e))),
             }
         });
     });
@@ -686,6 +696,12 @@ fn LayerToggles() -> impl IntoView {
                 </p>
             </Show>
             {toggle(T::LayerAlerts, "alerts", |l| l.alerts, |l, v| l.alerts = v)}
+            {move || ctx.failure.get().map(|(what, e)| view! {
+                <p class="error" id="load-error">
+                    {format!("{}：{}：{}", ctx.t(T::LoadFailed), ctx.t(what), crate::i18n::api_error(ctx.lang.get(), &e))}
+                    <button class="link" on:click=move |_| ctx.failure.set(None)>"×"</button>
+                </p>
+            })}
             <Show when=move || ctx.layers.get().alerts>
                 <p id="alerts-count" class="muted" style="font-size:11px">
                     {move || match ctx.analysis_info.get().alerts {

@@ -52,11 +52,13 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
     };
     provide_context(live);
     leptos::task::spawn_local(async move {
-        if let Ok(units) = api::units().await {
-            live.units.set(units);
+        match api::units().await {
+            Ok(units) => live.units.set(units),
+            Err(e) => ctx.failure.set(Some((T::Units, e))),
         }
-        if let Ok(alerts) = api::open_alerts().await {
-            live.toasts.set(alerts.into_iter().take(5).collect());
+        match api::open_alerts().await {
+            Ok(alerts) => live.toasts.set(alerts.into_iter().take(5).collect()),
+            Err(e) => ctx.failure.set(Some((T::LayerAlerts, e))),
         }
     });
     Effect::new(move |_| {

@@ -65,15 +65,18 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
                     Err(e) => desk.message.set(Some(Err(e))),
                 }
             } else {
-                if let Ok(b) = api::get_value("/api/backlog").await {
-                    desk.board.set(Some(b));
+                match api::get_value("/api/backlog").await {
+                    Ok(b) => desk.board.set(Some(b)),
+                    Err(e) => desk.message.set(Some(Err(e))),
                 }
-                if let Ok(wl) = api::get_value("/api/workload").await {
-                    desk.workload.set(Some(wl));
+                match api::get_value("/api/workload").await {
+                    Ok(wl) => desk.workload.set(Some(wl)),
+                    Err(e) => desk.message.set(Some(Err(e))),
                 }
             }
-            if let Ok(st) = api::get_value("/api/disputes/stats").await {
-                desk.stats.set(Some(st));
+            match api::get_value("/api/disputes/stats").await {
+                Ok(st) => desk.stats.set(Some(st)),
+                Err(e) => desk.message.set(Some(Err(e))),
             }
         });
     });
@@ -103,8 +106,9 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
         leptos::task::spawn_local(async move {
             let mut features = Vec::new();
             for code in codes {
-                if let Ok(f) = api::region(&code).await {
-                    features.push(f);
+                match api::region(&code).await {
+                    Ok(f) => features.push(f),
+                    Err(e) => desk.message.set(Some(Err(e))),
                 }
             }
             let fc = json!({"type": "FeatureCollection", "features": features});

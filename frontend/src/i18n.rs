@@ -212,6 +212,7 @@ pub enum T {
     Village,
     WeekShort,
     CaseTotal,
+    LoadFailed,
 }
 
 /// The text of `t` in `lang`.
@@ -415,6 +416,7 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         Accepted => ("已采纳", "Accepted"),
         NoMoves => ("当前分配已较均衡", "The load is already even"),
         LayerBacklog => ("积案时长", "Backlog age"),
+        LoadFailed => ("加载失败", "Failed to load"),
         AgeDays => ("已 {} 天", "{} days"),
         Villages => ("村", "villages"),
         SyntheticPopulation => ("人口、户数为演示数据", "population figures are synthetic (demo)"),
