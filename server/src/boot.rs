@@ -6,7 +6,6 @@ use crate::config::StoreArgs;
 use crate::geography::Geography;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::state::AppState;
-
 use anyhow::Context;
 use store::gpkg::GpkgStore;
 use store::{GeographyData, NewUser, Store, StoreError, WorldData};

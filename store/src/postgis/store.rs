@@ -5,7 +5,7 @@
 //!
 //! Every committed incident write also sends `NOTIFY safegrid_incidents` with the id range it
 //! created, so other instances on the same database can bring their in-memory index up to date
-//! (see [`super::follow`]).
+//! (they follow it through [`crate::Store::changes`]).
 
 use super::copy::{Columns, CopyError, copy_into};
 use crate::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
