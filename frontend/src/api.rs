@@ -1,9 +1,15 @@
 //! The only HTTP client of the frontend: typed calls to the SafeGrid API and the URLs the map
 //! loads tiles and GeoJSON from. Failures come back as [`ApiError`] for the UI to show.
 
+use model::api::desk::{
+    AssignBody, AssignmentRecorded, BacklogBoard, BacklogBody, BacklogUpdateRecorded, Desk, DisputeBody, DisputeStats,
+    DisputeStepBody, DisputeView, RebalanceSuggestion, VisitBody, VisitView, Workload,
+};
 use model::api::{ErrorBody, Me, RegionHit, SearchResults, Stats, UiConfig};
+use model::desk_book::CaseOrigin;
 use model::time::format_utc_millis;
 use model::{Category, ResourceKind};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasm_bindgen::JsCast;
@@ -373,7 +379,7 @@ pub async fn blind_spots(region: Option<&str>) -> Result<Value, ApiError> {
     get_json(&format!("/api/coverage/blind-spots{q}")).await
 }
 
-/// `GET` any JSON route (the village desk's routes answer loosely typed JSON).
+/// `GET` any JSON route (the incident history still answers loosely typed JSON).
 pub async fn get_value(path: &str) -> Result<Value, ApiError> {
     get_json(path).await
 }
@@ -384,6 +390,73 @@ pub async fn post_value(path: &str, body: &Value) -> Result<Value, ApiError> {
     let body = if body.is_null() { String::new() } else { body.to_string() };
     let (status, text) = fetch("POST", path, Some(body)).await?;
     parse(status, text)
+}
+
+/// `POST`s `body` as JSON to `path`, its typed answer back.
+async fn post_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    let body = serde_json::to_string(body).map_err(|e| ApiError::local(0, format!("unwritable body: {e}")))?;
+    let (status, text) = fetch("POST", path, Some(body)).await?;
+    parse(status, text)
+}
+
+/// `GET /api/desk`: the signed-in village officer's desk.
+pub async fn desk() -> Result<Desk, ApiError> {
+    get_json("/api/desk").await
+}
+
+/// `GET /api/backlog`: the backlog clearance board of the caller's jurisdiction.
+pub async fn backlog() -> Result<BacklogBoard, ApiError> {
+    get_json("/api/backlog").await
+}
+
+/// `GET /api/backlog/heat?region=`: backlog cases as GeoJSON points with their age band.
+pub async fn backlog_heat(region: Option<&str>) -> Result<Value, ApiError> {
+    let q = region.map(|r| format!("?region={}", encode(r))).unwrap_or_default();
+    get_json(&format!("/api/backlog/heat{q}")).await
+}
+
+/// `POST /api/backlog/{origin}/{id}`: take charge of a backlog case or note its progress.
+pub async fn update_backlog_case(
+    origin: CaseOrigin,
+    id: u64,
+    body: BacklogBody,
+) -> Result<BacklogUpdateRecorded, ApiError> {
+    post_json(&format!("/api/backlog/{}/{id}", origin.as_str()), &body).await
+}
+
+/// `GET /api/workload`: the officers' workload in the caller's jurisdiction.
+pub async fn workload() -> Result<Workload, ApiError> {
+    get_json("/api/workload").await
+}
+
+/// `GET /api/workload/rebalance?max_moves=`: a suggestion to move villages between officers.
+pub async fn rebalance(max_moves: usize) -> Result<RebalanceSuggestion, ApiError> {
+    get_json(&format!("/api/workload/rebalance?max_moves={max_moves}")).await
+}
+
+/// `POST /api/assignments`: gives a village to an officer (or to nobody).
+pub async fn assign_village(body: AssignBody) -> Result<AssignmentRecorded, ApiError> {
+    post_json("/api/assignments", &body).await
+}
+
+/// `GET /api/disputes/stats`: dispute counts by kind, village, status and track.
+pub async fn dispute_stats() -> Result<DisputeStats, ApiError> {
+    get_json("/api/disputes/stats").await
+}
+
+/// `POST /api/disputes`: registers a dispute (its view back).
+pub async fn register_dispute(body: DisputeBody) -> Result<Option<DisputeView>, ApiError> {
+    post_json("/api/disputes", &body).await
+}
+
+/// `POST /api/disputes/{id}/transitions`: moves a dispute on and/or records a session.
+pub async fn dispute_step(id: u64, body: DisputeStepBody) -> Result<Option<DisputeView>, ApiError> {
+    post_json(&format!("/api/disputes/{id}/transitions"), &body).await
+}
+
+/// `POST /api/visits`: the signed-in village officer records a visit.
+pub async fn record_visit(body: VisitBody) -> Result<VisitView, ApiError> {
+    post_json("/api/visits", &body).await
 }
 
 /// `POST /api/alerts/{id}/ack`.

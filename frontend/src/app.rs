@@ -417,8 +417,7 @@ fn MapView() -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            let q = region.map(|r| format!("?region={r}")).unwrap_or_default();
-            match api::get_value(&format!("/api/backlog/heat{q}")).await {
+            match api::backlog_heat(region.as_deref()).await {
                 Ok(fc) => ctx.with_map(|m| m.set_layer_data("backlog", &fc.to_string())),
                 Err(e) => ctx.failure.set(Some((T::LayerBacklog, e))),
             }

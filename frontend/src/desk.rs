@@ -8,10 +8,16 @@ use crate::api::{self, ApiError};
 use crate::app::{Ctx, Selection};
 use crate::i18n::{Lang, T};
 use base64::Engine;
+use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
+use model::api::desk::{
+    AssignBody, BacklogBoard, BacklogBody, Desk, DisputeBody, DisputeStats, DisputeStepBody, PhotoBody,
+    RebalanceSuggestion, VisitBody, Workload,
+};
 use model::auth::Role;
 use model::desk::DisputeKind;
-use serde_json::{Value, json};
+use serde_json::json;
+use std::future::Future;
 use wasm_bindgen::JsCast;
 
 /// Desk state shared by its panel, the header button and the map.
@@ -20,15 +26,15 @@ pub struct DeskCtx {
     /// Whether the desk replaces the event queue on the right.
     pub open: RwSignal<bool>,
     /// The village officer's desk (`GET /api/desk`).
-    pub desk: RwSignal<Option<Value>>,
+    pub desk: RwSignal<Option<Desk>>,
     /// The backlog board (`GET /api/backlog`).
-    pub board: RwSignal<Option<Value>>,
+    pub board: RwSignal<Option<BacklogBoard>>,
     /// Officers' workload (`GET /api/workload`).
-    pub workload: RwSignal<Option<Value>>,
+    pub workload: RwSignal<Option<Workload>>,
     /// A rebalancing suggestion (`GET /api/workload/rebalance`).
-    pub rebalance: RwSignal<Option<Value>>,
-    /// Dispute statistics.
-    pub stats: RwSignal<Option<Value>>,
+    pub rebalance: RwSignal<Option<RebalanceSuggestion>>,
+    /// Dispute statistics (`GET /api/disputes/stats`).
+    pub stats: RwSignal<Option<DisputeStats>>,
     /// Bumped after every write: everything reloads.
     pub version: RwSignal<u32>,
     /// The last message: a confirmation or why a call failed (shown in the current language).
@@ -60,21 +66,21 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
         }
         leptos::task::spawn_local(async move {
             if desk.officer {
-                match api::get_value("/api/desk").await {
+                match api::desk().await {
                     Ok(d) => desk.desk.set(Some(d)),
                     Err(e) => desk.message.set(Some(Err(e))),
                 }
             } else {
-                match api::get_value("/api/backlog").await {
+                match api::backlog().await {
                     Ok(b) => desk.board.set(Some(b)),
                     Err(e) => desk.message.set(Some(Err(e))),
                 }
-                match api::get_value("/api/workload").await {
+                match api::workload().await {
                     Ok(wl) => desk.workload.set(Some(wl)),
                     Err(e) => desk.message.set(Some(Err(e))),
                 }
             }
-            match api::get_value("/api/disputes/stats").await {
+            match api::dispute_stats().await {
                 Ok(st) => desk.stats.set(Some(st)),
                 Err(e) => desk.message.set(Some(Err(e))),
             }
@@ -84,20 +90,10 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
     let fitted = StoredValue::new(false);
     Effect::new(move |_| {
         let Some(d) = desk.desk.get() else { return };
-        let codes: Vec<String> = d["villages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v["village"]["code"].as_str().map(str::to_owned))
-            .collect();
+        let codes: Vec<String> = d.villages.iter().map(|v| v.village.code.to_string()).collect();
         let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-        for v in d["villages"].as_array().into_iter().flatten() {
-            if let Some(bb) = v["bbox"].as_array() {
-                let c: Vec<f64> = bb.iter().filter_map(Value::as_f64).collect();
-                if c.len() == 4 {
-                    b = [b[0].min(c[0]), b[1].min(c[1]), b[2].max(c[2]), b[3].max(c[3])];
-                }
-            }
+        for c in d.villages.iter().map(|v| v.bbox) {
+            b = [b[0].min(c[0]), b[1].min(c[1]), b[2].max(c[2]), b[3].max(c[3])];
         }
         if b[0].is_finite() && !fitted.get_value() {
             fitted.set_value(true);
@@ -118,9 +114,10 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
     desk
 }
 
-fn write(desk: DeskCtx, path: String, body: Value, done: T) {
+/// Runs a desk write; on success confirms with `done` and reloads, on failure shows why.
+fn write<A>(desk: DeskCtx, call: impl Future<Output = Result<A, ApiError>> + 'static, done: T) {
     leptos::task::spawn_local(async move {
-        match api::post_value(&path, &body).await {
+        match call.await {
             Ok(_) => {
                 desk.message.set(Some(Ok(done)));
                 desk.version.update(|v| *v += 1);
@@ -141,19 +138,14 @@ pub fn DeskButton() -> impl IntoView {
     }
 }
 
-fn s(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
+/// A UTC time as the desk shows it (local minutes); empty when there is none.
+fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| crate::time::local_minutes(t.timestamp_millis())).unwrap_or_default()
 }
 
-fn when(v: &Value) -> String {
-    v.as_str()
-        .and_then(|t| model::time::parse_timestamp(t).ok())
-        .map(|t| crate::time::local_minutes(t.timestamp_millis()))
-        .unwrap_or_default()
-}
-
-fn label(lang: Lang, v: &Value, key: &str) -> String {
-    s(&v[format!("{key}_{}", if lang == Lang::Zh { "zh" } else { "en" })])
+/// The Chinese or the English of a pair of labels, by language.
+fn label(lang: Lang, zh: &str, en: &str) -> String {
+    if lang == Lang::Zh { zh } else { en }.to_owned()
 }
 
 fn input_value(id: &str) -> String {
@@ -166,38 +158,34 @@ fn input_value(id: &str) -> String {
     }
 }
 
-fn rfc3339_of_input(id: &str) -> Option<String> {
-    let ms = crate::time::parse_input(&input_value(id))?;
-    let mut out = String::new();
-    model::time::format_utc_millis(ms, &mut out);
-    Some(out)
+/// The time in a `datetime-local` input (China time), if it holds one.
+fn time_of_input(id: &str) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(crate::time::parse_input(&input_value(id))?)
 }
 
-/// The photo chosen in the visit form, as `{content_type, data}` (base64), if any.
-async fn chosen_photo() -> Option<Value> {
+/// The photo chosen in the visit form, base64, if any.
+async fn chosen_photo() -> Option<PhotoBody> {
     let input: web_sys::HtmlInputElement =
         web_sys::window()?.document()?.get_element_by_id("visit-photo")?.dyn_into().ok()?;
     let file = input.files()?.get(0)?;
     let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
     let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-    Some(json!({"content_type": file.type_(), "data": base64::engine::general_purpose::STANDARD.encode(bytes)}))
+    Some(PhotoBody { content_type: file.type_(), data: base64::engine::general_purpose::STANDARD.encode(bytes) })
 }
 
 fn save_visit(desk: DeskCtx) {
     leptos::task::spawn_local(async move {
-        let mut body = json!({
-            "village": input_value("visit-village"),
-            "place": input_value("visit-place"),
-            "people_met": input_value("visit-people"),
-            "notes": input_value("visit-notes"),
-        });
-        if let Some(t) = rfc3339_of_input("visit-at") {
-            body["visited_at"] = json!(t);
-        }
-        if let Some(p) = chosen_photo().await {
-            body["photo"] = p;
-        }
-        match api::post_value("/api/visits", &body).await {
+        let body = VisitBody {
+            village: input_value("visit-village"),
+            visited_at: time_of_input("visit-at"),
+            place: input_value("visit-place"),
+            people_met: input_value("visit-people"),
+            notes: input_value("visit-notes"),
+            lon: None,
+            lat: None,
+            photo: chosen_photo().await,
+        };
+        match api::record_visit(body).await {
             Ok(_) => saved(desk, &["visit-place", "visit-people", "visit-notes", "visit-photo"]),
             Err(e) => desk.message.set(Some(Err(e))),
         }
@@ -220,16 +208,19 @@ fn saved(desk: DeskCtx, inputs: &[&str]) {
 }
 
 fn save_dispute(desk: DeskCtx) {
-    let body = json!({
-        "village": input_value("dispute-village"),
-        "kind": input_value("dispute-kind"),
-        "title": input_value("dispute-title"),
-        "parties": input_value("dispute-parties"),
-        "mediator": input_value("dispute-mediator"),
-        "summary": input_value("dispute-summary"),
-    });
+    let body = DisputeBody {
+        village: input_value("dispute-village"),
+        kind: input_value("dispute-kind"),
+        track: None,
+        title: input_value("dispute-title"),
+        parties: input_value("dispute-parties"),
+        summary: input_value("dispute-summary"),
+        mediator: input_value("dispute-mediator"),
+        opened_at: None,
+        incident: None,
+    };
     leptos::task::spawn_local(async move {
-        match api::post_value("/api/disputes", &body).await {
+        match api::register_dispute(body).await {
             Ok(_) => saved(desk, &["dispute-title", "dispute-parties", "dispute-mediator", "dispute-summary"]),
             Err(e) => desk.message.set(Some(Err(e))),
         }
@@ -265,39 +256,36 @@ fn OfficerDesk() -> impl IntoView {
     let desk = expect_context::<DeskCtx>();
     let village_options = move || {
         desk.desk.get().map(|d| {
-            d["villages"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
+            d.villages
                 .into_iter()
-                .map(|v| view! { <option value=s(&v["village"]["code"])>{s(&v["village"]["name"])}</option> })
+                .map(|v| view! { <option value=v.village.code.to_string()>{v.village.name}</option> })
                 .collect_view()
         })
     };
     view! {
         {move || desk.desk.get().map(|d| {
             let lang = ctx.lang.get();
-            let o = &d["officer"];
+            let o = d.officer;
             view! {
-                <p id="desk-officer"><b>{s(&o["name"])}</b>" · "{s(&o["badge"])}" · "{s(&o["station"])}</p>
+                <p id="desk-officer"><b>{o.name}</b>" · "{o.badge}" · "{o.station.unwrap_or_default()}</p>
                 <h3>{ctx.t(T::MyVillages)}</h3>
                 <table class="desk-table" id="desk-villages">
                     <tr><th>{ctx.t(T::Village)}</th><th>{ctx.t(T::LastVisit)}</th><th>{ctx.t(T::NextVisit)}</th><th>{ctx.t(T::OpenEvents)}</th><th>{ctx.t(T::OpenDisputes)}</th></tr>
-                    {d["villages"].as_array().cloned().unwrap_or_default().into_iter().map(|v| {
-                        let code = s(&v["village"]["code"]);
-                        let bbox: Vec<f64> = v["bbox"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
-                        let overdue = v["visit_overdue"].as_bool().unwrap_or(false);
+                    {d.villages.into_iter().map(|v| {
+                        let code = v.village.code.to_string();
+                        let bbox = v.bbox;
+                        let overdue = v.visit_overdue;
                         view! {
                             <tr class="desk-village" data-code=code.clone()
                                 on:click=move |_| {
-                                    if bbox.len() == 4 { ctx.with_map(|m| m.fit([bbox[0], bbox[1], bbox[2], bbox[3]])) }
+                                    ctx.with_map(|m| m.fit(bbox));
                                     ctx.selection.set(Selection::Region(code.clone()));
                                 }>
-                                <td>{s(&v["village"]["name"])}</td>
-                                <td>{if v["last_visit"].is_null() { ctx.t(T::Never).to_owned() } else { when(&v["last_visit"]) }}</td>
-                                <td class:overdue=overdue>{when(&v["visit_due"])}{overdue.then(|| format!(" {}", ctx.t(T::Overdue)))}</td>
-                                <td>{v["open_events"].to_string()}</td>
-                                <td>{v["open_disputes"].to_string()}</td>
+                                <td>{v.village.name}</td>
+                                <td>{if v.last_visit.is_none() { ctx.t(T::Never).to_owned() } else { when(v.last_visit) }}</td>
+                                <td class:overdue=overdue>{when(v.visit_due)}{overdue.then(|| format!(" {}", ctx.t(T::Overdue)))}</td>
+                                <td>{v.open_events.to_string()}</td>
+                                <td>{v.open_disputes.to_string()}</td>
                             </tr>
                         }
                     }).collect_view()}
@@ -305,17 +293,16 @@ fn OfficerDesk() -> impl IntoView {
                 <p class="muted">{ctx.t(T::SyntheticPopulation)}</p>
                 <h3>{ctx.t(T::Tasks)}</h3>
                 <ul id="desk-tasks" class="desk-list">
-                    {let tasks = d["tasks"].as_array().cloned().unwrap_or_default();
-                     if tasks.is_empty() { view! { <li class="muted">{ctx.t(T::NoTasks)}</li> }.into_any() } else {
-                     tasks.into_iter().take(30).map(|t| {
-                        let overdue = t["overdue"].as_bool().unwrap_or(false);
-                        let id = t["id"].as_u64();
-                        let is_event = t["kind"] == "event";
+                    {if d.tasks.is_empty() { view! { <li class="muted">{ctx.t(T::NoTasks)}</li> }.into_any() } else {
+                     d.tasks.into_iter().take(30).map(|t| {
+                        let overdue = t.overdue;
+                        let id = t.id;
+                        let is_event = t.kind == "event";
                         view! {
-                            <li class="desk-task" class:overdue=overdue data-kind=s(&t["kind"])
+                            <li class="desk-task" class:overdue=overdue data-kind=t.kind.clone()
                                 on:click=move |_| if let (true, Some(id)) = (is_event, id) { ctx.selection.set(Selection::Incident(id)) }>
-                                {label(lang, &t, "title")}
-                                <span class="muted">" · "{when(&t["due_at"])}{overdue.then(|| format!(" {}", ctx.t(T::Overdue)))}</span>
+                                {label(lang, &t.title_zh, &t.title_en)}
+                                <span class="muted">" · "{when(t.due_at)}{overdue.then(|| format!(" {}", ctx.t(T::Overdue)))}</span>
                             </li>
                         }
                      }).collect_view().into_any() }}
@@ -335,15 +322,15 @@ fn OfficerDesk() -> impl IntoView {
             <button id="visit-save" class="chip on" on:click=move |_| save_visit(desk)>{move || ctx.t(T::Save)}</button>
         </div>
         {move || desk.desk.get().map(|d| {
-            let visits = d["visits"].as_array().cloned().unwrap_or_default();
+            let visits = d.visits;
             view! {
                 <h3>{ctx.t(T::VisitLog)}</h3>
                 <ul id="desk-visits" class="desk-list">
                     {if visits.is_empty() { view! { <li class="muted">{ctx.t(T::NoVisits)}</li> }.into_any() } else {
                         visits.into_iter().map(|v| view! {
-                            <li class="desk-visit">{when(&v["visited_at"])}" · "{s(&v["village"]["name"])}" · "{s(&v["place"])}
-                                <span class="muted">" "{s(&v["people_met"])}" "{s(&v["notes"])}</span>
-                                {v["photo_url"].as_str().map(|u| view! { " " <a href=u.to_owned() target="_blank">{ctx.t(T::PhotoLink)}</a> })}
+                            <li class="desk-visit">{when(Some(v.visited_at))}" · "{v.village.name}" · "{v.place}
+                                <span class="muted">" "{v.people_met}" "{v.notes}</span>
+                                {v.photo_url.map(|u| view! { " " <a href=u target="_blank">{ctx.t(T::PhotoLink)}</a> })}
                             </li>
                         }).collect_view().into_any() }}
                 </ul>
@@ -365,28 +352,30 @@ fn OfficerDesk() -> impl IntoView {
         </div>
         {move || desk.desk.get().map(|d| {
             let lang = ctx.lang.get();
-            let disputes = d["disputes"].as_array().cloned().unwrap_or_default();
-            let alerts = d["alerts"].as_array().cloned().unwrap_or_default();
-            let backlog = d["backlog"].as_array().cloned().unwrap_or_default();
+            let (disputes, alerts, backlog) = (d.disputes, d.alerts, d.backlog);
             view! {
                 <h3>{ctx.t(T::Disputes)}</h3>
                 <ul id="desk-disputes" class="desk-list">
                     {if disputes.is_empty() { view! { <li class="muted">{ctx.t(T::NoDisputes)}</li> }.into_any() } else {
                         disputes.into_iter().map(|x| {
-                            let id = x["id"].as_u64().unwrap_or(0);
-                            let version = x["version"].as_u64().unwrap_or(0);
+                            let (id, version) = (x.id, x.version);
                             view! {
                                 <li class="desk-dispute" data-id=id.to_string()>
-                                    <b>{s(&x["title"])}</b>" · "{label(lang, &x, "kind")}" · "{label(lang, &x, "track")}" · "
-                                    <span class="status">{label(lang, &x, "status")}</span>
-                                    <span class="muted">" "{s(&x["parties"])}</span>
+                                    <b>{x.title}</b>" · "{label(lang, &x.kind_zh, &x.kind_en)}" · "{label(lang, &x.track_zh, &x.track_en)}" · "
+                                    <span class="status">{label(lang, &x.status_zh, &x.status_en)}</span>
+                                    <span class="muted">" "{x.parties}</span>
                                     <span class="steps">
-                                        {x["next_steps"].as_array().cloned().unwrap_or_default().into_iter().map(|st| {
-                                            let to = s(&st["to"]);
-                                            let body = json!({"to": to, "version": version});
-                                            view! { <button class="chip step" data-to=to.clone()
-                                                on:click=move |_| write(desk, format!("/api/disputes/{id}/transitions"), body.clone(), T::Saved)>
-                                                {label(lang, &st, "label")}</button> }
+                                        {x.next_steps.into_iter().map(|st| {
+                                            let body = DisputeStepBody {
+                                                to: Some(st.to.as_str().to_owned()),
+                                                session: None,
+                                                outcome: String::new(),
+                                                mediator: None,
+                                                version: Some(version),
+                                            };
+                                            view! { <button class="chip step" data-to=st.to.as_str()
+                                                on:click=move |_| write(desk, api::dispute_step(id, body.clone()), T::Saved)>
+                                                {label(lang, &st.label_zh, &st.label_en)}</button> }
                                         }).collect_view()}
                                     </span>
                                 </li>
@@ -396,20 +385,40 @@ fn OfficerDesk() -> impl IntoView {
                 <h3>{ctx.t(T::NearRepeatHere)}</h3>
                 <ul id="desk-alerts" class="desk-list">
                     {if alerts.is_empty() { view! { <li class="muted">{ctx.t(T::NoAlerts)}</li> }.into_any() } else {
-                        alerts.into_iter().map(|a| view! { <li>{when(&a["at"])}" · "{label(lang, &a, "message")}</li> }).collect_view().into_any() }}
+                        alerts.into_iter().map(|a| view! { <li>{when(Some(a.at))}" · "{label(lang, &a.message_zh, &a.message_en)}</li> }).collect_view().into_any() }}
                 </ul>
                 <h3>{ctx.t(T::Backlog)}</h3>
                 <ul id="desk-backlog" class="desk-list">
                     {if backlog.is_empty() { view! { <li class="muted">{ctx.t(T::NoBacklog)}</li> }.into_any() } else {
                         backlog.into_iter().take(30).map(|c| view! {
-                            <li class=format!("band-{}", c["band"])>{label(lang, &c, "title")}" · "{s(&c["village"]["name"])}
-                                <span class="muted">" "{ctx.t(T::AgeDays).replace("{}", &c["age_days"].to_string())}
-                                {c["leader_in_charge"].as_str().map(|l| format!(" · {} {l}", ctx.t(T::Leader)))}</span></li>
+                            <li class=format!("band-{}", c.band)>{label(lang, &c.title_zh, &c.title_en)}" · "{c.village.name}
+                                <span class="muted">" "{ctx.t(T::AgeDays).replace("{}", &c.age_days.to_string())}
+                                {c.leader_in_charge.map(|l| format!(" · {} {l}", ctx.t(T::Leader)))}</span></li>
                         }).collect_view().into_any() }}
                 </ul>
             }
         })}
     }
+}
+
+/// The body of a backlog case's take-charge row: the leader, target date and note typed in it
+/// (empty inputs left out), or why the target date is not a date.
+fn backlog_body(key: &str) -> Result<BacklogBody, ApiError> {
+    let leader = input_value(&format!("leader-{key}"));
+    let target = input_value(&format!("target-{key}"));
+    let note = input_value(&format!("note-{key}"));
+    let target_date = if target.is_empty() {
+        None
+    } else {
+        let date: NaiveDate =
+            target.parse().map_err(|e| ApiError::local(0, format!("target_date {target:?} is not a date: {e}")))?;
+        Some(date)
+    };
+    Ok(BacklogBody {
+        leader_in_charge: (!leader.trim().is_empty()).then_some(leader),
+        target_date,
+        note: if note.trim().is_empty() { String::new() } else { note },
+    })
 }
 
 #[component]
@@ -418,7 +427,7 @@ fn LeaderBoard() -> impl IntoView {
     let desk = expect_context::<DeskCtx>();
     let suggest = move |_| {
         leptos::task::spawn_local(async move {
-            match api::get_value("/api/workload/rebalance?max_moves=10").await {
+            match api::rebalance(10).await {
                 Ok(r) => desk.rebalance.set(Some(r)),
                 Err(e) => desk.message.set(Some(Err(e))),
             }
@@ -427,52 +436,43 @@ fn LeaderBoard() -> impl IntoView {
     view! {
         {move || desk.board.get().map(|b| {
             let lang = ctx.lang.get();
-            let bands: Vec<u64> = b["by_band"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
-            let band_labels: Vec<String> = b[if lang == Lang::Zh { "band_labels_zh" } else { "band_labels_en" }]
-                .as_array().into_iter().flatten().map(s).collect();
-            let weekly: Vec<f64> = b["weekly"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+            let band_labels = if lang == Lang::Zh { b.band_labels_zh.clone() } else { b.band_labels_en.clone() };
             view! {
                 <h3>{ctx.t(T::BacklogBoard)}</h3>
-                <p id="backlog-total"><b>{ctx.t(T::CaseTotal)}" "{b["total"].to_string()}</b>
-                    <span class="muted">" · "{ctx.t(T::WithLeader)}" "{b["with_leader"].to_string()}" · "{ctx.t(T::TargetMissed)}" "{b["target_missed"].to_string()}</span></p>
-                <p class="bands">{bands.iter().zip(&band_labels).enumerate().map(|(k, (n, l))| view! {
-                    <span class=format!("chip band-{k}")>{l.clone()}" "{n.to_string()}</span> }).collect_view()}</p>
+                <p id="backlog-total"><b>{ctx.t(T::CaseTotal)}" "{b.total.to_string()}</b>
+                    <span class="muted">" · "{ctx.t(T::WithLeader)}" "{b.with_leader.to_string()}" · "{ctx.t(T::TargetMissed)}" "{b.target_missed.to_string()}</span></p>
+                <p class="bands">{b.by_band.iter().zip(band_labels).enumerate().map(|(k, (n, l))| view! {
+                    <span class=format!("chip band-{k}")>{l}" "{n.to_string()}</span> }).collect_view()}</p>
                 <p class="muted">{ctx.t(T::BacklogTrend)}</p>
-                {let n = weekly.len();
-                 let days: Vec<(String, u64)> = weekly.iter().enumerate()
-                    .map(|(k, v)| (format!("-{}{}", n - 1 - k, ctx.t(T::WeekShort)), *v as u64)).collect();
+                {let n = b.weekly.len();
+                 let days: Vec<(String, u64)> = b.weekly.iter().enumerate()
+                    .map(|(k, v)| (format!("-{}{}", n - 1 - k, ctx.t(T::WeekShort)), u64::from(*v))).collect();
                  view! { <crate::charts::Trend days=days /> }}
                 <table class="desk-table" id="backlog-areas">
-                    {b["areas"].as_array().cloned().unwrap_or_default().into_iter().take(12).map(|a| view! {
-                        <tr><td>{s(&a["area"]["name"])}</td><td>{a["total"].to_string()}</td>
-                            <td class="muted">{a["by_band"].as_array().into_iter().flatten().map(|n| n.to_string()).collect::<Vec<_>>().join(" / ")}</td>
-                            <td class="muted">{ctx.t(T::WithLeader)}" "{a["with_leader"].to_string()}</td></tr>
+                    {b.areas.into_iter().take(12).map(|a| view! {
+                        <tr><td>{a.area.name}</td><td>{a.total.to_string()}</td>
+                            <td class="muted">{a.by_band.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" / ")}</td>
+                            <td class="muted">{ctx.t(T::WithLeader)}" "{a.with_leader.to_string()}</td></tr>
                     }).collect_view()}
                 </table>
                 <ul id="backlog-cases" class="desk-list">
-                    {b["cases"].as_array().cloned().unwrap_or_default().into_iter().take(15).map(|c| {
-                        let path = format!("/api/backlog/{}/{}", s(&c["origin"]), c["id"]);
-                        let key = format!("{}-{}", s(&c["origin"]), c["id"]);
+                    {b.cases.into_iter().take(15).map(|c| {
+                        let (origin, id) = (c.origin, c.id);
+                        let key = format!("{}-{}", origin.as_str(), id);
                         let (k0, k1, k2, k3) = (key.clone(), key.clone(), key.clone(), key.clone());
                         view! {
-                            <li class=format!("backlog-case band-{}", c["band"]) data-key=k0>
-                                {label(lang, &c, "title")}" · "{s(&c["village"]["name"])}
-                                <span class="muted">" "{ctx.t(T::AgeDays).replace("{}", &c["age_days"].to_string())}
-                                    {c["leader_in_charge"].as_str().map(|l| format!(" · {} {l}", ctx.t(T::Leader)))}
-                                    {c["target_date"].as_str().map(|t| format!(" · {} {t}", ctx.t(T::TargetDate)))}</span>
+                            <li class=format!("backlog-case band-{}", c.band) data-key=k0>
+                                {label(lang, &c.title_zh, &c.title_en)}" · "{c.village.name}
+                                <span class="muted">" "{ctx.t(T::AgeDays).replace("{}", &c.age_days.to_string())}
+                                    {c.leader_in_charge.map(|l| format!(" · {} {l}", ctx.t(T::Leader)))}
+                                    {c.target_date.map(|t| format!(" · {} {t}", ctx.t(T::TargetDate)))}</span>
                                 <span class="take-charge">
                                     <input class="leader" id=format!("leader-{k1}") placeholder=ctx.t(T::Leader) />
                                     <input class="target" type="date" id=format!("target-{k2}") />
                                     <input class="note" id=format!("note-{k3}") placeholder=ctx.t(T::AddNote) />
-                                    <button class="chip" on:click=move |_| {
-                                        let leader = input_value(&format!("leader-{key}"));
-                                        let target = input_value(&format!("target-{key}"));
-                                        let mut body = json!({});
-                                        if !leader.trim().is_empty() { body["leader_in_charge"] = json!(leader) }
-                                        if !target.is_empty() { body["target_date"] = json!(target) }
-                                        let note = input_value(&format!("note-{key}"));
-                                        if !note.trim().is_empty() { body["note"] = json!(note) }
-                                        write(desk, path.clone(), body, T::Saved);
+                                    <button class="chip" on:click=move |_| match backlog_body(&key) {
+                                        Ok(body) => write(desk, api::update_backlog_case(origin, id, body), T::Saved),
+                                        Err(e) => desk.message.set(Some(Err(e))),
                                     }>{ctx.t(T::TakeCharge)}</button>
                                 </span>
                             </li>
@@ -482,34 +482,39 @@ fn LeaderBoard() -> impl IntoView {
             }
         })}
         {move || desk.workload.get().map(|wl| {
-            let uncovered = wl["unassigned"].as_array().cloned().unwrap_or_default();
+            let uncovered = wl.unassigned;
             view! {
                 <h3>{ctx.t(T::Workload)}</h3>
                 <table class="desk-table" id="workload">
                     <tr><th>{ctx.t(T::Officer)}</th><th>{ctx.t(T::Villages)}</th><th>{ctx.t(T::Population)}</th><th>{ctx.t(T::OpenEvents)}</th><th>{ctx.t(T::OpenDisputes)}</th><th>{ctx.t(T::VisitsDoneDue)}</th></tr>
-                    {wl["officers"].as_array().cloned().unwrap_or_default().into_iter().take(40).map(|o| view! {
-                        <tr><td>{s(&o["officer"]["name"])}</td><td>{o["villages"].as_array().map_or(0, Vec::len).to_string()}</td>
-                            <td>{o["population"].to_string()}</td><td>{o["open_events"].to_string()}</td><td>{o["open_disputes"].to_string()}</td>
-                            <td>{format!("{}/{}", o["visits_done"], o["visits_due"])}</td></tr>
+                    {wl.officers.into_iter().take(40).map(|o| view! {
+                        <tr><td>{o.officer.name}</td><td>{o.villages.len().to_string()}</td>
+                            <td>{o.population.to_string()}</td><td>{o.open_events.to_string()}</td><td>{o.open_disputes.to_string()}</td>
+                            <td>{format!("{}/{}", o.visits_done, o.visits_due)}</td></tr>
                     }).collect_view()}
                 </table>
                 {(!uncovered.is_empty()).then(|| view! {
-                    <p class="error" id="uncovered">{ctx.t(T::Uncovered)}": "{uncovered.iter().map(|v| s(&v["name"])).collect::<Vec<_>>().join("、")}</p>
+                    <p class="error" id="uncovered">{ctx.t(T::Uncovered)}": "{uncovered.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join("、")}</p>
                 })}
                 <button id="rebalance-button" class="chip" on:click=suggest>{ctx.t(T::Rebalance)}</button>
             }
         })}
         {move || desk.rebalance.get().map(|r| {
-            let moves = r["moves"].as_array().cloned().unwrap_or_default();
+            let moves = r.moves;
             view! {
                 <ul id="rebalance-moves" class="desk-list">
                     {if moves.is_empty() { view! { <li class="muted">{ctx.t(T::NoMoves)}</li> }.into_any() } else {
                         moves.into_iter().map(|m| {
-                            let body = json!({"village": m["village"]["code"], "officer": m["to"]["id"]});
+                            let body = AssignBody {
+                                village: m.village.code.to_string(),
+                                officer: Some(m.to.id),
+                                note: String::new(),
+                                version: None,
+                            };
                             view! {
-                                <li>{s(&m["village"]["name"])}": "{m["from"]["name"].as_str().unwrap_or("—").to_owned()}" → "{s(&m["to"]["name"])}
+                                <li>{m.village.name}": "{m.from.map_or_else(|| "—".to_owned(), |f| f.name)}" → "{m.to.name}
                                     " "<button class="chip" on:click=move |_| {
-                                        write(desk, "/api/assignments".into(), body.clone(), T::Accepted);
+                                        write(desk, api::assign_village(body.clone()), T::Accepted);
                                         desk.rebalance.set(None);
                                     }>{ctx.t(T::Accept)}</button></li>
                             }
@@ -525,14 +530,14 @@ fn DisputeStats() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let desk = expect_context::<DeskCtx>();
     move || {
-        desk.stats.get().filter(|st| st["total"].as_u64().unwrap_or(0) > 0).map(|st| {
+        desk.stats.get().filter(|st| st.count.total > 0).map(|st| {
             let lang = ctx.lang.get();
             view! {
                 <h3>{ctx.t(T::DisputeStats)}</h3>
                 <table class="desk-table" id="dispute-stats">
-                    {st["by_kind"].as_array().cloned().unwrap_or_default().into_iter().filter(|k| k["total"].as_u64().unwrap_or(0) > 0).map(|k| view! {
-                        <tr><td>{label(lang, &k, "label")}</td><td>{k["total"].to_string()}</td>
-                            <td class="muted">{ctx.t(T::OpenDisputes)}" "{k["open"].to_string()}" · "{ctx.t(T::Resolved)}" "{k["resolved"].to_string()}</td></tr>
+                    {st.by_kind.into_iter().filter(|k| k.count.total > 0).map(|k| view! {
+                        <tr><td>{label(lang, &k.label_zh, &k.label_en)}</td><td>{k.count.total.to_string()}</td>
+                            <td class="muted">{ctx.t(T::OpenDisputes)}" "{k.count.open.to_string()}" · "{ctx.t(T::Resolved)}" "{k.count.resolved.to_string()}</td></tr>
                     }).collect_view()}
                 </table>
             }

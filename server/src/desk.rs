@@ -9,138 +9,19 @@ use crate::incident_index::{IncidentFilter, StatusSet};
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use geo::InteriorPoint;
+use model::api::desk::{
+    CategoryCount, CellRef, Named, OfficerLoad, OfficerRef, OpenEvent, Place, Reassignment, RebalanceSuggestion,
+    VillageLoad, VillageProfile, Workload,
+};
 use model::live::AlertKind;
 use model::scope::Scope;
 use model::{Category, CellCode, RegionCode, RegionLevel, ResourceKind, Status};
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// Days of incidents in profiles and workload.
 pub const RECENT_DAYS: i64 = 90;
 /// Weeks in a village's incident trend.
 pub const TREND_WEEKS: i64 = 12;
-
-/// A region named.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Named {
-    /// Its code.
-    pub code: RegionCode,
-    /// Its name.
-    pub name: String,
-}
-
-/// A grid cell named.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CellRef {
-    /// Its code.
-    pub code: CellCode,
-    /// Its name.
-    pub name: String,
-    /// Resident population.
-    pub population: u64,
-}
-
-/// A point resource in a profile.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Place {
-    /// Resource id.
-    pub id: u64,
-    /// Name.
-    pub name: String,
-    /// Sub-type (school, hospital, market …), if any.
-    pub subtype: Option<String>,
-    /// WGS84 longitude.
-    pub lon: f64,
-    /// Latitude.
-    pub lat: f64,
-}
-
-/// An officer covering a village.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OfficerRef {
-    /// Officer id.
-    pub id: u64,
-    /// Name.
-    pub name: String,
-    /// Police number (警号).
-    pub badge: String,
-    /// Their police station's name.
-    pub station: Option<String>,
-}
-
-/// Incidents of one category.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CategoryCount {
-    /// Category (API name).
-    pub category: Category,
-    /// Chinese label.
-    pub label_zh: &'static str,
-    /// English label.
-    pub label_en: &'static str,
-    /// Incidents in the last [`RECENT_DAYS`].
-    pub count: u32,
-}
-
-/// An open event of a village.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OpenEvent {
-    /// Incident id.
-    pub id: u64,
-    /// Category.
-    pub category: Category,
-    /// Status.
-    pub status: Status,
-    /// Reported at.
-    pub reported_at: DateTime<Utc>,
-    /// Cell.
-    pub cell_code: CellCode,
-}
-
-/// A village's profile.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VillageProfile {
-    /// The village.
-    pub village: Named,
-    /// Its township.
-    pub township: Option<Named>,
-    /// Its county.
-    pub county: Option<Named>,
-    /// Resident population.
-    pub population: u64,
-    /// Households.
-    pub households: u64,
-    /// Whether boundary and figures are synthetic (the demo's are).
-    pub synthetic: bool,
-    /// Grid cells.
-    pub cells: Vec<CellRef>,
-    /// Grid workers (网格员).
-    pub grid_workers: Vec<Place>,
-    /// Key places (重点场所).
-    pub key_places: Vec<Place>,
-    /// Officers assigned (一村一警).
-    pub officers: Vec<OfficerRef>,
-    /// The township's police station.
-    pub station: Option<Place>,
-    /// Incidents in the last [`RECENT_DAYS`].
-    pub incidents: u32,
-    /// The same by category, largest first.
-    pub categories: Vec<CategoryCount>,
-    /// Incidents per week, oldest first ([`TREND_WEEKS`] weeks ending now).
-    pub weekly: Vec<u32>,
-    /// Open events (not closed), all time.
-    pub open_events: u32,
-    /// The 20 newest open events.
-    pub open_list: Vec<OpenEvent>,
-    /// Cells with a hot-spot alert in the last 7 days.
-    pub hot_cells: Vec<CellCode>,
-    /// Near-repeat alerts in the village in the last 7 days.
-    pub near_repeat_alerts: usize,
-    /// Rank of the village among its county's villages in the caller's jurisdiction by recent
-    /// incidents (1 = busiest).
-    pub county_rank: usize,
-    /// Villages of its county in the caller's jurisdiction.
-    pub county_villages: usize,
-}
 
 /// Incidents of the last [`RECENT_DAYS`] and open events per village (all villages of `scope`).
 pub fn village_counts(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> HashMap<RegionCode, (u32, u32)> {
@@ -242,8 +123,8 @@ pub fn village_profile(s: &AppState, scope: &Scope, village: RegionCode, now: Da
         .into_iter()
         .map(|(category, count)| CategoryCount {
             category,
-            label_zh: category.label_zh(),
-            label_en: category.label_en(),
+            label_zh: category.label_zh().to_owned(),
+            label_en: category.label_en().to_owned(),
             count,
         })
         .collect();
@@ -293,63 +174,8 @@ pub fn village_profile(s: &AppState, scope: &Scope, village: RegionCode, now: Da
     })
 }
 
-/// A village in a workload answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VillageLoad {
-    /// Code.
-    pub code: RegionCode,
-    /// Name.
-    pub name: String,
-    /// Population.
-    pub population: u64,
-    /// Incidents in the last [`RECENT_DAYS`].
-    pub incidents: u32,
-    /// Open events.
-    pub open_events: u32,
-    /// Workload index (module doc).
-    pub load: f64,
-}
-
-/// One officer's workload inside the caller's scope.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OfficerLoad {
-    /// The officer.
-    pub officer: OfficerRef,
-    /// Their villages inside the scope.
-    pub villages: Vec<VillageLoad>,
-    /// Population served.
-    pub population: u64,
-    /// Incidents in the last [`RECENT_DAYS`].
-    pub incidents: u32,
-    /// Open events.
-    pub open_events: u32,
-    /// Mean straight-line distance from the station to their villages, km.
-    pub mean_distance_km: f64,
-    /// Sum of the villages' workload indexes.
-    pub load: f64,
-    /// Open disputes in their villages.
-    pub open_disputes: u32,
-    /// Visits they recorded to these villages in the last [`VISIT_WINDOW_DAYS`] days.
-    pub visits_done: u32,
-    /// Visits due in that window (one per village every [`model::desk::VISIT_EVERY_DAYS`]).
-    pub visits_due: u32,
-}
-
 /// Days over which visits done are set against visits due.
 pub const VISIT_WINDOW_DAYS: i64 = 28;
-
-/// Officers' workload and the villages nobody covers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Workload {
-    /// Per officer, heaviest first.
-    pub officers: Vec<OfficerLoad>,
-    /// Villages of the scope without an officer (flagged).
-    pub unassigned: Vec<VillageLoad>,
-    /// How the workload index is made.
-    pub load_formula_zh: &'static str,
-    /// The same in English.
-    pub load_formula_en: &'static str,
-}
 
 /// The workload index of a village.
 pub fn village_load(population: u64, incidents: u32, open_events: u32) -> f64 {
@@ -433,35 +259,10 @@ pub fn workload(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> Workload {
     Workload {
         officers,
         unassigned,
-        load_formula_zh: "工作量指数 = 人口 ÷ 1000 + 近 90 天警情数 ÷ 10 + 未结事件数",
-        load_formula_en: "workload index = population ÷ 1,000 + incidents of the last 90 days ÷ 10 + open events",
+        load_formula_zh: "工作量指数 = 人口 ÷ 1000 + 近 90 天警情数 ÷ 10 + 未结事件数".to_owned(),
+        load_formula_en: "workload index = population ÷ 1,000 + incidents of the last 90 days ÷ 10 + open events"
+            .to_owned(),
     }
-}
-
-/// One suggested reassignment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Reassignment {
-    /// The village.
-    pub village: Named,
-    /// Its officer now (None: uncovered).
-    pub from: Option<OfficerRef>,
-    /// The officer suggested.
-    pub to: OfficerRef,
-    /// The village's workload index.
-    pub load: f64,
-}
-
-/// A rebalancing suggestion for the officers of a region: contiguous villages, similar load.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RebalanceSuggestion {
-    /// Moves, in the order the heuristic made them (covering the uncovered villages first).
-    pub moves: Vec<Reassignment>,
-    /// Max ÷ mean officer load now (1 = even).
-    pub spread_before: f64,
-    /// The same after the moves.
-    pub spread_after: f64,
-    /// Officers considered, with their load now and after.
-    pub officers: Vec<(OfficerRef, f64, f64)>,
 }
 
 /// Villages whose boundaries touch or overlap, as index lists (by bounding box, then exactly).

@@ -3,17 +3,20 @@
 //! officer's desk (`GET /api/desk`), dispute lists and statistics, the backlog (积案) board and
 //! its age heat layer. Every view covers only villages of the scope it is given.
 
-use crate::desk::{Named, OfficerRef};
 use crate::incident_index::{IncidentFilter, StatusSet};
 use crate::state::AppState;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use geo::InteriorPoint;
-use model::desk::{
-    AGE_BANDS, BacklogLimits, DisputeKind, DisputeStatus, MediationTrack, VISIT_EVERY_DAYS, age_band,
-    age_band_label_en, age_band_label_zh, age_days, dispute_transition, is_backlog, visit_due,
+use model::api::desk::{
+    AreaBacklog, BacklogBoard, BacklogCaseView, Desk, DeskTask, DeskVillage, DisputeCount, DisputeStats, DisputeStep,
+    DisputeView, KindCount, Named, NextStep, OfficerRef, VillageDisputes, VisitView,
 };
-use model::desk_book::{BacklogUpdate, CaseOrigin, DeskBook, DisputeChange, DisputeRecord, MediationSession};
-use model::live::{Alert, AlertKind, LiveEvent, LiveKind, NewLiveEvent, QueueItem};
+use model::desk::{
+    BacklogLimits, DisputeKind, DisputeStatus, MediationTrack, VISIT_EVERY_DAYS, age_band, age_band_label_en,
+    age_band_label_zh, age_days, dispute_transition, is_backlog, visit_due,
+};
+use model::desk_book::{CaseOrigin, DeskBook, DisputeRecord};
+use model::live::{Alert, AlertKind, LiveEvent, LiveKind, NewLiveEvent};
 use model::scope::Scope;
 use model::{RegionCode, RegionLevel, Status};
 use serde::Serialize;
@@ -75,35 +78,6 @@ fn village_point(s: &AppState, village: RegionCode) -> Option<(f64, f64)> {
     Some((p.x(), p.y()))
 }
 
-/// A visit as listed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VisitView {
-    /// Its id (the record's `seq`).
-    pub id: u64,
-    /// The officer.
-    pub officer: Option<OfficerRef>,
-    /// The village.
-    pub village: Named,
-    /// When.
-    pub visited_at: DateTime<Utc>,
-    /// Where.
-    pub place: String,
-    /// Whom.
-    pub people_met: String,
-    /// Notes.
-    pub notes: String,
-    /// Location, if recorded.
-    pub lon: Option<f64>,
-    /// Latitude.
-    pub lat: Option<f64>,
-    /// `GET` address of the photo, if one is stored.
-    pub photo_url: Option<String>,
-    /// Recorded by.
-    pub by: String,
-    /// Recorded at.
-    pub at: DateTime<Utc>,
-}
-
 /// The view of visit `id`.
 pub fn visit_view(s: &AppState, id: u64, v: &model::desk_book::Visit) -> VisitView {
     VisitView {
@@ -134,91 +108,13 @@ pub fn visits_in(s: &AppState, desk: &DeskBook, scope: &Scope, officer: Option<u
     out
 }
 
-/// A status a dispute may move to next, labelled.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NextStep {
-    /// The status.
-    pub to: DisputeStatus,
-    /// Chinese label.
-    pub label_zh: &'static str,
-    /// English label.
-    pub label_en: &'static str,
-}
-
-/// One change in a dispute's history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DisputeStep {
-    /// Its `seq`.
-    pub seq: u64,
-    /// The change.
-    #[serde(flatten)]
-    pub change: DisputeChange,
-}
-
-/// A dispute as listed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DisputeView {
-    /// Id.
-    pub id: u64,
-    /// Name it when changing the dispute (`version` of a transition).
-    pub version: u64,
-    /// The village.
-    pub village: Named,
-    /// Kind.
-    pub kind: DisputeKind,
-    /// Kind, Chinese.
-    pub kind_zh: &'static str,
-    /// Kind, English.
-    pub kind_en: &'static str,
-    /// Current track.
-    pub track: MediationTrack,
-    /// Track, Chinese.
-    pub track_zh: &'static str,
-    /// Track, English.
-    pub track_en: &'static str,
-    /// Status.
-    pub status: DisputeStatus,
-    /// Status, Chinese.
-    pub status_zh: &'static str,
-    /// Status, English.
-    pub status_en: &'static str,
-    /// Title.
-    pub title: String,
-    /// Parties.
-    pub parties: String,
-    /// Summary.
-    pub summary: String,
-    /// Current mediator.
-    pub mediator: String,
-    /// Incident it came from.
-    pub incident: Option<u64>,
-    /// When it arose.
-    pub opened_at: DateTime<Utc>,
-    /// Registered by.
-    pub registered_by: String,
-    /// Sessions, oldest first.
-    pub sessions: Vec<MediationSession>,
-    /// Changes, oldest first.
-    pub history: Vec<DisputeStep>,
-    /// When closed.
-    pub closed_at: Option<DateTime<Utc>>,
-    /// Latest outcome.
-    pub outcome: String,
-    /// Days open (to now, or to its closing).
-    pub age_days: i64,
-    /// Whether it is a backlog case now.
-    pub backlog: bool,
-    /// The statuses it may move to now.
-    pub next_steps: Vec<NextStep>,
-}
-
 /// The legal next statuses of a dispute.
 pub fn next_steps(status: DisputeStatus, track: MediationTrack) -> Vec<NextStep> {
     DisputeStatus::ALL
         .iter()
         .copied()
         .filter(|&to| dispute_transition(status, to, track).is_ok())
-        .map(|to| NextStep { to, label_zh: to.label_zh(), label_en: to.label_en() })
+        .map(|to| NextStep { to, label_zh: to.label_zh().to_owned(), label_en: to.label_en().to_owned() })
         .collect()
 }
 
@@ -230,14 +126,14 @@ pub fn dispute_view(s: &AppState, d: &DisputeRecord, now: DateTime<Utc>, limits:
         version: d.version,
         village: named(s, r.village),
         kind: r.kind,
-        kind_zh: r.kind.label_zh(),
-        kind_en: r.kind.label_en(),
+        kind_zh: r.kind.label_zh().to_owned(),
+        kind_en: r.kind.label_en().to_owned(),
         track: d.track,
-        track_zh: d.track.label_zh(),
-        track_en: d.track.label_en(),
+        track_zh: d.track.label_zh().to_owned(),
+        track_en: d.track.label_en().to_owned(),
         status: d.status,
-        status_zh: d.status.label_zh(),
-        status_en: d.status.label_en(),
+        status_zh: d.status.label_zh().to_owned(),
+        status_en: d.status.label_en().to_owned(),
         title: r.title.clone(),
         parties: r.parties.clone(),
         summary: r.summary.clone(),
@@ -289,73 +185,17 @@ pub fn disputes_in(
     out
 }
 
-/// Counts of one group of disputes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DisputeCount {
-    /// All.
-    pub total: u32,
-    /// Not closed.
-    pub open: u32,
-    /// Closed with an agreement carried out (closed after `agreed`).
-    pub resolved: u32,
-    /// Open past the backlog limit.
-    pub backlog: u32,
-}
-
-impl DisputeCount {
-    fn add(&mut self, d: &DisputeRecord, now: DateTime<Utc>, limits: BacklogLimits) {
-        self.total += 1;
-        if d.status.is_open() {
-            self.open += 1;
-        } else if d.changes.iter().any(|(_, c)| c.to == Some(DisputeStatus::Agreed)) {
-            self.resolved += 1;
-        }
-        if is_backlog(d.registered.opened_at, now, limits.dispute_days, d.status.is_open()) {
-            self.backlog += 1;
-        }
+/// Counts dispute `d` into `count` at `now`.
+fn add_dispute(count: &mut DisputeCount, d: &DisputeRecord, now: DateTime<Utc>, limits: BacklogLimits) {
+    count.total += 1;
+    if d.status.is_open() {
+        count.open += 1;
+    } else if d.changes.iter().any(|(_, c)| c.to == Some(DisputeStatus::Agreed)) {
+        count.resolved += 1;
     }
-}
-
-/// Disputes of one kind.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KindCount {
-    /// Kind.
-    pub kind: DisputeKind,
-    /// Chinese.
-    pub label_zh: &'static str,
-    /// English.
-    pub label_en: &'static str,
-    /// Counts.
-    #[serde(flatten)]
-    pub count: DisputeCount,
-}
-
-/// Disputes of one village.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VillageDisputes {
-    /// The village.
-    pub village: Named,
-    /// Counts.
-    #[serde(flatten)]
-    pub count: DisputeCount,
-    /// All disputes by kind (API name → count).
-    pub by_kind: BTreeMap<&'static str, u32>,
-}
-
-/// Dispute statistics of a scope.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DisputeStats {
-    /// Everything.
-    #[serde(flatten)]
-    pub count: DisputeCount,
-    /// By kind, in display order.
-    pub by_kind: Vec<KindCount>,
-    /// By village, busiest first.
-    pub by_village: Vec<VillageDisputes>,
-    /// By current status (API name → count).
-    pub by_status: BTreeMap<&'static str, u32>,
-    /// By current track (API name → count).
-    pub by_track: BTreeMap<&'static str, u32>,
+    if is_backlog(d.registered.opened_at, now, limits.dispute_days, d.status.is_open()) {
+        count.backlog += 1;
+    }
 }
 
 /// Statistics of the disputes of `scope`.
@@ -363,23 +203,23 @@ pub fn dispute_stats(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
     let limits = BacklogLimits::default();
     let mut count = DisputeCount::default();
     let mut kinds: BTreeMap<DisputeKind, DisputeCount> = BTreeMap::new();
-    let mut villages: BTreeMap<RegionCode, (DisputeCount, BTreeMap<&'static str, u32>)> = BTreeMap::new();
+    let mut villages: BTreeMap<RegionCode, (DisputeCount, BTreeMap<String, u32>)> = BTreeMap::new();
     let (mut by_status, mut by_track) = (BTreeMap::new(), BTreeMap::new());
     for d in desk.disputes().filter(|d| scope.allows_region(d.registered.village)) {
-        count.add(d, now, limits);
-        kinds.entry(d.registered.kind).or_default().add(d, now, limits);
+        add_dispute(&mut count, d, now, limits);
+        add_dispute(kinds.entry(d.registered.kind).or_default(), d, now, limits);
         let v = villages.entry(d.registered.village).or_default();
-        v.0.add(d, now, limits);
-        *v.1.entry(d.registered.kind.as_str()).or_default() += 1;
-        *by_status.entry(d.status.as_str()).or_default() += 1;
-        *by_track.entry(d.track.as_str()).or_default() += 1;
+        add_dispute(&mut v.0, d, now, limits);
+        *v.1.entry(d.registered.kind.as_str().to_owned()).or_default() += 1;
+        *by_status.entry(d.status.as_str().to_owned()).or_default() += 1;
+        *by_track.entry(d.track.as_str().to_owned()).or_default() += 1;
     }
     let by_kind = DisputeKind::ALL
         .iter()
         .map(|&k| KindCount {
             kind: k,
-            label_zh: k.label_zh(),
-            label_en: k.label_en(),
+            label_zh: k.label_zh().to_owned(),
+            label_en: k.label_en().to_owned(),
             count: kinds.remove(&k).unwrap_or_default(),
         })
         .collect();
@@ -389,45 +229,6 @@ pub fn dispute_stats(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
         .collect();
     by_village.sort_by(|a, b| b.count.total.cmp(&a.count.total).then(a.village.code.cmp(&b.village.code)));
     DisputeStats { count, by_kind, by_village, by_status, by_track }
-}
-
-/// A backlog case (积案).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BacklogCaseView {
-    /// An event or a dispute.
-    pub origin: CaseOrigin,
-    /// Its id.
-    pub id: u64,
-    /// What it is (category or dispute title), Chinese.
-    pub title_zh: String,
-    /// The same in English.
-    pub title_en: String,
-    /// The village.
-    pub village: Named,
-    /// When it was opened (reported, or the dispute arose).
-    pub opened_at: DateTime<Utc>,
-    /// Days open.
-    pub age_days: i64,
-    /// Age band 0–3 (`model::desk::age_band`).
-    pub band: u8,
-    /// Band, Chinese.
-    pub band_zh: &'static str,
-    /// Band, English.
-    pub band_en: &'static str,
-    /// The limit it passed, in days.
-    pub limit_days: i64,
-    /// The leader in charge (领导包案).
-    pub leader_in_charge: Option<String>,
-    /// The target date.
-    pub target_date: Option<NaiveDate>,
-    /// Whether the target date has passed (China time).
-    pub target_missed: bool,
-    /// Progress notes, oldest first.
-    pub updates: Vec<BacklogUpdate>,
-    /// Where (the event's point; a dispute's village).
-    pub lon: f64,
-    /// Latitude.
-    pub lat: f64,
 }
 
 /// Every backlog case of `scope` at `now`, oldest first: open events reported more than
@@ -456,8 +257,8 @@ pub fn backlog_cases(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
                 opened_at,
                 age_days: age,
                 band,
-                band_zh: age_band_label_zh(band),
-                band_en: age_band_label_en(band),
+                band_zh: age_band_label_zh(band).to_owned(),
+                band_en: age_band_label_en(band).to_owned(),
                 limit_days,
                 leader_in_charge: file.and_then(|f| f.leader_in_charge.clone()),
                 target_date,
@@ -508,60 +309,6 @@ pub fn backlog_cases(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
     }
     out.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.id.cmp(&b.id)));
     out
-}
-
-/// Backlog counts of one area.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AreaBacklog {
-    /// The county or township.
-    pub area: Named,
-    /// `county` or `township`.
-    pub level: RegionLevel,
-    /// Cases.
-    pub total: u32,
-    /// By age band (0–3).
-    pub by_band: [u32; AGE_BANDS as usize],
-    /// With a leader in charge.
-    pub with_leader: u32,
-    /// Past their target date.
-    pub target_missed: u32,
-    /// Age of the oldest, days.
-    pub oldest_days: i64,
-}
-
-/// The backlog clearance board (积案清零) of a scope.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BacklogBoard {
-    /// The server's now.
-    pub now: DateTime<Utc>,
-    /// The limits used.
-    pub limits: BacklogLimits,
-    /// Cases.
-    pub total: u32,
-    /// Of them events.
-    pub events: u32,
-    /// Of them disputes.
-    pub disputes: u32,
-    /// By age band.
-    pub by_band: [u32; AGE_BANDS as usize],
-    /// Band labels, Chinese.
-    pub band_labels_zh: [&'static str; AGE_BANDS as usize],
-    /// Band labels, English.
-    pub band_labels_en: [&'static str; AGE_BANDS as usize],
-    /// With a leader in charge.
-    pub with_leader: u32,
-    /// Past their target date.
-    pub target_missed: u32,
-    /// Per county, then per township (largest first within each level); only areas wholly
-    /// inside the scope.
-    pub areas: Vec<AreaBacklog>,
-    /// For each of the last [`BACKLOG_TREND_WEEKS`] weeks (oldest first): how many of today's
-    /// cases, and of the disputes closed since, were already backlog cases at the week's end.
-    /// Events closed since are not counted (their closing time is in each incident's history,
-    /// not in the index), so the trend shows how today's backlog built up.
-    pub weekly: Vec<u32>,
-    /// The oldest [`BACKLOG_LIST_LIMIT`] cases.
-    pub cases: Vec<BacklogCaseView>,
 }
 
 /// The backlog board of `scope` at `now`.
@@ -626,82 +373,14 @@ pub fn backlog_board(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
         events,
         disputes: cases.len() as u32 - events,
         by_band,
-        band_labels_zh: [0, 1, 2, 3].map(age_band_label_zh),
-        band_labels_en: [0, 1, 2, 3].map(age_band_label_en),
+        band_labels_zh: [0, 1, 2, 3].map(|b| age_band_label_zh(b).to_owned()),
+        band_labels_en: [0, 1, 2, 3].map(|b| age_band_label_en(b).to_owned()),
         with_leader: cases.iter().filter(|c| c.leader_in_charge.is_some()).count() as u32,
         target_missed: cases.iter().filter(|c| c.target_missed).count() as u32,
         areas,
         weekly,
         cases: cases.into_iter().take(BACKLOG_LIST_LIMIT).collect(),
     }
-}
-
-/// One of the officer's villages on the desk.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeskVillage {
-    /// The village.
-    pub village: Named,
-    /// Population (synthetic in the demo).
-    pub population: u64,
-    /// Grid cells.
-    pub cells: usize,
-    /// Since when the officer covers it (`None`: since before the desk's records).
-    pub assigned_since: Option<DateTime<Utc>>,
-    /// The last visit since then.
-    pub last_visit: Option<DateTime<Utc>>,
-    /// When the next visit is due.
-    pub visit_due: Option<DateTime<Utc>>,
-    /// Whether it is overdue.
-    pub visit_overdue: bool,
-    /// Open events.
-    pub open_events: u32,
-    /// Open disputes.
-    pub open_disputes: u32,
-    /// Bounding box `[west, south, east, north]`, for the map.
-    pub bbox: [f64; 4],
-}
-
-/// A task on the desk.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeskTask {
-    /// `visit`, `event`, `dispute` or `backlog`.
-    pub kind: &'static str,
-    /// The village.
-    pub village: Named,
-    /// The incident, dispute or case id (none for a visit).
-    pub id: Option<u64>,
-    /// What to do, Chinese.
-    pub title_zh: String,
-    /// The same in English.
-    pub title_en: String,
-    /// When due.
-    pub due_at: Option<DateTime<Utc>>,
-    /// Whether overdue.
-    pub overdue: bool,
-}
-
-/// A village officer's desk.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Desk {
-    /// The server's now.
-    pub now: DateTime<Utc>,
-    /// The officer.
-    pub officer: OfficerRef,
-    /// Their villages.
-    pub villages: Vec<DeskVillage>,
-    /// Today's tasks: overdue first, then by due time.
-    pub tasks: Vec<DeskTask>,
-    /// Open events to follow up (reported in the last [`model::desk::EVENT_BACKLOG_DAYS`] days,
-    /// most urgent first; older ones are backlog cases).
-    pub events: Vec<QueueItem>,
-    /// Visits of the last [`DESK_DAYS`] in their villages, newest first.
-    pub visits: Vec<VisitView>,
-    /// Open disputes in their villages.
-    pub disputes: Vec<DisputeView>,
-    /// Near-repeat alerts of the last [`DESK_DAYS`] in their villages, newest first.
-    pub alerts: Vec<Alert>,
-    /// Backlog cases in their villages, oldest first.
-    pub backlog: Vec<BacklogCaseView>,
 }
 
 /// The desk of officer `id` as a caller with scope `within` sees it: their current villages in
@@ -737,7 +416,7 @@ pub fn desk_of(s: &AppState, id: u64, within: &Scope, now: DateTime<Utc>) -> Opt
         let bbox = rect.map_or([0.0; 4], |r| [r.min().x, r.min().y, r.max().x, r.max().y]);
         let name = named(s, code);
         tasks.push(DeskTask {
-            kind: "visit",
+            kind: "visit".to_owned(),
             village: name.clone(),
             id: None,
             title_zh: format!("走访 {}", name.name),
@@ -764,7 +443,7 @@ pub fn desk_of(s: &AppState, id: u64, within: &Scope, now: DateTime<Utc>) -> Opt
     }
     for e in events.iter().take(20) {
         tasks.push(DeskTask {
-            kind: "event",
+            kind: "event".to_owned(),
             village: named(s, e.cell_code.village()),
             id: Some(e.id),
             title_zh: format!("跟进 {} #{}（{}）", e.category.label_zh(), e.id, e.status.label_zh()),
@@ -776,7 +455,7 @@ pub fn desk_of(s: &AppState, id: u64, within: &Scope, now: DateTime<Utc>) -> Opt
     for d in &disputes {
         let due = d.opened_at + Duration::days(limits.dispute_days);
         tasks.push(DeskTask {
-            kind: "dispute",
+            kind: "dispute".to_owned(),
             village: d.village.clone(),
             id: Some(d.id),
             title_zh: format!("调处纠纷「{}」（{}）", d.title, d.status_zh),
@@ -788,7 +467,7 @@ pub fn desk_of(s: &AppState, id: u64, within: &Scope, now: DateTime<Utc>) -> Opt
     for c in backlog.iter().filter(|c| c.target_date.is_some()) {
         let due = c.target_date.and_then(|t| t.and_hms_opt(16, 0, 0)).map(|t| t.and_utc());
         tasks.push(DeskTask {
-            kind: "backlog",
+            kind: "backlog".to_owned(),
             village: c.village.clone(),
             id: Some(c.id),
             title_zh: format!("积案化解：{}", c.title_zh),

@@ -91,8 +91,12 @@ use crate::desk_records::{
 };
 use axum::http::{StatusCode, header};
 use base64::Engine;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use model::RegionLevel;
+use model::api::desk::{
+    AssignBody, AssignmentEntry, AssignmentList, AssignmentRecorded, BacklogBody, BacklogCaseView,
+    BacklogUpdateRecorded, DisputeBody, DisputeList, DisputeStepBody, PhotoBody, VisitBody, VisitList,
+};
 use model::auth::Role;
 use model::desk::{
     BacklogLimits, DeskError, DisputeKind, DisputeStatus, MediationTrack, dispute_transition, is_backlog,
@@ -101,7 +105,6 @@ use model::desk_book::{
     AssignmentChange, BacklogUpdate, CaseOrigin, DisputeChange, MediationSession, NewDispute, Visit,
 };
 use model::live::LiveKind;
-use serde::Deserialize;
 use serde_json::json;
 use store::{DeskCheck, Photo, StoreError};
 
@@ -226,19 +229,6 @@ pub async fn desk(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQue
     Ok(Json(d).into_response())
 }
 
-/// The body of `POST /api/assignments`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AssignBody {
-    village: String,
-    /// `null` leaves the village uncovered.
-    officer: Option<u64>,
-    #[serde(default)]
-    note: String,
-    /// The assignment version the caller saw (`seq`; 0 for the roster); default: the current.
-    version: Option<u64>,
-}
-
 /// `POST /api/assignments` `{"village", "officer", "note"?, "version"?}`: a township, county or
 /// city user gives a village of their jurisdiction to an officer of it (or to nobody); the
 /// change is kept in the history (`GET /api/assignments`).
@@ -273,7 +263,7 @@ pub async fn assign(State(s): State<AppState>, caller: Caller, body: axum::body:
     let mut entry = caller.audit("reassign_village", village.to_string(), "ok");
     entry.detail = Some(format!("{:?} → {:?}", previous, body.officer));
     s.audit(entry).await?;
-    Ok((StatusCode::CREATED, Json(json!({"seq": logged.seq, "assignment": change}))).into_response())
+    Ok((StatusCode::CREATED, Json(AssignmentRecorded { seq: logged.seq, assignment: change })).into_response())
 }
 
 /// `GET /api/assignments?region=`: assignment changes in the jurisdiction, newest first.
@@ -287,47 +277,21 @@ pub async fn assignments(
     let limit = p.limit()?;
     p.finish()?;
     let book = s.live.desk();
-    let items: Vec<serde_json::Value> = book
+    let officer_name = |id: Option<u64>| id.and_then(|o| s.geography.officer(o)).map(|o| o.name.clone());
+    let items: Vec<AssignmentEntry> = book
         .history()
         .rev()
         .filter(|(_, a)| scope.allows_region(a.village))
         .take(limit)
-        .map(|(seq, a)| {
-            json!({
-                "seq": seq,
-                "village": s.geography.region(a.village).map(|r| r.region.name.clone()),
-                "officer_name": a.officer.and_then(|o| s.geography.officer(o)).map(|o| o.name.clone()),
-                "previous_name": a.previous.and_then(|o| s.geography.officer(o)).map(|o| o.name.clone()),
-                "change": a,
-            })
+        .map(|(seq, a)| AssignmentEntry {
+            seq,
+            village: s.geography.region(a.village).map(|r| r.region.name.clone()),
+            officer_name: officer_name(a.officer),
+            previous_name: officer_name(a.previous),
+            change: a.clone(),
         })
         .collect();
-    Ok(Json(json!({ "items": items })).into_response())
-}
-
-/// A photo in a request body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PhotoBody {
-    content_type: String,
-    /// Base64 (standard alphabet).
-    data: String,
-}
-
-/// The body of `POST /api/visits`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VisitBody {
-    village: String,
-    visited_at: Option<DateTime<Utc>>,
-    place: String,
-    #[serde(default)]
-    people_met: String,
-    #[serde(default)]
-    notes: String,
-    lon: Option<f64>,
-    lat: Option<f64>,
-    photo: Option<PhotoBody>,
+    Ok(Json(AssignmentList { items }).into_response())
 }
 
 /// Whether `bytes` start like an image of `content_type`.
@@ -428,7 +392,7 @@ pub async fn list_visits(
     p.finish()?;
     require_handler(&caller)?;
     let items = visits_in(&s, &s.live.desk(), &scope, officer, limit);
-    Ok(Json(json!({ "items": items })).into_response())
+    Ok(Json(VisitList { items }).into_response())
 }
 
 /// `GET /api/visits/{id}/photo`: the photo stored with a visit of the jurisdiction.
@@ -446,22 +410,6 @@ pub async fn visit_photo(
     }
     let photo = s.store.photo(id).await?.ok_or_else(not_found)?;
     Ok(([(header::CONTENT_TYPE, photo.content_type)], photo.bytes).into_response())
-}
-
-/// The body of `POST /api/disputes`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DisputeBody {
-    village: String,
-    kind: String,
-    track: Option<String>,
-    title: String,
-    parties: String,
-    #[serde(default)]
-    summary: String,
-    mediator: String,
-    opened_at: Option<DateTime<Utc>>,
-    incident: Option<u64>,
 }
 
 /// `POST /api/disputes`: registers a dispute in a village of the jurisdiction.
@@ -537,7 +485,7 @@ pub async fn list_disputes(
     let mut items = disputes_in(&s, &s.live.desk(), &scope, which, s.clock.now());
     let total = items.len();
     items.truncate(limit);
-    Ok(Json(json!({ "total": total, "items": items })).into_response())
+    Ok(Json(DisputeList { total, items }).into_response())
 }
 
 fn dispute_id(raw: &str) -> Result<u64, AppError> {
@@ -560,29 +508,6 @@ pub async fn one_dispute(
         .map(|d| dispute_view(&s, d, s.clock.now(), BacklogLimits::default()))
         .ok_or_else(|| AppError::NotFound { message: format!("no dispute {id}"), field: None })?;
     Ok(Json(view).into_response())
-}
-
-/// A session in a transition body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SessionBody {
-    held_at: Option<DateTime<Utc>>,
-    mediator: Option<String>,
-    #[serde(default)]
-    notes: String,
-}
-
-/// The body of `POST /api/disputes/{id}/transitions`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DisputeStepBody {
-    to: Option<String>,
-    session: Option<SessionBody>,
-    #[serde(default)]
-    outcome: String,
-    mediator: Option<String>,
-    /// The dispute's `version` the caller saw; default: the current.
-    version: Option<u64>,
 }
 
 /// `POST /api/disputes/{id}/transitions` `{"to"?, "session"?, "outcome"?, "mediator"?,
@@ -687,7 +612,7 @@ pub async fn backlog(State(s): State<AppState>, caller: Caller, RawQuery(q): Raw
 /// For roles that do not handle cases (analysts, administrators), the backlog keeps its counts
 /// and ages but not what `/api/disputes` refuses them: a dispute's title becomes its kind, and
 /// progress notes are left out.
-fn redact_backlog(s: &AppState, caller: &Caller, cases: &mut [crate::desk_records::BacklogCaseView]) {
+fn redact_backlog(s: &AppState, caller: &Caller, cases: &mut [BacklogCaseView]) {
     if caller.user.role.handles_cases() {
         return;
     }
@@ -728,16 +653,6 @@ pub async fn backlog_heat(
         })
         .collect();
     Ok(Json(json!({"type": "FeatureCollection", "features": features})).into_response())
-}
-
-/// The body of `POST /api/backlog/{origin}/{id}`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BacklogBody {
-    leader_in_charge: Option<String>,
-    target_date: Option<NaiveDate>,
-    #[serde(default)]
-    note: String,
 }
 
 /// `POST /api/backlog/{origin}/{id}` (`origin`: `event` or `dispute`): sets the leader in charge
@@ -806,5 +721,5 @@ pub async fn update_backlog(
     let event = desk_event(LiveKind::BacklogCase, id, &caller.user.username, now, &update);
     let logged = record(&s, event, DeskCheck::Nothing, None).await?;
     s.audit(caller.audit("update_backlog_case", format!("{origin_raw} {id}"), "ok")).await?;
-    Ok((StatusCode::CREATED, Json(json!({"seq": logged.seq, "update": update}))).into_response())
+    Ok((StatusCode::CREATED, Json(BacklogUpdateRecorded { seq: logged.seq, update })).into_response())
 }

@@ -1,5 +1,7 @@
 //! JSON shapes of the HTTP API shared by server and frontend.
 
+pub mod desk;
+
 use crate::code::CellCode;
 use crate::incident::Category;
 use serde::{Deserialize, Serialize};
