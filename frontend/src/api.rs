@@ -344,20 +344,46 @@ pub async fn open_alerts() -> Result<Vec<model::live::Alert>, ApiError> {
 }
 
 /// `GET /api/incidents/{id}/dispatch?k=3`: the nearest available units.
-pub async fn dispatch_options(id: u64) -> Result<Value, ApiError> {
+pub async fn dispatch_options(id: u64) -> Result<model::api::live::DispatchOptions, ApiError> {
     get_json(&format!("/api/incidents/{id}/dispatch?k=3")).await
 }
 
+/// `GET /api/incidents/{id}/history`: the incident's place in the event loop.
+pub async fn progress(id: u64) -> Result<model::api::live::Progress, ApiError> {
+    get_json(&format!("/api/incidents/{id}/history")).await
+}
+
 /// `POST /api/incidents/{id}/transitions`.
-pub async fn transition(id: u64, to: model::Status, unit: Option<u64>) -> Result<Value, ApiError> {
+pub async fn transition(id: u64, to: model::Status, unit: Option<u64>) -> Result<model::api::live::Progress, ApiError> {
     let body = serde_json::json!({"to": to.as_str(), "unit": unit}).to_string();
     let (status, text) = fetch("POST", &format!("/api/incidents/{id}/transitions"), Some(body)).await?;
     parse(status, text)
 }
 
-/// `POST /api/plans?format=`: a shift plan as JSON, GeoJSON or CSV text.
-pub async fn plan(body: &Value, format: &str) -> Result<String, ApiError> {
-    let (status, text) = fetch("POST", &format!("/api/plans?format={format}"), Some(body.to_string())).await?;
+/// `POST /api/incidents/{id}/merge`: report `id` joins the event of report `into` (一警多报).
+pub async fn merge(id: u64, into: u64) -> Result<model::api::live::Progress, ApiError> {
+    let body = serde_json::json!({ "into": into }).to_string();
+    let (status, text) = fetch("POST", &format!("/api/incidents/{id}/merge"), Some(body)).await?;
+    parse(status, text)
+}
+
+/// `POST /api/incidents/{id}/split`: report `id` leaves its event (no body).
+pub async fn split(id: u64) -> Result<model::api::live::Progress, ApiError> {
+    let (status, text) = fetch("POST", &format!("/api/incidents/{id}/split"), Some(String::new())).await?;
+    parse(status, text)
+}
+
+/// `POST /api/plans`: a shift plan.
+pub async fn plan(request: &model::api::patrol::PlanRequest) -> Result<model::api::patrol::Plan, ApiError> {
+    let body = serde_json::to_string(request).map_err(|e| ApiError::local(0, e.to_string()))?;
+    let (status, text) = fetch("POST", "/api/plans?format=json", Some(body)).await?;
+    parse(status, text)
+}
+
+/// `POST /api/plans?format=geojson|csv`: the same plan as a file's text.
+pub async fn plan_file(request: &model::api::patrol::PlanRequest, format: &str) -> Result<String, ApiError> {
+    let body = serde_json::to_string(request).map_err(|e| ApiError::local(0, e.to_string()))?;
+    let (status, text) = fetch("POST", &format!("/api/plans?format={format}"), Some(body)).await?;
     if (200..300).contains(&status) { Ok(text) } else { parse::<Value>(status, text).map(|_| String::new()) }
 }
 
@@ -377,19 +403,6 @@ pub async fn coverage(region: Option<&str>, planned: &[String]) -> Result<Value,
 pub async fn blind_spots(region: Option<&str>) -> Result<Value, ApiError> {
     let q = region.map(|r| format!("?region={r}")).unwrap_or_default();
     get_json(&format!("/api/coverage/blind-spots{q}")).await
-}
-
-/// `GET` any JSON route (the incident history still answers loosely typed JSON).
-pub async fn get_value(path: &str) -> Result<Value, ApiError> {
-    get_json(path).await
-}
-
-/// `POST` a JSON body to any route, its JSON answer back.
-pub async fn post_value(path: &str, body: &Value) -> Result<Value, ApiError> {
-    // `Null` is no body at all: the routes that take none (split, sign-out) refuse one.
-    let body = if body.is_null() { String::new() } else { body.to_string() };
-    let (status, text) = fetch("POST", path, Some(body)).await?;
-    parse(status, text)
 }
 
 /// `POST`s `body` as JSON to `path`, its typed answer back.

@@ -5,7 +5,7 @@ use crate::api::{self, ApiError};
 use crate::app::{Ctx, Selection};
 use crate::i18n::{Lang, T};
 use leptos::prelude::*;
-use model::live::{Alert, IncidentChange, IncidentData, QueueItem, UnitState, UnitStatus};
+use model::live::{Alert, IncidentData, QueueItem, UnitState, UnitStatus};
 use model::{RegionLevel, Status};
 use serde_json::Value;
 
@@ -153,11 +153,16 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
     let merge_into = RwSignal::new(String::new());
     let progress = LocalResource::new(move || {
         version.track();
-        async move { api::get_value(&format!("/api/incidents/{id}/history")).await }
+        async move { api::progress(id).await }
     });
-    let act = move |path: String, body: Value| {
+    // A merge (`Some(into)`) or a split (`None`) of `report`.
+    let act = move |report: u64, into: Option<u64>| {
         leptos::task::spawn_local(async move {
-            match api::post_value(&path, &body).await {
+            let done = match into {
+                Some(into) => api::merge(report, into).await,
+                None => api::split(report).await,
+            };
+            match done {
                 Ok(_) => {
                     error.set(None);
                     version.update(|v| *v += 1);
@@ -170,7 +175,7 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
     let split = move |report: u64| {
         view! {
             <button class="chip split" data-id=report.to_string()
-                on:click=move |_| act(format!("/api/incidents/{report}/split"), Value::Null)>
+                on:click=move |_| act(report, None)>
                 {move || ctx.t(T::SplitOff)}
             </button>
         }
@@ -183,16 +188,12 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
     let unit_name = move |unit: u64| {
         live.units.with(|us| us.iter().find(|u| u.id == unit).map(|u| u.name.clone())).unwrap_or(format!("#{unit}"))
     };
-    let shown = move |p: Value| {
+    let shown = move |p: model::api::live::Progress| {
         let lang = ctx.lang.get();
-        let due_ms = p["due_at"]
-            .as_str()
-            .and_then(|s| model::time::parse_timestamp(s).ok())
-            .map(|t| t.timestamp_millis() as f64);
-        let history: Vec<IncidentChange> = serde_json::from_value(p["history"].clone()).unwrap_or_default();
-        let event = p["event"].as_u64();
-        let others: Vec<u64> =
-            p["linked"].as_array().into_iter().flatten().filter_map(Value::as_u64).filter(|r| *r != id).collect();
+        let due_ms = p.due_at.map(|t| t.timestamp_millis() as f64);
+        let history = p.history;
+        let event = p.event;
+        let others: Vec<u64> = p.linked.into_iter().filter(|r| *r != id).collect();
         let writes = live.writes_cases;
         let links = match event {
             Some(first) => view! {
@@ -213,7 +214,7 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
                         on:input=move |ev| merge_into.set(event_target_value(&ev)) />
                     <button id="merge-submit" class="chip" on:click=move |_| {
                         let into: u64 = merge_into.get_untracked().trim().parse().unwrap_or(0);
-                        act(format!("/api/incidents/{id}/merge"), serde_json::json!({"into": into}));
+                        act(id, Some(into));
                     }>{ctx.t(T::Merge)}</button>
                 </div>
             }
@@ -299,7 +300,7 @@ pub fn EventQueue() -> impl IntoView {
             live.changes.update(|n| *n += 1);
         }
     });
-    let offer = RwSignal::new(None::<(u64, Vec<Value>)>);
+    let offer = RwSignal::new(None::<(u64, Vec<model::api::live::Suggestion>)>);
     let row = move |i: QueueItem| {
         let lang = ctx.lang.get();
         let due_ms = i.due_at.timestamp_millis() as f64;
@@ -329,7 +330,7 @@ pub fn EventQueue() -> impl IntoView {
                     <button class="chip dispatch" on:click=move |_| {
                         leptos::task::spawn_local(async move {
                             match api::dispatch_options(id).await {
-                                Ok(v) => offer.set(Some((id, v["units"].as_array().cloned().unwrap_or_default()))),
+                                Ok(options) => offer.set(Some((id, options.units))),
                                 Err(e) => error.set(Some(e)),
                             }
                         })
@@ -356,10 +357,9 @@ pub fn EventQueue() -> impl IntoView {
                 <div class="offer">
                     <div class="muted">{move || ctx.t(T::NearestUnits)} " #" {id}</div>
                     {units.into_iter().map(|u| {
-                        let unit = u["unit"].as_u64().unwrap_or(0);
-                        let name = u["name"].as_str().unwrap_or("").to_owned();
-                        let eta_min = (u["eta_s"].as_f64().unwrap_or(0.0) / 60.0).ceil();
-                        let km = u["road_m"].as_f64().unwrap_or(0.0) / 1000.0;
+                        let (unit, name) = (u.unit, u.name);
+                        let eta_min = (u.eta_s / 60.0).ceil();
+                        let km = u.road_m / 1000.0;
                         view! {
                             <button class="chip unit-option" on:click=move |_| {
                                 offer.set(None);

@@ -7,6 +7,7 @@ use crate::app::Ctx;
 use crate::command::LiveCtx;
 use crate::i18n::T;
 use leptos::prelude::*;
+use model::api::patrol::{Plan, PlanRequest};
 use serde_json::{Value, json};
 use wasm_bindgen::JsCast;
 
@@ -19,8 +20,8 @@ const ROUTE_COLORS: [&str; 8] =
 pub struct PlannerCtx {
     /// Whether the planner replaces the event queue on the right.
     pub open: RwSignal<bool>,
-    /// The last plan (the API's JSON).
-    pub plan: RwSignal<Option<Value>>,
+    /// The last plan.
+    pub plan: RwSignal<Option<Plan>>,
     /// Cells that must be visited.
     pub pinned: RwSignal<Vec<String>>,
     /// Cells not to visit.
@@ -43,26 +44,21 @@ pub struct PlannerCtx {
 impl PlannerCtx {
     /// The cells the current plan visits, once per planned visit (for the coverage layer).
     pub fn planned_cells(&self) -> Vec<String> {
-        self.plan.with(|p| {
-            p.as_ref()
-                .and_then(|p| p["units"].as_array())
-                .map(|units| {
-                    units
-                        .iter()
-                        .flat_map(|u| u["stops"].as_array().cloned().unwrap_or_default())
-                        .filter_map(|s| s["cell_code"].as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
+        self.plan
+            .with(|p| p.iter().flat_map(|p| &p.units).flat_map(|u| &u.stops).map(|s| s.cell_code.to_string()).collect())
     }
 
-    fn body(&self) -> Value {
+    fn request(&self) -> PlanRequest {
         let start_ms = crate::time::parse_input(&self.start.get_untracked()).unwrap_or_else(crate::time::now_ms);
-        let mut start = String::new();
-        model::time::format_utc_millis(start_ms, &mut start);
-        json!({"shift_start": start, "shift_hours": self.hours.get_untracked(), "dwell_min": self.dwell.get_untracked(),
-               "units": self.units.get_untracked(), "pinned": self.pinned.get_untracked(), "excluded": self.excluded.get_untracked()})
+        let shift_start = chrono::DateTime::from_timestamp_millis(start_ms).unwrap_or_default();
+        let cells = |list: Vec<String>| list.iter().filter_map(|c| c.parse().ok()).collect();
+        PlanRequest {
+            shift_hours: self.hours.get_untracked(),
+            dwell_min: self.dwell.get_untracked(),
+            pinned: cells(self.pinned.get_untracked()),
+            excluded: cells(self.excluded.get_untracked()),
+            ..PlanRequest::new(shift_start, self.units.get_untracked())
+        }
     }
 }
 
@@ -90,13 +86,11 @@ pub fn start(ctx: Ctx) -> PlannerCtx {
         ctx.with_map(|m| m.set_layer_data("plan", &data.to_string()));
         // Show the whole plan.
         let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-        for f in data["features"].as_array().into_iter().flatten().filter(|f| f["properties"]["kind"] == "route") {
-            for p in f["geometry"]["coordinates"].as_array().into_iter().flatten() {
-                if let (Some(x), Some(y)) = (p[0].as_f64(), p[1].as_f64()) {
-                    b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
-                }
+        planner.plan.with(|p| {
+            for [x, y] in p.iter().flat_map(|p| &p.units).flat_map(|u| u.route.iter().copied()) {
+                b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
             }
-        }
+        });
         if b[0].is_finite() {
             ctx.with_map(|m| m.fit(b));
         }
@@ -105,15 +99,15 @@ pub fn start(ctx: Ctx) -> PlannerCtx {
 }
 
 /// The plan as map features: a coloured route per unit and numbered stops.
-fn plan_features(plan: &Value) -> Value {
+fn plan_features(plan: &Plan) -> Value {
     let mut features = Vec::new();
-    for (k, u) in plan["units"].as_array().into_iter().flatten().enumerate() {
+    for (k, u) in plan.units.iter().enumerate() {
         let color = ROUTE_COLORS[k % ROUTE_COLORS.len()];
-        features.push(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": u["route"]},
-            "properties": {"kind": "route", "unit": u["unit"], "color": color}}));
-        for (i, s) in u["stops"].as_array().into_iter().flatten().enumerate() {
-            features.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
-                "properties": {"kind": "stop", "unit": u["unit"], "color": color, "order": i + 1, "cell_code": s["cell_code"]}}));
+        features.push(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": u.route},
+            "properties": {"kind": "route", "unit": u.unit, "color": color}}));
+        for (i, s) in u.stops.iter().enumerate() {
+            features.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+                "properties": {"kind": "stop", "unit": u.unit, "color": color, "order": i + 1, "cell_code": s.cell_code}}));
         }
     }
     json!({"type": "FeatureCollection", "features": features})
@@ -126,12 +120,9 @@ fn generate(planner: PlannerCtx) {
     }
     planner.busy.set(true);
     planner.error.set(None);
-    let body = planner.body();
+    let request = planner.request();
     leptos::task::spawn_local(async move {
-        match api::plan(&body, "json").await.and_then(|text| {
-            serde_json::from_str::<Value>(&text)
-                .map_err(|e| api::ApiError::local(200, format!("unexpected answer: {e}")))
-        }) {
+        match api::plan(&request).await {
             Ok(plan) => planner.plan.set(Some(plan)),
             Err(e) => planner.error.set(Some(Some(e))),
         }
@@ -140,9 +131,9 @@ fn generate(planner: PlannerCtx) {
 }
 
 fn download(planner: PlannerCtx, format: &'static str) {
-    let body = planner.body();
+    let request = planner.request();
     leptos::task::spawn_local(async move {
-        match api::plan(&body, format).await {
+        match api::plan_file(&request, format).await {
             Ok(text) => {
                 let mime = if format == "csv" { "text/csv" } else { "application/geo+json" };
                 let href = format!("data:{mime};charset=utf-8,{}", js_sys::encode_uri_component(&text));
@@ -207,11 +198,8 @@ pub fn PlannerPanel() -> impl IntoView {
             </label>
         }
     };
-    let hhmm = |v: &Value| -> String {
-        v.as_str()
-            .and_then(ms_of)
-            .map(|ms| crate::time::local_minutes(ms).chars().skip(11).collect())
-            .unwrap_or_default()
+    let hhmm = |t: chrono::DateTime<chrono::Utc>| -> String {
+        crate::time::local_minutes(t.timestamp_millis()).chars().skip(11).collect()
     };
     view! {
         <section id="planner">
@@ -261,13 +249,12 @@ pub fn PlannerPanel() -> impl IntoView {
                 })}
             </div>
             {move || planner.plan.get().map(|plan| {
-                let coverage = plan["coverage"].as_f64().unwrap_or(0.0);
-                let naive = plan["naive_coverage"].as_f64().unwrap_or(0.0);
+                let (coverage, naive) = (plan.coverage, plan.naive_coverage);
                 view! {
                     <p id="plan-coverage"><b>{move || ctx.t(T::Coverage)}</b>" "{format!("{:.0}%", coverage * 100.0)}
                         <span class="muted">{move || format!(" ({} {:.0}%)", ctx.t(T::NaiveCoverage), naive * 100.0)}</span></p>
-                    {plan["unreached_pinned"].as_array().filter(|a| !a.is_empty()).map(|a| {
-                        let n = a.len();
+                    {(!plan.unreached_pinned.is_empty()).then(|| {
+                        let n = plan.unreached_pinned.len();
                         view! { <p class="error" id="plan-unreached">{move || ctx.t(T::Unreached).replace("{}", &n.to_string())}</p> }
                     })}
                     <div class="row no-print">
@@ -275,25 +262,23 @@ pub fn PlannerPanel() -> impl IntoView {
                         <button class="chip" id="plan-geojson" on:click=move |_| download(planner, "geojson")>{move || ctx.t(T::ExportGeojson)}</button>
                         <button class="chip" id="plan-csv" on:click=move |_| download(planner, "csv")>{move || ctx.t(T::ExportCsv)}</button>
                     </div>
-                    {plan["units"].as_array().cloned().unwrap_or_default().into_iter().enumerate().map(|(k, u)| {
+                    {plan.units.into_iter().enumerate().map(|(k, u)| {
                         let color = ROUTE_COLORS[k % ROUTE_COLORS.len()];
-                        let stops = u["stops"].as_array().cloned().unwrap_or_default();
+                        let stops = u.stops;
                         view! {
                             <div class="plan-unit">
-                                <div><span class="swatch" style=format!("background:{color}")></span>" "<b>{u["name"].as_str().unwrap_or_default().to_owned()}</b>
-                                    <span class="muted">{format!(" · {} km · ", u["travel_km"])}{move || ctx.t(T::Back)}" "{hhmm(&u["back_at"])}</span></div>
+                                <div><span class="swatch" style=format!("background:{color}")></span>" "<b>{u.name}</b>
+                                    <span class="muted">{format!(" · {} km · ", u.travel_km)}{move || ctx.t(T::Back)}" "{hhmm(u.back_at)}</span></div>
                                 <ol class="plan-stops">
                                     {stops.into_iter().map(|s| {
-                                        let code = s["cell_code"].as_str().unwrap_or_default().to_owned();
+                                        let code = s.cell_code.to_string();
                                         let (c1, c2) = (code.clone(), code.clone());
-                                        let arrive = ms_of(s["arrive"].as_str().unwrap_or_default()).unwrap_or(0);
-                                        let leave = ms_of(s["leave"].as_str().unwrap_or_default()).unwrap_or(0);
-                                        let visit = s["visit"].as_u64().unwrap_or(1);
-                                        let pinned = s["pinned"].as_bool().unwrap_or(false);
+                                        let (arrive, leave) = (s.arrive.timestamp_millis(), s.leave.timestamp_millis());
+                                        let (visit, pinned) = (s.visit, s.pinned);
                                         view! {
                                             <li class="plan-stop" data-cell=code.clone()>
-                                                <span>{s["cell_name"].as_str().unwrap_or_default().to_owned()}{pinned.then_some(" 📌")}</span>
-                                                <span class="muted">" "{hhmm(&s["arrive"])}"–"{hhmm(&s["leave"])}" · "{move || ctx.t(T::Visit).replace("{}", &visit.to_string())}</span>
+                                                <span>{s.cell_name}{pinned.then_some(" 📌")}</span>
+                                                <span class="muted">" "{hhmm(s.arrive)}"–"{hhmm(s.leave)}" · "{move || ctx.t(T::Visit).replace("{}", &visit.to_string())}</span>
                                                 <span class="timer">{move || {
                                                     let now = live.now_ms.get() as i64;
                                                     if now < arrive { ctx.t(T::StartsIn).replace("{}", &((arrive - now) / 60_000).to_string()) }
@@ -314,9 +299,4 @@ pub fn PlannerPanel() -> impl IntoView {
             })}
         </section>
     }
-}
-
-/// Unix ms of an RFC 3339 timestamp of the API.
-fn ms_of(s: &str) -> Option<i64> {
-    model::time::parse_timestamp(s).ok().map(|t| t.timestamp_millis())
 }

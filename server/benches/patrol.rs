@@ -9,11 +9,12 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Duration, TimeZone, Utc};
+use model::api::patrol::PlanRequest;
 use model::scope::Scope;
 use model::{CellCode, ResourceKind};
 use server::boot::load_state;
 use server::clock::FixedClock;
-use server::patrol::{PlanRequest, plan};
+use server::patrol::plan;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;

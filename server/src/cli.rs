@@ -786,7 +786,8 @@ pub async fn backup(args: crate::config::BackupArgs) -> anyhow::Result<()> {
 /// `safegrid plan`: plans a shift for the first `--units` available patrol units of the city
 /// and prints it (the command line runs with the data files' owner's rights: the whole city).
 pub async fn plan(args: crate::config::PlanArgs) -> anyhow::Result<()> {
-    use crate::patrol::{PlanRequest, plan_csv, plan_geojson, validate};
+    use crate::patrol::{plan_csv, plan_geojson, validate};
+    use model::api::patrol::PlanRequest;
     let shift_start = parse_time_arg("--shift-start", &args.shift_start)?;
     if args.units == 0 {
         bail!("--units: plan for at least one unit (至少一个巡逻组)");

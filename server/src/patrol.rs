@@ -16,10 +16,10 @@ use crate::state::AppState;
 use analytics::patrol::{PatrolSpec, Site, Travel, UnitStart};
 use chrono::{DateTime, Duration, Utc};
 use geo::InteriorPoint;
+use model::api::patrol::{Plan, PlanRequest, PlanStop, UnitPlan};
 use model::live::AlertKind;
 use model::scope::Scope;
 use model::{CellCode, ResourceKind};
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 /// Most candidate cells handed to the route planner (the riskiest; pinned cells always).
@@ -30,150 +30,6 @@ pub const LIVE_HOTSPOT_BOOST: f64 = 2.0;
 pub const MAX_SHIFT_HOURS: f64 = 24.0;
 /// How far in the past a shift may start (a plan finished just after roll-call), minutes.
 pub const START_GRACE_MIN: i64 = 60;
-
-/// What to plan: the body of `POST /api/plans` (field names are the API's).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlanRequest {
-    /// Start of the shift (RFC 3339).
-    pub shift_start: DateTime<Utc>,
-    /// Length of the shift, hours (0.5–24).
-    #[serde(default = "default_shift_hours")]
-    pub shift_hours: f64,
-    /// Patrol unit ids on duty.
-    pub units: Vec<u64>,
-    /// Minutes at each stop (Koper: 10–16).
-    #[serde(default = "default_dwell_min")]
-    pub dwell_min: f64,
-    /// Minutes between visits to one place.
-    #[serde(default = "default_revisit_min")]
-    pub revisit_min: f64,
-    /// Most distinct places per unit (2–5 is the evidence).
-    #[serde(default = "default_max_places")]
-    pub max_places: usize,
-    /// Cells that must be visited (schools at closing time, markets).
-    #[serde(default)]
-    pub pinned: Vec<CellCode>,
-    /// Cells not to visit.
-    #[serde(default)]
-    pub excluded: Vec<CellCode>,
-    /// Seed of the random choice among near-equal places (default: from the shift start, so a
-    /// plan is reproducible and shifts differ).
-    #[serde(default)]
-    pub seed: Option<u64>,
-}
-
-impl PlanRequest {
-    /// A request with the API's defaults (8 h, 15 min stops, 2 h revisits, 5 places).
-    pub fn new(shift_start: DateTime<Utc>, units: Vec<u64>) -> PlanRequest {
-        PlanRequest {
-            shift_start,
-            shift_hours: default_shift_hours(),
-            units,
-            dwell_min: default_dwell_min(),
-            revisit_min: default_revisit_min(),
-            max_places: default_max_places(),
-            pinned: Vec::new(),
-            excluded: Vec::new(),
-            seed: None,
-        }
-    }
-}
-
-fn default_shift_hours() -> f64 {
-    8.0
-}
-fn default_dwell_min() -> f64 {
-    15.0
-}
-fn default_revisit_min() -> f64 {
-    120.0
-}
-fn default_max_places() -> usize {
-    5
-}
-
-/// One stop of a unit's route.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlanStop {
-    /// The cell visited.
-    pub cell_code: CellCode,
-    /// Its name.
-    pub cell_name: String,
-    /// Where the unit stops (the cell's interior point), WGS84.
-    pub lon: f64,
-    /// Latitude.
-    pub lat: f64,
-    /// Arrival.
-    pub arrive: DateTime<Utc>,
-    /// Departure (arrival + dwell).
-    pub leave: DateTime<Utc>,
-    /// 1 for the first visit to this place in the shift, 2 for the next, …
-    pub visit: u32,
-    /// The cell's forecast risk (expected incidents in the shift, live boost included).
-    pub risk: f64,
-    /// Whether the planner pinned it.
-    pub pinned: bool,
-}
-
-/// One unit's plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UnitPlan {
-    /// Patrol unit id.
-    pub unit: u64,
-    /// Its name.
-    pub name: String,
-    /// Its station (start and end), WGS84 `[lon, lat]`.
-    pub station: [f64; 2],
-    /// Stops in order.
-    pub stops: Vec<PlanStop>,
-    /// The route, WGS84 `[lon, lat]` positions: station → stops → station.
-    pub route: Vec<[f64; 2]>,
-    /// Estimated distance driven, km.
-    pub travel_km: f64,
-    /// Back at the station.
-    pub back_at: DateTime<Utc>,
-}
-
-/// A generated plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Plan {
-    /// Shift start.
-    pub shift_start: DateTime<Utc>,
-    /// Shift end.
-    pub shift_end: DateTime<Utc>,
-    /// Minutes per stop.
-    pub dwell_min: f64,
-    /// Minutes between visits to one place.
-    pub revisit_min: f64,
-    /// Per unit.
-    pub units: Vec<UnitPlan>,
-    /// Share of the jurisdiction's forecast risk in the cells visited (0–1).
-    pub coverage: f64,
-    /// The same for the nearest-first baseline (0–1).
-    pub naive_coverage: f64,
-    /// The cells the nearest-first baseline would visit.
-    pub naive_cells: Vec<CellCode>,
-    /// Forecast risk of the jurisdiction (expected incidents in the shift).
-    pub total_risk: f64,
-    /// Candidate cells considered.
-    pub candidates: usize,
-    /// Cells with a live hot-spot alert among them.
-    pub live_hot_spots: usize,
-    /// Pinned cells no unit could reach within the shift.
-    pub unreached_pinned: Vec<CellCode>,
-    /// Incidents the forecast was fitted on.
-    pub forecast_incidents: usize,
-    /// Seed used.
-    pub seed: u64,
-}
-
-impl Plan {
-    /// The distinct cells visited.
-    pub fn visited_cells(&self) -> HashSet<CellCode> {
-        self.units.iter().flat_map(|u| u.stops.iter().map(|s| s.cell_code)).collect()
-    }
-}
 
 /// Why a shift could not be planned.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,8 @@
 //! JSON shapes of the HTTP API shared by server and frontend.
 
 pub mod desk;
+pub mod live;
+pub mod patrol;
 
 use crate::code::CellCode;
 use crate::incident::Category;

@@ -5,7 +5,7 @@ use super::error::AppError;
 use super::params::Params;
 use crate::auth::Caller;
 use crate::live::ChangeError;
-use crate::live::dispatch::{Suggestion, suggest};
+use crate::live::dispatch::suggest;
 use crate::live::feed::{self, FeedFilter};
 use crate::state::AppState;
 use analytics::crs::Crs;
@@ -16,10 +16,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use model::api::live::{DispatchOptions, Progress, Suggestion};
 use model::live::{Alert, AlertAck, IncidentChange, LiveKind, NewLiveEvent, UnitState, UnitStatus};
 use model::workflow::{self, Transition, WorkflowError};
 use model::{IncidentId, Status};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use store::StoreError;
 
 use super::params::json_body;
@@ -103,25 +104,6 @@ struct TransitionBody {
     satisfaction: Option<u8>,
     #[serde(default)]
     note: Option<String>,
-}
-
-/// An incident's place in the event loop.
-#[derive(Debug, Serialize)]
-pub struct Progress {
-    /// Incident id.
-    pub id: u64,
-    /// Current status.
-    pub status: Status,
-    /// Unit in charge.
-    pub unit: Option<u64>,
-    /// When the current stage is due (none once closed).
-    pub due_at: Option<DateTime<Utc>>,
-    /// Every status change, oldest first.
-    pub history: Vec<IncidentChange>,
-    /// The first report of the event this report is linked to (一警多报), if any.
-    pub event: Option<u64>,
-    /// Reports linked to this one's event.
-    pub linked: Vec<u64>,
 }
 
 async fn history_of(s: &AppState, id: u64) -> Result<Vec<IncidentChange>, AppError> {
@@ -363,13 +345,13 @@ pub async fn dispatch(
         s.geography.projection(),
         s.settings.roads.as_deref(),
     );
-    Ok(Json(serde_json::json!({
-        "incident": id,
-        "method": "straight line × detour factor",
-        "detour_factor": s.settings.travel.detour_factor,
-        "speed_kmh": s.settings.travel.speed_kmh,
-        "units": suggestions,
-    }))
+    Ok(Json(DispatchOptions {
+        incident: id,
+        method: "straight line × detour factor".into(),
+        detour_factor: s.settings.travel.detour_factor,
+        speed_kmh: s.settings.travel.speed_kmh,
+        units: suggestions,
+    })
     .into_response())
 }
 

@@ -10,7 +10,7 @@ use super::error::AppError;
 use super::features::{collection, feature, feature_with_bbox, geojson_response};
 use super::params::{Params, json_body};
 use crate::auth::Caller;
-use crate::patrol::{PlanRequest, plan, plan_csv, plan_geojson, validate};
+use crate::patrol::{plan, plan_csv, plan_geojson, validate};
 use crate::prevention::{CellCoverage, NewResource, RISK_DAYS, blind_spots, cell_coverage, recent_points, suggest};
 use crate::query::IncidentQuery;
 use crate::state::AppState;
@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use geo::InteriorPoint;
 use model::CellCode;
+use model::api::patrol::PlanRequest;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 

@@ -4,10 +4,10 @@
 
 use analytics::projection::TransverseMercator;
 use analytics::roads::RoadNetwork;
+use model::api::live::Suggestion;
 use model::live::{UnitState, UnitStatus};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
-use serde::Serialize;
 
 /// How travel time is estimated.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,25 +22,6 @@ impl Default for Travel {
     fn default() -> Travel {
         Travel { detour_factor: 1.4, speed_kmh: 40.0 }
     }
-}
-
-/// One suggested unit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Suggestion {
-    /// Unit id.
-    pub unit: u64,
-    /// Unit name.
-    pub name: String,
-    /// WGS84 longitude of its last report.
-    pub lon: f64,
-    /// WGS84 latitude.
-    pub lat: f64,
-    /// Straight-line distance, metres.
-    pub distance_m: f64,
-    /// Estimated road distance, metres.
-    pub road_m: f64,
-    /// Estimated travel time, seconds.
-    pub eta_s: f64,
 }
 
 /// The `k` available units nearest to (`lon`, `lat`) by estimated travel, nearest first,
