@@ -5,7 +5,7 @@ use crate::api::{self, ApiError};
 use crate::app::{Ctx, Selection};
 use crate::i18n::{Lang, T};
 use leptos::prelude::*;
-use model::live::{Alert, IncidentData, QueueItem, UnitState, UnitStatus};
+use model::live::{Alert, AlertAck, FeedMessage, IncidentData, QueueItem, UnitState, UnitStatus};
 use model::{RegionLevel, Status};
 use serde_json::Value;
 
@@ -73,10 +73,10 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
     tick.forget();
     api::live_feed(
         move |text| {
-            let Ok(msg) = serde_json::from_str::<Value>(&text) else { return };
-            let data = msg["data"].clone();
-            match msg["type"].as_str() {
-                Some("incident") => {
+            let Ok(msg) = serde_json::from_str::<FeedMessage>(&text) else { return };
+            let data = msg.data;
+            match msg.kind.as_str() {
+                "incident" => {
                     if let Ok(i) = serde_json::from_value::<IncidentData>(data) {
                         let f = serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [i.lon, i.lat]},
                             "properties": {"id": i.id, "category": i.category.as_str(), "status": i.status.as_str()}});
@@ -84,8 +84,8 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
                         live.changes.update(|n| *n += 1);
                     }
                 }
-                Some("incident_changed") => live.changes.update(|n| *n += 1),
-                Some("unit") => {
+                "incident_changed" => live.changes.update(|n| *n += 1),
+                "unit" => {
                     if let Ok(u) = serde_json::from_value::<UnitState>(data) {
                         live.units.update(|all| match all.iter_mut().find(|x| x.id == u.id) {
                             Some(x) => *x = u,
@@ -93,18 +93,19 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
                         });
                     }
                 }
-                Some("alert") => {
+                "alert" => {
                     if let Ok(mut a) = serde_json::from_value::<Alert>(data) {
-                        a.id = msg["seq"].as_u64().unwrap_or(a.id);
+                        a.id = msg.seq;
                         live.toasts.update(|t| {
                             t.insert(0, a);
                             t.truncate(5);
                         });
                     }
                 }
-                Some("alert_acked") => {
-                    let id = data["id"].as_u64();
-                    live.toasts.update(|t| t.retain(|a| Some(a.id) != id));
+                "alert_acked" => {
+                    if let Ok(ack) = serde_json::from_value::<AlertAck>(data) {
+                        live.toasts.update(|t| t.retain(|a| a.id != ack.id));
+                    }
                 }
                 _ => {}
             }

@@ -508,6 +508,22 @@ pub struct Queue {
     pub items: Vec<QueueItem>,
 }
 
+/// One message of the live feed (`GET /api/live`): `{"type", "seq", "data"}`. The first is
+/// `{"type":"hello","seq":N}` (no data: the feed continues after N); the others carry a live-log
+/// event, `type` being its [`LiveKind`] and `data` its own shape ([`IncidentData`],
+/// [`UnitState`], [`Alert`], [`AlertAck`], …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedMessage {
+    /// `hello` or a [`LiveKind`] name.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The event's `seq` (for `hello`: the last one before the feed starts).
+    pub seq: u64,
+    /// The event's data (`null` for `hello`).
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -465,6 +465,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_published_event_reads_back_as_a_feed_message() {
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let ack = model::live::AlertAck { id: 41, by: "city".into(), at };
+        let event = LiveEvent {
+            seq: 42,
+            event: model::live::NewLiveEvent {
+                at,
+                kind: LiveKind::AlertAcked,
+                subject: 41,
+                cell_code: None,
+                category: None,
+                actor: Some("city".into()),
+                data: serde_json::to_string(&ack).unwrap(),
+            },
+        };
+        let msg: model::live::FeedMessage = serde_json::from_str(&Published::of(&event).json).unwrap();
+        assert_eq!((msg.kind.as_str(), msg.seq), ("alert_acked", 42));
+        assert_eq!(serde_json::from_value::<model::live::AlertAck>(msg.data).unwrap(), ack);
+        let hello: model::live::FeedMessage = serde_json::from_str(r#"{"type":"hello","seq":7}"#).unwrap();
+        assert_eq!((hello.kind.as_str(), hello.seq, hello.data), ("hello", 7, serde_json::Value::Null));
+    }
+
+    #[test]
     fn deadlines_files_replace_the_defaults_and_name_what_is_wrong() {
         let d = r#"{"criminal": {"dispatch_min": 2, "arrive_min": 10, "resolve_min": 60, "feedback_min": 600, "close_min": 6000}}"#;
         let parsed = parse_deadlines(d).unwrap();
