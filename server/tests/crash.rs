@@ -123,7 +123,7 @@ fn every_acknowledged_incident_survives_a_crash_of_server_and_database() {
     let (Ok(admin), Ok(pg_dir)) =
         (std::env::var("SAFEGRID_DURABLE_DATABASE_URL"), std::env::var("SAFEGRID_DURABLE_PG_DIR"))
     else {
-        if std::env::var_os("CI").is_some() || std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some() {
+        if common::required() {
             panic!("SAFEGRID_DURABLE_DATABASE_URL is missing: `cargo xtask test` starts the durable cluster");
         }
         eprintln!("notice: SAFEGRID_DURABLE_DATABASE_URL is not set; skipping the PostGIS crash test");

@@ -9,6 +9,12 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Whether a missing service fails the test instead of skipping it: under CI (`CI` set) and
+/// `cargo xtask test` (`SAFEGRID_REQUIRE_TOOLS`); the same rule as `tests::required()`.
+pub fn required() -> bool {
+    std::env::var_os("CI").is_some() || std::env::var_os("SAFEGRID_REQUIRE_TOOLS").is_some()
+}
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_safegrid");
 
