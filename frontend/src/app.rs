@@ -697,7 +697,11 @@ fn LayerToggles() -> impl IntoView {
             {toggle(T::LayerAlerts, "alerts", |l| l.alerts, |l, v| l.alerts = v)}
             {move || ctx.failure.get().map(|(what, e)| view! {
                 <p class="error" id="load-error">
-                    {format!("{}：{}：{}", ctx.t(T::LoadFailed), ctx.t(what), crate::i18n::api_error(ctx.lang.get(), &e))}
+                    {move || {
+                        let lang = ctx.lang.get();
+                        let colon = if lang == Lang::Zh { "：" } else { ": " };
+                        format!("{}{colon}{}{colon}{}", ctx.t(T::LoadFailed), ctx.t(what), crate::i18n::api_error(lang, &e))
+                    }}
                     <button class="link" on:click=move |_| ctx.failure.set(None)>"×"</button>
                 </p>
             })}
