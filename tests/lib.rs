@@ -291,3 +291,13 @@ impl store::conformance::Backend for Backend {
         self.open_store().await
     }
 }
+
+/// Reads an API answer as the model type that server and frontend share, and checks the type
+/// holds all of it: written back, it is the same JSON, member for member.
+pub fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(answer: &Value) -> T {
+    let read: T = serde_json::from_value(answer.clone())
+        .unwrap_or_else(|e| panic!("the answer does not read as {}: {e}\n{answer}", std::any::type_name::<T>()));
+    let written = serde_json::to_value(&read).expect("a model type serialises");
+    assert_eq!(&written, answer, "{} drops or changes members", std::any::type_name::<T>());
+    read
+}

@@ -5,8 +5,15 @@ use model::api::desk::{
     AssignBody, AssignmentRecorded, BacklogBoard, BacklogBody, BacklogUpdateRecorded, Desk, DisputeBody, DisputeStats,
     DisputeStepBody, DisputeView, RebalanceSuggestion, VisitBody, VisitView, Workload,
 };
+use model::api::geo::Feature;
+use model::api::hotspots::{
+    Description, EmergingAnswer, ForecastAnswer, GiStarAnswer, KdeAnswer, LisaAnswer, NearRepeatAnswer,
+};
+use model::api::incidents::IncidentDetail;
+use model::api::regions::AreaFeature;
 use model::api::{ErrorBody, Me, RegionHit, SearchResults, Stats, UiConfig};
 use model::desk_book::CaseOrigin;
+use model::live::FeedMessage;
 use model::time::format_utc_millis;
 use model::{Category, ResourceKind};
 use serde::Serialize;
@@ -212,7 +219,7 @@ pub async fn stats(f: &Filter) -> Result<Stats, ApiError> {
 }
 
 /// `GET /api/regions/{code}` (a region or cell Feature).
-pub async fn region(code: &str) -> Result<Value, ApiError> {
+pub async fn region(code: &str) -> Result<AreaFeature, ApiError> {
     get_json(&format!("/api/regions/{}", encode(code))).await
 }
 
@@ -222,7 +229,7 @@ pub async fn region_path(code: &str) -> Result<Vec<RegionHit>, ApiError> {
 }
 
 /// `GET /api/incidents/{id}` (the full Feature).
-pub async fn incident(id: u64) -> Result<Value, ApiError> {
+pub async fn incident(id: u64) -> Result<Feature<IncidentDetail>, ApiError> {
     get_json(&format!("/api/incidents/{id}")).await
 }
 
@@ -316,13 +323,68 @@ pub fn analysis_url(a: Analysis, f: &Filter) -> String {
     }
 }
 
+/// An analysis answer, typed by its method.
+#[derive(Debug, Clone)]
+pub enum AnalysisAnswer {
+    /// Gi* or optimized Gi*.
+    GiStar(GiStarAnswer),
+    /// Local Moran's I.
+    Lisa(LisaAnswer),
+    /// Emerging hot spots.
+    Emerging(EmergingAnswer),
+    /// Kernel density.
+    Kde(KdeAnswer),
+    /// The shift forecast.
+    Forecast(ForecastAnswer),
+}
+
+impl AnalysisAnswer {
+    /// The method in words, Chinese and English.
+    pub fn description(&self) -> &Description {
+        match self {
+            AnalysisAnswer::GiStar(fc) => &fc.members.parameters.description,
+            AnalysisAnswer::Lisa(fc) => &fc.members.parameters.description,
+            AnalysisAnswer::Emerging(fc) => &fc.members.parameters.description,
+            AnalysisAnswer::Kde(fc) => &fc.members.parameters.description,
+            AnalysisAnswer::Forecast(fc) => &fc.members.parameters.description,
+        }
+    }
+
+    /// The highest kernel density of a KDE answer (0 for the others), for the colour ramp.
+    pub fn max_density_per_km2(&self) -> f64 {
+        match self {
+            AnalysisAnswer::Kde(fc) => fc.max_density_per_km2(),
+            _ => 0.0,
+        }
+    }
+
+    /// The answer as GeoJSON text, for the map.
+    pub fn geojson(&self) -> String {
+        let text = match self {
+            AnalysisAnswer::GiStar(fc) => serde_json::to_string(fc),
+            AnalysisAnswer::Lisa(fc) => serde_json::to_string(fc),
+            AnalysisAnswer::Emerging(fc) => serde_json::to_string(fc),
+            AnalysisAnswer::Kde(fc) => serde_json::to_string(fc),
+            AnalysisAnswer::Forecast(fc) => serde_json::to_string(fc),
+        };
+        text.unwrap_or_default()
+    }
+}
+
 /// An analysis as GeoJSON (with `parameters`).
-pub async fn analysis(a: Analysis, f: &Filter) -> Result<Value, ApiError> {
-    get_json(&analysis_url(a, f)).await
+pub async fn analysis(a: Analysis, f: &Filter) -> Result<AnalysisAnswer, ApiError> {
+    let url = analysis_url(a, f);
+    Ok(match a {
+        Analysis::GiStar | Analysis::Optimized => AnalysisAnswer::GiStar(get_json(&url).await?),
+        Analysis::LocalMoran => AnalysisAnswer::Lisa(get_json(&url).await?),
+        Analysis::Emerging => AnalysisAnswer::Emerging(get_json(&url).await?),
+        Analysis::Kde => AnalysisAnswer::Kde(get_json(&url).await?),
+        Analysis::Forecast => AnalysisAnswer::Forecast(get_json(&url).await?),
+    })
 }
 
 /// The open near-repeat alerts at the window's end (with the Knox tables in `parameters`).
-pub async fn near_repeat(f: &Filter) -> Result<Value, ApiError> {
+pub async fn near_repeat(f: &Filter) -> Result<NearRepeatAnswer, ApiError> {
     let to = encode(&rfc3339(f.to_ms));
     get_json(&format!("/api/hotspots/near-repeat?{}", f.and_rest(format!("to={to}"), true))).await
 }
@@ -482,14 +544,14 @@ pub async fn ack_alert(id: u64) -> Result<(), ApiError> {
 const LIVE_CLOSE_SESSION_ENDED: u16 = 4001;
 
 /// The live feed (`GET /api/live` as a WebSocket; the session cookie authenticates it):
-/// `on_message` gets each message's JSON text. It reconnects with `since=` after a drop, so no
+/// `on_message` gets each message, read as a [`FeedMessage`]. It reconnects with `since=` after a drop, so no
 /// message is lost or repeated.
-pub fn live_feed(on_message: impl Fn(String) + 'static, on_state: impl Fn(bool) + 'static) {
+pub fn live_feed(on_message: impl Fn(FeedMessage) + 'static, on_state: impl Fn(bool) + 'static) {
     use std::cell::Cell;
     use std::rc::Rc;
     struct Feed {
         last_seq: Cell<Option<u64>>,
-        on_message: Box<dyn Fn(String)>,
+        on_message: Box<dyn Fn(FeedMessage)>,
         on_state: Box<dyn Fn(bool)>,
         retry_ms: Cell<i32>,
     }
@@ -503,11 +565,10 @@ pub fn live_feed(on_message: impl Fn(String) + 'static, on_state: impl Fn(bool) 
             let feed = feed.clone();
             Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let Some(text) = e.data().as_string() else { return };
-                if let Some(seq) = serde_json::from_str::<Value>(&text).ok().and_then(|v| v["seq"].as_u64()) {
-                    feed.last_seq.set(Some(seq));
-                }
                 feed.retry_ms.set(1000);
-                (feed.on_message)(text);
+                let Ok(message) = serde_json::from_str::<FeedMessage>(&text) else { return };
+                feed.last_seq.set(Some(message.seq));
+                (feed.on_message)(message);
             })
         };
         ws.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));

@@ -378,15 +378,11 @@ fn MapView() -> impl IntoView {
                 return;
             }
             match answer {
-                Ok(fc) => {
-                    let max_density = fc["features"].as_array().map_or(0.0, |fs| {
-                        fs.iter().filter_map(|f| f["properties"]["density_per_km2"].as_f64()).fold(0.0, f64::max)
-                    });
-                    let style = crate::map::analysis_style(a, max_density);
-                    ctx.with_map(|m| m.set_hotspots(&fc.to_string(), &style));
-                    let text = |k: &str| fc["parameters"][k].as_str().unwrap_or_default().to_owned();
-                    ctx.analysis_info
-                        .update(|i| i.description = Some((text("description_zh"), text("description_en"))));
+                Ok(answer) => {
+                    let style = crate::map::analysis_style(a, answer.max_density_per_km2());
+                    ctx.with_map(|m| m.set_hotspots(&answer.geojson(), &style));
+                    let d = answer.description().clone();
+                    ctx.analysis_info.update(|i| i.description = Some((d.description_zh, d.description_en)));
                 }
                 Err(e) => ctx.analysis_info.update(|i| {
                     i.description = Some((crate::i18n::api_error(Lang::Zh, &e), crate::i18n::api_error(Lang::En, &e)))
@@ -443,8 +439,8 @@ fn MapView() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::near_repeat(&f).await {
                 Ok(fc) => {
-                    let n = fc["features"].as_array().map_or(0, Vec::len);
-                    ctx.with_map(|m| m.set_alerts(&fc.to_string()));
+                    let n = fc.features.len();
+                    ctx.with_map(|m| m.set_alerts(&serde_json::to_string(&fc).unwrap_or_default()));
                     ctx.analysis_info.update(|i| i.alerts = Some(n));
                 }
                 Err(e) => ctx.failure.set(Some((T::LayerAlerts, e))),

@@ -72,8 +72,7 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
     }
     tick.forget();
     api::live_feed(
-        move |text| {
-            let Ok(msg) = serde_json::from_str::<FeedMessage>(&text) else { return };
+        move |msg: FeedMessage| {
             let data = msg.data;
             match msg.kind.as_str() {
                 "incident" => {

@@ -7,9 +7,8 @@ use crate::i18n::{self, T};
 use crate::map::category_color;
 use crate::time::{local_midnight_ms, local_minutes, now_ms};
 use leptos::prelude::*;
+use model::api::regions::AreaFeature;
 use model::api::{RegionHit, Stats};
-use model::{Category, Severity, Source, Status, Subcategory};
-use serde_json::Value;
 
 fn error_view(ctx: Ctx, e: &ApiError) -> AnyView {
     let e = e.clone();
@@ -193,14 +192,6 @@ pub fn Details() -> impl IntoView {
     }
 }
 
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
 #[component]
 fn AreaDetails(code: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -225,24 +216,33 @@ fn AreaDetails(code: String) -> impl IntoView {
             None => view! { <p class="muted">{move || ctx.t(T::Loading)}</p> }.into_any(),
             Some(Err(e)) => error_view(ctx, &e),
             Some(Ok(f)) => {
-                let p = f["properties"].clone();
                 let lang = ctx.lang.get();
-                let synthetic = p["synthetic"].as_bool().unwrap_or(false);
+                let (name, code, level, population, households, synthetic) = match f {
+                    AreaFeature::Region(r) => {
+                        let r = &r.properties.region;
+                        let level = if lang == i18n::Lang::Zh { r.level.label_zh() } else { r.level.label_en() };
+                        (r.name.clone(), r.code.to_string(), level, r.population, Some(r.households), r.synthetic)
+                    }
+                    AreaFeature::Cell(c) => {
+                        let c = &c.properties;
+                        (c.name.clone(), c.code.to_string(), ctx.t(T::Cell), c.population, None, c.synthetic)
+                    }
+                };
                 view! {
-                    <h3 id="panel-title">{text(&p, "name")}</h3>
+                    <h3 id="panel-title">{name}</h3>
                     <dl class="facts">
-                        <dt>{ctx.t(T::Code)}</dt><dd id="panel-code">{text(&p, "code")}</dd>
-                        <dt>{ctx.t(T::Level)}</dt><dd>{i18n::level(lang, &text(&p, "level"))}</dd>
-                        <dt>{ctx.t(T::Population)}</dt><dd>{text(&p, "population")}</dd>
-                        {(!text(&p, "households").is_empty()).then(|| view! { <dt>{ctx.t(T::Households)}</dt><dd>{text(&p, "households")}</dd> })}
+                        <dt>{ctx.t(T::Code)}</dt><dd id="panel-code">{code}</dd>
+                        <dt>{ctx.t(T::Level)}</dt><dd>{level}</dd>
+                        <dt>{ctx.t(T::Population)}</dt><dd>{population}</dd>
+                        {households.map(|h| view! { <dt>{ctx.t(T::Households)}</dt><dd>{h}</dd> })}
                     </dl>
                     {synthetic.then(|| view! { <p class="muted">"* " {ctx.t(T::Synthetic)}</p> })}
                 }.into_any()
             }
         }}
         {move || match officers.get() {
-            Some(Ok(Some(v))) => {
-                let list: Vec<String> = v["properties"]["officers"].as_array().map(|a| a.iter().map(|o| format!("{} ({})", text(o, "name"), text(o, "badge"))).collect()).unwrap_or_default();
+            Some(Ok(Some(AreaFeature::Region(v)))) => {
+                let list: Vec<String> = v.properties.officers.iter().flatten().map(|o| format!("{} ({})", o.name, o.badge)).collect();
                 let shown = if list.is_empty() { ctx.t(T::NoOfficer).to_owned() } else { list.join("，") };
                 view! { <dl class="facts"><dt>{ctx.t(T::Officers)}</dt><dd id="panel-officers">{shown}</dd></dl> }.into_any()
             }
@@ -278,34 +278,32 @@ fn IncidentDetails(id: u64) -> impl IntoView {
             None => view! { <p class="muted">{move || ctx.t(T::Loading)}</p> }.into_any(),
             Some(Err(e)) => error_view(ctx, &e),
             Some(Ok(f)) => {
-                let p = f["properties"].clone();
+                let p = f.properties;
                 let lang = ctx.lang.get();
-                let label = |key: &str, parse: fn(&str) -> Option<String>| parse(&text(&p, key)).unwrap_or_else(|| text(&p, key));
-                let when = |key: &str| {
-                    let s = text(&p, key);
-                    model::time::parse_timestamp(&s).map(|t| local_minutes(t.timestamp_millis())).unwrap_or(s)
-                };
-                let cat = label("category", if lang == i18n::Lang::Zh { |s| Category::parse_label(s).map(|c| c.label_zh().to_owned()) } else { |s| Category::parse_label(s).map(|c| c.label_en().to_owned()) });
-                let sub = Subcategory::parse_label(&text(&p, "subcategory")).map(|s| if lang == i18n::Lang::Zh { s.label_zh() } else { s.label_en() }).unwrap_or("");
-                let status = Status::parse_label(&text(&p, "status")).map(|s| i18n::status(lang, s)).unwrap_or("");
-                let severity = Severity::parse_label(&text(&p, "severity")).map(|s| i18n::severity(lang, s)).unwrap_or("");
-                let source = Source::parse_label(&text(&p, "source")).map(|s| i18n::source(lang, s)).unwrap_or("");
-                let place = [text(&p, "county_name"), text(&p, "township_name"), text(&p, "village_name"), text(&p, "cell_name")].join(" / ");
+                let zh = lang == i18n::Lang::Zh;
+                let when = |t: chrono::DateTime<chrono::Utc>| local_minutes(t.timestamp_millis());
+                let text = |v: &Option<String>| v.clone().unwrap_or_default();
+                let cat = if zh { p.category.label_zh() } else { p.category.label_en() };
+                let sub = p.subcategory.map(|s| if zh { s.label_zh() } else { s.label_en() }).unwrap_or("");
+                let status = i18n::status(lang, p.status);
+                let severity = i18n::severity(lang, p.severity);
+                let source = i18n::source(lang, p.source);
+                let place = [&p.county_name, &p.township_name, &p.village_name, &p.cell_name].map(text).join(" / ");
                 view! {
-                    <h3 id="panel-title">{cat.clone()} " · " {sub}</h3>
+                    <h3 id="panel-title">{cat} " · " {sub}</h3>
                     <dl class="facts" id="incident-facts">
-                        <dt>{ctx.t(T::CaseNumber)}</dt><dd>{text(&p, "external_id")}</dd>
-                        <dt>{ctx.t(T::Occurred)}</dt><dd>{when("occurred_at")}</dd>
-                        <dt>{ctx.t(T::Reported)}</dt><dd>{when("reported_at")}</dd>
+                        <dt>{ctx.t(T::CaseNumber)}</dt><dd>{text(&p.external_id)}</dd>
+                        <dt>{ctx.t(T::Occurred)}</dt><dd>{when(p.occurred_at)}</dd>
+                        <dt>{ctx.t(T::Reported)}</dt><dd>{when(p.reported_at)}</dd>
                         <dt>{ctx.t(T::Status)}</dt><dd>{status}</dd>
                         <dt>{ctx.t(T::Severity)}</dt><dd>{severity}</dd>
                         <dt>{ctx.t(T::Source)}</dt><dd>{source}</dd>
-                        <dt>{ctx.t(T::Address)}</dt><dd>{text(&p, "address")}</dd>
-                        <dt>{ctx.t(T::Summary)}</dt><dd id="incident-summary">{text(&p, "summary")}</dd>
-                        <dt>{ctx.t(T::Reporter)}</dt><dd>{text(&p, "reporter_name")}</dd>
-                        <dt>{ctx.t(T::Phone)}</dt><dd>{text(&p, "reporter_phone")}</dd>
+                        <dt>{ctx.t(T::Address)}</dt><dd>{text(&p.address)}</dd>
+                        <dt>{ctx.t(T::Summary)}</dt><dd id="incident-summary">{text(&p.summary)}</dd>
+                        <dt>{ctx.t(T::Reporter)}</dt><dd>{text(&p.reporter_name)}</dd>
+                        <dt>{ctx.t(T::Phone)}</dt><dd>{text(&p.reporter_phone)}</dd>
                         <dt>{ctx.t(T::Cell)}</dt><dd>{place}</dd>
-                        <dt>{ctx.t(T::Code)}</dt><dd>{text(&p, "cell_code")}</dd>
+                        <dt>{ctx.t(T::Code)}</dt><dd>{p.placement.cell_code.to_string()}</dd>
                     </dl>
                     <crate::command::IncidentProgress id=id />
                 }.into_any()

@@ -97,6 +97,11 @@ async fn a_posted_incident_is_stored_located_listed_and_readable() {
     assert_eq!(status, 200);
     assert_eq!(read, created);
     assert_eq!(read["properties"]["reporter_phone"], "13800000000");
+    let detail: model::api::geo::Feature<model::api::incidents::IncidentDetail> = tests::typed(&read);
+    assert_eq!(
+        (detail.properties.id.0, detail.properties.placement.cell_code.to_string()),
+        (id, expected_cell.clone())
+    );
     let (_, listed) = w.get(&format!("/api/incidents?region={expected_cell}&limit=1")).await;
     assert_eq!(ids(&listed), [id]);
 }

@@ -1,8 +1,11 @@
 //! Regions, cells, resources, stats and health.
 
+use model::api::geo::Feature;
+use model::api::hotspots::{EmergingAnswer, ForecastAnswer, GiStarAnswer, KdeAnswer, LisaAnswer, NearRepeatAnswer};
+use model::api::regions::{AreaFeature, RegionDetail};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use tests::TestWorld;
+use tests::{TestWorld, typed};
 
 fn codes(fc: &Value) -> Vec<String> {
     fc["features"].as_array().unwrap().iter().map(|f| f["properties"]["code"].as_str().unwrap().to_owned()).collect()
@@ -47,6 +50,8 @@ async fn one_region_carries_children_and_officers() {
     let (status, county) = w.get("/api/regions/620602000000").await;
     assert_eq!(status, 200);
     assert_eq!(county["properties"]["children"], 50);
+    let AreaFeature::Region(read) = typed::<AreaFeature>(&county) else { panic!("a county reads as a region") };
+    assert_eq!((read.properties.children, read.properties.officers), (50, None));
     // A covered village lists its officer; an uncovered one lists none.
     let uncovered = w.truth.uncovered_villages[0].to_string();
     let (_, v) = w.get(&format!("/api/regions/{uncovered}")).await;
@@ -54,9 +59,12 @@ async fn one_region_carries_children_and_officers() {
     let officer = &w.state.geography.officers()[0];
     let (_, v) = w.get(&format!("/api/regions/{}", officer.villages[0])).await;
     assert_eq!(v["properties"]["officers"][0]["badge"], officer.badge.as_str());
+    let read: Feature<RegionDetail> = typed(&v);
+    assert_eq!(read.properties.officers.unwrap()[0].id, officer.id);
     let cell = w.state.geography.cells()[0].cell.code.to_string();
     let (status, c) = w.get(&format!("/api/regions/{cell}")).await;
     assert_eq!((status.as_u16(), c["properties"]["level"].as_str()), (200, Some("cell")));
+    assert!(matches!(typed::<AreaFeature>(&c), AreaFeature::Cell(f) if f.properties.code.to_string() == cell));
 }
 
 #[tokio::test]
@@ -143,6 +151,7 @@ async fn hotspots_over_the_cells_state_their_parameters_and_find_the_planted_hot
     assert_eq!(status, 200, "{fc}");
     let feats = fc["features"].as_array().unwrap();
     assert_eq!(feats.len(), w.state.geography.cells().len());
+    assert_eq!(typed::<GiStarAnswer>(&fc).members.parameters.method, "gi-star");
     let params = &fc["parameters"];
     assert_eq!(params["neighbourhood_m"], 1500.0);
     assert!(
@@ -190,6 +199,7 @@ async fn every_hotspot_analysis_answers_with_its_parameters_in_words() {
     let (s, fc) = w.get(&format!("/api/hotspots?{window}&method=optimized")).await;
     assert_eq!(s, 200, "{fc}");
     described(&fc);
+    typed::<GiStarAnswer>(&fc);
     assert!(fc["parameters"]["neighbourhood_m"].as_f64().unwrap() > 0.0);
     assert!(fc["parameters"]["description_en"].as_str().unwrap().contains("clustering"));
     assert!(props(&fc).iter().any(|p| p["bin"] == 3));
@@ -198,6 +208,7 @@ async fn every_hotspot_analysis_answers_with_its_parameters_in_words() {
     let (s, fc) = w.get(&format!("/api/hotspots?{window}&method=local-moran")).await;
     assert_eq!(s, 200, "{fc}");
     described(&fc);
+    typed::<LisaAnswer>(&fc);
     let cells = props(&fc);
     assert_eq!(cells.len(), n_cells);
     let mean = |f: &dyn Fn(&Value) -> bool| {
@@ -213,6 +224,7 @@ async fn every_hotspot_analysis_answers_with_its_parameters_in_words() {
     let (s, fc) = w.get(&format!("/api/hotspots/emerging?{to}&step_days=14&steps=12")).await;
     assert_eq!(s, 200, "{fc}");
     described(&fc);
+    typed::<EmergingAnswer>(&fc);
     let cells = props(&fc);
     assert!(cells.iter().all(|p| p["counts"].as_array().unwrap().len() == 12 && p["label_zh"].is_string()));
     assert!(cells.iter().any(|p| p["pattern"].as_str().unwrap().ends_with("_hot")));
@@ -226,9 +238,11 @@ async fn every_hotspot_analysis_answers_with_its_parameters_in_words() {
     let (s, fc) = w.get(&format!("/api/hotspots/kde?{window}")).await;
     assert_eq!(s, 200, "{fc}");
     described(&fc);
+    let kde = typed::<KdeAnswer>(&fc);
     assert_eq!(fc["parameters"]["bandwidth_rule"], "arcgis-default");
     let dens: Vec<f64> = props(&fc).iter().map(|p| p["density_per_km2"].as_f64().unwrap()).collect();
     assert!(dens.iter().all(|d| *d >= 0.0) && dens.iter().any(|d| *d > 0.0));
+    assert_eq!(kde.max_density_per_km2(), dens.iter().copied().fold(0.0, f64::max));
     let (_, fc) = w.get(&format!("/api/hotspots/kde?{window}&bandwidth_m=800")).await;
     assert_eq!(fc["parameters"]["bandwidth_m"], 800.0);
     let (s, e) = w.get("/api/hotspots/kde?bandwidth_m=-3").await;
@@ -239,6 +253,7 @@ async fn every_hotspot_analysis_answers_with_its_parameters_in_words() {
     let (s, fc) = w.get(&format!("/api/hotspots/near-repeat?{to}")).await;
     assert_eq!(s, 200, "{fc}");
     described(&fc);
+    typed::<NearRepeatAnswer>(&fc);
     let knox = fc["parameters"]["knox"].as_array().unwrap();
     let of = |c: &str| knox.iter().find(|t| t["category"] == c).unwrap().clone();
     assert_eq!(of("traffic")["near_repeat"], false, "{knox:?}");
@@ -256,6 +271,7 @@ async fn every_hotspot_analysis_answers_with_its_parameters_in_words() {
     let (s, fc) = w.get("/api/hotspots/forecast?at=2026-10-25T00:00:00Z&hours=8&area_share=0.05").await;
     assert_eq!(s, 200, "{fc}");
     described(&fc);
+    typed::<ForecastAnswer>(&fc);
     let cells = props(&fc);
     let flagged = cells.iter().filter(|p| p["flagged"] == true).count();
     assert_eq!(flagged, (n_cells as f64 * 0.05).ceil() as usize);

@@ -1,8 +1,12 @@
 //! JSON shapes of the HTTP API shared by server and frontend.
 
 pub mod desk;
+pub mod geo;
+pub mod hotspots;
+pub mod incidents;
 pub mod live;
 pub mod patrol;
+pub mod regions;
 
 use crate::code::CellCode;
 use crate::incident::Category;

@@ -6,6 +6,8 @@ use crate::incident_index::IncidentPoint;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use geo::MultiPolygon;
+use model::api::geo::{Feature, FeatureId};
+use model::api::incidents::{IncidentDetail, PlaceNames};
 use model::time::format_utc_seconds;
 use model::{Incident, Region, RegionShape, Resource};
 use serde_json::{Map, Value, json};
@@ -77,6 +79,21 @@ pub fn feature_with_bbox(id: Value, mp: &MultiPolygon<f64>, properties: Map<Stri
         f["bbox"] = json!(b.map(round7));
     }
     f
+}
+
+/// A typed Feature of a multipolygon, with its RFC 7946 `bbox`.
+pub fn typed_feature_with_bbox<P>(id: FeatureId, mp: &MultiPolygon<f64>, properties: P) -> Feature<P> {
+    let mut f = Feature::new(id, multipolygon_json(mp), properties);
+    f.bbox = bbox_of(mp).map(|b| b.map(round7));
+    f
+}
+
+/// A response with a typed GeoJSON body.
+pub fn typed_geojson_response<T: serde::Serialize>(body: &T) -> Response {
+    match serde_json::to_string(body) {
+        Ok(text) => geojson_response(text),
+        Err(e) => super::error::AppError::Internal(format!("answer not serialisable: {e}")).into_response(),
+    }
 }
 
 /// A region Feature (with its bbox).
@@ -158,25 +175,13 @@ pub fn incident_points_collection(
 
 /// The full Feature of one incident, with the names of its regions and cell; reporter name and
 /// phone masked (脱敏) when `mask`.
-pub fn incident_feature(i: &Incident, geography: &Geography, mask: bool) -> Value {
-    let mut props = match serde_json::to_value(i) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    };
-    if mask {
-        if let Some(n) = &i.fields.reporter_name {
-            props.insert("reporter_name".into(), json!(model::auth::mask_name(n)));
-        }
-        if let Some(p) = &i.fields.reporter_phone {
-            props.insert("reporter_phone".into(), json!(model::auth::mask_phone(p)));
-        }
-    }
-    props.remove("lon");
-    props.remove("lat");
+pub fn incident_feature(i: &Incident, geography: &Geography, mask: bool) -> Feature<IncidentDetail> {
     let name_of = |code| geography.region(code).map(|r| r.region.name.clone());
-    props.insert("county_name".into(), json!(name_of(i.placement.county_code)));
-    props.insert("township_name".into(), json!(name_of(i.placement.township_code)));
-    props.insert("village_name".into(), json!(name_of(i.placement.village_code)));
-    props.insert("cell_name".into(), json!(geography.cell(i.placement.cell_code).map(|(_, c)| c.cell.name.clone())));
-    feature(json!(i.id), json!({"type": "Point", "coordinates": [i.fields.lon, i.fields.lat]}), props)
+    let names = PlaceNames {
+        county: name_of(i.placement.county_code),
+        township: name_of(i.placement.township_code),
+        village: name_of(i.placement.village_code),
+        cell: geography.cell(i.placement.cell_code).map(|(_, c)| c.cell.name.clone()),
+    };
+    IncidentDetail::feature(i, names, mask)
 }

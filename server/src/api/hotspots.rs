@@ -10,7 +10,7 @@
 
 use super::DEFAULT_WINDOW_DAYS;
 use super::error::AppError;
-use super::features::{collection, feature_with_bbox, geojson_response};
+use super::features::{typed_feature_with_bbox, typed_geojson_response};
 use super::params::Params;
 use crate::auth::Caller;
 use crate::cell_hotspots::{
@@ -31,20 +31,23 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use model::Category;
-use serde_json::{Map, Value, json};
+use model::api::geo::{Analysed, Feature, FeatureCollection, FeatureId};
+use model::api::hotspots::{
+    CellResult, DensityCell, Description, EmergingCell, EmergingParameters, FittedForecast, ForecastParameters,
+    GiStarCell, HotspotParameters, KdeParameters, KnoxBand, KnoxTable, LisaCell, NearRepeatAlert, NearRepeatParameters,
+    RiskCell,
+};
+use serde::Serialize;
 
-/// One feature per study cell with `props(k)` added to its code and name.
-fn features(area: &StudyArea, s: &AppState, mut props: impl FnMut(usize, &mut Map<String, Value>)) -> Vec<Value> {
+/// One feature per study cell with `values(k)` beside its code and name.
+fn features<V>(area: &StudyArea, s: &AppState, mut values: impl FnMut(usize) -> V) -> Vec<Feature<CellResult<V>>> {
     area.cells
         .iter()
         .enumerate()
         .map(|(k, &i)| {
             let cell = &s.geography.cells()[i as usize];
-            let mut p = Map::new();
-            p.insert("code".into(), json!(cell.cell.code));
-            p.insert("name".into(), json!(cell.cell.name));
-            props(k, &mut p);
-            feature_with_bbox(json!(cell.cell.code), &cell.boundary, p)
+            let properties = CellResult { code: cell.cell.code, name: cell.cell.name.clone(), values: values(k) };
+            typed_feature_with_bbox(FeatureId::Text(cell.cell.code.to_string()), &cell.boundary, properties)
         })
         .collect()
 }
@@ -67,11 +70,8 @@ fn number(p: &mut Params, name: &str, default: f64, range: std::ops::RangeInclus
     }
 }
 
-fn answer(features: Vec<Value>, parameters: Value, warnings: Vec<String>) -> Response {
-    let mut extra = Map::new();
-    extra.insert("parameters".into(), parameters);
-    extra.insert("warnings".into(), json!(warnings));
-    geojson_response(collection(features, extra))
+fn answer<P: Serialize, X: Serialize>(features: Vec<Feature<P>>, parameters: X, warnings: Vec<String>) -> Response {
+    typed_geojson_response(&FeatureCollection::new(features, Analysed { parameters, warnings }))
 }
 
 fn band_of(p: &mut Params) -> Result<f64, AppError> {
@@ -88,6 +88,12 @@ fn band_of(p: &mut Params) -> Result<f64, AppError> {
 enum Stats {
     Lisa((Vec<analytics::moran::LisaCluster>, Vec<String>)),
     GiStar((Vec<analytics::gi_star::HotSpot>, Vec<String>)),
+}
+
+/// The cells of a hot-spot answer, by statistic.
+enum CellFeatures {
+    Lisa(Vec<Feature<CellResult<LisaCell>>>),
+    GiStar(Vec<Feature<CellResult<GiStarCell>>>),
 }
 
 pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
@@ -168,18 +174,20 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let n = area.cells.len();
     let (features, zh, en, warnings) = match stats {
         Stats::Lisa((lisa, warnings)) => {
-            let features = features(&area, &s, |k, props| {
+            let features = features(&area, &s, |k| {
                 let c = &lisa[k];
-                props.insert("count".into(), json!(values[k]));
-                props.insert("local_i".into(), json!(c.local.i));
-                props.insert("z".into(), json!(c.local.z_sim));
-                props.insert("p".into(), json!(c.local.p_sim));
-                props.insert("p_fdr".into(), json!(c.p_fdr));
-                props.insert("bin".into(), json!(c.bin));
-                props.insert("cluster".into(), json!(c.cluster));
+                LisaCell {
+                    count: values[k],
+                    local_i: c.local.i,
+                    z: c.local.z_sim,
+                    p: c.local.p_sim,
+                    p_fdr: c.p_fdr,
+                    bin: c.bin,
+                    cluster: c.cluster.to_owned(),
+                }
             });
             (
-                features,
+                CellFeatures::Lisa(features),
                 format!(
                     "局部莫兰指数（LISA）聚集与异常：{n} 个网格，邻域为中心相距 {band_m} 米以内的网格，{LISA_PERMUTATIONS} 次条件置换，已做错误发现率（FDR）校正。HH 高高聚集，LL 低低聚集，HL/LH 为异常值。"
                 ),
@@ -190,15 +198,12 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
             )
         }
         Stats::GiStar((cells, warnings)) => {
-            let features = features(&area, &s, |k, props| {
-                props.insert("count".into(), json!(values[k]));
-                props.insert("z".into(), json!(cells[k].z));
-                props.insert("p".into(), json!(cells[k].p));
-                props.insert("p_fdr".into(), json!(cells[k].p_fdr));
-                props.insert("bin".into(), json!(cells[k].bin));
+            let features = features(&area, &s, |k| {
+                let c = &cells[k];
+                GiStarCell { count: values[k], z: c.z, p: c.p, p_fdr: c.p_fdr, bin: c.bin }
             });
             (
-                features,
+                CellFeatures::GiStar(features),
                 format!(
                     "Getis-Ord Gi* 热点分析：{n} 个网格，{how_zh}邻域为中心相距 {band_m} 米以内的网格，已做错误发现率（FDR）校正；置信度 99%/95%/90% 对应 ±3/±2/±1。"
                 ),
@@ -209,9 +214,19 @@ pub async fn hotspots(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
             )
         }
     };
-    let parameters = json!({"method": method, "cells": n, "neighbourhood_m": band_m, "fdr": true, "from": from, "to": to,
-        "description_zh": zh, "description_en": en});
-    Ok(answer(features, parameters, warnings))
+    let parameters = HotspotParameters {
+        method,
+        cells: n,
+        neighbourhood_m: band_m,
+        fdr: true,
+        from,
+        to,
+        description: Description { description_zh: zh, description_en: en },
+    };
+    Ok(match features {
+        CellFeatures::Lisa(features) => answer(features, parameters, warnings),
+        CellFeatures::GiStar(features) => answer(features, parameters, warnings),
+    })
 }
 
 pub async fn emerging(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
@@ -252,17 +267,33 @@ pub async fn emerging(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     } else {
         vec![]
     };
-    let features = features(&area, &s, |k, props| {
+    let features = features(&area, &s, |k| {
         let (zh, en) = patterns[k].label();
-        props.insert("pattern".into(), json!(patterns[k].as_str()));
-        props.insert("label_zh".into(), json!(zh));
-        props.insert("label_en".into(), json!(en));
-        props.insert("counts".into(), json!(cube.iter().map(|c| c[k]).collect::<Vec<_>>()));
+        EmergingCell {
+            pattern: patterns[k].as_str().to_owned(),
+            label_zh: zh.to_owned(),
+            label_en: en.to_owned(),
+            counts: cube.iter().map(|c| c[k]).collect(),
+        }
     });
-    let parameters = json!({"method": "emerging", "cells": n, "step_days": step_days, "steps": steps,
-        "neighbourhood_m": band_m, "fdr": true, "from": from, "to": to,
-        "description_zh": format!("时空热点趋势：{n} 个网格 × {steps} 个时段（每段 {step_days} 天），每个时段做 Gi*（邻域 {band_m} 米，FDR 校正），再以 Mann-Kendall 检验各网格趋势，按 Esri 的 17 类模式归类。"),
-        "description_en": format!("Emerging hot spots: {n} grid cells × {steps} steps of {step_days} days; Gi* per step (neighbours within {band_m} m, FDR), a Mann-Kendall trend per cell, and Esri's seventeen patterns.")});
+    let parameters = EmergingParameters {
+        method: "emerging".into(),
+        cells: n,
+        step_days,
+        steps,
+        neighbourhood_m: band_m,
+        fdr: true,
+        from,
+        to,
+        description: Description {
+            description_zh: format!(
+                "时空热点趋势：{n} 个网格 × {steps} 个时段（每段 {step_days} 天），每个时段做 Gi*（邻域 {band_m} 米，FDR 校正），再以 Mann-Kendall 检验各网格趋势，按 Esri 的 17 类模式归类。"
+            ),
+            description_en: format!(
+                "Emerging hot spots: {n} grid cells × {steps} steps of {step_days} days; Gi* per step (neighbours within {band_m} m, FDR), a Mann-Kendall trend per cell, and Esri's seventeen patterns."
+            ),
+        },
+    };
     Ok(answer(features, parameters, warnings))
 }
 
@@ -298,13 +329,29 @@ pub async fn kde(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuer
     let n_points = points.len();
     let centres_m = area.centres_m.clone();
     let density = s.jobs.run(move |_| Ok(density_per_km2(&points, &centres_m, bandwidth_m))).await?;
-    let features = features(&area, &s, |k, props| {
-        props.insert("density_per_km2".into(), json!(density[k]));
-    });
-    let parameters = json!({"method": "kde", "cells": area.cells.len(), "incidents": n_points, "kernel": "quartic",
-        "bandwidth_m": bandwidth_m, "bandwidth_rule": rule, "from": from, "to": to,
-        "description_zh": format!("核密度估计：{} 起警情，四次核，带宽 {bandwidth_m} 米（{}），在每个网格中心计算，单位：起/平方公里。", n_points, if rule == "given" { "指定" } else { "ArcGIS 默认规则：0.9·min(SD, √(1/ln2)·Dm)·n^-0.2" }),
-        "description_en": format!("Kernel density of {} incidents: quartic kernel, bandwidth {bandwidth_m} m ({}), at each grid cell's centre, incidents per km².", n_points, if rule == "given" { "as given" } else { "ArcGIS default rule 0.9·min(SD, √(1/ln 2)·Dm)·n^-0.2" })});
+    let features = features(&area, &s, |k| DensityCell { density_per_km2: density[k] });
+    let parameters = KdeParameters {
+        method: "kde".into(),
+        cells: area.cells.len(),
+        incidents: n_points,
+        kernel: "quartic".into(),
+        bandwidth_m,
+        bandwidth_rule: rule.into(),
+        from,
+        to,
+        description: Description {
+            description_zh: format!(
+                "核密度估计：{} 起警情，四次核，带宽 {bandwidth_m} 米（{}），在每个网格中心计算，单位：起/平方公里。",
+                n_points,
+                if rule == "given" { "指定" } else { "ArcGIS 默认规则：0.9·min(SD, √(1/ln2)·Dm)·n^-0.2" }
+            ),
+            description_en: format!(
+                "Kernel density of {} incidents: quartic kernel, bandwidth {bandwidth_m} m ({}), at each grid cell's centre, incidents per km².",
+                n_points,
+                if rule == "given" { "as given" } else { "ArcGIS default rule 0.9·min(SD, √(1/ln 2)·Dm)·n^-0.2" }
+            ),
+        },
+    };
     Ok(answer(features, parameters, vec![]))
 }
 
@@ -358,15 +405,37 @@ pub async fn near_repeat(
     let mut features = Vec::new();
     for ((category, points), result) in by_category.iter().zip(results) {
         let Some(result) = result else {
-            tables.push(json!({"category": category.as_str(), "incidents": points.len(), "tested": false}));
+            tables.push(KnoxTable {
+                category: category.as_str().to_owned(),
+                incidents: points.len(),
+                tested: false,
+                ratio: None,
+                p: None,
+                near_repeat: None,
+                bands: Vec::new(),
+            });
             continue;
         };
         let events = events_of(points);
         let first = result.cells[0][0];
         let significant = first.p <= 0.05 && first.ratio > 1.0;
-        tables.push(json!({"category": category.as_str(), "incidents": points.len(), "tested": true,
-            "ratio": first.ratio, "p": first.p, "near_repeat": significant,
-            "bands": result.cells.iter().map(|row| row.iter().map(|c| json!({"observed": c.observed, "expected": c.expected, "ratio": c.ratio, "p": c.p})).collect::<Vec<_>>()).collect::<Vec<_>>()}));
+        tables.push(KnoxTable {
+            category: category.as_str().to_owned(),
+            incidents: points.len(),
+            tested: true,
+            ratio: Some(first.ratio),
+            p: Some(first.p),
+            near_repeat: Some(significant),
+            bands: result
+                .cells
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|c| KnoxBand { observed: c.observed, expected: c.expected, ratio: c.ratio, p: c.p })
+                        .collect()
+                })
+                .collect(),
+        });
         if !significant {
             continue;
         }
@@ -391,21 +460,45 @@ pub async fn near_repeat(
                 around.dedup();
                 let cells: Vec<String> =
                     around.iter().map(|&c| s.geography.cells()[c as usize].cell.code.to_string()).collect();
-                features.push(json!({"type": "Feature", "id": id,
-                    "geometry": {"type": "Point", "coordinates": [pt.lon, pt.lat]},
-                    "properties": {"id": id, "category": category.as_str(), "cell_code": cell.cell.code,
-                        "occurred_at": DateTime::<Utc>::from_timestamp(e.t_s, 0),
-                        "expires_at": DateTime::<Utc>::from_timestamp(e.t_s + t0, 0),
-                        "radius_m": d0, "ratio": first.ratio, "cells": cells}}));
+                let alert = NearRepeatAlert {
+                    id,
+                    category: category.as_str().to_owned(),
+                    cell_code: cell.cell.code,
+                    occurred_at: DateTime::<Utc>::from_timestamp(e.t_s, 0),
+                    expires_at: DateTime::<Utc>::from_timestamp(e.t_s + t0, 0),
+                    radius_m: d0,
+                    ratio: first.ratio,
+                    cells,
+                };
+                features.push(Feature::point(FeatureId::Number(id), pt.lon, pt.lat, alert));
             }
         }
     }
     let alerts = features.len();
-    let parameters = json!({"method": "near-repeat", "from": from, "to": to, "distance_bands_m": params.distance_bands_m,
-        "time_bands_days": params.time_bands_s.iter().map(|t| t / 86_400).collect::<Vec<_>>(), "simulations": params.simulations,
-        "knox": tables, "alerts": alerts,
-        "description_zh": format!("近重复分析：按类别做 Knox 检验（{d0} 米 × {} 天，{} 次蒙特卡洛模拟）；对存在近重复效应的类别，近 {} 天内的警情周边 {d0} 米为高风险区（共 {alerts} 处）。", t0 / 86_400, params.simulations, t0 / 86_400),
-        "description_en": format!("Near-repeat: a Knox test per category ({d0} m × {} days, {} Monte Carlo simulations); for categories with a near-repeat effect, the {d0} m around each incident of the last {} days is at raised risk ({alerts} alerts).", t0 / 86_400, params.simulations, t0 / 86_400)});
+    let parameters = NearRepeatParameters {
+        method: "near-repeat".into(),
+        from,
+        to,
+        distance_bands_m: params.distance_bands_m.clone(),
+        time_bands_days: params.time_bands_s.iter().map(|t| t / 86_400).collect(),
+        simulations: params.simulations,
+        knox: tables,
+        alerts,
+        description: Description {
+            description_zh: format!(
+                "近重复分析：按类别做 Knox 检验（{d0} 米 × {} 天，{} 次蒙特卡洛模拟）；对存在近重复效应的类别，近 {} 天内的警情周边 {d0} 米为高风险区（共 {alerts} 处）。",
+                t0 / 86_400,
+                params.simulations,
+                t0 / 86_400
+            ),
+            description_en: format!(
+                "Near-repeat: a Knox test per category ({d0} m × {} days, {} Monte Carlo simulations); for categories with a near-repeat effect, the {d0} m around each incident of the last {} days is at raised risk ({alerts} alerts).",
+                t0 / 86_400,
+                params.simulations,
+                t0 / 86_400
+            ),
+        },
+    };
     Ok(answer(features, parameters, vec![]))
 }
 
@@ -435,16 +528,36 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         rank[k] = r + 1;
     }
     let n_flagged = selected_count(risk.len(), area_share);
-    let features = features(&area, &s, |k, props| {
-        props.insert("risk".into(), json!(risk[k]));
-        props.insert("rank".into(), json!(rank[k]));
-        props.insert("flagged".into(), json!(rank[k] <= n_flagged));
-    });
-    let parameters = json!({"method": Forecaster::SelfExciting.name(), "at": at, "hours": hours, "train_days": train_days,
-        "incidents": incidents, "cells": area.cells.len(), "area_share": area_share, "flagged": n_flagged,
-        "ensemble": analytics::forecast::ENSEMBLE, "fitted": {"own_cell_share": fitted.own_cell_share, "background_m": fitted.background_m, "trigger_m": fitted.trigger_m,
-                   "decay_per_day": fitted.decay_per_day, "boost": fitted.boost},
-        "description_zh": format!("班次预测：自激点过程模型（长期背景 + 近期警情的短时激发），用此前 {train_days} 天 {} 起警情拟合，预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。", incidents, area_share * 100.0),
-        "description_en": format!("Shift forecast: a self-exciting point process (long-term background plus short-lived boosts after recent incidents) fitted on the {} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.", incidents, area_share * 100.0)});
+    let features = features(&area, &s, |k| RiskCell { risk: risk[k], rank: rank[k], flagged: rank[k] <= n_flagged });
+    let parameters = ForecastParameters {
+        method: Forecaster::SelfExciting.name().to_owned(),
+        at,
+        hours,
+        train_days,
+        incidents,
+        cells: area.cells.len(),
+        area_share,
+        flagged: n_flagged,
+        ensemble: analytics::forecast::ENSEMBLE,
+        fitted: FittedForecast {
+            own_cell_share: fitted.own_cell_share,
+            background_m: fitted.background_m,
+            trigger_m: fitted.trigger_m,
+            decay_per_day: fitted.decay_per_day,
+            boost: fitted.boost,
+        },
+        description: Description {
+            description_zh: format!(
+                "班次预测：自激点过程模型（长期背景 + 近期警情的短时激发），用此前 {train_days} 天 {} 起警情拟合，预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。",
+                incidents,
+                area_share * 100.0
+            ),
+            description_en: format!(
+                "Shift forecast: a self-exciting point process (long-term background plus short-lived boosts after recent incidents) fitted on the {} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.",
+                incidents,
+                area_share * 100.0
+            ),
+        },
+    };
     Ok(answer(features, parameters, vec![]))
 }

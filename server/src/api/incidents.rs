@@ -1,7 +1,7 @@
 //! Incidents: the paged list (index records), one incident's full record, and submission.
 
 use super::error::AppError;
-use super::features::{geojson_response, incident_feature, incident_points_collection};
+use super::features::{geojson_response, incident_feature, incident_points_collection, typed_geojson_response};
 use super::params::{Params, format_cursor};
 use crate::auth::Caller;
 use crate::ingest::{IngestError, submit};
@@ -49,7 +49,7 @@ pub async fn one(
     };
     // A case-detail read is on record before it is answered.
     s.audit(caller.audit("read_incident", raw.clone(), "ok")).await?;
-    Ok(geojson_response(incident_feature(&incident, &s.geography, caller.masks_personal_data()).to_string()))
+    Ok(typed_geojson_response(&incident_feature(&incident, &s.geography, caller.masks_personal_data())))
 }
 
 /// `POST /api/incidents`: a GeoJSON Feature → 201 with the stored Feature (200 for a retry).
@@ -84,8 +84,8 @@ pub async fn create(
     };
     let status = if stored.created { StatusCode::CREATED } else { StatusCode::OK };
     let location = format!("/api/incidents/{}", stored.incident.id.0);
-    let body = incident_feature(&stored.incident, &s.geography, caller.masks_personal_data()).to_string();
-    let mut response = geojson_response(body);
+    let mut response =
+        typed_geojson_response(&incident_feature(&stored.incident, &s.geography, caller.masks_personal_data()));
     *response.status_mut() = status;
     if let Ok(v) = header::HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);

@@ -3,7 +3,7 @@
 use super::DEFAULT_WINDOW_DAYS;
 use super::error::AppError;
 use super::features::{
-    collection, feature_with_bbox, geojson_response, region_feature, region_properties, resource_feature,
+    collection, geojson_response, region_feature, resource_feature, typed_feature_with_bbox, typed_geojson_response,
 };
 use super::params::Params;
 use crate::auth::Caller;
@@ -12,23 +12,32 @@ use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use chrono::Duration;
+use model::api::geo::{Feature, FeatureId};
+use model::api::regions::{AreaFeature, CellLevel, CellProperties, OfficerRef, RegionDetail};
 use model::{RegionCode, RegionLevel, ResourceKind};
 use serde_json::{Map, Value, json};
 
-fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Value {
-    let mut p = Map::new();
-    p.insert("code".into(), json!(c.cell.code));
-    p.insert("name".into(), json!(c.cell.name));
-    p.insert("level".into(), json!("cell"));
-    p.insert("village_code".into(), json!(c.cell.code.village()));
-    p.insert("population".into(), json!(c.cell.population));
-    p.insert("synthetic".into(), json!(c.cell.synthetic));
-    if let Some(n) = count {
-        p.insert("count".into(), json!(n));
+fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Feature<CellProperties> {
+    let rate_per_1000 = count.map(|n| {
         let per_1000 = if c.cell.population > 0 { f64::from(n) * 1000.0 / c.cell.population as f64 } else { 0.0 };
-        p.insert("rate_per_1000".into(), json!((per_1000 * 100.0).round() / 100.0));
-    }
-    feature_with_bbox(json!(c.cell.code), &c.boundary, p)
+        (per_1000 * 100.0).round() / 100.0
+    });
+    let properties = CellProperties {
+        code: c.cell.code,
+        name: c.cell.name.clone(),
+        level: CellLevel::Cell,
+        village_code: c.cell.code.village(),
+        population: c.cell.population,
+        synthetic: c.cell.synthetic,
+        count,
+        rate_per_1000,
+    };
+    typed_feature_with_bbox(FeatureId::Text(c.cell.code.to_string()), &c.boundary, properties)
+}
+
+/// A typed feature as a JSON value, for a collection that mixes levels.
+fn value_of<P: serde::Serialize>(f: Feature<P>) -> Value {
+    serde_json::to_value(f).unwrap_or(Value::Null)
 }
 
 /// `GET /api/regions?level=&parent=`: regions as a FeatureCollection.
@@ -55,7 +64,7 @@ pub async fn list(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQue
         s.geography.cells()[range.start as usize..range.end as usize]
             .iter()
             .filter(|c| scope.allows_cell(c.cell.code))
-            .map(|c| cell_level_feature(c, None))
+            .map(|c| value_of(cell_level_feature(c, None)))
             .collect()
     };
     let regions_at = |level: RegionLevel| -> Vec<Value> {
@@ -93,32 +102,34 @@ pub async fn one(
     let body = match area {
         Area::Region(c) => {
             let r = s.geography.region(c).filter(|_| caller.scope.allows_region(c)).ok_or_else(not_found)?;
-            let mut props = region_properties(&r.region);
             let children = match c.level().child() {
                 Some(l) => s.geography.regions_at(l, Some(c)).count(),
                 None => s.geography.cell_range(c).len(),
             };
-            props.insert("children".into(), json!(children));
-            props.insert("cells".into(), json!(s.geography.cell_range(c).len()));
-            if c.level() == RegionLevel::Village {
-                let officers: Vec<Value> = s
-                    .live
+            let officers = (c.level() == RegionLevel::Village).then(|| {
+                s.live
                     .desk()
                     .officer_of(c)
                     .and_then(|id| s.geography.officer(id))
-                    .map(|o| json!({"id": o.id, "name": o.name, "badge": o.badge, "station_id": o.station_id}))
+                    .map(|o| OfficerRef {
+                        id: o.id,
+                        name: o.name.clone(),
+                        badge: o.badge.clone(),
+                        station_id: o.station_id,
+                    })
                     .into_iter()
-                    .collect();
-                props.insert("officers".into(), Value::Array(officers));
-            }
-            feature_with_bbox(json!(c), &r.boundary, props)
+                    .collect()
+            });
+            let detail =
+                RegionDetail { region: r.region.clone(), children, cells: s.geography.cell_range(c).len(), officers };
+            AreaFeature::Region(typed_feature_with_bbox(FeatureId::Text(c.to_string()), &r.boundary, detail))
         }
         Area::Cell(c) => {
             let (_, cell) = s.geography.cell(c).filter(|_| caller.scope.allows_cell(c)).ok_or_else(not_found)?;
-            cell_level_feature(cell, None)
+            AreaFeature::Cell(cell_level_feature(cell, None))
         }
     };
-    Ok(geojson_response(body.to_string()))
+    Ok(typed_geojson_response(&body))
 }
 
 /// `GET /api/cells?bbox=&region=&from=&to=&category=`: cells with incident counts for the window
@@ -139,7 +150,7 @@ pub async fn cells(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
         bbox.map(|b| s.geography.cells_in_box([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]).collect());
     let features: Vec<Value> = range
         .filter(|i| in_box.as_ref().is_none_or(|set| set.contains(i)) && filter.scope.contains(*i))
-        .map(|i| cell_level_feature(&s.geography.cells()[i as usize], Some(counts[i as usize])))
+        .map(|i| value_of(cell_level_feature(&s.geography.cells()[i as usize], Some(counts[i as usize]))))
         .collect();
     let mut extra = Map::new();
     extra.insert("from".into(), json!(from));

@@ -1,0 +1,310 @@
+//! The answers of the hot-spot engine (`/api/hotspots…`): GeoJSON FeatureCollections whose
+//! features are grid cells (or, for near-repeat, alert points) and whose `parameters` state the
+//! method in words, in Chinese and English.
+
+use super::geo::{Analysed, FeatureCollection};
+use crate::code::CellCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The method in words, for the analysis panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Description {
+    /// In Chinese.
+    pub description_zh: String,
+    /// In English.
+    pub description_en: String,
+}
+
+/// A grid cell of the study area: its code and name beside the analysis' values `V`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellResult<V> {
+    /// The cell's code (15 digits).
+    pub code: CellCode,
+    /// The cell's name.
+    pub name: String,
+    /// What the analysis found there.
+    #[serde(flatten)]
+    pub values: V,
+}
+
+/// Getis-Ord Gi* of one cell.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GiStarCell {
+    /// Incidents in the window.
+    pub count: f64,
+    /// Gi* z-score.
+    pub z: f64,
+    /// Two-sided p-value.
+    pub p: f64,
+    /// Benjamini–Hochberg adjusted p-value.
+    pub p_fdr: f64,
+    /// Confidence bin, −3 (cold, 99%) to +3 (hot, 99%).
+    pub bin: i8,
+}
+
+/// Local Moran's I (LISA) of one cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LisaCell {
+    /// Incidents in the window.
+    pub count: f64,
+    /// The local statistic.
+    pub local_i: f64,
+    /// z-score from the permutations.
+    pub z: f64,
+    /// Pseudo p-value from the permutations.
+    pub p: f64,
+    /// Benjamini–Hochberg adjusted pseudo p-value.
+    pub p_fdr: f64,
+    /// +1…+3 high-high, −1…−3 low-low, 0 otherwise.
+    pub bin: i8,
+    /// `HH`, `LL`, `HL`, `LH` when significant, else empty.
+    pub cluster: String,
+}
+
+/// The parameters of `GET /api/hotspots` (Gi*, optimized Gi* or local Moran's I).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HotspotParameters {
+    /// `gi-star`, `optimized` or `local-moran`.
+    pub method: String,
+    /// Cells in the study area.
+    pub cells: usize,
+    /// The neighbourhood distance between cell centres.
+    pub neighbourhood_m: f64,
+    /// Whether the p-values were corrected for false discoveries.
+    pub fdr: bool,
+    /// Start of the window.
+    pub from: DateTime<Utc>,
+    /// End of the window.
+    pub to: DateTime<Utc>,
+    /// In words.
+    #[serde(flatten)]
+    pub description: Description,
+}
+
+/// Cells of a Gi* answer (`gi-star`, `optimized`).
+pub type GiStarAnswer = FeatureCollection<CellResult<GiStarCell>, Analysed<HotspotParameters>>;
+/// Cells of a local Moran's I answer (`local-moran`).
+pub type LisaAnswer = FeatureCollection<CellResult<LisaCell>, Analysed<HotspotParameters>>;
+
+/// One cell's emerging hot-spot pattern.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmergingCell {
+    /// Esri's pattern name in snake case (`new`, `intensifying`, …).
+    pub pattern: String,
+    /// The pattern in Chinese.
+    pub label_zh: String,
+    /// The pattern in English.
+    pub label_en: String,
+    /// Incidents per step, oldest first.
+    pub counts: Vec<f64>,
+}
+
+/// The parameters of `GET /api/hotspots/emerging`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmergingParameters {
+    /// Always `emerging`.
+    pub method: String,
+    /// Cells in the study area.
+    pub cells: usize,
+    /// Days per step.
+    pub step_days: i64,
+    /// Steps.
+    pub steps: i64,
+    /// The neighbourhood distance between cell centres.
+    pub neighbourhood_m: f64,
+    /// Whether the p-values were corrected for false discoveries.
+    pub fdr: bool,
+    /// Start of the first step.
+    pub from: DateTime<Utc>,
+    /// End of the last step.
+    pub to: DateTime<Utc>,
+    /// In words.
+    #[serde(flatten)]
+    pub description: Description,
+}
+
+/// The answer of `GET /api/hotspots/emerging`.
+pub type EmergingAnswer = FeatureCollection<CellResult<EmergingCell>, Analysed<EmergingParameters>>;
+
+/// Kernel density at one cell's centre.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DensityCell {
+    /// Incidents per km².
+    pub density_per_km2: f64,
+}
+
+/// The parameters of `GET /api/hotspots/kde`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KdeParameters {
+    /// Always `kde`.
+    pub method: String,
+    /// Cells in the study area.
+    pub cells: usize,
+    /// Incidents in the window.
+    pub incidents: usize,
+    /// Always `quartic`.
+    pub kernel: String,
+    /// The bandwidth.
+    pub bandwidth_m: f64,
+    /// `given` or `arcgis-default`.
+    pub bandwidth_rule: String,
+    /// Start of the window.
+    pub from: DateTime<Utc>,
+    /// End of the window.
+    pub to: DateTime<Utc>,
+    /// In words.
+    #[serde(flatten)]
+    pub description: Description,
+}
+
+/// The answer of `GET /api/hotspots/kde`.
+pub type KdeAnswer = FeatureCollection<CellResult<DensityCell>, Analysed<KdeParameters>>;
+
+impl KdeAnswer {
+    /// The highest density of any cell (0 when there is none), for the colour ramp.
+    pub fn max_density_per_km2(&self) -> f64 {
+        self.features.iter().map(|f| f.properties.values.density_per_km2).fold(0.0, f64::max)
+    }
+}
+
+/// One cell of the shift forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RiskCell {
+    /// Expected incidents over the shift.
+    pub risk: f64,
+    /// 1 is the riskiest.
+    pub rank: usize,
+    /// Among the riskiest `area_share` of the cells.
+    pub flagged: bool,
+}
+
+/// The parameters the forecast was fitted to.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FittedForecast {
+    /// Weight of the cell's own history against its neighbourhood's.
+    pub own_cell_share: f64,
+    /// Background smoothing distance.
+    pub background_m: f64,
+    /// Trigger distance.
+    pub trigger_m: f64,
+    /// Decay of the trigger.
+    pub decay_per_day: f64,
+    /// Weight of the trigger.
+    pub boost: f64,
+}
+
+/// The parameters of `GET /api/hotspots/forecast`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForecastParameters {
+    /// The forecaster's name.
+    pub method: String,
+    /// Start of the shift.
+    pub at: DateTime<Utc>,
+    /// Length of the shift.
+    pub hours: f64,
+    /// Days of history fitted on.
+    pub train_days: i64,
+    /// Incidents fitted on.
+    pub incidents: usize,
+    /// Cells in the study area.
+    pub cells: usize,
+    /// Share of the cells flagged.
+    pub area_share: f64,
+    /// Cells flagged.
+    pub flagged: usize,
+    /// Members of the ensemble.
+    pub ensemble: usize,
+    /// The fitted parameters.
+    pub fitted: FittedForecast,
+    /// In words.
+    #[serde(flatten)]
+    pub description: Description,
+}
+
+/// The answer of `GET /api/hotspots/forecast`.
+pub type ForecastAnswer = FeatureCollection<CellResult<RiskCell>, Analysed<ForecastParameters>>;
+
+/// The Knox test of one category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnoxTable {
+    /// The category (snake case).
+    pub category: String,
+    /// Incidents of the category in the window.
+    pub incidents: usize,
+    /// Whether there were enough to test.
+    pub tested: bool,
+    /// Observed over expected pairs in the closest band (tested only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// Its Monte Carlo p-value (tested only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<f64>,
+    /// Whether the closest band shows a significant near-repeat effect (tested only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near_repeat: Option<bool>,
+    /// Every band: distance rows × time columns (tested only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<Vec<KnoxBand>>,
+}
+
+/// One distance × time band of a Knox table.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct KnoxBand {
+    /// Pairs observed.
+    pub observed: u64,
+    /// Pairs expected under no interaction.
+    pub expected: f64,
+    /// Observed over expected.
+    pub ratio: f64,
+    /// Monte Carlo p-value.
+    pub p: f64,
+}
+
+/// A near-repeat alert: an incident whose raised-risk window is still open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearRepeatAlert {
+    /// The incident.
+    pub id: u64,
+    /// Its category (snake case).
+    pub category: String,
+    /// Its cell.
+    pub cell_code: CellCode,
+    /// When it happened.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// When the raised risk ends.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Radius of the raised risk.
+    pub radius_m: f64,
+    /// The category's Knox ratio.
+    pub ratio: f64,
+    /// Cells the alert circle touches, in the caller's jurisdiction.
+    pub cells: Vec<String>,
+}
+
+/// The parameters of `GET /api/hotspots/near-repeat`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearRepeatParameters {
+    /// Always `near-repeat`.
+    pub method: String,
+    /// Start of the window.
+    pub from: DateTime<Utc>,
+    /// End of the window.
+    pub to: DateTime<Utc>,
+    /// Upper bounds of the distance bands.
+    pub distance_bands_m: Vec<f64>,
+    /// Upper bounds of the time bands.
+    pub time_bands_days: Vec<i64>,
+    /// Monte Carlo simulations per test.
+    pub simulations: usize,
+    /// One table per category.
+    pub knox: Vec<KnoxTable>,
+    /// Alerts answered.
+    pub alerts: usize,
+    /// In words.
+    #[serde(flatten)]
+    pub description: Description,
+}
+
+/// The answer of `GET /api/hotspots/near-repeat`.
+pub type NearRepeatAnswer = FeatureCollection<NearRepeatAlert, Analysed<NearRepeatParameters>>;
