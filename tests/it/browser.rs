@@ -1,6 +1,9 @@
-//! The real UI in headless Chromium (Debian's chromium + chromedriver, driven by fantoccini):
-//! the map renders features, clicking a cell shows the API's counts, the category filter
-//! changes them, and the language switch works. Saves screenshots and prints the first-render
+//! The real UI in headless Chromium (Debian's chromium + chromedriver, driven by fantoccini).
+//!
+//! One browser walks one journey through the product as its users would, in named steps (one
+//! function each, in [`STEPS`] order): each step starts where the one before left the page. The
+//! first step that fails stops the journey; the failure names the step, saves a screenshot as
+//! `failed-<step>.png` and lists the steps not run. Saves screenshots and prints the first-render
 //! time, the server-side tile times and the wasm bundle size (figures, not assertions).
 
 use axum::extract::{Request, State};
@@ -10,6 +13,7 @@ use chrono::Utc;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
 use geo::InteriorPoint;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -173,6 +177,54 @@ async fn stats_total(w: &TestWorld, query: &str, code: &str) -> u64 {
     s["total"].as_u64().unwrap()
 }
 
+/// The browser and the server under test, shared by every step.
+struct Browser {
+    world: TestWorld,
+    c: Client,
+    port: u16,
+    out: PathBuf,
+    profile: tempfile::TempDir,
+    _driver: Proc,
+}
+
+/// What one step leaves for the steps after it.
+#[derive(Default)]
+struct Journey {
+    first_render_ms: Value,
+    kpi: String,
+    place: (f64, f64),
+    live_id: u64,
+    appeared_ms: f64,
+    busy_point: (f64, f64),
+}
+
+type Step = for<'a> fn(&'a Browser, &'a mut Journey) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
+
+macro_rules! steps {
+    ($($name:ident),* $(,)?) => {
+        /// The journey's steps, in order.
+        const STEPS: &[(&str, Step)] = &[$((stringify!($name), |b, j| Box::pin($name(b, j)))),*];
+    };
+}
+
+steps!(
+    sign_in,
+    map_renders,
+    live_incident_appears,
+    dispatch_from_the_queue,
+    merge_and_split,
+    wall_mode,
+    cell_panel_and_filter,
+    analyses,
+    gap_and_blind_spots,
+    patrol_planner,
+    report_text_is_text,
+    language_switch,
+    city_desk,
+    village_officer_desk,
+    audit_log
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_works_in_a_real_browser() {
     let Some(dist) = dist() else { return };
@@ -204,38 +256,89 @@ async fn the_dashboard_works_in_a_real_browser() {
         .connect(&format!("http://127.0.0.1:{wd_port}"))
         .await
         .unwrap();
-    let out = artifacts();
+    let b = Browser { world, c, port, out: artifacts(), profile, _driver };
 
-    c.goto(&format!("http://127.0.0.1:{port}/")).await.unwrap();
+    let mut j = Journey::default();
+    for (k, (name, step)) in STEPS.iter().enumerate() {
+        let outcome = std::panic::AssertUnwindSafe(step(&b, &mut j)).catch_unwind().await;
+        if outcome.is_err() {
+            if let Ok(png) = b.c.screenshot().await {
+                let _ = std::fs::write(b.out.join(format!("failed-{name}.png")), png);
+            }
+            let not_run: Vec<&str> = STEPS[k + 1..].iter().map(|(n, _)| *n).collect();
+            panic!(
+                "browser step `{name}` failed (its panic is printed above; screenshot {}); not run: {}",
+                b.out.join(format!("failed-{name}.png")).display(),
+                if not_run.is_empty() { "none".to_owned() } else { not_run.join(", ") }
+            );
+        }
+    }
+    let (first_render_ms, kpi, appeared_ms, out) = (&j.first_render_ms, &j.kpi, j.appeared_ms, &b.out);
+    let wasm: u64 = std::fs::read_dir(&dist)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "wasm"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    let mut times = timings.lock().unwrap().clone();
+    times.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let slowest = times.last().cloned().unwrap_or_default();
+    let median = times.get(times.len() / 2).map_or(0.0, |t| t.1);
+    println!(
+        "browser figures: first map render {first_render_ms} ms; {} tile requests, median {median:.1} ms, slowest {:.1} ms ({}); \
+         wasm bundle {:.0} KB; today's KPI {kpi}; a posted incident on the map after {appeared_ms:.0} ms; screenshots in {}",
+        times.len(),
+        slowest.1,
+        slowest.0,
+        wasm as f64 / 1024.0,
+        out.display()
+    );
+    let Browser { c, .. } = b;
+    c.close().await.unwrap();
+}
+
+/// The login page refuses a wrong password and opens the dashboard for the right one.
+async fn sign_in(b: &Browser, j: &mut Journey) {
+    let c = &b.c;
+    c.goto(&format!("http://127.0.0.1:{}/", b.port)).await.unwrap();
     // Signed out: the login page. A wrong password is refused; the right one opens the dashboard.
     let user = c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("login-username")).await.unwrap();
     user.send_keys("city").await.unwrap();
     c.find(Locator::Id("login-password")).await.unwrap().send_keys("wrong-password").await.unwrap();
     c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
-    wait_text(&c, "#login-error", |t| t == "用户名或密码错误", "a refused login, in Chinese").await;
+    wait_text(c, "#login-error", |t| t == "用户名或密码错误", "a refused login, in Chinese").await;
     let password = c.find(Locator::Id("login-password")).await.unwrap();
     password.clear().await.unwrap();
     password.send_keys(tests::TEST_PASSWORD).await.unwrap();
     c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
     c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("#map canvas.maplibregl-canvas")).await.unwrap();
-    wait_text(&c, "#signed-in", |t| t.starts_with("city"), "who is signed in").await;
-    settled(&c).await;
-    let first_render_ms = js(&c, "return window.__safegrid.firstIdleMs;").await;
-    assert_eq!(text_of(&c, "#title").await, "平安网格 · 武威");
+    wait_text(c, "#signed-in", |t| t.starts_with("city"), "who is signed in").await;
+    settled(c).await;
+    j.first_render_ms = js(c, "return window.__safegrid.firstIdleMs;").await;
+    assert_eq!(text_of(c, "#title").await, "平安网格 · 武威");
+}
+
+/// The map renders cells, incidents, county boundaries and labels, with no tile error.
+async fn map_renders(b: &Browser, j: &mut Journey) {
+    let (c, out) = (&b.c, &b.out);
     // Rendered features: cells, incidents, county boundaries and their labels (glyphs load).
     let count =
         |layer: &str| format!("return window.__safegrid.map.queryRenderedFeatures({{layers:['{layer}']}}).length;");
     for layer in ["cells-fill", "incidents", "regions-county", "region-labels"] {
-        let n = js(&c, &count(layer)).await.as_u64().unwrap();
+        let n = js(c, &count(layer)).await.as_u64().unwrap();
         assert!(n > 0, "nothing rendered in {layer}");
     }
-    let errors = js(&c, "return [window.__safegrid.tileErrors, window.__safegrid.lastError || null];").await;
+    let errors = js(c, "return [window.__safegrid.tileErrors, window.__safegrid.lastError || null];").await;
     assert_eq!(errors[0], json!(0), "map errors: {errors}");
-    let kpi = wait_text(&c, "#kpi-today", |t| t.parse::<u64>().is_ok(), "today's KPI").await;
+    j.kpi = wait_text(c, "#kpi-today", |t| t.parse::<u64>().is_ok(), "today's KPI").await;
     std::fs::write(out.join("dashboard-city.png"), c.screenshot().await.unwrap()).unwrap();
+}
 
+/// An incident posted now appears on the map with a pulse; its key place raises a toast.
+async fn live_incident_appears(b: &Browser, j: &mut Journey) {
+    let (c, world, out) = (&b.c, &b.world, &b.out);
     // Live: an incident posted now appears on the map with a pulse, and in the event queue.
-    wait_text(&c, "#feed-state", |t| t == "●", "the live feed connected").await;
+    wait_text(c, "#feed-state", |t| t == "●", "the live feed connected").await;
     let place = world
         .state
         .geography
@@ -244,6 +347,7 @@ async fn the_dashboard_works_in_a_real_browser() {
         .find(|r| r.kind == model::ResourceKind::KeyPlace && world.state.geography.locate(r.lon, r.lat).is_some())
         .unwrap()
         .clone();
+    j.place = (place.lon, place.lat);
     let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
                       "properties": {"category": "criminal", "subcategory": "theft",
                                      "occurred_at": server::auth::stamp(Utc::now() - chrono::Duration::minutes(10))}});
@@ -251,12 +355,13 @@ async fn the_dashboard_works_in_a_real_browser() {
     let (status, f) = world.post("/api/incidents", body.to_string()).await;
     assert_eq!(status, 201, "{f}");
     let live_id = f["id"].as_u64().unwrap();
+    j.live_id = live_id;
     let on_map = format!(
         "return window.__safegrid.map.queryRenderedFeatures({{layers:['live-points']}}).some(f => f.properties.id === {live_id}) \
          && window.__safegrid.map.queryRenderedFeatures({{layers:['live-pulse']}}).some(f => f.properties.id === {live_id});"
     );
-    let appeared_ms = loop {
-        if js(&c, &on_map).await == json!(true) {
+    j.appeared_ms = loop {
+        if js(c, &on_map).await == json!(true) {
             break posted.elapsed().as_secs_f64() * 1e3;
         }
         assert!(posted.elapsed() < Duration::from_secs(10), "the posted incident never appeared on the map");
@@ -265,7 +370,13 @@ async fn the_dashboard_works_in_a_real_browser() {
     // How long it took is a figure (printed below), not an assertion: the test shares the cores.
     std::fs::write(out.join("dashboard-live.png"), c.screenshot().await.unwrap()).unwrap();
     // The key place's geofence raised an alert: a toast.
-    wait_text(&c, "#toasts", |t| t.contains("重点场所预警"), "the geofence toast").await;
+    wait_text(c, "#toasts", |t| t.contains("重点场所预警"), "the geofence toast").await;
+}
+
+/// The queue dispatches the nearest unit, and the history says by whom.
+async fn dispatch_from_the_queue(b: &Browser, j: &mut Journey) {
+    let (c, world) = (&b.c, &b.world);
+    let live_id = j.live_id;
     // Dispatch from the queue: the nearest unit is offered and sent.
     let row = format!(".queue-row[data-id='{live_id}']");
     c.wait()
@@ -294,7 +405,7 @@ async fn the_dashboard_works_in_a_real_browser() {
         assert!(t0.elapsed() < Duration::from_secs(10), "the dispatch never landed: {h}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    wait_text(&c, &row, |t| t.contains("到场"), "the queue offers the next step after the dispatch").await;
+    wait_text(c, &row, |t| t.contains("到场"), "the queue offers the next step after the dispatch").await;
     // The incident's details show its event loop (the dispatch, by whom) and its 一警多报 links:
     // an operator merges it into another report's event and splits it off again.
     c.find(Locator::Css(&format!("{row} .q-main"))).await.unwrap().click().await.unwrap();
@@ -302,12 +413,18 @@ async fn the_dashboard_works_in_a_real_browser() {
     let unit_name =
         units.as_array().unwrap().iter().find(|u| u["id"] == sent).unwrap()["name"].as_str().unwrap().to_owned();
     wait_text(
-        &c,
+        c,
         "#progress-history",
         |t| t.contains("派警") && t.contains("city") && t.contains(&unit_name),
         "the dispatch in the history, by whom, with the unit's name",
     )
     .await;
+}
+
+/// An operator merges the report into another's event (一警多报) and splits it off again.
+async fn merge_and_split(b: &Browser, j: &mut Journey) {
+    let (c, world, out) = (&b.c, &b.world, &b.out);
+    let live_id = j.live_id;
     let event_of = |id: u64| world.state.live.board().event_of(id);
     // The panel's split button makes the report its own event again.
     let split_off = async || {
@@ -319,7 +436,7 @@ async fn the_dashboard_works_in_a_real_browser() {
         // The rule linked it to an earlier report of the demo world: split it off first.
         split_off().await;
     }
-    let other = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+    let other = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [j.place.0, j.place.1]},
                        "properties": {"category": "public_order",
                                       "occurred_at": server::auth::stamp(Utc::now() - chrono::Duration::minutes(30))}});
     let (status, f) = world.post("/api/incidents", other.to_string()).await;
@@ -331,7 +448,7 @@ async fn the_dashboard_works_in_a_real_browser() {
     c.find(Locator::Id("merge-submit")).await.unwrap().click().await.unwrap();
     until("the merge never landed", || event_of(live_id) == Some(first)).await;
     wait_text(
-        &c,
+        c,
         "#incident-progress .links",
         |t| t.contains("属于首报") && t.contains(&format!("#{first}")),
         "the link shown",
@@ -340,38 +457,48 @@ async fn the_dashboard_works_in_a_real_browser() {
     std::fs::write(out.join("dashboard-incident.png"), c.screenshot().await.unwrap()).unwrap();
     split_off().await;
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("merge-into")).await.unwrap();
+}
+
+/// Wall mode hides the controls and keeps the map and the queue.
+async fn wall_mode(b: &Browser, _j: &mut Journey) {
+    let (c, out) = (&b.c, &b.out);
     // Wall mode hides the controls and keeps the map and the queue.
     c.find(Locator::Id("wall-mode")).await.unwrap().click().await.unwrap();
     let hidden = "return document.querySelector('.app.wall') !== null && getComputedStyle(document.querySelector('aside.left')).display === 'none' && getComputedStyle(document.querySelector('#event-queue')).display !== 'none';";
     let t0 = Instant::now();
-    while js(&c, hidden).await != json!(true) {
+    while js(c, hidden).await != json!(true) {
         assert!(t0.elapsed() < Duration::from_secs(5), "wall mode did not apply");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    settled(&c).await;
+    settled(c).await;
     std::fs::write(out.join("dashboard-wall.png"), c.screenshot().await.unwrap()).unwrap();
     c.find(Locator::Id("wall-mode")).await.unwrap().click().await.unwrap();
-    settled(&c).await;
+    settled(c).await;
+}
 
+/// Clicking the busiest cell shows the API's count; dropping a category changes it.
+async fn cell_panel_and_filter(b: &Browser, j: &mut Journey) {
+    let (c, world, out) = (&b.c, &b.world, &b.out);
     // Click the busiest cell of the window at the centre of the map.
     let query = c.find(Locator::Id("map")).await.unwrap().attr("data-query").await.unwrap().unwrap();
     let (_, stats) = world.get(&format!("/api/stats?{query}")).await;
     let code = stats["top_cells"][0]["cell_code"].as_str().unwrap().to_owned();
     let (_, cell) = world.state.geography.cell(code.parse().unwrap()).unwrap();
     let p = cell.boundary.interior_point().unwrap();
-    js(&c, &format!("window.__safegrid.map.jumpTo({{center: [{}, {}], zoom: 14}}); return true;", p.x(), p.y())).await;
-    settled(&c).await;
+    j.busy_point = (p.x(), p.y());
+    js(c, &format!("window.__safegrid.map.jumpTo({{center: [{}, {}], zoom: 14}}); return true;", p.x(), p.y())).await;
+    settled(c).await;
     let map_el = c.find(Locator::Id("map")).await.unwrap();
     let click = MouseActions::new("mouse".into())
         .then(PointerAction::MoveToElement { element: map_el, duration: None, x: 0.0, y: 0.0 })
         .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
         .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
     c.perform_actions(click).await.unwrap();
-    wait_text(&c, "#panel-code", |t| t == code, "the clicked cell").await;
-    let want = stats_total(&world, &query, &code).await;
+    wait_text(c, "#panel-code", |t| t == code, "the clicked cell").await;
+    let want = stats_total(world, &query, &code).await;
     assert!(want > 0);
-    wait_text(&c, "#panel-total", |t| t == want.to_string(), "the panel's count equals the API's").await;
-    settled(&c).await;
+    wait_text(c, "#panel-total", |t| t == want.to_string(), "the panel's count equals the API's").await;
+    settled(c).await;
     std::fs::write(out.join("dashboard-cell.png"), c.screenshot().await.unwrap()).unwrap();
 
     // Dropping a category changes the count to the API's count under the new filter.
@@ -386,27 +513,31 @@ async fn the_dashboard_works_in_a_real_browser() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(new_query.contains("category=traffic") && !new_query.contains("category=criminal"), "{new_query}");
-    let without = stats_total(&world, &new_query, &code).await;
+    let without = stats_total(world, &new_query, &code).await;
     assert!(without < want, "criminal incidents were in the cell: {without} vs {want}");
-    wait_text(&c, "#panel-total", |t| t == without.to_string(), "the filtered count").await;
+    wait_text(c, "#panel-total", |t| t == without.to_string(), "the filtered count").await;
+}
 
+/// Every analysis loads, states its method and draws cells; near-repeat alerts are counted.
+async fn analyses(b: &Browser, _j: &mut Journey) {
+    let (c, out) = (&b.c, &b.out);
     // The Gi* hot-spot layer loads from /api/hotspots when switched on.
     c.find(Locator::Css("input[data-layer=hotspots]")).await.unwrap().click().await.unwrap();
     let t0 = Instant::now();
     loop {
         let n =
-            js(&c, "return window.__safegrid.map.querySourceFeatures('hotspots').length;").await.as_u64().unwrap_or(0);
+            js(c, "return window.__safegrid.map.querySourceFeatures('hotspots').length;").await.as_u64().unwrap_or(0);
         if n > 0 {
             break;
         }
         if t0.elapsed() > Duration::from_secs(30) {
-            let state = js(&c, "const m = window.__safegrid.map; return [document.querySelector('input[data-layer=hotspots]').checked, document.querySelectorAll('input[data-layer]').length, window.__safegrid.lastError || null, m.getLayoutProperty('hotspots-fill', 'visibility'), JSON.stringify(m.getSource('hotspots').serialize()).slice(0, 200)];").await;
+            let state = js(c, "const m = window.__safegrid.map; return [document.querySelector('input[data-layer=hotspots]').checked, document.querySelectorAll('input[data-layer]').length, window.__safegrid.lastError || null, m.getLayoutProperty('hotspots-fill', 'visibility'), JSON.stringify(m.getSource('hotspots').serialize()).slice(0, 200)];").await;
             panic!("the hot-spot layer never loaded: {state}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    wait_text(&c, "#analysis-description", |t| t.contains("Gi*") && t.contains("FDR"), "the Gi* description").await;
-    settled(&c).await;
+    wait_text(c, "#analysis-description", |t| t.contains("Gi*") && t.contains("FDR"), "the Gi* description").await;
+    settled(c).await;
     std::fs::write(out.join("dashboard-hotspots.png"), c.screenshot().await.unwrap()).unwrap();
     // Every other analysis loads, states its method in Chinese, and draws cells.
     for (key, words) in [
@@ -416,11 +547,11 @@ async fn the_dashboard_works_in_a_real_browser() {
         ("kde", "核密度"),
         ("forecast", "班次预测"),
     ] {
-        js(&c, &format!("const s = document.getElementById('analysis'); s.value = '{key}'; s.dispatchEvent(new Event('change'));")).await;
-        wait_text(&c, "#analysis-description", |t| t.contains(words), key).await;
+        js(c, &format!("const s = document.getElementById('analysis'); s.value = '{key}'; s.dispatchEvent(new Event('change'));")).await;
+        wait_text(c, "#analysis-description", |t| t.contains(words), key).await;
         let t0 = Instant::now();
         loop {
-            let drawn = js(&c, "return window.__safegrid.map.querySourceFeatures('hotspots').length;")
+            let drawn = js(c, "return window.__safegrid.map.querySourceFeatures('hotspots').length;")
                 .await
                 .as_u64()
                 .unwrap_or(0);
@@ -431,12 +562,16 @@ async fn the_dashboard_works_in_a_real_browser() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    settled(&c).await;
+    settled(c).await;
     std::fs::write(out.join("dashboard-forecast.png"), c.screenshot().await.unwrap()).unwrap();
     // Near-repeat alerts: a count in words.
     c.find(Locator::Css("input[data-layer=alerts]")).await.unwrap().click().await.unwrap();
-    wait_text(&c, "#alerts-count", |t| t.contains("近重复预警"), "the near-repeat alerts").await;
+    wait_text(c, "#alerts-count", |t| t.contains("近重复预警"), "the near-repeat alerts").await;
+}
 
+/// The prevention gap map and the blind spots load when switched on.
+async fn gap_and_blind_spots(b: &Browser, _j: &mut Journey) {
+    let (c, world) = (&b.c, &b.world);
     // The prevention gap map and the blind spots load when switched on.
     c.find(Locator::Css("input[data-layer=gap]")).await.unwrap().click().await.unwrap();
     let (_, blind) = world.get("/api/coverage/blind-spots").await;
@@ -444,7 +579,7 @@ async fn the_dashboard_works_in_a_real_browser() {
     c.find(Locator::Css("input[data-layer=blind]")).await.unwrap().click().await.unwrap();
     let t0 = Instant::now();
     loop {
-        let counts = js(&c, "const s = window.__safegrid; return [s.map.querySourceFeatures('gap').length, (s.layerCounts || {}).blind ?? -1];").await;
+        let counts = js(c, "const s = window.__safegrid; return [s.map.querySourceFeatures('gap').length, (s.layerCounts || {}).blind ?? -1];").await;
         let (gap, shown_blind) = (counts[0].as_u64().unwrap_or(0), counts[1].as_i64().unwrap_or(-1));
         if gap > 0 && shown_blind == blind_n as i64 {
             break;
@@ -455,24 +590,29 @@ async fn the_dashboard_works_in_a_real_browser() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// The planner draws a plan and re-plans without an excluded stop.
+async fn patrol_planner(b: &Browser, _j: &mut Journey) {
+    let (c, out) = (&b.c, &b.out);
     // The patrol planner: generate a plan for the preselected units, see routes on the map,
     // exclude a stop and see the new plan avoid it.
     c.find(Locator::Id("planner-button")).await.unwrap().click().await.unwrap();
     c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("input[data-unit]:checked")).await.unwrap();
     c.find(Locator::Id("generate-plan")).await.unwrap().click().await.unwrap();
     let t0 = Instant::now();
-    wait_text(&c, "#plan-coverage", |t| t.contains("覆盖预测风险") && t.contains('%'), "the plan's coverage").await;
+    wait_text(c, "#plan-coverage", |t| t.contains("覆盖预测风险") && t.contains('%'), "the plan's coverage").await;
     loop {
-        let n = js(&c, "return window.__safegrid.planFeatures || 0;").await.as_u64().unwrap_or(0);
+        let n = js(c, "return window.__safegrid.planFeatures || 0;").await.as_u64().unwrap_or(0);
         if n > 0 {
             break;
         }
         assert!(t0.elapsed() < Duration::from_secs(30), "the plan was never drawn");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let first = js(&c, "return document.querySelector('li.plan-stop').dataset.cell;").await;
+    let first = js(c, "return document.querySelector('li.plan-stop').dataset.cell;").await;
     let first = first.as_str().unwrap().to_owned();
-    settled(&c).await;
+    settled(c).await;
     std::fs::write(out.join("dashboard-planner.png"), c.screenshot().await.unwrap()).unwrap();
     c.find(Locator::Css(&format!("li.plan-stop[data-cell='{first}'] button.exclude")))
         .await
@@ -482,7 +622,7 @@ async fn the_dashboard_works_in_a_real_browser() {
         .unwrap();
     let t0 = Instant::now();
     loop {
-        let state = js(&c, &format!("return [document.querySelectorAll(\"li.plan-stop[data-cell='{first}']\").length, document.querySelectorAll('li.plan-stop').length];")).await;
+        let state = js(c, &format!("return [document.querySelectorAll(\"li.plan-stop[data-cell='{first}']\").length, document.querySelectorAll('li.plan-stop').length];")).await;
         if state[0] == json!(0) && state[1].as_u64().unwrap_or(0) > 0 {
             break;
         }
@@ -490,36 +630,48 @@ async fn the_dashboard_works_in_a_real_browser() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     c.find(Locator::Id("planner-button")).await.unwrap().click().await.unwrap();
+}
 
+/// Text from reports is shown as text: no markup from a summary reaches the page.
+async fn report_text_is_text(b: &Browser, j: &mut Journey) {
+    let (c, world) = (&b.c, &b.world);
     // Text from reports is shown as text: no markup from a summary reaches the page.
     let attack = r#"<img src=x onerror="window.__xss=1">"#;
-    let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.x(), p.y()]},
+    let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [j.busy_point.0, j.busy_point.1]},
                       "properties": {"category": "dispute", "occurred_at": server::auth::stamp(Utc::now() - chrono::Duration::hours(1)),
                                      "external_id": "XSS-1", "summary": attack}});
     assert_eq!(world.post("/api/incidents", body.to_string()).await.0, 201);
     c.find(Locator::Id("search")).await.unwrap().send_keys("XSS-1").await.unwrap();
     let hit = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#search-results li")).await.unwrap();
     hit.click().await.unwrap();
-    wait_text(&c, "#incident-summary", |t| t == attack, "the summary shown literally").await;
-    assert_eq!(js(&c, "return document.querySelectorAll('#incident-summary *').length;").await, json!(0));
-    assert_eq!(js(&c, "return window.__xss === undefined;").await, json!(true));
+    wait_text(c, "#incident-summary", |t| t == attack, "the summary shown literally").await;
+    assert_eq!(js(c, "return document.querySelectorAll('#incident-summary *').length;").await, json!(0));
+    assert_eq!(js(c, "return window.__xss === undefined;").await, json!(true));
+}
 
+/// The language switch turns the UI to English and back.
+async fn language_switch(b: &Browser, _j: &mut Journey) {
+    let c = &b.c;
     // The language switch.
     c.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
-    wait_text(&c, "#title", |t| t == "SafeGrid · Wuwei", "English title").await;
-    wait_text(&c, "#lang-switch", |t| t == "中文", "switch back label").await;
+    wait_text(c, "#title", |t| t == "SafeGrid · Wuwei", "English title").await;
+    wait_text(c, "#lang-switch", |t| t == "中文", "switch back label").await;
+}
 
+/// The city's desk: the backlog board agrees with the API and the age layer draws the cases.
+async fn city_desk(b: &Browser, _j: &mut Journey) {
+    let (c, world, out) = (&b.c, &b.world, &b.out);
     // The city's village desk: the backlog clearance board agrees with the API, and the backlog
     // age layer draws every case.
     c.find(Locator::Id("desk-button")).await.unwrap().click().await.unwrap();
     let (_, board) = world.get("/api/backlog").await;
     let total = board["total"].as_u64().unwrap();
-    wait_text(&c, "#backlog-total", |t| t.contains(&total.to_string()), "the backlog board's total").await;
+    wait_text(c, "#backlog-total", |t| t.contains(&total.to_string()), "the backlog board's total").await;
     c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#workload tr td")).await.unwrap();
     c.find(Locator::Css("input[data-layer='backlog']")).await.unwrap().click().await.unwrap();
     let t0 = Instant::now();
     loop {
-        let n = js(&c, "return (window.__safegrid.layerCounts || {}).backlog || 0;").await.as_u64().unwrap_or(0);
+        let n = js(c, "return (window.__safegrid.layerCounts || {}).backlog || 0;").await.as_u64().unwrap_or(0);
         // The layer follows the region in view (earlier steps may have narrowed it).
         if n > 0 && n <= total {
             break;
@@ -528,7 +680,11 @@ async fn the_dashboard_works_in_a_real_browser() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     std::fs::write(out.join("dashboard-backlog.png"), c.screenshot().await.unwrap()).unwrap();
+}
 
+/// The village officer lands on their own villages, records a visit and a dispute.
+async fn village_officer_desk(b: &Browser, _j: &mut Journey) {
+    let (c, world, out) = (&b.c, &b.world, &b.out);
     // The village officer (一村一警) lands on their desk: only their villages, outlined on the
     // map; records a visit with a photo and registers a dispute, then moves it to mediation.
     c.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
@@ -545,13 +701,13 @@ async fn the_dashboard_works_in_a_real_browser() {
         .await
         .unwrap();
     let shown =
-        js(&c, "return [...document.querySelectorAll('#desk-villages tr.desk-village')].map(r => r.dataset.code);")
+        js(c, "return [...document.querySelectorAll('#desk-villages tr.desk-village')].map(r => r.dataset.code);")
             .await;
     let shown: Vec<String> = shown.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
     assert_eq!(shown, mine, "the desk lists exactly the officer's villages");
     let t0 = Instant::now();
     loop {
-        let n = js(&c, "return (window.__safegrid.layerCounts || {}).desk || 0;").await.as_u64().unwrap_or(0);
+        let n = js(c, "return (window.__safegrid.layerCounts || {}).desk || 0;").await.as_u64().unwrap_or(0);
         if n == mine.len() as u64 {
             break;
         }
@@ -559,9 +715,9 @@ async fn the_dashboard_works_in_a_real_browser() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // The map is fitted to the officer's villages and shows their cells only.
-    settled(&c).await;
+    settled(c).await;
     let codes = js(
-        &c,
+        c,
         "return window.__safegrid.map.queryRenderedFeatures({layers:['cells-fill']}).map(f => f.properties.code);",
     )
     .await;
@@ -571,14 +727,14 @@ async fn the_dashboard_works_in_a_real_browser() {
         assert!(mine.iter().any(|v| code.starts_with(v.as_str())), "cell {code} outside the officer's villages");
     }
     std::fs::write(out.join("dashboard-desk.png"), c.screenshot().await.unwrap()).unwrap();
-    let photo_path = profile.path().join("visit.png");
+    let photo_path = b.profile.path().join("visit.png");
     std::fs::write(&photo_path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR-browser").unwrap();
-    type_into(&c, "visit-place", "村委会").await;
-    type_into(&c, "visit-people", "村支书").await;
-    type_into(&c, "visit-notes", "走访排查").await;
+    type_into(c, "visit-place", "村委会").await;
+    type_into(c, "visit-people", "村支书").await;
+    type_into(c, "visit-notes", "走访排查").await;
     c.find(Locator::Id("visit-photo")).await.unwrap().send_keys(&photo_path.to_string_lossy()).await.unwrap();
     c.find(Locator::Id("visit-save")).await.unwrap().click().await.unwrap();
-    wait_text(&c, "#desk-visits", |t| t.contains("村委会") && t.contains("照片"), "the recorded visit with its photo")
+    wait_text(c, "#desk-visits", |t| t.contains("村委会") && t.contains("照片"), "the recorded visit with its photo")
         .await;
     let visits: Vec<model::desk_book::Visit> = world.state.live.desk().visits().map(|(_, v)| v.clone()).collect();
     assert_eq!(visits.len(), 1);
@@ -587,25 +743,29 @@ async fn the_dashboard_works_in_a_real_browser() {
     // A dispute without a title is refused (422 naming the field), and the desk says so in Chinese.
     c.find(Locator::Id("dispute-save")).await.unwrap().click().await.unwrap();
     wait_text(
-        &c,
+        c,
         "#desk-message.error",
         |t| t.contains("输入不符合要求") && t.contains("title"),
         "the refusal in Chinese",
     )
     .await;
     assert_eq!(world.state.live.desk().disputes().count(), 0, "a refused dispute was stored");
-    type_into(&c, "dispute-title", "宅基地边界").await;
-    type_into(&c, "dispute-parties", "张某、李某").await;
-    type_into(&c, "dispute-mediator", "村调委会").await;
+    type_into(c, "dispute-title", "宅基地边界").await;
+    type_into(c, "dispute-parties", "张某、李某").await;
+    type_into(c, "dispute-mediator", "村调委会").await;
     c.find(Locator::Id("dispute-save")).await.unwrap().click().await.unwrap();
-    wait_text(&c, "#desk-disputes", |t| t.contains("宅基地边界") && t.contains("已登记"), "the registered dispute")
+    wait_text(c, "#desk-disputes", |t| t.contains("宅基地边界") && t.contains("已登记"), "the registered dispute")
         .await;
     c.find(Locator::Css("#desk-disputes button.step[data-to='mediating']")).await.unwrap().click().await.unwrap();
-    wait_text(&c, "#desk-disputes .status", |t| t == "调解中", "the dispute in mediation").await;
+    wait_text(c, "#desk-disputes .status", |t| t == "调解中", "the dispute in mediation").await;
     let disputes: Vec<_> = world.state.live.desk().disputes().map(|d| (d.registered.title.clone(), d.status)).collect();
     assert_eq!(disputes, vec![("宅基地边界".to_owned(), model::desk::DisputeStatus::Mediating)]);
     std::fs::write(out.join("dashboard-desk-records.png"), c.screenshot().await.unwrap()).unwrap();
+}
 
+/// An administrator reads the audit log, where the city user's case read is on record.
+async fn audit_log(b: &Browser, _j: &mut Journey) {
+    let c = &b.c;
     // Sign out; an administrator signs in and reads the audit log, where the city user's case
     // read above is on record.
     c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
@@ -621,26 +781,5 @@ async fn the_dashboard_works_in_a_real_browser() {
         .click()
         .await
         .unwrap();
-    wait_text(&c, "#audit-entries", |t| t.contains("read_incident") && t.contains("city"), "the audit log").await;
-
-    let wasm: u64 = std::fs::read_dir(&dist)
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "wasm"))
-        .map(|e| e.metadata().unwrap().len())
-        .sum();
-    let mut times = timings.lock().unwrap().clone();
-    times.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let slowest = times.last().cloned().unwrap_or_default();
-    let median = times.get(times.len() / 2).map_or(0.0, |t| t.1);
-    println!(
-        "browser figures: first map render {first_render_ms} ms; {} tile requests, median {median:.1} ms, slowest {:.1} ms ({}); \
-         wasm bundle {:.0} KB; today's KPI {kpi}; a posted incident on the map after {appeared_ms:.0} ms; screenshots in {}",
-        times.len(),
-        slowest.1,
-        slowest.0,
-        wasm as f64 / 1024.0,
-        out.display()
-    );
-    c.close().await.unwrap();
+    wait_text(c, "#audit-entries", |t| t.contains("read_incident") && t.contains("city"), "the audit log").await;
 }
