@@ -102,6 +102,20 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     parse(status, text)
 }
 
+/// GeoJSON that only the map reads (a layer's features, drawn as they come): the browser's
+/// code reads nothing in it, so it stays text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapData(pub String);
+
+async fn get_map_data(path: &str) -> Result<MapData, ApiError> {
+    let (status, text) = fetch("GET", path, None).await?;
+    if (200..300).contains(&status) {
+        Ok(MapData(text))
+    } else {
+        parse::<Value>(status, text).map(|_| MapData(String::new()))
+    }
+}
+
 /// `GET /api/me`: the signed-in user, or `None` when signed out.
 pub async fn me() -> Result<Option<Me>, ApiError> {
     let (status, text) = fetch("GET", "/api/me", None).await?;
@@ -450,7 +464,7 @@ pub async fn plan_file(request: &model::api::patrol::PlanRequest, format: &str) 
 }
 
 /// `GET /api/coverage?region=&planned=`: per-cell prevention coverage (GeoJSON).
-pub async fn coverage(region: Option<&str>, planned: &[String]) -> Result<Value, ApiError> {
+pub async fn coverage(region: Option<&str>, planned: &[String]) -> Result<MapData, ApiError> {
     let mut q = Vec::new();
     if let Some(r) = region {
         q.push(format!("region={r}"));
@@ -458,13 +472,13 @@ pub async fn coverage(region: Option<&str>, planned: &[String]) -> Result<Value,
     if !planned.is_empty() {
         q.push(format!("planned={}", planned.join(",")));
     }
-    get_json(&format!("/api/coverage?{}", q.join("&"))).await
+    get_map_data(&format!("/api/coverage?{}", q.join("&"))).await
 }
 
 /// `GET /api/coverage/blind-spots?region=`: hot spots no camera sees (GeoJSON points).
-pub async fn blind_spots(region: Option<&str>) -> Result<Value, ApiError> {
+pub async fn blind_spots(region: Option<&str>) -> Result<MapData, ApiError> {
     let q = region.map(|r| format!("?region={r}")).unwrap_or_default();
-    get_json(&format!("/api/coverage/blind-spots{q}")).await
+    get_map_data(&format!("/api/coverage/blind-spots{q}")).await
 }
 
 /// `POST`s `body` as JSON to `path`, its typed answer back.
@@ -485,9 +499,9 @@ pub async fn backlog() -> Result<BacklogBoard, ApiError> {
 }
 
 /// `GET /api/backlog/heat?region=`: backlog cases as GeoJSON points with their age band.
-pub async fn backlog_heat(region: Option<&str>) -> Result<Value, ApiError> {
+pub async fn backlog_heat(region: Option<&str>) -> Result<MapData, ApiError> {
     let q = region.map(|r| format!("?region={}", encode(r))).unwrap_or_default();
-    get_json(&format!("/api/backlog/heat{q}")).await
+    get_map_data(&format!("/api/backlog/heat{q}")).await
 }
 
 /// `POST /api/backlog/{origin}/{id}`: take charge of a backlog case or note its progress.

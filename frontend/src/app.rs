@@ -399,7 +399,7 @@ fn MapView() -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             match api::coverage(region.as_deref(), &planned).await {
-                Ok(fc) => ctx.with_map(|m| m.set_layer_data("gap", &fc.to_string())),
+                Ok(fc) => ctx.with_map(|m| m.set_layer_data("gap", &fc.0)),
                 Err(e) => ctx.failure.set(Some((T::LayerGap, e))),
             }
         });
@@ -414,7 +414,7 @@ fn MapView() -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             match api::backlog_heat(region.as_deref()).await {
-                Ok(fc) => ctx.with_map(|m| m.set_layer_data("backlog", &fc.to_string())),
+                Ok(fc) => ctx.with_map(|m| m.set_layer_data("backlog", &fc.0)),
                 Err(e) => ctx.failure.set(Some((T::LayerBacklog, e))),
             }
         });
@@ -426,7 +426,7 @@ fn MapView() -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             match api::blind_spots(region.as_deref()).await {
-                Ok(fc) => ctx.with_map(|m| m.set_layer_data("blind", &fc.to_string())),
+                Ok(fc) => ctx.with_map(|m| m.set_layer_data("blind", &fc.0)),
                 Err(e) => ctx.failure.set(Some((T::LayerBlind, e))),
             }
         });
