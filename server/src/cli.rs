@@ -587,7 +587,8 @@ async fn export_geojson(
 }
 
 /// Who runs the command line, for the audit log.
-fn cli_actor() -> String {
+/// Who acts from the command line: `cli:<OS user>`.
+pub fn cli_actor() -> String {
     format!("cli:{}", std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into()))
 }
 

@@ -40,6 +40,112 @@ pub enum Command {
     Backup(BackupArgs),
     /// Plan a patrol shift: routes over the forecast hot spots for N available units (巡逻排班).
     Plan(PlanArgs),
+    /// The city's base data: validate, import or export a world file (基础数据).
+    #[command(subcommand)]
+    World(WorldCommand),
+}
+
+/// `safegrid world …`.
+#[derive(Debug, Subcommand)]
+pub enum WorldCommand {
+    /// Check a world file and list every problem; exits 1 when it has errors (校验).
+    Validate(WorldValidateArgs),
+    /// Validate a world file and publish it; `--dry-run` prints the difference only (导入).
+    Import(WorldImportArgs),
+    /// Write the current world as a GeoPackage world file (导出).
+    Export(WorldExportArgs),
+    /// List the published versions of the world (版本列表).
+    Versions {
+        /// Store selection.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Publish an old version again, as a new version (回滚).
+    Rollback(WorldRollbackArgs),
+}
+
+/// `safegrid world rollback`.
+#[derive(Debug, Clone, Args)]
+pub struct WorldRollbackArgs {
+    /// Store selection.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The version to publish again (版本号).
+    #[arg(long)]
+    pub to: u32,
+}
+
+/// Report formats of `world validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One line per problem.
+    Text,
+    /// The report as JSON.
+    Json,
+}
+
+/// Languages of command-line reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CliLang {
+    /// 中文.
+    Zh,
+    /// English.
+    En,
+}
+
+/// How a world file is read and checked.
+#[derive(Debug, Clone, Args)]
+pub struct WorldFileArgs {
+    /// The world file: a .gpkg, a folder of <layer>.geojson, or one <layer>.geojson (基础数据文件).
+    pub file: PathBuf,
+    /// The coordinates' system where the file does not say: wgs84, cgcs2000, gcj02 or bd09 (坐标系).
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Overlaps, gaps and parts outside a village up to this area are slivers, m² (容差).
+    #[arg(long, default_value_t = 100.0)]
+    pub tolerance_m2: f64,
+    /// Pieces narrower than this on average are slivers whatever their area, metres (碎片宽度).
+    #[arg(long, default_value_t = 2.0)]
+    pub sliver_width_m: f64,
+    /// Language of the report (语言).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: CliLang,
+}
+
+/// `safegrid world validate`.
+#[derive(Debug, Clone, Args)]
+pub struct WorldValidateArgs {
+    /// The file and how to read it.
+    #[command(flatten)]
+    pub file: WorldFileArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+/// `safegrid world import`.
+#[derive(Debug, Clone, Args)]
+pub struct WorldImportArgs {
+    /// Store selection.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The file and how to read it.
+    #[command(flatten)]
+    pub file: WorldFileArgs,
+    /// Print what would change, layer by layer, and change nothing (试运行).
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `safegrid world export`.
+#[derive(Debug, Clone, Args)]
+pub struct WorldExportArgs {
+    /// Store selection.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The GeoPackage to write; must not exist (输出文件).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// Plan output formats.

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod base_data;
 pub mod boot;
 pub mod cell_hotspots;
 pub mod cli;

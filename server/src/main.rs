@@ -2,13 +2,18 @@
 
 use clap::Parser;
 use server::cli;
-use server::config::{Cli, Command, UserCommand};
+use server::config::{Cli, Command, UserCommand, WorldCommand};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc: the server allocates and frees many small strings and JSON values per request;
 /// glibc's malloc spent a fifth of batch ingest in allocation and free.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// A world file with errors ends the command with status 1 (the report is already printed).
+fn valid(ok: bool) -> anyhow::Result<()> {
+    if ok { Ok(()) } else { Err(anyhow::anyhow!("the world file has errors (listed above)")) }
+}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -32,6 +37,17 @@ async fn main() -> std::process::ExitCode {
         Command::User(UserCommand::Add(a)) => cli::user_add(a).await,
         Command::User(UserCommand::List { store }) => cli::user_list(store).await,
         Command::User(UserCommand::Disable { store, name }) => cli::user_disable(store, name).await,
+        Command::World(WorldCommand::Validate(a)) => {
+            server::base_data::validate_file(a, &mut std::io::stdout().lock()).and_then(valid)
+        }
+        Command::World(WorldCommand::Import(a)) => {
+            server::base_data::import(a, &mut std::io::stdout()).await.and_then(valid)
+        }
+        Command::World(WorldCommand::Export(a)) => server::base_data::export(a).await,
+        Command::World(WorldCommand::Versions { store }) => {
+            server::base_data::versions(store, &mut std::io::stdout()).await
+        }
+        Command::World(WorldCommand::Rollback(a)) => server::base_data::rollback(a, &mut std::io::stdout()).await,
     };
     let code = match result {
         Ok(()) => 0u8,

@@ -395,6 +395,70 @@ pub async fn a_world_round_trips_through_the_store(backend: &impl Backend, world
     assert_eq!(store.load_geography().await.unwrap().officers, world.geography.officers, "{name}");
 }
 
+/// Publishing a world replaces its layers, moves the incidents given and keeps every other
+/// incident, the live log, users and the audit log; versions count up from the whole-store
+/// write (version 1) and each keeps its world for a rollback.
+pub async fn publishing_a_world_keeps_incidents_and_records_versions(backend: &impl Backend, world: &WorldData) {
+    let name = backend.name();
+    let store = backend.open().await;
+    store.replace_world(world.clone()).await.unwrap();
+    let first = store.world_versions().await.unwrap();
+    assert_eq!(first.len(), 1, "{name}: the whole-store write is version 1");
+    assert_eq!(first[0].version, 1, "{name}");
+    let rows_before = store.load_incident_rows().await.unwrap();
+    let seq_before = store.last_seq().await.unwrap();
+    // The next world: one cell renamed, one resource dropped, and the first incident moved to
+    // the last cell (as a redrawn grid would move it).
+    let mut next = world.geography.clone();
+    next.cells[0].cell.name = "新名称网格".into();
+    let dropped = next.resources.pop().unwrap();
+    let last_cell = next.cells.last().unwrap().cell.code;
+    let moved = rows_before[0].id;
+    let publication = crate::Publication {
+        geography: next.clone(),
+        placements: vec![(moved, Placement::of_cell(last_cell))],
+        by: "tester".into(),
+        note: "import test.gpkg".into(),
+        changes: r#"{"cells":[0,1,0]}"#.into(),
+        at: "2026-11-01T04:00:00Z".into(),
+    };
+    let v = store.publish_world(publication).await.unwrap();
+    assert_eq!((v.version, v.by.as_str(), v.note.as_str()), (2, "tester", "import test.gpkg"), "{name}");
+    // Another handle (a restart, another instance) sees the new world and the versions.
+    let again = backend.open().await;
+    let g = again.load_geography().await.unwrap();
+    assert_eq!(g.cells, next.cells, "{name}");
+    assert_eq!(g.regions, next.regions, "{name}");
+    assert!(!g.resources.contains(&dropped), "{name}");
+    assert_eq!(g.officers, next.officers, "{name}");
+    let rows = again.load_incident_rows().await.unwrap();
+    assert_eq!(rows.len(), rows_before.len(), "{name}: no incident lost");
+    for (after, before) in rows.iter().zip(&rows_before) {
+        assert_eq!(after.id, before.id, "{name}");
+        let want = if after.id == moved { last_cell } else { before.cell_code };
+        assert_eq!(after.cell_code, want, "{name}: incident {}", after.id.0);
+    }
+    let full = again.incidents_by_id(&Scope::everything(), vec![moved]).await.unwrap();
+    assert_eq!(full[0].placement, Placement::of_cell(last_cell), "{name}");
+    assert_eq!(again.last_seq().await.unwrap(), seq_before, "{name}: the live log is kept");
+    let versions = again.world_versions().await.unwrap();
+    assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2], "{name}");
+    assert_eq!(
+        (versions[1].published_at.as_str(), versions[1].changes.as_str()),
+        ("2026-11-01T04:00:00Z", r#"{"cells":[0,1,0]}"#)
+    );
+    // Each version keeps its world whole.
+    let old = again.world_of_version(1).await.unwrap().unwrap();
+    assert_eq!(
+        (old.cells, old.resources),
+        (world.geography.cells.clone(), world.geography.resources.clone()),
+        "{name}"
+    );
+    let new = again.world_of_version(2).await.unwrap().unwrap();
+    assert_eq!(new.cells[0].cell.name, "新名称网格", "{name}");
+    assert!(again.world_of_version(3).await.unwrap().is_none(), "{name}");
+}
+
 /// Batches are idempotent on (source, external_id) and all or nothing; acknowledged writes are there for another reader.
 pub async fn batches_are_idempotent_and_all_or_nothing(backend: &impl Backend) {
     let name = backend.name();

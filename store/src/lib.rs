@@ -10,8 +10,11 @@ pub mod conformance;
 pub mod gpkg;
 pub mod past;
 pub mod postgis;
+pub mod world_file;
+pub mod world_version;
 
 pub use past::{PastFilter, PastReads, TileSpec};
+pub use world_version::{Publication, WorldVersion};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -443,6 +446,15 @@ pub trait Store: Send + Sync + 'static {
     async fn replace_world(&self, world: WorldData) -> Result<(), StoreError>;
     /// Regions, cells, resources and officers.
     async fn load_geography(&self) -> Result<GeographyData, StoreError>;
+    /// Publishes a new version of the world in one transaction: replaces regions, cells,
+    /// resources and officers, moves incidents to their new placements and records the version.
+    /// Incidents, the live log, desk records, users and the audit log are kept. The version's
+    /// number is the last one plus one (1 on a store that has none).
+    async fn publish_world(&self, publication: Publication) -> Result<WorldVersion, StoreError>;
+    /// Every published version, oldest first.
+    async fn world_versions(&self) -> Result<Vec<WorldVersion>, StoreError>;
+    /// The world as version `version` published it.
+    async fn world_of_version(&self, version: u32) -> Result<Option<GeographyData>, StoreError>;
     /// Index fields of every incident, in id order.
     async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
         self.incident_rows(0..=u64::MAX, None).await

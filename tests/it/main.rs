@@ -21,3 +21,4 @@ mod postgis;
 mod security;
 mod store;
 mod tiles;
+mod world_file;

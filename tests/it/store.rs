@@ -43,6 +43,7 @@ conformance!(derived_events_are_logged_with_their_incidents_or_not_at_all, "conf
 conformance!(desk_records_get_ids_versions_and_photos, "conf_desk", world);
 conformance!(submitters_audit_entries_are_written_with_their_incidents, "conf_attrib", world);
 conformance!(a_world_round_trips_through_the_store, "conf_world", world);
+conformance!(publishing_a_world_keeps_incidents_and_records_versions, "conf_publish", world);
 conformance!(batches_are_idempotent_and_all_or_nothing, "conf_batch");
 conformance!(reads_and_search_keep_to_the_scope, "conf_scope");
 conformance!(users_sessions_and_the_audit_log, "conf_users");

@@ -26,7 +26,7 @@ mod world;
 
 use super::{
     Attribution, AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit,
-    NewUser, Photo, Snapshot, Store, StoreError, WorldData,
+    NewUser, Photo, Publication, Snapshot, Store, StoreError, WorldData, WorldVersion,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -233,6 +233,18 @@ impl Store for GpkgStore {
 
     async fn load_geography(&self) -> Result<GeographyData, StoreError> {
         self.read(|c| world::read_geography(c)).await
+    }
+
+    async fn publish_world(&self, publication: Publication) -> Result<WorldVersion, StoreError> {
+        self.write(move |c| Ok((world::publish_world(c, &publication)?, Committed::default()))).await
+    }
+
+    async fn world_versions(&self) -> Result<Vec<WorldVersion>, StoreError> {
+        self.read(|c| world::read_versions(c)).await
+    }
+
+    async fn world_of_version(&self, version: u32) -> Result<Option<GeographyData>, StoreError> {
+        self.read(move |c| world::read_world_of_version(c, version)).await
     }
 
     async fn incident_rows(

@@ -6,7 +6,7 @@ use super::incidents::{incident_from_row, insert_incident};
 use super::live_log::read_events;
 use super::users::{read_audit, user_from_row};
 use super::{GpkgError, GpkgStore, corrupt, sql};
-use crate::{AuditQuery, GeographyData, Photo, Snapshot, StoreError, StoredUser, WorldData};
+use crate::{AuditQuery, GeographyData, Photo, Publication, Snapshot, StoreError, StoredUser, WorldData, WorldVersion};
 use model::resource::CameraView;
 use model::{Cell, CellCode, CellShape, Officer, Region, RegionCode, RegionShape, Resource, ResourceKind};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -38,17 +38,10 @@ fn update_extent(tx: &rusqlite::Transaction<'_>, table: &str, points: bool) -> R
     Ok(())
 }
 
-pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError> {
-    let tx = conn.transaction().map_err(sql("begin"))?;
-    for t in
-        ["officer_villages", "officers", "resources", "desk_photos", "live_events", "incidents", "cells", "regions"]
-    {
-        tx.execute(&sql!("clear_table").replace("{table}", t), []).map_err(sql("clear table"))?;
-    }
-    tx.execute(sql!("clear_demo_truth"), []).map_err(sql("clear meta"))?;
+fn write_geography(tx: &rusqlite::Transaction<'_>, geography: &GeographyData) -> Result<(), GpkgError> {
     {
         let mut st = tx.prepare(sql!("insert_region")).map_err(sql("prepare insert region"))?;
-        for r in &world.geography.regions {
+        for r in &geography.regions {
             let g = &r.region;
             st.execute(params![
                 encode_multipolygon(&r.boundary),
@@ -63,7 +56,7 @@ pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<()
             .map_err(sql("insert region"))?;
         }
         let mut st = tx.prepare(sql!("insert_cell")).map_err(sql("prepare insert cell"))?;
-        for c in &world.geography.cells {
+        for c in &geography.cells {
             st.execute(params![
                 encode_multipolygon(&c.boundary),
                 c.cell.code.to_string(),
@@ -75,7 +68,7 @@ pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<()
             .map_err(sql("insert cell"))?;
         }
         let mut st = tx.prepare(sql!("insert_resource")).map_err(sql("prepare insert resource"))?;
-        for r in &world.geography.resources {
+        for r in &geography.resources {
             st.execute(params![
                 r.id as i64,
                 encode_point(r.lon, r.lat),
@@ -92,13 +85,25 @@ pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<()
         }
         let mut st = tx.prepare(sql!("insert_officer")).map_err(sql("prepare insert officer"))?;
         let mut sv = tx.prepare(sql!("insert_officer_village")).map_err(sql("prepare insert officer village"))?;
-        for o in &world.geography.officers {
+        for o in &geography.officers {
             st.execute(params![o.id as i64, o.name, o.badge, o.station_id as i64]).map_err(sql("insert officer"))?;
             for v in &o.villages {
                 sv.execute(params![o.id as i64, v.to_string()]).map_err(sql("insert officer village"))?;
             }
         }
     }
+    Ok(())
+}
+
+pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError> {
+    let tx = conn.transaction().map_err(sql("begin"))?;
+    for t in
+        ["officer_villages", "officers", "resources", "desk_photos", "live_events", "incidents", "cells", "regions"]
+    {
+        tx.execute(&sql!("clear_table").replace("{table}", t), []).map_err(sql("clear table"))?;
+    }
+    tx.execute(sql!("clear_demo_truth"), []).map_err(sql("clear meta"))?;
+    write_geography(&tx, &world.geography)?;
     for (n, p) in &world.incidents {
         insert_incident(&tx, n, p)?;
     }
@@ -108,7 +113,84 @@ pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<()
     for (table, points) in [("regions", false), ("cells", false), ("incidents", true), ("resources", true)] {
         update_extent(&tx, table, points)?;
     }
+    tx.execute(&sql!("clear_table").replace("{table}", "world_versions"), []).map_err(sql("clear versions"))?;
+    let first = Publication {
+        geography: world.geography.clone(),
+        by: "safegrid".into(),
+        note: "the whole store written (demo world or copy)".into(),
+        changes: "{}".into(),
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ..Publication::default()
+    };
+    record_version(&tx, &first)?;
     tx.commit().map_err(sql("commit world"))
+}
+
+fn record_version(tx: &rusqlite::Transaction<'_>, p: &Publication) -> Result<WorldVersion, GpkgError> {
+    let version: i64 = tx.query_row(sql!("next_world_version"), [], |r| r.get(0)).map_err(sql("next version"))?;
+    tx.execute(
+        sql!("insert_world_version"),
+        params![version, p.at, p.by, p.note, p.changes, crate::world_version::encode(&p.geography)],
+    )
+    .map_err(sql("insert version"))?;
+    Ok(WorldVersion {
+        version: version as u32,
+        published_at: p.at.clone(),
+        by: p.by.clone(),
+        note: p.note.clone(),
+        changes: p.changes.clone(),
+    })
+}
+
+pub(super) fn publish_world(conn: &mut Connection, p: &Publication) -> Result<WorldVersion, GpkgError> {
+    let tx = conn.transaction().map_err(sql("begin"))?;
+    for t in ["officer_villages", "officers", "resources", "cells", "regions"] {
+        tx.execute(&sql!("clear_table").replace("{table}", t), []).map_err(sql("clear table"))?;
+    }
+    write_geography(&tx, &p.geography)?;
+    {
+        let mut st = tx.prepare(sql!("place_incident")).map_err(sql("prepare place incident"))?;
+        for (id, pl) in &p.placements {
+            st.execute(params![
+                pl.county_code.to_string(),
+                pl.township_code.to_string(),
+                pl.village_code.to_string(),
+                pl.cell_code.to_string(),
+                id.0 as i64
+            ])
+            .map_err(sql("place incident"))?;
+        }
+    }
+    for (table, points) in [("regions", false), ("cells", false), ("resources", true)] {
+        update_extent(&tx, table, points)?;
+    }
+    let version = record_version(&tx, p)?;
+    tx.commit().map_err(sql("commit publication"))?;
+    Ok(version)
+}
+
+pub(super) fn read_versions(conn: &Connection) -> Result<Vec<WorldVersion>, GpkgError> {
+    let mut st = conn.prepare(sql!("world_versions")).map_err(sql("prepare versions"))?;
+    let rows = st
+        .query_map([], |r| {
+            Ok(WorldVersion {
+                version: r.get::<_, i64>(0)? as u32,
+                published_at: r.get(1)?,
+                by: r.get(2)?,
+                note: r.get(3)?,
+                changes: r.get(4)?,
+            })
+        })
+        .map_err(sql("read versions"))?;
+    rows.collect::<Result<_, _>>().map_err(sql("read versions"))
+}
+
+pub(super) fn read_world_of_version(conn: &Connection, version: u32) -> Result<Option<GeographyData>, GpkgError> {
+    let bytes: Option<Vec<u8>> = conn
+        .query_row(sql!("world_of_version"), [i64::from(version)], |r| r.get(0))
+        .optional()
+        .map_err(sql("read version"))?;
+    bytes.map(|b| crate::world_version::decode(&b).map_err(|e| corrupt("version world", e))).transpose()
 }
 
 pub(super) fn read_geography(conn: &Connection) -> Result<GeographyData, GpkgError> {

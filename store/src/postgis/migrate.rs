@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0004_packed_live_log.sql"),
     },
     Migration { version: 5, name: "0005_live_log_lz4", sql: include_str!("../../../migrations/0005_live_log_lz4.sql") },
+    Migration {
+        version: 6,
+        name: "0006_world_versions",
+        sql: include_str!("../../../migrations/0006_world_versions.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -12,7 +12,7 @@ use crate::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
 use crate::{Attribution, change_event, creation_audit, derived_by, stored_incident, to_millis, write_events};
 use crate::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
-    Photo, Snapshot, Store, StoreError, WorldData,
+    Photo, Publication, Snapshot, Store, StoreError, WorldData, WorldVersion,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -516,6 +516,23 @@ fn events_from_rows(rows: &[Row]) -> Result<Vec<LiveEvent>, PgError> {
 }
 
 /// Writes regions, cells, resources and officers (ids of resources and officers kept).
+async fn record_version(tx: &deadpool_postgres::Transaction<'_>, p: &Publication) -> Result<WorldVersion, PgError> {
+    let version: i32 = tx.query_one(sql!("next_world_version"), &[]).await.map_err(db("next version"))?.get(0);
+    tx.execute(
+        sql!("insert_world_version"),
+        &[&version, &p.at, &p.by, &p.note, &p.changes, &crate::world_version::encode(&p.geography)],
+    )
+    .await
+    .map_err(db("insert version"))?;
+    Ok(WorldVersion {
+        version: version as u32,
+        published_at: p.at.clone(),
+        by: p.by.clone(),
+        note: p.note.clone(),
+        changes: p.changes.clone(),
+    })
+}
+
 async fn write_geography(tx: &deadpool_postgres::Transaction<'_>, g: &GeographyData) -> Result<(), PgError> {
     let st = tx.prepare(sql!("insert_region")).await.map_err(db("prepare insert region"))?;
     for r in &g.regions {
@@ -630,8 +647,70 @@ impl Store for PgStore {
         if let Some(truth) = &world.demo_truth_json {
             tx.execute(sql!("put_meta"), &[&"demo_truth", truth]).await.map_err(db("write meta"))?;
         }
+        tx.batch_execute(sql!("clear_world_versions")).await.map_err(db("clear versions"))?;
+        let first = Publication {
+            geography: world.geography.clone(),
+            by: "safegrid".into(),
+            note: "the whole store written (demo world or copy)".into(),
+            changes: "{}".into(),
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ..Publication::default()
+        };
+        record_version(&tx, &first).await?;
         tx.commit().await.map_err(db("commit world"))?;
         Ok(())
+    }
+
+    async fn publish_world(&self, publication: Publication) -> Result<WorldVersion, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db("begin"))?;
+        // One publication at a time across every instance: the version numbers stay dense.
+        tx.batch_execute(sql!("lock_world_versions")).await.map_err(db("lock versions"))?;
+        tx.batch_execute(sql!("clear_geography")).await.map_err(db("clear geography"))?;
+        write_geography(&tx, &publication.geography).await?;
+        tx.batch_execute(sql!("sync_sequences")).await.map_err(db("sync sequences"))?;
+        for chunk in publication.placements.chunks(50_000) {
+            let ids: Vec<i64> = chunk.iter().map(|(id, _)| id.0 as i64).collect();
+            let code = |f: fn(&Placement) -> String| chunk.iter().map(|(_, p)| f(p)).collect::<Vec<String>>();
+            let counties = code(|p| p.county_code.to_string());
+            let townships = code(|p| p.township_code.to_string());
+            let villages = code(|p| p.village_code.to_string());
+            let cells = code(|p| p.cell_code.to_string());
+            tx.execute(sql!("place_incidents"), &[&ids, &counties, &townships, &villages, &cells])
+                .await
+                .map_err(db("place incidents"))?;
+        }
+        let version = record_version(&tx, &publication).await?;
+        tx.commit().await.map_err(db("commit publication"))?;
+        Ok(version)
+    }
+
+    async fn world_versions(&self) -> Result<Vec<WorldVersion>, StoreError> {
+        let c = self.client().await?;
+        let rows = c.query(sql!("world_versions"), &[]).await.map_err(db("read versions"))?;
+        rows.iter()
+            .map(|r| {
+                Ok(WorldVersion {
+                    version: get::<i32>(r, 0)? as u32,
+                    published_at: get(r, 1)?,
+                    by: get(r, 2)?,
+                    note: get(r, 3)?,
+                    changes: get(r, 4)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn world_of_version(&self, version: u32) -> Result<Option<GeographyData>, StoreError> {
+        let c = self.client().await?;
+        let row = c.query_opt(sql!("world_of_version"), &[&(version as i32)]).await.map_err(db("read version"))?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let bytes: &[u8] = get(&r, 0)?;
+                Ok(Some(crate::world_version::decode(bytes).map_err(|e| corrupt("version world", e))?))
+            }
+        }
     }
 
     async fn load_geography(&self) -> Result<GeographyData, StoreError> {

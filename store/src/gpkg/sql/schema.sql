@@ -206,3 +206,17 @@ CREATE TABLE IF NOT EXISTS desk_photos (
 
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
   ('desk_photos', 'attributes', 'desk_photos', 'Photos stored with village-desk visit records', NULL);
+
+-- Published versions of the world (safegrid world import / rollback); `world` is
+-- store::world_version::encode of the version's regions, cells, resources and officers.
+CREATE TABLE IF NOT EXISTS world_versions (
+  version INTEGER PRIMARY KEY,
+  published_at TEXT NOT NULL,
+  published_by TEXT NOT NULL,
+  note TEXT NOT NULL,
+  changes TEXT NOT NULL,
+  world BLOB NOT NULL
+);
+
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('world_versions', 'attributes', 'world_versions', 'Published versions of the world (base data)', NULL);

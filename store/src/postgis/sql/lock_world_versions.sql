@@ -1,0 +1,1 @@
+LOCK TABLE world_versions IN EXCLUSIVE MODE

@@ -1,0 +1,1 @@
+SELECT world FROM world_versions WHERE version = $1
