@@ -28,27 +28,96 @@ fn parse_time_arg(flag: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
 /// `safegrid serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    {
+        let store = open_store(&args.store).await?;
+        let empty = !store.has_world().await?;
+        if empty && args.store.database_url.is_some() {
+            bail!(
+                "the database has no regions or cells yet: load a world first (`safegrid demo --database-url …`, or \
+                 `safegrid copy-store` from an embedded store) (数据库中尚无区划与网格)"
+            );
+        }
+        if empty {
+            tracing::info!(
+                seed = DEFAULT_DEMO_SEED,
+                "empty embedded store: generating the Wuwei demo world (首次启动，生成演示数据)"
+            );
+            let params = demo::DemoParams::new(DEFAULT_DEMO_SEED, Utc::now());
+            let (truth, _) = seed_demo(store.as_ref(), &params, Some(&args.store.data_dir)).await?;
+            tracing::info!(
+                incidents = truth.incidents,
+                logins = %args.store.data_dir.join("demo-logins.txt").display(),
+                "demo world written; one demo user per role, passwords in the logins file (演示账号见该文件)"
+            );
+        }
+    }
+    // One socket for the life of the process: while a new world loads, connections wait in its
+    // backlog instead of being refused.
+    let listener = std::net::TcpListener::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
+    listener.set_nonblocking(true)?;
+    tracing::info!("SafeGrid listening on http://{} (平安网格已启动)", listener.local_addr()?);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let mut first = Some(started);
+    loop {
+        // Each generation runs on its own runtime: when the world changes, dropping it ends every
+        // task of the old state (live pump, writers, feeds) before the new state starts.
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let (args, listener, stop, started) = (args.clone(), listener.try_clone()?, stop_rx.clone(), first.take());
+        std::thread::Builder::new().name("safegrid-serve".into()).spawn(move || {
+            let ended =
+                tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(anyhow::Error::from).and_then(
+                    |runtime| {
+                        let ended = runtime.block_on(serve_generation(args, listener, stop, started));
+                        runtime.shutdown_timeout(SHUTDOWN_GRACE);
+                        ended
+                    },
+                );
+            let _ = done_tx.send(ended);
+        })?;
+        match done_rx.await.map_err(|_| anyhow::anyhow!("the serving thread ended without a word"))?? {
+            Ended::Stopped => return Ok(()),
+            Ended::WorldChanged { version } => {
+                tracing::info!(
+                    version,
+                    "a new version of the world was published: reloading (基础数据已更新，重新加载)"
+                );
+            }
+        }
+    }
+}
+
+/// How one generation of the server ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// The process was told to stop.
+    Stopped,
+    /// Another version of the world was published (by `safegrid world import` or another instance).
+    WorldChanged {
+        /// The version now published.
+        version: u32,
+    },
+}
+
+/// The last published version of the world (none before the first publication).
+async fn world_version(store: &dyn store::Store) -> anyhow::Result<Option<u32>> {
+    Ok(store.world_versions().await?.last().map(|v| v.version))
+}
+
+/// Loads the state and serves until stopped or until the world's version changes.
+async fn serve_generation(
+    args: ServeArgs,
+    listener: std::net::TcpListener,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    started: Option<Instant>,
+) -> anyhow::Result<Ended> {
+    let loading = Instant::now();
     let store = open_store(&args.store).await?;
-    let empty = !store.has_world().await?;
-    if empty && args.store.database_url.is_some() {
-        bail!(
-            "the database has no regions or cells yet: load a world first (`safegrid demo --database-url …`, or \
-             `safegrid copy-store` from an embedded store) (数据库中尚无区划与网格)"
-        );
-    }
-    if empty {
-        tracing::info!(
-            seed = DEFAULT_DEMO_SEED,
-            "empty embedded store: generating the Wuwei demo world (首次启动，生成演示数据)"
-        );
-        let params = demo::DemoParams::new(DEFAULT_DEMO_SEED, Utc::now());
-        let (truth, _) = seed_demo(store.as_ref(), &params, Some(&args.store.data_dir)).await?;
-        tracing::info!(
-            incidents = truth.incidents,
-            logins = %args.store.data_dir.join("demo-logins.txt").display(),
-            "demo world written; one demo user per role, passwords in the logins file (演示账号见该文件)"
-        );
-    }
+    // Read before loading: a publication while loading shows up as a newer version and reloads.
+    let loaded_version = world_version(store.as_ref()).await?;
     // Listen before loading, so writes other instances commit meanwhile are not missed.
     let notices = store.changes();
     let mut state = state_of(store, &args.store, Arc::new(SystemClock)).await?;
@@ -71,15 +140,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }],
         });
     }
-    if !args.web_dir.join("index.html").exists() {
+    if started.is_some() && !args.web_dir.join("index.html").exists() {
         tracing::warn!(dir = %args.web_dir.display(), "no built frontend here: the API runs, / does not (run `cargo xtask run`)");
     }
-    tracing::info!(
-        incidents = state.index().len(),
-        cells = state.geography.cells().len(),
-        seconds = started.elapsed().as_secs_f64(),
-        "loaded"
-    );
     if let Some(path) = &args.deadlines {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let deadlines = crate::live::parse_deadlines(&text)
@@ -93,6 +156,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         state.settings =
             Arc::new(crate::live::LiveSettings { roads: Some(Arc::new(roads)), ..(*state.settings).clone() });
     }
+    tracing::info!(
+        incidents = state.index().len(),
+        cells = state.geography.cells().len(),
+        world_version = loaded_version,
+        seconds = started.unwrap_or(loading).elapsed().as_secs_f64(),
+        "loaded"
+    );
     crate::live::watch::spawn(state.clone(), std::time::Duration::from_secs(60));
     if args.demo_feed {
         tracing::info!(
@@ -101,10 +171,46 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
         crate::live::demo_feed::spawn(state.clone(), args.demo_feed_per_minute);
     }
-    let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
-    tracing::info!("SafeGrid listening on http://{} (平安网格已启动)", listener.local_addr()?);
-    serve_http(listener, state, shutdown_signal()).await?;
-    Ok(())
+    let (ended_tx, mut ended_rx) = tokio::sync::watch::channel(None::<Ended>);
+    {
+        let (store, ended_tx) = (state.store.clone(), ended_tx.clone());
+        let every = std::time::Duration::from_secs_f64(args.world_poll_s.max(0.1));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match world_version(store.as_ref()).await {
+                    Ok(Some(v)) if Some(v) != loaded_version => {
+                        let _ = ended_tx.send(Some(Ended::WorldChanged { version: v }));
+                        return;
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("checking the world's version: {e:#}"),
+                }
+            }
+        });
+    }
+    tokio::spawn(async move {
+        while !*stop.borrow() {
+            if stop.changed().await.is_err() {
+                return;
+            }
+        }
+        let _ = ended_tx.send(Some(Ended::Stopped));
+    });
+    let ended = {
+        let mut rx = ended_rx.clone();
+        async move {
+            while rx.borrow().is_none() {
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        }
+    };
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    serve_http(listener, state, ended).await?;
+    let how = *ended_rx.borrow_and_update();
+    Ok(how.unwrap_or(Ended::Stopped))
 }
 
 /// Longest a shutdown waits for open requests and live feeds before the server stops anyway.

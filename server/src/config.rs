@@ -449,6 +449,9 @@ pub struct ServeArgs {
     /// New synthetic incidents a minute with --demo-feed (演示警情频率).
     #[arg(long, default_value_t = 4.0)]
     pub demo_feed_per_minute: f64,
+    /// Seconds between checks for a newly published world; on one the server reloads (基础数据检查间隔).
+    #[arg(long, env = "SAFEGRID_WORLD_POLL_S", default_value_t = 5.0)]
+    pub world_poll_s: f64,
 }
 
 /// `safegrid demo`.

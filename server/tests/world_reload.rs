@@ -1,0 +1,123 @@
+//! A running server takes up a newly published world without a restart: `safegrid world import`
+//! on the embedded store while it serves, and on PostGIS with two instances serving. The port
+//! stays open throughout, sessions survive, and the new grid answers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{BIN, free_port, http, json, run, serve};
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "reload-password-1";
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn login(port: u16) -> String {
+    let (status, body) =
+        http(port, "POST", "/api/login", None, &format!(r#"{{"username":"chief","password":"{PASSWORD}"}}"#)).unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    json(&body)["token"].as_str().unwrap().to_owned()
+}
+
+fn cell_name(port: u16, token: &str, cell: &str) -> String {
+    let (status, body) = http(port, "GET", &format!("/api/regions/{cell}"), Some(token), "").unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    json(&body)["properties"]["name"].as_str().unwrap().to_owned()
+}
+
+/// Exports the world, renames its first cell, and imports the file: version 2.
+fn rename_first_cell(store: &[&OsStr], dir: &Path) -> String {
+    let file = dir.join("world.gpkg");
+    let out = Command::new(BIN).args(["world", "export"]).args(store).arg("--out").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    let code: String = conn.query_row("SELECT code FROM cells ORDER BY code LIMIT 1", [], |r| r.get(0)).unwrap();
+    conn.execute("UPDATE cells SET name = '重新划定的网格' WHERE code = ?1", [&code]).unwrap();
+    drop(conn);
+    let out = Command::new(BIN).args(["world", "import"]).arg(&file).args(store).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("第 2 版"), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    code
+}
+
+/// Waits up to 30 s for every server to answer the new name, checking the port answers all along.
+fn until_renamed(ports: &[u16], token: &str, cell: &str) -> f64 {
+    let t0 = Instant::now();
+    loop {
+        let names: Vec<String> = ports.iter().map(|p| cell_name(*p, token, cell)).collect();
+        if names.iter().all(|n| n == "重新划定的网格") {
+            return t0.elapsed().as_secs_f64();
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "still {names:?} after 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn add_user(store: &[&OsStr]) {
+    run(
+        &["user", "add", "--name", "chief", "--role", "city", "--jurisdiction", "620600000000", "--password-stdin"],
+        store,
+        Some(&format!("{PASSWORD}\n")),
+    );
+}
+
+#[test]
+fn an_embedded_server_reloads_a_published_world_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = [OsStr::new("--data-dir"), data.as_os_str()];
+    run(&["demo", "--base-incidents", "2000", "--seed", "3"], &store, None);
+    add_user(&store);
+    let port = free_port();
+    let poll = [OsStr::new("--data-dir"), data.as_os_str(), OsStr::new("--world-poll-s"), OsStr::new("0.2")];
+    let _server = Killed(serve(port, &poll));
+    let token = login(port);
+    let cell = rename_first_cell(&store, dir.path());
+    let took = until_renamed(&[port], &token, &cell);
+    eprintln!("the server answered the new world {took:.1} s after the import");
+    // The session survived the reload, and the store still counts every incident.
+    let (status, health) = http(port, "GET", "/api/health", None, "").unwrap();
+    assert_eq!(status, 200);
+    assert!(json(&health)["incidents"].as_u64().unwrap() >= 2000);
+}
+
+#[test]
+fn two_postgis_instances_reload_a_published_world() {
+    let Ok(admin) = std::env::var("SAFEGRID_TEST_DATABASE_URL") else {
+        if common::required() {
+            panic!("SAFEGRID_TEST_DATABASE_URL is missing: `cargo xtask test` starts the PostGIS test cluster");
+        }
+        eprintln!("notice: SAFEGRID_TEST_DATABASE_URL is not set; skipping the PostGIS reload check");
+        return;
+    };
+    let name = format!("sg_reload_{}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let admin_client = rt.block_on(store::postgis::connect(&admin)).unwrap();
+    rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
+    rt.block_on(admin_client.batch_execute(&format!("CREATE DATABASE {name}"))).unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let store = [OsStr::new("--database-url"), OsStr::new(&url)];
+    run(&["demo", "--base-incidents", "2000", "--seed", "3"], &store, None);
+    add_user(&store);
+    let poll = [OsStr::new("--database-url"), OsStr::new(&url), OsStr::new("--world-poll-s"), OsStr::new("0.2")];
+    let (a, b) = (free_port(), free_port());
+    let servers = [Killed(serve(a, &poll)), Killed(serve(b, &poll))];
+    let token = login(a);
+    let dir = tempfile::tempdir().unwrap();
+    let cell = rename_first_cell(&store, dir.path());
+    let took = until_renamed(&[a, b], &token, &cell);
+    eprintln!("both instances answered the new world {took:.1} s after the import");
+    drop(servers);
+    rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
+}
