@@ -165,6 +165,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             .path
                             .replace("{code}", &root.to_string())
                             .replace("{id}", "1")
+                            .replace("{fid}", "1")
                             .replace("{origin}", "event");
                         let uri = uri.replace("{layer}/{z}/{x}/{y}", "incidents/0/0/0.mvt");
                         let (s, _) = p.send(None, route.method, &uri, Some(json!({}))).await;
@@ -226,6 +227,50 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         assert_eq!(p.send(role, "POST", "/api/password", Some(body)).await.0, 403, "{label}");
                     }
                     ("GET", "/api/config") => assert_eq!(p.send(role, "GET", "/api/config", None).await.0, 200),
+                    ("GET", "/ogc" | "/ogc/conformance" | "/ogc/collections") => {
+                        assert_eq!(p.send(role, "GET", route.path, None).await.0, 200, "{label}")
+                    }
+                    ("GET", "/ogc/collections/{id}") => {
+                        let (s, c) = p.send(role, "GET", "/ogc/collections/cells", None).await;
+                        assert_eq!((s.as_u16(), c["id"].as_str()), (200, Some("cells")), "{label}");
+                        assert_eq!(p.send(role, "GET", "/ogc/collections/users", None).await.0, 404, "{label}");
+                    }
+                    ("GET", "/ogc/collections/{id}/items") => {
+                        for (collection, key) in [
+                            ("regions", "code"),
+                            ("cells", "code"),
+                            ("incidents", "cell_code"),
+                            ("cameras", "region_code"),
+                            ("stations", "region_code"),
+                            ("key_places", "region_code"),
+                            ("checkpoints", "region_code"),
+                        ] {
+                            let uri = format!("/ogc/collections/{collection}/items?limit=10000");
+                            let (s, fc) = p.send(role, "GET", &uri, None).await;
+                            assert_eq!(s, 200, "{label} {uri}");
+                            assert!(codes(&fc, key).iter().all(|c| allowed(c)), "{label} {uri} leaks");
+                            if collection == "incidents" {
+                                // No free text and no personal data in a list.
+                                let props = &fc["features"][0]["properties"];
+                                assert!(props.get("summary").is_none() && props.get("reporter_phone").is_none(), "{label}");
+                            }
+                        }
+                    }
+                    ("GET", "/ogc/collections/{id}/items/{fid}") => {
+                        for (uri, inside) in [
+                            (format!("/ogc/collections/cells/items/{}", inside_incident.cell_code), true),
+                            (format!("/ogc/collections/cells/items/{}", outside_incident.cell_code), false),
+                            (format!("/ogc/collections/incidents/items/{}", inside_incident.id.0), true),
+                            (format!("/ogc/collections/incidents/items/{}", outside_incident.id.0), false),
+                        ] {
+                            let (s, f) = p.send(role, "GET", &uri, None).await;
+                            assert_eq!(s, if inside { 200 } else { outside_status }, "{label} {uri}: {f}");
+                            if inside && uri.contains("incidents") && role.is_some_and(|r| !r.handles_cases()) {
+                                let phone = f["properties"]["reporter_phone"].as_str().unwrap_or("");
+                                assert!(phone.is_empty() || phone.contains('*'), "{label}: phone {phone} unmasked");
+                            }
+                        }
+                    }
                     ("GET", "/api/regions") => {
                         for uri in [
                             format!("/api/regions?parent={root}"),

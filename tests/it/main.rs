@@ -16,6 +16,7 @@ mod fuzz_seeds;
 mod hostile;
 mod layout;
 mod live;
+mod ogc;
 mod patrol;
 mod postgis;
 mod security;

@@ -301,3 +301,14 @@ fn the_readme_names_every_field_of_every_layer_with_an_alias() {
         }
     }
 }
+
+#[tokio::test]
+async fn administrators_read_the_versions_over_http() {
+    let w = tests::TestWorld::new(1_000).await;
+    let (status, versions) = w.get_as(model::auth::Role::Admin, "/api/world/versions").await;
+    assert_eq!(status, 200, "{versions}");
+    let read: Vec<store::WorldVersion> = tests::typed(&versions);
+    assert_eq!(read.iter().map(|v| v.version).collect::<Vec<_>>(), [1], "the whole-store write is version 1");
+    assert_eq!(w.get_as(model::auth::Role::City, "/api/world/versions").await.0, 403);
+    assert_eq!(w.get_as(model::auth::Role::Admin, "/api/world/versions?x=1").await.0, 400);
+}

@@ -10,6 +10,7 @@ pub mod hotspots;
 mod incidents;
 pub use incidents::MAX_BATCH_ITEMS;
 mod live;
+mod ogc;
 pub mod params;
 mod patrol;
 mod regions;
@@ -78,11 +79,18 @@ fn routes() -> Routes {
     use Access::*;
     Routes { router: Router::new(), list: Vec::new() }
         .add("GET", "/api/health", Public, get(health))
+        .add("GET", "/ogc", Signed, get(ogc::landing))
+        .add("GET", "/ogc/conformance", Signed, get(ogc::conformance))
+        .add("GET", "/ogc/collections", Signed, get(ogc::collections))
+        .add("GET", "/ogc/collections/{id}", Signed, get(ogc::collection))
+        .add("GET", "/ogc/collections/{id}/items", Signed, get(ogc::items))
+        .add("GET", "/ogc/collections/{id}/items/{fid}", Signed, get(ogc::item))
         .add("POST", "/api/login", Public, post(session::login))
         .add("POST", "/api/logout", Signed, post(session::logout))
         .add("GET", "/api/me", Signed, get(session::me))
         .add("POST", "/api/password", Signed, post(session::password))
         .add("GET", "/api/audit", Admin, get(session::audit))
+        .add("GET", "/api/world/versions", Admin, get(session::world_versions))
         .add("GET", "/api/config", Signed, get(config))
         .add("GET", "/api/regions", Signed, get(regions::list))
         .add("GET", "/api/regions/{code}", Signed, get(regions::one))

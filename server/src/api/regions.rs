@@ -17,7 +17,7 @@ use model::api::regions::{AreaFeature, CellLevel, CellProperties, OfficerRef, Re
 use model::{RegionCode, RegionLevel, ResourceKind};
 use serde_json::{Map, Value, json};
 
-fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Feature<CellProperties> {
+pub(super) fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Feature<CellProperties> {
     let rate_per_1000 = count.map(|n| {
         let per_1000 = if c.cell.population > 0 { f64::from(n) * 1000.0 / c.cell.population as f64 } else { 0.0 };
         (per_1000 * 100.0).round() / 100.0
