@@ -16,7 +16,7 @@ use model::time::parse_timestamp;
 use model::{Category, IncidentId, NewIncident, Placement, Source, Status};
 use serde_json::{Value, json};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 use store::{NewAudit, NewUser, StoreError};
@@ -124,7 +124,11 @@ async fn serve_generation(
     if let Some(notices) = notices {
         crate::follow::spawn(&state, notices);
     }
-    state.web_dir = Some(args.web_dir.clone());
+    state.web_dir = match &args.web_dir {
+        Some(dir) => Some(dir.clone()),
+        None if crate::web::EMBEDDED.is_empty() => Some(PathBuf::from("dist")),
+        None => None,
+    };
     state.trusted_proxies =
         Arc::new(crate::peer::TrustedProxies { header: args.proxy_header, ..args.trusted_proxy.clone() });
     if let Some(url) = &args.basemap_url {
@@ -140,8 +144,14 @@ async fn serve_generation(
             }],
         });
     }
-    if started.is_some() && !args.web_dir.join("index.html").exists() {
-        tracing::warn!(dir = %args.web_dir.display(), "no built frontend here: the API runs, / does not (run `cargo xtask run`)");
+    match &state.web_dir {
+        Some(dir) if started.is_some() && !dir.join("index.html").exists() => {
+            tracing::warn!(dir = %dir.display(), "no built frontend here: the API runs, / does not (run `cargo xtask run`)");
+        }
+        None if started.is_some() => {
+            tracing::info!(files = crate::web::EMBEDDED.len(), "serving the web app in the binary")
+        }
+        _ => {}
     }
     if let Some(path) = &args.deadlines {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;

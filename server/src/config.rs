@@ -414,9 +414,10 @@ pub struct ServeArgs {
     /// Store selection.
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The built frontend to serve at / (Trunk's dist folder) (前端目录).
-    #[arg(long, env = "SAFEGRID_WEB_DIR", default_value = "dist")]
-    pub web_dir: PathBuf,
+    /// The built frontend to serve at / (Trunk's dist folder); default: the copy in the binary
+    /// (`cargo xtask dist`), else `dist` (前端目录).
+    #[arg(long, env = "SAFEGRID_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
     /// Optional raster base layer under the map, an XYZ URL template with {z}/{x}/{y} and any key
     /// (an intranet PGIS or 天地图), e.g. http://pgis.local/tiles/{z}/{x}/{y}.png (底图地址).
     #[arg(long, env = "SAFEGRID_BASEMAP_URL", hide_env_values = true)]

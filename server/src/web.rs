@@ -1,6 +1,21 @@
-//! What the browser loads besides the API: the built frontend (`--web-dir`, Trunk's `dist/`) and
-//! the map's label glyphs (`/glyphs/{fontstack}/{range}.pbf`, compiled in from data/glyphs/).
-//! Nothing is fetched from the internet: command centres run on intranets.
+//! What the browser loads besides the API: the built frontend (`--web-dir`, Trunk's `dist/`, or
+//! the copy compiled into the binary by `cargo xtask dist`) and the map's label glyphs
+//! (`/glyphs/{fontstack}/{range}.pbf`, compiled in from data/glyphs/). Nothing is fetched from
+//! the internet: command centres run on intranets.
+
+include!(concat!(env!("OUT_DIR"), "/embedded_web.rs"));
+
+/// The file of a web app held as `(path, bytes)` pairs that answers `path`: the file itself, or
+/// `index.html` for a client-side route (no extension); `None` for a missing file.
+pub fn embedded_file<'a>(files: &'a [(&'a str, &'a [u8])], path: &str) -> Option<(&'a str, &'a [u8])> {
+    let wanted = path.trim_start_matches('/');
+    let find = |name: &str| files.iter().find(|(p, _)| *p == name).map(|(p, b)| (*p, *b));
+    match find(wanted) {
+        Some(hit) if !wanted.is_empty() => Some(hit),
+        _ if std::path::Path::new(wanted).extension().is_some() => None,
+        _ => find("index.html"),
+    }
+}
 
 use crate::api::error::AppError;
 use crate::state::AppState;
@@ -108,37 +123,67 @@ fn content_type(path: &std::path::Path) -> &'static str {
 }
 
 /// Everything that is not an API, tile or glyph path: a file of the built frontend, or its
-/// `index.html` for client-side routes.
+/// `index.html` for client-side routes. `--web-dir` when given; else the copy in the binary.
 pub async fn frontend(State(s): State<AppState>, uri: Uri) -> Result<Response, AppError> {
     let path = uri.path();
     if crate::api::guard::is_data_path(path) {
         return Err(AppError::NotFound { message: format!("no such endpoint {path}"), field: None });
     }
-    let Some(root) = s.web_dir.as_deref() else {
-        return Err(AppError::NotFound { message: "no frontend is configured (--web-dir)".into(), field: None });
-    };
-    let relative: PathBuf = path.trim_start_matches('/').into();
-    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return Err(AppError::NotFound { message: format!("no such file {path}"), field: None });
-    }
-    let mut file = root.join(&relative);
-    if relative.as_os_str().is_empty() || !file.is_file() {
-        if relative.extension().is_some() {
-            return Err(AppError::NotFound { message: format!("no such file {path}"), field: None });
+    let (name, bytes): (PathBuf, Vec<u8>) = match s.web_dir.as_deref() {
+        Some(root) => {
+            let relative: PathBuf = path.trim_start_matches('/').into();
+            if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+                return Err(AppError::NotFound { message: format!("no such file {path}"), field: None });
+            }
+            let mut file = root.join(&relative);
+            if relative.as_os_str().is_empty() || !file.is_file() {
+                if relative.extension().is_some() {
+                    return Err(AppError::NotFound { message: format!("no such file {path}"), field: None });
+                }
+                file = root.join("index.html");
+            }
+            let bytes = tokio::fs::read(&file).await.map_err(|_| AppError::NotFound {
+                message: format!("the frontend is not built in {} (run `cargo xtask run`)", root.display()),
+                field: None,
+            })?;
+            (file, bytes)
         }
-        file = root.join("index.html");
-    }
-    let bytes = tokio::fs::read(&file).await.map_err(|_| AppError::NotFound {
-        message: format!("the frontend is not built in {} (run `cargo xtask run`)", root.display()),
-        field: None,
-    })?;
-    let page = file.ends_with("index.html");
+        None if EMBEDDED.is_empty() => {
+            return Err(AppError::NotFound {
+                message: "no frontend: this binary carries none and no --web-dir is given".into(),
+                field: None,
+            });
+        }
+        None => {
+            let (name, bytes) = embedded_file(EMBEDDED, path)
+                .ok_or_else(|| AppError::NotFound { message: format!("no such file {path}"), field: None })?;
+            (PathBuf::from(name), bytes.to_vec())
+        }
+    };
+    let page = name.ends_with("index.html");
     let policy = page.then(|| page_policy(&bytes, &s.ui));
-    let mut response = ([(header::CONTENT_TYPE, content_type(&file))], bytes).into_response();
+    let mut response = ([(header::CONTENT_TYPE, content_type(&name))], bytes).into_response();
     let cache = if page { "no-cache" } else { "public, max-age=300" };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if let Some(policy) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_embedded_app_answers_its_files_and_routes_and_nothing_else() {
+        let files: &[(&str, &[u8])] = &[("index.html", b"<html>"), ("app-1a2b.wasm", b"\0asm"), ("js/map.js", b"x")];
+        assert_eq!(embedded_file(files, "/"), Some(("index.html", &b"<html>"[..])));
+        assert_eq!(embedded_file(files, "/desk"), Some(("index.html", &b"<html>"[..])), "a client-side route");
+        assert_eq!(embedded_file(files, "/app-1a2b.wasm").map(|f| f.0), Some("app-1a2b.wasm"));
+        assert_eq!(embedded_file(files, "/js/map.js").map(|f| f.0), Some("js/map.js"));
+        assert_eq!(embedded_file(files, "/missing.js"), None, "a missing file is not the page");
+        assert_eq!(embedded_file(files, "/../Cargo.toml"), None);
+        assert_eq!(embedded_file(&[], "/"), None);
+    }
 }

