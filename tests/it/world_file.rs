@@ -312,3 +312,64 @@ async fn administrators_read_the_versions_over_http() {
     assert_eq!(w.get_as(model::auth::Role::City, "/api/world/versions").await.0, 403);
     assert_eq!(w.get_as(model::auth::Role::Admin, "/api/world/versions?x=1").await.0, 400);
 }
+
+/// Zips the Shapefile parts GDAL wrote into `dir` as `out`.
+fn zip_dir(dir: &Path, out: &Path) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for p in names {
+        zip.start_file(p.file_name().unwrap().to_string_lossy(), zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(&std::fs::read(&p).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[tokio::test]
+async fn zipped_shapefiles_in_gbk_and_a_gauss_kruger_zone_read_back_to_the_same_world() {
+    if !tool("ogr2ogr") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    world_in(dir.path()).await;
+    let file = exported(dir.path()).await;
+    let original = read_world(&file, None).unwrap().world;
+    // As a surveying bureau delivers them: cells in CGCS2000 / 3-degree Gauss-Krüger CM 102E with
+    // GBK attributes, regions and resources in WGS84 with UTF-8 ones, all in one zip.
+    let shp = dir.path().join("shp");
+    std::fs::create_dir(&shp).unwrap();
+    for (layer, srs, encoding) in
+        [("cells", "EPSG:4543", "GBK"), ("regions", "EPSG:4326", "UTF-8"), ("resources", "EPSG:4326", "UTF-8")]
+    {
+        let status = std::process::Command::new("ogr2ogr")
+            .args(["-f", "ESRI Shapefile", "-t_srs", srs, "-lco", &format!("ENCODING={encoding}")])
+            .arg(shp.join(format!("{layer}.shp")))
+            .arg(&file)
+            .arg(layer)
+            .status()
+            .unwrap();
+        assert!(status.success(), "ogr2ogr {layer}");
+    }
+    let zipped = dir.path().join("city.zip");
+    zip_dir(&shp, &zipped);
+    let read = read_world(&zipped, None).unwrap();
+    assert_eq!(read.layers, [world::Layer::Regions, world::Layer::Cells, world::Layer::Resources]);
+    assert!(read.notes.iter().any(|n| n.starts_with("cells:") && n.contains("102°E")), "{:?}", read.notes);
+    // Names in Chinese survive GBK; places survive the projection (within 1e-7°, about 1 cm).
+    assert_eq!(
+        read.world.cells.iter().map(|c| (&c.code, &c.name)).collect::<Vec<_>>(),
+        original.cells.iter().map(|c| (&c.code, &c.name)).collect::<Vec<_>>()
+    );
+    let shift = max_shift(&original, &read.world);
+    assert!(shift < 1e-7, "cells moved by {shift}°");
+    assert_eq!(read.world.regions.len(), original.regions.len());
+    assert_eq!(read.world.regions[5].parent_code, original.regions[5].parent_code, "parent_cod is parent_code");
+    let camera = |w: &WorldFile| w.resources.iter().find(|r| r.kind == "camera").cloned().unwrap();
+    assert_eq!(camera(&read.world).heading_deg, camera(&original).heading_deg, "heading_de is heading_deg");
+    // Merged over the stored world (the other layers kept), it is valid and changes nothing.
+    let merged = store::world_file::merged(&original, &read);
+    assert!(validate(&merged, &Rules::default()).is_valid());
+    let d = difference(&original, &merged);
+    assert!(d.is_empty(), "a projection's round trip and the Shapefile's windings change nothing: {d:?}");
+}

@@ -1,7 +1,10 @@
 //! What publishing a world would change, layer by layer: the codes (or ids) added, changed and
-//! removed. A feature is changed when any attribute or its geometry differs.
+//! removed. A feature is changed when an attribute differs, or its geometry does by more than
+//! [`SAME_PLACE_DEG`] at a vertex (rings compared in one winding; parts in another order compared
+//! by the area between them), so a file's winding or a projection's round trip changes nothing.
 
-use crate::{Layer, WorldFile};
+use crate::{CellRecord, GridWorkerRecord, Layer, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord, WorldFile};
+use geo::{CoordsIter, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -39,14 +42,99 @@ impl Difference {
     }
 }
 
-fn compare<T: PartialEq>(layer: Layer, old: &[T], new: &[T], key: impl Fn(&T) -> String) -> LayerDifference {
+/// Vertices closer than this are the same place: 1e-7° is about 1 cm.
+pub const SAME_PLACE_DEG: f64 = 1e-7;
+
+fn same_point(a: Point<f64>, b: Point<f64>) -> bool {
+    (a.x() - b.x()).abs() <= SAME_PLACE_DEG && (a.y() - b.y()).abs() <= SAME_PLACE_DEG
+}
+
+fn same_shape(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+    use geo::orient::{Direction, Orient};
+    if a == b {
+        return true;
+    }
+    let (a, b) = (a.orient(Direction::Default), b.orient(Direction::Default));
+    if a.coords_count() == b.coords_count()
+        && a.coords_iter().zip(b.coords_iter()).all(|(p, q)| same_point(p.into(), q.into()))
+    {
+        return true;
+    }
+    // Parts or holes in another order: the same shape when the area between the two is at most
+    // 1e-11 deg² (about 0.1 m²) per vertex.
+    use geo::{Area, BooleanOps};
+    a.xor(&b).unsigned_area() <= SAME_PLACE_DEG * SAME_PLACE_DEG * a.coords_count().max(1) as f64 * 1e3
+}
+
+/// Whether two records of a layer describe the same feature.
+trait Same {
+    fn same(&self, other: &Self) -> bool;
+}
+
+impl Same for RegionRecord {
+    fn same(&self, o: &Self) -> bool {
+        (&self.code, &self.name, &self.level, &self.parent_code, self.population, self.households, self.synthetic)
+            == (&o.code, &o.name, &o.level, &o.parent_code, o.population, o.households, o.synthetic)
+            && same_shape(&self.boundary, &o.boundary)
+    }
+}
+
+impl Same for CellRecord {
+    fn same(&self, o: &Self) -> bool {
+        (&self.code, &self.name, &self.village_code, self.population, self.households, self.synthetic)
+            == (&o.code, &o.name, &o.village_code, o.population, o.households, o.synthetic)
+            && same_shape(&self.boundary, &o.boundary)
+    }
+}
+
+impl Same for ResourceRecord {
+    fn same(&self, o: &Self) -> bool {
+        (
+            self.id,
+            &self.kind,
+            &self.name,
+            &self.region_code,
+            &self.subtype,
+            self.heading_deg,
+            self.fov_deg,
+            self.range_m,
+        ) == (o.id, &o.kind, &o.name, &o.region_code, &o.subtype, o.heading_deg, o.fov_deg, o.range_m)
+            && same_point(self.point, o.point)
+    }
+}
+
+impl Same for OfficerRecord {
+    fn same(&self, o: &Self) -> bool {
+        self == o
+    }
+}
+
+impl Same for GridWorkerRecord {
+    fn same(&self, o: &Self) -> bool {
+        (self.id, &self.name, &self.cell_code, &self.phone, self.leader)
+            == (o.id, &o.name, &o.cell_code, &o.phone, o.leader)
+            && match (self.point, o.point) {
+                (Some(a), Some(b)) => same_point(a, b),
+                (a, b) => a == b,
+            }
+    }
+}
+
+impl Same for UnitRecord {
+    fn same(&self, o: &Self) -> bool {
+        (self.id, &self.name, &self.unit_type, &self.region_code) == (o.id, &o.name, &o.unit_type, &o.region_code)
+            && same_point(self.point, o.point)
+    }
+}
+
+fn compare<T: Same>(layer: Layer, old: &[T], new: &[T], key: impl Fn(&T) -> String) -> LayerDifference {
     let old: BTreeMap<String, &T> = old.iter().map(|t| (key(t), t)).collect();
     let new: BTreeMap<String, &T> = new.iter().map(|t| (key(t), t)).collect();
     let mut d = LayerDifference { layer, added: Vec::new(), changed: Vec::new(), removed: Vec::new() };
     for (k, n) in &new {
         match old.get(k) {
             None => d.added.push(k.clone()),
-            Some(o) if o != n => d.changed.push(k.clone()),
+            Some(o) if !o.same(n) => d.changed.push(k.clone()),
             Some(_) => {}
         }
     }
@@ -70,5 +158,43 @@ pub fn difference(old: &WorldFile, new: &WorldFile) -> Difference {
             compare(Layer::GridWorkers, &old.grid_workers, &new.grid_workers, |g| g.id.to_string()),
             compare(Layer::Units, &old.units, &new.units, |u| u.id.to_string()),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Rect, coord};
+
+    fn cell(code: &str, x0: f64) -> CellRecord {
+        CellRecord {
+            code: code.into(),
+            name: "网格".into(),
+            village_code: String::new(),
+            population: 1,
+            households: 0,
+            synthetic: false,
+            boundary: MultiPolygon::new(vec![
+                Rect::new(coord! {x: x0, y: 37.9}, coord! {x: x0 + 0.01, y: 37.91}).to_polygon(),
+            ]),
+        }
+    }
+
+    #[test]
+    fn windings_and_centimetres_change_nothing_but_a_move_or_a_name_does() {
+        let old = WorldFile {
+            cells: vec![cell("620602001001001", 102.6), cell("620602001001002", 102.61)],
+            ..WorldFile::default()
+        };
+        let mut new = old.clone();
+        // The same square wound the other way, and moved by 5e-8° (about 5 mm).
+        new.cells[0].boundary.0[0].exterior_mut(|r| r.0.reverse());
+        new.cells[1].boundary = cell("", 102.610_000_05).boundary;
+        assert!(difference(&old, &new).is_empty());
+        new.cells[1].boundary = cell("", 102.6101).boundary;
+        new.cells.push(cell("620602001001003", 102.62));
+        new.cells[0].name = "新网格".into();
+        let d = &difference(&old, &new).layers[1];
+        assert_eq!((d.added.len(), d.changed.len(), d.removed.len()), (1, 2, 0));
     }
 }

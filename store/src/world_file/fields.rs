@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use world::{CellRecord, GridWorkerRecord, Layer, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord};
 
 /// One field of a layer: its canonical name, whether a row must have it, and the other names
-/// a file may give it (matched without regard to case).
+/// a file may give it (matched without regard to case; a Shapefile's names are cut to 10
+/// characters, so those are listed too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     /// The name SafeGrid writes.
@@ -25,7 +26,7 @@ const REGIONS: &[Field] = &[
     f("code", true, &["编码", "代码", "区划代码", "行政区划代码", "xzqdm"]),
     f("name", true, &["名称", "区划名称", "xzqmc"]),
     f("level", false, &["级别", "层级"]),
-    f("parent_code", false, &["上级编码", "上级代码", "parent"]),
+    f("parent_code", false, &["上级编码", "上级代码", "parent", "parent_cod"]),
     f("population", false, &["人口", "常住人口", "户籍人口"]),
     f("households", false, &["户数"]),
     f("synthetic", false, &["合成"]),
@@ -33,7 +34,7 @@ const REGIONS: &[Field] = &[
 const CELLS: &[Field] = &[
     f("code", true, &["编码", "网格编码", "代码"]),
     f("name", true, &["名称", "网格名称"]),
-    f("village_code", false, &["村编码", "所属村", "社区编码", "所属村社区"]),
+    f("village_code", false, &["村编码", "所属村", "社区编码", "所属村社区", "village_co"]),
     f("population", false, &["人口", "常住人口"]),
     f("households", false, &["户数"]),
     f("synthetic", false, &["合成"]),
@@ -42,9 +43,9 @@ const RESOURCES: &[Field] = &[
     f("id", true, &["编号"]),
     f("kind", true, &["类型", "类别"]),
     f("name", true, &["名称"]),
-    f("region_code", true, &["区域编码", "所属区域", "所属村"]),
+    f("region_code", true, &["区域编码", "所属区域", "所属村", "region_cod"]),
     f("subtype", false, &["子类", "子类型"]),
-    f("heading_deg", false, &["朝向", "方向", "heading"]),
+    f("heading_deg", false, &["朝向", "方向", "heading", "heading_de"]),
     f("fov_deg", false, &["视角", "视场角", "fov"]),
     f("range_m", false, &["范围", "可视距离", "range"]),
 ];
@@ -66,7 +67,7 @@ const UNITS: &[Field] = &[
     f("id", true, &["编号"]),
     f("name", true, &["名称"]),
     f("type", false, &["类型", "unit_type", "巡逻方式"]),
-    f("region_code", true, &["区域编码", "所属乡镇", "所属区域"]),
+    f("region_code", true, &["区域编码", "所属乡镇", "所属区域", "region_cod"]),
 ];
 
 /// The fields of `layer`.
@@ -79,6 +80,22 @@ pub fn fields(layer: Layer) -> &'static [Field] {
         Layer::GridWorkers => GRID_WORKERS,
         Layer::Units => UNITS,
     }
+}
+
+/// The layer a table or file is named after: its name (any case) or its Chinese name.
+pub(super) fn layer_of(name: &str) -> Option<Layer> {
+    let aliases = |layer: Layer| -> &'static [&'static str] {
+        match layer {
+            Layer::Regions => &["行政区划", "区划"],
+            Layer::Cells => &["网格", "grid_cells"],
+            Layer::Resources => &["防控资源", "资源"],
+            Layer::Officers => &["驻村民警", "民警"],
+            Layer::GridWorkers => &["网格员"],
+            Layer::Units => &["巡逻组", "patrol_units"],
+        }
+    };
+    let name = name.trim();
+    Layer::ALL.into_iter().find(|l| l.as_str().eq_ignore_ascii_case(name) || aliases(*l).contains(&name))
 }
 
 /// A value as a file holds it.

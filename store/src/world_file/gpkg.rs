@@ -1,7 +1,7 @@
 //! World files as GeoPackages: read any GeoPackage whose tables are named after the layers (or
 //! their Chinese names), write SafeGrid's own.
 
-use super::fields::{Row, Shape, Value, match_columns, push};
+use super::fields::{Row, Shape, Value, layer_of, match_columns, push};
 use super::transform::{SourceCrs, choose};
 use super::{WorldFileError, WorldRead};
 use crate::gpkg::blob::{decode_multipolygon, decode_point, encode_multipolygon, encode_point};
@@ -10,18 +10,6 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params, types::ValueRef
 use std::collections::HashMap;
 use std::path::Path;
 use world::{Layer, WorldFile};
-
-/// The other names a layer's table may have.
-fn table_aliases(layer: Layer) -> &'static [&'static str] {
-    match layer {
-        Layer::Regions => &["行政区划", "区划"],
-        Layer::Cells => &["网格", "grid_cells"],
-        Layer::Resources => &["防控资源", "资源"],
-        Layer::Officers => &["驻村民警", "民警"],
-        Layer::GridWorkers => &["网格员"],
-        Layer::Units => &["巡逻组", "patrol_units"],
-    }
-}
 
 fn sql<'a>(path: &'a Path, op: &'static str) -> impl Fn(rusqlite::Error) -> WorldFileError + 'a {
     move |source| WorldFileError::Sql { path: path.to_path_buf(), op, source }
@@ -45,10 +33,7 @@ pub(super) fn read(path: &Path, crs: Option<analytics::crs::Crs>) -> Result<Worl
     };
     let mut out = WorldRead::default();
     for layer in Layer::ALL {
-        let Some(table) = tables
-            .iter()
-            .find(|t| t.eq_ignore_ascii_case(layer.as_str()) || table_aliases(layer).contains(&t.as_str()))
-        else {
+        let Some(table) = tables.iter().find(|t| layer_of(t) == Some(layer)) else {
             continue;
         };
         read_layer(&conn, path, layer, table, crs, &mut out)?;

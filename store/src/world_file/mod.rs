@@ -1,5 +1,6 @@
 //! The world file on disk: a GeoPackage with the six layers of [`world::Layer`], a folder of
-//! GeoJSON files named after the layers (`cells.geojson`, …), or one layer's GeoJSON file.
+//! GeoJSON files named after the layers (`cells.geojson`, …), one layer's GeoJSON file, or a zip
+//! of Shapefiles named after their layers (`cells.shp` …, or one Shapefile in `cells.zip`).
 //!
 //! Field names are matched without regard to case, and each has Chinese aliases (`编码`, `名称`,
 //! …; see [`fields`]). Coordinates are converted to WGS84 as they are read: the file's own CRS
@@ -9,6 +10,7 @@
 mod fields;
 mod geojson;
 mod gpkg;
+mod shapefile;
 mod transform;
 
 pub use fields::{Field, fields};
@@ -95,7 +97,13 @@ pub fn read_world(path: &Path, crs: Option<analytics::crs::Crs>) -> Result<World
         match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("gpkg") => gpkg::read(path, crs)?,
             Some("geojson" | "json") => geojson::read_one(path, crs)?,
-            _ => return Err(open("a world file is a .gpkg, a folder of .geojson files, or one .geojson layer".into())),
+            Some("zip") => shapefile::read_zip(path, crs)?,
+            _ => {
+                return Err(open(
+                    "a world file is a .gpkg, a folder of .geojson files, one .geojson layer, or zipped Shapefiles"
+                        .into(),
+                ));
+            }
         }
     };
     if read.layers.is_empty() {

@@ -53,6 +53,24 @@ impl SourceCrs {
         }
     }
 
+    /// The CGCS2000 Gauss–Krüger zone with `central_meridian_deg` and `false_easting_m` (as a
+    /// `.prj` states them), with its EPSG code when it is one of EPSG:4491–4554 (else 0).
+    ///
+    /// ```
+    /// use store::world_file::SourceCrs;
+    /// assert_eq!(SourceCrs::gauss_kruger(102.0, 500_000.0), SourceCrs::of_epsg(4543).unwrap());
+    /// assert_eq!(SourceCrs::gauss_kruger(102.0, 34_500_000.0), SourceCrs::of_epsg(4522).unwrap());
+    /// ```
+    pub fn gauss_kruger(central_meridian_deg: f64, false_easting_m: f64) -> SourceCrs {
+        let epsg = (4491..=4554)
+            .find(|&e| {
+                matches!(SourceCrs::of_epsg(e), Some(SourceCrs::GaussKruger { central_meridian_deg: cm, false_easting_m: fe, .. })
+                    if cm == central_meridian_deg && fe == false_easting_m)
+            })
+            .unwrap_or(0) as u32;
+        SourceCrs::GaussKruger { epsg, central_meridian_deg, false_easting_m }
+    }
+
     /// The system in words (`EPSG:4490`, `GCJ-02`, …).
     pub fn describe(self) -> String {
         match self {
