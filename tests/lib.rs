@@ -301,3 +301,16 @@ pub fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(answer: &Value) 
     assert_eq!(&written, answer, "{} drops or changes members", std::any::type_name::<T>());
     read
 }
+
+/// Writes a small demo world (seed 3, 1,000 background incidents, ending at [`test_now`]) into a
+/// fresh embedded store in `dir`.
+pub async fn demo_store(dir: &std::path::Path) {
+    let world =
+        demo::generate(&demo::DemoParams { base_incidents: 1_000, ..demo::DemoParams::new(3, test_now()) }).unwrap();
+    GpkgStore::open(dir).unwrap().replace_world(world_data(world)).await.unwrap();
+}
+
+/// The command line's store selection for the embedded store in `dir`.
+pub fn store_args(dir: &std::path::Path) -> server::config::StoreArgs {
+    server::config::StoreArgs { data_dir: dir.to_owned(), database_url: None, db_pool: 4, memory_window_days: 400 }
+}

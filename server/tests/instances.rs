@@ -90,19 +90,8 @@ async fn subscribe(port: u16, token: &str, query: &str) -> Feed {
 
 #[test]
 fn two_instances_see_each_others_writes_within_a_second() {
-    let Ok(admin) = std::env::var("SAFEGRID_TEST_DATABASE_URL") else {
-        if common::required() {
-            panic!("SAFEGRID_TEST_DATABASE_URL is missing: `cargo xtask test` starts the PostGIS test cluster");
-        }
-        eprintln!("notice: SAFEGRID_TEST_DATABASE_URL is not set; skipping the two-instance check");
-        return;
-    };
-    let name = format!("sg_instances_{}", std::process::id());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let admin_client = rt.block_on(store::postgis::connect(&admin)).unwrap();
-    rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
-    rt.block_on(admin_client.batch_execute(&format!("CREATE DATABASE {name}"))).unwrap();
-    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let Some(db) = common::Scratch::new("instances", "the two-instance check") else { return };
+    let (rt, url) = (&db.rt, db.url.clone());
 
     // The schema is created by the first command against the empty database.
     let store = [OsStr::new("--database-url"), OsStr::new(&url)];
@@ -244,5 +233,5 @@ fn two_instances_see_each_others_writes_within_a_second() {
         lags_ms[WRITES - 1]
     );
     drop((a, b));
-    rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
+    db.drop_database();
 }

@@ -94,19 +94,8 @@ fn an_embedded_server_reloads_a_published_world_without_a_restart() {
 
 #[test]
 fn two_postgis_instances_reload_a_published_world() {
-    let Ok(admin) = std::env::var("SAFEGRID_TEST_DATABASE_URL") else {
-        if common::required() {
-            panic!("SAFEGRID_TEST_DATABASE_URL is missing: `cargo xtask test` starts the PostGIS test cluster");
-        }
-        eprintln!("notice: SAFEGRID_TEST_DATABASE_URL is not set; skipping the PostGIS reload check");
-        return;
-    };
-    let name = format!("sg_reload_{}", std::process::id());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let admin_client = rt.block_on(store::postgis::connect(&admin)).unwrap();
-    rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
-    rt.block_on(admin_client.batch_execute(&format!("CREATE DATABASE {name}"))).unwrap();
-    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let Some(db) = common::Scratch::new("reload", "the PostGIS reload check") else { return };
+    let url = db.url.clone();
     let store = [OsStr::new("--database-url"), OsStr::new(&url)];
     run(&["demo", "--base-incidents", "2000", "--seed", "3"], &store, None);
     add_user(&store);
@@ -119,5 +108,5 @@ fn two_postgis_instances_reload_a_published_world() {
     let took = until_renamed(&[a, b], &token, &cell);
     eprintln!("both instances answered the new world {took:.1} s after the import");
     drop(servers);
-    rt.block_on(admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
+    db.drop_database();
 }

@@ -25,6 +25,20 @@ pub struct Publication {
     pub at: String,
 }
 
+impl Publication {
+    /// Version 1 of a store written whole (`safegrid demo`, a copy): its world, by `safegrid`, now.
+    pub fn whole_store(geography: &GeographyData) -> Publication {
+        Publication {
+            geography: geography.clone(),
+            by: "safegrid".into(),
+            note: "the whole store written (demo world or copy)".into(),
+            changes: "{}".into(),
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ..Publication::default()
+        }
+    }
+}
+
 /// One published version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorldVersion {

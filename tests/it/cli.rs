@@ -1,22 +1,11 @@
 //! The CLI commands `import` and `export`, called as the binary calls them.
 
-use server::boot::world_data;
 use server::cli::{export, import};
-use server::config::{ExportArgs, FileFormat, ImportArgs, StoreArgs};
+use server::config::{ExportArgs, FileFormat, ImportArgs};
 use std::path::Path;
 use store::Store;
 use store::gpkg::GpkgStore;
-use tests::{test_now, testdata};
-
-async fn world_in(dir: &Path) {
-    let world =
-        demo::generate(&demo::DemoParams { base_incidents: 1_000, ..demo::DemoParams::new(3, test_now()) }).unwrap();
-    GpkgStore::open(dir).unwrap().replace_world(world_data(world)).await.unwrap();
-}
-
-fn store_args(dir: &Path) -> StoreArgs {
-    StoreArgs { data_dir: dir.to_owned(), database_url: None, db_pool: 4, memory_window_days: 400 }
-}
+use tests::testdata;
 
 fn import_args(dir: &Path, file: &Path) -> ImportArgs {
     ImportArgs::with_defaults(dir, file).unwrap()
@@ -38,7 +27,7 @@ X5,102.6600,37.9200,last tuesday,dispute,bad time
 #[tokio::test]
 async fn csv_import_is_all_or_nothing_with_line_numbers() {
     let dir = tempfile::tempdir().unwrap();
-    world_in(dir.path()).await;
+    tests::demo_store(dir.path()).await;
     let before = count(dir.path()).await;
     let file = dir.path().join("in.csv");
     std::fs::write(&file, CSV).unwrap();
@@ -64,10 +53,10 @@ async fn csv_import_is_all_or_nothing_with_line_numbers() {
 #[tokio::test]
 async fn export_then_import_round_trips() {
     let dir = tempfile::tempdir().unwrap();
-    world_in(dir.path()).await;
+    tests::demo_store(dir.path()).await;
     let out = dir.path().join("out.geojson");
     export(ExportArgs {
-        store: store_args(dir.path()),
+        store: tests::store_args(dir.path()),
         format: FileFormat::Geojson,
         output: Some(out.clone()),
         region: Some("620621000000".into()),
@@ -103,7 +92,7 @@ async fn export_then_import_round_trips() {
 
 fn export_args(dir: &Path) -> ExportArgs {
     ExportArgs {
-        store: store_args(dir),
+        store: tests::store_args(dir),
         format: FileFormat::Geojson,
         output: None,
         region: None,
@@ -120,7 +109,7 @@ async fn real_philadelphia_file_parses_and_is_refused_as_outside_the_city() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    world_in(dir.path()).await;
+    tests::demo_store(dir.path()).await;
     let before = count(dir.path()).await;
     let args = ImportArgs {
         time_col: "dispatch_date_time".into(),
@@ -315,7 +304,7 @@ async fn backup_writes_a_consistent_copy_that_opens_as_the_store() {
     use server::cli::backup;
     use server::config::BackupArgs;
     let dir = tempfile::tempdir().unwrap();
-    world_in(dir.path()).await;
+    tests::demo_store(dir.path()).await;
     let source = GpkgStore::open(dir.path()).unwrap();
     let before = source.snapshot().await.unwrap();
     let out_dir = tempfile::tempdir().unwrap();

@@ -4,28 +4,16 @@
 
 use geo::{BooleanOps, CoordsIter};
 use server::base_data::{export, import, rollback, validate_file};
-use server::boot::world_data;
 use server::config::{
-    CliLang, ReportFormat, StoreArgs, WorldExportArgs, WorldFileArgs, WorldImportArgs, WorldRollbackArgs,
-    WorldValidateArgs,
+    CliLang, ReportFormat, WorldExportArgs, WorldFileArgs, WorldImportArgs, WorldRollbackArgs, WorldValidateArgs,
 };
 use std::path::{Path, PathBuf};
 use store::Store;
 use store::gpkg::GpkgStore;
 use store::gpkg::blob::encode_multipolygon;
 use store::world_file::read_world;
-use tests::{test_now, tool};
+use tests::tool;
 use world::{Rules, WorldFile, difference, validate};
-
-async fn world_in(dir: &Path) {
-    let world =
-        demo::generate(&demo::DemoParams { base_incidents: 1_000, ..demo::DemoParams::new(3, test_now()) }).unwrap();
-    GpkgStore::open(dir).unwrap().replace_world(world_data(world)).await.unwrap();
-}
-
-fn store_args(dir: &Path) -> StoreArgs {
-    StoreArgs { data_dir: dir.to_owned(), database_url: None, db_pool: 4, memory_window_days: 400 }
-}
 
 fn file_args(file: &Path) -> WorldFileArgs {
     WorldFileArgs { file: file.to_owned(), crs: None, tolerance_m2: 100.0, sliver_width_m: 2.0, lang: CliLang::En }
@@ -33,7 +21,7 @@ fn file_args(file: &Path) -> WorldFileArgs {
 
 async fn exported(dir: &Path) -> PathBuf {
     let out = dir.join("world.gpkg");
-    export(WorldExportArgs { store: store_args(dir), out: out.clone() }).await.unwrap();
+    export(WorldExportArgs { store: tests::store_args(dir), out: out.clone() }).await.unwrap();
     out
 }
 
@@ -45,15 +33,16 @@ fn validated(file: &Path) -> (bool, String) {
 
 async fn imported(dir: &Path, file: &Path, dry_run: bool) -> (bool, String) {
     let mut out = Vec::new();
-    let ok =
-        import(WorldImportArgs { store: store_args(dir), file: file_args(file), dry_run }, &mut out).await.unwrap();
+    let ok = import(WorldImportArgs { store: tests::store_args(dir), file: file_args(file), dry_run }, &mut out)
+        .await
+        .unwrap();
     (ok, String::from_utf8(out).unwrap())
 }
 
 #[tokio::test]
 async fn the_demo_world_exports_validates_and_comes_back_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    world_in(dir.path()).await;
+    tests::demo_store(dir.path()).await;
     let file = exported(dir.path()).await;
     let (ok, report) = validated(&file);
     assert!(ok, "{report}");
@@ -70,14 +59,14 @@ async fn the_demo_world_exports_validates_and_comes_back_unchanged() {
     assert!(ok, "{out}");
     assert_eq!(out.lines().filter(|l| l.ends_with("0 added, 0 changed, 0 removed")).count(), 6, "{out}");
     // A second export refuses to overwrite the first.
-    let again = export(WorldExportArgs { store: store_args(dir.path()), out: file.clone() }).await.unwrap_err();
+    let again = export(WorldExportArgs { store: tests::store_args(dir.path()), out: file.clone() }).await.unwrap_err();
     assert!(format!("{again:#}").contains("exists"), "{again:#}");
 }
 
 #[tokio::test]
 async fn a_broken_world_is_refused_with_every_problem_named_and_nothing_changes() {
     let dir = tempfile::tempdir().unwrap();
-    world_in(dir.path()).await;
+    tests::demo_store(dir.path()).await;
     let file = exported(dir.path()).await;
     let conn = rusqlite::Connection::open(&file).unwrap();
     let (first, second): (String, String) = conn
@@ -120,7 +109,7 @@ async fn a_broken_world_is_refused_with_every_problem_named_and_nothing_changes(
 #[tokio::test]
 async fn an_import_publishes_a_version_moving_incidents_and_a_rollback_restores_the_grid() {
     let dir = tempfile::tempdir().unwrap();
-    world_in(dir.path()).await;
+    tests::demo_store(dir.path()).await;
     let store = GpkgStore::open(dir.path()).unwrap();
     let rows = store.load_incident_rows().await.unwrap();
     // Merge the busiest cell into its village's other cell (网格划分调整).
@@ -180,7 +169,7 @@ async fn an_import_publishes_a_version_moving_incidents_and_a_rollback_restores_
     assert_eq!(audit.len(), 1);
     // Rolled back to version 1: a third version with the old grid, incidents back in their cells.
     let mut out = Vec::new();
-    rollback(WorldRollbackArgs { store: store_args(dir.path()), to: 1 }, &mut out).await.unwrap();
+    rollback(WorldRollbackArgs { store: tests::store_args(dir.path()), to: 1 }, &mut out).await.unwrap();
     let back = GpkgStore::open(dir.path()).unwrap();
     assert_eq!(back.world_versions().await.unwrap().len(), 3);
     let rows_back = back.load_incident_rows().await.unwrap();
@@ -189,7 +178,7 @@ async fn an_import_publishes_a_version_moving_incidents_and_a_rollback_restores_
         rows.iter().map(|r| (r.id, r.cell_code)).collect::<Vec<_>>()
     );
     assert_eq!(back.load_geography().await.unwrap().cells, g.cells);
-    let missing = rollback(WorldRollbackArgs { store: store_args(dir.path()), to: 9 }, &mut Vec::new()).await;
+    let missing = rollback(WorldRollbackArgs { store: tests::store_args(dir.path()), to: 9 }, &mut Vec::new()).await;
     assert!(format!("{:#}", missing.unwrap_err()).contains("no version 9"));
 }
 
@@ -207,7 +196,7 @@ fn max_shift(a: &WorldFile, b: &WorldFile) -> f64 {
 #[tokio::test]
 async fn other_coordinate_systems_read_back_to_the_same_places() {
     let dir = tempfile::tempdir().unwrap();
-    world_in(dir.path()).await;
+    tests::demo_store(dir.path()).await;
     let file = exported(dir.path()).await;
     let original = read_world(&file, None).unwrap().world;
     if tool("ogr2ogr") {
@@ -332,7 +321,7 @@ async fn zipped_shapefiles_in_gbk_and_a_gauss_kruger_zone_read_back_to_the_same_
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    world_in(dir.path()).await;
+    tests::demo_store(dir.path()).await;
     let file = exported(dir.path()).await;
     let original = read_world(&file, None).unwrap().world;
     // As a surveying bureau delivers them: cells in CGCS2000 / 3-degree Gauss-Krüger CM 102E with

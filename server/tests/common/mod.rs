@@ -103,3 +103,41 @@ pub fn serve_logging(port: u16, store: &[&OsStr], rust_log: &str, stderr: Stdio)
     }
     child
 }
+
+/// A fresh, empty database on the PostGIS test cluster (`SAFEGRID_TEST_DATABASE_URL`, started by
+/// `cargo xtask test`), dropped again by [`Scratch::drop_database`]. `None` with a notice where
+/// the cluster is absent; under CI its absence fails the test.
+pub struct Scratch {
+    /// The runtime the admin connection runs on (tests also use it for their own async calls).
+    pub rt: tokio::runtime::Runtime,
+    admin_url: String,
+    name: String,
+    /// The database's URL.
+    pub url: String,
+}
+
+impl Scratch {
+    /// A database named `sg_<tag>_<pid>`; `what` names the check skipped without a cluster.
+    pub fn new(tag: &str, what: &str) -> Option<Scratch> {
+        let Ok(admin_url) = std::env::var("SAFEGRID_TEST_DATABASE_URL") else {
+            if required() {
+                panic!("SAFEGRID_TEST_DATABASE_URL is missing: `cargo xtask test` starts the PostGIS test cluster");
+            }
+            eprintln!("notice: SAFEGRID_TEST_DATABASE_URL is not set; skipping {what}");
+            return None;
+        };
+        let name = format!("sg_{tag}_{}", std::process::id());
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let admin = rt.block_on(store::postgis::connect(&admin_url)).unwrap();
+        rt.block_on(admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).unwrap();
+        rt.block_on(admin.batch_execute(&format!("CREATE DATABASE {name}"))).unwrap();
+        let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+        Some(Scratch { rt, admin_url, name, url })
+    }
+
+    /// Drops the database (its connections are ended).
+    pub fn drop_database(&self) {
+        let admin = self.rt.block_on(store::postgis::connect(&self.admin_url)).unwrap();
+        self.rt.block_on(admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))).unwrap();
+    }
+}

@@ -162,6 +162,7 @@ impl GpkgStore {
         if live_table.is_some_and(|ddl| !ddl.contains("span")) {
             writer.execute_batch(sql!("upgrade_live_span")).map_err(sql("upgrade live_events span"))?;
         }
+        writer.execute_batch(sql!("core")).map_err(sql("create GeoPackage core"))?;
         writer.execute_batch(sql!("schema")).map_err(sql("create schema"))?;
         writer
             .execute_batch(&sql!("wal_autocheckpoint").replace("{pages}", &WAL_AUTOCHECKPOINT_PAGES.to_string()))

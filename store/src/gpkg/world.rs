@@ -114,15 +114,7 @@ pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<()
         update_extent(&tx, table, points)?;
     }
     tx.execute(&sql!("clear_table").replace("{table}", "world_versions"), []).map_err(sql("clear versions"))?;
-    let first = Publication {
-        geography: world.geography.clone(),
-        by: "safegrid".into(),
-        note: "the whole store written (demo world or copy)".into(),
-        changes: "{}".into(),
-        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        ..Publication::default()
-    };
-    record_version(&tx, &first)?;
+    record_version(&tx, &Publication::whole_store(&world.geography))?;
     tx.commit().map_err(sql("commit world"))
 }
 

@@ -648,15 +648,7 @@ impl Store for PgStore {
             tx.execute(sql!("put_meta"), &[&"demo_truth", truth]).await.map_err(db("write meta"))?;
         }
         tx.batch_execute(sql!("clear_world_versions")).await.map_err(db("clear versions"))?;
-        let first = Publication {
-            geography: world.geography.clone(),
-            by: "safegrid".into(),
-            note: "the whole store written (demo world or copy)".into(),
-            changes: "{}".into(),
-            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            ..Publication::default()
-        };
-        record_version(&tx, &first).await?;
+        record_version(&tx, &Publication::whole_store(&world.geography)).await?;
         tx.commit().await.map_err(db("commit world"))?;
         Ok(())
     }

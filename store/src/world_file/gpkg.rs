@@ -131,6 +131,7 @@ fn read_layer(
 
 pub(super) fn write(path: &Path, world: &WorldFile) -> Result<(), WorldFileError> {
     let mut conn = Connection::open(path).map_err(sql(path, "create"))?;
+    conn.execute_batch(include_str!("../gpkg/sql/core.sql")).map_err(sql(path, "create GeoPackage core"))?;
     conn.execute_batch(include_str!("sql/schema.sql")).map_err(sql(path, "create tables"))?;
     let tx = conn.transaction().map_err(sql(path, "begin"))?;
     let mut extents: HashMap<&str, [f64; 4]> = HashMap::new();
