@@ -98,6 +98,9 @@ pub struct Ctx {
     pub loaded_ms: i64,
     pub filter: Memo<Filter>,
     pub map: StoredValue<Option<Map>>,
+    /// Whether the map exists: the map is made after the page's first fetch, so an effect that
+    /// draws on it must run again once it does.
+    pub map_ready: RwSignal<bool>,
     /// The analysis the hot-spot layer shows.
     pub analysis: RwSignal<api::Analysis>,
     /// What it last loaded.
@@ -108,8 +111,10 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// The map, once created.
+    /// The map, once created. Inside an effect it tracks [`Ctx::map_ready`], so an effect that
+    /// ran before the map existed runs again when it does.
     pub fn with_map(&self, f: impl FnOnce(&Map)) {
+        self.map_ready.track();
         if let Some(m) = self.map.get_value() {
             f(&m);
         }
@@ -229,6 +234,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
         loaded_ms,
         filter,
         map: StoredValue::new(None),
+        map_ready: RwSignal::new(false),
         analysis: RwSignal::new(api::Analysis::GiStar),
         analysis_info: RwSignal::new(AnalysisInfo::default()),
         failure: RwSignal::new(None),
@@ -334,6 +340,7 @@ fn MapView() -> impl IntoView {
             ctx.map.set_value(Some(map));
             let l = ctx.layers.get_untracked();
             map.set_visible("cameras", l.cameras);
+            ctx.map_ready.set(true);
         });
         true
     });

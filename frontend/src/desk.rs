@@ -95,9 +95,13 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
         for c in d.villages.iter().map(|v| v.bbox) {
             b = [b[0].min(c[0]), b[1].min(c[1]), b[2].max(c[2]), b[3].max(c[3])];
         }
-        if b[0].is_finite() && !fitted.get_value() {
+        // Fitted once, when the map exists (this effect runs again when it comes to be).
+        if b[0].is_finite() && !fitted.get_value() && ctx.map_ready.get() {
             fitted.set_value(true);
             ctx.with_map(|m| m.fit(b));
+        }
+        if !ctx.map_ready.get() {
+            return;
         }
         leptos::task::spawn_local(async move {
             let mut features = Vec::new();
