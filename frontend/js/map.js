@@ -36,6 +36,11 @@ function categoryExpr(colors) {
 
 export function createMap(container, optionsJson, onEvent) {
   started = performance.now();
+  // A new map (after signing out and in again) waits for its own style: what was ready or
+  // pending belonged to the map before it.
+  if (map) map.remove();
+  ready = false;
+  pending = [];
   const o = JSON.parse(optionsJson);
   emit = (obj) => onEvent(JSON.stringify(obj));
   const sources = {
