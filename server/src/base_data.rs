@@ -20,7 +20,7 @@ fn crs_of(args: &WorldFileArgs) -> anyhow::Result<Option<analytics::crs::Crs>> {
         .as_deref()
         .map(|c| {
             analytics::crs::Crs::parse(c)
-                .ok_or_else(|| anyhow::anyhow!("--crs: {c:?} is not wgs84, cgcs2000, gcj02 or bd09"))
+                .ok_or_else(|| anyhow::anyhow!("--crs: {c:?} is not wgs84, cgcs2000, gcj02 or bd09 (坐标系不支持)"))
         })
         .transpose()
 }
@@ -28,7 +28,7 @@ fn crs_of(args: &WorldFileArgs) -> anyhow::Result<Option<analytics::crs::Crs>> {
 fn rules_of(args: &WorldFileArgs) -> anyhow::Result<Rules> {
     for (name, v) in [("--tolerance-m2", args.tolerance_m2), ("--sliver-width-m", args.sliver_width_m)] {
         if !(v.is_finite() && v >= 0.0) {
-            anyhow::bail!("{name} must be a number of zero or more");
+            anyhow::bail!("{name} must be a number of zero or more (须为不小于零的数)");
         }
     }
     Ok(Rules { tolerance_m2: args.tolerance_m2, sliver_width_m: args.sliver_width_m, ..Rules::default() })
@@ -166,7 +166,7 @@ fn published_line(v: &WorldVersion, lang: CliLang) -> String {
 pub enum PublishError {
     /// Stored incidents would lie in no cell of the new grid.
     #[error(
-        "{count} stored incident(s) lie in no cell of the new grid (ids {first:?}…): extend the grid to cover them"
+        "{count} stored incident(s) lie in no cell of the new grid (ids {first:?}…): extend the grid to cover them (有警情不在新网格内，请补全网格)"
     )]
     Uncovered {
         /// How many.
@@ -256,7 +256,7 @@ pub async fn rollback(args: WorldRollbackArgs, out: &mut impl Write) -> anyhow::
     let old = store
         .world_of_version(args.to)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("--to: there is no version {}", args.to))?;
+        .ok_or_else(|| anyhow::anyhow!("--to: there is no version {} (无此版本)", args.to))?;
     let current = WorldFile::from_parts(&parts_of(store.load_geography().await?));
     let target = parts_of(old);
     let diff = difference(&current, &WorldFile::from_parts(&target));
@@ -272,7 +272,7 @@ pub async fn export(args: WorldExportArgs) -> anyhow::Result<()> {
     let world = WorldFile::from_parts(&parts_of(store.load_geography().await?));
     write_gpkg(&args.out, &world).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!(
-        "wrote {}: {} regions, {} cells, {} resources, {} officers, {} grid workers, {} units",
+        "wrote {}: {} regions, {} cells, {} resources, {} officers, {} grid workers, {} units (已导出基础数据)",
         args.out.display(),
         world.regions.len(),
         world.cells.len(),

@@ -12,7 +12,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A world file with errors ends the command with status 1 (the report is already printed).
 fn valid(ok: bool) -> anyhow::Result<()> {
-    if ok { Ok(()) } else { Err(anyhow::anyhow!("the world file has errors (listed above)")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!("the world file has errors (listed above) (基础数据有错误，见上)"))
+    }
 }
 
 #[tokio::main]
