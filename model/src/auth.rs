@@ -46,6 +46,15 @@ impl Role {
         self.handles_cases()
     }
 
+    /// Whether the role corrects and publishes the base data (regions, grid, resources): the
+    /// administrators everywhere, the command centre inside its jurisdiction.
+    pub fn edits_world(self) -> bool {
+        match self {
+            Role::City | Role::Admin => true,
+            Role::County | Role::Township | Role::Village | Role::Analyst => false,
+        }
+    }
+
     /// Whether the role administers users and reads the audit log.
     pub fn is_admin(self) -> bool {
         match self {

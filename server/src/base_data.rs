@@ -1,12 +1,14 @@
-//! `safegrid world validate|import|export`: the city's base data from and to world files.
-//! The checks and the difference are the `world` crate's; reading and writing files is
-//! `store::world_file`'s; this module only runs them against a store and prints.
+//! The city's base data from and to world files: `safegrid world validate|import|export|
+//! versions|rollback`, and the browser's base-data desk (check an upload or grid edits, then
+//! publish). The checks, edits and difference are the `world` crate's; reading and writing
+//! files is `store::world_file`'s; this module runs them against a store. It knows no HTTP.
 
 use crate::boot::open_store;
 use crate::config::{
     CliLang, ReportFormat, WorldExportArgs, WorldFileArgs, WorldImportArgs, WorldRollbackArgs, WorldValidateArgs,
 };
 use crate::geography::Geography;
+use crate::state::AppState;
 use anyhow::Context;
 use model::Placement;
 use std::io::Write;
@@ -91,6 +93,14 @@ pub fn validate_file(args: WorldValidateArgs, out: &mut impl Write) -> anyhow::R
     Ok(report.is_valid())
 }
 
+/// The latest published version (0 before the first) and the world as stored. The version is
+/// read first: a publication in between makes the pair look stale, never fresh.
+pub async fn published_world(store: &dyn Store) -> Result<(u32, WorldFile), store::StoreError> {
+    let version = store.world_versions().await?.last().map_or(0, |v| v.version);
+    let world = WorldFile::from_parts(&parts_of(store.load_geography().await?));
+    Ok((version, world))
+}
+
 fn parts_of(g: GeographyData) -> WorldParts {
     WorldParts { regions: g.regions, cells: g.cells, resources: g.resources, officers: g.officers }
 }
@@ -130,7 +140,7 @@ pub async fn import(args: WorldImportArgs, out: &mut (impl Write + Send)) -> any
     let read = read(&args.file)?;
     let rules = rules_of(&args.file)?;
     let store = open_store(&args.store).await?;
-    let current = WorldFile::from_parts(&parts_of(store.load_geography().await?));
+    let (follows, current) = published_world(store.as_ref()).await?;
     let next = merged(&current, &read);
     let report = validate(&next, &rules);
     if !report.is_valid() {
@@ -149,8 +159,8 @@ pub async fn import(args: WorldImportArgs, out: &mut (impl Write + Send)) -> any
     }
     let parts = next.to_parts(&rules)?;
     let note = format!("import {}", args.file.file.display());
-    let version = publish(store.as_ref(), parts, &diff, note, crate::cli::cli_actor()).await?;
-    writeln!(out, "{}", published_line(&version, args.file.lang))?;
+    let done = publish(store.as_ref(), parts, &diff, note, Author::cli(), Some(follows)).await?;
+    writeln!(out, "{}", published_line(&done.version, args.file.lang))?;
     Ok(true)
 }
 
@@ -174,20 +184,54 @@ pub enum PublishError {
         /// The first few ids.
         first: Vec<u64>,
     },
+    /// The world has errors.
+    #[error(transparent)]
+    Invalid(world::Invalid),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] store::StoreError),
 }
 
-/// Publishes `parts` as the next version by `by`: every stored incident is placed in the new
-/// grid (the publication is refused when one falls outside it), and the publication is audited.
+/// Who publishes, for the version and the audit log.
+#[derive(Debug, Clone)]
+pub struct Author {
+    /// A username, or `cli:<os user>`.
+    pub by: String,
+    /// Their role, if a user.
+    pub role: Option<model::auth::Role>,
+    /// From where (`cli`, or the client's address).
+    pub source: String,
+}
+
+impl Author {
+    /// The command line's user.
+    pub fn cli() -> Author {
+        Author { by: crate::cli::cli_actor(), role: None, source: "cli".into() }
+    }
+}
+
+/// What a publication did.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The version.
+    pub version: WorldVersion,
+    /// Incidents placed in another cell.
+    pub moved_incidents: usize,
+}
+
+/// Publishes `parts` as the next version by `author`, decided on version `follows` (refused
+/// with [`store::StoreError::StaleWorld`] when another was published since): every stored
+/// incident is placed in the new grid (the publication is refused when one falls outside it),
+/// and the publication is audited.
 pub async fn publish(
     store: &dyn Store,
     parts: WorldParts,
     diff: &Difference,
     note: String,
-    by: String,
-) -> Result<WorldVersion, PublishError> {
+    author: Author,
+    follows: Option<u32>,
+) -> Result<Published, PublishError> {
+    let by = author.by.clone();
     let geography = GeographyData {
         regions: parts.regions,
         cells: parts.cells,
@@ -225,20 +269,21 @@ pub async fn publish(
         note: note.clone(),
         changes: changes.to_string(),
         at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        follows,
     };
     let version = store.publish_world(publication).await?;
     store
         .append_audit(NewAudit {
             actor: by,
-            role: None,
+            role: author.role,
             action: "publish_world",
             target: version.version.to_string(),
-            source: Some("cli".into()),
+            source: Some(author.source),
             result: "ok",
             detail: Some(format!("{note}; {moved} incident(s) re-placed; changes {changes}")),
         })
         .await?;
-    Ok(version)
+    Ok(Published { version, moved_incidents: moved })
 }
 
 /// `safegrid world versions`.
@@ -257,12 +302,12 @@ pub async fn rollback(args: WorldRollbackArgs, out: &mut impl Write) -> anyhow::
         .world_of_version(args.to)
         .await?
         .ok_or_else(|| anyhow::anyhow!("--to: there is no version {} (无此版本)", args.to))?;
-    let current = WorldFile::from_parts(&parts_of(store.load_geography().await?));
+    let (follows, current) = published_world(store.as_ref()).await?;
     let target = parts_of(old);
     let diff = difference(&current, &WorldFile::from_parts(&target));
     let note = format!("rollback to version {}", args.to);
-    let version = publish(store.as_ref(), target, &diff, note, crate::cli::cli_actor()).await?;
-    writeln!(out, "{}", published_line(&version, CliLang::Zh))?;
+    let done = publish(store.as_ref(), target, &diff, note, Author::cli(), Some(follows)).await?;
+    writeln!(out, "{}", published_line(&done.version, CliLang::Zh))?;
     Ok(())
 }
 
@@ -282,4 +327,136 @@ pub async fn export(args: WorldExportArgs) -> anyhow::Result<()> {
         world.units.len()
     );
     Ok(())
+}
+
+/// A world checked against the published one, not yet published (the browser's base-data desk).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The published version it was compared with.
+    pub base_version: u32,
+    /// The published world.
+    pub current: WorldFile,
+    /// The world that would be published.
+    pub next: WorldFile,
+    /// The layers the upload had (every layer for edits).
+    pub layers: Vec<world::Layer>,
+    /// How the upload's coordinates were read.
+    pub notes: Vec<String>,
+    /// Validation of `next`.
+    pub report: Report,
+    /// From `current` to `next`.
+    pub diff: Difference,
+}
+
+/// Why an upload or an edit could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The file's name is not one a world file has.
+    #[error("{0}")]
+    Name(String),
+    /// The file could not be read.
+    #[error(transparent)]
+    File(#[from] store::world_file::WorldFileError),
+    /// Edit `index` cannot be made.
+    #[error("edits[{index}].{}: {}", .error.field, .error.message)]
+    Edit {
+        /// Its position.
+        index: usize,
+        /// Why.
+        error: world::EditError,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// The analysis places were full or shutting down.
+    #[error(transparent)]
+    Job(#[from] crate::jobs::JobError),
+}
+
+/// The extension of an uploaded world file's name (`cells.geojson`, `world.gpkg`,
+/// `cells.zip`), checked: the name says how to read it and, for one layer, which layer it is.
+pub fn upload_name(name: &str) -> Result<String, CheckError> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let ok = !base.is_empty()
+        && base.len() <= 100
+        && base.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !base.starts_with('.');
+    let ext = base.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    if !ok || !["gpkg", "geojson", "json", "zip"].contains(&ext.as_str()) {
+        return Err(CheckError::Name(
+            "a world file is a .gpkg, one layer's .geojson (named after the layer) or a .zip of Shapefiles, named in ASCII letters, digits, _ - . (文件须为 .gpkg、.geojson 或 .zip)".into(),
+        ));
+    }
+    Ok(base.to_owned())
+}
+
+/// Validates `next` and compares it with `current`, on the analysis places.
+async fn checked(
+    state: &AppState,
+    base_version: u32,
+    current: WorldFile,
+    next: WorldFile,
+    layers: Vec<world::Layer>,
+    notes: Vec<String>,
+) -> Result<Checked, CheckError> {
+    let (current, next, report, diff) = state
+        .jobs
+        .run(move |_| {
+            let report = validate(&next, &Rules::default());
+            let diff = difference(&current, &next);
+            Ok((current, next, report, diff))
+        })
+        .await?;
+    Ok(Checked { base_version, current, next, layers, notes, report, diff })
+}
+
+/// Checks an uploaded world file (or one layer of it, the others kept as published): read in
+/// a private temporary file named `name`, with `crs` where the file does not say.
+pub async fn check_upload(
+    state: &AppState,
+    bytes: Vec<u8>,
+    name: &str,
+    crs: Option<analytics::crs::Crs>,
+) -> Result<Checked, CheckError> {
+    let name = upload_name(name)?;
+    let (base_version, current) = published_world(state.store.as_ref()).await?;
+    let read = state
+        .jobs
+        .run(move |_| {
+            Ok((|| {
+                let dir = tempfile::Builder::new().prefix("safegrid-upload-").tempdir()?;
+                let path = dir.path().join(&name);
+                std::fs::write(&path, &bytes)?;
+                Ok::<_, std::io::Error>(read_world(&path, crs))
+            })())
+        })
+        .await?
+        .map_err(|e| store::world_file::WorldFileError::Open { path: "upload".into(), message: e.to_string() })??;
+    let next = merged(&current, &read);
+    checked(state, base_version, current, next, read.layers, read.notes).await
+}
+
+/// Checks `edits` made in order on the published world of `base_version` (a later
+/// publication makes them stale: [`store::StoreError::StaleWorld`]).
+pub async fn check_edits(state: &AppState, base_version: u32, edits: &[world::Edit]) -> Result<Checked, CheckError> {
+    let (latest, current) = published_world(state.store.as_ref()).await?;
+    if latest != base_version {
+        return Err(store::StoreError::StaleWorld { follows: base_version, current: latest }.into());
+    }
+    let next = world::apply_all(&current, edits).map_err(|(index, error)| CheckError::Edit { index, error })?;
+    checked(state, base_version, current, next, world::Layer::ALL.to_vec(), Vec::new()).await
+}
+
+/// Publishes a checked world that has no error, decided on its base version, and tells this
+/// instance to reload.
+pub async fn publish_checked(
+    state: &AppState,
+    checked: &Checked,
+    note: String,
+    author: Author,
+) -> Result<Published, PublishError> {
+    let parts = checked.next.to_parts(&Rules::default()).map_err(PublishError::Invalid)?;
+    let done = publish(state.store.as_ref(), parts, &checked.diff, note, author, Some(checked.base_version)).await?;
+    state.world_published.notify_one();
+    Ok(done)
 }

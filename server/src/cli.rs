@@ -121,6 +121,7 @@ async fn serve_generation(
     // Listen before loading, so writes other instances commit meanwhile are not missed.
     let notices = store.changes();
     let mut state = state_of(store, &args.store, Arc::new(SystemClock)).await?;
+    state.world_version = loaded_version;
     if let Some(notices) = notices {
         crate::follow::spawn(&state, notices);
     }
@@ -183,11 +184,14 @@ async fn serve_generation(
     }
     let (ended_tx, mut ended_rx) = tokio::sync::watch::channel(None::<Ended>);
     {
-        let (store, ended_tx) = (state.store.clone(), ended_tx.clone());
+        let (store, ended_tx, published) = (state.store.clone(), ended_tx.clone(), state.world_published.clone());
         let every = std::time::Duration::from_secs_f64(args.world_poll_s.max(0.1));
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(every).await;
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    () = published.notified() => {}
+                }
                 match world_version(store.as_ref()).await {
                     Ok(Some(v)) if Some(v) != loaded_version => {
                         let _ = ended_tx.send(Some(Ended::WorldChanged { version: v }));

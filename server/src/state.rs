@@ -50,6 +50,11 @@ pub struct AppState {
     pub live: Arc<crate::live::Live>,
     /// Deadlines, alert thresholds, dispatch estimate.
     pub settings: Arc<crate::live::LiveSettings>,
+    /// The published version of the world this state was loaded from (none before the first).
+    pub world_version: Option<u32>,
+    /// Told when this instance publishes a world, so that it reloads at once (other instances
+    /// notice by polling the store).
+    pub world_published: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -91,6 +96,8 @@ impl AppState {
             event_log,
             live,
             settings: Arc::new(crate::live::LiveSettings::default()),
+            world_version: None,
+            world_published: Arc::default(),
         }
     }
 

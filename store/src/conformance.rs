@@ -421,7 +421,15 @@ pub async fn publishing_a_world_keeps_incidents_and_records_versions(backend: &i
         note: "import test.gpkg".into(),
         changes: r#"{"cells":[0,1,0]}"#.into(),
         at: "2026-11-01T04:00:00Z".into(),
+        follows: Some(1),
     };
+    // A publication decided on an older version than the latest is refused whole.
+    let stale = crate::Publication { follows: Some(0), ..publication.clone() };
+    assert!(
+        matches!(store.publish_world(stale).await, Err(crate::StoreError::StaleWorld { follows: 0, current: 1 })),
+        "{name}"
+    );
+    assert_eq!(store.world_versions().await.unwrap().len(), 1, "{name}: nothing published");
     let v = store.publish_world(publication).await.unwrap();
     assert_eq!((v.version, v.by.as_str(), v.note.as_str()), (2, "tester", "import test.gpkg"), "{name}");
     // Another handle (a restart, another instance) sees the new world and the versions.

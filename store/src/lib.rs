@@ -318,6 +318,15 @@ pub enum StoreError {
     /// The PostGIS store failed.
     #[error(transparent)]
     Postgis(#[from] postgis::PgError),
+    /// A publication decided on version `follows` while `current` is the latest: someone
+    /// published meanwhile; nothing was written.
+    #[error("the world was published as version {current} since version {follows} was read (基础数据已被他人更新)")]
+    StaleWorld {
+        /// The version the publication was decided on.
+        follows: u32,
+        /// The latest version.
+        current: u32,
+    },
     /// Item `index` of a batch reuses a stored (source, external_id) with different content;
     /// nothing of the batch was written.
     #[error("item {index}: (source, external_id) already names incident {} with different content", existing.0)]

@@ -23,6 +23,9 @@ pub struct Publication {
     pub changes: String,
     /// When, RFC 3339 UTC.
     pub at: String,
+    /// The version this publication was decided on (0: none yet). When given, the store refuses
+    /// the publication with [`crate::StoreError::StaleWorld`] if another was published since.
+    pub follows: Option<u32>,
 }
 
 impl Publication {

@@ -227,6 +227,29 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         assert_eq!(p.send(role, "POST", "/api/password", Some(body)).await.0, 403, "{label}");
                     }
                     ("GET", "/api/config") => assert_eq!(p.send(role, "GET", "/api/config", None).await.0, 200),
+                    // The base data: administrators and the command centre only; nothing here
+                    // publishes (the files are not world files, the edits name no cell).
+                    ("GET", "/api/world/versions") => {
+                        let editor = role.is_some_and(|r| r.edits_world());
+                        assert_eq!(p.send(role, "GET", route.path, None).await.0, if editor { 200 } else { 403 }, "{label}");
+                    }
+                    ("POST", "/api/world/check" | "/api/world/publish") => {
+                        let editor = role.is_some_and(|r| r.edits_world());
+                        let uri = format!("{}?name=world.gpkg&base_version=1", route.path);
+                        let uri = if route.path.ends_with("check") { "/api/world/check?name=world.gpkg".into() } else { uri };
+                        let (s, e) = p.send(role, "POST", &uri, Some(json!({}))).await;
+                        assert_eq!(s, if editor { 422 } else { 403 }, "{label}: {e}");
+                    }
+                    ("POST", "/api/world/edits/check" | "/api/world/edits") => {
+                        let editor = role.is_some_and(|r| r.edits_world());
+                        let body = json!({"base_version": 1, "edits": [{"op": "edit_cell", "code": "620623999999999", "population": 1}]});
+                        let (s, e) = p.send(role, "POST", route.path, Some(body)).await;
+                        let want = if !editor { 403 } else { 422 };
+                        assert_eq!(s, want, "{label}: {e}");
+                        if editor {
+                            assert_eq!(e["error"]["field"], "edits[0].code", "{label}");
+                        }
+                    }
                     ("GET", "/ogc" | "/ogc/conformance" | "/ogc/collections") => {
                         assert_eq!(p.send(role, "GET", route.path, None).await.0, 200, "{label}")
                     }

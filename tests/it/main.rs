@@ -22,4 +22,5 @@ mod postgis;
 mod security;
 mod store;
 mod tiles;
+mod world_desk;
 mod world_file;

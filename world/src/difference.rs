@@ -161,6 +161,67 @@ pub fn difference(old: &WorldFile, new: &WorldFile) -> Difference {
     }
 }
 
+/// The regions a feature of `layer` with `key` lies in, in `world` (none when absent there):
+/// a region's or cell's own code, a resource's or unit's region, an officer's villages, a grid
+/// worker's cell. Codes that do not parse are returned as they are.
+fn places(world: &WorldFile, layer: Layer, key: &str) -> Vec<String> {
+    let id = || key.parse::<u64>().ok();
+    match layer {
+        Layer::Regions => {
+            world.regions.iter().filter(|r| r.code.trim() == key).map(|r| r.code.trim().to_owned()).collect()
+        }
+        Layer::Cells => world.cells.iter().filter(|c| c.code.trim() == key).map(|c| c.code.trim().to_owned()).collect(),
+        Layer::Resources => {
+            world.resources.iter().filter(|r| Some(r.id) == id()).map(|r| r.region_code.trim().to_owned()).collect()
+        }
+        Layer::Officers => world
+            .officers
+            .iter()
+            .filter(|o| Some(o.id) == id())
+            .flat_map(|o| o.villages.iter().map(|v| v.trim().to_owned()))
+            .collect(),
+        Layer::GridWorkers => {
+            world.grid_workers.iter().filter(|g| Some(g.id) == id()).map(|g| g.cell_code.trim().to_owned()).collect()
+        }
+        Layer::Units => {
+            world.units.iter().filter(|u| Some(u.id) == id()).map(|u| u.region_code.trim().to_owned()).collect()
+        }
+    }
+}
+
+/// Whether a region or cell code lies in `scope` (a code that parses as neither does not).
+fn in_scope(code: &str, scope: &model::scope::Scope) -> bool {
+    if let Ok(c) = model::RegionCode::parse(code) {
+        return scope.allows_region(c);
+    }
+    model::CellCode::parse(code).is_ok_and(|c| scope.allows_cell(c))
+}
+
+impl Difference {
+    /// The first change (layer and code) that touches a place outside `scope`, in the old world
+    /// or the new: a user may only publish changes inside their jurisdiction.
+    pub fn first_outside(
+        &self,
+        old: &WorldFile,
+        new: &WorldFile,
+        scope: &model::scope::Scope,
+    ) -> Option<(Layer, String)> {
+        if scope.is_everything() {
+            return None;
+        }
+        for l in &self.layers {
+            for key in l.added.iter().chain(&l.changed).chain(&l.removed) {
+                let mut touched = places(old, l.layer, key);
+                touched.extend(places(new, l.layer, key));
+                if touched.iter().any(|code| !in_scope(code, scope)) {
+                    return Some((l.layer, key.clone()));
+                }
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +257,37 @@ mod tests {
         new.cells[0].name = "新网格".into();
         let d = &difference(&old, &new).layers[1];
         assert_eq!((d.added.len(), d.changed.len(), d.removed.len()), (1, 2, 0));
+    }
+
+    #[test]
+    fn a_change_outside_the_jurisdiction_is_named() {
+        let village = |s: &str| model::scope::Scope::of(vec![model::RegionCode::parse(s).unwrap()]);
+        let old = WorldFile { cells: vec![cell("620602001001001", 102.6)], ..WorldFile::default() };
+        let mut new = old.clone();
+        new.cells[0].name = "改名".into();
+        let d = difference(&old, &new);
+        assert_eq!(d.first_outside(&old, &new, &village("620602001001")), None);
+        assert_eq!(d.first_outside(&old, &new, &model::scope::Scope::everything()), None);
+        assert_eq!(
+            d.first_outside(&old, &new, &village("620602001002")),
+            Some((Layer::Cells, "620602001001001".to_owned()))
+        );
+        // A resource moved out of the jurisdiction is outside it, though it started inside.
+        let camera = |region: &str| crate::ResourceRecord {
+            id: 7,
+            kind: "camera".into(),
+            name: "探头".into(),
+            region_code: region.into(),
+            subtype: None,
+            heading_deg: None,
+            fov_deg: None,
+            range_m: None,
+            point: Point::new(102.6, 37.9),
+        };
+        let old = WorldFile { resources: vec![camera("620602001001")], ..WorldFile::default() };
+        let new = WorldFile { resources: vec![camera("620602001002")], ..WorldFile::default() };
+        let d = difference(&old, &new);
+        assert_eq!(d.first_outside(&old, &new, &village("620602001001")), Some((Layer::Resources, "7".to_owned())));
+        assert_eq!(d.first_outside(&old, &new, &village("620602001000")), None);
     }
 }

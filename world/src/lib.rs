@@ -7,9 +7,11 @@
 //! Nothing here does IO.
 
 pub mod difference;
+pub mod edit;
 pub mod validate;
 
 pub use difference::{Difference, LayerDifference, difference};
+pub use edit::{Edit, EditError, apply, apply_all};
 pub use validate::{Problem, ProblemKind, Report, Rules, Severity, validate};
 
 use geo::{InteriorPoint, MultiPolygon, Point};

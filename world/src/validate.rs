@@ -251,7 +251,7 @@ fn polygon_area_m2(p: &Polygon<f64>) -> f64 {
 }
 
 /// Area on the sphere of every part, m².
-fn area_m2(s: &MultiPolygon<f64>) -> f64 {
+pub(crate) fn area_m2(s: &MultiPolygon<f64>) -> f64 {
     s.0.iter().map(polygon_area_m2).sum()
 }
 

@@ -7,6 +7,7 @@ pub mod incidents;
 pub mod live;
 pub mod patrol;
 pub mod regions;
+pub mod world;
 
 use crate::code::CellCode;
 use crate::incident::Category;
@@ -82,6 +83,9 @@ pub struct Health {
     pub cells: u64,
     /// Server version.
     pub version: String,
+    /// The published version of the world the server has loaded (none before the first).
+    #[serde(default)]
+    pub world_version: Option<u32>,
 }
 
 /// Count for one category.

@@ -41,7 +41,7 @@ fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
 
 /// Whether a state-changing request's body, if it has one, is JSON. `sized_body` says whether
 /// the body itself is known to hold bytes (a request built in a test has no length header).
-fn json_body(headers: &HeaderMap, sized_body: bool) -> Result<(), AppError> {
+fn json_body(headers: &HeaderMap, sized_body: bool, path: &str) -> Result<(), AppError> {
     let has_body = sized_body
         || headers.contains_key(header::TRANSFER_ENCODING)
         || headers
@@ -57,6 +57,7 @@ fn json_body(headers: &HeaderMap, sized_body: bool) -> Result<(), AppError> {
         .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
     match mime {
         Some(m) if JSON_TYPES.contains(&m.as_str()) => Ok(()),
+        Some(m) if m == FILE_TYPE && FILE_PATHS.contains(&path) => Ok(()),
         other => Err(AppError::UnsupportedMediaType {
             message: format!(
                 "the body must be JSON (Content-Type application/json, or application/x-ndjson for a batch), not {}",
@@ -117,6 +118,12 @@ fn from_another_page(headers: &HeaderMap) -> Result<(), AppError> {
     }
 }
 
+/// The routes that take a file (a world file upload), and the one body type they take besides
+/// JSON: like JSON it is not one a plain HTML form can send, so a cross-site page cannot post it
+/// without the browser asking (CORS preflight), which this server never grants.
+const FILE_PATHS: [&str; 2] = ["/api/world/check", "/api/world/publish"];
+const FILE_TYPE: &str = "application/octet-stream";
+
 /// The paths answered with data, not the frontend's files.
 pub fn is_data_path(path: &str) -> bool {
     path.starts_with("/api/") || path.starts_with("/tiles/") || path.starts_with("/glyphs/")
@@ -129,7 +136,7 @@ pub async fn guard(req: Request, next: Next) -> Response {
     let data = is_data_path(req.uri().path());
     let checked = if changes_state {
         let sized_body = axum::body::HttpBody::size_hint(req.body()).lower() > 0;
-        same_origin(req.headers()).and_then(|()| json_body(req.headers(), sized_body))
+        same_origin(req.headers()).and_then(|()| json_body(req.headers(), sized_body, req.uri().path()))
     } else if data {
         from_another_page(req.headers())
     } else {
@@ -176,24 +183,48 @@ mod tests {
 
     #[test]
     fn bodies_must_be_json() {
-        assert!(json_body(&headers(&[]), false).is_ok(), "no body");
-        assert!(json_body(&headers(&[("content-length", "0"), ("content-type", "text/plain")]), false).is_ok());
+        assert!(json_body(&headers(&[]), false, "/api/incidents").is_ok(), "no body");
         assert!(
-            json_body(&headers(&[("content-length", "5"), ("content-type", "application/json; charset=utf-8")]), false)
+            json_body(&headers(&[("content-length", "0"), ("content-type", "text/plain")]), false, "/api/incidents")
                 .is_ok()
         );
         assert!(
-            json_body(&headers(&[("content-length", "5"), ("content-type", "application/x-ndjson")]), false).is_ok()
+            json_body(
+                &headers(&[("content-length", "5"), ("content-type", "application/json; charset=utf-8")]),
+                false,
+                "/api/incidents"
+            )
+            .is_ok()
+        );
+        assert!(
+            json_body(
+                &headers(&[("content-length", "5"), ("content-type", "application/x-ndjson")]),
+                false,
+                "/api/incidents"
+            )
+            .is_ok()
         );
         for bad in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
-            assert!(json_body(&headers(&[("content-length", "5"), ("content-type", bad)]), false).is_err(), "{bad}");
+            assert!(
+                json_body(&headers(&[("content-length", "5"), ("content-type", bad)]), false, "/api/incidents")
+                    .is_err(),
+                "{bad}"
+            );
         }
-        assert!(json_body(&headers(&[("content-length", "5")]), false).is_err(), "untyped");
+        assert!(json_body(&headers(&[("content-length", "5")]), false, "/api/incidents").is_err(), "untyped");
+        let file = headers(&[("content-length", "5"), ("content-type", FILE_TYPE)]);
+        assert!(json_body(&file, false, "/api/world/check").is_ok(), "a world file upload");
+        assert!(json_body(&file, false, "/api/incidents").is_err(), "bytes only where a file is taken");
         assert!(
-            json_body(&headers(&[("transfer-encoding", "chunked"), ("content-type", "text/plain")]), false).is_err()
+            json_body(
+                &headers(&[("transfer-encoding", "chunked"), ("content-type", "text/plain")]),
+                false,
+                "/api/incidents"
+            )
+            .is_err()
         );
         assert!(
-            json_body(&headers(&[("content-type", "text/plain")]), true).is_err(),
+            json_body(&headers(&[("content-type", "text/plain")]), true, "/api/incidents").is_err(),
             "a body without a length header"
         );
     }

@@ -17,6 +17,7 @@ mod regions;
 mod search;
 pub mod session;
 mod stats;
+mod world;
 
 use crate::auth::Caller;
 use crate::state::AppState;
@@ -90,7 +91,21 @@ fn routes() -> Routes {
         .add("GET", "/api/me", Signed, get(session::me))
         .add("POST", "/api/password", Signed, post(session::password))
         .add("GET", "/api/audit", Admin, get(session::audit))
-        .add("GET", "/api/world/versions", Admin, get(session::world_versions))
+        .add("GET", "/api/world/versions", Signed, get(session::world_versions))
+        .add(
+            "POST",
+            "/api/world/check",
+            Signed,
+            post(world::check).layer(DefaultBodyLimit::max(world::MAX_UPLOAD_BYTES)),
+        )
+        .add(
+            "POST",
+            "/api/world/publish",
+            Signed,
+            post(world::publish_upload).layer(DefaultBodyLimit::max(world::MAX_UPLOAD_BYTES)),
+        )
+        .add("POST", "/api/world/edits/check", Signed, post(world::check_edits))
+        .add("POST", "/api/world/edits", Signed, post(world::publish_edits))
         .add("GET", "/api/config", Signed, get(config))
         .add("GET", "/api/regions", Signed, get(regions::list))
         .add("GET", "/api/regions/{code}", Signed, get(regions::one))
@@ -190,6 +205,7 @@ async fn health(State(s): State<AppState>, _: params::NoQuery) -> axum::Json<Hea
         incidents: s.index().len() as u64,
         cells: s.geography.cells().len() as u64,
         version: env!("CARGO_PKG_VERSION").into(),
+        world_version: s.world_version,
     })
 }
 

@@ -247,13 +247,16 @@ pub async fn audit(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     Ok(result)
 }
 
-/// `GET /api/world/versions` (administrators): every published version of the world, oldest
-/// first: when, by whom, what it was and what changed per layer.
+/// `GET /api/world/versions` (administrators and the command centre, who edit the base data):
+/// every published version of the world, oldest first: when, by whom, what it was and what
+/// changed per layer.
 pub async fn world_versions(
     State(s): State<AppState>,
     caller: Caller,
     _: super::params::NoQuery,
 ) -> Result<Response, AppError> {
-    caller.require_admin()?;
+    if !caller.user.role.edits_world() {
+        return Err(AppError::Forbidden { message: "administrators and the command centre only".into() });
+    }
     Ok(Json(s.store.world_versions().await?).into_response())
 }

@@ -237,7 +237,10 @@ impl Store for GpkgStore {
     }
 
     async fn publish_world(&self, publication: Publication) -> Result<WorldVersion, StoreError> {
-        self.write(move |c| Ok((world::publish_world(c, &publication)?, Committed::default()))).await
+        let follows = publication.follows.unwrap_or(0);
+        self.write(move |c| Ok((world::publish_world(c, &publication)?, Committed::default())))
+            .await?
+            .map_err(|current| StoreError::StaleWorld { follows, current })
     }
 
     async fn world_versions(&self) -> Result<Vec<WorldVersion>, StoreError> {

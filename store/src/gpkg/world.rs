@@ -134,8 +134,16 @@ fn record_version(tx: &rusqlite::Transaction<'_>, p: &Publication) -> Result<Wor
     })
 }
 
-pub(super) fn publish_world(conn: &mut Connection, p: &Publication) -> Result<WorldVersion, GpkgError> {
+/// Publishes `p`: `Ok(Err(current))` when `p.follows` is not the latest version `current`.
+pub(super) fn publish_world(conn: &mut Connection, p: &Publication) -> Result<Result<WorldVersion, u32>, GpkgError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
+    if let Some(follows) = p.follows {
+        let next: i64 = tx.query_row(sql!("next_world_version"), [], |r| r.get(0)).map_err(sql("next version"))?;
+        let current = (next - 1).max(0) as u32;
+        if current != follows {
+            return Ok(Err(current));
+        }
+    }
     for t in ["officer_villages", "officers", "resources", "cells", "regions"] {
         tx.execute(&sql!("clear_table").replace("{table}", t), []).map_err(sql("clear table"))?;
     }
@@ -158,7 +166,7 @@ pub(super) fn publish_world(conn: &mut Connection, p: &Publication) -> Result<Wo
     }
     let version = record_version(&tx, p)?;
     tx.commit().map_err(sql("commit publication"))?;
-    Ok(version)
+    Ok(Ok(version))
 }
 
 pub(super) fn read_versions(conn: &Connection) -> Result<Vec<WorldVersion>, GpkgError> {

@@ -658,6 +658,13 @@ impl Store for PgStore {
         let tx = c.transaction().await.map_err(db("begin"))?;
         // One publication at a time across every instance: the version numbers stay dense.
         tx.batch_execute(sql!("lock_world_versions")).await.map_err(db("lock versions"))?;
+        if let Some(follows) = publication.follows {
+            let next: i32 = tx.query_one(sql!("next_world_version"), &[]).await.map_err(db("next version"))?.get(0);
+            let current = (next - 1).max(0) as u32;
+            if current != follows {
+                return Err(StoreError::StaleWorld { follows, current });
+            }
+        }
         tx.batch_execute(sql!("clear_geography")).await.map_err(db("clear geography"))?;
         write_geography(&tx, &publication.geography).await?;
         tx.batch_execute(sql!("sync_sequences")).await.map_err(db("sync sequences"))?;
