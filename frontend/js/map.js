@@ -14,6 +14,13 @@ function whenReady(f) {
   if (ready) f(); else pending.push(f);
 }
 let selected = null;
+// While the base data is edited, a click is a place (with the cell or resource under it), not a
+// selection.
+let editing = false;
+// The published world the tiles show: part of their URLs, so a new version is fetched afresh.
+let worldVersion = 0;
+let urls = {};
+const withWorld = (url) => (worldVersion ? url + (url.includes('?') ? '&' : '?') + 'world=' + worldVersion : url);
 let started = performance.now();
 const state = { firstIdleMs: null, idleCount: 0, tileErrors: 0 };
 window.__safegrid = state;
@@ -42,11 +49,12 @@ export function createMap(container, optionsJson, onEvent) {
   ready = false;
   pending = [];
   const o = JSON.parse(optionsJson);
+  urls = { regions: o.regionsUrl, cells: o.cellsUrl, incidents: o.incidentsUrl, stations: o.stationsUrl, cameras: o.camerasUrl };
   emit = (obj) => onEvent(JSON.stringify(obj));
   const sources = {
-    regions: { type: 'vector', tiles: [o.regionsUrl], minzoom: 0, maxzoom: 14 },
-    cells: { type: 'vector', tiles: [o.cellsUrl], minzoom: 6, maxzoom: 14 },
-    incidents: { type: 'vector', tiles: [o.incidentsUrl], minzoom: 0, maxzoom: 16 },
+    regions: { type: 'vector', tiles: [withWorld(o.regionsUrl)], minzoom: 0, maxzoom: 14 },
+    cells: { type: 'vector', tiles: [withWorld(o.cellsUrl)], minzoom: 6, maxzoom: 14 },
+    incidents: { type: 'vector', tiles: [withWorld(o.incidentsUrl)], minzoom: 0, maxzoom: 16 },
     stations: { type: 'geojson', data: o.stationsUrl },
     hotspots: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     alerts: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
@@ -58,6 +66,8 @@ export function createMap(container, optionsJson, onEvent) {
     plan: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     backlog: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     desk: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    world: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    draft: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
   };
   const layers = [
     { id: 'background', type: 'background', paint: { 'background-color': '#0b1622' } },
@@ -121,6 +131,17 @@ export function createMap(container, optionsJson, onEvent) {
     // A village officer's own villages (一村一警 desk).
     { id: 'desk-fill', type: 'fill', source: 'desk', paint: { 'fill-color': '#ffd166', 'fill-opacity': 0.08 } },
     { id: 'desk-line', type: 'line', source: 'desk', paint: { 'line-color': '#ffd166', 'line-width': 2.5 } },
+    { id: 'world-fill', type: 'fill', source: 'world', filter: ['==', ['geometry-type'], 'Polygon'],
+      paint: { 'fill-color': ['match', ['get', 'severity'], 'error', '#ff3b30', '#ffb020'], 'fill-opacity': 0.3 } },
+    { id: 'world-line', type: 'line', source: 'world', filter: ['==', ['geometry-type'], 'Polygon'],
+      paint: { 'line-color': ['match', ['get', 'severity'], 'error', '#ff3b30', '#ffb020'], 'line-width': 2.5 } },
+    { id: 'world-points', type: 'circle', source: 'world', filter: ['==', ['geometry-type'], 'Point'],
+      paint: { 'circle-radius': 7, 'circle-color': ['match', ['get', 'severity'], 'error', '#ff3b30', '#ffb020'],
+               'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 } },
+    { id: 'draft-line', type: 'line', source: 'draft', filter: ['==', ['geometry-type'], 'LineString'],
+      paint: { 'line-color': '#00e5ff', 'line-width': 3, 'line-dasharray': [2, 1] } },
+    { id: 'draft-points', type: 'circle', source: 'draft', filter: ['==', ['geometry-type'], 'Point'],
+      paint: { 'circle-radius': 6, 'circle-color': '#00e5ff', 'circle-stroke-color': '#0b1622', 'circle-stroke-width': 2 } },
     { id: 'plan-route', type: 'line', source: 'plan', filter: ['==', ['get', 'kind'], 'route'],
       layout: { 'line-join': 'round', 'line-cap': 'round' },
       paint: { 'line-color': ['get', 'color'], 'line-width': 3, 'line-opacity': 0.9 } },
@@ -175,6 +196,14 @@ export function createMap(container, optionsJson, onEvent) {
     emit({ type: 'idle' });
   });
   map.on('click', (e) => {
+    if (editing) {
+      const under = map.queryRenderedFeatures(e.point, { layers: ['stations', 'cameras', 'cells-fill'].filter((l) => map.getLayer(l)) });
+      const resource = under.find((f) => f.layer.id === 'stations' || f.layer.id === 'cameras');
+      const cell = under.find((f) => f.layer.id === 'cells-fill');
+      emit({ type: 'point', lon: e.lngLat.lng, lat: e.lngLat.lat,
+             cell: cell ? cell.properties.code : null, resource: resource ? resource.properties.id : null });
+      return;
+    }
     const hits = map.queryRenderedFeatures(e.point, { layers: ['incidents', 'stations', 'cells-fill', 'regions-fill'] });
     const live = map.queryRenderedFeatures(e.point, { layers: ['live-points'] })[0];
     if (live) { emit({ type: 'incident', id: live.properties.id }); return; }
@@ -202,9 +231,11 @@ export function createMap(container, optionsJson, onEvent) {
 
 export function setSources(incidentsUrl, cellsUrl) {
   if (!map) return;
+  urls.incidents = incidentsUrl;
+  urls.cells = cellsUrl;
   const apply = () => {
-    map.getSource('incidents').setTiles([incidentsUrl]);
-    map.getSource('cells').setTiles([cellsUrl]);
+    map.getSource('incidents').setTiles([withWorld(incidentsUrl)]);
+    map.getSource('cells').setTiles([withWorld(cellsUrl)]);
   };
   whenReady(apply);
 }
@@ -229,6 +260,8 @@ const GROUPS = {
   gap: ['gap-fill'],
   blind: ['blind'],
   backlog: ['backlog'],
+  world: ['world-fill', 'world-line', 'world-points'],
+  draft: ['draft-line', 'draft-points'],
 };
 
 // Live incidents (newest last) and the pulse drawn around those younger than PULSE_MS.
@@ -336,4 +369,22 @@ export function selectCell(code) {
   if (!map) return;
   const apply = () => map.setFilter('cells-selected', ['==', ['get', 'code'], code || '']);
   whenReady(apply);
+}
+
+// Clicks become places (`{type: 'point', lon, lat, cell, resource}`) while the base data is edited.
+export function setEditing(on) {
+  editing = !!on;
+  if (map) map.getCanvas().style.cursor = editing ? 'crosshair' : '';
+}
+
+// A new version of the world is published: regions, cells and incidents are fetched afresh
+// (their tile URLs carry the version), and the stations and cameras read again.
+export function reloadWorld(version) {
+  worldVersion = version;
+  state.worldVersion = version;
+  if (!map) return;
+  whenReady(() => {
+    for (const name of ['regions', 'cells', 'incidents']) map.getSource(name).setTiles([withWorld(urls[name])]);
+    for (const name of ['stations', 'cameras']) map.getSource(name).setData(urls[name]);
+  });
 }

@@ -64,14 +64,23 @@ pub fn on_unauthorized(f: impl Fn() + 'static) {
 }
 
 async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, String), ApiError> {
+    fetch_body(method, path, body.map(|b| ("application/json", wasm_bindgen::JsValue::from_str(&b)))).await
+}
+
+/// A request with a body of `content_type` (a string, or a file as it is).
+async fn fetch_body(
+    method: &str,
+    path: &str,
+    body: Option<(&str, wasm_bindgen::JsValue)>,
+) -> Result<(u16, String), ApiError> {
     let window = web_sys::window().ok_or_else(|| ApiError::local(0, "no window".into()))?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
-    if let Some(b) = body {
+    if let Some((content_type, b)) = body {
         let headers = web_sys::Headers::new().map_err(network)?;
-        headers.set("content-type", "application/json").map_err(network)?;
+        headers.set("content-type", content_type).map_err(network)?;
         init.set_headers(&headers);
-        init.set_body(&wasm_bindgen::JsValue::from_str(&b));
+        init.set_body(&b);
     }
     let resp = JsFuture::from(window.fetch_with_str_and_init(path, &init)).await.map_err(network)?;
     let resp: web_sys::Response = resp.dyn_into().map_err(network)?;
@@ -622,4 +631,58 @@ pub fn live_feed(on_message: impl Fn(FeedMessage) + 'static, on_state: impl Fn(b
         on_state: Box::new(on_state),
         retry_ms: Cell::new(1000),
     }));
+}
+
+/// `GET /api/health`: the world version the server has loaded, among others.
+pub async fn health() -> Result<model::api::Health, ApiError> {
+    get_json("/api/health").await
+}
+
+/// `GET /api/world/versions` (administrators and the command centre).
+pub async fn world_versions() -> Result<Vec<model::api::world::WorldVersion>, ApiError> {
+    get_json("/api/world/versions").await
+}
+
+fn upload_query(name: &str, crs: &str) -> String {
+    let mut q = format!("name={}", encode(name));
+    if !crs.is_empty() {
+        q.push_str(&format!("&crs={}", encode(crs)));
+    }
+    q
+}
+
+/// `POST /api/world/check`: the world file `file` (named `name`, coordinates in `crs` where it
+/// does not say; empty: as it says) validated and compared with the published world.
+pub async fn world_check(
+    file: &web_sys::File,
+    name: &str,
+    crs: &str,
+) -> Result<model::api::world::WorldCheck, ApiError> {
+    let path = format!("/api/world/check?{}", upload_query(name, crs));
+    let (status, text) = fetch_body("POST", &path, Some(("application/octet-stream", file.clone().into()))).await?;
+    parse(status, text)
+}
+
+/// `POST /api/world/publish`: the same file published on `base_version`.
+pub async fn world_publish(
+    file: &web_sys::File,
+    name: &str,
+    crs: &str,
+    base_version: u32,
+) -> Result<model::api::world::WorldPublished, ApiError> {
+    let path = format!("/api/world/publish?{}&base_version={base_version}", upload_query(name, crs));
+    let (status, text) = fetch_body("POST", &path, Some(("application/octet-stream", file.clone().into()))).await?;
+    parse(status, text)
+}
+
+/// `POST /api/world/edits/check`.
+pub async fn world_edits_check(
+    body: &model::api::world::WorldEdits,
+) -> Result<model::api::world::WorldCheck, ApiError> {
+    post_json("/api/world/edits/check", body).await
+}
+
+/// `POST /api/world/edits`: the edits published.
+pub async fn world_edits(body: &model::api::world::WorldEdits) -> Result<model::api::world::WorldPublished, ApiError> {
+    post_json("/api/world/edits", body).await
 }

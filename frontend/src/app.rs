@@ -243,6 +243,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
     let live = crate::command::start(ctx, me.user.role.writes_cases());
     let planner = crate::planner::start(ctx);
     let desk = crate::desk::start(ctx, me.user.role);
+    let world = crate::world_desk::start(ctx, me.user.role.edits_world());
 
     // Keep <html lang> and the title in step with the language.
     Effect::new(move |_| {
@@ -263,6 +264,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                 <crate::command::UnitCounts />
                 <crate::command::WallButton />
                 {me.user.role.handles_cases().then(|| view! { <crate::planner::PlannerButton /> <crate::desk::DeskButton /> })}
+                {world.allowed.then(|| view! { <crate::world_desk::WorldButton /> })}
                 <span class="lang muted" id="signed-in">
                     {me.user.username.clone()} " · " {move || if lang.get() == Lang::Zh { me.user.role.label_zh() } else { me.user.role.label_en() }}
                 </span>
@@ -287,6 +289,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
             <div class="crumbs"><Breadcrumb /></div>
             <main class="map"><MapView /><crate::command::Toasts /></main>
             <aside class="right">
+                <Show when=move || world.open.get() fallback=move || view! {
                 <Show when=move || desk.open.get()
                     fallback=move || view! {
                         <Show when=move || planner.open.get()
@@ -295,6 +298,9 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                         </Show>
                     }>
                     <crate::desk::DeskPanel />
+                </Show>
+                }>
+                    <crate::world_desk::WorldPanel />
                 </Show>
             </aside>
         </div>
@@ -305,6 +311,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
 fn MapView() -> impl IntoView {
     let planner = expect_context::<crate::planner::PlannerCtx>();
     let ctx = expect_context::<Ctx>();
+    let world = expect_context::<crate::world_desk::WorldCtx>();
     let div = NodeRef::<html::Div>::new();
     // Create the map once the element exists (after the first render).
     Effect::new(move |created: Option<bool>| {
@@ -335,6 +342,7 @@ fn MapView() -> impl IntoView {
                 MapEvent::Incident { id } => ctx.selection.set(crate::app::Selection::Incident(id)),
                 MapEvent::Cell { code } => ctx.selection.set(crate::app::Selection::Cell(code)),
                 MapEvent::Region { code } => ctx.selection.set(crate::app::Selection::Region(code)),
+                MapEvent::Point { lon, lat, cell, resource } => world.on_point(lon, lat, cell, resource),
                 MapEvent::Idle | MapEvent::Resource { .. } => {}
             });
             ctx.map.set_value(Some(map));

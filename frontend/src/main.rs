@@ -11,6 +11,7 @@ mod map;
 mod panels;
 mod planner;
 mod time;
+mod world_desk;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -33,6 +33,10 @@ extern "C" {
     fn resize();
     #[wasm_bindgen(js_name = setLayerData)]
     fn set_layer_data(source: &str, data: &str);
+    #[wasm_bindgen(js_name = setEditing)]
+    fn set_editing(on: bool);
+    #[wasm_bindgen(js_name = reloadWorld)]
+    fn reload_world(version: u32);
 }
 
 /// Colour of a category (points and legend).
@@ -183,6 +187,17 @@ pub enum MapEvent {
         /// Its name.
         name: String,
     },
+    /// While the base data is edited: a place was clicked, with the cell and the resource under it.
+    Point {
+        /// Longitude, WGS84.
+        lon: f64,
+        /// Latitude, WGS84.
+        lat: f64,
+        /// The cell under it, if any.
+        cell: Option<String>,
+        /// The station or camera under it, if any.
+        resource: Option<u64>,
+    },
 }
 
 /// Handle to the one map of the page.
@@ -274,6 +289,16 @@ impl Map {
             -3 => "#2166ac",
             _ => "#26333f",
         }
+    }
+
+    /// While `on`, clicks are places for the base-data editor ([`MapEvent::Point`]).
+    pub fn set_editing(&self, on: bool) {
+        set_editing(on);
+    }
+
+    /// Fetches regions, cells, incidents, stations and cameras afresh for world `version`.
+    pub fn reload_world(&self, version: u32) {
+        reload_world(version);
     }
 
     /// Outlines the selected cell (empty: none).

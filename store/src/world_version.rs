@@ -42,20 +42,7 @@ impl Publication {
     }
 }
 
-/// One published version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WorldVersion {
-    /// 1, 2, … in publication order.
-    pub version: u32,
-    /// When, RFC 3339 UTC.
-    pub published_at: String,
-    /// Who.
-    pub by: String,
-    /// What it is, in words.
-    pub note: String,
-    /// What changed, as JSON.
-    pub changes: String,
-}
+pub use model::api::world::WorldVersion;
 
 #[derive(Serialize, Deserialize)]
 struct Stored {

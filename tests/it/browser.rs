@@ -222,7 +222,8 @@ steps!(
     language_switch,
     city_desk,
     village_officer_desk,
-    audit_log
+    audit_log,
+    base_data
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -782,4 +783,243 @@ async fn audit_log(b: &Browser, _j: &mut Journey) {
         .await
         .unwrap();
     wait_text(c, "#audit-entries", |t| t.contains("read_incident") && t.contains("city"), "the audit log").await;
+}
+
+/// A real click on the map at a place: the map centred there at `zoom`, then the mouse pressed
+/// in the middle of it.
+async fn click_map(c: &Client, lon: f64, lat: f64, zoom: f64) {
+    js(c, &format!("window.__safegrid.map.jumpTo({{center: [{lon}, {lat}], zoom: {zoom}}}); return true;")).await;
+    settled(c).await;
+    let map_el = c.find(Locator::Id("map")).await.unwrap();
+    let click = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: map_el, duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    c.perform_actions(click).await.unwrap();
+}
+
+/// The published world as the store holds it, and its version.
+async fn published(world: &TestWorld) -> (u32, world::WorldFile) {
+    server::base_data::published_world(world.state.store.as_ref()).await.unwrap()
+}
+
+/// Waits until the desk's report is there (a check answered) and reads whether it is valid.
+async fn report_valid(c: &Client) -> bool {
+    let t0 = Instant::now();
+    loop {
+        if let Ok(e) = c.find(Locator::Id("world-report")).await
+            && let Ok(Some(v)) = e.attr("data-valid").await
+        {
+            return v == "true";
+        }
+        let message = text_of(c, "#world-message").await;
+        assert!(t0.elapsed() < Duration::from_secs(30), "no check report (message: {message:?})");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Publishes the check shown and waits until the store has version `version`.
+async fn publish_shown(c: &Client, world: &TestWorld, version: u32) {
+    c.find(Locator::Id("world-publish")).await.unwrap().click().await.unwrap();
+    wait_text(
+        c,
+        "#world-message",
+        |t| t.contains(&version.to_string()) && (t.contains("已发布") || t.contains("Published")),
+        "the publication",
+    )
+    .await;
+    let (v, _) = published(world).await;
+    assert_eq!(v, version, "the store's latest version");
+}
+
+/// An administrator corrects the base data in the browser: a broken upload is refused with its
+/// problems listed and drawn, a good one shows its difference and is published; then the grid
+/// is edited on the map (merge, split along a drawn line, a cell's name and population, a new
+/// camera with its direction, a station moved, a camera removed), each checked and published.
+async fn base_data(b: &Browser, _j: &mut Journey) {
+    use geo::{BoundingRect, Contains};
+    let (c, world, out) = (&b.c, &b.world, &b.out);
+    c.find(Locator::Id("world-button")).await.unwrap().click().await.unwrap();
+    wait_text(c, "#world-versions", |t| t.contains("v1"), "the versions list").await;
+    let (v1, start) = published(world).await;
+    assert_eq!(v1, 1);
+    let files = tempfile::tempdir().unwrap();
+
+    // A cells layer with two overlapping cells (and the rest missing): refused, every problem
+    // listed and drawn on the map, nothing to publish.
+    let (a, bb) = (&start.cells[0], &start.cells[1]);
+    let feature = |code: &str, shape: &geo::MultiPolygon<f64>| {
+        json!({"type": "Feature", "properties": {"code": code, "name": "网格", "population": 10},
+            "geometry": server::api::features::multipolygon_json(shape)})
+    };
+    let broken = json!({"type": "FeatureCollection", "features": [feature(&a.code, &a.boundary), feature(&bb.code, &a.boundary)]});
+    let broken_file = files.path().join("cells.geojson");
+    std::fs::write(&broken_file, broken.to_string()).unwrap();
+    c.find(Locator::Id("world-file")).await.unwrap().send_keys(&broken_file.to_string_lossy()).await.unwrap();
+    c.find(Locator::Id("world-check")).await.unwrap().click().await.unwrap();
+    assert!(!report_valid(c).await, "the broken file is refused");
+    c.find(Locator::Css("#world-problems li.problem.error[data-kind=overlapping_cells]")).await.unwrap();
+    let drawn = js(c, "return (window.__safegrid.layerCounts || {}).world || 0;").await.as_u64().unwrap();
+    assert!(drawn > 0, "the problem features are drawn");
+    assert!(
+        !c.find(Locator::Id("world-publish")).await.unwrap().is_enabled().await.unwrap(),
+        "no publishing with errors"
+    );
+    std::fs::write(out.join("dashboard-world-problems.png"), c.screenshot().await.unwrap()).unwrap();
+
+    // The world exported, one cell renamed: its difference, then published as version 2.
+    let gpkg = files.path().join("world.gpkg");
+    server::base_data::export(server::config::WorldExportArgs {
+        store: tests::store_args(world.dir.path()),
+        out: gpkg.clone(),
+    })
+    .await
+    .unwrap();
+    let conn = rusqlite::Connection::open(&gpkg).unwrap();
+    conn.execute("UPDATE cells SET name = '城东新网格' WHERE code = ?1", [&a.code]).unwrap();
+    drop(conn);
+    let input = c.find(Locator::Id("world-file")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(&gpkg.to_string_lossy()).await.unwrap();
+    c.find(Locator::Id("world-check")).await.unwrap().click().await.unwrap();
+    // The report of the new check replaces the old one.
+    let t0 = Instant::now();
+    while !report_valid(c).await {
+        assert!(t0.elapsed() < Duration::from_secs(30), "the renamed world is valid");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    wait_text(c, "#world-changes li[data-layer=cells]", |t| t.contains(&a.code), "the changed cell listed").await;
+    publish_shown(c, world, 2).await;
+    assert!(published(world).await.1.cells.iter().any(|x| x.name == "城东新网格"));
+    wait_text(c, "#world-versions", |t| t.contains("v2"), "the versions list").await;
+
+    // Merge: two adjacent cells of one village, clicked on the map.
+    let (_, now) = published(world).await;
+    let (keep, absorb) = {
+        use geo::BooleanOps;
+        let mut pair = None;
+        'outer: for (i, x) in now.cells.iter().enumerate().skip(10) {
+            for y in &now.cells[i + 1..] {
+                if x.code[..12] == y.code[..12] && x.boundary.union(&y.boundary).0.len() == 1 {
+                    pair = Some((x.clone(), y.clone()));
+                    break 'outer;
+                }
+            }
+        }
+        pair.expect("adjacent cells")
+    };
+    c.find(Locator::Id("tool-merge")).await.unwrap().click().await.unwrap();
+    for cell in [&keep, &absorb] {
+        let p = cell.boundary.interior_point().unwrap();
+        click_map(c, p.x(), p.y(), 15.0).await;
+    }
+    assert!(report_valid(c).await, "the merge is valid");
+    wait_text(c, "#world-changes li[data-layer=cells]", |t| t.contains(&absorb.code), "the absorbed cell listed").await;
+    publish_shown(c, world, 3).await;
+    let (_, merged) = published(world).await;
+    assert_eq!(merged.cells.len(), now.cells.len() - 1);
+    assert!(merged.cells.iter().all(|x| x.code != absorb.code));
+
+    // Split: a cell, then a line drawn across it, point by point.
+    // A cell that a level line through its inside cuts in two (not every shape is).
+    let line_across = |x: &world::CellRecord| {
+        let (inside, bounds) = (x.boundary.interior_point().unwrap(), x.boundary.bounding_rect().unwrap());
+        [bounds.min().x - 0.002, inside.x(), bounds.max().x + 0.002].map(|lon| [lon, inside.y()])
+    };
+    let cut = merged
+        .cells
+        .iter()
+        .skip(40)
+        .filter(|x| x.code[..12] != keep.code[..12])
+        .find(|x| {
+            let edit = model::api::world::Edit::SplitCell { code: x.code.clone(), line: line_across(x).to_vec() };
+            world::apply(&merged, &edit).is_ok_and(|w| world::validate(&w, &world::Rules::default()).is_valid())
+        })
+        .unwrap()
+        .clone();
+    c.find(Locator::Id("tool-split")).await.unwrap().click().await.unwrap();
+    let inside = cut.boundary.interior_point().unwrap();
+    click_map(c, inside.x(), inside.y(), 15.0).await;
+    wait_text(c, "#tool-picked", |t| t.contains(&cut.code), "the cell to split").await;
+    for [lon, lat] in line_across(&cut) {
+        click_map(c, lon, lat, 12.0).await;
+    }
+    let drawn = js(c, "return (window.__safegrid.layerCounts || {}).draft || 0;").await.as_u64().unwrap();
+    assert_eq!(drawn, 4, "three points and the line are drawn");
+    c.find(Locator::Id("finish-line")).await.unwrap().click().await.unwrap();
+    assert!(report_valid(c).await, "the split is valid");
+    std::fs::write(out.join("dashboard-world-split.png"), c.screenshot().await.unwrap()).unwrap();
+    publish_shown(c, world, 4).await;
+    let (_, split) = published(world).await;
+    assert_eq!(split.cells.len(), merged.cells.len() + 1);
+    let village_cells = |w: &world::WorldFile| w.cells.iter().filter(|x| x.code[..12] == cut.code[..12]).count();
+    assert_eq!(village_cells(&split), village_cells(&merged) + 1);
+
+    // A cell's name and population.
+    let renamed =
+        split.cells.iter().rev().find(|x| x.code[..12] != cut.code[..12] && x.code != keep.code).unwrap().clone();
+    c.find(Locator::Id("tool-cell")).await.unwrap().click().await.unwrap();
+    let p = renamed.boundary.interior_point().unwrap();
+    click_map(c, p.x(), p.y(), 15.0).await;
+    type_into(c, "cell-name", "东关新网格").await;
+    type_into(c, "cell-population", "1234").await;
+    c.find(Locator::Id("cell-check")).await.unwrap().click().await.unwrap();
+    assert!(report_valid(c).await, "the cell's edit is valid");
+    publish_shown(c, world, 5).await;
+    let (_, edited) = published(world).await;
+    let cell = edited.cells.iter().find(|x| x.code == renamed.code).unwrap();
+    assert_eq!((cell.name.as_str(), cell.population), ("东关新网格", 1234));
+
+    // A new camera looking east.
+    c.find(Locator::Id("tool-add")).await.unwrap().click().await.unwrap();
+    click_map(c, p.x(), p.y(), 15.0).await;
+    type_into(c, "resource-name", "东关路口探头").await;
+    type_into(c, "resource-heading", "90").await;
+    c.find(Locator::Id("resource-check")).await.unwrap().click().await.unwrap();
+    assert!(report_valid(c).await, "the new camera is valid");
+    publish_shown(c, world, 6).await;
+    let (_, added) = published(world).await;
+    let camera = added.resources.iter().find(|r| r.name == "东关路口探头").expect("the camera is published");
+    assert_eq!((camera.kind.as_str(), camera.heading_deg), ("camera", Some(90.0)));
+
+    // A station moved a little within its township.
+    let (station, to) = added
+        .resources
+        .iter()
+        .filter(|r| r.kind == "station")
+        .find_map(|r| {
+            let to = geo::Point::new(r.point.x() + 0.0008, r.point.y() + 0.0008);
+            let township = added.regions.iter().find(|t| t.code == r.region_code)?;
+            township.boundary.contains(&to).then(|| (r.clone(), to))
+        })
+        .unwrap();
+    c.find(Locator::Id("tool-move")).await.unwrap().click().await.unwrap();
+    click_map(c, station.point.x(), station.point.y(), 15.0).await;
+    wait_text(c, "#tool-picked", |t| t.contains(&station.id.to_string()), "the station picked").await;
+    click_map(c, to.x(), to.y(), 15.0).await;
+    c.find(Locator::Id("resource-check")).await.unwrap().click().await.unwrap();
+    assert!(report_valid(c).await, "the move is valid");
+    publish_shown(c, world, 7).await;
+    let (_, moved) = published(world).await;
+    let now_at = moved.resources.iter().find(|r| r.id == station.id).unwrap().point;
+    assert!((now_at.x() - to.x()).abs() < 1e-4 && (now_at.y() - to.y()).abs() < 1e-4, "moved to {now_at:?}");
+
+    // A camera removed (the camera layer shown to pick it).
+    c.find(Locator::Css("input[data-layer=cameras]")).await.unwrap().click().await.unwrap();
+    let gone = moved.resources.iter().find(|r| r.kind == "camera" && r.name != "东关路口探头").unwrap().clone();
+    c.find(Locator::Id("tool-remove")).await.unwrap().click().await.unwrap();
+    click_map(c, gone.point.x(), gone.point.y(), 16.0).await;
+    assert!(report_valid(c).await, "the removal is valid");
+    wait_text(
+        c,
+        "#world-changes li[data-layer=resources]",
+        |t| t.contains(&gone.id.to_string()),
+        "the removed camera listed",
+    )
+    .await;
+    publish_shown(c, world, 8).await;
+    assert!(published(world).await.1.resources.iter().all(|r| r.id != gone.id));
+    let (_, versions) = world.get_as(model::auth::Role::Admin, "/api/world/versions").await;
+    assert_eq!(versions.as_array().unwrap().len(), 8, "{versions}");
+    std::fs::write(out.join("dashboard-world.png"), c.screenshot().await.unwrap()).unwrap();
 }

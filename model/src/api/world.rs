@@ -91,7 +91,7 @@ pub enum Edit {
     },
 }
 
-/// The body of `POST /api/world/edits`.
+/// The body of `POST /api/world/edits/check` and `POST /api/world/edits`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldEdits {
@@ -100,9 +100,6 @@ pub struct WorldEdits {
     pub base_version: u32,
     /// The edits, made in order (at most 100).
     pub edits: Vec<Edit>,
-    /// Publish when valid; otherwise only check.
-    #[serde(default)]
-    pub publish: bool,
     /// What the change is, in words (kept with the version).
     #[serde(default)]
     pub note: Option<String>,
@@ -135,6 +132,9 @@ pub struct WorldProblem {
     pub other: Option<String>,
     /// What exactly, in English.
     pub detail: String,
+    /// Whether the problem is on a feature the change adds or alters (the others were there
+    /// before it).
+    pub on_change: bool,
 }
 
 /// What a publication would change in one layer: codes (ids) added, changed, removed.
@@ -175,14 +175,14 @@ pub struct WorldCheck {
     pub errors: usize,
     /// Warnings found.
     pub warnings: usize,
-    /// Every problem, errors first.
+    /// Every problem: errors first, then the warnings on what changes, then the others.
     pub problems: Vec<WorldProblem>,
     /// The difference from the published world, per layer.
     pub changes: Vec<LayerChange>,
     /// The first change outside the caller's jurisdiction, which they may not publish.
     pub outside_jurisdiction: Option<FeatureRef>,
-    /// The problem features' geometry (GeoJSON FeatureCollection, WGS84; properties `layer`,
-    /// `code`, `severity`), for the map.
+    /// The geometry of the errors and of the warnings on what changes (GeoJSON
+    /// FeatureCollection, WGS84; properties `layer`, `code`, `severity`), for the map.
     pub highlights: serde_json::Value,
 }
 
@@ -199,4 +199,19 @@ pub struct WorldPublished {
     pub moved_incidents: usize,
     /// Warnings the world still has.
     pub warnings: usize,
+}
+
+/// One published version of the world (`GET /api/world/versions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorldVersion {
+    /// 1, 2, … in publication order.
+    pub version: u32,
+    /// When, RFC 3339 UTC.
+    pub published_at: String,
+    /// Who.
+    pub by: String,
+    /// What it is, in words.
+    pub note: String,
+    /// What changed, as JSON (added, changed, removed per layer).
+    pub changes: String,
 }

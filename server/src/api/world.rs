@@ -81,11 +81,19 @@ fn changes(c: &Checked) -> Vec<LayerChange> {
         .collect()
 }
 
-/// The problem features' geometry: a cell's or region's boundary, a point resource's place.
+/// Whether a problem is on a feature that `c` adds or alters (or names one as the other party).
+fn on_change(c: &Checked, p: &world::Problem) -> bool {
+    c.diff.layers.iter().filter(|l| l.layer == p.layer).any(|l| {
+        l.added.iter().chain(&l.changed).any(|code| *code == p.code || p.other.as_deref() == Some(code.as_str()))
+    })
+}
+
+/// The geometry of the errors and of the warnings on what changes: a cell's or region's
+/// boundary, a point resource's place.
 fn highlights(c: &Checked) -> Value {
     use world::Layer;
     let mut features = Vec::new();
-    for p in &c.report.problems {
+    for p in c.report.problems.iter().filter(|p| p.severity == world::Severity::Error || on_change(c, p)) {
         if features.len() >= MAX_HIGHLIGHTS {
             break;
         }
@@ -107,7 +115,7 @@ fn highlights(c: &Checked) -> Value {
 }
 
 fn answer(c: &Checked, scope: &Scope) -> WorldCheck {
-    let problems = c
+    let mut problems: Vec<WorldProblem> = c
         .report
         .problems
         .iter()
@@ -123,8 +131,10 @@ fn answer(c: &Checked, scope: &Scope) -> WorldCheck {
             area_m2: p.area_m2,
             other: p.other.clone(),
             detail: p.detail.clone(),
+            on_change: on_change(c, p),
         })
         .collect();
+    problems.sort_by_key(|p| (p.severity != "error", !p.on_change));
     WorldCheck {
         base_version: c.base_version,
         layers: c.layers.iter().map(|l| l.as_str().to_owned()).collect(),

@@ -234,6 +234,11 @@ pub async fn tile(
 ) -> Result<Response, AppError> {
     let id = TileId::parse(&z, &x, &y)?;
     let mut p = Params::parse(q.as_deref());
+    // `world=N`: the published version the client shows, in the URL so that a new version is
+    // fetched afresh past the browser's cache; a tile is always of the world this server loaded.
+    if let Some(v) = p.one("world")? {
+        v.parse::<u32>().map_err(|_| AppError::bad("world", "world: a version number"))?;
+    }
     let body = match layer.as_str() {
         "incidents" => {
             let query = p.incident_query(true)?;
