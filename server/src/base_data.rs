@@ -307,7 +307,7 @@ pub async fn rollback(args: WorldRollbackArgs, out: &mut impl Write) -> anyhow::
     let diff = difference(&current, &WorldFile::from_parts(&target));
     let note = format!("rollback to version {}", args.to);
     let done = publish(store.as_ref(), target, &diff, note, Author::cli(), Some(follows)).await?;
-    writeln!(out, "{}", published_line(&done.version, CliLang::Zh))?;
+    writeln!(out, "{} / {}", published_line(&done.version, CliLang::Zh), published_line(&done.version, CliLang::En))?;
     Ok(())
 }
 

@@ -64,6 +64,9 @@ pub enum ProblemKind {
     CellOutsideVillage,
     /// A resource lies outside every village, or names a region that does not exist.
     ResourceOutside,
+    /// A resource (or patrol unit) lies outside the region it names: it would be shown to the
+    /// wrong jurisdiction.
+    ResourceOutsideItsRegion,
     /// A resource kind that is not one of the five.
     UnknownKind,
     /// An officer covers a village that does not exist, or works from a station that does not.
@@ -107,6 +110,7 @@ impl ProblemKind {
             ProblemKind::GapInVillage => "村内存在未划网格区域",
             ProblemKind::CellOutsideVillage => "网格超出所属村",
             ProblemKind::ResourceOutside => "资源不在任何村内",
+            ProblemKind::ResourceOutsideItsRegion => "资源不在所属区域内",
             ProblemKind::UnknownKind => "资源类型未知",
             ProblemKind::UnknownVillage => "民警关联的村或派出所不存在",
             ProblemKind::UnknownCell => "网格员所在网格不存在",
@@ -129,6 +133,7 @@ impl ProblemKind {
             ProblemKind::GapInVillage => "gap inside a village",
             ProblemKind::CellOutsideVillage => "cell reaching outside its village",
             ProblemKind::ResourceOutside => "resource outside every region",
+            ProblemKind::ResourceOutsideItsRegion => "resource outside the region it names",
             ProblemKind::UnknownKind => "unknown resource kind",
             ProblemKind::UnknownVillage => "officer linked to a missing village or station",
             ProblemKind::UnknownCell => "grid worker on a missing cell",
@@ -610,6 +615,19 @@ pub fn validate(world: &WorldFile, rules: &Rules) -> Report {
                 )
                 .other(region),
             );
+        } else if let Some(&i) = RegionCode::parse(region.trim()).ok().and_then(|c| region_codes.get(&c))
+            && !world.regions[i].boundary.contains(&p)
+        {
+            out.push(
+                Problem::new(
+                    ProblemKind::ResourceOutsideItsRegion,
+                    layer,
+                    &code,
+                    Some(p),
+                    format!("{name} lies outside region {region}, which it names"),
+                )
+                .other(region),
+            );
         }
     }
 
@@ -914,6 +932,8 @@ mod tests {
         w.officers[0].villages.push("620602001007".into());
         w.grid_workers[0].cell_code = "620602001001099".into();
         w.resources.push(ResourceRecord { kind: "飞碟".into(), id: 3, ..w.resources[0].clone() });
+        // A camera in village 1 that names village 2: it would show in the wrong jurisdiction.
+        w.resources.push(ResourceRecord { id: 4, point: Point::new(102.605, 37.905), ..w.resources[1].clone() });
         let report = validate(&w, &Rules::default());
         let found: Vec<(ProblemKind, &str)> = report.errors().map(|p| (p.kind, p.code.as_str())).collect();
         for want in [
@@ -926,6 +946,7 @@ mod tests {
             (ProblemKind::UnknownVillage, "1"),
             (ProblemKind::UnknownCell, "10"),
             (ProblemKind::UnknownKind, "3"),
+            (ProblemKind::ResourceOutsideItsRegion, "4"),
         ] {
             assert!(found.contains(&want), "{want:?} not in {found:?}");
         }
