@@ -14,20 +14,20 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::f64::consts::PI;
 
-/// Share of background incidents per category.
-pub const CATEGORY_MIX: [(Category, f64); Category::COUNT] = [
-    (Category::Criminal, 0.22),
-    (Category::PublicOrder, 0.18),
-    (Category::Traffic, 0.20),
-    (Category::Dispute, 0.18),
-    (Category::Assistance, 0.14),
-    (Category::Fire, 0.03),
-    (Category::Disaster, 0.02),
-    (Category::Other, 0.03),
+/// Share of background incidents per 110 category.
+pub const CATEGORY_MIX: [(Category, f64); 8] = [
+    (Category::CRIMINAL, 0.22),
+    (Category::PUBLIC_ORDER, 0.18),
+    (Category::TRAFFIC, 0.20),
+    (Category::DISPUTE, 0.18),
+    (Category::ASSISTANCE, 0.14),
+    (Category::FIRE, 0.03),
+    (Category::DISASTER, 0.02),
+    (Category::OTHER, 0.03),
 ];
 
 /// Subcategories in which near-repeat contagion is planted.
-pub const NEAR_REPEAT_SUBCATEGORIES: [Subcategory; 2] = [Subcategory::Burglary, Subcategory::Theft];
+pub const NEAR_REPEAT_SUBCATEGORIES: [Subcategory; 2] = [Subcategory::BURGLARY, Subcategory::THEFT];
 const BRANCHING_RATIO: f64 = 0.4;
 const REPEAT_DISTANCE_MEAN_M: f64 = 50.0;
 const REPEAT_LAG_MEAN_DAYS: f64 = 2.5;
@@ -48,17 +48,16 @@ pub struct TruthParts {
 }
 
 fn subcategory_weight(s: Subcategory) -> f64 {
-    use Subcategory::*;
-    match s {
-        Theft => 35.0,
-        Burglary => 20.0,
-        VehicleTheft => 10.0,
-        Fraud => 20.0,
-        Robbery => 5.0,
-        Assault => 10.0,
-        Collision => 70.0,
-        DrunkDriving => 12.0,
-        Congestion => 18.0,
+    match s.as_str() {
+        "theft" => 35.0,
+        "burglary" => 20.0,
+        "vehicle_theft" => 10.0,
+        "fraud" => 20.0,
+        "robbery" => 5.0,
+        "assault" => 10.0,
+        "collision" => 70.0,
+        "drunk_driving" => 12.0,
+        "congestion" => 18.0,
         _ => 10.0,
     }
 }
@@ -66,14 +65,14 @@ fn subcategory_weight(s: Subcategory) -> f64 {
 /// Seasonal multiplier by day of year: 1 + amplitude·cos(2π(doy − peak)/365).
 fn seasonality(c: Category, doy: f64) -> f64 {
     let (amplitude, peak_doy) = match c {
-        Category::Criminal => (0.15, 200.0),
-        Category::PublicOrder => (0.25, 200.0),
-        Category::Traffic => (0.20, 15.0),
-        Category::Dispute => (0.30, 40.0),
-        Category::Assistance => (0.10, 200.0),
-        Category::Fire => (0.50, 30.0),
-        Category::Disaster => (0.80, 105.0),
-        Category::Other => (0.0, 0.0),
+        Category::CRIMINAL => (0.15, 200.0),
+        Category::PUBLIC_ORDER => (0.25, 200.0),
+        Category::TRAFFIC => (0.20, 15.0),
+        Category::DISPUTE => (0.30, 40.0),
+        Category::ASSISTANCE => (0.10, 200.0),
+        Category::FIRE => (0.50, 30.0),
+        Category::DISASTER => (0.80, 105.0),
+        _ => (0.0, 0.0),
     };
     1.0 + amplitude * (2.0 * PI * (doy - peak_doy) / 365.0).cos()
 }
@@ -82,11 +81,11 @@ fn seasonality(c: Category, doy: f64) -> f64 {
 fn weekday_factor(c: Category, weekday: u32) -> f64 {
     let weekend = weekday >= 5;
     match c {
-        Category::PublicOrder if weekend => 1.35,
-        Category::PublicOrder if weekday == 4 => 1.15,
-        Category::Traffic if weekend => 0.8,
-        Category::Dispute if weekend => 1.15,
-        Category::Criminal if weekday == 4 => 1.1,
+        Category::PUBLIC_ORDER if weekend => 1.35,
+        Category::PUBLIC_ORDER if weekday == 4 => 1.15,
+        Category::TRAFFIC if weekend => 0.8,
+        Category::DISPUTE if weekend => 1.15,
+        Category::CRIMINAL if weekday == 4 => 1.1,
         _ => 1.0,
     }
 }
@@ -101,11 +100,11 @@ fn hour_profile(c: Category, s: Option<Subcategory>) -> [f64; 24] {
             (-(d * d) / (2.0 * width * width)).exp()
         };
         *v = match (c, s) {
-            (Category::Criminal, Some(Subcategory::Burglary)) => 0.2 + bump(3.0, 2.0) + 0.5 * bump(14.0, 2.5),
-            (Category::Criminal, _) => 0.2 + bump(16.0, 3.0) + 0.4 * bump(22.0, 2.0),
-            (Category::PublicOrder, _) => 0.1 + bump(22.5, 2.5) + 0.3 * bump(15.0, 3.0),
-            (Category::Traffic, _) => 0.15 + bump(8.0, 1.2) + bump(18.0, 1.5) + 0.4 * bump(13.0, 2.0),
-            (Category::Fire, _) => 0.2 + bump(19.0, 2.5),
+            (Category::CRIMINAL, Some(Subcategory::BURGLARY)) => 0.2 + bump(3.0, 2.0) + 0.5 * bump(14.0, 2.5),
+            (Category::CRIMINAL, _) => 0.2 + bump(16.0, 3.0) + 0.4 * bump(22.0, 2.0),
+            (Category::PUBLIC_ORDER, _) => 0.1 + bump(22.5, 2.5) + 0.3 * bump(15.0, 3.0),
+            (Category::TRAFFIC, _) => 0.15 + bump(8.0, 1.2) + bump(18.0, 1.5) + 0.4 * bump(13.0, 2.0),
+            (Category::FIRE, _) => 0.2 + bump(19.0, 2.5),
             _ => 0.1 + bump(11.0, 3.0) + 0.8 * bump(19.0, 2.5),
         };
     }
@@ -262,7 +261,7 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
     }
 
     // Emerging hot spots: extra criminal incidents on a linear ramp over the last 90 days.
-    let criminal_share = CATEGORY_MIX.iter().find(|(c, _)| *c == Category::Criminal).map_or(0.0, |m| m.1);
+    let criminal_share = CATEGORY_MIX.iter().find(|(c, _)| *c == Category::CRIMINAL).map_or(0.0, |m| m.1);
     let criminal_rate_per_day = p.base_incidents as f64 * criminal_share / cell_pick.total() / n_days as f64;
     let mut emerging = Vec::new();
     let ramp_days = (EMERGING_RAMP_DAYS as usize).min(n_days);
@@ -276,7 +275,7 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
                 let subcategory = Some(subs[sw.pick(&mut rng)]);
                 let t_s = draw_time(&mut rng, 0, subcategory, Some(d));
                 let at = draw_place(&mut rng, cell);
-                drafts.push(Draft { t_s, category: Category::Criminal, subcategory, at, cell });
+                drafts.push(Draft { t_s, category: Category::CRIMINAL, subcategory, at, cell });
             }
         }
         emerging.push(EmergingCell {
@@ -307,7 +306,7 @@ pub fn generate(geo: &Geography, p: &DemoParams) -> (Vec<DemoIncident>, TruthPar
             let Some(cell) = geo.cell_index.locate(at) else {
                 continue;
             };
-            drafts.push(Draft { t_s, category: Category::Criminal, subcategory: Some(sub), at, cell });
+            drafts.push(Draft { t_s, category: Category::CRIMINAL, subcategory: Some(sub), at, cell });
             offspring += 1;
         }
     }
@@ -342,7 +341,7 @@ fn source_for(rng: &mut ChaCha8Rng) -> Source {
 
 fn severity_for(c: Category, rng: &mut ChaCha8Rng) -> Severity {
     let x: f64 = rng.random();
-    let serious_bias = matches!(c, Category::Criminal | Category::Fire | Category::Disaster);
+    let serious_bias = matches!(c, Category::CRIMINAL | Category::FIRE | Category::DISASTER);
     let (major, serious) = if serious_bias { (0.04, 0.2) } else { (0.01, 0.08) };
     if x < major / 5.0 {
         Severity::Critical

@@ -136,7 +136,7 @@ fn about_half_the_incidents_fall_in_about_five_percent_of_cells() {
 fn daily_cycle_and_near_repeats_are_present() {
     let w = full();
     let mut traffic_by_hour = [0u64; 24];
-    for d in w.incidents.iter().filter(|d| d.incident.category == model::Category::Traffic) {
+    for d in w.incidents.iter().filter(|d| d.incident.category == model::Category::TRAFFIC) {
         let (h, _) = model::time::local_hour_weekday(d.incident.occurred_at);
         traffic_by_hour[h as usize] += 1;
     }
@@ -148,7 +148,7 @@ fn daily_cycle_and_near_repeats_are_present() {
         let mine: Vec<_> = w
             .incidents
             .iter()
-            .filter(|d| d.cell_code == e.cell_code && d.incident.category == model::Category::Criminal)
+            .filter(|d| d.cell_code == e.cell_code && d.incident.category == model::Category::CRIMINAL)
             .collect();
         let recent = mine.iter().filter(|d| d.incident.occurred_at >= end() - chrono::Duration::days(30)).count();
         assert!(recent as f64 > 2.5 * mine.len() as f64 * 30.0 / 365.0, "{}: {recent} of {}", e.cell_code, mine.len());
@@ -202,7 +202,7 @@ fn knox_finds_the_planted_near_repeats_and_none_elsewhere() {
     eprintln!("knox burglary+theft, 0-100 m × 0-7 days, last 180 days ({} events): {first:?}", repeats.len());
     assert!(first.p <= 0.01 && first.ratio > 1.3, "burglary and theft: {first:?}");
     // Traffic has the same spatial concentration and daily cycles but no planted contagion.
-    let traffic = events(&|i| i.category == model::Category::Traffic);
+    let traffic = events(&|i| i.category == model::Category::TRAFFIC);
     let r = knox(&traffic, &KnoxParams::standard(1));
     let first = r.cells[0][0];
     eprintln!("knox traffic, 0-100 m × 0-7 days, last 180 days ({} events): {first:?}", traffic.len());
@@ -216,7 +216,7 @@ fn emerging_hot_spot_analysis_recovers_the_planted_emerging_cells() {
     use analytics::weights::Neighbours;
     let w = full();
     let criminal: Vec<&model::NewIncident> =
-        w.incidents.iter().map(|d| &d.incident).filter(|i| i.category == model::Category::Criminal).collect();
+        w.incidents.iter().map(|d| &d.incident).filter(|i| i.category == model::Category::CRIMINAL).collect();
     let points: Vec<(f64, f64)> = criminal.iter().map(|i| (i.lon, i.lat)).collect();
     let grid = SquareGrid::covering(&points, 1_000.0).unwrap();
     let steps = 13usize;
@@ -249,7 +249,7 @@ fn emerging_hot_spot_analysis_recovers_the_planted_emerging_cells() {
         for d in w
             .incidents
             .iter()
-            .filter(|d| d.cell_code == e.cell_code && d.incident.category == model::Category::Criminal)
+            .filter(|d| d.cell_code == e.cell_code && d.incident.category == model::Category::CRIMINAL)
         {
             if end_s - d.incident.occurred_at.timestamp() < step_s
                 && let Some((r, c)) = grid.cell_of(d.incident.lon, d.incident.lat)

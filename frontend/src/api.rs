@@ -179,7 +179,7 @@ impl Filter {
 
     /// Categories and region appended to `q`.
     fn and_rest(&self, mut q: String, with_region: bool) -> String {
-        if self.categories.len() < Category::ALL.len() {
+        if self.categories.len() < Category::all().len() {
             for c in &self.categories {
                 q.push_str("&category=");
                 q.push_str(c.as_str());
@@ -685,4 +685,10 @@ pub async fn world_edits_check(
 /// `POST /api/world/edits`: the edits published.
 pub async fn world_edits(body: &model::api::world::WorldEdits) -> Result<model::api::world::WorldPublished, ApiError> {
     post_json("/api/world/edits", body).await
+}
+
+/// `GET /api/taxonomy`: the event taxonomy in force, as text for `Taxonomy::parse`.
+pub async fn taxonomy() -> Result<String, ApiError> {
+    let (status, text) = fetch("GET", "/api/taxonomy", None).await?;
+    if (200..300).contains(&status) { Ok(text) } else { parse::<Value>(status, text).map(|_| String::new()) }
 }

@@ -129,12 +129,26 @@ impl Ctx {
 /// Signed-in state: `None` while checking, `Some(None)` signed out, `Some(Some(me))` signed in.
 pub type Session = RwSignal<Option<Option<Me>>>;
 
+/// The signed-in user, if any, once the server's event taxonomy is in force (the categories of
+/// everything the dashboard reads are the server's).
+async fn signed_in() -> Option<Me> {
+    let me = api::me().await.unwrap_or(None)?;
+    if let Ok(text) = api::taxonomy().await {
+        match model::taxonomy::Taxonomy::parse(&text) {
+            // Already in force after signing out and in again: the same server's.
+            Ok(t) => drop(model::taxonomy::install(t)),
+            Err(e) => leptos::logging::error!("the server's taxonomy: {e}"),
+        }
+    }
+    Some(me)
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let lang = RwSignal::new(Lang::Zh);
     let session: Session = RwSignal::new(None);
     api::on_unauthorized(move || session.set(Some(None)));
-    leptos::task::spawn_local(async move { session.set(Some(api::me().await.unwrap_or(None))) });
+    leptos::task::spawn_local(async move { session.set(Some(signed_in().await)) });
     view! {
         {move || match session.get() {
             None => view! { <p class="muted" style="padding:20px">"…"</p> }.into_any(),
@@ -156,7 +170,7 @@ fn Login(lang: RwSignal<Lang>, session: Session) -> impl IntoView {
         let (u, p) = (username.get_untracked(), password.get_untracked());
         leptos::task::spawn_local(async move {
             match api::login(&u, &p).await {
-                Ok(()) => session.set(Some(api::me().await.unwrap_or(None))),
+                Ok(()) => session.set(Some(signed_in().await)),
                 Err(e) => error.set(Some(match e.status {
                     401 => tr(lang.get_untracked(), T::LoginRefused).to_owned(),
                     429 => tr(lang.get_untracked(), T::LoginThrottled).to_owned(),
@@ -199,7 +213,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
     let end_ms = RwSignal::new(loaded_ms);
     let custom_from = RwSignal::new(loaded_ms - 7 * DAY_MS);
     let custom_to = RwSignal::new(loaded_ms);
-    let categories = RwSignal::new(Category::ALL.to_vec());
+    let categories = RwSignal::new(Category::all().to_vec());
     let scope = RwSignal::new(None::<String>);
     let filter = Memo::new(move |_| {
         let (from_ms, to_ms) = match preset.get() {
@@ -333,7 +347,7 @@ fn MapView() -> impl IntoView {
                 stations_url: api::resources_url(ResourceKind::Station),
                 cameras_url: api::resources_url(ResourceKind::Camera),
                 glyphs_url: api::glyphs_url(),
-                category_colors: Category::ALL.iter().map(|c| (c.as_str(), category_color(*c))).collect(),
+                category_colors: Category::all().iter().map(|c| (c.as_str(), category_color(*c))).collect(),
                 backlog_colors: crate::map::BACKLOG_BAND_COLORS,
                 scale: scale(ctx.metric.get_untracked(), window_days),
                 base_layers,
@@ -566,7 +580,7 @@ fn CategoryFilter() -> impl IntoView {
     view! {
         <section>
             <h2>{move || ctx.t(T::Categories)}</h2>
-            {Category::ALL
+            {Category::all()
                 .iter()
                 .map(|&c| {
                     view! {

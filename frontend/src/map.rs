@@ -39,18 +39,9 @@ extern "C" {
     fn reload_world(version: u32);
 }
 
-/// Colour of a category (points and legend).
+/// Colour of a category (points and legend): the taxonomy's.
 pub fn category_color(c: Category) -> &'static str {
-    match c {
-        Category::Criminal => "#ff4d4f",
-        Category::PublicOrder => "#ff9f1a",
-        Category::Traffic => "#ffd93d",
-        Category::Dispute => "#4dd4ac",
-        Category::Assistance => "#4da3ff",
-        Category::Fire => "#ff6ad5",
-        Category::Disaster => "#b38bff",
-        Category::Other => "#a0a8b0",
-    }
+    c.color()
 }
 
 /// What the cells are coloured by.

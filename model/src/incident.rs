@@ -4,106 +4,7 @@ use crate::code::{CellCode, RegionCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-labelled_enum! {
-    /// Incident category of the 110 taxonomy.
-    Category {
-        /// 刑事.
-        Criminal = ("criminal", "刑事", "criminal"),
-        /// 治安.
-        PublicOrder = ("public_order", "治安", "public order"),
-        /// 交通.
-        Traffic = ("traffic", "交通", "traffic"),
-        /// 纠纷.
-        Dispute = ("dispute", "纠纷", "dispute"),
-        /// 求助.
-        Assistance = ("assistance", "求助", "assistance"),
-        /// 火灾.
-        Fire = ("fire", "火灾", "fire"),
-        /// 灾害.
-        Disaster = ("disaster", "灾害", "disaster"),
-        /// 其他.
-        Other = ("other", "其他", "other"),
-    }
-}
-
-labelled_enum! {
-    /// Finer classification inside a [`Category`]; each subcategory belongs to exactly one category.
-    Subcategory {
-        /// 盗窃.
-        Theft = ("theft", "盗窃", "theft"),
-        /// 入室盗窃.
-        Burglary = ("burglary", "入室盗窃", "burglary"),
-        /// 盗窃车辆.
-        VehicleTheft = ("vehicle_theft", "盗窃车辆", "vehicle theft"),
-        /// 诈骗.
-        Fraud = ("fraud", "诈骗", "fraud"),
-        /// 抢劫抢夺.
-        Robbery = ("robbery", "抢劫抢夺", "robbery"),
-        /// 故意伤害.
-        Assault = ("assault", "故意伤害", "assault"),
-        /// 打架斗殴.
-        Fight = ("fight", "打架斗殴", "fight"),
-        /// 赌博.
-        Gambling = ("gambling", "赌博", "gambling"),
-        /// 涉毒.
-        Drugs = ("drugs", "涉毒", "drugs"),
-        /// 扰乱秩序.
-        Disturbance = ("disturbance", "扰乱秩序", "disturbance"),
-        /// 交通事故.
-        Collision = ("collision", "交通事故", "collision"),
-        /// 酒驾醉驾.
-        DrunkDriving = ("drunk_driving", "酒驾醉驾", "drunk driving"),
-        /// 交通堵塞.
-        Congestion = ("congestion", "交通堵塞", "congestion"),
-        /// 邻里纠纷.
-        Neighbour = ("neighbour", "邻里纠纷", "neighbour dispute"),
-        /// 家庭纠纷.
-        Family = ("family", "家庭纠纷", "family dispute"),
-        /// 土地纠纷.
-        Land = ("land", "土地纠纷", "land dispute"),
-        /// 劳资纠纷.
-        Labour = ("labour", "劳资纠纷", "labour dispute"),
-        /// 走失寻人.
-        MissingPerson = ("missing_person", "走失寻人", "missing person"),
-        /// 急病救助.
-        Medical = ("medical", "急病救助", "medical help"),
-        /// 其他求助.
-        OtherAssistance = ("other_assistance", "其他求助", "other assistance"),
-        /// 建筑火灾.
-        BuildingFire = ("building_fire", "建筑火灾", "building fire"),
-        /// 车辆火灾.
-        VehicleFire = ("vehicle_fire", "车辆火灾", "vehicle fire"),
-        /// 草原山林火灾.
-        WildFire = ("wild_fire", "草原山林火灾", "grass or forest fire"),
-        /// 沙尘暴.
-        Sandstorm = ("sandstorm", "沙尘暴", "sandstorm"),
-        /// 洪涝.
-        Flood = ("flood", "洪涝", "flood"),
-        /// 地质灾害.
-        Geological = ("geological", "地质灾害", "landslide or earthquake"),
-    }
-}
-
-impl Subcategory {
-    /// The category this subcategory refines.
-    pub fn category(self) -> Category {
-        use Subcategory::*;
-        match self {
-            Theft | Burglary | VehicleTheft | Fraud | Robbery | Assault => Category::Criminal,
-            Fight | Gambling | Drugs | Disturbance => Category::PublicOrder,
-            Collision | DrunkDriving | Congestion => Category::Traffic,
-            Neighbour | Family | Land | Labour => Category::Dispute,
-            MissingPerson | Medical | OtherAssistance => Category::Assistance,
-            BuildingFire | VehicleFire | WildFire => Category::Fire,
-            Sandstorm | Flood | Geological => Category::Disaster,
-        }
-    }
-
-    /// The subcategories of `category`.
-    pub fn of(category: Category) -> impl Iterator<Item = Subcategory> {
-        Self::ALL.iter().copied().filter(move |s| s.category() == category)
-    }
-}
+pub use crate::taxonomy::{Category, Subcategory};
 
 labelled_enum! {
     /// The channel an incident arrived through.
@@ -262,25 +163,25 @@ mod tests {
 
     #[test]
     fn labels_parse_in_both_languages() {
-        assert_eq!(Category::parse_label("刑事"), Some(Category::Criminal));
-        assert_eq!(Category::parse_label("public_order"), Some(Category::PublicOrder));
-        assert_eq!(Category::parse_label("Public Order"), Some(Category::PublicOrder));
+        assert_eq!(Category::parse_label("刑事"), Some(Category::CRIMINAL));
+        assert_eq!(Category::parse_label("public_order"), Some(Category::PUBLIC_ORDER));
+        assert_eq!(Category::parse_label("Public Order"), Some(Category::PUBLIC_ORDER));
         assert_eq!(Category::parse_label("crime"), None);
         assert_eq!(Status::parse_label("到场"), Some(Status::OnScene));
     }
 
     #[test]
-    fn every_category_has_a_subcategory_except_other() {
-        for c in Category::ALL {
+    fn every_110_category_has_a_subcategory_except_other() {
+        for c in &Category::POLICE {
             let n = Subcategory::of(*c).count();
-            assert_eq!(n == 0, *c == Category::Other, "{c:?} has {n}");
+            assert_eq!(n == 0, *c == Category::OTHER, "{c:?} has {n}");
         }
     }
 
     #[test]
     fn index_round_trips() {
-        for s in Subcategory::ALL {
-            assert_eq!(Subcategory::from_index(s.index()), Some(*s));
+        for c in Category::all() {
+            assert_eq!(Category::from_index(c.index()), Some(*c));
         }
         assert_eq!(Category::from_index(200), None);
     }

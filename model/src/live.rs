@@ -535,7 +535,7 @@ mod tests {
             kind,
             subject: 100 + k,
             cell_code: (!k.is_multiple_of(3)).then(|| CellCode::parse("620602100201001").unwrap()),
-            category: (k.is_multiple_of(2)).then_some(Category::PublicOrder),
+            category: (k.is_multiple_of(2)).then_some(Category::PUBLIC_ORDER),
             actor: (k % 4 == 1).then(|| format!("王警官 \"{k}\" \\ ok")),
             data: if k % 5 == 4 {
                 String::new()

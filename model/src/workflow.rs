@@ -116,19 +116,12 @@ impl Deadlines {
         }
     }
 
-    /// The defaults for a category (configurable per deployment): emergencies (criminal, fire,
-    /// traffic, disaster) are dispatched in 3 minutes and reached in 15; disputes and help
-    /// requests in 10 and 30; every case gets 3 days for feedback and 7 to close.
+    /// The defaults for a category: the taxonomy's (`data/taxonomy.json`: emergencies such as
+    /// criminal, fire, traffic and disaster are dispatched in 3 minutes and reached in 15;
+    /// disputes and help requests in 10 and 30; every case gets 3 days for feedback and 7 to
+    /// close). A deployment may replace them (`--deadlines`).
     pub fn default_for(category: Category) -> Deadlines {
-        let (dispatch_min, arrive_min, resolve_min) = match category {
-            Category::Criminal => (3, 15, 24 * 60),
-            Category::Fire | Category::Disaster => (3, 15, 12 * 60),
-            Category::Traffic => (3, 15, 4 * 60),
-            Category::PublicOrder => (5, 20, 24 * 60),
-            Category::Dispute | Category::Assistance => (10, 30, 3 * 24 * 60),
-            Category::Other => (10, 30, 3 * 24 * 60),
-        };
-        Deadlines { dispatch_min, arrive_min, resolve_min, feedback_min: 3 * 24 * 60, close_min: 7 * 24 * 60 }
+        category.deadlines()
     }
 }
 
@@ -231,7 +224,7 @@ mod tests {
     #[test]
     fn overdue_stages_climb_village_township_county_city() {
         let placement = Placement::of_cell("620602001001001".parse().unwrap());
-        let d = Deadlines::default_for(Category::Criminal);
+        let d = Deadlines::default_for(Category::CRIMINAL);
         let dispatched_at = Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap();
         let due = due_at(&d, Status::Dispatched, dispatched_at).unwrap();
         assert_eq!(due, dispatched_at + Duration::minutes(15));
@@ -249,7 +242,7 @@ mod tests {
         assert_eq!(due_at(&d, Status::Closed, dispatched_at), None);
         assert_eq!(escalation(&d, Status::Closed, due, &placement, due + Duration::days(30)), None);
         // Emergencies are due sooner than disputes.
-        let dispute = Deadlines::default_for(Category::Dispute);
+        let dispute = Deadlines::default_for(Category::DISPUTE);
         assert!(d.dispatch_min < dispute.dispatch_min && d.arrive_min < dispute.arrive_min);
     }
 }

@@ -95,7 +95,7 @@ fn points(state: &server::state::AppState, n: usize) -> Vec<(f64, f64)> {
 }
 
 /// Reports cycle through the categories, so few are reports of one event.
-const CATEGORIES: &[model::Category] = model::Category::ALL;
+const CATEGORIES: &[model::Category] = &model::Category::POLICE;
 
 fn feature(k: usize, tag: &str, p: (f64, f64)) -> Value {
     let t = Utc::now() - Duration::minutes(5);

@@ -967,3 +967,14 @@ pub async fn plan(args: crate::config::PlanArgs) -> anyhow::Result<()> {
         .await?;
     Ok(())
 }
+
+/// Reads the city's taxonomy and puts it in force (before anything reads a category).
+pub fn install_taxonomy(path: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("--taxonomy: reading {}", path.display()))?;
+    let t = model::taxonomy::Taxonomy::parse(&text)
+        .map_err(|e| anyhow::anyhow!("--taxonomy {}: {e} (事件分类文件有误)", path.display()))?;
+    let kinds = t.kinds.len();
+    model::taxonomy::install(t).map_err(|_| anyhow::anyhow!("--taxonomy: a taxonomy is already in force"))?;
+    tracing::info!(kinds, file = %path.display(), "event taxonomy (事件分类)");
+    Ok(())
+}

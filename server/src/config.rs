@@ -9,6 +9,10 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "safegrid", version, about)]
 pub struct Cli {
+    /// The city's event taxonomy, replacing the standard `data/taxonomy.json` (事件分类文件;
+    /// README, *Event taxonomy*).
+    #[arg(long, global = true, env = "SAFEGRID_TAXONOMY", value_name = "FILE")]
+    pub taxonomy: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -100,9 +100,9 @@ impl Bbox {
 
 /// A set of categories as a bit mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CategorySet(u16);
+pub struct CategorySet(u64);
 
-const _: () = assert!(Category::COUNT <= 16, "CategorySet holds at most 16 categories");
+const _: () = assert!(model::taxonomy::MAX_KINDS <= 64, "CategorySet holds at most 64 categories");
 const _: () = assert!(Status::COUNT <= 8, "StatusSet holds at most 8 statuses");
 
 impl CategorySet {
@@ -496,7 +496,7 @@ mod tests {
                 occurred_s: rng.random_range(1_700_000_000..1_700_100_000),
                 reported_s: 0,
                 cell: rng.random_range(0..100),
-                category: Category::ALL[rng.random_range(0..Category::ALL.len())],
+                category: Category::all()[rng.random_range(0..Category::all().len())],
                 subcategory: None,
                 status: Status::ALL[rng.random_range(0..Status::ALL.len())],
                 severity: Severity::Minor,
@@ -524,7 +524,7 @@ mod tests {
             },
             IncidentFilter {
                 cells: Some(10..20),
-                categories: Some(CategorySet::of(&[Category::Traffic, Category::Fire])),
+                categories: Some(CategorySet::of(&[Category::TRAFFIC, Category::FIRE])),
                 ..all()
             },
             IncidentFilter { statuses: Some(StatusSet::of(&[Status::Reported])), to_s: Some(1_700_030_000), ..all() },

@@ -170,11 +170,12 @@ pub fn incident_from_feature(
     };
     let (lon, lat) = crs.to_wgs84(lon, lat);
 
-    let category = labelled(props, "category", Category::parse_label, Category::ALL, Category::as_str)?;
+    let category = labelled(props, "category", Category::parse_label, Category::all(), Category::as_str)?;
     let Some(category) = category else {
         return fail("properties.category", "is required");
     };
-    let subcategory = labelled(props, "subcategory", Subcategory::parse_label, Subcategory::ALL, Subcategory::as_str)?;
+    let subcategory =
+        labelled(props, "subcategory", Subcategory::parse_label, Subcategory::all(), Subcategory::as_str)?;
     if let Some(s) = subcategory
         && s.category() != category
     {
@@ -245,8 +246,8 @@ mod tests {
     #[test]
     fn a_good_feature_is_accepted_and_normalised() {
         let n = incident_from_feature(&good(), now(), Source::Call110).unwrap();
-        assert_eq!(n.category, Category::Criminal);
-        assert_eq!(n.subcategory, Some(Subcategory::Burglary));
+        assert_eq!(n.category, Category::CRIMINAL);
+        assert_eq!(n.subcategory, Some(Subcategory::BURGLARY));
         assert_eq!(n.occurred_at, Utc.with_ymd_and_hms(2026, 10, 31, 14, 0, 0).unwrap());
         assert_eq!(n.reported_at, now());
         assert_eq!(n.summary.as_deref(), Some("门锁被撬"));

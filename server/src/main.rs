@@ -26,6 +26,12 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Cli::parse();
+    if let Some(path) = &args.taxonomy
+        && let Err(e) = server::cli::install_taxonomy(path)
+    {
+        eprintln!("error: {e:#}");
+        return std::process::ExitCode::from(1);
+    }
     let serving = matches!(args.command, Command::Serve(_));
     let result = match args.command {
         Command::Serve(a) => cli::serve(a).await,

@@ -57,7 +57,7 @@ pub fn past_filter(geography: &Geography, f: &IncidentFilter) -> PastFilter {
         bbox: f.bbox.map(|b| [b.min_lon, b.min_lat, b.max_lon, b.max_lat]),
         categories: f
             .categories
-            .map(|set| Category::ALL.iter().filter(|c| set.has(**c)).map(|c| c.as_str().to_owned()).collect()),
+            .map(|set| Category::all().iter().filter(|c| set.has(**c)).map(|c| c.as_str().to_owned()).collect()),
         statuses: f
             .statuses
             .map(|set| Status::ALL.iter().filter(|s| set.has(**s)).map(|s| s.as_str().to_owned()).collect()),

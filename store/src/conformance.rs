@@ -36,7 +36,7 @@ pub fn incident(ext: Option<&str>, minute: i64) -> NewIncident {
     NewIncident {
         source: Source::Patrol,
         external_id: ext.map(str::to_owned),
-        category: Category::PublicOrder,
+        category: Category::PUBLIC_ORDER,
         subcategory: None,
         occurred_at: t,
         reported_at: t,

@@ -227,6 +227,10 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         assert_eq!(p.send(role, "POST", "/api/password", Some(body)).await.0, 403, "{label}");
                     }
                     ("GET", "/api/config") => assert_eq!(p.send(role, "GET", "/api/config", None).await.0, 200),
+                    ("GET", "/api/taxonomy") => {
+                        let (s, t) = p.send(role, "GET", route.path, None).await;
+                        assert_eq!((s.as_u16(), t["kinds"][0]["code"].as_str()), (200, Some("criminal")), "{label}");
+                    }
                     // The base data: administrators and the command centre only; nothing here
                     // publishes (the files are not world files, the edits name no cell).
                     ("GET", "/api/world/versions") => {

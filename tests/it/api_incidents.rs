@@ -36,7 +36,7 @@ async fn paging_walks_every_match_newest_first() {
     // Brute force over the store's rows.
     let rows = w.state.store.load_incident_rows().await.unwrap();
     let want =
-        rows.iter().filter(|r| r.category == model::Category::Criminal && r.status == model::Status::Closed).count();
+        rows.iter().filter(|r| r.category == model::Category::CRIMINAL && r.status == model::Status::Closed).count();
     assert_eq!(seen.len(), want);
     let unique: std::collections::BTreeSet<u64> = seen.iter().map(|s| s.1).collect();
     assert_eq!(unique.len(), want);

@@ -13,7 +13,7 @@ fn seeds_are_valid_inputs() {
     let now = tests::test_now();
     let feature: serde_json::Value = serde_json::from_slice(&seed("intake", "feature.json")).unwrap();
     let n = server::intake::incident_from_feature(&feature, now, model::Source::Call110).unwrap();
-    assert_eq!(n.category, model::Category::Criminal);
+    assert_eq!(n.category, model::Category::CRIMINAL);
 
     let q = String::from_utf8(seed("query", "full.txt")).unwrap();
     let mut p = server::api::params::Params::parse(Some(&q));

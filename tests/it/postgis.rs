@@ -362,7 +362,7 @@ async fn queries_past_the_memory_window_answer_as_memory_does() {
         base.clone(),
         IncidentFilter { scope: township.clone(), ..base.clone() },
         IncidentFilter { from_s: Some(since_s - 30 * 86_400), to_s: Some(since_s + 10 * 86_400), ..base.clone() },
-        IncidentFilter { categories: Some(CategorySet::of(&[model::Category::Traffic])), ..base.clone() },
+        IncidentFilter { categories: Some(CategorySet::of(&[model::Category::TRAFFIC])), ..base.clone() },
         IncidentFilter { statuses: Some(StatusSet::of(&[model::Status::Closed])), ..base.clone() },
         IncidentFilter {
             bbox: Some(Bbox { min_lon: 102.55, min_lat: 37.85, max_lon: 102.70, max_lat: 37.98 }),

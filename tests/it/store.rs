@@ -68,7 +68,7 @@ async fn the_live_log_read_from_memory_equals_the_file() {
         kind,
         subject,
         cell_code: Some(placement.cell_code),
-        category: Some(Category::Traffic),
+        category: Some(Category::TRAFFIC),
         actor: Some("city".into()),
         data: if subject.is_multiple_of(3) { String::new() } else { format!(r#"{{"n":{subject}}}"#) },
     };

@@ -89,7 +89,7 @@ async fn incident_tiles_bin_at_low_zoom_and_carry_raw_points_when_zoomed_in() {
     let bb = t.bounds(64.0);
     let want: BTreeSet<u64> = rows
         .iter()
-        .filter(|r| r.category == model::Category::Criminal && bb.contains(r.lon, r.lat))
+        .filter(|r| r.category == model::Category::CRIMINAL && bb.contains(r.lon, r.lat))
         .map(|r| r.id.0)
         .collect();
     assert!(!want.is_empty());

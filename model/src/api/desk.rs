@@ -859,7 +859,7 @@ mod tests {
                 id: 42,
                 lon: 102.625,
                 lat: 37.875,
-                category: Category::Criminal,
+                category: Category::CRIMINAL,
                 severity: Severity::Minor,
                 status: Status::Dispatched,
                 cell_code: cell(),

@@ -118,7 +118,7 @@ impl Params {
             .iter()
             .map(|s| {
                 Category::parse_label(s).ok_or_else(|| {
-                    let all: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+                    let all: Vec<&str> = Category::all().iter().map(|c| c.as_str()).collect();
                     AppError::bad("category", format!("unknown category {s:?}; expected one of {}", all.join(", ")))
                 })
             })

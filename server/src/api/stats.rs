@@ -42,7 +42,7 @@ pub async fn stats(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     let first_day = local_day_unix(from.timestamp());
     let last_day = local_day_unix((to.timestamp() - 1).max(from.timestamp()));
     let n_days = (last_day - first_day + 1).clamp(0, 3_700) as usize;
-    let mut by_category = [0u64; Category::COUNT];
+    let mut by_category = vec![0u64; Category::count()];
     let mut by_day = vec![0u64; n_days];
     let mut hour_weekday = vec![[0u64; 7]; 24];
     let mut total = 0u64;
@@ -75,7 +75,7 @@ pub async fn stats(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQu
     Ok(Json(Stats {
         total,
         open,
-        by_category: Category::ALL
+        by_category: Category::all()
             .iter()
             .map(|c| CategoryCount { category: *c, count: by_category[usize::from(c.index())] })
             .collect(),

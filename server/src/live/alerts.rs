@@ -41,7 +41,7 @@ impl Default for AlertRules {
             geofence_m: 200.0,
             near_repeat_m: 400.0,
             near_repeat_days: 14,
-            near_repeat_categories: vec![Category::Criminal],
+            near_repeat_categories: vec![Category::CRIMINAL],
             live_hours: 24,
             same_event_m: 150.0,
             same_event_min: 30,
@@ -380,7 +380,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    const CATEGORIES: [Category; 3] = [Category::Criminal, Category::PublicOrder, Category::Traffic];
+    const CATEGORIES: [Category; 3] = [Category::CRIMINAL, Category::PUBLIC_ORDER, Category::TRAFFIC];
 
     /// 4,000 incidents in a 5 × 6 km patch over the last 20 days, three categories, every
     /// status, so that the rules' radii and windows catch many.

@@ -492,8 +492,8 @@ mod tests {
         let d = r#"{"criminal": {"dispatch_min": 2, "arrive_min": 10, "resolve_min": 60, "feedback_min": 600, "close_min": 6000}}"#;
         let parsed = parse_deadlines(d).unwrap();
         let settings = LiveSettings { deadlines: parsed, ..LiveSettings::default() };
-        assert_eq!(settings.deadlines(Category::Criminal).dispatch_min, 2);
-        assert_eq!(settings.deadlines(Category::Dispute), model::workflow::Deadlines::default_for(Category::Dispute));
+        assert_eq!(settings.deadlines(Category::CRIMINAL).dispatch_min, 2);
+        assert_eq!(settings.deadlines(Category::DISPUTE), model::workflow::Deadlines::default_for(Category::DISPUTE));
         assert!(parse_deadlines(r#"{"crime": {"dispatch_min": 2, "arrive_min": 10, "resolve_min": 60, "feedback_min": 600, "close_min": 6000}}"#).unwrap_err().contains("crime"));
         assert!(
             parse_deadlines(&d.replace("\"dispatch_min\": 2", "\"dispatch_min\": 0"))

@@ -301,7 +301,7 @@ pub fn incidents_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec
             n: u32,
             sx: f64,
             sy: f64,
-            by_category: [u32; Category::COUNT],
+            by_category: Vec<u32>,
         }
         let side = f64::from(EXTENT) / BINS as f64;
         let mut bins: Vec<Option<Bin>> = (0..BINS * BINS).map(|_| None).collect();
@@ -315,7 +315,7 @@ pub fn incidents_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec
                 n: 0,
                 sx: 0.0,
                 sy: 0.0,
-                by_category: [0; Category::COUNT],
+                by_category: vec![0; Category::count()],
             });
             b.n += 1;
             b.sx += x;
@@ -323,7 +323,7 @@ pub fn incidents_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec
             b.by_category[usize::from(p.category.index())] += 1;
         }
         for b in bins.iter().flatten() {
-            let dominant = Category::ALL
+            let dominant = Category::all()
                 .iter()
                 .max_by_key(|&&c| (b.by_category[usize::from(c.index())], std::cmp::Reverse(c)))
                 .copied();
