@@ -9,6 +9,7 @@ use crate::time::{input_value, now_ms, parse_input};
 use leptos::html;
 use leptos::prelude::*;
 use model::api::Me;
+use model::taxonomy::Workflow;
 use model::{Category, ResourceKind};
 use std::time::Duration;
 
@@ -577,36 +578,65 @@ fn WindowControls() -> impl IntoView {
 #[component]
 fn CategoryFilter() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    // The taxonomy's kinds, grouped by workflow: the 110 calls, then the 综治 events; a group's
+    // heading ticks or clears all of its kinds.
+    let group = move |workflow: Workflow, title: T| {
+        let kinds: Vec<Category> = Category::all().iter().copied().filter(|c| c.workflow() == workflow).collect();
+        if kinds.is_empty() {
+            return None;
+        }
+        let all = kinds.clone();
+        Some(view! {
+            <label class="check group" data-workflow=if workflow == Workflow::Police { "police" } else { "department" }>
+                <input type="checkbox"
+                    prop:checked=move || { let cs = ctx.categories.get(); all.iter().all(|c| cs.contains(c)) }
+                    on:change={
+                        let kinds = kinds.clone();
+                        move |_| ctx.categories.update(|cs| {
+                            if kinds.iter().all(|c| cs.contains(c)) {
+                                cs.retain(|c| !kinds.contains(c));
+                            } else {
+                                cs.extend(kinds.iter().filter(|c| !cs.contains(c)).copied().collect::<Vec<_>>());
+                                cs.sort();
+                            }
+                        })
+                    } />
+                <b>{move || ctx.t(title)}</b>
+            </label>
+            {kinds.into_iter().map(move |c| category_check(ctx, c)).collect_view()}
+        })
+    };
     view! {
         <section>
             <h2>{move || ctx.t(T::Categories)}</h2>
-            {Category::all()
-                .iter()
-                .map(|&c| {
-                    view! {
-                        <label class="check">
-                            <input
-                                type="checkbox"
-                                data-category=c.as_str()
-                                prop:checked=move || ctx.categories.get().contains(&c)
-                                on:change=move |_| {
-                                    ctx.categories.update(|cs| {
-                                        if let Some(i) = cs.iter().position(|x| *x == c) {
-                                            cs.remove(i);
-                                        } else {
-                                            cs.push(c);
-                                            cs.sort();
-                                        }
-                                    })
-                                }
-                            />
-                            <span class="swatch" style=format!("background:{}", category_color(c))></span>
-                            {move || category(ctx.lang.get(), c)}
-                        </label>
-                    }
-                })
-                .collect_view()}
+            {group(Workflow::Police, T::PoliceEvents)}
+            {group(Workflow::Department, T::GovernanceEvents)}
         </section>
+    }
+}
+
+/// One kind's checkbox in the category filter.
+fn category_check(ctx: Ctx, c: Category) -> impl IntoView {
+    view! {
+        <label class="check">
+            <input
+                type="checkbox"
+                data-category=c.as_str()
+                prop:checked=move || ctx.categories.get().contains(&c)
+                on:change=move |_| {
+                    ctx.categories.update(|cs| {
+                        if let Some(i) = cs.iter().position(|x| *x == c) {
+                            cs.remove(i);
+                        } else {
+                            cs.push(c);
+                            cs.sort();
+                        }
+                    })
+                }
+            />
+            <span class="swatch" style=format!("background:{}", category_color(c))></span>
+            {move || category(ctx.lang.get(), c)}
+        </label>
     }
 }
 

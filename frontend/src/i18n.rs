@@ -265,6 +265,8 @@ pub enum T {
     Resource,
     IncidentsMoved,
     WorldWarningsBefore,
+    PoliceEvents,
+    GovernanceEvents,
 }
 
 /// The text of `t` in `lang`.
@@ -532,6 +534,8 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         KindAlarm => ("一键报警", "Alarm"),
         Selected => ("已选", "Selected"),
         Resource => ("资源", "Resource"),
+        PoliceEvents => ("110警情", "110 calls"),
+        GovernanceEvents => ("综治事件", "Governance events"),
         WorldWarningsBefore => {
             ("另有 {} 项原有警告（与本次修改无关）", "{} warning(s) the world had before, not about this change")
         }

@@ -1,5 +1,6 @@
 //! SafeGrid's map dashboard: a Leptos client-side app. Only `api.rs` talks to the server and
-//! only `map.rs` (with `js/map.js`) touches MapLibre.
+//! only `map.rs` (with `js/map.js`) touches MapLibre. `js/errors.js` keeps the page's errors for
+//! the browser tests.
 
 mod api;
 mod app;
@@ -13,7 +14,15 @@ mod planner;
 mod time;
 mod world_desk;
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/js/errors.js")]
+extern "C" {
+    /// Keeps every page error and console error in `window.__safegridErrors`.
+    #[wasm_bindgen(js_name = recordErrors)]
+    fn record_errors();
+}
+
 fn main() {
+    record_errors();
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
 }

@@ -261,7 +261,14 @@ async fn the_dashboard_works_in_a_real_browser() {
 
     let mut j = Journey::default();
     for (k, (name, step)) in STEPS.iter().enumerate() {
-        let outcome = std::panic::AssertUnwindSafe(step(&b, &mut j)).catch_unwind().await;
+        let outcome = std::panic::AssertUnwindSafe(async {
+            step(&b, &mut j).await;
+            // No page error, unhandled rejection or console error on any page, for any role.
+            let errors = js(&b.c, "return window.__safegridErrors || ['the page does not record its errors'];").await;
+            assert_eq!(errors, json!([]), "page or console errors during `{name}`");
+        })
+        .catch_unwind()
+        .await;
         if outcome.is_err() {
             if let Ok(png) = b.c.screenshot().await {
                 let _ = std::fs::write(b.out.join(format!("failed-{name}.png")), png);
@@ -317,6 +324,18 @@ async fn sign_in(b: &Browser, j: &mut Journey) {
     settled(c).await;
     j.first_render_ms = js(c, "return window.__safegrid.firstIdleMs;").await;
     assert_eq!(text_of(c, "#title").await, "平安网格 · 武威");
+    // The page keeps its errors (every step then checks there are none): a console error and a
+    // thrown error are recorded; the probes are cleared.
+    let probe = "console.error('probe', 1); setTimeout(() => { throw new Error('thrown probe'); }, 0); return true;";
+    js(c, probe).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let kept = js(c, "const e = window.__safegridErrors.slice(); window.__safegridErrors.length = 0; return e;").await;
+    // (A script WebDriver runs is another origin's to the page: its error's text is hidden.)
+    assert_eq!(kept[0], "console error: probe 1", "{kept}");
+    assert!(
+        kept[1].as_str().is_some_and(|e| e.starts_with("page error: ")) && kept.as_array().unwrap().len() == 2,
+        "{kept}"
+    );
 }
 
 /// The map renders cells, incidents, county boundaries and labels, with no tile error.
@@ -332,6 +351,16 @@ async fn map_renders(b: &Browser, j: &mut Journey) {
     let errors = js(c, "return [window.__safegrid.tileErrors, window.__safegrid.lastError || null];").await;
     assert_eq!(errors[0], json!(0), "map errors: {errors}");
     j.kpi = wait_text(c, "#kpi-today", |t| t.parse::<u64>().is_ok(), "today's KPI").await;
+    // The category filter lists the taxonomy's kinds in two groups; a group's box clears and
+    // ticks all of its kinds.
+    let kinds = model::Category::all().len();
+    let checked = "return document.querySelectorAll('input[data-category]:checked').length;";
+    assert_eq!(js(c, "return document.querySelectorAll('input[data-category]').length;").await, json!(kinds));
+    let governance = "label.group[data-workflow=department] input";
+    c.find(Locator::Css(governance)).await.unwrap().click().await.unwrap();
+    assert_eq!(js(c, checked).await, json!(8), "only the eight 110 categories stay ticked");
+    c.find(Locator::Css(governance)).await.unwrap().click().await.unwrap();
+    assert_eq!(js(c, checked).await, json!(kinds));
     std::fs::write(out.join("dashboard-city.png"), c.screenshot().await.unwrap()).unwrap();
 }
 
