@@ -259,6 +259,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
     let planner = crate::planner::start(ctx);
     let desk = crate::desk::start(ctx, me.user.role);
     let world = crate::world_desk::start(ctx, me.user.role.edits_world());
+    fit_to_jurisdiction(ctx, me.scope.clone());
 
     // Keep <html lang> and the title in step with the language.
     Effect::new(move |_| {
@@ -320,6 +321,34 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
             </aside>
         </div>
     }
+}
+
+/// A user whose jurisdiction is smaller than the city (a county, a township, a village officer's
+/// villages) lands on it: the map is fitted to their regions once it exists.
+fn fit_to_jurisdiction(ctx: Ctx, roots: Vec<String>) {
+    if roots.is_empty() || roots.iter().any(|r| r.ends_with("00000000")) {
+        return; // the city (or the whole of it)
+    }
+    let fitted = StoredValue::new(false);
+    Effect::new(move |_| {
+        if !ctx.map_ready.get() || fitted.get_value() {
+            return;
+        }
+        fitted.set_value(true);
+        let roots = roots.clone();
+        leptos::task::spawn_local(async move {
+            let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+            for root in roots {
+                if let Some(hit) = api::region_path(&root).await.ok().and_then(|p| p.into_iter().last()) {
+                    let c = hit.bbox;
+                    b = [b[0].min(c[0]), b[1].min(c[1]), b[2].max(c[2]), b[3].max(c[3])];
+                }
+            }
+            if b[0].is_finite() {
+                ctx.with_map(|m| m.fit(b));
+            }
+        });
+    });
 }
 
 #[component]

@@ -222,6 +222,7 @@ steps!(
     language_switch,
     city_desk,
     village_officer_desk,
+    county_lands_on_its_county,
     audit_log,
     base_data
 );
@@ -791,6 +792,48 @@ async fn village_officer_desk(b: &Browser, _j: &mut Journey) {
     let disputes: Vec<_> = world.state.live.desk().disputes().map(|d| (d.registered.title.clone(), d.status)).collect();
     assert_eq!(disputes, vec![("宅基地边界".to_owned(), model::desk::DisputeStatus::Mediating)]);
     std::fs::write(out.join("dashboard-desk-records.png"), c.screenshot().await.unwrap()).unwrap();
+}
+
+/// A county bureau's user lands on their county, not on the whole city.
+async fn county_lands_on_its_county(b: &Browser, _j: &mut Journey) {
+    use geo::{BoundingRect, Contains};
+    let (c, world) = (&b.c, &b.world);
+    c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+    let user = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("login-username")).await.unwrap();
+    user.send_keys("county").await.unwrap();
+    c.find(Locator::Id("login-password")).await.unwrap().send_keys(tests::TEST_PASSWORD).await.unwrap();
+    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    wait_text(c, "#signed-in", |t| t.starts_with("county"), "the county user").await;
+    let code: model::RegionCode = "620602000000".parse().unwrap();
+    let county = world.state.geography.regions().iter().find(|r| r.region.code == code).unwrap();
+    let bounds = county.boundary.bounding_rect().unwrap();
+    let city: model::RegionCode = "620600000000".parse().unwrap();
+    let city_width = world
+        .state
+        .geography
+        .regions()
+        .iter()
+        .find(|r| r.region.code == city)
+        .unwrap()
+        .boundary
+        .bounding_rect()
+        .unwrap()
+        .width();
+    let t0 = Instant::now();
+    loop {
+        settled(c).await;
+        let v = js(c, "const m = window.__safegrid.map; const c = m.getCenter(); const b = m.getBounds(); return [c.lng, c.lat, b.getEast() - b.getWest()];").await;
+        let (lon, lat, width) = (v[0].as_f64().unwrap(), v[1].as_f64().unwrap(), v[2].as_f64().unwrap());
+        // Centred inside the county's box, and narrower than the whole city.
+        if bounds.contains(&geo::Point::new(lon, lat)) && width < 0.75 * city_width {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "the map shows {lon},{lat} × {width}° wide, not the county {bounds:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
 }
 
 /// An administrator reads the audit log, where the city user's case read is on record.
