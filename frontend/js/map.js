@@ -279,7 +279,9 @@ function liveData() {
 }
 
 function pulse() {
-  if (!map) { pulsing = false; return; }
+  // A map made after signing out and in again has no style yet: the loop stops, and the next
+  // live incident starts it again once the style is there.
+  if (!map || !ready) { pulsing = false; return; }
   const now = Date.now();
   const young = live.some((f) => now - f.properties.at < PULSE_MS);
   const phase = (now % 1500) / 1500;

@@ -594,11 +594,21 @@ fn WindowControls() -> impl IntoView {
                 }
             >
                 <label>{move || ctx.t(T::From)}</label>
-                <input type="datetime-local" prop:value=move || input_value(ctx.custom_from.get())
-                    on:change=move |ev| if let Some(v) = parse_input(&event_target_value(&ev)) { ctx.custom_from.set(v) } />
+                <input type="text" class="time" inputmode="numeric" maxlength="19" placeholder=crate::time::INPUT_FORMAT
+                    id="custom-from" prop:value=move || input_value(ctx.custom_from.get())
+                    on:change=move |ev| {
+                        let v = parse_input(&event_target_value(&ev));
+                        crate::time::mark_time_input(&ev, v.is_some());
+                        if let Some(v) = v { ctx.custom_from.set(v) }
+                    } />
                 <label>{move || ctx.t(T::To)}</label>
-                <input type="datetime-local" prop:value=move || input_value(ctx.custom_to.get())
-                    on:change=move |ev| if let Some(v) = parse_input(&event_target_value(&ev)) { ctx.custom_to.set(v) } />
+                <input type="text" class="time" inputmode="numeric" maxlength="19" placeholder=crate::time::INPUT_FORMAT
+                    id="custom-to" prop:value=move || input_value(ctx.custom_to.get())
+                    on:change=move |ev| {
+                        let v = parse_input(&event_target_value(&ev));
+                        crate::time::mark_time_input(&ev, v.is_some());
+                        if let Some(v) = v { ctx.custom_to.set(v) }
+                    } />
             </Show>
         </section>
     }

@@ -162,7 +162,7 @@ fn input_value(id: &str) -> String {
     }
 }
 
-/// The time in a `datetime-local` input (China time), if it holds one.
+/// The time in a time input (China time, `YYYY-MM-DD HH:MM`), if it holds one.
 fn time_of_input(id: &str) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(crate::time::parse_input(&input_value(id))?)
 }
@@ -178,6 +178,16 @@ async fn chosen_photo() -> Option<PhotoBody> {
 }
 
 fn save_visit(desk: DeskCtx) {
+    // A time that is typed but not a time is refused here, not replaced by "now".
+    if !input_value("visit-at").trim().is_empty() && time_of_input("visit-at").is_none() {
+        desk.message.set(Some(Err(ApiError {
+            status: 422,
+            code: "validation".into(),
+            message: format!("visited_at: the time is written {}", crate::time::INPUT_FORMAT),
+            field: Some("visited_at".into()),
+        })));
+        return;
+    }
     leptos::task::spawn_local(async move {
         let body = VisitBody {
             village: input_value("visit-village"),
@@ -317,7 +327,9 @@ fn OfficerDesk() -> impl IntoView {
         <div class="desk-form" id="visit-form">
             <select id="visit-village">{village_options}</select>
             <label class="field">{move || ctx.t(T::VisitedAt)}
-                <input type="datetime-local" id="visit-at" prop:value=crate::time::input_value(crate::time::now_ms()) /></label>
+                <input type="text" class="time" inputmode="numeric" maxlength="19" placeholder=crate::time::INPUT_FORMAT
+                    id="visit-at" prop:value=crate::time::input_value(crate::time::now_ms())
+                    on:input=move |ev| crate::time::mark_time_input(&ev, crate::time::parse_input(&event_target_value(&ev)).is_some()) /></label>
             <input id="visit-place" placeholder=move || ctx.t(T::Place) />
             <input id="visit-people" placeholder=move || ctx.t(T::PeopleMet) />
             <input id="visit-notes" placeholder=move || ctx.t(T::Notes) />

@@ -28,7 +28,7 @@ pub struct PlannerCtx {
     pub excluded: RwSignal<Vec<String>>,
     /// Units chosen.
     pub units: RwSignal<Vec<u64>>,
-    /// Shift start as a datetime-local value (Asia/Shanghai).
+    /// Shift start as typed, `YYYY-MM-DD HH:MM` (Asia/Shanghai).
     pub start: RwSignal<String>,
     /// Shift length, hours.
     pub hours: RwSignal<f64>,
@@ -208,7 +208,9 @@ pub fn PlannerPanel() -> impl IntoView {
             </h2>
             <div class="no-print">
                 <label class="field">{move || ctx.t(T::ShiftStart)}
-                    <input type="datetime-local" id="shift-start" prop:value=move || planner.start.get()
+                    <input type="text" class="time" inputmode="numeric" maxlength="19" placeholder=crate::time::INPUT_FORMAT
+                        class:invalid=move || crate::time::parse_input(&planner.start.get()).is_none()
+                        id="shift-start" prop:value=move || planner.start.get()
                         on:change=move |ev| planner.start.set(event_target_value(&ev)) />
                 </label>
                 <div class="row">

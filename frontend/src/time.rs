@@ -22,22 +22,62 @@ pub fn local_midnight_ms(ms: i64) -> i64 {
     (ms + off).div_euclid(86_400_000) * 86_400_000 - off
 }
 
-/// `YYYY-MM-DDTHH:MM` for a datetime-local input, in Asia/Shanghai.
+/// The placeholder of a time input: the one format the inputs show and take.
+pub const INPUT_FORMAT: &str = "YYYY-MM-DD HH:MM";
+
+/// `YYYY-MM-DD HH:MM` for a time input, in Asia/Shanghai: the same whatever the browser's
+/// locale (a `datetime-local` input would show `12/04/2026, 06:00 PM` in an English browser).
 pub fn input_value(ms: i64) -> String {
-    local_minutes(ms).replace(' ', "T")
+    local_minutes(ms)
 }
 
-/// Parses a datetime-local input value as Asia/Shanghai time.
+/// Parses a time input as Asia/Shanghai time: `YYYY-MM-DD HH:MM` (or with a `T`, or seconds).
 pub fn parse_input(v: &str) -> Option<i64> {
-    let (date, time) = v.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let v = v.trim();
+    let (date, time) = v.split_once(['T', ' '])?;
+    let mut d = date.split('-').map(|p| p.trim().parse::<i64>().ok());
     let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
+    let mut t = time.trim().split(':').map(|p| p.parse::<i64>().ok());
     let (h, mi) = (t.next()??, t.next()??);
+    if d.next().is_some()
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&mi)
+        || t.next().flatten().is_some_and(|s| !(0..60).contains(&s))
+    {
+        return None;
+    }
     let days = model::time::days_from_civil(y, u32::try_from(m).ok()?, u32::try_from(day).ok()?);
     let (cy, cm, cd) = civil_from_days(days);
     if (cy, i64::from(cm), i64::from(cd)) != (y, m, day) {
         return None;
     }
     Some(((days * 24 + h) * 60 + mi) * 60_000 - i64::from(SHANGHAI_OFFSET_S) * 1000)
+}
+
+/// Marks the input an event came from as holding a time or not (`invalid`: a red border).
+pub fn mark_time_input(ev: &web_sys::Event, ok: bool) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.class_list().toggle_with_force("invalid", !ok);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_show_and_take_one_format_in_china_time() {
+        // 2026-12-04 10:00 UTC is 18:00 in Shanghai.
+        let ms = 1_796_378_400_000;
+        assert_eq!(input_value(ms), "2026-12-04 18:00");
+        assert_eq!(parse_input("2026-12-04 18:00"), Some(ms));
+        assert_eq!(parse_input(" 2026-12-04T18:00 "), Some(ms));
+        assert_eq!(parse_input("2026-12-04 18:00:00"), Some(ms));
+        for bad in
+            ["12/04/2026, 06:00 PM", "2026-12-04", "2026-02-30 10:00", "2026-12-04 24:00", "2026-12-04 18:60", ""]
+        {
+            assert_eq!(parse_input(bad), None, "{bad}");
+        }
+    }
 }

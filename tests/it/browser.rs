@@ -630,6 +630,29 @@ async fn patrol_planner(b: &Browser, _j: &mut Journey) {
     // exclude a stop and see the new plan avoid it.
     c.find(Locator::Id("planner-button")).await.unwrap().click().await.unwrap();
     c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("input[data-unit]:checked")).await.unwrap();
+    // The shift start reads `YYYY-MM-DD HH:MM` whatever the browser's locale (this Chromium's is
+    // English); a typo is marked, and a time typed in that form is taken.
+    let start = c.find(Locator::Id("shift-start")).await.unwrap();
+    let shown = start.prop("value").await.unwrap().unwrap_or_default();
+    let form = |v: &str| {
+        v.len() == 16
+            && v.chars().enumerate().all(|(i, ch)| match i {
+                4 | 7 => ch == '-',
+                10 => ch == ' ',
+                13 => ch == ':',
+                _ => ch.is_ascii_digit(),
+            })
+    };
+    assert!(form(&shown), "the shift start shows {shown:?}");
+    start.clear().await.unwrap();
+    start.send_keys(&format!("2026-13-40 25:00{}", char::from(fantoccini::key::Key::Tab))).await.unwrap();
+    let marked = js(c, "return document.getElementById('shift-start').classList.contains('invalid');").await;
+    assert_eq!(marked, json!(true), "a time that is not one is marked");
+    let start = c.find(Locator::Id("shift-start")).await.unwrap();
+    start.clear().await.unwrap();
+    start.send_keys(&format!("{shown}{}", char::from(fantoccini::key::Key::Tab))).await.unwrap();
+    let marked = js(c, "return document.getElementById('shift-start').classList.contains('invalid');").await;
+    assert_eq!(marked, json!(false));
     c.find(Locator::Id("generate-plan")).await.unwrap().click().await.unwrap();
     let t0 = Instant::now();
     wait_text(c, "#plan-coverage", |t| t.contains("覆盖预测风险") && t.contains('%'), "the plan's coverage").await;
