@@ -1,6 +1,7 @@
 //! A running server takes up a newly published world without a restart: `safegrid world import`
 //! on the embedded store while it serves, and on PostGIS with two instances serving. The port
-//! stays open throughout, sessions survive, and the new grid answers.
+//! stays open throughout, sessions survive, and the new grid answers. A publication over HTTP
+//! reloads the server that made it at once, without waiting for its poll.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -109,4 +110,34 @@ fn two_postgis_instances_reload_a_published_world() {
     eprintln!("both instances answered the new world {took:.1} s after the import");
     drop(servers);
     db.drop_database();
+}
+
+#[test]
+fn a_publication_over_http_reloads_the_publishing_server_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = [OsStr::new("--data-dir"), data.as_os_str()];
+    run(&["demo", "--base-incidents", "2000", "--seed", "3"], &store, None);
+    add_user(&store);
+    let port = free_port();
+    // Polling only every ten minutes: the publishing server's own notice is what reloads it.
+    let slow = [OsStr::new("--data-dir"), data.as_os_str(), OsStr::new("--world-poll-s"), OsStr::new("600")];
+    let _server = Killed(serve(port, &slow));
+    let token = login(port);
+    let (_, health) = http(port, "GET", "/api/health", None, "").unwrap();
+    assert_eq!(json(&health)["world_version"], 1, "the demo is version 1");
+    let (status, cells) = http(port, "GET", "/api/cells", Some(&token), "").unwrap();
+    assert_eq!(status, 200);
+    let cell = json(&cells)["features"][0]["properties"]["code"].as_str().unwrap().to_owned();
+    let body = format!(
+        r#"{{"base_version": 1, "edits": [{{"op": "edit_cell", "code": "{cell}", "name": "重新划定的网格"}}]}}"#
+    );
+    let (status, answer) = http(port, "POST", "/api/world/edits", Some(&token), &body).unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(json(&answer)["version"], 2);
+    let took = until_renamed(&[port], &token, &cell);
+    eprintln!("the publishing server answered its new world {took:.1} s after the publication");
+    assert!(took < 10.0, "reloaded by its own notice, not by the 10-minute poll");
+    let (_, health) = http(port, "GET", "/api/health", None, "").unwrap();
+    assert_eq!(json(&health)["world_version"], 2);
 }
