@@ -152,7 +152,8 @@ fn label(lang: Lang, zh: &str, en: &str) -> String {
     if lang == Lang::Zh { zh } else { en }.to_owned()
 }
 
-fn input_value(id: &str) -> String {
+/// The value of the input or select with id `id` (empty when there is none).
+pub fn input_value(id: &str) -> String {
     let Some(e) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) else {
         return String::new();
     };

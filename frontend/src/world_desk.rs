@@ -7,6 +7,7 @@
 
 use crate::api::{self, ApiError};
 use crate::app::Ctx;
+use crate::desk::input_value;
 use crate::i18n::{Lang, T};
 use leptos::prelude::*;
 use model::api::world::{Edit, WorldCheck, WorldEdits, WorldPublished, WorldVersion};
@@ -359,16 +360,6 @@ fn chosen_file() -> Option<web_sys::File> {
     let input: web_sys::HtmlInputElement =
         web_sys::window()?.document()?.get_element_by_id("world-file")?.dyn_into().ok()?;
     input.files()?.get(0)
-}
-
-fn input_value(id: &str) -> String {
-    let Some(e) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) else {
-        return String::new();
-    };
-    match e.dyn_into::<web_sys::HtmlInputElement>() {
-        Ok(i) => i.value(),
-        Err(e) => e.dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default(),
-    }
 }
 
 /// A number typed in an input; `None` when empty or not a number.

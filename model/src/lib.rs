@@ -10,15 +10,10 @@
 /// `ALL` (display order), `COUNT`, `as_str`, `parse` (code name only), `parse_label` (code or
 /// either label, as imports and query strings accept), `label_zh`/`label_en`,
 /// `index`/`from_index`, `FromStr`, and serde as the code name (reading also accepts a label).
-macro_rules! labelled_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = ($code:literal, $zh:literal, $en:literal) ),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $( $(#[$vmeta])* $variant ),+ }
-
+/// Serialises a type as its code (`as_str`), reads it from its code or a label (`parse_label`,
+/// naming every code of `all()` when it is neither), and parses it with `FromStr`.
+macro_rules! serde_by_code {
+    ($name:ident) => {
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
@@ -28,15 +23,37 @@ macro_rules! labelled_enum {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-                Self::parse_label(&s).ok_or_else(|| {
-                    let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                $name::parse_label(&s).ok_or_else(|| {
+                    let names: Vec<&str> = $name::all().iter().map(|v| v.as_str()).collect();
                     serde::de::Error::custom(format!(
                         "unknown {} {:?}; expected one of {}",
-                        stringify!($name).to_lowercase(), s, names.join(", ")
+                        stringify!($name).to_lowercase(),
+                        s,
+                        names.join(", ")
                     ))
                 })
             }
         }
+
+        impl std::str::FromStr for $name {
+            type Err = ();
+            fn from_str(s: &str) -> Result<Self, ()> {
+                $name::parse_label(s).ok_or(())
+            }
+        }
+    };
+}
+
+macro_rules! labelled_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = ($code:literal, $zh:literal, $en:literal) ),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $( $(#[$vmeta])* $variant ),+ }
+
+        serde_by_code!($name);
 
         impl $name {
             /// Every value, in display order.
@@ -84,10 +101,10 @@ macro_rules! labelled_enum {
             }
         }
 
-        impl std::str::FromStr for $name {
-            type Err = ();
-            fn from_str(s: &str) -> Result<Self, ()> {
-                Self::parse_label(s).ok_or(())
+        impl $name {
+            /// Every value, in display order (as [`Self::ALL`]).
+            pub fn all() -> &'static [$name] {
+                Self::ALL
             }
         }
     };

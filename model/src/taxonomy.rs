@@ -395,46 +395,20 @@ impl Subcategory {
     }
 }
 
-macro_rules! by_code {
-    ($name:ident) => {
-        impl std::fmt::Debug for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-                $name::parse_label(&s).ok_or_else(|| {
-                    let names: Vec<&str> = $name::all().iter().map(|v| v.as_str()).collect();
-                    serde::de::Error::custom(format!(
-                        "unknown {} {:?}; expected one of {}",
-                        stringify!($name).to_lowercase(),
-                        s,
-                        names.join(", ")
-                    ))
-                })
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = ();
-            fn from_str(s: &str) -> Result<Self, ()> {
-                $name::parse_label(s).ok_or(())
-            }
-        }
-    };
+impl std::fmt::Debug for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
-by_code!(Category);
-by_code!(Subcategory);
+impl std::fmt::Debug for Subcategory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+serde_by_code!(Category);
+serde_by_code!(Subcategory);
 
 #[cfg(test)]
 mod tests {

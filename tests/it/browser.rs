@@ -742,11 +742,7 @@ async fn village_officer_desk(b: &Browser, _j: &mut Journey) {
     // The village officer (一村一警) lands on their desk: only their villages, outlined on the
     // map; records a visit with a photo and registers a dispute, then moves it to mediation.
     c.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
-    c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
-    let user = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("login-username")).await.unwrap();
-    user.send_keys("village").await.unwrap();
-    c.find(Locator::Id("login-password")).await.unwrap().send_keys(tests::TEST_PASSWORD).await.unwrap();
-    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    sign_out_and_in_as(c, "village").await;
     let officer = world.state.geography.officers()[0].id;
     let mine: Vec<String> = world.state.live.desk().villages_of(officer).iter().map(|v| v.to_string()).collect();
     c.wait()
@@ -821,11 +817,7 @@ async fn village_officer_desk(b: &Browser, _j: &mut Journey) {
 async fn county_lands_on_its_county(b: &Browser, _j: &mut Journey) {
     use geo::{BoundingRect, Contains};
     let (c, world) = (&b.c, &b.world);
-    c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
-    let user = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("login-username")).await.unwrap();
-    user.send_keys("county").await.unwrap();
-    c.find(Locator::Id("login-password")).await.unwrap().send_keys(tests::TEST_PASSWORD).await.unwrap();
-    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    sign_out_and_in_as(c, "county").await;
     wait_text(c, "#signed-in", |t| t.starts_with("county"), "the county user").await;
     let code: model::RegionCode = "620602000000".parse().unwrap();
     let county = world.state.geography.regions().iter().find(|r| r.region.code == code).unwrap();
@@ -864,11 +856,7 @@ async fn audit_log(b: &Browser, _j: &mut Journey) {
     let c = &b.c;
     // Sign out; an administrator signs in and reads the audit log, where the city user's case
     // read above is on record.
-    c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
-    let user = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("login-username")).await.unwrap();
-    user.send_keys("admin").await.unwrap();
-    c.find(Locator::Id("login-password")).await.unwrap().send_keys(tests::TEST_PASSWORD).await.unwrap();
-    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    sign_out_and_in_as(c, "admin").await;
     c.wait()
         .at_most(Duration::from_secs(30))
         .for_element(Locator::Id("audit-search"))
@@ -878,6 +866,15 @@ async fn audit_log(b: &Browser, _j: &mut Journey) {
         .await
         .unwrap();
     wait_text(c, "#audit-entries", |t| t.contains("read_incident") && t.contains("city"), "the audit log").await;
+}
+
+/// Signs out and signs in again as the test user `name`.
+async fn sign_out_and_in_as(c: &Client, name: &str) {
+    c.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+    let user = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("login-username")).await.unwrap();
+    user.send_keys(name).await.unwrap();
+    c.find(Locator::Id("login-password")).await.unwrap().send_keys(tests::TEST_PASSWORD).await.unwrap();
+    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
 }
 
 /// A real click on the map at a place: the map centred there at `zoom`, then the mouse pressed

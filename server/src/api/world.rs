@@ -235,10 +235,22 @@ pub async fn check(
     RawQuery(q): RawQuery,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let scope = require_editor(&caller)?;
-    let up = upload_params(q.as_deref(), false)?;
-    let c = base_data::check_upload(&s, body.to_vec(), &up.name, up.crs).await?;
+    let (scope, _, c) = checked_upload(&s, &caller, q.as_deref(), &body, false).await?;
     Ok(Json(answer(&c, &scope)).into_response())
+}
+
+/// The caller's scope for editing, the upload's parameters and its check.
+async fn checked_upload(
+    s: &AppState,
+    caller: &Caller,
+    q: Option<&str>,
+    body: &[u8],
+    publishing: bool,
+) -> Result<(Scope, Upload, Checked), AppError> {
+    let scope = require_editor(caller)?;
+    let up = upload_params(q, publishing)?;
+    let c = base_data::check_upload(s, body.to_vec(), &up.name, up.crs).await?;
+    Ok((scope, up, c))
 }
 
 /// `POST /api/world/publish?name=FILE&crs=&base_version=N&note=`: checks the file again and
@@ -250,15 +262,21 @@ pub async fn publish_upload(
     RawQuery(q): RawQuery,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let scope = require_editor(&caller)?;
-    let up = upload_params(q.as_deref(), true)?;
-    let c = base_data::check_upload(&s, body.to_vec(), &up.name, up.crs).await?;
+    let (scope, up, c) = checked_upload(&s, &caller, q.as_deref(), &body, true).await?;
     let base = up.base_version.unwrap_or_default();
     if c.base_version != base {
         return Err(stale(CheckError::Store(store::StoreError::StaleWorld { follows: base, current: c.base_version })));
     }
     let note = up.note.unwrap_or_else(|| format!("upload {}", up.name));
     publish(&s, &caller, &c, &scope, note).await
+}
+
+/// The caller's scope for editing, the edits and their check.
+async fn checked_edits(s: &AppState, caller: &Caller, body: &[u8]) -> Result<(Scope, WorldEdits, Checked), AppError> {
+    let scope = require_editor(caller)?;
+    let body = edits_of(body)?;
+    let c = base_data::check_edits(s, body.base_version, &body.edits).await.map_err(stale)?;
+    Ok((scope, body, c))
 }
 
 fn edits_of(body: &[u8]) -> Result<WorldEdits, AppError> {
@@ -279,9 +297,7 @@ pub async fn check_edits(
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let scope = require_editor(&caller)?;
-    let body = edits_of(&body)?;
-    let c = base_data::check_edits(&s, body.base_version, &body.edits).await.map_err(stale)?;
+    let (scope, _, c) = checked_edits(&s, &caller, &body).await?;
     Ok(Json(answer(&c, &scope)).into_response())
 }
 
@@ -292,9 +308,7 @@ pub async fn publish_edits(
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let scope = require_editor(&caller)?;
-    let body = edits_of(&body)?;
-    let c = base_data::check_edits(&s, body.base_version, &body.edits).await.map_err(stale)?;
+    let (scope, body, c) = checked_edits(&s, &caller, &body).await?;
     let ops: Vec<&str> = body
         .edits
         .iter()
