@@ -73,13 +73,20 @@ fn add_user(store: &[&OsStr]) {
     );
 }
 
-#[test]
-fn an_embedded_server_reloads_a_published_world_without_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+/// An embedded store in `dir` with the demo world (2,000 incidents) and the user `chief`: its folder.
+fn demo_with_user(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("data");
     let store = [OsStr::new("--data-dir"), data.as_os_str()];
     run(&["demo", "--base-incidents", "2000", "--seed", "3"], &store, None);
     add_user(&store);
+    data
+}
+
+#[test]
+fn an_embedded_server_reloads_a_published_world_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo_with_user(dir.path());
+    let store = [OsStr::new("--data-dir"), data.as_os_str()];
     let port = free_port();
     let poll = [OsStr::new("--data-dir"), data.as_os_str(), OsStr::new("--world-poll-s"), OsStr::new("0.2")];
     let _server = Killed(serve(port, &poll));
@@ -115,10 +122,7 @@ fn two_postgis_instances_reload_a_published_world() {
 #[test]
 fn a_publication_over_http_reloads_the_publishing_server_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let store = [OsStr::new("--data-dir"), data.as_os_str()];
-    run(&["demo", "--base-incidents", "2000", "--seed", "3"], &store, None);
-    add_user(&store);
+    let data = demo_with_user(dir.path());
     let port = free_port();
     // Polling only every ten minutes: the publishing server's own notice is what reloads it.
     let slow = [OsStr::new("--data-dir"), data.as_os_str(), OsStr::new("--world-poll-s"), OsStr::new("600")];

@@ -517,14 +517,7 @@ async fn cell_panel_and_filter(b: &Browser, j: &mut Journey) {
     let (_, cell) = world.state.geography.cell(code.parse().unwrap()).unwrap();
     let p = cell.boundary.interior_point().unwrap();
     j.busy_point = (p.x(), p.y());
-    js(c, &format!("window.__safegrid.map.jumpTo({{center: [{}, {}], zoom: 14}}); return true;", p.x(), p.y())).await;
-    settled(c).await;
-    let map_el = c.find(Locator::Id("map")).await.unwrap();
-    let click = MouseActions::new("mouse".into())
-        .then(PointerAction::MoveToElement { element: map_el, duration: None, x: 0.0, y: 0.0 })
-        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
-        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
-    c.perform_actions(click).await.unwrap();
+    click_map(c, p.x(), p.y(), 14.0).await;
     wait_text(c, "#panel-code", |t| t == code, "the clicked cell").await;
     let want = stats_total(world, &query, &code).await;
     assert!(want > 0);
