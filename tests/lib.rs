@@ -53,6 +53,8 @@ pub fn test_users(officer: u64) -> Vec<(&'static str, Role, Option<&'static str>
                 Role::County => (Some("620602000000"), None),
                 Role::Township => (Some("620602001000"), None),
                 Role::Village => (None, Some(officer)),
+                // The demo department's region (server::boot::DEMO_DEPARTMENT).
+                Role::Department => (Some("620602000000"), None),
             };
             (role.as_str(), role, jurisdiction, officer_id)
         })
@@ -84,6 +86,8 @@ impl TestWorld {
                 role,
                 jurisdiction: jurisdiction.map(|j| j.parse().unwrap()),
                 officer_id,
+                department: (role == Role::Department)
+                    .then(|| model::department::DepartmentCode::parse(server::boot::DEMO_DEPARTMENT).unwrap()),
             };
             state.store.create_user(user).await.unwrap().unwrap();
             let body = serde_json::json!({"username": name, "password": TEST_PASSWORD}).to_string();
@@ -105,21 +109,40 @@ impl TestWorld {
 
     /// GET `uri` as the user with `role`.
     pub async fn get_as(&self, role: Role, uri: &str) -> (StatusCode, Value) {
-        let req = Request::get(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.token(role)))
-            .body(Body::empty())
-            .unwrap();
-        call(self.app(), req).await
+        self.get_with(self.token(role), uri).await
     }
 
     /// POST a JSON body to `uri` as the user with `role`.
     pub async fn post_as(&self, role: Role, uri: &str, body: impl Into<Body>) -> (StatusCode, Value) {
+        self.post_with(self.token(role), uri, body).await
+    }
+
+    /// GET `uri` with a session token.
+    pub async fn get_with(&self, token: &str, uri: &str) -> (StatusCode, Value) {
+        let req =
+            Request::get(uri).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap();
+        call(self.app(), req).await
+    }
+
+    /// POST a JSON body to `uri` with a session token.
+    pub async fn post_with(&self, token: &str, uri: &str, body: impl Into<Body>) -> (StatusCode, Value) {
         let req = Request::post(uri)
             .header(header::CONTENT_TYPE, "application/json")
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.token(role)))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
             .body(body.into())
             .unwrap();
         call(self.app(), req).await
+    }
+
+    /// Adds `user` (password [`TEST_PASSWORD`], whatever hash it names) and signs it in: its token.
+    pub async fn sign_in_new(&self, user: NewUser) -> String {
+        let username = user.username.clone();
+        let password_hash = crate::auth_hash();
+        self.state.store.create_user(NewUser { password_hash, ..user }).await.unwrap().unwrap();
+        let body = serde_json::json!({"username": username, "password": TEST_PASSWORD}).to_string();
+        let (s, a) = self.post("/api/login", body).await;
+        assert_eq!(s, 200, "{a}");
+        a["token"].as_str().unwrap().to_owned()
     }
 
     /// The router over this world.
@@ -136,6 +159,11 @@ impl TestWorld {
     pub async fn post(&self, uri: &str, body: impl Into<Body>) -> (StatusCode, Value) {
         self.post_as(Role::City, uri, body).await
     }
+}
+
+/// A hash of [`TEST_PASSWORD`].
+fn auth_hash() -> String {
+    server::auth::hash_password(TEST_PASSWORD).unwrap()
 }
 
 /// Sends a request through the router; the body is parsed as JSON (`Null` when empty).

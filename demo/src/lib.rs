@@ -6,6 +6,7 @@
 //! same seed and end → the same world, bit for bit. What was planted (hot cells, emerging cells,
 //! near-repeat parameters) is returned in [`Truth`] so analyses can be checked against it.
 
+pub mod departments;
 pub mod desk;
 mod geography;
 mod incidents;
@@ -123,6 +124,8 @@ pub struct World {
     pub resources: Vec<Resource>,
     /// Village officers (一村一警).
     pub officers: Vec<Officer>,
+    /// Departments that take 综治 work orders.
+    pub departments: Vec<model::department::Department>,
     /// What was planted.
     pub truth: Truth,
 }
@@ -143,5 +146,6 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
         uncovered_villages: uncovered,
         incidents: incidents.len(),
     };
-    Ok(World { regions: geo.regions, cells: geo.cells, incidents, resources, officers, truth })
+    let departments = departments::generate(&geo.regions);
+    Ok(World { regions: geo.regions, cells: geo.cells, incidents, resources, officers, departments, truth })
 }

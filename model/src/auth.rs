@@ -19,6 +19,9 @@ labelled_enum! {
         Analyst = ("analyst", "分析员", "analyst"),
         /// 管理员: users and the audit log.
         Admin = ("admin", "管理员", "administrator"),
+        /// 部门处置人员: a department's staff, who see and handle only their department's work
+        /// orders.
+        Department = ("department", "部门处置人员", "department staff"),
     }
 }
 
@@ -27,7 +30,7 @@ impl Role {
     /// unmasked inside its jurisdiction.
     pub fn handles_cases(self) -> bool {
         match self {
-            Role::City | Role::County | Role::Township | Role::Village => true,
+            Role::City | Role::County | Role::Township | Role::Village | Role::Department => true,
             Role::Analyst | Role::Admin => false,
         }
     }
@@ -37,7 +40,7 @@ impl Role {
     pub fn leads(self) -> bool {
         match self {
             Role::City | Role::County | Role::Township => true,
-            Role::Village | Role::Analyst | Role::Admin => false,
+            Role::Village | Role::Analyst | Role::Admin | Role::Department => false,
         }
     }
 
@@ -51,7 +54,7 @@ impl Role {
     pub fn edits_world(self) -> bool {
         match self {
             Role::City | Role::Admin => true,
-            Role::County | Role::Township | Role::Village | Role::Analyst => false,
+            Role::County | Role::Township | Role::Village | Role::Analyst | Role::Department => false,
         }
     }
 
@@ -59,7 +62,16 @@ impl Role {
     pub fn is_admin(self) -> bool {
         match self {
             Role::Admin => true,
-            Role::City | Role::County | Role::Township | Role::Village | Role::Analyst => false,
+            Role::City | Role::County | Role::Township | Role::Village | Role::Analyst | Role::Department => false,
+        }
+    }
+
+    /// Whether the role sees the situation (the map, lists, counts, tiles, analyses) of its
+    /// jurisdiction. Department staff do not: they see their department's work orders only.
+    pub fn sees_situation(self) -> bool {
+        match self {
+            Role::City | Role::County | Role::Township | Role::Village | Role::Analyst | Role::Admin => true,
+            Role::Department => false,
         }
     }
 }
@@ -77,6 +89,9 @@ pub struct User {
     pub jurisdiction: Option<RegionCode>,
     /// For a village user: the officer whose current villages are the jurisdiction.
     pub officer_id: Option<u64>,
+    /// For department staff: their department (the jurisdiction is the region it serves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<crate::department::DepartmentCode>,
     /// Disabled users cannot log in and their sessions end.
     pub disabled: bool,
 }

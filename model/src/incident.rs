@@ -39,9 +39,13 @@ labelled_enum! {
 }
 
 labelled_enum! {
-    /// Where an incident stands in the event loop 接警 → 派警 → 到场 → 处置 → 反馈 → 结案.
+    /// Where an incident stands in its loop: the police chain 接警 → 派警 → 到场 → 处置 → 反馈 →
+    /// 结案, or a department's work order 受理 → 派单 → 签收 → 办结 → 回访 → 结案 (with 退单).
+    /// The work-order states come last so that the police ones keep their positions.
+    #[derive(Default)]
     Status {
         /// 接警.
+        #[default]
         Reported = ("reported", "接警", "reported"),
         /// 派警.
         Dispatched = ("dispatched", "派警", "dispatched"),
@@ -53,6 +57,14 @@ labelled_enum! {
         Feedback = ("feedback", "反馈", "feedback"),
         /// 结案.
         Closed = ("closed", "结案", "closed"),
+        /// 已派单（待签收）: a department has the order and has not taken it yet.
+        Assigned = ("assigned", "已派单", "assigned"),
+        /// 办理中: the department took the order (签收) and works on it.
+        Accepted = ("accepted", "办理中", "accepted"),
+        /// 被退回: the department sent the order back to the centre (退单).
+        Returned = ("returned", "被退回", "returned"),
+        /// 已办结（待回访）: the department reports the work done.
+        Completed = ("completed", "已办结", "completed"),
     }
 }
 

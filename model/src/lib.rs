@@ -113,6 +113,7 @@ macro_rules! labelled_enum {
 pub mod api;
 pub mod auth;
 pub mod code;
+pub mod department;
 pub mod desk;
 pub mod desk_book;
 pub mod incident;

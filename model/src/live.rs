@@ -308,7 +308,7 @@ pub struct IncidentData {
 }
 
 /// `data` of an `incident_changed` message, and one step of an incident's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentChange {
     /// Incident id.
     pub id: u64,
@@ -322,6 +322,21 @@ pub struct IncidentChange {
     pub satisfaction: Option<u8>,
     /// Free text.
     pub note: Option<String>,
+    /// A work order's step: the order as it stands after it (lead, 协办, returns, rework).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<crate::department::WorkOrder>,
+    /// The department whose staff made the step (absent: the centre or an officer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_department: Option<crate::department::DepartmentCode>,
+    /// Why the department sent the order back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::department::ReturnReason>,
+    /// The reporter's verdict at the return visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<crate::department::Verdict>,
+    /// A note that left the status as it was (协办 or progress).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub note_only: bool,
     /// Username of who did it.
     pub by: String,
     /// When.
@@ -495,6 +510,9 @@ pub struct QueueItem {
     /// Reports of this event (1 + those linked to it, 一警多报).
     #[serde(default)]
     pub reports: usize,
+    /// A work order's lead department.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<crate::department::DepartmentCode>,
 }
 
 /// `GET /api/queue` answer.

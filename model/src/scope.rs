@@ -29,8 +29,10 @@ impl Scope {
     }
 
     /// A user's scope: their jurisdiction's subtree, or their officer's current villages.
+    /// Department staff see no region's situation: their work orders are granted one by one.
     pub fn of_user(user: &User, desk: &DeskBook) -> Scope {
         match user.role {
+            Role::Department => Scope::of(Vec::new()),
             Role::Village => match (user.officer_id, user.jurisdiction) {
                 (Some(officer), _) => Scope::of(desk.villages_of(officer)),
                 (None, j) => Scope::of(j.into_iter().collect()),

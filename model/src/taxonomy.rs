@@ -294,6 +294,11 @@ impl Category {
         self.kind().workflow
     }
 
+    /// The department type that usually handles it (a code of the taxonomy's `department_types`).
+    pub fn department_type(self) -> &'static str {
+        &self.kind().department
+    }
+
     /// Its colour, `#rrggbb`.
     pub fn color(self) -> &'static str {
         &self.kind().color

@@ -249,6 +249,7 @@ pub fn check_jurisdiction(role: Role, code: model::RegionCode) -> Result<(), Str
         Role::County => code.level() >= County,
         Role::Township => code.level() >= Township,
         Role::Village => code.level() == Village,
+        Role::Department => matches!(code.level(), County | Township),
     };
     if ok {
         Ok(())

@@ -102,7 +102,13 @@ pub async fn published_world(store: &dyn Store) -> Result<(u32, WorldFile), stor
 }
 
 fn parts_of(g: GeographyData) -> WorldParts {
-    WorldParts { regions: g.regions, cells: g.cells, resources: g.resources, officers: g.officers }
+    WorldParts {
+        regions: g.regions,
+        cells: g.cells,
+        resources: g.resources,
+        officers: g.officers,
+        departments: g.departments,
+    }
 }
 
 /// The text of a difference, one line per layer and one per changed code.
@@ -237,6 +243,7 @@ pub async fn publish(
         cells: parts.cells,
         resources: parts.resources,
         officers: parts.officers,
+        departments: parts.departments,
     };
     let grid = Geography::new(geography.clone());
     let mut placements = Vec::new();

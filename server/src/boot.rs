@@ -7,6 +7,7 @@ use crate::geography::Geography;
 use crate::incident_index::{IncidentIndex, IncidentPoint};
 use crate::state::AppState;
 use anyhow::Context;
+use model::taxonomy::Workflow;
 use store::gpkg::GpkgStore;
 use store::{GeographyData, NewUser, Store, StoreError, WorldData};
 
@@ -40,6 +41,7 @@ pub fn world_data(world: demo::World) -> WorldData {
             cells: world.cells,
             resources: world.resources,
             officers: world.officers,
+            departments: world.departments,
         },
         incidents: world.incidents.into_iter().map(|d| (d.incident, Placement::of_cell(d.cell_code))).collect(),
         demo_truth_json: truth,
@@ -69,6 +71,9 @@ fn demo_desk_events(records: Vec<demo::desk::DeskRecord>) -> Vec<model::live::Ne
     out
 }
 
+/// The department of the demo's `department` user.
+pub const DEMO_DEPARTMENT: &str = "law_enforcement-620602";
+
 /// A demo login: username, role, password.
 pub type DemoLogin = (String, Role, String);
 
@@ -83,6 +88,8 @@ pub async fn seed_demo(
     let world = demo::generate(params).context("generating the demo world")?;
     let truth = world.truth.clone();
     let first_officer = world.officers.first().map(|o| o.id);
+    // The demo's department user works for 凉州区's law enforcement bureau (城市管理 events).
+    let demo_department = world.departments.iter().find(|d| d.code.as_str() == DEMO_DEPARTMENT).cloned();
     let desk = demo::desk::records(&world.regions, &world.officers, params.end, params.seed);
     store.replace_world(world_data(world)).await.context("writing the demo world")?;
     store.append_events(demo_desk_events(desk)).await.context("writing the demo desk records")?;
@@ -96,11 +103,14 @@ pub async fn seed_demo(
             Role::County => (Some(county), None),
             Role::Township => (Some(township), None),
             Role::Village => (None, first_officer),
+            Role::Department => (demo_department.as_ref().map(|d| d.region), None),
         };
         let name = role.as_str();
         let password: String = crate::auth::new_token().chars().take(16).collect();
         let hash = crate::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let new = NewUser { username: name.into(), password_hash: hash.clone(), role, jurisdiction, officer_id };
+        let department = (role == Role::Department).then(|| demo_department.as_ref().map(|d| d.code.clone())).flatten();
+        let new =
+            NewUser { username: name.into(), password_hash: hash.clone(), role, jurisdiction, officer_id, department };
         if store.create_user(new).await?.is_none()
             && let Some((existing, _)) = store.user_by_name(name).await?
         {
@@ -174,5 +184,17 @@ pub async fn load_state_since(
         None => IncidentIndex::new(points),
     };
     let live = Arc::new(crate::live::Live::load(store.as_ref(), &geography, clock.now()).await?);
+    // Work orders still open but last changed before the board's window: read back one by one.
+    let mut older = Vec::new();
+    index.for_each(&crate::incident_index::IncidentFilter::new(crate::incident_index::CellScope::all()), |p| {
+        if p.status.is_open() && p.status != model::Status::Reported && p.category.workflow() == Workflow::Department {
+            older.push(p.id.0);
+        }
+    });
+    older.retain(|id| live.board().order(*id).is_none());
+    for id in older {
+        let history = store.subject_events(model::live::LiveKind::IncidentChanged, id).await?;
+        live.apply_board(&history);
+    }
     Ok(AppState::new(store, geography, index, clock, live))
 }

@@ -745,7 +745,26 @@ pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
     })?;
     let store = open_store(&args.store).await?;
     let geography = Geography::new(store.load_geography().await?);
+    let department = match (&args.department, role) {
+        (Some(code), Role::Department) => {
+            let code =
+                model::department::DepartmentCode::parse(code).map_err(|e| anyhow::anyhow!("--department: {e}"))?;
+            let Some(d) = geography.departments().iter().find(|d| d.code == code) else {
+                bail!("--department: no department {code} in this store (safegrid world export lists them)");
+            };
+            if args.jurisdiction.is_some() || args.officer.is_some() {
+                bail!(
+                    "--department sets the jurisdiction (the region the department serves): leave out --jurisdiction and --officer"
+                );
+            }
+            Some(d.clone())
+        }
+        (Some(_), _) => bail!("--department applies to department users only"),
+        (None, Role::Department) => bail!("--department CODE is required for a department user"),
+        (None, _) => None,
+    };
     let (jurisdiction, officer_id) = match (&args.jurisdiction, args.officer) {
+        _ if department.is_some() => (department.as_ref().map(|d| d.region), None),
         (Some(_), Some(_)) => bail!("give --jurisdiction or --officer, not both"),
         (None, None) => bail!("--jurisdiction CODE (or --officer ID for a village user) is required"),
         (Some(code), None) => {
@@ -774,7 +793,14 @@ pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
     }
     let hash = crate::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let user = store
-        .create_user(NewUser { username: args.name.clone(), password_hash: hash, role, jurisdiction, officer_id })
+        .create_user(NewUser {
+            username: args.name.clone(),
+            password_hash: hash,
+            role,
+            jurisdiction,
+            officer_id,
+            department: department.map(|d| d.code),
+        })
         .await?
         .ok_or_else(|| anyhow::anyhow!("--name: the username {:?} is taken", args.name))?;
     store.append_audit(cli_audit("user_add", &user.username, "ok", Some(format!("role {}", role.as_str())))).await?;
@@ -786,15 +812,16 @@ pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
 pub async fn user_list(store_args: crate::config::StoreArgs) -> anyhow::Result<()> {
     let store = open_store(&store_args).await?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "username\trole\tjurisdiction\tofficer\tdisabled")?;
+    writeln!(out, "username\trole\tjurisdiction\tofficer\tdepartment\tdisabled")?;
     for u in store.users().await? {
         writeln!(
             out,
-            "{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}",
             u.username,
             u.role.as_str(),
             u.jurisdiction.map(|j| j.to_string()).unwrap_or_default(),
             u.officer_id.map(|o| o.to_string()).unwrap_or_default(),
+            u.department.map(|d| d.to_string()).unwrap_or_default(),
             u.disabled
         )?;
     }

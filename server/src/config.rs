@@ -369,7 +369,7 @@ pub struct UserAddArgs {
     /// Login name (用户名).
     #[arg(long)]
     pub name: String,
-    /// city, county, township, village, analyst or admin (角色).
+    /// city, county, township, village, analyst, admin or department (角色).
     #[arg(long)]
     pub role: String,
     /// Region code whose subtree the user sees (管辖区域).
@@ -378,6 +378,10 @@ pub struct UserAddArgs {
     /// For a village user: the officer whose current villages are the jurisdiction (民警编号).
     #[arg(long)]
     pub officer: Option<u64>,
+    /// For department staff: their department's code; the jurisdiction is the region it serves
+    /// (部门编码).
+    #[arg(long)]
+    pub department: Option<String>,
     /// Read the password from standard input (required: passwords never go on the command line).
     #[arg(long, required = true)]
     pub password_stdin: bool,

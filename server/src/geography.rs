@@ -27,6 +27,7 @@ pub struct Geography {
     /// Resources as lon/lat points, for bounding-box lookups.
     resource_points: RTree<GeomWithData<[f64; 2], usize>>,
     officers: Vec<Officer>,
+    departments: Vec<model::department::Department>,
     /// The UTM zone of the area's centre: metres for distances, bands and routes.
     projection: TransverseMercator,
 }
@@ -51,6 +52,7 @@ impl Geography {
             locator,
             resources: data.resources,
             officers: data.officers,
+            departments: data.departments,
         }
     }
 
@@ -166,6 +168,16 @@ impl Geography {
     /// assignments (see [`Geography::officer`]).
     pub fn officers(&self) -> &[Officer] {
         &self.officers
+    }
+
+    /// The departments that take work orders, by code.
+    pub fn departments(&self) -> &[model::department::Department] {
+        &self.departments
+    }
+
+    /// The department with `code`.
+    pub fn department(&self, code: &model::department::DepartmentCode) -> Option<&model::department::Department> {
+        self.departments.iter().find(|d| d.code == *code)
     }
 }
 

@@ -103,7 +103,7 @@ impl Bbox {
 pub struct CategorySet(u64);
 
 const _: () = assert!(model::taxonomy::MAX_KINDS <= 64, "CategorySet holds at most 64 categories");
-const _: () = assert!(Status::COUNT <= 8, "StatusSet holds at most 8 statuses");
+const _: () = assert!(Status::COUNT <= 16, "StatusSet holds at most 16 statuses");
 
 impl CategorySet {
     /// The set holding `cs`.
@@ -122,7 +122,7 @@ impl CategorySet {
 
 /// A set of statuses as a bit mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct StatusSet(u8);
+pub struct StatusSet(u16);
 
 impl StatusSet {
     /// The set holding `ss`.

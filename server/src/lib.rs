@@ -32,3 +32,4 @@ pub mod state;
 pub mod throttle;
 pub mod tiles;
 pub mod web;
+pub mod work_orders;

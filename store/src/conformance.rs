@@ -119,9 +119,9 @@ pub async fn the_live_log_numbers_events_in_commit_order_and_status_changes_are_
     assert!(store.events_since(t + Duration::minutes(1), vec![LiveKind::Unit]).await.unwrap().is_empty());
     // Status changes: checked against the stored status, logged with who and when.
     let id = IncidentId(ids[0]);
-    let to = |s, unit| Transition { to: s, unit, satisfaction: None, note: Some("备注".into()) };
+    let to = |s, unit| Transition { to: s, unit, note: Some("备注".into()), ..Transition::default() };
     match store.change_status(id, to(Status::Closed, None), "city".into(), t).await {
-        Err(StoreError::Workflow(WorkflowError::Illegal { from: Status::Reported, to: Status::Closed })) => {}
+        Err(StoreError::Workflow(WorkflowError::Illegal { from: Status::Reported, to: Status::Closed, .. })) => {}
         other => panic!("{name}: {other:?}"),
     }
     match store.change_status(IncidentId(u64::MAX >> 2), to(Status::Dispatched, Some(1)), "city".into(), t).await {
@@ -163,6 +163,100 @@ pub async fn the_live_log_numbers_events_in_commit_order_and_status_changes_are_
     assert_eq!(store.events_after(before + 1, 4).await.unwrap(), pings[1..8].to_vec(), "{name}: rest + row");
     assert_eq!(store.events_after(before, 100).await.unwrap(), pings, "{name}: to the end");
     assert_eq!(store.last_seq().await.unwrap(), before + 12, "{name}");
+}
+
+/// A work order's steps are decided against the order its history ends with, read in the step's
+/// transaction: assigned, returned with a reason, reassigned, accepted, completed, sent back once
+/// by a dissatisfied verdict, completed again and closed; each step's event carries the order.
+pub async fn work_orders_are_decided_against_the_stored_order(backend: &impl Backend, world: &WorldData) {
+    use model::department::{DepartmentCode, ReturnReason, Verdict};
+    use model::live::{IncidentChange, LiveKind};
+    use model::workflow::{Transition, WorkflowError};
+    let name = backend.name();
+    let store = backend.open().await;
+    store.replace_world(world.clone()).await.unwrap();
+    let placement = Placement::of_cell(world.incidents[0].1.cell_code);
+    let kind = Category::parse("city_management").unwrap();
+    let created = store
+        .insert_incidents(vec![(NewIncident { category: kind, ..incident(Some("order-1"), 5) }, placement)])
+        .await
+        .unwrap();
+    let id = match &created[0] {
+        InsertOutcome::Created(i) => i.id,
+        InsertOutcome::Existing(i) => panic!("{name}: {i:?} existed"),
+    };
+    let code = |s: &str| DepartmentCode::parse(s).unwrap();
+    let t = now();
+    let step = |tr: Transition| {
+        let store = &store;
+        async move { store.change_status(id, tr, "city".into(), t).await }
+    };
+    let plain = |to| Transition { to, ..Transition::default() };
+    let as_dept = |to, d: &str| Transition { to, by_department: Some(code(d)), ..Transition::default() };
+    // The police chain's steps do not apply.
+    match step(Transition { unit: Some(1), ..plain(Status::Dispatched) }).await {
+        Err(StoreError::Workflow(WorkflowError::Illegal { .. })) => {}
+        other => panic!("{name}: {other:?}"),
+    }
+    let assign = |d: &str| Transition {
+        department: Some(code(d)),
+        co_departments: vec![code("market-620602")],
+        ..plain(Status::Assigned)
+    };
+    step(assign("water-620602")).await.unwrap();
+    // The lead is read back from the stored order: another department may not send it back.
+    let back = |d: &str| Transition { reason: Some(ReturnReason::NotOurs), ..as_dept(Status::Returned, d) };
+    match step(back("market-620602")).await {
+        Err(StoreError::Workflow(WorkflowError::NotTheLead { lead, .. })) => assert_eq!(lead, code("water-620602")),
+        other => panic!("{name}: {other:?}"),
+    }
+    step(back("water-620602")).await.unwrap();
+    step(assign("law_enforcement-620602")).await.unwrap();
+    step(as_dept(Status::Accepted, "law_enforcement-620602")).await.unwrap();
+    step(as_dept(Status::Completed, "law_enforcement-620602")).await.unwrap();
+    let verdict = |v| Transition { verdict: Some(v), ..plain(Status::Feedback) };
+    let rework = step(verdict(Verdict::Dissatisfied)).await.unwrap();
+    let change: IncidentChange = serde_json::from_str(&rework.event.data).unwrap();
+    assert_eq!(
+        (change.from, change.to, change.verdict),
+        (Status::Completed, Status::Accepted, Some(Verdict::Dissatisfied)),
+        "{name}"
+    );
+    let order = change.order.unwrap();
+    assert_eq!(
+        (order.department.as_str(), order.returns, order.reworked),
+        ("law_enforcement-620602", 1, true),
+        "{name}"
+    );
+    assert_eq!(order.co_departments, [code("market-620602")]);
+    step(as_dept(Status::Completed, "law_enforcement-620602")).await.unwrap();
+    step(verdict(Verdict::Satisfied)).await.unwrap();
+    step(plain(Status::Closed)).await.unwrap();
+    let everything = Scope::everything();
+    assert_eq!(store.incidents_by_id(&everything, vec![id]).await.unwrap()[0].fields.status, Status::Closed, "{name}");
+    let history = store.subject_events(LiveKind::IncidentChanged, id.0).await.unwrap();
+    let steps: Vec<(Status, Status)> = history
+        .iter()
+        .map(|e| serde_json::from_str::<IncidentChange>(&e.event.data).unwrap())
+        .map(|c| (c.from, c.to))
+        .collect();
+    use Status::*;
+    assert_eq!(
+        steps,
+        [
+            (Reported, Assigned),
+            (Assigned, Returned),
+            (Returned, Assigned),
+            (Assigned, Accepted),
+            (Accepted, Completed),
+            (Completed, Accepted),
+            (Accepted, Completed),
+            (Completed, Feedback),
+            (Feedback, Closed)
+        ],
+        "{name}"
+    );
+    assert_eq!(crate::latest_order(&history).map(|o| o.reworked), Some(true), "{name}");
 }
 
 /// Events derived from a write (alerts, links) are logged in its transaction: with its incidents, naming the ids they got, or not at all.
@@ -367,6 +461,8 @@ pub async fn a_world_round_trips_through_the_store(backend: &impl Backend, world
     assert_eq!(g.cells, world.geography.cells, "{name}");
     assert_eq!(g.resources, world.geography.resources, "{name}");
     assert_eq!(g.officers, world.geography.officers, "{name}");
+    assert!(!g.departments.is_empty(), "{name}: the demo world has departments");
+    assert_eq!(g.departments, world.geography.departments, "{name}");
     let rows = store.load_incident_rows().await.unwrap();
     assert_eq!(rows.len(), world.incidents.len(), "{name}");
     for (r, d) in rows.iter().zip(&world.incidents) {
@@ -612,6 +708,7 @@ pub async fn users_sessions_and_the_audit_log(backend: &impl Backend) {
         role: Role::County,
         jurisdiction: Some("620602000000".parse().unwrap()),
         officer_id: None,
+        department: None,
     };
     let ann = store.create_user(new("ann")).await.unwrap().unwrap();
     assert!(store.create_user(new("ann")).await.unwrap().is_none(), "{name}: a taken name");
@@ -620,7 +717,17 @@ pub async fn users_sessions_and_the_audit_log(backend: &impl Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(store.users().await.unwrap(), [ann.clone(), bob.clone()], "{name}");
+    let water = model::department::DepartmentCode::parse("water-620602").unwrap();
+    let cy = store
+        .create_user(NewUser { role: Role::Department, department: Some(water.clone()), ..new("cy") })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cy.department.as_ref(), Some(&water));
+    assert_eq!(store.users().await.unwrap(), [ann.clone(), bob.clone(), cy.clone()], "{name}");
+    assert_eq!(store.user_by_name("cy").await.unwrap().unwrap().0, cy, "{name}: the department is kept");
+    // The schema's own rule: staff have a department, nobody else has one.
+    assert!(store.create_user(NewUser { department: Some(water), ..new("dee") }).await.is_err(), "{name}");
     let (found, hash) = store.user_by_name("bob").await.unwrap().unwrap();
     assert_eq!((found, hash.as_str()), (bob.clone(), "hash-of-bob"), "{name}");
     assert!(store.user_by_name("nobody").await.unwrap().is_none());

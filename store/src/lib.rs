@@ -39,6 +39,8 @@ pub struct GeographyData {
     pub resources: Vec<Resource>,
     /// Village officers.
     pub officers: Vec<Officer>,
+    /// Departments that take work orders, by code.
+    pub departments: Vec<model::department::Department>,
 }
 
 /// A whole world to write at once (the demo, or a copy of another store).
@@ -273,6 +275,8 @@ pub struct NewUser {
     pub jurisdiction: Option<RegionCode>,
     /// Linked officer (village users; exclusive with `jurisdiction`).
     pub officer_id: Option<u64>,
+    /// Department staff: their department.
+    pub department: Option<model::department::DepartmentCode>,
 }
 
 /// What to look for in the audit log.
@@ -408,15 +412,51 @@ pub fn incident_event(i: &Incident) -> NewLiveEvent {
     }
 }
 
-/// The live-log event of a status change of `current` (checked by the caller).
-pub fn change_event(current: &Incident, t: &Transition, by: &str, at: DateTime<Utc>) -> NewLiveEvent {
+/// The work order an incident's history ends with: the newest `incident_changed` event that
+/// carries one (`None`: the event was never assigned to a department).
+pub fn latest_order(history: &[LiveEvent]) -> Option<model::department::WorkOrder> {
+    history
+        .iter()
+        .rev()
+        .filter(|e| e.event.kind == LiveKind::IncidentChanged)
+        .find_map(|e| serde_json::from_str::<IncidentChange>(&e.event.data).ok().and_then(|c| c.order))
+}
+
+/// Decides `t` against the stored incident and its work order (from its history, read in the
+/// same transaction): the status to store and the event to log.
+pub fn decide_change(
+    current: &Incident,
+    history: &[LiveEvent],
+    t: &Transition,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(model::Status, NewLiveEvent), StoreError> {
+    let order = latest_order(history);
+    let decision =
+        model::workflow::decide(current.fields.category.workflow(), current.fields.status, order.as_ref(), t)
+            .map_err(StoreError::Workflow)?;
+    Ok((decision.status, decided_event(current, t, &decision, by, at)))
+}
+
+fn decided_event(
+    current: &Incident,
+    t: &Transition,
+    decision: &model::workflow::Decision,
+    by: &str,
+    at: DateTime<Utc>,
+) -> NewLiveEvent {
     let data = IncidentChange {
         id: current.id.0,
         from: current.fields.status,
-        to: t.to,
+        to: decision.status,
         unit: t.unit,
         satisfaction: t.satisfaction,
         note: t.note.clone(),
+        order: decision.order.clone(),
+        by_department: t.by_department.clone(),
+        reason: t.reason,
+        verdict: t.verdict,
+        note_only: t.note_only,
         by: by.to_owned(),
         at,
     };

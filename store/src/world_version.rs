@@ -50,6 +50,8 @@ struct Stored {
     cells: Vec<(Cell, String)>,
     resources: Vec<Resource>,
     officers: Vec<Officer>,
+    #[serde(default)]
+    departments: Vec<model::department::Department>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -74,6 +76,7 @@ pub fn encode(g: &GeographyData) -> Vec<u8> {
         cells: g.cells.iter().map(|c| (c.cell.clone(), hex(&wkb_multipolygon(&c.boundary)))).collect(),
         resources: g.resources.clone(),
         officers: g.officers.clone(),
+        departments: g.departments.clone(),
     };
     serde_json::to_vec(&stored).unwrap_or_default()
 }
@@ -99,6 +102,7 @@ pub fn decode(bytes: &[u8]) -> Result<GeographyData, String> {
             .collect::<Result<_, String>>()?,
         resources: stored.resources,
         officers: stored.officers,
+        departments: stored.departments,
     })
 }
 
@@ -137,8 +141,19 @@ mod tests {
             }],
             resources: vec![],
             officers: vec![],
+            departments: vec![model::department::Department {
+                code: model::department::DepartmentCode::parse("water-620602").unwrap(),
+                kind: "water".into(),
+                name_zh: "供水公司".into(),
+                name_en: "water".into(),
+                region: "620602000000".parse().unwrap(),
+            }],
         };
+        // A version stored before departments existed reads with none.
+        let old = String::from_utf8(encode(&g)).unwrap().replace(r#","departments":"#, r#","old_departments":"#);
+        assert!(decode(old.as_bytes()).unwrap().departments.is_empty());
         let back = decode(&encode(&g)).unwrap();
+        assert_eq!(back.departments, g.departments);
         assert_eq!((back.regions, back.cells), (g.regions, g.cells));
         assert!(decode(b"{").is_err());
         assert_eq!(unhex("0a0"), None);

@@ -59,7 +59,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
     let w = TestWorld::new(4_000).await;
     let users = w.state.store.users().await.unwrap();
     // Every jurisdiction holds at least one incident (a village officer's villages may have none).
-    for u in &users {
+    for u in users.iter().filter(|u| u.role.sees_situation()) {
         let scope = Scope::of_user(u, &w.state.live.desk());
         let root = scope.roots()[0];
         let range = w.state.geography.cell_range(root);
@@ -135,6 +135,26 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
     let (_, board) = w.get(&format!("/api/backlog?region={OUTSIDE_COUNTY}")).await;
     let outside_case =
         board["cases"].as_array().unwrap().iter().find(|c| c["origin"] == "event").unwrap()["id"].as_u64().unwrap();
+    // 综治 work orders: one in 凉州区 given to the demo department (its staff's only incident),
+    // one in Tianzhu (outside every restricted user).
+    let order_at = |lon: f64, lat: f64| {
+        json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+               "properties": {"category": "city_management", "occurred_at": "2026-10-31T09:00:00Z",
+                              "reporter_name": "赵六", "reporter_phone": "13811112222"}})
+    };
+    let liangzhou =
+        g.cells()[g.cell_range("620602000000".parse().unwrap()).start as usize].boundary.interior_point().unwrap();
+    let (s, f) = w.post("/api/incidents", order_at(liangzhou.x(), liangzhou.y()).to_string()).await;
+    assert_eq!(s, 201, "{f}");
+    let own_order = f["id"].as_u64().unwrap();
+    let body = json!({"department": server::boot::DEMO_DEPARTMENT}).to_string();
+    let (s, a) = w.post(&format!("/api/incidents/{own_order}/assign"), body).await;
+    assert_eq!(s, 200, "{a}");
+    let tianzhu =
+        g.cells()[g.cell_range(OUTSIDE_COUNTY.parse().unwrap()).start as usize].boundary.interior_point().unwrap();
+    let (s, f) = w.post("/api/incidents", order_at(tianzhu.x(), tianzhu.y()).to_string()).await;
+    assert_eq!(s, 201, "{f}");
+    let outside_order = f["id"].as_u64().unwrap();
     let now = w.state.clock.now().timestamp();
     let mut p = Probe { w: &w, requests: 0 };
     let roles: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)).collect();
@@ -154,7 +174,11 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                 let root: model::RegionCode =
                     scope.roots().first().copied().unwrap_or_else(|| "620600000000".parse().unwrap());
                 let in_scope = |r: &IncidentRow| scope.allows_cell(r.cell_code);
-                let inside_incident = rows.iter().rev().find(|r| in_scope(r)).unwrap_or(&rows[0]);
+                // Department staff's one incident is their order's.
+                let inside_incident = match role {
+                    Some(Role::Department) => rows.iter().find(|r| r.id.0 == own_order).unwrap(),
+                    _ => rows.iter().rev().find(|r| in_scope(r)).unwrap_or(&rows[0]),
+                };
                 let outside_incident = rows.iter().rev().find(|r| r.cell_code.to_string().starts_with("620623")).unwrap();
                 let label = format!("{} {} as {:?}", route.method, route.path, role);
                 // Anonymous callers and access classes first.
@@ -185,6 +209,10 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     _ => scope.allows_region(code.parse().unwrap()),
                 };
                 let outside_status = if restricted { 404 } else { 200 };
+                // Department staff see no region's situation: what is "inside" for others is
+                // nowhere for them (their orders are reached through the incident routes only).
+                let sees = role.is_none_or(|r| r.sees_situation());
+                let inside_status = if sees { 200 } else { outside_status };
                 match (route.method, route.path) {
                     ("GET", "/api/health") => assert_eq!(p.send(role, "GET", "/api/health", None).await.0, 200),
                     ("POST", "/api/login") => {
@@ -291,7 +319,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             (format!("/ogc/collections/incidents/items/{}", outside_incident.id.0), false),
                         ] {
                             let (s, f) = p.send(role, "GET", &uri, None).await;
-                            assert_eq!(s, if inside { 200 } else { outside_status }, "{label} {uri}: {f}");
+                            assert_eq!(s, if inside { inside_status } else { outside_status }, "{label} {uri}: {f}");
                             if inside && uri.contains("incidents") && role.is_some_and(|r| !r.handles_cases()) {
                                 let phone = f["properties"]["reporter_phone"].as_str().unwrap_or("");
                                 assert!(phone.is_empty() || phone.contains('*'), "{label}: phone {phone} unmasked");
@@ -305,7 +333,8 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             "/api/regions?level=village".into(),
                         ] {
                             let (s, fc) = p.send(role, "GET", &uri, None).await;
-                            assert_eq!(s, 200, "{label} {uri}");
+                            let want = if uri.contains("parent=") { inside_status } else { 200 };
+                            assert_eq!(s, want, "{label} {uri}");
                             assert!(codes(&fc, "code").iter().all(|c| allowed(c)), "{label} {uri} leaks");
                         }
                         let (s, _) = p.send(role, "GET", &format!("/api/regions?parent={OUTSIDE_COUNTY}"), None).await;
@@ -313,7 +342,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     }
                     ("GET", "/api/regions/{code}" | "/api/regions/{code}/path") => {
                         let inside = route.path.replace("{code}", &inside_incident.cell_code.to_string());
-                        assert_eq!(p.send(role, "GET", &inside, None).await.0, 200, "{label} inside");
+                        assert_eq!(p.send(role, "GET", &inside, None).await.0, inside_status, "{label} inside");
                         let outside = route.path.replace("{code}", &outside_incident.cell_code.to_string());
                         assert_eq!(p.send(role, "GET", &outside, None).await.0, outside_status, "{label} outside");
                     }
@@ -343,7 +372,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             format!("{}?region=620600000000{limit}", route.path),
                         ] {
                             let (s, fc) = p.send(role, "GET", &uri, None).await;
-                            assert_eq!(s, 200, "{label} {uri}");
+                            assert_eq!(s, inside_status, "{label} {uri}");
                             assert!(codes(&fc, key).iter().all(|c| allowed(c)), "{label} {uri} leaks");
                         }
                         let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
@@ -356,7 +385,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [pt.x(), pt.y()]},
                                               "properties": {"category": "traffic", "occurred_at": "2026-10-31T08:00:00Z"}});
                             let (s, answer) = p.send(role, "POST", "/api/incidents", Some(body)).await;
-                            let want = match (role.unwrap().writes_cases(), inside || !restricted) {
+                            let want = match (role.unwrap().writes_cases(), (inside && sees) || !restricted) {
                                 (true, true) => 201,
                                 _ => 403,
                             };
@@ -371,7 +400,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                                 {"type": "Feature", "geometry": {"type": "Point", "coordinates": [pt.x(), pt.y()]},
                                  "properties": {"category": "traffic", "occurred_at": "2026-10-31T09:00:00Z"}}]});
                             let (s, answer) = p.send(role, "POST", "/api/incidents/batch", Some(body)).await;
-                            let want = match (role.unwrap().writes_cases(), inside || !restricted) {
+                            let want = match (role.unwrap().writes_cases(), (inside && sees) || !restricted) {
                                 (true, true) => 201,
                                 _ => 403,
                             };
@@ -497,6 +526,24 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         }
                         let (s, _) = p.send(role, "GET", &format!("/api/queue?region={OUTSIDE_COUNTY}"), None).await;
                         assert_eq!(s, outside_status, "{label} outside");
+                        // A department's work list: staff their own only; a centre the orders in
+                        // its jurisdiction; a department outside it is one that does not exist.
+                        let uri = format!("/api/queue?department={}", server::boot::DEMO_DEPARTMENT);
+                        let (s, list) = p.send(role, "GET", &uri, None).await;
+                        let sees_liangzhou =
+                            role == Some(Role::Department) || scope.allows_path_to("620602000000".parse().unwrap());
+                        assert_eq!(s, if sees_liangzhou { 200 } else { 422 }, "{label}: {list}");
+                        for i in list["items"].as_array().into_iter().flatten() {
+                            let mine = role == Some(Role::Department) && i["id"] == own_order;
+                            assert!(mine || allowed(i["cell_code"].as_str().unwrap()), "{label} leaks {i}");
+                        }
+                        let (s, _) = p.send(role, "GET", "/api/queue?department=law_enforcement-620623", None).await;
+                        let want = match role {
+                            Some(Role::Department) => 403,
+                            _ if restricted => 422,
+                            _ => 200,
+                        };
+                        assert_eq!(s, want, "{label}: another department");
                     }
                     ("GET", "/api/units") => {
                         let (s, units) = p.send(role, "GET", "/api/units", None).await;
@@ -633,7 +680,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let expected = match role {
                             Some(Role::Village) => 200,
                             Some(Role::City | Role::County | Role::Township) => 400,
-                            None | Some(Role::Analyst | Role::Admin) => 403,
+                            None | Some(Role::Analyst | Role::Admin | Role::Department) => 403,
                         };
                         assert_eq!(s, expected, "{label} {d}");
                         if s == 200 {
@@ -646,7 +693,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             Some(Role::Village) => 403,
                             Some(Role::City) => 200,
                             Some(Role::County | Role::Township) => 404,
-                            None | Some(Role::Analyst | Role::Admin) => 403,
+                            None | Some(Role::Analyst | Role::Admin | Role::Department) => 403,
                         };
                         assert_eq!(s, expected, "{label} outside officer");
                     }
@@ -669,7 +716,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let expected = match role {
                             Some(Role::City) => 201,
                             Some(Role::County | Role::Township) => 404,
-                            None | Some(Role::Village | Role::Analyst | Role::Admin) => 403,
+                            None | Some(Role::Village | Role::Analyst | Role::Admin | Role::Department) => 403,
                         };
                         // The roster may already give this village to this officer.
                         let ok = s == expected || (role == Some(Role::City) && s == 409);
@@ -775,6 +822,43 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             },
                             "{label}"
                         );
+                    }
+                    ("POST", "/api/incidents/{id}/assign") => {
+                        let body = json!({"department": "law_enforcement-620623"});
+                        let uri = format!("/api/incidents/{outside_order}/assign");
+                        let (s, answer) = p.send(role, "POST", &uri, Some(body)).await;
+                        let r = role.unwrap();
+                        let want = match (r.writes_cases(), restricted, r.leads()) {
+                            (false, _, _) => 403,
+                            (true, true, _) => 404,
+                            (true, false, true) => 200,
+                            (true, false, false) => 403,
+                        };
+                        assert_eq!(s, want, "{label}: {answer}");
+                    }
+                    ("GET", "/api/departments") => {
+                        let (s, ds) = p.send(role, "GET", route.path, None).await;
+                        assert_eq!(s, 200, "{label}");
+                        let ds = ds.as_array().unwrap();
+                        for d in ds {
+                            let region: model::RegionCode = d["region"].as_str().unwrap().parse().unwrap();
+                            let own = role == Some(Role::Department) && d["code"] == server::boot::DEMO_DEPARTMENT;
+                            assert!(own || scope.allows_path_to(region), "{label} leaks {d}");
+                        }
+                        if role == Some(Role::Department) {
+                            assert_eq!(ds.len(), 1, "{label}: staff see their own department");
+                        }
+                        let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                        assert_eq!(s, if restricted { 403 } else { 200 }, "{label} outside");
+                    }
+                    ("GET", "/api/satisfaction") => {
+                        let (s, st) = p.send(role, "GET", route.path, None).await;
+                        assert_eq!(s, 200, "{label}: {st}");
+                        for r in st["regions"].as_array().unwrap() {
+                            assert!(allowed(r["code"].as_str().unwrap()), "{label} leaks {r}");
+                        }
+                        let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                        assert_eq!(s, if restricted { 403 } else { 200 }, "{label} outside");
                     }
                     other => panic!("route {other:?} has no access probe: add one before adding the route"),
                 }

@@ -22,5 +22,6 @@ mod postgis;
 mod security;
 mod store;
 mod tiles;
+mod work_orders;
 mod world_desk;
 mod world_file;

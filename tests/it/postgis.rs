@@ -188,6 +188,7 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
             role,
             jurisdiction: Some("620600000000".parse().unwrap()),
             officer_id: None,
+            department: None,
         };
         source.create_user(user).await.unwrap().unwrap();
     }
@@ -206,8 +207,7 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
     }
     // An incident's history (the live log) moves too, seq kept.
     let first = source.load_incident_rows().await.unwrap()[0].id;
-    let t =
-        model::workflow::Transition { to: model::Status::Dispatched, unit: Some(1), satisfaction: None, note: None };
+    let t = model::workflow::Transition { to: model::Status::Dispatched, unit: Some(1), ..Default::default() };
     if source.change_status(first, t, "ann".into(), tests::test_now()).await.is_err() {
         // Already past reported in the demo: log something else.
         source
@@ -258,6 +258,7 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
         role: model::auth::Role::Analyst,
         jurisdiction: Some("620600000000".parse().unwrap()),
         officer_id: None,
+        department: None,
     };
     let created = target.create_user(analyst).await.unwrap().unwrap();
     assert!(created.id > snap.users.iter().map(|u| u.user.id).max().unwrap());

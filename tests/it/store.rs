@@ -40,6 +40,7 @@ macro_rules! conformance {
 
 conformance!(the_live_log_numbers_events_in_commit_order_and_status_changes_are_checked, "conf_live", world);
 conformance!(derived_events_are_logged_with_their_incidents_or_not_at_all, "conf_derive", world);
+conformance!(work_orders_are_decided_against_the_stored_order, "conf_orders", world);
 conformance!(desk_records_get_ids_versions_and_photos, "conf_desk", world);
 conformance!(submitters_audit_entries_are_written_with_their_incidents, "conf_attrib", world);
 conformance!(a_world_round_trips_through_the_store, "conf_world", world);
@@ -84,7 +85,7 @@ async fn the_live_log_read_from_memory_equals_the_file() {
     let InsertOutcome::Created(first) = &created[0] else { panic!("{created:?}") };
     server.append_events((0..4).map(|k| ev(k, LiveKind::Unit)).collect()).await.unwrap();
     server.append_events(vec![ev(10, LiveKind::Alert), ev(11, LiveKind::Alert), ev(12, LiveKind::Unit)]).await.unwrap();
-    let to = Transition { to: Status::Dispatched, unit: Some(2), satisfaction: None, note: None };
+    let to = Transition { to: Status::Dispatched, unit: Some(2), ..Transition::default() };
     server.change_status(first.id, to, "city".into(), t).await.unwrap();
     let other = GpkgStore::open(dir.path()).unwrap();
     let foreign = other.append_events(vec![ev(50, LiveKind::Unit), ev(51, LiveKind::Unit)]).await.unwrap();
@@ -150,6 +151,44 @@ async fn a_store_from_before_the_desk_is_upgraded_keeping_its_live_log() {
     };
     let logged = store.append_desk(visit, store::DeskCheck::Nothing, None).await.unwrap();
     assert_eq!(logged.seq, 42, "seq continues after the upgrade");
+}
+
+#[tokio::test]
+async fn a_store_from_before_departments_is_upgraded_keeping_its_users_and_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(GpkgStore::open(dir.path()).unwrap());
+    // Put back the users table as stores before department staff had it, with a signed-in user.
+    let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    conn.execute_batch(
+        "PRAGMA foreign_keys = OFF; DROP TABLE users;
+         CREATE TABLE users (fid INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL UNIQUE,
+           password_hash TEXT NOT NULL,
+           role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin')),
+           jurisdiction TEXT, officer_id INTEGER, disabled BOOLEAN NOT NULL DEFAULT 0, created_at DATETIME NOT NULL,
+           CHECK ((jurisdiction IS NULL) != (officer_id IS NULL)));
+         INSERT INTO users VALUES (7, 'ann', 'h', 'county', '620602000000', NULL, 0, '2026-10-01T00:00:00.000Z');
+         INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+           VALUES ('t', 7, '2026-10-01T00:00:00.000Z', '2099-01-01T00:00:00.000Z');",
+    )
+    .unwrap();
+    drop(conn);
+    let store = GpkgStore::open(dir.path()).unwrap();
+    let ann = store.session_user("t".into(), "2026-11-01T00:00:00.000Z".into()).await.unwrap().unwrap();
+    assert_eq!((ann.id, ann.username.as_str(), ann.department), (7, "ann", None), "kept, with its session");
+    let staff = store::NewUser {
+        username: "cy".into(),
+        password_hash: "h".into(),
+        role: model::auth::Role::Department,
+        jurisdiction: Some("620602000000".parse().unwrap()),
+        officer_id: None,
+        department: Some(model::department::DepartmentCode::parse("water-620602").unwrap()),
+    };
+    let cy = store.create_user(staff).await.unwrap().unwrap();
+    assert_eq!(cy.id, 8, "ids continue");
+    drop(store);
+    // Opening again finds nothing to upgrade.
+    let store = GpkgStore::open(dir.path()).unwrap();
+    assert_eq!(store.users().await.unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -33,18 +33,15 @@ async fn post_json(w: &TestWorld, token: &str, uri: &str, body: &Value) -> (Stat
 
 /// A command-centre user whose jurisdiction is only `region`, signed in: their token.
 async fn narrow_city_user(w: &TestWorld, region: &str) -> String {
-    let user = NewUser {
+    w.sign_in_new(NewUser {
         username: format!("city-{region}"),
-        password_hash: server::auth::hash_password(tests::TEST_PASSWORD).unwrap(),
+        password_hash: String::new(),
         role: Role::City,
         jurisdiction: Some(region.parse().unwrap()),
         officer_id: None,
-    };
-    w.state.store.create_user(user).await.unwrap().unwrap();
-    let body = json!({"username": format!("city-{region}"), "password": tests::TEST_PASSWORD}).to_string();
-    let (s, a) = w.post("/api/login", body).await;
-    assert_eq!(s, 200, "{a}");
-    a["token"].as_str().unwrap().to_owned()
+        department: None,
+    })
+    .await
 }
 
 /// The published world as the store holds it.

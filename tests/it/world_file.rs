@@ -50,7 +50,13 @@ async fn the_demo_world_exports_validates_and_comes_back_unchanged() {
     // Read back, the file is the stored world exactly, and a dry run changes nothing.
     let store = GpkgStore::open(dir.path()).unwrap();
     let g = store.load_geography().await.unwrap();
-    let parts = world::WorldParts { regions: g.regions, cells: g.cells, resources: g.resources, officers: g.officers };
+    let parts = world::WorldParts {
+        regions: g.regions,
+        cells: g.cells,
+        resources: g.resources,
+        officers: g.officers,
+        departments: g.departments,
+    };
     let read = read_world(&file, None).unwrap();
     assert_eq!(read.layers.len(), 6);
     assert!(difference(&WorldFile::from_parts(&parts), &read.world).is_empty());

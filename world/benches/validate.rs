@@ -9,8 +9,13 @@ use world::{Rules, WorldFile, WorldParts, validate};
 fn main() {
     let end = chrono::DateTime::parse_from_rfc3339("2026-11-01T04:00:00Z").unwrap().with_timezone(&chrono::Utc);
     let demo = demo::generate(&demo::DemoParams { base_incidents: 1_000, ..demo::DemoParams::new(2024, end) }).unwrap();
-    let parts =
-        WorldParts { regions: demo.regions, cells: demo.cells, resources: demo.resources, officers: demo.officers };
+    let parts = WorldParts {
+        regions: demo.regions,
+        cells: demo.cells,
+        resources: demo.resources,
+        officers: demo.officers,
+        departments: demo.departments,
+    };
     let file = WorldFile::from_parts(&parts);
     let rules = Rules::default();
     let mut best = f64::INFINITY;

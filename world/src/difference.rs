@@ -3,7 +3,10 @@
 //! [`SAME_PLACE_DEG`] at a vertex (rings compared in one winding; parts in another order compared
 //! by the area between them), so a file's winding or a projection's round trip changes nothing.
 
-use crate::{CellRecord, GridWorkerRecord, Layer, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord, WorldFile};
+use crate::{
+    CellRecord, DepartmentRecord, GridWorkerRecord, Layer, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord,
+    WorldFile,
+};
 use geo::{CoordsIter, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -109,6 +112,12 @@ impl Same for OfficerRecord {
     }
 }
 
+impl Same for DepartmentRecord {
+    fn same(&self, o: &Self) -> bool {
+        self == o
+    }
+}
+
 impl Same for GridWorkerRecord {
     fn same(&self, o: &Self) -> bool {
         (self.id, &self.name, &self.cell_code, &self.phone, self.leader)
@@ -157,6 +166,7 @@ pub fn difference(old: &WorldFile, new: &WorldFile) -> Difference {
             compare(Layer::Officers, &old.officers, &new.officers, |o| o.id.to_string()),
             compare(Layer::GridWorkers, &old.grid_workers, &new.grid_workers, |g| g.id.to_string()),
             compare(Layer::Units, &old.units, &new.units, |u| u.id.to_string()),
+            compare(Layer::Departments, &old.departments, &new.departments, |d| d.code.trim().to_owned()),
         ],
     }
 }
@@ -185,6 +195,9 @@ fn places(world: &WorldFile, layer: Layer, key: &str) -> Vec<String> {
         }
         Layer::Units => {
             world.units.iter().filter(|u| Some(u.id) == id()).map(|u| u.region_code.trim().to_owned()).collect()
+        }
+        Layer::Departments => {
+            world.departments.iter().filter(|d| d.code.trim() == key).map(|d| d.region_code.trim().to_owned()).collect()
         }
     }
 }

@@ -382,6 +382,7 @@ mod tests {
             cells: demo.cells,
             resources: demo.resources,
             officers: demo.officers,
+            departments: demo.departments,
         })
     }
 

@@ -1,5 +1,6 @@
 //! The world file: a city's base data (regions, grid cells, prevention resources, officers, grid
-//! workers, patrol units) as the six layers SafeGrid exchanges, whatever file they came in.
+//! workers, patrol units, departments) as the seven layers SafeGrid exchanges, whatever file they
+//! came in.
 //!
 //! Records keep codes and kinds as the file wrote them, so that [`validate`] can name every
 //! fault with its layer, code and place; [`WorldFile::to_parts`] turns a valid file into the
@@ -15,11 +16,12 @@ pub use edit::{Edit, EditError, apply, apply_all};
 pub use validate::{Problem, ProblemKind, Report, Rules, Severity, validate};
 
 use geo::{InteriorPoint, MultiPolygon, Point};
+use model::department::{Department, DepartmentCode};
 use model::resource::CameraView;
 use model::{Cell, CellCode, CellShape, Officer, Region, RegionCode, RegionShape, Resource, ResourceKind};
 use serde::{Deserialize, Serialize};
 
-/// The six layers, in the order they are read, checked and written.
+/// The seven layers, in the order they are read, checked and written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
@@ -35,12 +37,21 @@ pub enum Layer {
     GridWorkers,
     /// Patrol units at their home position (points).
     Units,
+    /// Departments that take 综治 work orders (no geometry).
+    Departments,
 }
 
 impl Layer {
     /// Every layer.
-    pub const ALL: [Layer; 6] =
-        [Layer::Regions, Layer::Cells, Layer::Resources, Layer::Officers, Layer::GridWorkers, Layer::Units];
+    pub const ALL: [Layer; 7] = [
+        Layer::Regions,
+        Layer::Cells,
+        Layer::Resources,
+        Layer::Officers,
+        Layer::GridWorkers,
+        Layer::Units,
+        Layer::Departments,
+    ];
 
     /// The layer's table or file name (`cells` → `cells.geojson`).
     pub fn as_str(self) -> &'static str {
@@ -51,6 +62,7 @@ impl Layer {
             Layer::Officers => "officers",
             Layer::GridWorkers => "grid_workers",
             Layer::Units => "units",
+            Layer::Departments => "departments",
         }
     }
 
@@ -171,6 +183,21 @@ pub struct UnitRecord {
 }
 
 /// A whole world file.
+/// A department (部门) as the file has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepartmentRecord {
+    /// Stable code (ASCII letters, digits, `-`, `_`).
+    pub code: String,
+    /// Its type: a code (or label) of the taxonomy's department types.
+    pub kind: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name (empty: the Chinese one).
+    pub name_en: String,
+    /// The region it serves: a county or a township.
+    pub region_code: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorldFile {
     /// Regions.
@@ -185,6 +212,8 @@ pub struct WorldFile {
     pub grid_workers: Vec<GridWorkerRecord>,
     /// Patrol units.
     pub units: Vec<UnitRecord>,
+    /// Departments.
+    pub departments: Vec<DepartmentRecord>,
 }
 
 /// A world in the model's types, ready to store.
@@ -198,6 +227,8 @@ pub struct WorldParts {
     pub resources: Vec<Resource>,
     /// Officers, sorted by id.
     pub officers: Vec<Officer>,
+    /// Departments, by code.
+    pub departments: Vec<Department>,
 }
 
 /// Why a file cannot become a world: it has errors (see [`validate`]).
@@ -349,7 +380,21 @@ impl WorldFile {
             })
             .collect();
         officers.sort_by_key(|o| o.id);
-        WorldParts { regions, cells, resources, officers }
+        let mut departments: Vec<Department> = self
+            .departments
+            .iter()
+            .filter_map(|d| {
+                Some(Department {
+                    code: DepartmentCode::parse(d.code.trim()).ok()?,
+                    kind: department_type(&d.kind)?,
+                    name_zh: d.name_zh.clone(),
+                    name_en: if d.name_en.trim().is_empty() { d.name_zh.clone() } else { d.name_en.clone() },
+                    region: RegionCode::parse(d.region_code.trim()).ok()?,
+                })
+            })
+            .collect();
+        departments.sort_by(|a, b| a.code.cmp(&b.code));
+        WorldParts { regions, cells, resources, officers, departments }
     }
 
     /// The file of a stored world (what `safegrid world export` writes). A grid worker's cell is
@@ -437,8 +482,30 @@ impl WorldFile {
                 villages: o.villages.iter().map(|v| v.to_string()).collect(),
             })
             .collect();
+        file.departments = parts
+            .departments
+            .iter()
+            .map(|d| DepartmentRecord {
+                code: d.code.to_string(),
+                kind: d.kind.clone(),
+                name_zh: d.name_zh.clone(),
+                name_en: d.name_en.clone(),
+                region_code: d.region.to_string(),
+            })
+            .collect();
         file
     }
+}
+
+/// The taxonomy's department type a file names by its code or either label (`司法所`,
+/// `justice`); `None` when the taxonomy in force has no such type.
+pub fn department_type(name: &str) -> Option<String> {
+    let name = name.trim();
+    model::taxonomy::taxonomy()
+        .department_types
+        .iter()
+        .find(|t| t.code == name || t.zh == name || t.en.eq_ignore_ascii_case(name))
+        .map(|t| t.code.clone())
 }
 
 /// The `subtype` that marks a grid worker as the village's 网格长.

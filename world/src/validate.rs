@@ -84,6 +84,9 @@ pub enum ProblemKind {
     /// Parts of a geometry touch or overlap by no more than the tolerance: the checks measure it
     /// merged; it is kept as given (warning).
     RepairedGeometry,
+    /// A department with a bad code, a type the taxonomy lacks, or a region that is not a county
+    /// or township of the file.
+    BadDepartment,
 }
 
 impl ProblemKind {
@@ -119,6 +122,7 @@ impl ProblemKind {
             ProblemKind::LargeCell => "网格面积过大",
             ProblemKind::CameraWithoutDirection => "摄像头缺少朝向",
             ProblemKind::RepairedGeometry => "几何已自动修复",
+            ProblemKind::BadDepartment => "部门信息有误",
         }
     }
 
@@ -142,6 +146,7 @@ impl ProblemKind {
             ProblemKind::LargeCell => "cell larger than the limit",
             ProblemKind::CameraWithoutDirection => "camera with no direction",
             ProblemKind::RepairedGeometry => "geometry repaired",
+            ProblemKind::BadDepartment => "department record is wrong",
         }
     }
 }
@@ -706,6 +711,42 @@ pub fn validate(world: &WorldFile, rules: &Rules) -> Report {
         }
     }
 
+    // Departments.
+    let mut department_codes: HashSet<&str> = HashSet::new();
+    for d in &world.departments {
+        let code = d.code.trim();
+        let bad = |why: String| Problem::new(ProblemKind::BadDepartment, Layer::Departments, code, None, why);
+        if !department_codes.insert(code) {
+            out.push(Problem::new(
+                ProblemKind::DuplicateCode,
+                Layer::Departments,
+                code,
+                None,
+                format!("department code {code} ({}) is used twice", d.name_zh),
+            ));
+        }
+        if let Err(e) = model::department::DepartmentCode::parse(code) {
+            out.push(bad(e));
+        }
+        if d.name_zh.trim().is_empty() {
+            out.push(bad(format!("department {code} has no Chinese name")));
+        }
+        if crate::department_type(&d.kind).is_none() {
+            let known: Vec<&str> =
+                model::taxonomy::taxonomy().department_types.iter().map(|t| t.code.as_str()).collect();
+            out.push(bad(format!("{}: type {:?} is none of {}", d.name_zh, d.kind, known.join(", "))));
+        }
+        match RegionCode::parse(d.region_code.trim()) {
+            Ok(c)
+                if region_codes.contains_key(&c)
+                    && matches!(c.level(), RegionLevel::County | RegionLevel::Township) => {}
+            _ => out.push(
+                bad(format!("{} serves {:?}, which is not a county or township of the file", d.name_zh, d.region_code))
+                    .other(d.region_code.clone()),
+            ),
+        }
+    }
+
     // Warnings over the whole grid.
     let mut village_codes: Vec<&RegionCode> = villages.keys().collect();
     village_codes.sort();
@@ -794,7 +835,9 @@ fn geometry_detail(s: &MultiPolygon<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CellRecord, GridWorkerRecord, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord};
+    use crate::{
+        CellRecord, DepartmentRecord, GridWorkerRecord, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord,
+    };
     use geo::{Rect, coord, polygon};
 
     /// 0.01° of latitude is about 1.1 km here; of longitude about 0.88 km.
@@ -895,7 +938,43 @@ mod tests {
                 region_code: "620602001000".into(),
                 point: Point::new(x0 + 0.015, y0 + 0.01),
             }],
+            departments: vec![DepartmentRecord {
+                code: "justice-620602001".into(),
+                kind: "司法所".into(),
+                name_zh: "某镇司法所".into(),
+                name_en: String::new(),
+                region_code: "620602001000".into(),
+            }],
         }
+    }
+
+    #[test]
+    fn departments_need_a_code_a_known_type_and_a_county_or_township_of_the_file() {
+        assert_eq!(validate(&clean(), &Rules::default()).errors().count(), 0);
+        let parts = clean().to_parts(&Rules::default()).unwrap();
+        assert_eq!(parts.departments[0].kind, "justice", "a label is read as its type");
+        assert_eq!(parts.departments[0].name_en, "某镇司法所", "no English name: the Chinese one");
+        let mut w = clean();
+        let d = w.departments[0].clone();
+        w.departments.push(d.clone());
+        w.departments.push(DepartmentRecord { code: "a b".into(), ..d.clone() });
+        w.departments.push(DepartmentRecord { code: "army-1".into(), kind: "army".into(), ..d.clone() });
+        w.departments.push(DepartmentRecord { code: "v-1".into(), region_code: "620602001001".into(), ..d.clone() });
+        w.departments.push(DepartmentRecord { code: "x-1".into(), region_code: "620699000000".into(), ..d });
+        let report = validate(&w, &Rules::default());
+        let found: Vec<(ProblemKind, &str)> =
+            report.errors().filter(|p| p.layer == Layer::Departments).map(|p| (p.kind, p.code.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (ProblemKind::DuplicateCode, "justice-620602001"),
+                (ProblemKind::BadDepartment, "a b"),
+                (ProblemKind::BadDepartment, "army-1"),
+                (ProblemKind::BadDepartment, "v-1"),
+                (ProblemKind::BadDepartment, "x-1"),
+            ]
+        );
+        assert!(report.errors().any(|p| p.detail.contains("army") && p.detail.contains("law_enforcement")));
     }
 
     fn kinds(world: &WorldFile) -> Vec<(ProblemKind, String)> {

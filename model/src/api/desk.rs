@@ -870,6 +870,7 @@ mod tests {
                 escalated_to: Some(RegionLevel::Township),
                 unit: Some(5),
                 reports: 2,
+                department: None,
             }],
             visits: vec![VisitView {
                 id: 9,

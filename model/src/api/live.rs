@@ -23,6 +23,19 @@ pub struct Progress {
     pub event: Option<u64>,
     /// Reports linked to this one's event.
     pub linked: Vec<u64>,
+    /// Its loop: the police chain or a department's work order.
+    #[serde(default = "police")]
+    pub workflow: crate::taxonomy::Workflow,
+    /// A work order as it stands (lead, 协办, returns, rework).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<crate::department::WorkOrder>,
+    /// The department suggested for a work order still to assign (from its kind and place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_department: Option<crate::department::DepartmentCode>,
+}
+
+fn police() -> crate::taxonomy::Workflow {
+    crate::taxonomy::Workflow::Police
 }
 
 /// One suggested unit.
@@ -73,6 +86,9 @@ mod tests {
             history: vec![],
             event: Some(5),
             linked: vec![5, 7],
+            workflow: crate::taxonomy::Workflow::Police,
+            order: None,
+            suggested_department: None,
         };
         let text = serde_json::to_string(&p).unwrap();
         assert!(text.contains(r#""status":"dispatched""#), "{text}");

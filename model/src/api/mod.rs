@@ -7,6 +7,7 @@ pub mod incidents;
 pub mod live;
 pub mod patrol;
 pub mod regions;
+pub mod work;
 pub mod world;
 
 use crate::code::CellCode;

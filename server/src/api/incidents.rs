@@ -42,7 +42,9 @@ pub async fn one(
     let not_found = || AppError::NotFound { message: format!("no incident {raw}"), field: None };
     // Outside the jurisdiction is the same 404 as not existing (the store applies the scope;
     // incidents older than a memory window are read there too).
-    let incident = s.store.incidents_by_id(&caller.scope, vec![id]).await?.into_iter().next();
+    // Department staff read the incidents of their orders only.
+    let scope = crate::work_orders::read_scope(&s, &caller, id.0).await?;
+    let incident = s.store.incidents_by_id(&scope, vec![id]).await?.into_iter().next();
     let Some(incident) = incident else {
         s.audit(caller.audit("read_incident", raw.clone(), "denied")).await?;
         return Err(not_found());

@@ -93,10 +93,11 @@ pub async fn live(
         .into_response())
 }
 
-/// The body of `POST /api/incidents/{id}/transitions`.
-#[derive(Debug, Deserialize)]
+/// The body of `POST /api/incidents/{id}/transitions` (and, without `to`, of `…/assign`).
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TransitionBody {
+    #[serde(default)]
     to: String,
     #[serde(default)]
     unit: Option<u64>,
@@ -104,7 +105,22 @@ struct TransitionBody {
     satisfaction: Option<u8>,
     #[serde(default)]
     note: Option<String>,
+    #[serde(default)]
+    department: Option<String>,
+    #[serde(default)]
+    co_departments: Vec<String>,
+    #[serde(default)]
+    due_at: Option<String>,
+    #[serde(default)]
+    reason: Option<model::department::ReturnReason>,
+    #[serde(default)]
+    verdict: Option<model::department::Verdict>,
+    #[serde(default)]
+    note_only: bool,
 }
+
+/// Most 协办 departments one order names.
+pub const MAX_CO_DEPARTMENTS: usize = 5;
 
 async fn history_of(s: &AppState, id: u64) -> Result<Vec<IncidentChange>, AppError> {
     let events = s.store.subject_events(LiveKind::IncidentChanged, id).await?;
@@ -112,8 +128,9 @@ async fn history_of(s: &AppState, id: u64) -> Result<Vec<IncidentChange>, AppErr
 }
 
 async fn incident_in_scope(s: &AppState, caller: &Caller, id: u64) -> Result<model::Incident, AppError> {
+    let scope = crate::work_orders::read_scope(s, caller, id).await?;
     s.store
-        .incidents_by_id(&caller.scope, vec![IncidentId(id)])
+        .incidents_by_id(&scope, vec![IncidentId(id)])
         .await?
         .into_iter()
         .next()
@@ -124,8 +141,14 @@ async fn incident_in_scope(s: &AppState, caller: &Caller, id: u64) -> Result<mod
 /// they lie in the caller's jurisdiction (a leader may merge reports across villages).
 fn progress(s: &AppState, caller: &Caller, incident: &model::Incident, history: Vec<IncidentChange>) -> Progress {
     let status = history.last().map_or(incident.fields.status, |c| c.to);
-    let entered = history.last().map_or(incident.fields.reported_at, |c| c.at);
+    // A note leaves the stage's clock as it was.
+    let entered = history.iter().rev().find(|c| !c.note_only).map_or(incident.fields.reported_at, |c| c.at);
     let unit = history.iter().rev().find_map(|c| c.unit);
+    let order = history.iter().rev().find_map(|c| c.order.clone());
+    let workflow = incident.fields.category.workflow();
+    let suggested_department = matches!(status, Status::Reported | Status::Returned)
+        .then(|| crate::work_orders::suggestion(s, incident.fields.category, incident.placement.cell_code))
+        .flatten();
     let deadlines = s.settings.deadlines(incident.fields.category);
     let board = s.live.board();
     let index = s.index();
@@ -141,10 +164,13 @@ fn progress(s: &AppState, caller: &Caller, incident: &model::Incident, history: 
         id: incident.id.0,
         status,
         unit,
-        due_at: workflow::due_at(&deadlines, status, entered),
+        due_at: workflow::due_at(&deadlines, status, entered, order.as_ref()),
         history,
         event,
         linked,
+        workflow,
+        order,
+        suggested_department,
     }
 }
 
@@ -161,24 +187,76 @@ pub async fn history(
     Ok(Json(progress(&s, &caller, &incident, history)).into_response())
 }
 
-/// `POST /api/incidents/{id}/transitions` `{"to", "unit", "satisfaction", "note"}`: the next
-/// step of the event loop. Illegal steps are 409 (field `to`); a dispatch without an available
-/// unit or feedback without a satisfaction 1–5 is 422 naming the field.
+/// `POST /api/incidents/{id}/transitions` `{"to", "unit", "satisfaction", "note", "department",
+/// "co_departments", "due_at", "reason", "verdict", "note_only"}`: the next step of the event's
+/// loop (the police chain, or a department's work order). Illegal steps are 409 (field `to`); a
+/// step missing what it needs is 422 naming the field; a step that is not the caller's (a
+/// department taking another's order, staff assigning) is 403.
 pub async fn transition(
     State(s): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
+    let body: TransitionBody = json_body(&body)?;
+    step(s, caller, raw, body).await
+}
+
+/// `POST /api/incidents/{id}/assign` `{"department", "co_departments", "due_at", "note"}`: 分拨, a
+/// 综治 event given to a department by the centre (a step to `assigned`; again to reassign).
+pub async fn assign(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let body: TransitionBody = json_body(&body)?;
+    if !body.to.is_empty() || body.unit.is_some() || body.satisfaction.is_some() || body.note_only {
+        return Err(AppError::bad("to", "assign takes department, co_departments, due_at and note only"));
+    }
+    step(s, caller, raw, TransitionBody { to: Status::Assigned.as_str().into(), ..body }).await
+}
+
+/// The departments of a step, checked: each exists and serves the event's place.
+fn step_departments(
+    s: &AppState,
+    incident: &model::Incident,
+    body: &TransitionBody,
+) -> Result<(Option<model::department::DepartmentCode>, Vec<model::department::DepartmentCode>), AppError> {
+    let cell = incident.placement.cell_code;
+    let serving = |raw: &str, field: &str| -> Result<model::department::DepartmentCode, AppError> {
+        let unknown =
+            || AppError::Unprocessable { message: format!("no department {raw:?}"), field: Some(field.into()) };
+        let code = model::department::DepartmentCode::parse(raw).map_err(|_| unknown())?;
+        let d = s.geography.department(&code).ok_or_else(unknown)?;
+        if !d.region.contains(cell.village()) {
+            return Err(AppError::Unprocessable {
+                message: format!("{} ({}) does not serve cell {cell}", d.name_zh, d.code),
+                field: Some(field.into()),
+            });
+        }
+        Ok(code)
+    };
+    if body.co_departments.len() > MAX_CO_DEPARTMENTS {
+        return Err(AppError::Unprocessable {
+            message: format!("at most {MAX_CO_DEPARTMENTS} co-departments"),
+            field: Some("co_departments".into()),
+        });
+    }
+    let lead = body.department.as_deref().map(|d| serving(d, "department")).transpose()?;
+    let co = body.co_departments.iter().map(|d| serving(d, "co_departments")).collect::<Result<_, _>>()?;
+    Ok((lead, co))
+}
+
+async fn step(s: AppState, caller: Caller, raw: String, body: TransitionBody) -> Result<Response, AppError> {
     caller.require_writer()?;
     let id = parse_id(&raw, "incident")?;
-    let body: TransitionBody = json_body(&body)?;
-    let to = Status::parse_label(&body.to).ok_or_else(|| AppError::Unprocessable {
-        message: format!(
-            "unknown status {:?}; expected one of reported, dispatched, on_scene, resolved, feedback, closed",
-            body.to
-        ),
-        field: Some("to".into()),
+    let to = Status::parse_label(&body.to).ok_or_else(|| {
+        let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        AppError::Unprocessable {
+            message: format!("unknown status {:?}; expected one of {}", body.to, names.join(", ")),
+            field: Some("to".into()),
+        }
     })?;
     if body.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(AppError::Unprocessable {
@@ -186,7 +264,35 @@ pub async fn transition(
             field: Some("note".into()),
         });
     }
+    let now = s.clock.now();
+    let due_at = match body.due_at.as_deref() {
+        None => None,
+        Some(v) => {
+            let at = DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| AppError::bad("due_at", format!("{v:?} is not an RFC 3339 time")))?;
+            if at <= now {
+                return Err(AppError::Unprocessable {
+                    message: "due_at is in the past".into(),
+                    field: Some("due_at".into()),
+                });
+            }
+            Some(at)
+        }
+    };
     let incident = incident_in_scope(&s, &caller, id).await?;
+    let by_department = caller.user.department.clone().filter(|_| caller.user.role == model::auth::Role::Department);
+    if incident.fields.category.workflow() == model::taxonomy::Workflow::Department
+        && by_department.is_none()
+        && !caller.user.role.leads()
+        && !body.note_only
+    {
+        return Err(AppError::Forbidden {
+            message: "a work order is assigned, closed and followed up by the 综治 centre (city, county or township)"
+                .into(),
+        });
+    }
+    let (department, co_departments) = step_departments(&s, &incident, &body)?;
     // A unit the caller may not command is answered as one that does not exist, before its
     // state is looked at, so the answer tells nothing of units outside the jurisdiction.
     if let Some(u) = body.unit.filter(|u| !unit_commandable(&s, &caller, *u)) {
@@ -195,7 +301,20 @@ pub async fn transition(
             field: Some("unit".into()),
         });
     }
-    let t = Transition { to, unit: body.unit, satisfaction: body.satisfaction, note: body.note };
+    let assigned_to = department.clone();
+    let t = Transition {
+        to,
+        unit: body.unit,
+        satisfaction: body.satisfaction,
+        note: body.note,
+        department,
+        co_departments,
+        due_at,
+        reason: body.reason,
+        verdict: body.verdict,
+        note_only: body.note_only,
+        by_department,
+    };
     match crate::live::change(&s, &incident, t, &caller.user.username).await {
         Ok(_) => {}
         Err(ChangeError::UnknownUnit(u)) => {
@@ -213,6 +332,7 @@ pub async fn transition(
                 WorkflowError::Illegal { .. } => {
                     AppError::Conflict { message: e.to_string(), field: Some("to".into()) }
                 }
+                e if e.is_forbidden() => AppError::Forbidden { message: e.to_string() },
                 _ => AppError::Unprocessable { message: e.to_string(), field: Some(e.field().into()) },
             });
         }
@@ -222,7 +342,10 @@ pub async fn transition(
         Err(ChangeError::Store(e)) => return Err(e.into()),
     }
     let mut entry = caller.audit("change_status", raw.clone(), "ok");
-    entry.detail = Some(format!("{} → {}", incident.fields.status.as_str(), to.as_str()));
+    entry.detail = Some(match assigned_to {
+        Some(d) => format!("{} → {} ({d})", incident.fields.status.as_str(), to.as_str()),
+        None => format!("{} → {}", incident.fields.status.as_str(), to.as_str()),
+    });
     s.audit(entry).await?;
     let history = history_of(&s, id).await?;
     Ok(Json(progress(&s, &caller, &incident, history)).into_response())
@@ -413,6 +536,10 @@ pub async fn ack(
 /// most urgent first (overdue furthest escalated, then soonest due).
 pub async fn queue(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let mut p = Params::parse(q.as_deref());
+    if let Some(department) = p.one("department")? {
+        p.finish()?;
+        return super::work::work_list(&s, &caller, &department).await;
+    }
     let region = p.area("region")?;
     let days = match p.one("days")? {
         None => 3,

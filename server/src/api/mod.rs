@@ -17,6 +17,7 @@ mod regions;
 mod search;
 pub mod session;
 mod stats;
+mod work;
 mod world;
 
 use crate::auth::Caller;
@@ -127,7 +128,10 @@ fn routes() -> Routes {
         .add("GET", "/api/incidents/{id}/dispatch", Signed, get(live::dispatch))
         .add("POST", "/api/incidents/{id}/merge", Signed, post(live::merge))
         .add("POST", "/api/incidents/{id}/split", Signed, post(live::split))
+        .add("POST", "/api/incidents/{id}/assign", Signed, post(live::assign))
         .add("GET", "/api/queue", Signed, get(live::queue))
+        .add("GET", "/api/departments", Signed, get(work::departments))
+        .add("GET", "/api/satisfaction", Signed, get(work::satisfaction))
         .add("GET", "/api/units", Signed, get(live::units))
         .add("POST", "/api/units/{id}/position", Signed, post(live::position))
         .add("GET", "/api/alerts", Signed, get(live::alerts))

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use model::Status;
+use model::department::WorkOrder;
 use model::live::{Alert, AlertAck, IncidentChange, IncidentLink, LiveEvent, LiveKind, UnitState};
 use std::collections::{BTreeMap, HashMap};
 
@@ -46,6 +47,8 @@ pub struct Board {
     max_alerts: usize,
     /// Linked reports: report → (the first report of its event, seq of the link).
     links: HashMap<u64, (u64, u64)>,
+    /// Work orders: incident → (the order as its newest change left it, seq of that change).
+    orders: HashMap<u64, (WorkOrder, u64)>,
 }
 
 impl Board {
@@ -58,6 +61,7 @@ impl Board {
             alerts: BTreeMap::new(),
             max_alerts,
             links: HashMap::new(),
+            orders: HashMap::new(),
         }
     }
 
@@ -73,8 +77,20 @@ impl Board {
             | LiveKind::BacklogCase => Applied::Nothing,
             LiveKind::IncidentChanged => {
                 let Ok(c) = serde_json::from_str::<IncidentChange>(data) else { return Applied::Nothing };
+                if let Some(order) = c.order.clone()
+                    && self.orders.get(&c.id).is_none_or(|(_, seq)| *seq < e.seq)
+                {
+                    self.orders.insert(c.id, (order, e.seq));
+                }
                 if self.stages.get(&c.id).is_some_and(|s| s.seq >= e.seq) {
                     return Applied::Nothing;
+                }
+                // A note leaves the stage (and its clock) as it was.
+                if c.note_only {
+                    if let Some(s) = self.stages.get_mut(&c.id) {
+                        s.seq = e.seq;
+                    }
+                    return Applied::Other;
                 }
                 let unit = c.unit.or_else(|| self.stages.get(&c.id).and_then(|s| s.unit));
                 self.stages.insert(c.id, Stage { status: c.to, entered_at: c.at, unit, seq: e.seq });
@@ -143,6 +159,17 @@ impl Board {
     /// An incident's stage, if the live log changed it.
     pub fn stage(&self, incident: u64) -> Option<&Stage> {
         self.stages.get(&incident)
+    }
+
+    /// An incident's work order, as its newest change left it (`None`: never assigned, or
+    /// assigned before the board's window and not read back).
+    pub fn order(&self, incident: u64) -> Option<&WorkOrder> {
+        self.orders.get(&incident).map(|(o, _)| o)
+    }
+
+    /// Every work order the board holds, by incident id.
+    pub fn orders(&self) -> impl Iterator<Item = (u64, &WorkOrder)> {
+        self.orders.iter().map(|(id, (o, _))| (*id, o))
     }
 
     /// The first report of the event `incident` was linked to (`None`: it is its own event).
@@ -219,8 +246,44 @@ mod tests {
             note: None,
             by: "city".into(),
             at: at(seq as i64),
+            ..IncidentChange::default()
         };
         event(seq, LiveKind::IncidentChanged, id, serde_json::to_string(&c).unwrap())
+    }
+
+    #[test]
+    fn orders_follow_their_newest_change_and_a_note_keeps_the_stage_clock() {
+        let code = |s: &str| model::department::DepartmentCode::parse(s).unwrap();
+        let order = |d: &str| WorkOrder {
+            department: code(d),
+            co_departments: vec![],
+            due_at: None,
+            returns: 0,
+            reworked: false,
+        };
+        let step = |seq: u64, from, to, o: WorkOrder, note_only| {
+            let c = IncidentChange {
+                id: 9,
+                from,
+                to,
+                order: Some(o),
+                note_only,
+                by: "city".into(),
+                at: at(seq as i64),
+                ..IncidentChange::default()
+            };
+            event(seq, LiveKind::IncidentChanged, 9, serde_json::to_string(&c).unwrap())
+        };
+        let mut b = Board::new(vec![], 10);
+        b.apply(&step(3, Status::Reported, Status::Assigned, order("a"), false));
+        b.apply(&step(5, Status::Assigned, Status::Assigned, order("b"), false));
+        // An older change replayed later changes nothing.
+        b.apply(&step(4, Status::Reported, Status::Assigned, order("a"), false));
+        assert_eq!(b.order(9).map(|o| o.department.as_str()), Some("b"));
+        assert_eq!(b.apply(&step(8, Status::Assigned, Status::Assigned, order("b"), true)), Applied::Other);
+        let s = b.stage(9).unwrap();
+        assert_eq!((s.status, s.entered_at, s.seq), (Status::Assigned, at(5), 8), "a note keeps the clock");
+        assert_eq!(b.orders().count(), 1);
     }
 
     #[test]

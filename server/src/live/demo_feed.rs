@@ -112,7 +112,7 @@ async fn advance(state: &AppState, open: &mut BTreeMap<u64, u32>, rng: &mut impl
             open.remove(&id);
             continue;
         };
-        let step = |to, unit, satisfaction| Transition { to, unit, satisfaction, note: None };
+        let step = |to, unit, satisfaction| Transition { to, unit, satisfaction, ..Transition::default() };
         let t = match incident.fields.status {
             Status::Reported if ticks >= rng.random_range(1..4) => {
                 let board = state.live.board();

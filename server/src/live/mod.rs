@@ -156,6 +156,14 @@ impl Live {
         }
     }
 
+    /// Folds events into the board only (reading back what it missed at start-up).
+    pub fn apply_board(&self, events: &[LiveEvent]) {
+        let mut board = self.board();
+        for e in events {
+            board.apply(e);
+        }
+    }
+
     /// Tells the pump there is something new in the store.
     pub fn wake(&self) {
         self.wake.notify_one();
@@ -329,7 +337,7 @@ pub fn open_queue(
         let reported_at = DateTime::from_timestamp(pt.reported_s, 0).unwrap_or(now);
         let entered_at = stage.map_or(reported_at, |st| st.entered_at);
         let deadlines: Deadlines = s.settings.deadlines(pt.category);
-        let Some(due_at) = workflow::due_at(&deadlines, pt.status, entered_at) else { return };
+        let Some(due_at) = workflow::due_at(&deadlines, pt.status, entered_at, board.order(pt.id.0)) else { return };
         let placement = s.geography.placement(pt.cell);
         let escalated_to = workflow::escalation(&deadlines, pt.status, due_at, &placement, now).map(|e| e.level);
         items.push(QueueItem {
@@ -346,6 +354,7 @@ pub fn open_queue(
             due_in_s: (due_at - now).num_seconds(),
             escalated_to,
             unit: stage.and_then(|st| st.unit),
+            department: board.order(pt.id.0).map(|o| o.department.clone()),
             reports: 1 + linked.get(&pt.id.0).copied().unwrap_or(0),
         });
     });

@@ -92,7 +92,7 @@ fn look(state: &AppState, neighbours: &Neighbours, now: DateTime<Utc>) -> (HashS
             .stage(p.id.0)
             .map_or_else(|| DateTime::from_timestamp(p.reported_s, 0).unwrap_or(now), |s| s.entered_at);
         let deadlines = state.settings.deadlines(p.category);
-        let Some(due) = workflow::due_at(&deadlines, p.status, entered) else { return };
+        let Some(due) = workflow::due_at(&deadlines, p.status, entered, board.order(p.id.0)) else { return };
         let placement = state.geography.placement(p.cell);
         if let Some(e) = workflow::escalation(&deadlines, p.status, due, &placement, now) {
             levels.insert(p.id.0, e.level);

@@ -8,10 +8,10 @@
 
 use super::incidents::fetch_incident;
 use super::{GpkgError, corrupt, millis, parse_enum, parse_time, sql};
-use crate::{StoreError, change_event, to_millis};
+use crate::{StoreError, to_millis};
 use chrono::{DateTime, Utc};
 use model::live::{LiveEvent, LiveKind, NewLiveEvent};
-use model::workflow::{self, Transition};
+use model::workflow::Transition;
 use model::{Category, CellCode, IncidentId};
 use rusqlite::{Connection, Row, params};
 use std::collections::VecDeque;
@@ -220,9 +220,10 @@ pub(super) fn change_status(
 ) -> Result<LiveEvent, StoreError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
     let current = fetch_incident(&tx, id)?.ok_or(StoreError::NotFound { id })?;
-    workflow::check(current.fields.status, t).map_err(StoreError::Workflow)?;
-    tx.execute(sql!("update_status"), params![t.to.as_str(), id.0 as i64]).map_err(sql("update status"))?;
-    let event = append_event(&tx, &change_event(&current, t, by, at))?;
+    let history = subject_events(&tx, LiveKind::IncidentChanged, id.0)?;
+    let (status, change) = crate::decide_change(&current, &history, t, by, at)?;
+    tx.execute(sql!("update_status"), params![status.as_str(), id.0 as i64]).map_err(sql("update status"))?;
+    let event = append_event(&tx, &change)?;
     tx.commit().map_err(sql("commit status change"))?;
     Ok(event)
 }

@@ -4,6 +4,7 @@ use super::{GpkgError, corrupt, sql};
 use crate::{AuditQuery, NewAudit, NewUser};
 use model::RegionCode;
 use model::auth::{AuditEntry, Role, User};
+use model::department::DepartmentCode;
 use rusqlite::{Connection, Row, params};
 
 pub(super) fn user_from_row(r: &Row<'_>) -> Result<(User, String), GpkgError> {
@@ -20,6 +21,12 @@ pub(super) fn user_from_row(r: &Row<'_>) -> Result<(User, String), GpkgError> {
                 .map_err(|e| corrupt("jurisdiction", e))?,
             officer_id: r.get::<_, Option<i64>>(4).map_err(sql("read user"))?.map(|o| o as u64),
             disabled: r.get(5).map_err(sql("read user"))?,
+            department: r
+                .get::<_, Option<String>>(7)
+                .map_err(sql("read user"))?
+                .map(|d| DepartmentCode::parse(&d))
+                .transpose()
+                .map_err(|e| corrupt("department", e))?,
         },
         r.get(6).map_err(sql("read user"))?,
     ))
@@ -39,7 +46,8 @@ pub(super) fn create_user(c: &mut Connection, user: NewUser) -> Result<Option<Us
             user.password_hash,
             user.role.as_str(),
             user.jurisdiction.map(|j| j.to_string()),
-            user.officer_id.map(|o| o as i64)
+            user.officer_id.map(|o| o as i64),
+            user.department.as_ref().map(|d| d.as_str())
         ],
     )
     .map_err(sql("insert user"))?;
@@ -50,6 +58,7 @@ pub(super) fn create_user(c: &mut Connection, user: NewUser) -> Result<Option<Us
         jurisdiction: user.jurisdiction,
         officer_id: user.officer_id,
         disabled: false,
+        department: user.department,
     }))
 }
 

@@ -91,15 +91,28 @@ fn write_geography(tx: &rusqlite::Transaction<'_>, geography: &GeographyData) ->
                 sv.execute(params![o.id as i64, v.to_string()]).map_err(sql("insert officer village"))?;
             }
         }
+        let mut st = tx.prepare(sql!("insert_department")).map_err(sql("prepare insert department"))?;
+        for d in &geography.departments {
+            st.execute(params![d.code.as_str(), d.kind, d.name_zh, d.name_en, d.region.to_string()])
+                .map_err(sql("insert department"))?;
+        }
     }
     Ok(())
 }
 
 pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
-    for t in
-        ["officer_villages", "officers", "resources", "desk_photos", "live_events", "incidents", "cells", "regions"]
-    {
+    for t in [
+        "departments",
+        "officer_villages",
+        "officers",
+        "resources",
+        "desk_photos",
+        "live_events",
+        "incidents",
+        "cells",
+        "regions",
+    ] {
         tx.execute(&sql!("clear_table").replace("{table}", t), []).map_err(sql("clear table"))?;
     }
     tx.execute(sql!("clear_demo_truth"), []).map_err(sql("clear meta"))?;
@@ -144,7 +157,7 @@ pub(super) fn publish_world(conn: &mut Connection, p: &Publication) -> Result<Re
             return Ok(Err(current));
         }
     }
-    for t in ["officer_villages", "officers", "resources", "cells", "regions"] {
+    for t in ["departments", "officer_villages", "officers", "resources", "cells", "regions"] {
         tx.execute(&sql!("clear_table").replace("{table}", t), []).map_err(sql("clear table"))?;
     }
     write_geography(&tx, &p.geography)?;
@@ -281,7 +294,21 @@ pub(super) fn read_geography(conn: &Connection) -> Result<GeographyData, GpkgErr
             officers[i].villages.push(v);
         }
     }
-    Ok(GeographyData { regions, cells, resources, officers })
+    let mut departments = Vec::new();
+    let mut st = conn.prepare(sql!("load_departments")).map_err(sql("prepare load departments"))?;
+    let mut rows = st.query([]).map_err(sql("load departments"))?;
+    while let Some(r) = rows.next().map_err(sql("load departments"))? {
+        let code: String = r.get(0).map_err(sql("load departments"))?;
+        let region: String = r.get(4).map_err(sql("load departments"))?;
+        departments.push(model::department::Department {
+            code: model::department::DepartmentCode::parse(&code).map_err(|e| corrupt("department code", e))?,
+            kind: r.get(1).map_err(sql("load departments"))?,
+            name_zh: r.get(2).map_err(sql("load departments"))?,
+            name_en: r.get(3).map_err(sql("load departments"))?,
+            region: RegionCode::parse(&region).map_err(|e| corrupt("department region", e))?,
+        });
+    }
+    Ok(GeographyData { regions, cells, resources, officers, departments })
 }
 
 /// Everything in the store, read in one transaction (a consistent view while writes go on).
@@ -301,7 +328,7 @@ pub(super) fn snapshot(c: &mut Connection) -> Result<Snapshot, GpkgError> {
     let mut rows = st.query([]).map_err(sql("snapshot users"))?;
     while let Some(r) = rows.next().map_err(sql("snapshot users"))? {
         let (user, password_hash) = user_from_row(r)?;
-        users.push(StoredUser { user, password_hash, created_at: r.get(7).map_err(sql("snapshot users"))? });
+        users.push(StoredUser { user, password_hash, created_at: r.get(8).map_err(sql("snapshot users"))? });
     }
     drop(rows);
     drop(st);

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_world_versions",
         sql: include_str!("../../../migrations/0006_world_versions.sql"),
     },
+    Migration { version: 7, name: "0007_departments", sql: include_str!("../../../migrations/0007_departments.sql") },
 ];
 
 /// The schema version this build expects.

@@ -9,7 +9,7 @@
 
 use super::copy::{Columns, CopyError, copy_into};
 use crate::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
-use crate::{Attribution, change_event, creation_audit, derived_by, stored_incident, to_millis, write_events};
+use crate::{Attribution, creation_audit, derived_by, stored_incident, to_millis, write_events};
 use crate::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
     Photo, Publication, Snapshot, Store, StoreError, WorldData, WorldVersion,
@@ -22,7 +22,7 @@ use model::live::{LiveEvent, LiveKind, NewLiveEvent};
 use model::resource::CameraView;
 use model::scope::Scope;
 use model::time::format_utc_millis;
-use model::workflow::{self, Transition};
+use model::workflow::Transition;
 use model::{
     Category, Cell, CellCode, CellShape, Incident, IncidentId, NewIncident, Officer, Placement, Region, RegionCode,
     RegionShape, Resource, ResourceKind, Severity, Source, Status, Subcategory,
@@ -143,6 +143,7 @@ impl PgStore {
                     &x.officer_id.map(|o| o as i64),
                     &x.disabled,
                     &u.created_at,
+                    &x.department.as_ref().map(|d| d.as_str()),
                 ],
             )
             .await
@@ -257,6 +258,10 @@ fn user_from_row(r: &Row) -> Result<(User, String), PgError> {
                 .map_err(|e| corrupt("jurisdiction", e))?,
             officer_id: get::<Option<i64>>(r, 4)?.map(|o| o as u64),
             disabled: get(r, 5)?,
+            department: get::<Option<&str>>(r, 7)?
+                .map(model::department::DepartmentCode::parse)
+                .transpose()
+                .map_err(|e| corrupt("department", e))?,
         },
         get(r, 6)?,
     ))
@@ -600,6 +605,12 @@ async fn write_geography(tx: &deadpool_postgres::Transaction<'_>, g: &GeographyD
             tx.execute(&sv, &[&(o.id as i64), &v.to_string()]).await.map_err(db("insert officer village"))?;
         }
     }
+    let st = tx.prepare(sql!("insert_department")).await.map_err(db("prepare insert department"))?;
+    for d in &g.departments {
+        tx.execute(&st, &[&d.code.as_str(), &d.kind, &d.name_zh, &d.name_en, &d.region.to_string()])
+            .await
+            .map_err(db("insert department"))?;
+    }
     Ok(())
 }
 
@@ -783,7 +794,18 @@ impl Store for PgStore {
                 officers[i].villages.push(v);
             }
         }
-        Ok(GeographyData { regions, cells, resources, officers })
+        let mut departments = Vec::new();
+        for r in c.query(sql!("load_departments"), &[]).await.map_err(db("load departments"))? {
+            departments.push(model::department::Department {
+                code: model::department::DepartmentCode::parse(get(&r, 0)?)
+                    .map_err(|e| corrupt("department code", e))?,
+                kind: get(&r, 1)?,
+                name_zh: get(&r, 2)?,
+                name_en: get(&r, 3)?,
+                region: RegionCode::parse(get(&r, 4)?).map_err(|e| corrupt("department region", e))?,
+            });
+        }
+        Ok(GeographyData { regions, cells, resources, officers, departments })
     }
 
     async fn incident_rows(
@@ -861,6 +883,7 @@ impl Store for PgStore {
                     &user.role.as_str(),
                     &user.jurisdiction.map(|j| j.to_string()),
                     &user.officer_id.map(|o| o as i64),
+                    &user.department.as_ref().map(|d| d.as_str()),
                 ],
             )
             .await
@@ -874,6 +897,7 @@ impl Store for PgStore {
                 jurisdiction: user.jurisdiction,
                 officer_id: user.officer_id,
                 disabled: false,
+                department: user.department,
             }),
         })
     }
@@ -1043,9 +1067,16 @@ impl Store for PgStore {
         let tx = c.transaction().await.map_err(db("begin"))?;
         let row = tx.query_opt(sql!("incident_for_update"), &[&(id.0 as i64)]).await.map_err(db("read incident"))?;
         let current = incident_from_row(&row.ok_or(StoreError::NotFound { id })?)?;
-        workflow::check(current.fields.status, &t).map_err(StoreError::Workflow)?;
-        tx.execute(sql!("update_status"), &[&(id.0 as i64), &t.to.as_str()]).await.map_err(db("update status"))?;
-        let mut logged = append_events(&tx, &[change_event(&current, &t, &by, at)]).await?;
+        // The row lock orders changes of one incident: the history read here is the latest.
+        let rows = tx
+            .query(sql!("subject_events"), &[&LiveKind::IncidentChanged.as_str(), &(id.0 as i64)])
+            .await
+            .map_err(db("read events"))?;
+        let mut history = events_from_rows(&rows)?;
+        history.retain(|e| e.event.subject == id.0);
+        let (status, change) = crate::decide_change(&current, &history, &t, &by, at)?;
+        tx.execute(sql!("update_status"), &[&(id.0 as i64), &status.as_str()]).await.map_err(db("update status"))?;
+        let mut logged = append_events(&tx, &[change]).await?;
         tx.commit().await.map_err(db("commit status change"))?;
         logged.pop().ok_or_else(|| corrupt("event", "not returned").into())
     }

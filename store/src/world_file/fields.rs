@@ -3,7 +3,9 @@
 use super::WorldFileError;
 use geo::{MultiPolygon, Point};
 use std::collections::HashMap;
-use world::{CellRecord, GridWorkerRecord, Layer, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord};
+use world::{
+    CellRecord, DepartmentRecord, GridWorkerRecord, Layer, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord,
+};
 
 /// One field of a layer: its canonical name, whether a row must have it, and the other names
 /// a file may give it (matched without regard to case; a Shapefile's names are cut to 10
@@ -70,6 +72,14 @@ const UNITS: &[Field] = &[
     f("region_code", true, &["区域编码", "所属乡镇", "所属区域", "region_cod"]),
 ];
 
+const DEPARTMENTS: &[Field] = &[
+    f("code", true, &["编码", "部门编码", "代码"]),
+    f("kind", true, &["类型", "部门类型"]),
+    f("name_zh", true, &["名称", "部门名称", "name"]),
+    f("name_en", false, &["英文名称"]),
+    f("region_code", true, &["区域编码", "服务区域", "所属区域", "region_cod"]),
+];
+
 /// The fields of `layer`.
 pub fn fields(layer: Layer) -> &'static [Field] {
     match layer {
@@ -79,6 +89,7 @@ pub fn fields(layer: Layer) -> &'static [Field] {
         Layer::Officers => OFFICERS,
         Layer::GridWorkers => GRID_WORKERS,
         Layer::Units => UNITS,
+        Layer::Departments => DEPARTMENTS,
     }
 }
 
@@ -92,6 +103,7 @@ pub(super) fn layer_of(name: &str) -> Option<Layer> {
             Layer::Officers => &["驻村民警", "民警"],
             Layer::GridWorkers => &["网格员"],
             Layer::Units => &["巡逻组", "patrol_units"],
+            Layer::Departments => &["部门", "职能部门"],
         }
     };
     let name = name.trim();
@@ -305,6 +317,13 @@ pub(super) fn push(world: &mut world::WorldFile, row: &Row, shape: Shape) -> Res
             phone: row.optional_text("phone"),
             leader: row.flag("leader")?,
             point: shape.point(),
+        }),
+        Layer::Departments => world.departments.push(DepartmentRecord {
+            code: row.text("code")?,
+            kind: row.text("kind")?,
+            name_zh: row.text("name_zh")?,
+            name_en: row.text_or_empty("name_en"),
+            region_code: row.text("region_code")?,
         }),
         Layer::Units => world.units.push(UnitRecord {
             id: row.id("id")?,

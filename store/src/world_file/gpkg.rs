@@ -236,6 +236,13 @@ pub(super) fn write(path: &Path, world: &WorldFile) -> Result<(), WorldFileError
             .map_err(sql(path, "write units"))?;
         }
         let mut st = tx
+            .prepare("INSERT INTO departments (code, kind, name_zh, name_en, region_code) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .map_err(sql(path, "prepare departments"))?;
+        for d in &world.departments {
+            st.execute(params![d.code, d.kind, d.name_zh, d.name_en, d.region_code])
+                .map_err(sql(path, "write departments"))?;
+        }
+        let mut st = tx
             .prepare("UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4 WHERE table_name = ?5")
             .map_err(sql(path, "prepare extents"))?;
         for (table, e) in &extents {

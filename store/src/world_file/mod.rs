@@ -135,6 +135,7 @@ pub fn merged(base: &WorldFile, read: &WorldRead) -> WorldFile {
             Layer::Officers => out.officers = w.officers.clone(),
             Layer::GridWorkers => out.grid_workers = w.grid_workers.clone(),
             Layer::Units => out.units = w.units.clone(),
+            Layer::Departments => out.departments = w.departments.clone(),
         }
     }
     out

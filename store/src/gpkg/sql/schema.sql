@@ -73,6 +73,17 @@ CREATE TABLE IF NOT EXISTS officer_villages (
   UNIQUE (officer_id, village_code)
 );
 
+-- Departments (部门) that take 综治 work orders: code, type (a taxonomy department type), names,
+-- the region served.
+CREATE TABLE IF NOT EXISTS departments (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  code TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  name_zh TEXT NOT NULL,
+  name_en TEXT NOT NULL,
+  region_code TEXT NOT NULL CHECK (length(region_code) = 12)
+);
+
 CREATE TABLE IF NOT EXISTS safegrid_meta (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   key TEXT NOT NULL UNIQUE,
@@ -86,6 +97,7 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
   ('resources', 'features', 'resources', 'Prevention resources (人防/物防/技防)', 4326),
   ('officers', 'attributes', 'officers', 'Village officers (一村一警)', NULL),
   ('officer_villages', 'attributes', 'officer_villages', 'Which villages each officer covers', NULL),
+  ('departments', 'attributes', 'departments', 'Departments that take work orders (部门)', NULL),
   ('safegrid_meta', 'attributes', 'safegrid_meta', 'SafeGrid store metadata', NULL);
 
 INSERT OR IGNORE INTO gpkg_geometry_columns VALUES
@@ -99,12 +111,15 @@ CREATE TABLE IF NOT EXISTS users (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   username TEXT NOT NULL UNIQUE,
   password_hash TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin')),
+  role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin', 'department')),
   jurisdiction TEXT,
   officer_id INTEGER,
   disabled BOOLEAN NOT NULL DEFAULT 0,
   created_at DATETIME NOT NULL,
-  CHECK ((jurisdiction IS NULL) != (officer_id IS NULL))
+  -- Department staff: their department's code (the jurisdiction is the region it serves).
+  department TEXT,
+  CHECK ((jurisdiction IS NULL) != (officer_id IS NULL)),
+  CHECK ((department IS NOT NULL) = (role = 'department'))
 );
 
 CREATE TABLE IF NOT EXISTS sessions (

@@ -1,1 +1,1 @@
-SELECT fid, username, role, jurisdiction, officer_id, disabled, password_hash FROM users
+SELECT fid, username, role, jurisdiction, officer_id, disabled, password_hash, department FROM users

@@ -1,3 +1,3 @@
 -- Everything replace_world rewrites (users, sessions and the audit log stay).
-TRUNCATE officer_villages, officers, resources, desk_photos, live_events, incidents, cells, regions;
+TRUNCATE departments, officer_villages, officers, resources, desk_photos, live_events, incidents, cells, regions;
 DELETE FROM safegrid_meta WHERE key = 'demo_truth';

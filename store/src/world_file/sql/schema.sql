@@ -42,6 +42,14 @@ CREATE TABLE officers (
   station_id INTEGER NOT NULL,
   villages TEXT NOT NULL
 );
+CREATE TABLE departments (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  code TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  name_zh TEXT NOT NULL,
+  name_en TEXT NOT NULL,
+  region_code TEXT NOT NULL
+);
 CREATE TABLE grid_workers (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   geom POINT,
@@ -66,7 +74,8 @@ INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_i
   ('resources', 'features', 'resources', 'Stations, checkpoints, key places, cameras, alarms (防控资源)', 4326),
   ('officers', 'attributes', 'officers', 'Village officers (驻村民警)', NULL),
   ('grid_workers', 'features', 'grid_workers', 'Grid workers (网格员)', 4326),
-  ('units', 'features', 'units', 'Patrol units at their home position (巡逻组)', 4326);
+  ('units', 'features', 'units', 'Patrol units at their home position (巡逻组)', 4326),
+  ('departments', 'attributes', 'departments', 'Departments that take work orders (部门)', NULL);
 INSERT INTO gpkg_geometry_columns VALUES
   ('regions', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
   ('cells', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
