@@ -445,6 +445,34 @@ pub async fn transition(id: u64, to: model::Status, unit: Option<u64>) -> Result
     parse(status, text)
 }
 
+/// `POST /api/incidents/{id}/transitions` with a work order's fields (`department`,
+/// `co_departments`, `due_at`, `reason`, `verdict`, `note`, `note_only`).
+pub async fn order_step(id: u64, body: &Value) -> Result<model::api::live::Progress, ApiError> {
+    post_json(&format!("/api/incidents/{id}/transitions"), body).await
+}
+
+/// `POST /api/incidents/{id}/assign`: 分拨 to a department (again: 改派).
+pub async fn assign(id: u64, body: &Value) -> Result<model::api::live::Progress, ApiError> {
+    post_json(&format!("/api/incidents/{id}/assign"), body).await
+}
+
+/// `GET /api/departments?region=`: the departments serving the region.
+pub async fn departments(region: Option<&str>) -> Result<Vec<model::department::Department>, ApiError> {
+    let q = region.map(|r| format!("?region={}", encode(r))).unwrap_or_default();
+    get_json(&format!("/api/departments{q}")).await
+}
+
+/// `GET /api/queue?department=`: a department's work list.
+pub async fn work_list(department: &str) -> Result<model::api::work::WorkList, ApiError> {
+    get_json(&format!("/api/queue?department={}", encode(department))).await
+}
+
+/// `GET /api/satisfaction?region=`: the return visits' verdicts of the last 30 days.
+pub async fn satisfaction(region: Option<&str>) -> Result<model::api::work::Satisfaction, ApiError> {
+    let q = region.map(|r| format!("?region={}", encode(r))).unwrap_or_default();
+    get_json(&format!("/api/satisfaction{q}")).await
+}
+
 /// `POST /api/incidents/{id}/merge`: report `id` joins the event of report `into` (一警多报).
 pub async fn merge(id: u64, into: u64) -> Result<model::api::live::Progress, ApiError> {
     let body = serde_json::json!({ "into": into }).to_string();

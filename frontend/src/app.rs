@@ -259,6 +259,9 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
     let planner = crate::planner::start(ctx);
     let desk = crate::desk::start(ctx, me.user.role);
     let world = crate::world_desk::start(ctx, me.user.role.edits_world());
+    crate::orders::start(&me);
+    // Department staff see their work orders, not the situation.
+    let staff = !me.user.role.sees_situation();
     fit_to_jurisdiction(ctx, me.scope.clone());
 
     // Keep <html lang> and the title in step with the language.
@@ -276,9 +279,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
         <div class="app" class:wall=move || live.wall.get()>
             <header class="top">
                 <h1 id="title">{move || ctx.t(T::Title)}</h1>
-                <Kpis />
-                <crate::command::UnitCounts />
-                <crate::command::WallButton />
+                {(!staff).then(|| view! { <Kpis /> <crate::command::UnitCounts /> <crate::command::WallButton /> })}
                 {me.user.role.handles_cases().then(|| view! { <crate::planner::PlannerButton /> <crate::desk::DeskButton /> })}
                 {world.allowed.then(|| view! { <crate::world_desk::WorldButton /> })}
                 <span class="lang muted" id="signed-in">
@@ -294,6 +295,13 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                     })
                 }>{move || ctx.t(T::SignOut)}</button>
             </header>
+            <Show when=move || staff>
+                <main class="department-desk">
+                    <crate::orders::WorkListPanel />
+                    <section class="order-details"><Details /></section>
+                </main>
+            </Show>
+            <Show when=move || !staff>
             <aside class="left">
                 <WindowControls />
                 <CategoryFilter />
@@ -301,6 +309,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                 <LayerToggles />
                 <SearchBox />
                 {me.user.role.is_admin().then(|| view! { <crate::panels::AuditLog /> })}
+                {me.user.role.leads().then(|| view! { <crate::orders::SatisfactionPanel /> })}
             </aside>
             <div class="crumbs"><Breadcrumb /></div>
             <main class="map"><MapView /><crate::command::Toasts /></main>
@@ -319,6 +328,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                     <crate::world_desk::WorldPanel />
                 </Show>
             </aside>
+            </Show>
         </div>
     }
 }

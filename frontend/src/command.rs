@@ -132,7 +132,7 @@ fn level_label(lang: Lang, l: RegionLevel) -> &'static str {
 }
 
 /// `mm:ss` left (or `-mm:ss` overdue); hours when long.
-fn timer(due_ms: f64, now_ms: f64) -> String {
+pub fn timer(due_ms: f64, now_ms: f64) -> String {
     let s = ((due_ms - now_ms) / 1000.0).round() as i64;
     let (sign, a) = if s < 0 { ("-", -s) } else { ("", s) };
     if a >= 3600 {
@@ -191,6 +191,13 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
     let shown = move |p: model::api::live::Progress| {
         let lang = ctx.lang.get();
         let due_ms = p.due_at.map(|t| t.timestamp_millis() as f64);
+        let actions = (p.workflow == model::taxonomy::Workflow::Department).then(|| {
+            let done = Callback::new(move |_: model::api::live::Progress| {
+                version.try_update(|v| *v += 1);
+                live.changes.try_update(|n| *n += 1);
+            });
+            view! { <crate::orders::OrderActions p=p.clone() done=done /> }
+        });
         let history = p.history;
         let event = p.event;
         let others: Vec<u64> = p.linked.into_iter().filter(|r| *r != id).collect();
@@ -228,16 +235,18 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
             <ol class="history" id="progress-history">
                 {history.into_iter().map(|c| {
                     let unit = c.unit;
+                    let detail = crate::orders::history_detail(lang, &c);
                     let note = c.note.map(|n| format!(" · {n}")).unwrap_or_default();
                     view! {
                         <li>
                             <span class="muted">{crate::time::local_minutes(c.at.timestamp_millis())}</span> " "
                             {status_label(lang, c.from)} " → " <b>{status_label(lang, c.to)}</b>
-                            " · " {c.by} {move || unit.map(|u| format!(" · {}", unit_name(u))).unwrap_or_default()} {note}
+                            " · " {c.by} {move || unit.map(|u| format!(" · {}", unit_name(u))).unwrap_or_default()} {detail} {note}
                         </li>
                     }
                 }).collect_view()}
             </ol>
+            {actions}
             {links}
         }
         .into_any()

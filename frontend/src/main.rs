@@ -9,6 +9,7 @@ mod command;
 mod desk;
 mod i18n;
 mod map;
+mod orders;
 mod panels;
 mod planner;
 mod time;

@@ -223,6 +223,7 @@ steps!(
     city_desk,
     village_officer_desk,
     county_lands_on_its_county,
+    work_order_loop,
     audit_log,
     base_data
 );
@@ -859,6 +860,147 @@ async fn audit_log(b: &Browser, _j: &mut Journey) {
         .await
         .unwrap();
     wait_text(c, "#audit-entries", |t| t.contains("read_incident") && t.contains("city"), "the audit log").await;
+}
+
+/// Clicks the element matched by `css` once it is there.
+async fn click_when_there(c: &Client, css: &str) {
+    c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(css)).await.unwrap().click().await.unwrap();
+}
+
+/// Opens the incident with `external_id` from the search box.
+async fn open_by_search(c: &Client, external_id: &str) {
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Id("search"))
+        .await
+        .unwrap()
+        .send_keys(external_id)
+        .await
+        .unwrap();
+    click_when_there(c, "#search-results li").await;
+}
+
+/// Waits until the incident's order stands at `status` (and, when given, with `department`
+/// leading it), as the server tells.
+async fn until_order(world: &TestWorld, id: u64, status: &str, department: Option<&str>) -> Value {
+    let t0 = Instant::now();
+    loop {
+        let (_, h) = world.get(&format!("/api/incidents/{id}/history")).await;
+        if h["status"] == status && department.is_none_or(|d| h["order"]["department"] == d) {
+            return h;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "the order never reached {status} {department:?}: {h}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// Chooses `value` in the select with id `id`, once its options are there.
+async fn choose(c: &Client, id: &str, value: &str) {
+    let t0 = Instant::now();
+    let script = format!(
+        "const s = document.getElementById('{id}'); if (!s || ![...s.options].some(o => o.value === '{value}')) return false; s.value = '{value}'; return true;"
+    );
+    while js(c, &script).await != json!(true) {
+        assert!(t0.elapsed() < Duration::from_secs(20), "#{id} never offered {value}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// A 综治 work order walked in the browser by the centre and two departments' staff: 派单 (to
+/// the wrong department) → 退单 → 改派 → 签收 → 办结 → 回访不满意 → 再办结 → 回访满意 → 结案.
+/// The department it left sees nothing of it afterwards.
+async fn work_order_loop(b: &Browser, _j: &mut Journey) {
+    let (c, world) = (&b.c, &b.world);
+    let law = server::boot::DEMO_DEPARTMENT;
+    let water = "water-620602";
+    let staff = store::NewUser {
+        username: "water".into(),
+        password_hash: server::auth::hash_password(tests::TEST_PASSWORD).unwrap(),
+        role: model::auth::Role::Department,
+        jurisdiction: Some("620602000000".parse().unwrap()),
+        officer_id: None,
+        department: Some(model::department::DepartmentCode::parse(water).unwrap()),
+    };
+    world.state.store.create_user(staff).await.unwrap().unwrap();
+    let range = world.state.geography.cell_range("620602001000".parse().unwrap());
+    let p = world.state.geography.cells()[range.start as usize].boundary.interior_point().unwrap();
+    let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.x(), p.y()]},
+                      "properties": {"category": "city_management", "occurred_at": server::auth::stamp(Utc::now()),
+                                     "external_id": "ORDER-1", "summary": "商铺占道经营", "address": "东大街12号"}});
+    let (s, f) = world.post("/api/incidents", body.to_string()).await;
+    assert_eq!(s, 201, "{f}");
+    let id = f["id"].as_u64().unwrap();
+    // The centre opens it: the 分拨 form offers the suggested department, chosen already.
+    sign_out_and_in_as(c, "city").await;
+    open_by_search(c, "ORDER-1").await;
+    choose(c, "order-department", law).await;
+    let chosen = js(c, "return [...document.getElementById('order-department').options].find(o => o.selected && o.defaultSelected) ? document.getElementById('order-department').value : null;").await;
+    assert_eq!(chosen, json!(law), "the suggestion is chosen first");
+    // 派单, by mistake, to water.
+    choose(c, "order-department", water).await;
+    click_when_there(c, "#order-assign").await;
+    until_order(world, id, "assigned", Some(water)).await;
+    // Water's staff find it in their list and send it back (退单: not ours).
+    sign_out_and_in_as(c, "water").await;
+    click_when_there(c, &format!(".work-item[data-id='{id}']")).await;
+    choose(c, "order-reason", "not_ours").await;
+    type_into(c, "order-note", "非供水问题").await;
+    click_when_there(c, "#order-return").await;
+    until_order(world, id, "returned", Some(water)).await;
+    // 改派 to law enforcement (suggested again).
+    sign_out_and_in_as(c, "city").await;
+    open_by_search(c, "ORDER-1").await;
+    choose(c, "order-department", law).await;
+    click_when_there(c, "#order-assign").await;
+    until_order(world, id, "assigned", Some(law)).await;
+    // Law enforcement's staff take it and report it done.
+    sign_out_and_in_as(c, "department").await;
+    click_when_there(c, &format!(".work-item[data-id='{id}']")).await;
+    click_when_there(c, "#order-accept").await;
+    until_order(world, id, "accepted", Some(law)).await;
+    click_when_there(c, "#order-complete").await;
+    until_order(world, id, "completed", Some(law)).await;
+    // 回访: dissatisfied, so it goes back to law enforcement, flagged.
+    sign_out_and_in_as(c, "city").await;
+    open_by_search(c, "ORDER-1").await;
+    choose(c, "order-verdict", "dissatisfied").await;
+    click_when_there(c, "#order-verdict-submit").await;
+    let h = until_order(world, id, "accepted", Some(law)).await;
+    assert_eq!(h["order"]["reworked"], true, "{h}");
+    sign_out_and_in_as(c, "department").await;
+    click_when_there(c, &format!(".work-item[data-id='{id}'][data-bucket='returned']")).await;
+    click_when_there(c, "#order-complete").await;
+    until_order(world, id, "completed", Some(law)).await;
+    // 回访: satisfied; 结案.
+    sign_out_and_in_as(c, "city").await;
+    open_by_search(c, "ORDER-1").await;
+    choose(c, "order-verdict", "satisfied").await;
+    click_when_there(c, "#order-verdict-submit").await;
+    until_order(world, id, "feedback", Some(law)).await;
+    click_when_there(c, "#order-close").await;
+    let h = until_order(world, id, "closed", Some(law)).await;
+    let walk: Vec<&str> = h["history"].as_array().unwrap().iter().map(|c| c["to"].as_str().unwrap()).collect();
+    assert_eq!(
+        walk,
+        ["assigned", "returned", "assigned", "accepted", "completed", "accepted", "completed", "feedback", "closed"]
+    );
+    wait_text(c, "#progress-history", |t| t.matches("→").count() == 9, "the whole walk in the panel's history").await;
+    std::fs::write(b.out.join("work-order.png"), c.screenshot().await.unwrap()).unwrap();
+    // The department it left sees nothing of it: not in its list, not by its number.
+    sign_out_and_in_as(c, "water").await;
+    c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("work-counts")).await.unwrap();
+    assert_eq!(
+        js(c, &format!("return document.querySelectorAll(\".work-item[data-id='{id}']\").length;")).await,
+        json!(0)
+    );
+    let status = js(
+        c,
+        &format!(
+            "const r = new XMLHttpRequest(); r.open('GET', '/api/incidents/{id}', false); r.send(); return r.status;"
+        ),
+    )
+    .await;
+    assert_eq!(status, json!(404), "water reads the closed order");
 }
 
 /// Signs out and signs in again as the test user `name`.

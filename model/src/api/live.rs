@@ -32,6 +32,9 @@ pub struct Progress {
     /// The department suggested for a work order still to assign (from its kind and place).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggested_department: Option<crate::department::DepartmentCode>,
+    /// The grid cell it lies in (where the departments to assign to must serve).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_code: Option<crate::CellCode>,
 }
 
 fn police() -> crate::taxonomy::Workflow {
@@ -89,6 +92,7 @@ mod tests {
             workflow: crate::taxonomy::Workflow::Police,
             order: None,
             suggested_department: None,
+            cell_code: None,
         };
         let text = serde_json::to_string(&p).unwrap();
         assert!(text.contains(r#""status":"dispatched""#), "{text}");

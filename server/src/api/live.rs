@@ -171,6 +171,7 @@ fn progress(s: &AppState, caller: &Caller, incident: &model::Incident, history: 
         workflow,
         order,
         suggested_department,
+        cell_code: Some(incident.placement.cell_code),
     }
 }
 
