@@ -11,6 +11,7 @@ pub mod desk;
 mod geography;
 mod incidents;
 mod names;
+pub mod orders;
 mod resources;
 mod sample;
 mod sources;
@@ -126,6 +127,8 @@ pub struct World {
     pub officers: Vec<Officer>,
     /// Departments that take 综治 work orders.
     pub departments: Vec<model::department::Department>,
+    /// 综治 events with their work orders' steps, oldest first (stored after the incidents).
+    pub orders: Vec<orders::DemoEvent>,
     /// What was planted.
     pub truth: Truth,
 }
@@ -147,5 +150,6 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
         incidents: incidents.len(),
     };
     let departments = departments::generate(&geo.regions);
-    Ok(World { regions: geo.regions, cells: geo.cells, incidents, resources, officers, departments, truth })
+    let orders = orders::generate(&geo, &departments, params, incidents.len());
+    Ok(World { regions: geo.regions, cells: geo.cells, incidents, resources, officers, departments, orders, truth })
 }

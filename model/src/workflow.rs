@@ -348,6 +348,20 @@ pub struct Escalation {
     pub overdue_min: i64,
 }
 
+impl Escalation {
+    /// The region the supervising level supervises (督办): the event's region one level below
+    /// it (a county supervises the township, the city the county); `None` while only the
+    /// village is told.
+    pub fn supervised(&self, placement: &Placement) -> Option<RegionCode> {
+        match self.level {
+            RegionLevel::City => Some(placement.county_code),
+            RegionLevel::County => Some(placement.township_code),
+            RegionLevel::Township => Some(placement.village_code),
+            RegionLevel::Village => None,
+        }
+    }
+}
+
 /// The escalation of a stage due at `due` at time `now`: nothing before it is due; then the
 /// village; past twice the allowance the township; past four times the county; past eight
 /// times the city. (A 15-minute arrival is the township's at 30 minutes late, the county's at 60,
@@ -450,6 +464,12 @@ mod tests {
         assert_eq!(level(60), Some((RegionLevel::County, "620602000000".into(), 60)));
         assert_eq!(level(119), Some((RegionLevel::County, "620602000000".into(), 119)));
         assert_eq!(level(120), Some((RegionLevel::City, "620600000000".into(), 120)));
+        // Who is supervised: the level below the supervising one, on the event's path.
+        let supervised = |min| at(min).and_then(|e| e.supervised(&placement)).map(|r| r.to_string());
+        assert_eq!(supervised(1), None, "the village is told, nobody supervises yet");
+        assert_eq!(supervised(30).as_deref(), Some("620602001001"));
+        assert_eq!(supervised(60).as_deref(), Some("620602001000"), "县级督办 of the township");
+        assert_eq!(supervised(120).as_deref(), Some("620602000000"), "市级督办 of the county");
         // Closed: nothing is due, nothing escalates.
         assert_eq!(due_at(&d, Status::Closed, dispatched_at, None), None);
         assert_eq!(escalation(&d, Status::Closed, due, &placement, due + Duration::days(30)), None);

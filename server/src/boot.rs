@@ -71,6 +71,46 @@ fn demo_desk_events(records: Vec<demo::desk::DeskRecord>) -> Vec<model::live::Ne
     out
 }
 
+/// Stores the demo's 综治 events after its incidents, and their work orders' steps in the live
+/// log. The events are loaded in one transaction after the store's last incident, so they get
+/// the next ids in order (checked on the first and the last).
+async fn seed_orders(store: &dyn Store, events: Vec<demo::orders::DemoEvent>) -> anyhow::Result<()> {
+    use model::live::{IncidentChange, LiveKind, NewLiveEvent};
+    let Some(last_event) = events.last() else { return Ok(()) };
+    let first = store.load_incident_rows().await?.iter().map(|r| r.id.0).max().unwrap_or(0) + 1;
+    let items =
+        events.iter().map(|e| (e.incident.incident.clone(), Placement::of_cell(e.incident.cell_code))).collect();
+    store.bulk_load(items).await?;
+    let last = first + events.len() as u64 - 1;
+    let check = store
+        .incidents_by_id(&model::scope::Scope::everything(), vec![model::IncidentId(first), model::IncidentId(last)])
+        .await?;
+    let external = |id: u64| check.iter().find(|i| i.id.0 == id).and_then(|i| i.fields.external_id.clone());
+    anyhow::ensure!(
+        external(first) == events[0].incident.incident.external_id
+            && external(last) == last_event.incident.incident.external_id,
+        "the 综治 events did not get the ids {first}..={last}"
+    );
+    let mut log: Vec<NewLiveEvent> = Vec::new();
+    for (e, id) in events.iter().zip(first..) {
+        for c in &e.steps {
+            let change = IncidentChange { id, ..c.clone() };
+            log.push(NewLiveEvent {
+                at: c.at,
+                kind: LiveKind::IncidentChanged,
+                subject: id,
+                cell_code: Some(e.incident.cell_code),
+                category: Some(e.incident.incident.category),
+                actor: Some(c.by.clone()),
+                data: serde_json::to_string(&change)?,
+            });
+        }
+    }
+    log.sort_by_key(|e| e.at);
+    store.append_events(log).await?;
+    Ok(())
+}
+
 /// The department of the demo's `department` user.
 pub const DEMO_DEPARTMENT: &str = "law_enforcement-620602";
 
@@ -85,7 +125,8 @@ pub async fn seed_demo(
     params: &demo::DemoParams,
     data_dir: Option<&std::path::Path>,
 ) -> anyhow::Result<(demo::Truth, Vec<DemoLogin>)> {
-    let world = demo::generate(params).context("generating the demo world")?;
+    let mut world = demo::generate(params).context("generating the demo world")?;
+    let orders = std::mem::take(&mut world.orders);
     let truth = world.truth.clone();
     let first_officer = world.officers.first().map(|o| o.id);
     // The demo's department user works for 凉州区's law enforcement bureau (城市管理 events).
@@ -93,6 +134,7 @@ pub async fn seed_demo(
     let desk = demo::desk::records(&world.regions, &world.officers, params.end, params.seed);
     store.replace_world(world_data(world)).await.context("writing the demo world")?;
     store.append_events(demo_desk_events(desk)).await.context("writing the demo desk records")?;
+    seed_orders(store, orders).await.context("writing the demo's 综治 events")?;
     let city: RegionCode = "620600000000".parse()?;
     let (county, township): (RegionCode, RegionCode) = ("620602000000".parse()?, "620602001000".parse()?);
     let mut logins = Vec::new();

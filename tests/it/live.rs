@@ -387,8 +387,11 @@ async fn the_watch_alerts_new_hot_spots_and_overdue_escalations() {
     let t0 = std::time::Instant::now();
     loop {
         let n = find("overdue", "incident", json!(late)).await;
-        if n.iter().any(|a| a["message_en"].as_str().unwrap().contains("township")) {
+        if let Some(t) = n.iter().find(|a| a["message_en"].as_str().unwrap().contains("township")) {
             assert_eq!(n.len(), 2, "one alert a level: {n:?}");
+            // Labelled by who supervises whom: the township supervises the village.
+            let zh = t["message_zh"].as_str().unwrap();
+            assert!(zh.contains("乡镇督办（") && zh.contains(" → "), "{zh}");
             break;
         }
         assert!(t0.elapsed() < StdDuration::from_secs(5), "never escalated to the township: {n:?}");

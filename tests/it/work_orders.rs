@@ -221,3 +221,71 @@ async fn department_staff_see_only_their_orders_and_police_events_keep_their_cha
     let (_, list) = w.get_with(&law, "/api/incidents?limit=10").await;
     assert_eq!(list["features"].as_array().unwrap().len(), 0, "still no situation: {list}");
 }
+
+#[tokio::test]
+async fn the_demo_seeds_orders_mostly_done_on_time_and_rated_with_a_few_back_late_or_dissatisfied() {
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn store::Store> = Arc::new(store::gpkg::GpkgStore::open(dir.path()).unwrap());
+    let end = tests::test_now();
+    let params = demo::DemoParams { base_incidents: 40_000, days: 120, ..demo::DemoParams::new(7, end) };
+    server::boot::seed_demo(store.as_ref(), &params, None).await.unwrap();
+    let clock = Arc::new(server::clock::FixedClock::new(end));
+    let state = server::boot::load_state(store.clone(), clock).await.unwrap();
+    // The orders of the last weeks are on the board, each with its lead department.
+    let orders = state.live.board().orders().count();
+    assert!(orders > 1_000, "{orders} orders on the board");
+    // Open orders are a small share: most are done and closed well inside their deadlines.
+    let (mut open, mut overdue) = (0, 0);
+    let now = end;
+    // The board before the index, as everywhere (the pump takes them in that order).
+    {
+        let board = state.live.board();
+        let index = state.index();
+        for (id, order) in board.orders() {
+            let Some(p) = index.get(model::IncidentId(id)) else { continue };
+            if !p.status.is_open() {
+                continue;
+            }
+            open += 1;
+            let entered = board.stage(id).map(|s| s.entered_at).unwrap();
+            let due =
+                model::workflow::due_at(&state.settings.deadlines(p.category), p.status, entered, Some(order)).unwrap();
+            overdue += usize::from(due < now);
+        }
+    }
+    assert!(open > 0 && (open as f64) < 0.25 * orders as f64, "{open} of {orders} open");
+    assert!((overdue as f64) < 0.15 * open as f64, "{overdue} of {open} open orders overdue");
+    // The public's verdicts: most satisfied, some not.
+    let scope = model::scope::Scope::everything();
+    let sat = server::work_orders::satisfaction(
+        &state,
+        &scope,
+        "620600000000".parse().unwrap(),
+        None,
+        end - chrono::Duration::days(30),
+        end,
+    )
+    .await
+    .unwrap();
+    let rate = sat.total.rate.unwrap();
+    assert!(sat.total.rated() > 500 && (0.85..0.99).contains(&rate), "{} verdicts, rate {rate}", sat.total.rated());
+    assert!(sat.total.dissatisfied > 0 && sat.departments.len() > 10 && sat.regions.len() == 4, "{sat:?}");
+    // The demo department's staff have work in their list.
+    let law = state
+        .geography
+        .department(&model::department::DepartmentCode::parse(server::boot::DEMO_DEPARTMENT).unwrap())
+        .unwrap()
+        .clone();
+    let list =
+        server::work_orders::work_list(&state, &law, &model::scope::Scope::of(vec![law.region]), end).await.unwrap();
+    assert!(!list.items.is_empty(), "{:?}", list.counts);
+    println!(
+        "demo orders: {orders} on the board, {open} open ({overdue} overdue); {} verdicts, {:.1}% satisfied; {} in {}'s list {:?}",
+        sat.total.rated(),
+        rate * 100.0,
+        list.items.len(),
+        law.code,
+        list.counts
+    );
+}

@@ -9,8 +9,10 @@ use crate::incident_index::IncidentFilter;
 use crate::ingest::submit;
 use crate::state::AppState;
 use chrono::Duration;
+use model::department::Verdict;
 use model::live::{UnitState, UnitStatus};
 use model::scope::Scope;
+use model::taxonomy::Workflow;
 use model::workflow::Transition;
 use model::{Category, IncidentId, NewIncident, Severity, Source, Status, Subcategory};
 use rand::{Rng, SeedableRng};
@@ -56,6 +58,12 @@ pub fn spawn(state: AppState, per_minute: f64) {
         }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(now.timestamp_millis() as u64);
         let mut open: BTreeMap<u64, u32> = BTreeMap::new();
+        // The demo history's open 综治 orders move on too.
+        state.index().for_each(&filter, |p| {
+            if p.status.is_open() && p.category.workflow() == Workflow::Department {
+                open.insert(p.id.0, 0);
+            }
+        });
         let mut n = 0u64;
         let p_new = (per_minute * TICK_S as f64 / 60.0).clamp(0.0, 1.0);
         loop {
@@ -76,7 +84,11 @@ pub fn spawn(state: AppState, per_minute: f64) {
 async fn report(state: &AppState, t: Template, rng: &mut impl Rng, n: u64) -> Option<u64> {
     let now = state.clock.now();
     let new = NewIncident {
-        source: if rng.random_bool(0.8) { Source::Call110 } else { Source::Patrol },
+        source: match t.category.workflow() {
+            Workflow::Department => Source::GridWorker,
+            Workflow::Police if rng.random_bool(0.8) => Source::Call110,
+            Workflow::Police => Source::Patrol,
+        },
         external_id: Some(format!("demo-feed-{}-{n}", now.timestamp())),
         category: t.category,
         subcategory: t.subcategory,
@@ -112,6 +124,17 @@ async fn advance(state: &AppState, open: &mut BTreeMap<u64, u32>, rng: &mut impl
             open.remove(&id);
             continue;
         };
+        // A 综治 event's order: assigned to the suggested department, taken, done, followed up.
+        if incident.fields.category.workflow() == Workflow::Department {
+            if incident.fields.status == Status::Closed {
+                open.remove(&id);
+            } else if let Some(t) = order_step(state, &incident, ticks, rng)
+                && let Err(e) = super::change(state, &incident, t, ACTOR).await
+            {
+                tracing::debug!("demo feed: order {id}: {e}");
+            }
+            continue;
+        }
         let step = |to, unit, satisfaction| Transition { to, unit, satisfaction, ..Transition::default() };
         let t = match incident.fields.status {
             Status::Reported if ticks >= rng.random_range(1..4) => {
@@ -153,6 +176,37 @@ async fn advance(state: &AppState, open: &mut BTreeMap<u64, u32>, rng: &mut impl
         if let Err(e) = super::change(state, &incident, t, ACTOR).await {
             tracing::debug!("demo feed: incident {id}: {e}");
         }
+    }
+}
+
+/// The next step of a 综治 event's order, when its time has come: the centre assigns it to the
+/// suggested department (again after a return), the department takes it and reports it done,
+/// the centre records the reporter's verdict (now and then dissatisfied) and closes it.
+fn order_step(state: &AppState, incident: &model::Incident, ticks: u32, rng: &mut impl Rng) -> Option<Transition> {
+    let order = state.live.board().order(incident.id.0).cloned();
+    let staff = |to: Status| {
+        order.as_ref().map(|o| Transition { to, by_department: Some(o.department.clone()), ..Transition::default() })
+    };
+    match incident.fields.status {
+        Status::Reported | Status::Returned if ticks >= rng.random_range(2..8) => {
+            let department =
+                crate::work_orders::suggestion(state, incident.fields.category, incident.placement.cell_code)?;
+            Some(Transition { to: Status::Assigned, department: Some(department), ..Transition::default() })
+        }
+        Status::Assigned if rng.random_bool(0.2) => staff(Status::Accepted),
+        Status::Accepted if rng.random_bool(0.05) => {
+            staff(Status::Completed).map(|t| Transition { note: Some("已处置 (demo feed)".into()), ..t })
+        }
+        Status::Completed if rng.random_bool(0.2) => {
+            let verdict = match rng.random_range(0..100) {
+                0..85 => Verdict::Satisfied,
+                85..95 => Verdict::BasicallySatisfied,
+                _ => Verdict::Dissatisfied,
+            };
+            Some(Transition { to: Status::Feedback, verdict: Some(verdict), ..Transition::default() })
+        }
+        Status::Feedback if rng.random_bool(0.3) => Some(Transition { to: Status::Closed, ..Transition::default() }),
+        _ => None,
     }
 }
 

@@ -126,6 +126,29 @@ fn hotspot_alert(state: &AppState, cell: CellIdx, now: DateTime<Utc>) -> Alert {
 fn overdue_alert(state: &AppState, id: u64, level: RegionLevel, now: DateTime<Utc>) -> Option<Alert> {
     let p = *state.index().get(model::IncidentId(id))?;
     let placement = state.geography.placement(p.cell);
+    // Who supervises whom (县级督办 of a township), and the department holding a work order.
+    let name = |code: model::RegionCode| state.geography.region(code).map(|r| r.region.name.clone());
+    let escalation =
+        model::workflow::Escalation { level, region: placement.village_code.truncate(level), overdue_min: 0 };
+    let supervisor = name(escalation.region).unwrap_or_default();
+    let supervised = escalation.supervised(&placement).and_then(name);
+    let holder = state.live.board().order(id).and_then(|o| state.geography.department(&o.department).cloned());
+    let rank = match level {
+        RegionLevel::City => "市级",
+        RegionLevel::County => "县级",
+        RegionLevel::Township => "乡镇",
+        RegionLevel::Village => "村级",
+    };
+    let (by_zh, by_en) = match &supervised {
+        Some(s) => (
+            format!("{rank}督办（{supervisor} → {s}）"),
+            format!("{} supervision ({supervisor} → {s})", level.as_str()),
+        ),
+        None => (format!("{rank}提醒（{supervisor}）"), format!("the village is told ({supervisor})")),
+    };
+    let (held_zh, held_en) = holder.map_or((String::new(), String::new()), |d| {
+        (format!("，承办：{}", d.name_zh), format!("; held by {}", d.name_en))
+    });
     Some(Alert {
         id: 0,
         kind: AlertKind::Overdue,
@@ -134,18 +157,8 @@ fn overdue_alert(state: &AppState, id: u64, level: RegionLevel, now: DateTime<Ut
         place: None,
         lon: p.lon,
         lat: p.lat,
-        message_zh: format!(
-            "#{id}（{}，{}）超时未办，升级至{}督办",
-            p.category.label_zh(),
-            p.status.label_zh(),
-            level.label_zh()
-        ),
-        message_en: format!(
-            "#{id} ({}, {}) is overdue: escalated to the {}",
-            p.category.label_en(),
-            p.status.label_en(),
-            level.as_str()
-        ),
+        message_zh: format!("#{id}（{}，{}{held_zh}）超时未办：{by_zh}", p.category.label_zh(), p.status.label_zh()),
+        message_en: format!("#{id} ({}, {}{held_en}) is overdue: {by_en}", p.category.label_en(), p.status.label_en()),
         at: now,
         acked_by: None,
         acked_at: None,
