@@ -1,4 +1,4 @@
-//! The world file on disk: a GeoPackage with the six layers of [`world::Layer`], a folder of
+//! The world file on disk: a GeoPackage with the seven layers of [`world::Layer`], a folder of
 //! GeoJSON files named after the layers (`cells.geojson`, …), one layer's GeoJSON file, or a zip
 //! of Shapefiles named after their layers (`cells.shp` …, or one Shapefile in `cells.zip`).
 //!
@@ -61,7 +61,7 @@ pub enum WorldFileError {
         /// What is wrong, and what to do.
         message: String,
     },
-    /// The file holds none of the six layers.
+    /// The file holds none of the seven layers.
     #[error("{path}: no world layer found (expected {expected})")]
     Empty {
         /// The file.
