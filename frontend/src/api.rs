@@ -451,6 +451,12 @@ pub async fn order_step(id: u64, body: &Value) -> Result<model::api::live::Progr
     post_json(&format!("/api/incidents/{id}/transitions"), body).await
 }
 
+/// `POST /api/incidents/{id}/divert`: a 110 call that is no police matter becomes a 综治 event;
+/// answers the new event's progress.
+pub async fn divert(id: u64, body: &Value) -> Result<model::api::live::Progress, ApiError> {
+    post_json(&format!("/api/incidents/{id}/divert"), body).await
+}
+
 /// `POST /api/incidents/{id}/assign`: 分拨 to a department (again: 改派).
 pub async fn assign(id: u64, body: &Value) -> Result<model::api::live::Progress, ApiError> {
     post_json(&format!("/api/incidents/{id}/assign"), body).await

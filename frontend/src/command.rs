@@ -191,6 +191,9 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
     let shown = move |p: model::api::live::Progress| {
         let lang = ctx.lang.get();
         let due_ms = p.due_at.map(|t| t.timestamp_millis() as f64);
+        let centre = expect_context::<crate::orders::OrdersCtx>().role.leads();
+        let divert = (p.workflow == model::taxonomy::Workflow::Police && p.status == Status::Reported && centre)
+            .then(|| view! { <crate::orders::DivertForm id=id /> });
         let actions = (p.workflow == model::taxonomy::Workflow::Department).then(|| {
             let done = Callback::new(move |_: model::api::live::Progress| {
                 version.try_update(|v| *v += 1);
@@ -247,6 +250,7 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
                 }).collect_view()}
             </ol>
             {actions}
+            {divert}
             {links}
         }
         .into_any()

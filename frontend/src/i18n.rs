@@ -294,6 +294,7 @@ pub enum T {
     ByArea,
     NoVerdicts,
     NothingToDo,
+    DivertTo,
 }
 
 /// The text of `t` in `lang`.
@@ -328,6 +329,7 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         ByArea => ("按区域", "By area"),
         NoVerdicts => ("暂无回访评价", "No verdicts yet"),
         NothingToDo => ("暂无工单", "No work orders"),
+        DivertTo => ("非警务分流至综治", "Divert to governance"),
         Dispatch => ("派警", "Dispatch"),
         EventQueue => ("待办事件", "Event queue"),
         EventLoop => ("处置进程", "Progress"),

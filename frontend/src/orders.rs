@@ -269,6 +269,40 @@ pub fn OrderActions(p: Progress, done: Callback<Progress>) -> impl IntoView {
     }
 }
 
+/// 非警务警情分流: a 110 call not yet dispatched goes to the 综治 loop as an event of a chosen
+/// kind; the panel then shows the new event.
+#[component]
+pub fn DivertForm(id: u64) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let error = RwSignal::new(None::<ApiError>);
+    let kinds: Vec<model::Category> = model::Category::all()
+        .iter()
+        .copied()
+        .filter(|k| k.workflow() == model::taxonomy::Workflow::Department)
+        .collect();
+    view! {
+        <div class="order-form row" id="divert-form">
+            <select id="divert-kind" aria-label=move || ctx.t(T::DivertTo)>
+                {kinds.into_iter().map(|k| view! { <option value=k.as_str()>{move || if ctx.lang.get() == Lang::Zh { k.label_zh() } else { k.label_en() }}</option> }).collect_view()}
+            </select>
+            <button class="chip" id="divert-submit" on:click=move |_| {
+                let body = json!({"kind": value("divert-kind")});
+                leptos::task::spawn_local(async move {
+                    match api::divert(id, &body).await {
+                        Ok(p) => {
+                            ctx.selection.try_set(Selection::Incident(p.id));
+                        }
+                        Err(e) => {
+                            error.try_set(Some(e));
+                        }
+                    }
+                })
+            }>{move || ctx.t(T::DivertTo)}</button>
+            {move || error.get().map(|e| view! { <p class="error">{crate::i18n::api_error(ctx.lang.get(), &e)}</p> })}
+        </div>
+    }
+}
+
 /// A department's work list: counts per bucket and the orders with their timers; a row opens
 /// the order in the details panel.
 #[component]

@@ -337,6 +337,9 @@ pub struct IncidentChange {
     /// A note that left the status as it was (协办 or progress).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub note_only: bool,
+    /// A police call closed as no police matter, diverted to the 综治 loop (非警务警情分流).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub diverted: bool,
     /// Username of who did it.
     pub by: String,
     /// When.

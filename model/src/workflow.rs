@@ -42,6 +42,10 @@ pub struct Transition {
     /// A 协办 or progress note that leaves the status as it is (`to` must be the current status).
     #[serde(default)]
     pub note_only: bool,
+    /// 非警务警情分流: a police call that is no police matter closes, its facts going on as a
+    /// 综治 event (`to` must be `closed`, from `reported`).
+    #[serde(default)]
+    pub diverted: bool,
     /// The department the acting user works for (`None`: a centre or an officer). Set by the
     /// server from the session, never read from a request.
     #[serde(skip)]
@@ -177,6 +181,16 @@ pub fn decide(
 ) -> Result<Decision, WorkflowError> {
     if t.note_only {
         return decide_note(from, order, t);
+    }
+    if t.diverted {
+        return match (workflow, from, t.to) {
+            (Workflow::Police, Status::Reported, Status::Closed) => {
+                Ok(Decision { status: Status::Closed, order: None })
+            }
+            _ => Err(WorkflowError::NotInThisLoop(
+                "only a police call not yet dispatched is diverted to the 综治 loop".into(),
+            )),
+        };
     }
     if !next(workflow, from).contains(&t.to) {
         return Err(WorkflowError::Illegal { workflow, from, to: t.to });
@@ -592,6 +606,19 @@ mod tests {
         assert_eq!(o.step(Some("b"), note(Status::Accepted, " ")).unwrap_err().field(), "note");
         assert_eq!(o.step(Some("b"), note(Status::Completed, "x")).unwrap_err().field(), "to");
         assert!(WorkflowError::NotInvolved(code("c")).is_forbidden());
+    }
+
+    #[test]
+    fn only_an_undispatched_police_call_is_diverted_and_it_closes() {
+        let divert = Transition { diverted: true, ..plain(Status::Closed) };
+        assert_eq!(
+            decide(Workflow::Police, Status::Reported, None, &divert),
+            Ok(Decision { status: Status::Closed, order: None })
+        );
+        assert_eq!(decide(Workflow::Police, Status::Dispatched, None, &divert).unwrap_err().field(), "to");
+        assert!(decide(Workflow::Department, Status::Reported, None, &divert).is_err());
+        // Without the flag a police call still cannot close from `reported`.
+        assert!(decide(Workflow::Police, Status::Reported, None, &plain(Status::Closed)).is_err());
     }
 
     #[test]

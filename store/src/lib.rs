@@ -457,6 +457,7 @@ fn decided_event(
         reason: t.reason,
         verdict: t.verdict,
         note_only: t.note_only,
+        diverted: t.diverted,
         by: by.to_owned(),
         at,
     };

@@ -155,6 +155,11 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
     let (s, f) = w.post("/api/incidents", order_at(tianzhu.x(), tianzhu.y()).to_string()).await;
     assert_eq!(s, 201, "{f}");
     let outside_order = f["id"].as_u64().unwrap();
+    let mut police_call = order_at(tianzhu.x(), tianzhu.y());
+    police_call["properties"]["category"] = json!("assistance");
+    let (s, f) = w.post("/api/incidents", police_call.to_string()).await;
+    assert_eq!(s, 201, "{f}");
+    let outside_call = f["id"].as_u64().unwrap();
     let now = w.state.clock.now().timestamp();
     let mut p = Probe { w: &w, requests: 0 };
     let roles: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)).collect();
@@ -833,6 +838,18 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             (true, true, _) => 404,
                             (true, false, true) => 200,
                             (true, false, false) => 403,
+                        };
+                        assert_eq!(s, want, "{label}: {answer}");
+                    }
+                    ("POST", "/api/incidents/{id}/divert") => {
+                        // Outside every restricted user; the city diverts it (the first to try).
+                        let uri = format!("/api/incidents/{outside_call}/divert");
+                        let (s, answer) = p.send(role, "POST", &uri, Some(json!({"kind": "public_utilities"}))).await;
+                        let r = role.unwrap();
+                        let want = match (r.writes_cases() && r.leads(), restricted) {
+                            (false, _) => 403,
+                            (true, true) => 404,
+                            (true, false) => 201,
                         };
                         assert_eq!(s, want, "{label}: {answer}");
                     }

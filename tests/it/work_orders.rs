@@ -289,3 +289,43 @@ async fn the_demo_seeds_orders_mostly_done_on_time_and_rated_with_a_few_back_lat
         list.counts
     );
 }
+
+#[tokio::test]
+async fn a_call_that_is_no_police_matter_is_diverted_to_the_governance_loop_keeping_both_histories() {
+    let w = TestWorld::new(1_000).await;
+    let call = report(&w, "620602001000", "assistance").await;
+    let divert = |id: u64, body: Value, role: Role| {
+        let w = &w;
+        async move { w.post_as(role, &format!("/api/incidents/{id}/divert"), body.to_string()).await }
+    };
+    // Only the centre diverts, only to a 综治 kind.
+    let (s, _) = divert(call, json!({"kind": "public_utilities"}), Role::Village).await;
+    assert_eq!(s, 403);
+    let (s, e) = divert(call, json!({"kind": "criminal"}), Role::City).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("kind")), "{e}");
+    let (s, p) = divert(call, json!({"kind": "public_utilities", "note": "停水，非警务"}), Role::City).await;
+    assert_eq!(s, 201, "{p}");
+    let event = p["id"].as_u64().unwrap();
+    assert_ne!(event, call);
+    assert_eq!(
+        (p["workflow"].as_str(), p["status"].as_str(), p["suggested_department"].as_str()),
+        (Some("department"), Some("reported"), Some("water-620602")),
+        "{p}"
+    );
+    assert!(p["history"][0]["note"].as_str().unwrap().contains(&format!("#{call}")), "{p}");
+    // The call is closed as diverted, its history naming the event; its facts went along.
+    let (_, h) = w.get(&format!("/api/incidents/{call}/history")).await;
+    assert_eq!(h["status"], "closed");
+    assert_eq!(h["history"][0]["diverted"], true, "{h}");
+    assert!(h["history"][1]["note"].as_str().unwrap().contains(&format!("#{event}")), "{h}");
+    let (_, f) = w.get(&format!("/api/incidents/{event}")).await;
+    assert_eq!(
+        (f["properties"]["category"].as_str(), f["properties"]["address"].as_str()),
+        (Some("public_utilities"), Some("东大街12号"))
+    );
+    // A second diversion, or one of a dispatched call, is refused.
+    let (s, _) = divert(call, json!({"kind": "public_utilities"}), Role::City).await;
+    assert_eq!(s, 409);
+    let (s, _) = divert(event, json!({"kind": "public_utilities"}), Role::City).await;
+    assert_eq!(s, 409, "a 综治 event is not diverted");
+}

@@ -58,12 +58,16 @@ async fn the_demo_world_exports_validates_and_comes_back_unchanged() {
         departments: g.departments,
     };
     let read = read_world(&file, None).unwrap();
-    assert_eq!(read.layers.len(), 6);
+    assert_eq!(read.layers.len(), world::Layer::ALL.len());
     assert!(difference(&WorldFile::from_parts(&parts), &read.world).is_empty());
     assert_eq!(read.world.to_parts(&Rules::default()).unwrap(), parts, "export then import changes nothing");
     let (ok, out) = imported(dir.path(), &file, true).await;
     assert!(ok, "{out}");
-    assert_eq!(out.lines().filter(|l| l.ends_with("0 added, 0 changed, 0 removed")).count(), 6, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.ends_with("0 added, 0 changed, 0 removed")).count(),
+        world::Layer::ALL.len(),
+        "{out}"
+    );
     // A second export refuses to overwrite the first.
     let again = export(WorldExportArgs { store: tests::store_args(dir.path()), out: file.clone() }).await.unwrap_err();
     assert!(format!("{again:#}").contains("exists"), "{again:#}");

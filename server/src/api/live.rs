@@ -218,6 +218,106 @@ pub async fn assign(
     step(s, caller, raw, TransitionBody { to: Status::Assigned.as_str().into(), ..body }).await
 }
 
+/// The body of `POST /api/incidents/{id}/divert`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DivertBody {
+    kind: String,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// `POST /api/incidents/{id}/divert` `{"kind", "note"?}`: 非警务警情分流. A 110 call not yet
+/// dispatched that is no police matter closes (diverted), and its facts go on as a new 综治 event
+/// of `kind`, reported when the call was; each history names the other. By a city, county or
+/// township user; answers the new event's progress (201).
+pub async fn divert(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    caller.require_writer()?;
+    if !caller.user.role.leads() {
+        return Err(AppError::Forbidden {
+            message: "diverting a call is the 综治 centre's (city, county or township)".into(),
+        });
+    }
+    let id = parse_id(&raw, "incident")?;
+    let body: DivertBody = json_body(&body)?;
+    let kind = model::Category::parse_label(&body.kind)
+        .filter(|k| k.workflow() == model::taxonomy::Workflow::Department)
+        .ok_or_else(|| {
+            let kinds: Vec<&str> = model::Category::all()
+                .iter()
+                .filter(|k| k.workflow() == model::taxonomy::Workflow::Department)
+                .map(|k| k.as_str())
+                .collect();
+            AppError::Unprocessable {
+                message: format!("{:?} is not a 综治 kind; expected one of {}", body.kind, kinds.join(", ")),
+                field: Some("kind".into()),
+            }
+        })?;
+    if body.note.as_ref().is_some_and(|n| n.chars().count() > 400) {
+        return Err(AppError::Unprocessable {
+            message: "note is longer than 400 characters".into(),
+            field: Some("note".into()),
+        });
+    }
+    let call = incident_in_scope(&s, &caller, id).await?;
+    let by = caller.user.username.clone();
+    let extra = body.note.map(|n| format!("：{n}")).unwrap_or_default();
+    // The call closes first: the store's check makes a second diversion of it fail here.
+    let close = Transition {
+        to: Status::Closed,
+        diverted: true,
+        note: Some(format!("非警务警情分流{extra}")),
+        ..Transition::default()
+    };
+    match crate::live::change(&s, &call, close, &by).await {
+        Ok(_) => {}
+        Err(ChangeError::Store(StoreError::Workflow(e))) => {
+            return Err(AppError::Conflict { message: e.to_string(), field: Some("to".into()) });
+        }
+        Err(ChangeError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(AppError::Internal(e.to_string())),
+    }
+    let event = model::NewIncident {
+        category: kind,
+        subcategory: None,
+        external_id: None,
+        status: Status::Reported,
+        ..call.fields.clone()
+    };
+    let derive = Some(crate::live::derive(&s));
+    let created =
+        crate::ingest::submit(&s.commit, &s.geography, &caller.scope, vec![event], Some(caller.attribution()), derive)
+            .await
+            .map_err(|e| AppError::Internal(format!("the diverted call's 综治 event: {e}")))?;
+    let new = created.into_iter().next().ok_or_else(|| AppError::Internal("no 综治 event was stored".into()))?.incident;
+    let link = |incident: &model::Incident, note: String| Transition {
+        to: incident.fields.status,
+        note_only: true,
+        note: Some(note),
+        ..Transition::default()
+    };
+    let closed = model::Incident {
+        fields: model::NewIncident { status: Status::Closed, ..call.fields.clone() },
+        ..call.clone()
+    };
+    crate::live::change(&s, &closed, link(&closed, format!("分流至综治事件 #{}", new.id.0)), &by)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    crate::live::change(&s, &new, link(&new, format!("由110警情 #{id} 分流{extra}")), &by)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut entry = caller.audit("divert_incident", raw.clone(), "ok");
+    entry.detail = Some(format!("{} → {} #{}", call.fields.category.as_str(), kind.as_str(), new.id.0));
+    s.audit(entry).await?;
+    let history = history_of(&s, new.id.0).await?;
+    Ok((StatusCode::CREATED, Json(progress(&s, &caller, &new, history))).into_response())
+}
+
 /// The departments of a step, checked: each exists and serves the event's place.
 fn step_departments(
     s: &AppState,
@@ -314,6 +414,8 @@ async fn step(s: AppState, caller: Caller, raw: String, body: TransitionBody) ->
         reason: body.reason,
         verdict: body.verdict,
         note_only: body.note_only,
+        // Diverting is its own route (it also creates the 综治 event).
+        diverted: false,
         by_department,
     };
     match crate::live::change(&s, &incident, t, &caller.user.username).await {

@@ -129,6 +129,7 @@ fn routes() -> Routes {
         .add("POST", "/api/incidents/{id}/merge", Signed, post(live::merge))
         .add("POST", "/api/incidents/{id}/split", Signed, post(live::split))
         .add("POST", "/api/incidents/{id}/assign", Signed, post(live::assign))
+        .add("POST", "/api/incidents/{id}/divert", Signed, post(live::divert))
         .add("GET", "/api/queue", Signed, get(live::queue))
         .add("GET", "/api/departments", Signed, get(work::departments))
         .add("GET", "/api/satisfaction", Signed, get(work::satisfaction))
