@@ -280,7 +280,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
             <header class="top">
                 <h1 id="title">{move || ctx.t(T::Title)}</h1>
                 {(!staff).then(|| view! { <Kpis /> <crate::command::UnitCounts /> <crate::command::WallButton /> })}
-                {me.user.role.handles_cases().then(|| view! { <crate::planner::PlannerButton /> <crate::desk::DeskButton /> })}
+                {(me.user.role.handles_cases() && !staff).then(|| view! { <crate::planner::PlannerButton /> <crate::desk::DeskButton /> })}
                 {world.allowed.then(|| view! { <crate::world_desk::WorldButton /> })}
                 <span class="lang muted" id="signed-in">
                     {me.user.username.clone()} " · " {move || if lang.get() == Lang::Zh { me.user.role.label_zh() } else { me.user.role.label_en() }}
@@ -469,7 +469,9 @@ fn MapView() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::coverage(region.as_deref(), &planned).await {
                 Ok(fc) => ctx.with_map(|m| m.set_layer_data("gap", &fc.0)),
-                Err(e) => ctx.failure.set(Some((T::LayerGap, e))),
+                Err(e) => {
+                    ctx.failure.try_set(Some((T::LayerGap, e)));
+                }
             }
         });
     });
@@ -484,7 +486,9 @@ fn MapView() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::backlog_heat(region.as_deref()).await {
                 Ok(fc) => ctx.with_map(|m| m.set_layer_data("backlog", &fc.0)),
-                Err(e) => ctx.failure.set(Some((T::LayerBacklog, e))),
+                Err(e) => {
+                    ctx.failure.try_set(Some((T::LayerBacklog, e)));
+                }
             }
         });
     });
@@ -496,7 +500,9 @@ fn MapView() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::blind_spots(region.as_deref()).await {
                 Ok(fc) => ctx.with_map(|m| m.set_layer_data("blind", &fc.0)),
-                Err(e) => ctx.failure.set(Some((T::LayerBlind, e))),
+                Err(e) => {
+                    ctx.failure.try_set(Some((T::LayerBlind, e)));
+                }
             }
         });
     });
@@ -510,7 +516,7 @@ fn MapView() -> impl IntoView {
                 Ok(fc) => {
                     let n = fc.features.len();
                     ctx.with_map(|m| m.set_alerts(&serde_json::to_string(&fc).unwrap_or_default()));
-                    ctx.analysis_info.update(|i| i.alerts = Some(n));
+                    ctx.analysis_info.try_update(|i| i.alerts = Some(n));
                 }
                 Err(e) => ctx.failure.set(Some((T::LayerAlerts, e))),
             }

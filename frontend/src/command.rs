@@ -53,12 +53,20 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
     provide_context(live);
     leptos::task::spawn_local(async move {
         match api::units().await {
-            Ok(units) => live.units.set(units),
-            Err(e) => ctx.failure.set(Some((T::Units, e))),
+            Ok(units) => {
+                live.units.try_set(units);
+            }
+            Err(e) => {
+                ctx.failure.try_set(Some((T::Units, e)));
+            }
         }
         match api::open_alerts().await {
-            Ok(alerts) => live.toasts.set(alerts.into_iter().take(5).collect()),
-            Err(e) => ctx.failure.set(Some((T::LayerAlerts, e))),
+            Ok(alerts) => {
+                live.toasts.try_set(alerts.into_iter().take(5).collect());
+            }
+            Err(e) => {
+                ctx.failure.try_set(Some((T::LayerAlerts, e)));
+            }
         }
     });
     Effect::new(move |_| {
@@ -164,7 +172,7 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
             };
             match done {
                 Ok(_) => {
-                    error.set(None);
+                    error.try_set(None);
                     version.update(|v| *v += 1);
                     live.changes.update(|n| *n += 1);
                 }
@@ -236,15 +244,18 @@ pub fn IncidentProgress(id: u64) -> impl IntoView {
                 <p>{ctx.t(T::DueIn)} " " <span class="timer" class:overdue=move || due_ms < live.now_ms.get()>{move || timer(due_ms, live.now_ms.get())}</span></p>
             })}
             <ol class="history" id="progress-history">
-                {history.into_iter().map(|c| {
+                {history.into_iter().enumerate().map(|(step, c)| {
                     let unit = c.unit;
+                    let photo = c.photo.is_some().then(|| view! {
+                        " · " <a class="step-photo" href=format!("/api/incidents/{id}/photos/{step}") target="_blank">{ctx.t(T::PhotoLink)}</a>
+                    });
                     let detail = crate::orders::history_detail(lang, &c);
                     let note = c.note.map(|n| format!(" · {n}")).unwrap_or_default();
                     view! {
                         <li>
                             <span class="muted">{crate::time::local_minutes(c.at.timestamp_millis())}</span> " "
                             {status_label(lang, c.from)} " → " <b>{status_label(lang, c.to)}</b>
-                            " · " {c.by} {move || unit.map(|u| format!(" · {}", unit_name(u))).unwrap_or_default()} {detail} {note}
+                            " · " {c.by} {move || unit.map(|u| format!(" · {}", unit_name(u))).unwrap_or_default()} {detail} {note} {photo}
                         </li>
                     }
                 }).collect_view()}
@@ -295,8 +306,8 @@ pub fn EventQueue() -> impl IntoView {
                 last_load.set_value(live.now_ms.get_untracked());
                 match api::queue(ctx.scope.get_untracked().as_deref()).await {
                     Ok(q) => {
-                        queue.set(Some(q));
-                        error.set(None);
+                        queue.try_set(Some(q));
+                        error.try_set(None);
                     }
                     Err(e) => error.set(Some(e)),
                 }
@@ -343,8 +354,12 @@ pub fn EventQueue() -> impl IntoView {
                     <button class="chip dispatch" on:click=move |_| {
                         leptos::task::spawn_local(async move {
                             match api::dispatch_options(id).await {
-                                Ok(options) => offer.set(Some((id, options.units))),
-                                Err(e) => error.set(Some(e)),
+                                Ok(options) => {
+                                    offer.try_set(Some((id, options.units)));
+                                }
+                                Err(e) => {
+                                    error.try_set(Some(e));
+                                }
                             }
                         })
                     }>{move || ctx.t(T::Dispatch)}</button>
@@ -352,7 +367,7 @@ pub fn EventQueue() -> impl IntoView {
                 {next.map(|to| view! {
                     <button class="chip" on:click=move |_| {
                         leptos::task::spawn_local(async move {
-                            if let Err(e) = api::transition(id, to, None).await { error.set(Some(e)); }
+                            if let Err(e) = api::transition(id, to, None).await { error.try_set(Some(e)); }
                         })
                     }>{move || status_label(ctx.lang.get(), to)}</button>
                 })}
@@ -377,7 +392,7 @@ pub fn EventQueue() -> impl IntoView {
                             <button class="chip unit-option" on:click=move |_| {
                                 offer.set(None);
                                 leptos::task::spawn_local(async move {
-                                    if let Err(e) = api::transition(id, Status::Dispatched, Some(unit)).await { error.set(Some(e)); }
+                                    if let Err(e) = api::transition(id, Status::Dispatched, Some(unit)).await { error.try_set(Some(e)); }
                                 })
                             }>{name} " · " {format!("{km:.1} km · {eta_min} min")}</button>
                         }

@@ -67,22 +67,38 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
         leptos::task::spawn_local(async move {
             if desk.officer {
                 match api::desk().await {
-                    Ok(d) => desk.desk.set(Some(d)),
-                    Err(e) => desk.message.set(Some(Err(e))),
+                    Ok(d) => {
+                        desk.desk.try_set(Some(d));
+                    }
+                    Err(e) => {
+                        desk.message.try_set(Some(Err(e)));
+                    }
                 }
             } else {
                 match api::backlog().await {
-                    Ok(b) => desk.board.set(Some(b)),
-                    Err(e) => desk.message.set(Some(Err(e))),
+                    Ok(b) => {
+                        desk.board.try_set(Some(b));
+                    }
+                    Err(e) => {
+                        desk.message.try_set(Some(Err(e)));
+                    }
                 }
                 match api::workload().await {
-                    Ok(wl) => desk.workload.set(Some(wl)),
-                    Err(e) => desk.message.set(Some(Err(e))),
+                    Ok(wl) => {
+                        desk.workload.try_set(Some(wl));
+                    }
+                    Err(e) => {
+                        desk.message.try_set(Some(Err(e)));
+                    }
                 }
             }
             match api::dispute_stats().await {
-                Ok(st) => desk.stats.set(Some(st)),
-                Err(e) => desk.message.set(Some(Err(e))),
+                Ok(st) => {
+                    desk.stats.try_set(Some(st));
+                }
+                Err(e) => {
+                    desk.message.try_set(Some(Err(e)));
+                }
             }
         });
     });
@@ -108,7 +124,9 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
             for code in codes {
                 match api::region(&code).await {
                     Ok(f) => features.push(f),
-                    Err(e) => desk.message.set(Some(Err(e))),
+                    Err(e) => {
+                        desk.message.try_set(Some(Err(e)));
+                    }
                 }
             }
             let fc = json!({"type": "FeatureCollection", "features": features});
@@ -123,8 +141,8 @@ fn write<A>(desk: DeskCtx, call: impl Future<Output = Result<A, ApiError>> + 'st
     leptos::task::spawn_local(async move {
         match call.await {
             Ok(_) => {
-                desk.message.set(Some(Ok(done)));
-                desk.version.update(|v| *v += 1);
+                desk.message.try_set(Some(Ok(done)));
+                desk.version.try_update(|v| *v += 1);
             }
             Err(e) => desk.message.set(Some(Err(e))),
         }
@@ -168,10 +186,9 @@ fn time_of_input(id: &str) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(crate::time::parse_input(&input_value(id))?)
 }
 
-/// The photo chosen in the visit form, base64, if any.
-async fn chosen_photo() -> Option<PhotoBody> {
-    let input: web_sys::HtmlInputElement =
-        web_sys::window()?.document()?.get_element_by_id("visit-photo")?.dyn_into().ok()?;
+/// The photo chosen in the file input with id `id`, base64, if any.
+pub async fn chosen_photo(id: &str) -> Option<PhotoBody> {
+    let input: web_sys::HtmlInputElement = web_sys::window()?.document()?.get_element_by_id(id)?.dyn_into().ok()?;
     let file = input.files()?.get(0)?;
     let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
     let bytes = js_sys::Uint8Array::new(&buf).to_vec();
@@ -198,11 +215,13 @@ fn save_visit(desk: DeskCtx) {
             notes: input_value("visit-notes"),
             lon: None,
             lat: None,
-            photo: chosen_photo().await,
+            photo: chosen_photo("visit-photo").await,
         };
         match api::record_visit(body).await {
             Ok(_) => saved(desk, &["visit-place", "visit-people", "visit-notes", "visit-photo"]),
-            Err(e) => desk.message.set(Some(Err(e))),
+            Err(e) => {
+                desk.message.try_set(Some(Err(e)));
+            }
         }
     });
 }
@@ -237,7 +256,9 @@ fn save_dispute(desk: DeskCtx) {
     leptos::task::spawn_local(async move {
         match api::register_dispute(body).await {
             Ok(_) => saved(desk, &["dispute-title", "dispute-parties", "dispute-mediator", "dispute-summary"]),
-            Err(e) => desk.message.set(Some(Err(e))),
+            Err(e) => {
+                desk.message.try_set(Some(Err(e)));
+            }
         }
     });
 }
@@ -445,8 +466,12 @@ fn LeaderBoard() -> impl IntoView {
     let suggest = move |_| {
         leptos::task::spawn_local(async move {
             match api::rebalance(10).await {
-                Ok(r) => desk.rebalance.set(Some(r)),
-                Err(e) => desk.message.set(Some(Err(e))),
+                Ok(r) => {
+                    desk.rebalance.try_set(Some(r));
+                }
+                Err(e) => {
+                    desk.message.try_set(Some(Err(e)));
+                }
             }
         })
     };

@@ -199,7 +199,17 @@ pub fn OrderActions(p: Progress, done: Callback<Progress>) -> impl IntoView {
                         {if accept {
                             view! { <button class="chip" id="order-accept" on:click=move |_| send(false, json!({"to": "accepted", "note": note()}))>{move || ctx.t(T::AcceptOrder)}</button> }.into_any()
                         } else {
-                            view! { <button class="chip" id="order-complete" on:click=move |_| send(false, json!({"to": "completed", "note": note()}))>{move || ctx.t(T::CompleteOrder)}</button> }.into_any()
+                            view! {
+                                <label class="muted">{move || ctx.t(T::PhotoOptional)}
+                                    <input type="file" id="order-photo" accept="image/jpeg,image/png,image/webp" /></label>
+                                <button class="chip" id="order-complete" on:click=move |_| {
+                                    let text = note();
+                                    leptos::task::spawn_local(async move {
+                                        let photo = crate::desk::chosen_photo("order-photo").await;
+                                        send(false, json!({"to": "completed", "note": text, "photo": photo}));
+                                    });
+                                }>{move || ctx.t(T::CompleteOrder)}</button>
+                            }.into_any()
                         }}
                     </div>
                     <div class="row">

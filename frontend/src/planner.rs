@@ -123,10 +123,14 @@ fn generate(planner: PlannerCtx) {
     let request = planner.request();
     leptos::task::spawn_local(async move {
         match api::plan(&request).await {
-            Ok(plan) => planner.plan.set(Some(plan)),
-            Err(e) => planner.error.set(Some(Some(e))),
+            Ok(plan) => {
+                planner.plan.try_set(Some(plan));
+            }
+            Err(e) => {
+                planner.error.try_set(Some(Some(e)));
+            }
         }
-        planner.busy.set(false);
+        planner.busy.try_set(false);
     });
 }
 

@@ -134,8 +134,12 @@ pub fn start(ctx: Ctx, allowed: bool) -> WorldCtx {
         }
         leptos::task::spawn_local(async move {
             match api::world_versions().await {
-                Ok(v) => w.versions.set(v),
-                Err(e) => w.message.set(Some(Err(e))),
+                Ok(v) => {
+                    w.versions.try_set(v);
+                }
+                Err(e) => {
+                    w.message.try_set(Some(Err(e)));
+                }
             }
         });
     });
@@ -244,10 +248,12 @@ impl WorldCtx {
         w.message.set(None);
         leptos::task::spawn_local(async move {
             match api::world_edits_check(&body).await {
-                Ok(c) => w.check.set(Some((Subject::Edits(edits), c))),
+                Ok(c) => {
+                    w.check.try_set(Some((Subject::Edits(edits), c)));
+                }
                 Err(e) => {
-                    w.check.set(None);
-                    w.message.set(Some(Err(e)));
+                    w.check.try_set(None);
+                    w.message.try_set(Some(Err(e)));
                 }
             }
             w.busy.set(false);
@@ -315,7 +321,7 @@ impl WorldCtx {
                     w.busy.set(false);
                     if wait_for_version(p.version).await {
                         ctx.with_map(|m| m.reload_world(p.version));
-                        w.message.set(Some(Ok((
+                        w.message.try_set(Some(Ok((
                             crate::i18n::tr(Lang::Zh, T::WorldReloaded).replace("{}", &p.version.to_string()),
                             crate::i18n::tr(Lang::En, T::WorldReloaded).replace("{}", &p.version.to_string()),
                         ))));

@@ -340,6 +340,9 @@ pub struct IncidentChange {
     /// A police call closed as no police matter, diverted to the 综治 loop (非警务警情分流).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub diverted: bool,
+    /// The type of the photo stored with the step (a department's 办结), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
     /// Username of who did it.
     pub by: String,
     /// When.

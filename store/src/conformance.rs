@@ -120,16 +120,17 @@ pub async fn the_live_log_numbers_events_in_commit_order_and_status_changes_are_
     // Status changes: checked against the stored status, logged with who and when.
     let id = IncidentId(ids[0]);
     let to = |s, unit| Transition { to: s, unit, note: Some("备注".into()), ..Transition::default() };
-    match store.change_status(id, to(Status::Closed, None), "city".into(), t).await {
+    match store.change_status(id, to(Status::Closed, None), "city".into(), t, None).await {
         Err(StoreError::Workflow(WorkflowError::Illegal { from: Status::Reported, to: Status::Closed, .. })) => {}
         other => panic!("{name}: {other:?}"),
     }
-    match store.change_status(IncidentId(u64::MAX >> 2), to(Status::Dispatched, Some(1)), "city".into(), t).await {
+    match store.change_status(IncidentId(u64::MAX >> 2), to(Status::Dispatched, Some(1)), "city".into(), t, None).await
+    {
         Err(StoreError::NotFound { .. }) => {}
         other => panic!("{name}: {other:?}"),
     }
     assert_eq!(store.last_seq().await.unwrap(), appended[1].seq, "{name}: refusals log nothing");
-    let e = store.change_status(id, to(Status::Dispatched, Some(3)), "county".into(), t).await.unwrap();
+    let e = store.change_status(id, to(Status::Dispatched, Some(3)), "county".into(), t, None).await.unwrap();
     assert_eq!(
         (e.seq, e.event.kind, e.event.actor.as_deref()),
         (appended[1].seq + 1, LiveKind::IncidentChanged, Some("county"))
@@ -189,7 +190,7 @@ pub async fn work_orders_are_decided_against_the_stored_order(backend: &impl Bac
     let t = now();
     let step = |tr: Transition| {
         let store = &store;
-        async move { store.change_status(id, tr, "city".into(), t).await }
+        async move { store.change_status(id, tr, "city".into(), t, None).await }
     };
     let plain = |to| Transition { to, ..Transition::default() };
     let as_dept = |to, d: &str| Transition { to, by_department: Some(code(d)), ..Transition::default() };

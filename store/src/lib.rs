@@ -430,12 +430,13 @@ pub fn decide_change(
     t: &Transition,
     by: &str,
     at: DateTime<Utc>,
+    photo: Option<&Photo>,
 ) -> Result<(model::Status, NewLiveEvent), StoreError> {
     let order = latest_order(history);
     let decision =
         model::workflow::decide(current.fields.category.workflow(), current.fields.status, order.as_ref(), t)
             .map_err(StoreError::Workflow)?;
-    Ok((decision.status, decided_event(current, t, &decision, by, at)))
+    Ok((decision.status, decided_event(current, t, &decision, by, at, photo)))
 }
 
 fn decided_event(
@@ -444,6 +445,7 @@ fn decided_event(
     decision: &model::workflow::Decision,
     by: &str,
     at: DateTime<Utc>,
+    photo: Option<&Photo>,
 ) -> NewLiveEvent {
     let data = IncidentChange {
         id: current.id.0,
@@ -458,6 +460,7 @@ fn decided_event(
         verdict: t.verdict,
         note_only: t.note_only,
         diverted: t.diverted,
+        photo: photo.map(|p| p.content_type.clone()),
         by: by.to_owned(),
         at,
     };
@@ -601,8 +604,9 @@ pub trait Store: Send + Sync + 'static {
     async fn subject_events(&self, kind: LiveKind, subject: u64) -> Result<Vec<LiveEvent>, StoreError>;
     /// The largest `seq` written (0 when the log is empty).
     async fn last_seq(&self) -> Result<u64, StoreError>;
-    /// Moves incident `id` to `t.to` if [`model::workflow::check`] allows it from its stored
-    /// status, and logs the change (who, when, unit, note) in the same transaction.
+    /// Moves incident `id` as [`model::workflow::decide`] decides from its stored status and
+    /// work order, and logs the change (who, when, unit, note, order) in the same transaction,
+    /// with `photo` stored under the change's `seq` ([`Store::photo`]).
     /// [`StoreError::NotFound`] or [`StoreError::Workflow`] change nothing.
     async fn change_status(
         &self,
@@ -610,6 +614,7 @@ pub trait Store: Send + Sync + 'static {
         t: Transition,
         by: String,
         at: DateTime<Utc>,
+        photo: Option<Photo>,
     ) -> Result<LiveEvent, StoreError>;
     /// Appends one village-desk event ([`LiveKind::DESK`]) after `check`, with the photo stored
     /// with it, in one transaction; returns the stored event (its `subject` set by

@@ -853,6 +853,12 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         };
                         assert_eq!(s, want, "{label}: {answer}");
                     }
+                    ("GET", "/api/incidents/{id}/photos/{step}") => {
+                        // No step of the outside call has a photo, and restricted users may not
+                        // read it at all: 404 either way (work_orders.rs reads a real one).
+                        let uri = format!("/api/incidents/{}/photos/0", outside_incident.id.0);
+                        assert_eq!(p.send(role, "GET", &uri, None).await.0, 404, "{label}");
+                    }
                     ("GET", "/api/departments") => {
                         let (s, ds) = p.send(role, "GET", route.path, None).await;
                         assert_eq!(s, 200, "{label}");

@@ -208,7 +208,7 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
     // An incident's history (the live log) moves too, seq kept.
     let first = source.load_incident_rows().await.unwrap()[0].id;
     let t = model::workflow::Transition { to: model::Status::Dispatched, unit: Some(1), ..Default::default() };
-    if source.change_status(first, t, "ann".into(), tests::test_now()).await.is_err() {
+    if source.change_status(first, t, "ann".into(), tests::test_now(), None).await.is_err() {
         // Already past reported in the demo: log something else.
         source
             .append_events(vec![model::live::NewLiveEvent {

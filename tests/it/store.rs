@@ -86,7 +86,7 @@ async fn the_live_log_read_from_memory_equals_the_file() {
     server.append_events((0..4).map(|k| ev(k, LiveKind::Unit)).collect()).await.unwrap();
     server.append_events(vec![ev(10, LiveKind::Alert), ev(11, LiveKind::Alert), ev(12, LiveKind::Unit)]).await.unwrap();
     let to = Transition { to: Status::Dispatched, unit: Some(2), ..Transition::default() };
-    server.change_status(first.id, to, "city".into(), t).await.unwrap();
+    server.change_status(first.id, to, "city".into(), t, None).await.unwrap();
     let other = GpkgStore::open(dir.path()).unwrap();
     let foreign = other.append_events(vec![ev(50, LiveKind::Unit), ev(51, LiveKind::Unit)]).await.unwrap();
     server.append_events((60..63).map(|k| ev(k, LiveKind::Alert)).collect()).await.unwrap();

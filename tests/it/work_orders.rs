@@ -125,7 +125,30 @@ async fn an_order_goes_out_comes_back_is_reassigned_redone_rated_and_closed() {
     assert_eq!(step_with(&w, &law, id, json!({"to": "accepted"})).await.0, 200);
     let (s, e) = step_with(&w, &law, id, json!({"to": "feedback", "verdict": "satisfied"})).await;
     assert_eq!(s, 409, "{e}");
-    assert_eq!(step_with(&w, &law, id, json!({"to": "completed", "note": "已劝离"})).await.0, 200);
+    // 办结 with a photo of the cleared street; a photo goes with 办结 only.
+    let png = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nstreet-cleared")
+    };
+    let photo = json!({"content_type": "image/png", "data": png});
+    let (s, e) = step_with(&w, &law, id, json!({"to": "returned", "reason": "duplicate", "photo": photo})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("photo")), "{e}");
+    let (s, p) = step_with(&w, &law, id, json!({"to": "completed", "note": "已劝离", "photo": photo})).await;
+    assert_eq!(s, 200, "{p}");
+    let k = p["history"].as_array().unwrap().len() - 1;
+    assert_eq!(p["history"][k]["photo"], "image/png");
+    let uri = format!("/api/incidents/{id}/photos/{k}");
+    for t in [&city, &law] {
+        let req = axum::http::Request::get(&uri)
+            .header("authorization", format!("Bearer {t}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = tower::ServiceExt::oneshot(w.app(), req).await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "image/png");
+    }
+    assert_eq!(w.get_with(&water, &uri).await.0, 404, "not water's any more");
+    assert_eq!(w.get(&format!("/api/incidents/{id}/photos/0")).await.0, 404, "a step without a photo");
     let (s, e) = step_with(&w, &law, id, json!({"to": "feedback", "verdict": "satisfied"})).await;
     assert_eq!(s, 403, "the return visit is the centre's: {e}");
     let (s, e) = step_with(&w, &city, id, json!({"to": "feedback"})).await;

@@ -307,7 +307,8 @@ fn looks_like(content_type: &str, bytes: &[u8]) -> bool {
     }
 }
 
-fn photo(p: PhotoBody) -> Result<Photo, AppError> {
+/// A photo from a request, checked: a JPEG, PNG or WebP of at most [`MAX_PHOTO_BYTES`].
+pub(super) fn photo(p: PhotoBody) -> Result<Photo, AppError> {
     if !matches!(p.content_type.as_str(), "image/jpeg" | "image/png" | "image/webp") {
         return Err(unprocessable("photo.content_type", "a photo is image/jpeg, image/png or image/webp"));
     }

@@ -117,6 +117,9 @@ struct TransitionBody {
     verdict: Option<model::department::Verdict>,
     #[serde(default)]
     note_only: bool,
+    /// A photo of the work done, with a department's 办结 only.
+    #[serde(default)]
+    photo: Option<model::api::desk::PhotoBody>,
 }
 
 /// Most 协办 departments one order names.
@@ -274,7 +277,7 @@ pub async fn divert(
         note: Some(format!("非警务警情分流{extra}")),
         ..Transition::default()
     };
-    match crate::live::change(&s, &call, close, &by).await {
+    match crate::live::change(&s, &call, close, &by, None).await {
         Ok(_) => {}
         Err(ChangeError::Store(StoreError::Workflow(e))) => {
             return Err(AppError::Conflict { message: e.to_string(), field: Some("to".into()) });
@@ -305,10 +308,10 @@ pub async fn divert(
         fields: model::NewIncident { status: Status::Closed, ..call.fields.clone() },
         ..call.clone()
     };
-    crate::live::change(&s, &closed, link(&closed, format!("分流至综治事件 #{}", new.id.0)), &by)
+    crate::live::change(&s, &closed, link(&closed, format!("分流至综治事件 #{}", new.id.0)), &by, None)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    crate::live::change(&s, &new, link(&new, format!("由110警情 #{id} 分流{extra}")), &by)
+    crate::live::change(&s, &new, link(&new, format!("由110警情 #{id} 分流{extra}")), &by, None)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut entry = caller.audit("divert_incident", raw.clone(), "ok");
@@ -316,6 +319,29 @@ pub async fn divert(
     s.audit(entry).await?;
     let history = history_of(&s, new.id.0).await?;
     Ok((StatusCode::CREATED, Json(progress(&s, &caller, &new, history))).into_response())
+}
+
+/// `GET /api/incidents/{id}/photos/{step}`: the photo stored with step `step` (from 0, in the
+/// order of the incident's history) of an incident the caller may read.
+pub async fn step_photo(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((raw, step)): Path<(String, String)>,
+    _: super::params::NoQuery,
+) -> Result<Response, AppError> {
+    let id = parse_id(&raw, "incident")?;
+    let not_found =
+        || AppError::NotFound { message: format!("no photo of step {step} of incident {raw}"), field: None };
+    let step: usize = step.parse().map_err(|_| not_found())?;
+    incident_in_scope(&s, &caller, id).await?;
+    let events = s.store.subject_events(LiveKind::IncidentChanged, id).await?;
+    let event = events.get(step).ok_or_else(not_found)?;
+    let change: IncidentChange = serde_json::from_str(&event.event.data).map_err(|_| not_found())?;
+    if change.photo.is_none() {
+        return Err(not_found());
+    }
+    let photo = s.store.photo(event.seq).await?.ok_or_else(not_found)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, photo.content_type)], photo.bytes).into_response())
 }
 
 /// The departments of a step, checked: each exists and serves the event's place.
@@ -394,6 +420,10 @@ async fn step(s: AppState, caller: Caller, raw: String, body: TransitionBody) ->
         });
     }
     let (department, co_departments) = step_departments(&s, &incident, &body)?;
+    if body.photo.is_some() && to != Status::Completed {
+        return Err(AppError::unprocessable("photo", "a photo goes with 办结 (to: completed) only"));
+    }
+    let photo = body.photo.map(super::desk::photo).transpose()?;
     // A unit the caller may not command is answered as one that does not exist, before its
     // state is looked at, so the answer tells nothing of units outside the jurisdiction.
     if let Some(u) = body.unit.filter(|u| !unit_commandable(&s, &caller, *u)) {
@@ -418,7 +448,7 @@ async fn step(s: AppState, caller: Caller, raw: String, body: TransitionBody) ->
         diverted: false,
         by_department,
     };
-    match crate::live::change(&s, &incident, t, &caller.user.username).await {
+    match crate::live::change(&s, &incident, t, &caller.user.username, photo).await {
         Ok(_) => {}
         Err(ChangeError::UnknownUnit(u)) => {
             return Err(AppError::Unprocessable { message: format!("no patrol unit {u}"), field: Some("unit".into()) });

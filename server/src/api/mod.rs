@@ -124,7 +124,13 @@ fn routes() -> Routes {
         )
         .add("GET", "/api/incidents/{id}", Signed, get(incidents::one))
         .add("GET", "/api/incidents/{id}/history", Signed, get(live::history))
-        .add("POST", "/api/incidents/{id}/transitions", Signed, post(live::transition))
+        .add(
+            "POST",
+            "/api/incidents/{id}/transitions",
+            Signed,
+            post(live::transition).layer(DefaultBodyLimit::max(desk::MAX_VISIT_BODY_BYTES)),
+        )
+        .add("GET", "/api/incidents/{id}/photos/{step}", Signed, get(live::step_photo))
         .add("GET", "/api/incidents/{id}/dispatch", Signed, get(live::dispatch))
         .add("POST", "/api/incidents/{id}/merge", Signed, post(live::merge))
         .add("POST", "/api/incidents/{id}/split", Signed, post(live::split))

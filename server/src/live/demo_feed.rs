@@ -129,7 +129,7 @@ async fn advance(state: &AppState, open: &mut BTreeMap<u64, u32>, rng: &mut impl
             if incident.fields.status == Status::Closed {
                 open.remove(&id);
             } else if let Some(t) = order_step(state, &incident, ticks, rng)
-                && let Err(e) = super::change(state, &incident, t, ACTOR).await
+                && let Err(e) = super::change(state, &incident, t, ACTOR, None).await
             {
                 tracing::debug!("demo feed: order {id}: {e}");
             }
@@ -173,7 +173,7 @@ async fn advance(state: &AppState, open: &mut BTreeMap<u64, u32>, rng: &mut impl
             }
             _ => continue,
         };
-        if let Err(e) = super::change(state, &incident, t, ACTOR).await {
+        if let Err(e) = super::change(state, &incident, t, ACTOR, None).await {
             tracing::debug!("demo feed: incident {id}: {e}");
         }
     }

@@ -401,6 +401,7 @@ pub async fn change(
     incident: &model::Incident,
     t: model::workflow::Transition,
     by: &str,
+    photo: Option<store::Photo>,
 ) -> Result<Vec<LiveEvent>, ChangeError> {
     let id = incident.id.0;
     let now = state.clock.now();
@@ -424,7 +425,7 @@ pub async fn change(
             UnitState { status: UnitStatus::Available, incident: None, at: now, ..unit },
         ));
     }
-    let changed = state.store.change_status(incident.id, t, by.to_owned(), now).await?;
+    let changed = state.store.change_status(incident.id, t, by.to_owned(), now, photo).await?;
     let mut written = vec![changed];
     if !also.is_empty() {
         written.extend(state.event_log.append(also).await?);

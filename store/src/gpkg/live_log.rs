@@ -217,13 +217,18 @@ pub(super) fn change_status(
     t: &Transition,
     by: &str,
     at: DateTime<Utc>,
+    photo: Option<crate::Photo>,
 ) -> Result<LiveEvent, StoreError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
     let current = fetch_incident(&tx, id)?.ok_or(StoreError::NotFound { id })?;
     let history = subject_events(&tx, LiveKind::IncidentChanged, id.0)?;
-    let (status, change) = crate::decide_change(&current, &history, t, by, at)?;
+    let (status, change) = crate::decide_change(&current, &history, t, by, at, photo.as_ref())?;
     tx.execute(sql!("update_status"), params![status.as_str(), id.0 as i64]).map_err(sql("update status"))?;
     let event = append_event(&tx, &change)?;
+    if let Some(p) = photo {
+        tx.execute(sql!("insert_photo"), params![event.seq as i64, p.content_type, p.bytes])
+            .map_err(sql("insert photo"))?;
+    }
     tx.commit().map_err(sql("commit status change"))?;
     Ok(event)
 }

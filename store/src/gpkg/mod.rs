@@ -383,9 +383,10 @@ impl Store for GpkgStore {
         t: Transition,
         by: String,
         at: DateTime<Utc>,
+        photo: Option<Photo>,
     ) -> Result<LiveEvent, StoreError> {
         self.write(move |c| {
-            let logged = live_log::change_status(c, id, &t, &by, at)?;
+            let logged = live_log::change_status(c, id, &t, &by, at, photo)?;
             let committed = Committed::one(&logged);
             Ok((logged, committed))
         })

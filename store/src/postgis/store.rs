@@ -1062,6 +1062,7 @@ impl Store for PgStore {
         t: Transition,
         by: String,
         at: DateTime<Utc>,
+        photo: Option<Photo>,
     ) -> Result<LiveEvent, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
@@ -1074,9 +1075,14 @@ impl Store for PgStore {
             .map_err(db("read events"))?;
         let mut history = events_from_rows(&rows)?;
         history.retain(|e| e.event.subject == id.0);
-        let (status, change) = crate::decide_change(&current, &history, &t, &by, at)?;
+        let (status, change) = crate::decide_change(&current, &history, &t, &by, at, photo.as_ref())?;
         tx.execute(sql!("update_status"), &[&(id.0 as i64), &status.as_str()]).await.map_err(db("update status"))?;
         let mut logged = append_events(&tx, &[change]).await?;
+        if let (Some(p), Some(e)) = (&photo, logged.last()) {
+            tx.execute(sql!("insert_photo"), &[&(e.seq as i64), &p.content_type, &p.bytes])
+                .await
+                .map_err(db("insert photo"))?;
+        }
         tx.commit().await.map_err(db("commit status change"))?;
         logged.pop().ok_or_else(|| corrupt("event", "not returned").into())
     }
