@@ -114,9 +114,12 @@ pub struct Ctx {
 impl Ctx {
     /// The map, once created. Inside an effect it tracks [`Ctx::map_ready`], so an effect that
     /// ran before the map existed runs again when it does.
+    /// After sign-out (the dashboard disposed) it does nothing: answers still in flight may call it.
     pub fn with_map(&self, f: impl FnOnce(&Map)) {
-        self.map_ready.track();
-        if let Some(m) = self.map.get_value() {
+        if self.map_ready.try_get().is_none() {
+            return;
+        }
+        if let Some(Some(m)) = self.map.try_get_value() {
             f(&m);
         }
     }
@@ -443,7 +446,7 @@ fn MapView() -> impl IntoView {
         ctx.analysis_info.update(|i| i.description = None);
         leptos::task::spawn_local(async move {
             let answer = api::analysis(a, &f).await;
-            if generation.get_value() != mine {
+            if generation.try_get_value() != Some(mine) {
                 return;
             }
             match answer {

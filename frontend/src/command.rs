@@ -309,13 +309,16 @@ pub fn EventQueue() -> impl IntoView {
                         queue.try_set(Some(q));
                         error.try_set(None);
                     }
-                    Err(e) => error.set(Some(e)),
+                    Err(e) => {
+                        error.try_set(Some(e));
+                    }
                 }
-                if !again.get_value() {
+                // Signed out meanwhile: the values are gone, and so is the need to load again.
+                if !again.try_get_value().unwrap_or(false) {
                     break;
                 }
             }
-            loading.set_value(false);
+            loading.try_set_value(false);
         });
     });
     Effect::new(move |_| {
