@@ -382,6 +382,8 @@ fn MapView() -> impl IntoView {
         leptos::task::spawn_local(async move {
             // Base layers are optional; without the config the map still works.
             let base_layers = api::config().await.map(|c| c.base_layers).unwrap_or_default();
+            // Signed out while the config loaded: the dashboard is gone, and so is the map's place.
+            let Some(metric) = ctx.metric.try_get_untracked() else { return };
             let options = MapOptions {
                 bounds: CITY_BOUNDS,
                 regions_url: api::regions_tiles(),
@@ -392,7 +394,7 @@ fn MapView() -> impl IntoView {
                 glyphs_url: api::glyphs_url(),
                 category_colors: Category::all().iter().map(|c| (c.as_str(), category_color(*c))).collect(),
                 backlog_colors: crate::map::BACKLOG_BAND_COLORS,
-                scale: scale(ctx.metric.get_untracked(), window_days),
+                scale: scale(metric, window_days),
                 base_layers,
             };
             let map = Map::create(&el, &options, move |ev| match ev {
@@ -402,7 +404,9 @@ fn MapView() -> impl IntoView {
                 MapEvent::Point { lon, lat, cell, resource } => world.on_point(lon, lat, cell, resource),
                 MapEvent::Idle | MapEvent::Resource { .. } => {}
             });
-            ctx.map.set_value(Some(map));
+            if ctx.map.try_set_value(Some(map)).is_some() {
+                return;
+            }
             let l = ctx.layers.get_untracked();
             map.set_visible("cameras", l.cameras);
             ctx.map_ready.set(true);
@@ -454,11 +458,14 @@ fn MapView() -> impl IntoView {
                     let style = crate::map::analysis_style(a, answer.max_density_per_km2());
                     ctx.with_map(|m| m.set_hotspots(&answer.geojson(), &style));
                     let d = answer.description().clone();
-                    ctx.analysis_info.update(|i| i.description = Some((d.description_zh, d.description_en)));
+                    ctx.analysis_info.try_update(|i| i.description = Some((d.description_zh, d.description_en)));
                 }
-                Err(e) => ctx.analysis_info.update(|i| {
-                    i.description = Some((crate::i18n::api_error(Lang::Zh, &e), crate::i18n::api_error(Lang::En, &e)))
-                }),
+                Err(e) => {
+                    ctx.analysis_info.try_update(|i| {
+                        i.description =
+                            Some((crate::i18n::api_error(Lang::Zh, &e), crate::i18n::api_error(Lang::En, &e)))
+                    });
+                }
             }
         });
     });
