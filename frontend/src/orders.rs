@@ -124,24 +124,20 @@ pub fn OrderActions(p: Progress, done: Callback<Progress>) -> impl IntoView {
         (Status::Reported | Status::Returned, true, _) => {
             let suggested = p.suggested_department.clone();
             let cell = p.cell_code;
-            let choices = RwSignal::new(Vec::<Department>::new());
             let co = RwSignal::new(Vec::<String>::new());
-            leptos::task::spawn_local(async move {
-                let village = cell.map(|c| c.village().to_string());
-                if let Ok(list) = api::departments(village.as_deref()).await {
-                    // Only departments serving the event's place can take it.
-                    let serving =
-                        list.into_iter().filter(|d| cell.is_none_or(|c| d.region.contains(c.village()))).collect();
-                    choices.try_set(serving);
-                }
-            });
+            // The departments loaded at sign-in, those serving the event's place: the ones that
+            // can take it.
+            let all = orders.departments;
+            let choices = move || {
+                all.get().into_iter().filter(|d| cell.is_none_or(|c| d.region.contains(c.village()))).collect::<Vec<_>>()
+            };
             let name = move |d: &Department| if ctx.lang.get() == Lang::Zh { d.name_zh.clone() } else { d.name_en.clone() };
             let is_returned = status == Status::Returned;
             view! {
                 <div class="order-form" id="assign-form">
                     <label for="order-department">{move || ctx.t(T::AssignTo)}</label>
                     <select id="order-department">
-                        {move || choices.get().into_iter().map(|d| {
+                        {move || choices().into_iter().map(|d| {
                             let code = d.code.to_string();
                             let is_suggested = suggested.as_ref() == Some(&d.code);
                             let text = format!("{}{}", name(&d), if is_suggested { format!("（{}）", ctx.t(T::Suggested)) } else { String::new() });
@@ -150,7 +146,7 @@ pub fn OrderActions(p: Progress, done: Callback<Progress>) -> impl IntoView {
                     </select>
                     <details class="co-departments">
                         <summary>{move || ctx.t(T::CoDepartments)}</summary>
-                        {move || choices.get().into_iter().map(|d| {
+                        {move || choices().into_iter().map(|d| {
                             let code = d.code.to_string();
                             let toggled = code.clone();
                             view! {

@@ -62,11 +62,8 @@ pub fn departments_for(s: &AppState, caller: &Caller, area: Option<RegionCode>) 
     s.geography
         .departments()
         .iter()
-        .filter(|d| match area {
-            Some(a) => a.contains(d.region) || d.region.contains(a),
-            None => caller.scope.allows_path_to(d.region),
-        })
         .filter(|d| caller.scope.allows_path_to(d.region))
+        .filter(|d| area.is_none_or(|a| a.contains(d.region) || d.region.contains(a)))
         .cloned()
         .collect()
 }

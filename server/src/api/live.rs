@@ -122,6 +122,20 @@ struct TransitionBody {
     photo: Option<model::api::desk::PhotoBody>,
 }
 
+/// Longest note a step takes, characters.
+pub const MAX_NOTE_CHARS: usize = 500;
+
+/// 422 naming `note` when a step's note is longer than [`MAX_NOTE_CHARS`].
+fn checked_note(note: Option<&str>) -> Result<(), AppError> {
+    match note {
+        Some(n) if n.chars().count() > MAX_NOTE_CHARS => Err(AppError::Unprocessable {
+            message: format!("note is longer than {MAX_NOTE_CHARS} characters"),
+            field: Some("note".into()),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Most 协办 departments one order names.
 pub const MAX_CO_DEPARTMENTS: usize = 5;
 
@@ -261,12 +275,7 @@ pub async fn divert(
                 field: Some("kind".into()),
             }
         })?;
-    if body.note.as_ref().is_some_and(|n| n.chars().count() > 400) {
-        return Err(AppError::Unprocessable {
-            message: "note is longer than 400 characters".into(),
-            field: Some("note".into()),
-        });
-    }
+    checked_note(body.note.as_deref())?;
     let call = incident_in_scope(&s, &caller, id).await?;
     let by = caller.user.username.clone();
     let extra = body.note.map(|n| format!("：{n}")).unwrap_or_default();
@@ -385,12 +394,7 @@ async fn step(s: AppState, caller: Caller, raw: String, body: TransitionBody) ->
             field: Some("to".into()),
         }
     })?;
-    if body.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(AppError::Unprocessable {
-            message: "note is longer than 500 characters".into(),
-            field: Some("note".into()),
-        });
-    }
+    checked_note(body.note.as_deref())?;
     let now = s.clock.now();
     let due_at = match body.due_at.as_deref() {
         None => None,

@@ -115,12 +115,13 @@ async fn report(state: &AppState, t: Template, rng: &mut impl Rng, n: u64) -> Op
 
 /// Moves each open demo incident on when its time has come.
 async fn advance(state: &AppState, open: &mut BTreeMap<u64, u32>, rng: &mut impl Rng) {
-    let ids: Vec<u64> = open.keys().copied().collect();
-    for id in ids {
+    let ids: Vec<IncidentId> = open.keys().map(|id| IncidentId(*id)).collect();
+    // One read a tick for every open incident (the history's open orders are hundreds).
+    let Ok(found) = state.store.incidents_by_id(&Scope::everything(), ids.clone()).await else { return };
+    for IncidentId(id) in ids {
         let ticks = open.get(&id).copied().unwrap_or(0) + 1;
         open.insert(id, ticks);
-        let Ok(found) = state.store.incidents_by_id(&Scope::everything(), vec![IncidentId(id)]).await else { continue };
-        let Some(incident) = found.into_iter().next() else {
+        let Some(incident) = found.iter().find(|i| i.id.0 == id).cloned() else {
             open.remove(&id);
             continue;
         };
