@@ -43,20 +43,25 @@ pub struct TestWorld {
     pub clock: Arc<FixedClock>,
 }
 
-/// The test users: name, role, jurisdiction (officer-linked for the village user).
-pub fn test_users(officer: u64) -> Vec<(&'static str, Role, Option<&'static str>, Option<u64>)> {
+/// A test user: name, role, jurisdiction, officer (the village user), grid worker.
+pub type TestUser = (&'static str, Role, Option<&'static str>, Option<u64>, Option<u64>);
+
+/// The test users, one per role: the village user is linked to `officer`, the grid worker to
+/// `grid_worker`.
+pub fn test_users(officer: u64, grid_worker: u64) -> Vec<TestUser> {
     Role::ALL
         .iter()
         .map(|&role| {
-            let (jurisdiction, officer_id) = match role {
-                Role::City | Role::Analyst | Role::Admin => (Some("620600000000"), None),
-                Role::County => (Some("620602000000"), None),
-                Role::Township => (Some("620602001000"), None),
-                Role::Village => (None, Some(officer)),
+            let (jurisdiction, officer_id, grid_worker_id) = match role {
+                Role::City | Role::Analyst | Role::Admin => (Some("620600000000"), None, None),
+                Role::County => (Some("620602000000"), None, None),
+                Role::Township => (Some("620602001000"), None, None),
+                Role::Village => (None, Some(officer), None),
                 // The demo department's region (server::boot::DEMO_DEPARTMENT).
-                Role::Department => (Some("620602000000"), None),
+                Role::Department => (Some("620602000000"), None, None),
+                Role::GridWorker => (None, None, Some(grid_worker)),
             };
-            (role.as_str(), role, jurisdiction, officer_id)
+            (role.as_str(), role, jurisdiction, officer_id, grid_worker_id)
         })
         .collect()
 }
@@ -77,9 +82,11 @@ impl TestWorld {
         let clock = Arc::new(FixedClock::new(end));
         let state = load_state(Arc::new(store), clock.clone()).await.unwrap();
         let officer = state.geography.officers()[0].id;
+        let grid_worker =
+            server::boot::demo_grid_worker(state.geography.resources(), state.geography.officers()).unwrap();
         let hash = server::auth::hash_password(TEST_PASSWORD).unwrap();
         let mut tokens = Vec::new();
-        for (name, role, jurisdiction, officer_id) in test_users(officer) {
+        for (name, role, jurisdiction, officer_id, grid_worker_id) in test_users(officer, grid_worker) {
             let user = NewUser {
                 username: name.into(),
                 password_hash: hash.clone(),
@@ -88,6 +95,7 @@ impl TestWorld {
                 officer_id,
                 department: (role == Role::Department)
                     .then(|| model::department::DepartmentCode::parse(server::boot::DEMO_DEPARTMENT).unwrap()),
+                grid_worker_id,
             };
             state.store.create_user(user).await.unwrap().unwrap();
             let body = serde_json::json!({"username": name, "password": TEST_PASSWORD}).to_string();

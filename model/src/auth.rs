@@ -22,6 +22,9 @@ labelled_enum! {
         /// 部门处置人员: a department's staff, who see and handle only their department's work
         /// orders.
         Department = ("department", "部门处置人员", "department staff"),
+        /// 网格员: a grid worker, who reports, verifies and calls back in their own cells (a
+        /// village's 网格长: the village's cells) from the phone app.
+        GridWorker = ("grid_worker", "网格员", "grid worker"),
     }
 }
 
@@ -30,7 +33,7 @@ impl Role {
     /// unmasked inside its jurisdiction.
     pub fn handles_cases(self) -> bool {
         match self {
-            Role::City | Role::County | Role::Township | Role::Village | Role::Department => true,
+            Role::City | Role::County | Role::Township | Role::Village | Role::Department | Role::GridWorker => true,
             Role::Analyst | Role::Admin => false,
         }
     }
@@ -40,7 +43,7 @@ impl Role {
     pub fn leads(self) -> bool {
         match self {
             Role::City | Role::County | Role::Township => true,
-            Role::Village | Role::Analyst | Role::Admin | Role::Department => false,
+            Role::Village | Role::Analyst | Role::Admin | Role::Department | Role::GridWorker => false,
         }
     }
 
@@ -54,7 +57,9 @@ impl Role {
     pub fn edits_world(self) -> bool {
         match self {
             Role::City | Role::Admin => true,
-            Role::County | Role::Township | Role::Village | Role::Analyst | Role::Department => false,
+            Role::County | Role::Township | Role::Village | Role::Analyst | Role::Department | Role::GridWorker => {
+                false
+            }
         }
     }
 
@@ -62,7 +67,13 @@ impl Role {
     pub fn is_admin(self) -> bool {
         match self {
             Role::Admin => true,
-            Role::City | Role::County | Role::Township | Role::Village | Role::Analyst | Role::Department => false,
+            Role::City
+            | Role::County
+            | Role::Township
+            | Role::Village
+            | Role::Analyst
+            | Role::Department
+            | Role::GridWorker => false,
         }
     }
 
@@ -70,7 +81,13 @@ impl Role {
     /// jurisdiction. Department staff do not: they see their department's work orders only.
     pub fn sees_situation(self) -> bool {
         match self {
-            Role::City | Role::County | Role::Township | Role::Village | Role::Analyst | Role::Admin => true,
+            Role::City
+            | Role::County
+            | Role::Township
+            | Role::Village
+            | Role::Analyst
+            | Role::Admin
+            | Role::GridWorker => true,
             Role::Department => false,
         }
     }
@@ -92,6 +109,10 @@ pub struct User {
     /// For department staff: their department (the jurisdiction is the region it serves).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<crate::department::DepartmentCode>,
+    /// For a grid worker: the grid worker of the world (a resource id) whose current cells are
+    /// the jurisdiction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid_worker_id: Option<u64>,
     /// Disabled users cannot log in and their sessions end.
     pub disabled: bool,
 }

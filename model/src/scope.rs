@@ -6,17 +6,19 @@ use crate::auth::{Role, User};
 use crate::desk_book::DeskBook;
 use crate::{CellCode, RegionCode};
 
-/// The subtrees of some regions (a city user: the city; a village officer: their villages).
+/// The subtrees of some regions (a city user: the city; a village officer: their villages),
+/// and single cells (a grid worker: their cells).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     roots: Vec<RegionCode>,
+    cells: Vec<CellCode>,
     all: bool,
 }
 
 impl Scope {
     /// Everything: for operators at the command line, who hold the data files anyway.
     pub fn everything() -> Scope {
-        Scope { roots: Vec::new(), all: true }
+        Scope { roots: Vec::new(), cells: Vec::new(), all: true }
     }
 
     /// The subtrees of `roots` (nested roots are merged).
@@ -25,14 +27,24 @@ impl Scope {
         roots.dedup();
         let kept: Vec<RegionCode> =
             roots.iter().copied().filter(|r| !roots.iter().any(|o| o != r && o.contains(*r))).collect();
-        Scope { roots: kept, all: false }
+        Scope { roots: kept, cells: Vec::new(), all: false }
     }
 
-    /// A user's scope: their jurisdiction's subtree, or their officer's current villages.
-    /// Department staff see no region's situation: their work orders are granted one by one.
-    pub fn of_user(user: &User, desk: &DeskBook) -> Scope {
+    /// Single cells (a grid worker's): no region's subtree, only these cells.
+    pub fn of_cells(mut cells: Vec<CellCode>) -> Scope {
+        cells.sort();
+        cells.dedup();
+        Scope { roots: Vec::new(), cells, all: false }
+    }
+
+    /// A user's scope: their jurisdiction's subtree, their officer's current villages, or their
+    /// grid worker's current cells (`grid_worker_scope`, from the world in force: the server's
+    /// geography). Department staff see no region's situation: their work orders are granted
+    /// one by one.
+    pub fn of_user(user: &User, desk: &DeskBook, grid_worker_scope: impl FnOnce(u64) -> Scope) -> Scope {
         match user.role {
             Role::Department => Scope::of(Vec::new()),
+            Role::GridWorker => user.grid_worker_id.map_or_else(|| Scope::of(Vec::new()), grid_worker_scope),
             Role::Village => match (user.officer_id, user.jurisdiction) {
                 (Some(officer), _) => Scope::of(desk.villages_of(officer)),
                 (None, j) => Scope::of(j.into_iter().collect()),
@@ -53,11 +65,17 @@ impl Scope {
         &self.roots
     }
 
+    /// The single cells this scope covers besides its roots' subtrees.
+    pub fn cells(&self) -> &[CellCode] {
+        &self.cells
+    }
+
     /// The scope as SQL `LIKE` patterns on 15-digit cell codes (`None`: everywhere; an empty
     /// list: nowhere), for stores that filter in the database.
     pub fn cell_code_patterns(&self) -> Option<Vec<String>> {
         (!self.all).then(|| {
-            self.roots.iter().map(|r| format!("{}%", &r.to_string()[..r.level().significant_digits()])).collect()
+            let subtrees = self.roots.iter().map(|r| format!("{}%", &r.to_string()[..r.level().significant_digits()]));
+            subtrees.chain(self.cells.iter().map(ToString::to_string)).collect()
         })
     }
 
@@ -66,14 +84,17 @@ impl Scope {
         self.all || self.roots.iter().any(|r| r.contains(code))
     }
 
-    /// Whether `code` is inside the scope or one of its ancestors (names along a breadcrumb).
+    /// Whether `code` is inside the scope or one of its ancestors (names along a breadcrumb;
+    /// for single cells, their village and its ancestors).
     pub fn allows_path_to(&self, code: RegionCode) -> bool {
-        self.allows_region(code) || self.roots.iter().any(|r| code.contains(*r))
+        self.allows_region(code)
+            || self.roots.iter().any(|r| code.contains(*r))
+            || self.cells.iter().any(|c| code.contains(c.village()))
     }
 
     /// Whether the cell lies inside the scope.
     pub fn allows_cell(&self, code: CellCode) -> bool {
-        self.allows_region(code.village())
+        self.allows_region(code.village()) || self.cells.binary_search(&code).is_ok()
     }
 }
 
@@ -108,7 +129,20 @@ mod tests {
         for cell in ["620602001007001", "620602002001001", "620621100201003", "620621100202003", "620622101001001"] {
             assert_eq!(like(cell), s.allows_cell(cell.parse().unwrap()), "{cell}");
         }
+        let cells = Scope::of_cells(vec!["620602001007002".parse().unwrap()]);
+        assert_eq!(cells.cell_code_patterns().unwrap(), ["620602001007002"]);
         assert_eq!(Scope::everything().cell_code_patterns(), None);
         assert_eq!(Scope::of(vec![]).cell_code_patterns(), Some(vec![]));
+    }
+
+    #[test]
+    fn single_cells_allow_only_themselves_and_name_their_path() {
+        let s = Scope::of_cells(vec!["620602001007002".parse().unwrap(), "620602001007002".parse().unwrap()]);
+        assert_eq!(s.cells().len(), 1, "duplicates merge");
+        assert!(s.allows_cell("620602001007002".parse().unwrap()));
+        assert!(!s.allows_cell("620602001007001".parse().unwrap()), "a neighbouring cell of the same village");
+        assert!(!s.allows_region(code("620602001007")), "the cell's village is not in scope");
+        assert!(s.allows_path_to(code("620602001007")) && s.allows_path_to(code("620602000000")));
+        assert!(!s.allows_path_to(code("620602001008")));
     }
 }

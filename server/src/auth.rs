@@ -185,7 +185,7 @@ impl FromRequestParts<AppState> for Caller {
                 }
             },
         };
-        let scope = Scope::of_user(&user, &state.live.desk());
+        let scope = scope_of(&user, &state.live.desk(), &state.geography);
         Ok(Caller { user, scope, source, token_hash: hash })
     }
 }
@@ -241,6 +241,13 @@ impl SessionCache {
     }
 }
 
+/// A user's scope now: [`Scope::of_user`] with the desk's current officer villages and the
+/// world's current grid-worker cells (`Geography::grid_worker_scope`), so a reassignment moves
+/// it at once.
+pub fn scope_of(user: &User, desk: &model::desk_book::DeskBook, geography: &crate::geography::Geography) -> Scope {
+    Scope::of_user(user, desk, |id| geography.grid_worker_scope(id))
+}
+
 /// A role's jurisdiction must be a region at a level the role works at.
 pub fn check_jurisdiction(role: Role, code: model::RegionCode) -> Result<(), String> {
     use model::RegionLevel::*;
@@ -250,6 +257,8 @@ pub fn check_jurisdiction(role: Role, code: model::RegionCode) -> Result<(), Str
         Role::Township => code.level() >= Township,
         Role::Village => code.level() == Village,
         Role::Department => matches!(code.level(), County | Township),
+        // A grid worker's jurisdiction is their grid worker's cells, never a region.
+        Role::GridWorker => false,
     };
     if ok {
         Ok(())

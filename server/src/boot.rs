@@ -114,6 +114,13 @@ async fn seed_orders(store: &dyn Store, events: Vec<demo::orders::DemoEvent>) ->
 /// The department of the demo's `department` user.
 pub const DEMO_DEPARTMENT: &str = "law_enforcement-620602";
 
+/// The grid worker of the demo's `grid_worker` user: the first one serving the first village of
+/// the first officer (the demo's `village` user), so the two demo users share a village.
+pub fn demo_grid_worker(resources: &[model::Resource], officers: &[model::Officer]) -> Option<u64> {
+    let village = officers.first()?.villages.first()?;
+    resources.iter().find(|r| r.kind == model::ResourceKind::GridWorker && r.region_code == *village).map(|r| r.id)
+}
+
 /// A demo login: username, role, password.
 pub type DemoLogin = (String, Role, String);
 
@@ -128,6 +135,7 @@ pub async fn seed_demo(
     let mut world = demo::generate(params).context("generating the demo world")?;
     let orders = std::mem::take(&mut world.orders);
     let truth = world.truth.clone();
+    let demo_grid_worker = demo_grid_worker(&world.resources, &world.officers);
     let first_officer = world.officers.first().map(|o| o.id);
     // The demo's department user works for 凉州区's law enforcement bureau (城市管理 events).
     let demo_department = world.departments.iter().find(|d| d.code.as_str() == DEMO_DEPARTMENT).cloned();
@@ -140,19 +148,27 @@ pub async fn seed_demo(
     let mut logins = Vec::new();
     // One demo user per role, named after it (a new role gets one, or this does not build).
     for &role in Role::ALL {
-        let (jurisdiction, officer_id) = match role {
-            Role::City | Role::Analyst | Role::Admin => (Some(city), None),
-            Role::County => (Some(county), None),
-            Role::Township => (Some(township), None),
-            Role::Village => (None, first_officer),
-            Role::Department => (demo_department.as_ref().map(|d| d.region), None),
+        let (jurisdiction, officer_id, grid_worker_id) = match role {
+            Role::City | Role::Analyst | Role::Admin => (Some(city), None, None),
+            Role::County => (Some(county), None, None),
+            Role::Township => (Some(township), None, None),
+            Role::Village => (None, first_officer, None),
+            Role::Department => (demo_department.as_ref().map(|d| d.region), None, None),
+            Role::GridWorker => (None, None, demo_grid_worker),
         };
         let name = role.as_str();
         let password: String = crate::auth::new_token().chars().take(16).collect();
         let hash = crate::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let department = (role == Role::Department).then(|| demo_department.as_ref().map(|d| d.code.clone())).flatten();
-        let new =
-            NewUser { username: name.into(), password_hash: hash.clone(), role, jurisdiction, officer_id, department };
+        let new = NewUser {
+            username: name.into(),
+            password_hash: hash.clone(),
+            role,
+            jurisdiction,
+            officer_id,
+            department,
+            grid_worker_id,
+        };
         if store.create_user(new).await?.is_none()
             && let Some((existing, _)) = store.user_by_name(name).await?
         {

@@ -763,8 +763,25 @@ pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
         (None, Role::Department) => bail!("--department CODE is required for a department user"),
         (None, _) => None,
     };
+    let grid_worker_id = match (args.grid_worker, role) {
+        (Some(id), Role::GridWorker) => {
+            if args.jurisdiction.is_some() || args.officer.is_some() {
+                bail!(
+                    "--grid-worker sets the jurisdiction (the worker's cells): leave out --jurisdiction and --officer"
+                );
+            }
+            if !geography.resources().iter().any(|r| r.id == id && r.kind == model::ResourceKind::GridWorker) {
+                bail!("--grid-worker: no grid worker {id} in this store (safegrid world export lists them)");
+            }
+            Some(id)
+        }
+        (Some(_), _) => bail!("--grid-worker applies to grid_worker users only"),
+        (None, Role::GridWorker) => bail!("--grid-worker ID is required for a grid_worker user"),
+        (None, _) => None,
+    };
     let (jurisdiction, officer_id) = match (&args.jurisdiction, args.officer) {
         _ if department.is_some() => (department.as_ref().map(|d| d.region), None),
+        _ if grid_worker_id.is_some() => (None, None),
         (Some(_), Some(_)) => bail!("give --jurisdiction or --officer, not both"),
         (None, None) => bail!("--jurisdiction CODE (or --officer ID for a village user) is required"),
         (Some(code), None) => {
@@ -800,6 +817,7 @@ pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
             jurisdiction,
             officer_id,
             department: department.map(|d| d.code),
+            grid_worker_id,
         })
         .await?
         .ok_or_else(|| anyhow::anyhow!("--name: the username {:?} is taken", args.name))?;
@@ -812,16 +830,17 @@ pub async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
 pub async fn user_list(store_args: crate::config::StoreArgs) -> anyhow::Result<()> {
     let store = open_store(&store_args).await?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "username\trole\tjurisdiction\tofficer\tdepartment\tdisabled")?;
+    writeln!(out, "username\trole\tjurisdiction\tofficer\tdepartment\tgrid_worker\tdisabled")?;
     for u in store.users().await? {
         writeln!(
             out,
-            "{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             u.username,
             u.role.as_str(),
             u.jurisdiction.map(|j| j.to_string()).unwrap_or_default(),
             u.officer_id.map(|o| o.to_string()).unwrap_or_default(),
             u.department.map(|d| d.to_string()).unwrap_or_default(),
+            u.grid_worker_id.map(|g| g.to_string()).unwrap_or_default(),
             u.disabled
         )?;
     }

@@ -369,7 +369,7 @@ pub struct UserAddArgs {
     /// Login name (用户名).
     #[arg(long)]
     pub name: String,
-    /// city, county, township, village, analyst, admin or department (角色).
+    /// city, county, township, village, analyst, admin, department or grid_worker (角色).
     #[arg(long)]
     pub role: String,
     /// Region code whose subtree the user sees (管辖区域).
@@ -382,6 +382,10 @@ pub struct UserAddArgs {
     /// (部门编码).
     #[arg(long)]
     pub department: Option<String>,
+    /// For a grid worker: their grid worker's id in the world (网格员编号); the jurisdiction is
+    /// that worker's cells (a 网格长: the village's), and follows the world's reassignments.
+    #[arg(long)]
+    pub grid_worker: Option<u64>,
     /// Read the password from standard input (required: passwords never go on the command line).
     #[arg(long, required = true)]
     pub password_stdin: bool,

@@ -107,7 +107,32 @@ impl Geography {
         if scope.is_everything() {
             return CellScope::all();
         }
-        CellScope::of(scope.roots().iter().map(|r| self.cell_range(*r)).collect())
+        let subtrees = scope.roots().iter().map(|r| self.cell_range(*r));
+        let cells = scope.cells().iter().filter_map(|c| {
+            let i = self.cell_codes.binary_search(&c.as_u64()).ok()? as CellIdx;
+            Some(i..i + 1)
+        });
+        CellScope::of(subtrees.chain(cells).collect())
+    }
+
+    /// A grid worker's jurisdiction in this world: a village's 网格长 (leader) sees the village,
+    /// every other grid worker the cell of their village that holds their map point (a world
+    /// file's `cell_code` places the point in that cell when it gives none). Nothing for an id
+    /// that is not a grid worker here.
+    pub fn grid_worker_scope(&self, grid_worker_id: u64) -> Scope {
+        let Some(worker) = self.resources.iter().find(|r| r.id == grid_worker_id && r.kind == ResourceKind::GridWorker)
+        else {
+            return Scope::of(Vec::new());
+        };
+        if worker.subtype.as_deref() == Some(world::GRID_LEADER) {
+            return Scope::of(vec![worker.region_code]);
+        }
+        let in_village = self.cell_range(worker.region_code);
+        let cell = self.locate(worker.lon, worker.lat).filter(|i| in_village.contains(i)).or_else(|| {
+            // A point placed outside the village: its first cell, as the world file's export does.
+            (!in_village.is_empty()).then_some(in_village.start)
+        });
+        Scope::of_cells(cell.map(|i| self.cell_code(i)).into_iter().collect())
     }
 
     /// Whether cell `idx` lies inside `scope`.

@@ -710,6 +710,7 @@ pub async fn users_sessions_and_the_audit_log(backend: &impl Backend) {
         jurisdiction: Some("620602000000".parse().unwrap()),
         officer_id: None,
         department: None,
+        grid_worker_id: None,
     };
     let ann = store.create_user(new("ann")).await.unwrap().unwrap();
     assert!(store.create_user(new("ann")).await.unwrap().is_none(), "{name}: a taken name");
@@ -725,7 +726,18 @@ pub async fn users_sessions_and_the_audit_log(backend: &impl Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(cy.department.as_ref(), Some(&water));
-    assert_eq!(store.users().await.unwrap(), [ann.clone(), bob.clone(), cy.clone()], "{name}");
+    let gus = store
+        .create_user(NewUser { role: Role::GridWorker, jurisdiction: None, grid_worker_id: Some(4021), ..new("gus") })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.user_by_name("gus").await.unwrap().unwrap().0.grid_worker_id, Some(4021), "{name}");
+    assert_eq!(store.users().await.unwrap(), [ann.clone(), bob.clone(), cy.clone(), gus.clone()], "{name}");
+    // The schema's own rules: a grid worker has a worker and no region; nobody else has one.
+    let both = NewUser { role: Role::GridWorker, grid_worker_id: Some(4022), ..new("gil") };
+    assert!(store.create_user(both).await.is_err(), "{name}: a grid worker with a region too");
+    let worker_of_county = NewUser { grid_worker_id: Some(4023), jurisdiction: None, ..new("gay") };
+    assert!(store.create_user(worker_of_county).await.is_err(), "{name}: a county user with a grid worker");
     assert_eq!(store.user_by_name("cy").await.unwrap().unwrap().0, cy, "{name}: the department is kept");
     // The schema's own rule: staff have a department, nobody else has one.
     assert!(store.create_user(NewUser { department: Some(water), ..new("dee") }).await.is_err(), "{name}");

@@ -271,12 +271,15 @@ pub struct NewUser {
     pub password_hash: String,
     /// Role.
     pub role: Role,
-    /// Jurisdiction region (exclusive with `officer_id`).
+    /// Jurisdiction region (exclusive with `officer_id` and `grid_worker_id`).
     pub jurisdiction: Option<RegionCode>,
     /// Linked officer (village users; exclusive with `jurisdiction`).
     pub officer_id: Option<u64>,
     /// Department staff: their department.
     pub department: Option<model::department::DepartmentCode>,
+    /// Grid workers: their grid worker of the world (exclusive with `jurisdiction` and
+    /// `officer_id`).
+    pub grid_worker_id: Option<u64>,
 }
 
 /// What to look for in the audit log.

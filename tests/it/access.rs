@@ -60,10 +60,13 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
     let users = w.state.store.users().await.unwrap();
     // Every jurisdiction holds at least one incident (a village officer's villages may have none).
     for u in users.iter().filter(|u| u.role.sees_situation()) {
-        let scope = Scope::of_user(u, &w.state.live.desk());
-        let root = scope.roots()[0];
-        let range = w.state.geography.cell_range(root);
-        let cell = &w.state.geography.cells()[range.start as usize];
+        let scope = server::auth::scope_of(u, &w.state.live.desk(), &w.state.geography);
+        // The first cell of the jurisdiction: of its first region, or its first single cell.
+        let first = match scope.roots().first() {
+            Some(root) => w.state.geography.cell_range(*root).start,
+            None => w.state.geography.cells_in(&scope).ranges().unwrap()[0].start,
+        };
+        let cell = &w.state.geography.cells()[first as usize];
         let pt = cell.boundary.interior_point().unwrap();
         let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [pt.x(), pt.y()]},
                           "properties": {"category": "dispute", "occurred_at": "2026-10-30T08:00:00Z",
@@ -174,7 +177,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
             // the matrix goes on, so one broken route does not hide the others.
             let outcome = std::panic::AssertUnwindSafe(async {
                 let user = role.map(|r| users.iter().find(|u| u.role == r).unwrap().clone());
-                let scope = user.as_ref().map_or(Scope::of(vec![]), |u| Scope::of_user(u, &w.state.live.desk()));
+                let scope = user.as_ref().map_or(Scope::of(vec![]), |u| server::auth::scope_of(u, &w.state.live.desk(), &w.state.geography));
                 let restricted = !scope.allows_region(OUTSIDE_COUNTY.parse().unwrap());
                 let root: model::RegionCode =
                     scope.roots().first().copied().unwrap_or_else(|| "620600000000".parse().unwrap());
@@ -685,7 +688,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let expected = match role {
                             Some(Role::Village) => 200,
                             Some(Role::City | Role::County | Role::Township) => 400,
-                            None | Some(Role::Analyst | Role::Admin | Role::Department) => 403,
+                            None | Some(Role::Analyst | Role::Admin | Role::Department | Role::GridWorker) => 403,
                         };
                         assert_eq!(s, expected, "{label} {d}");
                         if s == 200 {
@@ -698,7 +701,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             Some(Role::Village) => 403,
                             Some(Role::City) => 200,
                             Some(Role::County | Role::Township) => 404,
-                            None | Some(Role::Analyst | Role::Admin | Role::Department) => 403,
+                            None | Some(Role::Analyst | Role::Admin | Role::Department | Role::GridWorker) => 403,
                         };
                         assert_eq!(s, expected, "{label} outside officer");
                     }
@@ -721,7 +724,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let expected = match role {
                             Some(Role::City) => 201,
                             Some(Role::County | Role::Township) => 404,
-                            None | Some(Role::Village | Role::Analyst | Role::Admin | Role::Department) => 403,
+                            None | Some(Role::Village | Role::Analyst | Role::Admin | Role::Department | Role::GridWorker) => 403,
                         };
                         // The roster may already give this village to this officer.
                         let ok = s == expected || (role == Some(Role::City) && s == 409);

@@ -920,6 +920,7 @@ async fn work_order_loop(b: &Browser, _j: &mut Journey) {
         jurisdiction: Some("620602000000".parse().unwrap()),
         officer_id: None,
         department: Some(model::department::DepartmentCode::parse(water).unwrap()),
+        grid_worker_id: None,
     };
     world.state.store.create_user(staff).await.unwrap().unwrap();
     let range = world.state.geography.cell_range("620602001000".parse().unwrap());

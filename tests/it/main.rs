@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod desk;
 mod desk_records;
+mod field;
 mod fuzz_seeds;
 mod hostile;
 mod layout;

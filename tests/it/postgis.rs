@@ -189,6 +189,7 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
             jurisdiction: Some("620600000000".parse().unwrap()),
             officer_id: None,
             department: None,
+            grid_worker_id: None,
         };
         source.create_user(user).await.unwrap().unwrap();
     }
@@ -259,6 +260,7 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
         jurisdiction: Some("620600000000".parse().unwrap()),
         officer_id: None,
         department: None,
+        grid_worker_id: None,
     };
     let created = target.create_user(analyst).await.unwrap().unwrap();
     assert!(created.id > snap.users.iter().map(|u| u.user.id).max().unwrap());

@@ -897,6 +897,7 @@ async fn a_login_name_that_could_never_sign_in_is_refused() {
         jurisdiction: Some("620600000000".into()),
         officer: None,
         department: None,
+        grid_worker: None,
         password_stdin: true,
     };
     for name in ["x".repeat(server::auth::AUDIT_USERNAME_CHARS + 1), String::new(), "a\u{7}b".into()] {

@@ -182,6 +182,7 @@ async fn a_store_from_before_departments_is_upgraded_keeping_its_users_and_sessi
         jurisdiction: Some("620602000000".parse().unwrap()),
         officer_id: None,
         department: Some(model::department::DepartmentCode::parse("water-620602").unwrap()),
+        grid_worker_id: None,
     };
     let cy = store.create_user(staff).await.unwrap().unwrap();
     assert_eq!(cy.id, 8, "ids continue");

@@ -41,6 +41,7 @@ async fn staff(w: &TestWorld, department: &str) -> String {
         jurisdiction: Some(region),
         officer_id: None,
         department: Some(model::department::DepartmentCode::parse(department).unwrap()),
+        grid_worker_id: None,
     })
     .await
 }

@@ -40,6 +40,7 @@ async fn narrow_city_user(w: &TestWorld, region: &str) -> String {
         jurisdiction: Some(region.parse().unwrap()),
         officer_id: None,
         department: None,
+        grid_worker_id: None,
     })
     .await
 }

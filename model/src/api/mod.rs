@@ -207,6 +207,7 @@ pub struct SearchResults {
 pub struct Me {
     /// The user.
     pub user: crate::auth::User,
-    /// Region codes (12 digits) at the roots of the user's jurisdiction.
+    /// Region codes (12 digits) at the roots of the user's jurisdiction, then single cells (15
+    /// digits: a grid worker's).
     pub scope: Vec<String>,
 }

@@ -212,6 +212,11 @@ pub async fn desk(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQue
         Role::Department => {
             return Err(AppError::Forbidden { message: "department staff have no village desk".into() });
         }
+        Role::GridWorker => {
+            return Err(AppError::Forbidden {
+                message: "grid workers have no village desk (their tasks are at /m/)".into(),
+            });
+        }
         Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin => {
             let Some(raw) = asked else { return Err(AppError::bad("officer", "name the officer (officer=id)")) };
             let id: u64 = raw.parse().map_err(|_| AppError::bad("officer", format!("{raw:?} is not an officer id")))?;
@@ -337,7 +342,13 @@ pub async fn create_visit(
 ) -> Result<Response, AppError> {
     let recorder = match caller.user.role {
         Role::Village => caller.user.officer_id,
-        Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin | Role::Department => None,
+        Role::City
+        | Role::County
+        | Role::Township
+        | Role::Analyst
+        | Role::Admin
+        | Role::Department
+        | Role::GridWorker => None,
     };
     let Some(officer) = recorder else {
         return Err(AppError::Forbidden { message: "visits are recorded by the village officer".into() });

@@ -78,6 +78,7 @@ pub async fn live(
         clock: s.clock.clone(),
         cache: s.sessions.clone(),
         every: s.settings.session_recheck,
+        geography: s.geography.clone(),
     };
     let slot = feed::FeedSlot::take(&s.live.feeds, caller.user.id).ok_or_else(|| AppError::TooManyRequests {
         message: format!("at most {} live feeds per user are open at once", feed::MAX_FEEDS_PER_USER),

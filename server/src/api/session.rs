@@ -158,7 +158,8 @@ pub async fn logout(
 }
 
 pub async fn me(caller: Caller, _: super::params::NoQuery) -> Json<Me> {
-    let scope = caller.scope.roots().iter().map(ToString::to_string).collect();
+    let roots = caller.scope.roots().iter().map(ToString::to_string);
+    let scope = roots.chain(caller.scope.cells().iter().map(ToString::to_string)).collect();
     Json(Me { user: caller.user, scope })
 }
 

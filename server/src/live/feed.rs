@@ -70,6 +70,8 @@ pub struct Session {
     pub cache: Arc<crate::auth::SessionCache>,
     /// How often the session and the scope are checked.
     pub every: Duration,
+    /// The world in force (grid workers' cells).
+    pub geography: Arc<crate::geography::Geography>,
 }
 
 /// What a check of the session found.
@@ -96,7 +98,7 @@ async fn check(session: &Session, live: &Live, store: &dyn Store) -> Option<Chec
         }
     };
     match found {
-        Ok(Some(user)) => Some(Checked::Scope(Scope::of_user(&user, &live.desk()))),
+        Ok(Some(user)) => Some(Checked::Scope(crate::auth::scope_of(&user, &live.desk(), &session.geography))),
         Ok(None) => match store.user_by_name(&session.user.username).await {
             Ok(Some((user, _))) if !user.disabled => {
                 Some(Checked::Ended("session ended: signed out, expired or password changed"))

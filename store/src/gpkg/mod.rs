@@ -162,20 +162,20 @@ impl GpkgStore {
         if live_table.is_some_and(|ddl| !ddl.contains("span")) {
             writer.execute_batch(sql!("upgrade_live_span")).map_err(sql("upgrade live_events span"))?;
         }
-        // Stores from before department staff: the users table lacks the role and the column.
+        // Stores from before department staff or grid workers: the users table lacks a role and
+        // a column.
         let users_table: Option<String> =
             writer.query_row(sql!("users_ddl"), [], |r| r.get(0)).optional().map_err(sql("read users schema"))?;
-        if users_table.is_some_and(|ddl| !ddl.contains("department")) {
+        if let Some(ddl) = users_table.filter(|ddl| !ddl.contains("grid_worker_id")) {
+            let department = if ddl.contains("department") { "department" } else { "NULL" };
             // Rebuilding a table others reference needs foreign keys off, outside the transaction.
-            writer
-                .execute_batch(concat!(
-                    "PRAGMA foreign_keys = OFF;",
-                    sql!("begin_immediate"),
-                    sql!("upgrade_users"),
-                    sql!("commit"),
-                    "PRAGMA foreign_keys = ON;"
-                ))
-                .map_err(sql("upgrade users"))?;
+            let upgrade = format!(
+                "PRAGMA foreign_keys = OFF;{}{}{}PRAGMA foreign_keys = ON;",
+                sql!("begin_immediate"),
+                sql!("upgrade_users").replace("{department}", department),
+                sql!("commit")
+            );
+            writer.execute_batch(&upgrade).map_err(sql("upgrade users"))?;
         }
         writer.execute_batch(sql!("core")).map_err(sql("create GeoPackage core"))?;
         writer.execute_batch(sql!("schema")).map_err(sql("create schema"))?;

@@ -27,6 +27,7 @@ pub(super) fn user_from_row(r: &Row<'_>) -> Result<(User, String), GpkgError> {
                 .map(|d| DepartmentCode::parse(&d))
                 .transpose()
                 .map_err(|e| corrupt("department", e))?,
+            grid_worker_id: r.get::<_, Option<i64>>(8).map_err(sql("read user"))?.map(|g| g as u64),
         },
         r.get(6).map_err(sql("read user"))?,
     ))
@@ -47,7 +48,8 @@ pub(super) fn create_user(c: &mut Connection, user: NewUser) -> Result<Option<Us
             user.role.as_str(),
             user.jurisdiction.map(|j| j.to_string()),
             user.officer_id.map(|o| o as i64),
-            user.department.as_ref().map(|d| d.as_str())
+            user.department.as_ref().map(|d| d.as_str()),
+            user.grid_worker_id.map(|g| g as i64)
         ],
     )
     .map_err(sql("insert user"))?;
@@ -59,6 +61,7 @@ pub(super) fn create_user(c: &mut Connection, user: NewUser) -> Result<Option<Us
         officer_id: user.officer_id,
         disabled: false,
         department: user.department,
+        grid_worker_id: user.grid_worker_id,
     }))
 }
 

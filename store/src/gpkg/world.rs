@@ -328,7 +328,7 @@ pub(super) fn snapshot(c: &mut Connection) -> Result<Snapshot, GpkgError> {
     let mut rows = st.query([]).map_err(sql("snapshot users"))?;
     while let Some(r) = rows.next().map_err(sql("snapshot users"))? {
         let (user, password_hash) = user_from_row(r)?;
-        users.push(StoredUser { user, password_hash, created_at: r.get(8).map_err(sql("snapshot users"))? });
+        users.push(StoredUser { user, password_hash, created_at: r.get(9).map_err(sql("snapshot users"))? });
     }
     drop(rows);
     drop(st);

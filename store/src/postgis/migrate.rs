@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0006_world_versions.sql"),
     },
     Migration { version: 7, name: "0007_departments", sql: include_str!("../../../migrations/0007_departments.sql") },
+    Migration { version: 8, name: "0008_grid_workers", sql: include_str!("../../../migrations/0008_grid_workers.sql") },
 ];
 
 /// The schema version this build expects.

@@ -144,6 +144,7 @@ impl PgStore {
                     &x.disabled,
                     &u.created_at,
                     &x.department.as_ref().map(|d| d.as_str()),
+                    &x.grid_worker_id.map(|g| g as i64),
                 ],
             )
             .await
@@ -262,6 +263,7 @@ fn user_from_row(r: &Row) -> Result<(User, String), PgError> {
                 .map(model::department::DepartmentCode::parse)
                 .transpose()
                 .map_err(|e| corrupt("department", e))?,
+            grid_worker_id: get::<Option<i64>>(r, 8)?.map(|g| g as u64),
         },
         get(r, 6)?,
     ))
@@ -884,6 +886,7 @@ impl Store for PgStore {
                     &user.jurisdiction.map(|j| j.to_string()),
                     &user.officer_id.map(|o| o as i64),
                     &user.department.as_ref().map(|d| d.as_str()),
+                    &user.grid_worker_id.map(|g| g as i64),
                 ],
             )
             .await
@@ -898,6 +901,7 @@ impl Store for PgStore {
                 officer_id: user.officer_id,
                 disabled: false,
                 department: user.department,
+                grid_worker_id: user.grid_worker_id,
             }),
         })
     }

@@ -111,15 +111,18 @@ CREATE TABLE IF NOT EXISTS users (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   username TEXT NOT NULL UNIQUE,
   password_hash TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin', 'department')),
+  role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin', 'department', 'grid_worker')),
   jurisdiction TEXT,
   officer_id INTEGER,
   disabled BOOLEAN NOT NULL DEFAULT 0,
   created_at DATETIME NOT NULL,
   -- Department staff: their department's code (the jurisdiction is the region it serves).
   department TEXT,
-  CHECK ((jurisdiction IS NULL) != (officer_id IS NULL)),
-  CHECK ((department IS NOT NULL) = (role = 'department'))
+  -- Grid workers: their grid worker of the world (the jurisdiction is that worker's cells).
+  grid_worker_id INTEGER,
+  CHECK ((jurisdiction IS NOT NULL) + (officer_id IS NOT NULL) + (grid_worker_id IS NOT NULL) = 1),
+  CHECK ((department IS NOT NULL) = (role = 'department')),
+  CHECK ((grid_worker_id IS NOT NULL) = (role = 'grid_worker'))
 );
 
 CREATE TABLE IF NOT EXISTS sessions (

@@ -1,1 +1,1 @@
-SELECT fid, username, role, jurisdiction, officer_id, disabled, password_hash, department FROM users
+SELECT fid, username, role, jurisdiction, officer_id, disabled, password_hash, department, grid_worker_id FROM users

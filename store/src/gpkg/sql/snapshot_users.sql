@@ -1,1 +1,1 @@
-SELECT fid, username, role, jurisdiction, officer_id, disabled, password_hash, department, created_at FROM users ORDER BY fid
+SELECT fid, username, role, jurisdiction, officer_id, disabled, password_hash, department, grid_worker_id, created_at FROM users ORDER BY fid

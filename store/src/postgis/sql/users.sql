@@ -1,1 +1,1 @@
-SELECT id, username, role, jurisdiction, officer_id, disabled, password_hash, department FROM users ORDER BY id
+SELECT id, username, role, jurisdiction, officer_id, disabled, password_hash, department, grid_worker_id FROM users ORDER BY id
