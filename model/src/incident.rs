@@ -17,6 +17,10 @@ labelled_enum! {
         GridWorker = ("grid_worker", "网格员上报", "grid worker"),
         /// 群众APP/小程序.
         CitizenApp = ("citizen_app", "群众APP", "citizen app"),
+        /// 12345 政务服务热线.
+        Hotline12345 = ("hotline_12345", "12345热线", "12345 hotline"),
+        /// 微信公众号/小程序.
+        WeChat = ("wechat", "微信", "WeChat"),
         /// 视频监控/传感器.
         Sensor = ("sensor", "视频/传感器", "camera or sensor"),
         /// 批量导入.

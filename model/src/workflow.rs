@@ -141,7 +141,8 @@ pub fn next(workflow: Workflow, from: Status) -> &'static [Status] {
             Status::Assigned | Status::Accepted | Status::Returned | Status::Completed => &[],
         },
         Workflow::Department => match from {
-            Status::Reported => &[Status::Assigned],
+            // Accepted into the loop (分拨), or rejected as invalid (不予受理, with the reason).
+            Status::Reported => &[Status::Assigned, Status::Closed],
             // 改派: the centre gives it to another department before it is taken.
             Status::Assigned => &[Status::Accepted, Status::Returned, Status::Assigned],
             Status::Accepted => &[Status::Completed, Status::Returned],
@@ -267,8 +268,12 @@ fn decide_order(from: Status, order: Option<&WorkOrder>, t: &Transition) -> Resu
         }
         Status::Closed => {
             centre_only("closing")?;
-            if from == Status::Returned && t.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            let unnoted = t.note.as_deref().is_none_or(|n| n.trim().is_empty());
+            if from == Status::Returned && unnoted {
                 return Err(WorkflowError::NoteRequired("closing a returned order as invalid"));
+            }
+            if from == Status::Reported && unnoted {
+                return Err(WorkflowError::NoteRequired("rejecting a report as invalid (不予受理)"));
             }
             Ok(Decision { status: Status::Closed, order: order.cloned() })
         }
@@ -581,7 +586,13 @@ mod tests {
         assert_eq!(o.step(None, assign("a", &["a"])).unwrap_err().field(), "co_departments");
         let e = o.step(None, Transition { unit: Some(1), ..plain(Status::Dispatched) }).unwrap_err();
         assert!(matches!(e, WorkflowError::Illegal { workflow: Workflow::Department, .. }), "{e}");
-        assert!(e.to_string().ends_with("the next step is assigned"), "{e}");
+        assert!(e.to_string().ends_with("the next step is assigned or closed"), "{e}");
+        // A report not yet assigned is rejected as invalid (不予受理) only with the reason, by the
+        // centre.
+        assert_eq!(o.step(None, plain(Status::Closed)).unwrap_err().field(), "note");
+        let reject = Transition { note: Some("重复上报".into()), ..plain(Status::Closed) };
+        assert_eq!(o.step(Some("a"), reject.clone()).unwrap_err().field(), "to", "the centre's step");
+        assert_eq!(o.step(None, reject), Ok(Status::Closed));
         // The police chain has no work-order steps.
         assert!(decide(Workflow::Police, Status::Reported, None, &assign("a", &[])).is_err());
         for st in [Status::Assigned, Status::Accepted, Status::Returned, Status::Completed] {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod base_data;
 pub mod boot;
 pub mod cell_hotspots;
+pub mod citizen;
 pub mod cli;
 pub mod clock;
 pub mod config;

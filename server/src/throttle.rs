@@ -50,6 +50,13 @@ pub const PER_ACCOUNT: Policy = Policy { free: 4, first_delay_s: 2, max_delay_s:
 /// Wrong current passwords on `POST /api/password`, per user (only a signed-in session can try).
 pub const PER_PASSWORD_CHANGE: Policy = Policy { free: 3, first_delay_s: 5, max_delay_s: 900 };
 
+/// Reports through the public channel from one address: every report counts; five an hour
+/// pass (the count starts afresh after an hour without one), then each waits longer (a minute,
+/// doubling, at most an hour).
+pub const PUBLIC_REPORTS: Policy = Policy { free: 4, first_delay_s: 60, max_delay_s: 3600 };
+/// Unknown tracking codes asked from one address: twenty pass, then each waits longer.
+pub const TRACKING_MISSES: Policy = Policy { free: 19, first_delay_s: 2, max_delay_s: 300 };
+
 /// What is counted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Key {
@@ -59,12 +66,26 @@ pub enum Key {
     Account(String, Option<IpAddr>),
     /// Password changes of a user.
     PasswordChange(u64),
+    /// Reports through the public channel from an address.
+    PublicReport(Option<IpAddr>),
+    /// Unknown tracking codes asked from an address.
+    TrackingMiss(Option<IpAddr>),
 }
 
 impl Key {
     /// The address key of `ip`.
     pub fn address(ip: Option<IpAddr>) -> Key {
         Key::Address(ip.map(network))
+    }
+
+    /// The public-report key of `ip`.
+    pub fn public_report(ip: Option<IpAddr>) -> Key {
+        Key::PublicReport(ip.map(network))
+    }
+
+    /// The unknown-tracking-code key of `ip`.
+    pub fn tracking_miss(ip: Option<IpAddr>) -> Key {
+        Key::TrackingMiss(ip.map(network))
     }
 
     /// The (username, address) key; the username is cut to [`KEY_USERNAME_CHARS`].

@@ -227,6 +227,31 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let body = json!({"username": "city", "password": TEST_PASSWORD});
                         assert_eq!(p.send(role, "POST", "/api/login", Some(body)).await.0, 200, "{label}");
                     }
+                    ("POST", "/api/public/reports") => {
+                        // Anyone reports anywhere in the city (a citizen needs no session); a
+                        // signed-in caller posts as a channel integration, which a read-only
+                        // role may not.
+                        let mut body = json!({"kind": "city_management", "description": "占道经营",
+                                              "lon": tianzhu.x(), "lat": tianzhu.y()});
+                        if role.is_some() {
+                            body["source"] = json!("wechat");
+                            body["external_id"] = json!(format!("probe-{role:?}"));
+                        }
+                        let writes = role.is_none_or(|r| r.writes_cases());
+                        let (s, r) = p.send(role, "POST", route.path, Some(body)).await;
+                        assert_eq!(s, if writes { 201 } else { 403 }, "{label}: {r}");
+                        if s == 201 {
+                            // The receipt is the code, nothing of the event.
+                            let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
+                            assert_eq!(keys, ["track_url", "tracking_code"], "{label}");
+                        }
+                    }
+                    ("GET", "/api/public/track/{code}") | ("POST", "/api/public/track/{code}/verdict") => {
+                        // An unknown code is unknown to everyone; known codes: field.rs.
+                        let uri = route.path.replace("{code}", &server::citizen::new_code());
+                        let body = (route.method == "POST").then(|| json!({"verdict": "satisfied"}));
+                        assert_eq!(p.send(role, route.method, &uri, body).await.0, 404, "{label}");
+                    }
                     ("GET", "/glyphs/{fontstack}/{range}") => {
                         assert_eq!(p.send(role, "GET", "/glyphs/DejaVu%20Sans%20Book/0-255.pbf", None).await.0, 200)
                     }

@@ -79,3 +79,192 @@ async fn a_grid_worker_sees_their_cell_and_follows_a_reassignment_at_once() {
     assert_eq!(get(format!("/api/incidents/{theirs}")).await.0, 200);
     assert_eq!(get(format!("/api/incidents/{mine}")).await.0, 404);
 }
+
+/// A request without a session.
+async fn public(w: &TestWorld, method: &str, uri: &str, body: Option<Value>) -> (u16, Value, String) {
+    let req = Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "application/json");
+    let req = req.body(body.map_or_else(axum::body::Body::empty, |b| axum::body::Body::from(b.to_string()))).unwrap();
+    let res = tower::ServiceExt::oneshot(w.app(), req).await.unwrap();
+    let status = res.status().as_u16();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null), text)
+}
+
+const LAW: &str = "law_enforcement-620602";
+
+/// A citizen's report of a 城市管理 matter inside 东大街街道.
+fn citizen_report(w: &TestWorld, description: &str) -> Value {
+    let range = w.state.geography.cell_range("620602001000".parse().unwrap());
+    let p = w.state.geography.cells()[range.start as usize].boundary.interior_point().unwrap();
+    let png = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nstall-on-the-pavement")
+    };
+    json!({"kind": "city_management", "description": description, "lon": p.x(), "lat": p.y(),
+           "address": "东大街12号", "phone": "13900001111",
+           "photo": {"content_type": "image/png", "data": png}})
+}
+
+async fn staff(w: &TestWorld, department: &str) -> String {
+    let code = model::department::DepartmentCode::parse(department).unwrap();
+    let region = w.state.geography.department(&code).unwrap().region;
+    w.sign_in_new(store::NewUser {
+        username: format!("staff-{department}"),
+        password_hash: String::new(),
+        role: Role::Department,
+        jurisdiction: Some(region),
+        officer_id: None,
+        department: Some(code),
+        grid_worker_id: None,
+    })
+    .await
+}
+
+fn rated(satisfaction: &Value) -> u64 {
+    let t = &satisfaction["total"];
+    ["satisfied", "basically_satisfied", "dissatisfied"].iter().map(|k| t[k].as_u64().unwrap()).sum()
+}
+
+#[tokio::test]
+async fn a_citizen_reports_tracks_and_gives_the_verdict_once() {
+    let w = TestWorld::new(1_000).await;
+    let (s, receipt, _) = public(&w, "POST", "/api/public/reports", Some(citizen_report(&w, "人行道上摆摊占道"))).await;
+    assert_eq!(s, 201, "{receipt}");
+    let code = receipt["tracking_code"].as_str().unwrap().to_owned();
+    assert!(server::citizen::well_formed(&code) && receipt["track_url"] == format!("/track/{code}"), "{receipt}");
+    // The tracking page: stage and dates, nothing of what was sent.
+    let (s, t, text) = public(&w, "GET", &format!("/api/public/track/{code}"), None).await;
+    assert_eq!((s, t["stage"].as_str(), t["verdict_open"].as_bool()), (200, Some("received"), Some(false)), "{t}");
+    for secret in ["人行道", "13900001111", "东大街12号"] {
+        assert!(!text.contains(secret), "the tracking page shows {secret}: {text}");
+    }
+    let (s, _, _) =
+        public(&w, "POST", &format!("/api/public/track/{code}/verdict"), Some(json!({"verdict": "satisfied"}))).await;
+    assert_eq!(s, 409, "no verdict before the report is closed");
+    // The centre finds it (source 群众APP, the photo in its history) and accepts it into the loop.
+    let id = server::citizen::incident_of(&w.state, &code).await.unwrap().0;
+    let (s, f) = w.get(&format!("/api/incidents/{id}")).await;
+    assert_eq!((s.as_u16(), f["properties"]["source"].as_str()), (200, Some("citizen_app")), "{f}");
+    assert_eq!(f["properties"]["reporter_phone"], "13900001111");
+    let (_, p) = w.get(&format!("/api/incidents/{id}/history")).await;
+    assert_eq!(p["history"][0]["photo"], "image/png", "{p}");
+    assert_eq!(w.get(&format!("/api/incidents/{id}/photos/0")).await.0, 200);
+    let law = staff(&w, LAW).await;
+    let step = |token: String, body: Value| {
+        let w = &w;
+        async move { w.post_with(&token, &format!("/api/incidents/{id}/transitions"), body.to_string()).await.0 }
+    };
+    let city = w.token(Role::City).to_owned();
+    assert_eq!(w.post(&format!("/api/incidents/{id}/assign"), json!({"department": LAW}).to_string()).await.0, 200);
+    assert_eq!(step(law.clone(), json!({"to": "accepted"})).await, 200);
+    let (_, t, text) = public(&w, "GET", &format!("/api/public/track/{code}"), None).await;
+    assert_eq!(t["stage"], "in_progress", "{t}");
+    assert!(!text.contains(LAW) && !text.contains("执法"), "no department on the tracking page: {text}");
+    // Law sends it back; the centre closes it as invalid with a note: closed, no return visit.
+    assert_eq!(step(law, json!({"to": "returned", "reason": "not_ours", "note": "非本部门"})).await, 200);
+    assert_eq!(step(city, json!({"to": "closed", "note": "已由商户自行整改"})).await, 200);
+    let before = rated(&w.get("/api/satisfaction?region=620602000000").await.1);
+    let (s, t, _) = public(&w, "GET", &format!("/api/public/track/{code}"), None).await;
+    assert_eq!((s, t["stage"].as_str(), t["verdict_open"].as_bool()), (200, Some("closed"), Some(true)), "{t}");
+    let stages: Vec<&str> = t["steps"].as_array().unwrap().iter().map(|x| x["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["received", "in_progress", "closed"], "{t}");
+    // The verdict: once, counted as the event's return visit (none was recorded).
+    let body = json!({"verdict": "basically_satisfied", "comment": "处理较慢"});
+    let (s, t, _) = public(&w, "POST", &format!("/api/public/track/{code}/verdict"), Some(body.clone())).await;
+    assert_eq!(
+        (s, t["verdict"].as_str(), t["verdict_open"].as_bool()),
+        (200, Some("basically_satisfied"), Some(false)),
+        "{t}"
+    );
+    let (s, e, _) = public(&w, "POST", &format!("/api/public/track/{code}/verdict"), Some(body)).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (409, Some("verdict")), "{e}");
+    let after = w.get("/api/satisfaction?region=620602000000").await.1;
+    assert_eq!(rated(&after), before + 1, "counted once: {after}");
+    let law_row = after["departments"].as_array().unwrap().iter().find(|d| d["code"] == LAW).unwrap();
+    assert_eq!(law_row["basically_satisfied"].as_u64(), Some(1), "{after}");
+}
+
+#[tokio::test]
+async fn the_public_channel_refuses_bad_input_floods_and_guesses() {
+    let w = TestWorld::new(1_000).await;
+    let good = citizen_report(&w, "垃圾堆放");
+    let with = |key: &str, value: Value| {
+        let mut b = good.clone();
+        b[key] = value;
+        b
+    };
+    let refused = [
+        (with("kind", json!("robbery")), "kind"),
+        (with("kind", json!("no_such_kind")), "kind"),
+        (with("description", json!("")), "description"),
+        (with("description", json!("很".repeat(501))), "description"),
+        (with("lon", json!(10.0)), "lon"),
+        (with("phone", json!("12ab")), "phone"),
+        (with("address", json!("a\nb")), "address"),
+        (with("source", json!("hotline_12345")), "source"),
+        (with("external_id", json!("x-1")), "external_id"),
+        (with("photo", json!({"content_type": "image/png", "data": "bm90IGFuIGltYWdl"})), "photo.data"),
+        (with("photo", json!({"content_type": "text/html", "data": "PGI+"})), "photo.content_type"),
+        (with("unknown", json!(1)), "unknown"),
+    ];
+    // Each refused report still counts against the address: five pass, then 429.
+    let mut refusals = 0;
+    for (body, field) in refused.iter().take(5) {
+        let (s, e, _) = public(&w, "POST", "/api/public/reports", Some(body.clone())).await;
+        assert_eq!((s, e["error"]["field"].as_str()), (422, Some(*field)), "{body} → {e}");
+        refusals += 1;
+    }
+    let (s, e, _) = public(&w, "POST", "/api/public/reports", Some(good.clone())).await;
+    assert_eq!(s, 429, "a flood from one address: {e}");
+    assert_eq!(refusals, 5);
+    // The rest of the checks, from a fresh throttle (another world, another address count).
+    let w2 = TestWorld::new(1_000).await;
+    for (body, field) in refused.iter().skip(5).take(5) {
+        let (s, e, _) = public(&w2, "POST", "/api/public/reports", Some(body.clone())).await;
+        assert_eq!((s, e["error"]["field"].as_str()), (422, Some(*field)), "{body} → {e}");
+    }
+    let w3 = TestWorld::new(1_000).await;
+    for (body, field) in refused.iter().skip(10) {
+        let (s, e, _) = public(&w3, "POST", "/api/public/reports", Some(body.clone())).await;
+        assert_eq!((s, e["error"]["field"].as_str()), (422, Some(*field)), "{body} → {e}");
+    }
+    let huge = with("description", json!("x".repeat(4 << 20)));
+    assert_eq!(public(&w3, "POST", "/api/public/reports", Some(huge)).await.0, 413);
+    // Codes: 100 random bits each, unknown ones 404 and, past twenty, 429.
+    let codes: std::collections::HashSet<String> = (0..1000).map(|_| server::citizen::new_code()).collect();
+    assert_eq!(codes.len(), 1000);
+    assert!(codes.iter().all(|c| server::citizen::well_formed(c)));
+    for k in 0..20 {
+        let guess = server::citizen::new_code();
+        assert_eq!(public(&w3, "GET", &format!("/api/public/track/{guess}"), None).await.0, 404, "guess {k}");
+    }
+    assert_eq!(public(&w3, "GET", "/api/public/track/not-a-code", None).await.0, 429, "guessing is slowed");
+    // Nothing internal is reachable without a session.
+    for uri in ["/api/incidents", "/api/queue", "/api/satisfaction", "/api/units", "/api/departments"] {
+        assert_eq!(public(&w3, "GET", uri, None).await.0, 401, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn a_channel_integration_posts_with_its_own_source_and_id() {
+    let w = TestWorld::new(1_000).await;
+    let mut body = citizen_report(&w, "12345热线：小区门口占道");
+    body["source"] = json!("hotline_12345");
+    body["external_id"] = json!("12345-2026-000381");
+    let (s, first) = w.post("/api/public/reports", body.to_string()).await;
+    assert_eq!(s, 201, "{first}");
+    let (s, again) = w.post("/api/public/reports", body.to_string()).await;
+    assert_eq!((s.as_u16(), &again), (200, &first), "a resend gets the same receipt");
+    let id = server::citizen::incident_of(&w.state, first["tracking_code"].as_str().unwrap()).await.unwrap().0;
+    let (_, f) = w.get(&format!("/api/incidents/{id}")).await;
+    assert_eq!(f["properties"]["source"], "hotline_12345", "{f}");
+    // A read-only role may not post for a channel.
+    let (s, _) = w.post_as(Role::Analyst, "/api/public/reports", body.to_string()).await;
+    assert_eq!(s, 403);
+    // An integration is not throttled per address: ten posts in a row.
+    for k in 0..10 {
+        body["external_id"] = json!(format!("12345-2026-1{k:05}"));
+        assert_eq!(w.post("/api/public/reports", body.to_string()).await.0, 201, "post {k}");
+    }
+}

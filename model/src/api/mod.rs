@@ -6,6 +6,7 @@ pub mod hotspots;
 pub mod incidents;
 pub mod live;
 pub mod patrol;
+pub mod public;
 pub mod regions;
 pub mod work;
 pub mod world;

@@ -13,6 +13,7 @@ mod live;
 mod ogc;
 pub mod params;
 mod patrol;
+pub mod public;
 mod regions;
 mod search;
 pub mod session;
@@ -88,6 +89,14 @@ fn routes() -> Routes {
         .add("GET", "/ogc/collections/{id}/items", Signed, get(ogc::items))
         .add("GET", "/ogc/collections/{id}/items/{fid}", Signed, get(ogc::item))
         .add("POST", "/api/login", Public, post(session::login))
+        .add(
+            "POST",
+            "/api/public/reports",
+            Public,
+            post(public::report).layer(DefaultBodyLimit::max(public::MAX_REPORT_BODY_BYTES)),
+        )
+        .add("GET", "/api/public/track/{code}", Public, get(public::track))
+        .add("POST", "/api/public/track/{code}/verdict", Public, post(public::verdict))
         .add("POST", "/api/logout", Signed, post(session::logout))
         .add("GET", "/api/me", Signed, get(session::me))
         .add("POST", "/api/password", Signed, post(session::password))

@@ -1,0 +1,126 @@
+//! The citizen channel's routes, open without signing in (`crate::citizen` decides): report,
+//! track, give the verdict. Each is throttled per address; a signed-in channel integration
+//! (12345 hotline, WeChat) posts reports with its own `source` and external id, unthrottled.
+
+use super::error::AppError;
+use crate::auth::{Caller, audit_source, request_source, request_token};
+use crate::citizen::CitizenError;
+use crate::ingest::IngestError;
+use crate::state::AppState;
+use crate::throttle::{Key, PUBLIC_REPORTS, TRACKING_MISSES};
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use model::api::public::{PublicReport, PublicVerdict};
+
+/// Largest report body: a photo of at most 2 MiB, base64, with the fields.
+pub const MAX_REPORT_BODY_BYTES: usize = 3 << 20;
+
+fn refused(e: CitizenError) -> AppError {
+    match e {
+        CitizenError::Invalid { field, message } => AppError::unprocessable(field, message),
+        CitizenError::UnknownCode => {
+            AppError::NotFound { message: "no report has this tracking code".into(), field: Some("code".into()) }
+        }
+        CitizenError::NotNow(message) => AppError::Conflict { message: message.into(), field: Some("verdict".into()) },
+        CitizenError::Ingest(IngestError::Invalid { error, .. }) => error.into(),
+        CitizenError::Ingest(IngestError::Conflict { .. }) => {
+            AppError::unprocessable("external_id", "this external id already names another report")
+        }
+        CitizenError::Ingest(IngestError::OutsideScope { .. }) => {
+            AppError::unprocessable("lon", "the place is outside the city's grid")
+        }
+        CitizenError::Ingest(IngestError::Store(e)) | CitizenError::Store(e) => e.into(),
+        CitizenError::Change(e) => AppError::Internal(format!("storing a public step: {e}")),
+    }
+}
+
+fn too_many(what: &str, until: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> AppError {
+    AppError::TooManyRequests {
+        message: format!("too many {what} from this address; try again after {}", crate::auth::stamp(until)),
+        retry_after_s: (until - now).num_seconds().max(1) as u64,
+    }
+}
+
+/// `POST /api/public/reports`: a citizen's report (no session), or a channel integration's
+/// (signed in as a case-handling user, naming `source` and `external_id`). 201 with the receipt;
+/// an integration's resubmission answers 200 with the same receipt.
+pub async fn report(State(s): State<AppState>, req: Request) -> Result<Response, AppError> {
+    let (mut parts, body) = req.into_parts();
+    let source = request_source(&parts, &s.trusted_proxies);
+    // A request that carries a session is an integration's: the session must be valid.
+    let caller = match request_token(&parts.headers) {
+        Some(_) => Some(Caller::from_request_parts(&mut parts, &s).await?),
+        None => None,
+    };
+    if let Some(c) = &caller {
+        c.require_writer()?;
+    }
+    let now = s.clock.now();
+    if caller.is_none() {
+        let keys = [(Key::public_report(source.map(|p| p.client)), PUBLIC_REPORTS)];
+        if let Err(until) = s.throttle.attempt(&keys, now) {
+            return Err(too_many("reports", until, now));
+        }
+    }
+    let bytes = axum::body::to_bytes(body, MAX_REPORT_BODY_BYTES).await.map_err(|_| AppError::PayloadTooLarge {
+        message: format!("a report is at most {} MiB", MAX_REPORT_BODY_BYTES >> 20),
+    })?;
+    let report: PublicReport = super::params::json_body(&bytes)?;
+    if caller.is_none() && report.external_id.is_some() {
+        return Err(AppError::unprocessable(
+            "external_id",
+            "only a signed-in channel integration sends an external id",
+        ));
+    }
+    let channel = crate::citizen::channel(report.source.as_deref(), caller.is_some()).map_err(refused)?;
+    let checked = crate::citizen::check(&report, channel, &s.geography, now).map_err(refused)?;
+    let photo = report.photo.clone().map(super::desk::photo).transpose()?;
+    let by = match &caller {
+        Some(c) => c.attribution(),
+        None => {
+            store::Attribution { actor: crate::citizen::PUBLIC_ACTOR.into(), role: None, source: audit_source(source) }
+        }
+    };
+    let (receipt, created) = crate::citizen::file(&s, checked, photo, by).await.map_err(refused)?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(receipt)).into_response())
+}
+
+/// `GET /api/public/track/{code}`: the report's stage and dates, nothing more.
+pub async fn track(State(s): State<AppState>, Path(code): Path<String>, req: Request) -> Result<Response, AppError> {
+    let client = request_source(&req.into_parts().0, &s.trusted_proxies).map(|p| p.client);
+    let answer = looked_up(&s, client, crate::citizen::track(&s, &code).await)?;
+    Ok(Json(answer).into_response())
+}
+
+/// `POST /api/public/track/{code}/verdict {"verdict", "comment"?}`: the public's verdict on a
+/// closed report (表决器), once.
+pub async fn verdict(State(s): State<AppState>, Path(code): Path<String>, req: Request) -> Result<Response, AppError> {
+    let (parts, body) = req.into_parts();
+    let client = request_source(&parts, &s.trusted_proxies).map(|p| p.client);
+    let bytes = axum::body::to_bytes(body, super::MAX_BODY_BYTES)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge { message: "the body is too large".into() })?;
+    let v: PublicVerdict = super::params::json_body(&bytes)?;
+    let answer = looked_up(&s, client, crate::citizen::give_verdict(&s, &code, &v).await)?;
+    Ok(Json(answer).into_response())
+}
+
+/// A lookup by tracking code: unknown codes count against the address, and an address past its
+/// allowance is refused even for a known code (guessing stays slow).
+fn looked_up<T>(
+    s: &AppState,
+    client: Option<std::net::IpAddr>,
+    answer: Result<T, CitizenError>,
+) -> Result<T, AppError> {
+    let now = s.clock.now();
+    let keys = [(Key::tracking_miss(client), TRACKING_MISSES)];
+    if let Some(until) = s.throttle.wait_until(&keys, now) {
+        return Err(too_many("unknown tracking codes", until, now));
+    }
+    if matches!(answer, Err(CitizenError::UnknownCode)) {
+        s.throttle.fail(&keys, now);
+    }
+    answer.map_err(refused)
+}
