@@ -14,6 +14,7 @@ pub mod config;
 pub mod csv_export;
 pub mod desk;
 pub mod desk_records;
+pub mod field;
 pub mod follow;
 pub mod geography;
 pub mod group;

@@ -227,6 +227,36 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let body = json!({"username": "city", "password": TEST_PASSWORD});
                         assert_eq!(p.send(role, "POST", "/api/login", Some(body)).await.0, 200, "{label}");
                     }
+                    ("POST", "/api/field/reports") => {
+                        // Field users report inside their cells or villages only; nobody else
+                        // reports from the phone.
+                        let field = matches!(role, Some(Role::GridWorker | Role::Village));
+                        let body = |lon: f64, lat: f64, id: &str| {
+                            json!({"external_id": id, "kind": "public_order", "description": "现场发现",
+                                   "lon": lon, "lat": lat})
+                        };
+                        let (s, _) = p.send(role, "POST", route.path, Some(body(tianzhu.x(), tianzhu.y(), "probe-out-1"))).await;
+                        assert_eq!(s, 403, "{label} outside");
+                        if field {
+                            let (lon, lat) = (inside_incident.lon, inside_incident.lat);
+                            let (s, r) = p.send(role, "POST", route.path, Some(body(lon, lat, "probe-in-1"))).await;
+                            assert_eq!(s, 201, "{label}: {r}");
+                        }
+                    }
+                    ("GET", "/api/field/reports") | ("GET", "/api/field/tasks") => {
+                        let field = matches!(role, Some(Role::GridWorker | Role::Village));
+                        let (s, list) = p.send(role, "GET", route.path, None).await;
+                        assert_eq!(s, if field { 200 } else { 403 }, "{label}");
+                        for item in list["items"].as_array().into_iter().flatten() {
+                            if let Some(code) = item["cell_code"].as_str() {
+                                assert!(allowed(code), "{label} leaks {item}");
+                            }
+                            if let Some(id) = item["id"].as_u64() {
+                                let row = rows.iter().find(|r| r.id.0 == id);
+                                assert!(row.is_none_or(&in_scope), "{label} leaks {item}");
+                            }
+                        }
+                    }
                     ("POST", "/api/public/reports") => {
                         // Anyone reports anywhere in the city (a citizen needs no session); a
                         // signed-in caller posts as a channel integration, which a read-only

@@ -268,3 +268,122 @@ async fn a_channel_integration_posts_with_its_own_source_and_id() {
         assert_eq!(w.post("/api/public/reports", body.to_string()).await.0, 201, "post {k}");
     }
 }
+
+/// A field report body at the interior point of cell `code`.
+fn field_report(w: &TestWorld, code: &str, phone_id: &str, photos: usize) -> Value {
+    use base64::Engine;
+    let cell = w.state.geography.cells().iter().find(|c| c.cell.code.to_string() == code).unwrap();
+    let pt = cell.boundary.interior_point().unwrap();
+    let photos: Vec<Value> = (0..photos)
+        .map(|k| {
+            let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], format!("photo-{k}").as_bytes()].concat();
+            json!({"content_type": "image/jpeg", "data": base64::engine::general_purpose::STANDARD.encode(jpeg)})
+        })
+        .collect();
+    json!({"external_id": phone_id, "kind": "public_order", "description": "路口聚集人员争吵",
+           "lon": pt.x(), "lat": pt.y(), "photos": photos})
+}
+
+#[tokio::test]
+async fn a_field_report_is_stored_once_with_its_photos_and_tasks_are_done_from_the_phone() {
+    let w = TestWorld::new(1_000).await;
+    let token = w.token(Role::GridWorker).to_owned();
+    let own = w.get_with(&token, "/api/me").await.1["scope"][0].as_str().unwrap().to_owned();
+    let body = field_report(&w, &own, "phone-0001-aaaa", 3);
+    let (s, first) = w.post_with(&token, "/api/field/reports", body.to_string()).await;
+    assert_eq!(s, 201, "{first}");
+    let report = &first["items"][0];
+    assert_eq!((report["photos"].as_u64(), report["external_id"].as_str()), (Some(3), Some("phone-0001-aaaa")));
+    let id = report["id"].as_u64().unwrap();
+    // The phone resends after a lost answer: the same report, no second photo.
+    let (s, again) = w.post_with(&token, "/api/field/reports", body.to_string()).await;
+    assert_eq!(
+        (s.as_u16(), again["items"][0]["id"].as_u64(), again["items"][0]["photos"].as_u64()),
+        (200, Some(id), Some(3))
+    );
+    // The centre sees it: source 网格员上报, the position, the photos.
+    let (_, f) = w.get(&format!("/api/incidents/{id}")).await;
+    assert_eq!(f["properties"]["source"], "grid_worker", "{f}");
+    let (x, y) = (f["geometry"]["coordinates"][0].as_f64().unwrap(), f["geometry"]["coordinates"][1].as_f64().unwrap());
+    assert!((x - body["lon"].as_f64().unwrap()).abs() < 1e-6 && (y - body["lat"].as_f64().unwrap()).abs() < 1e-6);
+    let (_, p) = w.get(&format!("/api/incidents/{id}/history")).await;
+    assert_eq!(p["history"].as_array().unwrap().len(), 3, "{p}");
+    assert_eq!(w.get(&format!("/api/incidents/{id}/photos/2")).await.0, 200);
+    let (_, queue) = w.get("/api/queue").await;
+    assert!(queue["items"].as_array().unwrap().iter().any(|q| q["id"] == id), "in the centre's queue");
+    // 我的上报: the worker's own reports.
+    let (s, mine) = w.get_with(&token, "/api/field/reports").await;
+    assert_eq!(
+        (s.as_u16(), mine["items"].as_array().unwrap().len(), mine["items"][0]["id"].as_u64()),
+        (200, 1, Some(id))
+    );
+    // Refused: another cell, too many photos, a bad id, a command-centre user.
+    let other = w
+        .state
+        .geography
+        .cells()
+        .iter()
+        .map(|c| c.cell.code.to_string())
+        .find(|c| c[..12] == own[..12] && *c != own)
+        .unwrap();
+    assert_eq!(
+        w.post_with(&token, "/api/field/reports", field_report(&w, &other, "phone-0002-bbbb", 0).to_string()).await.0,
+        403
+    );
+    let (s, e) =
+        w.post_with(&token, "/api/field/reports", field_report(&w, &own, "phone-0003-cccc", 4).to_string()).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("photos")), "{e}");
+    let (s, e) = w.post_with(&token, "/api/field/reports", field_report(&w, &own, "x", 0).to_string()).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("external_id")), "{e}");
+    let mut bad_photo = field_report(&w, &own, "phone-0004-dddd", 1);
+    bad_photo["photos"][0]["data"] = json!("bm90IGFuIGltYWdl");
+    let (s, e) = w.post_with(&token, "/api/field/reports", bad_photo.to_string()).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("photos[0]")), "{e}");
+    assert_eq!(w.post("/api/field/reports", field_report(&w, &own, "phone-0005-eeee", 0).to_string()).await.0, 403);
+
+    // Tasks: a public report in the worker's cell is to be verified; a finished order to be
+    // called back. Both are done from the phone.
+    let cell = w.state.geography.cells().iter().find(|c| c.cell.code.to_string() == own).unwrap();
+    let pt = cell.boundary.interior_point().unwrap();
+    let citizen = json!({"kind": "city_management", "description": "井盖缺失", "lon": pt.x(), "lat": pt.y()});
+    let (s, receipt, _) = public(&w, "POST", "/api/public/reports", Some(citizen)).await;
+    assert_eq!(s, 201);
+    let public_id = server::citizen::incident_of(&w.state, receipt["tracking_code"].as_str().unwrap()).await.unwrap().0;
+    let (s, tasks) = w.get_with(&token, "/api/field/tasks").await;
+    assert_eq!(s, 200, "{tasks}");
+    let verify = tasks["items"].as_array().unwrap().iter().find(|t| t["id"] == public_id).expect("a 核查 task");
+    assert_eq!(verify["kind"], "verify");
+    let note = json!({"to": "reported", "note_only": true, "note": "核查：属实，井盖已缺失"});
+    assert_eq!(w.post_with(&token, &format!("/api/incidents/{public_id}/transitions"), note.to_string()).await.0, 200);
+    let (_, tasks) = w.get_with(&token, "/api/field/tasks").await;
+    assert!(!tasks["items"].as_array().unwrap().iter().any(|t| t["id"] == public_id), "verified: {tasks}");
+    // The centre assigns it, the department finishes it: the worker calls back.
+    let law = staff(&w, LAW).await;
+    assert_eq!(
+        w.post(&format!("/api/incidents/{public_id}/assign"), json!({"department": LAW}).to_string()).await.0,
+        200
+    );
+    for to in ["accepted", "completed"] {
+        let (s, e) =
+            w.post_with(&law, &format!("/api/incidents/{public_id}/transitions"), json!({"to": to}).to_string()).await;
+        assert_eq!(s, 200, "{to}: {e}");
+    }
+    let (_, tasks) = w.get_with(&token, "/api/field/tasks").await;
+    let callback = tasks["items"].as_array().unwrap().iter().find(|t| t["id"] == public_id).expect("a 回访 task");
+    assert_eq!(callback["kind"], "callback");
+    let verdict = json!({"to": "feedback", "verdict": "satisfied", "note": "电话回访"});
+    let (s, p) = w.post_with(&token, &format!("/api/incidents/{public_id}/transitions"), verdict.to_string()).await;
+    assert_eq!((s.as_u16(), p["status"].as_str()), (200, Some("feedback")), "{p}");
+    // Closing stays the centre's.
+    let (s, _) = w
+        .post_with(&token, &format!("/api/incidents/{public_id}/transitions"), json!({"to": "closed"}).to_string())
+        .await;
+    assert_eq!(s, 403);
+    // A command-centre user has no field tasks.
+    assert_eq!(w.get("/api/field/tasks").await.0, 403);
+    // A village officer's tasks include the visits due in their villages.
+    let (s, t) = w.get_as(Role::Village, "/api/field/tasks").await;
+    assert_eq!(s, 200, "{t}");
+    let visits = t["items"].as_array().unwrap().iter().filter(|x| x["kind"] == "visit").count();
+    assert!(visits > 0, "{t}");
+}

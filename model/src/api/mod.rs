@@ -1,6 +1,7 @@
 //! JSON shapes of the HTTP API shared by server and frontend.
 
 pub mod desk;
+pub mod field;
 pub mod geo;
 pub mod hotspots;
 pub mod incidents;

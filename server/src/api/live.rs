@@ -414,10 +414,14 @@ async fn step(s: AppState, caller: Caller, raw: String, body: TransitionBody) ->
     };
     let incident = incident_in_scope(&s, &caller, id).await?;
     let by_department = caller.user.department.clone().filter(|_| caller.user.role == model::auth::Role::Department);
+    // Field users (grid workers, village officers) also make the return visit (回访) in their
+    // cells and villages.
+    let field_callback = to == Status::Feedback && crate::field::source_of(caller.user.role).is_ok();
     if incident.fields.category.workflow() == model::taxonomy::Workflow::Department
         && by_department.is_none()
         && !caller.user.role.leads()
         && !body.note_only
+        && !field_callback
     {
         return Err(AppError::Forbidden {
             message: "a work order is assigned, closed and followed up by the 综治 centre (city, county or township)"

@@ -5,6 +5,7 @@
 mod desk;
 pub mod error;
 pub mod features;
+mod field;
 pub mod guard;
 pub mod hotspots;
 mod incidents;
@@ -95,6 +96,14 @@ fn routes() -> Routes {
             Public,
             post(public::report).layer(DefaultBodyLimit::max(public::MAX_REPORT_BODY_BYTES)),
         )
+        .add(
+            "POST",
+            "/api/field/reports",
+            Signed,
+            post(field::report).layer(DefaultBodyLimit::max(field::MAX_FIELD_BODY_BYTES)),
+        )
+        .add("GET", "/api/field/reports", Signed, get(field::my_reports))
+        .add("GET", "/api/field/tasks", Signed, get(field::tasks))
         .add("GET", "/api/public/track/{code}", Public, get(public::track))
         .add("POST", "/api/public/track/{code}/verdict", Public, post(public::verdict))
         .add("POST", "/api/logout", Signed, post(session::logout))
