@@ -390,3 +390,52 @@ export function reloadWorld(version) {
     for (const name of ['stations', 'cameras']) map.getSource(name).setData(urls[name]);
   });
 }
+
+// A small map to pick a place (the phone app's report, the citizen's report): the base layers,
+// the cells' outlines when signed in, and one marker that a tap moves. `onPick` gets
+// JSON `[lon, lat]`. Separate from the dashboard's map; one at a time.
+let picker = null;
+let pickerMarker = null;
+export function createPicker(container, optionsJson, onPick) {
+  if (picker) picker.remove();
+  const o = JSON.parse(optionsJson);
+  const sources = {};
+  const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#0b1622' } }];
+  for (const b of o.baseLayers || []) {
+    sources['base-' + b.name] = { type: 'raster', tiles: [b.url], tileSize: 256, attribution: b.attribution };
+    layers.push({ id: 'base-' + b.name, type: 'raster', source: 'base-' + b.name });
+  }
+  if (o.cellsUrl) {
+    sources.cells = { type: 'vector', tiles: [o.cellsUrl], minzoom: 6, maxzoom: 14 };
+    layers.push({ id: 'cells-line', type: 'line', source: 'cells', 'source-layer': 'cells',
+                  paint: { 'line-color': '#6f8aa6', 'line-width': 1 } });
+  }
+  if (o.areas) {
+    sources.areas = { type: 'geojson', data: o.areas };
+    layers.push({ id: 'areas-line', type: 'line', source: 'areas', paint: { 'line-color': '#c5d6e8', 'line-width': 1.2 } });
+  }
+  picker = new maplibregl.Map({
+    container, center: o.center, zoom: o.zoom, minZoom: 5, maxZoom: 18, fadeDuration: 0,
+    attributionControl: { compact: true },
+    canvasContextAttributes: { preserveDrawingBuffer: true, antialias: false },
+    style: { version: 8, glyphs: o.glyphsUrl, sources, layers },
+  });
+  state.picker = picker;
+  pickerMarker = new maplibregl.Marker({ color: '#ff8a3d' }).setLngLat(o.center).addTo(picker);
+  picker.on('click', (e) => {
+    pickerMarker.setLngLat(e.lngLat);
+    onPick(JSON.stringify([e.lngLat.lng, e.lngLat.lat]));
+  });
+}
+
+// Moves the picker's marker (and the view) to a place, e.g. the GPS position.
+export function setPickerPoint(lon, lat) {
+  if (!picker) return;
+  pickerMarker.setLngLat([lon, lat]);
+  picker.easeTo({ center: [lon, lat], zoom: Math.max(picker.getZoom(), 15) });
+}
+
+// Removes the picker (its page closed).
+export function removePicker() {
+  if (picker) { picker.remove(); picker = null; state.picker = null; }
+}

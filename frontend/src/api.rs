@@ -726,3 +726,38 @@ pub async fn taxonomy() -> Result<String, ApiError> {
     let (status, text) = fetch("GET", "/api/taxonomy", None).await?;
     if (200..300).contains(&status) { Ok(text) } else { parse::<Value>(status, text).map(|_| String::new()) }
 }
+
+/// `POST /api/field/reports`: a report from the phone's outbox (idempotent on its id).
+pub async fn field_report(
+    report: &model::api::field::FieldReport,
+) -> Result<model::api::field::FieldReports, ApiError> {
+    post_json("/api/field/reports", report).await
+}
+
+/// `GET /api/field/reports`: the signed-in field user's own reports.
+pub async fn field_reports() -> Result<model::api::field::FieldReports, ApiError> {
+    get_json("/api/field/reports").await
+}
+
+/// `GET /api/field/tasks`: 核查, 回访 and 走访 of the field user's cells or villages.
+pub async fn field_tasks() -> Result<model::api::field::FieldTasks, ApiError> {
+    get_json("/api/field/tasks").await
+}
+
+/// `POST /api/public/reports`: a citizen's report, no session.
+pub async fn public_report(report: &model::api::public::PublicReport) -> Result<model::api::public::Receipt, ApiError> {
+    post_json("/api/public/reports", report).await
+}
+
+/// `GET /api/public/track/{code}`.
+pub async fn track(code: &str) -> Result<model::api::public::Tracking, ApiError> {
+    get_json(&format!("/api/public/track/{}", encode(code))).await
+}
+
+/// `POST /api/public/track/{code}/verdict`.
+pub async fn public_verdict(
+    code: &str,
+    v: &model::api::public::PublicVerdict,
+) -> Result<model::api::public::Tracking, ApiError> {
+    post_json(&format!("/api/public/track/{}/verdict", encode(code)), v).await
+}

@@ -135,7 +135,7 @@ pub type Session = RwSignal<Option<Option<Me>>>;
 
 /// The signed-in user, if any, once the server's event taxonomy is in force (the categories of
 /// everything the dashboard reads are the server's).
-async fn signed_in() -> Option<Me> {
+pub(crate) async fn signed_in() -> Option<Me> {
     let me = api::me().await.unwrap_or(None)?;
     if let Ok(text) = api::taxonomy().await {
         match model::taxonomy::Taxonomy::parse(&text) {
@@ -163,7 +163,7 @@ pub fn App() -> impl IntoView {
 }
 
 #[component]
-fn Login(lang: RwSignal<Lang>, session: Session) -> impl IntoView {
+pub(crate) fn Login(lang: RwSignal<Lang>, session: Session) -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);

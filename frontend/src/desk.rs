@@ -170,14 +170,17 @@ fn label(lang: Lang, zh: &str, en: &str) -> String {
     if lang == Lang::Zh { zh } else { en }.to_owned()
 }
 
-/// The value of the input or select with id `id` (empty when there is none).
+/// The value of the input, select or text area with id `id` (empty when there is none).
 pub fn input_value(id: &str) -> String {
     let Some(e) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) else {
         return String::new();
     };
     match e.dyn_into::<web_sys::HtmlInputElement>() {
         Ok(i) => i.value(),
-        Err(e) => e.dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default(),
+        Err(e) => match e.dyn_into::<web_sys::HtmlSelectElement>() {
+            Ok(s) => s.value(),
+            Err(e) => e.dyn_into::<web_sys::HtmlTextAreaElement>().map(|t| t.value()).unwrap_or_default(),
+        },
     }
 }
 

@@ -7,6 +7,7 @@ mod app;
 mod charts;
 mod command;
 mod desk;
+mod field;
 mod i18n;
 mod map;
 mod orders;
@@ -25,5 +26,13 @@ extern "C" {
 fn main() {
     record_errors();
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    // The address picks the app: the phone app, the citizen pages, or the dashboard.
+    match field::page() {
+        field::Page::Field => leptos::mount::mount_to_body(field::FieldApp),
+        field::Page::Report => leptos::mount::mount_to_body(field::CitizenReport),
+        field::Page::Track(code) => {
+            leptos::mount::mount_to_body(move || leptos::prelude::view! { <field::TrackPage code=code.clone() /> })
+        }
+        field::Page::Dashboard => leptos::mount::mount_to_body(app::App),
+    }
 }

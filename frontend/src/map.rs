@@ -37,6 +37,62 @@ extern "C" {
     fn set_editing(on: bool);
     #[wasm_bindgen(js_name = reloadWorld)]
     fn reload_world(version: u32);
+    #[wasm_bindgen(js_name = createPicker)]
+    fn create_picker(container: &web_sys::HtmlElement, options: &str, on_pick: &js_sys::Function);
+    #[wasm_bindgen(js_name = setPickerPoint)]
+    fn set_picker_point(lon: f64, lat: f64);
+    #[wasm_bindgen(js_name = removePicker)]
+    fn remove_picker();
+}
+
+/// Options of the place picker (`createPicker`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PickerOptions {
+    /// Where the marker starts, WGS84 `[lon, lat]`.
+    pub center: [f64; 2],
+    /// Initial zoom.
+    pub zoom: f64,
+    /// Cell tiles (signed-in users), for the outlines.
+    pub cells_url: Option<String>,
+    /// Glyphs template.
+    pub glyphs_url: String,
+    /// Optional base layers.
+    pub base_layers: Vec<model::api::BaseLayer>,
+}
+
+/// The small map that picks a place: one marker, moved by a tap or by [`Picker::set`].
+#[derive(Clone, Copy)]
+pub struct Picker;
+
+impl Picker {
+    /// Creates the picker in `container`; `on_pick` gets each tapped place (lon, lat).
+    pub fn create(
+        container: &web_sys::HtmlElement,
+        options: &PickerOptions,
+        on_pick: impl Fn(f64, f64) + 'static,
+    ) -> Picker {
+        let callback = Closure::<dyn Fn(String)>::new(move |json: String| {
+            if let Ok([lon, lat]) = serde_json::from_str::<[f64; 2]>(&json) {
+                on_pick(lon, lat);
+            }
+        });
+        let options = serde_json::to_string(options).unwrap_or_default();
+        create_picker(container, &options, callback.as_ref().unchecked_ref());
+        // The picker lives until the next one replaces it.
+        callback.forget();
+        Picker
+    }
+
+    /// Moves the marker and the view to a place.
+    pub fn set(&self, lon: f64, lat: f64) {
+        set_picker_point(lon, lat);
+    }
+
+    /// Removes the picker.
+    pub fn remove(&self) {
+        remove_picker();
+    }
 }
 
 /// Colour of a category (points and legend): the taxonomy's.

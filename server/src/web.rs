@@ -114,6 +114,7 @@ fn content_type(path: &std::path::Path) -> &'static str {
         "wasm" => "application/wasm",
         "css" => "text/css; charset=utf-8",
         "json" => "application/json",
+        "webmanifest" => "application/manifest+json",
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "ico" => "image/x-icon",
@@ -163,7 +164,9 @@ pub async fn frontend(State(s): State<AppState>, uri: Uri) -> Result<Response, A
     let page = name.ends_with("index.html");
     let policy = page.then(|| page_policy(&bytes, &s.ui));
     let mut response = ([(header::CONTENT_TYPE, content_type(&name))], bytes).into_response();
-    let cache = if page { "no-cache" } else { "public, max-age=300" };
+    // The page and the phone app's service worker are checked on every load, so a new build
+    // reaches phones at once.
+    let cache = if page || name.ends_with("sw.js") { "no-cache" } else { "public, max-age=300" };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if let Some(policy) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);

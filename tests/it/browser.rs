@@ -228,6 +228,24 @@ steps!(
     base_data
 );
 
+/// One browser at a time: two Chromiums on two cores make both slow enough to time out.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A ChromeDriver on a free port, and the port.
+async fn chromedriver() -> (Proc, u16) {
+    let wd_port = free_port();
+    let driver = Proc(
+        Command::new("chromedriver")
+            .args([format!("--port={wd_port}"), "--allowed-ips=127.0.0.1".into()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_port(wd_port).await;
+    (driver, wd_port)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_works_in_a_real_browser() {
     let Some(dist) = dist() else { return };
@@ -243,16 +261,8 @@ async fn the_dashboard_works_in_a_real_browser() {
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let wd_port = free_port();
-    let _driver = Proc(
-        Command::new("chromedriver")
-            .args([format!("--port={wd_port}"), "--allowed-ips=127.0.0.1".into()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_port(wd_port).await;
+    let _one = ONE_BROWSER.lock().await;
+    let (_driver, wd_port) = chromedriver().await;
     let profile = tempfile::tempdir().unwrap();
     let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps(&profile.path().to_string_lossy()))
@@ -1250,4 +1260,328 @@ async fn base_data(b: &Browser, _j: &mut Journey) {
     let (_, versions) = world.get_as(model::auth::Role::Admin, "/api/world/versions").await;
     assert_eq!(versions.as_array().unwrap().len(), 8, "{versions}");
     std::fs::write(out.join("dashboard-world.png"), c.screenshot().await.unwrap()).unwrap();
+}
+
+/// A Chromium DevTools command through ChromeDriver (`goog/cdp/execute`): geolocation, its
+/// permission and the network's state, which WebDriver itself does not set.
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(json!({"cmd": self.0, "params": self.1}).to_string()))
+    }
+}
+
+async fn cdp(c: &Client, cmd: &'static str, params: Value) {
+    c.issue_cmd(Cdp(cmd, params)).await.unwrap_or_else(|e| panic!("{cmd}: {e}"));
+}
+
+/// Chromium as a phone: a 390 × 844 touch screen with a phone's user agent.
+fn phone_caps(profile: &str) -> Capabilities {
+    let mut caps = caps(profile);
+    let options = caps.get_mut("goog:chromeOptions").unwrap();
+    options["args"] = Value::Array(
+        options["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| !a.as_str().unwrap().starts_with("--window-size"))
+            .cloned()
+            .collect(),
+    );
+    options["mobileEmulation"] = json!({
+        "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true},
+        "userAgent": "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
+    });
+    caps
+}
+
+/// What the phone's steps share.
+struct Phone {
+    world: TestWorld,
+    c: Client,
+    port: u16,
+    out: PathBuf,
+    /// Where the phone's GPS says it is: inside the grid worker's cell.
+    at: (f64, f64),
+}
+
+type PhoneStep = for<'a> fn(&'a Phone) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
+
+macro_rules! phone_steps {
+    ($($name:ident),* $(,)?) => {
+        /// The phone's steps, in order.
+        const PHONE_STEPS: &[(&str, PhoneStep)] = &[$((stringify!($name), |p| Box::pin($name(p)))),*];
+    };
+}
+
+phone_steps!(field_sign_in, field_report_with_photo, field_report_offline, field_task_done, citizen_reports_and_rates);
+
+/// The phone app (`/m/`) and the citizen pages in Chromium under mobile emulation, with the GPS
+/// at a fixed place in the grid worker's cell.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_field_app_works_on_a_phone() {
+    let Some(dist) = dist() else { return };
+    if !tool("chromedriver") || !tool("chromium") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let world = TestWorld::ending_at(3_000, Utc::now()).await;
+    let mut state = world.state.clone();
+    state.web_dir = Some(dist);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = server::api::app(state);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (_driver, wd_port) = chromedriver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(phone_caps(&profile.path().to_string_lossy()))
+        .connect(&format!("http://127.0.0.1:{wd_port}"))
+        .await
+        .unwrap();
+    // The GPS: the interior point of the grid worker's cell, granted to the page.
+    let worker = world.state.store.user_by_name("grid_worker").await.unwrap().unwrap().0;
+    let scope = server::auth::scope_of(&worker, &world.state.live.desk(), &world.state.geography);
+    let cell = world.state.geography.cells().iter().find(|c| c.cell.code == scope.cells()[0]).unwrap();
+    let pt = cell.boundary.interior_point().unwrap();
+    let origin = format!("http://127.0.0.1:{port}");
+    cdp(&c, "Browser.grantPermissions", json!({"origin": origin, "permissions": ["geolocation"]})).await;
+    cdp(&c, "Emulation.setGeolocationOverride", json!({"latitude": pt.y(), "longitude": pt.x(), "accuracy": 8})).await;
+    let p = Phone { world, c, port, out: artifacts(), at: (pt.x(), pt.y()) };
+    for (k, (name, step)) in PHONE_STEPS.iter().enumerate() {
+        let outcome = std::panic::AssertUnwindSafe(async {
+            step(&p).await;
+            let errors = js(&p.c, "return window.__safegridErrors || ['the page does not record its errors'];").await;
+            assert_eq!(errors, json!([]), "page or console errors during `{name}`");
+        })
+        .catch_unwind()
+        .await;
+        if outcome.is_err() {
+            if let Ok(png) = p.c.screenshot().await {
+                let _ = std::fs::write(p.out.join(format!("failed-{name}.png")), png);
+            }
+            let not_run: Vec<&str> = PHONE_STEPS[k + 1..].iter().map(|(n, _)| *n).collect();
+            panic!(
+                "phone step `{name}` failed (its panic is printed above; screenshot {}); not run: {}",
+                p.out.join(format!("failed-{name}.png")).display(),
+                if not_run.is_empty() { "none".to_owned() } else { not_run.join(", ") }
+            );
+        }
+    }
+    let Phone { c, .. } = p;
+    c.close().await.unwrap();
+}
+
+/// Waits up to 30 s for a script to return true.
+async fn until_js(c: &Client, script: &str, what: &str) {
+    let t0 = Instant::now();
+    while js(c, script).await != json!(true) {
+        assert!(t0.elapsed() < Duration::from_secs(30), "{what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The attribute `name` of the newest outbox entry.
+async fn newest_outbox(c: &Client, name: &str) -> String {
+    let v = js(
+        c,
+        &format!("const li = document.querySelector('#outbox li'); return li ? li.getAttribute('{name}') : null;"),
+    )
+    .await;
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+/// The grid worker signs in on the phone; the app shell is kept for offline use.
+async fn field_sign_in(p: &Phone) {
+    let c = &p.c;
+    c.goto(&format!("http://127.0.0.1:{}/m/", p.port)).await.unwrap();
+    let user = c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("login-username")).await.unwrap();
+    user.send_keys("grid_worker").await.unwrap();
+    c.find(Locator::Id("login-password")).await.unwrap().send_keys(tests::TEST_PASSWORD).await.unwrap();
+    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("tab-report")).await.unwrap();
+    assert_eq!(text_of(c, "#signed-in").await, "grid_worker");
+    // Sized for the phone: nothing wider than the screen.
+    let wide = js(c, "return document.documentElement.scrollWidth <= window.innerWidth;").await;
+    assert_eq!(wide, json!(true), "the page scrolls sideways on a 390 px screen");
+    // Installable: the manifest is linked and served; the service worker keeps the shell.
+    let manifest =
+        js(c, "const l = document.querySelector('link[rel=manifest]'); return l ? l.getAttribute('href') : null;")
+            .await;
+    assert_eq!(manifest, "/m/manifest.webmanifest");
+    js(c, "fetch('/m/manifest.webmanifest').then(r => r.json()).then(m => { window.__manifest = m.start_url; }); return true;").await;
+    until_js(c, "return window.__manifest === '/m/';", "the manifest is not served").await;
+    js(c, "window.__shell = null; caches.match('/m/').then(r => { window.__shell = !!r; }); return true;").await;
+    until_js(c, "if (window.__shell !== true) { caches.match('/m/').then(r => { window.__shell = !!r; }); } return window.__shell === true;", "the service worker never kept the app shell").await;
+}
+
+/// A report with a photo, from the GPS position, reaches the command centre's queue with source
+/// 网格员上报, the position and the photo.
+async fn field_report_with_photo(p: &Phone) {
+    let c = &p.c;
+    wait_text(c, "#field-position", |t| t.contains("±"), "the GPS position").await;
+    until_js(c, "const m = window.__safegrid.picker; return !!m && m.loaded() && m.areTilesLoaded();", "the picker map").await;
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(p.out.join("phone-report.png"), png);
+    }
+    choose(c, "field-kind", "public_order").await;
+    type_into(c, "field-description", "菜市场门口两人争吵，已劝开").await;
+    let photo = root().join("frontend/pwa/icon-512.png");
+    c.find(Locator::Id("field-photo")).await.unwrap().send_keys(&photo.to_string_lossy()).await.unwrap();
+    c.find(Locator::Id("field-submit")).await.unwrap().click().await.unwrap();
+    until_js(
+        c,
+        "const li = document.querySelector('#outbox li'); return !!li && li.dataset.state === 'sent';",
+        "the report was never sent",
+    )
+    .await;
+    let id: u64 = newest_outbox(c, "data-incident").await.parse().unwrap();
+    let (s, f) = p.world.get(&format!("/api/incidents/{id}")).await;
+    assert_eq!((s.as_u16(), f["properties"]["source"].as_str()), (200, Some("grid_worker")), "{f}");
+    let (x, y) = (f["geometry"]["coordinates"][0].as_f64().unwrap(), f["geometry"]["coordinates"][1].as_f64().unwrap());
+    assert!((x - p.at.0).abs() < 1e-5 && (y - p.at.1).abs() < 1e-5, "the GPS position: {x}, {y} vs {:?}", p.at);
+    let (_, queue) = p.world.get("/api/queue").await;
+    assert!(queue["items"].as_array().unwrap().iter().any(|q| q["id"] == id), "not in the centre's queue");
+    // The photo, resized on the phone to a JPEG.
+    let (_, progress) = p.world.get(&format!("/api/incidents/{id}/history")).await;
+    assert_eq!(progress["history"][0]["photo"], "image/jpeg", "{progress}");
+    let req = axum::http::Request::get(format!("/api/incidents/{id}/photos/0"))
+        .header("authorization", format!("Bearer {}", p.world.token(model::auth::Role::City)))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(p.world.app(), req).await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+/// Reports stored under a phone id.
+async fn stored_under(p: &Phone, phone_id: &str) -> usize {
+    let worker = p.world.state.store.user_by_name("grid_worker").await.unwrap().unwrap().0;
+    let stored = server::field::stored_external_id(worker.id, phone_id);
+    let found = p.world.state.store.search_incidents(&model::scope::Scope::everything(), &stored, 10).await.unwrap();
+    found.iter().filter(|i| i.fields.external_id.as_deref() == Some(stored.as_str())).count()
+}
+
+/// Without a network the report waits on the phone (待发送) and is sent once when the network
+/// returns; a resend after a lost answer stores nothing twice.
+async fn field_report_offline(p: &Phone) {
+    let c = &p.c;
+    cdp(c, "Network.enable", json!({})).await;
+    let offline = json!({"offline": true, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
+    cdp(c, "Network.emulateNetworkConditions", offline).await;
+    until_js(c, "return navigator.onLine === false;", "the page never went offline").await;
+    choose(c, "field-kind", "public_order").await;
+    type_into(c, "field-description", "路灯不亮（离线上报）").await;
+    c.find(Locator::Id("field-submit")).await.unwrap().click().await.unwrap();
+    until_js(
+        c,
+        "const li = document.querySelector('#outbox li'); return !!li && li.dataset.state === 'queued';",
+        "the offline report is not shown as queued",
+    )
+    .await;
+    assert_eq!(text_of(c, "#outbox li .state").await, "待发送");
+    let phone_id = newest_outbox(c, "data-id").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(newest_outbox(c, "data-state").await, "queued");
+    assert_eq!(stored_under(p, &phone_id).await, 0, "nothing reached the server while offline");
+    let online = json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
+    cdp(c, "Network.emulateNetworkConditions", online).await;
+    until_js(
+        c,
+        "const li = document.querySelector('#outbox li'); return !!li && li.dataset.state === 'sent';",
+        "the queued report was not sent when the network returned",
+    )
+    .await;
+    assert_eq!(stored_under(p, &phone_id).await, 1);
+    // The answer was lost: the phone still has it queued and sends it again.
+    let requeue = format!(
+        "const r = indexedDB.open('safegrid-field', 1); r.onsuccess = () => {{ const tx = r.result.transaction('outbox', 'readwrite'); \
+         const s = tx.objectStore('outbox'); const g = s.get('{phone_id}'); g.onsuccess = () => {{ const e = g.result; e.state = 'queued'; s.put(e); }}; \
+         tx.oncomplete = () => {{ r.result.close(); window.dispatchEvent(new Event('online')); }}; }}; return true;"
+    );
+    js(c, &requeue).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    until_js(
+        c,
+        "const li = document.querySelector('#outbox li'); return !!li && li.dataset.state === 'sent';",
+        "the resend never finished",
+    )
+    .await;
+    assert_eq!(stored_under(p, &phone_id).await, 1, "a resend is stored once");
+}
+
+/// A public report in the worker's cell is a 核查 task, done from the phone.
+async fn field_task_done(p: &Phone) {
+    let c = &p.c;
+    let body = json!({"kind": "city_management", "description": "井盖缺失", "lon": p.at.0, "lat": p.at.1});
+    let (s, receipt) = p.world.post("/api/public/reports", body.to_string()).await;
+    assert_eq!(s, 201, "{receipt}");
+    let id = server::citizen::incident_of(&p.world.state, receipt["tracking_code"].as_str().unwrap()).await.unwrap().0;
+    c.find(Locator::Id("tab-tasks")).await.unwrap().click().await.unwrap();
+    let button = format!("#tasks li[data-kind=verify][data-id='{id}'] button[data-action=verified]");
+    click_when_there(c, &button).await;
+    wait_text(c, "#field-message", |t| t == "已完成", "the task's answer").await;
+    let (_, progress) = p.world.get(&format!("/api/incidents/{id}/history")).await;
+    let notes: Vec<&str> = progress["history"].as_array().unwrap().iter().filter_map(|h| h["note"].as_str()).collect();
+    assert!(notes.contains(&"核查：属实"), "{progress}");
+    let gone = format!("return !document.querySelector(\"#tasks li[data-id='{id}']\");");
+    until_js(c, &gone, "the verified task stays listed").await;
+    c.find(Locator::Id("tab-mine")).await.unwrap().click().await.unwrap();
+    until_js(
+        c,
+        "return document.querySelectorAll('#my-reports li[data-id]').length >= 2;",
+        "my reports list both reports",
+    )
+    .await;
+}
+
+/// Signed out, a citizen reports on `/report`, follows it on `/track/{code}` and, once it is
+/// closed, gives the verdict.
+async fn citizen_reports_and_rates(p: &Phone) {
+    let c = &p.c;
+    let _ = js(
+        c,
+        "fetch('/api/logout', {method: 'POST', headers: {'content-type': 'application/json'}, body: ''}); return true;",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.goto(&format!("http://127.0.0.1:{}/report", p.port)).await.unwrap();
+    choose(c, "report-kind", "city_management").await;
+    type_into(c, "report-description", "小区门口占道经营").await;
+    c.find(Locator::Css("#report-position + button")).await.unwrap().click().await.unwrap();
+    wait_text(c, "#report-position", |t| t.contains(','), "the citizen's position").await;
+    type_into(c, "report-phone", "13900002222").await;
+    c.find(Locator::Id("report-submit")).await.unwrap().click().await.unwrap();
+    let code = wait_text(c, "#receipt-code", |t| t.len() == 20, "the tracking code").await;
+    c.find(Locator::Id("receipt-track")).await.unwrap().click().await.unwrap();
+    until_js(
+        c,
+        "const s = document.getElementById('track-stage'); return !!s && s.dataset.stage === 'received';",
+        "the tracking page",
+    )
+    .await;
+    let page = js(c, "return document.body.innerText;").await;
+    assert!(!page.as_str().unwrap().contains("13900002222"), "the tracking page shows the phone");
+    // The centre rejects it as a duplicate; the citizen then rates.
+    let id = server::citizen::incident_of(&p.world.state, &code).await.unwrap().0;
+    let (s, e) = p
+        .world
+        .post(&format!("/api/incidents/{id}/transitions"), json!({"to": "closed", "note": "重复上报"}).to_string())
+        .await;
+    assert_eq!(s, 200, "{e}");
+    c.refresh().await.unwrap();
+    until_js(c, "return !!document.getElementById('track-submit');", "the verdict form").await;
+    let stage = js(c, "return document.getElementById('track-stage').dataset.stage;").await;
+    assert_eq!(stage, "rejected");
+    choose(c, "track-verdict", "dissatisfied").await;
+    c.find(Locator::Id("track-submit")).await.unwrap().click().await.unwrap();
+    wait_text(c, "#track-verdict-given", |t| t.contains("不满意"), "the verdict given").await;
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(p.out.join("phone-track.png"), png);
+    }
 }

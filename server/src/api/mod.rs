@@ -126,7 +126,7 @@ fn routes() -> Routes {
         .add("POST", "/api/world/edits/check", Signed, post(world::check_edits))
         .add("POST", "/api/world/edits", Signed, post(world::publish_edits))
         .add("GET", "/api/config", Signed, get(config))
-        .add("GET", "/api/taxonomy", Signed, get(taxonomy))
+        .add("GET", "/api/taxonomy", Public, get(taxonomy))
         .add("GET", "/api/regions", Signed, get(regions::list))
         .add("GET", "/api/regions/{code}", Signed, get(regions::one))
         .add("GET", "/api/regions/{code}/path", Signed, get(regions::path))
@@ -240,8 +240,9 @@ async fn health(State(s): State<AppState>, _: params::NoQuery) -> axum::Json<Hea
 }
 
 /// `GET /api/taxonomy`: the event taxonomy in force (kinds, their workflow, department type,
-/// colour and deadlines; the department types), as `data/taxonomy.json` has it.
-async fn taxonomy(_caller: Caller, _: params::NoQuery) -> axum::Json<&'static model::taxonomy::Taxonomy> {
+/// colour and deadlines; the department types), as `data/taxonomy.json` has it. Public: the
+/// citizen channel's form offers its kinds.
+async fn taxonomy(_: params::NoQuery) -> axum::Json<&'static model::taxonomy::Taxonomy> {
     axum::Json(model::taxonomy::taxonomy())
 }
 
