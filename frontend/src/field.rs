@@ -348,6 +348,7 @@ async fn picker_options(center: [f64; 2], signed: bool) -> PickerOptions {
         center,
         zoom: if signed { 14.0 } else { 11.0 },
         cells_url: signed.then(|| format!("{origin}/tiles/cells/{{z}}/{{x}}/{{y}}.mvt")),
+        areas: (!signed).then(|| format!("{origin}/api/public/areas")),
         glyphs_url: api::glyphs_url(),
         base_layers,
     }

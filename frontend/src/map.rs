@@ -55,6 +55,8 @@ pub struct PickerOptions {
     pub zoom: f64,
     /// Cell tiles (signed-in users), for the outlines.
     pub cells_url: Option<String>,
+    /// Township outlines (GeoJSON URL), for those who see no cells.
+    pub areas: Option<String>,
     /// Glyphs template.
     pub glyphs_url: String,
     /// Optional base layers.

@@ -176,11 +176,11 @@ pub fn OrderActions(p: Progress, done: Callback<Progress>) -> impl IntoView {
                             };
                             send(true, json!({"department": department, "co_departments": co, "due_at": due_at, "note": note()}));
                         }>{move || ctx.t(if is_returned { T::Reassign } else { T::Assign })}</button>
-                        {is_returned.then(|| view! {
-                            <button class="chip" id="order-close-invalid" on:click=move |_| {
-                                send(false, json!({"to": "closed", "note": note()}));
-                            }>{move || ctx.t(T::CloseInvalid)}</button>
-                        })}
+                        // A returned order closes as invalid; a report never assigned is rejected
+                        // (不予受理). Both need the reason in the note.
+                        <button class="chip" id="order-close-invalid" on:click=move |_| {
+                            send(false, json!({"to": "closed", "note": note()}));
+                        }>{move || ctx.t(if is_returned { T::CloseInvalid } else { T::RejectReport })}</button>
                     </div>
                 </div>
             }

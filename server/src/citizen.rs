@@ -94,7 +94,7 @@ pub fn external_id_of(code: &str) -> String {
 pub fn channel(asked: Option<&str>, integration: bool) -> Result<Source, CitizenError> {
     match (asked, integration) {
         (None, _) => Ok(Source::CitizenApp),
-        (Some(_), false) => Err(invalid("source", "only a signed-in channel integration names its source")),
+        (Some(_), false) => Err(invalid("source", "only a channel integration (a bearer token) names its source")),
         (Some(s), true) => match Source::parse_label(s) {
             Some(src @ (Source::CitizenApp | Source::Hotline12345 | Source::WeChat)) => Ok(src),
             _ => Err(invalid("source", format!("{s:?} is not a public channel: citizen_app, hotline_12345 or wechat"))),

@@ -259,21 +259,33 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     }
                     ("POST", "/api/public/reports") => {
                         // Anyone reports anywhere in the city (a citizen needs no session); a
-                        // signed-in caller posts as a channel integration, which a read-only
-                        // role may not.
+                        // bearer token makes it a channel integration's, a command centre's only.
                         let mut body = json!({"kind": "city_management", "description": "占道经营",
                                               "lon": tianzhu.x(), "lat": tianzhu.y()});
                         if role.is_some() {
                             body["source"] = json!("wechat");
                             body["external_id"] = json!(format!("probe-{role:?}"));
                         }
-                        let writes = role.is_none_or(|r| r.writes_cases());
+                        let allowed = role.is_none_or(|r| r.leads());
                         let (s, r) = p.send(role, "POST", route.path, Some(body)).await;
-                        assert_eq!(s, if writes { 201 } else { 403 }, "{label}: {r}");
+                        assert_eq!(s, if allowed { 201 } else { 403 }, "{label}: {r}");
                         if s == 201 {
                             // The receipt is the code, nothing of the event.
                             let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
                             assert_eq!(keys, ["track_url", "tracking_code"], "{label}");
+                        }
+                    }
+                    ("GET", "/api/public/areas") => {
+                        // Township outlines with code and name, nothing else, for anyone.
+                        let (s, fc) = p.send(role, "GET", route.path, None).await;
+                        assert_eq!(s, 200, "{label}");
+                        let features = fc["features"].as_array().unwrap();
+                        assert!(!features.is_empty(), "{label}");
+                        for f in features {
+                            let mut keys: Vec<&String> = f["properties"].as_object().unwrap().keys().collect();
+                            keys.sort();
+                            assert_eq!(keys, ["code", "name"], "{label}");
+                            assert_eq!(f["properties"]["code"].as_str().unwrap().len(), 12, "{label}");
                         }
                     }
                     ("GET", "/api/public/track/{code}") | ("POST", "/api/public/track/{code}/verdict") => {

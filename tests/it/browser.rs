@@ -1426,7 +1426,12 @@ async fn field_sign_in(p: &Phone) {
 async fn field_report_with_photo(p: &Phone) {
     let c = &p.c;
     wait_text(c, "#field-position", |t| t.contains("±"), "the GPS position").await;
-    until_js(c, "const m = window.__safegrid.picker; return !!m && m.loaded() && m.areTilesLoaded();", "the picker map").await;
+    until_js(
+        c,
+        "const m = window.__safegrid.picker; return !!m && m.loaded() && m.areTilesLoaded();",
+        "the picker map",
+    )
+    .await;
     if let Ok(png) = c.screenshot().await {
         let _ = std::fs::write(p.out.join("phone-report.png"), png);
     }

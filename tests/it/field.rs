@@ -78,6 +78,26 @@ async fn a_grid_worker_sees_their_cell_and_follows_a_reassignment_at_once() {
     assert_eq!(me["scope"], json!([other]), "the scope moved with the worker");
     assert_eq!(get(format!("/api/incidents/{theirs}")).await.0, 200);
     assert_eq!(get(format!("/api/incidents/{mine}")).await.0, 404);
+
+    // Made the village's 网格长: the whole village.
+    let (version, mut world) = published_world(w.state.store.as_ref()).await.unwrap();
+    let old = world.clone();
+    world.grid_workers.iter_mut().find(|g| g.id == worker_id).unwrap().leader = true;
+    let parts = world.to_parts(&world::Rules::default()).unwrap();
+    let diff = world::difference(&old, &world);
+    publish(w.state.store.as_ref(), parts, &diff, "网格长".into(), Author::cli(), Some(version)).await.unwrap();
+    let next = server::boot::load_state(w.state.store.clone(), w.clock.clone()).await.unwrap();
+    let req = Request::get("/api/me")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(axum::body::Body::empty());
+    let (_, me) = tests::call(server::api::app(next.clone()), req.unwrap()).await;
+    assert_eq!(me["scope"], json!([own[..12]]), "a 网格长 sees the village");
+    for id in [mine, theirs] {
+        let req = Request::get(format!("/api/incidents/{id}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(axum::body::Body::empty());
+        assert_eq!(tests::call(server::api::app(next.clone()), req.unwrap()).await.0, 200);
+    }
 }
 
 /// A request without a session.
@@ -259,9 +279,18 @@ async fn a_channel_integration_posts_with_its_own_source_and_id() {
     let id = server::citizen::incident_of(&w.state, first["tracking_code"].as_str().unwrap()).await.unwrap().0;
     let (_, f) = w.get(&format!("/api/incidents/{id}")).await;
     assert_eq!(f["properties"]["source"], "hotline_12345", "{f}");
-    // A read-only role may not post for a channel.
-    let (s, _) = w.post_as(Role::Analyst, "/api/public/reports", body.to_string()).await;
-    assert_eq!(s, 403);
+    // Only a command centre's user posts for a channel.
+    for role in [Role::Analyst, Role::GridWorker, Role::Department] {
+        assert_eq!(w.post_as(role, "/api/public/reports", body.to_string()).await.0, 403, "{role:?}");
+    }
+    // A session cookie alone is a citizen in a browser: no channel id may be sent.
+    let req = Request::post("/api/public/reports")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, format!("{}={}", server::auth::COOKIE, w.token(Role::City)))
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    let (s, e) = tests::call(w.app(), req).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("external_id")), "{e}");
     // An integration is not throttled per address: ten posts in a row.
     for k in 0..10 {
         body["external_id"] = json!(format!("12345-2026-1{k:05}"));

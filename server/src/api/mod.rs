@@ -104,6 +104,7 @@ fn routes() -> Routes {
         )
         .add("GET", "/api/field/reports", Signed, get(field::my_reports))
         .add("GET", "/api/field/tasks", Signed, get(field::tasks))
+        .add("GET", "/api/public/areas", Public, get(public::areas))
         .add("GET", "/api/public/track/{code}", Public, get(public::track))
         .add("POST", "/api/public/track/{code}/verdict", Public, post(public::verdict))
         .add("POST", "/api/logout", Signed, post(session::logout))

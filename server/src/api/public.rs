@@ -1,9 +1,10 @@
 //! The citizen channel's routes, open without signing in (`crate::citizen` decides): report,
-//! track, give the verdict. Each is throttled per address; a signed-in channel integration
-//! (12345 hotline, WeChat) posts reports with its own `source` and external id, unthrottled.
+//! track, give the verdict. Each is throttled per address; a channel integration (12345 hotline,
+//! WeChat) posts reports with a command-centre user's bearer token, its own `source` and
+//! external id, unthrottled.
 
 use super::error::AppError;
-use crate::auth::{Caller, audit_source, request_source, request_token};
+use crate::auth::{Caller, audit_source, request_source};
 use crate::citizen::CitizenError;
 use crate::ingest::IngestError;
 use crate::state::AppState;
@@ -44,18 +45,24 @@ fn too_many(what: &str, until: chrono::DateTime<chrono::Utc>, now: chrono::DateT
 }
 
 /// `POST /api/public/reports`: a citizen's report (no session), or a channel integration's
-/// (signed in as a case-handling user, naming `source` and `external_id`). 201 with the receipt;
+/// (a command-centre user's bearer token, naming `source` and `external_id`). 201 with the receipt;
 /// an integration's resubmission answers 200 with the same receipt.
 pub async fn report(State(s): State<AppState>, req: Request) -> Result<Response, AppError> {
     let (mut parts, body) = req.into_parts();
     let source = request_source(&parts, &s.trusted_proxies);
-    // A request that carries a session is an integration's: the session must be valid.
-    let caller = match request_token(&parts.headers) {
-        Some(_) => Some(Caller::from_request_parts(&mut parts, &s).await?),
-        None => None,
+    // A request with a bearer token is a channel integration's: the token must be valid and
+    // the user a command centre's. A browser's session cookie alone does not count: a citizen
+    // page opened where someone is signed in still reports as a citizen.
+    let caller = match parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
+        true => Some(Caller::from_request_parts(&mut parts, &s).await?),
+        false => None,
     };
-    if let Some(c) = &caller {
-        c.require_writer()?;
+    if let Some(c) = &caller
+        && !c.user.role.leads()
+    {
+        return Err(AppError::Forbidden {
+            message: "a channel integration signs in as a command-centre user (city, county or township)".into(),
+        });
     }
     let now = s.clock.now();
     if caller.is_none() {
@@ -71,7 +78,7 @@ pub async fn report(State(s): State<AppState>, req: Request) -> Result<Response,
     if caller.is_none() && report.external_id.is_some() {
         return Err(AppError::unprocessable(
             "external_id",
-            "only a signed-in channel integration sends an external id",
+            "only a channel integration (a bearer token) sends an external id",
         ));
     }
     let channel = crate::citizen::channel(report.source.as_deref(), caller.is_some()).map_err(refused)?;
@@ -123,4 +130,30 @@ fn looked_up<T>(
         s.throttle.fail(&keys, now);
     }
     answer.map_err(refused)
+}
+
+/// How far township outlines are simplified for the citizen's map, degrees (about 100 m).
+pub const AREA_SIMPLIFY_DEG: f64 = 0.001;
+
+/// `GET /api/public/areas`: the city's townships and streets as outlines (code, name), simplified,
+/// for the citizen's map: administrative boundaries, public anywhere, and nothing else.
+pub async fn areas(State(s): State<AppState>, _: super::params::NoQuery) -> Response {
+    use geo::Simplify;
+    let features: Vec<serde_json::Value> = s
+        .geography
+        .regions()
+        .iter()
+        .filter(|r| r.region.level == model::RegionLevel::Township)
+        .map(|r| {
+            let outline = r.boundary.simplify(AREA_SIMPLIFY_DEG);
+            serde_json::json!({"type": "Feature", "geometry": super::features::multipolygon_json(&outline),
+                               "properties": {"code": r.region.code.to_string(), "name": r.region.name}})
+        })
+        .collect();
+    let body = serde_json::json!({"type": "FeatureCollection", "features": features}).to_string();
+    let mut response = super::features::geojson_response(body);
+    response
+        .headers_mut()
+        .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("public, max-age=3600"));
+    response
 }
