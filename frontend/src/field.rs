@@ -31,6 +31,8 @@ extern "C" {
     async fn outbox_all() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = outboxPut, catch)]
     async fn outbox_put(entry: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = outboxDelete, catch)]
+    async fn outbox_delete(external_id: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = resizePhoto, catch)]
     async fn resize_photo(file: &web_sys::File, max_px: u32, quality: f64) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = geolocate, catch)]
@@ -231,9 +233,9 @@ impl FieldCtx {
         tr(self.lang.get(), t)
     }
 
-    /// Reads the outbox again (the user's own entries).
+    /// Reads the outbox again (the user's own entries); nothing once the app is gone.
     async fn reload(self) {
-        let me = self.username.get_value();
+        let Some(me) = self.username.try_get_value() else { return };
         let mine: Vec<Entry> = load_outbox().await.into_iter().filter(|e| e.username == me).collect();
         let _ = self.outbox.try_set(mine);
     }
@@ -244,8 +246,8 @@ impl FieldCtx {
             return;
         }
         self.sending.set_value(true);
+        let Some(me) = self.username.try_get_value() else { return };
         leptos::task::spawn_local(async move {
-            let me = self.username.get_value();
             for mut entry in load_outbox().await.into_iter().filter(|e| e.username == me && e.state == "queued") {
                 if !is_online() {
                     break;
@@ -443,10 +445,11 @@ fn ReportForm(ctx: FieldCtx) -> impl IntoView {
         }
         busy.set(true);
         let kind = input_value("field-kind");
+        let username = ctx.username.get_value();
         leptos::task::spawn_local(async move {
             let entry = Entry {
                 external_id: new_id(),
-                username: ctx.username.get_value(),
+                username,
                 kind,
                 description,
                 lon,
@@ -510,7 +513,20 @@ fn ReportForm(ctx: FieldCtx) -> impl IntoView {
                 view! {
                     <li data-state=state data-id=e.external_id.clone() data-incident=e.incident.map(|i| i.to_string())>
                         <b>{kind}</b>" · "{when}" · "<span class="state">{move || ctx.t(label)}</span>
-                        {e.error.clone().map(|m| view! { <div class="error">{m}</div> })}
+                        {e.error.clone().map(|m| {
+                            // A refused report can be dropped from the phone (with its photos).
+                            let id = e.external_id.clone();
+                            view! {
+                                <div class="error">{m}</div>
+                                <button class="chip" data-action="discard" on:click=move |_| {
+                                    let id = id.clone();
+                                    leptos::task::spawn_local(async move {
+                                        let _ = outbox_delete(&id).await;
+                                        ctx.reload().await;
+                                    });
+                                }>{move || ctx.t(T::Discard)}</button>
+                            }
+                        })}
                     </li>
                 }
             }).collect_view()}

@@ -16,6 +16,7 @@ pub enum Lang {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum T {
     Title,
+    Discard,
     RejectReport,
     AddressOptional,
     CitizenTitle,
@@ -347,6 +348,7 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
     use T::*;
     let (zh, en) = match t {
         Title => ("平安网格 · 武威", "SafeGrid · Wuwei"),
+        Discard => ("删除", "Discard"),
         RejectReport => ("不予受理", "Reject as invalid"),
         AddressOptional => ("地址（可选）", "Address (optional)"),
         CitizenTitle => ("群众上报 · 平安武威", "Report a matter · Wuwei"),

@@ -30,11 +30,12 @@ labelled_enum! {
 
 impl Role {
     /// Whether the role handles cases (reports, dispatch) and so sees reporters' personal data
-    /// unmasked inside its jurisdiction.
+    /// unmasked inside its jurisdiction. Grid workers are civilians: they report, verify and
+    /// call back through the field app, with reporters masked.
     pub fn handles_cases(self) -> bool {
         match self {
-            Role::City | Role::County | Role::Township | Role::Village | Role::Department | Role::GridWorker => true,
-            Role::Analyst | Role::Admin => false,
+            Role::City | Role::County | Role::Township | Role::Village | Role::Department => true,
+            Role::Analyst | Role::Admin | Role::GridWorker => false,
         }
     }
 
@@ -47,9 +48,18 @@ impl Role {
         }
     }
 
-    /// Whether the role may create or change incidents.
+    /// Whether the role may create or change incidents through the staff API. Grid workers
+    /// write only their field reports, notes (核查) and return visits (回访) on 综治 events.
     pub fn writes_cases(self) -> bool {
         self.handles_cases()
+    }
+
+    /// Whether the role works in the field (the phone app): grid workers and village officers.
+    pub fn in_the_field(self) -> bool {
+        match self {
+            Role::GridWorker | Role::Village => true,
+            Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin | Role::Department => false,
+        }
     }
 
     /// Whether the role corrects and publishes the base data (regions, grid, resources): the

@@ -3,9 +3,12 @@
 //! into the loop (分拨) or reject it (不予受理); its tracking code shows the stage and dates,
 //! nothing more; once closed, the public gives its verdict, once.
 //!
-//! The tracking code is 20 characters of a 32-letter alphabet (100 random bits); the store keeps
-//! only its SHA-256, as the event's `external_id` (`track:<hex>`), so a stolen store names no
-//! code. What a citizen sends is read back only by staff whose jurisdiction holds the place.
+//! The tracking code is 20 characters of a 32-letter alphabet (100 random bits; for a channel
+//! integration, 100 bits of a keyed SHA-256 of its channel and id under the store's
+//! `tracking_secret`, so a resend gets the same code and nobody without the key can derive one);
+//! the store keeps only the code's SHA-256, as the event's `external_id` (`track:<hex>`), so a
+//! stolen store names no code. What a citizen sends is read back only by staff whose
+//! jurisdiction holds the place.
 
 use crate::geography::Geography;
 use crate::ingest::{IngestError, submit};
@@ -34,6 +37,8 @@ pub const MAX_COMMENT_CHARS: usize = 200;
 pub const MAX_EXTERNAL_ID_CHARS: usize = 64;
 /// Who the public's steps are by, in an event's history.
 pub const PUBLIC_ACTOR: &str = "群众";
+/// The store's `safegrid_meta` key of the secret integrations' codes are derived with.
+pub const SECRET_KEY: &str = "tracking_secret";
 /// Where a tracking code's hash is kept.
 const EXTERNAL_ID_PREFIX: &str = "track:";
 
@@ -111,14 +116,27 @@ pub struct Checked {
     pub code: String,
 }
 
+/// The public channels a report may come through.
+pub const PUBLIC_SOURCES: [Source; 3] = [Source::CitizenApp, Source::Hotline12345, Source::WeChat];
+
+/// The tracking code of an integration's report: 100 bits of SHA-256 over the store's secret,
+/// the channel and the integration's id (secret first and the output truncated, so neither
+/// the code nor the id lets anyone compute another code).
+pub fn integration_code(secret: &str, source: Source, id: &str) -> String {
+    let digest = Sha256::digest(format!("{secret}\u{1f}{}\u{1f}{id}", source.as_str()).as_bytes());
+    digest.iter().take(TRACKING_CODE_CHARS).map(|b| ALPHABET[usize::from(b & 31)] as char).collect()
+}
+
 /// Checks a report: kind of the 综治 loop, description, place inside the grid, address, phone.
-/// `external_id`: an integration's own id (the tracking code is then derived from it, so a
-/// resubmission gets the same receipt).
+/// `integration_secret`: the store's `tracking_secret` when a channel integration sends it with
+/// its own `external_id` (the tracking code is then derived, so a resubmission gets the same
+/// receipt).
 pub fn check(
     report: &PublicReport,
     source: Source,
     geography: &Geography,
     now: DateTime<Utc>,
+    integration_secret: Option<&str>,
 ) -> Result<Checked, CitizenError> {
     let kind = Category::parse_label(report.kind.trim())
         .ok_or_else(|| invalid("kind", format!("{:?} is not an event kind", report.kind)))?;
@@ -148,18 +166,18 @@ pub fn check(
             return Err(invalid("phone", "a phone number is 7 to 15 digits"));
         }
     }
-    let code = match report.external_id.as_deref() {
-        None => new_code(),
-        Some(id)
+    let code = match (report.external_id.as_deref(), integration_secret) {
+        (None, _) => new_code(),
+        (Some(id), Some(secret))
             if !id.is_empty() && id.chars().count() <= MAX_EXTERNAL_ID_CHARS && !id.chars().any(char::is_control) =>
         {
-            // An integration's id: the code is a keyed digest of (channel, id), so a resend gets
-            // the same receipt and nobody can derive it without the id.
-            let digest = Sha256::digest(format!("{}\u{1f}{id}", source.as_str()).as_bytes());
-            digest.iter().take(TRACKING_CODE_CHARS).map(|b| ALPHABET[usize::from(b & 31)] as char).collect()
+            integration_code(secret, source, id)
         }
-        Some(_) => {
+        (Some(_), Some(_)) => {
             return Err(invalid("external_id", format!("an external id is 1 to {MAX_EXTERNAL_ID_CHARS} characters")));
+        }
+        (Some(_), None) => {
+            return Err(invalid("external_id", "only a channel integration (a bearer token) sends an external id"));
         }
     };
     let incident = NewIncident {
@@ -181,17 +199,36 @@ pub fn check(
     Ok(Checked { incident, code })
 }
 
-/// Stores a checked report (idempotent on its external id) and its photo: the receipt, and
-/// whether it was new.
+/// One filing per tracking code at a time on this instance.
+static FILINGS: std::sync::LazyLock<crate::keyed_lock::KeyedLocks> = std::sync::LazyLock::new(Default::default);
+
+/// Stores a checked report inside `scope` (a citizen's: everywhere; an integration's: its
+/// user's jurisdiction) and its photo: the receipt, and whether it was new. A report already
+/// stored under its code (an integration's resend) is answered with the same receipt, whatever
+/// its times say.
 pub async fn file(
     s: &AppState,
     checked: Checked,
     photo: Option<store::Photo>,
     by: store::Attribution,
+    scope: &Scope,
 ) -> Result<(Receipt, bool), CitizenError> {
+    let track_url = format!("/track/{}", checked.code);
+    let key = checked.incident.external_id.clone().unwrap_or_default();
+    let source = checked.incident.source;
+    let _one = FILINGS.lock(&key).await;
+    if s.store.incident_by_external(source, &key).await?.is_some() {
+        return Ok((Receipt { tracking_code: checked.code, track_url }, false));
+    }
     let derive = Some(crate::live::derive(s));
-    let stored =
-        submit(&s.commit, &s.geography, &Scope::everything(), vec![checked.incident], Some(by), derive).await?;
+    let stored = match submit(&s.commit, &s.geography, scope, vec![checked.incident], Some(by), derive).await {
+        Ok(stored) => stored,
+        // Another instance stored it meanwhile: the same report.
+        Err(IngestError::Conflict { .. }) if s.store.incident_by_external(source, &key).await?.is_some() => {
+            return Ok((Receipt { tracking_code: checked.code, track_url }, false));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let Some(stored) = stored.into_iter().next() else {
         return Err(invalid("description", "the report was not stored; send it again"));
     };
@@ -206,7 +243,6 @@ pub async fn file(
         };
         crate::live::change(s, &stored.incident, t, PUBLIC_ACTOR, Some(photo)).await?;
     }
-    let track_url = format!("/track/{}", checked.code);
     Ok((Receipt { tracking_code: checked.code, track_url }, stored.created))
 }
 
@@ -216,12 +252,20 @@ async fn find(s: &AppState, code: &str) -> Result<(model::Incident, Vec<Incident
         return Err(CitizenError::UnknownCode);
     }
     let wanted = external_id_of(code);
+    let mut found = None;
+    for source in PUBLIC_SOURCES {
+        if let Some(id) = s.store.incident_by_external(source, &wanted).await? {
+            found = Some(id);
+            break;
+        }
+    }
+    let id = found.ok_or(CitizenError::UnknownCode)?;
     let incident = s
         .store
-        .search_incidents(&Scope::everything(), &wanted, 5)
+        .incidents_by_id(&Scope::everything(), vec![id])
         .await?
         .into_iter()
-        .find(|i| i.fields.external_id.as_deref() == Some(wanted.as_str()))
+        .next()
         .ok_or(CitizenError::UnknownCode)?;
     let events = s.store.subject_events(model::live::LiveKind::IncidentChanged, incident.id.0).await?;
     let history = events.iter().filter_map(|e| serde_json::from_str(&e.event.data).ok()).collect();
@@ -264,8 +308,6 @@ fn public_verdict(history: &[IncidentChange]) -> Option<model::department::Verdi
         })
 }
 
-static VERDICTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// How a public verdict's note starts (then the verdict's label, then the comment).
 const VERDICT_NOTE: &str = "群众评价（表决器）：";
 
@@ -285,8 +327,8 @@ pub async fn give_verdict(s: &AppState, code: &str, v: &PublicVerdict) -> Result
     {
         return Err(invalid("comment", format!("a comment is at most {MAX_COMMENT_CHARS} characters")));
     }
-    // One verdict at a time on this instance, so two sends of the same verdict count once.
-    let _one = VERDICTS.lock().await;
+    // One verdict per code at a time on this instance, so two sends of it count once.
+    let _one = FILINGS.lock(&format!("verdict:{code}")).await;
     let (incident, history) = find(s, code).await?;
     let now = tracking(&incident, &history);
     if now.verdict.is_some() {

@@ -101,8 +101,10 @@ pub fn check(caller: &Caller, r: &FieldReport, now: DateTime<Utc>) -> Result<New
     if r.photos.len() > MAX_FIELD_PHOTOS {
         return Err(invalid("photos", format!("at most {MAX_FIELD_PHOTOS} photos")));
     }
-    let made_at = r.made_at.unwrap_or(now);
-    if made_at > now + Duration::minutes(5) || made_at < now - Duration::days(MAX_OFFLINE_DAYS) {
+    // A phone's clock ahead of the server's is taken as now; a resend is found by its id, not by
+    // its times, so this never splits one report in two.
+    let made_at = r.made_at.unwrap_or(now).min(now);
+    if made_at < now - Duration::days(MAX_OFFLINE_DAYS) {
         return Err(invalid("made_at", format!("a report is sent within {MAX_OFFLINE_DAYS} days of being made")));
     }
     Ok(NewIncident {
@@ -110,8 +112,8 @@ pub fn check(caller: &Caller, r: &FieldReport, now: DateTime<Utc>) -> Result<New
         external_id: Some(stored_external_id(caller.user.id, &r.external_id)),
         category: kind,
         subcategory: None,
-        occurred_at: made_at.min(now),
-        reported_at: made_at.min(now),
+        occurred_at: made_at,
+        reported_at: made_at,
         lon: r.lon,
         lat: r.lat,
         address: None,
@@ -123,22 +125,48 @@ pub fn check(caller: &Caller, r: &FieldReport, now: DateTime<Utc>) -> Result<New
     })
 }
 
-static REPORTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// One filing per phone report at a time on this instance.
+static REPORTS: std::sync::LazyLock<crate::keyed_lock::KeyedLocks> = std::sync::LazyLock::new(Default::default);
 
-/// Stores a report and the photos not yet stored with it: its view, and whether it was new.
+/// The report stored under (source, key), read in full.
+async fn stored(s: &AppState, source: Source, key: &str) -> Result<Option<model::Incident>, StoreError> {
+    let Some(id) = s.store.incident_by_external(source, key).await? else { return Ok(None) };
+    Ok(s.store.incidents_by_id(&model::scope::Scope::everything(), vec![id]).await?.into_iter().next())
+}
+
+/// Stores a report and the photos not yet stored with it: its view, and whether it was new. A
+/// report already stored under its phone id (a resend) is that report, whatever its times say.
 pub async fn report(
     s: &AppState,
     caller: &Caller,
     new: NewIncident,
     photos: Vec<store::Photo>,
 ) -> Result<(FieldReportView, bool), FieldError> {
-    let _one = REPORTS.lock().await;
     let phone_id = new.external_id.clone().unwrap_or_default();
-    let derive = Some(crate::live::derive(s));
-    let stored = submit(&s.commit, &s.geography, &caller.scope, vec![new], Some(caller.attribution()), derive).await?;
-    let Some(stored) = stored.into_iter().next() else {
-        return Err(invalid("external_id", "the report was not stored; send it again"));
+    let source = new.source;
+    let _one = REPORTS.lock(&phone_id).await;
+    let (incident, created) = match stored(s, source, &phone_id).await? {
+        Some(existing) => (existing, false),
+        None => {
+            let derive = Some(crate::live::derive(s));
+            let by = Some(caller.attribution());
+            match submit(&s.commit, &s.geography, &caller.scope, vec![new], by, derive).await {
+                Ok(done) => {
+                    let Some(done) = done.into_iter().next() else {
+                        return Err(invalid("external_id", "the report was not stored; send it again"));
+                    };
+                    (done.incident, done.created)
+                }
+                // Another instance stored it meanwhile: the same report.
+                Err(IngestError::Conflict { .. }) => match stored(s, source, &phone_id).await? {
+                    Some(existing) => (existing, false),
+                    None => return Err(invalid("external_id", "the report was not stored; send it again")),
+                },
+                Err(e) => return Err(e.into()),
+            }
+        }
     };
+    let stored = Stored { incident, created };
     let history = history_of(s, stored.incident.id.0).await?;
     let n = photos.len();
     for (k, photo) in photos.into_iter().enumerate() {
@@ -151,6 +179,12 @@ pub async fn report(
     }
     let history = history_of(s, stored.incident.id.0).await?;
     Ok((view(&stored.incident, &history, &phone_id), stored.created))
+}
+
+/// A report as stored, and whether this call stored it.
+struct Stored {
+    incident: model::Incident,
+    created: bool,
 }
 
 async fn history_of(s: &AppState, id: u64) -> Result<Vec<IncidentChange>, StoreError> {
@@ -215,7 +249,7 @@ pub async fn tasks(s: &AppState, caller: &Caller, now: DateTime<Utc>) -> Result<
         .filter(|q| q.status == Status::Reported && q.category.workflow() == Workflow::Department)
         .map(|q| IncidentId(q.id))
         .collect();
-    let public = [Source::CitizenApp, Source::Hotline12345, Source::WeChat];
+    let public = crate::citizen::PUBLIC_SOURCES;
     let records = s.store.incidents_by_id(&caller.scope, to_verify).await?;
     for q in &open {
         let task = match q.status {

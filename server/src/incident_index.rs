@@ -145,11 +145,18 @@ impl CellScope {
         CellScope(None)
     }
 
-    /// The given ranges.
+    /// The given ranges (overlapping or touching ones merged, so lookups may bisect).
     pub fn of(mut ranges: Vec<Range<CellIdx>>) -> CellScope {
         ranges.retain(|r| !r.is_empty());
         ranges.sort_by_key(|r| r.start);
-        CellScope(Some(ranges))
+        let mut merged: Vec<Range<CellIdx>> = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        CellScope(Some(merged))
     }
 
     /// The ranges (`None`: every cell).
@@ -483,6 +490,16 @@ impl IncidentIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlapping_scope_ranges_merge_so_bisection_finds_every_cell() {
+        // A region's cells and single cells inside or next to it.
+        let s = CellScope::of(vec![20..21, 5..9, 7..12, 12..13]);
+        assert_eq!(s.ranges().unwrap(), [5..13, 20..21]);
+        for (idx, inside) in [(4, false), (5, true), (11, true), (12, true), (13, false), (20, true), (21, false)] {
+            assert_eq!(s.contains(idx), inside, "{idx}");
+        }
+    }
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 

@@ -22,6 +22,7 @@ pub mod incident_index;
 pub mod ingest;
 pub mod intake;
 pub mod jobs;
+pub mod keyed_lock;
 pub mod live;
 pub mod patrol;
 pub mod peer;

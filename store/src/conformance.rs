@@ -646,6 +646,12 @@ pub async fn batches_are_idempotent_and_all_or_nothing(backend: &impl Backend) {
     other.source = Source::GridWorker;
     let r = store.insert_incidents(vec![(other, place)]).await.unwrap();
     assert!(matches!(r[..], [InsertOutcome::Created(_)]), "{name}");
+    // Found by its key, under its own source only.
+    let InsertOutcome::Created(grid) = &r[0] else { unreachable!() };
+    assert_eq!(store.incident_by_external(Source::GridWorker, "A").await.unwrap(), Some(grid.id), "{name}");
+    let first = store.incident_by_external(Source::Patrol, "A").await.unwrap();
+    assert!(first.is_some_and(|id| id != grid.id), "{name}");
+    assert_eq!(store.incident_by_external(Source::CitizenApp, "A").await.unwrap(), None, "{name}");
     // Acknowledged writes are there for any other reader.
     drop(store);
     let reopened = backend.open().await;

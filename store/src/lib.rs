@@ -555,6 +555,13 @@ pub trait Store: Send + Sync + 'static {
     /// Full records of the given ids inside `scope`, in the order given; unknown ids and
     /// incidents outside the scope are left out.
     async fn incidents_by_id(&self, scope: &Scope, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError>;
+    /// The incident stored under (source, external_id), if any (the unique key's index: no
+    /// scan).
+    async fn incident_by_external(
+        &self,
+        source: model::Source,
+        external_id: &str,
+    ) -> Result<Option<IncidentId>, StoreError>;
     /// Newest incidents inside `scope` whose external id equals `text` or whose address or
     /// summary contains it.
     async fn search_incidents(&self, scope: &Scope, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError>;

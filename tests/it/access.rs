@@ -266,7 +266,8 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             body["source"] = json!("wechat");
                             body["external_id"] = json!(format!("probe-{role:?}"));
                         }
-                        let allowed = role.is_none_or(|r| r.leads());
+                        // An integration files inside its user's jurisdiction only.
+                        let allowed = role.is_none_or(|r| r.leads() && !restricted);
                         let (s, r) = p.send(role, "POST", route.path, Some(body)).await;
                         assert_eq!(s, if allowed { 201 } else { 403 }, "{label}: {r}");
                         if s == 201 {
@@ -782,7 +783,8 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             assert!(allowed(code), "{label} leaks {item}");
                         }
                         let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
-                        let expected = if handler || open_to_all { outside_status } else { 403 };
+                        // The region is checked with the other parameters, before the role.
+                        let expected = if handler || open_to_all || restricted { outside_status } else { 403 };
                         assert_eq!(s, expected, "{label} outside");
                     }
                     ("POST", "/api/assignments") => {

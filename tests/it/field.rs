@@ -274,8 +274,17 @@ async fn a_channel_integration_posts_with_its_own_source_and_id() {
     body["external_id"] = json!("12345-2026-000381");
     let (s, first) = w.post("/api/public/reports", body.to_string()).await;
     assert_eq!(s, 201, "{first}");
+    // A minute later the answer was lost and the hotline sends it again.
+    w.clock.set(w.state.clock.now() + chrono::Duration::minutes(1));
     let (s, again) = w.post("/api/public/reports", body.to_string()).await;
     assert_eq!((s.as_u16(), &again), (200, &first), "a resend gets the same receipt");
+    // The code is keyed by the store's secret: not computable from the channel and id alone.
+    let unkeyed = server::citizen::integration_code("", model::Source::Hotline12345, "12345-2026-000381");
+    assert_ne!(first["tracking_code"].as_str(), Some(unkeyed.as_str()));
+    let secret = w.state.store.meta(server::citizen::SECRET_KEY).await.unwrap().unwrap();
+    assert!(secret.len() >= 32, "a store's secret: {secret}");
+    let keyed = server::citizen::integration_code(&secret, model::Source::Hotline12345, "12345-2026-000381");
+    assert_eq!(first["tracking_code"].as_str(), Some(keyed.as_str()));
     let id = server::citizen::incident_of(&w.state, first["tracking_code"].as_str().unwrap()).await.unwrap().0;
     let (_, f) = w.get(&format!("/api/incidents/{id}")).await;
     assert_eq!(f["properties"]["source"], "hotline_12345", "{f}");
@@ -324,7 +333,8 @@ async fn a_field_report_is_stored_once_with_its_photos_and_tasks_are_done_from_t
     let report = &first["items"][0];
     assert_eq!((report["photos"].as_u64(), report["external_id"].as_str()), (Some(3), Some("phone-0001-aaaa")));
     let id = report["id"].as_u64().unwrap();
-    // The phone resends after a lost answer: the same report, no second photo.
+    // The phone resends after a lost answer, a minute later: the same report, no second photo.
+    w.clock.set(w.state.clock.now() + chrono::Duration::minutes(1));
     let (s, again) = w.post_with(&token, "/api/field/reports", body.to_string()).await;
     assert_eq!(
         (s.as_u16(), again["items"][0]["id"].as_u64(), again["items"][0]["photos"].as_u64()),
@@ -340,12 +350,18 @@ async fn a_field_report_is_stored_once_with_its_photos_and_tasks_are_done_from_t
     assert_eq!(w.get(&format!("/api/incidents/{id}/photos/2")).await.0, 200);
     let (_, queue) = w.get("/api/queue").await;
     assert!(queue["items"].as_array().unwrap().iter().any(|q| q["id"] == id), "in the centre's queue");
+    // A phone whose clock runs an hour ahead: stored at the server's now, and once.
+    let mut ahead = field_report(&w, &own, "phone-0006-ffff", 0);
+    ahead["made_at"] = json!((w.state.clock.now() + chrono::Duration::hours(1)).to_rfc3339());
+    assert_eq!(w.post_with(&token, "/api/field/reports", ahead.to_string()).await.0, 201);
+    w.clock.set(w.state.clock.now() + chrono::Duration::minutes(1));
+    let (s, e) = w.post_with(&token, "/api/field/reports", ahead.to_string()).await;
+    assert_eq!(s, 200, "{e}");
     // 我的上报: the worker's own reports.
     let (s, mine) = w.get_with(&token, "/api/field/reports").await;
-    assert_eq!(
-        (s.as_u16(), mine["items"].as_array().unwrap().len(), mine["items"][0]["id"].as_u64()),
-        (200, 1, Some(id))
-    );
+    let ids: Vec<u64> = mine["items"].as_array().unwrap().iter().map(|i| i["id"].as_u64().unwrap()).collect();
+    assert_eq!((s.as_u16(), ids.len()), (200, 2), "{mine}");
+    assert!(ids.contains(&id));
     // Refused: another cell, too many photos, a bad id, a command-centre user.
     let other = w
         .state
@@ -374,7 +390,8 @@ async fn a_field_report_is_stored_once_with_its_photos_and_tasks_are_done_from_t
     // called back. Both are done from the phone.
     let cell = w.state.geography.cells().iter().find(|c| c.cell.code.to_string() == own).unwrap();
     let pt = cell.boundary.interior_point().unwrap();
-    let citizen = json!({"kind": "city_management", "description": "井盖缺失", "lon": pt.x(), "lat": pt.y()});
+    let citizen = json!({"kind": "city_management", "description": "井盖缺失", "lon": pt.x(), "lat": pt.y(),
+                         "phone": "13900001111"});
     let (s, receipt, _) = public(&w, "POST", "/api/public/reports", Some(citizen)).await;
     assert_eq!(s, 201);
     let public_id = server::citizen::incident_of(&w.state, receipt["tracking_code"].as_str().unwrap()).await.unwrap().0;
@@ -403,6 +420,18 @@ async fn a_field_report_is_stored_once_with_its_photos_and_tasks_are_done_from_t
     let verdict = json!({"to": "feedback", "verdict": "satisfied", "note": "电话回访"});
     let (s, p) = w.post_with(&token, &format!("/api/incidents/{public_id}/transitions"), verdict.to_string()).await;
     assert_eq!((s.as_u16(), p["status"].as_str()), (200, Some("feedback")), "{p}");
+    // A grid worker is no staff writer: no incident through the staff API, no police step,
+    // reporters masked.
+    let police = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [pt.x(), pt.y()]},
+                        "properties": {"category": "public_order", "occurred_at": "2026-10-30T08:00:00Z"}});
+    assert_eq!(w.post_with(&token, "/api/incidents", police.to_string()).await.0, 403);
+    let (_, f) = w.get_with(&token, &format!("/api/incidents/{id}")).await;
+    assert_eq!(f["properties"]["source"], "grid_worker", "{f}");
+    let note = json!({"to": "reported", "note_only": true, "note": "补充"});
+    let (s, e) = w.post_with(&token, &format!("/api/incidents/{id}/transitions"), note.to_string()).await;
+    assert_eq!(s, 403, "a note on a police event: {e}");
+    let (_, f) = w.get_with(&token, &format!("/api/incidents/{public_id}")).await;
+    assert_eq!(f["properties"]["reporter_phone"], "139****1111", "masked for a grid worker: {f}");
     // Closing stays the centre's.
     let (s, _) = w
         .post_with(&token, &format!("/api/incidents/{public_id}/transitions"), json!({"to": "closed"}).to_string())

@@ -386,7 +386,12 @@ fn step_departments(
 }
 
 async fn step(s: AppState, caller: Caller, raw: String, body: TransitionBody) -> Result<Response, AppError> {
-    caller.require_writer()?;
+    // Grid workers write notes (核查) and the return visit (回访) on 综治 events only: the kind
+    // is checked once the incident is read.
+    let field_step = body.note_only || body.to == Status::Feedback.as_str();
+    if !(caller.user.role == model::auth::Role::GridWorker && field_step) {
+        caller.require_writer()?;
+    }
     let id = parse_id(&raw, "incident")?;
     let to = Status::parse_label(&body.to).ok_or_else(|| {
         let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
@@ -416,7 +421,15 @@ async fn step(s: AppState, caller: Caller, raw: String, body: TransitionBody) ->
     let by_department = caller.user.department.clone().filter(|_| caller.user.role == model::auth::Role::Department);
     // Field users (grid workers, village officers) also make the return visit (回访) in their
     // cells and villages.
-    let field_callback = to == Status::Feedback && crate::field::source_of(caller.user.role).is_ok();
+    let department_kind = incident.fields.category.workflow() == model::taxonomy::Workflow::Department;
+    let field_callback = to == Status::Feedback && caller.user.role.in_the_field();
+    if caller.user.role == model::auth::Role::GridWorker
+        && !(department_kind && (body.note_only || field_callback) && body.photo.is_none())
+    {
+        return Err(AppError::Forbidden {
+            message: "a grid worker writes notes (核查) and the return visit (回访) on 综治 events only".into(),
+        });
+    }
     if incident.fields.category.workflow() == model::taxonomy::Workflow::Department
         && by_department.is_none()
         && !caller.user.role.leads()

@@ -29,8 +29,9 @@ fn refused(e: CitizenError) -> AppError {
         CitizenError::Ingest(IngestError::Conflict { .. }) => {
             AppError::unprocessable("external_id", "this external id already names another report")
         }
+        // Only an integration files inside a jurisdiction (its user's).
         CitizenError::Ingest(IngestError::OutsideScope { .. }) => {
-            AppError::unprocessable("lon", "the place is outside the city's grid")
+            AppError::Forbidden { message: "the place lies outside your jurisdiction".into() }
         }
         CitizenError::Ingest(IngestError::Store(e)) | CitizenError::Store(e) => e.into(),
         CitizenError::Change(e) => AppError::Internal(format!("storing a public step: {e}")),
@@ -82,7 +83,16 @@ pub async fn report(State(s): State<AppState>, req: Request) -> Result<Response,
         ));
     }
     let channel = crate::citizen::channel(report.source.as_deref(), caller.is_some()).map_err(refused)?;
-    let checked = crate::citizen::check(&report, channel, &s.geography, now).map_err(refused)?;
+    let secret = match (&caller, &report.external_id) {
+        (Some(_), Some(_)) => Some(
+            s.store
+                .meta(crate::citizen::SECRET_KEY)
+                .await?
+                .ok_or_else(|| AppError::Internal("the store has no tracking_secret".into()))?,
+        ),
+        _ => None,
+    };
+    let checked = crate::citizen::check(&report, channel, &s.geography, now, secret.as_deref()).map_err(refused)?;
     let photo = report.photo.clone().map(super::desk::photo).transpose()?;
     let by = match &caller {
         Some(c) => c.attribution(),
@@ -90,14 +100,16 @@ pub async fn report(State(s): State<AppState>, req: Request) -> Result<Response,
             store::Attribution { actor: crate::citizen::PUBLIC_ACTOR.into(), role: None, source: audit_source(source) }
         }
     };
-    let (receipt, created) = crate::citizen::file(&s, checked, photo, by).await.map_err(refused)?;
+    let scope = caller.as_ref().map_or_else(model::scope::Scope::everything, |c| c.scope.clone());
+    let (receipt, created) = crate::citizen::file(&s, checked, photo, by, &scope).await.map_err(refused)?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(receipt)).into_response())
 }
 
 /// `GET /api/public/track/{code}`: the report's stage and dates, nothing more.
 pub async fn track(State(s): State<AppState>, Path(code): Path<String>, req: Request) -> Result<Response, AppError> {
     let client = request_source(&req.into_parts().0, &s.trusted_proxies).map(|p| p.client);
-    let answer = looked_up(&s, client, crate::citizen::track(&s, &code).await)?;
+    let keys = lookup_allowed(&s, client)?;
+    let answer = looked_up(&s, &keys, crate::citizen::track(&s, &code).await)?;
     Ok(Json(answer).into_response())
 }
 
@@ -106,28 +118,32 @@ pub async fn track(State(s): State<AppState>, Path(code): Path<String>, req: Req
 pub async fn verdict(State(s): State<AppState>, Path(code): Path<String>, req: Request) -> Result<Response, AppError> {
     let (parts, body) = req.into_parts();
     let client = request_source(&parts, &s.trusted_proxies).map(|p| p.client);
+    let keys = lookup_allowed(&s, client)?;
     let bytes = axum::body::to_bytes(body, super::MAX_BODY_BYTES)
         .await
         .map_err(|_| AppError::PayloadTooLarge { message: "the body is too large".into() })?;
     let v: PublicVerdict = super::params::json_body(&bytes)?;
-    let answer = looked_up(&s, client, crate::citizen::give_verdict(&s, &code, &v).await)?;
+    let answer = looked_up(&s, &keys, crate::citizen::give_verdict(&s, &code, &v).await)?;
     Ok(Json(answer).into_response())
 }
 
-/// A lookup by tracking code: unknown codes count against the address, and an address past its
-/// allowance is refused even for a known code (guessing stays slow).
-fn looked_up<T>(
-    s: &AppState,
-    client: Option<std::net::IpAddr>,
-    answer: Result<T, CitizenError>,
-) -> Result<T, AppError> {
+type LookupKeys = [(Key, crate::throttle::Policy); 1];
+
+/// Before a lookup by tracking code: an address past its allowance of unknown codes is refused
+/// before anything is read, even for a known code (guessing stays slow).
+fn lookup_allowed(s: &AppState, client: Option<std::net::IpAddr>) -> Result<LookupKeys, AppError> {
     let now = s.clock.now();
     let keys = [(Key::tracking_miss(client), TRACKING_MISSES)];
-    if let Some(until) = s.throttle.wait_until(&keys, now) {
-        return Err(too_many("unknown tracking codes", until, now));
+    match s.throttle.wait_until(&keys, now) {
+        Some(until) => Err(too_many("unknown tracking codes", until, now)),
+        None => Ok(keys),
     }
+}
+
+/// After a lookup: an unknown code counts against the address.
+fn looked_up<T>(s: &AppState, keys: &LookupKeys, answer: Result<T, CitizenError>) -> Result<T, AppError> {
     if matches!(answer, Err(CitizenError::UnknownCode)) {
-        s.throttle.fail(&keys, now);
+        s.throttle.fail(keys, s.clock.now());
     }
     answer.map_err(refused)
 }

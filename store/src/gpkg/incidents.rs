@@ -88,7 +88,11 @@ pub(super) fn fetch_incident(conn: &Connection, id: IncidentId) -> Result<Option
     }
 }
 
-fn find_external(conn: &Connection, source: Source, external_id: &str) -> Result<Option<IncidentId>, GpkgError> {
+pub(super) fn find_external(
+    conn: &Connection,
+    source: Source,
+    external_id: &str,
+) -> Result<Option<IncidentId>, GpkgError> {
     conn.prepare_cached(sql!("find_external"))
         .map_err(sql("prepare find external id"))?
         .query_row(params![source.as_str(), external_id], |r| r.get::<_, i64>(0))

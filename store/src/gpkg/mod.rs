@@ -294,6 +294,15 @@ impl Store for GpkgStore {
         self.read(move |c| incidents::by_id(c, &scope, ids)).await
     }
 
+    async fn incident_by_external(
+        &self,
+        source: model::Source,
+        external_id: &str,
+    ) -> Result<Option<IncidentId>, StoreError> {
+        let external_id = external_id.to_owned();
+        self.read(move |c| incidents::find_external(c, source, &external_id)).await
+    }
+
     async fn search_incidents(&self, scope: &Scope, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError> {
         let (scope, text) = (scope.clone(), text.to_owned());
         self.read(move |c| incidents::search(c, &scope, &text, limit)).await

@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 7, name: "0007_departments", sql: include_str!("../../../migrations/0007_departments.sql") },
     Migration { version: 8, name: "0008_grid_workers", sql: include_str!("../../../migrations/0008_grid_workers.sql") },
+    Migration {
+        version: 9,
+        name: "0009_tracking_secret",
+        sql: include_str!("../../../migrations/0009_tracking_secret.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -850,6 +850,20 @@ impl Store for PgStore {
         Ok(loaded)
     }
 
+    async fn incident_by_external(
+        &self,
+        source: model::Source,
+        external_id: &str,
+    ) -> Result<Option<IncidentId>, StoreError> {
+        let c = self.client().await?;
+        let st = c.prepare_cached(sql!("find_external")).await.map_err(db("prepare find external id"))?;
+        let row = c.query_opt(&st, &[&source.as_str(), &external_id]).await.map_err(db("find external id"))?;
+        Ok(match row {
+            Some(r) => Some(IncidentId(get::<i64>(&r, 0)? as u64)),
+            None => None,
+        })
+    }
+
     async fn incidents_by_id(&self, scope: &Scope, ids: Vec<IncidentId>) -> Result<Vec<Incident>, StoreError> {
         let c = self.client().await?;
         let st = c.prepare_cached(sql!("incidents_by_id")).await.map_err(db("prepare read incidents"))?;

@@ -89,6 +89,8 @@ CREATE TABLE IF NOT EXISTS safegrid_meta (
   key TEXT NOT NULL UNIQUE,
   value TEXT NOT NULL
 );
+-- The key of channel integrations' tracking codes (#27): made once per store, kept in backups.
+INSERT OR IGNORE INTO safegrid_meta (key, value) VALUES ('tracking_secret', lower(hex(randomblob(32))));
 
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
   ('regions', 'features', 'regions', 'City, counties, townships and villages (below county level: synthetic boundaries)', 4326),
