@@ -19,6 +19,12 @@ async fn incident_in(w: &TestWorld, code: &str, external_id: &str) -> u64 {
     f["properties"]["id"].as_u64().or(f["id"].as_u64()).unwrap()
 }
 
+/// Another cell of the village of cell `own`.
+fn neighbour_cell(w: &TestWorld, own: &str) -> String {
+    let mut cells = w.state.geography.cells().iter().map(|c| c.cell.code.to_string());
+    cells.find(|c| c[..12] == own[..12] && c != own).expect("the demo village has two cells")
+}
+
 fn ids(list: &Value) -> Vec<u64> {
     list["features"]
         .as_array()
@@ -36,15 +42,7 @@ async fn a_grid_worker_sees_their_cell_and_follows_a_reassignment_at_once() {
     assert_eq!(s, 200, "{me}");
     let own = me["scope"][0].as_str().unwrap().to_owned();
     assert_eq!((me["scope"].as_array().unwrap().len(), own.len()), (1, 15), "one cell: {me}");
-    // Another cell of the same village.
-    let other = w
-        .state
-        .geography
-        .cells()
-        .iter()
-        .map(|c| c.cell.code.to_string())
-        .find(|c| c[..12] == own[..12] && *c != own)
-        .expect("the demo village has two cells");
+    let other = neighbour_cell(&w, &own);
     let mine = incident_in(&w, &own, "gw-own").await;
     let theirs = incident_in(&w, &other, "gw-other").await;
     let (s, list) = w.get_with(&token, "/api/incidents?limit=5000").await;
@@ -363,14 +361,7 @@ async fn a_field_report_is_stored_once_with_its_photos_and_tasks_are_done_from_t
     assert_eq!((s.as_u16(), ids.len()), (200, 2), "{mine}");
     assert!(ids.contains(&id));
     // Refused: another cell, too many photos, a bad id, a command-centre user.
-    let other = w
-        .state
-        .geography
-        .cells()
-        .iter()
-        .map(|c| c.cell.code.to_string())
-        .find(|c| c[..12] == own[..12] && *c != own)
-        .unwrap();
+    let other = neighbour_cell(&w, &own);
     assert_eq!(
         w.post_with(&token, "/api/field/reports", field_report(&w, &other, "phone-0002-bbbb", 0).to_string()).await.0,
         403
