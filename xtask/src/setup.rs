@@ -116,8 +116,9 @@ pub fn ensure_test_cargo_tools(root: &Path) -> Result<()> {
     cargo_install("cargo-fuzz", CARGO_FUZZ_VERSION, &["--locked", "cargo-fuzz"])
 }
 
-/// The Debian packages the tests run with: GDAL's ogrinfo, Chromium and its driver, and CJK fonts
-/// for screenshots (PostgreSQL comes with [`postgis_cluster`]). Network- and disk-bound, so the
+/// The Debian packages the tests run with: GDAL's ogrinfo, Chromium and its driver, CJK fonts
+/// for screenshots, and Python's sqlite3 as a second process on the embedded store
+/// (PostgreSQL comes with [`postgis_cluster`]). Network- and disk-bound, so the
 /// test command runs this beside the builds.
 pub fn ensure_test_packages() -> Result<()> {
     apt_install(&[
@@ -125,6 +126,7 @@ pub fn ensure_test_packages() -> Result<()> {
         ("chromium", &["chromium"]),
         ("chromedriver", &["chromium-driver"]),
         ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", &["fonts-noto-cjk"]),
+        ("python3", &["python3"]),
     ])
 }
 

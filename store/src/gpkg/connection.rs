@@ -62,11 +62,20 @@ pub(super) fn make_private(data_dir: &Path, file: &Path) -> std::io::Result<()> 
 }
 
 /// Creates `path` empty with mode 0600 if it does not exist, and sets 0600 if it does.
+///
+/// An existing database file is never opened here: closing a descriptor of it would drop every
+/// POSIX lock this process's SQLite connections hold on it (SQLite's "How To Corrupt", 2.2.1),
+/// and a server reloading its world opens the store while the old generation's connections are
+/// still alive. Another process writing then meets readers that are no longer locked out
+/// ("database disk image is malformed").
 fn private_file(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        if !path.exists() {
+            // Nothing holds a file that does not exist yet.
+            std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        }
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
     #[cfg(not(unix))]
