@@ -267,8 +267,7 @@ async fn find(s: &AppState, code: &str) -> Result<(model::Incident, Vec<Incident
         .into_iter()
         .next()
         .ok_or(CitizenError::UnknownCode)?;
-    let events = s.store.subject_events(model::live::LiveKind::IncidentChanged, incident.id.0).await?;
-    let history = events.iter().filter_map(|e| serde_json::from_str(&e.event.data).ok()).collect();
+    let history = crate::live::history(s, incident.id.0).await?;
     Ok((incident, history))
 }
 

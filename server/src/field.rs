@@ -166,30 +166,23 @@ pub async fn report(
             }
         }
     };
-    let stored = Stored { incident, created };
-    let history = history_of(s, stored.incident.id.0).await?;
+    let mut history = crate::live::history(s, incident.id.0).await?;
     let n = photos.len();
+    let mut added = false;
     for (k, photo) in photos.into_iter().enumerate() {
         let note = format!("{PHOTO_NOTE}{}/{n}", k + 1);
         if history.iter().any(|c| c.note_only && c.by == caller.user.username && c.note.as_deref() == Some(&note)) {
             continue;
         }
         let t = Transition { to: Status::Reported, note: Some(note), note_only: true, ..Transition::default() };
-        crate::live::change(s, &stored.incident, t, &caller.user.username, Some(photo)).await?;
+        crate::live::change(s, &incident, t, &caller.user.username, Some(photo)).await?;
+        added = true;
     }
-    let history = history_of(s, stored.incident.id.0).await?;
-    Ok((view(&stored.incident, &history, &phone_id), stored.created))
-}
-
-/// A report as stored, and whether this call stored it.
-struct Stored {
-    incident: model::Incident,
-    created: bool,
-}
-
-async fn history_of(s: &AppState, id: u64) -> Result<Vec<IncidentChange>, StoreError> {
-    let events = s.store.subject_events(model::live::LiveKind::IncidentChanged, id).await?;
-    Ok(events.iter().filter_map(|e| serde_json::from_str(&e.event.data).ok()).collect())
+    // Read again only when photos were added.
+    if added {
+        history = crate::live::history(s, incident.id.0).await?;
+    }
+    Ok((view(&incident, &history, &phone_id), created))
 }
 
 fn view(incident: &model::Incident, history: &[IncidentChange], stored_id: &str) -> FieldReportView {
@@ -228,7 +221,7 @@ pub async fn my_reports(s: &AppState, caller: &Caller) -> Result<Vec<FieldReport
     let mut out = Vec::new();
     for incident in s.store.incidents_by_id(&caller.scope, ids).await? {
         let Some(stored_id) = incident.fields.external_id.clone().filter(|x| x.starts_with(&prefix)) else { continue };
-        let history = history_of(s, incident.id.0).await?;
+        let history = crate::live::history(s, incident.id.0).await?;
         out.push(view(&incident, &history, &stored_id));
     }
     out.sort_by(|a, b| b.reported_at.cmp(&a.reported_at).then(b.id.cmp(&a.id)));
@@ -258,7 +251,7 @@ pub async fn tasks(s: &AppState, caller: &Caller, now: DateTime<Utc>) -> Result<
                 if !public.contains(&r.fields.source) {
                     continue;
                 }
-                let history = history_of(s, q.id).await?;
+                let history = crate::live::history(s, q.id).await?;
                 if history.iter().any(|c| c.note.as_deref().is_some_and(|n| n.starts_with(VERIFIED_NOTE))) {
                     continue;
                 }

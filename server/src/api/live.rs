@@ -140,11 +140,6 @@ fn checked_note(note: Option<&str>) -> Result<(), AppError> {
 /// Most 协办 departments one order names.
 pub const MAX_CO_DEPARTMENTS: usize = 5;
 
-async fn history_of(s: &AppState, id: u64) -> Result<Vec<IncidentChange>, AppError> {
-    let events = s.store.subject_events(LiveKind::IncidentChanged, id).await?;
-    Ok(events.iter().filter_map(|e| serde_json::from_str(&e.event.data).ok()).collect())
-}
-
 async fn incident_in_scope(s: &AppState, caller: &Caller, id: u64) -> Result<model::Incident, AppError> {
     let scope = crate::work_orders::read_scope(s, caller, id).await?;
     s.store
@@ -202,7 +197,7 @@ pub async fn history(
 ) -> Result<Response, AppError> {
     let id = parse_id(&raw, "incident")?;
     let incident = incident_in_scope(&s, &caller, id).await?;
-    let history = history_of(&s, id).await?;
+    let history = crate::live::history(&s, id).await?;
     Ok(Json(progress(&s, &caller, &incident, history)).into_response())
 }
 
@@ -327,7 +322,7 @@ pub async fn divert(
     let mut entry = caller.audit("divert_incident", raw.clone(), "ok");
     entry.detail = Some(format!("{} → {} #{}", call.fields.category.as_str(), kind.as_str(), new.id.0));
     s.audit(entry).await?;
-    let history = history_of(&s, new.id.0).await?;
+    let history = crate::live::history(&s, new.id.0).await?;
     Ok((StatusCode::CREATED, Json(progress(&s, &caller, &new, history))).into_response())
 }
 
@@ -502,7 +497,7 @@ async fn step(s: AppState, caller: Caller, raw: String, body: TransitionBody) ->
         None => format!("{} → {}", incident.fields.status.as_str(), to.as_str()),
     });
     s.audit(entry).await?;
-    let history = history_of(&s, id).await?;
+    let history = crate::live::history(&s, id).await?;
     Ok(Json(progress(&s, &caller, &incident, history)).into_response())
 }
 
@@ -753,7 +748,7 @@ pub async fn merge(
     }
     s.log(vec![crate::live::link_event(&incident, Some(first), &caller.user.username, s.clock.now())]).await?;
     s.audit(caller.audit("merge_incident", format!("{id} → {first}"), "ok")).await?;
-    let history = history_of(&s, id).await?;
+    let history = crate::live::history(&s, id).await?;
     Ok(Json(progress(&s, &caller, &incident, history)).into_response())
 }
 
@@ -775,6 +770,6 @@ pub async fn split(
     }
     s.log(vec![crate::live::link_event(&incident, None, &caller.user.username, s.clock.now())]).await?;
     s.audit(caller.audit("split_incident", raw, "ok")).await?;
-    let history = history_of(&s, id).await?;
+    let history = crate::live::history(&s, id).await?;
     Ok(Json(progress(&s, &caller, &incident, history)).into_response())
 }

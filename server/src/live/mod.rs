@@ -393,6 +393,13 @@ pub fn unit_event(geography: &Geography, u: UnitState) -> model::live::NewLiveEv
     }
 }
 
+/// Incident `id`'s changes, oldest first, as its live-log events carry them (events that do not
+/// read are left out).
+pub async fn history(s: &crate::state::AppState, id: u64) -> Result<Vec<model::live::IncidentChange>, StoreError> {
+    let events = s.store.subject_events(LiveKind::IncidentChanged, id).await?;
+    Ok(events.iter().filter_map(|e| serde_json::from_str(&e.event.data).ok()).collect())
+}
+
 /// Moves `incident` one step along the event loop as user `by`: the store checks the step
 /// against the stored status; a dispatch marks the unit busy, and resolving (or handing over to
 /// another unit) frees the unit in charge. The board, the index and the feed follow.
