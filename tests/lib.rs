@@ -167,6 +167,22 @@ impl TestWorld {
     pub async fn post(&self, uri: &str, body: impl Into<Body>) -> (StatusCode, Value) {
         self.post_as(Role::City, uri, body).await
     }
+
+    /// Reports a 矛盾纠纷 (`conflict`) event in the first cell of `region`, reported `days_ago`
+    /// days ago and left open: a backlog case once past the limit (the demo history leaves few,
+    /// and test worlds hold no 综治 events). Its id.
+    pub async fn leave_open(&self, region: &str, days_ago: i64) -> u64 {
+        use geo::InteriorPoint;
+        let range = self.state.geography.cell_range(region.parse().unwrap());
+        let p = self.state.geography.cells()[range.start as usize].boundary.interior_point().unwrap();
+        let at = self.state.clock.now() - chrono::Duration::days(days_ago);
+        let body = serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.x(), p.y()]},
+            "properties": {"category": "conflict", "occurred_at": at.to_rfc3339(), "reported_at": at.to_rfc3339(),
+                           "summary": "宅基地纠纷，多年未结"}});
+        let (status, answer) = self.post("/api/incidents", body.to_string()).await;
+        assert_eq!(status, 201, "{answer}");
+        answer["id"].as_u64().unwrap()
+    }
 }
 
 /// A hash of [`TEST_PASSWORD`].

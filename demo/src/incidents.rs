@@ -354,26 +354,6 @@ fn severity_for(c: Category, rng: &mut ChaCha8Rng) -> Severity {
     }
 }
 
-fn status_for(age_s: i64, rng: &mut ChaCha8Rng) -> Status {
-    let x: f64 = rng.random();
-    let pick = |table: &[(f64, Status)]| {
-        let mut acc = 0.0;
-        for (p, s) in table {
-            acc += p;
-            if x < acc {
-                return *s;
-            }
-        }
-        table.last().map(|t| t.1).unwrap_or(Status::Closed)
-    };
-    match age_s {
-        ..3_600 => pick(&[(0.5, Status::Reported), (0.3, Status::Dispatched), (0.2, Status::OnScene)]),
-        3_600..21_600 => pick(&[(0.1, Status::Dispatched), (0.3, Status::OnScene), (0.6, Status::Resolved)]),
-        21_600..259_200 => pick(&[(0.3, Status::Resolved), (0.3, Status::Feedback), (0.4, Status::Closed)]),
-        _ => pick(&[(0.01, Status::Resolved), (0.02, Status::Feedback), (0.97, Status::Closed)]),
-    }
-}
-
 fn finish(geo: &Geography, drafts: Vec<Draft>, clock: &Clock, rng: &mut ChaCha8Rng) -> Vec<DemoIncident> {
     let township_name = |code: model::RegionCode| {
         let t = code.truncate(model::RegionLevel::Township);
@@ -391,7 +371,7 @@ fn finish(geo: &Geography, drafts: Vec<Draft>, clock: &Clock, rng: &mut ChaCha8R
     let mut seq_day = (0i64, 0u32);
     drafts
         .into_iter()
-        .map(|d| {
+        .filter_map(|d| {
             // Stored coordinates have 7 decimals (about 1 cm); keep the cell the rounded point is in.
             let rounded = Coord { x: (d.at.x * 1e7).round() / 1e7, y: (d.at.y * 1e7).round() / 1e7 };
             let (at, cell) = match geo.cell_index.locate(rounded) {
@@ -411,7 +391,11 @@ fn finish(geo: &Geography, drafts: Vec<Draft>, clock: &Clock, rng: &mut ChaCha8R
                 Source::Call110 | Source::Sensor => rng.random_range(30..900),
                 _ => rng.random_range(300..7_200),
             };
-            let reported_s = (d.t_s + report_lag_s).min(clock.end_s - 1);
+            // Not reported yet by the end: not in the history.
+            let reported_s = d.t_s + report_lag_s;
+            if reported_s >= clock.end_s {
+                return None;
+            }
             let occurred_at: DateTime<Utc> = Utc.timestamp_opt(d.t_s, 0).single().unwrap_or_default();
             let reported_at: DateTime<Utc> = Utc.timestamp_opt(reported_s, 0).single().unwrap_or_default();
             let village = cell_code.village();
@@ -435,9 +419,10 @@ fn finish(geo: &Geography, drafts: Vec<Draft>, clock: &Clock, rng: &mut ChaCha8R
                 reporter_name: with_reporter.then(|| names::person(rng)),
                 reporter_phone: with_reporter.then(|| names::phone(rng)),
                 severity: severity_for(d.category, rng),
-                status: status_for(clock.end_s - d.t_s, rng),
+                // Set from the drawn handling times (`handling::police_history`).
+                status: Status::Closed,
             };
-            DemoIncident { incident, cell_code }
+            Some(DemoIncident { incident, cell_code })
         })
         .collect()
 }

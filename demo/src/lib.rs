@@ -9,6 +9,7 @@
 pub mod departments;
 pub mod desk;
 mod geography;
+pub mod handling;
 mod incidents;
 mod names;
 pub mod orders;
@@ -129,6 +130,9 @@ pub struct World {
     pub departments: Vec<model::department::Department>,
     /// 综治 events with their work orders' steps, oldest first (stored after the incidents).
     pub orders: Vec<orders::DemoEvent>,
+    /// The steps of the recent and the open 110 incidents: (index in `incidents`, steps oldest
+    /// first), in the order of `incidents` ([`handling::police_history`]).
+    pub police_steps: Vec<(usize, Vec<model::live::IncidentChange>)>,
     /// What was planted.
     pub truth: Truth,
 }
@@ -137,8 +141,9 @@ pub struct World {
 pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
     let sources = sources::load()?;
     let geo = geography::build(&sources, params.seed);
-    let (incidents, truth_parts) = incidents::generate(&geo, params);
+    let (mut incidents, truth_parts) = incidents::generate(&geo, params);
     let (resources, officers, uncovered) = resources::generate(&geo, params.seed);
+    let police_steps = handling::police_history(&mut incidents, &resources, params.end, params.seed);
     let truth = Truth {
         seed: params.seed,
         end: params.end,
@@ -151,5 +156,15 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
     };
     let departments = departments::generate(&geo.regions);
     let orders = orders::generate(&geo, &departments, params, incidents.len());
-    Ok(World { regions: geo.regions, cells: geo.cells, incidents, resources, officers, departments, orders, truth })
+    Ok(World {
+        regions: geo.regions,
+        cells: geo.cells,
+        incidents,
+        resources,
+        officers,
+        departments,
+        orders,
+        police_steps,
+        truth,
+    })
 }

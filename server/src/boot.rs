@@ -71,12 +71,15 @@ fn demo_desk_events(records: Vec<demo::desk::DeskRecord>) -> Vec<model::live::Ne
     out
 }
 
-/// Stores the demo's 综治 events after its incidents, and their work orders' steps in the live
-/// log. The events are loaded in one transaction after the store's last incident, so they get
-/// the next ids in order (checked on the first and the last).
-async fn seed_orders(store: &dyn Store, events: Vec<demo::orders::DemoEvent>) -> anyhow::Result<()> {
+/// Stores the demo's 综治 events after its incidents, and returns their work orders' steps as
+/// live-log events. The events are loaded in one transaction after the store's last incident, so
+/// they get the next ids in order (checked on the first and the last).
+async fn seed_orders(
+    store: &dyn Store,
+    events: Vec<demo::orders::DemoEvent>,
+) -> anyhow::Result<Vec<model::live::NewLiveEvent>> {
     use model::live::{IncidentChange, LiveKind, NewLiveEvent};
-    let Some(last_event) = events.last() else { return Ok(()) };
+    let Some(last_event) = events.last() else { return Ok(Vec::new()) };
     let first = store.load_incident_rows().await?.iter().map(|r| r.id.0).max().unwrap_or(0) + 1;
     let items =
         events.iter().map(|e| (e.incident.incident.clone(), Placement::of_cell(e.incident.cell_code))).collect();
@@ -106,9 +109,50 @@ async fn seed_orders(store: &dyn Store, events: Vec<demo::orders::DemoEvent>) ->
             });
         }
     }
-    log.sort_by_key(|e| e.at);
-    store.append_events(log).await?;
-    Ok(())
+    Ok(log)
+}
+
+/// The steps of the demo's recent and open 110 incidents, each with what finds its incident in
+/// the store (source, external id) and what its live-log events carry (cell, category).
+type PoliceSteps = Vec<((model::Source, String), model::CellCode, model::Category, Vec<model::live::IncidentChange>)>;
+
+fn police_steps(world: &demo::World) -> PoliceSteps {
+    world
+        .police_steps
+        .iter()
+        .filter_map(|(i, steps)| {
+            let d = world.incidents.get(*i)?;
+            let key = (d.incident.source, d.incident.external_id.clone()?);
+            Some((key, d.cell_code, d.incident.category, steps.clone()))
+        })
+        .collect()
+}
+
+/// The steps of the demo's recent 110 incidents as live-log events, each under the id the store
+/// gave its incident.
+async fn police_step_events(store: &dyn Store, items: PoliceSteps) -> anyhow::Result<Vec<model::live::NewLiveEvent>> {
+    use model::live::{IncidentChange, LiveKind, NewLiveEvent};
+    let mut log: Vec<NewLiveEvent> = Vec::new();
+    for ((source, external_id), cell_code, category, steps) in items {
+        let id = store
+            .incident_by_external(source, &external_id)
+            .await?
+            .with_context(|| format!("no stored incident {external_id}"))?
+            .0;
+        for c in steps {
+            let change = IncidentChange { id, ..c };
+            log.push(NewLiveEvent {
+                at: change.at,
+                kind: LiveKind::IncidentChanged,
+                subject: id,
+                cell_code: Some(cell_code),
+                category: Some(category),
+                actor: Some(change.by.clone()),
+                data: serde_json::to_string(&change)?,
+            });
+        }
+    }
+    Ok(log)
 }
 
 /// The department of the demo's `department` user.
@@ -134,6 +178,7 @@ pub async fn seed_demo(
 ) -> anyhow::Result<(demo::Truth, Vec<DemoLogin>)> {
     let mut world = demo::generate(params).context("generating the demo world")?;
     let orders = std::mem::take(&mut world.orders);
+    let police_steps = police_steps(&world);
     let truth = world.truth.clone();
     let demo_grid_worker = demo_grid_worker(&world.resources, &world.officers);
     let first_officer = world.officers.first().map(|o| o.id);
@@ -142,7 +187,11 @@ pub async fn seed_demo(
     let desk = demo::desk::records(&world.regions, &world.officers, params.end, params.seed);
     store.replace_world(world_data(world)).await.context("writing the demo world")?;
     store.append_events(demo_desk_events(desk)).await.context("writing the demo desk records")?;
-    seed_orders(store, orders).await.context("writing the demo's 综治 events")?;
+    let mut steps = seed_orders(store, orders).await.context("writing the demo's 综治 events")?;
+    steps.extend(police_step_events(store, police_steps).await.context("finding the demo's recent 110 events")?);
+    // One log in time order: the 综治 orders' steps and the recent 110 events'.
+    steps.sort_by_key(|e| e.at);
+    store.append_events(steps).await.context("writing the demo's event steps")?;
     let city: RegionCode = "620600000000".parse()?;
     let (county, township): (RegionCode, RegionCode) = ("620602000000".parse()?, "620602001000".parse()?);
     let mut logins = Vec::new();

@@ -176,10 +176,6 @@ async fn serve_generation(
     );
     crate::live::watch::spawn(state.clone(), std::time::Duration::from_secs(60));
     if args.demo_feed {
-        tracing::info!(
-            per_minute = args.demo_feed_per_minute,
-            "demo feed on: synthetic incidents and unit movements (演示实时数据流)"
-        );
         crate::live::demo_feed::spawn(state.clone(), args.demo_feed_per_minute);
     }
     let (ended_tx, mut ended_rx) = tokio::sync::watch::channel(None::<Ended>);

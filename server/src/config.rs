@@ -459,9 +459,10 @@ pub struct ServeArgs {
     /// forwarded (RFC 7239). Only that one is read (代理转发头).
     #[arg(long, env = "SAFEGRID_PROXY_HEADER", value_enum, default_value = "x-forwarded-for")]
     pub proxy_header: crate::peer::ProxyHeader,
-    /// New synthetic incidents a minute with --demo-feed (演示警情频率).
-    #[arg(long, default_value_t = 4.0)]
-    pub demo_feed_per_minute: f64,
+    /// New synthetic incidents a minute with --demo-feed; default: the rate of the last 60
+    /// days' incidents (演示警情频率).
+    #[arg(long, value_parser = per_minute)]
+    pub demo_feed_per_minute: Option<f64>,
     /// Seconds between checks for a newly published world; on one the server reloads (基础数据检查间隔).
     #[arg(long, env = "SAFEGRID_WORLD_POLL_S", default_value_t = 5.0)]
     pub world_poll_s: f64,
@@ -584,4 +585,12 @@ impl ImportArgs {
             _ => Err(clap::Error::new(clap::error::ErrorKind::InvalidSubcommand)),
         }
     }
+}
+
+/// A rate a minute: a finite number, 0–600.
+fn per_minute(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|r| (0.0..=600.0).contains(r))
+        .ok_or_else(|| format!("{s:?} is not a rate from 0 to 600 a minute"))
 }

@@ -135,6 +135,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
     let photo = store::Photo { content_type: "image/png".into(), bytes: png };
     let outside_visit =
         server::desk_records::record(&w.state, event, store::DeskCheck::Nothing, Some(photo)).await.unwrap().seq;
+    w.leave_open(OUTSIDE_COUNTY, 40).await;
     let (_, board) = w.get(&format!("/api/backlog?region={OUTSIDE_COUNTY}")).await;
     let outside_case =
         board["cases"].as_array().unwrap().iter().find(|c| c["origin"] == "event").unwrap()["id"].as_u64().unwrap();

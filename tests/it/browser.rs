@@ -253,6 +253,10 @@ async fn the_dashboard_works_in_a_real_browser() {
         return;
     }
     let world = TestWorld::ending_at(30_000, Utc::now()).await;
+    // A few long-running cases for the backlog board and its layer, in every county.
+    for (k, county) in ["620602000000", "620621000000", "620622000000", "620623000000"].into_iter().enumerate() {
+        world.leave_open(county, 35 + 40 * k as i64).await;
+    }
     let mut state = world.state.clone();
     state.web_dir = Some(dist.clone());
     let timings: Timings = Arc::default();

@@ -563,3 +563,51 @@ async fn the_live_feed_streams_posts_in_order_filtered_and_resumes_with_since() 
     req.headers_mut().insert("origin", format!("http://{addr}").parse().unwrap());
     assert!(tokio_tungstenite::connect_async(req).await.is_ok(), "our own pages may");
 }
+
+/// The demo city at work: its history leaves about a few hours' events open with a few percent
+/// overdue, and the demo feed, run for two days of clock in one-minute ticks at a full city's
+/// rate, keeps it so (Little's law: the open count settles at rate × handling time, here about
+/// 55 calls open for two and a half hours each and 45 综治 events open for most of a day).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_feed_keeps_the_open_queue_to_a_few_hours_of_events() {
+    use server::incident_index::{CellScope, IncidentFilter};
+    use server::live::demo_feed::Feed;
+    let dir = tempfile::tempdir().unwrap();
+    let store: std::sync::Arc<dyn store::Store> =
+        std::sync::Arc::new(store::gpkg::GpkgStore::open(dir.path()).unwrap());
+    let start = tests::test_now();
+    let params = demo::DemoParams { base_incidents: 20_000, ..demo::DemoParams::new(7, start) };
+    server::boot::seed_demo(store.as_ref(), &params, None).await.unwrap();
+    let clock = std::sync::Arc::new(server::clock::FixedClock::new(start));
+    let state = server::boot::load_state(store, clock.clone()).await.unwrap();
+    let queue = |at: chrono::DateTime<chrono::Utc>| {
+        let items = server::live::open_queue(&state, IncidentFilter::new(CellScope::all()), at, at - Duration::days(3));
+        let overdue = items.iter().filter(|i| i.escalated_to.is_some()).count();
+        (items.len(), overdue)
+    };
+    // The history: a tenth of the city's calls, so a tenth of its open events.
+    let (open, overdue) = queue(start);
+    assert!((1..=40).contains(&open), "the history leaves {open} events open");
+    assert!(overdue * 5 <= open, "{overdue} of {open} overdue");
+    let mut feed = Feed::new(&state, Some(0.4), 7).expect("the history has incidents to imitate");
+    let mut hourly = Vec::new();
+    for minute in 1..=48 * 60 {
+        let now = start + Duration::minutes(minute);
+        clock.set(now);
+        feed.tick(&state).await;
+        if minute % 60 == 0 {
+            hourly.push(queue(now));
+        }
+    }
+    let opens: Vec<usize> = hourly.iter().map(|h| h.0).collect();
+    let overdue: usize = hourly.iter().map(|h| h.1).sum();
+    let total: usize = opens.iter().sum();
+    eprintln!("open each hour {opens:?}, overdue each hour {:?}", hourly.iter().map(|h| h.1).collect::<Vec<_>>());
+    assert!(opens.iter().all(|&n| n <= 150), "open each hour {opens:?}");
+    assert!(opens[2..].iter().all(|&n| n >= 20), "the feed reports: {opens:?}");
+    // Settled by the second day, with no drift: its last twelve hours hold no more than its first.
+    let first = *opens[24..36].iter().max().unwrap();
+    let last = *opens[36..].iter().max().unwrap();
+    assert!(last as f64 <= first as f64 * 1.25 + 10.0, "open each hour {opens:?}");
+    assert!(overdue * 100 <= total * 8, "{overdue} overdue in {total} open-hours");
+}

@@ -1,14 +1,22 @@
-//! `safegrid serve --demo-feed`: keeps the demo map alive. Every tick it may report a synthetic
-//! incident where the last two months' incidents were (so hot spots stay hot), dispatches the
-//! nearest available unit, drives the unit there, and walks the incident through the event loop
-//! (on scene, resolved, feedback, closed); idle units patrol nearby. Everything goes through
-//! the same write paths as real reports and real dispatchers, as user `demo-feed`.
+//! `safegrid serve --demo-feed`: keeps the demo map alive like a city at work. New incidents are
+//! reported where the last two months' incidents were (so hot spots stay hot), at the history's
+//! own rate unless told otherwise. Each open event, the history's included, follows stage times
+//! drawn as the history's were (`demo::handling`): the nearest available unit is dispatched,
+//! drives there and arrives in its time, the incident is handled, reported back and closed; a
+//! 综治 event is assigned to the suggested department, taken, done, followed up (now and then
+//! dissatisfied, so redone) and closed. The open queue therefore stays as long as a few hours'
+//! events, however long the feed runs. Idle units patrol nearby. Everything goes through the same
+//! write paths as real reports and dispatchers, as user `demo-feed`.
+//!
+//! [`Feed::tick`] takes one step at the state's clock; the server calls it every [`TICK_S`]
+//! seconds, a test as fast as it likes with a clock it moves.
 
 use super::dispatch::suggest;
-use crate::incident_index::IncidentFilter;
+use crate::incident_index::{CellScope, IncidentFilter};
 use crate::ingest::submit;
 use crate::state::AppState;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+use demo::handling::{StageMinutes, draw, satisfaction};
 use model::department::Verdict;
 use model::live::{UnitState, UnitStatus};
 use model::scope::Scope;
@@ -16,6 +24,7 @@ use model::taxonomy::Workflow;
 use model::workflow::Transition;
 use model::{Category, IncidentId, NewIncident, Severity, Source, Status, Subcategory};
 use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 
 /// Seconds between ticks.
@@ -24,8 +33,14 @@ pub const TICK_S: u64 = 5;
 /// Who the feed acts as in histories.
 pub const ACTOR: &str = "demo-feed";
 
-/// A patrol car's speed on the way to an incident, metres per second.
+/// A patrol car's speed when it has time to spare, metres per second.
 const DRIVE_M_PER_S: f64 = 12.0;
+
+/// How far back the feed looks for incidents to imitate, and for the history's rate.
+const TEMPLATE_DAYS: i64 = 60;
+
+/// Minutes before trying again a step that could not be taken (no unit free).
+const RETRY_MIN: f64 = 1.0;
 
 #[derive(Debug, Clone, Copy)]
 struct Template {
@@ -36,13 +51,34 @@ struct Template {
     severity: Severity,
 }
 
-/// Starts the feed: `per_minute` new incidents a minute on average.
-pub fn spawn(state: AppState, per_minute: f64) {
-    tokio::spawn(async move {
+/// An open event the feed moves on: when its next step is due, and its stage times.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    next_at: DateTime<Utc>,
+    times: StageMinutes,
+}
+
+/// The feed between ticks.
+pub struct Feed {
+    templates: Vec<Template>,
+    per_minute: f64,
+    rng: ChaCha8Rng,
+    reported: u64,
+    open: BTreeMap<u64, Plan>,
+    last: DateTime<Utc>,
+}
+
+impl Feed {
+    /// A feed imitating the last two months' incidents, `per_minute` new ones a minute (`None`:
+    /// the rate of those two months), and moving on every event still open; `None` when there
+    /// is nothing to imitate.
+    pub fn new(state: &AppState, per_minute: Option<f64>, seed: u64) -> Option<Feed> {
         let now = state.clock.now();
+        let mut filter = IncidentFilter::new(CellScope::all());
+        filter.from_s = Some((now - Duration::days(TEMPLATE_DAYS)).timestamp());
+        filter.to_s = Some(now.timestamp());
         let mut templates = Vec::new();
-        let mut filter = IncidentFilter::new(crate::incident_index::CellScope::all());
-        filter.from_s = Some((now - Duration::days(60)).timestamp());
+        let mut open = Vec::new();
         state.index().for_each(&filter, |p| {
             templates.push(Template {
                 lon: p.lon,
@@ -51,37 +87,156 @@ pub fn spawn(state: AppState, per_minute: f64) {
                 subcategory: p.subcategory,
                 severity: p.severity,
             });
+            if p.status.is_open() {
+                open.push((p.id.0, p.category, p.status, p.reported_s));
+            }
         });
         if templates.is_empty() {
-            tracing::warn!("demo feed: no incidents in the last 60 days to imitate; not started");
+            return None;
+        }
+        let per_minute = per_minute.unwrap_or(templates.len() as f64 / (TEMPLATE_DAYS * 1440) as f64);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let board = state.live.board();
+        let open = open
+            .into_iter()
+            .filter_map(|(id, category, status, reported_s)| {
+                let entered_at =
+                    board.stage(id).map(|s| s.entered_at).or_else(|| DateTime::from_timestamp(reported_s, 0))?;
+                let times = draw(category, &state.settings.deadlines(category), &mut rng);
+                let next_at = entered_at + minutes(times.in_status(status)?);
+                Some((id, Plan { next_at, times }))
+            })
+            .collect();
+        drop(board);
+        Some(Feed { templates, per_minute, rng, reported: 0, open, last: now })
+    }
+
+    /// New incidents a minute.
+    pub fn per_minute(&self) -> f64 {
+        self.per_minute
+    }
+
+    /// How many events the feed is moving on.
+    pub fn open(&self) -> usize {
+        self.open.len()
+    }
+
+    /// One step at the state's clock: the reports of the time since the last tick, every step
+    /// that has come due, and the units' movements.
+    pub async fn tick(&mut self, state: &AppState) {
+        let now = state.clock.now();
+        let elapsed_s = (now - self.last).num_milliseconds().max(0) as f64 / 1000.0;
+        self.last = now;
+        for _ in 0..poisson(&mut self.rng, self.per_minute * elapsed_s / 60.0) {
+            let t = self.templates[self.rng.random_range(0..self.templates.len())];
+            self.reported += 1;
+            if let Some(id) = report(state, t, &mut self.rng, self.reported).await {
+                let times = draw(t.category, &state.settings.deadlines(t.category), &mut self.rng);
+                self.open.insert(id, Plan { next_at: now + minutes(times.0[0]), times });
+            }
+        }
+        self.advance(state, now).await;
+        drive(state, &self.open, &mut self.rng, now, elapsed_s).await;
+    }
+
+    /// Takes every step that has come due.
+    async fn advance(&mut self, state: &AppState, now: DateTime<Utc>) {
+        let due: Vec<IncidentId> =
+            self.open.iter().filter(|(_, p)| p.next_at <= now).map(|(id, _)| IncidentId(*id)).collect();
+        if due.is_empty() {
             return;
         }
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(now.timestamp_millis() as u64);
-        let mut open: BTreeMap<u64, u32> = BTreeMap::new();
-        // The demo history's open 综治 orders move on too.
-        state.index().for_each(&filter, |p| {
-            if p.status.is_open() && p.category.workflow() == Workflow::Department {
-                open.insert(p.id.0, 0);
-            }
-        });
-        let mut n = 0u64;
-        let p_new = (per_minute * TICK_S as f64 / 60.0).clamp(0.0, 1.0);
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(TICK_S)).await;
-            if rng.random_bool(p_new) {
-                n += 1;
-                let t = templates[rng.random_range(0..templates.len())];
-                if let Some(id) = report(&state, t, &mut rng, n).await {
-                    open.insert(id, 0);
+        let Ok(found) = state.store.incidents_by_id(&Scope::everything(), due.clone()).await else { return };
+        for IncidentId(id) in due {
+            let Some(incident) = found.iter().find(|i| i.id.0 == id) else {
+                self.open.remove(&id);
+                continue;
+            };
+            let Some(mut plan) = self.open.get(&id).copied() else { continue };
+            let status = incident.fields.status;
+            let step = match incident.fields.category.workflow() {
+                Workflow::Police => police_step(state, incident, &mut self.rng),
+                Workflow::Department => order_step(state, incident, &mut self.rng),
+            };
+            let Some(t) = step else {
+                if status == Status::Closed {
+                    self.open.remove(&id);
+                } else {
+                    // Nothing free to send: try again shortly (the stage runs late).
+                    plan.next_at = now + minutes(RETRY_MIN);
+                    self.open.insert(id, plan);
+                }
+                continue;
+            };
+            match super::change(state, incident, t, ACTOR, None).await {
+                Ok(_) => {
+                    let to = state.index().get(IncidentId(id)).map_or(Status::Closed, |p| p.status);
+                    // Redone after a dissatisfied visit: the work takes its time again.
+                    if to == Status::Accepted && status == Status::Completed {
+                        plan.times = draw(
+                            incident.fields.category,
+                            &state.settings.deadlines(incident.fields.category),
+                            &mut self.rng,
+                        );
+                    }
+                    match plan.times.in_status(to) {
+                        Some(m) => {
+                            plan.next_at = now + minutes(m);
+                            self.open.insert(id, plan);
+                        }
+                        None => {
+                            self.open.remove(&id);
+                        }
+                    }
+                }
+                // Someone else moved it (a user at the desk): it is theirs now.
+                Err(e) => {
+                    tracing::debug!("demo feed: incident {id}: {e}");
+                    self.open.remove(&id);
                 }
             }
-            advance(&state, &mut open, &mut rng).await;
-            drive(&state, &mut rng).await;
+        }
+    }
+}
+
+/// Starts the feed (see [`Feed::new`]); it ticks every [`TICK_S`] seconds until the runtime ends.
+pub fn spawn(state: AppState, per_minute: Option<f64>) {
+    tokio::spawn(async move {
+        let seed = state.clock.now().timestamp_millis() as u64;
+        let Some(mut feed) = Feed::new(&state, per_minute, seed) else {
+            tracing::warn!("demo feed: no incidents in the last {TEMPLATE_DAYS} days to imitate; not started");
+            return;
+        };
+        tracing::info!(
+            per_minute = feed.per_minute(),
+            open = feed.open(),
+            "demo feed on: synthetic incidents and unit movements (演示实时数据流)"
+        );
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(TICK_S)).await;
+            feed.tick(&state).await;
         }
     });
 }
 
-async fn report(state: &AppState, t: Template, rng: &mut impl Rng, n: u64) -> Option<u64> {
+fn minutes(m: f64) -> Duration {
+    Duration::milliseconds((m * 60_000.0).round() as i64)
+}
+
+/// A Poisson draw (Knuth; the means here are small).
+fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
+    let l = (-mean.clamp(0.0, 50.0)).exp();
+    let (mut k, mut p) = (0, 1.0);
+    loop {
+        p *= rng.random::<f64>();
+        if p <= l {
+            return k;
+        }
+        k += 1;
+    }
+}
+
+async fn report(state: &AppState, t: Template, rng: &mut ChaCha8Rng, n: u64) -> Option<u64> {
     let now = state.clock.now();
     let new = NewIncident {
         source: match t.category.workflow() {
@@ -113,92 +268,52 @@ async fn report(state: &AppState, t: Template, rng: &mut impl Rng, n: u64) -> Op
     }
 }
 
-/// Moves each open demo incident on when its time has come.
-async fn advance(state: &AppState, open: &mut BTreeMap<u64, u32>, rng: &mut impl Rng) {
-    let ids: Vec<IncidentId> = open.keys().map(|id| IncidentId(*id)).collect();
-    // One read a tick for every open incident (the history's open orders are hundreds).
-    let Ok(found) = state.store.incidents_by_id(&Scope::everything(), ids.clone()).await else { return };
-    for IncidentId(id) in ids {
-        let ticks = open.get(&id).copied().unwrap_or(0) + 1;
-        open.insert(id, ticks);
-        let Some(incident) = found.iter().find(|i| i.id.0 == id).cloned() else {
-            open.remove(&id);
-            continue;
-        };
-        // A 综治 event's order: assigned to the suggested department, taken, done, followed up.
-        if incident.fields.category.workflow() == Workflow::Department {
-            if incident.fields.status == Status::Closed {
-                open.remove(&id);
-            } else if let Some(t) = order_step(state, &incident, ticks, rng)
-                && let Err(e) = super::change(state, &incident, t, ACTOR, None).await
-            {
-                tracing::debug!("demo feed: order {id}: {e}");
-            }
-            continue;
+/// The police chain's next step: the nearest available unit is dispatched (`None` when none is
+/// free), then on scene, resolved, reported back, closed.
+fn police_step(state: &AppState, incident: &model::Incident, rng: &mut ChaCha8Rng) -> Option<Transition> {
+    let step = |to| Transition { to, ..Transition::default() };
+    match incident.fields.status {
+        Status::Reported => {
+            let board = state.live.board();
+            let nearest = suggest(
+                board.units(),
+                incident.fields.lon,
+                incident.fields.lat,
+                1,
+                state.settings.travel,
+                state.geography.projection(),
+                state.settings.roads.as_deref(),
+            );
+            let unit = nearest.first()?.unit;
+            Some(Transition { unit: Some(unit), ..step(Status::Dispatched) })
         }
-        let step = |to, unit, satisfaction| Transition { to, unit, satisfaction, ..Transition::default() };
-        let t = match incident.fields.status {
-            Status::Reported if ticks >= rng.random_range(1..4) => {
-                let board = state.live.board();
-                let nearest = suggest(
-                    board.units(),
-                    incident.fields.lon,
-                    incident.fields.lat,
-                    1,
-                    state.settings.travel,
-                    state.geography.projection(),
-                    state.settings.roads.as_deref(),
-                );
-                drop(board);
-                match nearest.first() {
-                    Some(s) => step(Status::Dispatched, Some(s.unit), None),
-                    None => continue,
-                }
-            }
-            Status::Dispatched => {
-                let unit = state.live.board().stage(id).and_then(|s| s.unit);
-                let arrived = unit
-                    .and_then(|u| state.live.board().unit(u).cloned())
-                    .is_none_or(|u| distance_m(u.lon, u.lat, incident.fields.lon, incident.fields.lat) < 60.0);
-                if !arrived {
-                    continue;
-                }
-                step(Status::OnScene, None, None)
-            }
-            Status::OnScene if rng.random_bool(0.15) => step(Status::Resolved, None, None),
-            Status::Resolved if rng.random_bool(0.3) => step(Status::Feedback, None, Some(rng.random_range(3..=5))),
-            Status::Feedback if rng.random_bool(0.3) => step(Status::Closed, None, None),
-            Status::Closed => {
-                open.remove(&id);
-                continue;
-            }
-            _ => continue,
-        };
-        if let Err(e) = super::change(state, &incident, t, ACTOR, None).await {
-            tracing::debug!("demo feed: incident {id}: {e}");
-        }
+        Status::Dispatched => Some(step(Status::OnScene)),
+        Status::OnScene => Some(step(Status::Resolved)),
+        Status::Resolved => Some(Transition { satisfaction: Some(satisfaction(rng)), ..step(Status::Feedback) }),
+        Status::Feedback => Some(step(Status::Closed)),
+        _ => None,
     }
 }
 
-/// The next step of a 综治 event's order, when its time has come: the centre assigns it to the
-/// suggested department (again after a return), the department takes it and reports it done,
-/// the centre records the reporter's verdict (now and then dissatisfied) and closes it.
-fn order_step(state: &AppState, incident: &model::Incident, ticks: u32, rng: &mut impl Rng) -> Option<Transition> {
+/// A 综治 event's next step: the centre assigns it to the suggested department (again after a
+/// return), the department takes it and reports it done, the centre records the reporter's
+/// verdict (now and then dissatisfied) and closes it.
+fn order_step(state: &AppState, incident: &model::Incident, rng: &mut ChaCha8Rng) -> Option<Transition> {
     let order = state.live.board().order(incident.id.0).cloned();
     let staff = |to: Status| {
         order.as_ref().map(|o| Transition { to, by_department: Some(o.department.clone()), ..Transition::default() })
     };
     match incident.fields.status {
-        Status::Reported | Status::Returned if ticks >= rng.random_range(2..8) => {
+        Status::Reported | Status::Returned => {
             let department =
                 crate::work_orders::suggestion(state, incident.fields.category, incident.placement.cell_code)?;
             Some(Transition { to: Status::Assigned, department: Some(department), ..Transition::default() })
         }
-        Status::Assigned if rng.random_bool(0.2) => staff(Status::Accepted),
-        Status::Accepted if rng.random_bool(0.05) => {
+        Status::Assigned => staff(Status::Accepted),
+        Status::Accepted => {
             staff(Status::Completed).map(|t| Transition { note: Some("已处置 (demo feed)".into()), ..t })
         }
-        Status::Completed if rng.random_bool(0.2) => {
+        Status::Completed => {
             let verdict = match rng.random_range(0..100) {
                 0..85 => Verdict::Satisfied,
                 85..95 => Verdict::BasicallySatisfied,
@@ -206,7 +321,7 @@ fn order_step(state: &AppState, incident: &model::Incident, ticks: u32, rng: &mu
             };
             Some(Transition { to: Status::Feedback, verdict: Some(verdict), ..Transition::default() })
         }
-        Status::Feedback if rng.random_bool(0.3) => Some(Transition { to: Status::Closed, ..Transition::default() }),
+        Status::Feedback => Some(Transition { to: Status::Closed, ..Transition::default() }),
         _ => None,
     }
 }
@@ -217,25 +332,38 @@ fn distance_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     dx.hypot(dy)
 }
 
-/// Busy units drive towards their incident; a few idle ones patrol a little.
-async fn drive(state: &AppState, rng: &mut impl Rng) {
-    let now = state.clock.now();
+/// Busy units drive towards their incident, fast enough to arrive when its arrival is due; a few
+/// idle ones patrol a little.
+async fn drive(state: &AppState, open: &BTreeMap<u64, Plan>, rng: &mut ChaCha8Rng, now: DateTime<Utc>, elapsed_s: f64) {
+    if elapsed_s <= 0.0 {
+        return;
+    }
     let units: Vec<UnitState> = state.live.board().units().cloned().collect();
     let mut moved = Vec::new();
     for u in units {
         let target = match (u.status, u.incident) {
-            (UnitStatus::Busy, Some(id)) => state.index().get(IncidentId(id)).map(|p| (p.lon, p.lat)),
-            (UnitStatus::Available, _) if rng.random_bool(0.1) => {
-                Some((u.lon + rng.random_range(-0.002..0.002), u.lat + rng.random_range(-0.0015..0.0015)))
-            }
+            (UnitStatus::Busy, Some(id)) => state.index().get(IncidentId(id)).map(|p| {
+                // On the way: arrive when the arrival is due; there already: join the scene now.
+                let left_s = match (p.status, open.get(&id)) {
+                    (Status::Dispatched, Some(plan)) => (plan.next_at - now).num_seconds() as f64,
+                    _ => 0.0,
+                };
+                (p.lon, p.lat, left_s)
+            }),
+            (UnitStatus::Available, _) if rng.random_bool(0.1) => Some((
+                u.lon + rng.random_range(-0.002..0.002),
+                u.lat + rng.random_range(-0.0015..0.0015),
+                f64::INFINITY,
+            )),
             _ => None,
         };
-        let Some((tx, ty)) = target else { continue };
+        let Some((tx, ty, left_s)) = target else { continue };
         let d = distance_m(u.lon, u.lat, tx, ty);
         if d < 5.0 {
             continue;
         }
-        let f = (DRIVE_M_PER_S * TICK_S as f64 / d).min(1.0);
+        let speed = DRIVE_M_PER_S.max(d / left_s.max(elapsed_s));
+        let f = (speed * elapsed_s / d).min(1.0);
         let (lon, lat) = (u.lon + (tx - u.lon) * f, u.lat + (ty - u.lat) * f);
         if state.geography.locate(lon, lat).is_none() {
             continue;
