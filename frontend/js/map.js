@@ -316,10 +316,6 @@ export function setUnits(dataJson) {
   whenReady(() => map.getSource('units').setData(data));
 }
 
-// Wall mode changes the map's size.
-export function resize() {
-  if (map) map.resize();
-}
 
 // An analysis's GeoJSON and its fill-color expression (both JSON text from Rust).
 export function setHotspots(dataJson, fillColorJson) {
@@ -359,7 +355,7 @@ export function setVisible(group, visible) {
 
 export function fitBounds(minLon, minLat, maxLon, maxLat) {
   if (!map) return;
-  map.fitBounds([[minLon, minLat], [maxLon, maxLat]], { padding: 40, maxZoom: 15, duration: 600 });
+  map.fitBounds([[minLon, minLat], [maxLon, maxLat]], { padding: 40, maxZoom: 17, duration: 600 });
 }
 
 export function flyTo(lon, lat, zoom) {

@@ -241,6 +241,17 @@ pub async fn stats(f: &Filter) -> Result<Stats, ApiError> {
     get_json(&format!("/api/stats?{}", f.query(true))).await
 }
 
+/// `GET /api/regions?level=&parent=`: the codes of the regions of a level (under `parent`) in
+/// the caller's jurisdiction.
+pub async fn region_codes(level: &str, parent: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let parent = parent.map(|p| format!("&parent={}", encode(p))).unwrap_or_default();
+    let fc: serde_json::Value = get_json(&format!("/api/regions?level={level}{parent}")).await?;
+    Ok(fc["features"]
+        .as_array()
+        .map(|fs| fs.iter().filter_map(|f| f["properties"]["code"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default())
+}
+
 /// `GET /api/regions/{code}` (a region or cell Feature).
 pub async fn region(code: &str) -> Result<AreaFeature, ApiError> {
     get_json(&format!("/api/regions/{}", encode(code))).await

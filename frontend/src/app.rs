@@ -258,7 +258,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
         failure: RwSignal::new(None),
     };
     provide_context(ctx);
-    let live = crate::command::start(ctx, me.user.role.writes_cases());
+    crate::command::start(ctx, me.user.role.writes_cases());
     let planner = crate::planner::start(ctx);
     let desk = crate::desk::start(ctx, me.user.role);
     let world = crate::world_desk::start(ctx, me.user.role.edits_world());
@@ -278,11 +278,15 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
         }
     });
 
+    // The video wall (大屏) at /wall, for everyone who sees the situation.
+    if crate::wall::is_wall_page() && !staff {
+        return view! { <crate::wall::Wall roots=me.scope.clone() /> }.into_any();
+    }
     view! {
-        <div class="app" class:wall=move || live.wall.get()>
+        <div class="app">
             <header class="top">
                 <h1 id="title">{move || ctx.t(T::Title)}</h1>
-                {(!staff).then(|| view! { <Kpis /> <crate::command::UnitCounts /> <crate::command::WallButton /> })}
+                {(!staff).then(|| view! { <Kpis /> <crate::command::UnitCounts /> <crate::command::AlertBell /> <crate::command::WallButton /> })}
                 {(me.user.role.handles_cases() && !staff).then(|| view! { <crate::planner::PlannerButton /> <crate::desk::DeskButton /> })}
                 {world.allowed.then(|| view! { <crate::world_desk::WorldButton /> })}
                 <span class="lang muted" id="signed-in">
@@ -315,7 +319,8 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                 {me.user.role.leads().then(|| view! { <crate::orders::SatisfactionPanel /> })}
             </aside>
             <div class="crumbs"><Breadcrumb /></div>
-            <main class="map"><MapView /><crate::command::Toasts /></main>
+            <main class="map"><MapView /><crate::command::AlertNotice /></main>
+            <crate::command::AlertTray />
             <aside class="right">
                 <Show when=move || world.open.get() fallback=move || view! {
                 <Show when=move || desk.open.get()
@@ -334,6 +339,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
             </Show>
         </div>
     }
+    .into_any()
 }
 
 /// A user whose jurisdiction is smaller than the city (a county, a township, a village officer's
@@ -364,8 +370,9 @@ fn fit_to_jurisdiction(ctx: Ctx, roots: Vec<String>) {
     });
 }
 
+/// The map, with its layers following the filters and toggles.
 #[component]
-fn MapView() -> impl IntoView {
+pub fn MapView() -> impl IntoView {
     let planner = expect_context::<crate::planner::PlannerCtx>();
     let ctx = expect_context::<Ctx>();
     let world = expect_context::<crate::world_desk::WorldCtx>();

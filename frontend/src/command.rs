@@ -1,11 +1,13 @@
 //! The live command centre: the feed (new incidents pulse on the map, units move), the event
-//! queue with deadline timers and dispatch, alert toasts, and the wall mode (大屏).
+//! queue with deadline timers and dispatch, the alert tray (a bell with a count, the open alerts
+//! newest first by kind, acknowledged from the list; a short notice for urgent ones), and the
+//! wall mode (大屏).
 
 use crate::api::{self, ApiError};
 use crate::app::{Ctx, Selection};
 use crate::i18n::{Lang, T};
 use leptos::prelude::*;
-use model::live::{Alert, AlertAck, FeedMessage, IncidentData, QueueItem, UnitState, UnitStatus};
+use model::live::{Alert, AlertAck, AlertKind, FeedMessage, IncidentData, QueueItem, UnitState, UnitStatus};
 use model::{RegionLevel, Status};
 use serde_json::Value;
 
@@ -15,13 +17,17 @@ pub struct LiveCtx {
     /// Patrol units by their last report.
     pub units: RwSignal<Vec<UnitState>>,
     /// Alerts waiting to be acknowledged (newest first).
-    pub toasts: RwSignal<Vec<Alert>>,
+    pub alerts: RwSignal<Vec<Alert>>,
+    /// Whether the alert tray is open.
+    pub tray_open: RwSignal<bool>,
+    /// The newest urgent alert, shown for a few seconds over the map's corner.
+    pub notice: RwSignal<Option<Alert>>,
+    /// The newest incidents the feed reported (newest first, at most 30).
+    pub recent: RwSignal<Vec<IncidentData>>,
     /// Bumped on every incident or status change (the queue reloads).
     pub changes: RwSignal<u64>,
     /// Whether the feed is connected.
     pub connected: RwSignal<bool>,
-    /// Wall mode.
-    pub wall: RwSignal<bool>,
     /// The clock for deadline timers (Unix ms, ticks every second).
     pub now_ms: RwSignal<f64>,
     /// Whether the signed-in user may act on cases (dispatch, merge, split).
@@ -43,10 +49,12 @@ fn units_geojson(units: &[UnitState]) -> String {
 pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
     let live = LiveCtx {
         units: RwSignal::new(Vec::new()),
-        toasts: RwSignal::new(Vec::new()),
+        alerts: RwSignal::new(Vec::new()),
+        tray_open: RwSignal::new(false),
+        notice: RwSignal::new(None),
+        recent: RwSignal::new(Vec::new()),
         changes: RwSignal::new(0),
         connected: RwSignal::new(false),
-        wall: RwSignal::new(false),
         now_ms: RwSignal::new(js_sys::Date::now()),
         writes_cases,
     };
@@ -61,8 +69,9 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
             }
         }
         match api::open_alerts().await {
-            Ok(alerts) => {
-                live.toasts.try_set(alerts.into_iter().take(5).collect());
+            Ok(mut alerts) => {
+                alerts.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+                live.alerts.try_set(alerts);
             }
             Err(e) => {
                 ctx.failure.try_set(Some((T::LayerAlerts, e)));
@@ -88,6 +97,10 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
                         let f = serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [i.lon, i.lat]},
                             "properties": {"id": i.id, "category": i.category.as_str(), "status": i.status.as_str()}});
                         ctx.with_map(|m| m.add_live(&f.to_string()));
+                        live.recent.update(|r| {
+                            r.insert(0, i);
+                            r.truncate(30);
+                        });
                         live.changes.update(|n| *n += 1);
                     }
                 }
@@ -103,15 +116,22 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
                 "alert" => {
                     if let Ok(mut a) = serde_json::from_value::<Alert>(data) {
                         a.id = msg.seq;
-                        live.toasts.update(|t| {
+                        if a.kind.is_urgent() {
+                            announce(live, a.clone());
+                        }
+                        live.alerts.update(|t| {
+                            t.retain(|x| x.id != a.id);
                             t.insert(0, a);
-                            t.truncate(5);
+                            t.truncate(500);
                         });
                     }
                 }
                 "alert_acked" => {
                     if let Ok(ack) = serde_json::from_value::<AlertAck>(data) {
-                        live.toasts.update(|t| t.retain(|a| a.id != ack.id));
+                        live.alerts.update(|t| t.retain(|a| a.id != ack.id));
+                        if live.notice.get_untracked().is_some_and(|n| n.id == ack.id) {
+                            live.notice.set(None);
+                        }
                     }
                 }
                 _ => {}
@@ -342,7 +362,7 @@ pub fn EventQueue() -> impl IntoView {
         };
         view! {
             <li class="queue-row" class:overdue=overdue data-id=id.to_string()>
-                <span class="q-main" on:click=move |_| {
+                <button type="button" class="q-main" on:click=move |_| {
                     ctx.selection.set(Selection::Incident(id));
                     ctx.with_map(|m| m.fly_to(i.lon, i.lat, 14.0));
                 }>
@@ -351,9 +371,9 @@ pub fn EventQueue() -> impl IntoView {
                     {(i.reports > 1).then(|| view! {
                         <span class="badge reports">{if lang == Lang::Zh { format!("{} 报", i.reports) } else { format!("{} reports", i.reports) }}</span>
                     })}
-                </span>
+                </button>
                 <span class="timer">{move || timer(due_ms, live.now_ms.get())}</span>
-                {(status == Status::Reported).then(|| view! {
+                {(status == Status::Reported && live.writes_cases).then(|| view! {
                     <button class="chip dispatch" on:click=move |_| {
                         leptos::task::spawn_local(async move {
                             match api::dispatch_options(id).await {
@@ -367,7 +387,7 @@ pub fn EventQueue() -> impl IntoView {
                         })
                     }>{move || ctx.t(T::Dispatch)}</button>
                 })}
-                {next.map(|to| view! {
+                {next.filter(|_| live.writes_cases).map(|to| view! {
                     <button class="chip" on:click=move |_| {
                         leptos::task::spawn_local(async move {
                             if let Err(e) = api::transition(id, to, None).await { error.try_set(Some(e)); }
@@ -411,31 +431,147 @@ pub fn EventQueue() -> impl IntoView {
     }
 }
 
-/// Alert toasts, acknowledged from the toast.
+/// How long an urgent alert's notice stays over the map, milliseconds.
+const NOTICE_MS: i32 = 8_000;
+
+/// Shows `a` as the notice over the map's corner for [`NOTICE_MS`] (a newer one replaces it).
+fn announce(live: LiveCtx, a: Alert) {
+    let id = a.id;
+    live.notice.set(Some(a));
+    let clear = wasm_bindgen::closure::Closure::once_into_js(move || {
+        if live.notice.try_get_untracked().flatten().is_some_and(|n| n.id == id) {
+            live.notice.try_set(None);
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        use wasm_bindgen::JsCast;
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(clear.unchecked_ref(), NOTICE_MS);
+    }
+}
+
+fn kind_label(lang: Lang, k: AlertKind) -> &'static str {
+    if lang == Lang::Zh { k.label_zh() } else { k.label_en() }
+}
+
+/// Acknowledges alert `id`: it leaves the tray at once (the feed tells every other screen).
+fn acknowledge(live: LiveCtx, id: u64) {
+    live.alerts.update(|t| t.retain(|x| x.id != id));
+    if live.notice.get_untracked().is_some_and(|n| n.id == id) {
+        live.notice.set(None);
+    }
+    leptos::task::spawn_local(async move {
+        let _ = api::ack_alert(id).await;
+    });
+}
+
+/// The header's bell: the count of open alerts; it opens the tray.
 #[component]
-pub fn Toasts() -> impl IntoView {
+pub fn AlertBell() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let live = expect_context::<LiveCtx>();
+    let count = move || live.alerts.with(Vec::len);
+    view! {
+        <button id="alert-bell" class="chip bell" class:on=move || live.tray_open.get() data-some=move || (count() > 0).to_string()
+            aria-haspopup="true" aria-expanded=move || live.tray_open.get().to_string() aria-controls="alert-tray"
+            title=move || ctx.t(T::Alerts)
+            on:click=move |_| live.tray_open.update(|o| *o = !*o)>
+            <svg class="icon" viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">
+                <path fill="currentColor" d="M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6v-5c0-3.07-1.64-5.64-4.5-6.32V4a1.5 1.5 0 0 0-3 0v.68C7.63 5.36 6 7.92 6 11v5l-2 2v1h16v-1z"></path>
+            </svg>
+            " " {move || ctx.t(T::Alerts)} " "
+            <span class="count" id="alert-count">{count}</span>
+        </button>
+    }
+}
+
+/// The alert tray: open alerts newest first, filtered by kind; each one locates on the map and
+/// is acknowledged from the list. It opens over the right-hand panel, never over the map.
+#[component]
+pub fn AlertTray() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let live = expect_context::<LiveCtx>();
+    let kind = RwSignal::new(None::<AlertKind>);
+    let count = move |k: AlertKind| live.alerts.with(|all| all.iter().filter(|a| a.kind == k).count());
+    let chip = move |k: Option<AlertKind>| {
+        let label = move || match k {
+            None => format!("{} {}", ctx.t(T::AllKinds), live.alerts.with(Vec::len)),
+            Some(k) => format!("{} {}", kind_label(ctx.lang.get(), k), count(k)),
+        };
+        view! {
+            <button class="chip" class:on=move || kind.get() == k aria-pressed=move || (kind.get() == k).to_string()
+                data-kind=k.map(AlertKind::as_str).unwrap_or("all") on:click=move |_| kind.set(k)>{label}</button>
+        }
+    };
+    let row = move |a: Alert| {
+        let id = a.id;
+        let (lon, lat) = (a.lon, a.lat);
+        let (zh, en) = (a.message_zh, a.message_en);
+        view! {
+            <li class="alert-row" data-id=id.to_string() data-kind=a.kind.as_str() class:urgent=a.kind.is_urgent()>
+                <div>
+                    <b>{move || kind_label(ctx.lang.get(), a.kind)}</b> " "
+                    <span class="muted">{crate::time::local_minutes(a.at.timestamp_millis())}</span>
+                </div>
+                <div>{move || if ctx.lang.get() == Lang::Zh { zh.clone() } else { en.clone() }}</div>
+                <div class="row">
+                    <button class="chip locate" on:click=move |_| ctx.with_map(|m| m.fly_to(lon, lat, 15.0))>{move || ctx.t(T::Locate)}</button>
+                    {live.writes_cases.then(|| view! {
+                        <button class="chip ack" on:click=move |_| acknowledge(live, id)>{move || ctx.t(T::Acknowledge)}</button>
+                    })}
+                </div>
+            </li>
+        }
+    };
+    view! {
+        <Show when=move || live.tray_open.get()>
+            <section id="alert-tray" class="tray" role="dialog" aria-labelledby="alert-tray-title"
+                on:keydown=move |ev| if ev.key() == "Escape" { live.tray_open.set(false) }>
+                <h2 id="alert-tray-title">
+                    {move || ctx.t(T::Alerts)}
+                    <button class="chip close" on:click=move |_| live.tray_open.set(false)>{move || ctx.t(T::Close)}</button>
+                </h2>
+                <div class="row kinds">
+                    {chip(None)}
+                    {AlertKind::ALL.into_iter().map(|k| chip(Some(k))).collect_view()}
+                </div>
+                <ul class="alert-list" id="alert-list">
+                    {move || {
+                        let shown: Vec<Alert> = live.alerts.with(|all| {
+                            all.iter().filter(|a| kind.get().is_none_or(|k| a.kind == k)).take(100).cloned().collect()
+                        });
+                        if shown.is_empty() {
+                            view! { <li class="muted">{ctx.t(T::NoAlerts)}</li> }.into_any()
+                        } else {
+                            shown.into_iter().map(row).collect_view().into_any()
+                        }
+                    }}
+                </ul>
+            </section>
+        </Show>
+    }
+}
+
+/// The newest urgent alert, for a few seconds in the map's lower left corner: it does not take
+/// the pointer away from the map, and screen readers hear it.
+#[component]
+pub fn AlertNotice() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let live = expect_context::<LiveCtx>();
     view! {
-        <div class="toasts" id="toasts">
-            {move || live.toasts.get().into_iter().map(|a| {
-                let id = a.id;
+        <div id="alert-notice" class="notice-area" role="status" aria-live="polite">
+            {move || live.notice.get().map(|a| {
                 let (lon, lat) = (a.lon, a.lat);
-                let kind = a.kind;
-                let (zh, en) = (a.message_zh.clone(), a.message_en.clone());
+                let (zh, en) = (a.message_zh, a.message_en);
                 view! {
-                    <div class="toast" data-kind=format!("{kind:?}")>
-                        <b on:click=move |_| ctx.with_map(|m| m.fly_to(lon, lat, 15.0))>
-                            {move || if ctx.lang.get() == Lang::Zh { kind.label_zh() } else { kind.label_en() }}
-                        </b>
-                        " " {move || if ctx.lang.get() == Lang::Zh { zh.clone() } else { en.clone() }}
-                        <button class="chip" on:click=move |_| {
-                            live.toasts.update(|t| t.retain(|x| x.id != id));
-                            leptos::task::spawn_local(async move { let _ = api::ack_alert(id).await; });
-                        }>{move || ctx.t(T::Acknowledge)}</button>
+                    <div class="alert-notice" data-kind=a.kind.as_str()>
+                        <b>{move || kind_label(ctx.lang.get(), a.kind)}</b> " "
+                        {move || if ctx.lang.get() == Lang::Zh { zh.clone() } else { en.clone() }}
+                        " "
+                        <button class="chip" on:click=move |_| ctx.with_map(|m| m.fly_to(lon, lat, 15.0))>{move || ctx.t(T::Locate)}</button>
+                        <button class="chip" aria-label=move || ctx.t(T::Close) on:click=move |_| live.notice.set(None)>"×"</button>
                     </div>
                 }
-            }).collect_view()}
+            })}
         </div>
     }
 }
@@ -454,28 +590,15 @@ pub fn UnitCounts() -> impl IntoView {
     }
 }
 
-/// Toggles the wall mode (大屏): map, queue and alerts only, full screen.
+/// Opens the video wall (大屏) at `/wall`, full screen.
 #[component]
 pub fn WallButton() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let live = expect_context::<LiveCtx>();
     view! {
-        <button id="wall-mode" class="chip" class:on=move || live.wall.get() on:click=move |_| {
-            let on = !live.wall.get_untracked();
-            live.wall.set(on);
-            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-                if on {
-                    if let Some(root) = doc.document_element() { let _ = root.request_fullscreen(); }
-                } else if doc.fullscreen_element().is_some() {
-                    doc.exit_fullscreen();
-                }
+        <a id="wall-mode" class="chip" href="/wall" on:click=move |_| {
+            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+                let _ = root.request_fullscreen();
             }
-            // The grid changes size: let the map fit it once laid out.
-            let resize = wasm_bindgen::closure::Closure::once_into_js(move || ctx.with_map(|m| m.resize()));
-            if let Some(w) = web_sys::window() {
-                use wasm_bindgen::JsCast;
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(resize.unchecked_ref(), 100);
-            }
-        }>{move || ctx.t(T::WallMode)}</button>
+        }>{move || ctx.t(T::WallMode)}</a>
     }
 }

@@ -315,8 +315,15 @@ fn OfficerDesk() -> impl IntoView {
                         let bbox = v.bbox;
                         let overdue = v.visit_overdue;
                         view! {
-                            <tr class="desk-village" data-code=code.clone()
-                                on:click=move |_| {
+                            <tr class="desk-village" data-code=code.clone() tabindex="0"
+                                on:click={
+                                    let code = code.clone();
+                                    move |_| {
+                                        ctx.with_map(|m| m.fit(bbox));
+                                        ctx.selection.set(Selection::Region(code.clone()));
+                                    }
+                                }
+                                on:keydown=move |ev| if ev.key() == "Enter" {
                                     ctx.with_map(|m| m.fit(bbox));
                                     ctx.selection.set(Selection::Region(code.clone()));
                                 }>
@@ -339,7 +346,9 @@ fn OfficerDesk() -> impl IntoView {
                         let is_event = t.kind == "event";
                         view! {
                             <li class="desk-task" class:overdue=overdue data-kind=t.kind.clone()
-                                on:click=move |_| if let (true, Some(id)) = (is_event, id) { ctx.selection.set(Selection::Incident(id)) }>
+                                tabindex=is_event.then_some("0")
+                                on:click=move |_| if let (true, Some(id)) = (is_event, id) { ctx.selection.set(Selection::Incident(id)) }
+                                on:keydown=move |ev| if let (true, Some(id), "Enter") = (is_event, id, ev.key().as_str()) { ctx.selection.set(Selection::Incident(id)) }>
                                 {label(lang, &t.title_zh, &t.title_en)}
                                 <span class="muted">" · "{when(t.due_at)}{overdue.then(|| format!(" {}", ctx.t(T::Overdue)))}</span>
                             </li>

@@ -14,6 +14,7 @@ mod orders;
 mod panels;
 mod planner;
 mod time;
+mod wall;
 mod world_desk;
 
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/js/errors.js")]

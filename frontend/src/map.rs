@@ -29,8 +29,6 @@ extern "C" {
     fn add_live(feature: &str);
     #[wasm_bindgen(js_name = setUnits)]
     fn set_units(data: &str);
-    #[wasm_bindgen(js_name = resize)]
-    fn resize();
     #[wasm_bindgen(js_name = setLayerData)]
     fn set_layer_data(source: &str, data: &str);
     #[wasm_bindgen(js_name = setEditing)]
@@ -320,11 +318,6 @@ impl Map {
     /// Shows the patrol units (GeoJSON points with `status`).
     pub fn set_units(&self, geojson: &str) {
         set_units(geojson);
-    }
-
-    /// Fits the map to its container again (after a layout change).
-    pub fn resize(&self) {
-        resize();
     }
 
     /// Colour of a hot-spot confidence bin (−3…3), as the layer draws it.

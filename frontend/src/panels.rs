@@ -149,7 +149,13 @@ pub fn SearchBox() -> impl IntoView {
                             {r.regions.into_iter().map(|h| {
                                 let hit = h.clone();
                                 view! {
-                                    <li on:click=move |_| {
+                                    <li tabindex="0" on:click={
+                                        let hit = hit.clone();
+                                        move |_| {
+                                            ctx.selection.set(if hit.level == "cell" { Selection::Cell(hit.code.clone()) } else { Selection::Region(hit.code.clone()) });
+                                            ctx.with_map(|m| m.fit(hit.bbox));
+                                        }
+                                    } on:keydown=move |ev| if ev.key() == "Enter" {
                                         ctx.selection.set(if hit.level == "cell" { Selection::Cell(hit.code.clone()) } else { Selection::Region(hit.code.clone()) });
                                         ctx.with_map(|m| m.fit(hit.bbox));
                                     }>
@@ -160,7 +166,10 @@ pub fn SearchBox() -> impl IntoView {
                             {r.incidents.into_iter().map(|i| {
                                 let (id, lon, lat) = (i.id, i.lon, i.lat);
                                 view! {
-                                    <li on:click=move |_| {
+                                    <li tabindex="0" on:click=move |_| {
+                                        ctx.selection.set(Selection::Incident(id));
+                                        ctx.with_map(|m| m.fly_to(lon, lat, 15.0));
+                                    } on:keydown=move |ev| if ev.key() == "Enter" {
                                         ctx.selection.set(Selection::Incident(id));
                                         ctx.with_map(|m| m.fly_to(lon, lat, 15.0));
                                     }>

@@ -421,6 +421,29 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
+    /// Every kind, in the order the alert tray lists them.
+    pub const ALL: [AlertKind; 4] =
+        [AlertKind::Geofence, AlertKind::Hotspot, AlertKind::Overdue, AlertKind::NearRepeat];
+
+    /// Whether a new alert of this kind is announced over the map at once (an incident at a key
+    /// place, a new significant hot spot); the others wait in the alert tray.
+    pub fn is_urgent(self) -> bool {
+        match self {
+            AlertKind::Geofence | AlertKind::Hotspot => true,
+            AlertKind::NearRepeat | AlertKind::Overdue => false,
+        }
+    }
+
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Hotspot => "hotspot",
+            AlertKind::NearRepeat => "near_repeat",
+            AlertKind::Geofence => "geofence",
+            AlertKind::Overdue => "overdue",
+        }
+    }
+
     /// Chinese label.
     pub fn label_zh(self) -> &'static str {
         match self {

@@ -225,7 +225,8 @@ steps!(
     county_lands_on_its_county,
     work_order_loop,
     audit_log,
-    base_data
+    base_data,
+    every_screen_of_every_role
 );
 
 /// One browser at a time: two Chromiums on two cores make both slow enough to time out.
@@ -317,9 +318,24 @@ async fn the_dashboard_works_in_a_real_browser() {
         wasm as f64 / 1024.0,
         out.display()
     );
+    // `cargo xtask screenshots`: the README's pictures, from this run.
+    if let Some(docs) = std::env::var_os("SAFEGRID_SCREENSHOTS").map(PathBuf::from) {
+        for (shot, name) in README_SCREENSHOTS {
+            std::fs::copy(out.join(shot), docs.join(name)).unwrap();
+        }
+    }
     let Browser { c, .. } = b;
     c.close().await.unwrap();
 }
+
+/// The browser test's screenshots the README shows, and their names in docs/.
+const README_SCREENSHOTS: [(&str, &str); 5] = [
+    ("dashboard-city.png", "screenshot-city.png"),
+    ("dashboard-cell.png", "screenshot-cell.png"),
+    ("dashboard-alerts.png", "screenshot-alerts.png"),
+    ("wall-1080.png", "screenshot-wall.png"),
+    ("screen-village-dashboard.png", "screenshot-village.png"),
+];
 
 /// The login page refuses a wrong password and opens the dashboard for the right one.
 async fn sign_in(b: &Browser, j: &mut Journey) {
@@ -415,8 +431,40 @@ async fn live_incident_appears(b: &Browser, j: &mut Journey) {
     };
     // How long it took is a figure (printed below), not an assertion: the test shares the cores.
     std::fs::write(out.join("dashboard-live.png"), c.screenshot().await.unwrap()).unwrap();
-    // The key place's geofence raised an alert: a toast.
-    wait_text(c, "#toasts", |t| t.contains("重点场所预警"), "the geofence toast").await;
+    // The key place's geofence raised an urgent alert: a short notice in the map's corner that
+    // leaves its centre free, the bell's count, and the tray's list, where it is acknowledged.
+    wait_text(c, "#alert-notice", |t| t.contains("重点场所预警"), "the geofence notice").await;
+    let clear = "const m = document.getElementById('map').getBoundingClientRect(); \
+                 const n = document.querySelector('#alert-notice .alert-notice').getBoundingClientRect(); \
+                 const cx = m.left + m.width / 2, cy = m.top + m.height / 2; \
+                 return !(cx >= n.left && cx <= n.right && cy >= n.top && cy <= n.bottom) && n.bottom <= m.bottom && n.left >= m.left;";
+    assert_eq!(js(c, clear).await, json!(true), "the notice covers the map's centre");
+    let (_, open) = world.get("/api/alerts?open=true").await;
+    let open = open.as_array().unwrap().clone();
+    let ours = open.iter().find(|a| a["incident"] == live_id && a["kind"] == "geofence").expect("the geofence alert");
+    let ours_id = ours["id"].as_u64().unwrap();
+    wait_text(c, "#alert-count", |t| t == open.len().to_string(), "the bell counts the open alerts").await;
+    c.find(Locator::Id("alert-bell")).await.unwrap().click().await.unwrap();
+    let row = format!("#alert-list .alert-row[data-id='{ours_id}']");
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&row)).await.unwrap();
+    // Newest first, and the kind filter keeps only its kind.
+    let newest = js(c, "return Number(document.querySelector('#alert-list .alert-row').dataset.id);").await;
+    let newest_api =
+        open.iter().max_by_key(|a| (a["at"].as_str().unwrap().to_owned(), a["id"].as_u64())).unwrap()["id"].clone();
+    assert_eq!(newest, newest_api);
+    c.find(Locator::Css("#alert-tray button[data-kind='geofence']")).await.unwrap().click().await.unwrap();
+    let kinds =
+        js(c, "return [...document.querySelectorAll('#alert-list .alert-row')].map(r => r.dataset.kind);").await;
+    assert!(
+        kinds.as_array().unwrap().iter().all(|k| k == "geofence") && !kinds.as_array().unwrap().is_empty(),
+        "{kinds}"
+    );
+    std::fs::write(out.join("dashboard-alerts.png"), c.screenshot().await.unwrap()).unwrap();
+    c.find(Locator::Css(&format!("{row} button.ack"))).await.unwrap().click().await.unwrap();
+    wait_text(c, "#alert-count", |t| t == (open.len() - 1).to_string(), "the count after acknowledging").await;
+    let (_, after) = world.get("/api/alerts?open=true").await;
+    assert!(after.as_array().unwrap().iter().all(|a| a["id"] != ours_id), "acknowledged in the store");
+    c.find(Locator::Css("#alert-tray button.close")).await.unwrap().click().await.unwrap();
 }
 
 /// The queue dispatches the nearest unit, and the history says by whom.
@@ -505,20 +553,50 @@ async fn merge_and_split(b: &Browser, j: &mut Journey) {
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("merge-into")).await.unwrap();
 }
 
-/// Wall mode hides the controls and keeps the map and the queue.
+/// The 大屏 button opens the video wall at `/wall`: its figures are the API's, and at 1920 × 1080
+/// and 3840 × 2160 nothing in its side columns is cut off and its figures grow with the screen.
 async fn wall_mode(b: &Browser, _j: &mut Journey) {
-    let (c, out) = (&b.c, &b.out);
-    // Wall mode hides the controls and keeps the map and the queue.
+    let (c, world, out) = (&b.c, &b.world, &b.out);
     c.find(Locator::Id("wall-mode")).await.unwrap().click().await.unwrap();
-    let hidden = "return document.querySelector('.app.wall') !== null && getComputedStyle(document.querySelector('aside.left')).display === 'none' && getComputedStyle(document.querySelector('#event-queue')).display !== 'none';";
-    let t0 = Instant::now();
-    while js(c, hidden).await != json!(true) {
-        assert!(t0.elapsed() < Duration::from_secs(5), "wall mode did not apply");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("#wall #map canvas.maplibregl-canvas"))
+        .await
+        .unwrap();
+    assert_eq!(js(c, "return location.pathname;").await, json!("/wall"));
+    // Today's incidents, as the API counts them from local midnight.
+    let now = Utc::now();
+    let off = i64::from(model::time::SHANGHAI_OFFSET_S);
+    let midnight = (now.timestamp() + off).div_euclid(86_400) * 86_400 - off;
+    let query = format!(
+        "from={}&to={}",
+        server::auth::stamp(chrono::DateTime::from_timestamp(midnight, 0).unwrap()),
+        server::auth::stamp(now)
+    );
+    let (_, today) = world.get(&format!("/api/stats?{}", query.replace('+', "%2B"))).await;
+    let today = today["total"].as_u64().unwrap();
+    wait_text(c, "#wall-today", |t| t == today.to_string(), "today's incidents on the wall").await;
+    assert_eq!(js(c, "return document.querySelectorAll('#wall-hours .col').length;").await, json!(24));
+    wait_text(c, "#wall-units", |t| t.chars().any(|ch| ch.is_ascii_digit()), "the units' status").await;
+    for (w, h, name) in [(1920, 1080, "wall-1080.png"), (3840, 2160, "wall-2160.png")] {
+        c.set_window_size(w, h).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        settled(c).await;
+        let fits = js(c, "return [...document.querySelectorAll('.wall-left, .wall-right, .wall-top')].every(e => e.scrollHeight <= e.clientHeight + 1 && e.scrollWidth <= e.clientWidth + 1);").await;
+        assert_eq!(fits, json!(true), "the wall's columns are cut off at {w} × {h}");
+        let map_share =
+            js(c, "return document.getElementById('map').getBoundingClientRect().width / window.innerWidth;").await;
+        assert!(map_share.as_f64().unwrap() > 0.4, "the map is {map_share} of the width");
+        // The day's figure: about 4% of the screen's width high or more.
+        let px = js(c, "return parseFloat(getComputedStyle(document.getElementById('wall-today')).fontSize);").await;
+        assert!(px.as_f64().unwrap() >= f64::from(w) * 0.02, "{px} px at {w} wide");
+        std::fs::write(out.join(name), c.screenshot().await.unwrap()).unwrap();
     }
-    settled(c).await;
-    std::fs::write(out.join("dashboard-wall.png"), c.screenshot().await.unwrap()).unwrap();
-    c.find(Locator::Id("wall-mode")).await.unwrap().click().await.unwrap();
+    let errors = js(c, "return window.__safegridErrors || ['the page does not record its errors'];").await;
+    assert_eq!(errors, json!([]), "page or console errors on the wall");
+    c.set_window_size(1440, 900).await.unwrap();
+    c.find(Locator::Id("wall-exit")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("header.top #signed-in")).await.unwrap();
     settled(c).await;
 }
 
@@ -1593,4 +1671,96 @@ async fn citizen_reports_and_rates(p: &Phone) {
     if let Ok(png) = c.screenshot().await {
         let _ = std::fs::write(p.out.join("phone-track.png"), png);
     }
+}
+
+/// Problems a person would see or hit on the page as it stands: the page scrolling sideways, the
+/// header's controls cut off or overlapping, text below WCAG AA contrast against its background
+/// (4.5:1, 3:1 for large text), and things that react to a click but cannot be reached by the
+/// keyboard.
+const SCREEN_AUDIT: &str = r#"
+const problems = [];
+const visible = (e) => {
+  const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+  return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'
+    && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth;
+};
+const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+if (document.documentElement.scrollWidth > innerWidth + 1) problems.push('the page scrolls sideways (' + document.documentElement.scrollWidth + ' px)');
+for (const head of document.querySelectorAll('header.top, .wall-top')) {
+  if (head.scrollWidth > head.clientWidth + 1) problems.push('the header is cut off (' + head.scrollWidth + ' > ' + head.clientWidth + ')');
+  const kids = [...head.querySelectorAll(':scope > *')].filter(visible).map((e) => [e, e.getBoundingClientRect()]);
+  for (let i = 0; i < kids.length; i++) for (let k = i + 1; k < kids.length; k++) {
+    const [a, ra] = kids[i], [b, rb] = kids[k];
+    if (ra.left < rb.right - 1 && rb.left < ra.right - 1 && ra.top < rb.bottom - 1 && rb.top < ra.bottom - 1) problems.push('overlap: ' + name(a) + ' and ' + name(b));
+  }
+}
+const rgba = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+const lum = (c) => { const v = c.slice(0, 3).map((x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); }); return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+const background = (e) => {
+  for (let n = e; n; n = n.parentElement) {
+    const c = rgba(getComputedStyle(n).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] >= 0.5)) return c.slice(0, 3);
+  }
+  return rgba(getComputedStyle(document.body).backgroundColor).slice(0, 3);
+};
+const seen = new Set();
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+  const e = t.parentElement;
+  if (!e || seen.has(e) || !t.textContent.trim() || e.closest('svg, .maplibregl-map, option') || !visible(e)) continue;
+  seen.add(e);
+  const s = getComputedStyle(e);
+  const bg = background(e);
+  let fg = rgba(s.color);
+  if (fg.length === 4) fg = fg.slice(0, 3).map((x, i) => x * fg[3] + bg[i] * (1 - fg[3]));
+  const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+  const ratio = (l1 + 0.05) / (l2 + 0.05);
+  const size = parseFloat(s.fontSize), bold = parseInt(s.fontWeight, 10) >= 700;
+  const need = size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5;
+  if (ratio < need) problems.push('contrast ' + ratio.toFixed(2) + ' < ' + need + ': ' + JSON.stringify(t.textContent.trim().slice(0, 24)) + ' in ' + name(e));
+}
+for (const e of document.querySelectorAll('body *')) {
+  if (!visible(e) || getComputedStyle(e).cursor !== 'pointer') continue;
+  if (e.closest('a[href], button, input, select, textarea, label, summary, [tabindex], .maplibregl-map')) continue;
+  problems.push('not reachable by keyboard: ' + name(e));
+}
+return [...new Set(problems)].slice(0, 40);
+"#;
+
+/// Every screen of every role (the dashboard and each panel its header opens), at 1366 × 768 and
+/// 1920 × 1080: nothing cut off or overlapping, WCAG AA contrast, every control reachable by the
+/// keyboard, and no page or console error (checked after the step, as for every step).
+async fn every_screen_of_every_role(b: &Browser, _j: &mut Journey) {
+    let (c, out) = (&b.c, &b.out);
+    let mut problems = Vec::new();
+    for role in ["city", "county", "township", "village", "grid_worker", "analyst", "admin", "department"] {
+        sign_out_and_in_as(c, role).await;
+        wait_text(c, "#signed-in", |t| t.starts_with(role), "who is signed in").await;
+        for page in ["", "planner-button", "desk-button", "world-button"] {
+            if !page.is_empty() {
+                if js(c, &format!("return !!document.getElementById('{page}');")).await != json!(true) {
+                    continue;
+                }
+                c.find(Locator::Id(page)).await.unwrap().click().await.unwrap();
+            }
+            for (w, h) in [(1366, 768), (1920, 1080)] {
+                c.set_window_size(w, h).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(800)).await;
+                let found = js(c, SCREEN_AUDIT).await;
+                let screen = if page.is_empty() { "dashboard" } else { page.trim_end_matches("-button") };
+                for p in found.as_array().unwrap() {
+                    problems.push(format!("{role} · {screen} · {w}×{h}: {}", p.as_str().unwrap_or_default()));
+                }
+                if w == 1366 {
+                    std::fs::write(out.join(format!("screen-{role}-{screen}.png")), c.screenshot().await.unwrap())
+                        .unwrap();
+                }
+            }
+            if !page.is_empty() {
+                c.find(Locator::Id(page)).await.unwrap().click().await.unwrap();
+            }
+        }
+    }
+    c.set_window_size(1440, 900).await.unwrap();
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }

@@ -8,6 +8,8 @@
 //! - `glyphs` regenerates the map's SDF glyph ranges (data/glyphs/) from a Debian font.
 //! - `bench` runs the benchmark binaries and prints their figures (never part of CI).
 //! - `dist`  builds the release `safegrid` binary with the web app inside it (docs/operations.md).
+//! - `screenshots` runs the browser test and copies the README's screenshots into docs/ (after
+//!   `test` has installed Chromium once).
 
 #![allow(clippy::print_stdout)] // test output is this program's product
 
@@ -30,8 +32,11 @@ fn main() -> Result<()> {
         Some("glyphs") => glyphs::regenerate(&root),
         Some("bench") => bench(),
         Some("dist") => dist(),
+        Some("screenshots") => screenshots(&root),
         _ => {
-            eprintln!("usage: cargo xtask run [serve options] | test | ci | data | glyphs | bench | dist");
+            eprintln!(
+                "usage: cargo xtask run [serve options] | test | ci | data | glyphs | bench | dist | screenshots"
+            );
             std::process::exit(2)
         }
     }
@@ -149,8 +154,13 @@ fn test() -> Result<()> {
     let testdata = std::env::var("SAFEGRID_TESTDATA").unwrap_or_else(|_| "../shared/testdata".into());
     let mut totals = (0u64, 0u64);
     // Benches stay out: `--all-targets` would run the harness-less bench binaries.
-    // Native tests cover the default members (the frontend is exercised in the browser test).
-    for args in [&["test", "--doc"][..], &["test", "--lib", "--bins", "--tests"][..]] {
+    // Native tests cover the default members, and the frontend's pure helpers (times, the
+    // wall's periods) natively; the frontend as a whole is exercised in the browser test.
+    for args in [
+        &["test", "--doc"][..],
+        &["test", "--lib", "--bins", "--tests"][..],
+        &["test", "--package", "frontend", "--bins"][..],
+    ] {
         let (passed, failed) = counted(
             cargo()
                 .args(args)
@@ -229,6 +239,16 @@ fn counted(cmd: &mut Command) -> Result<(u64, u64)> {
         bail!("{cmd:?} failed with {status}");
     }
     Ok(totals)
+}
+
+/// The browser test on a fresh frontend build, keeping the README's screenshots in docs/.
+fn screenshots(root: &Path) -> Result<()> {
+    setup::build_frontend(root)?;
+    sh(cargo()
+        .args(["test", "--package", "tests", "--test", "it", "browser::the_dashboard_works_in_a_real_browser"])
+        .env("SAFEGRID_REQUIRE_TOOLS", "1")
+        .env("SAFEGRID_DIST", root.join("dist"))
+        .env("SAFEGRID_SCREENSHOTS", root.join("docs")))
 }
 
 fn bench() -> Result<()> {
