@@ -522,7 +522,7 @@ fn LeaderBoard() -> impl IntoView {
                                     {c.target_date.map(|t| format!(" · {} {t}", ctx.t(T::TargetDate)))}</span>
                                 <span class="take-charge">
                                     <input class="leader" id=format!("leader-{k1}") placeholder=ctx.t(T::Leader) />
-                                    <input class="target" type="date" id=format!("target-{k2}") />
+                                    <input class="target time" type="text" inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" id=format!("target-{k2}") />
                                     <input class="note" id=format!("note-{k3}") placeholder=ctx.t(T::AddNote) />
                                     <button class="chip" on:click=move |_| match backlog_body(&key) {
                                         Ok(body) => write(desk, api::update_backlog_case(origin, id, body), T::Saved),
