@@ -146,7 +146,8 @@ fn status_label(lang: Lang, s: Status) -> &'static str {
     if lang == Lang::Zh { s.label_zh() } else { s.label_en() }
 }
 
-fn level_label(lang: Lang, l: RegionLevel) -> &'static str {
+/// Who supervises an overdue stage (村级督办 … 市级督办).
+pub fn level_label(lang: Lang, l: RegionLevel) -> &'static str {
     match (lang, l) {
         (Lang::Zh, RegionLevel::Village) => "村级督办",
         (Lang::Zh, RegionLevel::Township) => "乡镇督办",

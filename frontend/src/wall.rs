@@ -10,9 +10,9 @@ use crate::command::LiveCtx;
 use crate::i18n::{Lang, T};
 use crate::time::{local_midnight_ms, local_minutes, now_ms};
 use leptos::prelude::*;
+use model::Category;
 use model::api::Stats;
 use model::live::{QueueItem, UnitStatus};
-use model::{Category, RegionLevel};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -124,19 +124,6 @@ async fn load(scope: Option<String>) -> Result<Figures, api::ApiError> {
         overdue,
         recent,
     })
-}
-
-fn level_label(lang: Lang, l: RegionLevel) -> &'static str {
-    match (lang, l) {
-        (Lang::Zh, RegionLevel::Village) => "村级督办",
-        (Lang::Zh, RegionLevel::Township) => "乡镇督办",
-        (Lang::Zh, RegionLevel::County) => "县级督办",
-        (Lang::Zh, _) => "市级督办",
-        (_, RegionLevel::Village) => "village",
-        (_, RegionLevel::Township) => "township",
-        (_, RegionLevel::County) => "county",
-        (_, _) => "city",
-    }
 }
 
 /// The last 24 hours as columns, labelled every three hours.
@@ -297,7 +284,7 @@ pub fn Wall(roots: Vec<String>) -> impl IntoView {
                                 let late = crate::command::timer(i.due_at.timestamp_millis() as f64, live.now_ms.get_untracked());
                                 view! {
                                     <li class="overdue"><b>{cat}</b> " #" {i.id} " "
-                                        {i.escalated_to.map(|l| view! { <span class="badge">{level_label(lang, l)}</span> })}
+                                        {i.escalated_to.map(|l| view! { <span class="badge">{crate::command::level_label(lang, l)}</span> })}
                                         " " <span class="timer">{late}</span></li>
                                 }
                             }).collect_view().into_any()
