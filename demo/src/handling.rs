@@ -30,8 +30,10 @@ pub const DISPATCHER: &str = "demo-dispatch";
 /// Share of dispatch and arrival stages that run past their allowance.
 const LATE_SHORT_STAGE: f64 = 0.03;
 
-/// Share of the handling stages (on scene, a department's work) that run past their allowance.
+/// Share of the handling stages that run past their allowance: on scene (hours), and a
+/// department's work (days, so each late one stays overdue for days).
 const LATE_HANDLING: f64 = 0.015;
+const LATE_HANDLING_ORDER: f64 = 0.004;
 
 /// Share of the feedback and closing stages that run past their allowance.
 const LATE_LONG_STAGE: f64 = 0.001;
@@ -102,33 +104,47 @@ pub fn draw(category: Category, d: &Deadlines, rng: &mut ChaCha8Rng) -> StageMin
         Workflow::Department => [
             stage(rng, 0.25 * a(d.dispatch_min), 0.6, d.dispatch_min, s),
             stage(rng, 0.3 * a(d.arrive_min), 0.6, d.arrive_min, s),
-            stage(rng, 0.1 * a(d.resolve_min), 0.7, d.resolve_min, h),
+            stage(rng, 0.1 * a(d.resolve_min), 0.7, d.resolve_min, LATE_HANDLING_ORDER),
             stage(rng, 180.0_f64.min(0.3 * a(d.feedback_min)), 0.7, d.feedback_min, l),
             stage(rng, 60.0_f64.min(0.3 * a(d.close_min)), 0.6, d.close_min, l),
         ],
     })
 }
 
+/// The 110 history's steps and the units still out at its end.
+#[derive(Debug, Clone, Default)]
+pub struct PoliceHistory {
+    /// The steps of the calls reported in the last [`POLICE_STEPS_DAYS`] and of every call still
+    /// open: (index in the incidents, steps oldest first), in the incidents' order.
+    pub steps: Vec<(usize, Vec<IncidentChange>)>,
+    /// The patrol units on a call at the end (dispatched or on scene): (unit id, index of the
+    /// call), each unit once.
+    pub busy_units: Vec<(u64, usize)>,
+}
+
 /// Sets each 110 incident's status at `end` from its drawn stage times, and returns the steps of
-/// those reported in the last [`POLICE_STEPS_DAYS`] as (index in `incidents`, steps, oldest
-/// first). Incidents older than any event could stay open are closed without a draw.
+/// the recent and the open calls and the units still out. A call is dispatched to a unit of its
+/// township; a call still out at the end gets a unit no other such call holds (the nearest of
+/// its township's, else the nearest; the nearest, shared, when every unit is out). Incidents
+/// older than any event could stay open are closed without a draw.
 pub fn police_history(
     incidents: &mut [DemoIncident],
     resources: &[Resource],
     end: DateTime<Utc>,
     seed: u64,
-) -> Vec<(usize, Vec<IncidentChange>)> {
+) -> PoliceHistory {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0110_57a6);
     let units: Vec<&Resource> = resources.iter().filter(|r| r.kind == ResourceKind::PatrolUnit).collect();
     let steps_from = end - Duration::days(POLICE_STEPS_DAYS);
-    let mut out = Vec::new();
+    let mut out = PoliceHistory::default();
+    let mut out_on_calls = std::collections::HashSet::new();
     for (i, d) in incidents.iter_mut().enumerate() {
         let incident = &mut d.incident;
         if incident.category.workflow() != Workflow::Police {
             continue;
         }
         let deadlines = incident.category.deadlines();
-        // Each stage is capped at twice its allowance: nothing reported before this is open.
+        // Each stage is capped at three times its allowance: nothing reported before this is open.
         let longest = 2
             * (i64::from(deadlines.dispatch_min)
                 + i64::from(deadlines.arrive_min)
@@ -141,13 +157,34 @@ pub fn police_history(
         }
         let times = draw(incident.category, &deadlines, &mut rng);
         let township = d.cell_code.village().truncate(RegionLevel::Township);
-        let unit = units.iter().filter(|u| u.region_code == township).chain(units.iter()).map(|u| u.id).next();
+        let reached = |k: usize| incident.reported_at + minutes(times.0[..=k].iter().sum());
+        // Still out at the end (dispatched before it, not yet resolved): a unit of its own.
+        let out_at_end = reached(0) < end && reached(2) >= end;
+        let (lon, lat) = (incident.lon, incident.lat);
+        let distance = |u: &&&Resource| (u.lon - lon).powi(2) + (u.lat - lat).powi(2);
+        let unit = if out_at_end {
+            let free = |u: &&&Resource| !out_on_calls.contains(&u.id);
+            units
+                .iter()
+                .filter(|u| u.region_code == township && free(u))
+                .min_by(|a, b| distance(a).total_cmp(&distance(b)))
+                .or_else(|| units.iter().filter(free).min_by(|a, b| distance(a).total_cmp(&distance(b))))
+                // More calls out than units: the nearest, shared (busy with the first of them).
+                .or_else(|| units.iter().min_by(|a, b| distance(a).total_cmp(&distance(b))))
+                .map(|u| u.id)
+        } else {
+            units.iter().filter(|u| u.region_code == township).chain(units.iter()).map(|u| u.id).next()
+        };
+        if let Some(u) = unit.filter(|u| out_at_end && !out_on_calls.contains(u)) {
+            out_on_calls.insert(u);
+            out.busy_units.push((u, i));
+        }
         let mut steps = Vec::new();
         let mut status = Status::Reported;
         let mut at = incident.reported_at;
         let path = [Status::Dispatched, Status::OnScene, Status::Resolved, Status::Feedback, Status::Closed];
         for (k, to) in path.into_iter().enumerate() {
-            let next = at + Duration::seconds((times.0[k] * 60.0).round() as i64);
+            let next = at + minutes(times.0[k]);
             if next >= end {
                 break;
             }
@@ -166,10 +203,14 @@ pub fn police_history(
         }
         incident.status = status;
         if incident.reported_at >= steps_from || status != Status::Closed {
-            out.push((i, steps));
+            out.steps.push((i, steps));
         }
     }
     out
+}
+
+fn minutes(m: f64) -> Duration {
+    Duration::seconds((m * 60.0).round() as i64)
 }
 
 /// A reporter's satisfaction at the feedback call, 1–5: mostly satisfied.
@@ -210,7 +251,8 @@ mod tests {
     #[test]
     fn the_police_history_walks_the_chain_and_leaves_tens_open() {
         let end = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
-        let p = crate::DemoParams { days: 60, ..crate::DemoParams::new(5, end) };
+        // Sixty days at the default world's rate (200,000 a year).
+        let p = crate::DemoParams { days: 60, base_incidents: 33_000, ..crate::DemoParams::new(5, end) };
         let world = crate::generate(&p).unwrap();
         let police: Vec<&DemoIncident> =
             world.incidents.iter().filter(|d| d.incident.category.workflow() == Workflow::Police).collect();
@@ -220,7 +262,7 @@ mod tests {
         assert!(open.len() as f64 <= per_day / 24.0 * 6.0, "{} open of {per_day:.0} a day", open.len());
         assert!(open.len() >= 5, "{} open", open.len());
         assert!(open.iter().all(|d| d.incident.reported_at > end - Duration::days(30)));
-        for (i, steps) in &world.police_steps {
+        for (i, steps) in &world.police.steps {
             let d = &world.incidents[*i];
             let mut status = Status::Reported;
             let mut at = d.incident.reported_at;
@@ -234,7 +276,21 @@ mod tests {
             }
             assert_eq!(status, d.incident.status);
         }
-        let with_steps = world.police_steps.len() as f64;
+        let with_steps = world.police.steps.len() as f64;
         assert!(with_steps >= per_day * POLICE_STEPS_DAYS as f64 * 0.8, "{with_steps} with steps");
+        // Every call still out holds a unit of its own, the one its dispatch named.
+        let out: Vec<&&DemoIncident> = open
+            .iter()
+            .filter(|d| matches!(d.incident.status, Status::Dispatched | Status::OnScene))
+            .copied()
+            .collect();
+        assert!(!out.is_empty());
+        assert_eq!(world.police.busy_units.len(), out.len());
+        let units: std::collections::HashSet<u64> = world.police.busy_units.iter().map(|b| b.0).collect();
+        assert_eq!(units.len(), out.len(), "a unit on two calls");
+        for (unit, i) in &world.police.busy_units {
+            let steps = &world.police.steps.iter().find(|(k, _)| k == i).unwrap().1;
+            assert_eq!(steps[0].unit, Some(*unit));
+        }
     }
 }

@@ -130,9 +130,9 @@ pub struct World {
     pub departments: Vec<model::department::Department>,
     /// 综治 events with their work orders' steps, oldest first (stored after the incidents).
     pub orders: Vec<orders::DemoEvent>,
-    /// The steps of the recent and the open 110 incidents: (index in `incidents`, steps oldest
-    /// first), in the order of `incidents` ([`handling::police_history`]).
-    pub police_steps: Vec<(usize, Vec<model::live::IncidentChange>)>,
+    /// The steps of the recent and the open 110 incidents and the units still out on calls
+    /// ([`handling::police_history`]).
+    pub police: handling::PoliceHistory,
     /// What was planted.
     pub truth: Truth,
 }
@@ -143,7 +143,7 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
     let geo = geography::build(&sources, params.seed);
     let (mut incidents, truth_parts) = incidents::generate(&geo, params);
     let (resources, officers, uncovered) = resources::generate(&geo, params.seed);
-    let police_steps = handling::police_history(&mut incidents, &resources, params.end, params.seed);
+    let police = handling::police_history(&mut incidents, &resources, params.end, params.seed);
     let truth = Truth {
         seed: params.seed,
         end: params.end,
@@ -164,7 +164,7 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
         officers,
         departments,
         orders,
-        police_steps,
+        police,
         truth,
     })
 }

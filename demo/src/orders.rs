@@ -270,6 +270,8 @@ mod tests {
             assert!(e.steps.last().unwrap().at < end);
         }
         let share = |f: &dyn Fn(&DemoEvent) -> bool| kept.iter().filter(|e| f(e)).count() as f64 / kept.len() as f64;
+        // The hard kinds are the taxonomy's.
+        assert!(HARD_KINDS.iter().all(|k| Category::parse(k).is_some()));
         let returned = share(&|e| e.steps.iter().any(|c| c.to == Status::Returned));
         let redone = share(&|e| e.steps.iter().any(|c| c.verdict == Some(Verdict::Dissatisfied)));
         let open = share(&|e| e.incident.incident.status != Status::Closed);

@@ -316,7 +316,6 @@ export function setUnits(dataJson) {
   whenReady(() => map.getSource('units').setData(data));
 }
 
-
 // An analysis's GeoJSON and its fill-color expression (both JSON text from Rust).
 export function setHotspots(dataJson, fillColorJson) {
   if (!map) return;

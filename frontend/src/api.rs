@@ -424,9 +424,9 @@ pub async fn near_repeat(f: &Filter) -> Result<NearRepeatAnswer, ApiError> {
 }
 
 /// `GET /api/queue`: open events, most urgent first.
-pub async fn queue(region: Option<&str>) -> Result<model::live::Queue, ApiError> {
+pub async fn queue(region: Option<&str>, limit: usize) -> Result<model::live::Queue, ApiError> {
     let region = region.map(|r| format!("&region={r}")).unwrap_or_default();
-    get_json(&format!("/api/queue?limit=60{region}")).await
+    get_json(&format!("/api/queue?limit={limit}{region}")).await
 }
 
 /// `GET /api/units`: patrol units with their last report.

@@ -1,7 +1,7 @@
 //! The live command centre: the feed (new incidents pulse on the map, units move), the event
 //! queue with deadline timers and dispatch, the alert tray (a bell with a count, the open alerts
 //! newest first by kind, acknowledged from the list; a short notice for urgent ones), and the
-//! wall mode (大屏).
+//! button to the video wall (`wall.rs`).
 
 use crate::api::{self, ApiError};
 use crate::app::{Ctx, Selection};
@@ -69,12 +69,19 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
             }
         }
         match api::open_alerts().await {
-            Ok(mut alerts) => {
-                alerts.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
-                live.alerts.try_set(alerts);
+            // Merged with what the feed brought meanwhile.
+            Ok(loaded) => {
+                live.alerts.try_update(|all| {
+                    for a in loaded {
+                        if !all.iter().any(|x| x.id == a.id) {
+                            all.push(a);
+                        }
+                    }
+                    all.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+                });
             }
             Err(e) => {
-                ctx.failure.try_set(Some((T::LayerAlerts, e)));
+                ctx.failure.try_set(Some((T::Alerts, e)));
             }
         }
     });
@@ -128,9 +135,9 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
                 }
                 "alert_acked" => {
                     if let Ok(ack) = serde_json::from_value::<AlertAck>(data) {
-                        live.alerts.update(|t| t.retain(|a| a.id != ack.id));
-                        if live.notice.get_untracked().is_some_and(|n| n.id == ack.id) {
-                            live.notice.set(None);
+                        live.alerts.try_update(|t| t.retain(|a| a.id != ack.id));
+                        if live.notice.try_get_untracked().flatten().is_some_and(|n| n.id == ack.id) {
+                            live.notice.try_set(None);
                         }
                     }
                 }
@@ -325,7 +332,7 @@ pub fn EventQueue() -> impl IntoView {
             loop {
                 again.set_value(false);
                 last_load.set_value(live.now_ms.get_untracked());
-                match api::queue(ctx.scope.get_untracked().as_deref()).await {
+                match api::queue(ctx.scope.get_untracked().as_deref(), 60).await {
                     Ok(q) => {
                         queue.try_set(Some(q));
                         error.try_set(None);
@@ -454,14 +461,27 @@ fn kind_label(lang: Lang, k: AlertKind) -> &'static str {
     if lang == Lang::Zh { k.label_zh() } else { k.label_en() }
 }
 
-/// Acknowledges alert `id`: it leaves the tray at once (the feed tells every other screen).
-fn acknowledge(live: LiveCtx, id: u64) {
+/// Acknowledges `alert`: it leaves the tray at once (the feed tells every other screen); a
+/// refusal other than "already acknowledged" puts it back and says why.
+fn acknowledge(ctx: Ctx, live: LiveCtx, alert: Alert) {
+    let id = alert.id;
     live.alerts.update(|t| t.retain(|x| x.id != id));
     if live.notice.get_untracked().is_some_and(|n| n.id == id) {
         live.notice.set(None);
     }
     leptos::task::spawn_local(async move {
-        let _ = api::ack_alert(id).await;
+        match api::ack_alert(id).await {
+            Err(e) if e.status != 409 => {
+                live.alerts.try_update(|t| {
+                    if !t.iter().any(|x| x.id == id) {
+                        t.push(alert);
+                        t.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+                    }
+                });
+                ctx.failure.try_set(Some((T::Alerts, e)));
+            }
+            _ => {}
+        }
     });
 }
 
@@ -473,7 +493,7 @@ pub fn AlertBell() -> impl IntoView {
     let count = move || live.alerts.with(Vec::len);
     view! {
         <button id="alert-bell" class="chip bell" class:on=move || live.tray_open.get() data-some=move || (count() > 0).to_string()
-            aria-haspopup="true" aria-expanded=move || live.tray_open.get().to_string() aria-controls="alert-tray"
+            aria-haspopup="dialog" aria-expanded=move || live.tray_open.get().to_string() aria-controls="alert-tray"
             title=move || ctx.t(T::Alerts)
             on:click=move |_| live.tray_open.update(|o| *o = !*o)>
             <svg class="icon" viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">
@@ -504,32 +524,39 @@ pub fn AlertTray() -> impl IntoView {
         }
     };
     let row = move |a: Alert| {
-        let id = a.id;
+        let (id, kind, at) = (a.id, a.kind, a.at);
         let (lon, lat) = (a.lon, a.lat);
-        let (zh, en) = (a.message_zh, a.message_en);
+        let (zh, en) = (a.message_zh.clone(), a.message_en.clone());
         view! {
-            <li class="alert-row" data-id=id.to_string() data-kind=a.kind.as_str() class:urgent=a.kind.is_urgent()>
+            <li class="alert-row" data-id=id.to_string() data-kind=kind.as_str() class:urgent=kind.is_urgent()>
                 <div>
-                    <b>{move || kind_label(ctx.lang.get(), a.kind)}</b> " "
-                    <span class="muted">{crate::time::local_minutes(a.at.timestamp_millis())}</span>
+                    <b>{move || kind_label(ctx.lang.get(), kind)}</b> " "
+                    <span class="muted">{crate::time::local_minutes(at.timestamp_millis())}</span>
                 </div>
                 <div>{move || if ctx.lang.get() == Lang::Zh { zh.clone() } else { en.clone() }}</div>
                 <div class="row">
                     <button class="chip locate" on:click=move |_| ctx.with_map(|m| m.fly_to(lon, lat, 15.0))>{move || ctx.t(T::Locate)}</button>
                     {live.writes_cases.then(|| view! {
-                        <button class="chip ack" on:click=move |_| acknowledge(live, id)>{move || ctx.t(T::Acknowledge)}</button>
+                        <button class="chip ack" on:click=move |_| acknowledge(ctx, live, a.clone())>{move || ctx.t(T::Acknowledge)}</button>
                     })}
                 </div>
             </li>
         }
     };
+    // Opening the tray takes the keyboard there (Escape closes it, Tab walks its list).
+    let close = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = close.get() {
+            let _ = b.focus();
+        }
+    });
     view! {
         <Show when=move || live.tray_open.get()>
             <section id="alert-tray" class="tray" role="dialog" aria-labelledby="alert-tray-title"
                 on:keydown=move |ev| if ev.key() == "Escape" { live.tray_open.set(false) }>
                 <h2 id="alert-tray-title">
                     {move || ctx.t(T::Alerts)}
-                    <button class="chip close" on:click=move |_| live.tray_open.set(false)>{move || ctx.t(T::Close)}</button>
+                    <button class="chip close" node_ref=close on:click=move |_| live.tray_open.set(false)>{move || ctx.t(T::Close)}</button>
                 </h2>
                 <div class="row kinds">
                     {chip(None)}
@@ -591,15 +618,12 @@ pub fn UnitCounts() -> impl IntoView {
     }
 }
 
-/// Opens the video wall (大屏) at `/wall`, full screen.
+/// Opens the video wall (大屏) at `/wall` (full screen from its own button: a browser leaves full
+/// screen when the page changes).
 #[component]
 pub fn WallButton() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
-        <a id="wall-mode" class="chip" href="/wall" on:click=move |_| {
-            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-                let _ = root.request_fullscreen();
-            }
-        }>{move || ctx.t(T::WallMode)}</a>
+        <a id="wall-mode" class="chip" href="/wall">{move || ctx.t(T::WallMode)}</a>
     }
 }

@@ -10,15 +10,18 @@ use crate::command::LiveCtx;
 use crate::i18n::{Lang, T};
 use crate::time::{local_midnight_ms, local_minutes, now_ms};
 use leptos::prelude::*;
-use model::Category;
 use model::api::Stats;
 use model::live::{QueueItem, UnitStatus};
+use model::{Category, RegionLevel};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// Seconds between refreshes when the feed is quiet.
 const REFRESH_S: i32 = 60;
+
+/// Seconds between loads of the hot spots.
+const HOT_SPOTS_S: i32 = 600;
 
 /// Seconds on each region of the tour, and of stillness before it starts.
 const TOUR_STEP_S: f64 = 40.0;
@@ -58,7 +61,6 @@ struct Figures {
     /// Incidents per hour over the last 24 hours, oldest hour first, with its local hour.
     hours: Vec<(u32, u64)>,
     categories: Vec<(Category, u64)>,
-    hot: Vec<(String, u8, f64)>,
     overdue: Vec<QueueItem>,
     /// The newest open events (id, category, reported), newest first: the ticker until the
     /// feed brings new ones.
@@ -80,9 +82,10 @@ async fn load(scope: Option<String>) -> Result<Figures, api::ApiError> {
     let yesterday_same_time = total(api::stats(&window(midnight - DAY_MS, now - DAY_MS)).await?);
     let month_count = total(api::stats(&window(month, now)).await?);
     let last_month_same_span = total(api::stats(&window(last_month, (last_month + (now - month)).min(month))).await?);
-    let day = api::stats(&window(now - DAY_MS, now)).await?;
-    // The last 24 hours by local hour: each hour of the day appears once (the current one split
-    // between its start yesterday and its part today).
+    // The last 24 hours by local hour, from the start of the hour 23 hours ago to now: each hour
+    // of the day once, the current one so far.
+    let hour_start = now.div_euclid(HOUR_MS) * HOUR_MS;
+    let day = api::stats(&window(hour_start - 23 * HOUR_MS, now)).await?;
     let hour_now = ((now + i64::from(model::time::SHANGHAI_OFFSET_S) * 1000).div_euclid(HOUR_MS) % 24) as u32;
     let hours = (1..=24)
         .map(|k| {
@@ -94,19 +97,7 @@ async fn load(scope: Option<String>) -> Result<Figures, api::ApiError> {
         day.by_category.iter().filter(|c| c.count > 0).map(|c| (c.category, c.count)).collect();
     categories.sort_by_key(|c| std::cmp::Reverse(c.1));
     categories.truncate(8);
-    let hot_answer = api::analysis(api::Analysis::GiStar, &window(now - 30 * DAY_MS, now)).await;
-    let mut hot: Vec<(String, u8, f64)> = match hot_answer {
-        Ok(api::AnalysisAnswer::GiStar(fc)) => fc
-            .features
-            .into_iter()
-            .filter(|f| f.properties.values.bin >= 2)
-            .map(|f| (f.properties.name, f.properties.values.bin as u8, f.properties.values.z))
-            .collect(),
-        _ => Vec::new(),
-    };
-    hot.sort_by(|a, b| b.2.total_cmp(&a.2));
-    hot.truncate(6);
-    let queue = api::queue(scope.as_deref()).await?.items;
+    let queue = api::queue(scope.as_deref(), 500).await?.items;
     let mut recent: Vec<(u64, Category, chrono::DateTime<chrono::Utc>)> =
         queue.iter().map(|i| (i.id, i.category, i.reported_at)).collect();
     recent.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)));
@@ -120,7 +111,6 @@ async fn load(scope: Option<String>) -> Result<Figures, api::ApiError> {
         last_month_same_span,
         hours,
         categories,
-        hot,
         overdue,
         recent,
     })
@@ -145,33 +135,66 @@ fn HourColumns(hours: Vec<(u32, u64)>) -> impl IntoView {
     }
 }
 
+/// The significant hot cells (95% or more) of the last 30 days by Gi*, hottest first: (name,
+/// confidence bin, z).
+async fn hot_spots(scope: Option<String>) -> Result<Vec<(String, u8, f64)>, api::ApiError> {
+    let now = now_ms();
+    let f = Filter { from_ms: now - 30 * DAY_MS, to_ms: now, categories: Category::all().to_vec(), region: scope };
+    let api::AnalysisAnswer::GiStar(fc) = api::analysis(api::Analysis::GiStar, &f).await? else {
+        return Ok(Vec::new());
+    };
+    let mut hot: Vec<(String, u8, f64)> = fc
+        .features
+        .into_iter()
+        .filter(|f| f.properties.values.bin >= 2)
+        .map(|f| (f.properties.name, f.properties.values.bin as u8, f.properties.values.z))
+        .collect();
+    hot.sort_by(|a, b| b.2.total_cmp(&a.2));
+    hot.truncate(6);
+    Ok(hot)
+}
+
 /// The wall page; `roots` are the caller's jurisdiction (`/api/me`'s `scope`).
 #[component]
 pub fn Wall(roots: Vec<String>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let live = expect_context::<LiveCtx>();
     let figures = RwSignal::new(None::<Result<Figures, api::ApiError>>);
-    let refresh = RwSignal::new(0u32);
-    let last_load = StoredValue::new(0.0f64);
-    // Reload on every minute's tick, and on changes from the feed at most every 15 s.
-    Effect::new(move |_| {
-        refresh.track();
+    let hot = RwSignal::new(None::<Result<Vec<(String, u8, f64)>, api::ApiError>>);
+    // One load at a time: every minute, and at most every 15 s while the feed reports changes.
+    let last_load = StoredValue::new(f64::NEG_INFINITY);
+    let last_hot = StoredValue::new(f64::NEG_INFINITY);
+    let loading = StoredValue::new(false);
+    let changed = StoredValue::new(false);
+    Effect::new(move |first: Option<()>| {
         let _ = live.changes.get();
-        let now = live.now_ms.get_untracked();
-        if now - last_load.get_value() < 15_000.0 {
-            return;
+        if first.is_some() {
+            changed.set_value(true);
         }
-        last_load.set_value(now);
-        let scope = ctx.scope.get_untracked();
-        leptos::task::spawn_local(async move {
-            let loaded = load(scope).await;
-            figures.try_set(Some(loaded));
-        });
     });
     Effect::new(move |_| {
         let now = live.now_ms.get();
-        if now - last_load.get_value() > f64::from(REFRESH_S) * 1000.0 {
-            refresh.update(|n| *n += 1);
+        let since = now - last_load.get_value();
+        let due = since > f64::from(REFRESH_S) * 1000.0 || (changed.get_value() && since > 15_000.0);
+        if due && !loading.get_value() {
+            loading.set_value(true);
+            changed.set_value(false);
+            last_load.set_value(now);
+            let scope = ctx.scope.get_untracked();
+            leptos::task::spawn_local(async move {
+                let loaded = load(scope).await;
+                figures.try_set(Some(loaded));
+                loading.try_set_value(false);
+            });
+        }
+        // The hot spots are a heavier analysis: every ten minutes.
+        if now - last_hot.get_value() > f64::from(HOT_SPOTS_S) * 1000.0 {
+            last_hot.set_value(now);
+            let scope = ctx.scope.get_untracked();
+            leptos::task::spawn_local(async move {
+                let found = hot_spots(scope).await;
+                hot.try_set(Some(found));
+            });
         }
     });
     start_tour(ctx, live, roots);
@@ -195,6 +218,11 @@ pub fn Wall(roots: Vec<String>) -> impl IntoView {
                 <h1 id="title">{move || ctx.t(T::Title)} " · " {move || ctx.t(T::WallMode)}</h1>
                 <span class="wall-clock">{clock}</span>
                 <span class="muted" id="feed-state">{move || if live.connected.get() { ctx.t(T::WallLive) } else { ctx.t(T::WallOffline) }}</span>
+                <button class="chip" id="wall-full-screen" on:click=move |_| {
+                    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+                        let _ = root.request_fullscreen();
+                    }
+                }>{move || ctx.t(T::WallFullScreen)}</button>
                 <a class="chip" id="wall-exit" href="/">{move || ctx.t(T::WallExit)}</a>
             </header>
             <aside class="wall-left">
@@ -260,11 +288,15 @@ pub fn Wall(roots: Vec<String>) -> impl IntoView {
                 <section>
                     <h2>{move || ctx.t(T::WallHotspots)}</h2>
                     <ul class="wall-list" id="wall-hotspots">
-                        {move || figures.get().and_then(Result::ok).map(|f| {
-                            if f.hot.is_empty() {
+                        {move || hot.get().map(|found| {
+                            let found = match found {
+                                Ok(found) => found,
+                                Err(e) => return view! { <li class="error">{crate::i18n::api_error(ctx.lang.get(), &e)}</li> }.into_any(),
+                            };
+                            if found.is_empty() {
                                 return view! { <li class="muted">{ctx.t(T::WallNone)}</li> }.into_any();
                             }
-                            f.hot.into_iter().map(|(name, bin, z)| {
+                            found.into_iter().map(|(name, bin, z)| {
                                 let confidence = match bin { 3 => "99%", 2 => "95%", _ => "90%" };
                                 view! { <li><b>{name}</b> " " <span class="muted">{format!("{confidence} · z {z:.1}")}</span></li> }
                             }).collect_view().into_any()
@@ -306,10 +338,11 @@ fn start_tour(ctx: Ctx, live: LiveCtx, roots: Vec<String>) {
     let next = StoredValue::new(0usize);
     let last_step = StoredValue::new(0.0f64);
     leptos::task::spawn_local(async move {
+        let root_level = |r: &String| r.parse::<model::RegionCode>().ok().map(|c| c.level());
         let level = match roots.as_slice() {
             [] => Some(("county", None)),
-            [root] if root.ends_with("00000000") => Some(("county", None)),
-            [root] if root.ends_with("000000") && root.len() == 12 => Some(("township", Some(root.clone()))),
+            [root] if root_level(root) == Some(RegionLevel::City) => Some(("county", None)),
+            [root] if root_level(root) == Some(RegionLevel::County) => Some(("township", Some(root.clone()))),
             _ => None,
         };
         let Some((level, parent)) = level else { return };

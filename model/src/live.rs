@@ -662,4 +662,16 @@ mod tests {
         assert_eq!(LiveKind::parse("incidents"), None);
         assert_eq!(serde_json::to_string(&UnitStatus::OffDuty).unwrap(), "\"off_duty\"");
     }
+
+    #[test]
+    fn alert_kinds_are_listed_once_by_their_wire_names() {
+        for k in AlertKind::ALL {
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.as_str()));
+        }
+        let distinct: std::collections::HashSet<AlertKind> = AlertKind::ALL.into_iter().collect();
+        assert_eq!(distinct.len(), AlertKind::ALL.len());
+        for k in [AlertKind::Hotspot, AlertKind::NearRepeat, AlertKind::Geofence, AlertKind::Overdue] {
+            assert!(AlertKind::ALL.contains(&k), "{k:?} is missing from the tray's list");
+        }
+    }
 }

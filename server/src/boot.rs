@@ -112,43 +112,87 @@ async fn seed_orders(
     Ok(log)
 }
 
-/// The steps of the demo's recent and open 110 incidents, each with what finds its incident in
-/// the store (source, external id) and what its live-log events carry (cell, category).
-type PoliceSteps = Vec<((model::Source, String), model::CellCode, model::Category, Vec<model::live::IncidentChange>)>;
+/// One of the demo's recent or open 110 calls: what finds it in the store (source, external
+/// id), what its live-log events carry (cell, category), its steps, and the unit still out on it
+/// at the end (as it stands then: at the call once on scene, else at its station).
+struct PoliceCall {
+    key: (model::Source, String),
+    cell_code: model::CellCode,
+    category: model::Category,
+    steps: Vec<model::live::IncidentChange>,
+    unit_out: Option<model::live::UnitState>,
+}
 
-fn police_steps(world: &demo::World) -> PoliceSteps {
+fn police_calls(world: &demo::World) -> Vec<PoliceCall> {
     world
-        .police_steps
+        .police
+        .steps
         .iter()
         .filter_map(|(i, steps)| {
             let d = world.incidents.get(*i)?;
-            let key = (d.incident.source, d.incident.external_id.clone()?);
-            Some((key, d.cell_code, d.incident.category, steps.clone()))
+            let unit_out = world.police.busy_units.iter().find(|(_, k)| k == i).and_then(|(unit, _)| {
+                let r = world.resources.iter().find(|r| r.id == *unit)?;
+                let dispatched = steps.first()?;
+                let on_scene = steps.get(1);
+                let (lon, lat) = if on_scene.is_some() { (d.incident.lon, d.incident.lat) } else { (r.lon, r.lat) };
+                Some(model::live::UnitState {
+                    id: r.id,
+                    name: r.name.clone(),
+                    lon,
+                    lat,
+                    status: model::live::UnitStatus::Busy,
+                    incident: None,
+                    at: on_scene.unwrap_or(dispatched).at,
+                })
+            });
+            Some(PoliceCall {
+                key: (d.incident.source, d.incident.external_id.clone()?),
+                cell_code: d.cell_code,
+                category: d.incident.category,
+                steps: steps.clone(),
+                unit_out,
+            })
         })
         .collect()
 }
 
-/// The steps of the demo's recent 110 incidents as live-log events, each under the id the store
-/// gave its incident.
-async fn police_step_events(store: &dyn Store, items: PoliceSteps) -> anyhow::Result<Vec<model::live::NewLiveEvent>> {
+/// The steps of the demo's recent 110 calls, and the units still out on them, as live-log
+/// events, each under the id the store gave its call.
+async fn police_call_events(
+    store: &dyn Store,
+    calls: Vec<PoliceCall>,
+) -> anyhow::Result<Vec<model::live::NewLiveEvent>> {
     use model::live::{IncidentChange, LiveKind, NewLiveEvent};
     let mut log: Vec<NewLiveEvent> = Vec::new();
-    for ((source, external_id), cell_code, category, steps) in items {
+    for call in calls {
+        let (source, external_id) = &call.key;
         let id = store
-            .incident_by_external(source, &external_id)
+            .incident_by_external(*source, external_id)
             .await?
             .with_context(|| format!("no stored incident {external_id}"))?
             .0;
-        for c in steps {
+        for c in call.steps {
             let change = IncidentChange { id, ..c };
             log.push(NewLiveEvent {
                 at: change.at,
                 kind: LiveKind::IncidentChanged,
                 subject: id,
-                cell_code: Some(cell_code),
-                category: Some(category),
+                cell_code: Some(call.cell_code),
+                category: Some(call.category),
                 actor: Some(change.by.clone()),
                 data: serde_json::to_string(&change)?,
+            });
+        }
+        if let Some(unit) = call.unit_out {
+            let unit = model::live::UnitState { incident: Some(id), ..unit };
+            log.push(NewLiveEvent {
+                at: unit.at,
+                kind: LiveKind::Unit,
+                subject: unit.id,
+                cell_code: Some(call.cell_code),
+                category: None,
+                actor: None,
+                data: serde_json::to_string(&unit)?,
             });
         }
     }
@@ -178,7 +222,7 @@ pub async fn seed_demo(
 ) -> anyhow::Result<(demo::Truth, Vec<DemoLogin>)> {
     let mut world = demo::generate(params).context("generating the demo world")?;
     let orders = std::mem::take(&mut world.orders);
-    let police_steps = police_steps(&world);
+    let police_calls = police_calls(&world);
     let truth = world.truth.clone();
     let demo_grid_worker = demo_grid_worker(&world.resources, &world.officers);
     let first_officer = world.officers.first().map(|o| o.id);
@@ -188,7 +232,7 @@ pub async fn seed_demo(
     store.replace_world(world_data(world)).await.context("writing the demo world")?;
     store.append_events(demo_desk_events(desk)).await.context("writing the demo desk records")?;
     let mut steps = seed_orders(store, orders).await.context("writing the demo's 综治 events")?;
-    steps.extend(police_step_events(store, police_steps).await.context("finding the demo's recent 110 events")?);
+    steps.extend(police_call_events(store, police_calls).await.context("finding the demo's recent 110 events")?);
     // One log in time order: the 综治 orders' steps and the recent 110 events'.
     steps.sort_by_key(|e| e.at);
     store.append_events(steps).await.context("writing the demo's event steps")?;

@@ -589,6 +589,18 @@ async fn the_demo_feed_keeps_the_open_queue_to_a_few_hours_of_events() {
     let (open, overdue) = queue(start);
     assert!((1..=40).contains(&open), "the history leaves {open} events open");
     assert!(overdue * 5 <= open, "{overdue} of {open} overdue");
+    // The units out on calls at the start are busy with them (the history's dispatches).
+    let out_at_start = state.live.board().units().filter(|u| u.status == model::live::UnitStatus::Busy).count();
+    assert!(out_at_start > 0, "no unit out at the start");
+    // Hard cases (open for more than a month) are left to people.
+    let mut old = IncidentFilter::new(CellScope::all());
+    old.to_s = Some((start - Duration::days(30)).timestamp());
+    let mut hard = Vec::new();
+    state.index().for_each(&old, |p| {
+        if p.status.is_open() {
+            hard.push((p.id, p.status));
+        }
+    });
     let mut feed = Feed::new(&state, Some(0.4), 7).expect("the history has incidents to imitate");
     let mut hourly = Vec::new();
     for minute in 1..=48 * 60 {
@@ -610,4 +622,22 @@ async fn the_demo_feed_keeps_the_open_queue_to_a_few_hours_of_events() {
     let last = *opens[36..].iter().max().unwrap();
     assert!(last as f64 <= first as f64 * 1.25 + 10.0, "open each hour {opens:?}");
     assert!(overdue * 100 <= total * 8, "{overdue} overdue in {total} open-hours");
+    // Every unit out is on a call still out, and every call out has its unit.
+    let board = state.live.board();
+    let index = state.index();
+    for u in board.units().filter(|u| u.status == model::live::UnitStatus::Busy) {
+        let call = u.incident.and_then(|id| index.get(model::IncidentId(id))).map(|p| p.status);
+        assert!(matches!(call, Some(Status::Dispatched | Status::OnScene)), "unit {} is busy with {call:?}", u.id);
+    }
+    let mut out = IncidentFilter::new(CellScope::all());
+    out.from_s = Some((start + Duration::hours(47)).timestamp());
+    index.for_each(&out, |p| {
+        if matches!(p.status, Status::Dispatched | Status::OnScene) {
+            let unit = board.stage(p.id.0).and_then(|s| s.unit).and_then(|u| board.unit(u));
+            assert!(unit.is_some_and(|u| u.incident == Some(p.id.0)), "call {} has no unit of its own", p.id.0);
+        }
+    });
+    for (id, status) in hard {
+        assert_eq!(index.get(id).map(|p| p.status), Some(status), "hard case {} was moved", id.0);
+    }
 }

@@ -26,6 +26,7 @@ use model::{Category, IncidentId, NewIncident, Severity, Source, Status, Subcate
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
+use store::StoreError;
 
 /// Seconds between ticks.
 pub const TICK_S: u64 = 5;
@@ -33,14 +34,23 @@ pub const TICK_S: u64 = 5;
 /// Who the feed acts as in histories.
 pub const ACTOR: &str = "demo-feed";
 
-/// A patrol car's speed when it has time to spare, metres per second.
+/// A patrol car's speed when it has time to spare, and at most, metres per second.
 const DRIVE_M_PER_S: f64 = 12.0;
+const DRIVE_MAX_M_PER_S: f64 = 25.0;
+
+/// How far from the scene a unit counts as arrived, metres.
+const ARRIVED_M: f64 = 60.0;
 
 /// How far back the feed looks for incidents to imitate, and for the history's rate.
 const TEMPLATE_DAYS: i64 = 60;
 
-/// Minutes before trying again a step that could not be taken (no unit free).
+/// Minutes before trying again a step that could not be taken yet (no unit free, the unit not
+/// there yet, a store error).
 const RETRY_MIN: f64 = 1.0;
+
+/// Tries of a step the feed cannot take (no department to assign, a status outside the chain)
+/// before it leaves the event to the people at the desk.
+const MAX_TRIES: u32 = 30;
 
 #[derive(Debug, Clone, Copy)]
 struct Template {
@@ -51,11 +61,23 @@ struct Template {
     severity: Severity,
 }
 
-/// An open event the feed moves on: when its next step is due, and its stage times.
+/// An open event the feed moves on: when its next step is due, its stage times, and how often
+/// its next step could not be taken.
 #[derive(Debug, Clone, Copy)]
 struct Plan {
     next_at: DateTime<Utc>,
     times: StageMinutes,
+    tries: u32,
+}
+
+/// What the feed does with an event whose step has come due.
+enum Next {
+    /// Take this step.
+    Take(Transition),
+    /// Not yet (no unit free, the unit still on its way): try again shortly.
+    Wait,
+    /// Nothing the feed can do.
+    Nothing,
 }
 
 /// The feed between ticks.
@@ -70,8 +92,11 @@ pub struct Feed {
 
 impl Feed {
     /// A feed imitating the last two months' incidents, `per_minute` new ones a minute (`None`:
-    /// the rate of those two months), and moving on every event still open; `None` when there
-    /// is nothing to imitate.
+    /// the rate of those two months), and moving on the events of those months still open, each
+    /// in a time drawn for the stage it is in (one already past it moves at a random moment
+    /// within that time, so they do not all move at once). An event whose stage has run past
+    /// three times its allowance (a hard case, one stalled at a desk) is left to people. `None`
+    /// when there is nothing to imitate.
     pub fn new(state: &AppState, per_minute: Option<f64>, seed: u64) -> Option<Feed> {
         let now = state.clock.now();
         let mut filter = IncidentFilter::new(CellScope::all());
@@ -102,9 +127,16 @@ impl Feed {
             .filter_map(|(id, category, status, reported_s)| {
                 let entered_at =
                     board.stage(id).map(|s| s.entered_at).or_else(|| DateTime::from_timestamp(reported_s, 0))?;
-                let times = draw(category, &state.settings.deadlines(category), &mut rng);
-                let next_at = entered_at + minutes(times.in_status(status)?);
-                Some((id, Plan { next_at, times }))
+                let deadlines = state.settings.deadlines(category);
+                let allowed = f64::from(deadlines.allowed_min(status)?);
+                if (now - entered_at).num_minutes() as f64 > 3.0 * allowed {
+                    return None;
+                }
+                let times = draw(category, &deadlines, &mut rng);
+                let stage = times.in_status(status)?;
+                let due = entered_at + minutes(stage);
+                let next_at = if due > now { due } else { now + minutes(rng.random_range(0.0..stage.max(1.0))) };
+                Some((id, Plan { next_at, times, tries: 0 }))
             })
             .collect();
         drop(board);
@@ -132,7 +164,7 @@ impl Feed {
             self.reported += 1;
             if let Some(id) = report(state, t, &mut self.rng, self.reported).await {
                 let times = draw(t.category, &state.settings.deadlines(t.category), &mut self.rng);
-                self.open.insert(id, Plan { next_at: now + minutes(times.0[0]), times });
+                self.open.insert(id, Plan { next_at: now + minutes(times.0[0]), times, tries: 0 });
             }
         }
         self.advance(state, now).await;
@@ -154,19 +186,29 @@ impl Feed {
             };
             let Some(mut plan) = self.open.get(&id).copied() else { continue };
             let status = incident.fields.status;
-            let step = match incident.fields.category.workflow() {
+            let next = match incident.fields.category.workflow() {
                 Workflow::Police => police_step(state, incident, &mut self.rng),
                 Workflow::Department => order_step(state, incident, &mut self.rng),
             };
-            let Some(t) = step else {
-                if status == Status::Closed {
-                    self.open.remove(&id);
-                } else {
-                    // Nothing free to send: try again shortly (the stage runs late).
+            let t = match next {
+                Next::Take(t) => t,
+                // The stage runs late.
+                Next::Wait => {
                     plan.next_at = now + minutes(RETRY_MIN);
                     self.open.insert(id, plan);
+                    continue;
                 }
-                continue;
+                Next::Nothing if status == Status::Closed || plan.tries >= MAX_TRIES => {
+                    tracing::debug!("demo feed: leaves incident {id} ({}) to the desk", status.as_str());
+                    self.open.remove(&id);
+                    continue;
+                }
+                Next::Nothing => {
+                    plan.tries += 1;
+                    plan.next_at = now + minutes(RETRY_MIN);
+                    self.open.insert(id, plan);
+                    continue;
+                }
             };
             match super::change(state, incident, t, ACTOR, None).await {
                 Ok(_) => {
@@ -190,9 +232,15 @@ impl Feed {
                     }
                 }
                 // Someone else moved it (a user at the desk): it is theirs now.
-                Err(e) => {
+                Err(e @ super::ChangeError::Store(StoreError::Workflow(_) | StoreError::NotFound { .. })) => {
                     tracing::debug!("demo feed: incident {id}: {e}");
                     self.open.remove(&id);
+                }
+                // The unit was taken meanwhile, or the store failed: again shortly.
+                Err(e) => {
+                    tracing::debug!("demo feed: incident {id}, again in a minute: {e}");
+                    plan.next_at = now + minutes(RETRY_MIN);
+                    self.open.insert(id, plan);
                 }
             }
         }
@@ -268,10 +316,10 @@ async fn report(state: &AppState, t: Template, rng: &mut ChaCha8Rng, n: u64) -> 
     }
 }
 
-/// The police chain's next step: the nearest available unit is dispatched (`None` when none is
-/// free), then on scene, resolved, reported back, closed.
-fn police_step(state: &AppState, incident: &model::Incident, rng: &mut ChaCha8Rng) -> Option<Transition> {
-    let step = |to| Transition { to, ..Transition::default() };
+/// The police chain's next step: the nearest available unit is dispatched (wait while none is
+/// free), then on scene once it is there, resolved, reported back, closed.
+fn police_step(state: &AppState, incident: &model::Incident, rng: &mut ChaCha8Rng) -> Next {
+    let step = |to| Next::Take(Transition { to, ..Transition::default() });
     match incident.fields.status {
         Status::Reported => {
             let board = state.live.board();
@@ -284,21 +332,42 @@ fn police_step(state: &AppState, incident: &model::Incident, rng: &mut ChaCha8Rn
                 state.geography.projection(),
                 state.settings.roads.as_deref(),
             );
-            let unit = nearest.first()?.unit;
-            Some(Transition { unit: Some(unit), ..step(Status::Dispatched) })
+            match nearest.first() {
+                Some(s) => {
+                    Next::Take(Transition { to: Status::Dispatched, unit: Some(s.unit), ..Transition::default() })
+                }
+                None => Next::Wait,
+            }
         }
-        Status::Dispatched => Some(step(Status::OnScene)),
-        Status::OnScene => Some(step(Status::Resolved)),
-        Status::Resolved => Some(Transition { satisfaction: Some(satisfaction(rng)), ..step(Status::Feedback) }),
-        Status::Feedback => Some(step(Status::Closed)),
-        _ => None,
+        Status::Dispatched => {
+            let board = state.live.board();
+            let unit = board.stage(incident.id.0).and_then(|s| s.unit).and_then(|u| board.unit(u));
+            let (lon, lat) = (incident.fields.lon, incident.fields.lat);
+            // A unit of the history that is not on this call any more counts as there.
+            match unit.filter(|u| u.incident == Some(incident.id.0)) {
+                Some(u) if distance_m(u.lon, u.lat, lon, lat) > ARRIVED_M => Next::Wait,
+                _ => step(Status::OnScene),
+            }
+        }
+        Status::OnScene => step(Status::Resolved),
+        Status::Resolved => Next::Take(Transition {
+            to: Status::Feedback,
+            satisfaction: Some(satisfaction(rng)),
+            ..Transition::default()
+        }),
+        Status::Feedback => step(Status::Closed),
+        _ => Next::Nothing,
     }
 }
 
 /// A 综治 event's next step: the centre assigns it to the suggested department (again after a
 /// return), the department takes it and reports it done, the centre records the reporter's
 /// verdict (now and then dissatisfied) and closes it.
-fn order_step(state: &AppState, incident: &model::Incident, rng: &mut ChaCha8Rng) -> Option<Transition> {
+fn order_step(state: &AppState, incident: &model::Incident, rng: &mut ChaCha8Rng) -> Next {
+    order_transition(state, incident, rng).map_or(Next::Nothing, Next::Take)
+}
+
+fn order_transition(state: &AppState, incident: &model::Incident, rng: &mut ChaCha8Rng) -> Option<Transition> {
     let order = state.live.board().order(incident.id.0).cloned();
     let staff = |to: Status| {
         order.as_ref().map(|o| Transition { to, by_department: Some(o.department.clone()), ..Transition::default() })
@@ -332,8 +401,8 @@ fn distance_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     dx.hypot(dy)
 }
 
-/// Busy units drive towards their incident, fast enough to arrive when its arrival is due; a few
-/// idle ones patrol a little.
+/// Busy units drive towards their incident, fast enough to arrive when its arrival is due (12 to
+/// 25 m/s); a few idle ones patrol a little.
 async fn drive(state: &AppState, open: &BTreeMap<u64, Plan>, rng: &mut ChaCha8Rng, now: DateTime<Utc>, elapsed_s: f64) {
     if elapsed_s <= 0.0 {
         return;
@@ -346,6 +415,8 @@ async fn drive(state: &AppState, open: &BTreeMap<u64, Plan>, rng: &mut ChaCha8Rn
                 // On the way: arrive when the arrival is due; there already: join the scene now.
                 let left_s = match (p.status, open.get(&id)) {
                     (Status::Dispatched, Some(plan)) => (plan.next_at - now).num_seconds() as f64,
+                    // Sent by a person, or left to one: at a patrol car's pace.
+                    (Status::Dispatched, None) => f64::INFINITY,
                     _ => 0.0,
                 };
                 (p.lon, p.lat, left_s)
@@ -362,7 +433,7 @@ async fn drive(state: &AppState, open: &BTreeMap<u64, Plan>, rng: &mut ChaCha8Rn
         if d < 5.0 {
             continue;
         }
-        let speed = DRIVE_M_PER_S.max(d / left_s.max(elapsed_s));
+        let speed = (d / left_s.max(elapsed_s)).clamp(DRIVE_M_PER_S, DRIVE_MAX_M_PER_S);
         let f = (speed * elapsed_s / d).min(1.0);
         let (lon, lat) = (u.lon + (tx - u.lon) * f, u.lat + (ty - u.lat) * f);
         if state.geography.locate(lon, lat).is_none() {

@@ -426,7 +426,8 @@ pub async fn change(
     }
     let freed = in_charge
         .filter(|u| t.to == model::Status::Resolved || (t.to == model::Status::Dispatched && t.unit != Some(*u)));
-    if let Some(unit) = freed.and_then(|u| state.live.board().unit(u).cloned()) {
+    // Only a unit still on this incident is freed (one sent elsewhere since keeps its call).
+    if let Some(unit) = freed.and_then(|u| state.live.board().unit(u).cloned()).filter(|u| u.incident == Some(id)) {
         also.push(unit_event(
             &state.geography,
             UnitState { status: UnitStatus::Available, incident: None, at: now, ..unit },
