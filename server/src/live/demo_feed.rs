@@ -48,9 +48,10 @@ const TEMPLATE_DAYS: i64 = 60;
 /// there yet, a store error).
 const RETRY_MIN: f64 = 1.0;
 
-/// Tries of a step the feed cannot take (no department to assign, a status outside the chain)
-/// before it leaves the event to the people at the desk.
-const MAX_TRIES: u32 = 30;
+/// Tries, a minute apart, of a step the feed cannot take (no unit free, the unit not there,
+/// no department to assign, a status outside the chain) before it leaves the event to the
+/// people at the desk.
+const MAX_TRIES: u32 = 60;
 
 #[derive(Debug, Clone, Copy)]
 struct Template {
@@ -192,18 +193,17 @@ impl Feed {
             };
             let t = match next {
                 Next::Take(t) => t,
-                // The stage runs late.
-                Next::Wait => {
-                    plan.next_at = now + minutes(RETRY_MIN);
-                    self.open.insert(id, plan);
+                Next::Nothing if status == Status::Closed => {
+                    self.open.remove(&id);
                     continue;
                 }
-                Next::Nothing if status == Status::Closed || plan.tries >= MAX_TRIES => {
+                Next::Wait | Next::Nothing if plan.tries >= MAX_TRIES => {
                     tracing::debug!("demo feed: leaves incident {id} ({}) to the desk", status.as_str());
                     self.open.remove(&id);
                     continue;
                 }
-                Next::Nothing => {
+                // The stage runs late.
+                Next::Wait | Next::Nothing => {
                     plan.tries += 1;
                     plan.next_at = now + minutes(RETRY_MIN);
                     self.open.insert(id, plan);
@@ -212,6 +212,7 @@ impl Feed {
             };
             match super::change(state, incident, t, ACTOR, None).await {
                 Ok(_) => {
+                    plan.tries = 0;
                     let to = state.index().get(IncidentId(id)).map_or(Status::Closed, |p| p.status);
                     // Redone after a dissatisfied visit: the work takes its time again.
                     if to == Status::Accepted && status == Status::Completed {
@@ -237,10 +238,15 @@ impl Feed {
                     self.open.remove(&id);
                 }
                 // The unit was taken meanwhile, or the store failed: again shortly.
-                Err(e) => {
+                Err(e) if plan.tries < MAX_TRIES => {
                     tracing::debug!("demo feed: incident {id}, again in a minute: {e}");
+                    plan.tries += 1;
                     plan.next_at = now + minutes(RETRY_MIN);
                     self.open.insert(id, plan);
+                }
+                Err(e) => {
+                    tracing::warn!("demo feed: leaves incident {id} to the desk: {e}");
+                    self.open.remove(&id);
                 }
             }
         }
