@@ -48,8 +48,12 @@ pub(super) fn make_private(data_dir: &Path, file: &Path) -> std::io::Result<()> 
             let mut side = file.as_os_str().to_owned();
             side.push(suffix);
             let side = PathBuf::from(side);
-            if side.exists() {
-                std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600))?;
+            // SQLite deletes the WAL and its index when a store's last connection closes, which
+            // may be happening right now (a store just dropped, its checkpointer closing): gone
+            // is as good as private.
+            match std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                other => other?,
             }
         }
     }
