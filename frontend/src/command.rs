@@ -77,7 +77,7 @@ pub fn start(ctx: Ctx, writes_cases: bool) -> LiveCtx {
                             all.push(a);
                         }
                     }
-                    all.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+                    newest_first(all);
                 });
             }
             Err(e) => {
@@ -457,6 +457,11 @@ fn announce(live: LiveCtx, a: Alert) {
     }
 }
 
+/// Alerts newest first (the tray's order).
+fn newest_first(alerts: &mut [Alert]) {
+    alerts.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+}
+
 fn kind_label(lang: Lang, k: AlertKind) -> &'static str {
     if lang == Lang::Zh { k.label_zh() } else { k.label_en() }
 }
@@ -475,7 +480,7 @@ fn acknowledge(ctx: Ctx, live: LiveCtx, alert: Alert) {
                 live.alerts.try_update(|t| {
                     if !t.iter().any(|x| x.id == id) {
                         t.push(alert);
-                        t.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+                        newest_first(t);
                     }
                 });
                 ctx.failure.try_set(Some((T::Alerts, e)));

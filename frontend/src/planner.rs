@@ -202,9 +202,7 @@ pub fn PlannerPanel() -> impl IntoView {
             </label>
         }
     };
-    let hhmm = |t: chrono::DateTime<chrono::Utc>| -> String {
-        crate::time::local_minutes(t.timestamp_millis()).chars().skip(11).collect()
-    };
+    let hhmm = |t: chrono::DateTime<chrono::Utc>| -> String { crate::time::local_hhmm(t.timestamp_millis()) };
     view! {
         <section id="planner">
             <h2>{move || ctx.t(T::Planner)}

@@ -16,6 +16,11 @@ pub fn local_minutes(ms: i64) -> String {
     s.replace('T', " ").chars().take(16).collect()
 }
 
+/// `HH:MM` in Asia/Shanghai.
+pub fn local_hhmm(ms: i64) -> String {
+    local_minutes(ms).chars().skip(11).collect()
+}
+
 /// Start of the local (Asia/Shanghai) day containing `ms`.
 pub fn local_midnight_ms(ms: i64) -> i64 {
     let off = i64::from(SHANGHAI_OFFSET_S) * 1000;

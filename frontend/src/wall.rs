@@ -278,7 +278,7 @@ pub fn Wall(roots: Vec<String>) -> impl IntoView {
                                 return view! { <li class="muted">{ctx.t(T::WallQuiet)}</li> }.into_any();
                             }
                             rows.into_iter().take(8).map(|(id, category, at)| {
-                                let time: String = local_minutes(at.timestamp_millis()).chars().skip(11).collect();
+                                let time = crate::time::local_hhmm(at.timestamp_millis());
                                 let cat = if lang == Lang::Zh { category.label_zh() } else { category.label_en() };
                                 view! { <li><span class="muted">{time}</span> " " <b>{cat}</b> " #" {id}</li> }
                             }).collect_view().into_any()
