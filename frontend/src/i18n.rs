@@ -495,7 +495,7 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         Categories => ("警情类别", "Categories"),
         Choropleth => ("网格着色", "Cell colouring"),
         MetricCount => ("警情数", "Incident count"),
-        MetricRate => ("每千人警情数", "Per 1,000 residents"),
+        MetricRate => ("万人发案率", "Per 10,000 residents"),
         MetricPrev => ("环比变化", "Period-on-period change"),
         MetricYoy => ("同比变化", "Year-on-year change"),
         Layers => ("图层", "Layers"),

@@ -105,7 +105,7 @@ pub fn category_color(c: Category) -> &'static str {
 pub enum Metric {
     /// Incidents in the window.
     Count,
-    /// Incidents per 1,000 residents.
+    /// Incidents per 10,000 residents (万人发案率).
     Rate,
     /// Change against the previous window (环比), percent.
     ChangePrev,
@@ -147,9 +147,10 @@ pub fn scale(metric: Metric, window_days: f64) -> Scale {
             }
         }
         Metric::Rate => {
-            let top = (w * 1.0).clamp(2.0, 200.0);
+            // Per 10,000 residents (万人发案率).
+            let top = (w * 10.0).clamp(20.0, 2000.0);
             Scale {
-                property: "rate_per_1000",
+                property: "incidents_per_10k",
                 stops: vec![
                     (0.0, SEQUENTIAL[0]),
                     (top * 0.05, SEQUENTIAL[1]),

@@ -121,6 +121,7 @@ pub mod live;
 pub mod region;
 pub mod resource;
 pub mod scope;
+pub mod scorecard;
 pub mod taxonomy;
 pub mod time;
 pub mod workflow;

@@ -160,6 +160,13 @@ async fn serve_generation(
             .map_err(|e| anyhow::anyhow!("{}: {e} (处置时限文件有误)", path.display()))?;
         state.settings = Arc::new(crate::live::LiveSettings { deadlines, ..(*state.settings).clone() });
     }
+    if let Some(path) = &args.scorecard {
+        let text = std::fs::read_to_string(path).with_context(|| format!("--scorecard: reading {}", path.display()))?;
+        let scorecard = model::scorecard::ScorecardConfig::parse(&text)
+            .map_err(|e| anyhow::anyhow!("--scorecard {}: {e} (考核指标配置有误)", path.display()))?;
+        state.settings =
+            Arc::new(crate::live::LiveSettings { scorecard: Arc::new(scorecard), ..(*state.settings).clone() });
+    }
     if let Some(path) = &args.roads {
         let roads = crate::roads::load(path, state.geography.projection())
             .map_err(|e| anyhow::anyhow!("--roads: {e} (路网文件有误)"))?;

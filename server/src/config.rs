@@ -446,6 +446,10 @@ pub struct ServeArgs {
     /// "close_min": 10080}} (处置时限).
     #[arg(long, env = "SAFEGRID_DEADLINES")]
     pub deadlines: Option<PathBuf>,
+    /// The assessment scorecard's indicators, weights, directions and minimum denominators,
+    /// replacing `data/scorecard.json` (考核指标配置; README, *Assessment scorecard*).
+    #[arg(long, env = "SAFEGRID_SCORECARD", value_name = "FILE")]
+    pub scorecard: Option<PathBuf>,
     /// Road network, a GeoJSON file of LineStrings (WGS84): dispatch ETAs and patrol routes
     /// follow it instead of straight line × detour (路网).
     #[arg(long, env = "SAFEGRID_ROADS")]

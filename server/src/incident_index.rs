@@ -295,6 +295,11 @@ impl IncidentIndex {
         self.points.len()
     }
 
+    /// When the earliest incident held occurred (Unix seconds).
+    pub fn first_occurred_s(&self) -> Option<i64> {
+        self.order.first().map(|&s| self.points[s as usize].occurred_s)
+    }
+
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()

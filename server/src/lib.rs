@@ -31,6 +31,7 @@ pub mod prevention;
 pub mod query;
 pub mod reads;
 pub mod roads;
+pub mod scorecard;
 pub mod state;
 pub mod throttle;
 pub mod tiles;

@@ -947,6 +947,22 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
                         assert_eq!(s, if restricted { 403 } else { 200 }, "{label} outside");
                     }
+                    ("GET", "/api/scorecard") => {
+                        // Every row wholly inside; no level inside → 422; staff → 403.
+                        for level in ["county", "township"] {
+                            let uri = format!("{}?level={level}", route.path);
+                            let (s, card) = p.send(role, "GET", &uri, None).await;
+                            if !sees {
+                                assert_eq!(s, 403, "{label}");
+                                continue;
+                            }
+                            let inside = w.state.geography.regions_at(level.parse().unwrap(), None).any(|r| scope.allows_region(r.region.code));
+                            assert_eq!(s, if inside { 200 } else { 422 }, "{label} {level}: {card}");
+                            for r in card["rows"].as_array().into_iter().flatten() {
+                                assert!(allowed(r["code"].as_str().unwrap()), "{label} leaks {r}");
+                            }
+                        }
+                    }
                     ("GET", "/api/satisfaction") => {
                         let (s, st) = p.send(role, "GET", route.path, None).await;
                         assert_eq!(s, 200, "{label}: {st}");

@@ -16,6 +16,7 @@ mod field;
 mod fuzz_seeds;
 mod hostile;
 mod layout;
+mod leaders;
 mod live;
 mod ogc;
 mod patrol;

@@ -9,6 +9,7 @@ pub mod live;
 pub mod patrol;
 pub mod public;
 pub mod regions;
+pub mod scorecard;
 pub mod work;
 pub mod world;
 

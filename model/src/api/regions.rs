@@ -60,9 +60,9 @@ pub struct CellProperties {
     /// Incidents in the asked window (`/api/cells` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
-    /// Incidents per 1,000 residents in the window (`/api/cells` only).
+    /// Incidents per 10,000 residents in the window (万人发案率, `/api/cells` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate_per_1000: Option<f64>,
+    pub incidents_per_10k: Option<f64>,
 }
 
 /// The answer of `GET /api/regions/{code}`: a region (12 digits) or a cell (15 digits).

@@ -9,6 +9,7 @@ mod field;
 pub mod guard;
 pub mod hotspots;
 mod incidents;
+mod leaders;
 pub use incidents::MAX_BATCH_ITEMS;
 mod live;
 mod ogc;
@@ -158,6 +159,7 @@ fn routes() -> Routes {
         .add("GET", "/api/queue", Signed, get(live::queue))
         .add("GET", "/api/departments", Signed, get(work::departments))
         .add("GET", "/api/satisfaction", Signed, get(work::satisfaction))
+        .add("GET", "/api/scorecard", Signed, get(leaders::scorecard))
         .add("GET", "/api/units", Signed, get(live::units))
         .add("POST", "/api/units/{id}/position", Signed, post(live::position))
         .add("GET", "/api/alerts", Signed, get(live::alerts))

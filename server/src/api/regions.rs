@@ -18,10 +18,7 @@ use model::{RegionCode, RegionLevel, ResourceKind};
 use serde_json::{Map, Value, json};
 
 pub(super) fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Feature<CellProperties> {
-    let rate_per_1000 = count.map(|n| {
-        let per_1000 = if c.cell.population > 0 { f64::from(n) * 1000.0 / c.cell.population as f64 } else { 0.0 };
-        (per_1000 * 100.0).round() / 100.0
-    });
+    let incidents_per_10k = count.map(|n| model::scorecard::per_10k(u64::from(n), c.cell.population));
     let properties = CellProperties {
         code: c.cell.code,
         name: c.cell.name.clone(),
@@ -30,7 +27,7 @@ pub(super) fn cell_level_feature(c: &model::CellShape, count: Option<u32>) -> Fe
         population: c.cell.population,
         synthetic: c.cell.synthetic,
         count,
-        rate_per_1000,
+        incidents_per_10k,
     };
     typed_feature_with_bbox(FeatureId::Text(c.cell.code.to_string()), &c.boundary, properties)
 }

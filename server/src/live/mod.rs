@@ -220,7 +220,8 @@ pub fn spawn_pump(store: Arc<dyn Store>, live: Arc<Live>, index: Arc<RwLock<Inci
     });
 }
 
-/// The deployment's live rules: dispatch travel estimate, alert thresholds, deadlines.
+/// The deployment's rules: dispatch travel estimate, alert thresholds, deadlines, the
+/// assessment scorecard.
 #[derive(Debug, Clone)]
 pub struct LiveSettings {
     /// Travel-time estimate for dispatch suggestions.
@@ -233,6 +234,8 @@ pub struct LiveSettings {
     pub roads: Option<Arc<analytics::roads::RoadNetwork>>,
     /// How often an open live feed checks its session and scope again.
     pub session_recheck: std::time::Duration,
+    /// The assessment scorecard's rules (`--scorecard`, default `data/scorecard.json`).
+    pub scorecard: Arc<model::scorecard::ScorecardConfig>,
 }
 
 /// How often an open live feed checks its session by default.
@@ -246,6 +249,7 @@ impl Default for LiveSettings {
             deadlines: Vec::new(),
             roads: None,
             session_recheck: SESSION_RECHECK,
+            scorecard: Arc::new(model::scorecard::ScorecardConfig::standard()),
         }
     }
 }

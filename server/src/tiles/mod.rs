@@ -4,7 +4,7 @@
 //! - `incidents`: raw points (id, category, status, severity, occurred_at) when a tile holds at
 //!   most [`RAW_POINTS_MAX`] matches or from zoom [`RAW_ZOOM`]; otherwise binned on a 64×64 grid
 //!   per tile (`count`, dominant `category`, `cluster = true`).
-//! - `cells`: polygons with `count`, `rate_per_1000`, `change_pct_prev` (环比),
+//! - `cells`: polygons with `count`, `incidents_per_10k`, `change_pct_prev` (环比),
 //!   `change_pct_yoy` (同比) for the window.
 //! - `regions`: `regions` polygons (county always, townships from z8, villages from z10) and
 //!   `region_labels` points.
@@ -380,14 +380,7 @@ pub async fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> R
             ("name", Value::Str(cell.cell.name.clone())),
             ("count", Value::Int(i64::from(now))),
             ("population", Value::Int(pop as i64)),
-            (
-                "rate_per_1000",
-                Value::Double(if pop > 0 {
-                    (f64::from(now) * 1000.0 / pop as f64 * 100.0).round() / 100.0
-                } else {
-                    0.0
-                }),
-            ),
+            ("incidents_per_10k", Value::Double(model::scorecard::per_10k(u64::from(now), pop))),
         ];
         if let Some(c) = pct_change(now, prev) {
             props.push(("change_pct_prev", Value::Double(c)));

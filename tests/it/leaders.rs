@@ -1,0 +1,239 @@
+//! What leaders take to their meetings: the assessment scorecard (`/api/scorecard`), counted
+//! here again from the raw records and compared.
+
+use chrono::{DateTime, Duration, Utc};
+use geo::InteriorPoint;
+use model::auth::Role;
+use model::scorecard::Month;
+use model::{RegionCode, ResourceKind};
+use serde_json::{Value, json};
+use tests::TestWorld;
+
+const LIANGZHOU: &str = "620602000000";
+const MINQIN: &str = "620621000000";
+
+fn point_in(w: &TestWorld, region: &str) -> (f64, f64) {
+    let range = w.state.geography.cell_range(region.parse().unwrap());
+    let p = w.state.geography.cells()[range.start as usize].boundary.interior_point().unwrap();
+    (p.x(), p.y())
+}
+
+/// A criminal case reported now in `region`: its id.
+async fn report(w: &TestWorld, region: &str) -> u64 {
+    let (lon, lat) = point_in(w, region);
+    let now = w.state.clock.now();
+    let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                      "properties": {"category": "criminal", "occurred_at": (now - Duration::minutes(5)).to_rfc3339(),
+                                     "reported_at": now.to_rfc3339()}});
+    let (s, f) = w.post("/api/incidents", body.to_string()).await;
+    assert_eq!(s, 201, "{f}");
+    f["id"].as_u64().unwrap()
+}
+
+/// Takes the step `to` at `at`.
+async fn step_at(w: &TestWorld, id: u64, at: DateTime<Utc>, body: Value) {
+    w.clock.set(at);
+    let (s, v) = w.post(&format!("/api/incidents/{id}/transitions"), body.to_string()).await;
+    assert_eq!(s, 200, "{body}: {v}");
+}
+
+fn unit_in(w: &TestWorld, county: &str) -> u64 {
+    let county: RegionCode = county.parse().unwrap();
+    w.state
+        .geography
+        .resources()
+        .iter()
+        .find(|r| r.kind == ResourceKind::PatrolUnit && county.contains(r.region_code))
+        .unwrap()
+        .id
+}
+
+fn row<'a>(card: &'a Value, code: &str) -> &'a Value {
+    card["rows"].as_array().unwrap().iter().find(|r| r["code"] == code).unwrap_or_else(|| panic!("no {code}: {card}"))
+}
+
+fn cell<'a>(row: &'a Value, indicator: &str) -> &'a Value {
+    row["cells"].as_array().unwrap().iter().find(|c| c["indicator"] == indicator).unwrap()
+}
+
+fn counts(c: &Value) -> (u64, u64) {
+    (c["numerator"].as_u64().unwrap(), c["denominator"].as_u64().unwrap())
+}
+
+/// Incidents that occurred in `month` in `county`, counted from the index's records directly.
+fn incidents_in(w: &TestWorld, month: Month, county: &str) -> u64 {
+    let (from, to) = month.bounds();
+    let county: RegionCode = county.parse().unwrap();
+    let index = w.state.index();
+    let filter = server::incident_index::IncidentFilter::new(server::incident_index::CellScope::all());
+    let mut n = 0;
+    index.for_each(&filter, |p| {
+        let code = w.state.geography.cell_code(p.cell);
+        n += u64::from(county.contains(code.village()) && (from.timestamp()..to.timestamp()).contains(&p.occurred_s));
+    });
+    n
+}
+
+#[tokio::test]
+async fn the_scorecard_counts_each_indicator_as_the_records_have_it_and_ranks_the_counties() {
+    let w = TestWorld::new(3_000).await;
+    let now = tests::test_now(); // 2026-11-01 12:00 local
+    let november = Month::parse("2026-11").unwrap();
+
+    // Stages: in 凉州 one dispatch on time (2 of 3 minutes) and one arrival late (30 of 15);
+    // in 民勤 one dispatch late (5 of 3).
+    let a = report(&w, "620602001000").await;
+    let unit_a = unit_in(&w, LIANGZHOU);
+    step_at(&w, a, now + Duration::minutes(2), json!({"to": "dispatched", "unit": unit_a})).await;
+    step_at(&w, a, now + Duration::minutes(32), json!({"to": "on_scene"})).await;
+    w.clock.set(now);
+    let b = report(&w, MINQIN).await;
+    step_at(&w, b, now + Duration::minutes(5), json!({"to": "dispatched", "unit": unit_in(&w, MINQIN)})).await;
+
+    // A backlog case: an event reported 40 days before the month, still open.
+    w.clock.set(now);
+    w.leave_open("620602001000", 40).await;
+
+    // Disputes closed in November in the first officer's villages: one agreed, one that failed
+    // on every track.
+    let officer = w.state.geography.officers()[0].id;
+    let village = w.state.live.desk().villages_of(officer)[0];
+    let dispute_county = village.truncate(model::RegionLevel::County).to_string();
+    let mut dispute_ids = Vec::new();
+    for title in ["宅基地边界", "灌溉用水"] {
+        let body = json!({"village": village.to_string(), "kind": "land", "title": title, "parties": "张某、李某",
+                          "summary": "协商未果", "mediator": "村调委会"});
+        let (s, d) = w.post_as(Role::Village, "/api/disputes", body.to_string()).await;
+        assert_eq!(s, 201, "{d}");
+        dispute_ids.push(d["id"].as_u64().unwrap());
+    }
+    let walk = |id: u64, steps: &'static [&'static str]| {
+        let w = &w;
+        async move {
+            for to in steps {
+                let uri = format!("/api/disputes/{id}/transitions");
+                let (s, v) = w.post_as(Role::Village, &uri, json!({"to": to, "outcome": "记录"}).to_string()).await;
+                assert_eq!(s, 200, "{to}: {v}");
+            }
+        }
+    };
+    walk(dispute_ids[0], &["mediating", "agreed", "closed"]).await;
+    walk(
+        dispute_ids[1],
+        &["mediating", "failed", "escalated", "mediating", "failed", "escalated", "mediating", "failed", "closed"],
+    )
+    .await;
+
+    // A visit to one of the officer's villages in November.
+    let body = json!({"village": village.to_string(), "visited_at": now, "place": "村委会"});
+    let (s, v) = w.post_as(Role::Village, "/api/visits", body.to_string()).await;
+    assert_eq!(s, 201, "{v}");
+
+    let (s, card) = w.get("/api/scorecard?period=2026-11&level=county").await;
+    assert_eq!(s, 200, "{card}");
+    assert_eq!((card["period"].as_str(), card["previous_period"].as_str()), (Some("2026-11"), Some("2026-10")));
+    assert_eq!(card["partial"], true, "the clock is inside November");
+    assert_eq!(card["rows"].as_array().unwrap().len(), 4, "the city's four counties");
+
+    // Incidents per 10,000 residents, from the raw records and the regions' populations.
+    for county in [LIANGZHOU, MINQIN] {
+        let r = row(&card, county);
+        let c = cell(r, "incidents_per_10k");
+        let (_, region) = w.get(&format!("/api/regions/{county}")).await;
+        let population = region["properties"]["population"].as_u64().unwrap();
+        let n = incidents_in(&w, november, county);
+        assert!(n > 0);
+        assert_eq!(counts(c), (n, population), "{county}");
+        let want = n as f64 * 10_000.0 / population as f64;
+        assert!((c["value"].as_f64().unwrap() - want).abs() < 1e-9);
+        // 环比 against October, counted the same way.
+        let october = incidents_in(&w, november.previous(), county) as f64 * 10_000.0 / population as f64;
+        assert!((c["previous"].as_f64().unwrap() - october).abs() < 1e-9);
+        assert!((c["change_prev"].as_f64().unwrap() - (want - october)).abs() < 1e-9);
+        // 同比: the history begins on 1 November 2025 (local noon), within a day of the month.
+        let year_ago = incidents_in(&w, november.year_ago(), county) as f64 * 10_000.0 / population as f64;
+        assert!((c["year_ago"].as_f64().unwrap() - year_ago).abs() < 1e-9, "{c}");
+    }
+    // Stages.
+    assert_eq!(counts(cell(row(&card, LIANGZHOU), "on_time_rate")), (1, 2));
+    assert_eq!(counts(cell(row(&card, MINQIN), "on_time_rate")), (0, 1));
+    assert_eq!(cell(row(&card, MINQIN), "on_time_rate")["judgement"], "too_few", "1 stage is under 20");
+    // Disputes, backlog and visits.
+    assert_eq!(counts(cell(row(&card, &dispute_county), "dispute_resolution_rate")), (1, 2));
+    let backlog = cell(row(&card, LIANGZHOU), "backlog_clearance");
+    assert_eq!(counts(backlog), (0, 1), "{backlog}");
+    let (_, october) = w.get("/api/scorecard?period=2026-10&level=county").await;
+    assert_eq!(counts(cell(row(&october, LIANGZHOU), "backlog_clearance")), (0, 0), "only 8 days old then");
+    // October 2025 began before the records: no 同比 rather than a fall to nothing.
+    let c = cell(row(&october, LIANGZHOU), "incidents_per_10k");
+    assert!(c["previous"].is_f64() && c["year_ago"].is_null(), "{c}");
+    let villages_with_officer: u64 = w
+        .state
+        .geography
+        .regions_at(model::RegionLevel::Village, Some(dispute_county.parse().unwrap()))
+        .filter(|r| w.state.live.desk().officer_of(r.region.code).is_some())
+        .count() as u64;
+    let (done, due) = counts(cell(row(&card, &dispute_county), "visit_completion"));
+    assert_eq!((done, due), (1, villages_with_officer * (30 / 7)), "a visit of 4 due per village with an officer");
+    assert_eq!(cell(row(&card, LIANGZHOU), "screening_on_time")["judgement"], "unavailable");
+
+    // Ranks follow the scores; every county is scored on its incident rate at least.
+    let rows = card["rows"].as_array().unwrap();
+    let scores: Vec<f64> = rows.iter().map(|r| r["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|p| p[0] >= p[1]), "{scores:?}");
+    assert_eq!(rows[0]["rank"], 1);
+    let rates: Vec<f64> = rows.iter().map(|r| cell(r, "incidents_per_10k")["value"].as_f64().unwrap()).collect();
+    let lowest = rates.iter().cloned().fold(f64::INFINITY, f64::min);
+    let best = rows.iter().find(|r| cell(r, "incidents_per_10k")["value"].as_f64() == Some(lowest)).unwrap();
+    assert_eq!(cell(best, "incidents_per_10k")["score"], 100.0, "the lowest rate scores 100");
+
+    // CSV: the same rows and numbers.
+    let req = axum::http::Request::get("/api/scorecard?period=2026-11&level=county&format=csv")
+        .header("authorization", format!("Bearer {}", w.token(Role::City)))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(w.app(), req).await.unwrap();
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let bytes = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+    let mut csv = csv::Reader::from_reader(&bytes[..]);
+    let head: Vec<String> = csv.headers().unwrap().iter().map(str::to_owned).collect();
+    let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 4);
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    for (rec, r) in records.iter().zip(rows) {
+        assert_eq!(&rec[col("code")], r["code"].as_str().unwrap());
+        assert_eq!(rec[col("score")].parse::<f64>().unwrap(), r["score"].as_f64().unwrap());
+        let c = cell(r, "on_time_rate");
+        assert_eq!(rec[col("on_time_rate_numerator")].parse::<u64>().unwrap(), c["numerator"].as_u64().unwrap());
+        assert_eq!(&rec[col("on_time_rate_judgement")], c["judgement"].as_str().unwrap());
+    }
+    let _ = (a, b);
+}
+
+#[tokio::test]
+async fn the_scorecard_stays_in_the_callers_jurisdiction_and_refuses_bad_parameters() {
+    let w = TestWorld::new(1_000).await;
+    // Default: last whole month; the counties for the city, the townships for a county.
+    let (_, city) = w.get("/api/scorecard").await;
+    assert_eq!((city["period"].as_str(), city["level"].as_str()), (Some("2026-10"), Some("county")), "{city}");
+    let (_, county) = w.get_as(Role::County, "/api/scorecard").await;
+    assert_eq!(county["level"], "township");
+    let codes: Vec<&str> = county["rows"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert!(!codes.is_empty() && codes.iter().all(|c| c.starts_with("620602")), "{codes:?}");
+    // A township sees its own township only, and no county.
+    let (_, own) = w.get_as(Role::Township, "/api/scorecard?level=township").await;
+    let codes: Vec<&str> = own["rows"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["620602001000"]);
+    for (role, uri, status, field) in [
+        (Role::Township, "/api/scorecard?level=county", 422, Some("level")),
+        (Role::GridWorker, "/api/scorecard", 422, Some("level")),
+        (Role::Department, "/api/scorecard", 403, None),
+        (Role::City, "/api/scorecard?level=village", 400, Some("level")),
+        (Role::City, "/api/scorecard?period=2026-13", 400, Some("period")),
+        (Role::City, "/api/scorecard?format=docx", 400, Some("format")),
+        (Role::City, "/api/scorecard?region=620602000000", 400, Some("region")),
+    ] {
+        let (s, e) = w.get_as(role, uri).await;
+        assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (status, field), "{role:?} {uri}: {e}");
+    }
+}
