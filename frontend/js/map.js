@@ -90,6 +90,9 @@ export function createMap(container, optionsJson, onEvent) {
       paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'gap'], 0, 'rgba(255,255,204,0.05)', 0.05, '#ffeda0',
                               0.15, '#feb24c', 0.3, '#f03b20', 0.6, '#bd0026'],
                'fill-opacity': 0.75 } },
+    // The assessment scorecard: the regions of one level coloured by an indicator (setScorecard).
+    { id: 'scorecard-fill', type: 'fill', source: 'regions', 'source-layer': 'regions', layout: { visibility: 'none' },
+      filter: ['==', ['get', 'level'], 'county'], paint: { 'fill-color': 'rgba(0,0,0,0)', 'fill-opacity': 0.8 } },
     { id: 'cells-line', type: 'line', source: 'cells', 'source-layer': 'cells', minzoom: 10,
       paint: { 'line-color': '#6f8aa6', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.2, 14, 0.8], 'line-opacity': 0.6 } },
     { id: 'cells-selected', type: 'line', source: 'cells', 'source-layer': 'cells',
@@ -336,6 +339,23 @@ export function setLayerData(source, dataJson) {
   state.layerCounts[source] = data.features.length;
   if (source === 'plan') state.planFeatures = data.features.length;
   whenReady(() => map.getSource(source).setData(data));
+}
+
+// The scorecard's colours: `colorsJson` is [[region code, colour], ...] for regions of `level`;
+// an empty list hides the layer.
+export function setScorecard(level, colorsJson) {
+  if (!map) return;
+  const colors = JSON.parse(colorsJson);
+  state.scorecardRegions = colors.length;
+  whenReady(() => {
+    if (!colors.length) { map.setLayoutProperty('scorecard-fill', 'visibility', 'none'); return; }
+    const expr = ['match', ['get', 'code']];
+    for (const [code, colour] of colors) expr.push(code, colour);
+    expr.push('rgba(0,0,0,0)');
+    map.setFilter('scorecard-fill', ['==', ['get', 'level'], level]);
+    map.setPaintProperty('scorecard-fill', 'fill-color', expr);
+    map.setLayoutProperty('scorecard-fill', 'visibility', 'visible');
+  });
 }
 
 export function setAlerts(dataJson) {

@@ -772,3 +772,18 @@ pub async fn public_verdict(
 ) -> Result<model::api::public::Tracking, ApiError> {
     post_json(&format!("/api/public/track/{}/verdict", encode(code)), v).await
 }
+
+/// `GET /api/scorecard?period=&level=`: the assessment scorecard (`level` `None`: the server's
+/// default for the caller).
+pub async fn scorecard(period: &str, level: Option<&str>) -> Result<model::api::scorecard::Scorecard, ApiError> {
+    get_json(&scorecard_url(period, level, "json")).await
+}
+
+/// The scorecard's URL in `format` (`json`, `csv`).
+pub fn scorecard_url(period: &str, level: Option<&str>, format: &str) -> String {
+    let mut url = format!("/api/scorecard?format={format}&period={}", encode(period));
+    if let Some(l) = level {
+        url.push_str(&format!("&level={}", encode(l)));
+    }
+    url
+}

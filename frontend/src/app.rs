@@ -260,6 +260,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
     provide_context(ctx);
     crate::command::start(ctx, me.user.role.writes_cases());
     let planner = crate::planner::start(ctx);
+    let scorecard = crate::scorecard::start(ctx);
     let desk = crate::desk::start(ctx, me.user.role);
     let world = crate::world_desk::start(ctx, me.user.role.edits_world());
     crate::orders::start(&me);
@@ -288,6 +289,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                 <h1 id="title">{move || ctx.t(T::Title)}</h1>
                 {(!staff).then(|| view! { <Kpis /> <crate::command::UnitCounts /> <crate::command::AlertBell /> <crate::command::WallButton /> })}
                 {(me.user.role.handles_cases() && !staff).then(|| view! { <crate::planner::PlannerButton /> <crate::desk::DeskButton /> })}
+                {me.user.role.reads_scorecard().then(|| view! { <crate::scorecard::ScorecardButton /> })}
                 {world.allowed.then(|| view! { <crate::world_desk::WorldButton /> })}
                 <span class="lang muted" id="signed-in">
                     {me.user.username.clone()} " · " {move || if lang.get() == Lang::Zh { me.user.role.label_zh() } else { me.user.role.label_en() }}
@@ -325,9 +327,14 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                 <Show when=move || world.open.get() fallback=move || view! {
                 <Show when=move || desk.open.get()
                     fallback=move || view! {
-                        <Show when=move || planner.open.get()
-                            fallback=|| view! { <crate::command::EventQueue /><Details /> }>
-                            <crate::planner::PlannerPanel />
+                        <Show when=move || scorecard.open.get()
+                            fallback=move || view! {
+                                <Show when=move || planner.open.get()
+                                    fallback=|| view! { <crate::command::EventQueue /><Details /> }>
+                                    <crate::planner::PlannerPanel />
+                                </Show>
+                            }>
+                            <crate::scorecard::ScorecardPanel />
                         </Show>
                     }>
                     <crate::desk::DeskPanel />

@@ -13,6 +13,7 @@ mod map;
 mod orders;
 mod panels;
 mod planner;
+mod scorecard;
 mod time;
 mod wall;
 mod world_desk;

@@ -31,6 +31,8 @@ extern "C" {
     fn set_units(data: &str);
     #[wasm_bindgen(js_name = setLayerData)]
     fn set_layer_data(source: &str, data: &str);
+    #[wasm_bindgen(js_name = setScorecard)]
+    fn set_scorecard(level: &str, colors: &str);
     #[wasm_bindgen(js_name = setEditing)]
     fn set_editing(on: bool);
     #[wasm_bindgen(js_name = reloadWorld)]
@@ -309,6 +311,12 @@ impl Map {
     /// Draws a new incident from the live feed with a pulse (GeoJSON Feature).
     pub fn add_live(&self, feature: &str) {
         add_live(feature);
+    }
+
+    /// Colours the regions of `level` (`county`, `township`) as `colors` says, `(code, colour)`;
+    /// an empty list hides the scorecard layer.
+    pub fn set_scorecard(&self, level: &str, colors: &[(String, String)]) {
+        set_scorecard(level, &serde_json::to_string(colors).unwrap_or_else(|_| "[]".into()));
     }
 
     /// Replaces the data of the GeoJSON layer `source` (`gap`, `blind`, `plan`, `backlog`, `desk`).

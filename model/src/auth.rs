@@ -48,6 +48,16 @@ impl Role {
         }
     }
 
+    /// Whether the role ranks regions on the assessment scorecard (督导考核): the command
+    /// centres and analysts over their counties or townships; not a village officer or grid
+    /// worker (whose villages or cells are no region to rank) nor department staff.
+    pub fn reads_scorecard(self) -> bool {
+        match self {
+            Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin => true,
+            Role::Village | Role::GridWorker | Role::Department => false,
+        }
+    }
+
     /// Whether the role may create or change incidents through the staff API. Grid workers
     /// write only their field reports, notes (核查) and return visits (回访) on 综治 events.
     pub fn writes_cases(self) -> bool {

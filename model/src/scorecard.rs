@@ -6,8 +6,9 @@
 //! - an indicator is judged for a region only when its denominator reaches the rule's
 //!   `min_denominator`; otherwise it is shown, marked too few, and not scored;
 //! - a judged indicator scores 0–100 by its place between the worst and the best judged value
-//!   of the same level (min–max; 100 for every region when all are equal), the direction
-//!   deciding which end is best;
+//!   of the same level (min–max), the direction deciding which end is best; when every region
+//!   has the same value nothing tells them apart, and a share scores its own value (0 % → 0,
+//!   100 % → 100, reversed when lower is better), a rate 100;
 //! - the region's score is the weighted mean of its judged indicators' scores (weights of the
 //!   others left out, so a missing indicator neither helps nor hurts); regions are ranked by it,
 //!   equal scores sharing a rank (1, 2, 2, 4); a region with no judged indicator is not ranked.
@@ -194,7 +195,12 @@ pub fn score(config: &ScorecardConfig, tallies: &[Vec<Option<Tally>>]) -> Vec<Pl
         for p in &mut placed {
             if let Some(v) = p.indicators[i].1 {
                 let s = if hi - lo <= 1e-12 {
-                    100.0
+                    // Nothing to tell the regions apart: a share scores itself (0 % → 0), a rate 100.
+                    match (rule.indicator.is_share(), rule.direction) {
+                        (true, Direction::HigherIsBetter) => 100.0 * v.clamp(0.0, 1.0),
+                        (true, Direction::LowerIsBetter) => 100.0 * (1.0 - v.clamp(0.0, 1.0)),
+                        (false, _) => 100.0,
+                    }
                 } else {
                     match rule.direction {
                         Direction::HigherIsBetter => 100.0 * (v - lo) / (hi - lo),
@@ -415,13 +421,18 @@ mod tests {
     }
 
     #[test]
-    fn equal_values_all_score_full_and_share_a_rank() {
+    fn equal_values_share_a_rank_and_score_on_their_own_scale() {
         let c = config(&[(Indicator::SatisfactionRate, 1.0, Direction::HigherIsBetter, 1)]);
         let p = score(&c, &[vec![t(9, 10)], vec![t(18, 20)], vec![t(5, 10)]]);
         let got: Vec<(Option<f64>, Option<u32>)> = p.iter().map(|p| (p.score, p.rank)).collect();
         assert_eq!(got, vec![(Some(100.0), Some(1)), (Some(100.0), Some(1)), (Some(0.0), Some(3))]);
+        // All alike: a share scores its own value, not full marks for 0 % everywhere.
         let alone = score(&c, &[vec![t(1, 10)]]);
-        assert_eq!((alone[0].score, alone[0].rank), (Some(100.0), Some(1)));
+        assert_eq!((alone[0].score, alone[0].rank), (Some(10.0), Some(1)));
+        let none_done = score(&c, &[vec![t(0, 10)], vec![t(0, 20)]]);
+        assert_eq!((none_done[0].score, none_done[1].score), (Some(0.0), Some(0.0)));
+        let lower = config(&[(Indicator::IncidentsPer10k, 1.0, Direction::LowerIsBetter, 1)]);
+        assert_eq!(score(&lower, &[vec![t(3, 10_000)], vec![t(6, 20_000)]])[1].score, Some(100.0));
     }
 
     #[test]

@@ -157,12 +157,13 @@ pub async fn scorecard(s: &AppState, scope: &Scope, month: Month, level: RegionL
 
 /// The method in words (README, *Assessment scorecard*).
 pub const METHOD_ZH: &str = "各指标分子、分母按自然月（北京时间）统计；分母低于配置下限的指标标注“样本不足”，不计分。\
-计分指标按同级各地区的最差值至最佳值线性折算为 0–100 分（全部相同则均为 100 分），按配置权重加权平均得总分（未计分指标的权重不计入），\
+计分指标按同级各地区的最差值至最佳值线性折算为 0–100 分（各地区数值全部相同时，比率类指标按自身数值计分，如 0% 计 0 分，万人发案率计 100 分），按配置权重加权平均得总分（未计分指标的权重不计入），\
 总分相同者并列名次。环比为与上月之差，同比为与上年同月之差，单位同指标。";
 /// The method in words, English.
 pub const METHOD_EN: &str = "Each indicator's numerator and denominator count one calendar month (Beijing time). An indicator \
 whose denominator is below its configured minimum is marked too few and not scored. Scored indicators map linearly from the \
-level's worst to its best value onto 0–100 (100 for all when all are equal); the score is their weighted mean (weights of \
+level's worst to its best value onto 0–100 (when every region has the same value, a share scores its own value, 0 % \
+scoring 0, and a rate per 10,000 scores 100); the score is their weighted mean (weights of \
 unscored indicators left out); equal scores share a rank. Month-on-month and year-on-year changes are differences in the \
 indicator's own units.";
 

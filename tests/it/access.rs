@@ -948,11 +948,12 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         assert_eq!(s, if restricted { 403 } else { 200 }, "{label} outside");
                     }
                     ("GET", "/api/scorecard") => {
-                        // Every row wholly inside; no level inside → 422; staff → 403.
+                        // Every row wholly inside; no level inside → 422; village officers, grid
+                        // workers and staff → 403.
                         for level in ["county", "township"] {
                             let uri = format!("{}?level={level}", route.path);
                             let (s, card) = p.send(role, "GET", &uri, None).await;
-                            if !sees {
+                            if !role.is_some_and(|r| r.reads_scorecard()) {
                                 assert_eq!(s, 403, "{label}");
                                 continue;
                             }

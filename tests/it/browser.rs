@@ -218,6 +218,7 @@ steps!(
     analyses,
     gap_and_blind_spots,
     patrol_planner,
+    scorecard,
     report_text_is_text,
     language_switch,
     city_desk,
@@ -808,6 +809,55 @@ async fn patrol_planner(b: &Browser, _j: &mut Journey) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     c.find(Locator::Id("planner-button")).await.unwrap().click().await.unwrap();
+}
+
+/// The assessment scorecard (考核): last month's counties ranked as the API ranks them, the map's
+/// counties coloured, then coloured by one indicator, a county's indicators unfolded, the
+/// townships, and the CSV link for what is shown.
+async fn scorecard(b: &Browser, _j: &mut Journey) {
+    let (c, out, world) = (&b.c, &b.out, &b.world);
+    c.find(Locator::Id("scorecard-button")).await.unwrap().click().await.unwrap();
+    let rows = "document.querySelectorAll('#scorecard-table tr.scorecard-row')";
+    until_js(c, &format!("return {rows}.length === 4;"), "the four counties ranked").await;
+    let (_, card) = world.get("/api/scorecard").await;
+    let shown = js(c, &format!("return [...{rows}].map(r => r.dataset.code);")).await;
+    let want: Vec<&Value> = card["rows"].as_array().unwrap().iter().map(|r| &r["code"]).collect();
+    assert_eq!(shown, json!(want), "the page ranks as the API does");
+    until_js(c, "return window.__safegrid.scorecardRegions === 4;", "the counties coloured on the map").await;
+    // Colour by one indicator: its column follows.
+    js(c, "const s = document.getElementById('scorecard-colour'); s.value = 'on_time_rate'; s.dispatchEvent(new Event('change')); return true;").await;
+    wait_text(c, "#scorecard-table thead", |t| t.contains("环节按时率"), "the indicator's column").await;
+    // Unfold the first county: every indicator with its numerator and denominator.
+    c.find(Locator::Css("#scorecard-table tr.scorecard-row button.link")).await.unwrap().click().await.unwrap();
+    let n = card["indicators"].as_array().unwrap().len();
+    until_js(
+        c,
+        &format!("return document.querySelectorAll('#scorecard-table tr.scorecard-indicator').length === {n};"),
+        "the unfolded indicators",
+    )
+    .await;
+    let first = &card["rows"][0]["cells"][0];
+    let fraction = format!("{}/{}", first["numerator"], first["denominator"]);
+    wait_text(
+        c,
+        "#scorecard-table tr.scorecard-indicator",
+        |t| t.contains(&fraction),
+        "the first indicator's fraction",
+    )
+    .await;
+    settled(c).await;
+    std::fs::write(out.join("dashboard-scorecard.png"), c.screenshot().await.unwrap()).unwrap();
+    // The townships.
+    c.find(Locator::Id("scorecard-township")).await.unwrap().click().await.unwrap();
+    let (_, townships) = world.get("/api/scorecard?level=township").await;
+    let n = townships["rows"].as_array().unwrap().len();
+    assert!(n > 4);
+    until_js(c, &format!("return {rows}.length === {n};"), "every township ranked").await;
+    let href = js(c, "return document.getElementById('scorecard-csv').getAttribute('href');").await;
+    let href = href.as_str().unwrap();
+    assert!(href.contains("format=csv") && href.contains("level=township"), "{href}");
+    c.find(Locator::Id("scorecard-button")).await.unwrap().click().await.unwrap();
+    until_js(c, "return window.__safegrid.scorecardRegions === 0;", "the map's scorecard colours cleared").await;
 }
 
 /// Text from reports is shown as text: no markup from a summary reaches the page.
@@ -1774,7 +1824,7 @@ async fn every_screen_of_every_role(b: &Browser, _j: &mut Journey) {
     for role in ["city", "county", "township", "village", "grid_worker", "analyst", "admin", "department"] {
         sign_out_and_in_as(c, role).await;
         wait_text(c, "#signed-in", |t| t.starts_with(role), "who is signed in").await;
-        for page in ["", "planner-button", "desk-button", "world-button"] {
+        for page in ["", "planner-button", "scorecard-button", "desk-button", "world-button"] {
             if !page.is_empty() {
                 if js(c, &format!("return !!document.getElementById('{page}');")).await != json!(true) {
                     continue;

@@ -226,7 +226,8 @@ async fn the_scorecard_stays_in_the_callers_jurisdiction_and_refuses_bad_paramet
     assert_eq!(codes, ["620602001000"]);
     for (role, uri, status, field) in [
         (Role::Township, "/api/scorecard?level=county", 422, Some("level")),
-        (Role::GridWorker, "/api/scorecard", 422, Some("level")),
+        (Role::GridWorker, "/api/scorecard", 403, None),
+        (Role::Village, "/api/scorecard", 403, None),
         (Role::Department, "/api/scorecard", 403, None),
         (Role::City, "/api/scorecard?level=village", 400, Some("level")),
         (Role::City, "/api/scorecard?period=2026-13", 400, Some("period")),

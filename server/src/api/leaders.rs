@@ -21,8 +21,10 @@ pub async fn scorecard(State(s): State<AppState>, caller: Caller, RawQuery(q): R
     let level = p.one("level")?;
     let format = p.one("format")?.unwrap_or_else(|| "json".into());
     p.finish()?;
-    if !caller.user.role.sees_situation() {
-        return Err(AppError::Forbidden { message: "department staff have no scorecard".into() });
+    if !caller.user.role.reads_scorecard() {
+        return Err(AppError::Forbidden {
+            message: "the scorecard ranks counties and townships for command centres and analysts".into(),
+        });
     }
     let month = match period {
         Some(text) => Month::parse(&text).map_err(|e| AppError::bad("period", e))?,
