@@ -5,6 +5,7 @@
 //! Longitude/latitude are WGS84 degrees unless a function's name says otherwise.
 
 pub mod balance;
+pub mod campaign;
 pub mod clip;
 pub mod coverage;
 pub mod crs;
