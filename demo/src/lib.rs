@@ -6,6 +6,7 @@
 //! same seed and end → the same world, bit for bit. What was planted (hot cells, emerging cells,
 //! near-repeat parameters) is returned in [`Truth`] so analyses can be checked against it.
 
+pub mod campaigns;
 pub mod departments;
 pub mod desk;
 mod geography;
@@ -111,6 +112,9 @@ pub struct Truth {
     pub uncovered_villages: Vec<model::RegionCode>,
     /// Incidents generated in all.
     pub incidents: usize,
+    /// The special campaigns declared, and the share of each one's targeted incidents removed
+    /// (the first worked, the second did not).
+    pub campaigns: Vec<campaigns::PlantedCampaign>,
 }
 
 /// The whole demo world.
@@ -142,6 +146,7 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
     let sources = sources::load()?;
     let geo = geography::build(&sources, params.seed);
     let (mut incidents, truth_parts) = incidents::generate(&geo, params);
+    let campaigns = campaigns::plant(&geo.regions, &mut incidents, params.end, params.seed);
     let (resources, officers, uncovered) = resources::generate(&geo, params.seed);
     let police = handling::police_history(&mut incidents, &resources, params.end, params.seed);
     let truth = Truth {
@@ -153,6 +158,7 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
         near_repeat: truth_parts.near_repeat,
         uncovered_villages: uncovered,
         incidents: incidents.len(),
+        campaigns,
     };
     let departments = departments::generate(&geo.regions);
     let orders = orders::generate(&geo, &departments, params, incidents.len());

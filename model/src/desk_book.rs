@@ -219,6 +219,7 @@ pub struct DeskBook {
     last_visit: HashMap<RegionCode, DateTime<Utc>>,
     disputes: BTreeMap<u64, DisputeRecord>,
     cases: BTreeMap<(CaseOrigin, u64), CaseFile>,
+    campaigns: BTreeMap<u64, crate::campaign::Campaign>,
 }
 
 impl DeskBook {
@@ -318,6 +319,14 @@ impl DeskBook {
                 file.updates.push((e.seq, u));
                 true
             }
+            LiveKind::Campaign => {
+                let Ok(c) = serde_json::from_str::<crate::campaign::Campaign>(data) else { return false };
+                if self.campaigns.contains_key(&e.event.subject) {
+                    return false;
+                }
+                self.campaigns.insert(e.event.subject, c);
+                true
+            }
             _ => false,
         }
     }
@@ -386,6 +395,16 @@ impl DeskBook {
     /// The notes on a backlog case, if any were made.
     pub fn case_file(&self, origin: CaseOrigin, id: u64) -> Option<&CaseFile> {
         self.cases.get(&(origin, id))
+    }
+
+    /// Every campaign, by id.
+    pub fn campaigns(&self) -> impl DoubleEndedIterator<Item = (u64, &crate::campaign::Campaign)> {
+        self.campaigns.iter().map(|(id, c)| (*id, c))
+    }
+
+    /// A campaign.
+    pub fn campaign(&self, id: u64) -> Option<&crate::campaign::Campaign> {
+        self.campaigns.get(&id)
     }
 }
 

@@ -112,6 +112,7 @@ macro_rules! labelled_enum {
 
 pub mod api;
 pub mod auth;
+pub mod campaign;
 pub mod code;
 pub mod department;
 pub mod desk;

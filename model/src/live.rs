@@ -39,11 +39,14 @@ pub enum LiveKind {
     /// A backlog case got a leader in charge, a target date or a progress note (`data`:
     /// [`crate::desk_book::BacklogUpdate`]; subject: the incident or dispute id).
     BacklogCase,
+    /// A special campaign (专项整治) was declared (`data`: [`crate::campaign::Campaign`];
+    /// subject: the campaign id).
+    Campaign,
 }
 
 impl LiveKind {
     /// Every kind.
-    pub const ALL: [LiveKind; 11] = [
+    pub const ALL: [LiveKind; 12] = [
         LiveKind::Incident,
         LiveKind::IncidentChanged,
         LiveKind::IncidentLinked,
@@ -55,12 +58,20 @@ impl LiveKind {
         LiveKind::Dispute,
         LiveKind::DisputeChanged,
         LiveKind::BacklogCase,
+        LiveKind::Campaign,
     ];
 
-    /// The village desk's kinds: kept in the log for every instance, never on the live feed
-    /// (they carry personal data and have their own routes).
-    pub const DESK: [LiveKind; 5] =
-        [LiveKind::Assignment, LiveKind::Visit, LiveKind::Dispute, LiveKind::DisputeChanged, LiveKind::BacklogCase];
+    /// The desk's kinds (the village desk's and the leaders' campaigns): kept in the log for
+    /// every instance, never on the live feed (they carry personal data and have their own
+    /// routes).
+    pub const DESK: [LiveKind; 6] = [
+        LiveKind::Assignment,
+        LiveKind::Visit,
+        LiveKind::Dispute,
+        LiveKind::DisputeChanged,
+        LiveKind::BacklogCase,
+        LiveKind::Campaign,
+    ];
 
     /// Whether this is one of [`LiveKind::DESK`].
     pub fn is_desk(self) -> bool {
@@ -88,6 +99,7 @@ impl LiveKind {
             LiveKind::Dispute => "dispute",
             LiveKind::DisputeChanged => "dispute_changed",
             LiveKind::BacklogCase => "backlog_case",
+            LiveKind::Campaign => "campaign",
         }
     }
 

@@ -231,6 +231,12 @@ pub async fn seed_demo(
     let desk = demo::desk::records(&world.regions, &world.officers, params.end, params.seed);
     store.replace_world(world_data(world)).await.context("writing the demo world")?;
     store.append_events(demo_desk_events(desk)).await.context("writing the demo desk records")?;
+    // The two finished campaigns, numbered 1 and 2 as `DeskCheck::NewSubject` would.
+    let campaigns = truth.campaigns.iter().enumerate().map(|(k, p)| {
+        let c = &p.campaign;
+        crate::desk_records::desk_event(model::live::LiveKind::Campaign, k as u64 + 1, &c.by, c.at, c)
+    });
+    store.append_events(campaigns.collect()).await.context("writing the demo's campaigns")?;
     let mut steps = seed_orders(store, orders).await.context("writing the demo's 综治 events")?;
     steps.extend(police_call_events(store, police_calls).await.context("finding the demo's recent 110 events")?);
     // One log in time order: the 综治 orders' steps and the recent 110 events'.

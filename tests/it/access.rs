@@ -164,6 +164,13 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
     let (s, f) = w.post("/api/incidents", police_call.to_string()).await;
     assert_eq!(s, 201, "{f}");
     let outside_call = f["id"].as_u64().unwrap();
+    // A campaign in Tianzhu (outside every restricted user).
+    let campaign = |region: &str| {
+        json!({"name": "整治", "region": region, "start": "2026-10-01", "end": "2026-10-20"}).to_string()
+    };
+    let (s, c) = w.post("/api/campaigns", campaign(OUTSIDE_COUNTY)).await;
+    assert_eq!(s, 201, "{c}");
+    let outside_campaign = c["id"].as_u64().unwrap();
     let now = w.state.clock.now().timestamp();
     let mut p = Probe { w: &w, requests: 0 };
     let roles: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)).collect();
@@ -946,6 +953,32 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         }
                         let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
                         assert_eq!(s, if restricted { 403 } else { 200 }, "{label} outside");
+                    }
+                    ("GET", "/api/campaigns") => {
+                        let (s, list) = p.send(role, "GET", route.path, None).await;
+                        if !role.is_some_and(|r| r.reads_scorecard()) {
+                            assert_eq!(s, 403, "{label}");
+                            return;
+                        }
+                        assert_eq!(s, 200, "{label}");
+                        let ids: Vec<u64> = list.as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect();
+                        assert_eq!(ids.contains(&outside_campaign), !restricted, "{label}: {list}");
+                    }
+                    ("POST", "/api/campaigns") => {
+                        let body = json!({"name": "整治", "region": OUTSIDE_COUNTY, "start": "2026-10-01", "end": "2026-10-20"});
+                        let (s, answer) = p.send(role, "POST", route.path, Some(body)).await;
+                        let leads = role.is_some_and(|r| r.leads());
+                        assert_eq!(s, if leads && !restricted { 201 } else { 403 }, "{label}: {answer}");
+                    }
+                    ("GET", "/api/campaigns/{id}/evaluation") => {
+                        let uri = format!("/api/campaigns/{outside_campaign}/evaluation");
+                        let (s, answer) = p.send(role, "GET", &uri, None).await;
+                        let want = match (role.is_some_and(|r| r.reads_scorecard()), restricted) {
+                            (false, _) => 403,
+                            (true, true) => 404,
+                            (true, false) => 200,
+                        };
+                        assert_eq!(s, want, "{label}: {answer}");
                     }
                     ("GET", "/api/scorecard") => {
                         // Every row wholly inside; no level inside → 422; village officers, grid

@@ -238,3 +238,158 @@ async fn the_scorecard_stays_in_the_callers_jurisdiction_and_refuses_bad_paramet
         assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (status, field), "{role:?} {uri}: {e}");
     }
 }
+
+/// Declares a planted campaign through the API as the city: its id.
+async fn declare(w: &TestWorld, planted: &demo::campaigns::PlantedCampaign) -> u64 {
+    let c = &planted.campaign;
+    let model::campaign::CampaignArea::Region(region) = c.area else { panic!("the demo's campaigns are regions") };
+    let body = json!({"name": c.name, "region": region.to_string(), "start": c.start, "end": c.end,
+                      "categories": c.categories.iter().map(|k| k.as_str()).collect::<Vec<_>>()});
+    let (s, v) = w.post("/api/campaigns", body.to_string()).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!((v["stage"].as_str(), v["baseline_days"].as_i64()), (Some("finished"), Some(c.days())));
+    v["id"].as_u64().unwrap()
+}
+
+/// Incidents of `category` in `region` in `[from, to)`, counted from the index directly.
+fn count_in(
+    w: &TestWorld,
+    region: RegionCode,
+    category: model::Category,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> u64 {
+    let index = w.state.index();
+    let filter = server::incident_index::IncidentFilter::new(server::incident_index::CellScope::all());
+    let mut n = 0;
+    index.for_each(&filter, |p| {
+        let inside = region.contains(w.state.geography.cell_code(p.cell).village());
+        n += u64::from(inside && p.category == category && (from.timestamp()..to.timestamp()).contains(&p.occurred_s));
+    });
+    n
+}
+
+#[tokio::test]
+async fn a_planted_campaign_effect_is_recovered_and_a_campaign_without_one_is_not() {
+    let w = TestWorld::new(60_000).await;
+    let planted = w.truth.campaigns.clone();
+    assert_eq!(planted.len(), 2);
+    assert!(planted[0].removed_share > 0.0 && planted[1].removed_share == 0.0);
+    let worked = declare(&w, &planted[0]).await;
+    let did_not = declare(&w, &planted[1]).await;
+    let (_, list) = w.get("/api/campaigns").await;
+    let ids: Vec<u64> = list.as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [did_not, worked], "newest first");
+
+    let (s, e) = w.get(&format!("/api/campaigns/{worked}/evaluation")).await;
+    assert_eq!(s, 200, "{e}");
+    // The area's counts are the index's, before and during.
+    let c = &planted[0].campaign;
+    let model::campaign::CampaignArea::Region(area) = c.area else { unreachable!() };
+    let category = c.categories[0];
+    let (before_from, start) = c.baseline();
+    let (_, end) = c.bounds();
+    let before = count_in(&w, area, category, before_from, start);
+    let during = count_in(&w, area, category, start, end);
+    assert_eq!((e["target"]["before"].as_u64(), e["target"]["after"].as_u64()), (Some(before), Some(during)), "{e}");
+    // The control is the rest of the county less the rings.
+    let county_rest = count_in(&w, c.county, category, before_from, start) - before;
+    let rings_before: u64 =
+        e["rings"].as_array().unwrap().iter().map(|r| r["rate_ratio"]["before"].as_u64().unwrap()).sum();
+    let control_before = e["control"]["before"].as_u64().unwrap();
+    assert!(
+        control_before <= county_rest && control_before + rings_before >= county_rest,
+        "{control_before} {county_rest}"
+    );
+    // The planted 40 % fall is recovered against the control: its interval holds 0.6 and lies below 1.
+    let relative = &e["relative"];
+    let (lo, hi) = (relative["ci_low"].as_f64().unwrap(), relative["ci_high"].as_f64().unwrap());
+    let truth = 1.0 - planted[0].removed_share;
+    assert!(lo <= truth && truth <= hi && hi < 1.0, "planted {truth}, found {relative}");
+    assert!(e["summary_zh"].as_str().unwrap().contains("效果显著"), "{}", e["summary_zh"]);
+    assert!(e["method_en"].as_str().unwrap().contains("exact conditional Poisson"));
+    assert_eq!(e["rings"].as_array().unwrap().len(), 2);
+
+    // No effect planted: the interval holds 1 and the summary says so.
+    let (_, e) = w.get(&format!("/api/campaigns/{did_not}/evaluation")).await;
+    let relative = &e["relative"];
+    assert!(relative["ci_low"].as_f64().unwrap() <= 1.0 && relative["ci_high"].as_f64().unwrap() >= 1.0, "{e}");
+    assert!(e["summary_en"].as_str().unwrap().contains("no significant change"), "{}", e["summary_en"]);
+
+    // Jurisdiction: a township sees neither (both lie outside it), and may not declare one there.
+    let (_, own) = w.get_as(Role::Township, "/api/campaigns").await;
+    assert_eq!(own, json!([]));
+    assert_eq!(w.get_as(Role::Township, &format!("/api/campaigns/{worked}/evaluation")).await.0, 404);
+    for role in [Role::Village, Role::GridWorker, Role::Department] {
+        assert_eq!(w.get_as(role, "/api/campaigns").await.0, 403, "{role:?}");
+    }
+}
+
+#[tokio::test]
+async fn campaigns_are_declared_by_leaders_inside_their_jurisdiction_with_clear_errors() {
+    let w = TestWorld::new(3_000).await;
+    let own = "620602001000"; // the township user's
+    let base = json!({"name": "城区盗窃整治", "region": own, "start": "2026-10-01", "end": "2026-10-20",
+                      "categories": ["criminal"]});
+    let with = |changes: Value| {
+        let mut b = base.clone();
+        for (k, v) in changes.as_object().unwrap() {
+            if v.is_null() {
+                b.as_object_mut().unwrap().remove(k);
+            } else {
+                b[k] = v.clone();
+            }
+        }
+        b.to_string()
+    };
+    let (lon, lat) = point_in(&w, own);
+    let square = |d: f64| json!({"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]]});
+    for (changes, status, field) in [
+        (json!({"name": " "}), 422, Some("name")),
+        (json!({"geometry": square(0.001)}), 422, Some("region")),
+        (json!({"region": null}), 422, Some("region")),
+        (json!({"region": "620602"}), 422, Some("region")),
+        (json!({"region": "620621000000"}), 403, None),
+        (json!({"categories": ["arson_and_more"]}), 422, Some("categories[0]")),
+        (json!({"end": "2026-09-30"}), 422, Some("end")),
+        (json!({"end": "2027-12-31"}), 422, Some("end")),
+        (json!({"baseline_days": 0}), 422, Some("baseline_days")),
+        (json!({"control": own}), 422, Some("control")),
+        (json!({"control": "620621000000"}), 403, None),
+        (
+            json!({"region": null, "geometry": {"type": "Polygon", "coordinates": [[[lon, lat], [lon + 0.01, lat], [lon, lat + 0.01]]]}}),
+            422,
+            Some("geometry"),
+        ),
+        (json!({"region": null, "geometry": {"type": "Point", "coordinates": [lon, lat]}}), 422, Some("geometry")),
+        (json!({"region": null, "geometry": square(1.5)}), 422, Some("geometry")),
+        (json!({"start": "2026-10-01x"}), 422, Some("start")),
+        (json!({"end": 20261020}), 422, Some("end")),
+    ] {
+        let (s, e) = w.post_as(Role::Township, "/api/campaigns", with(changes.clone())).await;
+        assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (status, field), "{changes}: {e}");
+    }
+    assert_eq!(
+        w.post_as(Role::Analyst, "/api/campaigns", base.to_string()).await.0,
+        403,
+        "analysts read, leaders declare"
+    );
+    assert_eq!(w.post_as(Role::Village, "/api/campaigns", base.to_string()).await.0, 403);
+    // A drawn square inside the township: declared, listed, evaluated (interim: it ended before
+    // the clock, so finished; too few incidents to conclude).
+    let (s, v) =
+        w.post_as(Role::Township, "/api/campaigns", with(json!({"region": null, "geometry": square(0.002)}))).await;
+    assert_eq!((s.as_u16(), v["area_name"].as_str()), (201, Some("自定范围")), "{v}");
+    let id = v["id"].as_u64().unwrap();
+    let (s, e) = w.get_as(Role::Township, &format!("/api/campaigns/{id}/evaluation")).await;
+    assert_eq!(s, 200, "{e}");
+    assert!(e["warnings_en"].as_array().unwrap().iter().any(|m| m.as_str().unwrap().contains("too few")), "{e}");
+    // A campaign that has not begun has nothing to evaluate.
+    let (_, v) =
+        w.post_as(Role::Township, "/api/campaigns", with(json!({"start": "2026-12-01", "end": "2026-12-31"}))).await;
+    let (s, e) = w.get_as(Role::Township, &format!("/api/campaigns/{}/evaluation", v["id"])).await;
+    assert_eq!((s.as_u16(), v["stage"].as_str()), (409, Some("planned")), "{e}");
+    // The county sees the township's campaigns; nothing was stored by the refused requests.
+    let (_, list) = w.get_as(Role::County, "/api/campaigns").await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}

@@ -1,16 +1,31 @@
-//! What leaders take to their meetings: `GET /api/scorecard` (督导考核).
+//! What leaders take to their meetings: `GET /api/scorecard` (督导考核) and special campaigns
+//! (`/api/campaigns`, 专项整治) with their evaluation.
 
 use super::error::AppError;
 use super::params::Params;
+use super::params::{json_body, path_id};
 use crate::auth::Caller;
+use crate::campaigns::{EvaluationError, cells_touched, polygon, visible};
 use crate::csv_export::SafeCsv;
+use crate::desk_records::{desk_event, record};
 use crate::state::AppState;
+use axum::Json;
+use axum::extract::Path;
 use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use model::RegionLevel;
+use model::api::campaign::CampaignBody;
 use model::api::scorecard::Scorecard;
+use model::campaign::{Campaign, CampaignArea, MAX_NAME_CHARS, check_dates};
+use model::live::LiveKind;
 use model::scorecard::Month;
+use model::{Category, RegionCode};
+use store::DeskCheck;
+
+/// Most vertices of a drawn campaign area.
+pub const MAX_AREA_VERTICES: usize = 2_000;
 
 /// `GET /api/scorecard?period=YYYY-MM&level=county|township&format=json|csv`: one row per
 /// region of that level wholly inside the caller's jurisdiction, ranked (default: the last
@@ -97,4 +112,187 @@ pub fn scorecard_csv(card: &Scorecard) -> Result<Vec<u8>, csv::Error> {
         w.row(&row)?;
     }
     w.into_inner()
+}
+
+fn require_reader(caller: &Caller) -> Result<(), AppError> {
+    if caller.user.role.reads_scorecard() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden { message: "campaigns are for command centres and analysts".into() })
+    }
+}
+
+/// A region of the campaign's kind: county, township or village, in the caller's jurisdiction.
+fn campaign_region(s: &AppState, caller: &Caller, field: &str, raw: &str) -> Result<RegionCode, AppError> {
+    let code: RegionCode =
+        raw.parse().map_err(|_| AppError::unprocessable(field, format!("{raw:?} is not a 12-digit region code")))?;
+    let level = s.geography.region(code).map(|r| r.region.level);
+    if !matches!(level, Some(model::RegionLevel::County | model::RegionLevel::Township | model::RegionLevel::Village)) {
+        return Err(AppError::unprocessable(field, format!("no county, township or village {code}")));
+    }
+    if !caller.scope.allows_region(code) {
+        return Err(AppError::Forbidden { message: format!("{field} {code} is outside your jurisdiction") });
+    }
+    Ok(code)
+}
+
+/// The rings of a GeoJSON Polygon, checked: closed rings of at least 4 finite positions, at most
+/// [`MAX_AREA_VERTICES`] in all.
+fn polygon_rings(geometry: &serde_json::Value) -> Result<Vec<Vec<[f64; 2]>>, AppError> {
+    let bad = |m: &str| AppError::unprocessable("geometry", format!("geometry: {m}"));
+    if geometry.get("type").and_then(|t| t.as_str()) != Some("Polygon") {
+        return Err(bad("a GeoJSON Polygon is expected"));
+    }
+    let rings = geometry.get("coordinates").and_then(|c| c.as_array()).ok_or_else(|| bad("no coordinates"))?;
+    if rings.is_empty() {
+        return Err(bad("no ring"));
+    }
+    let mut out = Vec::new();
+    let mut vertices = 0;
+    for ring in rings {
+        let positions = ring.as_array().ok_or_else(|| bad("a ring is an array of positions"))?;
+        let mut r = Vec::new();
+        for p in positions {
+            let xy = p.as_array().filter(|a| a.len() >= 2).ok_or_else(|| bad("a position is [lon, lat]"))?;
+            let (x, y) = (xy[0].as_f64(), xy[1].as_f64());
+            let (Some(x), Some(y)) = (x, y) else { return Err(bad("a position is two numbers")) };
+            if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
+                return Err(bad("positions are WGS84 longitude and latitude"));
+            }
+            r.push([x, y]);
+        }
+        vertices += r.len();
+        if r.len() < 4 || r.first() != r.last() {
+            return Err(bad("each ring is closed and has at least 4 positions"));
+        }
+        out.push(r);
+    }
+    if vertices > MAX_AREA_VERTICES {
+        return Err(bad(&format!("at most {MAX_AREA_VERTICES} positions")));
+    }
+    Ok(out)
+}
+
+/// `POST /api/campaigns`: a leader declares a campaign over a region or a drawn area of their
+/// jurisdiction (201 with it).
+pub async fn create_campaign(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    if !caller.user.role.leads() {
+        return Err(AppError::Forbidden {
+            message: "campaigns are declared by city, county and township leaders".into(),
+        });
+    }
+    let body: CampaignBody = json_body(&body)?;
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(AppError::unprocessable("name", format!("a name of 1 to {MAX_NAME_CHARS} characters")));
+    }
+    let (area, county) = match (&body.region, &body.geometry) {
+        (Some(raw), None) => {
+            let code = campaign_region(&s, &caller, "region", raw)?;
+            (CampaignArea::Region(code), code.truncate(model::RegionLevel::County))
+        }
+        (None, Some(geometry)) => {
+            let rings = polygon_rings(geometry)?;
+            let cells = polygon(&rings).map(|p| cells_touched(&s, &p)).unwrap_or_default();
+            let Some(first) = cells.first() else {
+                return Err(AppError::unprocessable("geometry", "the area touches no grid cell"));
+            };
+            let county = first.village().truncate(model::RegionLevel::County);
+            if cells.iter().any(|c| !county.contains(c.village())) {
+                return Err(AppError::unprocessable("geometry", "a campaign's area lies in one county"));
+            }
+            if cells.iter().any(|c| !caller.scope.allows_cell(*c)) {
+                return Err(AppError::Forbidden { message: "the area reaches outside your jurisdiction".into() });
+            }
+            (CampaignArea::Polygon(rings), county)
+        }
+        _ => return Err(AppError::unprocessable("region", "give a region or a geometry, not both")),
+    };
+    let mut categories = Vec::new();
+    for (i, raw) in body.categories.iter().enumerate() {
+        let c = Category::parse(raw)
+            .ok_or_else(|| AppError::unprocessable(&format!("categories[{i}]"), format!("unknown kind {raw:?}")))?;
+        if !categories.contains(&c) {
+            categories.push(c);
+        }
+    }
+    let date = |field: &str, text: &str| {
+        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::unprocessable(field, format!("{text:?} is not a date YYYY-MM-DD")))
+    };
+    let (start, end) = (date("start", &body.start)?, date("end", &body.end)?);
+    let days = (end - start).num_days() + 1;
+    let baseline_days = body.baseline_days.unwrap_or(days);
+    check_dates(start, end, baseline_days).map_err(|(field, m)| AppError::unprocessable(field, m))?;
+    let control = match &body.control {
+        None => None,
+        Some(raw) => {
+            let code = campaign_region(&s, &caller, "control", raw)?;
+            let overlaps = match &area {
+                CampaignArea::Region(a) => a.contains(code) || code.contains(*a),
+                CampaignArea::Polygon(rings) => {
+                    polygon(rings).is_some_and(|p| cells_touched(&s, &p).iter().any(|c| code.contains(c.village())))
+                }
+            };
+            if overlaps {
+                return Err(AppError::unprocessable("control", "the control area overlaps the campaign's area"));
+            }
+            Some(code)
+        }
+    };
+    let now = s.clock.now();
+    let campaign = Campaign {
+        name: name.to_owned(),
+        area,
+        county,
+        categories,
+        start,
+        end,
+        baseline_days,
+        control,
+        by: caller.user.username.clone(),
+        at: now,
+    };
+    let event = desk_event(LiveKind::Campaign, 0, &caller.user.username, now, &campaign);
+    let logged = record(&s, event, DeskCheck::NewSubject, None).await?;
+    let id = logged.event.subject;
+    s.audit(caller.audit("declare_campaign", format!("campaign {id}"), "ok")).await?;
+    Ok((StatusCode::CREATED, Json(crate::campaigns::view(&s, id, &campaign, now))).into_response())
+}
+
+/// `GET /api/campaigns`: the campaigns wholly inside the caller's jurisdiction, newest first.
+pub async fn list_campaigns(
+    State(s): State<AppState>,
+    caller: Caller,
+    _: super::params::NoQuery,
+) -> Result<Response, AppError> {
+    require_reader(&caller)?;
+    Ok(Json(crate::campaigns::list(&s, &caller.scope, s.clock.now())).into_response())
+}
+
+/// `GET /api/campaigns/{id}/evaluation`: did it work, and did crime move next door (404 for a
+/// campaign outside the caller's jurisdiction; 409 before it begins).
+pub async fn evaluation(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require_reader(&caller)?;
+    let id = path_id(&id, "campaign")?;
+    let campaign = s.live.desk().campaign(id).cloned();
+    let campaign = campaign
+        .filter(|c| visible(&s, &caller.scope, c))
+        .ok_or_else(|| AppError::NotFound { message: format!("no campaign {id} in your jurisdiction"), field: None })?;
+    match crate::campaigns::evaluate(&s, &caller.scope, id, &campaign, s.clock.now()).await {
+        Ok(e) => Ok(Json(e).into_response()),
+        Err(EvaluationError::NotBegun(d)) => Err(AppError::Conflict {
+            message: format!("the campaign begins on {d}: there is nothing to evaluate yet"),
+            field: None,
+        }),
+        Err(EvaluationError::Store(e)) => Err(e.into()),
+    }
 }

@@ -185,14 +185,30 @@ pub fn format_cursor(c: Cursor) -> String {
     format!("{}_{}", c.0, c.1)
 }
 
-/// A JSON body as `T`; a 422 naming the field serde complains about ("unknown field `x`",
-/// "missing field `to`").
+/// A JSON body as `T`; a 422 naming the field at fault as a dotted path: the one of the wrong
+/// type (`end`, `items[2].lon`), or the one unknown, missing or repeated (serde names it).
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let msg = e.to_string();
-        let field = msg.split('`').nth(1).map(str::to_owned);
-        AppError::Unprocessable { message: format!("body: {msg}"), field }
-    })
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let unprocessable =
+        |msg: String, field: Option<String>| AppError::Unprocessable { message: format!("body: {msg}"), field };
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.inner().to_string();
+        let named = ["unknown field", "missing field", "duplicate field"].iter().any(|k| msg.starts_with(k));
+        // An unknown field's path ends in it; a missing one's is its parent's.
+        let field = if named {
+            msg.split('`').nth(1).map(|name| match path.as_str() {
+                "." => name.to_owned(),
+                p if p == name || p.ends_with(&format!(".{name}")) => p.to_owned(),
+                p => format!("{p}.{name}"),
+            })
+        } else {
+            (path != ".").then_some(path)
+        };
+        unprocessable(msg, field)
+    })?;
+    de.end().map_err(|e| unprocessable(e.to_string(), None))?;
+    Ok(value)
 }
 
 /// A request that carries neither a body nor query parameters (sign-out, split, acknowledge):

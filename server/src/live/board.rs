@@ -74,7 +74,8 @@ impl Board {
             | LiveKind::Visit
             | LiveKind::Dispute
             | LiveKind::DisputeChanged
-            | LiveKind::BacklogCase => Applied::Nothing,
+            | LiveKind::BacklogCase
+            | LiveKind::Campaign => Applied::Nothing,
             LiveKind::IncidentChanged => {
                 let Ok(c) = serde_json::from_str::<IncidentChange>(data) else { return Applied::Nothing };
                 if let Some(order) = c.order.clone()

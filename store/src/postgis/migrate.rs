@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_tracking_secret",
         sql: include_str!("../../../migrations/0009_tracking_secret.sql"),
     },
+    Migration { version: 10, name: "0010_campaigns", sql: include_str!("../../../migrations/0010_campaigns.sql") },
 ];
 
 /// The schema version this build expects.
