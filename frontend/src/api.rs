@@ -787,3 +787,20 @@ pub fn scorecard_url(period: &str, level: Option<&str>, format: &str) -> String 
     }
     url
 }
+
+/// `GET /api/campaigns`: the campaigns of the caller's jurisdiction, newest first.
+pub async fn campaigns() -> Result<Vec<model::api::campaign::CampaignView>, ApiError> {
+    get_json("/api/campaigns").await
+}
+
+/// `POST /api/campaigns`.
+pub async fn create_campaign(
+    body: &model::api::campaign::CampaignBody,
+) -> Result<model::api::campaign::CampaignView, ApiError> {
+    post_json("/api/campaigns", body).await
+}
+
+/// `GET /api/campaigns/{id}/evaluation`.
+pub async fn campaign_evaluation(id: u64) -> Result<model::api::campaign::Evaluation, ApiError> {
+    get_json(&format!("/api/campaigns/{id}/evaluation")).await
+}

@@ -334,7 +334,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
                                     <crate::planner::PlannerPanel />
                                 </Show>
                             }>
-                            <crate::scorecard::ScorecardPanel />
+                            <crate::scorecard::ScorecardPanel leads=me.user.role.leads() />
                         </Show>
                     }>
                     <crate::desk::DeskPanel />

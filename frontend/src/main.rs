@@ -4,6 +4,7 @@
 
 mod api;
 mod app;
+mod campaigns;
 mod charts;
 mod command;
 mod desk;

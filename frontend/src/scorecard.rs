@@ -27,6 +27,8 @@ pub struct ScorecardCtx {
     pub card: RwSignal<Option<Result<Scorecard, api::ApiError>>>,
     /// The region whose indicators are unfolded.
     pub unfolded: RwSignal<Option<String>>,
+    /// Whether the campaigns tab (专项整治) is shown instead of the ranking.
+    pub campaigns_tab: RwSignal<bool>,
 }
 
 /// Creates the scorecard's state: it loads while open and colours the map from its answer.
@@ -39,6 +41,7 @@ pub fn start(ctx: Ctx) -> ScorecardCtx {
         colour_by: RwSignal::new(None),
         card: RwSignal::new(None),
         unfolded: RwSignal::new(None),
+        campaigns_tab: RwSignal::new(false),
     };
     provide_context(sc);
     Effect::new(move |_| {
@@ -55,7 +58,8 @@ pub fn start(ctx: Ctx) -> ScorecardCtx {
         });
     });
     Effect::new(move |_| {
-        let open = sc.open.get();
+        // The ranking's colours, while the ranking is shown.
+        let open = sc.open.get() && !sc.campaigns_tab.get();
         let by = sc.colour_by.get();
         let (level, colours) = sc.card.with(|c| match c {
             Some(Ok(card)) if open => (card.level.as_str().to_owned(), region_colours(card, by)),
@@ -128,9 +132,33 @@ pub fn ScorecardButton() -> impl IntoView {
     }
 }
 
-/// The scorecard panel.
+/// The 考核 panel: the ranking, or the campaigns (专项整治; leaders declare them).
 #[component]
-pub fn ScorecardPanel() -> impl IntoView {
+pub fn ScorecardPanel(leads: bool) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let sc = expect_context::<ScorecardCtx>();
+    let tab = move |campaigns: bool, text: T, id: &'static str| {
+        let on = move || sc.campaigns_tab.get() == campaigns;
+        view! {
+            <button class="chip" id=id class:on=on attr:aria-pressed=move || on().to_string()
+                on:click=move |_| sc.campaigns_tab.set(campaigns)>{move || ctx.t(text)}</button>
+        }
+    };
+    view! {
+        <section id="scorecard-panel" class="scorecard" aria-labelledby="scorecard-title">
+            <button class="chip no-print" style="float:right" on:click=move |_| sc.open.set(false)>{move || ctx.t(T::Close)}</button>
+            <h2 id="scorecard-title">{move || ctx.t(T::ScorecardTitle)}</h2>
+            <p role="group">{tab(false, T::Ranking, "tab-ranking")} " " {tab(true, T::Campaigns, "tab-campaigns")}</p>
+            <Show when=move || sc.campaigns_tab.get() fallback=|| view! { <Ranking /> }>
+                <crate::campaigns::CampaignsView leads=leads />
+            </Show>
+        </section>
+    }
+}
+
+/// The ranking tab.
+#[component]
+fn Ranking() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let sc = expect_context::<ScorecardCtx>();
     let level_button = move |level: &'static str, text: T| {
@@ -156,9 +184,7 @@ pub fn ScorecardPanel() -> impl IntoView {
     };
     let csv_href = move || api::scorecard_url(&sc.period.get(), sc.level.get().as_deref(), "csv");
     view! {
-        <section id="scorecard-panel" class="scorecard" aria-labelledby="scorecard-title">
-            <button class="chip no-print" style="float:right" on:click=move |_| sc.open.set(false)>{move || ctx.t(T::Close)}</button>
-            <h2 id="scorecard-title">{move || ctx.t(T::ScorecardTitle)}</h2>
+        <div id="scorecard-ranking">
             <div class="scorecard-controls">
                 <label>{move || ctx.t(T::ScorecardMonth)} " "
                     <input type="month" id="scorecard-month" prop:value=move || sc.period.get()
@@ -194,7 +220,7 @@ pub fn ScorecardPanel() -> impl IntoView {
                     Some(Ok(card)) => view! { <ScorecardTable card=card /> }.into_any(),
                 }
             }}
-        </section>
+        </div>
     }
 }
 

@@ -985,6 +985,7 @@ pub async fn plan(args: crate::config::PlanArgs) -> anyhow::Result<()> {
         pinned: Vec::new(),
         excluded: Vec::new(),
         seed: args.seed,
+        campaign: None,
     };
     let cli_error = |e: crate::patrol::PatrolError| match e {
         crate::patrol::PatrolError::Invalid { field, message } => {

@@ -281,6 +281,7 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
             .collect(),
         forecast_incidents: forecast.incidents,
         seed,
+        campaign: None,
     })
 }
 

@@ -856,6 +856,32 @@ async fn scorecard(b: &Browser, _j: &mut Journey) {
     let href = js(c, "return document.getElementById('scorecard-csv').getAttribute('href');").await;
     let href = href.as_str().unwrap();
     assert!(href.contains("format=csv") && href.contains("level=township"), "{href}");
+    // Campaigns: the demo's effective one, declared through the API, is listed and evaluated as
+    // the API evaluates it.
+    let planted = &world.truth.campaigns[0].campaign;
+    let model::campaign::CampaignArea::Region(area) = planted.area else { panic!("a region") };
+    let body = json!({"name": planted.name, "region": area.to_string(), "start": planted.start, "end": planted.end,
+                      "categories": planted.categories.iter().map(|k| k.as_str()).collect::<Vec<_>>()});
+    let (s, declared) = world.post("/api/campaigns", body.to_string()).await;
+    assert_eq!(s, 201, "{declared}");
+    c.find(Locator::Id("tab-campaigns")).await.unwrap().click().await.unwrap();
+    until_js(c, "return document.querySelectorAll('#campaigns li.campaign').length === 1;", "the campaign listed")
+        .await;
+    assert_eq!(
+        js(c, "return !!document.getElementById('campaign-form');").await,
+        json!(true),
+        "the city declares campaigns"
+    );
+    c.find(Locator::Css("#campaigns li.campaign button.link")).await.unwrap().click().await.unwrap();
+    let (_, evaluation) = world.get(&format!("/api/campaigns/{}/evaluation", declared["id"])).await;
+    let summary = evaluation["summary_zh"].as_str().unwrap().to_owned();
+    wait_text(c, "#campaign-summary", |t| t == summary, "the evaluation's summary").await;
+    let rows = js(c, "return document.querySelectorAll('#campaign-table tbody tr').length;").await;
+    assert_eq!(rows, json!(4), "the area, the control and two rings");
+    settled(c).await;
+    std::fs::write(out.join("dashboard-campaign.png"), c.screenshot().await.unwrap()).unwrap();
+    c.find(Locator::Id("campaign-back")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("tab-ranking")).await.unwrap().click().await.unwrap();
     c.find(Locator::Id("scorecard-button")).await.unwrap().click().await.unwrap();
     until_js(c, "return window.__safegrid.scorecardRegions === 0;", "the map's scorecard colours cleared").await;
 }

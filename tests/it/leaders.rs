@@ -392,4 +392,25 @@ async fn campaigns_are_declared_by_leaders_inside_their_jurisdiction_with_clear_
     // The county sees the township's campaigns; nothing was stored by the refused requests.
     let (_, list) = w.get_as(Role::County, "/api/campaigns").await;
     assert_eq!(list.as_array().unwrap().len(), 2);
+    // A patrol plan tagged with a campaign carries its id and name; an unknown one is refused.
+    let county: RegionCode = LIANGZHOU.parse().unwrap();
+    let units: Vec<u64> = w
+        .state
+        .geography
+        .resources()
+        .iter()
+        .filter(|r| r.kind == ResourceKind::PatrolUnit && county.contains(r.region_code))
+        .take(2)
+        .map(|r| r.id)
+        .collect();
+    let shift = w.state.clock.now() + Duration::hours(1);
+    let (s, plan) = w
+        .post_as(Role::County, "/api/plans", json!({"shift_start": shift, "units": units, "campaign": id}).to_string())
+        .await;
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(plan["campaign"], json!([id, "城区盗窃整治"]));
+    let (s, e) = w
+        .post_as(Role::County, "/api/plans", json!({"shift_start": shift, "units": units, "campaign": 999}).to_string())
+        .await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("campaign")), "{e}");
 }

@@ -36,6 +36,9 @@ pub struct PlanRequest {
     /// plan is reproducible and shifts differ).
     #[serde(default)]
     pub seed: Option<u64>,
+    /// The special campaign (专项整治) the patrols serve, by id: the plan carries its tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<u64>,
 }
 
 impl PlanRequest {
@@ -51,6 +54,7 @@ impl PlanRequest {
             pinned: Vec::new(),
             excluded: Vec::new(),
             seed: None,
+            campaign: None,
         }
     }
 }
@@ -141,6 +145,9 @@ pub struct Plan {
     pub forecast_incidents: usize,
     /// Seed used.
     pub seed: u64,
+    /// The campaign the plan serves (id and name), when the request named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<(u64, String)>,
 }
 
 impl Plan {
@@ -192,6 +199,7 @@ mod tests {
             unreached_pinned: vec![],
             forecast_incidents: 900,
             seed: 7,
+            campaign: Some((1, "治安秩序专项整治".into())),
         };
         let text = serde_json::to_string(&plan).unwrap();
         assert!(text.contains(r#""cell_code":"620602001001001""#) && text.contains(r#""travel_km":12.5"#), "{text}");

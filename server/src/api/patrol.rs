@@ -44,10 +44,23 @@ pub async fn create(
     }
     let req: PlanRequest = json_body(&body)?;
     validate(&req, s.clock.now())?;
-    let planned = plan(&s, &caller.scope, &req).await?;
+    // A campaign tag names one the caller sees.
+    let campaign = match req.campaign {
+        None => None,
+        Some(id) => {
+            let c = s.live.desk().campaign(id).cloned();
+            let c = c
+                .filter(|c| crate::campaigns::visible(&s, &caller.scope, c))
+                .ok_or_else(|| AppError::unprocessable("campaign", format!("no campaign {id} in your jurisdiction")))?;
+            Some((id, c.name))
+        }
+    };
+    let mut planned = plan(&s, &caller.scope, &req).await?;
+    planned.campaign = campaign;
     let mut entry = caller.audit("plan_patrol", format!("{} units", req.units.len()), "ok");
     entry.detail = Some(format!(
-        "shift {} + {} h; coverage {:.3} (nearest-first {:.3})",
+        "{}shift {} + {} h; coverage {:.3} (nearest-first {:.3})",
+        planned.campaign.as_ref().map(|(id, name)| format!("campaign {id} {name}; ")).unwrap_or_default(),
         planned.shift_start.to_rfc3339(),
         req.shift_hours,
         planned.coverage,
