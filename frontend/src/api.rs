@@ -804,3 +804,8 @@ pub async fn create_campaign(
 pub async fn campaign_evaluation(id: u64) -> Result<model::api::campaign::Evaluation, ApiError> {
     get_json(&format!("/api/campaigns/{id}/evaluation")).await
 }
+
+/// The print view of a region's monthly briefing (简报).
+pub fn briefing_url(region: &str, period: &str, lang: &str) -> String {
+    format!("/api/briefing?format=html&region={}&period={}&lang={}", encode(region), encode(period), encode(lang))
+}

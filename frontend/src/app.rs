@@ -260,7 +260,7 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
     provide_context(ctx);
     crate::command::start(ctx, me.user.role.writes_cases());
     let planner = crate::planner::start(ctx);
-    let scorecard = crate::scorecard::start(ctx);
+    let scorecard = crate::scorecard::start(ctx, me.user.role.reads_scorecard());
     let desk = crate::desk::start(ctx, me.user.role);
     let world = crate::world_desk::start(ctx, me.user.role.edits_world());
     crate::orders::start(&me);

@@ -221,7 +221,7 @@ fn CampaignForm(reload: RwSignal<u32>) -> impl IntoView {
             {field(T::StartDay, "campaign-start", start, "YYYY-MM-DD")}
             {field(T::EndDay, "campaign-end", end, "YYYY-MM-DD")}
             {field(T::BaselineDays, "campaign-baseline", baseline, "")}
-            <button class="chip" id="campaign-declare" disabled=move || busy.get() || ctx.scope.get().is_none()
+            <button class="chip" id="campaign-declare" disabled=move || busy.get() || ctx.scope.get().is_none_or(|r| r.len() != 12)
                 on:click=declare>{move || ctx.t(T::Declare)}</button>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{crate::i18n::api_error(ctx.lang.get(), &e)}</p> })}
         </details>

@@ -392,6 +392,7 @@ pub enum T {
     Declare,
     SelectRegionFirst,
     BackToList,
+    Briefing,
     EvaluationMethod,
     Baseline,
     During,
@@ -591,6 +592,7 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
             ("先在地图或路径导航中选定一个县区、乡镇或村", "Select a county, township or village on the map first")
         }
         BackToList => ("返回列表", "Back to the list"),
+        Briefing => ("简报", "Briefing"),
         EvaluationMethod => ("评估方法", "Method"),
         Baseline => ("基线期", "Before"),
         During => ("整治期", "During"),

@@ -237,8 +237,17 @@ fn AreaDetails(code: String) -> impl IntoView {
                         (c.name.clone(), c.code.to_string(), ctx.t(T::Cell), c.population, None, c.synthetic)
                     }
                 };
+                // The region's monthly briefing (简报), the scorecard's month, as a print view.
+                let briefing = use_context::<crate::scorecard::ScorecardCtx>()
+                    .filter(|sc| sc.allowed && code.len() == 12)
+                    .map(|sc| {
+                        let lang = if lang == i18n::Lang::Zh { "zh" } else { "en" };
+                        let href = api::briefing_url(&code, &sc.period.get_untracked(), lang);
+                        view! { <a class="chip" id="panel-briefing" href=href target="_blank" rel="noopener">{ctx.t(T::Briefing)}</a> }
+                    });
                 view! {
                     <h3 id="panel-title">{name}</h3>
+                    {briefing}
                     <dl class="facts">
                         <dt>{ctx.t(T::Code)}</dt><dd id="panel-code">{code}</dd>
                         <dt>{ctx.t(T::Level)}</dt><dd>{level}</dd>

@@ -29,10 +29,12 @@ pub struct ScorecardCtx {
     pub unfolded: RwSignal<Option<String>>,
     /// Whether the campaigns tab (专项整治) is shown instead of the ranking.
     pub campaigns_tab: RwSignal<bool>,
+    /// Whether the signed-in role reads scorecards, campaigns and briefings.
+    pub allowed: bool,
 }
 
 /// Creates the scorecard's state: it loads while open and colours the map from its answer.
-pub fn start(ctx: Ctx) -> ScorecardCtx {
+pub fn start(ctx: Ctx, allowed: bool) -> ScorecardCtx {
     let now = chrono::DateTime::from_timestamp_millis(crate::time::now_ms()).unwrap_or_default();
     let sc = ScorecardCtx {
         open: RwSignal::new(false),
@@ -42,6 +44,7 @@ pub fn start(ctx: Ctx) -> ScorecardCtx {
         card: RwSignal::new(None),
         unfolded: RwSignal::new(None),
         campaigns_tab: RwSignal::new(false),
+        allowed,
     };
     provide_context(sc);
     Effect::new(move |_| {

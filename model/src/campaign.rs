@@ -76,9 +76,15 @@ pub fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
     t - chrono::Duration::seconds(i64::from(crate::time::SHANGHAI_OFFSET_S))
 }
 
-/// Checks a campaign's dates: start ≤ end, at most [`MAX_DAYS`] long, a baseline of 1 to
+/// Checks a campaign's dates: both in 2000–2100, start ≤ end, at most [`MAX_DAYS`] long, a baseline of 1 to
 /// [`MAX_BASELINE_DAYS`] days. The error names the field.
 pub fn check_dates(start: NaiveDate, end: NaiveDate, baseline_days: i64) -> Result<(), (&'static str, String)> {
+    use chrono::Datelike;
+    for (field, d) in [("start", start), ("end", end)] {
+        if !(2000..=2100).contains(&d.year()) {
+            return Err((field, format!("{d} is not a day of 2000–2100")));
+        }
+    }
     if end < start {
         return Err(("end", format!("the campaign ends ({end}) before it starts ({start})")));
     }
@@ -127,5 +133,8 @@ mod tests {
         assert_eq!(check_dates(d("2026-01-01"), d("2027-01-02"), 30).unwrap_err().0, "end");
         assert_eq!(check_dates(d("2026-06-01"), d("2026-06-30"), 0).unwrap_err().0, "baseline_days");
         assert_eq!(check_dates(d("2026-06-01"), d("2026-06-30"), 731).unwrap_err().0, "baseline_days");
+        let far = NaiveDate::from_ymd_opt(262_142, 12, 31).unwrap();
+        assert_eq!(check_dates(d("2026-06-01"), far, 30).unwrap_err().0, "end");
+        assert_eq!(check_dates(d("1999-12-31"), d("2000-01-01"), 30).unwrap_err().0, "start");
     }
 }

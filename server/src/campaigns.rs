@@ -102,8 +102,8 @@ pub fn view(s: &AppState, id: u64, c: &Campaign, now: DateTime<Utc>) -> Campaign
 
 /// The campaigns the caller sees, newest first.
 pub fn list(s: &AppState, scope: &Scope, now: DateTime<Utc>) -> Vec<CampaignView> {
-    let desk = s.live.desk();
-    desk.campaigns().rev().filter(|(_, c)| visible(s, scope, c)).map(|(id, c)| view(s, id, c, now)).collect()
+    let all: Vec<(u64, Campaign)> = s.live.desk().campaigns().rev().map(|(id, c)| (id, c.clone())).collect();
+    all.into_iter().filter(|(_, c)| visible(s, scope, c)).map(|(id, c)| view(s, id, &c, now)).collect()
 }
 
 /// Why a campaign cannot be evaluated.
@@ -115,6 +115,9 @@ pub enum EvaluationError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The analysis could not run (busy, cancelled or failed).
+    #[error(transparent)]
+    Job(#[from] crate::jobs::JobError),
 }
 
 /// Where an incident lies relative to the campaign.
@@ -140,8 +143,13 @@ fn rr_view(r: &RateRatio) -> RateRatioView {
     }
 }
 
-fn reading(d: Option<Displacement>) -> (&'static str, &'static str, &'static str) {
+fn reading(d: Option<Displacement>, has_control: bool) -> (&'static str, &'static str, &'static str) {
     match d {
+        None if has_control => (
+            "control_empty",
+            "对照区在某一时段无警情，无法计算",
+            "the control had no incident in a period: it cannot be computed",
+        ),
         None => ("no_control", "无对照区，无法计算", "no control area: it cannot be computed"),
         Some(Displacement::NoEffect) => (
             "no_effect",
@@ -196,7 +204,7 @@ pub async fn evaluate(
     now: DateTime<Utc>,
 ) -> Result<Evaluation, EvaluationError> {
     let (after_from, end) = c.bounds();
-    if now < after_from {
+    if now <= after_from {
         return Err(EvaluationError::NotBegun(c.start));
     }
     let after_to = end.min(now);
@@ -204,17 +212,6 @@ pub async fn evaluate(
     let g = &s.geography;
     let area = area_shape(s, &c.area).unwrap_or_else(|| MultiPolygon::new(Vec::new()));
     let projection = g.projection();
-    let project = |p: Coord<f64>| {
-        let (x, y) = projection.forward(p.x, p.y);
-        Coord { x, y }
-    };
-    let area_m = geo::MapCoords::map_coords(&area, project);
-    let outer_m = RINGS_M[RINGS_M.len() - 1].1;
-    // Points farther than this box from the area are outside every ring.
-    let reach = area.bounding_rect().map(|b| {
-        let (dx, dy) = analytics::projection::LocalPlane::at(b.center().x, b.center().y).degrees_around(outer_m * 1.05);
-        (b.min().x - dx, b.min().y - dy, b.max().x + dx, b.max().y + dy)
-    });
     let control_root = c.control.unwrap_or(c.county);
     let mut filter = IncidentFilter::new(g.cells_in(scope));
     filter.from_s = Some(before_from.timestamp());
@@ -222,39 +219,66 @@ pub async fn evaluate(
     if !c.categories.is_empty() {
         filter.categories = Some(CategorySet::of(&c.categories));
     }
-    let mut counts = [[0u64; 2]; 2 + RINGS_M.len()]; // area, control, rings…; [before, after]
-    let mut control_cells = false;
-    let in_area_region = |cell: CellCode| match &c.area {
-        CampaignArea::Region(code) => Some(code.contains(cell.village())),
-        CampaignArea::Polygon(_) => None,
-    };
-    s.for_each_incident(&filter, |p| {
-        let cell = g.cell_code(p.cell);
-        let place = if in_area_region(cell).unwrap_or_else(|| area.contains(&Point::new(p.lon, p.lat))) {
-            Place::Area
-        } else {
-            let near = reach.is_some_and(|(x0, y0, x1, y1)| p.lon >= x0 && p.lon <= x1 && p.lat >= y0 && p.lat <= y1);
-            let d = if near {
-                let (x, y) = projection.forward(p.lon, p.lat);
-                Euclidean.distance(&area_m, &Point::new(x, y))
-            } else {
-                f64::INFINITY
-            };
-            match RINGS_M.iter().position(|&(inner, outer)| d > inner && d <= outer) {
-                Some(k) => Place::Ring(k),
-                None if d > outer_m && control_root.contains(cell.village()) => Place::Control,
-                None => Place::Elsewhere,
-            }
-        };
-        let period = usize::from(p.occurred_s >= after_from.timestamp());
-        match place {
-            Place::Area => counts[0][period] += 1,
-            Place::Control => counts[1][period] += 1,
-            Place::Ring(k) => counts[2 + k][period] += 1,
-            Place::Elsewhere => {}
+    let in_area_region = {
+        let area = c.area.clone();
+        move |cell: CellCode| match &area {
+            CampaignArea::Region(code) => Some(code.contains(cell.village())),
+            CampaignArea::Polygon(_) => None,
         }
-    })
-    .await?;
+    };
+    // The points are copied out under the index's lock; the geometry runs as a job.
+    let mut points: Vec<(CellCode, f64, f64, bool)> = Vec::new();
+    let after_s = after_from.timestamp();
+    s.for_each_incident(&filter, |p| points.push((g.cell_code(p.cell), p.lon, p.lat, p.occurred_s >= after_s))).await?;
+    let classify = in_area_region.clone();
+    let counts = s
+        .jobs
+        .run(move |cancel| {
+            let project = |p: Coord<f64>| {
+                let (x, y) = projection.forward(p.x, p.y);
+                Coord { x, y }
+            };
+            let area_m = geo::MapCoords::map_coords(&area, project);
+            let outer_m = RINGS_M[RINGS_M.len() - 1].1;
+            // Points farther than this box from the area are outside every ring.
+            let reach = area.bounding_rect().map(|b| {
+                let (dx, dy) =
+                    analytics::projection::LocalPlane::at(b.center().x, b.center().y).degrees_around(outer_m * 1.05);
+                (b.min().x - dx, b.min().y - dy, b.max().x + dx, b.max().y + dy)
+            });
+            let mut counts = [[0u64; 2]; 2 + RINGS_M.len()]; // area, control, rings…; [before, after]
+            for (k, &(cell, lon, lat, after)) in points.iter().enumerate() {
+                if k % 65_536 == 0 {
+                    cancel.check()?;
+                }
+                let place = if classify(cell).unwrap_or_else(|| area.contains(&Point::new(lon, lat))) {
+                    Place::Area
+                } else {
+                    let near = reach.is_some_and(|(x0, y0, x1, y1)| lon >= x0 && lon <= x1 && lat >= y0 && lat <= y1);
+                    let d = if near {
+                        let (x, y) = projection.forward(lon, lat);
+                        Euclidean.distance(&area_m, &Point::new(x, y))
+                    } else {
+                        f64::INFINITY
+                    };
+                    match RINGS_M.iter().position(|&(inner, outer)| d > inner && d <= outer) {
+                        Some(k) => Place::Ring(k),
+                        None if d > outer_m && control_root.contains(cell.village()) => Place::Control,
+                        None => Place::Elsewhere,
+                    }
+                };
+                let period = usize::from(after);
+                match place {
+                    Place::Area => counts[0][period] += 1,
+                    Place::Control => counts[1][period] += 1,
+                    Place::Ring(k) => counts[2 + k][period] += 1,
+                    Place::Elsewhere => {}
+                }
+            }
+            Ok(counts)
+        })
+        .await?;
+    let mut control_cells = false;
     // Is there any control cell in the caller's jurisdiction at all?
     let range = g.cell_range(control_root);
     for idx in range {
@@ -276,7 +300,7 @@ pub async fn evaluate(
         .enumerate()
         .map(|(k, &(inner_m, outer_m))| {
             let w = control.and_then(|_| displacement(pair(0), pair(2 + k), pair(1)));
-            let (code, zh, en) = reading(w.map(|w| w.reading));
+            let (code, zh, en) = reading(w.map(|w| w.reading), control.is_some());
             RingView {
                 inner_m,
                 outer_m,
@@ -302,6 +326,13 @@ pub async fn evaluate(
         warn(
             "整治仍在进行，以下为中期评估".into(),
             "The campaign is still running: this is an interim evaluation.".into(),
+        );
+    }
+    let first_record_s = if s.past.is_some() { None } else { s.index().first_occurred_s() };
+    if first_record_s.is_some_and(|first| before_from.timestamp() < first - crate::scorecard::RECORDS_SLACK_S) {
+        warn(
+            "基线期早于数据起点，基线警情数偏少，率比会偏高".into(),
+            "The baseline begins before the records do: its counts are short and the ratios read high.".into(),
         );
     }
     if target.too_few {
@@ -338,7 +369,7 @@ pub async fn evaluate(
             );
         }
     }
-    let (summary_zh, summary_en) = summary(&target, relative.as_ref());
+    let (summary_zh, summary_en) = summary(&target, relative.as_ref(), control.is_some());
     let target_view = rr_view(&target);
     Ok(Evaluation {
         campaign: view(s, id, c, now),
@@ -371,7 +402,11 @@ fn p_text(p: f64) -> String {
 }
 
 /// The conclusion in one sentence: against the control when there is one, else the area alone.
-fn summary(target: &RateRatio, relative: Option<&analytics::campaign::RatioOfRatios>) -> (String, String) {
+fn summary(
+    target: &RateRatio,
+    relative: Option<&analytics::campaign::RatioOfRatios>,
+    has_control: bool,
+) -> (String, String) {
     if target.too_few {
         return ("警情太少，无法判断整治效果".into(), "Too few incidents to judge the campaign.".into());
     }
@@ -408,6 +443,10 @@ fn summary(target: &RateRatio, relative: Option<&analytics::campaign::RatioOfRat
                 r.ratio,
                 p_text(r.p_value)
             ),
+        ),
+        None if has_control => (
+            "整治区域或对照区某一时段无警情，无法与对照区比较".into(),
+            "The area or the control had no incident in a period: no comparison with the control.".into(),
         ),
         None => {
             let ratio = target.ratio.unwrap_or(f64::NAN);

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod base_data;
 pub mod boot;
+pub mod briefing;
 pub mod campaigns;
 pub mod cell_hotspots;
 pub mod citizen;

@@ -15,6 +15,10 @@
 //!   as were due) over visits due (one per `VISIT_EVERY_DAYS` whole days of the officer's time
 //!   in the month, the current assignment);
 //! - `screening_on_time`: no dispute screenings are filed yet, so it is unavailable.
+//!
+//! With PostGIS and a memory window, backlog cases and the report time of a stage's first step
+//! are looked up in the window only: months reaching before it count fewer backlog cases, and
+//! first stages of incidents before it as late.
 
 use crate::incident_index::IncidentFilter;
 use crate::state::AppState;
@@ -69,7 +73,8 @@ pub async fn scorecard(s: &AppState, scope: &Scope, month: Month, level: RegionL
     let mut tallies = tally(s, scope, level, &regions, &months).await?;
     // A comparison month that began before the records did has nothing to compare with (its
     // zeros would read as a fall to nothing). With a database behind the memory window the
-    // records reach further back than the index: every month counts.
+    // incident counts reach further back than the index; the backlog and the first stage of an
+    // event still come from the index (see the module's doc).
     let first_record_s = if s.past.is_some() { None } else { s.index().first_occurred_s() };
     for (m, month) in months.iter().enumerate().skip(1) {
         if first_record_s.is_some_and(|first| month.start().timestamp() < first - RECORDS_SLACK_S) {
@@ -176,6 +181,7 @@ async fn tally(
     months: &[Month],
 ) -> Result<Vec<MonthTallies>, StoreError> {
     let g = &s.geography;
+    let now = s.clock.now();
     let slot: HashMap<RegionCode, usize> = regions.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
     let region_of = |village: RegionCode| slot.get(&village.truncate(level)).copied();
     let bounds: Vec<(DateTime<Utc>, DateTime<Utc>)> = months.iter().map(|m| m.bounds()).collect();
@@ -311,7 +317,8 @@ async fn tally(
         }
         let since = assigned.since.unwrap_or(DateTime::<Utc>::MIN_UTC);
         for (m, (from, to)) in bounds.iter().enumerate() {
-            let due = rules::visits_due(since, *from, *to, VISIT_EVERY_DAYS);
+            // A month under way is due only up to now.
+            let due = rules::visits_due(since, *from, (*to).min(now), VISIT_EVERY_DAYS);
             let done = visits.get(&(village, m)).copied().unwrap_or(0).min(due);
             let t = at(&mut out, m, r, Indicator::VisitCompletion);
             t.numerator += done;

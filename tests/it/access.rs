@@ -954,6 +954,17 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
                         assert_eq!(s, if restricted { 403 } else { 200 }, "{label} outside");
                     }
+                    ("GET", "/api/briefing") => {
+                        let uri = format!("{}?region={OUTSIDE_COUNTY}", route.path);
+                        let (s, answer) = p.send(role, "GET", &uri, None).await;
+                        let reads = role.is_some_and(|r| r.reads_scorecard());
+                        assert_eq!(s, if !reads || restricted { 403 } else { 200 }, "{label}: {answer}");
+                        if reads {
+                            let (s, own) = p.send(role, "GET", route.path, None).await;
+                            assert_eq!(s, 200, "{label}: {own}");
+                            assert!(allowed(own["region"].as_str().unwrap()), "{label} leaks {own}");
+                        }
+                    }
                     ("GET", "/api/campaigns") => {
                         let (s, list) = p.send(role, "GET", route.path, None).await;
                         if !role.is_some_and(|r| r.reads_scorecard()) {

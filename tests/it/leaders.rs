@@ -124,8 +124,8 @@ async fn the_scorecard_counts_each_indicator_as_the_records_have_it_and_ranks_th
     )
     .await;
 
-    // A visit to one of the officer's villages in November.
-    let body = json!({"village": village.to_string(), "visited_at": now, "place": "村委会"});
+    // A visit to one of the officer's villages in October.
+    let body = json!({"village": village.to_string(), "visited_at": now - Duration::days(5), "place": "村委会"});
     let (s, v) = w.post_as(Role::Village, "/api/visits", body.to_string()).await;
     assert_eq!(s, 201, "{v}");
 
@@ -173,8 +173,10 @@ async fn the_scorecard_counts_each_indicator_as_the_records_have_it_and_ranks_th
         .regions_at(model::RegionLevel::Village, Some(dispute_county.parse().unwrap()))
         .filter(|r| w.state.live.desk().officer_of(r.region.code).is_some())
         .count() as u64;
-    let (done, due) = counts(cell(row(&card, &dispute_county), "visit_completion"));
-    assert_eq!((done, due), (1, villages_with_officer * (30 / 7)), "a visit of 4 due per village with an officer");
+    let (done, due) = counts(cell(row(&october, &dispute_county), "visit_completion"));
+    assert_eq!((done, due), (1, villages_with_officer * (31 / 7)), "a visit of 4 due per village with an officer");
+    // November has run 12 hours: no visit is due yet.
+    assert_eq!(counts(cell(row(&card, &dispute_county), "visit_completion")), (0, 0));
     assert_eq!(cell(row(&card, LIANGZHOU), "screening_on_time")["judgement"], "unavailable");
 
     // Ranks follow the scores; every county is scored on its incident rate at least.
@@ -231,6 +233,8 @@ async fn the_scorecard_stays_in_the_callers_jurisdiction_and_refuses_bad_paramet
         (Role::Department, "/api/scorecard", 403, None),
         (Role::City, "/api/scorecard?level=village", 400, Some("level")),
         (Role::City, "/api/scorecard?period=2026-13", 400, Some("period")),
+        (Role::City, "/api/scorecard?period=2026-12", 400, Some("period")),
+        (Role::City, "/api/scorecard?period=2023-10", 400, Some("period")),
         (Role::City, "/api/scorecard?format=docx", 400, Some("format")),
         (Role::City, "/api/scorecard?region=620602000000", 400, Some("region")),
     ] {
@@ -365,6 +369,8 @@ async fn campaigns_are_declared_by_leaders_inside_their_jurisdiction_with_clear_
         (json!({"region": null, "geometry": square(1.5)}), 422, Some("geometry")),
         (json!({"start": "2026-10-01x"}), 422, Some("start")),
         (json!({"end": 20261020}), 422, Some("end")),
+        (json!({"end": "+262142-12-31"}), 422, Some("end")),
+        (json!({"start": "-262143-01-01"}), 422, Some("start")),
     ] {
         let (s, e) = w.post_as(Role::Township, "/api/campaigns", with(changes.clone())).await;
         assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (status, field), "{changes}: {e}");
@@ -413,4 +419,61 @@ async fn campaigns_are_declared_by_leaders_inside_their_jurisdiction_with_clear_
         .post_as(Role::County, "/api/plans", json!({"shift_start": shift, "units": units, "campaign": 999}).to_string())
         .await;
     assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("campaign")), "{e}");
+}
+
+#[tokio::test]
+async fn the_briefing_shows_the_apis_numbers_in_its_print_view() {
+    let w = TestWorld::new(20_000).await;
+    let (s, b) = w.get(&format!("/api/briefing?region={LIANGZHOU}&period=2026-10")).await;
+    assert_eq!(s, 200, "{b}");
+    // The month's incidents are /api/stats' for the same region and month.
+    let (from, to) = Month::parse("2026-10").unwrap().bounds();
+    let uri = format!("/api/stats?region={LIANGZHOU}&from={}&to={}", from.to_rfc3339(), to.to_rfc3339());
+    let (_, stats) = w.get(&uri.replace('+', "%2B")).await;
+    assert_eq!(b["incidents"]["now"], stats["total"], "{stats}");
+    let kinds: u64 = b["by_category"].as_array().unwrap().iter().map(|c| c["counts"]["now"].as_u64().unwrap()).sum();
+    assert_eq!(json!(kinds), stats["total"]);
+    // The areas' incidents add up; the scorecard row is /api/scorecard's.
+    let areas: u64 = b["areas"].as_array().unwrap().iter().map(|a| a["incidents"].as_u64().unwrap()).sum();
+    assert_eq!(json!(areas), stats["total"]);
+    let (_, card) = w.get("/api/scorecard?period=2026-10&level=county").await;
+    assert_eq!(b["scorecard"][0], *row(&card, LIANGZHOU));
+    assert_eq!(b["scorecard"][1], json!(4));
+    // The print view shows the same figures.
+    let req = axum::http::Request::get(format!("/api/briefing?region={LIANGZHOU}&period=2026-10&format=html"))
+        .header("authorization", format!("Bearer {}", w.token(Role::City)))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(w.app(), req).await.unwrap();
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    let page = String::from_utf8(http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes().to_vec())
+        .unwrap();
+    assert!(
+        page.contains(&format!("<tr data-figure=\"incidents\"><td>警情总数</td><td>{}</td>", b["incidents"]["now"]))
+    );
+    let on_time = cell(row(&card, LIANGZHOU), "on_time_rate");
+    assert!(page.contains(&format!("({}/{})", on_time["numerator"], on_time["denominator"])), "the on-time fraction");
+    let rank = row(&card, LIANGZHOU)["rank"].as_u64().unwrap();
+    assert!(page.contains(&format!("排名 {rank}/4")), "the rank");
+    for c in b["by_category"].as_array().unwrap().iter().filter(|c| c["counts"]["now"].as_u64() > Some(0)) {
+        let code = c["category"].as_str().unwrap();
+        assert!(page.contains(&format!("data-category=\"{code}\"")), "{code}");
+    }
+    assert!(page.contains("<svg") && page.contains("<path d=\"M"), "the map is drawn");
+    // English too; the jurisdiction and the parameters are checked.
+    let (s, _) = w.get(&format!("/api/briefing?region={LIANGZHOU}&format=html&lang=en")).await;
+    assert_eq!(s, 200);
+    for (role, uri, status, field) in [
+        (Role::Township, format!("/api/briefing?region={LIANGZHOU}"), 403, None),
+        (Role::Village, "/api/briefing".to_owned(), 403, None),
+        (Role::City, "/api/briefing?region=620699999000".to_owned(), 404, Some("region")),
+        (Role::City, "/api/briefing?format=docx".to_owned(), 400, Some("format")),
+        (Role::City, "/api/briefing?lang=fr".to_owned(), 400, Some("lang")),
+        (Role::City, "/api/briefing?period=2026".to_owned(), 400, Some("period")),
+    ] {
+        let (s, e) = w.get_as(role, &uri).await;
+        assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (status, field), "{role:?} {uri}: {e}");
+    }
+    let (s, own) = w.get_as(Role::Township, "/api/briefing").await;
+    assert_eq!((s.as_u16(), own["region"].as_str()), (200, Some("620602001000")), "a township's own by default");
 }

@@ -1,5 +1,6 @@
 //! JSON shapes of the HTTP API shared by server and frontend.
 
+pub mod briefing;
 pub mod campaign;
 pub mod desk;
 pub mod field;

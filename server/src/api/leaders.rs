@@ -45,6 +45,7 @@ pub async fn scorecard(State(s): State<AppState>, caller: Caller, RawQuery(q): R
         Some(text) => Month::parse(&text).map_err(|e| AppError::bad("period", e))?,
         None => Month::of(s.clock.now()).previous(),
     };
+    check_month(&s, month)?;
     let level = match level.as_deref() {
         None => {
             let counties = crate::scorecard::regions(&s, &caller.scope, RegionLevel::County);
@@ -112,6 +113,23 @@ pub fn scorecard_csv(card: &Scorecard) -> Result<Vec<u8>, csv::Error> {
         w.row(&row)?;
     }
     w.into_inner()
+}
+
+/// Most months back a scorecard or briefing reaches (each reads the live log from a year before
+/// it to now).
+pub const MAX_MONTHS_BACK: i32 = 36;
+
+/// A month neither in the future nor more than [`MAX_MONTHS_BACK`] months ago.
+fn check_month(s: &AppState, month: Month) -> Result<(), AppError> {
+    let now = Month::of(s.clock.now());
+    let back = (now.year - month.year) * 12 + now.month as i32 - month.month as i32;
+    if back < 0 {
+        return Err(AppError::bad("period", format!("{month} has not begun")));
+    }
+    if back > MAX_MONTHS_BACK {
+        return Err(AppError::bad("period", format!("a period at most {MAX_MONTHS_BACK} months back")));
+    }
+    Ok(())
 }
 
 fn require_reader(caller: &Caller) -> Result<(), AppError> {
@@ -294,5 +312,49 @@ pub async fn evaluation(
             field: None,
         }),
         Err(EvaluationError::Store(e)) => Err(e.into()),
+        Err(EvaluationError::Job(e)) => Err(e.into()),
     }
+}
+
+/// `GET /api/briefing?region=CODE&period=YYYY-MM&format=json|html&lang=zh|en`: the monthly
+/// briefing (简报) of a region of the caller's jurisdiction (default: its first region; the last
+/// whole month). `html` is the print view.
+pub async fn briefing(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    require_reader(&caller)?;
+    let mut p = Params::parse(q.as_deref());
+    let region = p.one("region")?;
+    let period = p.one("period")?;
+    let format = p.one("format")?.unwrap_or_else(|| "json".into());
+    let lang = p.one("lang")?.unwrap_or_else(|| "zh".into());
+    p.finish()?;
+    let region: RegionCode = match region {
+        Some(raw) => raw.parse().map_err(|_| AppError::bad("region", "region is a 12-digit code"))?,
+        None => caller.scope.roots().first().copied().ok_or_else(|| AppError::bad("region", "name a region"))?,
+    };
+    if s.geography.region(region).is_none() {
+        return Err(AppError::NotFound { message: format!("no region {region}"), field: Some("region".into()) });
+    }
+    if !caller.scope.allows_region(region) {
+        return Err(AppError::Forbidden { message: format!("region {region} is outside your jurisdiction") });
+    }
+    let month = match period {
+        Some(text) => Month::parse(&text).map_err(|e| AppError::bad("period", e))?,
+        None => Month::of(s.clock.now()).previous(),
+    };
+    check_month(&s, month)?;
+    if !["json", "html"].contains(&format.as_str()) {
+        return Err(AppError::bad("format", "format is json or html (the Word document is not built yet)"));
+    }
+    if !["zh", "en"].contains(&lang.as_str()) {
+        return Err(AppError::bad("lang", "lang is zh or en"));
+    }
+    let (b, shapes) = crate::briefing::briefing(&s, &caller.scope, region, month).await?;
+    s.audit(caller.audit("read_briefing", format!("{region} {month}"), "ok")).await?;
+    Ok(match format.as_str() {
+        "html" => {
+            let page = crate::briefing::html(&b, &shapes, lang == "zh");
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+        }
+        _ => Json(b).into_response(),
+    })
 }

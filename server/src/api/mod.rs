@@ -160,6 +160,7 @@ fn routes() -> Routes {
         .add("GET", "/api/departments", Signed, get(work::departments))
         .add("GET", "/api/satisfaction", Signed, get(work::satisfaction))
         .add("GET", "/api/scorecard", Signed, get(leaders::scorecard))
+        .add("GET", "/api/briefing", Signed, get(leaders::briefing))
         .add("GET", "/api/campaigns", Signed, get(leaders::list_campaigns))
         .add("POST", "/api/campaigns", Signed, post(leaders::create_campaign))
         .add("GET", "/api/campaigns/{id}/evaluation", Signed, get(leaders::evaluation))
