@@ -482,15 +482,11 @@ table {{ border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0;
         "<h2>{}</h2><ul id=\"loop\">",
         t("五、事件处置、矛盾纠纷与考核", "5. Event loop, disputes and the scorecard")
     );
-    let _ = write!(
-        o,
-        "<li>{} {} {}，{} {}</li>",
-        t("当前未结事件", "Open events now:"),
-        b.open_events,
-        t("起", ""),
-        t("其中超时", "overdue:"),
-        b.overdue_events
-    );
+    let _ = if zh {
+        write!(o, "<li>当前未结事件 {} 起，其中超时 {} 起</li>", b.open_events, b.overdue_events)
+    } else {
+        write!(o, "<li>Open events now: {}, of which overdue: {}</li>", b.open_events, b.overdue_events)
+    };
     let _ = write!(
         o,
         "<li>{} {}</li>",
