@@ -393,6 +393,8 @@ pub enum T {
     SelectRegionFirst,
     BackToList,
     Briefing,
+    BriefingWord,
+    PlanServes,
     EvaluationMethod,
     Baseline,
     During,
@@ -593,6 +595,8 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         }
         BackToList => ("返回列表", "Back to the list"),
         Briefing => ("简报", "Briefing"),
+        BriefingWord => ("Word 版", "Word file"),
+        PlanServes => ("服务专项整治：", "For the campaign: "),
         EvaluationMethod => ("评估方法", "Method"),
         Baseline => ("基线期", "Before"),
         During => ("整治期", "During"),

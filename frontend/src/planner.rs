@@ -34,6 +34,8 @@ pub struct PlannerCtx {
     pub hours: RwSignal<f64>,
     /// Minutes per stop.
     pub dwell: RwSignal<f64>,
+    /// The special campaign the plan serves (专项整治), if any.
+    pub campaign: RwSignal<Option<u64>>,
     /// A request is running.
     pub busy: RwSignal<bool>,
     /// Why there is no plan: `Some(None)` when no unit is chosen, `Some(Some(e))` when the
@@ -57,6 +59,7 @@ impl PlannerCtx {
             dwell_min: self.dwell.get_untracked(),
             pinned: cells(self.pinned.get_untracked()),
             excluded: cells(self.excluded.get_untracked()),
+            campaign: self.campaign.get_untracked(),
             ..PlanRequest::new(shift_start, self.units.get_untracked())
         }
     }
@@ -74,6 +77,7 @@ pub fn start(ctx: Ctx) -> PlannerCtx {
         start: RwSignal::new(crate::time::input_value(next_hour)),
         hours: RwSignal::new(8.0),
         dwell: RwSignal::new(15.0),
+        campaign: RwSignal::new(None),
         busy: RwSignal::new(false),
         error: RwSignal::new(None),
     };
@@ -203,6 +207,30 @@ pub fn PlannerPanel() -> impl IntoView {
         }
     };
     let hhmm = |t: chrono::DateTime<chrono::Utc>| -> String { crate::time::local_hhmm(t.timestamp_millis()) };
+    // The campaigns a plan may serve: running or planned ones the user reads (none for roles
+    // that read no campaigns).
+    let campaigns = LocalResource::new(|| async {
+        api::campaigns()
+            .await
+            .map(|list| list.into_iter().filter(|c| c.stage != model::api::campaign::CampaignStage::Finished).collect())
+            .unwrap_or_else(|_| Vec::<model::api::campaign::CampaignView>::new())
+    });
+    let campaign_select = move || {
+        let list = campaigns.get().unwrap_or_default();
+        (!list.is_empty()).then(|| {
+            let chosen = planner.campaign.get();
+            view! {
+                <label class="field">{move || ctx.t(T::Campaigns)}
+                    <select id="plan-campaign" on:change=move |ev| planner.campaign.set(event_target_value(&ev).parse().ok())>
+                        <option value="" selected=chosen.is_none()>"—"</option>
+                        {list.into_iter().map(|c| view! {
+                            <option value=c.id.to_string() selected=chosen == Some(c.id)>{c.name}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        })
+    };
     view! {
         <section id="planner">
             <h2>{move || ctx.t(T::Planner)}
@@ -219,6 +247,7 @@ pub fn PlannerPanel() -> impl IntoView {
                     {number(T::ShiftHours, "shift-hours", planner.hours)}
                     {number(T::DwellMin, "dwell-min", planner.dwell)}
                 </div>
+                {campaign_select}
                 <h2>{move || ctx.t(T::PlanUnits)}</h2>
                 <div class="unit-list">
                     {move || live.units.get().into_iter().map(|u| {
@@ -254,7 +283,9 @@ pub fn PlannerPanel() -> impl IntoView {
             </div>
             {move || planner.plan.get().map(|plan| {
                 let (coverage, naive) = (plan.coverage, plan.naive_coverage);
+                let tag = plan.campaign.clone().map(|(_, name)| view! { <p id="plan-campaign-tag">{move || ctx.t(T::PlanServes)}{name.clone()}</p> });
                 view! {
+                    {tag}
                     <p id="plan-coverage"><b>{move || ctx.t(T::Coverage)}</b>" "{format!("{:.0}%", coverage * 100.0)}
                         <span class="muted">{move || format!(" ({} {:.0}%)", ctx.t(T::NaiveCoverage), naive * 100.0)}</span></p>
                     {(!plan.unreached_pinned.is_empty()).then(|| {
