@@ -805,7 +805,13 @@ pub async fn campaign_evaluation(id: u64) -> Result<model::api::campaign::Evalua
     get_json(&format!("/api/campaigns/{id}/evaluation")).await
 }
 
-/// The print view of a region's monthly briefing (简报).
-pub fn briefing_url(region: &str, period: &str, lang: &str) -> String {
-    format!("/api/briefing?format=html&region={}&period={}&lang={}", encode(region), encode(period), encode(lang))
+/// A region's monthly briefing (简报): `html` is the print view, `docx` the Word document.
+pub fn briefing_url(format: &str, region: &str, period: &str, lang: &str) -> String {
+    format!(
+        "/api/briefing?format={}&region={}&period={}&lang={}",
+        encode(format),
+        encode(region),
+        encode(period),
+        encode(lang)
+    )
 }

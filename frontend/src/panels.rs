@@ -237,13 +237,19 @@ fn AreaDetails(code: String) -> impl IntoView {
                         (c.name.clone(), c.code.to_string(), ctx.t(T::Cell), c.population, None, c.synthetic)
                     }
                 };
-                // The region's monthly briefing (简报), the scorecard's month, as a print view.
+                // The region's monthly briefing (简报), the scorecard's month, as a print view and
+                // as a Word document.
                 let briefing = use_context::<crate::scorecard::ScorecardCtx>()
                     .filter(|sc| sc.allowed && code.len() == 12)
                     .map(|sc| {
                         let lang = if lang == i18n::Lang::Zh { "zh" } else { "en" };
-                        let href = api::briefing_url(&code, &sc.period.get_untracked(), lang);
-                        view! { <a class="chip" id="panel-briefing" href=href target="_blank" rel="noopener">{ctx.t(T::Briefing)}</a> }
+                        let period = sc.period.get_untracked();
+                        let html = api::briefing_url("html", &code, &period, lang);
+                        let docx = api::briefing_url("docx", &code, &period, lang);
+                        view! {
+                            <a class="chip" id="panel-briefing" href=html target="_blank" rel="noopener">{ctx.t(T::Briefing)}</a>
+                            <a class="chip" id="panel-briefing-docx" href=docx download="">{ctx.t(T::BriefingWord)}</a>
+                        }
                     });
                 view! {
                     <h3 id="panel-title">{name}</h3>

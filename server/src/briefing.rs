@@ -220,38 +220,68 @@ pub fn class_of(value: f64, max: f64) -> usize {
     if max <= 0.0 { 0 } else { ((value / max * 5.0).floor() as usize).min(4) }
 }
 
+/// How the map's lon/lat become pixels: equirectangular, shrunk in longitude by the latitude's
+/// cosine, fitted to `width` × `height` with a 10-pixel margin.
+pub struct Frame {
+    west: f64,
+    north: f64,
+    k: f64,
+    scale: f64,
+    ox: f64,
+    oy: f64,
+}
+
+impl Frame {
+    /// The frame of `shapes` (`None` when there is nothing to draw).
+    pub fn of(shapes: &[MultiPolygon<f64>], width: f64, height: f64) -> Option<Frame> {
+        let mut b = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for s in shapes {
+            if let Some(r) = s.bounding_rect() {
+                b = (b.0.min(r.min().x), b.1.min(r.min().y), b.2.max(r.max().x), b.3.max(r.max().y));
+            }
+        }
+        if !b.0.is_finite() {
+            return None;
+        }
+        let k = ((b.1 + b.3) / 2.0).to_radians().cos();
+        let (w, h) = (((b.2 - b.0) * k).max(1e-9), (b.3 - b.1).max(1e-9));
+        let scale = ((width - 20.0) / w).min((height - 20.0) / h);
+        Some(Frame { west: b.0, north: b.3, k, scale, ox: (width - w * scale) / 2.0, oy: (height - h * scale) / 2.0 })
+    }
+
+    /// Pixel coordinates of a lon/lat.
+    pub fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (self.ox + (lon - self.west) * self.k * self.scale, self.oy + (self.north - lat) * self.scale)
+    }
+
+    /// A shape's rings in pixels.
+    pub fn rings(&self, shape: &MultiPolygon<f64>) -> Vec<Vec<(f64, f64)>> {
+        shape
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .map(|r| r.coords().map(|c| self.xy(c.x, c.y)).collect())
+            .collect()
+    }
+}
+
 /// The areas as an SVG map, `width` × `height` pixels, coloured by incidents per 10,000.
 pub fn map_svg(areas: &[AreaFigure], shapes: &[MultiPolygon<f64>], width: f64, height: f64) -> String {
-    let mut b = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for s in shapes {
-        if let Some(r) = s.bounding_rect() {
-            b = (b.0.min(r.min().x), b.1.min(r.min().y), b.2.max(r.max().x), b.3.max(r.max().y));
-        }
-    }
     let mut out = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">"#
     );
-    if !b.0.is_finite() {
+    let Some(frame) = Frame::of(shapes, width, height) else {
         out.push_str("</svg>");
         return out;
-    }
-    // Equirectangular, shrunk in longitude by the latitude's cosine; fitted with a margin.
-    let k = ((b.1 + b.3) / 2.0).to_radians().cos();
-    let (w, h) = (((b.2 - b.0) * k).max(1e-9), (b.3 - b.1).max(1e-9));
-    let scale = ((width - 20.0) / w).min((height - 20.0) / h);
-    let (ox, oy) = ((width - w * scale) / 2.0, (height - h * scale) / 2.0);
-    let xy = |lon: f64, lat: f64| (ox + (lon - b.0) * k * scale, oy + (b.3 - lat) * scale);
+    };
+    let xy = |lon: f64, lat: f64| frame.xy(lon, lat);
     let max = areas.iter().map(|a| a.incidents_per_10k).fold(0.0, f64::max);
     for (a, s) in areas.iter().zip(shapes) {
         let mut d = String::new();
-        for poly in s {
-            for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-                for (i, c) in ring.coords().enumerate() {
-                    let (x, y) = xy(c.x, c.y);
-                    let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
-                }
-                d.push('Z');
+        for ring in frame.rings(s) {
+            for (i, (x, y)) in ring.into_iter().enumerate() {
+                let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
             }
+            d.push('Z');
         }
         let _ = write!(
             out,
@@ -322,9 +352,16 @@ fn change_text(now: u64, other: Option<u64>, zh: bool) -> String {
     }
 }
 
+/// The family name the print view gives its embedded font.
+pub const EMBEDDED_FAMILY: &str = "SafeGrid Briefing";
+
+/// The Content-Security-Policy of the print view: its own inline styles, pictures and font
+/// from data: URLs, nothing else (no script, no frame, no form).
+pub const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /// The briefing as a printable HTML page (A4; the browser prints it to PDF), in Chinese
 /// (`zh`) or English.
-pub fn html(b: &Briefing, shapes: &[MultiPolygon<f64>], zh: bool) -> String {
+pub fn html(b: &Briefing, shapes: &[MultiPolygon<f64>], zh: bool, font: Option<&crate::docx::EmbeddedFont>) -> String {
     let t = |c: &'static str, e: &'static str| if zh { c } else { e };
     let kind = |c: Category| if zh { c.label_zh() } else { c.label_en() };
     let mut o = String::new();
@@ -337,7 +374,7 @@ pub fn html(b: &Briefing, shapes: &[MultiPolygon<f64>], zh: bool) -> String {
         o,
         r#"<!doctype html><html lang="{}"><head><meta charset="utf-8"><title>{}</title><style>
 @page {{ size: A4; margin: 18mm 16mm; }}
-body {{ font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", "Songti SC", serif; color: #111; max-width: 780px; margin: 0 auto; line-height: 1.55; }}
+body {{ font-family: "{EMBEDDED_FAMILY}", "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", "Songti SC", serif; color: #111; max-width: 780px; margin: 0 auto; line-height: 1.55; }}
 h1 {{ text-align: center; font-size: 22px; }} h2 {{ font-size: 16px; border-bottom: 1px solid #999; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0; }} th, td {{ border: 1px solid #999; padding: 3px 6px; text-align: left; }}
 .muted {{ color: #555; font-size: 12px; }} .legend span {{ display: inline-block; width: 18px; height: 10px; margin: 0 3px; }}
@@ -525,7 +562,200 @@ table {{ border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0;
         o.push_str("</ul>");
     }
     o.push_str("</body></html>");
+    // The page carries the subset of the briefing font its text needs, so it prints alike on
+    // every machine (the response's policy allows fonts from data: URLs only).
+    if let Some(font) = font
+        && let Ok(subset) = crate::font_subset::subset(&font.bytes, &o)
+    {
+        use base64::Engine as _;
+        let face = format!(
+            r#"@font-face {{ font-family: "{EMBEDDED_FAMILY}"; src: url(data:font/ttf;base64,{}) format("truetype"); }}"#,
+            base64::engine::general_purpose::STANDARD.encode(subset)
+        );
+        o = o.replacen("<style>", &format!("<style>\n{face}"), 1);
+    }
     o
+}
+
+fn rgb(hex: &str) -> [u8; 3] {
+    let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).unwrap_or(0);
+    [(v >> 16) as u8, (v >> 8) as u8, v as u8]
+}
+
+/// The map as a PNG picture for the Word document.
+pub fn map_png(
+    areas: &[AreaFigure],
+    shapes: &[MultiPolygon<f64>],
+    width: u32,
+    height: u32,
+) -> std::io::Result<Vec<u8>> {
+    let mut r = crate::docx::Raster::new(width, height);
+    if let Some(frame) = Frame::of(shapes, f64::from(width), f64::from(height)) {
+        let max = areas.iter().map(|a| a.incidents_per_10k).fold(0.0, f64::max);
+        for (a, s) in areas.iter().zip(shapes) {
+            r.fill(&frame.rings(s), rgb(MAP_COLORS[class_of(a.incidents_per_10k, max)]));
+        }
+        for s in shapes {
+            r.outline(&frame.rings(s), [0x55, 0x55, 0x55]);
+        }
+    }
+    r.png()
+}
+
+/// The briefing as a Word document (.docx): the print view's sections, the map as a picture
+/// with its legend, the kinds with text bars.
+pub fn docx(
+    b: &Briefing,
+    shapes: &[MultiPolygon<f64>],
+    zh: bool,
+    font: Option<&crate::docx::EmbeddedFont>,
+) -> std::io::Result<Vec<u8>> {
+    let t = |c: &'static str, e: &'static str| if zh { c } else { e };
+    let mut d = crate::docx::Document::new(font);
+    d.title(&if zh {
+        format!("{} {} 社会治安形势简报", b.region_name, b.period)
+    } else {
+        format!("{}: public-safety briefing for {}", b.region_name, b.period)
+    });
+    d.paragraph(&format!(
+        "{} {} – {}{}",
+        t("统计时段", "Period"),
+        model::time::local_date(b.from),
+        model::time::local_date(b.to - chrono::Duration::seconds(1)),
+        if b.partial { t("（本月尚未结束）", " (month under way)") } else { "" }
+    ));
+    d.heading(t("一、主要指标", "1. Key figures"));
+    let mut rows = vec![vec![
+        t("指标", "Figure").into(),
+        t("本月", "This month").into(),
+        t("环比", "vs last month").into(),
+        t("同比", "vs a year ago").into(),
+    ]];
+    rows.push(vec![
+        t("警情总数", "Incidents").into(),
+        b.incidents.now.to_string(),
+        change_text(b.incidents.now, b.incidents.previous, zh),
+        change_text(b.incidents.now, b.incidents.year_ago, zh),
+    ]);
+    if let Some((row, _)) = &b.scorecard {
+        for c in row.cells.iter().filter(|c| c.judgement != model::scorecard::Judgement::Unavailable) {
+            let share = c.indicator.is_share();
+            let fmt = |v: Option<f64>| match v {
+                None => "—".to_owned(),
+                Some(v) if share => format!("{:.1}%", v * 100.0),
+                Some(v) => format!("{v:.2}"),
+            };
+            let ch = |v: Option<f64>| match v {
+                None => "—".to_owned(),
+                Some(v) if share => format!("{:+.1} {}", v * 100.0, t("个百分点", "pt")),
+                Some(v) => format!("{v:+.2}"),
+            };
+            rows.push(vec![
+                (if zh { c.indicator.label_zh() } else { c.indicator.label_en() }).into(),
+                format!("{} ({}/{})", fmt(c.value), c.numerator, c.denominator),
+                ch(c.change_prev),
+                ch(c.change_yoy),
+            ]);
+        }
+    }
+    d.table(&rows);
+    d.heading(t("二、警情类别", "2. Incidents by kind"));
+    let max = b.by_category.iter().map(|c| c.counts.now).max().unwrap_or(0).max(1);
+    let mut rows = vec![vec![
+        t("类别", "Kind").into(),
+        t("本月", "This month").into(),
+        t("环比", "vs last month").into(),
+        "".into(),
+    ]];
+    for c in b.by_category.iter().filter(|c| c.counts.now > 0 || c.counts.previous.is_some_and(|p| p > 0)) {
+        // At most ten blocks: a quarter of the page's width holds them on one line.
+        let bar = "█".repeat(((c.counts.now * 10).div_ceil(max)) as usize);
+        rows.push(vec![
+            (if zh { c.category.label_zh() } else { c.category.label_en() }).into(),
+            c.counts.now.to_string(),
+            change_text(c.counts.now, c.counts.previous, zh),
+            bar,
+        ]);
+    }
+    d.table(&rows);
+    d.heading(t("三、万人发案率分布", "3. Incidents per 10,000 residents"));
+    d.picture(map_png(&b.areas, shapes, 640, 420)?, 640, 420, t("万人发案率分布图", "map of incidents per 10,000"));
+    let max = b.areas.iter().map(|a| a.incidents_per_10k).fold(0.0, f64::max);
+    let legend: Vec<(String, String)> = MAP_COLORS
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (c.to_string(), format!("{:.1} – {:.1}", max * k as f64 / 5.0, max * (k + 1) as f64 / 5.0)))
+        .collect();
+    d.legend(&legend);
+    let mut rows = vec![vec![
+        t("地区", "Area").into(),
+        t("警情", "Incidents").into(),
+        t("常住人口", "Residents").into(),
+        t("万人发案率", "Per 10,000").into(),
+    ]];
+    let mut top: Vec<&AreaFigure> = b.areas.iter().collect();
+    top.sort_by(|a, b| b.incidents_per_10k.total_cmp(&a.incidents_per_10k));
+    for a in top.into_iter().take(10) {
+        rows.push(vec![
+            a.name.clone(),
+            a.incidents.to_string(),
+            a.population.to_string(),
+            format!("{:.2}", a.incidents_per_10k),
+        ]);
+    }
+    d.table(&rows);
+    d.heading(t("四、热点区域", "4. Hot spots"));
+    if b.hot_spots.is_empty() {
+        d.paragraph(t("本月未发现统计显著的热点网格。", "No statistically significant hot spot this month."));
+    }
+    for (k, h) in b.hot_spots.iter().enumerate() {
+        d.paragraph(&if zh {
+            format!(
+                "{}. {}（{}），本月 {} 起，{}% 置信度热点（Gi* z = {:.2}）",
+                k + 1,
+                h.cell_name,
+                h.village_name,
+                h.incidents,
+                h.confidence,
+                h.z
+            )
+        } else {
+            format!(
+                "{}. {} ({}): {} incidents, a hot spot at {}% confidence (Gi* z = {:.2})",
+                k + 1,
+                h.cell_name,
+                h.village_name,
+                h.incidents,
+                h.confidence,
+                h.z
+            )
+        });
+    }
+    d.heading(t("五、事件处置、矛盾纠纷与考核", "5. Event loop, disputes and the scorecard"));
+    d.paragraph(&if zh {
+        format!(
+            "当前未结事件 {} 起，其中超时 {} 起；本月登记矛盾纠纷 {} 起。",
+            b.open_events, b.overdue_events, b.disputes_registered
+        )
+    } else {
+        format!(
+            "Open events now: {}, of which overdue: {}; disputes registered this month: {}.",
+            b.open_events, b.overdue_events, b.disputes_registered
+        )
+    });
+    if let Some((row, n)) = &b.scorecard {
+        let score = row.score.map_or_else(|| t("样本不足", "too few").to_owned(), |s| format!("{s:.1}"));
+        let rank = row.rank.map_or_else(String::new, |r| format!("{} {r}/{n}", t("，排名", ", rank")));
+        d.paragraph(&format!("{} {score}{rank}", t("考核得分", "Scorecard:")));
+    }
+    d.heading(t("六、专项整治", "6. Special campaigns"));
+    if b.campaigns.is_empty() {
+        d.paragraph(t("本月无专项整治。", "No campaign this month."));
+    }
+    for c in &b.campaigns {
+        d.paragraph(&format!("{} · {} · {} – {}", c.name, c.area_name, c.start, c.end));
+    }
+    d.finish()
 }
 
 #[cfg(test)]

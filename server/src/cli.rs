@@ -167,6 +167,29 @@ async fn serve_generation(
         state.settings =
             Arc::new(crate::live::LiveSettings { scorecard: Arc::new(scorecard), ..(*state.settings).clone() });
     }
+    let font = match &args.briefing_font {
+        Some(path) => Some(
+            crate::docx::EmbeddedFont::load(path)
+                .map_err(|e| anyhow::anyhow!("--briefing-font: {e} (简报字体有误)"))?,
+        ),
+        None if std::path::Path::new(crate::docx::DEFAULT_FONT_FILE).exists() => {
+            crate::docx::EmbeddedFont::load(std::path::Path::new(crate::docx::DEFAULT_FONT_FILE))
+                .inspect_err(|e| tracing::warn!("briefings embed no font: {e}"))
+                .ok()
+        }
+        None => {
+            tracing::warn!(
+                "briefings embed no font: {} is absent (apt install fonts-droid-fallback, or --briefing-font)",
+                crate::docx::DEFAULT_FONT_FILE
+            );
+            None
+        }
+    };
+    if let Some(font) = font {
+        tracing::info!(family = %font.family, "briefing font (简报字体)");
+        state.settings =
+            Arc::new(crate::live::LiveSettings { briefing_font: Some(Arc::new(font)), ..(*state.settings).clone() });
+    }
     if let Some(path) = &args.roads {
         let roads = crate::roads::load(path, state.geography.projection())
             .map_err(|e| anyhow::anyhow!("--roads: {e} (路网文件有误)"))?;

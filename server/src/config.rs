@@ -450,6 +450,11 @@ pub struct ServeArgs {
     /// replacing `data/scorecard.json` (考核指标配置; README, *Assessment scorecard*).
     #[arg(long, env = "SAFEGRID_SCORECARD", value_name = "FILE")]
     pub scorecard: Option<PathBuf>,
+    /// The TrueType font briefings embed (.docx and print view; 简报字体). Default: Droid Sans
+    /// Fallback from Debian's fonts-droid-fallback when installed, else none (the .docx then
+    /// names 宋体/黑体 and relies on the reader's fonts).
+    #[arg(long, env = "SAFEGRID_BRIEFING_FONT", value_name = "FILE")]
+    pub briefing_font: Option<PathBuf>,
     /// Road network, a GeoJSON file of LineStrings (WGS84): dispatch ETAs and patrol routes
     /// follow it instead of straight line × detour (路网).
     #[arg(long, env = "SAFEGRID_ROADS")]

@@ -7,6 +7,7 @@ use model::auth::Role;
 use model::scorecard::Month;
 use model::{RegionCode, ResourceKind};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use tests::TestWorld;
 
 const LIANGZHOU: &str = "620602000000";
@@ -423,7 +424,19 @@ async fn campaigns_are_declared_by_leaders_inside_their_jurisdiction_with_clear_
 
 #[tokio::test]
 async fn the_briefing_shows_the_apis_numbers_in_its_print_view() {
-    let w = TestWorld::new(20_000).await;
+    let mut w = TestWorld::new(20_000).await;
+    // The font the server embeds by default (Debian's fonts-droid-fallback).
+    let font_file = std::path::Path::new(server::docx::DEFAULT_FONT_FILE);
+    let font = if font_file.exists() {
+        Some(Arc::new(server::docx::EmbeddedFont::load(font_file).unwrap()))
+    } else if tests::required() {
+        panic!("{} is missing; the test command installs fonts-droid-fallback", font_file.display());
+    } else {
+        eprintln!("notice: {} is absent; skipping the embedded-font checks", font_file.display());
+        None
+    };
+    w.state.settings =
+        Arc::new(server::live::LiveSettings { briefing_font: font.clone(), ..(*w.state.settings).clone() });
     let (s, b) = w.get(&format!("/api/briefing?region={LIANGZHOU}&period=2026-10")).await;
     assert_eq!(s, 200, "{b}");
     // The month's incidents are /api/stats' for the same region and month.
@@ -446,6 +459,8 @@ async fn the_briefing_shows_the_apis_numbers_in_its_print_view() {
         .unwrap();
     let res = tower::ServiceExt::oneshot(w.app(), req).await.unwrap();
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'none'") && csp.contains("font-src data:") && !csp.contains("script"), "{csp}");
     let page = String::from_utf8(http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes().to_vec())
         .unwrap();
     assert!(
@@ -460,6 +475,59 @@ async fn the_briefing_shows_the_apis_numbers_in_its_print_view() {
         assert!(page.contains(&format!("data-category=\"{code}\"")), "{code}");
     }
     assert!(page.contains("<svg") && page.contains("<path d=\"M"), "the map is drawn");
+    if let Some(font) = &font {
+        // The page carries a font that draws each of its Chinese characters the full font has.
+        let data = page
+            .split("src: url(data:font/ttf;base64,")
+            .nth(1)
+            .expect("an embedded @font-face")
+            .split(')')
+            .next()
+            .unwrap();
+        use base64::Engine as _;
+        let subset = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
+        assert!(subset.len() < font.bytes.len() / 10, "a subset: {} bytes", subset.len());
+        covers(&subset, &font.bytes, &page);
+    }
+    // The Word document holds the same numbers, and the map as a PNG the server drew.
+    let req = axum::http::Request::get(format!("/api/briefing?region={LIANGZHOU}&period=2026-10&format=docx"))
+        .header("authorization", format!("Bearer {}", w.token(Role::City)))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(w.app(), req).await.unwrap();
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let bytes = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+    // The text of the runs, in order.
+    let text: String = xml
+        .split("<w:t xml:space=\"preserve\">")
+        .skip(1)
+        .filter_map(|s| s.split("</w:t>").next())
+        .collect::<Vec<_>>()
+        .join("|");
+    assert!(text.contains(&format!("警情总数|{}|", b["incidents"]["now"])), "{text}");
+    assert!(text.contains(&format!("({}/{})", on_time["numerator"], on_time["denominator"])), "{text}");
+    assert!(text.contains(&format!("排名 {rank}/4")), "{text}");
+    let mut png = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name("word/media/image1.png").unwrap(), &mut png).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_eq!(
+        (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap())),
+        (640, 420)
+    );
+    if let Some(font) = &font {
+        // Every run names the embedded font, which the package holds obfuscated.
+        assert!(xml.contains(&format!("w:eastAsia=\"{}\"", font.family)) && !xml.contains("宋体"));
+        let mut odttf = Vec::new();
+        std::io::Read::read_to_end(&mut zip.by_name("word/fonts/font1.odttf").unwrap(), &mut odttf).unwrap();
+        server::docx::obfuscate(&mut odttf, server::docx::FONT_KEY);
+        covers(&odttf, &font.bytes, &text);
+    }
     // English too; the jurisdiction and the parameters are checked.
     let (s, _) = w.get(&format!("/api/briefing?region={LIANGZHOU}&format=html&lang=en")).await;
     assert_eq!(s, 200);
@@ -467,7 +535,7 @@ async fn the_briefing_shows_the_apis_numbers_in_its_print_view() {
         (Role::Township, format!("/api/briefing?region={LIANGZHOU}"), 403, None),
         (Role::Village, "/api/briefing".to_owned(), 403, None),
         (Role::City, "/api/briefing?region=620699999000".to_owned(), 404, Some("region")),
-        (Role::City, "/api/briefing?format=docx".to_owned(), 400, Some("format")),
+        (Role::City, "/api/briefing?format=pdf".to_owned(), 400, Some("format")),
         (Role::City, "/api/briefing?lang=fr".to_owned(), 400, Some("lang")),
         (Role::City, "/api/briefing?period=2026".to_owned(), 400, Some("period")),
     ] {
@@ -476,4 +544,41 @@ async fn the_briefing_shows_the_apis_numbers_in_its_print_view() {
     }
     let (s, own) = w.get_as(Role::Township, "/api/briefing").await;
     assert_eq!((s.as_u16(), own["region"].as_str()), (200, Some("620602001000")), "a township's own by default");
+}
+
+/// Asserts that `subset` parses as a font and draws every character of `text` that `full` has,
+/// with the same outline and advance.
+fn covers(subset: &[u8], full: &[u8], text: &str) {
+    use ttf_parser::{Face, OutlineBuilder};
+    #[derive(Default)]
+    struct Path(Vec<String>);
+    impl OutlineBuilder for Path {
+        fn move_to(&mut self, x: f32, y: f32) {
+            self.0.push(format!("M{x},{y}"));
+        }
+        fn line_to(&mut self, x: f32, y: f32) {
+            self.0.push(format!("L{x},{y}"));
+        }
+        fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+            self.0.push(format!("Q{x1},{y1},{x},{y}"));
+        }
+        fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+            self.0.push(format!("C{x1},{y1},{x2},{y2},{x},{y}"));
+        }
+        fn close(&mut self) {
+            self.0.push("Z".into());
+        }
+    }
+    let (small, big) = (Face::parse(subset, 0).expect("the subset parses"), Face::parse(full, 0).unwrap());
+    let mut chinese = 0;
+    for ch in text.chars().collect::<std::collections::BTreeSet<char>>() {
+        let Some(want) = big.glyph_index(ch) else { continue };
+        let got = small.glyph_index(ch).unwrap_or_else(|| panic!("{ch:?} is missing from the subset"));
+        let (mut a, mut b) = (Path::default(), Path::default());
+        small.outline_glyph(got, &mut a);
+        big.outline_glyph(want, &mut b);
+        assert_eq!((a.0, small.glyph_hor_advance(got)), (b.0, big.glyph_hor_advance(want)), "{ch:?}");
+        chinese += usize::from(('\u{4e00}'..='\u{9fff}').contains(&ch));
+    }
+    assert!(chinese > 50, "{chinese} Chinese characters checked");
 }

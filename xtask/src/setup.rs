@@ -107,8 +107,12 @@ pub fn ensure_run_tools(root: &Path) -> Result<()> {
         }
         sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&frontend))?;
     }
-    Ok(())
+    // The font briefings embed (server::docx::DEFAULT_FONT_FILE).
+    apt_install(&[(BRIEFING_FONT, &["fonts-droid-fallback"])])
 }
+
+/// Droid Sans Fallback, the TrueType CJK font the server embeds in briefings by default.
+const BRIEFING_FONT: &str = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf";
 
 /// What `cargo xtask test` builds with besides the run tools: cargo-fuzz.
 pub fn ensure_test_cargo_tools(root: &Path) -> Result<()> {
@@ -117,7 +121,7 @@ pub fn ensure_test_cargo_tools(root: &Path) -> Result<()> {
 }
 
 /// The Debian packages the tests run with: GDAL's ogrinfo, Chromium and its driver, CJK fonts
-/// for screenshots, and Python's sqlite3 as a second process on the embedded store
+/// for screenshots, the fonts the font-subsetting tests read, and Python's sqlite3 as a second process on the embedded store
 /// (PostgreSQL comes with [`postgis_cluster`]). Network- and disk-bound, so the
 /// test command runs this beside the builds.
 pub fn ensure_test_packages() -> Result<()> {
@@ -126,6 +130,8 @@ pub fn ensure_test_packages() -> Result<()> {
         ("chromium", &["chromium"]),
         ("chromedriver", &["chromium-driver"]),
         ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", &["fonts-noto-cjk"]),
+        (BRIEFING_FONT, &["fonts-droid-fallback"]),
+        ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", &["fonts-dejavu-core"]),
         ("python3", &["python3"]),
     ])
 }

@@ -342,8 +342,8 @@ pub async fn briefing(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         None => Month::of(s.clock.now()).previous(),
     };
     check_month(&s, month)?;
-    if !["json", "html"].contains(&format.as_str()) {
-        return Err(AppError::bad("format", "format is json or html (the Word document is not built yet)"));
+    if !["json", "html", "docx"].contains(&format.as_str()) {
+        return Err(AppError::bad("format", "format is json, html or docx"));
     }
     if !["zh", "en"].contains(&lang.as_str()) {
         return Err(AppError::bad("lang", "lang is zh or en"));
@@ -352,8 +352,28 @@ pub async fn briefing(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     s.audit(caller.audit("read_briefing", format!("{region} {month}"), "ok")).await?;
     Ok(match format.as_str() {
         "html" => {
-            let page = crate::briefing::html(&b, &shapes, lang == "zh");
-            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+            // Subsetting the embedded font is CPU work: a job.
+            let zh = lang == "zh";
+            let font = s.settings.briefing_font.clone();
+            let page = s.jobs.run(move |_| Ok(crate::briefing::html(&b, &shapes, zh, font.as_deref()))).await?;
+            let headers = [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_SECURITY_POLICY, crate::briefing::HTML_CSP),
+            ];
+            (headers, page).into_response()
+        }
+        "docx" => {
+            // The rasterised map and the font subset are CPU work: a job.
+            let zh = lang == "zh";
+            let font = s.settings.briefing_font.clone();
+            let bytes = s
+                .jobs
+                .run(move |_| Ok(crate::briefing::docx(&b, &shapes, zh, font.as_deref())))
+                .await?
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let name = format!("attachment; filename=\"briefing-{region}-{month}.docx\"");
+            let kind = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+            ([(header::CONTENT_TYPE, kind.to_owned()), (header::CONTENT_DISPOSITION, name)], bytes).into_response()
         }
         _ => Json(b).into_response(),
     })

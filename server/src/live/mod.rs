@@ -236,6 +236,9 @@ pub struct LiveSettings {
     pub session_recheck: std::time::Duration,
     /// The assessment scorecard's rules (`--scorecard`, default `data/scorecard.json`).
     pub scorecard: Arc<model::scorecard::ScorecardConfig>,
+    /// The font briefings embed (`--briefing-font`, default Debian's Droid Sans Fallback when
+    /// installed); without one the .docx names 宋体/黑体 and the print view the reader's fonts.
+    pub briefing_font: Option<Arc<crate::docx::EmbeddedFont>>,
 }
 
 /// How often an open live feed checks its session by default.
@@ -250,6 +253,7 @@ impl Default for LiveSettings {
             roads: None,
             session_recheck: SESSION_RECHECK,
             scorecard: Arc::new(model::scorecard::ScorecardConfig::standard()),
+            briefing_font: None,
         }
     }
 }
