@@ -4,6 +4,7 @@
 //! the event loop, disputes and backlog, the scorecard row, campaigns). Every figure is the
 //! JSON's; the scorecard's are `/api/scorecard`'s for the same month and level. Knows no HTTP.
 
+use crate::docx::xml_escape as escape;
 use crate::incident_index::IncidentFilter;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -196,22 +197,6 @@ fn area(code: String, name: &str, incidents: u64, population: u64) -> AreaFigure
     AreaFigure { code, name: name.to_owned(), incidents, population, incidents_per_10k: per_10k(incidents, population) }
 }
 
-/// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Colours of the map's classes, light to dark.
 pub const MAP_COLORS: [&str; 5] = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"];
 
@@ -331,6 +316,23 @@ pub fn category_svg(rows: &[(String, u64)], width: f64) -> String {
     out
 }
 
+/// How an indicator's value and its changes read: shares as percentages and percentage points,
+/// rates with two decimals, "—" where there is none.
+fn indicator_texts(indicator: Indicator, zh: bool) -> (impl Fn(Option<f64>) -> String, impl Fn(Option<f64>) -> String) {
+    let share = indicator.is_share();
+    let value = move |v: Option<f64>| match v {
+        None => "—".to_owned(),
+        Some(v) if share => format!("{:.1}%", v * 100.0),
+        Some(v) => format!("{v:.2}"),
+    };
+    let change = move |v: Option<f64>| match v {
+        None => "—".to_owned(),
+        Some(v) if share => format!("{:+.1} {}", v * 100.0, if zh { "个百分点" } else { "pt" }),
+        Some(v) => format!("{v:+.2}"),
+    };
+    (value, change)
+}
+
 fn change_text(now: u64, other: Option<u64>, zh: bool) -> String {
     match other {
         None => {
@@ -416,17 +418,7 @@ table {{ border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0;
             if c.judgement == model::scorecard::Judgement::Unavailable {
                 continue;
             }
-            let share = c.indicator.is_share();
-            let fmt = |v: Option<f64>| match v {
-                None => "—".to_owned(),
-                Some(v) if share => format!("{:.1}%", v * 100.0),
-                Some(v) => format!("{v:.2}"),
-            };
-            let ch = |v: Option<f64>| match v {
-                None => "—".to_owned(),
-                Some(v) if share => format!("{:+.1} {}", v * 100.0, t("个百分点", "pt")),
-                Some(v) => format!("{v:+.2}"),
-            };
+            let (fmt, ch) = indicator_texts(c.indicator, zh);
             let _ = write!(
                 o,
                 r#"<tr data-figure="{}"><td>{}</td><td>{} <span class="muted">({}/{})</span></td><td>{}</td><td>{}</td></tr>"#,
@@ -639,17 +631,7 @@ pub fn docx(
     ]);
     if let Some((row, _)) = &b.scorecard {
         for c in row.cells.iter().filter(|c| c.judgement != model::scorecard::Judgement::Unavailable) {
-            let share = c.indicator.is_share();
-            let fmt = |v: Option<f64>| match v {
-                None => "—".to_owned(),
-                Some(v) if share => format!("{:.1}%", v * 100.0),
-                Some(v) => format!("{v:.2}"),
-            };
-            let ch = |v: Option<f64>| match v {
-                None => "—".to_owned(),
-                Some(v) if share => format!("{:+.1} {}", v * 100.0, t("个百分点", "pt")),
-                Some(v) => format!("{v:+.2}"),
-            };
+            let (fmt, ch) = indicator_texts(c.indicator, zh);
             rows.push(vec![
                 (if zh { c.indicator.label_zh() } else { c.indicator.label_en() }).into(),
                 format!("{} ({}/{})", fmt(c.value), c.numerator, c.denominator),

@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-/// Escapes text for XML.
+/// Escapes text for XML and HTML (text and quoted attributes alike).
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
@@ -17,6 +17,7 @@ pub fn xml_escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
             // Characters XML 1.0 cannot hold are left out.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
             c => out.push(c),
