@@ -27,11 +27,15 @@ fn title(kind: DisputeKind) -> &'static str {
     match kind {
         DisputeKind::Neighbour => "邻里噪音、排水纠纷",
         DisputeKind::Family => "赡养老人纠纷",
-        DisputeKind::Land => "宅基地边界纠纷",
+        DisputeKind::Land => "承包地边界纠纷",
+        DisputeKind::Water => "灌溉轮水次序纠纷",
+        DisputeKind::Grassland => "草场放牧越界纠纷",
+        DisputeKind::Expropriation => "征地补偿款分配纠纷",
         DisputeKind::Labour => "拖欠务工工资",
+        DisputeKind::Medical => "卫生室诊疗费用纠纷",
         DisputeKind::Contract => "民间借贷纠纷",
         DisputeKind::Property => "物业费纠纷",
-        DisputeKind::Other => "草场放牧纠纷",
+        DisputeKind::Other => "损坏财物赔偿纠纷",
     }
 }
 

@@ -490,7 +490,7 @@ pub async fn satisfaction(region: Option<&str>) -> Result<model::api::work::Sati
     get_json(&format!("/api/satisfaction{q}")).await
 }
 
-/// `POST /api/incidents/{id}/merge`: report `id` joins the event of report `into` (一警多报).
+/// `POST /api/incidents/{id}/merge`: report `id` joins the event of report `into` (一事多报).
 pub async fn merge(id: u64, into: u64) -> Result<model::api::live::Progress, ApiError> {
     let body = serde_json::json!({ "into": into }).to_string();
     let (status, text) = fetch("POST", &format!("/api/incidents/{id}/merge"), Some(body)).await?;

@@ -153,17 +153,18 @@ fn status_label(lang: Lang, s: Status) -> &'static str {
     if lang == Lang::Zh { s.label_zh() } else { s.label_en() }
 }
 
-/// Who supervises an overdue stage (村级督办 … 市级督办).
+/// Who supervises an overdue stage, named by the supervising level (督办 goes from a higher
+/// level to a lower one: 乡镇督办 … 市级督办); at the village's own level it is a reminder.
 pub fn level_label(lang: Lang, l: RegionLevel) -> &'static str {
     match (lang, l) {
-        (Lang::Zh, RegionLevel::Village) => "村级督办",
+        (Lang::Zh, RegionLevel::Village) => "村级提醒",
         (Lang::Zh, RegionLevel::Township) => "乡镇督办",
         (Lang::Zh, RegionLevel::County) => "县级督办",
         (Lang::Zh, _) => "市级督办",
-        (_, RegionLevel::Village) => "village",
-        (_, RegionLevel::Township) => "township",
-        (_, RegionLevel::County) => "county",
-        (_, _) => "city",
+        (_, RegionLevel::Village) => "village reminder",
+        (_, RegionLevel::Township) => "township supervision",
+        (_, RegionLevel::County) => "county supervision",
+        (_, _) => "city supervision",
     }
 }
 
@@ -179,7 +180,7 @@ pub fn timer(due_ms: f64, now_ms: f64) -> String {
 }
 
 /// One incident's event loop, in its details panel: the deadline of the current stage, every step
-/// with who took it, and its 一警多报 links, which a case handler merges or splits.
+/// with who took it, and its 一事多报 links, which a case handler merges or splits.
 #[component]
 pub fn IncidentProgress(id: u64) -> impl IntoView {
     let ctx = expect_context::<Ctx>();

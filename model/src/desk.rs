@@ -37,10 +37,18 @@ labelled_enum! {
         Neighbour = ("neighbour", "邻里", "neighbours"),
         /// 婚姻家庭纠纷.
         Family = ("family", "婚姻家庭", "marriage and family"),
-        /// 土地/山林纠纷.
-        Land = ("land", "土地/山林", "land and forest"),
+        /// 土地承包纠纷 (contracted farmland, plots and their boundaries).
+        Land = ("land", "土地承包", "land contracts"),
+        /// 水事纠纷: irrigation water, its turns and channels (Wuwei's oases live on it).
+        Water = ("water", "水事", "irrigation water"),
+        /// 草场纠纷: grazing land (天祝, 古浪's hills).
+        Grassland = ("grassland", "草场", "grassland"),
+        /// 征地拆迁纠纷.
+        Expropriation = ("expropriation", "征地拆迁", "land taking and demolition"),
         /// 劳资纠纷.
         Labour = ("labour", "劳资", "labour and wages"),
+        /// 医疗纠纷.
+        Medical = ("medical", "医疗", "medical"),
         /// 合同/债务纠纷.
         Contract = ("contract", "合同/债务", "contract and debt"),
         /// 物业纠纷.
@@ -338,9 +346,11 @@ mod tests {
             DisputeStatus::label_zh,
             DisputeStatus::label_en,
         );
-        assert_eq!(DisputeKind::ALL.len(), 7);
+        assert_eq!(DisputeKind::ALL.len(), 11);
         assert_eq!(DisputeStatus::ALL.len(), 6);
-        assert_eq!(DisputeKind::Land.label_zh(), "土地/山林");
+        assert_eq!(DisputeKind::Land.label_zh(), "土地承包");
+        assert_eq!(DisputeKind::parse("water"), Some(DisputeKind::Water));
+        assert_eq!(DisputeKind::parse("land"), Some(DisputeKind::Land), "records of before keep their kind");
         assert_eq!(MediationTrack::Peoples.as_str(), "peoples");
         assert_eq!(DisputeStatus::Escalated.label_zh(), "已移交上级调解");
         assert!(serde_json::from_str::<DisputeKind>("\"Neighbour\"").is_err());

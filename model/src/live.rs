@@ -361,7 +361,7 @@ pub struct IncidentChange {
     pub at: DateTime<Utc>,
 }
 
-/// `data` of an `incident_linked` message: several reports of one event (一警多报) are linked to
+/// `data` of an `incident_linked` message: several reports of one event (一事多报) are linked to
 /// the first report, which carries the event; splitting sets `event` to `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentLink {
@@ -548,7 +548,7 @@ pub struct QueueItem {
     pub escalated_to: Option<crate::code::RegionLevel>,
     /// The unit in charge.
     pub unit: Option<u64>,
-    /// Reports of this event (1 + those linked to it, 一警多报).
+    /// Reports of this event (1 + those linked to it, 一事多报).
     #[serde(default)]
     pub reports: usize,
     /// A work order's lead department.

@@ -10,13 +10,23 @@ use serde::{Deserialize, Serialize};
 pub enum PreventionKind {
     /// 人防: officers, patrol units, grid workers.
     Human,
-    /// 物防: checkpoints, key places.
+    /// 物防: checkpoints (barriers, guard posts, locks). Key places are places to protect, not
+    /// 物防.
     Physical,
     /// 技防: cameras, alarms.
     Technical,
 }
 
 impl PreventionKind {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Human => "human",
+            Self::Physical => "physical",
+            Self::Technical => "technical",
+        }
+    }
+
     /// Chinese UI label.
     pub fn label_zh(self) -> &'static str {
         match self {
@@ -86,13 +96,20 @@ impl ResourceKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// Its leg of the prevention system.
-    pub fn prevention(self) -> PreventionKind {
+    /// Its leg of the prevention system; a key place (school, market, hospital) is a place to
+    /// protect, in none.
+    pub fn prevention(self) -> Option<PreventionKind> {
         match self {
-            Self::Station | Self::PatrolUnit | Self::GridWorker => PreventionKind::Human,
-            Self::Checkpoint | Self::KeyPlace => PreventionKind::Physical,
-            Self::Camera | Self::Alarm => PreventionKind::Technical,
+            Self::Station | Self::PatrolUnit | Self::GridWorker => Some(PreventionKind::Human),
+            Self::Checkpoint => Some(PreventionKind::Physical),
+            Self::Camera | Self::Alarm => Some(PreventionKind::Technical),
+            Self::KeyPlace => None,
         }
+    }
+
+    /// The stores' `prevention` column: the leg's API name, `protected` for a place to protect.
+    pub fn prevention_name(self) -> &'static str {
+        self.prevention().map_or("protected", PreventionKind::as_str)
     }
 
     /// Chinese UI label.
@@ -167,4 +184,30 @@ pub struct Officer {
     pub station_id: u64,
     /// Villages the officer currently covers.
     pub villages: Vec<RegionCode>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_has_its_leg_and_key_places_none() {
+        let legs: Vec<(&str, &str)> = ResourceKind::ALL.iter().map(|k| (k.as_str(), k.prevention_name())).collect();
+        assert_eq!(
+            legs,
+            [
+                ("station", "human"),
+                ("patrol_unit", "human"),
+                ("grid_worker", "human"),
+                ("checkpoint", "physical"),
+                ("key_place", "protected"),
+                ("camera", "technical"),
+                ("alarm", "technical"),
+            ]
+        );
+        assert_eq!(ResourceKind::KeyPlace.prevention(), None, "a place to protect, not 物防");
+        for leg in [PreventionKind::Human, PreventionKind::Physical, PreventionKind::Technical] {
+            assert_eq!(serde_json::to_value(leg).unwrap(), leg.as_str(), "the API name is the serde name");
+        }
+    }
 }

@@ -106,7 +106,7 @@ fn feature(k: usize, tag: &str, p: (f64, f64)) -> Value {
 
 /// `n` FeatureCollections of 10,000 reports as a feed from another system sends them: points all
 /// over the city, occurred over the last day, every category; one report in twenty is a second
-/// report of the event ten items earlier (same category, 50 m east, 3 minutes later: 一警多报).
+/// report of the event ten items earlier (same category, 50 m east, 3 minutes later: 一事多报).
 fn spread_bodies(n: usize, tag: &str, pts: &[(f64, f64)]) -> Vec<String> {
     let now = Utc::now();
     (0..n)
@@ -134,7 +134,7 @@ fn spread_bodies(n: usize, tag: &str, pts: &[(f64, f64)]) -> Vec<String> {
 
 /// `n` FeatureCollections of 10,000 reports each, at Liangzhou's first cells, all 5 minutes ago:
 /// every report after the first at a point is another report of that point's event (the worst
-/// case for 一警多报 linking: every item is linked and logged).
+/// case for 一事多报 linking: every item is linked and logged).
 fn batch_bodies(n: usize, tag: &str, pts: &[(f64, f64)]) -> Vec<String> {
     (0..n)
         .map(|b| {

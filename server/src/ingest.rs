@@ -1,5 +1,5 @@
 //! The write path for incidents: locate each point in its cell, store the batch in one durable
-//! transaction with the live-log events derived from it (alerts, 一警多报 links), then update the
+//! transaction with the live-log events derived from it (alerts, 一事多报 links), then update the
 //! in-memory index and board. Used by the HTTP API and the demo feed.
 
 use crate::geography::{CellIdx, Geography};

@@ -1,7 +1,7 @@
 //! Prevention coverage of the three-dimensional system per cell (the adapter around
 //! `analytics::coverage`): human (人防: grid workers, the village officers' share, stations,
-//! patrol units based there, planned patrol visits), physical (物防: checkpoints, key places with
-//! their own security) and technical (技防: camera view sectors clipped by range and field of
+//! patrol units based there, planned patrol visits), physical (物防: checkpoints; key places are
+//! places to protect and add nothing) and technical (技防: camera view sectors clipped by range and field of
 //! view, alarms) resources against risk (recent incidents), the gap between them, hot spots that
 //! no camera sees (blind spots), and where new cameras or checkpoints would cover the most
 //! unprotected incidents (maximal covering, lazy greedy).
@@ -228,7 +228,7 @@ pub fn cell_coverage(
                     + f64::from(c.patrol_units) * 0.5
                     + f64::from(c.planned_visits) * 0.5,
             );
-            let physical = saturate(f64::from(c.checkpoints) + f64::from(c.key_places) * 0.25);
+            let physical = saturate(f64::from(c.checkpoints));
             let camera = camera_incident_share.unwrap_or(camera_area_share);
             let technical = 1.0 - (1.0 - camera) * (1.0 - saturate(f64::from(c.alarms) * 0.5));
             let strength = (human + physical + technical) / 3.0;

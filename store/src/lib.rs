@@ -478,7 +478,7 @@ fn decided_event(
     }
 }
 
-/// What an incident write derives from the incidents it creates, in order (alerts, 一警多报
+/// What an incident write derives from the incidents it creates, in order (alerts, 一事多报
 /// links): pure over memory, run inside the write's transaction.
 pub type Derive = std::sync::Arc<dyn Fn(&[&Incident]) -> Vec<NewLiveEvent> + Send + Sync>;
 
@@ -541,7 +541,7 @@ pub trait Store: Send + Sync + 'static {
     }
     /// [`Store::insert_attributed`]; the live log gets each created incident's event and then,
     /// in the same transaction, the events `derive` makes of the created incidents (alerts,
-    /// 一警多报 links), so they are durable exactly when the incidents are.
+    /// 一事多报 links), so they are durable exactly when the incidents are.
     async fn insert_deriving(
         &self,
         items: Vec<(NewIncident, Placement)>,

@@ -511,7 +511,7 @@ async fn dispatch_from_the_queue(b: &Browser, j: &mut Journey) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     wait_text(c, &row, |t| t.contains("到场"), "the queue offers the next step after the dispatch").await;
-    // The incident's details show its event loop (the dispatch, by whom) and its 一警多报 links:
+    // The incident's details show its event loop (the dispatch, by whom) and its 一事多报 links:
     // an operator merges it into another report's event and splits it off again.
     c.find(Locator::Css(&format!("{row} .q-main"))).await.unwrap().click().await.unwrap();
     let (_, units) = world.get("/api/units").await;
@@ -526,7 +526,7 @@ async fn dispatch_from_the_queue(b: &Browser, j: &mut Journey) {
     .await;
 }
 
-/// An operator merges the report into another's event (一警多报) and splits it off again.
+/// An operator merges the report into another's event (一事多报) and splits it off again.
 async fn merge_and_split(b: &Browser, j: &mut Journey) {
     let (c, world, out) = (&b.c, &b.world, &b.out);
     let live_id = j.live_id;

@@ -162,7 +162,19 @@ async fn coverage_scores_follow_their_definition_and_cameras_agree_with_a_scan()
         assert!((strength - legs.iter().sum::<f64>() / 3.0).abs() < 1e-9, "{p}");
         assert!((risk - p["incidents"].as_f64().unwrap() / busiest as f64).abs() < 1e-9, "{p}");
         assert!((gap - risk * (1.0 - strength)).abs() < 1e-9, "{p}");
+        // 物防 is checkpoints alone: key places are places to protect.
+        let checkpoints = p["counts"]["checkpoints"].as_f64().unwrap();
+        assert!((legs[1] - (1.0 - (-checkpoints).exp())).abs() < 1e-12, "{p}");
     }
+    let places_alone = feats
+        .iter()
+        .filter(|f| f["properties"]["counts"]["key_places"].as_u64() > Some(0))
+        .filter(|f| f["properties"]["counts"]["checkpoints"] == 0)
+        .count();
+    assert!(places_alone > 0, "some cell has key places and no checkpoint, and its 物防 is 0");
+    let (_, places) = w.get("/api/resources?kind=key_place&region=620602000000").await;
+    let first = &places["features"][0]["properties"];
+    assert_eq!((first["kind"].as_str(), &first["prevention"]), (Some("key_place"), &Value::Null), "{first}");
     // The camera incident share against a linear scan over every camera of the city.
     let utm = TransverseMercator::utm(48, true);
     let cameras: Vec<CameraSector> = w

@@ -19,7 +19,7 @@ pub struct Progress {
     pub due_at: Option<DateTime<Utc>>,
     /// Every status change, oldest first.
     pub history: Vec<IncidentChange>,
-    /// The first report of the event this report is linked to (一警多报), if any.
+    /// The first report of the event this report is linked to (一事多报), if any.
     pub event: Option<u64>,
     /// Reports linked to this one's event.
     pub linked: Vec<u64>,

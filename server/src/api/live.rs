@@ -150,7 +150,7 @@ async fn incident_in_scope(s: &AppState, caller: &Caller, id: u64) -> Result<mod
         .ok_or_else(|| AppError::NotFound { message: format!("no incident {id}"), field: None })
 }
 
-/// An incident's progress as `caller` sees it: the reports of its event (一警多报) only where
+/// An incident's progress as `caller` sees it: the reports of its event (一事多报) only where
 /// they lie in the caller's jurisdiction (a leader may merge reports across villages).
 fn progress(s: &AppState, caller: &Caller, incident: &model::Incident, history: Vec<IncidentChange>) -> Progress {
     let status = history.last().map_or(incident.fields.status, |c| c.to);
@@ -718,7 +718,7 @@ struct MergeBody {
 }
 
 /// `POST /api/incidents/{id}/merge` `{"into": other}`: report `id` is another report of
-/// `other`'s event (一警多报); it leaves the queue and is worked with that event.
+/// `other`'s event (一事多报); it leaves the queue and is worked with that event.
 pub async fn merge(
     State(s): State<AppState>,
     caller: Caller,

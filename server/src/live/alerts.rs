@@ -2,7 +2,7 @@
 //! window (an earlier incident of the same category close in space and time: the pattern Knox
 //! tests find for burglary and theft). Pure over the geography and the index.
 //!
-//! Near-repeat counts and 一警多报 links only reach incidents of the new report's own village.
+//! Near-repeat counts and 一事多报 links only reach incidents of the new report's own village.
 //! Jurisdictions are unions of whole villages, so whoever sees an alert or a link sees every
 //! incident behind it: no alert text counts, and no link names, an incident outside the
 //! reader's jurisdiction.
@@ -29,7 +29,7 @@ pub struct AlertRules {
     pub near_repeat_categories: Vec<Category>,
     /// Incidents that occurred longer ago than this (back-filled reports) raise no alert, hours.
     pub live_hours: i64,
-    /// Reports of one event (一警多报): same category, open, within this distance, metres…
+    /// Reports of one event (一事多报): same category, open, within this distance, metres…
     pub same_event_m: f64,
     /// …and this many minutes of each other's occurrence.
     pub same_event_min: i64,
@@ -52,7 +52,7 @@ impl Default for AlertRules {
 /// What the rules raise for one new incident.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Raised {
-    /// The earlier open report of the same event (一警多报: same category, within
+    /// The earlier open report of the same event (一事多报: same category, within
     /// `same_event_m` and `same_event_min`), the earliest if several.
     pub same_event: Option<u64>,
     /// Its alerts (ids are assigned when they are stored).
@@ -84,7 +84,7 @@ pub fn for_batch(
     if live.is_empty() {
         return out;
     }
-    // 一警多报: earlier open reports of the category within `same_event_m` and
+    // 一事多报: earlier open reports of the category within `same_event_m` and
     // `same_event_min` either side. Near-repeat: earlier incidents of a near-repeat category
     // within `near_repeat_m` and `near_repeat_days` before.
     let window = Duration::minutes(rules.same_event_min);

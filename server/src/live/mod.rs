@@ -269,7 +269,7 @@ impl LiveSettings {
 }
 
 /// The rules an incident write runs on the incidents it creates, inside its transaction
-/// ([`store::Store::insert_deriving`]): their 一警多报 links and alerts (geofence,
+/// ([`store::Store::insert_deriving`]): their 一事多报 links and alerts (geofence,
 /// near-repeat). The created incidents are not in the index yet: the write's group commit puts
 /// them there once durable, before the next group's rules read it.
 pub fn derive(state: &crate::state::AppState) -> store::Derive {

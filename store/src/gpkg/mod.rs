@@ -179,6 +179,8 @@ impl GpkgStore {
         }
         writer.execute_batch(sql!("core")).map_err(sql("create GeoPackage core"))?;
         writer.execute_batch(sql!("schema")).map_err(sql("create schema"))?;
+        // Stores from before key places were places to protect rather than 物防 (#30).
+        writer.execute_batch(sql!("upgrade_key_places")).map_err(sql("upgrade key places"))?;
         writer
             .execute_batch(&sql!("wal_autocheckpoint").replace("{pages}", &WAL_AUTOCHECKPOINT_PAGES.to_string()))
             .map_err(sql("configure checkpoints"))?;

@@ -73,7 +73,7 @@ fn write_geography(tx: &rusqlite::Transaction<'_>, geography: &GeographyData) ->
                 r.id as i64,
                 encode_point(r.lon, r.lat),
                 r.kind.as_str(),
-                format!("{:?}", r.kind.prevention()).to_lowercase(),
+                r.kind.prevention_name(),
                 r.name,
                 r.region_code.to_string(),
                 r.subtype,

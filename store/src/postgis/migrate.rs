@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0009_tracking_secret.sql"),
     },
     Migration { version: 10, name: "0010_campaigns", sql: include_str!("../../../migrations/0010_campaigns.sql") },
+    Migration {
+        version: 11,
+        name: "0011_key_places_protected",
+        sql: include_str!("../../../migrations/0011_key_places_protected.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -585,7 +585,7 @@ async fn write_geography(tx: &deadpool_postgres::Transaction<'_>, g: &GeographyD
                 &r.lon,
                 &r.lat,
                 &r.kind.as_str(),
-                &format!("{:?}", r.kind.prevention()).to_lowercase(),
+                &r.kind.prevention_name(),
                 &r.name,
                 &r.region_code.to_string(),
                 &r.subtype,
