@@ -333,6 +333,21 @@ fn indicator_texts(indicator: Indicator, zh: bool) -> (impl Fn(Option<f64>) -> S
     (value, change)
 }
 
+/// A hot spot in words, for the print view and the document alike.
+fn hot_spot_sentence(h: &HotSpotLine, zh: bool) -> String {
+    if zh {
+        format!(
+            "{}（{}），本月 {} 起，{}% 置信度热点（Gi* z = {:.2}）",
+            h.cell_name, h.village_name, h.incidents, h.confidence, h.z
+        )
+    } else {
+        format!(
+            "{} ({}): {} incidents, a hot spot at {}% confidence (Gi* z = {:.2})",
+            h.cell_name, h.village_name, h.incidents, h.confidence, h.z
+        )
+    }
+}
+
 fn change_text(now: u64, other: Option<u64>, zh: bool) -> String {
     match other {
         None => {
@@ -481,27 +496,7 @@ table {{ border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0;
     } else {
         o.push_str("<ol id=\"hot-spots\">");
         for h in &b.hot_spots {
-            let _ = if zh {
-                write!(
-                    o,
-                    "<li>{}（{}），本月 {} 起，{}% 置信度热点（Gi* z = {:.2}）</li>",
-                    escape(&h.cell_name),
-                    escape(&h.village_name),
-                    h.incidents,
-                    h.confidence,
-                    h.z
-                )
-            } else {
-                write!(
-                    o,
-                    "<li>{} ({}): {} incidents, a hot spot at {}% confidence (Gi* z = {:.2})</li>",
-                    escape(&h.cell_name),
-                    escape(&h.village_name),
-                    h.incidents,
-                    h.confidence,
-                    h.z
-                )
-            };
+            let _ = write!(o, "<li>{}</li>", escape(&hot_spot_sentence(h, zh)));
         }
         o.push_str("</ol>");
     }
@@ -691,27 +686,7 @@ pub fn docx(
         d.paragraph(t("本月未发现统计显著的热点网格。", "No statistically significant hot spot this month."));
     }
     for (k, h) in b.hot_spots.iter().enumerate() {
-        d.paragraph(&if zh {
-            format!(
-                "{}. {}（{}），本月 {} 起，{}% 置信度热点（Gi* z = {:.2}）",
-                k + 1,
-                h.cell_name,
-                h.village_name,
-                h.incidents,
-                h.confidence,
-                h.z
-            )
-        } else {
-            format!(
-                "{}. {} ({}): {} incidents, a hot spot at {}% confidence (Gi* z = {:.2})",
-                k + 1,
-                h.cell_name,
-                h.village_name,
-                h.incidents,
-                h.confidence,
-                h.z
-            )
-        });
+        d.paragraph(&format!("{}. {}", k + 1, hot_spot_sentence(h, zh)));
     }
     d.heading(t("五、事件处置、矛盾纠纷与考核", "5. Event loop, disputes and the scorecard"));
     d.paragraph(&if zh {
