@@ -1,11 +1,13 @@
 //! The demo's village-desk records (一村一警): recent visits by the village officers and
-//! disputes at every stage of the linked mediation tracks, some old enough to be backlog cases.
+//! disputes at every stage of the mediation tracks, some old enough to be backlog cases, some
+//! referred by the court (诉调对接), some taken to arbitration or the courts, some agreements
+//! confirmed by the court (司法确认).
 //! Deterministic from the seed; no clock (`end` is a parameter).
 
 use crate::names;
 use chrono::{DateTime, Duration, Utc};
-use model::desk::{DisputeKind, DisputeStatus, MediationTrack};
-use model::desk_book::{DisputeChange, MediationSession, NewDispute, Visit};
+use model::desk::{DisputeKind, DisputeStatus, MediationTrack, Referral};
+use model::desk_book::{DisputeChange, JudicialConfirmation, MediationSession, NewDispute, Visit};
 use model::{Officer, RegionCode, RegionShape};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -94,6 +96,11 @@ fn dispute(
     let kind = DisputeKind::ALL[rng.random_range(0..DisputeKind::ALL.len())];
     let opened_at = end - Duration::hours(rng.random_range(24..150 * 24));
     let mediator = format!("{village_name}人民调解委员会");
+    // About one in ten comes from the county court's pre-litigation mediation (诉前调解).
+    let court_reference = (rng.random::<f64>() < 0.1).then(|| {
+        let county = &village.as_u64().to_string()[2..6];
+        format!("({}){}{}民诉前调{}号", opened_at.format("%Y"), "甘", county, rng.random_range(1..400))
+    });
     let registered = NewDispute {
         village,
         kind,
@@ -103,17 +110,28 @@ fn dispute(
         summary: "当事人到村警务室反映，已登记受理".to_owned(),
         mediator: mediator.clone(),
         incident: None,
+        court_reference,
         opened_at,
         by: o.name.clone(),
         at: opened_at,
     };
     // One of the paths through the loop, cut off somewhere along it.
-    let paths: [&[S]; 4] = [
+    let paths: [&[S]; 6] = [
         &[S::Mediating, S::Agreed, S::Closed],
         &[S::Mediating, S::Failed, S::Escalated, S::Mediating, S::Agreed, S::Closed],
         &[S::Mediating, S::Failed, S::Escalated, S::Mediating],
         &[S::Mediating],
+        &[S::Mediating, S::Failed, S::Mediating, S::Failed, S::Referred],
+        &[S::Mediating, S::Agreed, S::Closed],
     ];
+    // Where the parties go when mediation fails: the usual route for the kind.
+    let referral = match kind {
+        DisputeKind::Labour | DisputeKind::Land | DisputeKind::Grassland => Referral::Arbitration,
+        DisputeKind::Expropriation => Referral::AdministrativeReview,
+        DisputeKind::Water => Referral::AdministrativeMediation,
+        _ => Referral::Litigation,
+    };
+    let confirm = rng.random::<f64>() < 0.4;
     let path = paths[rng.random_range(0..paths.len())];
     let steps = rng.random_range(0..=path.len());
     let span_h = (end - opened_at).num_hours().max(1);
@@ -134,6 +152,7 @@ fn dispute(
         let outcome = match to {
             S::Agreed => "双方达成调解协议".to_owned(),
             S::Failed => "双方分歧较大，调解未成".to_owned(),
+            S::Referred => format!("告知当事人通过{}途径解决", referral.label_zh()),
             _ => String::new(),
         };
         changes.push(DisputeChange {
@@ -142,6 +161,16 @@ fn dispute(
             session,
             outcome,
             mediator: (to == S::Escalated).then(|| "派出所".to_owned()),
+            referral: (to == S::Referred).then_some(referral),
+            // Some agreements of people's mediation are confirmed by the court before closing.
+            confirmation: (to == S::Closed
+                && confirm
+                && !changes.iter().any(|c: &DisputeChange| c.to == Some(S::Escalated)))
+            .then(|| JudicialConfirmation {
+                court: "人民法院".to_owned(),
+                reference: format!("({})甘民特{}号", t.format("%Y"), rng.random_range(1..300)),
+                confirmed_on: model::time::local_date(t),
+            }),
             by: o.name.clone(),
             at: t,
         });
@@ -196,6 +225,9 @@ mod tests {
         assert!(book.visits().count() > villages / 3, "{} visits for {villages} villages", book.visits().count());
         assert!(id as usize > villages / 8 && changes > 0, "{id} disputes");
         let statuses: std::collections::BTreeSet<_> = book.disputes().map(|d| d.status).collect();
-        assert!(statuses.len() >= 4, "disputes at several stages: {statuses:?}");
+        assert!(statuses.len() >= 5, "disputes at several stages: {statuses:?}");
+        assert!(book.disputes().any(|d| d.referral.is_some()), "some referred elsewhere");
+        assert!(book.disputes().any(|d| d.confirmation.is_some()), "some agreements confirmed");
+        assert!(book.disputes().any(|d| d.registered.court_reference.is_some()), "some referred by the court");
     }
 }

@@ -11,11 +11,11 @@ use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use model::api::desk::{
-    AssignBody, BacklogBoard, BacklogBody, Desk, DisputeBody, DisputeStats, DisputeStepBody, PhotoBody,
-    RebalanceSuggestion, VisitBody, Workload,
+    AssignBody, BacklogBoard, BacklogBody, ConfirmationBody, Desk, DisputeBody, DisputeStats, DisputeStepBody,
+    PhotoBody, RebalanceSuggestion, VisitBody, Workload,
 };
 use model::auth::Role;
-use model::desk::DisputeKind;
+use model::desk::{DisputeKind, DisputeStatus, Referral};
 use serde_json::json;
 use std::future::Future;
 use wasm_bindgen::JsCast;
@@ -255,10 +255,14 @@ fn save_dispute(desk: DeskCtx) {
         mediator: input_value("dispute-mediator"),
         opened_at: None,
         incident: None,
+        court_reference: Some(input_value("dispute-court-ref")).filter(|r| !r.trim().is_empty()),
     };
     leptos::task::spawn_local(async move {
         match api::register_dispute(body).await {
-            Ok(_) => saved(desk, &["dispute-title", "dispute-parties", "dispute-mediator", "dispute-summary"]),
+            Ok(_) => saved(
+                desk,
+                &["dispute-title", "dispute-parties", "dispute-mediator", "dispute-summary", "dispute-court-ref"],
+            ),
             Err(e) => {
                 desk.message.try_set(Some(Err(e)));
             }
@@ -398,6 +402,7 @@ fn OfficerDesk() -> impl IntoView {
             <input id="dispute-parties" placeholder=move || ctx.t(T::Parties) />
             <input id="dispute-mediator" placeholder=move || ctx.t(T::Mediator) />
             <input id="dispute-summary" placeholder=move || ctx.t(T::Summary) />
+            <input id="dispute-court-ref" placeholder=move || ctx.t(T::CourtReference) />
             <button id="dispute-save" class="chip on" on:click=move |_| save_dispute(desk)>{move || ctx.t(T::Register)}</button>
         </div>
         {move || desk.desk.get().map(|d| {
@@ -409,25 +414,54 @@ fn OfficerDesk() -> impl IntoView {
                     {if disputes.is_empty() { view! { <li class="muted">{ctx.t(T::NoDisputes)}</li> }.into_any() } else {
                         disputes.into_iter().map(|x| {
                             let (id, version) = (x.id, x.version);
+                            let can_refer = x.next_steps.iter().any(|st| st.to == DisputeStatus::Referred);
                             view! {
                                 <li class="desk-dispute" data-id=id.to_string()>
                                     <b>{x.title}</b>" · "{label(lang, &x.kind_zh, &x.kind_en)}" · "{label(lang, &x.track_zh, &x.track_en)}" · "
                                     <span class="status">{label(lang, &x.status_zh, &x.status_en)}</span>
+                                    {x.court_reference.map(|r| view! { " " <span class="badge court-ref">{ctx.t(T::CourtReferred)}" "{r}</span> })}
+                                    {x.confirmation.map(|c| view! { " " <span class="badge confirmed">{ctx.t(T::Confirmed)}" "{c.reference}</span> })}
+                                    {x.confirmation_apply_by.map(|d| view! { " " <span class="muted">{ctx.t(T::ConfirmApplyBy)}" "{d.to_string()}</span> })}
                                     <span class="muted">" "{x.parties}</span>
                                     <span class="steps">
+                                        {can_refer.then(|| view! {
+                                            <select id=format!("referral-{id}") title=move || ctx.t(T::ReferredTo)>
+                                                {Referral::ALL.iter().map(|r| view! {
+                                                    <option value=r.as_str()>{if lang == Lang::Zh { r.label_zh() } else { r.label_en() }}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        })}
                                         {x.next_steps.into_iter().map(|st| {
-                                            let body = DisputeStepBody {
-                                                to: Some(st.to.as_str().to_owned()),
+                                            let to = st.to;
+                                            let step = move || DisputeStepBody {
+                                                to: Some(to.as_str().to_owned()),
                                                 session: None,
                                                 outcome: String::new(),
                                                 mediator: None,
+                                                referral: (to == DisputeStatus::Referred).then(|| input_value(&format!("referral-{id}"))),
+                                                confirmation: None,
                                                 version: Some(version),
                                             };
-                                            view! { <button class="chip step" data-to=st.to.as_str()
-                                                on:click=move |_| write(desk, api::dispute_step(id, body.clone()), T::Saved)>
+                                            view! { <button class="chip step" data-to=to.as_str()
+                                                on:click=move |_| write(desk, api::dispute_step(id, step()), T::Saved)>
                                                 {label(lang, &st.label_zh, &st.label_en)}</button> }
                                         }).collect_view()}
                                     </span>
+                                    {x.confirmation_allowed.then(|| view! {
+                                        <span class="confirm-form">
+                                            <input id=format!("confirm-court-{id}") placeholder=move || ctx.t(T::Court) />
+                                            <input id=format!("confirm-ref-{id}") placeholder=move || ctx.t(T::RulingReference) />
+                                            <input id=format!("confirm-date-{id}") type="date" />
+                                            <button class="chip" id=format!("confirm-{id}")
+                                                on:click=move |_| match confirmation_body(id) {
+                                                    Ok(c) => write(desk, api::dispute_step(id, DisputeStepBody {
+                                                        to: None, session: None, outcome: String::new(), mediator: None,
+                                                        referral: None, confirmation: Some(c), version: Some(version),
+                                                    }), T::Saved),
+                                                    Err(e) => desk.message.set(Some(Err(e))),
+                                                }>{move || ctx.t(T::RecordConfirmation)}</button>
+                                        </span>
+                                    })}
                                 </li>
                             }
                         }).collect_view().into_any() }}
@@ -449,6 +483,18 @@ fn OfficerDesk() -> impl IntoView {
             }
         })}
     }
+}
+
+/// The judicial confirmation typed in dispute `id`'s row, or why its date is not a date.
+fn confirmation_body(id: u64) -> Result<ConfirmationBody, ApiError> {
+    let raw = input_value(&format!("confirm-date-{id}"));
+    let confirmed_on: NaiveDate =
+        raw.parse().map_err(|e| ApiError::local(0, format!("confirmation.confirmed_on {raw:?} is not a date: {e}")))?;
+    Ok(ConfirmationBody {
+        court: input_value(&format!("confirm-court-{id}")),
+        reference: input_value(&format!("confirm-ref-{id}")),
+        confirmed_on,
+    })
 }
 
 /// The body of a backlog case's take-charge row: the leader, target date and note typed in it

@@ -1,22 +1,25 @@
-//! The one-village-one-officer desk (一村一警) as pure rules: kinds of dispute (矛盾纠纷), the linked
-//! mediation tracks (三调联动: people's → administrative → judicial), which status changes of a
+//! The one-village-one-officer desk (一村一警) as pure rules: kinds of dispute (矛盾纠纷), the
+//! mediation tracks (三调联动: people's, administrative, judicial), which status changes of a
 //! dispute are legal, when an open event or dispute becomes a backlog case (积案), and when a
 //! village officer's next visit is due. No clock is read: `now` is always a parameter.
 //!
 //! # The dispute loop
 //!
 //! ```text
-//! registered → mediating → agreed → closed
-//!                  │
-//!                  └─► failed ─► escalated (next track) ─► mediating …
-//!                        │
-//!                        └─► closed   (judicial track only)
+//! registered → mediating → agreed → closed          (司法确认 may be recorded on a people's agreement)
+//!      │           │  ▲
+//!      │           ▼  │ (mediate again)
+//!      │         failed ─► escalated (next track, if the parties agree) ─► mediating …
+//!      │           │  └──► closed    (the parties let the matter rest)
+//!      └───────────┴─────► referred  (to administrative mediation, arbitration, administrative
+//!                                     review or litigation: the desk's case ends there)
 //! ```
 //!
-//! A failed mediation on the people's or administrative track must climb to the next track
-//! ([`DeskError::EscalateFirst`] otherwise); only when judicial mediation has failed too may the
-//! dispute be closed unresolved (the parties are then referred to litigation or arbitration),
-//! and it cannot be escalated further ([`DeskError::NoHigherTrack`]).
+//! Mediation is voluntary (《人民调解法》 §3, §17): a party may refuse it from the start, and when
+//! it fails the parties choose where to go next. So nothing climbs a ladder by force: a failed or
+//! refused mediation is closed as [`DisputeStatus::Referred`] naming the [`Referral`] the parties
+//! took, or mediated again, or handed to the next track's mediation when the parties ask for it.
+//! Escalation stops at the judicial track ([`DeskError::NoHigherTrack`]).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -59,8 +62,8 @@ labelled_enum! {
 }
 
 labelled_enum! {
-    /// The body mediating a dispute; the three are linked (三调联动) and a failed mediation climbs
-    /// to the next ([`MediationTrack::next`]).
+    /// The body mediating a dispute; the three are linked (三调联动): when the parties ask, a
+    /// failed mediation is handed to the next ([`MediationTrack::next`]).
     MediationTrack {
         /// 人民调解: the village's people's mediation committee.
         Peoples = ("peoples", "人民调解", "people's mediation"),
@@ -86,8 +89,30 @@ labelled_enum! {
         Escalated = ("escalated", "已移交上级调解", "escalated"),
         /// 已结案: closed.
         Closed = ("closed", "已结案", "closed"),
+        /// 已引导其他途径: mediation was refused or failed and the parties took the matter
+        /// elsewhere ([`Referral`]); the desk's case ends.
+        Referred = ("referred", "已引导其他途径", "referred elsewhere"),
     }
 }
+
+labelled_enum! {
+    /// Where the parties took a dispute that mediation did not settle (多元化解: 调解、仲裁、
+    /// 行政复议、诉讼). Recorded when the desk's case is closed as referred.
+    Referral {
+        /// 行政调解 by a body outside the desk (the land bureau, the labour inspectorate …).
+        AdministrativeMediation = ("administrative_mediation", "行政调解", "administrative mediation"),
+        /// 仲裁: labour arbitration, rural land contract arbitration, commercial arbitration.
+        Arbitration = ("arbitration", "仲裁", "arbitration"),
+        /// 行政复议: review of an administrative decision (land taking, a licence …).
+        AdministrativeReview = ("administrative_review", "行政复议", "administrative review"),
+        /// 诉讼: a lawsuit at the people's court.
+        Litigation = ("litigation", "诉讼", "litigation"),
+    }
+}
+
+/// Days after an agreement of people's mediation within which the parties may apply for its
+/// judicial confirmation (司法确认, 《人民调解法》 §33).
+pub const CONFIRMATION_APPLY_DAYS: i64 = 30;
 
 impl MediationTrack {
     /// The track a failed mediation climbs to: people's → administrative → judicial → none.
@@ -101,9 +126,10 @@ impl MediationTrack {
 }
 
 impl DisputeStatus {
-    /// Still on the desk: every status but closed (an agreement is open until it is closed).
+    /// Still on the desk: every status but closed and referred (an agreement is open until it
+    /// is closed).
     pub fn is_open(self) -> bool {
-        self != Self::Closed
+        !matches!(self, Self::Closed | Self::Referred)
     }
 }
 
@@ -121,27 +147,33 @@ pub enum DeskError {
     /// Escalation was asked for on the judicial track, the last one.
     #[error("judicial mediation is the last track; a dispute that fails there can only be closed")]
     NoHigherTrack,
-    /// A failed dispute was to be closed before judicial mediation was tried.
-    #[error("mediation failed on the {} track; escalate it before closing", track.as_str())]
-    EscalateFirst {
-        /// The track the mediation failed on.
-        track: MediationTrack,
-    },
+    /// A dispute was to be closed as referred without naming where it went.
+    #[error("name the referral (administrative_mediation, arbitration, administrative_review or litigation)")]
+    ReferralMissing,
+    /// A referral was named on a change that does not close the dispute as referred.
+    #[error("a referral is recorded only when the dispute is closed as referred")]
+    ReferralUnexpected,
+    /// A judicial confirmation was recorded on a dispute without an agreement of people's
+    /// mediation, or a second time.
+    #[error("judicial confirmation is recorded once, on an agreement of people's mediation")]
+    ConfirmationNotAllowed,
 }
 
 /// Checks one status change of a dispute mediated on `track` and returns the track after it:
 /// `Some(next track)` when escalating, `None` when the track is unchanged.
 ///
-/// Legal steps: registered → mediating; mediating → agreed or failed; failed → escalated (to
-/// [`MediationTrack::next`]; [`DeskError::NoHigherTrack`] on the judicial track); escalated →
-/// mediating; agreed → closed; failed → closed on the judicial track only
-/// ([`DeskError::EscalateFirst`] on the others). Anything else is [`DeskError::IllegalStep`].
+/// Legal steps: registered → mediating or referred (a party refuses mediation); mediating →
+/// agreed or failed; agreed → closed; failed → mediating (again), escalated (to
+/// [`MediationTrack::next`] when the parties ask; [`DeskError::NoHigherTrack`] on the judicial
+/// track), referred or closed; escalated → mediating. Anything else is
+/// [`DeskError::IllegalStep`]. [`check_referral`] checks the referral that goes with it.
 ///
 /// ```
 /// use model::desk::{dispute_transition, DeskError, DisputeStatus as S, MediationTrack as T};
 /// assert_eq!(dispute_transition(S::Failed, S::Escalated, T::Peoples), Ok(Some(T::Administrative)));
 /// assert_eq!(dispute_transition(S::Failed, S::Escalated, T::Judicial), Err(DeskError::NoHigherTrack));
-/// assert_eq!(dispute_transition(S::Failed, S::Closed, T::Judicial), Ok(None));
+/// assert_eq!(dispute_transition(S::Failed, S::Referred, T::Peoples), Ok(None));
+/// assert_eq!(dispute_transition(S::Failed, S::Closed, T::Peoples), Ok(None));
 /// assert!(dispute_transition(S::Registered, S::Closed, T::Peoples).is_err());
 /// ```
 pub fn dispute_transition(
@@ -152,17 +184,50 @@ pub fn dispute_transition(
     use DisputeStatus as S;
     match (from, to) {
         (S::Registered, S::Mediating)
+        | (S::Registered, S::Referred)
         | (S::Mediating, S::Agreed)
         | (S::Mediating, S::Failed)
+        | (S::Failed, S::Mediating)
+        | (S::Failed, S::Referred)
+        | (S::Failed, S::Closed)
         | (S::Escalated, S::Mediating)
         | (S::Agreed, S::Closed) => Ok(None),
         (S::Failed, S::Escalated) => track.next().map(Some).ok_or(DeskError::NoHigherTrack),
-        (S::Failed, S::Closed) => match track {
-            MediationTrack::Judicial => Ok(None),
-            track => Err(DeskError::EscalateFirst { track }),
-        },
         _ => Err(DeskError::IllegalStep { from, to }),
     }
+}
+
+/// Checks the referral of a change to `to`: named exactly when the dispute is closed as
+/// [`DisputeStatus::Referred`].
+///
+/// ```
+/// use model::desk::{check_referral, DeskError, DisputeStatus as S, Referral};
+/// assert_eq!(check_referral(Some(S::Referred), Some(Referral::Litigation)), Ok(()));
+/// assert_eq!(check_referral(Some(S::Referred), None), Err(DeskError::ReferralMissing));
+/// assert_eq!(check_referral(Some(S::Closed), Some(Referral::Arbitration)), Err(DeskError::ReferralUnexpected));
+/// assert_eq!(check_referral(None, None), Ok(()));
+/// ```
+pub fn check_referral(to: Option<DisputeStatus>, referral: Option<Referral>) -> Result<(), DeskError> {
+    match (to == Some(DisputeStatus::Referred), referral.is_some()) {
+        (true, false) => Err(DeskError::ReferralMissing),
+        (false, true) => Err(DeskError::ReferralUnexpected),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a judicial confirmation (司法确认) may be recorded on a dispute: it reached an
+/// agreement (`agreed`) on the people's mediation track and none is recorded yet. Only
+/// agreements of people's mediation are confirmed by the court (《人民调解法》 §33).
+///
+/// ```
+/// use model::desk::{confirmation_allowed, MediationTrack as T};
+/// assert!(confirmation_allowed(true, T::Peoples, false));
+/// assert!(!confirmation_allowed(true, T::Administrative, false));
+/// assert!(!confirmation_allowed(false, T::Peoples, false));
+/// assert!(!confirmation_allowed(true, T::Peoples, true));
+/// ```
+pub fn confirmation_allowed(agreed: bool, track: MediationTrack, confirmed: bool) -> bool {
+    agreed && track == MediationTrack::Peoples && !confirmed
 }
 
 /// How long an open case may stay open before it is a backlog case (积案), in days.
@@ -346,8 +411,9 @@ mod tests {
             DisputeStatus::label_zh,
             DisputeStatus::label_en,
         );
+        check(Referral::ALL, Referral::as_str, Referral::parse, Referral::label_zh, Referral::label_en);
         assert_eq!(DisputeKind::ALL.len(), 11);
-        assert_eq!(DisputeStatus::ALL.len(), 6);
+        assert_eq!(DisputeStatus::ALL.len(), 7);
         assert_eq!(DisputeKind::Land.label_zh(), "土地承包");
         assert_eq!(DisputeKind::parse("water"), Some(DisputeKind::Water));
         assert_eq!(DisputeKind::parse("land"), Some(DisputeKind::Land), "records of before keep their kind");
@@ -357,14 +423,16 @@ mod tests {
     }
 
     #[test]
-    fn tracks_climb_peoples_administrative_judicial() {
+    fn tracks_are_linked_peoples_administrative_judicial() {
         assert_eq!(MediationTrack::Peoples.next(), Some(MediationTrack::Administrative));
         assert_eq!(MediationTrack::Administrative.next(), Some(MediationTrack::Judicial));
         assert_eq!(MediationTrack::Judicial.next(), None);
         let open: Vec<_> = DisputeStatus::ALL.iter().filter(|s| s.is_open()).collect();
         assert_eq!(open.len(), 5);
         assert!(!DisputeStatus::Closed.is_open());
+        assert!(!DisputeStatus::Referred.is_open());
         assert!(DisputeStatus::Agreed.is_open());
+        assert!(DisputeStatus::Failed.is_open());
     }
 
     #[test]
@@ -373,8 +441,12 @@ mod tests {
         use MediationTrack as T;
         let plain = [
             (S::Registered, S::Mediating),
+            (S::Registered, S::Referred),
             (S::Mediating, S::Agreed),
             (S::Mediating, S::Failed),
+            (S::Failed, S::Mediating),
+            (S::Failed, S::Referred),
+            (S::Failed, S::Closed),
             (S::Escalated, S::Mediating),
             (S::Agreed, S::Closed),
         ];
@@ -387,8 +459,6 @@ mod tests {
                         Ok(None)
                     } else if (from, to) == (S::Failed, S::Escalated) {
                         track.next().map(Some).ok_or(DeskError::NoHigherTrack)
-                    } else if (from, to) == (S::Failed, S::Closed) {
-                        if track == T::Judicial { Ok(None) } else { Err(DeskError::EscalateFirst { track }) }
                     } else {
                         illegal += 1;
                         Err(DeskError::IllegalStep { from, to })
@@ -397,21 +467,54 @@ mod tests {
                 }
             }
         }
-        // 36 pairs, 7 of them steps of the loop, on each of 3 tracks.
-        assert_eq!(illegal, 3 * (36 - 7));
-        // Nothing leaves closed, nothing stays put.
+        // 49 pairs, 10 of them steps of the loop, on each of 3 tracks.
+        assert_eq!(illegal, 3 * (49 - 10));
+        // Nothing leaves closed or referred, nothing stays put.
         for &s in S::ALL {
             assert!(dispute_transition(s, s, T::Peoples).is_err());
             assert!(dispute_transition(S::Closed, s, T::Judicial).is_err());
+            assert!(dispute_transition(S::Referred, s, T::Peoples).is_err());
         }
         let msg = dispute_transition(S::Registered, S::Closed, T::Peoples).unwrap_err().to_string();
         assert_eq!(msg, "a dispute cannot go from registered to closed");
-        let msg = dispute_transition(S::Failed, S::Closed, T::Administrative).unwrap_err().to_string();
-        assert!(msg.contains("administrative") && msg.contains("escalate"), "{msg}");
+        // No ladder: a failed people's mediation may close, or be referred, on its own track.
+        assert_eq!(dispute_transition(S::Failed, S::Closed, T::Peoples), Ok(None));
+        assert_eq!(dispute_transition(S::Failed, S::Referred, T::Administrative), Ok(None));
     }
 
     #[test]
-    fn a_dispute_walks_all_three_tracks_then_closes() {
+    fn a_referral_goes_with_referred_and_nothing_else() {
+        for &to in DisputeStatus::ALL {
+            for referral in std::iter::once(None).chain(Referral::ALL.iter().copied().map(Some)) {
+                let got = check_referral(Some(to), referral);
+                let want = match (to == DisputeStatus::Referred, referral) {
+                    (true, None) => Err(DeskError::ReferralMissing),
+                    (false, Some(_)) => Err(DeskError::ReferralUnexpected),
+                    _ => Ok(()),
+                };
+                assert_eq!(got, want, "{to:?} with {referral:?}");
+            }
+        }
+        assert_eq!(check_referral(None, Some(Referral::Litigation)), Err(DeskError::ReferralUnexpected));
+        assert_eq!(Referral::ALL.len(), 4);
+        assert_eq!(Referral::AdministrativeReview.label_zh(), "行政复议");
+        assert!(DeskError::ReferralMissing.to_string().contains("litigation"));
+    }
+
+    #[test]
+    fn only_a_peoples_agreement_is_confirmed_and_only_once() {
+        for &track in MediationTrack::ALL {
+            for agreed in [false, true] {
+                for confirmed in [false, true] {
+                    let want = agreed && !confirmed && track == MediationTrack::Peoples;
+                    assert_eq!(confirmation_allowed(agreed, track, confirmed), want, "{track:?} {agreed} {confirmed}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_dispute_may_walk_all_three_tracks_when_the_parties_ask() {
         use DisputeStatus as S;
         let mut track = MediationTrack::Peoples;
         let mut status = S::Registered;
@@ -432,7 +535,7 @@ mod tests {
         }
         walk(S::Failed, &mut track).unwrap();
         assert_eq!(walk(S::Escalated, &mut track), Err(DeskError::NoHigherTrack));
-        walk(S::Closed, &mut track).unwrap();
+        walk(S::Referred, &mut track).unwrap();
         assert_eq!(track, MediationTrack::Judicial);
     }
 

@@ -9,7 +9,9 @@
 //! store checks it before writing; the fold checks again so the state never breaks a rule).
 
 use crate::code::RegionCode;
-use crate::desk::{DisputeKind, DisputeStatus, MediationTrack, dispute_transition};
+use crate::desk::{
+    DisputeKind, DisputeStatus, MediationTrack, Referral, check_referral, confirmation_allowed, dispute_transition,
+};
 use crate::live::{LiveEvent, LiveKind};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -79,6 +81,10 @@ pub struct NewDispute {
     pub mediator: String,
     /// An incident it came from, if any.
     pub incident: Option<u64>,
+    /// 诉调对接: the court's reference (案号) when the people's court referred the case to
+    /// mediation (委派/委托调解); `None` for a dispute brought to the desk.
+    #[serde(default)]
+    pub court_reference: Option<String>,
     /// When it arose (at or before `at`).
     pub opened_at: DateTime<Utc>,
     /// Who registered it (username).
@@ -98,7 +104,18 @@ pub struct MediationSession {
     pub notes: String,
 }
 
-/// `dispute_changed` data: a status change, a session, or both.
+/// A people's court's judicial confirmation (司法确认) of a mediation agreement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudicialConfirmation {
+    /// The court (e.g. 凉州区人民法院).
+    pub court: String,
+    /// The ruling's reference (案号).
+    pub reference: String,
+    /// The day of the ruling (China calendar).
+    pub confirmed_on: NaiveDate,
+}
+
+/// `dispute_changed` data: a status change, a session, a judicial confirmation, or several.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DisputeChange {
     /// The dispute.
@@ -112,6 +129,12 @@ pub struct DisputeChange {
     pub outcome: String,
     /// A new mediator in charge (on escalation, usually).
     pub mediator: Option<String>,
+    /// Where the parties took it, when `to` is `referred` (and only then).
+    #[serde(default)]
+    pub referral: Option<Referral>,
+    /// The court's confirmation of the agreement, when recorded by this change.
+    #[serde(default)]
+    pub confirmation: Option<JudicialConfirmation>,
     /// Who (username).
     pub by: String,
     /// When.
@@ -191,8 +214,14 @@ pub struct DisputeRecord {
     pub sessions: Vec<MediationSession>,
     /// Every change, oldest first, with its `seq`.
     pub changes: Vec<(u64, DisputeChange)>,
-    /// When it was closed.
+    /// When it was closed (or closed as referred).
     pub closed_at: Option<DateTime<Utc>>,
+    /// When the parties reached an agreement, if they did.
+    pub agreed_at: Option<DateTime<Utc>>,
+    /// Where the parties took it, when closed as referred.
+    pub referral: Option<Referral>,
+    /// The court's confirmation of the agreement, if recorded.
+    pub confirmation: Option<JudicialConfirmation>,
     /// The latest outcome text.
     pub outcome: String,
     /// `seq` of the latest event about it: a writer must name it to change the dispute.
@@ -268,6 +297,9 @@ impl DeskBook {
                     sessions: Vec::new(),
                     changes: Vec::new(),
                     closed_at: None,
+                    agreed_at: None,
+                    referral: None,
+                    confirmation: None,
                     outcome: String::new(),
                     version: e.seq,
                     registered: d,
@@ -281,15 +313,37 @@ impl DeskBook {
                 if d.version >= e.seq {
                     return false;
                 }
+                if check_referral(c.to, c.referral).is_err() {
+                    return false;
+                }
+                let mut next = None;
                 if let Some(to) = c.to {
-                    let Ok(next) = dispute_transition(d.status, to, d.track) else { return false };
+                    let Ok(track) = dispute_transition(d.status, to, d.track) else { return false };
+                    next = track;
+                }
+                // A confirmation needs the agreement, reached before or by this very change.
+                if c.confirmation.is_some() {
+                    let agreed = d.agreed_at.is_some() || c.to == Some(DisputeStatus::Agreed);
+                    if !confirmation_allowed(agreed, d.track, d.confirmation.is_some()) {
+                        return false;
+                    }
+                }
+                if let Some(to) = c.to {
                     d.status = to;
                     if let Some(track) = next {
                         d.track = track;
                     }
-                    if to == DisputeStatus::Closed {
-                        d.closed_at = Some(c.at);
+                    match to {
+                        DisputeStatus::Agreed => d.agreed_at = Some(c.at),
+                        DisputeStatus::Closed | DisputeStatus::Referred => d.closed_at = Some(c.at),
+                        _ => {}
                     }
+                    if c.referral.is_some() {
+                        d.referral = c.referral;
+                    }
+                }
+                if let Some(j) = &c.confirmation {
+                    d.confirmation = Some(j.clone());
                 }
                 if let Some(s) = &c.session {
                     d.sessions.push(s.clone());
@@ -469,6 +523,7 @@ mod tests {
             summary: String::new(),
             mediator: "调委会".into(),
             incident: None,
+            court_reference: None,
             opened_at: t0(),
             by: "o".into(),
             at: t0(),
@@ -482,6 +537,8 @@ mod tests {
             session: None,
             outcome: String::new(),
             mediator: None,
+            referral: None,
+            confirmation: None,
             by: "o".into(),
             at: t0() + Duration::days(3),
         }
@@ -515,6 +572,85 @@ mod tests {
         assert_eq!((d.status, d.closed_at.is_some(), d.version), (S::Closed, true, 12));
         // A change of an unknown dispute changes nothing.
         assert!(!book.apply(&event(13, LiveKind::DisputeChanged, 2, change(2, Some(S::Mediating)))));
+    }
+
+    #[test]
+    fn a_refused_or_failed_mediation_closes_as_referred_naming_where() {
+        use DisputeStatus as S;
+        let mut book = DeskBook::default();
+        assert!(book.apply(&event(1, LiveKind::Dispute, 1, dispute())));
+        // Referred without saying where, or a referral on another step: ignored.
+        assert!(!book.apply(&event(2, LiveKind::DisputeChanged, 1, change(1, Some(S::Referred)))));
+        let mut odd = change(1, Some(S::Mediating));
+        odd.referral = Some(Referral::Arbitration);
+        assert!(!book.apply(&event(3, LiveKind::DisputeChanged, 1, odd)));
+        // A party refuses mediation: referred to litigation straight from registration.
+        let mut refused = change(1, Some(S::Referred));
+        refused.referral = Some(Referral::Litigation);
+        assert!(book.apply(&event(4, LiveKind::DisputeChanged, 1, refused)));
+        let d = book.dispute(1).unwrap();
+        assert_eq!((d.status, d.referral, d.closed_at.is_some()), (S::Referred, Some(Referral::Litigation), true));
+        assert!(!d.status.is_open());
+        // A failed people's mediation closes without any ladder.
+        assert!(book.apply(&event(5, LiveKind::Dispute, 2, dispute())));
+        for (seq, to) in [(6, S::Mediating), (7, S::Failed), (8, S::Mediating), (9, S::Failed), (10, S::Closed)] {
+            assert!(book.apply(&event(seq, LiveKind::DisputeChanged, 2, change(2, Some(to)))), "{to:?}");
+        }
+        let d = book.dispute(2).unwrap();
+        assert_eq!((d.status, d.track, d.referral), (S::Closed, MediationTrack::Peoples, None));
+    }
+
+    #[test]
+    fn a_judicial_confirmation_needs_a_peoples_agreement_and_is_recorded_once() {
+        use DisputeStatus as S;
+        let confirmation = || JudicialConfirmation {
+            court: "凉州区人民法院".into(),
+            reference: "(2026)甘0602民特12号".into(),
+            confirmed_on: NaiveDate::from_ymd_opt(2026, 5, 20).unwrap(),
+        };
+        let confirm = |to: Option<S>| DisputeChange { confirmation: Some(confirmation()), ..change(1, to) };
+        let mut book = DeskBook::default();
+        assert!(book.apply(&event(1, LiveKind::Dispute, 1, dispute())));
+        assert!(book.apply(&event(2, LiveKind::DisputeChanged, 1, change(1, Some(S::Mediating)))));
+        // Before an agreement: ignored.
+        assert!(!book.apply(&event(3, LiveKind::DisputeChanged, 1, confirm(None))));
+        // With the agreement in the same change, and then once only.
+        assert!(book.apply(&event(4, LiveKind::DisputeChanged, 1, confirm(Some(S::Agreed)))));
+        assert!(!book.apply(&event(5, LiveKind::DisputeChanged, 1, confirm(None))));
+        assert!(book.apply(&event(6, LiveKind::DisputeChanged, 1, change(1, Some(S::Closed)))));
+        let d = book.dispute(1).unwrap();
+        assert_eq!((d.status, d.confirmation.clone(), d.agreed_at.is_some()), (S::Closed, Some(confirmation()), true));
+        // Not on the administrative track: the court confirms people's mediation only.
+        assert!(book.apply(&event(
+            7,
+            LiveKind::Dispute,
+            2,
+            NewDispute { track: MediationTrack::Administrative, ..dispute() }
+        )));
+        assert!(book.apply(&event(8, LiveKind::DisputeChanged, 2, change(2, Some(S::Mediating)))));
+        assert!(!book.apply(&event(
+            9,
+            LiveKind::DisputeChanged,
+            2,
+            DisputeChange { id: 2, ..confirm(Some(S::Agreed)) }
+        )));
+    }
+
+    #[test]
+    fn records_written_before_referrals_and_court_references_still_fold() {
+        // The data of a dispute and a change as written before #30 had them.
+        let old_dispute = r#"{"village":"620602100001","kind":"land","track":"peoples","title":"t","parties":"p",
+            "summary":"","mediator":"m","incident":null,"opened_at":"2026-05-01T08:00:00Z","by":"o","at":"2026-05-01T08:00:00Z"}"#;
+        let old_change = r#"{"id":1,"to":"mediating","session":null,"outcome":"","mediator":null,"by":"o","at":"2026-05-02T08:00:00Z"}"#;
+        let raw = |seq: u64, kind: LiveKind, data: &str| LiveEvent {
+            seq,
+            event: NewLiveEvent { data: data.to_owned(), ..event(seq, kind, 1, ()).event },
+        };
+        let mut book = DeskBook::default();
+        assert!(book.apply(&raw(1, LiveKind::Dispute, old_dispute)));
+        assert!(book.apply(&raw(2, LiveKind::DisputeChanged, old_change)));
+        let d = book.dispute(1).unwrap();
+        assert_eq!((d.status, d.registered.court_reference.as_deref()), (DisputeStatus::Mediating, None));
     }
 
     #[test]

@@ -12,8 +12,8 @@ use model::api::desk::{
     DisputeView, KindCount, Named, NextStep, OfficerRef, VillageDisputes, VisitView,
 };
 use model::desk::{
-    BacklogLimits, DisputeKind, DisputeStatus, MediationTrack, VISIT_EVERY_DAYS, age_band, age_band_label_en,
-    age_band_label_zh, age_days, dispute_transition, is_backlog, visit_due,
+    BacklogLimits, CONFIRMATION_APPLY_DAYS, DisputeKind, DisputeStatus, MediationTrack, VISIT_EVERY_DAYS, age_band,
+    age_band_label_en, age_band_label_zh, age_days, confirmation_allowed, dispute_transition, is_backlog, visit_due,
 };
 use model::desk_book::{CaseOrigin, DeskBook, DisputeRecord};
 use model::live::{Alert, AlertKind, LiveEvent, LiveKind, NewLiveEvent};
@@ -145,6 +145,17 @@ pub fn dispute_view(s: &AppState, d: &DisputeRecord, now: DateTime<Utc>, limits:
         history: d.changes.iter().map(|(seq, c)| DisputeStep { seq: *seq, change: c.clone() }).collect(),
         closed_at: d.closed_at,
         outcome: d.outcome.clone(),
+        court_reference: r.court_reference.clone(),
+        referral: d.referral,
+        referral_zh: d.referral.map(|x| x.label_zh().to_owned()),
+        referral_en: d.referral.map(|x| x.label_en().to_owned()),
+        agreed_at: d.agreed_at,
+        confirmation: d.confirmation.clone(),
+        confirmation_allowed: confirmation_allowed(d.agreed_at.is_some(), d.track, d.confirmation.is_some()),
+        confirmation_apply_by: d
+            .agreed_at
+            .filter(|_| confirmation_allowed(true, d.track, d.confirmation.is_some()))
+            .map(|t| model::time::local_date(t) + Duration::days(CONFIRMATION_APPLY_DAYS)),
         age_days: age_days(r.opened_at, d.closed_at.unwrap_or(now)),
         backlog: is_backlog(r.opened_at, now, limits.dispute_days, d.status.is_open()),
         next_steps: next_steps(d.status, d.track),

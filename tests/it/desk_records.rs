@@ -150,7 +150,7 @@ async fn step(w: &TestWorld, id: u64, body: Value) -> (u16, Value) {
 }
 
 #[tokio::test]
-async fn disputes_climb_the_mediation_tracks_and_refuse_illegal_steps() {
+async fn disputes_move_between_the_mediation_tracks_and_refuse_illegal_steps() {
     let w = TestWorld::new(2_000).await;
     let own = own_villages(&w)[0].to_string();
     let body = json!({"village": own, "kind": "land", "title": "宅基地边界", "parties": "张某、李某",
@@ -159,7 +159,8 @@ async fn disputes_climb_the_mediation_tracks_and_refuse_illegal_steps() {
     assert_eq!(s, 201, "{d}");
     let id = d["id"].as_u64().unwrap();
     assert_eq!((d["status"].as_str(), d["track"].as_str()), (Some("registered"), Some("peoples")));
-    assert_eq!(d["next_steps"].as_array().unwrap().len(), 1);
+    let offered: Vec<&str> = d["next_steps"].as_array().unwrap().iter().map(|x| x["to"].as_str().unwrap()).collect();
+    assert_eq!(offered, ["mediating", "referred"], "a party may refuse mediation");
     // A second dispute gets the next id.
     let (_, d2) = w.post_as(Role::Village, "/api/disputes", body.to_string()).await;
     assert_eq!(d2["id"].as_u64(), Some(id + 1));
@@ -173,10 +174,16 @@ async fn disputes_climb_the_mediation_tracks_and_refuse_illegal_steps() {
     assert_eq!((s, e["error"]["field"].as_str()), (409, Some("to")), "{e}");
     let (s, _) = step(&w, id, json!({"to": "failed", "outcome": "分歧较大"})).await;
     assert_eq!(s, 200);
-    // A failed people's mediation must climb before it may close.
-    let (s, e) = step(&w, id, json!({"to": "closed"})).await;
-    assert_eq!(s, 409, "{e}");
-    assert!(e["error"]["message"].as_str().unwrap().contains("escalate"), "{e}");
+    // Referred needs its referral, and a referral goes with referred only.
+    let (s, e) = step(&w, id, json!({"to": "referred"})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("referral")), "{e}");
+    let (s, e) = step(&w, id, json!({"to": "mediating", "referral": "litigation"})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("referral")), "{e}");
+    let (s, e) = step(&w, id, json!({"to": "referred", "referral": "duel"})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("referral")), "{e}");
+    let (_, v) = w.get_as(Role::Village, &format!("/api/disputes/{id}")).await;
+    let offered: Vec<&str> = v["next_steps"].as_array().unwrap().iter().map(|x| x["to"].as_str().unwrap()).collect();
+    assert_eq!(offered, ["mediating", "escalated", "closed", "referred"], "no ladder is forced");
     // A change decided on an old version is refused.
     let (s, e) = step(&w, id, json!({"to": "escalated", "version": old_version})).await;
     assert_eq!((s, e["error"]["field"].as_str()), (409, Some("version")), "{e}");
@@ -244,6 +251,102 @@ async fn disputes_climb_the_mediation_tracks_and_refuse_illegal_steps() {
     let (_, desk) = w.get_as(Role::Village, "/api/desk").await;
     assert_eq!(desk["disputes"].as_array().unwrap().len(), 1);
     assert!(desk["tasks"].as_array().unwrap().iter().any(|t| t["kind"] == "dispute" && t["id"] == other));
+}
+
+#[tokio::test]
+async fn mediation_is_voluntary_a_failure_is_referred_and_an_agreement_confirmed() {
+    let w = TestWorld::new(2_000).await;
+    let own = own_villages(&w)[0].to_string();
+    let register = |extra: Value| {
+        let mut body = json!({"village": own, "kind": "labour", "title": "拖欠工资", "parties": "王某、某建筑队",
+                              "mediator": "村调委会"});
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let new = |extra: Value| {
+        let w = &w;
+        let body = register(extra);
+        async move {
+            let (s, d) = w.post_as(Role::Village, "/api/disputes", body.to_string()).await;
+            assert_eq!(s, 201, "{d}");
+            d
+        }
+    };
+    // 诉调对接: the court's reference travels with the case.
+    let refused = new(json!({"court_reference": "(2026)甘0602民诉前调88号"})).await;
+    assert_eq!(refused["court_reference"], "(2026)甘0602民诉前调88号");
+    let (s, e) = w
+        .post_as(Role::Village, "/api/disputes", register(json!({"court_reference": "x".repeat(61)})).to_string())
+        .await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("court_reference")), "{e}");
+    // A party refuses mediation: the desk closes the case as referred, naming where.
+    let id = refused["id"].as_u64().unwrap();
+    let (s, v) =
+        step(&w, id, json!({"to": "referred", "referral": "arbitration", "outcome": "引导申请劳动仲裁"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["status"].as_str(), v["referral"].as_str(), v["referral_zh"].as_str()),
+        (Some("referred"), Some("arbitration"), Some("仲裁"))
+    );
+    assert!(v["closed_at"].is_string() && v["next_steps"].as_array().unwrap().is_empty(), "{v}");
+
+    // A failed people's mediation may simply close.
+    let failed = new(json!({})).await["id"].as_u64().unwrap();
+    for to in ["mediating", "failed", "closed"] {
+        assert_eq!(step(&w, failed, json!({ "to": to })).await.0, 200, "{to}");
+    }
+
+    // An agreement of people's mediation: its judicial confirmation, once, within 30 days.
+    let agreed = new(json!({})).await["id"].as_u64().unwrap();
+    let (s, e) = step(
+        &w,
+        agreed,
+        json!({"confirmation": {"court": "凉州区人民法院", "reference": "(2026)甘0602民特1号",
+                                                          "confirmed_on": "2026-01-05"}}),
+    )
+    .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (409, Some("confirmation")), "no agreement yet: {e}");
+    step(&w, agreed, json!({"to": "mediating"})).await;
+    let (_, v) = step(&w, agreed, json!({"to": "agreed", "outcome": "分两期付清"})).await;
+    assert_eq!(v["confirmation_allowed"], true, "{v}");
+    let agreed_on = model::time::local_date(serde_json::from_value(v["agreed_at"].clone()).unwrap());
+    assert_eq!(v["confirmation_apply_by"], json!((agreed_on + Duration::days(30)).to_string()));
+    let today = model::time::local_date(w.state.clock.now());
+    let confirmation = |on: chrono::NaiveDate| json!({"confirmation": {"court": "凉州区人民法院", "reference": "(2026)甘0602民特2号", "confirmed_on": on}});
+    let (s, e) = step(&w, agreed, confirmation(today + Duration::days(2))).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("confirmation.confirmed_on")), "{e}");
+    let (s, e) =
+        step(&w, agreed, json!({"confirmation": {"court": "", "reference": "r", "confirmed_on": today}})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("confirmation.court")), "{e}");
+    let (s, v) = step(&w, agreed, confirmation(today)).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["confirmation"]["reference"], "(2026)甘0602民特2号");
+    assert_eq!((v["confirmation_allowed"].as_bool(), v["confirmation_apply_by"].is_null()), (Some(false), true));
+    let (s, e) = step(&w, agreed, confirmation(today)).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (409, Some("confirmation")), "only once: {e}");
+    assert_eq!(step(&w, agreed, json!({"to": "closed"})).await.0, 200);
+    // Administrative mediation's agreements are not confirmed by the court.
+    let admin = new(json!({"track": "administrative"})).await["id"].as_u64().unwrap();
+    step(&w, admin, json!({"to": "mediating"})).await;
+    let (s, e) = step(
+        &w,
+        admin,
+        json!({"to": "agreed", "confirmation": {"court": "c", "reference": "r", "confirmed_on": today}}),
+    )
+    .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (409, Some("confirmation")), "{e}");
+
+    let (_, stats) = w.get_as(Role::Village, "/api/disputes/stats").await;
+    assert_eq!(
+        (stats["by_status"]["referred"].as_u64(), stats["by_status"]["closed"].as_u64()),
+        (Some(1), Some(2)),
+        "{stats}"
+    );
+    assert_eq!(
+        (stats["total"].as_u64(), stats["open"].as_u64(), stats["resolved"].as_u64()),
+        (Some(4), Some(1), Some(1)),
+        "{stats}"
+    );
 }
 
 #[tokio::test]

@@ -4,8 +4,10 @@
 //! them; the field names are the wire format.
 
 use crate::code::{CellCode, RegionCode, RegionLevel};
-use crate::desk::{AGE_BANDS, BacklogLimits, DisputeKind, DisputeStatus, MediationTrack};
-use crate::desk_book::{AssignmentChange, BacklogUpdate, CaseOrigin, DisputeChange, MediationSession};
+use crate::desk::{AGE_BANDS, BacklogLimits, DisputeKind, DisputeStatus, MediationTrack, Referral};
+use crate::desk_book::{
+    AssignmentChange, BacklogUpdate, CaseOrigin, DisputeChange, JudicialConfirmation, MediationSession,
+};
 use crate::incident::{Category, Status};
 use crate::live::{Alert, QueueItem};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -315,6 +317,23 @@ pub struct DisputeView {
     pub closed_at: Option<DateTime<Utc>>,
     /// Latest outcome.
     pub outcome: String,
+    /// 诉调对接: the court's reference when the court referred it to mediation.
+    pub court_reference: Option<String>,
+    /// Where the parties took it, when closed as referred.
+    pub referral: Option<Referral>,
+    /// The referral, Chinese.
+    pub referral_zh: Option<String>,
+    /// The referral, English.
+    pub referral_en: Option<String>,
+    /// When the parties agreed (UTC).
+    pub agreed_at: Option<DateTime<Utc>>,
+    /// The court's confirmation of the agreement (司法确认), if recorded.
+    pub confirmation: Option<JudicialConfirmation>,
+    /// Whether a confirmation may be recorded now (an agreement of people's mediation without one).
+    pub confirmation_allowed: bool,
+    /// The last day the parties may apply for judicial confirmation (30 days after the
+    /// agreement, China calendar), while one may be recorded.
+    pub confirmation_apply_by: Option<NaiveDate>,
     /// Days open (to now, or to its closing).
     pub age_days: i64,
     /// Whether it is a backlog case now.
@@ -666,6 +685,8 @@ pub struct DisputeBody {
     pub opened_at: Option<DateTime<Utc>>,
     /// The incident it came from, if any.
     pub incident: Option<u64>,
+    /// 诉调对接: the court's reference (案号) when the people's court referred the case.
+    pub court_reference: Option<String>,
 }
 
 /// A session in a transition body.
@@ -694,8 +715,24 @@ pub struct DisputeStepBody {
     pub outcome: String,
     /// A new mediator in charge.
     pub mediator: Option<String>,
+    /// Where the parties took it (API name of a [`Referral`]): required with `to: referred`.
+    pub referral: Option<String>,
+    /// The court's confirmation of the agreement (司法确认).
+    pub confirmation: Option<ConfirmationBody>,
     /// The dispute's `version` the caller saw; default: the current.
     pub version: Option<u64>,
+}
+
+/// A judicial confirmation in a transition body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmationBody {
+    /// The court.
+    pub court: String,
+    /// The ruling's reference (案号).
+    pub reference: String,
+    /// The day of the ruling (not in the future).
+    pub confirmed_on: NaiveDate,
 }
 
 /// The body of `POST /api/backlog/{origin}/{id}`: take charge of a backlog case or note progress.
@@ -743,6 +780,8 @@ mod tests {
             session: Some(MediationSession { held_at: at(60), mediator: "李".into(), notes: "谈".into() }),
             outcome: String::new(),
             mediator: None,
+            referral: None,
+            confirmation: None,
             by: "v1".into(),
             at: at(120),
         };
@@ -770,6 +809,18 @@ mod tests {
             history: vec![DisputeStep { seq: 11, change }],
             closed_at: None,
             outcome: String::new(),
+            court_reference: Some("(2026)甘0602民诉前调7号".into()),
+            referral: Some(Referral::Arbitration),
+            referral_zh: Some("仲裁".into()),
+            referral_en: Some("arbitration".into()),
+            agreed_at: None,
+            confirmation: Some(JudicialConfirmation {
+                court: "凉州区人民法院".into(),
+                reference: "(2026)甘0602民特3号".into(),
+                confirmed_on: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            }),
+            confirmation_allowed: false,
+            confirmation_apply_by: None,
             age_days: 2,
             backlog: false,
             next_steps: vec![NextStep {

@@ -99,10 +99,12 @@ use model::api::desk::{
 };
 use model::auth::Role;
 use model::desk::{
-    BacklogLimits, DeskError, DisputeKind, DisputeStatus, MediationTrack, dispute_transition, is_backlog,
+    BacklogLimits, DeskError, DisputeKind, DisputeStatus, MediationTrack, Referral, check_referral,
+    confirmation_allowed, dispute_transition, is_backlog,
 };
 use model::desk_book::{
-    AssignmentChange, BacklogUpdate, CaseOrigin, DisputeChange, MediationSession, NewDispute, Visit,
+    AssignmentChange, BacklogUpdate, CaseOrigin, DisputeChange, JudicialConfirmation, MediationSession, NewDispute,
+    Visit,
 };
 use model::live::LiveKind;
 use serde_json::json;
@@ -463,6 +465,12 @@ pub async fn create_dispute(
         summary: optional_text("summary", &body.summary, 2000)?,
         mediator: text("mediator", &body.mediator, 100)?,
         incident: body.incident,
+        court_reference: body
+            .court_reference
+            .as_deref()
+            .map(|r| text("court_reference", r, 60))
+            .transpose()?
+            .filter(|r| !r.is_empty()),
         opened_at,
         by: caller.user.username.clone(),
         at: now,
@@ -526,8 +534,10 @@ pub async fn one_dispute(
 }
 
 /// `POST /api/disputes/{id}/transitions` `{"to"?, "session"?, "outcome"?, "mediator"?,
-/// "version"?}`: moves a dispute on (illegal steps 409 naming `to`; a dispute changed since
-/// `version` 409 naming `version`) and/or records a mediation session.
+/// "referral"?, "confirmation"?, "version"?}`: moves a dispute on (illegal steps 409 naming
+/// `to`; `referred` needs a `referral`, 422; a dispute changed since `version` 409 naming
+/// `version`), records a mediation session, and/or records the court's confirmation of a
+/// people's mediation agreement (409 naming `confirmation` where none may be recorded).
 pub async fn dispute_step(
     State(s): State<AppState>,
     caller: Caller,
@@ -538,13 +548,13 @@ pub async fn dispute_step(
     let id = dispute_id(&raw)?;
     let body: DisputeStepBody = json_body(&body)?;
     let now = s.clock.now();
-    let (status, track, version, mediator_now) = {
+    let (status, track, version, mediator_now, agreed, confirmed) = {
         let book = s.live.desk();
         let d = book
             .dispute(id)
             .filter(|d| caller.scope.allows_region(d.registered.village))
             .ok_or_else(|| AppError::NotFound { message: format!("no dispute {id}"), field: None })?;
-        (d.status, d.track, d.version, d.mediator.clone())
+        (d.status, d.track, d.version, d.mediator.clone(), d.agreed_at.is_some(), d.confirmation.is_some())
     };
     let to = body
         .to
@@ -556,20 +566,54 @@ pub async fn dispute_step(
             })
         })
         .transpose()?;
-    if to.is_none() && body.session.is_none() {
-        return Err(unprocessable("to", "name a status (to) or a session"));
+    let referral = body
+        .referral
+        .as_deref()
+        .map(|r| {
+            Referral::parse(r).ok_or_else(|| {
+                let names: Vec<&str> = Referral::ALL.iter().map(|k| k.as_str()).collect();
+                unprocessable("referral", format!("unknown referral {r:?}; expected one of {}", names.join(", ")))
+            })
+        })
+        .transpose()?;
+    if to.is_none() && body.session.is_none() && body.confirmation.is_none() {
+        return Err(unprocessable("to", "name a status (to), a session or a judicial confirmation"));
+    }
+    if let Err(e) = check_referral(to, referral) {
+        return Err(unprocessable("referral", format!("{e} (转其他途径须注明去向)")));
     }
     if let Some(to) = to
         && let Err(e) = dispute_transition(status, to, track)
     {
         s.audit(caller.audit("change_dispute", format!("dispute {id}"), "denied")).await?;
         let message = match e {
-            DeskError::IllegalStep { .. } => format!("{e} (状态不可由此变更)"),
             DeskError::NoHigherTrack => format!("{e} (司法调解为最后一级)"),
-            DeskError::EscalateFirst { .. } => format!("{e} (须先移交上级调解)"),
+            _ => format!("{e} (状态不可由此变更)"),
         };
         return Err(AppError::Conflict { message, field: Some("to".into()) });
     }
+    let confirmation = body
+        .confirmation
+        .map(|c| -> Result<JudicialConfirmation, AppError> {
+            if !confirmation_allowed(agreed || to == Some(DisputeStatus::Agreed), track, confirmed) {
+                return Err(AppError::Conflict {
+                    message: format!(
+                        "{} (仅人民调解协议可记录司法确认，且只记录一次)",
+                        DeskError::ConfirmationNotAllowed
+                    ),
+                    field: Some("confirmation".into()),
+                });
+            }
+            if c.confirmed_on > model::time::local_date(now) {
+                return Err(unprocessable("confirmation.confirmed_on", "confirmation.confirmed_on is in the future"));
+            }
+            Ok(JudicialConfirmation {
+                court: text("confirmation.court", &c.court, 60)?,
+                reference: text("confirmation.reference", &c.reference, 60)?,
+                confirmed_on: c.confirmed_on,
+            })
+        })
+        .transpose()?;
     let session = body
         .session
         .map(|x| -> Result<MediationSession, AppError> {
@@ -589,6 +633,8 @@ pub async fn dispute_step(
         session,
         outcome: optional_text("outcome", &body.outcome, 2000)?,
         mediator: body.mediator.as_deref().map(|m| text("mediator", m, 100)).transpose()?,
+        referral,
+        confirmation,
         by: caller.user.username.clone(),
         at: now,
     };
