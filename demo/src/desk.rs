@@ -8,6 +8,8 @@ use crate::names;
 use chrono::{DateTime, Duration, Utc};
 use model::desk::{DisputeKind, DisputeStatus, MediationTrack, Referral};
 use model::desk_book::{DisputeChange, JudicialConfirmation, MediationSession, NewDispute, Visit};
+use model::scorecard::Month;
+use model::screening::{RiskGrade, ScreeningReport, due_at};
 use model::{Officer, RegionCode, RegionShape};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -21,6 +23,9 @@ pub enum DeskRecord {
     /// A dispute and the changes it went through, in order (their `id` is 0: the store names
     /// the dispute when it is registered).
     Dispute(NewDispute, Vec<DisputeChange>),
+    /// A village's monthly dispute screening; its disputes are numbered as the store numbers
+    /// the records' disputes, 1, 2, … in order.
+    Screening(ScreeningReport),
 }
 
 const PLACES: &[&str] = &["村委会", "养殖户", "小卖部", "村小学", "卫生室", "农户家中", "合作社", "集贸市场"];
@@ -78,10 +83,101 @@ pub fn records(regions: &[RegionShape], officers: &[Officer], end: DateTime<Utc>
         }
     }
     // In the order they happened, so the log reads like the desk's history.
-    out.sort_by_key(|r| match r {
+    out.sort_by_key(record_at);
+    let screenings = screenings(&mut rng, officers, &out, end);
+    out.extend(screenings);
+    out.sort_by_key(record_at);
+    out
+}
+
+fn record_at(r: &DeskRecord) -> DateTime<Utc> {
+    match r {
         DeskRecord::Visit(v) => v.at,
         DeskRecord::Dispute(d, _) => d.at,
-    });
+        DeskRecord::Screening(x) => x.at,
+    }
+}
+
+/// Monthly screenings of every officer's villages over the three months before `end`'s and the
+/// month under way: most filed on time in the month's last ten days, some late, some missing,
+/// and this month's filed in proportion to the time gone. Each lists the village's disputes
+/// registered in the month before its filing (numbered as in `sorted`), or is a zero report.
+fn screenings(
+    rng: &mut ChaCha8Rng,
+    officers: &[Officer],
+    sorted: &[DeskRecord],
+    end: DateTime<Utc>,
+) -> Vec<DeskRecord> {
+    let disputes: Vec<(u64, &NewDispute)> = sorted
+        .iter()
+        .filter_map(|r| match r {
+            DeskRecord::Dispute(d, _) => Some(d),
+            _ => None,
+        })
+        .zip(1..)
+        .map(|(d, id)| (id, d))
+        .collect();
+    let this_month = Month::of(end);
+    let months = [
+        this_month.previous().previous().previous(),
+        this_month.previous().previous(),
+        this_month.previous(),
+        this_month,
+    ];
+    let mut out = Vec::new();
+    for o in officers {
+        for &village in &o.villages {
+            for month in months {
+                let (start, due) = (month.start(), due_at(month));
+                let draw = rng.random::<f64>();
+                let at = if due <= end {
+                    if draw < 0.86 {
+                        due - Duration::hours(rng.random_range(1..240))
+                    } else if draw < 0.92 {
+                        (due + Duration::hours(rng.random_range(2..216))).min(end - Duration::minutes(1))
+                    } else {
+                        continue;
+                    }
+                } else {
+                    let gone = (end - start).num_seconds() as f64 / (due - start).num_seconds() as f64;
+                    if draw >= 0.8 * gone {
+                        continue;
+                    }
+                    start + Duration::seconds(rng.random_range(0..(end - start).num_seconds().max(1)))
+                };
+                let found: Vec<(u64, DisputeKind)> = disputes
+                    .iter()
+                    .filter(|(_, d)| d.village == village && d.opened_at >= start && d.opened_at < at)
+                    .map(|(id, d)| (*id, d.kind))
+                    .take(model::screening::MAX_SCREENING_DISPUTES)
+                    .collect();
+                let serious =
+                    found.iter().any(|(_, k)| matches!(k, DisputeKind::Expropriation | DisputeKind::Grassland));
+                let risk = match (found.len(), serious, rng.random::<f64>()) {
+                    (0, _, r) if r < 0.9 => RiskGrade::Green,
+                    (0, _, _) => RiskGrade::Yellow,
+                    (_, true, r) if r < 0.2 => RiskGrade::Red,
+                    (_, true, _) => RiskGrade::Orange,
+                    (1, _, r) if r < 0.7 => RiskGrade::Yellow,
+                    _ => RiskGrade::Orange,
+                };
+                out.push(DeskRecord::Screening(ScreeningReport {
+                    village,
+                    month,
+                    zero_report: found.is_empty(),
+                    notes: if found.is_empty() {
+                        "本月排查未发现矛盾纠纷（零报告）".to_owned()
+                    } else {
+                        format!("排查发现矛盾纠纷{}件，均已登记调处", found.len())
+                    },
+                    disputes: found.into_iter().map(|(id, _)| id).collect(),
+                    risk,
+                    by: o.name.clone(),
+                    at,
+                }));
+            }
+        }
+    }
     out
 }
 
@@ -207,6 +303,14 @@ mod tests {
                     assert!(v.visited_at < end && v.visited_at >= end - Duration::days(28));
                     assert!(book.apply(&event(LiveKind::Visit, v.officer, serde_json::to_string(v).unwrap())));
                 }
+                DeskRecord::Screening(x) => {
+                    assert!(x.at < end && x.at >= x.month.start(), "{x:?}");
+                    let subject = model::screening::subject(x.village, x.month);
+                    assert!(book.apply(&event(LiveKind::Screening, subject, serde_json::to_string(x).unwrap())));
+                    for d in &x.disputes {
+                        assert_eq!(book.dispute(*d).map(|d| d.registered.village), Some(x.village), "{x:?}");
+                    }
+                }
                 DeskRecord::Dispute(d, cs) => {
                     id += 1;
                     assert!(d.opened_at < end);
@@ -229,5 +333,12 @@ mod tests {
         assert!(book.disputes().any(|d| d.referral.is_some()), "some referred elsewhere");
         assert!(book.disputes().any(|d| d.confirmation.is_some()), "some agreements confirmed");
         assert!(book.disputes().any(|d| d.registered.court_reference.is_some()), "some referred by the court");
+        // Screenings: most villages each complete month, some late, zero reports and disputes.
+        let last = Month::of(end).previous();
+        let filed = book.screenings().filter(|x| x.report.month == last).count();
+        assert!(filed > villages * 8 / 10 && filed < villages, "{filed} of {villages}");
+        let late = book.screenings().filter(|x| !model::screening::on_time(x.report.month, x.first_filed_at)).count();
+        assert!(late > 0, "some filed late");
+        assert!(book.screenings().any(|x| x.report.zero_report) && book.screenings().any(|x| !x.report.zero_report));
     }
 }

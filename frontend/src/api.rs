@@ -3,7 +3,8 @@
 
 use model::api::desk::{
     AssignBody, AssignmentRecorded, BacklogBoard, BacklogBody, BacklogUpdateRecorded, Desk, DisputeBody, DisputeStats,
-    DisputeStepBody, DisputeView, RebalanceSuggestion, VisitBody, VisitView, Workload,
+    DisputeStepBody, DisputeView, RebalanceSuggestion, ScreeningBoard, ScreeningBody, ScreeningView, VisitBody,
+    VisitView, Workload,
 };
 use model::api::geo::Feature;
 use model::api::hotspots::{
@@ -585,6 +586,16 @@ pub async fn assign_village(body: AssignBody) -> Result<AssignmentRecorded, ApiE
 /// `GET /api/disputes/stats`: dispute counts by kind, village, status and track.
 pub async fn dispute_stats() -> Result<DisputeStats, ApiError> {
     get_json("/api/disputes/stats").await
+}
+
+/// `GET /api/screenings?limit=500`: this month's dispute screening board.
+pub async fn screenings() -> Result<ScreeningBoard, ApiError> {
+    get_json("/api/screenings?limit=500").await
+}
+
+/// `POST /api/screenings`: files a village's monthly dispute screening.
+pub async fn file_screening(body: ScreeningBody) -> Result<Option<ScreeningView>, ApiError> {
+    post_json("/api/screenings", &body).await
 }
 
 /// `POST /api/disputes`: registers a dispute (its view back).

@@ -12,10 +12,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use model::api::desk::{
     AssignBody, BacklogBoard, BacklogBody, ConfirmationBody, Desk, DisputeBody, DisputeStats, DisputeStepBody,
-    PhotoBody, RebalanceSuggestion, VisitBody, Workload,
+    PhotoBody, RebalanceSuggestion, ScreeningBoard, ScreeningBody, ScreeningState, VisitBody, Workload,
 };
 use model::auth::Role;
 use model::desk::{DisputeKind, DisputeStatus, Referral};
+use model::screening::RiskGrade;
 use serde_json::json;
 use std::future::Future;
 use wasm_bindgen::JsCast;
@@ -35,6 +36,8 @@ pub struct DeskCtx {
     pub rebalance: RwSignal<Option<RebalanceSuggestion>>,
     /// Dispute statistics (`GET /api/disputes/stats`).
     pub stats: RwSignal<Option<DisputeStats>>,
+    /// This month's dispute screening board (`GET /api/screenings`).
+    pub screenings: RwSignal<Option<ScreeningBoard>>,
     /// Bumped after every write: everything reloads.
     pub version: RwSignal<u32>,
     /// The last message: a confirmation or why a call failed (shown in the current language).
@@ -53,6 +56,7 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
         workload: RwSignal::new(None),
         rebalance: RwSignal::new(None),
         stats: RwSignal::new(None),
+        screenings: RwSignal::new(None),
         version: RwSignal::new(0),
         message: RwSignal::new(None),
         officer,
@@ -95,6 +99,14 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
             match api::dispute_stats().await {
                 Ok(st) => {
                     desk.stats.try_set(Some(st));
+                }
+                Err(e) => {
+                    desk.message.try_set(Some(Err(e)));
+                }
+            }
+            match api::screenings().await {
+                Ok(b) => {
+                    desk.screenings.try_set(Some(b));
                 }
                 Err(e) => {
                     desk.message.try_set(Some(Err(e)));
@@ -288,6 +300,7 @@ pub fn DeskPanel() -> impl IntoView {
                 view! { <p id="desk-message" class=class>{text}</p> }
             })}
             {move || if desk.officer { view! { <OfficerDesk /> }.into_any() } else { view! { <LeaderBoard /> }.into_any() }}
+            <Screenings />
             <DisputeStats />
         </section>
     }
@@ -622,6 +635,99 @@ fn LeaderBoard() -> impl IntoView {
                 </ul>
             }
         })}
+    }
+}
+
+/// Whether the checkbox with id `id` is ticked.
+fn is_checked(id: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .is_some_and(|i| i.checked())
+}
+
+/// Files the screening typed in the officer's form: the ticked disputes, or a zero report when
+/// none is ticked.
+fn save_screening(desk: DeskCtx, dispute_ids: Vec<u64>) {
+    let disputes: Vec<u64> =
+        dispute_ids.into_iter().filter(|id| is_checked(&format!("screening-dispute-{id}"))).collect();
+    let month = input_value("screening-month");
+    let body = ScreeningBody {
+        village: input_value("screening-village"),
+        month: (!month.trim().is_empty()).then_some(month),
+        zero_report: disputes.is_empty(),
+        disputes,
+        risk: input_value("screening-risk"),
+        notes: input_value("screening-notes"),
+        version: None,
+    };
+    leptos::task::spawn_local(async move {
+        match api::file_screening(body).await {
+            Ok(_) => saved(desk, &["screening-notes"]),
+            Err(e) => {
+                desk.message.try_set(Some(Err(e)));
+            }
+        }
+    });
+}
+
+/// The month's dispute screening (矛盾纠纷排查): counts, risk grades, the villages (overdue
+/// first) and, for a village officer, the form to file a village's screening.
+#[component]
+fn Screenings() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let desk = expect_context::<DeskCtx>();
+    let form = move || {
+        let d = desk.desk.get()?;
+        let lang = ctx.lang.get();
+        let ids: Vec<u64> = d.disputes.iter().map(|x| x.id).collect();
+        Some(view! {
+            <div class="desk-form" id="screening-form">
+                <select id="screening-village">{d.villages.into_iter().map(|v| view! {
+                    <option value=v.village.code.to_string()>{v.village.name}</option> }).collect_view()}</select>
+                <input id="screening-month" placeholder="YYYY-MM" maxlength="7" title=move || ctx.t(T::ScreeningMonth) />
+                <select id="screening-risk" title=move || ctx.t(T::RiskGrade)>
+                    {RiskGrade::ALL.iter().rev().map(|g| view! {
+                        <option value=g.as_str()>{if lang == Lang::Zh { g.label_zh() } else { g.label_en() }}</option> }).collect_view()}
+                </select>
+                <input id="screening-notes" placeholder=move || ctx.t(T::Notes) />
+                <span class="muted">{ctx.t(T::ScreeningFound)}</span>
+                {d.disputes.into_iter().map(|x| view! {
+                    <label class="check"><input type="checkbox" id=format!("screening-dispute-{}", x.id) />
+                        {x.title}" · "{x.village.name}</label> }).collect_view()}
+                <button id="screening-save" class="chip on" on:click=move |_| save_screening(desk, ids.clone())>
+                    {move || ctx.t(T::FileScreening)}</button>
+            </div>
+        })
+    };
+    view! {
+        {move || desk.screenings.get().map(|b| {
+            let lang = ctx.lang.get();
+            view! {
+                <h3>{ctx.t(T::Screening)}" "{b.month.to_string()}</h3>
+                <p id="screening-counts">
+                    <span class="chip">{ctx.t(T::ScreeningOnTime)}" "{b.on_time.to_string()}</span>
+                    <span class="chip">{ctx.t(T::ScreeningLate)}" "{b.late.to_string()}</span>
+                    <span class="chip band-3">{ctx.t(T::ScreeningOverdue)}" "{b.overdue.to_string()}</span>
+                    <span class="chip">{ctx.t(T::ScreeningPending)}" "{b.pending.to_string()}</span>
+                    <span class="chip">{ctx.t(T::ZeroReports)}" "{b.zero_reports.to_string()}</span>
+                </p>
+                <p class="bands">{RiskGrade::ALL.iter().zip(b.by_risk).map(|(g, n)| view! {
+                    <span class=format!("chip risk-{}", g.as_str())>{if lang == Lang::Zh { g.label_zh() } else { g.label_en() }}" "{n.to_string()}</span>
+                }).collect_view()}</p>
+                <ul id="screening-villages" class="desk-list">
+                    {b.villages.into_iter().filter(|v| v.state == ScreeningState::Overdue || v.screening.as_ref().is_some_and(|x| x.risk != RiskGrade::Green)).take(30).map(|v| view! {
+                        <li class=format!("screening-{}", v.state.as_str())>
+                            {v.village.name}" · "{label(lang, &v.state_zh, &v.state_en)}
+                            {v.screening.map(|x| view! { " · " <span class=format!("risk-{}", x.risk.as_str())>{label(lang, &x.risk_zh, &x.risk_en)}</span>
+                                <span class="muted">" "{if x.zero_report { ctx.t(T::ZeroReport).to_owned() } else { x.disputes.iter().map(|d| d.title.clone()).collect::<Vec<_>>().join("、") }}</span> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }
+        })}
+        {form}
     }
 }
 

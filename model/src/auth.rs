@@ -64,6 +64,16 @@ impl Role {
         self.handles_cases()
     }
 
+    /// Whether the role files a village's monthly dispute screening (矛盾纠纷排查): the village
+    /// officer, the village's 网格长 (whose jurisdiction is the village; other grid workers hold
+    /// one cell and are refused the village) and the police station for its villages.
+    pub fn files_screenings(self) -> bool {
+        match self {
+            Role::Village | Role::GridWorker | Role::Township => true,
+            Role::City | Role::County | Role::Analyst | Role::Admin | Role::Department => false,
+        }
+    }
+
     /// Whether the role works in the field (the phone app): grid workers and village officers.
     pub fn in_the_field(self) -> bool {
         match self {

@@ -13,6 +13,8 @@ use crate::desk::{
     DisputeKind, DisputeStatus, MediationTrack, Referral, check_referral, confirmation_allowed, dispute_transition,
 };
 use crate::live::{LiveEvent, LiveKind};
+use crate::scorecard::Month;
+use crate::screening::ScreeningReport;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -239,6 +241,19 @@ pub struct CaseFile {
     pub updates: Vec<(u64, BacklogUpdate)>,
 }
 
+/// A village's screening of a month as it stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScreeningRecord {
+    /// The latest version.
+    pub report: ScreeningReport,
+    /// When it was first filed (what on-time is judged by).
+    pub first_filed_at: DateTime<Utc>,
+    /// How many times it was filed (1: never corrected).
+    pub versions: u32,
+    /// `seq` of the latest version: a correction must name it.
+    pub version: u64,
+}
+
 /// The desk's records.
 #[derive(Debug, Clone, Default)]
 pub struct DeskBook {
@@ -249,6 +264,7 @@ pub struct DeskBook {
     disputes: BTreeMap<u64, DisputeRecord>,
     cases: BTreeMap<(CaseOrigin, u64), CaseFile>,
     campaigns: BTreeMap<u64, crate::campaign::Campaign>,
+    screenings: BTreeMap<(RegionCode, Month), ScreeningRecord>,
 }
 
 impl DeskBook {
@@ -373,6 +389,28 @@ impl DeskBook {
                 file.updates.push((e.seq, u));
                 true
             }
+            LiveKind::Screening => {
+                let Ok(r) = serde_json::from_str::<ScreeningReport>(data) else { return false };
+                if e.event.subject != crate::screening::subject(r.village, r.month)
+                    || crate::screening::check(r.month, r.zero_report, &r.disputes, r.at).is_err()
+                {
+                    return false;
+                }
+                match self.screenings.get_mut(&(r.village, r.month)) {
+                    Some(held) if held.version >= e.seq => false,
+                    Some(held) => {
+                        held.report = r;
+                        held.versions += 1;
+                        held.version = e.seq;
+                        true
+                    }
+                    None => {
+                        let record = ScreeningRecord { first_filed_at: r.at, versions: 1, version: e.seq, report: r };
+                        self.screenings.insert((record.report.village, record.report.month), record);
+                        true
+                    }
+                }
+            }
             LiveKind::Campaign => {
                 let Ok(c) = serde_json::from_str::<crate::campaign::Campaign>(data) else { return false };
                 if self.campaigns.contains_key(&e.event.subject) {
@@ -383,6 +421,16 @@ impl DeskBook {
             }
             _ => false,
         }
+    }
+
+    /// A village's screening of `month`, if filed.
+    pub fn screening(&self, village: RegionCode, month: Month) -> Option<&ScreeningRecord> {
+        self.screenings.get(&(village, month))
+    }
+
+    /// Every screening, by village then month.
+    pub fn screenings(&self) -> impl DoubleEndedIterator<Item = &ScreeningRecord> {
+        self.screenings.values()
     }
 
     /// A village's current officer, if any.
@@ -634,6 +682,37 @@ mod tests {
             2,
             DisputeChange { id: 2, ..confirm(Some(S::Agreed)) }
         )));
+    }
+
+    #[test]
+    fn screenings_keep_their_first_filing_time_through_corrections() {
+        use crate::screening::{RiskGrade, subject};
+        let month = Month::parse("2026-05").unwrap();
+        let report = |zero: bool, risk: RiskGrade, days: i64| ScreeningReport {
+            village: village(1),
+            month,
+            zero_report: zero,
+            disputes: if zero { vec![] } else { vec![4] },
+            risk,
+            notes: String::new(),
+            by: "o".into(),
+            at: t0() + Duration::days(days),
+        };
+        let key = subject(village(1), month);
+        let mut book = DeskBook::default();
+        // Under another subject, or inconsistent: ignored.
+        assert!(!book.apply(&event(1, LiveKind::Screening, key + 1, report(true, RiskGrade::Green, 1))));
+        let mut bad = report(true, RiskGrade::Green, 1);
+        bad.disputes = vec![3];
+        assert!(!book.apply(&event(2, LiveKind::Screening, key, bad)));
+        assert!(book.apply(&event(3, LiveKind::Screening, key, report(true, RiskGrade::Green, 1))));
+        assert!(book.apply(&event(4, LiveKind::Screening, key, report(false, RiskGrade::Orange, 20))));
+        assert!(!book.apply(&event(4, LiveKind::Screening, key, report(true, RiskGrade::Green, 21))), "a repeat");
+        let s = book.screening(village(1), month).unwrap();
+        assert_eq!((s.report.risk, s.report.zero_report, s.versions, s.version), (RiskGrade::Orange, false, 2, 4));
+        assert_eq!(s.first_filed_at, t0() + Duration::days(1));
+        assert!(book.screening(village(2), month).is_none());
+        assert_eq!(book.screenings().count(), 1);
     }
 
     #[test]

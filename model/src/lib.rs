@@ -123,6 +123,7 @@ pub mod region;
 pub mod resource;
 pub mod scope;
 pub mod scorecard;
+pub mod screening;
 pub mod taxonomy;
 pub mod time;
 pub mod workflow;

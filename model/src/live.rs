@@ -42,11 +42,14 @@ pub enum LiveKind {
     /// A special campaign (专项整治) was declared (`data`: [`crate::campaign::Campaign`];
     /// subject: the campaign id).
     Campaign,
+    /// A village's monthly dispute screening was filed or corrected (`data`:
+    /// [`crate::screening::ScreeningReport`]; subject: [`crate::screening::subject`]).
+    Screening,
 }
 
 impl LiveKind {
     /// Every kind.
-    pub const ALL: [LiveKind; 12] = [
+    pub const ALL: [LiveKind; 13] = [
         LiveKind::Incident,
         LiveKind::IncidentChanged,
         LiveKind::IncidentLinked,
@@ -59,18 +62,20 @@ impl LiveKind {
         LiveKind::DisputeChanged,
         LiveKind::BacklogCase,
         LiveKind::Campaign,
+        LiveKind::Screening,
     ];
 
     /// The desk's kinds (the village desk's and the leaders' campaigns): kept in the log for
     /// every instance, never on the live feed (they carry personal data and have their own
     /// routes).
-    pub const DESK: [LiveKind; 6] = [
+    pub const DESK: [LiveKind; 7] = [
         LiveKind::Assignment,
         LiveKind::Visit,
         LiveKind::Dispute,
         LiveKind::DisputeChanged,
         LiveKind::BacklogCase,
         LiveKind::Campaign,
+        LiveKind::Screening,
     ];
 
     /// Whether this is one of [`LiveKind::DESK`].
@@ -100,6 +105,7 @@ impl LiveKind {
             LiveKind::DisputeChanged => "dispute_changed",
             LiveKind::BacklogCase => "backlog_case",
             LiveKind::Campaign => "campaign",
+            LiveKind::Screening => "screening",
         }
     }
 

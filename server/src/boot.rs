@@ -58,6 +58,10 @@ fn demo_desk_events(records: Vec<demo::desk::DeskRecord>) -> Vec<model::live::Ne
     for r in records {
         match r {
             demo::desk::DeskRecord::Visit(v) => out.push(desk_event(LiveKind::Visit, v.officer, &v.by, v.at, &v)),
+            demo::desk::DeskRecord::Screening(x) => {
+                let subject = model::screening::subject(x.village, x.month);
+                out.push(desk_event(LiveKind::Screening, subject, &x.by, x.at, &x));
+            }
             demo::desk::DeskRecord::Dispute(d, changes) => {
                 id += 1;
                 out.push(desk_event(LiveKind::Dispute, id, &d.by, d.at, &d));

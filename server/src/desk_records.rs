@@ -18,6 +18,8 @@ use model::desk::{
 use model::desk_book::{CaseOrigin, DeskBook, DisputeRecord};
 use model::live::{Alert, AlertKind, LiveEvent, LiveKind, NewLiveEvent};
 use model::scope::Scope;
+use model::scorecard::Month;
+use model::screening;
 use model::{RegionCode, RegionLevel, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -435,6 +437,24 @@ pub fn desk_of(s: &AppState, id: u64, within: &Scope, now: DateTime<Utc>) -> Opt
             due_at: due,
             overdue,
         });
+        // This month's dispute screening, and last month's when it is missing (unless the
+        // officer took the village over after it was due).
+        let this_month = Month::of(now);
+        for month in [this_month.previous(), this_month] {
+            let took_over_after = assigned_since.is_some_and(|t| t >= screening::due_at(month));
+            if book.screening(code, month).is_some() || (month != this_month && took_over_after) {
+                continue;
+            }
+            tasks.push(DeskTask {
+                kind: "screening".to_owned(),
+                village: name.clone(),
+                id: None,
+                title_zh: format!("{month} 矛盾纠纷排查 {}", name.name),
+                title_en: format!("Dispute screening of {} for {month}", name.name),
+                due_at: Some(screening::due_at(month)),
+                overdue: screening::is_overdue(month, false, now),
+            });
+        }
         villages.push(DeskVillage {
             population: region.region.population,
             cells: g.cell_range(code).len(),

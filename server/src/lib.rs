@@ -36,6 +36,7 @@ pub mod query;
 pub mod reads;
 pub mod roads;
 pub mod scorecard;
+pub mod screenings;
 pub mod state;
 pub mod throttle;
 pub mod tiles;

@@ -14,7 +14,9 @@
 //! - `visit_completion`: per village with an officer, visits made in the month (at most as many
 //!   as were due) over visits due (one per `VISIT_EVERY_DAYS` whole days of the officer's time
 //!   in the month, the current assignment);
-//! - `screening_on_time`: no dispute screenings are filed yet, so it is unavailable.
+//! - `screening_on_time`: villages whose dispute screening (矛盾纠纷排查) of the month was first
+//!   filed by its due time (the month's end), over the villages, once the month has ended; a
+//!   month that ended before the first screening anywhere is unavailable.
 //!
 //! With PostGIS and a memory window, backlog cases and the report time of a stage's first step
 //! are looked up in the window only: months reaching before it count fewer backlog cases, and
@@ -28,6 +30,7 @@ use model::desk::{BacklogLimits, VISIT_EVERY_DAYS};
 use model::live::{IncidentChange, LiveKind};
 use model::scope::Scope;
 use model::scorecard::{self as rules, Indicator, Month, Tally};
+use model::screening;
 use model::{IncidentId, RegionCode, RegionLevel, Status};
 use std::collections::HashMap;
 use store::StoreError;
@@ -187,7 +190,7 @@ async fn tally(
     let bounds: Vec<(DateTime<Utc>, DateTime<Utc>)> = months.iter().map(|m| m.bounds()).collect();
     let month_of = |t: DateTime<Utc>| bounds.iter().position(|(a, b)| *a <= t && t < *b);
     // Every indicator with a source starts at 0 of 0, so a region with nothing is "too few";
-    // dispute screenings have no source yet.
+    // dispute screenings only for months after screenings began (below).
     let mut empty = [Some(Tally::default()); Indicator::COUNT];
     empty[Indicator::ScreeningOnTime.index() as usize] = None;
     let mut out: Vec<MonthTallies> = vec![vec![empty; regions.len()]; months.len()];
@@ -310,7 +313,7 @@ async fn tally(
     }
     let villages: Vec<RegionCode> =
         g.regions_at(RegionLevel::Village, None).map(|r| r.region.code).filter(|v| scope.allows_region(*v)).collect();
-    for village in villages {
+    for &village in &villages {
         let (Some(r), Some(assigned)) = (region_of(village), desk.assignment(village)) else { continue };
         if assigned.officer.is_none() {
             continue;
@@ -323,6 +326,30 @@ async fn tally(
             let t = at(&mut out, m, r, Indicator::VisitCompletion);
             t.numerator += done;
             t.denominator += due;
+        }
+    }
+
+    // Dispute screenings: villages whose screening of the month was first filed by its due
+    // time, over the villages, for months due by now. Months that ended before the first
+    // screening anywhere are unavailable (screening was not done through SafeGrid then).
+    let began = desk.screenings().map(|r| r.first_filed_at).min();
+    for (m, month) in months.iter().enumerate() {
+        let due = screening::due_at(*month);
+        if began.is_none_or(|t| t >= due) {
+            continue;
+        }
+        for region in &mut out[m] {
+            region[Indicator::ScreeningOnTime.index() as usize] = Some(Tally::default());
+        }
+        if due > now {
+            continue;
+        }
+        for &village in &villages {
+            if let Some(r) = region_of(village) {
+                let filed =
+                    desk.screening(village, *month).is_some_and(|x| screening::on_time(*month, x.first_filed_at));
+                at(&mut out, m, r, Indicator::ScreeningOnTime).add(filed);
+            }
         }
     }
     drop(desk);

@@ -381,6 +381,18 @@ pub async fn desk_records_get_ids_versions_and_photos(backend: &impl Backend, wo
         store.append_desk(event(LiveKind::Assignment, v, "{}"), roster, None).await,
         Err(StoreError::Stale { .. })
     ));
+    // A village's screening of a month: its subject is the village code × 10⁶ + YYYYMM (beyond
+    // 32 bits), its first filing names version 0, a second one without the first's seq is stale.
+    let screening = DeskCheck::Version { kinds: vec![LiveKind::Screening], seq: 0 };
+    let subject = 620_602_001_001_202_611u64;
+    let filed = store.append_desk(event(LiveKind::Screening, subject, "{}"), screening.clone(), None).await.unwrap();
+    assert_eq!(filed.event.subject, subject, "{name}");
+    assert!(matches!(
+        store.append_desk(event(LiveKind::Screening, subject, "{}"), screening, None).await,
+        Err(StoreError::Stale { .. })
+    ));
+    let correction = DeskCheck::Version { kinds: vec![LiveKind::Screening], seq: filed.seq };
+    store.append_desk(event(LiveKind::Screening, subject, "{}"), correction, None).await.unwrap();
     // A photo is stored with its record and read back by the record's seq.
     let photo = Photo { content_type: "image/jpeg".into(), bytes: vec![0xFF, 0xD8, 0xFF, 0, 1, 2, 255] };
     let visit =
@@ -403,6 +415,8 @@ pub async fn desk_records_get_ids_versions_and_photos(backend: &impl Backend, wo
             LiveKind::DisputeChanged,
             LiveKind::DisputeChanged,
             LiveKind::Assignment,
+            LiveKind::Screening,
+            LiveKind::Screening,
             LiveKind::Visit
         ],
         "{name}"

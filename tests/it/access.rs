@@ -877,6 +877,28 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             "{label}"
                         );
                     }
+                    ("GET", "/api/screenings") => {
+                        let (s, b) = p.send(role, "GET", "/api/screenings?limit=5000", None).await;
+                        assert_eq!(s, 200, "{label}");
+                        for v in b["villages"].as_array().unwrap() {
+                            assert!(allowed(v["village"]["code"].as_str().unwrap()), "{label} leaks {v}");
+                        }
+                        let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                        assert_eq!(s, outside_status, "{label} outside");
+                    }
+                    ("POST", "/api/screenings") => {
+                        let body = json!({"village": outside_village.to_string(), "zero_report": true, "risk": "green"});
+                        let (s, x) = p.send(role, "POST", route.path, Some(body)).await;
+                        let files = role.is_some_and(|r| r.files_screenings());
+                        let expected = if !files {
+                            403
+                        } else if restricted {
+                            404
+                        } else {
+                            201
+                        };
+                        assert_eq!(s, expected, "{label}: {x}");
+                    }
                     ("GET", "/api/backlog") | ("GET", "/api/backlog/heat") => {
                         let (s, b) = p.send(role, "GET", route.path, None).await;
                         assert_eq!(s, 200, "{label}");

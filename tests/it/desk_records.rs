@@ -6,7 +6,7 @@
 use axum::body::Body;
 use axum::http::{Request, header};
 use base64::Engine;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use model::auth::Role;
 use model::{RegionCode, Status};
 use serde_json::{Value, json};
@@ -516,4 +516,171 @@ async fn desk_records_survive_a_restart() {
     assert_eq!(book.dispute(id).unwrap().status, model::desk::DisputeStatus::Mediating);
     assert_eq!(book.officer_of(own[0]), None);
     assert_eq!(book.villages_of(officer0(&w)).len(), own.len() - 1);
+}
+
+#[tokio::test]
+async fn villages_file_monthly_screenings_and_a_missed_one_is_overdue_and_scored() {
+    let w = TestWorld::new(2_000).await;
+    // The officer's roster village, and one of the county handed over to them now.
+    let v1 = own_villages(&w)[0];
+    let v2 = w
+        .state
+        .geography
+        .regions_at(model::RegionLevel::Village, Some(v1.truncate(model::RegionLevel::County)))
+        .map(|r| r.region.code)
+        .find(|v| *v != v1)
+        .unwrap();
+    let body = json!({"village": v2.to_string(), "officer": officer0(&w)});
+    assert_eq!(w.post_as(Role::City, "/api/assignments", body.to_string()).await.0, 201);
+    let villages = own_villages(&w);
+    assert_eq!(villages.len(), 2);
+    let (v1, v2) = (v1.to_string(), v2.to_string());
+    let file = |body: Value| {
+        let w = &w;
+        async move {
+            let (s, v) = w.post_as(Role::Village, "/api/screenings", body.to_string()).await;
+            (s.as_u16(), v)
+        }
+    };
+    // The clock stands 12 hours into November: October's screenings are overdue, November's due.
+    let (_, desk) = w.get_as(Role::Village, "/api/desk").await;
+    let tasks: Vec<&Value> = desk["tasks"].as_array().unwrap().iter().filter(|t| t["kind"] == "screening").collect();
+    // v2 was taken over after October's was due: only November's is the officer's.
+    assert_eq!(tasks.len(), 3, "{tasks:?}");
+    assert_eq!(tasks.iter().filter(|t| t["overdue"] == true).count(), 1);
+    assert!(tasks.iter().any(|t| t["title_zh"].as_str().unwrap().starts_with("2026-10 矛盾纠纷排查")));
+
+    // November: a zero report, then corrected when a dispute turns up.
+    let (s, x) = file(json!({"village": v1, "zero_report": true, "risk": "green"})).await;
+    assert_eq!(s, 201, "{x}");
+    assert_eq!(
+        (x["month"].as_str(), x["on_time"].as_bool(), x["versions"].as_u64()),
+        (Some("2026-11"), Some(true), Some(1))
+    );
+    let (s, e) = file(json!({"village": v1, "zero_report": true, "risk": "green"})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (409, Some("version")), "filed already: {e}");
+    let body =
+        json!({"village": v1, "kind": "water", "title": "轮水次序", "parties": "甲、乙", "mediator": "村调委会"});
+    let (_, d) = w.post_as(Role::Village, "/api/disputes", body.to_string()).await;
+    let dispute = d["id"].as_u64().unwrap();
+    let version = x["version"].as_u64().unwrap();
+    let correction = json!({"village": v1, "zero_report": false, "disputes": [dispute], "risk": "orange",
+                            "notes": "轮水纠纷", "version": version});
+    let (s, x) = file(correction.clone()).await;
+    assert_eq!(s, 200, "{x}");
+    assert_eq!(
+        (x["versions"].as_u64(), x["risk_zh"].as_str(), x["disputes"][0]["title"].as_str()),
+        (Some(2), Some("橙"), Some("轮水次序"))
+    );
+    let (s, e) = file(correction).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (409, Some("version")), "a stale correction: {e}");
+
+    // Bad input, each naming its field; nothing is stored.
+    let outside = w
+        .state
+        .geography
+        .regions_at(model::RegionLevel::Village, Some("620623000000".parse().unwrap()))
+        .next()
+        .unwrap()
+        .region
+        .code;
+    let elsewhere =
+        json!({"village": v2, "kind": "land", "title": "地界", "parties": "丙、丁", "mediator": "村调委会"});
+    let (_, other) = w.post_as(Role::City, "/api/disputes", elsewhere.to_string()).await;
+    let other = other["id"].as_u64().unwrap();
+    for (body, status, field) in [
+        (
+            json!({"village": v1, "month": "2026-10", "zero_report": false, "disputes": [other], "risk": "green"}),
+            422,
+            "disputes",
+        ),
+        (
+            json!({"village": v1, "month": "2026-10", "zero_report": false, "disputes": [dispute, dispute], "risk": "green"}),
+            422,
+            "disputes",
+        ),
+        (
+            json!({"village": v1, "month": "2026-10", "zero_report": true, "disputes": [dispute], "risk": "green"}),
+            422,
+            "zero_report",
+        ),
+        (json!({"village": v2, "zero_report": false, "risk": "green"}), 422, "zero_report"),
+        (json!({"village": v2, "zero_report": true, "risk": "purple"}), 422, "risk"),
+        (json!({"village": v2, "month": "2026-12", "zero_report": true, "risk": "green"}), 422, "month"),
+        (json!({"village": v2, "month": "2025-06", "zero_report": true, "risk": "green"}), 422, "month"),
+        (json!({"village": v2, "month": "2026-13", "zero_report": true, "risk": "green"}), 422, "month"),
+        (json!({"village": outside.to_string(), "zero_report": true, "risk": "green"}), 404, "village"),
+    ] {
+        let (s, e) = file(body.clone()).await;
+        assert_eq!((s, e["error"]["field"].as_str()), (status, Some(field)), "{body} → {e}");
+    }
+    for role in [Role::Analyst, Role::City, Role::County, Role::Admin, Role::Department] {
+        let body = json!({"village": v2, "zero_report": true, "risk": "green"}).to_string();
+        assert_eq!(w.post_as(role, "/api/screenings", body).await.0, 403, "{role:?}");
+    }
+
+    // October, filed late for v1: its overdue task goes, the board counts it late.
+    let (s, x) = file(json!({"village": v1, "month": "2026-10", "zero_report": true, "risk": "yellow"})).await;
+    assert_eq!((s, x["on_time"].as_bool()), (201, Some(false)), "{x}");
+    let (_, desk) = w.get_as(Role::Village, "/api/desk").await;
+    let open: Vec<String> = desk["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "screening")
+        .map(|t| format!("{} {}", t["village"]["code"].as_str().unwrap(), t["due_at"].as_str().unwrap()))
+        .collect();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert!(!open.iter().any(|t| t.starts_with(&v1)), "{open:?}");
+    let (s, b) = w.get_as(Role::Village, "/api/screenings?month=2026-10").await;
+    assert_eq!(s, 200, "{b}");
+    let n = villages.len() as u64;
+    assert_eq!(
+        (b["villages_total"].as_u64(), b["late"].as_u64(), b["overdue"].as_u64(), b["on_time"].as_u64()),
+        (Some(n), Some(1), Some(n - 1), Some(0))
+    );
+    assert_eq!(b["villages"][0]["state"], "overdue", "overdue first");
+    assert_eq!(b["by_risk"], json!([0, 0, 1, 0]));
+    let (_, b) = w.get_as(Role::Village, "/api/screenings").await;
+    assert_eq!(
+        (b["month"].as_str(), b["pending"].as_u64(), b["on_time"].as_u64(), b["zero_reports"].as_u64()),
+        (Some("2026-11"), Some(n - 1), Some(1), Some(0))
+    );
+    // The city sees every village; a county only its own; a region outside is 404.
+    let (_, city) = w.get_as(Role::City, "/api/screenings?month=2026-10&limit=1").await;
+    let all = w.state.geography.regions_at(model::RegionLevel::Village, None).count() as u64;
+    assert_eq!((city["villages_total"].as_u64(), city["villages"].as_array().unwrap().len()), (Some(all), 1));
+    assert_eq!(w.get_as(Role::Village, "/api/screenings?month=10").await.0, 400);
+    assert_eq!(w.get_as(Role::Village, "/api/screenings?region=620623000000").await.0, 404);
+
+    // The scorecard: October is unavailable (screening began after it was due) until a
+    // screening is filed before its end; then on time over the county's villages.
+    let county = &v1[..6];
+    let cell = |card: &Value, indicator: &str| {
+        card["rows"].as_array().unwrap().iter().find(|r| r["code"] == format!("{county}000000")).unwrap()["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["indicator"] == indicator)
+            .unwrap()
+            .clone()
+    };
+    let (_, card) = w.get_as(Role::City, "/api/scorecard?period=2026-10&level=county").await;
+    assert_eq!(cell(&card, "screening_on_time")["judgement"], "unavailable", "{card}");
+    w.clock.set(Utc.with_ymd_and_hms(2026, 10, 20, 2, 0, 0).unwrap());
+    let (s, x) = file(json!({"village": v2, "month": "2026-10", "zero_report": true, "risk": "green"})).await;
+    w.clock.set(tests::test_now());
+    assert_eq!((s, x["on_time"].as_bool()), (201, Some(true)), "{x}");
+    let (_, card) = w.get_as(Role::City, "/api/scorecard?period=2026-10&level=county").await;
+    let c = cell(&card, "screening_on_time");
+    let in_county = w
+        .state
+        .geography
+        .regions_at(model::RegionLevel::Village, Some(format!("{county}000000").parse().unwrap()))
+        .count() as u64;
+    assert_eq!((c["numerator"].as_u64(), c["denominator"].as_u64()), (Some(1), Some(in_county)), "{c}");
+    assert_eq!(c["judgement"], "scored", "{c}");
+    let (_, card) = w.get_as(Role::City, "/api/scorecard?period=2026-11&level=county").await;
+    let c = cell(&card, "screening_on_time");
+    assert_eq!((c["denominator"].as_u64(), c["judgement"].as_str()), (Some(0), Some("too_few")), "not due yet: {c}");
 }

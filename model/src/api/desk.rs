@@ -10,6 +10,8 @@ use crate::desk_book::{
 };
 use crate::incident::{Category, Status};
 use crate::live::{Alert, QueueItem};
+use crate::scorecard::Month;
+use crate::screening::RiskGrade;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -533,7 +535,7 @@ pub struct DeskVillage {
 /// A task on the desk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeskTask {
-    /// `visit`, `event`, `dispute` or `backlog`.
+    /// `visit`, `event`, `dispute`, `backlog` or `screening`.
     pub kind: String,
     /// The village.
     pub village: Named,
@@ -746,6 +748,165 @@ pub struct BacklogBody {
     /// A progress note.
     #[serde(default)]
     pub note: String,
+}
+
+/// A dispute named in a screening.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisputeRef {
+    /// Its id.
+    pub id: u64,
+    /// Its title.
+    pub title: String,
+    /// Its kind.
+    pub kind: DisputeKind,
+    /// Kind, Chinese.
+    pub kind_zh: String,
+    /// Kind, English.
+    pub kind_en: String,
+    /// Its status now.
+    pub status: DisputeStatus,
+}
+
+/// One village's screening of a month (`POST /api/screenings` answers it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreeningView {
+    /// The village.
+    pub village: Named,
+    /// The month, `YYYY-MM`.
+    pub month: Month,
+    /// 零报告.
+    pub zero_report: bool,
+    /// The disputes found (those of the desk still known).
+    pub disputes: Vec<DisputeRef>,
+    /// Risk grade.
+    pub risk: RiskGrade,
+    /// Risk grade, Chinese (红 …).
+    pub risk_zh: String,
+    /// Risk grade, English.
+    pub risk_en: String,
+    /// What was checked and found.
+    pub notes: String,
+    /// Who filed the latest version.
+    pub by: String,
+    /// When it was first filed (UTC): on time is judged by it.
+    pub first_filed_at: DateTime<Utc>,
+    /// When the latest version was filed (UTC).
+    pub filed_at: DateTime<Utc>,
+    /// Whether the first filing was by the due time.
+    pub on_time: bool,
+    /// Versions filed (1: never corrected).
+    pub versions: u32,
+    /// Name it when correcting the screening.
+    pub version: u64,
+}
+
+/// Where a village's screening of a month stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreeningState {
+    /// Filed by the due time.
+    OnTime,
+    /// Filed after the due time.
+    Late,
+    /// Not filed, and the due time has passed.
+    Overdue,
+    /// Not filed, not due yet.
+    Pending,
+}
+
+impl ScreeningState {
+    /// The API's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OnTime => "on_time",
+            Self::Late => "late",
+            Self::Overdue => "overdue",
+            Self::Pending => "pending",
+        }
+    }
+
+    /// Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::OnTime => "按时上报",
+            Self::Late => "逾期补报",
+            Self::Overdue => "逾期未报",
+            Self::Pending => "待排查",
+        }
+    }
+
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::OnTime => "filed on time",
+            Self::Late => "filed late",
+            Self::Overdue => "overdue",
+            Self::Pending => "not yet filed",
+        }
+    }
+}
+
+/// One village on the screening board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VillageScreening {
+    /// The village.
+    pub village: Named,
+    /// Where its screening stands.
+    pub state: ScreeningState,
+    /// The state, Chinese.
+    pub state_zh: String,
+    /// The state, English.
+    pub state_en: String,
+    /// The screening, if filed.
+    pub screening: Option<ScreeningView>,
+}
+
+/// `GET /api/screenings?region=&month=`: every village of the jurisdiction and its screening of
+/// the month, overdue first, then red to green, then by code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreeningBoard {
+    /// The month.
+    pub month: Month,
+    /// When its screenings are due (UTC).
+    pub due_at: DateTime<Utc>,
+    /// Villages in the jurisdiction.
+    pub villages_total: u32,
+    /// Of them filed on time.
+    pub on_time: u32,
+    /// Filed late.
+    pub late: u32,
+    /// Overdue.
+    pub overdue: u32,
+    /// Not yet due and not filed.
+    pub pending: u32,
+    /// Zero reports among the filed.
+    pub zero_reports: u32,
+    /// Filed screenings by risk grade (红, 橙, 黄, 绿).
+    pub by_risk: [u32; 4],
+    /// The villages (at most `limit`, overdue first).
+    pub villages: Vec<VillageScreening>,
+}
+
+/// The body of `POST /api/screenings`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningBody {
+    /// The village's 12-digit code.
+    pub village: String,
+    /// The month screened, `YYYY-MM` (default: this month).
+    pub month: Option<String>,
+    /// 零报告: nothing found.
+    pub zero_report: bool,
+    /// The desk's disputes found (ids, in this village); empty for a zero report.
+    #[serde(default)]
+    pub disputes: Vec<u64>,
+    /// Risk grade (API name of a [`RiskGrade`]: red, orange, yellow, green).
+    pub risk: String,
+    /// What was checked and found.
+    #[serde(default)]
+    pub notes: String,
+    /// The version corrected (the screening's `version`); none for a first filing.
+    pub version: Option<u64>,
 }
 
 #[cfg(test)]

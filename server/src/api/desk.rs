@@ -95,7 +95,7 @@ use chrono::{DateTime, Duration, Utc};
 use model::RegionLevel;
 use model::api::desk::{
     AssignBody, AssignmentEntry, AssignmentList, AssignmentRecorded, BacklogBody, BacklogCaseView,
-    BacklogUpdateRecorded, DisputeBody, DisputeList, DisputeStepBody, PhotoBody, VisitBody, VisitList,
+    BacklogUpdateRecorded, DisputeBody, DisputeList, DisputeStepBody, PhotoBody, ScreeningBody, VisitBody, VisitList,
 };
 use model::auth::Role;
 use model::desk::{
@@ -107,6 +107,8 @@ use model::desk_book::{
     Visit,
 };
 use model::live::LiveKind;
+use model::scorecard::Month;
+use model::screening::{self, RiskGrade, ScreeningError, ScreeningReport};
 use serde_json::json;
 use store::{DeskCheck, Photo, StoreError};
 
@@ -783,4 +785,95 @@ pub async fn update_backlog(
     let logged = record(&s, event, DeskCheck::Nothing, None).await?;
     s.audit(caller.audit("update_backlog_case", format!("{origin_raw} {id}"), "ok")).await?;
     Ok((StatusCode::CREATED, Json(BacklogUpdateRecorded { seq: logged.seq, update })).into_response())
+}
+
+/// `POST /api/screenings` `{"village", "month"?, "zero_report", "disputes"?, "risk", "notes"?,
+/// "version"?}`: files a village's monthly dispute screening (201), or corrects one (200, naming
+/// the `version` corrected; 409 naming `version` when it was filed or corrected meanwhile, or is
+/// filed already and no version is named). The village officer for their villages, the
+/// village's 网格长, the police station for its villages.
+pub async fn create_screening(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    if !caller.user.role.files_screenings() {
+        return Err(AppError::Forbidden {
+            message: format!("the {} role does not file dispute screenings", caller.user.role.as_str()),
+        });
+    }
+    let body: ScreeningBody = json_body(&body)?;
+    let village = village_in_scope(&s, &caller, "village", &body.village)?;
+    let now = s.clock.now();
+    let month = match &body.month {
+        None => Month::of(now),
+        Some(m) => Month::parse(m).map_err(|e| unprocessable("month", e))?,
+    };
+    if month < Month::of(now - Duration::days(366)) {
+        return Err(unprocessable("month", format!("{month} is more than a year ago")));
+    }
+    let risk = RiskGrade::parse(&body.risk).ok_or_else(|| {
+        unprocessable("risk", format!("unknown risk {:?}; expected red, orange, yellow or green", body.risk))
+    })?;
+    {
+        let book = s.live.desk();
+        for id in &body.disputes {
+            if book.dispute(*id).is_none_or(|d| d.registered.village != village) {
+                return Err(unprocessable("disputes", format!("no dispute {id} registered in village {village}")));
+            }
+        }
+    }
+    if let Err(e) = screening::check(month, body.zero_report, &body.disputes, now) {
+        let field = match e {
+            ScreeningError::ZeroReportMismatch => "zero_report",
+            ScreeningError::TooManyDisputes => "disputes",
+            ScreeningError::FutureMonth => "month",
+        };
+        return Err(unprocessable(field, e.to_string()));
+    }
+    let report = ScreeningReport {
+        village,
+        month,
+        zero_report: body.zero_report,
+        disputes: body.disputes,
+        risk,
+        notes: optional_text("notes", &body.notes, 2000)?,
+        by: caller.user.username.clone(),
+        at: now,
+    };
+    let subject = screening::subject(village, month);
+    let event = desk_event(LiveKind::Screening, subject, &caller.user.username, now, &report);
+    let check = DeskCheck::Version { kinds: vec![LiveKind::Screening], seq: body.version.unwrap_or(0) };
+    record(&s, event, check, None).await.map_err(|e| match e {
+        StoreError::Stale { .. } if body.version.is_none() => AppError::Conflict {
+            message: format!("the screening of {village} for {month} is filed already; name its version to correct it"),
+            field: Some("version".into()),
+        },
+        e => stale(e, "version"),
+    })?;
+    s.audit(caller.audit("file_screening", format!("screening {village} {month}"), "ok")).await?;
+    let book = s.live.desk();
+    let view = book.screening(village, month).map(|r| crate::screenings::screening_view(&s, &book, r));
+    let status = if body.version.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(view)).into_response())
+}
+
+/// `GET /api/screenings?region=&month=&limit=`: the screening board of a month (default: this
+/// month): every village of the jurisdiction counted, the first `limit` listed.
+pub async fn list_screenings(
+    State(s): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let scope = narrowed(&caller, &mut p)?;
+    let now = s.clock.now();
+    let month = match p.one("month")? {
+        None => Month::of(now),
+        Some(m) => Month::parse(&m).map_err(|e| AppError::bad("month", e))?,
+    };
+    let limit = p.limit()?;
+    p.finish()?;
+    let book = s.live.desk();
+    Ok(Json(crate::screenings::board(&s, &book, &scope, month, now, limit)).into_response())
 }

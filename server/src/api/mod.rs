@@ -198,6 +198,8 @@ fn routes() -> Routes {
         .add("GET", "/api/disputes/stats", Signed, get(desk::dispute_statistics))
         .add("GET", "/api/disputes/{id}", Signed, get(desk::one_dispute))
         .add("POST", "/api/disputes/{id}/transitions", Signed, post(desk::dispute_step))
+        .add("GET", "/api/screenings", Signed, get(desk::list_screenings))
+        .add("POST", "/api/screenings", Signed, post(desk::create_screening))
         .add("GET", "/api/backlog", Signed, get(desk::backlog))
         .add("GET", "/api/backlog/heat", Signed, get(desk::backlog_heat))
         .add("POST", "/api/backlog/{origin}/{id}", Signed, post(desk::update_backlog))

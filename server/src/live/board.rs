@@ -75,7 +75,8 @@ impl Board {
             | LiveKind::Dispute
             | LiveKind::DisputeChanged
             | LiveKind::BacklogCase
-            | LiveKind::Campaign => Applied::Nothing,
+            | LiveKind::Campaign
+            | LiveKind::Screening => Applied::Nothing,
             LiveKind::IncidentChanged => {
                 let Ok(c) = serde_json::from_str::<IncidentChange>(data) else { return Applied::Nothing };
                 if let Some(order) = c.order.clone()

@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_key_places_protected",
         sql: include_str!("../../../migrations/0011_key_places_protected.sql"),
     },
+    Migration { version: 12, name: "0012_screenings", sql: include_str!("../../../migrations/0012_screenings.sql") },
 ];
 
 /// The schema version this build expects.
