@@ -7,7 +7,10 @@
 use crate::names;
 use chrono::{DateTime, Duration, Utc};
 use model::desk::{DisputeKind, DisputeStatus, MediationTrack, Referral};
-use model::desk_book::{DisputeChange, JudicialConfirmation, MediationSession, NewDispute, Visit};
+use model::desk_book::{
+    DisputeChange, JudicialConfirmation, MediationSession, NewDispute, NewPetition, PetitionChange, Visit,
+};
+use model::petition::{Channel, PetitionKind, PetitionStatus, Petitioner};
 use model::scorecard::Month;
 use model::screening::{RiskGrade, ScreeningReport, due_at};
 use model::{Officer, RegionCode, RegionShape};
@@ -26,6 +29,9 @@ pub enum DeskRecord {
     /// A village's monthly dispute screening; its disputes are numbered as the store numbers
     /// the records' disputes, 1, 2, … in order.
     Screening(ScreeningReport),
+    /// A petition and its changes, in order (ids as for disputes: 1, 2, … in order; `repeat_of`
+    /// names an earlier one by that number).
+    Petition(NewPetition, Vec<PetitionChange>),
 }
 
 const PLACES: &[&str] = &["村委会", "养殖户", "小卖部", "村小学", "卫生室", "农户家中", "合作社", "集贸市场"];
@@ -86,7 +92,118 @@ pub fn records(regions: &[RegionShape], officers: &[Officer], end: DateTime<Utc>
     out.sort_by_key(record_at);
     let screenings = screenings(&mut rng, officers, &out, end);
     out.extend(screenings);
+    out.extend(petitions(&mut rng, officers, &names, end));
     out.sort_by_key(record_at);
+    out
+}
+
+/// About one petition for every ten villages, received over the last five months and cut off
+/// somewhere along the 信访工作条例's stages (so some are overdue), a few collective, and one
+/// in five repeating the village's previous one. The officer registers them.
+fn petitions(
+    rng: &mut ChaCha8Rng,
+    officers: &[Officer],
+    names: &HashMap<RegionCode, &str>,
+    end: DateTime<Utc>,
+) -> Vec<DeskRecord> {
+    use PetitionStatus as S;
+    const MATTERS: &[(PetitionKind, &str)] = &[
+        (PetitionKind::Expropriation, "征地补偿款未足额发放"),
+        (PetitionKind::Labour, "工程款和务工工资拖欠"),
+        (PetitionKind::Land, "土地承包经营权确权争议"),
+        (PetitionKind::Rural, "灌溉用水分配不公"),
+        (PetitionKind::Welfare, "低保评定有异议"),
+        (PetitionKind::Construction, "危房改造补助未到位"),
+        (PetitionKind::Environment, "养殖场异味扰民"),
+        (PetitionKind::Law, "对派出所处理结果不服"),
+    ];
+    let paths: [&[S]; 6] = [
+        &[],
+        &[S::Accepted],
+        &[S::Accepted, S::Assigned],
+        &[S::Accepted, S::Assigned, S::Answered, S::Closed],
+        &[S::Accepted, S::Assigned, S::Answered, S::ReviewRequested, S::Reviewed],
+        &[S::NotAccepted],
+    ];
+    // Records in the order the store will number them (by registration time).
+    let mut drafts: Vec<(NewPetition, Vec<PetitionChange>, bool)> = Vec::new();
+    for o in officers {
+        for &village in &o.villages {
+            if rng.random::<f64>() >= 0.1 {
+                continue;
+            }
+            let (kind, matter) = MATTERS[rng.random_range(0..MATTERS.len())];
+            let received_at = end - Duration::hours(rng.random_range(48..150 * 24));
+            let headcount = if rng.random::<f64>() < 0.15 { rng.random_range(5..30) } else { rng.random_range(1..3) };
+            let petitioners = (0..headcount.min(3))
+                .map(|_| Petitioner {
+                    name: names::person(rng),
+                    phone: format!("139{:08}", rng.random_range(0..100_000_000u32)),
+                })
+                .collect();
+            let petition = NewPetition {
+                village,
+                channel: Channel::ALL[rng.random_range(0..Channel::ALL.len())],
+                kind,
+                petitioners,
+                headcount,
+                matter: format!("{}{matter}", names.get(&village).copied().unwrap_or("")),
+                summary: "信访人反映问题，要求依法依规解决".to_owned(),
+                repeat_of: None,
+                dispute: None,
+                incident: None,
+                received_at,
+                by: o.name.clone(),
+                at: received_at + Duration::hours(2),
+            };
+            let path = paths[rng.random_range(0..paths.len())];
+            let mut t = received_at;
+            let mut changes = Vec::new();
+            for &to in path {
+                // Each step 2–20 days after the last, stopping at `end`.
+                let next = t + Duration::hours(rng.random_range(48..20 * 24));
+                if next >= end {
+                    break;
+                }
+                t = next;
+                changes.push(PetitionChange {
+                    id: 0,
+                    to: Some(to),
+                    assigned_region: None,
+                    assigned_department: (to == S::Assigned).then(|| "乡镇人民政府".to_owned()),
+                    extension_reason: None,
+                    note: match to {
+                        S::NotAccepted => "属于诉讼程序解决的事项，已告知信访人向人民法院起诉".to_owned(),
+                        S::Answered => "经调查核实，已出具书面处理意见".to_owned(),
+                        S::Reviewed => "复查维持原处理意见".to_owned(),
+                        _ => String::new(),
+                    },
+                    by: o.name.clone(),
+                    at: t,
+                });
+            }
+            // One in four comes again on the same matter 10–40 days later (重复信访), still
+            // waiting to be accepted.
+            let again = received_at + Duration::hours(rng.random_range(240..960));
+            if rng.random::<f64>() < 0.25 && again < end - Duration::hours(3) {
+                let repeat = NewPetition { received_at: again, at: again + Duration::hours(2), ..petition.clone() };
+                drafts.push((repeat, Vec::new(), true));
+            }
+            drafts.push((petition, changes, false));
+        }
+    }
+    drafts.sort_by_key(|(p, _, _)| p.at);
+    // A repeat names the first petition of its village and matter, by the number it gets.
+    let mut first: HashMap<(RegionCode, String), u64> = HashMap::new();
+    let mut out = Vec::new();
+    for (k, (mut p, cs, repeat)) in drafts.into_iter().enumerate() {
+        let key = (p.village, p.matter.clone());
+        if repeat {
+            p.repeat_of = first.get(&key).copied();
+        }
+        first.entry(key).or_insert(k as u64 + 1);
+        out.push(DeskRecord::Petition(p, cs));
+    }
     out
 }
 
@@ -95,6 +212,7 @@ fn record_at(r: &DeskRecord) -> DateTime<Utc> {
         DeskRecord::Visit(v) => v.at,
         DeskRecord::Dispute(d, _) => d.at,
         DeskRecord::Screening(x) => x.at,
+        DeskRecord::Petition(p, _) => p.at,
     }
 }
 
@@ -289,7 +407,7 @@ mod tests {
         assert_eq!(records, super::records(&world.regions, &world.officers, end, 3));
         let roster = world.officers.iter().flat_map(|o| o.villages.iter().map(move |v| (*v, o.id)));
         let mut book = DeskBook::new(roster);
-        let (mut seq, mut id, mut changes) = (0, 0, 0);
+        let (mut seq, mut id, mut changes, mut petition_id) = (0, 0, 0, 0);
         let mut event = |kind, subject, data: String| {
             seq += 1;
             LiveEvent {
@@ -309,6 +427,23 @@ mod tests {
                     assert!(book.apply(&event(LiveKind::Screening, subject, serde_json::to_string(x).unwrap())));
                     for d in &x.disputes {
                         assert_eq!(book.dispute(*d).map(|d| d.registered.village), Some(x.village), "{x:?}");
+                    }
+                }
+                DeskRecord::Petition(p, cs) => {
+                    petition_id += 1;
+                    assert!(p.received_at < end && p.at <= end, "{p:?}");
+                    assert!(p.repeat_of.is_none_or(|r| r < petition_id), "{p:?}");
+                    assert!(book.apply(&event(LiveKind::Petition, petition_id, serde_json::to_string(p).unwrap())));
+                    for c in cs {
+                        let c = PetitionChange { id: petition_id, ..c.clone() };
+                        assert!(
+                            book.apply(&event(
+                                LiveKind::PetitionChanged,
+                                petition_id,
+                                serde_json::to_string(&c).unwrap()
+                            )),
+                            "{c:?}"
+                        );
                     }
                 }
                 DeskRecord::Dispute(d, cs) => {
@@ -333,6 +468,20 @@ mod tests {
         assert!(book.disputes().any(|d| d.referral.is_some()), "some referred elsewhere");
         assert!(book.disputes().any(|d| d.confirmation.is_some()), "some agreements confirmed");
         assert!(book.disputes().any(|d| d.registered.court_reference.is_some()), "some referred by the court");
+        // Petitions: at several stages, some overdue, some repeats, some collective.
+        let petitions: Vec<_> = book.petitions().collect();
+        assert!(petitions.len() > villages / 20, "{} petitions", petitions.len());
+        let stages: std::collections::BTreeSet<_> = petitions.iter().map(|p| p.status).collect();
+        assert!(stages.len() >= 4, "{stages:?}");
+        assert!(petitions.iter().any(|p| p.registered.repeat_of.is_some()), "some repeats");
+        assert!(petitions.iter().any(|p| p.registered.headcount >= 5), "some collective");
+        let overdue = petitions
+            .iter()
+            .filter(|p| {
+                model::petition::stage_due(p.status, p.stage_began, p.accepted_at, false).is_some_and(|d| end > d)
+            })
+            .count();
+        assert!(overdue > 0 && overdue < petitions.len(), "{overdue} overdue");
         // Screenings: most villages each complete month, some late, zero reports and disputes.
         let last = Month::of(end).previous();
         let filed = book.screenings().filter(|x| x.report.month == last).count();

@@ -11,6 +11,7 @@ use model::api::hotspots::{
     Description, EmergingAnswer, ForecastAnswer, GiStarAnswer, KdeAnswer, LisaAnswer, NearRepeatAnswer,
 };
 use model::api::incidents::IncidentDetail;
+use model::api::petition::{PetitionBody, PetitionList, PetitionStepBody, PetitionView};
 use model::api::regions::AreaFeature;
 use model::api::{ErrorBody, Me, RegionHit, SearchResults, Stats, UiConfig};
 use model::desk_book::CaseOrigin;
@@ -586,6 +587,21 @@ pub async fn assign_village(body: AssignBody) -> Result<AssignmentRecorded, ApiE
 /// `GET /api/disputes/stats`: dispute counts by kind, village, status and track.
 pub async fn dispute_stats() -> Result<DisputeStats, ApiError> {
     get_json("/api/disputes/stats").await
+}
+
+/// `GET /api/petitions?limit=100`: the open petitions of the jurisdiction.
+pub async fn petitions() -> Result<PetitionList, ApiError> {
+    get_json("/api/petitions?limit=100").await
+}
+
+/// `POST /api/petitions`: registers a petition.
+pub async fn register_petition(body: PetitionBody) -> Result<Option<PetitionView>, ApiError> {
+    post_json("/api/petitions", &body).await
+}
+
+/// `POST /api/petitions/{id}/transitions`: moves a petition on, extends or notes it.
+pub async fn petition_step(id: u64, body: PetitionStepBody) -> Result<Option<PetitionView>, ApiError> {
+    post_json(&format!("/api/petitions/{id}/transitions"), &body).await
 }
 
 /// `GET /api/screenings?limit=500`: this month's dispute screening board.

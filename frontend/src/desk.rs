@@ -38,6 +38,8 @@ pub struct DeskCtx {
     pub stats: RwSignal<Option<DisputeStats>>,
     /// This month's dispute screening board (`GET /api/screenings`).
     pub screenings: RwSignal<Option<ScreeningBoard>>,
+    /// The open petitions (`GET /api/petitions`).
+    pub petitions: RwSignal<Option<model::api::petition::PetitionList>>,
     /// Bumped after every write: everything reloads.
     pub version: RwSignal<u32>,
     /// The last message: a confirmation or why a call failed (shown in the current language).
@@ -57,6 +59,7 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
         rebalance: RwSignal::new(None),
         stats: RwSignal::new(None),
         screenings: RwSignal::new(None),
+        petitions: RwSignal::new(None),
         version: RwSignal::new(0),
         message: RwSignal::new(None),
         officer,
@@ -107,6 +110,14 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
             match api::screenings().await {
                 Ok(b) => {
                     desk.screenings.try_set(Some(b));
+                }
+                Err(e) => {
+                    desk.message.try_set(Some(Err(e)));
+                }
+            }
+            match api::petitions().await {
+                Ok(list) => {
+                    desk.petitions.try_set(Some(list));
                 }
                 Err(e) => {
                     desk.message.try_set(Some(Err(e)));
@@ -301,6 +312,7 @@ pub fn DeskPanel() -> impl IntoView {
             })}
             {move || if desk.officer { view! { <OfficerDesk /> }.into_any() } else { view! { <LeaderBoard /> }.into_any() }}
             <Screenings />
+            <crate::petitions::Petitions />
             <DisputeStats />
         </section>
     }

@@ -13,6 +13,7 @@ mod i18n;
 mod map;
 mod orders;
 mod panels;
+mod petitions;
 mod planner;
 mod scorecard;
 mod time;

@@ -13,6 +13,9 @@ use crate::desk::{
     DisputeKind, DisputeStatus, MediationTrack, Referral, check_referral, confirmation_allowed, dispute_transition,
 };
 use crate::live::{LiveEvent, LiveKind};
+use crate::petition::{
+    Channel, PetitionKind, PetitionStatus, Petitioner, check_request, extension_allowed, petition_transition,
+};
 use crate::scorecard::Month;
 use crate::screening::ScreeningReport;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -241,6 +244,89 @@ pub struct CaseFile {
     pub updates: Vec<(u64, BacklogUpdate)>,
 }
 
+/// `petition` data: a petition registered (信访登记; subject: the petition id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewPetition {
+    /// The village it comes from.
+    pub village: RegionCode,
+    /// How it came in.
+    pub channel: Channel,
+    /// What it is about.
+    pub kind: PetitionKind,
+    /// The petitioners named.
+    pub petitioners: Vec<Petitioner>,
+    /// How many came (集体访 at [`crate::petition::COLLECTIVE_HEADCOUNT`] or more).
+    pub headcount: u32,
+    /// The matter, in a line.
+    pub matter: String,
+    /// What they ask and why.
+    #[serde(default)]
+    pub summary: String,
+    /// The petition it repeats (重复信访).
+    pub repeat_of: Option<u64>,
+    /// A desk dispute it concerns.
+    pub dispute: Option<u64>,
+    /// An incident it concerns.
+    pub incident: Option<u64>,
+    /// When it was received (the acceptance clock starts here).
+    pub received_at: DateTime<Utc>,
+    /// Who registered it (username).
+    pub by: String,
+    /// When it was registered.
+    pub at: DateTime<Utc>,
+}
+
+/// `petition_changed` data: a step, an extension, a note, or several.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PetitionChange {
+    /// The petition.
+    pub id: u64,
+    /// The new status (`None`: an extension or a note only).
+    pub to: Option<PetitionStatus>,
+    /// With `assigned`: the region handling it.
+    pub assigned_region: Option<RegionCode>,
+    /// With `assigned`: the department handling it.
+    pub assigned_department: Option<String>,
+    /// The one extension of the answer's deadline, with its reason.
+    pub extension_reason: Option<String>,
+    /// The opinion, answer, reason or note.
+    #[serde(default)]
+    pub note: String,
+    /// Who (username).
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A petition as it stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PetitionRecord {
+    /// Id.
+    pub id: u64,
+    /// As registered.
+    pub registered: NewPetition,
+    /// Current status.
+    pub status: PetitionStatus,
+    /// When the current status was entered (the receipt, for `registered`).
+    pub stage_began: DateTime<Utc>,
+    /// When it was accepted (the answer's clock).
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// Why the answer's deadline was extended, if it was.
+    pub extension_reason: Option<String>,
+    /// The region it was assigned to.
+    pub assigned_region: Option<RegionCode>,
+    /// The department it was assigned to.
+    pub assigned_department: Option<String>,
+    /// The latest opinion (answer, review, re-check, refusal).
+    pub opinion: String,
+    /// When it was finished.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Every change, oldest first, with its `seq`.
+    pub changes: Vec<(u64, PetitionChange)>,
+    /// `seq` of the latest event about it.
+    pub version: u64,
+}
+
 /// A village's screening of a month as it stands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScreeningRecord {
@@ -265,6 +351,7 @@ pub struct DeskBook {
     cases: BTreeMap<(CaseOrigin, u64), CaseFile>,
     campaigns: BTreeMap<u64, crate::campaign::Campaign>,
     screenings: BTreeMap<(RegionCode, Month), ScreeningRecord>,
+    petitions: BTreeMap<u64, PetitionRecord>,
 }
 
 impl DeskBook {
@@ -389,6 +476,77 @@ impl DeskBook {
                 file.updates.push((e.seq, u));
                 true
             }
+            LiveKind::Petition => {
+                let Ok(p) = serde_json::from_str::<NewPetition>(data) else { return false };
+                let id = e.event.subject;
+                if self.petitions.contains_key(&id) {
+                    return false;
+                }
+                let record = PetitionRecord {
+                    id,
+                    status: PetitionStatus::Registered,
+                    stage_began: p.received_at,
+                    accepted_at: None,
+                    extension_reason: None,
+                    assigned_region: None,
+                    assigned_department: None,
+                    opinion: String::new(),
+                    closed_at: None,
+                    changes: Vec::new(),
+                    version: e.seq,
+                    registered: p,
+                };
+                self.petitions.insert(id, record);
+                true
+            }
+            LiveKind::PetitionChanged => {
+                let Ok(c) = serde_json::from_str::<PetitionChange>(data) else { return false };
+                let Some(p) = self.petitions.get_mut(&e.event.subject) else { return false };
+                if p.version >= e.seq {
+                    return false;
+                }
+                if let Some(to) = c.to
+                    && (petition_transition(p.status, to).is_err() || check_request(to, p.stage_began, c.at).is_err())
+                {
+                    return false;
+                }
+                if c.extension_reason.is_some()
+                    && !extension_allowed(c.to.unwrap_or(p.status), p.extension_reason.is_some())
+                {
+                    return false;
+                }
+                if let Some(to) = c.to {
+                    p.status = to;
+                    p.stage_began = c.at;
+                    if to == PetitionStatus::Accepted {
+                        p.accepted_at = Some(c.at);
+                    }
+                    if to == PetitionStatus::Assigned {
+                        p.assigned_region = c.assigned_region.or(p.assigned_region);
+                        p.assigned_department = c.assigned_department.clone().or(p.assigned_department.take());
+                    }
+                    if !to.is_open() {
+                        p.closed_at = Some(c.at);
+                    }
+                    if !c.note.is_empty()
+                        && matches!(
+                            to,
+                            PetitionStatus::NotAccepted
+                                | PetitionStatus::Answered
+                                | PetitionStatus::Reviewed
+                                | PetitionStatus::Rechecked
+                        )
+                    {
+                        p.opinion = c.note.clone();
+                    }
+                }
+                if let Some(reason) = &c.extension_reason {
+                    p.extension_reason = Some(reason.clone());
+                }
+                p.version = e.seq;
+                p.changes.push((e.seq, c));
+                true
+            }
             LiveKind::Screening => {
                 let Ok(r) = serde_json::from_str::<ScreeningReport>(data) else { return false };
                 if e.event.subject != crate::screening::subject(r.village, r.month)
@@ -421,6 +579,16 @@ impl DeskBook {
             }
             _ => false,
         }
+    }
+
+    /// Every petition, by id.
+    pub fn petitions(&self) -> impl DoubleEndedIterator<Item = &PetitionRecord> {
+        self.petitions.values()
+    }
+
+    /// One petition.
+    pub fn petition(&self, id: u64) -> Option<&PetitionRecord> {
+        self.petitions.get(&id)
     }
 
     /// A village's screening of `month`, if filed.
@@ -713,6 +881,65 @@ mod tests {
         assert_eq!(s.first_filed_at, t0() + Duration::days(1));
         assert!(book.screening(village(2), month).is_none());
         assert_eq!(book.screenings().count(), 1);
+    }
+
+    #[test]
+    fn petitions_follow_the_regulations_stages_and_extend_once() {
+        use crate::petition::PetitionStatus as S;
+        let petition = NewPetition {
+            village: village(1),
+            channel: Channel::Visit,
+            kind: PetitionKind::Expropriation,
+            petitioners: vec![Petitioner { name: "张三".into(), phone: "13800001234".into() }],
+            headcount: 6,
+            matter: "征地补偿".into(),
+            summary: String::new(),
+            repeat_of: None,
+            dispute: None,
+            incident: None,
+            received_at: t0(),
+            by: "o".into(),
+            at: t0(),
+        };
+        let step = |to: Option<S>, days: i64| PetitionChange {
+            id: 1,
+            to,
+            assigned_region: None,
+            assigned_department: None,
+            extension_reason: None,
+            note: "意见".into(),
+            by: "o".into(),
+            at: t0() + Duration::days(days),
+        };
+        let mut book = DeskBook::default();
+        assert!(book.apply(&event(1, LiveKind::Petition, 1, petition.clone())));
+        assert!(!book.apply(&event(1, LiveKind::Petition, 1, petition)), "a repeat");
+        assert!(!book.apply(&event(2, LiveKind::PetitionChanged, 1, step(Some(S::Answered), 1))), "not accepted yet");
+        assert!(book.apply(&event(3, LiveKind::PetitionChanged, 1, step(Some(S::Accepted), 10))));
+        let mut assign = step(Some(S::Assigned), 12);
+        assign.assigned_department = Some("县自然资源局".into());
+        assign.extension_reason = Some("涉及多个部门".into());
+        assert!(book.apply(&event(4, LiveKind::PetitionChanged, 1, assign)));
+        let mut again = step(None, 13);
+        again.extension_reason = Some("再延".into());
+        assert!(!book.apply(&event(5, LiveKind::PetitionChanged, 1, again)), "extended once only");
+        let p = book.petition(1).unwrap();
+        assert_eq!(
+            (p.status, p.accepted_at, p.extension_reason.as_deref()),
+            (S::Assigned, Some(t0() + Duration::days(10)), Some("涉及多个部门"))
+        );
+        assert_eq!(p.assigned_department.as_deref(), Some("县自然资源局"));
+        assert!(book.apply(&event(6, LiveKind::PetitionChanged, 1, step(Some(S::Answered), 40))));
+        // A review asked for 31 days after the answer is too late; within 30 it is taken.
+        assert!(!book.apply(&event(7, LiveKind::PetitionChanged, 1, step(Some(S::ReviewRequested), 71))));
+        assert!(book.apply(&event(8, LiveKind::PetitionChanged, 1, step(Some(S::ReviewRequested), 70))));
+        assert!(book.apply(&event(9, LiveKind::PetitionChanged, 1, step(Some(S::Reviewed), 80))));
+        assert!(book.apply(&event(10, LiveKind::PetitionChanged, 1, step(Some(S::Closed), 111))));
+        let p = book.petition(1).unwrap();
+        assert_eq!(
+            (p.status, p.closed_at, p.opinion.as_str(), p.changes.len()),
+            (S::Closed, Some(t0() + Duration::days(111)), "意见", 6)
+        );
     }
 
     #[test]

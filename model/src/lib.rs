@@ -119,6 +119,7 @@ pub mod desk;
 pub mod desk_book;
 pub mod incident;
 pub mod live;
+pub mod petition;
 pub mod region;
 pub mod resource;
 pub mod scope;

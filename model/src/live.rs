@@ -45,11 +45,17 @@ pub enum LiveKind {
     /// A village's monthly dispute screening was filed or corrected (`data`:
     /// [`crate::screening::ScreeningReport`]; subject: [`crate::screening::subject`]).
     Screening,
+    /// A petition (信访) was registered (`data`: [`crate::desk_book::NewPetition`]; subject:
+    /// the petition id).
+    Petition,
+    /// A petition moved on, was extended or noted (`data`: [`crate::desk_book::PetitionChange`];
+    /// subject: the petition id).
+    PetitionChanged,
 }
 
 impl LiveKind {
     /// Every kind.
-    pub const ALL: [LiveKind; 13] = [
+    pub const ALL: [LiveKind; 15] = [
         LiveKind::Incident,
         LiveKind::IncidentChanged,
         LiveKind::IncidentLinked,
@@ -63,12 +69,14 @@ impl LiveKind {
         LiveKind::BacklogCase,
         LiveKind::Campaign,
         LiveKind::Screening,
+        LiveKind::Petition,
+        LiveKind::PetitionChanged,
     ];
 
     /// The desk's kinds (the village desk's and the leaders' campaigns): kept in the log for
     /// every instance, never on the live feed (they carry personal data and have their own
     /// routes).
-    pub const DESK: [LiveKind; 7] = [
+    pub const DESK: [LiveKind; 9] = [
         LiveKind::Assignment,
         LiveKind::Visit,
         LiveKind::Dispute,
@@ -76,6 +84,8 @@ impl LiveKind {
         LiveKind::BacklogCase,
         LiveKind::Campaign,
         LiveKind::Screening,
+        LiveKind::Petition,
+        LiveKind::PetitionChanged,
     ];
 
     /// Whether this is one of [`LiveKind::DESK`].
@@ -106,6 +116,8 @@ impl LiveKind {
             LiveKind::BacklogCase => "backlog_case",
             LiveKind::Campaign => "campaign",
             LiveKind::Screening => "screening",
+            LiveKind::Petition => "petition",
+            LiveKind::PetitionChanged => "petition_changed",
         }
     }
 

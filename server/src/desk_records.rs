@@ -507,6 +507,19 @@ pub fn desk_of(s: &AppState, id: u64, within: &Scope, now: DateTime<Utc>) -> Opt
             overdue: c.target_missed,
         });
     }
+    // Petitions from their villages waiting on a deadline of ours (acceptance, answer, review).
+    for p in book.petitions().filter(|p| p.status.is_open() && crate::petitions::in_scope(&scope, p)) {
+        let Some(due) = crate::petitions::due_of(p) else { continue };
+        tasks.push(DeskTask {
+            kind: "petition".to_owned(),
+            village: named(s, p.registered.village),
+            id: Some(p.id),
+            title_zh: format!("信访「{}」（{}）", p.registered.matter, p.status.label_zh()),
+            title_en: format!("Petition \"{}\" ({})", p.registered.matter, p.status.label_en()),
+            due_at: Some(due),
+            overdue: now > due,
+        });
+    }
     tasks.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.due_at.cmp(&b.due_at)));
     let since = now - Duration::days(DESK_DAYS);
     let visits = visits_in(s, &book, &scope, None, 200).into_iter().filter(|v| v.visited_at >= since).collect();

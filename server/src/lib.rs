@@ -30,6 +30,7 @@ pub mod keyed_lock;
 pub mod live;
 pub mod patrol;
 pub mod peer;
+pub mod petitions;
 pub mod point_hotspots;
 pub mod prevention;
 pub mod query;

@@ -111,6 +111,11 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
     let (s, d) = w.post("/api/disputes", dispute.to_string()).await;
     assert_eq!(s, 201, "{d}");
     let outside_dispute = d["id"].as_u64().unwrap();
+    let petition = json!({"village": outside_village.to_string(), "channel": "visit", "kind": "land",
+                          "petitioners": [{"name": "马某", "phone": "13900001111"}], "matter": "草场承包"});
+    let (s, pt) = w.post("/api/petitions", petition.to_string()).await;
+    assert_eq!(s, 201, "{pt}");
+    let outside_petition = pt["id"].as_u64().unwrap();
     let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
     let visit = model::desk_book::Visit {
         officer: outside_officer,
@@ -876,6 +881,52 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             },
                             "{label}"
                         );
+                    }
+                    ("GET", "/api/petitions") => {
+                        let (s, list) = p.send(role, "GET", "/api/petitions?status=all&limit=5000", None).await;
+                        assert_eq!(s, 200, "{label}");
+                        for x in list["items"].as_array().unwrap() {
+                            assert!(allowed(x["village"]["code"].as_str().unwrap()), "{label} leaks {x}");
+                            let masked = !role.unwrap().handles_cases();
+                            assert_eq!(x["masked"].as_bool(), Some(masked), "{label}");
+                            if masked {
+                                assert!(!x["petitioners"][0]["name"].as_str().unwrap().contains("某"), "{label} unmasked {x}");
+                            }
+                        }
+                        let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                        assert_eq!(s, outside_status, "{label} outside");
+                    }
+                    ("GET", "/api/petitions/{id}") => {
+                        let (s, x) = p.send(role, "GET", &format!("/api/petitions/{outside_petition}"), None).await;
+                        assert_eq!(s, if restricted { 404 } else { 200 }, "{label} {x}");
+                        if s == 200 {
+                            assert_eq!(x["masked"].as_bool(), Some(!role.unwrap().handles_cases()), "{label}");
+                        }
+                    }
+                    ("POST", "/api/petitions") => {
+                        let (s, x) = p.send(role, "POST", route.path, Some(petition.clone())).await;
+                        let handler = role.is_some_and(|r| r.handles_cases());
+                        let expected = if !handler {
+                            403
+                        } else if restricted {
+                            404
+                        } else {
+                            201
+                        };
+                        assert_eq!(s, expected, "{label}: {x}");
+                    }
+                    ("POST", "/api/petitions/{id}/transitions") => {
+                        let uri = format!("/api/petitions/{outside_petition}/transitions");
+                        let (s, x) = p.send(role, "POST", &uri, Some(json!({"note": "电话回访"}))).await;
+                        let handler = role.is_some_and(|r| r.handles_cases());
+                        let expected = if !handler {
+                            403
+                        } else if restricted {
+                            404
+                        } else {
+                            200
+                        };
+                        assert_eq!(s, expected, "{label}: {x}");
                     }
                     ("GET", "/api/screenings") => {
                         let (s, b) = p.send(role, "GET", "/api/screenings?limit=5000", None).await;

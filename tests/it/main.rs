@@ -20,6 +20,7 @@ mod leaders;
 mod live;
 mod ogc;
 mod patrol;
+mod petitions;
 mod postgis;
 mod security;
 mod store;

@@ -535,7 +535,7 @@ pub struct DeskVillage {
 /// A task on the desk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeskTask {
-    /// `visit`, `event`, `dispute`, `backlog` or `screening`.
+    /// `visit`, `event`, `dispute`, `backlog`, `screening` or `petition`.
     pub kind: String,
     /// The village.
     pub village: Named,

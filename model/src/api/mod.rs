@@ -9,6 +9,7 @@ pub mod hotspots;
 pub mod incidents;
 pub mod live;
 pub mod patrol;
+pub mod petition;
 pub mod public;
 pub mod regions;
 pub mod scorecard;

@@ -15,6 +15,7 @@ mod live;
 mod ogc;
 pub mod params;
 mod patrol;
+mod petitions;
 pub mod public;
 mod regions;
 mod search;
@@ -198,6 +199,10 @@ fn routes() -> Routes {
         .add("GET", "/api/disputes/stats", Signed, get(desk::dispute_statistics))
         .add("GET", "/api/disputes/{id}", Signed, get(desk::one_dispute))
         .add("POST", "/api/disputes/{id}/transitions", Signed, post(desk::dispute_step))
+        .add("GET", "/api/petitions", Signed, get(petitions::list))
+        .add("POST", "/api/petitions", Signed, post(petitions::create))
+        .add("GET", "/api/petitions/{id}", Signed, get(petitions::one))
+        .add("POST", "/api/petitions/{id}/transitions", Signed, post(petitions::step))
         .add("GET", "/api/screenings", Signed, get(desk::list_screenings))
         .add("POST", "/api/screenings", Signed, post(desk::create_screening))
         .add("GET", "/api/backlog", Signed, get(desk::backlog))

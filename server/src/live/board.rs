@@ -76,7 +76,9 @@ impl Board {
             | LiveKind::DisputeChanged
             | LiveKind::BacklogCase
             | LiveKind::Campaign
-            | LiveKind::Screening => Applied::Nothing,
+            | LiveKind::Screening
+            | LiveKind::Petition
+            | LiveKind::PetitionChanged => Applied::Nothing,
             LiveKind::IncidentChanged => {
                 let Ok(c) = serde_json::from_str::<IncidentChange>(data) else { return Applied::Nothing };
                 if let Some(order) = c.order.clone()

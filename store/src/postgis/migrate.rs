@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0011_key_places_protected.sql"),
     },
     Migration { version: 12, name: "0012_screenings", sql: include_str!("../../../migrations/0012_screenings.sql") },
+    Migration { version: 13, name: "0013_petitions", sql: include_str!("../../../migrations/0013_petitions.sql") },
 ];
 
 /// The schema version this build expects.

@@ -163,7 +163,7 @@ CREATE TABLE IF NOT EXISTS live_events (
   at DATETIME NOT NULL,
   kind TEXT NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'incident_linked', 'unit', 'alert', 'alert_acked',
                                      'assignment', 'visit', 'dispute', 'dispute_changed', 'backlog_case',
-                                     'campaign', 'screening')),
+                                     'campaign', 'screening', 'petition', 'petition_changed')),
   subject INTEGER NOT NULL,
   cell_code TEXT,
   category TEXT,
