@@ -565,7 +565,9 @@ fn LeaderBoard() -> impl IntoView {
             view! {
                 <h3>{ctx.t(T::BacklogBoard)}</h3>
                 <p id="backlog-total"><b>{ctx.t(T::CaseTotal)}" "{b.total.to_string()}</b>
+                    <span class="muted">" · "{ctx.t(T::BacklogEvents)}" "{b.events.to_string()}" · "{ctx.t(T::Disputes)}" "{b.disputes.to_string()}" · "{ctx.t(T::Petitions)}" "{b.petitions.to_string()}</span>
                     <span class="muted">" · "{ctx.t(T::WithLeader)}" "{b.with_leader.to_string()}" · "{ctx.t(T::TargetMissed)}" "{b.target_missed.to_string()}</span></p>
+                <p id="police-overdue" class="muted">{ctx.t(T::PoliceOverdue)}" "<b>{b.police_overdue.to_string()}</b></p>
                 <p class="bands">{b.by_band.iter().zip(band_labels).enumerate().map(|(k, (n, l))| view! {
                     <span class=format!("chip band-{k}")>{l}" "{n.to_string()}</span> }).collect_view()}</p>
                 <p class="muted">{ctx.t(T::BacklogTrend)}</p>

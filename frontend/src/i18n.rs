@@ -265,6 +265,8 @@ pub enum T {
     ScreeningPending,
     ZeroReports,
     ZeroReport,
+    BacklogEvents,
+    PoliceOverdue,
     Petitions,
     PetitionsOpen,
     PetitionsOverdue,
@@ -791,6 +793,10 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         ScreeningPending => ("待排查", "Not yet filed"),
         ZeroReports => ("零报告", "Zero reports"),
         ZeroReport => ("零报告", "zero report"),
+        BacklogEvents => ("综治事件", "governance events"),
+        PoliceOverdue => {
+            ("另：110警情超期未结（不计入积案）", "Also: police 110 events overdue (not counted as backlog)")
+        }
         Petitions => ("信访", "Petitions"),
         PetitionsOpen => ("在办", "Open"),
         PetitionsOverdue => ("超期", "Overdue"),

@@ -28,6 +28,9 @@ use serde::{Deserialize, Serialize};
 pub const EVENT_BACKLOG_DAYS: i64 = 30;
 /// Days after which an open dispute becomes a backlog case, by default.
 pub const DISPUTE_BACKLOG_DAYS: i64 = 60;
+/// Days after receipt after which an open petition becomes a backlog case, by default: the
+/// 15 days to accept and the 60 to answer of the 信访工作条例.
+pub const PETITION_BACKLOG_DAYS: i64 = crate::petition::ACCEPT_DAYS + crate::petition::ANSWER_DAYS;
 /// A village officer visits each of his villages at least this often, in days, by default.
 pub const VISIT_EVERY_DAYS: i64 = 7;
 /// Number of age bands of [`age_band`] (0 to 3).
@@ -230,18 +233,31 @@ pub fn confirmation_allowed(agreed: bool, track: MediationTrack, confirmed: bool
     agreed && track == MediationTrack::Peoples && !confirmed
 }
 
-/// How long an open case may stay open before it is a backlog case (积案), in days.
+/// How long an open case may stay open before it is a backlog case (积案), in days. Backlog
+/// cases are 综治 events (work orders of departments), disputes and petitions; a police 110
+/// event open past `event_days` is overdue (超期未结) and shown apart, not as backlog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BacklogLimits {
-    /// For events (incidents) of the event loop; default [`EVENT_BACKLOG_DAYS`] (30).
+    /// For events of both loops; default [`EVENT_BACKLOG_DAYS`] (30).
     pub event_days: i64,
     /// For disputes; default [`DISPUTE_BACKLOG_DAYS`] (60).
     pub dispute_days: i64,
+    /// For petitions, from receipt; default [`PETITION_BACKLOG_DAYS`] (75).
+    #[serde(default = "petition_backlog_days")]
+    pub petition_days: i64,
+}
+
+fn petition_backlog_days() -> i64 {
+    PETITION_BACKLOG_DAYS
 }
 
 impl Default for BacklogLimits {
     fn default() -> Self {
-        BacklogLimits { event_days: EVENT_BACKLOG_DAYS, dispute_days: DISPUTE_BACKLOG_DAYS }
+        BacklogLimits {
+            event_days: EVENT_BACKLOG_DAYS,
+            dispute_days: DISPUTE_BACKLOG_DAYS,
+            petition_days: PETITION_BACKLOG_DAYS,
+        }
     }
 }
 
@@ -542,7 +558,7 @@ mod tests {
     #[test]
     fn backlog_starts_strictly_after_the_limit_and_only_while_open() {
         let limits = BacklogLimits::default();
-        assert_eq!(limits, BacklogLimits { event_days: 30, dispute_days: 60 });
+        assert_eq!(limits, BacklogLimits { event_days: 30, dispute_days: 60, petition_days: 75 });
         let opened = t0();
         let at = |d: i64, s: i64| opened + Duration::days(d) + Duration::seconds(s);
         assert!(!is_backlog(opened, at(30, -1), limits.event_days, true));

@@ -154,6 +154,8 @@ pub enum CaseOrigin {
     Event,
     /// A dispute.
     Dispute,
+    /// A petition (信访).
+    Petition,
 }
 
 impl CaseOrigin {
@@ -162,12 +164,13 @@ impl CaseOrigin {
         match self {
             CaseOrigin::Event => "event",
             CaseOrigin::Dispute => "dispute",
+            CaseOrigin::Petition => "petition",
         }
     }
 
     /// Parses the API name.
     pub fn parse(s: &str) -> Option<CaseOrigin> {
-        [CaseOrigin::Event, CaseOrigin::Dispute].into_iter().find(|o| o.as_str() == s)
+        [CaseOrigin::Event, CaseOrigin::Dispute, CaseOrigin::Petition].into_iter().find(|o| o.as_str() == s)
     }
 }
 

@@ -20,6 +20,7 @@ use model::live::{Alert, AlertKind, LiveEvent, LiveKind, NewLiveEvent};
 use model::scope::Scope;
 use model::scorecard::Month;
 use model::screening;
+use model::taxonomy::Workflow;
 use model::{RegionCode, RegionLevel, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -244,10 +245,28 @@ pub fn dispute_stats(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
     DisputeStats { count, by_kind, by_village, by_status, by_track }
 }
 
-/// Every backlog case of `scope` at `now`, oldest first: open events reported more than
-/// `limits.event_days` ago (reports linked to another's event are worked there and left out)
-/// and open disputes that arose more than `limits.dispute_days` ago.
+/// Every backlog case (积案) of `scope` at `now`, oldest first: open 综治 events reported more
+/// than `limits.event_days` ago (reports linked to another's event are worked there and left
+/// out), open disputes that arose more than `limits.dispute_days` ago and open petitions
+/// received more than `limits.petition_days` ago. Police 110 events open as long are not
+/// backlog: [`police_overdue`] lists them.
 pub fn backlog_cases(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime<Utc>) -> Vec<BacklogCaseView> {
+    old_cases(s, desk, scope, now).0
+}
+
+/// Police 110 events of `scope` still open `limits.event_days` after their report (超期未结),
+/// oldest first: shown apart from the backlog.
+pub fn police_overdue(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime<Utc>) -> Vec<BacklogCaseView> {
+    old_cases(s, desk, scope, now).1
+}
+
+/// (backlog cases, overdue police events), each oldest first.
+fn old_cases(
+    s: &AppState,
+    desk: &DeskBook,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> (Vec<BacklogCaseView>, Vec<BacklogCaseView>) {
     let limits = BacklogLimits::default();
     let g = &s.geography;
     let today = model::time::local_date(now);
@@ -256,6 +275,7 @@ pub fn backlog_cases(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
             let limit_days = match origin {
                 CaseOrigin::Event => limits.event_days,
                 CaseOrigin::Dispute => limits.dispute_days,
+                CaseOrigin::Petition => limits.petition_days,
             };
             let file = desk.case_file(origin, id);
             let age = age_days(opened_at, now);
@@ -303,13 +323,27 @@ pub fn backlog_cases(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
     });
     drop(index);
     drop(board);
+    let mut police = Vec::new();
     for p in events {
         let opened_at = DateTime::from_timestamp(p.reported_s, 0).unwrap_or(now);
         if !is_backlog(opened_at, now, limits.event_days, true) {
             continue;
         }
         let titles = (p.category.label_zh().to_owned(), p.category.label_en().to_owned());
-        out.push(case(CaseOrigin::Event, p.id.0, titles, g.cell_code(p.cell).village(), opened_at, (p.lon, p.lat)));
+        let c = case(CaseOrigin::Event, p.id.0, titles, g.cell_code(p.cell).village(), opened_at, (p.lon, p.lat));
+        match p.category.workflow() {
+            Workflow::Department => out.push(c),
+            Workflow::Police => police.push(c),
+        }
+    }
+    for p in desk.petitions().filter(|p| crate::petitions::in_scope(scope, p)) {
+        let r = &p.registered;
+        if !is_backlog(r.received_at, now, limits.petition_days, p.status.is_open()) {
+            continue;
+        }
+        let point = village_point(s, r.village).unwrap_or((0.0, 0.0));
+        let titles = (format!("信访：{}", r.matter), format!("petition: {}", r.matter));
+        out.push(case(CaseOrigin::Petition, p.id, titles, r.village, r.received_at, point));
     }
     for d in desk.disputes().filter(|d| scope.allows_region(d.registered.village)) {
         let r = &d.registered;
@@ -321,13 +355,14 @@ pub fn backlog_cases(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
         out.push(case(CaseOrigin::Dispute, d.id, titles, r.village, r.opened_at, point));
     }
     out.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.id.cmp(&b.id)));
-    out
+    police.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.id.cmp(&b.id)));
+    (out, police)
 }
 
 /// The backlog board of `scope` at `now`.
 pub fn backlog_board(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime<Utc>) -> BacklogBoard {
     let limits = BacklogLimits::default();
-    let cases = backlog_cases(s, desk, scope, now);
+    let (cases, police) = old_cases(s, desk, scope, now);
     let mut areas: BTreeMap<RegionCode, AreaBacklog> = BTreeMap::new();
     let mut by_band = [0u32; 4];
     for c in &cases {
@@ -366,7 +401,11 @@ pub fn backlog_board(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
             let at = now - Duration::weeks(w);
             let open_then = cases
                 .iter()
-                .filter(|c| c.origin == CaseOrigin::Event || desk.dispute(c.id).is_some_and(|d| d.status.is_open()))
+                .filter(|c| match c.origin {
+                    CaseOrigin::Event => true,
+                    CaseOrigin::Dispute => desk.dispute(c.id).is_some_and(|d| d.status.is_open()),
+                    CaseOrigin::Petition => desk.petition(c.id).is_some_and(|p| p.status.is_open()),
+                })
                 .filter(|c| is_backlog(c.opened_at, at, c.limit_days, true))
                 .count();
             let closed_since = desk
@@ -375,16 +414,25 @@ pub fn backlog_board(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
                 .filter(|d| d.closed_at.is_some_and(|t| t > at))
                 .filter(|d| is_backlog(d.registered.opened_at, at, limits.dispute_days, true))
                 .count();
-            (open_then + closed_since) as u32
+            let petitions_closed_since = desk
+                .petitions()
+                .filter(|p| crate::petitions::in_scope(scope, p))
+                .filter(|p| p.closed_at.is_some_and(|t| t > at))
+                .filter(|p| is_backlog(p.registered.received_at, at, limits.petition_days, true))
+                .count();
+            (open_then + closed_since + petitions_closed_since) as u32
         })
         .collect();
-    let events = cases.iter().filter(|c| c.origin == CaseOrigin::Event).count() as u32;
+    let count = |origin| cases.iter().filter(|c| c.origin == origin).count() as u32;
     BacklogBoard {
         now,
         limits,
         total: cases.len() as u32,
-        events,
-        disputes: cases.len() as u32 - events,
+        events: count(CaseOrigin::Event),
+        disputes: count(CaseOrigin::Dispute),
+        petitions: count(CaseOrigin::Petition),
+        police_overdue: police.len() as u32,
+        police_overdue_cases: police.into_iter().take(BACKLOG_LIST_LIMIT).collect(),
         by_band,
         band_labels_zh: [0, 1, 2, 3].map(|b| age_band_label_zh(b).to_owned()),
         band_labels_en: [0, 1, 2, 3].map(|b| age_band_label_en(b).to_owned()),

@@ -9,8 +9,9 @@
 //!   changes; a stage begins at the incident's previous change (its report for the first);
 //! - `satisfaction_rate`: return-visit verdicts given in the month, 满意 + 基本满意 over all;
 //! - `dispute_resolution_rate`: disputes closed in the month from an agreement over all closed;
-//! - `backlog_clearance`: backlog cases at the month's first instant (the desk's limits,
-//!   `BacklogLimits`) closed by its end, over those cases;
+//! - `backlog_clearance`: backlog cases (积案: 综治 events, disputes and petitions open past the
+//!   desk's limits, `BacklogLimits`; police 110 events are not backlog) at the month's first
+//!   instant closed by its end, over those cases;
 //! - `visit_completion`: per village with an officer, visits made in the month (at most as many
 //!   as were due) over visits due (one per `VISIT_EVERY_DAYS` whole days of the officer's time
 //!   in the month, the current assignment);
@@ -268,7 +269,11 @@ async fn tally(
         let latest = bounds.iter().map(|b| b.0).max().unwrap_or(earliest);
         let opened_before = (latest - Duration::days(limits.event_days)).timestamp();
         index.for_each(&filter, |p| {
-            if p.reported_s >= opened_before || board.event_of(p.id.0).is_some() {
+            // Police 110 events open too long are overdue (超期未结), not backlog cases.
+            if p.reported_s >= opened_before
+                || board.event_of(p.id.0).is_some()
+                || p.category.workflow() == model::taxonomy::Workflow::Police
+            {
                 return;
             }
             let closed = match closed_at.get(&p.id.0) {
@@ -294,6 +299,11 @@ async fn tally(
                 let statuses = d.changes.iter().filter_map(|(_, c)| c.to);
                 at(&mut out, m, r, Indicator::DisputeResolutionRate).add(rules::dispute_resolved(statuses));
             }
+        }
+    }
+    for p in desk.petitions().filter(|p| crate::petitions::in_scope(scope, p)) {
+        if let Some(r) = region_of(p.registered.village) {
+            cases.push(Case(r, p.registered.received_at, p.closed_at, limits.petition_days));
         }
     }
     for Case(r, opened, closed, limit_days) in cases {

@@ -416,15 +416,19 @@ async fn the_backlog_board_counts_every_case_past_its_limit_and_leaders_take_cha
     let rows = w.state.store.load_incident_rows().await.unwrap();
     let county: RegionCode = "620602000000".parse().unwrap();
     let limit = (now - Duration::days(30)).timestamp();
-    let expected: Vec<_> = rows
-        .iter()
-        .filter(|r| county.contains(r.cell_code.village()) && r.status != Status::Closed && r.reported_s < limit)
-        .collect();
+    // 综治 events open past the limit are backlog; police 110 events as old are overdue apart.
+    let old_open = |r: &&store::IncidentRow| {
+        county.contains(r.cell_code.village()) && r.status != Status::Closed && r.reported_s < limit
+    };
+    let police = |r: &&store::IncidentRow| r.category.workflow() == model::taxonomy::Workflow::Police;
+    let expected: Vec<_> = rows.iter().filter(old_open).filter(|r| !police(r)).collect();
+    let police_expected = rows.iter().filter(old_open).filter(police).count();
     assert!(expected.len() >= 2, "{} old open events", expected.len());
     let (s, board) = w.get_as(Role::County, "/api/backlog").await;
     assert_eq!(s, 200, "{board}");
     assert_eq!(board["total"].as_u64(), Some(expected.len() as u64));
-    assert_eq!(board["disputes"], 0);
+    assert_eq!((board["disputes"].as_u64(), board["petitions"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(board["police_overdue"].as_u64(), Some(police_expected as u64), "{}", board["police_overdue"]);
     let bands: u64 = board["by_band"].as_array().unwrap().iter().map(|b| b.as_u64().unwrap()).sum();
     assert_eq!(bands, expected.len() as u64);
     let county_row = &board["areas"][0];
@@ -494,6 +498,30 @@ async fn the_backlog_board_counts_every_case_past_its_limit_and_leaders_take_cha
     assert_eq!((board["total"].as_u64(), board["disputes"].as_u64()), (Some(expected.len() as u64 + 1), Some(1)));
     let (_, desk) = w.get_as(Role::Village, "/api/desk").await;
     assert!(desk["backlog"].as_array().unwrap().iter().any(|c| c["origin"] == "dispute"));
+    // So is a petition unanswered 75 days after receipt; a leader takes charge of it.
+    let p = json!({"village": own.to_string(), "channel": "letter", "kind": "labour", "matter": "欠薪",
+                   "petitioners": [{"name": "赵六"}], "received_at": now - Duration::days(80)});
+    let (s, p) = w.post_as(Role::Village, "/api/petitions", p.to_string()).await;
+    assert_eq!(s, 201, "{p}");
+    let (_, board) = w.get_as(Role::County, "/api/backlog").await;
+    assert_eq!((board["total"].as_u64(), board["petitions"].as_u64()), (Some(expected.len() as u64 + 2), Some(1)));
+    let uri = format!("/api/backlog/petition/{}", p["id"]);
+    assert_eq!(w.post_as(Role::County, &uri, json!({"leader_in_charge": "李副县长"}).to_string()).await.0, 201);
+    // A police 110 event open 45 days is overdue, not a backlog case: no leader is put on it.
+    let at = now - Duration::days(45);
+    let cell = w.state.geography.cells()[w.state.geography.cell_range(county).start as usize].boundary.clone();
+    let pt = geo::InteriorPoint::interior_point(&cell).unwrap();
+    let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [pt.x(), pt.y()]},
+                      "properties": {"category": "public_order", "occurred_at": at, "reported_at": at}});
+    let (s, e) = w.post("/api/incidents", body.to_string()).await;
+    assert_eq!(s, 201, "{e}");
+    let (_, board) = w.get_as(Role::County, "/api/backlog").await;
+    assert_eq!(board["police_overdue"].as_u64(), Some(police_expected as u64 + 1));
+    assert_eq!(board["total"].as_u64(), Some(expected.len() as u64 + 2), "not counted as backlog");
+    let (s, e) =
+        w.post_as(Role::County, &format!("/api/backlog/event/{}", e["id"]), json!({"note": "x"}).to_string()).await;
+    assert_eq!(s, 409, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("超期未结"), "{e}");
 }
 
 #[tokio::test]

@@ -482,10 +482,16 @@ pub struct BacklogBoard {
     pub limits: BacklogLimits,
     /// Cases.
     pub total: u32,
-    /// Of them events.
+    /// Of them 综治 events.
     pub events: u32,
     /// Of them disputes.
     pub disputes: u32,
+    /// Of them petitions.
+    pub petitions: u32,
+    /// Police 110 events open past `limits.event_days` (超期未结): shown apart, not backlog.
+    pub police_overdue: u32,
+    /// The oldest of them (at most 200).
+    pub police_overdue_cases: Vec<BacklogCaseView>,
     /// By age band.
     pub by_band: [u32; AGE_BANDS as usize],
     /// Band labels, Chinese.
@@ -1183,6 +1189,9 @@ mod tests {
             total: 1,
             events: 1,
             disputes: 0,
+            petitions: 0,
+            police_overdue: 1,
+            police_overdue_cases: vec![backlog_case()],
             by_band: [0, 1, 0, 0],
             band_labels_zh: ["<1 月", "1–2 月", "2–3 月", ">3 月"].map(str::to_owned),
             band_labels_en: ["<1 month", "1–2 months", "2–3 months", ">3 months"].map(str::to_owned),

@@ -669,6 +669,7 @@ pub async fn backlog(State(s): State<AppState>, caller: Caller, RawQuery(q): Raw
     let scope = region_only(&caller, q.as_deref())?;
     let mut board = backlog_board(&s, &s.live.desk(), &scope, s.clock.now());
     redact_backlog(&s, &caller, &mut board.cases);
+    redact_backlog(&s, &caller, &mut board.police_overdue_cases);
     Ok(Json(board).into_response())
 }
 
@@ -681,10 +682,18 @@ fn redact_backlog(s: &AppState, caller: &Caller, cases: &mut [BacklogCaseView]) 
     }
     let book = s.live.desk();
     for c in cases {
-        if c.origin == model::desk_book::CaseOrigin::Dispute {
-            let kind = book.dispute(c.id).map(|d| d.registered.kind);
-            c.title_zh = format!("纠纷：{}", kind.map_or("", |k| k.label_zh()));
-            c.title_en = format!("dispute: {}", kind.map_or("", |k| k.label_en()));
+        match c.origin {
+            CaseOrigin::Dispute => {
+                let kind = book.dispute(c.id).map(|d| d.registered.kind);
+                c.title_zh = format!("纠纷：{}", kind.map_or("", |k| k.label_zh()));
+                c.title_en = format!("dispute: {}", kind.map_or("", |k| k.label_en()));
+            }
+            CaseOrigin::Petition => {
+                let kind = book.petition(c.id).map(|p| p.registered.kind);
+                c.title_zh = format!("信访：{}", kind.map_or("", |k| k.label_zh()));
+                c.title_en = format!("petition: {}", kind.map_or("", |k| k.label_en()));
+            }
+            CaseOrigin::Event => {}
         }
         c.updates.clear();
     }
@@ -718,7 +727,7 @@ pub async fn backlog_heat(
     Ok(Json(json!({"type": "FeatureCollection", "features": features})).into_response())
 }
 
-/// `POST /api/backlog/{origin}/{id}` (`origin`: `event` or `dispute`): sets the leader in charge
+/// `POST /api/backlog/{origin}/{id}` (`origin`: `event`, `dispute` or `petition`): sets the leader in charge
 /// and the target date (township, county and city users) or adds a progress note (any case
 /// handler) on a backlog case of the jurisdiction.
 pub async fn update_backlog(
@@ -729,7 +738,7 @@ pub async fn update_backlog(
 ) -> Result<Response, AppError> {
     caller.require_writer()?;
     let origin = CaseOrigin::parse(&origin_raw)
-        .ok_or_else(|| AppError::bad("origin", format!("origin is event or dispute, not {origin_raw:?}")))?;
+        .ok_or_else(|| AppError::bad("origin", format!("origin is event, dispute or petition, not {origin_raw:?}")))?;
     let id = super::params::path_id(&raw, "case")?;
     let body: BacklogBody = json_body(&body)?;
     let leader = body.leader_in_charge.as_deref().map(|l| text("leader_in_charge", l, 50)).transpose()?;
@@ -756,9 +765,24 @@ pub async fn update_backlog(
                 book.dispute(id).filter(|d| caller.scope.allows_region(d.registered.village)).ok_or_else(not_found)?;
             (d.registered.opened_at, d.status.is_open(), limits.dispute_days)
         }
+        CaseOrigin::Petition => {
+            let book = s.live.desk();
+            let p = book.petition(id).filter(|p| crate::petitions::in_scope(&caller.scope, p)).ok_or_else(not_found)?;
+            (p.registered.received_at, p.status.is_open(), limits.petition_days)
+        }
         CaseOrigin::Event => {
             let found = s.store.incidents_by_id(&caller.scope, vec![model::IncidentId(id)]).await?;
             let i = found.into_iter().next().ok_or_else(not_found)?;
+            // A police 110 event open too long is overdue (超期未结), not a backlog case.
+            if i.fields.category.workflow() == model::taxonomy::Workflow::Police {
+                return Err(AppError::Conflict {
+                    message: format!(
+                        "event {id} is a police 110 event: one open past {} days is overdue (超期未结), not a backlog case",
+                        limits.event_days
+                    ),
+                    field: None,
+                });
+            }
             (i.fields.reported_at, i.fields.status != model::Status::Closed, limits.event_days)
         }
     };
