@@ -8,9 +8,9 @@ use crate::names;
 use chrono::{DateTime, Duration, Utc};
 use model::desk::{DisputeKind, DisputeStatus, MediationTrack, Referral};
 use model::desk_book::{
-    DisputeChange, JudicialConfirmation, MediationSession, NewDispute, NewPetition, PetitionChange, Visit,
+    DisputeChange, JudicialConfirmation, MediationSession, NewDispute, NewPetition, PetitionChange, Reception, Visit,
 };
-use model::petition::{Channel, PetitionKind, PetitionStatus, Petitioner};
+use model::petition::{Channel, PetitionKind, PetitionStatus, Petitioner, ReceptionKind};
 use model::scorecard::Month;
 use model::screening::{RiskGrade, ScreeningReport, due_at};
 use model::{Officer, RegionCode, RegionShape};
@@ -32,6 +32,8 @@ pub enum DeskRecord {
     /// A petition and its changes, in order (ids as for disputes: 1, 2, … in order; `repeat_of`
     /// names an earlier one by that number).
     Petition(NewPetition, Vec<PetitionChange>),
+    /// A leader's reception or visit of petitioners (接访下访).
+    Reception(Reception),
 }
 
 const PLACES: &[&str] = &["村委会", "养殖户", "小卖部", "村小学", "卫生室", "农户家中", "合作社", "集贸市场"];
@@ -93,7 +95,63 @@ pub fn records(regions: &[RegionShape], officers: &[Officer], end: DateTime<Utc>
     let screenings = screenings(&mut rng, officers, &out, end);
     out.extend(screenings);
     out.extend(petitions(&mut rng, officers, &names, end));
+    out.extend(receptions(&mut rng, regions, end));
     out.sort_by_key(record_at);
+    out
+}
+
+/// The leaders' calendar (接访下访) of the last three months and this one: each county's
+/// secretary and head receive petitioners on a set day twice a month, and visit one of the
+/// county's townships once; a month's future days are on the calendar already.
+fn receptions(rng: &mut ChaCha8Rng, regions: &[RegionShape], end: DateTime<Utc>) -> Vec<DeskRecord> {
+    let this_month = Month::of(end);
+    let months = [
+        this_month.previous().previous().previous(),
+        this_month.previous().previous(),
+        this_month.previous(),
+        this_month,
+    ];
+    let mut out = Vec::new();
+    let counties: Vec<&RegionShape> = regions.iter().filter(|r| r.region.level == model::RegionLevel::County).collect();
+    for county in counties {
+        let townships: Vec<&RegionShape> = regions
+            .iter()
+            .filter(|r| r.region.level == model::RegionLevel::Township && county.region.code.contains(r.region.code))
+            .collect();
+        let leaders = [format!("{}委书记", county.region.name), format!("{}长", county.region.name)];
+        for month in months {
+            for (k, leader) in leaders.iter().enumerate() {
+                // 接访 on the 5th and the 20th (the head on the 10th and the 25th), 9:00 local.
+                for day in if k == 0 { [5, 20] } else { [10, 25] } {
+                    let held_at = month.start() + Duration::days(day - 1) + Duration::hours(9);
+                    out.push(DeskRecord::Reception(Reception {
+                        leader: leader.clone(),
+                        kind: ReceptionKind::Reception,
+                        held_at,
+                        place: format!("{}信访接待中心", county.region.name),
+                        region: county.region.code,
+                        notes: String::new(),
+                        by: "县信访局".to_owned(),
+                        // Put on the calendar at the month's start (or `end`, whichever is first).
+                        at: month.start().min(end - Duration::hours(1)),
+                    }));
+                }
+                if let Some(t) = townships.get(rng.random_range(0..townships.len().max(1))) {
+                    let held_at = month.start() + Duration::days(rng.random_range(1..27)) + Duration::hours(14);
+                    out.push(DeskRecord::Reception(Reception {
+                        leader: leader.clone(),
+                        kind: ReceptionKind::Visit,
+                        held_at,
+                        place: format!("{}政府", t.region.name),
+                        region: t.region.code,
+                        notes: String::new(),
+                        by: "县信访局".to_owned(),
+                        at: month.start().min(end - Duration::hours(1)),
+                    }));
+                }
+            }
+        }
+    }
     out
 }
 
@@ -152,6 +210,7 @@ fn petitions(
                 repeat_of: None,
                 dispute: None,
                 incident: None,
+                reception: None,
                 received_at,
                 by: o.name.clone(),
                 at: received_at + Duration::hours(2),
@@ -213,6 +272,7 @@ fn record_at(r: &DeskRecord) -> DateTime<Utc> {
         DeskRecord::Dispute(d, _) => d.at,
         DeskRecord::Screening(x) => x.at,
         DeskRecord::Petition(p, _) => p.at,
+        DeskRecord::Reception(r) => r.at,
     }
 }
 
@@ -407,7 +467,7 @@ mod tests {
         assert_eq!(records, super::records(&world.regions, &world.officers, end, 3));
         let roster = world.officers.iter().flat_map(|o| o.villages.iter().map(move |v| (*v, o.id)));
         let mut book = DeskBook::new(roster);
-        let (mut seq, mut id, mut changes, mut petition_id) = (0, 0, 0, 0);
+        let (mut seq, mut id, mut changes, mut petition_id, mut reception_id) = (0, 0, 0, 0, 0);
         let mut event = |kind, subject, data: String| {
             seq += 1;
             LiveEvent {
@@ -428,6 +488,11 @@ mod tests {
                     for d in &x.disputes {
                         assert_eq!(book.dispute(*d).map(|d| d.registered.village), Some(x.village), "{x:?}");
                     }
+                }
+                DeskRecord::Reception(r) => {
+                    reception_id += 1;
+                    assert!(r.at <= end, "{r:?}");
+                    assert!(book.apply(&event(LiveKind::Reception, reception_id, serde_json::to_string(r).unwrap())));
                 }
                 DeskRecord::Petition(p, cs) => {
                     petition_id += 1;
@@ -468,6 +533,9 @@ mod tests {
         assert!(book.disputes().any(|d| d.referral.is_some()), "some referred elsewhere");
         assert!(book.disputes().any(|d| d.confirmation.is_some()), "some agreements confirmed");
         assert!(book.disputes().any(|d| d.registered.court_reference.is_some()), "some referred by the court");
+        // Receptions: each county's two leaders, 接访 twice a month and one 下访.
+        let counties = world.regions.iter().filter(|r| r.region.level == model::RegionLevel::County).count();
+        assert_eq!(book.receptions().count(), counties * 2 * 3 * 4);
         // Petitions: at several stages, some overdue, some repeats, some collective.
         let petitions: Vec<_> = book.petitions().collect();
         assert!(petitions.len() > villages / 20, "{} petitions", petitions.len());

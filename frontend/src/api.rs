@@ -11,7 +11,9 @@ use model::api::hotspots::{
     Description, EmergingAnswer, ForecastAnswer, GiStarAnswer, KdeAnswer, LisaAnswer, NearRepeatAnswer,
 };
 use model::api::incidents::IncidentDetail;
-use model::api::petition::{PetitionBody, PetitionList, PetitionStepBody, PetitionView};
+use model::api::petition::{
+    PetitionBody, PetitionList, PetitionStepBody, PetitionView, ReceptionBody, ReceptionCalendar, ReceptionView,
+};
 use model::api::regions::AreaFeature;
 use model::api::{ErrorBody, Me, RegionHit, SearchResults, Stats, UiConfig};
 use model::desk_book::CaseOrigin;
@@ -602,6 +604,16 @@ pub async fn register_petition(body: PetitionBody) -> Result<Option<PetitionView
 /// `POST /api/petitions/{id}/transitions`: moves a petition on, extends or notes it.
 pub async fn petition_step(id: u64, body: PetitionStepBody) -> Result<Option<PetitionView>, ApiError> {
     post_json(&format!("/api/petitions/{id}/transitions"), &body).await
+}
+
+/// `GET /api/receptions`: this month's calendar of leaders' receptions and visits.
+pub async fn receptions() -> Result<ReceptionCalendar, ApiError> {
+    get_json("/api/receptions").await
+}
+
+/// `POST /api/receptions`: puts a reception or visit on the calendar.
+pub async fn schedule_reception(body: ReceptionBody) -> Result<Option<ReceptionView>, ApiError> {
+    post_json("/api/receptions", &body).await
 }
 
 /// `GET /api/screenings?limit=500`: this month's dispute screening board.

@@ -40,6 +40,8 @@ pub struct DeskCtx {
     pub screenings: RwSignal<Option<ScreeningBoard>>,
     /// The open petitions (`GET /api/petitions`).
     pub petitions: RwSignal<Option<model::api::petition::PetitionList>>,
+    /// This month's receptions and visits (`GET /api/receptions`).
+    pub receptions: RwSignal<Option<model::api::petition::ReceptionCalendar>>,
     /// Bumped after every write: everything reloads.
     pub version: RwSignal<u32>,
     /// The last message: a confirmation or why a call failed (shown in the current language).
@@ -60,6 +62,7 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
         stats: RwSignal::new(None),
         screenings: RwSignal::new(None),
         petitions: RwSignal::new(None),
+        receptions: RwSignal::new(None),
         version: RwSignal::new(0),
         message: RwSignal::new(None),
         officer,
@@ -118,6 +121,14 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
             match api::petitions().await {
                 Ok(list) => {
                     desk.petitions.try_set(Some(list));
+                }
+                Err(e) => {
+                    desk.message.try_set(Some(Err(e)));
+                }
+            }
+            match api::receptions().await {
+                Ok(cal) => {
+                    desk.receptions.try_set(Some(cal));
                 }
                 Err(e) => {
                     desk.message.try_set(Some(Err(e)));
@@ -313,6 +324,7 @@ pub fn DeskPanel() -> impl IntoView {
             {move || if desk.officer { view! { <OfficerDesk /> }.into_any() } else { view! { <LeaderBoard /> }.into_any() }}
             <Screenings />
             <crate::petitions::Petitions />
+            <crate::petitions::Receptions />
             <DisputeStats />
         </section>
     }

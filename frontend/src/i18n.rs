@@ -267,6 +267,13 @@ pub enum T {
     ZeroReport,
     BacklogEvents,
     PoliceOverdue,
+    ReceptionsCount,
+    ReceptionsTitle,
+    ReceptionLeader,
+    RegionCode,
+    Schedule,
+    ReceivedAtReception,
+    NotAtReception,
     Petitions,
     PetitionsOpen,
     PetitionsOverdue,
@@ -794,6 +801,13 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         ZeroReports => ("零报告", "Zero reports"),
         ZeroReport => ("零报告", "zero report"),
         BacklogEvents => ("综治事件", "governance events"),
+        ReceptionsCount => ("接访下访（次，不计分）", "Receptions and visits (counted, not scored)"),
+        ReceptionsTitle => ("领导接访下访", "Leaders' receptions and visits"),
+        ReceptionLeader => ("领导（职务 姓名）", "Leader (title and name)"),
+        RegionCode => ("区划代码", "Region code"),
+        Schedule => ("排入日程", "Put on the calendar"),
+        ReceivedAtReception => ("接访时受理", "Received at a reception"),
+        NotAtReception => ("非接访受理", "Not at a reception"),
         PoliceOverdue => {
             ("另：110警情超期未结（不计入积案）", "Also: police 110 events overdue (not counted as backlog)")
         }

@@ -7,9 +7,10 @@ use crate::api::{self, ApiError};
 use crate::app::Ctx;
 use crate::desk::{DeskCtx, input_value};
 use crate::i18n::{Lang, T};
+use chrono::DateTime;
 use leptos::prelude::*;
-use model::api::petition::{PetitionBody, PetitionStepBody};
-use model::petition::{Channel, PetitionKind, PetitionStatus, Petitioner};
+use model::api::petition::{PetitionBody, PetitionStepBody, ReceptionBody};
+use model::petition::{Channel, PetitionKind, PetitionStatus, Petitioner, ReceptionKind};
 
 fn label(lang: Lang, zh: &str, en: &str) -> String {
     if lang == Lang::Zh { zh } else { en }.to_owned()
@@ -64,8 +65,72 @@ fn petition_body() -> Result<PetitionBody, ApiError> {
         repeat_of,
         dispute: None,
         incident: None,
+        reception: input_value("petition-reception").parse::<u64>().ok(),
         received_at: None,
     })
+}
+
+/// The calendar form's body, or why it cannot be sent.
+fn reception_body() -> Result<ReceptionBody, ApiError> {
+    let raw = input_value("reception-at");
+    let held_at = crate::time::parse_input(&raw)
+        .and_then(DateTime::from_timestamp_millis)
+        .ok_or_else(|| ApiError::local(0, format!("held_at: the time is written {}", crate::time::INPUT_FORMAT)))?;
+    Ok(ReceptionBody {
+        leader: input_value("reception-leader"),
+        kind: input_value("reception-kind"),
+        held_at,
+        place: input_value("reception-place"),
+        region: input_value("reception-region"),
+        notes: String::new(),
+    })
+}
+
+/// The leaders' calendar of receptions and visits (接访下访) this month, each leader's count,
+/// and (for leaders' offices) the form to put one on it.
+#[component]
+pub fn Receptions() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let desk = expect_context::<DeskCtx>();
+    let schedule = move |_| match reception_body() {
+        Ok(body) => leptos::task::spawn_local(async move {
+            match api::schedule_reception(body).await {
+                Ok(_) => {
+                    desk.message.try_set(Some(Ok(T::Saved)));
+                    desk.version.try_update(|v| *v += 1);
+                }
+                Err(e) => desk.message.set(Some(Err(e))),
+            }
+        }),
+        Err(e) => desk.message.set(Some(Err(e))),
+    };
+    view! {
+        {move || desk.receptions.get().map(|cal| {
+            let lang = ctx.lang.get();
+            view! {
+                <h3>{ctx.t(T::ReceptionsTitle)}" "{cal.month.to_string()}</h3>
+                <p id="reception-leaders" class="muted">{cal.by_leader.iter().map(|l| format!("{} {}/{}", l.leader, l.receptions, l.visits)).collect::<Vec<_>>().join(" · ")}</p>
+                <ul id="reception-list" class="desk-list">
+                    {cal.items.into_iter().take(40).map(|r| view! {
+                        <li data-id=r.id.to_string()>{crate::time::local_minutes(r.held_at.timestamp_millis())}" · "
+                            {label(lang, &r.kind_zh, &r.kind_en)}" · "<b>{r.leader}</b>" · "{r.place}
+                            <span class="muted">" "{r.region.name}{(r.petitions > 0).then(|| format!(" · {} {}", ctx.t(T::Petitions), r.petitions))}</span></li>
+                    }).collect_view()}
+                </ul>
+            }
+        })}
+        {move || (!desk.officer).then(|| view! {
+            <div class="desk-form" id="reception-form">
+                <input id="reception-leader" placeholder=move || ctx.t(T::ReceptionLeader) />
+                <select id="reception-kind">{move || { let lang = ctx.lang.get(); ReceptionKind::ALL.iter().map(|k| view! {
+                    <option value=k.as_str()>{if lang == Lang::Zh { k.label_zh() } else { k.label_en() }}</option> }).collect_view() }}</select>
+                <input id="reception-at" type="text" class="time" inputmode="numeric" maxlength="16" placeholder=crate::time::INPUT_FORMAT />
+                <input id="reception-place" placeholder=move || ctx.t(T::Place) />
+                <input id="reception-region" placeholder=move || ctx.t(T::RegionCode) maxlength="12" />
+                <button id="reception-save" class="chip on" on:click=schedule>{move || ctx.t(T::Schedule)}</button>
+            </div>
+        })}
+    }
 }
 
 /// The petitions section of the desk panel.
@@ -160,6 +225,12 @@ pub fn Petitions() -> impl IntoView {
             <input id="petition-matter" placeholder=move || ctx.t(T::PetitionMatter) />
             <input id="petition-summary" placeholder=move || ctx.t(T::Summary) />
             <input id="petition-repeat" placeholder=move || ctx.t(T::RepeatOf) />
+            <select id="petition-reception" title=move || ctx.t(T::ReceivedAtReception)>
+                <option value="">{move || ctx.t(T::NotAtReception)}</option>
+                {move || desk.receptions.get().map(|cal| cal.items.into_iter().map(|r| view! {
+                    <option value=r.id.to_string()>{format!("{} {} {}", crate::time::local_minutes(r.held_at.timestamp_millis()), r.leader, r.kind_zh)}</option>
+                }).collect_view())}
+            </select>
             <button id="petition-save" class="chip on" on:click=register>{move || ctx.t(T::Register)}</button>
         </div>
     }

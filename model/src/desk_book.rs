@@ -14,7 +14,8 @@ use crate::desk::{
 };
 use crate::live::{LiveEvent, LiveKind};
 use crate::petition::{
-    Channel, PetitionKind, PetitionStatus, Petitioner, check_request, extension_allowed, petition_transition,
+    Channel, PetitionKind, PetitionStatus, Petitioner, ReceptionKind, check_request, extension_allowed,
+    petition_transition,
 };
 use crate::scorecard::Month;
 use crate::screening::ScreeningReport;
@@ -271,11 +272,36 @@ pub struct NewPetition {
     pub dispute: Option<u64>,
     /// An incident it concerns.
     pub incident: Option<u64>,
+    /// The leader's reception (接访下访) where it was received.
+    #[serde(default)]
+    pub reception: Option<u64>,
     /// When it was received (the acceptance clock starts here).
     pub received_at: DateTime<Utc>,
     /// Who registered it (username).
     pub by: String,
     /// When it was registered.
+    pub at: DateTime<Utc>,
+}
+
+/// `reception` data: a leader's reception or visit of petitioners (接访下访; subject: its id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reception {
+    /// The leader, as the calendar names them (职务 and name, e.g. 县委书记 张某).
+    pub leader: String,
+    /// 接访 or 下访.
+    pub kind: ReceptionKind,
+    /// When it takes (or took) place.
+    pub held_at: DateTime<Utc>,
+    /// Where.
+    pub place: String,
+    /// The region it serves (a county for a county leader's 接访, the township or village visited).
+    pub region: RegionCode,
+    /// What came of it.
+    #[serde(default)]
+    pub notes: String,
+    /// Who recorded it (username).
+    pub by: String,
+    /// When it was recorded.
     pub at: DateTime<Utc>,
 }
 
@@ -355,6 +381,7 @@ pub struct DeskBook {
     campaigns: BTreeMap<u64, crate::campaign::Campaign>,
     screenings: BTreeMap<(RegionCode, Month), ScreeningRecord>,
     petitions: BTreeMap<u64, PetitionRecord>,
+    receptions: BTreeMap<u64, Reception>,
 }
 
 impl DeskBook {
@@ -502,6 +529,14 @@ impl DeskBook {
                 self.petitions.insert(id, record);
                 true
             }
+            LiveKind::Reception => {
+                let Ok(r) = serde_json::from_str::<Reception>(data) else { return false };
+                if self.receptions.contains_key(&e.event.subject) {
+                    return false;
+                }
+                self.receptions.insert(e.event.subject, r);
+                true
+            }
             LiveKind::PetitionChanged => {
                 let Ok(c) = serde_json::from_str::<PetitionChange>(data) else { return false };
                 let Some(p) = self.petitions.get_mut(&e.event.subject) else { return false };
@@ -582,6 +617,16 @@ impl DeskBook {
             }
             _ => false,
         }
+    }
+
+    /// Every reception (接访下访), by id.
+    pub fn receptions(&self) -> impl DoubleEndedIterator<Item = (u64, &Reception)> {
+        self.receptions.iter().map(|(id, r)| (*id, r))
+    }
+
+    /// One reception.
+    pub fn reception(&self, id: u64) -> Option<&Reception> {
+        self.receptions.get(&id)
     }
 
     /// Every petition, by id.
@@ -900,6 +945,7 @@ mod tests {
             repeat_of: None,
             dispute: None,
             incident: None,
+            reception: None,
             received_at: t0(),
             by: "o".into(),
             at: t0(),

@@ -51,11 +51,14 @@ pub enum LiveKind {
     /// A petition moved on, was extended or noted (`data`: [`crate::desk_book::PetitionChange`];
     /// subject: the petition id).
     PetitionChanged,
+    /// A leader's reception or visit of petitioners (接访下访) was put on the calendar (`data`:
+    /// [`crate::desk_book::Reception`]; subject: its id).
+    Reception,
 }
 
 impl LiveKind {
     /// Every kind.
-    pub const ALL: [LiveKind; 15] = [
+    pub const ALL: [LiveKind; 16] = [
         LiveKind::Incident,
         LiveKind::IncidentChanged,
         LiveKind::IncidentLinked,
@@ -71,12 +74,13 @@ impl LiveKind {
         LiveKind::Screening,
         LiveKind::Petition,
         LiveKind::PetitionChanged,
+        LiveKind::Reception,
     ];
 
     /// The desk's kinds (the village desk's and the leaders' campaigns): kept in the log for
     /// every instance, never on the live feed (they carry personal data and have their own
     /// routes).
-    pub const DESK: [LiveKind; 9] = [
+    pub const DESK: [LiveKind; 10] = [
         LiveKind::Assignment,
         LiveKind::Visit,
         LiveKind::Dispute,
@@ -86,6 +90,7 @@ impl LiveKind {
         LiveKind::Screening,
         LiveKind::Petition,
         LiveKind::PetitionChanged,
+        LiveKind::Reception,
     ];
 
     /// Whether this is one of [`LiveKind::DESK`].
@@ -118,6 +123,7 @@ impl LiveKind {
             LiveKind::Screening => "screening",
             LiveKind::Petition => "petition",
             LiveKind::PetitionChanged => "petition_changed",
+            LiveKind::Reception => "reception",
         }
     }
 

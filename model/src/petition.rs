@@ -80,6 +80,16 @@ labelled_enum! {
 }
 
 labelled_enum! {
+    /// A leader's meeting with petitioners (领导干部接访下访).
+    ReceptionKind {
+        /// 接访: the leader receives petitioners at the reception office on a set day.
+        Reception = ("reception", "接访", "receiving petitioners"),
+        /// 下访: the leader goes to a township or village to meet them.
+        Visit = ("visit", "下访", "visiting petitioners"),
+    }
+}
+
+labelled_enum! {
     /// Where a petition stands.
     PetitionStatus {
         /// 已登记: received and registered; acceptance is due within 15 days.
@@ -280,6 +290,7 @@ mod tests {
         check(Channel::ALL, Channel::label_zh, Channel::label_en);
         check(PetitionKind::ALL, PetitionKind::label_zh, PetitionKind::label_en);
         check(PetitionStatus::ALL, PetitionStatus::label_zh, PetitionStatus::label_en);
+        check(ReceptionKind::ALL, ReceptionKind::label_zh, ReceptionKind::label_en);
         assert_eq!(PetitionStatus::ALL.len(), 10);
         assert_eq!(PetitionStatus::ALL.iter().filter(|s| s.is_open()).count(), 7);
     }

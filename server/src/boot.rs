@@ -49,13 +49,13 @@ pub fn world_data(world: demo::World) -> WorldData {
 }
 
 /// The demo's desk records as live-log events for a store whose log was just emptied by
-/// `replace_world`: disputes and petitions are numbered 1, 2, … in order, as
+/// `replace_world`: disputes, petitions and receptions are numbered 1, 2, … in order, as
 /// `DeskCheck::NewSubject` would.
 fn demo_desk_events(records: Vec<demo::desk::DeskRecord>) -> Vec<model::live::NewLiveEvent> {
     use crate::desk_records::desk_event;
     use model::live::LiveKind;
     let mut out = Vec::new();
-    let (mut id, mut petition) = (0, 0);
+    let (mut id, mut petition, mut reception) = (0, 0, 0);
     for r in records {
         match r {
             demo::desk::DeskRecord::Visit(v) => out.push(desk_event(LiveKind::Visit, v.officer, &v.by, v.at, &v)),
@@ -66,6 +66,10 @@ fn demo_desk_events(records: Vec<demo::desk::DeskRecord>) -> Vec<model::live::Ne
                     let c = model::desk_book::PetitionChange { id: petition, ..c };
                     out.push(desk_event(LiveKind::PetitionChanged, petition, &c.by, c.at, &c));
                 }
+            }
+            demo::desk::DeskRecord::Reception(r) => {
+                reception += 1;
+                out.push(desk_event(LiveKind::Reception, reception, &r.by, r.at, &r));
             }
             demo::desk::DeskRecord::Screening(x) => {
                 let subject = model::screening::subject(x.village, x.month);

@@ -6,16 +6,19 @@
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use model::api::desk::Named;
-use model::api::petition::{PetitionNextStep, PetitionStep, PetitionView};
+use model::api::petition::{
+    LeaderReceptions, PetitionNextStep, PetitionStep, PetitionView, ReceptionCalendar, ReceptionView,
+};
 use model::auth::{mask_name, mask_phone};
 use model::desk_book::{DeskBook, PetitionRecord};
 use model::petition::{
-    COLLECTIVE_HEADCOUNT, PetitionStatus, Petitioner, extension_allowed, group_root, petition_transition, stage_due,
-    supervising_level, supervision_label,
+    COLLECTIVE_HEADCOUNT, PetitionStatus, Petitioner, ReceptionKind, extension_allowed, group_root,
+    petition_transition, stage_due, supervising_level, supervision_label,
 };
 use model::scope::Scope;
+use model::scorecard::Month;
 use model::{RegionCode, RegionLevel};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 fn named(s: &AppState, code: RegionCode) -> Named {
     Named { code, name: s.geography.region(code).map(|r| r.region.name.clone()).unwrap_or_default() }
@@ -101,6 +104,7 @@ pub fn petition_view(
         group_size: sizes.get(&group).copied().unwrap_or(1),
         dispute: r.dispute,
         incident: r.incident,
+        reception: r.reception,
         received_at: r.received_at,
         stage_began_at: p.stage_began,
         due_at,
@@ -159,4 +163,49 @@ pub fn petitions_in(
         .collect();
     out.sort_by(|a, b| b.received_at.cmp(&a.received_at).then(b.id.cmp(&a.id)));
     out
+}
+
+/// The calendar of receptions and visits (接访下访) of `month` whose region lies in `scope`.
+pub fn reception_calendar(s: &AppState, book: &DeskBook, scope: &Scope, month: Month) -> ReceptionCalendar {
+    let (from, to) = month.bounds();
+    let mut received: HashMap<u64, u32> = HashMap::new();
+    for p in book.petitions() {
+        if let Some(r) = p.registered.reception {
+            *received.entry(r).or_default() += 1;
+        }
+    }
+    let mut items: Vec<ReceptionView> = book
+        .receptions()
+        .filter(|(_, r)| scope.allows_region(r.region) && r.held_at >= from && r.held_at < to)
+        .map(|(id, r)| ReceptionView {
+            id,
+            leader: r.leader.clone(),
+            kind: r.kind,
+            kind_zh: r.kind.label_zh().to_owned(),
+            kind_en: r.kind.label_en().to_owned(),
+            held_at: r.held_at,
+            place: r.place.clone(),
+            region: named(s, r.region),
+            notes: r.notes.clone(),
+            petitions: received.get(&id).copied().unwrap_or(0),
+        })
+        .collect();
+    items.sort_by(|a, b| a.held_at.cmp(&b.held_at).then(a.id.cmp(&b.id)));
+    let mut leaders: BTreeMap<String, LeaderReceptions> = BTreeMap::new();
+    for r in &items {
+        let l = leaders.entry(r.leader.clone()).or_insert_with(|| LeaderReceptions {
+            leader: r.leader.clone(),
+            receptions: 0,
+            visits: 0,
+            petitions: 0,
+        });
+        match r.kind {
+            ReceptionKind::Reception => l.receptions += 1,
+            ReceptionKind::Visit => l.visits += 1,
+        }
+        l.petitions += r.petitions;
+    }
+    let mut by_leader: Vec<LeaderReceptions> = leaders.into_values().collect();
+    by_leader.sort_by(|a, b| (b.receptions + b.visits).cmp(&(a.receptions + a.visits)).then(a.leader.cmp(&b.leader)));
+    ReceptionCalendar { month, items, by_leader }
 }

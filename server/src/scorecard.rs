@@ -91,6 +91,15 @@ pub async fn scorecard(s: &AppState, scope: &Scope, month: Month, level: RegionL
         .map(|t| config.indicators.iter().map(|r| t[r.indicator.index() as usize]).collect())
         .collect();
     let placed = rules::score(&config, &rows_now);
+    // Receptions and visits held in each region in the month (a county's own 接访 and those in
+    // its townships): counted beside the indicators.
+    let (from, to) = month.bounds();
+    let mut receptions = vec![0u32; regions.len()];
+    for (_, r) in s.live.desk().receptions().filter(|(_, r)| r.held_at >= from && r.held_at < to) {
+        if let Some(ri) = regions.iter().position(|g| g.code.contains(r.region)) {
+            receptions[ri] += 1;
+        }
+    }
     let mut rows: Vec<ScorecardRow> = regions
         .iter()
         .enumerate()
@@ -127,6 +136,7 @@ pub async fn scorecard(s: &AppState, scope: &Scope, month: Month, level: RegionL
                 rank: placed[ri].rank,
                 score: placed[ri].score,
                 cells,
+                receptions: receptions[ri],
             }
         })
         .collect();

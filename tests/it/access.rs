@@ -928,6 +928,29 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         };
                         assert_eq!(s, expected, "{label}: {x}");
                     }
+                    ("GET", "/api/receptions") => {
+                        let (s, cal) = p.send(role, "GET", "/api/receptions", None).await;
+                        assert_eq!(s, 200, "{label}");
+                        for x in cal["items"].as_array().unwrap() {
+                            assert!(allowed(x["region"]["code"].as_str().unwrap()), "{label} leaks {x}");
+                        }
+                        let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                        assert_eq!(s, outside_status, "{label} outside");
+                    }
+                    ("POST", "/api/receptions") => {
+                        let body = json!({"leader": "县长", "kind": "visit", "held_at": w.state.clock.now(),
+                                          "place": "乡政府", "region": outside_village.to_string()});
+                        let (s, x) = p.send(role, "POST", route.path, Some(body)).await;
+                        let leads = role.is_some_and(|r| r.leads());
+                        let expected = if !leads {
+                            403
+                        } else if restricted {
+                            404
+                        } else {
+                            201
+                        };
+                        assert_eq!(s, expected, "{label}: {x}");
+                    }
                     ("GET", "/api/screenings") => {
                         let (s, b) = p.send(role, "GET", "/api/screenings?limit=5000", None).await;
                         assert_eq!(s, 200, "{label}");

@@ -177,3 +177,60 @@ async fn bad_petitions_are_refused_naming_the_field_and_others_jurisdiction_is_u
     assert_eq!(w.get_as(Role::Village, "/api/petitions?status=pending").await.0, 400);
     assert_eq!(w.get_as(Role::Village, "/api/petitions?region=620623000000").await.0, 404);
 }
+
+#[tokio::test]
+async fn leaders_receptions_go_on_the_calendar_take_petitions_and_count_on_the_scorecard() {
+    let w = TestWorld::new(2_000).await;
+    let now = w.state.clock.now();
+    let county = "620602000000";
+    let body = json!({"leader": "县委书记 张某", "kind": "reception", "held_at": now + Duration::days(2),
+                      "place": "凉州区信访接待中心", "region": county});
+    let (s, r) = w.post_as(Role::County, "/api/receptions", body.to_string()).await;
+    assert_eq!(s, 201, "{r}");
+    let id = r["id"].as_u64().unwrap();
+    assert_eq!((r["kind_zh"].as_str(), r["petitions"].as_u64()), (Some("接访"), Some(0)));
+    let with = |key: &str, value: Value| {
+        let mut b = body.clone();
+        b[key] = value;
+        b
+    };
+    for (role, b, status, field) in [
+        (Role::County, with("kind", json!("party")), 422, Some("kind")),
+        (Role::County, with("leader", json!("")), 422, Some("leader")),
+        (Role::County, with("held_at", json!(now + Duration::days(800))), 422, Some("held_at")),
+        (Role::County, with("region", json!("620623000000")), 404, Some("region")),
+        (Role::Township, body.clone(), 404, Some("region")),
+        (Role::Village, body.clone(), 403, None),
+        (Role::Analyst, body.clone(), 403, None),
+    ] {
+        let (s, e) = w.post_as(role, "/api/receptions", b.to_string()).await;
+        assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (status, field), "{role:?} {b} → {e}");
+    }
+    // A petition received there counts on the calendar.
+    let officer = w.state.geography.officers()[0].id;
+    let village = w.state.live.desk().villages_of(officer)[0];
+    let p = json!({"village": village.to_string(), "channel": "visit", "kind": "labour", "matter": "欠薪",
+                   "petitioners": [{"name": "钱七"}], "reception": id});
+    let (s, p) = w.post_as(Role::County, "/api/petitions", p.to_string()).await;
+    assert_eq!((s.as_u16(), p["reception"].as_u64()), (201, Some(id)), "{p}");
+    let (s, cal) = w.get_as(Role::County, "/api/receptions").await;
+    assert_eq!(s, 200, "{cal}");
+    assert_eq!((cal["month"].as_str(), cal["items"][0]["petitions"].as_u64()), (Some("2026-11"), Some(1)), "{cal}");
+    assert_eq!(cal["by_leader"][0], json!({"leader": "县委书记 张某", "receptions": 1, "visits": 0, "petitions": 1}));
+    let (_, october) = w.get_as(Role::County, "/api/receptions?month=2026-10").await;
+    assert_eq!(october["items"].as_array().unwrap().len(), 0);
+    assert_eq!(w.get_as(Role::County, "/api/receptions?month=11").await.0, 400);
+    // A township user does not see the county's calendar; a reception outside is refused.
+    let (_, theirs) = w.get_as(Role::Township, "/api/receptions").await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+    let p = json!({"village": village.to_string(), "channel": "visit", "kind": "labour", "matter": "欠薪",
+                   "petitioners": [{"name": "钱七"}], "reception": id});
+    let (s, e) = w.post_as(Role::Village, "/api/petitions", p.to_string()).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("reception")), "{e}");
+    // The scorecard counts it beside the indicators.
+    let (_, card) = w.get_as(Role::City, "/api/scorecard?period=2026-11&level=county").await;
+    let row = card["rows"].as_array().unwrap().iter().find(|r| r["code"] == county).unwrap();
+    assert_eq!(row["receptions"], 1, "{row}");
+    let other = card["rows"].as_array().unwrap().iter().find(|r| r["code"] == "620621000000").unwrap();
+    assert_eq!(other["receptions"], 0);
+}

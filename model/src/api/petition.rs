@@ -2,7 +2,8 @@
 
 use super::desk::Named;
 use crate::desk_book::PetitionChange;
-use crate::petition::{Channel, PetitionKind, PetitionStatus, Petitioner};
+use crate::petition::{Channel, PetitionKind, PetitionStatus, Petitioner, ReceptionKind};
+use crate::scorecard::Month;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +77,8 @@ pub struct PetitionView {
     pub dispute: Option<u64>,
     /// An incident it concerns.
     pub incident: Option<u64>,
+    /// The leader's reception where it was received.
+    pub reception: Option<u64>,
     /// When it was received (UTC).
     pub received_at: DateTime<Utc>,
     /// When its current stage began (UTC).
@@ -142,6 +145,8 @@ pub struct PetitionBody {
     pub dispute: Option<u64>,
     /// An incident it concerns.
     pub incident: Option<u64>,
+    /// The leader's reception where it was received.
+    pub reception: Option<u64>,
     /// When it was received (UTC; default: now).
     pub received_at: Option<DateTime<Utc>>,
 }
@@ -163,4 +168,72 @@ pub struct PetitionStepBody {
     pub note: String,
     /// The petition's `version` the caller saw; default: the current.
     pub version: Option<u64>,
+}
+
+/// A leader's reception or visit (接访下访) on the calendar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceptionView {
+    /// Id.
+    pub id: u64,
+    /// The leader.
+    pub leader: String,
+    /// 接访 or 下访.
+    pub kind: ReceptionKind,
+    /// Kind, Chinese.
+    pub kind_zh: String,
+    /// Kind, English.
+    pub kind_en: String,
+    /// When (UTC).
+    pub held_at: DateTime<Utc>,
+    /// Where.
+    pub place: String,
+    /// The region it serves.
+    pub region: Named,
+    /// What came of it.
+    pub notes: String,
+    /// Petitions registered as received there.
+    pub petitions: u32,
+}
+
+/// One leader's receptions and visits in the month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderReceptions {
+    /// The leader.
+    pub leader: String,
+    /// 接访 held.
+    pub receptions: u32,
+    /// 下访 made.
+    pub visits: u32,
+    /// Petitions received at them.
+    pub petitions: u32,
+}
+
+/// `GET /api/receptions?region=&month=`: the month's calendar of receptions and visits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceptionCalendar {
+    /// The month.
+    pub month: Month,
+    /// Its receptions and visits, by time.
+    pub items: Vec<ReceptionView>,
+    /// Per leader (most first).
+    pub by_leader: Vec<LeaderReceptions>,
+}
+
+/// The body of `POST /api/receptions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceptionBody {
+    /// The leader (职务 and name).
+    pub leader: String,
+    /// `reception` (接访) or `visit` (下访).
+    pub kind: String,
+    /// When (UTC; within a year either way).
+    pub held_at: DateTime<Utc>,
+    /// Where.
+    pub place: String,
+    /// The region it serves (12 digits, in the jurisdiction).
+    pub region: String,
+    /// What came of it.
+    #[serde(default)]
+    pub notes: String,
 }

@@ -64,6 +64,10 @@ pub struct ScorecardRow {
     pub score: Option<f64>,
     /// One cell per indicator, in the order of `Scorecard::indicators`.
     pub cells: Vec<IndicatorCell>,
+    /// Leaders' receptions and visits of petitioners (接访下访) held in the region in the month:
+    /// counted, not scored.
+    #[serde(default)]
+    pub receptions: u32,
 }
 
 /// One indicator of one region.

@@ -88,6 +88,7 @@ pub fn scorecard_csv(card: &Scorecard) -> Result<Vec<u8>, csv::Error> {
             head.push(format!("{k}{suffix}"));
         }
     }
+    head.push("receptions".to_owned());
     w.row(&head)?;
     let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for r in &card.rows {
@@ -110,6 +111,7 @@ pub fn scorecard_csv(card: &Scorecard) -> Result<Vec<u8>, csv::Error> {
                 num(c.change_yoy),
             ]);
         }
+        row.push(r.receptions.to_string());
         w.row(&row)?;
     }
     w.into_inner()

@@ -203,6 +203,8 @@ fn routes() -> Routes {
         .add("POST", "/api/petitions", Signed, post(petitions::create))
         .add("GET", "/api/petitions/{id}", Signed, get(petitions::one))
         .add("POST", "/api/petitions/{id}/transitions", Signed, post(petitions::step))
+        .add("GET", "/api/receptions", Signed, get(petitions::list_receptions))
+        .add("POST", "/api/receptions", Signed, post(petitions::create_reception))
         .add("GET", "/api/screenings", Signed, get(desk::list_screenings))
         .add("POST", "/api/screenings", Signed, post(desk::create_screening))
         .add("GET", "/api/backlog", Signed, get(desk::backlog))

@@ -8,20 +8,21 @@ use super::error::AppError;
 use super::params::{Params, json_body, path_id};
 use crate::auth::Caller;
 use crate::desk_records::{desk_event, record};
-use crate::petitions::{PetitionFilter, group_sizes, in_scope, petition_view, petitions_in};
+use crate::petitions::{PetitionFilter, group_sizes, in_scope, petition_view, petitions_in, reception_calendar};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
-use model::api::petition::{PetitionBody, PetitionList, PetitionStepBody};
-use model::desk_book::{NewPetition, PetitionChange};
+use model::api::petition::{PetitionBody, PetitionList, PetitionStepBody, ReceptionBody};
+use model::desk_book::{NewPetition, PetitionChange, Reception};
 use model::live::LiveKind;
 use model::petition::{
-    Channel, PetitionError, PetitionKind, PetitionStatus, Petitioner, check_request, extension_allowed,
+    Channel, PetitionError, PetitionKind, PetitionStatus, Petitioner, ReceptionKind, check_request, extension_allowed,
     petition_transition,
 };
+use model::scorecard::Month;
 use model::{RegionCode, RegionLevel};
 use store::{DeskCheck, StoreError};
 
@@ -123,6 +124,11 @@ pub async fn create(State(s): State<AppState>, caller: Caller, body: axum::body:
         {
             return Err(unprocessable("dispute", format!("no dispute {d} in your jurisdiction")));
         }
+        if let Some(r) = body.reception
+            && !book.reception(r).is_some_and(|r| caller.scope.allows_region(r.region))
+        {
+            return Err(unprocessable("reception", format!("no reception {r} in your jurisdiction")));
+        }
     }
     if let Some(id) = body.incident {
         let found = s.store.incidents_by_id(&caller.scope, vec![model::IncidentId(id)]).await?;
@@ -141,6 +147,7 @@ pub async fn create(State(s): State<AppState>, caller: Caller, body: axum::body:
         repeat_of: body.repeat_of,
         dispute: body.dispute,
         incident: body.incident,
+        reception: body.reception,
         received_at,
         by: caller.user.username.clone(),
         at: now,
@@ -317,4 +324,71 @@ pub async fn step(
     let sizes = group_sizes(&book);
     let view = book.petition(id).map(|p| petition_view(&s, &book, &sizes, p, now, true));
     Ok(Json(view).into_response())
+}
+
+/// `POST /api/receptions` `{"leader", "kind": reception|visit, "held_at", "place", "region",
+/// "notes"?}`: puts a leader's reception or visit of petitioners (接访下访) on the calendar
+/// (201); township, county and city users, in a region of their jurisdiction.
+pub async fn create_reception(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    if !caller.user.role.leads() {
+        return Err(AppError::Forbidden {
+            message: format!("the {} role does not keep the leaders' calendar", caller.user.role.as_str()),
+        });
+    }
+    let body: ReceptionBody = json_body(&body)?;
+    let region: RegionCode = body
+        .region
+        .parse()
+        .map_err(|_| unprocessable("region", format!("{:?} is not a 12-digit region code", body.region)))?;
+    if s.geography.region(region).is_none() || !caller.scope.allows_region(region) {
+        return Err(AppError::NotFound {
+            message: format!("no region {region} in your jurisdiction"),
+            field: Some("region".into()),
+        });
+    }
+    let kind = parse_enum("kind", &body.kind, ReceptionKind::ALL, ReceptionKind::parse, ReceptionKind::as_str)?;
+    let now = s.clock.now();
+    if (body.held_at - now).num_days().abs() > 366 {
+        return Err(unprocessable("held_at", "held_at is more than a year away"));
+    }
+    let reception = Reception {
+        leader: text("leader", &body.leader, 40)?,
+        kind,
+        held_at: body.held_at,
+        place: text("place", &body.place, 100)?,
+        region,
+        notes: optional_text("notes", &body.notes, 2000)?,
+        by: caller.user.username.clone(),
+        at: now,
+    };
+    let event = desk_event(LiveKind::Reception, 0, &caller.user.username, now, &reception);
+    let logged = record(&s, event, DeskCheck::NewSubject, None).await?;
+    let id = logged.event.subject;
+    s.audit(caller.audit("schedule_reception", format!("reception {id}"), "ok")).await?;
+    let book = s.live.desk();
+    let calendar = reception_calendar(&s, &book, &caller.scope, Month::of(reception.held_at));
+    let view = calendar.items.into_iter().find(|r| r.id == id);
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// `GET /api/receptions?region=&month=`: the month's calendar (default this month) of
+/// receptions and visits in the jurisdiction, with each leader's counts.
+pub async fn list_receptions(
+    State(s): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let mut p = Params::parse(q.as_deref());
+    let scope = narrowed(&caller, &mut p)?;
+    let month = match p.one("month")? {
+        None => Month::of(s.clock.now()),
+        Some(m) => Month::parse(&m).map_err(|e| AppError::bad("month", e))?,
+    };
+    p.finish()?;
+    let book = s.live.desk();
+    Ok(Json(reception_calendar(&s, &book, &scope, month)).into_response())
 }

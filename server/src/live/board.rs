@@ -78,7 +78,8 @@ impl Board {
             | LiveKind::Campaign
             | LiveKind::Screening
             | LiveKind::Petition
-            | LiveKind::PetitionChanged => Applied::Nothing,
+            | LiveKind::PetitionChanged
+            | LiveKind::Reception => Applied::Nothing,
             LiveKind::IncidentChanged => {
                 let Ok(c) = serde_json::from_str::<IncidentChange>(data) else { return Applied::Nothing };
                 if let Some(order) = c.order.clone()

@@ -1,12 +1,13 @@
 -- Stores written before a live-log kind was added (the village desk's, #9; campaigns, #29;
--- screenings and petitions, #30) lack it in live_events' CHECK. SQLite cannot alter a CHECK, so the table is rebuilt with the kinds of schema.sql
+-- screenings, petitions and receptions, #30) lack it in live_events' CHECK. SQLite cannot alter a CHECK, so the table is rebuilt with the kinds of schema.sql
 -- (keep the two lists equal), seq kept. Run before schema.sql, inside one transaction.
 CREATE TABLE live_events_new (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   at DATETIME NOT NULL,
   kind TEXT NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'incident_linked', 'unit', 'alert', 'alert_acked',
                                      'assignment', 'visit', 'dispute', 'dispute_changed', 'backlog_case',
-                                     'campaign', 'screening', 'petition', 'petition_changed')),
+                                     'campaign', 'screening', 'petition', 'petition_changed',
+                                     'reception')),
   subject INTEGER NOT NULL,
   cell_code TEXT,
   category TEXT,
