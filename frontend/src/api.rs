@@ -606,6 +606,11 @@ pub async fn petition_step(id: u64, body: PetitionStepBody) -> Result<Option<Pet
     post_json(&format!("/api/petitions/{id}/transitions"), &body).await
 }
 
+/// `GET /api/my-cases`: the backlog cases in the signed-in leader's charge.
+pub async fn my_cases() -> Result<model::api::desk::MyCases, ApiError> {
+    get_json("/api/my-cases").await
+}
+
 /// `GET /api/receptions`: this month's calendar of leaders' receptions and visits.
 pub async fn receptions() -> Result<ReceptionCalendar, ApiError> {
     get_json("/api/receptions").await

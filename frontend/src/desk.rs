@@ -15,7 +15,7 @@ use model::api::desk::{
     PhotoBody, RebalanceSuggestion, ScreeningBoard, ScreeningBody, ScreeningState, VisitBody, Workload,
 };
 use model::auth::Role;
-use model::desk::{DisputeKind, DisputeStatus, Referral};
+use model::desk::{CaseTag, DisputeKind, DisputeStatus, Referral};
 use model::screening::RiskGrade;
 use serde_json::json;
 use std::future::Future;
@@ -40,6 +40,8 @@ pub struct DeskCtx {
     pub screenings: RwSignal<Option<ScreeningBoard>>,
     /// The open petitions (`GET /api/petitions`).
     pub petitions: RwSignal<Option<model::api::petition::PetitionList>>,
+    /// The cases in the signed-in leader's charge (`GET /api/my-cases`).
+    pub my_cases: RwSignal<Option<model::api::desk::MyCases>>,
     /// This month's receptions and visits (`GET /api/receptions`).
     pub receptions: RwSignal<Option<model::api::petition::ReceptionCalendar>>,
     /// Bumped after every write: everything reloads.
@@ -48,6 +50,8 @@ pub struct DeskCtx {
     pub message: RwSignal<Option<Result<T, ApiError>>>,
     /// Whether the signed-in user is a village officer.
     pub officer: bool,
+    /// Whether the signed-in user leads a township, county or the city (takes charge of cases).
+    pub leads: bool,
 }
 
 /// Sets up the desk; a village officer's opens at once.
@@ -63,9 +67,11 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
         screenings: RwSignal::new(None),
         petitions: RwSignal::new(None),
         receptions: RwSignal::new(None),
+        my_cases: RwSignal::new(None),
         version: RwSignal::new(0),
         message: RwSignal::new(None),
         officer,
+        leads: role.leads(),
     };
     provide_context(desk);
     // Load what the panel shows whenever it opens or something was written.
@@ -91,6 +97,16 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
                     }
                     Err(e) => {
                         desk.message.try_set(Some(Err(e)));
+                    }
+                }
+                if desk.leads {
+                    match api::my_cases().await {
+                        Ok(m) => {
+                            desk.my_cases.try_set(Some(m));
+                        }
+                        Err(e) => {
+                            desk.message.try_set(Some(Err(e)));
+                        }
                     }
                 }
                 match api::workload().await {
@@ -547,8 +563,13 @@ fn backlog_body(key: &str) -> Result<BacklogBody, ApiError> {
             target.parse().map_err(|e| ApiError::local(0, format!("target_date {target:?} is not a date: {e}")))?;
         Some(date)
     };
+    let account = input_value(&format!("leader-user-{key}"));
+    let tag = input_value(&format!("tag-{key}"));
     Ok(BacklogBody {
         leader_in_charge: (!leader.trim().is_empty()).then_some(leader),
+        leader_user: (!account.trim().is_empty()).then_some(account),
+        tag: (!tag.is_empty()).then_some(tag),
+        department: None,
         target_date,
         note: if note.trim().is_empty() { String::new() } else { note },
     })
@@ -571,6 +592,21 @@ fn LeaderBoard() -> impl IntoView {
         })
     };
     view! {
+        {move || desk.my_cases.get().filter(|m| !m.cases.is_empty()).map(|m| {
+            let lang = ctx.lang.get();
+            view! {
+                <h3>{ctx.t(T::MyCases)}</h3>
+                <ul id="my-cases" class="desk-list">
+                    {m.cases.into_iter().map(|c| view! {
+                        <li class:band-3=c.reminder == Some(model::desk::Reminder::Missed)>
+                            {label(lang, &c.case.title_zh, &c.case.title_en)}" · "{c.case.village.name}
+                            {c.case.target_date.map(|t| format!(" · {} {t}", ctx.t(T::TargetDate)))}
+                            {c.reminder_zh.map(|zh| view! { " " <span class="badge overdue">{if lang == Lang::Zh { zh } else { c.reminder_en.unwrap_or_default() }}</span> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }
+        })}
         {move || desk.board.get().map(|b| {
             let lang = ctx.lang.get();
             let band_labels = if lang == Lang::Zh { b.band_labels_zh.clone() } else { b.band_labels_en.clone() };
@@ -604,9 +640,16 @@ fn LeaderBoard() -> impl IntoView {
                                 {label(lang, &c.title_zh, &c.title_en)}" · "{c.village.name}
                                 <span class="muted">" "{ctx.t(T::AgeDays).replace("{}", &c.age_days.to_string())}
                                     {c.leader_in_charge.map(|l| format!(" · {} {l}", ctx.t(T::Leader)))}
+                                    {c.leader_user.map(|l| format!(" · {l}"))}
+                                    {c.tag_zh.map(|zh| format!(" · {}", if lang == Lang::Zh { zh } else { c.tag_en.clone().unwrap_or_default() }))}
                                     {c.target_date.map(|t| format!(" · {} {t}", ctx.t(T::TargetDate)))}</span>
                                 <span class="take-charge">
                                     <input class="leader" id=format!("leader-{k1}") placeholder=ctx.t(T::Leader) />
+                                    <input class="leader" id=format!("leader-user-{}", k1.clone()) placeholder=ctx.t(T::LeaderAccount) />
+                                    <select id=format!("tag-{}", k1.clone())>
+                                        <option value="">"—"</option>
+                                        {CaseTag::ALL.iter().map(|t| view! { <option value=t.as_str()>{if lang == Lang::Zh { t.label_zh() } else { t.label_en() }}</option> }).collect_view()}
+                                    </select>
                                     <input class="target time" type="text" inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" id=format!("target-{k2}") />
                                     <input class="note" id=format!("note-{k3}") placeholder=ctx.t(T::AddNote) />
                                     <button class="chip" on:click=move |_| match backlog_body(&key) {

@@ -267,6 +267,8 @@ pub enum T {
     ZeroReport,
     BacklogEvents,
     PoliceOverdue,
+    LeaderAccount,
+    MyCases,
     ReceptionsCount,
     ReceptionsTitle,
     ReceptionLeader,
@@ -808,6 +810,8 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         Schedule => ("排入日程", "Put on the calendar"),
         ReceivedAtReception => ("接访时受理", "Received at a reception"),
         NotAtReception => ("非接访受理", "Not at a reception"),
+        LeaderAccount => ("包案领导账号", "Leader's account"),
+        MyCases => ("我的包案", "My cases"),
         PoliceOverdue => {
             ("另：110警情超期未结（不计入积案）", "Also: police 110 events overdue (not counted as backlog)")
         }

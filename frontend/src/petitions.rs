@@ -119,7 +119,7 @@ pub fn Receptions() -> impl IntoView {
                 </ul>
             }
         })}
-        {move || (!desk.officer).then(|| view! {
+        {move || desk.leads.then(|| view! {
             <div class="desk-form" id="reception-form">
                 <input id="reception-leader" placeholder=move || ctx.t(T::ReceptionLeader) />
                 <select id="reception-kind">{move || { let lang = ctx.lang.get(); ReceptionKind::ALL.iter().map(|k| view! {

@@ -113,6 +113,51 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// How a backlog case is known among leaders (领导包案).
+    CaseTag {
+        /// 骨头案: hard to crack (many parties, money, old grievances).
+        Bone = ("bone", "骨头案", "hard case"),
+        /// 钉子案: stuck for years, the parties refusing every solution so far.
+        Nail = ("nail", "钉子案", "stuck case"),
+    }
+}
+
+/// Days before a backlog case's target date at which its leader is reminded.
+pub const REMIND_DAYS_BEFORE: i64 = 7;
+
+/// The reminder a leader in charge gets for a case with target date `target` on local day
+/// `today`: missed once the day has passed, due soon within [`REMIND_DAYS_BEFORE`] days of it.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use model::desk::{reminder, Reminder};
+/// let t = NaiveDate::from_ymd_opt(2026, 12, 20).unwrap();
+/// assert_eq!(reminder(t, NaiveDate::from_ymd_opt(2026, 12, 12).unwrap()), None);
+/// assert_eq!(reminder(t, NaiveDate::from_ymd_opt(2026, 12, 13).unwrap()), Some(Reminder::DueSoon));
+/// assert_eq!(reminder(t, t), Some(Reminder::DueSoon));
+/// assert_eq!(reminder(t, NaiveDate::from_ymd_opt(2026, 12, 21).unwrap()), Some(Reminder::Missed));
+/// ```
+pub fn reminder(target: chrono::NaiveDate, today: chrono::NaiveDate) -> Option<Reminder> {
+    if today > target {
+        Some(Reminder::Missed)
+    } else if (target - today).num_days() <= REMIND_DAYS_BEFORE {
+        Some(Reminder::DueSoon)
+    } else {
+        None
+    }
+}
+
+labelled_enum! {
+    /// A leader's reminder about a case in their charge.
+    Reminder {
+        /// The target date is at most 7 days away.
+        DueSoon = ("due_soon", "临近化解期限", "target date near"),
+        /// The target date has passed.
+        Missed = ("missed", "逾期未化解", "target date passed"),
+    }
+}
+
 /// Days after an agreement of people's mediation within which the parties may apply for its
 /// judicial confirmation (司法确认, 《人民调解法》 §33).
 pub const CONFIRMATION_APPLY_DAYS: i64 = 30;

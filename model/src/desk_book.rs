@@ -182,8 +182,19 @@ pub struct BacklogUpdate {
     pub origin: CaseOrigin,
     /// Its id.
     pub id: u64,
-    /// The leader who takes personal charge (领导包案), if set by this update.
+    /// The leader who takes personal charge (领导包案), if set by this update: how the case
+    /// names them (title and name).
     pub leader_in_charge: Option<String>,
+    /// The leader's account (username), if set by this update: the case is on their
+    /// `/api/my-cases` and they are reminded of its target date.
+    #[serde(default)]
+    pub leader_user: Option<String>,
+    /// 骨头案 or 钉子案, if set by this update.
+    #[serde(default)]
+    pub tag: Option<crate::desk::CaseTag>,
+    /// The department responsible beside the local region (压实部门责任), if set by this update.
+    #[serde(default)]
+    pub department: Option<String>,
     /// The date it is to be cleared by, if set by this update.
     pub target_date: Option<NaiveDate>,
     /// A progress note.
@@ -242,6 +253,12 @@ pub struct DisputeRecord {
 pub struct CaseFile {
     /// The leader in charge, latest set.
     pub leader_in_charge: Option<String>,
+    /// The leader's account, latest set.
+    pub leader_user: Option<String>,
+    /// 骨头案 / 钉子案, latest set.
+    pub tag: Option<crate::desk::CaseTag>,
+    /// The responsible department, latest set.
+    pub department: Option<String>,
     /// The target date, latest set.
     pub target_date: Option<NaiveDate>,
     /// Every update, oldest first, with its `seq`.
@@ -499,6 +516,15 @@ impl DeskBook {
                 }
                 if let Some(l) = &u.leader_in_charge {
                     file.leader_in_charge = Some(l.clone());
+                }
+                if let Some(l) = &u.leader_user {
+                    file.leader_user = Some(l.clone());
+                }
+                if let Some(t) = u.tag {
+                    file.tag = Some(t);
+                }
+                if let Some(d) = &u.department {
+                    file.department = Some(d.clone());
                 }
                 if let Some(t) = u.target_date {
                     file.target_date = Some(t);
@@ -1034,6 +1060,9 @@ mod tests {
             origin: CaseOrigin::Event,
             id: 42,
             leader_in_charge: leader.map(str::to_owned),
+            leader_user: None,
+            tag: None,
+            department: None,
             target_date: None,
             note: note.into(),
             by: "c".into(),

@@ -294,6 +294,11 @@ fn old_cases(
                 band_en: age_band_label_en(band).to_owned(),
                 limit_days,
                 leader_in_charge: file.and_then(|f| f.leader_in_charge.clone()),
+                leader_user: file.and_then(|f| f.leader_user.clone()),
+                tag: file.and_then(|f| f.tag),
+                tag_zh: file.and_then(|f| f.tag).map(|t| t.label_zh().to_owned()),
+                tag_en: file.and_then(|f| f.tag).map(|t| t.label_en().to_owned()),
+                department: file.and_then(|f| f.department.clone()),
                 target_date,
                 target_missed: target_date.is_some_and(|t| t < today),
                 updates: file.map(|f| f.updates.iter().map(|(_, u)| u.clone()).collect()).unwrap_or_default(),
@@ -384,7 +389,7 @@ pub fn backlog_board(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
             });
             a.total += 1;
             a.by_band[usize::from(c.band.min(3))] += 1;
-            a.with_leader += u32::from(c.leader_in_charge.is_some());
+            a.with_leader += u32::from(c.leader_in_charge.is_some() || c.leader_user.is_some());
             a.target_missed += u32::from(c.target_missed);
             a.oldest_days = a.oldest_days.max(c.age_days);
         }
@@ -436,7 +441,7 @@ pub fn backlog_board(s: &AppState, desk: &DeskBook, scope: &Scope, now: DateTime
         by_band,
         band_labels_zh: [0, 1, 2, 3].map(|b| age_band_label_zh(b).to_owned()),
         band_labels_en: [0, 1, 2, 3].map(|b| age_band_label_en(b).to_owned()),
-        with_leader: cases.iter().filter(|c| c.leader_in_charge.is_some()).count() as u32,
+        with_leader: cases.iter().filter(|c| c.leader_in_charge.is_some() || c.leader_user.is_some()).count() as u32,
         target_missed: cases.iter().filter(|c| c.target_missed).count() as u32,
         areas,
         weekly,

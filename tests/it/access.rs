@@ -928,6 +928,13 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         };
                         assert_eq!(s, expected, "{label}: {x}");
                     }
+                    ("GET", "/api/my-cases") => {
+                        let (s, mine) = p.send(role, "GET", route.path, None).await;
+                        assert_eq!(s, if role.is_some_and(|r| r.leads()) { 200 } else { 403 }, "{label}");
+                        for c in mine["cases"].as_array().into_iter().flatten() {
+                            assert!(allowed(c["village"]["code"].as_str().unwrap()), "{label} leaks {c}");
+                        }
+                    }
                     ("GET", "/api/receptions") => {
                         let (s, cal) = p.send(role, "GET", "/api/receptions", None).await;
                         assert_eq!(s, 200, "{label}");

@@ -507,6 +507,40 @@ async fn the_backlog_board_counts_every_case_past_its_limit_and_leaders_take_cha
     assert_eq!((board["total"].as_u64(), board["petitions"].as_u64()), (Some(expected.len() as u64 + 2), Some(1)));
     let uri = format!("/api/backlog/petition/{}", p["id"]);
     assert_eq!(w.post_as(Role::County, &uri, json!({"leader_in_charge": "李副县长"}).to_string()).await.0, 201);
+    // Bound to the county leader's account, tagged 骨头案, due in 5 days: on their my-cases
+    // with a reminder.
+    let soon = (now + Duration::days(5)).date_naive();
+    let body = json!({"leader_user": "county", "tag": "bone", "department": "县人社局", "target_date": soon});
+    let (s, r) = w.post_as(Role::County, &uri, body.to_string()).await;
+    assert_eq!(s, 201, "{r}");
+    for (body, field) in [
+        (json!({"leader_user": "village"}), "leader_user"),
+        (json!({"leader_user": "nobody"}), "leader_user"),
+        (json!({"tag": "stone"}), "tag"),
+    ] {
+        let (s, e) = w.post_as(Role::County, &uri, body.to_string()).await;
+        assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some(field)), "{body} → {e}");
+    }
+    let (s, mine) = w.get_as(Role::County, "/api/my-cases").await;
+    assert_eq!(s, 200, "{mine}");
+    assert_eq!(
+        (mine["cases"].as_array().unwrap().len(), mine["due_soon"].as_u64(), mine["missed"].as_u64()),
+        (1, Some(1), Some(0)),
+        "{mine}"
+    );
+    let c = &mine["cases"][0];
+    assert_eq!(
+        (c["origin"].as_str(), c["tag_zh"].as_str(), c["department"].as_str(), c["reminder"].as_str()),
+        (Some("petition"), Some("骨头案"), Some("县人社局"), Some("due_soon"))
+    );
+    // Past the target date the reminder says so; others' cases are not on the city's list.
+    w.clock.set(now + Duration::days(6));
+    let (_, mine) = w.get_as(Role::County, "/api/my-cases").await;
+    assert_eq!((mine["missed"].as_u64(), mine["cases"][0]["reminder_zh"].as_str()), (Some(1), Some("逾期未化解")));
+    w.clock.set(now);
+    let (_, city) = w.get_as(Role::City, "/api/my-cases").await;
+    assert_eq!(city["cases"].as_array().unwrap().len(), 0);
+    assert_eq!(w.get_as(Role::Village, "/api/my-cases").await.0, 403);
     // A police 110 event open 45 days is overdue, not a backlog case: no leader is put on it.
     let at = now - Duration::days(45);
     let cell = w.state.geography.cells()[w.state.geography.cell_range(county).start as usize].boundary.clone();

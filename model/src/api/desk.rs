@@ -4,7 +4,7 @@
 //! them; the field names are the wire format.
 
 use crate::code::{CellCode, RegionCode, RegionLevel};
-use crate::desk::{AGE_BANDS, BacklogLimits, DisputeKind, DisputeStatus, MediationTrack, Referral};
+use crate::desk::{AGE_BANDS, BacklogLimits, CaseTag, DisputeKind, DisputeStatus, MediationTrack, Referral, Reminder};
 use crate::desk_book::{
     AssignmentChange, BacklogUpdate, CaseOrigin, DisputeChange, JudicialConfirmation, MediationSession,
 };
@@ -442,6 +442,16 @@ pub struct BacklogCaseView {
     pub limit_days: i64,
     /// The leader in charge (领导包案).
     pub leader_in_charge: Option<String>,
+    /// The leader's account (username), when bound to one.
+    pub leader_user: Option<String>,
+    /// 骨头案 / 钉子案.
+    pub tag: Option<CaseTag>,
+    /// The tag, Chinese.
+    pub tag_zh: Option<String>,
+    /// The tag, English.
+    pub tag_en: Option<String>,
+    /// The department responsible beside the local region.
+    pub department: Option<String>,
     /// The target date (China calendar day).
     pub target_date: Option<NaiveDate>,
     /// Whether the target date has passed (China time).
@@ -743,12 +753,45 @@ pub struct ConfirmationBody {
     pub confirmed_on: NaiveDate,
 }
 
+/// A case in a leader's charge, with its reminder (`GET /api/my-cases`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyCase {
+    /// The case.
+    #[serde(flatten)]
+    pub case: BacklogCaseView,
+    /// Its reminder now, if any.
+    pub reminder: Option<Reminder>,
+    /// The reminder, Chinese.
+    pub reminder_zh: Option<String>,
+    /// The reminder, English.
+    pub reminder_en: Option<String>,
+}
+
+/// `GET /api/my-cases`: the backlog cases in the signed-in leader's charge, reminders first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyCases {
+    /// The server's now (UTC).
+    pub now: DateTime<Utc>,
+    /// Of them with the target date at most 7 days away.
+    pub due_soon: u32,
+    /// Of them past the target date.
+    pub missed: u32,
+    /// The cases: missed, then due soon, then by target date.
+    pub cases: Vec<MyCase>,
+}
+
 /// The body of `POST /api/backlog/{origin}/{id}`: take charge of a backlog case or note progress.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BacklogBody {
-    /// The leader who takes personal charge (领导包案).
+    /// The leader who takes personal charge (领导包案), as the case names them.
     pub leader_in_charge: Option<String>,
+    /// The leader's account (a township, county or city user whose jurisdiction holds the case).
+    pub leader_user: Option<String>,
+    /// 骨头案 (`bone`) or 钉子案 (`nail`).
+    pub tag: Option<String>,
+    /// The department responsible beside the local region.
+    pub department: Option<String>,
     /// The date to clear it by (China calendar day, not in the past).
     pub target_date: Option<NaiveDate>,
     /// A progress note.
@@ -1012,12 +1055,20 @@ mod tests {
             band_en: "1–2 months".into(),
             limit_days: 30,
             leader_in_charge: Some("张所长".into()),
+            leader_user: Some("county".into()),
+            tag: Some(CaseTag::Bone),
+            tag_zh: Some("骨头案".into()),
+            tag_en: Some("hard case".into()),
+            department: Some("县自然资源局".into()),
             target_date: NaiveDate::from_ymd_opt(2026, 12, 31),
             target_missed: false,
             updates: vec![BacklogUpdate {
                 origin: CaseOrigin::Event,
                 id: 42,
                 leader_in_charge: None,
+                leader_user: None,
+                tag: None,
+                department: None,
                 target_date: None,
                 note: "走访".into(),
                 by: "t1".into(),

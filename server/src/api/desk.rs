@@ -95,11 +95,12 @@ use chrono::{DateTime, Duration, Utc};
 use model::RegionLevel;
 use model::api::desk::{
     AssignBody, AssignmentEntry, AssignmentList, AssignmentRecorded, BacklogBody, BacklogCaseView,
-    BacklogUpdateRecorded, DisputeBody, DisputeList, DisputeStepBody, PhotoBody, ScreeningBody, VisitBody, VisitList,
+    BacklogUpdateRecorded, DisputeBody, DisputeList, DisputeStepBody, MyCase, MyCases, PhotoBody, ScreeningBody,
+    VisitBody, VisitList,
 };
 use model::auth::Role;
 use model::desk::{
-    BacklogLimits, DeskError, DisputeKind, DisputeStatus, MediationTrack, Referral, check_referral,
+    BacklogLimits, CaseTag, DeskError, DisputeKind, DisputeStatus, MediationTrack, Referral, Reminder, check_referral,
     confirmation_allowed, dispute_transition, is_backlog,
 };
 use model::desk_book::{
@@ -742,12 +743,26 @@ pub async fn update_backlog(
     let id = super::params::path_id(&raw, "case")?;
     let body: BacklogBody = json_body(&body)?;
     let leader = body.leader_in_charge.as_deref().map(|l| text("leader_in_charge", l, 50)).transpose()?;
+    let leader_user = body.leader_user.as_deref().map(|l| text("leader_user", l, 64)).transpose()?;
+    let tag = body
+        .tag
+        .as_deref()
+        .map(|t| {
+            CaseTag::parse(t).ok_or_else(|| unprocessable("tag", format!("unknown tag {t:?}; expected bone or nail")))
+        })
+        .transpose()?;
+    let department = body.department.as_deref().map(|d| text("department", d, 60)).transpose()?;
     let note = optional_text("note", &body.note, 2000)?;
-    if leader.is_none() && body.target_date.is_none() && note.is_empty() {
-        return Err(unprocessable("note", "give a leader in charge, a target date or a note"));
+    let charge = leader.is_some()
+        || leader_user.is_some()
+        || body.target_date.is_some()
+        || tag.is_some()
+        || department.is_some();
+    if !charge && note.is_empty() {
+        return Err(unprocessable("note", "give a leader in charge, a target date, a tag, a department or a note"));
     }
-    if leader.is_some() || body.target_date.is_some() {
-        require_leader(&caller, "assign a leader or a target date")?;
+    if charge {
+        require_leader(&caller, "assign a leader, a target date, a tag or a department")?;
     }
     let now = s.clock.now();
     if let Some(t) = body.target_date
@@ -758,17 +773,17 @@ pub async fn update_backlog(
     let not_found =
         || AppError::NotFound { message: format!("no {origin_raw} {id} in your jurisdiction"), field: None };
     let limits = BacklogLimits::default();
-    let (opened_at, open, limit) = match origin {
+    let (opened_at, open, limit, village) = match origin {
         CaseOrigin::Dispute => {
             let book = s.live.desk();
             let d =
                 book.dispute(id).filter(|d| caller.scope.allows_region(d.registered.village)).ok_or_else(not_found)?;
-            (d.registered.opened_at, d.status.is_open(), limits.dispute_days)
+            (d.registered.opened_at, d.status.is_open(), limits.dispute_days, d.registered.village)
         }
         CaseOrigin::Petition => {
             let book = s.live.desk();
             let p = book.petition(id).filter(|p| crate::petitions::in_scope(&caller.scope, p)).ok_or_else(not_found)?;
-            (p.registered.received_at, p.status.is_open(), limits.petition_days)
+            (p.registered.received_at, p.status.is_open(), limits.petition_days, p.registered.village)
         }
         CaseOrigin::Event => {
             let found = s.store.incidents_by_id(&caller.scope, vec![model::IncidentId(id)]).await?;
@@ -783,7 +798,12 @@ pub async fn update_backlog(
                     field: None,
                 });
             }
-            (i.fields.reported_at, i.fields.status != model::Status::Closed, limits.event_days)
+            (
+                i.fields.reported_at,
+                i.fields.status != model::Status::Closed,
+                limits.event_days,
+                i.placement.village_code,
+            )
         }
     };
     if !is_backlog(opened_at, now, limit, open) {
@@ -796,10 +816,28 @@ pub async fn update_backlog(
             field: None,
         });
     }
+    // The leader's account: a leading user, enabled, whose jurisdiction holds the case.
+    if let Some(name) = &leader_user {
+        let user = s.store.user_by_name(name).await?.map(|(u, _)| u);
+        let fits = user.as_ref().is_some_and(|u| {
+            !u.disabled
+                && u.role.leads()
+                && crate::auth::scope_of(u, &s.live.desk(), &s.geography).allows_region(village)
+        });
+        if !fits {
+            return Err(unprocessable(
+                "leader_user",
+                format!("{name:?} is no township, county or city user whose jurisdiction holds the case"),
+            ));
+        }
+    }
     let update = BacklogUpdate {
         origin,
         id,
         leader_in_charge: leader,
+        leader_user,
+        tag,
+        department,
         target_date: body.target_date,
         note,
         by: caller.user.username.clone(),
@@ -900,4 +938,41 @@ pub async fn list_screenings(
     p.finish()?;
     let book = s.live.desk();
     Ok(Json(crate::screenings::board(&s, &book, &scope, month, now, limit)).into_response())
+}
+
+/// `GET /api/my-cases`: the backlog cases of the jurisdiction in the signed-in leader's charge
+/// (bound to their account), with the reminder of each: missed, then due within 7 days, then
+/// by target date.
+pub async fn my_cases(
+    State(s): State<AppState>,
+    caller: Caller,
+    _: super::params::NoQuery,
+) -> Result<Response, AppError> {
+    require_leader(&caller, "take charge of backlog cases")?;
+    let now = s.clock.now();
+    let today = model::time::local_date(now);
+    let book = s.live.desk();
+    let mut cases: Vec<MyCase> = backlog_cases(&s, &book, &caller.scope, now)
+        .into_iter()
+        .filter(|c| c.leader_user.as_deref() == Some(caller.user.username.as_str()))
+        .map(|case| {
+            let reminder = case.target_date.and_then(|t| model::desk::reminder(t, today));
+            MyCase {
+                reminder,
+                reminder_zh: reminder.map(|r| r.label_zh().to_owned()),
+                reminder_en: reminder.map(|r| r.label_en().to_owned()),
+                case,
+            }
+        })
+        .collect();
+    drop(book);
+    let rank = |r: Option<Reminder>| match r {
+        Some(Reminder::Missed) => 0,
+        Some(Reminder::DueSoon) => 1,
+        None => 2,
+    };
+    cases.sort_by(|a, b| rank(a.reminder).cmp(&rank(b.reminder)).then(a.case.target_date.cmp(&b.case.target_date)));
+    let count = |r| cases.iter().filter(|c| c.reminder == Some(r)).count() as u32;
+    Ok(Json(MyCases { now, due_soon: count(Reminder::DueSoon), missed: count(Reminder::Missed), cases })
+        .into_response())
 }

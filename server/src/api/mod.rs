@@ -199,6 +199,7 @@ fn routes() -> Routes {
         .add("GET", "/api/disputes/stats", Signed, get(desk::dispute_statistics))
         .add("GET", "/api/disputes/{id}", Signed, get(desk::one_dispute))
         .add("POST", "/api/disputes/{id}/transitions", Signed, post(desk::dispute_step))
+        .add("GET", "/api/my-cases", Signed, get(desk::my_cases))
         .add("GET", "/api/petitions", Signed, get(petitions::list))
         .add("POST", "/api/petitions", Signed, post(petitions::create))
         .add("GET", "/api/petitions/{id}", Signed, get(petitions::one))
