@@ -789,7 +789,13 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     ("GET", "/api/assignments") | ("GET", "/api/disputes") | ("GET", "/api/visits") => {
                         let handler = role.is_some_and(|r| r.handles_cases());
                         let (s, list) = p.send(role, "GET", route.path, None).await;
-                        let open_to_all = route.path == "/api/assignments";
+                        // Disputes are read by all, masked for roles that do not handle cases.
+                        let open_to_all = route.path != "/api/visits";
+                        if route.path == "/api/disputes" && !handler {
+                            for d in list["items"].as_array().into_iter().flatten() {
+                                assert_eq!(d["summary"], "", "{label} unmasked {d}");
+                            }
+                        }
                         assert_eq!(s, if handler || open_to_all { 200 } else { 403 }, "{label}");
                         for item in list["items"].as_array().into_iter().flatten() {
                             let code = item["change"]["village"].as_str().or(item["village"]["code"].as_str()).unwrap();
@@ -851,19 +857,12 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         assert_eq!(s, outside_status, "{label} outside");
                     }
                     ("GET", "/api/disputes/{id}") => {
-                        let (s, _) = p.send(role, "GET", &format!("/api/disputes/{outside_dispute}"), None).await;
+                        let (s, d) = p.send(role, "GET", &format!("/api/disputes/{outside_dispute}"), None).await;
                         let handler = role.is_some_and(|r| r.handles_cases());
-                        assert_eq!(
-                            s,
-                            if !handler {
-                                403
-                            } else if restricted {
-                                404
-                            } else {
-                                200
-                            },
-                            "{label}"
-                        );
+                        assert_eq!(s, if restricted { 404 } else { 200 }, "{label}");
+                        if s == 200 && !handler {
+                            assert_eq!(d["parties"], "甲*、乙*", "{label} unmasked {d}");
+                        }
                     }
                     ("POST", "/api/disputes/{id}/transitions") => {
                         let uri = format!("/api/disputes/{outside_dispute}/transitions");

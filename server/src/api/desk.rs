@@ -496,7 +496,8 @@ fn dispute_filter(p: &mut Params) -> Result<DisputeFilter, AppError> {
     }
 }
 
-/// `GET /api/disputes?region=&status=open|closed|all&limit=`: newest first.
+/// `GET /api/disputes?region=&status=open|closed|all&limit=`: newest first (masked for roles
+/// that do not handle cases).
 pub async fn list_disputes(
     State(s): State<AppState>,
     caller: Caller,
@@ -507,18 +508,56 @@ pub async fn list_disputes(
     let which = dispute_filter(&mut p)?;
     let limit = p.limit()?;
     p.finish()?;
-    require_handler(&caller)?;
     let mut items = disputes_in(&s, &s.live.desk(), &scope, which, s.clock.now());
     let total = items.len();
     items.truncate(limit);
+    if !caller.user.role.handles_cases() {
+        items.iter_mut().for_each(mask_dispute);
+    }
     Ok(Json(DisputeList { total, items }).into_response())
+}
+
+/// What a role that does not handle cases sees of a dispute: the parties' names masked (each
+/// name of the list: 张三、李四 → 张*、李*), and the free texts that name them (summary, session
+/// notes, outcomes) left out; kinds, tracks, statuses, dates and the mediator stay.
+fn mask_dispute(v: &mut model::api::desk::DisputeView) {
+    v.parties = mask_names(&v.parties);
+    v.summary.clear();
+    v.outcome.clear();
+    for x in &mut v.sessions {
+        x.notes.clear();
+    }
+    for step in &mut v.history {
+        step.change.outcome.clear();
+        if let Some(x) = &mut step.change.session {
+            x.notes.clear();
+        }
+    }
+}
+
+/// Masks every name of a list written with the usual separators (、，, ；; 和 and spaces).
+pub fn mask_names(list: &str) -> String {
+    let mut out = String::new();
+    let mut name = String::new();
+    for c in list.chars() {
+        if matches!(c, '、' | '，' | ',' | '；' | ';' | ' ' | '和' | '与') {
+            out.push_str(&model::auth::mask_name(&name));
+            out.push(c);
+            name.clear();
+        } else {
+            name.push(c);
+        }
+    }
+    out.push_str(&model::auth::mask_name(&name));
+    out
 }
 
 fn dispute_id(raw: &str) -> Result<u64, AppError> {
     super::params::path_id(raw, "dispute")
 }
 
-/// `GET /api/disputes/{id}`: one dispute with its sessions and history.
+/// `GET /api/disputes/{id}`: one dispute with its sessions and history (masked for roles that do
+/// not handle cases).
 pub async fn one_dispute(
     State(s): State<AppState>,
     caller: Caller,
@@ -526,13 +565,15 @@ pub async fn one_dispute(
     _: super::params::NoQuery,
 ) -> Result<Response, AppError> {
     let id = dispute_id(&raw)?;
-    require_handler(&caller)?;
     let book = s.live.desk();
-    let view = book
+    let mut view = book
         .dispute(id)
         .filter(|d| caller.scope.allows_region(d.registered.village))
         .map(|d| dispute_view(&s, d, s.clock.now(), BacklogLimits::default()))
         .ok_or_else(|| AppError::NotFound { message: format!("no dispute {id}"), field: None })?;
+    if !caller.user.role.handles_cases() {
+        mask_dispute(&mut view);
+    }
     Ok(Json(view).into_response())
 }
 
