@@ -318,7 +318,7 @@ fn ScorecardRowView(row: ScorecardRow, infos: Vec<IndicatorInfo>, shown: Option<
             <td>{yoy}</td>
         </tr>
         <Show when=move || unfolded.get()>{details.clone()}
-            <tr class="scorecard-indicator" data-indicator="receptions">
+            <tr class="scorecard-extra" data-indicator="receptions">
                 <td></td><td>{crate::i18n::tr(lang, T::ReceptionsCount)}</td><td>"—"</td>
                 <td>{row.receptions.to_string()}</td><td></td><td></td>
             </tr>

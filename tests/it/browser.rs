@@ -836,6 +836,14 @@ async fn scorecard(b: &Browser, _j: &mut Journey) {
         "the unfolded indicators",
     )
     .await;
+    // And the receptions of the month beside them, counted as the API counts them.
+    let receptions = &card["rows"][0]["receptions"];
+    until_js(
+        c,
+        &format!("const r = document.querySelector('#scorecard-table tr.scorecard-extra[data-indicator=receptions] td:nth-child(4)'); return !!r && r.textContent === '{receptions}';"),
+        "the receptions row",
+    )
+    .await;
     let first = &card["rows"][0]["cells"][0];
     let fraction = format!("{}/{}", first["numerator"], first["denominator"]);
     wait_text(

@@ -235,8 +235,8 @@ async fn disputes_move_between_the_mediation_tracks_and_refuse_illegal_steps() {
     // Roles that do not handle cases read it with the parties masked and the texts left out.
     let (s, masked) = w.get_as(Role::Analyst, &format!("/api/disputes/{id}")).await;
     assert_eq!(
-        (s.as_u16(), masked["parties"].as_str(), masked["summary"].as_str()),
-        (200, Some("张*、李*"), Some("")),
+        (s.as_u16(), masked["parties"].as_str(), masked["summary"].as_str(), masked["title"].as_str()),
+        (200, Some("张*、李*"), Some(""), Some("土地承包")),
         "{masked}"
     );
     assert!(masked["history"].as_array().unwrap().iter().all(|h| h["outcome"] == ""), "{masked}");

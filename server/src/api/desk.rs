@@ -518,9 +518,12 @@ pub async fn list_disputes(
 }
 
 /// What a role that does not handle cases sees of a dispute: the parties' names masked (each
-/// name of the list: 张三、李四 → 张*、李*), and the free texts that name them (summary, session
-/// notes, outcomes) left out; kinds, tracks, statuses, dates and the mediator stay.
+/// name of the list: 张三、李四 → 张*、李*), the title replaced by the kind and the free texts
+/// that may name people (summary, session notes, outcomes) left out; kinds, tracks, statuses,
+/// dates and the mediator stay.
 fn mask_dispute(v: &mut model::api::desk::DisputeView) {
+    // A title may name people too (张三欠薪): the kind stands for it, as on the backlog board.
+    v.title = v.kind_zh.clone();
     v.parties = mask_names(&v.parties);
     v.summary.clear();
     v.outcome.clear();
