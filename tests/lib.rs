@@ -54,7 +54,7 @@ pub fn test_users(officer: u64, grid_worker: u64) -> Vec<TestUser> {
         .map(|&role| {
             let (jurisdiction, officer_id, grid_worker_id) = match role {
                 Role::City | Role::Analyst | Role::Admin => (Some("620600000000"), None, None),
-                Role::County => (Some("620602000000"), None, None),
+                Role::County | Role::Leader => (Some("620602000000"), None, None),
                 Role::Township => (Some("620602001000"), None, None),
                 Role::Village => (None, Some(officer), None),
                 // The demo department's region (server::boot::DEMO_DEPARTMENT).

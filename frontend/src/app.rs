@@ -288,7 +288,8 @@ fn Dashboard(lang: RwSignal<Lang>, session: Session, me: Me) -> impl IntoView {
             <header class="top">
                 <h1 id="title">{move || ctx.t(T::Title)}</h1>
                 {(!staff).then(|| view! { <Kpis /> <crate::command::UnitCounts /> <crate::command::AlertBell /> <crate::command::WallButton /> })}
-                {(me.user.role.handles_cases() && !staff).then(|| view! { <crate::planner::PlannerButton /> <crate::desk::DeskButton /> })}
+                {(me.user.role.handles_cases() && !staff).then(|| view! { <crate::planner::PlannerButton /> })}
+                {((me.user.role.handles_cases() || me.user.role.takes_charge()) && !staff).then(|| view! { <crate::desk::DeskButton /> })}
                 {me.user.role.reads_scorecard().then(|| view! { <crate::scorecard::ScorecardButton /> })}
                 {world.allowed.then(|| view! { <crate::world_desk::WorldButton /> })}
                 <span class="lang muted" id="signed-in">

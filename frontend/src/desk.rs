@@ -50,8 +50,10 @@ pub struct DeskCtx {
     pub message: RwSignal<Option<Result<T, ApiError>>>,
     /// Whether the signed-in user is a village officer.
     pub officer: bool,
-    /// Whether the signed-in user leads a township, county or the city (takes charge of cases).
+    /// Whether the signed-in user takes charge of backlog cases (command centres and leaders).
     pub leads: bool,
+    /// Whether the signed-in user changes cases (registers and moves petitions on).
+    pub writes: bool,
 }
 
 /// Sets up the desk; a village officer's opens at once.
@@ -71,7 +73,8 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
         version: RwSignal::new(0),
         message: RwSignal::new(None),
         officer,
-        leads: role.leads(),
+        leads: role.takes_charge(),
+        writes: role.writes_cases(),
     };
     provide_context(desk);
     // Load what the panel shows whenever it opens or something was written.

@@ -180,7 +180,7 @@ pub fn Petitions() -> impl IntoView {
                                 {p.due_at.map(|d| view! { " " <span class="muted">{ctx.t(T::DueAt)}" "{crate::time::local_minutes(d.timestamp_millis())}</span> })}
                                 {p.supervision_zh.clone().map(|zh| view! { " " <span class="badge overdue">{label(lang, &zh, p.supervision_en.as_deref().unwrap_or_default())}</span> })}
                                 <span class="muted">" "{names.join("、")}</span>
-                                <span class="steps">
+                                <span class="steps" class:hidden=!desk.writes>
                                     <input class="note" id=format!("petition-note-{id}") placeholder=move || ctx.t(T::PetitionOpinion) />
                                     {p.next_steps.iter().any(|st| st.to == PetitionStatus::Assigned).then(|| view! {
                                         <input class="note" id=format!("petition-dept-{id}") placeholder=move || ctx.t(T::AssignedDepartment) />
@@ -212,8 +212,8 @@ pub fn Petitions() -> impl IntoView {
                 </ul>
             }
         })}
-        <h3>{move || ctx.t(T::RegisterPetition)}</h3>
-        <div class="desk-form" id="petition-form">
+        <h3 class:hidden=!desk.writes>{move || ctx.t(T::RegisterPetition)}</h3>
+        <div class="desk-form" id="petition-form" class:hidden=!desk.writes>
             {village_field}
             <select id="petition-channel">{move || { let lang = ctx.lang.get(); Channel::ALL.iter().map(|c| view! {
                 <option value=c.as_str()>{if lang == Lang::Zh { c.label_zh() } else { c.label_en() }}</option> }).collect_view() }}</select>

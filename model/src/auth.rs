@@ -25,6 +25,11 @@ labelled_enum! {
         /// 网格员: a grid worker, who reports, verifies and calls back in their own cells (a
         /// village's 网格长: the village's cells) from the phone app.
         GridWorker = ("grid_worker", "网格员", "grid worker"),
+        /// 领导: a city, county or township leader (书记, 县长, 乡镇长 …) over that jurisdiction:
+        /// reads the situation, the scorecard and the briefing, takes charge of backlog cases
+        /// (领导包案) and writes their progress, and keeps the receptions calendar; changes no
+        /// case and sees personal data masked.
+        Leader = ("leader", "领导", "leader"),
     }
 }
 
@@ -35,7 +40,7 @@ impl Role {
     pub fn handles_cases(self) -> bool {
         match self {
             Role::City | Role::County | Role::Township | Role::Village | Role::Department => true,
-            Role::Analyst | Role::Admin | Role::GridWorker => false,
+            Role::Analyst | Role::Admin | Role::GridWorker | Role::Leader => false,
         }
     }
 
@@ -44,6 +49,16 @@ impl Role {
     pub fn leads(self) -> bool {
         match self {
             Role::City | Role::County | Role::Township => true,
+            Role::Village | Role::Analyst | Role::Admin | Role::Department | Role::GridWorker | Role::Leader => false,
+        }
+    }
+
+    /// Whether the role takes personal charge of backlog cases (领导包案: named on a case, its
+    /// `/api/my-cases`, progress notes) and keeps the leaders' receptions calendar: the command
+    /// centres and the leaders.
+    pub fn takes_charge(self) -> bool {
+        match self {
+            Role::City | Role::County | Role::Township | Role::Leader => true,
             Role::Village | Role::Analyst | Role::Admin | Role::Department | Role::GridWorker => false,
         }
     }
@@ -53,7 +68,7 @@ impl Role {
     /// worker (whose villages or cells are no region to rank) nor department staff.
     pub fn reads_scorecard(self) -> bool {
         match self {
-            Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin => true,
+            Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin | Role::Leader => true,
             Role::Village | Role::GridWorker | Role::Department => false,
         }
     }
@@ -70,7 +85,7 @@ impl Role {
     pub fn files_screenings(self) -> bool {
         match self {
             Role::Village | Role::GridWorker | Role::Township => true,
-            Role::City | Role::County | Role::Analyst | Role::Admin | Role::Department => false,
+            Role::City | Role::County | Role::Analyst | Role::Admin | Role::Department | Role::Leader => false,
         }
     }
 
@@ -78,7 +93,13 @@ impl Role {
     pub fn in_the_field(self) -> bool {
         match self {
             Role::GridWorker | Role::Village => true,
-            Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin | Role::Department => false,
+            Role::City
+            | Role::County
+            | Role::Township
+            | Role::Analyst
+            | Role::Admin
+            | Role::Department
+            | Role::Leader => false,
         }
     }
 
@@ -87,9 +108,13 @@ impl Role {
     pub fn edits_world(self) -> bool {
         match self {
             Role::City | Role::Admin => true,
-            Role::County | Role::Township | Role::Village | Role::Analyst | Role::Department | Role::GridWorker => {
-                false
-            }
+            Role::County
+            | Role::Township
+            | Role::Village
+            | Role::Analyst
+            | Role::Department
+            | Role::GridWorker
+            | Role::Leader => false,
         }
     }
 
@@ -103,7 +128,8 @@ impl Role {
             | Role::Village
             | Role::Analyst
             | Role::Department
-            | Role::GridWorker => false,
+            | Role::GridWorker
+            | Role::Leader => false,
         }
     }
 
@@ -117,7 +143,8 @@ impl Role {
             | Role::Village
             | Role::Analyst
             | Role::Admin
-            | Role::GridWorker => true,
+            | Role::GridWorker
+            | Role::Leader => true,
             Role::Department => false,
         }
     }

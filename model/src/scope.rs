@@ -49,7 +49,7 @@ impl Scope {
                 (Some(officer), _) => Scope::of(desk.villages_of(officer)),
                 (None, j) => Scope::of(j.into_iter().collect()),
             },
-            Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin => {
+            Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin | Role::Leader => {
                 Scope::of(user.jurisdiction.into_iter().collect())
             }
         }

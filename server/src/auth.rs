@@ -255,6 +255,8 @@ pub fn check_jurisdiction(role: Role, code: model::RegionCode) -> Result<(), Str
         Role::City | Role::Analyst | Role::Admin => true,
         Role::County => code.level() >= County,
         Role::Township => code.level() >= Township,
+        // A leader leads the city, a county or a township.
+        Role::Leader => code.level() <= Township,
         Role::Village => code.level() == Village,
         Role::Department => matches!(code.level(), County | Township),
         // A grid worker's jurisdiction is their grid worker's cells, never a region.

@@ -266,7 +266,7 @@ pub async fn seed_demo(
     for &role in Role::ALL {
         let (jurisdiction, officer_id, grid_worker_id) = match role {
             Role::City | Role::Analyst | Role::Admin => (Some(city), None, None),
-            Role::County => (Some(county), None, None),
+            Role::County | Role::Leader => (Some(county), None, None),
             Role::Township => (Some(township), None, None),
             Role::Village => (None, first_officer, None),
             Role::Department => (demo_department.as_ref().map(|d| d.region), None, None),

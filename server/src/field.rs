@@ -67,7 +67,7 @@ pub fn source_of(role: Role) -> Result<Source, FieldError> {
     match role {
         Role::GridWorker => Ok(Source::GridWorker),
         Role::Village => Ok(Source::Patrol),
-        Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin | Role::Department => {
+        Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin | Role::Department | Role::Leader => {
             Err(FieldError::NotInTheField)
         }
     }

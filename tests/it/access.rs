@@ -769,7 +769,9 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let expected = match role {
                             Some(Role::Village) => 200,
                             Some(Role::City | Role::County | Role::Township) => 400,
-                            None | Some(Role::Analyst | Role::Admin | Role::Department | Role::GridWorker) => 403,
+                            // An officer's desk carries personal data: case handlers only.
+                            None
+                            | Some(Role::Analyst | Role::Admin | Role::Department | Role::GridWorker | Role::Leader) => 403,
                         };
                         assert_eq!(s, expected, "{label} {d}");
                         if s == 200 {
@@ -782,7 +784,8 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             Some(Role::Village) => 403,
                             Some(Role::City) => 200,
                             Some(Role::County | Role::Township) => 404,
-                            None | Some(Role::Analyst | Role::Admin | Role::Department | Role::GridWorker) => 403,
+                            None
+                            | Some(Role::Analyst | Role::Admin | Role::Department | Role::GridWorker | Role::Leader) => 403,
                         };
                         assert_eq!(s, expected, "{label} outside officer");
                     }
@@ -812,7 +815,10 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let expected = match role {
                             Some(Role::City) => 201,
                             Some(Role::County | Role::Township) => 404,
-                            None | Some(Role::Village | Role::Analyst | Role::Admin | Role::Department | Role::GridWorker) => 403,
+                            None
+                            | Some(
+                                Role::Village | Role::Analyst | Role::Admin | Role::Department | Role::GridWorker | Role::Leader,
+                            ) => 403,
                         };
                         // The roster may already give this village to this officer.
                         let ok = s == expected || (role == Some(Role::City) && s == 409);
@@ -929,7 +935,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     }
                     ("GET", "/api/my-cases") => {
                         let (s, mine) = p.send(role, "GET", route.path, None).await;
-                        assert_eq!(s, if role.is_some_and(|r| r.leads()) { 200 } else { 403 }, "{label}");
+                        assert_eq!(s, if role.is_some_and(|r| r.takes_charge()) { 200 } else { 403 }, "{label}");
                         for c in mine["cases"].as_array().into_iter().flatten() {
                             assert!(allowed(c["village"]["code"].as_str().unwrap()), "{label} leaks {c}");
                         }
@@ -947,7 +953,7 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         let body = json!({"leader": "县长", "kind": "visit", "held_at": w.state.clock.now(),
                                           "place": "乡政府", "region": outside_village.to_string()});
                         let (s, x) = p.send(role, "POST", route.path, Some(body)).await;
-                        let leads = role.is_some_and(|r| r.leads());
+                        let leads = role.is_some_and(|r| r.takes_charge());
                         let expected = if !leads {
                             403
                         } else if restricted {
@@ -997,7 +1003,8 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                     ("POST", "/api/backlog/{origin}/{id}") => {
                         let uri = format!("/api/backlog/event/{outside_case}");
                         let (s, _) = p.send(role, "POST", &uri, Some(json!({"note": "督办"}))).await;
-                        let handler = role.is_some_and(|r| r.handles_cases());
+                        // Case handlers and the leaders who take charge write progress.
+                        let handler = role.is_some_and(|r| r.writes_cases() || r.takes_charge());
                         assert_eq!(
                             s,
                             if !handler {

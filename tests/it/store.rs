@@ -193,6 +193,41 @@ async fn a_store_from_before_departments_is_upgraded_keeping_its_users_and_sessi
 }
 
 #[tokio::test]
+async fn a_store_from_before_leaders_is_upgraded_keeping_its_grid_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(GpkgStore::open(dir.path()).unwrap());
+    // The users table as stores had it before the leader role (#30), with a grid worker.
+    let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    conn.execute_batch(
+        "PRAGMA foreign_keys = OFF; DROP TABLE users;
+         CREATE TABLE users (fid INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL UNIQUE,
+           password_hash TEXT NOT NULL,
+           role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin', 'department', 'grid_worker')),
+           jurisdiction TEXT, officer_id INTEGER, disabled BOOLEAN NOT NULL DEFAULT 0, created_at DATETIME NOT NULL,
+           department TEXT, grid_worker_id INTEGER,
+           CHECK ((jurisdiction IS NOT NULL) + (officer_id IS NOT NULL) + (grid_worker_id IS NOT NULL) = 1),
+           CHECK ((department IS NOT NULL) = (role = 'department')),
+           CHECK ((grid_worker_id IS NOT NULL) = (role = 'grid_worker')));
+         INSERT INTO users VALUES (3, 'gus', 'h', 'grid_worker', NULL, NULL, 0, '2026-10-01T00:00:00.000Z', NULL, 4021);",
+    )
+    .unwrap();
+    drop(conn);
+    let store = GpkgStore::open(dir.path()).unwrap();
+    let users = store.users().await.unwrap();
+    assert_eq!((users[0].username.as_str(), users[0].grid_worker_id), ("gus", Some(4021)), "kept with its grid worker");
+    let leader = store::NewUser {
+        username: "shuji".into(),
+        password_hash: "h".into(),
+        role: model::auth::Role::Leader,
+        jurisdiction: Some("620602000000".parse().unwrap()),
+        officer_id: None,
+        department: None,
+        grid_worker_id: None,
+    };
+    assert_eq!(store.create_user(leader).await.unwrap().unwrap().id, 4, "a leader can be stored; ids continue");
+}
+
+#[tokio::test]
 async fn ogrinfo_reads_the_store_as_a_geopackage() {
     if !tool("ogrinfo") {
         return;

@@ -189,6 +189,15 @@ fn require_leader(caller: &Caller, what: &str) -> Result<(), AppError> {
     }
 }
 
+/// Roles that take personal charge of backlog cases (领导包案): command centres and leaders.
+fn require_charge(caller: &Caller, what: &str) -> Result<(), AppError> {
+    if caller.user.role.takes_charge() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden { message: format!("the {} role may not {what}", caller.user.role.as_str()) })
+    }
+}
+
 /// Dispute parties and visit notes are personal data: case handlers only.
 fn require_handler(caller: &Caller) -> Result<(), AppError> {
     if caller.user.role.handles_cases() {
@@ -222,7 +231,7 @@ pub async fn desk(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQue
                 message: "grid workers have no village desk (their tasks are at /m/)".into(),
             });
         }
-        Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin => {
+        Role::City | Role::County | Role::Township | Role::Analyst | Role::Admin | Role::Leader => {
             let Some(raw) = asked else { return Err(AppError::bad("officer", "name the officer (officer=id)")) };
             let id: u64 = raw.parse().map_err(|_| AppError::bad("officer", format!("{raw:?} is not an officer id")))?;
             let visible = s.live.desk().villages_of(id).iter().any(|v| caller.scope.allows_region(*v))
@@ -353,7 +362,8 @@ pub async fn create_visit(
         | Role::Analyst
         | Role::Admin
         | Role::Department
-        | Role::GridWorker => None,
+        | Role::GridWorker
+        | Role::Leader => None,
     };
     let Some(officer) = recorder else {
         return Err(AppError::Forbidden { message: "visits are recorded by the village officer".into() });
@@ -781,7 +791,10 @@ pub async fn update_backlog(
     Path((origin_raw, raw)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    caller.require_writer()?;
+    // Case handlers note progress; leaders (领导, read-only for cases otherwise) take charge too.
+    if !caller.user.role.takes_charge() {
+        caller.require_writer()?;
+    }
     let origin = CaseOrigin::parse(&origin_raw)
         .ok_or_else(|| AppError::bad("origin", format!("origin is event, dispute or petition, not {origin_raw:?}")))?;
     let id = super::params::path_id(&raw, "case")?;
@@ -806,7 +819,7 @@ pub async fn update_backlog(
         return Err(unprocessable("note", "give a leader in charge, a target date, a tag, a department or a note"));
     }
     if charge {
-        require_leader(&caller, "assign a leader, a target date, a tag or a department")?;
+        require_charge(&caller, "assign a leader, a target date, a tag or a department")?;
     }
     let now = s.clock.now();
     if let Some(t) = body.target_date
@@ -865,7 +878,7 @@ pub async fn update_backlog(
         let user = s.store.user_by_name(name).await?.map(|(u, _)| u);
         let fits = user.as_ref().is_some_and(|u| {
             !u.disabled
-                && u.role.leads()
+                && u.role.takes_charge()
                 && crate::auth::scope_of(u, &s.live.desk(), &s.geography).allows_region(village)
         });
         if !fits {
@@ -992,7 +1005,7 @@ pub async fn my_cases(
     caller: Caller,
     _: super::params::NoQuery,
 ) -> Result<Response, AppError> {
-    require_leader(&caller, "take charge of backlog cases")?;
+    require_charge(&caller, "take charge of backlog cases")?;
     let now = s.clock.now();
     let today = model::time::local_date(now);
     let book = s.live.desk();

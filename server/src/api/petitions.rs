@@ -334,7 +334,7 @@ pub async fn create_reception(
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    if !caller.user.role.leads() {
+    if !caller.user.role.takes_charge() {
         return Err(AppError::Forbidden {
             message: format!("the {} role does not keep the leaders' calendar", caller.user.role.as_str()),
         });

@@ -162,17 +162,20 @@ impl GpkgStore {
         if live_table.is_some_and(|ddl| !ddl.contains("span")) {
             writer.execute_batch(sql!("upgrade_live_span")).map_err(sql("upgrade live_events span"))?;
         }
-        // Stores from before department staff or grid workers: the users table lacks a role and
-        // a column.
+        // Stores from before department staff, grid workers or leaders: the users table lacks a
+        // role (the lists are tested equal to `Role::ALL`) or a column.
         let users_table: Option<String> =
             writer.query_row(sql!("users_ddl"), [], |r| r.get(0)).optional().map_err(sql("read users schema"))?;
-        if let Some(ddl) = users_table.filter(|ddl| !ddl.contains("grid_worker_id")) {
-            let department = if ddl.contains("department") { "department" } else { "NULL" };
+        let lacks_a_role =
+            |ddl: &String| model::auth::Role::ALL.iter().any(|r| !ddl.contains(&format!("'{}'", r.as_str())));
+        if let Some(ddl) = users_table.filter(lacks_a_role) {
+            let department = if ddl.contains("department TEXT") { "department" } else { "NULL" };
+            let grid_worker = if ddl.contains("grid_worker_id") { "grid_worker_id" } else { "NULL" };
             // Rebuilding a table others reference needs foreign keys off, outside the transaction.
             let upgrade = format!(
                 "PRAGMA foreign_keys = OFF;{}{}{}PRAGMA foreign_keys = ON;",
                 sql!("begin_immediate"),
-                sql!("upgrade_users").replace("{department}", department),
+                sql!("upgrade_users").replace("{department}", department).replace("{grid_worker}", grid_worker),
                 sql!("commit")
             );
             writer.execute_batch(&upgrade).map_err(sql("upgrade users"))?;

@@ -113,7 +113,7 @@ CREATE TABLE IF NOT EXISTS users (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   username TEXT NOT NULL UNIQUE,
   password_hash TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin', 'department', 'grid_worker')),
+  role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin', 'department', 'grid_worker', 'leader')),
   jurisdiction TEXT,
   officer_id INTEGER,
   disabled BOOLEAN NOT NULL DEFAULT 0,

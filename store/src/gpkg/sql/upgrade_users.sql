@@ -1,12 +1,13 @@
--- Stores written before department staff (#26) or grid workers (#27): the users table lacks a
--- role or a column. SQLite cannot alter a CHECK, so the table is rebuilt as schema.sql has it
--- (keep the two equal), ids kept; `{department}` is `department` when the old table has the
--- column, else `NULL`. Run before schema.sql, inside one transaction, with foreign keys off.
+-- Stores written before department staff (#26), grid workers (#27) or leaders (#30): the users
+-- table lacks a role or a column. SQLite cannot alter a CHECK, so the table is rebuilt as
+-- schema.sql has it (keep the two equal), ids kept; `{department}` and `{grid_worker}` name the
+-- old table's columns, or are `NULL` when it lacks them. Run before schema.sql, inside one
+-- transaction, with foreign keys off.
 CREATE TABLE users_new (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   username TEXT NOT NULL UNIQUE,
   password_hash TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin', 'department', 'grid_worker')),
+  role TEXT NOT NULL CHECK (role IN ('city', 'county', 'township', 'village', 'analyst', 'admin', 'department', 'grid_worker', 'leader')),
   jurisdiction TEXT,
   officer_id INTEGER,
   disabled BOOLEAN NOT NULL DEFAULT 0,
@@ -19,7 +20,9 @@ CREATE TABLE users_new (
   CHECK ((department IS NOT NULL) = (role = 'department')),
   CHECK ((grid_worker_id IS NOT NULL) = (role = 'grid_worker'))
 );
-INSERT INTO users_new (fid, username, password_hash, role, jurisdiction, officer_id, disabled, created_at, department)
-SELECT fid, username, password_hash, role, jurisdiction, officer_id, disabled, created_at, {department} FROM users;
+INSERT INTO users_new (fid, username, password_hash, role, jurisdiction, officer_id, disabled, created_at, department,
+                       grid_worker_id)
+SELECT fid, username, password_hash, role, jurisdiction, officer_id, disabled, created_at, {department}, {grid_worker}
+FROM users;
 DROP TABLE users;
 ALTER TABLE users_new RENAME TO users;
