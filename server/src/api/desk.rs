@@ -120,12 +120,12 @@ pub const MAX_VISIT_BODY_BYTES: usize = 3 << 20;
 
 use super::params::json_body;
 
-fn unprocessable(field: &str, message: impl Into<String>) -> AppError {
+pub(super) fn unprocessable(field: &str, message: impl Into<String>) -> AppError {
     AppError::unprocessable(field, message)
 }
 
 /// Checks a required text field: trimmed, 1…max characters.
-fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
+pub(super) fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let v = value.trim();
     if v.is_empty() {
         return Err(unprocessable(field, format!("{field} is required (必填)")));
@@ -134,7 +134,7 @@ fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
 }
 
 /// Checks an optional text field: trimmed, at most max characters.
-fn optional_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
+pub(super) fn optional_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let v = value.trim();
     if v.chars().count() > max {
         return Err(unprocessable(field, format!("{field} is longer than {max} characters")));
@@ -143,7 +143,7 @@ fn optional_text(field: &str, value: &str, max: usize) -> Result<String, AppErro
 }
 
 /// A village of the caller's jurisdiction named in a body field (404 naming the field otherwise).
-fn village_in_scope(s: &AppState, caller: &Caller, field: &str, raw: &str) -> Result<RegionCode, AppError> {
+pub(super) fn village_in_scope(s: &AppState, caller: &Caller, field: &str, raw: &str) -> Result<RegionCode, AppError> {
     let code: RegionCode =
         raw.parse().map_err(|_| unprocessable(field, format!("{raw:?} is not a 12-digit village code")))?;
     if code.level() != RegionLevel::Village || s.geography.region(code).is_none() || !caller.scope.allows_region(code) {

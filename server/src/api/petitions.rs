@@ -3,7 +3,7 @@
 //! their jurisdiction; read by every role that sees the situation, with the petitioners' names
 //! and phones masked for those that do not handle cases.
 
-use super::desk::narrowed;
+use super::desk::{narrowed, optional_text, text, unprocessable, village_in_scope};
 use super::error::AppError;
 use super::params::{Params, json_body, path_id};
 use crate::auth::Caller;
@@ -15,6 +15,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
+use model::RegionCode;
 use model::api::petition::{PetitionBody, PetitionList, PetitionStepBody, ReceptionBody};
 use model::desk_book::{NewPetition, PetitionChange, Reception};
 use model::live::LiveKind;
@@ -23,35 +24,12 @@ use model::petition::{
     petition_transition,
 };
 use model::scorecard::Month;
-use model::{RegionCode, RegionLevel};
 use store::{DeskCheck, StoreError};
 
 /// Most petitioners named on one petition (a collective one counts the rest in `headcount`).
 pub const MAX_PETITIONERS: usize = 20;
 /// Largest headcount accepted.
 pub const MAX_HEADCOUNT: u32 = 10_000;
-
-fn unprocessable(field: &str, message: impl Into<String>) -> AppError {
-    AppError::unprocessable(field, message)
-}
-
-/// A required text field: trimmed, 1…max characters.
-fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(unprocessable(field, format!("{field} is required (必填)")));
-    }
-    optional_text(field, v, max)
-}
-
-/// An optional text field: trimmed, at most max characters.
-fn optional_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.chars().count() > max {
-        return Err(unprocessable(field, format!("{field} is longer than {max} characters")));
-    }
-    Ok(v.to_owned())
-}
 
 fn not_found(id: u64) -> AppError {
     AppError::NotFound { message: format!("no petition {id}"), field: None }
@@ -74,19 +52,7 @@ fn parse_enum<T: Copy>(
 pub async fn create(State(s): State<AppState>, caller: Caller, body: axum::body::Bytes) -> Result<Response, AppError> {
     caller.require_writer()?;
     let body: PetitionBody = json_body(&body)?;
-    let village: RegionCode = body
-        .village
-        .parse()
-        .map_err(|_| unprocessable("village", format!("{:?} is not a 12-digit village code", body.village)))?;
-    if village.level() != RegionLevel::Village
-        || s.geography.region(village).is_none()
-        || !caller.scope.allows_region(village)
-    {
-        return Err(AppError::NotFound {
-            message: format!("no village {village} in your jurisdiction"),
-            field: Some("village".into()),
-        });
-    }
+    let village = village_in_scope(&s, &caller, "village", &body.village)?;
     let channel = parse_enum("channel", &body.channel, Channel::ALL, Channel::parse, Channel::as_str)?;
     let kind = parse_enum("kind", &body.kind, PetitionKind::ALL, PetitionKind::parse, PetitionKind::as_str)?;
     if body.petitioners.is_empty() || body.petitioners.len() > MAX_PETITIONERS {
