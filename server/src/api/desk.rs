@@ -156,7 +156,7 @@ pub(super) fn village_in_scope(s: &AppState, caller: &Caller, field: &str, raw: 
 }
 
 /// A time at or before now (+5 min of clock skew) and not more than `max_days` ago.
-fn past_time(
+pub(super) fn past_time(
     field: &str,
     t: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -170,6 +170,20 @@ fn past_time(
         return Err(unprocessable(field, format!("{field} is more than {max_days} days ago")));
     }
     Ok(t)
+}
+
+/// A value of a closed list named in a body field (422 naming the field and every value otherwise).
+pub(super) fn parse_enum<T: Copy>(
+    field: &str,
+    raw: &str,
+    all: &[T],
+    parse: fn(&str) -> Option<T>,
+    name: fn(T) -> &'static str,
+) -> Result<T, AppError> {
+    parse(raw).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+        unprocessable(field, format!("unknown {field} {raw:?}; expected one of {}", names.join(", ")))
+    })
 }
 
 fn stale(e: StoreError, field: &str) -> AppError {
@@ -626,12 +640,7 @@ pub async fn dispute_step(
     let referral = body
         .referral
         .as_deref()
-        .map(|r| {
-            Referral::parse(r).ok_or_else(|| {
-                let names: Vec<&str> = Referral::ALL.iter().map(|k| k.as_str()).collect();
-                unprocessable("referral", format!("unknown referral {r:?}; expected one of {}", names.join(", ")))
-            })
-        })
+        .map(|r| parse_enum("referral", r, Referral::ALL, Referral::parse, Referral::as_str))
         .transpose()?;
     if to.is_none() && body.session.is_none() && body.confirmation.is_none() {
         return Err(unprocessable("to", "name a status (to), a session or a judicial confirmation"));

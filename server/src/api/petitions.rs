@@ -3,7 +3,7 @@
 //! their jurisdiction; read by every role that sees the situation, with the petitioners' names
 //! and phones masked for those that do not handle cases.
 
-use super::desk::{narrowed, optional_text, text, unprocessable, village_in_scope};
+use super::desk::{narrowed, optional_text, parse_enum, past_time, text, unprocessable, village_in_scope};
 use super::error::AppError;
 use super::params::{Params, json_body, path_id};
 use crate::auth::Caller;
@@ -14,7 +14,6 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
 use model::RegionCode;
 use model::api::petition::{PetitionBody, PetitionList, PetitionStepBody, ReceptionBody};
 use model::desk_book::{NewPetition, PetitionChange, Reception};
@@ -33,19 +32,6 @@ pub const MAX_HEADCOUNT: u32 = 10_000;
 
 fn not_found(id: u64) -> AppError {
     AppError::NotFound { message: format!("no petition {id}"), field: None }
-}
-
-fn parse_enum<T: Copy>(
-    field: &str,
-    raw: &str,
-    all: &[T],
-    parse: fn(&str) -> Option<T>,
-    name: fn(T) -> &'static str,
-) -> Result<T, AppError> {
-    parse(raw).ok_or_else(|| {
-        let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
-        unprocessable(field, format!("unknown {field} {raw:?}; expected one of {}", names.join(", ")))
-    })
 }
 
 /// `POST /api/petitions`: registers a petition from a village of the jurisdiction (201).
@@ -77,7 +63,7 @@ pub async fn create(State(s): State<AppState>, caller: Caller, body: axum::body:
         ));
     }
     let now = s.clock.now();
-    let received_at = received(body.received_at, now)?;
+    let received_at = past_time("received_at", body.received_at, now, 366)?;
     {
         let book = s.live.desk();
         if let Some(prev) = body.repeat_of
@@ -126,18 +112,6 @@ pub async fn create(State(s): State<AppState>, caller: Caller, body: axum::body:
     let sizes = group_sizes(&book);
     let view = book.petition(id).map(|p| petition_view(&s, &book, &sizes, p, now, true));
     Ok((StatusCode::CREATED, Json(view)).into_response())
-}
-
-/// A receipt time at or before now (+5 min of clock skew), at most a year ago.
-fn received(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
-    let t = t.unwrap_or(now);
-    if t > now + Duration::minutes(5) {
-        return Err(unprocessable("received_at", "received_at is in the future"));
-    }
-    if t < now - Duration::days(366) {
-        return Err(unprocessable("received_at", "received_at is more than a year ago"));
-    }
-    Ok(t)
 }
 
 /// `GET /api/petitions?region=&status=open|overdue|closed|all&limit=`: newest first.
