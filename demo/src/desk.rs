@@ -6,7 +6,7 @@
 
 use crate::names;
 use chrono::{DateTime, Duration, Utc};
-use model::desk::{DisputeKind, DisputeStatus, MediationTrack, Referral};
+use model::desk::{DisputeKind, DisputeStatus, MediationTrack, Mediator, Referral};
 use model::desk_book::{
     DisputeChange, JudicialConfirmation, MediationSession, NewDispute, NewPetition, PetitionChange, Reception, Visit,
 };
@@ -56,8 +56,15 @@ fn title(kind: DisputeKind) -> &'static str {
 
 /// Visits (about one village in two visited in the last four weeks, some more than once) and
 /// disputes (about one village in four), for every officer's villages. Visits are recorded by
-/// the officer's name; disputes by the officer and moved on by them.
-pub fn records(regions: &[RegionShape], officers: &[Officer], end: DateTime<Utc>, seed: u64) -> Vec<DeskRecord> {
+/// the officer's name; disputes by the officer and moved on by them, mediated by the village's
+/// first people's mediator on its roster (`mediators`), or its committee where it has none.
+pub fn records(
+    regions: &[RegionShape],
+    officers: &[Officer],
+    mediators: &[Mediator],
+    end: DateTime<Utc>,
+    seed: u64,
+) -> Vec<DeskRecord> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xde5c);
     let names: HashMap<RegionCode, &str> = regions.iter().map(|r| (r.region.code, r.region.name.as_str())).collect();
     let mut out = Vec::new();
@@ -86,7 +93,10 @@ pub fn records(regions: &[RegionShape], officers: &[Officer], end: DateTime<Utc>
                 }
             }
             if rng.random::<f64>() < 0.25 {
-                out.push(dispute(&mut rng, o, village, village_name, end));
+                let mediator = mediators
+                    .iter()
+                    .find(|m| m.village == village && m.role == model::desk::MediatorRole::PeoplesMediator);
+                out.push(dispute(&mut rng, o, (village, village_name), mediator, end));
             }
         }
     }
@@ -362,14 +372,14 @@ fn screenings(
 fn dispute(
     rng: &mut ChaCha8Rng,
     o: &Officer,
-    village: RegionCode,
-    village_name: &str,
+    (village, village_name): (RegionCode, &str),
+    on_roster: Option<&Mediator>,
     end: DateTime<Utc>,
 ) -> DeskRecord {
     use DisputeStatus as S;
     let kind = DisputeKind::ALL[rng.random_range(0..DisputeKind::ALL.len())];
     let opened_at = end - Duration::hours(rng.random_range(24..150 * 24));
-    let mediator = format!("{village_name}人民调解委员会");
+    let mediator = on_roster.map_or_else(|| format!("{village_name}人民调解委员会"), |m| m.name.clone());
     // About one in ten comes from the county court's pre-litigation mediation (诉前调解).
     let court_reference = (rng.random::<f64>() < 0.1).then(|| {
         let county = &village.as_u64().to_string()[2..6];
@@ -383,6 +393,7 @@ fn dispute(
         parties: format!("{}、{}", names::person(rng), names::person(rng)),
         summary: "当事人到村警务室反映，已登记受理".to_owned(),
         mediator: mediator.clone(),
+        mediator_id: on_roster.map(|m| m.id),
         incident: None,
         court_reference,
         opened_at,
@@ -435,6 +446,7 @@ fn dispute(
             session,
             outcome,
             mediator: (to == S::Escalated).then(|| "派出所".to_owned()),
+            mediator_id: None,
             referral: (to == S::Referred).then_some(referral),
             // Some agreements of people's mediation are confirmed by the court before closing.
             confirmation: (to == S::Closed
@@ -463,8 +475,8 @@ mod tests {
         let end = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 1, 0, 0, 0).unwrap();
         let world =
             crate::generate(&crate::DemoParams { base_incidents: 500, ..crate::DemoParams::new(3, end) }).unwrap();
-        let records = records(&world.regions, &world.officers, end, 3);
-        assert_eq!(records, super::records(&world.regions, &world.officers, end, 3));
+        let records = records(&world.regions, &world.officers, &world.mediators, end, 3);
+        assert_eq!(records, super::records(&world.regions, &world.officers, &world.mediators, end, 3));
         let roster = world.officers.iter().flat_map(|o| o.villages.iter().map(move |v| (*v, o.id)));
         let mut book = DeskBook::new(roster);
         let (mut seq, mut id, mut changes, mut petition_id, mut reception_id) = (0, 0, 0, 0, 0);
@@ -514,6 +526,10 @@ mod tests {
                 DeskRecord::Dispute(d, cs) => {
                     id += 1;
                     assert!(d.opened_at < end);
+                    if let Some(m) = d.mediator_id {
+                        let on_roster = world.mediators.iter().find(|x| x.id == m).unwrap();
+                        assert_eq!((on_roster.village, &on_roster.name), (d.village, &d.mediator), "{d:?}");
+                    }
                     assert!(book.apply(&event(LiveKind::Dispute, id, serde_json::to_string(d).unwrap())));
                     for c in cs {
                         assert!(c.at <= end && c.at >= d.opened_at);

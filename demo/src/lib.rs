@@ -12,6 +12,7 @@ pub mod desk;
 mod geography;
 pub mod handling;
 mod incidents;
+pub mod mediators;
 mod names;
 pub mod orders;
 mod resources;
@@ -132,6 +133,8 @@ pub struct World {
     pub officers: Vec<Officer>,
     /// Departments that take 综治 work orders.
     pub departments: Vec<model::department::Department>,
+    /// The villages' mediator rosters (法治带头人).
+    pub mediators: Vec<model::desk::Mediator>,
     /// 综治 events with their work orders' steps, oldest first (stored after the incidents).
     pub orders: Vec<orders::DemoEvent>,
     /// The steps of the recent and the open 110 incidents and the units still out on calls
@@ -162,6 +165,7 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
     };
     let departments = departments::generate(&geo.regions);
     let orders = orders::generate(&geo, &departments, params, incidents.len());
+    let mediators = mediators::generate(&geo.regions, params.seed);
     Ok(World {
         regions: geo.regions,
         cells: geo.cells,
@@ -169,6 +173,7 @@ pub fn generate(params: &DemoParams) -> Result<World, DemoError> {
         resources,
         officers,
         departments,
+        mediators,
         orders,
         police,
         truth,

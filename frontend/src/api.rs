@@ -631,6 +631,11 @@ pub async fn file_screening(body: ScreeningBody) -> Result<Option<ScreeningView>
     post_json("/api/screenings", &body).await
 }
 
+/// `GET /api/mediators`: the mediator rosters of the caller's villages.
+pub async fn mediators() -> Result<Vec<model::api::desk::MediatorView>, ApiError> {
+    get_json("/api/mediators").await
+}
+
 /// `POST /api/disputes`: registers a dispute (its view back).
 pub async fn register_dispute(body: DisputeBody) -> Result<Option<DisputeView>, ApiError> {
     post_json("/api/disputes", &body).await

@@ -44,6 +44,10 @@ pub struct DeskCtx {
     pub my_cases: RwSignal<Option<model::api::desk::MyCases>>,
     /// This month's receptions and visits (`GET /api/receptions`).
     pub receptions: RwSignal<Option<model::api::petition::ReceptionCalendar>>,
+    /// The mediator rosters of the officer's villages (`GET /api/mediators`).
+    pub mediators: RwSignal<Vec<model::api::desk::MediatorView>>,
+    /// The village chosen in the dispute form (its roster is offered).
+    pub dispute_village: RwSignal<String>,
     /// Bumped after every write: everything reloads.
     pub version: RwSignal<u32>,
     /// The last message: a confirmation or why a call failed (shown in the current language).
@@ -70,6 +74,8 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
         petitions: RwSignal::new(None),
         receptions: RwSignal::new(None),
         my_cases: RwSignal::new(None),
+        mediators: RwSignal::new(Vec::new()),
+        dispute_village: RwSignal::new(String::new()),
         version: RwSignal::new(0),
         message: RwSignal::new(None),
         officer,
@@ -87,7 +93,20 @@ pub fn start(ctx: Ctx, role: Role) -> DeskCtx {
             if desk.officer {
                 match api::desk().await {
                     Ok(d) => {
+                        if desk.dispute_village.get_untracked().is_empty()
+                            && let Some(v) = d.villages.first()
+                        {
+                            desk.dispute_village.try_set(v.village.code.to_string());
+                        }
                         desk.desk.try_set(Some(d));
+                    }
+                    Err(e) => {
+                        desk.message.try_set(Some(Err(e)));
+                    }
+                }
+                match api::mediators().await {
+                    Ok(m) => {
+                        desk.mediators.try_set(m);
                     }
                     Err(e) => {
                         desk.message.try_set(Some(Err(e)));
@@ -306,6 +325,7 @@ fn save_dispute(desk: DeskCtx) {
         parties: input_value("dispute-parties"),
         summary: input_value("dispute-summary"),
         mediator: input_value("dispute-mediator"),
+        mediator_id: input_value("dispute-mediator-pick").parse().ok(),
         opened_at: None,
         incident: None,
         court_reference: Some(input_value("dispute-court-ref")).filter(|r| !r.trim().is_empty()),
@@ -448,7 +468,7 @@ fn OfficerDesk() -> impl IntoView {
         })}
         <h3>{move || ctx.t(T::RegisterDispute)}</h3>
         <div class="desk-form" id="dispute-form">
-            <select id="dispute-village">{village_options}</select>
+            <select id="dispute-village" on:change=move |ev| desk.dispute_village.set(event_target_value(&ev))>{village_options}</select>
             <select id="dispute-kind" title=move || ctx.t(T::DisputeKindLabel)>
                 {move || { let lang = ctx.lang.get(); DisputeKind::ALL.iter().map(|k| view! {
                     <option value=k.as_str()>{if lang == Lang::Zh { k.label_zh() } else { k.label_en() }}</option>
@@ -456,6 +476,16 @@ fn OfficerDesk() -> impl IntoView {
             </select>
             <input id="dispute-title" placeholder=move || ctx.t(T::DisputeTitle) />
             <input id="dispute-parties" placeholder=move || ctx.t(T::Parties) />
+            <select id="dispute-mediator-pick" title=move || ctx.t(T::MediatorRoster)>
+                <option value="">{move || ctx.t(T::MediatorOther)}</option>
+                {move || {
+                    let lang = ctx.lang.get();
+                    let village = desk.dispute_village.get();
+                    desk.mediators.get().into_iter().filter(|m| m.village.code.to_string() == village).map(|m| view! {
+                        <option value=m.id.to_string()>{format!("{} · {}", m.name, label(lang, &m.role_zh, &m.role_en))}</option>
+                    }).collect_view()
+                }}
+            </select>
             <input id="dispute-mediator" placeholder=move || ctx.t(T::Mediator) />
             <input id="dispute-summary" placeholder=move || ctx.t(T::Summary) />
             <input id="dispute-court-ref" placeholder=move || ctx.t(T::CourtReference) />
@@ -479,6 +509,8 @@ fn OfficerDesk() -> impl IntoView {
                                     {x.confirmation.map(|c| view! { " " <span class="badge confirmed">{ctx.t(T::Confirmed)}" "{c.reference}</span> })}
                                     {x.confirmation_apply_by.map(|d| view! { " " <span class="muted">{ctx.t(T::ConfirmApplyBy)}" "{d.to_string()}</span> })}
                                     <span class="muted">" "{x.parties}</span>
+                                    <span class="muted mediator">" · "{ctx.t(T::Mediator)}" "{x.mediator.clone()}
+                                        {x.mediator_role.map(|r| format!("（{}）", if lang == Lang::Zh { r.label_zh() } else { r.label_en() }))}</span>
                                     <span class="steps">
                                         {can_refer.then(|| view! {
                                             <select id=format!("referral-{id}") title=move || ctx.t(T::ReferredTo)>
@@ -494,6 +526,7 @@ fn OfficerDesk() -> impl IntoView {
                                                 session: None,
                                                 outcome: String::new(),
                                                 mediator: None,
+                                                mediator_id: None,
                                                 referral: (to == DisputeStatus::Referred).then(|| input_value(&format!("referral-{id}"))),
                                                 confirmation: None,
                                                 version: Some(version),
@@ -511,7 +544,7 @@ fn OfficerDesk() -> impl IntoView {
                                             <button class="chip" id=format!("confirm-{id}")
                                                 on:click=move |_| match confirmation_body(id) {
                                                     Ok(c) => write(desk, api::dispute_step(id, DisputeStepBody {
-                                                        to: None, session: None, outcome: String::new(), mediator: None,
+                                                        to: None, session: None, outcome: String::new(), mediator: None, mediator_id: None,
                                                         referral: None, confirmation: Some(c), version: Some(version),
                                                     }), T::Saved),
                                                     Err(e) => desk.message.set(Some(Err(e))),

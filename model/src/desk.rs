@@ -114,6 +114,37 @@ labelled_enum! {
 }
 
 labelled_enum! {
+    /// Who a village's mediator is: the 法治带头人 the village keeps on its roster (the world
+    /// file's `mediators` layer), any of whom the desk may name to mediate a dispute.
+    MediatorRole {
+        /// 村干部: a member of the village committee or its Party branch.
+        VillageCadre = ("village_cadre", "村干部", "village cadre"),
+        /// 法律明白人: a villager trained to explain the law to neighbours.
+        LegalLiterate = ("legal_literate", "法律明白人", "legal-literacy volunteer"),
+        /// 人民调解员: a member of the village's people's mediation committee.
+        PeoplesMediator = ("peoples_mediator", "人民调解员", "people's mediator"),
+        /// 乡贤: a respected local figure (retired teacher, cadre, entrepreneur).
+        RespectedLocal = ("respected_local", "乡贤", "respected local figure"),
+    }
+}
+
+/// A person on a village's mediator roster (调解员名册).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mediator {
+    /// Stable id within the world.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Who they are.
+    pub role: MediatorRole,
+    /// The village whose roster lists them.
+    pub village: crate::RegionCode,
+    /// Phone, as given (shown only to roles that handle cases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+labelled_enum! {
     /// How a backlog case is known among leaders (领导包案).
     CaseTag {
         /// 骨头案: hard to crack (many parties, money, old grievances).

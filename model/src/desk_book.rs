@@ -85,6 +85,9 @@ pub struct NewDispute {
     pub summary: String,
     /// The mediator in charge.
     pub mediator: String,
+    /// Their entry on the village's roster (调解员名册), when they are on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mediator_id: Option<u64>,
     /// An incident it came from, if any.
     pub incident: Option<u64>,
     /// 诉调对接: the court's reference (案号) when the people's court referred the case to
@@ -135,6 +138,9 @@ pub struct DisputeChange {
     pub outcome: String,
     /// A new mediator in charge (on escalation, usually).
     pub mediator: Option<String>,
+    /// With `mediator`: their entry on the village's roster, when they are on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mediator_id: Option<u64>,
     /// Where the parties took it, when `to` is `referred` (and only then).
     #[serde(default)]
     pub referral: Option<Referral>,
@@ -230,6 +236,8 @@ pub struct DisputeRecord {
     pub track: MediationTrack,
     /// Current mediator.
     pub mediator: String,
+    /// The current mediator's roster entry, when they are on the village's roster.
+    pub mediator_id: Option<u64>,
     /// Sessions held, oldest first.
     pub sessions: Vec<MediationSession>,
     /// Every change, oldest first, with its `seq`.
@@ -444,6 +452,7 @@ impl DeskBook {
                     status: DisputeStatus::Registered,
                     track: d.track,
                     mediator: d.mediator.clone(),
+                    mediator_id: d.mediator_id,
                     sessions: Vec::new(),
                     changes: Vec::new(),
                     closed_at: None,
@@ -500,6 +509,7 @@ impl DeskBook {
                 }
                 if let Some(m) = &c.mediator {
                     d.mediator = m.clone();
+                    d.mediator_id = c.mediator_id;
                 }
                 if !c.outcome.is_empty() {
                     d.outcome = c.outcome.clone();
@@ -812,6 +822,7 @@ mod tests {
             parties: "甲、乙".into(),
             summary: String::new(),
             mediator: "调委会".into(),
+            mediator_id: None,
             incident: None,
             court_reference: None,
             opened_at: t0(),
@@ -827,6 +838,7 @@ mod tests {
             session: None,
             outcome: String::new(),
             mediator: None,
+            mediator_id: None,
             referral: None,
             confirmation: None,
             by: "o".into(),
@@ -1032,6 +1044,7 @@ mod tests {
         assert!(book.apply(&raw(2, LiveKind::DisputeChanged, old_change)));
         let d = book.dispute(1).unwrap();
         assert_eq!((d.status, d.registered.court_reference.as_deref()), (DisputeStatus::Mediating, None));
+        assert_eq!((d.registered.mediator_id, d.mediator_id), (None, None), "no roster entry before rosters");
     }
 
     #[test]

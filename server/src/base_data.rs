@@ -108,6 +108,7 @@ fn parts_of(g: GeographyData) -> WorldParts {
         resources: g.resources,
         officers: g.officers,
         departments: g.departments,
+        mediators: g.mediators,
     }
 }
 
@@ -244,6 +245,7 @@ pub async fn publish(
         resources: parts.resources,
         officers: parts.officers,
         departments: parts.departments,
+        mediators: parts.mediators,
     };
     let grid = Geography::new(geography.clone());
     let mut placements = Vec::new();
@@ -324,14 +326,16 @@ pub async fn export(args: WorldExportArgs) -> anyhow::Result<()> {
     let world = WorldFile::from_parts(&parts_of(store.load_geography().await?));
     write_gpkg(&args.out, &world).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!(
-        "wrote {}: {} regions, {} cells, {} resources, {} officers, {} grid workers, {} units (已导出基础数据)",
+        "wrote {}: {} regions, {} cells, {} resources, {} officers, {} grid workers, {} units, {} departments, {} mediators (已导出基础数据)",
         args.out.display(),
         world.regions.len(),
         world.cells.len(),
         world.resources.len(),
         world.officers.len(),
         world.grid_workers.len(),
-        world.units.len()
+        world.units.len(),
+        world.departments.len(),
+        world.mediators.len()
     );
     Ok(())
 }

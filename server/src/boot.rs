@@ -42,6 +42,7 @@ pub fn world_data(world: demo::World) -> WorldData {
             resources: world.resources,
             officers: world.officers,
             departments: world.departments,
+            mediators: world.mediators,
         },
         incidents: world.incidents.into_iter().map(|d| (d.incident, Placement::of_cell(d.cell_code))).collect(),
         demo_truth_json: truth,
@@ -245,7 +246,7 @@ pub async fn seed_demo(
     let first_officer = world.officers.first().map(|o| o.id);
     // The demo's department user works for 凉州区's law enforcement bureau (城市管理 events).
     let demo_department = world.departments.iter().find(|d| d.code.as_str() == DEMO_DEPARTMENT).cloned();
-    let desk = demo::desk::records(&world.regions, &world.officers, params.end, params.seed);
+    let desk = demo::desk::records(&world.regions, &world.officers, &world.mediators, params.end, params.seed);
     store.replace_world(world_data(world)).await.context("writing the demo world")?;
     store.append_events(demo_desk_events(desk)).await.context("writing the demo desk records")?;
     // The two finished campaigns, numbered 1 and 2 as `DeskCheck::NewSubject` would.

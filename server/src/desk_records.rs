@@ -60,7 +60,7 @@ pub fn desk_event(kind: LiveKind, subject: u64, actor: &str, at: DateTime<Utc>, 
     }
 }
 
-fn named(s: &AppState, code: RegionCode) -> Named {
+pub fn named(s: &AppState, code: RegionCode) -> Named {
     Named { code, name: s.geography.region(code).map(|r| r.region.name.clone()).unwrap_or_default() }
 }
 
@@ -124,7 +124,10 @@ pub fn next_steps(status: DisputeStatus, track: MediationTrack) -> Vec<NextStep>
 /// The view of one dispute at `now`.
 pub fn dispute_view(s: &AppState, d: &DisputeRecord, now: DateTime<Utc>, limits: BacklogLimits) -> DisputeView {
     let r = &d.registered;
+    let on_roster = d.mediator_id.and_then(|id| s.geography.mediators_of(r.village).iter().find(|m| m.id == id));
     DisputeView {
+        mediator_id: on_roster.map(|m| m.id),
+        mediator_role: on_roster.map(|m| m.role),
         id: d.id,
         version: d.version,
         village: named(s, r.village),

@@ -28,6 +28,8 @@ pub struct Geography {
     resource_points: RTree<GeomWithData<[f64; 2], usize>>,
     officers: Vec<Officer>,
     departments: Vec<model::department::Department>,
+    /// The villages' mediator rosters, sorted by village and id.
+    mediators: Vec<model::desk::Mediator>,
     /// The UTM zone of the area's centre: metres for distances, bands and routes.
     projection: TransverseMercator,
 }
@@ -53,6 +55,11 @@ impl Geography {
             resources: data.resources,
             officers: data.officers,
             departments: data.departments,
+            mediators: {
+                let mut m = data.mediators;
+                m.sort_by_key(|m| (m.village, m.id));
+                m
+            },
         }
     }
 
@@ -198,6 +205,19 @@ impl Geography {
     /// The departments that take work orders, by code.
     pub fn departments(&self) -> &[model::department::Department] {
         &self.departments
+    }
+
+    /// The mediators on `village`'s roster.
+    pub fn mediators_of(&self, village: RegionCode) -> &[model::desk::Mediator] {
+        let start = self.mediators.partition_point(|m| m.village < village);
+        let end = self.mediators.partition_point(|m| m.village <= village);
+        &self.mediators[start..end]
+    }
+
+    /// The mediators on the rosters of the villages `scope` reaches (a grid worker's: the
+    /// villages of their cells), by village.
+    pub fn mediators_in(&self, scope: &Scope) -> impl Iterator<Item = &model::desk::Mediator> {
+        self.mediators.iter().filter(move |m| scope.allows_path_to(m.village))
     }
 
     /// The department with `code`.

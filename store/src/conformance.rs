@@ -478,6 +478,8 @@ pub async fn a_world_round_trips_through_the_store(backend: &impl Backend, world
     assert_eq!(g.officers, world.geography.officers, "{name}");
     assert!(!g.departments.is_empty(), "{name}: the demo world has departments");
     assert_eq!(g.departments, world.geography.departments, "{name}");
+    assert!(g.mediators.iter().any(|m| m.phone.is_some()), "{name}: the demo world has mediators with phones");
+    assert_eq!(g.mediators, world.geography.mediators, "{name}");
     let rows = store.load_incident_rows().await.unwrap();
     assert_eq!(rows.len(), world.incidents.len(), "{name}");
     for (r, d) in rows.iter().zip(&world.incidents) {

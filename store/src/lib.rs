@@ -41,6 +41,8 @@ pub struct GeographyData {
     pub officers: Vec<Officer>,
     /// Departments that take work orders, by code.
     pub departments: Vec<model::department::Department>,
+    /// The villages' mediator rosters, by id.
+    pub mediators: Vec<model::desk::Mediator>,
 }
 
 /// A whole world to write at once (the demo, or a copy of another store).

@@ -52,6 +52,8 @@ struct Stored {
     officers: Vec<Officer>,
     #[serde(default)]
     departments: Vec<model::department::Department>,
+    #[serde(default)]
+    mediators: Vec<model::desk::Mediator>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -77,6 +79,7 @@ pub fn encode(g: &GeographyData) -> Vec<u8> {
         resources: g.resources.clone(),
         officers: g.officers.clone(),
         departments: g.departments.clone(),
+        mediators: g.mediators.clone(),
     };
     serde_json::to_vec(&stored).unwrap_or_default()
 }
@@ -103,6 +106,7 @@ pub fn decode(bytes: &[u8]) -> Result<GeographyData, String> {
         resources: stored.resources,
         officers: stored.officers,
         departments: stored.departments,
+        mediators: stored.mediators,
     })
 }
 
@@ -148,12 +152,23 @@ mod tests {
                 name_en: "water".into(),
                 region: "620602000000".parse().unwrap(),
             }],
+            mediators: vec![model::desk::Mediator {
+                id: 7,
+                name: "王调解".into(),
+                role: model::desk::MediatorRole::LegalLiterate,
+                village,
+                phone: Some("17012345678".into()),
+            }],
         };
         // A version stored before departments existed reads with none.
         let old = String::from_utf8(encode(&g)).unwrap().replace(r#","departments":"#, r#","old_departments":"#);
         assert!(decode(old.as_bytes()).unwrap().departments.is_empty());
+        // And one stored before the mediator rosters, with none.
+        let old = String::from_utf8(encode(&g)).unwrap().replace(r#","mediators":"#, r#","old_mediators":"#);
+        assert!(decode(old.as_bytes()).unwrap().mediators.is_empty());
         let back = decode(&encode(&g)).unwrap();
         assert_eq!(back.departments, g.departments);
+        assert_eq!(back.mediators, g.mediators);
         assert_eq!((back.regions, back.cells), (g.regions, g.cells));
         assert!(decode(b"{").is_err());
         assert_eq!(unhex("0a0"), None);

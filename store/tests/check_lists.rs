@@ -7,6 +7,7 @@
 
 use model::RegionLevel;
 use model::auth::Role;
+use model::desk::MediatorRole;
 use model::live::LiveKind;
 use std::path::Path;
 
@@ -45,6 +46,7 @@ fn expected(column: &str) -> Option<Vec<String>> {
         "role" => Some(names(Role::ALL, Role::as_str)),
         "level" => Some(names(&RegionLevel::ALL, RegionLevel::as_str)),
         "kind" => Some(names(&LiveKind::ALL, LiveKind::as_str)),
+        "mediator_role" => Some(names(MediatorRole::ALL, MediatorRole::as_str)),
         _ => None,
     }
 }
@@ -63,7 +65,11 @@ fn the_postgis_migrations_end_with_the_models_lists() {
             last.insert(column, values);
         }
     }
-    assert_eq!(last.keys().collect::<Vec<_>>(), ["kind", "level", "role"], "the lists the migrations hold");
+    assert_eq!(
+        last.keys().collect::<Vec<_>>(),
+        ["kind", "level", "mediator_role", "role"],
+        "the lists the migrations hold"
+    );
     for (column, values) in &last {
         assert_eq!(Some(values.clone()), expected(column), "migrations: {column}");
     }
@@ -74,7 +80,7 @@ fn the_geopackage_schema_and_its_upgrade_hold_the_models_lists() {
     let sql = root().join("store/src/gpkg/sql");
     let schema = check_lists(&read(&sql.join("schema.sql")));
     let columns: Vec<&str> = schema.iter().map(|(c, _)| c.as_str()).collect();
-    assert_eq!(columns, ["level", "role", "kind"], "the lists the schema holds");
+    assert_eq!(columns, ["level", "mediator_role", "role", "kind"], "the lists the schema holds");
     for (column, values) in schema.iter().chain(&check_lists(&read(&sql.join("upgrade_live_kinds.sql")))) {
         assert_eq!(Some(values.clone()), expected(column), "GeoPackage: {column}");
     }

@@ -963,6 +963,21 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                         };
                         assert_eq!(s, expected, "{label}: {x}");
                     }
+                    ("GET", "/api/mediators") => {
+                        let (s, list) = p.send(role, "GET", route.path, None).await;
+                        assert_eq!(s, 200, "{label}");
+                        let list = list.as_array().unwrap();
+                        assert_eq!(list.is_empty(), !sees, "{label}: rosters are read in the jurisdiction");
+                        let masked = !role.is_some_and(|r| r.handles_cases());
+                        for m in list {
+                            let village = m["village"]["code"].as_str().unwrap().parse().unwrap();
+                            assert!(scope.allows_path_to(village), "{label} leaks {m}");
+                            let phone = m["phone"].as_str().unwrap();
+                            assert_eq!(phone.contains('*'), masked, "{label}: {m}");
+                        }
+                        let (s, _) = p.send(role, "GET", &format!("{}?region={OUTSIDE_COUNTY}", route.path), None).await;
+                        assert_eq!(s, outside_status, "{label} outside");
+                    }
                     ("GET", "/api/screenings") => {
                         let (s, b) = p.send(role, "GET", "/api/screenings?limit=5000", None).await;
                         assert_eq!(s, 200, "{label}");

@@ -761,3 +761,66 @@ async fn villages_file_monthly_screenings_and_a_missed_one_is_overdue_and_scored
     let c = cell(&card, "screening_on_time");
     assert_eq!((c["denominator"].as_u64(), c["judgement"].as_str()), (Some(0), Some("too_few")), "not due yet: {c}");
 }
+
+/// The village's mediator roster (法治带头人) is read in the jurisdiction and names the mediator
+/// of a dispute: someone of the village's own roster, by id; another village's, or a name that
+/// is not theirs, is refused naming the field; a roster mediator's role shows on the dispute.
+#[tokio::test]
+async fn disputes_name_their_mediator_from_the_villages_roster() {
+    let w = TestWorld::new(2_000).await;
+    let villages = own_villages(&w);
+    let own = villages[0];
+    let (s, roster) = w.get_as(Role::Village, &format!("/api/mediators?region={own}")).await;
+    assert_eq!(s, 200, "{roster}");
+    let roster = roster.as_array().unwrap().clone();
+    assert!(roster.len() >= 3, "{roster:?}");
+    assert!(roster.iter().all(|m| m["village"]["code"] == own.to_string()));
+    let expected: Vec<u64> = w.state.geography.mediators_of(own).iter().map(|m| m.id).collect();
+    assert_eq!(roster.iter().map(|m| m["id"].as_u64().unwrap()).collect::<Vec<_>>(), expected);
+    let literate = roster.iter().find(|m| m["role"] == "legal_literate").unwrap();
+    assert_eq!(literate["role_zh"], "法律明白人");
+    assert!(!literate["phone"].as_str().unwrap().contains('*'), "the officer handles cases: phones in full");
+    // The whole jurisdiction's rosters, and none of another village.
+    let (_, all) = w.get_as(Role::Village, "/api/mediators").await;
+    let all = all.as_array().unwrap();
+    assert!(all.iter().all(|m| villages.iter().any(|v| m["village"]["code"] == v.to_string())), "{all:?}");
+    let elsewhere = w
+        .state
+        .geography
+        .regions()
+        .iter()
+        .map(|r| r.region.code)
+        .find(|c| c.level() == model::RegionLevel::Village && !villages.contains(c))
+        .unwrap();
+    let stranger = w.state.geography.mediators_of(elsewhere)[0].id;
+
+    let body = |id: Value, name: &str| {
+        json!({"village": own.to_string(), "kind": "water", "title": "浇水次序", "parties": "张某、李某",
+               "mediator_id": id, "mediator": name})
+    };
+    let (s, e) = w.post_as(Role::Village, "/api/disputes", body(json!(stranger), "").to_string()).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("mediator_id")), "{e}");
+    let (s, e) = w.post_as(Role::Village, "/api/disputes", body(literate["id"].clone(), "别人").to_string()).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("mediator")), "{e}");
+    let (s, e) = w.post_as(Role::Village, "/api/disputes", body(Value::Null, " ").to_string()).await;
+    assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("mediator")), "{e}");
+    let (s, d) = w.post_as(Role::Village, "/api/disputes", body(literate["id"].clone(), "").to_string()).await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(
+        (&d["mediator"], &d["mediator_id"], &d["mediator_role"]),
+        (&literate["name"], &literate["id"], &json!("legal_literate"))
+    );
+    let id = d["id"].as_u64().unwrap();
+    // A session defaults to them; a new mediator from the roster replaces them, a name alone
+    // leaves the roster.
+    let cadre = roster.iter().find(|m| m["role"] == "village_cadre").unwrap();
+    let (s, v) = step(&w, id, json!({"to": "mediating", "session": {}, "mediator_id": cadre["id"]})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["sessions"][0]["mediator"], literate["name"]);
+    assert_eq!((&v["mediator"], &v["mediator_role"]), (&cadre["name"], &json!("village_cadre")));
+    let (s, e) = step(&w, id, json!({"session": {}, "mediator_id": stranger})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("mediator_id")), "{e}");
+    let (s, v) = step(&w, id, json!({"session": {}, "mediator": "镇司法所"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!((v["mediator"].as_str(), v.get("mediator_id"), v.get("mediator_role")), (Some("镇司法所"), None, None));
+}

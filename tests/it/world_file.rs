@@ -56,6 +56,7 @@ async fn the_demo_world_exports_validates_and_comes_back_unchanged() {
         resources: g.resources,
         officers: g.officers,
         departments: g.departments,
+        mediators: g.mediators,
     };
     let read = read_world(&file, None).unwrap();
     assert_eq!(read.layers.len(), world::Layer::ALL.len());

@@ -15,6 +15,7 @@ fn main() {
         resources: demo.resources,
         officers: demo.officers,
         departments: demo.departments,
+        mediators: demo.mediators,
     };
     let file = WorldFile::from_parts(&parts);
     let rules = Rules::default();

@@ -4,8 +4,8 @@
 //! by the area between them), so a file's winding or a projection's round trip changes nothing.
 
 use crate::{
-    CellRecord, DepartmentRecord, GridWorkerRecord, Layer, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord,
-    WorldFile,
+    CellRecord, DepartmentRecord, GridWorkerRecord, Layer, MediatorRecord, OfficerRecord, RegionRecord, ResourceRecord,
+    UnitRecord, WorldFile,
 };
 use geo::{CoordsIter, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
@@ -118,6 +118,15 @@ impl Same for DepartmentRecord {
     }
 }
 
+impl Same for MediatorRecord {
+    /// A role written as its label (人民调解员) is the same as its code (`peoples_mediator`).
+    fn same(&self, o: &Self) -> bool {
+        let role = |r: &str| model::desk::MediatorRole::parse_label(r).map(|r| r.as_str()).unwrap_or(r).to_owned();
+        (self.id, &self.name, role(&self.role), &self.village_code, &self.phone)
+            == (o.id, &o.name, role(&o.role), &o.village_code, &o.phone)
+    }
+}
+
 impl Same for GridWorkerRecord {
     fn same(&self, o: &Self) -> bool {
         (self.id, &self.name, &self.cell_code, &self.phone, self.leader)
@@ -167,13 +176,14 @@ pub fn difference(old: &WorldFile, new: &WorldFile) -> Difference {
             compare(Layer::GridWorkers, &old.grid_workers, &new.grid_workers, |g| g.id.to_string()),
             compare(Layer::Units, &old.units, &new.units, |u| u.id.to_string()),
             compare(Layer::Departments, &old.departments, &new.departments, |d| d.code.trim().to_owned()),
+            compare(Layer::Mediators, &old.mediators, &new.mediators, |m| m.id.to_string()),
         ],
     }
 }
 
 /// The regions a feature of `layer` with `key` lies in, in `world` (none when absent there):
 /// a region's or cell's own code, a resource's or unit's region, an officer's villages, a grid
-/// worker's cell. Codes that do not parse are returned as they are.
+/// worker's cell, a mediator's village. Codes that do not parse are returned as they are.
 fn places(world: &WorldFile, layer: Layer, key: &str) -> Vec<String> {
     let id = || key.parse::<u64>().ok();
     match layer {
@@ -198,6 +208,9 @@ fn places(world: &WorldFile, layer: Layer, key: &str) -> Vec<String> {
         }
         Layer::Departments => {
             world.departments.iter().filter(|d| d.code.trim() == key).map(|d| d.region_code.trim().to_owned()).collect()
+        }
+        Layer::Mediators => {
+            world.mediators.iter().filter(|m| Some(m.id) == id()).map(|m| m.village_code.trim().to_owned()).collect()
         }
     }
 }

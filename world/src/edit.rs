@@ -383,6 +383,7 @@ mod tests {
             resources: demo.resources,
             officers: demo.officers,
             departments: demo.departments,
+            mediators: demo.mediators,
         })
     }
 

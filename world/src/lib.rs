@@ -1,6 +1,6 @@
 //! The world file: a city's base data (regions, grid cells, prevention resources, officers, grid
-//! workers, patrol units, departments) as the seven layers SafeGrid exchanges, whatever file they
-//! came in.
+//! workers, patrol units, departments, the villages' mediator rosters) as the eight layers
+//! SafeGrid exchanges, whatever file they came in.
 //!
 //! Records keep codes and kinds as the file wrote them, so that [`validate`] can name every
 //! fault with its layer, code and place; [`WorldFile::to_parts`] turns a valid file into the
@@ -17,11 +17,12 @@ pub use validate::{Problem, ProblemKind, Report, Rules, Severity, validate};
 
 use geo::{InteriorPoint, MultiPolygon, Point};
 use model::department::{Department, DepartmentCode};
+use model::desk::{Mediator, MediatorRole};
 use model::resource::CameraView;
 use model::{Cell, CellCode, CellShape, Officer, Region, RegionCode, RegionShape, Resource, ResourceKind};
 use serde::{Deserialize, Serialize};
 
-/// The seven layers, in the order they are read, checked and written.
+/// The eight layers, in the order they are read, checked and written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
@@ -39,11 +40,13 @@ pub enum Layer {
     Units,
     /// Departments that take 综治 work orders (no geometry).
     Departments,
+    /// The villages' mediator rosters (调解员名册, the 法治带头人; no geometry).
+    Mediators,
 }
 
 impl Layer {
     /// Every layer.
-    pub const ALL: [Layer; 7] = [
+    pub const ALL: [Layer; 8] = [
         Layer::Regions,
         Layer::Cells,
         Layer::Resources,
@@ -51,6 +54,7 @@ impl Layer {
         Layer::GridWorkers,
         Layer::Units,
         Layer::Departments,
+        Layer::Mediators,
     ];
 
     /// The layer's table or file name (`cells` → `cells.geojson`).
@@ -63,7 +67,13 @@ impl Layer {
             Layer::GridWorkers => "grid_workers",
             Layer::Units => "units",
             Layer::Departments => "departments",
+            Layer::Mediators => "mediators",
         }
+    }
+
+    /// Whether the layer's rows have a place (officers, departments and mediators have none).
+    pub fn has_geometry(self) -> bool {
+        !matches!(self, Layer::Officers | Layer::Departments | Layer::Mediators)
     }
 
     /// The layer of a table or file name.
@@ -182,7 +192,6 @@ pub struct UnitRecord {
     pub point: Point<f64>,
 }
 
-/// A whole world file.
 /// A department (部门) as the file has it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DepartmentRecord {
@@ -198,6 +207,23 @@ pub struct DepartmentRecord {
     pub region_code: String,
 }
 
+/// A person on a village's mediator roster (法治带头人) as the file has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediatorRecord {
+    /// Stable id among the mediators.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// `village_cadre`, `legal_literate`, `peoples_mediator` or `respected_local`, or the
+    /// Chinese label (村干部, 法律明白人, 人民调解员, 乡贤).
+    pub role: String,
+    /// The village whose roster lists them.
+    pub village_code: String,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+/// A whole world file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorldFile {
     /// Regions.
@@ -214,6 +240,8 @@ pub struct WorldFile {
     pub units: Vec<UnitRecord>,
     /// Departments.
     pub departments: Vec<DepartmentRecord>,
+    /// Mediator rosters.
+    pub mediators: Vec<MediatorRecord>,
 }
 
 /// A world in the model's types, ready to store.
@@ -229,6 +257,8 @@ pub struct WorldParts {
     pub officers: Vec<Officer>,
     /// Departments, by code.
     pub departments: Vec<Department>,
+    /// Mediators, sorted by id.
+    pub mediators: Vec<Mediator>,
 }
 
 /// Why a file cannot become a world: it has errors (see [`validate`]).
@@ -394,7 +424,21 @@ impl WorldFile {
             })
             .collect();
         departments.sort_by(|a, b| a.code.cmp(&b.code));
-        WorldParts { regions, cells, resources, officers, departments }
+        let mut mediators: Vec<Mediator> = self
+            .mediators
+            .iter()
+            .filter_map(|m| {
+                Some(Mediator {
+                    id: m.id,
+                    name: m.name.trim().to_owned(),
+                    role: MediatorRole::parse_label(&m.role)?,
+                    village: RegionCode::parse(m.village_code.trim()).ok()?,
+                    phone: m.phone.as_ref().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()),
+                })
+            })
+            .collect();
+        mediators.sort_by_key(|m| m.id);
+        WorldParts { regions, cells, resources, officers, departments, mediators }
     }
 
     /// The file of a stored world (what `safegrid world export` writes). A grid worker's cell is
@@ -491,6 +535,17 @@ impl WorldFile {
                 name_zh: d.name_zh.clone(),
                 name_en: d.name_en.clone(),
                 region_code: d.region.to_string(),
+            })
+            .collect();
+        file.mediators = parts
+            .mediators
+            .iter()
+            .map(|m| MediatorRecord {
+                id: m.id,
+                name: m.name.clone(),
+                role: m.role.as_str().to_owned(),
+                village_code: m.village.to_string(),
+                phone: m.phone.clone(),
             })
             .collect();
         file

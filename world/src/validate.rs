@@ -87,6 +87,11 @@ pub enum ProblemKind {
     /// A department with a bad code, a type the taxonomy lacks, or a region that is not a county
     /// or township of the file.
     BadDepartment,
+    /// A mediator with no name, a role that is none of the four, a village that is not in the
+    /// file, or a phone that is not one.
+    BadMediator,
+    /// A village whose roster lists no mediator, when the file has rosters (warning).
+    VillageWithoutMediator,
 }
 
 impl ProblemKind {
@@ -97,7 +102,8 @@ impl ProblemKind {
             | ProblemKind::CellWithoutGridWorker
             | ProblemKind::LargeCell
             | ProblemKind::CameraWithoutDirection
-            | ProblemKind::RepairedGeometry => Severity::Warning,
+            | ProblemKind::RepairedGeometry
+            | ProblemKind::VillageWithoutMediator => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -123,6 +129,8 @@ impl ProblemKind {
             ProblemKind::CameraWithoutDirection => "摄像头缺少朝向",
             ProblemKind::RepairedGeometry => "几何已自动修复",
             ProblemKind::BadDepartment => "部门信息有误",
+            ProblemKind::BadMediator => "调解员信息有误",
+            ProblemKind::VillageWithoutMediator => "村无调解员",
         }
     }
 
@@ -147,6 +155,8 @@ impl ProblemKind {
             ProblemKind::CameraWithoutDirection => "camera with no direction",
             ProblemKind::RepairedGeometry => "geometry repaired",
             ProblemKind::BadDepartment => "department record is wrong",
+            ProblemKind::BadMediator => "mediator record is wrong",
+            ProblemKind::VillageWithoutMediator => "village with no mediator",
         }
     }
 }
@@ -747,6 +757,45 @@ pub fn validate(world: &WorldFile, rules: &Rules) -> Report {
         }
     }
 
+    // Mediator rosters.
+    let mut mediator_ids: HashSet<u64> = HashSet::new();
+    let mut rostered: HashSet<RegionCode> = HashSet::new();
+    for m in &world.mediators {
+        let id = m.id.to_string();
+        let bad = |why: String| Problem::new(ProblemKind::BadMediator, Layer::Mediators, &id, None, why);
+        if !mediator_ids.insert(m.id) {
+            out.push(Problem::new(
+                ProblemKind::DuplicateCode,
+                Layer::Mediators,
+                &id,
+                None,
+                format!("mediator id {} ({}) is used twice", m.id, m.name),
+            ));
+        }
+        if m.name.trim().is_empty() || m.name.trim().chars().count() > 40 {
+            out.push(bad(format!("mediator {} needs a name of 1–40 characters", m.id)));
+        }
+        if model::desk::MediatorRole::parse_label(&m.role).is_none() {
+            let known: Vec<String> =
+                model::desk::MediatorRole::ALL.iter().map(|r| format!("{} ({})", r.as_str(), r.label_zh())).collect();
+            out.push(bad(format!("{}: role {:?} is none of {}", m.name, m.role, known.join(", "))));
+        }
+        match RegionCode::parse(m.village_code.trim()) {
+            Ok(c) if villages.contains_key(&c) => {
+                rostered.insert(c);
+            }
+            _ => out.push(
+                bad(format!("{} is on the roster of {:?}, which is not a village of the file", m.name, m.village_code))
+                    .other(m.village_code.clone()),
+            ),
+        }
+        if let Some(phone) = &m.phone
+            && !is_phone(phone)
+        {
+            out.push(bad(format!("{}: phone {phone:?} is not a phone number", m.name)));
+        }
+    }
+
     // Warnings over the whole grid.
     let mut village_codes: Vec<&RegionCode> = villages.keys().collect();
     village_codes.sort();
@@ -759,6 +808,21 @@ pub fn validate(world: &WorldFile, rules: &Rules) -> Report {
                     &code.to_string(),
                     place(&world.regions[villages[code]].boundary),
                     "no officer covers this village".into(),
+                ));
+            }
+        }
+    }
+    if !world.mediators.is_empty() {
+        let mut codes: Vec<&RegionCode> = villages.keys().collect();
+        codes.sort();
+        for code in codes {
+            if !rostered.contains(code) {
+                out.push(Problem::new(
+                    ProblemKind::VillageWithoutMediator,
+                    Layer::Regions,
+                    &code.to_string(),
+                    place(&world.regions[villages[code]].boundary),
+                    "no mediator is on this village's roster".into(),
                 ));
             }
         }
@@ -788,6 +852,12 @@ pub fn validate(world: &WorldFile, rules: &Rules) -> Report {
         ))
     });
     Report { problems: out }
+}
+
+/// Whether `s` reads as a phone number: 3–20 digits, with `+`, `-` and spaces allowed.
+fn is_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    (3..=20).contains(&digits) && s.trim().chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
 }
 
 /// The shape the checks use for one feature, with its error (invalid) or warning (repaired).
@@ -836,7 +906,8 @@ fn geometry_detail(s: &MultiPolygon<f64>) -> String {
 mod tests {
     use super::*;
     use crate::{
-        CellRecord, DepartmentRecord, GridWorkerRecord, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord,
+        CellRecord, DepartmentRecord, GridWorkerRecord, MediatorRecord, OfficerRecord, RegionRecord, ResourceRecord,
+        UnitRecord,
     };
     use geo::{Rect, coord, polygon};
 
@@ -945,7 +1016,60 @@ mod tests {
                 name_en: String::new(),
                 region_code: "620602001000".into(),
             }],
+            mediators: vec![
+                MediatorRecord {
+                    id: 1,
+                    name: "王调解".into(),
+                    role: "人民调解员".into(),
+                    village_code: "620602001001".into(),
+                    phone: Some("139 0935 0001".into()),
+                },
+                MediatorRecord {
+                    id: 2,
+                    name: "李乡贤".into(),
+                    role: "respected_local".into(),
+                    village_code: "620602001002".into(),
+                    phone: None,
+                },
+            ],
         }
+    }
+
+    #[test]
+    fn mediators_need_a_name_a_known_role_a_village_of_the_file_and_a_real_phone() {
+        let parts = clean().to_parts(&Rules::default()).unwrap();
+        assert_eq!(parts.mediators[0].role, model::desk::MediatorRole::PeoplesMediator, "a label is read as its role");
+        assert_eq!(parts.mediators[0].phone.as_deref(), Some("139 0935 0001"));
+        let mut w = clean();
+        let m = w.mediators[0].clone();
+        w.mediators.push(m.clone());
+        w.mediators.push(MediatorRecord { id: 3, name: " ".into(), ..m.clone() });
+        w.mediators.push(MediatorRecord { id: 4, role: "律师".into(), ..m.clone() });
+        w.mediators.push(MediatorRecord { id: 5, village_code: "620602001000".into(), ..m.clone() });
+        w.mediators.push(MediatorRecord { id: 6, village_code: "620602001009".into(), ..m.clone() });
+        w.mediators.push(MediatorRecord { id: 7, phone: Some("call me".into()), ..m });
+        let report = validate(&w, &Rules::default());
+        let found: Vec<(ProblemKind, &str)> =
+            report.errors().filter(|p| p.layer == Layer::Mediators).map(|p| (p.kind, p.code.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (ProblemKind::DuplicateCode, "1"),
+                (ProblemKind::BadMediator, "3"),
+                (ProblemKind::BadMediator, "4"),
+                (ProblemKind::BadMediator, "5"),
+                (ProblemKind::BadMediator, "6"),
+                (ProblemKind::BadMediator, "7"),
+            ]
+        );
+        assert!(report.errors().any(|p| p.detail.contains("律师") && p.detail.contains("legal_literate")));
+        // A roster that leaves a village out is a warning on that village, not an error.
+        let mut w = clean();
+        w.mediators.truncate(1);
+        let report = validate(&w, &Rules::default());
+        assert!(report.is_valid());
+        let warned: Vec<(ProblemKind, &str)> = report.warnings().map(|p| (p.kind, p.code.as_str())).collect();
+        assert_eq!(warned, [(ProblemKind::VillageWithoutMediator, "620602001002")]);
     }
 
     #[test]

@@ -305,6 +305,12 @@ pub struct DisputeView {
     pub summary: String,
     /// Current mediator.
     pub mediator: String,
+    /// The current mediator's id on the village's roster, when they are on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mediator_id: Option<u64>,
+    /// Who the current mediator is (村干部, 法律明白人, 人民调解员, 乡贤), when on the roster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mediator_role: Option<crate::desk::MediatorRole>,
     /// Incident it came from.
     pub incident: Option<u64>,
     /// When it arose (UTC).
@@ -697,14 +703,36 @@ pub struct DisputeBody {
     /// What happened.
     #[serde(default)]
     pub summary: String,
-    /// The mediator in charge.
+    /// The mediator in charge (may be left out when `mediator_id` names them).
+    #[serde(default)]
     pub mediator: String,
+    /// The mediator's id on the village's roster (`GET /api/mediators?village=`).
+    pub mediator_id: Option<u64>,
     /// When it arose (UTC; default: now).
     pub opened_at: Option<DateTime<Utc>>,
     /// The incident it came from, if any.
     pub incident: Option<u64>,
     /// 诉调对接: the court's reference (案号) when the people's court referred the case.
     pub court_reference: Option<String>,
+}
+
+/// A person on a village's mediator roster (`GET /api/mediators?region=`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediatorView {
+    /// Id on the roster (a dispute's `mediator_id`).
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Who they are.
+    pub role: crate::desk::MediatorRole,
+    /// Role, Chinese.
+    pub role_zh: String,
+    /// Role, English.
+    pub role_en: String,
+    /// The village.
+    pub village: Named,
+    /// Phone (masked for roles that do not handle cases: 138****1234).
+    pub phone: Option<String>,
 }
 
 /// A session in a transition body.
@@ -733,6 +761,8 @@ pub struct DisputeStepBody {
     pub outcome: String,
     /// A new mediator in charge.
     pub mediator: Option<String>,
+    /// A new mediator in charge, by their id on the village's roster.
+    pub mediator_id: Option<u64>,
     /// Where the parties took it (API name of a [`Referral`]): required with `to: referred`.
     pub referral: Option<String>,
     /// The court's confirmation of the agreement (司法确认).
@@ -990,6 +1020,7 @@ mod tests {
             session: Some(MediationSession { held_at: at(60), mediator: "李".into(), notes: "谈".into() }),
             outcome: String::new(),
             mediator: None,
+            mediator_id: None,
             referral: None,
             confirmation: None,
             by: "v1".into(),
@@ -1012,6 +1043,8 @@ mod tests {
             parties: "甲、乙".into(),
             summary: String::new(),
             mediator: "李".into(),
+            mediator_id: Some(5),
+            mediator_role: Some(crate::desk::MediatorRole::PeoplesMediator),
             incident: Some(42),
             opened_at: at(0),
             registered_by: "v1".into(),

@@ -155,6 +155,36 @@ pub(super) fn village_in_scope(s: &AppState, caller: &Caller, field: &str, raw: 
     Ok(code)
 }
 
+/// The mediator in charge a body names, with their roster id: by `mediator_id`, someone on the
+/// village's roster (422 naming `mediator_id` otherwise; a `mediator` name that is not theirs is a
+/// 422 naming `mediator`), or by a `mediator` name alone (a committee, a court's mediator).
+/// `None` when the body names neither.
+fn mediator_named(
+    s: &AppState,
+    village: RegionCode,
+    name: Option<&str>,
+    id: Option<u64>,
+) -> Result<Option<(String, Option<u64>)>, AppError> {
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    match id {
+        Some(id) => {
+            let on_roster = s.geography.mediators_of(village).iter().find(|m| m.id == id).ok_or_else(|| {
+                unprocessable("mediator_id", format!("mediator {id} is not on the roster of village {village}"))
+            })?;
+            if let Some(n) = name
+                && n != on_roster.name
+            {
+                return Err(unprocessable(
+                    "mediator",
+                    format!("mediator {id} is {}, not {n}; name one or the other", on_roster.name),
+                ));
+            }
+            Ok(Some((on_roster.name.clone(), Some(id))))
+        }
+        None => name.map(|n| Ok((text("mediator", n, 100)?, None))).transpose(),
+    }
+}
+
 /// A time at or before now (+5 min of clock skew) and not more than `max_days` ago.
 pub(super) fn past_time(
     field: &str,
@@ -483,6 +513,8 @@ pub async fn create_dispute(
             return Err(unprocessable("incident", format!("no incident {id} in your jurisdiction")));
         }
     }
+    let (mediator, mediator_id) = mediator_named(&s, village, Some(&body.mediator), body.mediator_id)?
+        .ok_or_else(|| unprocessable("mediator", "name the mediator in charge (mediator or mediator_id)"))?;
     let dispute = NewDispute {
         village,
         kind,
@@ -490,7 +522,8 @@ pub async fn create_dispute(
         title: text("title", &body.title, 100)?,
         parties: text("parties", &body.parties, 500)?,
         summary: optional_text("summary", &body.summary, 2000)?,
-        mediator: text("mediator", &body.mediator, 100)?,
+        mediator,
+        mediator_id,
         incident: body.incident,
         court_reference: body
             .court_reference
@@ -539,6 +572,28 @@ pub async fn list_disputes(
         items.iter_mut().for_each(mask_dispute);
     }
     Ok(Json(DisputeList { total, items }).into_response())
+}
+
+/// `GET /api/mediators?region=`: the mediator rosters (法治带头人: 村干部, 法律明白人, 人民调解员,
+/// 乡贤) of the villages in the caller's jurisdiction, or in `region` inside it, by village; phones
+/// masked for roles that do not handle cases.
+pub async fn mediators(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let scope = region_only(&caller, q.as_deref())?;
+    let masked = caller.masks_personal_data();
+    let list: Vec<model::api::desk::MediatorView> = s
+        .geography
+        .mediators_in(&scope)
+        .map(|m| model::api::desk::MediatorView {
+            id: m.id,
+            name: m.name.clone(),
+            role: m.role,
+            role_zh: m.role.label_zh().to_owned(),
+            role_en: m.role.label_en().to_owned(),
+            village: crate::desk_records::named(&s, m.village),
+            phone: m.phone.as_deref().map(|p| if masked { model::auth::mask_phone(p) } else { p.to_owned() }),
+        })
+        .collect();
+    Ok(Json(list).into_response())
 }
 
 /// What a role that does not handle cases sees of a dispute: the parties' names masked (each
@@ -619,13 +674,19 @@ pub async fn dispute_step(
     let id = dispute_id(&raw)?;
     let body: DisputeStepBody = json_body(&body)?;
     let now = s.clock.now();
-    let (status, track, version, mediator_now, agreed, confirmed) = {
+    let (village, (status, track, version), mediator_now, agreed, confirmed) = {
         let book = s.live.desk();
         let d = book
             .dispute(id)
             .filter(|d| caller.scope.allows_region(d.registered.village))
             .ok_or_else(|| AppError::NotFound { message: format!("no dispute {id}"), field: None })?;
-        (d.status, d.track, d.version, d.mediator.clone(), d.agreed_at.is_some(), d.confirmation.is_some())
+        (
+            d.registered.village,
+            (d.status, d.track, d.version),
+            d.mediator.clone(),
+            d.agreed_at.is_some(),
+            d.confirmation.is_some(),
+        )
     };
     let to = body
         .to
@@ -693,12 +754,14 @@ pub async fn dispute_step(
             })
         })
         .transpose()?;
+    let named = mediator_named(&s, village, body.mediator.as_deref(), body.mediator_id)?;
     let change = DisputeChange {
         id,
         to,
         session,
         outcome: optional_text("outcome", &body.outcome, 2000)?,
-        mediator: body.mediator.as_deref().map(|m| text("mediator", m, 100)).transpose()?,
+        mediator: named.as_ref().map(|(name, _)| name.clone()),
+        mediator_id: named.and_then(|(_, id)| id),
         referral,
         confirmation,
         by: caller.user.username.clone(),

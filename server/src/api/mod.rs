@@ -195,6 +195,7 @@ fn routes() -> Routes {
         )
         .add("GET", "/api/visits/{id}/photo", Signed, get(desk::visit_photo))
         .add("GET", "/api/disputes", Signed, get(desk::list_disputes))
+        .add("GET", "/api/mediators", Signed, get(desk::mediators))
         .add("POST", "/api/disputes", Signed, post(desk::create_dispute))
         .add("GET", "/api/disputes/stats", Signed, get(desk::dispute_statistics))
         .add("GET", "/api/disputes/{id}", Signed, get(desk::one_dispute))

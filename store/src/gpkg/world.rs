@@ -96,6 +96,11 @@ fn write_geography(tx: &rusqlite::Transaction<'_>, geography: &GeographyData) ->
             st.execute(params![d.code.as_str(), d.kind, d.name_zh, d.name_en, d.region.to_string()])
                 .map_err(sql("insert department"))?;
         }
+        let mut st = tx.prepare(sql!("insert_mediator")).map_err(sql("prepare insert mediator"))?;
+        for m in &geography.mediators {
+            st.execute(params![m.id as i64, m.name, m.role.as_str(), m.village.to_string(), m.phone])
+                .map_err(sql("insert mediator"))?;
+        }
     }
     Ok(())
 }
@@ -103,6 +108,7 @@ fn write_geography(tx: &rusqlite::Transaction<'_>, geography: &GeographyData) ->
 pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<(), GpkgError> {
     let tx = conn.transaction().map_err(sql("begin"))?;
     for t in [
+        "mediators",
         "departments",
         "officer_villages",
         "officers",
@@ -157,7 +163,7 @@ pub(super) fn publish_world(conn: &mut Connection, p: &Publication) -> Result<Re
             return Ok(Err(current));
         }
     }
-    for t in ["departments", "officer_villages", "officers", "resources", "cells", "regions"] {
+    for t in ["mediators", "departments", "officer_villages", "officers", "resources", "cells", "regions"] {
         tx.execute(&sql!("clear_table").replace("{table}", t), []).map_err(sql("clear table"))?;
     }
     write_geography(&tx, &p.geography)?;
@@ -308,7 +314,21 @@ pub(super) fn read_geography(conn: &Connection) -> Result<GeographyData, GpkgErr
             region: RegionCode::parse(&region).map_err(|e| corrupt("department region", e))?,
         });
     }
-    Ok(GeographyData { regions, cells, resources, officers, departments })
+    let mut mediators = Vec::new();
+    let mut st = conn.prepare(sql!("load_mediators")).map_err(sql("prepare load mediators"))?;
+    let mut rows = st.query([]).map_err(sql("load mediators"))?;
+    while let Some(r) = rows.next().map_err(sql("load mediators"))? {
+        let role: String = r.get(2).map_err(sql("load mediators"))?;
+        let village: String = r.get(3).map_err(sql("load mediators"))?;
+        mediators.push(model::desk::Mediator {
+            id: r.get::<_, i64>(0).map_err(sql("load mediators"))? as u64,
+            name: r.get(1).map_err(sql("load mediators"))?,
+            role: model::desk::MediatorRole::parse(&role).ok_or_else(|| corrupt("mediator role", role.clone()))?,
+            village: RegionCode::parse(&village).map_err(|e| corrupt("mediator village", e))?,
+            phone: r.get(4).map_err(sql("load mediators"))?,
+        });
+    }
+    Ok(GeographyData { regions, cells, resources, officers, departments, mediators })
 }
 
 /// Everything in the store, read in one transaction (a consistent view while writes go on).

@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 13, name: "0013_petitions", sql: include_str!("../../../migrations/0013_petitions.sql") },
     Migration { version: 14, name: "0014_receptions", sql: include_str!("../../../migrations/0014_receptions.sql") },
     Migration { version: 15, name: "0015_leader_role", sql: include_str!("../../../migrations/0015_leader_role.sql") },
+    Migration { version: 16, name: "0016_mediators", sql: include_str!("../../../migrations/0016_mediators.sql") },
 ];
 
 /// The schema version this build expects.

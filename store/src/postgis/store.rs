@@ -613,6 +613,12 @@ async fn write_geography(tx: &deadpool_postgres::Transaction<'_>, g: &GeographyD
             .await
             .map_err(db("insert department"))?;
     }
+    let st = tx.prepare(sql!("insert_mediator")).await.map_err(db("prepare insert mediator"))?;
+    for m in &g.mediators {
+        tx.execute(&st, &[&(m.id as i64), &m.name, &m.role.as_str(), &m.village.to_string(), &m.phone])
+            .await
+            .map_err(db("insert mediator"))?;
+    }
     Ok(())
 }
 
@@ -807,7 +813,18 @@ impl Store for PgStore {
                 region: RegionCode::parse(get(&r, 4)?).map_err(|e| corrupt("department region", e))?,
             });
         }
-        Ok(GeographyData { regions, cells, resources, officers, departments })
+        let mut mediators = Vec::new();
+        for r in c.query(sql!("load_mediators"), &[]).await.map_err(db("load mediators"))? {
+            let role: String = get(&r, 2)?;
+            mediators.push(model::desk::Mediator {
+                id: get::<i64>(&r, 0)? as u64,
+                name: get(&r, 1)?,
+                role: model::desk::MediatorRole::parse(&role).ok_or_else(|| corrupt("mediator role", role.clone()))?,
+                village: RegionCode::parse(get(&r, 3)?).map_err(|e| corrupt("mediator village", e))?,
+                phone: get(&r, 4)?,
+            });
+        }
+        Ok(GeographyData { regions, cells, resources, officers, departments, mediators })
     }
 
     async fn incident_rows(

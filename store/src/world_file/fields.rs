@@ -4,7 +4,8 @@ use super::WorldFileError;
 use geo::{MultiPolygon, Point};
 use std::collections::HashMap;
 use world::{
-    CellRecord, DepartmentRecord, GridWorkerRecord, Layer, OfficerRecord, RegionRecord, ResourceRecord, UnitRecord,
+    CellRecord, DepartmentRecord, GridWorkerRecord, Layer, MediatorRecord, OfficerRecord, RegionRecord, ResourceRecord,
+    UnitRecord,
 };
 
 /// One field of a layer: its canonical name, whether a row must have it, and the other names
@@ -80,6 +81,14 @@ const DEPARTMENTS: &[Field] = &[
     f("region_code", true, &["区域编码", "服务区域", "所属区域", "region_cod"]),
 ];
 
+const MEDIATORS: &[Field] = &[
+    f("id", true, &["编号"]),
+    f("name", true, &["姓名", "名称"]),
+    f("role", true, &["身份", "类型", "类别", "mediator_role", "mediator_ro"]),
+    f("village_code", true, &["村编码", "所属村", "所属村社区", "village_co"]),
+    f("phone", false, &["电话", "手机", "联系电话"]),
+];
+
 /// The fields of `layer`.
 pub fn fields(layer: Layer) -> &'static [Field] {
     match layer {
@@ -90,6 +99,7 @@ pub fn fields(layer: Layer) -> &'static [Field] {
         Layer::GridWorkers => GRID_WORKERS,
         Layer::Units => UNITS,
         Layer::Departments => DEPARTMENTS,
+        Layer::Mediators => MEDIATORS,
     }
 }
 
@@ -104,6 +114,7 @@ pub(super) fn layer_of(name: &str) -> Option<Layer> {
             Layer::GridWorkers => &["网格员"],
             Layer::Units => &["巡逻组", "patrol_units"],
             Layer::Departments => &["部门", "职能部门"],
+            Layer::Mediators => &["调解员", "调解员名册", "法治带头人"],
         }
     };
     let name = name.trim();
@@ -324,6 +335,13 @@ pub(super) fn push(world: &mut world::WorldFile, row: &Row, shape: Shape) -> Res
             name_zh: row.text("name_zh")?,
             name_en: row.text_or_empty("name_en"),
             region_code: row.text("region_code")?,
+        }),
+        Layer::Mediators => world.mediators.push(MediatorRecord {
+            id: row.id("id")?,
+            name: row.text("name")?,
+            role: row.text("role")?,
+            village_code: row.text("village_code")?,
+            phone: row.optional_text("phone"),
         }),
         Layer::Units => world.units.push(UnitRecord {
             id: row.id("id")?,

@@ -59,7 +59,7 @@ fn read_layer(
         .as_str()
         .map(|name| epsg_of(name).and_then(SourceCrs::of_epsg).ok_or_else(|| name.to_owned()));
     let (transform, note) = choose(layer.as_str(), in_file, crs, true)?;
-    if !matches!(layer, Layer::Officers | Layer::Departments) {
+    if layer.has_geometry() {
         out.notes.push(note);
     }
     for (k, f) in features.iter().enumerate() {

@@ -243,6 +243,13 @@ pub(super) fn write(path: &Path, world: &WorldFile) -> Result<(), WorldFileError
                 .map_err(sql(path, "write departments"))?;
         }
         let mut st = tx
+            .prepare("INSERT INTO mediators (id, name, role, village_code, phone) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .map_err(sql(path, "prepare mediators"))?;
+        for m in &world.mediators {
+            st.execute(params![m.id as i64, m.name, m.role, m.village_code, m.phone])
+                .map_err(sql(path, "write mediators"))?;
+        }
+        let mut st = tx
             .prepare("UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4 WHERE table_name = ?5")
             .map_err(sql(path, "prepare extents"))?;
         for (table, e) in &extents {

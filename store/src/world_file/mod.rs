@@ -1,4 +1,4 @@
-//! The world file on disk: a GeoPackage with the seven layers of [`world::Layer`], a folder of
+//! The world file on disk: a GeoPackage with the eight layers of [`world::Layer`], a folder of
 //! GeoJSON files named after the layers (`cells.geojson`, …), one layer's GeoJSON file, or a zip
 //! of Shapefiles named after their layers (`cells.shp` …, or one Shapefile in `cells.zip`).
 //!
@@ -61,7 +61,7 @@ pub enum WorldFileError {
         /// What is wrong, and what to do.
         message: String,
     },
-    /// The file holds none of the seven layers.
+    /// The file holds none of the eight layers.
     #[error("{path}: no world layer found (expected {expected})")]
     Empty {
         /// The file.
@@ -136,6 +136,7 @@ pub fn merged(base: &WorldFile, read: &WorldRead) -> WorldFile {
             Layer::GridWorkers => out.grid_workers = w.grid_workers.clone(),
             Layer::Units => out.units = w.units.clone(),
             Layer::Departments => out.departments = w.departments.clone(),
+            Layer::Mediators => out.mediators = w.mediators.clone(),
         }
     }
     out

@@ -84,6 +84,16 @@ CREATE TABLE IF NOT EXISTS departments (
   region_code TEXT NOT NULL CHECK (length(region_code) = 12)
 );
 
+-- The villages' mediator rosters (调解员名册): the 法治带头人 the desk may name to mediate.
+CREATE TABLE IF NOT EXISTS mediators (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  mediator_role TEXT NOT NULL CHECK (mediator_role IN ('village_cadre', 'legal_literate', 'peoples_mediator', 'respected_local')),
+  village_code TEXT NOT NULL CHECK (length(village_code) = 12),
+  phone TEXT
+);
+
 CREATE TABLE IF NOT EXISTS safegrid_meta (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   key TEXT NOT NULL UNIQUE,
@@ -100,6 +110,7 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
   ('officers', 'attributes', 'officers', 'Village officers (一村一警)', NULL),
   ('officer_villages', 'attributes', 'officer_villages', 'Which villages each officer covers', NULL),
   ('departments', 'attributes', 'departments', 'Departments that take work orders (部门)', NULL),
+  ('mediators', 'attributes', 'mediators', 'Villages'' mediator rosters (调解员名册)', NULL),
   ('safegrid_meta', 'attributes', 'safegrid_meta', 'SafeGrid store metadata', NULL);
 
 INSERT OR IGNORE INTO gpkg_geometry_columns VALUES

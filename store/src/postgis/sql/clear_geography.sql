@@ -1,2 +1,2 @@
 -- What a publication rewrites: the world's layers (incidents are re-placed, not removed).
-TRUNCATE departments, officer_villages, officers, resources, cells, regions;
+TRUNCATE mediators, departments, officer_villages, officers, resources, cells, regions;

@@ -67,6 +67,14 @@ CREATE TABLE units (
   type TEXT,
   region_code TEXT NOT NULL
 );
+CREATE TABLE mediators (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  village_code TEXT NOT NULL,
+  phone TEXT
+);
 
 INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
   ('regions', 'features', 'regions', 'City, counties, townships and villages (行政区划)', 4326),
@@ -75,7 +83,8 @@ INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_i
   ('officers', 'attributes', 'officers', 'Village officers (驻村民警)', NULL),
   ('grid_workers', 'features', 'grid_workers', 'Grid workers (网格员)', 4326),
   ('units', 'features', 'units', 'Patrol units at their home position (巡逻组)', 4326),
-  ('departments', 'attributes', 'departments', 'Departments that take work orders (部门)', NULL);
+  ('departments', 'attributes', 'departments', 'Departments that take work orders (部门)', NULL),
+  ('mediators', 'attributes', 'mediators', 'Villages'' mediator rosters (调解员名册)', NULL);
 INSERT INTO gpkg_geometry_columns VALUES
   ('regions', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
   ('cells', 'geom', 'MULTIPOLYGON', 4326, 0, 0),

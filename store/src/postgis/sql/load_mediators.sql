@@ -1,0 +1,1 @@
+SELECT id, name, mediator_role, village_code, phone FROM mediators ORDER BY id
