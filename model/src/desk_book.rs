@@ -166,6 +166,9 @@ pub enum CaseOrigin {
 }
 
 impl CaseOrigin {
+    /// Every origin.
+    pub const ALL: [CaseOrigin; 3] = [CaseOrigin::Event, CaseOrigin::Dispute, CaseOrigin::Petition];
+
     /// The API name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -177,7 +180,7 @@ impl CaseOrigin {
 
     /// Parses the API name.
     pub fn parse(s: &str) -> Option<CaseOrigin> {
-        [CaseOrigin::Event, CaseOrigin::Dispute, CaseOrigin::Petition].into_iter().find(|o| o.as_str() == s)
+        CaseOrigin::ALL.into_iter().find(|o| o.as_str() == s)
     }
 }
 
@@ -206,11 +209,18 @@ pub struct BacklogUpdate {
     /// A progress note.
     #[serde(default)]
     pub note: String,
+    /// A reminder of the target date the server raised for the leader in charge (then nothing
+    /// else is set, and `by` is [`REMINDER_BY`]); kept so that each is raised once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder: Option<crate::desk::Reminder>,
     /// Who (username).
     pub by: String,
     /// When.
     pub at: DateTime<Utc>,
 }
+
+/// Who the server's own reminders are recorded by.
+pub const REMINDER_BY: &str = "safegrid";
 
 /// A village's current officer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -269,8 +279,37 @@ pub struct CaseFile {
     pub department: Option<String>,
     /// The target date, latest set.
     pub target_date: Option<NaiveDate>,
-    /// Every update, oldest first, with its `seq`.
+    /// Every update people wrote, oldest first, with its `seq`.
     pub updates: Vec<(u64, BacklogUpdate)>,
+    /// The reminders raised, each with the target date it was about, oldest first.
+    pub reminded: Vec<(crate::desk::Reminder, NaiveDate)>,
+    /// The `seq` of the newest update, reminders included (0: none).
+    pub last_seq: u64,
+}
+
+impl CaseFile {
+    /// The reminder to raise for this case on local day `today`: the one the target date calls
+    /// for ([`crate::desk::reminder`]) when a leader's account is in charge and it was not yet
+    /// raised for this target date. A target date moved later calls for its own reminders.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use model::desk::Reminder;
+    /// use model::desk_book::CaseFile;
+    /// let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+    /// let mut f = CaseFile { leader_user: Some("leader".into()), target_date: Some(day(20)), ..CaseFile::default() };
+    /// assert_eq!(f.reminder_to_raise(day(12)), None);
+    /// assert_eq!(f.reminder_to_raise(day(15)), Some(Reminder::DueSoon));
+    /// f.reminded.push((Reminder::DueSoon, day(20)));
+    /// assert_eq!(f.reminder_to_raise(day(16)), None);
+    /// assert_eq!(f.reminder_to_raise(day(21)), Some(Reminder::Missed));
+    /// ```
+    pub fn reminder_to_raise(&self, today: NaiveDate) -> Option<crate::desk::Reminder> {
+        self.leader_user.as_ref()?;
+        let target = self.target_date?;
+        let due = crate::desk::reminder(target, today)?;
+        (!self.reminded.contains(&(due, target))).then_some(due)
+    }
 }
 
 /// `petition` data: a petition registered (信访登记; subject: the petition id).
@@ -521,8 +560,15 @@ impl DeskBook {
             LiveKind::BacklogCase => {
                 let Ok(u) = serde_json::from_str::<BacklogUpdate>(data) else { return false };
                 let file = self.cases.entry((u.origin, u.id)).or_default();
-                if file.updates.last().is_some_and(|(seq, _)| *seq >= e.seq) {
+                if file.last_seq >= e.seq {
                     return false;
+                }
+                file.last_seq = e.seq;
+                if let Some(r) = u.reminder {
+                    if let Some(t) = file.target_date {
+                        file.reminded.push((r, t));
+                    }
+                    return true;
                 }
                 if let Some(l) = &u.leader_in_charge {
                     file.leader_in_charge = Some(l.clone());
@@ -751,6 +797,18 @@ impl DeskBook {
         self.cases.get(&(origin, id))
     }
 
+    /// Every case file, by origin and id.
+    pub fn case_files(&self) -> impl Iterator<Item = ((CaseOrigin, u64), &CaseFile)> {
+        self.cases.iter().map(|(k, f)| (*k, f))
+    }
+
+    /// The `seq` of the newest `backlog_case` event with subject `id`, whatever its origin (an
+    /// event, a dispute and a petition may share an id): the version a write about the case
+    /// names ([`LiveKind::BacklogCase`] events are stored with the case's id as subject).
+    pub fn case_subject_version(&self, id: u64) -> u64 {
+        CaseOrigin::ALL.iter().filter_map(|o| self.cases.get(&(*o, id))).map(|f| f.last_seq).max().unwrap_or(0)
+    }
+
     /// Every campaign, by id.
     pub fn campaigns(&self) -> impl DoubleEndedIterator<Item = (u64, &crate::campaign::Campaign)> {
         self.campaigns.iter().map(|(id, c)| (*id, c))
@@ -765,6 +823,7 @@ impl DeskBook {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::desk::Reminder;
     use crate::live::NewLiveEvent;
     use chrono::{Duration, TimeZone};
 
@@ -1078,6 +1137,7 @@ mod tests {
             department: None,
             target_date: None,
             note: note.into(),
+            reminder: None,
             by: "c".into(),
             at: t0(),
         };
@@ -1087,6 +1147,24 @@ mod tests {
         let file = book.case_file(CaseOrigin::Event, 42).unwrap();
         assert_eq!((file.leader_in_charge.as_deref(), file.updates.len()), (Some("张局长"), 2));
         assert!(book.case_file(CaseOrigin::Dispute, 42).is_none());
+        // A reminder is kept apart from the progress notes, with the target date it was about;
+        // the version of subject 42 is its newest update's, whatever the origin.
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 5, d).unwrap();
+        let target =
+            BacklogUpdate { leader_user: Some("leader".into()), target_date: Some(day(20)), ..update(None, "") };
+        assert!(book.apply(&event(22, LiveKind::BacklogCase, 42, target.clone())));
+        assert_eq!(book.case_file(CaseOrigin::Event, 42).unwrap().reminder_to_raise(day(14)), Some(Reminder::DueSoon));
+        let remind = BacklogUpdate { reminder: Some(Reminder::DueSoon), by: REMINDER_BY.into(), ..update(None, "") };
+        assert!(book.apply(&event(23, LiveKind::BacklogCase, 42, remind.clone())));
+        assert!(!book.apply(&event(23, LiveKind::BacklogCase, 42, remind)));
+        let file = book.case_file(CaseOrigin::Event, 42).unwrap();
+        assert_eq!((file.updates.len(), file.reminded.as_slice()), (3, &[(Reminder::DueSoon, day(20))][..]));
+        assert_eq!(file.reminder_to_raise(day(15)), None, "raised once");
+        assert_eq!(file.reminder_to_raise(day(21)), Some(Reminder::Missed));
+        let dispute_42 = BacklogUpdate { origin: CaseOrigin::Dispute, ..update(None, "调解") };
+        assert!(book.apply(&event(24, LiveKind::BacklogCase, 42, dispute_42)));
+        assert_eq!(book.case_subject_version(42), 24);
+        assert_eq!(book.case_subject_version(43), 0);
         // Other kinds and unreadable data are ignored.
         assert!(!book.apply(&event(30, LiveKind::Visit, 7, "not a visit")));
         assert!(!book.apply(&event(31, LiveKind::Unit, 7, visit(1))));

@@ -454,19 +454,21 @@ pub enum AlertKind {
     Geofence,
     /// An open incident passed its deadline and went up a level.
     Overdue,
+    /// A backlog case in a leader's charge nears its target date, or passed it (领导包案提醒).
+    CaseReminder,
 }
 
 impl AlertKind {
     /// Every kind, in the order the alert tray lists them.
-    pub const ALL: [AlertKind; 4] =
-        [AlertKind::Geofence, AlertKind::Hotspot, AlertKind::Overdue, AlertKind::NearRepeat];
+    pub const ALL: [AlertKind; 5] =
+        [AlertKind::Geofence, AlertKind::Hotspot, AlertKind::Overdue, AlertKind::CaseReminder, AlertKind::NearRepeat];
 
     /// Whether a new alert of this kind is announced over the map at once (an incident at a key
     /// place, a new significant hot spot); the others wait in the alert tray.
     pub fn is_urgent(self) -> bool {
         match self {
             AlertKind::Geofence | AlertKind::Hotspot => true,
-            AlertKind::NearRepeat | AlertKind::Overdue => false,
+            AlertKind::NearRepeat | AlertKind::Overdue | AlertKind::CaseReminder => false,
         }
     }
 
@@ -477,6 +479,7 @@ impl AlertKind {
             AlertKind::NearRepeat => "near_repeat",
             AlertKind::Geofence => "geofence",
             AlertKind::Overdue => "overdue",
+            AlertKind::CaseReminder => "case_reminder",
         }
     }
 
@@ -487,6 +490,7 @@ impl AlertKind {
             AlertKind::NearRepeat => "近重复预警",
             AlertKind::Geofence => "重点场所预警",
             AlertKind::Overdue => "超时督办",
+            AlertKind::CaseReminder => "包案提醒",
         }
     }
 
@@ -497,6 +501,7 @@ impl AlertKind {
             AlertKind::NearRepeat => "near-repeat",
             AlertKind::Geofence => "key place",
             AlertKind::Overdue => "overdue",
+            AlertKind::CaseReminder => "case reminder",
         }
     }
 }
@@ -530,6 +535,24 @@ pub struct Alert {
     /// When it was acknowledged (alert lists only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acked_at: Option<DateTime<Utc>>,
+    /// The backlog case a case reminder is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<AlertCase>,
+}
+
+/// The backlog case of a [`AlertKind::CaseReminder`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertCase {
+    /// An event, a dispute or a petition.
+    pub origin: crate::desk_book::CaseOrigin,
+    /// Its id.
+    pub id: u64,
+    /// Near or past the target date.
+    pub reminder: crate::desk::Reminder,
+    /// The target date (China calendar day).
+    pub target_date: chrono::NaiveDate,
+    /// The leader's account in charge.
+    pub leader_user: Option<String>,
 }
 
 /// `data` of an `alert_acked` message.
@@ -706,7 +729,13 @@ mod tests {
         }
         let distinct: std::collections::HashSet<AlertKind> = AlertKind::ALL.into_iter().collect();
         assert_eq!(distinct.len(), AlertKind::ALL.len());
-        for k in [AlertKind::Hotspot, AlertKind::NearRepeat, AlertKind::Geofence, AlertKind::Overdue] {
+        for k in [
+            AlertKind::Hotspot,
+            AlertKind::NearRepeat,
+            AlertKind::Geofence,
+            AlertKind::Overdue,
+            AlertKind::CaseReminder,
+        ] {
             assert!(AlertKind::ALL.contains(&k), "{k:?} is missing from the tray's list");
         }
     }

@@ -824,3 +824,91 @@ async fn disputes_name_their_mediator_from_the_villages_roster() {
     assert_eq!(s, 200, "{v}");
     assert_eq!((v["mediator"].as_str(), v.get("mediator_id"), v.get("mediator_role")), (Some("镇司法所"), None, None));
 }
+
+/// Leaders' reminders reach the live feed (领导包案提醒): a case in a leader's charge raises one
+/// alert when its target date is a week away and one when it passes, whatever the number of
+/// watchers (instances) and checks; the alert names the case by kind, never by its title; a
+/// closed case raises none; a target date moved later is reminded again.
+#[tokio::test]
+async fn reminders_of_cases_in_a_leaders_charge_go_on_the_live_feed_once_each() {
+    let w = TestWorld::new(2_000).await;
+    let now = w.state.clock.now();
+    let event = w.leave_open("620602001000", 45).await;
+    let own = own_villages(&w)[0];
+    let d = json!({"village": own.to_string(), "kind": "labour", "title": "张三欠薪", "parties": "张三、包工头",
+                   "mediator": "调委会", "opened_at": now - Duration::days(70)});
+    let (s, d) = w.post_as(Role::Village, "/api/disputes", d.to_string()).await;
+    assert_eq!(s, 201, "{d}");
+    let dispute = d["id"].as_u64().unwrap();
+    let target = (now + Duration::days(5)).date_naive();
+    for uri in [format!("/api/backlog/event/{event}"), format!("/api/backlog/dispute/{dispute}")] {
+        let body = json!({"leader_user": "leader", "tag": "nail", "target_date": target, "note": "包案"});
+        let (s, r) = w.post_as(Role::County, &uri, body.to_string()).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    assert!(case_reminders(&w).await.is_empty());
+    // Two instances checking at once raise each reminder once.
+    tokio::join!(server::live::watch::remind(&w.state, now), server::live::watch::remind(&w.state, now));
+    server::live::watch::remind(&w.state, now).await;
+    let raised = case_reminders(&w).await;
+    let mut cases: Vec<(String, u64, String)> = raised
+        .iter()
+        .map(|a| {
+            let c = &a["case"];
+            (
+                c["origin"].as_str().unwrap().to_owned(),
+                c["id"].as_u64().unwrap(),
+                c["reminder"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    cases.sort();
+    assert_eq!(
+        cases,
+        [("dispute".to_owned(), dispute, "due_soon".to_owned()), ("event".to_owned(), event, "due_soon".to_owned())],
+        "{raised:?}"
+    );
+    let on_dispute = raised.iter().find(|a| a["case"]["origin"] == "dispute").unwrap();
+    let zh = on_dispute["message_zh"].as_str().unwrap();
+    assert!(
+        zh.contains("领导包案提醒") && zh.contains("劳资") && zh.contains("钉子案") && zh.contains("还有 5 天"),
+        "{zh}"
+    );
+    assert!(!zh.contains("张三"), "a title may name people: {zh}");
+    assert_eq!(on_dispute["case"]["leader_user"], "leader");
+    // The reminders are no progress notes; the leader's desk still shows the case due soon.
+    let (_, mine) = w.get_as(Role::Leader, "/api/my-cases").await;
+    assert_eq!(mine["due_soon"].as_u64(), Some(2), "{mine}");
+    assert!(mine["cases"].as_array().unwrap().iter().all(|c| c["updates"].as_array().unwrap().len() == 1), "{mine}");
+    // Past the target date: one more for the event; the dispute, referred elsewhere, no more.
+    let later = now + Duration::days(6);
+    w.clock.set(later);
+    let (s, v) = step(&w, dispute, json!({"to": "referred", "referral": "arbitration"})).await;
+    assert_eq!(s, 200, "{v}");
+    server::live::watch::remind(&w.state, later).await;
+    server::live::watch::remind(&w.state, later).await;
+    let raised = case_reminders(&w).await;
+    let missed: Vec<&Value> = raised.iter().filter(|a| a["case"]["reminder"] == "missed").collect();
+    assert_eq!(missed.len(), 1, "{raised:?}");
+    assert_eq!((missed[0]["case"]["origin"].as_str(), missed[0]["incident"].as_u64()), (Some("event"), Some(event)));
+    assert!(missed[0]["message_en"].as_str().unwrap().contains("passed its target date"), "{}", missed[0]);
+    // A new target date is reminded again when it nears.
+    let moved = (later + Duration::days(20)).date_naive();
+    let body = json!({"target_date": moved, "note": "延期"});
+    assert_eq!(w.post_as(Role::County, &format!("/api/backlog/event/{event}"), body.to_string()).await.0, 201);
+    server::live::watch::remind(&w.state, later).await;
+    assert_eq!(case_reminders(&w).await.len(), 3, "not yet near");
+    let near = later + Duration::days(14);
+    w.clock.set(near);
+    server::live::watch::remind(&w.state, near).await;
+    let raised = case_reminders(&w).await;
+    assert_eq!(raised.len(), 4, "{raised:?}");
+    assert!(raised.iter().any(|a| a["case"]["target_date"] == moved.to_string()));
+}
+
+/// The case reminders on the alert tray of the county's leader.
+async fn case_reminders(w: &TestWorld) -> Vec<Value> {
+    let (s, alerts) = w.get_as(Role::Leader, "/api/alerts").await;
+    assert_eq!(s, 200, "{alerts}");
+    alerts.as_array().unwrap().iter().filter(|a| a["kind"] == "case_reminder").cloned().collect()
+}

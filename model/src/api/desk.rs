@@ -1104,6 +1104,7 @@ mod tests {
                 department: None,
                 target_date: None,
                 note: "走访".into(),
+                reminder: None,
                 by: "t1".into(),
                 at: at(30),
             }],
@@ -1202,6 +1203,7 @@ mod tests {
                 at: at(-600),
                 acked_by: None,
                 acked_at: None,
+                case: None,
             }],
             backlog: vec![backlog_case()],
         };

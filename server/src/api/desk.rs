@@ -969,6 +969,7 @@ pub async fn update_backlog(
         department,
         target_date: body.target_date,
         note,
+        reminder: None,
         by: caller.user.username.clone(),
         at: now,
     };

@@ -329,6 +329,7 @@ fn alert(i: &IncidentData, kind: AlertKind, place: Option<u64>, now: DateTime<Ut
         at: now,
         acked_by: None,
         acked_at: None,
+        case: None,
     }
 }
 

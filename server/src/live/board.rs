@@ -358,6 +358,7 @@ mod tests {
                 at: at(seq as i64),
                 acked_by: None,
                 acked_at: None,
+                case: None,
             };
             event(seq, LiveKind::Alert, 0, serde_json::to_string(&a).unwrap())
         };

@@ -1,9 +1,11 @@
 //! Alerts no single write raises, checked once a minute: a grid cell crossing into a
-//! significant hot spot (Gi*, FDR-corrected, 95%) over the live window, and an open incident
-//! whose overdue stage climbs a level (village → township → county → city). What holds at
-//! start-up is the baseline: only changes after it alert. With several instances each watches;
-//! an alert the board already holds (same kind, place and text, from another instance or
-//! earlier) is not raised again.
+//! significant hot spot (Gi*, FDR-corrected, 95%) over the live window, an open incident
+//! whose overdue stage climbs a level (village → township → county → city), and a backlog case
+//! in a leader's charge nearing or passing its target date (领导包案提醒, [`remind`]). For hot
+//! spots and escalations what holds at start-up is the baseline: only changes after it alert.
+//! With several instances each watches; an alert the board already holds (same kind, place and
+//! text, from another instance or earlier) is not raised again. Reminders are recorded on the
+//! case first, version-checked, so each is raised once by one instance, restarts included.
 
 use crate::geography::CellIdx;
 use crate::incident_index::{CellScope, IncidentFilter, StatusSet};
@@ -12,7 +14,9 @@ use analytics::gi_star::hot_spots;
 use analytics::weights::Neighbours;
 use chrono::{DateTime, Duration, Utc};
 use geo::InteriorPoint;
-use model::live::{Alert, AlertKind, LiveKind, NewLiveEvent};
+use model::desk::Reminder;
+use model::desk_book::{BacklogUpdate, CaseOrigin, REMINDER_BY};
+use model::live::{Alert, AlertCase, AlertKind, LiveKind, NewLiveEvent};
 use model::{RegionLevel, Status, workflow};
 use std::collections::{HashMap, HashSet};
 
@@ -51,6 +55,7 @@ pub fn spawn(state: AppState, every: std::time::Duration) {
         let mut memory: Option<Memory> = None;
         loop {
             let now = state.clock.now();
+            remind(&state, now).await;
             let (hot, levels) = look(&state, &neighbours, now);
             if let Some(m) = &memory {
                 let mut raised = Vec::new();
@@ -120,6 +125,7 @@ fn hotspot_alert(state: &AppState, cell: CellIdx, now: DateTime<Utc>) -> Alert {
         at: now,
         acked_by: None,
         acked_at: None,
+        case: None,
     }
 }
 
@@ -162,6 +168,126 @@ fn overdue_alert(state: &AppState, id: u64, level: RegionLevel, now: DateTime<Ut
         at: now,
         acked_by: None,
         acked_at: None,
+        case: None,
+    })
+}
+
+/// Raises the reminders due on `now`'s local day for backlog cases in a leader's charge (still
+/// open): each is first recorded on the case as a `backlog_case` update naming the case's
+/// version, so that of several instances one raises it and the others find it stale; then it
+/// goes on the live feed as a [`AlertKind::CaseReminder`] alert at the case's place (the leader's
+/// desk shows it from the case, `GET /api/my-cases`). A crash between the two loses the feed's
+/// alert, not the reminder on the desk.
+pub async fn remind(state: &AppState, now: DateTime<Utc>) {
+    let today = model::time::local_date(now);
+    let due: Vec<(CaseOrigin, u64, Reminder, u64)> = {
+        let book = state.live.desk();
+        let index = state.index();
+        book.case_files()
+            .filter_map(|((origin, id), f)| Some((origin, id, f.reminder_to_raise(today)?)))
+            .filter(|&(origin, id, _)| match origin {
+                CaseOrigin::Event => index.get(model::IncidentId(id)).is_some_and(|p| p.status.is_open()),
+                CaseOrigin::Dispute => book.dispute(id).is_some_and(|d| d.status.is_open()),
+                CaseOrigin::Petition => book.petition(id).is_some_and(|p| p.status.is_open()),
+            })
+            .map(|(origin, id, r)| (origin, id, r, book.case_subject_version(id)))
+            .collect()
+    };
+    let mut alerts = Vec::new();
+    for (origin, id, reminder, version) in due {
+        let update = BacklogUpdate {
+            origin,
+            id,
+            leader_in_charge: None,
+            leader_user: None,
+            tag: None,
+            department: None,
+            target_date: None,
+            note: String::new(),
+            reminder: Some(reminder),
+            by: REMINDER_BY.to_owned(),
+            at: now,
+        };
+        let event = crate::desk_records::desk_event(LiveKind::BacklogCase, id, REMINDER_BY, now, &update);
+        let check = store::DeskCheck::Version { kinds: vec![LiveKind::BacklogCase], seq: version };
+        match crate::desk_records::record(state, event, check, None).await {
+            Ok(_) => alerts.extend(case_alert(state, origin, id, reminder, now)),
+            // Another instance raised it, or the case changed meanwhile: the next check decides.
+            Err(store::StoreError::Stale { .. }) => {}
+            Err(e) => tracing::warn!("recording a case reminder: {e}"),
+        }
+    }
+    raise(state, alerts, now).await;
+}
+
+/// The feed's alert of a case reminder: at the event's point, or a dispute's or petition's
+/// village; the case named by its kind (never a title or a name, which are personal data).
+fn case_alert(state: &AppState, origin: CaseOrigin, id: u64, reminder: Reminder, now: DateTime<Utc>) -> Option<Alert> {
+    let book = state.live.desk();
+    let file = book.case_file(origin, id)?;
+    let target_date = file.target_date?;
+    let g = &state.geography;
+    let village_place = |village: model::RegionCode| {
+        let p = g.region(village)?.boundary.interior_point()?;
+        let cell = g.locate(p.x(), p.y()).filter(|&c| g.cell_code(c).village() == village).or_else(|| {
+            let range = g.cell_range(village);
+            (!range.is_empty()).then_some(range.start)
+        })?;
+        Some((g.cell_code(cell), p.x(), p.y()))
+    };
+    let (cell_code, lon, lat, what_zh, what_en) = match origin {
+        CaseOrigin::Event => {
+            let p = *state.index().get(model::IncidentId(id))?;
+            let c = p.category;
+            (
+                g.cell_code(p.cell),
+                p.lon,
+                p.lat,
+                format!("事件#{id}（{}）", c.label_zh()),
+                format!("event #{id} ({})", c.label_en()),
+            )
+        }
+        CaseOrigin::Dispute => {
+            let d = book.dispute(id)?;
+            let (cell, lon, lat) = village_place(d.registered.village)?;
+            let k = d.registered.kind;
+            (cell, lon, lat, format!("纠纷#{id}（{}）", k.label_zh()), format!("dispute #{id} ({})", k.label_en()))
+        }
+        CaseOrigin::Petition => {
+            let p = book.petition(id)?;
+            let (cell, lon, lat) = village_place(p.registered.village)?;
+            let k = p.registered.kind;
+            (cell, lon, lat, format!("信访#{id}（{}）", k.label_zh()), format!("petition #{id} ({})", k.label_en()))
+        }
+    };
+    let leader = file.leader_in_charge.clone().or_else(|| file.leader_user.clone()).unwrap_or_default();
+    let (tag_zh, tag_en) = file
+        .tag
+        .map_or((String::new(), String::new()), |t| (format!("，{}", t.label_zh()), format!(", {}", t.label_en())));
+    let (when_zh, when_en) = match reminder {
+        Reminder::DueSoon => {
+            let days = (target_date - model::time::local_date(now)).num_days();
+            (
+                format!("距化解期限 {target_date} 还有 {days} 天"),
+                format!("{days} day(s) to its target date {target_date}"),
+            )
+        }
+        Reminder::Missed => (format!("已超过化解期限 {target_date}"), format!("passed its target date {target_date}")),
+    };
+    Some(Alert {
+        id: 0,
+        kind: AlertKind::CaseReminder,
+        cell_code,
+        incident: (origin == CaseOrigin::Event).then_some(id),
+        place: None,
+        lon,
+        lat,
+        message_zh: format!("领导包案提醒：{what_zh}{tag_zh}{when_zh}，包案领导：{leader}"),
+        message_en: format!("Case in a leader's charge: {what_en}{tag_en}: {when_en}; leader: {leader}"),
+        at: now,
+        acked_by: None,
+        acked_at: None,
+        case: Some(AlertCase { origin, id, reminder, target_date, leader_user: file.leader_user.clone() }),
     })
 }
 
