@@ -1010,10 +1010,23 @@ async fn village_officer_desk(b: &Browser, _j: &mut Journey) {
     assert_eq!(world.state.live.desk().disputes().count(), 0, "a refused dispute was stored");
     type_into(c, "dispute-title", "宅基地边界").await;
     type_into(c, "dispute-parties", "张某、李某").await;
-    type_into(c, "dispute-mediator", "村调委会").await;
+    // The mediator is picked from the village's roster (法治带头人), no name typed.
+    c.find(Locator::Css("#dispute-mediator-pick option:nth-child(2)")).await.unwrap().click().await.unwrap();
     c.find(Locator::Id("dispute-save")).await.unwrap().click().await.unwrap();
     wait_text(c, "#desk-disputes", |t| t.contains("宅基地边界") && t.contains("已登记"), "the registered dispute")
         .await;
+    let registered = world.state.live.desk().disputes().next().unwrap().registered.clone();
+    let on_roster = world
+        .state
+        .geography
+        .mediators_of(registered.village)
+        .iter()
+        .find(|m| Some(m.id) == registered.mediator_id)
+        .expect("the picked mediator is on the dispute village's roster")
+        .clone();
+    assert_eq!(registered.mediator, on_roster.name);
+    let shown = format!("{}（{}）", on_roster.name, on_roster.role.label_zh());
+    wait_text(c, "#desk-disputes .mediator", |t| t.contains(&shown), "the mediator and their role").await;
     c.find(Locator::Css("#desk-disputes button.step[data-to='mediating']")).await.unwrap().click().await.unwrap();
     wait_text(c, "#desk-disputes .status", |t| t == "调解中", "the dispute in mediation").await;
     let disputes: Vec<_> = world.state.live.desk().disputes().map(|d| (d.registered.title.clone(), d.status)).collect();

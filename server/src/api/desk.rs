@@ -513,15 +513,17 @@ pub async fn create_dispute(
             return Err(unprocessable("incident", format!("no incident {id} in your jurisdiction")));
         }
     }
+    let (title, parties) = (text("title", &body.title, 100)?, text("parties", &body.parties, 500)?);
+    let summary = optional_text("summary", &body.summary, 2000)?;
     let (mediator, mediator_id) = mediator_named(&s, village, Some(&body.mediator), body.mediator_id)?
         .ok_or_else(|| unprocessable("mediator", "name the mediator in charge (mediator or mediator_id)"))?;
     let dispute = NewDispute {
         village,
         kind,
         track,
-        title: text("title", &body.title, 100)?,
-        parties: text("parties", &body.parties, 500)?,
-        summary: optional_text("summary", &body.summary, 2000)?,
+        title,
+        parties,
+        summary,
         mediator,
         mediator_id,
         incident: body.incident,
