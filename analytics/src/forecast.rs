@@ -20,15 +20,23 @@
 //! area share) on each of the last [`INNER_ORIGINS`] days before it (each scored with data before
 //! it; ties go to the simpler set), and the forecast averages the [`ENSEMBLE`] best sets. Nothing after an origin is ever seen.
 //!
-//! The baselines are what analysts use without a model: counts of the last N days and a kernel
-//! density of the whole training window with ArcGIS's default bandwidth.
+//! The baselines ([`Forecaster::BASELINES`]) are what analysts use without a model: counts of the
+//! last 7, 14, 28, 56, 90, 180 and 365 days and of the whole training window (a count window
+//! longer than the training window counts all of it), and a kernel density of the training
+//! window at half, once and twice ArcGIS's default bandwidth.
 //!
 //! Scores: of the incidents of the test window, the share that fall in the forecast's top cells
-//! covering `area_share` of the study area (hit rate), and the hit rate divided by the area
-//! share (PAI, Chainey et al. 2008). The study area is every cell with at least one incident
-//! before the first origin.
+//! covering `area_share` of the study area (hit rate), the hit rate divided by the area share
+//! (PAI, Chainey et al. 2008), and the hits over the most any choice of as many cells could have
+//! caught (PEI, the predictive efficiency index, Hunt 2016). The study area is every cell with
+//! at least one incident before the first origin.
+//!
+//! [`compare`] says whether the model earns its place: its PAI against the best baseline's, with
+//! a 95% confidence interval of the difference from a paired bootstrap over the origins (the same
+//! resampled origins for both), and a verdict in words: better, no better, or worse.
 
 use crate::kde::{default_bandwidth_m, quartic};
+use rand::{Rng, SeedableRng};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
@@ -80,25 +88,79 @@ pub enum Forecaster {
         /// Days counted back from the origin.
         days: u32,
     },
-    /// Quartic kernel density of the training window, ArcGIS default bandwidth.
-    Kde,
+    /// Counts per cell over the whole training window.
+    WindowCounts,
+    /// Quartic kernel density of the training window at `scale_pct` percent of ArcGIS's default
+    /// bandwidth.
+    Kde {
+        /// The bandwidth, percent of the default.
+        scale_pct: u32,
+    },
 }
 
 impl Forecaster {
-    /// The methods a backtest compares: the model and three baselines.
-    pub const ALL: [Forecaster; 4] = [
-        Forecaster::SelfExciting,
+    /// The simple maps the model must beat.
+    pub const BASELINES: [Forecaster; 11] = [
         Forecaster::RecentCounts { days: 7 },
+        Forecaster::RecentCounts { days: 14 },
         Forecaster::RecentCounts { days: 28 },
-        Forecaster::Kde,
+        Forecaster::RecentCounts { days: 56 },
+        Forecaster::RecentCounts { days: 90 },
+        Forecaster::RecentCounts { days: 180 },
+        Forecaster::RecentCounts { days: 365 },
+        Forecaster::WindowCounts,
+        Forecaster::Kde { scale_pct: 50 },
+        Forecaster::Kde { scale_pct: 100 },
+        Forecaster::Kde { scale_pct: 200 },
     ];
 
-    /// A short name for tables.
+    /// The methods a backtest compares: the model first, then every baseline.
+    pub const ALL: [Forecaster; 12] = [
+        Forecaster::SelfExciting,
+        Forecaster::BASELINES[0],
+        Forecaster::BASELINES[1],
+        Forecaster::BASELINES[2],
+        Forecaster::BASELINES[3],
+        Forecaster::BASELINES[4],
+        Forecaster::BASELINES[5],
+        Forecaster::BASELINES[6],
+        Forecaster::BASELINES[7],
+        Forecaster::BASELINES[8],
+        Forecaster::BASELINES[9],
+        Forecaster::BASELINES[10],
+    ];
+
+    /// A short name for tables (`self-exciting`, `last-90-days`, `whole-window`, `kde`,
+    /// `kde-x0.5`, `kde-x2`).
     pub fn name(&self) -> String {
         match self {
             Forecaster::SelfExciting => "self-exciting".to_owned(),
             Forecaster::RecentCounts { days } => format!("last-{days}-days"),
-            Forecaster::Kde => "kde".to_owned(),
+            Forecaster::WindowCounts => "whole-window".to_owned(),
+            Forecaster::Kde { scale_pct: 100 } => "kde".to_owned(),
+            Forecaster::Kde { scale_pct } => format!("kde-x{}", f64::from(*scale_pct) / 100.0),
+        }
+    }
+
+    /// The method in Chinese words (近 90 天计数).
+    pub fn label_zh(&self) -> String {
+        match self {
+            Forecaster::SelfExciting => "自激点过程模型".to_owned(),
+            Forecaster::RecentCounts { days } => format!("近 {days} 天计数"),
+            Forecaster::WindowCounts => "训练期全部计数".to_owned(),
+            Forecaster::Kde { scale_pct } => format!("核密度（默认带宽 ×{}）", f64::from(*scale_pct) / 100.0),
+        }
+    }
+
+    /// The method in English words (counts of the last 90 days).
+    pub fn label_en(&self) -> String {
+        match self {
+            Forecaster::SelfExciting => "the self-exciting model".to_owned(),
+            Forecaster::RecentCounts { days } => format!("counts of the last {days} days"),
+            Forecaster::WindowCounts => "counts of the whole training window".to_owned(),
+            Forecaster::Kde { scale_pct } => {
+                format!("kernel density (default bandwidth ×{})", f64::from(*scale_pct) / 100.0)
+            }
         }
     }
 }
@@ -309,10 +371,11 @@ impl Study {
                 let since = origin_s - i64::from(days) * DAY_S;
                 self.spread(train.iter().filter(|e| e.t_s >= since).map(|e| (e, 1.0)), 0.0)
             }
-            Forecaster::Kde => {
+            Forecaster::WindowCounts => self.spread(train.iter().map(|e| (e, 1.0)), 0.0),
+            Forecaster::Kde { scale_pct } => {
                 let pts: Vec<[f64; 2]> = train.iter().map(|e| [e.x_m, e.y_m]).collect();
                 match default_bandwidth_m(&pts) {
-                    Some(h) => self.spread(train.iter().map(|e| (e, 1.0)), h),
+                    Some(h) => self.spread(train.iter().map(|e| (e, 1.0)), h * f64::from(scale_pct) / 100.0),
                     None => vec![0.0; self.cells],
                 }
             }
@@ -434,6 +497,9 @@ pub struct OriginScore {
     pub incidents: usize,
     /// Of those, in the flagged cells.
     pub hits: usize,
+    /// The most hits any choice of as many cells of the study area could have caught (the test
+    /// window's busiest cells): PEI's denominator.
+    pub best_hits: usize,
 }
 
 /// A method's results over all origins.
@@ -465,6 +531,154 @@ impl MethodScore {
     pub fn pai(&self) -> f64 {
         self.hit_rate() / (self.flagged as f64 / self.area_cells.max(1) as f64)
     }
+
+    /// Hits over the best possible hits with as many cells, all origins pooled (PEI, 0–1).
+    pub fn pei(&self) -> f64 {
+        let (h, best) = self.origins.iter().fold((0, 0), |(h, b), o| (h + o.hits, b + o.best_hits));
+        if best == 0 { 0.0 } else { h as f64 / best as f64 }
+    }
+
+    /// PAI over the origins `picked` (indices into `origins`, repeats allowed).
+    fn pai_of(&self, picked: &[usize]) -> f64 {
+        let (h, n) = picked.iter().fold((0, 0), |(h, n), &i| (h + self.origins[i].hits, n + self.origins[i].incidents));
+        let rate = if n == 0 { 0.0 } else { h as f64 / n as f64 };
+        rate / (self.flagged as f64 / self.area_cells.max(1) as f64)
+    }
+}
+
+/// Whether the model beats the best simple map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The 95% interval of the PAI difference lies above zero.
+    Better,
+    /// The interval holds zero.
+    NoBetter,
+    /// The interval lies below zero.
+    Worse,
+}
+
+impl Verdict {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Better => "better",
+            Verdict::NoBetter => "no_better",
+            Verdict::Worse => "worse",
+        }
+    }
+
+    /// In Chinese, as a sentence's end (模型优于最佳简单方法).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Verdict::Better => "模型优于最佳简单方法",
+            Verdict::NoBetter => "模型不优于最佳简单方法",
+            Verdict::Worse => "模型劣于最佳简单方法",
+        }
+    }
+
+    /// In English (the model is better than the best simple map).
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Verdict::Better => "the model is better than the best simple map",
+            Verdict::NoBetter => "the model is no better than the best simple map",
+            Verdict::Worse => "the model is worse than the best simple map",
+        }
+    }
+}
+
+/// The model against the best baseline of a backtest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The baseline with the highest PAI over all origins (ties: the first of
+    /// [`Forecaster::BASELINES`]).
+    pub best_baseline: Forecaster,
+    /// The model's PAI.
+    pub model_pai: f64,
+    /// The best baseline's PAI.
+    pub baseline_pai: f64,
+    /// Model minus baseline.
+    pub difference: f64,
+    /// The 95% interval of the difference (2.5th and 97.5th percentiles of [`BOOTSTRAP_RESAMPLES`]
+    /// paired resamples of the origins).
+    pub ci95: (f64, f64),
+    /// What the interval says.
+    pub verdict: Verdict,
+}
+
+impl Comparison {
+    /// One line in Chinese: 模型 PAI 14.1，最佳简单方法（近 90 天计数）13.3，差 0.8（95% 置信区间 −0.2 至 1.7），模型不优于最佳简单方法.
+    pub fn summary_zh(&self) -> String {
+        format!(
+            "模型 PAI {:.2}，最佳简单方法（{}）{:.2}，差 {:.2}（95% 置信区间 {:.2} 至 {:.2}），{}",
+            self.model_pai,
+            self.best_baseline.label_zh(),
+            self.baseline_pai,
+            self.difference,
+            self.ci95.0,
+            self.ci95.1,
+            self.verdict.label_zh()
+        )
+    }
+
+    /// The same in English.
+    pub fn summary_en(&self) -> String {
+        format!(
+            "model PAI {:.2}, best simple map ({}) {:.2}, difference {:.2} (95% CI {:.2} to {:.2}): {}",
+            self.model_pai,
+            self.best_baseline.label_en(),
+            self.baseline_pai,
+            self.difference,
+            self.ci95.0,
+            self.ci95.1,
+            self.verdict.label_en()
+        )
+    }
+}
+
+/// Resamples of the paired bootstrap.
+pub const BOOTSTRAP_RESAMPLES: usize = 2_000;
+
+/// The model (the first score of [`Forecaster::SelfExciting`]) against the best of the other
+/// scores; `None` without the model, a baseline or an origin. The bootstrap draws the origins
+/// with replacement from a fixed seed, so the same backtest gives the same interval.
+pub fn compare(scores: &[MethodScore]) -> Option<Comparison> {
+    let model = scores.iter().find(|s| s.method == Forecaster::SelfExciting)?;
+    let best = scores.iter().filter(|s| s.method != Forecaster::SelfExciting).fold(
+        None::<&MethodScore>,
+        |best, s| match best {
+            Some(b) if b.pai() >= s.pai() => Some(b),
+            _ => Some(s),
+        },
+    )?;
+    let n = model.origins.len();
+    if n == 0 || best.origins.len() != n {
+        return None;
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5afe_9d1d);
+    let mut differences: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
+        .map(|_| {
+            let picked: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+            model.pai_of(&picked) - best.pai_of(&picked)
+        })
+        .collect();
+    differences.sort_by(f64::total_cmp);
+    let at = |q: f64| differences[((q * (differences.len() - 1) as f64).round() as usize).min(differences.len() - 1)];
+    let ci95 = (at(0.025), at(0.975));
+    let verdict = if ci95.0 > 0.0 {
+        Verdict::Better
+    } else if ci95.1 < 0.0 {
+        Verdict::Worse
+    } else {
+        Verdict::NoBetter
+    };
+    Some(Comparison {
+        best_baseline: best.method,
+        model_pai: model.pai(),
+        baseline_pai: best.pai(),
+        difference: model.pai() - best.pai(),
+        ci95,
+        verdict,
+    })
 }
 
 /// Runs every method of `methods` at every origin of `spec`. `events` may be in any order; the
@@ -484,11 +698,19 @@ pub fn backtest(study: &Study, events: &[CellEvent], spec: &BacktestSpec, method
         let train: Vec<CellEvent> = events.iter().filter(|e| e.t_s >= start && e.t_s < origin).copied().collect();
         let test: Vec<u32> =
             events.iter().filter(|e| e.t_s >= origin && e.t_s < origin + spec.test_s).map(|e| e.cell).collect();
+        // The best any `flagged` cells could do: the busiest cells of the test window.
+        let mut per_cell = vec![0usize; study.len()];
+        for &c in &test {
+            per_cell[c as usize] += 1;
+        }
+        let mut busiest: Vec<usize> = (0..study.len()).filter(|&c| active[c]).map(|c| per_cell[c]).collect();
+        busiest.sort_unstable_by(|a, b| b.cmp(a));
+        let best_hits: usize = busiest.iter().take(flagged).sum();
         for score in &mut scores {
             let risk = study.risk(score.method, &train, start, origin, spec.test_s, &active, spec.area_share);
             let top = top_cells(&risk, &active, spec.area_share);
             let hits = test.iter().filter(|c| top[**c as usize]).count();
-            score.origins.push(OriginScore { origin_s: origin, incidents: test.len(), hits });
+            score.origins.push(OriginScore { origin_s: origin, incidents: test.len(), hits, best_hits });
         }
     }
     scores
@@ -532,8 +754,18 @@ mod tests {
         let active = vec![true; 100];
         let r = study.risk(Forecaster::RecentCounts { days: 7 }, &train, 0, 10 * day, day, &active, 0.01);
         assert_eq!((r[0], r[99]), (0.0, 1.0));
-        let r = study.risk(Forecaster::Kde, &train, 0, 10 * day, day, &active, 0.01);
+        let r = study.risk(Forecaster::Kde { scale_pct: 100 }, &train, 0, 10 * day, day, &active, 0.01);
         assert!(r[0] > 0.0 && (r[0] - r[99]).abs() < 1e-12, "{} {}", r[0], r[99]);
+        // The whole window counts both; a narrower kernel keeps more of the surface in the
+        // incidents' own cells than the default, a wider one less.
+        let r = study.risk(Forecaster::WindowCounts, &train, 0, 10 * day, day, &active, 0.01);
+        assert_eq!((r[0], r[99], r[1]), (1.0, 1.0, 0.0));
+        let own_share = |scale_pct| {
+            let r = study.risk(Forecaster::Kde { scale_pct }, &train, 0, 10 * day, day, &active, 0.01);
+            (r[0] + r[99]) / r.iter().sum::<f64>()
+        };
+        let (narrow, default, wide) = (own_share(50), own_share(100), own_share(200));
+        assert!(narrow > default && default > wide, "{narrow} {default} {wide}");
     }
 
     #[test]
@@ -605,6 +837,77 @@ mod tests {
         let s = &scores[0];
         assert_eq!(s.origins.len(), 10);
         assert!((s.pai() - model / (s.flagged as f64 / s.area_cells as f64)).abs() < 1e-12);
+    }
+
+    /// A score from (hits, incidents, best hits) per origin.
+    fn scored(method: Forecaster, origins: &[(usize, usize, usize)]) -> MethodScore {
+        MethodScore {
+            method,
+            origins: origins
+                .iter()
+                .enumerate()
+                .map(|(k, &(hits, incidents, best_hits))| OriginScore {
+                    origin_s: k as i64,
+                    incidents,
+                    hits,
+                    best_hits,
+                })
+                .collect(),
+            flagged: 10,
+            area_cells: 1_000,
+        }
+    }
+
+    #[test]
+    fn the_comparison_names_the_best_baseline_and_its_interval_decides_the_verdict() {
+        let day = |hits| (hits, 100, 40);
+        let model = scored(Forecaster::SelfExciting, &[day(20), day(22), day(18), day(21), day(19), day(20)]);
+        let weak = scored(Forecaster::RecentCounts { days: 7 }, &[day(5); 6]);
+        let strong =
+            scored(Forecaster::RecentCounts { days: 90 }, &[day(10), day(12), day(9), day(11), day(10), day(9)]);
+        // PAI = hit rate / (10 / 1000); PEI = hits / best hits.
+        assert!((model.pai() - 20.0).abs() < 1e-9 && (model.pei() - 0.5).abs() < 1e-9);
+        let c = compare(&[model.clone(), weak.clone(), strong.clone()]).unwrap();
+        assert_eq!(c.best_baseline, Forecaster::RecentCounts { days: 90 });
+        assert!((c.difference - (20.0 - 10.166_666_666_666_666)).abs() < 1e-9, "{c:?}");
+        assert!(c.ci95.0 > 0.0 && c.ci95.0 <= c.difference && c.difference <= c.ci95.1, "{c:?}");
+        assert_eq!(c.verdict, Verdict::Better);
+        assert!(c.summary_zh().contains("近 90 天计数") && c.summary_zh().ends_with("模型优于最佳简单方法"));
+        assert!(c.summary_en().contains("counts of the last 90 days"), "{}", c.summary_en());
+        assert_eq!(compare(&[model.clone(), weak.clone(), strong.clone()]), Some(c), "a fixed seed");
+        // A model that wins some origins and loses others is no better; one that loses all, worse.
+        let mixed = scored(Forecaster::SelfExciting, &[day(15), day(5), day(14), day(6), day(16), day(4)]);
+        assert_eq!(compare(&[mixed, strong.clone()]).unwrap().verdict, Verdict::NoBetter);
+        assert_eq!(compare(&[weak.clone(), strong.clone()]), None, "no model");
+        let loser = MethodScore { method: Forecaster::SelfExciting, ..weak };
+        let c = compare(&[loser, strong]).unwrap();
+        assert_eq!((c.verdict, c.ci95.1 < 0.0), (Verdict::Worse, true), "{c:?}");
+    }
+
+    #[test]
+    fn the_best_possible_hits_take_the_busiest_cells_and_bound_every_method() {
+        let (side, cell_m) = (10, 100.0);
+        let study = Study::new(&lattice(side, cell_m));
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let events: Vec<CellEvent> = (0..400)
+            .map(|_| {
+                let (x, y) = (rng.random_range(0.0..999.0), rng.random_range(0.0..999.0));
+                event(x, y, rng.random_range(0..20 * DAY_S), side, cell_m)
+            })
+            .collect();
+        let spec =
+            BacktestSpec { origins_s: vec![15 * DAY_S], train_s: 15 * DAY_S, test_s: 5 * DAY_S, area_share: 0.05 };
+        let scores = backtest(&study, &events, &spec, &Forecaster::ALL);
+        let mut counts = vec![0usize; 100];
+        for e in events.iter().filter(|e| e.t_s >= 15 * DAY_S) {
+            counts[e.cell as usize] += 1;
+        }
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        let best: usize = counts.iter().take(5).sum();
+        for s in &scores {
+            assert_eq!(s.origins[0].best_hits, best, "{}", s.method.name());
+            assert!(s.origins[0].hits <= best && s.pei() <= 1.0, "{}", s.method.name());
+        }
     }
 
     #[test]

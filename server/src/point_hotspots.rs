@@ -5,7 +5,7 @@
 
 use crate::config::{BacktestArgs, HotspotArgs, HotspotMethod, OutputFormat, PointsArgs, TableFormat};
 use analytics::TransverseMercator;
-use analytics::forecast::{BacktestSpec, CellEvent, Forecaster, Study, backtest as forecast_backtest};
+use analytics::forecast::{BacktestSpec, CellEvent, Forecaster, Study, backtest as forecast_backtest, compare};
 use analytics::gi_star::hot_spots;
 use analytics::hex_grid::HexGrid;
 use analytics::moran::lisa_clusters;
@@ -614,11 +614,16 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
             }
         )?;
     }
+    let comparison = compare(&scores);
+    if let Some(c) = &comparison {
+        writeln!(log, "{}", c.summary_zh())?;
+        writeln!(log, "{}", c.summary_en())?;
+    }
     let mut out = std::io::BufWriter::new(out);
     match args.format {
         TableFormat::Csv => {
             let mut w = crate::csv_export::SafeCsv::new(&mut out);
-            w.row(["method", "hit_rate", "pai", "hits", "incidents", "flagged_cells", "area_cells", "origins"])?;
+            w.row(["method", "hit_rate", "pai", "hits", "incidents", "flagged_cells", "area_cells", "origins", "pei"])?;
             for s in &scores {
                 let (h, n) = s.totals();
                 w.row([
@@ -630,6 +635,7 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
                     s.flagged.to_string(),
                     s.area_cells.to_string(),
                     s.origins.len().to_string(),
+                    format!("{:.4}", s.pei()),
                 ])?;
             }
             w.flush()?;
@@ -638,14 +644,20 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
             let methods: Vec<serde_json::Value> = scores
                 .iter()
                 .map(|s| {
-                    json!({"method": s.method.name(), "hit_rate": s.hit_rate(), "pai": s.pai(),
+                    json!({"method": s.method.name(), "label_zh": s.method.label_zh(), "label_en": s.method.label_en(),
+                        "hit_rate": s.hit_rate(), "pai": s.pai(), "pei": s.pei(),
                         "flagged_cells": s.flagged, "area_cells": s.area_cells,
-                        "origins": s.origins.iter().map(|o| json!({"origin": fmt_day(o.origin_s), "hits": o.hits, "incidents": o.incidents})).collect::<Vec<_>>()})
+                        "origins": s.origins.iter().map(|o| json!({"origin": fmt_day(o.origin_s), "hits": o.hits,
+                            "incidents": o.incidents, "best_hits": o.best_hits})).collect::<Vec<_>>()})
                 })
                 .collect();
             let doc = json!({"parameters": {"train_days": args.train_days, "test_days": args.test_days,
                 "area_share": args.area_share, "origins": args.origins, "events": events.len(), "skipped": read.skipped},
-                "methods": methods});
+                "methods": methods,
+                "comparison": comparison.as_ref().map(|c| json!({"best_baseline": c.best_baseline.name(),
+                    "model_pai": c.model_pai, "baseline_pai": c.baseline_pai, "difference": c.difference,
+                    "ci95": [c.ci95.0, c.ci95.1], "verdict": c.verdict.as_str(),
+                    "summary_zh": c.summary_zh(), "summary_en": c.summary_en()}))});
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
