@@ -326,19 +326,34 @@ impl Study {
         origin_s: i64,
         horizon_s: i64,
     ) -> Vec<f64> {
+        self.averaged_parts(ranked, train, train_days, origin_s, horizon_s).risk
+    }
+
+    /// [`Study::averaged_risk`] with the part of each cell's risk that comes from the long-term
+    /// background (the rest comes from recent incidents' triggering), weighted as the risk is.
+    pub fn averaged_parts(
+        &self,
+        ranked: &[SelfExciting],
+        train: &[CellEvent],
+        train_days: f64,
+        origin_s: i64,
+        horizon_s: i64,
+    ) -> RiskParts {
         let best = &ranked[..ranked.len().min(ENSEMBLE)];
         let basis = Basis::new(self, train, train_days, origin_s, horizon_s, best);
-        let surfaces: Vec<Vec<f64>> = best.iter().map(|p| basis.risk(p)).collect();
-        let totals: Vec<f64> = surfaces.iter().map(|r| r.iter().sum::<f64>()).collect();
+        let surfaces: Vec<(Vec<f64>, Vec<f64>)> = best.iter().map(|p| basis.parts(p)).collect();
+        let totals: Vec<f64> = surfaces.iter().map(|(bg, tr)| bg.iter().chain(tr).sum::<f64>()).collect();
         let mean_total = totals.iter().sum::<f64>() / totals.len().max(1) as f64;
-        let mut out = vec![0.0; self.cells];
-        for (r, t) in surfaces.iter().zip(&totals) {
+        let mut risk = vec![0.0; self.cells];
+        let mut background = vec![0.0; self.cells];
+        for ((bg, tr), t) in surfaces.iter().zip(&totals) {
             let w = if *t > 0.0 { mean_total / t / surfaces.len() as f64 } else { 0.0 };
-            for (o, v) in out.iter_mut().zip(r) {
-                *o += w * v;
+            for c in 0..self.cells {
+                risk[c] += w * (bg[c] + tr[c]);
+                background[c] += w * bg[c];
             }
         }
-        out
+        RiskParts { risk, background }
     }
 
     /// Candidates by inner hits, best first (ties: simpler first).
@@ -383,6 +398,29 @@ impl Study {
     }
 }
 
+/// A forecast's risk per cell and the part of it from the long-term background.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskParts {
+    /// Expected incidents per cell.
+    pub risk: Vec<f64>,
+    /// Of those, from the background rate (never more than `risk`).
+    pub background: Vec<f64>,
+}
+
+impl RiskParts {
+    /// The share of a cell's risk from the background (`None` for a cell of no risk).
+    pub fn background_share(&self, cell: usize) -> Option<f64> {
+        let r = self.risk[cell];
+        (r > 0.0).then(|| (self.background[cell] / r).clamp(0.0, 1.0))
+    }
+
+    /// The share of the whole area's risk from the background (`None` when there is none).
+    pub fn total_background_share(&self) -> Option<f64> {
+        let r: f64 = self.risk.iter().sum();
+        (r > 0.0).then(|| (self.background.iter().sum::<f64>() / r).clamp(0.0, 1.0))
+    }
+}
+
 /// The background and triggering surfaces the candidates combine, computed once per origin.
 struct Basis {
     scale: f64,
@@ -422,16 +460,21 @@ impl Basis {
     }
 
     fn risk(&self, p: &SelfExciting) -> Vec<f64> {
+        let (background, trigger) = self.parts(p);
+        background.iter().zip(&trigger).map(|(b, t)| b + t).collect()
+    }
+
+    /// (background, triggering) per cell over the horizon.
+    fn parts(&self, p: &SelfExciting) -> (Vec<f64>, Vec<f64>) {
         let lambda = p.own_cell_share;
         let smooth = self.smooth.iter().find(|(h, _)| *h == p.background_m).map(|(_, v)| v);
         let key = (p.trigger_m.to_bits(), p.decay_per_day.to_bits());
         let trigger = self.trigger.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
-        (0..self.own.len())
-            .map(|c| {
-                let background = lambda * self.own[c] + smooth.map_or(0.0, |v| (1.0 - lambda) * v[c]);
-                self.scale * background + trigger.map_or(0.0, |v| p.boost * v[c])
-            })
-            .collect()
+        let background = (0..self.own.len())
+            .map(|c| self.scale * (lambda * self.own[c] + smooth.map_or(0.0, |v| (1.0 - lambda) * v[c])))
+            .collect();
+        let triggered = (0..self.own.len()).map(|c| trigger.map_or(0.0, |v| p.boost * v[c])).collect();
+        (background, triggered)
     }
 }
 
@@ -837,6 +880,27 @@ mod tests {
         let s = &scores[0];
         assert_eq!(s.origins.len(), 10);
         assert!((s.pai() - model / (s.flagged as f64 / s.area_cells as f64)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_averaged_forecast_splits_into_background_and_recent_events() {
+        let (side, cell_m) = (10, 100.0);
+        let study = Study::new(&lattice(side, cell_m));
+        let train = [event(450.0, 450.0, 2 * DAY_S, side, cell_m), event(150.0, 850.0, 9 * DAY_S, side, cell_m)];
+        let p =
+            SelfExciting { own_cell_share: 0.5, background_m: 150.0, trigger_m: 0.0, decay_per_day: 0.5, boost: 1.0 };
+        let parts = study.averaged_parts(&[p], &train, 10.0, 10 * DAY_S, DAY_S);
+        assert_eq!(parts.risk, study.averaged_risk(&[p], &train, 10.0, 10 * DAY_S, DAY_S));
+        assert!(parts.background.iter().zip(&parts.risk).all(|(b, r)| *b <= *r + 1e-12));
+        // The fresh incident's own cell owes more of its risk to triggering than the old one's.
+        let (fresh, old) = (parts.background_share(81).unwrap(), parts.background_share(44).unwrap());
+        assert!(fresh < old && old < 1.0, "{fresh} {old}");
+        let total = parts.total_background_share().unwrap();
+        assert!((0.0..1.0).contains(&total));
+        // Without triggering every share is one; a cell of no risk has none.
+        let calm = study.averaged_parts(&[SelfExciting { boost: 0.0, ..p }], &train, 10.0, 10 * DAY_S, DAY_S);
+        assert_eq!((calm.background_share(44), calm.total_background_share()), (Some(1.0), Some(1.0)));
+        assert_eq!(calm.background_share(9), None);
     }
 
     /// A score from (hits, incidents, best hits) per origin.

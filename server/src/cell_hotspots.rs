@@ -143,8 +143,9 @@ pub const FORECAST_TRAIN_DAYS: i64 = 30;
 pub struct ShiftForecast {
     /// The cells forecast.
     pub area: StudyArea,
-    /// Expected incidents per cell of `area` over the shift.
-    pub risk: Vec<f64>,
+    /// Expected incidents per cell of `area` over the shift, and the part of each from the
+    /// long-term background (the rest from recent incidents).
+    pub parts: analytics::forecast::RiskParts,
     /// The best-ranked fitted parameters.
     pub fitted: analytics::forecast::SelfExciting,
     /// Incidents the forecast was fitted on.
@@ -177,7 +178,7 @@ pub async fn shift_forecast(
     let centres_m = area.centres_m.clone();
     let incidents = events.len();
     // Fitting takes a second or two on the whole city: off the async workers.
-    let (risk, fitted) = s
+    let (parts, fitted) = s
         .jobs
         .run(move |cancel| {
             let study = Study::new(&centres_m);
@@ -186,9 +187,9 @@ pub async fn shift_forecast(
                 ((at - Duration::days(FORECAST_TRAIN_DAYS)).timestamp(), at.timestamp(), (hours * 3600.0) as i64);
             let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
             cancel.check()?;
-            let risk = study.averaged_risk(&ranked, &events, FORECAST_TRAIN_DAYS as f64, at_s, horizon_s);
-            Ok((risk, ranked[0]))
+            let parts = study.averaged_parts(&ranked, &events, FORECAST_TRAIN_DAYS as f64, at_s, horizon_s);
+            Ok((parts, ranked[0]))
         })
         .await?;
-    Ok(ShiftForecast { area, risk, fitted, incidents })
+    Ok(ShiftForecast { area, parts, fitted, incidents })
 }

@@ -129,7 +129,7 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
         .area
         .cells
         .iter()
-        .zip(&forecast.risk)
+        .zip(&forecast.parts.risk)
         .map(|(&c, &r)| if live_hot.contains(&g.cell_code(c)) { r * LIVE_HOTSPOT_BOOST } else { r })
         .collect();
     let total_risk: f64 = risk.iter().sum();

@@ -283,6 +283,24 @@ async fn every_hotspot_analysis_answers_with_its_parameters_in_words() {
     assert_eq!(ranks, (1..=n_cells as u64).collect::<Vec<_>>());
     let own = fc["parameters"]["fitted"]["own_cell_share"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&own) && fc["parameters"]["fitted"]["decay_per_day"].as_f64().unwrap() > 0.0);
+    // Explained: per cell the share of its risk from the long-term background, and over the
+    // area the same share in words (the rest from recent incidents).
+    let (mut risk, mut background) = (0.0, 0.0);
+    for p in &cells {
+        let r = p["risk"].as_f64().unwrap();
+        match p["background_share"].as_f64() {
+            Some(b) => {
+                assert!((0.0..=1.0).contains(&b) && r > 0.0, "{p}");
+                (risk, background) = (risk + r, background + r * b);
+            }
+            None => assert_eq!(r, 0.0, "{p}"),
+        }
+    }
+    let pct = format!("{:.0}%", background / risk * 100.0);
+    let zh = fc["parameters"]["description_zh"].as_str().unwrap();
+    let en = fc["parameters"]["description_en"].as_str().unwrap();
+    assert!(zh.contains(&format!("约 {pct} 来自各处长期规律")), "{pct}: {zh}");
+    assert!(en.contains(&format!("About {pct} of the expected incidents")), "{pct}: {en}");
     let (s, e) = w.get("/api/hotspots/forecast?hours=0").await;
     assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (400, Some("hours")));
 }

@@ -177,6 +177,9 @@ pub struct RiskCell {
     pub rank: usize,
     /// Among the riskiest `area_share` of the cells.
     pub flagged: bool,
+    /// The share of the risk from the cell's long-term background, 0–1; the rest comes from
+    /// recent incidents nearby (`None` for a cell of no risk).
+    pub background_share: Option<f64>,
 }
 
 /// The parameters the forecast was fitted to.

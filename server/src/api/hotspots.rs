@@ -518,7 +518,8 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     query.from = Some(at - Duration::days(FORECAST_TRAIN_DAYS));
     query.to = Some(at);
     let filter = query.filter(&s.geography, &caller.scope)?;
-    let ShiftForecast { area, risk, fitted, incidents } = shift_forecast(&s, &filter, at, hours, area_share).await?;
+    let ShiftForecast { area, parts, fitted, incidents } = shift_forecast(&s, &filter, at, hours, area_share).await?;
+    let risk = &parts.risk;
     let train_days = FORECAST_TRAIN_DAYS;
     // Rank 1 is the riskiest (ties: lower index first, as the flagging does); the top ranks are flagged.
     let mut order: Vec<usize> = (0..risk.len()).collect();
@@ -528,7 +529,33 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         rank[k] = r + 1;
     }
     let n_flagged = selected_count(risk.len(), area_share);
-    let features = features(&area, &s, |k| RiskCell { risk: risk[k], rank: rank[k], flagged: rank[k] <= n_flagged });
+    let features = features(&area, &s, |k| RiskCell {
+        risk: risk[k],
+        rank: rank[k],
+        flagged: rank[k] <= n_flagged,
+        background_share: parts.background_share(k),
+    });
+    // The model in words: how much of the shift's risk is the places' long-term pattern and how
+    // much the last days' incidents, and the best-ranked parameters.
+    let background_pct = parts.total_background_share().map_or(100.0, |b| b * 100.0);
+    let explained_zh = format!(
+        "全区预期警情中约 {background_pct:.0}% 来自各处长期规律，{:.0}% 来自近期警情的激发（最佳参数：本格历史权重 {:.0}%，背景平滑半径 {:.0} 米，激发半径 {:.0} 米，激发每天衰减 {:.1}，每起警情平均引发 {:.1} 起）。",
+        100.0 - background_pct,
+        fitted.own_cell_share * 100.0,
+        fitted.background_m,
+        fitted.trigger_m,
+        fitted.decay_per_day,
+        fitted.boost
+    );
+    let explained_en = format!(
+        "About {background_pct:.0}% of the expected incidents come from each place's long-term pattern and {:.0}% from the boost after recent incidents (best-ranked parameters: own-cell weight {:.0}%, background radius {:.0} m, trigger radius {:.0} m, decay {:.1} per day, {:.1} follow-on incidents per incident).",
+        100.0 - background_pct,
+        fitted.own_cell_share * 100.0,
+        fitted.background_m,
+        fitted.trigger_m,
+        fitted.decay_per_day,
+        fitted.boost
+    );
     let parameters = ForecastParameters {
         method: Forecaster::SelfExciting.name().to_owned(),
         at,
@@ -548,12 +575,12 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         },
         description: Description {
             description_zh: format!(
-                "班次预测：自激点过程模型（长期背景 + 近期警情的短时激发），用此前 {train_days} 天 {} 起警情拟合，预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。",
+                "班次预测：自激点过程模型（长期背景 + 近期警情的短时激发），用此前 {train_days} 天 {} 起警情拟合，预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。{explained_zh}",
                 incidents,
                 area_share * 100.0
             ),
             description_en: format!(
-                "Shift forecast: a self-exciting point process (long-term background plus short-lived boosts after recent incidents) fitted on the {} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.",
+                "Shift forecast: a self-exciting point process (long-term background plus short-lived boosts after recent incidents) fitted on the {} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged. {explained_en}",
                 incidents,
                 area_share * 100.0
             ),
