@@ -286,7 +286,12 @@ pub struct BacktestArgs {
     /// Days after each origin that are scored.
     #[arg(long, default_value_t = 1)]
     pub test_days: u32,
-    /// Number of origins, one every `test_days`, ending where the data end (UTC midnights).
+    /// Hours after each origin that are scored, instead of days: `8` scores every 8-hour shift,
+    /// the unit the patrol planner uses (origins every that many hours).
+    #[arg(long)]
+    pub test_hours: Option<u32>,
+    /// Number of origins, one every `test_days` (or `test_hours`), ending where the data end
+    /// (the last UTC midnight).
     #[arg(long, default_value_t = 10)]
     pub origins: u32,
     /// Share of the study area flagged by each method (0–1).

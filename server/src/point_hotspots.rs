@@ -540,8 +540,8 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
     if !(args.area_share > 0.0 && args.area_share < 1.0) {
         bail!("--area-share must be between 0 and 1 (e.g. 0.01 for 1%)");
     }
-    if args.train_days == 0 || args.test_days == 0 || args.origins == 0 {
-        bail!("--train-days, --test-days and --origins must be at least 1");
+    if args.train_days == 0 || args.test_days == 0 || args.origins == 0 || args.test_hours == Some(0) {
+        bail!("--train-days, --test-days, --test-hours and --origins must be at least 1");
     }
     let (read, layout) = read_and_lay_out(&args.points, Some(&args.time_col), (None, None))?;
     let events: Vec<CellEvent> = read
@@ -558,15 +558,18 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
     const DAY_S: i64 = 86_400;
     // The origins end at the last complete UTC day of the data.
     let end_s = last_s.div_euclid(DAY_S) * DAY_S;
-    let step_s = i64::from(args.test_days) * DAY_S;
+    let step_s = args.test_hours.map_or(i64::from(args.test_days) * DAY_S, |h| i64::from(h) * 3_600);
+    let test_window = match args.test_hours {
+        Some(h) => format!("{h} hour(s)"),
+        None => format!("{} day(s)", args.test_days),
+    };
     let mut origins_s: Vec<i64> = (1..=i64::from(args.origins)).map(|k| end_s - k * step_s).collect();
     origins_s.reverse();
     if origins_s[0] <= first_s + 7 * DAY_S {
         bail!(
-            "the data span {} days: too short for {} origins of {} days each with a week of training before the first",
+            "the data span {} days: too short for {} origins of {test_window} each with a week of training before the first",
             (end_s - first_s) / DAY_S,
             args.origins,
-            args.test_days
         );
     }
     let spec = BacktestSpec {
@@ -577,12 +580,14 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
     };
     let study = Study::new(&layout.centres_m());
     let scores = forecast_backtest(&study, &events, &spec, &Forecaster::ALL);
+    // Origins are midnights unless shifts are scored: then their hour counts too.
+    let origin_format = if args.test_hours.is_some() { "%Y-%m-%d %H:%M" } else { "%Y-%m-%d" };
     let fmt_day =
-        |s: i64| DateTime::<Utc>::from_timestamp(s, 0).map_or(String::new(), |d| d.format("%Y-%m-%d").to_string());
+        |s: i64| DateTime::<Utc>::from_timestamp(s, 0).map_or(String::new(), |d| d.format(origin_format).to_string());
     writeln!(
         log,
-        "{} points ({} rows without coordinates or outside the study area skipped) on {}; {} origins from {} to {} (UTC midnights), \
-         each method fitted on the {} days before its origin only and scored on the {} day(s) after; the top {} of {} cells with incidents before the first origin ({:.1}% of the area) flagged.",
+        "{} points ({} rows without coordinates or outside the study area skipped) on {}; {} origins from {} to {} (UTC), \
+         each method fitted on the {} days before its origin only and scored on the {test_window} after; the top {} of {} cells with incidents before the first origin ({:.1}% of the area) flagged.",
         events.len(),
         read.skipped,
         layout.describe(),
@@ -590,7 +595,6 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
         fmt_day(spec.origins_s[0]),
         fmt_day(spec.origins_s[spec.origins_s.len() - 1]),
         args.train_days,
-        args.test_days,
         scores.first().map_or(0, |s| s.flagged),
         scores.first().map_or(0, |s| s.area_cells),
         args.area_share * 100.0
@@ -651,7 +655,7 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
                             "incidents": o.incidents, "best_hits": o.best_hits})).collect::<Vec<_>>()})
                 })
                 .collect();
-            let doc = json!({"parameters": {"train_days": args.train_days, "test_days": args.test_days,
+            let doc = json!({"parameters": {"train_days": args.train_days, "test_days": args.test_days, "test_hours": args.test_hours,
                 "area_share": args.area_share, "origins": args.origins, "events": events.len(), "skipped": read.skipped},
                 "methods": methods,
                 "comparison": comparison.as_ref().map(|c| json!({"best_baseline": c.best_baseline.name(),

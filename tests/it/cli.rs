@@ -255,6 +255,7 @@ fn backtest_of_shift_forecasts_on_real_philadelphia_incidents() {
         time_col: "dispatch_date_time".into(),
         train_days: 30,
         test_days: 1,
+        test_hours: None,
         origins: 10,
         area_share: 0.01,
         format: server::config::TableFormat::Csv,
@@ -332,7 +333,40 @@ fn backtest_of_shift_forecasts_on_real_philadelphia_incidents() {
         assert!((pai - rate(r) / (flagged / area)).abs() < 1e-3, "{r:?}");
         assert_eq!(flagged, (area * 0.01).ceil());
     }
+    // Scored per 8-hour shift, the planner's unit: origins 8 hours apart, the last shift ending
+    // at the data's last midnight, each scored on the 8 hours after it, with the same comparison.
+    let (mut out, mut log) = (Vec::new(), Vec::new());
+    let shifts = server::config::BacktestArgs {
+        test_hours: Some(8),
+        origins: 6,
+        format: server::config::TableFormat::Json,
+        ..args.clone()
+    };
+    server::point_hotspots::write_backtest(shifts, &mut out, &mut log).unwrap();
+    let (doc, log): (serde_json::Value, String) =
+        (serde_json::from_slice(&out).unwrap(), String::from_utf8(log).unwrap());
+    assert!(log.contains("6 origins from 2024-01-30 00:00 to 2024-01-31 16:00") && log.contains("8 hour(s)"), "{log}");
+    let model = &doc["methods"][0];
+    let origins: Vec<&str> =
+        model["origins"].as_array().unwrap().iter().map(|o| o["origin"].as_str().unwrap()).collect();
+    assert_eq!(origins[..2], ["2024-01-30 00:00", "2024-01-30 08:00"]);
+    let per_shift: u64 = model["origins"].as_array().unwrap().iter().map(|o| o["incidents"].as_u64().unwrap()).sum();
+    assert!(
+        per_shift > 0 && per_shift < 4155 / 3,
+        "two days of shifts hold a fifth of ten days' incidents: {per_shift}"
+    );
+    let c = &doc["comparison"];
+    let (low, high) = (c["ci95"][0].as_f64().unwrap(), c["ci95"][1].as_f64().unwrap());
+    assert!(low <= c["difference"].as_f64().unwrap() && c["difference"].as_f64().unwrap() <= high, "{c}");
+    assert!(["better", "no_better", "worse"].contains(&c["verdict"].as_str().unwrap()), "{c}");
     // Bad input names the flag.
+    let err = server::point_hotspots::write_backtest(
+        server::config::BacktestArgs { test_hours: Some(0), ..args.clone() },
+        &mut Vec::new(),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("--test-hours"), "{err}");
     let err = server::point_hotspots::write_backtest(
         server::config::BacktestArgs { area_share: 1.5, ..args.clone() },
         &mut Vec::new(),
