@@ -820,6 +820,8 @@ async fn disputes_name_their_mediator_from_the_villages_roster() {
     assert_eq!((&v["mediator"], &v["mediator_role"]), (&cadre["name"], &json!("village_cadre")));
     let (s, e) = step(&w, id, json!({"session": {}, "mediator_id": stranger})).await;
     assert_eq!((s, e["error"]["field"].as_str()), (422, Some("mediator_id")), "{e}");
+    let (s, e) = step(&w, id, json!({"session": {}, "mediator": " "})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("mediator")), "a blank name is refused: {e}");
     let (s, v) = step(&w, id, json!({"session": {}, "mediator": "镇司法所"})).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!((v["mediator"].as_str(), v.get("mediator_id"), v.get("mediator_role")), (Some("镇司法所"), None, None));
@@ -876,6 +878,18 @@ async fn reminders_of_cases_in_a_leaders_charge_go_on_the_live_feed_once_each() 
     );
     assert!(!zh.contains("张三"), "a title may name people: {zh}");
     assert_eq!(on_dispute["case"]["leader_user"], "leader");
+    // Recorded once per case in the store, whatever the number of checks.
+    let recorded = |w: &TestWorld| {
+        let store = w.state.store.clone();
+        async move {
+            let events = store
+                .events_since(chrono::DateTime::UNIX_EPOCH, vec![model::live::LiveKind::BacklogCase])
+                .await
+                .unwrap();
+            events.iter().filter(|e| e.event.data.contains("\"reminder\"")).count()
+        }
+    };
+    assert_eq!(recorded(&w).await, 2);
     // The reminders are no progress notes; the leader's desk still shows the case due soon.
     let (_, mine) = w.get_as(Role::Leader, "/api/my-cases").await;
     assert_eq!(mine["due_soon"].as_u64(), Some(2), "{mine}");
@@ -890,6 +904,7 @@ async fn reminders_of_cases_in_a_leaders_charge_go_on_the_live_feed_once_each() 
     let raised = case_reminders(&w).await;
     let missed: Vec<&Value> = raised.iter().filter(|a| a["case"]["reminder"] == "missed").collect();
     assert_eq!(missed.len(), 1, "{raised:?}");
+    assert_eq!(recorded(&w).await, 3, "the referred dispute is not reminded");
     assert_eq!((missed[0]["case"]["origin"].as_str(), missed[0]["incident"].as_u64()), (Some("event"), Some(event)));
     assert!(missed[0]["message_en"].as_str().unwrap().contains("passed its target date"), "{}", missed[0]);
     // A new target date is reminded again when it nears.

@@ -165,6 +165,12 @@ fn mediator_named(
     name: Option<&str>,
     id: Option<u64>,
 ) -> Result<Option<(String, Option<u64>)>, AppError> {
+    if id.is_none() && name.is_some_and(|n| n.trim().is_empty()) {
+        return Err(unprocessable(
+            "mediator",
+            "mediator is empty: name the mediator in charge (mediator or mediator_id)",
+        ));
+    }
     let name = name.map(str::trim).filter(|n| !n.is_empty());
     match id {
         Some(id) => {

@@ -177,24 +177,51 @@ fn overdue_alert(state: &AppState, id: u64, level: RegionLevel, now: DateTime<Ut
 /// version, so that of several instances one raises it and the others find it stale; then it
 /// goes on the live feed as a [`AlertKind::CaseReminder`] alert at the case's place (the leader's
 /// desk shows it from the case, `GET /api/my-cases`). A crash between the two loses the feed's
-/// alert, not the reminder on the desk.
+/// alert, not the reminder on the desk. An event older than the memory window is read from the
+/// store; a case whose alert cannot be placed is not marked as reminded.
 pub async fn remind(state: &AppState, now: DateTime<Utc>) {
     let today = model::time::local_date(now);
-    let due: Vec<(CaseOrigin, u64, Reminder, u64)> = {
+    // (origin, id, reminder, version), and each event's facts where the index holds it.
+    let (due, mut events, missing) = {
         let book = state.live.desk();
         let index = state.index();
-        book.case_files()
+        let mut events: HashMap<u64, EventFacts> = HashMap::new();
+        let mut missing = Vec::new();
+        let due: Vec<(CaseOrigin, u64, Reminder, u64)> = book
+            .case_files()
             .filter_map(|((origin, id), f)| Some((origin, id, f.reminder_to_raise(today)?)))
             .filter(|&(origin, id, _)| match origin {
-                CaseOrigin::Event => index.get(model::IncidentId(id)).is_some_and(|p| p.status.is_open()),
+                CaseOrigin::Event => {
+                    match index.get(model::IncidentId(id)) {
+                        Some(p) if p.status.is_open() => {
+                            events.insert(id, (state.geography.cell_code(p.cell), p.lon, p.lat, p.category));
+                        }
+                        Some(_) => return false,
+                        None => missing.push(model::IncidentId(id)),
+                    }
+                    true
+                }
                 CaseOrigin::Dispute => book.dispute(id).is_some_and(|d| d.status.is_open()),
                 CaseOrigin::Petition => book.petition(id).is_some_and(|p| p.status.is_open()),
             })
             .map(|(origin, id, r)| (origin, id, r, book.case_subject_version(id)))
-            .collect()
+            .collect();
+        (due, events, missing)
     };
+    if !missing.is_empty() {
+        match state.store.incidents_by_id(&model::scope::Scope::everything(), missing).await {
+            Ok(found) => {
+                for i in found.into_iter().filter(|i| i.fields.status.is_open()) {
+                    events.insert(i.id.0, (i.placement.cell_code, i.fields.lon, i.fields.lat, i.fields.category));
+                }
+            }
+            Err(e) => tracing::warn!("reading old events for case reminders: {e}"),
+        }
+    }
     let mut alerts = Vec::new();
     for (origin, id, reminder, version) in due {
+        let event = events.get(&id).copied();
+        let Some(alert) = case_alert(state, origin, id, reminder, event, now) else { continue };
         let update = BacklogUpdate {
             origin,
             id,
@@ -211,7 +238,7 @@ pub async fn remind(state: &AppState, now: DateTime<Utc>) {
         let event = crate::desk_records::desk_event(LiveKind::BacklogCase, id, REMINDER_BY, now, &update);
         let check = store::DeskCheck::Version { kinds: vec![LiveKind::BacklogCase], seq: version };
         match crate::desk_records::record(state, event, check, None).await {
-            Ok(_) => alerts.extend(case_alert(state, origin, id, reminder, now)),
+            Ok(_) => alerts.push(alert),
             // Another instance raised it, or the case changed meanwhile: the next check decides.
             Err(store::StoreError::Stale { .. }) => {}
             Err(e) => tracing::warn!("recording a case reminder: {e}"),
@@ -220,9 +247,20 @@ pub async fn remind(state: &AppState, now: DateTime<Utc>) {
     raise(state, alerts, now).await;
 }
 
-/// The feed's alert of a case reminder: at the event's point, or a dispute's or petition's
-/// village; the case named by its kind (never a title or a name, which are personal data).
-fn case_alert(state: &AppState, origin: CaseOrigin, id: u64, reminder: Reminder, now: DateTime<Utc>) -> Option<Alert> {
+/// An open event's cell, point and category.
+type EventFacts = (model::CellCode, f64, f64, model::Category);
+
+/// The feed's alert of a case reminder: at the event's point (`event`, for an event case), or a
+/// dispute's or petition's village; the case named by its kind (never a title or a name, which
+/// are personal data). `None` where it cannot be placed.
+fn case_alert(
+    state: &AppState,
+    origin: CaseOrigin,
+    id: u64,
+    reminder: Reminder,
+    event: Option<EventFacts>,
+    now: DateTime<Utc>,
+) -> Option<Alert> {
     let book = state.live.desk();
     let file = book.case_file(origin, id)?;
     let target_date = file.target_date?;
@@ -237,15 +275,8 @@ fn case_alert(state: &AppState, origin: CaseOrigin, id: u64, reminder: Reminder,
     };
     let (cell_code, lon, lat, what_zh, what_en) = match origin {
         CaseOrigin::Event => {
-            let p = *state.index().get(model::IncidentId(id))?;
-            let c = p.category;
-            (
-                g.cell_code(p.cell),
-                p.lon,
-                p.lat,
-                format!("事件#{id}（{}）", c.label_zh()),
-                format!("event #{id} ({})", c.label_en()),
-            )
+            let (cell, lon, lat, c) = event?;
+            (cell, lon, lat, format!("事件#{id}（{}）", c.label_zh()), format!("event #{id} ({})", c.label_en()))
         }
         CaseOrigin::Dispute => {
             let d = book.dispute(id)?;

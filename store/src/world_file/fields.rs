@@ -84,7 +84,7 @@ const DEPARTMENTS: &[Field] = &[
 const MEDIATORS: &[Field] = &[
     f("id", true, &["编号"]),
     f("name", true, &["姓名", "名称"]),
-    f("role", true, &["身份", "类型", "类别", "mediator_role", "mediator_ro"]),
+    f("role", true, &["身份", "类型", "类别", "mediator_role", "mediator_r"]),
     f("village_code", true, &["村编码", "所属村", "所属村社区", "village_co"]),
     f("phone", false, &["电话", "手机", "联系电话"]),
 ];
