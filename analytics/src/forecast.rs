@@ -142,6 +142,11 @@ impl Forecaster {
         }
     }
 
+    /// The method of a [`Forecaster::name`].
+    pub fn from_name(name: &str) -> Option<Forecaster> {
+        Forecaster::ALL.into_iter().find(|m| m.name() == name)
+    }
+
     /// The method in Chinese words (近 90 天计数).
     pub fn label_zh(&self) -> String {
         match self {
@@ -398,6 +403,46 @@ impl Study {
     }
 }
 
+impl Study {
+    /// The forecast of `method` for `[origin, origin + horizon)` from `train` (the events of
+    /// `[train_start, origin)`), as expected incidents per cell over the horizon, so that surfaces
+    /// of different methods (one per county) rank on one scale: a simple map's counts are spread
+    /// evenly over the days they count (a kernel density carries the incidents of its window). A
+    /// simple map is all background; the model also returns
+    /// its best-ranked parameters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn forecast(
+        &self,
+        method: Forecaster,
+        train: &[CellEvent],
+        train_start_s: i64,
+        origin_s: i64,
+        horizon_s: i64,
+        active: &[bool],
+        area_share: f64,
+    ) -> (RiskParts, Option<SelfExciting>) {
+        let train_days = (origin_s - train_start_s) as f64 / DAY_S as f64;
+        if method == Forecaster::SelfExciting {
+            let ranked = self.fit_ranked(train, train_start_s, origin_s, horizon_s, active, area_share);
+            let parts = self.averaged_parts(&ranked, train, train_days, origin_s, horizon_s);
+            return (parts, ranked.first().copied());
+        }
+        let days = match method {
+            Forecaster::RecentCounts { days } => f64::from(days).min(train_days),
+            _ => train_days,
+        };
+        // A kernel sampled at cell centres does not sum to one incident when its radius is near
+        // the spacing: every simple map is scaled to the incidents of its window instead.
+        let since = origin_s - (days * DAY_S as f64) as i64;
+        let counted = train.iter().filter(|e| e.t_s >= since && e.t_s < origin_s).count() as f64;
+        let surface = self.risk(method, train, train_start_s, origin_s, horizon_s, active, area_share);
+        let total: f64 = surface.iter().sum();
+        let scale = if total > 0.0 { counted / total * horizon_s as f64 / DAY_S as f64 / days.max(1e-9) } else { 0.0 };
+        let risk: Vec<f64> = surface.into_iter().map(|r| r * scale).collect();
+        (RiskParts { background: risk.clone(), risk }, None)
+    }
+}
+
 /// A forecast's risk per cell and the part of it from the long-term background.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskParts {
@@ -529,6 +574,10 @@ pub struct BacktestSpec {
     pub test_s: i64,
     /// Share of the study area flagged, 0–1.
     pub area_share: f64,
+    /// The model's parameters are ranked again at every `refit_every`-th origin (1: at each)
+    /// on the data before it, and used at the origins up to the next; every forecast still uses
+    /// all the data before its own origin. Ranking is most of a backtest's cost.
+    pub refit_every: usize,
 }
 
 /// One origin's result for one method.
@@ -601,6 +650,11 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict of an API name.
+    pub fn parse(s: &str) -> Option<Verdict> {
+        [Verdict::Better, Verdict::NoBetter, Verdict::Worse].into_iter().find(|v| v.as_str() == s)
+    }
+
     /// The API name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -650,6 +704,15 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// The method to use: the model only when it is better than the best simple map, otherwise
+    /// that map (it does as well, and anyone can check it).
+    pub fn chosen(&self) -> Forecaster {
+        match self.verdict {
+            Verdict::Better => Forecaster::SelfExciting,
+            Verdict::NoBetter | Verdict::Worse => self.best_baseline,
+        }
+    }
+
     /// One line in Chinese: 模型 PAI 14.1，最佳简单方法（近 90 天计数）13.3，差 0.8（95% 置信区间 −0.2 至 1.7），模型不优于最佳简单方法.
     pub fn summary_zh(&self) -> String {
         format!(
@@ -739,7 +802,8 @@ pub fn backtest(study: &Study, events: &[CellEvent], spec: &BacktestSpec, method
     let flagged = selected_count(area_cells, spec.area_share);
     let mut scores: Vec<MethodScore> =
         methods.iter().map(|&method| MethodScore { method, origins: Vec::new(), flagged, area_cells }).collect();
-    for &origin in &spec.origins_s {
+    let mut ranked: Vec<SelfExciting> = Vec::new();
+    for (index, &origin) in spec.origins_s.iter().enumerate() {
         let start = origin - spec.train_s;
         let train: Vec<CellEvent> = events.iter().filter(|e| e.t_s >= start && e.t_s < origin).copied().collect();
         let test: Vec<u32> =
@@ -752,8 +816,21 @@ pub fn backtest(study: &Study, events: &[CellEvent], spec: &BacktestSpec, method
         let mut busiest: Vec<usize> = (0..study.len()).filter(|&c| active[c]).map(|c| per_cell[c]).collect();
         busiest.sort_unstable_by(|a, b| b.cmp(a));
         let best_hits: usize = busiest.iter().take(flagged).sum();
+        if ranked.is_empty() || index % spec.refit_every.max(1) == 0 {
+            ranked = if methods.contains(&Forecaster::SelfExciting) {
+                study.fit_ranked(&train, start, origin, spec.test_s, &active, spec.area_share)
+            } else {
+                Vec::new()
+            };
+        }
         for score in &mut scores {
-            let risk = study.risk(score.method, &train, start, origin, spec.test_s, &active, spec.area_share);
+            let risk = match score.method {
+                Forecaster::SelfExciting => {
+                    let days = spec.train_s as f64 / DAY_S as f64;
+                    study.averaged_risk(&ranked, &train, days, origin, spec.test_s)
+                }
+                m => study.risk(m, &train, start, origin, spec.test_s, &active, spec.area_share),
+            };
             let top = top_cells(&risk, &active, spec.area_share);
             let hits = test.iter().filter(|c| top[**c as usize]).count();
             score.origins.push(OriginScore { origin_s: origin, incidents: test.len(), hits, best_hits });
@@ -873,6 +950,7 @@ mod tests {
             train_s: 28 * DAY_S,
             test_s: DAY_S,
             area_share: 0.02,
+            refit_every: 1,
         };
         let scores = backtest(&study, &events, &spec, &Forecaster::ALL);
         let rate = |m: Forecaster| scores.iter().find(|s| s.method == m).unwrap().hit_rate();
@@ -883,6 +961,11 @@ mod tests {
         let s = &scores[0];
         assert_eq!(s.origins.len(), 10);
         assert!((s.pai() - model / (s.flagged as f64 / s.area_cells as f64)).abs() < 1e-12);
+        // Ranking the parameters every fifth origin: the same at the origins where it ranks, the
+        // baselines untouched.
+        let weekly = backtest(&study, &events, &BacktestSpec { refit_every: 5, ..spec }, &Forecaster::ALL);
+        assert_eq!(weekly[1..], scores[1..]);
+        assert_eq!((weekly[0].origins[0], weekly[0].origins[5]), (scores[0].origins[0], scores[0].origins[5]));
     }
 
     #[test]
@@ -939,16 +1022,56 @@ mod tests {
         assert!((c.difference - (20.0 - 10.166_666_666_666_666)).abs() < 1e-9, "{c:?}");
         assert!(c.ci95.0 > 0.0 && c.ci95.0 <= c.difference && c.difference <= c.ci95.1, "{c:?}");
         assert_eq!(c.verdict, Verdict::Better);
+        assert_eq!(c.chosen(), Forecaster::SelfExciting);
         assert!(c.summary_zh().contains("近 90 天计数") && c.summary_zh().ends_with("模型优于最佳简单方法"));
         assert!(c.summary_en().contains("counts of the last 90 days"), "{}", c.summary_en());
         assert_eq!(compare(&[model.clone(), weak.clone(), strong.clone()]), Some(c), "a fixed seed");
         // A model that wins some origins and loses others is no better; one that loses all, worse.
         let mixed = scored(Forecaster::SelfExciting, &[day(15), day(5), day(14), day(6), day(16), day(4)]);
-        assert_eq!(compare(&[mixed, strong.clone()]).unwrap().verdict, Verdict::NoBetter);
+        let no_better = compare(&[mixed, strong.clone()]).unwrap();
+        assert_eq!(no_better.verdict, Verdict::NoBetter);
+        assert_eq!(no_better.chosen(), Forecaster::RecentCounts { days: 90 }, "a simple map wins a tie");
+        assert_eq!(Verdict::parse(no_better.verdict.as_str()), Some(Verdict::NoBetter));
         assert_eq!(compare(&[weak.clone(), strong.clone()]), None, "no model");
         let loser = MethodScore { method: Forecaster::SelfExciting, ..weak };
         let c = compare(&[loser, strong]).unwrap();
         assert_eq!((c.verdict, c.ci95.1 < 0.0), (Verdict::Worse, true), "{c:?}");
+    }
+
+    #[test]
+    fn every_method_is_named_once_and_forecasts_expected_incidents_over_the_horizon() {
+        for m in Forecaster::ALL {
+            assert_eq!(Forecaster::from_name(&m.name()), Some(m));
+        }
+        assert_eq!(Forecaster::from_name("last-3-days"), None);
+        let (side, cell_m) = (10, 100.0);
+        let study = Study::new(&lattice(side, cell_m));
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        // 600 incidents over 60 days, a third of them in cell 0.
+        let train: Vec<CellEvent> = (0..600)
+            .map(|i| {
+                let (x, y) = if i % 3 == 0 {
+                    (50.0, 50.0)
+                } else {
+                    (rng.random_range(0.0..999.0), rng.random_range(0.0..999.0))
+                };
+                event(x, y, rng.random_range(0..60 * DAY_S), side, cell_m)
+            })
+            .collect();
+        let active = vec![true; 100];
+        let horizon_s = 8 * 3600;
+        for m in Forecaster::ALL {
+            let (parts, fitted) = study.forecast(m, &train, 0, 60 * DAY_S, horizon_s, &active, 0.05);
+            let total: f64 = parts.risk.iter().sum();
+            // About 10 incidents a day: 3.3 in 8 hours (a recent window counts only its own days).
+            assert!((2.0..5.0).contains(&total), "{}: {total}", m.name());
+            assert_eq!(fitted.is_some(), m == Forecaster::SelfExciting, "{}", m.name());
+            let top = top_cells(&parts.risk, &active, 0.01);
+            assert!(top[0], "{}: the busiest cell ranks first", m.name());
+            if m != Forecaster::SelfExciting {
+                assert_eq!(parts.total_background_share(), Some(1.0), "{}", m.name());
+            }
+        }
     }
 
     #[test]
@@ -962,8 +1085,13 @@ mod tests {
                 event(x, y, rng.random_range(0..20 * DAY_S), side, cell_m)
             })
             .collect();
-        let spec =
-            BacktestSpec { origins_s: vec![15 * DAY_S], train_s: 15 * DAY_S, test_s: 5 * DAY_S, area_share: 0.05 };
+        let spec = BacktestSpec {
+            origins_s: vec![15 * DAY_S],
+            train_s: 15 * DAY_S,
+            test_s: 5 * DAY_S,
+            area_share: 0.05,
+            refit_every: 1,
+        };
         let scores = backtest(&study, &events, &spec, &Forecaster::ALL);
         let mut counts = vec![0usize; 100];
         for e in events.iter().filter(|e| e.t_s >= 15 * DAY_S) {
@@ -988,7 +1116,13 @@ mod tests {
                 event(x, y, rng.random_range(0..30 * DAY_S), side, cell_m)
             })
             .collect();
-        let spec = BacktestSpec { origins_s: vec![20 * DAY_S], train_s: 20 * DAY_S, test_s: DAY_S, area_share: 0.05 };
+        let spec = BacktestSpec {
+            origins_s: vec![20 * DAY_S],
+            train_s: 20 * DAY_S,
+            test_s: DAY_S,
+            area_share: 0.05,
+            refit_every: 1,
+        };
         let before = backtest(&study, &events, &spec, &Forecaster::ALL);
         // Pile incidents after the test window into one cell: no forecast may move.
         for _ in 0..500 {

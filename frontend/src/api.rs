@@ -377,6 +377,14 @@ pub enum AnalysisAnswer {
 }
 
 impl AnalysisAnswer {
+    /// Per county, the forecast method used and why (the forecast only).
+    pub fn county_methods(&self) -> Vec<model::api::hotspots::CountyMethod> {
+        match self {
+            AnalysisAnswer::Forecast(fc) => fc.members.parameters.counties.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The method in words, Chinese and English.
     pub fn description(&self) -> &Description {
         match self {
@@ -451,6 +459,16 @@ pub async fn dispatch_options(id: u64) -> Result<model::api::live::DispatchOptio
 /// `GET /api/incidents/{id}/history`: the incident's place in the event loop.
 pub async fn progress(id: u64) -> Result<model::api::live::Progress, ApiError> {
     get_json(&format!("/api/incidents/{id}/history")).await
+}
+
+/// `GET /api/forecast/trials?county=`: a county's forecast trials, newest first.
+pub async fn forecast_trials(county: &str) -> Result<model::api::hotspots::TrialsAnswer, ApiError> {
+    get_json(&format!("/api/forecast/trials?county={}", encode(county))).await
+}
+
+/// `POST /api/forecast/trials`: runs a county's trial now (in the background).
+pub async fn run_forecast_trial(county: &str) -> Result<model::api::hotspots::TrialStarted, ApiError> {
+    post_json("/api/forecast/trials", &serde_json::json!({ "county": county })).await
 }
 
 /// `POST /api/incidents/{id}/transitions`.

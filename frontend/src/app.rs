@@ -77,6 +77,8 @@ pub struct AnalysisInfo {
     pub description: Option<(String, String)>,
     /// Open near-repeat alerts (when that layer is on).
     pub alerts: Option<usize>,
+    /// The forecast's method per county and why (empty for other analyses).
+    pub methods: Vec<model::api::hotspots::CountyMethod>,
 }
 
 /// State shared by every component.
@@ -462,7 +464,10 @@ pub fn MapView() -> impl IntoView {
         }
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
-        ctx.analysis_info.update(|i| i.description = None);
+        ctx.analysis_info.update(|i| {
+            i.description = None;
+            i.methods.clear();
+        });
         leptos::task::spawn_local(async move {
             let answer = api::analysis(a, &f).await;
             if generation.try_get_value() != Some(mine) {
@@ -473,7 +478,11 @@ pub fn MapView() -> impl IntoView {
                     let style = crate::map::analysis_style(a, answer.max_density_per_km2());
                     ctx.with_map(|m| m.set_hotspots(&answer.geojson(), &style));
                     let d = answer.description().clone();
-                    ctx.analysis_info.try_update(|i| i.description = Some((d.description_zh, d.description_en)));
+                    let methods = answer.county_methods();
+                    ctx.analysis_info.try_update(|i| {
+                        i.description = Some((d.description_zh, d.description_en));
+                        i.methods = methods;
+                    });
                 }
                 Err(e) => {
                     ctx.analysis_info.try_update(|i| {
@@ -823,6 +832,9 @@ fn LayerToggles() -> impl IntoView {
                     </div>
                     <p class="muted" style="font-size:11px">{move || ctx.t(T::HotspotLegend)}</p>
                 </Show>
+                <div id="forecast-methods">
+                    {move || ctx.analysis_info.get().methods.into_iter().map(|m| view! { <crate::trials::CountyMethodLine method=m/> }).collect_view()}
+                </div>
                 <p id="analysis-description" class="muted" style="font-size:11px">
                     {move || match ctx.analysis_info.get().description {
                         None => ctx.t(T::Computing).to_owned(),

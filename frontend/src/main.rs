@@ -17,6 +17,7 @@ mod petitions;
 mod planner;
 mod scorecard;
 mod time;
+mod trials;
 mod wall;
 mod world_desk;
 

@@ -284,8 +284,12 @@ pub fn PlannerPanel() -> impl IntoView {
             {move || planner.plan.get().map(|plan| {
                 let (coverage, naive) = (plan.coverage, plan.naive_coverage);
                 let tag = plan.campaign.clone().map(|(_, name)| view! { <p id="plan-campaign-tag">{move || ctx.t(T::PlanServes)}{name.clone()}</p> });
+                let methods = plan.forecast_methods.clone();
                 view! {
                     {tag}
+                    <div id="plan-forecast-methods">
+                        {methods.into_iter().map(|m| view! { <crate::trials::CountyMethodLine method=m/> }).collect_view()}
+                    </div>
                     <p id="plan-coverage"><b>{move || ctx.t(T::Coverage)}</b>" "{format!("{:.0}%", coverage * 100.0)}
                         <span class="muted">{move || format!(" ({} {:.0}%)", ctx.t(T::NaiveCoverage), naive * 100.0)}</span></p>
                     {(!plan.unreached_pinned.is_empty()).then(|| {

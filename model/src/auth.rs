@@ -118,6 +118,16 @@ impl Role {
         }
     }
 
+    /// Whether the role runs a county's forecast trial on demand (预测方法回测): the command
+    /// centres and analysts, for counties wholly in their jurisdiction. Everyone who sees a
+    /// forecast reads what the trials chose; the nightly trials need no one.
+    pub fn runs_trials(self) -> bool {
+        match self {
+            Role::City | Role::County | Role::Analyst => true,
+            Role::Township | Role::Village | Role::Admin | Role::Department | Role::GridWorker | Role::Leader => false,
+        }
+    }
+
     /// Whether the role administers users and reads the audit log.
     pub fn is_admin(self) -> bool {
         match self {

@@ -446,6 +446,9 @@ pub struct DeskBook {
     screenings: BTreeMap<(RegionCode, Month), ScreeningRecord>,
     petitions: BTreeMap<u64, PetitionRecord>,
     receptions: BTreeMap<u64, Reception>,
+    /// Per county, its newest trials (seq, trial), oldest first, at most
+    /// [`crate::forecast_trial::TRIALS_KEPT`].
+    trials: BTreeMap<RegionCode, Vec<(u64, crate::forecast_trial::ForecastTrial)>>,
 }
 
 impl DeskBook {
@@ -689,6 +692,21 @@ impl DeskBook {
                     }
                 }
             }
+            LiveKind::ForecastTrial => {
+                let Ok(t) = serde_json::from_str::<crate::forecast_trial::ForecastTrial>(data) else { return false };
+                if e.event.subject != t.county.as_u64() || !t.is_sound() {
+                    return false;
+                }
+                let held = self.trials.entry(t.county).or_default();
+                if held.last().is_some_and(|(seq, _)| *seq >= e.seq) {
+                    return false;
+                }
+                held.push((e.seq, t));
+                if held.len() > crate::forecast_trial::TRIALS_KEPT {
+                    held.remove(0);
+                }
+                true
+            }
             LiveKind::Campaign => {
                 let Ok(c) = serde_json::from_str::<crate::campaign::Campaign>(data) else { return false };
                 if self.campaigns.contains_key(&e.event.subject) {
@@ -699,6 +717,16 @@ impl DeskBook {
             }
             _ => false,
         }
+    }
+
+    /// A county's newest forecast trial and its version (the event's seq).
+    pub fn latest_trial(&self, county: RegionCode) -> Option<(u64, &crate::forecast_trial::ForecastTrial)> {
+        self.trials.get(&county)?.last().map(|(seq, t)| (*seq, t))
+    }
+
+    /// A county's trials kept in memory, newest first.
+    pub fn trials(&self, county: RegionCode) -> impl Iterator<Item = (u64, &crate::forecast_trial::ForecastTrial)> {
+        self.trials.get(&county).into_iter().flat_map(|v| v.iter().rev().map(|(seq, t)| (*seq, t)))
     }
 
     /// Every reception (接访下访), by id.
@@ -1168,5 +1196,48 @@ mod tests {
         // Other kinds and unreadable data are ignored.
         assert!(!book.apply(&event(30, LiveKind::Visit, 7, "not a visit")));
         assert!(!book.apply(&event(31, LiveKind::Unit, 7, visit(1))));
+    }
+
+    #[test]
+    fn a_countys_newest_sound_trial_decides_and_old_ones_are_kept_a_while() {
+        let trial = |chosen: &str, pai: f64| crate::forecast_trial::ForecastTrial {
+            county: "620602000000".parse().unwrap(),
+            ran_at: t0(),
+            by: "safegrid".into(),
+            first_shift: t0() - chrono::Duration::days(55),
+            last_shift: t0(),
+            shifts: 56,
+            shift_hours: 8,
+            train_days: 365,
+            area_share: 0.05,
+            area_cells: 100,
+            incidents: 30,
+            scores: vec![crate::forecast_trial::TrialScore {
+                method: chosen.into(),
+                hit_rate: 0.3,
+                pai,
+                pei: 0.6,
+                hits: 9,
+            }],
+            comparison: None,
+            chosen: chosen.into(),
+        };
+        let county: RegionCode = "620602000000".parse().unwrap();
+        let mut book = DeskBook::default();
+        assert!(book.latest_trial(county).is_none());
+        assert!(book.apply(&event(3, LiveKind::ForecastTrial, county.as_u64(), trial("last-90-days", 5.0))));
+        assert!(!book.apply(&event(3, LiveKind::ForecastTrial, county.as_u64(), trial("kde", 5.0))), "a repeat");
+        assert!(!book.apply(&event(4, LiveKind::ForecastTrial, 620621000000, trial("kde", 5.0))), "wrong subject");
+        let unsound = crate::forecast_trial::ForecastTrial { chosen: "self-exciting".into(), ..trial("kde", 5.0) };
+        assert!(!book.apply(&event(5, LiveKind::ForecastTrial, county.as_u64(), unsound)));
+        assert!(book.apply(&event(6, LiveKind::ForecastTrial, county.as_u64(), trial("self-exciting", 6.0))));
+        let (seq, latest) = book.latest_trial(county).unwrap();
+        assert_eq!((seq, latest.chosen.as_str()), (6, "self-exciting"));
+        for seq in 7..40 {
+            assert!(book.apply(&event(seq, LiveKind::ForecastTrial, county.as_u64(), trial("kde", 5.0))));
+        }
+        let kept: Vec<u64> = book.trials(county).map(|(seq, _)| seq).collect();
+        assert_eq!(kept.len(), crate::forecast_trial::TRIALS_KEPT);
+        assert_eq!((kept[0], *kept.last().unwrap()), (39, 40 - crate::forecast_trial::TRIALS_KEPT as u64));
     }
 }

@@ -117,6 +117,7 @@ pub mod code;
 pub mod department;
 pub mod desk;
 pub mod desk_book;
+pub mod forecast_trial;
 pub mod incident;
 pub mod live;
 pub mod petition;

@@ -54,11 +54,14 @@ pub enum LiveKind {
     /// A leader's reception or visit of petitioners (接访下访) was put on the calendar (`data`:
     /// [`crate::desk_book::Reception`]; subject: its id).
     Reception,
+    /// A county's forecast methods were backtested on its own incidents, and one chosen (`data`:
+    /// [`crate::forecast_trial::ForecastTrial`]; subject: the county code).
+    ForecastTrial,
 }
 
 impl LiveKind {
     /// Every kind.
-    pub const ALL: [LiveKind; 16] = [
+    pub const ALL: [LiveKind; 17] = [
         LiveKind::Incident,
         LiveKind::IncidentChanged,
         LiveKind::IncidentLinked,
@@ -75,12 +78,13 @@ impl LiveKind {
         LiveKind::Petition,
         LiveKind::PetitionChanged,
         LiveKind::Reception,
+        LiveKind::ForecastTrial,
     ];
 
-    /// The desk's kinds (the village desk's and the leaders' campaigns): kept in the log for
+    /// The desk's kinds (the village desk's, the leaders' campaigns and the forecast trials): kept in the log for
     /// every instance, never on the live feed (they carry personal data and have their own
     /// routes).
-    pub const DESK: [LiveKind; 10] = [
+    pub const DESK: [LiveKind; 11] = [
         LiveKind::Assignment,
         LiveKind::Visit,
         LiveKind::Dispute,
@@ -91,6 +95,7 @@ impl LiveKind {
         LiveKind::Petition,
         LiveKind::PetitionChanged,
         LiveKind::Reception,
+        LiveKind::ForecastTrial,
     ];
 
     /// Whether this is one of [`LiveKind::DESK`].
@@ -124,6 +129,7 @@ impl LiveKind {
             LiveKind::Petition => "petition",
             LiveKind::PetitionChanged => "petition_changed",
             LiveKind::Reception => "reception",
+            LiveKind::ForecastTrial => "forecast_trial",
         }
     }
 

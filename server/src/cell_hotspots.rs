@@ -1,6 +1,7 @@
 //! Hot spots over the city's grid cells, as services: the study area a request reaches (its
 //! cells inside the caller's scope, their centres in metres), distance bands checked against
-//! it, and the self-exciting shift forecast the patrol planner also uses. No HTTP here: the
+//! it, and the shift forecast the patrol planner also uses (each county by the method its
+//! forecast trial chose, `forecast_trials`). No HTTP here: the
 //! handlers in `api::hotspots` parse requests and shape answers; `api::error` maps
 //! [`HotspotError`] to statuses. The hot-spot CLI over files of points is `point_hotspots`.
 
@@ -8,10 +9,11 @@ use crate::incident_index::IncidentFilter;
 use crate::jobs::JobError;
 use crate::state::AppState;
 use analytics::TransverseMercator;
-use analytics::forecast::{CellEvent, Study};
+use analytics::forecast::{CellEvent, Forecaster, Study};
 use analytics::weights::Neighbours;
 use chrono::{DateTime, Duration, Utc};
 use geo::InteriorPoint;
+use model::RegionCode;
 use store::StoreError;
 
 /// Default neighbourhood: cells whose centres lie within 1.5 km.
@@ -136,60 +138,132 @@ pub fn band_neighbours(centres_m: &[[f64; 2]], band_m: f64) -> Result<Neighbours
         .map_err(|e| HotspotError::TooManyNeighbours { band_m, at_least: e.at_least })
 }
 
-/// Days of incidents a shift forecast is fitted on.
-pub const FORECAST_TRAIN_DAYS: i64 = 30;
+/// Days of incidents a shift forecast is fitted on (every method: the longest simple map counts
+/// a year, and the model's background is the year's pattern).
+pub const FORECAST_TRAIN_DAYS: i64 = 365;
+
+/// How a forecast's method is chosen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MethodChoice {
+    /// Each county's by its newest forecast trial (the model where it has none).
+    ByTrial,
+    /// This one everywhere (an analyst comparing methods).
+    Fixed(Forecaster),
+}
+
+/// One county's part of a shift forecast.
+#[derive(Debug, Clone)]
+pub struct CountyForecast {
+    /// The county.
+    pub county: RegionCode,
+    /// The method used.
+    pub method: Forecaster,
+    /// Its newest trial, which chose `method` under [`MethodChoice::ByTrial`].
+    pub trial: Option<model::forecast_trial::ForecastTrial>,
+    /// The model's best-ranked parameters, where `method` is the model.
+    pub fitted: Option<analytics::forecast::SelfExciting>,
+}
 
 /// A shift forecast over a study area.
 pub struct ShiftForecast {
     /// The cells forecast.
     pub area: StudyArea,
     /// Expected incidents per cell of `area` over the shift, and the part of each from the
-    /// long-term background (the rest from recent incidents).
+    /// long-term background (the rest from recent incidents; all of a simple map's).
     pub parts: analytics::forecast::RiskParts,
-    /// The best-ranked fitted parameters.
-    pub fitted: analytics::forecast::SelfExciting,
+    /// Per county of the area, in code order: its method.
+    pub counties: Vec<CountyForecast>,
     /// Incidents the forecast was fitted on.
     pub incidents: usize,
 }
 
-/// The self-exciting forecast of `hours` from `at` for the cells of `filter`, whose window
-/// must be the [`FORECAST_TRAIN_DAYS`] before `at`.
+/// The forecast of `hours` from `at` for the cells of `filter`, whose window must be the
+/// [`FORECAST_TRAIN_DAYS`] before `at`: each county of the area by its own method, fitted on its
+/// own cells and incidents (as its trial scored it), on one scale (expected incidents).
 pub async fn shift_forecast(
     s: &AppState,
     filter: &IncidentFilter,
     at: DateTime<Utc>,
     hours: f64,
     area_share: f64,
+    choice: MethodChoice,
 ) -> Result<ShiftForecast, HotspotError> {
     let area = StudyArea::of(s, filter);
-    let mut slot = vec![u32::MAX; s.geography.cells().len()];
+    // The area's cells by county (cells are sorted by code: each county is one run).
+    let mut groups: Vec<(RegionCode, Vec<usize>)> = Vec::new();
     for (k, &i) in area.cells.iter().enumerate() {
-        slot[i as usize] = k as u32;
+        let county = s.geography.cell_code(i).village().truncate(model::RegionLevel::County);
+        match groups.last_mut() {
+            Some((c, members)) if *c == county => members.push(k),
+            _ => groups.push((county, vec![k])),
+        }
     }
-    let mut events = Vec::new();
+    // slot: global cell → (group, index in group).
+    let mut slot = vec![(u32::MAX, 0u32); s.geography.cells().len()];
+    for (g, (_, members)) in groups.iter().enumerate() {
+        for (j, &k) in members.iter().enumerate() {
+            slot[area.cells[k] as usize] = (g as u32, j as u32);
+        }
+    }
+    let mut events: Vec<Vec<CellEvent>> = vec![Vec::new(); groups.len()];
     s.for_each_incident(filter, |pt| {
-        let (x_m, y_m) = area.utm.forward(pt.lon, pt.lat);
-        let cell = slot[pt.cell as usize];
-        if cell != u32::MAX {
-            events.push(CellEvent { cell, x_m, y_m, t_s: pt.occurred_s });
+        let (g, cell) = slot[pt.cell as usize];
+        if g != u32::MAX {
+            let (x_m, y_m) = area.utm.forward(pt.lon, pt.lat);
+            events[g as usize].push(CellEvent { cell, x_m, y_m, t_s: pt.occurred_s });
         }
     })
     .await?;
-    let centres_m = area.centres_m.clone();
-    let incidents = events.len();
+    let incidents = events.iter().map(Vec::len).sum();
+    let mut counties: Vec<CountyForecast> = groups
+        .iter()
+        .map(|(county, _)| {
+            let trial = crate::forecast_trials::latest(s, *county).map(|(_, t)| t);
+            let method = match choice {
+                MethodChoice::ByTrial => crate::forecast_trials::method_of(trial.as_ref()),
+                MethodChoice::Fixed(m) => m,
+            };
+            CountyForecast { county: *county, method, trial, fitted: None }
+        })
+        .collect();
+    let plan: Vec<(Forecaster, Vec<[f64; 2]>, Vec<CellEvent>)> = groups
+        .iter()
+        .zip(&counties)
+        .zip(events)
+        .map(|(((_, members), c), ev)| (c.method, members.iter().map(|&k| area.centres_m[k]).collect(), ev))
+        .collect();
+    let n = area.cells.len();
     // Fitting takes a second or two on the whole city: off the async workers.
     let (parts, fitted) = s
         .jobs
         .run(move |cancel| {
-            let study = Study::new(&centres_m);
-            let active = vec![true; centres_m.len()];
             let (start_s, at_s, horizon_s) =
                 ((at - Duration::days(FORECAST_TRAIN_DAYS)).timestamp(), at.timestamp(), (hours * 3600.0) as i64);
-            let ranked = study.fit_ranked(&events, start_s, at_s, horizon_s, &active, area_share);
-            cancel.check()?;
-            let parts = study.averaged_parts(&ranked, &events, FORECAST_TRAIN_DAYS as f64, at_s, horizon_s);
-            Ok((parts, ranked[0]))
+            let mut out = Vec::with_capacity(plan.len());
+            for (method, centres_m, events) in &plan {
+                cancel.check()?;
+                let study = Study::new(centres_m);
+                let active = vec![true; centres_m.len()];
+                out.push(study.forecast(*method, events, start_s, at_s, horizon_s, &active, area_share));
+            }
+            Ok(out)
         })
-        .await?;
-    Ok(ShiftForecast { area, parts, fitted, incidents })
+        .await?
+        .into_iter()
+        .fold(
+            (analytics::forecast::RiskParts { risk: vec![0.0; n], background: vec![0.0; n] }, Vec::new()),
+            |(mut all, mut fitted), (parts, f)| {
+                let g = fitted.len();
+                for (j, &k) in groups[g].1.iter().enumerate() {
+                    all.risk[k] = parts.risk[j];
+                    all.background[k] = parts.background[j];
+                }
+                fitted.push(f);
+                (all, fitted)
+            },
+        );
+    for (c, f) in counties.iter_mut().zip(fitted) {
+        c.fitted = f;
+    }
+    Ok(ShiftForecast { area, parts, counties, incidents })
 }

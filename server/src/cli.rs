@@ -205,6 +205,9 @@ async fn serve_generation(
         "loaded"
     );
     crate::live::watch::spawn(state.clone(), std::time::Duration::from_secs(60));
+    if !args.no_nightly_trials {
+        crate::forecast_trials::spawn(state.clone(), std::time::Duration::from_secs(600));
+    }
     if args.demo_feed {
         crate::live::demo_feed::spawn(state.clone(), args.demo_feed_per_minute);
     }

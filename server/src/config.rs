@@ -477,6 +477,10 @@ pub struct ServeArgs {
     /// days' incidents (演示警情频率).
     #[arg(long, value_parser = per_minute)]
     pub demo_feed_per_minute: Option<f64>,
+    /// Do not run the nightly forecast trials in this instance (another instance runs them, or a
+    /// test wants the machine to itself); analysts can still run one (不做夜间预测回测).
+    #[arg(long, env = "SAFEGRID_NO_NIGHTLY_TRIALS")]
+    pub no_nightly_trials: bool,
     /// Seconds between checks for a newly published world; on one the server reloads (基础数据检查间隔).
     #[arg(long, env = "SAFEGRID_WORLD_POLL_S", default_value_t = 5.0)]
     pub world_poll_s: f64,

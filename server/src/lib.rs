@@ -20,6 +20,7 @@ pub mod docx;
 pub mod field;
 pub mod follow;
 pub mod font_subset;
+pub mod forecast_trials;
 pub mod geography;
 pub mod group;
 pub mod incident_index;

@@ -9,7 +9,7 @@
 //! Invariants: every unit planned is a patrol unit inside the caller's scope; every stop is a cell
 //! inside it; times are UTC instants at the boundary, seconds from the shift start inside.
 
-use crate::cell_hotspots::{FORECAST_TRAIN_DAYS, HotspotError, shift_forecast};
+use crate::cell_hotspots::{FORECAST_TRAIN_DAYS, HotspotError, MethodChoice, shift_forecast};
 use crate::jobs::JobError;
 use crate::query::{IncidentQuery, UnknownArea};
 use crate::state::AppState;
@@ -120,7 +120,7 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
         ..IncidentQuery::default()
     };
     let filter = query.filter(g, scope)?;
-    let forecast = shift_forecast(s, &filter, at, hours, 0.05).await?;
+    let forecast = shift_forecast(s, &filter, at, hours, 0.05, MethodChoice::ByTrial).await?;
     let live_hot: HashSet<CellCode> = {
         let since = s.clock.now() - Duration::hours(24);
         s.live.board().alerts().filter(|a| a.kind == AlertKind::Hotspot && a.at >= since).map(|a| a.cell_code).collect()
@@ -280,6 +280,11 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
             .map(|&i| g.cell_code(forecast.area.cells[chosen[i]]))
             .collect(),
         forecast_incidents: forecast.incidents,
+        forecast_methods: forecast
+            .counties
+            .iter()
+            .map(|c| crate::forecast_trials::county_method(s, c, MethodChoice::ByTrial))
+            .collect(),
         seed,
         campaign: None,
     })

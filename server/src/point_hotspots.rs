@@ -577,6 +577,7 @@ pub fn write_backtest(args: BacktestArgs, out: &mut dyn Write, log: &mut dyn Wri
         train_s: i64::from(args.train_days) * DAY_S,
         test_s: step_s,
         area_share: args.area_share,
+        refit_every: 1,
     };
     let study = Study::new(&layout.centres_m());
     let scores = forecast_backtest(&study, &events, &spec, &Forecaster::ALL);

@@ -55,6 +55,8 @@ pub struct AppState {
     /// Told when this instance publishes a world, so that it reloads at once (other instances
     /// notice by polling the store).
     pub world_published: Arc<tokio::sync::Notify>,
+    /// Counties whose forecast trial is running in this instance.
+    pub trials_running: Arc<std::sync::Mutex<std::collections::HashSet<model::RegionCode>>>,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             settings: Arc::new(crate::live::LiveSettings::default()),
             world_version: None,
             world_published: Arc::default(),
+            trials_running: Arc::default(),
         }
     }
 

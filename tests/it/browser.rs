@@ -259,6 +259,8 @@ async fn the_dashboard_works_in_a_real_browser() {
     for (k, county) in ["620602000000", "620621000000", "620622000000", "620623000000"].into_iter().enumerate() {
         world.leave_open(county, 35 + 40 * k as i64).await;
     }
+    // Liangzhou's forecast trial, so the forecast panel names the method it chose.
+    server::forecast_trials::run_and_keep(&world.state, "620602000000".parse().unwrap(), "safegrid").await.unwrap();
     let mut state = world.state.clone();
     state.web_dir = Some(dist.clone());
     let timings: Timings = Arc::default();
@@ -718,6 +720,21 @@ async fn analyses(b: &Browser, _j: &mut Journey) {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+    // The forecast says per county what its backtest found and the method used; the details
+    // list every method's scores, the chosen one marked.
+    let line = "#forecast-methods .forecast-method[data-county='620602000000']";
+    wait_text(c, line, |t| t.contains("近 8 周（56 个班次）") && t.contains("采用"), "Liangzhou's method line").await;
+    wait_text(c, "#forecast-methods", |t| t.contains("尚无预测方法回测"), "a county without a trial").await;
+    js(c, &format!("document.querySelector(\"{line} .trial-details\").click();")).await;
+    wait_text(
+        c,
+        &format!("{line} .trial-scores"),
+        |t| t.contains("PAI") && t.contains("近 90 天计数"),
+        "the trial's table",
+    )
+    .await;
+    let marked = js(c, &format!("return document.querySelectorAll(\"{line} tr.chosen\").length;")).await;
+    assert_eq!(marked.as_u64(), Some(1), "one method is marked as used");
     settled(c).await;
     std::fs::write(out.join("dashboard-forecast.png"), c.screenshot().await.unwrap()).unwrap();
     // Near-repeat alerts: a count in words.

@@ -25,6 +25,7 @@ mod postgis;
 mod security;
 mod store;
 mod tiles;
+mod trials;
 mod work_orders;
 mod world_desk;
 mod world_file;

@@ -154,6 +154,44 @@ async fn a_store_from_before_the_desk_is_upgraded_keeping_its_live_log() {
 }
 
 #[tokio::test]
+async fn a_store_from_before_forecast_trials_is_upgraded_keeping_packed_rows() {
+    use model::live::{LiveKind, NewLiveEvent};
+    let dir = tempfile::tempdir().unwrap();
+    drop(GpkgStore::open(dir.path()).unwrap());
+    // The live log as it was after packed rows and before forecast trials, with a row of 3 events.
+    let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    let kinds: Vec<String> =
+        LiveKind::ALL.iter().filter(|k| **k != LiveKind::ForecastTrial).map(|k| format!("'{}'", k.as_str())).collect();
+    conn.execute_batch(&format!(
+        "DROP TABLE live_events;
+         CREATE TABLE live_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at DATETIME NOT NULL,
+           kind TEXT NOT NULL CHECK (kind IN ({})),
+           subject INTEGER NOT NULL, cell_code TEXT, category TEXT, actor TEXT, data TEXT NOT NULL,
+           span INTEGER NOT NULL DEFAULT 1 CHECK (span >= 1));
+         INSERT INTO live_events (seq, at, kind, subject, data, span) VALUES (43, '2026-10-01T00:00:00.000Z', 'unit', 3, '[]', 3);",
+        kinds.join(", ")
+    ))
+    .unwrap();
+    drop(conn);
+    let store = GpkgStore::open(dir.path()).unwrap();
+    let trial = NewLiveEvent {
+        at: test_now(),
+        kind: LiveKind::ForecastTrial,
+        subject: 620602000000,
+        cell_code: None,
+        category: None,
+        actor: None,
+        data: "{}".into(),
+    };
+    let logged = store.append_desk(trial, store::DeskCheck::Nothing, None).await.unwrap();
+    assert_eq!(logged.seq, 44, "seq continues after the upgrade");
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    let span: i64 = conn.query_row("SELECT span FROM live_events WHERE seq = 43", [], |r| r.get(0)).unwrap();
+    assert_eq!(span, 3, "the packed row keeps its span");
+}
+
+#[tokio::test]
 async fn a_store_from_before_departments_is_upgraded_keeping_its_users_and_sessions() {
     let dir = tempfile::tempdir().unwrap();
     drop(GpkgStore::open(dir.path()).unwrap());

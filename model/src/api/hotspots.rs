@@ -3,7 +3,7 @@
 //! method in words, in Chinese and English.
 
 use super::geo::{Analysed, FeatureCollection};
-use crate::code::CellCode;
+use crate::code::{CellCode, RegionCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -197,10 +197,59 @@ pub struct FittedForecast {
     pub boost: f64,
 }
 
+/// What a county's newest forecast trial found, in brief.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialBrief {
+    /// When it ran.
+    pub ran_at: DateTime<Utc>,
+    /// Weeks of shifts scored.
+    pub weeks: i64,
+    /// Shifts scored.
+    pub shifts: usize,
+    /// The model's PAI.
+    pub model_pai: f64,
+    /// The best simple map.
+    pub best_baseline: String,
+    /// Its PAI.
+    pub baseline_pai: f64,
+    /// The 95% interval of the model's PAI minus the map's.
+    pub ci95: (f64, f64),
+    /// `better`, `no_better` or `worse`.
+    pub verdict: String,
+}
+
+/// The method one county's cells were forecast with, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountyMethod {
+    /// The county.
+    pub county_code: RegionCode,
+    /// Its name.
+    pub county_name: String,
+    /// The method's name (`self-exciting`, `last-90-days` …).
+    pub method: String,
+    /// The method in Chinese words (近 90 天计数).
+    pub label_zh: String,
+    /// The method in English words.
+    pub label_en: String,
+    /// `trial` (its newest forecast trial chose it), `no_trial` (the model, until a trial has
+    /// run) or `request` (asked for by name).
+    pub chosen_by: String,
+    /// The newest trial, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trial: Option<TrialBrief>,
+    /// The model's fitted parameters, where the method is the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fitted: Option<FittedForecast>,
+    /// One line: what the trial found and the method used (本区近 8 周：模型 PAI …).
+    pub summary_zh: String,
+    /// The same in English.
+    pub summary_en: String,
+}
+
 /// The parameters of `GET /api/hotspots/forecast`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForecastParameters {
-    /// The forecaster's name.
+    /// `auto` (each county by its forecast trial) or the method asked for.
     pub method: String,
     /// Start of the shift.
     pub at: DateTime<Utc>,
@@ -216,10 +265,10 @@ pub struct ForecastParameters {
     pub area_share: f64,
     /// Cells flagged.
     pub flagged: usize,
-    /// Members of the ensemble.
+    /// Members of the model's ensemble.
     pub ensemble: usize,
-    /// The fitted parameters.
-    pub fitted: FittedForecast,
+    /// Per county of the area, the method used and why.
+    pub counties: Vec<CountyMethod>,
     /// In words.
     #[serde(flatten)]
     pub description: Description,
@@ -311,3 +360,81 @@ pub struct NearRepeatParameters {
 
 /// The answer of `GET /api/hotspots/near-repeat`.
 pub type NearRepeatAnswer = FeatureCollection<NearRepeatAlert, Analysed<NearRepeatParameters>>;
+
+/// One method's score in a forecast trial, named in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialScoreView {
+    /// The method's name.
+    pub method: String,
+    /// In Chinese words.
+    pub label_zh: String,
+    /// In English words.
+    pub label_en: String,
+    /// Share of the shifts' incidents in the flagged cells.
+    pub hit_rate: f64,
+    /// Hit rate over the share of the area flagged.
+    pub pai: f64,
+    /// Hits over the best possible (0–1).
+    pub pei: f64,
+    /// Incidents in the flagged cells.
+    pub hits: usize,
+}
+
+/// One forecast trial of a county (`GET /api/forecast/trials`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialView {
+    /// Its version (the live-log seq).
+    pub version: u64,
+    /// When it ran.
+    pub ran_at: DateTime<Utc>,
+    /// `safegrid` (nightly) or the analyst who asked.
+    pub by: String,
+    /// Start of the first and of the last shift scored.
+    pub first_shift: DateTime<Utc>,
+    /// Start of the last shift scored.
+    pub last_shift: DateTime<Utc>,
+    /// Shifts scored.
+    pub shifts: usize,
+    /// Hours per shift.
+    pub shift_hours: u32,
+    /// Days each method was fitted on.
+    pub train_days: u32,
+    /// Share of the county's cells flagged.
+    pub area_share: f64,
+    /// Cells scored.
+    pub area_cells: usize,
+    /// Incidents in the shifts.
+    pub incidents: usize,
+    /// Every method, the model first.
+    pub scores: Vec<TrialScoreView>,
+    /// The method chosen.
+    pub chosen: String,
+    /// The trial in one line.
+    pub summary_zh: String,
+    /// The same in English.
+    pub summary_en: String,
+}
+
+/// The answer of `GET /api/forecast/trials?county=`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialsAnswer {
+    /// The county.
+    pub county_code: RegionCode,
+    /// Its name.
+    pub county_name: String,
+    /// Whether a trial of it is running (in the instance that answered).
+    pub running: bool,
+    /// When the nightly trials next fall due.
+    pub next_nightly_at: DateTime<Utc>,
+    /// Its trials, newest first (the newest decides its forecast method).
+    pub trials: Vec<TrialView>,
+}
+
+/// The answer of `POST /api/forecast/trials` (202: the trial runs in the background).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialStarted {
+    /// The county.
+    pub county_code: RegionCode,
+    /// `false` when a trial of it was already running (no second one was started).
+    pub started: bool,
+}

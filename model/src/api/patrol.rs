@@ -143,6 +143,9 @@ pub struct Plan {
     pub unreached_pinned: Vec<CellCode>,
     /// Incidents the forecast was fitted on.
     pub forecast_incidents: usize,
+    /// Per county, the forecast method the plan followed and why (its forecast trial's finding).
+    #[serde(default)]
+    pub forecast_methods: Vec<super::hotspots::CountyMethod>,
     /// Seed used.
     pub seed: u64,
     /// The campaign the plan serves (id and name), when the request named one.
@@ -198,6 +201,7 @@ mod tests {
             live_hot_spots: 1,
             unreached_pinned: vec![],
             forecast_incidents: 900,
+            forecast_methods: vec![],
             seed: 7,
             campaign: Some((1, "治安秩序专项整治".into())),
         };

@@ -14,8 +14,8 @@ use super::features::{typed_feature_with_bbox, typed_geojson_response};
 use super::params::Params;
 use crate::auth::Caller;
 use crate::cell_hotspots::{
-    DEFAULT_BAND_M, FORECAST_TRAIN_DAYS, HotspotError, LISA_PERMUTATIONS, MAX_LISA_LINKS, ShiftForecast, StudyArea,
-    band_neighbours, shift_forecast,
+    DEFAULT_BAND_M, FORECAST_TRAIN_DAYS, HotspotError, LISA_PERMUTATIONS, MAX_LISA_LINKS, MethodChoice, ShiftForecast,
+    StudyArea, band_neighbours, shift_forecast,
 };
 use crate::incident_index::IncidentPoint;
 use crate::state::AppState;
@@ -33,7 +33,7 @@ use chrono::{DateTime, Duration, Utc};
 use model::Category;
 use model::api::geo::{Analysed, Feature, FeatureCollection, FeatureId};
 use model::api::hotspots::{
-    CellResult, DensityCell, Description, EmergingCell, EmergingParameters, FittedForecast, ForecastParameters,
+    CellResult, CountyMethod, DensityCell, Description, EmergingCell, EmergingParameters, ForecastParameters,
     GiStarCell, HotspotParameters, KdeParameters, KnoxBand, KnoxTable, LisaCell, NearRepeatAlert, NearRepeatParameters,
     RiskCell,
 };
@@ -506,7 +506,7 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let mut p = Params::parse(q.as_deref());
     let mut query = p.incident_query(false)?;
     if query.from.is_some() || query.to.is_some() {
-        return Err(AppError::bad("from", "a forecast starts at `at` and uses the 30 days before it"));
+        return Err(AppError::bad("from", "a forecast starts at `at` and uses the year before it"));
     }
     let at = match p.one("at")? {
         None => s.clock.now(),
@@ -514,11 +514,19 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     };
     let hours = number(&mut p, "hours", 8.0, 1.0..=72.0)?;
     let area_share = number(&mut p, "area_share", 0.05, 0.001..=0.5)?;
+    let choice = match p.one("method")?.as_deref() {
+        None | Some("auto") => MethodChoice::ByTrial,
+        Some(name) => MethodChoice::Fixed(Forecaster::from_name(name).ok_or_else(|| {
+            let names: Vec<String> = Forecaster::ALL.iter().map(Forecaster::name).collect();
+            AppError::bad("method", format!("unknown method {name:?}; expected auto or one of {}", names.join(", ")))
+        })?),
+    };
     p.finish()?;
     query.from = Some(at - Duration::days(FORECAST_TRAIN_DAYS));
     query.to = Some(at);
     let filter = query.filter(&s.geography, &caller.scope)?;
-    let ShiftForecast { area, parts, fitted, incidents } = shift_forecast(&s, &filter, at, hours, area_share).await?;
+    let ShiftForecast { area, parts, counties, incidents } =
+        shift_forecast(&s, &filter, at, hours, area_share, choice).await?;
     let risk = &parts.risk;
     let train_days = FORECAST_TRAIN_DAYS;
     // Rank 1 is the riskiest (ties: lower index first, as the flagging does); the top ranks are flagged.
@@ -535,29 +543,38 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         flagged: rank[k] <= n_flagged,
         background_share: parts.background_share(k),
     });
-    // The model in words: how much of the shift's risk is the places' long-term pattern and how
-    // much the last days' incidents, and the best-ranked parameters.
+    let methods: Vec<CountyMethod> =
+        counties.iter().map(|c| crate::forecast_trials::county_method(&s, c, choice)).collect();
+    // The model in words where it is used: how much of the shift's risk is the places'
+    // long-term pattern and how much the last days' incidents, and its best-ranked parameters.
     let background_pct = parts.total_background_share().map_or(100.0, |b| b * 100.0);
-    let explained_zh = format!(
-        "全区预期警情中约 {background_pct:.0}% 来自各处长期规律，{:.0}% 来自近期警情的激发（最佳参数：本格历史权重 {:.0}%，背景平滑半径 {:.0} 米，激发半径 {:.0} 米，激发每天衰减 {:.1}，每起警情平均引发 {:.1} 起）。",
-        100.0 - background_pct,
-        fitted.own_cell_share * 100.0,
-        fitted.background_m,
-        fitted.trigger_m,
-        fitted.decay_per_day,
-        fitted.boost
-    );
-    let explained_en = format!(
-        "About {background_pct:.0}% of the expected incidents come from each place's long-term pattern and {:.0}% from the boost after recent incidents (best-ranked parameters: own-cell weight {:.0}%, background radius {:.0} m, trigger radius {:.0} m, decay {:.1} per day, {:.1} follow-on incidents per incident).",
-        100.0 - background_pct,
-        fitted.own_cell_share * 100.0,
-        fitted.background_m,
-        fitted.trigger_m,
-        fitted.decay_per_day,
-        fitted.boost
-    );
+    let mut explained_zh = String::new();
+    let mut explained_en = String::new();
+    if let Some(fitted) = counties.iter().find_map(|c| c.fitted) {
+        explained_zh = format!(
+            "全区预期警情中约 {background_pct:.0}% 来自各处长期规律，{:.0}% 来自近期警情的激发（模型最佳参数：本格历史权重 {:.0}%，背景平滑半径 {:.0} 米，激发半径 {:.0} 米，激发每天衰减 {:.1}，每起警情平均引发 {:.1} 起）。",
+            100.0 - background_pct,
+            fitted.own_cell_share * 100.0,
+            fitted.background_m,
+            fitted.trigger_m,
+            fitted.decay_per_day,
+            fitted.boost
+        );
+        explained_en = format!(
+            " About {background_pct:.0}% of the expected incidents come from each place's long-term pattern and {:.0}% from the boost after recent incidents (the model's best-ranked parameters: own-cell weight {:.0}%, background radius {:.0} m, trigger radius {:.0} m, decay {:.1} per day, {:.1} follow-on incidents per incident).",
+            100.0 - background_pct,
+            fitted.own_cell_share * 100.0,
+            fitted.background_m,
+            fitted.trigger_m,
+            fitted.decay_per_day,
+            fitted.boost
+        );
+    }
     let parameters = ForecastParameters {
-        method: Forecaster::SelfExciting.name().to_owned(),
+        method: match choice {
+            MethodChoice::ByTrial => "auto".to_owned(),
+            MethodChoice::Fixed(m) => m.name(),
+        },
         at,
         hours,
         train_days,
@@ -566,22 +583,14 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         area_share,
         flagged: n_flagged,
         ensemble: analytics::forecast::ENSEMBLE,
-        fitted: FittedForecast {
-            own_cell_share: fitted.own_cell_share,
-            background_m: fitted.background_m,
-            trigger_m: fitted.trigger_m,
-            decay_per_day: fitted.decay_per_day,
-            boost: fitted.boost,
-        },
+        counties: methods.clone(),
         description: Description {
             description_zh: format!(
-                "班次预测：自激点过程模型（长期背景 + 近期警情的短时激发），用此前 {train_days} 天 {} 起警情拟合，预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。{explained_zh}",
-                incidents,
+                "班次预测：各县区用其回测中胜出的方法（无回测时用自激点过程模型：长期背景 + 近期警情的短时激发），以此前 {train_days} 天 {incidents} 起警情预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。{explained_zh}",
                 area_share * 100.0
             ),
             description_en: format!(
-                "Shift forecast: a self-exciting point process (long-term background plus short-lived boosts after recent incidents) fitted on the {} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged. {explained_en}",
-                incidents,
+                "Shift forecast: each county by the method that won its backtest (without one, the self-exciting model: a long-term background plus short-lived boosts after recent incidents), from the {incidents} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.{explained_en}",
                 area_share * 100.0
             ),
         },

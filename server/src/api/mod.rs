@@ -21,6 +21,7 @@ mod regions;
 mod search;
 pub mod session;
 mod stats;
+mod trials;
 mod work;
 mod world;
 
@@ -176,6 +177,8 @@ fn routes() -> Routes {
         .add("GET", "/api/hotspots/kde", Signed, get(hotspots::kde))
         .add("GET", "/api/hotspots/near-repeat", Signed, get(hotspots::near_repeat))
         .add("GET", "/api/hotspots/forecast", Signed, get(hotspots::forecast))
+        .add("GET", "/api/forecast/trials", Signed, get(trials::list))
+        .add("POST", "/api/forecast/trials", Signed, post(trials::create))
         .add("POST", "/api/plans", Signed, post(patrol::create))
         .add("GET", "/api/coverage", Signed, get(patrol::coverage))
         .add("GET", "/api/coverage/blind-spots", Signed, get(patrol::blind))

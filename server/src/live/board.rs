@@ -79,7 +79,8 @@ impl Board {
             | LiveKind::Screening
             | LiveKind::Petition
             | LiveKind::PetitionChanged
-            | LiveKind::Reception => Applied::Nothing,
+            | LiveKind::Reception
+            | LiveKind::ForecastTrial => Applied::Nothing,
             LiveKind::IncidentChanged => {
                 let Ok(c) = serde_json::from_str::<IncidentChange>(data) else { return Applied::Nothing };
                 if let Some(order) = c.order.clone()

@@ -153,14 +153,15 @@ impl GpkgStore {
         // `LiveKind::ALL` in store/tests/check_lists.rs).
         let lacks_a_kind =
             |ddl: &String| model::live::LiveKind::ALL.iter().any(|k| !ddl.contains(&format!("'{}'", k.as_str())));
+        // Stores from before packed rows: every row holds one event. First, so that the
+        // rebuild below keeps each row's span.
+        if live_table.as_ref().is_some_and(|ddl| !ddl.contains("span")) {
+            writer.execute_batch(sql!("upgrade_live_span")).map_err(sql("upgrade live_events span"))?;
+        }
         if live_table.as_ref().is_some_and(lacks_a_kind) {
             writer
                 .execute_batch(concat!(sql!("begin_immediate"), sql!("upgrade_live_kinds"), sql!("commit")))
                 .map_err(sql("upgrade live_events kinds"))?;
-        }
-        // Stores from before packed rows: every row holds one event.
-        if live_table.is_some_and(|ddl| !ddl.contains("span")) {
-            writer.execute_batch(sql!("upgrade_live_span")).map_err(sql("upgrade live_events span"))?;
         }
         // Stores from before department staff, grid workers or leaders: the users table lacks a
         // role (the lists are tested equal to `Role::ALL`) or a column.

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 14, name: "0014_receptions", sql: include_str!("../../../migrations/0014_receptions.sql") },
     Migration { version: 15, name: "0015_leader_role", sql: include_str!("../../../migrations/0015_leader_role.sql") },
     Migration { version: 16, name: "0016_mediators", sql: include_str!("../../../migrations/0016_mediators.sql") },
+    Migration {
+        version: 17,
+        name: "0017_forecast_trials",
+        sql: include_str!("../../../migrations/0017_forecast_trials.sql"),
+    },
 ];
 
 /// The schema version this build expects.

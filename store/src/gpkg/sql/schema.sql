@@ -175,7 +175,7 @@ CREATE TABLE IF NOT EXISTS live_events (
   kind TEXT NOT NULL CHECK (kind IN ('incident', 'incident_changed', 'incident_linked', 'unit', 'alert', 'alert_acked',
                                      'assignment', 'visit', 'dispute', 'dispute_changed', 'backlog_case',
                                      'campaign', 'screening', 'petition', 'petition_changed',
-                                     'reception')),
+                                     'reception', 'forecast_trial')),
   subject INTEGER NOT NULL,
   cell_code TEXT,
   category TEXT,
