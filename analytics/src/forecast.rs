@@ -793,22 +793,55 @@ pub fn compare(scores: &[MethodScore]) -> Option<Comparison> {
 /// Runs every method of `methods` at every origin of `spec`. `events` may be in any order; the
 /// study area is every cell with an incident before the first origin.
 pub fn backtest(study: &Study, events: &[CellEvent], spec: &BacktestSpec, methods: &[Forecaster]) -> Vec<MethodScore> {
-    let first = spec.origins_s.iter().copied().min().unwrap_or(0);
-    let mut active = vec![false; study.len()];
-    for e in events.iter().filter(|e| e.t_s < first) {
-        active[e.cell as usize] = true;
+    let mut run = Backtest::new(study.clone(), events.to_vec(), spec.clone(), methods.to_vec());
+    while run.step() {}
+    run.into_scores()
+}
+
+/// A backtest run one origin at a time ([`Backtest::step`]), so that a server can run it as many
+/// short jobs between other work. [`backtest`] runs it whole.
+#[derive(Debug, Clone)]
+pub struct Backtest {
+    study: Study,
+    events: Vec<CellEvent>,
+    spec: BacktestSpec,
+    active: Vec<bool>,
+    scores: Vec<MethodScore>,
+    ranked: Vec<SelfExciting>,
+    next: usize,
+}
+
+impl Backtest {
+    /// A run of `methods` at every origin of `spec`. `events` may be in any order; the study area
+    /// is every cell with an incident before the first origin.
+    pub fn new(study: Study, events: Vec<CellEvent>, spec: BacktestSpec, methods: Vec<Forecaster>) -> Backtest {
+        let first = spec.origins_s.iter().copied().min().unwrap_or(0);
+        let mut active = vec![false; study.len()];
+        for e in events.iter().filter(|e| e.t_s < first) {
+            active[e.cell as usize] = true;
+        }
+        let area_cells = active.iter().filter(|a| **a).count();
+        let flagged = selected_count(area_cells, spec.area_share);
+        let scores =
+            methods.iter().map(|&method| MethodScore { method, origins: Vec::new(), flagged, area_cells }).collect();
+        Backtest { study, events, spec, active, scores, ranked: Vec::new(), next: 0 }
     }
-    let area_cells = active.iter().filter(|a| **a).count();
-    let flagged = selected_count(area_cells, spec.area_share);
-    let mut scores: Vec<MethodScore> =
-        methods.iter().map(|&method| MethodScore { method, origins: Vec::new(), flagged, area_cells }).collect();
-    let mut ranked: Vec<SelfExciting> = Vec::new();
-    for (index, &origin) in spec.origins_s.iter().enumerate() {
+
+    /// Origins scored so far, and in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.next, self.spec.origins_s.len())
+    }
+
+    /// Scores the next origin; `false` once every origin is scored.
+    pub fn step(&mut self) -> bool {
+        let Some(&origin) = self.spec.origins_s.get(self.next) else { return false };
+        let (study, spec, active) = (&self.study, &self.spec, &self.active);
         let start = origin - spec.train_s;
-        let train: Vec<CellEvent> = events.iter().filter(|e| e.t_s >= start && e.t_s < origin).copied().collect();
+        let train: Vec<CellEvent> = self.events.iter().filter(|e| e.t_s >= start && e.t_s < origin).copied().collect();
         let test: Vec<u32> =
-            events.iter().filter(|e| e.t_s >= origin && e.t_s < origin + spec.test_s).map(|e| e.cell).collect();
+            self.events.iter().filter(|e| e.t_s >= origin && e.t_s < origin + spec.test_s).map(|e| e.cell).collect();
         // The best any `flagged` cells could do: the busiest cells of the test window.
+        let flagged = self.scores.first().map_or(0, |s| s.flagged);
         let mut per_cell = vec![0usize; study.len()];
         for &c in &test {
             per_cell[c as usize] += 1;
@@ -816,27 +849,30 @@ pub fn backtest(study: &Study, events: &[CellEvent], spec: &BacktestSpec, method
         let mut busiest: Vec<usize> = (0..study.len()).filter(|&c| active[c]).map(|c| per_cell[c]).collect();
         busiest.sort_unstable_by(|a, b| b.cmp(a));
         let best_hits: usize = busiest.iter().take(flagged).sum();
-        if ranked.is_empty() || index % spec.refit_every.max(1) == 0 {
-            ranked = if methods.contains(&Forecaster::SelfExciting) {
-                study.fit_ranked(&train, start, origin, spec.test_s, &active, spec.area_share)
-            } else {
-                Vec::new()
-            };
+        let models = self.scores.iter().any(|s| s.method == Forecaster::SelfExciting);
+        if models && (self.ranked.is_empty() || self.next.is_multiple_of(spec.refit_every.max(1))) {
+            self.ranked = study.fit_ranked(&train, start, origin, spec.test_s, active, spec.area_share);
         }
-        for score in &mut scores {
+        for score in &mut self.scores {
             let risk = match score.method {
                 Forecaster::SelfExciting => {
                     let days = spec.train_s as f64 / DAY_S as f64;
-                    study.averaged_risk(&ranked, &train, days, origin, spec.test_s)
+                    study.averaged_risk(&self.ranked, &train, days, origin, spec.test_s)
                 }
-                m => study.risk(m, &train, start, origin, spec.test_s, &active, spec.area_share),
+                m => study.risk(m, &train, start, origin, spec.test_s, active, spec.area_share),
             };
-            let top = top_cells(&risk, &active, spec.area_share);
+            let top = top_cells(&risk, active, spec.area_share);
             let hits = test.iter().filter(|c| top[**c as usize]).count();
             score.origins.push(OriginScore { origin_s: origin, incidents: test.len(), hits, best_hits });
         }
+        self.next += 1;
+        true
     }
-    scores
+
+    /// Every method's scores over the origins scored.
+    pub fn into_scores(self) -> Vec<MethodScore> {
+        self.scores
+    }
 }
 
 #[cfg(test)]

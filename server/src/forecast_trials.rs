@@ -10,20 +10,22 @@
 //! so several instances running the nightly check keep one trial per county and night.
 //!
 //! [`spawn`] runs the nightly check: a county whose newest trial is older than the last
-//! [`NIGHTLY_HOUR`] o'clock (local) is tried again, one county at a time, through
-//! [`AppState::jobs`]. A county with no trial yet is tried at once (a new deployment, the demo).
+//! [`NIGHTLY_HOUR`] o'clock (local) is tried again, one county at a time, one shift per job of
+//! [`AppState::jobs`] (so a trial never keeps a request waiting longer than one shift's
+//! scoring). A county with no trial yet is tried soon after start (a new deployment, the demo).
 
 use crate::cell_hotspots::{CountyForecast, FORECAST_TRAIN_DAYS, MethodChoice};
 use crate::desk_records::{desk_event, record};
 use crate::query::{Area, IncidentQuery};
 use crate::state::AppState;
-use analytics::forecast::{BacktestSpec, CellEvent, Forecaster, Study, backtest, compare};
+use analytics::forecast::{Backtest, BacktestSpec, CellEvent, Forecaster, Study, compare};
 use chrono::{DateTime, Utc};
 use model::api::hotspots::{CountyMethod, FittedForecast, TrialBrief};
 use model::forecast_trial::{ForecastTrial, TrialComparison, TrialScore};
 use model::live::LiveKind;
 use model::scope::Scope;
 use model::{RegionCode, RegionLevel};
+use std::sync::{Arc, Mutex};
 use store::DeskCheck;
 
 /// Weeks of shifts a trial scores.
@@ -76,6 +78,10 @@ pub fn counties(s: &AppState) -> Vec<RegionCode> {
     s.geography.regions_at(RegionLevel::County, None).map(|r| r.region.code).collect()
 }
 
+fn lock(run: &Mutex<Backtest>) -> std::sync::MutexGuard<'_, Backtest> {
+    run.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Runs `county`'s trial at `now` (not kept: see [`keep`]).
 pub async fn run(s: &AppState, county: RegionCode, now: DateTime<Utc>, by: &str) -> Result<ForecastTrial, TrialError> {
     if county.level() != RegionLevel::County || s.geography.region(county).is_none() {
@@ -114,16 +120,23 @@ pub async fn run(s: &AppState, county: RegionCode, now: DateTime<Utc>, by: &str)
         area_share: TRIAL_AREA_SHARE,
         refit_every: REFIT_EVERY_SHIFTS,
     };
-    let centres_m = area.centres_m.clone();
-    let (scores, comparison) = s
-        .jobs
-        .run(move |_| {
-            let study = Study::new(&centres_m);
-            let scores = backtest(&study, &events, &spec, &Forecaster::ALL);
-            let comparison = compare(&scores);
-            Ok((scores, comparison))
-        })
-        .await?;
+    // One shift a job: a trial never holds a place for long, so requests wait at most one step
+    // behind it (jobs are served in order). When every place stays taken, the trial waits.
+    let run = Arc::new(Mutex::new(Backtest::new(Study::new(&area.centres_m), events, spec, Forecaster::ALL.to_vec())));
+    loop {
+        let step = run.clone();
+        match s.jobs.run(move |_| Ok(lock(&step).step())).await {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(crate::jobs::JobError::Busy(_)) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let scores = match Arc::try_unwrap(run) {
+        Ok(run) => run.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).into_scores(),
+        Err(shared) => lock(&shared).clone().into_scores(),
+    };
+    let comparison = compare(&scores);
     let chosen = comparison.as_ref().map_or(Forecaster::SelfExciting, |c| c.chosen());
     let at = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or(now);
     Ok(ForecastTrial {
@@ -241,9 +254,14 @@ pub async fn run_due(s: &AppState, now: DateTime<Utc>) -> usize {
     kept
 }
 
-/// Starts the nightly trials: a check every `every`.
+/// How long after start the first check waits, so that start-up and the first pages are not
+/// slowed by it.
+pub const FIRST_CHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Starts the nightly trials: a check [`FIRST_CHECK_AFTER`] start, then every `every`.
 pub fn spawn(state: AppState, every: std::time::Duration) {
     tokio::spawn(async move {
+        tokio::time::sleep(FIRST_CHECK_AFTER).await;
         loop {
             run_due(&state, state.clock.now()).await;
             tokio::time::sleep(every).await;

@@ -131,6 +131,12 @@ async fn each_county_forecasts_with_the_method_its_own_trial_chose() {
     // An analyst's request runs in the background and is kept as the newest trial.
     let (s, started) = w.post_as(Role::Analyst, "/api/forecast/trials", body(LIANGZHOU)).await;
     assert_eq!((s.as_u16(), started["started"].as_bool()), (202, Some(true)), "{started}");
+    let (s, again) = w.post_as(Role::City, "/api/forecast/trials", body(LIANGZHOU)).await;
+    assert_eq!((s.as_u16(), again["started"].as_bool()), (202, Some(false)), "one at a time: {again}");
+    // The trial runs one shift per job: an analysis asked for meanwhile is answered, not refused
+    // as busy.
+    let (s, fc) = w.get(&forecast).await;
+    assert_eq!(s, 200, "{fc}");
     let mut waited = 0;
     loop {
         let (_, t) = w.get(&format!("/api/forecast/trials?county={LIANGZHOU}")).await;
