@@ -1132,6 +1132,24 @@ async fn no_route_shows_data_outside_the_callers_jurisdiction() {
                             }
                         }
                     }
+                    ("GET", "/api/forecast/trials") => {
+                        // A trial's figures are the whole county's.
+                        let uri = format!("{}?county={OUTSIDE_COUNTY}", route.path);
+                        let (s, t) = p.send(role, "GET", &uri, None).await;
+                        let reads = role.is_some_and(|r| r.sees_situation()) && !restricted;
+                        assert_eq!(s, if reads { 200 } else { 404 }, "{label}: {t}");
+                    }
+                    ("POST", "/api/forecast/trials") => {
+                        let runs = role.is_some_and(|r| r.runs_trials());
+                        let (s, e) = p.send(role, "POST", route.path, Some(json!({"county": OUTSIDE_COUNTY}))).await;
+                        if !runs || restricted {
+                            assert_eq!(s, 403, "{label}: {e}");
+                        } else {
+                            // Not started here (a trial is a minute of work): a township is refused.
+                            let (s, e) = p.send(role, "POST", route.path, Some(json!({"county": "620623001000"}))).await;
+                            assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (422, Some("county")), "{label}: {e}");
+                        }
+                    }
                     ("GET", "/api/satisfaction") => {
                         let (s, st) = p.send(role, "GET", route.path, None).await;
                         assert_eq!(s, 200, "{label}: {st}");

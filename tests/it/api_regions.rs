@@ -281,8 +281,15 @@ async fn every_hotspot_analysis_answers_with_its_parameters_in_words() {
     let mut ranks: Vec<u64> = cells.iter().map(|p| p["rank"].as_u64().unwrap()).collect();
     ranks.sort_unstable();
     assert_eq!(ranks, (1..=n_cells as u64).collect::<Vec<_>>());
-    let own = fc["parameters"]["fitted"]["own_cell_share"].as_f64().unwrap();
-    assert!((0.0..=1.0).contains(&own) && fc["parameters"]["fitted"]["decay_per_day"].as_f64().unwrap() > 0.0);
+    // Without a forecast trial every county uses the model, and says so with its parameters.
+    for county in fc["parameters"]["counties"].as_array().unwrap() {
+        assert_eq!(
+            (county["method"].as_str(), county["chosen_by"].as_str()),
+            (Some("self-exciting"), Some("no_trial"))
+        );
+        let own = county["fitted"]["own_cell_share"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&own) && county["fitted"]["decay_per_day"].as_f64().unwrap() > 0.0, "{county}");
+    }
     // Explained: per cell the share of its risk from the long-term background, and over the
     // area the same share in words (the rest from recent incidents).
     let (mut risk, mut background) = (0.0, 0.0);
