@@ -15,7 +15,11 @@
 //! incident `i` in days at the origin, decay `ω` per day, `β` follow-on incidents per incident,
 //! and `k_r` either "same cell" (r = 0) or a quartic kernel of radius `r`. The family contains
 //! the plain window counts (λ = 1, β = 0) and a kernel density (λ = 0, β = 0), so fitting can
-//! only move away from them when the data say so. The parameters are fitted at each origin on
+//! only move away from them when the data say so. For a horizon shorter than a day (a shift) the
+//! background may also follow each cell's own time of day ([`SelfExciting::by_hour`]): it is
+//! multiplied by `m_c = (n_c^H + κ·p) / ((n_c + κ)·p)`, where `n_c^H` counts the cell's incidents
+//! at the horizon's hours of the day, `p` is the area's share of incidents at those hours and
+//! `κ` = [`HOUR_SHRINK`] shrinks a sparse cell towards the area's pattern (m = 1). The parameters are fitted at each origin on
 //! that origin's training data only: each set is scored by its hits (at half, once and twice the
 //! area share) on each of the last [`INNER_ORIGINS`] days before it (each scored with data before
 //! it; ties go to the simpler set), and the forecast averages the [`ENSEMBLE`] best sets. Nothing after an origin is ever seen.
@@ -76,7 +80,14 @@ pub struct SelfExciting {
     pub decay_per_day: f64,
     /// Expected follow-on incidents per incident (β).
     pub boost: f64,
+    /// For a horizon shorter than a day: the background follows each cell's own time of day
+    /// (its share of incidents at the horizon's hours, shrunk towards the area's by
+    /// [`HOUR_SHRINK`] incidents), so a street busy at night ranks higher for the night shift.
+    pub by_hour: bool,
 }
+
+/// Incidents' worth of the area's time-of-day pattern each cell's own is shrunk towards.
+pub const HOUR_SHRINK: f64 = 5.0;
 
 /// A way to forecast.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -233,7 +244,7 @@ impl Study {
     }
 
     /// The candidate parameter sets, simplest first, scaled to the cell spacing.
-    pub fn candidates(&self) -> Vec<SelfExciting> {
+    pub fn candidates(&self, horizon_s: i64) -> Vec<SelfExciting> {
         let s = self.spacing_m;
         let mut backgrounds = vec![(1.0, 0.0)];
         for own in [0.5, 0.0] {
@@ -250,9 +261,12 @@ impl Study {
             }
         }
         let mut out = Vec::new();
-        for &(trigger_m, decay_per_day, boost) in &triggers {
-            for &(own_cell_share, background_m) in &backgrounds {
-                out.push(SelfExciting { own_cell_share, background_m, trigger_m, decay_per_day, boost });
+        let hours: &[bool] = if horizon_s < DAY_S { &[false, true] } else { &[false] };
+        for &by_hour in hours {
+            for &(trigger_m, decay_per_day, boost) in &triggers {
+                for &(own_cell_share, background_m) in &backgrounds {
+                    out.push(SelfExciting { own_cell_share, background_m, trigger_m, decay_per_day, boost, by_hour });
+                }
             }
         }
         out
@@ -282,7 +296,7 @@ impl Study {
         active: &[bool],
         area_share: f64,
     ) -> Vec<SelfExciting> {
-        let candidates = self.candidates();
+        let candidates = self.candidates(horizon_s);
         let step = horizon_s.max(DAY_S);
         let inners: Vec<i64> =
             (1..=INNER_ORIGINS).map(|k| origin_s - k * step).filter(|&inner| inner > train_start_s + step).collect();
@@ -469,6 +483,8 @@ impl RiskParts {
 /// The background and triggering surfaces the candidates combine, computed once per origin.
 struct Basis {
     scale: f64,
+    /// Per cell, the time-of-day factor of [`SelfExciting::by_hour`] (1 for a day or longer).
+    hourly: Vec<f64>,
     own: Vec<f64>,
     smooth: Vec<(f64, Vec<f64>)>,
     trigger: Vec<((u64, u64), Vec<f64>)>,
@@ -485,6 +501,19 @@ impl Basis {
     ) -> Basis {
         let h_days = horizon_s as f64 / DAY_S as f64;
         let own = study.spread(train.iter().map(|e| (e, 1.0)), 0.0);
+        let mut hourly = vec![1.0; own.len()];
+        if horizon_s < DAY_S && candidates.iter().any(|p| p.by_hour) {
+            // Events at the horizon's hours of the day, per cell and over the area.
+            let at_hours = |e: &&CellEvent| (e.t_s - origin_s).rem_euclid(DAY_S) < horizon_s;
+            let own_at = study.spread(train.iter().filter(at_hours).map(|e| (e, 1.0)), 0.0);
+            let total: f64 = own.iter().sum();
+            let share = own_at.iter().sum::<f64>() / total.max(1.0);
+            if share > 0.0 {
+                for c in 0..own.len() {
+                    hourly[c] = (own_at[c] + HOUR_SHRINK * share) / (own[c] + HOUR_SHRINK) / share;
+                }
+            }
+        }
         let mut smooth: Vec<(f64, Vec<f64>)> = Vec::new();
         let mut trigger: Vec<((u64, u64), Vec<f64>)> = Vec::new();
         for p in candidates {
@@ -501,7 +530,7 @@ impl Basis {
                 trigger.push((key, study.spread(weights, p.trigger_m)));
             }
         }
-        Basis { scale: h_days / train_days.max(1e-9), own, smooth, trigger }
+        Basis { scale: h_days / train_days.max(1e-9), hourly, own, smooth, trigger }
     }
 
     fn risk(&self, p: &SelfExciting) -> Vec<f64> {
@@ -516,7 +545,10 @@ impl Basis {
         let key = (p.trigger_m.to_bits(), p.decay_per_day.to_bits());
         let trigger = self.trigger.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
         let background = (0..self.own.len())
-            .map(|c| self.scale * (lambda * self.own[c] + smooth.map_or(0.0, |v| (1.0 - lambda) * v[c])))
+            .map(|c| {
+                let hour = if p.by_hour { self.hourly[c] } else { 1.0 };
+                self.scale * hour * (lambda * self.own[c] + smooth.map_or(0.0, |v| (1.0 - lambda) * v[c]))
+            })
             .collect();
         let triggered = (0..self.own.len()).map(|c| trigger.map_or(0.0, |v| p.boost * v[c])).collect();
         (background, triggered)
@@ -931,8 +963,14 @@ mod tests {
     fn self_exciting_risk_decays_and_integrates_the_horizon() {
         let (side, cell_m) = (10, 100.0);
         let study = Study::new(&lattice(side, cell_m));
-        let p =
-            SelfExciting { own_cell_share: 0.0, background_m: 150.0, trigger_m: 150.0, decay_per_day: 0.5, boost: 1.0 };
+        let p = SelfExciting {
+            own_cell_share: 0.0,
+            background_m: 150.0,
+            trigger_m: 150.0,
+            decay_per_day: 0.5,
+            boost: 1.0,
+            by_hour: false,
+        };
         let old = [event(450.0, 450.0, 0, side, cell_m)];
         let fresh = [event(450.0, 450.0, 9 * DAY_S, side, cell_m)];
         let at = |train: &[CellEvent], h: i64| study.self_exciting_risk(&p, train, 10.0, 10 * DAY_S, h)[44];
@@ -1005,12 +1043,51 @@ mod tests {
     }
 
     #[test]
+    fn for_a_shift_the_background_can_follow_each_cells_own_hours() {
+        let (side, cell_m) = (10, 100.0);
+        let study = Study::new(&lattice(side, cell_m));
+        assert_eq!(study.candidates(DAY_S).len(), 175);
+        assert_eq!(study.candidates(8 * 3600).len(), 350);
+        // Cell 0 is busy at night (02:00), cell 99 by day (14:00), as often.
+        let mut train = Vec::new();
+        for d in 0..30 {
+            train.push(event(50.0, 50.0, d * DAY_S + 2 * 3600, side, cell_m));
+            train.push(event(950.0, 950.0, d * DAY_S + 14 * 3600, side, cell_m));
+        }
+        let plain = SelfExciting {
+            own_cell_share: 1.0,
+            background_m: 0.0,
+            trigger_m: 0.0,
+            decay_per_day: 1.0,
+            boost: 0.0,
+            by_hour: false,
+        };
+        let hourly = SelfExciting { by_hour: true, ..plain };
+        let night = 30 * DAY_S;
+        let r = study.self_exciting_risk(&plain, &train, 30.0, night, 8 * 3600);
+        assert!((r[0] - r[99]).abs() < 1e-12, "without hours the two are alike");
+        let r = study.self_exciting_risk(&hourly, &train, 30.0, night, 8 * 3600);
+        assert!(r[0] > 1.5 * r[99], "the night cell ranks first for the night shift: {} {}", r[0], r[99]);
+        let r = study.self_exciting_risk(&hourly, &train, 30.0, night + 8 * 3600, 8 * 3600);
+        assert!(r[99] > 1.5 * r[0], "and the day cell for the day shift: {} {}", r[0], r[99]);
+        // A day or longer holds every hour: no change.
+        let r = study.self_exciting_risk(&hourly, &train, 30.0, night, DAY_S);
+        assert!((r[0] - r[99]).abs() < 1e-12);
+    }
+
+    #[test]
     fn the_averaged_forecast_splits_into_background_and_recent_events() {
         let (side, cell_m) = (10, 100.0);
         let study = Study::new(&lattice(side, cell_m));
         let train = [event(450.0, 450.0, 2 * DAY_S, side, cell_m), event(150.0, 850.0, 9 * DAY_S, side, cell_m)];
-        let p =
-            SelfExciting { own_cell_share: 0.5, background_m: 150.0, trigger_m: 0.0, decay_per_day: 0.5, boost: 1.0 };
+        let p = SelfExciting {
+            own_cell_share: 0.5,
+            background_m: 150.0,
+            trigger_m: 0.0,
+            decay_per_day: 0.5,
+            boost: 1.0,
+            by_hour: false,
+        };
         let parts = study.averaged_parts(&[p], &train, 10.0, 10 * DAY_S, DAY_S);
         assert_eq!(parts.risk, study.averaged_risk(&[p], &train, 10.0, 10 * DAY_S, DAY_S));
         assert!(parts.background.iter().zip(&parts.risk).all(|(b, r)| *b <= *r + 1e-12));

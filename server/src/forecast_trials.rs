@@ -334,6 +334,7 @@ pub fn county_method(s: &AppState, c: &CountyForecast, choice: MethodChoice) -> 
             trigger_m: f.trigger_m,
             decay_per_day: f.decay_per_day,
             boost: f.boost,
+            by_hour: f.by_hour,
         }),
         summary_zh,
         summary_en,

@@ -195,6 +195,9 @@ pub struct FittedForecast {
     pub decay_per_day: f64,
     /// Weight of the trigger.
     pub boost: f64,
+    /// Whether the background follows each cell's own time of day (shifts shorter than a day).
+    #[serde(default)]
+    pub by_hour: bool,
 }
 
 /// What a county's newest forecast trial found, in brief.

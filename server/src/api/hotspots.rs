@@ -552,22 +552,28 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let mut explained_en = String::new();
     if let Some(fitted) = counties.iter().find_map(|c| c.fitted) {
         explained_zh = format!(
-            "全区预期警情中约 {background_pct:.0}% 来自各处长期规律，{:.0}% 来自近期警情的激发（模型最佳参数：本格历史权重 {:.0}%，背景平滑半径 {:.0} 米，激发半径 {:.0} 米，激发每天衰减 {:.1}，每起警情平均引发 {:.1} 起）。",
+            "全区预期警情中约 {background_pct:.0}% 来自各处长期规律，{:.0}% 来自近期警情的激发（模型最佳参数：本格历史权重 {:.0}%，背景平滑半径 {:.0} 米，激发半径 {:.0} 米，激发每天衰减 {:.1}，每起警情平均引发 {:.1} 起{}）。",
             100.0 - background_pct,
             fitted.own_cell_share * 100.0,
             fitted.background_m,
             fitted.trigger_m,
             fitted.decay_per_day,
-            fitted.boost
+            fitted.boost,
+            if fitted.by_hour { "；背景按各网格自身在该时段的警情比例调整" } else { "" }
         );
         explained_en = format!(
-            " About {background_pct:.0}% of the expected incidents come from each place's long-term pattern and {:.0}% from the boost after recent incidents (the model's best-ranked parameters: own-cell weight {:.0}%, background radius {:.0} m, trigger radius {:.0} m, decay {:.1} per day, {:.1} follow-on incidents per incident).",
+            " About {background_pct:.0}% of the expected incidents come from each place's long-term pattern and {:.0}% from the boost after recent incidents (the model's best-ranked parameters: own-cell weight {:.0}%, background radius {:.0} m, trigger radius {:.0} m, decay {:.1} per day, {:.1} follow-on incidents per incident{}).",
             100.0 - background_pct,
             fitted.own_cell_share * 100.0,
             fitted.background_m,
             fitted.trigger_m,
             fitted.decay_per_day,
-            fitted.boost
+            fitted.boost,
+            if fitted.by_hour {
+                "; the background follows each cell's own share of incidents at these hours"
+            } else {
+                ""
+            }
         );
     }
     let parameters = ForecastParameters {
