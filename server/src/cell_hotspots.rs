@@ -233,35 +233,28 @@ pub async fn shift_forecast(
         .map(|(((_, members), c), ev)| (c.method, members.iter().map(|&k| area.centres_m[k]).collect(), ev))
         .collect();
     let n = area.cells.len();
-    // Fitting takes a second or two on the whole city: off the async workers.
-    let (parts, fitted) = s
-        .jobs
-        .run(move |cancel| {
-            let (start_s, at_s, horizon_s) =
-                ((at - Duration::days(FORECAST_TRAIN_DAYS)).timestamp(), at.timestamp(), (hours * 3600.0) as i64);
-            let mut out = Vec::with_capacity(plan.len());
-            for (method, centres_m, events) in &plan {
+    let (start_s, at_s, horizon_s) =
+        ((at - Duration::days(FORECAST_TRAIN_DAYS)).timestamp(), at.timestamp(), (hours * 3600.0) as i64);
+    // One job per county (a county's fit takes up to seconds): off the async workers, and other
+    // requests get the place between counties.
+    let mut parts = analytics::forecast::RiskParts { risk: vec![0.0; n], background: vec![0.0; n] };
+    let mut fitted = Vec::with_capacity(plan.len());
+    for ((method, centres_m, events), (_, members)) in plan.into_iter().zip(&groups) {
+        let (county_parts, f) = s
+            .jobs
+            .run(move |cancel| {
                 cancel.check()?;
-                let study = Study::new(centres_m);
+                let study = Study::new(&centres_m);
                 let active = vec![true; centres_m.len()];
-                out.push(study.forecast(*method, events, start_s, at_s, horizon_s, &active, area_share));
-            }
-            Ok(out)
-        })
-        .await?
-        .into_iter()
-        .fold(
-            (analytics::forecast::RiskParts { risk: vec![0.0; n], background: vec![0.0; n] }, Vec::new()),
-            |(mut all, mut fitted), (parts, f)| {
-                let g = fitted.len();
-                for (j, &k) in groups[g].1.iter().enumerate() {
-                    all.risk[k] = parts.risk[j];
-                    all.background[k] = parts.background[j];
-                }
-                fitted.push(f);
-                (all, fitted)
-            },
-        );
+                Ok(study.forecast(method, &events, start_s, at_s, horizon_s, &active, area_share))
+            })
+            .await?;
+        for (j, &k) in members.iter().enumerate() {
+            parts.risk[k] = county_parts.risk[j];
+            parts.background[k] = county_parts.background[j];
+        }
+        fitted.push(f);
+    }
     for (c, f) in counties.iter_mut().zip(fitted) {
         c.fitted = f;
     }

@@ -410,7 +410,7 @@ pub struct StoreArgs {
     pub db_pool: usize,
     /// With PostGIS: days of incidents held in memory; older ones are queried in the database
     /// (the embedded store keeps everything in memory) (内存窗口天数).
-    #[arg(long, env = "SAFEGRID_MEMORY_WINDOW_DAYS", default_value_t = 400)]
+    #[arg(long, env = "SAFEGRID_MEMORY_WINDOW_DAYS", default_value_t = 430)]
     pub memory_window_days: u32,
 }
 

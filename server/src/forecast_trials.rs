@@ -200,23 +200,45 @@ pub fn due(latest: Option<&ForecastTrial>, now: DateTime<Utc>) -> bool {
     latest.is_none_or(|t| t.ran_at.timestamp() < last_run_hour)
 }
 
-/// Runs `county`'s trial and keeps it, unless one is already running in this instance (then
-/// `false`). Runs in the background: a trial of a large county takes longer than a request may.
+/// Runs `county`'s trial and keeps it, unless a trial is already running in this instance (then
+/// `false`: one at a time, so requested trials never crowd out other work). Runs in the
+/// background: a trial of a large county takes longer than a request may.
 pub fn start(s: &AppState, county: RegionCode, by: &str) -> bool {
-    if !lock_running(s).insert(county) {
-        return false;
-    }
+    let Some(turn) = Turn::take(s, county) else { return false };
     let (s, by) = (s.clone(), by.to_owned());
     tokio::spawn(async move {
-        let outcome = run_and_keep(&s, county, &by).await;
-        lock_running(&s).remove(&county);
-        match outcome {
+        let _turn = turn;
+        match run_and_keep(&s, county, &by).await {
             // Kept, or another instance kept one first, or nothing to score.
             Ok(_) | Err(TrialError::Store(store::StoreError::Stale { .. })) | Err(TrialError::NoIncidents(_)) => {}
             Err(e) => tracing::warn!(%county, error = %e, "forecast trial failed"),
         }
     });
     true
+}
+
+/// This instance's one running trial, released when dropped (a panic included).
+struct Turn {
+    running: Arc<Mutex<std::collections::HashSet<RegionCode>>>,
+    county: RegionCode,
+}
+
+impl Turn {
+    /// The turn for `county`, unless a trial is running.
+    fn take(s: &AppState, county: RegionCode) -> Option<Turn> {
+        let mut running = lock_running(s);
+        if !running.is_empty() {
+            return None;
+        }
+        running.insert(county);
+        Some(Turn { running: s.trials_running.clone(), county })
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.county);
+    }
 }
 
 /// Whether `county`'s trial is running in this instance.
@@ -240,12 +262,11 @@ pub async fn run_and_keep(s: &AppState, county: RegionCode, by: &str) -> Result<
 pub async fn run_due(s: &AppState, now: DateTime<Utc>) -> usize {
     let mut kept = 0;
     for county in counties(s) {
-        if !due(latest(s, county).as_ref().map(|(_, t)| t), now) || !lock_running(s).insert(county) {
+        if !due(latest(s, county).as_ref().map(|(_, t)| t), now) {
             continue;
         }
-        let outcome = run_and_keep(s, county, model::forecast_trial::NIGHTLY_BY).await;
-        lock_running(s).remove(&county);
-        match outcome {
+        let Some(_turn) = Turn::take(s, county) else { continue };
+        match run_and_keep(s, county, model::forecast_trial::NIGHTLY_BY).await {
             Ok(_) => kept += 1,
             Err(TrialError::Store(store::StoreError::Stale { .. })) | Err(TrialError::NoIncidents(_)) => {}
             Err(e) => tracing::warn!(%county, error = %e, "forecast trial failed"),
@@ -289,22 +310,32 @@ pub fn comparison_of(c: &TrialComparison) -> Option<analytics::forecast::Compari
 }
 
 /// What a county's forecast says of its method: the trial's finding and the method used, in one
-/// line per language.
-pub fn county_method(s: &AppState, c: &CountyForecast, choice: MethodChoice) -> CountyMethod {
+/// line per language. The trial's figures are the whole county's: a caller whose `scope` does not
+/// hold the whole county is told the method only.
+pub fn county_method(s: &AppState, c: &CountyForecast, choice: MethodChoice, scope: &Scope) -> CountyMethod {
     let name = s.geography.region(c.county).map(|r| r.region.name.clone()).unwrap_or_else(|| c.county.to_string());
     let chosen_by = match (choice, &c.trial) {
         (MethodChoice::Fixed(_), _) => "request",
         (MethodChoice::ByTrial, Some(_)) => "trial",
         (MethodChoice::ByTrial, None) => "no_trial",
     };
-    let comparison = c.trial.as_ref().and_then(|t| Some((t, comparison_of(t.comparison.as_ref()?)?)));
+    let reveal = scope.allows_region(c.county);
+    let comparison =
+        c.trial.as_ref().filter(|_| reveal).and_then(|t| Some((t, comparison_of(t.comparison.as_ref()?)?)));
     let (label_zh, label_en) = (c.method.label_zh(), c.method.label_en());
-    let (found_zh, found_en) = match &comparison {
-        Some((t, cmp)) => (
+    let (found_zh, found_en) = match (&comparison, &c.trial) {
+        (Some((t, cmp)), _) => (
             format!("{name}近 {} 周（{} 个班次）：{}", t.weeks(), t.shifts, cmp.summary_zh()),
             format!("{name}, last {} weeks ({} shifts): {}", t.weeks(), t.shifts, cmp.summary_en()),
         ),
-        None => (format!("{name}尚无预测方法回测"), format!("{name} has no forecast trial yet")),
+        (None, Some(t)) if !reveal => (
+            format!("{name}按近 {} 周的预测方法回测选定方法", t.weeks()),
+            format!("{name}'s method was chosen by its forecast trial over the last {} weeks", t.weeks()),
+        ),
+        (None, Some(_)) => {
+            (format!("{name}的回测没有可评的警情"), format!("{name}'s forecast trial had no incidents to score"))
+        }
+        (None, None) => (format!("{name}尚无预测方法回测"), format!("{name} has no forecast trial yet")),
     };
     let (summary_zh, summary_en) = match chosen_by {
         "request" => (format!("{found_zh}；按要求采用{label_zh}。"), format!("{found_en}; using {label_en} as asked.")),

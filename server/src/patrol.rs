@@ -283,7 +283,7 @@ pub async fn plan(s: &AppState, scope: &Scope, req: &PlanRequest) -> Result<Plan
         forecast_methods: forecast
             .counties
             .iter()
-            .map(|c| crate::forecast_trials::county_method(s, c, MethodChoice::ByTrial))
+            .map(|c| crate::forecast_trials::county_method(s, c, MethodChoice::ByTrial, scope))
             .collect(),
         seed,
         campaign: None,

@@ -158,7 +158,8 @@ async fn a_store_from_before_forecast_trials_is_upgraded_keeping_packed_rows() {
     use model::live::{LiveKind, NewLiveEvent};
     let dir = tempfile::tempdir().unwrap();
     drop(GpkgStore::open(dir.path()).unwrap());
-    // The live log as it was after packed rows and before forecast trials, with a row of 3 events.
+    // The live log as it was after packed rows and before forecast trials, with a row of 3 events
+    // and a visit whose photo references its row.
     let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let kinds: Vec<String> =
         LiveKind::ALL.iter().filter(|k| **k != LiveKind::ForecastTrial).map(|k| format!("'{}'", k.as_str())).collect();
@@ -168,7 +169,10 @@ async fn a_store_from_before_forecast_trials_is_upgraded_keeping_packed_rows() {
            kind TEXT NOT NULL CHECK (kind IN ({})),
            subject INTEGER NOT NULL, cell_code TEXT, category TEXT, actor TEXT, data TEXT NOT NULL,
            span INTEGER NOT NULL DEFAULT 1 CHECK (span >= 1));
-         INSERT INTO live_events (seq, at, kind, subject, data, span) VALUES (43, '2026-10-01T00:00:00.000Z', 'unit', 3, '[]', 3);",
+         INSERT INTO live_events (seq, at, kind, subject, data, span) VALUES (43, '2026-10-01T00:00:00.000Z', 'unit', 3, '[]', 3);
+         INSERT INTO live_events (seq, at, kind, subject, data) VALUES (42, '2026-10-01T00:00:00.000Z', 'visit', 1, '{{}}');
+         PRAGMA foreign_keys = ON;
+         INSERT INTO desk_photos (seq, content_type, bytes) VALUES (42, 'image/jpeg', x'ffd8ff');",
         kinds.join(", ")
     ))
     .unwrap();
@@ -189,6 +193,8 @@ async fn a_store_from_before_forecast_trials_is_upgraded_keeping_packed_rows() {
     let conn = rusqlite::Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let span: i64 = conn.query_row("SELECT span FROM live_events WHERE seq = 43", [], |r| r.get(0)).unwrap();
     assert_eq!(span, 3, "the packed row keeps its span");
+    let photo: Vec<u8> = conn.query_row("SELECT bytes FROM desk_photos WHERE seq = 42", [], |r| r.get(0)).unwrap();
+    assert_eq!(photo, [0xff, 0xd8, 0xff], "the visit keeps its photo");
 }
 
 #[tokio::test]

@@ -108,6 +108,13 @@ async fn each_county_forecasts_with_the_method_its_own_trial_chose() {
     let other = if chosen == "last-7-days" { "last-365-days" } else { "last-7-days" };
     let (_, different) = w.get(&format!("{forecast}&method={other}")).await;
     assert_ne!(risks_of(&fc, "620602"), risks_of(&different, "620602"));
+    // A police station sees which method its county uses, not the county's figures.
+    let (s, fc) = w.get_as(Role::Township, &forecast).await;
+    assert_eq!(s, 200, "{fc}");
+    let line = county_line(&fc, LIANGZHOU);
+    assert_eq!((line["method"].as_str(), line["trial"].is_null()), (Some(chosen), true), "{line}");
+    assert!(!line["summary_zh"].as_str().unwrap().contains("PAI"), "{line}");
+    assert!(line["summary_zh"].as_str().unwrap().contains("回测选定方法"), "{line}");
     let (s, e) = w.get(&format!("{forecast}&method=crystal-ball")).await;
     assert_eq!((s.as_u16(), e["error"]["field"].as_str()), (400, Some("method")));
 

@@ -544,15 +544,26 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         background_share: parts.background_share(k),
     });
     let methods: Vec<CountyMethod> =
-        counties.iter().map(|c| crate::forecast_trials::county_method(&s, c, choice)).collect();
+        counties.iter().map(|c| crate::forecast_trials::county_method(&s, c, choice, &caller.scope)).collect();
     // The model in words where it is used: how much of the shift's risk is the places'
     // long-term pattern and how much the last days' incidents, and its best-ranked parameters.
-    let background_pct = parts.total_background_share().map_or(100.0, |b| b * 100.0);
+    // Over the cells forecast by the model (a simple map is all background).
+    let modelled_counties: Vec<model::RegionCode> =
+        counties.iter().filter(|c| c.fitted.is_some()).map(|c| c.county).collect();
+    let modelled: Vec<usize> = (0..area.cells.len())
+        .filter(|&k| {
+            let county = s.geography.cell_code(area.cells[k]).village().truncate(model::RegionLevel::County);
+            modelled_counties.contains(&county)
+        })
+        .collect();
+    let (model_risk, model_background) =
+        modelled.iter().fold((0.0, 0.0), |(r, b), &k| (r + parts.risk[k], b + parts.background[k]));
+    let background_pct = if model_risk > 0.0 { (model_background / model_risk).clamp(0.0, 1.0) * 100.0 } else { 100.0 };
     let mut explained_zh = String::new();
     let mut explained_en = String::new();
     if let Some(fitted) = counties.iter().find_map(|c| c.fitted) {
         explained_zh = format!(
-            "全区预期警情中约 {background_pct:.0}% 来自各处长期规律，{:.0}% 来自近期警情的激发（模型最佳参数：本格历史权重 {:.0}%，背景平滑半径 {:.0} 米，激发半径 {:.0} 米，激发每天衰减 {:.1}，每起警情平均引发 {:.1} 起{}）。",
+            "模型所预测网格的预期警情中约 {background_pct:.0}% 来自各处长期规律，{:.0}% 来自近期警情的激发（模型最佳参数：本格历史权重 {:.0}%，背景平滑半径 {:.0} 米，激发半径 {:.0} 米，激发每天衰减 {:.1}，每起警情平均引发 {:.1} 起{}）。",
             100.0 - background_pct,
             fitted.own_cell_share * 100.0,
             fitted.background_m,
@@ -576,6 +587,13 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
             }
         );
     }
+    let (how_zh, how_en) = match choice {
+        MethodChoice::ByTrial => (
+            "各县区用其回测中胜出的方法（无回测时用自激点过程模型：长期背景 + 近期警情的短时激发）".to_owned(),
+            "each county by the method that won its backtest (without one, the self-exciting model: a long-term background plus short-lived boosts after recent incidents)".to_owned(),
+        ),
+        MethodChoice::Fixed(m) => (format!("按要求各县区均用{}", m.label_zh()), format!("every county by {}, as asked", m.label_en())),
+    };
     let parameters = ForecastParameters {
         method: match choice {
             MethodChoice::ByTrial => "auto".to_owned(),
@@ -592,11 +610,11 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
         counties: methods.clone(),
         description: Description {
             description_zh: format!(
-                "班次预测：各县区用其回测中胜出的方法（无回测时用自激点过程模型：长期背景 + 近期警情的短时激发），以此前 {train_days} 天 {incidents} 起警情预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。{explained_zh}",
+                "班次预测：{how_zh}，以此前 {train_days} 天 {incidents} 起警情预测 {hours} 小时内各网格的预期警情数；标出风险最高的 {n_flagged} 个网格（面积的 {:.0}%）。{explained_zh}",
                 area_share * 100.0
             ),
             description_en: format!(
-                "Shift forecast: each county by the method that won its backtest (without one, the self-exciting model: a long-term background plus short-lived boosts after recent incidents), from the {incidents} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.{explained_en}",
+                "Shift forecast: {how_en}, from the {incidents} incidents of the previous {train_days} days; expected incidents per cell over the next {hours} hours; the {n_flagged} riskiest cells ({:.0}% of the area) flagged.{explained_en}",
                 area_share * 100.0
             ),
         },

@@ -39,7 +39,7 @@ pub async fn list(State(s): State<AppState>, caller: Caller, RawQuery(q): RawQue
         .trials(county)
         .map(|(version, t)| {
             let c = CountyForecast { county, method: method_of(Some(t)), trial: Some(t.clone()), fitted: None };
-            let line = county_method(&s, &c, MethodChoice::ByTrial);
+            let line = county_method(&s, &c, MethodChoice::ByTrial, &caller.scope);
             TrialView {
                 version,
                 ran_at: t.ran_at,

@@ -159,8 +159,16 @@ impl GpkgStore {
             writer.execute_batch(sql!("upgrade_live_span")).map_err(sql("upgrade live_events span"))?;
         }
         if live_table.as_ref().is_some_and(lacks_a_kind) {
+            // desk_photos references live_events: rebuilding it needs foreign keys off, outside
+            // the transaction.
             writer
-                .execute_batch(concat!(sql!("begin_immediate"), sql!("upgrade_live_kinds"), sql!("commit")))
+                .execute_batch(concat!(
+                    "PRAGMA foreign_keys = OFF;",
+                    sql!("begin_immediate"),
+                    sql!("upgrade_live_kinds"),
+                    sql!("commit"),
+                    "PRAGMA foreign_keys = ON;"
+                ))
                 .map_err(sql("upgrade live_events kinds"))?;
         }
         // Stores from before department staff, grid workers or leaders: the users table lacks a
