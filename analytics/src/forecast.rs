@@ -395,11 +395,10 @@ impl Study {
         active: &[bool],
         area_share: f64,
     ) -> Vec<f64> {
-        let train_days = (origin_s - train_start_s) as f64 / DAY_S as f64;
         match method {
+            // Fitted and averaged as the product forecasts ([`Study::forecast`]).
             Forecaster::SelfExciting => {
-                let ranked = self.fit_ranked(train, train_start_s, origin_s, horizon_s, active, area_share);
-                self.averaged_risk(&ranked, train, train_days, origin_s, horizon_s)
+                self.forecast(method, train, train_start_s, origin_s, horizon_s, active, area_share).0.risk
             }
             Forecaster::RecentCounts { days } => {
                 let since = origin_s - i64::from(days) * DAY_S;
