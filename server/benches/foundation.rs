@@ -40,7 +40,9 @@ fn main() -> anyhow::Result<()> {
     let end = Utc.with_ymd_and_hms(2026, 11, 1, 4, 0, 0).single().ok_or_else(|| anyhow::anyhow!("time"))?;
 
     let t = Instant::now();
-    let world = demo::generate(&demo::DemoParams::new(2024, end))?;
+    // SAFEGRID_BENCH_INCIDENTS: base incidents of the demo world (default 200,000).
+    let base: usize = std::env::var("SAFEGRID_BENCH_INCIDENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let world = demo::generate(&demo::DemoParams { base_incidents: base, ..demo::DemoParams::new(2024, end) })?;
     let generated_s = t.elapsed().as_secs_f64();
     let n = world.incidents.len();
     let t = Instant::now();
@@ -80,6 +82,17 @@ fn main() -> anyhow::Result<()> {
         index.len(),
         std::mem::size_of::<IncidentPoint>()
     );
+    let (pyramid_bytes, deep_bytes) = index.pyramid_heap_bytes();
+    println!(
+        "  of which the count pyramid {:.1} and the Morton-ordered records {:.1} bytes per incident (vectors and map entries, allocator overhead aside)",
+        pyramid_bytes as f64 / index.len() as f64,
+        deep_bytes as f64 / index.len() as f64
+    );
+    let (levels, (cell_series, cell_entries)) = index.pyramid().level_stats();
+    for (z, bins, series, entries) in levels {
+        println!("  pyramid z{z}: {bins} bins, {series} series, {entries} day entries");
+    }
+    println!("  cells: {cell_series} series, {cell_entries} day entries");
 
     // Viewport query: central Liangzhou at city zoom, then a county-wide box, limit 5,000.
     let boxes = [
@@ -152,6 +165,36 @@ fn main() -> anyhow::Result<()> {
                 bytes as f64 / 1024.0
             );
         }
+    }
+    // Binned incident tiles: the count pyramid against a scan of the same window (a status filter
+    // holding every status takes the scan path and counts the same incidents).
+    let every_status = server::incident_index::StatusSet::of(model::Status::ALL);
+    for z in [6u8, 8, 10, 12, 13, 14, 15] {
+        let n = f64::from(1u32 << z);
+        let lat = 37.93f64.to_radians();
+        let x = ((102.64 + 180.0) / 360.0 * n) as u32;
+        let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
+        let mut ms = [Vec::new(), Vec::new()];
+        let mut totals = [0, 0];
+        for _ in 0..20 {
+            for (k, statuses) in [None, Some(every_status)].into_iter().enumerate() {
+                let f = IncidentFilter { statuses, ..year.clone() };
+                let t = Instant::now();
+                let bins = index.tile_bins(z, x, y, &f);
+                ms[k].push(t.elapsed().as_secs_f64() * 1e3);
+                totals[k] = bins.total();
+            }
+        }
+        assert_eq!(totals[0], totals[1], "z{z}: the pyramid and the scan count alike");
+        for m in &mut ms {
+            m.sort_by(f64::total_cmp);
+        }
+        println!(
+            "binned incidents z{z}/{x}/{y} ({} incidents, a year): pyramid (z13–15: Morton-ordered records) median {:.3} ms, scan median {:.3} ms",
+            totals[0],
+            percentile(&ms[0], 0.5),
+            percentile(&ms[1], 0.5)
+        );
     }
     worst.sort_by(|a, b| a.1.total_cmp(&b.1));
     if let Some((name, ms, _)) = worst.last() {

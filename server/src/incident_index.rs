@@ -5,6 +5,7 @@
 //! Invariants: `order` holds every slot exactly once, sorted by (occurred_s, id); the R-tree holds
 //! every slot exactly once; a slot never moves once assigned.
 
+use crate::count_pyramid::{BinQuery, CountPyramid, DeepPoints, TileBins, bin_of, local_day, local_day_start_s};
 use crate::geography::CellIdx;
 use model::{Category, IncidentId, Severity, Source, Status, Subcategory};
 use rstar::primitives::GeomWithData;
@@ -266,6 +267,10 @@ pub struct IncidentIndex {
     version: u64,
     /// Records that occurred before this (Unix seconds) are not held (a memory window).
     floor_s: Option<i64>,
+    /// Counts per day, category and bin for binned tiles.
+    pyramid: CountPyramid,
+    /// Compact records in Morton order for binned tiles past the pyramid.
+    deep: DeepPoints,
 }
 
 impl IncidentIndex {
@@ -282,7 +287,9 @@ impl IncidentIndex {
         for (id, slot) in ids {
             by_id.insert(id, slot);
         }
-        IncidentIndex { points, order, tree, by_id, version: 0, floor_s: None }
+        let pyramid = CountPyramid::build(&points);
+        let deep = DeepPoints::build(&points);
+        IncidentIndex { points, order, tree, by_id, version: 0, floor_s: None, pyramid, deep }
     }
 
     /// Changes with every mutation (caches of derived figures key on it).
@@ -322,6 +329,8 @@ impl IncidentIndex {
         let pos = self.order.partition_point(|&s| self.points[s as usize].key() < key);
         self.points.push(p);
         self.order.insert(pos, slot);
+        self.pyramid.add(&p);
+        self.deep.add(&p);
         self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
         self.by_id.insert(p.id.0, slot);
         self.version += 1;
@@ -337,6 +346,8 @@ impl IncidentIndex {
             }
             let slot = self.points.len() as u32;
             self.points.push(p);
+            self.pyramid.add(&p);
+            self.deep.add(&p);
             self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
             self.by_id.insert(p.id.0, slot);
             slots.push(slot);
@@ -480,9 +491,98 @@ impl IncidentIndex {
         (out, next)
     }
 
+    /// The whole local days of `f`'s window as a pyramid query, and the partial first and last
+    /// days around them (Unix seconds, end exclusive) that a scan must add.
+    fn whole_days<'a>(f: &'a IncidentFilter) -> (BinQuery<'a>, Vec<(i64, i64)>) {
+        let from_day = f.from_s.map_or(0, |t| {
+            let d = local_day(t);
+            if local_day_start_s(d) == t { d } else { d + 1 }
+        });
+        let to_day = f.to_s.map_or(i64::from(u16::MAX), local_day).max(from_day);
+        let q = BinQuery { days: from_day..to_day, categories: f.categories, scope: &f.scope, cells: f.cells.clone() };
+        let edges = if from_day < to_day {
+            let head = f.from_s.map(|t| (t, local_day_start_s(from_day)));
+            let tail = f.to_s.map(|t| (local_day_start_s(to_day), t));
+            [head, tail]
+        } else {
+            [Some((f.from_s.unwrap_or(i64::MIN), f.to_s.unwrap_or(i64::MAX))), None]
+        };
+        (q, edges.into_iter().flatten().filter(|(a, b)| a < b).collect())
+    }
+
+    /// Calls `visit` for every record of `f` in the partial days `edges` (`f`'s box ignored).
+    fn for_each_in(&self, f: &IncidentFilter, edges: &[(i64, i64)], mut visit: impl FnMut(&IncidentPoint)) {
+        for &(from_s, to_s) in edges {
+            let edge = IncidentFilter { bbox: None, from_s: Some(from_s), to_s: Some(to_s), ..f.clone() };
+            self.for_each(&edge, &mut visit);
+        }
+    }
+
+    /// Matching incidents per bin of tile (`z`, `x`, `y`); `f`'s box is ignored, the tile is the
+    /// area. From the count pyramid for the window's whole local days plus a scan of its partial
+    /// first and last days; past [`crate::count_pyramid::PYRAMID_MAX_ZOOM`] from the compact
+    /// records in Morton order; by a scan of the tile with a status filter.
+    pub fn tile_bins(&self, z: u8, x: u32, y: u32, f: &IncidentFilter) -> TileBins {
+        let bin_level = z + crate::count_pyramid::TILE_BINS_LOG2;
+        if f.statuses.is_none() {
+            let (q, edges) = Self::whole_days(f);
+            if let Some((mut bins, straddling)) = self.pyramid.tile(z, x, y, &q) {
+                // Bins on the edge of the caller's jurisdiction: their records one by one, the
+                // whole window.
+                for &(bx, by) in &straddling {
+                    let bin = IncidentFilter {
+                        bbox: Some(crate::tiles::TileId { z: bin_level, x: bx, y: by }.bounds(1.0)),
+                        ..f.clone()
+                    };
+                    self.for_each(&bin, |p| {
+                        if bin_of(p.lon, p.lat, bin_level) == (bx, by) {
+                            bins.add_point(z, x, y, p);
+                        }
+                    });
+                }
+                self.for_each_in(f, &edges, |p| {
+                    if straddling.is_empty() || straddling.binary_search(&bin_of(p.lon, p.lat, bin_level)).is_err() {
+                        bins.add_point(z, x, y, p);
+                    }
+                });
+                return bins;
+            }
+            let from_s = f.from_s.unwrap_or(i64::MIN);
+            if let Some(bins) = self.deep.tile(z, x, y, &q, from_s, f.to_s.unwrap_or(i64::MAX)) {
+                return bins;
+            }
+        }
+        let mut bins = TileBins::new(Category::count());
+        let tile = IncidentFilter { bbox: Some(crate::tiles::TileId { z, x, y }.bounds(1.0)), ..f.clone() };
+        self.for_each(&tile, |p| bins.add_point(z, x, y, p));
+        bins
+    }
+
+    /// The count pyramid (for benchmarks' figures).
+    pub fn pyramid(&self) -> &CountPyramid {
+        &self.pyramid
+    }
+
+    /// Heap bytes of the count pyramid and of the compact records for deeper tiles.
+    pub fn pyramid_heap_bytes(&self) -> (usize, usize) {
+        (self.pyramid.heap_bytes(), self.deep.heap_bytes())
+    }
+
     /// Matching incidents per cell, indexed by cell index (`n_cells` long).
+    /// Without a box or a status filter the count pyramid answers the whole days of the window.
     pub fn cell_counts(&self, f: &IncidentFilter, n_cells: usize) -> Vec<u32> {
         let mut counts = vec![0u32; n_cells];
+        if f.bbox.is_none() && f.statuses.is_none() {
+            let (q, edges) = Self::whole_days(f);
+            if self.pyramid.cell_counts(&q, &mut counts) {
+                self.for_each_in(f, &edges, |p| {
+                    if let Some(c) = counts.get_mut(p.cell as usize) {
+                        *c += 1;
+                    }
+                });
+                return counts;
+            }
+        }
         self.for_each(f, |p| {
             if let Some(c) = counts.get_mut(p.cell as usize) {
                 *c += 1;
@@ -626,6 +726,88 @@ mod tests {
         }
         assert_eq!(index.get(IncidentId(777)).map(|p| p.id), Some(IncidentId(777)));
         assert!(std::mem::size_of::<IncidentPoint>() <= 56);
+    }
+
+    /// The count pyramid's (and past it the Morton-ordered records') binned tiles and cell counts
+    /// equal a scan of every record, for random windows (most
+    /// not on day boundaries), category, status, region and jurisdiction filters and tiles at
+    /// every zoom, on an index built half in bulk and half by live inserts.
+    #[test]
+    fn binned_tiles_equal_a_scan_of_every_record() {
+        let mut rng = ChaCha8Rng::seed_from_u64(31);
+        let centres = [(102.64, 37.93), (102.71, 37.98), (103.08, 38.62), (102.90, 37.40)];
+        let start = 1_704_038_400i64; // 2024-01-01 00:00 +08:00
+        let points: Vec<IncidentPoint> = (0..20_000u64)
+            .map(|i| {
+                let (lon, lat) = centres[rng.random_range(0..centres.len())];
+                let spread = if rng.random_bool(0.7) { 0.01 } else { 0.3 };
+                IncidentPoint {
+                    id: IncidentId(i + 1),
+                    lon: lon + rng.random_range(-spread..spread),
+                    lat: lat + rng.random_range(-spread..spread),
+                    occurred_s: start + rng.random_range(0..90 * 86_400),
+                    reported_s: 0,
+                    cell: rng.random_range(0..60),
+                    category: Category::all()[rng.random_range(0..Category::all().len())],
+                    subcategory: None,
+                    status: Status::ALL[rng.random_range(0..Status::ALL.len())],
+                    severity: Severity::Minor,
+                    source: Source::Call110,
+                }
+            })
+            .collect();
+        let mut index = IncidentIndex::new(points[..10_000].to_vec());
+        for p in &points[10_000..12_000] {
+            index.insert(*p);
+        }
+        index.insert_many(points[12_000..].iter().copied());
+        let mut pyramid_answers = 0;
+        for case in 0..300 {
+            let time = |rng: &mut ChaCha8Rng| {
+                let t = start + rng.random_range(-86_400..91 * 86_400);
+                // A third on local midnights, the pyramid's own boundaries.
+                if rng.random_bool(0.33) { local_day_start_s(local_day(t)) } else { t }
+            };
+            let (a, b) = (time(&mut rng), time(&mut rng));
+            let f = IncidentFilter {
+                scope: match rng.random_range(0..3) {
+                    0 => CellScope::all(),
+                    1 => CellScope::of(vec![0..rng.random_range(1..30), 30..rng.random_range(31..60)]),
+                    _ => CellScope::of(vec![3..9, 20..21, 40..55]),
+                },
+                bbox: None,
+                cells: rng.random_bool(0.3).then(|| {
+                    let lo = rng.random_range(0..50);
+                    lo..lo + rng.random_range(1..20)
+                }),
+                from_s: rng.random_bool(0.85).then_some(a.min(b)),
+                to_s: rng.random_bool(0.85).then_some(a.max(b)),
+                categories: rng
+                    .random_bool(0.4)
+                    .then(|| CategorySet::of(&Category::all()[..rng.random_range(1..Category::all().len())])),
+                statuses: rng.random_bool(0.1).then(|| StatusSet::of(&[Status::Reported, Status::Closed])),
+            };
+            let z = rng.random_range(0..=15u8);
+            let p = points[rng.random_range(0..points.len())];
+            let (x, y) = {
+                let (bx, by) = crate::count_pyramid::bin_of(p.lon, p.lat, z);
+                (bx, by)
+            };
+            let got = index.tile_bins(z, x, y, &f);
+            let mut want = TileBins::new(Category::count());
+            for q in points.iter().filter(|q| IncidentFilter { bbox: None, ..f.clone() }.matches(q)) {
+                want.add_point(z, x, y, q);
+            }
+            assert_eq!(got, want, "case {case}: z{z}/{x}/{y} {f:?}");
+            let mut per_cell = vec![0u32; 60];
+            for q in points.iter().filter(|q| f.matches(q)) {
+                per_cell[q.cell as usize] += 1;
+            }
+            assert_eq!(index.cell_counts(&f, 60), per_cell, "case {case}: cell counts {f:?}");
+            let answered = f.statuses.is_none() && want.total() > 0;
+            pyramid_answers += usize::from(answered);
+        }
+        assert!(pyramid_answers > 120, "{pyramid_answers} of 300 cases counted incidents from the pyramid");
     }
 
     #[test]

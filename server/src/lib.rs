@@ -13,6 +13,7 @@ pub mod citizen;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod count_pyramid;
 pub mod csv_export;
 pub mod desk;
 pub mod desk_records;

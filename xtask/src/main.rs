@@ -15,6 +15,7 @@
 
 mod data;
 mod glyphs;
+mod race;
 mod setup;
 
 use anyhow::{Context, Result, bail};
@@ -31,11 +32,12 @@ fn main() -> Result<()> {
         Some("data") => data::regenerate(&root),
         Some("glyphs") => glyphs::regenerate(&root),
         Some("bench") => bench(),
+        Some("race") => race::race(&root, &args[1..]),
         Some("dist") => dist(),
         Some("screenshots") => screenshots(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask run [serve options] | test | ci | data | glyphs | bench | dist | screenshots"
+                "usage: cargo xtask run [serve options] | test | ci | data | glyphs | bench | race [--incidents N] | dist | screenshots"
             );
             std::process::exit(2)
         }

@@ -1,9 +1,10 @@
 //! Vector tiles (`GET /tiles/{layer}/{z}/{x}/{y}.mvt`) of incidents, grid cells and regions,
 //! generated from the in-memory indexes with the same filters as the JSON API.
 //!
-//! - `incidents`: raw points (id, category, status, severity, occurred_at) when a tile holds at
-//!   most [`RAW_POINTS_MAX`] matches or from zoom [`RAW_ZOOM`]; otherwise binned on a 64×64 grid
-//!   per tile (`count`, dominant `category`, `cluster = true`).
+//! - `incidents`: raw points (id, category, status, severity, occurred_at) when the tile itself
+//!   holds at most [`RAW_POINTS_MAX`] matches or from zoom [`RAW_ZOOM`]; otherwise binned on a
+//!   64×64 grid per tile (`count`, dominant `category`, `cluster = true`, at the bin's centre),
+//!   counted by [`crate::count_pyramid`] without reading the points.
 //! - `cells`: polygons with `count`, `incidents_per_10k`, `change_pct_prev` (环比),
 //!   `change_pct_yoy` (同比) for the window.
 //! - `regions`: `regions` polygons (county always, townships from z8, villages from z10) and
@@ -16,6 +17,7 @@ pub mod mvt;
 
 use crate::api::error::AppError;
 use crate::api::params::Params;
+use crate::count_pyramid::{TILE_BINS, TileBins};
 use crate::geography::Geography;
 use crate::incident_index::{Bbox, CategorySet, IncidentFilter};
 use crate::state::AppState;
@@ -38,10 +40,8 @@ pub const RAW_ZOOM: u8 = 16;
 pub const RAW_POINTS_MAX: usize = 5_000;
 /// Deepest zoom served.
 pub const MAX_ZOOM: u8 = 20;
-/// Bins per tile side for aggregated incidents.
-const BINS: usize = 64;
 /// Side of a cluster cell in tile pixels.
-pub const BIN_PX: f64 = EXTENT as f64 / BINS as f64;
+pub const BIN_PX: f64 = EXTENT as f64 / TILE_BINS as f64;
 /// Buffer around a tile, in tile units, so shapes continue under neighbours' edges.
 const BUFFER: f64 = 64.0;
 /// Zooms at which simplified geometry versions are made; from the last one up, originals.
@@ -270,76 +270,74 @@ pub async fn tile(
     Ok(tile_response(body))
 }
 
-/// Encodes the incidents of `filter` (which carries the tile's buffered bounds).
+/// Encodes the incidents of `filter` (which carries the tile's buffered bounds): binned when
+/// the tile itself holds more than [`RAW_POINTS_MAX`] below [`RAW_ZOOM`], each bin a point at
+/// its centre; otherwise every point, the buffer's too.
 pub fn incidents_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Vec<u8> {
     let mut layer = Layer::new("incidents");
     let index = s.index();
+    // Counted without reading the points (the count pyramid, or past it the Morton-ordered
+    // records); otherwise the points are read once, for the bins and for the points.
+    let from_pyramid = id.z < RAW_ZOOM && filter.statuses.is_none();
+    let bins = from_pyramid.then(|| index.tile_bins(id.z, id.x, id.y, filter));
     let mut hits = Vec::new();
-    index.for_each(filter, |p| hits.push(*p));
+    if !from_pyramid {
+        index.for_each(filter, |p| hits.push(*p));
+    }
     drop(index);
-    if id.z >= RAW_ZOOM || hits.len() <= RAW_POINTS_MAX {
-        hits.sort_unstable_by_key(|p| (p.occurred_s, p.id.0));
-        for p in &hits {
-            let (x, y) = id.project(p.lon, p.lat);
-            layer.add_point(
-                Some(p.id.0),
-                x.round() as i32,
-                y.round() as i32,
-                &[
-                    ("id", Value::Int(p.id.0 as i64)),
-                    ("category", Value::Str(p.category.as_str().into())),
-                    ("status", Value::Str(p.status.as_str().into())),
-                    ("severity", Value::Str(p.severity.as_str().into())),
-                    ("occurred_at", Value::Int(p.occurred_s)),
-                    ("count", Value::Int(1)),
-                    ("cluster", Value::Bool(false)),
-                ],
-            );
-        }
-    } else {
-        struct Bin {
-            n: u32,
-            sx: f64,
-            sy: f64,
-            by_category: Vec<u32>,
-        }
-        let side = f64::from(EXTENT) / BINS as f64;
-        let mut bins: Vec<Option<Bin>> = (0..BINS * BINS).map(|_| None).collect();
-        for p in &hits {
-            let (x, y) = id.project(p.lon, p.lat);
-            let (bx, by) = ((x / side).floor(), (y / side).floor());
-            if !(0.0..BINS as f64).contains(&bx) || !(0.0..BINS as f64).contains(&by) {
-                continue; // in the buffer: the neighbouring tile bins it
+    if id.z < RAW_ZOOM {
+        let bins = bins.unwrap_or_else(|| {
+            let mut b = TileBins::new(Category::count());
+            for p in &hits {
+                b.add_point(id.z, id.x, id.y, p);
             }
-            let b = bins[by as usize * BINS + bx as usize].get_or_insert(Bin {
-                n: 0,
-                sx: 0.0,
-                sy: 0.0,
-                by_category: vec![0; Category::count()],
-            });
-            b.n += 1;
-            b.sx += x;
-            b.sy += y;
-            b.by_category[usize::from(p.category.index())] += 1;
-        }
-        for b in bins.iter().flatten() {
-            let dominant = Category::all()
-                .iter()
-                .max_by_key(|&&c| (b.by_category[usize::from(c.index())], std::cmp::Reverse(c)))
-                .copied();
-            layer.add_point(
-                None,
-                (b.sx / f64::from(b.n)).round() as i32,
-                (b.sy / f64::from(b.n)).round() as i32,
-                &[
-                    ("count", Value::Int(i64::from(b.n))),
-                    ("category", Value::Str(dominant.map_or("other", Category::as_str).into())),
-                    ("cluster", Value::Bool(true)),
-                ],
-            );
+            b
+        });
+        if bins.total() > RAW_POINTS_MAX as u64 {
+            add_bins(&mut layer, &bins);
+            return mvt::encode(&[layer]);
         }
     }
+    if from_pyramid {
+        s.index().for_each(filter, |p| hits.push(*p));
+    }
+    hits.sort_unstable_by_key(|p| (p.occurred_s, p.id.0));
+    for p in &hits {
+        let (x, y) = id.project(p.lon, p.lat);
+        layer.add_point(
+            Some(p.id.0),
+            x.round() as i32,
+            y.round() as i32,
+            &[
+                ("id", Value::Int(p.id.0 as i64)),
+                ("category", Value::Str(p.category.as_str().into())),
+                ("status", Value::Str(p.status.as_str().into())),
+                ("severity", Value::Str(p.severity.as_str().into())),
+                ("occurred_at", Value::Int(p.occurred_s)),
+                ("count", Value::Int(1)),
+                ("cluster", Value::Bool(false)),
+            ],
+        );
+    }
     mvt::encode(&[layer])
+}
+
+/// One point per non-empty bin, at the bin's centre, with its count and most frequent category.
+fn add_bins(layer: &mut Layer, bins: &TileBins) {
+    let side = EXTENT / TILE_BINS;
+    for (bx, by, n, category) in bins.bins() {
+        let category = Category::from_index(category).map_or("other", Category::as_str);
+        layer.add_point(
+            None,
+            (bx * side + side / 2) as i32,
+            (by * side + side / 2) as i32,
+            &[
+                ("count", Value::Int(i64::from(n))),
+                ("category", Value::Str(category.into())),
+                ("cluster", Value::Bool(true)),
+            ],
+        );
+    }
 }
 
 /// Encodes cells with their counts for `filter`'s window (which must have `from` and `to`).
@@ -376,8 +374,8 @@ pub async fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> R
         let (now, prev, yoy) = (counts.now[i as usize], counts.prev[i as usize], counts.yoy[i as usize]);
         let pop = cell.cell.population;
         let mut props = vec![
-            ("code", Value::Str(cell.cell.code.to_string())),
-            ("name", Value::Str(cell.cell.name.clone())),
+            ("code", Value::Str(cell.cell.code.to_string().into())),
+            ("name", Value::Str(cell.cell.name.clone().into())),
             ("count", Value::Int(i64::from(now))),
             ("population", Value::Int(pop as i64)),
             ("incidents_per_10k", Value::Double(model::scorecard::per_10k(u64::from(now), pop))),
@@ -419,8 +417,8 @@ pub fn regions_tile(s: &AppState, id: &TileId, scope: &model::scope::Scope) -> V
             continue;
         }
         let props = [
-            ("code", Value::Str(r.region.code.to_string())),
-            ("name", Value::Str(r.region.name.clone())),
+            ("code", Value::Str(r.region.code.to_string().into())),
+            ("name", Value::Str(r.region.name.clone().into())),
             ("level", Value::Str(level.as_str().into())),
         ];
         polygons.add_polygon(

@@ -5,7 +5,8 @@
 //! re-oriented as the spec requires (exterior clockwise on screen, holes counter-clockwise).
 
 use analytics::pbf::{WIRE_FIXED64, bytes_field, key, varint, zigzag32, zigzag64};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 
 /// Tile extent: coordinates per tile side.
 pub const EXTENT: u32 = 4096;
@@ -13,8 +14,8 @@ pub const EXTENT: u32 = 4096;
 /// A property value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    /// A string.
-    Str(String),
+    /// A string (borrowed when it lives for the program, like a category's code).
+    Str(Cow<'static, str>),
     /// A signed integer.
     Int(i64),
     /// A float.
@@ -25,7 +26,7 @@ pub enum Value {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum ValueKey {
-    Str(String),
+    Str(Cow<'static, str>),
     Int(i64),
     Double(u64),
     Bool(bool),
@@ -44,11 +45,12 @@ pub enum GeomType {
 pub struct Layer {
     name: String,
     keys: Vec<String>,
-    key_index: HashMap<String, u32>,
     values: Vec<Value>,
-    value_index: HashMap<ValueKey, u32>,
+    value_index: FxHashMap<ValueKey, u32>,
     features: Vec<u8>,
     count: usize,
+    /// Buffers reused from feature to feature: the feature, its tags, its geometry.
+    scratch: [Vec<u8>; 3],
 }
 
 impl Layer {
@@ -57,11 +59,11 @@ impl Layer {
         Layer {
             name: name.to_owned(),
             keys: Vec::new(),
-            key_index: HashMap::new(),
             values: Vec::new(),
-            value_index: HashMap::new(),
+            value_index: FxHashMap::default(),
             features: Vec::new(),
             count: 0,
+            scratch: Default::default(),
         }
     }
 
@@ -76,13 +78,12 @@ impl Layer {
     }
 
     fn tag(&mut self, k: &str, v: &Value) -> (u32, u32) {
-        let ki = match self.key_index.get(k) {
-            Some(&i) => i,
+        // A layer has a handful of keys: a look along them beats hashing.
+        let ki = match self.keys.iter().position(|x| x == k) {
+            Some(i) => i as u32,
             None => {
-                let i = self.keys.len() as u32;
                 self.keys.push(k.to_owned());
-                self.key_index.insert(k.to_owned(), i);
-                i
+                self.keys.len() as u32 - 1
             }
         };
         let vk = match v {
@@ -104,12 +105,14 @@ impl Layer {
     }
 
     fn push_feature(&mut self, id: Option<u64>, props: &[(&str, Value)], kind: GeomType, geometry: &[u32]) {
-        let mut f = Vec::with_capacity(16 + geometry.len() * 2);
+        let [mut f, mut tags, mut g] = std::mem::take(&mut self.scratch);
+        f.clear();
+        tags.clear();
+        g.clear();
         if let Some(id) = id {
             key(&mut f, 1, 0);
             varint(&mut f, id);
         }
-        let mut tags = Vec::with_capacity(props.len() * 2);
         for (k, v) in props {
             let (ki, vi) = self.tag(k, v);
             varint(&mut tags, u64::from(ki));
@@ -118,13 +121,13 @@ impl Layer {
         bytes_field(&mut f, 2, &tags);
         key(&mut f, 3, 0);
         varint(&mut f, kind as u64);
-        let mut g = Vec::with_capacity(geometry.len() * 2);
         for &c in geometry {
             varint(&mut g, u64::from(c));
         }
         bytes_field(&mut f, 4, &g);
         bytes_field(&mut self.features, 2, &f);
         self.count += 1;
+        self.scratch = [f, tags, g];
     }
 
     /// Adds a point at tile coordinates (x, y).

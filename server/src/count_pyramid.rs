@@ -1,0 +1,727 @@
+//! The count pyramid: incident counts per local day and category over a fixed quadtree of bins,
+//! as prefix sums over days, so a binned vector tile costs time in proportion to its bins and
+//! categories, not its incidents, for any window of whole days and any category filter.
+//!
+//! - A tile at zoom `z` is drawn on a 64 × 64 grid of bins; those bins are the quadtree's nodes
+//!   at level `z + 6` of the Web-Mercator world. One level is kept per tile zoom up to
+//!   [`PYRAMID_MAX_ZOOM`]; deeper tiles hold few enough incidents to be binned by a scan.
+//! - Each level maps a bin's Morton code to its [`Bin`], so the bins of one tile are one
+//!   contiguous key range.
+//! - A bin holds one series per category: the cumulative count at each local day (UTC+8) that
+//!   has incidents, so the count of a window of whole days is two binary searches. It also keeps
+//!   the lowest and highest cell of its incidents.
+//! - Jurisdiction applies to every bin: a bin whose cell range lies wholly in the caller's cells
+//!   is counted from its series, one wholly outside is skipped, and the few that straddle the
+//!   jurisdiction's edge are returned to the caller, which counts their incidents one by one.
+//! - Per-cell counts (the cells layer, statistics) come from one series per cell and category.
+//!
+//! Invariants: every incident added is counted exactly once in every level; `days` ascend
+//! within a series and `cum` is their running total; heads are sorted by (cell, category) and
+//! their `start`s ascend. Pure: no IO.
+
+use crate::geography::CellIdx;
+use crate::incident_index::{CategorySet, CellScope, IncidentPoint};
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// Deepest tile zoom answered from the pyramid.
+pub const PYRAMID_MAX_ZOOM: u8 = 12;
+/// A tile's bins per side, as a power of two (64).
+pub const TILE_BINS_LOG2: u8 = 6;
+/// A tile's bins per side.
+pub const TILE_BINS: u32 = 1 << TILE_BINS_LOG2;
+/// Seconds in a day.
+const DAY_S: i64 = 86_400;
+/// The key of a bin's series (a cell's series are keyed by the cell).
+const WHOLE_BIN: u32 = u32::MAX;
+
+/// The local (UTC+8) day of a Unix time, counted from 1970-01-01.
+pub fn local_day(t_s: i64) -> i64 {
+    (t_s + i64::from(model::time::SHANGHAI_OFFSET_S)).div_euclid(DAY_S)
+}
+
+/// When a local day starts (Unix seconds).
+pub fn local_day_start_s(day: i64) -> i64 {
+    day * DAY_S - i64::from(model::time::SHANGHAI_OFFSET_S)
+}
+
+/// The Web-Mercator bin (column, row; row 0 at the north) holding a WGS84 point at quadtree
+/// `level`. The one definition both the pyramid and a scan use, so they bin alike.
+pub fn bin_of(lon: f64, lat: f64, level: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << level);
+    let lat = lat.clamp(-85.051_128_78, 85.051_128_78).to_radians();
+    let wx = (lon + 180.0) / 360.0 * n;
+    let wy = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
+    let clamp = |w: f64| (w.floor().max(0.0) as u32).min((1u32 << level) - 1);
+    (clamp(wx), clamp(wy))
+}
+
+/// The Morton (Z-order) code of a bin: the bits of column and row interleaved.
+pub fn morton(x: u32, y: u32) -> u64 {
+    fn spread(v: u32) -> u64 {
+        let mut v = u64::from(v);
+        v = (v | v << 16) & 0x0000_ffff_0000_ffff;
+        v = (v | v << 8) & 0x00ff_00ff_00ff_00ff;
+        v = (v | v << 4) & 0x0f0f_0f0f_0f0f_0f0f;
+        v = (v | v << 2) & 0x3333_3333_3333_3333;
+        v = (v | v << 1) & 0x5555_5555_5555_5555;
+        v
+    }
+    spread(x) | spread(y) << 1
+}
+
+fn unmorton(m: u64) -> (u32, u32) {
+    fn squeeze(mut v: u64) -> u32 {
+        v &= 0x5555_5555_5555_5555;
+        v = (v | v >> 1) & 0x3333_3333_3333_3333;
+        v = (v | v >> 2) & 0x0f0f_0f0f_0f0f_0f0f;
+        v = (v | v >> 4) & 0x00ff_00ff_00ff_00ff;
+        v = (v | v >> 8) & 0x0000_ffff_0000_ffff;
+        v = (v | v >> 16) & 0x0000_0000_ffff_ffff;
+        v as u32
+    }
+    (squeeze(m), squeeze(m >> 1))
+}
+
+/// Where a series starts in its bin's `days`/`cum`.
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    /// Its cell, or [`WHOLE_BIN`] in the quadtree's bins.
+    cell: u32,
+    category: u8,
+    start: u32,
+}
+
+/// The incidents of one bin at one level.
+#[derive(Debug, Clone)]
+struct Bin {
+    /// The lowest and highest cell of its incidents.
+    first_cell: CellIdx,
+    last_cell: CellIdx,
+    heads: Vec<Head>,
+    days: Vec<u16>,
+    cum: Vec<u32>,
+}
+
+impl Bin {
+    fn new(cell: CellIdx) -> Bin {
+        Bin { first_cell: cell, last_cell: cell, heads: Vec::new(), days: Vec::new(), cum: Vec::new() }
+    }
+
+    fn series(&self, h: usize) -> Range<usize> {
+        let end = self.heads.get(h + 1).map_or(self.days.len(), |n| n.start as usize);
+        self.heads[h].start as usize..end
+    }
+
+    /// Incidents of series `h` on days `from..to`.
+    fn count(&self, h: usize, days: &Range<u16>) -> u32 {
+        let r = self.series(h);
+        let (d, c) = (&self.days[r.clone()], &self.cum[r]);
+        let before = |day: u16| {
+            let i = d.partition_point(|&x| x < day);
+            if i == 0 { 0 } else { c[i - 1] }
+        };
+        // The common window runs to today: no search for its end.
+        let upto = if d.last().is_some_and(|&last| last < days.end) { c[c.len() - 1] } else { before(days.end) };
+        upto - before(days.start)
+    }
+
+    /// Adds `n` incidents on `day` to the series (cell, category), creating it if need be.
+    fn add_to(&mut self, cell: u32, category: u8, day: u16, n: u32) {
+        let h = match self.heads.binary_search_by_key(&(cell, category), |h| (h.cell, h.category)) {
+            Ok(h) => h,
+            Err(h) => {
+                let start = self.heads.get(h).map_or(self.days.len() as u32, |n| n.start);
+                self.heads.insert(h, Head { cell, category, start });
+                h
+            }
+        };
+        let r = self.series(h);
+        let at = r.start + self.days[r.clone()].partition_point(|&x| x < day);
+        if at < r.end && self.days[at] == day {
+            for c in &mut self.cum[at..r.end] {
+                *c += n;
+            }
+            return;
+        }
+        let before = if at > r.start { self.cum[at - 1] } else { 0 };
+        self.days.insert(at, day);
+        self.cum.insert(at, before + n);
+        for c in &mut self.cum[at + 1..=r.end] {
+            *c += n;
+        }
+        for later in &mut self.heads[h + 1..] {
+            later.start += 1;
+        }
+    }
+
+    /// Adds one incident to a bin of the quadtree.
+    fn add(&mut self, cell: CellIdx, category: u8, day: u16) {
+        self.first_cell = self.first_cell.min(cell);
+        self.last_cell = self.last_cell.max(cell);
+        self.add_to(WHOLE_BIN, category, day, 1);
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.heads.capacity() * size_of::<Head>() + self.days.capacity() * 2 + self.cum.capacity() * 4
+    }
+}
+
+/// What a binned tile counts: whole local days, categories and the cells the caller may see.
+#[derive(Debug, Clone)]
+pub struct BinQuery<'a> {
+    /// Local days (from [`local_day`]) counted, end exclusive.
+    pub days: Range<i64>,
+    /// Only these categories (`None`: all).
+    pub categories: Option<CategorySet>,
+    /// The caller's cells.
+    pub scope: &'a CellScope,
+    /// Only these cells (a region's range).
+    pub cells: Option<Range<CellIdx>>,
+}
+
+impl BinQuery<'_> {
+    fn allows_cell(&self, c: CellIdx) -> bool {
+        self.cells.as_ref().is_none_or(|r| r.contains(&c)) && self.scope.contains(c)
+    }
+
+    /// Whether every cell from `first` to `last` may be counted.
+    fn allows_cells(&self, first: CellIdx, last: CellIdx) -> bool {
+        let in_cells = self.cells.as_ref().is_none_or(|r| r.start <= first && last < r.end);
+        let in_scope = match self.scope.ranges() {
+            None => true,
+            Some(ranges) => {
+                let i = ranges.partition_point(|r| r.end <= first);
+                ranges.get(i).is_some_and(|r| r.start <= first && last < r.end)
+            }
+        };
+        in_cells && in_scope
+    }
+
+    /// Whether no cell from `first` to `last` may be counted.
+    fn excludes_cells(&self, first: CellIdx, last: CellIdx) -> bool {
+        let outside_cells = self.cells.as_ref().is_some_and(|r| last < r.start || first >= r.end);
+        let outside_scope = match self.scope.ranges() {
+            None => false,
+            Some(ranges) => {
+                let i = ranges.partition_point(|r| r.end <= first);
+                ranges.get(i).is_none_or(|r| r.start > last)
+            }
+        };
+        outside_cells || outside_scope
+    }
+
+    fn allows_category(&self, c: u8) -> bool {
+        self.categories.is_none_or(|set| model::Category::from_index(c).is_some_and(|c| set.has(c)))
+    }
+}
+
+/// Per-bin, per-category counts of one tile: `counts[bin * categories + category]`, bins in
+/// row-major order (row 0 at the north).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileBins {
+    /// Categories per bin.
+    pub categories: usize,
+    /// The counts.
+    pub counts: Vec<u32>,
+}
+
+impl TileBins {
+    /// All zero.
+    pub fn new(categories: usize) -> TileBins {
+        TileBins { categories, counts: vec![0; (TILE_BINS * TILE_BINS) as usize * categories] }
+    }
+
+    /// Counts one incident of `category` in tile bin (`bx`, `by`).
+    pub fn add(&mut self, bx: u32, by: u32, category: u8, n: u32) {
+        let at = (by * TILE_BINS + bx) as usize * self.categories + usize::from(category);
+        if let Some(c) = self.counts.get_mut(at) {
+            *c += n;
+        }
+    }
+
+    /// Counts `p` if it lies in tile (`z`, `x`, `y`) (the neighbouring tile bins those in the
+    /// buffer).
+    pub fn add_point(&mut self, z: u8, x: u32, y: u32, p: &IncidentPoint) {
+        let (bx, by) = bin_of(p.lon, p.lat, z + TILE_BINS_LOG2);
+        if (bx >> TILE_BINS_LOG2, by >> TILE_BINS_LOG2) == (x, y) {
+            self.add(bx - (x << TILE_BINS_LOG2), by - (y << TILE_BINS_LOG2), p.category.index(), 1);
+        }
+    }
+
+    /// Incidents in every bin.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|&c| u64::from(c)).sum()
+    }
+
+    /// The non-empty bins in row-major order: (column, row, count, most frequent category; ties
+    /// to the category first in the taxonomy).
+    pub fn bins(&self) -> impl Iterator<Item = (u32, u32, u32, u8)> + '_ {
+        self.counts.chunks(self.categories.max(1)).enumerate().filter_map(|(i, by_category)| {
+            let n: u32 = by_category.iter().sum();
+            let dominant = by_category
+                .iter()
+                .enumerate()
+                .max_by_key(|&(c, &k)| (k, std::cmp::Reverse(c)))
+                .map_or(0, |(c, _)| c as u8);
+            (n > 0).then_some((i as u32 % TILE_BINS, i as u32 / TILE_BINS, n, dominant))
+        })
+    }
+}
+
+/// A level's (tile zoom, bins, series, day entries).
+pub type LevelStats = (u8, usize, usize, usize);
+
+/// The pyramid: one level per tile zoom 0…[`PYRAMID_MAX_ZOOM`], and the cells' series.
+#[derive(Debug, Clone)]
+pub struct CountPyramid {
+    levels: Vec<BTreeMap<u64, Bin>>,
+    /// Per cell index, its series per category (keyed by the cell).
+    by_cell: Vec<Bin>,
+    /// An incident was dated outside the days a `u16` holds (1970…2149): answers would miss it,
+    /// so the pyramid answers nothing.
+    overflow: bool,
+}
+
+impl Default for CountPyramid {
+    fn default() -> CountPyramid {
+        CountPyramid {
+            levels: vec![BTreeMap::new(); usize::from(PYRAMID_MAX_ZOOM) + 1],
+            by_cell: Vec::new(),
+            overflow: false,
+        }
+    }
+}
+
+fn day_u16(t_s: i64) -> Option<u16> {
+    u16::try_from(local_day(t_s)).ok()
+}
+
+impl CountPyramid {
+    /// Builds from many incidents: sorted daily records at the deepest level, each coarser level
+    /// from the one below, and the cells' series.
+    pub fn build<'a>(points: impl IntoIterator<Item = &'a IncidentPoint>) -> CountPyramid {
+        let mut pyramid = CountPyramid::default();
+        let deepest = PYRAMID_MAX_ZOOM + TILE_BINS_LOG2;
+        // (bin, lowest cell, highest cell, category, day, count)
+        let mut records: Vec<Record> = Vec::new();
+        for p in points {
+            let Some(day) = day_u16(p.occurred_s) else {
+                pyramid.overflow = true;
+                continue;
+            };
+            let (x, y) = bin_of(p.lon, p.lat, deepest);
+            records.push((morton(x, y), p.cell, p.cell, p.category.index(), day, 1));
+        }
+        pyramid.by_cell = cells_of(&mut records);
+        for z in (0..=PYRAMID_MAX_ZOOM).rev() {
+            records.sort_unstable_by_key(|r| (r.0, r.3, r.4));
+            records.dedup_by(|later, kept| {
+                let same = (later.0, later.3, later.4) == (kept.0, kept.3, kept.4);
+                if same {
+                    kept.5 += later.5;
+                    kept.1 = kept.1.min(later.1);
+                    kept.2 = kept.2.max(later.2);
+                }
+                same
+            });
+            pyramid.levels[usize::from(z)] = level_of(&records);
+            for r in &mut records {
+                r.0 >>= 2;
+            }
+        }
+        pyramid
+    }
+
+    /// Counts one more incident.
+    pub fn add(&mut self, p: &IncidentPoint) {
+        let Some(day) = day_u16(p.occurred_s) else {
+            self.overflow = true;
+            return;
+        };
+        let cell = p.cell as usize;
+        if self.by_cell.len() <= cell {
+            self.by_cell.resize_with(cell + 1, || Bin::new(0));
+        }
+        self.by_cell[cell].add_to(p.cell, p.category.index(), day, 1);
+        let deepest = PYRAMID_MAX_ZOOM + TILE_BINS_LOG2;
+        let (x, y) = bin_of(p.lon, p.lat, deepest);
+        let mut key = morton(x, y);
+        for level in self.levels.iter_mut().rev() {
+            level.entry(key).or_insert_with(|| Bin::new(p.cell)).add(p.cell, p.category.index(), day);
+            key >>= 2;
+        }
+    }
+
+    /// The counts of tile (`z`, `x`, `y`) for `q`, and the bins (column, row at level `z + 6`,
+    /// ascending) that straddle the edge of the caller's cells and are not counted; `None` past
+    /// [`PYRAMID_MAX_ZOOM`] or when the pyramid cannot answer.
+    pub fn tile(&self, z: u8, x: u32, y: u32, q: &BinQuery<'_>) -> Option<(TileBins, Vec<(u32, u32)>)> {
+        if z > PYRAMID_MAX_ZOOM || self.overflow {
+            return None;
+        }
+        let mut out = TileBins::new(model::Category::count());
+        let mut straddling = Vec::new();
+        let days = clamp_days(&q.days);
+        let span = 1u64 << (2 * TILE_BINS_LOG2);
+        let first = morton(x, y) * span;
+        let (x0, y0) = (x << TILE_BINS_LOG2, y << TILE_BINS_LOG2);
+        for (&key, bin) in self.levels[usize::from(z)].range(first..first + span) {
+            if q.excludes_cells(bin.first_cell, bin.last_cell) {
+                continue;
+            }
+            let (bx, by) = unmorton(key);
+            if !q.allows_cells(bin.first_cell, bin.last_cell) {
+                straddling.push((bx, by));
+                continue;
+            }
+            if days.is_empty() {
+                continue;
+            }
+            for (h, head) in bin.heads.iter().enumerate() {
+                if q.allows_category(head.category) {
+                    let n = bin.count(h, &days);
+                    if n > 0 {
+                        out.add(bx - x0, by - y0, head.category, n);
+                    }
+                }
+            }
+        }
+        straddling.sort_unstable();
+        Some((out, straddling))
+    }
+
+    /// Adds the incidents of `q` per cell to `counts` (indexed by cell), or answers `false` when
+    /// the pyramid cannot: time in proportion to the cells and their categories.
+    pub fn cell_counts(&self, q: &BinQuery<'_>, counts: &mut [u32]) -> bool {
+        if self.overflow {
+            return false;
+        }
+        let days = clamp_days(&q.days);
+        if days.is_empty() {
+            return true;
+        }
+        for (cell, (series, count)) in self.by_cell.iter().zip(counts.iter_mut()).enumerate() {
+            if !q.allows_cell(cell as CellIdx) {
+                continue;
+            }
+            for (h, head) in series.heads.iter().enumerate() {
+                if q.allows_category(head.category) {
+                    *count += series.count(h, &days);
+                }
+            }
+        }
+        true
+    }
+
+    /// Per level (tile zoom): bins, series and day entries; then the cells' series and entries.
+    pub fn level_stats(&self) -> (Vec<LevelStats>, (usize, usize)) {
+        let levels = self
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(z, l)| {
+                let series = l.values().map(|b| b.heads.len()).sum();
+                let entries = l.values().map(|b| b.days.len()).sum();
+                (z as u8, l.len(), series, entries)
+            })
+            .collect();
+        let cells = (self.by_cell.iter().map(|b| b.heads.len()).sum(), self.by_cell.iter().map(|b| b.days.len()).sum());
+        (levels, cells)
+    }
+
+    /// Heap bytes held (vectors' capacity and the maps' entries; allocator overhead aside).
+    pub fn heap_bytes(&self) -> usize {
+        let entry = size_of::<u64>() + size_of::<Bin>();
+        let levels: usize = self.levels.iter().flat_map(|l| l.values()).map(|b| entry + b.heap_bytes()).sum();
+        levels + self.by_cell.iter().map(|b| size_of::<Bin>() + b.heap_bytes()).sum::<usize>()
+    }
+}
+
+/// Deepest quadtree level of [`DeepPoints`]: the bins of the deepest binned tile zoom.
+const DEEP_LEVEL: u8 = crate::tiles::RAW_ZOOM - 1 + TILE_BINS_LOG2;
+/// Unix time of [`DeepPoints`]' time origin (2000-01-01 UTC); times are seconds after it in a `u32`.
+const DEEP_EPOCH_S: i64 = 946_684_800;
+
+/// One incident in [`DeepPoints`]: its bin at [`DEEP_LEVEL`] (Morton code) and category in one
+/// key, its time and its cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct DeepPoint {
+    /// `morton << 8 | category`.
+    key: u64,
+    /// Seconds after [`DEEP_EPOCH_S`].
+    t: u32,
+    cell: CellIdx,
+}
+
+/// Every incident as a 16-byte record in Morton order, for binned tiles deeper than the pyramid:
+/// a tile's records are one contiguous run, read in order, whatever the window. New records
+/// wait in a small unsorted list that is merged in once it holds a sixty-fourth of the rest.
+#[derive(Debug, Clone, Default)]
+pub struct DeepPoints {
+    sorted: Vec<DeepPoint>,
+    recent: Vec<DeepPoint>,
+    overflow: bool,
+}
+
+impl DeepPoints {
+    fn record(p: &IncidentPoint) -> Option<DeepPoint> {
+        let t = u32::try_from(p.occurred_s - DEEP_EPOCH_S).ok()?;
+        let (x, y) = bin_of(p.lon, p.lat, DEEP_LEVEL);
+        Some(DeepPoint { key: morton(x, y) << 8 | u64::from(p.category.index()), t, cell: p.cell })
+    }
+
+    /// Built from many incidents.
+    pub fn build<'a>(points: impl IntoIterator<Item = &'a IncidentPoint>) -> DeepPoints {
+        let mut deep = DeepPoints::default();
+        for p in points {
+            match DeepPoints::record(p) {
+                Some(r) => deep.sorted.push(r),
+                None => deep.overflow = true,
+            }
+        }
+        deep.sorted.sort_unstable();
+        deep.sorted.shrink_to_fit();
+        deep
+    }
+
+    /// Adds one incident.
+    pub fn add(&mut self, p: &IncidentPoint) {
+        let Some(r) = DeepPoints::record(p) else {
+            self.overflow = true;
+            return;
+        };
+        self.recent.push(r);
+        if self.recent.len() > 4_096.max(self.sorted.len() / 64) {
+            let mut recent = std::mem::take(&mut self.recent);
+            recent.sort_unstable();
+            let old = std::mem::take(&mut self.sorted);
+            let mut merged = Vec::with_capacity(old.len() + recent.len());
+            let (mut a, mut b) = (old.into_iter().peekable(), recent.into_iter().peekable());
+            while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+                merged.extend(if x <= y { a.next() } else { b.next() });
+            }
+            merged.extend(a);
+            merged.extend(b);
+            self.sorted = merged;
+        }
+    }
+
+    /// The counts of tile (`z`, `x`, `y`) for the incidents of `q` in `[from_s, to_s)`, or `None`
+    /// when a zoom is past the deepest binned one or an incident's time did not fit.
+    pub fn tile(&self, z: u8, x: u32, y: u32, q: &BinQuery<'_>, from_s: i64, to_s: i64) -> Option<TileBins> {
+        let level = z + TILE_BINS_LOG2;
+        if level > DEEP_LEVEL || self.overflow {
+            return None;
+        }
+        let shift = 2 * u32::from(DEEP_LEVEL - level);
+        let span = 1u64 << (2 * u32::from(TILE_BINS_LOG2) + shift + 8);
+        let first = morton(x, y) * span;
+        let (from_t, to_t) = (from_s.saturating_sub(DEEP_EPOCH_S), to_s.saturating_sub(DEEP_EPOCH_S));
+        let (x0, y0) = (x << TILE_BINS_LOG2, y << TILE_BINS_LOG2);
+        let mut out = TileBins::new(model::Category::count());
+        let lo = self.sorted.partition_point(|r| r.key < first);
+        let hi = lo + self.sorted[lo..].partition_point(|r| r.key < first + span);
+        let in_tile = |r: &&DeepPoint| (first..first + span).contains(&r.key);
+        for r in self.sorted[lo..hi].iter().chain(self.recent.iter().filter(in_tile)) {
+            let category = (r.key & 0xff) as u8;
+            if (from_t..to_t).contains(&i64::from(r.t)) && q.allows_category(category) && q.allows_cell(r.cell) {
+                let (bx, by) = unmorton((r.key >> 8) >> shift);
+                out.add(bx - x0, by - y0, category, 1);
+            }
+        }
+        Some(out)
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        (self.sorted.capacity() + self.recent.capacity()) * size_of::<DeepPoint>()
+    }
+}
+
+/// The days a `u16` holds, of a range of local days.
+fn clamp_days(days: &Range<i64>) -> Range<u16> {
+    let c = |d: i64| d.clamp(0, i64::from(u16::MAX)) as u16;
+    c(days.start)..c(days.end).max(c(days.start))
+}
+
+/// A daily record: (bin, lowest cell, highest cell, category, day, count).
+type Record = (u64, u32, u32, u8, u16, u32);
+
+/// A level from daily records sorted by (bin, category, day) and merged.
+fn level_of(records: &[Record]) -> BTreeMap<u64, Bin> {
+    let mut level = BTreeMap::new();
+    let mut i = 0;
+    while i < records.len() {
+        let key = records[i].0;
+        let end = i + records[i..].partition_point(|r| r.0 == key);
+        let mine = &records[i..end];
+        let first_cell = mine.iter().map(|r| r.1).min().unwrap_or(0);
+        let last_cell = mine.iter().map(|r| r.2).max().unwrap_or(0);
+        let mut bin = Bin { first_cell, last_cell, heads: Vec::new(), days: Vec::new(), cum: Vec::new() };
+        push_series(&mut bin, WHOLE_BIN, mine.iter().map(|r| (r.3, r.4, r.5)));
+        level.insert(key, bin);
+        i = end;
+    }
+    level
+}
+
+/// The cells' series, from records in any order (they are sorted by cell, category and day here
+/// and left so).
+fn cells_of(records: &mut [Record]) -> Vec<Bin> {
+    records.sort_unstable_by_key(|r| (r.1, r.3, r.4));
+    let cells = records.last().map_or(0, |r| r.1 as usize + 1);
+    let mut out: Vec<Bin> = (0..cells).map(|_| Bin::new(0)).collect();
+    let mut i = 0;
+    while i < records.len() {
+        let cell = records[i].1;
+        let end = i + records[i..].partition_point(|r| r.1 == cell);
+        let bin = &mut out[cell as usize];
+        (bin.first_cell, bin.last_cell) = (cell, cell);
+        push_series(bin, cell, records[i..end].iter().map(|r| (r.3, r.4, r.5)));
+        i = end;
+    }
+    out
+}
+
+/// Appends the series of (category, day, count) records sorted by category and day, merging
+/// records of the same day.
+fn push_series(bin: &mut Bin, key: u32, records: impl Iterator<Item = (u8, u16, u32)>) {
+    let mut total = 0;
+    for (category, day, n) in records {
+        let new_series = bin.heads.last().is_none_or(|h| h.category != category);
+        if new_series {
+            bin.heads.push(Head { cell: key, category, start: bin.days.len() as u32 });
+            total = 0;
+        }
+        total += n;
+        if !new_series && bin.days.last() == Some(&day) {
+            if let Some(c) = bin.cum.last_mut() {
+                *c = total;
+            }
+        } else {
+            bin.days.push(day);
+            bin.cum.push(total);
+        }
+    }
+    bin.heads.shrink_to_fit();
+    bin.days.shrink_to_fit();
+    bin.cum.shrink_to_fit();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{Category, IncidentId, Severity, Source, Status};
+
+    fn point(i: u64, lon: f64, lat: f64, occurred_s: i64, cell: u32, category: Category) -> IncidentPoint {
+        IncidentPoint {
+            id: IncidentId(i),
+            lon,
+            lat,
+            occurred_s,
+            reported_s: occurred_s,
+            cell,
+            category,
+            subcategory: None,
+            status: Status::Reported,
+            severity: Severity::Minor,
+            source: Source::Patrol,
+        }
+    }
+
+    #[test]
+    fn morton_codes_round_trip_and_nest() {
+        for (x, y) in [(0, 0), (1, 0), (0, 1), (803, 395), (262_143, 1), (12_345, 262_000)] {
+            assert_eq!(unmorton(morton(x, y)), (x, y));
+            // A parent's code is its child's shifted by one level.
+            assert_eq!(morton(x >> 1, y >> 1), morton(x, y) >> 2);
+        }
+    }
+
+    #[test]
+    fn local_days_start_at_shanghai_midnight() {
+        // 2024-01-01 00:00 +08:00 = 2023-12-31 16:00 UTC = 1_704_038_400.
+        let midnight = 1_704_038_400;
+        assert_eq!(local_day_start_s(local_day(midnight)), midnight);
+        assert_eq!(local_day(midnight - 1) + 1, local_day(midnight));
+        assert_eq!(local_day(midnight + 86_399), local_day(midnight));
+    }
+
+    #[test]
+    fn live_additions_equal_a_bulk_build() {
+        let mut rng = 7u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let points: Vec<IncidentPoint> = (0..3_000)
+            .map(|i| {
+                let (a, b, c, d) = (next(), next(), next(), next());
+                point(
+                    i,
+                    102.6 + (a % 1000) as f64 * 1e-4,
+                    37.9 + (b % 1000) as f64 * 1e-4,
+                    1_704_038_400 + (c % (40 * 86_400)) as i64,
+                    (d % 9) as u32,
+                    Category::all()[(d >> 8) as usize % Category::count()],
+                )
+            })
+            .collect();
+        let bulk = CountPyramid::build(&points);
+        let mut live = CountPyramid::default();
+        for p in &points {
+            live.add(p);
+        }
+        let scope = CellScope::all();
+        let limited = CellScope::of(vec![2..5, 7..8]);
+        for z in [0u8, 8, 10, 12] {
+            let (x, y) = bin_of(102.65, 37.95, z);
+            for q in [
+                BinQuery { days: 0..i64::from(u16::MAX), categories: None, scope: &scope, cells: None },
+                BinQuery {
+                    days: local_day(1_704_038_400 + 5 * 86_400)..local_day(1_704_038_400 + 20 * 86_400),
+                    categories: Some(CategorySet::of(&[Category::all()[0], Category::all()[2]])),
+                    scope: &limited,
+                    cells: Some(3..9),
+                },
+            ] {
+                let (a, b) = (bulk.tile(z, x, y, &q).unwrap(), live.tile(z, x, y, &q).unwrap());
+                assert_eq!(a, b, "z{z} {q:?}");
+                let (counted, straddling) = a;
+                let matching: Vec<&IncidentPoint> = points
+                    .iter()
+                    .filter(|p| {
+                        let (px, py) = bin_of(p.lon, p.lat, z + TILE_BINS_LOG2);
+                        (px >> TILE_BINS_LOG2, py >> TILE_BINS_LOG2) == (x, y)
+                            && q.days.contains(&local_day(p.occurred_s))
+                            && q.allows_cell(p.cell)
+                            && q.allows_category(p.category.index())
+                    })
+                    .collect();
+                let want = matching
+                    .iter()
+                    .filter(|p| straddling.binary_search(&bin_of(p.lon, p.lat, z + TILE_BINS_LOG2)).is_err())
+                    .count();
+                assert_eq!(counted.total(), want as u64, "z{z} {q:?}");
+                // Every jurisdiction but the whole city has bins on its edge, left to the caller.
+                assert_eq!(straddling.is_empty(), q.scope.ranges().is_none(), "z{z} {q:?}");
+                let (mut bulk_cells, mut live_cells) = (vec![0; 9], vec![0; 9]);
+                assert!(bulk.cell_counts(&q, &mut bulk_cells) && live.cell_counts(&q, &mut live_cells));
+                assert_eq!(bulk_cells, live_cells);
+                let mut want_cells = vec![0; 9];
+                for p in points.iter().filter(|p| {
+                    q.days.contains(&local_day(p.occurred_s))
+                        && q.allows_cell(p.cell)
+                        && q.allows_category(p.category.index())
+                }) {
+                    want_cells[p.cell as usize] += 1;
+                }
+                assert_eq!(bulk_cells, want_cells, "{q:?}");
+                assert!(!matching.is_empty(), "z{z}: the test tile holds incidents");
+            }
+        }
+    }
+}

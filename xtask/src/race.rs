@@ -1,0 +1,315 @@
+//! `cargo xtask race [--incidents N] [--seconds S]`: SafeGrid's embedded store and the same rows
+//! in PostGIS, raced side by side over HTTP with one load generator (`wrk`, from Debian) at the
+//! same concurrency. Not part of CI.
+//!
+//! 1. Builds the release `safegrid`, writes the demo world with N base incidents (timed).
+//! 2. Starts `safegrid serve` on it (start-up timed, whole-process RSS read from /proc).
+//! 3. Starts the private PostGIS cluster of the tests, moves the same store there with
+//!    `copy-store`, and starts a second `safegrid serve` on it with a memory window of 0 days, so
+//!    every tile is one `ST_AsMVT` query in the database.
+//! 4. For z10, z12 and z14, 16 connections cycle over every tile of the Liangzhou urban box for
+//!    a year of incidents; then the viewport query (5,000 newest in a 0.2° box) on one connection.
+//! 5. Prints one table with the ratios and the machine.
+
+use anyhow::{Context, Result, bail};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The demo world's end: a fixed day, so runs are comparable.
+const END: &str = "2026-11-01T04:00:00Z";
+/// The year of incidents every tile asks for.
+const WINDOW: &str = "from=2025-11-01T04:00:00Z&to=2026-11-01T04:00:00Z";
+/// The Liangzhou urban box (lon/lat).
+const URBAN: [f64; 4] = [102.58, 37.89, 102.70, 37.97];
+/// Concurrent connections on both sides.
+const CONNECTIONS: u32 = 16;
+const EMBEDDED_PORT: u16 = 18_431;
+const POSTGIS_PORT: u16 = 18_432;
+
+/// What `wrk` measured.
+struct Load {
+    per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+/// A server process, killed when dropped.
+struct Server {
+    child: Child,
+    name: &'static str,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn rss_mb(&self, field: &str) -> Result<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .with_context(|| format!("no {field} in /proc/{}/status", self.child.id()))?;
+        Ok(kb / 1024.0)
+    }
+}
+
+pub fn race(root: &Path, args: &[String]) -> Result<()> {
+    let mut incidents: usize = 1_000_000;
+    let mut seconds: u32 = 10;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--incidents" => incidents = value("--incidents")?.parse().context("--incidents: a whole number")?,
+            "--seconds" => seconds = value("--seconds")?.parse().context("--seconds: a whole number")?,
+            other => bail!("unknown option {other}; usage: cargo xtask race [--incidents N] [--seconds S]"),
+        }
+    }
+    ensure_wrk()?;
+    crate::sh(crate::cargo().args(["build", "--release", "--package", "server", "--bin", "safegrid"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let bin = target.join("release").join("safegrid");
+    let work = PathBuf::from("/var/tmp/safegrid-race");
+    let data = work.join("embedded");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&data)?;
+
+    let t = Instant::now();
+    crate::sh(
+        Command::new(&bin)
+            .args(["demo", "--end", END, "--base-incidents", &incidents.to_string()])
+            .arg("--data-dir")
+            .arg(&data),
+    )?;
+    let generated_s = t.elapsed().as_secs_f64();
+    let (user, password) = city_login(&data)?;
+
+    let t = Instant::now();
+    let embedded = serve(&bin, &["--data-dir".into(), data.display().to_string()], EMBEDDED_PORT, "embedded")?;
+    let startup_s = t.elapsed().as_secs_f64();
+    let rss_start_mb = embedded.rss_mb("VmRSS:")?;
+    let stored = held_incidents(EMBEDDED_PORT)?;
+
+    let admin = crate::setup::postgis_cluster(root, crate::setup::Cluster::Fast)?;
+    let db_url = format!("{}/safegrid_race", admin.rsplit_once('/').context("a URL with a database")?.0);
+    psql(&admin, "DROP DATABASE IF EXISTS safegrid_race WITH (FORCE)")?;
+    psql(&admin, "CREATE DATABASE safegrid_race")?;
+    crate::sh(Command::new(&bin).args(["migrate", "--database-url", &db_url]))?;
+    let t = Instant::now();
+    crate::sh(
+        Command::new(&bin).arg("copy-store").arg("--from-data-dir").arg(&data).args(["--to-database-url", &db_url]),
+    )?;
+    let copy_s = t.elapsed().as_secs_f64();
+    psql(&db_url, "VACUUM ANALYZE")?;
+    let postgis = serve(
+        &bin,
+        &["--database-url".into(), db_url.clone(), "--memory-window-days".into(), "0".into()],
+        POSTGIS_PORT,
+        "postgis",
+    )?;
+
+    let cookies = [login(EMBEDDED_PORT, &user, &password)?, login(POSTGIS_PORT, &user, &password)?];
+    let mut rows: Vec<(String, Load, Option<Load>)> = Vec::new();
+    for z in [10u8, 12, 14] {
+        let paths: Vec<String> =
+            tiles_of(URBAN, z).into_iter().map(|(x, y)| format!("/tiles/incidents/{z}/{x}/{y}.mvt?{WINDOW}")).collect();
+        let ours = wrk(&work, EMBEDDED_PORT, &cookies[0], &paths, CONNECTIONS, seconds)?;
+        let theirs = wrk(&work, POSTGIS_PORT, &cookies[1], &paths, CONNECTIONS, seconds)?;
+        rows.push((format!("z{z} incident tiles ({} tiles)", paths.len()), ours, Some(theirs)));
+    }
+    let viewport = format!(
+        "/api/incidents?bbox={},{},{},{}&limit=5000&{WINDOW}",
+        URBAN[0] - 0.04,
+        URBAN[1] - 0.06,
+        URBAN[2] + 0.04,
+        URBAN[3] + 0.06
+    );
+    let ours = wrk(&work, EMBEDDED_PORT, &cookies[0], std::slice::from_ref(&viewport), 1, seconds)?;
+    rows.push(("viewport: 5,000 newest in a 0.2° box, 1 connection".into(), ours, None));
+    let peak_mb = embedded.rss_mb("VmHWM:")?;
+    drop((embedded, postgis));
+
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned()))
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!();
+    println!(
+        "race: {stored} incidents (demo world, --base-incidents {incidents}); {cores} cores, {cpu}; wrk, {CONNECTIONS} connections, {seconds} s per row"
+    );
+    println!("| | SafeGrid (embedded) | SafeGrid on PostGIS, one ST_AsMVT per tile (memory window 0) | ratio |");
+    println!("|---|---|---|---|");
+    for (name, ours, theirs) in &rows {
+        let cell = |l: &Load| format!("{:.0} req/s, p50 {:.1} ms, p99 {:.1} ms", l.per_s, l.p50_ms, l.p99_ms);
+        match theirs {
+            Some(t) => println!("| {name} | {} | {} | {:.1}× |", cell(ours), cell(t), ours.per_s / t.per_s.max(1e-9)),
+            None => println!("| {name} | median {:.1} ms, p99 {:.1} ms | | |", ours.p50_ms, ours.p99_ms),
+        }
+    }
+    println!("| demo world generated and written | {generated_s:.1} s | copy-store into PostGIS {copy_s:.1} s | |");
+    println!(
+        "| start-up to the first answer | {startup_s:.2} s, RSS {rss_start_mb:.0} MB ({:.0} B per incident, whole process); peak {peak_mb:.0} MB | | |",
+        rss_start_mb * 1_048_576.0 / stored.max(1) as f64
+    );
+    Ok(())
+}
+
+/// Installs Debian's `wrk` when it is missing.
+fn ensure_wrk() -> Result<()> {
+    if Command::new("wrk").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok() {
+        return Ok(());
+    }
+    crate::sh(Command::new("apt-get").args(["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "wrk"]))
+}
+
+/// The city command centre's demo login.
+fn city_login(data: &Path) -> Result<(String, String)> {
+    let text = std::fs::read_to_string(data.join("demo-logins.txt")).context("reading demo-logins.txt")?;
+    text.lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|f| f.len() == 3 && f[1] == "city")
+        .map(|f| (f[0].to_owned(), f[2].to_owned()))
+        .context("no city login in demo-logins.txt")
+}
+
+fn psql(url: &str, sql: &str) -> Result<()> {
+    crate::sh(Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql]))
+}
+
+/// Starts `safegrid serve` and waits until it answers.
+fn serve(bin: &Path, store: &[String], port: u16, name: &'static str) -> Result<Server> {
+    let child = Command::new(bin)
+        .arg("serve")
+        .args(store)
+        .args(["--bind", &format!("127.0.0.1:{port}"), "--no-nightly-trials"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let server = Server { child, name };
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(600) {
+        if http(port, "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .is_ok_and(|r| r.starts_with("HTTP/1.1 200"))
+        {
+            return Ok(server);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    bail!("the {} server did not answer within 10 minutes", server.name)
+}
+
+/// One request on a fresh connection; the whole response as text.
+fn http(port: u16, request: &str) -> Result<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.write_all(request.as_bytes())?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Signs in; the session cookie (`name=value`).
+fn login(port: u16, user: &str, password: &str) -> Result<String> {
+    let body = serde_json::json!({"username": user, "password": password}).to_string();
+    let response = http(
+        port,
+        &format!(
+            "POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )?;
+    response
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+        .with_context(|| format!("sign-in on port {port} failed: {}", response.lines().next().unwrap_or("")))
+}
+
+/// Incidents the server holds in memory (`/api/health`).
+fn held_incidents(port: u16) -> Result<u64> {
+    let response = http(port, "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+    let json: serde_json::Value = serde_json::from_str(body).context("/api/health: not JSON")?;
+    json["incidents"].as_u64().context("/api/health: no incidents")
+}
+
+/// The tiles (x, y) at zoom `z` over a lon/lat box.
+fn tiles_of(b: [f64; 4], z: u8) -> Vec<(u32, u32)> {
+    let n = f64::from(1u32 << z);
+    let x = |lon: f64| ((lon + 180.0) / 360.0 * n) as u32;
+    let y = |lat: f64| {
+        let r = f64::to_radians(lat);
+        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32
+    };
+    let mut out = Vec::new();
+    for ty in y(b[3])..=y(b[1]) {
+        for tx in x(b[0])..=x(b[2]) {
+            out.push((tx, ty));
+        }
+    }
+    out
+}
+
+/// Runs `wrk` cycling over `paths` with the session cookie; fails on any non-2xx answer.
+fn wrk(work: &Path, port: u16, cookie: &str, paths: &[String], connections: u32, seconds: u32) -> Result<Load> {
+    let list: Vec<String> = paths.iter().map(|p| format!("{p:?}")).collect();
+    let script = format!(
+        "local paths = {{ {} }}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1], {{ [\"Cookie\"] = {cookie:?} }})\nend\n",
+        list.join(", ")
+    );
+    let file = work.join("paths.lua");
+    std::fs::write(&file, script)?;
+    let threads = connections.min(2).to_string();
+    let out = Command::new("wrk")
+        // A slow side's answers count however long they take (wrk's default gives up at 2 s).
+        .args(["-t", &threads, "-c", &connections.to_string(), "-d", &format!("{seconds}s"), "--timeout", "60s"])
+        .args(["--latency", "-s"])
+        .arg(&file)
+        .arg(format!("http://127.0.0.1:{port}"))
+        .output()
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        bail!("wrk failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    }
+    if let Some(l) = text.lines().find(|l| l.contains("Non-2xx")) {
+        bail!("wrk saw errors on port {port}: {}\n{text}", l.trim());
+    }
+    let per_s = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .with_context(|| format!("no Requests/sec in wrk's output:\n{text}"))?;
+    let pct = |p: &str| -> Result<f64> {
+        let v = text
+            .lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(p))
+            .map(str::trim)
+            .with_context(|| format!("no {p} latency in wrk's output:\n{text}"))?;
+        let (number, factor) = if let Some(n) = v.strip_suffix("us") {
+            (n, 1e-3)
+        } else if let Some(n) = v.strip_suffix("ms") {
+            (n, 1.0)
+        } else if let Some(n) = v.strip_suffix('s') {
+            (n, 1e3)
+        } else {
+            (v, 1.0)
+        };
+        Ok(number.parse::<f64>().with_context(|| format!("latency {v:?}"))? * factor)
+    };
+    Ok(Load { per_s, p50_ms: pct("50%")?, p99_ms: pct("99%")? })
+}
