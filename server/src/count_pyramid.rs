@@ -5,8 +5,9 @@
 //! - A tile at zoom `z` is drawn on a 64 × 64 grid of bins; those bins are the quadtree's nodes
 //!   at level `z + 6` of the Web-Mercator world. One level is kept per tile zoom up to
 //!   [`PYRAMID_MAX_ZOOM`]; deeper tiles hold few enough incidents to be binned by a scan.
-//! - Each level maps a bin's Morton code to its [`Bin`], so the bins of one tile are one
-//!   contiguous key range.
+//! - Each level keeps its bins sorted by Morton code in flat arrays, so the bins of one tile are
+//!   one contiguous run; bins of recent additions wait in a small map and are folded in once
+//!   they hold an eighth of the level's day entries.
 //! - A bin holds one series per category: the cumulative count at each local day (UTC+8) that
 //!   has incidents, so the count of a window of whole days is two binary searches. It also keeps
 //!   the lowest and highest cell of its incidents.
@@ -83,6 +84,210 @@ fn unmorton(m: u64) -> (u32, u32) {
     (squeeze(m), squeeze(m >> 1))
 }
 
+/// A daily record: (bin, lowest cell, highest cell, category, day, count).
+type Record = (u64, u32, u32, u8, u16, u32);
+
+/// Incidents of one series (its days and running totals) on `days`.
+fn series_count(d: &[u16], c: &[u32], days: &Range<u16>) -> u32 {
+    let before = |day: u16| {
+        let i = d.partition_point(|&x| x < day);
+        if i == 0 { 0 } else { c[i - 1] }
+    };
+    // The common window runs to today: no search for its end.
+    let upto = match d.last() {
+        Some(&last) if last < days.end => c[c.len() - 1],
+        _ => before(days.end),
+    };
+    upto - before(days.start)
+}
+
+/// One level of the quadtree: a flat base sorted by bin (about 20 bytes a bin, 6 a day entry)
+/// and the bins of recent additions in a map, folded into the base once they hold an eighth of
+/// its entries.
+#[derive(Debug, Clone, Default)]
+struct Level {
+    keys: Vec<u64>,
+    /// Each bin's lowest and highest cell.
+    cells: Vec<(CellIdx, CellIdx)>,
+    /// Where each bin's series start in `categories`/`starts` (one more than the bins).
+    bin_series: Vec<u32>,
+    categories: Vec<u8>,
+    /// Where each series starts in `days`/`cum` (one more than the series).
+    starts: Vec<u32>,
+    days: Vec<u16>,
+    cum: Vec<u32>,
+    recent: BTreeMap<u64, Bin>,
+    recent_added: usize,
+}
+
+impl Level {
+    /// From daily records sorted by (bin, category, day) and merged.
+    fn from_records(records: &[Record]) -> Level {
+        let mut l = Level::default();
+        let mut i = 0;
+        while i < records.len() {
+            let key = records[i].0;
+            let end = i + records[i..].partition_point(|r| r.0 == key);
+            let mine = &records[i..end];
+            l.keys.push(key);
+            let first = mine.iter().map(|r| r.1).min().unwrap_or(0);
+            l.cells.push((first, mine.iter().map(|r| r.2).max().unwrap_or(0)));
+            l.bin_series.push(l.categories.len() as u32);
+            let mut total = 0;
+            for (j, r) in mine.iter().enumerate() {
+                if j == 0 || mine[j - 1].3 != r.3 {
+                    l.categories.push(r.3);
+                    l.starts.push(l.days.len() as u32);
+                    total = 0;
+                }
+                total += r.5;
+                l.days.push(r.4);
+                l.cum.push(total);
+            }
+            i = end;
+        }
+        l.bin_series.push(l.categories.len() as u32);
+        l.starts.push(l.days.len() as u32);
+        l.keys.shrink_to_fit();
+        l.cells.shrink_to_fit();
+        l.bin_series.shrink_to_fit();
+        l.categories.shrink_to_fit();
+        l.starts.shrink_to_fit();
+        l.days.shrink_to_fit();
+        l.cum.shrink_to_fit();
+        l
+    }
+
+    /// Every daily record of the level, the recent ones included, in no particular order.
+    fn records(&self) -> Vec<Record> {
+        let mut out = Vec::with_capacity(self.days.len() + self.recent_added);
+        for (b, &key) in self.keys.iter().enumerate() {
+            let (first, last) = self.cells[b];
+            for s in self.bin_series[b] as usize..self.bin_series[b + 1] as usize {
+                let mut before = 0;
+                for e in self.starts[s] as usize..self.starts[s + 1] as usize {
+                    out.push((key, first, last, self.categories[s], self.days[e], self.cum[e] - before));
+                    before = self.cum[e];
+                }
+            }
+        }
+        for (&key, bin) in &self.recent {
+            for h in 0..bin.heads.len() {
+                let mut before = 0;
+                for e in bin.series(h) {
+                    out.push((
+                        key,
+                        bin.first_cell,
+                        bin.last_cell,
+                        bin.heads[h].category,
+                        bin.days[e],
+                        bin.cum[e] - before,
+                    ));
+                    before = bin.cum[e];
+                }
+            }
+        }
+        out
+    }
+
+    /// Counts one incident in bin `key`.
+    fn add(&mut self, key: u64, cell: CellIdx, category: u8, day: u16) {
+        self.recent.entry(key).or_insert_with(|| Bin::new(cell)).add(cell, category, day);
+        self.recent_added += 1;
+        if self.recent_added > 4_096.max(self.days.len() / 8) {
+            let mut records = self.records();
+            merge_records(&mut records);
+            *self = Level::from_records(&records);
+        }
+    }
+
+    /// Adds the counts of the bins whose Morton codes are in `keys` to `out` (bin positions
+    /// relative to `origin`), and lists those on the jurisdiction's edge in `straddling`.
+    fn tile(
+        &self,
+        keys: Range<u64>,
+        origin: (u32, u32),
+        q: &BinQuery<'_>,
+        days: &Range<u16>,
+        out: &mut TileBins,
+        straddling: &mut Vec<(u32, u32)>,
+    ) {
+        let lo = self.keys.partition_point(|&k| k < keys.start);
+        let hi = lo + self.keys[lo..].partition_point(|&k| k < keys.end);
+        let mut count = |key: u64, (first, last): (CellIdx, CellIdx), series: &mut dyn Iterator<Item = (u8, u32)>| {
+            if q.excludes_cells(first, last) {
+                return;
+            }
+            let (bx, by) = unmorton(key);
+            if !q.allows_cells(first, last) {
+                straddling.push((bx, by));
+                return;
+            }
+            for (category, n) in series {
+                out.add(bx - origin.0, by - origin.1, category, n);
+            }
+        };
+        let counted = |category: u8| !days.is_empty() && q.allows_category(category);
+        for b in lo..hi {
+            let key = self.keys[b];
+            let recent = if self.recent.is_empty() { None } else { self.recent.get(&key) };
+            let (mut first, mut last) = self.cells[b];
+            if let Some(r) = recent {
+                (first, last) = (first.min(r.first_cell), last.max(r.last_cell));
+            }
+            let base = (self.bin_series[b] as usize..self.bin_series[b + 1] as usize)
+                .filter(|&s| counted(self.categories[s]))
+                .map(|s| {
+                    let e = self.starts[s] as usize..self.starts[s + 1] as usize;
+                    (self.categories[s], series_count(&self.days[e.clone()], &self.cum[e], days))
+                });
+            let newer = recent.into_iter().flat_map(|r| {
+                (0..r.heads.len())
+                    .filter(|&h| counted(r.heads[h].category))
+                    .map(move |h| (r.heads[h].category, r.count(h, days)))
+            });
+            count(key, (first, last), &mut base.chain(newer).filter(|&(_, n)| n > 0));
+        }
+        for (&key, r) in self.recent.range(keys) {
+            if self.keys[lo..hi].binary_search(&key).is_ok() {
+                continue;
+            }
+            let mut series = (0..r.heads.len())
+                .filter(|&h| counted(r.heads[h].category))
+                .map(|h| (r.heads[h].category, r.count(h, days)))
+                .filter(|&(_, n)| n > 0);
+            count(key, (r.first_cell, r.last_cell), &mut series);
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let recent: usize = self.recent.values().map(|b| 8 + size_of::<Bin>() + b.heap_bytes()).sum();
+        self.keys.capacity() * 8
+            + self.cells.capacity() * 8
+            + self.bin_series.capacity() * 4
+            + self.categories.capacity()
+            + self.starts.capacity() * 4
+            + self.days.capacity() * 2
+            + self.cum.capacity() * 4
+            + recent
+    }
+}
+
+/// Sorts daily records by (bin, category, day) and merges those of the same bin, category and
+/// day (their counts added, their cell ranges joined).
+fn merge_records(records: &mut Vec<Record>) {
+    records.sort_unstable_by_key(|r| (r.0, r.3, r.4));
+    records.dedup_by(|later, kept| {
+        let same = (later.0, later.3, later.4) == (kept.0, kept.3, kept.4);
+        if same {
+            kept.5 += later.5;
+            kept.1 = kept.1.min(later.1);
+            kept.2 = kept.2.max(later.2);
+        }
+        same
+    });
+}
+
 /// Where a series starts in its bin's `days`/`cum`.
 #[derive(Debug, Clone, Copy)]
 struct Head {
@@ -116,14 +321,7 @@ impl Bin {
     /// Incidents of series `h` on days `from..to`.
     fn count(&self, h: usize, days: &Range<u16>) -> u32 {
         let r = self.series(h);
-        let (d, c) = (&self.days[r.clone()], &self.cum[r]);
-        let before = |day: u16| {
-            let i = d.partition_point(|&x| x < day);
-            if i == 0 { 0 } else { c[i - 1] }
-        };
-        // The common window runs to today: no search for its end.
-        let upto = if d.last().is_some_and(|&last| last < days.end) { c[c.len() - 1] } else { before(days.end) };
-        upto - before(days.start)
+        series_count(&self.days[r.clone()], &self.cum[r], days)
     }
 
     /// Adds `n` incidents on `day` to the series (cell, category), creating it if need be.
@@ -275,7 +473,7 @@ pub type LevelStats = (u8, usize, usize, usize);
 /// The pyramid: one level per tile zoom 0…[`PYRAMID_MAX_ZOOM`], and the cells' series.
 #[derive(Debug, Clone)]
 pub struct CountPyramid {
-    levels: Vec<BTreeMap<u64, Bin>>,
+    levels: Vec<Level>,
     /// Per cell index, its series per category (keyed by the cell).
     by_cell: Vec<Bin>,
     /// An incident was dated outside the days a `u16` holds (1970…2149): answers would miss it,
@@ -286,7 +484,7 @@ pub struct CountPyramid {
 impl Default for CountPyramid {
     fn default() -> CountPyramid {
         CountPyramid {
-            levels: vec![BTreeMap::new(); usize::from(PYRAMID_MAX_ZOOM) + 1],
+            levels: vec![Level::default(); usize::from(PYRAMID_MAX_ZOOM) + 1],
             by_cell: Vec::new(),
             overflow: false,
         }
@@ -315,17 +513,8 @@ impl CountPyramid {
         }
         pyramid.by_cell = cells_of(&mut records);
         for z in (0..=PYRAMID_MAX_ZOOM).rev() {
-            records.sort_unstable_by_key(|r| (r.0, r.3, r.4));
-            records.dedup_by(|later, kept| {
-                let same = (later.0, later.3, later.4) == (kept.0, kept.3, kept.4);
-                if same {
-                    kept.5 += later.5;
-                    kept.1 = kept.1.min(later.1);
-                    kept.2 = kept.2.max(later.2);
-                }
-                same
-            });
-            pyramid.levels[usize::from(z)] = level_of(&records);
+            merge_records(&mut records);
+            pyramid.levels[usize::from(z)] = Level::from_records(&records);
             for r in &mut records {
                 r.0 >>= 2;
             }
@@ -348,7 +537,7 @@ impl CountPyramid {
         let (x, y) = bin_of(p.lon, p.lat, deepest);
         let mut key = morton(x, y);
         for level in self.levels.iter_mut().rev() {
-            level.entry(key).or_insert_with(|| Bin::new(p.cell)).add(p.cell, p.category.index(), day);
+            level.add(key, p.cell, p.category.index(), day);
             key >>= 2;
         }
     }
@@ -366,27 +555,7 @@ impl CountPyramid {
         let span = 1u64 << (2 * TILE_BINS_LOG2);
         let first = morton(x, y) * span;
         let (x0, y0) = (x << TILE_BINS_LOG2, y << TILE_BINS_LOG2);
-        for (&key, bin) in self.levels[usize::from(z)].range(first..first + span) {
-            if q.excludes_cells(bin.first_cell, bin.last_cell) {
-                continue;
-            }
-            let (bx, by) = unmorton(key);
-            if !q.allows_cells(bin.first_cell, bin.last_cell) {
-                straddling.push((bx, by));
-                continue;
-            }
-            if days.is_empty() {
-                continue;
-            }
-            for (h, head) in bin.heads.iter().enumerate() {
-                if q.allows_category(head.category) {
-                    let n = bin.count(h, &days);
-                    if n > 0 {
-                        out.add(bx - x0, by - y0, head.category, n);
-                    }
-                }
-            }
-        }
+        self.levels[usize::from(z)].tile(first..first + span, (x0, y0), q, &days, &mut out, &mut straddling);
         straddling.sort_unstable();
         Some((out, straddling))
     }
@@ -421,9 +590,9 @@ impl CountPyramid {
             .iter()
             .enumerate()
             .map(|(z, l)| {
-                let series = l.values().map(|b| b.heads.len()).sum();
-                let entries = l.values().map(|b| b.days.len()).sum();
-                (z as u8, l.len(), series, entries)
+                let series = l.categories.len() + l.recent.values().map(|b| b.heads.len()).sum::<usize>();
+                let entries = l.days.len() + l.recent.values().map(|b| b.days.len()).sum::<usize>();
+                (z as u8, l.keys.len() + l.recent.len(), series, entries)
             })
             .collect();
         let cells = (self.by_cell.iter().map(|b| b.heads.len()).sum(), self.by_cell.iter().map(|b| b.days.len()).sum());
@@ -432,8 +601,7 @@ impl CountPyramid {
 
     /// Heap bytes held (vectors' capacity and the maps' entries; allocator overhead aside).
     pub fn heap_bytes(&self) -> usize {
-        let entry = size_of::<u64>() + size_of::<Bin>();
-        let levels: usize = self.levels.iter().flat_map(|l| l.values()).map(|b| entry + b.heap_bytes()).sum();
+        let levels: usize = self.levels.iter().map(Level::heap_bytes).sum();
         levels + self.by_cell.iter().map(|b| size_of::<Bin>() + b.heap_bytes()).sum::<usize>()
     }
 }
@@ -545,27 +713,6 @@ fn clamp_days(days: &Range<i64>) -> Range<u16> {
     c(days.start)..c(days.end).max(c(days.start))
 }
 
-/// A daily record: (bin, lowest cell, highest cell, category, day, count).
-type Record = (u64, u32, u32, u8, u16, u32);
-
-/// A level from daily records sorted by (bin, category, day) and merged.
-fn level_of(records: &[Record]) -> BTreeMap<u64, Bin> {
-    let mut level = BTreeMap::new();
-    let mut i = 0;
-    while i < records.len() {
-        let key = records[i].0;
-        let end = i + records[i..].partition_point(|r| r.0 == key);
-        let mine = &records[i..end];
-        let first_cell = mine.iter().map(|r| r.1).min().unwrap_or(0);
-        let last_cell = mine.iter().map(|r| r.2).max().unwrap_or(0);
-        let mut bin = Bin { first_cell, last_cell, heads: Vec::new(), days: Vec::new(), cum: Vec::new() };
-        push_series(&mut bin, WHOLE_BIN, mine.iter().map(|r| (r.3, r.4, r.5)));
-        level.insert(key, bin);
-        i = end;
-    }
-    level
-}
-
 /// The cells' series, from records in any order (they are sorted by cell, category and day here
 /// and left so).
 fn cells_of(records: &mut [Record]) -> Vec<Bin> {
@@ -657,7 +804,8 @@ mod tests {
             rng ^= rng << 17;
             rng
         };
-        let points: Vec<IncidentPoint> = (0..3_000)
+        // More than 4,096 live additions: each level folds its recent bins into its base twice.
+        let points: Vec<IncidentPoint> = (0..10_000)
             .map(|i| {
                 let (a, b, c, d) = (next(), next(), next(), next());
                 point(

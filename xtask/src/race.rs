@@ -7,8 +7,9 @@
 //! 3. Starts the private PostGIS cluster of the tests, moves the same store there with
 //!    `copy-store`, and starts a second `safegrid serve` on it with a memory window of 0 days, so
 //!    every tile is one `ST_AsMVT` query in the database.
-//! 4. For z10, z12 and z14, 16 connections cycle over every tile of the Liangzhou urban box for
-//!    a year of incidents; then the viewport query (5,000 newest in a 0.2° box) on one connection.
+//! 4. For z10, z12 and z14, 16 connections cycle over every incident tile of the Liangzhou urban
+//!    box for a year of incidents, then over its z12 cell tiles; then the viewport query (5,000
+//!    newest in a 0.2° box) on one connection.
 //! 5. Prints one table with the ratios and the machine.
 
 use anyhow::{Context, Result, bail};
@@ -124,6 +125,14 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
         let ours = wrk(&work, EMBEDDED_PORT, &cookies[0], &paths, CONNECTIONS, seconds)?;
         let theirs = wrk(&work, POSTGIS_PORT, &cookies[1], &paths, CONNECTIONS, seconds)?;
         rows.push((format!("z{z} incident tiles ({} tiles)", paths.len()), ours, Some(theirs)));
+    }
+    {
+        let z = 12;
+        let paths: Vec<String> =
+            tiles_of(URBAN, z).into_iter().map(|(x, y)| format!("/tiles/cells/{z}/{x}/{y}.mvt?{WINDOW}")).collect();
+        let ours = wrk(&work, EMBEDDED_PORT, &cookies[0], &paths, CONNECTIONS, seconds)?;
+        let theirs = wrk(&work, POSTGIS_PORT, &cookies[1], &paths, CONNECTIONS, seconds)?;
+        rows.push((format!("z{z} cell tiles with counts, 环比, 同比 ({} tiles)", paths.len()), ours, Some(theirs)));
     }
     let viewport = format!(
         "/api/incidents?bbox={},{},{},{}&limit=5000&{WINDOW}",
