@@ -33,6 +33,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+/// Every record of an index (for building another).
+fn index_points(index: &IncidentIndex) -> Vec<IncidentPoint> {
+    let mut out = Vec::with_capacity(index.len());
+    index.for_each(&IncidentFilter::new(CellScope::all()), |p| out.push(*p));
+    out.sort_unstable_by_key(IncidentPoint::key);
+    out
+}
+
 #[allow(clippy::print_stdout)]
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
@@ -93,6 +101,33 @@ fn main() -> anyhow::Result<()> {
         println!("  pyramid z{z}: {bins} bins, {series} series, {entries} day entries");
     }
     println!("  cells: {cell_series} series, {cell_entries} day entries");
+
+    // Live inserts: the index (its count pyramid included) takes new incidents one at a time and
+    // in batches of 10,000 (copies of the newest, under fresh ids, a day later).
+    {
+        let mut live = IncidentIndex::new(index_points(&index));
+        let newest: Vec<IncidentPoint> = index_points(&index).into_iter().rev().take(50_000).collect();
+        let next_id = live.max_id() + 1;
+        let fresh = |k: usize, p: &IncidentPoint| IncidentPoint {
+            id: model::IncidentId(next_id + k as u64),
+            occurred_s: p.occurred_s + 86_400,
+            ..*p
+        };
+        let t = Instant::now();
+        for (k, p) in newest.iter().enumerate() {
+            live.insert(fresh(k, p));
+        }
+        let single_us = t.elapsed().as_secs_f64() * 1e6 / newest.len() as f64;
+        let t = Instant::now();
+        for (c, chunk) in newest.chunks(10_000).enumerate() {
+            live.insert_many(chunk.iter().enumerate().map(|(k, p)| fresh(newest.len() + c * 10_000 + k, p)));
+        }
+        println!(
+            "index inserts: {} one at a time {single_us:.1} µs each; in batches of 10,000 {:.1} µs each",
+            newest.len(),
+            t.elapsed().as_secs_f64() * 1e6 / newest.len() as f64
+        );
+    }
 
     // Viewport query: central Liangzhou at city zoom, then a county-wide box, limit 5,000.
     let boxes = [

@@ -158,9 +158,9 @@ impl Level {
         l
     }
 
-    /// Every daily record of the level, the recent ones included, in no particular order.
-    fn records(&self) -> Vec<Record> {
-        let mut out = Vec::with_capacity(self.days.len() + self.recent_added);
+    /// The base's daily records, sorted by (bin, category, day).
+    fn base_records(&self) -> Vec<Record> {
+        let mut out = Vec::with_capacity(self.days.len());
         for (b, &key) in self.keys.iter().enumerate() {
             let (first, last) = self.cells[b];
             for s in self.bin_series[b] as usize..self.bin_series[b + 1] as usize {
@@ -171,6 +171,12 @@ impl Level {
                 }
             }
         }
+        out
+    }
+
+    /// The recent additions' daily records, sorted by (bin, category, day).
+    fn recent_records(&self) -> Vec<Record> {
+        let mut out = Vec::with_capacity(self.recent_added);
         for (&key, bin) in &self.recent {
             for h in 0..bin.heads.len() {
                 let mut before = 0;
@@ -190,14 +196,42 @@ impl Level {
         out
     }
 
-    /// Counts one incident in bin `key`.
-    fn add(&mut self, key: u64, cell: CellIdx, category: u8, day: u16) {
-        self.recent.entry(key).or_insert_with(|| Bin::new(cell)).add(cell, category, day);
-        self.recent_added += 1;
-        if self.recent_added > 4_096.max(self.days.len() / 8) {
-            let mut records = self.records();
-            merge_records(&mut records);
-            *self = Level::from_records(&records);
+    /// Folds the recent additions into the base: one merge of two sorted runs.
+    fn fold_recent(&mut self) {
+        let (base, recent) = (self.base_records(), self.recent_records());
+        let mut merged: Vec<Record> = Vec::with_capacity(base.len() + recent.len());
+        let (mut a, mut b) = (base.into_iter().peekable(), recent.into_iter().peekable());
+        let order = |r: &Record| (r.0, r.3, r.4);
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if order(x) < order(y) => a.next(),
+                (Some(x), Some(y)) if order(x) > order(y) => b.next(),
+                (Some(_), Some(_)) => {
+                    let (x, y) = (a.next(), b.next());
+                    x.zip(y).map(|(x, y)| (x.0, x.1.min(y.1), x.2.max(y.2), x.3, x.4, x.5 + y.5))
+                }
+                (Some(_), None) => a.next(),
+                (None, Some(_)) => b.next(),
+                (None, None) => break,
+            };
+            merged.extend(next);
+        }
+        *self = Level::from_records(&merged);
+    }
+
+    /// Counts daily records (merged: one per bin, category and day).
+    fn add(&mut self, records: &[Record]) {
+        for &(key, first, last, category, day, n) in records {
+            let bin = self.recent.entry(key).or_insert_with(|| Bin::new(first));
+            bin.first_cell = bin.first_cell.min(first);
+            bin.last_cell = bin.last_cell.max(last);
+            bin.add_to(WHOLE_BIN, category, day, n);
+            self.recent_added += n as usize;
+        }
+        // Folding costs the level's size: every quarter of it, so an addition pays a few times
+        // its share.
+        if self.recent_added > 4_096.max(self.days.len() / 4) {
+            self.fold_recent();
         }
     }
 
@@ -351,13 +385,6 @@ impl Bin {
         for later in &mut self.heads[h + 1..] {
             later.start += 1;
         }
-    }
-
-    /// Adds one incident to a bin of the quadtree.
-    fn add(&mut self, cell: CellIdx, category: u8, day: u16) {
-        self.first_cell = self.first_cell.min(cell);
-        self.last_cell = self.last_cell.max(cell);
-        self.add_to(WHOLE_BIN, category, day, 1);
     }
 
     fn heap_bytes(&self) -> usize {
@@ -522,23 +549,32 @@ impl CountPyramid {
         pyramid
     }
 
-    /// Counts one more incident.
-    pub fn add(&mut self, p: &IncidentPoint) {
-        let Some(day) = day_u16(p.occurred_s) else {
-            self.overflow = true;
-            return;
-        };
-        let cell = p.cell as usize;
-        if self.by_cell.len() <= cell {
-            self.by_cell.resize_with(cell + 1, || Bin::new(0));
-        }
-        self.by_cell[cell].add_to(p.cell, p.category.index(), day, 1);
+    /// Counts more incidents: one sorted run of daily records per level, so a batch costs
+    /// its distinct bins, categories and days rather than its incidents at the coarse levels.
+    pub fn add<'a>(&mut self, points: impl IntoIterator<Item = &'a IncidentPoint>) {
         let deepest = PYRAMID_MAX_ZOOM + TILE_BINS_LOG2;
-        let (x, y) = bin_of(p.lon, p.lat, deepest);
-        let mut key = morton(x, y);
+        let mut records: Vec<Record> = Vec::new();
+        for p in points {
+            let Some(day) = day_u16(p.occurred_s) else {
+                self.overflow = true;
+                continue;
+            };
+            let cell = p.cell as usize;
+            if self.by_cell.len() <= cell {
+                self.by_cell.resize_with(cell + 1, || Bin::new(0));
+            }
+            self.by_cell[cell].add_to(p.cell, p.category.index(), day, 1);
+            let (x, y) = bin_of(p.lon, p.lat, deepest);
+            records.push((morton(x, y), p.cell, p.cell, p.category.index(), day, 1));
+        }
         for level in self.levels.iter_mut().rev() {
-            level.add(key, p.cell, p.category.index(), day);
-            key >>= 2;
+            if records.len() > 1 {
+                merge_records(&mut records);
+            }
+            level.add(&records);
+            for r in &mut records {
+                r.0 >>= 2;
+            }
         }
     }
 
@@ -804,7 +840,7 @@ mod tests {
             rng ^= rng << 17;
             rng
         };
-        // More than 4,096 live additions: each level folds its recent bins into its base twice.
+        // More than 4,096 live additions: each level folds its recent bins into its base.
         let points: Vec<IncidentPoint> = (0..10_000)
             .map(|i| {
                 let (a, b, c, d) = (next(), next(), next(), next());
@@ -820,8 +856,12 @@ mod tests {
             .collect();
         let bulk = CountPyramid::build(&points);
         let mut live = CountPyramid::default();
-        for p in &points {
-            live.add(p);
+        // One at a time, then the rest in batches.
+        for p in &points[..3_000] {
+            live.add([p]);
+        }
+        for batch in points[3_000..].chunks(1_000) {
+            live.add(batch);
         }
         let scope = CellScope::all();
         let limited = CellScope::of(vec![2..5, 7..8]);

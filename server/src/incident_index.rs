@@ -329,7 +329,7 @@ impl IncidentIndex {
         let pos = self.order.partition_point(|&s| self.points[s as usize].key() < key);
         self.points.push(p);
         self.order.insert(pos, slot);
-        self.pyramid.add(&p);
+        self.pyramid.add([&p]);
         self.deep.add(&p);
         self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
         self.by_id.insert(p.id.0, slot);
@@ -346,7 +346,6 @@ impl IncidentIndex {
             }
             let slot = self.points.len() as u32;
             self.points.push(p);
-            self.pyramid.add(&p);
             self.deep.add(&p);
             self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
             self.by_id.insert(p.id.0, slot);
@@ -355,6 +354,7 @@ impl IncidentIndex {
         if slots.is_empty() {
             return;
         }
+        self.pyramid.add(slots.iter().map(|&s| &self.points[s as usize]));
         let points = &self.points;
         slots.sort_unstable_by_key(|&s| points[s as usize].key());
         // A few new records (single reports, usually the newest): binary search and insert, so a
