@@ -7,7 +7,7 @@
 //!   [`PYRAMID_MAX_ZOOM`]; deeper tiles hold few enough incidents to be binned by a scan.
 //! - Each level keeps its bins sorted by Morton code in flat arrays, so the bins of one tile are
 //!   one contiguous run; bins of recent additions wait in a small map and are folded in once
-//!   they hold an eighth of the level's day entries.
+//!   they hold a quarter of the level's day entries.
 //! - A bin holds one series per category: the cumulative count at each local day (UTC+8) that
 //!   has incidents, so the count of a window of whole days is two binary searches. It also keeps
 //!   the lowest and highest cell of its incidents.
@@ -102,7 +102,7 @@ fn series_count(d: &[u16], c: &[u32], days: &Range<u16>) -> u32 {
 }
 
 /// One level of the quadtree: a flat base sorted by bin (about 20 bytes a bin, 6 a day entry)
-/// and the bins of recent additions in a map, folded into the base once they hold an eighth of
+/// and the bins of recent additions in a map, folded into the base once they hold a quarter of
 /// its entries.
 #[derive(Debug, Clone, Default)]
 struct Level {
@@ -236,7 +236,8 @@ impl Level {
     }
 
     /// Adds the counts of the bins whose Morton codes are in `keys` to `out` (bin positions
-    /// relative to `origin`), and lists those on the jurisdiction's edge in `straddling`.
+    /// relative to `origin`), and lists in `straddling` those on the jurisdiction's edge that
+    /// hold incidents of the whole days.
     fn tile(
         &self,
         keys: Range<u64>,
@@ -254,7 +255,11 @@ impl Level {
             }
             let (bx, by) = unmorton(key);
             if !q.allows_cells(first, last) {
-                straddling.push((bx, by));
+                // Read one by one only if it holds incidents of the window's whole days (its
+                // partial days are read anyway).
+                if series.next().is_some() {
+                    straddling.push((bx, by));
+                }
                 return;
             }
             for (category, n) in series {
@@ -503,27 +508,28 @@ pub struct CountPyramid {
     levels: Vec<Level>,
     /// Per cell index, its series per category (keyed by the cell).
     by_cell: Vec<Bin>,
-    /// An incident was dated outside the days a `u16` holds (1970…2149): answers would miss it,
-    /// so the pyramid answers nothing.
-    overflow: bool,
 }
 
 impl Default for CountPyramid {
     fn default() -> CountPyramid {
-        CountPyramid {
-            levels: vec![Level::default(); usize::from(PYRAMID_MAX_ZOOM) + 1],
-            by_cell: Vec::new(),
-            overflow: false,
-        }
+        CountPyramid { levels: vec![Level::default(); usize::from(PYRAMID_MAX_ZOOM) + 1], by_cell: Vec::new() }
     }
 }
 
+/// Whether the pyramid and [`DeepPoints`] hold an incident of this time: from 2000-01-01 UTC for
+/// 2³² seconds (to 2136). The index counts any other one by itself, so a record dated in 1900
+/// neither goes missing nor turns the pyramid off.
+pub fn holds(occurred_s: i64) -> bool {
+    (DEEP_EPOCH_S..DEEP_EPOCH_S + i64::from(u32::MAX)).contains(&occurred_s)
+}
+
+/// The local day of a held time (which a `u16` holds: 2000…2136 lies within 1970…2149).
 fn day_u16(t_s: i64) -> Option<u16> {
-    u16::try_from(local_day(t_s)).ok()
+    if holds(t_s) { u16::try_from(local_day(t_s)).ok() } else { None }
 }
 
 impl CountPyramid {
-    /// Builds from many incidents: sorted daily records at the deepest level, each coarser level
+    /// Builds from many incidents (those it [`holds`]): sorted daily records at the deepest level, each coarser level
     /// from the one below, and the cells' series.
     pub fn build<'a>(points: impl IntoIterator<Item = &'a IncidentPoint>) -> CountPyramid {
         let mut pyramid = CountPyramid::default();
@@ -531,10 +537,7 @@ impl CountPyramid {
         // (bin, lowest cell, highest cell, category, day, count)
         let mut records: Vec<Record> = Vec::new();
         for p in points {
-            let Some(day) = day_u16(p.occurred_s) else {
-                pyramid.overflow = true;
-                continue;
-            };
+            let Some(day) = day_u16(p.occurred_s) else { continue };
             let (x, y) = bin_of(p.lon, p.lat, deepest);
             records.push((morton(x, y), p.cell, p.cell, p.category.index(), day, 1));
         }
@@ -549,16 +552,13 @@ impl CountPyramid {
         pyramid
     }
 
-    /// Counts more incidents: one sorted run of daily records per level, so a batch costs
+    /// Counts more incidents (those it [`holds`]): one sorted run of daily records per level, so a batch costs
     /// its distinct bins, categories and days rather than its incidents at the coarse levels.
     pub fn add<'a>(&mut self, points: impl IntoIterator<Item = &'a IncidentPoint>) {
         let deepest = PYRAMID_MAX_ZOOM + TILE_BINS_LOG2;
         let mut records: Vec<Record> = Vec::new();
         for p in points {
-            let Some(day) = day_u16(p.occurred_s) else {
-                self.overflow = true;
-                continue;
-            };
+            let Some(day) = day_u16(p.occurred_s) else { continue };
             let cell = p.cell as usize;
             if self.by_cell.len() <= cell {
                 self.by_cell.resize_with(cell + 1, || Bin::new(0));
@@ -580,9 +580,9 @@ impl CountPyramid {
 
     /// The counts of tile (`z`, `x`, `y`) for `q`, and the bins (column, row at level `z + 6`,
     /// ascending) that straddle the edge of the caller's cells and are not counted; `None` past
-    /// [`PYRAMID_MAX_ZOOM`] or when the pyramid cannot answer.
+    /// [`PYRAMID_MAX_ZOOM`]. Only incidents it [`holds`] are counted.
     pub fn tile(&self, z: u8, x: u32, y: u32, q: &BinQuery<'_>) -> Option<(TileBins, Vec<(u32, u32)>)> {
-        if z > PYRAMID_MAX_ZOOM || self.overflow {
+        if z > PYRAMID_MAX_ZOOM {
             return None;
         }
         let mut out = TileBins::new(model::Category::count());
@@ -596,15 +596,12 @@ impl CountPyramid {
         Some((out, straddling))
     }
 
-    /// Adds the incidents of `q` per cell to `counts` (indexed by cell), or answers `false` when
-    /// the pyramid cannot: time in proportion to the cells and their categories.
-    pub fn cell_counts(&self, q: &BinQuery<'_>, counts: &mut [u32]) -> bool {
-        if self.overflow {
-            return false;
-        }
+    /// Adds the incidents of `q` per cell to `counts` (indexed by cell), those it [`holds`]:
+    /// time in proportion to the cells and their categories.
+    pub fn cell_counts(&self, q: &BinQuery<'_>, counts: &mut [u32]) {
         let days = clamp_days(&q.days);
         if days.is_empty() {
-            return true;
+            return;
         }
         for (cell, (series, count)) in self.by_cell.iter().zip(counts.iter_mut()).enumerate() {
             if !q.allows_cell(cell as CellIdx) {
@@ -616,7 +613,6 @@ impl CountPyramid {
                 }
             }
         }
-        true
     }
 
     /// Per level (tile zoom): bins, series and day entries; then the cells' series and entries.
@@ -665,12 +661,11 @@ struct DeepPoint {
 pub struct DeepPoints {
     sorted: Vec<DeepPoint>,
     recent: Vec<DeepPoint>,
-    overflow: bool,
 }
 
 impl DeepPoints {
     fn record(p: &IncidentPoint) -> Option<DeepPoint> {
-        let t = u32::try_from(p.occurred_s - DEEP_EPOCH_S).ok()?;
+        let t = u32::try_from(p.occurred_s - DEEP_EPOCH_S).ok().filter(|_| holds(p.occurred_s))?;
         let (x, y) = bin_of(p.lon, p.lat, DEEP_LEVEL);
         Some(DeepPoint { key: morton(x, y) << 8 | u64::from(p.category.index()), t, cell: p.cell })
     }
@@ -679,22 +674,16 @@ impl DeepPoints {
     pub fn build<'a>(points: impl IntoIterator<Item = &'a IncidentPoint>) -> DeepPoints {
         let mut deep = DeepPoints::default();
         for p in points {
-            match DeepPoints::record(p) {
-                Some(r) => deep.sorted.push(r),
-                None => deep.overflow = true,
-            }
+            deep.sorted.extend(DeepPoints::record(p));
         }
         deep.sorted.sort_unstable();
         deep.sorted.shrink_to_fit();
         deep
     }
 
-    /// Adds one incident.
+    /// Adds one incident (if it [`holds`] it).
     pub fn add(&mut self, p: &IncidentPoint) {
-        let Some(r) = DeepPoints::record(p) else {
-            self.overflow = true;
-            return;
-        };
+        let Some(r) = DeepPoints::record(p) else { return };
         self.recent.push(r);
         if self.recent.len() > 4_096.max(self.sorted.len() / 64) {
             let mut recent = std::mem::take(&mut self.recent);
@@ -712,10 +701,10 @@ impl DeepPoints {
     }
 
     /// The counts of tile (`z`, `x`, `y`) for the incidents of `q` in `[from_s, to_s)`, or `None`
-    /// when a zoom is past the deepest binned one or an incident's time did not fit.
+    /// past the deepest binned zoom. Only incidents it [`holds`] are counted.
     pub fn tile(&self, z: u8, x: u32, y: u32, q: &BinQuery<'_>, from_s: i64, to_s: i64) -> Option<TileBins> {
         let level = z + TILE_BINS_LOG2;
-        if level > DEEP_LEVEL || self.overflow {
+        if level > DEEP_LEVEL {
             return None;
         }
         let shift = 2 * u32::from(DEEP_LEVEL - level);
@@ -897,7 +886,8 @@ mod tests {
                 // Every jurisdiction but the whole city has bins on its edge, left to the caller.
                 assert_eq!(straddling.is_empty(), q.scope.ranges().is_none(), "z{z} {q:?}");
                 let (mut bulk_cells, mut live_cells) = (vec![0; 9], vec![0; 9]);
-                assert!(bulk.cell_counts(&q, &mut bulk_cells) && live.cell_counts(&q, &mut live_cells));
+                bulk.cell_counts(&q, &mut bulk_cells);
+                live.cell_counts(&q, &mut live_cells);
                 assert_eq!(bulk_cells, live_cells);
                 let mut want_cells = vec![0; 9];
                 for p in points.iter().filter(|p| {

@@ -5,7 +5,7 @@
 //! Invariants: `order` holds every slot exactly once, sorted by (occurred_s, id); the R-tree holds
 //! every slot exactly once; a slot never moves once assigned.
 
-use crate::count_pyramid::{BinQuery, CountPyramid, DeepPoints, TileBins, bin_of, local_day, local_day_start_s};
+use crate::count_pyramid::{self, BinQuery, CountPyramid, DeepPoints, TileBins, bin_of, local_day, local_day_start_s};
 use crate::geography::CellIdx;
 use model::{Category, IncidentId, Severity, Source, Status, Subcategory};
 use rstar::primitives::GeomWithData;
@@ -271,6 +271,9 @@ pub struct IncidentIndex {
     pyramid: CountPyramid,
     /// Compact records in Morton order for binned tiles past the pyramid.
     deep: DeepPoints,
+    /// Slots of the records dated where neither holds them ([`count_pyramid::holds`]): counted
+    /// one by one.
+    outside: Vec<u32>,
 }
 
 impl IncidentIndex {
@@ -289,7 +292,9 @@ impl IncidentIndex {
         }
         let pyramid = CountPyramid::build(&points);
         let deep = DeepPoints::build(&points);
-        IncidentIndex { points, order, tree, by_id, version: 0, floor_s: None, pyramid, deep }
+        let outside =
+            (0..points.len() as u32).filter(|&s| !count_pyramid::holds(points[s as usize].occurred_s)).collect();
+        IncidentIndex { points, order, tree, by_id, version: 0, floor_s: None, pyramid, deep, outside }
     }
 
     /// Changes with every mutation (caches of derived figures key on it).
@@ -331,6 +336,9 @@ impl IncidentIndex {
         self.order.insert(pos, slot);
         self.pyramid.add([&p]);
         self.deep.add(&p);
+        if !count_pyramid::holds(p.occurred_s) {
+            self.outside.push(slot);
+        }
         self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
         self.by_id.insert(p.id.0, slot);
         self.version += 1;
@@ -347,6 +355,9 @@ impl IncidentIndex {
             let slot = self.points.len() as u32;
             self.points.push(p);
             self.deep.add(&p);
+            if !count_pyramid::holds(p.occurred_s) {
+                self.outside.push(slot);
+            }
             self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
             self.by_id.insert(p.id.0, slot);
             slots.push(slot);
@@ -510,20 +521,40 @@ impl IncidentIndex {
         (q, edges.into_iter().flatten().filter(|(a, b)| a < b).collect())
     }
 
-    /// Calls `visit` for every record of `f` in the partial days `edges` (`f`'s box ignored).
-    fn for_each_in(&self, f: &IncidentFilter, edges: &[(i64, i64)], mut visit: impl FnMut(&IncidentPoint)) {
+    /// Calls `visit` for every record of `f` inside `bbox` (`f`'s own box ignored) in the partial
+    /// days `edges`, and for every record of `f` that the count pyramid does not hold outside
+    /// them.
+    fn for_each_uncounted(
+        &self,
+        f: &IncidentFilter,
+        bbox: Option<Bbox>,
+        edges: &[(i64, i64)],
+        mut visit: impl FnMut(&IncidentPoint),
+    ) {
         for &(from_s, to_s) in edges {
-            let edge = IncidentFilter { bbox: None, from_s: Some(from_s), to_s: Some(to_s), ..f.clone() };
+            let edge = IncidentFilter { bbox, from_s: Some(from_s), to_s: Some(to_s), ..f.clone() };
             self.for_each(&edge, &mut visit);
+        }
+        if self.outside.is_empty() {
+            return;
+        }
+        let whole = IncidentFilter { bbox, ..f.clone() };
+        for &s in &self.outside {
+            let p = &self.points[s as usize];
+            if whole.matches(p) && !edges.iter().any(|&(a, b)| (a..b).contains(&p.occurred_s)) {
+                visit(p);
+            }
         }
     }
 
     /// Matching incidents per bin of tile (`z`, `x`, `y`); `f`'s box is ignored, the tile is the
     /// area. From the count pyramid for the window's whole local days plus a scan of its partial
     /// first and last days; past [`crate::count_pyramid::PYRAMID_MAX_ZOOM`] from the compact
-    /// records in Morton order; by a scan of the tile with a status filter.
+    /// records in Morton order; by a scan of the tile with a status filter. Records dated where
+    /// neither holds them are added one by one.
     pub fn tile_bins(&self, z: u8, x: u32, y: u32, f: &IncidentFilter) -> TileBins {
         let bin_level = z + crate::count_pyramid::TILE_BINS_LOG2;
+        let tile_box = Some(crate::tiles::TileId { z, x, y }.bounds(1.0));
         if f.statuses.is_none() {
             let (q, edges) = Self::whole_days(f);
             if let Some((mut bins, straddling)) = self.pyramid.tile(z, x, y, &q) {
@@ -540,7 +571,7 @@ impl IncidentIndex {
                         }
                     });
                 }
-                self.for_each_in(f, &edges, |p| {
+                self.for_each_uncounted(f, tile_box, &edges, |p| {
                     if straddling.is_empty() || straddling.binary_search(&bin_of(p.lon, p.lat, bin_level)).is_err() {
                         bins.add_point(z, x, y, p);
                     }
@@ -548,12 +579,13 @@ impl IncidentIndex {
                 return bins;
             }
             let from_s = f.from_s.unwrap_or(i64::MIN);
-            if let Some(bins) = self.deep.tile(z, x, y, &q, from_s, f.to_s.unwrap_or(i64::MAX)) {
+            if let Some(mut bins) = self.deep.tile(z, x, y, &q, from_s, f.to_s.unwrap_or(i64::MAX)) {
+                self.for_each_uncounted(f, tile_box, &[], |p| bins.add_point(z, x, y, p));
                 return bins;
             }
         }
         let mut bins = TileBins::new(Category::count());
-        let tile = IncidentFilter { bbox: Some(crate::tiles::TileId { z, x, y }.bounds(1.0)), ..f.clone() };
+        let tile = IncidentFilter { bbox: tile_box, ..f.clone() };
         self.for_each(&tile, |p| bins.add_point(z, x, y, p));
         bins
     }
@@ -574,14 +606,13 @@ impl IncidentIndex {
         let mut counts = vec![0u32; n_cells];
         if f.bbox.is_none() && f.statuses.is_none() {
             let (q, edges) = Self::whole_days(f);
-            if self.pyramid.cell_counts(&q, &mut counts) {
-                self.for_each_in(f, &edges, |p| {
-                    if let Some(c) = counts.get_mut(p.cell as usize) {
-                        *c += 1;
-                    }
-                });
-                return counts;
-            }
+            self.pyramid.cell_counts(&q, &mut counts);
+            self.for_each_uncounted(f, None, &edges, |p| {
+                if let Some(c) = counts.get_mut(p.cell as usize) {
+                    *c += 1;
+                }
+            });
+            return counts;
         }
         self.for_each(f, |p| {
             if let Some(c) = counts.get_mut(p.cell as usize) {
@@ -756,6 +787,13 @@ mod tests {
                 }
             })
             .collect();
+        // A few records dated where the pyramid does not hold them (1960, 2140): counted anyway.
+        let mut points = points;
+        for (k, t) in
+            [(17usize, -315_619_200i64), (4_321, 5_364_662_400), (12_345, -315_619_200), (19_999, 5_364_662_400)]
+        {
+            points[k].occurred_s = t;
+        }
         let mut index = IncidentIndex::new(points[..10_000].to_vec());
         for p in &points[10_000..12_000] {
             index.insert(*p);
