@@ -4,7 +4,8 @@
 //!
 //! - A tile at zoom `z` is drawn on a 64 × 64 grid of bins; those bins are the quadtree's nodes
 //!   at level `z + 6` of the Web-Mercator world. One level is kept per tile zoom up to
-//!   [`PYRAMID_MAX_ZOOM`]; deeper tiles hold few enough incidents to be binned by a scan.
+//!   [`PYRAMID_MAX_ZOOM`]; deeper binned tiles read [`DeepPoints`], every incident as a 16-byte
+//!   record in Morton order.
 //! - Each level keeps its bins sorted by Morton code in flat arrays, so the bins of one tile are
 //!   one contiguous run; bins of recent additions wait in a small map and are folded in once
 //!   they hold a quarter of the level's day entries.
@@ -16,9 +17,9 @@
 //!   jurisdiction's edge are returned to the caller, which counts their incidents one by one.
 //! - Per-cell counts (the cells layer, statistics) come from one series per cell and category.
 //!
-//! Invariants: every incident added is counted exactly once in every level; `days` ascend
-//! within a series and `cum` is their running total; heads are sorted by (cell, category) and
-//! their `start`s ascend. Pure: no IO.
+//! Invariants: every incident it [`holds`] is counted exactly once in every level and in its
+//! cell's series; `days` ascend within a series and `cum` is their running total; a bin's heads
+//! are sorted by category and their `start`s ascend. Pure: no IO.
 
 use crate::geography::CellIdx;
 use crate::incident_index::{CategorySet, CellScope, IncidentPoint};
@@ -33,8 +34,6 @@ pub const TILE_BINS_LOG2: u8 = 6;
 pub const TILE_BINS: u32 = 1 << TILE_BINS_LOG2;
 /// Seconds in a day.
 const DAY_S: i64 = 86_400;
-/// The key of a bin's series (a cell's series are keyed by the cell).
-const WHOLE_BIN: u32 = u32::MAX;
 
 /// The local (UTC+8) day of a Unix time, counted from 1970-01-01.
 pub fn local_day(t_s: i64) -> i64 {
@@ -225,7 +224,7 @@ impl Level {
             let bin = self.recent.entry(key).or_insert_with(|| Bin::new(first));
             bin.first_cell = bin.first_cell.min(first);
             bin.last_cell = bin.last_cell.max(last);
-            bin.add_to(WHOLE_BIN, category, day, n);
+            bin.add_to(category, day, n);
             self.recent_added += n as usize;
         }
         // Folding costs the level's size: every quarter of it, so an addition pays a few times
@@ -280,22 +279,13 @@ impl Level {
                     let e = self.starts[s] as usize..self.starts[s + 1] as usize;
                     (self.categories[s], series_count(&self.days[e.clone()], &self.cum[e], days))
                 });
-            let newer = recent.into_iter().flat_map(|r| {
-                (0..r.heads.len())
-                    .filter(|&h| counted(r.heads[h].category))
-                    .map(move |h| (r.heads[h].category, r.count(h, days)))
-            });
+            let newer = recent.into_iter().flat_map(|r| r.counts(days, counted));
             count(key, (first, last), &mut base.chain(newer).filter(|&(_, n)| n > 0));
         }
         for (&key, r) in self.recent.range(keys) {
-            if self.keys[lo..hi].binary_search(&key).is_ok() {
-                continue;
+            if self.keys[lo..hi].binary_search(&key).is_err() {
+                count(key, (r.first_cell, r.last_cell), &mut r.counts(days, counted).filter(|&(_, n)| n > 0));
             }
-            let mut series = (0..r.heads.len())
-                .filter(|&h| counted(r.heads[h].category))
-                .map(|h| (r.heads[h].category, r.count(h, days)))
-                .filter(|&(_, n)| n > 0);
-            count(key, (r.first_cell, r.last_cell), &mut series);
         }
     }
 
@@ -330,13 +320,12 @@ fn merge_records(records: &mut Vec<Record>) {
 /// Where a series starts in its bin's `days`/`cum`.
 #[derive(Debug, Clone, Copy)]
 struct Head {
-    /// Its cell, or [`WHOLE_BIN`] in the quadtree's bins.
-    cell: u32,
     category: u8,
     start: u32,
 }
 
-/// The incidents of one bin at one level.
+/// The incidents of one bin of the quadtree (its recent additions) or of one cell: a series per
+/// category.
 #[derive(Debug, Clone)]
 struct Bin {
     /// The lowest and highest cell of its incidents.
@@ -363,13 +352,26 @@ impl Bin {
         series_count(&self.days[r.clone()], &self.cum[r], days)
     }
 
-    /// Adds `n` incidents on `day` to the series (cell, category), creating it if need be.
-    fn add_to(&mut self, cell: u32, category: u8, day: u16, n: u32) {
-        let h = match self.heads.binary_search_by_key(&(cell, category), |h| (h.cell, h.category)) {
+    /// (category, incidents on `days`) of each series whose category is `counted`.
+    fn counts<'a>(
+        &'a self,
+        days: &'a Range<u16>,
+        counted: impl Fn(u8) -> bool + 'a,
+    ) -> impl Iterator<Item = (u8, u32)> + 'a {
+        self.heads
+            .iter()
+            .enumerate()
+            .filter(move |(_, head)| counted(head.category))
+            .map(move |(h, head)| (head.category, self.count(h, days)))
+    }
+
+    /// Adds `n` incidents on `day` to the series of `category`, creating it if need be.
+    fn add_to(&mut self, category: u8, day: u16, n: u32) {
+        let h = match self.heads.binary_search_by_key(&category, |h| h.category) {
             Ok(h) => h,
             Err(h) => {
                 let start = self.heads.get(h).map_or(self.days.len() as u32, |n| n.start);
-                self.heads.insert(h, Head { cell, category, start });
+                self.heads.insert(h, Head { category, start });
                 h
             }
         };
@@ -529,8 +531,8 @@ fn day_u16(t_s: i64) -> Option<u16> {
 }
 
 impl CountPyramid {
-    /// Builds from many incidents (those it [`holds`]): sorted daily records at the deepest level, each coarser level
-    /// from the one below, and the cells' series.
+    /// Builds from many incidents (those it [`holds`]): sorted daily records at the deepest
+    /// level, each coarser level from the one below, and the cells' series.
     pub fn build<'a>(points: impl IntoIterator<Item = &'a IncidentPoint>) -> CountPyramid {
         let mut pyramid = CountPyramid::default();
         let deepest = PYRAMID_MAX_ZOOM + TILE_BINS_LOG2;
@@ -552,8 +554,9 @@ impl CountPyramid {
         pyramid
     }
 
-    /// Counts more incidents (those it [`holds`]): one sorted run of daily records per level, so a batch costs
-    /// its distinct bins, categories and days rather than its incidents at the coarse levels.
+    /// Counts more incidents (those it [`holds`]): one sorted run of daily records per level, so
+    /// a batch costs its distinct bins, categories and days rather than its incidents at the
+    /// coarse levels.
     pub fn add<'a>(&mut self, points: impl IntoIterator<Item = &'a IncidentPoint>) {
         let deepest = PYRAMID_MAX_ZOOM + TILE_BINS_LOG2;
         let mut records: Vec<Record> = Vec::new();
@@ -563,7 +566,7 @@ impl CountPyramid {
             if self.by_cell.len() <= cell {
                 self.by_cell.resize_with(cell + 1, || Bin::new(0));
             }
-            self.by_cell[cell].add_to(p.cell, p.category.index(), day, 1);
+            self.by_cell[cell].add_to(p.category.index(), day, 1);
             let (x, y) = bin_of(p.lon, p.lat, deepest);
             records.push((morton(x, y), p.cell, p.cell, p.category.index(), day, 1));
         }
@@ -607,11 +610,7 @@ impl CountPyramid {
             if !q.allows_cell(cell as CellIdx) {
                 continue;
             }
-            for (h, head) in series.heads.iter().enumerate() {
-                if q.allows_category(head.category) {
-                    *count += series.count(h, &days);
-                }
-            }
+            *count += series.counts(&days, |c| q.allows_category(c)).map(|(_, n)| n).sum::<u32>();
         }
     }
 
@@ -750,7 +749,7 @@ fn cells_of(records: &mut [Record]) -> Vec<Bin> {
         let end = i + records[i..].partition_point(|r| r.1 == cell);
         let bin = &mut out[cell as usize];
         (bin.first_cell, bin.last_cell) = (cell, cell);
-        push_series(bin, cell, records[i..end].iter().map(|r| (r.3, r.4, r.5)));
+        push_series(bin, records[i..end].iter().map(|r| (r.3, r.4, r.5)));
         i = end;
     }
     out
@@ -758,12 +757,12 @@ fn cells_of(records: &mut [Record]) -> Vec<Bin> {
 
 /// Appends the series of (category, day, count) records sorted by category and day, merging
 /// records of the same day.
-fn push_series(bin: &mut Bin, key: u32, records: impl Iterator<Item = (u8, u16, u32)>) {
+fn push_series(bin: &mut Bin, records: impl Iterator<Item = (u8, u16, u32)>) {
     let mut total = 0;
     for (category, day, n) in records {
         let new_series = bin.heads.last().is_none_or(|h| h.category != category);
         if new_series {
-            bin.heads.push(Head { cell: key, category, start: bin.days.len() as u32 });
+            bin.heads.push(Head { category, start: bin.days.len() as u32 });
             total = 0;
         }
         total += n;

@@ -335,13 +335,21 @@ impl IncidentIndex {
         self.points.push(p);
         self.order.insert(pos, slot);
         self.pyramid.add([&p]);
-        self.deep.add(&p);
-        if !count_pyramid::holds(p.occurred_s) {
-            self.outside.push(slot);
-        }
+        self.add_aside(slot);
         self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
         self.by_id.insert(p.id.0, slot);
         self.version += 1;
+    }
+
+    /// Adds a new slot's record to the Morton-ordered records, or sets it aside when neither they
+    /// nor the count pyramid hold its time.
+    fn add_aside(&mut self, slot: u32) {
+        let p = &self.points[slot as usize];
+        if count_pyramid::holds(p.occurred_s) {
+            self.deep.add(p);
+        } else {
+            self.outside.push(slot);
+        }
     }
 
     /// Adds many records at once (ids already present, or before the floor, are ignored): one
@@ -354,10 +362,7 @@ impl IncidentIndex {
             }
             let slot = self.points.len() as u32;
             self.points.push(p);
-            self.deep.add(&p);
-            if !count_pyramid::holds(p.occurred_s) {
-                self.outside.push(slot);
-            }
+            self.add_aside(slot);
             self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
             self.by_id.insert(p.id.0, slot);
             slots.push(slot);
@@ -760,9 +765,9 @@ mod tests {
     }
 
     /// The count pyramid's (and past it the Morton-ordered records') binned tiles and cell counts
-    /// equal a scan of every record, for random windows (most
-    /// not on day boundaries), category, status, region and jurisdiction filters and tiles at
-    /// every zoom, on an index built half in bulk and half by live inserts.
+    /// equal a scan of every record, for random windows (most not on day boundaries), category,
+    /// status, region and jurisdiction filters and tiles at every zoom, on an index built half in
+    /// bulk and half by live inserts.
     #[test]
     fn binned_tiles_equal_a_scan_of_every_record() {
         let mut rng = ChaCha8Rng::seed_from_u64(31);
@@ -827,10 +832,7 @@ mod tests {
             };
             let z = rng.random_range(0..=15u8);
             let p = points[rng.random_range(0..points.len())];
-            let (x, y) = {
-                let (bx, by) = crate::count_pyramid::bin_of(p.lon, p.lat, z);
-                (bx, by)
-            };
+            let (x, y) = bin_of(p.lon, p.lat, z);
             let got = index.tile_bins(z, x, y, &f);
             let mut want = TileBins::new(Category::count());
             for q in points.iter().filter(|q| IncidentFilter { bbox: None, ..f.clone() }.matches(q)) {

@@ -207,9 +207,14 @@ fn serve(bin: &Path, store: &[String], port: u16, name: &'static str) -> Result<
         .stdout(Stdio::null())
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
-    let server = Server { child, name };
+    let mut server = Server { child, name };
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(600) {
+        // A server that could not start (the port taken) must not be mistaken for whatever
+        // answers there.
+        if let Some(status) = server.child.try_wait()? {
+            bail!("the {} server exited at start-up ({status})", server.name);
+        }
         if http(port, "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             .is_ok_and(|r| r.starts_with("HTTP/1.1 200"))
         {
@@ -279,8 +284,13 @@ fn wrk(work: &Path, port: u16, cookie: &str, paths: &[String], connections: u32,
         "local paths = {{ {} }}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1], {{ [\"Cookie\"] = {cookie:?} }})\nend\n",
         list.join(", ")
     );
+    // The script carries a session cookie: readable by its owner only.
     let file = work.join("paths.lua");
-    std::fs::write(&file, script)?;
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&file)?;
+        f.write_all(script.as_bytes())?;
+    }
     let threads = connections.min(2).to_string();
     let out = Command::new("wrk")
         // A slow side's answers count however long they take (wrk's default gives up at 2 s).
