@@ -455,3 +455,54 @@ async fn queries_past_the_memory_window_answer_as_memory_does() {
     drop(pg);
     db.drop().await;
 }
+
+/// A read past the memory window whose caller goes away (an HTTP client that closes its
+/// connection drops the request's future) is cancelled in the database: it neither keeps a
+/// backend working nor leaves a pool connection busy behind it.
+#[tokio::test]
+async fn an_abandoned_past_read_is_cancelled_in_the_database() {
+    use std::time::Duration;
+    use store::past::{PastFilter, PastReads, TileSpec};
+    let Some(admin) = admin_url() else { return };
+    let db = Scratch::new(&admin, "abandon").await;
+    let pg = store::postgis::open(&db.url, 2).await.unwrap();
+    // Every read of the incidents waits while another session holds this lock.
+    let locker = connect(&db.url).await.unwrap();
+    locker.batch_execute("BEGIN; LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let everything =
+        PastFilter { from: None, to: None, bbox: None, categories: None, statuses: None, cell_ranges: None };
+    let waiting = || async {
+        db.admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
+                &[&db.name],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    let spec = TileSpec { z: 10, x: 803, y: 395, raw: false, raw_points_max: 5000, bin_px: 64.0 };
+    // As many abandoned reads as the pool has connections, of two kinds.
+    let abandoned = tokio::time::timeout(Duration::from_millis(400), PastReads::rows(&pg, &everything)).await;
+    assert!(abandoned.is_err(), "the read waits for the lock");
+    let abandoned = tokio::time::timeout(Duration::from_millis(400), PastReads::tile(&pg, &everything, spec)).await;
+    assert!(abandoned.is_err(), "the tile waits for the lock");
+    let mut left = waiting().await;
+    for _ in 0..50 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = waiting().await;
+    }
+    assert_eq!(left, 0, "abandoned reads still wait in the database");
+    // The lock's holder is untouched, and once it lets go the pool answers at once.
+    locker.batch_execute("ROLLBACK").await.unwrap();
+    let rows = tokio::time::timeout(Duration::from_secs(5), PastReads::rows(&pg, &everything))
+        .await
+        .expect("a pool connection is free")
+        .unwrap();
+    assert!(rows.is_empty());
+    drop((pg, locker));
+    db.drop().await;
+}

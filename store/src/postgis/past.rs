@@ -1,6 +1,7 @@
 //! Queries reaching before the in-memory window, answered by PostGIS: filtering (GiST on the
 //! point, btree on the time), per-cell counts (`GROUP BY`) and incident tiles (`ST_AsMVT` over an
 //! `ST_SnapToGrid` aggregation) run in the database; only index fields or aggregates come back.
+//! A read whose caller goes away is cancelled in the database ([`Abandonable`]).
 
 use super::store::{PgError, PgStore, db, incident_row};
 use crate::past::{PastFilter, PastReads, TileSpec};
@@ -8,6 +9,7 @@ use crate::{IncidentRow, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::LazyLock;
+use tokio_postgres::NoTls;
 
 const HITS: &str = include_str!("sql/past_hits.sql");
 
@@ -41,14 +43,58 @@ impl PastFilter {
     }
 }
 
+/// A pooled connection lent to one read that its caller may abandon: an HTTP client that goes
+/// away drops the request's future, and with it this guard. Dropped before [`Abandonable::done`],
+/// the guard cancels the statement running on the connection and takes the connection out of the
+/// pool, so the backend stops working for nobody, no later read queues behind it, and the cancel
+/// cannot reach a later read on the same connection. A finished read returns it to the pool.
+struct Abandonable(Option<deadpool_postgres::Object>);
+
+impl Abandonable {
+    /// The connection, returned to the pool: the read finished (or failed) on its own.
+    fn done(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl std::ops::Deref for Abandonable {
+    type Target = deadpool_postgres::Object;
+
+    fn deref(&self) -> &deadpool_postgres::Object {
+        // Only `done` (which consumes the guard) and `drop` take the connection.
+        self.0.as_ref().unwrap_or_else(|| unreachable!("a guard is used only while it holds its connection"))
+    }
+}
+
+impl Drop for Abandonable {
+    fn drop(&mut self) {
+        let Some(conn) = self.0.take() else { return };
+        let cancel = conn.cancel_token();
+        let client = deadpool_postgres::Object::take(conn);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                // Best effort: without it the statement still ends when it next writes to the
+                // closed connection.
+                let _ = cancel.cancel_query(NoTls).await;
+                drop(client);
+            });
+        }
+    }
+}
+
 impl PgStore {
+    /// A connection for a read that may be abandoned ([`Abandonable`]).
+    async fn abandonable(&self) -> Result<Abandonable, PgError> {
+        Ok(Abandonable(Some(self.client().await?)))
+    }
+
     /// Index fields of the filtered incidents, in (occurred_s, id) order.
     async fn past_rows_pg(&self, f: &PastFilter) -> Result<Vec<IncidentRow>, PgError> {
-        let c = self.client().await?;
+        let c = self.abandonable().await?;
         let p = f.params();
-        let rows =
-            c.query(ROWS.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6]).await.map_err(db("past incidents"))?;
-        rows.iter().map(incident_row).collect()
+        let rows = c.query(ROWS.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6]).await;
+        c.done();
+        rows.map_err(db("past incidents"))?.iter().map(incident_row).collect()
     }
 
     /// Up to `limit` filtered incidents, newest first, strictly before `cursor` (occurred_s, id).
@@ -58,25 +104,22 @@ impl PgStore {
         limit: usize,
         cursor: Option<(i64, u64)>,
     ) -> Result<Vec<IncidentRow>, PgError> {
-        let c = self.client().await?;
+        let c = self.abandonable().await?;
         let p = f.params();
         let (cs, ci) = (cursor.map(|c| c.0), cursor.map(|c| c.1 as i64));
-        let rows = c
-            .query(PAGE.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6, &cs, &ci, &(limit as i64)])
-            .await
-            .map_err(db("past incident page"))?;
-        rows.iter().map(incident_row).collect()
+        let rows = c.query(PAGE.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6, &cs, &ci, &(limit as i64)]).await;
+        c.done();
+        rows.map_err(db("past incident page"))?.iter().map(incident_row).collect()
     }
 
     /// Filtered incidents counted per cell code.
     async fn past_cell_counts_pg(&self, f: &PastFilter) -> Result<Vec<(String, u64)>, PgError> {
-        let c = self.client().await?;
+        let c = self.abandonable().await?;
         let p = f.params();
-        let rows = c
-            .query(CELL_COUNTS.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6])
-            .await
-            .map_err(db("past cell counts"))?;
-        rows.iter()
+        let rows = c.query(CELL_COUNTS.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6]).await;
+        c.done();
+        rows.map_err(db("past cell counts"))?
+            .iter()
             .map(|r| {
                 Ok((
                     r.try_get::<_, String>(0).map_err(db("read row"))?,
@@ -88,7 +131,7 @@ impl PgStore {
 
     /// The incidents layer of one vector tile, encoded by PostGIS.
     async fn past_tile_pg(&self, f: &PastFilter, t: TileSpec) -> Result<Vec<u8>, PgError> {
-        let c = self.client().await?;
+        let c = self.abandonable().await?;
         let p = f.params();
         let (z, x, y) = (i32::from(t.z), t.x as i32, t.y as i32);
         let row = c
@@ -96,9 +139,9 @@ impl PgStore {
                 TILE.as_str(),
                 &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6, &z, &x, &y, &t.raw, &(t.raw_points_max as i64), &t.bin_px],
             )
-            .await
-            .map_err(db("past tile"))?;
-        row.try_get(0).map_err(db("read tile"))
+            .await;
+        c.done();
+        row.map_err(db("past tile"))?.try_get(0).map_err(db("read tile"))
     }
 }
 
