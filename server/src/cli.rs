@@ -321,7 +321,11 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     };
     let store = open_store(&args.store).await?;
     let started = Instant::now();
-    let params = demo::DemoParams { base_incidents: args.base_incidents, ..demo::DemoParams::new(args.seed, end) };
+    let params = demo::DemoParams {
+        days: args.days,
+        base_incidents: args.base_incidents,
+        ..demo::DemoParams::new(args.seed, end)
+    };
     let (truth, logins) = seed_demo(store.as_ref(), &params, args.store.logins_dir()).await?;
     eprintln!(
         "demo world written in {:.1} s: {} incidents up to {end}, seed {} ({} hot cells, {} emerging cells, {} near-repeat offspring)\n\

@@ -405,7 +405,8 @@ pub struct StoreArgs {
     /// PostgreSQL/PostGIS connection URL; when given, the data directory is not used (数据库地址).
     #[arg(long, env = "SAFEGRID_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Most connections this process opens to PostgreSQL (连接池大小).
+    /// Most connections this process opens to PostgreSQL for queries; sign-in, session checks and
+    /// the audit log have 2 more of their own, and following other instances' writes 1 (连接池大小).
     #[arg(long, env = "SAFEGRID_DB_POOL", default_value_t = 16)]
     pub db_pool: usize,
     /// With PostGIS: days of incidents held in memory; older ones are queried in the database
@@ -495,10 +496,13 @@ pub struct DemoArgs {
     /// Random seed; the same seed and end give the same world (随机种子).
     #[arg(long, default_value_t = crate::boot::DEFAULT_DEMO_SEED)]
     pub seed: u64,
-    /// End of the year of incidents, RFC 3339 (default: now) (截止时间).
+    /// End of the incident history, RFC 3339 (default: now) (截止时间).
     #[arg(long)]
     pub end: Option<String>,
-    /// Background incidents to generate (smaller worlds for tests and slow machines) (警情数量).
+    /// Days of incident history before the end, up to ten years (历史天数).
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
+    /// Background incidents to generate over those days (smaller worlds for tests and slow machines) (警情数量).
     #[arg(long, default_value_t = 200_000)]
     pub base_incidents: usize,
 }

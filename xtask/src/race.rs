@@ -1,8 +1,9 @@
-//! `cargo xtask race [--incidents N] [--seconds S]`: SafeGrid's embedded store and the same rows
+//! `cargo xtask race [--incidents N] [--days D] [--seconds S]`: SafeGrid's embedded store and the same rows
 //! in PostGIS, raced side by side over HTTP with one load generator (`wrk`, from Debian) at the
 //! same concurrency. Not part of CI.
 //!
-//! 1. Builds the release `safegrid`, writes the demo world with N base incidents (timed).
+//! 1. Builds the release `safegrid`, writes the demo world with N base incidents over D days
+//!    (default a year; timed).
 //! 2. Starts `safegrid serve` on it (start-up timed, whole-process RSS read from /proc).
 //! 3. Starts the private PostGIS cluster of the tests, moves the same store there with
 //!    `copy-store`, and starts a second `safegrid serve` on it with a memory window of 0 days, so
@@ -10,7 +11,17 @@
 //! 4. For z10, z12 and z14, 16 connections cycle over every incident tile of the Liangzhou urban
 //!    box for a year of incidents, then over its z12 cell tiles; then the viewport query (5,000
 //!    newest in a 0.2° box) on one connection.
-//! 5. Prints one table with the ratios and the machine.
+//! 5. For the same zooms, tiles and year, Martin's query for an uncached tile of a table source
+//!    (one `ST_AsMVT` over `ST_AsMVTGeom` of every point in the tile, with the time window) run
+//!    straight in the database by `pgbench` at the same concurrency.
+//! 6. Gi* hot spots over the city's cells for the year and for the whole history, one connection.
+//! 7. Prints one table with the ratios and the machine.
+//!
+//! `--embedded-only` leaves PostGIS out (for worlds whose copy would take long, e.g. 10 million
+//! incidents over ten years).
+//!
+//! Before each measurement the database is made idle (queries left running by the previous
+//! row's closed connections are cancelled), so each side has the machine to itself.
 
 use anyhow::{Context, Result, bail};
 use std::io::{Read, Write};
@@ -21,6 +32,8 @@ use std::time::{Duration, Instant};
 
 /// The demo world's end: a fixed day, so runs are comparable.
 const END: &str = "2026-11-01T04:00:00Z";
+/// Before any incident of the demo world, however many days it holds.
+const EPOCH: &str = "2000-01-01T00:00:00Z";
 /// The year of incidents every tile asks for.
 const WINDOW: &str = "from=2025-11-01T04:00:00Z&to=2026-11-01T04:00:00Z";
 /// The Liangzhou urban box (lon/lat).
@@ -65,13 +78,19 @@ impl Server {
 pub fn race(root: &Path, args: &[String]) -> Result<()> {
     let mut incidents: usize = 1_000_000;
     let mut seconds: u32 = 10;
+    let mut days: u32 = 365;
+    let mut embedded_only = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
         match a.as_str() {
             "--incidents" => incidents = value("--incidents")?.parse().context("--incidents: a whole number")?,
             "--seconds" => seconds = value("--seconds")?.parse().context("--seconds: a whole number")?,
-            other => bail!("unknown option {other}; usage: cargo xtask race [--incidents N] [--seconds S]"),
+            "--days" => days = value("--days")?.parse().context("--days: a whole number")?,
+            "--embedded-only" => embedded_only = true,
+            other => bail!(
+                "unknown option {other}; usage: cargo xtask race [--incidents N] [--days D] [--seconds S] [--embedded-only]"
+            ),
         }
     }
     ensure_wrk()?;
@@ -86,7 +105,7 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
     let t = Instant::now();
     crate::sh(
         Command::new(&bin)
-            .args(["demo", "--end", END, "--base-incidents", &incidents.to_string()])
+            .args(["demo", "--end", END, "--days", &days.to_string(), "--base-incidents", &incidents.to_string()])
             .arg("--data-dir")
             .arg(&data),
     )?;
@@ -99,40 +118,73 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
     let rss_start_mb = embedded.rss_mb("VmRSS:")?;
     let stored = held_incidents(EMBEDDED_PORT)?;
 
-    let admin = crate::setup::postgis_cluster(root, crate::setup::Cluster::Fast)?;
-    let db_url = format!("{}/safegrid_race", admin.rsplit_once('/').context("a URL with a database")?.0);
-    psql(&admin, "DROP DATABASE IF EXISTS safegrid_race WITH (FORCE)")?;
-    psql(&admin, "CREATE DATABASE safegrid_race")?;
-    crate::sh(Command::new(&bin).args(["migrate", "--database-url", &db_url]))?;
-    let t = Instant::now();
-    crate::sh(
-        Command::new(&bin).arg("copy-store").arg("--from-data-dir").arg(&data).args(["--to-database-url", &db_url]),
-    )?;
-    let copy_s = t.elapsed().as_secs_f64();
-    psql(&db_url, "VACUUM ANALYZE")?;
-    let postgis = serve(
-        &bin,
-        &["--database-url".into(), db_url.clone(), "--memory-window-days".into(), "0".into()],
-        POSTGIS_PORT,
-        "postgis",
-    )?;
+    // The PostGIS side: its URL, its server and how long `copy-store` took.
+    let postgis = if embedded_only {
+        None
+    } else {
+        let admin = crate::setup::postgis_cluster(root, crate::setup::Cluster::Fast)?;
+        let db_url = format!("{}/safegrid_race", admin.rsplit_once('/').context("a URL with a database")?.0);
+        psql(&admin, "DROP DATABASE IF EXISTS safegrid_race WITH (FORCE)")?;
+        psql(&admin, "CREATE DATABASE safegrid_race")?;
+        crate::sh(Command::new(&bin).args(["migrate", "--database-url", &db_url]))?;
+        let t = Instant::now();
+        crate::sh(
+            Command::new(&bin).arg("copy-store").arg("--from-data-dir").arg(&data).args(["--to-database-url", &db_url]),
+        )?;
+        let copy_s = t.elapsed().as_secs_f64();
+        psql(&db_url, "VACUUM ANALYZE")?;
+        let server = serve(
+            &bin,
+            &["--database-url".into(), db_url.clone(), "--memory-window-days".into(), "0".into()],
+            POSTGIS_PORT,
+            "postgis",
+        )?;
+        let cookie = login(POSTGIS_PORT, &user, &password)?;
+        Some((db_url, server, cookie, copy_s))
+    };
+    let quiet_db = || postgis.as_ref().map_or(Ok(()), |(db_url, ..)| quiet(db_url));
+    // The PostGIS server's answer to the same paths.
+    let theirs = |paths: &[String]| -> Result<Option<Load>> {
+        let Some((db_url, _, cookie, _)) = &postgis else { return Ok(None) };
+        quiet(db_url)?;
+        Ok(Some(wrk(&work, POSTGIS_PORT, cookie, paths, CONNECTIONS, seconds)?))
+    };
 
-    let cookies = [login(EMBEDDED_PORT, &user, &password)?, login(POSTGIS_PORT, &user, &password)?];
-    let mut rows: Vec<(String, Load, Option<Load>)> = Vec::new();
+    let cookie = login(EMBEDDED_PORT, &user, &password)?;
+    let mut rows: Vec<Row> = Vec::new();
     for z in [10u8, 12, 14] {
+        let tiles = tiles_of(URBAN, z);
         let paths: Vec<String> =
-            tiles_of(URBAN, z).into_iter().map(|(x, y)| format!("/tiles/incidents/{z}/{x}/{y}.mvt?{WINDOW}")).collect();
-        let ours = wrk(&work, EMBEDDED_PORT, &cookies[0], &paths, CONNECTIONS, seconds)?;
-        let theirs = wrk(&work, POSTGIS_PORT, &cookies[1], &paths, CONNECTIONS, seconds)?;
-        rows.push((format!("z{z} incident tiles ({} tiles)", paths.len()), ours, Some(theirs)));
+            tiles.iter().map(|(x, y)| format!("/tiles/incidents/{z}/{x}/{y}.mvt?{WINDOW}")).collect();
+        quiet_db()?;
+        let ours = wrk(&work, EMBEDDED_PORT, &cookie, &paths, CONNECTIONS, seconds)?;
+        let postgis_load = theirs(&paths)?;
+        let martin = match &postgis {
+            Some((db_url, ..)) => {
+                quiet(db_url)?;
+                Some(martin(&work, db_url, z, &tiles, seconds)?)
+            }
+            None => None,
+        };
+        rows.push(Row {
+            name: format!("z{z} incident tiles ({} tiles)", paths.len()),
+            ours,
+            postgis: postgis_load,
+            martin,
+        });
     }
     {
         let z = 12;
         let paths: Vec<String> =
             tiles_of(URBAN, z).into_iter().map(|(x, y)| format!("/tiles/cells/{z}/{x}/{y}.mvt?{WINDOW}")).collect();
-        let ours = wrk(&work, EMBEDDED_PORT, &cookies[0], &paths, CONNECTIONS, seconds)?;
-        let theirs = wrk(&work, POSTGIS_PORT, &cookies[1], &paths, CONNECTIONS, seconds)?;
-        rows.push((format!("z{z} cell tiles with counts, 环比, 同比 ({} tiles)", paths.len()), ours, Some(theirs)));
+        quiet_db()?;
+        let ours = wrk(&work, EMBEDDED_PORT, &cookie, &paths, CONNECTIONS, seconds)?;
+        rows.push(Row {
+            name: format!("z{z} cell tiles with counts, 环比, 同比 ({} tiles)", paths.len()),
+            ours,
+            postgis: theirs(&paths)?,
+            martin: None,
+        });
     }
     let viewport = format!(
         "/api/incidents?bbox={},{},{},{}&limit=5000&{WINDOW}",
@@ -141,9 +193,17 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
         URBAN[2] + 0.04,
         URBAN[3] + 0.06
     );
-    let ours = wrk(&work, EMBEDDED_PORT, &cookies[0], std::slice::from_ref(&viewport), 1, seconds)?;
-    rows.push(("viewport: 5,000 newest in a 0.2° box, 1 connection".into(), ours, None));
+    for (name, path) in [
+        ("viewport: 5,000 newest in a 0.2° box, 1 connection", viewport),
+        ("Gi* over the city's cells, the year, 1 connection", format!("/api/hotspots?{WINDOW}")),
+        ("Gi* over the city's cells, the whole history, 1 connection", format!("/api/hotspots?from={EPOCH}&to={END}")),
+    ] {
+        quiet_db()?;
+        let ours = wrk(&work, EMBEDDED_PORT, &cookie, std::slice::from_ref(&path), 1, seconds)?;
+        rows.push(Row { name: name.into(), ours, postgis: None, martin: None });
+    }
     let peak_mb = embedded.rss_mb("VmHWM:")?;
+    let copy_s = postgis.as_ref().map(|p| p.3);
     drop((embedded, postgis));
 
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -156,23 +216,122 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!();
     println!(
-        "race: {stored} incidents (demo world, --base-incidents {incidents}); {cores} cores, {cpu}; wrk, {CONNECTIONS} connections, {seconds} s per row"
+        "race: {stored} incidents (demo world, --days {days} --base-incidents {incidents}); {cores} cores, {cpu}; wrk, {CONNECTIONS} connections, {seconds} s per row"
     );
-    println!("| | SafeGrid (embedded) | SafeGrid on PostGIS, one ST_AsMVT per tile (memory window 0) | ratio |");
-    println!("|---|---|---|---|");
-    for (name, ours, theirs) in &rows {
-        let cell = |l: &Load| format!("{:.0} req/s, p50 {:.1} ms, p99 {:.1} ms", l.per_s, l.p50_ms, l.p99_ms);
-        match theirs {
-            Some(t) => println!("| {name} | {} | {} | {:.1}× |", cell(ours), cell(t), ours.per_s / t.per_s.max(1e-9)),
-            None => println!("| {name} | median {:.1} ms, p99 {:.1} ms | | |", ours.p50_ms, ours.p99_ms),
+    println!(
+        "| | SafeGrid (embedded) | SafeGrid on PostGIS, its tile SQL (memory window 0) | ratio | Martin's ST_AsMVT query (pgbench) | ratio |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let cell = |l: &Load| format!("{:.0} req/s, p50 {:.1} ms, p99 {:.1} ms", l.per_s, l.p50_ms, l.p99_ms);
+    let versus = |ours: &Load, theirs: &Option<Load>| match theirs {
+        Some(t) => format!("{} | {:.1}×", cell(t), ours.per_s / t.per_s.max(1e-9)),
+        None => " | ".into(),
+    };
+    for Row { name, ours, postgis, martin } in &rows {
+        if postgis.is_none() && martin.is_none() {
+            println!("| {name} | median {:.1} ms, p99 {:.1} ms | | | | |", ours.p50_ms, ours.p99_ms);
+        } else {
+            println!("| {name} | {} | {} | {} |", cell(ours), versus(ours, postgis), versus(ours, martin));
         }
     }
-    println!("| demo world generated and written | {generated_s:.1} s | copy-store into PostGIS {copy_s:.1} s | |");
+    let copied = copy_s.map_or_else(String::new, |s| format!("copy-store into PostGIS {s:.1} s"));
+    println!("| demo world generated and written | {generated_s:.1} s | {copied} | | | |");
     println!(
-        "| start-up to the first answer | {startup_s:.2} s, RSS {rss_start_mb:.0} MB ({:.0} B per incident, whole process); peak {peak_mb:.0} MB | | |",
+        "| start-up to the first answer | {startup_s:.2} s, RSS {rss_start_mb:.0} MB ({:.0} B per incident, whole process); peak {peak_mb:.0} MB | | | | |",
         rss_start_mb * 1_048_576.0 / stored.max(1) as f64
     );
     Ok(())
+}
+
+/// One row of the table: SafeGrid, SafeGrid on PostGIS, Martin's query.
+struct Row {
+    name: String,
+    ours: Load,
+    postgis: Option<Load>,
+    martin: Option<Load>,
+}
+
+/// Cancels every statement still running in `db_url`'s database (left by the previous row's
+/// closed connections) and waits until none runs.
+fn quiet(db_url: &str) -> Result<()> {
+    let active =
+        "FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()";
+    let started = Instant::now();
+    loop {
+        let out = Command::new("psql")
+            .args(["-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", db_url, "-c"])
+            .arg(format!("SELECT count(pg_cancel_backend(pid)) {active}"))
+            .output()
+            .context("running psql")?;
+        if !out.status.success() {
+            bail!("psql failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        if String::from_utf8_lossy(&out.stdout).trim() == "0" {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!("the race database is still busy after a minute of cancelling");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Martin's query for an uncached tile of a table source (`ST_AsMVTGeom` of every point in the
+/// tile and its 64-pixel buffer, one `ST_AsMVT`), here with the race's year and the same
+/// properties as SafeGrid's tiles, over `tiles` at random, by `pgbench` with 16 clients.
+fn martin(work: &Path, db_url: &str, z: u8, tiles: &[(u32, u32)], seconds: u32) -> Result<Load> {
+    let (from, to) = WINDOW.split_once('&').context("a window of two bounds")?;
+    let (from, to) = (from.trim_start_matches("from="), to.trim_start_matches("to="));
+    let x = (tiles.iter().map(|t| t.0).min().unwrap_or(0), tiles.iter().map(|t| t.0).max().unwrap_or(0));
+    let y = (tiles.iter().map(|t| t.1).min().unwrap_or(0), tiles.iter().map(|t| t.1).max().unwrap_or(0));
+    let script = format!(
+        "\\set x random({}, {})\n\\set y random({}, {})\n\
+         SELECT ST_AsMVT(tile, 'incidents', 4096, 'geom') FROM (\
+         SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope({z}, :x, :y), 4096, 64, true) AS geom, \
+         id, category, status, severity, occurred_at FROM incidents \
+         WHERE geom && ST_Transform(ST_TileEnvelope({z}, :x, :y, margin => (64.0 / 4096)), 4326) \
+         AND occurred_at >= '{from}' AND occurred_at < '{to}') AS tile;\n",
+        x.0, x.1, y.0, y.1
+    );
+    let file = work.join("martin.sql");
+    std::fs::write(&file, script)?;
+    let logs = work.join(format!("martin-z{z}"));
+    let _ = std::fs::remove_dir_all(&logs);
+    std::fs::create_dir_all(&logs)?;
+    let out = Command::new("pgbench")
+        .args(["-n", "-M", "prepared", "-c", &CONNECTIONS.to_string(), "-j", "2", "-T", &seconds.to_string()])
+        .arg("-f")
+        .arg(&file)
+        .arg("-l")
+        .arg(format!("--log-prefix={}", logs.join("tx").display()))
+        .arg(db_url)
+        .output()
+        .context("running pgbench (Debian's postgresql-client)")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        bail!("pgbench failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let per_s = text
+        .lines()
+        .find_map(|l| l.strip_prefix("tps = "))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .with_context(|| format!("no tps in pgbench's output:\n{text}"))?;
+    // Each log line: client, transaction, latency (µs), script, epoch s, µs.
+    let mut ms = Vec::new();
+    for entry in std::fs::read_dir(&logs)? {
+        for line in std::fs::read_to_string(entry?.path())?.lines() {
+            if let Some(us) = line.split_whitespace().nth(2).and_then(|v| v.parse::<f64>().ok()) {
+                ms.push(us / 1e3);
+            }
+        }
+    }
+    if ms.is_empty() {
+        bail!("pgbench logged no transaction:\n{text}");
+    }
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    Ok(Load { per_s, p50_ms: at(0.5), p99_ms: at(0.99) })
 }
 
 /// Installs Debian's `wrk` when it is missing.
