@@ -7,7 +7,9 @@
 //! - incidents per second through `POST /api/incidents/batch` (10,000 a batch);
 //! - event-to-subscriber latency (POST sent → message received) with 200 live subscribers while
 //!   ingesting;
-//! - memory while a subscriber that never reads is connected and 50,000 incidents are ingested.
+//! - memory while a subscriber that never reads is connected and 50,000 incidents are ingested;
+//! - sign-in and the new session's first request, idle and while 16 clients run searches that
+//!   read every stored incident (`SAFEGRID_BENCH_ONLY=signin` runs only this).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -207,8 +209,13 @@ async fn run(name: &str, backend: &Backend) {
     let mut c = Conn::open(addr).await;
     let pts = Arc::new(points(&state, 4000));
 
-    // `SAFEGRID_BENCH_ONLY=batch` or `=single` (for profiling) runs only part B or part A.
+    // `SAFEGRID_BENCH_ONLY=batch` or `=single` (for profiling) runs only part B or part A,
+    // `=signin` only part E.
     let only = std::env::var("SAFEGRID_BENCH_ONLY").unwrap_or_default();
+    if only == "signin" {
+        sign_in_under_searches(name, addr).await;
+        return;
+    }
     let only_batches = only == "batch";
     // A. Single POSTs from 64 clients.
     let clients = if only_batches { 1 } else { 64 };
@@ -417,6 +424,99 @@ async fn run(name: &str, backend: &Backend) {
         state.live.subscribers()
     );
     drop(stuck);
+
+    sign_in_under_searches(name, addr).await;
+}
+
+/// E. 30 sign-ins, each followed by the new session's first request (a session check the store
+/// answers: a fresh token is in no cache), idle and then while 16 clients run searches of a text
+/// no incident holds, so each reads every stored incident's address and summary.
+async fn sign_in_under_searches(name: &str, addr: SocketAddr) {
+    async fn sign_ins(addr: SocketAddr) -> (Vec<f64>, Vec<f64>) {
+        let mut c = Conn::open(addr).await;
+        let (mut login_ms, mut check_ms) = (Vec::new(), Vec::new());
+        for _ in 0..30 {
+            let t = Instant::now();
+            let (status, body) = c
+                .request(
+                    "POST",
+                    "/api/login",
+                    "",
+                    "application/json",
+                    br#"{"username":"city","password":"bench-password-1"}"#,
+                )
+                .await;
+            assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+            login_ms.push(t.elapsed().as_secs_f64() * 1e3);
+            let token = serde_json::from_slice::<Value>(&body).unwrap()["token"].as_str().unwrap().to_owned();
+            let t = Instant::now();
+            let (status, body) = c.request("GET", "/api/me", &token, "application/json", b"").await;
+            assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+            check_ms.push(t.elapsed().as_secs_f64() * 1e3);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        login_ms.sort_by(f64::total_cmp);
+        check_ms.sort_by(f64::total_cmp);
+        (login_ms, check_ms)
+    }
+    let figures = |(login, check): &(Vec<f64>, Vec<f64>)| {
+        format!(
+            "sign-in p50 {:.1} ms, max {:.1} ms; first request p50 {:.1} ms, max {:.1} ms",
+            percentile(login, 0.5),
+            login.last().copied().unwrap_or(f64::NAN),
+            percentile(check, 0.5),
+            check.last().copied().unwrap_or(f64::NAN)
+        )
+    };
+    let idle = sign_ins(addr).await;
+    let token = {
+        let mut c = Conn::open(addr).await;
+        let (_, body) = c
+            .request(
+                "POST",
+                "/api/login",
+                "",
+                "application/json",
+                br#"{"username":"city","password":"bench-password-1"}"#,
+            )
+            .await;
+        serde_json::from_slice::<Value>(&body).unwrap()["token"].as_str().unwrap().to_owned()
+    };
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut searchers = Vec::new();
+    for _ in 0..16 {
+        let (stop, token) = (stop.clone(), token.clone());
+        searchers.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr).await;
+            let mut ms = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = Instant::now();
+                let (status, body) =
+                    c.request("GET", "/api/search?q=zzqx-nowhere", &token, "application/json", b"").await;
+                assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                ms.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            ms
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let t0 = Instant::now();
+    let loaded = sign_ins(addr).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let during_s = t0.elapsed().as_secs_f64();
+    let mut searches = Vec::new();
+    for s in searchers {
+        searches.extend(s.await.unwrap());
+    }
+    searches.sort_by(f64::total_cmp);
+    println!("{name}: idle: {}", figures(&idle));
+    println!(
+        "{name}: while 16 clients search ({} searches, ~{:.0}/s, each p50 {:.1} ms): {}",
+        searches.len(),
+        searches.len() as f64 / (during_s + 0.5),
+        percentile(&searches, 0.5),
+        figures(&loaded)
+    );
 }
 
 async fn seeded(store: Arc<dyn Store>) -> Arc<dyn Store> {

@@ -469,8 +469,7 @@ async fn an_abandoned_past_read_is_cancelled_in_the_database() {
     // Every read of the incidents waits while another session holds this lock.
     let locker = connect(&db.url).await.unwrap();
     locker.batch_execute("BEGIN; LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE").await.unwrap();
-    let everything =
-        PastFilter { from: None, to: None, bbox: None, categories: None, statuses: None, cell_ranges: None };
+    let everything = PastFilter::default();
     let waiting = || async {
         db.admin
             .query_one(
@@ -503,6 +502,102 @@ async fn an_abandoned_past_read_is_cancelled_in_the_database() {
         .expect("a pool connection is free")
         .unwrap();
     assert!(rows.is_empty());
+    drop((pg, locker));
+    db.drop().await;
+}
+
+/// Sign-in, session checks and the audit log have connections of their own: with every query
+/// connection held by reads that wait, a user can still sign in and be let in.
+#[tokio::test]
+async fn sign_in_does_not_wait_behind_busy_query_connections() {
+    use std::time::Duration;
+    use store::Store;
+    use store::past::{PastFilter, PastReads};
+    let Some(admin) = admin_url() else { return };
+    let db = Scratch::new(&admin, "signin").await;
+    let pg = store::postgis::open(&db.url, 2).await.unwrap();
+    let user = pg
+        .create_user(store::NewUser {
+            username: "duty".into(),
+            password_hash: "not-a-real-hash".into(),
+            role: model::auth::Role::City,
+            jurisdiction: Some("620600000000".parse().unwrap()),
+            officer_id: None,
+            department: None,
+            grid_worker_id: None,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    // Both query connections wait on a lock another session holds.
+    let locker = connect(&db.url).await.unwrap();
+    locker.batch_execute("BEGIN; LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let everything = PastFilter::default();
+    let busy: Vec<_> = (0..2)
+        .map(|_| {
+            let (pg, f) = (pg.clone(), everything.clone());
+            tokio::spawn(async move { PastReads::rows(&pg, &f).await.map(|r| r.len()) })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let blocked = tokio::time::timeout(Duration::from_millis(300), PastReads::rows(&pg, &everything)).await;
+    assert!(blocked.is_err(), "every query connection is busy");
+    let within = Duration::from_secs(3);
+    let found = tokio::time::timeout(within, pg.user_by_name("duty")).await.expect("sign-in waited").unwrap();
+    assert_eq!(found.map(|(u, _)| u.id), Some(user.id));
+    let (now, later) = ("2026-12-06T00:00:00Z".to_owned(), "2026-12-07T00:00:00Z".to_owned());
+    tokio::time::timeout(within, pg.create_session("t".repeat(64), user.id, now.clone(), later))
+        .await
+        .expect("creating the session waited")
+        .unwrap();
+    let let_in = tokio::time::timeout(within, pg.session_user("t".repeat(64), now)).await.expect("the check waited");
+    assert_eq!(let_in.unwrap().map(|u| u.id), Some(user.id));
+    locker.batch_execute("ROLLBACK").await.unwrap();
+    for b in busy {
+        assert_eq!(b.await.unwrap().unwrap(), 0);
+    }
+    drop((pg, locker));
+    db.drop().await;
+}
+
+/// At most `HEAVY_READS` reads that scan run in the database at once for one instance; the rest
+/// wait in the server, so a burst of them cannot take every core of the database.
+#[tokio::test]
+async fn scanning_reads_run_a_few_at_a_time() {
+    use std::time::Duration;
+    use store::Store;
+    use store::past::{PastFilter, PastReads};
+    use store::postgis::HEAVY_READS;
+    let Some(admin) = admin_url() else { return };
+    let db = Scratch::new(&admin, "heavy").await;
+    let pg = store::postgis::open(&db.url, 16).await.unwrap();
+    let locker = connect(&db.url).await.unwrap();
+    locker.batch_execute("BEGIN; LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let scope = model::scope::Scope::everything();
+    let reads: Vec<_> = (0..HEAVY_READS + 3)
+        .map(|k| {
+            let (pg, scope) = (pg.clone(), scope.clone());
+            tokio::spawn(async move {
+                if k % 2 == 0 {
+                    PastReads::rows(&pg, &PastFilter::default()).await.map(|r| r.len())
+                } else {
+                    pg.search_incidents(&scope, "nowhere", 20).await.map(|r| r.len())
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let waiting: i64 = db
+        .admin
+        .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", &[&db.name])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(waiting, HEAVY_READS as i64, "reads in the database at once");
+    locker.batch_execute("ROLLBACK").await.unwrap();
+    for r in reads {
+        assert_eq!(r.await.unwrap().unwrap(), 0, "every read is answered in the end");
+    }
     drop((pg, locker));
     db.drop().await;
 }

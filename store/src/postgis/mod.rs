@@ -7,7 +7,7 @@ pub mod migrate;
 pub mod past;
 pub mod store;
 
-pub use store::{EVENTS_CHANNEL, INCIDENTS_CHANNEL, PgError, PgStore};
+pub use store::{EVENTS_CHANNEL, HEAVY_READS, INCIDENTS_CHANNEL, PgError, PgStore};
 
 use crate::Notice;
 use anyhow::Context;
@@ -28,8 +28,13 @@ pub async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
     Ok(client)
 }
 
-/// Opens the store at `url` with a pool of at most `max_connections`: an empty database gets the
-/// schema; an older, newer or PostGIS-less one is refused with a message saying what to do.
+/// Connections of the sign-in pool ([`PgStore::with_sign_in_pool`]): sign-in and session checks
+/// beside the audit log's group commit.
+pub const SIGN_IN_CONNECTIONS: usize = 2;
+
+/// Opens the store at `url` with a pool of at most `max_connections` for queries and one of
+/// [`SIGN_IN_CONNECTIONS`] for sign-in, session checks and the audit log: an empty database gets
+/// the schema; an older, newer or PostGIS-less one is refused with a message saying what to do.
 pub async fn open(url: &str, max_connections: usize) -> anyhow::Result<PgStore> {
     let mut client = connect(url).await?;
     let migrated = migrate::ensure_current(&mut client).await?;
@@ -46,7 +51,16 @@ pub async fn open(url: &str, max_connections: usize) -> anyhow::Result<PgStore> 
         .max_size(max_connections.max(1))
         .build()
         .context("building the connection pool")?;
-    Ok(PgStore::new(pool, Some(url.to_owned())))
+    let manager = deadpool_postgres::Manager::from_config(
+        url.parse().context("--database-url is not a PostgreSQL URL")?,
+        NoTls,
+        deadpool_postgres::ManagerConfig { recycling_method: deadpool_postgres::RecyclingMethod::Fast },
+    );
+    let sign_in = deadpool_postgres::Pool::builder(manager)
+        .max_size(SIGN_IN_CONNECTIONS)
+        .build()
+        .context("building the sign-in connection pool")?;
+    Ok(PgStore::new(pool, Some(url.to_owned())).with_sign_in_pool(sign_in))
 }
 
 fn parse_created(payload: &str) -> Option<RangeInclusive<u64>> {

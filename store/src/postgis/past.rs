@@ -48,7 +48,7 @@ impl PastFilter {
 /// the guard cancels the statement running on the connection and takes the connection out of the
 /// pool, so the backend stops working for nobody, no later read queues behind it, and the cancel
 /// cannot reach a later read on the same connection. A finished read returns it to the pool.
-struct Abandonable(Option<deadpool_postgres::Object>);
+struct Abandonable(Option<deadpool_postgres::Object>, Option<tokio::sync::OwnedSemaphorePermit>);
 
 impl Abandonable {
     /// The connection, returned to the pool: the read finished (or failed) on its own.
@@ -71,21 +71,25 @@ impl Drop for Abandonable {
         let Some(conn) = self.0.take() else { return };
         let cancel = conn.cancel_token();
         let client = deadpool_postgres::Object::take(conn);
+        // The permit goes once the statement is cancelled.
+        let permit = self.1.take();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 // Best effort: without it the statement still ends when it next writes to the
                 // closed connection.
                 let _ = cancel.cancel_query(NoTls).await;
-                drop(client);
+                drop((client, permit));
             });
         }
     }
 }
 
 impl PgStore {
-    /// A connection for a read that may be abandoned ([`Abandonable`]).
+    /// A connection for a read that may be abandoned ([`Abandonable`]), with a permit to scan
+    /// ([`super::store::HEAVY_READS`]) held as long as the connection.
     async fn abandonable(&self) -> Result<Abandonable, PgError> {
-        Ok(Abandonable(Some(self.client().await?)))
+        let permit = self.heavy_read().await?;
+        Ok(Abandonable(Some(self.client().await?), Some(permit)))
     }
 
     /// Index fields of the filtered incidents, in (occurred_s, id) order.

@@ -79,10 +79,24 @@ pub const INCIDENTS_CHANNEL: &str = "safegrid_incidents";
 /// The channel announcing the newest live-log `seq` of each committed write.
 pub const EVENTS_CHANNEL: &str = "safegrid_events";
 
+/// Reads that scan (searches, reads past the memory window) one instance runs in the database at
+/// once; more wait for a permit.
+pub const HEAVY_READS: usize = 4;
+
 /// The PostGIS-backed store.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    /// Sign-in, session checks, sign-out and the audit log: a pool of their own when the store
+    /// was opened with one ([`super::open`]), so that slow searches or long replays holding
+    /// every connection of `pool` never keep a user from signing in or a request from being let
+    /// in.
+    sign_in: Pool,
+    /// Permits for reads that scan (searches, reads past the memory window): at most
+    /// [`HEAVY_READS`] run in the database at once for this instance, as the embedded store has
+    /// 4 readers, so a burst of them cannot take every core of the database from sign-in and
+    /// quick reads.
+    heavy_reads: std::sync::Arc<tokio::sync::Semaphore>,
     /// Where `changes` listens (the URL the pool connects to), when known.
     listen_url: Option<std::sync::Arc<str>>,
 }
@@ -90,8 +104,19 @@ pub struct PgStore {
 impl PgStore {
     /// A store over an existing pool (the schema must be current: see [`super::open`]); other
     /// instances' writes are followed ([`Store::changes`]) through `listen_url`, the pool's URL.
+    /// Sign-in shares the pool.
     pub fn new(pool: Pool, listen_url: Option<String>) -> PgStore {
-        PgStore { pool, listen_url: listen_url.map(std::sync::Arc::from) }
+        PgStore {
+            sign_in: pool.clone(),
+            pool,
+            heavy_reads: std::sync::Arc::new(tokio::sync::Semaphore::new(HEAVY_READS)),
+            listen_url: listen_url.map(std::sync::Arc::from),
+        }
+    }
+
+    /// The same store with `sign_in` as the pool of sign-in, session checks and the audit log.
+    pub fn with_sign_in_pool(self, sign_in: Pool) -> PgStore {
+        PgStore { sign_in, ..self }
     }
 
     /// The connection pool.
@@ -102,6 +127,16 @@ impl PgStore {
     /// A pooled connection.
     pub(super) async fn client(&self) -> Result<deadpool_postgres::Object, PgError> {
         self.pool.get().await.map_err(|e| PgError::Pool(e.to_string()))
+    }
+
+    /// A permit to run a read that scans ([`HEAVY_READS`]).
+    pub(super) async fn heavy_read(&self) -> Result<tokio::sync::OwnedSemaphorePermit, PgError> {
+        self.heavy_reads.clone().acquire_owned().await.map_err(|e| PgError::Pool(e.to_string()))
+    }
+
+    /// A connection of the sign-in pool.
+    async fn sign_in_client(&self) -> Result<deadpool_postgres::Object, PgError> {
+        self.sign_in.get().await.map_err(|e| PgError::Pool(e.to_string()))
     }
 }
 
@@ -895,6 +930,7 @@ impl Store for PgStore {
     }
 
     async fn search_incidents(&self, scope: &Scope, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError> {
+        let _permit = self.heavy_read().await?;
         let c = self.client().await?;
         let st = c.prepare_cached(sql!("search_incidents")).await.map_err(db("prepare search"))?;
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
@@ -944,7 +980,7 @@ impl Store for PgStore {
     }
 
     async fn user_by_name(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
-        let c = self.client().await?;
+        let c = self.sign_in_client().await?;
         let st = c.prepare_cached(sql!("user_by_name")).await.map_err(db("prepare user"))?;
         let row = c.query_opt(&st, &[&username]).await.map_err(db("user"))?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
@@ -986,7 +1022,7 @@ impl Store for PgStore {
         now: String,
         expires_at: String,
     ) -> Result<(), StoreError> {
-        let c = self.client().await?;
+        let c = self.sign_in_client().await?;
         c.execute(sql!("create_session"), &[&token_hash, &(user_id as i64), &now, &expires_at])
             .await
             .map_err(db("create session"))?;
@@ -996,20 +1032,20 @@ impl Store for PgStore {
     }
 
     async fn session_user(&self, token_hash: String, now: String) -> Result<Option<User>, StoreError> {
-        let c = self.client().await?;
+        let c = self.sign_in_client().await?;
         let st = c.prepare_cached(sql!("session_user")).await.map_err(db("prepare session"))?;
         let row = c.query_opt(&st, &[&token_hash, &now]).await.map_err(db("session"))?;
         Ok(row.as_ref().map(user_from_row).transpose()?.map(|u| u.0))
     }
 
     async fn delete_session(&self, token_hash: String) -> Result<(), StoreError> {
-        let c = self.client().await?;
+        let c = self.sign_in_client().await?;
         c.execute(sql!("delete_session"), &[&token_hash]).await.map_err(db("delete session"))?;
         Ok(())
     }
 
     async fn append_audits(&self, entries: Vec<NewAudit>) -> Result<(), StoreError> {
-        let mut c = self.client().await?;
+        let mut c = self.sign_in_client().await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
         append_audits(&tx, &entries).await?;
         tx.commit().await.map_err(db("commit audit"))?;
