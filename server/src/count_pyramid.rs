@@ -5,7 +5,7 @@
 //! - A tile at zoom `z` is drawn on a 64 × 64 grid of bins; those bins are the quadtree's nodes
 //!   at level `z + 6` of the Web-Mercator world. One level is kept per tile zoom up to
 //!   [`PYRAMID_MAX_ZOOM`]; deeper binned tiles read [`DeepPoints`], every incident as a 16-byte
-//!   record in Morton order.
+//!   record in Morton order, in parts of about 97 days of incident time.
 //! - Each level keeps its bins sorted by Morton code in flat arrays, so the bins of one tile are
 //!   one contiguous run; bins of recent additions wait in a small map and are folded in once
 //!   they hold a quarter of the level's day entries.
@@ -653,36 +653,24 @@ struct DeepPoint {
     cell: CellIdx,
 }
 
-/// Every incident as a 16-byte record in Morton order, for binned tiles deeper than the pyramid:
-/// a tile's records are one contiguous run, read in order, whatever the window. New records
-/// wait in a small unsorted list that is merged in once it holds a sixty-fourth of the rest.
+/// Seconds of incident time one part of [`DeepPoints`] covers: 2^23 s, about 97 days.
+const DEEP_PART_LOG2_S: u32 = 23;
+
+/// The part of [`DeepPoints`] that holds a record of time `t`.
+fn deep_part(t: u32) -> usize {
+    (t >> DEEP_PART_LOG2_S) as usize
+}
+
+/// The records of one part of [`DeepPoints`]: sorted, and new ones waiting unsorted until they
+/// are a sixty-fourth of the rest.
 #[derive(Debug, Clone, Default)]
-pub struct DeepPoints {
+struct DeepPart {
     sorted: Vec<DeepPoint>,
     recent: Vec<DeepPoint>,
 }
 
-impl DeepPoints {
-    fn record(p: &IncidentPoint) -> Option<DeepPoint> {
-        let t = u32::try_from(p.occurred_s - DEEP_EPOCH_S).ok().filter(|_| holds(p.occurred_s))?;
-        let (x, y) = bin_of(p.lon, p.lat, DEEP_LEVEL);
-        Some(DeepPoint { key: morton(x, y) << 8 | u64::from(p.category.index()), t, cell: p.cell })
-    }
-
-    /// Built from many incidents.
-    pub fn build<'a>(points: impl IntoIterator<Item = &'a IncidentPoint>) -> DeepPoints {
-        let mut deep = DeepPoints::default();
-        for p in points {
-            deep.sorted.extend(DeepPoints::record(p));
-        }
-        deep.sorted.sort_unstable();
-        deep.sorted.shrink_to_fit();
-        deep
-    }
-
-    /// Adds one incident (if it [`holds`] it).
-    pub fn add(&mut self, p: &IncidentPoint) {
-        let Some(r) = DeepPoints::record(p) else { return };
+impl DeepPart {
+    fn add(&mut self, r: DeepPoint) {
         self.recent.push(r);
         if self.recent.len() > 4_096.max(self.sorted.len() / 64) {
             let mut recent = std::mem::take(&mut self.recent);
@@ -699,6 +687,57 @@ impl DeepPoints {
         }
     }
 
+    /// The records with keys in `keys`: a run of the sorted ones, then the recent ones there.
+    fn in_keys(&self, keys: Range<u64>) -> impl Iterator<Item = &DeepPoint> {
+        let lo = self.sorted.partition_point(|r| r.key < keys.start);
+        let hi = lo + self.sorted[lo..].partition_point(|r| r.key < keys.end);
+        self.sorted[lo..hi].iter().chain(self.recent.iter().filter(move |r| keys.contains(&r.key)))
+    }
+}
+
+/// Every incident as a 16-byte record in Morton order, for binned tiles deeper than the pyramid,
+/// in parts of about 97 days of incident time ([`DEEP_PART_LOG2_S`]): a tile's records are one
+/// contiguous run in each part, and a window reads only the parts it overlaps, so a year's tile
+/// over ten years of history reads about a year of records.
+#[derive(Debug, Clone, Default)]
+pub struct DeepPoints {
+    parts: Vec<DeepPart>,
+}
+
+impl DeepPoints {
+    fn record(p: &IncidentPoint) -> Option<DeepPoint> {
+        let t = u32::try_from(p.occurred_s - DEEP_EPOCH_S).ok().filter(|_| holds(p.occurred_s))?;
+        let (x, y) = bin_of(p.lon, p.lat, DEEP_LEVEL);
+        Some(DeepPoint { key: morton(x, y) << 8 | u64::from(p.category.index()), t, cell: p.cell })
+    }
+
+    fn part_mut(&mut self, t: u32) -> &mut DeepPart {
+        let k = deep_part(t);
+        if self.parts.len() <= k {
+            self.parts.resize_with(k + 1, DeepPart::default);
+        }
+        &mut self.parts[k]
+    }
+
+    /// Built from many incidents.
+    pub fn build<'a>(points: impl IntoIterator<Item = &'a IncidentPoint>) -> DeepPoints {
+        let mut deep = DeepPoints::default();
+        for r in points.into_iter().filter_map(DeepPoints::record) {
+            deep.part_mut(r.t).sorted.push(r);
+        }
+        for part in &mut deep.parts {
+            part.sorted.sort_unstable();
+            part.sorted.shrink_to_fit();
+        }
+        deep
+    }
+
+    /// Adds one incident (if it [`holds`] it).
+    pub fn add(&mut self, p: &IncidentPoint) {
+        let Some(r) = DeepPoints::record(p) else { return };
+        self.part_mut(r.t).add(r);
+    }
+
     /// The counts of tile (`z`, `x`, `y`) for the incidents of `q` in `[from_s, to_s)`, or `None`
     /// past the deepest binned zoom. Only incidents it [`holds`] are counted.
     pub fn tile(&self, z: u8, x: u32, y: u32, q: &BinQuery<'_>, from_s: i64, to_s: i64) -> Option<TileBins> {
@@ -712,14 +751,19 @@ impl DeepPoints {
         let (from_t, to_t) = (from_s.saturating_sub(DEEP_EPOCH_S), to_s.saturating_sub(DEEP_EPOCH_S));
         let (x0, y0) = (x << TILE_BINS_LOG2, y << TILE_BINS_LOG2);
         let mut out = TileBins::new(model::Category::count());
-        let lo = self.sorted.partition_point(|r| r.key < first);
-        let hi = lo + self.sorted[lo..].partition_point(|r| r.key < first + span);
-        let in_tile = |r: &&DeepPoint| (first..first + span).contains(&r.key);
-        for r in self.sorted[lo..hi].iter().chain(self.recent.iter().filter(in_tile)) {
-            let category = (r.key & 0xff) as u8;
-            if (from_t..to_t).contains(&i64::from(r.t)) && q.allows_category(category) && q.allows_cell(r.cell) {
-                let (bx, by) = unmorton((r.key >> 8) >> shift);
-                out.add(bx - x0, by - y0, category, 1);
+        // The parts the window overlaps (times outside a u32 are in none).
+        let (lo_t, hi_t) = (from_t.max(0), to_t.min(i64::from(u32::MAX) + 1));
+        if lo_t >= hi_t || self.parts.is_empty() {
+            return Some(out);
+        }
+        let parts = deep_part(lo_t as u32)..=deep_part((hi_t - 1) as u32).min(self.parts.len() - 1);
+        for part in self.parts.get(parts).unwrap_or_default() {
+            for r in part.in_keys(first..first + span) {
+                let category = (r.key & 0xff) as u8;
+                if (from_t..to_t).contains(&i64::from(r.t)) && q.allows_category(category) && q.allows_cell(r.cell) {
+                    let (bx, by) = unmorton((r.key >> 8) >> shift);
+                    out.add(bx - x0, by - y0, category, 1);
+                }
             }
         }
         Some(out)
@@ -727,7 +771,12 @@ impl DeepPoints {
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        (self.sorted.capacity() + self.recent.capacity()) * size_of::<DeepPoint>()
+        self.parts.capacity() * size_of::<DeepPart>()
+            + self
+                .parts
+                .iter()
+                .map(|p| (p.sorted.capacity() + p.recent.capacity()) * size_of::<DeepPoint>())
+                .sum::<usize>()
     }
 }
 

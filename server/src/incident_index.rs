@@ -781,7 +781,8 @@ mod tests {
                     id: IncidentId(i + 1),
                     lon: lon + rng.random_range(-spread..spread),
                     lat: lat + rng.random_range(-spread..spread),
-                    occurred_s: start + rng.random_range(0..90 * 86_400),
+                    // 400 days: several parts of the Morton records (about 97 days each).
+                    occurred_s: start + rng.random_range(-310 * 86_400..90 * 86_400),
                     reported_s: 0,
                     cell: rng.random_range(0..60),
                     category: Category::all()[rng.random_range(0..Category::all().len())],
@@ -807,7 +808,7 @@ mod tests {
         let mut pyramid_answers = 0;
         for case in 0..300 {
             let time = |rng: &mut ChaCha8Rng| {
-                let t = start + rng.random_range(-86_400..91 * 86_400);
+                let t = start + rng.random_range(-311 * 86_400..91 * 86_400);
                 // A third on local midnights, the pyramid's own boundaries.
                 if rng.random_bool(0.33) { local_day_start_s(local_day(t)) } else { t }
             };

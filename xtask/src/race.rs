@@ -171,6 +171,7 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
             ours,
             postgis: postgis_load,
             martin,
+            one_connection: false,
         });
     }
     {
@@ -184,6 +185,7 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
             ours,
             postgis: theirs(&paths)?,
             martin: None,
+            one_connection: false,
         });
     }
     let viewport = format!(
@@ -200,7 +202,7 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
     ] {
         quiet_db()?;
         let ours = wrk(&work, EMBEDDED_PORT, &cookie, std::slice::from_ref(&path), 1, seconds)?;
-        rows.push(Row { name: name.into(), ours, postgis: None, martin: None });
+        rows.push(Row { name: name.into(), ours, postgis: None, martin: None, one_connection: true });
     }
     let peak_mb = embedded.rss_mb("VmHWM:")?;
     let copy_s = postgis.as_ref().map(|p| p.3);
@@ -227,8 +229,8 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
         Some(t) => format!("{} | {:.1}×", cell(t), ours.per_s / t.per_s.max(1e-9)),
         None => " | ".into(),
     };
-    for Row { name, ours, postgis, martin } in &rows {
-        if postgis.is_none() && martin.is_none() {
+    for Row { name, ours, postgis, martin, one_connection } in &rows {
+        if *one_connection {
             println!("| {name} | median {:.1} ms, p99 {:.1} ms | | | | |", ours.p50_ms, ours.p99_ms);
         } else {
             println!("| {name} | {} | {} | {} |", cell(ours), versus(ours, postgis), versus(ours, martin));
@@ -249,6 +251,8 @@ struct Row {
     ours: Load,
     postgis: Option<Load>,
     martin: Option<Load>,
+    /// Timed one request at a time: latencies only.
+    one_connection: bool,
 }
 
 /// Cancels every statement still running in `db_url`'s database (left by the previous row's
