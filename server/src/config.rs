@@ -405,8 +405,9 @@ pub struct StoreArgs {
     /// PostgreSQL/PostGIS connection URL; when given, the data directory is not used (数据库地址).
     #[arg(long, env = "SAFEGRID_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Most connections this process opens to PostgreSQL for queries; sign-in, session checks and
-    /// the audit log have 2 more of their own, and following other instances' writes 1 (连接池大小).
+    /// Most connections this process keeps to PostgreSQL for queries; sign-in and the audit log
+    /// have 2 more of their own, session checks 2, following other instances' writes 1, and
+    /// a read whose caller went away keeps its connection until it is cancelled (连接池大小).
     #[arg(long, env = "SAFEGRID_DB_POOL", default_value_t = 16)]
     pub db_pool: usize,
     /// With PostGIS: days of incidents held in memory; older ones are queried in the database

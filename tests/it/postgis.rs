@@ -456,48 +456,66 @@ async fn queries_past_the_memory_window_answer_as_memory_does() {
     db.drop().await;
 }
 
-/// A read past the memory window whose caller goes away (an HTTP client that closes its
-/// connection drops the request's future) is cancelled in the database: it neither keeps a
-/// backend working nor leaves a pool connection busy behind it.
+/// Backends of `db` waiting on a lock.
+async fn lock_waits(db: &Scratch) -> i64 {
+    db.admin
+        .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", &[&db.name])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// [`lock_waits`] once `done` holds of it, or after 10 s.
+async fn lock_waits_until(db: &Scratch, done: impl Fn(i64) -> bool) -> i64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let n = lock_waits(db).await;
+        if done(n) || std::time::Instant::now() > deadline {
+            return n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A scanning read whose caller goes away (an HTTP client that closes its connection drops the
+/// request's future) is cancelled in the database: it neither keeps a backend working nor
+/// leaves a pool connection busy behind it.
 #[tokio::test]
-async fn an_abandoned_past_read_is_cancelled_in_the_database() {
+async fn an_abandoned_scanning_read_is_cancelled_in_the_database() {
     use std::time::Duration;
+    use store::Store;
     use store::past::{PastFilter, PastReads, TileSpec};
     let Some(admin) = admin_url() else { return };
     let db = Scratch::new(&admin, "abandon").await;
-    let pg = store::postgis::open(&db.url, 2).await.unwrap();
+    let pg = store::postgis::open(&db.url, 3).await.unwrap();
     // Every read of the incidents waits while another session holds this lock.
     let locker = connect(&db.url).await.unwrap();
     locker.batch_execute("BEGIN; LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE").await.unwrap();
-    let everything = PastFilter::default();
-    let waiting = || async {
-        db.admin
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
-                &[&db.name],
-            )
-            .await
-            .unwrap()
-            .get::<_, i64>(0)
-    };
     let spec = TileSpec { z: 10, x: 803, y: 395, raw: false, raw_points_max: 5000, bin_px: 64.0 };
-    // As many abandoned reads as the pool has connections, of two kinds.
-    let abandoned = tokio::time::timeout(Duration::from_millis(400), PastReads::rows(&pg, &everything)).await;
-    assert!(abandoned.is_err(), "the read waits for the lock");
-    let abandoned = tokio::time::timeout(Duration::from_millis(400), PastReads::tile(&pg, &everything, spec)).await;
-    assert!(abandoned.is_err(), "the tile waits for the lock");
-    let mut left = waiting().await;
-    for _ in 0..50 {
-        if left == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        left = waiting().await;
+    // As many reads as the pool has connections, of three kinds, abandoned once they all wait in
+    // the database.
+    let reads = [
+        tokio::spawn({
+            let pg = pg.clone();
+            async move { PastReads::rows(&pg, &PastFilter::default()).await.map(drop) }
+        }),
+        tokio::spawn({
+            let pg = pg.clone();
+            async move { PastReads::tile(&pg, &PastFilter::default(), spec).await.map(drop) }
+        }),
+        tokio::spawn({
+            let pg = pg.clone();
+            async move { pg.search_incidents(&model::scope::Scope::everything(), "nowhere", 20).await.map(drop) }
+        }),
+    ];
+    assert_eq!(lock_waits_until(&db, |n| n == 3).await, 3, "the reads wait in the database");
+    for r in &reads {
+        r.abort();
     }
-    assert_eq!(left, 0, "abandoned reads still wait in the database");
+    assert_eq!(lock_waits_until(&db, |n| n == 0).await, 0, "abandoned reads still wait in the database");
     // The lock's holder is untouched, and once it lets go the pool answers at once.
     locker.batch_execute("ROLLBACK").await.unwrap();
-    let rows = tokio::time::timeout(Duration::from_secs(5), PastReads::rows(&pg, &everything))
+    let rows = tokio::time::timeout(Duration::from_secs(5), PastReads::rows(&pg, &PastFilter::default()))
         .await
         .expect("a pool connection is free")
         .unwrap();
@@ -532,16 +550,14 @@ async fn sign_in_does_not_wait_behind_busy_query_connections() {
     // Both query connections wait on a lock another session holds.
     let locker = connect(&db.url).await.unwrap();
     locker.batch_execute("BEGIN; LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE").await.unwrap();
-    let everything = PastFilter::default();
     let busy: Vec<_> = (0..2)
         .map(|_| {
-            let (pg, f) = (pg.clone(), everything.clone());
-            tokio::spawn(async move { PastReads::rows(&pg, &f).await.map(|r| r.len()) })
+            let pg = pg.clone();
+            tokio::spawn(async move { PastReads::rows(&pg, &PastFilter::default()).await.map(|r| r.len()) })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let blocked = tokio::time::timeout(Duration::from_millis(300), PastReads::rows(&pg, &everything)).await;
-    assert!(blocked.is_err(), "every query connection is busy");
+    assert_eq!(lock_waits_until(&db, |n| n == 2).await, 2, "the reads wait in the database");
+    assert_eq!(pg.pool().status().available, 0, "every query connection is busy");
     let within = Duration::from_secs(3);
     let found = tokio::time::timeout(within, pg.user_by_name("duty")).await.expect("sign-in waited").unwrap();
     assert_eq!(found.map(|(u, _)| u.id), Some(user.id));
@@ -586,14 +602,11 @@ async fn scanning_reads_run_a_few_at_a_time() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    let waiting: i64 = db
-        .admin
-        .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", &[&db.name])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(waiting, HEAVY_READS as i64, "reads in the database at once");
+    let heavy = HEAVY_READS as i64;
+    lock_waits_until(&db, |n| n >= heavy).await;
+    // Time for any read past the limit to reach the database too.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(lock_waits(&db).await, heavy, "reads in the database at once");
     locker.batch_execute("ROLLBACK").await.unwrap();
     for r in reads {
         assert_eq!(r.await.unwrap().unwrap(), 0, "every read is answered in the end");

@@ -258,8 +258,7 @@ struct Row {
 /// Cancels every statement still running in `db_url`'s database (left by the previous row's
 /// closed connections) and waits until none runs.
 fn quiet(db_url: &str) -> Result<()> {
-    let active =
-        "FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()";
+    let active = "FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid()";
     let started = Instant::now();
     loop {
         let out = Command::new("psql")

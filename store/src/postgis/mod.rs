@@ -28,13 +28,17 @@ pub async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
     Ok(client)
 }
 
-/// Connections of the sign-in pool ([`PgStore::with_sign_in_pool`]): sign-in and session checks
-/// beside the audit log's group commit.
+/// Connections of the sign-in pool ([`PgStore::with_auth_pools`]): sign-in and sign-out beside
+/// the audit log's group commit.
 pub const SIGN_IN_CONNECTIONS: usize = 2;
 
-/// Opens the store at `url` with a pool of at most `max_connections` for queries and one of
-/// [`SIGN_IN_CONNECTIONS`] for sign-in, session checks and the audit log: an empty database gets
-/// the schema; an older, newer or PostGIS-less one is refused with a message saying what to do.
+/// Connections of the session-check pool ([`PgStore::with_auth_pools`]).
+pub const SESSION_CONNECTIONS: usize = 2;
+
+/// Opens the store at `url` with a pool of at most `max_connections` for queries, one of
+/// [`SIGN_IN_CONNECTIONS`] for sign-in, sign-out and the audit log and one of
+/// [`SESSION_CONNECTIONS`] for session checks: an empty database gets the schema; an older, newer
+/// or PostGIS-less one is refused with a message saying what to do.
 pub async fn open(url: &str, max_connections: usize) -> anyhow::Result<PgStore> {
     let mut client = connect(url).await?;
     let migrated = migrate::ensure_current(&mut client).await?;
@@ -42,25 +46,20 @@ pub async fn open(url: &str, max_connections: usize) -> anyhow::Result<PgStore> 
         tracing::info!(from = migrated.from, to = migrated.to, "created the SafeGrid schema in the empty database");
     }
     let config: tokio_postgres::Config = url.parse().context("--database-url is not a PostgreSQL URL")?;
-    let manager = deadpool_postgres::Manager::from_config(
-        config,
-        NoTls,
-        deadpool_postgres::ManagerConfig { recycling_method: deadpool_postgres::RecyclingMethod::Fast },
-    );
-    let pool = deadpool_postgres::Pool::builder(manager)
-        .max_size(max_connections.max(1))
-        .build()
-        .context("building the connection pool")?;
-    let manager = deadpool_postgres::Manager::from_config(
-        url.parse().context("--database-url is not a PostgreSQL URL")?,
-        NoTls,
-        deadpool_postgres::ManagerConfig { recycling_method: deadpool_postgres::RecyclingMethod::Fast },
-    );
-    let sign_in = deadpool_postgres::Pool::builder(manager)
-        .max_size(SIGN_IN_CONNECTIONS)
-        .build()
-        .context("building the sign-in connection pool")?;
-    Ok(PgStore::new(pool, Some(url.to_owned())).with_sign_in_pool(sign_in))
+    let pool_of = |size: usize, what: &str| {
+        let manager = deadpool_postgres::Manager::from_config(
+            config.clone(),
+            NoTls,
+            deadpool_postgres::ManagerConfig { recycling_method: deadpool_postgres::RecyclingMethod::Fast },
+        );
+        deadpool_postgres::Pool::builder(manager)
+            .max_size(size)
+            .build()
+            .with_context(|| format!("building the {what} pool"))
+    };
+    let pool = pool_of(max_connections.max(1), "connection")?;
+    let (sign_in, sessions) = (pool_of(SIGN_IN_CONNECTIONS, "sign-in")?, pool_of(SESSION_CONNECTIONS, "session")?);
+    Ok(PgStore::new(pool, Some(url.to_owned())).with_auth_pools(sign_in, sessions))
 }
 
 fn parse_created(payload: &str) -> Option<RangeInclusive<u64>> {

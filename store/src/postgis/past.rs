@@ -45,14 +45,19 @@ impl PastFilter {
 
 /// A pooled connection lent to one read that its caller may abandon: an HTTP client that goes
 /// away drops the request's future, and with it this guard. Dropped before [`Abandonable::done`],
-/// the guard cancels the statement running on the connection and takes the connection out of the
-/// pool, so the backend stops working for nobody, no later read queues behind it, and the cancel
-/// cannot reach a later read on the same connection. A finished read returns it to the pool.
-struct Abandonable(Option<deadpool_postgres::Object>, Option<tokio::sync::OwnedSemaphorePermit>);
+/// the guard takes the connection out of the pool (no later read queues behind it, and the
+/// cancel cannot reach a later read on it), asks PostgreSQL to cancel the statement, and keeps
+/// the connection and its scan permit until the backend is idle again, so the permits count
+/// what runs in the database. A finished read returns the connection to the pool.
+pub(super) struct Abandonable(Option<deadpool_postgres::Object>, Option<tokio::sync::OwnedSemaphorePermit>);
+
+/// How long an abandoned read's cancel may take to send, and its backend to become idle, before
+/// the connection is closed regardless.
+const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Abandonable {
     /// The connection, returned to the pool: the read finished (or failed) on its own.
-    fn done(mut self) {
+    pub(super) fn done(mut self) {
         drop(self.0.take());
     }
 }
@@ -71,13 +76,27 @@ impl Drop for Abandonable {
         let Some(conn) = self.0.take() else { return };
         let cancel = conn.cancel_token();
         let client = deadpool_postgres::Object::take(conn);
-        // The permit goes once the statement is cancelled.
         let permit = self.1.take();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                // Best effort: without it the statement still ends when it next writes to the
-                // closed connection.
-                let _ = cancel.cancel_query(NoTls).await;
+                // A cancel that reaches the backend before it starts the statement is ignored,
+                // so it is sent again while the backend stays busy. An empty query queued behind
+                // the abandoned one answers once the backend is idle.
+                {
+                    let idle = client.simple_query("");
+                    tokio::pin!(idle);
+                    let deadline = tokio::time::Instant::now() + CANCEL_WAIT;
+                    loop {
+                        let _ = tokio::time::timeout(CANCEL_WAIT, cancel.cancel_query(NoTls)).await;
+                        tokio::select! {
+                            _ = &mut idle => break,
+                            () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+                        }
+                        if tokio::time::Instant::now() >= deadline {
+                            break;
+                        }
+                    }
+                }
                 drop((client, permit));
             });
         }
@@ -87,7 +106,7 @@ impl Drop for Abandonable {
 impl PgStore {
     /// A connection for a read that may be abandoned ([`Abandonable`]), with a permit to scan
     /// ([`super::store::HEAVY_READS`]) held as long as the connection.
-    async fn abandonable(&self) -> Result<Abandonable, PgError> {
+    pub(super) async fn abandonable(&self) -> Result<Abandonable, PgError> {
         let permit = self.heavy_read().await?;
         Ok(Abandonable(Some(self.client().await?), Some(permit)))
     }

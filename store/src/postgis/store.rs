@@ -87,11 +87,13 @@ pub const HEAVY_READS: usize = 4;
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
-    /// Sign-in, session checks, sign-out and the audit log: a pool of their own when the store
-    /// was opened with one ([`super::open`]), so that slow searches or long replays holding
-    /// every connection of `pool` never keep a user from signing in or a request from being let
-    /// in.
+    /// Sign-in, sign-out and the audit log: a pool of their own when the store was opened with
+    /// one ([`super::open`]), so that slow searches or long replays holding every connection of
+    /// `pool` never keep a user from signing in.
     sign_in: Pool,
+    /// Session checks, likewise on their own, so neither a flood of fresh tokens nor busy query
+    /// connections keep a signed-in user's request waiting, or a user from signing in.
+    sessions: Pool,
     /// Permits for reads that scan (searches, reads past the memory window): at most
     /// [`HEAVY_READS`] run in the database at once for this instance, as the embedded store has
     /// 4 readers, so a burst of them cannot take every core of the database from sign-in and
@@ -104,19 +106,21 @@ pub struct PgStore {
 impl PgStore {
     /// A store over an existing pool (the schema must be current: see [`super::open`]); other
     /// instances' writes are followed ([`Store::changes`]) through `listen_url`, the pool's URL.
-    /// Sign-in shares the pool.
+    /// Sign-in and session checks share the pool.
     pub fn new(pool: Pool, listen_url: Option<String>) -> PgStore {
         PgStore {
             sign_in: pool.clone(),
+            sessions: pool.clone(),
             pool,
             heavy_reads: std::sync::Arc::new(tokio::sync::Semaphore::new(HEAVY_READS)),
             listen_url: listen_url.map(std::sync::Arc::from),
         }
     }
 
-    /// The same store with `sign_in` as the pool of sign-in, session checks and the audit log.
-    pub fn with_sign_in_pool(self, sign_in: Pool) -> PgStore {
-        PgStore { sign_in, ..self }
+    /// The same store with `sign_in` as the pool of sign-in, sign-out and the audit log, and
+    /// `sessions` as that of session checks.
+    pub fn with_auth_pools(self, sign_in: Pool, sessions: Pool) -> PgStore {
+        PgStore { sign_in, sessions, ..self }
     }
 
     /// The connection pool.
@@ -930,15 +934,15 @@ impl Store for PgStore {
     }
 
     async fn search_incidents(&self, scope: &Scope, text: &str, limit: usize) -> Result<Vec<Incident>, StoreError> {
-        let _permit = self.heavy_read().await?;
-        let c = self.client().await?;
-        let st = c.prepare_cached(sql!("search_incidents")).await.map_err(db("prepare search"))?;
+        // A scan: a permit, and cancelled in the database if the caller goes away.
+        let c = self.abandonable().await?;
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let rows = c
-            .query(&st, &[&text, &pattern, &(limit as i64), &scope.cell_code_patterns()])
-            .await
-            .map_err(db("search"))?;
-        Ok(rows.iter().map(incident_from_row).collect::<Result<_, _>>()?)
+        let rows = match c.prepare_cached(sql!("search_incidents")).await {
+            Ok(st) => c.query(&st, &[&text, &pattern, &(limit as i64), &scope.cell_code_patterns()]).await,
+            Err(e) => Err(e),
+        };
+        c.done();
+        Ok(rows.map_err(db("search"))?.iter().map(incident_from_row).collect::<Result<_, _>>()?)
     }
 
     async fn create_user(&self, user: NewUser) -> Result<Option<User>, StoreError> {
@@ -1032,7 +1036,7 @@ impl Store for PgStore {
     }
 
     async fn session_user(&self, token_hash: String, now: String) -> Result<Option<User>, StoreError> {
-        let c = self.sign_in_client().await?;
+        let c = self.sessions.get().await.map_err(|e| PgError::Pool(e.to_string()))?;
         let st = c.prepare_cached(sql!("session_user")).await.map_err(db("prepare session"))?;
         let row = c.query_opt(&st, &[&token_hash, &now]).await.map_err(db("session"))?;
         Ok(row.as_ref().map(user_from_row).transpose()?.map(|u| u.0))
