@@ -67,6 +67,19 @@ impl Conn {
     }
 }
 
+/// The password `seeded` gives the city user.
+const PASSWORD: &str = "bench-password-1";
+
+impl Conn {
+    /// Signs in as the city user (asserting success); the session token.
+    async fn sign_in(&mut self) -> String {
+        let body = json!({"username": "city", "password": PASSWORD}).to_string();
+        let (status, answer) = self.request("POST", "/api/login", "", "application/json", body.as_bytes()).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+        serde_json::from_slice::<Value>(&answer).unwrap()["token"].as_str().unwrap().to_owned()
+    }
+}
+
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted.get(((sorted.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN)
 }
@@ -161,12 +174,7 @@ async fn serve(store: Arc<dyn Store>) -> Served {
     let addr = listener.local_addr().unwrap();
     // As `safegrid serve` serves: every request knows its peer.
     tokio::spawn(server::cli::serve_http(listener, state.clone(), std::future::pending()));
-    let mut c = Conn::open(addr).await;
-    let (status, login) = c
-        .request("POST", "/api/login", "", "application/json", br#"{"username":"city","password":"bench-password-1"}"#)
-        .await;
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&login));
-    let token: String = serde_json::from_slice::<Value>(&login).unwrap()["token"].as_str().unwrap().to_owned();
+    let token = Conn::open(addr).await.sign_in().await;
     Served { state, store, addr, token }
 }
 
@@ -437,18 +445,8 @@ async fn sign_in_under_searches(name: &str, addr: SocketAddr) {
         let (mut login_ms, mut check_ms) = (Vec::new(), Vec::new());
         for _ in 0..30 {
             let t = Instant::now();
-            let (status, body) = c
-                .request(
-                    "POST",
-                    "/api/login",
-                    "",
-                    "application/json",
-                    br#"{"username":"city","password":"bench-password-1"}"#,
-                )
-                .await;
-            assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+            let token = c.sign_in().await;
             login_ms.push(t.elapsed().as_secs_f64() * 1e3);
-            let token = serde_json::from_slice::<Value>(&body).unwrap()["token"].as_str().unwrap().to_owned();
             let t = Instant::now();
             let (status, body) = c.request("GET", "/api/me", &token, "application/json", b"").await;
             assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -469,19 +467,7 @@ async fn sign_in_under_searches(name: &str, addr: SocketAddr) {
         )
     };
     let idle = sign_ins(addr).await;
-    let token = {
-        let mut c = Conn::open(addr).await;
-        let (_, body) = c
-            .request(
-                "POST",
-                "/api/login",
-                "",
-                "application/json",
-                br#"{"username":"city","password":"bench-password-1"}"#,
-            )
-            .await;
-        serde_json::from_slice::<Value>(&body).unwrap()["token"].as_str().unwrap().to_owned()
-    };
+    let token = Conn::open(addr).await.sign_in().await;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut searchers = Vec::new();
     for _ in 0..16 {
@@ -525,7 +511,7 @@ async fn sign_in_under_searches(name: &str, addr: SocketAddr) {
 async fn seeded(store: Arc<dyn Store>) -> Arc<dyn Store> {
     let params = demo::DemoParams { base_incidents: 20_000, ..demo::DemoParams::new(9, Utc::now()) };
     seed_demo(store.as_ref(), &params, None).await.unwrap();
-    let hash = server::auth::hash_password("bench-password-1").unwrap();
+    let hash = server::auth::hash_password(PASSWORD).unwrap();
     let city = store.user_by_name("city").await.unwrap().unwrap().0;
     store.set_password(city.id, hash, None).await.unwrap();
     store
