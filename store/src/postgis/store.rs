@@ -142,6 +142,11 @@ impl PgStore {
     async fn sign_in_client(&self) -> Result<deadpool_postgres::Object, PgError> {
         self.sign_in.get().await.map_err(|e| PgError::Pool(e.to_string()))
     }
+
+    /// A connection of the session-check pool.
+    async fn session_client(&self) -> Result<deadpool_postgres::Object, PgError> {
+        self.sessions.get().await.map_err(|e| PgError::Pool(e.to_string()))
+    }
 }
 
 impl PgStore {
@@ -1036,7 +1041,7 @@ impl Store for PgStore {
     }
 
     async fn session_user(&self, token_hash: String, now: String) -> Result<Option<User>, StoreError> {
-        let c = self.sessions.get().await.map_err(|e| PgError::Pool(e.to_string()))?;
+        let c = self.session_client().await?;
         let st = c.prepare_cached(sql!("session_user")).await.map_err(db("prepare session"))?;
         let row = c.query_opt(&st, &[&token_hash, &now]).await.map_err(db("session"))?;
         Ok(row.as_ref().map(user_from_row).transpose()?.map(|u| u.0))
