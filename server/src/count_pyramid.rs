@@ -122,7 +122,23 @@ struct Level {
 impl Level {
     /// From daily records sorted by (bin, category, day) and merged.
     fn from_records(records: &[Record]) -> Level {
-        let mut l = Level::default();
+        // Sized first, so the vectors are allocated once and exactly.
+        let (mut bins, mut series) = (0, 0);
+        for (j, r) in records.iter().enumerate() {
+            let new_bin = j == 0 || records[j - 1].0 != r.0;
+            bins += usize::from(new_bin);
+            series += usize::from(new_bin || records[j - 1].3 != r.3);
+        }
+        let mut l = Level {
+            keys: Vec::with_capacity(bins),
+            cells: Vec::with_capacity(bins),
+            bin_series: Vec::with_capacity(bins + 1),
+            categories: Vec::with_capacity(series),
+            starts: Vec::with_capacity(series + 1),
+            days: Vec::with_capacity(records.len()),
+            cum: Vec::with_capacity(records.len()),
+            ..Level::default()
+        };
         let mut i = 0;
         while i < records.len() {
             let key = records[i].0;
@@ -147,13 +163,6 @@ impl Level {
         }
         l.bin_series.push(l.categories.len() as u32);
         l.starts.push(l.days.len() as u32);
-        l.keys.shrink_to_fit();
-        l.cells.shrink_to_fit();
-        l.bin_series.shrink_to_fit();
-        l.categories.shrink_to_fit();
-        l.starts.shrink_to_fit();
-        l.days.shrink_to_fit();
-        l.cum.shrink_to_fit();
         l
     }
 
@@ -315,6 +324,57 @@ fn merge_records(records: &mut Vec<Record>) {
         }
         same
     });
+}
+
+/// The records of the level above, from merged records sorted by (bin, category, day): each
+/// parent bin's (at most four) child runs merged by (category, day), records of the same day
+/// added, into `out` (cleared first). Linear, where sorting again would cost a logarithm more at
+/// every level.
+fn parent_records(records: &[Record], out: &mut Vec<Record>) {
+    out.clear();
+    let mut i = 0;
+    while i < records.len() {
+        let parent = records[i].0 >> 2;
+        // The child runs, as positions in `records`: next unread and end.
+        let mut runs = [(0usize, 0usize); 4];
+        let mut n = 0;
+        while i < records.len() && records[i].0 >> 2 == parent {
+            let child = records[i].0;
+            let end = i + records[i..].partition_point(|r| r.0 == child);
+            runs[n] = (i, end);
+            n += 1;
+            i = end;
+        }
+        if n == 1 {
+            // One child (most parents at the deep levels): its records, already merged.
+            let (at, end) = runs[0];
+            out.extend(records[at..end].iter().map(|r| (parent, r.1, r.2, r.3, r.4, r.5)));
+            continue;
+        }
+        let first = out.len();
+        let order = |r: &Record| u32::from(r.3) << 16 | u32::from(r.4);
+        loop {
+            // The run whose next record comes first by (category, day).
+            let mut next: Option<(usize, u32)> = None;
+            for (k, &(at, end)) in runs[..n].iter().enumerate() {
+                if at < end && next.is_none_or(|(_, o)| order(&records[at]) < o) {
+                    next = Some((k, order(&records[at])));
+                }
+            }
+            let Some((k, _)) = next else { break };
+            let r = records[runs[k].0];
+            runs[k].0 += 1;
+            let grouped = out.len() > first;
+            match out.last_mut() {
+                Some(last) if grouped && (last.3, last.4) == (r.3, r.4) => {
+                    last.1 = last.1.min(r.1);
+                    last.2 = last.2.max(r.2);
+                    last.5 += r.5;
+                }
+                _ => out.push((parent, r.1, r.2, r.3, r.4, r.5)),
+            }
+        }
+    }
 }
 
 /// Where a series starts in its bin's `days`/`cum`.
@@ -532,25 +592,36 @@ fn day_u16(t_s: i64) -> Option<u16> {
 
 impl CountPyramid {
     /// Builds from many incidents (those it [`holds`]): sorted daily records at the deepest
-    /// level, each coarser level from the one below, and the cells' series.
-    pub fn build<'a>(points: impl IntoIterator<Item = &'a IncidentPoint>) -> CountPyramid {
+    /// level, each coarser level merged from the one below, and the cells' series (on a second
+    /// thread).
+    pub fn build(points: &[IncidentPoint]) -> CountPyramid {
         let mut pyramid = CountPyramid::default();
         let deepest = PYRAMID_MAX_ZOOM + TILE_BINS_LOG2;
-        // (bin, lowest cell, highest cell, category, day, count)
-        let mut records: Vec<Record> = Vec::new();
-        for p in points {
-            let Some(day) = day_u16(p.occurred_s) else { continue };
-            let (x, y) = bin_of(p.lon, p.lat, deepest);
-            records.push((morton(x, y), p.cell, p.cell, p.category.index(), day, 1));
-        }
-        pyramid.by_cell = cells_of(&mut records);
-        for z in (0..=PYRAMID_MAX_ZOOM).rev() {
+        std::thread::scope(|s| {
+            let by_cell = s.spawn(|| cells_of(points));
+            // (bin, lowest cell, highest cell, category, day, count)
+            let mut records: Vec<Record> = Vec::with_capacity(points.len());
+            records.extend(points.iter().filter_map(|p| {
+                let day = day_u16(p.occurred_s)?;
+                let (x, y) = bin_of(p.lon, p.lat, deepest);
+                Some((morton(x, y), p.cell, p.cell, p.category.index(), day, 1))
+            }));
             merge_records(&mut records);
-            pyramid.levels[usize::from(z)] = Level::from_records(&records);
-            for r in &mut records {
-                r.0 >>= 2;
+            // Each level is laid out while the records of the one above are merged (into a
+            // second buffer, the two swapped at each level).
+            let mut parents: Vec<Record> = Vec::with_capacity(records.len());
+            for z in (0..=PYRAMID_MAX_ZOOM).rev() {
+                pyramid.levels[usize::from(z)] = std::thread::scope(|s| {
+                    let level = s.spawn(|| Level::from_records(&records));
+                    if z > 0 {
+                        parent_records(&records, &mut parents);
+                    }
+                    level.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+                });
+                std::mem::swap(&mut records, &mut parents);
             }
-        }
+            pyramid.by_cell = by_cell.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        });
         pyramid
     }
 
@@ -720,14 +791,24 @@ impl DeepPoints {
     }
 
     /// Built from many incidents.
-    pub fn build<'a>(points: impl IntoIterator<Item = &'a IncidentPoint>) -> DeepPoints {
-        let mut deep = DeepPoints::default();
-        for r in points.into_iter().filter_map(DeepPoints::record) {
-            deep.part_mut(r.t).sorted.push(r);
+    pub fn build(points: &[IncidentPoint]) -> DeepPoints {
+        // Counted first, so each part is allocated once and exactly.
+        let mut sizes: Vec<usize> = Vec::new();
+        for t in points.iter().filter(|p| holds(p.occurred_s)).map(|p| (p.occurred_s - DEEP_EPOCH_S) as u32) {
+            let k = deep_part(t);
+            if sizes.len() <= k {
+                sizes.resize(k + 1, 0);
+            }
+            sizes[k] += 1;
+        }
+        let mut deep = DeepPoints {
+            parts: sizes.iter().map(|&n| DeepPart { sorted: Vec::with_capacity(n), recent: Vec::new() }).collect(),
+        };
+        for r in points.iter().filter_map(DeepPoints::record) {
+            deep.parts[deep_part(r.t)].sorted.push(r);
         }
         for part in &mut deep.parts {
             part.sorted.sort_unstable();
-            part.sorted.shrink_to_fit();
         }
         deep
     }
@@ -786,19 +867,25 @@ fn clamp_days(days: &Range<i64>) -> Range<u16> {
     c(days.start)..c(days.end).max(c(days.start))
 }
 
-/// The cells' series, from records in any order (they are sorted by cell, category and day here
-/// and left so).
-fn cells_of(records: &mut [Record]) -> Vec<Bin> {
-    records.sort_unstable_by_key(|r| (r.1, r.3, r.4));
-    let cells = records.last().map_or(0, |r| r.1 as usize + 1);
+/// The cells' series of the incidents it [`holds`], from one sorted key per incident: cell,
+/// category and day.
+fn cells_of(points: &[IncidentPoint]) -> Vec<Bin> {
+    let mut keys: Vec<u64> = Vec::with_capacity(points.len());
+    keys.extend(points.iter().filter_map(|p| {
+        let day = day_u16(p.occurred_s)?;
+        Some(u64::from(p.cell) << 32 | u64::from(p.category.index()) << 16 | u64::from(day))
+    }));
+    keys.sort_unstable();
+    let cell_of = |k: u64| (k >> 32) as CellIdx;
+    let cells = keys.last().map_or(0, |&k| cell_of(k) as usize + 1);
     let mut out: Vec<Bin> = (0..cells).map(|_| Bin::new(0)).collect();
     let mut i = 0;
-    while i < records.len() {
-        let cell = records[i].1;
-        let end = i + records[i..].partition_point(|r| r.1 == cell);
+    while i < keys.len() {
+        let cell = cell_of(keys[i]);
+        let end = i + keys[i..].partition_point(|&k| cell_of(k) == cell);
         let bin = &mut out[cell as usize];
         (bin.first_cell, bin.last_cell) = (cell, cell);
-        push_series(bin, records[i..end].iter().map(|r| (r.3, r.4, r.5)));
+        push_series(bin, keys[i..end].iter().map(|&k| ((k >> 16) as u8, k as u16, 1)));
         i = end;
     }
     out

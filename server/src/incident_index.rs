@@ -1,15 +1,14 @@
-//! The in-memory incident index: compact records (no free text, no personal data), an R-tree on
-//! their positions and an order by time. Every list, count, statistic and tile is answered here;
+//! The in-memory incident index: compact records (no free text, no personal data), an order by
+//! position ([`SpatialOrder`]) and an order by time. Every list, count, statistic and tile is answered here;
 //! full records come from the store.
 //!
-//! Invariants: `order` holds every slot exactly once, sorted by (occurred_s, id); the R-tree holds
+//! Invariants: `order` holds every slot exactly once, sorted by (occurred_s, id); `spatial` holds
 //! every slot exactly once; a slot never moves once assigned.
 
 use crate::count_pyramid::{self, BinQuery, CountPyramid, DeepPoints, TileBins, bin_of, local_day, local_day_start_s};
 use crate::geography::CellIdx;
+use crate::spatial_order::{SpatialOrder, key_of};
 use model::{Category, IncidentId, Severity, Source, Status, Subcategory};
-use rstar::primitives::GeomWithData;
-use rstar::{AABB, RTree};
 use std::collections::HashMap;
 use std::ops::Range;
 use store::IncidentRow;
@@ -217,8 +216,6 @@ impl IncidentFilter {
 /// Position in the newest-first listing: the last item's (occurred_s, id).
 pub type Cursor = (i64, u64);
 
-type Entry = GeomWithData<[f64; 2], u32>;
-
 /// Slot of an id: store ids are dense and increasing, so a vector indexed by `id - base` holds
 /// most of them in 4 bytes each; ids far outside that range go to a map.
 #[derive(Default)]
@@ -235,6 +232,27 @@ impl IdSlots {
         let dense =
             id.checked_sub(self.base).and_then(|i| self.dense.get(i as usize)).copied().filter(|&s| s != Self::EMPTY);
         dense.or_else(|| self.sparse.get(&id).copied())
+    }
+
+    /// The slots of every record (`points[slot]`). Dense ids (at most twice as many ids in
+    /// their range as records, as a store's are) are laid out directly; others are inserted in
+    /// id order.
+    fn of(points: &[IncidentPoint]) -> IdSlots {
+        let (lo, hi) = points.iter().fold((u64::MAX, 0), |(lo, hi), p| (lo.min(p.id.0), hi.max(p.id.0)));
+        if points.is_empty() || hi - lo >= 2 * points.len() as u64 + 1_024 {
+            let mut ids: Vec<(u64, u32)> = points.iter().zip(0u32..).map(|(p, s)| (p.id.0, s)).collect();
+            ids.sort_unstable();
+            let mut slots = IdSlots::default();
+            for (id, slot) in ids {
+                slots.insert(id, slot);
+            }
+            return slots;
+        }
+        let mut dense = vec![Self::EMPTY; (hi - lo + 1) as usize];
+        for (p, slot) in points.iter().zip(0u32..) {
+            dense[(p.id.0 - lo) as usize] = slot;
+        }
+        IdSlots { base: lo, dense, sparse: HashMap::new() }
     }
 
     fn insert(&mut self, id: u64, slot: u32) {
@@ -262,7 +280,7 @@ impl IdSlots {
 pub struct IncidentIndex {
     points: Vec<IncidentPoint>,
     order: Vec<u32>,
-    tree: RTree<Entry>,
+    spatial: SpatialOrder,
     by_id: IdSlots,
     version: u64,
     /// Records that occurred before this (Unix seconds) are not held (a memory window).
@@ -279,22 +297,19 @@ pub struct IncidentIndex {
 impl IncidentIndex {
     /// Bulk-builds from records.
     pub fn new(points: Vec<IncidentPoint>) -> IncidentIndex {
-        let mut order: Vec<u32> = (0..points.len() as u32).collect();
-        order.sort_unstable_by_key(|&s| points[s as usize].key());
-        let tree = RTree::bulk_load(
-            points.iter().enumerate().map(|(s, p)| GeomWithData::new([p.lon, p.lat], s as u32)).collect(),
-        );
-        let mut ids: Vec<(u64, u32)> = points.iter().enumerate().map(|(s, p)| (p.id.0, s as u32)).collect();
-        ids.sort_unstable();
-        let mut by_id = IdSlots::default();
-        for (id, slot) in ids {
-            by_id.insert(id, slot);
-        }
-        let pyramid = CountPyramid::build(&points);
-        let deep = DeepPoints::build(&points);
+        // The count pyramid, the longest part, on threads of its own.
+        let (pyramid, order, spatial, by_id, deep) = std::thread::scope(|s| {
+            let pyramid = s.spawn(|| CountPyramid::build(&points));
+            let mut order: Vec<u32> = (0..points.len() as u32).collect();
+            order.sort_unstable_by_key(|&s| points[s as usize].key());
+            let spatial = SpatialOrder::build(points.iter().map(|p| key_of(p.lon, p.lat)));
+            let by_id = IdSlots::of(&points);
+            let deep = DeepPoints::build(&points);
+            (pyramid.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), order, spatial, by_id, deep)
+        });
         let outside =
             (0..points.len() as u32).filter(|&s| !count_pyramid::holds(points[s as usize].occurred_s)).collect();
-        IncidentIndex { points, order, tree, by_id, version: 0, floor_s: None, pyramid, deep, outside }
+        IncidentIndex { points, order, spatial, by_id, version: 0, floor_s: None, pyramid, deep, outside }
     }
 
     /// Changes with every mutation (caches of derived figures key on it).
@@ -336,7 +351,7 @@ impl IncidentIndex {
         self.order.insert(pos, slot);
         self.pyramid.add([&p]);
         self.add_aside(slot);
-        self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
+        self.spatial.add(vec![(key_of(p.lon, p.lat), slot)]);
         self.by_id.insert(p.id.0, slot);
         self.version += 1;
     }
@@ -363,13 +378,15 @@ impl IncidentIndex {
             let slot = self.points.len() as u32;
             self.points.push(p);
             self.add_aside(slot);
-            self.tree.insert(GeomWithData::new([p.lon, p.lat], slot));
             self.by_id.insert(p.id.0, slot);
             slots.push(slot);
         }
         if slots.is_empty() {
             return;
         }
+        self.spatial.add(
+            slots.iter().map(|&s| (key_of(self.points[s as usize].lon, self.points[s as usize].lat), s)).collect(),
+        );
         self.pyramid.add(slots.iter().map(|&s| &self.points[s as usize]));
         let points = &self.points;
         slots.sort_unstable_by_key(|&s| points[s as usize].key());
@@ -442,11 +459,12 @@ impl IncidentIndex {
     }
 
     /// Slots of the records inside `b`, or `None` when more than `cap` are: a box that holds
-    /// few records is answered from the R-tree, a busy one by scanning the time order.
+    /// few records is answered from the order by position, a busy one by scanning the time order.
     fn in_box(&self, b: &Bbox, cap: usize) -> Option<Vec<u32>> {
-        let env = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
-        let slots: Vec<u32> = self.tree.locate_in_envelope(env).take(cap + 1).map(|e| e.data).collect();
-        (slots.len() <= cap).then_some(slots)
+        self.spatial.in_box(b, cap, |s| {
+            let p = &self.points[s as usize];
+            (p.lon, p.lat)
+        })
     }
 
     /// Calls `visit` for every matching record (in no particular order).
@@ -480,7 +498,7 @@ impl IncidentIndex {
         let before = |p: &IncidentPoint| cursor.is_none_or(|c| p.key() < c);
         let mut out: Vec<IncidentPoint> = Vec::with_capacity(limit.min(1024));
         let range = self.time_range(f);
-        // The R-tree pays when the box holds few records; a scan newest-first stops early.
+        // The order by position pays when the box holds few records; a scan newest-first stops early.
         let cap = (limit * 4).max(20_000).min(range.len() / 4);
         if let Some(slots) = f.bbox.and_then(|b| self.in_box(&b, cap)) {
             out.extend(slots.iter().map(|&s| self.points[s as usize]).filter(|p| f.matches(p) && before(p)));

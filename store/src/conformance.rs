@@ -492,6 +492,8 @@ pub async fn a_world_round_trips_through_the_store(backend: &impl Backend, world
     assert_eq!(full[0].fields, world.incidents[10].0, "{name}");
     assert_eq!(store.meta("demo_truth").await.unwrap(), world.demo_truth_json, "{name}");
     assert_eq!(store.meta("no such key").await.unwrap(), None);
+    let span = store.incident_id_span().await.unwrap();
+    assert_eq!(span, Some(rows[0].id.0..=rows[rows.len() - 1].id.0), "{name}");
     // A part of the id range, as a follower reads it.
     let (a, b) = (rows[100].id.0, rows[119].id.0);
     let some = store.incident_rows(a..=b, None).await.unwrap();

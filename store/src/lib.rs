@@ -517,6 +517,9 @@ pub trait Store: Send + Sync + 'static {
     async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
         self.incident_rows(0..=u64::MAX, None).await
     }
+    /// The lowest and the highest id of the incidents held (`None` when there are none): the
+    /// range a reader splits to read every incident in parts.
+    async fn incident_id_span(&self) -> Result<Option<std::ops::RangeInclusive<u64>>, StoreError>;
     /// Index fields of the incidents whose ids lie in `ids` and that occurred at or after `since`
     /// (`None`: any time), in id order: a follower catching up on other instances' writes, or an
     /// index holding a recent window.

@@ -63,7 +63,7 @@ pub struct Raised {
 /// other and with `index` (which must not hold them yet: the rules run before the write that
 /// stores them commits). Back-filled reports (occurred more than `live_hours` ago) raise
 /// nothing. The index is read once for the whole batch and both rules, through the reports'
-/// joint box (its R-tree for a single report, its time order for a batch spread over the city):
+/// joint box (its order by position for a single report, its time order for a batch spread over the city):
 /// the incidents of a rule's time window near some report are put in grid buckets at least as
 /// wide as each report's search box, and a report looks at the 3 × 3 buckets of its category.
 pub fn for_batch(
@@ -248,7 +248,7 @@ impl Buckets {
         filter.from_s = Some(from_all);
         filter.to_s = Some(to_all.saturating_add(1));
         filter.categories = Some(categories_all);
-        // The index walks its R-tree when the joint box holds few incidents (a single report),
+        // The index walks its order by position when the joint box holds few incidents (a single report),
         // its time order otherwise (a batch spread over the city).
         filter.bbox = Some(reach_all);
         let mut keep = |near: Near, category: Category| {
@@ -515,7 +515,7 @@ mod tests {
         let raised = for_batch(&batch, &geography, &index, &rules, now);
         assert_eq!(raised.len(), batch.len());
         // Alone, with the rest of the batch already indexed, a report is looked up through the
-        // R-tree (the batch, spread over the whole patch, through the time order): the same answers.
+        // order by position (the batch, spread over the whole patch, through the time order): the same answers.
         for k in [0, 49, 50, 120, 449] {
             let others: Vec<IncidentPoint> = all.iter().filter(|p| p.id.0 != batch[k].id).copied().collect();
             assert_eq!(

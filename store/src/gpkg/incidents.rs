@@ -101,12 +101,21 @@ pub(super) fn find_external(
         .map(|o| o.map(|v| IncidentId(v as u64)))
 }
 
+/// The lowest and the highest incident id.
+pub(super) fn id_span(conn: &mut Connection) -> Result<Option<std::ops::RangeInclusive<u64>>, GpkgError> {
+    let (lo, hi): (Option<i64>, Option<i64>) = conn
+        .query_row(sql!("incident_id_span"), [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(sql("incident id span"))?;
+    Ok(lo.zip(hi).map(|(lo, hi)| lo as u64..=hi as u64))
+}
+
 pub(super) fn read_incident_rows(
     conn: &mut Connection,
     ids: std::ops::RangeInclusive<u64>,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<IncidentRow>, GpkgError> {
-    let mut out = Vec::new();
+    // Sized for a part of a start-up read (ids are dense), not for an open-ended range.
+    let mut out = Vec::with_capacity((ids.end().saturating_sub(*ids.start()).saturating_add(1)).min(1 << 16) as usize);
     let mut st = conn.prepare_cached(sql!("select_incident_rows")).map_err(sql("prepare load incidents"))?;
     let (lo, hi) = (*ids.start().min(&(i64::MAX as u64)) as i64, *ids.end().min(&(i64::MAX as u64)) as i64);
     let mut rows = st.query(params![lo, hi, since.map(millis)]).map_err(sql("load incidents"))?;

@@ -280,6 +280,10 @@ impl Store for GpkgStore {
         self.read(move |c| world::read_world_of_version(c, version)).await
     }
 
+    async fn incident_id_span(&self) -> Result<Option<std::ops::RangeInclusive<u64>>, StoreError> {
+        self.read(incidents::id_span).await
+    }
+
     async fn incident_rows(
         &self,
         ids: std::ops::RangeInclusive<u64>,

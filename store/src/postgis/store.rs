@@ -871,6 +871,13 @@ impl Store for PgStore {
         Ok(GeographyData { regions, cells, resources, officers, departments, mediators })
     }
 
+    async fn incident_id_span(&self) -> Result<Option<std::ops::RangeInclusive<u64>>, StoreError> {
+        let c = self.client().await?;
+        let row = c.query_one(sql!("incident_id_span"), &[]).await.map_err(db("incident id span"))?;
+        let (lo, hi): (Option<i64>, Option<i64>) = (row.get(0), row.get(1));
+        Ok(lo.zip(hi).map(|(lo, hi)| lo as u64..=hi as u64))
+    }
+
     async fn incident_rows(
         &self,
         ids: std::ops::RangeInclusive<u64>,

@@ -1,0 +1,1 @@
+SELECT min(fid), max(fid) FROM incidents

@@ -1,0 +1,2 @@
+-- The lowest and the highest incident id (NULLs when there are none).
+SELECT min(id), max(id) FROM incidents
