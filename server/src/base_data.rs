@@ -161,10 +161,36 @@ pub async fn import(args: WorldImportArgs, out: &mut (impl Write + Send)) -> any
     for line in difference_lines(&diff, args.file.lang) {
         writeln!(out, "{line}")?;
     }
+    let parts = next.to_parts(&rules)?;
     if args.dry_run {
+        let grid = Geography::new(GeographyData {
+            regions: parts.regions,
+            cells: parts.cells,
+            resources: parts.resources,
+            officers: parts.officers,
+            departments: parts.departments,
+            mediators: parts.mediators,
+        });
+        let found = placements_in(store.as_ref(), &grid).await?;
+        let (moved, uncovered) = (found.moved.len(), found.uncovered.len());
+        writeln!(
+            out,
+            "{}",
+            match (args.file.lang, uncovered) {
+                (CliLang::Zh, 0) => format!("试导入：{moved} 件已存警情将改划到其他网格"),
+                (CliLang::Zh, _) => format!(
+                    "试导入：{moved} 件已存警情将改划到其他网格，{uncovered} 件不在新网格内（发布将被拒绝，首批编号 {:?}）",
+                    &found.uncovered[..uncovered.min(5)]
+                ),
+                (CliLang::En, 0) => format!("dry run: {moved} stored incident(s) would move to another cell"),
+                (CliLang::En, _) => format!(
+                    "dry run: {moved} stored incident(s) would move to another cell; {uncovered} lie in no cell of the new grid (publication would be refused; first ids {:?})",
+                    &found.uncovered[..uncovered.min(5)]
+                ),
+            }
+        )?;
         return Ok(true);
     }
-    let parts = next.to_parts(&rules)?;
     let note = format!("import {}", args.file.file.display());
     let done = publish(store.as_ref(), parts, &diff, note, Author::cli(), Some(follows)).await?;
     writeln!(out, "{}", published_line(&done.version, args.file.lang))?;
@@ -247,20 +273,8 @@ pub async fn publish(
         departments: parts.departments,
         mediators: parts.mediators,
     };
-    let grid = Geography::new(geography.clone());
-    let mut placements = Vec::new();
-    let mut uncovered = Vec::new();
-    for row in store.load_incident_rows().await? {
-        match grid.locate(row.lon, row.lat) {
-            Some(i) => {
-                let cell = grid.cells()[i as usize].cell.code;
-                if cell != row.cell_code {
-                    placements.push((row.id, Placement::of_cell(cell)));
-                }
-            }
-            None => uncovered.push(row.id.0),
-        }
-    }
+    let Placements { moved: placements, uncovered, .. } =
+        placements_in(store, &Geography::new(geography.clone())).await?;
     if !uncovered.is_empty() {
         return Err(PublishError::Uncovered { count: uncovered.len(), first: uncovered.into_iter().take(5).collect() });
     }
@@ -293,6 +307,71 @@ pub async fn publish(
         })
         .await?;
     Ok(Published { version, moved_incidents: moved })
+}
+
+/// Where the stored incidents fall in a grid.
+#[derive(Debug, Clone, Default)]
+pub struct Placements {
+    /// Incidents that lie in another cell than the one stored, with their new placement.
+    pub moved: Vec<(model::IncidentId, Placement)>,
+    /// Ids of the incidents that lie in no cell.
+    pub uncovered: Vec<u64>,
+    /// Incidents located.
+    pub located: usize,
+    /// Seconds spent locating them (reading them from the store aside).
+    pub locate_s: f64,
+}
+
+impl Placements {
+    /// One line saying so, in `lang`.
+    pub fn line(&self, lang: CliLang) -> String {
+        let (n, moved, uncovered) = (self.located, self.moved.len(), self.uncovered.len());
+        let rate = n as f64 / self.locate_s.max(1e-9);
+        match lang {
+            CliLang::Zh => format!(
+                "已定位 {n} 件警情（{:.2} 秒，每秒 {rate:.0} 件）：{moved} 件不在所存网格内，{uncovered} 件不在任何网格内",
+                self.locate_s
+            ),
+            CliLang::En => format!(
+                "located {n} incident(s) ({:.2} s, {rate:.0} a second): {moved} lie in another cell than stored, {uncovered} in no cell",
+                self.locate_s
+            ),
+        }
+    }
+}
+
+/// Locates every stored incident in `grid`.
+pub async fn placements_in(store: &dyn Store, grid: &Geography) -> Result<Placements, store::StoreError> {
+    let rows = store.load_incident_rows().await?;
+    let started = std::time::Instant::now();
+    let mut out = Placements { located: rows.len(), ..Placements::default() };
+    for row in &rows {
+        match grid.locate(row.lon, row.lat) {
+            Some(i) => {
+                let cell = grid.cells()[i as usize].cell.code;
+                if cell != row.cell_code {
+                    out.moved.push((row.id, Placement::of_cell(cell)));
+                }
+            }
+            None => out.uncovered.push(row.id.0),
+        }
+    }
+    out.locate_s = started.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+/// `safegrid world placements`: locates every stored incident in the grid in force and says how
+/// many lie elsewhere than stored; `false` when any does.
+pub async fn check_placements(store_args: crate::config::StoreArgs, out: &mut impl Write) -> anyhow::Result<bool> {
+    let store = open_store(&store_args).await?;
+    let grid = Geography::new(store.load_geography().await?);
+    let found = placements_in(store.as_ref(), &grid).await?;
+    writeln!(out, "{}", found.line(CliLang::Zh))?;
+    writeln!(out, "{}", found.line(CliLang::En))?;
+    for (id, p) in found.moved.iter().take(5) {
+        writeln!(out, "  {} -> {}", id.0, p.cell_code)?;
+    }
+    Ok(found.moved.is_empty() && found.uncovered.is_empty())
 }
 
 /// `safegrid world versions`.

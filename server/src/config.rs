@@ -66,6 +66,13 @@ pub enum WorldCommand {
     },
     /// Publish an old version again, as a new version (回滚).
     Rollback(WorldRollbackArgs),
+    /// Locate every stored incident in the grid in force; exits 1 when any lies elsewhere than
+    /// stored (落点核查).
+    Placements {
+        /// Store selection.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// `safegrid world rollback`.

@@ -58,6 +58,17 @@ async fn main() -> std::process::ExitCode {
             server::base_data::versions(store, &mut std::io::stdout()).await
         }
         Command::World(WorldCommand::Rollback(a)) => server::base_data::rollback(a, &mut std::io::stdout()).await,
+        Command::World(WorldCommand::Placements { store }) => {
+            server::base_data::check_placements(store, &mut std::io::stdout()).await.and_then(|ok| {
+                if ok {
+                    Ok(())
+                } else {
+                    Err(anyhow::anyhow!(
+                        "stored incidents lie elsewhere than stored (listed above) (有警情落点与所存网格不符，见上)"
+                    ))
+                }
+            })
+        }
     };
     let code = match result {
         Ok(()) => 0u8,

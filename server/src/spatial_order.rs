@@ -4,12 +4,15 @@
 //!
 //! A position's key interleaves its column and row on a 2^16 × 2^16 grid over the whole globe
 //! (cells of 0.0055°, about 500 m). A box becomes a few runs of keys (quadtree cells wholly or
-//! partly inside it); each run is one binary search, and the records of partly covered cells are
-//! tested one by one against the box, so the answer is exact.
+//! partly inside it); each run is found through a small array of every 64th key (which stays in
+//! cache) and 64 entries of the big one. Records of cells strictly inside the box's columns and
+//! rows are inside it; those of the cells on its edge are tested one by one, so the answer is
+//! exact.
 //!
 //! Invariants: `sorted` and `recent` are each sorted by (key, slot) and together hold every slot
-//! once; `recent` is merged into `sorted` when it grows past a sixty-fourth of it, so an insert
-//! moves at most that many entries and a merge happens every sixty-fourth growth.
+//! once; `fences` holds every 64th key of `sorted`; `recent` is merged into `sorted` when it
+//! grows past a sixty-fourth of it, so an insert moves at most that many entries and a merge
+//! happens every sixty-fourth growth.
 
 use crate::count_pyramid::morton;
 use crate::incident_index::Bbox;
@@ -23,6 +26,12 @@ const COVER_DEPTH: u32 = 5;
 
 /// A (key, slot) entry.
 type Entry = (u32, u32);
+
+/// Entries of `sorted` per fence.
+const FENCE: usize = 64;
+
+/// A run of keys, and whether every key in it lies strictly inside the box's columns and rows.
+type Run = (Range<u64>, bool);
 
 /// The grid column and row of a position (clamped to the globe; NaN is column or row 0).
 /// Monotonic in each coordinate, so a point inside a box has a column and a row between the
@@ -58,18 +67,21 @@ pub fn merge_sorted<T: Ord + Copy>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
 }
 
 /// The runs of keys of the grid cells in columns `xs` and rows `ys` (inclusive), in increasing
-/// order, adjacent runs joined. Cells partly covered at the deepest level visited are included
-/// whole, so every key of the box is in a run.
-fn cover(xs: (u32, u32), ys: (u32, u32)) -> Vec<Range<u64>> {
+/// order, adjacent runs of the same kind joined. Cells partly covered at the deepest level
+/// visited are included whole, so every key of the box is in a run; a run is marked inside when
+/// its cells lie strictly between the first and last column and row (whose cells hold points on
+/// both sides of the box's edge).
+fn cover(xs: (u32, u32), ys: (u32, u32)) -> Vec<Run> {
     let side = (xs.1 - xs.0).max(ys.1 - ys.0) + 1;
     // The level whose cells are at least the box's size, then a few levels deeper.
     let box_level = GRID_LOG2 - (u32::BITS - (side - 1).leading_zeros()).min(GRID_LOG2);
     let deepest = (box_level + COVER_DEPTH).min(GRID_LOG2);
-    let mut runs: Vec<Range<u64>> = Vec::new();
-    let mut push = |r: Range<u64>| match runs.last_mut() {
-        Some(last) if last.end == r.start => last.end = r.end,
-        _ => runs.push(r),
+    let mut runs: Vec<Run> = Vec::new();
+    let mut push = |r: Range<u64>, inside: bool| match runs.last_mut() {
+        Some(last) if last.0.end == r.start && last.1 == inside => last.0.end = r.end,
+        _ => runs.push((r, inside)),
     };
+    let strictly = |lo: u32, hi: u32, range: (u32, u32)| lo > range.0 && hi < range.1;
     // Depth-first in Morton order: (level, column, row) of cells still to visit, last first.
     let mut stack = vec![(0u32, 0u32, 0u32)];
     while let Some((level, x, y)) = stack.pop() {
@@ -79,10 +91,10 @@ fn cover(xs: (u32, u32), ys: (u32, u32)) -> Vec<Range<u64>> {
         if x1 < xs.0 || x0 > xs.1 || y1 < ys.0 || y0 > ys.1 {
             continue;
         }
-        let inside = x0 >= xs.0 && x1 <= xs.1 && y0 >= ys.0 && y1 <= ys.1;
+        let inside = strictly(x0, x1, xs) && strictly(y0, y1, ys);
         if inside || level == deepest {
             let first = morton(x, y) << (2 * shift);
-            push(first..first + (1u64 << (2 * shift)));
+            push(first..first + (1u64 << (2 * shift)), inside);
             continue;
         }
         // Children in Morton order (x is the low bit), pushed last first.
@@ -97,6 +109,7 @@ fn cover(xs: (u32, u32), ys: (u32, u32)) -> Vec<Range<u64>> {
 #[derive(Debug, Clone, Default)]
 pub struct SpatialOrder {
     sorted: Vec<Entry>,
+    fences: Vec<u32>,
     recent: Vec<Entry>,
 }
 
@@ -105,7 +118,15 @@ impl SpatialOrder {
     pub fn build(keys: impl IntoIterator<Item = u32>) -> SpatialOrder {
         let mut sorted: Vec<Entry> = keys.into_iter().zip(0u32..).collect();
         sorted.sort_unstable();
-        SpatialOrder { sorted, recent: Vec::new() }
+        let fences = fences_of(&sorted);
+        SpatialOrder { sorted, fences, recent: Vec::new() }
+    }
+
+    /// The position in `sorted` of the first entry whose key is at least `key`.
+    fn first_at_least(&self, key: u64) -> usize {
+        let f = self.fences.partition_point(|&k| u64::from(k) < key);
+        let (lo, hi) = (f.saturating_sub(1) * FENCE, (f * FENCE).min(self.sorted.len()));
+        lo + self.sorted[lo..hi].partition_point(|e| u64::from(e.0) < key)
     }
 
     /// Adds slots with their keys.
@@ -119,12 +140,26 @@ impl SpatialOrder {
         }
         if self.recent.len() > 4_096.max(self.sorted.len() / 64) {
             self.sorted = merge_sorted(std::mem::take(&mut self.sorted), std::mem::take(&mut self.recent));
+            self.fences = fences_of(&self.sorted);
         }
     }
 
     /// The slots whose position (`position(slot)`) lies in `b` (edges included), or `None` when
-    /// more than `cap` do.
+    /// more than `cap` do, or when telling would test more than `4 × cap + 1,024` records of the
+    /// cells on its edge (a dense cluster just outside the box): the caller's scan is then the
+    /// cheaper way.
     pub fn in_box(&self, b: &Bbox, cap: usize, position: impl Fn(u32) -> (f64, f64)) -> Option<Vec<u32>> {
+        self.in_box_testing_at_most(b, cap, cap.saturating_mul(4).saturating_add(1_024), position)
+    }
+
+    /// [`SpatialOrder::in_box`], testing at most `tests` records of edge cells.
+    fn in_box_testing_at_most(
+        &self,
+        b: &Bbox,
+        cap: usize,
+        mut tests: usize,
+        position: impl Fn(u32) -> (f64, f64),
+    ) -> Option<Vec<u32>> {
         let (x0, y0) = grid_of(b.min_lon, b.min_lat);
         let (x1, y1) = grid_of(b.max_lon, b.max_lat);
         let mut out = Vec::new();
@@ -132,30 +167,59 @@ impl SpatialOrder {
             return Some(out);
         }
         let runs = cover((x0, x1), (y0, y1));
-        for entries in [&self.sorted, &self.recent] {
-            let mut rest = entries.as_slice();
-            for run in &runs {
-                rest = &rest[rest.partition_point(|e| u64::from(e.0) < run.start)..];
-                let n = rest.partition_point(|e| u64::from(e.0) < run.end);
-                for &(_, slot) in &rest[..n] {
-                    let (lon, lat) = position(slot);
-                    if b.contains(lon, lat) {
-                        out.push(slot);
-                        if out.len() > cap {
-                            return None;
-                        }
+        // Adds a run's slots in the box; false once more than `cap` are, or the tests run out.
+        let mut take = |entries: &[Entry], inside: bool| {
+            if inside {
+                if out.len() + entries.len() > cap {
+                    return false;
+                }
+                out.extend(entries.iter().map(|e| e.1));
+                return true;
+            }
+            if entries.len() > tests {
+                return false;
+            }
+            tests -= entries.len();
+            for &(_, slot) in entries {
+                let (lon, lat) = position(slot);
+                if b.contains(lon, lat) {
+                    out.push(slot);
+                    if out.len() > cap {
+                        return false;
                     }
                 }
-                rest = &rest[n..];
             }
+            true
+        };
+        let mut at = 0;
+        for (keys, inside) in &runs {
+            let lo = self.first_at_least(keys.start).max(at);
+            at = self.first_at_least(keys.end).max(lo);
+            if !take(&self.sorted[lo..at], *inside) {
+                return None;
+            }
+        }
+        let mut rest = self.recent.as_slice();
+        for (keys, inside) in &runs {
+            rest = &rest[rest.partition_point(|e| u64::from(e.0) < keys.start)..];
+            let n = rest.partition_point(|e| u64::from(e.0) < keys.end);
+            if !take(&rest[..n], *inside) {
+                return None;
+            }
+            rest = &rest[n..];
         }
         Some(out)
     }
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        (self.sorted.capacity() + self.recent.capacity()) * size_of::<Entry>()
+        (self.sorted.capacity() + self.recent.capacity()) * size_of::<Entry>() + self.fences.capacity() * 4
     }
+}
+
+/// Every [`FENCE`]th key of `sorted`.
+fn fences_of(sorted: &[Entry]) -> Vec<u32> {
+    sorted.iter().step_by(FENCE).map(|e| e.0).collect()
 }
 
 #[cfg(test)]
@@ -163,6 +227,11 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+
+    /// The even bits of `k`, squeezed: a column (or, shifted by one, a row) of a key.
+    fn spread_back(k: u64) -> u32 {
+        (0..32).map(|i| (((k >> (2 * i)) & 1) as u32) << i).sum()
+    }
 
     #[test]
     fn a_cover_holds_every_key_of_the_box_and_few_others() {
@@ -173,8 +242,9 @@ mod tests {
             let (w, h) = (rng.random_range(0..3_000u32), rng.random_range(0..3_000u32));
             let (xs, ys) = ((x0, x0 + w), (y0, y0 + h));
             let runs = cover(xs, ys);
-            assert!(runs.windows(2).all(|r| r[0].end < r[1].start), "sorted, disjoint, joined");
-            let covered: u64 = runs.iter().map(|r| r.end - r.start).sum();
+            assert!(runs.windows(2).all(|r| r[0].0.end <= r[1].0.start), "sorted, disjoint");
+            assert!(runs.windows(2).all(|r| r[0].0.end < r[1].0.start || r[0].1 != r[1].1), "joined");
+            let covered: u64 = runs.iter().map(|r| r.0.end - r.0.start).sum();
             let area = u64::from(w + 1) * u64::from(h + 1);
             // Every cell read whole at the deepest level meets the box, so the cover lies within
             // the box grown by one such cell on each side.
@@ -184,7 +254,20 @@ mod tests {
             for _ in 0..50 {
                 let (x, y) = (rng.random_range(xs.0..=xs.1), rng.random_range(ys.0..=ys.1));
                 let k = morton(x, y);
-                assert!(runs.iter().any(|r| r.contains(&k)), "({x}, {y}) of {xs:?} × {ys:?}");
+                let run = runs.iter().find(|r| r.0.contains(&k));
+                assert!(run.is_some(), "({x}, {y}) of {xs:?} × {ys:?}");
+                let strictly = x > xs.0 && x < xs.1 && y > ys.0 && y < ys.1;
+                assert!(
+                    strictly || run.is_some_and(|r| !r.1),
+                    "({x}, {y}) on the edge of {xs:?} × {ys:?} in an inside run"
+                );
+            }
+            // Every key of a run marked inside lies strictly inside (checked on a sample).
+            for (keys, _) in runs.iter().filter(|r| r.1) {
+                for k in [keys.start, keys.end - 1, keys.start + (keys.end - keys.start) / 2] {
+                    let (x, y) = (spread_back(k), spread_back(k >> 1));
+                    assert!(x > xs.0 && x < xs.1 && y > ys.0 && y < ys.1, "({x}, {y}) of an inside run");
+                }
             }
         }
     }
@@ -202,6 +285,7 @@ mod tests {
         let mut order = SpatialOrder::build((0..10_000).map(key));
         let mut held = 10_000u32;
         let mut merges = 0;
+        let mut edge_refusals = 0;
         while held < slots {
             let before = order.sorted.len();
             if rng.random_bool(0.5) {
@@ -234,13 +318,22 @@ mod tests {
                 got.sort_unstable();
                 want.sort_unstable();
                 assert_eq!(got, want, "{b:?}");
-                if want.len() > 1 {
-                    assert_eq!(order.in_box(&b, want.len() - 1, |s| points[s as usize]), None, "over the cap");
-                    assert!(order.in_box(&b, want.len(), |s| points[s as usize]).is_some(), "at the cap");
+                let capped =
+                    |cap: usize, tests: usize| order.in_box_testing_at_most(&b, cap, tests, |s| points[s as usize]);
+                if !want.is_empty() {
+                    assert_eq!(capped(want.len() - 1, usize::MAX), None, "over the cap");
+                    assert_eq!(capped(want.len(), usize::MAX).map(|v| v.len()), Some(want.len()), "at the cap");
+                    // With no tests allowed, only a box whose points all lie in inside cells answers.
+                    if let Some(v) = capped(usize::MAX, 0) {
+                        assert_eq!(v.len(), want.len(), "{b:?}");
+                    } else {
+                        edge_refusals += 1;
+                    }
                 }
             }
         }
         assert!(merges >= 3, "{merges} merges");
+        assert!(edge_refusals > 10, "{edge_refusals} boxes needed edge tests");
         let everything = Bbox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 };
         assert_eq!(
             order.in_box(&everything, usize::MAX, |s| points[s as usize]).map(|v| v.len()),

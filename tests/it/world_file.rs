@@ -3,7 +3,7 @@
 //! other coordinate systems read back to the same places (GDAL reprojects, GCJ-02 by our inverse).
 
 use geo::{BooleanOps, CoordsIter};
-use server::base_data::{export, import, rollback, validate_file};
+use server::base_data::{check_placements, export, import, rollback, validate_file};
 use server::config::{
     CliLang, ReportFormat, WorldExportArgs, WorldFileArgs, WorldImportArgs, WorldRollbackArgs, WorldValidateArgs,
 };
@@ -156,6 +156,8 @@ async fn an_import_publishes_a_version_moving_incidents_and_a_rollback_restores_
     assert!(ok, "{out}");
     assert!(out.contains("cells: 0 added, 1 changed, 1 removed"), "{out}");
     assert!(out.contains(&format!("  ~ {kept}")) && out.contains(&format!("  - {gone}")), "{out}");
+    // And how many stored incidents would move, before anyone publishes.
+    assert!(out.contains(&format!("dry run: {moving} stored incident(s) would move to another cell\n")), "{out}");
     assert_eq!(store.world_versions().await.unwrap().len(), 1);
     // Published: version 2, every incident of the removed cell now in the merged one.
     let (ok, out) = imported(dir.path(), &file, false).await;
@@ -193,6 +195,32 @@ async fn an_import_publishes_a_version_moving_incidents_and_a_rollback_restores_
     assert_eq!(back.load_geography().await.unwrap().cells, g.cells);
     let missing = rollback(WorldRollbackArgs { store: tests::store_args(dir.path()), to: 9 }, &mut Vec::new()).await;
     assert!(format!("{:#}", missing.unwrap_err()).contains("no version 9"));
+    // `world placements`: every incident in its stored cell; then one stored in the wrong one.
+    let placements = || async {
+        let mut out = Vec::new();
+        let ok = check_placements(tests::store_args(dir.path()), &mut out).await.unwrap();
+        (ok, String::from_utf8(out).unwrap())
+    };
+    let (ok, said) = placements().await;
+    let located = format!("located {} incident(s)", rows.len());
+    assert!(
+        ok && said.contains(&located) && said.contains("0 lie in another cell than stored, 0 in no cell"),
+        "{said}"
+    );
+    drop(back);
+    let conn = rusqlite::Connection::open(dir.path().join("safegrid.gpkg")).unwrap();
+    let wrong = rows.iter().find(|r| r.cell_code != kept).unwrap().id.0;
+    conn.execute(
+        "UPDATE incidents SET cell_code = ?1 WHERE fid = ?2",
+        rusqlite::params![kept.to_string(), wrong as i64],
+    )
+    .unwrap();
+    drop(conn);
+    let (ok, said) = placements().await;
+    assert!(
+        !ok && said.contains("1 lie in another cell than stored") && said.contains(&format!("  {wrong} -> ")),
+        "{said}"
+    );
 }
 
 /// Largest coordinate difference between two worlds' cells, degrees.

@@ -205,7 +205,35 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
         rows.push(Row { name: name.into(), ours, postgis: None, martin: None, one_connection: true });
     }
     let peak_mb = embedded.rss_mb("VmHWM:")?;
+    // After the rows: the allocator has returned the start-up's scratch memory by now.
+    let rss_end_mb = embedded.rss_mb("VmRSS:")?;
     let copy_s = postgis.as_ref().map(|p| p.3);
+    // Point-in-cell of every incident, the servers idle: SafeGrid's grid index (`world
+    // placements`, which times the locating apart from reading the store), and PostGIS's best
+    // plan, a LATERAL join through the cells' GiST index.
+    let ours_located = {
+        let out = Command::new(&bin).args(["world", "placements", "--data-dir"]).arg(&data).output()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        located_rate(&text).with_context(|| format!("world placements said: {text}"))?
+    };
+    let theirs_located = match &postgis {
+        Some((db_url, ..)) => {
+            quiet(db_url)?;
+            let out = Command::new("psql")
+                .args(["-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", db_url, "-c"])
+                .arg("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) SELECT count(c.code) FROM incidents i CROSS JOIN LATERAL (SELECT code FROM cells WHERE ST_Intersects(cells.geom, i.geom) LIMIT 1) c")
+                .output()?;
+            let text = String::from_utf8_lossy(&out.stdout);
+            let ms: f64 = text
+                .split("\"Execution Time\":")
+                .nth(1)
+                .and_then(|t| t.split([',', '\n', '}']).next())
+                .and_then(|t| t.trim().parse().ok())
+                .with_context(|| format!("EXPLAIN said: {text}"))?;
+            Some(ms / 1_000.0)
+        }
+        None => None,
+    };
     drop((embedded, postgis));
 
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -242,7 +270,30 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
         "| start-up to the first answer | {startup_s:.2} s, RSS {rss_start_mb:.0} MB ({:.0} B per incident, whole process); peak {peak_mb:.0} MB | | | | |",
         rss_start_mb * 1_048_576.0 / stored.max(1) as f64
     );
+    let (located_n, located_s) = ours_located;
+    let rate = |s: f64| located_n as f64 / s.max(1e-9);
+    println!(
+        "| point-in-cell of every stored incident, 1 thread | {located_s:.2} s, {:.0} a second (`world placements`) | {} |",
+        rate(located_s),
+        theirs_located.map_or_else(
+            || " | | |".into(),
+            |s| format!("LATERAL join {s:.1} s, {:.0} a second | {:.0}× | | ", rate(s), s / located_s.max(1e-9))
+        )
+    );
+    println!(
+        "| memory after the rows | RSS {rss_end_mb:.0} MB ({:.0} B per incident, whole process) | | | | |",
+        rss_end_mb * 1_048_576.0 / stored.max(1) as f64
+    );
     Ok(())
+}
+
+/// Incidents located and seconds taken, from `world placements`' English line ("located N
+/// incident(s) (X s, …").
+fn located_rate(text: &str) -> Option<(u64, f64)> {
+    let rest = text.split("located ").nth(1)?;
+    let (n, rest) = rest.split_once(" incident(s) (")?;
+    let (s, _) = rest.split_once(" s,")?;
+    Some((n.parse().ok()?, s.parse().ok()?))
 }
 
 /// One row of the table: SafeGrid, SafeGrid on PostGIS, Martin's query.
