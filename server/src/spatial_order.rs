@@ -191,22 +191,30 @@ impl SpatialOrder {
             }
             true
         };
+        // Every run's entries first (a few lookups that stay in cache): when the runs inside the
+        // box already hold more than `cap`, that is the answer, before any record is read.
+        let mut found: Vec<(&[Entry], bool)> = Vec::with_capacity(2 * runs.len());
         let mut at = 0;
         for (keys, inside) in &runs {
             let lo = self.first_at_least(keys.start).max(at);
             at = self.first_at_least(keys.end).max(lo);
-            if !take(&self.sorted[lo..at], *inside) {
-                return None;
-            }
+            found.push((&self.sorted[lo..at], *inside));
         }
         let mut rest = self.recent.as_slice();
         for (keys, inside) in &runs {
             rest = &rest[rest.partition_point(|e| u64::from(e.0) < keys.start)..];
             let n = rest.partition_point(|e| u64::from(e.0) < keys.end);
-            if !take(&rest[..n], *inside) {
+            found.push((&rest[..n], *inside));
+            rest = &rest[n..];
+        }
+        let surely_inside: usize = found.iter().filter(|f| f.1).map(|f| f.0.len()).sum();
+        if surely_inside > cap {
+            return None;
+        }
+        for (entries, inside) in found {
+            if !take(entries, inside) {
                 return None;
             }
-            rest = &rest[n..];
         }
         Some(out)
     }
