@@ -350,15 +350,14 @@ async fn read_points(
 ) -> Result<(Vec<IncidentPoint>, usize), StoreError> {
     let Some(span) = store.incident_id_span().await? else { return Ok((Vec::new(), 0)) };
     let (lo, hi) = (*span.start(), *span.end());
+    if lo > hi {
+        return Ok((Vec::new(), 0));
+    }
     let ids = (hi - lo).saturating_add(1);
     let parts = ids.div_ceil(READ_PART_IDS).clamp(1, 4_096);
     let part_ids = ids.div_ceil(parts);
     let mut ranges = (0..parts).map(move |k| lo + k * part_ids..=(lo + (k + 1) * part_ids - 1).min(hi));
-    let mut points = Vec::new();
-    if since.is_none() {
-        // Ids are dense in practice: one allocation instead of a doubling copy of every record.
-        points.reserve(ids.min(1 << 27) as usize);
-    }
+    let mut points: Vec<IncidentPoint> = Vec::new();
     let mut orphans = 0usize;
     let mut reading = std::collections::VecDeque::new();
     loop {
@@ -368,7 +367,13 @@ async fn read_points(
             reading.push_back(tokio::spawn(async move { store.incident_rows(range, since).await }));
         }
         let Some(next) = reading.pop_front() else { break };
-        for r in next.await.map_err(|e| StoreError::Task(e.to_string()))?? {
+        let rows = next.await.map_err(|e| StoreError::Task(e.to_string()))??;
+        if points.capacity() == 0 && since.is_none() {
+            // As many as the first part's density promises (ids are dense in practice): one
+            // allocation instead of a doubling copy of every record.
+            points.reserve((rows.len() as u64).saturating_mul(parts).min(ids).min(1 << 27) as usize);
+        }
+        for r in rows {
             match geography.cell(r.cell_code) {
                 Some((idx, _)) => points.push(IncidentPoint::new(&r, idx)),
                 None => orphans += 1,

@@ -458,8 +458,9 @@ impl IncidentIndex {
         lo..hi.max(lo)
     }
 
-    /// Slots of the records inside `b`, or `None` when more than `cap` are: a box that holds
-    /// few records is answered from the order by position, a busy one by scanning the time order.
+    /// Slots of the records inside `b`, or `None` when more than `cap` are (or telling would cost
+    /// more than a scan, [`SpatialOrder::in_box`]): a box that holds few records is answered from
+    /// the order by position, a busy one by scanning the time order.
     fn in_box(&self, b: &Bbox, cap: usize) -> Option<Vec<u32>> {
         self.spatial.in_box(b, cap, |s| {
             let p = &self.points[s as usize];

@@ -1,9 +1,9 @@
 //! Slots of the incident index in the Morton order of their position, for box queries: 8 bytes a
-//! record, where the R-tree it replaces took about 70 (its leaves are 56-byte enum nodes, in
+//! record, where the R-tree it replaces took about 88 (its leaves are 56-byte enum nodes, in
 //! nodes of at most six).
 //!
 //! A position's key interleaves its column and row on a 2^16 × 2^16 grid over the whole globe
-//! (cells of 0.0055°, about 500 m). A box becomes a few runs of keys (quadtree cells wholly or
+//! (cells of 0.0055° of longitude by 0.0027° of latitude, about 480 × 300 m at 38° N). A box becomes a few runs of keys (quadtree cells wholly or
 //! partly inside it); each run is found through a small array of every 64th key (which stays in
 //! cache) and 64 entries of the big one. Records of cells strictly inside the box's columns and
 //! rows are inside it; those of the cells on its edge are tested one by one, so the answer is
@@ -11,8 +11,8 @@
 //!
 //! Invariants: `sorted` and `recent` are each sorted by (key, slot) and together hold every slot
 //! once; `fences` holds every 64th key of `sorted`; `recent` is merged into `sorted` when it
-//! grows past a sixty-fourth of it, so an insert moves at most that many entries and a merge
-//! happens every sixty-fourth growth.
+//! grows past 4,096 entries and a sixty-fourth of it, so an insert moves at most that many
+//! entries and a merge happens every sixty-fourth growth.
 
 use crate::count_pyramid::morton;
 use crate::incident_index::Bbox;

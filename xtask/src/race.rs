@@ -221,7 +221,7 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
             quiet(db_url)?;
             let out = Command::new("psql")
                 .args(["-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", db_url, "-c"])
-                .arg("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) SELECT count(c.code) FROM incidents i CROSS JOIN LATERAL (SELECT code FROM cells WHERE ST_Intersects(cells.geom, i.geom) LIMIT 1) c")
+                .arg("SET max_parallel_workers_per_gather = 0; EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) SELECT count(c.code) FROM incidents i CROSS JOIN LATERAL (SELECT code FROM cells WHERE ST_Intersects(cells.geom, i.geom) LIMIT 1) c")
                 .output()?;
             let text = String::from_utf8_lossy(&out.stdout);
             let ms: f64 = text

@@ -106,7 +106,8 @@ pub(super) fn id_span(conn: &mut Connection) -> Result<Option<std::ops::RangeInc
     let (lo, hi): (Option<i64>, Option<i64>) = conn
         .query_row(sql!("incident_id_span"), [], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(sql("incident id span"))?;
-    Ok(lo.zip(hi).map(|(lo, hi)| lo as u64..=hi as u64))
+    // Store ids are positive; a negative one (written by hand) is below every range read.
+    Ok(lo.zip(hi).filter(|&(_, hi)| hi >= 0).map(|(lo, hi)| lo.max(0) as u64..=hi as u64))
 }
 
 pub(super) fn read_incident_rows(

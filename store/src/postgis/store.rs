@@ -875,7 +875,8 @@ impl Store for PgStore {
         let c = self.client().await?;
         let row = c.query_one(sql!("incident_id_span"), &[]).await.map_err(db("incident id span"))?;
         let (lo, hi): (Option<i64>, Option<i64>) = (row.get(0), row.get(1));
-        Ok(lo.zip(hi).map(|(lo, hi)| lo as u64..=hi as u64))
+        // Store ids are positive; a negative one (written by hand) is below every range read.
+        Ok(lo.zip(hi).filter(|&(_, hi)| hi >= 0).map(|(lo, hi)| lo.max(0) as u64..=hi as u64))
     }
 
     async fn incident_rows(
