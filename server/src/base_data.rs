@@ -112,6 +112,18 @@ fn parts_of(g: GeographyData) -> WorldParts {
     }
 }
 
+/// The geography a world's parts make (the inverse of [`parts_of`]).
+fn geography_of(p: WorldParts) -> GeographyData {
+    GeographyData {
+        regions: p.regions,
+        cells: p.cells,
+        resources: p.resources,
+        officers: p.officers,
+        departments: p.departments,
+        mediators: p.mediators,
+    }
+}
+
 /// The text of a difference, one line per layer and one per changed code.
 pub fn difference_lines(d: &Difference, lang: CliLang) -> Vec<String> {
     let mut lines = Vec::new();
@@ -163,14 +175,7 @@ pub async fn import(args: WorldImportArgs, out: &mut (impl Write + Send)) -> any
     }
     let parts = next.to_parts(&rules)?;
     if args.dry_run {
-        let grid = Geography::new(GeographyData {
-            regions: parts.regions,
-            cells: parts.cells,
-            resources: parts.resources,
-            officers: parts.officers,
-            departments: parts.departments,
-            mediators: parts.mediators,
-        });
+        let grid = Geography::new(geography_of(parts));
         let found = placements_in(store.as_ref(), &grid).await?;
         let (moved, uncovered) = (found.moved.len(), found.uncovered.len());
         writeln!(
@@ -265,14 +270,7 @@ pub async fn publish(
     follows: Option<u32>,
 ) -> Result<Published, PublishError> {
     let by = author.by.clone();
-    let geography = GeographyData {
-        regions: parts.regions,
-        cells: parts.cells,
-        resources: parts.resources,
-        officers: parts.officers,
-        departments: parts.departments,
-        mediators: parts.mediators,
-    };
+    let geography = geography_of(parts);
     let Placements { moved: placements, uncovered, .. } =
         placements_in(store, &Geography::new(geography.clone())).await?;
     if !uncovered.is_empty() {

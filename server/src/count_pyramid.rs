@@ -746,15 +746,7 @@ impl DeepPart {
         if self.recent.len() > 4_096.max(self.sorted.len() / 64) {
             let mut recent = std::mem::take(&mut self.recent);
             recent.sort_unstable();
-            let old = std::mem::take(&mut self.sorted);
-            let mut merged = Vec::with_capacity(old.len() + recent.len());
-            let (mut a, mut b) = (old.into_iter().peekable(), recent.into_iter().peekable());
-            while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
-                merged.extend(if x <= y { a.next() } else { b.next() });
-            }
-            merged.extend(a);
-            merged.extend(b);
-            self.sorted = merged;
+            self.sorted = crate::spatial_order::merge_sorted(std::mem::take(&mut self.sorted), recent);
         }
     }
 
