@@ -366,6 +366,7 @@ pub fn county_method(s: &AppState, c: &CountyForecast, choice: MethodChoice, sco
             decay_per_day: f.decay_per_day,
             boost: f.boost,
             by_hour: f.by_hour,
+            recency_days: f.recency_days,
         }),
         summary_zh,
         summary_en,

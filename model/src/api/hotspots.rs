@@ -198,6 +198,10 @@ pub struct FittedForecast {
     /// Whether the background follows each cell's own time of day (shifts shorter than a day).
     #[serde(default)]
     pub by_hour: bool,
+    /// The background's recency weighting in days (an incident `a` days old counts `e^{−a/τ}`);
+    /// `None`: every day of the training window alike.
+    #[serde(default)]
+    pub recency_days: Option<f64>,
 }
 
 /// What a county's newest forecast trial found, in brief.

@@ -563,17 +563,20 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
     let mut explained_en = String::new();
     if let Some(fitted) = counties.iter().find_map(|c| c.fitted) {
         explained_zh = format!(
-            "模型所预测网格的预期警情中约 {background_pct:.0}% 来自各处长期规律，{:.0}% 来自近期警情的激发（模型最佳参数：本格历史权重 {:.0}%，背景平滑半径 {:.0} 米，激发半径 {:.0} 米，激发每天衰减 {:.1}，每起警情平均引发 {:.1} 起{}）。",
+            "模型所预测网格的预期警情中约 {background_pct:.0}% 来自各处长期规律，{:.0}% 来自近期警情的激发（模型最佳参数：本格历史权重 {:.0}%，背景平滑半径 {:.0} 米，激发半径 {:.0} 米，激发每天衰减 {:.1}，每起警情平均引发 {:.1} 起{}{}）。",
             100.0 - background_pct,
             fitted.own_cell_share * 100.0,
             fitted.background_m,
             fitted.trigger_m,
             fitted.decay_per_day,
             fitted.boost,
-            if fitted.by_hour { "；背景按各网格自身在该时段的警情比例调整" } else { "" }
+            if fitted.by_hour { "；背景按各网格自身在该时段的警情比例调整" } else { "" },
+            fitted
+                .recency_days
+                .map_or(String::new(), |d| format!("；背景中近期警情权重更大（{d:.0} 天前的警情约计 37%）")),
         );
         explained_en = format!(
-            " About {background_pct:.0}% of the expected incidents come from each place's long-term pattern and {:.0}% from the boost after recent incidents (the model's best-ranked parameters: own-cell weight {:.0}%, background radius {:.0} m, trigger radius {:.0} m, decay {:.1} per day, {:.1} follow-on incidents per incident{}).",
+            " About {background_pct:.0}% of the expected incidents come from each place's long-term pattern and {:.0}% from the boost after recent incidents (the model's best-ranked parameters: own-cell weight {:.0}%, background radius {:.0} m, trigger radius {:.0} m, decay {:.1} per day, {:.1} follow-on incidents per incident{}{}).",
             100.0 - background_pct,
             fitted.own_cell_share * 100.0,
             fitted.background_m,
@@ -584,7 +587,10 @@ pub async fn forecast(State(s): State<AppState>, caller: Caller, RawQuery(q): Ra
                 "; the background follows each cell's own share of incidents at these hours"
             } else {
                 ""
-            }
+            },
+            fitted.recency_days.map_or(String::new(), |d| format!(
+                "; the background weighs recent incidents more (one {d:.0} days old counts about 37%)"
+            )),
         );
     }
     let (how_zh, how_en) = match choice {
