@@ -594,11 +594,10 @@ impl Basis {
     /// (background, triggering) per cell over the horizon.
     fn parts(&self, p: &SelfExciting) -> (Vec<f64>, Vec<f64>) {
         let lambda = p.own_cell_share;
-        let b = self
-            .backgrounds
-            .iter()
-            .find(|b| b.recency_days == p.recency_days)
-            .expect("a basis holds the background of every candidate it was built for");
+        // A basis holds the background of every candidate it was built for.
+        let Some(b) = self.backgrounds.iter().find(|b| b.recency_days == p.recency_days) else {
+            return (vec![0.0; self.hourly.len()], vec![0.0; self.hourly.len()]);
+        };
         let smooth = b.smooth.iter().find(|(h, _)| *h == p.background_m).map(|(_, v)| v);
         let key = (p.trigger_m.to_bits(), p.decay_per_day.to_bits());
         let trigger = self.trigger.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
