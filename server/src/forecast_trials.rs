@@ -253,8 +253,11 @@ fn lock_running(s: &AppState) -> std::sync::MutexGuard<'_, std::collections::Has
 /// Runs `county`'s trial now and keeps it as decided on the newest trial seen before it ran.
 pub async fn run_and_keep(s: &AppState, county: RegionCode, by: &str) -> Result<u64, TrialError> {
     let seen = latest(s, county).map_or(0, |(seq, _)| seq);
+    let started = std::time::Instant::now();
     let trial = run(s, county, s.clock.now(), by).await?;
-    keep(s, &trial, seen).await
+    let seq = keep(s, &trial, seen).await?;
+    tracing::info!(%county, by, shifts = trial.shifts, seconds = started.elapsed().as_secs_f64(), chosen = %trial.chosen, "forecast trial kept");
+    Ok(seq)
 }
 
 /// Starts every county's due trial, one county at a time (each waits for the one before);
