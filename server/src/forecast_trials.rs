@@ -10,9 +10,10 @@
 //! so several instances running the nightly check keep one trial per county and night.
 //!
 //! [`spawn`] runs the nightly check: a county whose newest trial is older than the last
-//! [`NIGHTLY_HOUR`] o'clock (local) is tried again, one county at a time, one shift per job of
-//! [`AppState::jobs`] (so a trial never keeps a request waiting longer than one shift's
-//! scoring). A county with no trial yet is tried soon after start (a new deployment, the demo).
+//! [`NIGHTLY_HOUR`] o'clock (local) is tried again, one county at a time, one
+//! [`Backtest::step`] per job of [`AppState::jobs`] (one shift's scoring, or two inner origins of
+//! the model's weekly fit), so a trial never keeps a request waiting long. A county with no trial
+//! yet is tried soon after start (a new deployment, the demo).
 
 use crate::cell_hotspots::{CountyForecast, FORECAST_TRAIN_DAYS, MethodChoice};
 use crate::desk_records::{desk_event, record};
@@ -120,8 +121,9 @@ pub async fn run(s: &AppState, county: RegionCode, now: DateTime<Utc>, by: &str)
         area_share: TRIAL_AREA_SHARE,
         refit_every: REFIT_EVERY_SHIFTS,
     };
-    // One shift a job: a trial never holds a place for long, so requests wait at most one step
-    // behind it (jobs are served in order). When every place stays taken, the trial waits.
+    // One step a job (a shift's scoring, or a seventh of a fit): a trial never holds a place for
+    // long, so requests wait at most one step behind it (jobs are served in order). When every
+    // place stays taken, the trial waits.
     let run = Arc::new(Mutex::new(Backtest::new(Study::new(&area.centres_m), events, spec, Forecaster::ALL.to_vec())));
     loop {
         let step = run.clone();
