@@ -1041,6 +1041,19 @@ mod tests {
         CellEvent { cell, x_m, y_m, t_s }
     }
 
+    /// The window's own-cell counts as a parameter set: no smoothing, no triggering.
+    fn own_cell_counts() -> SelfExciting {
+        SelfExciting {
+            own_cell_share: 1.0,
+            background_m: 0.0,
+            trigger_m: 0.0,
+            decay_per_day: 1.0,
+            boost: 0.0,
+            by_hour: false,
+            recency_days: None,
+        }
+    }
+
     #[test]
     fn top_cells_take_the_highest_risk_and_break_ties_by_index() {
         let risk = [0.0, 5.0, 1.0, 5.0, 9.0, 0.0];
@@ -1222,15 +1235,7 @@ mod tests {
             train.push(event(50.0, 50.0, d * DAY_S + 2 * 3600, side, cell_m));
             train.push(event(950.0, 950.0, d * DAY_S + 14 * 3600, side, cell_m));
         }
-        let plain = SelfExciting {
-            own_cell_share: 1.0,
-            background_m: 0.0,
-            trigger_m: 0.0,
-            decay_per_day: 1.0,
-            boost: 0.0,
-            by_hour: false,
-            recency_days: None,
-        };
+        let plain = own_cell_counts();
         let hourly = SelfExciting { by_hour: true, ..plain };
         let night = 30 * DAY_S;
         let r = study.self_exciting_risk(&plain, &train, 30.0, night, 8 * 3600);
@@ -1256,15 +1261,7 @@ mod tests {
             let busy = if d < 30 { (150.0, 150.0) } else { (250.0, 250.0) };
             train.push(event(busy.0, busy.1, d * DAY_S + DAY_S / 2, side, cell_m));
         }
-        let flat = SelfExciting {
-            own_cell_share: 1.0,
-            background_m: 0.0,
-            trigger_m: 0.0,
-            decay_per_day: 1.0,
-            boost: 0.0,
-            by_hour: false,
-            recency_days: None,
-        };
+        let flat = own_cell_counts();
         let recent = SelfExciting { recency_days: Some(RECENCY_DAYS), ..flat };
         let origin = 60 * DAY_S;
         let r = study.self_exciting_risk(&flat, &train, 60.0, origin, DAY_S);
