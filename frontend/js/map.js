@@ -207,7 +207,7 @@ export function createMap(container, optionsJson, onEvent) {
              cell: cell ? cell.properties.code : null, resource: resource ? resource.properties.id : null });
       return;
     }
-    const hits = map.queryRenderedFeatures(e.point, { layers: ['incidents', 'stations', 'cells-fill', 'regions-fill'] });
+    const hits = map.queryRenderedFeatures(e.point, { layers: ['incidents', 'stations', 'cells-fill', 'hotspots-fill', 'regions-fill'] });
     const live = map.queryRenderedFeatures(e.point, { layers: ['live-points'] })[0];
     if (live) { emit({ type: 'incident', id: live.properties.id }); return; }
     const incident = hits.find((f) => f.layer.id === 'incidents');
@@ -221,12 +221,13 @@ export function createMap(container, optionsJson, onEvent) {
     }
     const station = hits.find((f) => f.layer.id === 'stations');
     if (station) { emit({ type: 'resource', id: station.properties.id, name: station.properties.name }); return; }
-    const cell = hits.find((f) => f.layer.id === 'cells-fill');
-    if (cell) { emit({ type: 'cell', code: cell.properties.code }); return; }
+    // A cell of the cells layer, or of an analysis layer (shown with the cells layer off).
+    const cell = hits.find((f) => f.layer.id === 'cells-fill' || f.layer.id === 'hotspots-fill');
+    if (cell) { emit({ type: 'cell', code: String(cell.properties.code) }); return; }
     const region = hits.find((f) => f.layer.id === 'regions-fill');
     if (region) { emit({ type: 'region', code: region.properties.code }); }
   });
-  for (const id of ['incidents', 'cells-fill', 'stations']) {
+  for (const id of ['incidents', 'cells-fill', 'hotspots-fill', 'stations']) {
     map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
   }

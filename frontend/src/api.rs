@@ -404,6 +404,16 @@ impl AnalysisAnswer {
         }
     }
 
+    /// The forecast's cells by code (empty for other analyses).
+    pub fn forecast_cells(&self) -> std::collections::HashMap<String, model::api::hotspots::RiskCell> {
+        match self {
+            AnalysisAnswer::Forecast(fc) => {
+                fc.features.iter().map(|f| (f.properties.code.to_string(), f.properties.values)).collect()
+            }
+            _ => Default::default(),
+        }
+    }
+
     /// The answer as GeoJSON text, for the map.
     pub fn geojson(&self) -> String {
         let text = match self {

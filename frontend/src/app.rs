@@ -79,6 +79,8 @@ pub struct AnalysisInfo {
     pub alerts: Option<usize>,
     /// The forecast's method per county and why (empty for other analyses).
     pub methods: Vec<model::api::hotspots::CountyMethod>,
+    /// The forecast's cells by code, for the clicked cell's details (empty for other analyses).
+    pub forecast_cells: std::sync::Arc<std::collections::HashMap<String, model::api::hotspots::RiskCell>>,
 }
 
 /// State shared by every component.
@@ -467,6 +469,7 @@ pub fn MapView() -> impl IntoView {
         ctx.analysis_info.update(|i| {
             i.description = None;
             i.methods.clear();
+            i.forecast_cells = Default::default();
         });
         leptos::task::spawn_local(async move {
             let answer = api::analysis(a, &f).await;
@@ -479,9 +482,11 @@ pub fn MapView() -> impl IntoView {
                     ctx.with_map(|m| m.set_hotspots(&answer.geojson(), &style));
                     let d = answer.description().clone();
                     let methods = answer.county_methods();
+                    let forecast_cells = std::sync::Arc::new(answer.forecast_cells());
                     ctx.analysis_info.try_update(|i| {
                         i.description = Some((d.description_zh, d.description_en));
                         i.methods = methods;
+                        i.forecast_cells = forecast_cells;
                     });
                 }
                 Err(e) => {

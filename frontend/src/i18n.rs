@@ -182,6 +182,11 @@ pub enum T {
     KdeLow,
     KdeHigh,
     ForecastFlagged,
+    ForecastCell,
+    ForecastExpected,
+    ForecastRank,
+    ForecastSources,
+    ForecastNoRisk,
     Search,
     SearchHint,
     Regions,
@@ -726,6 +731,11 @@ pub fn tr(lang: Lang, t: T) -> &'static str {
         KdeLow => ("密度低", "Lower density"),
         KdeHigh => ("密度高", "Higher density"),
         ForecastFlagged => ("风险最高的5%网格", "Riskiest 5% of cells"),
+        ForecastCell => ("本网格班次预测", "This cell's shift forecast"),
+        ForecastExpected => ("预计警情", "Expected incidents"),
+        ForecastRank => ("风险排名", "Risk rank"),
+        ForecastSources => ("风险构成", "Where the risk comes from"),
+        ForecastNoRisk => ("本班次无预测风险", "No forecast risk this shift"),
         Search => ("搜索", "Search"),
         SearchHint => ("地区名称、代码、警情编号、地址或摘要", "Region name or code, case number, address or summary"),
         Regions => ("地区与网格", "Regions and cells"),
@@ -1015,10 +1025,48 @@ pub fn level(lang: Lang, level: &str) -> &'static str {
     }
 }
 
+/// A forecast cell's rank among `of` cells, and whether it is among the flagged (riskiest) ones.
+pub fn forecast_rank(lang: Lang, rank: usize, of: usize, flagged: bool) -> String {
+    match (lang, flagged) {
+        (Lang::Zh, true) => format!("第 {rank} 名（共 {of} 个网格，重点网格）"),
+        (Lang::Zh, false) => format!("第 {rank} 名（共 {of} 个网格）"),
+        (Lang::En, true) => format!("{rank} of {of} cells (flagged)"),
+        (Lang::En, false) => format!("{rank} of {of} cells"),
+    }
+}
+
+/// Where a forecast cell's risk comes from, in whole percent that add up to 100: the cell's
+/// long-term background (`background_share`, 0–1) and incidents of recent days nearby.
+pub fn forecast_sources(lang: Lang, background_share: f64) -> String {
+    let background_pct = (background_share.clamp(0.0, 1.0) * 100.0).round() as u32;
+    let recent_pct = 100 - background_pct;
+    match lang {
+        Lang::Zh => format!("长期规律 {background_pct}%，近期警情激发 {recent_pct}%"),
+        Lang::En => format!("long-term pattern {background_pct}%, set off by recent incidents {recent_pct}%"),
+    }
+}
+
 /// Weekday short names, Monday first.
 pub fn weekdays(lang: Lang) -> [&'static str; 7] {
     match lang {
         Lang::Zh => ["一", "二", "三", "四", "五", "六", "日"],
         Lang::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forecast_cells_risk_split_is_in_whole_percent_adding_up_to_100() {
+        assert_eq!(forecast_sources(Lang::Zh, 0.7349), "长期规律 73%，近期警情激发 27%");
+        assert_eq!(forecast_sources(Lang::En, 0.005), "long-term pattern 1%, set off by recent incidents 99%");
+        assert_eq!(forecast_sources(Lang::Zh, 1.0), "长期规律 100%，近期警情激发 0%");
+        // A share a hair outside 0–1 (rounding on the server) still reads as a split of 100.
+        assert_eq!(forecast_sources(Lang::En, -1e-12), "long-term pattern 0%, set off by recent incidents 100%");
+        assert_eq!(forecast_sources(Lang::En, 1.0 + 1e-12), "long-term pattern 100%, set off by recent incidents 0%");
+        assert_eq!(forecast_rank(Lang::Zh, 3, 120, true), "第 3 名（共 120 个网格，重点网格）");
+        assert_eq!(forecast_rank(Lang::En, 40, 120, false), "40 of 120 cells");
     }
 }

@@ -272,6 +272,7 @@ fn AreaDetails(code: String) -> impl IntoView {
             }
             _ => ().into_any(),
         }}
+        <ForecastDetails code=code.clone() />
         {move || match stats.get() {
             None => view! { <p class="muted">{move || ctx.t(T::Loading)}</p> }.into_any(),
             Some(Err(e)) => error_view(ctx, &e),
@@ -290,6 +291,35 @@ fn AreaDetails(code: String) -> impl IntoView {
                 }.into_any()
             }
         }}
+    }
+}
+
+/// A clicked cell's shift forecast while the forecast layer is shown: its expected incidents, its
+/// rank, and how much of its risk is the long-term background and how much recent incidents set
+/// off (the model's explanation per cell).
+#[component]
+fn ForecastDetails(code: String) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        if !ctx.layers.get().hotspots || ctx.analysis.get() != api::Analysis::Forecast {
+            return None;
+        }
+        let info = ctx.analysis_info.get();
+        let cell = *info.forecast_cells.get(&code)?;
+        let lang = ctx.lang.get();
+        let sources = match cell.background_share {
+            Some(share) => i18n::forecast_sources(lang, share),
+            None => ctx.t(T::ForecastNoRisk).to_owned(),
+        };
+        Some(view! {
+            <h2>{ctx.t(T::ForecastCell)}</h2>
+            <dl class="facts" id="panel-forecast">
+                <dt>{ctx.t(T::ForecastExpected)}</dt><dd id="panel-forecast-risk">{format!("{:.2}", cell.risk)}</dd>
+                <dt>{ctx.t(T::ForecastRank)}</dt>
+                <dd id="panel-forecast-rank">{i18n::forecast_rank(lang, cell.rank, info.forecast_cells.len(), cell.flagged)}</dd>
+                <dt>{ctx.t(T::ForecastSources)}</dt><dd id="panel-forecast-sources">{sources}</dd>
+            </dl>
+        })
     }
 }
 

@@ -737,9 +737,50 @@ async fn analyses(b: &Browser, _j: &mut Journey) {
     assert_eq!(marked.as_u64(), Some(1), "one method is marked as used");
     settled(c).await;
     std::fs::write(out.join("dashboard-forecast.png"), c.screenshot().await.unwrap()).unwrap();
+    forecast_cell_explained(b).await;
     // Near-repeat alerts: a count in words.
     c.find(Locator::Css("input[data-layer=alerts]")).await.unwrap().click().await.unwrap();
     wait_text(c, "#alerts-count", |t| t.contains("近重复预警"), "the near-repeat alerts").await;
+}
+
+/// A click on a forecast cell (the cells and incidents layers off, so the click meets the
+/// forecast layer alone) shows the cell's expected incidents, rank and the split of its risk
+/// between the long-term background and recent incidents, as the forecast's answer gives them.
+async fn forecast_cell_explained(b: &Browser) {
+    let (c, world) = (&b.c, &b.world);
+    // The best-ranked cell whose risk is partly set off by recent incidents (the model's own
+    // explanation), else the best-ranked cell with a risk.
+    let shown = js(
+        c,
+        "const d = window.__safegrid.map.getSource('hotspots').serialize().data;
+         const risky = d.features.map(f => f.properties).filter(p => p.background_share !== null && p.background_share !== undefined)
+           .sort((a, b) => a.rank - b.rank);
+         const pick = risky.find(p => p.background_share < 0.995) || risky[0];
+         return [pick.code, pick.background_share, pick.rank, pick.flagged, d.features.length];",
+    )
+    .await;
+    let code = shown[0].as_str().unwrap().to_owned();
+    let share = shown[1].as_f64().unwrap();
+    let (rank, flagged, cells) = (shown[2].as_u64().unwrap(), shown[3].as_bool().unwrap(), shown[4].as_u64().unwrap());
+    assert!((0.0..=1.0).contains(&share), "{code}: background share {share}");
+    for layer in ["cells", "incidents"] {
+        c.find(Locator::Css(&format!("input[data-layer={layer}]"))).await.unwrap().click().await.unwrap();
+    }
+    let (_, cell) = world.state.geography.cell(code.parse().unwrap()).unwrap();
+    let p = cell.boundary.interior_point().unwrap();
+    click_map(c, p.x(), p.y(), 15.0).await;
+    wait_text(c, "#panel-code", |t| t == code, "the clicked forecast cell").await;
+    let background_pct = (share * 100.0).round() as u32;
+    let want = format!("长期规律 {background_pct}%，近期警情激发 {}%", 100 - background_pct);
+    wait_text(c, "#panel-forecast-sources", |t| t == want, "the cell's risk split").await;
+    let rank_text = text_of(c, "#panel-forecast-rank").await;
+    assert!(rank_text.starts_with(&format!("第 {rank} 名（共 {cells} 个网格")), "{rank_text}");
+    assert_eq!(rank_text.contains("重点网格"), flagged, "{rank_text}");
+    settled(c).await;
+    std::fs::write(b.out.join("dashboard-forecast-cell.png"), c.screenshot().await.unwrap()).unwrap();
+    for layer in ["cells", "incidents"] {
+        c.find(Locator::Css(&format!("input[data-layer={layer}]"))).await.unwrap().click().await.unwrap();
+    }
 }
 
 /// The prevention gap map and the blind spots load when switched on.
