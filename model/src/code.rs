@@ -138,7 +138,14 @@ pub struct RegionCode(u64);
 impl RegionCode {
     /// Parses exactly 12 ASCII digits forming a code at some level.
     pub fn parse(s: &str) -> Result<Self, CodeError> {
-        let v = parse_digits(s, 12)?;
+        RegionCode::from_u64(parse_digits(s, 12)?).ok_or_else(|| CodeError::Shape(s.to_owned()))
+    }
+
+    /// The code of a number (12 digits with leading zeros), if it has the shape of one.
+    pub fn from_u64(v: u64) -> Option<Self> {
+        if v >= POW10[12] {
+            return None;
+        }
         let code = RegionCode(v);
         // A lower part may be non-zero only if every higher part is: 6206 00 001 000 is malformed.
         let lvl = code.level();
@@ -149,10 +156,7 @@ impl RegionCode {
             RegionLevel::Township => !head.is_multiple_of(1000) && !(head / 1000).is_multiple_of(100),
             RegionLevel::Village => !(head / 1000).is_multiple_of(1000) && !(head / 1_000_000).is_multiple_of(100),
         };
-        if !ok || v / POW10[10] == 0 {
-            return Err(CodeError::Shape(s.to_owned()));
-        }
-        Ok(code)
+        (ok && v / POW10[10] != 0).then_some(code)
     }
 
     /// The code as a number (12 digits when printed with leading zeros).
@@ -252,6 +256,13 @@ impl CellCode {
         Ok(CellCode(v))
     }
 
+    /// The code of a number (15 digits with leading zeros), if it has the shape of one: the
+    /// inverse of [`CellCode::as_u64`].
+    pub fn from_u64(v: u64) -> Option<Self> {
+        let village = RegionCode::from_u64(v / 1000)?;
+        (v < POW10[15] && village.level() == RegionLevel::Village && !v.is_multiple_of(1000)).then_some(CellCode(v))
+    }
+
     /// The `n`-th cell (1–999) of `village`.
     pub fn new(village: RegionCode, n: u16) -> Option<CellCode> {
         (village.level() == RegionLevel::Village && (1..=999).contains(&n))
@@ -328,6 +339,28 @@ mod tests {
         assert!(CellCode::parse("620602001001000").is_err());
         assert!(CellCode::parse("620602001000001").is_err());
         assert!(CellCode::parse("620602001001001").is_ok());
+    }
+
+    #[test]
+    fn a_code_read_back_from_its_number_is_checked_as_its_text_is() {
+        for s in ["620602001001007", "620602001001999", "620621100201001"] {
+            let c = CellCode::parse(s).unwrap();
+            assert_eq!(CellCode::from_u64(c.as_u64()), Some(c), "{s}");
+        }
+        // The numbers of malformed codes: a cell 000, a township for a village, 16 digits,
+        // a region code that is not a village's.
+        for v in [620602001001000, 620602001000001, 6_206_020_010_010_071, 620602000000001, 7] {
+            assert_eq!(CellCode::from_u64(v), None, "{v}");
+        }
+        for s in ["620600000000", "620602001001"] {
+            assert_eq!(
+                RegionCode::from_u64(RegionCode::parse(s).unwrap().as_u64()).map(|c| c.to_string()).as_deref(),
+                Some(s)
+            );
+        }
+        for v in [620600001000, 620600000001, 0, 1_000_000_000_000] {
+            assert_eq!(RegionCode::from_u64(v), None, "{v}");
+        }
     }
 
     #[test]

@@ -385,6 +385,16 @@ impl Subcategory {
         &self.entry().0.en
     }
 
+    /// Position among the subcategories of the taxonomy (a compact id for indexes).
+    pub fn index(self) -> u8 {
+        self.0
+    }
+
+    /// Inverse of [`Subcategory::index`].
+    pub fn from_index(i: u8) -> Option<Subcategory> {
+        Subcategory::all().get(usize::from(i)).copied()
+    }
+
     /// Parses the code name only.
     pub fn parse(s: &str) -> Option<Subcategory> {
         Subcategory::all().iter().copied().find(|c| c.as_str() == s)

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use anyhow::Context;
 use model::taxonomy::Workflow;
 use store::gpkg::GpkgStore;
-use store::{GeographyData, NewUser, Store, StoreError, WorldData};
+use store::{GeographyData, INCIDENT_PART_IDS, NewUser, Store, StoreError, WorldData};
 
 use model::Placement;
 use model::RegionCode;
@@ -333,9 +333,6 @@ pub async fn load_state(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<
     load_state_since(store, clock, None).await
 }
 
-/// Ids a start-up read asks the store for at once: small enough that the allocator reuses one
-/// part's memory for the next (fresh memory is slow to touch in a virtual machine).
-const READ_PART_IDS: u64 = 1 << 16;
 /// Parts read at once: the store parses one while the next is read, and the rows held at any
 /// time are a few parts', not every incident's.
 const READS_AT_ONCE: usize = 2;
@@ -354,9 +351,13 @@ async fn read_points(
         return Ok((Vec::new(), 0));
     }
     let ids = (hi - lo).saturating_add(1);
-    let parts = ids.div_ceil(READ_PART_IDS).clamp(1, 4_096);
-    let part_ids = ids.div_ceil(parts);
-    let mut ranges = (0..parts).map(move |k| lo + k * part_ids..=(lo + (k + 1) * part_ids - 1).min(hi));
+    // The parts of the id range aligned to multiples of INCIDENT_PART_IDS (the embedded store
+    // keeps each one's index fields packed); ids far apart (written by hand) in wider parts.
+    let part_ids = INCIDENT_PART_IDS.max(ids.div_ceil(4_096).next_power_of_two());
+    let first = lo / part_ids;
+    let parts = hi / part_ids - first + 1;
+    let mut ranges = (first..first + parts)
+        .map(move |k| (k * part_ids).max(lo)..=(k * part_ids).saturating_add(part_ids - 1).min(hi));
     let mut points: Vec<IncidentPoint> = Vec::new();
     let mut orphans = 0usize;
     let mut reading = std::collections::VecDeque::new();

@@ -205,6 +205,18 @@ async fn serve_generation(
         "loaded"
     );
     crate::live::watch::spawn(state.clone(), std::time::Duration::from_secs(60));
+    {
+        // The next start-up reads what this one read row by row from packed parts.
+        let store = state.store.clone();
+        tokio::spawn(async move {
+            let t = Instant::now();
+            match store.pack_incident_parts().await {
+                Ok(0) => {}
+                Ok(parts) => tracing::info!(parts, seconds = t.elapsed().as_secs_f64(), "incident parts packed"),
+                Err(e) => tracing::warn!("packing incident parts: {e:#}"),
+            }
+        });
+    }
     if !args.no_nightly_trials {
         crate::forecast_trials::spawn(state.clone(), std::time::Duration::from_secs(600));
     }

@@ -128,6 +128,11 @@ pub enum Notice {
     Listening,
 }
 
+/// Ids a start-up read asks the store for at once, in parts aligned to multiples of it: small
+/// enough that the allocator reuses one part's memory for the next; the embedded store packs
+/// the index fields of each such part (`pack_incident_parts`).
+pub const INCIDENT_PART_IDS: u64 = 1 << 16;
+
 /// The fields of an incident the in-memory index needs (no free text, no personal data).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IncidentRow {
@@ -158,18 +163,23 @@ pub struct IncidentRow {
 impl IncidentRow {
     /// The index fields of a full incident.
     pub fn of(i: &Incident) -> IncidentRow {
+        IncidentRow::stored(i.id, &i.fields, &i.placement)
+    }
+
+    /// The index fields of an incident stored with `id`.
+    pub fn stored(id: IncidentId, n: &NewIncident, p: &Placement) -> IncidentRow {
         IncidentRow {
-            id: i.id,
-            lon: i.fields.lon,
-            lat: i.fields.lat,
-            occurred_s: i.fields.occurred_at.timestamp(),
-            reported_s: i.fields.reported_at.timestamp(),
-            category: i.fields.category,
-            subcategory: i.fields.subcategory,
-            status: i.fields.status,
-            severity: i.fields.severity,
-            source: i.fields.source,
-            cell_code: i.placement.cell_code,
+            id,
+            lon: n.lon,
+            lat: n.lat,
+            occurred_s: n.occurred_at.timestamp(),
+            reported_s: n.reported_at.timestamp(),
+            category: n.category,
+            subcategory: n.subcategory,
+            status: n.status,
+            severity: n.severity,
+            source: n.source,
+            cell_code: p.cell_code,
         }
     }
 }
@@ -528,6 +538,12 @@ pub trait Store: Send + Sync + 'static {
         ids: std::ops::RangeInclusive<u64>,
         since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Vec<IncidentRow>, StoreError>;
+    /// Packs the index fields of every part of the id range ([`INCIDENT_PART_IDS`]) below the
+    /// newest that is not packed yet, so that later start-ups read them fast (the embedded store;
+    /// others have nothing to pack); how many parts were packed.
+    async fn pack_incident_parts(&self) -> Result<usize, StoreError> {
+        Ok(0)
+    }
     /// Stores incidents in one transaction, all or nothing, and returns once it is durable.
     /// Idempotent on (source, external_id): a resubmission with the same content
     /// ([`NewIncident::same_report`]) is `Existing`; with other content the whole batch is

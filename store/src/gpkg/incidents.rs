@@ -111,7 +111,7 @@ pub(super) fn id_span(conn: &mut Connection) -> Result<Option<std::ops::RangeInc
 }
 
 pub(super) fn read_incident_rows(
-    conn: &mut Connection,
+    conn: &Connection,
     ids: std::ops::RangeInclusive<u64>,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<IncidentRow>, GpkgError> {

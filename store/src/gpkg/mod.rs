@@ -19,6 +19,7 @@ macro_rules! sql {
 pub mod blob;
 mod connection;
 mod desk;
+mod incident_parts;
 mod incidents;
 mod live_log;
 mod users;
@@ -191,6 +192,8 @@ impl GpkgStore {
         }
         writer.execute_batch(sql!("core")).map_err(sql("create GeoPackage core"))?;
         writer.execute_batch(sql!("schema")).map_err(sql("create schema"))?;
+        writer.execute_batch(&incident_parts::schema()).map_err(sql("create incident parts"))?;
+        writer.execute_batch(sql!("writer_temp_store")).map_err(sql("configure the writer"))?;
         // Stores from before key places were places to protect rather than 物防 (#30).
         writer.execute_batch(sql!("upgrade_key_places")).map_err(sql("upgrade key places"))?;
         writer
@@ -289,7 +292,21 @@ impl Store for GpkgStore {
         ids: std::ops::RangeInclusive<u64>,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<IncidentRow>, StoreError> {
-        self.read(move |c| incidents::read_incident_rows(c, ids, since)).await
+        let one_part = incident_parts::part_of(*ids.start()) == incident_parts::part_of(*ids.end());
+        match since {
+            None if one_part => self.read(move |c| incident_parts::read_rows(c, ids)).await,
+            _ => self.read(move |c| incidents::read_incident_rows(c, ids, since)).await,
+        }
+    }
+
+    async fn pack_incident_parts(&self) -> Result<usize, StoreError> {
+        let Some(span) = self.incident_id_span().await? else { return Ok(0) };
+        let parts = self.read(move |c| incident_parts::parts_to_pack(c, span)).await?;
+        for &part in &parts {
+            // One part per hold of the writer's lock, so writes wait at most one part's read.
+            Self::with(&self.writer, move |c| incident_parts::pack(c, part)).await?;
+        }
+        Ok(parts.len())
     }
 
     async fn insert_deriving(

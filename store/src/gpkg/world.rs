@@ -116,6 +116,7 @@ pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<()
         "desk_photos",
         "live_events",
         "incidents",
+        "incident_parts",
         "cells",
         "regions",
     ] {
@@ -123,8 +124,13 @@ pub(super) fn write_world(conn: &mut Connection, world: &WorldData) -> Result<()
     }
     tx.execute(sql!("clear_demo_truth"), []).map_err(sql("clear meta"))?;
     write_geography(&tx, &world.geography)?;
+    // Every incident of the store is written here, so each part but the newest is packed from
+    // the rows as written, without reading them back.
+    let mut part = super::incident_parts::Packing::default();
     for (n, p) in &world.incidents {
-        insert_incident(&tx, n, p)?;
+        if let Some(id) = insert_incident(&tx, n, p)? {
+            part.push(&tx, crate::IncidentRow::stored(id, n, p))?;
+        }
     }
     if let Some(truth) = &world.demo_truth_json {
         tx.execute(sql!("insert_demo_truth"), [truth]).map_err(sql("write meta"))?;

@@ -1,0 +1,1 @@
+SELECT rows FROM incident_parts WHERE part = ?1
