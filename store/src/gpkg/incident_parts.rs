@@ -400,18 +400,10 @@ mod tests {
         let rows: Vec<IncidentRow> = incidents(50, 0)
             .iter()
             .enumerate()
-            .map(|(k, (n, p))| IncidentRow {
-                id: IncidentId(1000 + k as u64),
-                lon: n.lon,
-                lat: n.lat,
-                occurred_s: n.occurred_at.timestamp() - 1_000_000_000_000 * (k as i64 % 2),
-                reported_s: n.reported_at.timestamp(),
-                category: n.category,
-                subcategory: n.subcategory,
-                status: n.status,
-                severity: n.severity,
-                source: n.source,
-                cell_code: p.cell_code,
+            .map(|(k, (n, p))| {
+                let row = IncidentRow::stored(IncidentId(1000 + k as u64), n, p);
+                // Every second one long before 1970.
+                IncidentRow { occurred_s: row.occurred_s - 1_000_000_000_000 * (k as i64 % 2), ..row }
             })
             .collect();
         let blob = encode(&rows);
