@@ -345,7 +345,7 @@ async fn read_points(
     geography: &Geography,
     since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(Vec<IncidentPoint>, usize), StoreError> {
-    let Some(span) = store.incident_id_span().await? else { return Ok((Vec::new(), 0)) };
+    let Some(span) = store.incident_id_span(since).await? else { return Ok((Vec::new(), 0)) };
     let (lo, hi) = (*span.start(), *span.end());
     if lo > hi {
         return Ok((Vec::new(), 0));

@@ -492,8 +492,28 @@ pub async fn a_world_round_trips_through_the_store(backend: &impl Backend, world
     assert_eq!(full[0].fields, world.incidents[10].0, "{name}");
     assert_eq!(store.meta("demo_truth").await.unwrap(), world.demo_truth_json, "{name}");
     assert_eq!(store.meta("no such key").await.unwrap(), None);
-    let span = store.incident_id_span().await.unwrap();
+    let span = store.incident_id_span(None).await.unwrap();
     assert_eq!(span, Some(rows[0].id.0..=rows[rows.len() - 1].id.0), "{name}");
+    // The span of a window of recent incidents: from its own first id, not the first stored.
+    let cut_s = {
+        let mut times: Vec<i64> = rows.iter().map(|r| r.occurred_s).collect();
+        times.sort_unstable();
+        times[times.len() * 3 / 4]
+    };
+    let in_window: Vec<u64> = rows.iter().filter(|r| r.occurred_s >= cut_s).map(|r| r.id.0).collect();
+    let window_span = store.incident_id_span(Some(chrono::DateTime::from_timestamp(cut_s, 0).unwrap())).await.unwrap();
+    assert_eq!(
+        window_span,
+        Some(*in_window.iter().min().unwrap()..=*in_window.iter().max().unwrap()),
+        "{name}: the window's span"
+    );
+    assert!(window_span.as_ref().is_some_and(|s| *s.start() > rows[0].id.0), "{name}: the window starts later");
+    let after_all = rows.iter().map(|r| r.occurred_s).max().unwrap() + 1;
+    assert_eq!(
+        store.incident_id_span(Some(chrono::DateTime::from_timestamp(after_all, 0).unwrap())).await.unwrap(),
+        None,
+        "{name}: an empty window"
+    );
     // A part of the id range, as a follower reads it.
     let (a, b) = (rows[100].id.0, rows[119].id.0);
     let some = store.incident_rows(a..=b, None).await.unwrap();

@@ -527,9 +527,14 @@ pub trait Store: Send + Sync + 'static {
     async fn load_incident_rows(&self) -> Result<Vec<IncidentRow>, StoreError> {
         self.incident_rows(0..=u64::MAX, None).await
     }
-    /// The lowest and the highest id of the incidents held (`None` when there are none): the
-    /// range a reader splits to read every incident in parts.
-    async fn incident_id_span(&self) -> Result<Option<std::ops::RangeInclusive<u64>>, StoreError>;
+    /// The lowest and the highest id of the incidents held that occurred at or after `since`
+    /// (`None`: any time; `None` answered when there are none): the range a reader splits to
+    /// read those incidents in parts. A window of recent incidents starts at its own first id,
+    /// not at the first incident ever stored.
+    async fn incident_id_span(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Option<std::ops::RangeInclusive<u64>>, StoreError>;
     /// Index fields of the incidents whose ids lie in `ids` and that occurred at or after `since`
     /// (`None`: any time), in id order: a follower catching up on other instances' writes, or an
     /// index holding a recent window.

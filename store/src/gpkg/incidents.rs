@@ -101,11 +101,17 @@ pub(super) fn find_external(
         .map(|o| o.map(|v| IncidentId(v as u64)))
 }
 
-/// The lowest and the highest incident id.
-pub(super) fn id_span(conn: &mut Connection) -> Result<Option<std::ops::RangeInclusive<u64>>, GpkgError> {
-    let (lo, hi): (Option<i64>, Option<i64>) = conn
-        .query_row(sql!("incident_id_span"), [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .map_err(sql("incident id span"))?;
+/// The lowest and the highest id of the incidents that occurred at or after `since` (any time
+/// when `None`: then two steps of the primary key, not a scan).
+pub(super) fn id_span(
+    conn: &mut Connection,
+    since: Option<DateTime<Utc>>,
+) -> Result<Option<std::ops::RangeInclusive<u64>>, GpkgError> {
+    let (lo, hi): (Option<i64>, Option<i64>) = match since {
+        None => conn.query_row(sql!("incident_id_span"), [], |r| Ok((r.get(0)?, r.get(1)?))),
+        Some(t) => conn.query_row(sql!("incident_id_span_since"), params![millis(t)], |r| Ok((r.get(0)?, r.get(1)?))),
+    }
+    .map_err(sql("incident id span"))?;
     // Store ids are positive; a negative one (written by hand) is below every range read.
     Ok(lo.zip(hi).filter(|&(_, hi)| hi >= 0).map(|(lo, hi)| lo.max(0) as u64..=hi as u64))
 }

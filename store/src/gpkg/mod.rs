@@ -283,8 +283,11 @@ impl Store for GpkgStore {
         self.read(move |c| world::read_world_of_version(c, version)).await
     }
 
-    async fn incident_id_span(&self) -> Result<Option<std::ops::RangeInclusive<u64>>, StoreError> {
-        self.read(incidents::id_span).await
+    async fn incident_id_span(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Option<std::ops::RangeInclusive<u64>>, StoreError> {
+        self.read(move |c| incidents::id_span(c, since)).await
     }
 
     async fn incident_rows(
@@ -300,7 +303,7 @@ impl Store for GpkgStore {
     }
 
     async fn pack_incident_parts(&self) -> Result<usize, StoreError> {
-        let Some(span) = self.incident_id_span().await? else { return Ok(0) };
+        let Some(span) = self.incident_id_span(None).await? else { return Ok(0) };
         let parts = self.read(move |c| incident_parts::parts_to_pack(c, span)).await?;
         for &part in &parts {
             // One part per hold of the writer's lock, so writes wait at most one part's read.

@@ -871,9 +871,16 @@ impl Store for PgStore {
         Ok(GeographyData { regions, cells, resources, officers, departments, mediators })
     }
 
-    async fn incident_id_span(&self) -> Result<Option<std::ops::RangeInclusive<u64>>, StoreError> {
+    async fn incident_id_span(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Option<std::ops::RangeInclusive<u64>>, StoreError> {
         let c = self.client().await?;
-        let row = c.query_one(sql!("incident_id_span"), &[]).await.map_err(db("incident id span"))?;
+        let row = match since {
+            None => c.query_one(sql!("incident_id_span"), &[]).await,
+            Some(t) => c.query_one(sql!("incident_id_span_since"), &[&t]).await,
+        }
+        .map_err(db("incident id span"))?;
         let (lo, hi): (Option<i64>, Option<i64>) = (row.get(0), row.get(1));
         // Store ids are positive; a negative one (written by hand) is below every range read.
         Ok(lo.zip(hi).filter(|&(_, hi)| hi >= 0).map(|(lo, hi)| lo.max(0) as u64..=hi as u64))
