@@ -170,27 +170,47 @@ pub struct WindowCounts {
 type CountsKey = (i64, i64, Option<CategorySet>, u64, crate::incident_index::CellScope);
 
 /// Recent [`WindowCounts`] by (from, to, categories, index version, scope): a map view asks for a
-/// dozen tiles with the same filter at once.
-#[derive(Default)]
-pub struct CountsCache(Mutex<Vec<(CountsKey, Arc<WindowCounts>)>>);
+/// dozen tiles with the same filter at once, and a wall of screens opens the same view together.
+/// Requests for a key being counted wait for that count instead of counting again (with PostGIS
+/// a window before the memory window is a scan in the database, seconds at ten years).
+pub struct CountsCache<V = WindowCounts>(Mutex<Vec<(CountsKey, CountsSlot<V>)>>);
 
-impl CountsCache {
+/// A key's counts, once counted (shared by the requests waiting for them).
+type CountsSlot<V> = Arc<tokio::sync::OnceCell<Arc<V>>>;
+
+impl<V> Default for CountsCache<V> {
+    fn default() -> Self {
+        CountsCache(Mutex::new(Vec::new()))
+    }
+}
+
+impl<V> CountsCache<V> {
     const SIZE: usize = 8;
 
-    fn get(&self, key: &CountsKey) -> Option<Arc<WindowCounts>> {
-        let guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        guard.iter().find(|(k, _)| k == key).map(|(_, v)| Arc::clone(v))
-    }
-
-    fn put(&self, key: CountsKey, v: WindowCounts) -> Arc<WindowCounts> {
-        let v = Arc::new(v);
-        let mut guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        guard.retain(|(k, _)| k.3 == key.3);
-        if guard.len() >= Self::SIZE {
-            guard.remove(0);
-        }
-        guard.push((key, Arc::clone(&v)));
-        v
+    /// The counts of `key`, counted by `count` unless they are held or being counted. A failed
+    /// count is not kept: the next request (a waiting one first) counts again.
+    async fn get_or_count<F, Fut>(&self, key: CountsKey, count: F) -> Result<Arc<V>, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, StoreError>>,
+    {
+        let slot = {
+            let mut guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match guard.iter().find(|(k, _)| *k == key) {
+                Some((_, slot)) => Arc::clone(slot),
+                None => {
+                    // Counts of an older index version are stale: dropped.
+                    guard.retain(|(k, _)| k.3 == key.3);
+                    if guard.len() >= Self::SIZE {
+                        guard.remove(0);
+                    }
+                    let slot = Arc::new(tokio::sync::OnceCell::new());
+                    guard.push((key, Arc::clone(&slot)));
+                    slot
+                }
+            }
+        };
+        slot.get_or_try_init(|| async { count().await.map(Arc::new) }).await.map(Arc::clone)
     }
 }
 
@@ -345,20 +365,23 @@ pub async fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> R
     let (from, to) = (filter.from_s.unwrap_or(0), filter.to_s.unwrap_or(0));
     let version = s.index().version();
     let key = (from, to, filter.categories, version, filter.scope.clone());
-    let counts = match s.tile_counts.get(&key) {
-        Some(c) => c,
-        None => {
+    let counts = s
+        .tile_counts
+        .get_or_count(key, || async {
             let window =
                 |a: i64, b: i64| IncidentFilter { from_s: Some(a), to_s: Some(b), cells: None, ..filter.clone() };
             let year = 365 * 86_400;
-            let counts = WindowCounts {
-                now: s.cell_counts(&window(from, to)).await?,
-                prev: s.cell_counts(&window(from - (to - from), from)).await?,
-                yoy: s.cell_counts(&window(from - year, to - year)).await?,
+            let (prev_window, yoy_window) = ((from - (to - from), from), (from - year, to - year));
+            let prev = s.cell_counts(&window(prev_window.0, prev_window.1)).await?;
+            // A window of a year: its previous window is the same window a year before.
+            let yoy = if yoy_window == prev_window {
+                prev.clone()
+            } else {
+                s.cell_counts(&window(yoy_window.0, yoy_window.1)).await?
             };
-            s.tile_counts.put(key, counts)
-        }
-    };
+            Ok(WindowCounts { now: s.cell_counts(&window(from, to)).await?, prev, yoy })
+        })
+        .await?;
     let bounds = id.bounds(BUFFER);
     let mut layer = Layer::new("cells");
     let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
@@ -439,6 +462,42 @@ pub fn regions_tile(s: &AppState, id: &TileId, scope: &model::scope::Scope) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn requests_for_a_window_being_counted_wait_for_that_count() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cache: Arc<CountsCache<u32>> = Arc::new(CountsCache::default());
+        let counted = Arc::new(AtomicUsize::new(0));
+        let key = |version: u64| (0i64, 86_400i64, None, version, crate::incident_index::CellScope::all());
+        let (release, released) = tokio::sync::watch::channel(false);
+        let mut asked = Vec::new();
+        for _ in 0..8 {
+            let (cache, counted, mut released) = (Arc::clone(&cache), Arc::clone(&counted), released.clone());
+            asked.push(tokio::spawn(async move {
+                cache
+                    .get_or_count(key(1), move || async move {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        // Held until every request has come in.
+                        let _ = released.wait_for(|r| *r).await;
+                        Ok(7)
+                    })
+                    .await
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        release.send(true).unwrap();
+        for a in asked {
+            assert_eq!(*a.await.unwrap().unwrap(), 7);
+        }
+        assert_eq!(counted.load(Ordering::SeqCst), 1, "eight requests, one count");
+        // A failed count is not kept: the next request counts again.
+        let failed =
+            cache.get_or_count(key(2), || async { Err(StoreError::Task("the database went away".into())) }).await;
+        assert!(failed.is_err());
+        assert_eq!(*cache.get_or_count(key(2), || async { Ok(9) }).await.unwrap(), 9);
+        // Counts of an older index version were dropped when version 2 came.
+        assert_eq!(*cache.get_or_count(key(1), || async { Ok(8) }).await.unwrap(), 8);
+    }
 
     #[test]
     fn tile_math_round_trips() {
