@@ -37,7 +37,7 @@ fn main() -> Result<()> {
         Some("screenshots") => screenshots(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask run [serve options] | test | ci | data | glyphs | bench | race [--incidents N] [--days D] [--seconds S] | dist | screenshots"
+                "usage: cargo xtask run [serve options] | test | ci | data | glyphs | bench | race [--incidents N] [--days D] [--seconds S] [--embedded-only] [--memory-window-days W] [--no-martin] | dist | screenshots"
             );
             std::process::exit(2)
         }

@@ -4,7 +4,8 @@
 //!
 //! 1. Builds the release `safegrid`, writes the demo world with N base incidents over D days
 //!    (default a year; timed).
-//! 2. Starts `safegrid serve` on it (start-up timed, whole-process RSS read from /proc).
+//! 2. Starts `safegrid serve` on it (start-up timed, whole-process RSS read from /proc), then
+//!    waits until the server is idle (its background work after start-up is not a row's load).
 //! 3. Starts the private PostGIS cluster of the tests, moves the same store there with
 //!    `copy-store`, and starts a second `safegrid serve` on it with a memory window of 0 days, so
 //!    every tile is one `ST_AsMVT` query in the database.
@@ -18,7 +19,11 @@
 //! 7. Prints one table with the ratios and the machine.
 //!
 //! `--embedded-only` leaves PostGIS out (for worlds whose copy would take long, e.g. 10 million
-//! incidents over ten years).
+//! incidents over ten years). `--memory-window-days W` starts the PostGIS side with that memory
+//! window instead of 0 (the deployment's own set-up: the last W days in memory, reads reaching
+//! further pushed down); its start-up and memory are measured as the embedded side's, and the
+//! one-connection rows run on both sides. `--no-martin` leaves out Martin's query (at ten years
+//! it scans every year's points in a tile, minutes per tile).
 //!
 //! Before each measurement the database is made idle (queries left running by the previous
 //! row's closed connections are cancelled), so each side has the machine to itself.
@@ -73,6 +78,35 @@ impl Server {
             .with_context(|| format!("no {field} in /proc/{}/status", self.child.id()))?;
         Ok(kb / 1024.0)
     }
+
+    /// CPU seconds the process has used (user + system, from /proc).
+    fn cpu_s(&self) -> Result<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let rest = stat.rsplit_once(')').context("a /proc stat line")?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks =
+            |i: usize| -> Result<f64> { fields.get(i).context("a short /proc stat line")?.parse().context("ticks") };
+        // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name and state.
+        Ok((ticks(11)? + ticks(12)?) / 100.0)
+    }
+
+    /// Waits until the server is idle (under 5% of a core over a second), at most two minutes:
+    /// after its first answer it still works in the background (the embedded store packs the
+    /// parts a world's 综治 steps changed), which would be measured as the first row's load.
+    fn settle(&self) -> Result<f64> {
+        let started = Instant::now();
+        let mut before = self.cpu_s()?;
+        while started.elapsed() < Duration::from_secs(120) {
+            std::thread::sleep(Duration::from_secs(1));
+            let now = self.cpu_s()?;
+            if now - before < 0.05 {
+                break;
+            }
+            before = now;
+        }
+        Ok(started.elapsed().as_secs_f64())
+    }
 }
 
 pub fn race(root: &Path, args: &[String]) -> Result<()> {
@@ -80,6 +114,8 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
     let mut seconds: u32 = 10;
     let mut days: u32 = 365;
     let mut embedded_only = false;
+    let mut window_days: u32 = 0;
+    let mut with_martin = true;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
@@ -88,8 +124,12 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
             "--seconds" => seconds = value("--seconds")?.parse().context("--seconds: a whole number")?,
             "--days" => days = value("--days")?.parse().context("--days: a whole number")?,
             "--embedded-only" => embedded_only = true,
+            "--memory-window-days" => {
+                window_days = value("--memory-window-days")?.parse().context("--memory-window-days: a whole number")?
+            }
+            "--no-martin" => with_martin = false,
             other => bail!(
-                "unknown option {other}; usage: cargo xtask race [--incidents N] [--days D] [--seconds S] [--embedded-only]"
+                "unknown option {other}; usage: cargo xtask race [--incidents N] [--days D] [--seconds S] [--embedded-only] [--memory-window-days W] [--no-martin]"
             ),
         }
     }
@@ -117,6 +157,8 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
     let startup_s = t.elapsed().as_secs_f64();
     let rss_start_mb = embedded.rss_mb("VmRSS:")?;
     let stored = held_incidents(EMBEDDED_PORT)?;
+    let settled_s = embedded.settle()?;
+    eprintln!("race: the embedded server was idle {settled_s:.1} s after its first answer");
 
     // The PostGIS side: its URL, its server and how long `copy-store` took.
     let postgis = if embedded_only {
@@ -133,21 +175,26 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
         )?;
         let copy_s = t.elapsed().as_secs_f64();
         psql(&db_url, "VACUUM ANALYZE")?;
+        let t = Instant::now();
         let server = serve(
             &bin,
-            &["--database-url".into(), db_url.clone(), "--memory-window-days".into(), "0".into()],
+            &["--database-url".into(), db_url.clone(), "--memory-window-days".into(), window_days.to_string()],
             POSTGIS_PORT,
             "postgis",
         )?;
+        let startup_s = t.elapsed().as_secs_f64();
+        let rss_start_mb = server.rss_mb("VmRSS:")?;
+        let settled_s = server.settle()?;
+        eprintln!("race: the PostGIS server was idle {settled_s:.1} s after its first answer");
         let cookie = login(POSTGIS_PORT, &user, &password)?;
-        Some((db_url, server, cookie, copy_s))
+        Some(PostgisSide { db_url, server, cookie, copy_s, startup_s, rss_start_mb })
     };
-    let quiet_db = || postgis.as_ref().map_or(Ok(()), |(db_url, ..)| quiet(db_url));
-    // The PostGIS server's answer to the same paths.
-    let theirs = |paths: &[String]| -> Result<Option<Load>> {
-        let Some((db_url, _, cookie, _)) = &postgis else { return Ok(None) };
-        quiet(db_url)?;
-        Ok(Some(wrk(&work, POSTGIS_PORT, cookie, paths, CONNECTIONS, seconds)?))
+    let quiet_db = || postgis.as_ref().map_or(Ok(()), |p| quiet(&p.db_url));
+    // The PostGIS server's answer to the same paths, on `connections` connections.
+    let theirs = |paths: &[String], connections: u32| -> Result<Option<Load>> {
+        let Some(p) = &postgis else { return Ok(None) };
+        quiet(&p.db_url)?;
+        Ok(Some(wrk(&work, POSTGIS_PORT, &p.cookie, paths, connections, seconds)?))
     };
 
     let cookie = login(EMBEDDED_PORT, &user, &password)?;
@@ -158,13 +205,13 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
             tiles.iter().map(|(x, y)| format!("/tiles/incidents/{z}/{x}/{y}.mvt?{WINDOW}")).collect();
         quiet_db()?;
         let ours = wrk(&work, EMBEDDED_PORT, &cookie, &paths, CONNECTIONS, seconds)?;
-        let postgis_load = theirs(&paths)?;
+        let postgis_load = theirs(&paths, CONNECTIONS)?;
         let martin = match &postgis {
-            Some((db_url, ..)) => {
-                quiet(db_url)?;
-                Some(martin(&work, db_url, z, &tiles, seconds)?)
+            Some(p) if with_martin => {
+                quiet(&p.db_url)?;
+                Some(martin(&work, &p.db_url, z, &tiles, seconds)?)
             }
-            None => None,
+            _ => None,
         };
         rows.push(Row {
             name: format!("z{z} incident tiles ({} tiles)", paths.len()),
@@ -183,7 +230,7 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
         rows.push(Row {
             name: format!("z{z} cell tiles with counts, 环比, 同比 ({} tiles)", paths.len()),
             ours,
-            postgis: theirs(&paths)?,
+            postgis: theirs(&paths, CONNECTIONS)?,
             martin: None,
             one_connection: false,
         });
@@ -202,12 +249,27 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
     ] {
         quiet_db()?;
         let ours = wrk(&work, EMBEDDED_PORT, &cookie, std::slice::from_ref(&path), 1, seconds)?;
-        rows.push(Row { name: name.into(), ours, postgis: None, martin: None, one_connection: true });
+        // With a memory window the PostGIS side is the deployment's own: time it too (with a
+        // window of 0 every read is pushed down, minutes at ten years).
+        // A refusal there (a read past the window waits its turn) is reported, not fatal.
+        let postgis_load = if window_days > 0 {
+            theirs(std::slice::from_ref(&path), 1).unwrap_or_else(|e| {
+                eprintln!("race: the PostGIS side of {name:?} failed: {e:#}");
+                None
+            })
+        } else {
+            None
+        };
+        rows.push(Row { name: name.into(), ours, postgis: postgis_load, martin: None, one_connection: true });
     }
     let peak_mb = embedded.rss_mb("VmHWM:")?;
     // After the rows: the allocator has returned the start-up's scratch memory by now.
     let rss_end_mb = embedded.rss_mb("VmRSS:")?;
-    let copy_s = postgis.as_ref().map(|p| p.3);
+    let copy_s = postgis.as_ref().map(|p| p.copy_s);
+    let postgis_memory = match &postgis {
+        Some(p) => Some((p.startup_s, p.rss_start_mb, p.server.rss_mb("VmHWM:")?, p.server.rss_mb("VmRSS:")?)),
+        None => None,
+    };
     // Point-in-cell of every incident, the servers idle: SafeGrid's grid index (`world
     // placements`, which times the locating apart from reading the store), and PostGIS's best
     // plan, a LATERAL join through the cells' GiST index.
@@ -217,7 +279,7 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
         located_rate(&text).with_context(|| format!("world placements said: {text}"))?
     };
     let theirs_located = match &postgis {
-        Some((db_url, ..)) => {
+        Some(PostgisSide { db_url, .. }) => {
             quiet(db_url)?;
             let out = Command::new("psql")
                 .args(["-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", db_url, "-c"])
@@ -249,7 +311,7 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
         "race: {stored} incidents (demo world, --days {days} --base-incidents {incidents}); {cores} cores, {cpu}; wrk, {CONNECTIONS} connections, {seconds} s per row"
     );
     println!(
-        "| | SafeGrid (embedded) | SafeGrid on PostGIS, its tile SQL (memory window 0) | ratio | Martin's ST_AsMVT query (pgbench) | ratio |"
+        "| | SafeGrid (embedded) | SafeGrid on PostGIS (memory window {window_days} days) | ratio | Martin's ST_AsMVT query (pgbench) | ratio |"
     );
     println!("|---|---|---|---|---|---|");
     let cell = |l: &Load| format!("{:.0} req/s, p50 {:.1} ms, p99 {:.1} ms", l.per_s, l.p50_ms, l.p99_ms);
@@ -259,16 +321,32 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
     };
     for Row { name, ours, postgis, martin, one_connection } in &rows {
         if *one_connection {
-            println!("| {name} | median {:.1} ms, p99 {:.1} ms | | | | |", ours.p50_ms, ours.p99_ms);
+            let theirs = postgis
+                .as_ref()
+                .map_or_else(String::new, |t| format!("median {:.1} ms, p99 {:.1} ms", t.p50_ms, t.p99_ms));
+            println!("| {name} | median {:.1} ms, p99 {:.1} ms | {theirs} | | | |", ours.p50_ms, ours.p99_ms);
         } else {
             println!("| {name} | {} | {} | {} |", cell(ours), versus(ours, postgis), versus(ours, martin));
         }
     }
     let copied = copy_s.map_or_else(String::new, |s| format!("copy-store into PostGIS {s:.1} s"));
     println!("| demo world generated and written | {generated_s:.1} s | {copied} | | | |");
+    let per_incident = |mb: f64| mb * 1_048_576.0 / stored.max(1) as f64;
+    let (theirs_startup, theirs_after) = postgis_memory.map_or_else(
+        || (String::new(), String::new()),
+        |(s, start, peak, end)| {
+            (
+                format!(
+                    "{s:.2} s, RSS {start:.0} MB ({:.0} B per stored incident); peak {peak:.0} MB",
+                    per_incident(start)
+                ),
+                format!("RSS {end:.0} MB ({:.0} B per stored incident)", per_incident(end)),
+            )
+        },
+    );
     println!(
-        "| start-up to the first answer | {startup_s:.2} s, RSS {rss_start_mb:.0} MB ({:.0} B per incident, whole process); peak {peak_mb:.0} MB | | | | |",
-        rss_start_mb * 1_048_576.0 / stored.max(1) as f64
+        "| start-up to the first answer | {startup_s:.2} s, RSS {rss_start_mb:.0} MB ({:.0} B per incident, whole process); peak {peak_mb:.0} MB | {theirs_startup} | | | |",
+        per_incident(rss_start_mb)
     );
     let (located_n, located_s) = ours_located;
     let rate = |s: f64| located_n as f64 / s.max(1e-9);
@@ -281,8 +359,8 @@ pub fn race(root: &Path, args: &[String]) -> Result<()> {
         )
     );
     println!(
-        "| memory after the rows | RSS {rss_end_mb:.0} MB ({:.0} B per incident, whole process) | | | | |",
-        rss_end_mb * 1_048_576.0 / stored.max(1) as f64
+        "| memory after the rows | RSS {rss_end_mb:.0} MB ({:.0} B per incident, whole process) | {theirs_after} | | | |",
+        per_incident(rss_end_mb)
     );
     Ok(())
 }
@@ -294,6 +372,16 @@ fn located_rate(text: &str) -> Option<(u64, f64)> {
     let (n, rest) = rest.split_once(" incident(s) (")?;
     let (s, _) = rest.split_once(" s,")?;
     Some((n.parse().ok()?, s.parse().ok()?))
+}
+
+/// The PostGIS side: its database, its server and what its set-up took.
+struct PostgisSide {
+    db_url: String,
+    server: Server,
+    cookie: String,
+    copy_s: f64,
+    startup_s: f64,
+    rss_start_mb: f64,
 }
 
 /// One row of the table: SafeGrid, SafeGrid on PostGIS, Martin's query.
