@@ -75,6 +75,12 @@ impl AppState {
         self.past.as_deref().filter(|p| f.from_s.is_none_or(|from| from < p.since_s))
     }
 
+    /// Whether the store, not the in-memory index, answers `f` (it reaches before the memory
+    /// window).
+    pub fn answered_by_store(&self, f: &IncidentFilter) -> bool {
+        self.past_for(f).is_some()
+    }
+
     /// Visits every incident `f` selects, in (occurred_s, id) order.
     pub async fn for_each_incident(
         &self,

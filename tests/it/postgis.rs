@@ -451,6 +451,15 @@ async fn queries_past_the_memory_window_answer_as_memory_does() {
         }
     }
     assert_eq!(modes, [true, false, false], "z8 clusters, z13 and z16 are single points");
+    // The cells layer: its window starts in memory, its previous window and the year before are
+    // counted in the database; twice, the second from the counts kept.
+    let id = tile_at(11);
+    let f = IncidentFilter { from_s: Some(since_s + 86_400), to_s: Some(since_s + 31 * 86_400), ..base.clone() };
+    let memory = server::tiles::cells_tile(&all, &id, &f).await.unwrap();
+    assert!(features(memory.clone()).len() > 10);
+    for _ in 0..2 {
+        assert_eq!(server::tiles::cells_tile(&windowed, &id, &f).await.unwrap(), memory, "cell tiles");
+    }
     drop((all, windowed));
     drop(pg);
     db.drop().await;

@@ -110,6 +110,12 @@ async fn cell_tiles_carry_the_api_counts_and_changes() {
     let w = TestWorld::new(6_000).await;
     let window = "from=2026-08-01T00:00:00Z&to=2026-11-01T00:00:00Z";
     let t = tile_at(11, 102.64, 37.93);
+    // A box on the request does not narrow a cell's count (its incidents in the window), neither
+    // for this request nor for the next, answered from the counts kept: asked first.
+    let (status, _, boxed) =
+        fetch(&w, &format!("/tiles/cells/{}/{}/{}.mvt?{window}&bbox=102.0,37.0,102.001,37.001", t.z, t.x, t.y)).await;
+    assert_eq!(status, 200);
+    let boxed = layer(&Reader::new(boxed).unwrap(), "cells");
     let (status, _, body) = fetch(&w, &format!("/tiles/cells/{}/{}/{}.mvt?{window}", t.z, t.x, t.y)).await;
     assert_eq!(status, 200);
     let cells = layer(&Reader::new(body).unwrap(), "cells");
@@ -122,7 +128,8 @@ async fn cell_tiles_carry_the_api_counts_and_changes() {
         .map(|f| (f["properties"]["code"].as_str().unwrap().to_owned(), f["properties"]["count"].as_u64().unwrap()))
         .collect();
     let mut with_prev = 0;
-    for f in &cells {
+    assert_eq!(boxed.len(), cells.len());
+    for f in boxed.iter().chain(&cells) {
         let code = string(prop(f, "code"));
         assert_eq!(int(prop(f, "count")) as u64, api_counts[code], "{code}");
         assert!(matches!(f.geometry, Geometry::Polygon(_) | Geometry::MultiPolygon(_)));
@@ -132,6 +139,9 @@ async fn cell_tiles_carry_the_api_counts_and_changes() {
         }
     }
     assert!(with_prev > 0, "period-on-period change present");
+    let total: i64 = cells.iter().map(|f| int(prop(f, "count"))).sum();
+    let boxed_total: i64 = boxed.iter().map(|f| int(prop(f, "count"))).sum();
+    assert!(total > 0 && boxed_total == total, "{boxed_total} counted under a box, {total} without");
     // The category filter changes the counts.
     let (_, _, body) = fetch(&w, &format!("/tiles/cells/{}/{}/{}.mvt?{window}&category=fire", t.z, t.x, t.y)).await;
     let fire: i64 = layer(&Reader::new(body).unwrap(), "cells").iter().map(|f| int(prop(f, "count"))).sum();

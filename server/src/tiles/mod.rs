@@ -159,24 +159,20 @@ impl TileShapes {
     }
 }
 
-/// Per-cell incident counts for a window, its previous window and the same window a year before.
-pub struct WindowCounts {
-    now: Vec<u32>,
-    prev: Vec<u32>,
-    yoy: Vec<u32>,
-}
+/// (from, to, categories, index version, scope) of a window's per-cell counts. The version is
+/// `None` for a window the database counts (it reaches before the memory window): those counts
+/// do not follow the in-memory index and are kept for [`CountsCache::DATABASE_TTL`] instead.
+type CountsKey = (i64, i64, Option<CategorySet>, Option<u64>, crate::incident_index::CellScope);
 
-/// (from, to, categories, index version, scope): the cache is keyed by scope too.
-type CountsKey = (i64, i64, Option<CategorySet>, u64, crate::incident_index::CellScope);
+/// Recent per-cell counts of windows: a map view asks for a dozen cell tiles with the same filter
+/// at once, each needing three windows (the window, its previous window and the same window a
+/// year before), and a wall of screens opens the same view together. Requests for a key being
+/// counted wait for that count instead of counting again (with PostGIS a window before the
+/// memory window is a scan in the database, seconds at ten years).
+pub struct CountsCache<V = Vec<u32>>(Mutex<Vec<CountsEntry<V>>>);
 
-/// Recent [`WindowCounts`] by (from, to, categories, index version, scope): a map view asks for a
-/// dozen tiles with the same filter at once, and a wall of screens opens the same view together.
-/// Requests for a key being counted wait for that count instead of counting again (with PostGIS
-/// a window before the memory window is a scan in the database, seconds at ten years).
-pub struct CountsCache<V = WindowCounts>(Mutex<Vec<(CountsKey, CountsSlot<V>)>>);
-
-/// A key's counts, once counted (shared by the requests waiting for them).
-type CountsSlot<V> = Arc<tokio::sync::OnceCell<Arc<V>>>;
+/// A key, when its entry was made, and its counts once counted (shared by the requests waiting).
+type CountsEntry<V> = (CountsKey, std::time::Instant, Arc<tokio::sync::OnceCell<Arc<V>>>);
 
 impl<V> Default for CountsCache<V> {
     fn default() -> Self {
@@ -185,27 +181,41 @@ impl<V> Default for CountsCache<V> {
 }
 
 impl<V> CountsCache<V> {
-    const SIZE: usize = 8;
+    const SIZE: usize = 24;
+    /// How long the database's counts of a window are kept: under a live feed the index version
+    /// changes every few seconds, and a scan of the database each time would never end. As long
+    /// as a browser keeps a tile (`max-age=60`); a report written late into such a window shows
+    /// within that.
+    pub const DATABASE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
-    /// The counts of `key`, counted by `count` unless they are held or being counted. A failed
-    /// count is not kept: the next request (a waiting one first) counts again.
-    async fn get_or_count<F, Fut>(&self, key: CountsKey, count: F) -> Result<Arc<V>, StoreError>
+    /// The counts of `key` at `now`, counted by `count` unless they are held or being counted. A
+    /// failed count is not kept: the next request (a waiting one first) counts again.
+    async fn get_or_count<F, Fut>(
+        &self,
+        key: CountsKey,
+        now: std::time::Instant,
+        count: F,
+    ) -> Result<Arc<V>, StoreError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<V, StoreError>>,
     {
         let slot = {
             let mut guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            match guard.iter().find(|(k, _)| *k == key) {
-                Some((_, slot)) => Arc::clone(slot),
+            // Counts of another index version, and the database's once old, are stale.
+            guard.retain(|(k, made, _)| match (k.3, key.3) {
+                (None, _) => now.saturating_duration_since(*made) < Self::DATABASE_TTL,
+                (Some(kept), Some(asked)) => kept == asked,
+                (Some(_), None) => true,
+            });
+            match guard.iter().find(|(k, _, _)| *k == key) {
+                Some((_, _, slot)) => Arc::clone(slot),
                 None => {
-                    // Counts of an older index version are stale: dropped.
-                    guard.retain(|(k, _)| k.3 == key.3);
                     if guard.len() >= Self::SIZE {
                         guard.remove(0);
                     }
                     let slot = Arc::new(tokio::sync::OnceCell::new());
-                    guard.push((key, Arc::clone(&slot)));
+                    guard.push((key, now, Arc::clone(&slot)));
                     slot
                 }
             }
@@ -364,24 +374,26 @@ fn add_bins(layer: &mut Layer, bins: &TileBins) {
 pub async fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> Result<Vec<u8>, StoreError> {
     let (from, to) = (filter.from_s.unwrap_or(0), filter.to_s.unwrap_or(0));
     let version = s.index().version();
-    let key = (from, to, filter.categories, version, filter.scope.clone());
-    let counts = s
-        .tile_counts
-        .get_or_count(key, || async {
-            let window =
-                |a: i64, b: i64| IncidentFilter { from_s: Some(a), to_s: Some(b), cells: None, ..filter.clone() };
-            let year = 365 * 86_400;
-            let (prev_window, yoy_window) = ((from - (to - from), from), (from - year, to - year));
-            let prev = s.cell_counts(&window(prev_window.0, prev_window.1)).await?;
-            // A window of a year: its previous window is the same window a year before.
-            let yoy = if yoy_window == prev_window {
-                prev.clone()
-            } else {
-                s.cell_counts(&window(yoy_window.0, yoy_window.1)).await?
-            };
-            Ok(WindowCounts { now: s.cell_counts(&window(from, to)).await?, prev, yoy })
-        })
-        .await?;
+    // A window's counts per cell over the whole scope (the tile draws its own cells), by the
+    // fields of its key only.
+    let counts_of = |(a, b): (i64, i64)| {
+        let window = IncidentFilter {
+            from_s: Some(a),
+            to_s: Some(b),
+            categories: filter.categories,
+            ..IncidentFilter::new(filter.scope.clone())
+        };
+        let in_database = s.answered_by_store(&window);
+        let key = (a, b, filter.categories, (!in_database).then_some(version), filter.scope.clone());
+        async move { s.tile_counts.get_or_count(key, std::time::Instant::now(), || s.cell_counts(&window)).await }
+    };
+    let year = 365 * 86_400;
+    // For a year's window the previous window is the same window a year before: one key.
+    let (now, prev, yoy) = (
+        counts_of((from, to)).await?,
+        counts_of((from - (to - from), from)).await?,
+        counts_of((from - year, to - year)).await?,
+    );
     let bounds = id.bounds(BUFFER);
     let mut layer = Layer::new("cells");
     let range = filter.cells.clone().unwrap_or(0..s.geography.cells().len() as u32);
@@ -394,7 +406,7 @@ pub async fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> R
     for i in candidates {
         let cell = &s.geography.cells()[i as usize];
         let rings = to_tile_rings(id, s.tiles.cells[i as usize].at_zoom(id.z));
-        let (now, prev, yoy) = (counts.now[i as usize], counts.prev[i as usize], counts.yoy[i as usize]);
+        let (now, prev, yoy) = (now[i as usize], prev[i as usize], yoy[i as usize]);
         let pop = cell.cell.population;
         let mut props = vec![
             ("code", Value::Str(cell.cell.code.to_string().into())),
@@ -468,14 +480,15 @@ mod tests {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let cache: Arc<CountsCache<u32>> = Arc::new(CountsCache::default());
         let counted = Arc::new(AtomicUsize::new(0));
-        let key = |version: u64| (0i64, 86_400i64, None, version, crate::incident_index::CellScope::all());
+        let key = |version: u64| (0i64, 86_400i64, None, Some(version), crate::incident_index::CellScope::all());
+        let at = std::time::Instant::now();
         let (release, released) = tokio::sync::watch::channel(false);
         let mut asked = Vec::new();
         for _ in 0..8 {
             let (cache, counted, mut released) = (Arc::clone(&cache), Arc::clone(&counted), released.clone());
             asked.push(tokio::spawn(async move {
                 cache
-                    .get_or_count(key(1), move || async move {
+                    .get_or_count(key(1), at, move || async move {
                         counted.fetch_add(1, Ordering::SeqCst);
                         // Held until every request has come in.
                         let _ = released.wait_for(|r| *r).await;
@@ -492,11 +505,29 @@ mod tests {
         assert_eq!(counted.load(Ordering::SeqCst), 1, "eight requests, one count");
         // A failed count is not kept: the next request counts again.
         let failed =
-            cache.get_or_count(key(2), || async { Err(StoreError::Task("the database went away".into())) }).await;
+            cache.get_or_count(key(2), at, || async { Err(StoreError::Task("the database went away".into())) }).await;
         assert!(failed.is_err());
-        assert_eq!(*cache.get_or_count(key(2), || async { Ok(9) }).await.unwrap(), 9);
+        assert_eq!(*cache.get_or_count(key(2), at, || async { Ok(9) }).await.unwrap(), 9);
         // Counts of an older index version were dropped when version 2 came.
-        assert_eq!(*cache.get_or_count(key(1), || async { Ok(8) }).await.unwrap(), 8);
+        assert_eq!(*cache.get_or_count(key(1), at, || async { Ok(8) }).await.unwrap(), 8);
+    }
+
+    #[tokio::test]
+    async fn the_databases_counts_outlive_index_versions_for_a_minute() {
+        let cache: CountsCache<u32> = CountsCache::default();
+        let scope = crate::incident_index::CellScope::all;
+        let past = (0i64, 86_400i64, None, None, scope());
+        let recent = |version: u64| (86_400i64, 172_800i64, None, Some(version), scope());
+        let at = std::time::Instant::now();
+        let later = |s: u64| at + std::time::Duration::from_secs(s);
+        assert_eq!(*cache.get_or_count(past.clone(), at, || async { Ok(1) }).await.unwrap(), 1);
+        assert_eq!(*cache.get_or_count(recent(1), at, || async { Ok(10) }).await.unwrap(), 10);
+        // New incidents (version 2): the memory's counts are counted again, the database's kept.
+        assert_eq!(*cache.get_or_count(recent(2), later(30), || async { Ok(11) }).await.unwrap(), 11);
+        assert_eq!(*cache.get_or_count(past.clone(), later(59), || async { Ok(2) }).await.unwrap(), 1);
+        // A minute after they were counted, the database counts again.
+        assert_eq!(*cache.get_or_count(past, later(60), || async { Ok(3) }).await.unwrap(), 3);
+        assert_eq!(*cache.get_or_count(recent(2), later(60), || async { Ok(12) }).await.unwrap(), 11);
     }
 
     #[test]
