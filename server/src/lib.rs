@@ -40,6 +40,7 @@ pub mod reads;
 pub mod roads;
 pub mod scorecard;
 pub mod screenings;
+pub mod shared_results;
 pub mod spatial_order;
 pub mod state;
 pub mod throttle;

@@ -7,6 +7,7 @@
 
 use crate::geography::Geography;
 use crate::incident_index::{Cursor, IncidentFilter, IncidentPoint};
+use crate::shared_results::SharedResults;
 use crate::state::AppState;
 use crate::tiles::TileId;
 use chrono::{DateTime, Utc};
@@ -19,12 +20,21 @@ use store::{PastFilter, PastReads, TileSpec};
 pub struct Past {
     since_s: i64,
     store: Arc<dyn PastReads>,
+    /// Per-cell counts by filter, for [`Past::COUNTS_KEPT`]: a scan of the database each, which
+    /// the cells layer, statistics and Gi* ask for again and again.
+    counts: SharedResults<PastFilter, Vec<u32>>,
 }
 
 impl Past {
+    /// How long the database's per-cell counts of a filter are kept: the in-memory index's
+    /// version, which changes with every new incident, does not tell when they change (a report
+    /// written late into a window before the memory window, or by another instance). As long as
+    /// a browser keeps a tile (`max-age=60`).
+    pub const COUNTS_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
+
     /// Incidents before `since` are answered by `store`.
     pub fn new(since: DateTime<Utc>, store: Arc<dyn PastReads>) -> Past {
-        Past { since_s: since.timestamp(), store }
+        Past { since_s: since.timestamp(), store, counts: SharedResults::new(32, Self::COUNTS_KEPT) }
     }
 
     /// Start of the memory window.
@@ -75,12 +85,6 @@ impl AppState {
         self.past.as_deref().filter(|p| f.from_s.is_none_or(|from| from < p.since_s))
     }
 
-    /// Whether the store, not the in-memory index, answers `f` (it reaches before the memory
-    /// window).
-    pub fn answered_by_store(&self, f: &IncidentFilter) -> bool {
-        self.past_for(f).is_some()
-    }
-
     /// Visits every incident `f` selects, in (occurred_s, id) order.
     pub async fn for_each_incident(
         &self,
@@ -97,17 +101,25 @@ impl AppState {
         Ok(())
     }
 
-    /// Incidents per cell index (a vector over every cell).
+    /// Incidents per cell index (a vector over every cell). The database's counts are computed
+    /// once for every request waiting on the same filter, and kept for [`Past::COUNTS_KEPT`].
     pub async fn cell_counts(&self, f: &IncidentFilter) -> Result<Vec<u32>, StoreError> {
         let n = self.geography.cells().len();
         let Some(past) = self.past_for(f) else { return Ok(self.index().cell_counts(f, n)) };
-        let mut counts = vec![0u32; n];
-        for (code, count) in past.store.cell_counts(&past_filter(&self.geography, f)).await? {
-            if let Some((idx, _)) = code.parse().ok().and_then(|c| self.geography.cell(c)) {
-                counts[idx as usize] = count.min(u64::from(u32::MAX)) as u32;
-            }
-        }
-        Ok(counts)
+        let filter = past_filter(&self.geography, f);
+        let counted = past
+            .counts
+            .get_or_compute(filter.clone(), std::time::Instant::now(), || async {
+                let mut counts = vec![0u32; n];
+                for (code, count) in past.store.cell_counts(&filter).await? {
+                    if let Some((idx, _)) = code.parse().ok().and_then(|c| self.geography.cell(c)) {
+                        counts[idx as usize] = count.min(u64::from(u32::MAX)) as u32;
+                    }
+                }
+                Ok::<_, StoreError>(counts)
+            })
+            .await?;
+        Ok(counted.as_ref().clone())
     }
 
     /// Up to `limit` incidents newest first strictly after `cursor`, and the next cursor.

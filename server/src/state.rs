@@ -5,7 +5,7 @@
 use crate::clock::Clock;
 use crate::geography::Geography;
 use crate::incident_index::IncidentIndex;
-use crate::tiles::{CountsCache, TileShapes};
+use crate::tiles::TileShapes;
 use std::sync::{Arc, RwLock};
 use store::Store;
 
@@ -82,7 +82,7 @@ impl AppState {
             incidents,
             clock,
             tiles,
-            tile_counts: Arc::new(CountsCache::default()),
+            tile_counts: Arc::new(crate::tiles::counts_cache()),
             web_dir: None,
             ui: Arc::new(model::api::UiConfig::default()),
             throttle: Arc::default(),

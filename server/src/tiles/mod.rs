@@ -20,6 +20,7 @@ use crate::api::params::Params;
 use crate::count_pyramid::{TILE_BINS, TileBins};
 use crate::geography::Geography;
 use crate::incident_index::{Bbox, CategorySet, IncidentFilter};
+use crate::shared_results::SharedResults;
 use crate::state::AppState;
 use analytics::clip::clip_ring;
 use axum::extract::{Path, RawQuery, State};
@@ -29,7 +30,7 @@ use chrono::Duration;
 use geo::{BoundingRect, Coord, InteriorPoint, MultiPolygon, Simplify};
 use model::{Category, RegionLevel};
 use mvt::{EXTENT, Layer, Value};
-use std::sync::{Arc, Mutex};
+
 use store::StoreError;
 
 /// Media type of a vector tile.
@@ -159,69 +160,18 @@ impl TileShapes {
     }
 }
 
-/// (from, to, categories, index version, scope) of a window's per-cell counts. The version is
-/// `None` for a window the database counts (it reaches before the memory window): those counts
-/// do not follow the in-memory index and are kept for [`CountsCache::DATABASE_TTL`] instead.
-type CountsKey = (i64, i64, Option<CategorySet>, Option<u64>, crate::incident_index::CellScope);
+/// (from, to, categories, index version, scope) of a window's per-cell counts.
+type CountsKey = (i64, i64, Option<CategorySet>, u64, crate::incident_index::CellScope);
 
-/// Recent per-cell counts of windows: a map view asks for a dozen cell tiles with the same filter
-/// at once, each needing three windows (the window, its previous window and the same window a
-/// year before), and a wall of screens opens the same view together. Requests for a key being
-/// counted wait for that count instead of counting again (with PostGIS a window before the
-/// memory window is a scan in the database, seconds at ten years).
-pub struct CountsCache<V = Vec<u32>>(Mutex<Vec<CountsEntry<V>>>);
+/// Recent windows' per-cell counts for cell tiles: each tile needs three windows (the window,
+/// its previous window and the same window a year before), a map view asks for a dozen tiles at
+/// once, and the index changes with every new incident (the key's version). The counts of a
+/// window the database answers are kept apart, across versions (`AppState::cell_counts`).
+pub type CountsCache = SharedResults<CountsKey, Vec<u32>>;
 
-/// A key, when its entry was made, and its counts once counted (shared by the requests waiting).
-type CountsEntry<V> = (CountsKey, std::time::Instant, Arc<tokio::sync::OnceCell<Arc<V>>>);
-
-impl<V> Default for CountsCache<V> {
-    fn default() -> Self {
-        CountsCache(Mutex::new(Vec::new()))
-    }
-}
-
-impl<V> CountsCache<V> {
-    const SIZE: usize = 24;
-    /// How long the database's counts of a window are kept: under a live feed the index version
-    /// changes every few seconds, and a scan of the database each time would never end. As long
-    /// as a browser keeps a tile (`max-age=60`); a report written late into such a window shows
-    /// within that.
-    pub const DATABASE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
-
-    /// The counts of `key` at `now`, counted by `count` unless they are held or being counted. A
-    /// failed count is not kept: the next request (a waiting one first) counts again.
-    async fn get_or_count<F, Fut>(
-        &self,
-        key: CountsKey,
-        now: std::time::Instant,
-        count: F,
-    ) -> Result<Arc<V>, StoreError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<V, StoreError>>,
-    {
-        let slot = {
-            let mut guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            // Counts of another index version, and the database's once old, are stale.
-            guard.retain(|(k, made, _)| match (k.3, key.3) {
-                (None, _) => now.saturating_duration_since(*made) < Self::DATABASE_TTL,
-                (Some(kept), Some(asked)) => kept == asked,
-                (Some(_), None) => true,
-            });
-            match guard.iter().find(|(k, _, _)| *k == key) {
-                Some((_, _, slot)) => Arc::clone(slot),
-                None => {
-                    if guard.len() >= Self::SIZE {
-                        guard.remove(0);
-                    }
-                    let slot = Arc::new(tokio::sync::OnceCell::new());
-                    guard.push((key, now, Arc::clone(&slot)));
-                    slot
-                }
-            }
-        };
-        slot.get_or_try_init(|| async { count().await.map(Arc::new) }).await.map(Arc::clone)
-    }
+/// The [`CountsCache`] of a server: three windows each of the latest eight views.
+pub fn counts_cache() -> CountsCache {
+    SharedResults::new(24, std::time::Duration::from_secs(600))
 }
 
 fn to_tile_rings(tile: &TileId, mp: &MultiPolygon<f64>) -> Vec<Vec<Vec<[i32; 2]>>> {
@@ -383,9 +333,8 @@ pub async fn cells_tile(s: &AppState, id: &TileId, filter: &IncidentFilter) -> R
             categories: filter.categories,
             ..IncidentFilter::new(filter.scope.clone())
         };
-        let in_database = s.answered_by_store(&window);
-        let key = (a, b, filter.categories, (!in_database).then_some(version), filter.scope.clone());
-        async move { s.tile_counts.get_or_count(key, std::time::Instant::now(), || s.cell_counts(&window)).await }
+        let key = (a, b, filter.categories, version, filter.scope.clone());
+        async move { s.tile_counts.get_or_compute(key, std::time::Instant::now(), || s.cell_counts(&window)).await }
     };
     let year = 365 * 86_400;
     // For a year's window the previous window is the same window a year before: one key.
@@ -474,61 +423,6 @@ pub fn regions_tile(s: &AppState, id: &TileId, scope: &model::scope::Scope) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn requests_for_a_window_being_counted_wait_for_that_count() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let cache: Arc<CountsCache<u32>> = Arc::new(CountsCache::default());
-        let counted = Arc::new(AtomicUsize::new(0));
-        let key = |version: u64| (0i64, 86_400i64, None, Some(version), crate::incident_index::CellScope::all());
-        let at = std::time::Instant::now();
-        let (release, released) = tokio::sync::watch::channel(false);
-        let mut asked = Vec::new();
-        for _ in 0..8 {
-            let (cache, counted, mut released) = (Arc::clone(&cache), Arc::clone(&counted), released.clone());
-            asked.push(tokio::spawn(async move {
-                cache
-                    .get_or_count(key(1), at, move || async move {
-                        counted.fetch_add(1, Ordering::SeqCst);
-                        // Held until every request has come in.
-                        let _ = released.wait_for(|r| *r).await;
-                        Ok(7)
-                    })
-                    .await
-            }));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        release.send(true).unwrap();
-        for a in asked {
-            assert_eq!(*a.await.unwrap().unwrap(), 7);
-        }
-        assert_eq!(counted.load(Ordering::SeqCst), 1, "eight requests, one count");
-        // A failed count is not kept: the next request counts again.
-        let failed =
-            cache.get_or_count(key(2), at, || async { Err(StoreError::Task("the database went away".into())) }).await;
-        assert!(failed.is_err());
-        assert_eq!(*cache.get_or_count(key(2), at, || async { Ok(9) }).await.unwrap(), 9);
-        // Counts of an older index version were dropped when version 2 came.
-        assert_eq!(*cache.get_or_count(key(1), at, || async { Ok(8) }).await.unwrap(), 8);
-    }
-
-    #[tokio::test]
-    async fn the_databases_counts_outlive_index_versions_for_a_minute() {
-        let cache: CountsCache<u32> = CountsCache::default();
-        let scope = crate::incident_index::CellScope::all;
-        let past = (0i64, 86_400i64, None, None, scope());
-        let recent = |version: u64| (86_400i64, 172_800i64, None, Some(version), scope());
-        let at = std::time::Instant::now();
-        let later = |s: u64| at + std::time::Duration::from_secs(s);
-        assert_eq!(*cache.get_or_count(past.clone(), at, || async { Ok(1) }).await.unwrap(), 1);
-        assert_eq!(*cache.get_or_count(recent(1), at, || async { Ok(10) }).await.unwrap(), 10);
-        // New incidents (version 2): the memory's counts are counted again, the database's kept.
-        assert_eq!(*cache.get_or_count(recent(2), later(30), || async { Ok(11) }).await.unwrap(), 11);
-        assert_eq!(*cache.get_or_count(past.clone(), later(59), || async { Ok(2) }).await.unwrap(), 1);
-        // A minute after they were counted, the database counts again.
-        assert_eq!(*cache.get_or_count(past, later(60), || async { Ok(3) }).await.unwrap(), 3);
-        assert_eq!(*cache.get_or_count(recent(2), later(60), || async { Ok(12) }).await.unwrap(), 11);
-    }
 
     #[test]
     fn tile_math_round_trips() {
