@@ -30,7 +30,6 @@ use chrono::Duration;
 use geo::{BoundingRect, Coord, InteriorPoint, MultiPolygon, Simplify};
 use model::{Category, RegionLevel};
 use mvt::{EXTENT, Layer, Value};
-
 use store::StoreError;
 
 /// Media type of a vector tile.
