@@ -11,8 +11,6 @@ use tokio::sync::mpsc;
 /// held, e.g. this instance's own writes, are skipped by the index); `Listening` (start or
 /// reconnect) reads everything newer than the largest id held, to catch up on missed notices.
 pub fn spawn(state: &AppState, mut notices: mpsc::Receiver<Notice>) {
-    // An index holding a recent window takes only incidents inside it.
-    let since = state.past.as_ref().map(|p| p.since());
     let store = state.store.clone();
     let geography = state.geography.clone();
     let index = state.incidents.clone();
@@ -31,7 +29,9 @@ pub fn spawn(state: &AppState, mut notices: mpsc::Receiver<Notice>) {
                     held + 1..=u64::MAX
                 }
             };
-            let rows = match store.incident_rows(ids, since).await {
+            // Every row, also those before a memory window: the index refuses them but counts them
+            // as changes there, after which the database's counts are asked for again.
+            let rows = match store.incident_rows(ids, None).await {
                 Ok(rows) => rows,
                 Err(e) => {
                     tracing::warn!("following other instances' writes: {e}");

@@ -285,6 +285,10 @@ pub struct IncidentIndex {
     version: u64,
     /// Records that occurred before this (Unix seconds) are not held (a memory window).
     floor_s: Option<i64>,
+    /// Changes this index was told of before its floor, where it holds nothing: a record added
+    /// there, or a status set on a record it does not hold. The store's answers for windows
+    /// before the floor may have changed with each (`reads` keys the counts it keeps on this).
+    below_floor_changes: u64,
     /// Counts per day, category and bin for binned tiles.
     pyramid: CountPyramid,
     /// Compact records in Morton order for binned tiles past the pyramid.
@@ -309,7 +313,18 @@ impl IncidentIndex {
         });
         let outside =
             (0..points.len() as u32).filter(|&s| !count_pyramid::holds(points[s as usize].occurred_s)).collect();
-        IncidentIndex { points, order, spatial, by_id, version: 0, floor_s: None, pyramid, deep, outside }
+        IncidentIndex {
+            points,
+            order,
+            spatial,
+            by_id,
+            version: 0,
+            floor_s: None,
+            below_floor_changes: 0,
+            pyramid,
+            deep,
+            outside,
+        }
     }
 
     /// Changes with every mutation (caches of derived figures key on it).
@@ -339,9 +354,26 @@ impl IncidentIndex {
         IncidentIndex { floor_s: Some(floor_s), ..IncidentIndex::new(points) }
     }
 
+    /// Whether a record is not to be added: its id is held, or it lies before the floor (then
+    /// counted as a change there).
+    fn refuses(&mut self, p: &IncidentPoint) -> bool {
+        if self.by_id.get(p.id.0).is_some() {
+            return true;
+        }
+        let below = self.floor_s.is_some_and(|f| p.occurred_s < f);
+        self.below_floor_changes += u64::from(below);
+        below
+    }
+
+    /// Changes told of before the floor ([`IncidentIndex::with_floor`]), where the index holds
+    /// nothing: the store's answers there may have changed when this does.
+    pub fn below_floor_changes(&self) -> u64 {
+        self.below_floor_changes
+    }
+
     /// Adds a record (ignored if its id is already present, or it lies before the floor).
     pub fn insert(&mut self, p: IncidentPoint) {
-        if self.by_id.get(p.id.0).is_some() || self.floor_s.is_some_and(|f| p.occurred_s < f) {
+        if self.refuses(&p) {
             return;
         }
         let slot = self.points.len() as u32;
@@ -372,7 +404,7 @@ impl IncidentIndex {
     pub fn insert_many(&mut self, new: impl IntoIterator<Item = IncidentPoint>) {
         let mut slots = Vec::new();
         for p in new {
-            if self.by_id.get(p.id.0).is_some() || self.floor_s.is_some_and(|f| p.occurred_s < f) {
+            if self.refuses(&p) {
                 continue;
             }
             let slot = self.points.len() as u32;
@@ -428,14 +460,18 @@ impl IncidentIndex {
         self.version += 1;
     }
 
-    /// Sets the status of a held record (records not held are ignored).
+    /// Sets the status of a held record (records not held are ignored; with a floor, such a
+    /// record may lie before it, and the change is counted there).
     pub fn set_status(&mut self, id: IncidentId, status: Status) {
-        if let Some(slot) = self.by_id.get(id.0) {
-            let p = &mut self.points[slot as usize];
-            if p.status != status {
-                p.status = status;
-                self.version += 1;
+        match self.by_id.get(id.0) {
+            Some(slot) => {
+                let p = &mut self.points[slot as usize];
+                if p.status != status {
+                    p.status = status;
+                    self.version += 1;
+                }
             }
+            None => self.below_floor_changes += u64::from(self.floor_s.is_some()),
         }
     }
 
@@ -726,6 +762,21 @@ mod tests {
         });
         assert_eq!(seen, expected);
         assert_eq!(idx.max_id(), pts.iter().filter(|p| p.occurred_s >= floor).map(|p| p.id.0).max().unwrap());
+        // Each record offered before the floor is a change there; the rest are not.
+        let below = pts[1_500..].iter().filter(|p| p.occurred_s < floor).count() as u64;
+        assert!(below > 0);
+        assert_eq!(idx.below_floor_changes(), below);
+        idx.insert_many(pts[1_500..].to_vec());
+        assert_eq!(idx.below_floor_changes(), 2 * below, "held ids are not changes, those before the floor are");
+        let held = pts.iter().find(|p| p.occurred_s >= floor).unwrap();
+        idx.set_status(held.id, Status::Closed);
+        assert_eq!(idx.below_floor_changes(), 2 * below, "a held record's status");
+        idx.set_status(IncidentId(u64::MAX - 1), Status::Closed);
+        assert_eq!(idx.below_floor_changes(), 2 * below + 1, "a status set on a record not held");
+        let mut whole = IncidentIndex::new(pts[..10].to_vec());
+        whole.insert_many(pts[10..20].to_vec());
+        whole.set_status(IncidentId(u64::MAX - 1), Status::Closed);
+        assert_eq!(whole.below_floor_changes(), 0, "no floor, nothing before it");
     }
 
     #[test]

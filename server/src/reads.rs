@@ -20,16 +20,18 @@ use store::{PastFilter, PastReads, TileSpec};
 pub struct Past {
     since_s: i64,
     store: Arc<dyn PastReads>,
-    /// Per-cell counts by filter, for [`Past::COUNTS_KEPT`]: a scan of the database each, which
-    /// the cells layer, statistics and Gi* ask for again and again.
-    counts: SharedResults<PastFilter, Vec<u32>>,
+    /// Per-cell counts by filter and the index's changes before its floor, for at most
+    /// [`Past::COUNTS_KEPT`]: a scan of the database each, which the cells layer, statistics and
+    /// Gi* ask for again and again.
+    counts: SharedResults<(PastFilter, u64), Vec<u32>>,
 }
 
 impl Past {
-    /// How long the database's per-cell counts of a filter are kept: the in-memory index's
-    /// version, which changes with every new incident, does not tell when they change (a report
-    /// written late into a window before the memory window, or by another instance). As long as
-    /// a browser keeps a tile (`max-age=60`).
+    /// How long the database's per-cell counts of a filter are kept at most. The index's changes
+    /// before its window (`IncidentIndex::below_floor_changes`: a report written late into a
+    /// window before it, here or by another instance, or a status set there) are in their key,
+    /// so those show at once; this bounds the rest (a row changed in the database by another
+    /// program). As long as a browser keeps a tile (`max-age=60`).
     pub const COUNTS_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
 
     /// Incidents before `since` are answered by `store`.
@@ -102,14 +104,16 @@ impl AppState {
     }
 
     /// Incidents per cell index (a vector over every cell). The database's counts are computed
-    /// once for every request waiting on the same filter, and kept for [`Past::COUNTS_KEPT`].
+    /// once for every request waiting on the same filter, and kept until the index is told of a
+    /// change before its window, for at most [`Past::COUNTS_KEPT`].
     pub async fn cell_counts(&self, f: &IncidentFilter) -> Result<Vec<u32>, StoreError> {
         let n = self.geography.cells().len();
         let Some(past) = self.past_for(f) else { return Ok(self.index().cell_counts(f, n)) };
         let filter = past_filter(&self.geography, f);
+        let changes = self.index().below_floor_changes();
         let counted = past
             .counts
-            .get_or_compute(filter.clone(), std::time::Instant::now(), || async {
+            .get_or_compute((filter.clone(), changes), std::time::Instant::now(), || async {
                 let mut counts = vec![0u32; n];
                 for (code, count) in past.store.cell_counts(&filter).await? {
                     if let Some((idx, _)) = code.parse().ok().and_then(|c| self.geography.cell(c)) {

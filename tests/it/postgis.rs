@@ -460,6 +460,25 @@ async fn queries_past_the_memory_window_answer_as_memory_does() {
     for _ in 0..2 {
         assert_eq!(server::tiles::cells_tile(&windowed, &id, &f).await.unwrap(), memory, "cell tiles");
     }
+    // A report written late into a window before the memory window shows in the database's kept
+    // counts at once: stored, then offered to the index as the write path and the follower do
+    // (the index refuses it, and counts it as a change before its floor).
+    let old = IncidentFilter { from_s: Some(since_s - 30 * 86_400), to_s: Some(since_s), ..base.clone() };
+    let counted: u32 = windowed.cell_counts(&old).await.unwrap().iter().sum();
+    assert_eq!(counted, all.cell_counts(&old).await.unwrap().iter().sum::<u32>());
+    let mut sample = None;
+    all.index().for_each(&old, |p| sample = sample.or(Some(p.id)));
+    let like = store::Store::incidents_by_id(&pg, &model::scope::Scope::everything(), vec![sample.unwrap()])
+        .await
+        .unwrap()
+        .remove(0);
+    let late = model::NewIncident { external_id: None, ..like.fields.clone() };
+    let stored = store::Store::insert_incidents(&pg, vec![(late, like.placement)]).await.unwrap();
+    let row = store::IncidentRow::of(stored[0].created().unwrap());
+    let cell = windowed.geography.cell(row.cell_code).unwrap().0;
+    windowed.incidents.write().unwrap().insert(server::incident_index::IncidentPoint::new(&row, cell));
+    assert_eq!(windowed.index().len(), held, "the window does not take it");
+    assert_eq!(windowed.cell_counts(&old).await.unwrap().iter().sum::<u32>(), counted + 1, "counted at once");
     drop((all, windowed));
     drop(pg);
     db.drop().await;
