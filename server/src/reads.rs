@@ -38,16 +38,6 @@ impl Past {
     pub fn new(since: DateTime<Utc>, store: Arc<dyn PastReads>) -> Past {
         Past { since_s: since.timestamp(), store, counts: SharedResults::new(32, Self::COUNTS_KEPT) }
     }
-
-    /// Start of the memory window.
-    pub fn since(&self) -> DateTime<Utc> {
-        DateTime::from_timestamp(self.since_s, 0).unwrap_or_default()
-    }
-
-    /// Start of the memory window, Unix seconds.
-    pub fn since_s(&self) -> i64 {
-        self.since_s
-    }
 }
 
 /// `f` in database terms: cell-index ranges become cell-code ranges (cells are sorted by code).
