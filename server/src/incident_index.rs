@@ -306,7 +306,7 @@ impl IncidentIndex {
             let pyramid = s.spawn(|| CountPyramid::build(&points));
             let mut order: Vec<u32> = (0..points.len() as u32).collect();
             order.sort_unstable_by_key(|&s| points[s as usize].key());
-            let spatial = SpatialOrder::build(points.iter().map(|p| key_of(p.lon, p.lat)));
+            let spatial = SpatialOrder::build(points.iter().map(|p| (key_of(p.lon, p.lat), p.occurred_s)));
             let by_id = IdSlots::of(&points);
             let deep = DeepPoints::build(&points);
             (pyramid.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), order, spatial, by_id, deep)
@@ -383,7 +383,7 @@ impl IncidentIndex {
         self.order.insert(pos, slot);
         self.pyramid.add([&p]);
         self.add_aside(slot);
-        self.spatial.add(vec![(key_of(p.lon, p.lat), slot)]);
+        self.spatial.add(vec![(p.occurred_s, (key_of(p.lon, p.lat), slot))]);
         self.by_id.insert(p.id.0, slot);
         self.version += 1;
     }
@@ -417,7 +417,13 @@ impl IncidentIndex {
             return;
         }
         self.spatial.add(
-            slots.iter().map(|&s| (key_of(self.points[s as usize].lon, self.points[s as usize].lat), s)).collect(),
+            slots
+                .iter()
+                .map(|&s| {
+                    let p = &self.points[s as usize];
+                    (p.occurred_s, (key_of(p.lon, p.lat), s))
+                })
+                .collect(),
         );
         self.pyramid.add(slots.iter().map(|&s| &self.points[s as usize]));
         let points = &self.points;
@@ -494,11 +500,13 @@ impl IncidentIndex {
         lo..hi.max(lo)
     }
 
-    /// Slots of the records inside `b`, or `None` when more than `cap` are (or telling would cost
-    /// more than a scan, [`SpatialOrder::in_box`]): a box that holds few records is answered from
-    /// the order by position, a busy one by scanning the time order.
-    fn in_box(&self, b: &Bbox, cap: usize) -> Option<Vec<u32>> {
-        self.spatial.in_box(b, cap, |s| {
+    /// Slots of the records inside `b` in the parts of the order that `f`'s window meets (a
+    /// superset of its times: the caller matches each record), or `None` when more than `cap` are
+    /// (or telling would cost more than a scan, [`SpatialOrder::in_box`]): a box that holds few
+    /// records is answered from the order by position, a busy one by scanning the time order.
+    fn in_box(&self, b: &Bbox, f: &IncidentFilter, cap: usize) -> Option<Vec<u32>> {
+        let times = f.from_s.unwrap_or(i64::MIN)..f.to_s.unwrap_or(i64::MAX);
+        self.spatial.in_box(b, times, cap, |s| {
             let p = &self.points[s as usize];
             (p.lon, p.lat)
         })
@@ -507,7 +515,7 @@ impl IncidentIndex {
     /// Calls `visit` for every matching record (in no particular order).
     pub fn for_each(&self, f: &IncidentFilter, mut visit: impl FnMut(&IncidentPoint)) {
         let range = self.time_range(f);
-        if let Some(slots) = f.bbox.and_then(|b| self.in_box(&b, range.len() / 4)) {
+        if let Some(slots) = f.bbox.and_then(|b| self.in_box(&b, f, range.len() / 4)) {
             for s in slots {
                 let p = &self.points[s as usize];
                 if f.matches(p) {
@@ -537,7 +545,7 @@ impl IncidentIndex {
         let range = self.time_range(f);
         // The order by position pays when the box holds few records; a scan newest-first stops early.
         let cap = (limit * 4).max(20_000).min(range.len() / 4);
-        if let Some(slots) = f.bbox.and_then(|b| self.in_box(&b, cap)) {
+        if let Some(slots) = f.bbox.and_then(|b| self.in_box(&b, f, cap)) {
             out.extend(slots.iter().map(|&s| self.points[s as usize]).filter(|p| f.matches(p) && before(p)));
             let by_newest = |a: &IncidentPoint, b: &IncidentPoint| b.key().cmp(&a.key());
             if out.len() > limit + 1 {

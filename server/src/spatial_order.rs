@@ -9,13 +9,17 @@
 //! rows are inside it; those of the cells on its edge are tested one by one, so the answer is
 //! exact.
 //!
-//! Invariants: `sorted` and `recent` are each sorted by (key, slot) and together hold every slot
-//! once; `fences` holds every 64th key of `sorted`; `recent` is merged into `sorted` when it
-//! grows past 4,096 entries and a sixty-fourth of it, so an insert moves at most that many
-//! entries and a merge happens every sixty-fourth growth.
+//! The order is kept in parts of about 49 days of incident time ([`part_of`]), so a window reads
+//! only the parts it meets.
+//!
+//! Invariants: every slot is held once, in the part of its time; in each part, `sorted` and
+//! `recent` are each sorted by (key, slot); `fences` holds every 64th key of `sorted`; `recent`
+//! is merged into `sorted` when it grows past 4,096 entries and a sixty-fourth of it, so an
+//! insert moves at most that many entries and a merge happens every sixty-fourth growth.
 
 use crate::count_pyramid::morton;
 use crate::incident_index::Bbox;
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 /// Bits per axis of the grid.
@@ -105,23 +109,24 @@ fn cover(xs: (u32, u32), ys: (u32, u32)) -> Vec<Run> {
     runs
 }
 
-/// The slots by position.
+/// Seconds of incident time one part of the order covers, as a power of two: 2^22 s, about 49
+/// days.
+const PART_LOG2_S: u32 = 22;
+
+/// The part that holds a record of time `t_s` (Unix seconds; any time, 1900 included).
+pub fn part_of(t_s: i64) -> i64 {
+    t_s >> PART_LOG2_S
+}
+
+/// The slots of one part in Morton order.
 #[derive(Debug, Clone, Default)]
-pub struct SpatialOrder {
+struct Part {
     sorted: Vec<Entry>,
     fences: Vec<u32>,
     recent: Vec<Entry>,
 }
 
-impl SpatialOrder {
-    /// Built from every slot's key (`keys[slot]`).
-    pub fn build(keys: impl IntoIterator<Item = u32>) -> SpatialOrder {
-        let mut sorted: Vec<Entry> = keys.into_iter().zip(0u32..).collect();
-        sorted.sort_unstable();
-        let fences = fences_of(&sorted);
-        SpatialOrder { sorted, fences, recent: Vec::new() }
-    }
-
+impl Part {
     /// The position in `sorted` of the first entry whose key is at least `key`.
     fn first_at_least(&self, key: u64) -> usize {
         let f = self.fences.partition_point(|&k| u64::from(k) < key);
@@ -129,13 +134,12 @@ impl SpatialOrder {
         lo + self.sorted[lo..hi].partition_point(|e| u64::from(e.0) < key)
     }
 
-    /// Adds slots with their keys.
-    pub fn add(&mut self, mut new: Vec<Entry>) {
+    /// Adds sorted entries.
+    fn add(&mut self, new: Vec<Entry>) {
         if new.len() == 1 {
             let at = self.recent.partition_point(|e| *e < new[0]);
             self.recent.insert(at, new[0]);
         } else {
-            new.sort_unstable();
             self.recent = merge_sorted(std::mem::take(&mut self.recent), new);
         }
         if self.recent.len() > 4_096.max(self.sorted.len() / 64) {
@@ -144,18 +148,87 @@ impl SpatialOrder {
         }
     }
 
-    /// The slots whose position (`position(slot)`) lies in `b` (edges included), or `None` when
-    /// more than `cap` do, or when telling would test more than `4 × cap + 1,024` records of the
-    /// cells on its edge (a dense cluster just outside the box): the caller's scan is then the
-    /// cheaper way.
-    pub fn in_box(&self, b: &Bbox, cap: usize, position: impl Fn(u32) -> (f64, f64)) -> Option<Vec<u32>> {
-        self.in_box_testing_at_most(b, cap, cap.saturating_mul(4).saturating_add(1_024), position)
+    /// Pushes onto `found` the entries of each run, from `sorted` and from `recent`.
+    fn entries_of<'a>(&'a self, runs: &[Run], found: &mut Vec<(&'a [Entry], bool)>) {
+        let mut at = 0;
+        for (keys, inside) in runs {
+            let lo = self.first_at_least(keys.start).max(at);
+            at = self.first_at_least(keys.end).max(lo);
+            found.push((&self.sorted[lo..at], *inside));
+        }
+        let mut rest = self.recent.as_slice();
+        for (keys, inside) in runs {
+            rest = &rest[rest.partition_point(|e| u64::from(e.0) < keys.start)..];
+            let n = rest.partition_point(|e| u64::from(e.0) < keys.end);
+            found.push((&rest[..n], *inside));
+            rest = &rest[n..];
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        (self.sorted.capacity() + self.recent.capacity()) * size_of::<Entry>() + self.fences.capacity() * 4
+    }
+}
+
+/// The slots by position, in parts by incident time ([`part_of`]): a box's slots are a few runs
+/// of keys in each part, and a window reads only the parts it meets, so a year's query over ten
+/// years of history reads about a year of records.
+#[derive(Debug, Clone, Default)]
+pub struct SpatialOrder {
+    parts: BTreeMap<i64, Part>,
+}
+
+impl SpatialOrder {
+    /// Built from every slot's key and time (`records[slot]`): counted by part first, so each
+    /// part is allocated once at its size.
+    pub fn build(records: impl Iterator<Item = (u32, i64)> + Clone) -> SpatialOrder {
+        let mut sizes: BTreeMap<i64, usize> = BTreeMap::new();
+        for (_, t_s) in records.clone() {
+            *sizes.entry(part_of(t_s)).or_default() += 1;
+        }
+        let mut parts: BTreeMap<i64, Part> = sizes
+            .into_iter()
+            .map(|(part, n)| (part, Part { sorted: Vec::with_capacity(n), ..Part::default() }))
+            .collect();
+        for ((key, t_s), slot) in records.zip(0u32..) {
+            parts.entry(part_of(t_s)).or_default().sorted.push((key, slot));
+        }
+        for p in parts.values_mut() {
+            p.sorted.sort_unstable();
+            p.fences = fences_of(&p.sorted);
+        }
+        SpatialOrder { parts }
+    }
+
+    /// Adds slots with their keys and times.
+    pub fn add(&mut self, mut new: Vec<(i64, Entry)>) {
+        new.sort_unstable_by_key(|&(t_s, e)| (part_of(t_s), e));
+        for chunk in new.chunk_by(|a, b| part_of(a.0) == part_of(b.0)) {
+            let part = self.parts.entry(part_of(chunk[0].0)).or_default();
+            part.add(chunk.iter().map(|&(_, e)| e).collect());
+        }
+    }
+
+    /// The slots whose position (`position(slot)`) lies in `b` (edges included) and whose part
+    /// meets the times `from_s..to_s` (a superset of the slots of those times: the caller tests
+    /// each record's time), or `None` when more than `cap` are, or when telling would test more
+    /// than `4 × cap + 1,024` records of the cells on its edge (a dense cluster just outside the
+    /// box): the caller's scan is then the cheaper way.
+    pub fn in_box(
+        &self,
+        b: &Bbox,
+        times: Range<i64>,
+        cap: usize,
+        position: impl Fn(u32) -> (f64, f64),
+    ) -> Option<Vec<u32>> {
+        self.in_box_testing_at_most(b, times, cap, cap.saturating_mul(4).saturating_add(1_024), position)
     }
 
     /// [`SpatialOrder::in_box`], testing at most `tests` records of edge cells.
     fn in_box_testing_at_most(
         &self,
         b: &Bbox,
+        times: Range<i64>,
         cap: usize,
         mut tests: usize,
         position: impl Fn(u32) -> (f64, f64),
@@ -163,7 +236,7 @@ impl SpatialOrder {
         let (x0, y0) = grid_of(b.min_lon, b.min_lat);
         let (x1, y1) = grid_of(b.max_lon, b.max_lat);
         let mut out = Vec::new();
-        if !(b.min_lon <= b.max_lon && b.min_lat <= b.max_lat) {
+        if !(b.min_lon <= b.max_lon && b.min_lat <= b.max_lat) || times.is_empty() {
             return Some(out);
         }
         let runs = cover((x0, x1), (y0, y1));
@@ -193,19 +266,9 @@ impl SpatialOrder {
         };
         // Every run's entries first (a few lookups that stay in cache): when the runs inside the
         // box already hold more than `cap`, that is the answer, before any record is read.
-        let mut found: Vec<(&[Entry], bool)> = Vec::with_capacity(2 * runs.len());
-        let mut at = 0;
-        for (keys, inside) in &runs {
-            let lo = self.first_at_least(keys.start).max(at);
-            at = self.first_at_least(keys.end).max(lo);
-            found.push((&self.sorted[lo..at], *inside));
-        }
-        let mut rest = self.recent.as_slice();
-        for (keys, inside) in &runs {
-            rest = &rest[rest.partition_point(|e| u64::from(e.0) < keys.start)..];
-            let n = rest.partition_point(|e| u64::from(e.0) < keys.end);
-            found.push((&rest[..n], *inside));
-            rest = &rest[n..];
+        let mut found: Vec<(&[Entry], bool)> = Vec::new();
+        for part in self.parts.range(part_of(times.start)..=part_of(times.end - 1)).map(|(_, p)| p) {
+            part.entries_of(&runs, &mut found);
         }
         let surely_inside: usize = found.iter().filter(|f| f.1).map(|f| f.0.len()).sum();
         if surely_inside > cap {
@@ -221,7 +284,7 @@ impl SpatialOrder {
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        (self.sorted.capacity() + self.recent.capacity()) * size_of::<Entry>() + self.fences.capacity() * 4
+        self.parts.values().map(|p| size_of::<(i64, Part)>() + p.heap_bytes()).sum()
     }
 }
 
@@ -283,30 +346,48 @@ mod tests {
     #[test]
     fn box_queries_equal_a_scan_through_inserts_and_merges() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        // Clustered points round a city, a few far away, and some exactly on box edges below.
+        // Clustered points round a city, a few far away, and some exactly on box edges below;
+        // over ten years, a few dated in 1900.
         let mut points: Vec<(f64, f64)> = (0..30_000)
             .map(|_| (102.6 + rng.random_range(-0.3..0.3f64).powi(3), 37.9 + rng.random_range(-0.3..0.3f64).powi(3)))
             .collect();
         points.extend((0..200).map(|_| (rng.random_range(-180.0..180.0), rng.random_range(-90.0..90.0))));
+        const TEN_YEARS_S: i64 = 315_360_000;
+        let t0 = 1_500_000_000i64;
+        // Those added after the build mostly in the last 30 days (so their parts merge).
+        let times: Vec<i64> = (0..points.len())
+            .map(|s| match rng.random_range(0..100) {
+                0 => -2_208_988_800,
+                1..80 if s >= 10_000 => t0 + TEN_YEARS_S - rng.random_range(0..2_592_000),
+                _ => t0 + rng.random_range(0..TEN_YEARS_S),
+            })
+            .collect();
         let slots = points.len() as u32;
-        let key = |s: u32| key_of(points[s as usize].0, points[s as usize].1);
-        let mut order = SpatialOrder::build((0..10_000).map(key));
+        let entry = |s: u32| (times[s as usize], (key_of(points[s as usize].0, points[s as usize].1), s));
+        let mut order = SpatialOrder::build((0..10_000).map(|s| (entry(s).1.0, entry(s).0)));
         let mut held = 10_000u32;
         let mut merges = 0;
         let mut edge_refusals = 0;
+        let sorted_len = |o: &SpatialOrder| o.parts.values().map(|p| p.sorted.len()).sum::<usize>();
         while held < slots {
-            let before = order.sorted.len();
+            let before = sorted_len(&order);
             if rng.random_bool(0.5) {
-                order.add(vec![(key(held), held)]);
+                order.add(vec![entry(held)]);
                 held += 1;
             } else {
                 let n = rng.random_range(2..3_000).min(slots - held);
-                order.add((held..held + n).map(|s| (key(s), s)).collect());
+                order.add((held..held + n).map(entry).collect());
                 held += n;
             }
-            merges += usize::from(order.sorted.len() != before);
-            let mut all: Vec<Entry> = order.sorted.iter().chain(&order.recent).copied().collect();
-            assert!(order.sorted.is_sorted() && order.recent.is_sorted());
+            merges += usize::from(sorted_len(&order) != before);
+            let mut all: Vec<Entry> = Vec::new();
+            for (&part, p) in &order.parts {
+                assert!(p.sorted.is_sorted() && p.recent.is_sorted());
+                assert_eq!(p.fences, fences_of(&p.sorted));
+                let here = p.sorted.iter().chain(&p.recent);
+                assert!(here.clone().all(|e| part_of(times[e.1 as usize]) == part), "each slot in its time's part");
+                all.extend(here);
+            }
             all.sort_unstable();
             all.dedup();
             assert_eq!(all.len(), held as usize, "every slot once");
@@ -319,15 +400,41 @@ mod tests {
                 } else {
                     Bbox { min_lon: p.0 - w, min_lat: p.1 - h, max_lon: p.0 + w / 3.0, max_lat: p.1 + h / 2.0 }
                 };
-                let mut want: Vec<u32> =
-                    (0..held).filter(|&s| b.contains(points[s as usize].0, points[s as usize].1)).collect();
-                let got = order.in_box(&b, usize::MAX, |s| points[s as usize]);
+                // Every time, or a window: a year, a few days, or empty.
+                let window = match rng.random_range(0..4) {
+                    0 => i64::MIN..i64::MAX,
+                    1 => {
+                        let from = t0 + rng.random_range(0..TEN_YEARS_S);
+                        from..from + 31_536_000
+                    }
+                    2 => {
+                        let from = t0 + rng.random_range(0..TEN_YEARS_S);
+                        from..from + 3 * 86_400
+                    }
+                    _ => t0..t0,
+                };
+                let parts = if window.is_empty() { 0..0 } else { part_of(window.start)..part_of(window.end - 1) + 1 };
+                let mut want: Vec<u32> = (0..held)
+                    .filter(|&s| {
+                        b.contains(points[s as usize].0, points[s as usize].1)
+                            && parts.contains(&part_of(times[s as usize]))
+                    })
+                    .collect();
+                // The parts a window reads hold every slot of its times.
+                let timely = (0..held).filter(|&s| window.contains(&times[s as usize]));
+                assert!(
+                    timely
+                        .filter(|&s| b.contains(points[s as usize].0, points[s as usize].1))
+                        .all(|s| want.contains(&s))
+                );
+                let got = order.in_box(&b, window.clone(), usize::MAX, |s| points[s as usize]);
                 let mut got = got.expect("no cap");
                 got.sort_unstable();
                 want.sort_unstable();
-                assert_eq!(got, want, "{b:?}");
-                let capped =
-                    |cap: usize, tests: usize| order.in_box_testing_at_most(&b, cap, tests, |s| points[s as usize]);
+                assert_eq!(got, want, "{b:?} {window:?}");
+                let capped = |cap: usize, tests: usize| {
+                    order.in_box_testing_at_most(&b, window.clone(), cap, tests, |s| points[s as usize])
+                };
                 if !want.is_empty() {
                     assert_eq!(capped(want.len() - 1, usize::MAX), None, "over the cap");
                     assert_eq!(capped(want.len(), usize::MAX).map(|v| v.len()), Some(want.len()), "at the cap");
@@ -343,11 +450,20 @@ mod tests {
         assert!(merges >= 3, "{merges} merges");
         assert!(edge_refusals > 10, "{edge_refusals} boxes needed edge tests");
         let everything = Bbox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 };
+        let all_time = i64::MIN..i64::MAX;
         assert_eq!(
-            order.in_box(&everything, usize::MAX, |s| points[s as usize]).map(|v| v.len()),
+            order.in_box(&everything, all_time.clone(), usize::MAX, |s| points[s as usize]).map(|v| v.len()),
             Some(slots as usize)
         );
+        let year = t0..t0 + 31_536_000;
+        let year_parts = part_of(year.start)..=part_of(year.end - 1);
+        let in_year = (0..slots).filter(|&s| year_parts.contains(&part_of(times[s as usize]))).count();
+        assert_eq!(
+            order.in_box(&everything, year, usize::MAX, |s| points[s as usize]).map(|v| v.len()),
+            Some(in_year),
+            "a year reads its parts only"
+        );
         let inverted = Bbox { min_lon: 103.0, min_lat: 37.0, max_lon: 102.0, max_lat: 38.0 };
-        assert_eq!(order.in_box(&inverted, usize::MAX, |s| points[s as usize]), Some(vec![]));
+        assert_eq!(order.in_box(&inverted, all_time, usize::MAX, |s| points[s as usize]), Some(vec![]));
     }
 }
