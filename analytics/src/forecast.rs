@@ -583,7 +583,11 @@ impl Basis {
                     // The window's weighted days: ∫₀^D e^{−a/τ} da.
                     let days = train_days.max(1e-9);
                     let weighted_days = recency.map_or(days, |tau| tau * (1.0 - (-days / tau).exp()));
-                    let own = study.spread(train.iter().map(|e| (e, weight(e))), 0.0);
+                    // Unweighted, the cells' own counts are those counted above.
+                    let own = match recency {
+                        Some(_) => study.spread(train.iter().map(|e| (e, weight(e))), 0.0),
+                        None => own.clone(),
+                    };
                     backgrounds.push(Background {
                         recency_days: recency,
                         scale: h_days / weighted_days,
