@@ -325,9 +325,27 @@ async fn insert_batch(
     items: &[(NewIncident, Placement)],
     derive: Option<&Derive>,
 ) -> Result<Inserted, StoreError> {
-    let insert = tx.prepare_cached(sql!("insert_incidents")).await.map_err(db("prepare insert incidents"))?;
     let columns = ColumnArrays::of(items);
-    let rows = tx.query(&insert, &columns.values()).await.map_err(db("insert incidents"))?;
+    // Most batches hold no stored or repeated key: a plain insert first, which spares the
+    // speculative insertion of `ON CONFLICT` (about 35 of 220 ms for 10,000 rows). One that
+    // meets such a key (here or written by another instance meanwhile) is undone to the
+    // savepoint and inserted again skipping those keys.
+    const PLAIN: &str = concat!(sql!("insert_incidents"), "RETURNING id, source, external_id");
+    const SKIPPING: &str = concat!(
+        sql!("insert_incidents"),
+        "ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING\nRETURNING id, source, external_id"
+    );
+    let plain = tx.prepare_cached(PLAIN).await.map_err(db("prepare insert incidents"))?;
+    tx.batch_execute("SAVEPOINT plain_insert").await.map_err(db("savepoint"))?;
+    let rows = match tx.query(&plain, &columns.values()).await {
+        Ok(rows) => rows,
+        Err(e) if e.as_db_error().and_then(|d| d.constraint()) == Some("incidents_source_external_id") => {
+            tx.batch_execute("ROLLBACK TO SAVEPOINT plain_insert").await.map_err(db("rollback to savepoint"))?;
+            let skipping = tx.prepare_cached(SKIPPING).await.map_err(db("prepare insert incidents"))?;
+            tx.query(&skipping, &columns.values()).await.map_err(db("insert incidents"))?
+        }
+        Err(e) => return Err(db("insert incidents")(e).into()),
+    };
     let mut inserted_keys: std::collections::HashMap<(&str, &str), i64> = std::collections::HashMap::new();
     let mut ids = Vec::with_capacity(rows.len());
     for r in &rows {

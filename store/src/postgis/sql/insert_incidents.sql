@@ -1,6 +1,7 @@
 -- A batch of incidents, one array per column, inserted in array order (so ids increase in that
--- order); a (source, external_id) already stored, or repeated earlier in the batch, is skipped.
--- Answers each created row's id and key.
+-- order). The store appends either `RETURNING …` (a plain insert: a stored or repeated
+-- (source, external_id) is an error) or `ON CONFLICT … DO NOTHING RETURNING …` (such a key is
+-- skipped); both answer each created row's id and key.
 INSERT INTO incidents (
   geom, source, external_id, category, subcategory, occurred_at, reported_at, address, summary,
   reporter_name, reporter_phone, severity, status, county_code, township_code, village_code, cell_code
@@ -15,5 +16,3 @@ FROM unnest($1::float8[], $2::float8[], $3::text[], $4::text[], $5::text[], $6::
        address, summary, reporter_name, reporter_phone, severity, status,
        county_code, township_code, village_code, cell_code, ord)
 ORDER BY ord
-ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
-RETURNING id, source, external_id
