@@ -250,6 +250,12 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
     assert_eq!(audit[1..].iter().rev().cloned().collect::<Vec<_>>(), snap.audit, "the audit log, ids and times kept");
     assert_eq!(target.meta("demo_truth").await.unwrap(), source.meta("demo_truth").await.unwrap());
     assert_eq!(target.events_after(0, 100_000).await.unwrap(), snap.events, "the live log, seq kept");
+    // Analyzed as copied: the planner knows how many incidents there are from the first query.
+    let c = connect(&db.url).await.unwrap();
+    let planned: f32 =
+        c.query_one("SELECT reltuples FROM pg_class WHERE relname = 'incidents'", &[]).await.unwrap().get(0);
+    assert_eq!(planned as usize, snap.incidents.len(), "the incidents' statistics after the copy");
+    drop(c);
     let next = target.append_events(vec![snap.events[0].event.clone()]).await.unwrap();
     assert_eq!(next[0].seq, snap.events.last().unwrap().seq + 1, "numbering continues after the copy");
     // New rows continue after the copied ids.
@@ -359,11 +365,19 @@ async fn queries_past_the_memory_window_answer_as_memory_does() {
 
     let city = all.geography.cells_in(&model::scope::Scope::everything());
     let township = all.geography.cells_in(&model::scope::Scope::of(vec!["620602001000".parse().unwrap()]));
+    // Two villages far apart (several ranges of cells: joined in the database).
+    let n = all.geography.cells().len() as u32;
+    let villages = all.geography.cells_in(&model::scope::Scope::of(vec![
+        all.geography.cell_code(0).village(),
+        all.geography.cell_code(n / 2).village(),
+    ]));
+    assert_eq!(villages.ranges().map(<[_]>::len), Some(2));
     let base = IncidentFilter::new(city.clone());
     let since_s = since.timestamp();
     let filters = [
         base.clone(),
         IncidentFilter { scope: township.clone(), ..base.clone() },
+        IncidentFilter { scope: villages.clone(), ..base.clone() },
         IncidentFilter { from_s: Some(since_s - 30 * 86_400), to_s: Some(since_s + 10 * 86_400), ..base.clone() },
         IncidentFilter { categories: Some(CategorySet::of(&[model::Category::TRAFFIC])), ..base.clone() },
         IncidentFilter { statuses: Some(StatusSet::of(&[model::Status::Closed])), ..base.clone() },

@@ -151,7 +151,7 @@ impl PgStore {
 
 impl PgStore {
     /// Writes `snap` into this empty database in one transaction, every id kept, then moves the
-    /// sequences past them. Refuses ([`PgError::NotEmpty`]) a database holding any SafeGrid data.
+    /// sequences past them and analyzes the tables filled. Refuses ([`PgError::NotEmpty`]) a database holding any SafeGrid data.
     async fn restore_pg(&self, snap: &Snapshot) -> Result<(), PgError> {
         use tokio_postgres::binary_copy::BinaryCopyInWriter;
         use tokio_postgres::types::Type;
@@ -231,7 +231,8 @@ impl PgStore {
                 .map_err(db("restore photo"))?;
         }
         tx.batch_execute(sql!("restore_sequences")).await.map_err(db("restore sequences"))?;
-        tx.commit().await.map_err(db("commit restore"))
+        tx.commit().await.map_err(db("commit restore"))?;
+        c.batch_execute(sql!("analyze_restored")).await.map_err(db("analyze"))
     }
 }
 
