@@ -13,15 +13,36 @@ use tokio_postgres::NoTls;
 
 const HITS: &str = include_str!("sql/past_hits.sql");
 
-fn with_hits(sql: &str) -> String {
-    let hits: String = HITS.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n");
-    sql.replace("/*hits*/", &hits)
+/// `sql` with the filter in place of `/*hits*/`, selecting cells by `cells` (comment lines left out).
+fn with_hits(sql: &str, cells: &str) -> String {
+    let code = |text: &str| text.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n");
+    sql.replace("/*hits*/", &code(HITS).replace("/*cells*/", &code(cells)))
 }
 
-static ROWS: LazyLock<String> = LazyLock::new(|| with_hits(include_str!("sql/past_rows.sql")));
-static PAGE: LazyLock<String> = LazyLock::new(|| with_hits(include_str!("sql/past_page.sql")));
-static CELL_COUNTS: LazyLock<String> = LazyLock::new(|| with_hits(include_str!("sql/past_cell_counts.sql")));
-static TILE: LazyLock<String> = LazyLock::new(|| with_hits(include_str!("sql/past_tile.sql")));
+/// The statements of one way of selecting cells.
+struct Statements {
+    rows: String,
+    page: String,
+    cell_counts: String,
+    tile: String,
+}
+
+impl Statements {
+    fn selecting(cells: &str) -> Statements {
+        Statements {
+            rows: with_hits(include_str!("sql/past_rows.sql"), cells),
+            page: with_hits(include_str!("sql/past_page.sql"), cells),
+            cell_counts: with_hits(include_str!("sql/past_cell_counts.sql"), cells),
+            tile: with_hits(include_str!("sql/past_tile.sql"), cells),
+        }
+    }
+}
+
+/// Every cell, or one range of them.
+static ONE_RANGE: LazyLock<Statements> =
+    LazyLock::new(|| Statements::selecting(include_str!("sql/past_cells_one.sql")));
+/// Any other number of ranges.
+static RANGES: LazyLock<Statements> = LazyLock::new(|| Statements::selecting(include_str!("sql/past_cells_many.sql")));
 
 type Params = (
     Option<DateTime<Utc>>,
@@ -34,6 +55,14 @@ type Params = (
 );
 
 impl PastFilter {
+    /// The statements for this filter's cells.
+    fn statements(&self) -> &'static Statements {
+        match &self.cell_ranges {
+            Some(ranges) if ranges.len() != 1 => &RANGES,
+            _ => &ONE_RANGE,
+        }
+    }
+
     fn params(&self) -> Params {
         let (lo, hi) = match &self.cell_ranges {
             None => (None, None),
@@ -115,7 +144,7 @@ impl PgStore {
     async fn past_rows_pg(&self, f: &PastFilter) -> Result<Vec<IncidentRow>, PgError> {
         let c = self.abandonable().await?;
         let p = f.params();
-        let rows = c.query(ROWS.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6]).await;
+        let rows = c.query(f.statements().rows.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6]).await;
         c.done();
         rows.map_err(db("past incidents"))?.iter().map(incident_row).collect()
     }
@@ -130,7 +159,9 @@ impl PgStore {
         let c = self.abandonable().await?;
         let p = f.params();
         let (cs, ci) = (cursor.map(|c| c.0), cursor.map(|c| c.1 as i64));
-        let rows = c.query(PAGE.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6, &cs, &ci, &(limit as i64)]).await;
+        let rows = c
+            .query(f.statements().page.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6, &cs, &ci, &(limit as i64)])
+            .await;
         c.done();
         rows.map_err(db("past incident page"))?.iter().map(incident_row).collect()
     }
@@ -139,7 +170,7 @@ impl PgStore {
     async fn past_cell_counts_pg(&self, f: &PastFilter) -> Result<Vec<(String, u64)>, PgError> {
         let c = self.abandonable().await?;
         let p = f.params();
-        let rows = c.query(CELL_COUNTS.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6]).await;
+        let rows = c.query(f.statements().cell_counts.as_str(), &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6]).await;
         c.done();
         rows.map_err(db("past cell counts"))?
             .iter()
@@ -159,7 +190,7 @@ impl PgStore {
         let (z, x, y) = (i32::from(t.z), t.x as i32, t.y as i32);
         let row = c
             .query_one(
-                TILE.as_str(),
+                f.statements().tile.as_str(),
                 &[&p.0, &p.1, &p.2, &p.3, &p.4, &p.5, &p.6, &z, &x, &y, &t.raw, &(t.raw_points_max as i64), &t.bin_px],
             )
             .await;
@@ -198,9 +229,20 @@ mod tests {
 
     #[test]
     fn every_statement_gets_the_filter_and_keeps_no_comment_lines_inside() {
-        for sql in [&*ROWS, &*PAGE, &*CELL_COUNTS, &*TILE] {
-            assert!(!sql.contains("/*hits*/"));
-            assert!(sql.contains("FROM incidents\nWHERE ($1::timestamptz IS NULL"), "{sql}");
+        for (all, cells) in [(&*ONE_RANGE, "(SELECT * FROM incidents WHERE"), (&*RANGES, "unnest($6::text[]")] {
+            for sql in [&all.rows, &all.page, &all.cell_counts, &all.tile] {
+                assert!(!sql.contains("/*hits*/") && !sql.contains("/*cells*/"), "{sql}");
+                // The parts' comment lines are left out; the statement's own head stays.
+                assert!(sql.lines().skip_while(|l| l.starts_with("--")).all(|l| !l.trim_start().starts_with("--")));
+                assert!(sql.contains(&format!("FROM {cells}")), "{sql}");
+                assert!(sql.contains("WHERE ($1::timestamptz IS NULL"), "{sql}");
+            }
         }
+        let with =
+            |n: usize| PastFilter { cell_ranges: Some(vec![("a".into(), "b".into()); n]), ..PastFilter::default() };
+        assert!(std::ptr::eq(PastFilter::default().statements(), &*ONE_RANGE));
+        assert!(std::ptr::eq(with(1).statements(), &*ONE_RANGE));
+        assert!(std::ptr::eq(with(0).statements(), &*RANGES));
+        assert!(std::ptr::eq(with(2).statements(), &*RANGES));
     }
 }
