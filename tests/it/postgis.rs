@@ -116,6 +116,8 @@ async fn bulk_load_copies_once_and_refuses_a_changed_report() {
     let db = Scratch::new(&admin, "copy").await;
     let mut client = connect(&db.url).await.unwrap();
     migrate(&mut client).await.unwrap();
+    // The statistics below are this test's own: autovacuum stays away from them.
+    client.batch_execute("ALTER TABLE incidents SET (autovacuum_enabled = false)").await.unwrap();
     let world =
         demo::generate(&demo::DemoParams { base_incidents: 1_000, ..demo::DemoParams::new(3, tests::test_now()) })
             .unwrap();
@@ -159,8 +161,33 @@ async fn bulk_load_copies_once_and_refuses_a_changed_report() {
     }];
     assert!(matches!(copy_incidents(&mut client, &twice).await, Err(CopyError::Repeated { index: 1, first: 0 })));
     assert_eq!(count(&client).await, n, "nothing of a refused load is stored");
-    drop(client);
+    // Through the store, a load of a tenth or more of the incidents is analyzed at once.
+    client.batch_execute("ANALYZE incidents").await.unwrap();
+    let stored = count(&client).await;
+    assert_eq!(planned(&client).await as u64, stored);
+    let pg = store::postgis::open(&db.url, 2).await.unwrap();
+    let more: Vec<_> = items
+        .iter()
+        .take(stored as usize / 5)
+        .map(|(i, p)| {
+            (
+                model::NewIncident { external_id: i.external_id.as_ref().map(|e| format!("{e}-more")), ..i.clone() },
+                p.clone(),
+            )
+        })
+        .collect();
+    let few = more.len() as u64 / 20;
+    store::Store::bulk_load(&pg, more[..few as usize].to_vec()).await.unwrap();
+    assert_eq!(planned(&client).await as u64, stored, "a small load leaves the statistics to autovacuum");
+    store::Store::bulk_load(&pg, more[few as usize..].to_vec()).await.unwrap();
+    assert_eq!(planned(&client).await as u64, stored + more.len() as u64, "a large load is analyzed");
+    drop((client, pg));
     db.drop().await;
+}
+
+/// How many incidents the planner believes there are.
+async fn planned(c: &tokio_postgres::Client) -> f32 {
+    c.query_one("SELECT reltuples FROM pg_class WHERE relname = 'incidents'", &[]).await.unwrap().get(0)
 }
 
 async fn count(c: &tokio_postgres::Client) -> u64 {
@@ -252,9 +279,7 @@ async fn copy_store_moves_a_whole_embedded_store_and_the_cli_works_on_postgis() 
     assert_eq!(target.events_after(0, 100_000).await.unwrap(), snap.events, "the live log, seq kept");
     // Analyzed as copied: the planner knows how many incidents there are from the first query.
     let c = connect(&db.url).await.unwrap();
-    let planned: f32 =
-        c.query_one("SELECT reltuples FROM pg_class WHERE relname = 'incidents'", &[]).await.unwrap().get(0);
-    assert_eq!(planned as usize, snap.incidents.len(), "the incidents' statistics after the copy");
+    assert_eq!(planned(&c).await as usize, snap.incidents.len(), "the incidents' statistics after the copy");
     drop(c);
     let next = target.append_events(vec![snap.events[0].event.clone()]).await.unwrap();
     assert_eq!(next[0].seq, snap.events.last().unwrap().seq + 1, "numbering continues after the copy");

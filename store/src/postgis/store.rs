@@ -942,6 +942,12 @@ impl Store for PgStore {
             CopyError::Db(source) => PgError::Db { op: "bulk load", source }.into(),
         })?;
         tx.commit().await.map_err(db("commit bulk load"))?;
+        // A load of a tenth or more of the incidents (a city's history imported) is analyzed at
+        // once, as `restore` is: autovacuum would, but only after its vacuum of the new rows.
+        let planned: f64 = c.query_one(sql!("incidents_planned_rows"), &[]).await.map_err(db("planned rows"))?.get(0);
+        if loaded.created > 0 && loaded.created as f64 >= 0.1 * planned.max(0.0) {
+            c.batch_execute("ANALYZE incidents").await.map_err(db("analyze"))?;
+        }
         Ok(loaded)
     }
 
