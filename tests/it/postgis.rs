@@ -170,10 +170,7 @@ async fn bulk_load_copies_once_and_refuses_a_changed_report() {
         .iter()
         .take(stored as usize / 5)
         .map(|(i, p)| {
-            (
-                model::NewIncident { external_id: i.external_id.as_ref().map(|e| format!("{e}-more")), ..i.clone() },
-                p.clone(),
-            )
+            (model::NewIncident { external_id: i.external_id.as_ref().map(|e| format!("{e}-more")), ..i.clone() }, *p)
         })
         .collect();
     let few = more.len() as u64 / 20;
