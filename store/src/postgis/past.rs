@@ -13,10 +13,14 @@ use tokio_postgres::NoTls;
 
 const HITS: &str = include_str!("sql/past_hits.sql");
 
-/// `sql` with the filter in place of `/*hits*/`, selecting cells by `cells` (comment lines left out).
+/// `sql` with the filter in place of `/*hits*/`, selecting cells by `cells` (comment lines left
+/// out): a join (its text begins with `unnest`) in place of the incidents, or else a predicate
+/// after the others.
 fn with_hits(sql: &str, cells: &str) -> String {
     let code = |text: &str| text.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n");
-    sql.replace("/*hits*/", &code(HITS).replace("/*cells*/", &code(cells)))
+    let cells = code(cells);
+    let (from, and) = if cells.starts_with("unnest") { (cells.as_str(), "") } else { ("incidents i", cells.as_str()) };
+    sql.replace("/*hits*/", &code(HITS).replace("/*from*/", from).replace("/*and*/", and))
 }
 
 /// The statements of one way of selecting cells.
@@ -229,12 +233,13 @@ mod tests {
 
     #[test]
     fn every_statement_gets_the_filter_and_keeps_no_comment_lines_inside() {
-        for (all, cells) in [(&*ONE_RANGE, "(SELECT * FROM incidents WHERE"), (&*RANGES, "unnest($6::text[]")] {
+        for (all, cells) in [(&*ONE_RANGE, "FROM incidents i\n"), (&*RANGES, "FROM unnest($6::text[]")] {
             for sql in [&all.rows, &all.page, &all.cell_counts, &all.tile] {
-                assert!(!sql.contains("/*hits*/") && !sql.contains("/*cells*/"), "{sql}");
+                assert!(!sql.contains("/*hits*/") && !sql.contains("/*from*/") && !sql.contains("/*and*/"), "{sql}");
                 // The parts' comment lines are left out; the statement's own head stays.
                 assert!(sql.lines().skip_while(|l| l.starts_with("--")).all(|l| !l.trim_start().starts_with("--")));
-                assert!(sql.contains(&format!("FROM {cells}")), "{sql}");
+                assert!(sql.contains(cells), "{sql}");
+                assert_eq!(sql.contains("i.cell_code BETWEEN ($6::text[])[1]"), std::ptr::eq(all, &*ONE_RANGE));
                 assert!(sql.contains("WHERE ($1::timestamptz IS NULL"), "{sql}");
             }
         }

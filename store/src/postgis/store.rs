@@ -151,7 +151,8 @@ impl PgStore {
 
 impl PgStore {
     /// Writes `snap` into this empty database in one transaction, every id kept, then moves the
-    /// sequences past them and analyzes the tables filled. Refuses ([`PgError::NotEmpty`]) a database holding any SafeGrid data.
+    /// sequences past them and analyzes the tables filled ([`analyze`]). Refuses
+    /// ([`PgError::NotEmpty`]) a database holding any SafeGrid data.
     async fn restore_pg(&self, snap: &Snapshot) -> Result<(), PgError> {
         use tokio_postgres::binary_copy::BinaryCopyInWriter;
         use tokio_postgres::types::Type;
@@ -232,7 +233,16 @@ impl PgStore {
         }
         tx.batch_execute(sql!("restore_sequences")).await.map_err(db("restore sequences"))?;
         tx.commit().await.map_err(db("commit restore"))?;
-        c.batch_execute(sql!("analyze_restored")).await.map_err(db("analyze"))
+        analyze(&c, sql!("analyze_restored")).await;
+        Ok(())
+    }
+}
+
+/// Runs `statement` (an `ANALYZE`) after a committed load. What was loaded stays loaded whatever
+/// it answers, so a failure is only a warning: autovacuum will analyze the tables later.
+async fn analyze(c: &tokio_postgres::Client, statement: &str) {
+    if let Err(e) = c.batch_execute(statement).await {
+        tracing::warn!("the load is committed, but analyzing it failed (autovacuum will): {e}");
     }
 }
 
@@ -944,9 +954,9 @@ impl Store for PgStore {
         tx.commit().await.map_err(db("commit bulk load"))?;
         // A load of a tenth or more of the incidents (a city's history imported) is analyzed at
         // once, as `restore` is: autovacuum would, but only after its vacuum of the new rows.
-        let planned: f64 = c.query_one(sql!("incidents_planned_rows"), &[]).await.map_err(db("planned rows"))?.get(0);
+        let planned = c.query_one(sql!("incidents_planned_rows"), &[]).await.map_or(0.0, |r| r.get::<_, f64>(0));
         if loaded.created > 0 && loaded.created as f64 >= 0.1 * planned.max(0.0) {
-            c.batch_execute("ANALYZE incidents").await.map_err(db("analyze"))?;
+            analyze(&c, "ANALYZE incidents").await;
         }
         Ok(loaded)
     }
