@@ -690,10 +690,33 @@ pub async fn batches_are_idempotent_and_all_or_nothing(backend: &impl Backend) {
     let first = store.incident_by_external(Source::Patrol, "A").await.unwrap();
     assert!(first.is_some_and(|id| id != grid.id), "{name}");
     assert_eq!(store.incident_by_external(Source::CitizenApp, "A").await.unwrap(), None, "{name}");
+    // The same rules for a feed's large batch (PostGIS inserts one plainly first and, meeting a
+    // stored or repeated key, again skipping keys): a stored key, a repeated key, new keys, and
+    // then the same batch as a retry.
+    let large = crate::postgis::PLAIN_FIRST_MIN_ITEMS + 20;
+    let mut batch: Vec<(NewIncident, Placement)> =
+        (0..large as i64 - 2).map(|i| (incident(Some(&format!("L{i}")), 20 + i), place)).collect();
+    batch.insert(7, (incident(Some("E"), 7), place));
+    batch.push((incident(Some("L3"), 23), place));
+    let outcomes = store.insert_incidents(batch.clone()).await.unwrap();
+    let existing: Vec<usize> =
+        outcomes.iter().enumerate().filter(|(_, o)| matches!(o, InsertOutcome::Existing(_))).map(|(i, _)| i).collect();
+    assert_eq!(existing, [7, large - 1], "{name}: the stored key and the repeat are existing");
+    let id_of = |o: &InsertOutcome| match o {
+        InsertOutcome::Created(i) | InsertOutcome::Existing(i) => i.id,
+    };
+    assert_eq!(id_of(&outcomes[7]), ids[3], "{name}: E is the stored incident");
+    assert_eq!(id_of(&outcomes[large - 1]), id_of(&outcomes[3]), "{name}: L3 is the batch's first L3");
+    let created: Vec<IncidentId> =
+        outcomes.iter().filter(|o| matches!(o, InsertOutcome::Created(_))).map(id_of).collect();
+    assert!(created.windows(2).all(|w| w[0] < w[1]), "{name}: ids in batch order");
+    let retried = store.insert_incidents(batch).await.unwrap();
+    assert!(retried.iter().all(|o| matches!(o, InsertOutcome::Existing(_))), "{name}: a retry creates nothing");
+    assert_eq!(retried.iter().map(id_of).collect::<Vec<_>>(), outcomes.iter().map(id_of).collect::<Vec<_>>(), "{name}");
     // Acknowledged writes are there for any other reader.
     drop(store);
     let reopened = backend.open().await;
-    assert_eq!(reopened.load_incident_rows().await.unwrap().len(), 7, "{name}");
+    assert_eq!(reopened.load_incident_rows().await.unwrap().len(), 7 + large - 2, "{name}");
     drop(reopened);
 }
 

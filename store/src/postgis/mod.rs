@@ -7,7 +7,7 @@ pub mod migrate;
 pub mod past;
 pub mod store;
 
-pub use store::{EVENTS_CHANNEL, HEAVY_READS, INCIDENTS_CHANNEL, PgError, PgStore};
+pub use store::{EVENTS_CHANNEL, HEAVY_READS, INCIDENTS_CHANNEL, PLAIN_FIRST_MIN_ITEMS, PgError, PgStore};
 
 use crate::Notice;
 use anyhow::Context;
