@@ -201,7 +201,21 @@ impl Backend {
                 let db = format!("safegrid_live_bench_{k}");
                 admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await.unwrap();
                 admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
-                Arc::new(store::postgis::open(&Backend::url(admin_url, k), 16).await.unwrap())
+                let store = store::postgis::open(&Backend::url(admin_url, k), 16).await.unwrap();
+                // Incidents go to partitions whose indexes are built once every id is drawn.
+                // Partitions of `SAFEGRID_BENCH_PARTITION_IDS` (50,000) from the first write on, past the
+                // schema's first (262,144), so a run of 200,000 pays for its index builds as a
+                // long feed does, instead of leaving them after the clock stops.
+                let partition_ids: i64 =
+                    std::env::var("SAFEGRID_BENCH_PARTITION_IDS").ok().and_then(|v| v.parse().ok()).unwrap_or(50_000);
+                let c = store::postgis::connect(&Backend::url(admin_url, k)).await.unwrap();
+                c.batch_execute(&format!(
+                    "UPDATE safegrid_meta SET value = '{partition_ids}' WHERE key = 'incident_partition_ids'; \
+                     SELECT setval('incidents_id_seq', (SELECT max(hi) - 1 FROM incident_partitions))"
+                ))
+                .await
+                .unwrap();
+                Arc::new(store)
             }
         };
         seeded(store).await

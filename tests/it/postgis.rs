@@ -28,6 +28,8 @@ async fn migrate_builds_the_schema_once_and_refuses_a_newer_database() {
         [
             ("cells".into(), "MULTIPOLYGON".into(), 4326),
             ("incidents".into(), "POINT".into(), 4326),
+            ("incidents_before".into(), "POINT".into(), 4326),
+            ("incidents_from_1".into(), "POINT".into(), 4326),
             ("regions".into(), "MULTIPOLYGON".into(), 4326),
             ("resources".into(), "POINT".into(), 4326),
         ]
@@ -38,11 +40,28 @@ async fn migrate_builds_the_schema_once_and_refuses_a_newer_database() {
         .unwrap()
         .get(0);
     assert_eq!(gist, 4);
-    for index in ["incidents_source_external_id", "incidents_occurred_at", "audit_actor_at"] {
-        let n: i64 =
-            client.query_one("SELECT count(*) FROM pg_indexes WHERE indexname = $1", &[&index]).await.unwrap().get(0);
+    for (table, index) in [
+        ("incident_keys", "incidents_source_external_id"),
+        ("incidents_before", "incidents_occurred_at"),
+        ("incidents_from_1", "incidents_from_1_brin"),
+        ("audit", "audit_actor_at"),
+    ] {
+        let n: i64 = client
+            .query_one("SELECT count(*) FROM pg_indexes WHERE tablename = $1 AND indexname = $2", &[&table, &index])
+            .await
+            .unwrap()
+            .get(0);
         assert_eq!(n, 1, "{index}");
     }
+    // Incidents in partitions by id: the table as it was below the first id, an open partition above it.
+    let partitions: Vec<(String, i64, bool)> = client
+        .query("SELECT name, hi, indexed FROM incident_partitions ORDER BY lo", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(partitions, [("incidents_before".into(), 1, true), ("incidents_from_1".into(), 262_145, false)]);
     // Packed live-log rows are compressed with lz4 where the server has it (Debian's has).
     let lz4: bool = client
         .query_one(
@@ -117,7 +136,13 @@ async fn bulk_load_copies_once_and_refuses_a_changed_report() {
     let mut client = connect(&db.url).await.unwrap();
     migrate(&mut client).await.unwrap();
     // The statistics below are this test's own: autovacuum stays away from them.
-    client.batch_execute("ALTER TABLE incidents SET (autovacuum_enabled = false)").await.unwrap();
+    client
+        .batch_execute(
+            "DO $$ DECLARE partition TEXT; BEGIN FOR partition IN SELECT name FROM incident_partitions LOOP \
+             EXECUTE format('ALTER TABLE %I SET (autovacuum_enabled = false)', partition); END LOOP; END $$",
+        )
+        .await
+        .unwrap();
     let world =
         demo::generate(&demo::DemoParams { base_incidents: 1_000, ..demo::DemoParams::new(3, tests::test_now()) })
             .unwrap();
@@ -182,9 +207,10 @@ async fn bulk_load_copies_once_and_refuses_a_changed_report() {
     db.drop().await;
 }
 
-/// How many incidents the planner believes there are.
-async fn planned(c: &tokio_postgres::Client) -> f32 {
-    c.query_one("SELECT reltuples FROM pg_class WHERE relname = 'incidents'", &[]).await.unwrap().get(0)
+/// How many incidents the planner believes there are (the store's own question: the sum over
+/// the partitions).
+async fn planned(c: &tokio_postgres::Client) -> f64 {
+    c.query_one(include_str!("../../store/src/postgis/sql/incidents_planned_rows.sql"), &[]).await.unwrap().get(0)
 }
 
 async fn count(c: &tokio_postgres::Client) -> u64 {
@@ -676,5 +702,132 @@ async fn scanning_reads_run_a_few_at_a_time() {
         assert_eq!(r.await.unwrap().unwrap(), 0, "every read is answered in the end");
     }
     drop((pg, locker));
+    db.drop().await;
+}
+
+/// The ids drawn so far and the partitions that hold all their ids but are not indexed.
+async fn unindexed_full_partitions(c: &tokio_postgres::Client) -> Vec<String> {
+    c.query(
+        "SELECT name FROM incident_partitions WHERE NOT indexed AND hi - 1 <= \
+         (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM incidents_id_seq) ORDER BY lo",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+/// Waits (at most a minute) until every full partition is indexed.
+async fn wait_for_indexed_partitions(c: &tokio_postgres::Client) {
+    for _ in 0..600 {
+        if unindexed_full_partitions(c).await.is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("partitions left unindexed: {:?}", unindexed_full_partitions(c).await);
+}
+
+/// The valid secondary indexes of `partition`, by kind of access method and columns.
+async fn partition_indexes(c: &tokio_postgres::Client, partition: &str) -> Vec<String> {
+    c.query(
+        "SELECT regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '') FROM pg_index i \
+         WHERE i.indrelid = $1::text::regclass AND i.indisvalid AND NOT i.indisprimary ORDER BY 1",
+        &[&partition],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+#[tokio::test]
+async fn incidents_roll_into_partitions_that_are_indexed_once_full() {
+    use model::Placement;
+    use model::scope::Scope;
+    use store::conformance::incident;
+    use store::{InsertOutcome, Store};
+    let Some(admin) = admin_url() else { return };
+    let db = Scratch::new(&admin, "partitions").await;
+    let pg = store::postgis::open(&db.url, 2).await.unwrap();
+    let c = connect(&db.url).await.unwrap();
+    // Partitions of 100 ids from the first write on (the migration's first partition is left behind).
+    c.batch_execute(
+        "UPDATE safegrid_meta SET value = '100' WHERE key = 'incident_partition_ids'; \
+         SELECT setval('incidents_id_seq', 262144)",
+    )
+    .await
+    .unwrap();
+    let place = Placement::of_cell("620602001001001".parse().unwrap());
+    let batch = |from: i64, n: i64| -> Vec<_> {
+        (from..from + n).map(|k| (incident(Some(&format!("P{k}")), k), place)).collect()
+    };
+    let mut written = 0;
+    for b in 0..3 {
+        let out = pg.insert_incidents(batch(b * 120, 120)).await.unwrap();
+        assert!(out.iter().all(|o| matches!(o, InsertOutcome::Created(_))));
+        written += 120;
+    }
+    let loaded = pg.bulk_load(batch(360, 250)).await.unwrap();
+    assert_eq!(loaded.created, 250);
+    written += 250;
+    wait_for_indexed_partitions(&c).await;
+    let used: i64 = c.query_one("SELECT count(DISTINCT tableoid) FROM incidents", &[]).await.unwrap().get(0);
+    assert!(used >= 6, "{written} incidents in {used} partitions");
+    // Every partition whose ids are all drawn has its three indexes; the open one only its BRIN.
+    let drawn: i64 = c.query_one("SELECT last_value FROM incidents_id_seq", &[]).await.unwrap().get(0);
+    let partitions: Vec<(String, i64, bool)> = c
+        .query("SELECT name, hi, indexed FROM incident_partitions WHERE name <> 'incidents_before' ORDER BY lo", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let name = |p: &str, what: &str| format!("{p}_{what}");
+    for (partition, hi, indexed) in &partitions {
+        let indexes = partition_indexes(&c, partition).await;
+        if hi - 1 <= drawn {
+            assert!(indexed, "{partition}");
+            assert_eq!(
+                indexes,
+                ["brin (occurred_at)", "btree (cell_code, occurred_at)", "btree (occurred_at, id)", "gist (geom)"],
+                "{partition}"
+            );
+        } else {
+            assert!(!indexed, "{partition}");
+            assert_eq!(indexes, ["brin (occurred_at)"], "{partition}");
+        }
+    }
+    assert!(partitions.iter().any(|(_, hi, _)| hi - 1 > drawn), "partitions ahead of the ids drawn");
+    // Keys hold across partitions: the first batch again is all existing, and every incident reads back.
+    let again = pg.insert_incidents(batch(0, 120)).await.unwrap();
+    assert!(again.iter().all(|o| matches!(o, InsertOutcome::Existing(_))));
+    let rows = pg.load_incident_rows().await.unwrap();
+    assert_eq!(rows.len(), written as usize);
+    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+    assert_eq!(pg.incidents_by_id(&Scope::everything(), ids).await.unwrap().len(), written as usize);
+    // A build that died left an invalid index and the partition unmarked: an instance started later
+    // drops it and builds the partition's indexes on its first write.
+    let (victim, _, _) = partitions.iter().find(|(_, hi, _)| hi - 1 <= drawn && *hi > 262_145).unwrap().clone();
+    c.batch_execute(&format!("DROP INDEX {}", name(&victim, "geom"))).await.unwrap();
+    let failed = c
+        .batch_execute(&format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {victim} (category)", name(&victim, "geom")))
+        .await;
+    assert!(failed.is_err(), "a unique index on one category fails, left invalid");
+    c.execute("UPDATE incident_partitions SET indexed = false WHERE name = $1", &[&victim]).await.unwrap();
+    // (The retry above drew ids it did not use, so partitions after the last write may be full too.)
+    assert!(unindexed_full_partitions(&c).await.contains(&victim));
+    drop(pg);
+    let later = store::postgis::open(&db.url, 2).await.unwrap();
+    later.insert_incidents(batch(1000, 1)).await.unwrap();
+    wait_for_indexed_partitions(&c).await;
+    assert_eq!(
+        partition_indexes(&c, &victim).await,
+        ["brin (occurred_at)", "btree (cell_code, occurred_at)", "btree (occurred_at, id)", "gist (geom)"]
+    );
+    drop((c, later));
     db.drop().await;
 }

@@ -134,6 +134,9 @@ pub async fn copy_incidents(
     client: &mut tokio_postgres::Client,
     items: &[(NewIncident, Placement)],
 ) -> Result<Loaded, CopyError> {
+    // Partitions for the new ids; their indexes are built by the next store write that finds a
+    // partition full.
+    super::partitions::Partitions::default().before_write(client, items.len()).await?;
     let tx = client.transaction().await?;
     let loaded = copy_into(&tx, items).await?;
     tx.commit().await?;

@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0017_forecast_trials",
         sql: include_str!("../../../migrations/0017_forecast_trials.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_incident_partitions",
+        sql: include_str!("../../../migrations/0018_incident_partitions.sql"),
+    },
 ];
 
 /// The schema version this build expects.

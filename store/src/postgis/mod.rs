@@ -4,6 +4,7 @@
 
 pub mod copy;
 pub mod migrate;
+pub mod partitions;
 pub mod past;
 pub mod store;
 

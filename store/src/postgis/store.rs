@@ -101,6 +101,8 @@ pub struct PgStore {
     heavy_reads: std::sync::Arc<tokio::sync::Semaphore>,
     /// Where `changes` listens (the URL the pool connects to), when known.
     listen_url: Option<std::sync::Arc<str>>,
+    /// The incidents' partitions by id ([`super::partitions`]).
+    partitions: std::sync::Arc<super::partitions::Partitions>,
 }
 
 impl PgStore {
@@ -114,6 +116,7 @@ impl PgStore {
             pool,
             heavy_reads: std::sync::Arc::new(tokio::sync::Semaphore::new(HEAVY_READS)),
             listen_url: listen_url.map(std::sync::Arc::from),
+            partitions: Default::default(),
         }
     }
 
@@ -131,6 +134,30 @@ impl PgStore {
     /// A pooled connection.
     pub(super) async fn client(&self) -> Result<deadpool_postgres::Object, PgError> {
         self.pool.get().await.map_err(|e| PgError::Pool(e.to_string()))
+    }
+
+    /// After a write that drew incident ids: builds the indexes of partitions it filled, in the
+    /// background. `max_id` is the largest id the write drew, when known; otherwise the database
+    /// is asked.
+    async fn after_incident_write(&self, c: &tokio_postgres::Client, max_id: Option<i64>) {
+        let full = match max_id {
+            Some(id) => self.partitions.after_write(id),
+            None => match self.partitions.ensure(c, 0, None).await {
+                Ok(()) => self.partitions.after_write(0),
+                Err(e) => {
+                    tracing::warn!("the write is committed, but reading the incident partitions failed: {e}");
+                    false
+                }
+            },
+        };
+        if full {
+            self.partitions.close_in_background(self.pool.clone());
+        }
+    }
+
+    /// Partitions for `more` incidents about to be written ([`super::partitions::Partitions::before_write`]).
+    async fn before_incident_write(&self, c: &tokio_postgres::Client, more: usize) -> Result<(), PgError> {
+        self.partitions.before_write(c, more).await.map_err(db("incident partitions"))
     }
 
     /// A permit to run a read that scans ([`HEAVY_READS`]).
@@ -163,6 +190,10 @@ impl PgStore {
             return Err(PgError::NotEmpty);
         }
         write_geography(&tx, &snap.geography).await?;
+        // The restored ids get one partition of their own, indexed in one go after the commit.
+        if let Some(max) = snap.incidents.iter().map(|i| i.id.0 as i64).max() {
+            self.partitions.ensure(tx.client(), 0, Some(max + 1)).await.map_err(db("incident partitions"))?;
+        }
         let types = Columns::copy_types(&tx, Type::INT8).await.map_err(db("copy types"))?;
         let sink = tx.copy_in(sql!("copy_incidents_with_ids")).await.map_err(db("copy incidents"))?;
         let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
@@ -174,6 +205,7 @@ impl PgStore {
             writer.as_mut().write(&row).await.map_err(db("copy incidents"))?;
         }
         writer.as_mut().finish().await.map_err(db("copy incidents"))?;
+        tx.execute(sql!("keys_restored"), &[]).await.map_err(db("restore keys"))?;
         let st = tx.prepare(sql!("restore_user")).await.map_err(db("prepare restore user"))?;
         for u in &snap.users {
             let x = &u.user;
@@ -233,6 +265,9 @@ impl PgStore {
         }
         tx.batch_execute(sql!("restore_sequences")).await.map_err(db("restore sequences"))?;
         tx.commit().await.map_err(db("commit restore"))?;
+        // The restored partitions' indexes, before the command ends; then partitions ahead of the ids.
+        self.partitions.ensure(&c, 0, None).await.map_err(db("incident partitions"))?;
+        self.partitions.close_full(&c).await.map_err(db("index incident partitions"))?;
         analyze(&c, sql!("analyze_restored")).await;
         Ok(())
     }
@@ -342,23 +377,20 @@ async fn insert_batch(
 ) -> Result<Inserted, StoreError> {
     let columns = ColumnArrays::of(items);
     // Most large batches hold no stored or repeated key: a plain insert first, which spares the
-    // speculative insertion of `ON CONFLICT` (about 35 of 220 ms for 10,000 rows). One that
-    // meets such a key (here or written by another instance meanwhile) is undone to the
-    // savepoint and inserted again skipping those keys. A small group (single reports) skips
-    // keys at once: there the savepoint's round trip costs more than it spares.
-    const PLAIN: &str = concat!(sql!("insert_incidents"), "RETURNING id, source, external_id");
-    const SKIPPING: &str = concat!(
-        sql!("insert_incidents"),
-        "ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING\nRETURNING id, source, external_id"
-    );
+    // speculative insertion of `ON CONFLICT` into the keys (and drawing ids before the insert).
+    // One that meets such a key (here or written by another instance meanwhile) is undone to
+    // the savepoint and inserted again skipping those keys, drawing its ids a second time. A
+    // small group (single reports) skips keys at once: there the savepoint's round trip costs
+    // more than it spares.
     let skipping = async || {
-        let skipping = tx.prepare_cached(SKIPPING).await.map_err(db("prepare insert incidents"))?;
+        let skipping =
+            tx.prepare_cached(sql!("insert_incidents_skipping")).await.map_err(db("prepare insert incidents"))?;
         tx.query(&skipping, &columns.values()).await.map_err(db("insert incidents"))
     };
     let rows = if items.len() < PLAIN_FIRST_MIN_ITEMS {
         skipping().await?
     } else {
-        let plain = tx.prepare_cached(PLAIN).await.map_err(db("prepare insert incidents"))?;
+        let plain = tx.prepare_cached(sql!("insert_incidents")).await.map_err(db("prepare insert incidents"))?;
         tx.batch_execute("SAVEPOINT plain_insert").await.map_err(db("savepoint"))?;
         match tx.query(&plain, &columns.values()).await {
             Ok(rows) => rows,
@@ -740,6 +772,7 @@ impl Store for PgStore {
 
     async fn replace_world(&self, world: WorldData) -> Result<(), StoreError> {
         let mut c = self.client().await?;
+        self.before_incident_write(&c, world.incidents.len()).await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
         tx.batch_execute(sql!("clear_world")).await.map_err(db("clear world"))?;
         write_geography(&tx, &world.geography).await?;
@@ -754,6 +787,7 @@ impl Store for PgStore {
         tx.batch_execute(sql!("clear_world_versions")).await.map_err(db("clear versions"))?;
         record_version(&tx, &Publication::whole_store(&world.geography)).await?;
         tx.commit().await.map_err(db("commit world"))?;
+        self.after_incident_write(&c, None).await;
         Ok(())
     }
 
@@ -946,17 +980,31 @@ impl Store for PgStore {
         derive: Option<Derive>,
     ) -> Result<Inserted, StoreError> {
         let mut c = self.client().await?;
+        // A large batch that meets a stored key draws its ids twice (`insert_batch`).
+        self.before_incident_write(&c, 2 * items.len()).await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
         let inserted = insert_batch(&tx, &items, derive.as_ref()).await?;
         let audits: Vec<NewAudit> =
             inserted.outcomes.iter().zip(&by).filter_map(|(o, b)| b.as_ref().map(|b| creation_audit(b, o))).collect();
         append_audits(&tx, &audits).await?;
         tx.commit().await.map_err(db("commit incidents"))?;
+        let max_id = inserted
+            .outcomes
+            .iter()
+            .filter_map(|o| match o {
+                InsertOutcome::Created(i) => Some(i.id.0 as i64),
+                InsertOutcome::Existing(_) => None,
+            })
+            .max();
+        if let Some(max_id) = max_id {
+            self.after_incident_write(&c, Some(max_id)).await;
+        }
         Ok(inserted)
     }
 
     async fn bulk_load(&self, items: Vec<(NewIncident, Placement)>) -> Result<Loaded, StoreError> {
         let mut c = self.client().await?;
+        self.before_incident_write(&c, items.len()).await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
         let loaded = copy_into(&tx, &items).await.map_err(|e| match e {
             CopyError::Conflict { index, existing } => StoreError::Conflict { index, existing: IncidentId(existing) },
@@ -964,6 +1012,9 @@ impl Store for PgStore {
             CopyError::Db(source) => PgError::Db { op: "bulk load", source }.into(),
         })?;
         tx.commit().await.map_err(db("commit bulk load"))?;
+        if loaded.created > 0 {
+            self.after_incident_write(&c, None).await;
+        }
         // A load of a tenth or more of the incidents (a city's history imported) is analyzed at
         // once, as `restore` is: autovacuum would, but only after its vacuum of the new rows.
         let planned = c.query_one(sql!("incidents_planned_rows"), &[]).await.map_or(0.0, |r| r.get::<_, f64>(0));

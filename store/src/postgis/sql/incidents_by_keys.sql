@@ -1,5 +1,6 @@
 -- The stored incidents under the given idempotency keys ($1 sources, $2 external ids, pairwise).
-SELECT id, ST_X(geom), ST_Y(geom), source, external_id, category, subcategory, occurred_at, reported_at,
-       address, summary, reporter_name, reporter_phone, severity, status, cell_code
-FROM incidents
-WHERE (source, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+SELECT i.id, ST_X(i.geom), ST_Y(i.geom), i.source, i.external_id, i.category, i.subcategory, i.occurred_at,
+       i.reported_at, i.address, i.summary, i.reporter_name, i.reporter_phone, i.severity, i.status, i.cell_code
+FROM unnest($1::text[], $2::text[]) AS given (source, external_id)
+JOIN incident_keys k USING (source, external_id)
+JOIN incidents i ON i.id = k.id

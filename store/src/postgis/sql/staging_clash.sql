@@ -12,8 +12,9 @@ SELECT ord, first, existing FROM (
      OR abs(ST_X(a.geom) - ST_X(b.geom)) >= 1e-7 OR abs(ST_Y(a.geom) - ST_Y(b.geom)) >= 1e-7
   UNION ALL
   SELECT b.ord, NULL, a.id
-  FROM incidents a JOIN incidents_staging b
-    ON a.source = b.source AND a.external_id = b.external_id
+  FROM incidents_staging b
+  JOIN incident_keys k ON k.source = b.source AND k.external_id = b.external_id
+  JOIN incidents a ON a.id = k.id
   WHERE (a.category, a.subcategory, date_trunc('milliseconds', a.occurred_at), a.address, a.summary,
          a.reporter_name, a.reporter_phone)
         IS DISTINCT FROM (b.category, b.subcategory, date_trunc('milliseconds', b.occurred_at), b.address, b.summary,

@@ -1,0 +1,209 @@
+//! Incidents in partitions by id (migration 0018). New rows go to an open partition holding
+//! only its primary key and a BRIN index on the time; once every id of a partition is drawn, its
+//! spatial, time and cell+time indexes are built over all its rows at once (`CREATE INDEX
+//! CONCURRENTLY`, so reads and status changes go on meanwhile). That costs about a third of
+//! keeping them row by row, and the write path pays none of it.
+//!
+//! Invariants:
+//! - before a write draws ids, partitions exist for them ([`Partitions::before_write`]: the
+//!   database makes them under a lock, half a partition ahead of the last id drawn);
+//! - a partition marked `indexed` in `incident_partitions` has its three indexes, valid;
+//! - a partition whose ids are all drawn is indexed by the instance that drew its last ids, in
+//!   the background, or by any instance that writes later (a build that died leaves at most
+//!   invalid indexes, dropped and built again).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+/// What this instance knows of the partitions.
+#[derive(Debug)]
+pub struct Partitions {
+    /// End (exclusive) of the last partition known to exist; 0 before the first look.
+    end: AtomicI64,
+    /// Ids a partition holds, as last read.
+    partition_ids: AtomicI64,
+    /// The largest id this instance knows to be drawn.
+    last_id: AtomicI64,
+    /// End of the first partition whose indexes are not built (`i64::MAX`: none known).
+    close_at: AtomicI64,
+    /// Whether a task of this instance is building indexes.
+    closing: AtomicBool,
+}
+
+impl Default for Partitions {
+    fn default() -> Partitions {
+        Partitions {
+            end: AtomicI64::new(0),
+            partition_ids: AtomicI64::new(0),
+            last_id: AtomicI64::new(0),
+            close_at: AtomicI64::new(i64::MAX),
+            closing: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Partitions {
+    /// Before a write of `more` incidents whose ids the sequence draws: their partitions exist.
+    /// Asks the database only when the last id known comes within a quarter of a partition of
+    /// the end.
+    pub async fn before_write(&self, c: &tokio_postgres::Client, more: usize) -> Result<(), tokio_postgres::Error> {
+        let (end, partition_ids, last) = (
+            self.end.load(Ordering::Acquire),
+            self.partition_ids.load(Ordering::Relaxed),
+            self.last_id.load(Ordering::Relaxed),
+        );
+        if end > 0 && last.saturating_add(more as i64).saturating_add(partition_ids / 4) < end {
+            return Ok(());
+        }
+        self.ensure(c, more as i64, None).await
+    }
+
+    /// Partitions for the ids drawn, `more` and half a partition; with `one_partition_to`, every
+    /// id below it in one partition first (a restore's ids, indexed in one go).
+    pub async fn ensure(
+        &self,
+        c: &tokio_postgres::Client,
+        more: i64,
+        one_partition_to: Option<i64>,
+    ) -> Result<(), tokio_postgres::Error> {
+        let ensure = "SELECT * FROM safegrid_ensure_incident_partitions($1, $2)";
+        let row = c.query_one(ensure, &[&more, &one_partition_to]).await?;
+        self.partition_ids.store(row.get(1), Ordering::Relaxed);
+        self.close_at.store(row.get::<_, Option<i64>>(2).unwrap_or(i64::MAX), Ordering::Relaxed);
+        self.last_id.fetch_max(row.get(3), Ordering::Relaxed);
+        self.end.store(row.get(0), Ordering::Release);
+        Ok(())
+    }
+
+    /// After a commit that drew ids up to `max_id`: whether a partition now has all its ids drawn
+    /// and waits for its indexes.
+    pub fn after_write(&self, max_id: i64) -> bool {
+        self.last_id.fetch_max(max_id, Ordering::Relaxed);
+        max_id.saturating_add(1) >= self.close_at.load(Ordering::Relaxed)
+    }
+
+    /// Builds the indexes of full partitions in the background, unless this instance already is.
+    pub fn close_in_background(self: &Arc<Self>, pool: deadpool_postgres::Pool) {
+        if self.closing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let partitions = self.clone();
+        tokio::spawn(async move {
+            loop {
+                // Passes until one finds nothing (a partition may fill while another is built).
+                let done = async {
+                    let c = pool.get().await.map_err(|e| e.to_string())?;
+                    let mut closed = 0;
+                    loop {
+                        match partitions.close_full(&c).await.map_err(|e| e.to_string())? {
+                            0 => return Ok::<usize, String>(closed),
+                            n => closed += n,
+                        }
+                    }
+                };
+                match done.await {
+                    Ok(n) if n > 0 => tracing::info!(partitions = n, "built the indexes of full incident partitions"),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!("building a full incident partition's indexes (again after a write): {e}");
+                        partitions.closing.store(false, Ordering::Release);
+                        return;
+                    }
+                }
+                partitions.closing.store(false, Ordering::Release);
+                // A write that filled a partition after the last pass looked found this task
+                // running.
+                let last_id = partitions.last_id.load(Ordering::Relaxed);
+                let full = last_id.saturating_add(1) >= partitions.close_at.load(Ordering::Relaxed);
+                if !full || partitions.closing.swap(true, Ordering::AcqRel) {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Builds the indexes of every partition whose ids are all drawn and marks it indexed; one
+    /// another instance is building is left to it. Answers how many this call indexed.
+    pub async fn close_full(&self, c: &tokio_postgres::Client) -> Result<usize, tokio_postgres::Error> {
+        let full = c
+            .query(
+                "SELECT name FROM incident_partitions WHERE NOT indexed AND hi - 1 <= (SELECT \
+                 CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM incidents_id_seq) ORDER BY lo",
+                &[],
+            )
+            .await?;
+        let mut closed = 0;
+        for row in full {
+            let partition: String = row.get(0);
+            if !is_partition_name(&partition) {
+                tracing::warn!(partition, "an incident partition with an unexpected name is left unindexed");
+                continue;
+            }
+            let locked: bool =
+                c.query_one("SELECT pg_try_advisory_lock(1517183268, hashtext($1))", &[&partition]).await?.get(0);
+            if !locked {
+                continue;
+            }
+            let built = build_indexes(c, &partition).await;
+            c.execute("SELECT pg_advisory_unlock(1517183268, hashtext($1))", &[&partition]).await?;
+            if built? {
+                closed += 1;
+            }
+        }
+        let first = "SELECT min(hi) FROM incident_partitions WHERE NOT indexed";
+        let first: Option<i64> = c.query_one(first, &[]).await?.get(0);
+        self.close_at.store(first.unwrap_or(i64::MAX), Ordering::Relaxed);
+        Ok(closed)
+    }
+}
+
+/// A name `safegrid_add_incident_partition` gives (so it can be written into statements as is).
+fn is_partition_name(name: &str) -> bool {
+    name.strip_prefix("incidents_from_").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The three secondary indexes of `partition`, under its lock: drops any left invalid by a
+/// build that died, builds the missing ones, marks the partition indexed. False when another
+/// instance marked it meanwhile.
+async fn build_indexes(c: &tokio_postgres::Client, partition: &str) -> Result<bool, tokio_postgres::Error> {
+    let indexed = "SELECT indexed FROM incident_partitions WHERE name = $1";
+    let indexed: bool = c.query_one(indexed, &[&partition]).await?.get(0);
+    if indexed {
+        return Ok(false);
+    }
+    let invalid = c
+        .query(
+            "SELECT i.indexrelid::regclass::text FROM pg_index i \
+             WHERE i.indrelid = $1::text::regclass AND NOT i.indisvalid",
+            &[&partition],
+        )
+        .await?;
+    for row in invalid {
+        let index: String = row.get(0);
+        c.batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {index}")).await?;
+    }
+    for (suffix, definition) in [
+        ("geom", "USING gist (geom)"),
+        ("occurred_at", "(occurred_at, id)"),
+        ("cell_occurred_at", "(cell_code, occurred_at)"),
+    ] {
+        let name = format!("{partition}_{suffix}");
+        c.batch_execute(&format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {partition} {definition}")).await?;
+    }
+    c.batch_execute(&format!("ANALYZE {partition}")).await?;
+    c.execute("UPDATE incident_partitions SET indexed = true WHERE name = $1", &[&partition]).await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_partition_name;
+
+    #[test]
+    fn only_generated_partition_names_are_written_into_statements() {
+        assert!(is_partition_name("incidents_from_262145"));
+        for bad in ["incidents_from_", "incidents_before", "incidents_from_1; DROP TABLE x", "incidents_from_1a"] {
+            assert!(!is_partition_name(bad), "{bad}");
+        }
+    }
+}
