@@ -831,3 +831,90 @@ async fn incidents_roll_into_partitions_that_are_indexed_once_full() {
     drop((c, later));
     db.drop().await;
 }
+
+#[tokio::test]
+async fn a_database_from_before_partitions_is_migrated_keeping_its_incidents_and_keys() {
+    use model::Placement;
+    use store::conformance::incident;
+    use store::postgis::migrate::MIGRATIONS;
+    use store::{InsertOutcome, Store, StoreError};
+    let Some(admin) = admin_url() else { return };
+    let db = Scratch::new(&admin, "migrate_partitions").await;
+    let mut client = connect(&db.url).await.unwrap();
+    // The schema of version 17, as `migrate` left it, and 1,000 incidents stored under it, every
+    // second one with a key: conformance::incident(Some("M{g}"), g).
+    client.batch_execute("CREATE EXTENSION IF NOT EXISTS postgis").await.unwrap();
+    client.batch_execute(include_str!("../../store/src/postgis/sql/migrations_table.sql")).await.unwrap();
+    for m in MIGRATIONS.iter().filter(|m| m.version <= 17) {
+        client.batch_execute(m.sql).await.unwrap();
+        client
+            .execute(include_str!("../../store/src/postgis/sql/migration_record.sql"), &[&m.version, &m.name])
+            .await
+            .unwrap();
+    }
+    let like = incident(None, 0);
+    client
+        .execute(
+            "INSERT INTO incidents (geom, source, external_id, category, occurred_at, reported_at, address, severity, \
+             status, county_code, township_code, village_code, cell_code) \
+             SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326), $3, CASE WHEN g % 2 = 0 THEN 'M' || g END, $4, \
+                    $5::timestamptz + g * interval '1 minute', $5::timestamptz + g * interval '1 minute', $6, $7, $8, \
+                    '620602', '620602001', '620602001001', '620602001001001' \
+             FROM generate_series(1, 1000) g",
+            &[
+                &like.lon,
+                &like.lat,
+                &like.source.as_str(),
+                &like.category.as_str(),
+                &like.occurred_at,
+                &like.address,
+                &like.severity.as_str(),
+                &like.status.as_str(),
+            ],
+        )
+        .await
+        .unwrap();
+    let migrated = migrate(&mut client).await.unwrap();
+    assert_eq!((migrated.from, migrated.to), (17, latest_version()));
+    let counts = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM ONLY incidents_before), \
+             (SELECT count(*) FROM incident_keys)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((counts.get::<_, i64>(0), counts.get::<_, i64>(1), counts.get::<_, i64>(2)), (1000, 1000, 500));
+    let partitions: Vec<(String, i64, bool)> = client
+        .query("SELECT name, hi, indexed FROM incident_partitions ORDER BY lo", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        partitions,
+        [("incidents_before".into(), 1001, true), ("incidents_from_1001".into(), 1001 + 262_144, false)]
+    );
+    // Through the store: the stored keys still decide (a retry is the stored incident, other
+    // content a conflict), and new incidents go to the new partition.
+    let pg = store::postgis::open(&db.url, 2).await.unwrap();
+    let place = Placement::of_cell("620602001001001".parse().unwrap());
+    let stored = pg.incident_by_external(like.source, "M2").await.unwrap().expect("M2 is found by its key");
+    let retry = pg.insert_incidents(vec![(incident(Some("M2"), 2), place), (incident(Some("N1"), 5), place)]).await;
+    let retry = retry.unwrap();
+    assert!(matches!(&retry[0], InsertOutcome::Existing(i) if i.id == stored), "{retry:?}");
+    let InsertOutcome::Created(new) = &retry[1] else { panic!("{retry:?}") };
+    // (The skipped item drew an id too: a batch under 100 items draws one for every item.)
+    assert!(new.id.0 > 1000, "{new:?}");
+    let table: String = client
+        .query_one("SELECT tableoid::regclass::text FROM incidents WHERE id = $1", &[&(new.id.0 as i64)])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(table, "incidents_from_1001");
+    let changed = pg.insert_incidents(vec![(incident(Some("M4"), 9), place)]).await.unwrap_err();
+    assert!(matches!(changed, StoreError::Conflict { index: 0, .. }), "{changed}");
+    drop((client, pg));
+    db.drop().await;
+}
