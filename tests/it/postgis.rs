@@ -771,6 +771,8 @@ async fn incidents_roll_into_partitions_that_are_indexed_once_full() {
         assert!(out.iter().all(|o| matches!(o, InsertOutcome::Created(_))));
         written += 120;
     }
+    wait_for_indexed_partitions(&c).await;
+    // A bulk load fills partitions of its own and has them indexed too.
     let loaded = pg.bulk_load(batch(360, 250)).await.unwrap();
     assert_eq!(loaded.created, 250);
     written += 250;

@@ -15,6 +15,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
+/// Makes the partitions ahead (migration 0018): more ids, one partition up to.
+const ENSURE: &str = "SELECT * FROM safegrid_ensure_incident_partitions($1, $2)";
+
 /// What this instance knows of the partitions.
 #[derive(Debug)]
 pub struct Partitions {
@@ -55,19 +58,13 @@ impl Partitions {
         if end > 0 && last.saturating_add(more as i64).saturating_add(partition_ids / 4) < end {
             return Ok(());
         }
-        self.ensure(c, more as i64, None).await
+        self.ensure(c, more as i64).await
     }
 
-    /// Partitions for the ids drawn, `more` and half a partition; with `one_partition_to`, every
-    /// id below it in one partition first (a restore's ids, indexed in one go).
-    pub async fn ensure(
-        &self,
-        c: &tokio_postgres::Client,
-        more: i64,
-        one_partition_to: Option<i64>,
-    ) -> Result<(), tokio_postgres::Error> {
-        let ensure = "SELECT * FROM safegrid_ensure_incident_partitions($1, $2)";
-        let row = c.query_one(ensure, &[&more, &one_partition_to]).await?;
+    /// Partitions for the ids drawn, `more` and half a partition; refreshes what this instance
+    /// knows of them.
+    pub async fn ensure(&self, c: &tokio_postgres::Client, more: i64) -> Result<(), tokio_postgres::Error> {
+        let row = c.query_one(ENSURE, &[&more, &None::<i64>]).await?;
         self.partition_ids.store(row.get(1), Ordering::Relaxed);
         self.close_at.store(row.get::<_, Option<i64>>(2).unwrap_or(i64::MAX), Ordering::Relaxed);
         self.last_id.fetch_max(row.get(3), Ordering::Relaxed);
@@ -75,11 +72,17 @@ impl Partitions {
         Ok(())
     }
 
-    /// After a commit that drew ids up to `max_id`: whether a partition now has all its ids drawn
-    /// and waits for its indexes.
+    /// After a commit that drew ids up to `max_id` (0: not known, the last id the database
+    /// answered stands): whether a partition now has all its ids drawn and waits for its indexes.
     pub fn after_write(&self, max_id: i64) -> bool {
-        self.last_id.fetch_max(max_id, Ordering::Relaxed);
-        max_id.saturating_add(1) >= self.close_at.load(Ordering::Relaxed)
+        let last = self.last_id.fetch_max(max_id, Ordering::Relaxed).max(max_id);
+        last.saturating_add(1) >= self.close_at.load(Ordering::Relaxed)
+    }
+
+    /// Inside a restore's transaction: partitions for the ids below `end`, the restored ids in
+    /// one. Leaves what this instance knows alone, since the transaction may roll back.
+    pub async fn make_for_restore(c: &tokio_postgres::Client, end: i64) -> Result<(), tokio_postgres::Error> {
+        c.query_one(ENSURE, &[&0i64, &Some(end)]).await.map(drop)
     }
 
     /// Builds the indexes of full partitions in the background, unless this instance already is.

@@ -142,7 +142,7 @@ impl PgStore {
     async fn after_incident_write(&self, c: &tokio_postgres::Client, max_id: Option<i64>) {
         let full = match max_id {
             Some(id) => self.partitions.after_write(id),
-            None => match self.partitions.ensure(c, 0, None).await {
+            None => match self.partitions.ensure(c, 0).await {
                 Ok(()) => self.partitions.after_write(0),
                 Err(e) => {
                     tracing::warn!("the write is committed, but reading the incident partitions failed: {e}");
@@ -192,7 +192,9 @@ impl PgStore {
         write_geography(&tx, &snap.geography).await?;
         // The restored ids get one partition of their own, indexed in one go after the commit.
         if let Some(max) = snap.incidents.iter().map(|i| i.id.0 as i64).max() {
-            self.partitions.ensure(tx.client(), 0, Some(max + 1)).await.map_err(db("incident partitions"))?;
+            super::partitions::Partitions::make_for_restore(tx.client(), max + 1)
+                .await
+                .map_err(db("incident partitions"))?;
         }
         let types = Columns::copy_types(&tx, Type::INT8).await.map_err(db("copy types"))?;
         let sink = tx.copy_in(sql!("copy_incidents_with_ids")).await.map_err(db("copy incidents"))?;
@@ -266,7 +268,7 @@ impl PgStore {
         tx.batch_execute(sql!("restore_sequences")).await.map_err(db("restore sequences"))?;
         tx.commit().await.map_err(db("commit restore"))?;
         // The restored partitions' indexes, before the command ends; then partitions ahead of the ids.
-        self.partitions.ensure(&c, 0, None).await.map_err(db("incident partitions"))?;
+        self.partitions.ensure(&c, 0).await.map_err(db("incident partitions"))?;
         self.partitions.close_full(&c).await.map_err(db("index incident partitions"))?;
         analyze(&c, sql!("analyze_restored")).await;
         Ok(())
