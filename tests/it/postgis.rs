@@ -830,6 +830,28 @@ async fn incidents_roll_into_partitions_that_are_indexed_once_full() {
         partition_indexes(&c, &victim).await,
         ["brin (occurred_at)", "btree (cell_code, occurred_at)", "btree (occurred_at, id)", "gist (geom)"]
     );
+    // Partitions another instance is building (their locks held here) are left to it: the
+    // instance neither waits nor asks again and again.
+    c.query_one("SELECT * FROM safegrid_ensure_incident_partitions(1000, NULL)", &[]).await.unwrap();
+    let other = connect(&db.url).await.unwrap();
+    other
+        .batch_execute("SELECT pg_advisory_lock(1517183268, hashtext(name)) FROM incident_partitions WHERE NOT indexed")
+        .await
+        .unwrap();
+    later.insert_incidents(batch(2000, 150)).await.unwrap();
+    let commits = async || -> i64 {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        c.query_one("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    let (before, after) = (commits().await, commits().await);
+    assert!(after - before < 100, "{} transactions in 1.5 s with nothing written", after - before);
+    assert!(!unindexed_full_partitions(&c).await.is_empty(), "left to the instance holding the locks");
+    drop(other);
+    later.insert_incidents(batch(3000, 1)).await.unwrap();
+    wait_for_indexed_partitions(&c).await;
     drop((c, later));
     db.drop().await;
 }

@@ -31,6 +31,18 @@ pub struct Partitions {
     close_at: AtomicI64,
     /// Whether a task of this instance is building indexes.
     closing: AtomicBool,
+    /// Whether a write asked for a build since the running task last looked.
+    requested: AtomicBool,
+    /// When a build last failed (seconds since the epoch; 0: never): none is tried again for
+    /// [`RETRY_AFTER_FAILURE_S`].
+    failed_at_s: AtomicI64,
+}
+
+/// How long after a failed build (a full disk, a lost connection) the next is tried.
+const RETRY_AFTER_FAILURE_S: i64 = 60;
+
+fn now_s() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 impl Default for Partitions {
@@ -41,6 +53,8 @@ impl Default for Partitions {
             last_id: AtomicI64::new(0),
             close_at: AtomicI64::new(i64::MAX),
             closing: AtomicBool::new(false),
+            requested: AtomicBool::new(false),
+            failed_at_s: AtomicI64::new(0),
         }
     }
 }
@@ -85,15 +99,22 @@ impl Partitions {
         c.query_one(ENSURE, &[&0i64, &Some(end)]).await.map(drop)
     }
 
-    /// Builds the indexes of full partitions in the background, unless this instance already is.
+    /// Builds the indexes of full partitions in the background, unless this instance already is
+    /// (then that task looks again when it is done) or a build failed less than a minute ago.
     pub fn close_in_background(self: &Arc<Self>, pool: deadpool_postgres::Pool) {
+        if now_s() - self.failed_at_s.load(Ordering::Relaxed) < RETRY_AFTER_FAILURE_S {
+            return;
+        }
+        self.requested.store(true, Ordering::Release);
         if self.closing.swap(true, Ordering::AcqRel) {
             return;
         }
         let partitions = self.clone();
         tokio::spawn(async move {
             loop {
-                // Passes until one finds nothing (a partition may fill while another is built).
+                partitions.requested.store(false, Ordering::Release);
+                // Passes until one indexes nothing (a partition may fill while another is built;
+                // one that another instance is building is left to it).
                 let done = async {
                     let c = pool.get().await.map_err(|e| e.to_string())?;
                     let mut closed = 0;
@@ -108,17 +129,15 @@ impl Partitions {
                     Ok(n) if n > 0 => tracing::info!(partitions = n, "built the indexes of full incident partitions"),
                     Ok(_) => {}
                     Err(e) => {
-                        tracing::warn!("building a full incident partition's indexes (again after a write): {e}");
+                        tracing::warn!("building a full incident partition's indexes (again in a minute): {e}");
+                        partitions.failed_at_s.store(now_s(), Ordering::Relaxed);
                         partitions.closing.store(false, Ordering::Release);
                         return;
                     }
                 }
                 partitions.closing.store(false, Ordering::Release);
-                // A write that filled a partition after the last pass looked found this task
-                // running.
-                let last_id = partitions.last_id.load(Ordering::Relaxed);
-                let full = last_id.saturating_add(1) >= partitions.close_at.load(Ordering::Relaxed);
-                if !full || partitions.closing.swap(true, Ordering::AcqRel) {
+                // A write that asked while this task ran found it running: look again for it.
+                if !partitions.requested.load(Ordering::Acquire) || partitions.closing.swap(true, Ordering::AcqRel) {
                     return;
                 }
             }
