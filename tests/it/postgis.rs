@@ -53,7 +53,8 @@ async fn migrate_builds_the_schema_once_and_refuses_a_newer_database() {
             .get(0);
         assert_eq!(n, 1, "{index}");
     }
-    // Incidents in partitions by id: the table as it was below the first id, an open partition above it.
+    // Incidents in partitions by id: the table as it was below the first id, an open partition
+    // above it.
     let partitions: Vec<(String, i64, bool)> = client
         .query("SELECT name, hi, indexed FROM incident_partitions ORDER BY lo", &[])
         .await

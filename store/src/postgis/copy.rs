@@ -136,7 +136,7 @@ pub async fn copy_incidents(
 ) -> Result<Loaded, CopyError> {
     // Partitions for the new ids; their indexes are built by the next store write that finds a
     // partition full.
-    super::partitions::Partitions::default().before_write(client, items.len()).await?;
+    super::partitions::Partitions::default().ensure(client, items.len() as i64).await?;
     let tx = client.transaction().await?;
     let loaded = copy_into(&tx, items).await?;
     tx.commit().await?;

@@ -15,8 +15,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
-/// Makes the partitions ahead (migration 0018): more ids, one partition up to.
-const ENSURE: &str = "SELECT * FROM safegrid_ensure_incident_partitions($1, $2)";
+macro_rules! sql {
+    ($name:literal) => {
+        include_str!(concat!("sql/", $name, ".sql"))
+    };
+}
 
 /// What this instance knows of the partitions.
 #[derive(Debug)]
@@ -72,18 +75,19 @@ impl Partitions {
         if end > 0 && last.saturating_add(more as i64).saturating_add(partition_ids / 4) < end {
             return Ok(());
         }
-        self.ensure(c, more as i64).await
+        self.ensure(c, more as i64).await.map(drop)
     }
 
     /// Partitions for the ids drawn, `more` and half a partition; refreshes what this instance
-    /// knows of them.
-    pub async fn ensure(&self, c: &tokio_postgres::Client, more: i64) -> Result<(), tokio_postgres::Error> {
-        let row = c.query_one(ENSURE, &[&more, &None::<i64>]).await?;
+    /// knows of them. Answers the last id drawn.
+    pub async fn ensure(&self, c: &tokio_postgres::Client, more: i64) -> Result<i64, tokio_postgres::Error> {
+        let row = c.query_one(sql!("incident_partitions_ensure"), &[&more, &None::<i64>]).await?;
+        let drawn: i64 = row.get(3);
         self.partition_ids.store(row.get(1), Ordering::Relaxed);
         self.close_at.store(row.get::<_, Option<i64>>(2).unwrap_or(i64::MAX), Ordering::Relaxed);
-        self.last_id.fetch_max(row.get(3), Ordering::Relaxed);
+        self.last_id.fetch_max(drawn, Ordering::Relaxed);
         self.end.store(row.get(0), Ordering::Release);
-        Ok(())
+        Ok(drawn)
     }
 
     /// After a commit that drew ids up to `max_id` (0: not known, the last id the database
@@ -96,7 +100,7 @@ impl Partitions {
     /// Inside a restore's transaction: partitions for the ids below `end`, the restored ids in
     /// one. Leaves what this instance knows alone, since the transaction may roll back.
     pub async fn make_for_restore(c: &tokio_postgres::Client, end: i64) -> Result<(), tokio_postgres::Error> {
-        c.query_one(ENSURE, &[&0i64, &Some(end)]).await.map(drop)
+        c.query_one(sql!("incident_partitions_ensure"), &[&0i64, &Some(end)]).await.map(drop)
     }
 
     /// Builds the indexes of full partitions in the background, unless this instance already is
@@ -147,13 +151,8 @@ impl Partitions {
     /// Builds the indexes of every partition whose ids are all drawn and marks it indexed; one
     /// another instance is building is left to it. Answers how many this call indexed.
     pub async fn close_full(&self, c: &tokio_postgres::Client) -> Result<usize, tokio_postgres::Error> {
-        let full = c
-            .query(
-                "SELECT name FROM incident_partitions WHERE NOT indexed AND hi - 1 <= (SELECT \
-                 CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM incidents_id_seq) ORDER BY lo",
-                &[],
-            )
-            .await?;
+        let drawn = self.ensure(c, 0).await?;
+        let full = c.query(sql!("incident_partitions_full"), &[&drawn]).await?;
         let mut closed = 0;
         for row in full {
             let partition: String = row.get(0);
@@ -161,20 +160,18 @@ impl Partitions {
                 tracing::warn!(partition, "an incident partition with an unexpected name is left unindexed");
                 continue;
             }
-            let locked: bool =
-                c.query_one("SELECT pg_try_advisory_lock(1517183268, hashtext($1))", &[&partition]).await?.get(0);
+            let locked: bool = c.query_one(sql!("incident_partition_lock"), &[&partition]).await?.get(0);
             if !locked {
                 continue;
             }
             let built = build_indexes(c, &partition).await;
-            c.execute("SELECT pg_advisory_unlock(1517183268, hashtext($1))", &[&partition]).await?;
+            c.execute(sql!("incident_partition_unlock"), &[&partition]).await?;
             if built? {
                 closed += 1;
             }
         }
-        let first = "SELECT min(hi) FROM incident_partitions WHERE NOT indexed";
-        let first: Option<i64> = c.query_one(first, &[]).await?.get(0);
-        self.close_at.store(first.unwrap_or(i64::MAX), Ordering::Relaxed);
+        // What is left unindexed now.
+        self.ensure(c, 0).await?;
         Ok(closed)
     }
 }
@@ -188,18 +185,11 @@ fn is_partition_name(name: &str) -> bool {
 /// build that died, builds the missing ones, marks the partition indexed. False when another
 /// instance marked it meanwhile.
 async fn build_indexes(c: &tokio_postgres::Client, partition: &str) -> Result<bool, tokio_postgres::Error> {
-    let indexed = "SELECT indexed FROM incident_partitions WHERE name = $1";
-    let indexed: bool = c.query_one(indexed, &[&partition]).await?.get(0);
+    let indexed: bool = c.query_one(sql!("incident_partition_indexed"), &[&partition]).await?.get(0);
     if indexed {
         return Ok(false);
     }
-    let invalid = c
-        .query(
-            "SELECT i.indexrelid::regclass::text FROM pg_index i \
-             WHERE i.indrelid = $1::text::regclass AND NOT i.indisvalid",
-            &[&partition],
-        )
-        .await?;
+    let invalid = c.query(sql!("incident_partition_invalid_indexes"), &[&partition]).await?;
     for row in invalid {
         let index: String = row.get(0);
         c.batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {index}")).await?;
@@ -213,7 +203,7 @@ async fn build_indexes(c: &tokio_postgres::Client, partition: &str) -> Result<bo
         c.batch_execute(&format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {partition} {definition}")).await?;
     }
     c.batch_execute(&format!("ANALYZE {partition}")).await?;
-    c.execute("UPDATE incident_partitions SET indexed = true WHERE name = $1", &[&partition]).await?;
+    c.execute(sql!("incident_partition_mark_indexed"), &[&partition]).await?;
     Ok(true)
 }
 

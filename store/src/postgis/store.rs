@@ -143,7 +143,7 @@ impl PgStore {
         let full = match max_id {
             Some(id) => self.partitions.after_write(id),
             None => match self.partitions.ensure(c, 0).await {
-                Ok(()) => self.partitions.after_write(0),
+                Ok(_) => self.partitions.after_write(0),
                 Err(e) => {
                     tracing::warn!("the write is committed, but reading the incident partitions failed: {e}");
                     false
@@ -267,8 +267,8 @@ impl PgStore {
         }
         tx.batch_execute(sql!("restore_sequences")).await.map_err(db("restore sequences"))?;
         tx.commit().await.map_err(db("commit restore"))?;
-        // The restored partitions' indexes, before the command ends; then partitions ahead of the ids.
-        self.partitions.ensure(&c, 0).await.map_err(db("incident partitions"))?;
+        // Partitions ahead of the restored ids, and the restored ones' indexes before the command
+        // ends.
         self.partitions.close_full(&c).await.map_err(db("index incident partitions"))?;
         analyze(&c, sql!("analyze_restored")).await;
         Ok(())

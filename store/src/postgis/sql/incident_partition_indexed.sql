@@ -1,0 +1,1 @@
+SELECT indexed FROM incident_partitions WHERE name = $1

@@ -1,0 +1,1 @@
+UPDATE incident_partitions SET indexed = true WHERE name = $1
