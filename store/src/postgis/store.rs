@@ -368,41 +368,92 @@ pub const PLAIN_FIRST_MIN_ITEMS: usize = 100;
 /// Inserts a batch inside `tx`, idempotent on (source, external_id); `Err(Conflict)` leaves the
 /// caller to drop (roll back) the transaction.
 ///
-/// One statement inserts the whole batch from one array per column, in order (ids increase in
-/// the batch's order); a second reads the stored rows of the keys it skipped (already stored,
-/// or repeated in the batch), which must carry the same report. Created incidents are answered
-/// as given (times to the millisecond, as stored), not read back.
+/// Most large batches hold no stored or repeated key: they are inserted as new first
+/// ([`insert_new`]), which spares the speculative insertion of `ON CONFLICT` into the keys. One
+/// that meets such a key (here or written by another instance meanwhile) is undone to its
+/// savepoint and inserted again skipping those keys ([`insert_skipping`]), drawing its ids a
+/// second time. A small group (single reports) skips keys at once: there the extra round trips
+/// cost more than they spare.
 async fn insert_batch(
     tx: &deadpool_postgres::Transaction<'_>,
     items: &[(NewIncident, Placement)],
     derive: Option<&Derive>,
 ) -> Result<Inserted, StoreError> {
     let columns = ColumnArrays::of(items);
-    // Most large batches hold no stored or repeated key: a plain insert first, which spares the
-    // speculative insertion of `ON CONFLICT` into the keys (and drawing ids before the insert).
-    // One that meets such a key (here or written by another instance meanwhile) is undone to
-    // the savepoint and inserted again skipping those keys, drawing its ids a second time. A
-    // small group (single reports) skips keys at once: there the savepoint's round trip costs
-    // more than it spares.
-    let skipping = async || {
-        let skipping =
-            tx.prepare_cached(sql!("insert_incidents_skipping")).await.map_err(db("prepare insert incidents"))?;
-        tx.query(&skipping, &columns.values()).await.map_err(db("insert incidents"))
+    if items.len() >= PLAIN_FIRST_MIN_ITEMS
+        && let Some(inserted) = insert_new(tx, items, &columns, derive).await?
+    {
+        return Ok(inserted);
+    }
+    insert_skipping(tx, items, &columns, derive).await
+}
+
+/// Inserts `items` if none of their keys is stored or repeated, under ids drawn first, so that
+/// the rules derive the batch's live-log events on another thread while the database inserts.
+/// `None`, the insert undone to its savepoint, when a key is taken.
+async fn insert_new(
+    tx: &deadpool_postgres::Transaction<'_>,
+    items: &[(NewIncident, Placement)],
+    columns: &ColumnArrays<'_>,
+    derive: Option<&Derive>,
+) -> Result<Option<Inserted>, StoreError> {
+    let draw = tx.prepare_cached(sql!("draw_incident_ids")).await.map_err(db("prepare draw ids"))?;
+    let count = i32::try_from(items.len()).map_err(|_| corrupt("incidents", "a batch of 2^31 items or more"))?;
+    let mut ids: Vec<i64> = get(&tx.query_one(&draw, &[&count]).await.map_err(db("draw ids"))?, 0)?;
+    if ids.len() != items.len() {
+        return Err(corrupt("incidents", "another number of ids drawn than asked").into());
+    }
+    // Ids follow the batch's order.
+    ids.sort_unstable();
+    let outcomes: Vec<InsertOutcome> = items
+        .iter()
+        .zip(&ids)
+        .map(|((n, p), id)| InsertOutcome::Created(stored_incident(n, p, IncidentId(*id as u64))))
+        .collect();
+    let derive = derive.cloned();
+    let events = tokio::task::spawn_blocking(move || {
+        let (events, own) = write_events(&outcomes, derived_by(derive.as_ref()));
+        (outcomes, events, own)
+    });
+    let plain = tx.prepare_cached(sql!("insert_incidents")).await.map_err(db("prepare insert incidents"))?;
+    tx.batch_execute("SAVEPOINT plain_insert").await.map_err(db("savepoint"))?;
+    let mut values = columns.values().to_vec();
+    values.push(&ids);
+    let inserted = tx.query_one(&plain, &values).await;
+    let (outcomes, events, own) = match events.await {
+        Ok(done) => done,
+        // A panic in the rules is the same bug as one on this task: let it unwind.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => return Err(corrupt("live log", format!("the rules did not finish: {e}")).into()),
     };
-    let rows = if items.len() < PLAIN_FIRST_MIN_ITEMS {
-        skipping().await?
-    } else {
-        let plain = tx.prepare_cached(sql!("insert_incidents")).await.map_err(db("prepare insert incidents"))?;
-        tx.batch_execute("SAVEPOINT plain_insert").await.map_err(db("savepoint"))?;
-        match tx.query(&plain, &columns.values()).await {
-            Ok(rows) => rows,
-            Err(e) if e.as_db_error().and_then(|d| d.constraint()) == Some("incidents_source_external_id") => {
-                tx.batch_execute("ROLLBACK TO SAVEPOINT plain_insert").await.map_err(db("rollback to savepoint"))?;
-                skipping().await?
+    match inserted {
+        Ok(row) => {
+            if get::<i64>(&row, 0)? != ids.len() as i64 {
+                return Err(corrupt("incidents", "the insert created another number of rows than given").into());
             }
-            Err(e) => return Err(db("insert incidents")(e).into()),
+            Ok(Some(logged(tx, outcomes, &events, own).await?))
         }
-    };
+        Err(e) if e.as_db_error().and_then(|d| d.constraint()) == Some("incidents_source_external_id") => {
+            tx.batch_execute("ROLLBACK TO SAVEPOINT plain_insert").await.map_err(db("rollback to savepoint"))?;
+            Ok(None)
+        }
+        Err(e) => Err(db("insert incidents")(e).into()),
+    }
+}
+
+/// Inserts `items` skipping every key already stored and every repeat of a key in the batch: a
+/// second statement reads the stored rows of the keys it skipped, which must carry the same
+/// report. Created incidents are answered as given (times to the millisecond, as stored), not
+/// read back.
+async fn insert_skipping(
+    tx: &deadpool_postgres::Transaction<'_>,
+    items: &[(NewIncident, Placement)],
+    columns: &ColumnArrays<'_>,
+    derive: Option<&Derive>,
+) -> Result<Inserted, StoreError> {
+    let skipping =
+        tx.prepare_cached(sql!("insert_incidents_skipping")).await.map_err(db("prepare insert incidents"))?;
+    let rows = tx.query(&skipping, &columns.values()).await.map_err(db("insert incidents"))?;
     let mut inserted_keys: std::collections::HashMap<(&str, &str), i64> = std::collections::HashMap::new();
     let mut ids = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -476,15 +527,26 @@ async fn insert_batch(
         }
         out.push(InsertOutcome::Existing(same.clone()));
     }
+    let (events, own) = write_events(&out, derived_by(derive));
+    logged(tx, out, &events, own).await
+}
+
+/// Announces a batch's new incidents to other instances and appends its events to the live log
+/// inside `tx`: `events` are the incidents' own (the first `own`), then what the rules derived.
+async fn logged(
+    tx: &deadpool_postgres::Transaction<'_>,
+    outcomes: Vec<InsertOutcome>,
+    events: &[NewLiveEvent],
+    own: usize,
+) -> Result<Inserted, StoreError> {
     // Other instances index the new ids from `lo` to `hi`.
-    let mut new_incidents = out.iter().filter_map(InsertOutcome::created);
+    let mut new_incidents = outcomes.iter().filter_map(InsertOutcome::created);
     if let Some(lo) = new_incidents.next() {
         let hi = new_incidents.next_back().unwrap_or(lo);
         tx.execute(sql!("notify_incidents"), &[&format!("{} {}", lo.id.0, hi.id.0)]).await.map_err(db("notify"))?;
     }
-    let (events, own) = write_events(&out, derived_by(derive));
-    let derived = append_events(tx, &events).await?.split_off(own);
-    Ok(Inserted { outcomes: out, derived })
+    let derived = append_events(tx, events).await?.split_off(own);
+    Ok(Inserted { outcomes, derived })
 }
 
 /// A batch's incident columns as arrays, in the order of `sql/insert_incidents.sql`'s parameters.
@@ -567,9 +629,23 @@ async fn append_events(
         return Ok(Vec::new());
     }
     tx.execute(sql!("live_lock"), &[]).await.map_err(db("lock the live log"))?;
-    let st = tx.prepare_cached(sql!("append_event")).await.map_err(db("prepare append event"))?;
     // Runs of packable kinds become one row each (model::live::pack); every row in one statement.
     let packed = model::live::pack(events);
+    let total_span = i64::try_from(events.len()).map_err(|_| corrupt("live log", "too many events"))?;
+    let reserve = tx.prepare_cached(sql!("reserve_seqs")).await.map_err(db("prepare reserve seqs"))?;
+    let last: i64 = get(&tx.query_one(&reserve, &[&total_span]).await.map_err(db("reserve seqs"))?, 0)?;
+    // Each row is numbered by the last seq of its span.
+    let mut seq = last - total_span;
+    let seqs: Vec<i64> = packed
+        .iter()
+        .map(|r| {
+            seq += r.span as i64;
+            seq
+        })
+        .collect();
+    if seq != last {
+        return Err(corrupt("live log", "the rows' spans do not add up to the events"));
+    }
     let at: Vec<DateTime<Utc>> = packed.iter().map(|r| to_millis(r.event.at)).collect();
     let kind: Vec<&str> = packed.iter().map(|r| r.event.kind.as_str()).collect();
     let subject: Vec<i64> = packed.iter().map(|r| r.event.subject as i64).collect();
@@ -578,16 +654,15 @@ async fn append_events(
     let actor: Vec<Option<&str>> = packed.iter().map(|r| r.event.actor.as_deref()).collect();
     let data: Vec<&str> = packed.iter().map(|r| r.event.data.as_str()).collect();
     let span: Vec<i32> = packed.iter().map(|r| i32::try_from(r.span).unwrap_or(i32::MAX)).collect();
-    let rows = tx
-        .query(&st, &[&at, &kind, &subject, &cell, &category, &actor, &data, &span])
+    let st = tx.prepare_cached(sql!("append_event")).await.map_err(db("prepare append event"))?;
+    let appended = tx
+        .execute(&st, &[&seqs, &at, &kind, &subject, &cell, &category, &actor, &data, &span])
         .await
         .map_err(db("append events"))?;
-    // Rows are appended in order, so their seqs increase in order.
-    let mut row_seqs = rows.iter().map(|row| get::<i64>(row, 0).map(|s| s as u64)).collect::<Result<Vec<_>, _>>()?;
-    row_seqs.sort_unstable();
-    if row_seqs.len() != packed.len() {
-        return Err(corrupt("live log", "the append answered another number of rows"));
+    if appended != packed.len() as u64 {
+        return Err(corrupt("live log", "the append wrote another number of rows"));
     }
+    let row_seqs: Vec<u64> = seqs.iter().map(|s| *s as u64).collect();
     let out = model::live::numbered(events, &packed, &row_seqs);
     let newest = out.last().map_or(0, |e| e.seq);
     tx.execute(sql!("notify_events"), &[&newest.to_string()]).await.map_err(db("notify events"))?;

@@ -1,12 +1,7 @@
--- Live-log rows (model::live::LogRow), one array per column, appended in array order. A row
--- holding `span` events takes `span` seqs from the sequence at once and is numbered by the last
--- (the caller holds the live lock, so seq order is commit order).
+-- Live-log rows (model::live::LogRow), one array per column, under the seqs given in $1: a row
+-- holding `span` events is numbered by the last of its span's seqs (reserved by `reserve_seqs`
+-- under the live lock, so seq order is commit order). The arrays are unnested in the select
+-- list, not in FROM and not sorted: a batch's rows outgrow `work_mem` (see insert_incidents).
 INSERT INTO live_events (seq, at, kind, subject, cell_code, category, actor, data, span)
-SELECT setval(pg_get_serial_sequence('live_events', 'seq'),
-              nextval(pg_get_serial_sequence('live_events', 'seq')) + span - 1),
-       at, kind, subject, cell_code, category, actor, data, span
-FROM unnest($1::timestamptz[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-            $8::integer[])
-  WITH ORDINALITY AS given (at, kind, subject, cell_code, category, actor, data, span, ord)
-ORDER BY ord
-RETURNING seq
+SELECT unnest($1::bigint[]), unnest($2::timestamptz[]), unnest($3::text[]), unnest($4::bigint[]),
+       unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), unnest($8::text[]), unnest($9::integer[])
