@@ -543,7 +543,8 @@ async fn logged(
     let mut new_incidents = outcomes.iter().filter_map(InsertOutcome::created);
     if let Some(lo) = new_incidents.next() {
         let hi = new_incidents.next_back().unwrap_or(lo);
-        tx.execute(sql!("notify_incidents"), &[&format!("{} {}", lo.id.0, hi.id.0)]).await.map_err(db("notify"))?;
+        let notify = tx.prepare_cached(sql!("notify_incidents")).await.map_err(db("prepare notify"))?;
+        tx.execute(&notify, &[&format!("{} {}", lo.id.0, hi.id.0)]).await.map_err(db("notify"))?;
     }
     let derived = append_events(tx, events).await?.split_off(own);
     Ok(Inserted { outcomes, derived })
@@ -628,12 +629,16 @@ async fn append_events(
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    tx.execute(sql!("live_lock"), &[]).await.map_err(db("lock the live log"))?;
+    let total_span = i64::try_from(events.len()).map_err(|_| corrupt("live log", "too many events"))?;
+    let lock = tx.prepare_cached(sql!("live_lock")).await.map_err(db("prepare lock the live log"))?;
+    let reserve = tx.prepare_cached(sql!("reserve_seqs")).await.map_err(db("prepare reserve seqs"))?;
+    // Pipelined, in one round trip: the lock is sent first, so taken first.
+    let (_, reserved) = futures_util::future::try_join(tx.execute(&lock, &[]), tx.query_one(&reserve, &[&total_span]))
+        .await
+        .map_err(db("lock the live log and reserve seqs"))?;
+    let last: i64 = get(&reserved, 0)?;
     // Runs of packable kinds become one row each (model::live::pack); every row in one statement.
     let packed = model::live::pack(events);
-    let total_span = i64::try_from(events.len()).map_err(|_| corrupt("live log", "too many events"))?;
-    let reserve = tx.prepare_cached(sql!("reserve_seqs")).await.map_err(db("prepare reserve seqs"))?;
-    let last: i64 = get(&tx.query_one(&reserve, &[&total_span]).await.map_err(db("reserve seqs"))?, 0)?;
     // Each row is numbered by the last seq of its span.
     let mut seq = last - total_span;
     let seqs: Vec<i64> = packed
@@ -665,7 +670,8 @@ async fn append_events(
     let row_seqs: Vec<u64> = seqs.iter().map(|s| *s as u64).collect();
     let out = model::live::numbered(events, &packed, &row_seqs);
     let newest = out.last().map_or(0, |e| e.seq);
-    tx.execute(sql!("notify_events"), &[&newest.to_string()]).await.map_err(db("notify events"))?;
+    let notify = tx.prepare_cached(sql!("notify_events")).await.map_err(db("prepare notify events"))?;
+    tx.execute(&notify, &[&newest.to_string()]).await.map_err(db("notify events"))?;
     Ok(out)
 }
 
