@@ -728,7 +728,18 @@ async fn wait_for_indexed_partitions(c: &tokio_postgres::Client) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("partitions left unindexed: {:?}", unindexed_full_partitions(c).await);
+    let drawn: i64 = c.query_one("SELECT last_value FROM incidents_id_seq", &[]).await.unwrap().get(0);
+    let building: Vec<String> = c
+        .query("SELECT relid::regclass::text || ' ' || phase FROM pg_stat_progress_create_index", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    panic!(
+        "partitions left unindexed: {:?} (ids drawn up to {drawn}; builds in progress: {building:?})",
+        unindexed_full_partitions(c).await
+    );
 }
 
 /// The valid secondary indexes of `partition`, by kind of access method and columns.

@@ -1095,14 +1095,17 @@ impl Store for PgStore {
             CopyError::Db(source) => PgError::Db { op: "bulk load", source }.into(),
         })?;
         tx.commit().await.map_err(db("commit bulk load"))?;
-        if loaded.created > 0 {
-            self.after_incident_write(&c, None).await;
-        }
         // A load of a tenth or more of the incidents (a city's history imported) is analyzed at
         // once, as `restore` is: autovacuum would, but only after its vacuum of the new rows.
+        // Before the load's partitions are indexed: `ANALYZE incidents` locks every partition,
+        // and against a `CREATE INDEX CONCURRENTLY` waiting for it that is a deadlock, which
+        // killed the build (and set it back a minute).
         let planned = c.query_one(sql!("incidents_planned_rows"), &[]).await.map_or(0.0, |r| r.get::<_, f64>(0));
         if loaded.created > 0 && loaded.created as f64 >= 0.1 * planned.max(0.0) {
             analyze(&c, "ANALYZE incidents").await;
+        }
+        if loaded.created > 0 {
+            self.after_incident_write(&c, None).await;
         }
         Ok(loaded)
     }
