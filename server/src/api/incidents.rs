@@ -4,7 +4,8 @@ use super::error::AppError;
 use super::features::{geojson_response, incident_feature, incident_points_collection, typed_geojson_response};
 use super::params::{Params, format_cursor};
 use crate::auth::Caller;
-use crate::ingest::{IngestError, submit};
+use crate::geography::{CellIdx, Geography};
+use crate::ingest::{IngestError, submit, submit_located};
 use crate::intake::incident_from_feature;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -219,15 +220,16 @@ impl<'de> serde::Deserialize<'de> for CappedFeatures<'de> {
 
 /// What one item of a batch reads as.
 enum Read {
-    Valid(NewIncident),
+    /// The report and the cell it lies in (`None`: outside every cell).
+    Valid(NewIncident, Option<CellIdx>),
     Invalid(model::api::ItemError),
     /// A line of an NDJSON body that is not JSON (the whole batch is a bad request).
     Unreadable(AppError),
 }
 
-/// Parses and validates `items` in order, on up to two threads for a large batch (the
+/// Parses, validates and locates `items` in order, on up to two threads for a large batch (the
 /// halves are independent; answers keep the items' order).
-fn read_items(items: &[(Option<u64>, &str)], now: DateTime<Utc>) -> Vec<Read> {
+fn read_items(items: &[(Option<u64>, &str)], now: DateTime<Utc>, geography: &Geography) -> Vec<Read> {
     let read = |index: usize, (line, text): &(Option<u64>, &str)| {
         let value: serde_json::Value = match serde_json::from_str(text) {
             Ok(v) => v,
@@ -240,7 +242,10 @@ fn read_items(items: &[(Option<u64>, &str)], now: DateTime<Utc>) -> Vec<Read> {
             }
         };
         match reported_only(incident_from_feature(&value, now, Source::Call110)) {
-            Ok(n) => Read::Valid(n),
+            Ok(n) => {
+                let cell = geography.locate(n.lon, n.lat);
+                Read::Valid(n, cell)
+            }
             Err(e) => Read::Invalid(model::api::ItemError { index, line: *line, field: e.field, message: e.message }),
         }
     };
@@ -279,7 +284,8 @@ pub async fn batch(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.contains("ndjson") || t.contains("jsonlines"));
     let now = s.clock.now();
-    // Parsing and validating 10,000 items is CPU work: off the async workers.
+    let geography = s.geography.clone();
+    // Parsing, validating and locating 10,000 items is CPU work: off the async workers.
     let read = tokio::task::spawn_blocking(move || -> Result<(Vec<Option<u64>>, Vec<Read>), AppError> {
         let raw = batch_items(&body, ndjson)?;
         if raw.is_empty() {
@@ -294,14 +300,14 @@ pub async fn batch(
                 field: Some("features".into()),
             });
         }
-        Ok((raw.iter().map(|r| r.0).collect(), read_items(&raw, now)))
+        Ok((raw.iter().map(|r| r.0).collect(), read_items(&raw, now, &geography)))
     });
     let (lines, read) = read.await.map_err(|e| AppError::Internal(format!("reading the batch: {e}")))??;
     let mut items = Vec::with_capacity(read.len());
     let mut faults = Vec::new();
     for r in read {
         match r {
-            Read::Valid(n) => items.push(n),
+            Read::Valid(n, cell) => items.push((n, cell)),
             Read::Invalid(fault) => faults.push(fault),
             Read::Unreadable(e) => return Err(e),
         }
@@ -316,7 +322,7 @@ pub async fn batch(
     }
     let n = items.len();
     let derive = Some(crate::live::derive(&s));
-    let stored = match submit(&s.commit, &s.geography, &caller.scope, items, None, derive).await {
+    let stored = match submit_located(&s.commit, &s.geography, &caller.scope, items, None, derive).await {
         Ok(v) => v,
         Err(IngestError::Invalid { index, error }) => {
             let line = lines.get(index).copied().flatten();

@@ -413,14 +413,15 @@ async fn insert_new(
     let derive = derive.cloned();
     let events = tokio::task::spawn_blocking(move || {
         let (events, own) = write_events(&outcomes, derived_by(derive.as_ref()));
-        (outcomes, events, own)
+        let log = LogColumns::of(&events);
+        (outcomes, events, own, log)
     });
     let plain = tx.prepare_cached(sql!("insert_incidents")).await.map_err(db("prepare insert incidents"))?;
     tx.batch_execute("SAVEPOINT plain_insert").await.map_err(db("savepoint"))?;
     let mut values = columns.values().to_vec();
     values.push(&ids);
     let inserted = tx.query_one(&plain, &values).await;
-    let (outcomes, events, own) = match events.await {
+    let (outcomes, events, own, log) = match events.await {
         Ok(done) => done,
         // A panic in the rules is the same bug as one on this task: let it unwind.
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -431,7 +432,7 @@ async fn insert_new(
             if get::<i64>(&row, 0)? != ids.len() as i64 {
                 return Err(corrupt("incidents", "the insert created another number of rows than given").into());
             }
-            Ok(Some(logged(tx, outcomes, &events, own).await?))
+            Ok(Some(logged(tx, outcomes, &events, own, &log?).await?))
         }
         Err(e) if e.as_db_error().and_then(|d| d.constraint()) == Some("incidents_source_external_id") => {
             tx.batch_execute("ROLLBACK TO SAVEPOINT plain_insert").await.map_err(db("rollback to savepoint"))?;
@@ -528,16 +529,19 @@ async fn insert_skipping(
         out.push(InsertOutcome::Existing(same.clone()));
     }
     let (events, own) = write_events(&out, derived_by(derive));
-    logged(tx, out, &events, own).await
+    let log = LogColumns::of(&events)?;
+    logged(tx, out, &events, own, &log).await
 }
 
-/// Announces a batch's new incidents to other instances and appends its events to the live log
-/// inside `tx`: `events` are the incidents' own (the first `own`), then what the rules derived.
+/// Announces a batch's new incidents to other instances and appends its events (laid out in
+/// `log`) to the live log inside `tx`: `events` are the incidents' own (the first `own`), then
+/// what the rules derived, which are answered with their seqs.
 async fn logged(
     tx: &deadpool_postgres::Transaction<'_>,
     outcomes: Vec<InsertOutcome>,
     events: &[NewLiveEvent],
     own: usize,
+    log: &LogColumns,
 ) -> Result<Inserted, StoreError> {
     // Other instances index the new ids from `lo` to `hi`.
     let mut new_incidents = outcomes.iter().filter_map(InsertOutcome::created);
@@ -546,7 +550,8 @@ async fn logged(
         let notify = tx.prepare_cached(sql!("notify_incidents")).await.map_err(db("prepare notify"))?;
         tx.execute(&notify, &[&format!("{} {}", lo.id.0, hi.id.0)]).await.map_err(db("notify"))?;
     }
-    let derived = append_events(tx, events).await?.split_off(own);
+    let first = append_columns(tx, log).await?;
+    let derived = numbered_from(first + own as u64, &events[own..]);
     Ok(Inserted { outcomes, derived })
 }
 
@@ -620,59 +625,109 @@ impl<'a> ColumnArrays<'a> {
     }
 }
 
+/// Live-log events laid out as `sql/append_event.sql`'s columns, their seqs aside: their packed
+/// rows ([`model::live::pack`]). Pure, so a batch's are made on the rules' thread while the
+/// database inserts.
+struct LogColumns {
+    /// The events the rows hold.
+    events: i64,
+    span: Vec<i32>,
+    at: Vec<DateTime<Utc>>,
+    kind: Vec<&'static str>,
+    subject: Vec<i64>,
+    cell: Vec<Option<String>>,
+    category: Vec<Option<&'static str>>,
+    actor: Vec<Option<String>>,
+    data: Vec<String>,
+}
+
+impl LogColumns {
+    fn of(events: &[NewLiveEvent]) -> Result<LogColumns, PgError> {
+        let packed = model::live::pack(events);
+        let n = packed.len();
+        let mut c = LogColumns {
+            events: i64::try_from(events.len()).map_err(|_| corrupt("live log", "too many events"))?,
+            span: Vec::with_capacity(n),
+            at: Vec::with_capacity(n),
+            kind: Vec::with_capacity(n),
+            subject: Vec::with_capacity(n),
+            cell: Vec::with_capacity(n),
+            category: Vec::with_capacity(n),
+            actor: Vec::with_capacity(n),
+            data: Vec::with_capacity(n),
+        };
+        for r in packed {
+            c.span.push(i32::try_from(r.span).map_err(|_| corrupt("live log", "a row of 2^31 events or more"))?);
+            c.at.push(to_millis(r.event.at));
+            c.kind.push(r.event.kind.as_str());
+            c.subject.push(r.event.subject as i64);
+            c.cell.push(r.event.cell_code.map(|c| c.to_string()));
+            c.category.push(r.event.category.map(|c| c.as_str()));
+            c.actor.push(r.event.actor);
+            c.data.push(r.event.data);
+        }
+        Ok(c)
+    }
+}
+
+/// `events` numbered from `first`: the seqs [`append_columns`] gave them.
+fn numbered_from(first: u64, events: &[NewLiveEvent]) -> Vec<LiveEvent> {
+    events.iter().zip(first..).map(|(e, seq)| LiveEvent { seq, event: e.clone() }).collect()
+}
+
 /// Appends to the live log inside `tx` under the live lock (seq order = commit order) and
 /// announces the newest seq to other instances on commit.
 async fn append_events(
     tx: &deadpool_postgres::Transaction<'_>,
     events: &[NewLiveEvent],
 ) -> Result<Vec<LiveEvent>, PgError> {
-    if events.is_empty() {
-        return Ok(Vec::new());
+    let first = append_columns(tx, &LogColumns::of(events)?).await?;
+    Ok(numbered_from(first, events))
+}
+
+/// Appends `log`'s rows as [`append_events`] does and answers the seq of their first event
+/// (the events hold consecutive seqs from it; a packed row is numbered by its last).
+async fn append_columns(tx: &deadpool_postgres::Transaction<'_>, log: &LogColumns) -> Result<u64, PgError> {
+    if log.events == 0 {
+        return Ok(0);
     }
-    let total_span = i64::try_from(events.len()).map_err(|_| corrupt("live log", "too many events"))?;
     let lock = tx.prepare_cached(sql!("live_lock")).await.map_err(db("prepare lock the live log"))?;
     let reserve = tx.prepare_cached(sql!("reserve_seqs")).await.map_err(db("prepare reserve seqs"))?;
     // Pipelined, in one round trip: the lock is sent first, so taken first.
-    let (_, reserved) = futures_util::future::try_join(tx.execute(&lock, &[]), tx.query_one(&reserve, &[&total_span]))
+    let (_, reserved) = futures_util::future::try_join(tx.execute(&lock, &[]), tx.query_one(&reserve, &[&log.events]))
         .await
         .map_err(db("lock the live log and reserve seqs"))?;
     let last: i64 = get(&reserved, 0)?;
-    // Runs of packable kinds become one row each (model::live::pack); every row in one statement.
-    let packed = model::live::pack(events);
     // Each row is numbered by the last seq of its span.
-    let mut seq = last - total_span;
-    let seqs: Vec<i64> = packed
+    let mut seq = last - log.events;
+    let seqs: Vec<i64> = log
+        .span
         .iter()
-        .map(|r| {
-            seq += r.span as i64;
+        .map(|&span| {
+            seq += i64::from(span);
             seq
         })
         .collect();
     if seq != last {
         return Err(corrupt("live log", "the rows' spans do not add up to the events"));
     }
-    let at: Vec<DateTime<Utc>> = packed.iter().map(|r| to_millis(r.event.at)).collect();
-    let kind: Vec<&str> = packed.iter().map(|r| r.event.kind.as_str()).collect();
-    let subject: Vec<i64> = packed.iter().map(|r| r.event.subject as i64).collect();
-    let cell: Vec<Option<String>> = packed.iter().map(|r| r.event.cell_code.map(|c| c.to_string())).collect();
-    let category: Vec<Option<&str>> = packed.iter().map(|r| r.event.category.map(|c| c.as_str())).collect();
-    let actor: Vec<Option<&str>> = packed.iter().map(|r| r.event.actor.as_deref()).collect();
-    let data: Vec<&str> = packed.iter().map(|r| r.event.data.as_str()).collect();
-    let span: Vec<i32> = packed.iter().map(|r| i32::try_from(r.span).unwrap_or(i32::MAX)).collect();
-    let st = tx.prepare_cached(sql!("append_event")).await.map_err(db("prepare append event"))?;
-    let appended = tx
-        .execute(&st, &[&seqs, &at, &kind, &subject, &cell, &category, &actor, &data, &span])
-        .await
-        .map_err(db("append events"))?;
-    if appended != packed.len() as u64 {
+    let append = tx.prepare_cached(sql!("append_event")).await.map_err(db("prepare append event"))?;
+    let notify = tx.prepare_cached(sql!("notify_events")).await.map_err(db("prepare notify events"))?;
+    let newest = last.to_string();
+    // The rows and the notification in one round trip.
+    let (appended, _) = futures_util::future::try_join(
+        tx.execute(
+            &append,
+            &[&seqs, &log.at, &log.kind, &log.subject, &log.cell, &log.category, &log.actor, &log.data, &log.span],
+        ),
+        tx.execute(&notify, &[&newest]),
+    )
+    .await
+    .map_err(db("append events"))?;
+    if appended != log.span.len() as u64 {
         return Err(corrupt("live log", "the append wrote another number of rows"));
     }
-    let row_seqs: Vec<u64> = seqs.iter().map(|s| *s as u64).collect();
-    let out = model::live::numbered(events, &packed, &row_seqs);
-    let newest = out.last().map_or(0, |e| e.seq);
-    let notify = tx.prepare_cached(sql!("notify_events")).await.map_err(db("prepare notify events"))?;
-    tx.execute(&notify, &[&newest.to_string()]).await.map_err(db("notify events"))?;
-    Ok(out)
+    Ok((last - log.events + 1) as u64)
 }
 
 async fn append_audits(tx: &deadpool_postgres::Transaction<'_>, entries: &[NewAudit]) -> Result<(), PgError> {
