@@ -131,11 +131,11 @@ async fn post_ndjson(w: &TestWorld, body: String) -> (axum::http::StatusCode, Va
     tests::call(w.app(), req).await
 }
 
-/// A batch of 3,000 is read on two threads (from 2,000 items): faults in both halves are
-/// named in order, a broken NDJSON line in the second half names its line, and a good batch
-/// is stored in the order sent.
+/// A batch of 3,000 is read on two threads (from 2,000 items, in chunks of 250 taken in turn):
+/// faults in any chunk are named in order, a broken NDJSON line late in the batch names its
+/// line, and a good batch is stored in the order sent.
 #[tokio::test]
-async fn a_large_batch_is_read_in_halves_and_answered_in_order() {
+async fn a_large_batch_is_read_on_two_threads_and_answered_in_order() {
     let w = TestWorld::new(1_000).await;
     let n0 = w.state.store.load_incident_rows().await.unwrap().len();
     let items = |tag: &str| -> Vec<Value> {
@@ -143,14 +143,15 @@ async fn a_large_batch_is_read_in_halves_and_answered_in_order() {
     };
     let fc = |items: &[Value]| json!({"type": "FeatureCollection", "features": items}).to_string();
     let mut bad = items("L");
-    for k in [7, 1_499, 1_500, 2_999] {
+    // Either side of the chunks' edges (250 items) and of the middle.
+    for k in [7, 249, 250, 1_499, 1_500, 2_999] {
         bad[k]["properties"]["severity"] = json!("apocalyptic");
     }
     let (status, e) = w.post("/api/incidents/batch", fc(&bad)).await;
     assert_eq!(status, 422, "{e}");
     let faults: Vec<u64> =
         e["error"]["items"].as_array().unwrap().iter().map(|i| i["index"].as_u64().unwrap()).collect();
-    assert_eq!(faults, [7, 1_499, 1_500, 2_999], "{}", e["error"]["message"]);
+    assert_eq!(faults, [7, 249, 250, 1_499, 1_500, 2_999], "{}", e["error"]["message"]);
     assert!(e["error"]["items"].as_array().unwrap().iter().all(|i| i["field"] == "properties.severity"));
     // NDJSON: line numbers count the blank lines; the broken line is in the second half.
     let mut lines: Vec<String> = items("N").iter().map(Value::to_string).collect();

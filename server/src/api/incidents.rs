@@ -227,8 +227,8 @@ enum Read {
     Unreadable(AppError),
 }
 
-/// Parses, validates and locates `items` in order, on up to two threads for a large batch (the
-/// halves are independent; answers keep the items' order).
+/// Parses, validates and locates `items` in order, on two threads for a large batch (items are
+/// independent; answers keep the items' order).
 fn read_items(items: &[(Option<u64>, &str)], now: DateTime<Utc>, geography: &Geography) -> Vec<Read> {
     let read = |index: usize, (line, text): &(Option<u64>, &str)| {
         let value: serde_json::Value = match serde_json::from_str(text) {
@@ -249,21 +249,32 @@ fn read_items(items: &[(Option<u64>, &str)], now: DateTime<Utc>, geography: &Geo
             Err(e) => Read::Invalid(model::api::ItemError { index, line: *line, field: e.field, message: e.message }),
         }
     };
-    let read_all = |from: usize, part: &[(Option<u64>, &str)]| -> Vec<Read> {
-        part.iter().enumerate().map(|(k, item)| read(from + k, item)).collect()
-    };
     if items.len() < 2_000 {
-        return read_all(0, items);
+        return items.iter().enumerate().map(|(index, item)| read(index, item)).collect();
     }
-    let half = items.len() / 2;
-    let (first, second) = items.split_at(half);
-    std::thread::scope(|scope| {
-        let later = scope.spawn(|| read_all(half, second));
-        let mut out = read_all(0, first);
-        // A panic in the other half is the same bug as one here: let it unwind.
-        out.extend(later.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        out
-    })
+    // Two threads take chunks in turn, so that one slowed by other work on its core (the
+    // previous batch's indexing, the live pump) leaves more of the batch to the other.
+    const CHUNK_ITEMS: usize = 250;
+    let chunks: Vec<&[(Option<u64>, &str)]> = items.chunks(CHUNK_ITEMS).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take_chunks = || {
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(chunk) = chunks.get(k) else { return done };
+            let from = k * CHUNK_ITEMS;
+            done.push((k, chunk.iter().enumerate().map(|(j, item)| read(from + j, item)).collect::<Vec<Read>>()));
+        }
+    };
+    let mut done = std::thread::scope(|scope| {
+        let other = scope.spawn(take_chunks);
+        let mut done = take_chunks();
+        // A panic on the other thread is the same bug as one here: let it unwind.
+        done.extend(other.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        done
+    });
+    done.sort_unstable_by_key(|(k, _)| *k);
+    done.into_iter().flat_map(|(_, reads)| reads).collect()
 }
 
 /// `POST /api/incidents/batch`: many reports at once, all or nothing. Every item is checked
