@@ -51,6 +51,11 @@ fn change_label(now: u64, before: u64) -> String {
     if pct >= 0.0 { format!("+{pct:.0}%") } else { format!("−{:.0}%", -pct) }
 }
 
+/// Rows of the live ticker, and of the overdue list (a last row counts the rest): with the units
+/// and the hot spots, the right column fits a 1920 × 1080 wall whatever the day brings.
+const TICKER_ROWS: usize = 6;
+const OVERDUE_ROWS: usize = 4;
+
 /// The figures of the wall, loaded together.
 #[derive(Clone, Default)]
 struct Figures {
@@ -61,7 +66,9 @@ struct Figures {
     /// Incidents per hour over the last 24 hours, oldest hour first, with its local hour.
     hours: Vec<(u32, u64)>,
     categories: Vec<(Category, u64)>,
+    /// The first [`OVERDUE_ROWS`] escalated events, and how many there are in all.
     overdue: Vec<QueueItem>,
+    overdue_total: usize,
     /// The newest open events (id, category, reported), newest first: the ticker until the
     /// feed brings new ones.
     recent: Vec<(u64, Category, chrono::DateTime<chrono::Utc>)>,
@@ -101,9 +108,10 @@ async fn load(scope: Option<String>) -> Result<Figures, api::ApiError> {
     let mut recent: Vec<(u64, Category, chrono::DateTime<chrono::Utc>)> =
         queue.iter().map(|i| (i.id, i.category, i.reported_at)).collect();
     recent.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)));
-    recent.truncate(8);
+    recent.truncate(TICKER_ROWS);
     let mut overdue: Vec<QueueItem> = queue.into_iter().filter(|i| i.escalated_to.is_some()).collect();
-    overdue.truncate(8);
+    let overdue_total = overdue.len();
+    overdue.truncate(OVERDUE_ROWS);
     Ok(Figures {
         today,
         yesterday_same_time,
@@ -112,6 +120,7 @@ async fn load(scope: Option<String>) -> Result<Figures, api::ApiError> {
         hours,
         categories,
         overdue,
+        overdue_total,
         recent,
     })
 }
@@ -277,7 +286,7 @@ pub fn Wall(roots: Vec<String>) -> impl IntoView {
                             if rows.is_empty() {
                                 return view! { <li class="muted">{ctx.t(T::WallQuiet)}</li> }.into_any();
                             }
-                            rows.into_iter().take(8).map(|(id, category, at)| {
+                            rows.into_iter().take(TICKER_ROWS).map(|(id, category, at)| {
                                 let time = crate::time::local_hhmm(at.timestamp_millis());
                                 let cat = if lang == Lang::Zh { category.label_zh() } else { category.label_en() };
                                 view! { <li><span class="muted">{time}</span> " " <b>{cat}</b> " #" {id}</li> }
@@ -311,7 +320,8 @@ pub fn Wall(roots: Vec<String>) -> impl IntoView {
                             if f.overdue.is_empty() {
                                 return view! { <li class="muted">{ctx.t(T::WallNone)}</li> }.into_any();
                             }
-                            f.overdue.into_iter().map(|i| {
+                            let more = f.overdue_total.saturating_sub(f.overdue.len());
+                            let rows = f.overdue.into_iter().map(|i| {
                                 let cat = if lang == Lang::Zh { i.category.label_zh() } else { i.category.label_en() };
                                 let late = crate::command::timer(i.due_at.timestamp_millis() as f64, live.now_ms.get_untracked());
                                 view! {
@@ -319,7 +329,13 @@ pub fn Wall(roots: Vec<String>) -> impl IntoView {
                                         {i.escalated_to.map(|l| view! { <span class="badge">{crate::command::level_label(lang, l)}</span> })}
                                         " " <span class="timer">{late}</span></li>
                                 }
-                            }).collect_view().into_any()
+                            }).collect_view();
+                            view! {
+                                {rows}
+                                {(more > 0).then(|| view! {
+                                    <li class="muted" id="wall-overdue-more">{ctx.t(T::WallMoreBefore)} " " {more} " " {ctx.t(T::WallMoreAfter)}</li>
+                                })}
+                            }.into_any()
                         })}
                     </ul>
                 </section>

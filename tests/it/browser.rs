@@ -619,6 +619,18 @@ async fn wall_mode(b: &Browser, _j: &mut Journey) {
     let (_, units) = world.get("/api/units").await;
     let available = units.as_array().unwrap().iter().filter(|u| u["status"] == "available").count();
     wait_text(c, "#wall-units", |t| t.contains(&format!("可派 {available}")), "the units' status").await;
+    // The overdue list: the first 4 escalated events, then a row counting the rest (the list
+    // grows through the day; uncapped, it ran off a 1080-line wall in the late morning).
+    let (_, queue) = world.get("/api/queue?limit=500").await;
+    let escalated = queue["items"].as_array().unwrap().iter().filter(|i| !i["escalated_to"].is_null()).count() as u64;
+    let shown = js(c, "return document.querySelectorAll('#wall-overdue li.overdue').length;").await;
+    assert_eq!(shown.as_u64(), Some(escalated.min(4)), "the overdue rows of {escalated} escalated events");
+    let more = js(c, "const m = document.getElementById('wall-overdue-more'); return m ? m.textContent : null;").await;
+    if escalated > 4 {
+        assert_eq!(more, json!(format!("另有 {} 项", escalated - 4)), "the row counting the rest");
+    } else {
+        assert_eq!(more, json!(null), "no row counting the rest of {escalated}");
+    }
     for (w, h, name) in [(1920, 1080, "wall-1080.png"), (3840, 2160, "wall-2160.png")] {
         c.set_window_size(w, h).await.unwrap();
         tokio::time::sleep(Duration::from_millis(500)).await;
