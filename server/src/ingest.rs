@@ -61,8 +61,8 @@ type Submission = (NewIncident, Placement, CellIdx, Option<Attribution>, Option<
 
 /// Incident writes, group-committed ([`crate::group`]), each with its submitter's audit entry
 /// when one is given. A group's write puts its created incidents into the index (a large group:
-/// holding its lock before it answers, [`index_behind_lock`]) and its derived events onto the board before
-/// the next group is written, so the next group's rules see them.
+/// holding its lock before it answers, [`index_behind_lock`]) and its derived events onto the
+/// board before the next group is written, so the next group's rules see them.
 pub struct GroupCommit(Grouped<Submission, InsertOutcome>);
 
 impl GroupCommit {
