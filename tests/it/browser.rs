@@ -619,8 +619,8 @@ async fn wall_mode(b: &Browser, _j: &mut Journey) {
     let (_, units) = world.get("/api/units").await;
     let available = units.as_array().unwrap().iter().filter(|u| u["status"] == "available").count();
     wait_text(c, "#wall-units", |t| t.contains(&format!("可派 {available}")), "the units' status").await;
-    // The overdue list: the first 4 escalated events, then a row counting the rest (the list
-    // grows through the day; uncapped, it ran off a 1080-line wall in the late morning).
+    // The overdue list: the first 4 escalated events, then a row counting the rest (cut at 8
+    // rows, a run with many escalated events ran off a 1080-line wall).
     let (_, queue) = world.get("/api/queue?limit=500").await;
     let escalated = queue["items"].as_array().unwrap().iter().filter(|i| !i["escalated_to"].is_null()).count() as u64;
     let shown = js(c, "return document.querySelectorAll('#wall-overdue li.overdue').length;").await;
