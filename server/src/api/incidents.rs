@@ -6,7 +6,7 @@ use super::params::{Params, format_cursor};
 use crate::auth::Caller;
 use crate::geography::{CellIdx, Geography};
 use crate::ingest::{IngestError, submit, submit_located};
-use crate::intake::incident_from_feature;
+use crate::intake::{incident_from_feature, incident_from_text};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -231,8 +231,8 @@ enum Read {
 /// independent; answers keep the items' order).
 fn read_items(items: &[(Option<u64>, &str)], now: DateTime<Utc>, geography: &Geography) -> Vec<Read> {
     let read = |index: usize, (line, text): &(Option<u64>, &str)| {
-        let value: serde_json::Value = match serde_json::from_str(text) {
-            Ok(v) => v,
+        let read = match incident_from_text(text, now, Source::Call110) {
+            Ok(read) => read,
             Err(e) => {
                 let line = line.unwrap_or(index as u64 + 1);
                 return Read::Unreadable(AppError::BadRequest {
@@ -241,7 +241,7 @@ fn read_items(items: &[(Option<u64>, &str)], now: DateTime<Utc>, geography: &Geo
                 });
             }
         };
-        match reported_only(incident_from_feature(&value, now, Source::Call110)) {
+        match reported_only(read) {
             Ok(n) => {
                 let cell = geography.locate(n.lon, n.lat);
                 Read::Valid(n, cell)
