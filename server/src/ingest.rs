@@ -11,7 +11,7 @@ use model::Placement;
 use model::scope::Scope;
 use model::{Incident, NewIncident};
 use std::sync::{Arc, RwLock};
-use store::{Attribution, Derive, IncidentRow, InsertOutcome, NewAudit, Store, StoreError};
+use store::{Attribution, Audited, Derive, IncidentRow, InsertOutcome, NewAudit, Store, StoreError};
 
 /// One stored submission.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,12 +55,12 @@ pub enum IngestError {
 /// Most items one group commit writes in one transaction.
 pub const GROUP_MAX_ITEMS: usize = 2_000;
 
-/// One item of an incident write: the report, its cell, who submitted it (for the audit entry)
-/// and the rules to derive live-log events with.
-type Submission = (NewIncident, Placement, CellIdx, Option<Attribution>, Option<Derive>);
+/// One item of an incident write: the report, its cell, how it goes on the audit record and the
+/// rules to derive live-log events with.
+type Submission = (NewIncident, Placement, CellIdx, Option<Audited>, Option<Derive>);
 
-/// Incident writes, group-committed ([`crate::group`]), each with its submitter's audit entry
-/// when one is given. A group's write puts its created incidents into the index (a large group:
+/// Incident writes, group-committed ([`crate::group`]), each with its audit entries when a
+/// submitter is given. A group's write puts its created incidents into the index (a large group:
 /// holding its lock before it answers, [`index_behind_lock`]) and its derived events onto the
 /// board before the next group is written, so the next group's rules see them.
 pub struct GroupCommit(Grouped<Submission, InsertOutcome>);
@@ -100,19 +100,34 @@ impl GroupCommit {
         }))
     }
 
-    /// Stores `items` in one transaction (possibly shared with other submissions), with a
-    /// `create_incident` audit entry per item when `by` is given and the events `derive` makes of
-    /// the created incidents, and returns once it is durable and every read begun afterwards sees
-    /// it (indexed, or being indexed under the index's lock); the same contract as
-    /// [`Store::insert_deriving`].
+    /// Stores `items` in one transaction (possibly shared with other submissions), with their
+    /// audit entries when `by` is given and the events `derive` makes of the created incidents,
+    /// and returns once it is durable and every read begun afterwards sees it (indexed, or being
+    /// indexed under the index's lock); the same contract as [`Store::insert_deriving`].
     pub async fn insert(
         &self,
         items: Vec<(NewIncident, Placement, CellIdx)>,
-        by: Option<Attribution>,
+        by: Option<AuditAs>,
         derive: Option<Derive>,
     ) -> Result<Vec<InsertOutcome>, StoreError> {
-        self.0.submit(items.into_iter().map(|(n, p, c)| (n, p, c, by.clone(), derive.clone())).collect()).await
+        let count = items.len();
+        let audited = |k: usize| match &by {
+            Some(AuditAs::Each(by)) => Some(Audited::Item(by.clone())),
+            Some(AuditAs::Batch(by)) if k == 0 => Some(Audited::Batch { by: by.clone(), items: count }),
+            _ => None,
+        };
+        let submission = items.into_iter().enumerate().map(|(k, (n, p, c))| (n, p, c, audited(k), derive.clone()));
+        self.0.submit(submission.collect()).await
     }
+}
+
+/// How a submission goes on the audit record, in its transaction.
+#[derive(Debug, Clone)]
+pub enum AuditAs {
+    /// A `create_incident` entry per item ([`store::creation_audit`]).
+    Each(Attribution),
+    /// One `create_incidents` entry for the whole submission ([`store::batch_audit`]).
+    Batch(Attribution),
 }
 
 /// The fewest new incidents a group puts into the index behind its lock ([`index_behind_lock`]);
@@ -195,17 +210,18 @@ pub async fn submit(
             (n, cell)
         })
         .collect();
-    submit_located(commit, geography, scope, located, by, derive).await
+    submit_located(commit, geography, scope, located, by.map(AuditAs::Each), derive).await
 }
 
 /// [`submit`] of items whose cells `geography` has already given (`None`: outside every cell),
-/// as a large batch does on the threads that parse it.
+/// as a large batch does on the threads that parse it; `by` says how the items go on the audit
+/// record (a batch: one entry for all).
 pub async fn submit_located(
     commit: &GroupCommit,
     geography: &Geography,
     scope: &Scope,
     items: Vec<(NewIncident, Option<CellIdx>)>,
-    by: Option<Attribution>,
+    by: Option<AuditAs>,
     derive: Option<Derive>,
 ) -> Result<Vec<Submitted>, IngestError> {
     let mut located = Vec::with_capacity(items.len());

@@ -426,9 +426,10 @@ pub async fn desk_records_get_ids_versions_and_photos(backend: &impl Backend, wo
     assert_eq!(store.photo(visit.seq).await.unwrap(), None, "{name}");
 }
 
-/// Submitters' audit entries are written with their incidents, a retry is on record as one, a refused batch leaves none.
+/// Submitters' audit entries are written with their incidents, a retry is on record as one, a refused batch leaves none; a
+/// batch's one entry counts its new items and retries.
 pub async fn submitters_audit_entries_are_written_with_their_incidents(backend: &impl Backend, world: &WorldData) {
-    use crate::Attribution;
+    use crate::{Attribution, Audited};
     let placement = Placement::of_cell(world.incidents[0].1.cell_code);
     let by = Attribution { actor: "clerk".into(), role: Some(Role::County), source: Some("10.0.0.9".into()) };
     let entries = |store: std::sync::Arc<dyn Store>| async move {
@@ -439,7 +440,7 @@ pub async fn submitters_audit_entries_are_written_with_their_incidents(backend: 
     let store = backend.open().await;
     store.replace_world(world.clone()).await.unwrap();
     let items = vec![(incident(Some("at-1"), 1), placement), (incident(Some("at-2"), 2), placement)];
-    let out = store.insert_attributed(items.clone(), vec![Some(by.clone()), None]).await.unwrap();
+    let out = store.insert_attributed(items.clone(), vec![Some(Audited::Item(by.clone())), None]).await.unwrap();
     let first = match &out[0] {
         InsertOutcome::Created(i) => i.id,
         other => panic!("{name}: {other:?}"),
@@ -449,15 +450,42 @@ pub async fn submitters_audit_entries_are_written_with_their_incidents(backend: 
     assert_eq!((logged[0].actor.as_str(), logged[0].target.clone()), ("clerk", first.0.to_string()), "{name}");
     assert_eq!((logged[0].role.as_deref(), logged[0].source.as_deref()), (Some("county"), Some("10.0.0.9")));
     // A retry is on record as one.
-    store.insert_attributed(items[..1].to_vec(), vec![Some(by.clone())]).await.unwrap();
+    store.insert_attributed(items[..1].to_vec(), vec![Some(Audited::Item(by.clone()))]).await.unwrap();
     let logged = entries(store.clone()).await;
     assert_eq!(logged[0].detail.as_deref(), Some("retry of an existing report"), "{name}");
     // A refused batch leaves no audit entry either.
     let mut clash = incident(Some("at-2"), 2);
     clash.summary = Some("different".into());
     let refused = vec![(incident(Some("at-3"), 3), placement), (clash, placement)];
-    assert!(store.insert_attributed(refused, vec![Some(by.clone()), Some(by.clone())]).await.is_err());
+    let each = Some(Audited::Item(by.clone()));
+    assert!(store.insert_attributed(refused.clone(), vec![each.clone(), each]).await.is_err());
     assert_eq!(entries(store.clone()).await.len(), 2, "{name}");
+    let batch = |items: usize| vec![Some(Audited::Batch { by: by.clone(), items })];
+    assert!(store.insert_attributed(refused, batch(2)).await.is_err());
+    // A batch is one entry: two new items and a retry, then the same again, all retries.
+    let batches = |store: std::sync::Arc<dyn Store>| async move {
+        let q = AuditQuery { action: Some("create_incidents".into()), limit: 100, ..AuditQuery::default() };
+        store.audit(q).await.unwrap()
+    };
+    assert_eq!(batches(store.clone()).await.len(), 0, "{name}: a refused batch leaves no entry");
+    let three = vec![
+        (incident(Some("at-4"), 4), placement),
+        (incident(Some("at-1"), 1), placement),
+        (incident(Some("at-5"), 5), placement),
+    ];
+    let mut by_item = batch(3);
+    by_item.extend([None, None]);
+    store.insert_attributed(three.clone(), by_item).await.unwrap();
+    store.insert_attributed(three, batch(3)).await.unwrap();
+    let logged = batches(store.clone()).await;
+    let seen: Vec<(&str, &str, Option<&str>)> =
+        logged.iter().map(|e| (e.actor.as_str(), e.target.as_str(), e.detail.as_deref())).collect();
+    assert_eq!(
+        seen,
+        [("clerk", "batch of 3", Some("0 new, 3 retries")), ("clerk", "batch of 3", Some("2 new, 1 retries"))],
+        "{name}: newest first"
+    );
+    assert_eq!(entries(store.clone()).await.len(), 2, "{name}: a batch has no entry per item");
 }
 
 /// A world round-trips through the store, across a reopen; id ranges and time windows read back exactly.

@@ -193,8 +193,8 @@ pub struct Loaded {
     pub existing: u64,
 }
 
-/// Who submitted incidents: their `create_incident` audit entries are written in the same
-/// transaction as the incidents ([`Store::insert_attributed`]).
+/// Who submitted incidents: their audit entries are written in the same transaction as the
+/// incidents ([`Store::insert_attributed`], [`Audited`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribution {
     /// Username.
@@ -203,6 +203,48 @@ pub struct Attribution {
     pub role: Option<Role>,
     /// From where.
     pub source: Option<String>,
+}
+
+/// How submitted items go on the audit record, in the same transaction as the incidents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audited {
+    /// This item's own `create_incident` entry ([`creation_audit`]).
+    Item(Attribution),
+    /// One `create_incidents` entry for this item and the `items - 1` after it, a batch
+    /// ([`batch_audit`]).
+    Batch {
+        /// Who submitted the batch.
+        by: Attribution,
+        /// How many items it holds, this one first.
+        items: usize,
+    },
+}
+
+/// The audit entries of stored items: `by` names how each goes on record (same position as
+/// `outcomes`; missing = none).
+pub fn audits_of(outcomes: &[InsertOutcome], by: &[Option<Audited>]) -> Vec<NewAudit> {
+    by.iter()
+        .enumerate()
+        .filter_map(|(k, by)| match by.as_ref()? {
+            Audited::Item(by) => outcomes.get(k).map(|o| creation_audit(by, o)),
+            Audited::Batch { by, items } => Some(batch_audit(by, outcomes.get(k..(k + items).min(outcomes.len()))?)),
+        })
+        .collect()
+}
+
+/// The audit entry of a stored batch: `create_incidents` on "batch of N", saying how many were
+/// new and how many retries.
+pub fn batch_audit(by: &Attribution, outcomes: &[InsertOutcome]) -> NewAudit {
+    let created = outcomes.iter().filter(|o| o.created().is_some()).count();
+    NewAudit {
+        actor: by.actor.clone(),
+        role: by.role,
+        action: "create_incidents",
+        target: format!("batch of {}", outcomes.len()),
+        source: by.source.clone(),
+        result: "ok",
+        detail: Some(format!("{created} new, {} retries", outcomes.len() - created)),
+    }
 }
 
 /// The audit entry of one stored submission: `create_incident` on its id (a retry says so).
@@ -556,12 +598,12 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_incidents(&self, items: Vec<(NewIncident, Placement)>) -> Result<Vec<InsertOutcome>, StoreError> {
         self.insert_attributed(items, Vec::new()).await
     }
-    /// [`Store::insert_incidents`], also writing in the same transaction the audit entry
-    /// ([`creation_audit`]) of each item whose `by` (same position; missing = none) is given.
+    /// [`Store::insert_incidents`], also writing in the same transaction the audit entries
+    /// ([`audits_of`]) of the items whose `by` (same position; missing = none) is given.
     async fn insert_attributed(
         &self,
         items: Vec<(NewIncident, Placement)>,
-        by: Vec<Option<Attribution>>,
+        by: Vec<Option<Audited>>,
     ) -> Result<Vec<InsertOutcome>, StoreError> {
         self.insert_deriving(items, by, None).await.map(|i| i.outcomes)
     }
@@ -571,7 +613,7 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_deriving(
         &self,
         items: Vec<(NewIncident, Placement)>,
-        by: Vec<Option<Attribution>>,
+        by: Vec<Option<Audited>>,
         derive: Option<Derive>,
     ) -> Result<Inserted, StoreError>;
     /// Loads many incidents in one transaction (binary COPY on PostGIS), with the same

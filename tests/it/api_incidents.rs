@@ -192,6 +192,15 @@ async fn batches_are_all_or_nothing_with_every_fault_named() {
         |v: &Value| -> Vec<u64> { v["items"].as_array().unwrap().iter().map(|i| i["id"].as_u64().unwrap()).collect() };
     assert_eq!(ids(&again), ids(&first), "a retried batch names the stored incidents");
     assert!(again["items"].as_array().unwrap().iter().all(|i| i["created"] == false));
+    // Each batch is one audit entry, written in its transaction: newest first.
+    let (_, audit) = w.get_as(model::auth::Role::Admin, "/api/audit?action=create_incidents").await;
+    let entries: Vec<(&str, &str, &str)> = audit
+        .as_array()
+        .unwrap_or_else(|| panic!("{audit}"))
+        .iter()
+        .map(|e| (e["target"].as_str().unwrap(), e["result"].as_str().unwrap(), e["detail"].as_str().unwrap()))
+        .collect();
+    assert_eq!(entries, [("batch of 3", "ok", "0 new, 3 retries"), ("batch of 3", "ok", "3 new, 0 retries")]);
     let n1 = n0 + 3;
     assert_eq!(w.state.store.load_incident_rows().await.unwrap().len(), n1);
     // Every invalid item is reported at once, and nothing of the batch is stored.

@@ -5,7 +5,7 @@ use super::features::{geojson_response, incident_feature, incident_points_collec
 use super::params::{Params, format_cursor};
 use crate::auth::Caller;
 use crate::geography::{CellIdx, Geography};
-use crate::ingest::{IngestError, submit, submit_located};
+use crate::ingest::{AuditAs, IngestError, submit, submit_located};
 use crate::intake::{incident_from_feature, incident_from_text};
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -333,7 +333,9 @@ pub async fn batch(
     }
     let n = items.len();
     let derive = Some(crate::live::derive(&s));
-    let stored = match submit_located(&s.commit, &s.geography, &caller.scope, items, None, derive).await {
+    // The batch's audit entry is written in its transaction ([`store::batch_audit`]).
+    let by = Some(AuditAs::Batch(caller.attribution()));
+    let stored = match submit_located(&s.commit, &s.geography, &caller.scope, items, by, derive).await {
         Ok(v) => v,
         Err(IngestError::Invalid { index, error }) => {
             let line = lines.get(index).copied().flatten();
@@ -356,9 +358,6 @@ pub async fn batch(
         Err(IngestError::Store(e)) => return Err(e.into()),
     };
     let created = stored.iter().filter(|x| x.created).count();
-    let mut entry = caller.audit("create_incidents", format!("batch of {n}"), "ok");
-    entry.detail = Some(format!("{created} new, {} retries", n - created));
-    s.audit(entry).await?;
     let result = BatchResult {
         created,
         existing: n - created,

@@ -12,8 +12,8 @@ use super::blob::{decode_point, encode_point};
 use super::live_log::{Committed, append_events};
 use super::users::insert_audit;
 use super::{GpkgError, corrupt, millis, parse_enum, parse_time, sql};
-use crate::{Attribution, Derive, IncidentRow, InsertOutcome, Inserted, StoreError};
-use crate::{creation_audit, derived_by, stored_incident, write_events};
+use crate::{Audited, Derive, IncidentRow, InsertOutcome, Inserted, StoreError};
+use crate::{audits_of, derived_by, stored_incident, write_events};
 use chrono::{DateTime, Utc};
 use model::scope::Scope;
 use model::time::parse_utc_millis;
@@ -170,7 +170,7 @@ pub(super) fn insert_all(
     conn: &mut Connection,
     items: &[(NewIncident, Placement)],
     log: bool,
-    by: &[Option<Attribution>],
+    by: &[Option<Audited>],
     derive: Option<&Derive>,
 ) -> Result<(Inserted, Committed), StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql("begin"))?;
@@ -200,10 +200,8 @@ pub(super) fn insert_all(
             logged = append_events(&tx, &events)?;
             derived = logged.events[own..].to_vec();
         }
-        for (outcome, by) in out.iter().zip(by) {
-            if let Some(by) = by {
-                insert_audit(&tx, &creation_audit(by, outcome))?;
-            }
+        for entry in audits_of(&out, by) {
+            insert_audit(&tx, &entry)?;
         }
         tx.commit().map_err(sql("commit incidents"))?;
         Ok((Inserted { outcomes: out, derived }, logged))

@@ -26,7 +26,7 @@ mod users;
 mod world;
 
 use super::{
-    Attribution, AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit,
+    AuditQuery, Audited, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit,
     NewUser, Photo, Publication, Snapshot, Store, StoreError, WorldData, WorldVersion,
 };
 use async_trait::async_trait;
@@ -315,7 +315,7 @@ impl Store for GpkgStore {
     async fn insert_deriving(
         &self,
         items: Vec<(NewIncident, Placement)>,
-        by: Vec<Option<Attribution>>,
+        by: Vec<Option<Audited>>,
         derive: Option<Derive>,
     ) -> Result<Inserted, StoreError> {
         self.write(move |c| incidents::insert_all(c, &items, true, &by, derive.as_ref())).await

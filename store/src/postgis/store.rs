@@ -9,11 +9,11 @@
 
 use super::copy::{Columns, CopyError, copy_into};
 use crate::gpkg::blob::{multipolygon_from_wkb, wkb_multipolygon};
-use crate::{Attribution, creation_audit, derived_by, stored_incident, to_millis, write_events};
 use crate::{
     AuditQuery, Derive, DeskCheck, GeographyData, IncidentRow, InsertOutcome, Inserted, Loaded, NewAudit, NewUser,
     Photo, Publication, Snapshot, Store, StoreError, WorldData, WorldVersion,
 };
+use crate::{Audited, audits_of, derived_by, stored_incident, to_millis, write_events};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
@@ -1114,7 +1114,7 @@ impl Store for PgStore {
     async fn insert_deriving(
         &self,
         items: Vec<(NewIncident, Placement)>,
-        by: Vec<Option<Attribution>>,
+        by: Vec<Option<Audited>>,
         derive: Option<Derive>,
     ) -> Result<Inserted, StoreError> {
         let mut c = self.client().await?;
@@ -1122,9 +1122,7 @@ impl Store for PgStore {
         self.before_incident_write(&c, 2 * items.len()).await?;
         let tx = c.transaction().await.map_err(db("begin"))?;
         let inserted = insert_batch(&tx, &items, derive.as_ref()).await?;
-        let audits: Vec<NewAudit> =
-            inserted.outcomes.iter().zip(&by).filter_map(|(o, b)| b.as_ref().map(|b| creation_audit(b, o))).collect();
-        append_audits(&tx, &audits).await?;
+        append_audits(&tx, &audits_of(&inserted.outcomes, &by)).await?;
         tx.commit().await.map_err(db("commit incidents"))?;
         let max_id = inserted
             .outcomes
